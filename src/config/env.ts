@@ -1,0 +1,109 @@
+// The only place that reads process.env. Every setting is parsed and checked once, at start-up.
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const secretKey = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64url').length >= 32, 'must be at least 32 bytes, base64url-encoded');
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ISSUER: url(['http:', 'https:']).optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_PREFIX: z.string().default('campus-sso:'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().default('campus-sso <no-reply@localhost>'),
+  SECRET_KEY: secretKey.optional(),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: bool.optional(),
+  KEY_PUBLISH_LEAD_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
+  CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+});
+
+export type Settings = {
+  env: 'development' | 'production' | 'test';
+  /** Unset: all interfaces, IPv6 and IPv4. */
+  host: string | undefined;
+  port: number;
+  /** Issuer as configured; when PORT is 0 the real port is only known after listen. */
+  issuer: string | undefined;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  secretKey: string | undefined;
+  bcryptCost: number;
+  trustProxy: boolean;
+  logLevel: string;
+  seedDemo: boolean;
+  keyPublishLeadSeconds: number;
+  keyRefreshSeconds: number;
+  maxBodyBytes: number;
+  clientsFile: string;
+};
+
+export class SettingsError extends Error {}
+
+/** Parses settings from an environment; throws SettingsError naming the first bad variable. */
+export function parseSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new SettingsError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const s = result.data;
+  if (s.NODE_ENV === 'production') {
+    if (!s.SECRET_KEY) throw new SettingsError('SECRET_KEY: required when NODE_ENV=production');
+    if (!s.DATABASE_URL) throw new SettingsError('DATABASE_URL: required when NODE_ENV=production');
+    if (!s.ISSUER?.startsWith('https:')) throw new SettingsError('ISSUER: an https URL is required when NODE_ENV=production');
+    if (s.BCRYPT_COST < 10) throw new SettingsError('BCRYPT_COST: must be at least 10 when NODE_ENV=production');
+  }
+  return {
+    env: s.NODE_ENV,
+    host: s.HOST,
+    port: s.PORT,
+    issuer: s.ISSUER?.replace(/\/$/, ''),
+    databaseUrl: s.DATABASE_URL,
+    redisUrl: s.REDIS_URL,
+    redisPrefix: s.REDIS_PREFIX,
+    dataDir: path.resolve(s.DATA_DIR),
+    embeddedPgPort: s.EMBEDDED_PG_PORT,
+    smtpUrl: s.SMTP_URL,
+    mailFrom: s.MAIL_FROM,
+    secretKey: s.SECRET_KEY,
+    bcryptCost: s.BCRYPT_COST,
+    trustProxy: s.TRUST_PROXY,
+    logLevel: s.LOG_LEVEL,
+    seedDemo: s.SEED_DEMO ?? !s.DATABASE_URL,
+    keyPublishLeadSeconds: s.KEY_PUBLISH_LEAD_SECONDS,
+    keyRefreshSeconds: s.KEY_REFRESH_SECONDS,
+    maxBodyBytes: s.MAX_BODY_BYTES,
+    clientsFile: path.resolve(s.CLIENTS_FILE),
+  };
+}

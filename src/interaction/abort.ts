@@ -1,0 +1,11 @@
+// POST /interaction/:uid/abort — the person declined; the app receives access_denied.
+import type { Context } from 'koa';
+import type { InteractionDeps } from './deps.ts';
+import { finishInteraction, loadInteraction } from './details.ts';
+
+export function abortInteraction(deps: InteractionDeps) {
+  return async (ctx: Context) => {
+    await loadInteraction(ctx, deps);
+    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+  };
+}

@@ -1,0 +1,24 @@
+// GET /interaction/:uid — draws the page for the current prompt (sign-in or consent).
+import type { Context } from 'koa';
+import { chooseLocale, translator } from '../i18n/index.ts';
+import { csrfToken } from '../web/csrf.ts';
+import { renderPage } from '../web/render.ts';
+import type { InteractionDeps } from './deps.ts';
+import { loadInteraction } from './details.ts';
+
+export function showInteraction(deps: InteractionDeps) {
+  return async (ctx: Context) => {
+    const { details, clientName } = await loadInteraction(ctx, deps);
+    const t = translator(chooseLocale(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    if (details.prompt.name === 'login') {
+      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
+      renderPage(ctx, 'login', { pageTitle: t('login.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), login: hint });
+      return;
+    }
+    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const scopes = (missing.length ? missing : requested).filter((s) => s !== 'openid');
+    renderPage(ctx, 'consent', { pageTitle: t('consent.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), scopes });
+  };
+}

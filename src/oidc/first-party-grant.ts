@@ -1,0 +1,20 @@
+// First-party clients are trusted: they receive what they ask for without a consent page.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(oidc.client!.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!oidc.client?.metadata().first_party || !oidc.session?.accountId) return existing;
+
+  const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  const scope = oidc.params?.scope;
+  if (typeof scope === 'string') grant.addOIDCScope(scope);
+  const claims = oidc.claims;
+  for (const part of ['id_token', 'userinfo'] as const) {
+    const requested = claims?.[part];
+    if (requested) grant.addOIDCClaims(Object.keys(requested));
+  }
+  await grant.save();
+  return grant;
+}

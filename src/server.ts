@@ -1,0 +1,99 @@
+// Composition root: storage, then keys and clients, then the provider, then the routes, then the HTTP server.
+import http from 'node:http';
+import type net from 'node:net';
+import Router from '@koa/router';
+import type { Settings } from './config/env.ts';
+import { readClientsFile, upsertClient } from './config/clients.ts';
+import { openStorage, type Storage } from './storage.ts';
+import { readDemoData, seedDemo } from './demo/seed.ts';
+import { demoRoutes } from './demo/routes.ts';
+import { interactionRoutes } from './interaction/routes.ts';
+import { createLogger } from './log/logger.ts';
+import { purgeExpired } from './oidc/adapters/postgres.ts';
+import { ensureKeys } from './oidc/keys.ts';
+import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
+import { buildApp } from './web/app.ts';
+import { homeRoutes } from './web/home-routes.ts';
+import { createMetrics } from './web/metrics.ts';
+import { opsRoutes } from './web/ops-routes.ts';
+
+export type RunningServer = {
+  issuer: string;
+  port: number;
+  storage: Storage;
+  holder: ProviderHolder;
+  close(): Promise<void>;
+};
+
+function listen(server: http.Server, settings: Settings): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => resolve((server.address() as net.AddressInfo).port);
+    if (settings.host) server.listen(settings.port, settings.host, done);
+    else server.listen(settings.port, done);
+  });
+}
+
+export async function startServer(settings: Settings): Promise<RunningServer> {
+  const log = createLogger(settings.logLevel);
+  const metrics = createMetrics();
+  const storage = await openStorage(settings);
+  const { db, keyring } = storage;
+  try {
+    await ensureKeys(db, keyring);
+    for (const client of readClientsFile(settings.clientsFile)) await upsertClient(db, client, 'config');
+
+    // The issuer may depend on the port we get, so listen first and answer 503 until ready.
+    let handler: http.RequestListener = (_req, res) => {
+      res.writeHead(503, { 'Retry-After': '1' }).end();
+    };
+    const server = http.createServer((req, res) => handler(req, res));
+    const port = await listen(server, settings);
+    const issuer = settings.issuer ?? `http://localhost:${port}`;
+
+    const demo = settings.seedDemo ? readDemoData() : undefined;
+    if (demo) await seedDemo(db, issuer, settings.bcryptCost);
+
+    const holder = await createProviderHolder({
+      issuer, db, keyring, adapter: storage.adapter, trustProxy: settings.trustProxy, log, metrics,
+    });
+    const interactionDeps = {
+      provider: holder.provider, db, bcryptCost: settings.bcryptCost, log, metrics, maxBodyBytes: settings.maxBodyBytes,
+    };
+    const app = buildApp({
+      log, metrics, trustProxy: settings.trustProxy,
+      cookieKeys: () => holder.keys().cookieKeys,
+      provider: holder.middleware,
+      routes: [
+        (r: Router) => opsRoutes(r, { db, redis: storage.redis, metrics }),
+        (r: Router) => homeRoutes(r, { demo }),
+        (r: Router) => interactionRoutes(r, interactionDeps),
+        ...(demo ? [(r: Router) => demoRoutes(r, { issuer, clientId: demo.client.client_id, log })] : []),
+      ],
+    });
+    handler = app.callback();
+
+    const timers = [
+      setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
+      setInterval(() => purgeExpired(db).catch((err) => log.error({ err }, 'purge failed')), 600_000),
+    ];
+    for (const t of timers) t.unref();
+    log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');
+
+    return {
+      issuer, port, storage, holder,
+      async close() {
+        for (const t of timers) clearInterval(t);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
+        });
+        await storage.close();
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}

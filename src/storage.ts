@@ -1,0 +1,47 @@
+// Opens everything durable: the master key, PostgreSQL (configured or embedded, migrated) and Redis if set.
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Settings } from './config/env.ts';
+import { resolveSecretKey } from './config/secrets.ts';
+import { Keyring } from './crypto/keyring.ts';
+import { openDatabase } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { adapterFactory } from './oidc/adapters/index.ts';
+import type { AdapterFactory } from './oidc/adapters/types.ts';
+
+export type Storage = {
+  db: Knex;
+  redis?: Redis;
+  keyring: Keyring;
+  adapter: AdapterFactory;
+  describe: string;
+  close(): Promise<void>;
+};
+
+export async function openStorage(settings: Settings): Promise<Storage> {
+  const keyring = new Keyring(resolveSecretKey(settings));
+  const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url'));
+  let redis: Redis | undefined;
+  try {
+    await migrate(database.db);
+    if (settings.redisUrl) {
+      redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      await redis.connect();
+    }
+  } catch (err) {
+    redis?.disconnect();
+    await database.close();
+    throw err;
+  }
+  return {
+    db: database.db,
+    redis,
+    keyring,
+    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined),
+    describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
+    async close() {
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}

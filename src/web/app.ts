@@ -1,0 +1,42 @@
+// The Koa application: request log, error handler, security headers, our routes, then oidc-provider.
+import Router from '@koa/router';
+import Koa from 'koa';
+import compose from 'koa-compose';
+import helmet from 'koa-helmet';
+import type { Middleware } from 'koa';
+import type { Logger } from '../log/logger.ts';
+import { errorHandler } from './error-handler.ts';
+import type { Metrics } from './metrics.ts';
+import { requestLog } from './request-log.ts';
+
+export type RouteModule = (router: Router) => void;
+
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: true,
+    // Sign-in forms redirect on to the relying party; a form-action rule would block that hop.
+    directives: { 'form-action': null, 'upgrade-insecure-requests': null },
+  },
+  hsts: false,
+});
+
+export function buildApp(opts: {
+  log: Logger;
+  metrics: Metrics;
+  trustProxy: boolean;
+  cookieKeys: () => string[];
+  routes: RouteModule[];
+  provider: Middleware;
+}): Koa {
+  const app = new Koa({ proxy: opts.trustProxy });
+  Object.defineProperty(app, 'keys', { get: opts.cookieKeys, set: () => {} });
+  app.silent = true;
+  const router = new Router();
+  for (const register of opts.routes) register(router);
+
+  // Our own pages get the security headers and our error pages; everything else is oidc-provider's.
+  const ours = compose([securityHeaders, errorHandler(opts.log), router.routes() as Middleware, router.allowedMethods() as Middleware]);
+  app.use(requestLog(opts.log, opts.metrics));
+  app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : opts.provider(ctx, next)));
+  return app;
+}

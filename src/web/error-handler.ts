@@ -1,0 +1,41 @@
+// The outer handler: expected errors get their translated page or JSON; anything else a generic 500.
+import type { Middleware } from 'koa';
+import { AppError } from '../errors/app-error.ts';
+import { chooseLocale, translator } from '../i18n/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { renderPage } from './render.ts';
+
+const MESSAGES: Record<string, string> = {
+  csrf: 'error.csrf',
+  not_found: 'error.notFound',
+  too_large: 'error.tooLarge',
+  session_not_found: 'error.session',
+};
+
+function classify(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { status?: number }).status;
+  if (status === 413) return new AppError('too_large', 413);
+  if (status === 400 || status === 415) return new AppError('invalid_request', status);
+  return new AppError('server_error', 500, { expose: false });
+}
+
+export function errorHandler(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 404);
+    } catch (err) {
+      const appError = classify(err);
+      if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
+      const t = translator(chooseLocale(ctx));
+      const message = t(MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'));
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.status = appError.status;
+        ctx.body = { error: appError.code, error_description: message };
+      } else {
+        renderPage(ctx, 'error', { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined }, appError.status);
+      }
+    }
+  };
+}

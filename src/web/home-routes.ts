@@ -1,0 +1,20 @@
+// The home page (what this is, the demo accounts) and the stylesheet.
+import fs from 'node:fs';
+import type Router from '@koa/router';
+import { chooseLocale, translator } from '../i18n/index.ts';
+import type { DemoData } from '../demo/seed.ts';
+import { renderPage } from './render.ts';
+
+const css = fs.readFileSync(new URL('../../public/app.css', import.meta.url));
+
+export function homeRoutes(router: Router, deps: { demo?: DemoData }) {
+  router.get('/', (ctx) => {
+    const t = translator(chooseLocale(ctx));
+    renderPage(ctx, 'home', { pageTitle: t('home.title'), demo: deps.demo });
+  });
+  router.get('/static/app.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = css;
+  });
+}

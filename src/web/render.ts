@@ -1,0 +1,46 @@
+// Renders pug views for our routes and for pages oidc-provider asks us to draw (errors, logout).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pug from 'pug';
+import { chooseLocale, translator } from '../i18n/index.ts';
+
+const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
+const cache = new Map<string, pug.compileTemplate>();
+
+function template(view: string): pug.compileTemplate {
+  let fn = cache.get(view);
+  if (!fn) {
+    fn = pug.compileFile(path.join(viewsDir, `${view}.pug`), { basedir: viewsDir });
+    cache.set(view, fn);
+  }
+  return fn;
+}
+
+/** The parts of a Koa context rendering needs; both our app's and oidc-provider's contexts have them. */
+export type RenderContext = {
+  query: Record<string, unknown>;
+  path: string;
+  querystring: string;
+  secure: boolean;
+  cookies: {
+    get(name: string): string | undefined;
+    set(name: string, value: string, opts: Record<string, unknown>): unknown;
+  };
+  acceptsLanguages(...langs: string[]): string | false;
+  type: string;
+  body: unknown;
+  status: number;
+};
+
+export function renderPage(ctx: RenderContext, view: string, locals: Record<string, unknown> = {}, status?: number): void {
+  const locale = chooseLocale(ctx);
+  if (ctx.query.lang === locale) {
+    ctx.cookies.set('lang', locale, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: 365 * 86_400_000, overwrite: true });
+  }
+  const t = translator(locale);
+  const params = new URLSearchParams(ctx.querystring);
+  params.set('lang', t('lang.switchTo'));
+  ctx.type = 'html';
+  if (status) ctx.status = status;
+  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${ctx.path}?${params}` });
+}
