@@ -1,0 +1,112 @@
+// The CLI commands: each declares its options and runs against opened storage.
+import type { ParseArgsConfig } from 'node:util';
+import { hashPassword } from '../accounts/passwords.ts';
+import { insertPerson } from '../accounts/persons.ts';
+import type { Settings } from '../config/env.ts';
+import { upsertClient } from '../config/clients.ts';
+import { recordAudit } from '../db/audit.ts';
+import { seedDemo } from '../demo/seed.ts';
+import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
+import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
+import { ensureKeys, rotateKeys } from '../oidc/keys.ts';
+import type { Storage } from '../storage.ts';
+
+type Command = {
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(storage: Storage, settings: Settings, opts: Record<string, unknown>): Promise<string | void>;
+};
+
+function required(opts: Record<string, unknown>, ...names: string[]) {
+  for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw new Error(`--${n} is required`);
+}
+
+function issuerOf(settings: Settings, opts: Record<string, unknown>) {
+  return (opts.issuer as string | undefined) ?? settings.issuer ?? `http://localhost:${settings.port || 3000}`;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  migrate: {
+    options: {},
+    // openStorage applies the migrations.
+    run: async () => 'migrations applied',
+  },
+  'seed-demo': {
+    options: { issuer: { type: 'string' } },
+    async run({ db }, settings, opts) {
+      await seedDemo(db, issuerOf(settings, opts), settings.bcryptCost);
+      return 'demo data seeded';
+    },
+  },
+  'client add': {
+    options: {
+      id: { type: 'string' }, secret: { type: 'string' }, name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'first-party': { type: 'boolean' }, public: { type: 'boolean' }, 'grant-type': { type: 'string', multiple: true },
+    },
+    async run({ db }, _settings, opts) {
+      required(opts, 'id');
+      if (!opts.public) required(opts, 'secret');
+      const redirectUris = (opts['redirect-uri'] as string[] | undefined) ?? [];
+      if (!redirectUris.length) throw new Error('--redirect-uri is required');
+      for (const uri of redirectUris) new URL(uri);
+      await upsertClient(db, {
+        client_id: opts.id as string,
+        client_name: (opts.name as string | undefined) ?? (opts.id as string),
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: (opts['post-logout-redirect-uri'] as string[] | undefined) ?? [],
+        grant_types: (opts['grant-type'] as string[] | undefined) ?? ['authorization_code', 'refresh_token'],
+        first_party: !!opts['first-party'],
+        ...(opts.public ? { token_endpoint_auth_method: 'none' } : {}),
+      }, 'cli', opts.secret as string | undefined);
+      return `client ${opts.id as string} saved`;
+    },
+  },
+  'person add': {
+    options: { username: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } },
+    async run({ db }, settings, opts) {
+      required(opts, 'username', 'password', 'name');
+      const person = await db.transaction(async (tx) => {
+        const p = await insertPerson(tx, {
+          username: opts.username as string, name: opts.name as string, email: opts.email as string | undefined,
+          passwordHash: await hashPassword(opts.password as string, settings.bcryptCost),
+        });
+        await recordAudit(tx, { actor: 'cli', action: 'person.created', subject: p.id });
+        return p;
+      }).catch((err: { code?: string }) => {
+        if (err.code === '23505') throw new Error('a person with this username or email already exists');
+        throw err;
+      });
+      return person.id;
+    },
+  },
+  'keys rotate': {
+    options: { lead: { type: 'string' } },
+    async run({ db, keyring }, settings, opts) {
+      const lead = opts.lead === undefined ? settings.keyPublishLeadSeconds : Number(opts.lead);
+      if (!Number.isInteger(lead) || lead < 0) throw new Error('--lead must be a whole number of seconds');
+      await ensureKeys(db, keyring);
+      const kids = await rotateKeys(db, keyring, { publishLeadSeconds: lead, maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME });
+      await recordAudit(db, { actor: 'cli', action: 'keys.rotated', detail: { kids, lead } });
+      return `new keys ${kids.join(', ')} published; they sign from ${new Date(Date.now() + lead * 1000).toISOString()}`;
+    },
+  },
+  'keys list': {
+    options: {},
+    async run({ db }) {
+      const rows = await db('keys').select('kid', 'kind', 'alg', 'activates_at', 'retires_at', 'expires_at').orderBy('created_at');
+      return rows
+        .map((r) => [r.kid, r.kind, r.alg ?? '-', `from ${r.activates_at.toISOString()}`, r.retires_at ? `retires ${r.retires_at.toISOString()}` : 'current'].join('  '))
+        .join('\n');
+    },
+  },
+  'iat create': {
+    options: { ttl: { type: 'string' } },
+    async run(storage, _settings, opts) {
+      const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive whole number of seconds');
+      const token = await createInitialAccessToken(storage.adapter, ttl);
+      await recordAudit(storage.db, { actor: 'cli', action: 'iat.created', detail: { ttl } });
+      return token;
+    },
+  },
+};

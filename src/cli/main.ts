@@ -1,0 +1,54 @@
+// `campus-sso <command>`: administration from the shell, with the same settings as the server.
+import { parseArgs } from 'node:util';
+import { parseSettings, SettingsError } from '../config/env.ts';
+import { openStorage, type Storage } from '../storage.ts';
+import { COMMANDS } from './commands.ts';
+
+const USAGE = `usage: campus-sso <command> [options]
+
+  migrate                                   apply database migrations
+  seed-demo [--issuer URL]                  seed the demo school, people and demo client
+  client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...]
+             [--name NAME] [--first-party] [--grant-type T ...] [--public]
+  person add --username U --password P --name NAME [--email E]
+  keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
+  keys list                                 list keys and their state
+  iat create [--ttl SECONDS]                create an initial access token for dynamic registration
+
+Settings come from the environment, as for the server (see README).`;
+
+export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [first, second] = argv;
+  const name = [first, second].join(' ');
+  const command = COMMANDS[name] ?? COMMANDS[first ?? ''];
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    return first && first !== 'help' && first !== '--help' ? 2 : 0;
+  }
+  const rest = argv.slice(COMMANDS[name] ? 2 : 1);
+  let options;
+  try {
+    options = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }).values;
+  } catch (err) {
+    process.stderr.write(`campus-sso: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  let storage: Storage | undefined;
+  try {
+    const settings = parseSettings(env);
+    storage = await openStorage(settings);
+    const out = await command.run(storage, settings, options as Record<string, unknown>);
+    if (out) process.stdout.write(`${out}\n`);
+    return 0;
+  } catch (err) {
+    const prefix = err instanceof SettingsError ? 'configuration error: ' : '';
+    process.stderr.write(`campus-sso: ${prefix}${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await storage?.close();
+  }
+}
+
+if (import.meta.main) {
+  process.exit(await runCli(process.argv.slice(2)));
+}

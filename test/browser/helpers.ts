@@ -1,0 +1,56 @@
+// Headless Chromium for browser and interop tests (Debian's chromium through playwright-core), and screenshots.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const DESKTOP = { width: 1280, height: 900 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A fresh context (own cookies) with the desktop viewport; Traditional Chinese first, like the schools' browsers. */
+export async function newPage(browser: Browser, locale = 'zh-TW'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { ...DESKTOP }, locale });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(20_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/**
+ * Saves full-page screenshots of the current page at desktop and phone widths:
+ * test-artifacts/screenshots/<name>-desktop.png and <name>-phone.png. Leaves the viewport at desktop size.
+ */
+export async function shoot(page: Page, name: string): Promise<string[]> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const files: string[] = [];
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize({ ...size });
+    const file = path.join(SCREENSHOT_DIR, `${safe}-${label}.png`);
+    await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+    files.push(file);
+  }
+  await page.setViewportSize({ ...DESKTOP });
+  return files;
+}

@@ -1,0 +1,48 @@
+// Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
+import * as oidc from 'openid-client';
+import type { Knex } from 'knex';
+import { upsertClient } from '../../src/config/clients.ts';
+import { Agent, formAction, hiddenField, type Step } from './agent.ts';
+
+export const CALLBACK = 'http://127.0.0.1:9/cb';
+
+export async function registerClient(db: Knex, metadata: Record<string, unknown> & { client_id: string }, secret?: string) {
+  await upsertClient(db, { client_name: metadata.client_id, redirect_uris: [CALLBACK], ...metadata }, 'test', secret);
+}
+
+export function discover(issuer: string, clientId: string, secret?: string, auth?: oidc.ClientAuth) {
+  return oidc.discovery(new URL(issuer), clientId, secret, auth ?? (secret ? oidc.ClientSecretBasic(secret) : oidc.None()), {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export type Pkce = { verifier: string; challenge: string; state: string; nonce: string };
+
+export async function pkce(): Promise<Pkce> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  return { verifier, challenge: await oidc.calculatePKCECodeChallenge(verifier), state: oidc.randomState(), nonce: oidc.randomNonce() };
+}
+
+export function authorizationUrl(config: oidc.Configuration, p: Pkce, extra: Record<string, string> = {}) {
+  return oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK, scope: 'openid profile email', code_challenge: p.challenge, code_challenge_method: 'S256',
+    state: p.state, nonce: p.nonce, ...extra,
+  });
+}
+
+/** Submits the sign-in page shown at `page`. */
+export async function submitLogin(agent: Agent, page: Step, login: string, password: string, extra: Record<string, string> = {}) {
+  const action = formAction(page.body, /\/login$/, page.url);
+  return agent.submit(action, { login, password, _csrf: hiddenField(page.body, '_csrf'), ...extra }, CALLBACK);
+}
+
+/** Signs in and agrees to the consent page if one is shown; returns the redirect to the callback. */
+export async function signIn(agent: Agent, url: URL | string, login: string, password: string): Promise<URL> {
+  const page = await agent.follow(String(url), CALLBACK);
+  let step = page.location?.startsWith(CALLBACK) ? page : await submitLogin(agent, page, login, password);
+  if (!step.location?.startsWith(CALLBACK) && step.body.includes('/confirm')) {
+    step = await agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+  }
+  if (!step.location?.startsWith(CALLBACK)) throw new Error(`sign-in did not reach the callback (status ${step.status})`);
+  return new URL(step.location);
+}

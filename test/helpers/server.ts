@@ -1,0 +1,35 @@
+// Starts the real server on a free port. Storage follows the environment: DATABASE_URL / REDIS_URL when set
+// (the PostgreSQL + Redis run), otherwise the embedded default in a temporary DATA_DIR.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseSettings } from '../../src/config/env.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+
+export type TestServer = RunningServer & { dataDir: string; env: Record<string, string | undefined> };
+
+export function testEnv(overrides: Record<string, string | undefined> = {}, dataDir?: string) {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-test-'));
+  fs.chmodSync(dir, 0o755);
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    DATA_DIR: dir,
+    BCRYPT_COST: '4',
+    SEED_DEMO: 'true',
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_PREFIX: `test:${crypto.randomBytes(4).toString('hex')}:`,
+    ...overrides,
+  };
+}
+
+export async function startTestServer(overrides: Record<string, string | undefined> = {}, dataDir?: string): Promise<TestServer> {
+  const env = testEnv(overrides, dataDir);
+  const server = await startServer(parseSettings(env));
+  return { ...server, dataDir: env.DATA_DIR, env };
+}
+
+export const storageMode = process.env.DATABASE_URL ? (process.env.REDIS_URL ? 'postgres+redis' : 'postgres') : 'embedded';

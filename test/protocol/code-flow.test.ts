@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { Agent } from '../helpers/agent.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+
+describe(`authorization code flow (${storageMode})`, () => {
+  let server: TestServer;
+  let conf: oidc.Configuration;
+  const secret = crypto.randomBytes(24).toString('base64url');
+
+  before(async () => {
+    server = await startTestServer();
+    await registerClient(server.storage.db, {
+      client_id: 'rp-conf', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+    }, secret);
+    conf = await discover(server.issuer, 'rp-conf', secret);
+  });
+  after(() => server.close());
+
+  it('publishes discovery with the features turned on', () => {
+    const m = conf.serverMetadata();
+    assert.equal(m.issuer, server.issuer);
+    assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
+    for (const key of ['registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint',
+      'pushed_authorization_request_endpoint', 'userinfo_endpoint', 'jwks_uri'] as const) {
+      assert.ok(m[key], `${key} missing`);
+    }
+    assert.ok(m.dpop_signing_alg_values_supported?.length);
+    assert.equal(m.request_parameter_supported, true);
+    assert.equal(m.backchannel_logout_supported, true);
+    assert.deepEqual([...(m.subject_types_supported ?? [])].sort(), ['pairwise', 'public']);
+    assert.ok(m.grant_types_supported?.includes('client_credentials'));
+  });
+
+  it('signs in through the real pages, with consent, and returns a verified ID token and userinfo', async () => {
+    const p = await pkce();
+    const agent = new Agent();
+    const callback = await signIn(agent, authorizationUrl(conf, p, { scope: 'openid profile email offline_access', prompt: 'consent' }), 'teacher', 'Teacher-2026');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const claims = tokens.claims()!;
+    assert.equal(claims.iss, server.issuer);
+    assert.equal(claims.aud, 'rp-conf');
+    assert.equal(claims.nonce, p.nonce);
+    assert.equal(claims.name, undefined, 'claims go to userinfo when an access token is issued');
+    const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString());
+    const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
+    assert.ok(jwks.keys.some((k) => k.kid === header.kid), 'ID token kid is published');
+    assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, claims.sub);
+    assert.equal(info.name, '王小明');
+    assert.equal(info.email, 'teacher@demo.campus-sso.test');
+    assert.ok(tokens.refresh_token, 'offline_access with prompt=consent gives a refresh token');
+  });
+
+  it('rotates refresh tokens and treats reuse as theft', async () => {
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }), 'student', 'Student-2026');
+    const first = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const second = await oidc.refreshTokenGrant(conf, first.refresh_token!);
+    assert.ok(second.refresh_token);
+    assert.notEqual(second.refresh_token, first.refresh_token);
+    await assert.rejects(oidc.refreshTokenGrant(conf, first.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    // Reuse revoked the whole grant: the rotated token and its access token die too.
+    await assert.rejects(oidc.refreshTokenGrant(conf, second.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    assert.equal((await oidc.tokenIntrospection(conf, second.access_token)).active, false);
+  });
+
+  it('introspects and revokes access tokens', async () => {
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Parent-2026');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const active = await oidc.tokenIntrospection(conf, tokens.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.client_id, 'rp-conf');
+    assert.equal(active.sub, tokens.claims()!.sub);
+    await oidc.tokenRevocation(conf, tokens.access_token);
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false);
+    await assert.rejects(oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub));
+  });
+
+  it('issues client-credentials tokens', async () => {
+    const tokens = await oidc.clientCredentialsGrant(conf);
+    assert.equal(tokens.token_type, 'bearer');
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
+  });
+
+  it('rejects a wrong PKCE verifier with invalid_grant', async () => {
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
+    await assert.rejects(
+      oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: p.state, expectedNonce: p.nonce }),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+    );
+  });
+
+  it('pushes the authorization request (PAR) and completes the flow', async () => {
+    const p = await pkce();
+    const url = await oidc.buildAuthorizationUrlWithPAR(conf, {
+      redirect_uri: CALLBACK, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
+    });
+    assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
+    const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    assert.ok(tokens.claims()!.sub);
+  });
+
+  it('second sign-in in the same browser needs no password (single sign-on)', async () => {
+    const agent = new Agent();
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Teacher-2026');
+    const step = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    assert.ok(step.location?.startsWith(CALLBACK), 'redirected straight back with a code');
+    assert.ok(new URL(step.location!).searchParams.get('code'));
+  });
+
+  it('logs out at the RP\'s request and returns to its post-logout URI', async () => {
+    const p = await pkce();
+    const agent = new Agent();
+    const callback = await signIn(agent, authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const endSession = oidc.buildEndSessionUrl(conf, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/bye', state: 's1' });
+    const page = await agent.follow(endSession.href);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /op\.logoutForm/);
+    const action = /<form[^>]*action="([^"]+)"/.exec(page.body)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const done = await agent.submit(new URL(action, server.issuer).href, { xsrf, logout: 'yes' }, 'http://127.0.0.1:9/bye');
+    assert.ok(done.location?.startsWith('http://127.0.0.1:9/bye'));
+    assert.equal(new URL(done.location!).searchParams.get('state'), 's1');
+    // The session is gone: the next authorization shows the sign-in page again.
+    const again = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    assert.match(again.body, /name="password"/);
+  });
+
+  it('re-shows the sign-in page with an error after a wrong password, keeping the account name', async () => {
+    const agent = new Agent();
+    const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    const wrong = await submitLogin(agent, page, 'teacher', 'not-the-password');
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body, /帳號或密碼錯誤/);
+    assert.match(wrong.body, /value="teacher"/);
+    const unknown = await submitLogin(agent, page, 'nobody-here', 'whatever');
+    assert.equal(unknown.status, 401);
+    assert.match(unknown.body, /帳號或密碼錯誤/, 'an unknown account gets the same message');
+    const empty = await submitLogin(agent, page, '', '');
+    assert.equal(empty.status, 400);
+    const long = await submitLogin(agent, page, 'x'.repeat(300), 'y');
+    assert.equal(long.status, 400);
+    const ok = await submitLogin(agent, wrong, 'teacher', 'Teacher-2026');
+    assert.ok(ok.location?.startsWith(CALLBACK) || ok.body.includes('/confirm'));
+  });
+
+  it('refuses a sign-in form without its CSRF token', async () => {
+    const agent = new Agent();
+    const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    const step = await submitLogin(agent, page, 'teacher', 'Teacher-2026', { _csrf: 'forged' });
+    assert.equal(step.status, 403);
+    assert.doesNotMatch(step.body, /at .*\.ts:\d+/);
+  });
+});
