@@ -5,7 +5,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oidc_payloads', (t) => {
     t.text('model').notNullable();
     t.text('id').notNullable();
-    t.jsonb('payload').notNullable();
+    // json, not jsonb: payloads may hold any string a client sent, \u0000 included, which jsonb refuses.
+    t.json('payload').notNullable();
     t.text('grant_id');
     t.text('uid');
     t.text('user_code');
@@ -21,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
   // Registered relying parties: from config/, the CLI and dynamic registration (RFC 7591).
   await knex.schema.createTable('oidc_clients', (t) => {
     t.text('client_id').primary();
-    t.jsonb('metadata').notNullable();
+    t.json('metadata').notNullable();
     t.text('source').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

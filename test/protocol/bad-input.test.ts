@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Agent } from '../helpers/agent.ts';
+import { CALLBACK, registerClient } from '../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+
+const STACK = /at [\w.<>]+ \(|node:internal|\.ts:\d+:\d+/;
+
+describe(`bad input never reaches a 500 (${storageMode})`, () => {
+  let server: TestServer;
+  const authorize = (params: Record<string, string>) => `${server.issuer}/auth?${new URLSearchParams(params)}`;
+  const valid = {
+    client_id: 'rp-bad', response_type: 'code', scope: 'openid', redirect_uri: CALLBACK,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 'st', nonce: 'n',
+  };
+
+  before(async () => {
+    server = await startTestServer();
+    await registerClient(server.storage.db, { client_id: 'rp-bad', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+  });
+  after(() => server.close());
+
+  it('shows the error page for an unknown client and does not redirect', async () => {
+    const res = await new Agent().request(authorize({ ...valid, client_id: 'no-such-client' }));
+    assert.equal(res.status, 400);
+    assert.equal(res.location, undefined);
+    assert.match(res.body, /這個應用程式沒有註冊/);
+    assert.doesNotMatch(res.body, STACK);
+  });
+
+  it('shows the error page for a redirect_uri mismatch and does not redirect', async () => {
+    for (const redirect_uri of ['http://127.0.0.1:9/cb/', 'http://127.0.0.1:9/cb?x=1', 'https://evil.example/cb', 'http://127.0.0.1:9/CB']) {
+      const res = await new Agent().request(authorize({ ...valid, redirect_uri }));
+      assert.equal(res.status, 400, redirect_uri);
+      assert.equal(res.location, undefined, `${redirect_uri} must not redirect`);
+      assert.match(res.body, /返回網址與註冊資料不符/);
+    }
+  });
+
+  it('answers English when asked', async () => {
+    const res = await new Agent().request(authorize({ ...valid, client_id: 'nope' }), { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    assert.match(res.body, /This application is not registered/);
+  });
+
+  it('rejects malformed authorization parameters with the spec\'s errors', async () => {
+    const cases: Record<string, string>[] = [
+      { response_type: 'token' },
+      { response_type: 'bogus' },
+      { scope: 'profile' },
+      { code_challenge_method: 'plain' },
+      { code_challenge: '' },
+      { code_challenge: 'short' },
+      { prompt: 'bogus' },
+      { prompt: 'none login' },
+      { max_age: 'abc' },
+      { claims: '{not json' },
+      { request: 'not.a.jwt' },
+      { request_uri: 'https://evil.example/req' },
+      { response_mode: 'bogus' },
+      { display: 'bogus' },
+      { ui_locales: '\u0000' },
+      { state: 'x'.repeat(5000) },
+      { id_token_hint: 'garbage' },
+      { acr_values: '\u00ff\u00fe' },
+      { resource: 'not a uri' },
+    ];
+    for (const change of cases) {
+      const res = await new Agent().request(authorize({ ...valid, ...change }));
+      assert.ok(res.status < 500, `${JSON.stringify(change).slice(0, 60)} gave ${res.status}`);
+      assert.doesNotMatch(res.body, STACK);
+      if (res.location) {
+        const back = new URL(res.location);
+        const params = new URLSearchParams(back.hash ? back.hash.slice(1) : back.search);
+        if (back.href.startsWith(CALLBACK)) assert.ok(params.get('error'), `${JSON.stringify(change).slice(0, 60)} redirected without error`);
+      }
+    }
+    const missing = await new Agent().request(`${server.issuer}/auth?client_id=rp-bad`);
+    // With one registered redirect_uri the provider may use it to report the error.
+    assert.equal(new URL(missing.location!).searchParams.get('error'), 'invalid_request');
+    const duplicated = await new Agent().request(`${authorize(valid)}&state=again`);
+    assert.ok(duplicated.status < 500);
+    assert.ok(!duplicated.location || new URL(duplicated.location).searchParams.get('error') === 'invalid_request');
+  });
+
+  it('answers token endpoint abuse with OAuth errors', async () => {
+    const post = (body: string, type = 'application/x-www-form-urlencoded') =>
+      fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': type }, body });
+    const cases = [
+      ['grant_type=authorization_code&code=nope&client_id=rp-bad&redirect_uri=' + encodeURIComponent(CALLBACK) + '&code_verifier=' + 'a'.repeat(43), 'invalid_grant'],
+      ['grant_type=bogus&client_id=rp-bad', 'unsupported_grant_type'],
+      ['client_id=rp-bad', 'invalid_request'],
+      ['grant_type=refresh_token&refresh_token=nope&client_id=rp-bad', 'invalid_grant'],
+    ] as const;
+    for (const [body, error] of cases) {
+      const res = await post(body);
+      assert.equal(res.status, 400, body);
+      assert.equal(((await res.json()) as { error: string }).error, error, body);
+    }
+    const big = await post(`grant_type=client_credentials&client_id=rp-bad&x=${'a'.repeat(2_000_000)}`);
+    assert.ok(big.status >= 400 && big.status < 500, `oversized token body gave ${big.status}`);
+    const json = await post('{"grant_type":"client_credentials"}', 'application/json');
+    assert.ok(json.status >= 400 && json.status < 500);
+  });
+
+  it('answers an oversized sign-in form with 413 and a page, not a crash', async () => {
+    const agent = new Agent();
+    const page = await agent.follow(authorize(valid), CALLBACK);
+    const uid = /\/interaction\/([\w-]+)\/login/.exec(page.body)![1];
+    const res = await agent.request(`${server.issuer}/interaction/${uid}/login`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `login=${'a'.repeat(200_000)}`,
+    });
+    assert.equal(res.status, 413);
+    assert.match(res.body, /送出的資料過大/);
+  });
+
+  it('treats an unknown or forged interaction id as an expired sign-in', async () => {
+    const res = await new Agent().request(`${server.issuer}/interaction/abc123`);
+    assert.equal(res.status, 400);
+    assert.match(res.body, /登入流程已逾時/);
+    const weird = await new Agent().request(`${server.issuer}/interaction/${encodeURIComponent('<script>')}`);
+    assert.equal(weird.status, 404);
+    assert.doesNotMatch(weird.body, /<script>/);
+  });
+
+  it('rejects registration without an initial access token, and invalid registration JSON', async () => {
+    const reg = (body: string, token?: string) => fetch(`${server.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    const anon = await reg(JSON.stringify({ redirect_uris: [CALLBACK] }));
+    assert.equal(anon.status, 401);
+    assert.equal(((await anon.json()) as { error: string }).error, 'invalid_token');
+    const forged = await reg(JSON.stringify({ redirect_uris: [CALLBACK] }), 'forged');
+    assert.equal(forged.status, 401);
+  });
+
+  it('serves JSON errors to API clients and pages to browsers for unknown paths', async () => {
+    const api = await fetch(`${server.issuer}/no/such/path`, { headers: { accept: 'application/json' } });
+    assert.equal(api.status, 404);
+    const home = await fetch(`${server.issuer}/`, { method: 'DELETE' });
+    assert.ok(home.status === 405 || home.status === 404);
+  });
+});
