@@ -56,6 +56,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
 
     const holder = await createProviderHolder({
       issuer, db, keyring, adapter: storage.adapter, trustProxy: settings.trustProxy, log, metrics,
+      outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
     });
     const interactionDeps = {
       provider: holder.provider, db, bcryptCost: settings.bcryptCost, log, metrics, maxBodyBytes: settings.maxBodyBytes,

@@ -38,6 +38,7 @@ const schema = z.object({
   SEED_DEMO: bool.optional(),
   KEY_PUBLISH_LEAD_SECONDS: z.coerce.number().int().min(0).default(86_400),
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
 });
@@ -65,6 +66,8 @@ export type Settings = {
   keyRefreshSeconds: number;
   maxBodyBytes: number;
   clientsFile: string;
+  /** Let the provider call relying parties on loopback/private addresses (back-channel logout, jwks_uri). */
+  outboundAllowPrivateNetworks: boolean;
 };
 
 export class SettingsError extends Error {}
@@ -105,5 +108,6 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     keyRefreshSeconds: s.KEY_REFRESH_SECONDS,
     maxBodyBytes: s.MAX_BODY_BYTES,
     clientsFile: path.resolve(s.CLIENTS_FILE),
+    outboundAllowPrivateNetworks: s.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
   };
 }

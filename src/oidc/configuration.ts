@@ -38,6 +38,7 @@ export type ConfigurationDeps = {
   keyring: Keyring;
   keys: KeySet;
   adapter: AdapterFactory;
+  outboundAllowPrivateNetworks: boolean;
 };
 
 function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
@@ -131,5 +132,12 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: renderError as unknown as Configuration['renderError'],
     conformIdTokenClaims: true,
+    // oidc-provider refuses outbound calls to special-use addresses (SSRF protection); intranet RPs may need them.
+    ...(deps.outboundAllowPrivateNetworks
+      ? { fetch: (url: string | URL | Request, init?: RequestInit) => {
+          const { dispatcher: _ssrfGuard, ...options } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+          return globalThis.fetch(url, options);
+        } }
+      : {}),
   };
 }

@@ -16,6 +16,7 @@ export type ProviderDeps = {
   keyring: Keyring;
   adapter: AdapterFactory;
   trustProxy: boolean;
+  outboundAllowPrivateNetworks: boolean;
   log: Logger;
   metrics: Metrics;
 };
@@ -27,7 +28,9 @@ const EVENTS = [
 ] as const;
 
 function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
-  const provider = new Provider(deps.issuer, buildConfiguration({ db: deps.db, keyring: deps.keyring, keys, adapter: deps.adapter }));
+  const provider = new Provider(deps.issuer, buildConfiguration({
+    db: deps.db, keyring: deps.keyring, keys, adapter: deps.adapter, outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
+  }));
   provider.proxy = deps.trustProxy;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));

@@ -31,18 +31,18 @@ export function authorizationUrl(config: oidc.Configuration, p: Pkce, extra: Rec
 }
 
 /** Submits the sign-in page shown at `page`. */
-export async function submitLogin(agent: Agent, page: Step, login: string, password: string, extra: Record<string, string> = {}) {
+export async function submitLogin(agent: Agent, page: Step, login: string, password: string, extra: Record<string, string> = {}, callback = CALLBACK) {
   const action = formAction(page.body, /\/login$/, page.url);
-  return agent.submit(action, { login, password, _csrf: hiddenField(page.body, '_csrf'), ...extra }, CALLBACK);
+  return agent.submit(action, { login, password, _csrf: hiddenField(page.body, '_csrf'), ...extra }, callback);
 }
 
 /** Signs in and agrees to the consent page if one is shown; returns the redirect to the callback. */
-export async function signIn(agent: Agent, url: URL | string, login: string, password: string): Promise<URL> {
-  const page = await agent.follow(String(url), CALLBACK);
-  let step = page.location?.startsWith(CALLBACK) ? page : await submitLogin(agent, page, login, password);
-  if (!step.location?.startsWith(CALLBACK) && step.body.includes('/confirm')) {
-    step = await agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+export async function signIn(agent: Agent, url: URL | string, login: string, password: string, callback = CALLBACK): Promise<URL> {
+  const page = await agent.follow(String(url), callback);
+  let step = page.location?.startsWith(callback) ? page : await submitLogin(agent, page, login, password, {}, callback);
+  if (!step.location?.startsWith(callback) && step.body.includes('/confirm')) {
+    step = await agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, callback);
   }
-  if (!step.location?.startsWith(CALLBACK)) throw new Error(`sign-in did not reach the callback (status ${step.status})`);
+  if (!step.location?.startsWith(callback)) throw new Error(`sign-in did not reach the callback (status ${step.status})`);
   return new URL(step.location);
 }

@@ -19,6 +19,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, data
     DATA_DIR: dir,
     BCRYPT_COST: '4',
     SEED_DEMO: 'true',
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: `test:${crypto.randomBytes(4).toString('hex')}:`,

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { createInitialAccessToken } from '../../src/oidc/initial-access-token.ts';
+import { CALLBACK } from '../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+
+type Registered = Record<string, unknown> & { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string };
+
+describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
+  let server: TestServer;
+  let iat: string;
+  const call = (url: string, method: string, token: string, body?: unknown) =>
+    fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  before(async () => {
+    server = await startTestServer();
+    iat = await createInitialAccessToken(server.storage.adapter, 600);
+  });
+  after(() => server.close());
+
+  it('creates, reads, updates and deletes a client; the client works in between', async () => {
+    const created = await call(`${server.issuer}/reg`, 'POST', iat, {
+      client_name: 'Vendor app', redirect_uris: [CALLBACK], grant_types: ['client_credentials'], response_types: [],
+    });
+    assert.equal(created.status, 201);
+    const client = (await created.json()) as Registered;
+    assert.ok(client.client_id && client.client_secret && client.registration_access_token);
+
+    const conf = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    assert.ok((await oidc.clientCredentialsGrant(conf)).access_token);
+
+    const read = await call(client.registration_client_uri, 'GET', client.registration_access_token);
+    assert.equal(read.status, 200);
+    const current = (await read.json()) as Registered;
+    assert.equal(current.client_name, 'Vendor app');
+
+    const { registration_access_token: _t, registration_client_uri: _u, client_secret_expires_at: _e, client_id_issued_at: _i, ...metadata } = current;
+    const updated = await call(client.registration_client_uri, 'PUT', current.registration_access_token, { ...metadata, client_name: 'Vendor app v2' });
+    assert.equal(updated.status, 200);
+    const afterUpdate = (await updated.json()) as Registered;
+    assert.equal(afterUpdate.client_name, 'Vendor app v2');
+    assert.notEqual(afterUpdate.registration_access_token, current.registration_access_token, 'the registration token rotates');
+
+    const stale = await call(client.registration_client_uri, 'GET', current.registration_access_token);
+    assert.equal(stale.status, 401);
+
+    const deleted = await call(client.registration_client_uri, 'DELETE', afterUpdate.registration_access_token);
+    assert.equal(deleted.status, 204);
+    await assert.rejects(oidc.clientCredentialsGrant(conf), (e: oidc.ResponseBodyError) => e.error === 'invalid_client');
+    assert.equal(await server.storage.db('oidc_clients').where({ client_id: client.client_id }).first(), undefined);
+  });
+
+  it('rejects invalid registration metadata with invalid_client_metadata or invalid_redirect_uri', async () => {
+    const cases: [unknown, string][] = [
+      ['{"redirect_uris": [', 'invalid_request'],
+      [[], 'invalid_request'],
+      [{ redirect_uris: 'not-an-array' }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['not a url'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: [CALLBACK], grant_types: ['bogus'] }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], token_endpoint_auth_method: 'bogus' }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], first_party: true }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], allowed_roles: 'teacher' }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], client_name: 'x\u0000y', subject_type: 'bogus' }, 'invalid_client_metadata'],
+    ];
+    for (const [body, error] of cases) {
+      const res = await call(`${server.issuer}/reg`, 'POST', iat, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(((await res.json()) as { error: string }).error, error, JSON.stringify(body));
+    }
+  });
+
+  it('refuses an expired initial access token', async () => {
+    const short = await createInitialAccessToken(server.storage.adapter, 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await call(`${server.issuer}/reg`, 'POST', short, { redirect_uris: [CALLBACK] });
+    assert.equal(res.status, 401);
+  });
+});
