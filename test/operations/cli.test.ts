@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { Agent } from '../helpers/agent.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, signIn } from '../helpers/rp.ts';
+import { startTestServer, storageMode, testEnv, type TestServer } from '../helpers/server.ts';
+
+const bin = new URL('../../bin/campus-sso.js', import.meta.url).pathname;
+
+describe(`campus-sso CLI (${storageMode})`, () => {
+  let server: TestServer;
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, ...server.env }, encoding: 'utf8', timeout: 60_000 });
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('adds a person and a client while the server runs, and they sign in', async () => {
+    const user = `cli-${crypto.randomBytes(3).toString('hex')}`;
+    const person = cli('person', 'add', '--username', user, '--password', 'Cli-Password-1', '--name', '命令列使用者', '--email', `${user}@example.org`);
+    assert.equal(person.status, 0, person.stderr);
+    assert.match(person.stdout.trim(), /^[0-9a-f-]{36}$/);
+
+    const client = cli('client', 'add', '--id', 'cli-rp', '--secret', 'cli-secret-0123456789abcdef', '--redirect-uri', CALLBACK, '--first-party');
+    assert.equal(client.status, 0, client.stderr);
+
+    const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), user, 'Cli-Password-1');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    assert.equal(tokens.claims()!.sub, person.stdout.trim());
+
+    const duplicate = cli('person', 'add', '--username', user, '--password', 'x', '--name', 'x');
+    assert.equal(duplicate.status, 1);
+    assert.match(duplicate.stderr, /already exists/);
+  });
+
+  it('rotates keys, lists them, creates an initial access token and migrates', async () => {
+    const rotate = cli('keys', 'rotate', '--lead', '0');
+    assert.equal(rotate.status, 0, rotate.stderr);
+    await server.holder.refresh();
+    const kids = (((await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys).map((k) => k.kid);
+    for (const kid of /new keys (.+) published/.exec(rotate.stdout)![1]!.split(', ').slice(0, 2)) assert.ok(kids.includes(kid));
+    assert.match(cli('keys', 'list').stdout, /signing\s+RS256/);
+
+    const iat = cli('iat', 'create', '--ttl', '600');
+    assert.equal(iat.status, 0, iat.stderr);
+    const reg = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { authorization: `Bearer ${iat.stdout.trim()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [CALLBACK] }),
+    });
+    assert.equal(reg.status, 201);
+    assert.equal(cli('migrate').status, 0);
+    assert.equal(cli('seed-demo').status, 0);
+  });
+
+  it('explains bad usage with exit code 2', () => {
+    const unknown = cli('frobnicate');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /usage: campus-sso/);
+    const badFlag = cli('person', 'add', '--bogus');
+    assert.equal(badFlag.status, 2);
+    const missing = cli('client', 'add', '--id', 'x', '--secret', 'y');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /--redirect-uri is required/);
+    const badUri = cli('client', 'add', '--id', 'x', '--secret', 'y', '--redirect-uri', 'not a url');
+    assert.equal(badUri.status, 1);
+  });
+
+  it('works without a running server too', { skip: process.env.DATABASE_URL ? 'embedded mode only' : false }, () => {
+    const env = { ...process.env, ...testEnv() };
+    const run = spawnSync(process.execPath, [bin, 'person', 'add', '--username', 'offline', '--password', 'p', '--name', 'Offline'], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(spawnSync(process.execPath, [bin, 'keys', 'rotate'], { env, encoding: 'utf8', timeout: 60_000 }).status, 0);
+    const again = spawnSync(process.execPath, [bin, 'keys', 'list'], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /cookie/);
+  });
+});
