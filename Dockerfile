@@ -1,0 +1,15 @@
+# Production image: Node 22 with the project's dependencies; settings come from the environment.
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY bin bin
+COPY config config
+COPY migrations migrations
+COPY public public
+COPY src src
+COPY views views
+USER node
+EXPOSE 3000
+CMD ["node", "--disable-warning=ExperimentalWarning", "src/main.ts"]
