@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../crypto/keyring.ts';
+import { recordAudit } from '../db/audit.ts';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 type KeySlot = { kind: 'signing'; alg: (typeof SIGNING_ALGS)[number] } | { kind: 'cookie'; alg: null };
@@ -64,7 +65,9 @@ export async function ensureKeys(db: Knex, keyring: Keyring): Promise<void> {
   await withKeyLock(db, async (tx) => {
     const rows: KeyRow[] = await tx('keys').whereNull('retires_at');
     for (const slot of SLOTS) {
-      if (slotRows(rows, slot).length === 0) await insertKey(tx, keyring, slot, new Date());
+      if (slotRows(rows, slot).length) continue;
+      const kid = await insertKey(tx, keyring, slot, new Date());
+      await recordAudit(tx, { actor: 'system', action: 'key.created', subject: kid, detail: { kind: slot.kind, alg: slot.alg } });
     }
   });
 }

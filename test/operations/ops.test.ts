@@ -46,6 +46,25 @@ describe(`health, readiness and metrics (${storageMode})`, () => {
   });
 });
 
+describe('behind a TLS-offloading proxy', () => {
+  it('marks cookies secure when TRUST_PROXY is on and the proxy says https, and not otherwise', async () => {
+    for (const trust of ['true', 'false']) {
+      const server = await startTestServer({ TRUST_PROXY: trust });
+      try {
+        const url = `${server.issuer}/auth?client_id=demo-rp&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${server.issuer}/demo/callback`)}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256`;
+        const res = await fetch(url, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+        assert.equal(res.status, 303);
+        const cookies = res.headers.getSetCookie().join('\n');
+        assert.match(cookies, /_interaction=/);
+        if (trust === 'true') assert.match(cookies, /; secure/i);
+        else assert.doesNotMatch(cookies, /; secure/i);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
+
 describe('readiness follows Redis', { skip: fs.existsSync('/usr/bin/redis-server') ? false : 'redis-server is not installed' }, () => {
   it('reports 503 when Redis goes away', async () => {
     const port = await freePort();
