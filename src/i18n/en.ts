@@ -67,7 +67,7 @@ const en: typeof zh = {
     title: 'Welcome to campus-sso',
     intro: 'campus-sso is a standards-compliant OpenID Connect identity provider for schools: students, teachers, staff and parents use one account for the school-affairs system, the learning portfolio, the payment portal and approved third-party apps.',
     demoTitle: 'Try the demo',
-    demoText: 'Press “Start demo sign-in” and sign in with one of the demo accounts below to see the ID token the application receives.',
+    demoText: 'Press “Start demo sign-in” and sign in with one of the demo accounts below to see what the application receives (ID token and UserInfo).',
     demoStart: 'Start demo sign-in',
     account: 'Account',
     password: 'Password',

@@ -65,7 +65,7 @@ export default {
     title: '歡迎使用 campus-sso',
     intro: 'campus-sso 是符合 OpenID Connect 標準的校園單一身分驗證服務：學生、教師、職員與家長使用同一組帳號登入校務行政系統、學習歷程檔案系統、校園繳費系統與經核准的第三方應用程式。',
     demoTitle: '試用示範',
-    demoText: '點選「開始示範登入」，以下列任一示範帳號登入，即可看到應用程式收到的 ID Token 內容。',
+    demoText: '點選「開始示範登入」，以下列任一示範帳號登入，即可看到應用程式收到的資料（ID Token 與 UserInfo）。',
     demoStart: '開始示範登入',
     account: '帳號',
     password: '密碼',

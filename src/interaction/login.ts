@@ -22,6 +22,7 @@ export function submitLogin(deps: InteractionDeps) {
     const again = (error: string, status: number) =>
       renderPage(ctx, 'login', {
         pageTitle: t('login.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), error,
+        switchPath: `/interaction/${details.uid}`,
         login: typeof body.login === 'string' ? body.login.slice(0, 254) : '', remember: body.remember === 'yes',
       }, status);
 

@@ -37,6 +37,9 @@ export function buildApp(opts: {
   // Our own pages get the security headers and our error pages; everything else is oidc-provider's.
   const ours = compose([securityHeaders, errorHandler(opts.log), router.routes() as Middleware, router.allowedMethods() as Middleware]);
   app.use(requestLog(opts.log, opts.metrics));
+  // What neither we nor the provider answer gets our not-found page.
+  const notFound = compose([securityHeaders, errorHandler(opts.log)]);
   app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : opts.provider(ctx, next)));
+  app.use((ctx) => notFound(ctx, async () => {}));
   return app;
 }

@@ -6,11 +6,17 @@ import type { DemoData } from '../demo/seed.ts';
 import { renderPage } from './render.ts';
 
 const css = fs.readFileSync(new URL('../../public/app.css', import.meta.url));
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z" fill="#0b5cad"/></svg>';
 
 export function homeRoutes(router: Router, deps: { demo?: DemoData }) {
   router.get('/', (ctx) => {
     const t = translator(chooseLocale(ctx));
     renderPage(ctx, 'home', { pageTitle: t('home.title'), demo: deps.demo });
+  });
+  router.get('/favicon.ico', (ctx) => {
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = FAVICON;
   });
   router.get('/static/app.css', (ctx) => {
     ctx.type = 'text/css';

@@ -38,9 +38,11 @@ export function renderPage(ctx: RenderContext, view: string, locals: Record<stri
     ctx.cookies.set('lang', locale, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: 365 * 86_400_000, overwrite: true });
   }
   const t = translator(locale);
-  const params = new URLSearchParams(ctx.querystring);
+  // A page drawn in answer to a form post switches language through the page the form came from.
+  const switchPath = typeof locals.switchPath === 'string' ? locals.switchPath : ctx.path;
+  const params = new URLSearchParams(switchPath === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));
   ctx.type = 'html';
   if (status) ctx.status = status;
-  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${ctx.path}?${params}` });
+  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}` });
 }

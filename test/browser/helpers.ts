@@ -21,6 +21,17 @@ export const PHONE = { width: 390, height: 844 } as const;
 
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
+/**
+ * Why browser tests cannot run here, if they cannot: outside CI a missing Chromium skips them with this reason;
+ * in CI (CI=true) it is a failure, since .ci/run installs the package.
+ */
+export function missingTool(file: string, install: string): string | false {
+  if (fs.existsSync(file) || process.env.CI === 'true') return false;
+  return `${file} is not installed (apt-get install ${install}); these tests are required in CI`;
+}
+
+export const browserSkip = missingTool(CHROMIUM, 'chromium');
+
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (or set CHROMIUM_PATH)`);

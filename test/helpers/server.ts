@@ -30,7 +30,16 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, data
 export async function startTestServer(overrides: Record<string, string | undefined> = {}, dataDir?: string): Promise<TestServer> {
   const env = testEnv(overrides, dataDir);
   const server = await startServer(parseSettings(env));
-  return { ...server, dataDir: env.DATA_DIR, env };
+  return {
+    ...server,
+    dataDir: env.DATA_DIR,
+    env,
+    async close() {
+      await server.close();
+      // A DATA_DIR made for this server is removed with it; a shared one belongs to whoever made it.
+      if (!dataDir) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
+    },
+  };
 }
 
 export const storageMode = process.env.DATABASE_URL ? (process.env.REDIS_URL ? 'postgres+redis' : 'postgres') : 'embedded';

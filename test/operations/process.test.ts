@@ -24,7 +24,7 @@ async function waitFor(url: string, ms = 30_000) {
 
 describe('the server process', () => {
   it('stops with one clear line naming a bad setting', () => {
-    for (const [name, value] of [['PORT', 'eighty'], ['DATABASE_URL', 'mysql://x'], ['BCRYPT_COST', '99'], ['SECRET_KEY', 'short']]) {
+    for (const [name, value] of [['PORT', 'eighty'], ['DATABASE_URL', 'mysql://x'], ['BCRYPT_COST', '99'], ['SECRET_KEY', 'short']] as const) {
       const run = spawnSync(node, main, { cwd: root, env: { ...process.env, ...testEnv(), [name]: value }, encoding: 'utf8', timeout: 20_000 });
       assert.equal(run.status, 1, name);
       const lines = run.stderr.trim().split('\n');

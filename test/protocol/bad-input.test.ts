@@ -138,6 +138,10 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   it('serves JSON errors to API clients and pages to browsers for unknown paths', async () => {
     const api = await fetch(`${server.issuer}/no/such/path`, { headers: { accept: 'application/json' } });
     assert.equal(api.status, 404);
+    assert.equal(((await api.json()) as { error: string }).error, 'not_found');
+    const page = await fetch(`${server.issuer}/no/such/path`, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 404);
+    assert.match(await page.text(), /找不到這個頁面/);
     const home = await fetch(`${server.issuer}/`, { method: 'DELETE' });
     assert.ok(home.status === 405 || home.status === 404);
   });

@@ -142,6 +142,8 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.equal(wrong.status, 401);
     assert.match(wrong.body, /帳號或密碼錯誤/);
     assert.match(wrong.body, /value="teacher"/);
+    const uid = /\/interaction\/([\w-]+)\/login/.exec(wrong.body)![1];
+    assert.match(wrong.body, new RegExp(`href="/interaction/${uid}\\?lang=en"`), 'the language link returns to the sign-in page');
     const unknown = await submitLogin(agent, page, 'nobody-here', 'whatever');
     assert.equal(unknown.status, 401);
     assert.match(unknown.body, /帳號或密碼錯誤/, 'an unknown account gets the same message');

@@ -22,6 +22,9 @@ export class PostgresAdapter implements OidcAdapter {
       uid: payload.uid ?? null,
       user_code: payload.userCode ?? null,
       expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
+      // MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
+      consumed_at: null,
     };
     await this.#db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
   }
