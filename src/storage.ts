@@ -27,6 +27,8 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     if (settings.redisUrl) {
       redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       await redis.connect();
+      // Later outages surface as failed requests and as 503 from /readyz; ioredis reconnects by itself.
+      redis.on('error', () => {});
     }
   } catch (err) {
     redis?.disconnect();

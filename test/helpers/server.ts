@@ -7,6 +7,9 @@ import path from 'node:path';
 import { parseSettings } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
+/** A fixed master secret for test databases only. */
+const TEST_SECRET_KEY = Buffer.from('campus-sso test master secret, not for production!').toString('base64url');
+
 export type TestServer = RunningServer & { dataDir: string; env: Record<string, string | undefined> };
 
 export function testEnv(overrides: Record<string, string | undefined> = {}, dataDir?: string) {
@@ -23,6 +26,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, data
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: `test:${crypto.randomBytes(4).toString('hex')}:`,
+    // Servers sharing one DATABASE_URL must share the master secret that seals the keys stored there.
+    SECRET_KEY: process.env.SECRET_KEY ?? (process.env.DATABASE_URL ? TEST_SECRET_KEY : undefined),
     ...overrides,
   };
 }

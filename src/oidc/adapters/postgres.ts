@@ -33,7 +33,7 @@ export class PostgresAdapter implements OidcAdapter {
     const row: Row | undefined = await this.#db('oidc_payloads')
       .select('payload', 'consumed_at')
       .where({ model: this.#model, ...where })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.#db.fn.now()))
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date())) // the clock that set it
       .first();
     const payload = asPayload(row?.payload);
     if (!payload) return undefined;
