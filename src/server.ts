@@ -52,7 +52,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const issuer = settings.issuer ?? `http://localhost:${port}`;
 
     const demo = settings.seedDemo ? readDemoData() : undefined;
-    if (demo) await seedDemo(db, issuer, settings.bcryptCost);
+    if (demo) await seedDemo(db, keyring, issuer, settings.bcryptCost);
 
     const holder = await createProviderHolder({
       issuer, db, keyring, adapter: storage.adapter, trustProxy: settings.trustProxy, log, metrics,

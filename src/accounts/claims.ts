@@ -1,4 +1,7 @@
-// The claims a person releases, per scope. Later capabilities add identities, children and idno.
+// The claims a person releases, per scope (SPEC §3).
+import type { Knex } from 'knex';
+import type { Keyring } from '../crypto/keyring.ts';
+import { acceptedBy, activeIdentities, childrenOf, grantIdentity } from './identities.ts';
 import type { Person } from './persons.ts';
 
 export const SCOPE_CLAIMS = {
@@ -6,14 +9,48 @@ export const SCOPE_CLAIMS = {
   profile: ['name', 'gender', 'birthdate', 'locale'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
+  identity: ['identity'],
+  identities: ['identities'],
+  children: ['children'],
+  idno: ['idno'],
 } as const;
 
-export function personClaims(person: Person): Record<string, unknown> {
+/** Scopes any client may ask for; `idno` only clients approved for it (their `scope` metadata lists it). */
+export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email phone identity identities children';
+
+/** Scopes that always need the person's explicit consent, first-party client or not. */
+export const ALWAYS_CONSENT_SCOPES = new Set(['idno']);
+
+export type ClaimContext = { clientId?: string; allowedRoles?: unknown; grantId?: string; scopes: Set<string> };
+
+export function personProfileClaims(person: Person): Record<string, unknown> {
   return {
     sub: person.id,
     name: person.name,
+    gender: person.gender ?? undefined,
+    birthdate: person.birthdate ? isoDate(person.birthdate) : undefined,
     locale: person.locale ?? undefined,
     email: person.email ?? undefined,
     email_verified: person.email ? person.email_verified : undefined,
+    phone_number: person.mobile ?? undefined,
+    phone_number_verified: person.mobile ? person.mobile_verified : undefined,
   };
+}
+
+function isoDate(d: Date | string): string {
+  return typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
+}
+
+export async function personClaims(db: Knex, keyring: Keyring, person: Person, c: ClaimContext): Promise<Record<string, unknown>> {
+  const claims = personProfileClaims(person);
+  if (c.scopes.has('identity') || c.scopes.has('identities')) {
+    const all = await activeIdentities(db, person.id);
+    if (c.scopes.has('identities')) claims.identities = all;
+    if (c.scopes.has('identity')) {
+      claims.identity = await grantIdentity(db, { personId: person.id, grantId: c.grantId, accepted: acceptedBy(all, c.allowedRoles) });
+    }
+  }
+  if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
+  if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = keyring.open('national-id', person.national_id_sealed);
+  return claims;
 }

@@ -32,8 +32,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   'seed-demo': {
     options: { issuer: { type: 'string' } },
-    async run({ db }, settings, opts) {
-      await seedDemo(db, issuerOf(settings, opts), settings.bcryptCost);
+    async run({ db, keyring }, settings, opts) {
+      await seedDemo(db, keyring, issuerOf(settings, opts), settings.bcryptCost);
       return 'demo data seeded';
     },
   },

@@ -31,7 +31,7 @@ export function demoRoutes(router: Router, deps: { issuer: string; clientId: str
     });
     const url = oidc.buildAuthorizationUrl(await configuration(), {
       redirect_uri: redirectUri,
-      scope: 'openid profile email',
+      scope: 'openid profile email identity children',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,

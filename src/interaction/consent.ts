@@ -1,5 +1,6 @@
 // POST /interaction/:uid/confirm — records the grant the person agreed to.
 import type { Context } from 'koa';
+import { chooseIdentity } from '../accounts/identities.ts';
 import type { InteractionDeps } from './deps.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
 
@@ -22,6 +23,11 @@ export function submitConsent(deps: InteractionDeps) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    // An identity chosen earlier in this flow, before the grant existed, now belongs to it.
+    const chosen = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
+    if (chosen && !details.grantId) {
+      await chooseIdentity(deps.db, { personId: details.session!.accountId, clientId: String(details.params.client_id), identityId: chosen, grantId });
+    }
     await finishInteraction(ctx, deps, { consent: { grantId } }, true);
   };
 }

@@ -6,6 +6,7 @@ import { verifyCsrf } from '../web/csrf.ts';
 import { abortInteraction } from './abort.ts';
 import { submitConsent } from './consent.ts';
 import type { InteractionDeps } from './deps.ts';
+import { submitIdentity } from './identity.ts';
 import { submitLogin } from './login.ts';
 import { showInteraction } from './show.ts';
 
@@ -17,6 +18,7 @@ export function interactionRoutes(router: Router, deps: InteractionDeps & { maxB
   });
   router.get('/interaction/:uid', showInteraction(deps));
   router.post('/interaction/:uid/login', form, verifyCsrf, submitLogin(deps));
+  router.post('/interaction/:uid/identity', form, verifyCsrf, submitIdentity(deps));
   router.post('/interaction/:uid/confirm', form, verifyCsrf, submitConsent(deps));
   router.post('/interaction/:uid/abort', form, verifyCsrf, abortInteraction(deps));
 }

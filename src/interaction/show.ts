@@ -5,15 +5,21 @@ import { csrfToken } from '../web/csrf.ts';
 import { renderPage } from '../web/render.ts';
 import type { InteractionDeps } from './deps.ts';
 import { loadInteraction } from './details.ts';
+import { renderIdentityMenu } from './identity.ts';
 
 export function showInteraction(deps: InteractionDeps) {
   return async (ctx: Context) => {
-    const { details, clientName } = await loadInteraction(ctx, deps);
+    const loaded = await loadInteraction(ctx, deps);
+    const { details, clientName } = loaded;
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       renderPage(ctx, 'login', { pageTitle: t('login.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), login: hint });
+      return;
+    }
+    if (details.prompt.name === 'select_account') {
+      await renderIdentityMenu(ctx, deps, loaded);
       return;
     }
     const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { personClaims, SCOPE_CLAIMS } from '../accounts/claims.ts';
+import { DEFAULT_CLIENT_SCOPE, personClaims, SCOPE_CLAIMS } from '../accounts/claims.ts';
 import { findPersonById } from '../accounts/persons.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { renderPage, type RenderContext } from '../web/render.ts';
@@ -11,6 +11,7 @@ import { errors } from './provider-errors.ts';
 import type { KeySet } from './keys.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { translator, chooseLocale } from '../i18n/index.ts';
+import { buildInteractionPolicy } from './identity-prompt.ts';
 
 export const TTL = {
   AccessToken: 3600,
@@ -30,8 +31,9 @@ export const TTL = {
 export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.IdToken, TTL.AccessToken) + 300;
 
 /** Client metadata of our own, on top of the OIDC registration metadata. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization'] as const;
-const TRUSTED_METADATA = new Set(['first_party']);
+export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno'] as const;
+/** Set by the bureau, never by the client itself through dynamic registration. */
+const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno']);
 
 export type ConfigurationDeps = {
   db: Knex;
@@ -64,10 +66,19 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     },
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
-    async findAccount(_ctx, id) {
+    async findAccount(ctx, id, token) {
       const person = await findPersonById(deps.db, id);
       if (!person || person.status !== 'active') return undefined;
-      return { accountId: person.id, claims: () => personClaims(person) as { sub: string } };
+      return {
+        accountId: person.id,
+        async claims(_use, scope) {
+          const client = ctx.oidc.client;
+          const grantId = (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti;
+          return (await personClaims(deps.db, deps.keyring, person, {
+            clientId: client?.clientId, allowedRoles: client?.metadata().allowed_roles, grantId, scopes: new Set(scope.split(' ')),
+          })) as { sub: string };
+        },
+      };
     },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier(_ctx, accountId, client) {
@@ -78,7 +89,9 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       response_types: ['code'],
       id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
+      scope: DEFAULT_CLIENT_SCOPE,
     },
+    extraParams: ['identity_hint'],
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256'],
       userinfoSigningAlgValues: ['RS256', 'ES256'],
@@ -87,7 +100,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     },
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
-      validator(ctx, key, value) {
+      validator(ctx, key, value, metadata) {
         const route = ctx?.oidc?.route;
         if (TRUSTED_METADATA.has(key) && value !== undefined && (route === 'registration' || route === 'client_update')) {
           throw new errors.InvalidClientMetadata(`${key} cannot be set by registration`);
@@ -95,8 +108,11 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         if (key === 'allowed_roles' && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
           throw new errors.InvalidClientMetadata('allowed_roles must be an array of strings');
         }
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        if ((key === 'first_party' || key === 'may_request_idno') && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+        }
+        if (key === 'may_request_idno' && value !== true && String(metadata.scope ?? '').split(' ').includes('idno')) {
+          throw new errors.InvalidClientMetadata('the idno scope needs the bureau\'s approval (may_request_idno)');
         }
       },
     },
@@ -129,7 +145,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy(deps.db) },
     renderError: renderError as unknown as Configuration['renderError'],
     conformIdTokenClaims: true,
     // oidc-provider refuses outbound calls to special-use addresses (SSRF protection); intranet RPs may need them.

@@ -1,5 +1,6 @@
-// First-party clients are trusted: they receive what they ask for without a consent page.
+// First-party clients are trusted: they receive what they ask for without a consent page (but for the ID number).
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ALWAYS_CONSENT_SCOPES } from '../accounts/claims.ts';
 
 export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
@@ -9,7 +10,8 @@ export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
 
   const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
   const scope = oidc.params?.scope;
-  if (typeof scope === 'string') grant.addOIDCScope(scope);
+  // Some scopes (the national ID) are asked for on the consent page even for first-party clients.
+  if (typeof scope === 'string') grant.addOIDCScope(scope.split(' ').filter((s) => !ALWAYS_CONSENT_SCOPES.has(s)).join(' '));
   const claims = oidc.claims;
   for (const part of ['id_token', 'userinfo'] as const) {
     const requested = claims?.[part];

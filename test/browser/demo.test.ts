@@ -51,9 +51,9 @@ test('demo sign-in in a browser', { skip: browserSkip }, async () => {
   assert.equal(home?.status(), 200);
   assert.equal(await heading(page), zh('home.title'));
   const rows = page.locator('table tbody tr');
-  assert.equal(await rows.count(), 3);
+  assert.equal(await rows.count(), 4);
   const accounts = await page.locator('table tbody tr td:first-child code').allInnerTexts();
-  assert.deepEqual(accounts, ['teacher', 'student', 'parent']);
+  assert.deepEqual(accounts, ['teacher', 'student', 'parent', 'pupil']);
   assert.match(await page.locator('table').innerText(), /林小華/);
   await shoot(page, 'demo-01-home');
 

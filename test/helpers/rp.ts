@@ -36,10 +36,14 @@ export async function submitLogin(agent: Agent, page: Step, login: string, passw
   return agent.submit(action, { login, password, _csrf: hiddenField(page.body, '_csrf'), ...extra }, callback);
 }
 
-/** Signs in and agrees to the consent page if one is shown; returns the redirect to the callback. */
+/** Signs in, takes the first identity if a menu is shown, agrees to consent if asked; returns the redirect to the callback. */
 export async function signIn(agent: Agent, url: URL | string, login: string, password: string, callback = CALLBACK): Promise<URL> {
   const page = await agent.follow(String(url), callback);
   let step = page.location?.startsWith(callback) ? page : await submitLogin(agent, page, login, password, {}, callback);
+  const identity = /<input type="radio" name="identity" value="([^"]+)"/.exec(step.body);
+  if (!step.location?.startsWith(callback) && identity) {
+    step = await agent.submit(formAction(step.body, /\/identity$/, step.url), { identity: identity[1]!, _csrf: hiddenField(step.body, '_csrf') }, callback);
+  }
   if (!step.location?.startsWith(callback) && step.body.includes('/confirm')) {
     step = await agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, callback);
   }

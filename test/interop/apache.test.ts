@@ -219,15 +219,21 @@ test('mod_auth_openidc signs a person in through campus-sso', { skip }, async (t
     assert.match(await page.locator('main').innerText(), /Apache mod_auth_openidc \(interop\)/);
     await shoot(page, 'apache-01-sign-in');
 
-    // Sign in as the teacher; the client is first-party, so no consent page: straight back to Apache.
+    // Sign in as the teacher, who is also a parent: the identity menu comes first.
     await page.fill('#login', 'teacher');
     await page.fill('#password', 'Teacher-2026');
+    await page.click('button.primary');
+    await page.locator('fieldset.identities').waitFor();
+    assert.equal(await page.locator('main h1').innerText(), zh('identity.title'));
+    await shoot(page, 'apache-02-identity-menu');
+    await page.locator('label.identity', { hasText: zh('role.teacher') }).click();
+    // The client is first-party, so no consent page: straight back to Apache.
     await Promise.all([
       page.waitForURL((url) => url.origin === `http://127.0.0.1:${apachePort}` && url.pathname === '/protected/index.html'),
       page.click('button.primary'),
     ]);
     await page.locator('#marker').waitFor();
-    await shoot(page, 'apache-02-protected');
+    await shoot(page, 'apache-03-protected');
     assert.equal(await page.locator('#marker').innerText(), MARKER);
 
     // The claims mod_auth_openidc received: sub is the teacher's person id.

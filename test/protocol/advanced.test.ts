@@ -30,8 +30,8 @@ describe(`advanced protocol features (${storageMode})`, () => {
   after(() => server.close());
 
   it('lets first-party clients skip consent but asks for third-party ones', async () => {
-    await registerClient(server.storage.db, { client_id: 'rp-first', first_party: true }, SECRET);
-    await registerClient(server.storage.db, { client_id: 'rp-third' }, SECRET);
+    await registerClient(server.storage.db, { client_id: 'rp-first', first_party: true, allowed_roles: ['teacher'] }, SECRET);
+    await registerClient(server.storage.db, { client_id: 'rp-third', allowed_roles: ['teacher'] }, SECRET);
     const agent = new Agent();
     const first = await codeFlow(server, 'rp-first', agent);
     assert.equal(first.tokens.claims()!.sub, teacherId);

@@ -152,7 +152,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     const long = await submitLogin(agent, page, 'x'.repeat(300), 'y');
     assert.equal(long.status, 400);
     const ok = await submitLogin(agent, wrong, 'teacher', 'Teacher-2026');
-    assert.ok(ok.location?.startsWith(CALLBACK) || ok.body.includes('/confirm'));
+    assert.ok(ok.location?.startsWith(CALLBACK) || ok.body.includes('/confirm') || ok.body.includes('/identity'));
   });
 
   it('refuses a sign-in form without its CSRF token', async () => {

@@ -1,0 +1,120 @@
+// Identities (身分): a person's roles at schools, as relying parties receive them.
+import type { Knex } from 'knex';
+
+export const ROLES = ['student', 'teacher', 'staff', 'principal', 'parent', 'school_admin', 'bureau_admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type IdentityClaim = {
+  id: string;
+  role: Role;
+  school?: { code: string; name: string };
+  class?: { code: string; name: string };
+  seat?: number;
+  student_no?: string;
+  title?: string;
+};
+
+type IdentityRow = {
+  id: string;
+  role: Role;
+  attributes: Record<string, unknown> | string;
+  school_code: string | null;
+  school_name: string | null;
+  class_code: string | null;
+  class_name: string | null;
+};
+
+function attrs(row: IdentityRow): Record<string, unknown> {
+  return typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes ?? {};
+}
+
+/** `701` → `7年1班`, the usual name of a class code. */
+export function className(code: string): string {
+  const m = /^(\d{1,2})(\d{2})$/.exec(code);
+  return m ? `${Number(m[1])}年${Number(m[2])}班` : code;
+}
+
+export function toIdentityClaim(row: IdentityRow): IdentityClaim {
+  const a = attrs(row);
+  const classCode = row.class_code ?? (typeof a.class === 'string' ? a.class : undefined);
+  const claim: IdentityClaim = { id: row.id, role: row.role };
+  if (row.school_code) claim.school = { code: row.school_code, name: row.school_name ?? row.school_code };
+  if (classCode) claim.class = { code: classCode, name: row.class_name ?? className(classCode) };
+  if (typeof a.seat === 'number') claim.seat = a.seat;
+  if (typeof a.student_no === 'string') claim.student_no = a.student_no;
+  if (typeof a.title === 'string') claim.title = a.title;
+  return claim;
+}
+
+function identityQuery(db: Knex) {
+  return db('identities as i')
+    .leftJoin('schools as s', 's.code', 'i.school_code')
+    .leftJoin('classes as c', 'c.id', 'i.class_id')
+    .select('i.id', 'i.role', 'i.attributes', 'i.school_code', 's.name as school_name', 'c.code as class_code', 'c.name as class_name')
+    .where('i.status', 'active');
+}
+
+export async function activeIdentities(db: Knex, personId: string): Promise<IdentityClaim[]> {
+  const rows: IdentityRow[] = await identityQuery(db).where('i.person_id', personId).orderBy('i.created_at');
+  return rows.map(toIdentityClaim);
+}
+
+/** The identities a client accepts (client metadata `allowed_roles`; none listed means every role). */
+export function acceptedBy(identities: IdentityClaim[], allowedRoles: unknown): IdentityClaim[] {
+  if (!Array.isArray(allowedRoles) || allowedRoles.length === 0) return identities;
+  return identities.filter((i) => allowedRoles.includes(i.role));
+}
+
+export type Child = { sub: string; name: string; school?: IdentityClaim['school']; class?: IdentityClaim['class']; relationship: string };
+
+/** The students a parent is bound to (approved guardian links). */
+export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
+  const rows = await identityQuery(db)
+    .join('guardian_links as g', 'g.student_identity_id', 'i.id')
+    .join('persons as p', 'p.id', 'i.person_id')
+    .select('p.id as person_id', 'p.name as person_name', 'g.relationship')
+    .where('g.parent_person_id', parentId)
+    .whereNotNull('g.approved_at')
+    .orderBy('p.name');
+  return rows.map((r: IdentityRow & { person_id: string; person_name: string; relationship: string }) => {
+    const claim = toIdentityClaim(r);
+    return { sub: r.person_id, name: r.person_name, school: claim.school, class: claim.class, relationship: r.relationship };
+  });
+}
+
+/** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
+export async function grantIdentity(
+  db: Knex,
+  q: { personId: string; grantId?: string; accepted: IdentityClaim[] },
+): Promise<IdentityClaim | undefined> {
+  if (q.grantId) {
+    const row = await db('grant_identities').where({ grant_id: q.grantId, person_id: q.personId }).first();
+    const chosen = row && q.accepted.find((i) => i.id === row.identity_id);
+    if (chosen) return chosen;
+  }
+  return q.accepted.length === 1 ? q.accepted[0] : undefined;
+}
+
+/** Records the identity chosen for a grant and remembers it as the person's choice for the client. */
+export async function chooseIdentity(
+  db: Knex,
+  c: { personId: string; clientId: string; identityId: string; grantId?: string },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx('identity_choices')
+      .insert({ person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
+      .onConflict(['person_id', 'client_id'])
+      .merge({ identity_id: c.identityId, updated_at: tx.fn.now() });
+    if (c.grantId) {
+      await tx('grant_identities')
+        .insert({ grant_id: c.grantId, person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
+        .onConflict('grant_id')
+        .merge({ identity_id: c.identityId });
+    }
+  });
+}
+
+export async function rememberedChoice(db: Knex, personId: string, clientId: string): Promise<string | undefined> {
+  const row = await db('identity_choices').where({ person_id: personId, client_id: clientId }).first();
+  return row?.identity_id;
+}
