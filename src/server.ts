@@ -9,6 +9,7 @@ import { readDemoData, seedDemo } from './demo/seed.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { interactionRoutes } from './interaction/routes.ts';
 import { createLogger } from './log/logger.ts';
+import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
@@ -70,10 +71,12 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         (r: Router) => homeRoutes(r, { demo }),
         (r: Router) => interactionRoutes(r, interactionDeps),
         ...(demo ? [(r: Router) => demoRoutes(r, { issuer, clientId: demo.client.client_id, log })] : []),
+        ...(settings.mailboxPage ? [(r: Router) => mailboxRoutes(r, { db })] : []),
       ],
     });
     handler = app.callback();
 
+    const outbox = outboxFromSettings(settings, db, log);
     const timers = [
       setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
       setInterval(() => purgeExpired(db).catch((err) => log.error({ err }, 'purge failed')), 600_000),
@@ -85,6 +88,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       issuer, port, storage, holder,
       async close() {
         for (const t of timers) clearInterval(t);
+        await outbox.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -21,8 +21,9 @@ test('production requires secrets, a database and an https issuer', () => {
   assert.throws(() => parseSettings({ NODE_ENV: 'production' }), /SECRET_KEY: required/);
   const key = Buffer.alloc(32, 1).toString('base64url');
   assert.throws(() => parseSettings({ NODE_ENV: 'production', SECRET_KEY: key }), /DATABASE_URL/);
+  assert.throws(() => parseSettings({ NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org/' }), /SMTP_URL/);
   const ok = parseSettings({
-    NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org/',
+    NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org/', SMTP_URL: 'smtp://mail:25',
   });
   assert.equal(ok.issuer, 'https://sso.example.org');
   assert.equal(ok.seedDemo, false);

@@ -41,6 +41,9 @@ const schema = z.object({
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  SMS_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  MAILBOX_PAGE: bool.optional(),
 });
 
 export type Settings = {
@@ -68,6 +71,11 @@ export type Settings = {
   clientsFile: string;
   /** Let the provider call relying parties on loopback/private addresses (back-channel logout, jwks_uri). */
   outboundAllowPrivateNetworks: boolean;
+  /** Unset: SMS go to the development mailbox. */
+  smsWebhookUrl: string | undefined;
+  outboxPollMs: number;
+  /** Serve /dev/mailbox (every queued message, links included): never in production. */
+  mailboxPage: boolean;
 };
 
 export class SettingsError extends Error {}
@@ -86,6 +94,8 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     if (!s.DATABASE_URL) throw new SettingsError('DATABASE_URL: required when NODE_ENV=production');
     if (!s.ISSUER?.startsWith('https:')) throw new SettingsError('ISSUER: an https URL is required when NODE_ENV=production');
     if (s.BCRYPT_COST < 10) throw new SettingsError('BCRYPT_COST: must be at least 10 when NODE_ENV=production');
+    if (!s.SMTP_URL) throw new SettingsError('SMTP_URL: required when NODE_ENV=production (mail would not be delivered)');
+    if (s.MAILBOX_PAGE) throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
   }
   return {
     env: s.NODE_ENV,
@@ -109,5 +119,8 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     maxBodyBytes: s.MAX_BODY_BYTES,
     clientsFile: path.resolve(s.CLIENTS_FILE),
     outboundAllowPrivateNetworks: s.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+    smsWebhookUrl: s.SMS_WEBHOOK_URL,
+    outboxPollMs: s.OUTBOX_POLL_MS,
+    mailboxPage: s.MAILBOX_PAGE ?? (!s.DATABASE_URL || s.NODE_ENV !== 'production'),
   };
 }
