@@ -11,6 +11,7 @@ import { interactionRoutes } from './interaction/routes.ts';
 import { createLogger } from './log/logger.ts';
 import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
+import { purgeSharedStore } from './shared-store/postgres.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { buildApp } from './web/app.ts';
@@ -60,7 +61,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
     });
     const interactionDeps = {
-      provider: holder.provider, db, bcryptCost: settings.bcryptCost, log, metrics, maxBodyBytes: settings.maxBodyBytes,
+      provider: holder.provider, db, bcryptCost: settings.bcryptCost, shared: storage.shared, log, metrics, maxBodyBytes: settings.maxBodyBytes,
     };
     const app = buildApp({
       log, metrics, trustProxy: settings.trustProxy,
@@ -79,7 +80,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const outbox = outboxFromSettings(settings, db, log);
     const timers = [
       setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
-      setInterval(() => purgeExpired(db).catch((err) => log.error({ err }, 'purge failed')), 600_000),
+      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db)]).catch((err) => log.error({ err }, 'purge failed')), 600_000),
     ];
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');

@@ -8,12 +8,17 @@ import { openDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
+import { postgresSharedStore } from './shared-store/postgres.ts';
+import { redisSharedStore } from './shared-store/redis.ts';
+import type { SharedStore } from './shared-store/types.ts';
 
 export type Storage = {
   db: Knex;
   redis?: Redis;
   keyring: Keyring;
   adapter: AdapterFactory;
+  /** Counters and one-use values shared by every server process. */
+  shared: SharedStore;
   describe: string;
   close(): Promise<void>;
 };
@@ -40,6 +45,7 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     redis,
     keyring,
     adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined),
+    shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(database.db),
     describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
     async close() {
       redis?.disconnect();

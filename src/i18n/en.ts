@@ -20,6 +20,12 @@ const en: typeof zh = {
     inactive: 'This account cannot sign in at the moment. Please contact your school.',
     required: 'Please enter your account and password.',
     tooLong: 'The value entered is too long.',
+    captcha: 'Verification code',
+    captchaAlt: 'Image with a verification code',
+    captchaNew: 'Hard to read? Show another',
+    captchaRequired: 'After 3 failed attempts, please also enter the code in the image.',
+    captchaWrong: 'The verification code is wrong. Please try again.',
+    locked: 'Too many attempts. Please try again in {{minutes}} minutes.',
   },
   consent: {
     title: 'Authorize access',

@@ -1,5 +1,6 @@
 // Translations (zh-TW first, English second) and the choice of language for a request.
 import i18next, { type TFunction } from 'i18next';
+import { AREAS } from './areas.ts';
 import en from './en.ts';
 import zhTW from './zh-TW.ts';
 
@@ -8,7 +9,10 @@ export type Locale = (typeof LOCALES)[number];
 
 const i18n = i18next.createInstance();
 await i18n.init({
-  resources: { 'zh-TW': { translation: zhTW }, en: { translation: en } },
+  resources: {
+    'zh-TW': { translation: { ...zhTW, ...Object.fromEntries(AREAS.map((a) => [a.key, a['zh-TW']])) } },
+    en: { translation: { ...en, ...Object.fromEntries(AREAS.map((a) => [a.key, a.en])) } },
+  },
   lng: 'zh-TW',
   fallbackLng: 'zh-TW',
   interpolation: { escapeValue: false }, // pug escapes on output

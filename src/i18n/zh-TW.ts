@@ -18,6 +18,12 @@ export default {
     inactive: '此帳號目前無法登入，請洽學校承辦人。',
     required: '請輸入帳號和密碼。',
     tooLong: '輸入的內容過長。',
+    captcha: '驗證碼',
+    captchaAlt: '圖形驗證碼',
+    captchaNew: '看不清楚？換一張',
+    captchaRequired: '帳號密碼錯誤超過 3 次，請輸入圖形驗證碼。',
+    captchaWrong: '驗證碼錯誤，請重新輸入。',
+    locked: '嘗試次數過多，請於 {{minutes}} 分鐘後再試。',
   },
   consent: {
     title: '授權確認',

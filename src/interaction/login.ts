@@ -1,12 +1,14 @@
-// POST /interaction/:uid/login — checks the password and finishes the login prompt.
+// POST /interaction/:uid/login — throttling and captcha, then the password; finishes the login prompt.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { solveCaptcha } from '../accounts/captcha.ts';
+import { guardState, recordFailure, recordSuccess } from '../accounts/sign-in-guard.ts';
 import { checkPassword } from '../accounts/sign-in.ts';
+import { recordAudit } from '../db/audit.ts';
 import { chooseLocale, translator } from '../i18n/index.ts';
-import { csrfToken } from '../web/csrf.ts';
-import { renderPage } from '../web/render.ts';
 import type { InteractionDeps } from './deps.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
+import { renderLogin } from './login-page.ts';
 
 const LoginForm = z.object({
   login: z.string().trim().min(1, 'required').max(254, 'tooLong'),
@@ -17,26 +19,43 @@ const LoginForm = z.object({
 export function submitLogin(deps: InteractionDeps) {
   return async (ctx: Context) => {
     const { details, clientName } = await loadInteraction(ctx, deps, 'login');
+    const clientId = String(details.params.client_id);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const t = translator(chooseLocale(ctx));
-    const again = (error: string, status: number) =>
-      renderPage(ctx, 'login', {
-        pageTitle: t('login.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), error,
-        switchPath: `/interaction/${details.uid}`,
-        login: typeof body.login === 'string' ? body.login.slice(0, 254) : '', remember: body.remember === 'yes',
-      }, status);
+    const typed = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
+    const again = (error: string, status: number, captcha: boolean) =>
+      renderLogin(ctx, deps, { uid: details.uid, clientName, login: typed, remember: body.remember === 'yes', error, captcha, status });
+    const fail = async (reason: string, subject?: string) => {
+      deps.metrics.signIns.inc({ outcome: reason });
+      await recordAudit(deps.db, { actor: subject ?? 'anonymous', action: 'sign_in.failure', subject, detail: { reason, client: clientId } });
+    };
 
     const form = LoginForm.safeParse(body);
+    const state = await guardState(deps.shared, form.success ? form.data.login : undefined, ctx.ip);
     if (!form.success) {
-      deps.metrics.signIns.inc({ outcome: 'invalid_input' });
-      return again(t(`login.${form.error.issues[0]!.message === 'tooLong' ? 'tooLong' : 'required'}`), 400);
+      await fail('invalid_input');
+      return again(t(`login.${form.error.issues[0]!.message === 'tooLong' ? 'tooLong' : 'required'}`), 400, state.captcha);
     }
+    if (state.retryAfterSeconds) {
+      await fail('locked');
+      ctx.set('Retry-After', String(state.retryAfterSeconds));
+      return again(t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }), 429, false);
+    }
+    if (state.captcha && !(await solveCaptcha(deps.shared, body.captcha_id, body.captcha))) {
+      await fail(body.captcha ? 'captcha_wrong' : 'captcha_missing');
+      return again(t(body.captcha ? 'login.captchaWrong' : 'login.captchaRequired'), 400, true);
+    }
+
     const result = await checkPassword(deps.db, deps.bcryptCost, form.data.login, form.data.password);
     if (!result.ok) {
-      deps.metrics.signIns.inc({ outcome: result.reason });
-      return again(t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'), 401);
+      await recordFailure(deps.shared, form.data.login, ctx.ip);
+      await fail(result.personId ? result.reason : 'unknown_account', result.personId);
+      const next = await guardState(deps.shared, form.data.login, ctx.ip);
+      return again(t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'), 401, next.captcha);
     }
+    await recordSuccess(deps.shared, form.data.login);
     deps.metrics.signIns.inc({ outcome: 'success' });
-    await finishInteraction(ctx, deps, { login: { accountId: result.person.id, remember: form.data.remember === 'yes' } }, false);
+    await recordAudit(deps.db, { actor: result.person.id, action: 'sign_in.success', subject: result.person.id, detail: { client: clientId, method: 'password' } });
+    await finishInteraction(ctx, deps, { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } }, false);
   };
 }

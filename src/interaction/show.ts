@@ -4,7 +4,9 @@ import { chooseLocale, translator } from '../i18n/index.ts';
 import { csrfToken } from '../web/csrf.ts';
 import { renderPage } from '../web/render.ts';
 import type { InteractionDeps } from './deps.ts';
+import { guardState } from '../accounts/sign-in-guard.ts';
 import { loadInteraction } from './details.ts';
+import { renderLogin } from './login-page.ts';
 import { renderIdentityMenu } from './identity.ts';
 
 export function showInteraction(deps: InteractionDeps) {
@@ -15,7 +17,8 @@ export function showInteraction(deps: InteractionDeps) {
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-      renderPage(ctx, 'login', { pageTitle: t('login.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), login: hint });
+      const { captcha } = await guardState(deps.shared, hint || undefined, ctx.ip);
+      await renderLogin(ctx, deps, { uid: details.uid, clientName, login: hint, captcha });
       return;
     }
     if (details.prompt.name === 'select_account') {

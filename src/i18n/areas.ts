@@ -1,0 +1,4 @@
+// Texts of each feature area, kept beside the feature (`src/<area>/texts.ts`) and merged here under their key.
+export type AreaTexts = { key: string; 'zh-TW': Record<string, unknown>; en: Record<string, unknown> };
+
+export const AREAS: AreaTexts[] = [];

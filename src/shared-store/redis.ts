@@ -1,0 +1,30 @@
+// SharedStore on Redis: INCR with an expiry set on the first hit; GETDEL for one-use values.
+import type { Redis } from 'ioredis';
+import type { SharedStore } from './types.ts';
+
+export function redisSharedStore(redis: Redis, prefix: string): SharedStore {
+  const k = (key: string) => `${prefix}store:${key}`;
+  return {
+    async increment(key, windowSeconds) {
+      const results = await redis.multi().incr(k(key)).expire(k(key), windowSeconds, 'NX').exec();
+      const [err, value] = results?.[0] ?? [new Error('no reply')];
+      if (err) throw err;
+      return Number(value);
+    },
+    async count(key) {
+      return Number((await redis.get(k(key))) ?? 0);
+    },
+    async reset(key) {
+      await redis.del(k(key));
+    },
+    async put(key, value, ttlSeconds) {
+      await redis.set(k(key), value, 'EX', ttlSeconds);
+    },
+    async peek(key) {
+      return (await redis.get(k(key))) ?? undefined;
+    },
+    async take(key) {
+      return (await redis.getdel(k(key))) ?? undefined;
+    },
+  };
+}
