@@ -1,7 +1,10 @@
 // The CLI commands: each declares its options and runs against opened storage.
 import type { ParseArgsConfig } from 'node:util';
 import { hashPassword } from '../accounts/passwords.ts';
-import { insertPerson } from '../accounts/persons.ts';
+import { addIdentity } from '../accounts/identity-admin.ts';
+import { ROLES, type Role } from '../accounts/identities.ts';
+import { findPersonByLogin, insertPerson } from '../accounts/persons.ts';
+import { upsertSchool } from '../schools/schools.ts';
 import type { Settings } from '../config/env.ts';
 import { upsertClient } from '../config/clients.ts';
 import { recordAudit } from '../db/audit.ts';
@@ -77,6 +80,43 @@ export const COMMANDS: Record<string, Command> = {
         throw err;
       });
       return person.id;
+    },
+  },
+  'school add': {
+    options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, kind: { type: 'string' } },
+    async run({ db }, _settings, opts) {
+      required(opts, 'code', 'name', 'level');
+      const school = await upsertSchool(db, {
+        code: opts.code as string, name: opts.name as string, level: opts.level as never, kind: (opts.kind as never) ?? 'municipal',
+      }).catch((err: Error & { issues?: { path: PropertyKey[]; message: string }[] }) => {
+        const issue = err.issues?.[0];
+        throw issue ? new Error(`--${String(issue.path[0])}: ${issue.message}`) : err;
+      });
+      await recordAudit(db, { actor: 'cli', action: 'school.saved', subject: school.code });
+      return `school ${school.code} ${school.name} saved`;
+    },
+  },
+  'identity add': {
+    options: {
+      person: { type: 'string' }, school: { type: 'string' }, role: { type: 'string' },
+      class: { type: 'string' }, seat: { type: 'string' }, 'student-no': { type: 'string' }, title: { type: 'string' },
+    },
+    async run({ db }, _settings, opts) {
+      required(opts, 'person', 'role');
+      if (!ROLES.includes(opts.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+      const person = await findPersonByLogin(db, opts.person as string);
+      if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
+      const seat = opts.seat === undefined ? undefined : Number(opts.seat);
+      if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99)) throw new Error('--seat must be a number from 1 to 99');
+      const attributes: Record<string, unknown> = {};
+      if (seat !== undefined) attributes.seat = seat;
+      if (opts['student-no']) attributes.student_no = opts['student-no'];
+      if (opts.title) attributes.title = opts.title;
+      const id = await addIdentity(db, {
+        personId: person.id, schoolCode: opts.school as string | undefined, role: opts.role as Role,
+        classCode: opts.class as string | undefined, attributes, source: 'roster', actor: 'cli',
+      });
+      return id;
     },
   },
   'keys rotate': {

@@ -11,6 +11,9 @@ const USAGE = `usage: campus-sso <command> [options]
   client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...]
              [--name NAME] [--first-party] [--grant-type T ...] [--public]
   person add --username U --password P --name NAME [--email E]
+  school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]
+  identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin
+               [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]
   keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
   keys list                                 list keys and their state
   iat create [--ttl SECONDS]                create an initial access token for dynamic registration

@@ -58,6 +58,33 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     assert.equal(cli('seed-demo').status, 0);
   });
 
+  it('adds a school and an identity that relying parties then receive', async () => {
+    const code = String(300000 + crypto.randomInt(99999));
+    const school = cli('school', 'add', '--code', code, '--name', '臺北市立測試國民小學', '--level', 'elementary');
+    assert.equal(school.status, 0, school.stderr);
+    const user = `pupil-${crypto.randomBytes(3).toString('hex')}`;
+    assert.equal(cli('person', 'add', '--username', user, '--password', 'Pupil-Password-1', '--name', '小學生').status, 0);
+    const identity = cli('identity', 'add', '--person', user, '--school', code, '--role', 'student', '--class', '101', '--seat', '7', '--student-no', 'E0001');
+    assert.equal(identity.status, 0, identity.stderr);
+
+    const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p, { scope: 'openid identity' }), user, 'Pupil-Password-1');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.deepEqual(info.identity, {
+      id: identity.stdout.trim(), role: 'student', school: { code, name: '臺北市立測試國民小學' }, class: { code: '101', name: '1年1班' }, seat: 7, student_no: 'E0001',
+    });
+
+    const badLevel = cli('school', 'add', '--code', code, '--name', 'x', '--level', 'university');
+    assert.equal(badLevel.status, 1);
+    assert.match(badLevel.stderr, /--level/);
+    assert.match(cli('school', 'add', '--code', '12', '--name', 'x', '--level', 'junior').stderr, /6 digits/);
+    assert.match(cli('identity', 'add', '--person', user, '--school', '999999', '--role', 'student').stderr, /unknown school/);
+    assert.match(cli('identity', 'add', '--person', user, '--role', 'wizard').stderr, /--role must be one of/);
+    assert.match(cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent').stderr, /no person/);
+  });
+
   it('explains bad usage with exit code 2', () => {
     const unknown = cli('frobnicate');
     assert.equal(unknown.status, 2);
