@@ -14,6 +14,7 @@ import { upsertClient } from '../../src/config/clients.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { browserSkip, launchBrowser, missingTool, newPage, shoot } from '../browser/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { freePort } from '../../src/db/embedded.ts';
 
 const APACHE = process.env.APACHE_BIN ?? '/usr/sbin/apache2';
 const MODULES = process.env.APACHE_MODULES ?? '/usr/lib/apache2/modules';
@@ -32,18 +33,6 @@ let apachePort: number;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
-
-/** A free loopback port (Chromium refuses a few "unsafe" ports for navigation; none is in the ephemeral range). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
