@@ -3,6 +3,8 @@ export type Step = { url: string; status: number; body: string; location?: strin
 
 export class Agent {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header seen, in order (to check cookie attributes). */
+  readonly setCookies: string[] = [];
 
   #cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -10,6 +12,7 @@ export class Agent {
 
   #store(res: Response) {
     for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
       const [pair] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();

@@ -155,6 +155,17 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.ok(ok.location?.startsWith(CALLBACK) || ok.body.includes('/confirm') || ok.body.includes('/identity'));
   });
 
+  it('keeps a browser-session cookie unless "remember me" is ticked', async () => {
+    for (const remember of [false, true]) {
+      const agent = new Agent();
+      const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+      await submitLogin(agent, page, 'student', 'Student-2026', remember ? { remember: 'yes' } : {});
+      const session = agent.setCookies.filter((c) => c.startsWith('_session=')).at(-1);
+      assert.ok(session, 'a session cookie was set');
+      assert.equal(/expires=/i.test(session), remember, `remember=${remember}: ${session.replace(/=[^;]+/, '=…')}`);
+    }
+  });
+
   it('refuses a sign-in form without its CSRF token', async () => {
     const agent = new Agent();
     const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
