@@ -9,6 +9,7 @@ import { readDemoData, seedDemo } from './demo/seed.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { interactionRoutes } from './interaction/routes.ts';
 import { createLogger } from './log/logger.ts';
+import { passwordRoutes } from './password/routes.ts';
 import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import { purgeSharedStore } from './shared-store/postgres.ts';
@@ -71,6 +72,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         (r: Router) => opsRoutes(r, { db, redis: storage.redis, metrics }),
         (r: Router) => homeRoutes(r, { demo }),
         (r: Router) => interactionRoutes(r, interactionDeps),
+        (r: Router) => passwordRoutes(r, { ...interactionDeps, issuer }),
         ...(demo ? [(r: Router) => demoRoutes(r, { issuer, clientId: demo.client.client_id, log })] : []),
         ...(settings.mailboxPage ? [(r: Router) => mailboxRoutes(r, { db })] : []),
       ],

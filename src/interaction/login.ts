@@ -9,6 +9,7 @@ import { chooseLocale, translator } from '../i18n/index.ts';
 import type { InteractionDeps } from './deps.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
 import { renderLogin } from './login-page.ts';
+import { startForcedChange } from './password-change.ts';
 
 const LoginForm = z.object({
   login: z.string().trim().min(1, 'required').max(254, 'tooLong'),
@@ -56,6 +57,9 @@ export function submitLogin(deps: InteractionDeps) {
     await recordSuccess(deps.shared, form.data.login);
     deps.metrics.signIns.inc({ outcome: 'success' });
     await recordAudit(deps.db, { actor: result.person.id, action: 'sign_in.success', subject: result.person.id, detail: { client: clientId, method: 'password' } });
+    if (result.person.must_change_password) {
+      return startForcedChange(ctx, deps, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
+    }
     await finishInteraction(ctx, deps, { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } }, false);
   };
 }

@@ -8,6 +8,7 @@ import { submitConsent } from './consent.ts';
 import type { InteractionDeps } from './deps.ts';
 import { submitIdentity } from './identity.ts';
 import { submitLogin } from './login.ts';
+import { showForcedChange, submitForcedChange } from './password-change.ts';
 import { showInteraction } from './show.ts';
 
 export function interactionRoutes(router: Router, deps: InteractionDeps & { maxBodyBytes: number }) {
@@ -18,6 +19,8 @@ export function interactionRoutes(router: Router, deps: InteractionDeps & { maxB
   });
   router.get('/interaction/:uid', showInteraction(deps));
   router.post('/interaction/:uid/login', form, verifyCsrf, submitLogin(deps));
+  router.get('/interaction/:uid/password', showForcedChange(deps));
+  router.post('/interaction/:uid/password', form, verifyCsrf, submitForcedChange(deps));
   router.post('/interaction/:uid/identity', form, verifyCsrf, submitIdentity(deps));
   router.post('/interaction/:uid/confirm', form, verifyCsrf, submitConsent(deps));
   router.post('/interaction/:uid/abort', form, verifyCsrf, abortInteraction(deps));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
@@ -12,7 +12,12 @@ const bin = new URL('../../bin/campus-sso.js', import.meta.url).pathname;
 describe(`campus-sso CLI (${storageMode})`, () => {
   let server: TestServer;
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, ...server.env }, encoding: 'utf8', timeout: 60_000 });
+    // Asynchronous, so the in-process server keeps answering (and closing idle sockets) while the CLI runs.
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...server.env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
 
   before(async () => {
     server = await startTestServer();
@@ -21,11 +26,11 @@ describe(`campus-sso CLI (${storageMode})`, () => {
 
   it('adds a person and a client while the server runs, and they sign in', async () => {
     const user = `cli-${crypto.randomBytes(3).toString('hex')}`;
-    const person = cli('person', 'add', '--username', user, '--password', 'Cli-Password-1', '--name', '命令列使用者', '--email', `${user}@example.org`);
+    const person = await cli('person', 'add', '--username', user, '--password', 'Cli-Password-1', '--name', '命令列使用者', '--email', `${user}@example.org`);
     assert.equal(person.status, 0, person.stderr);
     assert.match(person.stdout.trim(), /^[0-9a-f-]{36}$/);
 
-    const client = cli('client', 'add', '--id', 'cli-rp', '--secret', 'cli-secret-0123456789abcdef', '--redirect-uri', CALLBACK, '--first-party');
+    const client = await cli('client', 'add', '--id', 'cli-rp', '--secret', 'cli-secret-0123456789abcdef', '--redirect-uri', CALLBACK, '--first-party');
     assert.equal(client.status, 0, client.stderr);
 
     const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
@@ -34,37 +39,37 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
     assert.equal(tokens.claims()!.sub, person.stdout.trim());
 
-    const duplicate = cli('person', 'add', '--username', user, '--password', 'x', '--name', 'x');
+    const duplicate = await cli('person', 'add', '--username', user, '--password', 'x', '--name', 'x');
     assert.equal(duplicate.status, 1);
     assert.match(duplicate.stderr, /already exists/);
   });
 
   it('rotates keys, lists them, creates an initial access token and migrates', async () => {
-    const rotate = cli('keys', 'rotate', '--lead', '0');
+    const rotate = await cli('keys', 'rotate', '--lead', '0');
     assert.equal(rotate.status, 0, rotate.stderr);
     await server.holder.refresh();
     const kids = (((await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys).map((k) => k.kid);
     for (const kid of /new keys (.+) published/.exec(rotate.stdout)![1]!.split(', ').slice(0, 2)) assert.ok(kids.includes(kid));
-    assert.match(cli('keys', 'list').stdout, /signing\s+RS256/);
+    assert.match((await cli('keys', 'list')).stdout, /signing\s+RS256/);
 
-    const iat = cli('iat', 'create', '--ttl', '600');
+    const iat = await cli('iat', 'create', '--ttl', '600');
     assert.equal(iat.status, 0, iat.stderr);
     const reg = await fetch(`${server.issuer}/reg`, {
       method: 'POST', headers: { authorization: `Bearer ${iat.stdout.trim()}`, 'content-type': 'application/json' },
       body: JSON.stringify({ redirect_uris: [CALLBACK] }),
     });
     assert.equal(reg.status, 201);
-    assert.equal(cli('migrate').status, 0);
-    assert.equal(cli('seed-demo').status, 0);
+    assert.equal((await cli('migrate')).status, 0);
+    assert.equal((await cli('seed-demo')).status, 0);
   });
 
   it('adds a school and an identity that relying parties then receive', async () => {
     const code = String(300000 + crypto.randomInt(99999));
-    const school = cli('school', 'add', '--code', code, '--name', '臺北市立測試國民小學', '--level', 'elementary');
+    const school = await cli('school', 'add', '--code', code, '--name', '臺北市立測試國民小學', '--level', 'elementary');
     assert.equal(school.status, 0, school.stderr);
     const user = `pupil-${crypto.randomBytes(3).toString('hex')}`;
-    assert.equal(cli('person', 'add', '--username', user, '--password', 'Pupil-Password-1', '--name', '小學生').status, 0);
-    const identity = cli('identity', 'add', '--person', user, '--school', code, '--role', 'student', '--class', '101', '--seat', '7', '--student-no', 'E0001');
+    assert.equal((await cli('person', 'add', '--username', user, '--password', 'Pupil-Password-1', '--name', '小學生')).status, 0);
+    const identity = await cli('identity', 'add', '--person', user, '--school', code, '--role', 'student', '--class', '101', '--seat', '7', '--student-no', 'E0001');
     assert.equal(identity.status, 0, identity.stderr);
 
     const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
@@ -76,25 +81,25 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       id: identity.stdout.trim(), role: 'student', school: { code, name: '臺北市立測試國民小學' }, class: { code: '101', name: '1年1班' }, seat: 7, student_no: 'E0001',
     });
 
-    const badLevel = cli('school', 'add', '--code', code, '--name', 'x', '--level', 'university');
+    const badLevel = await cli('school', 'add', '--code', code, '--name', 'x', '--level', 'university');
     assert.equal(badLevel.status, 1);
     assert.match(badLevel.stderr, /--level/);
-    assert.match(cli('school', 'add', '--code', '12', '--name', 'x', '--level', 'junior').stderr, /6 digits/);
-    assert.match(cli('identity', 'add', '--person', user, '--school', '999999', '--role', 'student').stderr, /unknown school/);
-    assert.match(cli('identity', 'add', '--person', user, '--role', 'wizard').stderr, /--role must be one of/);
-    assert.match(cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent').stderr, /no person/);
+    assert.match((await cli('school', 'add', '--code', '12', '--name', 'x', '--level', 'junior')).stderr, /6 digits/);
+    assert.match((await cli('identity', 'add', '--person', user, '--school', '999999', '--role', 'student')).stderr, /unknown school/);
+    assert.match((await cli('identity', 'add', '--person', user, '--role', 'wizard')).stderr, /--role must be one of/);
+    assert.match((await cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent')).stderr, /no person/);
   });
 
-  it('explains bad usage with exit code 2', () => {
-    const unknown = cli('frobnicate');
+  it('explains bad usage with exit code 2', async () => {
+    const unknown = await cli('frobnicate');
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /usage: campus-sso/);
-    const badFlag = cli('person', 'add', '--bogus');
+    const badFlag = await cli('person', 'add', '--bogus');
     assert.equal(badFlag.status, 2);
-    const missing = cli('client', 'add', '--id', 'x', '--secret', 'y');
+    const missing = await cli('client', 'add', '--id', 'x', '--secret', 'y');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /--redirect-uri is required/);
-    const badUri = cli('client', 'add', '--id', 'x', '--secret', 'y', '--redirect-uri', 'not a url');
+    const badUri = await cli('client', 'add', '--id', 'x', '--secret', 'y', '--redirect-uri', 'not a url');
     assert.equal(badUri.status, 1);
   });
 
