@@ -8,6 +8,9 @@ import { openStorage, type Storage } from './storage.ts';
 import { readDemoData, seedDemo } from './demo/seed.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { interactionRoutes } from './interaction/routes.ts';
+import { accountPortalClient } from './account/client.ts';
+import { purgeAccountActivity } from './account/activity.ts';
+import { accountRoutes } from './account/routes.ts';
 import { createLogger } from './log/logger.ts';
 import { passwordRoutes } from './password/routes.ts';
 import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
@@ -53,6 +56,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const server = http.createServer((req, res) => handler(req, res));
     const port = await listen(server, settings);
     const issuer = settings.issuer ?? `http://localhost:${port}`;
+    await upsertClient(db, accountPortalClient(issuer), 'config');
 
     const demo = settings.seedDemo ? readDemoData() : undefined;
     if (demo) await seedDemo(db, keyring, issuer, settings.bcryptCost);
@@ -73,6 +77,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         (r: Router) => homeRoutes(r, { demo }),
         (r: Router) => interactionRoutes(r, interactionDeps),
         (r: Router) => passwordRoutes(r, { ...interactionDeps, issuer }),
+        (r: Router) => accountRoutes(r, {
+          issuer, provider: holder.provider, db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost,
+          maxBodyBytes: settings.maxBodyBytes, log,
+        }),
         ...(demo ? [(r: Router) => demoRoutes(r, { issuer, clientId: demo.client.client_id, log })] : []),
         ...(settings.mailboxPage ? [(r: Router) => mailboxRoutes(r, { db })] : []),
       ],
@@ -82,7 +90,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const outbox = outboxFromSettings(settings, db, log);
     const timers = [
       setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
-      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db)]).catch((err) => log.error({ err }, 'purge failed')), 600_000),
+      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db), purgeAccountActivity(db)]).catch((err) => log.error({ err }, 'purge failed')), 600_000),
     ];
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');

@@ -1,7 +1,11 @@
 // Opens the durable database: the configured server, or the embedded cluster under DATA_DIR.
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 import type { Settings } from '../config/env.ts';
 import { startEmbeddedCluster } from './embedded.ts';
+
+// SQL `date` values stay ISO strings: read as JS Dates they would shift by the server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 
 export type Database = {
   db: Knex;

@@ -1,8 +1,10 @@
 // Texts of each feature area, kept beside the feature (`src/<area>/texts.ts`) and merged here under their key.
+import account from '../account/texts.ts';
 import password from '../password/texts.ts';
 
 export type AreaTexts = { key: string; 'zh-TW': Record<string, unknown>; en: Record<string, unknown> };
 
 export const AREAS: AreaTexts[] = [
   password,
+  account,
 ];

@@ -12,6 +12,8 @@ export async function identityChoiceNeeded(db: Knex, ctx: KoaContextWithOIDC): P
   const accepted = acceptedBy(await activeIdentities(db, session.accountId), allowedRoles);
   // No identity at all (a general member) is fine for a client open to everyone; not for one limited to roles.
   if (accepted.length === 0) return Array.isArray(allowedRoles) && allowedRoles.length > 0;
+  // A client that does not ask for the identity claim gets no identity: nothing to choose.
+  if (!String(ctx.oidc.params?.scope ?? '').split(' ').includes('identity')) return false;
   // Chosen in this very flow (before a grant exists, for clients that still ask for consent).
   const picked = (ctx.oidc.result as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
   if (picked && accepted.some((i) => i.id === picked)) return false;

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import mount from 'koa-mount';
 import type { Middleware } from 'koa';
 import Provider from 'oidc-provider';
+import { accountActivityHook } from '../account/activity-hook.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../web/metrics.ts';
@@ -34,6 +35,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
   provider.proxy = deps.trustProxy;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
+  accountActivityHook(provider, { db: deps.db, log: deps.log });
   on('server_error', (_ctx: unknown, err: Error) => deps.log.error({ err }, 'oidc-provider server_error'));
   on('backchannel.error', (_ctx: unknown, err: Error) => deps.log.warn({ err: err.message }, 'back-channel logout failed'));
   return provider;

@@ -110,7 +110,7 @@ OIDCClientID ${CLIENT_ID}
 OIDCClientSecret ${CLIENT_SECRET}
 OIDCRedirectURI http://127.0.0.1:${port}/protected/redirect_uri
 OIDCCryptoPassphrase ${crypto.randomBytes(24).toString('base64url')}
-OIDCScope "openid profile email"
+OIDCScope "openid profile email identity"
 OIDCPKCEMethod S256
 OIDCPassClaimsAs environment
 OIDCRemoteUserClaim sub

@@ -1,0 +1,43 @@
+// Queries on person_grants and person_sessions: which grants and provider sessions belong to a person.
+import type { Knex } from 'knex';
+
+export type Authorization = { personId: string; clientId: string; grantId?: string; sessionUid: string; browser?: string };
+
+/** After every successful authorization: the grant it used and the session it came from. */
+export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
+  await recordSession(db, a);
+  if (recordGrant && a.grantId) {
+    await db('person_grants')
+      .insert({ grant_id: a.grantId, person_id: a.personId, client_id: a.clientId })
+      .onConflict('grant_id')
+      .merge({ last_used_at: db.fn.now() });
+  }
+}
+
+export async function recordSession(db: Knex, s: { personId: string; sessionUid: string; browser?: string }): Promise<void> {
+  await db('person_sessions')
+    .insert({ session_uid: s.sessionUid, person_id: s.personId, browser: s.browser ?? null })
+    .onConflict('session_uid')
+    .merge({ person_id: s.personId, browser: s.browser ?? null, last_seen_at: db.fn.now() });
+}
+
+/** A token was issued or refreshed with this grant. */
+export async function touchGrant(db: Knex, grantId: string): Promise<void> {
+  await db('person_grants').where({ grant_id: grantId }).update({ last_used_at: db.fn.now() });
+}
+
+export async function forgetGrant(db: Knex, grantId: string): Promise<void> {
+  await db('person_grants').where({ grant_id: grantId }).delete();
+  await db('grant_identities').where({ grant_id: grantId }).delete();
+}
+
+export async function forgetSession(db: Knex, sessionUid: string): Promise<void> {
+  await db('person_sessions').where({ session_uid: sessionUid }).delete();
+}
+
+/** Rows idle longer than any grant or session lives (14 days): run with the other periodic purges. */
+export async function purgeAccountActivity(db: Knex, olderThanDays = 30): Promise<void> {
+  const cutoff = new Date(Date.now() - olderThanDays * 86_400_000);
+  await db('person_grants').where('last_used_at', '<', cutoff).delete();
+  await db('person_sessions').where('last_seen_at', '<', cutoff).delete();
+}

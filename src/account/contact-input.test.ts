@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCode, parseContact } from './contact-input.ts';
+
+test('email addresses are trimmed and lower-cased; malformed ones are refused', () => {
+  assert.deepEqual(parseContact('email', '  Wang.Teacher@Example.TEST '), { value: 'wang.teacher@example.test' });
+  assert.deepEqual(parseContact('email', 'no-at-sign'), { error: 'account.contact.invalidEmail' });
+  assert.deepEqual(parseContact('email', `${'a'.repeat(250)}@example.test`), { error: 'account.contact.invalidEmail' });
+  assert.deepEqual(parseContact('email', '   '), { error: 'account.contact.required' });
+});
+
+test('mobile numbers are stored as 09xxxxxxxx, from any usual way of writing them', () => {
+  for (const typed of ['0912-345-678', '+886 912 345 678', '0912345678', '０９１２３４５６７８']) {
+    assert.deepEqual(parseContact('mobile', typed), { value: '0912345678' }, typed);
+  }
+  assert.deepEqual(parseContact('mobile', '02-2345-6789'), { error: 'account.contact.invalidMobile' });
+});
+
+test('codes: six digits, full-width and spaces allowed', () => {
+  assert.equal(parseCode(' 123 456 '), '123456');
+  assert.equal(parseCode('１２３４５６'), '123456');
+  assert.equal(parseCode('12345'), undefined);
+  assert.equal(parseCode('12345a'), undefined);
+});
