@@ -16,6 +16,8 @@ import { passwordRoutes } from './password/routes.ts';
 import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import { purgeSharedStore } from './shared-store/postgres.ts';
+import { purgeActivationTokens } from './registration/activation-tokens.ts';
+import { registrationRoutes } from './registration/routes.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { buildApp } from './web/app.ts';
@@ -76,6 +78,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         (r: Router) => opsRoutes(r, { db, redis: storage.redis, metrics }),
         (r: Router) => homeRoutes(r, { demo }),
         (r: Router) => interactionRoutes(r, interactionDeps),
+        (r: Router) => registrationRoutes(r, { db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, issuer, maxBodyBytes: settings.maxBodyBytes }),
         (r: Router) => passwordRoutes(r, { ...interactionDeps, issuer }),
         (r: Router) => accountRoutes(r, {
           issuer, provider: holder.provider, db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost,
@@ -90,7 +93,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const outbox = outboxFromSettings(settings, db, log);
     const timers = [
       setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
-      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db), purgeAccountActivity(db)]).catch((err) => log.error({ err }, 'purge failed')), 600_000),
+      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db), purgeAccountActivity(db), purgeActivationTokens(db)]).catch((err) => log.error({ err }, 'purge failed')), 600_000),
     ];
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');

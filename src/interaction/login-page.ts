@@ -13,6 +13,8 @@ export type LoginPage = {
   remember?: boolean;
   error?: string;
   captcha?: boolean;
+  /** A one-use ticket for "send the activation mail again" (pending accounts). */
+  resendTicket?: string;
   status?: number;
 };
 
@@ -27,6 +29,7 @@ export async function renderLogin(ctx: Context, deps: InteractionDeps, page: Log
     remember: page.remember ?? false,
     error: page.error,
     captcha: page.captcha ? await newCaptcha(deps.shared) : undefined,
+    resendTicket: page.resendTicket,
     csrfToken: csrfToken(ctx),
     switchPath: `/interaction/${page.uid}`,
   }, page.status);

@@ -9,6 +9,7 @@ import { chooseLocale, translator } from '../i18n/index.ts';
 import type { InteractionDeps } from './deps.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
 import { renderLogin } from './login-page.ts';
+import { offerActivationResend } from '../registration/resend-offer.ts';
 import { startForcedChange } from './password-change.ts';
 
 const LoginForm = z.object({
@@ -52,6 +53,16 @@ export function submitLogin(deps: InteractionDeps) {
       await recordFailure(deps.shared, form.data.login, ctx.ip);
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
       const next = await guardState(deps.shared, form.data.login, ctx.ip);
+      // The right password on an account still waiting for activation: offer to send the mail again.
+      const resendTicket = result.reason === 'inactive' && result.personId
+        ? await offerActivationResend(deps.db, deps.shared, { personId: result.personId, interaction: details.uid })
+        : undefined;
+      if (resendTicket) {
+        return renderLogin(ctx, deps, {
+          uid: details.uid, clientName, login: typed, remember: body.remember === 'yes',
+          error: t('registration.pending.message'), captcha: next.captcha, resendTicket, status: 401,
+        });
+      }
       return again(t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'), 401, next.captcha);
     }
     await recordSuccess(deps.shared, form.data.login);
