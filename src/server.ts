@@ -18,6 +18,8 @@ import { purgeExpired } from './oidc/adapters/postgres.ts';
 import { purgeSharedStore } from './shared-store/postgres.ts';
 import { purgeActivationTokens } from './registration/activation-tokens.ts';
 import { registrationRoutes } from './registration/routes.ts';
+import { sisRoutes } from './sis/routes.ts';
+import { rosterRegistrationRoutes } from './roster-registration/routes.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { buildApp } from './web/app.ts';
@@ -79,11 +81,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         (r: Router) => homeRoutes(r, { demo }),
         (r: Router) => interactionRoutes(r, interactionDeps),
         (r: Router) => registrationRoutes(r, { db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, issuer, maxBodyBytes: settings.maxBodyBytes }),
+        (r: Router) => sisRoutes(r, { issuer, provider: holder.provider, db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, maxBodyBytes: settings.maxBodyBytes, log }),
         (r: Router) => passwordRoutes(r, { ...interactionDeps, issuer }),
         (r: Router) => accountRoutes(r, {
           issuer, provider: holder.provider, db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost,
           maxBodyBytes: settings.maxBodyBytes, log,
         }),
+        (r: Router) => rosterRegistrationRoutes(r, { issuer, provider: holder.provider, db, keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, maxBodyBytes: settings.maxBodyBytes, log }),
         ...(demo ? [(r: Router) => demoRoutes(r, { issuer, clientId: demo.client.client_id, log })] : []),
         ...(settings.mailboxPage ? [(r: Router) => mailboxRoutes(r, { db })] : []),
       ],

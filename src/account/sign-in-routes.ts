@@ -15,7 +15,8 @@ const FLOW_COOKIE = 'account_rp';
 const FLOW_OPTIONS = { signed: true, httpOnly: true, sameSite: 'lax', path: '/account', overwrite: true } as const;
 
 /** Where to go after signing in: an account page's path, nothing else. */
-const ReturnTo = z.string().regex(/^\/account(\/[a-z0-9-]+){0,3}$/).catch('/account');
+// Account pages, and the school-affairs hand-off's consent (its add-identity mode needs the person signed in).
+const ReturnTo = z.string().regex(/^\/account(\/[a-z0-9-]+){0,3}$|^\/register\/sis\/consent$/).catch('/account');
 const SignInQuery = z.object({ return_to: ReturnTo.optional() });
 const Flow = z.object({ verifier: z.string(), state: z.string(), nonce: z.string(), returnTo: ReturnTo });
 

@@ -1,7 +1,7 @@
 // Purpose-bound keys derived from the one master secret, and authenticated encryption with them.
 import crypto from 'node:crypto';
 
-export type Purpose = 'key-storage' | 'national-id' | 'national-id-index' | 'dpop-nonce' | 'pairwise' | 'csrf' | 'embedded-db';
+export type Purpose = 'key-storage' | 'national-id' | 'national-id-index' | 'dpop-nonce' | 'pairwise' | 'csrf' | 'embedded-db' | 'sis-handoff';
 
 export class Keyring {
   readonly #master: Buffer;

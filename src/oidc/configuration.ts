@@ -31,9 +31,9 @@ export const TTL = {
 export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.IdToken, TTL.AccessToken) + 300;
 
 /** Client metadata of our own, on top of the OIDC registration metadata. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno', 'permissions'] as const;
 /** Set by the bureau, never by the client itself through dynamic registration. */
-const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno']);
+const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno', 'permissions']);
 
 export type ConfigurationDeps = {
   db: Knex;
@@ -105,8 +105,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         if (TRUSTED_METADATA.has(key) && value !== undefined && (route === 'registration' || route === 'client_update')) {
           throw new errors.InvalidClientMetadata(`${key} cannot be set by registration`);
         }
-        if (key === 'allowed_roles' && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
-          throw new errors.InvalidClientMetadata('allowed_roles must be an array of strings');
+        if ((key === 'allowed_roles' || key === 'permissions') && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
+          throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
         }
         if ((key === 'first_party' || key === 'may_request_idno') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);

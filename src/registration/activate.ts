@@ -21,12 +21,14 @@ export async function activateAccount(deps: Pick<AccountDeps, 'db' | 'issuer'>, 
     if (!person) return { ok: false, reason: 'used' };
     const identity = await trx('identities as i')
       .leftJoin('schools as s', 's.code', 'i.school_code')
-      .select('i.role', 's.name as school')
-      .where({ 'i.person_id': person.id, 'i.source': 'self', 'i.status': UNCONFIRMED })
+      .select('i.role', 'i.source', 's.name as school')
+      .where({ 'i.person_id': person.id })
+      .where((b) => b.where({ 'i.source': 'self', 'i.status': UNCONFIRMED }).orWhere({ 'i.source': 'sis', 'i.status': 'active' }))
       .orderBy('i.created_at')
       .first();
     await enqueueMessage(trx, welcomeMail(localeOf(person.locale), {
       to: person.email, home: homeLink(deps.issuer), school: identity?.school ?? '', role: identity?.role ?? '',
+      verified: identity?.source === 'sis',
     }));
     await recordAudit(trx, { actor: person.id, action: 'person.activated', subject: person.id, detail: { email_verified: true } });
     return { ok: true };

@@ -33,12 +33,12 @@ export function submitConfirm(deps: RegistrationDeps) {
     const { valid } = checkFields(draft.values, { password: '', confirm: '' }, draft.password);
     if (!draft.ready || !valid || !(await schoolExists(deps.db, valid.schoolCode))) return seeOther(ctx, '/register');
 
-    const result = await registerPerson(deps, { ...valid, locale: chooseLocale(ctx) });
+    const result = await registerPerson(deps, { ...valid, locale: chooseLocale(ctx), sis: draft.sis });
     if (!result.ok) {
       // A double click whose first request won: the account is ours.
       if ((await loadDraft(deps.shared, secret))?.submitted) return seeOther(ctx, donePath(draft.interaction));
       keepDraftSecret(ctx, await saveDraft(deps.shared, secret, { ...draft, ready: false }));
-      return renderStep1(ctx, deps, { values: draft.values, errors: result.errors, passwordKept: true, interaction: draft.interaction });
+      return renderStep1(ctx, deps, { values: draft.values, errors: result.errors, passwordKept: true, interaction: draft.interaction, locked: draft.sis !== undefined });
     }
     // Nothing personal stays behind; the marker sends a second submission to the last page too.
     await saveDraft(deps.shared, secret, { values: EMPTY_VALUES, ready: false, submitted: true, interaction: draft.interaction });

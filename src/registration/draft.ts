@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { SharedStore } from '../shared-store/types.ts';
-import { interactionUid, Step1Values } from './form.ts';
+import { interactionUid, SisPush, Step1Values } from './form.ts';
 
 export const DRAFT_TTL_SECONDS = 30 * 60;
 
@@ -18,6 +18,8 @@ export const Draft = z.object({
   submitted: z.boolean().optional(),
   /** The sign-in this registration started from, to return to. */
   interaction: interactionUid.optional(),
+  /** Pushed by the school-affairs system (src/sis): school, kind, name and national ID are fixed, the identity verified. */
+  sis: SisPush.optional(),
 });
 export type Draft = z.infer<typeof Draft>;
 

@@ -40,6 +40,24 @@ export const Step1Values = z.object({
 });
 export type Step1Values = z.infer<typeof Step1Values>;
 
+/** What a registration pushed by the school-affairs system adds to the wizard's values (see src/sis). */
+export const SisPush = z.object({
+  clientId: z.string(),
+  returnUrl: z.string(),
+  classCode: z.string().optional(),
+  seat: z.number().optional(),
+  studentNumber: z.string().optional(),
+  birthdate: z.string().optional(),
+});
+export type SisPush = z.infer<typeof SisPush>;
+
+/** The fields a push fixes: the wizard shows them read-only and keeps the pushed values whatever is posted. */
+export const SIS_LOCKED = ['school', 'kind', 'name', 'nationalId'] as const;
+
+export function lockPushed(values: Step1Values, pushed: Step1Values): Step1Values {
+  return { ...values, ...Object.fromEntries(SIS_LOCKED.map((k) => [k, pushed[k]])) };
+}
+
 export const EMPTY_VALUES: Step1Values = { school: '', kind: '', email: '', name: '', nationalId: '', phone: '', gender: '' };
 
 export const FIELDS = ['school', 'kind', 'email', 'name', 'nationalId', 'password', 'passwordConfirm', 'phone', 'gender', 'captcha'] as const;

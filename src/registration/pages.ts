@@ -22,6 +22,8 @@ export type Step1Page = {
   errors?: FieldErrors;
   passwordKept?: boolean;
   interaction?: string;
+  /** Pushed by the school-affairs system: school, kind, name and national ID are shown read-only. */
+  locked?: boolean;
   /** A message about the whole form (not one field). */
   alert?: string;
   status?: number;
@@ -47,6 +49,8 @@ export async function renderStep1(ctx: Context, deps: Pick<RegistrationDeps, 'db
     errorList,
     passwordKept: page.passwordKept ?? false,
     interaction: page.interaction,
+    locked: page.locked ?? false,
+    lockedSchool: page.locked ? (await deps.db('schools').where({ code: page.values.school }).first('name'))?.name ?? page.values.school : undefined,
     alert: page.alert,
     schools: await schoolGroups(deps.db),
     kinds: SELF_KINDS,

@@ -11,14 +11,15 @@ import { enqueueMessage } from '../mail/outbox.ts';
 import { issueActivationToken } from './activation-tokens.ts';
 import { type AccountDeps, UNCONFIRMED } from './deps.ts';
 import { findDuplicates } from './duplicates.ts';
-import type { FieldErrors, ValidRegistration } from './form.ts';
+import type { FieldErrors, SisPush, ValidRegistration } from './form.ts';
+import { ensureClass, findSchool } from '../schools/schools.ts';
 import { activationLink, activationMail, homeLink } from './mails.ts';
 
 export type RegisterResult = { ok: true; personId: string } | { ok: false; errors: FieldErrors };
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
-export async function registerPerson(deps: AccountDeps, reg: ValidRegistration & { locale: Locale }): Promise<RegisterResult> {
+export async function registerPerson(deps: AccountDeps, reg: ValidRegistration & { locale: Locale; sis?: SisPush }): Promise<RegisterResult> {
   const passwordHash = await hashPassword(reg.password, deps.bcryptCost);
   const nationalId = sealNationalId(deps.keyring, reg.nationalId);
   try {
@@ -29,16 +30,18 @@ export async function registerPerson(deps: AccountDeps, reg: ValidRegistration &
       const id = crypto.randomUUID();
       await insertPending(trx, id, reg, passwordHash, nationalId);
       const identityId = crypto.randomUUID();
+      // Pushed by the school-affairs system: the school verified the identity (usable once the person is active).
+      const identity = reg.sis ? await sisIdentity(trx, reg.schoolCode, reg.sis) : { attributes: {}, classId: null, source: 'self', status: UNCONFIRMED };
       await trx('identities').insert({
-        id: identityId, person_id: id, school_code: reg.schoolCode, role: reg.kind, attributes: JSON.stringify({}),
-        source: 'self', status: UNCONFIRMED,
+        id: identityId, person_id: id, school_code: reg.schoolCode, role: reg.kind, attributes: JSON.stringify(identity.attributes),
+        class_id: identity.classId, source: identity.source, status: identity.status,
       });
       const token = await issueActivationToken(trx, id);
       await enqueueMessage(trx, activationMail(reg.locale, { to: reg.email, link: activationLink(deps.issuer, token), home: homeLink(deps.issuer) }));
-      await recordAudit(trx, { actor: id, action: 'person.registered', subject: id, detail: { source: 'self', status: 'pending' } });
+      await recordAudit(trx, { actor: id, action: 'person.registered', subject: id, detail: { source: identity.source, status: 'pending', ...(reg.sis ? { client: reg.sis.clientId } : {}) } });
       await recordAudit(trx, {
         actor: id, action: 'identity.added', subject: id,
-        detail: { identity: identityId, role: reg.kind, school: reg.schoolCode, source: 'self', status: UNCONFIRMED },
+        detail: { identity: identityId, role: reg.kind, school: reg.schoolCode, source: identity.source, status: identity.status },
       });
       return { ok: true, personId: id };
     });
@@ -52,10 +55,19 @@ export async function registerPerson(deps: AccountDeps, reg: ValidRegistration &
   }
 }
 
+async function sisIdentity(trx: Knex.Transaction, schoolCode: string, sis: SisPush) {
+  const school = await findSchool(trx, schoolCode);
+  const classId = sis.classCode && school ? await ensureClass(trx, school, sis.classCode) : null;
+  const attributes = {
+    ...(sis.classCode ? { class: sis.classCode } : {}), ...(sis.seat ? { seat: sis.seat } : {}), ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}),
+  };
+  return { attributes, classId, source: 'sis', status: 'active' };
+}
+
 async function insertPending(
   trx: Knex.Transaction,
   id: string,
-  reg: ValidRegistration & { locale: Locale },
+  reg: ValidRegistration & { locale: Locale; sis?: SisPush },
   passwordHash: string,
   nationalId: { sealed: string; index: string },
 ): Promise<void> {
@@ -71,5 +83,6 @@ async function insertPending(
     contact_phone: reg.phone ?? null,
     national_id_sealed: nationalId.sealed,
     national_id_index: nationalId.index,
+    birthdate: reg.sis?.birthdate ?? null,
   });
 }

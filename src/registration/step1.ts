@@ -7,7 +7,7 @@ import type { RegistrationDeps } from './deps.ts';
 import { draftSecret, keepDraftSecret } from './draft-cookie.ts';
 import { loadDraft, saveDraft } from './draft.ts';
 import { findDuplicates } from './duplicates.ts';
-import { checkFields, EMPTY_VALUES, interactionUid, Step1Body, valuesOf } from './form.ts';
+import { checkFields, EMPTY_VALUES, interactionUid, lockPushed, Step1Body, valuesOf } from './form.ts';
 import { renderStep1 } from './pages.ts';
 import { schoolExists } from './school-options.ts';
 import { seeOther } from './see-other.ts';
@@ -23,6 +23,7 @@ export function showStep1(deps: RegistrationDeps) {
       values: live?.values ?? EMPTY_VALUES,
       passwordKept: live?.password !== undefined,
       interaction: query.interaction ?? live?.interaction,
+      locked: live?.sis !== undefined,
     });
   };
 }
@@ -34,7 +35,8 @@ export function submitStep1(deps: RegistrationDeps) {
     const secret = draftSecret(ctx);
     const earlier = await loadDraft(deps.shared, secret);
     const kept = earlier?.submitted ? undefined : earlier?.password;
-    const values = valuesOf(body);
+    const sis = earlier?.submitted ? undefined : earlier?.sis;
+    const values = sis && earlier ? lockPushed(valuesOf(body), earlier.values) : valuesOf(body);
     const { errors, password, valid } = checkFields(values, { password: body.password, confirm: body.password_confirm }, kept);
     if (!errors.school && !(await schoolExists(deps.db, values.school))) errors.school = 'registration.errors.schoolUnknown';
     // Every attempt uses the captcha up, right or wrong.
@@ -45,8 +47,8 @@ export function submitStep1(deps: RegistrationDeps) {
     if (valid && Object.keys(errors).length === 0) Object.assign(errors, await findDuplicates(deps.db, deps.keyring, valid));
     const ready = Object.keys(errors).length === 0;
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);
-    keepDraftSecret(ctx, await saveDraft(deps.shared, secret, { values, password, ready, interaction }));
+    keepDraftSecret(ctx, await saveDraft(deps.shared, secret, { values, password, ready, interaction, sis }));
     if (ready) return seeOther(ctx, '/register/confirm');
-    await renderStep1(ctx, deps, { values, errors, passwordKept: password !== undefined, interaction });
+    await renderStep1(ctx, deps, { values, errors, passwordKept: password !== undefined, interaction, locked: sis !== undefined });
   };
 }

@@ -107,6 +107,8 @@ const zh = {
     welcomeSubject: '{{brand}}註冊成功通知',
     welcomeText:
       '您的{{brand}}帳號（{{email}}）註冊成功！\n\n您的帳號可以用於登入校務行政系統、學習歷程檔案系統、校園繳費系統，以及其他使用{{brand}}的應用程式。\n\n登入位置：{{home}}\n您的帳號：{{email}}\n\n您申請的身分（{{school}}・{{role}}）經學校確認之前，您是「一般會員」。\n\n祝您使用愉快！\n\n{{brand}}敬上',
+    welcomeTextVerified:
+      '您的{{brand}}帳號（{{email}}）註冊成功！\n\n您的帳號可以用於登入校務行政系統、學習歷程檔案系統、校園繳費系統，以及其他使用{{brand}}的應用程式。\n\n登入位置：{{home}}\n您的帳號：{{email}}\n\n您的身分（{{school}}・{{role}}）已由校務行政系統確認，登入後即可使用。\n\n祝您使用愉快！\n\n{{brand}}敬上',
   },
 };
 
@@ -218,6 +220,8 @@ const en: typeof zh = {
     welcomeSubject: '{{brand}}: registration complete',
     welcomeText:
       'Your {{brand}} account ({{email}}) is registered!\n\nIt signs you in to the school-affairs system, the learning-portfolio system, the payment portal and every other application that uses {{brand}}.\n\nSign in at: {{home}}\nYour account: {{email}}\n\nUntil your school confirms the identity you applied for ({{school}} · {{role}}), you are a general member.\n\nEnjoy!\n\n{{brand}}',
+    welcomeTextVerified:
+      'Your {{brand}} account ({{email}}) is registered!\n\nIt signs you in to the school-affairs system, the learning-portfolio system, the payment portal and every other application that uses {{brand}}.\n\nSign in at: {{home}}\nYour account: {{email}}\n\nYour identity ({{school}} · {{role}}) was confirmed by the school-affairs system and is ready to use.\n\nEnjoy!\n\n{{brand}}',
   },
 };
 

@@ -65,6 +65,8 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
       [{ redirect_uris: [CALLBACK], token_endpoint_auth_method: 'bogus' }, 'invalid_client_metadata'],
       [{ redirect_uris: [CALLBACK], first_party: true }, 'invalid_client_metadata'],
       [{ redirect_uris: [CALLBACK], allowed_roles: 'teacher' }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], permissions: ['sis'] }, 'invalid_client_metadata'],
+      [{ redirect_uris: [CALLBACK], permissions: 'sis' }, 'invalid_client_metadata'],
       [{ redirect_uris: [CALLBACK], client_name: 'x\u0000y', subject_type: 'bogus' }, 'invalid_client_metadata'],
     ];
     for (const [body, error] of cases) {
