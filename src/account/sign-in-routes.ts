@@ -10,6 +10,7 @@ import { browserLabel } from './browser-label.ts';
 import type { AccountDeps } from './deps.ts';
 import { clearPortalSession, writePortalSession } from './portal-cookie.ts';
 import type { PortalRp } from './rp.ts';
+import { parseStoredJson } from '../shared-store/json.ts';
 
 const FLOW_COOKIE = 'account_rp';
 const FLOW_OPTIONS = { signed: true, httpOnly: true, sameSite: 'lax', path: '/account', overwrite: true } as const;
@@ -44,12 +45,7 @@ function readFlow(ctx: Context) {
   const raw = ctx.cookies.get(FLOW_COOKIE, { signed: true });
   ctx.cookies.set(FLOW_COOKIE, null, { ...FLOW_OPTIONS, secure: ctx.secure });
   if (!raw || raw.length > 2000) return undefined;
-  try {
-    const parsed = Flow.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString()));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(Flow, Buffer.from(raw, 'base64url').toString());
 }
 
 export function finishSignIn(deps: AccountDeps, rp: PortalRp) {

@@ -11,6 +11,7 @@ import { csrfToken } from '../web/csrf.ts';
 import { renderPage } from '../web/render.ts';
 import type { InteractionDeps } from './deps.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
+import { parseStoredJson } from '../shared-store/json.ts';
 
 const TTL_SECONDS = 600;
 const key = (uid: string) => `pwchange:${uid}`;
@@ -24,12 +25,7 @@ const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), con
 async function pending(store: SharedStore, uid: string): Promise<Pending | undefined> {
   const raw = await store.peek(key(uid));
   if (!raw) return undefined;
-  try {
-    const parsed = Pending.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(Pending, raw);
 }
 
 /** Called by login.ts once the password is right: remembers who it was and sends the browser to the form. */

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { SharedStore } from '../shared-store/types.ts';
 import { INTERACTION_UID } from './back-link.ts';
+import { parseStoredJson } from '../shared-store/json.ts';
 
 export const EMAIL_TOKEN_TTL_SECONDS = 3600;
 /** After a right SMS code, the new-password form has this long. */
@@ -23,12 +24,7 @@ export const resetTokenKey = (token: string) => `pwreset:token:${digest(token)}`
 
 function parse(raw: string | undefined): ResetGrant | undefined {
   if (!raw) return undefined;
-  try {
-    const parsed = ResetGrant.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(ResetGrant, raw);
 }
 
 /** `issuedAt` defaults to now; an SMS grant keeps the time its code was sent. */

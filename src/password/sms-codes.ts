@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { SharedStore } from '../shared-store/types.ts';
 import { INTERACTION_UID } from './back-link.ts';
+import { parseStoredJson } from '../shared-store/json.ts';
 
 export const CODE_TTL_SECONDS = 600;
 export const CODE_MAX_TRIES = 5;
@@ -34,12 +35,7 @@ async function readTicket(store: SharedStore, ticket: unknown): Promise<Ticket |
   if (typeof ticket !== 'string' || !TICKET.test(ticket)) return undefined;
   const raw = await store.peek(ticketKey(ticket));
   if (!raw) return undefined;
-  try {
-    const parsed = Ticket.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(Ticket, raw);
 }
 
 /** The interaction a live ticket came from (for the page's links); `live` false when it has expired or is used up. */

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { SharedStore } from '../shared-store/types.ts';
 import { interactionUid } from './form.ts';
+import { parseStoredJson } from '../shared-store/json.ts';
 
 const TICKET_TTL_SECONDS = 15 * 60;
 export const TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -32,10 +33,5 @@ export async function takeResendTicket(shared: SharedStore, ticket: string): Pro
   if (!TICKET_PATTERN.test(ticket)) return undefined;
   const raw = await shared.take(key(ticket));
   if (!raw) return undefined;
-  try {
-    const parsed = Ticket.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(Ticket, raw);
 }
