@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 
 const COOKIE = 'account_session';
-const PATH = '/account';
+// Path / so that flows outside /account (the school-affairs system's add-identity consent) see the sign-in too.
+const PATH = '/';
 export const PORTAL_SESSION_SECONDS = 3600;
 
 const Stored = z.object({

@@ -8,6 +8,8 @@ const zh = {
     next: '下一步',
     passwordKept: '已保留您剛才輸入的密碼；不修改的話，兩個密碼欄位請留空。',
     haveAccount: '已經有帳號了？請回到應用程式登入。',
+    rosterNote: '高職與私立學校學生請用學校發的驗證帳號註冊：',
+    rosterLink: '用學校驗證帳號註冊',
   },
   field: {
     school: '學校',
@@ -121,6 +123,8 @@ const en: typeof zh = {
     next: 'Next',
     passwordKept: 'The password you typed is kept; leave both password fields empty to keep it.',
     haveAccount: 'Already have an account? Sign in from your application.',
+    rosterNote: 'Students of vocational and private schools: register with the verification account your school gave you: ',
+    rosterLink: 'register with a school verification account',
   },
   field: {
     school: 'School',
