@@ -21,6 +21,7 @@ export async function renderConsent(ctx: Context, flow: Flow, school: string, si
   ctx.set('Cache-Control', 'no-store');
   renderPage(ctx, 'sis/consent', {
     pageTitle: t('sis.title'),
+    heading: t(p.mode === 'register' ? 'sis.consent.heading' : 'sis.consent.headingAdd'),
     intro: t(p.mode === 'register' ? 'sis.consent.introRegister' : 'sis.consent.introAdd', { brand: t('brand') }),
     rows: [
       { label: t('sis.field.nationalId'), value: maskNationalId(p.national_id) },

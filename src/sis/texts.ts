@@ -3,6 +3,7 @@ const zh = {
   title: '申請帳號',
   consent: {
     heading: '申請帳號',
+    headingAdd: '變更身份',
     introRegister: '「{{brand}}」需要您提供下列資料以完成註冊程序：',
     introAdd: '「{{brand}}」需要您提供下列資料以完成變更身份的程序：',
     text: '我願意授權讓「{{brand}}」自校務行政系統（{{client}}）中取得我的基本資料',
@@ -33,6 +34,7 @@ const en: typeof zh = {
   title: 'Apply for an account',
   consent: {
     heading: 'Apply for an account',
+    headingAdd: 'Change of identity',
     introRegister: '{{brand}} needs the following details to complete your registration:',
     introAdd: '{{brand}} needs the following details to change your identity:',
     text: 'I authorise {{brand}} to obtain my basic details from the school-affairs system ({{client}})',

@@ -254,7 +254,7 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
   await portalSignIn(context, page, login, password);
   await page.goto(url);
   await page.waitForURL(/\/register\/sis\/consent$/);
-  assert.equal(await heading(page), zh('sis.consent.heading'));
+  assert.equal(await heading(page), zh('sis.consent.headingAdd'));
   assert.ok((await page.locator('#signed-in-as').innerText()).includes(`${login}@example.test`));
   assert.ok((await page.locator('#consent-text').innerText()).includes('我願意授權'));
   assert.ok((await page.locator('main').innerText()).includes('完成變更身份的程序'));
