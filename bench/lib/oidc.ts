@@ -1,0 +1,62 @@
+// The few protocol requests the scenarios make, with plain fetch (a light load generator: no ID-token validation).
+import crypto from 'node:crypto';
+import { CALLBACK } from '../../test/helpers/rp.ts';
+
+export type Endpoints = { issuer: string; authorization: string; token: string; introspection: string; userinfo: string };
+export type Client = { id: string; secret: string };
+
+export async function endpoints(issuer: string): Promise<Endpoints> {
+  const m = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, string>;
+  return { issuer, authorization: m.authorization_endpoint!, token: m.token_endpoint!, introspection: m.introspection_endpoint!, userinfo: m.userinfo_endpoint! };
+}
+
+const basic = (c: Client) => `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString('base64')}`;
+
+async function post(url: string, client: Client, form: Record<string, string>): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  const body = await res.json() as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export const tokenRequest = (e: Endpoints, c: Client, form: Record<string, string>) => post(e.token, c, form);
+
+export async function introspect(e: Endpoints, c: Client, token: string) {
+  const body = await post(e.introspection, c, { token });
+  if (body.active !== true) throw new Error('introspection: token not active');
+  return body;
+}
+
+export async function userinfo(e: Endpoints, accessToken: string) {
+  const res = await fetch(e.userinfo, { headers: { authorization: `Bearer ${accessToken}` } });
+  if (!res.ok) throw new Error(`userinfo: ${res.status}`);
+  return res.json();
+}
+
+/** An authorization request with PKCE; `exchange` trades the callback's code for tokens. */
+export function authorization(e: Endpoints, c: Client, extra: Record<string, string> = {}) {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const state = crypto.randomBytes(16).toString('base64url');
+  const url = new URL(e.authorization);
+  for (const [k, v] of Object.entries({
+    client_id: c.id, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', state,
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...extra,
+  })) url.searchParams.set(k, v);
+  return {
+    url: url.href,
+    async exchange(callback: URL | string) {
+      const cb = new URL(callback);
+      if (cb.searchParams.get('state') !== state) throw new Error(`callback without our state: ${cb.search}`);
+      const code = cb.searchParams.get('code');
+      if (!code) throw new Error(`callback without code: ${cb.search}`);
+      return tokenRequest(e, c, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier });
+    },
+  };
+}
+
+/** Where a scenario runs: a server's endpoints, a confidential client on it and (for campus-sso) a person to sign in. */
+export type Target = { name: string; e: Endpoints; client: Client; person?: { login: string; password: string } };

@@ -1,0 +1,9 @@
+// Client-credentials grants (client_secret_basic).
+import { tokenRequest, type Target } from '../lib/oidc.ts';
+import { measure, type Limits } from '../lib/timing.ts';
+
+export function clientCredentialsGrants(t: Target, limits: Limits) {
+  return measure('client-credentials grant', t.name, limits, async () => async () => {
+    await tokenRequest(t.e, t.client, { grant_type: 'client_credentials' });
+  });
+}

@@ -1,0 +1,16 @@
+// Refresh-token grants; each worker follows its own rotating chain (reuse would revoke the grant).
+import { Agent } from '../../test/helpers/agent.ts';
+import { signIn } from '../../test/helpers/rp.ts';
+import { authorization, tokenRequest, type Target } from '../lib/oidc.ts';
+import { measure, type Limits } from '../lib/timing.ts';
+
+export function refreshGrants(t: Target, limits: Limits) {
+  return measure('refresh-token grant', t.name, limits, async () => {
+    const a = authorization(t.e, t.client, { scope: 'openid offline_access', prompt: 'consent' });
+    let refreshToken = (await a.exchange(await signIn(new Agent(), a.url, t.person!.login, t.person!.password))).refresh_token as string;
+    if (!refreshToken) throw new Error('no refresh token issued');
+    return async () => {
+      refreshToken = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: refreshToken })).refresh_token as string;
+    };
+  });
+}
