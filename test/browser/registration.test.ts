@@ -4,15 +4,14 @@
 // Screenshots of every page at desktop and phone widths.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { maskNationalId } from '../../src/accounts/national-id.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { offerActivationResend } from '../../src/registration/resend-offer.ts';
+import type { ParsedMail } from 'mailparser';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { randomNationalId, withWrongCheckDigit } from '../registration/national-ids.ts';
 import { browserSkip, launchBrowser, newPage, shoot } from './helpers.ts';
@@ -26,24 +25,13 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let smtp: SMTPServer;
-const mails: ParsedMail[] = [];
+let smtp: MailSink | undefined;
 const problems: string[] = [];
 
 before(async () => {
   if (browserSkip) return;
-  smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((mail) => {
-        mails.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-  const port = await new Promise<number>((resolve) => {
-    const s: net.Server = smtp.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
-  });
+  smtp = await startMailSink();
+  const port = smtp.port;
   server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_POLL_MS: '50', MAIL_FROM: 'campus-sso <no-reply@sso.test>' });
   browser = await launchBrowser();
   ({ context, page } = await newPage(browser));
@@ -62,15 +50,15 @@ after(async () => {
   await context?.close().catch(() => {});
   await browser?.close().catch(() => {});
   await server?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 async function waitForMail(subject: string): Promise<ParsedMail> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const mail = mails.find((m) => m.subject === subject && m.to && JSON.stringify(m.to).includes(EMAIL));
+    const mail = smtp!.mails.find((m) => m.subject === subject && m.to && JSON.stringify(m.to).includes(EMAIL));
     if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${EMAIL} (got: ${mails.map((m) => m.subject).join(', ')})`);
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${EMAIL} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
     await sleep(50);
   }
 }
@@ -174,7 +162,7 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   assert.equal(await page.locator('.reg-success').innerText(), zh('registration.resend.sent'));
   await shoot(page, 'registration-07-resent');
   const deadline = Date.now() + 15_000;
-  while (mails.filter((m) => JSON.stringify(m.to).includes(EMAIL) && m.subject === mail.subject).length < 2) {
+  while (smtp!.mails.filter((m) => JSON.stringify(m.to).includes(EMAIL) && m.subject === mail.subject).length < 2) {
     if (Date.now() > deadline) throw new Error('the second activation mail did not arrive');
     await sleep(50);
   }

@@ -10,15 +10,15 @@ import http from 'node:http';
 import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { maskNationalId } from '../../src/accounts/national-id.ts';
 import { sealNationalId } from '../../src/accounts/national-id-store.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { insertPerson } from '../../src/accounts/persons.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { registerClient } from '../helpers/rp.ts';
+import type { ParsedMail } from 'mailparser';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { randomNationalId } from '../registration/national-ids.ts';
 import { browserSkip, launchBrowser, newPage, shoot } from './helpers.ts';
@@ -31,26 +31,15 @@ const tag = () => crypto.randomBytes(4).toString('hex');
 
 let server: TestServer;
 let browser: Browser;
-let smtp: SMTPServer;
+let smtp: MailSink | undefined;
 let sis: http.Server;
 let sisBase: string;
-const mails: ParsedMail[] = [];
 const returned: string[] = [];
 
 before(async () => {
   if (browserSkip) return;
-  smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((mail) => {
-        mails.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-  const smtpPort = await new Promise<number>((resolve) => {
-    const s: net.Server = smtp.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
-  });
+  smtp = await startMailSink();
+  const smtpPort = smtp.port;
   // The school-affairs system's return URL: records what came back and says so.
   sis = http.createServer((req, res) => {
     returned.push(req.url ?? '');
@@ -67,7 +56,7 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => {});
   await server?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
   await new Promise<void>((resolve) => (sis ? sis.close(() => resolve()) : resolve()));
 });
 
@@ -104,9 +93,9 @@ async function push(body: Record<string, unknown>): Promise<string> {
 async function waitForMail(subject: string, to: string): Promise<ParsedMail> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const mail = mails.find((m) => m.subject === subject && JSON.stringify(m.to ?? '').includes(to));
+    const mail = smtp!.mails.find((m) => m.subject === subject && JSON.stringify(m.to ?? '').includes(to));
     if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} (got: ${mails.map((m) => m.subject).join(', ')})`);
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
     await sleep(50);
   }
 }
