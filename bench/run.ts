@@ -1,15 +1,17 @@
-// Issue 5 benchmark: `npm run bench` (quick, < 3 minutes) or `npm run bench -- --full`.
-// Starts campus-sso in this process (embedded PostgreSQL; also PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
-// and a bare oidc-provider, drives them over loopback and writes bench/results/<ISO date>.json plus a markdown table.
-import fs from 'node:fs';
+// Issue 5 benchmark: `npm run bench` (quick, < 3 minutes) or `npm run bench -- --full` (< 15 minutes).
+// Every server under test runs in a child process; this process is only the load generator (loopback, bounded loops).
+//   --people N   also load N bench people and repeat sign-in and SSO at that size (full: 1,000,000; quick: none)
+//   --profile    write CPU profiles of the campus-sso processes to bench/results/profiles/
+// Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
+// creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
 import os from 'node:os';
 import path from 'node:path';
-import { registerClient } from '../test/helpers/rp.ts';
-import { startTestServer } from '../test/helpers/server.ts';
-import { endpoints, type Target } from './lib/oidc.ts';
+import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult } from './lib/people.ts';
+import { markdown, writeJson, type Check, type Row } from './lib/report.ts';
+import { startBare, startCampusSso, type Running, type StorageMode } from './lib/targets.ts';
 import type { Limits, Result } from './lib/timing.ts';
+import type { Target } from './lib/oidc.ts';
 import { bcryptCompares } from './scenarios/bcrypt.ts';
-import { startBareProvider } from './scenarios/bare-provider.ts';
 import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
 import { introspections } from './scenarios/introspection.ts';
 import { passwordSignIns } from './scenarios/password-sign-in.ts';
@@ -17,79 +19,120 @@ import { refreshGrants } from './scenarios/refresh.ts';
 import { ssoHops } from './scenarios/sso-hop.ts';
 import { userinfoRequests } from './scenarios/userinfo.ts';
 
-const full = process.argv.includes('--full');
+const argv = process.argv.slice(2);
+const full = argv.includes('--full');
+const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const people = Number(flag('--people') ?? (full ? 1_000_000 : 0));
+const profileDir = argv.includes('--profile') ? path.join(import.meta.dirname, 'results', 'profiles') : undefined;
 const BCRYPT_COST = 10;
 const cores = os.cpus().length;
+
 const http: Limits = full
-  ? { concurrency: 16, maxOps: 50_000, maxSeconds: 60, warmupOps: 500 }
-  : { concurrency: 8, maxOps: 3_000, maxSeconds: 5, warmupOps: 50 };
-const signIns: Limits = { ...http, maxOps: full ? 5_000 : 300, warmupOps: full ? 50 : 8 };
-const bcryptLimits: Limits = { concurrency: cores, maxOps: full ? 2_000 : 200, maxSeconds: http.maxSeconds, warmupOps: cores };
+  ? { concurrency: 16, maxOps: 100_000, maxSeconds: 12, warmupOps: 300 }
+  : { concurrency: 8, maxOps: 4_000, maxSeconds: 3, warmupOps: 50 };
+const signIn = (concurrency: number): Limits => ({ concurrency, maxOps: full ? 2_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: concurrency * 2 });
+const sweep = full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
+const bcryptLimits: Limits = { concurrency: cores, maxOps: full ? 1_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: cores };
 
-const storages: Array<{ name: string; env: Record<string, string | undefined> }> = [
-  { name: 'campus-sso (embedded PostgreSQL)', env: { DATABASE_URL: undefined, REDIS_URL: undefined } },
-];
-if (process.env.DATABASE_URL) {
-  storages.push({ name: `campus-sso (PostgreSQL${process.env.REDIS_URL ? ' + Redis' : ''})`, env: {} });
-}
+const storages: StorageMode[] = [{ name: 'embedded PostgreSQL' }];
+if (process.env.DATABASE_URL) storages.push({ name: 'PostgreSQL + Redis', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
 
-const results: Result[] = [];
-const report = (r: Result) => {
-  results.push(r);
-  console.error(`  ${r.scenario} [${r.target}]: ${r.opsPerSec}/s, p95 ${r.p95Ms} ms, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+const rows: Row[] = [];
+const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
+const report = (r: Result, extra: Partial<Row> = {}) => {
+  rows.push({ ...r, ...extra });
+  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  return r;
 };
 
-const started = Date.now();
-console.error(`bench (${full ? 'full' : 'quick'}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`);
-report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 })); // one core
-report(await bcryptCompares(BCRYPT_COST, bcryptLimits)); // every core
-
-const bare = await startBareProvider();
-try {
-  report(await clientCredentialsGrants(bare.target, http));
-  report(await introspections(bare.target, http));
-} finally {
-  await bare.close();
+async function signInSweep(t: Target, scenario?: string, extra: Partial<Row> = {}) {
+  const results: Result[] = [];
+  for (const c of sweep) results.push(report(await passwordSignIns(t, signIn(c), scenario), extra));
+  return results;
 }
 
+/** The operations both kinds of server serve. */
+async function common(t: Target) {
+  await signInSweep(t);
+  report(await ssoHops(t, http));
+  report(await refreshGrants(t, http));
+  report(await clientCredentialsGrants(t, http));
+  report(await introspections(t, http));
+  report(await userinfoRequests(t, http));
+}
+
+async function withServer(start: () => Promise<Running>, work: (s: Running) => Promise<void>) {
+  const s = await start();
+  try { await work(s); } finally { await s.close(); }
+}
+
+const started = Date.now();
+console.error(`bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleString('en')} people` : ''}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`);
+report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
+const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
+
+console.error('bare oidc-provider…');
+let bareName = '';
+await withServer(startBare, async (s) => { bareName = s.target.name; await common(s.target); });
+
 for (const storage of storages) {
-  console.error(`starting ${storage.name}…`);
-  const server = await startTestServer({ BCRYPT_COST: String(BCRYPT_COST), ...storage.env });
-  try {
-    const client = { id: 'bench-rp', secret: 'bench-rp-secret-0123456789abcdefghij' };
-    await registerClient(server.storage.db, { client_id: client.id, first_party: true, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] }, client.secret);
-    // The demo student has exactly one identity, so no identity menu.
-    const t: Target = { name: storage.name, e: await endpoints(server.issuer), client, person: { login: 'student', password: 'Student-2026' } };
-    report(await passwordSignIns(t, signIns));
-    report(await ssoHops(t, http));
-    report(await refreshGrants(t, http));
-    report(await clientCredentialsGrants(t, http));
-    report(await introspections(t, http));
-    report(await userinfoRequests(t, http));
-  } finally {
-    await server.close();
+  console.error(`campus-sso (${storage.name})…`);
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  await withServer(() => startCampusSso(storage, BCRYPT_COST, execArgv), async (s) => {
+    await common(s.target);
+    const small = await s.child.ask<DatabaseSize>('size');
+    sizes.push({ target: s.target.name, people: 4, ...small });
+    if (!people) return;
+    console.error(`  loading ${people.toLocaleString('en')} bench people…`);
+    const loaded = await s.child.ask<LoadResult>('load', { people }, 900_000);
+    const size = await s.child.ask<DatabaseSize>('size');
+    sizes.push({ target: s.target.name, people, loadSeconds: loaded.seconds, ...size });
+    console.error(`  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`);
+    const random: Target = { ...s.target, person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }) };
+    await signInSweep(random, 'password sign-in flow, random person', { people });
+    report(await ssoHops(random, http, 'SSO hop, random person'), { people });
+  });
+}
+
+// Ratios to the bare library for the operations both serve.
+for (const r of rows) {
+  if (r.target === bareName || r.target === 'bcrypt') continue;
+  const base = rows.find((b) => b.target === bareName && b.scenario === r.scenario && b.concurrency === r.concurrency);
+  if (base) r.vsBare = Math.round((r.opsPerSec / base.opsPerSec) * 100) / 100;
+}
+
+const peak = (target: string, scenario: string) => rows.filter((r) => r.target === target && r.scenario === scenario && !r.errors)
+  .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+const pct = (n: number) => `${Math.round(n * 100)} %`;
+const checks: Check[] = [];
+for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso')).map((r) => r.target))) {
+  const top = peak(storage, 'password sign-in flow');
+  if (top) {
+    checks.push({ target: `${storage}: password sign-ins vs the bcrypt ceiling`, measured: `${top.opsPerSec}/s of ${ceiling.opsPerSec}/s = ${pct(top.opsPerSec / ceiling.opsPerSec)} (c=${top.concurrency})`, goal: '≥ 90 %', met: top.opsPerSec >= 0.9 * ceiling.opsPerSec });
+    checks.push({ target: `${storage}: sign-in p99 at peak throughput`, measured: `${top.p99Ms} ms (c=${top.concurrency})`, goal: '< 250 ms', met: top.p99Ms < 250 });
+  }
+  for (const scenario of ['SSO hop (authorize → code → token)', 'refresh-token grant', 'client-credentials grant']) {
+    const r = rows.find((x) => x.target === storage && x.scenario === scenario);
+    if (r?.vsBare !== undefined) checks.push({ target: `${storage}: ${scenario} vs bare`, measured: `${r.opsPerSec}/s = ${pct(r.vsBare)}`, goal: '≥ 80 %', met: r.vsBare >= 0.8 });
+  }
+  const scaled = peak(storage, 'password sign-in flow, random person');
+  if (top && scaled) {
+    checks.push({ target: `${storage}: sign-ins at ${people.toLocaleString('en')} people vs 4`, measured: `${scaled.opsPerSec}/s vs ${top.opsPerSec}/s = ${pct(scaled.opsPerSec / top.opsPerSec)}, p99 ${scaled.p99Ms} ms`, goal: 'no change (≥ 95 %)', met: scaled.opsPerSec >= 0.95 * top.opsPerSec });
+  }
+  const hop = rows.find((x) => x.target === storage && x.scenario === 'SSO hop (authorize → code → token)');
+  const hopScaled = rows.find((x) => x.target === storage && x.scenario === 'SSO hop, random person');
+  if (hop && hopScaled) {
+    checks.push({ target: `${storage}: SSO hops at ${people.toLocaleString('en')} people vs 4`, measured: `${hopScaled.opsPerSec}/s vs ${hop.opsPerSec}/s = ${pct(hopScaled.opsPerSec / hop.opsPerSec)}`, goal: 'no change (≥ 95 %)', met: hopScaled.opsPerSec >= 0.95 * hop.opsPerSec });
   }
 }
 
-// Ratios: campus-sso's token-endpoint throughput as a fraction of the bare library's.
-const bareRate = (scenario: string) => results.find((r) => r.target === bare.target.name && r.scenario === scenario)?.opsPerSec;
-const rows = results.map((r) => {
-  const base = r.target === bare.target.name ? undefined : bareRate(r.scenario);
-  return { ...r, vsBare: base ? Math.round((r.opsPerSec / base) * 100) / 100 : undefined };
-});
-
-const machine = { cpu: os.cpus()[0]?.model, cores, node: process.version, platform: `${os.type()} ${os.release()}` };
+const machine = { cpu: os.cpus()[0]?.model, cores, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
 const at = new Date().toISOString();
-const file = path.join(import.meta.dirname, 'results', `${at.replaceAll(':', '-')}.json`);
-fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(file, `${JSON.stringify({ at, mode: full ? 'full' : 'quick', bcryptCost: BCRYPT_COST, machine, limits: { http, signIns, bcrypt: bcryptLimits }, results: rows }, null, 2)}\n`);
-
-const lines = [
-  `Machine: ${machine.cpu}, ${cores} cores, Node ${machine.node} — ${full ? 'full' : 'quick'} run ${at}; load generator in the same process, loopback.`,
-  '',
-  '| scenario | target | concurrency | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | vs bare |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} |`),
-];
-console.log(lines.join('\n'));
+const file = writeJson(path.join(import.meta.dirname, 'results'), at, {
+  at, mode: full ? 'full' : 'quick', people, bcryptCost: BCRYPT_COST, machine, limits: { http, signInSweep: sweep.map(signIn), bcrypt: bcryptLimits }, results: rows, sizes, checks,
+});
+console.log(markdown({
+  title: `${machine.cpu}, ${cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${full ? 'full' : 'quick'} run ${at}, bcrypt cost ${BCRYPT_COST}. Servers in child processes, load generator in the parent, loopback.`,
+  rows, checks, sizes,
+}));
 console.error(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`);

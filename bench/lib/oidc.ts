@@ -5,6 +5,9 @@ import { CALLBACK } from '../../test/helpers/rp.ts';
 export type Endpoints = { issuer: string; authorization: string; token: string; introspection: string; userinfo: string };
 export type Client = { id: string; secret: string };
 
+/** The confidential client every target registers for the scenarios. */
+export const BENCH_CLIENT: Client = { id: 'bench-rp', secret: 'bench-rp-secret-0123456789abcdefghij' };
+
 export async function endpoints(issuer: string): Promise<Endpoints> {
   const m = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, string>;
   return { issuer, authorization: m.authorization_endpoint!, token: m.token_endpoint!, introspection: m.introspection_endpoint!, userinfo: m.userinfo_endpoint! };
@@ -38,12 +41,12 @@ export async function userinfo(e: Endpoints, accessToken: string) {
 }
 
 /** An authorization request with PKCE; `exchange` trades the callback's code for tokens. */
-export function authorization(e: Endpoints, c: Client, extra: Record<string, string> = {}) {
+export function authorization(t: Target, extra: Record<string, string> = {}) {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
-  const url = new URL(e.authorization);
+  const url = new URL(t.e.authorization);
   for (const [k, v] of Object.entries({
-    client_id: c.id, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', state,
+    client_id: t.client.id, response_type: 'code', redirect_uri: CALLBACK, scope: t.scope, state,
     code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...extra,
   })) url.searchParams.set(k, v);
   return {
@@ -53,10 +56,13 @@ export function authorization(e: Endpoints, c: Client, extra: Record<string, str
       if (cb.searchParams.get('state') !== state) throw new Error(`callback without our state: ${cb.search}`);
       const code = cb.searchParams.get('code');
       if (!code) throw new Error(`callback without code: ${cb.search}`);
-      return tokenRequest(e, c, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier });
+      return tokenRequest(t.e, t.client, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier });
     },
   };
 }
 
-/** Where a scenario runs: a server's endpoints, a confidential client on it and (for campus-sso) a person to sign in. */
-export type Target = { name: string; e: Endpoints; client: Client; person?: { login: string; password: string } };
+export type Person = { login: string; password: string };
+
+/** Where a scenario runs: a server's endpoints, a confidential client on it, the scope its sign-ins ask for, and
+ *  who signs in (called once per flow: the demo teacher every time, or a random one of a million bench people). */
+export type Target = { name: string; e: Endpoints; client: Client; scope: string; person: () => Person };

@@ -6,8 +6,9 @@ import { measure, type Limits } from '../lib/timing.ts';
 
 export function refreshGrants(t: Target, limits: Limits) {
   return measure('refresh-token grant', t.name, limits, async () => {
-    const a = authorization(t.e, t.client, { scope: 'openid offline_access', prompt: 'consent' });
-    let refreshToken = (await a.exchange(await signIn(new Agent(), a.url, t.person!.login, t.person!.password))).refresh_token as string;
+    const a = authorization(t, { scope: `${t.scope} offline_access`, prompt: 'consent' });
+    const person = t.person();
+    let refreshToken = (await a.exchange(await signIn(new Agent(), a.url, person.login, person.password))).refresh_token as string;
     if (!refreshToken) throw new Error('no refresh token issued');
     return async () => {
       refreshToken = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: refreshToken })).refresh_token as string;

@@ -1,0 +1,36 @@
+// The run's results as JSON (bench/results/<date>.json) and as markdown: every measurement, then the targets.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Result } from './timing.ts';
+
+export type Row = Result & { vsBare?: number; people?: number };
+export type Check = { target: string; measured: string; goal: string; met: boolean };
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+export function markdown(run: { title: string; rows: Row[]; checks: Check[]; sizes: Array<{ target: string; people: number; databaseBytes: number; tables: Record<string, number>; loadSeconds?: number }> }) {
+  return [
+    run.title,
+    '',
+    '| scenario | target | people | concurrency | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | vs bare |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...run.rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} |`),
+    ...(run.sizes.length ? [
+      '',
+      '| database | people | loaded in | size | largest tables |',
+      '|---|---:|---:|---:|---|',
+      ...run.sizes.map((s) => `| ${s.target} | ${s.people.toLocaleString('en')} | ${s.loadSeconds === undefined ? '' : `${s.loadSeconds} s`} | ${mb(s.databaseBytes)} | ${Object.entries(s.tables).slice(0, 4).map(([t, b]) => `${t} ${mb(b)}`).join(', ')} |`),
+    ] : []),
+    '',
+    '| target | measured | goal | met |',
+    '|---|---|---|---|',
+    ...run.checks.map((c) => `| ${c.target} | ${c.measured} | ${c.goal} | ${c.met ? 'yes' : 'no'} |`),
+  ].join('\n');
+}
+
+export function writeJson(dir: string, at: string, data: unknown): string {
+  const file = path.join(dir, `${at.replaceAll(':', '-')}.json`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}

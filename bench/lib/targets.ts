@@ -1,0 +1,82 @@
+// Starting the servers under test as child processes, each in storage of its own that goes away with it.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { BENCH_CLIENT, endpoints, type Person, type Target } from './oidc.ts';
+import { startChild, type ChildServer } from './child.ts';
+
+export type Running = { target: Target; child: ChildServer<{ issuer: string; storage: string }>; close(): Promise<void> };
+
+const here = import.meta.dirname;
+export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Teacher-2026' }; // two identities: the menu is shown
+
+export async function startBare(): Promise<Running> {
+  const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/bare-provider.ts'), { ...process.env, NODE_ENV: 'production' });
+  const target: Target = { name: 'bare oidc-provider', e: await endpoints(child.info.issuer), client: BENCH_CLIENT, scope: 'openid profile email', person: () => DEMO_TEACHER };
+  return { target, child, close: () => child.stop() };
+}
+
+/** A database of its own on the server DATABASE_URL names (created, and dropped afterwards). */
+async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `campus_sso_bench_${process.pid}_${Date.now()}`;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin.href });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await run(`create database ${name}`);
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return { url: own.href, drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+async function dropRedisPrefix(url: string, prefix: string) {
+  const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export type StorageMode = { name: string; databaseUrl?: string; redisUrl?: string };
+
+/** campus-sso as `npm start` runs it, with BCRYPT_COST as configured and logging at info (written to nowhere). */
+export async function startCampusSso(mode: StorageMode, bcryptCost: number, execArgv: string[] = []): Promise<Running> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-bench-'));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
+  const db = mode.databaseUrl ? await scratchDatabase(mode.databaseUrl) : undefined;
+  const prefix = `bench:${crypto.randomBytes(4).toString('hex')}:`;
+  const cleanup = async () => {
+    await db?.drop().catch((err: Error) => console.error(`  could not drop the bench database: ${err.message}`));
+    if (mode.redisUrl) await dropRedisPrefix(mode.redisUrl, prefix).catch(() => {});
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), {
+      PATH: process.env.PATH, HOME: process.env.HOME,
+      NODE_ENV: 'development', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'true',
+      BCRYPT_COST: String(bcryptCost), SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
+      DATABASE_URL: db?.url, REDIS_URL: mode.redisUrl, REDIS_PREFIX: prefix, OUTBOX_POLL_MS: '5000',
+    }, execArgv);
+    const target: Target = {
+      name: `campus-sso (${child.info.storage})`, e: await endpoints(child.info.issuer), client: BENCH_CLIENT,
+      scope: 'openid profile email identity', person: () => DEMO_TEACHER,
+    };
+    return { target, child, async close() { await child.stop(); await cleanup(); } };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

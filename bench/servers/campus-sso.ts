@@ -1,0 +1,27 @@
+// Child process: campus-sso itself (settings from the environment, as `npm start`), plus the benchmark's client.
+// Requests from the parent: `load` (bench people, see bench/lib/people.ts), `size` (database size).
+import { parseSettings } from '../../src/config/env.ts';
+import { startServer } from '../../src/server.ts';
+import { registerClient } from '../../test/helpers/rp.ts';
+import { serveParent } from '../lib/child.ts';
+import { BENCH_CLIENT } from '../lib/oidc.ts';
+import { databaseSize, loadPeople } from '../lib/people.ts';
+
+try {
+  const settings = parseSettings();
+  const server = await startServer(settings);
+  const { db, keyring } = server.storage;
+  // First-party (no consent page), every grant the scenarios use, and the identity scope so the menu is shown.
+  await registerClient(db, {
+    client_id: BENCH_CLIENT.id, first_party: true, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    scope: 'openid offline_access profile email phone identity identities children',
+  }, BENCH_CLIENT.secret);
+  serveParent({
+    load: async (m) => ({ ...(await loadPeople(db, keyring, { people: Number(m.people), bcryptCost: settings.bcryptCost })) }),
+    size: async () => ({ ...(await databaseSize(db)) }),
+  }, () => server.close());
+  process.send!({ type: 'ready', issuer: server.issuer, storage: server.storage.describe });
+} catch (err) {
+  process.send!({ type: 'failed', error: (err as Error).message });
+  process.exit(1);
+}
