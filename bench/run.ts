@@ -2,6 +2,7 @@
 // Every server under test runs in a child process; this process is only the load generator (loopback, bounded loops).
 //   --people N   also load N bench people and repeat sign-in and SSO at that size (full: 1,000,000; quick: none)
 //   --profile    write CPU profiles of the campus-sso processes to bench/results/profiles/
+//   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
 import os from 'node:os';
@@ -24,7 +25,9 @@ const full = argv.includes('--full');
 const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const people = Number(flag('--people') ?? (full ? 1_000_000 : 0));
 const profileDir = argv.includes('--profile') ? path.join(import.meta.dirname, 'results', 'profiles') : undefined;
-const BCRYPT_COST = 10;
+const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
+const wanted = (scenario: string) => !only || only.test(scenario);
+const BCRYPT_COST = Number(flag("--bcrypt-cost") ?? 10);
 const cores = os.cpus().length;
 
 const http: Limits = full
@@ -41,24 +44,25 @@ const rows: Row[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
 const report = (r: Result, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
-  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, CPU ms/op ${r.cpu.serverMs} server ${r.cpu.dbMs} db ${r.cpu.generatorMs} load, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
   return r;
 };
 
-async function signInSweep(t: Target, scenario?: string, extra: Partial<Row> = {}) {
-  const results: Result[] = [];
-  for (const c of sweep) results.push(report(await passwordSignIns(t, signIn(c), scenario), extra));
-  return results;
+async function signInSweep(t: Target, serverPid: number, scenario = 'password sign-in flow', extra: Partial<Row> = {}) {
+  if (!wanted(scenario)) return;
+  for (const c of sweep) report(await passwordSignIns(t, { ...signIn(c), serverPid }, scenario), extra);
 }
 
 /** The operations both kinds of server serve. */
-async function common(t: Target) {
-  await signInSweep(t);
-  report(await ssoHops(t, http));
-  report(await refreshGrants(t, http));
-  report(await clientCredentialsGrants(t, http));
-  report(await introspections(t, http));
-  report(await userinfoRequests(t, http));
+async function common(s: Running) {
+  const t = s.target;
+  const limits = { ...http, serverPid: s.child.pid };
+  await signInSweep(t, s.child.pid);
+  if (wanted('SSO hop')) report(await ssoHops(t, limits));
+  if (wanted('refresh-token grant')) report(await refreshGrants(t, limits));
+  if (wanted('client-credentials grant')) report(await clientCredentialsGrants(t, limits));
+  if (wanted('introspection')) report(await introspections(t, limits));
+  if (wanted('userinfo')) report(await userinfoRequests(t, limits));
 }
 
 async function withServer(start: () => Promise<Running>, work: (s: Running) => Promise<void>) {
@@ -73,13 +77,13 @@ const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
 
 console.error('bare oidc-provider…');
 let bareName = '';
-await withServer(startBare, async (s) => { bareName = s.target.name; await common(s.target); });
+await withServer(startBare, async (s) => { bareName = s.target.name; await common(s); });
 
 for (const storage of storages) {
   console.error(`campus-sso (${storage.name})…`);
   const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   await withServer(() => startCampusSso(storage, BCRYPT_COST, execArgv), async (s) => {
-    await common(s.target);
+    await common(s);
     const small = await s.child.ask<DatabaseSize>('size');
     sizes.push({ target: s.target.name, people: 4, ...small });
     if (!people) return;
@@ -89,8 +93,8 @@ for (const storage of storages) {
     sizes.push({ target: s.target.name, people, loadSeconds: loaded.seconds, ...size });
     console.error(`  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`);
     const random: Target = { ...s.target, person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }) };
-    await signInSweep(random, 'password sign-in flow, random person', { people });
-    report(await ssoHops(random, http, 'SSO hop, random person'), { people });
+    await signInSweep(random, s.child.pid, 'password sign-in flow, random person', { people });
+    if (wanted('SSO hop, random person')) report(await ssoHops(random, { ...http, serverPid: s.child.pid }, 'SSO hop, random person'), { people });
   });
 }
 

@@ -5,6 +5,7 @@ import readline from 'node:readline';
 
 export type ChildServer<Info> = {
   info: Info;
+  pid: number;
   /** Sends a request to the child and waits for the reply with the same id. */
   ask<T>(type: string, body?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
@@ -47,6 +48,7 @@ export async function startChild<Info>(entry: string, env: Record<string, string
   const info = (await ready) as unknown as Info;
   return {
     info,
+    pid: child.pid!,
     ask<T>(type: string, body: Record<string, unknown> = {}, timeoutMs = 600_000) {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {

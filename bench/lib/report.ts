@@ -12,9 +12,9 @@ export function markdown(run: { title: string; rows: Row[]; checks: Check[]; siz
   return [
     run.title,
     '',
-    '| scenario | target | people | concurrency | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | vs bare |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...run.rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} |`),
+    '| scenario | target | people | concurrency | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | vs bare | CPU ms/op: server · db · load |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...run.rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} | ${r.cpu.serverMs} · ${r.cpu.dbMs} · ${r.cpu.generatorMs} |`),
     ...(run.sizes.length ? [
       '',
       '| database | people | loaded in | size | largest tables |',

@@ -1,0 +1,45 @@
+// CPU time by process kind (Linux /proc), to say where a scenario's time goes: the server under test, the database
+// (every postgres and redis-server process on the machine), and this load generator.
+import fs from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function processTicks(pid: number | string): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0; // gone (a backend that ended): its time is lost, a small undercount
+  }
+}
+
+function ticksOf(names: Set<string>): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (names.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) total += processTicks(pid);
+    } catch { /* gone */ }
+  }
+  return total;
+}
+
+export type CpuSnapshot = { server: number; db: number; generator: number };
+export type CpuPerOp = { serverMs: number; dbMs: number; generatorMs: number };
+
+const DATABASES = new Set(['postgres', 'redis-server']);
+
+export function cpuSnapshot(serverPid?: number): CpuSnapshot {
+  const own = process.cpuUsage();
+  return {
+    server: serverPid ? processTicks(serverPid) / TICKS_PER_SECOND : 0,
+    db: ticksOf(DATABASES) / TICKS_PER_SECOND,
+    generator: (own.user + own.system) / 1e6,
+  };
+}
+
+export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): CpuPerOp {
+  const per = (k: keyof CpuSnapshot) => Math.round(((after[k] - before[k]) * 1000 * 100) / Math.max(ops, 1)) / 100;
+  return { serverMs: per('server'), dbMs: per('db'), generatorMs: per('generator') };
+}
