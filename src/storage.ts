@@ -6,6 +6,7 @@ import { resolveSecretKey } from './config/secrets.ts';
 import { Keyring } from './crypto/keyring.ts';
 import { openDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { startClientCache } from './oidc/adapters/client-cache.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { postgresSharedStore } from './shared-store/postgres.ts';
@@ -27,8 +28,10 @@ export async function openStorage(settings: Settings): Promise<Storage> {
   const keyring = new Keyring(resolveSecretKey(settings));
   const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url'));
   let redis: Redis | undefined;
+  let clients: Awaited<ReturnType<typeof startClientCache>> | undefined;
   try {
     await migrate(database.db);
+    clients = await startClientCache(database.db);
     if (settings.redisUrl) {
       redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       await redis.connect();
@@ -37,6 +40,7 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     }
   } catch (err) {
     redis?.disconnect();
+    await clients?.stop();
     await database.close();
     throw err;
   }
@@ -44,11 +48,12 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     db: database.db,
     redis,
     keyring,
-    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined),
+    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined, clients.cache),
     shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(database.db),
     describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
     async close() {
       redis?.disconnect();
+      await clients!.stop();
       await database.close();
     },
   };

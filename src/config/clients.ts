@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { recordAudit } from '../db/audit.ts';
+import { forgetCachedClient } from '../oidc/adapters/client-cache.ts';
 
 export const ConfiguredClient = z
   .object({
@@ -51,4 +52,5 @@ export async function upsertClient(db: Knex, client: ConfiguredClient, source: s
       .merge({ metadata: json, source, updated_at: tx.fn.now() });
     await recordAudit(tx, { actor: source, action: row ? 'client.updated' : 'client.created', subject: client.client_id });
   });
+  forgetCachedClient(db, client.client_id);
 }

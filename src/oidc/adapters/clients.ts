@@ -1,12 +1,15 @@
 // Registered clients live in PostgreSQL in both storage modes (oidc-provider's `Client` model).
 import type { Knex } from 'knex';
+import type { ClientCache } from './client-cache.ts';
 import { asPayload, type OidcAdapter, type Payload } from './types.ts';
 
 export class ClientAdapter implements OidcAdapter {
   readonly #db: Knex;
+  readonly #cache: ClientCache | undefined;
 
-  constructor(db: Knex) {
+  constructor(db: Knex, cache?: ClientCache) {
     this.#db = db;
+    this.#cache = cache;
   }
 
   async upsert(id: string, payload: Payload): Promise<void> {
@@ -14,11 +17,18 @@ export class ClientAdapter implements OidcAdapter {
       .insert({ client_id: id, metadata: JSON.stringify(payload), source: 'registration' })
       .onConflict('client_id')
       .merge({ metadata: JSON.stringify(payload), updated_at: this.#db.fn.now() });
+    this.#cache?.forget(id);
   }
 
   async find(id: string): Promise<Payload | undefined> {
+    const cached = this.#cache?.get(id);
+    // A copy: oidc-provider must not be able to change the cached metadata.
+    if (cached) return cached.payload && structuredClone(cached.payload);
+    const generation = this.#cache?.generation() ?? 0;
     const row = await this.#db('oidc_clients').select('metadata').where({ client_id: id }).first();
-    return asPayload(row?.metadata);
+    const payload = asPayload(row?.metadata);
+    this.#cache?.set(id, payload && structuredClone(payload), generation);
+    return payload;
   }
 
   async findByUid(): Promise<undefined> {
@@ -33,6 +43,7 @@ export class ClientAdapter implements OidcAdapter {
 
   async destroy(id: string): Promise<void> {
     await this.#db('oidc_clients').where({ client_id: id }).delete();
+    this.#cache?.forget(id);
   }
 
   async revokeByGrantId(): Promise<void> {}
