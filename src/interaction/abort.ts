@@ -5,7 +5,7 @@ import { finishInteraction, loadInteraction } from './details.ts';
 
 export function abortInteraction(deps: InteractionDeps) {
   return async (ctx: Context) => {
-    await loadInteraction(ctx, deps);
-    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    const { details } = await loadInteraction(ctx, deps);
+    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   };
 }

@@ -28,6 +28,6 @@ export function submitConsent(deps: InteractionDeps) {
     if (chosen && !details.grantId) {
       await chooseIdentity(deps.db, { personId: details.session!.accountId, clientId: String(details.params.client_id), identityId: chosen, grantId });
     }
-    await finishInteraction(ctx, deps, { consent: { grantId } }, true);
+    await finishInteraction(ctx, details, { consent: { grantId } }, true);
   };
 }

@@ -19,9 +19,15 @@ export async function loadInteraction(ctx: Context, deps: InteractionDeps, promp
   return { details, client, clientName: client?.clientName ?? clientId };
 }
 
-/** Finishes the interaction and sends the browser back to the authorization endpoint. */
-export async function finishInteraction(ctx: Context, deps: InteractionDeps, result: Record<string, unknown>, merge: boolean) {
-  const url = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+export type LoadedInteraction = Awaited<ReturnType<typeof loadInteraction>>['details'];
+
+/**
+ * Finishes the interaction this request loaded and sends the browser back to the authorization endpoint.
+ * What `provider.interactionResult` does, without reading the interaction and its session a second time.
+ */
+export async function finishInteraction(ctx: Context, interaction: LoadedInteraction, result: Record<string, unknown>, merge: boolean) {
+  interaction.result = merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
   ctx.status = 303;
-  ctx.redirect(url);
+  ctx.redirect(interaction.returnTo);
 }

@@ -54,6 +54,6 @@ export function submitIdentity(deps: InteractionDeps) {
     }
     await chooseIdentity(deps.db, { personId, clientId, identityId: chosen.id, grantId: details.grantId });
     await recordAudit(deps.db, { actor: personId, action: 'identity.chosen', subject: personId, detail: { client: clientId, identity: chosen.id, role: chosen.role } });
-    await finishInteraction(ctx, deps, { select_account: { identityId: chosen.id } }, true);
+    await finishInteraction(ctx, details, { select_account: { identityId: chosen.id } }, true);
   };
 }

@@ -71,6 +71,6 @@ export function submitLogin(deps: InteractionDeps) {
     if (result.person.must_change_password) {
       return startForcedChange(ctx, deps, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
     }
-    await finishInteraction(ctx, deps, { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } }, false);
+    await finishInteraction(ctx, details, { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } }, false);
   };
 }

@@ -82,6 +82,6 @@ export function submitForcedChange(deps: InteractionDeps) {
       personId: person.id, password: form.password, bcryptCost: deps.bcryptCost, changedAt: new Date(),
       audit: { actor: person.id, action: 'password.changed', subject: person.id, detail: { reason: 'forced', client: String(details.params.client_id) } },
     });
-    await finishInteraction(ctx, deps, { login: { accountId: person.id, remember: who.remember, amr: ['pwd'] } }, false);
+    await finishInteraction(ctx, details, { login: { accountId: person.id, remember: who.remember, amr: ['pwd'] } }, false);
   };
 }
