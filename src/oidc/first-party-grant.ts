@@ -9,6 +9,8 @@ export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   if (!oidc.client?.metadata().first_party || !oidc.session?.accountId) return existing;
 
   const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  const granted = () => `${grant.getOIDCScope()}\0${grant.getOIDCClaims().join(' ')}`;
+  const before = existing ? granted() : undefined;
   const scope = oidc.params?.scope;
   // Some scopes (the national ID) are asked for on the consent page even for first-party clients.
   if (typeof scope === 'string') grant.addOIDCScope(scope.split(' ').filter((s) => !ALWAYS_CONSENT_SCOPES.has(s)).join(' '));
@@ -17,6 +19,7 @@ export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
     const requested = claims?.[part];
     if (requested) grant.addOIDCClaims(Object.keys(requested));
   }
-  await grant.save();
+  // A single sign-on hop to a client already granted as much writes nothing.
+  if (before === undefined || granted() !== before) await grant.save();
   return grant;
 }
