@@ -1,7 +1,8 @@
 // The claims a person releases, per scope (SPEC §3).
 import type { Knex } from 'knex';
 import type { Keyring } from '../crypto/keyring.ts';
-import { acceptedBy, activeIdentities, childrenOf, grantIdentity } from './identities.ts';
+import type { LoadedAccount } from './account.ts';
+import { acceptedBy, childrenOf, chosenIdentityId, pickGrantIdentity } from './identities.ts';
 import type { Person } from './persons.ts';
 
 export const SCOPE_CLAIMS = {
@@ -41,14 +42,14 @@ function isoDate(d: Date | string): string {
   return typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 }
 
-export async function personClaims(db: Knex, keyring: Keyring, person: Person, c: ClaimContext): Promise<Record<string, unknown>> {
+export async function personClaims(db: Knex, keyring: Keyring, account: LoadedAccount, c: ClaimContext): Promise<Record<string, unknown>> {
+  const { person, identities } = account;
   const claims = personProfileClaims(person);
-  if (c.scopes.has('identity') || c.scopes.has('identities')) {
-    const all = await activeIdentities(db, person.id);
-    if (c.scopes.has('identities')) claims.identities = all;
-    if (c.scopes.has('identity')) {
-      claims.identity = await grantIdentity(db, { personId: person.id, grantId: c.grantId, accepted: acceptedBy(all, c.allowedRoles) });
-    }
+  if (c.scopes.has('identities')) claims.identities = identities;
+  if (c.scopes.has('identity')) {
+    // Read with the account when it was loaded for this very grant (tokens, userinfo); else looked up now.
+    const chosen = c.grantId === account.grantId ? account.grantIdentityId : await chosenIdentityId(db, person.id, c.grantId);
+    claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), chosen);
   }
   if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
   if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = keyring.open('national-id', person.national_id_sealed);

@@ -14,7 +14,7 @@ export type IdentityClaim = {
   title?: string;
 };
 
-type IdentityRow = {
+export type IdentityRow = {
   id: string;
   role: Role;
   attributes: Record<string, unknown> | string;
@@ -83,16 +83,22 @@ export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
 }
 
 /** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
+export function pickGrantIdentity(accepted: IdentityClaim[], chosenId: string | undefined): IdentityClaim | undefined {
+  return accepted.find((i) => i.id === chosenId) ?? (accepted.length === 1 ? accepted[0] : undefined);
+}
+
+/** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */
+export async function chosenIdentityId(db: Knex, personId: string, grantId: string | undefined): Promise<string | undefined> {
+  if (!grantId) return undefined;
+  const row = await db('grant_identities').where({ grant_id: grantId, person_id: personId }).first('identity_id');
+  return row?.identity_id;
+}
+
 export async function grantIdentity(
   db: Knex,
   q: { personId: string; grantId?: string; accepted: IdentityClaim[] },
 ): Promise<IdentityClaim | undefined> {
-  if (q.grantId) {
-    const row = await db('grant_identities').where({ grant_id: q.grantId, person_id: q.personId }).first();
-    const chosen = row && q.accepted.find((i) => i.id === row.identity_id);
-    if (chosen) return chosen;
-  }
-  return q.accepted.length === 1 ? q.accepted[0] : undefined;
+  return pickGrantIdentity(q.accepted, await chosenIdentityId(db, q.personId, q.grantId));
 }
 
 /** Records the identity chosen for a grant and remembers it as the person's choice for the client. */

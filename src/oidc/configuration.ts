@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEFAULT_CLIENT_SCOPE, personClaims, SCOPE_CLAIMS } from '../accounts/claims.ts';
-import { findPersonById } from '../accounts/persons.ts';
+import { loadAccount } from '../accounts/account.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { renderPage, type RenderContext } from '../web/render.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -67,15 +67,17 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     async findAccount(ctx, id, token) {
-      const person = await findPersonById(deps.db, id);
-      if (!person || person.status !== 'active') return undefined;
+      const grantOf = () => (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti;
+      const account = await loadAccount(deps.db, id, grantOf());
+      if (!account || account.person.status !== 'active') return undefined;
       return {
-        accountId: person.id,
+        accountId: account.person.id,
+        // The identity prompt (identity-prompt.ts) reads these instead of querying again.
+        loaded: account,
         async claims(_use, scope) {
           const client = ctx.oidc.client;
-          const grantId = (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti;
-          return (await personClaims(deps.db, deps.keyring, person, {
-            clientId: client?.clientId, allowedRoles: client?.metadata().allowed_roles, grantId, scopes: new Set(scope.split(' ')),
+          return (await personClaims(deps.db, deps.keyring, account, {
+            clientId: client?.clientId, allowedRoles: client?.metadata().allowed_roles, grantId: grantOf(), scopes: new Set(scope.split(' ')),
           })) as { sub: string };
         },
       };

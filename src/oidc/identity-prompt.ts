@@ -1,6 +1,7 @@
 // The interaction policy: login, then the identity menu (select_account), then consent.
 import type { Knex } from 'knex';
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { LoadedAccount } from '../accounts/account.ts';
 import { acceptedBy, activeIdentities, grantIdentity } from '../accounts/identities.ts';
 
 /** Whether the person must pick an identity for this client (several accepted, none chosen for the grant) or
@@ -9,7 +10,10 @@ export async function identityChoiceNeeded(db: Knex, ctx: KoaContextWithOIDC): P
   const { session, client, grant } = ctx.oidc;
   if (!session?.accountId || !client) return false;
   const allowedRoles = client.metadata().allowed_roles;
-  const accepted = acceptedBy(await activeIdentities(db, session.accountId), allowedRoles);
+  // oidc-provider loaded the session's account (findAccount) just before the prompts: its identities come with it.
+  const loaded = (ctx.oidc.account as { loaded?: LoadedAccount } | undefined)?.loaded;
+  const identities = loaded?.person.id === session.accountId ? loaded.identities : await activeIdentities(db, session.accountId);
+  const accepted = acceptedBy(identities, allowedRoles);
   // No identity at all (a general member) is fine for a client open to everyone; not for one limited to roles.
   if (accepted.length === 0) return Array.isArray(allowedRoles) && allowedRoles.length > 0;
   // A client that does not ask for the identity claim gets no identity: nothing to choose.
