@@ -66,7 +66,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     if (demo) await seedDemo(db, keyring, issuer, settings.bcryptCost);
 
     const holder = await createProviderHolder({
-      issuer, db, keyring, adapter: storage.adapter, trustProxy: settings.trustProxy, log, metrics,
+      issuer, db, ephemeral: storage.ephemeral, keyring, adapter: storage.adapter, trustProxy: settings.trustProxy, log, metrics,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
     });
     const interactionDeps = {

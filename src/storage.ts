@@ -15,6 +15,8 @@ import type { SharedStore } from './shared-store/types.ts';
 
 export type Storage = {
   db: Knex;
+  /** Connections that do not wait for the disk at commit: see Database.ephemeral. */
+  ephemeral: Knex;
   redis?: Redis;
   keyring: Keyring;
   adapter: AdapterFactory;
@@ -46,9 +48,10 @@ export async function openStorage(settings: Settings): Promise<Storage> {
   }
   return {
     db: database.db,
+    ephemeral: database.ephemeral,
     redis,
     keyring,
-    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined, clients.cache),
+    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined, clients.cache, database.ephemeral),
     shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(database.db),
     describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
     async close() {

@@ -14,6 +14,8 @@ import { type KeySet, loadKeys } from './keys.ts';
 export type ProviderDeps = {
   issuer: string;
   db: Knex;
+  /** For the account-activity bookkeeping (when a grant or session was last used): see Database.ephemeral. */
+  ephemeral: Knex;
   keyring: Keyring;
   adapter: AdapterFactory;
   trustProxy: boolean;
@@ -35,7 +37,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
   provider.proxy = deps.trustProxy;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
-  accountActivityHook(provider, { db: deps.db, log: deps.log });
+  accountActivityHook(provider, { db: deps.ephemeral, log: deps.log });
   on('server_error', (_ctx: unknown, err: Error) => deps.log.error({ err }, 'oidc-provider server_error'));
   on('backchannel.error', (_ctx: unknown, err: Error) => deps.log.warn({ err: err.message }, 'back-channel logout failed'));
   return provider;

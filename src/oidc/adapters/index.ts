@@ -7,9 +7,9 @@ import { PostgresAdapter } from './postgres.ts';
 import { RedisAdapter } from './redis.ts';
 import type { AdapterFactory } from './types.ts';
 
-export function adapterFactory(db: Knex, redis?: { client: Redis; prefix: string }, clients?: ClientCache): AdapterFactory {
+export function adapterFactory(db: Knex, redis?: { client: Redis; prefix: string }, clients?: ClientCache, ephemeral?: Knex): AdapterFactory {
   return (model) => {
     if (model === 'Client') return new ClientAdapter(db, clients);
-    return redis ? new RedisAdapter(redis.client, redis.prefix, model) : new PostgresAdapter(db, model);
+    return redis ? new RedisAdapter(redis.client, redis.prefix, model) : new PostgresAdapter(db, model, ephemeral);
   };
 }

@@ -7,10 +7,13 @@ type Row = { payload: unknown; consumed_at: Date | null };
 export class PostgresAdapter implements OidcAdapter {
   readonly #db: Knex;
   readonly #model: string;
+  /** Writes that may skip waiting for the disk (see Database.ephemeral): new and updated entries, ended interactions. */
+  readonly #ephemeral: Knex;
 
-  constructor(db: Knex, model: string) {
+  constructor(db: Knex, model: string, ephemeral: Knex = db) {
     this.#db = db;
     this.#model = model;
+    this.#ephemeral = ephemeral;
   }
 
   async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
@@ -26,7 +29,7 @@ export class PostgresAdapter implements OidcAdapter {
       // MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
       consumed_at: null,
     };
-    await this.#db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
+    await this.#ephemeral('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
   }
 
   async #findWhere(where: Record<string, string>): Promise<Payload | undefined> {
@@ -57,7 +60,9 @@ export class PostgresAdapter implements OidcAdapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#db('oidc_payloads').where({ model: this.#model, id }).delete();
+    // A logout (Session), a revoked token or grant must stay gone after a crash; a finished interaction need not.
+    const db = this.#model === 'Interaction' ? this.#ephemeral : this.#db;
+    await db('oidc_payloads').where({ model: this.#model, id }).delete();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
