@@ -3,6 +3,7 @@
 //   --people N   also load N bench people and repeat sign-in and SSO at that size (full: 1,000,000; quick: none)
 //   --profile    write CPU profiles of the campus-sso processes to bench/results/profiles/
 //   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
+//   --no-bare    skip the bare oidc-provider (and so the ratios), e.g. to compare campus-sso commits
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
 import os from 'node:os';
@@ -75,9 +76,11 @@ console.error(`bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleS
 report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
 const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
 
-console.error('bare oidc-provider…');
 let bareName = '';
-await withServer(startBare, async (s) => { bareName = s.target.name; await common(s); });
+if (!argv.includes('--no-bare')) {
+  console.error('bare oidc-provider…');
+  await withServer(startBare, async (s) => { bareName = s.target.name; await common(s); });
+}
 
 for (const storage of storages) {
   console.error(`campus-sso (${storage.name})…`);

@@ -38,12 +38,21 @@ export function benchNationalId(n: number): string {
   return `${letter}${body}${(10 - (sum % 10)) % 10}`;
 }
 
+const isStudent = (n: number) => n % 20 < 12;
+
+/** The k-th student (0 = the nearest) numbered below n, or 0 if there is none. */
+function nthStudentBefore(n: number, k: number): number {
+  let seen = -1;
+  for (let c = n - 1; c >= 1; c--) if (isStudent(c) && ++seen === k) return c;
+  return 0;
+}
+
 /** Who person n is: 60 % students, 25 % parents, 10 % teachers, 5 % staff; every tenth has a second identity. */
 function identitiesOf(n: number): Array<{ role: string; school: number; klass?: number; seat?: number }> {
   const r = n % 20;
   const school = n % SCHOOLS;
   const klass = Math.floor(n / SCHOOLS) % CLASSES_PER_SCHOOL;
-  const first = r < 12 ? { role: 'student', school, klass, seat: 1 + (Math.floor(n / (SCHOOLS * CLASSES_PER_SCHOOL)) % 35) }
+  const first = isStudent(n) ? { role: 'student', school, klass, seat: 1 + (Math.floor(n / (SCHOOLS * CLASSES_PER_SCHOOL)) % 35) }
     : r < 17 ? { role: 'parent', school }
       : r < 19 ? { role: 'teacher', school }
         : { role: 'staff', school };
@@ -85,11 +94,67 @@ export async function countBenchPeople(db: Knex): Promise<number> {
 
 export type LoadResult = { people: number; added: number; identities: number; guardianLinks: number; seconds: number; rowsPerSecond: number };
 
-/** Makes sure `people` bench people exist (adds the missing ones), in chunks that each commit whole. */
+/** Lines of COPY text in batches (a stream of one string per row would spend its time on the stream itself). */
+function* batched(from: number, to: number, rows: (n: number) => string[]): Generator<string> {
+  let batch = '';
+  for (let n = from; n <= to; n++) {
+    for (const row of rows(n)) batch += row;
+    if (batch.length > 64_000) {
+      yield batch;
+      batch = '';
+    }
+  }
+  if (batch) yield batch;
+}
+
+type Rows = { persons(n: number): string[]; identities(n: number): string[]; links(n: number): string[] };
+
+function rowMakers(keyring: Keyring, hash: string, classes: Map<string, string>, approvedAt: string): Rows {
+  return {
+    persons(n) {
+      const nid = sealNationalId(keyring, benchNationalId(n));
+      const name = `${SURNAMES[n % SURNAMES.length]}${GIVEN[(n >> 3) % GIVEN.length]}${GIVEN[(n >> 7) % GIVEN.length]}`;
+      const birthdate = `${1970 + (n % 50)}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`;
+      return [line([uuidOf('person', n), benchLogin(n), true, name, hash, `09${String(n).padStart(8, '0')}`, true, n % 2 ? 'male' : 'female',
+        birthdate, nid.sealed, nid.index])];
+    },
+    identities(n) {
+      return identitiesOf(n).map((i, k) => {
+        const code = schoolCode(i.school);
+        const klass = i.klass === undefined ? undefined : classCode(i.klass);
+        const attributes = i.role === 'student' ? { class: klass, seat: i.seat, student_no: `B${String(n).padStart(8, '0')}` }
+          : i.role === 'teacher' ? { title: '教師' } : {};
+        return line([uuidOf(`identity${k}`, n), uuidOf('person', n), code, i.role, JSON.stringify(attributes), 'roster', 'active',
+          klass ? classes.get(`${code}/${klass}`)! : null]);
+      });
+    },
+    // A parent identity is bound to a student numbered just before the person (the k-th such, for identity k).
+    links(n) {
+      return identitiesOf(n).flatMap((i, k) => {
+        const child = i.role === 'parent' ? nthStudentBefore(n, k) : 0;
+        return child ? [line([uuidOf(`link${k}`, n), uuidOf('person', n), uuidOf('identity0', child), n % 2 ? 'father' : 'mother', 'bench', approvedAt])] : [];
+      });
+    },
+  };
+}
+
+/** Rows of each kind made for people from…to, counted while they stream. */
+function counted(from: number, to: number, make: (n: number) => string[], count: (rows: number) => void) {
+  return batched(from, to, (n) => {
+    const rows = make(n);
+    count(rows.length);
+    return rows;
+  });
+}
+
+/**
+ * Makes sure `people` bench people exist (adds the missing ones), in chunks that each commit whole (persons with
+ * their identities and links). Rows are made while PostgreSQL takes the previous ones, so both cores work.
+ */
 export async function loadPeople(db: Knex, keyring: Keyring, opts: { people: number; bcryptCost: number; log?: (line: string) => void }): Promise<LoadResult> {
   const t0 = Date.now();
   const classes = await ensureSchoolsAndClasses(db);
-  const hash = await hashPassword(BENCH_PEOPLE_PASSWORD, opts.bcryptCost);
+  const rows = rowMakers(keyring, await hashPassword(BENCH_PEOPLE_PASSWORD, opts.bcryptCost), classes, new Date().toISOString());
   const start = (await countBenchPeople(db)) + 1;
   let identities = 0;
   let links = 0;
@@ -97,45 +162,26 @@ export async function loadPeople(db: Knex, keyring: Keyring, opts: { people: num
   try {
     for (let from = start; from <= opts.people; from += CHUNK) {
       const to = Math.min(opts.people, from + CHUNK - 1);
-      const persons: string[] = [];
-      const idents: string[] = [];
-      const guardians: string[] = [];
-      for (let n = from; n <= to; n++) {
-        const id = uuidOf('person', n);
-        const nid = sealNationalId(keyring, benchNationalId(n));
-        const gender = n % 2 ? 'male' : 'female';
-        const name = `${SURNAMES[n % SURNAMES.length]}${GIVEN[(n >> 3) % GIVEN.length]}${GIVEN[(n >> 7) % GIVEN.length]}`;
-        persons.push(line([id, benchLogin(n), true, name, hash, `09${String(n).padStart(8, '0')}`, true, gender,
-          `${1970 + (n % 50)}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`, nid.sealed, nid.index]));
-        identitiesOf(n).forEach((i, k) => {
-          const identityId = uuidOf(`identity${k}`, n);
-          const code = schoolCode(i.school);
-          const klass = i.klass === undefined ? undefined : classCode(i.klass);
-          const attributes = i.role === 'student' ? { class: klass, seat: i.seat, student_no: `B${String(n).padStart(8, '0')}` }
-            : i.role === 'teacher' ? { title: '教師' } : {};
-          idents.push(line([identityId, id, code, i.role, JSON.stringify(attributes), 'roster', 'active', klass ? classes.get(`${code}/${klass}`)! : null]));
-          identities++;
-          // A parent identity is bound to a student numbered just before the person (the k-th such, for identity k).
-          if (i.role === 'parent') {
-            const child = [...Array(40).keys()].map((d) => n - 1 - d).filter((c) => c >= 1 && identitiesOf(c)[0]!.role === 'student')[k];
-            if (child) {
-              guardians.push(line([uuidOf(`link${k}`, n), id, uuidOf('identity0', child), n % 2 ? 'father' : 'mother', 'bench', new Date().toISOString()]));
-              links++;
-            }
-          }
-        });
-      }
+      const took: number[] = [];
+      const timed = async (work: Promise<unknown>) => { const t = Date.now(); await work; took.push(Date.now() - t); };
+      let chunkIdentities = 0;
+      let chunkLinks = 0;
       await conn.query('begin');
       try {
-        await copy(conn, 'copy persons (id, email, email_verified, name, password_hash, mobile, mobile_verified, gender, birthdate, national_id_sealed, national_id_index) from stdin', persons);
-        await copy(conn, 'copy identities (id, person_id, school_code, role, attributes, source, status, class_id) from stdin', idents);
-        await copy(conn, 'copy guardian_links (id, parent_person_id, student_identity_id, relationship, approved_by, approved_at) from stdin', guardians);
-        await conn.query('commit');
+        await timed(copy(conn, 'copy persons (id, email, email_verified, name, password_hash, mobile, mobile_verified, gender, birthdate, national_id_sealed, national_id_index) from stdin',
+          batched(from, to, rows.persons)));
+        await timed(copy(conn, 'copy identities (id, person_id, school_code, role, attributes, source, status, class_id) from stdin',
+          counted(from, to, rows.identities, (k) => { chunkIdentities += k; })));
+        await timed(copy(conn, 'copy guardian_links (id, parent_person_id, student_identity_id, relationship, approved_by, approved_at) from stdin',
+          counted(from, to, rows.links, (k) => { chunkLinks += k; })));
+        await timed(conn.query('commit'));
       } catch (err) {
         await conn.query('rollback');
         throw err;
       }
-      opts.log?.(`  loaded people ${from}…${to}`);
+      identities += chunkIdentities;
+      links += chunkLinks;
+      opts.log?.(`  people ${from}…${to}: ${took.join(' + ')} ms (persons + identities + links + commit)`);
     }
     await conn.query('analyze persons; analyze identities; analyze guardian_links');
   } finally {
