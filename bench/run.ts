@@ -117,6 +117,13 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
   if (top) {
     checks.push({ target: `${storage}: password sign-ins vs the bcrypt ceiling`, measured: `${top.opsPerSec}/s of ${ceiling.opsPerSec}/s = ${pct(top.opsPerSec / ceiling.opsPerSec)} (c=${top.concurrency})`, goal: '≥ 90 %', met: top.opsPerSec >= 0.9 * ceiling.opsPerSec });
     checks.push({ target: `${storage}: sign-in p99 at peak throughput`, measured: `${top.p99Ms} ms (c=${top.concurrency})`, goal: '< 250 ms', met: top.p99Ms < 250 });
+    const fast = rows.filter((r) => r.target === storage && r.scenario === 'password sign-in flow' && !r.errors && r.p99Ms < 250)
+      .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+    checks.push({
+      target: `${storage}: most sign-ins/s with p99 < 250 ms`,
+      measured: fast ? `${fast.opsPerSec}/s at c=${fast.concurrency} (p99 ${fast.p99Ms} ms) = ${pct(fast.opsPerSec / top.opsPerSec)} of the peak` : 'none',
+      goal: '(for reading the one above)', met: !!fast,
+    });
   }
   for (const scenario of ['SSO hop (authorize → code → token)', 'refresh-token grant', 'client-credentials grant']) {
     const r = rows.find((x) => x.target === storage && x.scenario === scenario);
