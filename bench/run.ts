@@ -1,17 +1,19 @@
 // Issue 5 benchmark: `npm run bench` (quick, < 3 minutes) or `npm run bench -- --full` (< 15 minutes).
 // Every server under test runs in a child process; this process is only the load generator (loopback, bounded loops).
 //   --people N   also load N bench people and repeat sign-in and SSO at that size (full: 1,000,000; quick: none)
-//   --profile    write CPU profiles of the campus-sso processes to bench/results/profiles/
+//   --profile    CPU-profile each campus-sso server during its sign-in sweep: bench/results/profiles/*.cpuprofile
 //   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
 //   --no-bare    skip the bare oidc-provider (and so the ratios), e.g. to compare campus-sso commits
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult } from './lib/people.ts';
 import { markdown, writeJson, type Check, type Row } from './lib/report.ts';
+import { serverMeter } from './lib/meter.ts';
 import { startBare, startCampusSso, type Running, type StorageMode } from './lib/targets.ts';
-import type { Limits, Result } from './lib/timing.ts';
+import type { Limits, Meter, Result } from './lib/timing.ts';
 import type { Target } from './lib/oidc.ts';
 import { bcryptCompares } from './scenarios/bcrypt.ts';
 import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
@@ -35,7 +37,7 @@ const http: Limits = full
   ? { concurrency: 16, maxOps: 100_000, maxSeconds: 12, warmupOps: 300 }
   : { concurrency: 8, maxOps: 4_000, maxSeconds: 3, warmupOps: 50 };
 const signIn = (concurrency: number): Limits => ({ concurrency, maxOps: full ? 2_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: concurrency * 2 });
-const sweep = full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
+const sweep = flag("--sweep") ? flag("--sweep")!.split(",").map(Number) : full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
 const bcryptLimits: Limits = { concurrency: cores, maxOps: full ? 1_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: cores };
 
 const storages: StorageMode[] = [{ name: 'embedded PostgreSQL' }];
@@ -45,20 +47,28 @@ const rows: Row[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
 const report = (r: Result, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
-  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, CPU ms/op ${r.cpu.serverMs} server ${r.cpu.dbMs} db ${r.cpu.generatorMs} load, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  const per = Object.entries(r.perOp).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, per op: ${per}; ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
   return r;
 };
 
-async function signInSweep(t: Target, serverPid: number, scenario = 'password sign-in flow', extra: Partial<Row> = {}) {
+async function signInSweep(t: Target, meter: Meter, scenario = 'password sign-in flow', extra: Partial<Row> = {}) {
   if (!wanted(scenario)) return;
-  for (const c of sweep) report(await passwordSignIns(t, { ...signIn(c), serverPid }, scenario), extra);
+  for (const c of sweep) report(await passwordSignIns(t, { ...signIn(c), meter }, scenario), extra);
 }
 
-/** The operations both kinds of server serve. */
-async function common(s: Running) {
+/** Untimed: lets the JIT compile the hot paths first (the first sign-ins cost twice what later ones do). */
+async function warmUp(t: Target) {
+  await passwordSignIns(t, { concurrency: 4, maxOps: full ? 200 : 60, maxSeconds: full ? 10 : 4, warmupOps: 0 });
+  await ssoHops(t, { concurrency: 4, maxOps: 2_000, maxSeconds: full ? 5 : 2, warmupOps: 0 });
+}
+
+/** The operations both kinds of server serve; `around` wraps the sign-in sweep (to profile it). */
+async function common(s: Running, meter: Meter, around?: (work: () => Promise<void>) => Promise<void>) {
   const t = s.target;
-  const limits = { ...http, serverPid: s.child.pid };
-  await signInSweep(t, s.child.pid);
+  const limits = { ...http, meter };
+  await warmUp(t);
+  await (around ?? ((work) => work()))(() => signInSweep(t, meter));
   if (wanted('SSO hop')) report(await ssoHops(t, limits));
   if (wanted('refresh-token grant')) report(await refreshGrants(t, limits));
   if (wanted('client-credentials grant')) report(await clientCredentialsGrants(t, limits));
@@ -71,6 +81,28 @@ async function withServer(start: () => Promise<Running>, work: (s: Running) => P
   try { await work(s); } finally { await s.close(); }
 }
 
+/** Everything campus-sso is measured on, then again at the scale of `people` bench people. */
+async function measureCampusSso(s: Running, meter: Meter) {
+  await common(s, meter, profileDir === undefined ? undefined : (async (work) => {
+    fs.mkdirSync(profileDir, { recursive: true });
+    const file = path.join(profileDir, `${s.target.name.replace(/\W+/g, '-')}sign-in.cpuprofile`);
+    await s.child.ask('profile-start');
+    try { await work(); } finally { await s.child.ask('profile-stop', { file }); }
+    console.error(`  profile of the sign-in sweep: ${path.relative(process.cwd(), file)}`);
+  }));
+  const small = await s.child.ask<DatabaseSize>('size');
+  sizes.push({ target: s.target.name, people: 4, ...small });
+  if (!people) return;
+  console.error(`  loading ${people.toLocaleString('en')} bench people…`);
+  const loaded = await s.child.ask<LoadResult>('load', { people }, 900_000);
+  const size = await s.child.ask<DatabaseSize>('size');
+  sizes.push({ target: s.target.name, people, loadSeconds: loaded.seconds, ...size });
+  console.error(`  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`);
+  const random: Target = { ...s.target, person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }) };
+  await signInSweep(random, meter, 'password sign-in flow, random person', { people });
+  if (wanted('SSO hop, random person')) report(await ssoHops(random, { ...http, meter }, 'SSO hop, random person'), { people });
+}
+
 const started = Date.now();
 console.error(`bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleString('en')} people` : ''}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`);
 report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
@@ -79,25 +111,22 @@ const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
 let bareName = '';
 if (!argv.includes('--no-bare')) {
   console.error('bare oidc-provider…');
-  await withServer(startBare, async (s) => { bareName = s.target.name; await common(s); });
+  await withServer(startBare, async (s) => {
+    bareName = s.target.name;
+    const m = serverMeter(s.child);
+    try { await common(s, m.meter); } finally { m.close(); }
+  });
 }
 
 for (const storage of storages) {
   console.error(`campus-sso (${storage.name})…`);
-  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  await withServer(() => startCampusSso(storage, BCRYPT_COST, execArgv), async (s) => {
-    await common(s);
-    const small = await s.child.ask<DatabaseSize>('size');
-    sizes.push({ target: s.target.name, people: 4, ...small });
-    if (!people) return;
-    console.error(`  loading ${people.toLocaleString('en')} bench people…`);
-    const loaded = await s.child.ask<LoadResult>('load', { people }, 900_000);
-    const size = await s.child.ask<DatabaseSize>('size');
-    sizes.push({ target: s.target.name, people, loadSeconds: loaded.seconds, ...size });
-    console.error(`  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`);
-    const random: Target = { ...s.target, person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }) };
-    await signInSweep(random, s.child.pid, 'password sign-in flow, random person', { people });
-    if (wanted('SSO hop, random person')) report(await ssoHops(random, { ...http, serverPid: s.child.pid }, 'SSO hop, random person'), { people });
+  await withServer(() => startCampusSso(storage, BCRYPT_COST), async (s) => {
+    const m = serverMeter(s.child, storage.redisUrl);
+    try {
+      await measureCampusSso(s, m.meter);
+    } finally {
+      m.close();
+    }
   });
 }
 

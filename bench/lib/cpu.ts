@@ -25,21 +25,16 @@ function ticksOf(names: Set<string>): number {
   return total;
 }
 
-export type CpuSnapshot = { server: number; db: number; generator: number };
-export type CpuPerOp = { serverMs: number; dbMs: number; generatorMs: number };
+/** CPU seconds so far: the server process, every database process, this process. */
+export type CpuSnapshot = { serverCpu: number; dbCpu: number; loadCpu: number };
 
 const DATABASES = new Set(['postgres', 'redis-server']);
 
 export function cpuSnapshot(serverPid?: number): CpuSnapshot {
   const own = process.cpuUsage();
   return {
-    server: serverPid ? processTicks(serverPid) / TICKS_PER_SECOND : 0,
-    db: ticksOf(DATABASES) / TICKS_PER_SECOND,
-    generator: (own.user + own.system) / 1e6,
+    serverCpu: serverPid ? processTicks(serverPid) / TICKS_PER_SECOND : 0,
+    dbCpu: ticksOf(DATABASES) / TICKS_PER_SECOND,
+    loadCpu: (own.user + own.system) / 1e6,
   };
-}
-
-export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): CpuPerOp {
-  const per = (k: keyof CpuSnapshot) => Math.round(((after[k] - before[k]) * 1000 * 100) / Math.max(ops, 1)) / 100;
-  return { serverMs: per('server'), dbMs: per('db'), generatorMs: per('generator') };
 }

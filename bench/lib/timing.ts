@@ -1,16 +1,23 @@
 // Runs an operation at a fixed concurrency, bounded by a count AND a time cap; reports throughput and latency percentiles.
 import { performance } from 'node:perf_hooks';
 
-import { cpuPerOp, cpuSnapshot, type CpuPerOp } from './cpu.ts';
-
-/** `serverPid`: whose CPU time counts as the server's (the child process under test). */
-export type Limits = { concurrency: number; maxOps: number; maxSeconds: number; warmupOps: number; serverPid?: number };
+/** Running totals read before and after the timed part (CPU seconds by process, SQL statements, Redis commands). */
+export type Meter = () => Promise<Record<string, number>>;
+export type Limits = { concurrency: number; maxOps: number; maxSeconds: number; warmupOps: number; meter?: Meter };
 export type Result = {
   scenario: string; target: string; concurrency: number; ops: number; errors: number; firstError?: string;
   seconds: number; opsPerSec: number; p50Ms: number; p95Ms: number; p99Ms: number;
-  /** CPU milliseconds per operation over the timed part: server, databases, load generator. */
-  cpu: CpuPerOp;
+  /** The meter's totals per operation over the timed part (CPU seconds become milliseconds: `serverCpuMs`, …). */
+  perOp: Record<string, number>;
 };
+
+function perOperation(before: Record<string, number>, after: Record<string, number>, ops: number) {
+  return Object.fromEntries(Object.keys(after).map((k) => {
+    const cpu = k.endsWith('Cpu');
+    const per = ((after[k]! - (before[k] ?? 0)) * (cpu ? 1000 : 1)) / Math.max(ops, 1);
+    return [cpu ? `${k}Ms` : k, Math.round(per * 100) / 100];
+  }));
+}
 /** Makes one worker's operation; setup (sign-ins, tokens) happens here, outside the timed part. */
 export type WorkerFactory = (worker: number) => Promise<() => Promise<unknown>>;
 
@@ -45,17 +52,18 @@ export async function measure(scenario: string, target: string, limits: Limits, 
   const ops = await Promise.all(Array.from({ length: limits.concurrency }, (_, i) => factory(i)));
   await drive(ops, limits.warmupOps, Math.min(5, limits.maxSeconds), null);
   const latencies: number[] = [];
-  const cpu0 = cpuSnapshot(limits.serverPid);
+  const meter: Meter = limits.meter ?? (async () => ({}));
+  const before = await meter();
   const t0 = performance.now();
   const { errors, firstError } = await drive(ops, limits.maxOps, limits.maxSeconds, latencies);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuPerOp(cpu0, cpuSnapshot(limits.serverPid), latencies.length);
+  const perOp = perOperation(before, await meter(), latencies.length);
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     scenario, target, concurrency: limits.concurrency, ops: latencies.length, errors, firstError,
     seconds: round(seconds), opsPerSec: round(latencies.length / seconds),
     p50Ms: round(percentile(latencies, 50)), p95Ms: round(percentile(latencies, 95)), p99Ms: round(percentile(latencies, 99)),
-    cpu,
+    perOp,
   };
 }
