@@ -13,7 +13,8 @@ export const GUARD = {
   addressBlockAfter: 300,
 } as const;
 
-export type GuardState = { captcha: boolean; retryAfterSeconds?: number };
+/** `accountFailures`: the account's failures in the window (a success with none has nothing to reset). */
+export type GuardState = { captcha: boolean; retryAfterSeconds?: number; accountFailures: number };
 
 /** Keys carry a digest, never the login name or address itself. */
 const digest = (value: string) => crypto.createHash('sha256').update(value).digest('base64url').slice(0, 22);
@@ -29,9 +30,9 @@ export async function guardState(store: SharedStore, login: string | undefined, 
   ]);
   const now = Date.now();
   const lockLeft = lockedUntil ? Math.ceil((Number(lockedUntil) - now) / 1000) : 0;
-  if (lockLeft > 0) return { captcha: true, retryAfterSeconds: lockLeft };
-  if (addressFailures >= GUARD.addressBlockAfter) return { captcha: true, retryAfterSeconds: GUARD.windowSeconds };
-  return { captcha: accountFailures >= GUARD.captchaAfter || addressFailures >= GUARD.addressCaptchaAfter };
+  if (lockLeft > 0) return { captcha: true, retryAfterSeconds: lockLeft, accountFailures };
+  if (addressFailures >= GUARD.addressBlockAfter) return { captcha: true, retryAfterSeconds: GUARD.windowSeconds, accountFailures };
+  return { captcha: accountFailures >= GUARD.captchaAfter || addressFailures >= GUARD.addressCaptchaAfter, accountFailures };
 }
 
 export async function recordFailure(store: SharedStore, login: string, address: string): Promise<void> {

@@ -65,7 +65,7 @@ export function submitLogin(deps: InteractionDeps) {
       }
       return again(t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'), 401, next.captcha);
     }
-    await recordSuccess(deps.shared, form.data.login);
+    if (state.accountFailures) await recordSuccess(deps.shared, form.data.login);
     deps.metrics.signIns.inc({ outcome: 'success' });
     await recordAudit(deps.db, { actor: result.person.id, action: 'sign_in.success', subject: result.person.id, detail: { client: clientId, method: 'password' } });
     if (result.person.must_change_password) {
