@@ -67,7 +67,10 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     async findAccount(ctx, id, token) {
-      const grantOf = () => (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti;
+      // A token's grant; at the authorization endpoint (before oidc-provider loads the grant) the session's grant for
+      // this client, so the identity prompt finds the chosen identity already read.
+      const grantOf = () => (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti
+        ?? (ctx.oidc.client && ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId));
       const account = await loadAccount(deps.db, id, grantOf());
       if (!account || account.person.status !== 'active') return undefined;
       return {

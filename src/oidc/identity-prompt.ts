@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedAccount } from '../accounts/account.ts';
-import { acceptedBy, activeIdentities, grantIdentity } from '../accounts/identities.ts';
+import { acceptedBy, activeIdentities, grantIdentity, pickGrantIdentity } from '../accounts/identities.ts';
 
 /** Whether the person must pick an identity for this client (several accepted, none chosen for the grant) or
  *  be told none is accepted. With exactly one accepted identity there is nothing to ask. */
@@ -21,6 +21,8 @@ export async function identityChoiceNeeded(db: Knex, ctx: KoaContextWithOIDC): P
   // Chosen in this very flow (before a grant exists, for clients that still ask for consent).
   const picked = (ctx.oidc.result as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
   if (picked && accepted.some((i) => i.id === picked)) return false;
+  const mine = loaded?.person.id === session.accountId && loaded.grantId !== undefined && loaded.grantId === grant?.jti;
+  if (mine) return !pickGrantIdentity(accepted, loaded.grantIdentityId);
   return !(await grantIdentity(db, { personId: session.accountId, grantId: grant?.jti, accepted }));
 }
 
