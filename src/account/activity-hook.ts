@@ -6,10 +6,37 @@ import { forgetGrant, forgetSession, recordAuthorization, touchGrant } from './a
 import { browserLabel } from './browser-label.ts';
 import { ACCOUNT_CLIENT_ID } from './client.ts';
 
+/** "Last used" is shown to the minute: a session or grant written this recently is not written again. */
+const REWRITE_AFTER_MS = 60_000;
+const REMEMBERED = 10_000;
+
+/** Keys written within the last minute (per process; another process writes its own first time). */
+export function recentWrites(now = () => Date.now()) {
+  const at = new Map<string, number>();
+  return {
+    /** True if `key` is due for a write (and records it as written). */
+    due(key: string): boolean {
+      const last = at.get(key);
+      if (last !== undefined && now() - last < REWRITE_AFTER_MS) return false;
+      at.delete(key);
+      if (at.size >= REMEMBERED) at.delete(at.keys().next().value!);
+      at.set(key, now());
+      return true;
+    },
+    forget(key: string) {
+      at.delete(key);
+    },
+  };
+}
+
 export function accountActivityHook(provider: Provider, deps: { db: Knex; log: Logger }): void {
+  const recent = recentWrites();
   // Listeners are not awaited by the provider: a failure is logged and must never reach the request.
-  const quietly = (what: string, work: () => Promise<void>) => {
-    work().catch((err) => deps.log.error({ err }, `account activity: ${what} failed`));
+  const quietly = (what: string, key: string, work: () => Promise<void>) => {
+    work().catch((err) => {
+      recent.forget(key);
+      deps.log.error({ err }, `account activity: ${what} failed`);
+    });
   };
 
   provider.on('authorization.success', (ctx) => {
@@ -18,23 +45,26 @@ export function accountActivityHook(provider: Provider, deps: { db: Knex; log: L
     if (!session || !personId || !client) return;
     const grantId = session.grantIdFor(client.clientId) ?? ctx.oidc.grant?.jti;
     const browser = browserLabel(ctx.get('user-agent'));
-    quietly('recording an authorization', () =>
+    const key = `authorization ${session.uid} ${grantId} ${personId} ${browser}`;
+    if (!recent.due(key)) return;
+    quietly('recording an authorization', key, () =>
       recordAuthorization(deps.db, { personId, clientId: client.clientId, grantId, sessionUid: session.uid, browser }, client.clientId !== ACCOUNT_CLIENT_ID));
   });
 
   provider.on('grant.success', (ctx) => {
     const grantId = ctx.oidc.grant?.jti;
-    if (grantId) quietly('touching a grant', () => touchGrant(deps.db, grantId));
+    const key = `grant ${grantId}`;
+    if (grantId && recent.due(key)) quietly('touching a grant', key, () => touchGrant(deps.db, grantId));
   });
 
   // Logout, refresh-token reuse and the like revoke grants inside the provider.
   provider.on('grant.revoked', (_ctx, grantId) => {
-    quietly('forgetting a grant', () => forgetGrant(deps.db, grantId));
+    quietly('forgetting a grant', `grant ${grantId}`, () => forgetGrant(deps.db, grantId));
   });
 
   provider.on('end_session.success', (ctx) => {
     const session = ctx.oidc.session as { uid?: string; destroyed?: boolean } | undefined;
     const uid = session?.uid;
-    if (uid && session.destroyed) quietly('forgetting a session', () => forgetSession(deps.db, uid));
+    if (uid && session.destroyed) quietly('forgetting a session', `session ${uid}`, () => forgetSession(deps.db, uid));
   });
 }
