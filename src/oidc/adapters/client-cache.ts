@@ -4,7 +4,6 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../../log/logger.ts';
-import type { Payload } from './types.ts';
 
 export const CLIENT_CHANNEL = 'oidc_clients_changed';
 const MAX_ENTRIES = 10_000;
@@ -12,7 +11,8 @@ const MAX_ENTRIES = 10_000;
 const MAX_AGE_MS = 5 * 60_000;
 const RECONNECT_MS = 1_000;
 
-type Entry = { payload: Payload | undefined; at: number };
+/** `json`: the client's metadata as JSON text, undefined for "no such client". */
+type Entry = { json: string | undefined; at: number };
 
 export class ClientCache {
   readonly #entries = new Map<string, Entry>();
@@ -24,7 +24,7 @@ export class ClientCache {
     return this.#live;
   }
 
-  /** The cached answer (`{ payload: undefined }` for "no such client"), or undefined to go to the database. */
+  /** The cached answer (`{ json: undefined }` for "no such client"), or undefined to go to the database. */
   get(id: string): Entry | undefined {
     if (!this.#live) return undefined;
     const entry = this.#entries.get(id);
@@ -37,10 +37,10 @@ export class ClientCache {
   }
 
   /** Stores a read made at `generation`, unless a change was announced since. */
-  set(id: string, payload: Payload | undefined, generation: number): void {
+  set(id: string, json: string | undefined, generation: number): void {
     if (!this.#live || generation !== this.#generation) return;
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(id, { payload, at: Date.now() });
+    this.#entries.set(id, { json, at: Date.now() });
   }
 
   forget(id: string): void {

@@ -22,12 +22,12 @@ export class ClientAdapter implements OidcAdapter {
 
   async find(id: string): Promise<Payload | undefined> {
     const cached = this.#cache?.get(id);
-    // A copy: oidc-provider must not be able to change the cached metadata.
-    if (cached) return cached.payload && structuredClone(cached.payload);
+    // Kept as JSON text and parsed on every read: oidc-provider gets its own copy and cannot change the cached one.
+    if (cached) return cached.json === undefined ? undefined : asPayload(cached.json);
     const generation = this.#cache?.generation() ?? 0;
     const row = await this.#db('oidc_clients').select('metadata').where({ client_id: id }).first();
     const payload = asPayload(row?.metadata);
-    this.#cache?.set(id, payload && structuredClone(payload), generation);
+    this.#cache?.set(id, payload && JSON.stringify(payload), generation);
     return payload;
   }
 
