@@ -14,15 +14,23 @@ function processTicks(pid: number | string): number {
   }
 }
 
+/** Ticks of every process with one of these names, summed as they grow: a process that ends (a PostgreSQL backend
+ *  closing) keeps what it had, so the total never goes down. */
+const seen = new Map<string, number>();
+let accumulated = 0;
 function ticksOf(names: Set<string>): number {
-  let total = 0;
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (names.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) total += processTicks(pid);
-    } catch { /* gone */ }
+      if (!names.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+    } catch { continue; /* gone */ }
+    const now = processTicks(pid);
+    const before = seen.get(pid) ?? 0;
+    if (now >= before) accumulated += now - before;
+    else accumulated += now; // the pid was reused by a new process
+    seen.set(pid, now);
   }
-  return total;
+  return accumulated;
 }
 
 /** CPU seconds so far: the server process, every database process, this process. */
