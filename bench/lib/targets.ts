@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BENCH_CLIENT, endpoints, type Person, type Target } from './oidc.ts';
 import { startChild, type ChildServer } from './child.ts';
+import { deleteRedisPrefix } from '../../test/helpers/redis.ts';
 
 export type Running = { target: Target; child: ChildServer<{ issuer: string; storage: string }>; close(): Promise<void> };
 
@@ -39,12 +40,7 @@ async function dropRedisPrefix(url: string, prefix: string) {
   const redis = new Redis(url, { lazyConnect: true });
   await redis.connect();
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteRedisPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

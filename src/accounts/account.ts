@@ -1,7 +1,7 @@
 // What oidc-provider's findAccount returns: a person with their active identities and, for a token's grant, the
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
-import { toIdentityClaim, type IdentityClaim } from './identities.ts';
+import { chosenIdentityId, toIdentityClaim, type IdentityClaim, type IdentityRow } from './identities.ts';
 import type { Person } from './persons.ts';
 
 export type LoadedAccount = {
@@ -39,9 +39,15 @@ export async function loadAccount(db: Knex, personId: string, grantId?: string):
     person: person as Person,
     // Built in the query above, but read back from storage: anything not shaped like identity rows is left out.
     identities: (Array.isArray(identities) ? identities : [])
-      .filter((i): i is Parameters<typeof toIdentityClaim>[0] => !!i && typeof i === 'object' && typeof i.id === 'string' && typeof i.role === 'string')
+      .filter((i): i is IdentityRow => !!i && typeof i === 'object' && typeof i.id === 'string' && typeof i.role === 'string')
       .map(toIdentityClaim),
     grantId,
     grantIdentityId: grantIdentityId ?? undefined,
   };
+}
+
+/** The identity recorded for `grantId`: read with the account when it was loaded for that grant, else looked up. */
+export function chosenIdentityFor(db: Knex, account: LoadedAccount, grantId: string | undefined): Promise<string | undefined> {
+  if (grantId === account.grantId) return Promise.resolve(account.grantIdentityId);
+  return chosenIdentityId(db, account.person.id, grantId);
 }

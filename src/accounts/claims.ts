@@ -1,8 +1,8 @@
 // The claims a person releases, per scope (SPEC §3).
 import type { Knex } from 'knex';
 import type { Keyring } from '../crypto/keyring.ts';
-import type { LoadedAccount } from './account.ts';
-import { acceptedBy, childrenOf, chosenIdentityId, pickGrantIdentity } from './identities.ts';
+import { chosenIdentityFor, type LoadedAccount } from './account.ts';
+import { acceptedBy, childrenOf, pickGrantIdentity } from './identities.ts';
 import type { Person } from './persons.ts';
 
 export const SCOPE_CLAIMS = {
@@ -47,9 +47,7 @@ export async function personClaims(db: Knex, keyring: Keyring, account: LoadedAc
   const claims = personProfileClaims(person);
   if (c.scopes.has('identities')) claims.identities = identities;
   if (c.scopes.has('identity')) {
-    // Read with the account when it was loaded for this very grant (tokens, userinfo); else looked up now.
-    const chosen = c.grantId === account.grantId ? account.grantIdentityId : await chosenIdentityId(db, person.id, c.grantId);
-    claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), chosen);
+    claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), await chosenIdentityFor(db, account, c.grantId));
   }
   if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
   if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = keyring.open('national-id', person.national_id_sealed);

@@ -1,7 +1,7 @@
 // The interaction policy: login, then the identity menu (select_account), then consent.
 import type { Knex } from 'knex';
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import type { LoadedAccount } from '../accounts/account.ts';
+import { chosenIdentityFor, type LoadedAccount } from '../accounts/account.ts';
 import { acceptedBy, activeIdentities, grantIdentity, pickGrantIdentity } from '../accounts/identities.ts';
 
 /** Whether the person must pick an identity for this client (several accepted, none chosen for the grant) or
@@ -11,8 +11,9 @@ export async function identityChoiceNeeded(db: Knex, ctx: KoaContextWithOIDC): P
   if (!session?.accountId || !client) return false;
   const allowedRoles = client.metadata().allowed_roles;
   // oidc-provider loaded the session's account (findAccount) just before the prompts: its identities come with it.
-  const loaded = (ctx.oidc.account as { loaded?: LoadedAccount } | undefined)?.loaded;
-  const identities = loaded?.person.id === session.accountId ? loaded.identities : await activeIdentities(db, session.accountId);
+  const found = (ctx.oidc.account as { loaded?: LoadedAccount } | undefined)?.loaded;
+  const loaded = found?.person.id === session.accountId ? found : undefined;
+  const identities = loaded ? loaded.identities : await activeIdentities(db, session.accountId);
   const accepted = acceptedBy(identities, allowedRoles);
   // No identity at all (a general member) is fine for a client open to everyone; not for one limited to roles.
   if (accepted.length === 0) return Array.isArray(allowedRoles) && allowedRoles.length > 0;
@@ -21,8 +22,7 @@ export async function identityChoiceNeeded(db: Knex, ctx: KoaContextWithOIDC): P
   // Chosen in this very flow (before a grant exists, for clients that still ask for consent).
   const picked = (ctx.oidc.result as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
   if (picked && accepted.some((i) => i.id === picked)) return false;
-  const mine = loaded?.person.id === session.accountId && loaded.grantId !== undefined && loaded.grantId === grant?.jti;
-  if (mine) return !pickGrantIdentity(accepted, loaded.grantIdentityId);
+  if (loaded) return !pickGrantIdentity(accepted, await chosenIdentityFor(db, loaded, grant?.jti));
   return !(await grantIdentity(db, { personId: session.accountId, grantId: grant?.jti, accepted }));
 }
 

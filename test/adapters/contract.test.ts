@@ -16,6 +16,7 @@ import { RedisAdapter } from '../../src/oidc/adapters/redis.ts';
 import type { OidcAdapter, Payload } from '../../src/oidc/adapters/types.ts';
 import { openStorage, type Storage } from '../../src/storage.ts';
 import { testEnv } from '../helpers/server.ts';
+import { deleteRedisPrefix } from '../helpers/redis.ts';
 
 /** Every model oidc-provider 9 keeps in its adapter, apart from `Client`. */
 const MODELS = [
@@ -490,14 +491,7 @@ describe('oidc-provider adapter contract', () => {
         if (index.grantId) tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
         await tx.exec();
       },
-      async cleanup() {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      },
+      cleanup: () => deleteRedisPrefix(redis, prefix),
     };
   }, 'skip' in probe ? { skip: probe.skip } : {});
 
