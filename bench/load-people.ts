@@ -1,7 +1,7 @@
 // `npm run bench:people -- --people 1000000`: loads bench people (persons with identities, parents bound to students)
 // into the database the settings name: DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started if need be).
-import { parseSettings } from '../src/config/env.ts';
-import { openStorage } from '../src/storage.ts';
+import { parseSettings } from '../src/platform/settings.ts';
+import { openStorage } from '../src/platform/storage/open.ts';
 import { BENCH_PEOPLE_PASSWORD, benchLogin, databaseSize, loadPeople } from './lib/people.ts';
 
 const arg = process.argv.indexOf('--people');

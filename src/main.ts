@@ -1,5 +1,5 @@
 // `npm start`: reads the settings, starts the server, shuts down gracefully on SIGTERM/SIGINT.
-import { parseSettings, SettingsError } from './config/env.ts';
+import { parseSettings, SettingsError } from './platform/settings.ts';
 import { startServer } from './server.ts';
 
 try {

@@ -2,30 +2,30 @@
 import http from 'node:http';
 import type net from 'node:net';
 import Router from '@koa/router';
-import type { Settings } from './config/env.ts';
-import { readClientsFile, upsertClient } from './config/clients.ts';
-import { openStorage, type Storage } from './storage.ts';
-import { readDemoData, seedDemo } from './demo/seed.ts';
-import { demoRoutes } from './demo/routes.ts';
-import { interactionRoutes } from './interaction/routes.ts';
-import { accountPortalClient } from './account/client.ts';
-import { purgeAccountActivity } from './account/activity.ts';
-import { accountRoutes } from './account/routes.ts';
-import { createLogger } from './log/logger.ts';
-import { passwordRoutes } from './password/routes.ts';
-import { mailboxRoutes, outboxFromSettings } from './mail/index.ts';
+import type { Settings } from './platform/settings.ts';
+import { readClientsFile, upsertClient } from './domain/clients/registry.ts';
+import { openStorage, type Storage } from './platform/storage/open.ts';
+import { readDemoData, seedDemo } from './domain/demo/seed.ts';
+import { demoRoutes } from './flows/demo/routes.ts';
+import { interactionRoutes } from './flows/sign-in/routes.ts';
+import { accountPortalClient } from './domain/clients/account-portal.ts';
+import { purgeAccountActivity } from './domain/activity/activity.ts';
+import { accountRoutes } from './flows/account/routes.ts';
+import { createLogger } from './platform/log.ts';
+import { passwordRoutes } from './flows/password-reset/routes.ts';
+import { mailboxRoutes, outboxFromSettings } from './domain/outbox/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
-import { purgeSharedStore } from './shared-store/postgres.ts';
-import { purgeActivationTokens } from './registration/activation-tokens.ts';
-import { registrationRoutes } from './registration/routes.ts';
-import { sisRoutes } from './sis/routes.ts';
-import { rosterRegistrationRoutes } from './roster-registration/routes.ts';
+import { purgeSharedStore } from './platform/shared-store/postgres.ts';
+import { purgeActivationTokens } from './flows/registration/activation-tokens.ts';
+import { registrationRoutes } from './flows/registration/routes.ts';
+import { sisRoutes } from './flows/sis/routes.ts';
+import { rosterRegistrationRoutes } from './flows/roster/routes.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { buildApp } from './web/app.ts';
-import { homeRoutes } from './web/home-routes.ts';
-import { createMetrics } from './web/metrics.ts';
-import { opsRoutes } from './web/ops-routes.ts';
+import { homeRoutes } from './flows/home/routes.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { opsRoutes } from './flows/ops/routes.ts';
 
 export type RunningServer = {
   issuer: string;
@@ -49,6 +49,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const metrics = createMetrics();
   const storage = await openStorage(settings);
   const { db, keyring } = storage;
+  let server: http.Server | undefined;
   try {
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await upsertClient(db, client, 'config');
@@ -57,7 +58,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     let handler: http.RequestListener = (_req, res) => {
       res.writeHead(503, { 'Retry-After': '1' }).end();
     };
-    const server = http.createServer((req, res) => handler(req, res));
+    server = http.createServer((req, res) => handler(req, res));
     const port = await listen(server, settings);
     const issuer = settings.issuer ?? `http://localhost:${port}`;
     await upsertClient(db, accountPortalClient(issuer), 'config');
@@ -102,20 +103,22 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');
 
+    const listening = server;
     return {
       issuer, port, storage, holder,
       async close() {
         for (const t of timers) clearInterval(t);
         await outbox.stop();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 5000).unref();
+          listening.close(() => resolve());
+          listening.closeIdleConnections();
+          setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
         await storage.close();
       },
     };
   } catch (err) {
+    server?.close();
     await storage.close();
     throw err;
   }

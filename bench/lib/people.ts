@@ -7,11 +7,11 @@ import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { hashPassword } from '../../src/accounts/passwords.ts';
-import { sealNationalId } from '../../src/accounts/national-id-store.ts';
-import { className } from '../../src/accounts/identities.ts';
-import type { Keyring } from '../../src/crypto/keyring.ts';
-import { recordAudit } from '../../src/db/audit.ts';
+import { hashPassword } from '../../src/domain/people/passwords.ts';
+import { sealNationalId } from '../../src/domain/people/national-id-store.ts';
+import { className } from '../../src/domain/identities/identities.ts';
+import type { Keyring } from '../../src/platform/keyring.ts';
+import { recordAudit } from '../../src/domain/audit.ts';
 
 export const BENCH_PEOPLE_PASSWORD = 'Bench-people-2026';
 export const BENCH_PEOPLE_DOMAIN = 'people.campus-sso.test';

@@ -1,6 +1,6 @@
 // Child process: campus-sso itself (settings from the environment, as `npm start`), plus the benchmark's client.
 // Requests from the parent: `load` (bench people, see bench/lib/people.ts), `size` (database size).
-import { parseSettings } from '../../src/config/env.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer } from '../../src/server.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
 import { serveParent } from '../lib/child.ts';

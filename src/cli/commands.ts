@@ -1,18 +1,18 @@
 // The CLI commands: each declares its options and runs against opened storage.
 import type { ParseArgsConfig } from 'node:util';
-import { hashPassword } from '../accounts/passwords.ts';
-import { addIdentity } from '../accounts/identity-admin.ts';
-import { ROLES, type Role } from '../accounts/identities.ts';
-import { findPersonByLogin, insertPerson } from '../accounts/persons.ts';
-import { upsertSchool } from '../schools/schools.ts';
-import type { Settings } from '../config/env.ts';
-import { upsertClient } from '../config/clients.ts';
-import { recordAudit } from '../db/audit.ts';
-import { seedDemo } from '../demo/seed.ts';
+import { hashPassword } from '../domain/people/passwords.ts';
+import { addIdentity } from '../domain/identities/add-identity.ts';
+import { ROLES, type Role } from '../domain/identities/identities.ts';
+import { findPersonByLogin, insertPerson } from '../domain/people/persons.ts';
+import { upsertSchool } from '../domain/schools/schools.ts';
+import type { Settings } from '../platform/settings.ts';
+import { upsertClient } from '../domain/clients/registry.ts';
+import { recordAudit } from '../domain/audit.ts';
+import { seedDemo } from '../domain/demo/seed.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
 import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
 import { ensureKeys, rotateKeys } from '../oidc/keys.ts';
-import type { Storage } from '../storage.ts';
+import type { Storage } from '../platform/storage/open.ts';
 
 type Command = {
   options: NonNullable<ParseArgsConfig['options']>;

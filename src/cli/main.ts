@@ -1,7 +1,7 @@
 // `campus-sso <command>`: administration from the shell, with the same settings as the server.
 import { parseArgs } from 'node:util';
-import { parseSettings, SettingsError } from '../config/env.ts';
-import { openStorage, type Storage } from '../storage.ts';
+import { parseSettings, SettingsError } from '../platform/settings.ts';
+import { openStorage, type Storage } from '../platform/storage/open.ts';
 import { COMMANDS } from './commands.ts';
 
 const USAGE = `usage: campus-sso <command> [options]

@@ -2,15 +2,15 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { DEFAULT_CLIENT_SCOPE, personClaims, SCOPE_CLAIMS } from '../accounts/claims.ts';
-import { loadAccount } from '../accounts/account.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import { DEFAULT_CLIENT_SCOPE, personClaims, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
+import { loadAccount } from '../domain/identities/account.ts';
+import type { Keyring } from '../platform/keyring.ts';
 import { renderPage, type RenderContext } from '../web/render.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { errors } from './provider-errors.ts';
 import type { KeySet } from './keys.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
-import { translator, chooseLocale } from '../i18n/index.ts';
+import { translator, chooseLocale } from '../platform/i18n/index.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
 
 export const TTL = {
@@ -138,11 +138,11 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         enabled: true,
         logoutSource(ctx, form) {
           const t = translator(chooseLocale(ctx));
-          renderPage(ctx as unknown as RenderContext, 'logout', { pageTitle: t('logout.title'), form });
+          renderPage(ctx as unknown as RenderContext, 'sign-in/logout', { pageTitle: t('logout.title'), form });
         },
         postLogoutSuccessSource(ctx) {
           const t = translator(chooseLocale(ctx));
-          renderPage(ctx as unknown as RenderContext, 'logged-out', { pageTitle: t('logout.done') });
+          renderPage(ctx as unknown as RenderContext, 'sign-in/logged-out', { pageTitle: t('logout.done') });
         },
       },
     },

@@ -1,6 +1,6 @@
 // First-party clients are trusted: they receive what they ask for without a consent page (but for the ID number).
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { ALWAYS_CONSENT_SCOPES } from '../accounts/claims.ts';
+import { ALWAYS_CONSENT_SCOPES } from '../domain/identities/claims.ts';
 
 export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;

@@ -1,8 +1,8 @@
 // The interaction policy: login, then the identity menu (select_account), then consent.
 import type { Knex } from 'knex';
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { chosenIdentityFor, type LoadedAccount } from '../accounts/account.ts';
-import { acceptedBy, activeIdentities, grantIdentity, pickGrantIdentity } from '../accounts/identities.ts';
+import { chosenIdentityFor, type LoadedAccount } from '../domain/identities/account.ts';
+import { acceptedBy, activeIdentities, grantIdentity, pickGrantIdentity } from '../domain/identities/identities.ts';
 
 /** Whether the person must pick an identity for this client (several accepted, none chosen for the grant) or
  *  be told none is accepted. With exactly one accepted identity there is nothing to ask. */

@@ -1,8 +1,8 @@
 // Signing keys (ES256, RS256) and cookie keys: created on first start, sealed in PostgreSQL, rotated with a lead time.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Keyring } from '../crypto/keyring.ts';
-import { recordAudit } from '../db/audit.ts';
+import type { Keyring } from '../platform/keyring.ts';
+import { recordAudit } from '../domain/audit.ts';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 type KeySlot = { kind: 'signing'; alg: (typeof SIGNING_ALGS)[number] } | { kind: 'cookie'; alg: null };

@@ -4,9 +4,9 @@ import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
 import type { Middleware } from 'koa';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../platform/log.ts';
 import { errorHandler } from './error-handler.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../platform/metrics.ts';
 import { requestLog } from './request-log.ts';
 
 export type RouteModule = (router: Router) => void;

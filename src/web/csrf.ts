@@ -1,7 +1,7 @@
 // CSRF protection for our forms: a random token in a signed, http-only cookie, echoed in a hidden field.
 import crypto from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from './errors.ts';
 
 const COOKIE = 'csrf';
 

@@ -1,8 +1,8 @@
 // The outer handler: expected errors get their translated page or JSON; anything else a generic 500.
 import type { Middleware } from 'koa';
-import { AppError } from '../errors/app-error.ts';
-import { chooseLocale, translator } from '../i18n/index.ts';
-import type { Logger } from '../log/logger.ts';
+import { AppError } from './errors.ts';
+import { chooseLocale, translator } from '../platform/i18n/index.ts';
+import type { Logger } from '../platform/log.ts';
 import { renderPage } from './render.ts';
 
 const MESSAGES: Record<string, string> = {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
-import { chooseLocale, translator } from '../i18n/index.ts';
+import { chooseLocale, translator } from '../platform/i18n/index.ts';
 
 const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
 const cache = new Map<string, pug.compileTemplate>();

@@ -1,8 +1,8 @@
 // One log line and one metric sample per request, tagged with a request id.
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../log/logger.ts';
-import type { Metrics } from './metrics.ts';
+import type { Logger } from '../platform/log.ts';
+import type { Metrics } from '../platform/metrics.ts';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/;
 

@@ -1,7 +1,7 @@
 // Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
 import * as oidc from 'openid-client';
 import type { Knex } from 'knex';
-import { upsertClient } from '../../src/config/clients.ts';
+import { upsertClient } from '../../src/domain/clients/registry.ts';
 import { Agent, formAction, hiddenField, type Step } from './agent.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9/cb';

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSettings } from '../../src/config/env.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
 /** A fixed master secret for test databases only. */

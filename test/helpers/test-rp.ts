@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import * as oidc from 'openid-client';
-import { upsertClient } from '../../src/config/clients.ts';
+import { upsertClient } from '../../src/domain/clients/registry.ts';
 
 export type TestRp = { base: string; close(): Promise<void> };
 

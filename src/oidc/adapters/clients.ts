@@ -1,6 +1,6 @@
 // Registered clients live in PostgreSQL in both storage modes (oidc-provider's `Client` model).
 import type { Knex } from 'knex';
-import type { ClientCache } from './client-cache.ts';
+import type { ClientCache } from '../../domain/clients/cache.ts';
 import { asPayload, type OidcAdapter, type Payload } from './types.ts';
 
 export class ClientAdapter implements OidcAdapter {

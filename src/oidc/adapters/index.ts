@@ -1,7 +1,7 @@
 // Chooses the store for each oidc-provider model: clients in PostgreSQL, the rest in Redis when configured.
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import type { ClientCache } from './client-cache.ts';
+import type { ClientCache } from '../../domain/clients/cache.ts';
 import { ClientAdapter } from './clients.ts';
 import { PostgresAdapter } from './postgres.ts';
 import { RedisAdapter } from './redis.ts';

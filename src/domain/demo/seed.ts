@@ -1,0 +1,81 @@
+// Seeds the demo schools, people (with identities and guardian links) and the demo relying party. Safe to run again.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { ROLES } from '../identities/identities.ts';
+import { addIdentity } from '../identities/add-identity.ts';
+import { sealNationalId } from '../people/national-id-store.ts';
+import { hashPassword } from '../people/passwords.ts';
+import { findPersonByLogin, insertPerson } from '../people/persons.ts';
+import { ConfiguredClient, upsertClient, withIssuer } from '../clients/registry.ts';
+import type { Keyring } from '../../platform/keyring.ts';
+import { recordAudit } from '../audit.ts';
+import { ensureClass, NewSchool, upsertSchool } from '../schools/schools.ts';
+
+const DemoFile = z.object({
+  schools: z.array(NewSchool),
+  people: z.array(
+    z.object({
+      username: z.string(),
+      password: z.string(),
+      name: z.string(),
+      email: z.string(),
+      mobile: z.string().optional(),
+      gender: z.enum(['male', 'female', 'other']).optional(),
+      birthdate: z.string().optional(),
+      national_id: z.string().optional(),
+      identities: z.array(z.object({
+        role: z.enum(ROLES),
+        school: z.string(),
+        class: z.string().optional(),
+        homeroom: z.string().optional(),
+        attributes: z.record(z.string(), z.unknown()).optional(),
+      })),
+    }),
+  ),
+  guardians: z.array(z.object({ parent: z.string(), child: z.string(), relationship: z.string() })),
+  client: ConfiguredClient,
+});
+export type DemoData = z.infer<typeof DemoFile>;
+
+const demoFile = new URL('../../../config/demo.json', import.meta.url);
+
+export function readDemoData(): DemoData {
+  return DemoFile.parse(JSON.parse(fs.readFileSync(demoFile, 'utf8')));
+}
+
+export async function seedDemo(db: Knex, keyring: Keyring, issuer: string, bcryptCost: number): Promise<void> {
+  const demo = readDemoData();
+  for (const school of demo.schools) {
+    if (!(await db('schools').where({ code: school.code }).first())) await upsertSchool(db, school);
+  }
+  for (const p of demo.people) {
+    if (await findPersonByLogin(db, p.username)) continue;
+    const person = await insertPerson(db, {
+      username: p.username, email: p.email, emailVerified: true, name: p.name, mobile: p.mobile, gender: p.gender,
+      birthdate: p.birthdate, nationalId: p.national_id ? sealNationalId(keyring, p.national_id) : undefined,
+      passwordHash: await hashPassword(p.password, bcryptCost),
+    });
+    await recordAudit(db, { actor: 'seed-demo', action: 'person.created', subject: person.id });
+    for (const i of p.identities) {
+      const identityId = await addIdentity(db, {
+        personId: person.id, schoolCode: i.school, role: i.role, classCode: i.class, attributes: i.attributes, source: 'roster', actor: 'seed-demo',
+      });
+      if (i.homeroom) {
+        const classId = await ensureClass(db, (await db('schools').where({ code: i.school }).first())!, i.homeroom);
+        await db('classes').where({ id: classId }).update({ homeroom_identity_id: identityId });
+      }
+    }
+  }
+  for (const g of demo.guardians) {
+    const parent = await findPersonByLogin(db, g.parent);
+    const child = await findPersonByLogin(db, g.child);
+    const studentIdentity = child && (await db('identities').where({ person_id: child.id, role: 'student' }).first());
+    if (!parent || !studentIdentity) continue;
+    await db('guardian_links')
+      .insert({ id: crypto.randomUUID(), parent_person_id: parent.id, student_identity_id: studentIdentity.id, relationship: g.relationship, approved_by: 'seed-demo', approved_at: db.fn.now() })
+      .onConflict(['parent_person_id', 'student_identity_id']).ignore();
+  }
+  await upsertClient(db, withIssuer(demo.client, issuer), 'seed-demo');
+}

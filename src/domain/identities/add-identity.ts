@@ -1,0 +1,33 @@
+// Adding identities to people (CLI, seeds, later the school back office), always audited.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit.ts';
+import { ensureClass, findSchool } from '../schools/schools.ts';
+import { ROLES, type Role } from './identities.ts';
+
+export type NewIdentity = {
+  personId: string;
+  schoolCode?: string;
+  role: Role;
+  classCode?: string;
+  attributes?: Record<string, unknown>;
+  source: 'self' | 'sis' | 'roster' | 'binding';
+  actor: string;
+};
+
+export async function addIdentity(db: Knex, input: NewIdentity): Promise<string> {
+  if (!ROLES.includes(input.role)) throw new Error(`unknown role: ${input.role} (one of ${ROLES.join(', ')})`);
+  return db.transaction(async (tx) => {
+    const school = input.schoolCode ? await findSchool(tx, input.schoolCode) : undefined;
+    if (input.schoolCode && !school) throw new Error(`unknown school: ${input.schoolCode}`);
+    const classId = input.classCode && school ? await ensureClass(tx, school, input.classCode) : null;
+    const id = crypto.randomUUID();
+    const attributes = { ...(input.attributes ?? {}), ...(input.classCode ? { class: input.classCode } : {}) };
+    await tx('identities').insert({
+      id, person_id: input.personId, school_code: school?.code ?? null, role: input.role, class_id: classId,
+      attributes: JSON.stringify(attributes), source: input.source,
+    });
+    await recordAudit(tx, { actor: input.actor, action: 'identity.added', subject: input.personId, detail: { identity: id, role: input.role, school: school?.code } });
+    return id;
+  });
+}

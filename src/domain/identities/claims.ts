@@ -1,0 +1,55 @@
+// The claims a person releases, per scope (SPEC §3).
+import type { Knex } from 'knex';
+import type { Keyring } from '../../platform/keyring.ts';
+import { chosenIdentityFor, type LoadedAccount } from './account.ts';
+import { acceptedBy, childrenOf, pickGrantIdentity } from './identities.ts';
+import type { Person } from '../people/persons.ts';
+
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'gender', 'birthdate', 'locale'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  identity: ['identity'],
+  identities: ['identities'],
+  children: ['children'],
+  idno: ['idno'],
+} as const;
+
+/** Scopes any client may ask for; `idno` only clients approved for it (their `scope` metadata lists it). */
+export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email phone identity identities children';
+
+/** Scopes that always need the person's explicit consent, first-party client or not. */
+export const ALWAYS_CONSENT_SCOPES = new Set(['idno']);
+
+export type ClaimContext = { clientId?: string; allowedRoles?: unknown; grantId?: string; scopes: Set<string> };
+
+export function personProfileClaims(person: Person): Record<string, unknown> {
+  return {
+    sub: person.id,
+    name: person.name,
+    gender: person.gender ?? undefined,
+    birthdate: person.birthdate ? isoDate(person.birthdate) : undefined,
+    locale: person.locale ?? undefined,
+    email: person.email ?? undefined,
+    email_verified: person.email ? person.email_verified : undefined,
+    phone_number: person.mobile ?? undefined,
+    phone_number_verified: person.mobile ? person.mobile_verified : undefined,
+  };
+}
+
+function isoDate(d: Date | string): string {
+  return typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
+}
+
+export async function personClaims(db: Knex, keyring: Keyring, account: LoadedAccount, c: ClaimContext): Promise<Record<string, unknown>> {
+  const { person, identities } = account;
+  const claims = personProfileClaims(person);
+  if (c.scopes.has('identities')) claims.identities = identities;
+  if (c.scopes.has('identity')) {
+    claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), await chosenIdentityFor(db, account, c.grantId));
+  }
+  if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
+  if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = keyring.open('national-id', person.national_id_sealed);
+  return claims;
+}

@@ -1,0 +1,66 @@
+// GET/POST /password/reset?token=… — the new-password form of a reset; the token is used up only by a successful
+// change (a mail scanner opening the link does not spend it).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { findPersonById, type Person } from '../../domain/people/persons.ts';
+import { backLink } from './back-link.ts';
+import type { PasswordDeps } from './deps.ts';
+import { passwordChangedNotice, serviceUrl } from './messages.ts';
+import { newPasswordErrors } from './new-password.ts';
+import { renderMessage, renderResetForm } from './pages.ts';
+import { peekResetToken, type ResetGrant, stillValid, takeResetToken } from './reset-tokens.ts';
+import { storeNewPassword } from './store-password.ts';
+
+const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
+const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), confirm: z.string().max(1024).catch('') });
+
+const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
+
+/** The grant and its person, if the token is live and nothing has changed the password since it was issued. */
+async function liveGrant(deps: PasswordDeps, token: unknown): Promise<{ grant: ResetGrant; person: Person } | undefined> {
+  const grant = await peekResetToken(deps.shared, token);
+  const person = grant ? await findPersonById(deps.db, grant.personId) : undefined;
+  if (!grant || !person || person.status !== 'active' || !stillValid(grant, person.password_changed_at)) return undefined;
+  return { grant, person };
+}
+
+function renderInvalid(ctx: Context) {
+  renderMessage(ctx, {
+    title: 'password.reset.invalidTitle', message: 'password.reset.invalid', tone: 'error', status: 400,
+    links: [{ href: '/password/forgot', label: 'password.reset.again' }, { href: '/', label: 'password.back.home' }],
+  });
+}
+
+export function showReset(deps: PasswordDeps) {
+  return async (ctx: Context) => {
+    const { token } = TokenQuery.parse(ctx.query);
+    const live = await liveGrant(deps, token);
+    if (!token || !live) return renderInvalid(ctx);
+    renderResetForm(ctx, { token, accountName: accountName(live.person) });
+  };
+}
+
+export function submitReset(deps: PasswordDeps) {
+  return async (ctx: Context) => {
+    const { token } = TokenQuery.parse(ctx.query);
+    const form = NewPasswordForm.parse(ctx.request.body ?? {});
+    const live = await liveGrant(deps, token);
+    if (!token || !live) return renderInvalid(ctx);
+    const { person } = live;
+    const errors = await newPasswordErrors(person, form.password, form.confirm);
+    if (errors.password || errors.confirm) {
+      return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
+    }
+    // One use: of two simultaneous submissions only one gets the grant.
+    const grant = await takeResetToken(deps.shared, token);
+    if (!grant) return renderInvalid(ctx);
+    const changedAt = new Date();
+    await storeNewPassword(deps.db, {
+      personId: person.id, password: form.password, bcryptCost: deps.bcryptCost, changedAt,
+      audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
+      notification: passwordChangedNotice(person, changedAt, serviceUrl(deps.issuer, '/password/forgot')),
+    });
+    const back = await backLink(deps.provider(), grant.interaction);
+    renderMessage(ctx, { title: 'password.reset.doneTitle', message: 'password.reset.done', tone: 'info', links: [back] });
+  };
+}

@@ -1,0 +1,51 @@
+// GET /register/activate?token=… — the mailed link. Success goes on to /register/activated (so that reloading
+// does not meet a used link); a wrong, used or expired link gets its own page with status 400.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../../web/errors.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { renderPage } from '../../web/render.ts';
+import { activateAccount } from './activate.ts';
+import { TOKEN_PATTERN } from './activation-tokens.ts';
+import type { RegistrationDeps } from './deps.ts';
+import { seeOther } from './see-other.ts';
+
+const Query = z.object({ token: z.string().regex(TOKEN_PATTERN) });
+const Reason = z.enum(['invalid', 'used', 'expired']);
+type Reason = z.infer<typeof Reason>;
+
+function renderFailure(ctx: Context, reason: Reason) {
+  const t = translator(chooseLocale(ctx));
+  ctx.set('Cache-Control', 'no-store');
+  // The language link must not carry the token: it leads to this page for the same reason.
+  renderPage(ctx, 'registration/activated', {
+    pageTitle: t('registration.activate.failedTitle'), failed: true, message: t(`registration.activate.${reason}`),
+    switchPath: `/register/activate/${reason}`,
+  }, 400);
+}
+
+export function activate(deps: RegistrationDeps) {
+  return async (ctx: Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    const query = Query.safeParse(ctx.query);
+    if (!query.success) return renderFailure(ctx, 'invalid');
+    const result = await activateAccount(deps, query.data.token);
+    if (!result.ok) return renderFailure(ctx, result.reason);
+    seeOther(ctx, '/register/activated');
+  };
+}
+
+export function showActivated() {
+  return async (ctx: Context) => {
+    const t = translator(chooseLocale(ctx));
+    renderPage(ctx, 'registration/activated', { pageTitle: t('registration.activate.title'), failed: false });
+  };
+}
+
+export function showActivationFailure() {
+  return async (ctx: Context) => {
+    const reason = Reason.safeParse(ctx.params.reason);
+    if (!reason.success) throw new AppError('not_found', 404);
+    renderFailure(ctx, reason.data);
+  };
+}

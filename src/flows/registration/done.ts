@@ -1,0 +1,17 @@
+// GET /register/done — step 3 (完成): submitted; the mail is on its way.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { renderPage } from '../../web/render.ts';
+import { interactionUid } from './form.ts';
+
+const Query = z.object({ interaction: interactionUid.optional().catch(undefined) });
+
+export function showDone() {
+  return async (ctx: Context) => {
+    const { interaction } = Query.parse(ctx.query);
+    const t = translator(chooseLocale(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    renderPage(ctx, 'registration/done', { pageTitle: t('registration.title'), interaction });
+  };
+}

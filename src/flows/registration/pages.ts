@@ -1,0 +1,84 @@
+// Draws the wizard's pages: step 1 (with its schools, a fresh captcha and the field messages) and step 2.
+import type { Context } from 'koa';
+import { newCaptcha } from '../../platform/captcha.ts';
+import { maskNationalId } from '../../domain/people/national-id.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { csrfToken } from '../../web/csrf.ts';
+import { renderPage } from '../../web/render.ts';
+import { normaliseContactPhone } from './contact-phone.ts';
+import { GENDERS, type RegistrationDeps, SELF_KINDS } from './deps.ts';
+import type { Draft } from './draft.ts';
+import { FIELDS, type Field, type FieldErrors, type Step1Values } from './form.ts';
+import { schoolGroups } from './school-options.ts';
+
+/** The id of each field's control in the page (and its name in the form). */
+export const FIELD_IDS: Record<Field, string> = {
+  school: 'school', kind: 'kind', email: 'email', name: 'name', nationalId: 'national_id',
+  password: 'password', passwordConfirm: 'password_confirm', phone: 'phone', gender: 'gender', captcha: 'captcha',
+};
+
+export type Step1Page = {
+  values: Step1Values;
+  errors?: FieldErrors;
+  passwordKept?: boolean;
+  interaction?: string;
+  /** Pushed by the school-affairs system: school, kind, name and national ID are shown read-only. */
+  locked?: boolean;
+  /** A message about the whole form (not one field). */
+  alert?: string;
+  status?: number;
+};
+
+const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
+
+export async function renderStep1(ctx: Context, deps: Pick<RegistrationDeps, 'db' | 'shared'>, page: Step1Page): Promise<void> {
+  const t = translator(chooseLocale(ctx));
+  noStore(ctx);
+  const errors: Partial<Record<Field, string>> = {};
+  for (const [field, key] of Object.entries(page.errors ?? {}) as [Field, string][]) {
+    // Password-policy keys belong to the password area; our own message stands in if they are missing.
+    errors[field] = t([key, 'registration.errors.passwordPolicy']);
+  }
+  const errorList = FIELDS.filter((f) => errors[f]).map((f) => ({
+    id: FIELD_IDS[f], label: t(`registration.field.${f}`), message: errors[f]!,
+  }));
+  renderPage(ctx, 'registration/step1', {
+    pageTitle: t('registration.title'),
+    values: page.values,
+    errors,
+    errorList,
+    passwordKept: page.passwordKept ?? false,
+    interaction: page.interaction,
+    locked: page.locked ?? false,
+    lockedSchool: page.locked ? (await deps.db('schools').where({ code: page.values.school }).first('name'))?.name ?? page.values.school : undefined,
+    alert: page.alert,
+    schools: await schoolGroups(deps.db),
+    kinds: SELF_KINDS,
+    genders: GENDERS,
+    captcha: await newCaptcha(deps.shared),
+    csrfToken: csrfToken(ctx),
+    switchPath: '/register',
+  }, page.status ?? (errorList.length || page.alert ? 400 : undefined));
+}
+
+export async function renderConfirm(ctx: Context, deps: Pick<RegistrationDeps, 'db'>, draft: Draft): Promise<void> {
+  const t = translator(chooseLocale(ctx));
+  noStore(ctx);
+  const v = draft.values;
+  const school = await deps.db('schools').where({ code: v.school }).first('name');
+  renderPage(ctx, 'registration/confirm', {
+    pageTitle: t('registration.title'),
+    rows: [
+      { label: t('registration.field.school'), value: school?.name ?? v.school, required: true },
+      { label: t('registration.field.kind'), value: t(`role.${v.kind}`), required: true },
+      { label: t('registration.field.email'), value: v.email.toLowerCase(), required: true },
+      { label: t('registration.field.name'), value: v.name, required: true },
+      { label: t('registration.field.nationalId'), value: maskNationalId(v.nationalId), required: true },
+      { label: t('registration.field.password'), value: '********', masked: true, required: true },
+      { label: t('registration.field.passwordConfirm'), value: '********', masked: true, required: true },
+      { label: t('registration.field.phone'), value: v.phone ? (normaliseContactPhone(v.phone) ?? v.phone) : '', required: false },
+      { label: t('registration.field.gender'), value: v.gender ? t(`registration.gender.${v.gender}`) : '', required: false },
+    ],
+    csrfToken: csrfToken(ctx),
+  });
+}

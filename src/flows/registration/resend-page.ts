@@ -1,0 +1,46 @@
+// POST /register/resend — the sign-in page's "send the activation mail again" (see resend-offer.ts), and
+// GET /register/resend/:result[/:interaction], the same answer again (the language link of that page).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../../web/errors.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { renderPage } from '../../web/render.ts';
+import type { RegistrationDeps } from './deps.ts';
+import { interactionUid } from './form.ts';
+import { takeResendTicket } from './resend-offer.ts';
+import { resendActivation } from './resend.ts';
+
+const Body = z.object({ ticket: z.string().max(100).catch('') });
+const Result = z.enum(['sent', 'limited', 'expired', 'done']);
+type Result = z.infer<typeof Result>;
+const STATUS: Record<Result, number> = { sent: 200, limited: 429, expired: 400, done: 200 };
+const MESSAGE: Record<Result, string> = { sent: 'sent', limited: 'limited', expired: 'expired', done: 'notPending' };
+
+function renderResult(ctx: Context, result: Result, interaction: string | undefined) {
+  const t = translator(chooseLocale(ctx));
+  ctx.set('Cache-Control', 'no-store');
+  renderPage(ctx, 'registration/resend', {
+    pageTitle: t('registration.resend.title'), result, message: t(`registration.resend.${MESSAGE[result]}`), interaction,
+    switchPath: `/register/resend/${result}${interaction ? `/${interaction}` : ''}`,
+  }, STATUS[result]);
+}
+
+export function submitResend(deps: RegistrationDeps) {
+  return async (ctx: Context) => {
+    const parsed = Body.safeParse(ctx.request.body ?? {});
+    const ticket = parsed.success ? await takeResendTicket(deps.shared, parsed.data.ticket) : undefined;
+    if (!ticket) return renderResult(ctx, 'expired', undefined);
+    const outcome = await resendActivation(deps, ticket.personId);
+    renderResult(ctx, outcome === 'not_pending' ? 'done' : outcome, ticket.interaction);
+  };
+}
+
+const Params = z.object({ result: Result, interaction: interactionUid.optional() });
+
+export function showResendResult() {
+  return async (ctx: Context) => {
+    const params = Params.safeParse(ctx.params);
+    if (!params.success) throw new AppError('not_found', 404);
+    renderResult(ctx, params.data.result, params.data.interaction);
+  };
+}

@@ -1,0 +1,119 @@
+// PUT/GET /api/schools/:code/roster-credentials — a school's verification credentials, for a trusted client.
+// PUT upserts a JSON array by account, all rows or none; GET lists accounts and whether they are claimed.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { hashPassword, MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
+import { recordAudit } from '../../domain/audit.ts';
+import { findSchool } from '../../domain/schools/schools.ts';
+import { checkRosterClient } from './api-client.ts';
+import { type CredentialRow, listCredentials, upsertCredentials } from './credentials.ts';
+import { ROSTER_ROLES, type RosterDeps } from './deps.ts';
+
+const Params = z.object({ code: z.string().regex(/^\d{6}$/) });
+
+export const RowInput = z
+  .object({
+    role: z.enum(ROSTER_ROLES),
+    account: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - (1 to 64)'),
+    password: z.string().min(4).refine((p) => Buffer.byteLength(p) <= MAX_PASSWORD_BYTES, 'at most 72 bytes').optional(),
+    password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash').optional(),
+    name: z.string().trim().min(1).max(50),
+    class_code: z.string().regex(/^[0-9A-Za-z-]{1,10}$/).optional(),
+    seat: z.number().int().min(1).max(999).optional(),
+    student_no: z.string().regex(/^[0-9A-Za-z-]{1,20}$/).optional(),
+  })
+  .strict()
+  .refine((r) => (r.password === undefined) !== (r.password_hash === undefined), { message: 'exactly one of password and password_hash', path: ['password'] });
+
+const Body = z.array(z.unknown()).min(1).max(5000);
+
+export type RowError = { index: number; field: string; message: string };
+
+const Listing = z.object({
+  school: z.string(),
+  credentials: z.array(z.object({
+    account: z.string(), role: z.string(), name: z.string(), class_code: z.string().nullable(), seat: z.number().nullable(),
+    student_no: z.string().nullable(), claimed: z.boolean(), claimed_at: z.string().nullable(),
+  })),
+});
+
+const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.number() });
+
+async function authorised(ctx: Context, deps: RosterDeps): Promise<string | undefined> {
+  ctx.set('Cache-Control', 'no-store');
+  const params = Params.safeParse(ctx.params);
+  if (!params.success || !(await findSchool(deps.db, params.data.code))) {
+    // The client is checked first all the same, so an unknown school tells nothing to a stranger.
+    const check = await checkRosterClient(deps.db, ctx.get('authorization'), params.data?.code ?? '');
+    if (!check.ok) return refuse(ctx, check.status, check.error);
+    return refuse(ctx, 404, 'unknown_school');
+  }
+  const check = await checkRosterClient(deps.db, ctx.get('authorization'), params.data.code);
+  if (!check.ok) return refuse(ctx, check.status, check.error);
+  ctx.state.rosterClient = check.clientId;
+  return params.data.code;
+}
+
+function refuse(ctx: Context, status: number, error: string, extra: Record<string, unknown> = {}): undefined {
+  if (status === 401) ctx.set('WWW-Authenticate', 'Basic realm="campus-sso"');
+  ctx.status = status;
+  ctx.body = { error, ...extra };
+  return undefined;
+}
+
+export function validateRows(body: unknown): { rows: z.infer<typeof RowInput>[] } | { errors: RowError[] } {
+  const list = Body.safeParse(body);
+  if (!list.success) return { errors: [{ index: -1, field: '', message: 'a JSON array of 1 to 5000 rows' }] };
+  const errors: RowError[] = [];
+  const rows: z.infer<typeof RowInput>[] = [];
+  const seen = new Map<string, number>();
+  list.data.forEach((raw, index) => {
+    const row = RowInput.safeParse(raw);
+    if (!row.success) {
+      for (const issue of row.error.issues) errors.push({ index, field: issue.path.join('.'), message: issue.message });
+      return;
+    }
+    const first = seen.get(row.data.account);
+    if (first !== undefined) errors.push({ index, field: 'account', message: `same account as row ${first}` });
+    seen.set(row.data.account, index);
+    rows.push(row.data);
+  });
+  return errors.length ? { errors } : { rows };
+}
+
+export function putCredentials(deps: RosterDeps) {
+  return async (ctx: Context) => {
+    const school = await authorised(ctx, deps);
+    if (!school) return;
+    const checked = validateRows((ctx.request as { body?: unknown }).body);
+    if ('errors' in checked) return refuse(ctx, 400, 'invalid_request', { errors: checked.errors });
+    const rows: CredentialRow[] = [];
+    for (const r of checked.rows) {
+      rows.push({
+        role: r.role, account: r.account, name: r.name, classCode: r.class_code, seat: r.seat, studentNo: r.student_no,
+        passwordHash: r.password_hash ?? (await hashPassword(r.password!, deps.bcryptCost)),
+      });
+    }
+    const result = await deps.db.transaction(async (trx) => {
+      const counts = await upsertCredentials(trx, school, rows);
+      await recordAudit(trx, { actor: String(ctx.state.rosterClient), action: 'roster_credentials.upserted', subject: school, detail: counts });
+      return counts;
+    });
+    ctx.body = Written.parse({ school, ...result });
+  };
+}
+
+export function getCredentials(deps: RosterDeps) {
+  return async (ctx: Context) => {
+    const school = await authorised(ctx, deps);
+    if (!school) return;
+    const rows = await listCredentials(deps.db, school);
+    ctx.body = Listing.parse({
+      school,
+      credentials: rows.map((r) => ({
+        account: r.account, role: r.role, name: r.name, class_code: r.class_code, seat: r.seat, student_no: r.student_no,
+        claimed: r.claimed_by_person_id !== null, claimed_at: r.claimed_at === null ? null : new Date(r.claimed_at).toISOString(),
+      })),
+    });
+  };
+}

@@ -1,0 +1,18 @@
+// GET /register/roster/choose — verified: register a new account, or add the identity to an existing one.
+import type { Context } from 'koa';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { renderPage } from '../../web/render.ts';
+import type { RosterDeps } from './deps.ts';
+import { startAgain, verifiedCredential } from './verified.ts';
+
+export function showChoice(deps: RosterDeps) {
+  return async (ctx: Context) => {
+    const verified = await verifiedCredential(ctx, deps);
+    if (!verified) return startAgain(ctx);
+    const t = translator(chooseLocale(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    renderPage(ctx, 'roster/choose', {
+      pageTitle: t('roster.title'), school: verified.schoolName, role: verified.credential.role, name: verified.credential.name,
+    });
+  };
+}

@@ -1,0 +1,36 @@
+// Draws the sign-in page, with an image captcha when the guard asks for one.
+import type { Context } from 'koa';
+import { newCaptcha } from '../../platform/captcha.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { csrfToken } from '../../web/csrf.ts';
+import { renderPage } from '../../web/render.ts';
+import type { InteractionDeps } from './deps.ts';
+
+export type LoginPage = {
+  uid: string;
+  clientName: string;
+  login?: string;
+  remember?: boolean;
+  error?: string;
+  captcha?: boolean;
+  /** A one-use ticket for "send the activation mail again" (pending accounts). */
+  resendTicket?: string;
+  status?: number;
+};
+
+export async function renderLogin(ctx: Context, deps: InteractionDeps, page: LoginPage) {
+  const t = translator(chooseLocale(ctx));
+  ctx.set('Cache-Control', 'no-store');
+  renderPage(ctx, 'sign-in/login', {
+    pageTitle: t('login.title'),
+    uid: page.uid,
+    clientName: page.clientName,
+    login: page.login ?? '',
+    remember: page.remember ?? false,
+    error: page.error,
+    captcha: page.captcha ? await newCaptcha(deps.shared) : undefined,
+    resendTicket: page.resendTicket,
+    csrfToken: csrfToken(ctx),
+    switchPath: `/interaction/${page.uid}`,
+  }, page.status);
+}

@@ -1,0 +1,186 @@
+// The account pages in a real browser: the teacher uses the demo app (consent), opens /account (no password
+// again), walks profile → identities → connected apps → revokes the demo app, then devices, sign-ins, the email
+// and password forms with their errors, English, and signs out. Screenshots at desktop and phone widths.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
+
+const zh = translator('zh-TW');
+const en = translator('en');
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+/** Form answers that are meant to be refused (validation errors). */
+const expected = new Set<string>();
+
+before(async () => {
+  if (browserSkip) return;
+  server = await startTestServer();
+  browser = await launchBrowser();
+  ({ context, page } = await newPage(browser));
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('response', (res) => {
+    const path = new URL(res.url()).pathname;
+    if (res.status() >= 400 && !expected.has(`${res.status()} ${path}`)) problems.push(`HTTP ${res.status()} for ${res.url()}`);
+  });
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await server?.close();
+  if (server?.dataDir) fs.rmSync(server.dataDir, { recursive: true, force: true });
+});
+
+const heading = (p: Page) => p.locator('main h1').innerText();
+
+async function chooseIdentity(p: Page, role: string) {
+  await p.locator('fieldset.identities').waitFor();
+  await p.locator('label.identity', { hasText: zh(`role.${role}`) }).click();
+  await p.click('button.primary');
+}
+
+test('account pages in a browser: profile, identities, connected apps (revoke), devices, sign-ins, forms', { skip: browserSkip }, async () => {
+  // The teacher signs in to the demo app (third-party: consent), which becomes a connected app.
+  await page.goto(`${server.issuer}/demo`);
+  await page.fill('#login', 'teacher');
+  await page.fill('#password', 'Teacher-2026');
+  await page.click('button.primary');
+  await chooseIdentity(page, 'teacher');
+  await page.locator('ul.scopes').waitFor();
+  await Promise.all([page.waitForURL((url) => url.pathname === '/demo/callback'), page.click('button.primary')]);
+
+  // The account pages: same browser, so no password, and no identity menu (the portal asks for no identity).
+  await page.goto(`${server.issuer}/account`);
+  await page.waitForURL((url) => url.pathname === '/account');
+  assert.equal(await heading(page), zh('account.profile.title'));
+  const profile = await page.locator('.acct-fields').innerText();
+  assert.match(profile, /王小明/);
+  assert.match(profile, /A12\*\*\*\*789/);
+  assert.doesNotMatch(await page.content(), /A123456789/);
+  assert.match(profile, /teacher@demo\.campus-sso\.test/);
+  await shoot(page, 'account-01-profile');
+
+  // Identities: teacher at the junior high school, parent of 王小美.
+  await Promise.all([page.waitForURL('**/account/identities'), page.click(`.acct-nav a[href="/account/identities"]`)]);
+  assert.equal(await heading(page), zh('account.identities.title'));
+  assert.equal(await page.locator('.acct-nav a[aria-current=page]').innerText(), zh('account.identities.nav'));
+  const identities = await page.locator('.acct-list').innerText();
+  assert.match(identities, new RegExp(zh('role.teacher')));
+  assert.match(identities, new RegExp(zh('role.parent')));
+  assert.match(identities, /王小美/);
+  await shoot(page, 'account-02-identities');
+
+  // Connected apps: the demo app with what it may receive, in plain words.
+  await Promise.all([page.waitForURL('**/account/apps'), page.click(`.acct-nav a[href="/account/apps"]`)]);
+  assert.equal(await heading(page), zh('account.apps.title'));
+  const app = page.locator('.acct-item', { hasText: '示範應用程式 Demo app' });
+  await app.waitFor();
+  assert.match(await app.innerText(), new RegExp(zh('consent.scope.profile').replace(/[()（）]/g, '.')));
+  await shoot(page, 'account-03-apps');
+
+  // Revoke it: gone from the list, with a notice.
+  await Promise.all([page.waitForURL('**/account/apps?done=revoked'), app.locator('button.danger').click()]);
+  assert.equal((await page.locator('.acct-notice').innerText()).trim(), zh('account.done.revoked'));
+  assert.equal(await page.locator('.acct-item').count(), 0);
+  assert.equal((await page.locator('.acct-empty').innerText()).trim(), zh('account.apps.none'));
+  await shoot(page, 'account-04-apps-revoked');
+
+  // A second browser (a phone, say) signs in to the account pages too, remembered.
+  const second = await newPage(browser);
+  await second.page.goto(`${server.issuer}/account`);
+  await second.page.fill('#login', 'teacher');
+  await second.page.fill('#password', 'Teacher-2026');
+  await second.page.check('input[name=remember]');
+  await second.page.click('button.primary');
+  await second.page.waitForURL((url) => url.pathname === '/account');
+
+  // Devices: this one marked and first, the other one with its sign-out button.
+  await Promise.all([page.waitForURL('**/account/sessions'), page.click(`.acct-nav a[href="/account/sessions"]`)]);
+  assert.equal(await page.locator('.acct-item').count(), 2);
+  assert.match(await page.locator('.acct-item.current').innerText(), new RegExp(zh('account.sessions.current')));
+  assert.match(await page.locator('.acct-item.current').innerText(), /Chrome · Linux/);
+  await shoot(page, 'account-05-sessions');
+
+  // Sign the other browser out: its account pages send it to the sign-in page again.
+  await Promise.all([page.waitForURL('**/account/sessions?done=signedOut'), page.locator('.acct-item:not(.current) button.danger').click()]);
+  assert.equal((await page.locator('.acct-notice').innerText()).trim(), zh('account.done.signedOut'));
+  assert.equal(await page.locator('.acct-item').count(), 1);
+  await shoot(page, 'account-05b-sessions-signed-out');
+  await second.page.goto(`${server.issuer}/account/identities`);
+  await second.page.locator('#password').waitFor();
+  assert.equal(await heading(second.page), zh('login.title'));
+  await second.context.close();
+
+  // Recent sign-ins: the teacher's password sign-in to the demo app.
+  await Promise.all([page.waitForURL('**/account/sign-ins'), page.click(`.acct-nav a[href="/account/sign-ins"]`)]);
+  const rows = await page.locator('.acct-table tbody tr').allInnerTexts();
+  assert.ok(rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('示範應用程式 Demo app')), rows.join('\n'));
+  assert.ok(rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理 My account')), rows.join('\n'));
+  await shoot(page, 'account-06-sign-ins');
+
+  // Email change: a bad address is refused next to the field and kept; a good one gets a code.
+  await page.goto(`${server.issuer}/account`);
+  await Promise.all([page.waitForURL('**/account/email'), page.click('a[href="/account/email"]')]);
+  assert.equal(await page.getAttribute('#email', 'autocomplete'), 'email');
+  await page.fill('#email', 'teacher-at-example');
+  expected.add('400 /account/email');
+  await Promise.all([page.waitForLoadState(), page.click('button.primary')]);
+  await page.locator('.acct-error').waitFor();
+  assert.equal((await page.locator('.acct-error').innerText()).trim(), zh('account.contact.invalidEmail'));
+  assert.equal(await page.inputValue('#email'), 'teacher-at-example');
+  await shoot(page, 'account-07-email-invalid');
+  await page.fill('#email', 'wang.teacher@example.test');
+  await Promise.all([page.waitForURL('**/account/email/verify'), page.click('button.primary')]);
+  assert.equal(await page.getAttribute('#code', 'autocomplete'), 'one-time-code');
+  assert.match(await page.locator('main').innerText(), /wang\.teacher@example\.test/);
+  await shoot(page, 'account-08-email-code');
+
+  // Mobile change form.
+  await page.goto(`${server.issuer}/account/mobile`);
+  assert.equal(await page.getAttribute('#mobile', 'autocomplete'), 'tel');
+  assert.equal(await page.getAttribute('#mobile', 'type'), 'tel');
+  await shoot(page, 'account-09-mobile');
+
+  // Password change: a wrong current password and a mismatch, each shown at its field.
+  await Promise.all([page.waitForURL('**/account/password'), page.click(`.acct-nav a[href="/account/password"]`)]);
+  await page.fill('#current', 'not-my-password');
+  await page.fill('#password', 'correct horse battery staple');
+  await page.fill('#confirm', 'correct horse battery stable');
+  expected.add('400 /account/password');
+  await Promise.all([page.waitForLoadState(), page.click('button.primary')]);
+  await page.locator('#current-error').waitFor();
+  assert.equal((await page.locator('#current-error').innerText()).trim(), zh('account.password.wrongCurrent'));
+  assert.equal((await page.locator('#confirm-error').innerText()).trim(), zh('account.password.mismatch'));
+  await shoot(page, 'account-10-password-errors');
+
+  // English, through the header link; then back.
+  await page.goto(`${server.issuer}/account`);
+  await Promise.all([page.waitForURL(/lang=en/), page.click('a.lang')]);
+  assert.equal(await heading(page), en('account.profile.title'));
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await shoot(page, 'account-11-profile-en');
+  await Promise.all([page.waitForURL(/lang=zh-TW/), page.click('a.lang')]);
+  assert.equal(await heading(page), zh('account.profile.title'));
+
+  // Sign out: the provider asks to confirm, then the account pages need a sign-in again.
+  await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/session/end')), page.click('.acct-signout button')]);
+  await shoot(page, 'account-12-sign-out');
+  await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/session/end/success')), page.click('button.primary')]);
+  await page.goto(`${server.issuer}/account`);
+  await page.locator('#password').waitFor();
+  assert.equal(await heading(page), zh('login.title'));
+
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,336 @@
+// The account pages over HTTP against the real server: signing in to them, profile, email and mobile changes
+// with codes from the outbox, password change, connected apps (revocation kills the tokens), signed-in devices,
+// recent sign-ins, CSRF.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { pendingKey } from '../../../src/flows/account/contact-code.ts';
+import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
+
+describe(`account pages (${storageMode})`, () => {
+  let server: TestServer;
+  let issuer: string;
+  const rpSecret = crypto.randomBytes(24).toString('base64url');
+
+  before(async () => {
+    server = await startTestServer();
+    issuer = server.issuer;
+    await registerClient(server.storage.db, {
+      client_id: 'acct-rp', client_name: '測試應用 Test app', grant_types: ['authorization_code', 'refresh_token'],
+    }, rpSecret);
+  });
+  after(() => server.close());
+
+  const db = () => server.storage.db;
+
+  async function latestMessage(recipient: string, kind: string) {
+    const row = await db()('outbox_messages').where({ recipient, kind }).orderBy('created_at', 'desc').first();
+    assert.ok(row, `no ${kind} message to ${recipient}`);
+    return row as { text_body: string; subject: string | null };
+  }
+  const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
+
+  async function person(): Promise<{ p: TestPerson; agent: Agent }> {
+    const p = await newPerson(db());
+    return { p, agent: await signedInAgent(issuer, p.username, p.password) };
+  }
+
+  it('sends a browser without a portal session to sign in, through our own provider', async () => {
+    const agent = new Agent();
+    const page = await agent.request(`${issuer}/account/apps`);
+    assert.equal(page.status, 302);
+    assert.equal(page.location, `${issuer}/account/sign-in?return_to=%2Faccount%2Fapps`);
+    const start = await agent.request(page.location!);
+    assert.equal(start.status, 302);
+    const auth = new URL(start.location!);
+    assert.equal(auth.origin + auth.pathname, `${issuer}/auth`);
+    assert.equal(auth.searchParams.get('client_id'), 'account-portal');
+    assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+    // A form post without a session goes to sign in too, and changes nothing.
+    const post = await agent.request(`${issuer}/account/password`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'current=x' });
+    assert.equal(post.status, 303);
+    assert.equal(post.location, `${issuer}/account/sign-in`);
+    // A forged portal cookie is not accepted.
+    const forged = new Agent();
+    forged.cookies.set('account_session', Buffer.from(JSON.stringify({ p: crypto.randomUUID(), s: 'x', e: Date.now() + 60_000 })).toString('base64url'));
+    assert.equal((await forged.request(`${issuer}/account`)).status, 302);
+    // Coming back from sign-in lands on the page asked for.
+    const p = await newPerson(db());
+    const landed = await signInToAccount(issuer, new Agent(), p.username, p.password, '/account/apps');
+    assert.equal(landed.status, 200);
+    assert.equal(new URL(landed.url).pathname, '/account/apps');
+  });
+
+  it('shows the profile with the national ID masked, the identities and the children (teacher, who is also a parent)', async () => {
+    const agent = new Agent();
+    const profile = await signInToAccount(issuer, agent, 'teacher', 'Teacher-2026');
+    assert.equal(profile.status, 200);
+    assert.match(profile.body, /<h1>個人資料<\/h1>/);
+    assert.match(profile.body, /王小明/);
+    assert.match(profile.body, /A12\*\*\*\*789/);
+    assert.doesNotMatch(profile.body, /A123456789/, 'the national ID never appears in clear');
+    assert.match(profile.body, /teacher@demo\.campus-sso\.test/);
+    assert.equal((await agent.request(`${issuer}/account?lang=en`)).body.match(/<h1>([^<]+)<\/h1>/)?.[1], 'Profile');
+
+    const identities = await agent.request(`${issuer}/account/identities?lang=zh-TW`);
+    assert.equal(identities.status, 200);
+    assert.match(identities.body, /教師/);
+    assert.match(identities.body, /家長/);
+    assert.match(identities.body, /臺北市立示範國民中學/);
+    assert.match(identities.body, /王小美/, 'the child bound to the parent identity');
+  });
+
+  it('changes the email address with a code: a wrong code, then the right one; the old address is told', async () => {
+    const { p, agent } = await person();
+    const invalid = await postForm(agent, issuer, '/account/email', '/account/email', { email: 'not-an-address' });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.body, /請輸入正確的 Email/);
+    assert.match(invalid.body, /value="not-an-address"/, 'the value typed is kept');
+
+    const next = `New-${p.username}@Example.test`;
+    const sent = await postForm(agent, issuer, '/account/email', '/account/email', { email: next });
+    assert.equal(sent.status, 303);
+    assert.equal(sent.location, `${issuer}/account/email/verify`);
+    const verify = await agent.request(sent.location!);
+    assert.match(verify.body, new RegExp(next.toLowerCase().replace(/\./g, '\\.')));
+    assert.match(verify.body, /autocomplete="one-time-code"/);
+    const message = await latestMessage(next.toLowerCase(), 'verify_email_change');
+    const code = codeIn(message.text_body);
+
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const wrong = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: wrongCode });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body, /還可以再試 4 次/);
+    const malformed = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: '12ab' });
+    assert.equal(malformed.status, 400);
+    assert.match(malformed.body, /驗證碼是 6 位數字/);
+
+    const ok = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: ` ${code} ` });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, `${issuer}/account?done=email`);
+    const profile = await agent.request(ok.location!);
+    assert.match(profile.body, /Email 已變更並完成驗證/);
+    const row = await db()('persons').where({ id: p.id }).first();
+    assert.equal(row.email, next.toLowerCase());
+    assert.equal(row.email_verified, true);
+    const notice = await latestMessage(p.email, 'account_changed.email');
+    assert.doesNotMatch(notice.text_body, /\d{6}/, 'the notice carries no code');
+    const audit = await db()('audit_events').where({ subject: p.id, action: 'person.email_changed' }).first();
+    assert.ok(audit);
+    assert.doesNotMatch(JSON.stringify(audit.detail), /@/, 'no address in the audit detail');
+    // The code was used up.
+    const again = await postForm(agent, issuer, '/account/email', '/account/email/verify', { code });
+    assert.equal(again.status, 400);
+    assert.match(again.body, /驗證碼已過期或已失效/);
+  });
+
+  it('refuses a code after 5 wrong tries and after it expires', async () => {
+    const { p, agent } = await person();
+    const next = `tries-${p.username}@example.test`;
+    assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: next })).status, 303);
+    const code = codeIn((await latestMessage(next, 'verify_email_change')).text_body);
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    for (let i = 1; i <= 4; i++) {
+      const wrong = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: wrongCode });
+      assert.equal(wrong.status, 400);
+      assert.match(wrong.body, new RegExp(`還可以再試 ${5 - i} 次`));
+    }
+    const fifth = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: wrongCode });
+    assert.equal(fifth.status, 400);
+    assert.match(fifth.body, /驗證碼錯誤次數太多/);
+    assert.match(fifth.body, new RegExp(`value="${next.replace(/\./g, '\\.')}"`), 'the address is kept for a new code');
+    const late = await postForm(agent, issuer, '/account/email', '/account/email/verify', { code });
+    assert.equal(late.status, 400, 'not even the right code after 5 wrong ones');
+    assert.match(late.body, /驗證碼已過期或已失效/);
+
+    // Expiry: the pending change lives in the shared store for 10 minutes; take it out as time would.
+    assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: next })).status, 303);
+    const second = codeIn((await latestMessage(next, 'verify_email_change')).text_body);
+    assert.ok(await server.storage.shared.take(pendingKey('email', p.id)));
+    const expired = await postForm(agent, issuer, '/account/email', '/account/email/verify', { code: second });
+    assert.equal(expired.status, 400);
+    assert.match(expired.body, /驗證碼已過期或已失效/);
+    assert.equal((await db()('persons').where({ id: p.id }).first()).email, p.email, 'nothing changed');
+  });
+
+  it('refuses an address or number another account signs in with, and limits how many codes are sent', async () => {
+    const { p, agent } = await person();
+    const other = await newPerson(db());
+    // Another account's address, typed in capitals: the unique index is on lower(email).
+    assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: other.email.toUpperCase() })).status, 303);
+    const code = codeIn((await latestMessage(other.email, 'verify_email_change')).text_body);
+    const taken = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code });
+    assert.equal(taken.status, 409);
+    assert.match(taken.body, /這個 Email 已經是另一個帳號的登入資料/);
+
+    const number = `${other.mobile.slice(0, 4)}-${other.mobile.slice(4, 7)}-${other.mobile.slice(7)}`;
+    assert.equal((await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: number })).status, 303);
+    const sms = await latestMessage(other.mobile, 'verify_mobile_change');
+    const takenMobile = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', { code: codeIn(sms.text_body) });
+    assert.equal(takenMobile.status, 409);
+    assert.match(takenMobile.body, /這個手機號碼已經是另一個帳號的登入資料/);
+
+    const same = await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: p.mobile });
+    assert.equal(same.status, 400);
+    const bad = await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: '02-2345-6789' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /請輸入正確的台灣手機號碼/);
+
+    // Five codes an hour per person: two went above, three more pass, the sixth is refused.
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: `n${i}-${p.email}` })).status, 303);
+    }
+    const limited = await postForm(agent, issuer, '/account/email', '/account/email', { email: `n9-${p.email}` });
+    assert.equal(limited.status, 429);
+    assert.match(limited.body, /傳送驗證碼的次數太多/);
+  });
+
+  it('changes the mobile number with an SMS code', async () => {
+    const { p, agent } = await person();
+    const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    const sent = await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: `+886 ${mobile.slice(1)}` });
+    assert.equal(sent.status, 303);
+    const sms = await latestMessage(mobile, 'verify_mobile_change');
+    const ok = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', { code: codeIn(sms.text_body) });
+    assert.equal(ok.location, `${issuer}/account?done=mobile`);
+    const row = await db()('persons').where({ id: p.id }).first();
+    assert.equal(row.mobile, mobile);
+    assert.equal(row.mobile_verified, true);
+  });
+
+  it('changes the password: wrong current password, mismatch and policy refused; then the new one signs in', async () => {
+    const { p, agent } = await person();
+    const wrong = await postForm(agent, issuer, '/account/password', '/account/password', { current: 'nope', password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body, /目前的密碼不正確/);
+    assert.doesNotMatch(wrong.body, /a fresh passphrase 42/, 'passwords are never written back into the page');
+    const mismatch = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 43' });
+    assert.equal(mismatch.status, 400);
+    assert.match(mismatch.body, /兩次輸入的新密碼不一樣/);
+    const short = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'short', confirm: 'short' });
+    assert.equal(short.status, 400);
+    assert.match(short.body, /id="password-error"/);
+
+    const ok = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, `${issuer}/account?done=password`);
+    assert.ok(await db()('audit_events').where({ subject: p.id, action: 'person.password_changed' }).first());
+    await latestMessage(p.email, 'account_changed.password');
+
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    await assert.rejects(signIn(new Agent(), authorizationUrl(conf, await pkce()), p.username, p.password), 'the old password no longer works');
+    const back = await signIn(new Agent(), authorizationUrl(conf, await pkce(), { prompt: 'consent' }), p.username, 'a fresh passphrase 42');
+    assert.ok(back.searchParams.get('code'));
+  });
+
+  it('locks the password form after 5 wrong current passwords', async () => {
+    const { agent } = await person();
+    let last: Step | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await postForm(agent, issuer, '/account/password', '/account/password', { current: `wrong-${i}`, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+    }
+    assert.equal(last!.status, 429);
+    assert.match(last!.body, /錯誤次數太多/);
+  });
+
+  it('lists a connected app with what it may receive; revoking it kills its refresh and access tokens', async () => {
+    const { p, agent } = await person();
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    const flow = await pkce();
+    // The app is used from another browser: grants are listed by person, whatever the session.
+    const callback = await signIn(new Agent(), authorizationUrl(conf, flow, { scope: 'openid profile email offline_access', prompt: 'consent' }), p.username, p.password);
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    assert.ok(tokens.refresh_token);
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
+
+    let apps = await agent.request(`${issuer}/account/apps`);
+    for (let i = 0; i < 20 && !apps.body.includes('測試應用 Test app'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      apps = await agent.request(`${issuer}/account/apps`);
+    }
+    assert.match(apps.body, /測試應用 Test app/);
+    assert.match(apps.body, /基本資料（姓名、性別、生日、語言）/, 'scopes in plain words');
+    assert.match(apps.body, /在您離線時持續存取/);
+    assert.doesNotMatch(apps.body, /帳號管理 My account/, 'the account pages themselves are not listed');
+
+    const revoked = await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {});
+    assert.equal(revoked.status, 303);
+    assert.equal(revoked.location, `${issuer}/account/apps?done=revoked`);
+    const after = await agent.request(revoked.location!);
+    assert.doesNotMatch(after.body, /測試應用 Test app/);
+    assert.match(after.body, /已撤銷授權/);
+
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false, 'access token dead');
+    await assert.rejects(oidc.refreshTokenGrant(conf, tokens.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    await assert.rejects(oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub));
+    assert.ok(await db()('audit_events').where({ subject: p.id, action: 'grant.revoked' }).first());
+
+    assert.equal((await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {})).status, 404, 'nothing left to revoke');
+    assert.equal((await postForm(agent, issuer, '/account/apps', '/account/apps/demo-rp/revoke', {})).status, 404, 'an app never granted');
+  });
+
+  it('signs out another device: its account pages and its app tokens stop working', async () => {
+    const { p, agent } = await person();
+    const other = new Agent();
+    await signInToAccount(issuer, other, p.username, p.password);
+    // The other browser also signed in to an app (no offline access): its tokens end with that session.
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    const flow = await pkce();
+    const step = await other.follow(String(authorizationUrl(conf, flow, { scope: 'openid', prompt: 'consent' })), CALLBACK);
+    const consented = await other.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+    const tokens = await oidc.authorizationCodeGrant(conf, new URL(consented.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
+
+    const list = await agent.request(`${issuer}/account/sessions`);
+    assert.equal(list.status, 200);
+    assert.match(list.body, /這個裝置/);
+    const actions = [...list.body.matchAll(/action="\/account\/sessions\/([A-Za-z0-9_-]+)\/sign-out"/g)].map((m) => m[1]!);
+    assert.equal(actions.length, 1, 'one other device, the current one has no sign-out button of its own');
+    assert.equal((await other.request(`${issuer}/account`)).status, 200);
+
+    const done = await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {});
+    assert.equal(done.status, 303);
+    assert.equal(done.location, `${issuer}/account/sessions?done=signedOut`);
+
+    const gone = await other.request(`${issuer}/account`);
+    assert.equal(gone.status, 302);
+    assert.match(gone.location!, /\/account\/sign-in/);
+    const again = await other.follow(gone.location!);
+    assert.match(new URL(again.url).pathname, /^\/interaction\//, 'the other browser has to sign in again');
+    assert.match(again.body, /name="password"/);
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false, 'the app tokens of that session end too');
+
+    assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this device stays signed in');
+    const after = await agent.request(`${issuer}/account/sessions`);
+    assert.equal([...after.body.matchAll(/\/sign-out"/g)].length, 1, 'only the menu sign-out is left');
+    assert.equal((await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {})).status, 404);
+  });
+
+  it('lists recent sign-ins, failures included, with the app', async () => {
+    const p = await newPerson(db());
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    await assert.rejects(signIn(new Agent(), authorizationUrl(conf, await pkce()), p.username, 'wrong password'));
+    const agent = await signedInAgent(issuer, p.username, p.password);
+    const page = await agent.request(`${issuer}/account/sign-ins`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /成功/);
+    assert.match(page.body, /失敗/);
+    assert.match(page.body, /密碼錯誤/);
+    assert.match(page.body, /帳號管理 My account/);
+    assert.match(page.body, /acct-rp|測試應用 Test app/);
+  });
+
+  it('refuses a form without its CSRF token (403) and an unknown page (404)', async () => {
+    const { agent } = await person();
+    const post = (path: string, body: string) =>
+      agent.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    assert.equal((await post('/account/password', 'current=a&password=b&confirm=b')).status, 403);
+    assert.equal((await post('/account/email', `email=x%40example.test&_csrf=${'a'.repeat(43)}`)).status, 403);
+    assert.equal((await post('/account/apps/acct-rp/revoke', '')).status, 403);
+    assert.equal((await agent.request(`${issuer}/account/nothing-here`)).status, 404);
+  });
+});

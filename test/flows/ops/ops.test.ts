@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../../src/platform/storage/embedded-postgres.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+describe(`health, readiness and metrics (${storageMode})`, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers /healthz and /readyz', async () => {
+    assert.deepEqual(await (await fetch(`${server.issuer}/healthz`)).json(), { status: 'ok' });
+    const ready = await fetch(`${server.issuer}/readyz`);
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { checks: Record<string, string> };
+    assert.equal(body.checks.postgres, 'ok');
+    if (process.env.REDIS_URL) assert.equal(body.checks.redis, 'ok');
+  });
+
+  it('exposes Prometheus metrics with request durations by route, never by raw path', async () => {
+    await fetch(`${server.issuer}/.well-known/openid-configuration`);
+    await fetch(`${server.issuer}/interaction/some-random-id-123`);
+    const text = await (await fetch(`${server.issuer}/metrics`)).text();
+    assert.match(text, /http_request_duration_seconds_count\{route="oidc:discovery",method="GET",status="200"\}/);
+    assert.match(text, /route="\/interaction\/:uid"/);
+    assert.doesNotMatch(text, /some-random-id-123/);
+    assert.match(text, /process_cpu_seconds_total/);
+  });
+
+  it('echoes a safe request id and makes one otherwise', async () => {
+    const given = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'abc-12345678' } });
+    assert.equal(given.headers.get('x-request-id'), 'abc-12345678');
+    const unsafe = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    assert.match(unsafe.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers on its own pages', async () => {
+    const res = await fetch(`${server.issuer}/`);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
+});
+
+describe('behind a TLS-offloading proxy', () => {
+  it('marks cookies secure when TRUST_PROXY is on and the proxy says https, and not otherwise', async () => {
+    for (const trust of ['true', 'false']) {
+      const server = await startTestServer({ TRUST_PROXY: trust });
+      try {
+        const url = `${server.issuer}/auth?client_id=demo-rp&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${server.issuer}/demo/callback`)}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256`;
+        const res = await fetch(url, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+        assert.equal(res.status, 303);
+        const cookies = res.headers.getSetCookie().join('\n');
+        assert.match(cookies, /_interaction=/);
+        if (trust === 'true') assert.match(cookies, /; secure/i);
+        else assert.doesNotMatch(cookies, /; secure/i);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
+
+describe('readiness follows Redis', { skip: fs.existsSync('/usr/bin/redis-server') ? false : 'redis-server is not installed' }, () => {
+  it('reports 503 when Redis goes away', async () => {
+    const port = await freePort();
+    const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50; i++) {
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(); });
+            s.on('error', reject);
+          });
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const server = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${port}/0` });
+      try {
+        assert.equal((await fetch(`${server.issuer}/readyz`)).status, 200);
+        redis.kill('SIGKILL');
+        await new Promise((r) => setTimeout(r, 200));
+        const down = await fetch(`${server.issuer}/readyz`);
+        assert.equal(down.status, 503);
+        assert.equal(((await down.json()) as { checks: Record<string, string> }).checks.redis, 'unavailable');
+        assert.equal((await fetch(`${server.issuer}/healthz`)).status, 200, 'the process itself is still alive');
+      } finally {
+        await server.close();
+      }
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,293 @@
+// Passwords in a real browser: (a) the forced change at first sign-in through to the relying party's callback;
+// (b) a reset by email through a real SMTP sink (smtp-server), then a sign-in with the new password; (c) a reset by
+// SMS code and the pages for a bad link. Screenshots of every page at desktop and phone widths.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type net from 'node:net';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { simpleParser } from 'mailparser';
+import * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
+import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { forgotLimitKeys } from '../../../src/flows/password-reset/forgot-limit.ts';
+import { discover, pkce, registerClient } from '../../helpers/rp.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { browserSkip, DESKTOP, launchBrowser, newPage, PHONE, shoot } from '../../helpers/browser.ts';
+
+const zh = translator('zh-TW');
+const en = translator('en');
+const CLIENT = 'pw-browser-rp';
+const SECRET = 'pw-browser-secret-0123456789abcdefgh';
+
+type Mail = { to: string; subject: string; text: string; from: string };
+
+let server: TestServer;
+let browser: Browser;
+let smtp: SMTPServer;
+const mails: Mail[] = [];
+let rp: http.Server;
+let callback: string;
+const problems: string[] = [];
+
+/** Screenshots at both widths (shoot), and no sideways scrolling at either. */
+async function look(page: Page, name: string) {
+  await shoot(page, name);
+  for (const size of [PHONE, DESKTOP]) {
+    await page.setViewportSize({ ...size });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: ${overflow}px wider than ${size.width}px`);
+  }
+}
+
+before(async () => {
+  if (browserSkip) return;
+  // The SMTP sink: every mail parsed and kept.
+  smtp = new SMTPServer({
+    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
+    onData(stream, session, cb) {
+      simpleParser(stream)
+        .then((m) => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), subject: m.subject ?? '', text: m.text ?? '', from: m.from?.text ?? '' });
+          cb();
+        })
+        .catch(cb);
+    },
+  });
+  const smtpPort = await new Promise<number>((resolve) => {
+    const s: net.Server = smtp.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
+  });
+  // The relying party's callback: a plain page (the test exchanges the code itself).
+  rp = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>RP</title><h1 id="rp">callback</h1>'));
+  await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
+  callback = `http://127.0.0.1:${(rp.address() as net.AddressInfo).port}/cb`;
+
+  server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, OUTBOX_POLL_MS: '100' });
+  await registerClient(server.storage.db, { client_id: CLIENT, first_party: true, redirect_uris: [callback] }, SECRET);
+  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) await server.storage.shared.reset(forgotLimitKeys.address(a));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (rp ? rp.close(() => resolve()) : resolve()));
+});
+
+async function open(locale = 'zh-TW'): Promise<{ context: BrowserContext; page: Page }> {
+  const opened = await newPage(browser, locale);
+  const { page } = opened;
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('response', (res) => {
+    if (res.status() >= 500) problems.push(`HTTP ${res.status()} for ${res.url()}`);
+  });
+  return opened;
+}
+
+async function newPerson(opts: { mustChange?: boolean; email?: boolean; mobile?: boolean; password: string }) {
+  const tag = crypto.randomBytes(4).toString('hex');
+  const person = await insertPerson(server.storage.db, {
+    username: `pwb-${tag}`, name: '黃小安', passwordHash: await hashPassword(opts.password, 4),
+    email: opts.email ? `pwb-${tag}@school.example.edu.tw` : undefined, emailVerified: opts.email,
+    mobile: opts.mobile ? `09${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}` : undefined,
+    mustChangePassword: opts.mustChange,
+  });
+  return person;
+}
+
+/** Sends the browser to campus-sso as the relying party would; returns what the code exchange needs. */
+async function startSignIn(page: Page) {
+  const conf = await discover(server.issuer, CLIENT, SECRET);
+  const p = await pkce();
+  const url = oidc.buildAuthorizationUrl(conf, {
+    redirect_uri: callback, scope: 'openid profile', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
+  });
+  await page.goto(url.href);
+  await page.waitForURL(/\/interaction\/[A-Za-z0-9_-]+$/);
+  return { conf, p };
+}
+
+async function exchange(page: Page, flow: Awaited<ReturnType<typeof startSignIn>>) {
+  const tokens = await oidc.authorizationCodeGrant(flow.conf, new URL(page.url()), {
+    pkceCodeVerifier: flow.p.verifier, expectedState: flow.p.state, expectedNonce: flow.p.nonce,
+  });
+  return tokens.claims()!;
+}
+
+const heading = (page: Page) => page.locator('main h1').innerText();
+const submit = (page: Page, url: RegExp | ((u: URL) => boolean)) => Promise.all([page.waitForURL(url), page.click('button.primary')]);
+
+async function fillCaptcha(page: Page) {
+  const id = await page.locator('input[name="captcha_id"]').inputValue();
+  await page.fill('#captcha', (await server.storage.shared.peek(`captcha:${id}`))!);
+}
+
+test('(a) forced password change at first sign-in, through to the relying party', { skip: browserSkip }, async () => {
+  const person = await newPerson({ mustChange: true, password: 'Start-Here-2026' });
+  const { context, page } = await open();
+  try {
+    const flow = await startSignIn(page);
+    await page.fill('#login', person.username!);
+    await page.fill('#password', 'Start-Here-2026');
+    await submit(page, /\/interaction\/[A-Za-z0-9_-]+\/password$/);
+    assert.equal(await heading(page), zh('password.change.title'));
+    assert.equal(await page.getAttribute('#password', 'autocomplete'), 'new-password');
+    assert.equal(await page.getAttribute('#confirm', 'autocomplete'), 'new-password');
+    assert.match(await page.locator('.policy').innerText(), new RegExp(zh('password.policy.minLength')));
+    await look(page, 'password-01-forced-change');
+
+    // A common password: the field's message, and the form again.
+    await page.fill('#password', 'iloveyou1');
+    await page.fill('#confirm', 'iloveyou1');
+    await submit(page, /\/password$/);
+    assert.equal((await page.locator('#password-error').innerText()).trim(), zh('password.policy.common'));
+    assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
+    await look(page, 'password-02-forced-change-refused');
+
+    // The same page in English.
+    await page.click('a.lang');
+    await page.waitForURL(/[?&]lang=en\b/);
+    assert.equal(await heading(page), en('password.change.title'));
+    await look(page, 'password-03-forced-change-en');
+    await page.click('a.lang');
+    await page.waitForURL(/[?&]lang=zh-TW\b/);
+
+    await page.fill('#password', 'Paper-Boat-7312');
+    await page.fill('#confirm', 'Paper-Boat-7312');
+    await submit(page, (u) => u.href.startsWith(callback));
+    await look(page, 'password-04-forced-change-relying-party');
+    const claims = await exchange(page, flow);
+    assert.equal(claims.sub, person.id);
+    const stored = await server.storage.db('persons').where({ id: person.id }).first();
+    assert.equal(stored.must_change_password, false);
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('(b) reset by email through a real SMTP server, then sign in with the new password', { skip: browserSkip }, async () => {
+  const person = await newPerson({ email: true, password: 'Forgotten-Pass-1' });
+  const { context, page } = await open();
+  try {
+    const flow = await startSignIn(page);
+    await look(page, 'password-05-sign-in-with-forgot-link');
+    await Promise.all([page.waitForURL(/\/password\/forgot\?interaction=/), page.click('p.forgot a')]);
+    assert.equal(await heading(page), zh('password.forgot.title'));
+    await look(page, 'password-06-forgot');
+
+    // A wrong captcha first: both field messages, the address kept.
+    await page.fill('#target', person.email!);
+    await page.fill('#captcha', 'zzzz');
+    await submit(page, /\/password\/forgot/);
+    assert.equal((await page.locator('#captcha-error').innerText()).trim(), zh('password.forgot.captchaWrong'));
+    assert.equal(await page.inputValue('#target'), person.email!);
+    await look(page, 'password-07-forgot-captcha-wrong');
+
+    await fillCaptcha(page);
+    await submit(page, /\/password\/forgot\/sent/);
+    assert.equal(await heading(page), zh('password.sent.title'));
+    await look(page, 'password-08-forgot-sent');
+
+    // The outbox delivers through SMTP; the mail is read as a person's mail program would.
+    const deadline = Date.now() + 20_000;
+    while (!mails.some((m) => m.to === person.email)) {
+      if (Date.now() > deadline) throw new Error('the reset mail did not arrive');
+      await sleep(50);
+    }
+    const mail = mails.find((m) => m.to === person.email)!;
+    assert.equal(mail.subject, '重設您的密碼 / Reset your password');
+    assert.match(mail.text, /黃小安 您好/);
+    const link = /https?:\/\/\S+\/password\/reset\?token=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
+    assert.ok(link, 'the mail has the link');
+
+    await page.goto(link);
+    assert.equal(await heading(page), zh('password.reset.title'));
+    await look(page, 'password-09-reset-form');
+    await page.fill('#password', 'Window-Tree-5518');
+    await page.fill('#confirm', 'Window-Tree-5519');
+    await submit(page, /\/password\/reset/);
+    assert.equal((await page.locator('#confirm-error').innerText()).trim(), zh('password.field.mismatch'));
+    await look(page, 'password-10-reset-mismatch');
+    await page.fill('#password', 'Window-Tree-5518');
+    await page.fill('#confirm', 'Window-Tree-5518');
+    await submit(page, /\/password\/reset/);
+    assert.equal(await heading(page), zh('password.reset.doneTitle'));
+    await look(page, 'password-11-reset-done');
+
+    // Back to the sign-in it started from, and in with the new password.
+    await Promise.all([page.waitForURL(/\/interaction\/[A-Za-z0-9_-]+$/), page.click('a.button')]);
+    assert.equal(await heading(page), zh('login.title'));
+    await page.fill('#login', person.email!);
+    await page.fill('#password', 'Window-Tree-5518');
+    await submit(page, (u) => u.href.startsWith(callback));
+    const claims = await exchange(page, flow);
+    assert.equal(claims.sub, person.id);
+
+    // The "password changed" notice arrives too; the link is spent.
+    while (!mails.some((m) => m.to === person.email && m.subject.includes('Your password was changed'))) {
+      if (Date.now() > deadline) throw new Error('the notice did not arrive');
+      await sleep(50);
+    }
+    await page.goto(link);
+    assert.equal(await heading(page), zh('password.reset.invalidTitle'));
+    await look(page, 'password-12-reset-link-used');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('(c) reset by SMS code', { skip: browserSkip }, async () => {
+  const person = await newPerson({ mobile: true, password: 'Forgotten-Pass-2' });
+  const { context, page } = await open();
+  try {
+    await page.goto(`${server.issuer}/password/forgot`);
+    await page.fill('#target', person.mobile!);
+    await fillCaptcha(page);
+    await submit(page, /\/password\/reset\/code\?ticket=/);
+    assert.equal(await heading(page), zh('password.code.title'));
+    assert.equal(await page.getAttribute('#code', 'autocomplete'), 'one-time-code');
+    await look(page, 'password-13-sms-code');
+
+    // SMS go to the development mailbox here (no SMS gateway configured).
+    let sms;
+    for (let i = 0; i < 100 && !sms; i++) {
+      sms = await server.storage.db('outbox_messages').where({ recipient: person.mobile, kind: 'password_reset_code' }).first();
+      if (!sms) await sleep(50);
+    }
+    const code = /\b(\d{6})\b/.exec(sms.text_body)![1]!;
+    await page.fill('#code', code === '000000' ? '111111' : '000000');
+    await submit(page, /\/password\/reset\/code/);
+    assert.equal((await page.locator('#code-error').innerText()).trim(), zh('password.code.wrong', { count: 4 }));
+    await look(page, 'password-14-sms-code-wrong');
+    await page.fill('#code', code);
+    await submit(page, /\/password\/reset\?token=/);
+    assert.equal(await heading(page), zh('password.reset.title'));
+    await page.fill('#password', 'Mountain-Path-8820');
+    await page.fill('#confirm', 'Mountain-Path-8820');
+    await submit(page, /\/password\/reset/);
+    assert.equal(await heading(page), zh('password.reset.doneTitle'));
+    // No sign-in to return to: the link leads home.
+    assert.equal(await page.getAttribute('a.button', 'href'), '/');
+
+    await page.goto(`${server.issuer}/password/reset?token=${'x'.repeat(43)}`);
+    assert.equal(await heading(page), zh('password.reset.invalidTitle'));
+    await look(page, 'password-15-reset-link-invalid');
+    await page.goto(`${server.issuer}/password/reset/code?ticket=${'x'.repeat(22)}`);
+    assert.equal(await heading(page), zh('password.code.expiredTitle'));
+    await look(page, 'password-16-sms-code-expired');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});

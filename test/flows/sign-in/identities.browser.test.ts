@@ -1,0 +1,107 @@
+// Issue 3 in a real browser: one identity straight through, the identity menu, a second RP without a password
+// but with the menu, switching with prompt=select_account, and the captcha after 3 failures.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { startTestRp, type TestRp } from '../../helpers/test-rp.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
+
+const zh = translator('zh-TW');
+let server: TestServer;
+let portfolio: TestRp;
+let payment: TestRp;
+let browser: Browser;
+
+before(async () => {
+  if (browserSkip) return;
+  server = await startTestServer();
+  const db = server.storage.db;
+  portfolio = await startTestRp({ issuer: server.issuer, db, clientId: 'portfolio-test', secret: 'portfolio-secret-0123456789abcdef', metadata: { first_party: true, client_name: '學習歷程檔案系統（測試）' } });
+  payment = await startTestRp({ issuer: server.issuer, db, clientId: 'payment-test', secret: 'payment-secret-0123456789abcdefgh', metadata: { first_party: true, client_name: '校園繳費系統（測試）', allowed_roles: ['student', 'parent', 'teacher'] } });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await portfolio?.close();
+  await payment?.close();
+  await server?.close();
+});
+
+async function signIn(page: Page, login: string, password: string) {
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.click('button.primary');
+}
+
+async function rpIdentity(page: Page) {
+  await page.locator('#userinfo').waitFor();
+  return JSON.parse(await page.locator('#userinfo').innerText()) as { identity?: { role: string; school?: { name: string } }; children?: { name: string }[]; sub: string };
+}
+
+test('one identity goes straight through to the relying party', { skip: browserSkip }, async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(`${portfolio.base}/start`);
+  await shoot(page, 'identities-01-sign-in');
+  await signIn(page, 'student', 'Student-2026');
+  const info = await rpIdentity(page);
+  assert.equal(info.identity?.role, 'student');
+  await context.close();
+});
+
+test('two identities: the menu, the chosen identity at the RP, a second RP, and switching', { skip: browserSkip }, async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(`${portfolio.base}/start`);
+  await signIn(page, 'teacher', 'Teacher-2026');
+  await page.locator('fieldset.identities').waitFor();
+  assert.equal(await page.locator('main h1').innerText(), zh('identity.title'));
+  assert.match(await page.locator('fieldset.identities').innerText(), /王小美/);
+  await shoot(page, 'identities-02-menu');
+  await page.locator('label.identity', { hasText: zh('role.parent') }).click();
+  await page.click('button.primary');
+  const first = await rpIdentity(page);
+  assert.equal(first.identity?.role, 'parent');
+  assert.deepEqual(first.children?.map((c) => c.name), ['王小美']);
+  await shoot(page, 'identities-03-rp-parent');
+
+  // The payment portal in the same browser: no password, but the menu again.
+  await page.goto(`${payment.base}/start`);
+  await page.locator('fieldset.identities').waitFor();
+  assert.equal(await page.locator('#password').count(), 0);
+  await shoot(page, 'identities-04-second-rp-menu');
+  await page.locator('label.identity', { hasText: zh('role.teacher') }).click();
+  await page.click('button.primary');
+  assert.equal((await rpIdentity(page)).identity?.role, 'teacher');
+
+  // The portfolio's "switch identity": prompt=select_account, the parent identity preselected.
+  await page.goto(`${portfolio.base}/start?prompt=select_account`);
+  await page.locator('fieldset.identities').waitFor();
+  assert.equal(await page.locator('label.identity:has(input:checked)').innerText().then((t) => t.includes(zh('role.parent'))), true);
+  await shoot(page, 'identities-05-switch');
+  await page.locator('label.identity', { hasText: zh('role.teacher') }).click();
+  await page.click('button.primary');
+  const switched = await rpIdentity(page);
+  assert.equal(switched.identity?.role, 'teacher');
+  assert.equal(switched.sub, first.sub, 'the same person');
+  await context.close();
+});
+
+test('a captcha appears after 3 failed sign-ins', { skip: browserSkip }, async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(`${portfolio.base}/start`);
+  for (let i = 0; i < 3; i++) {
+    await signIn(page, 'parent', `wrong-${i}`);
+    await page.locator('.alert').waitFor();
+  }
+  await page.locator('.captcha img').waitFor();
+  assert.equal(await page.locator('#captcha').count(), 1);
+  assert.equal(await page.inputValue('#login'), 'parent', 'the account name is kept');
+  await shoot(page, 'identities-06-captcha');
+  // A wrong captcha with the right password is still refused.
+  await page.fill('#password', 'Parent-2026');
+  await page.fill('#captcha', 'zzzz');
+  await page.click('button.primary');
+  await page.locator('.alert', { hasText: zh('login.captchaWrong') }).waitFor();
+  await context.close();
+});

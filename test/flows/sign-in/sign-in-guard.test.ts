@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
+import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { CALLBACK, authorizationUrl, discover, pkce, registerClient } from '../../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    a = await startTestServer();
+    b = await startTestServer({ REDIS_PREFIX: a.env.REDIS_PREFIX, SECRET_KEY: a.env.SECRET_KEY }, a.dataDir);
+    await registerClient(a.storage.db, { client_id: 'guard-rp', first_party: true }, 'guard-secret-0123456789abcdefghij');
+  });
+  after(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  async function newPerson() {
+    const username = `guard-${crypto.randomBytes(4).toString('hex')}`;
+    const person = await insertPerson(a.storage.db, { username, name: '測試', passwordHash: await hashPassword('Right-Password-1', 4) });
+    return { username, id: person.id };
+  }
+
+  async function loginPage(server: TestServer, agent: Agent) {
+    const conf = await discover(server.issuer, 'guard-rp', 'guard-secret-0123456789abcdefghij');
+    return agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+  }
+
+  async function post(agent: Agent, page: Step, fields: Record<string, string>) {
+    return agent.submit(formAction(page.body, /\/login$/, page.url), { _csrf: hiddenField(page.body, '_csrf'), ...fields }, CALLBACK);
+  }
+
+  const captchaId = (page: Step) => /name="captcha_id" value="([^"]+)"/.exec(page.body)?.[1];
+
+  it('asks for a captcha after 3 failures, counted across server processes, and refuses a replayed captcha', async () => {
+    const { username } = await newPerson();
+    const agent = new Agent();
+    let page = await loginPage(a, agent);
+    assert.equal(captchaId(page), undefined, 'no captcha at first');
+    for (let i = 0; i < 3; i++) page = await post(agent, page, { login: username, password: 'wrong' });
+    assert.equal(page.status, 401);
+    assert.ok(captchaId(page), 'captcha after the third failure');
+
+    // The other process sees the same count: its page for this account asks for the captcha too.
+    const other = new Agent();
+    const onB = await loginPage(b, other);
+    const right = await post(other, onB, { login: username, password: 'Right-Password-1' });
+    assert.equal(right.status, 400);
+    assert.match(right.body, /請輸入圖形驗證碼/);
+
+    const id = captchaId(page)!;
+    const answer = (await a.storage.shared.peek(`captcha:${id}`))!;
+    const wrongCaptcha = await post(agent, page, { login: username, password: 'Right-Password-1', captcha_id: id, captcha: 'zzzz' });
+    assert.equal(wrongCaptcha.status, 400);
+    assert.match(wrongCaptcha.body, /驗證碼錯誤/);
+    const replay = await post(agent, page, { login: username, password: 'Right-Password-1', captcha_id: id, captcha: answer });
+    assert.equal(replay.status, 400, 'a captcha is good for one attempt only');
+
+    const fresh = captchaId(replay)!;
+    const ok = await post(agent, replay, { login: username, password: 'Right-Password-1', captcha_id: fresh, captcha: (await a.storage.shared.peek(`captcha:${fresh}`))! });
+    assert.ok(ok.location?.startsWith(CALLBACK), `signed in, got ${ok.status}`);
+
+    // Success resets the count: the next sign-in has no captcha.
+    const later = await loginPage(a, new Agent());
+    const again = await post(new Agent(), later, { login: username, password: 'wrong' });
+    assert.equal(captchaId(again), undefined);
+  });
+
+  it('locks an account after 10 failures, with a Retry-After, even for the right password', async () => {
+    const { username } = await newPerson();
+    const agent = new Agent();
+    let page = await loginPage(a, agent);
+    for (let i = 0; i < 10; i++) {
+      const fields: Record<string, string> = { login: username, password: `wrong-${i}` };
+      const id = captchaId(page);
+      if (id) Object.assign(fields, { captcha_id: id, captcha: (await a.storage.shared.peek(`captcha:${id}`))! });
+      page = await post(agent, page, fields);
+      assert.equal(page.status, 401, `attempt ${i + 1}`);
+    }
+    const locked = await post(agent, page, { login: username, password: 'Right-Password-1' });
+    assert.equal(locked.status, 429);
+    assert.match(locked.body, /嘗試次數過多/);
+    const res = await agent.request(formAction(page.body, /\/login$/, page.url), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), login: username, password: 'Right-Password-1' }).toString(),
+    });
+    assert.equal(res.status, 429);
+  });
+
+  it('writes every sign-in to the audit log, with the reason and without the login name', async () => {
+    const { username, id } = await newPerson();
+    const agent = new Agent();
+    let page = await loginPage(a, agent);
+    page = await post(agent, page, { login: username, password: 'wrong' });
+    await post(agent, page, { login: username, password: 'Right-Password-1' });
+    const stranger = new Agent();
+    await post(stranger, await loginPage(a, stranger), { login: `nobody-${username}`, password: 'x' });
+    const events = await a.storage.db('audit_events').where({ subject: id }).orderBy('id');
+    assert.deepEqual(events.map((e) => [e.action, e.detail.reason ?? null]), [['sign_in.failure', 'bad_credentials'], ['sign_in.success', null]]);
+    const unknown = await a.storage.db('audit_events').where({ action: 'sign_in.failure' }).whereRaw("detail->>'reason' = 'unknown_account'").orderBy('id', 'desc').first();
+    assert.ok(unknown);
+    assert.doesNotMatch(JSON.stringify(unknown), new RegExp(username));
+  });
+
+  it('treats non-UTF-8, empty and oversized credentials as bad input, not as errors', async () => {
+    const agent = new Agent();
+    const page = await loginPage(a, agent);
+    const url = formAction(page.body, /\/login$/, page.url);
+    const send = (body: string) => agent.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${hiddenField(page.body, '_csrf')}&${body}` });
+    const binary = await send('login=%FF%FE%FD&password=%C3%28');
+    assert.equal(binary.status, 401);
+    assert.match(binary.body, /帳號或密碼錯誤/);
+    assert.equal((await send('login=&password=')).status, 400);
+    assert.equal((await send(`login=a&password=${'p'.repeat(2000)}`)).status, 400);
+  });
+});

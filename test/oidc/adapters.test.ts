@@ -1,0 +1,508 @@
+// One storage contract for every oidc-provider adapter we ship, matching the semantics of oidc-provider's own
+// MemoryAdapter: the PostgreSQL adapter (embedded, or DATABASE_URL), the Redis adapter (REDIS_URL, else a local
+// Redis on db 9 if one answers) and the Client adapter (only upsert / find / destroy apply to `Client`).
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { parseSettings } from '../../src/platform/settings.ts';
+import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
+import { adapterFactory } from '../../src/oidc/adapters/index.ts';
+import { PostgresAdapter } from '../../src/oidc/adapters/postgres.ts';
+import { RedisAdapter } from '../../src/oidc/adapters/redis.ts';
+import type { OidcAdapter, Payload } from '../../src/oidc/adapters/types.ts';
+import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
+import { testEnv } from '../helpers/server.ts';
+import { deleteRedisPrefix } from '../helpers/redis.ts';
+
+/** Every model oidc-provider 9 keeps in its adapter, apart from `Client`. */
+const MODELS = [
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'Interaction',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+] as const;
+
+/** The models oidc-provider calls revokeByGrantId on (lib/helpers/revoke.js). */
+const GRANTABLE = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
+/** Ids, grant ids, uids and user codes all start with this, so a run never meets another run's data. */
+const RUN = `ct-${crypto.randomBytes(4).toString('hex')}`;
+let counter = 0;
+const fresh = (what = 'id') => `${RUN}-${what}-${++counter}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A payload shaped like the one oidc-provider stores for `model` (JSON only: no undefined, no Dates). */
+function samplePayload(model: string, id: string, extra: Record<string, unknown> = {}): Payload {
+  const iat = now();
+  const base = { iat, exp: iat + 3600, jti: id, kind: model };
+  const token = { ...base, clientId: 'client-a', accountId: 'person-1', scope: 'openid email', grantId: fresh('grant') };
+  const byModel: Record<string, Record<string, unknown>> = {
+    Session: {
+      ...base, uid: fresh('uid'), accountId: 'person-1', loginTs: iat, amr: ['pwd'], acr: 'urn:campus:pwd', transient: false,
+      authorizations: { 'client-a': { sid: 'sid-1', grantId: 'g-1', persistsLogout: true } }, state: null,
+    },
+    Interaction: {
+      ...base, returnTo: 'https://sso.example/auth/xyz', trusted: [], lastSubmission: { login: { accountId: 'person-1' } },
+      prompt: { name: 'consent', reasons: ['op_scopes_missing'], details: { missingOIDCScope: ['email'] } },
+      params: { client_id: 'client-a', scope: 'openid email', state: 'Zürich ☃ "quoted" \\ <tag>', nonce: 'n' },
+      session: { uid: 'uid-1', cookie: 'cookie-1', accountId: 'person-1' }, cid: 'cid-1',
+    },
+    DeviceCode: { ...token, userCode: fresh('user-code'), deviceInfo: { ip: '10.0.0.1', ua: 'tv' }, params: { client_id: 'client-a' } },
+    AuthorizationCode: { ...token, redirectUri: 'https://rp.example/cb', codeChallenge: 'abc', codeChallengeMethod: 'S256', nonce: 'n' },
+    RefreshToken: { ...token, rotations: 0, iiat: iat, sessionUid: 'uid-1', expiresWithSession: true },
+    AccessToken: { ...token, aud: ['https://api.example'], extra: { tenant: 'school-7', ratio: 0.25, big: 2 ** 40 } },
+    ClientCredentials: { ...base, clientId: 'client-b', scope: 'api:read' },
+    InitialAccessToken: { ...base, policies: ['campus'] },
+    RegistrationAccessToken: { ...base, clientId: 'client-c', policies: ['campus'] },
+    ReplayDetection: { ...base, iss: 'client-a' },
+    PushedAuthorizationRequest: { ...base, clientId: 'client-a', request: 'eyJhbGciOiJub25lIn0.e30.', dpopJkt: 'jkt' },
+    Grant: { ...base, accountId: 'person-1', clientId: 'client-a', openid: { scope: 'openid email', claims: ['sub'] }, resources: { 'https://api.example': 'api:read' } },
+    BackchannelAuthenticationRequest: { ...token, nonce: 'n', params: { login_hint: 'person-1' } },
+    PreAuthorizedCode: { ...token },
+    Client: {
+      client_id: id, client_secret: 'secret', client_name: 'Ünïcode school ☃', redirect_uris: ['https://rp.example/cb'],
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
+      first_party: true, allowed_roles: ['teacher'], organization: null,
+    },
+  };
+  return { ...(byModel[model] ?? base), ...extra };
+}
+
+type Backend = {
+  makeAdapter(model: string): OidcAdapter;
+  models: readonly string[];
+  /** Stores `raw` (a JSON text or not) as the entry's payload behind the adapter's back, with optional index values. */
+  writeRaw(model: string, id: string, raw: string, index?: { uid?: string; userCode?: string; grantId?: string }): Promise<void>;
+  /** Removes everything this run stored. */
+  cleanup(): Promise<void>;
+};
+
+/** What find returns for an entry that was consumed: the payload plus `consumed`, epoch seconds. */
+function assertConsumed(found: Payload | undefined, payload: Payload, from: number, to: number) {
+  assert.ok(found, 'a consumed entry is still found');
+  const { consumed, ...rest } = found;
+  assert.equal(typeof consumed, 'number');
+  assert.ok(Number.isInteger(consumed), `consumed is whole seconds, got ${consumed}`);
+  assert.ok(consumed! >= from - 1 && consumed! <= to + 1, `consumed ${consumed} is the time of consume (${from}..${to})`);
+  assert.deepEqual(rest, payload);
+}
+
+/**
+ * The contract, for the adapters `makeBackend` makes. `clientOnly` is the `Client` model's share of it (upsert, find and
+ * destroy); `skip` says why the backend is not available.
+ */
+function contract(name: string, makeBackend: () => Backend | Promise<Backend>, { clientOnly = false, skip }: { clientOnly?: boolean; skip?: string } = {}) {
+  describe(name, { skip }, () => {
+    let backend: Backend;
+    const adapter = (model: string) => backend.makeAdapter(model);
+
+    before(async () => {
+      backend = await makeBackend();
+    });
+    after(async () => {
+      await backend?.cleanup();
+    });
+
+    it('upsert then find returns the payload, for every model', async () => {
+      for (const model of backend.models) {
+        const id = fresh(model);
+        const payload = samplePayload(model, id);
+        await adapter(model).upsert(id, payload, 300);
+        assert.deepEqual(await adapter(model).find(id), payload, model);
+      }
+    });
+
+    it('upsert overwrites the whole payload', async () => {
+      for (const model of backend.models) {
+        const id = fresh(model);
+        await adapter(model).upsert(id, samplePayload(model, id, { extraField: 'first', nested: { a: 1 } }), 300);
+        const second = samplePayload(model, id, { other: ['second'] });
+        await adapter(model).upsert(id, second, 300);
+        assert.deepEqual(await adapter(model).find(id), second, model);
+      }
+    });
+
+    it('find of an id never stored returns undefined', async () => {
+      for (const model of backend.models) assert.equal(await adapter(model).find(fresh('missing')), undefined, model);
+    });
+
+    it('destroy removes the entry and leaves others; destroying a missing id is harmless', async () => {
+      for (const model of backend.models) {
+        const [gone, kept] = [fresh(model), fresh(model)];
+        await adapter(model).upsert(gone, samplePayload(model, gone), 300);
+        await adapter(model).upsert(kept, samplePayload(model, kept), 300);
+        await adapter(model).destroy(gone);
+        await adapter(model).destroy(fresh('missing'));
+        assert.equal(await adapter(model).find(gone), undefined, model);
+        assert.ok(await adapter(model).find(kept), model);
+      }
+    });
+
+    it('a payload stored as garbage is treated as missing', async () => {
+      const garbage = ['not json {', '"not json {"', '[1,2,3]', '[]', '42', 'null', '"[]"', 'true', ''];
+      for (const model of backend.models) {
+        for (const raw of garbage) {
+          const id = fresh('garbage');
+          await backend.writeRaw(model, id, raw);
+          assert.equal(await adapter(model).find(id), undefined, `${model} ${raw}`);
+        }
+      }
+      if (clientOnly) return;
+      const uid = fresh('uid');
+      const userCode = fresh('user-code');
+      await backend.writeRaw('Session', fresh('garbage'), '[{"uid":1}]', { uid });
+      await backend.writeRaw('DeviceCode', fresh('garbage'), '"{not json"', { userCode });
+      assert.equal(await adapter('Session').findByUid(uid), undefined);
+      assert.equal(await adapter('DeviceCode').findByUserCode(userCode), undefined);
+      // Consuming or revoking around garbage must not throw either.
+      const id = fresh('garbage');
+      const grantId = fresh('grant');
+      await backend.writeRaw('AccessToken', id, '[1]', { grantId });
+      await adapter('AccessToken').consume(id);
+      assert.equal(await adapter('AccessToken').find(id), undefined);
+      await adapter('AccessToken').revokeByGrantId(grantId);
+    });
+
+    if (clientOnly) it('the methods that do not apply to clients are harmless no-ops', async () => {
+      for (const model of backend.models) {
+        const id = fresh(model);
+        const payload = samplePayload(model, id);
+        await adapter(model).upsert(id, payload);
+        assert.equal(await adapter(model).findByUid(fresh('uid')), undefined);
+        assert.equal(await adapter(model).findByUserCode(fresh('user-code')), undefined);
+        await adapter(model).revokeByGrantId(fresh('grant'));
+        assert.deepEqual(await adapter(model).find(id), payload);
+      }
+    });
+
+    // The rest applies to the token, session and interaction models, not to `Client`.
+    if (clientOnly) return;
+
+    it('ids are per model: the same id in two models is two entries', async () => {
+      const id = fresh('shared');
+      const [a, b] = ['AccessToken', 'RefreshToken'];
+      await adapter(a).upsert(id, samplePayload(a, id), 300);
+      await adapter(b).upsert(id, samplePayload(b, id), 300);
+      assert.equal((await adapter(a).find(id))?.kind, a);
+      assert.equal((await adapter(b).find(id))?.kind, b);
+      await adapter(a).destroy(id);
+      assert.equal(await adapter(a).find(id), undefined);
+      assert.equal((await adapter(b).find(id))?.kind, b);
+    });
+
+    it('consume sets consumed (epoch seconds) and find still returns the payload, for every model', async () => {
+      for (const model of backend.models) {
+        const id = fresh(model);
+        const payload = samplePayload(model, id);
+        await adapter(model).upsert(id, payload, 300);
+        const from = now();
+        await adapter(model).consume(id);
+        assertConsumed(await adapter(model).find(id), payload, from, now());
+      }
+    });
+
+    it('consume of a missing id neither throws nor creates an entry', async () => {
+      const id = fresh('missing');
+      await adapter('AuthorizationCode').consume(id);
+      assert.equal(await adapter('AuthorizationCode').find(id), undefined);
+      // ... and a later upsert of that id is not born consumed.
+      const payload = samplePayload('AuthorizationCode', id);
+      await adapter('AuthorizationCode').upsert(id, payload, 300);
+      assert.deepEqual(await adapter('AuthorizationCode').find(id), payload);
+    });
+
+    it('upsert after consume replaces the consumed mark along with the payload', async () => {
+      const id = fresh('code');
+      await adapter('RefreshToken').upsert(id, samplePayload('RefreshToken', id), 300);
+      await adapter('RefreshToken').consume(id);
+      const again = samplePayload('RefreshToken', id, { rotations: 1 });
+      await adapter('RefreshToken').upsert(id, again, 300);
+      assert.deepEqual(await adapter('RefreshToken').find(id), again);
+    });
+
+    it('destroy of a consumed entry removes it', async () => {
+      const id = fresh('code');
+      await adapter('AuthorizationCode').upsert(id, samplePayload('AuthorizationCode', id), 300);
+      await adapter('AuthorizationCode').consume(id);
+      await adapter('AuthorizationCode').destroy(id);
+      assert.equal(await adapter('AuthorizationCode').find(id), undefined);
+    });
+
+    it('findByUid finds a Session by uid, and returns undefined for unknown, replaced or destroyed uids', async () => {
+      const id = fresh('session');
+      const payload = samplePayload('Session', id);
+      await adapter('Session').upsert(id, payload, 300);
+      assert.deepEqual(await adapter('Session').findByUid(payload.uid!), payload);
+      assert.equal(await adapter('Session').findByUid(fresh('uid')), undefined);
+
+      // A Session saved under a new id (resetIdentifier) keeps its uid; the old id is destroyed.
+      const newId = fresh('session');
+      const moved = { ...payload, jti: newId };
+      await adapter('Session').upsert(newId, moved, 300);
+      await adapter('Session').destroy(id);
+      assert.deepEqual(await adapter('Session').findByUid(payload.uid!), moved);
+
+      // An upsert with another uid: the old uid no longer leads to it.
+      const renamed = samplePayload('Session', newId);
+      await adapter('Session').upsert(newId, renamed, 300);
+      assert.deepEqual(await adapter('Session').findByUid(renamed.uid!), renamed);
+      assert.equal(await adapter('Session').findByUid(payload.uid!), undefined);
+
+      await adapter('Session').destroy(newId);
+      assert.equal(await adapter('Session').findByUid(renamed.uid!), undefined);
+    });
+
+    it('findByUserCode finds a DeviceCode by user code, consumed or not, and undefined for unknown or destroyed codes', async () => {
+      const id = fresh('device');
+      const payload = samplePayload('DeviceCode', id);
+      await adapter('DeviceCode').upsert(id, payload, 300);
+      assert.deepEqual(await adapter('DeviceCode').findByUserCode(payload.userCode!), payload);
+      assert.equal(await adapter('DeviceCode').findByUserCode(fresh('user-code')), undefined);
+
+      // The device flow saves the code again once the user has approved it (same user code, now with a grant).
+      const approved = { ...payload, accountId: 'person-2', grantId: fresh('grant') };
+      await adapter('DeviceCode').upsert(id, approved, 300);
+      assert.deepEqual(await adapter('DeviceCode').findByUserCode(payload.userCode!), approved);
+
+      const from = now();
+      await adapter('DeviceCode').consume(id);
+      assertConsumed(await adapter('DeviceCode').findByUserCode(payload.userCode!), approved, from, now());
+
+      await adapter('DeviceCode').destroy(id);
+      assert.equal(await adapter('DeviceCode').findByUserCode(payload.userCode!), undefined);
+    });
+
+    it('revokeByGrantId removes every entry of the grant across models and leaves the rest', async () => {
+      const grantId = fresh('grant');
+      const otherGrant = fresh('grant');
+      const doomed = await Promise.all(GRANTABLE.map(async (model) => {
+        const id = fresh(model);
+        await adapter(model).upsert(id, samplePayload(model, id, { grantId }), 300);
+        return [model, id] as const;
+      }));
+      // A consumed member goes too.
+      await adapter('AuthorizationCode').consume(doomed.find(([m]) => m === 'AuthorizationCode')![1]);
+      const kept = await Promise.all([...GRANTABLE.map((model) => [model, { grantId: otherGrant }] as const),
+        ['AccessToken', {}] as const, ['ClientCredentials', {}] as const, ['Session', {}] as const, ['Grant', {}] as const,
+      ].map(async ([model, extra]) => {
+        const id = fresh(model);
+        const payload = samplePayload(model, id, extra);
+        if (!('grantId' in extra)) delete payload.grantId;
+        await adapter(model).upsert(id, payload, 300);
+        return [model, id, payload] as const;
+      }));
+      // The grant itself is stored under its own id; revoking its tokens does not remove it (oidc-provider destroys it).
+      const grant = samplePayload('Grant', grantId);
+      await adapter('Grant').upsert(grantId, grant, 300);
+
+      // oidc-provider calls revokeByGrantId on each grantable model's adapter in turn; one call must already do it all.
+      await adapter('AccessToken').revokeByGrantId(grantId);
+      for (const [model, id] of doomed) assert.equal(await adapter(model).find(id), undefined, `${model} of the revoked grant`);
+      for (const [model, id, payload] of kept) assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
+      assert.deepEqual(await adapter('Grant').find(grantId), grant);
+
+      for (const model of GRANTABLE) await adapter(model).revokeByGrantId(grantId); // repeating is harmless
+      await adapter('AccessToken').revokeByGrantId(fresh('grant')); // as is an unknown grant
+      for (const [model, id, payload] of kept) assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
+    });
+
+    it('revokeByGrantId follows an upsert that moved an entry to another grant', async () => {
+      const [first, second] = [fresh('grant'), fresh('grant')];
+      const id = fresh('token');
+      await adapter('AccessToken').upsert(id, samplePayload('AccessToken', id, { grantId: first }), 300);
+      const moved = samplePayload('AccessToken', id, { grantId: second });
+      await adapter('AccessToken').upsert(id, moved, 300);
+      await adapter('AccessToken').revokeByGrantId(first);
+      assert.deepEqual(await adapter('AccessToken').find(id), moved);
+      await adapter('AccessToken').revokeByGrantId(second);
+      assert.equal(await adapter('AccessToken').find(id), undefined);
+    });
+
+    it('entries expire after expiresIn; entries without expiresIn, or with a longer one, stay', async () => {
+      // One sleep for everything time-based.
+      const short = await Promise.all(['AccessToken', 'AuthorizationCode', 'Session', 'DeviceCode', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest']
+        .map(async (model) => {
+          const id = fresh(model);
+          const payload = samplePayload(model, id);
+          await adapter(model).upsert(id, payload, 1);
+          return [model, id, payload] as const;
+        }));
+      const long = await Promise.all(['AccessToken', 'Session', 'DeviceCode', 'Grant'].map(async (model) => {
+        const id = fresh(model);
+        const payload = samplePayload(model, id);
+        await adapter(model).upsert(id, payload, 300);
+        return [model, id, payload] as const;
+      }));
+      const forever = fresh('token');
+      const foreverPayload = samplePayload('InitialAccessToken', forever);
+      await adapter('InitialAccessToken').upsert(forever, foreverPayload);
+
+      // A grant whose members have different lifetimes must stay revocable as long as any member lives,
+      // whichever order they were saved in.
+      const grants = await Promise.all([[undefined, 1], [1, undefined], [1, 300], [300, 1]].map(async ([a, b]) => {
+        const grantId = fresh('grant');
+        const ids = [fresh('token'), fresh('token')] as const;
+        await adapter('AccessToken').upsert(ids[0], samplePayload('AccessToken', ids[0], { grantId }), a);
+        await adapter('RefreshToken').upsert(ids[1], samplePayload('RefreshToken', ids[1], { grantId }), b);
+        return { grantId, ids, lasting: a === 1 ? (['RefreshToken', ids[1]] as const) : (['AccessToken', ids[0]] as const) };
+      }));
+
+      // Right after saving, everything is there.
+      for (const [model, id, payload] of short) assert.deepEqual(await adapter(model).find(id), payload, model);
+
+      await sleep(1600);
+
+      for (const [model, id] of short) assert.equal(await adapter(model).find(id), undefined, `${model} expired`);
+      const session = short.find(([m]) => m === 'Session')![2];
+      const device = short.find(([m]) => m === 'DeviceCode')![2];
+      assert.equal(await adapter('Session').findByUid(session.uid!), undefined, 'an expired Session is not found by uid');
+      assert.equal(await adapter('DeviceCode').findByUserCode(device.userCode!), undefined, 'an expired DeviceCode is not found by user code');
+      for (const [model, id, payload] of long) assert.deepEqual(await adapter(model).find(id), payload, `${model} not yet expired`);
+      const longSession = long.find(([m]) => m === 'Session')![2];
+      const longDevice = long.find(([m]) => m === 'DeviceCode')![2];
+      assert.deepEqual(await adapter('Session').findByUid(longSession.uid!), longSession);
+      assert.deepEqual(await adapter('DeviceCode').findByUserCode(longDevice.userCode!), longDevice);
+      assert.deepEqual(await adapter('InitialAccessToken').find(forever), foreverPayload, 'no expiresIn: no expiry');
+
+      for (const { grantId, lasting: [model, id] } of grants) {
+        assert.ok(await adapter(model).find(id), `${model} of ${grantId} outlives its short-lived sibling`);
+        await adapter('AccessToken').revokeByGrantId(grantId);
+        assert.equal(await adapter(model).find(id), undefined, `${model} is revoked with its grant after the sibling expired`);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Backends
+
+/** jsonb holds only JSON: text that is not JSON is stored as a JSON string of that text. */
+function asJsonb(db: Knex, raw: string) {
+  try {
+    JSON.parse(raw);
+    return db.raw('?::jsonb', [raw]);
+  } catch {
+    return db.raw('to_jsonb(?::text)', [raw]);
+  }
+}
+
+let storage: Storage | undefined;
+let dataDir: string | undefined;
+
+/** Storage is opened once, lazily, and shared by the PostgreSQL and Client backends. */
+async function sharedStorage(): Promise<Storage> {
+  if (!storage) {
+    // REDIS_URL is left out on purpose: the PostgreSQL adapter is tested here whatever the environment.
+    const env = testEnv({ REDIS_URL: undefined });
+    dataDir = env.DATA_DIR;
+    storage = await openStorage(parseSettings(env));
+  }
+  return storage;
+}
+
+/** A connected client on REDIS_URL, or on the local test database if a Redis answers there; else why not. */
+async function probeRedis(): Promise<{ redis: Redis; url: string } | { skip: string }> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000, retryStrategy: () => null });
+  let cause: Error | undefined;
+  redis.on('error', (err: Error) => (cause = err));
+  try {
+    await redis.connect();
+    await redis.ping();
+    return { redis, url };
+  } catch (err) {
+    redis.disconnect();
+    if (process.env.REDIS_URL) throw err; // configured but unreachable is a failure, not a skip
+    const why = (cause ?? (err as Error)).message;
+    return { skip: `no Redis answers at ${url} (${why}); set REDIS_URL to run the Redis adapter contract` };
+  }
+}
+
+const probe = await probeRedis();
+
+// One outer suite owns the shared connections: root-level hooks would run out of order under --test-name-pattern.
+describe('oidc-provider adapter contract', () => {
+  after(async () => {
+    if ('redis' in probe) await probe.redis.quit();
+    await storage?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  contract(`PostgreSQL adapter (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'})`, async () => {
+    const { db } = await sharedStorage();
+    return {
+      makeAdapter: (model) => new PostgresAdapter(db, model),
+      models: MODELS,
+      async writeRaw(model, id, raw, index = {}) {
+        await db('oidc_payloads').insert({
+          model, id, payload: asJsonb(db, raw),
+          uid: index.uid ?? null, user_code: index.userCode ?? null, grant_id: index.grantId ?? null,
+          expires_at: new Date(Date.now() + 300_000),
+        });
+      },
+      async cleanup() {
+        await db('oidc_payloads').where('id', 'like', `${RUN}-%`).delete();
+      },
+    };
+  });
+
+  contract('Client adapter (PostgreSQL)', async () => {
+    const { db } = await sharedStorage();
+    return {
+      makeAdapter: (model) => {
+        assert.equal(model, 'Client');
+        return new ClientAdapter(db);
+      },
+      models: ['Client'],
+      async writeRaw(_model, id, raw) {
+        await db('oidc_clients').insert({ client_id: id, metadata: asJsonb(db, raw), source: 'test' });
+      },
+      async cleanup() {
+        await db('oidc_clients').where('client_id', 'like', `${RUN}-%`).delete();
+      },
+    };
+  }, { clientOnly: true });
+
+  contract(`Redis adapter (${'url' in probe ? probe.url.replace(/\/\/[^@]*@/, '//') : 'not available'})`, () => {
+    const { redis } = probe as { redis: Redis };
+    const prefix = `test:${RUN}:`;
+    return {
+      makeAdapter: (model) => new RedisAdapter(redis, prefix, model),
+      models: MODELS,
+      async writeRaw(model, id, raw, index = {}) {
+        const key = `${prefix}${model}:${id}`;
+        const tx = redis.multi().hset(key, 'payload', raw).expire(key, 300);
+        if (index.uid) tx.set(`${prefix}${model}:uid:${index.uid}`, id, 'EX', 300);
+        if (index.userCode) tx.set(`${prefix}${model}:userCode:${index.userCode}`, id, 'EX', 300);
+        if (index.grantId) tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
+        await tx.exec();
+      },
+      cleanup: () => deleteRedisPrefix(redis, prefix),
+    };
+  }, 'skip' in probe ? { skip: probe.skip } : {});
+
+  describe('adapter routing', () => {
+    it('stores clients in PostgreSQL, and the rest in Redis when configured, else PostgreSQL', async () => {
+      const { db } = await sharedStorage();
+      const fakeRedis = {} as Redis;
+      assert.ok(adapterFactory(db)('Client') instanceof ClientAdapter);
+      assert.ok(adapterFactory(db)('Session') instanceof PostgresAdapter);
+      assert.ok(adapterFactory(db, { client: fakeRedis, prefix: 'x:' })('Client') instanceof ClientAdapter);
+      assert.ok(adapterFactory(db, { client: fakeRedis, prefix: 'x:' })('AccessToken') instanceof RedisAdapter);
+    });
+  });
+});

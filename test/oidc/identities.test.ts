@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { addIdentity } from '../../src/domain/identities/add-identity.ts';
+import { hashPassword } from '../../src/domain/people/passwords.ts';
+import { findPersonByLogin, insertPerson } from '../../src/domain/people/persons.ts';
+import { Agent, formAction, hiddenField, type Step } from '../helpers/agent.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, submitLogin } from '../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+
+const SECRET = 'identities-test-secret-0123456789abcd';
+type Identity = { id: string; role: string; school?: { code: string; name: string }; class?: { code: string; name: string }; seat?: number };
+
+/** Radio values on the identity menu, with the checked one. */
+function menu(page: Step) {
+  const options = [...page.body.matchAll(/<input type="radio" name="identity" value="([^"]+)"( checked)?/g)];
+  return { ids: options.map((m) => m[1]!), checked: options.find((m) => m[2])?.[1] };
+}
+
+async function choose(agent: Agent, page: Step, identity: string) {
+  return agent.submit(formAction(page.body, /\/identity$/, page.url), { identity, _csrf: hiddenField(page.body, '_csrf') }, CALLBACK);
+}
+
+async function consentIfAsked(agent: Agent, step: Step) {
+  if (step.location?.startsWith(CALLBACK) || !step.body.includes('/confirm')) return step;
+  return agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+}
+
+describe(`identities: the menu, claims and consent (${storageMode})`, () => {
+  let server: TestServer;
+  let teacher: { id: string; identities: Identity[] };
+
+  before(async () => {
+    server = await startTestServer();
+    const db = server.storage.db;
+    await registerClient(db, { client_id: 'id-first', first_party: true, grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(db, { client_id: 'id-second', first_party: true }, SECRET);
+    await registerClient(db, { client_id: 'id-third', grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(db, { client_id: 'id-teachers', first_party: true, allowed_roles: ['teacher'] }, SECRET);
+    await registerClient(db, { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] }, SECRET);
+    await registerClient(db, { client_id: 'id-idno', first_party: true, may_request_idno: true, scope: 'openid profile identity idno' }, SECRET);
+    const person = (await findPersonByLogin(db, 'teacher'))!;
+    const rows = await db('identities').where({ person_id: person.id }).orderBy('created_at');
+    teacher = { id: person.id, identities: rows.map((r) => ({ id: r.id, role: r.role })) };
+  });
+  after(() => server.close());
+
+  async function start(clientId: string, agent: Agent, extra: Record<string, string> = {}, login = 'teacher', password = 'Teacher-2026') {
+    const conf = await discover(server.issuer, clientId, SECRET);
+    const p = await pkce();
+    const url = authorizationUrl(conf, p, { scope: 'openid profile identity identities children', ...extra });
+    let step = await agent.follow(String(url), CALLBACK);
+    if (step.body.includes('name="password"')) step = await submitLogin(agent, step, login, password);
+    return { conf, p, step };
+  }
+
+  async function finish(conf: oidc.Configuration, p: Awaited<ReturnType<typeof pkce>>, step: Step) {
+    assert.ok(step.location?.startsWith(CALLBACK), `expected a redirect to the client, got ${step.status}`);
+    return oidc.authorizationCodeGrant(conf, new URL(step.location!), { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+  }
+
+  it('shows the menu to a person with two identities and gives the chosen one to the client', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-first', agent);
+    assert.match(step.body, /選擇登入身分/);
+    const { ids } = menu(step);
+    assert.deepEqual(ids.sort(), teacher.identities.map((i) => i.id).sort());
+    assert.match(step.body, /王小美/, 'the parent identity lists the child');
+    const parent = teacher.identities.find((i) => i.role === 'parent')!;
+    const tokens = await finish(conf, p, await choose(agent, step, parent.id));
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(info.sub, teacher.id, 'sub is the person, whatever the identity');
+    const identity = info.identity as Identity;
+    assert.equal(identity.id, parent.id);
+    assert.equal(identity.role, 'parent');
+    assert.equal(identity.school?.code, '353601');
+    assert.equal((info.identities as Identity[]).length, 2);
+    assert.deepEqual((info.children as { name: string }[]).map((c) => c.name), ['王小美']);
+
+    // A second relying party in the same browser: no password, but the menu again.
+    const second = await start('id-second', agent);
+    assert.doesNotMatch(second.step.body, /name="password"/);
+    assert.match(second.step.body, /選擇登入身分/);
+    assert.equal(menu(second.step).checked, teacher.identities[0]!.id, 'without a remembered choice the first is preselected');
+    const teacherIdentity = teacher.identities.find((i) => i.role === 'teacher')!;
+    const t2 = await finish(second.conf, second.p, await choose(agent, second.step, teacherIdentity.id));
+    const info2 = await oidc.fetchUserInfo(second.conf, t2.access_token, t2.claims()!.sub);
+    assert.equal((info2.identity as Identity).role, 'teacher');
+    assert.equal((info2.identity as Identity).school?.name, '臺北市立示範國民中學');
+
+    // Back at the first client in the same session: the grant carries its identity, no menu.
+    const again = await start('id-first', agent);
+    const t3 = await finish(again.conf, again.p, again.step);
+    assert.equal(((await oidc.fetchUserInfo(again.conf, t3.access_token, t3.claims()!.sub)).identity as Identity).role, 'parent');
+
+    // prompt=select_account: the menu again, the remembered choice preselected; switch to teacher.
+    const sw = await start('id-first', agent, { prompt: 'select_account' });
+    assert.equal(menu(sw.step).checked, parent.id);
+    const t4 = await finish(sw.conf, sw.p, await choose(agent, sw.step, teacherIdentity.id));
+    assert.equal(((await oidc.fetchUserInfo(sw.conf, t4.access_token, t4.claims()!.sub)).identity as Identity).role, 'teacher');
+
+    // identity_hint preselects.
+    const hinted = await start('id-first', agent, { prompt: 'select_account', identity_hint: `parent|${parent.id}` });
+    assert.equal(menu(hinted.step).checked, parent.id);
+    const byRole = await start('id-first', agent, { prompt: 'select_account', identity_hint: 'teacher' });
+    assert.equal(menu(byRole.step).checked, teacherIdentity.id);
+  });
+
+  it('keeps the chosen identity across refresh and consent for a third-party client', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-third', agent, { scope: 'openid identity offline_access', prompt: 'consent' });
+    const parent = teacher.identities.find((i) => i.role === 'parent')!;
+    const afterChoice = await choose(agent, step, parent.id);
+    assert.match(afterChoice.body, /授權確認/);
+    assert.match(afterChoice.body, /您這次選擇的身分/);
+    const tokens = await finish(conf, p, await consentIfAsked(agent, afterChoice));
+    const refreshed = await oidc.refreshTokenGrant(conf, tokens.refresh_token!);
+    const info = await oidc.fetchUserInfo(conf, refreshed.access_token, tokens.claims()!.sub);
+    assert.equal((info.identity as Identity).id, parent.id);
+  });
+
+  it('skips the menu when the client accepts exactly one of the identities', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-teachers', agent);
+    const tokens = await finish(conf, p, step);
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.equal((info.identity as Identity).role, 'teacher');
+    const student = await start('id-first', new Agent(), {}, 'student', 'Student-2026');
+    const t2 = await finish(student.conf, student.p, student.step);
+    const i2 = (await oidc.fetchUserInfo(student.conf, t2.access_token, t2.claims()!.sub)).identity as Identity;
+    assert.deepEqual([i2.role, i2.class?.name, i2.seat], ['student', '7年1班', 7]);
+  });
+
+  it('tells a person when the client accepts none of their identities', async () => {
+    const agent = new Agent();
+    const { step } = await start('id-bureau', agent);
+    assert.equal(step.status, 403);
+    assert.match(step.body, /不開放給您的身分使用/);
+    const back = await agent.submit(formAction(step.body, /\/abort$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+    assert.equal(new URL(back.location!).searchParams.get('error'), 'access_denied');
+  });
+
+  it('refuses a tampered choice: someone else\'s identity, or one the client does not accept', async () => {
+    const db = server.storage.db;
+    const person = await insertPerson(db, { username: `multi-${crypto.randomBytes(3).toString('hex')}`, name: '多重身分', passwordHash: await hashPassword('Multi-2026!', 4) });
+    await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'teacher', source: 'roster', actor: 'test' });
+    await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'parent', source: 'roster', actor: 'test' });
+    const staff = await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'staff', source: 'roster', actor: 'test' });
+    await registerClient(db, { client_id: 'id-tp', first_party: true, allowed_roles: ['teacher', 'parent'] }, SECRET);
+    const agent = new Agent();
+    const { step } = await start('id-tp', agent, {}, person.username!, 'Multi-2026!');
+    assert.equal(menu(step).ids.length, 2);
+    const studentIdentity = (await db('identities').where({ role: 'student' }).first()).id;
+    for (const bad of [studentIdentity, staff, 'not-a-uuid', '']) {
+      const res = await choose(agent, step, bad);
+      assert.equal(res.status, 400, bad);
+      assert.match(res.body, /請從清單中選擇一個身分/);
+    }
+    assert.equal(await db('identity_choices').where({ person_id: person.id }).first(), undefined, 'nothing recorded');
+  });
+
+  it('releases the national ID only to an approved client, after explicit consent', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-idno', agent, { scope: 'openid profile identity idno' });
+    const parent = teacher.identities.find((i) => i.role === 'parent')!;
+    const consent = await choose(agent, step, parent.id);
+    assert.match(consent.body, /身分證統一編號/, 'even a first-party client asks before releasing the ID number');
+    const tokens = await finish(conf, p, await consentIfAsked(agent, consent));
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(info.idno, 'A123456789');
+
+    const other = await discover(server.issuer, 'id-first', SECRET);
+    const denied = await new Agent().request(String(authorizationUrl(other, await pkce(), { scope: 'openid idno' })));
+    assert.equal(new URL(denied.location!).searchParams.get('error'), 'invalid_scope');
+  });
+
+  it('signs in with the mobile number or the email as well as the username', async () => {
+    for (const login of ['0912345678', '0912-345-678', '+886912345678', 'TEACHER@demo.campus-sso.test']) {
+      const { step } = await start('id-teachers', new Agent(), {}, login);
+      assert.ok(step.location?.startsWith(CALLBACK), login);
+    }
+  });
+});
