@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { hashPassword } from '../../src/domain/people/passwords.ts';
 import { sealNationalId } from '../../src/domain/people/national-id-store.ts';
-import { className } from '../../src/domain/identities/identities.ts';
+import { className } from '../../src/domain/schools/classes.ts';
 import type { Keyring } from '../../src/platform/keyring.ts';
 import { recordAudit } from '../../src/domain/audit.ts';
 

@@ -13,7 +13,7 @@ try {
   const server = await startServer(settings);
   const { db, keyring } = server.storage;
   // First-party (no consent page), every grant the scenarios use, and the identity scope so the menu is shown.
-  await registerClient(db, {
+  await registerClient(server, {
     client_id: BENCH_CLIENT.id, first_party: true, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     scope: 'openid offline_access profile email phone identity identities children',
   }, BENCH_CLIENT.secret);

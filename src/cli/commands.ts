@@ -1,30 +1,28 @@
 // The CLI commands: each declares its options and runs against opened storage.
 import type { ParseArgsConfig } from 'node:util';
-import { hashPassword } from '../domain/people/passwords.ts';
-import { addIdentity } from '../domain/identities/add-identity.ts';
-import { ROLES, type Role } from '../domain/identities/identities.ts';
-import { findPersonByLogin, insertPerson } from '../domain/people/persons.ts';
-import { upsertSchool } from '../domain/schools/schools.ts';
-import type { Settings } from '../platform/settings.ts';
-import { upsertClient } from '../domain/clients/registry.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { seedDemo } from '../domain/demo/seed.ts';
+import { isUniqueViolation } from '../domain/enrolment/accounts.ts';
+import { ROLES, type Role } from '../domain/identities/identities.ts';
+import { upsertSchool } from '../domain/schools/schools.ts';
+import type { DomainServices } from '../domain/services.ts';
+import { adapterFactory } from '../oidc/adapters/index.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
 import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
 import { ensureKeys, rotateKeys } from '../oidc/keys.ts';
+import type { Settings } from '../platform/settings.ts';
 import type { Storage } from '../platform/storage/open.ts';
+
+/** What a command runs with: the opened storage, the domain services on it, the settings and the issuer. */
+export type CommandContext = { storage: Storage; services: DomainServices; settings: Settings; issuer: string };
 
 type Command = {
   options: NonNullable<ParseArgsConfig['options']>;
-  run(storage: Storage, settings: Settings, opts: Record<string, unknown>): Promise<string | void>;
+  run(c: CommandContext, opts: Record<string, unknown>): Promise<string | void>;
 };
 
 function required(opts: Record<string, unknown>, ...names: string[]) {
   for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw new Error(`--${n} is required`);
-}
-
-function issuerOf(settings: Settings, opts: Record<string, unknown>) {
-  return (opts.issuer as string | undefined) ?? settings.issuer ?? `http://localhost:${settings.port || 3000}`;
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -35,8 +33,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   'seed-demo': {
     options: { issuer: { type: 'string' } },
-    async run({ db, keyring }, settings, opts) {
-      await seedDemo(db, keyring, issuerOf(settings, opts), settings.bcryptCost);
+    async run({ storage, services, issuer }, opts) {
+      await seedDemo({ db: storage.db, keyring: storage.keyring, ...services }, (opts.issuer as string | undefined) ?? issuer);
       return 'demo data seeded';
     },
   },
@@ -46,13 +44,13 @@ export const COMMANDS: Record<string, Command> = {
       'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
       'first-party': { type: 'boolean' }, public: { type: 'boolean' }, 'grant-type': { type: 'string', multiple: true },
     },
-    async run({ db }, _settings, opts) {
+    async run({ services }, opts) {
       required(opts, 'id');
       if (!opts.public) required(opts, 'secret');
       const redirectUris = (opts['redirect-uri'] as string[] | undefined) ?? [];
       if (!redirectUris.length) throw new Error('--redirect-uri is required');
       for (const uri of redirectUris) new URL(uri);
-      await upsertClient(db, {
+      await services.clients.upsert({
         client_id: opts.id as string,
         client_name: (opts.name as string | undefined) ?? (opts.id as string),
         redirect_uris: redirectUris,
@@ -66,25 +64,24 @@ export const COMMANDS: Record<string, Command> = {
   },
   'person add': {
     options: { username: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } },
-    async run({ db }, settings, opts) {
+    async run({ services }, opts) {
       required(opts, 'username', 'password', 'name');
-      const person = await db.transaction(async (tx) => {
-        const p = await insertPerson(tx, {
+      return services.enrolment.createActive({
+        person: {
           username: opts.username as string, name: opts.name as string, email: opts.email as string | undefined,
-          passwordHash: await hashPassword(opts.password as string, settings.bcryptCost),
-        });
-        await recordAudit(tx, { actor: 'cli', action: 'person.created', subject: p.id });
-        return p;
-      }).catch((err: { code?: string }) => {
-        if (err.code === '23505') throw new Error('a person with this username or email already exists');
+          passwordHash: await services.passwords.hash(opts.password as string),
+        },
+        actor: 'cli',
+        audit: { action: 'person.created' },
+      }).catch((err: unknown) => {
+        if (isUniqueViolation(err)) throw new Error('a person with this username or email already exists');
         throw err;
       });
-      return person.id;
     },
   },
   'school add': {
     options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, kind: { type: 'string' } },
-    async run({ db }, _settings, opts) {
+    async run({ storage: { db } }, opts) {
       required(opts, 'code', 'name', 'level');
       const school = await upsertSchool(db, {
         code: opts.code as string, name: opts.name as string, level: opts.level as never, kind: (opts.kind as never) ?? 'municipal',
@@ -101,10 +98,10 @@ export const COMMANDS: Record<string, Command> = {
       person: { type: 'string' }, school: { type: 'string' }, role: { type: 'string' },
       class: { type: 'string' }, seat: { type: 'string' }, 'student-no': { type: 'string' }, title: { type: 'string' },
     },
-    async run({ db }, _settings, opts) {
+    async run({ services }, opts) {
       required(opts, 'person', 'role');
       if (!ROLES.includes(opts.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
-      const person = await findPersonByLogin(db, opts.person as string);
+      const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
       const seat = opts.seat === undefined ? undefined : Number(opts.seat);
       if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99)) throw new Error('--seat must be a number from 1 to 99');
@@ -112,7 +109,7 @@ export const COMMANDS: Record<string, Command> = {
       if (seat !== undefined) attributes.seat = seat;
       if (opts['student-no']) attributes.student_no = opts['student-no'];
       if (opts.title) attributes.title = opts.title;
-      const id = await addIdentity(db, {
+      const id = await services.identities.add({
         personId: person.id, schoolCode: opts.school as string | undefined, role: opts.role as Role,
         classCode: opts.class as string | undefined, attributes, source: 'roster', actor: 'cli',
       });
@@ -121,7 +118,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   'keys rotate': {
     options: { lead: { type: 'string' } },
-    async run({ db, keyring }, settings, opts) {
+    async run({ storage: { db, keyring }, settings }, opts) {
       const lead = opts.lead === undefined ? settings.keyPublishLeadSeconds : Number(opts.lead);
       if (!Number.isInteger(lead) || lead < 0) throw new Error('--lead must be a whole number of seconds');
       await ensureKeys(db, keyring);
@@ -132,7 +129,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   'keys list': {
     options: {},
-    async run({ db }) {
+    async run({ storage: { db } }) {
       const rows = await db('keys').select('kid', 'kind', 'alg', 'activates_at', 'retires_at', 'expires_at').orderBy('created_at');
       return rows
         .map((r) => [r.kid, r.kind, r.alg ?? '-', `from ${r.activates_at.toISOString()}`, r.retires_at ? `retires ${r.retires_at.toISOString()}` : 'current'].join('  '))
@@ -141,10 +138,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   'iat create': {
     options: { ttl: { type: 'string' } },
-    async run(storage, _settings, opts) {
+    async run({ storage, services }, opts) {
       const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
       if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive whole number of seconds');
-      const token = await createInitialAccessToken(storage.adapter, ttl);
+      const adapter = adapterFactory({
+        clients: services.clients, db: storage.db, redis: storage.redis ? { client: storage.redis, prefix: storage.redisPrefix } : undefined,
+      });
+      const token = await createInitialAccessToken(adapter, ttl);
       await recordAudit(storage.db, { actor: 'cli', action: 'iat.created', detail: { ttl } });
       return token;
     },

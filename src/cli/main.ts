@@ -1,6 +1,7 @@
 // `campus-sso <command>`: administration from the shell, with the same settings as the server.
 import { parseArgs } from 'node:util';
 import { parseSettings, SettingsError } from '../platform/settings.ts';
+import { buildDomainServices } from '../domain/services.ts';
 import { openStorage, type Storage } from '../platform/storage/open.ts';
 import { COMMANDS } from './commands.ts';
 
@@ -40,7 +41,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     const settings = parseSettings(env);
     storage = await openStorage(settings);
-    const out = await command.run(storage, settings, options as Record<string, unknown>);
+    const issuer = settings.issuer ?? `http://localhost:${settings.port || 3000}`;
+    const services = buildDomainServices({ db: storage.db, keyring: storage.keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, issuer });
+    const out = await command.run({ storage, services, settings, issuer }, options as Record<string, unknown>);
     if (out) process.stdout.write(`${out}\n`);
     return 0;
   } catch (err) {

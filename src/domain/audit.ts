@@ -1,8 +1,10 @@
-// The audit log: who changed what. Never put secrets or personal data in `detail`.
+// The audit log: who changed what, and every sign-in. Never put secrets or personal data in `detail`.
 import type { Knex } from 'knex';
+import { z } from 'zod';
 
 export type AuditEvent = { actor: string; action: string; subject?: string; detail?: Record<string, unknown> };
 
+/** Writes one entry; pass the transaction of the change it records. */
 export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
   await db('audit_events').insert({
     actor: event.actor,
@@ -10,4 +12,44 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
     subject: event.subject ?? null,
     detail: JSON.stringify(event.detail ?? {}),
   });
+}
+
+export type SignInEvent = { at: Date; success: boolean; reason?: string; clientId?: string };
+
+const Detail = z.object({ reason: z.string().max(64).optional(), client: z.string().max(200).optional() }).catch({});
+
+function json(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return {};
+  }
+}
+
+export class Audit {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  record(event: AuditEvent): Promise<void> {
+    return recordAudit(this.#db, event);
+  }
+
+  /** A person's last sign-ins (the sign-in step writes `sign_in.success` / `sign_in.failure`), newest first. */
+  async recentSignIns(personId: string, limit = 20): Promise<SignInEvent[]> {
+    const rows: { at: Date; action: string; detail: unknown }[] = await this.#db('audit_events')
+      .select('at', 'action', 'detail')
+      .where({ subject: personId })
+      .andWhere('action', 'like', 'sign_in.%')
+      .orderBy('at', 'desc')
+      .limit(limit);
+    return rows.map((r) => {
+      const detail = Detail.parse(json(r.detail));
+      const success = r.action === 'sign_in.success';
+      return { at: r.at, success, reason: success ? undefined : detail.reason, clientId: detail.client };
+    });
+  }
 }

@@ -1,17 +1,14 @@
 // oidc-provider configuration: features, scopes and claims, TTLs, and the hooks into our accounts and pages.
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { DEFAULT_CLIENT_SCOPE, personClaims, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
-import { loadAccount } from '../domain/identities/account.ts';
+import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
+import type { Identities } from '../domain/identities/service.ts';
 import type { Keyring } from '../platform/keyring.ts';
-import { renderPage, type RenderContext } from '../web/render.ts';
 import type { AdapterFactory } from './adapters/types.ts';
-import { errors } from './provider-errors.ts';
-import type { KeySet } from './keys.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
-import { translator, chooseLocale } from '../platform/i18n/index.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
+import { errors } from './internals.ts';
+import type { KeySet } from './keys.ts';
 
 export const TTL = {
   AccessToken: 3600,
@@ -31,28 +28,25 @@ export const TTL = {
 export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.IdToken, TTL.AccessToken) + 300;
 
 /** Client metadata of our own, on top of the OIDC registration metadata. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno', 'permissions'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno', 'permissions', 'school_codes'] as const;
 /** Set by the bureau, never by the client itself through dynamic registration. */
-const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno', 'permissions']);
+const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno', 'permissions', 'school_codes']);
+
+/** The pages oidc-provider asks us to draw, drawn by the web layer. */
+export type ProviderPages = {
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): void;
+  logout(ctx: KoaContextWithOIDC, form: string): void;
+  loggedOut(ctx: KoaContextWithOIDC): void;
+};
 
 export type ConfigurationDeps = {
-  db: Knex;
+  identities: Identities;
+  pages: ProviderPages;
   keyring: Keyring;
   keys: KeySet;
   adapter: AdapterFactory;
   outboundAllowPrivateNetworks: boolean;
 };
-
-function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
-  const t = translator(chooseLocale(ctx));
-  const message = t(`error.code.${out.error}`, { defaultValue: t('error.generic') });
-  renderPage(ctx as unknown as RenderContext, 'error', {
-    pageTitle: t('error.title'),
-    message,
-    code: out.error,
-    description: out.error === 'server_error' ? undefined : out.error_description,
-  });
-}
 
 export function buildConfiguration(deps: ConfigurationDeps): Configuration {
   const pairwiseKey = deps.keyring.key('pairwise');
@@ -71,7 +65,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       // this client, so the identity prompt finds the chosen identity already read.
       const grantOf = () => (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti
         ?? (ctx.oidc.client && ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId));
-      const account = await loadAccount(deps.db, id, grantOf());
+      const account = await deps.identities.loadAccount(id, grantOf());
       if (!account || account.person.status !== 'active') return undefined;
       return {
         accountId: account.person.id,
@@ -79,7 +73,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         loaded: account,
         async claims(_use, scope) {
           const client = ctx.oidc.client;
-          return (await personClaims(deps.db, deps.keyring, account, {
+          return (await deps.identities.claims(account, {
             clientId: client?.clientId, allowedRoles: client?.metadata().allowed_roles, grantId: grantOf(), scopes: new Set(scope.split(' ')),
           })) as { sub: string };
         },
@@ -110,7 +104,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         if (TRUSTED_METADATA.has(key) && value !== undefined && (route === 'registration' || route === 'client_update')) {
           throw new errors.InvalidClientMetadata(`${key} cannot be set by registration`);
         }
-        if ((key === 'allowed_roles' || key === 'permissions') && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
+        if ((key === 'allowed_roles' || key === 'permissions' || key === 'school_codes') && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
         }
         if ((key === 'first_party' || key === 'may_request_idno') && value !== undefined && typeof value !== 'boolean') {
@@ -136,22 +130,16 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource(ctx, form) {
-          const t = translator(chooseLocale(ctx));
-          renderPage(ctx as unknown as RenderContext, 'sign-in/logout', { pageTitle: t('logout.title'), form });
-        },
-        postLogoutSuccessSource(ctx) {
-          const t = translator(chooseLocale(ctx));
-          renderPage(ctx as unknown as RenderContext, 'sign-in/logged-out', { pageTitle: t('logout.done') });
-        },
+        logoutSource: (ctx, form) => deps.pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
       },
     },
     ttl: { ...TTL },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy(deps.db) },
-    renderError: renderError as unknown as Configuration['renderError'],
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy(deps.identities) },
+    renderError: ((ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => deps.pages.error(ctx, out)) as unknown as Configuration['renderError'],
     conformIdTokenClaims: true,
     // oidc-provider refuses outbound calls to special-use addresses (SSRF protection); intranet RPs may need them.
     ...(deps.outboundAllowPrivateNetworks

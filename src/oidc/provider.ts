@@ -1,14 +1,15 @@
 // Builds the oidc-provider instance, and rebuilds it when another process rotates the keys.
 import type { Knex } from 'knex';
-import mount from 'koa-mount';
 import type { Middleware } from 'koa';
+import mount from 'koa-mount';
 import Provider from 'oidc-provider';
-import { accountActivityHook } from './activity-hook.ts';
+import type { Identities } from '../domain/identities/service.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
+import { accountActivityHook } from './activity-hook.ts';
 import type { AdapterFactory } from './adapters/types.ts';
-import { buildConfiguration } from './configuration.ts';
+import { buildConfiguration, type ProviderPages } from './configuration.ts';
 import { type KeySet, loadKeys } from './keys.ts';
 
 export type ProviderDeps = {
@@ -18,6 +19,8 @@ export type ProviderDeps = {
   ephemeral: Knex;
   keyring: Keyring;
   adapter: AdapterFactory;
+  identities: Identities;
+  pages: ProviderPages;
   trustProxy: boolean;
   outboundAllowPrivateNetworks: boolean;
   log: Logger;
@@ -32,7 +35,8 @@ const EVENTS = [
 
 function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration({
-    db: deps.db, keyring: deps.keyring, keys, adapter: deps.adapter, outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
+    identities: deps.identities, pages: deps.pages, keyring: deps.keyring, keys, adapter: deps.adapter,
+    outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
   }));
   provider.proxy = deps.trustProxy;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;

@@ -1,7 +1,9 @@
 // Purpose-bound keys derived from the one master secret, and authenticated encryption with them.
 import crypto from 'node:crypto';
 
-export type Purpose = 'key-storage' | 'national-id' | 'national-id-index' | 'dpop-nonce' | 'pairwise' | 'csrf' | 'embedded-db' | 'sis-handoff';
+export type Purpose =
+  | 'key-storage' | 'national-id' | 'national-id-index' | 'dpop-nonce' | 'pairwise' | 'embedded-db'
+  | 'one-use' | 'verification-code' | 'throttle';
 
 export class Keyring {
   readonly #master: Buffer;

@@ -9,8 +9,6 @@ import { errorHandler } from './error-handler.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import { requestLog } from './request-log.ts';
 
-export type RouteModule = (router: Router) => void;
-
 const securityHeaders = helmet({
   contentSecurityPolicy: {
     useDefaults: true,
@@ -25,14 +23,15 @@ export function buildApp(opts: {
   metrics: Metrics;
   trustProxy: boolean;
   cookieKeys: () => string[];
-  routes: RouteModule[];
+  /** Registers our routes (the flows). */
+  routes: (router: Router) => void;
   provider: Middleware;
 }): Koa {
   const app = new Koa({ proxy: opts.trustProxy });
   Object.defineProperty(app, 'keys', { get: opts.cookieKeys, set: () => {} });
   app.silent = true;
   const router = new Router();
-  for (const register of opts.routes) register(router);
+  opts.routes(router);
 
   // Our own pages get the security headers and our error pages; everything else is oidc-provider's.
   const ours = compose([securityHeaders, errorHandler(opts.log), router.routes() as Middleware, router.allowedMethods() as Middleware]);

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { AppError } from './errors.ts';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
-import { renderPage } from './render.ts';
+import { type RenderContext, renderPage } from './render.ts';
 
 const MESSAGES: Record<string, string> = {
   csrf: 'error.csrf',
@@ -38,4 +38,16 @@ export function errorHandler(log: Logger): Middleware {
       }
     }
   };
+}
+
+/** oidc-provider's own errors (a bad authorization request, an unknown client), drawn on the same error page. */
+export function renderProviderError(ctx: RenderContext, out: { error: string; error_description?: string }): void {
+  const t = translator(chooseLocale(ctx));
+  const message = t(`error.code.${out.error}`, { defaultValue: t('error.generic') });
+  renderPage(ctx, 'error', {
+    pageTitle: t('error.title'),
+    message,
+    code: out.error,
+    description: out.error === 'server_error' ? undefined : out.error_description,
+  });
 }

@@ -11,7 +11,3 @@ export class AppError extends Error {
     this.expose = opts.expose ?? status < 500;
   }
 }
-
-export function assertThat(condition: unknown, code: string, status = 400): asserts condition {
-  if (!condition) throw new AppError(code, status);
-}

@@ -1,16 +1,23 @@
-// Every account page needs a live portal session; without one the browser goes to sign in first.
-import type { Context, Next } from 'koa';
+// Pages that need the person signed in to the account portal; without a live portal session the browser goes to
+// sign in first (/account/sign-in, through our own provider) and comes back.
+import type { Context, Middleware } from 'koa';
 import type { Person } from '../domain/people/persons.ts';
-import type { AccountDeps } from '../flows/account/deps.ts';
 import { clearPortalSession, readPortalSession } from './portal-cookie.ts';
-import { portalPerson } from '../oidc/sessions.ts';
+import type { Services } from './services.ts';
 
 export type AccountState = { person: Person; sessionUid: string };
 
-export function requireAccount(deps: AccountDeps) {
-  return async (ctx: Context, next: Next) => {
+/** The person behind the portal session, while the provider session it came from lives and is theirs. */
+async function portalPerson(s: Services, personId: string, sessionUid: string): Promise<Person | undefined> {
+  if (!(await s.personAccess.sessionAlive(personId, sessionUid))) return undefined;
+  const person = await s.people.findById(personId);
+  return person?.status === 'active' ? person : undefined;
+}
+
+export function requireAccount(s: Services): Middleware {
+  return async (ctx, next) => {
     const portal = readPortalSession(ctx);
-    const person = portal && (await portalPerson(deps.provider(), deps.db, portal.personId, portal.sessionUid));
+    const person = portal && (await portalPerson(s, portal.personId, portal.sessionUid));
     if (!portal || !person) {
       if (portal) clearPortalSession(ctx);
       ctx.set('Cache-Control', 'no-store');

@@ -14,7 +14,8 @@ import { SMTPServer } from 'smtp-server';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { createLogger } from '../../src/platform/log.ts';
 import { mailboxRoutes } from '../../src/flows/dev-mailbox/routes.ts';
-import { enqueueMessage, type OutboxMessage } from '../../src/domain/outbox/outbox.ts';
+import type { Services } from '../../src/web/services.ts';
+import { enqueueMessage, Outbox, type OutboxMessage } from '../../src/domain/outbox/outbox.ts';
 import { claimDue } from '../../src/domain/outbox/queue.ts';
 import { mailboxTransport, smsTransport, smtpTransport, webhookSmsDriver, type Transport } from '../../src/domain/outbox/transports/index.ts';
 import { startOutboxWorker, type OutboxWorkerOptions } from '../../src/domain/outbox/worker.ts';
@@ -234,7 +235,7 @@ describe(`outbox (${storageMode})`, () => {
       let row: OutboxMessage = await db('outbox_messages').where({ id }).first();
       assert.equal(row.status, 'pending');
       assert.equal(row.attempts, 1);
-      assert.equal(row.last_error, 'AppError:sms_gateway_http_500');
+      assert.equal(row.last_error, 'GatewayError:sms_gateway_http_500');
 
       await waitFor('the retry', async () => {
         await w.drain();
@@ -330,7 +331,7 @@ describe('development mailbox page', () => {
   before(async () => {
     const app = buildApp({
       log, metrics: createMetrics(), trustProxy: false, cookieKeys: () => ['test-cookie-key'],
-      routes: [(r) => mailboxRoutes(r, { db })],
+      routes: (r) => mailboxRoutes(r, { outbox: new Outbox(db) } as unknown as Services),
       provider: async (_ctx, next) => next(),
     });
     server = http.createServer(app.callback());

@@ -1,13 +1,13 @@
 // Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
 import * as oidc from 'openid-client';
-import type { Knex } from 'knex';
-import { upsertClient } from '../../src/domain/clients/registry.ts';
+import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
 import { Agent, formAction, hiddenField, type Step } from './agent.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9/cb';
 
-export async function registerClient(db: Knex, metadata: Record<string, unknown> & { client_id: string }, secret?: string) {
-  await upsertClient(db, { client_name: metadata.client_id, redirect_uris: [CALLBACK], ...metadata }, 'test', secret);
+/** Registers a client the way an operator would (the CLI's path), on a running test server. */
+export async function registerClient(server: { services: { clients: ClientRegistry } }, metadata: Record<string, unknown> & { client_id: string }, secret?: string) {
+  await server.services.clients.upsert({ client_name: metadata.client_id, redirect_uris: [CALLBACK], ...metadata }, 'test', secret);
 }
 
 export function discover(issuer: string, clientId: string, secret?: string, auth?: oidc.ClientAuth) {

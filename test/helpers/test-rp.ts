@@ -2,14 +2,13 @@
 // with openid-client and shows the ID token claims and the UserInfo response as JSON in a page.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Knex } from 'knex';
 import * as oidc from 'openid-client';
-import { upsertClient } from '../../src/domain/clients/registry.ts';
+import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
 
 export type TestRp = { base: string; close(): Promise<void> };
 
 export async function startTestRp(opts: {
-  issuer: string; db: Knex; clientId: string; secret: string; metadata?: Record<string, unknown>; scope?: string;
+  issuer: string; clients: ClientRegistry; clientId: string; secret: string; metadata?: Record<string, unknown>; scope?: string;
 }): Promise<TestRp> {
   const pending = new Map<string, { verifier: string; nonce: string }>();
   let config: oidc.Configuration | undefined;
@@ -52,6 +51,6 @@ export async function startTestRp(opts: {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await upsertClient(opts.db, { client_id: opts.clientId, client_name: opts.clientId, redirect_uris: [`${base}/cb`], ...opts.metadata }, 'test', opts.secret);
+  await opts.clients.upsert({ client_id: opts.clientId, client_name: opts.clientId, redirect_uris: [`${base}/cb`], ...opts.metadata }, 'test', opts.secret);
   return { base, close: () => new Promise((r) => server.close(() => r())) };
 }

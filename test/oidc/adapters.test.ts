@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { parseSettings } from '../../src/platform/settings.ts';
+import { ClientRegistry } from '../../src/domain/clients/registry.ts';
 import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
 import { adapterFactory } from '../../src/oidc/adapters/index.ts';
 import { PostgresAdapter } from '../../src/oidc/adapters/postgres.ts';
@@ -465,7 +466,7 @@ describe('oidc-provider adapter contract', () => {
     return {
       makeAdapter: (model) => {
         assert.equal(model, 'Client');
-        return new ClientAdapter(db);
+        return new ClientAdapter(new ClientRegistry(db));
       },
       models: ['Client'],
       async writeRaw(_model, id, raw) {
@@ -499,10 +500,11 @@ describe('oidc-provider adapter contract', () => {
     it('stores clients in PostgreSQL, and the rest in Redis when configured, else PostgreSQL', async () => {
       const { db } = await sharedStorage();
       const fakeRedis = {} as Redis;
-      assert.ok(adapterFactory(db)('Client') instanceof ClientAdapter);
-      assert.ok(adapterFactory(db)('Session') instanceof PostgresAdapter);
-      assert.ok(adapterFactory(db, { client: fakeRedis, prefix: 'x:' })('Client') instanceof ClientAdapter);
-      assert.ok(adapterFactory(db, { client: fakeRedis, prefix: 'x:' })('AccessToken') instanceof RedisAdapter);
+      const clients = new ClientRegistry(db);
+      assert.ok(adapterFactory({ clients, db })('Client') instanceof ClientAdapter);
+      assert.ok(adapterFactory({ clients, db })('Session') instanceof PostgresAdapter);
+      assert.ok(adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('Client') instanceof ClientAdapter);
+      assert.ok(adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('AccessToken') instanceof RedisAdapter);
     });
   });
 });

@@ -30,8 +30,8 @@ describe(`advanced protocol features (${storageMode})`, () => {
   after(() => server.close());
 
   it('lets first-party clients skip consent but asks for third-party ones', async () => {
-    await registerClient(server.storage.db, { client_id: 'rp-first', first_party: true, allowed_roles: ['teacher'] }, SECRET);
-    await registerClient(server.storage.db, { client_id: 'rp-third', allowed_roles: ['teacher'] }, SECRET);
+    await registerClient(server, { client_id: 'rp-first', first_party: true, allowed_roles: ['teacher'] }, SECRET);
+    await registerClient(server, { client_id: 'rp-third', allowed_roles: ['teacher'] }, SECRET);
     const agent = new Agent();
     const first = await codeFlow(server, 'rp-first', agent);
     assert.equal(first.tokens.claims()!.sub, teacherId);
@@ -42,8 +42,8 @@ describe(`advanced protocol features (${storageMode})`, () => {
   });
 
   it('gives pairwise subjects to clients that ask, stable per sector and different from the public sub', async () => {
-    await registerClient(server.storage.db, { client_id: 'rp-pairwise', subject_type: 'pairwise', first_party: true }, SECRET);
-    await registerClient(server.storage.db, { client_id: 'rp-pairwise-2', subject_type: 'pairwise', first_party: true, redirect_uris: ['http://localhost:9/cb'] }, SECRET);
+    await registerClient(server, { client_id: 'rp-pairwise', subject_type: 'pairwise', first_party: true }, SECRET);
+    await registerClient(server, { client_id: 'rp-pairwise-2', subject_type: 'pairwise', first_party: true, redirect_uris: ['http://localhost:9/cb'] }, SECRET);
     const a = await codeFlow(server, 'rp-pairwise');
     const again = await codeFlow(server, 'rp-pairwise');
     const sub = a.tokens.claims()!.sub;
@@ -64,7 +64,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
   it('accepts signed request objects (JAR)', async () => {
     const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as { publicKey: CryptoKey; privateKey: CryptoKey };
     const publicJwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'rp-key-1', use: 'sig', alg: 'ES256' };
-    await registerClient(server.storage.db, { client_id: 'rp-jar', first_party: true, jwks: { keys: [publicJwk] }, request_object_signing_alg: 'ES256' }, SECRET);
+    await registerClient(server, { client_id: 'rp-jar', first_party: true, jwks: { keys: [publicJwk] }, request_object_signing_alg: 'ES256' }, SECRET);
     const conf = await discover(server.issuer, 'rp-jar', SECRET);
     const p = await pkce();
     const url = await oidc.buildAuthorizationUrlWithJAR(conf, {
@@ -84,7 +84,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
   });
 
   it('binds tokens to a DPoP key', async () => {
-    await registerClient(server.storage.db, { client_id: 'rp-dpop', first_party: true }, SECRET);
+    await registerClient(server, { client_id: 'rp-dpop', first_party: true }, SECRET);
     const conf = await discover(server.issuer, 'rp-dpop', SECRET);
     const keyPair = await oidc.randomDPoPKeyPair('ES256');
     const DPoP = oidc.getDPoPHandle(conf, keyPair);
@@ -110,7 +110,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
     await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
     try {
       const port = (rp.address() as AddressInfo).port;
-      await registerClient(server.storage.db, {
+      await registerClient(server, {
         client_id: 'rp-bcl', first_party: true, backchannel_logout_uri: `http://127.0.0.1:${port}/bcl`,
         backchannel_logout_session_required: true, post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
       }, SECRET);
@@ -134,7 +134,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
   it('upgrades a password hash made at another bcrypt cost on sign-in', async () => {
     const db = server.storage.db;
     await db('persons').where({ username: 'teacher' }).update({ password_hash: await bcrypt.hash('Teacher-2026', 5) });
-    await registerClient(db, { client_id: 'rp-rehash', first_party: true }, SECRET);
+    await registerClient(server, { client_id: 'rp-rehash', first_party: true }, SECRET);
     await codeFlow(server, 'rp-rehash');
     const person = await findPersonByLogin(db, 'teacher');
     assert.equal(bcrypt.getRounds(person!.password_hash!), Number(server.env.BCRYPT_COST));

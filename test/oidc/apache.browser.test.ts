@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { upsertClient } from '../../src/domain/clients/registry.ts';
 import { translator } from '../../src/platform/i18n/index.ts';
 import { browserSkip, launchBrowser, missingTool, newPage, shoot } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -150,7 +149,7 @@ before(async () => {
 
   server = await startTestServer();
   apachePort = await freePort();
-  await upsertClient(server.storage.db, {
+  await server.services.clients.upsert({
     client_id: CLIENT_ID,
     client_name: 'Apache mod_auth_openidc (interop)',
     redirect_uris: [`http://127.0.0.1:${apachePort}/protected/redirect_uri`],

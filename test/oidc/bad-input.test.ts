@@ -16,7 +16,7 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
 
   before(async () => {
     server = await startTestServer();
-    await registerClient(server.storage.db, { client_id: 'rp-bad', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    await registerClient(server, { client_id: 'rp-bad', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
   });
   after(() => server.close());
 

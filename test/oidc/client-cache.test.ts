@@ -49,7 +49,7 @@ describe(`client cache (${storageMode})`, () => {
   });
 
   it('reads a client from the database once, then from memory', async () => {
-    await registerClient(server.storage.db, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
+    await registerClient(server, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
     assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
     const before = clientReads;
     for (let i = 0; i < 5; i++) assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
@@ -75,12 +75,12 @@ describe(`client cache (${storageMode})`, () => {
   });
 
   it('takes a change made in this process at once', async () => {
-    await registerClient(server.storage.db, { client_id: 'cache-rp', grant_types: ['authorization_code'] }, SECRET);
+    await registerClient(server, { client_id: 'cache-rp', grant_types: ['authorization_code'] }, SECRET);
     assert.ok(refusedGrantType(await clientCredentials(server, 'cache-rp')));
   });
 
   it('reads the database while it cannot listen for changes', async () => {
-    await registerClient(server.storage.db, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
+    await registerClient(server, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
     assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
     // Cut the listening connection from the server side; until it is back, every request reads the table.
     await other.query(`select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen oidc_clients_changed' and datname = current_database()`);

@@ -13,7 +13,7 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   before(async () => {
     server = await startTestServer();
-    await registerClient(server.storage.db, {
+    await registerClient(server, {
       client_id: 'rp-conf', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
     }, secret);

@@ -34,12 +34,12 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     const db = server.storage.db;
-    await registerClient(db, { client_id: 'id-first', first_party: true, grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
-    await registerClient(db, { client_id: 'id-second', first_party: true }, SECRET);
-    await registerClient(db, { client_id: 'id-third', grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
-    await registerClient(db, { client_id: 'id-teachers', first_party: true, allowed_roles: ['teacher'] }, SECRET);
-    await registerClient(db, { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] }, SECRET);
-    await registerClient(db, { client_id: 'id-idno', first_party: true, may_request_idno: true, scope: 'openid profile identity idno' }, SECRET);
+    await registerClient(server, { client_id: 'id-first', first_party: true, grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(server, { client_id: 'id-second', first_party: true }, SECRET);
+    await registerClient(server, { client_id: 'id-third', grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(server, { client_id: 'id-teachers', first_party: true, allowed_roles: ['teacher'] }, SECRET);
+    await registerClient(server, { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] }, SECRET);
+    await registerClient(server, { client_id: 'id-idno', first_party: true, may_request_idno: true, scope: 'openid profile identity idno' }, SECRET);
     const person = (await findPersonByLogin(db, 'teacher'))!;
     const rows = await db('identities').where({ person_id: person.id }).orderBy('created_at');
     teacher = { id: person.id, identities: rows.map((r) => ({ id: r.id, role: r.role })) };
@@ -147,7 +147,7 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'teacher', source: 'roster', actor: 'test' });
     await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'parent', source: 'roster', actor: 'test' });
     const staff = await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'staff', source: 'roster', actor: 'test' });
-    await registerClient(db, { client_id: 'id-tp', first_party: true, allowed_roles: ['teacher', 'parent'] }, SECRET);
+    await registerClient(server, { client_id: 'id-tp', first_party: true, allowed_roles: ['teacher', 'parent'] }, SECRET);
     const agent = new Agent();
     const { step } = await start('id-tp', agent, {}, person.username!, 'Multi-2026!');
     assert.equal(menu(step).ids.length, 2);

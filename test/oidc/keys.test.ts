@@ -23,7 +23,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     a = await startTestServer({ PORT: String(port), ISSUER: issuer });
     // The second process shares the database (and, embedded, the same DATA_DIR and cluster) and the issuer.
     b = await startTestServer({ ISSUER: issuer, REDIS_PREFIX: a.env.REDIS_PREFIX }, a.dataDir);
-    await registerClient(a.storage.db, { client_id: 'rp-keys', first_party: true }, SECRET);
+    await registerClient(a, { client_id: 'rp-keys', first_party: true }, SECRET);
   });
   after(async () => {
     await b.close();

@@ -19,7 +19,7 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
 
   before(async () => {
     server = await startTestServer();
-    iat = await createInitialAccessToken(server.storage.adapter, 600);
+    iat = await createInitialAccessToken(server.adapter, 600);
   });
   after(() => server.close());
 
@@ -77,7 +77,7 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
   });
 
   it('refuses an expired initial access token', async () => {
-    const short = await createInitialAccessToken(server.storage.adapter, 1);
+    const short = await createInitialAccessToken(server.adapter, 1);
     await new Promise((r) => setTimeout(r, 1500));
     const res = await call(`${server.issuer}/reg`, 'POST', short, { redirect_uris: [CALLBACK] });
     assert.equal(res.status, 401);

@@ -41,3 +41,24 @@ export async function purgeAccountActivity(db: Knex, olderThanDays = 30): Promis
   await db('person_grants').where('last_used_at', '<', cutoff).delete();
   await db('person_sessions').where('last_seen_at', '<', cutoff).delete();
 }
+
+export type GrantRow = { grant_id: string; client_id: string; created_at: Date; last_used_at: Date };
+
+/** The grants recorded for a person (optionally to one client), oldest first. */
+export function grantsOf(db: Knex, personId: string, clientId?: string): Promise<GrantRow[]> {
+  return db('person_grants')
+    .where({ person_id: personId, ...(clientId ? { client_id: clientId } : {}) })
+    .orderBy('created_at');
+}
+
+export type SessionRow = { session_uid: string; browser: string | null; created_at: Date; last_seen_at: Date };
+
+/** The provider sessions recorded for a person, most recently seen first. */
+export function sessionsOf(db: Knex, personId: string): Promise<SessionRow[]> {
+  return db('person_sessions').where({ person_id: personId }).orderBy('last_seen_at', 'desc');
+}
+
+/** Whether the session was recorded as this person's. */
+export async function isSessionOf(db: Knex, personId: string, sessionUid: string): Promise<boolean> {
+  return !!(await db('person_sessions').where({ session_uid: sessionUid, person_id: personId }).first('session_uid'));
+}

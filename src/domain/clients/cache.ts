@@ -55,16 +55,9 @@ export class ClientCache {
   }
 }
 
-/** Writers that bypass the adapter (config/clients.ts) forget the entry in their own process at once. */
-const caches = new WeakMap<Knex, ClientCache>();
-export function forgetCachedClient(db: Knex, clientId: string): void {
-  caches.get(db)?.forget(clientId);
-}
-
 /** Listens on its own connection (not one of the pool's) and reconnects after a failure. */
 export async function startClientCache(db: Knex, log?: Logger): Promise<{ cache: ClientCache; stop(): Promise<void> }> {
   const cache = new ClientCache();
-  caches.set(db, cache);
   let client: pg.Client | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

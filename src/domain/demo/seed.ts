@@ -3,14 +3,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { ConfiguredClient, type ClientRegistry, withIssuer } from '../clients/registry.ts';
+import type { Enrolment } from '../enrolment/service.ts';
 import { ROLES } from '../identities/identities.ts';
 import { addIdentity } from '../identities/add-identity.ts';
 import { sealNationalId } from '../people/national-id-store.ts';
-import { hashPassword } from '../people/passwords.ts';
-import { findPersonByLogin, insertPerson } from '../people/persons.ts';
-import { ConfiguredClient, upsertClient, withIssuer } from '../clients/registry.ts';
+import type { Passwords } from '../people/passwords.ts';
+import { findPersonByLogin } from '../people/persons.ts';
 import type { Keyring } from '../../platform/keyring.ts';
-import { recordAudit } from '../audit.ts';
 import { ensureClass, NewSchool, upsertSchool } from '../schools/schools.ts';
 
 const DemoFile = z.object({
@@ -45,22 +45,28 @@ export function readDemoData(): DemoData {
   return DemoFile.parse(JSON.parse(fs.readFileSync(demoFile, 'utf8')));
 }
 
-export async function seedDemo(db: Knex, keyring: Keyring, issuer: string, bcryptCost: number): Promise<void> {
+export type SeedServices = { db: Knex; keyring: Keyring; passwords: Passwords; enrolment: Enrolment; clients: ClientRegistry };
+
+export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
+  const { db } = s;
   const demo = readDemoData();
   for (const school of demo.schools) {
     if (!(await db('schools').where({ code: school.code }).first())) await upsertSchool(db, school);
   }
   for (const p of demo.people) {
     if (await findPersonByLogin(db, p.username)) continue;
-    const person = await insertPerson(db, {
-      username: p.username, email: p.email, emailVerified: true, name: p.name, mobile: p.mobile, gender: p.gender,
-      birthdate: p.birthdate, nationalId: p.national_id ? sealNationalId(keyring, p.national_id) : undefined,
-      passwordHash: await hashPassword(p.password, bcryptCost),
+    const personId = await s.enrolment.createActive({
+      person: {
+        username: p.username, email: p.email, emailVerified: true, name: p.name, mobile: p.mobile, gender: p.gender,
+        birthdate: p.birthdate, nationalId: p.national_id ? sealNationalId(s.keyring, p.national_id) : undefined,
+        passwordHash: await s.passwords.hash(p.password),
+      },
+      actor: 'seed-demo',
+      audit: { action: 'person.created' },
     });
-    await recordAudit(db, { actor: 'seed-demo', action: 'person.created', subject: person.id });
     for (const i of p.identities) {
       const identityId = await addIdentity(db, {
-        personId: person.id, schoolCode: i.school, role: i.role, classCode: i.class, attributes: i.attributes, source: 'roster', actor: 'seed-demo',
+        personId, schoolCode: i.school, role: i.role, classCode: i.class, attributes: i.attributes, source: 'roster', actor: 'seed-demo',
       });
       if (i.homeroom) {
         const classId = await ensureClass(db, (await db('schools').where({ code: i.school }).first())!, i.homeroom);
@@ -77,5 +83,5 @@ export async function seedDemo(db: Knex, keyring: Keyring, issuer: string, bcryp
       .insert({ id: crypto.randomUUID(), parent_person_id: parent.id, student_identity_id: studentIdentity.id, relationship: g.relationship, approved_by: 'seed-demo', approved_at: db.fn.now() })
       .onConflict(['parent_person_id', 'student_identity_id']).ignore();
   }
-  await upsertClient(db, withIssuer(demo.client, issuer), 'seed-demo');
+  await s.clients.upsert(withIssuer(demo.client, issuer), 'seed-demo');
 }

@@ -1,7 +1,8 @@
 // What oidc-provider's findAccount returns: a person with their active identities and, for a token's grant, the
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
-import { chosenIdentityId, toIdentityClaim, type IdentityClaim, type IdentityRow } from './identities.ts';
+import { chosenIdentityId } from './choice.ts';
+import { toIdentityClaim, type IdentityClaim, type IdentityRow } from './identities.ts';
 import type { Person } from '../people/persons.ts';
 
 export type LoadedAccount = {

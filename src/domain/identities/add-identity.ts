@@ -1,4 +1,4 @@
-// Adding identities to people (CLI, seeds, later the school back office), always audited.
+// Adding identities to people (registration, the school-affairs push, rosters, the CLI, seeds), always audited.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
@@ -12,6 +12,8 @@ export type NewIdentity = {
   classCode?: string;
   attributes?: Record<string, unknown>;
   source: 'self' | 'sis' | 'roster' | 'binding';
+  /** `unconfirmed`: declared by the person, waiting for the school (the person is a general member until then). */
+  status?: 'active' | 'unconfirmed';
   actor: string;
 };
 
@@ -25,9 +27,12 @@ export async function addIdentity(db: Knex, input: NewIdentity): Promise<string>
     const attributes = { ...(input.attributes ?? {}), ...(input.classCode ? { class: input.classCode } : {}) };
     await tx('identities').insert({
       id, person_id: input.personId, school_code: school?.code ?? null, role: input.role, class_id: classId,
-      attributes: JSON.stringify(attributes), source: input.source,
+      attributes: JSON.stringify(attributes), source: input.source, status: input.status ?? 'active',
     });
-    await recordAudit(tx, { actor: input.actor, action: 'identity.added', subject: input.personId, detail: { identity: id, role: input.role, school: school?.code } });
+    await recordAudit(tx, {
+      actor: input.actor, action: 'identity.added', subject: input.personId,
+      detail: { identity: id, role: input.role, school: school?.code, source: input.source, status: input.status ?? 'active' },
+    });
     return id;
   });
 }

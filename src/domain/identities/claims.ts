@@ -2,7 +2,9 @@
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { chosenIdentityFor, type LoadedAccount } from './account.ts';
-import { acceptedBy, childrenOf, pickGrantIdentity } from './identities.ts';
+import { pickGrantIdentity } from './choice.ts';
+import { acceptedBy, childrenOf } from './identities.ts';
+import { openNationalId } from '../people/national-id-store.ts';
 import type { Person } from '../people/persons.ts';
 
 export const SCOPE_CLAIMS = {
@@ -50,6 +52,6 @@ export async function personClaims(db: Knex, keyring: Keyring, account: LoadedAc
     claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), await chosenIdentityFor(db, account, c.grantId));
   }
   if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
-  if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = keyring.open('national-id', person.national_id_sealed);
+  if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = openNationalId(keyring, person.national_id_sealed);
   return claims;
 }

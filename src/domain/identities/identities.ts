@@ -1,5 +1,6 @@
 // Identities (身分): a person's roles at schools, as relying parties receive them.
 import type { Knex } from 'knex';
+import { className } from '../schools/classes.ts';
 
 export const ROLES = ['student', 'teacher', 'staff', 'principal', 'parent', 'school_admin', 'bureau_admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,12 +27,6 @@ export type IdentityRow = {
 
 function attrs(row: IdentityRow): Record<string, unknown> {
   return typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes ?? {};
-}
-
-/** `701` → `7年1班`, the usual name of a class code. */
-export function className(code: string): string {
-  const m = /^(\d{1,2})(\d{2})$/.exec(code);
-  return m ? `${Number(m[1])}年${Number(m[2])}班` : code;
 }
 
 export function toIdentityClaim(row: IdentityRow): IdentityClaim {
@@ -80,47 +75,4 @@ export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
     const claim = toIdentityClaim(r);
     return { sub: r.person_id, name: r.person_name, school: claim.school, class: claim.class, relationship: r.relationship };
   });
-}
-
-/** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
-export function pickGrantIdentity(accepted: IdentityClaim[], chosenId: string | undefined): IdentityClaim | undefined {
-  return accepted.find((i) => i.id === chosenId) ?? (accepted.length === 1 ? accepted[0] : undefined);
-}
-
-/** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */
-export async function chosenIdentityId(db: Knex, personId: string, grantId: string | undefined): Promise<string | undefined> {
-  if (!grantId) return undefined;
-  const row = await db('grant_identities').where({ grant_id: grantId, person_id: personId }).first('identity_id');
-  return row?.identity_id;
-}
-
-export async function grantIdentity(
-  db: Knex,
-  q: { personId: string; grantId?: string; accepted: IdentityClaim[] },
-): Promise<IdentityClaim | undefined> {
-  return pickGrantIdentity(q.accepted, await chosenIdentityId(db, q.personId, q.grantId));
-}
-
-/** Records the identity chosen for a grant and remembers it as the person's choice for the client. */
-export async function chooseIdentity(
-  db: Knex,
-  c: { personId: string; clientId: string; identityId: string; grantId?: string },
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx('identity_choices')
-      .insert({ person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
-      .onConflict(['person_id', 'client_id'])
-      .merge({ identity_id: c.identityId, updated_at: tx.fn.now() });
-    if (c.grantId) {
-      await tx('grant_identities')
-        .insert({ grant_id: c.grantId, person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
-        .onConflict('grant_id')
-        .merge({ identity_id: c.identityId });
-    }
-  });
-}
-
-export async function rememberedChoice(db: Knex, personId: string, clientId: string): Promise<string | undefined> {
-  const row = await db('identity_choices').where({ person_id: personId, client_id: clientId }).first();
-  return row?.identity_id;
 }

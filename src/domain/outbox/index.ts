@@ -5,8 +5,6 @@ import type { Logger } from '../../platform/log.ts';
 import { mailboxTransport, smsTransport, smtpTransport, webhookSmsDriver, type Transport } from './transports/index.ts';
 import { startOutboxWorker, type OutboxWorker } from './worker.ts';
 
-export { enqueueMessage, type NewMessage } from './outbox.ts';
-export { mailboxRoutes } from '../../flows/dev-mailbox/routes.ts';
 export type { OutboxWorker } from './worker.ts';
 
 type OutboxSettings = Pick<Settings, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl' | 'outboxPollMs' | 'env'>;

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { type AuditEvent, recordAudit } from '../audit.ts';
 
 export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -73,4 +74,31 @@ export async function listMessages(db: Knex, limit = 200): Promise<OutboxMessage
 
 export async function findMessage(db: Knex, id: string): Promise<OutboxMessage | undefined> {
   return db('outbox_messages').where({ id }).first();
+}
+
+/** The outbox as flows use it outside a change of their own: queue one message, read what was queued. */
+export class Outbox {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  /** Queues a message, with the audit entry that says why in the same transaction. */
+  enqueue(message: NewMessage, audit?: AuditEvent): Promise<string> {
+    if (!audit) return enqueueMessage(this.#db, message);
+    return this.#db.transaction(async (trx) => {
+      const id = await enqueueMessage(trx, message);
+      await recordAudit(trx, audit);
+      return id;
+    });
+  }
+
+  list(limit?: number): Promise<OutboxMessage[]> {
+    return listMessages(this.#db, limit);
+  }
+
+  find(id: string): Promise<OutboxMessage | undefined> {
+    return findMessage(this.#db, id);
+  }
 }

@@ -46,3 +46,19 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
   if (personalWords(context).some((w) => folded === w || (w.length >= 3 && folded.includes(w)))) return 'password.policy.personal';
   return undefined;
 }
+
+/** Problems of a new password typed twice, as i18n keys per field; empty when it is accepted. */
+export type NewPasswordProblems = { password?: string; confirm?: string };
+
+/**
+ * The one check of a new password wherever one is chosen (registration, forced change, reset, account page): present,
+ * within the policy, and typed the same twice. (People.checkNewPassword adds: not the person's current password.)
+ */
+export function checkNewPassword(input: { password: string; confirm: string; context: PasswordContext }): NewPasswordProblems {
+  if (!input.password) return { password: 'password.field.required' };
+  const problem = checkPasswordPolicy(input.password, input.context);
+  if (problem) return { password: problem };
+  if (!input.confirm) return { confirm: 'password.field.confirmRequired' };
+  if (input.confirm !== input.password) return { confirm: 'password.field.mismatch' };
+  return {};
+}

@@ -1,24 +1,38 @@
-// Password hashing with bcrypt; hashes made at an older cost are upgraded on the next successful sign-in.
+// Password hashing with bcrypt at the configured cost (built once); hashes made at another cost are upgraded at the
+// next successful sign-in.
 import bcrypt from 'bcrypt';
 
-/** bcrypt only reads the first 72 bytes; longer passwords are refused by validation before this. */
+/** bcrypt only reads the first 72 bytes; longer passwords are refused by the policy before they get here. */
 export const MAX_PASSWORD_BYTES = 72;
 
 export function hashPassword(password: string, cost: number): Promise<string> {
   return bcrypt.hash(password, cost);
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
-}
+export class Passwords {
+  readonly cost: number;
+  #decoy: Promise<string> | undefined;
 
-export function needsRehash(hash: string, cost: number): boolean {
-  return bcrypt.getRounds(hash) !== cost;
-}
+  constructor(cost: number) {
+    this.cost = cost;
+  }
 
-/** A hash to compare against when no account matches, so a miss costs as much time as a wrong password. */
-let decoy: Promise<string> | undefined;
-export function decoyHash(cost: number): Promise<string> {
-  decoy ??= bcrypt.hash('decoy password that never matches', cost);
-  return decoy;
+  hash(password: string): Promise<string> {
+    return hashPassword(password, this.cost);
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return bcrypt.compare(password, hash);
+  }
+
+  needsRehash(hash: string): boolean {
+    return bcrypt.getRounds(hash) !== this.cost;
+  }
+
+  /** Compares against a hash nothing matches: a miss costs as much time as a wrong password. */
+  async verifyDecoy(password: string): Promise<false> {
+    this.#decoy ??= this.hash('decoy password that never matches');
+    await this.verify(password, await this.#decoy);
+    return false;
+  }
 }

@@ -1,7 +1,14 @@
-// Queries on people (the `sub` of every token is a person's id).
+// Every query on `persons` (the `sub` of every token is a person's id). Functions take the database or the
+// transaction they run in.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { SealedNationalId } from './national-id-store.ts';
+
+/** A national ID at rest: sealed for display, blind-indexed for lookup (national-id-store.ts). */
+export type SealedNationalId = { sealed: string; index: string };
+
+export type PersonStatus = 'pending' | 'active' | 'locked' | 'disabled';
+export type Gender = 'male' | 'female' | 'other';
+export const GENDERS = ['male', 'female', 'other'] as const satisfies readonly Gender[];
 
 export type Person = {
   id: string;
@@ -11,11 +18,11 @@ export type Person = {
   name: string;
   password_hash: string | null;
   must_change_password: boolean;
-  status: 'pending' | 'active' | 'locked' | 'disabled';
+  status: PersonStatus;
   locale: string | null;
   mobile: string | null;
   mobile_verified: boolean;
-  gender: 'male' | 'female' | 'other' | null;
+  gender: Gender | null;
   birthdate: Date | string | null;
   national_id_sealed: string | null;
   national_id_index: string | null;
@@ -25,25 +32,31 @@ export type Person = {
 export type NewPerson = {
   username?: string;
   email?: string;
+  emailVerified?: boolean;
   name: string;
   passwordHash: string;
-  emailVerified?: boolean;
-  mobile?: string;
-  gender?: 'male' | 'female' | 'other';
-  birthdate?: string;
-  nationalId?: SealedNationalId;
   mustChangePassword?: boolean;
+  status?: PersonStatus;
+  locale?: string;
+  mobile?: string;
+  gender?: Gender;
+  birthdate?: string;
+  /** The contact phone of the registration form (a landline or a mobile, as typed and normalised). */
+  contactPhone?: string;
+  nationalId?: SealedNationalId;
 };
 
-export function findPersonById(db: Knex, id: string): Promise<Person | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
-  return db('persons').where({ id }).first();
-}
+const UUID = /^[0-9a-f-]{36}$/i;
 
 /** Taiwan mobile numbers in the one form we store: `0912345678` (from `0912-345-678`, `+886 912 345 678`, ...). */
 export function normaliseMobile(input: string): string | undefined {
   const digits = input.replace(/[\s()-]/g, '').replace(/^\+?886/, '0');
   return /^09\d{8}$/.test(digits) ? digits : undefined;
+}
+
+export function findPersonById(db: Knex, id: string): Promise<Person | undefined> {
+  if (!UUID.test(id)) return Promise.resolve(undefined);
+  return db('persons').where({ id }).first();
 }
 
 /** Finds a person by custom username, email or mobile number (case-insensitive). */
@@ -59,6 +72,7 @@ export function findPersonByLogin(db: Knex, login: string): Promise<Person | und
     .first();
 }
 
+/** The one way a person row is written. */
 export async function insertPerson(db: Knex, person: NewPerson): Promise<Person> {
   const [row] = await db('persons')
     .insert({
@@ -68,18 +82,77 @@ export async function insertPerson(db: Knex, person: NewPerson): Promise<Person>
       email_verified: person.emailVerified ?? false,
       name: person.name,
       password_hash: person.passwordHash,
+      must_change_password: person.mustChangePassword ?? false,
+      status: person.status ?? 'active',
+      locale: person.locale ?? null,
       mobile: person.mobile ?? null,
       mobile_verified: !!person.mobile,
       gender: person.gender ?? null,
       birthdate: person.birthdate ?? null,
+      contact_phone: person.contactPhone ?? null,
       national_id_sealed: person.nationalId?.sealed ?? null,
       national_id_index: person.nationalId?.index ?? null,
-      must_change_password: person.mustChangePassword ?? false,
     })
     .returning('*');
   return row as Person;
 }
 
-export async function updatePasswordHash(db: Knex, id: string, hash: string): Promise<void> {
-  await db('persons').where({ id }).update({ password_hash: hash, updated_at: db.fn.now() });
+/** A new password (`changedAt`: chosen by the person, clearing a forced change) or the same one rehashed. */
+export async function updatePasswordHash(db: Knex, id: string, hash: string, changedAt?: Date): Promise<void> {
+  await db('persons')
+    .where({ id })
+    .update({
+      password_hash: hash,
+      ...(changedAt ? { password_changed_at: changedAt, must_change_password: false } : {}),
+      updated_at: db.fn.now(),
+    });
+}
+
+export type ContactKind = 'email' | 'mobile';
+
+/** Saves a verified email address or mobile number; returns the email address it had before. */
+export async function updateContact(trx: Knex.Transaction, id: string, kind: ContactKind, value: string): Promise<{ email: string | null }> {
+  const previous: { email: string | null } | undefined = await trx('persons').select('email').where({ id }).forUpdate().first();
+  if (!previous) throw new Error('person disappeared');
+  const change = kind === 'email' ? { email: value, email_verified: true } : { mobile: value, mobile_verified: true };
+  await trx('persons').where({ id }).update({ ...change, updated_at: trx.fn.now() });
+  return previous;
+}
+
+export async function updateLocale(db: Knex, id: string, locale: string): Promise<void> {
+  await db('persons').where({ id }).update({ locale, updated_at: db.fn.now() });
+}
+
+/** A pending person becomes active with a verified email; undefined when it was not pending. */
+export async function activatePending(db: Knex, id: string): Promise<{ id: string; email: string | null; locale: string | null } | undefined> {
+  const [person] = await db('persons')
+    .where({ id, status: 'pending' })
+    .update({ status: 'active', email_verified: true, updated_at: db.fn.now() })
+    .returning(['id', 'email', 'locale']);
+  return person;
+}
+
+/** The active person whose verified email address or mobile number this is. */
+export function findByVerifiedContact(db: Knex, kind: ContactKind, value: string): Promise<Person | undefined> {
+  const q = db('persons').where({ status: 'active' });
+  if (kind === 'email') return q.whereRaw('lower(email) = ?', [value.toLowerCase()]).andWhere({ email_verified: true }).first();
+  return q.where({ mobile: value, mobile_verified: true }).first();
+}
+
+/** The status of whoever uses this email address as their email or username. */
+export async function emailHolderStatus(db: Knex, email: string): Promise<PersonStatus | undefined> {
+  const key = email.toLowerCase();
+  const holder = await db('persons').select('status').whereRaw('lower(email) = ?', [key]).orWhereRaw('lower(username) = ?', [key]).first();
+  return holder?.status;
+}
+
+export async function findPersonIdByNationalIdIndex(db: Knex, index: string): Promise<string | undefined> {
+  const row = await db('persons').select('id').where({ national_id_index: index }).first();
+  return row?.id;
+}
+
+/** The person's national-ID index, with the row locked for the rest of the transaction. */
+export async function lockedNationalIdIndex(trx: Knex.Transaction, id: string): Promise<string | null | undefined> {
+  const row = await trx('persons').where({ id }).forUpdate().first('national_id_index');
+  return row ? row.national_id_index : undefined;
 }

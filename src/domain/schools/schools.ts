@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { className } from '../identities/identities.ts';
+import { className, CLASS_CODE } from './classes.ts';
 import { termOn } from './calendar.ts';
 
 export const SCHOOL_LEVELS = ['elementary', 'junior', 'senior', 'vocational', 'special'] as const;
@@ -31,7 +31,7 @@ export async function upsertSchool(db: Knex, input: NewSchool): Promise<School> 
 
 /** The class with this code in the school's current term (the school's own setting, else today's term). */
 export async function ensureClass(db: Knex, school: School, code: string, now = new Date()): Promise<string> {
-  if (!/^[0-9A-Za-z-]{1,10}$/.test(code)) throw new Error(`invalid class code: ${code}`);
+  if (!CLASS_CODE.test(code)) throw new Error(`invalid class code: ${code}`);
   const term = school.academic_year && school.semester
     ? { academicYear: school.academic_year, semester: school.semester }
     : termOn(now);

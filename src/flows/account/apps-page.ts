@@ -3,17 +3,16 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../web/errors.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
-import type { AccountDeps } from './deps.ts';
-import { connectedApps, revokeApp } from '../../oidc/grants.ts';
 import { noticeOf, redirectDone } from './notices.ts';
 import { renderAccount } from './page.ts';
 import { accountOf } from '../../web/require-account.ts';
+import type { Services } from '../../web/services.ts';
 import { formatTime } from './time.ts';
 
-export function showApps(deps: AccountDeps) {
+export function showApps(s: Services) {
   return async (ctx: Context) => {
     const locale = chooseLocale(ctx);
-    const apps = await connectedApps(deps.provider(), deps.db, accountOf(ctx).person.id);
+    const apps = await s.personAccess.connectedApps(accountOf(ctx).person.id);
     renderAccount(ctx, 'apps', 'apps', {
       apps: apps.map((a) => ({ ...a, grantedAt: formatTime(a.grantedAt, locale), lastUsedAt: formatTime(a.lastUsedAt, locale) })),
       notice: noticeOf(ctx),
@@ -23,11 +22,11 @@ export function showApps(deps: AccountDeps) {
 
 const ClientParam = z.object({ clientId: z.string().regex(/^[A-Za-z0-9._:~-]{1,200}$/) });
 
-export function revokeAppAccess(deps: AccountDeps) {
+export function revokeAppAccess(s: Services) {
   return async (ctx: Context) => {
     const params = ClientParam.safeParse(ctx.params);
     if (!params.success) throw new AppError('not_found', 404);
-    const revoked = await revokeApp(deps.provider(), deps.db, accountOf(ctx).person.id, params.data.clientId);
+    const revoked = await s.personAccess.revokeApp(accountOf(ctx).person.id, params.data.clientId);
     if (!revoked) throw new AppError('not_found', 404);
     redirectDone(ctx, '/account/apps', 'revoked');
   };

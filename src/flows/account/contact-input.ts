@@ -1,7 +1,7 @@
 // A new email address or mobile number as typed, in the one form we store, or the i18n key of its problem.
 import { z } from 'zod';
 import { normaliseMobile } from '../../domain/people/persons.ts';
-import type { ContactKind } from './contact-code.ts';
+import type { ContactKind } from '../../domain/people/persons.ts';
 
 export function parseContact(kind: ContactKind, input: string): { value: string } | { error: string } {
   const trimmed = input.normalize('NFKC').trim();

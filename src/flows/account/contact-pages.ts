@@ -1,16 +1,20 @@
-// Changing the email address or mobile number, in two steps:
-// GET/POST /account/{email,mobile} — the new value, a code is sent; GET/POST /account/{email,mobile}/verify — the code.
+// Changing the email address or mobile number, in two steps: GET/POST /account/{email,mobile} — the new value, a
+// 6-digit code goes to it (at most CONTACT_CODES an hour); GET/POST /account/{email,mobile}/verify — the code (10
+// minutes, 5 tries): the right one saves the new value, verified, and tells the old email address.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { ContactKind } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { confirmCode, requestCode } from './contact-change.ts';
-import { type ContactKind, pendingKey, peekPending } from './contact-code.ts';
+import { CONTACT_CODES } from '../../platform/limits.ts';
+import { seeOther } from '../../web/respond.ts';
+import { accountOf } from '../../web/require-account.ts';
+import type { Services } from '../../web/services.ts';
 import { parseCode, parseContact } from './contact-input.ts';
-import type { AccountDeps } from './deps.ts';
 import { changeNotice, codeMessage } from './messages.ts';
 import { redirectDone } from './notices.ts';
 import { renderAccount } from './page.ts';
-import { accountOf } from '../../web/require-account.ts';
+
+export const CONTACT_KINDS = ['email', 'mobile'] as const satisfies readonly ContactKind[];
 
 const Body = z.object({ email: z.string().max(1000).optional(), mobile: z.string().max(1000).optional(), code: z.string().max(100).optional() });
 const body = (ctx: Context) => {
@@ -39,61 +43,58 @@ function renderVerify(ctx: Context, kind: ContactKind, locals: { to: string; cod
   }, status);
 }
 
-export function showContactForm(kind: ContactKind) {
-  return async (ctx: Context) => renderRequest(ctx, kind, {});
-}
+/** The pages of one kind of contact; the pending change is one code per person and kind. */
+export function contactPages(s: Services, kind: ContactKind) {
+  const codes = s.oneUse.codes({ name: 'contact-change', schema: z.object({ to: z.string().min(1).max(320) }), ttlSeconds: 600, maxTries: 5 });
+  const ticketOf = (ctx: Context) => `${kind}:${accountOf(ctx).person.id}`;
 
-export function sendContactCode(deps: AccountDeps, kind: ContactKind) {
-  return async (ctx: Context) => {
-    const { person } = accountOf(ctx);
-    const locale = chooseLocale(ctx);
-    const t = translator(locale);
-    const typed = body(ctx)[kind] ?? '';
-    const parsed = parseContact(kind, typed);
-    if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);
-    if (parsed.value === current(ctx, kind)) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
-    const result = await requestCode(deps, {
-      personId: person.id, kind, to: parsed.value, compose: (code) => codeMessage(t, kind, parsed.value, code),
-    });
-    if (!result.ok) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
-    ctx.status = 303;
-    ctx.redirect(`/account/${kind}/verify`);
-  };
-}
+  return {
+    async showRequest(ctx: Context) {
+      renderRequest(ctx, kind, {});
+    },
 
-export function showVerifyForm(deps: AccountDeps, kind: ContactKind) {
-  return async (ctx: Context) => {
-    const pending = await peekPending(deps.shared, pendingKey(kind, accountOf(ctx).person.id));
-    if (!pending) return ctx.redirect(`/account/${kind}`);
-    renderVerify(ctx, kind, { to: pending.to });
-  };
-}
+    async sendCode(ctx: Context) {
+      const { person } = accountOf(ctx);
+      const t = translator(chooseLocale(ctx));
+      const typed = body(ctx)[kind] ?? '';
+      const parsed = parseContact(kind, typed);
+      if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);
+      if (parsed.value === current(ctx, kind)) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
+      if (!(await s.throttle.allow(CONTACT_CODES, person.id))) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
+      const { code } = await codes.issue({ to: parsed.value }, ticketOf(ctx));
+      await s.outbox.enqueue(codeMessage(t, kind, parsed.value, code));
+      seeOther(ctx, `/account/${kind}/verify`);
+    },
 
-export function verifyContactCode(deps: AccountDeps, kind: ContactKind) {
-  return async (ctx: Context) => {
-    const { person } = accountOf(ctx);
-    const locale = chooseLocale(ctx);
-    const t = translator(locale);
-    const typed = body(ctx).code ?? '';
-    const code = parseCode(typed);
-    if (!code) {
-      const pending = await peekPending(deps.shared, pendingKey(kind, person.id));
-      if (!pending) return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
-      return renderVerify(ctx, kind, { to: pending.to, code: typed.slice(0, 100), error: t('account.contact.codeFormat') }, 400);
-    }
-    const result = await confirmCode(deps, {
-      personId: person.id, kind, code, notice: (previous) => changeNotice(t, locale, previous.email, kind),
-    });
-    if (result.ok) return redirectDone(ctx, '/account', kind);
-    switch (result.reason) {
-      case 'wrong':
-        return renderVerify(ctx, kind, { to: result.to, code: typed, error: t('account.contact.wrongCode', { count: result.triesLeft }) }, 400);
-      case 'too_many':
-        return renderRequest(ctx, kind, { value: result.to, error: t('account.contact.tooMany') }, 400);
-      case 'taken':
-        return renderRequest(ctx, kind, { value: result.to, error: t(kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile') }, 409);
-      default:
-        return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
-    }
+    async showVerify(ctx: Context) {
+      const pending = await codes.peek(ticketOf(ctx));
+      if (!pending) return ctx.redirect(`/account/${kind}`);
+      renderVerify(ctx, kind, { to: pending.to });
+    },
+
+    async verifyCode(ctx: Context) {
+      const { person } = accountOf(ctx);
+      const locale = chooseLocale(ctx);
+      const t = translator(locale);
+      const typed = body(ctx).code ?? '';
+      const code = parseCode(typed);
+      if (!code) {
+        const pending = await codes.peek(ticketOf(ctx));
+        if (!pending) return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
+        return renderVerify(ctx, kind, { to: pending.to, code: typed.slice(0, 100), error: t('account.contact.codeFormat') }, 400);
+      }
+      const check = await codes.check(ticketOf(ctx), code);
+      if (check.result === 'expired') return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
+      const { to } = check.value;
+      if (check.result === 'wrong') return renderVerify(ctx, kind, { to, code: typed, error: t('account.contact.wrongCode', { count: check.triesLeft }) }, 400);
+      if (check.result === 'too_many') return renderRequest(ctx, kind, { value: to, error: t('account.contact.tooMany') }, 400);
+      try {
+        await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23505') throw err;
+        return renderRequest(ctx, kind, { value: to, error: t(kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile') }, 409);
+      }
+      redirectDone(ctx, '/account', kind);
+    },
   };
 }

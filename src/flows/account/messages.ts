@@ -2,7 +2,7 @@
 import type { TFunction } from 'i18next';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { NewMessage } from '../../domain/outbox/outbox.ts';
-import type { ContactKind } from './contact-code.ts';
+import type { ContactKind } from '../../domain/people/persons.ts';
 import { formatTime } from './time.ts';
 
 export function codeMessage(t: TFunction, kind: ContactKind, to: string, code: string): NewMessage {

@@ -1,18 +1,21 @@
-// GET/POST /account/password — current password, new password twice.
+// GET/POST /account/password — current password (wrong tries are counted), new password twice.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import type { AccountDeps } from './deps.ts';
+import { PASSWORD_CHANGE } from '../../platform/limits.ts';
+import { accountOf } from '../../web/require-account.ts';
+import type { Services } from '../../web/services.ts';
 import { changeNotice } from './messages.ts';
 import { redirectDone } from './notices.ts';
 import { renderAccount } from './page.ts';
-import { changePassword, type PasswordErrors } from './password-change.ts';
-import { accountOf } from '../../web/require-account.ts';
+
+/** Field → i18n key of its problem. */
+type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 
 function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) {
   const t = translator(chooseLocale(ctx));
   const { person } = accountOf(ctx);
-  const texts = Object.fromEntries(Object.entries(errors).map(([field, key]) => [field, t(key)]));
+  const texts = Object.fromEntries(Object.entries(errors).filter(([, key]) => key).map(([field, key]) => [field, t(key!)]));
   renderAccount(ctx, 'password', 'password', { errors: texts, accountName: person.username ?? person.email ?? '' }, status);
 }
 
@@ -27,17 +30,28 @@ const PasswordForm = z.object({
   confirm: z.string().max(1024).catch(''),
 });
 
-export function submitPassword(deps: AccountDeps) {
+export function submitPassword(s: Services) {
   return async (ctx: Context) => {
     const { person } = accountOf(ctx);
     const locale = chooseLocale(ctx);
-    const t = translator(locale);
     const form = PasswordForm.parse(ctx.request.body ?? {});
-    const result = await changePassword(deps, {
-      person, current: form.current, next: form.password, confirm: form.confirm,
-      notice: changeNotice(t, locale, person.email, 'password'),
+    if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id)) return renderForm(ctx, { current: 'account.password.locked' }, 429);
+    const errors: PasswordErrors = {};
+    const currentOk = await s.people.isCurrentPassword(person, form.current);
+    if (!form.current) errors.current = 'account.password.required';
+    else if (!currentOk) {
+      await s.throttle.hit(PASSWORD_CHANGE, person.id);
+      errors.current = 'account.password.wrongCurrent';
+    }
+    const problems = await s.people.checkNewPassword(person, form.password, form.confirm);
+    errors.next = problems.password;
+    errors.confirm = problems.confirm;
+    if (errors.current || errors.next || errors.confirm) return renderForm(ctx, errors, 400);
+    await s.people.setPassword(person.id, form.password, {
+      audit: { actor: person.id, action: 'person.password_changed', subject: person.id, detail: { via: 'account' } },
+      notice: changeNotice(translator(locale), locale, person.email, 'password'),
     });
-    if (!result.ok) return renderForm(ctx, result.errors, result.locked ? 429 : 400);
+    await s.throttle.reset(PASSWORD_CHANGE, person.id);
     redirectDone(ctx, '/account', 'password');
   };
 }

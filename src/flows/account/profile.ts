@@ -1,7 +1,5 @@
 // What the profile page shows of a person: the national ID only masked, never in clear.
 import type { Person } from '../../domain/people/persons.ts';
-import { maskedNationalId } from '../../domain/people/national-id-store.ts';
-import type { Keyring } from '../../platform/keyring.ts';
 
 export type ProfileView = {
   name: string;
@@ -16,12 +14,13 @@ export type ProfileView = {
   locale?: string;
 };
 
-export function profileView(keyring: Keyring, person: Person): ProfileView {
+/** `nationalId`: already masked. */
+export function profileView(person: Person, nationalId: string | undefined): ProfileView {
   const birthdate = person.birthdate instanceof Date ? localDate(person.birthdate) : person.birthdate?.slice(0, 10);
   return {
     name: person.name,
     username: person.username ?? undefined,
-    nationalId: maskedNationalId(keyring, person.national_id_sealed),
+    nationalId,
     email: person.email ?? undefined,
     emailVerified: !!person.email && person.email_verified,
     mobile: person.mobile ?? undefined,

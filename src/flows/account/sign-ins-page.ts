@@ -1,16 +1,21 @@
 // GET /account/sign-ins — the last 20 sign-ins with their time (Taipei), outcome and app.
 import type { Context } from 'koa';
 import { chooseLocale } from '../../platform/i18n/index.ts';
-import type { AccountDeps } from './deps.ts';
-import { renderAccount } from './page.ts';
 import { accountOf } from '../../web/require-account.ts';
-import { recentSignIns } from '../../domain/activity/sign-ins.ts';
+import type { Services } from '../../web/services.ts';
+import { renderAccount } from './page.ts';
 import { formatTime } from './time.ts';
 
-export function showSignIns(deps: AccountDeps) {
+export function showSignIns(s: Services) {
   return async (ctx: Context) => {
     const locale = chooseLocale(ctx);
-    const events = await recentSignIns(deps.db, accountOf(ctx).person.id);
-    renderAccount(ctx, 'sign-ins', 'signIns', { events: events.map((e) => ({ ...e, at: formatTime(e.at, locale) })) });
+    const events = await s.audit.recentSignIns(accountOf(ctx).person.id);
+    const names = await s.clients.names([...new Set(events.map((e) => e.clientId).filter((c): c is string => !!c))]);
+    renderAccount(ctx, 'sign-ins', 'signIns', {
+      events: events.map((e) => ({
+        at: formatTime(e.at, locale), success: e.success, reason: e.reason,
+        clientName: e.clientId ? (names.get(e.clientId) ?? e.clientId) : undefined,
+      })),
+    });
   };
 }

@@ -1,13 +1,13 @@
 // The development mailbox: every queued message, newest first, with the links in its text clickable.
 // Never mount it in production: it shows every message, password-reset links included.
 import type Router from '@koa/router';
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError } from '../../web/errors.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderPage } from '../../web/render.ts';
 import { linkify } from './linkify.ts';
-import { findMessage, listMessages } from '../../domain/outbox/outbox.ts';
+import type { Services } from '../../web/services.ts';
+import './texts.ts';
 
 const params = z.object({ id: z.uuid() });
 
@@ -16,18 +16,18 @@ const privatePage = (ctx: { set(field: string, value: string): void }) => {
   ctx.set('X-Robots-Tag', 'noindex');
 };
 
-export function mailboxRoutes(router: Router, deps: { db: Knex }) {
+export function mailboxRoutes(router: Router, s: Services) {
   router.get('/dev/mailbox', async (ctx) => {
     privatePage(ctx);
     const locale = chooseLocale(ctx);
     const format = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
-    const messages = await listMessages(deps.db);
+    const messages = await s.outbox.list();
     renderPage(ctx, 'dev-mailbox/mailbox', { pageTitle: translator(locale)('mailbox.title'), messages, when: (d: Date) => format.format(d) });
   });
 
   router.get('/dev/mailbox/:id', async (ctx) => {
     const parsed = params.safeParse(ctx.params);
-    const message = parsed.success ? await findMessage(deps.db, parsed.data.id) : undefined;
+    const message = parsed.success ? await s.outbox.find(parsed.data.id) : undefined;
     if (!message) throw new AppError('not_found', 404);
     privatePage(ctx);
     const locale = chooseLocale(ctx);

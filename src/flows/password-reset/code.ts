@@ -1,61 +1,59 @@
 // GET/POST /password/reset/code?ticket=… — the 6-digit SMS code; a right one leads on to the new-password form.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { recordAudit } from '../../domain/audit.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
-import type { PasswordDeps } from './deps.ts';
 import { renderCode, renderMessage } from './pages.ts';
-import { issueResetToken, SMS_TOKEN_TTL_SECONDS } from './reset-tokens.ts';
-import { checkSmsCode, ticketState } from './sms-codes.ts';
+import { type ResetState, SMS_TOKEN_TTL_SECONDS } from './state.ts';
 
-const TicketQuery = z.object({ ticket: z.string().regex(/^[A-Za-z0-9_-]{22}$/).optional().catch(undefined) });
-const CodeForm = z.object({ code: z.string().catch('').transform((s) => s.replace(/[\s-]/g, '')) });
+const TicketQuery = z.object({ ticket: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional().catch(undefined) });
+const CodeForm = z.object({ code: z.string().catch('').transform((v) => v.replace(/[\s-]/g, '')) });
 
 const againUrl = (interaction?: string) => (interaction ? `/password/forgot?interaction=${interaction}` : '/password/forgot');
 
-async function renderGone(ctx: Context, deps: PasswordDeps, reason: 'expired' | 'tooMany', interaction?: string) {
-  const back = await backLink(deps.provider(), interaction);
+async function renderGone(ctx: Context, s: Services, reason: 'expired' | 'tooMany', interaction?: string) {
   renderMessage(ctx, {
     title: `password.code.${reason}Title`, message: `password.code.${reason}`, tone: 'error',
-    links: [{ href: againUrl(interaction), label: 'password.reset.again' }, back],
+    links: [{ href: againUrl(interaction), label: 'password.reset.again' }, await backLink(s, interaction)],
     status: reason === 'tooMany' ? 429 : 400,
   });
 }
 
-export function showCode(deps: PasswordDeps) {
+export function showCode(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { ticket } = TicketQuery.parse(ctx.query);
-    const state = await ticketState(deps.shared, ticket);
-    if (!ticket || !state.live) return renderGone(ctx, deps, 'expired');
-    renderCode(ctx, { ticket, back: await backLink(deps.provider(), state.interaction), againUrl: againUrl(state.interaction) });
+    const live = await state.codes.peek(ticket);
+    if (!ticket || !live) return renderGone(ctx, s, 'expired');
+    renderCode(ctx, { ticket, back: await backLink(s, live.interaction), againUrl: againUrl(live.interaction) });
   };
 }
 
-export function submitCode(deps: PasswordDeps) {
+export function submitCode(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { ticket } = TicketQuery.parse(ctx.query);
     const { code } = CodeForm.parse(ctx.request.body ?? {});
-    if (!ticket) return renderGone(ctx, deps, 'expired');
+    if (!ticket) return renderGone(ctx, s, 'expired');
     if (!/^\d{6}$/.test(code)) {
-      const state = await ticketState(deps.shared, ticket);
-      if (!state.live) return renderGone(ctx, deps, 'expired');
-      const back = await backLink(deps.provider(), state.interaction);
-      return renderCode(ctx, { ticket, error: 'password.code.invalid', back, againUrl: againUrl(state.interaction), status: 400 });
+      const live = await state.codes.peek(ticket);
+      if (!live) return renderGone(ctx, s, 'expired');
+      const back = await backLink(s, live.interaction);
+      return renderCode(ctx, { ticket, error: 'password.code.invalid', back, againUrl: againUrl(live.interaction), status: 400 });
     }
-    const check = await checkSmsCode(deps.shared, ticket, code);
-    if (check.result === 'expired') return renderGone(ctx, deps, 'expired');
-    if (check.result === 'too_many') return renderGone(ctx, deps, 'tooMany', check.interaction);
+    const check = await state.codes.check(ticket, code);
+    if (check.result === 'expired') return renderGone(ctx, s, 'expired');
+    const { interaction, personId, issuedAt } = check.value;
+    if (check.result === 'too_many') return renderGone(ctx, s, 'tooMany', interaction);
     if (check.result === 'wrong') {
-      const back = await backLink(deps.provider(), check.interaction);
       return renderCode(ctx, {
-        ticket, error: 'password.code.wrong', errorVars: { count: check.triesLeft }, back, againUrl: againUrl(check.interaction), status: 400,
+        ticket, error: 'password.code.wrong', errorVars: { count: check.triesLeft }, back: await backLink(s, interaction),
+        againUrl: againUrl(interaction), status: 400,
       });
     }
-    await recordAudit(deps.db, { actor: check.personId, action: 'password.reset_code_verified', subject: check.personId, detail: { via: 'sms' } });
-    const token = await issueResetToken(deps.shared, {
-      personId: check.personId, via: 'sms', interaction: check.interaction, issuedAt: check.issuedAt,
-    }, SMS_TOKEN_TTL_SECONDS);
-    ctx.status = 303;
-    ctx.redirect(`/password/reset?token=${token}`);
+    // Nobody received the code of a ticket without a person: nothing to reset.
+    if (!personId) return renderGone(ctx, s, 'expired');
+    await s.audit.record({ actor: personId, action: 'password.reset_code_verified', subject: personId, detail: { via: 'sms' } });
+    const token = await state.tokens.issue({ personId, via: 'sms', interaction, issuedAt }, SMS_TOKEN_TTL_SECONDS);
+    seeOther(ctx, `/password/reset?token=${token}`);
   };
 }

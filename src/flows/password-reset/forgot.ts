@@ -2,19 +2,20 @@
 // reset link or an SMS code. The answer is the same whether an account exists or not.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { newCaptcha, solveCaptcha } from '../../platform/captcha.ts';
-import { backLink, INTERACTION_UID } from './back-link.ts';
-import type { PasswordDeps } from './deps.ts';
-import { allowResetRequest } from './forgot-limit.ts';
+import { PASSWORD_RESET } from '../../platform/limits.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { backLink } from './back-link.ts';
 import { renderForgot, renderMessage } from './pages.ts';
 import { parseResetTarget, targetName } from './reset-target.ts';
 import { sendReset } from './send-reset.ts';
+import { INTERACTION_UID, type ResetState } from './state.ts';
 
 /** `?interaction=<uid>`: the sign-in this came from; anything else is ignored. */
 const FromQuery = z.object({ interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined) });
 
 const ForgotForm = z.object({
-  target: z.string().catch('').transform((s) => s.trim()),
+  target: z.string().catch('').transform((v) => v.trim()),
   captcha: z.string().max(20).optional().catch(undefined),
   captcha_id: z.string().max(64).optional().catch(undefined),
 });
@@ -22,48 +23,50 @@ const ForgotForm = z.object({
 const withInteraction = (path: string, interaction?: string) =>
   interaction ? `${path}${path.includes('?') ? '&' : '?'}interaction=${interaction}` : path;
 
-export function showForgot(deps: PasswordDeps) {
+export function showForgot(s: Services) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
-    renderForgot(ctx, { interaction, captcha: await newCaptcha(deps.shared), back: await backLink(deps.provider(), interaction) });
+    renderForgot(ctx, { interaction, captcha: await s.captchas.create(), back: await backLink(s, interaction) });
   };
 }
 
-export function submitForgot(deps: PasswordDeps) {
+export function submitForgot(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
     const form = ForgotForm.parse(ctx.request.body ?? {});
     const again = async (errors: { target?: string; captcha?: string }, status: number, alert?: string) =>
       renderForgot(ctx, {
         interaction, target: form.target.slice(0, 254), errors, alert, status,
-        captcha: await newCaptcha(deps.shared), back: await backLink(deps.provider(), interaction),
+        captcha: await s.captchas.create(), back: await backLink(s, interaction),
       });
 
     const target = form.target ? parseResetTarget(form.target) : undefined;
     const targetError = !form.target ? 'password.forgot.required' : target ? undefined : 'password.forgot.invalidTarget';
-    const captchaOk = await solveCaptcha(deps.shared, form.captcha_id, form.captcha);
+    const captchaOk = await s.captchas.solve(form.captcha_id, form.captcha);
     const captchaError = captchaOk ? undefined : form.captcha ? 'password.forgot.captchaWrong' : 'password.forgot.captchaRequired';
     if (!target || captchaError) return again({ target: targetError, captcha: captchaError }, 400);
 
-    if (!(await allowResetRequest(deps.shared, targetName(target), ctx.ip))) {
-      ctx.set('Retry-After', '3600');
+    const [byTarget, byAddress] = await Promise.all([
+      s.throttle.allow(PASSWORD_RESET.target, targetName(target)),
+      s.throttle.allow(PASSWORD_RESET.address, ctx.ip),
+    ]);
+    if (!byTarget || !byAddress) {
+      ctx.set('Retry-After', String(PASSWORD_RESET.target.windowSeconds));
       return again({}, 429, 'password.forgot.tooMany');
     }
 
-    const sent = await sendReset(deps, target, interaction);
-    ctx.status = 303;
-    ctx.redirect(sent.channel === 'email' ? withInteraction('/password/forgot/sent', interaction) : `/password/reset/code?ticket=${sent.ticket}`);
+    const sent = await sendReset(s, state, target, interaction);
+    seeOther(ctx, sent.channel === 'email' ? withInteraction('/password/forgot/sent', interaction) : `/password/reset/code?ticket=${sent.ticket}`);
   };
 }
 
 /** GET /password/forgot/sent — "if an account uses this email, we sent it a link". */
-export function showSent(deps: PasswordDeps) {
+export function showSent(s: Services) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
-    const back = await backLink(deps.provider(), interaction);
     renderMessage(ctx, {
       title: 'password.sent.title', message: 'password.sent.text', hint: 'password.sent.hint', tone: 'info',
-      links: [back, { href: withInteraction('/password/forgot', interaction), label: 'password.reset.again' }],
+      links: [await backLink(s, interaction), { href: withInteraction('/password/forgot', interaction), label: 'password.reset.again' }],
     });
   };
 }

@@ -5,7 +5,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { BackLink } from './back-link.ts';
-import type { NewPasswordErrors } from './new-password.ts';
+import type { NewPasswordProblems as NewPasswordErrors } from '../../domain/people/password-policy.ts';
 
 const t = (ctx: Context) => translator(chooseLocale(ctx));
 

@@ -1,7 +1,6 @@
 // Where a reset goes: the verified email address or mobile number a person typed, and the active person behind it.
-import type { Knex } from 'knex';
 import { z } from 'zod';
-import { normaliseMobile, type Person } from '../../domain/people/persons.ts';
+import { normaliseMobile } from '../../domain/people/persons.ts';
 
 export type ResetTarget = { channel: 'email'; email: string } | { channel: 'sms'; mobile: string };
 
@@ -19,10 +18,3 @@ export function parseResetTarget(input: string): ResetTarget | undefined {
 
 /** A stable name for the target, for rate limits. */
 export const targetName = (t: ResetTarget) => (t.channel === 'email' ? `email:${t.email}` : `sms:${t.mobile}`);
-
-/** The active person whose verified email or mobile this is; nobody otherwise. */
-export function findResetRecipient(db: Knex, target: ResetTarget): Promise<Person | undefined> {
-  const q = db('persons').where({ status: 'active' });
-  if (target.channel === 'email') return q.whereRaw('lower(email) = ?', [target.email]).andWhere({ email_verified: true }).first();
-  return q.where({ mobile: target.mobile, mobile_verified: true }).first();
-}

@@ -2,14 +2,12 @@
 // change (a mail scanner opening the link does not spend it).
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { findPersonById, type Person } from '../../domain/people/persons.ts';
+import type { Person } from '../../domain/people/persons.ts';
+import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
-import type { PasswordDeps } from './deps.ts';
 import { passwordChangedNotice, serviceUrl } from './messages.ts';
-import { newPasswordErrors } from './new-password.ts';
 import { renderMessage, renderResetForm } from './pages.ts';
-import { peekResetToken, type ResetGrant, stillValid, takeResetToken } from './reset-tokens.ts';
-import { storeNewPassword } from './store-password.ts';
+import { type ResetGrant, type ResetState, stillValid } from './state.ts';
 
 const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
 const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), confirm: z.string().max(1024).catch('') });
@@ -17,9 +15,9 @@ const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), con
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
 
 /** The grant and its person, if the token is live and nothing has changed the password since it was issued. */
-async function liveGrant(deps: PasswordDeps, token: unknown): Promise<{ grant: ResetGrant; person: Person } | undefined> {
-  const grant = await peekResetToken(deps.shared, token);
-  const person = grant ? await findPersonById(deps.db, grant.personId) : undefined;
+async function liveGrant(s: Services, state: ResetState, token: unknown): Promise<{ grant: ResetGrant; person: Person } | undefined> {
+  const grant = await state.tokens.peek(token);
+  const person = grant ? await s.people.findById(grant.personId) : undefined;
   if (!grant || !person || person.status !== 'active' || !stillValid(grant, person.password_changed_at)) return undefined;
   return { grant, person };
 }
@@ -31,36 +29,33 @@ function renderInvalid(ctx: Context) {
   });
 }
 
-export function showReset(deps: PasswordDeps) {
+export function showReset(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { token } = TokenQuery.parse(ctx.query);
-    const live = await liveGrant(deps, token);
+    const live = await liveGrant(s, state, token);
     if (!token || !live) return renderInvalid(ctx);
     renderResetForm(ctx, { token, accountName: accountName(live.person) });
   };
 }
 
-export function submitReset(deps: PasswordDeps) {
+export function submitReset(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { token } = TokenQuery.parse(ctx.query);
     const form = NewPasswordForm.parse(ctx.request.body ?? {});
-    const live = await liveGrant(deps, token);
+    const live = await liveGrant(s, state, token);
     if (!token || !live) return renderInvalid(ctx);
     const { person } = live;
-    const errors = await newPasswordErrors(person, form.password, form.confirm);
-    if (errors.password || errors.confirm) {
-      return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
-    }
+    const errors = await s.people.checkNewPassword(person, form.password, form.confirm);
+    if (errors.password || errors.confirm) return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
     // One use: of two simultaneous submissions only one gets the grant.
-    const grant = await takeResetToken(deps.shared, token);
+    const grant = await state.tokens.take(token);
     if (!grant) return renderInvalid(ctx);
     const changedAt = new Date();
-    await storeNewPassword(deps.db, {
-      personId: person.id, password: form.password, bcryptCost: deps.bcryptCost, changedAt,
+    await s.people.setPassword(person.id, form.password, {
+      changedAt,
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
-      notification: passwordChangedNotice(person, changedAt, serviceUrl(deps.issuer, '/password/forgot')),
+      notice: passwordChangedNotice(person, changedAt, serviceUrl(s.issuer, '/password/forgot')),
     });
-    const back = await backLink(deps.provider(), grant.interaction);
-    renderMessage(ctx, { title: 'password.reset.doneTitle', message: 'password.reset.done', tone: 'info', links: [back] });
+    renderMessage(ctx, { title: 'password.reset.doneTitle', message: 'password.reset.done', tone: 'info', links: [await backLink(s, grant.interaction)] });
   };
 }

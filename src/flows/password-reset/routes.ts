@@ -1,19 +1,20 @@
-// Password reset pages, in the order a person meets them: ask → (email link | SMS code) → new password → done.
-import { bodyParser } from '@koa/bodyparser';
+// Password reset (SPEC §4 flow 11), in the order a person meets it: ask → (email link | SMS code) → new password → done.
 import type Router from '@koa/router';
-import { verifyCsrf } from '../../web/csrf.ts';
+import type { Services } from '../../web/services.ts';
 import { showCode, submitCode } from './code.ts';
-import type { PasswordDeps } from './deps.ts';
 import { showForgot, showSent, submitForgot } from './forgot.ts';
 import { showReset, submitReset } from './reset.ts';
+import { resetState } from './state.ts';
+import './texts.ts';
 
-export function passwordRoutes(router: Router, deps: PasswordDeps) {
-  const form = bodyParser({ enableTypes: ['form'], formLimit: String(deps.maxBodyBytes) });
-  router.get('/password/forgot', showForgot(deps));
-  router.post('/password/forgot', form, verifyCsrf, submitForgot(deps));
-  router.get('/password/forgot/sent', showSent(deps));
-  router.get('/password/reset/code', showCode(deps));
-  router.post('/password/reset/code', form, verifyCsrf, submitCode(deps));
-  router.get('/password/reset', showReset(deps));
-  router.post('/password/reset', form, verifyCsrf, submitReset(deps));
+export function passwordResetRoutes(router: Router, s: Services) {
+  const { post } = s.forms;
+  const state = resetState(s);
+  router.get('/password/forgot', showForgot(s));
+  router.post('/password/forgot', post, submitForgot(s, state));
+  router.get('/password/forgot/sent', showSent(s));
+  router.get('/password/reset/code', showCode(s, state));
+  router.post('/password/reset/code', post, submitCode(s, state));
+  router.get('/password/reset', showReset(s, state));
+  router.post('/password/reset', post, submitReset(s, state));
 }

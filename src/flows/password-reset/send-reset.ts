@@ -1,37 +1,28 @@
 // Sends what a reset request asks for: a one-use link by email or a 6-digit code by SMS, to the verified address
 // or number of an active person. Unknown targets get the same outcome (an SMS ticket with no person behind it).
-import type { Knex } from 'knex';
-import { recordAudit } from '../../domain/audit.ts';
-import { enqueueMessage, type NewMessage } from '../../domain/outbox/outbox.ts';
-import type { SharedStore } from '../../platform/shared-store/types.ts';
+import type { Person } from '../../domain/people/persons.ts';
+import type { Services } from '../../web/services.ts';
 import { resetMail, resetSms, serviceUrl } from './messages.ts';
-import { EMAIL_TOKEN_TTL_SECONDS, issueResetToken } from './reset-tokens.ts';
-import { findResetRecipient, type ResetTarget } from './reset-target.ts';
-import { issueSmsCode } from './sms-codes.ts';
+import type { ResetTarget } from './reset-target.ts';
+import type { ResetState } from './state.ts';
 
 export type ResetSent = { channel: 'email' } | { channel: 'sms'; ticket: string };
 
-async function send(db: Knex, personId: string, message: NewMessage) {
-  await db.transaction(async (trx) => {
-    await enqueueMessage(trx, message);
-    await recordAudit(trx, { actor: 'anonymous', action: 'password.reset_requested', subject: personId, detail: { via: message.channel } });
-  });
-}
-
-export async function sendReset(
-  deps: { db: Knex; shared: SharedStore; issuer: string },
-  target: ResetTarget,
-  interaction: string | undefined,
-): Promise<ResetSent> {
-  const person = await findResetRecipient(deps.db, target);
+export async function sendReset(s: Services, state: ResetState, target: ResetTarget, interaction: string | undefined): Promise<ResetSent> {
+  const person: Person | undefined = target.channel === 'email'
+    ? await s.people.findByVerifiedContact('email', target.email)
+    : await s.people.findByVerifiedContact('mobile', target.mobile);
+  const requested = (personId: string, via: string) => ({ actor: 'anonymous', action: 'password.reset_requested', subject: personId, detail: { via } });
   if (target.channel === 'email') {
     if (person?.email) {
-      const token = await issueResetToken(deps.shared, { personId: person.id, via: 'email', interaction }, EMAIL_TOKEN_TTL_SECONDS);
-      await send(deps.db, person.id, resetMail(person.email, person.name, serviceUrl(deps.issuer, `/password/reset?token=${token}`)));
+      const token = await state.tokens.issue({ personId: person.id, via: 'email', interaction, issuedAt: Date.now() });
+      await s.outbox.enqueue(resetMail(person.email, person.name, serviceUrl(s.issuer, `/password/reset?token=${token}`)), requested(person.id, 'email'));
     }
     return { channel: 'email' };
   }
-  const { ticket, code } = await issueSmsCode(deps.shared, person?.id ?? null, interaction);
-  if (person?.mobile) await send(deps.db, person.id, resetSms(person.mobile, code));
+  const { ticket, code } = await state.codes.issue({ personId: person?.id ?? null, interaction, issuedAt: Date.now() });
+  if (person?.mobile) {
+    await s.outbox.enqueue(resetSms(person.mobile, code), requested(person.id, 'sms'));
+  }
   return { channel: 'sms', ticket };
 }

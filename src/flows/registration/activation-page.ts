@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { AppError } from '../../web/errors.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderPage } from '../../web/render.ts';
-import { activateAccount } from './activate.ts';
-import { TOKEN_PATTERN } from './activation-tokens.ts';
-import type { RegistrationDeps } from './deps.ts';
-import { seeOther } from './see-other.ts';
+import { TOKEN_PATTERN } from '../../domain/enrolment/activation-tokens.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
 
 const Query = z.object({ token: z.string().regex(TOKEN_PATTERN) });
 const Reason = z.enum(['invalid', 'used', 'expired']);
@@ -24,12 +23,12 @@ function renderFailure(ctx: Context, reason: Reason) {
   }, 400);
 }
 
-export function activate(deps: RegistrationDeps) {
+export function activate(s: Services) {
   return async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     const query = Query.safeParse(ctx.query);
     if (!query.success) return renderFailure(ctx, 'invalid');
-    const result = await activateAccount(deps, query.data.token);
+    const result = await s.enrolment.activate(query.data.token);
     if (!result.ok) return renderFailure(ctx, result.reason);
     seeOther(ctx, '/register/activated');
   };

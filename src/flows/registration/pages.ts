@@ -1,15 +1,14 @@
 // Draws the wizard's pages: step 1 (with its schools, a fresh captcha and the field messages) and step 2.
 import type { Context } from 'koa';
-import { newCaptcha } from '../../platform/captcha.ts';
 import { maskNationalId } from '../../domain/people/national-id.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import { normaliseContactPhone } from './contact-phone.ts';
-import { GENDERS, type RegistrationDeps, SELF_KINDS } from './deps.ts';
+import { normaliseContactPhone } from '../../domain/enrolment/contact-phone.ts';
+import { FIELDS, type Field, type FieldErrors, type PersonValues, SELF_KINDS } from '../../domain/enrolment/person-input.ts';
+import { GENDERS } from '../../domain/people/persons.ts';
+import type { Services } from '../../web/services.ts';
 import type { Draft } from './draft.ts';
-import { FIELDS, type Field, type FieldErrors, type Step1Values } from './form.ts';
-import { schoolGroups } from './school-options.ts';
 
 /** The id of each field's control in the page (and its name in the form). */
 export const FIELD_IDS: Record<Field, string> = {
@@ -18,7 +17,7 @@ export const FIELD_IDS: Record<Field, string> = {
 };
 
 export type Step1Page = {
-  values: Step1Values;
+  values: PersonValues;
   errors?: FieldErrors;
   passwordKept?: boolean;
   interaction?: string;
@@ -31,7 +30,7 @@ export type Step1Page = {
 
 const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
 
-export async function renderStep1(ctx: Context, deps: Pick<RegistrationDeps, 'db' | 'shared'>, page: Step1Page): Promise<void> {
+export async function renderStep1(ctx: Context, s: Services, page: Step1Page): Promise<void> {
   const t = translator(chooseLocale(ctx));
   noStore(ctx);
   const errors: Partial<Record<Field, string>> = {};
@@ -50,26 +49,25 @@ export async function renderStep1(ctx: Context, deps: Pick<RegistrationDeps, 'db
     passwordKept: page.passwordKept ?? false,
     interaction: page.interaction,
     locked: page.locked ?? false,
-    lockedSchool: page.locked ? (await deps.db('schools').where({ code: page.values.school }).first('name'))?.name ?? page.values.school : undefined,
+    lockedSchool: page.locked ? await s.schools.name(page.values.school) : undefined,
     alert: page.alert,
-    schools: await schoolGroups(deps.db),
+    schools: await s.schools.groups(),
     kinds: SELF_KINDS,
     genders: GENDERS,
-    captcha: await newCaptcha(deps.shared),
+    captcha: await s.captchas.create(),
     csrfToken: csrfToken(ctx),
     switchPath: '/register',
   }, page.status ?? (errorList.length || page.alert ? 400 : undefined));
 }
 
-export async function renderConfirm(ctx: Context, deps: Pick<RegistrationDeps, 'db'>, draft: Draft): Promise<void> {
+export async function renderConfirm(ctx: Context, s: Services, draft: Draft): Promise<void> {
   const t = translator(chooseLocale(ctx));
   noStore(ctx);
   const v = draft.values;
-  const school = await deps.db('schools').where({ code: v.school }).first('name');
   renderPage(ctx, 'registration/confirm', {
     pageTitle: t('registration.title'),
     rows: [
-      { label: t('registration.field.school'), value: school?.name ?? v.school, required: true },
+      { label: t('registration.field.school'), value: await s.schools.name(v.school), required: true },
       { label: t('registration.field.kind'), value: t(`role.${v.kind}`), required: true },
       { label: t('registration.field.email'), value: v.email.toLowerCase(), required: true },
       { label: t('registration.field.name'), value: v.name, required: true },
@@ -77,7 +75,7 @@ export async function renderConfirm(ctx: Context, deps: Pick<RegistrationDeps, '
       { label: t('registration.field.password'), value: '********', masked: true, required: true },
       { label: t('registration.field.passwordConfirm'), value: '********', masked: true, required: true },
       { label: t('registration.field.phone'), value: v.phone ? (normaliseContactPhone(v.phone) ?? v.phone) : '', required: false },
-      { label: t('registration.field.gender'), value: v.gender ? t(`registration.gender.${v.gender}`) : '', required: false },
+      { label: t('registration.field.gender'), value: v.gender ? t(`gender.${v.gender}`) : '', required: false },
     ],
     csrfToken: csrfToken(ctx),
   });

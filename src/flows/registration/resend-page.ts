@@ -1,14 +1,12 @@
-// POST /register/resend — the sign-in page's "send the activation mail again" (see resend-offer.ts), and
+// POST /register/resend — the sign-in page's "send the activation mail again" (a one-use offer), and
 // GET /register/resend/:result[/:interaction], the same answer again (the language link of that page).
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../web/errors.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderPage } from '../../web/render.ts';
-import type { RegistrationDeps } from './deps.ts';
+import type { Services } from '../../web/services.ts';
 import { interactionUid } from './form.ts';
-import { takeResendTicket } from './resend-offer.ts';
-import { resendActivation } from './resend.ts';
 
 const Body = z.object({ ticket: z.string().max(100).catch('') });
 const Result = z.enum(['sent', 'limited', 'expired', 'done']);
@@ -25,12 +23,12 @@ function renderResult(ctx: Context, result: Result, interaction: string | undefi
   }, STATUS[result]);
 }
 
-export function submitResend(deps: RegistrationDeps) {
+export function submitResend(s: Services) {
   return async (ctx: Context) => {
     const parsed = Body.safeParse(ctx.request.body ?? {});
-    const ticket = parsed.success ? await takeResendTicket(deps.shared, parsed.data.ticket) : undefined;
+    const ticket = parsed.success ? await s.enrolment.resendOffers.take(parsed.data.ticket) : undefined;
     if (!ticket) return renderResult(ctx, 'expired', undefined);
-    const outcome = await resendActivation(deps, ticket.personId);
+    const outcome = await s.enrolment.resend(ticket.personId);
     renderResult(ctx, outcome === 'not_pending' ? 'done' : outcome, ticket.interaction);
   };
 }

@@ -1,18 +1,17 @@
 // GET/POST /account/roster-identity — "add the identity to my existing account": behind the account portal's
 // sign-in (our own provider); the identity is added and the credential claimed, then the identities page.
 import type { Context } from 'koa';
-import { accountOf } from '../../web/require-account.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import { attachRosterIdentity } from './attach.ts';
-import type { RosterDeps } from './deps.ts';
-import { takeTicket } from './ticket.ts';
-import { startAgain, verifiedCredential } from './verified.ts';
+import { accountOf } from '../../web/require-account.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { type RosterTickets, startAgain } from './ticket.ts';
 
-export function showAddIdentity(deps: RosterDeps) {
+export function showAddIdentity(tickets: RosterTickets) {
   return async (ctx: Context) => {
-    const verified = await verifiedCredential(ctx, deps);
+    const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
@@ -23,18 +22,15 @@ export function showAddIdentity(deps: RosterDeps) {
   };
 }
 
-export function submitAddIdentity(deps: RosterDeps) {
+export function submitAddIdentity(s: Services, tickets: RosterTickets) {
   return async (ctx: Context) => {
-    const verified = await verifiedCredential(ctx, deps);
-    await takeTicket(ctx, deps.shared);
+    const verified = await tickets.verified(ctx);
+    await tickets.take(ctx);
     if (!verified) return startAgain(ctx);
-    const person = accountOf(ctx).person;
-    const added = await deps.db.transaction((trx) => attachRosterIdentity(trx, verified.credential.id, person.id));
-    if (!added) {
+    if (!(await s.enrolment.claimCredential(verified.credential.id, accountOf(ctx).person.id))) {
       const t = translator(chooseLocale(ctx));
       return renderPage(ctx, 'roster/message', { pageTitle: t('roster.title'), message: t('roster.errors.claimed') }, 409);
     }
-    ctx.status = 303;
-    ctx.redirect('/account/identities');
+    seeOther(ctx, '/account/identities');
   };
 }

@@ -2,18 +2,16 @@
 // PUT upserts a JSON array by account, all rows or none; GET lists accounts and whether they are claimed.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { hashPassword, MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
-import { recordAudit } from '../../domain/audit.ts';
-import { findSchool } from '../../domain/schools/schools.ts';
-import { checkRosterClient } from './api-client.ts';
-import { type CredentialRow, listCredentials, upsertCredentials } from './credentials.ts';
-import { ROSTER_ROLES, type RosterDeps } from './deps.ts';
+import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
+import { MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
+import { apiClientOf, refuseJson } from '../../web/api-client.ts';
+import type { Services } from '../../web/services.ts';
 
 const Params = z.object({ code: z.string().regex(/^\d{6}$/) });
 
 export const RowInput = z
   .object({
-    role: z.enum(ROSTER_ROLES),
+    role: z.enum(SELF_KINDS),
     account: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - (1 to 64)'),
     password: z.string().min(4).refine((p) => Buffer.byteLength(p) <= MAX_PASSWORD_BYTES, 'at most 72 bytes').optional(),
     password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash').optional(),
@@ -39,27 +37,15 @@ const Listing = z.object({
 
 const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.number() });
 
-async function authorised(ctx: Context, deps: RosterDeps): Promise<string | undefined> {
-  ctx.set('Cache-Control', 'no-store');
+/** After the client is authenticated (so an unknown school tells a stranger nothing): the school must exist. */
+async function schoolOf(ctx: Context, s: Services): Promise<string | undefined> {
   const params = Params.safeParse(ctx.params);
-  if (!params.success || !(await findSchool(deps.db, params.data.code))) {
-    // The client is checked first all the same, so an unknown school tells nothing to a stranger.
-    const check = await checkRosterClient(deps.db, ctx.get('authorization'), params.data?.code ?? '');
-    if (!check.ok) return refuse(ctx, check.status, check.error);
-    return refuse(ctx, 404, 'unknown_school');
-  }
-  const check = await checkRosterClient(deps.db, ctx.get('authorization'), params.data.code);
-  if (!check.ok) return refuse(ctx, check.status, check.error);
-  ctx.state.rosterClient = check.clientId;
+  if (!params.success || !(await s.schools.exists(params.data.code))) return void refuseJson(ctx, 404, 'unknown_school');
   return params.data.code;
 }
 
-function refuse(ctx: Context, status: number, error: string, extra: Record<string, unknown> = {}): undefined {
-  if (status === 401) ctx.set('WWW-Authenticate', 'Basic realm="campus-sso"');
-  ctx.status = status;
-  ctx.body = { error, ...extra };
-  return undefined;
-}
+/** The school code a call is about, for clients bound to schools (`school_codes`). */
+export const schoolParam = (ctx: Context) => String(ctx.params.code ?? '');
 
 export function validateRows(body: unknown): { rows: z.infer<typeof RowInput>[] } | { errors: RowError[] } {
   const list = Body.safeParse(body);
@@ -81,33 +67,28 @@ export function validateRows(body: unknown): { rows: z.infer<typeof RowInput>[] 
   return errors.length ? { errors } : { rows };
 }
 
-export function putCredentials(deps: RosterDeps) {
+export function putCredentials(s: Services) {
   return async (ctx: Context) => {
-    const school = await authorised(ctx, deps);
+    const school = await schoolOf(ctx, s);
     if (!school) return;
     const checked = validateRows((ctx.request as { body?: unknown }).body);
-    if ('errors' in checked) return refuse(ctx, 400, 'invalid_request', { errors: checked.errors });
-    const rows: CredentialRow[] = [];
-    for (const r of checked.rows) {
-      rows.push({
-        role: r.role, account: r.account, name: r.name, classCode: r.class_code, seat: r.seat, studentNo: r.student_no,
-        passwordHash: r.password_hash ?? (await hashPassword(r.password!, deps.bcryptCost)),
-      });
-    }
-    const result = await deps.db.transaction(async (trx) => {
-      const counts = await upsertCredentials(trx, school, rows);
-      await recordAudit(trx, { actor: String(ctx.state.rosterClient), action: 'roster_credentials.upserted', subject: school, detail: counts });
-      return counts;
-    });
-    ctx.body = Written.parse({ school, ...result });
+    if ('errors' in checked) return refuseJson(ctx, 400, 'invalid_request', { errors: checked.errors });
+    const rows = checked.rows.map((r) => ({
+      role: r.role, account: r.account, name: r.name, classCode: r.class_code, seat: r.seat, studentNo: r.student_no,
+      password: r.password, passwordHash: r.password_hash,
+    }));
+    const counts = await s.enrolment.upsertCredentials(school, rows, apiClientOf(ctx).clientId);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = Written.parse({ school, ...counts });
   };
 }
 
-export function getCredentials(deps: RosterDeps) {
+export function getCredentials(s: Services) {
   return async (ctx: Context) => {
-    const school = await authorised(ctx, deps);
+    const school = await schoolOf(ctx, s);
     if (!school) return;
-    const rows = await listCredentials(deps.db, school);
+    const rows = await s.enrolment.listCredentials(school);
+    ctx.set('Cache-Control', 'no-store');
     ctx.body = Listing.parse({
       school,
       credentials: rows.map((r) => ({

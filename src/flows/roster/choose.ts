@@ -2,12 +2,11 @@
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderPage } from '../../web/render.ts';
-import type { RosterDeps } from './deps.ts';
-import { startAgain, verifiedCredential } from './verified.ts';
+import { type RosterTickets, startAgain } from './ticket.ts';
 
-export function showChoice(deps: RosterDeps) {
+export function showChoice(tickets: RosterTickets) {
   return async (ctx: Context) => {
-    const verified = await verifiedCredential(ctx, deps);
+    const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');

@@ -3,14 +3,13 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { GENDERS } from '../registration/deps.ts';
-import { checkFields, type Field, type FieldErrors } from '../registration/form.ts';
+import { checkPersonInput, type Field, type FieldErrors } from '../../domain/enrolment/person-input.ts';
+import { GENDERS } from '../../domain/people/persons.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import type { RosterDeps } from './deps.ts';
-import { registerFromRoster } from './register.ts';
-import { takeTicket } from './ticket.ts';
-import { startAgain, type Verified, verifiedCredential } from './verified.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { type RosterTickets, startAgain, type Verified } from './ticket.ts';
 
 const field = z.string().max(1024).catch('').transform((s) => s.trim());
 const secret = z.string().max(1024).catch('');
@@ -47,30 +46,29 @@ function render(ctx: Context, verified: Verified, values: Partial<Body>, errors:
   }, Object.keys(errors).length ? 400 : undefined);
 }
 
-export function showNewAccount(deps: RosterDeps) {
+export function showNewAccount(tickets: RosterTickets) {
   return async (ctx: Context) => {
-    const verified = await verifiedCredential(ctx, deps);
+    const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     render(ctx, verified, { name: verified.credential.name });
   };
 }
 
-export function submitNewAccount(deps: RosterDeps) {
+export function submitNewAccount(s: Services, tickets: RosterTickets) {
   return async (ctx: Context) => {
-    const verified = await verifiedCredential(ctx, deps);
+    const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     const body = Body.parse(ctx.request.body ?? {});
     const values = {
       school: verified.credential.school_code, kind: verified.credential.role, email: body.email, name: body.name,
       nationalId: body.national_id, phone: body.phone, gender: body.gender,
     };
-    const { errors, valid } = checkFields(values, { password: body.password, confirm: body.password_confirm });
+    const { errors, valid } = checkPersonInput(values, { password: body.password, confirm: body.password_confirm });
     if (!valid) return render(ctx, verified, body, errors);
-    const result = await registerFromRoster(deps, verified.credential.id, { ...valid, locale: chooseLocale(ctx) });
+    const result = await s.enrolment.registerFromRoster(verified.credential.id, { ...valid, locale: chooseLocale(ctx) });
     if (!result.ok && 'errors' in result) return render(ctx, verified, body, result.errors);
-    await takeTicket(ctx, deps.shared);
+    await tickets.take(ctx);
     if (!result.ok) return startAgain(ctx);
-    ctx.status = 303;
-    ctx.redirect('/register/done');
+    seeOther(ctx, '/register/done');
   };
 }

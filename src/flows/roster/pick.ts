@@ -2,59 +2,55 @@
 // (seed 000 §9). A match earns a one-use ticket and the choice page; anything else one generic message.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { newCaptcha, solveCaptcha } from '../../platform/captcha.ts';
+import { SELF_KINDS, type SelfKind } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import { schoolsWithCredentials } from './credentials.ts';
-import { ROSTER_ROLES, type RosterDeps, type RosterRole } from './deps.ts';
-import { issueTicket } from './ticket.ts';
-import { captchaNeeded, verifyCredential } from './verify.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import type { RosterTickets } from './ticket.ts';
 
-const field = z.string().max(200).catch('').transform((s) => s.trim());
+const field = z.string().max(200).catch('').transform((v) => v.trim());
 const Body = z.object({
   school: field, kind: field, account: field, password: z.string().max(200).catch(''), captcha: field, captcha_id: field,
 });
 type Values = { school: string; kind: string; account: string };
 
-async function render(ctx: Context, deps: RosterDeps, values: Values, alert?: string, status?: number) {
+async function render(ctx: Context, s: Services, values: Values, alert?: string, status?: number) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
   renderPage(ctx, 'roster/pick', {
     pageTitle: t('roster.title'),
     values,
     alert: alert && t(alert),
-    schools: await schoolsWithCredentials(deps.db),
-    kinds: ROSTER_ROLES,
-    captcha: (await captchaNeeded(deps.shared, ctx.ip)) ? await newCaptcha(deps.shared) : undefined,
+    schools: await s.enrolment.schoolsWithCredentials(),
+    kinds: SELF_KINDS,
+    captcha: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? await s.captchas.create() : undefined,
     csrfToken: csrfToken(ctx),
     switchPath: '/register/roster',
   }, status);
 }
 
-export function showPick(deps: RosterDeps) {
-  return (ctx: Context) => render(ctx, deps, { school: '', kind: '', account: '' });
+export function showPick(s: Services) {
+  return (ctx: Context) => render(ctx, s, { school: '', kind: '', account: '' });
 }
 
-export function submitPick(deps: RosterDeps) {
+export function submitPick(s: Services, tickets: RosterTickets) {
   return async (ctx: Context) => {
     const body = Body.parse(ctx.request.body ?? {});
     const values = { school: body.school, kind: body.kind, account: body.account };
-    if (await captchaNeeded(deps.shared, ctx.ip)) {
-      if (!(await solveCaptcha(deps.shared, body.captcha_id, body.captcha))) {
-        return render(ctx, deps, values, body.captcha ? 'roster.errors.captchaWrong' : 'roster.errors.captchaRequired', 400);
-      }
+    if ((await s.enrolment.rosterChallengeNeeded(ctx.ip)) && !(await s.captchas.solve(body.captcha_id, body.captcha))) {
+      return render(ctx, s, values, body.captcha ? 'roster.errors.captchaWrong' : 'roster.errors.captchaRequired', 400);
     }
-    const schools = await schoolsWithCredentials(deps.db);
-    if (!schools.some((s) => s.code === body.school) || !ROSTER_ROLES.includes(body.kind as RosterRole) || !body.account || !body.password) {
-      return render(ctx, deps, values, 'roster.errors.missing', 400);
+    const schools = await s.enrolment.schoolsWithCredentials();
+    if (!schools.some((c) => c.code === body.school) || !SELF_KINDS.includes(body.kind as SelfKind) || !body.account || !body.password) {
+      return render(ctx, s, values, 'roster.errors.missing', 400);
     }
-    const result = await verifyCredential(deps, { ip: ctx.ip, schoolCode: body.school, role: body.kind, account: body.account, password: body.password });
+    const result = await s.enrolment.verifyCredential({ address: ctx.ip, schoolCode: body.school, role: body.kind, account: body.account, password: body.password });
     if (!result.ok) {
-      return render(ctx, deps, values, result.reason === 'limited' ? 'roster.errors.limited' : 'roster.errors.wrong', result.reason === 'limited' ? 429 : 400);
+      return render(ctx, s, values, result.reason === 'limited' ? 'roster.errors.limited' : 'roster.errors.wrong', result.reason === 'limited' ? 429 : 400);
     }
-    await issueTicket(ctx, deps.shared, result.credentialId);
-    ctx.status = 303;
-    ctx.redirect('/register/roster/choose');
+    await tickets.issue(ctx, result.credentialId);
+    seeOther(ctx, '/register/roster/choose');
   };
 }

@@ -1,32 +1,31 @@
 // Roster registration (SPEC §4 flow 9, seed 000 §9): the school's credential API, then the person's pages in the
 // order they meet them: check the credential, choose, and register a new account or add the identity.
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
+import { requireApiClient } from '../../web/api-client.ts';
 import { requireAccount } from '../../web/require-account.ts';
-import { verifyCsrf } from '../../web/csrf.ts';
+import type { Services } from '../../web/services.ts';
 import { showAddIdentity, submitAddIdentity } from './add-identity.ts';
-import { getCredentials, putCredentials } from './api.ts';
+import { getCredentials, putCredentials, schoolParam } from './api.ts';
 import { showChoice } from './choose.ts';
-import type { RosterDeps } from './deps.ts';
 import { showNewAccount, submitNewAccount } from './new-account.ts';
 import { showPick, submitPick } from './pick.ts';
+import { rosterTickets } from './ticket.ts';
+import './texts.ts';
 
-/** A roster upload is larger than a form: a few thousand rows. */
-const API_BODY_LIMIT = '4mb';
+export function rosterRoutes(router: Router, s: Services) {
+  const { post, upload } = s.forms;
+  const client = requireApiClient(s.clients, 'roster', schoolParam);
+  const signedIn = requireAccount(s);
+  const tickets = rosterTickets(s);
 
-export function rosterRegistrationRoutes(router: Router, deps: RosterDeps) {
-  const form = bodyParser({ enableTypes: ['form'], formLimit: String(deps.maxBodyBytes) });
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: API_BODY_LIMIT });
-  const signedIn = requireAccount(deps);
+  router.put('/api/schools/:code/roster-credentials', client, upload, putCredentials(s));
+  router.get('/api/schools/:code/roster-credentials', client, getCredentials(s));
 
-  router.put('/api/schools/:code/roster-credentials', json, putCredentials(deps));
-  router.get('/api/schools/:code/roster-credentials', getCredentials(deps));
-
-  router.get('/register/roster', showPick(deps));
-  router.post('/register/roster', form, verifyCsrf, submitPick(deps));
-  router.get('/register/roster/choose', showChoice(deps));
-  router.get('/register/roster/new', showNewAccount(deps));
-  router.post('/register/roster/new', form, verifyCsrf, submitNewAccount(deps));
-  router.get('/account/roster-identity', signedIn, showAddIdentity(deps));
-  router.post('/account/roster-identity', signedIn, form, verifyCsrf, submitAddIdentity(deps));
+  router.get('/register/roster', showPick(s));
+  router.post('/register/roster', post, submitPick(s, tickets));
+  router.get('/register/roster/choose', showChoice(tickets));
+  router.get('/register/roster/new', showNewAccount(tickets));
+  router.post('/register/roster/new', post, submitNewAccount(s, tickets));
+  router.get('/account/roster-identity', signedIn, showAddIdentity(tickets));
+  router.post('/account/roster-identity', signedIn, post, submitAddIdentity(s, tickets));
 }

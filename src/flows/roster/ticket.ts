@@ -1,47 +1,45 @@
-// The one-use ticket a verified credential earns: random, in a signed http-only cookie; the shared store keeps,
-// under its digest, which credential it stands for (30 minutes). Using it takes it out of the store.
-import crypto from 'node:crypto';
+// The one-use ticket a verified credential earns (30 minutes): its token in a signed http-only cookie, the credential
+// it stands for in the one-use store. The pages after the check read it; registering or adding the identity uses it up.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { SharedStore } from '../../platform/shared-store/types.ts';
+import type { StoredCredential } from '../../domain/enrolment/roster-credentials.ts';
+import { signedCookie } from '../../web/cookies.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
 
 export const TICKET_TTL_SECONDS = 30 * 60;
-const COOKIE = 'roster_ticket';
-const PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const key = (ticket: string) => `roster:ticket:${crypto.createHash('sha256').update(ticket).digest('base64url')}`;
-const Stored = z.object({ credentialId: z.uuid() });
-const options = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/', overwrite: true });
 
-export async function issueTicket(ctx: Context, store: SharedStore, credentialId: string): Promise<void> {
-  const ticket = crypto.randomBytes(32).toString('base64url');
-  await store.put(key(ticket), JSON.stringify({ credentialId }), TICKET_TTL_SECONDS);
-  ctx.cookies.set(COOKIE, ticket, { ...options(ctx), maxAge: TICKET_TTL_SECONDS * 1000 });
+const cookie = signedCookie({ name: 'roster_ticket', maxAgeSeconds: TICKET_TTL_SECONDS });
+
+export type Verified = { credential: StoredCredential; schoolName: string };
+
+export function rosterTickets(s: Services) {
+  const tickets = s.oneUse.kind({ name: 'roster-ticket', schema: z.object({ credentialId: z.uuid() }), ttlSeconds: TICKET_TTL_SECONDS });
+  return {
+    async issue(ctx: Context, credentialId: string): Promise<void> {
+      cookie.set(ctx, await tickets.issue({ credentialId }));
+    },
+
+    /** The unclaimed credential behind the browser's ticket, with its school's name; the ticket stays. */
+    async verified(ctx: Context): Promise<Verified | undefined> {
+      const ticket = await tickets.peek(cookie.get(ctx));
+      const credential = ticket && (await s.enrolment.openCredential(ticket.credentialId));
+      if (!credential) return undefined;
+      return { credential, schoolName: await s.schools.name(credential.school_code) };
+    },
+
+    /** Uses the ticket up (whatever happens next, it cannot be used again). */
+    async take(ctx: Context): Promise<void> {
+      const token = cookie.get(ctx);
+      cookie.clear(ctx);
+      await tickets.take(token);
+    },
+  };
 }
+export type RosterTickets = ReturnType<typeof rosterTickets>;
 
-function parse(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = Stored.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data.credentialId : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const cookieTicket = (ctx: Context) => {
-  const t = ctx.cookies.get(COOKIE, { signed: true });
-  return t && PATTERN.test(t) ? t : undefined;
-};
-
-/** The credential the browser's ticket stands for, leaving the ticket in place. */
-export async function peekTicket(ctx: Context, store: SharedStore): Promise<string | undefined> {
-  const t = cookieTicket(ctx);
-  return t ? parse(await store.peek(key(t))) : undefined;
-}
-
-/** The credential, with the ticket used up (whatever happens next, it cannot be used again). */
-export async function takeTicket(ctx: Context, store: SharedStore): Promise<string | undefined> {
-  const t = cookieTicket(ctx);
-  ctx.cookies.set(COOKIE, null, options(ctx));
-  return t ? parse(await store.take(key(t))) : undefined;
+/** Back to the start: the ticket is missing, expired or already used. */
+export function startAgain(ctx: Context): void {
+  ctx.set('Cache-Control', 'no-store');
+  seeOther(ctx, '/register/roster');
 }

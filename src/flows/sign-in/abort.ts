@@ -1,11 +1,11 @@
 // POST /interaction/:uid/abort — the person declined; the app receives access_denied.
 import type { Context } from 'koa';
-import type { InteractionDeps } from './deps.ts';
+import type { Services } from '../../web/services.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
 
-export function abortInteraction(deps: InteractionDeps) {
+export function abortInteraction(s: Services) {
   return async (ctx: Context) => {
-    const { details } = await loadInteraction(ctx, deps);
+    const { details } = await loadInteraction(ctx, s);
     await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   };
 }

@@ -1,13 +1,12 @@
 // POST /interaction/:uid/confirm — records the grant the person agreed to.
 import type { Context } from 'koa';
-import { chooseIdentity } from '../../domain/identities/identities.ts';
-import type { InteractionDeps } from './deps.ts';
+import type { Services } from '../../web/services.ts';
 import { finishInteraction, loadInteraction } from './details.ts';
 
-export function submitConsent(deps: InteractionDeps) {
+export function submitConsent(s: Services) {
   return async (ctx: Context) => {
-    const { details } = await loadInteraction(ctx, deps, 'consent');
-    const provider = deps.provider();
+    const { details, clientId } = await loadInteraction(ctx, s, 'consent');
+    const provider = s.provider();
     const missing = details.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -15,7 +14,7 @@ export function submitConsent(deps: InteractionDeps) {
     };
     const grant = details.grantId
       ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
+      : new provider.Grant({ accountId: details.session!.accountId, clientId });
     if (!grant) throw new Error('grant of the interaction disappeared');
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -26,7 +25,7 @@ export function submitConsent(deps: InteractionDeps) {
     // An identity chosen earlier in this flow, before the grant existed, now belongs to it.
     const chosen = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
     if (chosen && !details.grantId) {
-      await chooseIdentity(deps.db, { personId: details.session!.accountId, clientId: String(details.params.client_id), identityId: chosen, grantId });
+      await s.identities.attachChoice({ personId: details.session!.accountId, clientId, identityId: chosen, grantId });
     }
     await finishInteraction(ctx, details, { consent: { grantId } }, true);
   };

@@ -1,10 +1,9 @@
 // Draws the sign-in page, with an image captcha when the guard asks for one.
 import type { Context } from 'koa';
-import { newCaptcha } from '../../platform/captcha.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import type { InteractionDeps } from './deps.ts';
+import type { Services } from '../../web/services.ts';
 
 export type LoginPage = {
   uid: string;
@@ -18,7 +17,7 @@ export type LoginPage = {
   status?: number;
 };
 
-export async function renderLogin(ctx: Context, deps: InteractionDeps, page: LoginPage) {
+export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
   renderPage(ctx, 'sign-in/login', {
@@ -28,7 +27,7 @@ export async function renderLogin(ctx: Context, deps: InteractionDeps, page: Log
     login: page.login ?? '',
     remember: page.remember ?? false,
     error: page.error,
-    captcha: page.captcha ? await newCaptcha(deps.shared) : undefined,
+    captcha: page.captcha ? await s.captchas.create() : undefined,
     resendTicket: page.resendTicket,
     csrfToken: csrfToken(ctx),
     switchPath: `/interaction/${page.uid}`,

@@ -1,33 +1,32 @@
-// GET /interaction/:uid — draws the page for the current prompt (sign-in or consent).
+// GET /interaction/:uid — draws the page for the current prompt (sign-in, identity menu or consent).
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import type { InteractionDeps } from './deps.ts';
-import { guardState } from '../../domain/people/sign-in-guard.ts';
+import type { Services } from '../../web/services.ts';
 import { loadInteraction } from './details.ts';
-import { renderLogin } from './login-page.ts';
 import { renderIdentityMenu } from './identity.ts';
+import { renderLogin } from './login-page.ts';
 
-export function showInteraction(deps: InteractionDeps) {
+export function showInteraction(s: Services) {
   return async (ctx: Context) => {
-    const loaded = await loadInteraction(ctx, deps);
+    const loaded = await loadInteraction(ctx, s);
     const { details, clientName } = loaded;
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-      const { captcha } = await guardState(deps.shared, hint || undefined, ctx.ip);
-      await renderLogin(ctx, deps, { uid: details.uid, clientName, login: hint, captcha });
+      const { captcha } = await s.signInGuard.state(hint || undefined, ctx.ip);
+      await renderLogin(ctx, s, { uid: details.uid, clientName, login: hint, captcha });
       return;
     }
     if (details.prompt.name === 'select_account') {
-      await renderIdentityMenu(ctx, deps, loaded);
+      await renderIdentityMenu(ctx, s, loaded);
       return;
     }
     const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
-    const scopes = (missing.length ? missing : requested).filter((s) => s !== 'openid');
+    const scopes = (missing.length ? missing : requested).filter((scope) => scope !== 'openid');
     renderPage(ctx, 'sign-in/consent', { pageTitle: t('consent.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), scopes });
   };
 }

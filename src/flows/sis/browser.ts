@@ -1,16 +1,12 @@
 // GET /register/sis?handle=… binds the hand-off to this browser; GET/POST /register/sis/consent shows the consent
-// and acts on the answer: decline → back to the SIS; register → the wizard, prefilled; add identity → (signed in)
+// and acts on the answer: decline → back to the SIS; register → the wizard, filled in; add identity → (signed in)
 // the identity is added and the browser returns to the SIS with the result.
-import type { Context, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { accountOf, requireAccount } from '../../web/require-account.ts';
-import { keepDraftSecret } from '../registration/draft-cookie.ts';
-import { saveDraft } from '../registration/draft.ts';
-import { seeOther } from '../registration/see-other.ts';
-import { addSisIdentity } from './add-identity.ts';
-import type { SisDeps } from './deps.ts';
-import { flowSecret, forgetFlowSecret, keepFlowSecret } from './flow-cookie.ts';
-import { bindHandle, endFlow, type Flow, loadFlow, sameHandle } from './handoff-store.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import type { Flow, Handoffs } from './handoff.ts';
 import { renderConsent, renderRefusal } from './pages.ts';
 
 const StartQuery = z.object({ handle: z.string().max(100).catch('') });
@@ -23,72 +19,59 @@ export function returnTo(flow: Flow, result: string): string {
   return url.href;
 }
 
-export function startHandoff(deps: SisDeps) {
+export function startHandoff(handoffs: Handoffs) {
   return async (ctx: Context) => {
     const { handle } = StartQuery.parse(ctx.query);
-    const secret = flowSecret(ctx);
-    const current = await loadFlow(deps.shared, deps.keyring, secret);
     // This browser already holds this hand-off (a reload, or back from signing in).
-    if (secret && current && sameHandle(current, handle)) return seeOther(ctx, CONSENT);
-    const bound = await bindHandle(deps.shared, deps.keyring, handle);
+    if ((await handoffs.current(ctx))?.handle === handle) return seeOther(ctx, CONSENT);
+    const bound = await handoffs.bind(ctx, handle);
     if (bound.state !== 'bound') return renderRefusal(ctx, bound.state);
-    keepFlowSecret(ctx, bound.secret);
     seeOther(ctx, CONSENT);
   };
 }
 
 /** Loads this browser's flow; in add-identity mode the person must be signed in (the account portal's session). */
-function withFlow(deps: SisDeps) {
-  const signedIn = requireAccount(deps);
-  return async (ctx: Context, next: Next) => {
-    const secret = flowSecret(ctx);
-    const flow = await loadFlow(deps.shared, deps.keyring, secret);
-    if (!secret || !flow) return renderRefusal(ctx, 'noFlow');
-    ctx.state.sisFlow = { secret, flow };
+function withFlow(s: Services, handoffs: Handoffs): Middleware {
+  const signedIn = requireAccount(s);
+  return async (ctx, next) => {
+    const flow = await handoffs.current(ctx);
+    if (!flow) return renderRefusal(ctx, 'noFlow');
+    ctx.state.sisFlow = flow;
     if (flow.person.mode === 'add_identity') return signedIn(ctx, next);
     await next();
   };
 }
 
-const flowOf = (ctx: Context) => ctx.state.sisFlow as { secret: string; flow: Flow };
+const flowOf = (ctx: Context) => ctx.state.sisFlow as Flow;
 
-async function schoolName(deps: SisDeps, code: string): Promise<string> {
-  return (await deps.db('schools').where({ code }).first('name'))?.name ?? code;
-}
-
-export function showConsent(deps: SisDeps) {
-  return [withFlow(deps), async (ctx: Context) => {
-    const { flow } = flowOf(ctx);
+export function showConsent(s: Services, handoffs: Handoffs) {
+  return [withFlow(s, handoffs), async (ctx: Context) => {
+    const flow = flowOf(ctx);
     const account = flow.person.mode === 'add_identity' ? accountOf(ctx).person : undefined;
-    await renderConsent(ctx, flow, await schoolName(deps, flow.person.school_code), account ? (account.email ?? account.name) : undefined);
+    await renderConsent(ctx, flow, await s.schools.name(flow.person.school_code), account ? (account.email ?? account.name) : undefined);
   }];
 }
 
-export function submitConsent(deps: SisDeps) {
-  return [withFlow(deps), async (ctx: Context) => {
-    const { secret, flow } = flowOf(ctx);
+export function submitConsent(s: Services, handoffs: Handoffs) {
+  return [withFlow(s, handoffs), async (ctx: Context) => {
+    const flow = flowOf(ctx);
     const { decision } = Decision.parse(ctx.request.body ?? {});
     const p = flow.person;
     if (decision === 'decline') {
-      await endFlow(deps.shared, secret, flow);
-      forgetFlowSecret(ctx);
+      await handoffs.end(ctx, flow);
       return seeOther(ctx, returnTo(flow, 'declined'));
     }
     if (p.mode === 'register') {
-      const draftSecret = await saveDraft(deps.shared, undefined, {
+      const ticket = await s.enrolment.prefills.issue({
         values: { school: p.school_code, kind: p.role, email: p.email ?? '', name: p.name, nationalId: p.national_id, phone: p.mobile ?? '', gender: p.gender ?? '' },
-        ready: false,
         sis: { clientId: flow.clientId, returnUrl: p.return_url, classCode: p.class, seat: p.seat, studentNumber: p.student_number, birthdate: p.birthdate },
       });
-      await endFlow(deps.shared, secret, flow);
-      forgetFlowSecret(ctx);
-      keepDraftSecret(ctx, draftSecret);
-      return seeOther(ctx, '/register');
+      await handoffs.end(ctx, flow);
+      return seeOther(ctx, `/register/prefill?ticket=${ticket}`);
     }
-    const result = await addSisIdentity(deps.db, deps.keyring, { personId: accountOf(ctx).person.id, clientId: flow.clientId, person: p });
+    const result = await s.enrolment.addPushedIdentity(accountOf(ctx).person.id, flow.clientId, p);
     if (result === 'mismatch') return renderRefusal(ctx, 'mismatch', returnTo(flow, 'mismatch'));
-    await endFlow(deps.shared, secret, flow);
-    forgetFlowSecret(ctx);
+    await handoffs.end(ctx, flow);
     seeOther(ctx, returnTo(flow, result));
   }];
 }

@@ -4,7 +4,7 @@ import { maskNationalId } from '../../domain/people/national-id.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import type { Flow } from './handoff-store.ts';
+import type { Flow } from './handoff.ts';
 
 export type Refusal = 'expired' | 'used' | 'otherBrowser' | 'mismatch' | 'noFlow';
 const STATUS: Record<Refusal, number> = { expired: 410, used: 409, otherBrowser: 409, mismatch: 403, noFlow: 400 };
@@ -29,7 +29,7 @@ export async function renderConsent(ctx: Context, flow: Flow, school: string, si
       { label: t('sis.field.email'), value: p.email ?? '' },
       { label: t('sis.field.birthdate'), value: p.birthdate ?? '' },
       { label: t('sis.field.mobile'), value: p.mobile ?? '' },
-      { label: t('sis.field.gender'), value: p.gender ? t(`registration.gender.${p.gender}`) : '' },
+      { label: t('sis.field.gender'), value: p.gender ? t(`gender.${p.gender}`) : '' },
       { label: t('sis.field.role'), value: t(`role.${p.role}`) },
       { label: t('sis.field.school'), value: school },
       ...(p.class ? [{ label: t('sis.field.class'), value: p.class + (p.seat ? ` / ${p.seat}` : '') }] : []),

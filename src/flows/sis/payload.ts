@@ -1,8 +1,8 @@
 // The person the school-affairs system pushes (zod at the edge), and the checks that need the database.
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
-import { GENDERS, SELF_KINDS } from '../registration/deps.ts';
+import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
+import { GENDERS } from '../../domain/people/persons.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -36,13 +36,8 @@ export const LookupBody = z.object({
 }).strict();
 export type LookupBody = z.infer<typeof LookupBody>;
 
-/** Field → error code, for the checks zod cannot make: the school and the class must exist. */
-export async function checkSchoolAndClass(db: Knex, p: Pick<PushBody, 'school_code' | 'class'>): Promise<Record<string, string>> {
-  const school = await db('schools').where({ code: p.school_code }).first('code');
-  if (!school) return { school_code: 'unknown_school' };
-  if (p.class && !(await db('classes').where({ school_code: p.school_code, code: p.class }).first('id'))) return { class: 'unknown_class' };
-  return {};
-}
+/** The lookup's answer, and nothing else. */
+export const LookupResponse = z.object({ has_account: z.boolean(), has_identity: z.boolean() }).strict();
 
 /** zod issues → `{ field: code }` (the first issue of each field). */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

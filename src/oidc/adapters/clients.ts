@@ -1,34 +1,20 @@
-// Registered clients live in PostgreSQL in both storage modes (oidc-provider's `Client` model).
-import type { Knex } from 'knex';
-import type { ClientCache } from '../../domain/clients/cache.ts';
-import { asPayload, type OidcAdapter, type Payload } from './types.ts';
+// oidc-provider's `Client` model, in the client registry (PostgreSQL in both storage modes, kept in memory).
+import type { ClientRegistry } from '../../domain/clients/registry.ts';
+import type { OidcAdapter, Payload } from './types.ts';
 
 export class ClientAdapter implements OidcAdapter {
-  readonly #db: Knex;
-  readonly #cache: ClientCache | undefined;
+  readonly #registry: ClientRegistry;
 
-  constructor(db: Knex, cache?: ClientCache) {
-    this.#db = db;
-    this.#cache = cache;
+  constructor(registry: ClientRegistry) {
+    this.#registry = registry;
   }
 
-  async upsert(id: string, payload: Payload): Promise<void> {
-    await this.#db('oidc_clients')
-      .insert({ client_id: id, metadata: JSON.stringify(payload), source: 'registration' })
-      .onConflict('client_id')
-      .merge({ metadata: JSON.stringify(payload), updated_at: this.#db.fn.now() });
-    this.#cache?.forget(id);
+  upsert(id: string, payload: Payload): Promise<void> {
+    return this.#registry.save(id, payload);
   }
 
-  async find(id: string): Promise<Payload | undefined> {
-    const cached = this.#cache?.get(id);
-    // Kept as JSON text and parsed on every read: oidc-provider gets its own copy and cannot change the cached one.
-    if (cached) return cached.json === undefined ? undefined : asPayload(cached.json);
-    const generation = this.#cache?.generation() ?? 0;
-    const row = await this.#db('oidc_clients').select('metadata').where({ client_id: id }).first();
-    const payload = asPayload(row?.metadata);
-    this.#cache?.set(id, payload && JSON.stringify(payload), generation);
-    return payload;
+  find(id: string): Promise<Payload | undefined> {
+    return this.#registry.find(id);
   }
 
   async findByUid(): Promise<undefined> {
@@ -41,9 +27,8 @@ export class ClientAdapter implements OidcAdapter {
 
   async consume(): Promise<void> {}
 
-  async destroy(id: string): Promise<void> {
-    await this.#db('oidc_clients').where({ client_id: id }).delete();
-    this.#cache?.forget(id);
+  destroy(id: string): Promise<void> {
+    return this.#registry.remove(id);
   }
 
   async revokeByGrantId(): Promise<void> {}

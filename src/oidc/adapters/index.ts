@@ -1,15 +1,16 @@
-// Chooses the store for each oidc-provider model: clients in PostgreSQL, the rest in Redis when configured.
+// Chooses the store for each oidc-provider model: clients in the client registry, the rest in Redis when configured,
+// else in PostgreSQL.
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import type { ClientCache } from '../../domain/clients/cache.ts';
+import type { ClientRegistry } from '../../domain/clients/registry.ts';
 import { ClientAdapter } from './clients.ts';
 import { PostgresAdapter } from './postgres.ts';
 import { RedisAdapter } from './redis.ts';
 import type { AdapterFactory } from './types.ts';
 
-export function adapterFactory(db: Knex, redis?: { client: Redis; prefix: string }, clients?: ClientCache, ephemeral?: Knex): AdapterFactory {
+export function adapterFactory(s: { clients: ClientRegistry; db: Knex; ephemeral?: Knex; redis?: { client: Redis; prefix: string } }): AdapterFactory {
   return (model) => {
-    if (model === 'Client') return new ClientAdapter(db, clients);
-    return redis ? new RedisAdapter(redis.client, redis.prefix, model) : new PostgresAdapter(db, model, ephemeral);
+    if (model === 'Client') return new ClientAdapter(s.clients);
+    return s.redis ? new RedisAdapter(s.redis.client, s.redis.prefix, model) : new PostgresAdapter(s.db, model, s.ephemeral);
   };
 }

@@ -1,23 +1,50 @@
-// Translations (zh-TW first, English second) and the choice of language for a request.
+// Translations (zh-TW first, English second) and the choice of language for a request. The texts every page uses
+// (brand, roles, errors, the password rules) are here; each flow and domain area defines its own with defineTexts.
 import i18next, { type TFunction } from 'i18next';
-import { AREAS } from './areas.ts';
 import en from './en.ts';
 import zhTW from './zh-TW.ts';
 
 export const LOCALES = ['zh-TW', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
+type Tree = { [key: string]: string | Tree };
+export type Texts = { 'zh-TW': Tree; en: Tree };
+
 const i18n = i18next.createInstance();
 await i18n.init({
-  resources: {
-    'zh-TW': { translation: { ...zhTW, ...Object.fromEntries(AREAS.map((a) => [a.key, a['zh-TW']])) } },
-    en: { translation: { ...en, ...Object.fromEntries(AREAS.map((a) => [a.key, a.en])) } },
-  },
+  resources: { 'zh-TW': { translation: {} }, en: { translation: {} } },
   lng: 'zh-TW',
   fallbackLng: 'zh-TW',
   interpolation: { escapeValue: false }, // pug escapes on output
   initAsync: false,
 });
+
+const defined = new Set<string>();
+
+/** Every text key defined so far (for checks of the texts themselves). */
+export const definedTextKeys = (): string[] => [...defined];
+
+function leaves(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, v]) => (typeof v === 'string' ? [`${prefix}${k}`] : leaves(v, `${prefix}${k}.`)));
+}
+
+/**
+ * Adds texts in both languages. Keys may share a parent with other areas' (deep merge), but a text is defined once:
+ * a key defined twice, or in one language only, stops the process at start-up.
+ */
+export function defineTexts(texts: Texts): void {
+  const zh = leaves(texts['zh-TW']);
+  const english = new Set(leaves(texts.en));
+  const oneSided = [...zh.filter((k) => !english.has(k)), ...[...english].filter((k) => !zh.includes(k))];
+  if (oneSided.length) throw new Error(`texts missing in one language: ${oneSided.slice(0, 5).join(', ')}`);
+  const twice = zh.filter((k) => defined.has(k));
+  if (twice.length) throw new Error(`texts defined twice: ${twice.slice(0, 5).join(', ')}`);
+  for (const k of zh) defined.add(k);
+  i18n.addResourceBundle('zh-TW', 'translation', texts['zh-TW'], true, false);
+  i18n.addResourceBundle('en', 'translation', texts.en, true, false);
+}
+
+defineTexts({ 'zh-TW': zhTW, en });
 
 export function translator(locale: Locale): TFunction {
   return i18n.getFixedT(locale);

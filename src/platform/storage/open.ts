@@ -1,39 +1,49 @@
-// Opens everything durable: the master key, PostgreSQL (configured or embedded, migrated) and Redis if set.
+// Opens everything durable: the master key, PostgreSQL (configured or embedded, migrated), Redis if set, and the
+// store of short-lived shared state on whichever of the two holds it.
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import type { Settings } from '../settings.ts';
-import { resolveSecretKey } from '../secrets.ts';
 import { Keyring } from '../keyring.ts';
-import { openDatabase } from './database.ts';
-import { migrate } from './migrate.ts';
-import { startClientCache } from '../../domain/clients/cache.ts';
-import { adapterFactory } from '../../oidc/adapters/index.ts';
-import type { AdapterFactory } from '../../oidc/adapters/types.ts';
+import { resolveSecretKey } from '../secrets.ts';
+import type { Settings } from '../settings.ts';
 import { postgresSharedStore } from '../shared-store/postgres.ts';
 import { redisSharedStore } from '../shared-store/redis.ts';
 import type { SharedStore } from '../shared-store/types.ts';
+import { openDatabase } from './database.ts';
+import { migrate } from './migrate.ts';
 
 export type Storage = {
   db: Knex;
   /** Connections that do not wait for the disk at commit: see Database.ephemeral. */
   ephemeral: Knex;
   redis?: Redis;
+  redisPrefix: string;
   keyring: Keyring;
-  adapter: AdapterFactory;
   /** Counters and one-use values shared by every server process. */
   shared: SharedStore;
   describe: string;
+  /** Whether PostgreSQL (and Redis, when used) answer. */
+  health(): Promise<Record<string, 'ok' | 'unavailable'>>;
   close(): Promise<void>;
 };
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+
+async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  try {
+    await withTimeout(check(), 2000);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  }
+}
 
 export async function openStorage(settings: Settings): Promise<Storage> {
   const keyring = new Keyring(resolveSecretKey(settings));
   const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url'));
   let redis: Redis | undefined;
-  let clients: Awaited<ReturnType<typeof startClientCache>> | undefined;
   try {
     await migrate(database.db);
-    clients = await startClientCache(database.db);
     if (settings.redisUrl) {
       redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       await redis.connect();
@@ -42,21 +52,25 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     }
   } catch (err) {
     redis?.disconnect();
-    await clients?.stop();
     await database.close();
     throw err;
   }
+  const { db } = database;
   return {
-    db: database.db,
+    db,
     ephemeral: database.ephemeral,
     redis,
+    redisPrefix: settings.redisPrefix,
     keyring,
-    adapter: adapterFactory(database.db, redis ? { client: redis, prefix: settings.redisPrefix } : undefined, clients.cache, database.ephemeral),
-    shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(database.db),
+    shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(db),
     describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
+    async health() {
+      const checks: Record<string, 'ok' | 'unavailable'> = { postgres: await probe(() => db.raw('select 1')) };
+      if (redis) checks.redis = await probe(() => redis.ping());
+      return checks;
+    },
     async close() {
       redis?.disconnect();
-      await clients!.stop();
       await database.close();
     },
   };

@@ -162,7 +162,7 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   await Promise.all([page.waitForLoadState(), page.click('button.primary')]);
   await page.locator('#current-error').waitFor();
   assert.equal((await page.locator('#current-error').innerText()).trim(), zh('account.password.wrongCurrent'));
-  assert.equal((await page.locator('#confirm-error').innerText()).trim(), zh('account.password.mismatch'));
+  assert.equal((await page.locator('#confirm-error').innerText()).trim(), zh('password.field.mismatch'));
   await shoot(page, 'account-10-password-errors');
 
   // English, through the header link; then back.

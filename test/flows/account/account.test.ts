@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { pendingKey } from '../../../src/flows/account/contact-code.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { codeKey } from '../../../src/platform/one-use.ts';
+
+const zh = translator('zh-TW');
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -19,7 +22,7 @@ describe(`account pages (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     issuer = server.issuer;
-    await registerClient(server.storage.db, {
+    await registerClient(server, {
       client_id: 'acct-rp', client_name: '測試應用 Test app', grant_types: ['authorization_code', 'refresh_token'],
     }, rpSecret);
   });
@@ -150,7 +153,7 @@ describe(`account pages (${storageMode})`, () => {
     // Expiry: the pending change lives in the shared store for 10 minutes; take it out as time would.
     assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: next })).status, 303);
     const second = codeIn((await latestMessage(next, 'verify_email_change')).text_body);
-    assert.ok(await server.storage.shared.take(pendingKey('email', p.id)));
+    assert.ok(await server.storage.shared.take(codeKey('contact-change', `email:${p.id}`)));
     const expired = await postForm(agent, issuer, '/account/email', '/account/email/verify', { code: second });
     assert.equal(expired.status, 400);
     assert.match(expired.body, /驗證碼已過期或已失效/);
@@ -210,7 +213,7 @@ describe(`account pages (${storageMode})`, () => {
     assert.doesNotMatch(wrong.body, /a fresh passphrase 42/, 'passwords are never written back into the page');
     const mismatch = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 43' });
     assert.equal(mismatch.status, 400);
-    assert.match(mismatch.body, /兩次輸入的新密碼不一樣/);
+    assert.match(mismatch.body, new RegExp(zh('password.field.mismatch')));
     const short = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'short', confirm: 'short' });
     assert.equal(short.status, 400);
     assert.match(short.body, /id="password-error"/);

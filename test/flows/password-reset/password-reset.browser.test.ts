@@ -14,7 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { forgotLimitKeys } from '../../../src/flows/password-reset/forgot-limit.ts';
+import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
 import { discover, pkce, registerClient } from '../../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { browserSkip, DESKTOP, launchBrowser, newPage, PHONE, shoot } from '../../helpers/browser.ts';
@@ -67,8 +67,8 @@ before(async () => {
   callback = `http://127.0.0.1:${(rp.address() as net.AddressInfo).port}/cb`;
 
   server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, OUTBOX_POLL_MS: '100' });
-  await registerClient(server.storage.db, { client_id: CLIENT, first_party: true, redirect_uris: [callback] }, SECRET);
-  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) await server.storage.shared.reset(forgotLimitKeys.address(a));
+  await registerClient(server, { client_id: CLIENT, first_party: true, redirect_uris: [callback] }, SECRET);
+  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) await server.services.throttle.reset(PASSWORD_RESET.address, a);
   browser = await launchBrowser();
 });
 
@@ -128,7 +128,7 @@ const submit = (page: Page, url: RegExp | ((u: URL) => boolean)) => Promise.all(
 
 async function fillCaptcha(page: Page) {
   const id = await page.locator('input[name="captcha_id"]').inputValue();
-  await page.fill('#captcha', (await server.storage.shared.peek(`captcha:${id}`))!);
+  await page.fill('#captcha', (await server.services.captchas.answers.peek(id))!);
 }
 
 test('(a) forced password change at first sign-in, through to the relying party', { skip: browserSkip }, async () => {

@@ -5,11 +5,12 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
-import { hashPassword, verifyPassword } from '../../../src/domain/people/passwords.ts';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
+import bcrypt from 'bcrypt';
 import { insertPerson, type Person } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { FORGOT_LIMIT, forgotLimitKeys } from '../../../src/flows/password-reset/forgot-limit.ts';
-import { resetTokenKey } from '../../../src/flows/password-reset/reset-tokens.ts';
+import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
+import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -26,11 +27,11 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   const db = () => server.storage.db;
   const shared = () => server.storage.shared;
 
-  const resetAddressCounters = () => Promise.all(LOOPBACK.map((a) => shared().reset(forgotLimitKeys.address(a))));
+  const resetAddressCounters = () => Promise.all(LOOPBACK.map((a) => server.services.throttle.reset(PASSWORD_RESET.address, a)));
 
   before(async () => {
     server = await startTestServer();
-    await registerClient(db(), { client_id: CLIENT, first_party: true }, SECRET);
+    await registerClient(server, { client_id: CLIENT, first_party: true }, SECRET);
     // A shared PostgreSQL keeps counters between runs: start this run's address count at zero.
     await resetAddressCounters();
   });
@@ -68,7 +69,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
 
   async function captcha(page: Step) {
     const id = hiddenField(page.body, 'captcha_id');
-    return { captcha_id: id, captcha: (await shared().peek(`captcha:${id}`))! };
+    return { captcha_id: id, captcha: (await server.services.captchas.answers.peek(id))! };
   }
 
   /** The forgot page (from a sign-in when `uid` is given), submitted for `target`. */
@@ -130,7 +131,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
 
       const stored = await row(person.id);
       assert.notEqual(stored.password_hash, person.password_hash);
-      assert.ok(await verifyPassword('Blue-Kettle-1987', stored.password_hash!));
+      assert.ok(await bcrypt.compare('Blue-Kettle-1987', stored.password_hash!));
       assert.equal(stored.must_change_password, false);
       assert.ok(stored.password_changed_at);
       const audit = await db()('audit_events').where({ subject: person.id, action: 'password.changed' }).first();
@@ -175,7 +176,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const link = await resetLink(person.email!);
       assert.ok(link.startsWith(`${server.issuer}/password/reset?token=`));
       const token = new URL(link).searchParams.get('token')!;
-      const stored = await shared().peek(resetTokenKey(token));
+      const stored = await shared().peek(oneUseKey('password-reset', token));
       assert.ok(stored && !stored.includes(token), 'the store has the token’s hash, not the token');
 
       // Opening the link (a mail scanner would too) does not use it up; refusals keep it usable.
@@ -193,7 +194,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.ok(done.body.includes(`href="/interaction/${uid}"`), 'links back to the same sign-in');
 
       const after = await row(person.id);
-      assert.ok(await verifyPassword('Green-Lamp-4471', after.password_hash!));
+      assert.ok(await bcrypt.compare('Green-Lamp-4471', after.password_hash!));
       assert.equal(after.must_change_password, false);
       const audit = await db()('audit_events').where({ subject: person.id, action: 'password.reset' }).first();
       assert.equal(audit.detail.via, 'email');
@@ -207,7 +208,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.ok(second.body.includes(html(zh('password.reset.invalid'))));
       const replay = await post(agent, form, /\/password\/reset/, { password: 'Other-Lamp-9981', confirm: 'Other-Lamp-9981' });
       assert.equal(replay.status, 400);
-      assert.ok(await verifyPassword('Green-Lamp-4471', (await row(person.id)).password_hash!));
+      assert.ok(await bcrypt.compare('Green-Lamp-4471', (await row(person.id)).password_hash!));
 
       // Back at the sign-in it came from: the new password signs in, no forced change any more.
       const back = await agent.request(`${server.issuer}/interaction/${uid}`);
@@ -220,7 +221,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const person = await newPerson({ email: true });
       await forgot(new Agent(), person.email!);
       const link = await resetLink(person.email!);
-      const key = resetTokenKey(new URL(link).searchParams.get('token')!);
+      const key = oneUseKey('password-reset', new URL(link).searchParams.get('token')!);
       const ttl = server.storage.redis
         ? await server.storage.redis.ttl(`${server.env.REDIS_PREFIX}store:${key}`)
         : Number((await db().raw('select extract(epoch from expires_at - now()) as s from ephemeral_values where key = ?', [key])).rows[0].s);
@@ -259,7 +260,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     async function askCode(agent: Agent, mobile: string, uid?: string) {
       const page = await forgot(agent, mobile.replace(/^09(\d{2})(\d{3})(\d{3})$/, '09$1-$2-$3'), uid);
       assert.equal(page.status, 200);
-      assert.match(page.url, /\/password\/reset\/code\?ticket=[A-Za-z0-9_-]{22}$/);
+      assert.match(page.url, /\/password\/reset\/code\?ticket=[A-Za-z0-9_-]{43}$/);
       return page;
     }
 
@@ -287,7 +288,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const done = await post(agent, form, /\/password\/reset/, { password: 'Quiet-River-5530', confirm: 'Quiet-River-5530' });
       assert.equal(done.status, 200);
       assert.ok(done.body.includes(`href="/interaction/${uid}"`));
-      assert.ok(await verifyPassword('Quiet-River-5530', (await row(person.id)).password_hash!));
+      assert.ok(await bcrypt.compare('Quiet-River-5530', (await row(person.id)).password_hash!));
       const audit = await db()('audit_events').where({ subject: person.id, action: 'password.reset' }).first();
       assert.equal(audit.detail.via, 'sms');
       // No verified email: the notice goes by SMS.
@@ -320,7 +321,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   });
 
   describe('never tells whether an account exists', () => {
-    const strip = (body: string) => body.replace(/ticket=[A-Za-z0-9_-]{22}/g, 'ticket=T').replace(/name="_csrf" value="[^"]*"/g, '');
+    const strip = (body: string) => body.replace(/ticket=[A-Za-z0-9_-]{43}/g, 'ticket=T').replace(/name="_csrf" value="[^"]*"/g, '');
 
     it('answers an unknown or unverified email exactly like a known one, and sends nothing', async () => {
       const known = await newPerson({ email: true });
@@ -363,7 +364,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   describe('limits and form checks', () => {
     it('refuses a 4th request for the same target within the hour, whether or not it has an account', async () => {
       const target = `limit-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`;
-      for (let i = 0; i < FORGOT_LIMIT.perTarget; i++) assert.equal((await forgot(new Agent(), target)).status, 200);
+      for (let i = 0; i < PASSWORD_RESET.target.max; i++) assert.equal((await forgot(new Agent(), target)).status, 200);
       const limited = await forgot(new Agent(), target);
       assert.equal(limited.status, 429);
       assert.ok(limited.body.includes(html(zh('password.forgot.tooMany'))));
@@ -373,7 +374,7 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     it('refuses requests from an address over its limit', async () => {
       try {
         for (const address of LOOPBACK) {
-          for (let i = 0; i < FORGOT_LIMIT.perAddress; i++) await shared().increment(forgotLimitKeys.address(address), 60);
+          for (let i = 0; i < PASSWORD_RESET.address.max; i++) await server.services.throttle.hit(PASSWORD_RESET.address, address);
         }
         const limited = await forgot(new Agent(), `addr-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`);
         assert.equal(limited.status, 429);

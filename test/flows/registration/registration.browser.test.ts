@@ -9,7 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { offerActivationResend } from '../../../src/flows/registration/resend-offer.ts';
 import type { ParsedMail } from 'mailparser';
 import { startMailSink, type MailSink } from '../../helpers/mail-sink.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
@@ -65,7 +64,7 @@ async function waitForMail(subject: string): Promise<ParsedMail> {
 
 async function solveCaptcha(p: Page) {
   const id = await p.inputValue('#captcha_id');
-  await p.fill('#captcha', (await server.storage.shared.peek(`captcha:${id}`))!);
+  await p.fill('#captcha', (await server.services.captchas.answers.peek(id))!);
 }
 
 const heading = (p: Page) => p.locator('main h1').innerText();
@@ -142,7 +141,7 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   assert.match(mail.text ?? '', /歡迎註冊/);
   const person = await server.storage.db('persons').where({ email: EMAIL }).first();
   assert.equal(person.status, 'pending');
-  const ticket = (await offerActivationResend(server.storage.db, server.storage.shared, { personId: person.id }))!;
+  const ticket = (await server.services.enrolment.offerResend({ personId: person.id }))!;
   await page.goto(`${server.issuer}/register`);
   await page.evaluate((t) => {
     const form = document.createElement('form');

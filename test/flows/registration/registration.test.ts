@@ -8,9 +8,7 @@ import * as oidc from 'openid-client';
 import { activeIdentities } from '../../../src/domain/identities/identities.ts';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
-import { checkPassword } from '../../../src/domain/people/authenticate.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { offerActivationResend } from '../../../src/flows/registration/resend-offer.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -43,7 +41,7 @@ describe(`self-registration (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     base = server.issuer;
-    await registerClient(server.storage.db, { client_id: 'reg-rp', first_party: true }, 'reg-rp-secret-0123456789abcdefghij');
+    await registerClient(server, { client_id: 'reg-rp', first_party: true }, 'reg-rp-secret-0123456789abcdefghij');
   });
   after(async () => {
     await server?.close();
@@ -54,7 +52,7 @@ describe(`self-registration (${storageMode})`, () => {
   async function captchaFields(page: Step, answer: 'right' | 'wrong' | 'missing' = 'right'): Promise<Record<string, string>> {
     const id = hiddenField(page.body, 'captcha_id');
     if (answer === 'missing') return { captcha_id: id };
-    return { captcha_id: id, captcha: answer === 'right' ? (await server.storage.shared.peek(`captcha:${id}`))! : 'zzzz' };
+    return { captcha_id: id, captcha: answer === 'right' ? (await server.services.captchas.answers.peek(id))! : 'zzzz' };
   }
 
   function post(agent: Agent, path: string, fields: Record<string, string>) {
@@ -116,7 +114,7 @@ describe(`self-registration (${storageMode})`, () => {
       assert.ok(!cookie.includes(form.national_id!) && !cookie.includes(PASSWORD) && !cookie.includes('@'), 'nothing personal in cookies');
     }
     if (!process.env.REDIS_URL) {
-      const drafts = await db()('ephemeral_values').where('key', 'like', 'registration:draft:%').select('value');
+      const drafts = await db()('ephemeral_values').where('key', 'like', 'once:registration-draft:%').select('value');
       assert.ok(drafts.length > 0);
       for (const d of drafts) assert.ok(!d.value.includes(form.national_id!) && !d.value.includes(PASSWORD), 'the stored draft is sealed');
     }
@@ -127,7 +125,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(confirmPage.body.includes(maskNationalId(form.national_id!)), 'national ID masked');
     assert.ok(!confirmPage.body.includes(form.national_id!), 'never in clear');
     assert.ok(!confirmPage.body.includes(PASSWORD));
-    for (const shown of ['臺北市立示範國民中學', zh('role.teacher'), form.email!.toLowerCase(), '何超人', '02-21235678', zh('registration.gender.male')]) {
+    for (const shown of ['臺北市立示範國民中學', zh('role.teacher'), form.email!.toLowerCase(), '何超人', '02-21235678', zh('gender.male')]) {
       assert.ok(confirmPage.body.includes(shown), `step 2 shows ${shown}`);
     }
     assert.match(confirmPage.body, /href="\/register">上一步</);
@@ -162,7 +160,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(!JSON.stringify(audit).includes(email), 'no email in the audit log');
 
     // Pending: the password is right, but sign-in refuses it.
-    assert.deepEqual(await checkPassword(db(), 4, email, PASSWORD), { ok: false, reason: 'inactive', personId: person.id });
+    assert.deepEqual(await server.services.people.authenticate(email, PASSWORD), { ok: false, reason: 'inactive', personId: person.id });
 
     const mail = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' }).first();
     assert.equal(mail.subject, `${zh('brand')}註冊通知`);
@@ -187,7 +185,7 @@ describe(`self-registration (${storageMode})`, () => {
     const now = await db()('persons').where({ id: person.id }).first();
     assert.equal(now.status, 'active');
     assert.equal(now.email_verified, true);
-    assert.equal((await checkPassword(db(), 4, email, PASSWORD)).ok, true);
+    assert.equal((await server.services.people.authenticate(email, PASSWORD)).ok, true);
     assert.deepEqual(await activeIdentities(db(), person.id), [], 'an unconfirmed identity is not an active one');
     assert.deepEqual((await db()('audit_events').where({ subject: person.id }).orderBy('id')).map((e) => e.action), ['person.registered', 'identity.added', 'person.activated']);
 
@@ -227,10 +225,10 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(res.status, 400);
     const expected: Record<string, string> = {
       school: 'schoolRequired', kind: 'kindInvalid', email: 'emailInvalid', name: 'nameTooLong', national_id: 'nationalIdInvalid',
-      password_confirm: 'passwordMismatch', phone: 'phoneInvalid', gender: 'genderInvalid', captcha: 'captchaRequired',
+      password_confirm: 'password.field.mismatch', phone: 'phoneInvalid', gender: 'genderInvalid', captcha: 'captchaRequired',
     };
     for (const [id, key] of Object.entries(expected)) {
-      assert.equal(fieldError(res.body, id), zh(`registration.errors.${key}`), id);
+      assert.equal(fieldError(res.body, id), zh(key.includes('.') ? key : `registration.errors.${key}`), id);
       assert.match(res.body, new RegExp(`id="${id}"[^>]*aria-invalid="true"`), `${id} is marked invalid`);
     }
     assert.equal(fieldError(res.body, 'password'), undefined, 'the password itself was fine');
@@ -246,8 +244,8 @@ describe(`self-registration (${storageMode})`, () => {
     // Empty: every required field says so; the optional ones say nothing.
     const empty = await postStep1(agent, res, {}, 'wrong');
     assert.equal(empty.status, 400);
-    for (const [id, key] of [['school', 'schoolRequired'], ['kind', 'kindRequired'], ['email', 'emailRequired'], ['name', 'nameRequired'], ['national_id', 'nationalIdRequired'], ['password', 'passwordRequired'], ['captcha', 'captchaWrong']]) {
-      assert.equal(fieldError(empty.body, id!), zh(`registration.errors.${key}`), id);
+    for (const [id, key] of [['school', 'schoolRequired'], ['kind', 'kindRequired'], ['email', 'emailRequired'], ['name', 'nameRequired'], ['national_id', 'nationalIdRequired'], ['password', 'password.field.required'], ['captcha', 'captchaWrong']]) {
+      assert.equal(fieldError(empty.body, id!), zh(key!.includes('.') ? key! : `registration.errors.${key}`), id);
     }
     assert.equal(fieldError(empty.body, 'phone'), undefined);
     assert.equal(fieldError(empty.body, 'gender'), undefined);
@@ -258,7 +256,7 @@ describe(`self-registration (${storageMode})`, () => {
     const personal = await postStep1(agent, weak, goodForm({ name: '何超人', password: '何超人的好密碼啦', password_confirm: '' }));
     assert.equal(fieldError(personal.body, 'password'), zh('password.policy.personal'));
     const unconfirmed = await postStep1(agent, personal, goodForm({ password_confirm: '' }));
-    assert.equal(fieldError(unconfirmed.body, 'password_confirm'), zh('registration.errors.passwordConfirmRequired'));
+    assert.equal(fieldError(unconfirmed.body, 'password_confirm'), zh('password.field.confirmRequired'));
   });
 
   it('keeps a right password through a wrong field, and every value through "back"', async () => {
@@ -302,7 +300,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(person.contact_phone, '0912345678');
     const activated = await agent.request(await activationLink(form.email!));
     assert.equal(activated.status, 303);
-    assert.equal((await checkPassword(db(), 4, form.email!, PASSWORD)).ok, true, 'the kept password is the account password');
+    assert.equal((await server.services.people.authenticate(form.email!, PASSWORD)).ok, true, 'the kept password is the account password');
   });
 
   it('tells a duplicate email (pending or active, any case) and a duplicate national ID', async () => {
@@ -363,7 +361,7 @@ describe(`self-registration (${storageMode})`, () => {
 
     // A right answer spent on a form with another mistake cannot be used again.
     const id = hiddenField(wrong.body, 'captcha_id');
-    const answer = (await server.storage.shared.peek(`captcha:${id}`))!;
+    const answer = (await server.services.captchas.answers.peek(id))!;
     const spent = await post(agent, '/register', { _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: id, captcha: answer, ...goodForm({ phone: 'x' }) });
     assert.equal(fieldError(spent.body, 'captcha'), undefined);
     assert.equal(fieldError(spent.body, 'phone'), zh('registration.errors.phoneInvalid'));
@@ -377,7 +375,7 @@ describe(`self-registration (${storageMode})`, () => {
     const captcha = JSON.parse(fresh.body) as { id: string; image: string };
     assert.match(captcha.image, /^data:image\/svg\+xml;base64,/);
     const ok = await post(agent, '/register', {
-      _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: captcha.id, captcha: (await server.storage.shared.peek(`captcha:${captcha.id}`))!, ...goodForm(),
+      _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: captcha.id, captcha: (await server.services.captchas.answers.peek(captcha.id))!, ...goodForm(),
     });
     assert.equal(ok.status, 303);
   });
@@ -469,14 +467,14 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(login.status, 200);
     const refused = await agent.submit(formAction(login.body, /\/login$/, login.url), { _csrf: hiddenField(login.body, '_csrf'), login: form.email!, password: PASSWORD });
     assert.ok([401, 403].includes(refused.status), String(refused.status));
-    assert.ok(refused.body.includes(zh('login.inactive')) || refused.body.includes(zh('registration.pending.message')));
+    assert.ok(refused.body.includes(zh('login.inactive')) || refused.body.includes(zh('login.pending.message')));
 
     // What the sign-in step does for it: a one-use ticket for the resend form (taken from the page once
     // src/interaction/login.ts offers it, else asked for here the way login.ts asks).
     const uid = /\/interaction\/([\w-]+)\/login/.exec(login.body)![1]!;
-    assert.equal(await offerActivationResend(db(), server.storage.shared, { personId: crypto.randomUUID() }), undefined);
+    assert.equal(await server.services.enrolment.offerResend({ personId: crypto.randomUUID() }), undefined);
     const offered = /name="ticket" value="([\w-]{43})"/.exec(refused.body)?.[1];
-    const ticket = offered ?? (await offerActivationResend(db(), server.storage.shared, { personId: person.id, interaction: uid }))!;
+    const ticket = offered ?? (await server.services.enrolment.offerResend({ personId: person.id, interaction: uid }))!;
     assert.match(ticket, /^[\w-]{43}$/);
     const csrf = hiddenField(login.body, '_csrf');
     const sent = await post(agent, '/register/resend', { _csrf: csrf, ticket });
@@ -489,10 +487,10 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(reused.body.includes(zh('registration.resend.expired')));
 
     for (let i = 2; i <= 3; i++) {
-      const t = (await offerActivationResend(db(), server.storage.shared, { personId: person.id }))!;
+      const t = (await server.services.enrolment.offerResend({ personId: person.id }))!;
       assert.equal((await post(agent, '/register/resend', { _csrf: csrf, ticket: t })).status, 200, `resend ${i}`);
     }
-    const t4 = (await offerActivationResend(db(), server.storage.shared, { personId: person.id }))!;
+    const t4 = (await server.services.enrolment.offerResend({ personId: person.id }))!;
     const limited = await post(agent, '/register/resend', { _csrf: csrf, ticket: t4 });
     assert.equal(limited.status, 429);
     assert.ok(limited.body.includes(zh('registration.resend.limited')));
@@ -504,7 +502,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(new Set(links).size, 4);
     assert.equal((await new Agent().request(links[0]!)).status, 303);
     assert.equal((await new Agent().request(links[3]!)).status, 400, 'the others count as used');
-    assert.equal(await offerActivationResend(db(), server.storage.shared, { personId: person.id }), undefined);
+    assert.equal(await server.services.enrolment.offerResend({ personId: person.id }), undefined);
     const audit = await db()('audit_events').where({ subject: person.id, action: 'person.activation_resent' });
     assert.equal(audit.length, 3);
   });

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson } from '../../helpers/account.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
@@ -27,8 +28,8 @@ before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
   await upsertSchool(server.storage.db, { code: SCHOOL, name: SCHOOL_NAME, level: 'vocational', kind: 'private' });
-  await registerClient(server.storage.db, { client_id: ROSTER.id, permissions: ['roster'] }, ROSTER.secret);
-  for (const ip of IPS) await server.storage.shared.reset(`roster:fail:ip:${ip}`);
+  await registerClient(server, { client_id: ROSTER.id, permissions: ['roster'] }, ROSTER.secret);
+  for (const ip of IPS) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
   browser = await launchBrowser();
 });
 
@@ -129,6 +130,6 @@ test('roster credential → "add to my existing account" → sign in → the ide
   await shoot(page, 'roster-08-used');
 
   await context.close();
-  for (const ip of IPS) await server.storage.shared.reset(`roster:fail:ip:${ip}`);
+  for (const ip of IPS) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
   assert.deepEqual(problems, []);
 });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { registerClient } from '../../helpers/rp.ts';
@@ -36,10 +37,10 @@ describe(`roster registration (${storageMode})`, () => {
     const db = server.storage.db;
     await upsertSchool(db, { code: school, name: `私立測試高職${school}`, level: 'vocational', kind: 'private' });
     await upsertSchool(db, { code: otherSchool, name: `私立另一高職${otherSchool}`, level: 'vocational', kind: 'private' });
-    await registerClient(db, { client_id: roster.id, permissions: ['roster'] }, roster.secret);
-    await registerClient(db, { client_id: bound.id, permissions: ['roster'], school_codes: [otherSchool] }, bound.secret);
-    await registerClient(db, { client_id: plain.id }, plain.secret);
-    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.storage.shared.reset(`roster:fail:ip:${ip}`);
+    await registerClient(server, { client_id: roster.id, permissions: ['roster'] }, roster.secret);
+    await registerClient(server, { client_id: bound.id, permissions: ['roster'], school_codes: [otherSchool] }, bound.secret);
+    await registerClient(server, { client_id: plain.id }, plain.secret);
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
   });
   after(async () => {
     await server?.close();
@@ -70,7 +71,7 @@ describe(`roster registration (${storageMode})`, () => {
     const form: Record<string, string> = { _csrf: hiddenField(page.body, '_csrf'), school, kind: 'student', ...fields };
     if (page.body.includes('name="captcha_id"')) {
       form.captcha_id = hiddenField(page.body, 'captcha_id');
-      form.captcha = (await server.storage.shared.peek(`captcha:${form.captcha_id}`))!;
+      form.captcha = (await server.services.captchas.answers.peek(form.captcha_id))!;
     }
     return agent.request(`${base}/register/roster`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(form).toString() });
   }
@@ -180,7 +181,7 @@ describe(`roster registration (${storageMode})`, () => {
       });
       assert.equal(missing.status, 400);
       assert.ok(missing.body.includes(zh('roster.errors.captchaRequired')));
-      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.storage.shared.reset(`roster:fail:ip:${ip}`);
+      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
     });
 
     it('refuses even the right password after ten failures on one account (429)', async () => {
@@ -190,7 +191,7 @@ describe(`roster registration (${storageMode})`, () => {
       const limited = await postPick(agent, { account: cred.account, password: cred.password });
       assert.equal(limited.status, 429);
       assert.ok(limited.body.includes(zh('roster.errors.limited')));
-      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.storage.shared.reset(`roster:fail:ip:${ip}`);
+      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
     });
 
     it('refuses a form post without the CSRF token', async () => {

@@ -18,8 +18,8 @@ before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
   const db = server.storage.db;
-  portfolio = await startTestRp({ issuer: server.issuer, db, clientId: 'portfolio-test', secret: 'portfolio-secret-0123456789abcdef', metadata: { first_party: true, client_name: '學習歷程檔案系統（測試）' } });
-  payment = await startTestRp({ issuer: server.issuer, db, clientId: 'payment-test', secret: 'payment-secret-0123456789abcdefgh', metadata: { first_party: true, client_name: '校園繳費系統（測試）', allowed_roles: ['student', 'parent', 'teacher'] } });
+  portfolio = await startTestRp({ issuer: server.issuer, clients: server.services.clients, clientId: 'portfolio-test', secret: 'portfolio-secret-0123456789abcdef', metadata: { first_party: true, client_name: '學習歷程檔案系統（測試）' } });
+  payment = await startTestRp({ issuer: server.issuer, clients: server.services.clients, clientId: 'payment-test', secret: 'payment-secret-0123456789abcdefgh', metadata: { first_party: true, client_name: '校園繳費系統（測試）', allowed_roles: ['student', 'parent', 'teacher'] } });
   browser = await launchBrowser();
 });
 after(async () => {

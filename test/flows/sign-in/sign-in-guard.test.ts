@@ -13,7 +13,7 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
   before(async () => {
     a = await startTestServer();
     b = await startTestServer({ REDIS_PREFIX: a.env.REDIS_PREFIX, SECRET_KEY: a.env.SECRET_KEY }, a.dataDir);
-    await registerClient(a.storage.db, { client_id: 'guard-rp', first_party: true }, 'guard-secret-0123456789abcdefghij');
+    await registerClient(a, { client_id: 'guard-rp', first_party: true }, 'guard-secret-0123456789abcdefghij');
   });
   after(async () => {
     await b.close();
@@ -54,7 +54,7 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     assert.match(right.body, /請輸入圖形驗證碼/);
 
     const id = captchaId(page)!;
-    const answer = (await a.storage.shared.peek(`captcha:${id}`))!;
+    const answer = (await a.services.captchas.answers.peek(id))!;
     const wrongCaptcha = await post(agent, page, { login: username, password: 'Right-Password-1', captcha_id: id, captcha: 'zzzz' });
     assert.equal(wrongCaptcha.status, 400);
     assert.match(wrongCaptcha.body, /驗證碼錯誤/);
@@ -62,7 +62,7 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     assert.equal(replay.status, 400, 'a captcha is good for one attempt only');
 
     const fresh = captchaId(replay)!;
-    const ok = await post(agent, replay, { login: username, password: 'Right-Password-1', captcha_id: fresh, captcha: (await a.storage.shared.peek(`captcha:${fresh}`))! });
+    const ok = await post(agent, replay, { login: username, password: 'Right-Password-1', captcha_id: fresh, captcha: (await a.services.captchas.answers.peek(fresh))! });
     assert.ok(ok.location?.startsWith(CALLBACK), `signed in, got ${ok.status}`);
 
     // Success resets the count: the next sign-in has no captcha.
@@ -78,7 +78,7 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     for (let i = 0; i < 10; i++) {
       const fields: Record<string, string> = { login: username, password: `wrong-${i}` };
       const id = captchaId(page);
-      if (id) Object.assign(fields, { captcha_id: id, captcha: (await a.storage.shared.peek(`captcha:${id}`))! });
+      if (id) Object.assign(fields, { captcha_id: id, captcha: (await a.services.captchas.answers.peek(id))! });
       page = await post(agent, page, fields);
       assert.equal(page.status, 401, `attempt ${i + 1}`);
     }

@@ -49,7 +49,7 @@ before(async () => {
   await new Promise<void>((resolve) => sis.listen(0, '127.0.0.1', () => resolve()));
   sisBase = `http://127.0.0.1:${(sis.address() as net.AddressInfo).port}`;
   server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, OUTBOX_POLL_MS: '50', MAIL_FROM: 'campus-sso <no-reply@sso.test>' });
-  await registerClient(server.storage.db, { client_id: CLIENT.id, client_name: '校務行政系統（測試）', redirect_uris: [`${sisBase}/cb`], permissions: ['sis'] }, CLIENT.secret);
+  await registerClient(server, { client_id: CLIENT.id, client_name: '校務行政系統（測試）', redirect_uris: [`${sisBase}/cb`], permissions: ['sis'] }, CLIENT.secret);
   browser = await launchBrowser();
 });
 
@@ -159,7 +159,7 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await page.fill('#password', PASSWORD);
   await page.fill('#password_confirm', PASSWORD);
   const captchaId = await page.inputValue('#captcha_id');
-  await page.fill('#captcha', (await server.storage.shared.peek(`captcha:${captchaId}`))!);
+  await page.fill('#captcha', (await server.services.captchas.answers.peek(captchaId))!);
   await shoot(page, 'sis-03-wizard-filled');
   await page.click('button.reg-next');
 

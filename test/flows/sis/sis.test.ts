@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { activeIdentities } from '../../../src/domain/identities/identities.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { handleKey } from '../../../src/flows/sis/handoff-store.ts';
+import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { registerClient } from '../../helpers/rp.ts';
@@ -34,8 +34,8 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
   before(async () => {
     server = await startTestServer();
     base = server.issuer;
-    await registerClient(db(), { client_id: 'sis-test', redirect_uris: [`${SIS}/cb`], permissions: ['sis'] }, SECRET);
-    await registerClient(db(), { client_id: 'sis-noperm', redirect_uris: [`${SIS}/cb`] }, SECRET);
+    await registerClient(server, { client_id: 'sis-test', redirect_uris: [`${SIS}/cb`], permissions: ['sis'] }, SECRET);
+    await registerClient(server, { client_id: 'sis-noperm', redirect_uris: [`${SIS}/cb`] }, SECRET);
   });
   after(async () => {
     await server?.close();
@@ -136,7 +136,7 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.deepEqual(Object.keys(json).sort(), ['expires_in', 'handle', 'url']);
       assert.equal(json.expires_in, 600);
       assert.equal(json.url, `${base}/register/sis?handle=${json.handle}`);
-      const stored = await server.storage.shared.peek(handleKey(json.handle));
+      const stored = await server.storage.shared.peek(oneUseKey('sis-handle', json.handle));
       assert.ok(stored && !stored.includes(p.national_id) && !stored.includes(p.name), 'sealed');
     });
   });
@@ -159,8 +159,11 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
 
       const agreed = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
       assert.equal(agreed.status, 303);
-      assert.equal(agreed.location, `${base}/register`);
-      const step1 = await agent.request(agreed.location!);
+      assert.match(agreed.location!, new RegExp(`^${base}/register/prefill\\?ticket=`), 'the form goes to the wizard filled in');
+      const prefilled = await agent.request(agreed.location!);
+      assert.equal(prefilled.location, `${base}/register`);
+      assert.equal((await new Agent().request(agreed.location!)).location, `${base}/register`, 'one use: another browser gets an empty form');
+      const step1 = await agent.request(prefilled.location!);
       assert.equal(step1.status, 200);
       assert.ok(step1.body.includes('id="sis-locked"'));
       assert.match(step1.body, /<input id="name"[^>]*value="何超人"[^>]*readonly/);
@@ -171,7 +174,7 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       // The posted form tries to change the fixed fields: the pushed values stay.
       const captchaId = hiddenField(step1.body, 'captcha_id');
       const res = await post(agent, '/register', {
-        _csrf: hiddenField(step1.body, '_csrf'), captcha_id: captchaId, captcha: (await server.storage.shared.peek(`captcha:${captchaId}`))!,
+        _csrf: hiddenField(step1.body, '_csrf'), captcha_id: captchaId, captcha: (await server.services.captchas.answers.peek(captchaId))!,
         school: '000000', kind: 'teacher', name: '別人', national_id: randomNationalId(), email: p.email, phone: '0912345678', gender: 'male',
         password: PASSWORD, password_confirm: PASSWORD,
       });
@@ -229,12 +232,12 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.equal(stray.status, 400);
       assert.ok(stray.body.includes(zh('sis.refusal.noFlow')));
       const agreed = await post(first, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
-      assert.equal(agreed.location, `${base}/register`);
+      assert.match(agreed.location!, /\/register\/prefill\?ticket=/);
     });
 
     it('refuses an expired or made-up handle', async () => {
       const { handle, url } = await push(person());
-      const key = handleKey(handle);
+      const key = oneUseKey('sis-handle', handle);
       const value = (await server.storage.shared.take(key))!;
       await server.storage.shared.put(key, value, 1);
       await new Promise((r) => setTimeout(r, 1500));

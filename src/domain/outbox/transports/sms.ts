@@ -1,6 +1,16 @@
 // SMS through a gateway driver. A driver only knows how to hand one text to one number.
-import { AppError } from '../../../web/errors.ts';
 import type { Transport } from './types.ts';
+
+/** The gateway answered, but not with success; `code` says how (for the outbox's last_error). */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly code: string;
+
+  constructor(code: string) {
+    super('the gateway refused the message');
+    this.code = code;
+  }
+}
 
 export interface SmsDriver {
   name: string;
@@ -29,7 +39,7 @@ export function webhookSmsDriver(url: string, timeoutMs = 15_000): SmsDriver {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body?.cancel();
-      if (!res.ok) throw new AppError(`sms_gateway_http_${res.status}`, 502, { expose: false });
+      if (!res.ok) throw new GatewayError(`sms_gateway_http_${res.status}`);
     },
   };
 }

@@ -1,0 +1,74 @@
+// Queries of the school-issued verification credentials (roster_credentials).
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { SelfKind as RosterRole } from './person-input.ts';
+
+export type CredentialRow = {
+  role: RosterRole;
+  account: string;
+  passwordHash: string;
+  name: string;
+  classCode?: string;
+  seat?: number;
+  studentNo?: string;
+};
+
+export type StoredCredential = {
+  id: string;
+  school_code: string;
+  role: RosterRole;
+  account: string;
+  password_hash: string;
+  name: string;
+  class_code: string | null;
+  seat: number | null;
+  student_no: string | null;
+  claimed_by_person_id: string | null;
+  claimed_at: string | null;
+};
+
+/** Inserts or updates every row by account; a claimed credential stays claimed. Run it in one transaction. */
+export async function upsertCredentials(trx: Knex.Transaction, schoolCode: string, rows: CredentialRow[]): Promise<{ inserted: number; updated: number }> {
+  let inserted = 0;
+  for (const r of rows) {
+    const [row] = await trx('roster_credentials')
+      .insert({
+        id: crypto.randomUUID(), school_code: schoolCode, role: r.role, account: r.account, password_hash: r.passwordHash,
+        name: r.name, class_code: r.classCode ?? null, seat: r.seat ?? null, student_no: r.studentNo ?? null,
+      })
+      .onConflict(['school_code', 'account'])
+      .merge(['role', 'password_hash', 'name', 'class_code', 'seat', 'student_no', 'updated_at'])
+      .returning(trx.raw('(xmax = 0) as inserted'));
+    if (row.inserted) inserted++;
+  }
+  return { inserted, updated: rows.length - inserted };
+}
+
+export function listCredentials(db: Knex, schoolCode: string): Promise<StoredCredential[]> {
+  return db('roster_credentials').where({ school_code: schoolCode }).orderBy('account');
+}
+
+export function findCredential(db: Knex, q: { schoolCode: string; role: string; account: string }): Promise<StoredCredential | undefined> {
+  return db('roster_credentials').where({ school_code: q.schoolCode, role: q.role, account: q.account }).first();
+}
+
+export function credentialById(db: Knex, id: string): Promise<StoredCredential | undefined> {
+  return db('roster_credentials').where({ id }).first();
+}
+
+/** Marks the credential claimed by the person; false when someone claimed it first. */
+export async function claimCredential(trx: Knex.Transaction, id: string, personId: string): Promise<boolean> {
+  const n = await trx('roster_credentials')
+    .where({ id })
+    .whereNull('claimed_by_person_id')
+    .update({ claimed_by_person_id: personId, claimed_at: trx.fn.now(), updated_at: trx.fn.now() });
+  return n === 1;
+}
+
+/** The schools with credentials, for the picker. */
+export function schoolsWithCredentials(db: Knex): Promise<{ code: string; name: string }[]> {
+  return db('schools as s')
+    .whereExists(db('roster_credentials as c').whereRaw('c.school_code = s.code').select(db.raw('1')))
+    .select('s.code', 's.name')
+    .orderBy(['s.name', 's.code']);
+}

@@ -1,0 +1,73 @@
+// Identities a school vouches for, arriving for an existing account: pushed by the school-affairs system (the person's
+// national ID must be the pushed one) or proven with a school-issued verification credential (roster). One
+// transaction each, audited; an identity the person already has is an answer, not a second copy.
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit.ts';
+import { addIdentity } from '../identities/add-identity.ts';
+import { lockedNationalIdIndex } from '../people/persons.ts';
+import { UNCONFIRMED, type SelfKind } from './person-input.ts';
+import { claimCredential } from './roster-credentials.ts';
+
+/** A person as the school-affairs system pushes it: its identity part. */
+export type PushedIdentity = {
+  role: SelfKind;
+  school_code: string;
+  class?: string;
+  seat?: number;
+  student_number?: string;
+};
+
+export type AddResult = 'added' | 'exists' | 'mismatch';
+
+/**
+ * "變更酷課雲身份": their own unconfirmed identity of that kind at that school becomes active; otherwise the identity
+ * is added. `nationalIdIndex` is the pushed national ID's lookup key.
+ */
+export async function addPushedIdentity(
+  db: Knex,
+  input: { personId: string; clientId: string; nationalIdIndex: string; identity: PushedIdentity },
+): Promise<AddResult> {
+  const p = input.identity;
+  return db.transaction(async (trx): Promise<AddResult> => {
+    if ((await lockedNationalIdIndex(trx, input.personId)) !== input.nationalIdIndex) return 'mismatch';
+    const same = { person_id: input.personId, role: p.role, school_code: p.school_code };
+    if (await trx('identities').where({ ...same, status: 'active' }).first('id')) return 'exists';
+    const attributes = { ...(p.seat ? { seat: p.seat } : {}), ...(p.student_number ? { student_no: p.student_number } : {}) };
+    const own = await trx('identities').where({ ...same, status: UNCONFIRMED }).orderBy('created_at').first('id', 'attributes');
+    if (own) {
+      await trx('identities').where({ id: own.id }).update({
+        status: 'active', source: 'sis', attributes: JSON.stringify({ ...(own.attributes ?? {}), ...attributes, ...(p.class ? { class: p.class } : {}) }),
+      });
+      await recordAudit(trx, {
+        actor: input.personId, action: 'identity.confirmed', subject: input.personId,
+        detail: { identity: own.id, role: p.role, school: p.school_code, source: 'sis', client: input.clientId },
+      });
+      return 'added';
+    }
+    await addIdentity(trx, {
+      personId: input.personId, schoolCode: p.school_code, role: p.role, classCode: p.class, attributes, source: 'sis', actor: input.personId,
+    });
+    await recordAudit(trx, { actor: input.clientId, action: 'sis.identity_added', subject: input.personId, detail: { role: p.role, school: p.school_code } });
+    return 'added';
+  });
+}
+
+/**
+ * Attaches a verified credential's identity to a person, in the caller's transaction: the credential is locked and
+ * marked claimed (false when it was claimed first), the identity added with `source: 'roster'`.
+ */
+export async function attachRosterIdentity(trx: Knex.Transaction, credentialId: string, personId: string): Promise<boolean> {
+  const row = await trx('roster_credentials').where({ id: credentialId }).forUpdate().first();
+  if (!row || row.claimed_by_person_id || !(await claimCredential(trx, credentialId, personId))) return false;
+  const attributes: Record<string, unknown> = {};
+  if (row.seat !== null) attributes.seat = row.seat;
+  if (row.student_no !== null) attributes.student_no = row.student_no;
+  const identityId = await addIdentity(trx, {
+    personId, schoolCode: row.school_code, role: row.role, classCode: row.class_code ?? undefined, attributes, source: 'roster', actor: personId,
+  });
+  await recordAudit(trx, {
+    actor: personId, action: 'roster_credential.claimed', subject: personId,
+    detail: { identity: identityId, school: row.school_code, role: row.role, source: 'roster' },
+  });
+  return true;
+}

@@ -1,0 +1,239 @@
+// Enrolment: every way a person gets an account or an identity the school vouches for — the registration wizard,
+// the school-affairs push (register or add an identity), roster registration with a school-issued credential, and
+// the operator's CLI and demo seed — all through createAccount and the identity writers.
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { Locale } from '../../platform/i18n/index.ts';
+import type { Keyring } from '../../platform/keyring.ts';
+import { ROSTER_CHECK } from '../../platform/limits.ts';
+import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
+import type { Throttle } from '../../platform/throttle.ts';
+import { recordAudit } from '../audit.ts';
+import { addIdentity } from '../identities/add-identity.ts';
+import { nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
+import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import type { Passwords } from '../people/passwords.ts';
+import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } from './accounts.ts';
+import { activateAccount, offerResend, type ResendOffer, ResendOffer as ResendOfferSchema, resendActivation } from './activation.ts';
+import { type FieldErrors, PersonValues, type ValidPerson, UNCONFIRMED } from './person-input.ts';
+import {
+  credentialById,
+  type CredentialRow,
+  findCredential,
+  listCredentials,
+  schoolsWithCredentials,
+  type StoredCredential,
+  upsertCredentials,
+} from './roster-credentials.ts';
+import { type AddResult, addPushedIdentity, attachRosterIdentity, type PushedIdentity } from './school-verified.ts';
+
+/** What the school-affairs system adds to a registration it pushes: the school vouches for the identity. */
+export const SisPush = z.object({
+  clientId: z.string(),
+  returnUrl: z.string(),
+  classCode: z.string().optional(),
+  seat: z.number().optional(),
+  studentNumber: z.string().optional(),
+  birthdate: z.string().optional(),
+});
+export type SisPush = z.infer<typeof SisPush>;
+
+/** A registration form filled in by the school-affairs system, handed to the wizard (one use). */
+export const RegistrationPrefill = z.object({ values: PersonValues, sis: SisPush });
+export type RegistrationPrefill = z.infer<typeof RegistrationPrefill>;
+
+export type RegisterResult = { ok: true; personId: string } | { ok: false; errors: FieldErrors };
+export type RosterRegisterResult = RegisterResult | { ok: false; claimed: true };
+export type VerifyResult = { ok: true; credentialId: string } | { ok: false; reason: 'wrong' | 'limited' };
+
+class AlreadyClaimed extends Error {}
+
+export class Enrolment {
+  readonly #db: Knex;
+  readonly #keyring: Keyring;
+  readonly #passwords: Passwords;
+  readonly #throttle: Throttle;
+  readonly #issuer: string;
+  /** "Send the activation mail again" offers on the sign-in page (15 minutes). */
+  readonly resendOffers: OneUseKind<ResendOffer>;
+  /** Registration forms filled in by the school-affairs system, on their way to the wizard (10 minutes). */
+  readonly prefills: OneUseKind<RegistrationPrefill>;
+
+  constructor(deps: { db: Knex; keyring: Keyring; passwords: Passwords; throttle: Throttle; oneUse: OneUseStore; issuer: string }) {
+    this.#db = deps.db;
+    this.#keyring = deps.keyring;
+    this.#passwords = deps.passwords;
+    this.#throttle = deps.throttle;
+    this.#issuer = deps.issuer;
+    this.resendOffers = deps.oneUse.kind({ name: 'resend-offer', schema: ResendOfferSchema, ttlSeconds: 15 * 60 });
+    this.prefills = deps.oneUse.kind({ name: 'registration-prefill', schema: RegistrationPrefill, ttlSeconds: 10 * 60 });
+  }
+
+  duplicates(q: { email: string; nationalId?: string }): Promise<FieldErrors> {
+    return findDuplicates(this.#db, this.#keyring, q);
+  }
+
+  /** Runs `create` in a transaction that first looks for duplicates; a duplicate found or lost in a race is an answer. */
+  async #create<T extends { ok: boolean }>(q: { email: string; nationalId: string }, create: (trx: Knex.Transaction) => Promise<T>): Promise<T | { ok: false; errors: FieldErrors }> {
+    try {
+      return await this.#db.transaction(async (trx) => {
+        // Found before writing anything: the transaction ends empty.
+        const duplicates = await findDuplicates(trx, this.#keyring, q);
+        if (Object.keys(duplicates).length) return { ok: false as const, errors: duplicates };
+        return create(trx);
+      });
+    } catch (err) {
+      // Lost a race to a registration that committed first: its row is visible now.
+      if (isUniqueViolation(err)) {
+        const errors = await this.duplicates(q);
+        if (Object.keys(errors).length) return { ok: false, errors };
+      }
+      throw err;
+    }
+  }
+
+  async #pendingAccount(reg: ValidPerson & { locale: Locale }, birthdate?: string): Promise<Pick<NewAccount, 'person' | 'activation'>> {
+    return {
+      person: {
+        email: reg.email, name: reg.name, passwordHash: await this.#passwords.hash(reg.password), status: 'pending', locale: reg.locale,
+        gender: reg.gender, contactPhone: reg.phone, birthdate, nationalId: sealNationalId(this.#keyring, reg.nationalId),
+      },
+      activation: { issuer: this.#issuer, locale: reg.locale },
+    };
+  }
+
+  /**
+   * The wizard's registration: a pending person and their declared identity (unconfirmed: a general member until the
+   * school confirms it), or with `sis` the identity the school-affairs system vouched for (active once the person is).
+   */
+  async register(reg: ValidPerson & { locale: Locale; sis?: SisPush }): Promise<RegisterResult> {
+    const pending = await this.#pendingAccount(reg, reg.sis?.birthdate);
+    const sis = reg.sis;
+    return this.#create(reg, async (trx) => {
+      const { personId } = await createAccount(trx, {
+        ...pending,
+        identity: sis
+          ? {
+            schoolCode: reg.schoolCode, role: reg.kind, classCode: sis.classCode, source: 'sis',
+            attributes: { ...(sis.seat ? { seat: sis.seat } : {}), ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}) },
+          }
+          : { schoolCode: reg.schoolCode, role: reg.kind, source: 'self', status: UNCONFIRMED },
+        audit: { action: 'person.registered', detail: { source: sis ? 'sis' : 'self', status: 'pending', ...(sis ? { client: sis.clientId } : {}) } },
+      });
+      return { ok: true as const, personId };
+    });
+  }
+
+  /** Registration with a verified school credential: the identity comes from the roster; the credential is claimed. */
+  async registerFromRoster(credentialId: string, reg: ValidPerson & { locale: Locale }): Promise<RosterRegisterResult> {
+    const pending = await this.#pendingAccount(reg);
+    try {
+      return await this.#create(reg, async (trx) => {
+        const { personId } = await createAccount(trx, { ...pending, audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } } });
+        // Claimed first by someone else: nothing of this registration stays.
+        if (!(await attachRosterIdentity(trx, credentialId, personId))) throw new AlreadyClaimed();
+        return { ok: true as const, personId };
+      });
+    } catch (err) {
+      if (err instanceof AlreadyClaimed) return { ok: false, claimed: true };
+      throw err;
+    }
+  }
+
+  /** An active account made by an operator (CLI, demo seed), with its identities. */
+  async createActive(account: Omit<NewAccount, 'activation'> & { identities?: NonNullable<NewAccount['identity']>[] }): Promise<string> {
+    return this.#db.transaction(async (trx) => {
+      const { personId } = await createAccount(trx, { ...account, identity: account.identities?.[0] ?? account.identity });
+      for (const identity of account.identities?.slice(1) ?? []) {
+        await addIdentity(trx, { ...identity, personId, actor: account.actor ?? personId });
+      }
+      return personId;
+    });
+  }
+
+  activate(token: string) {
+    return activateAccount(this.#db, this.#issuer, token);
+  }
+
+  resend(personId: string) {
+    return resendActivation(this.#db, this.#throttle, this.#issuer, personId);
+  }
+
+  offerResend(offer: ResendOffer): Promise<string | undefined> {
+    return offerResend(this.#db, this.resendOffers, offer);
+  }
+
+  /** The identity a school-affairs push brings to a signed-in person whose national ID is the pushed one. */
+  addPushedIdentity(personId: string, clientId: string, pushed: PushedIdentity & { national_id: string }): Promise<AddResult> {
+    const index = nationalIdIndex(this.#keyring, pushed.national_id);
+    if (!index) return Promise.resolve('mismatch');
+    return addPushedIdentity(this.#db, { personId, clientId, nationalIdIndex: index, identity: pushed });
+  }
+
+  /** Whether a national ID has an account, and (given a role, and maybe a school) that identity. */
+  async lookup(q: { nationalId: string; role?: string; schoolCode?: string }): Promise<{ has_account: boolean; has_identity: boolean }> {
+    const index = nationalIdIndex(this.#keyring, q.nationalId);
+    const personId = index ? await findPersonIdByNationalIdIndex(this.#db, index) : undefined;
+    if (!personId) return { has_account: false, has_identity: false };
+    if (!q.role) return { has_account: true, has_identity: false };
+    const identity = await this.#db('identities')
+      .where({ person_id: personId, role: q.role, status: 'active' })
+      .modify((b) => { if (q.schoolCode) b.where({ school_code: q.schoolCode }); })
+      .first('id');
+    return { has_account: true, has_identity: !!identity };
+  }
+
+  // ---- school-issued verification credentials (roster) ----
+
+  /** Whether the address has failed often enough to be asked for a challenge. */
+  async rosterChallengeNeeded(address: string): Promise<boolean> {
+    return (await this.#throttle.count(ROSTER_CHECK.address, address)) >= ROSTER_CHECK.addressChallengeAfter;
+  }
+
+  /** Checks a credential; every failure looks the same (wrong, unknown, claimed) and counts per address and account. */
+  async verifyCredential(q: { address: string; schoolCode: string; role: string; account: string; password: string }): Promise<VerifyResult> {
+    const account = `${q.schoolCode}:${q.account.toLowerCase()}`;
+    if ((await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) || (await this.#throttle.exhausted(ROSTER_CHECK.account, account))) {
+      return { ok: false, reason: 'limited' };
+    }
+    const row = await findCredential(this.#db, q);
+    const matches = row ? await this.#passwords.verify(q.password, row.password_hash) : await this.#passwords.verifyDecoy(q.password);
+    if (row && matches && !row.claimed_by_person_id) {
+      await this.#throttle.reset(ROSTER_CHECK.account, account);
+      return { ok: true, credentialId: row.id };
+    }
+    await this.#throttle.hit(ROSTER_CHECK.address, q.address);
+    await this.#throttle.hit(ROSTER_CHECK.account, account);
+    return { ok: false, reason: 'wrong' };
+  }
+
+  /** An unclaimed credential by id. */
+  async openCredential(id: string): Promise<StoredCredential | undefined> {
+    const credential = await credentialById(this.#db, id);
+    return credential && !credential.claimed_by_person_id ? credential : undefined;
+  }
+
+  /** Adds the credential's identity to an existing account; false when it was claimed first. */
+  claimCredential(credentialId: string, personId: string): Promise<boolean> {
+    return this.#db.transaction((trx) => attachRosterIdentity(trx, credentialId, personId));
+  }
+
+  schoolsWithCredentials() {
+    return schoolsWithCredentials(this.#db);
+  }
+
+  listCredentials(schoolCode: string) {
+    return listCredentials(this.#db, schoolCode);
+  }
+
+  /** Upserts a school's credentials, all rows or none, audited. Passwords given in clear are hashed here. */
+  async upsertCredentials(schoolCode: string, rows: (Omit<CredentialRow, 'passwordHash'> & { password?: string; passwordHash?: string })[], actor: string) {
+    const hashed: CredentialRow[] = [];
+    for (const r of rows) hashed.push({ ...r, passwordHash: r.passwordHash ?? (await this.#passwords.hash(r.password!)) });
+    return this.#db.transaction(async (trx) => {
+      const counts = await upsertCredentials(trx, schoolCode, hashed);
+      await recordAudit(trx, { actor, action: 'roster_credentials.upserted', subject: schoolCode, detail: counts });
+      return counts;
+    });
+  }
+}

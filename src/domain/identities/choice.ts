@@ -1,0 +1,70 @@
+// The chosen identity (seed 000 §4.2), every rule of it in one place: which identities a client accepts, when the
+// person must choose, which entry the menu preselects, and which identity a grant carries.
+import type { Knex } from 'knex';
+import { acceptedBy, type IdentityClaim } from './identities.ts';
+
+/** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
+export function pickGrantIdentity(accepted: IdentityClaim[], chosenId: string | undefined): IdentityClaim | undefined {
+  return accepted.find((i) => i.id === chosenId) ?? (accepted.length === 1 ? accepted[0] : undefined);
+}
+
+/**
+ * Whether the person must pick an identity for this client (several accepted, none chosen for the grant) or be told
+ * none is accepted. `chosenId` is asked for only when it matters.
+ */
+export async function needsIdentityChoice(q: {
+  identities: IdentityClaim[];
+  allowedRoles: unknown;
+  /** The scope asked for: a client that does not ask for the `identity` claim gets no identity, so no menu. */
+  scope: string;
+  /** Chosen earlier in this very sign-in (before a grant exists, for clients that still ask for consent). */
+  picked?: string;
+  chosenId: () => Promise<string | undefined>;
+}): Promise<boolean> {
+  const accepted = acceptedBy(q.identities, q.allowedRoles);
+  // No identity at all (a general member) is fine for a client open to everyone; not for one limited to roles.
+  if (accepted.length === 0) return Array.isArray(q.allowedRoles) && q.allowedRoles.length > 0;
+  if (!q.scope.split(' ').includes('identity')) return false;
+  if (q.picked && accepted.some((i) => i.id === q.picked)) return false;
+  return !pickGrantIdentity(accepted, await q.chosenId());
+}
+
+/** `identity_hint=<role>|<identity id>` (either part may be given alone) names an entry. */
+function hinted(identities: IdentityClaim[], hint: unknown): IdentityClaim | undefined {
+  if (typeof hint !== 'string' || hint.length > 100) return undefined;
+  const [a, b] = hint.split('|');
+  return identities.find((i) => i.id === a || i.id === b) ?? identities.find((i) => i.role === a);
+}
+
+/** The menu's preselected entry: the hint, else the person's last choice for the client, else the first. */
+export function preselected(accepted: IdentityClaim[], hint: unknown, remembered: string | undefined): IdentityClaim | undefined {
+  return hinted(accepted, hint) ?? accepted.find((i) => i.id === remembered) ?? accepted[0];
+}
+
+/** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */
+export async function chosenIdentityId(db: Knex, personId: string, grantId: string | undefined): Promise<string | undefined> {
+  if (!grantId) return undefined;
+  const row = await db('grant_identities').where({ grant_id: grantId, person_id: personId }).first('identity_id');
+  return row?.identity_id;
+}
+
+/** Records the identity chosen for a grant and remembers it as the person's choice for the client. */
+export async function recordChoice(db: Knex, c: { personId: string; clientId: string; identityId: string; grantId?: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx('identity_choices')
+      .insert({ person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
+      .onConflict(['person_id', 'client_id'])
+      .merge({ identity_id: c.identityId, updated_at: tx.fn.now() });
+    if (c.grantId) {
+      await tx('grant_identities')
+        .insert({ grant_id: c.grantId, person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })
+        .onConflict('grant_id')
+        .merge({ identity_id: c.identityId });
+    }
+  });
+}
+
+export async function rememberedChoice(db: Knex, personId: string, clientId: string): Promise<string | undefined> {
+  const row = await db('identity_choices').where({ person_id: personId, client_id: clientId }).first();
+  return row?.identity_id;
+}

@@ -1,0 +1,86 @@
+// Identities as the rest of the service uses them: the account oidc-provider loads, its claims, the identity menu's
+// data, the choice, and adding identities.
+import type { Knex } from 'knex';
+import type { Keyring } from '../../platform/keyring.ts';
+import { recordAudit } from '../audit.ts';
+import { chosenIdentityFor, type LoadedAccount, loadAccount } from './account.ts';
+import { addIdentity, type NewIdentity } from './add-identity.ts';
+import { chosenIdentityId, needsIdentityChoice, preselected, recordChoice, rememberedChoice } from './choice.ts';
+import { type ClaimContext, personClaims } from './claims.ts';
+import { acceptedBy, activeIdentities, type Child, childrenOf, type IdentityClaim } from './identities.ts';
+
+export type IdentityMenu = { accepted: IdentityClaim[]; selected?: IdentityClaim; children: Child[] };
+
+export class Identities {
+  readonly #db: Knex;
+  readonly #keyring: Keyring;
+
+  constructor(deps: { db: Knex; keyring: Keyring }) {
+    this.#db = deps.db;
+    this.#keyring = deps.keyring;
+  }
+
+  active(personId: string): Promise<IdentityClaim[]> {
+    return activeIdentities(this.#db, personId);
+  }
+
+  children(personId: string): Promise<Child[]> {
+    return childrenOf(this.#db, personId);
+  }
+
+  /** The person's identities and, for parents, their children (the account page). */
+  async withChildren(personId: string): Promise<{ identities: IdentityClaim[]; children: Child[] }> {
+    const identities = await this.active(personId);
+    const children = identities.some((i) => i.role === 'parent') ? await this.children(personId) : [];
+    return { identities, children };
+  }
+
+  loadAccount(personId: string, grantId?: string): Promise<LoadedAccount | undefined> {
+    return loadAccount(this.#db, personId, grantId);
+  }
+
+  claims(account: LoadedAccount, c: ClaimContext): Promise<Record<string, unknown>> {
+    return personClaims(this.#db, this.#keyring, account, c);
+  }
+
+  /** Whether the identity menu must be shown (see choice.ts); `loaded` is the account read for this request. */
+  choiceNeeded(q: { personId: string; loaded?: LoadedAccount; allowedRoles: unknown; scope: string; picked?: string; grantId?: string }) {
+    const loaded = q.loaded?.person.id === q.personId ? q.loaded : undefined;
+    return (loaded ? Promise.resolve(loaded.identities) : this.active(q.personId)).then((identities) =>
+      needsIdentityChoice({
+        identities, allowedRoles: q.allowedRoles, scope: q.scope, picked: q.picked,
+        chosenId: () => (loaded ? chosenIdentityFor(this.#db, loaded, q.grantId) : chosenIdentityId(this.#db, q.personId, q.grantId)),
+      }));
+  }
+
+  /** The person's identities the client accepts. */
+  async accepted(personId: string, allowedRoles: unknown): Promise<IdentityClaim[]> {
+    return acceptedBy(await this.active(personId), allowedRoles);
+  }
+
+  /** What the identity menu shows: the accepted identities, the preselected one, and a parent's children. */
+  async menu(personId: string, clientId: string, allowedRoles: unknown, hint: unknown): Promise<IdentityMenu> {
+    const accepted = await this.accepted(personId, allowedRoles);
+    if (!accepted.length) return { accepted, children: [] };
+    const selected = preselected(accepted, hint, await rememberedChoice(this.#db, personId, clientId));
+    const children = accepted.some((i) => i.role === 'parent') ? await this.children(personId) : [];
+    return { accepted, selected, children };
+  }
+
+  /** Records the person's choice for a grant (or, before a grant exists, for the client), audited. */
+  async choose(c: { personId: string; clientId: string; identity: IdentityClaim; grantId?: string }): Promise<void> {
+    await recordChoice(this.#db, { personId: c.personId, clientId: c.clientId, identityId: c.identity.id, grantId: c.grantId });
+    await recordAudit(this.#db, {
+      actor: c.personId, action: 'identity.chosen', subject: c.personId, detail: { client: c.clientId, identity: c.identity.id, role: c.identity.role },
+    });
+  }
+
+  /** An identity chosen earlier in a sign-in, before its grant existed, now belongs to the grant (no audit again). */
+  attachChoice(c: { personId: string; clientId: string; identityId: string; grantId: string }): Promise<void> {
+    return recordChoice(this.#db, c);
+  }
+
+  add(input: NewIdentity): Promise<string> {
+    return addIdentity(this.#db, input);
+  }
+}

@@ -1,0 +1,48 @@
+// The domain services, built once from the opened storage (by the server and by the CLI) and handed on.
+import type { Knex } from 'knex';
+import { Captchas } from '../platform/captcha.ts';
+import type { Keyring } from '../platform/keyring.ts';
+import { OneUseStore } from '../platform/one-use.ts';
+import type { SharedStore } from '../platform/shared-store/types.ts';
+import { Throttle } from '../platform/throttle.ts';
+import { Audit } from './audit.ts';
+import type { ClientCache } from './clients/cache.ts';
+import { ClientRegistry } from './clients/registry.ts';
+import { Enrolment } from './enrolment/service.ts';
+import { Identities } from './identities/service.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { Passwords } from './people/passwords.ts';
+import { People } from './people/service.ts';
+import { SignInGuard } from './people/sign-in-guard.ts';
+import { Schools } from './schools/service.ts';
+
+export type DomainServices = ReturnType<typeof buildDomainServices>;
+
+export function buildDomainServices(deps: {
+  db: Knex;
+  keyring: Keyring;
+  shared: SharedStore;
+  clientCache?: ClientCache;
+  bcryptCost: number;
+  /** Public base of the links in mails. */
+  issuer: string;
+}) {
+  const { db, keyring, issuer } = deps;
+  const oneUse = new OneUseStore(deps.shared, keyring);
+  const throttle = new Throttle(deps.shared, keyring);
+  const passwords = new Passwords(deps.bcryptCost);
+  return {
+    oneUse,
+    throttle,
+    captchas: new Captchas(oneUse),
+    passwords,
+    audit: new Audit(db),
+    outbox: new Outbox(db),
+    clients: new ClientRegistry(db, deps.clientCache),
+    people: new People({ db, keyring, passwords }),
+    signInGuard: new SignInGuard(throttle),
+    identities: new Identities({ db, keyring }),
+    schools: new Schools(db),
+    enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
+  };
+}

@@ -1,0 +1,27 @@
+// Every flow a person (or a system) meets, in the order of the README's route list. The composition root mounts them;
+// flows never import each other.
+import { accountRoutes } from './account/routes.ts';
+import { demoRoutes } from './demo/routes.ts';
+import { mailboxRoutes } from './dev-mailbox/routes.ts';
+import { homeRoutes } from './home/routes.ts';
+import { opsRoutes } from './ops/routes.ts';
+import { passwordResetRoutes } from './password-reset/routes.ts';
+import { registrationRoutes } from './registration/routes.ts';
+import { rosterRoutes } from './roster/routes.ts';
+import { signInRoutes } from './sign-in/routes.ts';
+import { sisRoutes } from './sis/routes.ts';
+import type { Settings } from '../platform/settings.ts';
+import type { Flow } from '../web/services.ts';
+
+export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) => boolean }[] = [
+  { name: 'home', routes: homeRoutes },
+  { name: 'sign-in', routes: signInRoutes },
+  { name: 'registration', routes: registrationRoutes },
+  { name: 'sis', routes: sisRoutes },
+  { name: 'roster', routes: rosterRoutes },
+  { name: 'password-reset', routes: passwordResetRoutes },
+  { name: 'account', routes: accountRoutes },
+  { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
+  { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },
+  { name: 'ops', routes: opsRoutes },
+];

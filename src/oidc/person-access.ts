@@ -1,0 +1,134 @@
+// A person's footprint in the provider, as the account pages show and end it: connected apps (grants) and signed-in
+// browsers (sessions). Ending a session ends its grants without offline access, as a sign-out in that browser would.
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+import { forgetGrant, forgetSession, grantsOf, isSessionOf, recordSession, sessionsOf } from '../domain/activity/activity.ts';
+import { browserLabel } from '../domain/activity/browser-label.ts';
+import { recordAudit } from '../domain/audit.ts';
+import { browserSession, destroyGrant, destroySession, sessionGrants } from './internals.ts';
+
+export type ConnectedApp = {
+  clientId: string;
+  name: string;
+  organization?: string;
+  firstParty: boolean;
+  /** Scopes granted, `openid` left out (it only names the account). */
+  scopes: string[];
+  grantedAt: Date;
+  lastUsedAt: Date;
+};
+
+export type ActiveSession = {
+  uid: string;
+  browser?: string;
+  signedInAt?: Date;
+  lastSeenAt: Date;
+  expiresAt?: Date;
+  remembered: boolean;
+  current: boolean;
+};
+
+export class PersonAccess {
+  readonly #provider: () => Provider;
+  readonly #db: Knex;
+
+  constructor(provider: () => Provider, db: Knex) {
+    this.#provider = provider;
+    this.#db = db;
+  }
+
+  /**
+   * The account portal signed someone in through this browser: the provider session behind it (same origin, its own
+   * cookie) must be theirs; it is recorded as one of their devices. Returns its uid, or undefined when it is not theirs.
+   */
+  async portalSignedIn(ctx: unknown, personId: string, userAgent: string | undefined): Promise<string | undefined> {
+    const session = await browserSession(this.#provider(), ctx);
+    if (session.accountId !== personId) return undefined;
+    await recordSession(this.#db, { personId, sessionUid: session.uid, browser: browserLabel(userAgent) });
+    return session.uid;
+  }
+
+  /** Whether the provider session lives and belongs to the person. */
+  async sessionAlive(personId: string, sessionUid: string): Promise<boolean> {
+    const session = await this.#provider().Session.findByUid(sessionUid);
+    return !!session && session.accountId === personId;
+  }
+
+  async connectedApps(personId: string): Promise<ConnectedApp[]> {
+    const provider = this.#provider();
+    const apps = new Map<string, ConnectedApp>();
+    for (const row of await grantsOf(this.#db, personId)) {
+      const grant = await provider.Grant.find(row.grant_id);
+      const client = grant?.accountId === personId ? await provider.Client.find(row.client_id) : undefined;
+      if (!grant || !client) {
+        // Expired, revoked by the provider, or its app was deleted.
+        await forgetGrant(this.#db, row.grant_id);
+        continue;
+      }
+      const metadata = client.metadata() as { organization?: unknown; first_party?: unknown };
+      const app = apps.get(row.client_id) ?? {
+        clientId: row.client_id,
+        name: client.clientName ?? row.client_id,
+        organization: typeof metadata.organization === 'string' ? metadata.organization : undefined,
+        firstParty: metadata.first_party === true,
+        scopes: [],
+        grantedAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+      };
+      app.scopes = [...new Set([...app.scopes, ...grant.getOIDCScope().split(' ').filter((s) => s && s !== 'openid')])];
+      if (row.last_used_at > app.lastUsedAt) app.lastUsedAt = row.last_used_at;
+      apps.set(row.client_id, app);
+    }
+    return [...apps.values()].sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
+  }
+
+  async #revokeGrant(grantId: string): Promise<void> {
+    await destroyGrant(this.#provider(), grantId);
+    await forgetGrant(this.#db, grantId);
+  }
+
+  /** Revokes every grant the person gave to the app. Returns false when there was none (unknown app). */
+  async revokeApp(personId: string, clientId: string): Promise<boolean> {
+    const rows = await grantsOf(this.#db, personId, clientId);
+    if (!rows.length) return false;
+    for (const row of rows) await this.#revokeGrant(row.grant_id);
+    await recordAudit(this.#db, { actor: personId, action: 'grant.revoked', subject: personId, detail: { client: clientId, grants: rows.length, via: 'account' } });
+    return true;
+  }
+
+  async activeSessions(personId: string, currentUid: string): Promise<ActiveSession[]> {
+    const list: ActiveSession[] = [];
+    for (const row of await sessionsOf(this.#db, personId)) {
+      const session = await this.#provider().Session.findByUid(row.session_uid);
+      if (!session || session.accountId !== personId) {
+        await forgetSession(this.#db, row.session_uid);
+        continue;
+      }
+      list.push({
+        uid: row.session_uid,
+        browser: row.browser ?? undefined,
+        signedInAt: session.loginTs ? new Date(session.loginTs * 1000) : row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: session.exp ? new Date(session.exp * 1000) : undefined,
+        remembered: !session.transient,
+        current: row.session_uid === currentUid,
+      });
+    }
+    // The session in use first, then the most recently seen.
+    return list.sort((a, b) => Number(b.current) - Number(a.current));
+  }
+
+  /** Ends one of the person's provider sessions. Returns false when it is not one of theirs. */
+  async signOutSession(personId: string, uid: string): Promise<boolean> {
+    if (!(await isSessionOf(this.#db, personId, uid))) return false;
+    const provider = this.#provider();
+    const session = await provider.Session.findByUid(uid);
+    if (session && session.accountId === personId) {
+      for (const g of sessionGrants(session)) if (!g.persistsLogout) await this.#revokeGrant(g.grantId);
+      await destroySession(provider, session);
+    }
+    await forgetSession(this.#db, uid);
+    await recordAudit(this.#db, { actor: personId, action: 'session.signed_out', subject: personId, detail: { via: 'account' } });
+    return true;
+  }
+}

@@ -1,0 +1,40 @@
+// Every attempt limit of the service in one place: what is counted, per what, for how long, and how many.
+import type { Limit } from './throttle.ts';
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+
+/** Password sign-ins: failures per account and per network address (schools share addresses: generous). */
+export const SIGN_IN = {
+  account: { name: 'signin-fail-account', windowSeconds: 15 * MINUTE, max: 10 },
+  address: { name: 'signin-fail-address', windowSeconds: 15 * MINUTE, max: 300 },
+  /** A challenge is asked for from this many account failures, or address failures. */
+  accountChallengeAfter: 3,
+  addressChallengeAfter: 30,
+  /** From `account.max` failures on, each failure locks the account for 1 minute, doubling, up to an hour. */
+  firstLockSeconds: MINUTE,
+  maxLockSeconds: HOUR,
+} as const satisfies Record<string, Limit | number>;
+
+/** Wrong current passwords on the account pages' password form, per person. */
+export const PASSWORD_CHANGE: Limit = { name: 'password-change-fail', windowSeconds: 15 * MINUTE, max: 5 };
+
+/** Verification codes sent for a new email address or mobile number, per person. */
+export const CONTACT_CODES: Limit = { name: 'contact-code-sent', windowSeconds: HOUR, max: 5 };
+
+/** Password-reset requests per target (email or mobile number) and per network address. */
+export const PASSWORD_RESET = {
+  target: { name: 'reset-request-target', windowSeconds: HOUR, max: 3 },
+  address: { name: 'reset-request-address', windowSeconds: HOUR, max: 50 },
+} as const satisfies Record<string, Limit>;
+
+/** School-issued verification credentials: failures per network address and per school account. */
+export const ROSTER_CHECK = {
+  address: { name: 'roster-fail-address', windowSeconds: 15 * MINUTE, max: 20 },
+  account: { name: 'roster-fail-account', windowSeconds: 15 * MINUTE, max: 10 },
+  /** A challenge is asked for from this many failures from the address. */
+  addressChallengeAfter: 3,
+} as const satisfies Record<string, Limit | number>;
+
+/** "Send the activation mail again", per person. */
+export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };

@@ -1,0 +1,63 @@
+// The one way to count attempts and hold locks, shared by every server process (Redis or PostgreSQL). Every limit is
+// declared in limits.ts; the subject counted (an account, an address, a phone number) is never stored as it is:
+// keys carry a keyed digest of it.
+import crypto from 'node:crypto';
+import type { Keyring } from './keyring.ts';
+import type { SharedStore } from './shared-store/types.ts';
+
+export type Limit = {
+  /** The key's name in the store (stable: renaming it forgets the counts). */
+  name: string;
+  windowSeconds: number;
+  /** Attempts allowed within the window. */
+  max: number;
+};
+
+export class Throttle {
+  readonly #store: SharedStore;
+  readonly #key: Buffer;
+
+  constructor(store: SharedStore, keyring: Keyring) {
+    this.#store = store;
+    this.#key = keyring.key('throttle');
+  }
+
+  #subject(name: string, subject: string): string {
+    const mac = crypto.createHmac('sha256', this.#key).update(`${name}\0${subject}`).digest('base64url').slice(0, 27);
+    return `limit:${name}:${mac}`;
+  }
+
+  /** Counts one attempt; returns the count within the window, this one included. */
+  hit(limit: Limit, subject: string): Promise<number> {
+    return this.#store.increment(this.#subject(limit.name, subject), limit.windowSeconds);
+  }
+
+  count(limit: Limit, subject: string): Promise<number> {
+    return this.#store.count(this.#subject(limit.name, subject));
+  }
+
+  reset(limit: Limit, subject: string): Promise<void> {
+    return this.#store.reset(this.#subject(limit.name, subject));
+  }
+
+  /** Counts one attempt; false once the count is over the limit. */
+  async allow(limit: Limit, subject: string): Promise<boolean> {
+    return (await this.hit(limit, subject)) <= limit.max;
+  }
+
+  /** Whether the limit is used up already (without counting). */
+  async exhausted(limit: Limit, subject: string): Promise<boolean> {
+    return (await this.count(limit, subject)) >= limit.max;
+  }
+
+  /** Holds a lock named `name` on the subject for `seconds`. */
+  async lock(name: string, subject: string, seconds: number): Promise<void> {
+    await this.#store.put(this.#subject(`${name}:lock`, subject), String(Date.now() + seconds * 1000), seconds);
+  }
+
+  /** Seconds left on the subject's lock, 0 when there is none. */
+  async lockedFor(name: string, subject: string): Promise<number> {
+    const until = Number(await this.#store.peek(this.#subject(`${name}:lock`, subject)));
+    return Number.isFinite(until) ? Math.max(0, Math.ceil((until - Date.now()) / 1000)) : 0;
+  }
+}

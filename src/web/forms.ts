@@ -1,0 +1,27 @@
+// Body parsing, built once: form posts (parsed, then their CSRF token checked), JSON API calls, and the larger JSON
+// of roster uploads. Nothing else parses bodies: oidc-provider parses its own.
+import { bodyParser } from '@koa/bodyparser';
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
+import { verifyCsrf } from './csrf.ts';
+
+/** A roster upload is larger than a form: a few thousand rows. */
+const UPLOAD_LIMIT = '4mb';
+
+export type Forms = {
+  /** A form post of one of our pages: parsed (at most MAX_BODY_BYTES), then its CSRF token checked. */
+  post: Middleware;
+  /** A JSON API call (at most MAX_BODY_BYTES). */
+  json: Middleware;
+  /** A JSON upload of many rows (at most 4 MB). */
+  upload: Middleware;
+};
+
+export function buildForms(maxBodyBytes: number): Forms {
+  const limit = String(maxBodyBytes);
+  return {
+    post: compose([bodyParser({ enableTypes: ['form'], formLimit: limit }) as Middleware, verifyCsrf]),
+    json: bodyParser({ enableTypes: ['json'], jsonLimit: limit }) as Middleware,
+    upload: bodyParser({ enableTypes: ['json'], jsonLimit: UPLOAD_LIMIT }) as Middleware,
+  };
+}

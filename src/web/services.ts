@@ -1,0 +1,27 @@
+// What every flow receives from the composition root (src/server.ts): the domain services, the provider's, and the
+// web pieces built once. Flows are modules of the form `(router, services) => void`.
+import type Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { DemoData } from '../domain/demo/seed.ts';
+import type { DomainServices } from '../domain/services.ts';
+import type { PersonAccess } from '../oidc/person-access.ts';
+import type { Logger } from '../platform/log.ts';
+import type { Metrics } from '../platform/metrics.ts';
+import type { Forms } from './forms.ts';
+
+export type Services = DomainServices & {
+  /** Public base URL of this service (links in mails, the account portal's own sign-in). */
+  issuer: string;
+  log: Logger;
+  metrics: Metrics;
+  forms: Forms;
+  /** The current provider (it is rebuilt when the keys change). */
+  provider: () => Provider;
+  personAccess: PersonAccess;
+  /** Whether the storage answers (readiness). */
+  health(): Promise<Record<string, 'ok' | 'unavailable'>>;
+  /** The demo data, when the demo is seeded. */
+  demo?: DemoData;
+};
+
+export type Flow = (router: Router, services: Services) => void;
