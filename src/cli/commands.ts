@@ -9,7 +9,7 @@ import type { DomainServices } from '../domain/services.ts';
 import { adapterFactory } from '../oidc/adapters/index.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
 import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
-import { ensureKeys, rotateKeys } from '../oidc/keys.ts';
+import { ensureKeys, listKeys, rotateKeys } from '../oidc/keys.ts';
 import type { Settings } from '../platform/settings.ts';
 import type { Storage } from '../platform/storage/open.ts';
 
@@ -130,9 +130,8 @@ export const COMMANDS: Record<string, Command> = {
   'keys list': {
     options: {},
     async run({ storage: { db } }) {
-      const rows = await db('keys').select('kid', 'kind', 'alg', 'activates_at', 'retires_at', 'expires_at').orderBy('created_at');
-      return rows
-        .map((r) => [r.kid, r.kind, r.alg ?? '-', `from ${r.activates_at.toISOString()}`, r.retires_at ? `retires ${r.retires_at.toISOString()}` : 'current'].join('  '))
+      return (await listKeys(db))
+        .map((k) => [k.kid, k.kind, k.alg ?? '-', `from ${k.activatesAt.toISOString()}`, k.retiresAt ? `retires ${k.retiresAt.toISOString()}` : 'current'].join('  '))
         .join('\n');
     },
   },

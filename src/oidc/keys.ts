@@ -118,3 +118,11 @@ export async function loadKeys(db: Knex, keyring: Keyring, now = Date.now()): Pr
     fingerprint: rows.map((r) => `${r.kid}:${rank(r, now)}`).join(','),
   };
 }
+
+export type KeyListing = { kid: string; kind: string; alg: string | null; activatesAt: Date; retiresAt: Date | null };
+
+/** Every key kept, oldest first (what `campus-sso keys list` prints). */
+export async function listKeys(db: Knex): Promise<KeyListing[]> {
+  const rows: KeyRow[] = await db('keys').orderBy('created_at');
+  return rows.map((r) => ({ kid: r.kid, kind: r.kind, alg: r.alg, activatesAt: r.activates_at, retiresAt: r.retires_at }));
+}

@@ -1,37 +1,36 @@
-// What the profile page shows of a person: the national ID only masked, never in clear.
-import type { Person } from '../../domain/people/persons.ts';
+// GET /account — the profile; POST /account/language — the preferred language (the `locale` claim).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { LOCALES } from '../../platform/i18n/index.ts';
+import { accountOf } from '../../web/require-account.ts';
+import type { Services } from '../../web/services.ts';
+import { noticeOf, redirectDone } from './notices.ts';
+import { renderAccount } from './pages.ts';
+import { profileView } from './profile-view.ts';
 
-export type ProfileView = {
-  name: string;
-  username?: string;
-  nationalId?: string;
-  email?: string;
-  emailVerified: boolean;
-  mobile?: string;
-  mobileVerified: boolean;
-  gender?: string;
-  birthdate?: string;
-  locale?: string;
+const profileOf = (s: Services, ctx: Context) => {
+  const { person } = accountOf(ctx);
+  return profileView(person, s.people.maskedNationalId(person));
 };
 
-/** `nationalId`: already masked. */
-export function profileView(person: Person, nationalId: string | undefined): ProfileView {
-  const birthdate = person.birthdate instanceof Date ? localDate(person.birthdate) : person.birthdate?.slice(0, 10);
-  return {
-    name: person.name,
-    username: person.username ?? undefined,
-    nationalId,
-    email: person.email ?? undefined,
-    emailVerified: !!person.email && person.email_verified,
-    mobile: person.mobile ?? undefined,
-    mobileVerified: !!person.mobile && person.mobile_verified,
-    gender: person.gender ?? undefined,
-    birthdate,
-    locale: person.locale ?? undefined,
+export function showProfile(s: Services) {
+  return async (ctx: Context) => {
+    renderAccount(ctx, 'profile', 'profile', { profile: profileOf(s, ctx), locales: LOCALES, notice: noticeOf(ctx) });
   };
 }
 
-/** pg reads a `date` column as local midnight: print the calendar day it stands for. */
-function localDate(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const LanguageForm = z.object({ locale: z.enum(LOCALES) });
+
+export function saveLanguage(s: Services) {
+  return async (ctx: Context) => {
+    const { person } = accountOf(ctx);
+    const form = LanguageForm.safeParse(ctx.request.body ?? {});
+    if (!form.success) {
+      renderAccount(ctx, 'profile', 'profile', { profile: profileOf(s, ctx), locales: LOCALES }, 400);
+      return;
+    }
+    if (form.data.locale !== person.locale) await s.people.setLocale(person.id, form.data.locale);
+    // `lang=` also switches these pages (and remembers it in the language cookie).
+    redirectDone(ctx, '/account', 'language', { lang: form.data.locale });
+  };
 }

@@ -4,14 +4,14 @@
 import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
-import { revokeAppAccess, showApps } from './apps-page.ts';
-import { CONTACT_KINDS, contactPages } from './contact-pages.ts';
-import { showIdentities } from './identities-page.ts';
-import { showPasswordForm, submitPassword } from './password-page.ts';
-import { saveLanguage, showProfile } from './profile-page.ts';
-import { showSessions, signOutOther, signOutOthers } from './sessions-page.ts';
-import { portalSignIn } from './sign-in-routes.ts';
-import { showSignIns } from './sign-ins-page.ts';
+import { revokeAppAccess, showApps } from './apps.ts';
+import { CONTACT_KINDS, contactPages } from './contact.ts';
+import { showIdentities } from './identities.ts';
+import { showPasswordForm, submitPassword } from './password.ts';
+import { saveLanguage, showProfile } from './profile.ts';
+import { showSessions, signOutOther, signOutOthers } from './sessions.ts';
+import { portalSignIn } from './portal-sign-in.ts';
+import { showSignIns } from './sign-ins.ts';
 import './texts.ts';
 
 export function accountRoutes(router: Router, s: Services) {

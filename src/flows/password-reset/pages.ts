@@ -1,4 +1,4 @@
-// Draws the password pages (like login-page.ts for the sign-in): every page no-store, texts translated here.
+// Draws the password pages: every page no-store, texts translated here.
 import type { Context } from 'koa';
 import type { Captcha } from '../../platform/captcha.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';

@@ -3,13 +3,13 @@
 // page's "send the activation mail again".
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
-import { activate, showActivated, showActivationFailure } from './activation-page.ts';
+import { activate, showActivated, showActivationFailure } from './activation.ts';
 import { registrationAssets } from './assets.ts';
-import { freshCaptcha } from './captcha-route.ts';
+import { freshCaptcha } from './captcha.ts';
 import { showConfirm, submitConfirm } from './confirm.ts';
 import { showDone } from './done.ts';
 import { drafts as draftsOf } from './draft.ts';
-import { showResendResult, submitResend } from './resend-page.ts';
+import { showResendResult, submitResend } from './resend.ts';
 import { showStep1, submitStep1, takePrefill } from './step1.ts';
 import './texts.ts';
 

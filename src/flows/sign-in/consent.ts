@@ -1,7 +1,7 @@
 // POST /interaction/:uid/confirm — records the grant the person agreed to.
 import type { Context } from 'koa';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './details.ts';
+import { finishInteraction, loadInteraction } from './interaction.ts';
 
 export function submitConsent(s: Services) {
   return async (ctx: Context) => {

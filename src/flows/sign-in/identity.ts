@@ -5,7 +5,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, type LoadedInteraction, loadInteraction } from './details.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction } from './interaction.ts';
 
 export async function renderIdentityMenu(ctx: Context, s: Services, loaded: LoadedInteraction, error?: string) {
   const { details, client, clientId, clientName } = loaded;

@@ -3,8 +3,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './details.ts';
-import { renderLogin } from './login-page.ts';
+import { finishInteraction, loadInteraction } from './interaction.ts';
+import { renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
 const LoginForm = z.object({

@@ -8,7 +8,7 @@ import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './details.ts';
+import { finishInteraction, loadInteraction } from './interaction.ts';
 
 /** Who signed in with the right password and must now change it, and their "remember me" choice (by interaction). */
 const Pending = z.object({ personId: z.uuid(), remember: z.boolean() });

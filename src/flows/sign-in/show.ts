@@ -4,9 +4,9 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { loadInteraction } from './details.ts';
+import { loadInteraction } from './interaction.ts';
 import { renderIdentityMenu } from './identity.ts';
-import { renderLogin } from './login-page.ts';
+import { renderLogin } from './login-form.ts';
 
 export function showInteraction(s: Services) {
   return async (ctx: Context) => {

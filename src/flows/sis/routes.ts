@@ -3,8 +3,8 @@
 import type Router from '@koa/router';
 import { requireApiClient } from '../../web/api-client.ts';
 import type { Services } from '../../web/services.ts';
-import { createHandle, lookup } from './api-routes.ts';
-import { showConsent, startHandoff, submitConsent } from './browser.ts';
+import { createHandle, lookup } from './api.ts';
+import { showConsent, startHandoff, submitConsent } from './consent.ts';
 import { handoffs as handoffsOf } from './handoff.ts';
 import './texts.ts';
 

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
-import { renderAccount } from './page.ts';
+import { renderAccount } from './pages.ts';
 import { formatTime } from './time.ts';
 
 export function showSignIns(s: Services) {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../web/errors.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { noticeOf, redirectDone } from './notices.ts';
-import { renderAccount } from './page.ts';
+import { renderAccount } from './pages.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { formatTime } from './time.ts';

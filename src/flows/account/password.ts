@@ -7,7 +7,7 @@ import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { changeNotice } from './messages.ts';
 import { redirectDone } from './notices.ts';
-import { renderAccount } from './page.ts';
+import { renderAccount } from './pages.ts';
 
 /** Field → i18n key of its problem. */
 type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;

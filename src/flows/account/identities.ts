@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
-import { renderAccount } from './page.ts';
+import { renderAccount } from './pages.ts';
 
 export function showIdentities(s: Services) {
   return async (ctx: Context) => {

@@ -12,7 +12,7 @@ import type { Services } from '../../web/services.ts';
 import { parseCode, parseContact } from './contact-input.ts';
 import { changeNotice, codeMessage } from './messages.ts';
 import { redirectDone } from './notices.ts';
-import { renderAccount } from './page.ts';
+import { renderAccount } from './pages.ts';
 
 export const CONTACT_KINDS = ['email', 'mobile'] as const satisfies readonly ContactKind[];
 
