@@ -21,11 +21,31 @@ const below = (name, from, layers, comment) => ({
 
 module.exports = {
   forbidden: [
-    below('platform-is-the-bottom', 'platform', ['domain', 'oidc', 'web', 'flows', 'top'], 'platform/ knows nothing of what is built on it'),
-    below('domain-below-oidc-web-flows', 'domain', ['oidc', 'web', 'flows', 'top'], 'domain/ is plain data in, plain data out'),
-    below('oidc-below-web-flows', 'oidc', ['web', 'flows', 'top'], 'the provider wiring does not draw pages: pages are handed to it'),
+    below(
+      'platform-is-the-bottom',
+      'platform',
+      ['domain', 'oidc', 'web', 'flows', 'top'],
+      'platform/ knows nothing of what is built on it',
+    ),
+    below(
+      'domain-below-oidc-web-flows',
+      'domain',
+      ['oidc', 'web', 'flows', 'top'],
+      'domain/ is plain data in, plain data out',
+    ),
+    below(
+      'oidc-below-web-flows',
+      'oidc',
+      ['web', 'flows', 'top'],
+      'the provider wiring does not draw pages: pages are handed to it',
+    ),
     below('web-below-flows', 'web', ['flows', 'top'], 'web/ is what every flow shares; it knows no flow'),
-    below('flows-below-the-root', 'flows', ['top'], 'flows get their services from the composition root, never import it'),
+    below(
+      'flows-below-the-root',
+      'flows',
+      ['top'],
+      'flows get their services from the composition root, never import it',
+    ),
     {
       name: 'flows-never-import-each-other',
       severity: 'error',
@@ -36,7 +56,8 @@ module.exports = {
     {
       name: 'no-koa-below-web',
       severity: 'error',
-      comment: 'Koa contexts live in routes (web/ and flows/) and in the provider wiring, never in platform/ or domain/',
+      comment:
+        'Koa contexts live in routes (web/ and flows/) and in the provider wiring, never in platform/ or domain/',
       from: { path: `${LAYERS.platform}|${LAYERS.domain}` },
       to: { path: '^node_modules/(koa|koa-[a-z-]+|@koa/[a-z-]+)/' },
     },
@@ -82,6 +103,10 @@ module.exports = {
     exclude: { path: '^(node_modules|data|test-artifacts)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -13,10 +13,16 @@ if (!Number.isInteger(people) || people < 1 || people > 20_000_000) {
 const settings = parseSettings();
 const storage = await openStorage(settings);
 try {
-  const result = await loadPeople(storage.db, storage.keyring, { people, bcryptCost: settings.bcryptCost, log: (l) => console.error(l) });
+  const result = await loadPeople(storage.db, storage.keyring, {
+    people,
+    bcryptCost: settings.bcryptCost,
+    log: (l) => console.error(l),
+  });
   const size = await databaseSize(storage.db);
   console.log(JSON.stringify({ ...result, ...size }, null, 2));
-  console.error(`${result.added} people added in ${result.seconds} s; ${people} in all, sign in as ${benchLogin(1)} … ${benchLogin(people)} with ${BENCH_PEOPLE_PASSWORD}`);
+  console.error(
+    `${result.added} people added in ${result.seconds} s; ${people} in all, sign in as ${benchLogin(1)} … ${benchLogin(people)} with ${BENCH_PEOPLE_PASSWORD}`,
+  );
 } finally {
   await storage.close();
 }

@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult } from './lib/people.ts';
-import { markdown, writeJson, type Check, type Row } from './lib/report.ts';
 import { serverMeter } from './lib/meter.ts';
-import { startBare, startCampusSso, type Running, type StorageMode } from './lib/targets.ts';
-import type { Limits, Meter, Result } from './lib/timing.ts';
 import type { Target } from './lib/oidc.ts';
+import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult } from './lib/people.ts';
+import { type Check, markdown, type Row, writeJson } from './lib/report.ts';
+import { type Running, type StorageMode, startBare, startCampusSso } from './lib/targets.ts';
+import type { Limits, Meter, Result } from './lib/timing.ts';
 import { bcryptCompares } from './scenarios/bcrypt.ts';
 import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
 import { introspections } from './scenarios/introspection.ts';
@@ -30,25 +30,40 @@ const people = Number(flag('--people') ?? (full ? 1_000_000 : 0));
 const profileDir = argv.includes('--profile') ? path.join(import.meta.dirname, 'results', 'profiles') : undefined;
 const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
 const wanted = (scenario: string) => !only || only.test(scenario);
-const BCRYPT_COST = Number(flag("--bcrypt-cost") ?? 10);
+const BCRYPT_COST = Number(flag('--bcrypt-cost') ?? 10);
 const cores = os.cpus().length;
 
 const http: Limits = full
   ? { concurrency: 16, maxOps: 100_000, maxSeconds: 12, warmupOps: 300 }
   : { concurrency: 8, maxOps: 4_000, maxSeconds: 3, warmupOps: 50 };
-const signIn = (concurrency: number): Limits => ({ concurrency, maxOps: full ? 2_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: concurrency * 2 });
-const sweep = flag("--sweep") ? flag("--sweep")!.split(",").map(Number) : full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
-const bcryptLimits: Limits = { concurrency: cores, maxOps: full ? 1_000 : 150, maxSeconds: full ? 10 : 3, warmupOps: cores };
+const signIn = (concurrency: number): Limits => ({
+  concurrency,
+  maxOps: full ? 2_000 : 150,
+  maxSeconds: full ? 10 : 3,
+  warmupOps: concurrency * 2,
+});
+const sweep = flag('--sweep') ? flag('--sweep')!.split(',').map(Number) : full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
+const bcryptLimits: Limits = {
+  concurrency: cores,
+  maxOps: full ? 1_000 : 150,
+  maxSeconds: full ? 10 : 3,
+  warmupOps: cores,
+};
 
 const storages: StorageMode[] = [{ name: 'embedded PostgreSQL' }];
-if (process.env.DATABASE_URL) storages.push({ name: 'PostgreSQL + Redis', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+if (process.env.DATABASE_URL)
+  storages.push({ name: 'PostgreSQL + Redis', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
 
 const rows: Row[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
 const report = (r: Result, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
-  const per = Object.entries(r.perOp).map(([k, v]) => `${k} ${v}`).join(', ');
-  console.error(`  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, per op: ${per}; ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  const per = Object.entries(r.perOp)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  console.error(
+    `  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, per op: ${per}; ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`,
+  );
   return r;
 };
 
@@ -73,7 +88,10 @@ async function common(s: Running, meter: Meter, around: Around = plain) {
   await warmUp(t);
   await around('sign-in', () => signInSweep(t, meter));
   const one = async (scenario: string, run: () => Promise<Result>) => {
-    if (wanted(scenario)) await around(scenario, async () => { report(await run()); });
+    if (wanted(scenario))
+      await around(scenario, async () => {
+        report(await run());
+      });
   };
   await one('SSO hop', () => ssoHops(t, limits));
   await one('refresh-token grant', () => refreshGrants(t, limits));
@@ -84,18 +102,32 @@ async function common(s: Running, meter: Meter, around: Around = plain) {
 
 async function withServer(start: () => Promise<Running>, work: (s: Running) => Promise<void>) {
   const s = await start();
-  try { await work(s); } finally { await s.close(); }
+  try {
+    await work(s);
+  } finally {
+    await s.close();
+  }
 }
 
 /** Everything campus-sso is measured on, then again at the scale of `people` bench people. */
 async function measureCampusSso(s: Running, meter: Meter) {
-  await common(s, meter, profileDir === undefined ? undefined : (async (scenario, work) => {
-    fs.mkdirSync(profileDir, { recursive: true });
-    const file = path.join(profileDir, `${`${s.target.name}-${scenario}`.replace(/\W+/g, '-')}.cpuprofile`);
-    await s.child.ask('profile-start');
-    try { await work(); } finally { await s.child.ask('profile-stop', { file }); }
-    console.error(`  profile: ${path.relative(process.cwd(), file)}`);
-  }));
+  await common(
+    s,
+    meter,
+    profileDir === undefined
+      ? undefined
+      : async (scenario, work) => {
+          fs.mkdirSync(profileDir, { recursive: true });
+          const file = path.join(profileDir, `${`${s.target.name}-${scenario}`.replace(/\W+/g, '-')}.cpuprofile`);
+          await s.child.ask('profile-start');
+          try {
+            await work();
+          } finally {
+            await s.child.ask('profile-stop', { file });
+          }
+          console.error(`  profile: ${path.relative(process.cwd(), file)}`);
+        },
+  );
   const small = await s.child.ask<DatabaseSize>('size');
   sizes.push({ target: s.target.name, people: 4, ...small });
   if (!people) return;
@@ -103,17 +135,25 @@ async function measureCampusSso(s: Running, meter: Meter) {
   const loaded = await s.child.ask<LoadResult>('load', { people }, 900_000);
   const size = await s.child.ask<DatabaseSize>('size');
   sizes.push({ target: s.target.name, people, loadSeconds: loaded.seconds, ...size });
-  console.error(`  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`);
+  console.error(
+    `  loaded in ${loaded.seconds} s (${loaded.rowsPerSecond} rows/s), database ${Math.round(size.databaseBytes / 2 ** 20)} MB`,
+  );
   // The same flows as before, now among a million people; then random people (most have one identity: no menu).
   await signInSweep(s.target, meter, 'password sign-in flow', { people });
   if (wanted('SSO hop')) report(await ssoHops(s.target, { ...http, meter }), { people });
-  const random: Target = { ...s.target, person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }) };
+  const random: Target = {
+    ...s.target,
+    person: () => ({ login: benchLogin(1 + Math.floor(Math.random() * people)), password: BENCH_PEOPLE_PASSWORD }),
+  };
   await signInSweep(random, meter, 'password sign-in flow, random person', { people });
-  if (wanted('SSO hop, random person')) report(await ssoHops(random, { ...http, meter }, 'SSO hop, random person'), { people });
+  if (wanted('SSO hop, random person'))
+    report(await ssoHops(random, { ...http, meter }, 'SSO hop, random person'), { people });
 }
 
 const started = Date.now();
-console.error(`bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleString('en')} people` : ''}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`);
+console.error(
+  `bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleString('en')} people` : ''}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`,
+);
 report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
 const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
 
@@ -123,20 +163,27 @@ if (!argv.includes('--no-bare')) {
   await withServer(startBare, async (s) => {
     bareName = s.target.name;
     const m = serverMeter(s.child);
-    try { await common(s, m.meter); } finally { m.close(); }
+    try {
+      await common(s, m.meter);
+    } finally {
+      m.close();
+    }
   });
 }
 
 for (const storage of storages) {
   console.error(`campus-sso (${storage.name})…`);
-  await withServer(() => startCampusSso(storage, BCRYPT_COST), async (s) => {
-    const m = serverMeter(s.child, storage.redisUrl);
-    try {
-      await measureCampusSso(s, m.meter);
-    } finally {
-      m.close();
-    }
-  });
+  await withServer(
+    () => startCampusSso(storage, BCRYPT_COST),
+    async (s) => {
+      const m = serverMeter(s.child, storage.redisUrl);
+      try {
+        await measureCampusSso(s, m.meter);
+      } finally {
+        m.close();
+      }
+    },
+  );
 }
 
 // Ratios to the bare library for the operations both serve.
@@ -146,47 +193,103 @@ for (const r of rows) {
   if (base) r.vsBare = Math.round((r.opsPerSec / base.opsPerSec) * 100) / 100;
 }
 
-const peakAt = (target: string, scenario: string, size: number | undefined) => rows
-  .filter((r) => r.target === target && r.scenario === scenario && !r.errors && r.people === size)
-  .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+const peakAt = (target: string, scenario: string, size: number | undefined) =>
+  rows
+    .filter((r) => r.target === target && r.scenario === scenario && !r.errors && r.people === size)
+    .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
 const peak = (target: string, scenario: string) => peakAt(target, scenario, undefined);
 const pct = (n: number) => `${Math.round(n * 100)} %`;
 const checks: Check[] = [];
 for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso')).map((r) => r.target))) {
   const top = peak(storage, 'password sign-in flow');
   if (top) {
-    checks.push({ target: `${storage}: password sign-ins vs the bcrypt ceiling`, measured: `${top.opsPerSec}/s of ${ceiling.opsPerSec}/s = ${pct(top.opsPerSec / ceiling.opsPerSec)} (c=${top.concurrency})`, goal: '≥ 90 %', met: top.opsPerSec >= 0.9 * ceiling.opsPerSec });
-    checks.push({ target: `${storage}: sign-in p99 at peak throughput`, measured: `${top.p99Ms} ms (c=${top.concurrency})`, goal: '< 250 ms', met: top.p99Ms < 250 });
-    const fast = rows.filter((r) => r.target === storage && r.scenario === 'password sign-in flow' && !r.errors && !r.people && r.p99Ms < 250)
+    checks.push({
+      target: `${storage}: password sign-ins vs the bcrypt ceiling`,
+      measured: `${top.opsPerSec}/s of ${ceiling.opsPerSec}/s = ${pct(top.opsPerSec / ceiling.opsPerSec)} (c=${top.concurrency})`,
+      goal: '≥ 90 %',
+      met: top.opsPerSec >= 0.9 * ceiling.opsPerSec,
+    });
+    checks.push({
+      target: `${storage}: sign-in p99 at peak throughput`,
+      measured: `${top.p99Ms} ms (c=${top.concurrency})`,
+      goal: '< 250 ms',
+      met: top.p99Ms < 250,
+    });
+    const fast = rows
+      .filter(
+        (r) =>
+          r.target === storage && r.scenario === 'password sign-in flow' && !r.errors && !r.people && r.p99Ms < 250,
+      )
       .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
     checks.push({
       target: `${storage}: most sign-ins/s with p99 < 250 ms`,
-      measured: fast ? `${fast.opsPerSec}/s at c=${fast.concurrency} (p99 ${fast.p99Ms} ms) = ${pct(fast.opsPerSec / top.opsPerSec)} of the peak` : 'none',
-      goal: '(for reading the one above)', met: !!fast,
+      measured: fast
+        ? `${fast.opsPerSec}/s at c=${fast.concurrency} (p99 ${fast.p99Ms} ms) = ${pct(fast.opsPerSec / top.opsPerSec)} of the peak`
+        : 'none',
+      goal: '(for reading the one above)',
+      met: !!fast,
     });
   }
   for (const scenario of ['SSO hop (authorize → code → token)', 'refresh-token grant', 'client-credentials grant']) {
     const r = rows.find((x) => x.target === storage && x.scenario === scenario && !x.people);
-    if (r?.vsBare !== undefined) checks.push({ target: `${storage}: ${scenario} vs bare`, measured: `${r.opsPerSec}/s = ${pct(r.vsBare)}`, goal: '≥ 80 %', met: r.vsBare >= 0.8 });
+    if (r?.vsBare !== undefined)
+      checks.push({
+        target: `${storage}: ${scenario} vs bare`,
+        measured: `${r.opsPerSec}/s = ${pct(r.vsBare)}`,
+        goal: '≥ 80 %',
+        met: r.vsBare >= 0.8,
+      });
   }
   const scaled = peakAt(storage, 'password sign-in flow', people);
   if (top && scaled) {
-    checks.push({ target: `${storage}: sign-ins among ${people.toLocaleString('en')} people vs 4`, measured: `${scaled.opsPerSec}/s vs ${top.opsPerSec}/s = ${pct(scaled.opsPerSec / top.opsPerSec)}; p99 ${scaled.p99Ms} vs ${top.p99Ms} ms (c=${scaled.concurrency}); ${scaled.perOp.sql ?? '?'} vs ${top.perOp.sql ?? '?'} SQL`, goal: 'no change (≥ 95 %)', met: scaled.opsPerSec >= 0.95 * top.opsPerSec });
+    checks.push({
+      target: `${storage}: sign-ins among ${people.toLocaleString('en')} people vs 4`,
+      measured: `${scaled.opsPerSec}/s vs ${top.opsPerSec}/s = ${pct(scaled.opsPerSec / top.opsPerSec)}; p99 ${scaled.p99Ms} vs ${top.p99Ms} ms (c=${scaled.concurrency}); ${scaled.perOp.sql ?? '?'} vs ${top.perOp.sql ?? '?'} SQL`,
+      goal: 'no change (≥ 95 %)',
+      met: scaled.opsPerSec >= 0.95 * top.opsPerSec,
+    });
   }
-  const hop = rows.find((x) => x.target === storage && x.scenario === 'SSO hop (authorize → code → token)' && !x.people);
-  const hopScaled = rows.find((x) => x.target === storage && x.scenario === 'SSO hop (authorize → code → token)' && x.people);
+  const hop = rows.find(
+    (x) => x.target === storage && x.scenario === 'SSO hop (authorize → code → token)' && !x.people,
+  );
+  const hopScaled = rows.find(
+    (x) => x.target === storage && x.scenario === 'SSO hop (authorize → code → token)' && x.people,
+  );
   if (hop && hopScaled) {
-    checks.push({ target: `${storage}: SSO hops among ${people.toLocaleString('en')} people vs 4`, measured: `${hopScaled.opsPerSec}/s vs ${hop.opsPerSec}/s = ${pct(hopScaled.opsPerSec / hop.opsPerSec)}`, goal: 'no change (≥ 95 %)', met: hopScaled.opsPerSec >= 0.95 * hop.opsPerSec });
+    checks.push({
+      target: `${storage}: SSO hops among ${people.toLocaleString('en')} people vs 4`,
+      measured: `${hopScaled.opsPerSec}/s vs ${hop.opsPerSec}/s = ${pct(hopScaled.opsPerSec / hop.opsPerSec)}`,
+      goal: 'no change (≥ 95 %)',
+      met: hopScaled.opsPerSec >= 0.95 * hop.opsPerSec,
+    });
   }
 }
 
-const machine = { cpu: os.cpus()[0]?.model, cores, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
+const machine = {
+  cpu: os.cpus()[0]?.model,
+  cores,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.type()} ${os.release()}`,
+};
 const at = new Date().toISOString();
 const file = writeJson(path.join(import.meta.dirname, 'results'), at, {
-  at, mode: full ? 'full' : 'quick', people, bcryptCost: BCRYPT_COST, machine, limits: { http, signInSweep: sweep.map(signIn), bcrypt: bcryptLimits }, results: rows, sizes, checks,
+  at,
+  mode: full ? 'full' : 'quick',
+  people,
+  bcryptCost: BCRYPT_COST,
+  machine,
+  limits: { http, signInSweep: sweep.map(signIn), bcrypt: bcryptLimits },
+  results: rows,
+  sizes,
+  checks,
 });
-console.log(markdown({
-  title: `${machine.cpu}, ${cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${full ? 'full' : 'quick'} run ${at}, bcrypt cost ${BCRYPT_COST}. Servers in child processes, load generator in the parent, loopback.`,
-  rows, checks, sizes,
-}));
+console.log(
+  markdown({
+    title: `${machine.cpu}, ${cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${full ? 'full' : 'quick'} run ${at}, bcrypt cost ${BCRYPT_COST}. Servers in child processes, load generator in the parent, loopback.`,
+    rows,
+    checks,
+    sizes,
+  }),
+);
 console.error(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -10,5 +10,7 @@ let node = process.execPath;
 if (major < 22) {
   node = createRequire(import.meta.url).resolve('node/bin/node');
 }
-const result = spawnSync(node, ['--disable-warning=ExperimentalWarning', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(node, ['--disable-warning=ExperimentalWarning', cli, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

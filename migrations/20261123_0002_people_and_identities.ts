@@ -98,6 +98,15 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('drop index if exists persons_mobile_key');
   await knex.raw('drop index if exists persons_national_id_key');
   await knex.schema.alterTable('persons', (t) => {
-    for (const c of ['mobile', 'mobile_verified', 'gender', 'birthdate', 'national_id_sealed', 'national_id_index', 'password_changed_at']) t.dropColumn(c);
+    for (const c of [
+      'mobile',
+      'mobile_verified',
+      'gender',
+      'birthdate',
+      'national_id_sealed',
+      'national_id_index',
+      'password_changed_at',
+    ])
+      t.dropColumn(c);
   });
 }

@@ -13,8 +13,8 @@ import { buildDomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
-import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
+import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { PersonAccess } from './oidc/person-access.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
@@ -64,7 +64,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const port = await listen(server, settings);
     const issuer = settings.issuer ?? `http://localhost:${port}`;
 
-    const domain = buildDomainServices({ db, keyring, shared: storage.shared, clientCache: clientCache.cache, bcryptCost: settings.bcryptCost, issuer });
+    const domain = buildDomainServices({
+      db,
+      keyring,
+      shared: storage.shared,
+      clientCache: clientCache.cache,
+      bcryptCost: settings.bcryptCost,
+      issuer,
+    });
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');
     await domain.clients.upsert(accountPortalClient(issuer), 'config');
@@ -72,17 +79,30 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     if (demo) await seedDemo({ db, keyring, ...domain }, issuer);
 
     const adapter = adapterFactory({
-      clients: domain.clients, db, ephemeral: storage.ephemeral,
+      clients: domain.clients,
+      db,
+      ephemeral: storage.ephemeral,
       redis: storage.redis ? { client: storage.redis, prefix: storage.redisPrefix } : undefined,
     });
     const holder = await createProviderHolder({
-      issuer, db, ephemeral: storage.ephemeral, keyring, identities: domain.identities, pages: providerPages, log, metrics, adapter,
+      issuer,
+      db,
+      ephemeral: storage.ephemeral,
+      keyring,
+      identities: domain.identities,
+      pages: providerPages,
+      log,
+      metrics,
+      adapter,
       trustProxy: settings.trustProxy,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
     });
     const services: Services = {
       ...domain,
-      issuer, log, metrics, demo,
+      issuer,
+      log,
+      metrics,
+      demo,
       forms: buildForms(settings.maxBodyBytes),
       provider: holder.provider,
       personAccess: new PersonAccess(holder.provider, db),
@@ -90,7 +110,9 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     };
     const flows = FLOWS.filter((f) => f.when?.(settings) ?? true);
     handler = buildApp({
-      log, metrics, trustProxy: settings.trustProxy,
+      log,
+      metrics,
+      trustProxy: settings.trustProxy,
       cookieKeys: () => holder.keys().cookieKeys,
       provider: holder.middleware,
       routes: (router) => {
@@ -100,9 +122,20 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
 
     const outbox = outboxFromSettings(settings, db, log);
     const timers = [
-      setInterval(() => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')), settings.keyRefreshSeconds * 1000),
-      setInterval(() => Promise.all([purgeExpired(db), purgeSharedStore(db), purgeAccountActivity(db), purgeActivationTokens(db)])
-        .catch((err) => log.error({ err }, 'purge failed')), 600_000),
+      setInterval(
+        () => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')),
+        settings.keyRefreshSeconds * 1000,
+      ),
+      setInterval(
+        () =>
+          Promise.all([
+            purgeExpired(db),
+            purgeSharedStore(db),
+            purgeAccountActivity(db),
+            purgeActivationTokens(db),
+          ]).catch((err) => log.error({ err }, 'purge failed')),
+        600_000,
+      ),
     ];
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');
@@ -110,7 +143,12 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const listening = server;
     const cache = clientCache;
     return {
-      issuer, port, storage, holder, adapter, services,
+      issuer,
+      port,
+      storage,
+      holder,
+      adapter,
+      services,
       async close() {
         for (const t of timers) clearInterval(t);
         await outbox.stop();

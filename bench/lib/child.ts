@@ -1,6 +1,6 @@
 // Runs a server under test in a child process, so the load generator (this process) never shares its event loop.
 // The child reports `{ type: 'ready', ... }` over IPC, answers requests `{ id, type, ... }` and exits on `stop`.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import readline from 'node:readline';
 
 export type ChildServer<Info> = {
@@ -16,7 +16,11 @@ type Message = { id?: number; type: string; error?: string } & Record<string, un
 /** Library notices a bare provider prints about its development defaults are noise in a benchmark's output. */
 const NOISE = /^oidc-provider (WARNING|NOTICE)|^\s*$/;
 
-export async function startChild<Info>(entry: string, env: Record<string, string | undefined>, execArgv: string[] = []): Promise<ChildServer<Info>> {
+export async function startChild<Info>(
+  entry: string,
+  env: Record<string, string | undefined>,
+  execArgv: string[] = [],
+): Promise<ChildServer<Info>> {
   const child: ChildProcess = fork(entry, [], {
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
     execArgv: ['--disable-warning=ExperimentalWarning', ...execArgv],
@@ -28,10 +32,12 @@ export async function startChild<Info>(entry: string, env: Record<string, string
   });
   const pending = new Map<number, { resolve(m: Message): void; reject(e: Error): void }>();
   let nextId = 1;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`server process exited (${code})`));
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      for (const p of pending.values()) p.reject(new Error(`server process exited (${code})`));
+      resolve(code);
+    }),
+  );
   const ready = new Promise<Message>((resolve, reject) => {
     child.on('message', (m: Message) => {
       if (m.type === 'ready') resolve(m);
@@ -52,10 +58,19 @@ export async function startChild<Info>(entry: string, env: Record<string, string
     ask<T>(type: string, body: Record<string, unknown> = {}, timeoutMs = 600_000) {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => { pending.delete(id); reject(new Error(`${type}: no answer in ${timeoutMs} ms`)); }, timeoutMs);
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${type}: no answer in ${timeoutMs} ms`));
+        }, timeoutMs);
         pending.set(id, {
-          resolve: (m) => { clearTimeout(timer); resolve(m as unknown as T); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m as unknown as T);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         });
         child.send({ id, type, ...body });
       });
@@ -71,7 +86,10 @@ export async function startChild<Info>(entry: string, env: Record<string, string
 }
 
 /** The child side: answers requests with `handlers`, reports a thrown error as `{ error }`, stops on `stop`. */
-export function serveParent(handlers: Record<string, (m: Message) => Promise<Record<string, unknown>>>, stop: () => Promise<void>) {
+export function serveParent(
+  handlers: Record<string, (m: Message) => Promise<Record<string, unknown>>>,
+  stop: () => Promise<void>,
+) {
   process.on('message', (m: Message) => {
     if (m.type === 'stop') {
       void stop().finally(() => process.exit(0));

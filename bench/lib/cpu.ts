@@ -23,7 +23,9 @@ function ticksOf(names: Set<string>): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (!names.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
-    } catch { continue; /* gone */ }
+    } catch {
+      continue; /* gone */
+    }
     const now = processTicks(pid);
     const before = seen.get(pid) ?? 0;
     if (now >= before) accumulated += now - before;

@@ -19,7 +19,11 @@ export function serverMeter(child: ChildServer<unknown>, redisUrl?: string): { m
         redis ? redisCalls(redis) : undefined,
       ]);
       // The meter's own INFO call counts once per reading.
-      return { ...cpuSnapshot(child.pid), ...(stats.sql === undefined ? {} : { sql: stats.sql }), ...(calls === undefined ? {} : { redis: calls }) };
+      return {
+        ...cpuSnapshot(child.pid),
+        ...(stats.sql === undefined ? {} : { sql: stats.sql }),
+        ...(calls === undefined ? {} : { redis: calls }),
+      };
     },
     close: () => redis?.disconnect(),
   };

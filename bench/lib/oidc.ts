@@ -2,18 +2,31 @@
 import crypto from 'node:crypto';
 import { CALLBACK } from '../../test/helpers/rp.ts';
 
-export type Endpoints = { issuer: string; authorization: string; token: string; introspection: string; userinfo: string };
+export type Endpoints = {
+  issuer: string;
+  authorization: string;
+  token: string;
+  introspection: string;
+  userinfo: string;
+};
 export type Client = { id: string; secret: string };
 
 /** The confidential client every target registers for the scenarios. */
 export const BENCH_CLIENT: Client = { id: 'bench-rp', secret: 'bench-rp-secret-0123456789abcdefghij' };
 
 export async function endpoints(issuer: string): Promise<Endpoints> {
-  const m = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, string>;
-  return { issuer, authorization: m.authorization_endpoint!, token: m.token_endpoint!, introspection: m.introspection_endpoint!, userinfo: m.userinfo_endpoint! };
+  const m = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+  return {
+    issuer,
+    authorization: m.authorization_endpoint!,
+    token: m.token_endpoint!,
+    introspection: m.introspection_endpoint!,
+    userinfo: m.userinfo_endpoint!,
+  };
 }
 
-const basic = (c: Client) => `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString('base64')}`;
+const basic = (c: Client) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString('base64')}`;
 
 async function post(url: string, client: Client, form: Record<string, string>): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
@@ -21,7 +34,7 @@ async function post(url: string, client: Client, form: Record<string, string>): 
     headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
   });
-  const body = await res.json() as Record<string, unknown>;
+  const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
@@ -46,9 +59,16 @@ export function authorization(t: Target, extra: Record<string, string> = {}) {
   const state = crypto.randomBytes(16).toString('base64url');
   const url = new URL(t.e.authorization);
   for (const [k, v] of Object.entries({
-    client_id: t.client.id, response_type: 'code', redirect_uri: CALLBACK, scope: t.scope, state,
-    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...extra,
-  })) url.searchParams.set(k, v);
+    client_id: t.client.id,
+    response_type: 'code',
+    redirect_uri: CALLBACK,
+    scope: t.scope,
+    state,
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...extra,
+  }))
+    url.searchParams.set(k, v);
   return {
     url: url.href,
     async exchange(callback: URL | string) {
@@ -56,7 +76,12 @@ export function authorization(t: Target, extra: Record<string, string> = {}) {
       if (cb.searchParams.get('state') !== state) throw new Error(`callback without our state: ${cb.search}`);
       const code = cb.searchParams.get('code');
       if (!code) throw new Error(`callback without code: ${cb.search}`);
-      return tokenRequest(t.e, t.client, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier });
+      return tokenRequest(t.e, t.client, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: CALLBACK,
+        code_verifier: verifier,
+      });
     },
   };
 }

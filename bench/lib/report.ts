@@ -6,22 +6,47 @@ import type { Result } from './timing.ts';
 export type Row = Result & { vsBare?: number; people?: number };
 export type Check = { target: string; measured: string; goal: string; met: boolean };
 
-const cpu = (r: Row) => (r.perOp.serverCpuMs === undefined ? '' : `${r.perOp.serverCpuMs} · ${r.perOp.dbCpuMs} · ${r.perOp.loadCpuMs}`);
+const cpu = (r: Row) =>
+  r.perOp.serverCpuMs === undefined ? '' : `${r.perOp.serverCpuMs} · ${r.perOp.dbCpuMs} · ${r.perOp.loadCpuMs}`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 
-export function markdown(run: { title: string; rows: Row[]; checks: Check[]; sizes: Array<{ target: string; people: number; databaseBytes: number; tables: Record<string, number>; loadSeconds?: number }> }) {
+export function markdown(run: {
+  title: string;
+  rows: Row[];
+  checks: Check[];
+  sizes: Array<{
+    target: string;
+    people: number;
+    databaseBytes: number;
+    tables: Record<string, number>;
+    loadSeconds?: number;
+  }>;
+}) {
   return [
     run.title,
     '',
     '| scenario | target | people | concurrency | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | vs bare | CPU ms/op: server · db · load | SQL/op | Redis/op |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
-    ...run.rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} | ${cpu(r)} | ${r.perOp.sql ?? ''} | ${r.perOp.redis ?? ''} |`),
-    ...(run.sizes.length ? [
-      '',
-      '| database | people | loaded in | size | largest tables |',
-      '|---|---:|---:|---:|---|',
-      ...run.sizes.map((s) => `| ${s.target} | ${s.people.toLocaleString('en')} | ${s.loadSeconds === undefined ? '' : `${s.loadSeconds} s`} | ${mb(s.databaseBytes)} | ${Object.entries(s.tables).slice(0, 4).map(([t, b]) => `${t} ${mb(b)}`).join(', ')} |`),
-    ] : []),
+    ...run.rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} | ${cpu(r)} | ${r.perOp.sql ?? ''} | ${r.perOp.redis ?? ''} |`,
+    ),
+    ...(run.sizes.length
+      ? [
+          '',
+          '| database | people | loaded in | size | largest tables |',
+          '|---|---:|---:|---:|---|',
+          ...run.sizes.map(
+            (s) =>
+              `| ${s.target} | ${s.people.toLocaleString('en')} | ${s.loadSeconds === undefined ? '' : `${s.loadSeconds} s`} | ${mb(s.databaseBytes)} | ${Object.entries(
+                s.tables,
+              )
+                .slice(0, 4)
+                .map(([t, b]) => `${t} ${mb(b)}`)
+                .join(', ')} |`,
+          ),
+        ]
+      : []),
     '',
     '| target | measured | goal | met |',
     '|---|---|---|---|',

@@ -5,18 +5,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { BENCH_CLIENT, endpoints, type Person, type Target } from './oidc.ts';
-import { startChild, type ChildServer } from './child.ts';
 import { deleteRedisPrefix } from '../../test/helpers/redis.ts';
+import { type ChildServer, startChild } from './child.ts';
+import { BENCH_CLIENT, endpoints, type Person, type Target } from './oidc.ts';
 
-export type Running = { target: Target; child: ChildServer<{ issuer: string; storage: string }>; close(): Promise<void> };
+export type Running = {
+  target: Target;
+  child: ChildServer<{ issuer: string; storage: string }>;
+  close(): Promise<void>;
+};
 
 const here = import.meta.dirname;
 export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Teacher-2026' }; // two identities: the menu is shown
 
 export async function startBare(): Promise<Running> {
-  const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/bare-provider.ts'), { ...process.env, NODE_ENV: 'production' });
-  const target: Target = { name: 'bare oidc-provider', e: await endpoints(child.info.issuer), client: BENCH_CLIENT, scope: 'openid profile email', person: () => DEMO_TEACHER };
+  const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/bare-provider.ts'), {
+    ...process.env,
+    NODE_ENV: 'production',
+  });
+  const target: Target = {
+    name: 'bare oidc-provider',
+    e: await endpoints(child.info.issuer),
+    client: BENCH_CLIENT,
+    scope: 'openid profile email',
+    person: () => DEMO_TEACHER,
+  };
   return { target, child, close: () => child.stop() };
 }
 
@@ -28,7 +41,11 @@ async function scratchDatabase(url: string): Promise<{ url: string; drop(): Prom
   const run = async (sql: string) => {
     const c = new pg.Client({ connectionString: admin.href });
     await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
   };
   await run(`create database ${name}`);
   const own = new URL(url);
@@ -60,17 +77,41 @@ export async function startCampusSso(mode: StorageMode, bcryptCost: number, exec
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), {
-      PATH: process.env.PATH, HOME: process.env.HOME,
-      NODE_ENV: 'development', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'true',
-      BCRYPT_COST: String(bcryptCost), SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
-      DATABASE_URL: db?.url, REDIS_URL: mode.redisUrl, REDIS_PREFIX: prefix, OUTBOX_POLL_MS: '5000',
-    }, execArgv);
+    const child = await startChild<{ issuer: string; storage: string }>(
+      path.join(here, '../servers/campus-sso.ts'),
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'true',
+        BCRYPT_COST: String(bcryptCost),
+        SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
+        DATABASE_URL: db?.url,
+        REDIS_URL: mode.redisUrl,
+        REDIS_PREFIX: prefix,
+        OUTBOX_POLL_MS: '5000',
+      },
+      execArgv,
+    );
     const target: Target = {
-      name: `campus-sso (${child.info.storage})`, e: await endpoints(child.info.issuer), client: BENCH_CLIENT,
-      scope: 'openid profile email identity', person: () => DEMO_TEACHER,
+      name: `campus-sso (${child.info.storage})`,
+      e: await endpoints(child.info.issuer),
+      client: BENCH_CLIENT,
+      scope: 'openid profile email identity',
+      person: () => DEMO_TEACHER,
     };
-    return { target, child, async close() { await child.stop(); await cleanup(); } };
+    return {
+      target,
+      child,
+      async close() {
+        await child.stop();
+        await cleanup();
+      },
+    };
   } catch (err) {
     await cleanup();
     throw err;

@@ -5,18 +5,29 @@ import { performance } from 'node:perf_hooks';
 export type Meter = () => Promise<Record<string, number>>;
 export type Limits = { concurrency: number; maxOps: number; maxSeconds: number; warmupOps: number; meter?: Meter };
 export type Result = {
-  scenario: string; target: string; concurrency: number; ops: number; errors: number; firstError?: string;
-  seconds: number; opsPerSec: number; p50Ms: number; p95Ms: number; p99Ms: number;
+  scenario: string;
+  target: string;
+  concurrency: number;
+  ops: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
   /** The meter's totals per operation over the timed part (CPU seconds become milliseconds: `serverCpuMs`, …). */
   perOp: Record<string, number>;
 };
 
 function perOperation(before: Record<string, number>, after: Record<string, number>, ops: number) {
-  return Object.fromEntries(Object.keys(after).map((k) => {
-    const cpu = k.endsWith('Cpu');
-    const per = ((after[k]! - (before[k] ?? 0)) * (cpu ? 1000 : 1)) / Math.max(ops, 1);
-    return [cpu ? `${k}Ms` : k, Math.round(per * 100) / 100];
-  }));
+  return Object.fromEntries(
+    Object.keys(after).map((k) => {
+      const cpu = k.endsWith('Cpu');
+      const per = ((after[k]! - (before[k] ?? 0)) * (cpu ? 1000 : 1)) / Math.max(ops, 1);
+      return [cpu ? `${k}Ms` : k, Math.round(per * 100) / 100];
+    }),
+  );
 }
 /** Makes one worker's operation; setup (sign-ins, tokens) happens here, outside the timed part. */
 export type WorkerFactory = (worker: number) => Promise<() => Promise<unknown>>;
@@ -27,28 +38,40 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function drive(ops: Array<() => Promise<unknown>>, maxOps: number, maxSeconds: number, latencies: number[] | null) {
+async function drive(
+  ops: Array<() => Promise<unknown>>,
+  maxOps: number,
+  maxSeconds: number,
+  latencies: number[] | null,
+) {
   const deadline = performance.now() + maxSeconds * 1000;
   let started = 0;
   let errors = 0;
   let firstError: string | undefined;
-  await Promise.all(ops.map(async (op) => {
-    while (started < maxOps && performance.now() < deadline) {
-      started++;
-      const t0 = performance.now();
-      try {
-        await op();
-        latencies?.push(performance.now() - t0);
-      } catch (err) {
-        errors++;
-        firstError ??= err instanceof Error ? err.message : String(err);
+  await Promise.all(
+    ops.map(async (op) => {
+      while (started < maxOps && performance.now() < deadline) {
+        started++;
+        const t0 = performance.now();
+        try {
+          await op();
+          latencies?.push(performance.now() - t0);
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        }
       }
-    }
-  }));
+    }),
+  );
   return { errors, firstError };
 }
 
-export async function measure(scenario: string, target: string, limits: Limits, factory: WorkerFactory): Promise<Result> {
+export async function measure(
+  scenario: string,
+  target: string,
+  limits: Limits,
+  factory: WorkerFactory,
+): Promise<Result> {
   const ops = await Promise.all(Array.from({ length: limits.concurrency }, (_, i) => factory(i)));
   await drive(ops, limits.warmupOps, Math.min(5, limits.maxSeconds), null);
   const latencies: number[] = [];
@@ -61,9 +84,17 @@ export async function measure(scenario: string, target: string, limits: Limits, 
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
-    scenario, target, concurrency: limits.concurrency, ops: latencies.length, errors, firstError,
-    seconds: round(seconds), opsPerSec: round(latencies.length / seconds),
-    p50Ms: round(percentile(latencies, 50)), p95Ms: round(percentile(latencies, 95)), p99Ms: round(percentile(latencies, 99)),
+    scenario,
+    target,
+    concurrency: limits.concurrency,
+    ops: latencies.length,
+    errors,
+    firstError,
+    seconds: round(seconds),
+    opsPerSec: round(latencies.length / seconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p95Ms: round(percentile(latencies, 95)),
+    p99Ms: round(percentile(latencies, 99)),
     perOp,
   };
 }

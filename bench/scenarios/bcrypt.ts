@@ -1,6 +1,6 @@
 // bcrypt compares at the server's cost, the price of every password sign-in (runs on libuv's thread pool).
 import bcrypt from 'bcrypt';
-import { measure, type Limits } from '../lib/timing.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export async function bcryptCompares(cost: number, limits: Limits) {
   const hash = await bcrypt.hash('Bench-password-2026', cost);

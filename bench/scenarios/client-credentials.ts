@@ -1,6 +1,6 @@
 // Client-credentials grants (client_secret_basic).
-import { tokenRequest, type Target } from '../lib/oidc.ts';
-import { measure, type Limits } from '../lib/timing.ts';
+import { type Target, tokenRequest } from '../lib/oidc.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export function clientCredentialsGrants(t: Target, limits: Limits) {
   return measure('client-credentials grant', t.name, limits, async () => async () => {

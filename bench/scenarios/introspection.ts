@@ -1,10 +1,12 @@
 // Introspection (RFC 7662) of an active client-credentials access token, so both servers do the same work.
-import { introspect, tokenRequest, type Target } from '../lib/oidc.ts';
-import { measure, type Limits } from '../lib/timing.ts';
+import { introspect, type Target, tokenRequest } from '../lib/oidc.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export function introspections(t: Target, limits: Limits) {
   return measure('introspection', t.name, limits, async () => {
     const token = (await tokenRequest(t.e, t.client, { grant_type: 'client_credentials' })).access_token as string;
-    return async () => { await introspect(t.e, t.client, token); };
+    return async () => {
+      await introspect(t.e, t.client, token);
+    };
   });
 }

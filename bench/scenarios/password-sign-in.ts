@@ -3,7 +3,7 @@
 import { Agent } from '../../test/helpers/agent.ts';
 import { signIn } from '../../test/helpers/rp.ts';
 import { authorization, type Target } from '../lib/oidc.ts';
-import { measure, type Limits } from '../lib/timing.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export function passwordSignIns(t: Target, limits: Limits, scenario = 'password sign-in flow') {
   return measure(scenario, t.name, limits, async () => async () => {

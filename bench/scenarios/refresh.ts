@@ -1,17 +1,19 @@
 // Refresh-token grants; each worker follows its own rotating chain (reuse would revoke the grant).
 import { Agent } from '../../test/helpers/agent.ts';
 import { signIn } from '../../test/helpers/rp.ts';
-import { authorization, tokenRequest, type Target } from '../lib/oidc.ts';
-import { measure, type Limits } from '../lib/timing.ts';
+import { authorization, type Target, tokenRequest } from '../lib/oidc.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export function refreshGrants(t: Target, limits: Limits) {
   return measure('refresh-token grant', t.name, limits, async () => {
     const a = authorization(t, { scope: `${t.scope} offline_access`, prompt: 'consent' });
     const person = t.person();
-    let refreshToken = (await a.exchange(await signIn(new Agent(), a.url, person.login, person.password))).refresh_token as string;
+    let refreshToken = (await a.exchange(await signIn(new Agent(), a.url, person.login, person.password)))
+      .refresh_token as string;
     if (!refreshToken) throw new Error('no refresh token issued');
     return async () => {
-      refreshToken = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: refreshToken })).refresh_token as string;
+      refreshToken = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: refreshToken }))
+        .refresh_token as string;
     };
   });
 }

@@ -3,7 +3,7 @@
 import { Agent } from '../../test/helpers/agent.ts';
 import { CALLBACK, signIn } from '../../test/helpers/rp.ts';
 import { authorization, type Target } from '../lib/oidc.ts';
-import { measure, type Limits } from '../lib/timing.ts';
+import { type Limits, measure } from '../lib/timing.ts';
 
 export function ssoHops(t: Target, limits: Limits, scenario = 'SSO hop (authorize → code → token)') {
   return measure(scenario, t.name, limits, async () => {
@@ -14,7 +14,8 @@ export function ssoHops(t: Target, limits: Limits, scenario = 'SSO hop (authoriz
     return async () => {
       const a = authorization(t);
       const step = await agent.follow(a.url, CALLBACK);
-      if (!step.location?.startsWith(CALLBACK)) throw new Error(`SSO hop did not reach the callback (status ${step.status})`);
+      if (!step.location?.startsWith(CALLBACK))
+        throw new Error(`SSO hop did not reach the callback (status ${step.status})`);
       await a.exchange(step.location);
     };
   });

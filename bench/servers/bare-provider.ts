@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import type { Context } from 'koa';
+import Provider from 'oidc-provider';
 import { CALLBACK } from '../../test/helpers/rp.ts';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_CLIENT } from '../lib/oidc.ts';
@@ -14,15 +14,33 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const signingKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: BENCH_CLIENT.id, client_secret: BENCH_CLIENT.secret, redirect_uris: [CALLBACK],
-    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], response_types: ['code'],
-  }],
+  clients: [
+    {
+      client_id: BENCH_CLIENT.id,
+      client_secret: BENCH_CLIENT.secret,
+      redirect_uris: [CALLBACK],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+    },
+  ],
   jwks: { keys: [{ ...signingKey, kid: 'bench', use: 'sig', alg: 'RS256' }] as never },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
   scopes: ['openid', 'offline_access', 'profile', 'email'],
-  features: { clientCredentials: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: false } },
-  ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, IdToken: 3600, RefreshToken: 86_400, Interaction: 3600, Session: 86_400, Grant: 86_400 },
+  features: {
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    devInteractions: { enabled: false },
+  },
+  ttl: {
+    AccessToken: 3600,
+    AuthorizationCode: 60,
+    ClientCredentials: 600,
+    IdToken: 3600,
+    RefreshToken: 86_400,
+    Interaction: 3600,
+    Session: 86_400,
+    Grant: 86_400,
+  },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
 });
 
@@ -39,17 +57,30 @@ provider.use(async (ctx, next) => {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   if (ctx.method === 'GET') {
     ctx.type = 'html';
-    ctx.body = `<form method="post" action="/interaction/${details.uid}/login"><input type="hidden" name="_csrf" value="x">`
-      + '<input name="login"><input name="password" type="password"><button>Sign in</button></form>';
+    ctx.body =
+      `<form method="post" action="/interaction/${details.uid}/login"><input type="hidden" name="_csrf" value="x">` +
+      '<input name="login"><input name="password" type="password"><button>Sign in</button></form>';
     return;
   }
   const accountId = (await formBody(ctx)).get('login') ?? 'nobody';
   const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
   grant.addOIDCScope(String(details.params.scope));
   const grantId = await grant.save();
-  await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    ctx.req,
+    ctx.res,
+    { login: { accountId }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
 });
 server.on('request', provider.callback());
 
-serveParent({}, () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+serveParent(
+  {},
+  () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 process.send!({ type: 'ready', issuer, storage: 'in-memory adapter' });

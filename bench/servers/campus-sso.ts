@@ -4,29 +4,49 @@ import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer } from '../../src/server.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
 import { serveParent } from '../lib/child.ts';
-import { startProfile, stopProfile } from '../lib/profiler.ts';
 import { BENCH_CLIENT } from '../lib/oidc.ts';
 import { databaseSize, loadPeople } from '../lib/people.ts';
+import { startProfile, stopProfile } from '../lib/profiler.ts';
 
 try {
   const settings = parseSettings();
   const server = await startServer(settings);
   const { db, keyring } = server.storage;
   // First-party (no consent page), every grant the scenarios use, and the identity scope so the menu is shown.
-  await registerClient(server, {
-    client_id: BENCH_CLIENT.id, first_party: true, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-    scope: 'openid offline_access profile email phone identity identities children',
-  }, BENCH_CLIENT.secret);
+  await registerClient(
+    server,
+    {
+      client_id: BENCH_CLIENT.id,
+      first_party: true,
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scope: 'openid offline_access profile email phone identity identities children',
+    },
+    BENCH_CLIENT.secret,
+  );
   // Every SQL statement the server sends, on either pool (see Database.ephemeral).
   let sql = 0;
-  for (const pool of new Set([db, (server.storage as { ephemeral?: typeof db }).ephemeral ?? db])) pool.on('query', () => { sql++; });
-  serveParent({
-    stats: async () => ({ sql }),
-    'profile-start': async () => { await startProfile(); return {}; },
-    'profile-stop': async (m) => { await stopProfile(String(m.file)); return {}; },
-    load: async (m) => ({ ...(await loadPeople(db, keyring, { people: Number(m.people), bcryptCost: settings.bcryptCost })) }),
-    size: async () => ({ ...(await databaseSize(db)) }),
-  }, () => server.close());
+  for (const pool of new Set([db, (server.storage as { ephemeral?: typeof db }).ephemeral ?? db]))
+    pool.on('query', () => {
+      sql++;
+    });
+  serveParent(
+    {
+      stats: async () => ({ sql }),
+      'profile-start': async () => {
+        await startProfile();
+        return {};
+      },
+      'profile-stop': async (m) => {
+        await stopProfile(String(m.file));
+        return {};
+      },
+      load: async (m) => ({
+        ...(await loadPeople(db, keyring, { people: Number(m.people), bcryptCost: settings.bcryptCost })),
+      }),
+      size: async () => ({ ...(await databaseSize(db)) }),
+    },
+    () => server.close(),
+  );
   process.send!({ type: 'ready', issuer: server.issuer, storage: server.storage.describe });
 } catch (err) {
   process.send!({ type: 'failed', error: (err as Error).message });

@@ -18,7 +18,7 @@ export type CommandContext = { storage: Storage; services: DomainServices; setti
 
 type Command = {
   options: NonNullable<ParseArgsConfig['options']>;
-  run(c: CommandContext, opts: Record<string, unknown>): Promise<string | void>;
+  run(c: CommandContext, opts: Record<string, unknown>): Promise<string | undefined>;
 };
 
 function required(opts: Record<string, unknown>, ...names: string[]) {
@@ -34,15 +34,23 @@ export const COMMANDS: Record<string, Command> = {
   'seed-demo': {
     options: { issuer: { type: 'string' } },
     async run({ storage, services, issuer }, opts) {
-      await seedDemo({ db: storage.db, keyring: storage.keyring, ...services }, (opts.issuer as string | undefined) ?? issuer);
+      await seedDemo(
+        { db: storage.db, keyring: storage.keyring, ...services },
+        (opts.issuer as string | undefined) ?? issuer,
+      );
       return 'demo data seeded';
     },
   },
   'client add': {
     options: {
-      id: { type: 'string' }, secret: { type: 'string' }, name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'first-party': { type: 'boolean' }, public: { type: 'boolean' }, 'grant-type': { type: 'string', multiple: true },
+      id: { type: 'string' },
+      secret: { type: 'string' },
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'first-party': { type: 'boolean' },
+      public: { type: 'boolean' },
+      'grant-type': { type: 'string', multiple: true },
     },
     async run({ services }, opts) {
       required(opts, 'id');
@@ -50,41 +58,62 @@ export const COMMANDS: Record<string, Command> = {
       const redirectUris = (opts['redirect-uri'] as string[] | undefined) ?? [];
       if (!redirectUris.length) throw new Error('--redirect-uri is required');
       for (const uri of redirectUris) new URL(uri);
-      await services.clients.upsert({
-        client_id: opts.id as string,
-        client_name: (opts.name as string | undefined) ?? (opts.id as string),
-        redirect_uris: redirectUris,
-        post_logout_redirect_uris: (opts['post-logout-redirect-uri'] as string[] | undefined) ?? [],
-        grant_types: (opts['grant-type'] as string[] | undefined) ?? ['authorization_code', 'refresh_token'],
-        first_party: !!opts['first-party'],
-        ...(opts.public ? { token_endpoint_auth_method: 'none' } : {}),
-      }, 'cli', opts.secret as string | undefined);
+      await services.clients.upsert(
+        {
+          client_id: opts.id as string,
+          client_name: (opts.name as string | undefined) ?? (opts.id as string),
+          redirect_uris: redirectUris,
+          post_logout_redirect_uris: (opts['post-logout-redirect-uri'] as string[] | undefined) ?? [],
+          grant_types: (opts['grant-type'] as string[] | undefined) ?? ['authorization_code', 'refresh_token'],
+          first_party: !!opts['first-party'],
+          ...(opts.public ? { token_endpoint_auth_method: 'none' } : {}),
+        },
+        'cli',
+        opts.secret as string | undefined,
+      );
       return `client ${opts.id as string} saved`;
     },
   },
   'person add': {
-    options: { username: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } },
+    options: {
+      username: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+    },
     async run({ services }, opts) {
       required(opts, 'username', 'password', 'name');
-      return services.enrolment.createActive({
-        person: {
-          username: opts.username as string, name: opts.name as string, email: opts.email as string | undefined,
-          passwordHash: await services.passwords.hash(opts.password as string),
-        },
-        actor: 'cli',
-        audit: { action: 'person.created' },
-      }).catch((err: unknown) => {
-        if (isUniqueViolation(err)) throw new Error('a person with this username or email already exists');
-        throw err;
-      });
+      return services.enrolment
+        .createActive({
+          person: {
+            username: opts.username as string,
+            name: opts.name as string,
+            email: opts.email as string | undefined,
+            passwordHash: await services.passwords.hash(opts.password as string),
+          },
+          actor: 'cli',
+          audit: { action: 'person.created' },
+        })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err)) throw new Error('a person with this username or email already exists');
+          throw err;
+        });
     },
   },
   'school add': {
-    options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, kind: { type: 'string' } },
+    options: {
+      code: { type: 'string' },
+      name: { type: 'string' },
+      level: { type: 'string' },
+      kind: { type: 'string' },
+    },
     async run({ storage: { db } }, opts) {
       required(opts, 'code', 'name', 'level');
       const school = await upsertSchool(db, {
-        code: opts.code as string, name: opts.name as string, level: opts.level as never, kind: (opts.kind as never) ?? 'municipal',
+        code: opts.code as string,
+        name: opts.name as string,
+        level: opts.level as never,
+        kind: (opts.kind as never) ?? 'municipal',
       }).catch((err: Error & { issues?: { path: PropertyKey[]; message: string }[] }) => {
         const issue = err.issues?.[0];
         throw issue ? new Error(`--${String(issue.path[0])}: ${issue.message}`) : err;
@@ -95,8 +124,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   'identity add': {
     options: {
-      person: { type: 'string' }, school: { type: 'string' }, role: { type: 'string' },
-      class: { type: 'string' }, seat: { type: 'string' }, 'student-no': { type: 'string' }, title: { type: 'string' },
+      person: { type: 'string' },
+      school: { type: 'string' },
+      role: { type: 'string' },
+      class: { type: 'string' },
+      seat: { type: 'string' },
+      'student-no': { type: 'string' },
+      title: { type: 'string' },
     },
     async run({ services }, opts) {
       required(opts, 'person', 'role');
@@ -104,14 +138,20 @@ export const COMMANDS: Record<string, Command> = {
       const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
       const seat = opts.seat === undefined ? undefined : Number(opts.seat);
-      if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99)) throw new Error('--seat must be a number from 1 to 99');
+      if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99))
+        throw new Error('--seat must be a number from 1 to 99');
       const attributes: Record<string, unknown> = {};
       if (seat !== undefined) attributes.seat = seat;
       if (opts['student-no']) attributes.student_no = opts['student-no'];
       if (opts.title) attributes.title = opts.title;
       const id = await services.identities.add({
-        personId: person.id, schoolCode: opts.school as string | undefined, role: opts.role as Role,
-        classCode: opts.class as string | undefined, attributes, source: 'roster', actor: 'cli',
+        personId: person.id,
+        schoolCode: opts.school as string | undefined,
+        role: opts.role as Role,
+        classCode: opts.class as string | undefined,
+        attributes,
+        source: 'roster',
+        actor: 'cli',
       });
       return id;
     },
@@ -122,7 +162,10 @@ export const COMMANDS: Record<string, Command> = {
       const lead = opts.lead === undefined ? settings.keyPublishLeadSeconds : Number(opts.lead);
       if (!Number.isInteger(lead) || lead < 0) throw new Error('--lead must be a whole number of seconds');
       await ensureKeys(db, keyring);
-      const kids = await rotateKeys(db, keyring, { publishLeadSeconds: lead, maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME });
+      const kids = await rotateKeys(db, keyring, {
+        publishLeadSeconds: lead,
+        maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+      });
       await recordAudit(db, { actor: 'cli', action: 'keys.rotated', detail: { kids, lead } });
       return `new keys ${kids.join(', ')} published; they sign from ${new Date(Date.now() + lead * 1000).toISOString()}`;
     },
@@ -131,7 +174,15 @@ export const COMMANDS: Record<string, Command> = {
     options: {},
     async run({ storage: { db } }) {
       return (await listKeys(db))
-        .map((k) => [k.kid, k.kind, k.alg ?? '-', `from ${k.activatesAt.toISOString()}`, k.retiresAt ? `retires ${k.retiresAt.toISOString()}` : 'current'].join('  '))
+        .map((k) =>
+          [
+            k.kid,
+            k.kind,
+            k.alg ?? '-',
+            `from ${k.activatesAt.toISOString()}`,
+            k.retiresAt ? `retires ${k.retiresAt.toISOString()}` : 'current',
+          ].join('  '),
+        )
         .join('\n');
     },
   },
@@ -141,7 +192,9 @@ export const COMMANDS: Record<string, Command> = {
       const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
       if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive whole number of seconds');
       const adapter = adapterFactory({
-        clients: services.clients, db: storage.db, redis: storage.redis ? { client: storage.redis, prefix: storage.redisPrefix } : undefined,
+        clients: services.clients,
+        db: storage.db,
+        redis: storage.redis ? { client: storage.redis, prefix: storage.redisPrefix } : undefined,
       });
       const token = await createInitialAccessToken(adapter, ttl);
       await recordAudit(storage.db, { actor: 'cli', action: 'iat.created', detail: { ttl } });

@@ -1,7 +1,7 @@
 // `campus-sso <command>`: administration from the shell, with the same settings as the server.
 import { parseArgs } from 'node:util';
-import { parseSettings, SettingsError } from '../platform/settings.ts';
 import { buildDomainServices } from '../domain/services.ts';
+import { parseSettings, SettingsError } from '../platform/settings.ts';
 import { openStorage, type Storage } from '../platform/storage/open.ts';
 import { COMMANDS } from './commands.ts';
 
@@ -30,7 +30,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return first && first !== 'help' && first !== '--help' ? 2 : 0;
   }
   const rest = argv.slice(COMMANDS[name] ? 2 : 1);
-  let options;
+  let options: Record<string, unknown>;
   try {
     options = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }).values;
   } catch (err) {
@@ -42,7 +42,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const settings = parseSettings(env);
     storage = await openStorage(settings);
     const issuer = settings.issuer ?? `http://localhost:${settings.port || 3000}`;
-    const services = buildDomainServices({ db: storage.db, keyring: storage.keyring, shared: storage.shared, bcryptCost: settings.bcryptCost, issuer });
+    const services = buildDomainServices({
+      db: storage.db,
+      keyring: storage.keyring,
+      shared: storage.shared,
+      bcryptCost: settings.bcryptCost,
+      issuer,
+    });
     const out = await command.run({ storage, services, settings, issuer }, options as Record<string, unknown>);
     if (out) process.stdout.write(`${out}\n`);
     return 0;

@@ -1,5 +1,8 @@
 // Every flow a person (or a system) meets, in the order of the README's route list. The composition root mounts them;
 // flows never import each other.
+
+import type { Settings } from '../platform/settings.ts';
+import type { Flow } from '../web/services.ts';
 import { accountRoutes } from './account/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
@@ -10,8 +13,6 @@ import { registrationRoutes } from './registration/routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { sisRoutes } from './sis/routes.ts';
-import type { Settings } from '../platform/settings.ts';
-import type { Flow } from '../web/services.ts';
 
 export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) => boolean }[] = [
   { name: 'home', routes: homeRoutes },

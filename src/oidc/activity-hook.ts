@@ -1,10 +1,10 @@
 // Provider events → person_grants and person_sessions. Attach to every provider built (createProvider).
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import type { Logger } from '../platform/log.ts';
 import { forgetGrant, forgetSession, recordAuthorization, touchGrant } from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
 import { ACCOUNT_CLIENT_ID } from '../domain/clients/account-portal.ts';
+import type { Logger } from '../platform/log.ts';
 
 /** "Last used" is shown to the minute: a session or grant written this recently is not written again. */
 const REWRITE_AFTER_MS = 60_000;
@@ -48,7 +48,12 @@ export function accountActivityHook(provider: Provider, deps: { db: Knex; log: L
     const key = `authorization ${session.uid} ${grantId} ${personId} ${browser}`;
     if (!recent.due(key)) return;
     quietly('recording an authorization', key, () =>
-      recordAuthorization(deps.db, { personId, clientId: client.clientId, grantId, sessionUid: session.uid, browser }, client.clientId !== ACCOUNT_CLIENT_ID));
+      recordAuthorization(
+        deps.db,
+        { personId, clientId: client.clientId, grantId, sessionUid: session.uid, browser },
+        client.clientId !== ACCOUNT_CLIENT_ID,
+      ),
+    );
   });
 
   provider.on('grant.success', (ctx) => {

@@ -28,7 +28,14 @@ export const TTL = {
 export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.IdToken, TTL.AccessToken) + 300;
 
 /** Client metadata of our own, on top of the OIDC registration metadata. */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'allowed_roles', 'organization', 'may_request_idno', 'permissions', 'school_codes'] as const;
+export const EXTRA_CLIENT_METADATA = [
+  'first_party',
+  'allowed_roles',
+  'organization',
+  'may_request_idno',
+  'permissions',
+  'school_codes',
+] as const;
 /** Set by the bureau, never by the client itself through dynamic registration. */
 const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno', 'permissions', 'school_codes']);
 
@@ -63,10 +70,12 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     async findAccount(ctx, id, token) {
       // A token's grant; at the authorization endpoint (before oidc-provider loads the grant) the session's grant for
       // this client, so the identity prompt finds the chosen identity already read.
-      const grantOf = () => (token as { grantId?: string } | undefined)?.grantId ?? ctx.oidc.grant?.jti
-        ?? (ctx.oidc.client && ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId));
+      const grantOf = () =>
+        (token as { grantId?: string } | undefined)?.grantId ??
+        ctx.oidc.grant?.jti ??
+        (ctx.oidc.client && ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId));
       const account = await deps.identities.loadAccount(id, grantOf());
-      if (!account || account.person.status !== 'active') return undefined;
+      if (account?.person.status !== 'active') return undefined;
       return {
         accountId: account.person.id,
         // The identity prompt (identity-prompt.ts) reads these instead of querying again.
@@ -74,14 +83,20 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         async claims(_use, scope) {
           const client = ctx.oidc.client;
           return (await deps.identities.claims(account, {
-            clientId: client?.clientId, allowedRoles: client?.metadata().allowed_roles, grantId: grantOf(), scopes: new Set(scope.split(' ')),
+            clientId: client?.clientId,
+            allowedRoles: client?.metadata().allowed_roles,
+            grantId: grantOf(),
+            scopes: new Set(scope.split(' ')),
           })) as { sub: string };
         },
       };
     },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier(_ctx, accountId, client) {
-      return crypto.createHmac('sha256', pairwiseKey).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
+      return crypto
+        .createHmac('sha256', pairwiseKey)
+        .update(`${client.sectorIdentifier}\0${accountId}`)
+        .digest('base64url');
     },
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -101,17 +116,35 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       properties: [...EXTRA_CLIENT_METADATA],
       validator(ctx, key, value, metadata) {
         const route = ctx?.oidc?.route;
-        if (TRUSTED_METADATA.has(key) && value !== undefined && (route === 'registration' || route === 'client_update')) {
+        if (
+          TRUSTED_METADATA.has(key) &&
+          value !== undefined &&
+          (route === 'registration' || route === 'client_update')
+        ) {
           throw new errors.InvalidClientMetadata(`${key} cannot be set by registration`);
         }
-        if ((key === 'allowed_roles' || key === 'permissions' || key === 'school_codes') && value !== undefined && (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))) {
+        if (
+          (key === 'allowed_roles' || key === 'permissions' || key === 'school_codes') &&
+          value !== undefined &&
+          (!Array.isArray(value) || value.some((r) => typeof r !== 'string'))
+        ) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
         }
-        if ((key === 'first_party' || key === 'may_request_idno') && value !== undefined && typeof value !== 'boolean') {
+        if (
+          (key === 'first_party' || key === 'may_request_idno') &&
+          value !== undefined &&
+          typeof value !== 'boolean'
+        ) {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
-        if (key === 'may_request_idno' && value !== true && String(metadata.scope ?? '').split(' ').includes('idno')) {
-          throw new errors.InvalidClientMetadata('the idno scope needs the bureau\'s approval (may_request_idno)');
+        if (
+          key === 'may_request_idno' &&
+          value !== true &&
+          String(metadata.scope ?? '')
+            .split(' ')
+            .includes('idno')
+        ) {
+          throw new errors.InvalidClientMetadata("the idno scope needs the bureau's approval (may_request_idno)");
         }
       },
     },
@@ -138,15 +171,21 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy(deps.identities) },
-    renderError: ((ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => deps.pages.error(ctx, out)) as unknown as Configuration['renderError'],
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy(deps.identities),
+    },
+    renderError: ((ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) =>
+      deps.pages.error(ctx, out)) as unknown as Configuration['renderError'],
     conformIdTokenClaims: true,
     // oidc-provider refuses outbound calls to special-use addresses (SSRF protection); intranet RPs may need them.
     ...(deps.outboundAllowPrivateNetworks
-      ? { fetch: (url: string | URL | Request, init?: RequestInit) => {
-          const { dispatcher: _ssrfGuard, ...options } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-          return globalThis.fetch(url, options);
-        } }
+      ? {
+          fetch: (url: string | URL | Request, init?: RequestInit) => {
+            const { dispatcher: _ssrfGuard, ...options } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+            return globalThis.fetch(url, options);
+          },
+        }
       : {}),
   };
 }

@@ -8,12 +8,19 @@ export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (!oidc.client?.metadata().first_party || !oidc.session?.accountId) return existing;
 
-  const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  const grant =
+    existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
   const granted = () => `${grant.getOIDCScope()}\0${grant.getOIDCClaims().join(' ')}`;
   const before = existing ? granted() : undefined;
   const scope = oidc.params?.scope;
   // Some scopes (the national ID) are asked for on the consent page even for first-party clients.
-  if (typeof scope === 'string') grant.addOIDCScope(scope.split(' ').filter((s) => !ALWAYS_CONSENT_SCOPES.has(s)).join(' '));
+  if (typeof scope === 'string')
+    grant.addOIDCScope(
+      scope
+        .split(' ')
+        .filter((s) => !ALWAYS_CONSENT_SCOPES.has(s))
+        .join(' '),
+    );
   const claims = oidc.claims;
   for (const part of ['id_token', 'userinfo'] as const) {
     const requested = claims?.[part];

@@ -25,7 +25,8 @@ export function buildInteractionPolicy(identities: Identities) {
   const selectAccount = new Prompt(
     { name: 'select_account', requestable: true },
     new Check('identity_not_chosen', 'the End-User must choose an identity', 'account_selection_required', (ctx) =>
-      identityChoiceNeeded(identities, ctx)),
+      identityChoiceNeeded(identities, ctx),
+    ),
   );
   policy.add(selectAccount, 1);
   return policy;

@@ -5,6 +5,10 @@ import type { AdapterFactory } from './adapters/types.ts';
 export async function createInitialAccessToken(adapter: AdapterFactory, ttlSeconds: number): Promise<string> {
   const jti = crypto.randomBytes(32).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  await adapter('InitialAccessToken').upsert(jti, { jti, iat, exp: iat + ttlSeconds, kind: 'InitialAccessToken' }, ttlSeconds);
+  await adapter('InitialAccessToken').upsert(
+    jti,
+    { jti, iat, exp: iat + ttlSeconds, kind: 'InitialAccessToken' },
+    ttlSeconds,
+  );
   return jti;
 }

@@ -14,7 +14,11 @@ type Session = NonNullable<Awaited<ReturnType<Provider['Session']['findByUid']>>
  * reading the interaction and its session a second time. `merge` keeps what earlier prompts of the same sign-in
  * submitted (the identity chosen before consent), except after an error.
  */
-export async function saveInteractionResult(interaction: Interaction, result: InteractionResults, merge: boolean): Promise<string> {
+export async function saveInteractionResult(
+  interaction: Interaction,
+  result: InteractionResults,
+  merge: boolean,
+): Promise<string> {
   interaction.result = merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
   await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
   return interaction.returnTo;

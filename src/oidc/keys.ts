@@ -1,12 +1,15 @@
 // Signing keys (ES256, RS256) and cookie keys: created on first start, sealed in PostgreSQL, rotated with a lead time.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Keyring } from '../platform/keyring.ts';
 import { recordAudit } from '../domain/audit.ts';
+import type { Keyring } from '../platform/keyring.ts';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 type KeySlot = { kind: 'signing'; alg: (typeof SIGNING_ALGS)[number] } | { kind: 'cookie'; alg: null };
-const SLOTS: KeySlot[] = [...SIGNING_ALGS.map((alg) => ({ kind: 'signing' as const, alg })), { kind: 'cookie', alg: null }];
+const SLOTS: KeySlot[] = [
+  ...SIGNING_ALGS.map((alg) => ({ kind: 'signing' as const, alg })),
+  { kind: 'cookie', alg: null },
+];
 
 type KeyRow = {
   kid: string;
@@ -67,7 +70,12 @@ export async function ensureKeys(db: Knex, keyring: Keyring): Promise<void> {
     for (const slot of SLOTS) {
       if (slotRows(rows, slot).length) continue;
       const kid = await insertKey(tx, keyring, slot, new Date());
-      await recordAudit(tx, { actor: 'system', action: 'key.created', subject: kid, detail: { kind: slot.kind, alg: slot.alg } });
+      await recordAudit(tx, {
+        actor: 'system',
+        action: 'key.created',
+        subject: kid,
+        detail: { kind: slot.kind, alg: slot.alg },
+      });
     }
   });
 }
@@ -124,5 +132,11 @@ export type KeyListing = { kid: string; kind: string; alg: string | null; activa
 /** Every key kept, oldest first (what `campus-sso keys list` prints). */
 export async function listKeys(db: Knex): Promise<KeyListing[]> {
   const rows: KeyRow[] = await db('keys').orderBy('created_at');
-  return rows.map((r) => ({ kid: r.kid, kind: r.kind, alg: r.alg, activatesAt: r.activates_at, retiresAt: r.retires_at }));
+  return rows.map((r) => ({
+    kid: r.kid,
+    kind: r.kind,
+    alg: r.alg,
+    activatesAt: r.activates_at,
+    retiresAt: r.retires_at,
+  }));
 }

@@ -2,7 +2,14 @@
 // browsers (sessions). Ending a session ends its grants without offline access, as a sign-out in that browser would.
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import { forgetGrant, forgetSession, grantsOf, isSessionOf, recordSession, sessionsOf } from '../domain/activity/activity.ts';
+import {
+  forgetGrant,
+  forgetSession,
+  grantsOf,
+  isSessionOf,
+  recordSession,
+  sessionsOf,
+} from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { browserSession, destroyGrant, destroySession, sessionGrants } from './internals.ts';
@@ -75,7 +82,15 @@ export class PersonAccess {
         grantedAt: row.created_at,
         lastUsedAt: row.last_used_at,
       };
-      app.scopes = [...new Set([...app.scopes, ...grant.getOIDCScope().split(' ').filter((s) => s && s !== 'openid')])];
+      app.scopes = [
+        ...new Set([
+          ...app.scopes,
+          ...grant
+            .getOIDCScope()
+            .split(' ')
+            .filter((s) => s && s !== 'openid'),
+        ]),
+      ];
       if (row.last_used_at > app.lastUsedAt) app.lastUsedAt = row.last_used_at;
       apps.set(row.client_id, app);
     }
@@ -92,7 +107,12 @@ export class PersonAccess {
     const rows = await grantsOf(this.#db, personId, clientId);
     if (!rows.length) return false;
     for (const row of rows) await this.#revokeGrant(row.grant_id);
-    await recordAudit(this.#db, { actor: personId, action: 'grant.revoked', subject: personId, detail: { client: clientId, grants: rows.length, via: 'account' } });
+    await recordAudit(this.#db, {
+      actor: personId,
+      action: 'grant.revoked',
+      subject: personId,
+      detail: { client: clientId, grants: rows.length, via: 'account' },
+    });
     return true;
   }
 
@@ -128,7 +148,12 @@ export class PersonAccess {
       await destroySession(provider, session);
     }
     await forgetSession(this.#db, uid);
-    await recordAudit(this.#db, { actor: personId, action: 'session.signed_out', subject: personId, detail: { via: 'account' } });
+    await recordAudit(this.#db, {
+      actor: personId,
+      action: 'session.signed_out',
+      subject: personId,
+      detail: { via: 'account' },
+    });
     return true;
   }
 }

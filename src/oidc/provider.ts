@@ -28,22 +28,41 @@ export type ProviderDeps = {
 };
 
 const EVENTS = [
-  'authorization.success', 'authorization.error', 'grant.success', 'grant.error', 'grant.revoked',
-  'end_session.success', 'registration_create.success', 'registration_delete.success', 'backchannel.error',
-  'introspection.error', 'revocation.error', 'userinfo.error', 'server_error',
+  'authorization.success',
+  'authorization.error',
+  'grant.success',
+  'grant.error',
+  'grant.revoked',
+  'end_session.success',
+  'registration_create.success',
+  'registration_delete.success',
+  'backchannel.error',
+  'introspection.error',
+  'revocation.error',
+  'userinfo.error',
+  'server_error',
 ] as const;
 
 function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
-  const provider = new Provider(deps.issuer, buildConfiguration({
-    identities: deps.identities, pages: deps.pages, keyring: deps.keyring, keys, adapter: deps.adapter,
-    outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
-  }));
+  const provider = new Provider(
+    deps.issuer,
+    buildConfiguration({
+      identities: deps.identities,
+      pages: deps.pages,
+      keyring: deps.keyring,
+      keys,
+      adapter: deps.adapter,
+      outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
+    }),
+  );
   provider.proxy = deps.trustProxy;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
   accountActivityHook(provider, { db: deps.ephemeral, log: deps.log });
   on('server_error', (_ctx: unknown, err: Error) => deps.log.error({ err }, 'oidc-provider server_error'));
-  on('backchannel.error', (_ctx: unknown, err: Error) => deps.log.warn({ err: err.message }, 'back-channel logout failed'));
+  on('backchannel.error', (_ctx: unknown, err: Error) =>
+    deps.log.warn({ err: err.message }, 'back-channel logout failed'),
+  );
   return provider;
 }
 

@@ -14,7 +14,13 @@ export class Captchas {
   }
 
   async create(): Promise<Captcha> {
-    const { text, data } = svgCaptcha.create({ size: 4, noise: 2, ignoreChars: '0oO1ilI', color: false, background: '#f4f6f9' });
+    const { text, data } = svgCaptcha.create({
+      size: 4,
+      noise: 2,
+      ignoreChars: '0oO1ilI',
+      color: false,
+      background: '#f4f6f9',
+    });
     const id = await this.answers.issue(text.toLowerCase());
     return { id, image: `data:image/svg+xml;base64,${Buffer.from(data).toString('base64')}` };
   }

@@ -2,8 +2,15 @@
 import crypto from 'node:crypto';
 
 export type Purpose =
-  | 'key-storage' | 'national-id' | 'national-id-index' | 'dpop-nonce' | 'pairwise' | 'embedded-db'
-  | 'one-use' | 'verification-code' | 'throttle';
+  | 'key-storage'
+  | 'national-id'
+  | 'national-id-index'
+  | 'dpop-nonce'
+  | 'pairwise'
+  | 'embedded-db'
+  | 'one-use'
+  | 'verification-code'
+  | 'throttle';
 
 export class Keyring {
   readonly #master: Buffer;
@@ -35,7 +42,9 @@ export class Keyring {
     const cipher = crypto.createCipheriv('aes-256-gcm', this.#key(purpose), iv);
     cipher.setAAD(Buffer.from(purpose));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return ['v1', iv, cipher.getAuthTag(), data]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   open(purpose: Purpose, sealed: string): string {

@@ -8,7 +8,17 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'campus-sso' },
     redact: {
-      paths: ['password', 'secret', 'client_secret', 'token', '*.password', '*.client_secret', '*.token', 'req.headers.authorization', 'req.headers.cookie'],
+      paths: [
+        'password',
+        'secret',
+        'client_secret',
+        'token',
+        '*.password',
+        '*.client_secret',
+        '*.token',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
       censor: '[redacted]',
     },
   });

@@ -12,12 +12,27 @@ function memoryStore(): SharedStore & { values: Map<string, string> } {
   const counts = new Map<string, number>();
   return {
     values,
-    async increment(key) { counts.set(key, (counts.get(key) ?? 0) + 1); return counts.get(key)!; },
-    async count(key) { return counts.get(key) ?? 0; },
-    async reset(key) { counts.delete(key); },
-    async put(key, value) { values.set(key, value); },
-    async peek(key) { return values.get(key); },
-    async take(key) { const v = values.get(key); values.delete(key); return v; },
+    async increment(key) {
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      return counts.get(key)!;
+    },
+    async count(key) {
+      return counts.get(key) ?? 0;
+    },
+    async reset(key) {
+      counts.delete(key);
+    },
+    async put(key, value) {
+      values.set(key, value);
+    },
+    async peek(key) {
+      return values.get(key);
+    },
+    async take(key) {
+      const v = values.get(key);
+      values.delete(key);
+      return v;
+    },
   };
 }
 
@@ -46,7 +61,13 @@ describe('one-use values', () => {
     const [key, sealed] = [...store.values][0]!;
     store.values.set(key.replace(':a:', ':b:'), sealed);
     assert.equal(await one.kind({ name: 'b', schema: Value, ttlSeconds: 60 }).peek(token), undefined, 'another kind');
-    assert.equal(await new OneUseStore(store, new Keyring(crypto.randomBytes(32))).kind({ name: 'a', schema: Value, ttlSeconds: 60 }).peek(token), undefined, 'another master secret');
+    assert.equal(
+      await new OneUseStore(store, new Keyring(crypto.randomBytes(32)))
+        .kind({ name: 'a', schema: Value, ttlSeconds: 60 })
+        .peek(token),
+      undefined,
+      'another master secret',
+    );
   });
 
   it('treats malformed tokens and stored garbage as missing', async () => {
@@ -62,7 +83,10 @@ describe('one-use values', () => {
 
 describe('verification codes', () => {
   const MAX = 5;
-  const codes = (store = memoryStore()) => ({ store, kind: new OneUseStore(store, keyring).codes({ name: 'otp', schema: Value, ttlSeconds: 600, maxTries: MAX }) });
+  const codes = (store = memoryStore()) => ({
+    store,
+    kind: new OneUseStore(store, keyring).codes({ name: 'otp', schema: Value, ttlSeconds: 600, maxTries: MAX }),
+  });
 
   it('accepts the right code once, keeping neither the code nor the value readable', async () => {
     const { store, kind } = codes();
@@ -77,7 +101,11 @@ describe('verification codes', () => {
     const { kind } = codes();
     const { ticket, code } = await kind.issue({ personId: PERSON });
     for (let left = MAX - 1; left > 0; left--) {
-      assert.deepEqual(await kind.check(ticket, wrong(code)), { result: 'wrong', triesLeft: left, value: { personId: PERSON } });
+      assert.deepEqual(await kind.check(ticket, wrong(code)), {
+        result: 'wrong',
+        triesLeft: left,
+        value: { personId: PERSON },
+      });
     }
     assert.equal((await kind.check(ticket, wrong(code))).result, 'too_many');
     assert.equal((await kind.check(ticket, code)).result, 'expired');
@@ -89,7 +117,8 @@ describe('verification codes', () => {
     for (let i = 0; i < MAX - 1; i++) await kind.check(first.ticket, wrong(first.code));
     const second = await kind.issue({ personId: PERSON }, `email:${PERSON}`);
     assert.equal(second.ticket, first.ticket);
-    if (second.code !== first.code) assert.equal((await kind.check(second.ticket, first.code)).result, 'wrong', 'the old code is void');
+    if (second.code !== first.code)
+      assert.equal((await kind.check(second.ticket, first.code)).result, 'wrong', 'the old code is void');
     assert.equal((await kind.check(second.ticket, second.code)).result, 'ok');
   });
 

@@ -76,9 +76,15 @@ export class OneUseStore {
     if (!sealed) return undefined;
     try {
       const [iv, tag, data] = sealed.split('.');
-      const decipher = crypto.createDecipheriv('aes-256-gcm', this.#cipherKey(name, token), Buffer.from(iv ?? '', 'base64url'));
+      const decipher = crypto.createDecipheriv(
+        'aes-256-gcm',
+        this.#cipherKey(name, token),
+        Buffer.from(iv ?? '', 'base64url'),
+      );
       decipher.setAuthTag(Buffer.from(tag ?? '', 'base64url'));
-      return JSON.parse(Buffer.concat([decipher.update(Buffer.from(data ?? '', 'base64url')), decipher.final()]).toString('utf8'));
+      return JSON.parse(
+        Buffer.concat([decipher.update(Buffer.from(data ?? '', 'base64url')), decipher.final()]).toString('utf8'),
+      );
     } catch {
       return undefined;
     }

@@ -11,7 +11,10 @@ test('defaults give the embedded development setup on port 3000', () => {
 });
 
 test('a bad value names the variable', () => {
-  assert.throws(() => parseSettings({ PORT: 'eighty' }), (e: Error) => e instanceof SettingsError && e.message.startsWith('PORT:'));
+  assert.throws(
+    () => parseSettings({ PORT: 'eighty' }),
+    (e: Error) => e instanceof SettingsError && e.message.startsWith('PORT:'),
+  );
   assert.throws(() => parseSettings({ DATABASE_URL: 'mysql://x' }), /^SettingsError: DATABASE_URL:|DATABASE_URL:/);
   assert.throws(() => parseSettings({ SECRET_KEY: 'short' }), /SECRET_KEY:/);
   assert.throws(() => parseSettings({ BCRYPT_COST: '3' }), /BCRYPT_COST:/);
@@ -21,9 +24,22 @@ test('production requires secrets, a database and an https issuer', () => {
   assert.throws(() => parseSettings({ NODE_ENV: 'production' }), /SECRET_KEY: required/);
   const key = Buffer.alloc(32, 1).toString('base64url');
   assert.throws(() => parseSettings({ NODE_ENV: 'production', SECRET_KEY: key }), /DATABASE_URL/);
-  assert.throws(() => parseSettings({ NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org/' }), /SMTP_URL/);
+  assert.throws(
+    () =>
+      parseSettings({
+        NODE_ENV: 'production',
+        SECRET_KEY: key,
+        DATABASE_URL: 'postgres://db/x',
+        ISSUER: 'https://sso.example.org/',
+      }),
+    /SMTP_URL/,
+  );
   const ok = parseSettings({
-    NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org/', SMTP_URL: 'smtp://mail:25',
+    NODE_ENV: 'production',
+    SECRET_KEY: key,
+    DATABASE_URL: 'postgres://db/x',
+    ISSUER: 'https://sso.example.org/',
+    SMTP_URL: 'smtp://mail:25',
   });
   assert.equal(ok.issuer, 'https://sso.example.org');
   assert.equal(ok.seedDemo, false);

@@ -11,13 +11,16 @@ const secretKey = z
   .refine((v) => Buffer.from(v, 'base64url').length >= 32, 'must be at least 32 bytes, base64url-encoded');
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL (${protocols.join(' or ')})`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.join(' or ')})`,
+  );
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -40,7 +43,11 @@ const schema = z.object({
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   SMS_WEBHOOK_URL: url(['http:', 'https:']).optional(),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   MAILBOX_PAGE: bool.optional(),
@@ -92,10 +99,13 @@ export function parseSettings(env: Record<string, string | undefined> = process.
   if (s.NODE_ENV === 'production') {
     if (!s.SECRET_KEY) throw new SettingsError('SECRET_KEY: required when NODE_ENV=production');
     if (!s.DATABASE_URL) throw new SettingsError('DATABASE_URL: required when NODE_ENV=production');
-    if (!s.ISSUER?.startsWith('https:')) throw new SettingsError('ISSUER: an https URL is required when NODE_ENV=production');
+    if (!s.ISSUER?.startsWith('https:'))
+      throw new SettingsError('ISSUER: an https URL is required when NODE_ENV=production');
     if (s.BCRYPT_COST < 10) throw new SettingsError('BCRYPT_COST: must be at least 10 when NODE_ENV=production');
-    if (!s.SMTP_URL) throw new SettingsError('SMTP_URL: required when NODE_ENV=production (mail would not be delivered)');
-    if (s.MAILBOX_PAGE) throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
+    if (!s.SMTP_URL)
+      throw new SettingsError('SMTP_URL: required when NODE_ENV=production (mail would not be delivered)');
+    if (s.MAILBOX_PAGE)
+      throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
   }
   return {
     env: s.NODE_ENV,

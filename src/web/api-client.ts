@@ -18,9 +18,16 @@ export function refuseJson(ctx: Context, status: number, error: string, extra: R
 }
 
 /** Authenticates the caller; `school` names the school the call is about (for clients bound to schools). */
-export function requireApiClient(clients: ClientRegistry, permission: Permission, school?: (ctx: Context) => string): Middleware {
+export function requireApiClient(
+  clients: ClientRegistry,
+  permission: Permission,
+  school?: (ctx: Context) => string,
+): Middleware {
   return async (ctx, next) => {
-    const check = await authenticateApiClient(clients, ctx.get('authorization'), { permission, schoolCode: school?.(ctx) });
+    const check = await authenticateApiClient(clients, ctx.get('authorization'), {
+      permission,
+      schoolCode: school?.(ctx),
+    });
     if (!check.ok) return refuseJson(ctx, check.status, check.error);
     ctx.state.apiClient = check.client;
     await next();

@@ -1,12 +1,12 @@
 // The Koa application: request log, error handler, security headers, our routes, then oidc-provider.
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
-import type { Middleware } from 'koa';
 import type { Logger } from '../platform/log.ts';
-import { errorHandler } from './error-handler.ts';
 import type { Metrics } from '../platform/metrics.ts';
+import { errorHandler } from './error-handler.ts';
 import { requestLog } from './request-log.ts';
 
 const securityHeaders = helmet({
@@ -34,7 +34,12 @@ export function buildApp(opts: {
   opts.routes(router);
 
   // Our own pages get the security headers and our error pages; everything else is oidc-provider's.
-  const ours = compose([securityHeaders, errorHandler(opts.log), router.routes() as Middleware, router.allowedMethods() as Middleware]);
+  const ours = compose([
+    securityHeaders,
+    errorHandler(opts.log),
+    router.routes() as Middleware,
+    router.allowedMethods() as Middleware,
+  ]);
   app.use(requestLog(opts.log, opts.metrics));
   // What neither we nor the provider answer gets our not-found page.
   const notFound = compose([securityHeaders, errorHandler(opts.log)]);

@@ -9,7 +9,13 @@ export function csrfToken(ctx: Context): string {
   let token = ctx.cookies.get(COOKIE, { signed: true });
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
     token = crypto.randomBytes(32).toString('base64url');
-    ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, overwrite: true });
+    ctx.cookies.set(COOKIE, token, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      overwrite: true,
+    });
   }
   return token;
 }

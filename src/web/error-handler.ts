@@ -1,8 +1,8 @@
 // The outer handler: expected errors get their translated page or JSON; anything else a generic 500.
 import type { Middleware } from 'koa';
-import { AppError } from './errors.ts';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
+import { AppError } from './errors.ts';
 import { type RenderContext, renderPage } from './render.ts';
 
 const MESSAGES: Record<string, string> = {
@@ -29,12 +29,19 @@ export function errorHandler(log: Logger): Middleware {
       const appError = classify(err);
       if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
       const t = translator(chooseLocale(ctx));
-      const message = t(MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'));
+      const message = t(
+        MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),
+      );
       if (ctx.accepts('html', 'json') === 'json') {
         ctx.status = appError.status;
         ctx.body = { error: appError.code, error_description: message };
       } else {
-        renderPage(ctx, 'error', { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined }, appError.status);
+        renderPage(
+          ctx,
+          'error',
+          { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined },
+          appError.status,
+        );
       }
     }
   };

@@ -32,10 +32,21 @@ export type RenderContext = {
   status: number;
 };
 
-export function renderPage(ctx: RenderContext, view: string, locals: Record<string, unknown> = {}, status?: number): void {
+export function renderPage(
+  ctx: RenderContext,
+  view: string,
+  locals: Record<string, unknown> = {},
+  status?: number,
+): void {
   const locale = chooseLocale(ctx);
   if (ctx.query.lang === locale) {
-    ctx.cookies.set('lang', locale, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: 365 * 86_400_000, overwrite: true });
+    ctx.cookies.set('lang', locale, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      maxAge: 365 * 86_400_000,
+      overwrite: true,
+    });
   }
   const t = translator(locale);
   // A page drawn in answer to a form post switches language through the page the form came from.

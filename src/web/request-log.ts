@@ -27,7 +27,10 @@ export function requestLog(log: Logger, metrics: Metrics): Middleware {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = routeLabel(ctx);
       metrics.httpDuration.observe({ route, method: ctx.method, status: String(ctx.status) }, seconds);
-      log.info({ reqId: id, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
+      log.info(
+        { reqId: id, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     }
   };
 }

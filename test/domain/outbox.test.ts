@@ -11,17 +11,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import knex, { type Knex } from 'knex';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { parseSettings } from '../../src/platform/settings.ts';
-import { createLogger } from '../../src/platform/log.ts';
-import { mailboxRoutes } from '../../src/flows/dev-mailbox/routes.ts';
-import type { Services } from '../../src/web/services.ts';
 import { enqueueMessage, Outbox, type OutboxMessage } from '../../src/domain/outbox/outbox.ts';
 import { claimDue } from '../../src/domain/outbox/queue.ts';
-import { mailboxTransport, smsTransport, smtpTransport, webhookSmsDriver, type Transport } from '../../src/domain/outbox/transports/index.ts';
-import { startOutboxWorker, type OutboxWorkerOptions } from '../../src/domain/outbox/worker.ts';
+import {
+  mailboxTransport,
+  smsTransport,
+  smtpTransport,
+  type Transport,
+  webhookSmsDriver,
+} from '../../src/domain/outbox/transports/index.ts';
+import { type OutboxWorkerOptions, startOutboxWorker } from '../../src/domain/outbox/worker.ts';
+import { mailboxRoutes } from '../../src/flows/dev-mailbox/routes.ts';
+import { createLogger } from '../../src/platform/log.ts';
+import { createMetrics } from '../../src/platform/metrics.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { createMetrics } from '../../src/platform/metrics.ts';
+import type { Services } from '../../src/web/services.ts';
 import { storageMode, testEnv } from '../helpers/server.ts';
 
 /** Every subject and text starts with this, so a run only counts its own messages. */
@@ -60,11 +66,20 @@ type Sink = { port: number; closed: Promise<void>; close(): Promise<void> };
  * An SMTP server on 127.0.0.1 that counts the subjects it accepts in `received`. With `closeAfter` it shuts itself
  * down (gracefully: messages already in flight are still answered) once it has accepted that many.
  */
-async function startSink(received: Map<string, number>, opts: { port?: number; closeAfter?: number; delayMs?: number } = {}): Promise<Sink> {
+async function startSink(
+  received: Map<string, number>,
+  opts: { port?: number; closeAfter?: number; delayMs?: number } = {},
+): Promise<Sink> {
   let accepted = 0;
   let markClosed!: () => void;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
-  const close = () => new Promise<void>((resolve) => server.close(() => { markClosed(); resolve(); }));
+  const close = () =>
+    new Promise<void>((resolve) =>
+      server.close(() => {
+        markClosed();
+        resolve();
+      }),
+    );
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -102,7 +117,11 @@ async function enqueueEmails(label: string, n: number, trxDb: Knex = db): Promis
   await trxDb.transaction(async (trx) => {
     for (const [i, subject] of subjects.entries()) {
       await enqueueMessage(trx, {
-        channel: 'email', to: `person${i + 1}@example.org`, subject, text: `Hello: http://localhost/reset/${i + 1}`, kind: 'test',
+        channel: 'email',
+        to: `person${i + 1}@example.org`,
+        subject,
+        text: `Hello: http://localhost/reset/${i + 1}`,
+        kind: 'test',
       });
     }
   });
@@ -113,7 +132,11 @@ const rowsFor = (subjects: string[]): Promise<OutboxMessage[]> => db('outbox_mes
 
 function assertEachOnce(received: Map<string, number>, subjects: string[]) {
   const counts = subjects.map((s) => received.get(s) ?? 0);
-  assert.deepEqual(counts.filter((c) => c !== 1), [], `every message exactly once (counts: ${counts.join(',')})`);
+  assert.deepEqual(
+    counts.filter((c) => c !== 1),
+    [],
+    `every message exactly once (counts: ${counts.join(',')})`,
+  );
   const ours = [...received.keys()].filter((s) => subjects.includes(s));
   assert.equal(ours.length, subjects.length);
 }
@@ -123,7 +146,9 @@ describe(`outbox (${storageMode})`, () => {
     const received = new Map<string, number>();
     const ids = new Map<string, string | undefined>();
     const server = new SMTPServer({
-      authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
       onData(stream, _session, callback) {
         simpleParser(stream).then((mail) => {
           received.set(mail.subject ?? '', (received.get(mail.subject ?? '') ?? 0) + 1);
@@ -155,7 +180,11 @@ describe(`outbox (${storageMode})`, () => {
 
   it('delivers nothing from a rolled-back transaction', async () => {
     const sent: string[] = [];
-    const recording: Transport = { channel: 'email', name: 'recording', send: async (m) => void sent.push(m.subject ?? '') };
+    const recording: Transport = {
+      channel: 'email',
+      name: 'recording',
+      send: async (m) => void sent.push(m.subject ?? ''),
+    };
     const w = worker([recording, mailboxTransport('sms')]);
     try {
       const subject = `${RUN} rolled back`;
@@ -200,7 +229,9 @@ describe(`outbox (${storageMode})`, () => {
         assert.ok(!row.last_error!.includes('@') && !row.last_error!.includes('127.0.0.1'), 'no recipient or address');
       }
       for (const s of late) assert.equal(received.get(s), undefined);
-      t.diagnostic(`down: ${open.length} waiting, attempts ${open.map((r) => r.attempts).join(',')}, last error ${open[0]!.last_error}`);
+      t.diagnostic(
+        `down: ${open.length} waiting, attempts ${open.map((r) => r.attempts).join(',')}, last error ${open[0]!.last_error}`,
+      );
 
       second = await startSink(received, { port }); // back, on the same port
       await waitFor('every message to be sent', async () => (await rowsFor(all)).every((r) => r.status === 'sent'));
@@ -223,14 +254,18 @@ describe(`outbox (${storageMode})`, () => {
         const mine = body.text === text;
         const status = mine && requests.filter((r) => r.body.text === text).length === 0 ? 500 : 200;
         if (mine) requests.push({ body, key: req.headers['idempotency-key'] as string | undefined, status });
-        res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{"ok":true}' : '{"error":"busy"}');
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(status === 200 ? '{"ok":true}' : '{"error":"busy"}');
       });
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(gateway.address() as net.AddressInfo).port}/sms`;
     const w = worker([mailboxTransport('email'), smsTransport(webhookSmsDriver(url))]);
     try {
-      const id = await db.transaction((trx) => enqueueMessage(trx, { channel: 'sms', to: '+886912345678', text, kind: 'test' }));
+      const id = await db.transaction((trx) =>
+        enqueueMessage(trx, { channel: 'sms', to: '+886912345678', text, kind: 'test' }),
+      );
       await w.drain();
       let row: OutboxMessage = await db('outbox_messages').where({ id }).first();
       assert.equal(row.status, 'pending');
@@ -243,9 +278,15 @@ describe(`outbox (${storageMode})`, () => {
         return row.status === 'sent';
       });
       assert.equal(row.attempts, 2);
-      assert.deepEqual(requests.map((r) => r.status), [500, 200]);
+      assert.deepEqual(
+        requests.map((r) => r.status),
+        [500, 200],
+      );
       assert.deepEqual(requests[1]!.body, { to: '+886912345678', text });
-      assert.deepEqual(requests.map((r) => r.key), [id, id]);
+      assert.deepEqual(
+        requests.map((r) => r.key),
+        [id, id],
+      );
     } finally {
       await w.stop();
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
@@ -259,14 +300,28 @@ describe(`outbox (${storageMode})`, () => {
     const perWorker = [0, 0];
     const counted = (i: number): Transport => {
       const inner = smtp(sink.port);
-      return { ...inner, send: async (m) => { await inner.send(m); perWorker[i]!++; } };
+      return {
+        ...inner,
+        send: async (m) => {
+          await inner.send(m);
+          perWorker[i]!++;
+        },
+      };
     };
     const a = worker([counted(0), mailboxTransport('sms')], { batchSize: 4 });
-    const b = startOutboxWorker({ db: otherProcessDb, transports: [counted(1), mailboxTransport('sms')], log, pollMs: 60_000, batchSize: 4 });
+    const b = startOutboxWorker({
+      db: otherProcessDb,
+      transports: [counted(1), mailboxTransport('sms')],
+      log,
+      pollMs: 60_000,
+      batchSize: 4,
+    });
     try {
       const subjects = await enqueueEmails('two-workers', 40);
       await Promise.all([a.drain(), b.drain()]);
-      await waitFor('every message to be sent', async () => (await rowsFor(subjects)).every((r) => r.status === 'sent'));
+      await waitFor('every message to be sent', async () =>
+        (await rowsFor(subjects)).every((r) => r.status === 'sent'),
+      );
       assertEachOnce(received, subjects);
       assert.ok(perWorker[0]! + perWorker[1]! >= 40);
       assert.ok(perWorker[0]! > 0 && perWorker[1]! > 0, `both workers took part (${perWorker.join(' + ')})`);
@@ -283,10 +338,17 @@ describe(`outbox (${storageMode})`, () => {
     const claimed = (await claimDue(db, 100, 300)).filter((m) => subjects.includes(m.subject!));
     assert.equal(claimed.length, 3);
     const sent: string[] = [];
-    const w = worker([{ channel: 'email', name: 'recording', send: async (m) => void sent.push(m.subject ?? '') }, mailboxTransport('sms')]);
+    const w = worker([
+      { channel: 'email', name: 'recording', send: async (m) => void sent.push(m.subject ?? '') },
+      mailboxTransport('sms'),
+    ]);
     try {
       await w.drain();
-      assert.deepEqual(sent.filter((s) => subjects.includes(s)), [], 'not while the lease holds');
+      assert.deepEqual(
+        sent.filter((s) => subjects.includes(s)),
+        [],
+        'not while the lease holds',
+      );
       await sleep(350);
       await w.drain();
       assert.deepEqual(sent.filter((s) => subjects.includes(s)).sort(), [...subjects].sort());
@@ -300,14 +362,22 @@ describe(`outbox (${storageMode})`, () => {
   it('gives a message up after the last attempt', async () => {
     const subject = `${RUN} hopeless`;
     const broken: Transport = {
-      channel: 'email', name: 'broken',
+      channel: 'email',
+      name: 'broken',
       send: async (m) => {
-        if (m.subject === subject) throw Object.assign(new Error(`mailbox ${m.recipient} is full`), { code: 'EENVELOPE', responseCode: 552 });
+        if (m.subject === subject)
+          throw Object.assign(new Error(`mailbox ${m.recipient} is full`), { code: 'EENVELOPE', responseCode: 552 });
       },
     };
     const w = worker([broken, mailboxTransport('sms')], { maxAttempts: 3, backoff: { baseMs: 5, capMs: 20 } });
     try {
-      const id = await enqueueMessage(db, { channel: 'email', to: 'full@example.org', subject, text: 'x', kind: 'test' });
+      const id = await enqueueMessage(db, {
+        channel: 'email',
+        to: 'full@example.org',
+        subject,
+        text: 'x',
+        kind: 'test',
+      });
       await waitFor('the message to fail', async () => {
         await w.drain();
         return (await db('outbox_messages').where({ id }).first()).status === 'failed';
@@ -330,7 +400,10 @@ describe('development mailbox page', () => {
 
   before(async () => {
     const app = buildApp({
-      log, metrics: createMetrics(), trustProxy: false, cookieKeys: () => ['test-cookie-key'],
+      log,
+      metrics: createMetrics(),
+      trustProxy: false,
+      cookieKeys: () => ['test-cookie-key'],
       routes: (r) => mailboxRoutes(r, { outbox: new Outbox(db) } as unknown as Services),
       provider: async (_ctx, next) => next(),
     });
@@ -338,7 +411,10 @@ describe('development mailbox page', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     emailId = await enqueueMessage(db, {
-      channel: 'email', to: 'parent@example.org', subject: `${RUN} 重設密碼 <b>now</b>`, kind: 'password_reset',
+      channel: 'email',
+      to: 'parent@example.org',
+      subject: `${RUN} 重設密碼 <b>now</b>`,
+      kind: 'password_reset',
       text: `請點選 http://localhost:3000/reset?token=abc&x=1，十分鐘內有效。\n<script>alert(1)</script>`,
       html: '<p onclick="x()">Hi <script>alert(2)</script></p>',
     });
@@ -365,10 +441,18 @@ describe('development mailbox page', () => {
     const res = await fetch(`${base}/dev/mailbox/${emailId}`, { headers: { 'accept-language': 'en' } });
     assert.equal(res.status, 200);
     const html = await res.text();
-    assert.ok(html.includes('<a href="http://localhost:3000/reset?token=abc&amp;x=1">http://localhost:3000/reset?token=abc&amp;x=1</a>，十分鐘內有效。'));
+    assert.ok(
+      html.includes(
+        '<a href="http://localhost:3000/reset?token=abc&amp;x=1">http://localhost:3000/reset?token=abc&amp;x=1</a>，十分鐘內有效。',
+      ),
+    );
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(!html.includes('<script>'), 'no markup from the message reaches the page');
-    assert.ok(html.includes('<iframe sandbox="" srcdoc="&lt;p onclick=&quot;x()&quot;&gt;Hi &lt;script&gt;alert(2)&lt;/script&gt;&lt;/p&gt;"'));
+    assert.ok(
+      html.includes(
+        '<iframe sandbox="" srcdoc="&lt;p onclick=&quot;x()&quot;&gt;Hi &lt;script&gt;alert(2)&lt;/script&gt;&lt;/p&gt;"',
+      ),
+    );
     const sms = await (await fetch(`${base}/dev/mailbox/${smsId}`)).text();
     assert.match(sms, /簡訊/);
     assert.ok(sms.includes('+886912000111'));

@@ -18,14 +18,24 @@ export async function newPerson(db: Knex): Promise<TestPerson> {
     password: `Pass-${tag}-word`,
   };
   const row = await insertPerson(db, {
-    username: person.username, email: person.email, emailVerified: true, mobile: person.mobile, name: '測試人員',
+    username: person.username,
+    email: person.email,
+    emailVerified: true,
+    mobile: person.mobile,
+    name: '測試人員',
     passwordHash: await hashPassword(person.password, 4),
   });
   return { id: row.id, ...person };
 }
 
 /** Signs in through /account/sign-in and the real sign-in pages; returns the page the portal lands on. */
-export async function signInToAccount(issuer: string, agent: Agent, login: string, password: string, path = '/account'): Promise<Step> {
+export async function signInToAccount(
+  issuer: string,
+  agent: Agent,
+  login: string,
+  password: string,
+  path = '/account',
+): Promise<Step> {
   const callback = `${issuer}/account/callback`;
   const url = `${issuer}/account/sign-in?${new URLSearchParams({ return_to: path })}`;
   const back = await signIn(agent, url, login, password, callback);
@@ -40,7 +50,13 @@ export async function signedInAgent(issuer: string, login: string, password: str
 }
 
 /** Loads an account page and posts `fields` (with its CSRF token) to `action`; returns the answer (redirects not followed). */
-export async function postForm(agent: Agent, issuer: string, pagePath: string, action: string, fields: Record<string, string>): Promise<Step> {
+export async function postForm(
+  agent: Agent,
+  issuer: string,
+  pagePath: string,
+  action: string,
+  fields: Record<string, string>,
+): Promise<Step> {
   const page = await agent.request(issuer + pagePath);
   if (page.status !== 200) throw new Error(`${pagePath} answered ${page.status}`);
   return agent.request(issuer + action, {

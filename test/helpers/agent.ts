@@ -28,7 +28,12 @@ export class Agent {
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.#store(res);
     const location = res.headers.get('location') ?? undefined;
-    return { url, status: res.status, body: await res.text(), location: location ? new URL(location, url).href : undefined };
+    return {
+      url,
+      status: res.status,
+      body: await res.text(),
+      location: location ? new URL(location, url).href : undefined,
+    };
   }
 
   /** Follows redirects until one leaves for `stopAt` (the relying party) or a page is returned. */
@@ -52,7 +57,8 @@ export class Agent {
 
 /** Reads the value of a hidden input from a page. */
 export function hiddenField(html: string, name: string): string {
-  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html) ?? new RegExp(`value="([^"]*)" name="${name}"`).exec(html);
+  const match =
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html) ?? new RegExp(`value="([^"]*)" name="${name}"`).exec(html);
   if (!match) throw new Error(`no field ${name} in page`);
   return match[1]!;
 }

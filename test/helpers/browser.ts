@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -56,7 +56,10 @@ export async function shoot(page: Page, name: string): Promise<string[]> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
   const files: string[] = [];
-  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [label, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     await page.setViewportSize({ ...size });
     const file = path.join(SCREENSHOT_DIR, `${safe}-${label}.png`);
     await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
@@ -64,4 +67,30 @@ export async function shoot(page: Page, name: string): Promise<string[]> {
   }
   await page.setViewportSize({ ...DESKTOP });
   return files;
+}
+
+/**
+ * A fresh page that records what a person should never meet: script errors, console errors, failed requests and
+ * HTTP errors. `allow` says which error answers a test expects (status and path); by default none. `problems`: an
+ * array of the test's own to collect into (several pages, one list).
+ */
+export async function watchedPage(
+  browser: Browser,
+  opts: { locale?: string; allow?: (status: number, path: string) => boolean; problems?: string[] } = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const { context, page } = await newPage(browser, opts.locale);
+  const problems = opts.problems ?? [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    }
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !opts.allow?.(res.status(), new URL(res.url()).pathname)) {
+      problems.push(`HTTP ${res.status()} for ${res.url()}`);
+    }
+  });
+  return { context, page, problems };
 }

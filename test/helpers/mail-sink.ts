@@ -8,7 +8,9 @@ export type MailSink = { port: number; mails: ParsedMail[]; close(): Promise<voi
 export async function startMailSink(): Promise<MailSink> {
   const mails: ParsedMail[] = [];
   const smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream).then((mail) => {
         mails.push(mail);

@@ -3,7 +3,22 @@
 import crypto from 'node:crypto';
 import { isValidNationalId } from '../../src/domain/people/national-id.ts';
 
-const LETTERS: Record<string, number> = { A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, J: 18, K: 19, L: 20, M: 21, N: 22, P: 23 };
+const LETTERS: Record<string, number> = {
+  A: 10,
+  B: 11,
+  C: 12,
+  D: 13,
+  E: 14,
+  F: 15,
+  G: 16,
+  H: 17,
+  J: 18,
+  K: 19,
+  L: 20,
+  M: 21,
+  N: 22,
+  P: 23,
+};
 
 export function randomNationalId(): string {
   const letters = Object.keys(LETTERS);

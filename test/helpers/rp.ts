@@ -1,52 +1,98 @@
 // Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
 import * as oidc from 'openid-client';
 import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
-import { Agent, formAction, hiddenField, type Step } from './agent.ts';
+import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9/cb';
 
 /** Registers a client the way an operator would (the CLI's path), on a running test server. */
-export async function registerClient(server: { services: { clients: ClientRegistry } }, metadata: Record<string, unknown> & { client_id: string }, secret?: string) {
-  await server.services.clients.upsert({ client_name: metadata.client_id, redirect_uris: [CALLBACK], ...metadata }, 'test', secret);
+export async function registerClient(
+  server: { services: { clients: ClientRegistry } },
+  metadata: Record<string, unknown> & { client_id: string },
+  secret?: string,
+) {
+  await server.services.clients.upsert(
+    { client_name: metadata.client_id, redirect_uris: [CALLBACK], ...metadata },
+    'test',
+    secret,
+  );
 }
 
 export function discover(issuer: string, clientId: string, secret?: string, auth?: oidc.ClientAuth) {
-  return oidc.discovery(new URL(issuer), clientId, secret, auth ?? (secret ? oidc.ClientSecretBasic(secret) : oidc.None()), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  return oidc.discovery(
+    new URL(issuer),
+    clientId,
+    secret,
+    auth ?? (secret ? oidc.ClientSecretBasic(secret) : oidc.None()),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
 }
 
 export type Pkce = { verifier: string; challenge: string; state: string; nonce: string };
 
 export async function pkce(): Promise<Pkce> {
   const verifier = oidc.randomPKCECodeVerifier();
-  return { verifier, challenge: await oidc.calculatePKCECodeChallenge(verifier), state: oidc.randomState(), nonce: oidc.randomNonce() };
+  return {
+    verifier,
+    challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    state: oidc.randomState(),
+    nonce: oidc.randomNonce(),
+  };
 }
 
 export function authorizationUrl(config: oidc.Configuration, p: Pkce, extra: Record<string, string> = {}) {
   return oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK, scope: 'openid profile email', code_challenge: p.challenge, code_challenge_method: 'S256',
-    state: p.state, nonce: p.nonce, ...extra,
+    redirect_uri: CALLBACK,
+    scope: 'openid profile email',
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+    state: p.state,
+    nonce: p.nonce,
+    ...extra,
   });
 }
 
 /** Submits the sign-in page shown at `page`. */
-export async function submitLogin(agent: Agent, page: Step, login: string, password: string, extra: Record<string, string> = {}, callback = CALLBACK) {
+export async function submitLogin(
+  agent: Agent,
+  page: Step,
+  login: string,
+  password: string,
+  extra: Record<string, string> = {},
+  callback = CALLBACK,
+) {
   const action = formAction(page.body, /\/login$/, page.url);
   return agent.submit(action, { login, password, _csrf: hiddenField(page.body, '_csrf'), ...extra }, callback);
 }
 
 /** Signs in, takes the first identity if a menu is shown, agrees to consent if asked; returns the redirect to the callback. */
-export async function signIn(agent: Agent, url: URL | string, login: string, password: string, callback = CALLBACK): Promise<URL> {
+export async function signIn(
+  agent: Agent,
+  url: URL | string,
+  login: string,
+  password: string,
+  callback = CALLBACK,
+): Promise<URL> {
   const page = await agent.follow(String(url), callback);
   let step = page.location?.startsWith(callback) ? page : await submitLogin(agent, page, login, password, {}, callback);
   const identity = /<input type="radio" name="identity" value="([^"]+)"/.exec(step.body);
   if (!step.location?.startsWith(callback) && identity) {
-    step = await agent.submit(formAction(step.body, /\/identity$/, step.url), { identity: identity[1]!, _csrf: hiddenField(step.body, '_csrf') }, callback);
+    step = await agent.submit(
+      formAction(step.body, /\/identity$/, step.url),
+      { identity: identity[1]!, _csrf: hiddenField(step.body, '_csrf') },
+      callback,
+    );
   }
   if (!step.location?.startsWith(callback) && step.body.includes('/confirm')) {
-    step = await agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, callback);
+    step = await agent.submit(
+      formAction(step.body, /\/confirm$/, step.url),
+      { _csrf: hiddenField(step.body, '_csrf') },
+      callback,
+    );
   }
-  if (!step.location?.startsWith(callback)) throw new Error(`sign-in did not reach the callback (status ${step.status})`);
+  if (!step.location?.startsWith(callback))
+    throw new Error(`sign-in did not reach the callback (status ${step.status})`);
   return new URL(step.location);
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSettings } from '../../src/platform/settings.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { type RunningServer, startServer } from '../../src/server.ts';
 
 /** A fixed master secret for test databases only. */
 const TEST_SECRET_KEY = Buffer.from('campus-sso test master secret, not for production!').toString('base64url');
@@ -32,7 +32,10 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, data
   };
 }
 
-export async function startTestServer(overrides: Record<string, string | undefined> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string | undefined> = {},
+  dataDir?: string,
+): Promise<TestServer> {
   const env = testEnv(overrides, dataDir);
   const server = await startServer(parseSettings(env));
   return {
@@ -47,4 +50,8 @@ export async function startTestServer(overrides: Record<string, string | undefin
   };
 }
 
-export const storageMode = process.env.DATABASE_URL ? (process.env.REDIS_URL ? 'postgres+redis' : 'postgres') : 'embedded';
+export const storageMode = process.env.DATABASE_URL
+  ? process.env.REDIS_URL
+    ? 'postgres+redis'
+    : 'postgres'
+  : 'embedded';

@@ -8,23 +8,37 @@ import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
 export type TestRp = { base: string; close(): Promise<void> };
 
 export async function startTestRp(opts: {
-  issuer: string; clients: ClientRegistry; clientId: string; secret: string; metadata?: Record<string, unknown>; scope?: string;
+  issuer: string;
+  clients: ClientRegistry;
+  clientId: string;
+  secret: string;
+  metadata?: Record<string, unknown>;
+  scope?: string;
 }): Promise<TestRp> {
   const pending = new Map<string, { verifier: string; nonce: string }>();
   let config: oidc.Configuration | undefined;
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url!, base);
-      config ??= await oidc.discovery(new URL(opts.issuer), opts.clientId, opts.secret, undefined, { execute: [oidc.allowInsecureRequests] });
+      config ??= await oidc.discovery(new URL(opts.issuer), opts.clientId, opts.secret, undefined, {
+        execute: [oidc.allowInsecureRequests],
+      });
       if (url.pathname === '/start') {
         const verifier = oidc.randomPKCECodeVerifier();
         const state = oidc.randomState();
         const nonce = oidc.randomNonce();
         pending.set(state, { verifier, nonce });
-        const extra = Object.fromEntries([...url.searchParams].filter(([k]) => ['prompt', 'identity_hint', 'login_hint'].includes(k)));
+        const extra = Object.fromEntries(
+          [...url.searchParams].filter(([k]) => ['prompt', 'identity_hint', 'login_hint'].includes(k)),
+        );
         const target = oidc.buildAuthorizationUrl(config, {
-          redirect_uri: `${base}/cb`, scope: opts.scope ?? 'openid profile identity children', state, nonce,
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+          redirect_uri: `${base}/cb`,
+          scope: opts.scope ?? 'openid profile identity children',
+          state,
+          nonce,
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          ...extra,
         });
         res.writeHead(302, { location: target.href }).end();
         return;
@@ -34,14 +48,20 @@ export async function startTestRp(opts: {
         const p = pending.get(state);
         if (!p) throw new Error(url.searchParams.get('error') ?? 'unknown state');
         pending.delete(state);
-        const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce });
+        const tokens = await oidc.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: p.verifier,
+          expectedState: state,
+          expectedNonce: p.nonce,
+        });
         const claims = tokens.claims()!;
         const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         const json = (v: unknown) => JSON.stringify(v, null, 2).replace(/</g, '\\u003c');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
-          `<!doctype html><meta charset="utf-8"><title>${opts.clientId}</title><h1 id="rp">${opts.clientId}</h1>` +
-          `<pre id="userinfo">${json(userinfo)}</pre><pre id="claims">${json(claims)}</pre>`,
-        );
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>${opts.clientId}</title><h1 id="rp">${opts.clientId}</h1>` +
+              `<pre id="userinfo">${json(userinfo)}</pre><pre id="claims">${json(claims)}</pre>`,
+          );
         return;
       }
       res.writeHead(404).end();
@@ -51,6 +71,10 @@ export async function startTestRp(opts: {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await opts.clients.upsert({ client_id: opts.clientId, client_name: opts.clientId, redirect_uris: [`${base}/cb`], ...opts.metadata }, 'test', opts.secret);
+  await opts.clients.upsert(
+    { client_id: opts.clientId, client_name: opts.clientId, redirect_uris: [`${base}/cb`], ...opts.metadata },
+    'test',
+    opts.secret,
+  );
   return { base, close: () => new Promise((r) => server.close(() => r())) };
 }

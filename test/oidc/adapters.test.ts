@@ -8,16 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import { parseSettings } from '../../src/platform/settings.ts';
 import { ClientRegistry } from '../../src/domain/clients/registry.ts';
 import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
 import { adapterFactory } from '../../src/oidc/adapters/index.ts';
 import { PostgresAdapter } from '../../src/oidc/adapters/postgres.ts';
 import { RedisAdapter } from '../../src/oidc/adapters/redis.ts';
 import type { OidcAdapter, Payload } from '../../src/oidc/adapters/types.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
-import { testEnv } from '../helpers/server.ts';
 import { deleteRedisPrefix } from '../helpers/redis.ts';
+import { testEnv } from '../helpers/server.ts';
 
 /** Every model oidc-provider 9 keeps in its adapter, apart from `Client`. */
 const MODELS = [
@@ -38,7 +38,14 @@ const MODELS = [
 ] as const;
 
 /** The models oidc-provider calls revokeByGrantId on (lib/helpers/revoke.js). */
-const GRANTABLE = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+const GRANTABLE = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+];
 
 /** Ids, grant ids, uids and user codes all start with this, so a run never meets another run's data. */
 const RUN = `ct-${crypto.randomBytes(4).toString('hex')}`;
@@ -50,20 +57,48 @@ const now = () => Math.floor(Date.now() / 1000);
 function samplePayload(model: string, id: string, extra: Record<string, unknown> = {}): Payload {
   const iat = now();
   const base = { iat, exp: iat + 3600, jti: id, kind: model };
-  const token = { ...base, clientId: 'client-a', accountId: 'person-1', scope: 'openid email', grantId: fresh('grant') };
+  const token = {
+    ...base,
+    clientId: 'client-a',
+    accountId: 'person-1',
+    scope: 'openid email',
+    grantId: fresh('grant'),
+  };
   const byModel: Record<string, Record<string, unknown>> = {
     Session: {
-      ...base, uid: fresh('uid'), accountId: 'person-1', loginTs: iat, amr: ['pwd'], acr: 'urn:campus:pwd', transient: false,
-      authorizations: { 'client-a': { sid: 'sid-1', grantId: 'g-1', persistsLogout: true } }, state: null,
+      ...base,
+      uid: fresh('uid'),
+      accountId: 'person-1',
+      loginTs: iat,
+      amr: ['pwd'],
+      acr: 'urn:campus:pwd',
+      transient: false,
+      authorizations: { 'client-a': { sid: 'sid-1', grantId: 'g-1', persistsLogout: true } },
+      state: null,
     },
     Interaction: {
-      ...base, returnTo: 'https://sso.example/auth/xyz', trusted: [], lastSubmission: { login: { accountId: 'person-1' } },
+      ...base,
+      returnTo: 'https://sso.example/auth/xyz',
+      trusted: [],
+      lastSubmission: { login: { accountId: 'person-1' } },
       prompt: { name: 'consent', reasons: ['op_scopes_missing'], details: { missingOIDCScope: ['email'] } },
       params: { client_id: 'client-a', scope: 'openid email', state: 'Zürich ☃ "quoted" \\ <tag>', nonce: 'n' },
-      session: { uid: 'uid-1', cookie: 'cookie-1', accountId: 'person-1' }, cid: 'cid-1',
+      session: { uid: 'uid-1', cookie: 'cookie-1', accountId: 'person-1' },
+      cid: 'cid-1',
     },
-    DeviceCode: { ...token, userCode: fresh('user-code'), deviceInfo: { ip: '10.0.0.1', ua: 'tv' }, params: { client_id: 'client-a' } },
-    AuthorizationCode: { ...token, redirectUri: 'https://rp.example/cb', codeChallenge: 'abc', codeChallengeMethod: 'S256', nonce: 'n' },
+    DeviceCode: {
+      ...token,
+      userCode: fresh('user-code'),
+      deviceInfo: { ip: '10.0.0.1', ua: 'tv' },
+      params: { client_id: 'client-a' },
+    },
+    AuthorizationCode: {
+      ...token,
+      redirectUri: 'https://rp.example/cb',
+      codeChallenge: 'abc',
+      codeChallengeMethod: 'S256',
+      nonce: 'n',
+    },
     RefreshToken: { ...token, rotations: 0, iiat: iat, sessionUid: 'uid-1', expiresWithSession: true },
     AccessToken: { ...token, aud: ['https://api.example'], extra: { tenant: 'school-7', ratio: 0.25, big: 2 ** 40 } },
     ClientCredentials: { ...base, clientId: 'client-b', scope: 'api:read' },
@@ -71,13 +106,26 @@ function samplePayload(model: string, id: string, extra: Record<string, unknown>
     RegistrationAccessToken: { ...base, clientId: 'client-c', policies: ['campus'] },
     ReplayDetection: { ...base, iss: 'client-a' },
     PushedAuthorizationRequest: { ...base, clientId: 'client-a', request: 'eyJhbGciOiJub25lIn0.e30.', dpopJkt: 'jkt' },
-    Grant: { ...base, accountId: 'person-1', clientId: 'client-a', openid: { scope: 'openid email', claims: ['sub'] }, resources: { 'https://api.example': 'api:read' } },
+    Grant: {
+      ...base,
+      accountId: 'person-1',
+      clientId: 'client-a',
+      openid: { scope: 'openid email', claims: ['sub'] },
+      resources: { 'https://api.example': 'api:read' },
+    },
     BackchannelAuthenticationRequest: { ...token, nonce: 'n', params: { login_hint: 'person-1' } },
     PreAuthorizedCode: { ...token },
     Client: {
-      client_id: id, client_secret: 'secret', client_name: 'Ünïcode school ☃', redirect_uris: ['https://rp.example/cb'],
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
-      first_party: true, allowed_roles: ['teacher'], organization: null,
+      client_id: id,
+      client_secret: 'secret',
+      client_name: 'Ünïcode school ☃',
+      redirect_uris: ['https://rp.example/cb'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      first_party: true,
+      allowed_roles: ['teacher'],
+      organization: null,
     },
   };
   return { ...(byModel[model] ?? base), ...extra };
@@ -87,7 +135,12 @@ type Backend = {
   makeAdapter(model: string): OidcAdapter;
   models: readonly string[];
   /** Stores `raw` (a JSON text or not) as the entry's payload behind the adapter's back, with optional index values. */
-  writeRaw(model: string, id: string, raw: string, index?: { uid?: string; userCode?: string; grantId?: string }): Promise<void>;
+  writeRaw(
+    model: string,
+    id: string,
+    raw: string,
+    index?: { uid?: string; userCode?: string; grantId?: string },
+  ): Promise<void>;
   /** Removes everything this run stored. */
   cleanup(): Promise<void>;
 };
@@ -98,7 +151,10 @@ function assertConsumed(found: Payload | undefined, payload: Payload, from: numb
   const { consumed, ...rest } = found;
   assert.equal(typeof consumed, 'number');
   assert.ok(Number.isInteger(consumed), `consumed is whole seconds, got ${consumed}`);
-  assert.ok(consumed! >= from - 1 && consumed! <= to + 1, `consumed ${consumed} is the time of consume (${from}..${to})`);
+  assert.ok(
+    consumed! >= from - 1 && consumed! <= to + 1,
+    `consumed ${consumed} is the time of consume (${from}..${to})`,
+  );
   assert.deepEqual(rest, payload);
 }
 
@@ -106,7 +162,11 @@ function assertConsumed(found: Payload | undefined, payload: Payload, from: numb
  * The contract, for the adapters `makeBackend` makes. `clientOnly` is the `Client` model's share of it (upsert, find and
  * destroy); `skip` says why the backend is not available.
  */
-function contract(name: string, makeBackend: () => Backend | Promise<Backend>, { clientOnly = false, skip }: { clientOnly?: boolean; skip?: string } = {}) {
+function contract(
+  name: string,
+  makeBackend: () => Backend | Promise<Backend>,
+  { clientOnly = false, skip }: { clientOnly?: boolean; skip?: string } = {},
+) {
   describe(name, { skip }, () => {
     let backend: Backend;
     const adapter = (model: string) => backend.makeAdapter(model);
@@ -178,17 +238,18 @@ function contract(name: string, makeBackend: () => Backend | Promise<Backend>, {
       await adapter('AccessToken').revokeByGrantId(grantId);
     });
 
-    if (clientOnly) it('the methods that do not apply to clients are harmless no-ops', async () => {
-      for (const model of backend.models) {
-        const id = fresh(model);
-        const payload = samplePayload(model, id);
-        await adapter(model).upsert(id, payload);
-        assert.equal(await adapter(model).findByUid(fresh('uid')), undefined);
-        assert.equal(await adapter(model).findByUserCode(fresh('user-code')), undefined);
-        await adapter(model).revokeByGrantId(fresh('grant'));
-        assert.deepEqual(await adapter(model).find(id), payload);
-      }
-    });
+    if (clientOnly)
+      it('the methods that do not apply to clients are harmless no-ops', async () => {
+        for (const model of backend.models) {
+          const id = fresh(model);
+          const payload = samplePayload(model, id);
+          await adapter(model).upsert(id, payload);
+          assert.equal(await adapter(model).findByUid(fresh('uid')), undefined);
+          assert.equal(await adapter(model).findByUserCode(fresh('user-code')), undefined);
+          await adapter(model).revokeByGrantId(fresh('grant'));
+          assert.deepEqual(await adapter(model).find(id), payload);
+        }
+      });
 
     // The rest applies to the token, session and interaction models, not to `Client`.
     if (clientOnly) return;
@@ -290,35 +351,46 @@ function contract(name: string, makeBackend: () => Backend | Promise<Backend>, {
     it('revokeByGrantId removes every entry of the grant across models and leaves the rest', async () => {
       const grantId = fresh('grant');
       const otherGrant = fresh('grant');
-      const doomed = await Promise.all(GRANTABLE.map(async (model) => {
-        const id = fresh(model);
-        await adapter(model).upsert(id, samplePayload(model, id, { grantId }), 300);
-        return [model, id] as const;
-      }));
+      const doomed = await Promise.all(
+        GRANTABLE.map(async (model) => {
+          const id = fresh(model);
+          await adapter(model).upsert(id, samplePayload(model, id, { grantId }), 300);
+          return [model, id] as const;
+        }),
+      );
       // A consumed member goes too.
       await adapter('AuthorizationCode').consume(doomed.find(([m]) => m === 'AuthorizationCode')![1]);
-      const kept = await Promise.all([...GRANTABLE.map((model) => [model, { grantId: otherGrant }] as const),
-        ['AccessToken', {}] as const, ['ClientCredentials', {}] as const, ['Session', {}] as const, ['Grant', {}] as const,
-      ].map(async ([model, extra]) => {
-        const id = fresh(model);
-        const payload = samplePayload(model, id, extra);
-        if (!('grantId' in extra)) delete payload.grantId;
-        await adapter(model).upsert(id, payload, 300);
-        return [model, id, payload] as const;
-      }));
+      const kept = await Promise.all(
+        [
+          ...GRANTABLE.map((model) => [model, { grantId: otherGrant }] as const),
+          ['AccessToken', {}] as const,
+          ['ClientCredentials', {}] as const,
+          ['Session', {}] as const,
+          ['Grant', {}] as const,
+        ].map(async ([model, extra]) => {
+          const id = fresh(model);
+          const payload = samplePayload(model, id, extra);
+          if (!('grantId' in extra)) delete payload.grantId;
+          await adapter(model).upsert(id, payload, 300);
+          return [model, id, payload] as const;
+        }),
+      );
       // The grant itself is stored under its own id; revoking its tokens does not remove it (oidc-provider destroys it).
       const grant = samplePayload('Grant', grantId);
       await adapter('Grant').upsert(grantId, grant, 300);
 
       // oidc-provider calls revokeByGrantId on each grantable model's adapter in turn; one call must already do it all.
       await adapter('AccessToken').revokeByGrantId(grantId);
-      for (const [model, id] of doomed) assert.equal(await adapter(model).find(id), undefined, `${model} of the revoked grant`);
-      for (const [model, id, payload] of kept) assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
+      for (const [model, id] of doomed)
+        assert.equal(await adapter(model).find(id), undefined, `${model} of the revoked grant`);
+      for (const [model, id, payload] of kept)
+        assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
       assert.deepEqual(await adapter('Grant').find(grantId), grant);
 
       for (const model of GRANTABLE) await adapter(model).revokeByGrantId(grantId); // repeating is harmless
       await adapter('AccessToken').revokeByGrantId(fresh('grant')); // as is an unknown grant
-      for (const [model, id, payload] of kept) assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
+      for (const [model, id, payload] of kept)
+        assert.deepEqual(await adapter(model).find(id), payload, `${model} outside the grant`);
     });
 
     it('revokeByGrantId follows an upsert that moved an entry to another grant', async () => {
@@ -335,32 +407,54 @@ function contract(name: string, makeBackend: () => Backend | Promise<Backend>, {
 
     it('entries expire after expiresIn; entries without expiresIn, or with a longer one, stay', async () => {
       // One sleep for everything time-based.
-      const short = await Promise.all(['AccessToken', 'AuthorizationCode', 'Session', 'DeviceCode', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest']
-        .map(async (model) => {
+      const short = await Promise.all(
+        [
+          'AccessToken',
+          'AuthorizationCode',
+          'Session',
+          'DeviceCode',
+          'Interaction',
+          'ReplayDetection',
+          'PushedAuthorizationRequest',
+        ].map(async (model) => {
           const id = fresh(model);
           const payload = samplePayload(model, id);
           await adapter(model).upsert(id, payload, 1);
           return [model, id, payload] as const;
-        }));
-      const long = await Promise.all(['AccessToken', 'Session', 'DeviceCode', 'Grant'].map(async (model) => {
-        const id = fresh(model);
-        const payload = samplePayload(model, id);
-        await adapter(model).upsert(id, payload, 300);
-        return [model, id, payload] as const;
-      }));
+        }),
+      );
+      const long = await Promise.all(
+        ['AccessToken', 'Session', 'DeviceCode', 'Grant'].map(async (model) => {
+          const id = fresh(model);
+          const payload = samplePayload(model, id);
+          await adapter(model).upsert(id, payload, 300);
+          return [model, id, payload] as const;
+        }),
+      );
       const forever = fresh('token');
       const foreverPayload = samplePayload('InitialAccessToken', forever);
       await adapter('InitialAccessToken').upsert(forever, foreverPayload);
 
       // A grant whose members have different lifetimes must stay revocable as long as any member lives,
       // whichever order they were saved in.
-      const grants = await Promise.all([[undefined, 1], [1, undefined], [1, 300], [300, 1]].map(async ([a, b]) => {
-        const grantId = fresh('grant');
-        const ids = [fresh('token'), fresh('token')] as const;
-        await adapter('AccessToken').upsert(ids[0], samplePayload('AccessToken', ids[0], { grantId }), a);
-        await adapter('RefreshToken').upsert(ids[1], samplePayload('RefreshToken', ids[1], { grantId }), b);
-        return { grantId, ids, lasting: a === 1 ? (['RefreshToken', ids[1]] as const) : (['AccessToken', ids[0]] as const) };
-      }));
+      const grants = await Promise.all(
+        [
+          [undefined, 1],
+          [1, undefined],
+          [1, 300],
+          [300, 1],
+        ].map(async ([a, b]) => {
+          const grantId = fresh('grant');
+          const ids = [fresh('token'), fresh('token')] as const;
+          await adapter('AccessToken').upsert(ids[0], samplePayload('AccessToken', ids[0], { grantId }), a);
+          await adapter('RefreshToken').upsert(ids[1], samplePayload('RefreshToken', ids[1], { grantId }), b);
+          return {
+            grantId,
+            ids,
+            lasting: a === 1 ? (['RefreshToken', ids[1]] as const) : (['AccessToken', ids[0]] as const),
+          };
+        }),
+      );
 
       // Right after saving, everything is there.
       for (const [model, id, payload] of short) assert.deepEqual(await adapter(model).find(id), payload, model);
@@ -370,19 +464,35 @@ function contract(name: string, makeBackend: () => Backend | Promise<Backend>, {
       for (const [model, id] of short) assert.equal(await adapter(model).find(id), undefined, `${model} expired`);
       const session = short.find(([m]) => m === 'Session')![2];
       const device = short.find(([m]) => m === 'DeviceCode')![2];
-      assert.equal(await adapter('Session').findByUid(session.uid!), undefined, 'an expired Session is not found by uid');
-      assert.equal(await adapter('DeviceCode').findByUserCode(device.userCode!), undefined, 'an expired DeviceCode is not found by user code');
-      for (const [model, id, payload] of long) assert.deepEqual(await adapter(model).find(id), payload, `${model} not yet expired`);
+      assert.equal(
+        await adapter('Session').findByUid(session.uid!),
+        undefined,
+        'an expired Session is not found by uid',
+      );
+      assert.equal(
+        await adapter('DeviceCode').findByUserCode(device.userCode!),
+        undefined,
+        'an expired DeviceCode is not found by user code',
+      );
+      for (const [model, id, payload] of long)
+        assert.deepEqual(await adapter(model).find(id), payload, `${model} not yet expired`);
       const longSession = long.find(([m]) => m === 'Session')![2];
       const longDevice = long.find(([m]) => m === 'DeviceCode')![2];
       assert.deepEqual(await adapter('Session').findByUid(longSession.uid!), longSession);
       assert.deepEqual(await adapter('DeviceCode').findByUserCode(longDevice.userCode!), longDevice);
       assert.deepEqual(await adapter('InitialAccessToken').find(forever), foreverPayload, 'no expiresIn: no expiry');
 
-      for (const { grantId, lasting: [model, id] } of grants) {
+      for (const {
+        grantId,
+        lasting: [model, id],
+      } of grants) {
         assert.ok(await adapter(model).find(id), `${model} of ${grantId} outlives its short-lived sibling`);
         await adapter('AccessToken').revokeByGrantId(grantId);
-        assert.equal(await adapter(model).find(id), undefined, `${model} is revoked with its grant after the sibling expired`);
+        assert.equal(
+          await adapter(model).find(id),
+          undefined,
+          `${model} is revoked with its grant after the sibling expired`,
+        );
       }
     });
   });
@@ -418,7 +528,12 @@ async function sharedStorage(): Promise<Storage> {
 /** A connected client on REDIS_URL, or on the local test database if a Redis answers there; else why not. */
 async function probeRedis(): Promise<{ redis: Redis; url: string } | { skip: string }> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/9';
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   let cause: Error | undefined;
   redis.on('error', (err: Error) => (cause = err));
   try {
@@ -450,8 +565,12 @@ describe('oidc-provider adapter contract', () => {
       models: MODELS,
       async writeRaw(model, id, raw, index = {}) {
         await db('oidc_payloads').insert({
-          model, id, payload: asJsonb(db, raw),
-          uid: index.uid ?? null, user_code: index.userCode ?? null, grant_id: index.grantId ?? null,
+          model,
+          id,
+          payload: asJsonb(db, raw),
+          uid: index.uid ?? null,
+          user_code: index.userCode ?? null,
+          grant_id: index.grantId ?? null,
           expires_at: new Date(Date.now() + 300_000),
         });
       },
@@ -461,40 +580,49 @@ describe('oidc-provider adapter contract', () => {
     };
   });
 
-  contract('Client adapter (PostgreSQL)', async () => {
-    const { db } = await sharedStorage();
-    return {
-      makeAdapter: (model) => {
-        assert.equal(model, 'Client');
-        return new ClientAdapter(new ClientRegistry(db));
-      },
-      models: ['Client'],
-      async writeRaw(_model, id, raw) {
-        await db('oidc_clients').insert({ client_id: id, metadata: asJsonb(db, raw), source: 'test' });
-      },
-      async cleanup() {
-        await db('oidc_clients').where('client_id', 'like', `${RUN}-%`).delete();
-      },
-    };
-  }, { clientOnly: true });
+  contract(
+    'Client adapter (PostgreSQL)',
+    async () => {
+      const { db } = await sharedStorage();
+      return {
+        makeAdapter: (model) => {
+          assert.equal(model, 'Client');
+          return new ClientAdapter(new ClientRegistry(db));
+        },
+        models: ['Client'],
+        async writeRaw(_model, id, raw) {
+          await db('oidc_clients').insert({ client_id: id, metadata: asJsonb(db, raw), source: 'test' });
+        },
+        async cleanup() {
+          await db('oidc_clients').where('client_id', 'like', `${RUN}-%`).delete();
+        },
+      };
+    },
+    { clientOnly: true },
+  );
 
-  contract(`Redis adapter (${'url' in probe ? probe.url.replace(/\/\/[^@]*@/, '//') : 'not available'})`, () => {
-    const { redis } = probe as { redis: Redis };
-    const prefix = `test:${RUN}:`;
-    return {
-      makeAdapter: (model) => new RedisAdapter(redis, prefix, model),
-      models: MODELS,
-      async writeRaw(model, id, raw, index = {}) {
-        const key = `${prefix}${model}:${id}`;
-        const tx = redis.multi().hset(key, 'payload', raw).expire(key, 300);
-        if (index.uid) tx.set(`${prefix}${model}:uid:${index.uid}`, id, 'EX', 300);
-        if (index.userCode) tx.set(`${prefix}${model}:userCode:${index.userCode}`, id, 'EX', 300);
-        if (index.grantId) tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
-        await tx.exec();
-      },
-      cleanup: () => deleteRedisPrefix(redis, prefix),
-    };
-  }, 'skip' in probe ? { skip: probe.skip } : {});
+  contract(
+    `Redis adapter (${'url' in probe ? probe.url.replace(/\/\/[^@]*@/, '//') : 'not available'})`,
+    () => {
+      const { redis } = probe as { redis: Redis };
+      const prefix = `test:${RUN}:`;
+      return {
+        makeAdapter: (model) => new RedisAdapter(redis, prefix, model),
+        models: MODELS,
+        async writeRaw(model, id, raw, index = {}) {
+          const key = `${prefix}${model}:${id}`;
+          const tx = redis.multi().hset(key, 'payload', raw).expire(key, 300);
+          if (index.uid) tx.set(`${prefix}${model}:uid:${index.uid}`, id, 'EX', 300);
+          if (index.userCode) tx.set(`${prefix}${model}:userCode:${index.userCode}`, id, 'EX', 300);
+          if (index.grantId)
+            tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
+          await tx.exec();
+        },
+        cleanup: () => deleteRedisPrefix(redis, prefix),
+      };
+    },
+    'skip' in probe ? { skip: probe.skip } : {},
+  );
 
   describe('adapter routing', () => {
     it('stores clients in PostgreSQL, and the rest in Redis when configured, else PostgreSQL', async () => {
@@ -503,8 +631,13 @@ describe('oidc-provider adapter contract', () => {
       const clients = new ClientRegistry(db);
       assert.ok(adapterFactory({ clients, db })('Client') instanceof ClientAdapter);
       assert.ok(adapterFactory({ clients, db })('Session') instanceof PostgresAdapter);
-      assert.ok(adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('Client') instanceof ClientAdapter);
-      assert.ok(adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('AccessToken') instanceof RedisAdapter);
+      assert.ok(
+        adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('Client') instanceof ClientAdapter,
+      );
+      assert.ok(
+        adapterFactory({ clients, db, redis: { client: fakeRedis, prefix: 'x:' } })('AccessToken') instanceof
+          RedisAdapter,
+      );
     });
   });
 });

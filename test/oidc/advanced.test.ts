@@ -11,11 +11,23 @@ import { startTestServer, storageMode, type TestServer } from '../helpers/server
 
 const SECRET = 'advanced-test-secret-0123456789abcdef';
 
-async function codeFlow(server: TestServer, clientId: string, agent = new Agent(), extra: Record<string, string> = {}, opts: { DPoP?: oidc.DPoPHandle } = {}) {
+async function codeFlow(
+  server: TestServer,
+  clientId: string,
+  agent = new Agent(),
+  extra: Record<string, string> = {},
+  opts: { DPoP?: oidc.DPoPHandle } = {},
+) {
   const conf = await discover(server.issuer, clientId, SECRET);
   const p = await pkce();
   const callback = await signIn(agent, authorizationUrl(conf, p, extra), 'teacher', 'Teacher-2026');
-  const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce }, undefined, opts);
+  const tokens = await oidc.authorizationCodeGrant(
+    conf,
+    callback,
+    { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce },
+    undefined,
+    opts,
+  );
   return { conf, tokens, agent };
 }
 
@@ -43,7 +55,16 @@ describe(`advanced protocol features (${storageMode})`, () => {
 
   it('gives pairwise subjects to clients that ask, stable per sector and different from the public sub', async () => {
     await registerClient(server, { client_id: 'rp-pairwise', subject_type: 'pairwise', first_party: true }, SECRET);
-    await registerClient(server, { client_id: 'rp-pairwise-2', subject_type: 'pairwise', first_party: true, redirect_uris: ['http://localhost:9/cb'] }, SECRET);
+    await registerClient(
+      server,
+      {
+        client_id: 'rp-pairwise-2',
+        subject_type: 'pairwise',
+        first_party: true,
+        redirect_uris: ['http://localhost:9/cb'],
+      },
+      SECRET,
+    );
     const a = await codeFlow(server, 'rp-pairwise');
     const again = await codeFlow(server, 'rp-pairwise');
     const sub = a.tokens.claims()!.sub;
@@ -52,32 +73,73 @@ describe(`advanced protocol features (${storageMode})`, () => {
     const conf2 = await discover(server.issuer, 'rp-pairwise-2', SECRET);
     const p = await pkce();
     const url = oidc.buildAuthorizationUrl(conf2, {
-      redirect_uri: 'http://localhost:9/cb', scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
+      redirect_uri: 'http://localhost:9/cb',
+      scope: 'openid',
+      code_challenge: p.challenge,
+      code_challenge_method: 'S256',
+      state: p.state,
+      nonce: p.nonce,
     });
     const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026', 'http://localhost:9/cb');
-    const other = await oidc.authorizationCodeGrant(conf2, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const other = await oidc.authorizationCodeGrant(conf2, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     assert.notEqual(other.claims()!.sub, sub, 'another sector sees another subject');
     assert.notEqual(other.claims()!.sub, teacherId);
     assert.ok(sub.length > 20);
   });
 
   it('accepts signed request objects (JAR)', async () => {
-    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as { publicKey: CryptoKey; privateKey: CryptoKey };
-    const publicJwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'rp-key-1', use: 'sig', alg: 'ES256' };
-    await registerClient(server, { client_id: 'rp-jar', first_party: true, jwks: { keys: [publicJwk] }, request_object_signing_alg: 'ES256' }, SECRET);
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as { publicKey: CryptoKey; privateKey: CryptoKey };
+    const publicJwk = {
+      ...(await crypto.subtle.exportKey('jwk', keys.publicKey)),
+      kid: 'rp-key-1',
+      use: 'sig',
+      alg: 'ES256',
+    };
+    await registerClient(
+      server,
+      { client_id: 'rp-jar', first_party: true, jwks: { keys: [publicJwk] }, request_object_signing_alg: 'ES256' },
+      SECRET,
+    );
     const conf = await discover(server.issuer, 'rp-jar', SECRET);
     const p = await pkce();
-    const url = await oidc.buildAuthorizationUrlWithJAR(conf, {
-      redirect_uri: CALLBACK, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
-    }, { key: keys.privateKey, kid: 'rp-key-1' });
+    const url = await oidc.buildAuthorizationUrlWithJAR(
+      conf,
+      {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        code_challenge: p.challenge,
+        code_challenge_method: 'S256',
+        state: p.state,
+        nonce: p.nonce,
+      },
+      { key: keys.privateKey, kid: 'rp-key-1' },
+    );
     assert.ok(url.searchParams.get('request'));
     const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026');
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     assert.equal(tokens.claims()!.sub, teacherId);
 
     // A request object signed by someone else is refused.
-    const other = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as { publicKey: CryptoKey; privateKey: CryptoKey };
-    const forged = await oidc.buildAuthorizationUrlWithJAR(conf, { redirect_uri: CALLBACK, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256' }, { key: other.privateKey, kid: 'rp-key-1' });
+    const other = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as { publicKey: CryptoKey; privateKey: CryptoKey };
+    const forged = await oidc.buildAuthorizationUrlWithJAR(
+      conf,
+      { redirect_uri: CALLBACK, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256' },
+      { key: other.privateKey, kid: 'rp-key-1' },
+    );
     const res = await new Agent().request(String(forged));
     const back = res.location ? new URL(res.location) : undefined;
     assert.ok(res.status === 400 || back?.searchParams.get('error') === 'invalid_request_object');
@@ -110,12 +172,24 @@ describe(`advanced protocol features (${storageMode})`, () => {
     await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
     try {
       const port = (rp.address() as AddressInfo).port;
-      await registerClient(server, {
-        client_id: 'rp-bcl', first_party: true, backchannel_logout_uri: `http://127.0.0.1:${port}/bcl`,
-        backchannel_logout_session_required: true, post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
-      }, SECRET);
+      await registerClient(
+        server,
+        {
+          client_id: 'rp-bcl',
+          first_party: true,
+          backchannel_logout_uri: `http://127.0.0.1:${port}/bcl`,
+          backchannel_logout_session_required: true,
+          post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+        },
+        SECRET,
+      );
       const { conf, tokens, agent } = await codeFlow(server, 'rp-bcl');
-      const page = await agent.follow(oidc.buildEndSessionUrl(conf, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/bye' }).href);
+      const page = await agent.follow(
+        oidc.buildEndSessionUrl(conf, {
+          id_token_hint: tokens.id_token!,
+          post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+        }).href,
+      );
       const action = /<form[^>]*action="([^"]+)"/.exec(page.body)![1]!;
       const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)![1]!;
       await agent.submit(new URL(action, server.issuer).href, { xsrf, logout: 'yes' }, 'http://127.0.0.1:9/bye');
@@ -133,7 +207,9 @@ describe(`advanced protocol features (${storageMode})`, () => {
 
   it('upgrades a password hash made at another bcrypt cost on sign-in', async () => {
     const db = server.storage.db;
-    await db('persons').where({ username: 'teacher' }).update({ password_hash: await bcrypt.hash('Teacher-2026', 5) });
+    await db('persons')
+      .where({ username: 'teacher' })
+      .update({ password_hash: await bcrypt.hash('Teacher-2026', 5) });
     await registerClient(server, { client_id: 'rp-rehash', first_party: true }, SECRET);
     await codeFlow(server, 'rp-rehash');
     const person = await findPersonByLogin(db, 'teacher');

@@ -2,7 +2,7 @@
 // Apache protects, is sent to our sign-in page, signs in as the demo teacher and lands on the protected page.
 // Needs the Debian packages apache2, libapache2-mod-auth-openidc and chromium (CI installs them); fails if missing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { translator } from '../../src/platform/i18n/index.ts';
+import { freePort } from '../../src/platform/storage/embedded-postgres.ts';
 import { browserSkip, launchBrowser, missingTool, newPage, shoot } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { freePort } from '../../src/platform/storage/embedded-postgres.ts';
 
 const APACHE = process.env.APACHE_BIN ?? '/usr/sbin/apache2';
 const MODULES = process.env.APACHE_MODULES ?? '/usr/lib/apache2/modules';
@@ -41,11 +41,17 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     }
     const ok = await new Promise<boolean>((resolve) => {
       const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => { sock.destroy(); resolve(true); });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
       sock.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`apache2 did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${apacheOutput}${errorLog()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `apache2 did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${apacheOutput}${errorLog()}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -141,7 +147,9 @@ before(async () => {
   if (skip) return;
   // A missing package is a failure with a clear message, not a silent skip: CI installs them.
   if (!fs.existsSync(APACHE)) {
-    throw new Error(`${APACHE} not found: install the Debian packages apache2 and libapache2-mod-auth-openidc (or set APACHE_BIN)`);
+    throw new Error(
+      `${APACHE} not found: install the Debian packages apache2 and libapache2-mod-auth-openidc (or set APACHE_BIN)`,
+    );
   }
   if (!fs.existsSync(path.join(MODULES, 'mod_auth_openidc.so'))) {
     throw new Error(`${MODULES}/mod_auth_openidc.so not found: install the Debian package libapache2-mod-auth-openidc`);
@@ -149,15 +157,19 @@ before(async () => {
 
   server = await startTestServer();
   apachePort = await freePort();
-  await server.services.clients.upsert({
-    client_id: CLIENT_ID,
-    client_name: 'Apache mod_auth_openidc (interop)',
-    redirect_uris: [`http://127.0.0.1:${apachePort}/protected/redirect_uri`],
-    first_party: true,
-    token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-  }, 'test', CLIENT_SECRET);
+  await server.services.clients.upsert(
+    {
+      client_id: CLIENT_ID,
+      client_name: 'Apache mod_auth_openidc (interop)',
+      redirect_uris: [`http://127.0.0.1:${apachePort}/protected/redirect_uri`],
+      first_party: true,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    },
+    'test',
+    CLIENT_SECRET,
+  );
 
   // mkdtemp makes a 0700 folder; the Apache children run as www-data and must read it.
   apacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-apache-'));
@@ -169,13 +181,24 @@ before(async () => {
   fs.writeFileSync(conf, apacheConfig(apacheDir, apachePort, server.issuer), { mode: 0o644 });
 
   apache = spawn(APACHE, ['-f', conf, '-DFOREGROUND'], {
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', APACHE_RUN_USER: 'www-data', APACHE_RUN_GROUP: 'www-data' },
+    env: {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      LANG: 'C',
+      APACHE_RUN_USER: 'www-data',
+      APACHE_RUN_GROUP: 'www-data',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   apacheExit = new Promise((resolve) => apache!.once('exit', resolve));
-  apache.stdout!.on('data', (d) => { apacheOutput += d; });
-  apache.stderr!.on('data', (d) => { apacheOutput += d; });
-  apache.once('error', (err) => { apacheOutput += `spawn error: ${err.message}\n`; });
+  apache.stdout!.on('data', (d) => {
+    apacheOutput += d;
+  });
+  apache.stderr!.on('data', (d) => {
+    apacheOutput += d;
+  });
+  apache.once('error', (err) => {
+    apacheOutput += `spawn error: ${err.message}\n`;
+  });
   await waitForPort(apachePort, 15_000);
 
   browser = await launchBrowser();
@@ -202,7 +225,9 @@ test('mod_auth_openidc signs a person in through campus-sso', { skip }, async (t
   try {
     // Apache sends the browser to our authorization endpoint, which shows the sign-in page.
     await page.goto(`http://127.0.0.1:${apachePort}/protected/index.html`);
-    await page.waitForURL((url) => url.origin === server.issuer && /^\/interaction\/[A-Za-z0-9_-]+$/.test(url.pathname));
+    await page.waitForURL(
+      (url) => url.origin === server.issuer && /^\/interaction\/[A-Za-z0-9_-]+$/.test(url.pathname),
+    );
     assert.equal(await page.locator('main h1').innerText(), zh('login.title'));
     assert.match(await page.locator('main').innerText(), /Apache mod_auth_openidc \(interop\)/);
     await shoot(page, 'apache-01-sign-in');
@@ -217,7 +242,9 @@ test('mod_auth_openidc signs a person in through campus-sso', { skip }, async (t
     await page.locator('label.identity', { hasText: zh('role.teacher') }).click();
     // The client is first-party, so no consent page: straight back to Apache.
     await Promise.all([
-      page.waitForURL((url) => url.origin === `http://127.0.0.1:${apachePort}` && url.pathname === '/protected/index.html'),
+      page.waitForURL(
+        (url) => url.origin === `http://127.0.0.1:${apachePort}` && url.pathname === '/protected/index.html',
+      ),
       page.click('button.primary'),
     ]);
     await page.locator('#marker').waitFor();

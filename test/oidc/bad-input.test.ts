@@ -10,13 +10,23 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   let server: TestServer;
   const authorize = (params: Record<string, string>) => `${server.issuer}/auth?${new URLSearchParams(params)}`;
   const valid = {
-    client_id: 'rp-bad', response_type: 'code', scope: 'openid', redirect_uri: CALLBACK,
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 'st', nonce: 'n',
+    client_id: 'rp-bad',
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: CALLBACK,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 'st',
+    nonce: 'n',
   };
 
   before(async () => {
     server = await startTestServer();
-    await registerClient(server, { client_id: 'rp-bad', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    await registerClient(server, {
+      client_id: 'rp-bad',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
   });
   after(() => server.close());
 
@@ -29,7 +39,12 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   });
 
   it('shows the error page for a redirect_uri mismatch and does not redirect', async () => {
-    for (const redirect_uri of ['http://127.0.0.1:9/cb/', 'http://127.0.0.1:9/cb?x=1', 'https://evil.example/cb', 'http://127.0.0.1:9/CB']) {
+    for (const redirect_uri of [
+      'http://127.0.0.1:9/cb/',
+      'http://127.0.0.1:9/cb?x=1',
+      'https://evil.example/cb',
+      'http://127.0.0.1:9/CB',
+    ]) {
       const res = await new Agent().request(authorize({ ...valid, redirect_uri }));
       assert.equal(res.status, 400, redirect_uri);
       assert.equal(res.location, undefined, `${redirect_uri} must not redirect`);
@@ -38,11 +53,13 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   });
 
   it('answers English when asked', async () => {
-    const res = await new Agent().request(authorize({ ...valid, client_id: 'nope' }), { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    const res = await new Agent().request(authorize({ ...valid, client_id: 'nope' }), {
+      headers: { 'accept-language': 'en-US,en;q=0.9' },
+    });
     assert.match(res.body, /This application is not registered/);
   });
 
-  it('rejects malformed authorization parameters with the spec\'s errors', async () => {
+  it("rejects malformed authorization parameters with the spec's errors", async () => {
     const cases: Record<string, string>[] = [
       { response_type: 'token' },
       { response_type: 'bogus' },
@@ -71,7 +88,8 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       if (res.location) {
         const back = new URL(res.location);
         const params = new URLSearchParams(back.hash ? back.hash.slice(1) : back.search);
-        if (back.href.startsWith(CALLBACK)) assert.ok(params.get('error'), `${JSON.stringify(change).slice(0, 60)} redirected without error`);
+        if (back.href.startsWith(CALLBACK))
+          assert.ok(params.get('error'), `${JSON.stringify(change).slice(0, 60)} redirected without error`);
       }
     }
     const missing = await new Agent().request(`${server.issuer}/auth?client_id=rp-bad`);
@@ -86,7 +104,13 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     const post = (body: string, type = 'application/x-www-form-urlencoded') =>
       fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': type }, body });
     const cases = [
-      ['grant_type=authorization_code&code=nope&client_id=rp-bad&redirect_uri=' + encodeURIComponent(CALLBACK) + '&code_verifier=' + 'a'.repeat(43), 'invalid_grant'],
+      [
+        'grant_type=authorization_code&code=nope&client_id=rp-bad&redirect_uri=' +
+          encodeURIComponent(CALLBACK) +
+          '&code_verifier=' +
+          'a'.repeat(43),
+        'invalid_grant',
+      ],
       ['grant_type=bogus&client_id=rp-bad', 'unsupported_grant_type'],
       ['client_id=rp-bad', 'invalid_request'],
       ['grant_type=refresh_token&refresh_token=nope&client_id=rp-bad', 'invalid_grant'],
@@ -107,7 +131,9 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     const page = await agent.follow(authorize(valid), CALLBACK);
     const uid = /\/interaction\/([\w-]+)\/login/.exec(page.body)![1];
     const res = await agent.request(`${server.issuer}/interaction/${uid}/login`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `login=${'a'.repeat(200_000)}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `login=${'a'.repeat(200_000)}`,
     });
     assert.equal(res.status, 413);
     assert.match(res.body, /送出的資料過大/);
@@ -123,11 +149,12 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   });
 
   it('rejects registration without an initial access token, and invalid registration JSON', async () => {
-    const reg = (body: string, token?: string) => fetch(`${server.issuer}/reg`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body,
-    });
+    const reg = (body: string, token?: string) =>
+      fetch(`${server.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body,
+      });
     const anon = await reg(JSON.stringify({ redirect_uris: [CALLBACK] }));
     assert.equal(anon.status, 401);
     assert.equal(((await anon.json()) as { error: string }).error, 'invalid_token');

@@ -11,10 +11,13 @@ const SECRET = 'client-cache-test-secret-0123456789abc';
 async function clientCredentials(server: TestServer, clientId: string) {
   const res = await fetch(`${server.issuer}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
-  return { status: res.status, body: await res.json() as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 const refusedGrantType = (r: { status: number; body: Record<string, unknown> }) =>
@@ -49,7 +52,11 @@ describe(`client cache (${storageMode})`, () => {
   });
 
   it('reads a client from the database once, then from memory', async () => {
-    await registerClient(server, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
+    await registerClient(
+      server,
+      { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+      SECRET,
+    );
     assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
     const before = clientReads;
     for (let i = 0; i < 5; i++) assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
@@ -58,19 +65,29 @@ describe(`client cache (${storageMode})`, () => {
 
   it('sees a change made by someone else', async () => {
     await clientCredentials(server, 'cache-rp');
-    await other.query(`update oidc_clients set metadata = jsonb_set(metadata::jsonb, '{grant_types}', '["authorization_code"]')::json where client_id = 'cache-rp'`);
+    await other.query(
+      `update oidc_clients set metadata = jsonb_set(metadata::jsonb, '{grant_types}', '["authorization_code"]')::json where client_id = 'cache-rp'`,
+    );
     assert.ok(await eventually(async () => refusedGrantType(await clientCredentials(server, 'cache-rp'))));
   });
 
   it('forgets a client deleted by someone else, and an unknown client that is then created', async () => {
     await other.query(`delete from oidc_clients where client_id = 'cache-rp'`);
-    assert.ok(await eventually(async () => (await clientCredentials(server, 'cache-rp')).body.error === 'invalid_client'));
+    assert.ok(
+      await eventually(async () => (await clientCredentials(server, 'cache-rp')).body.error === 'invalid_client'),
+    );
     const before = clientReads;
     assert.equal((await clientCredentials(server, 'cache-rp')).body.error, 'invalid_client');
     assert.equal(clientReads, before, 'an unknown client is remembered too');
-    await other.query(`insert into oidc_clients (client_id, metadata, source) values ('cache-rp', $1, 'test')`, [JSON.stringify({
-      client_id: 'cache-rp', client_secret: SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
-    })]);
+    await other.query(`insert into oidc_clients (client_id, metadata, source) values ('cache-rp', $1, 'test')`, [
+      JSON.stringify({
+        client_id: 'cache-rp',
+        client_secret: SECRET,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      }),
+    ]);
     assert.ok(await eventually(async () => (await clientCredentials(server, 'cache-rp')).status === 200));
   });
 
@@ -80,19 +97,28 @@ describe(`client cache (${storageMode})`, () => {
   });
 
   it('reads the database while it cannot listen for changes', async () => {
-    await registerClient(server, { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, SECRET);
+    await registerClient(
+      server,
+      { client_id: 'cache-rp', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+      SECRET,
+    );
     assert.equal((await clientCredentials(server, 'cache-rp')).status, 200);
     // Cut the listening connection from the server side; until it is back, every request reads the table.
-    await other.query(`select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen oidc_clients_changed' and datname = current_database()`);
+    await other.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen oidc_clients_changed' and datname = current_database()`,
+    );
     await new Promise((r) => setTimeout(r, 100));
     const before = clientReads;
     await clientCredentials(server, 'cache-rp');
     assert.ok(clientReads > before, 'read from the database');
-    assert.ok(await eventually(async () => {
-      const n = clientReads;
-      await clientCredentials(server, 'cache-rp');
-      await clientCredentials(server, 'cache-rp');
-      return clientReads === n;
-    }), 'listening again after the reconnect');
+    assert.ok(
+      await eventually(async () => {
+        const n = clientReads;
+        await clientCredentials(server, 'cache-rp');
+        await clientCredentials(server, 'cache-rp');
+        return clientReads === n;
+      }),
+      'listening again after the reconnect',
+    );
   });
 });

@@ -13,10 +13,15 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   before(async () => {
     server = await startTestServer();
-    await registerClient(server, {
-      client_id: 'rp-conf', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-      post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
-    }, secret);
+    await registerClient(
+      server,
+      {
+        client_id: 'rp-conf',
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+      },
+      secret,
+    );
     conf = await discover(server.issuer, 'rp-conf', secret);
   });
   after(() => server.close());
@@ -25,8 +30,15 @@ describe(`authorization code flow (${storageMode})`, () => {
     const m = conf.serverMetadata();
     assert.equal(m.issuer, server.issuer);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
-    for (const key of ['registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint',
-      'pushed_authorization_request_endpoint', 'userinfo_endpoint', 'jwks_uri'] as const) {
+    for (const key of [
+      'registration_endpoint',
+      'introspection_endpoint',
+      'revocation_endpoint',
+      'end_session_endpoint',
+      'pushed_authorization_request_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+    ] as const) {
       assert.ok(m[key], `${key} missing`);
     }
     assert.ok(m.dpop_signing_alg_values_supported?.length);
@@ -39,8 +51,17 @@ describe(`authorization code flow (${storageMode})`, () => {
   it('signs in through the real pages, with consent, and returns a verified ID token and userinfo', async () => {
     const p = await pkce();
     const agent = new Agent();
-    const callback = await signIn(agent, authorizationUrl(conf, p, { scope: 'openid profile email offline_access', prompt: 'consent' }), 'teacher', 'Teacher-2026');
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const callback = await signIn(
+      agent,
+      authorizationUrl(conf, p, { scope: 'openid profile email offline_access', prompt: 'consent' }),
+      'teacher',
+      'Teacher-2026',
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     const claims = tokens.claims()!;
     assert.equal(claims.iss, server.issuer);
     assert.equal(claims.aud, 'rp-conf');
@@ -48,8 +69,14 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.equal(claims.name, undefined, 'claims go to userinfo when an access token is issued');
     const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString());
     const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
-    assert.ok(jwks.keys.some((k) => k.kid === header.kid), 'ID token kid is published');
-    assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
+    assert.ok(
+      jwks.keys.some((k) => k.kid === header.kid),
+      'ID token kid is published',
+    );
+    assert.ok(
+      jwks.keys.every((k) => k.d === undefined),
+      'no private key material is published',
+    );
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, claims.sub);
     assert.equal(info.name, '王小明');
     assert.equal(info.email, 'teacher@demo.campus-sso.test');
@@ -58,21 +85,40 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   it('rotates refresh tokens and treats reuse as theft', async () => {
     const p = await pkce();
-    const callback = await signIn(new Agent(), authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }), 'student', 'Student-2026');
-    const first = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const callback = await signIn(
+      new Agent(),
+      authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
+      'student',
+      'Student-2026',
+    );
+    const first = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     const second = await oidc.refreshTokenGrant(conf, first.refresh_token!);
     assert.ok(second.refresh_token);
     assert.notEqual(second.refresh_token, first.refresh_token);
-    await assert.rejects(oidc.refreshTokenGrant(conf, first.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    await assert.rejects(
+      oidc.refreshTokenGrant(conf, first.refresh_token!),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+    );
     // Reuse revoked the whole grant: the rotated token and its access token die too.
-    await assert.rejects(oidc.refreshTokenGrant(conf, second.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    await assert.rejects(
+      oidc.refreshTokenGrant(conf, second.refresh_token!),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+    );
     assert.equal((await oidc.tokenIntrospection(conf, second.access_token)).active, false);
   });
 
   it('introspects and revokes access tokens', async () => {
     const p = await pkce();
     const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Parent-2026');
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     const active = await oidc.tokenIntrospection(conf, tokens.access_token);
     assert.equal(active.active, true);
     assert.equal(active.client_id, 'rp-conf');
@@ -92,7 +138,11 @@ describe(`authorization code flow (${storageMode})`, () => {
     const p = await pkce();
     const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
     await assert.rejects(
-      oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: p.state, expectedNonce: p.nonce }),
+      oidc.authorizationCodeGrant(conf, callback, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: p.state,
+        expectedNonce: p.nonce,
+      }),
       (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
     );
   });
@@ -100,11 +150,20 @@ describe(`authorization code flow (${storageMode})`, () => {
   it('pushes the authorization request (PAR) and completes the flow', async () => {
     const p = await pkce();
     const url = await oidc.buildAuthorizationUrlWithPAR(conf, {
-      redirect_uri: CALLBACK, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: p.challenge,
+      code_challenge_method: 'S256',
+      state: p.state,
+      nonce: p.nonce,
     });
     assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
     const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026');
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     assert.ok(tokens.claims()!.sub);
   });
 
@@ -116,18 +175,30 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.ok(new URL(step.location!).searchParams.get('code'));
   });
 
-  it('logs out at the RP\'s request and returns to its post-logout URI', async () => {
+  it("logs out at the RP's request and returns to its post-logout URI", async () => {
     const p = await pkce();
     const agent = new Agent();
     const callback = await signIn(agent, authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
-    const endSession = oidc.buildEndSessionUrl(conf, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/bye', state: 's1' });
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    const endSession = oidc.buildEndSessionUrl(conf, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+      state: 's1',
+    });
     const page = await agent.follow(endSession.href);
     assert.equal(page.status, 200);
     assert.match(page.body, /op\.logoutForm/);
     const action = /<form[^>]*action="([^"]+)"/.exec(page.body)![1]!;
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const done = await agent.submit(new URL(action, server.issuer).href, { xsrf, logout: 'yes' }, 'http://127.0.0.1:9/bye');
+    const done = await agent.submit(
+      new URL(action, server.issuer).href,
+      { xsrf, logout: 'yes' },
+      'http://127.0.0.1:9/bye',
+    );
     assert.ok(done.location?.startsWith('http://127.0.0.1:9/bye'));
     assert.equal(new URL(done.location!).searchParams.get('state'), 's1');
     // The session is gone: the next authorization shows the sign-in page again.
@@ -143,7 +214,11 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.match(wrong.body, /帳號或密碼錯誤/);
     assert.match(wrong.body, /value="teacher"/);
     const uid = /\/interaction\/([\w-]+)\/login/.exec(wrong.body)![1];
-    assert.match(wrong.body, new RegExp(`href="/interaction/${uid}\\?lang=en"`), 'the language link returns to the sign-in page');
+    assert.match(
+      wrong.body,
+      new RegExp(`href="/interaction/${uid}\\?lang=en"`),
+      'the language link returns to the sign-in page',
+    );
     const unknown = await submitLogin(agent, page, 'nobody-here', 'whatever');
     assert.equal(unknown.status, 401);
     assert.match(unknown.body, /帳號或密碼錯誤/, 'an unknown account gets the same message');

@@ -10,7 +10,13 @@ import { authorizationUrl, CALLBACK, discover, pkce, registerClient, submitLogin
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 const SECRET = 'identities-test-secret-0123456789abcd';
-type Identity = { id: string; role: string; school?: { code: string; name: string }; class?: { code: string; name: string }; seat?: number };
+type Identity = {
+  id: string;
+  role: string;
+  school?: { code: string; name: string };
+  class?: { code: string; name: string };
+  seat?: number;
+};
 
 /** Radio values on the identity menu, with the checked one. */
 function menu(page: Step) {
@@ -19,12 +25,20 @@ function menu(page: Step) {
 }
 
 async function choose(agent: Agent, page: Step, identity: string) {
-  return agent.submit(formAction(page.body, /\/identity$/, page.url), { identity, _csrf: hiddenField(page.body, '_csrf') }, CALLBACK);
+  return agent.submit(
+    formAction(page.body, /\/identity$/, page.url),
+    { identity, _csrf: hiddenField(page.body, '_csrf') },
+    CALLBACK,
+  );
 }
 
 async function consentIfAsked(agent: Agent, step: Step) {
   if (step.location?.startsWith(CALLBACK) || !step.body.includes('/confirm')) return step;
-  return agent.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+  return agent.submit(
+    formAction(step.body, /\/confirm$/, step.url),
+    { _csrf: hiddenField(step.body, '_csrf') },
+    CALLBACK,
+  );
 }
 
 describe(`identities: the menu, claims and consent (${storageMode})`, () => {
@@ -34,19 +48,41 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     const db = server.storage.db;
-    await registerClient(server, { client_id: 'id-first', first_party: true, grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(
+      server,
+      { client_id: 'id-first', first_party: true, grant_types: ['authorization_code', 'refresh_token'] },
+      SECRET,
+    );
     await registerClient(server, { client_id: 'id-second', first_party: true }, SECRET);
-    await registerClient(server, { client_id: 'id-third', grant_types: ['authorization_code', 'refresh_token'] }, SECRET);
+    await registerClient(
+      server,
+      { client_id: 'id-third', grant_types: ['authorization_code', 'refresh_token'] },
+      SECRET,
+    );
     await registerClient(server, { client_id: 'id-teachers', first_party: true, allowed_roles: ['teacher'] }, SECRET);
-    await registerClient(server, { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] }, SECRET);
-    await registerClient(server, { client_id: 'id-idno', first_party: true, may_request_idno: true, scope: 'openid profile identity idno' }, SECRET);
+    await registerClient(
+      server,
+      { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] },
+      SECRET,
+    );
+    await registerClient(
+      server,
+      { client_id: 'id-idno', first_party: true, may_request_idno: true, scope: 'openid profile identity idno' },
+      SECRET,
+    );
     const person = (await findPersonByLogin(db, 'teacher'))!;
     const rows = await db('identities').where({ person_id: person.id }).orderBy('created_at');
     teacher = { id: person.id, identities: rows.map((r) => ({ id: r.id, role: r.role })) };
   });
   after(() => server.close());
 
-  async function start(clientId: string, agent: Agent, extra: Record<string, string> = {}, login = 'teacher', password = 'Teacher-2026') {
+  async function start(
+    clientId: string,
+    agent: Agent,
+    extra: Record<string, string> = {},
+    login = 'teacher',
+    password = 'Teacher-2026',
+  ) {
     const conf = await discover(server.issuer, clientId, SECRET);
     const p = await pkce();
     const url = authorizationUrl(conf, p, { scope: 'openid profile identity identities children', ...extra });
@@ -57,7 +93,11 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
 
   async function finish(conf: oidc.Configuration, p: Awaited<ReturnType<typeof pkce>>, step: Step) {
     assert.ok(step.location?.startsWith(CALLBACK), `expected a redirect to the client, got ${step.status}`);
-    return oidc.authorizationCodeGrant(conf, new URL(step.location!), { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    return oidc.authorizationCodeGrant(conf, new URL(step.location!), {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
   }
 
   it('shows the menu to a person with two identities and gives the chosen one to the client', async () => {
@@ -76,13 +116,20 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     assert.equal(identity.role, 'parent');
     assert.equal(identity.school?.code, '353601');
     assert.equal((info.identities as Identity[]).length, 2);
-    assert.deepEqual((info.children as { name: string }[]).map((c) => c.name), ['王小美']);
+    assert.deepEqual(
+      (info.children as { name: string }[]).map((c) => c.name),
+      ['王小美'],
+    );
 
     // A second relying party in the same browser: no password, but the menu again.
     const second = await start('id-second', agent);
     assert.doesNotMatch(second.step.body, /name="password"/);
     assert.match(second.step.body, /選擇登入身分/);
-    assert.equal(menu(second.step).checked, teacher.identities[0]!.id, 'without a remembered choice the first is preselected');
+    assert.equal(
+      menu(second.step).checked,
+      teacher.identities[0]!.id,
+      'without a remembered choice the first is preselected',
+    );
     const teacherIdentity = teacher.identities.find((i) => i.role === 'teacher')!;
     const t2 = await finish(second.conf, second.p, await choose(agent, second.step, teacherIdentity.id));
     const info2 = await oidc.fetchUserInfo(second.conf, t2.access_token, t2.claims()!.sub);
@@ -92,13 +139,19 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     // Back at the first client in the same session: the grant carries its identity, no menu.
     const again = await start('id-first', agent);
     const t3 = await finish(again.conf, again.p, again.step);
-    assert.equal(((await oidc.fetchUserInfo(again.conf, t3.access_token, t3.claims()!.sub)).identity as Identity).role, 'parent');
+    assert.equal(
+      ((await oidc.fetchUserInfo(again.conf, t3.access_token, t3.claims()!.sub)).identity as Identity).role,
+      'parent',
+    );
 
     // prompt=select_account: the menu again, the remembered choice preselected; switch to teacher.
     const sw = await start('id-first', agent, { prompt: 'select_account' });
     assert.equal(menu(sw.step).checked, parent.id);
     const t4 = await finish(sw.conf, sw.p, await choose(agent, sw.step, teacherIdentity.id));
-    assert.equal(((await oidc.fetchUserInfo(sw.conf, t4.access_token, t4.claims()!.sub)).identity as Identity).role, 'teacher');
+    assert.equal(
+      ((await oidc.fetchUserInfo(sw.conf, t4.access_token, t4.claims()!.sub)).identity as Identity).role,
+      'teacher',
+    );
 
     // identity_hint preselects.
     const hinted = await start('id-first', agent, { prompt: 'select_account', identity_hint: `parent|${parent.id}` });
@@ -109,7 +162,10 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
 
   it('keeps the chosen identity across refresh and consent for a third-party client', async () => {
     const agent = new Agent();
-    const { conf, p, step } = await start('id-third', agent, { scope: 'openid identity offline_access', prompt: 'consent' });
+    const { conf, p, step } = await start('id-third', agent, {
+      scope: 'openid identity offline_access',
+      prompt: 'consent',
+    });
     const parent = teacher.identities.find((i) => i.role === 'parent')!;
     const afterChoice = await choose(agent, step, parent.id);
     assert.match(afterChoice.body, /授權確認/);
@@ -137,17 +193,47 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const { step } = await start('id-bureau', agent);
     assert.equal(step.status, 403);
     assert.match(step.body, /不開放給您的身分使用/);
-    const back = await agent.submit(formAction(step.body, /\/abort$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
+    const back = await agent.submit(
+      formAction(step.body, /\/abort$/, step.url),
+      { _csrf: hiddenField(step.body, '_csrf') },
+      CALLBACK,
+    );
     assert.equal(new URL(back.location!).searchParams.get('error'), 'access_denied');
   });
 
-  it('refuses a tampered choice: someone else\'s identity, or one the client does not accept', async () => {
+  it("refuses a tampered choice: someone else's identity, or one the client does not accept", async () => {
     const db = server.storage.db;
-    const person = await insertPerson(db, { username: `multi-${crypto.randomBytes(3).toString('hex')}`, name: '多重身分', passwordHash: await hashPassword('Multi-2026!', 4) });
-    await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'teacher', source: 'roster', actor: 'test' });
-    await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'parent', source: 'roster', actor: 'test' });
-    const staff = await addIdentity(db, { personId: person.id, schoolCode: '353604', role: 'staff', source: 'roster', actor: 'test' });
-    await registerClient(server, { client_id: 'id-tp', first_party: true, allowed_roles: ['teacher', 'parent'] }, SECRET);
+    const person = await insertPerson(db, {
+      username: `multi-${crypto.randomBytes(3).toString('hex')}`,
+      name: '多重身分',
+      passwordHash: await hashPassword('Multi-2026!', 4),
+    });
+    await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'teacher',
+      source: 'roster',
+      actor: 'test',
+    });
+    await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'parent',
+      source: 'roster',
+      actor: 'test',
+    });
+    const staff = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'staff',
+      source: 'roster',
+      actor: 'test',
+    });
+    await registerClient(
+      server,
+      { client_id: 'id-tp', first_party: true, allowed_roles: ['teacher', 'parent'] },
+      SECRET,
+    );
     const agent = new Agent();
     const { step } = await start('id-tp', agent, {}, person.username!, 'Multi-2026!');
     assert.equal(menu(step).ids.length, 2);

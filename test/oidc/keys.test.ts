@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { freePort } from '../../src/platform/storage/embedded-postgres.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../../src/oidc/configuration.ts';
 import { rotateKeys } from '../../src/oidc/keys.ts';
+import { freePort } from '../../src/platform/storage/embedded-postgres.ts';
 import { Agent } from '../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 const SECRET = 'keys-test-secret-0123456789abcdefghij';
 const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
-const jwksOf = async (base: string) => ((await (await fetch(`${base}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys;
+const jwksOf = async (base: string) =>
+  ((await (await fetch(`${base}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys;
 
 describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
   let a: TestServer;
@@ -35,7 +36,10 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const jb = await jwksOf(`http://localhost:${b.port}`);
     assert.deepEqual(jb, ja);
     assert.deepEqual([...new Set(ja.map((k) => k.alg))].sort(), ['ES256', 'RS256']);
-    assert.ok(ja.every((k) => !('d' in k) && !('p' in k)), 'no private key material');
+    assert.ok(
+      ja.every((k) => !('d' in k) && !('p' in k)),
+      'no private key material',
+    );
   });
 
   it('accepts a session cookie set by the other process', async () => {
@@ -47,7 +51,11 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     onB.port = String(b.port);
     const step = await agent.request(onB.href);
     assert.ok(step.location?.startsWith(CALLBACK), `B should answer with a code, got ${step.status} ${step.location}`);
-    const tokens = await oidc.authorizationCodeGrant(conf, new URL(step.location!), { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const tokens = await oidc.authorizationCodeGrant(conf, new URL(step.location!), {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     assert.ok(tokens.claims()!.sub);
   });
 
@@ -56,19 +64,29 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const flow = async () => {
       const p = await pkce();
       const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
-      return oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+      return oidc.authorizationCodeGrant(conf, callback, {
+        pkceCodeVerifier: p.verifier,
+        expectedState: p.state,
+        expectedNonce: p.nonce,
+      });
     };
     const before = await flow();
     const oldKid = kidOf(before.id_token!);
 
-    const upcoming = await rotateKeys(a.storage.db, a.storage.keyring, { publishLeadSeconds: 3600, maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME });
+    const upcoming = await rotateKeys(a.storage.db, a.storage.keyring, {
+      publishLeadSeconds: 3600,
+      maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+    });
     assert.equal(await a.holder.refresh(), true);
     assert.equal(await b.holder.refresh(), true);
     const published = (await jwksOf(`http://localhost:${a.port}`)).map((k) => k.kid);
     for (const kid of upcoming.slice(0, 2)) assert.ok(published.includes(kid), 'new key is published in advance');
     assert.equal(kidOf((await flow()).id_token!), oldKid, 'but the old key still signs');
 
-    const current = await rotateKeys(a.storage.db, a.storage.keyring, { publishLeadSeconds: 0, maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME });
+    const current = await rotateKeys(a.storage.db, a.storage.keyring, {
+      publishLeadSeconds: 0,
+      maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+    });
     await a.holder.refresh();
     await b.holder.refresh();
     const afterRotation = await flow();
@@ -82,7 +100,10 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const conf = await discover(issuer, 'rp-keys', SECRET);
     const agent = new Agent();
     await signIn(agent, authorizationUrl(conf, await pkce()), 'student', 'Student-2026');
-    await rotateKeys(a.storage.db, a.storage.keyring, { publishLeadSeconds: 0, maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME });
+    await rotateKeys(a.storage.db, a.storage.keyring, {
+      publishLeadSeconds: 0,
+      maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+    });
     await a.holder.refresh();
     const step = await agent.request(String(authorizationUrl(conf, await pkce())));
     assert.ok(step.location?.startsWith(CALLBACK), 'still signed in');

@@ -5,7 +5,12 @@ import { createInitialAccessToken } from '../../src/oidc/initial-access-token.ts
 import { CALLBACK } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
-type Registered = Record<string, unknown> & { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string };
+type Registered = Record<string, unknown> & {
+  client_id: string;
+  client_secret: string;
+  registration_access_token: string;
+  registration_client_uri: string;
+};
 
 describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
   let server: TestServer;
@@ -13,7 +18,10 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
   const call = (url: string, method: string, token: string, body?: unknown) =>
     fetch(url, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
 
@@ -25,13 +33,18 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
 
   it('creates, reads, updates and deletes a client; the client works in between', async () => {
     const created = await call(`${server.issuer}/reg`, 'POST', iat, {
-      client_name: 'Vendor app', redirect_uris: [CALLBACK], grant_types: ['client_credentials'], response_types: [],
+      client_name: 'Vendor app',
+      redirect_uris: [CALLBACK],
+      grant_types: ['client_credentials'],
+      response_types: [],
     });
     assert.equal(created.status, 201);
     const client = (await created.json()) as Registered;
     assert.ok(client.client_id && client.client_secret && client.registration_access_token);
 
-    const conf = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const conf = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
     assert.ok((await oidc.clientCredentialsGrant(conf)).access_token);
 
     const read = await call(client.registration_client_uri, 'GET', client.registration_access_token);
@@ -39,19 +52,35 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
     const current = (await read.json()) as Registered;
     assert.equal(current.client_name, 'Vendor app');
 
-    const { registration_access_token: _t, registration_client_uri: _u, client_secret_expires_at: _e, client_id_issued_at: _i, ...metadata } = current;
-    const updated = await call(client.registration_client_uri, 'PUT', current.registration_access_token, { ...metadata, client_name: 'Vendor app v2' });
+    const {
+      registration_access_token: _t,
+      registration_client_uri: _u,
+      client_secret_expires_at: _e,
+      client_id_issued_at: _i,
+      ...metadata
+    } = current;
+    const updated = await call(client.registration_client_uri, 'PUT', current.registration_access_token, {
+      ...metadata,
+      client_name: 'Vendor app v2',
+    });
     assert.equal(updated.status, 200);
     const afterUpdate = (await updated.json()) as Registered;
     assert.equal(afterUpdate.client_name, 'Vendor app v2');
-    assert.notEqual(afterUpdate.registration_access_token, current.registration_access_token, 'the registration token rotates');
+    assert.notEqual(
+      afterUpdate.registration_access_token,
+      current.registration_access_token,
+      'the registration token rotates',
+    );
 
     const stale = await call(client.registration_client_uri, 'GET', current.registration_access_token);
     assert.equal(stale.status, 401);
 
     const deleted = await call(client.registration_client_uri, 'DELETE', afterUpdate.registration_access_token);
     assert.equal(deleted.status, 204);
-    await assert.rejects(oidc.clientCredentialsGrant(conf), (e: oidc.ResponseBodyError) => e.error === 'invalid_client');
+    await assert.rejects(
+      oidc.clientCredentialsGrant(conf),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_client',
+    );
     assert.equal(await server.storage.db('oidc_clients').where({ client_id: client.client_id }).first(), undefined);
   });
 

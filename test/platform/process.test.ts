@@ -24,23 +24,44 @@ async function waitFor(url: string, ms = 30_000) {
 
 describe('the server process', () => {
   it('stops with one clear line naming a bad setting', () => {
-    for (const [name, value] of [['PORT', 'eighty'], ['DATABASE_URL', 'mysql://x'], ['BCRYPT_COST', '99'], ['SECRET_KEY', 'short']] as const) {
-      const run = spawnSync(node, main, { cwd: root, env: { ...process.env, ...testEnv(), [name]: value }, encoding: 'utf8', timeout: 20_000 });
+    for (const [name, value] of [
+      ['PORT', 'eighty'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['BCRYPT_COST', '99'],
+      ['SECRET_KEY', 'short'],
+    ] as const) {
+      const run = spawnSync(node, main, {
+        cwd: root,
+        env: { ...process.env, ...testEnv(), [name]: value },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       assert.equal(run.status, 1, name);
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
       assert.match(lines[0]!, new RegExp(`^campus-sso: configuration error: ${name}: `));
     }
-    const prod = spawnSync(node, main, { cwd: root, env: { ...process.env, ...testEnv(), NODE_ENV: 'production', SECRET_KEY: undefined }, encoding: 'utf8', timeout: 20_000 });
+    const prod = spawnSync(node, main, {
+      cwd: root,
+      env: { ...process.env, ...testEnv(), NODE_ENV: 'production', SECRET_KEY: undefined },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(prod.status, 1);
     assert.match(prod.stderr, /SECRET_KEY: required when NODE_ENV=production/);
   });
 
-  it('starts in the embedded default, keeps its generated secret, and shuts down gracefully on SIGTERM', { skip: process.env.DATABASE_URL ? 'embedded mode only' : false }, async () => {
+  it('starts in the embedded default, keeps its generated secret, and shuts down gracefully on SIGTERM', {
+    skip: process.env.DATABASE_URL ? 'embedded mode only' : false,
+  }, async () => {
     const env = { ...testEnv(), DATABASE_URL: undefined, REDIS_URL: undefined, SECRET_KEY: undefined };
     const run = async () => {
       const port = await freePort();
-      const child = spawn(node, main, { cwd: root, env: { ...process.env, ...env, PORT: String(port), DATABASE_URL: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(node, main, {
+        cwd: root,
+        env: { ...process.env, ...env, PORT: String(port), DATABASE_URL: '', REDIS_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -54,7 +75,11 @@ describe('the server process', () => {
     const first = await run();
     const secret = path.join(env.DATA_DIR, 'secret.key');
     assert.equal(fs.statSync(secret).mode & 0o777, 0o600, 'the generated secret is private');
-    assert.equal(fs.existsSync(path.join(env.DATA_DIR, 'postgres', 'postmaster.pid')), false, 'embedded PostgreSQL stopped');
+    assert.equal(
+      fs.existsSync(path.join(env.DATA_DIR, 'postgres', 'postmaster.pid')),
+      false,
+      'embedded PostgreSQL stopped',
+    );
     const second = await run();
     assert.deepEqual(second.jwks, first.jwks, 'the same keys after a restart');
     assert.doesNotMatch(first.out, /Teacher-2026|password_hash|client_secret/);

@@ -31,7 +31,10 @@ function contract(name: string, make: () => SharedStore) {
       const store = make();
       const k = key();
       const results = await Promise.all(Array.from({ length: 25 }, () => store.increment(k, 60)));
-      assert.deepEqual(results.sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i + 1));
+      assert.deepEqual(
+        results.sort((a, b) => a - b),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
     });
     it('gives a stored value once, and nothing after it expired', async () => {
       const store = make();

@@ -9,7 +9,10 @@
     link.addEventListener('click', async (event) => {
       event.preventDefault();
       try {
-        const res = await fetch('/register/captcha', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+        const res = await fetch('/register/captcha', {
+          headers: { accept: 'application/json' },
+          credentials: 'same-origin',
+        });
         if (!res.ok) throw new Error(String(res.status));
         const captcha = await res.json();
         image.src = captcha.image;

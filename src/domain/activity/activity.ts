@@ -1,7 +1,13 @@
 // Queries on person_grants and person_sessions: which grants and provider sessions belong to a person.
 import type { Knex } from 'knex';
 
-export type Authorization = { personId: string; clientId: string; grantId?: string; sessionUid: string; browser?: string };
+export type Authorization = {
+  personId: string;
+  clientId: string;
+  grantId?: string;
+  sessionUid: string;
+  browser?: string;
+};
 
 /** After every successful authorization: the grant it used and the session it came from. */
 export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
@@ -14,7 +20,10 @@ export async function recordAuthorization(db: Knex, a: Authorization, recordGran
   }
 }
 
-export async function recordSession(db: Knex, s: { personId: string; sessionUid: string; browser?: string }): Promise<void> {
+export async function recordSession(
+  db: Knex,
+  s: { personId: string; sessionUid: string; browser?: string },
+): Promise<void> {
   await db('person_sessions')
     .insert({ session_uid: s.sessionUid, person_id: s.personId, browser: s.browser ?? null })
     .onConflict('session_uid')

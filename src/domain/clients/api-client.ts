@@ -46,7 +46,10 @@ export function basicCredentials(header: string | undefined): { id: string; secr
 
 /** Equal-length digests, so the time taken says nothing about the secret. */
 const same = (a: string, b: string) =>
-  crypto.timingSafeEqual(crypto.createHash('sha256').update(a).digest(), crypto.createHash('sha256').update(b).digest());
+  crypto.timingSafeEqual(
+    crypto.createHash('sha256').update(a).digest(),
+    crypto.createHash('sha256').update(b).digest(),
+  );
 
 export async function authenticateApiClient(
   registry: ClientRegistry,
@@ -54,19 +57,24 @@ export async function authenticateApiClient(
   need: { permission: Permission; schoolCode?: string },
 ): Promise<ApiClientCheck> {
   const given = basicCredentials(authorization);
-  const stored = given && /^[A-Za-z0-9._-]{1,64}$/.test(given.id) ? Metadata.safeParse(await registry.find(given.id)) : undefined;
+  const stored =
+    given && /^[A-Za-z0-9._-]{1,64}$/.test(given.id) ? Metadata.safeParse(await registry.find(given.id)) : undefined;
   const metadata = stored?.success ? stored.data : undefined;
   if (!given || !metadata?.client_secret || !same(metadata.client_secret, given.secret)) {
     return { ok: false, status: 401, error: 'invalid_client' };
   }
-  if (!metadata.permissions?.includes(need.permission)) return { ok: false, status: 403, error: 'insufficient_permission' };
+  if (!metadata.permissions?.includes(need.permission))
+    return { ok: false, status: 403, error: 'insufficient_permission' };
   if (need.schoolCode !== undefined && metadata.school_codes && !metadata.school_codes.includes(need.schoolCode)) {
     return { ok: false, status: 403, error: 'school_not_allowed' };
   }
   return {
     ok: true,
     client: {
-      clientId: given.id, name: metadata.client_name ?? given.id, redirectUris: metadata.redirect_uris ?? [], schoolCodes: metadata.school_codes,
+      clientId: given.id,
+      name: metadata.client_name ?? given.id,
+      redirectUris: metadata.redirect_uris ?? [],
+      schoolCodes: metadata.school_codes,
     },
   };
 }

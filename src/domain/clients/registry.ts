@@ -34,6 +34,7 @@ export function readClientsFile(file: string): ConfiguredClient[] {
 
 /** Replaces ${ISSUER} in every string value. */
 export function withIssuer<T>(value: T, issuer: string): T {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder config/clients.json uses, not a template.
   return JSON.parse(JSON.stringify(value).replaceAll('${ISSUER}', issuer)) as T;
 }
 
@@ -94,7 +95,8 @@ export class ClientRegistry {
       const metadata: Record<string, unknown> = { ...client };
       delete metadata.$comment;
       const isPublic = metadata.token_endpoint_auth_method === 'none';
-      if (!isPublic) metadata.client_secret = secret ?? row?.metadata?.client_secret ?? crypto.randomBytes(32).toString('base64url');
+      if (!isPublic)
+        metadata.client_secret = secret ?? row?.metadata?.client_secret ?? crypto.randomBytes(32).toString('base64url');
       else delete metadata.client_secret;
       if (row && isDeepStrictEqual(row.metadata, metadata)) return;
       const json = JSON.stringify(metadata);
@@ -102,7 +104,11 @@ export class ClientRegistry {
         .insert({ client_id: client.client_id, metadata: json, source })
         .onConflict('client_id')
         .merge({ metadata: json, source, updated_at: tx.fn.now() });
-      await recordAudit(tx, { actor: source, action: row ? 'client.updated' : 'client.created', subject: client.client_id });
+      await recordAudit(tx, {
+        actor: source,
+        action: row ? 'client.updated' : 'client.created',
+        subject: client.client_id,
+      });
     });
     this.#cache?.forget(client.client_id);
   }

@@ -3,14 +3,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { ConfiguredClient, type ClientRegistry, withIssuer } from '../clients/registry.ts';
+import type { Keyring } from '../../platform/keyring.ts';
+import { type ClientRegistry, ConfiguredClient, withIssuer } from '../clients/registry.ts';
 import type { Enrolment } from '../enrolment/service.ts';
-import { ROLES } from '../identities/identities.ts';
 import { addIdentity } from '../identities/add-identity.ts';
+import { ROLES } from '../identities/identities.ts';
 import { sealNationalId } from '../people/national-id-store.ts';
 import type { Passwords } from '../people/passwords.ts';
 import { findPersonByLogin } from '../people/persons.ts';
-import type { Keyring } from '../../platform/keyring.ts';
 import { ensureClass, NewSchool, upsertSchool } from '../schools/schools.ts';
 
 const DemoFile = z.object({
@@ -25,13 +25,15 @@ const DemoFile = z.object({
       gender: z.enum(['male', 'female', 'other']).optional(),
       birthdate: z.string().optional(),
       national_id: z.string().optional(),
-      identities: z.array(z.object({
-        role: z.enum(ROLES),
-        school: z.string(),
-        class: z.string().optional(),
-        homeroom: z.string().optional(),
-        attributes: z.record(z.string(), z.unknown()).optional(),
-      })),
+      identities: z.array(
+        z.object({
+          role: z.enum(ROLES),
+          school: z.string(),
+          class: z.string().optional(),
+          homeroom: z.string().optional(),
+          attributes: z.record(z.string(), z.unknown()).optional(),
+        }),
+      ),
     }),
   ),
   guardians: z.array(z.object({ parent: z.string(), child: z.string(), relationship: z.string() })),
@@ -45,7 +47,13 @@ export function readDemoData(): DemoData {
   return DemoFile.parse(JSON.parse(fs.readFileSync(demoFile, 'utf8')));
 }
 
-export type SeedServices = { db: Knex; keyring: Keyring; passwords: Passwords; enrolment: Enrolment; clients: ClientRegistry };
+export type SeedServices = {
+  db: Knex;
+  keyring: Keyring;
+  passwords: Passwords;
+  enrolment: Enrolment;
+  clients: ClientRegistry;
+};
 
 export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
   const { db } = s;
@@ -57,8 +65,14 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
     if (await findPersonByLogin(db, p.username)) continue;
     const personId = await s.enrolment.createActive({
       person: {
-        username: p.username, email: p.email, emailVerified: true, name: p.name, mobile: p.mobile, gender: p.gender,
-        birthdate: p.birthdate, nationalId: p.national_id ? sealNationalId(s.keyring, p.national_id) : undefined,
+        username: p.username,
+        email: p.email,
+        emailVerified: true,
+        name: p.name,
+        mobile: p.mobile,
+        gender: p.gender,
+        birthdate: p.birthdate,
+        nationalId: p.national_id ? sealNationalId(s.keyring, p.national_id) : undefined,
         passwordHash: await s.passwords.hash(p.password),
       },
       actor: 'seed-demo',
@@ -66,7 +80,13 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
     });
     for (const i of p.identities) {
       const identityId = await addIdentity(db, {
-        personId, schoolCode: i.school, role: i.role, classCode: i.class, attributes: i.attributes, source: 'roster', actor: 'seed-demo',
+        personId,
+        schoolCode: i.school,
+        role: i.role,
+        classCode: i.class,
+        attributes: i.attributes,
+        source: 'roster',
+        actor: 'seed-demo',
       });
       if (i.homeroom) {
         const classId = await ensureClass(db, (await db('schools').where({ code: i.school }).first())!, i.homeroom);
@@ -80,8 +100,16 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
     const studentIdentity = child && (await db('identities').where({ person_id: child.id, role: 'student' }).first());
     if (!parent || !studentIdentity) continue;
     await db('guardian_links')
-      .insert({ id: crypto.randomUUID(), parent_person_id: parent.id, student_identity_id: studentIdentity.id, relationship: g.relationship, approved_by: 'seed-demo', approved_at: db.fn.now() })
-      .onConflict(['parent_person_id', 'student_identity_id']).ignore();
+      .insert({
+        id: crypto.randomUUID(),
+        parent_person_id: parent.id,
+        student_identity_id: studentIdentity.id,
+        relationship: g.relationship,
+        approved_by: 'seed-demo',
+        approved_at: db.fn.now(),
+      })
+      .onConflict(['parent_person_id', 'student_identity_id'])
+      .ignore();
   }
   await s.clients.upsert(withIssuer(demo.client, issuer), 'seed-demo');
 }

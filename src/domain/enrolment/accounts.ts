@@ -2,8 +2,8 @@
 // identity if one comes with it, the activation link and its mail, and the audit entries, in the caller's transaction.
 // A duplicate email or national ID, found first or lost in a race, is an answer, not an error.
 import type { Knex } from 'knex';
-import type { Keyring } from '../../platform/keyring.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
+import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
 import { addIdentity, type NewIdentity } from '../identities/add-identity.ts';
 import { findPersonIdByNationalId } from '../people/national-id-store.ts';
@@ -24,23 +24,38 @@ export type NewAccount = {
 export const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 /** Whether an email or national ID already belongs to someone, as field messages. */
-export async function findDuplicates(db: Knex, keyring: Keyring, q: { email: string; nationalId?: string }): Promise<FieldErrors> {
+export async function findDuplicates(
+  db: Knex,
+  keyring: Keyring,
+  q: { email: string; nationalId?: string },
+): Promise<FieldErrors> {
   const errors: FieldErrors = {};
   // An email that is someone's custom username would make sign-in by that name ambiguous: taken too.
   const holder = await emailHolderStatus(db, q.email);
-  if (holder) errors.email = holder === 'pending' ? 'registration.errors.emailPending' : 'registration.errors.emailTaken';
-  if (q.nationalId && (await findPersonIdByNationalId(db, keyring, q.nationalId))) errors.nationalId = 'registration.errors.nationalIdTaken';
+  if (holder)
+    errors.email = holder === 'pending' ? 'registration.errors.emailPending' : 'registration.errors.emailTaken';
+  if (q.nationalId && (await findPersonIdByNationalId(db, keyring, q.nationalId)))
+    errors.nationalId = 'registration.errors.nationalIdTaken';
   return errors;
 }
 
 /** Creates the account in `trx`; returns the person's and the identity's ids. */
-export async function createAccount(trx: Knex.Transaction, account: NewAccount): Promise<{ personId: string; identityId?: string }> {
+export async function createAccount(
+  trx: Knex.Transaction,
+  account: NewAccount,
+): Promise<{ personId: string; identityId?: string }> {
   const person = await insertPerson(trx, account.person);
   const actor = account.actor ?? person.id;
   await recordAudit(trx, { actor, action: account.audit.action, subject: person.id, detail: account.audit.detail });
-  const identityId = account.identity ? await addIdentity(trx, { ...account.identity, personId: person.id, actor }) : undefined;
+  const identityId = account.identity
+    ? await addIdentity(trx, { ...account.identity, personId: person.id, actor })
+    : undefined;
   if (account.activation && person.email) {
-    await sendActivation(trx, account.activation.issuer, { personId: person.id, email: person.email, locale: account.activation.locale });
+    await sendActivation(trx, account.activation.issuer, {
+      personId: person.id,
+      email: person.email,
+      locale: account.activation.locale,
+    });
   }
   return { personId: person.id, identityId };
 }

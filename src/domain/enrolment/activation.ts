@@ -19,13 +19,26 @@ export type ResendResult = 'sent' | 'limited' | 'not_pending';
 export const localeOf = (value: unknown): Locale => (LOCALES.includes(value as Locale) ? (value as Locale) : 'zh-TW');
 
 /** What a resend offer names: the pending person and the sign-in to return to. */
-export const ResendOffer = z.object({ personId: z.uuid(), interaction: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() });
+export const ResendOffer = z.object({
+  personId: z.uuid(),
+  interaction: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
 export type ResendOffer = z.infer<typeof ResendOffer>;
 
 /** Issues the link of a pending account and queues its mail, in the caller's transaction. */
-export async function sendActivation(trx: Knex.Transaction, issuer: string, p: { personId: string; email: string; locale: Locale }): Promise<void> {
+export async function sendActivation(
+  trx: Knex.Transaction,
+  issuer: string,
+  p: { personId: string; email: string; locale: Locale },
+): Promise<void> {
   const token = await issueActivationToken(trx, p.personId);
-  await enqueueMessage(trx, activationMail(p.locale, { to: p.email, link: activationLink(issuer, token), home: homeLink(issuer) }));
+  await enqueueMessage(
+    trx,
+    activationMail(p.locale, { to: p.email, link: activationLink(issuer, token), home: homeLink(issuer) }),
+  );
 }
 
 export async function activateAccount(db: Knex, issuer: string, token: string): Promise<ActivationResult> {
@@ -38,22 +51,40 @@ export async function activateAccount(db: Knex, issuer: string, token: string): 
       .leftJoin('schools as s', 's.code', 'i.school_code')
       .select('i.role', 'i.source', 's.name as school')
       .where({ 'i.person_id': person.id })
-      .where((b) => b.where({ 'i.source': 'self', 'i.status': UNCONFIRMED }).orWhere({ 'i.source': 'sis', 'i.status': 'active' }))
+      .where((b) =>
+        b.where({ 'i.source': 'self', 'i.status': UNCONFIRMED }).orWhere({ 'i.source': 'sis', 'i.status': 'active' }),
+      )
       .orderBy('i.created_at')
       .first();
-    await enqueueMessage(trx, welcomeMail(localeOf(person.locale), {
-      to: person.email!, home: homeLink(issuer), school: identity?.school ?? '', role: identity?.role ?? '',
-      verified: identity?.source === 'sis',
-    }));
-    await recordAudit(trx, { actor: person.id, action: 'person.activated', subject: person.id, detail: { email_verified: true } });
+    await enqueueMessage(
+      trx,
+      welcomeMail(localeOf(person.locale), {
+        to: person.email!,
+        home: homeLink(issuer),
+        school: identity?.school ?? '',
+        role: identity?.role ?? '',
+        verified: identity?.source === 'sis',
+      }),
+    );
+    await recordAudit(trx, {
+      actor: person.id,
+      action: 'person.activated',
+      subject: person.id,
+      detail: { email_verified: true },
+    });
     return { ok: true };
   });
 }
 
 /** A new link for a pending account (earlier ones stay good until they expire). */
-export async function resendActivation(db: Knex, throttle: Throttle, issuer: string, personId: string): Promise<ResendResult> {
+export async function resendActivation(
+  db: Knex,
+  throttle: Throttle,
+  issuer: string,
+  personId: string,
+): Promise<ResendResult> {
   const person = await findPersonById(db, personId);
-  if (!person || person.status !== 'pending' || !person.email) return 'not_pending';
+  if (person?.status !== 'pending' || !person.email) return 'not_pending';
   if (!(await throttle.allow(ACTIVATION_RESEND, personId))) return 'limited';
   await db.transaction(async (trx) => {
     await sendActivation(trx, issuer, { personId, email: person.email!, locale: localeOf(person.locale) });
@@ -63,7 +94,11 @@ export async function resendActivation(db: Knex, throttle: Throttle, issuer: str
 }
 
 /** A one-use offer to resend for this person when they are pending; undefined for any other account. */
-export async function offerResend(db: Knex, offers: OneUseKind<ResendOffer>, offer: ResendOffer): Promise<string | undefined> {
+export async function offerResend(
+  db: Knex,
+  offers: OneUseKind<ResendOffer>,
+  offer: ResendOffer,
+): Promise<string | undefined> {
   const person = await findPersonById(db, offer.personId);
   return person?.status === 'pending' ? offers.issue(ResendOffer.parse(offer)) : undefined;
 }

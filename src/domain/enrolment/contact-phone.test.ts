@@ -23,7 +23,18 @@ describe('normaliseContactPhone', () => {
   });
 
   it('refuses what is neither', () => {
-    for (const input of ['', '12345', '09345678', '02-1234567', '00-21235678', '02-0123456', '02-212356789012', 'phone', '02-2123x5678', '0912345678901']) {
+    for (const input of [
+      '',
+      '12345',
+      '09345678',
+      '02-1234567',
+      '00-21235678',
+      '02-0123456',
+      '02-212356789012',
+      'phone',
+      '02-2123x5678',
+      '0912345678901',
+    ]) {
       assert.equal(normaliseContactPhone(input), undefined, input);
     }
   });

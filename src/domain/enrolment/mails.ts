@@ -8,19 +8,32 @@ export function activationMail(locale: Locale, m: { to: string; link: string; ho
   const t = translator(locale);
   const brand = t('brand');
   return {
-    channel: 'email', to: m.to, kind: 'registration_activation',
+    channel: 'email',
+    to: m.to,
+    kind: 'registration_activation',
     subject: t('registration.mail.activationSubject', { brand }),
     text: t('registration.mail.activationText', { brand, link: m.link, home: m.home }),
   };
 }
 
-export function welcomeMail(locale: Locale, m: { to: string; home: string; school: string; role: string; verified?: boolean }): NewMessage {
+export function welcomeMail(
+  locale: Locale,
+  m: { to: string; home: string; school: string; role: string; verified?: boolean },
+): NewMessage {
   const t = translator(locale);
   const brand = t('brand');
   return {
-    channel: 'email', to: m.to, kind: 'registration_welcome',
+    channel: 'email',
+    to: m.to,
+    kind: 'registration_welcome',
     subject: t('registration.mail.welcomeSubject', { brand }),
-    text: t(m.verified ? 'registration.mail.welcomeTextVerified' : 'registration.mail.welcomeText', { brand, email: m.to, home: m.home, school: m.school, role: t(`role.${m.role}`) }),
+    text: t(m.verified ? 'registration.mail.welcomeTextVerified' : 'registration.mail.welcomeText', {
+      brand,
+      email: m.to,
+      home: m.home,
+      school: m.school,
+      role: t(`role.${m.role}`),
+    }),
   };
 }
 

@@ -3,17 +3,32 @@ import { describe, it } from 'node:test';
 import { checkPersonInput, type PersonValues } from './person-input.ts';
 
 const values: PersonValues = {
-  school: '353604', kind: 'teacher', email: ' Teacher@Mail.com ', name: ' 何  超人 ', nationalId: ' n123456780 ', phone: '02-21235678', gender: 'male',
+  school: '353604',
+  kind: 'teacher',
+  email: ' Teacher@Mail.com ',
+  name: ' 何  超人 ',
+  nationalId: ' n123456780 ',
+  phone: '02-21235678',
+  gender: 'male',
 };
 const typed = { password: 'Blue-Kettle-1987', confirm: 'Blue-Kettle-1987' };
 
 describe('checkPersonInput', () => {
   it('normalises what passes', () => {
-    const { errors, valid } = checkPersonInput({ ...values, email: values.email.trim(), nationalId: values.nationalId.trim() }, typed);
+    const { errors, valid } = checkPersonInput(
+      { ...values, email: values.email.trim(), nationalId: values.nationalId.trim() },
+      typed,
+    );
     assert.deepEqual(errors, {});
     assert.deepEqual(valid, {
-      schoolCode: '353604', kind: 'teacher', email: 'teacher@mail.com', name: '何 超人', nationalId: 'N123456780',
-      phone: '02-21235678', gender: 'male', password: 'Blue-Kettle-1987',
+      schoolCode: '353604',
+      kind: 'teacher',
+      email: 'teacher@mail.com',
+      name: '何 超人',
+      nationalId: 'N123456780',
+      phone: '02-21235678',
+      gender: 'male',
+      password: 'Blue-Kettle-1987',
     });
   });
 
@@ -24,13 +39,22 @@ describe('checkPersonInput', () => {
   });
 
   it('keeps an earlier password when both fields are left empty, checked again against the new name', () => {
-    assert.equal(checkPersonInput(values, { password: '', confirm: '' }, 'Blue-Kettle-1987').valid?.password, 'Blue-Kettle-1987');
-    assert.deepEqual(checkPersonInput(values, { password: '', confirm: '' }).errors, { password: 'password.field.required' });
+    assert.equal(
+      checkPersonInput(values, { password: '', confirm: '' }, 'Blue-Kettle-1987').valid?.password,
+      'Blue-Kettle-1987',
+    );
+    assert.deepEqual(checkPersonInput(values, { password: '', confirm: '' }).errors, {
+      password: 'password.field.required',
+    });
     const renamed = checkPersonInput({ ...values, name: 'Kettle' }, { password: '', confirm: '' }, 'Blue-Kettle-1987');
     assert.deepEqual(renamed.errors, { password: 'password.policy.personal' });
     assert.equal(renamed.password, undefined, 'a password that no longer passes is not kept');
     // Typing a new one replaces it.
-    assert.equal(checkPersonInput(values, { password: 'Green-Teapot-2001', confirm: 'Green-Teapot-2001' }, 'Blue-Kettle-1987').valid?.password, 'Green-Teapot-2001');
+    assert.equal(
+      checkPersonInput(values, { password: 'Green-Teapot-2001', confirm: 'Green-Teapot-2001' }, 'Blue-Kettle-1987')
+        .valid?.password,
+      'Green-Teapot-2001',
+    );
   });
 
   it('keeps a password that passed even when another field did not', () => {

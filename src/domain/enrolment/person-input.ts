@@ -26,9 +26,28 @@ export const PersonValues = z.object({
 });
 export type PersonValues = z.infer<typeof PersonValues>;
 
-export const EMPTY_VALUES: PersonValues = { school: '', kind: '', email: '', name: '', nationalId: '', phone: '', gender: '' };
+export const EMPTY_VALUES: PersonValues = {
+  school: '',
+  kind: '',
+  email: '',
+  name: '',
+  nationalId: '',
+  phone: '',
+  gender: '',
+};
 
-export const FIELDS = ['school', 'kind', 'email', 'name', 'nationalId', 'password', 'passwordConfirm', 'phone', 'gender', 'captcha'] as const;
+export const FIELDS = [
+  'school',
+  'kind',
+  'email',
+  'name',
+  'nationalId',
+  'password',
+  'passwordConfirm',
+  'phone',
+  'gender',
+  'captcha',
+] as const;
 export type Field = (typeof FIELDS)[number];
 /** Field → i18n key of its message. */
 export type FieldErrors = Partial<Record<Field, string>>;
@@ -91,8 +110,14 @@ export function checkPersonInput(
     errors,
     password,
     valid: {
-      schoolCode: values.school, kind: values.kind as SelfKind, email, name, nationalId,
-      phone, gender: (values.gender || undefined) as Gender | undefined, password,
+      schoolCode: values.school,
+      kind: values.kind as SelfKind,
+      email,
+      name,
+      nationalId,
+      phone,
+      gender: (values.gender || undefined) as Gender | undefined,
+      password,
     },
   };
 }

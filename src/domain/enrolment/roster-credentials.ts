@@ -28,13 +28,24 @@ export type StoredCredential = {
 };
 
 /** Inserts or updates every row by account; a claimed credential stays claimed. Run it in one transaction. */
-export async function upsertCredentials(trx: Knex.Transaction, schoolCode: string, rows: CredentialRow[]): Promise<{ inserted: number; updated: number }> {
+export async function upsertCredentials(
+  trx: Knex.Transaction,
+  schoolCode: string,
+  rows: CredentialRow[],
+): Promise<{ inserted: number; updated: number }> {
   let inserted = 0;
   for (const r of rows) {
     const [row] = await trx('roster_credentials')
       .insert({
-        id: crypto.randomUUID(), school_code: schoolCode, role: r.role, account: r.account, password_hash: r.passwordHash,
-        name: r.name, class_code: r.classCode ?? null, seat: r.seat ?? null, student_no: r.studentNo ?? null,
+        id: crypto.randomUUID(),
+        school_code: schoolCode,
+        role: r.role,
+        account: r.account,
+        password_hash: r.passwordHash,
+        name: r.name,
+        class_code: r.classCode ?? null,
+        seat: r.seat ?? null,
+        student_no: r.studentNo ?? null,
       })
       .onConflict(['school_code', 'account'])
       .merge(['role', 'password_hash', 'name', 'class_code', 'seat', 'student_no', 'updated_at'])
@@ -48,7 +59,10 @@ export function listCredentials(db: Knex, schoolCode: string): Promise<StoredCre
   return db('roster_credentials').where({ school_code: schoolCode }).orderBy('account');
 }
 
-export function findCredential(db: Knex, q: { schoolCode: string; role: string; account: string }): Promise<StoredCredential | undefined> {
+export function findCredential(
+  db: Knex,
+  q: { schoolCode: string; role: string; account: string },
+): Promise<StoredCredential | undefined> {
   return db('roster_credentials').where({ school_code: q.schoolCode, role: q.role, account: q.account }).first();
 }
 

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
 import { lockedNationalIdIndex } from '../people/persons.ts';
-import { UNCONFIRMED, type SelfKind } from './person-input.ts';
+import { type SelfKind, UNCONFIRMED } from './person-input.ts';
 import { claimCredential } from './roster-credentials.ts';
 
 /** A person as the school-affairs system pushes it: its identity part. */
@@ -31,23 +31,55 @@ export async function addPushedIdentity(
   return db.transaction(async (trx): Promise<AddResult> => {
     if ((await lockedNationalIdIndex(trx, input.personId)) !== input.nationalIdIndex) return 'mismatch';
     const same = { person_id: input.personId, role: p.role, school_code: p.school_code };
-    if (await trx('identities').where({ ...same, status: 'active' }).first('id')) return 'exists';
-    const attributes = { ...(p.seat ? { seat: p.seat } : {}), ...(p.student_number ? { student_no: p.student_number } : {}) };
-    const own = await trx('identities').where({ ...same, status: UNCONFIRMED }).orderBy('created_at').first('id', 'attributes');
+    if (
+      await trx('identities')
+        .where({ ...same, status: 'active' })
+        .first('id')
+    )
+      return 'exists';
+    const attributes = {
+      ...(p.seat ? { seat: p.seat } : {}),
+      ...(p.student_number ? { student_no: p.student_number } : {}),
+    };
+    const own = await trx('identities')
+      .where({ ...same, status: UNCONFIRMED })
+      .orderBy('created_at')
+      .first('id', 'attributes');
     if (own) {
-      await trx('identities').where({ id: own.id }).update({
-        status: 'active', source: 'sis', attributes: JSON.stringify({ ...(own.attributes ?? {}), ...attributes, ...(p.class ? { class: p.class } : {}) }),
-      });
+      await trx('identities')
+        .where({ id: own.id })
+        .update({
+          status: 'active',
+          source: 'sis',
+          attributes: JSON.stringify({
+            ...(own.attributes ?? {}),
+            ...attributes,
+            ...(p.class ? { class: p.class } : {}),
+          }),
+        });
       await recordAudit(trx, {
-        actor: input.personId, action: 'identity.confirmed', subject: input.personId,
+        actor: input.personId,
+        action: 'identity.confirmed',
+        subject: input.personId,
         detail: { identity: own.id, role: p.role, school: p.school_code, source: 'sis', client: input.clientId },
       });
       return 'added';
     }
     await addIdentity(trx, {
-      personId: input.personId, schoolCode: p.school_code, role: p.role, classCode: p.class, attributes, source: 'sis', actor: input.personId,
+      personId: input.personId,
+      schoolCode: p.school_code,
+      role: p.role,
+      classCode: p.class,
+      attributes,
+      source: 'sis',
+      actor: input.personId,
     });
-    await recordAudit(trx, { actor: input.clientId, action: 'sis.identity_added', subject: input.personId, detail: { role: p.role, school: p.school_code } });
+    await recordAudit(trx, {
+      actor: input.clientId,
+      action: 'sis.identity_added',
+      subject: input.personId,
+      detail: { role: p.role, school: p.school_code },
+    });
     return 'added';
   });
 }
@@ -56,17 +88,29 @@ export async function addPushedIdentity(
  * Attaches a verified credential's identity to a person, in the caller's transaction: the credential is locked and
  * marked claimed (false when it was claimed first), the identity added with `source: 'roster'`.
  */
-export async function attachRosterIdentity(trx: Knex.Transaction, credentialId: string, personId: string): Promise<boolean> {
+export async function attachRosterIdentity(
+  trx: Knex.Transaction,
+  credentialId: string,
+  personId: string,
+): Promise<boolean> {
   const row = await trx('roster_credentials').where({ id: credentialId }).forUpdate().first();
   if (!row || row.claimed_by_person_id || !(await claimCredential(trx, credentialId, personId))) return false;
   const attributes: Record<string, unknown> = {};
   if (row.seat !== null) attributes.seat = row.seat;
   if (row.student_no !== null) attributes.student_no = row.student_no;
   const identityId = await addIdentity(trx, {
-    personId, schoolCode: row.school_code, role: row.role, classCode: row.class_code ?? undefined, attributes, source: 'roster', actor: personId,
+    personId,
+    schoolCode: row.school_code,
+    role: row.role,
+    classCode: row.class_code ?? undefined,
+    attributes,
+    source: 'roster',
+    actor: personId,
   });
   await recordAudit(trx, {
-    actor: personId, action: 'roster_credential.claimed', subject: personId,
+    actor: personId,
+    action: 'roster_credential.claimed',
+    subject: personId,
     detail: { identity: identityId, school: row.school_code, role: row.role, source: 'roster' },
   });
   return true;

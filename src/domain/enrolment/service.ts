@@ -11,18 +11,24 @@ import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
 import { nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
-import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
 import type { Passwords } from '../people/passwords.ts';
+import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
 import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } from './accounts.ts';
-import { activateAccount, offerResend, type ResendOffer, ResendOffer as ResendOfferSchema, resendActivation } from './activation.ts';
-import { type FieldErrors, PersonValues, type ValidPerson, UNCONFIRMED } from './person-input.ts';
 import {
-  credentialById,
+  activateAccount,
+  offerResend,
+  type ResendOffer,
+  ResendOffer as ResendOfferSchema,
+  resendActivation,
+} from './activation.ts';
+import { type FieldErrors, PersonValues, UNCONFIRMED, type ValidPerson } from './person-input.ts';
+import {
   type CredentialRow,
+  credentialById,
   findCredential,
   listCredentials,
-  schoolsWithCredentials,
   type StoredCredential,
+  schoolsWithCredentials,
   upsertCredentials,
 } from './roster-credentials.ts';
 import { type AddResult, addPushedIdentity, attachRosterIdentity, type PushedIdentity } from './school-verified.ts';
@@ -59,14 +65,25 @@ export class Enrolment {
   /** Registration forms filled in by the school-affairs system, on their way to the wizard (10 minutes). */
   readonly prefills: OneUseKind<RegistrationPrefill>;
 
-  constructor(deps: { db: Knex; keyring: Keyring; passwords: Passwords; throttle: Throttle; oneUse: OneUseStore; issuer: string }) {
+  constructor(deps: {
+    db: Knex;
+    keyring: Keyring;
+    passwords: Passwords;
+    throttle: Throttle;
+    oneUse: OneUseStore;
+    issuer: string;
+  }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
     this.#passwords = deps.passwords;
     this.#throttle = deps.throttle;
     this.#issuer = deps.issuer;
     this.resendOffers = deps.oneUse.kind({ name: 'resend-offer', schema: ResendOfferSchema, ttlSeconds: 15 * 60 });
-    this.prefills = deps.oneUse.kind({ name: 'registration-prefill', schema: RegistrationPrefill, ttlSeconds: 10 * 60 });
+    this.prefills = deps.oneUse.kind({
+      name: 'registration-prefill',
+      schema: RegistrationPrefill,
+      ttlSeconds: 10 * 60,
+    });
   }
 
   duplicates(q: { email: string; nationalId?: string }): Promise<FieldErrors> {
@@ -74,7 +91,10 @@ export class Enrolment {
   }
 
   /** Runs `create` in a transaction that first looks for duplicates; a duplicate found or lost in a race is an answer. */
-  async #create<T extends { ok: boolean }>(q: { email: string; nationalId: string }, create: (trx: Knex.Transaction) => Promise<T>): Promise<T | { ok: false; errors: FieldErrors }> {
+  async #create<T extends { ok: boolean }>(
+    q: { email: string; nationalId: string },
+    create: (trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T | { ok: false; errors: FieldErrors }> {
     try {
       return await this.#db.transaction(async (trx) => {
         // Found before writing anything: the transaction ends empty.
@@ -92,11 +112,21 @@ export class Enrolment {
     }
   }
 
-  async #pendingAccount(reg: ValidPerson & { locale: Locale }, birthdate?: string): Promise<Pick<NewAccount, 'person' | 'activation'>> {
+  async #pendingAccount(
+    reg: ValidPerson & { locale: Locale },
+    birthdate?: string,
+  ): Promise<Pick<NewAccount, 'person' | 'activation'>> {
     return {
       person: {
-        email: reg.email, name: reg.name, passwordHash: await this.#passwords.hash(reg.password), status: 'pending', locale: reg.locale,
-        gender: reg.gender, contactPhone: reg.phone, birthdate, nationalId: sealNationalId(this.#keyring, reg.nationalId),
+        email: reg.email,
+        name: reg.name,
+        passwordHash: await this.#passwords.hash(reg.password),
+        status: 'pending',
+        locale: reg.locale,
+        gender: reg.gender,
+        contactPhone: reg.phone,
+        birthdate,
+        nationalId: sealNationalId(this.#keyring, reg.nationalId),
       },
       activation: { issuer: this.#issuer, locale: reg.locale },
     };
@@ -114,11 +144,20 @@ export class Enrolment {
         ...pending,
         identity: sis
           ? {
-            schoolCode: reg.schoolCode, role: reg.kind, classCode: sis.classCode, source: 'sis',
-            attributes: { ...(sis.seat ? { seat: sis.seat } : {}), ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}) },
-          }
+              schoolCode: reg.schoolCode,
+              role: reg.kind,
+              classCode: sis.classCode,
+              source: 'sis',
+              attributes: {
+                ...(sis.seat ? { seat: sis.seat } : {}),
+                ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}),
+              },
+            }
           : { schoolCode: reg.schoolCode, role: reg.kind, source: 'self', status: UNCONFIRMED },
-        audit: { action: 'person.registered', detail: { source: sis ? 'sis' : 'self', status: 'pending', ...(sis ? { client: sis.clientId } : {}) } },
+        audit: {
+          action: 'person.registered',
+          detail: { source: sis ? 'sis' : 'self', status: 'pending', ...(sis ? { client: sis.clientId } : {}) },
+        },
       });
       return { ok: true as const, personId };
     });
@@ -129,7 +168,10 @@ export class Enrolment {
     const pending = await this.#pendingAccount(reg);
     try {
       return await this.#create(reg, async (trx) => {
-        const { personId } = await createAccount(trx, { ...pending, audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } } });
+        const { personId } = await createAccount(trx, {
+          ...pending,
+          audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } },
+        });
         // Claimed first by someone else: nothing of this registration stays.
         if (!(await attachRosterIdentity(trx, credentialId, personId))) throw new AlreadyClaimed();
         return { ok: true as const, personId };
@@ -141,9 +183,14 @@ export class Enrolment {
   }
 
   /** An active account made by an operator (CLI, demo seed), with its identities. */
-  async createActive(account: Omit<NewAccount, 'activation'> & { identities?: NonNullable<NewAccount['identity']>[] }): Promise<string> {
+  async createActive(
+    account: Omit<NewAccount, 'activation'> & { identities?: NonNullable<NewAccount['identity']>[] },
+  ): Promise<string> {
     return this.#db.transaction(async (trx) => {
-      const { personId } = await createAccount(trx, { ...account, identity: account.identities?.[0] ?? account.identity });
+      const { personId } = await createAccount(trx, {
+        ...account,
+        identity: account.identities?.[0] ?? account.identity,
+      });
       for (const identity of account.identities?.slice(1) ?? []) {
         await addIdentity(trx, { ...identity, personId, actor: account.actor ?? personId });
       }
@@ -164,21 +211,31 @@ export class Enrolment {
   }
 
   /** The identity a school-affairs push brings to a signed-in person whose national ID is the pushed one. */
-  addPushedIdentity(personId: string, clientId: string, pushed: PushedIdentity & { national_id: string }): Promise<AddResult> {
+  addPushedIdentity(
+    personId: string,
+    clientId: string,
+    pushed: PushedIdentity & { national_id: string },
+  ): Promise<AddResult> {
     const index = nationalIdIndex(this.#keyring, pushed.national_id);
     if (!index) return Promise.resolve('mismatch');
     return addPushedIdentity(this.#db, { personId, clientId, nationalIdIndex: index, identity: pushed });
   }
 
   /** Whether a national ID has an account, and (given a role, and maybe a school) that identity. */
-  async lookup(q: { nationalId: string; role?: string; schoolCode?: string }): Promise<{ has_account: boolean; has_identity: boolean }> {
+  async lookup(q: {
+    nationalId: string;
+    role?: string;
+    schoolCode?: string;
+  }): Promise<{ has_account: boolean; has_identity: boolean }> {
     const index = nationalIdIndex(this.#keyring, q.nationalId);
     const personId = index ? await findPersonIdByNationalIdIndex(this.#db, index) : undefined;
     if (!personId) return { has_account: false, has_identity: false };
     if (!q.role) return { has_account: true, has_identity: false };
     const identity = await this.#db('identities')
       .where({ person_id: personId, role: q.role, status: 'active' })
-      .modify((b) => { if (q.schoolCode) b.where({ school_code: q.schoolCode }); })
+      .modify((b) => {
+        if (q.schoolCode) b.where({ school_code: q.schoolCode });
+      })
       .first('id');
     return { has_account: true, has_identity: !!identity };
   }
@@ -191,13 +248,24 @@ export class Enrolment {
   }
 
   /** Checks a credential; every failure looks the same (wrong, unknown, claimed) and counts per address and account. */
-  async verifyCredential(q: { address: string; schoolCode: string; role: string; account: string; password: string }): Promise<VerifyResult> {
+  async verifyCredential(q: {
+    address: string;
+    schoolCode: string;
+    role: string;
+    account: string;
+    password: string;
+  }): Promise<VerifyResult> {
     const account = `${q.schoolCode}:${q.account.toLowerCase()}`;
-    if ((await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) || (await this.#throttle.exhausted(ROSTER_CHECK.account, account))) {
+    if (
+      (await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) ||
+      (await this.#throttle.exhausted(ROSTER_CHECK.account, account))
+    ) {
       return { ok: false, reason: 'limited' };
     }
     const row = await findCredential(this.#db, q);
-    const matches = row ? await this.#passwords.verify(q.password, row.password_hash) : await this.#passwords.verifyDecoy(q.password);
+    const matches = row
+      ? await this.#passwords.verify(q.password, row.password_hash)
+      : await this.#passwords.verifyDecoy(q.password);
     if (row && matches && !row.claimed_by_person_id) {
       await this.#throttle.reset(ROSTER_CHECK.account, account);
       return { ok: true, credentialId: row.id };
@@ -227,9 +295,14 @@ export class Enrolment {
   }
 
   /** Upserts a school's credentials, all rows or none, audited. Passwords given in clear are hashed here. */
-  async upsertCredentials(schoolCode: string, rows: (Omit<CredentialRow, 'passwordHash'> & { password?: string; passwordHash?: string })[], actor: string) {
+  async upsertCredentials(
+    schoolCode: string,
+    rows: (Omit<CredentialRow, 'passwordHash'> & { password?: string; passwordHash?: string })[],
+    actor: string,
+  ) {
     const hashed: CredentialRow[] = [];
-    for (const r of rows) hashed.push({ ...r, passwordHash: r.passwordHash ?? (await this.#passwords.hash(r.password!)) });
+    for (const r of rows)
+      hashed.push({ ...r, passwordHash: r.passwordHash ?? (await this.#passwords.hash(r.password!)) });
     return this.#db.transaction(async (trx) => {
       const counts = await upsertCredentials(trx, schoolCode, hashed);
       await recordAudit(trx, { actor, action: 'roster_credentials.upserted', subject: schoolCode, detail: counts });

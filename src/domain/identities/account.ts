@@ -1,9 +1,9 @@
 // What oidc-provider's findAccount returns: a person with their active identities and, for a token's grant, the
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
-import { chosenIdentityId } from './choice.ts';
-import { toIdentityClaim, type IdentityClaim, type IdentityRow } from './identities.ts';
 import type { Person } from '../people/persons.ts';
+import { chosenIdentityId } from './choice.ts';
+import { type IdentityClaim, type IdentityRow, toIdentityClaim } from './identities.ts';
 
 export type LoadedAccount = {
   person: Person;
@@ -32,7 +32,7 @@ type Row = Person & { account_identities: unknown; account_grant_identity: strin
 
 export async function loadAccount(db: Knex, personId: string, grantId?: string): Promise<LoadedAccount | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined;
-  const { rows } = await db.raw(ACCOUNT_SQL, [grantId ?? null, personId]) as { rows: Row[] };
+  const { rows } = (await db.raw(ACCOUNT_SQL, [grantId ?? null, personId])) as { rows: Row[] };
   const row = rows[0];
   if (!row) return undefined;
   const { account_identities: identities, account_grant_identity: grantIdentityId, ...person } = row;
@@ -40,7 +40,9 @@ export async function loadAccount(db: Knex, personId: string, grantId?: string):
     person: person as Person,
     // Built in the query above, but read back from storage: anything not shaped like identity rows is left out.
     identities: (Array.isArray(identities) ? identities : [])
-      .filter((i): i is IdentityRow => !!i && typeof i === 'object' && typeof i.id === 'string' && typeof i.role === 'string')
+      .filter(
+        (i): i is IdentityRow => !!i && typeof i === 'object' && typeof i.id === 'string' && typeof i.role === 'string',
+      )
       .map(toIdentityClaim),
     grantId,
     grantIdentityId: grantIdentityId ?? undefined,
@@ -48,7 +50,11 @@ export async function loadAccount(db: Knex, personId: string, grantId?: string):
 }
 
 /** The identity recorded for `grantId`: read with the account when it was loaded for that grant, else looked up. */
-export function chosenIdentityFor(db: Knex, account: LoadedAccount, grantId: string | undefined): Promise<string | undefined> {
+export function chosenIdentityFor(
+  db: Knex,
+  account: LoadedAccount,
+  grantId: string | undefined,
+): Promise<string | undefined> {
   if (grantId === account.grantId) return Promise.resolve(account.grantIdentityId);
   return chosenIdentityId(db, account.person.id, grantId);
 }

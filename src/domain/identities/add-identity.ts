@@ -26,12 +26,26 @@ export async function addIdentity(db: Knex, input: NewIdentity): Promise<string>
     const id = crypto.randomUUID();
     const attributes = { ...(input.attributes ?? {}), ...(input.classCode ? { class: input.classCode } : {}) };
     await tx('identities').insert({
-      id, person_id: input.personId, school_code: school?.code ?? null, role: input.role, class_id: classId,
-      attributes: JSON.stringify(attributes), source: input.source, status: input.status ?? 'active',
+      id,
+      person_id: input.personId,
+      school_code: school?.code ?? null,
+      role: input.role,
+      class_id: classId,
+      attributes: JSON.stringify(attributes),
+      source: input.source,
+      status: input.status ?? 'active',
     });
     await recordAudit(tx, {
-      actor: input.actor, action: 'identity.added', subject: input.personId,
-      detail: { identity: id, role: input.role, school: school?.code, source: input.source, status: input.status ?? 'active' },
+      actor: input.actor,
+      action: 'identity.added',
+      subject: input.personId,
+      detail: {
+        identity: id,
+        role: input.role,
+        school: school?.code,
+        source: input.source,
+        status: input.status ?? 'active',
+      },
     });
     return id;
   });

@@ -37,19 +37,30 @@ function hinted(identities: IdentityClaim[], hint: unknown): IdentityClaim | und
 }
 
 /** The menu's preselected entry: the hint, else the person's last choice for the client, else the first. */
-export function preselected(accepted: IdentityClaim[], hint: unknown, remembered: string | undefined): IdentityClaim | undefined {
+export function preselected(
+  accepted: IdentityClaim[],
+  hint: unknown,
+  remembered: string | undefined,
+): IdentityClaim | undefined {
   return hinted(accepted, hint) ?? accepted.find((i) => i.id === remembered) ?? accepted[0];
 }
 
 /** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */
-export async function chosenIdentityId(db: Knex, personId: string, grantId: string | undefined): Promise<string | undefined> {
+export async function chosenIdentityId(
+  db: Knex,
+  personId: string,
+  grantId: string | undefined,
+): Promise<string | undefined> {
   if (!grantId) return undefined;
   const row = await db('grant_identities').where({ grant_id: grantId, person_id: personId }).first('identity_id');
   return row?.identity_id;
 }
 
 /** Records the identity chosen for a grant and remembers it as the person's choice for the client. */
-export async function recordChoice(db: Knex, c: { personId: string; clientId: string; identityId: string; grantId?: string }): Promise<void> {
+export async function recordChoice(
+  db: Knex,
+  c: { personId: string; clientId: string; identityId: string; grantId?: string },
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx('identity_choices')
       .insert({ person_id: c.personId, client_id: c.clientId, identity_id: c.identityId })

@@ -1,11 +1,11 @@
 // The claims a person releases, per scope (SPEC §3).
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
+import { openNationalId } from '../people/national-id-store.ts';
+import type { Person } from '../people/persons.ts';
 import { chosenIdentityFor, type LoadedAccount } from './account.ts';
 import { pickGrantIdentity } from './choice.ts';
 import { acceptedBy, childrenOf } from './identities.ts';
-import { openNationalId } from '../people/national-id-store.ts';
-import type { Person } from '../people/persons.ts';
 
 export const SCOPE_CLAIMS = {
   openid: ['sub'],
@@ -44,14 +44,23 @@ function isoDate(d: Date | string): string {
   return typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 }
 
-export async function personClaims(db: Knex, keyring: Keyring, account: LoadedAccount, c: ClaimContext): Promise<Record<string, unknown>> {
+export async function personClaims(
+  db: Knex,
+  keyring: Keyring,
+  account: LoadedAccount,
+  c: ClaimContext,
+): Promise<Record<string, unknown>> {
   const { person, identities } = account;
   const claims = personProfileClaims(person);
   if (c.scopes.has('identities')) claims.identities = identities;
   if (c.scopes.has('identity')) {
-    claims.identity = pickGrantIdentity(acceptedBy(identities, c.allowedRoles), await chosenIdentityFor(db, account, c.grantId));
+    claims.identity = pickGrantIdentity(
+      acceptedBy(identities, c.allowedRoles),
+      await chosenIdentityFor(db, account, c.grantId),
+    );
   }
   if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
-  if (c.scopes.has('idno') && person.national_id_sealed) claims.idno = openNationalId(keyring, person.national_id_sealed);
+  if (c.scopes.has('idno') && person.national_id_sealed)
+    claims.idno = openNationalId(keyring, person.national_id_sealed);
   return claims;
 }

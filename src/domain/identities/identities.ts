@@ -26,7 +26,9 @@ export type IdentityRow = {
 };
 
 function attrs(row: IdentityRow): Record<string, unknown> {
-  return typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes ?? {};
+  return typeof row.attributes === 'string'
+    ? (JSON.parse(row.attributes) as Record<string, unknown>)
+    : (row.attributes ?? {});
 }
 
 export function toIdentityClaim(row: IdentityRow): IdentityClaim {
@@ -45,7 +47,15 @@ function identityQuery(db: Knex) {
   return db('identities as i')
     .leftJoin('schools as s', 's.code', 'i.school_code')
     .leftJoin('classes as c', 'c.id', 'i.class_id')
-    .select('i.id', 'i.role', 'i.attributes', 'i.school_code', 's.name as school_name', 'c.code as class_code', 'c.name as class_name')
+    .select(
+      'i.id',
+      'i.role',
+      'i.attributes',
+      'i.school_code',
+      's.name as school_name',
+      'c.code as class_code',
+      'c.name as class_name',
+    )
     .where('i.status', 'active');
 }
 
@@ -60,7 +70,13 @@ export function acceptedBy(identities: IdentityClaim[], allowedRoles: unknown): 
   return identities.filter((i) => allowedRoles.includes(i.role));
 }
 
-export type Child = { sub: string; name: string; school?: IdentityClaim['school']; class?: IdentityClaim['class']; relationship: string };
+export type Child = {
+  sub: string;
+  name: string;
+  school?: IdentityClaim['school'];
+  class?: IdentityClaim['class'];
+  relationship: string;
+};
 
 /** The students a parent is bound to (approved guardian links). */
 export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
@@ -73,6 +89,12 @@ export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
     .orderBy('p.name');
   return rows.map((r: IdentityRow & { person_id: string; person_name: string; relationship: string }) => {
     const claim = toIdentityClaim(r);
-    return { sub: r.person_id, name: r.person_name, school: claim.school, class: claim.class, relationship: r.relationship };
+    return {
+      sub: r.person_id,
+      name: r.person_name,
+      school: claim.school,
+      class: claim.class,
+      relationship: r.relationship,
+    };
   });
 }

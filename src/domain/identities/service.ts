@@ -44,13 +44,25 @@ export class Identities {
   }
 
   /** Whether the identity menu must be shown (see choice.ts); `loaded` is the account read for this request. */
-  choiceNeeded(q: { personId: string; loaded?: LoadedAccount; allowedRoles: unknown; scope: string; picked?: string; grantId?: string }) {
+  choiceNeeded(q: {
+    personId: string;
+    loaded?: LoadedAccount;
+    allowedRoles: unknown;
+    scope: string;
+    picked?: string;
+    grantId?: string;
+  }) {
     const loaded = q.loaded?.person.id === q.personId ? q.loaded : undefined;
     return (loaded ? Promise.resolve(loaded.identities) : this.active(q.personId)).then((identities) =>
       needsIdentityChoice({
-        identities, allowedRoles: q.allowedRoles, scope: q.scope, picked: q.picked,
-        chosenId: () => (loaded ? chosenIdentityFor(this.#db, loaded, q.grantId) : chosenIdentityId(this.#db, q.personId, q.grantId)),
-      }));
+        identities,
+        allowedRoles: q.allowedRoles,
+        scope: q.scope,
+        picked: q.picked,
+        chosenId: () =>
+          loaded ? chosenIdentityFor(this.#db, loaded, q.grantId) : chosenIdentityId(this.#db, q.personId, q.grantId),
+      }),
+    );
   }
 
   /** The person's identities the client accepts. */
@@ -69,9 +81,17 @@ export class Identities {
 
   /** Records the person's choice for a grant (or, before a grant exists, for the client), audited. */
   async choose(c: { personId: string; clientId: string; identity: IdentityClaim; grantId?: string }): Promise<void> {
-    await recordChoice(this.#db, { personId: c.personId, clientId: c.clientId, identityId: c.identity.id, grantId: c.grantId });
+    await recordChoice(this.#db, {
+      personId: c.personId,
+      clientId: c.clientId,
+      identityId: c.identity.id,
+      grantId: c.grantId,
+    });
     await recordAudit(this.#db, {
-      actor: c.personId, action: 'identity.chosen', subject: c.personId, detail: { client: c.clientId, identity: c.identity.id, role: c.identity.role },
+      actor: c.personId,
+      action: 'identity.chosen',
+      subject: c.personId,
+      detail: { client: c.clientId, identity: c.identity.id, role: c.identity.role },
     });
   }
 

@@ -3,14 +3,18 @@ import { test } from 'node:test';
 import { parseSettings } from '../../platform/settings.ts';
 import { transportsFromSettings } from './index.ts';
 
-const names = (env: Record<string, string>) => transportsFromSettings(parseSettings(env)).map((t) => `${t.channel}:${t.name}`);
+const names = (env: Record<string, string>) =>
+  transportsFromSettings(parseSettings(env)).map((t) => `${t.channel}:${t.name}`);
 
 test('without gateways both channels go to the mailbox', () => {
   assert.deepEqual(names({}), ['email:mailbox', 'sms:mailbox']);
 });
 
 test('SMTP_URL and SMS_WEBHOOK_URL choose the real transports', () => {
-  assert.deepEqual(names({ SMTP_URL: 'smtp://127.0.0.1:2525', SMS_WEBHOOK_URL: 'https://sms.example/send' }), ['email:smtp', 'sms:sms-webhook']);
+  assert.deepEqual(names({ SMTP_URL: 'smtp://127.0.0.1:2525', SMS_WEBHOOK_URL: 'https://sms.example/send' }), [
+    'email:smtp',
+    'sms:sms-webhook',
+  ]);
 });
 
 test('outbox settings: poll interval, webhook URL and the mailbox page default', () => {
@@ -21,7 +25,13 @@ test('outbox settings: poll interval, webhook URL and the mailbox page default',
   assert.equal(parseSettings({ DATABASE_URL: 'postgres://db/x' }).mailboxPage, true);
   assert.equal(parseSettings({ DATABASE_URL: 'postgres://db/x', MAILBOX_PAGE: 'false' }).mailboxPage, false);
   const key = Buffer.alloc(32, 1).toString('base64url');
-  const production = { NODE_ENV: 'production', SECRET_KEY: key, DATABASE_URL: 'postgres://db/x', ISSUER: 'https://sso.example.org', SMTP_URL: 'smtp://mail:25' };
+  const production = {
+    NODE_ENV: 'production',
+    SECRET_KEY: key,
+    DATABASE_URL: 'postgres://db/x',
+    ISSUER: 'https://sso.example.org',
+    SMTP_URL: 'smtp://mail:25',
+  };
   assert.equal(parseSettings(production).mailboxPage, false);
   assert.throws(() => parseSettings({ ...production, MAILBOX_PAGE: 'true' }), /MAILBOX_PAGE:/);
 });

@@ -1,9 +1,9 @@
 // The outbox as the composition root uses it: transports chosen from the settings, and the started worker.
 import type { Knex } from 'knex';
-import type { Settings } from '../../platform/settings.ts';
 import type { Logger } from '../../platform/log.ts';
-import { mailboxTransport, smsTransport, smtpTransport, webhookSmsDriver, type Transport } from './transports/index.ts';
-import { startOutboxWorker, type OutboxWorker } from './worker.ts';
+import type { Settings } from '../../platform/settings.ts';
+import { mailboxTransport, smsTransport, smtpTransport, type Transport, webhookSmsDriver } from './transports/index.ts';
+import { type OutboxWorker, startOutboxWorker } from './worker.ts';
 
 export type { OutboxWorker } from './worker.ts';
 
@@ -21,7 +21,10 @@ export function outboxFromSettings(settings: OutboxSettings, db: Knex, log: Logg
   const transports = transportsFromSettings(settings);
   for (const t of transports) {
     if (t.name === 'mailbox' && settings.env === 'production') {
-      log.warn({ channel: t.channel }, 'outbox: no gateway configured for this channel; its messages are not delivered');
+      log.warn(
+        { channel: t.channel },
+        'outbox: no gateway configured for this channel; its messages are not delivered',
+      );
     }
   }
   return startOutboxWorker({ db, transports, log, pollMs: settings.outboxPollMs });

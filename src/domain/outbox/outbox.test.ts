@@ -12,7 +12,10 @@ test('an email needs an address, a one-line subject, a text and a kind', () => {
 });
 
 test('an SMS needs a phone number and a short text', () => {
-  assert.equal(parseMessage({ channel: 'sms', to: '+886912345678', text: 'Code 123456', kind: 'otp' }).to, '+886912345678');
+  assert.equal(
+    parseMessage({ channel: 'sms', to: '+886912345678', text: 'Code 123456', kind: 'otp' }).to,
+    '+886912345678',
+  );
   assert.throws(() => parseMessage({ channel: 'sms', to: 'a@example.org', text: 'x', kind: 'otp' }));
   assert.throws(() => parseMessage({ channel: 'sms', to: '0912345678', text: 'x'.repeat(1001), kind: 'otp' }));
   assert.throws(() => parseMessage({ channel: 'fax', to: '0912345678', text: 'x', kind: 'otp' }));

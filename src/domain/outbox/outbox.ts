@@ -69,7 +69,10 @@ export async function enqueueMessage(db: Knex, message: NewMessage): Promise<str
 }
 
 export async function listMessages(db: Knex, limit = 200): Promise<OutboxMessage[]> {
-  return db('outbox_messages').select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(limit);
+  return db('outbox_messages')
+    .select('*')
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+    .limit(limit);
 }
 
 export async function findMessage(db: Knex, id: string): Promise<OutboxMessage | undefined> {

@@ -38,7 +38,11 @@ export async function markSent(db: Knex, claim: Claim): Promise<boolean> {
 }
 
 /** Schedules the next attempt after `delayMs`, or gives the message up ('failed'). */
-export async function markFailed(db: Knex, claim: Claim, outcome: { error: string; delayMs: number; giveUp: boolean }): Promise<boolean> {
+export async function markFailed(
+  db: Knex,
+  claim: Claim,
+  outcome: { error: string; delayMs: number; giveUp: boolean },
+): Promise<boolean> {
   const n = await db('outbox_messages')
     .where({ id: claim.id, attempts: claim.attempts, status: 'sending' })
     .update({

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Logger } from '../../platform/log.ts';
-import { backoffMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { type BackoffOptions, backoffMs, DEFAULT_BACKOFF } from './backoff.ts';
 import { errorSummary } from './error-summary.ts';
 import type { Channel, OutboxMessage } from './outbox.ts';
 import { claimDue, markFailed, markSent } from './queue.ts';
@@ -74,7 +74,9 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
   /** One claim and its deliveries; returns how many messages it handled. */
   async function processBatch(): Promise<number> {
     const claimed = await claimDue(db, batchSize, leaseMs);
-    await Promise.all(claimed.map((m) => deliver(m).catch((err) => log.error({ err, outboxId: m.id }, 'outbox bookkeeping failed'))));
+    await Promise.all(
+      claimed.map((m) => deliver(m).catch((err) => log.error({ err, outboxId: m.id }, 'outbox bookkeeping failed'))),
+    );
     return claimed.length;
   }
 

@@ -12,7 +12,18 @@ test('accepts valid national IDs and both resident-certificate formats', () => {
 });
 
 test('refuses wrong checksums, shapes and letters', () => {
-  for (const bad of ['A123456788', 'A323456789', 'A12345678', 'A1234567890', '1123456789', 'AE01234567', 'A80000001X', '', 'A800000015', 'AC01234568']) {
+  for (const bad of [
+    'A123456788',
+    'A323456789',
+    'A12345678',
+    'A1234567890',
+    '1123456789',
+    'AE01234567',
+    'A80000001X',
+    '',
+    'A800000015',
+    'AC01234568',
+  ]) {
     assert.equal(isValidNationalId(bad), false, bad);
   }
 });

@@ -10,7 +10,7 @@ describe('checkPasswordPolicy', () => {
     assert.equal(check('Blue-Kettle-1987'), undefined);
     assert.equal(check('correct horse battery staple'), undefined);
     assert.equal(check('我的密碼是藍色茶壺'), undefined, 'Chinese characters count as characters');
-    assert.equal(check('x'.repeat(7) + 'y'), undefined, 'exactly 8 characters');
+    assert.equal(check(`${'x'.repeat(7)}y`), undefined, 'exactly 8 characters');
   });
 
   it('refuses fewer than 8 characters, counted as characters, not bytes or UTF-16 units', () => {
@@ -21,10 +21,10 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('refuses more than 72 bytes of UTF-8 (what bcrypt reads)', () => {
-    assert.equal(check('k'.repeat(71) + 'z'), undefined);
-    assert.equal(check('k'.repeat(72) + 'z'), 'password.policy.tooLong');
+    assert.equal(check(`${'k'.repeat(71)}z`), undefined);
+    assert.equal(check(`${'k'.repeat(72)}z`), 'password.policy.tooLong');
     assert.equal(check('藍色茶壺'.repeat(6)), undefined, '24 characters = 72 bytes');
-    assert.equal(check('藍色茶壺'.repeat(6) + 'a'), 'password.policy.tooLong', '25 characters = 73 bytes');
+    assert.equal(check(`${'藍色茶壺'.repeat(6)}a`), 'password.policy.tooLong', '25 characters = 73 bytes');
   });
 
   it('refuses one character repeated', () => {
@@ -35,7 +35,16 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('refuses common passwords, whatever their case', () => {
-    for (const p of ['password', 'Password1', '12345678', 'QWERTYUIOP', 'iloveyou', '1qaz2wsx', 'Passw0rd', 'campus-sso']) {
+    for (const p of [
+      'password',
+      'Password1',
+      '12345678',
+      'QWERTYUIOP',
+      'iloveyou',
+      '1qaz2wsx',
+      'Passw0rd',
+      'campus-sso',
+    ]) {
       assert.equal(check(p), 'password.policy.common', p);
     }
   });
@@ -45,7 +54,10 @@ describe('checkPasswordPolicy', () => {
     assert.equal(check('wang.xm@school.example.edu.tw'), 'password.policy.personal');
     assert.equal(check('WANG.XM-rocks'), 'password.policy.personal');
     assert.equal(check('王小明的新密碼啦'), 'password.policy.personal');
-    assert.equal(check('Lin Hsiao-Hua 99', { username: null, email: null, name: 'lin hsiao-hua' }), 'password.policy.personal');
+    assert.equal(
+      check('Lin Hsiao-Hua 99', { username: null, email: null, name: 'lin hsiao-hua' }),
+      'password.policy.personal',
+    );
     // A very short word only counts when it is the whole password.
     assert.equal(check('xy-Kettle-1987', { username: 'xy', email: null, name: null }), undefined);
   });

@@ -23,7 +23,9 @@ let common: Set<string> | undefined;
 /** About 18,000 common passwords of 8 characters or more (zxcvbn's list), lower-cased; built on first use. */
 function commonPasswords(): Set<string> {
   common ??= new Set(
-    [...dictionary['passwords-common'], ...SERVICE_WORDS].filter((p) => p.length >= MIN_PASSWORD_LENGTH).map((p) => p.toLowerCase()),
+    [...dictionary['passwords-common'], ...SERVICE_WORDS]
+      .filter((p) => p.length >= MIN_PASSWORD_LENGTH)
+      .map((p) => p.toLowerCase()),
   );
   return common;
 }
@@ -33,7 +35,10 @@ const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ''
 /** The person's own words: account name, the email address and its local part, the name. */
 function personalWords(context: PasswordContext): string[] {
   const words = [context.username, context.email, context.email?.split('@')[0], context.name];
-  return words.filter((w): w is string => typeof w === 'string').map(fold).filter((w) => w.length > 0);
+  return words
+    .filter((w): w is string => typeof w === 'string')
+    .map(fold)
+    .filter((w) => w.length > 0);
 }
 
 export function checkPasswordPolicy(password: string, context: PasswordContext): PolicyProblem | undefined {
@@ -43,7 +48,8 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
   const folded = fold(password);
   if (commonPasswords().has(password.toLowerCase()) || commonPasswords().has(folded)) return 'password.policy.common';
   // Containing a word of 3+ characters counts ("teacher2026" for "teacher"); shorter ones only when equal.
-  if (personalWords(context).some((w) => folded === w || (w.length >= 3 && folded.includes(w)))) return 'password.policy.personal';
+  if (personalWords(context).some((w) => folded === w || (w.length >= 3 && folded.includes(w))))
+    return 'password.policy.personal';
   return undefined;
 }
 
@@ -54,7 +60,11 @@ export type NewPasswordProblems = { password?: string; confirm?: string };
  * The one check of a new password wherever one is chosen (registration, forced change, reset, account page): present,
  * within the policy, and typed the same twice. (People.checkNewPassword adds: not the person's current password.)
  */
-export function checkNewPassword(input: { password: string; confirm: string; context: PasswordContext }): NewPasswordProblems {
+export function checkNewPassword(input: {
+  password: string;
+  confirm: string;
+  context: PasswordContext;
+}): NewPasswordProblems {
   if (!input.password) return { password: 'password.field.required' };
   const problem = checkPasswordPolicy(input.password, input.context);
   if (problem) return { password: problem };

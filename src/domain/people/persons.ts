@@ -111,11 +111,22 @@ export async function updatePasswordHash(db: Knex, id: string, hash: string, cha
 export type ContactKind = 'email' | 'mobile';
 
 /** Saves a verified email address or mobile number; returns the email address it had before. */
-export async function updateContact(trx: Knex.Transaction, id: string, kind: ContactKind, value: string): Promise<{ email: string | null }> {
-  const previous: { email: string | null } | undefined = await trx('persons').select('email').where({ id }).forUpdate().first();
+export async function updateContact(
+  trx: Knex.Transaction,
+  id: string,
+  kind: ContactKind,
+  value: string,
+): Promise<{ email: string | null }> {
+  const previous: { email: string | null } | undefined = await trx('persons')
+    .select('email')
+    .where({ id })
+    .forUpdate()
+    .first();
   if (!previous) throw new Error('person disappeared');
   const change = kind === 'email' ? { email: value, email_verified: true } : { mobile: value, mobile_verified: true };
-  await trx('persons').where({ id }).update({ ...change, updated_at: trx.fn.now() });
+  await trx('persons')
+    .where({ id })
+    .update({ ...change, updated_at: trx.fn.now() });
   return previous;
 }
 
@@ -124,7 +135,10 @@ export async function updateLocale(db: Knex, id: string, locale: string): Promis
 }
 
 /** A pending person becomes active with a verified email; undefined when it was not pending. */
-export async function activatePending(db: Knex, id: string): Promise<{ id: string; email: string | null; locale: string | null } | undefined> {
+export async function activatePending(
+  db: Knex,
+  id: string,
+): Promise<{ id: string; email: string | null; locale: string | null } | undefined> {
   const [person] = await db('persons')
     .where({ id, status: 'pending' })
     .update({ status: 'active', email_verified: true, updated_at: db.fn.now() })
@@ -135,14 +149,19 @@ export async function activatePending(db: Knex, id: string): Promise<{ id: strin
 /** The active person whose verified email address or mobile number this is. */
 export function findByVerifiedContact(db: Knex, kind: ContactKind, value: string): Promise<Person | undefined> {
   const q = db('persons').where({ status: 'active' });
-  if (kind === 'email') return q.whereRaw('lower(email) = ?', [value.toLowerCase()]).andWhere({ email_verified: true }).first();
+  if (kind === 'email')
+    return q.whereRaw('lower(email) = ?', [value.toLowerCase()]).andWhere({ email_verified: true }).first();
   return q.where({ mobile: value, mobile_verified: true }).first();
 }
 
 /** The status of whoever uses this email address as their email or username. */
 export async function emailHolderStatus(db: Knex, email: string): Promise<PersonStatus | undefined> {
   const key = email.toLowerCase();
-  const holder = await db('persons').select('status').whereRaw('lower(email) = ?', [key]).orWhereRaw('lower(username) = ?', [key]).first();
+  const holder = await db('persons')
+    .select('status')
+    .whereRaw('lower(email) = ?', [key])
+    .orWhereRaw('lower(username) = ?', [key])
+    .first();
   return holder?.status;
 }
 

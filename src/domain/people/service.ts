@@ -20,7 +20,9 @@ import {
 } from './persons.ts';
 
 /** On failure `personId` says whose account it was (for the audit log only, never for the person at the keyboard). */
-export type SignInResult = { ok: true; person: Person } | { ok: false; reason: 'bad_credentials' | 'inactive'; personId?: string };
+export type SignInResult =
+  | { ok: true; person: Person }
+  | { ok: false; reason: 'bad_credentials' | 'inactive'; personId?: string };
 
 export class People {
   readonly #db: Knex;
@@ -75,13 +77,21 @@ export class People {
 
   /** The one check of a new password chosen by this person (not their current one either). */
   async checkNewPassword(person: Person, password: string, confirm: string): Promise<NewPasswordProblems> {
-    const problems = checkNewPassword({ password, confirm, context: { username: person.username, email: person.email, name: person.name } });
+    const problems = checkNewPassword({
+      password,
+      confirm,
+      context: { username: person.username, email: person.email, name: person.name },
+    });
     if (problems.password || problems.confirm) return problems;
     return (await this.isCurrentPassword(person, password)) ? { password: 'password.field.sameAsCurrent' } : {};
   }
 
   /** The one password writer: the new hash, the forced change cleared, the time, the audit entry and the notice. */
-  async setPassword(personId: string, password: string, change: { changedAt?: Date; audit: AuditEvent; notice?: NewMessage }): Promise<void> {
+  async setPassword(
+    personId: string,
+    password: string,
+    change: { changedAt?: Date; audit: AuditEvent; notice?: NewMessage },
+  ): Promise<void> {
     const hash = await this.passwords.hash(password);
     await this.#db.transaction(async (trx) => {
       await updatePasswordHash(trx, personId, hash, change.changedAt ?? new Date());
@@ -94,10 +104,20 @@ export class People {
    * Saves a verified email address or mobile number. `notice` words the message to the previous email address.
    * A unique violation (someone else took the value meanwhile) is the caller's to answer.
    */
-  async setContact(personId: string, kind: ContactKind, value: string, notice?: (previous: { email: string | null }) => NewMessage | undefined): Promise<void> {
+  async setContact(
+    personId: string,
+    kind: ContactKind,
+    value: string,
+    notice?: (previous: { email: string | null }) => NewMessage | undefined,
+  ): Promise<void> {
     await this.#db.transaction(async (trx) => {
       const previous = await updateContact(trx, personId, kind, value);
-      await recordAudit(trx, { actor: personId, action: `person.${kind}_changed`, subject: personId, detail: { via: 'account', verified: true } });
+      await recordAudit(trx, {
+        actor: personId,
+        action: `person.${kind}_changed`,
+        subject: personId,
+        detail: { via: 'account', verified: true },
+      });
       const message = notice?.(previous);
       if (message) await enqueueMessage(trx, message);
     });
@@ -106,7 +126,12 @@ export class People {
   async setLocale(personId: string, locale: string): Promise<void> {
     await this.#db.transaction(async (trx) => {
       await updateLocale(trx, personId, locale);
-      await recordAudit(trx, { actor: personId, action: 'person.locale_changed', subject: personId, detail: { locale } });
+      await recordAudit(trx, {
+        actor: personId,
+        action: 'person.locale_changed',
+        subject: personId,
+        detail: { locale },
+      });
     });
   }
 }

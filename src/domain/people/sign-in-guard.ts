@@ -23,7 +23,8 @@ export class SignInGuard {
       login ? this.#throttle.lockedFor(SIGN_IN.account.name, account(login)) : 0,
     ]);
     if (lockLeft > 0) return { captcha: true, retryAfterSeconds: lockLeft, accountFailures };
-    if (addressFailures >= SIGN_IN.address.max) return { captcha: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
+    if (addressFailures >= SIGN_IN.address.max)
+      return { captcha: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
     return {
       captcha: accountFailures >= SIGN_IN.accountChallengeAfter || addressFailures >= SIGN_IN.addressChallengeAfter,
       accountFailures,
@@ -36,7 +37,10 @@ export class SignInGuard {
       this.#throttle.hit(SIGN_IN.address, address),
     ]);
     if (failures >= SIGN_IN.account.max) {
-      const seconds = Math.min(SIGN_IN.firstLockSeconds * 2 ** (failures - SIGN_IN.account.max), SIGN_IN.maxLockSeconds);
+      const seconds = Math.min(
+        SIGN_IN.firstLockSeconds * 2 ** (failures - SIGN_IN.account.max),
+        SIGN_IN.maxLockSeconds,
+      );
       await this.#throttle.lock(SIGN_IN.account.name, account(login), seconds);
     }
   }

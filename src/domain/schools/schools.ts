@@ -2,8 +2,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { className, CLASS_CODE } from './classes.ts';
 import { termOn } from './calendar.ts';
+import { CLASS_CODE, className } from './classes.ts';
 
 export const SCHOOL_LEVELS = ['elementary', 'junior', 'senior', 'vocational', 'special'] as const;
 export const SCHOOL_KINDS = ['municipal', 'private'] as const;
@@ -16,7 +16,14 @@ export const NewSchool = z.object({
 });
 export type NewSchool = z.input<typeof NewSchool>;
 
-export type School = { code: string; name: string; level: string; kind: string; academic_year: number | null; semester: number | null };
+export type School = {
+  code: string;
+  name: string;
+  level: string;
+  kind: string;
+  academic_year: number | null;
+  semester: number | null;
+};
 
 export function findSchool(db: Knex, code: string): Promise<School | undefined> {
   return db('schools').where({ code }).first();
@@ -32,11 +39,15 @@ export async function upsertSchool(db: Knex, input: NewSchool): Promise<School> 
 /** The class with this code in the school's current term (the school's own setting, else today's term). */
 export async function ensureClass(db: Knex, school: School, code: string, now = new Date()): Promise<string> {
   if (!CLASS_CODE.test(code)) throw new Error(`invalid class code: ${code}`);
-  const term = school.academic_year && school.semester
-    ? { academicYear: school.academic_year, semester: school.semester }
-    : termOn(now);
+  const term =
+    school.academic_year && school.semester
+      ? { academicYear: school.academic_year, semester: school.semester }
+      : termOn(now);
   const key = { school_code: school.code, academic_year: term.academicYear, semester: term.semester, code };
-  await db('classes').insert({ id: crypto.randomUUID(), ...key, name: className(code) }).onConflict(['school_code', 'academic_year', 'semester', 'code']).ignore();
+  await db('classes')
+    .insert({ id: crypto.randomUUID(), ...key, name: className(code) })
+    .onConflict(['school_code', 'academic_year', 'semester', 'code'])
+    .ignore();
   const row = await db('classes').where(key).first();
   return row.id as string;
 }

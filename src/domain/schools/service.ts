@@ -32,11 +32,16 @@ export class Schools {
 
   /** Every school, grouped by level in the usual order, by name within a level. */
   async groups(): Promise<SchoolGroup[]> {
-    const rows: { code: string; name: string; level: string }[] = await this.#db('schools').select('code', 'name', 'level').orderBy(['name', 'code']);
+    const rows: { code: string; name: string; level: string }[] = await this.#db('schools')
+      .select('code', 'name', 'level')
+      .orderBy(['name', 'code']);
     const known = SCHOOL_LEVELS as readonly string[];
     const levels = [...SCHOOL_LEVELS, ...new Set(rows.map((r) => r.level).filter((l) => !known.includes(l)))];
     return levels
-      .map((level) => ({ level, schools: rows.filter((r) => r.level === level).map(({ code, name }) => ({ code, name })) }))
+      .map((level) => ({
+        level,
+        schools: rows.filter((r) => r.level === level).map(({ code, name }) => ({ code, name })),
+      }))
       .filter((g) => g.schools.length > 0);
   }
 }

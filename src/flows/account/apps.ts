@@ -1,12 +1,12 @@
 // GET /account/apps — connected apps; POST /account/apps/:clientId/revoke — ends the person's grants to one app.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../web/errors.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
-import { noticeOf, redirectDone } from './notices.ts';
-import { renderAccount } from './pages.ts';
+import { AppError } from '../../web/errors.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
+import { noticeOf, redirectDone } from './notices.ts';
+import { renderAccount } from './pages.ts';
 import { formatTime } from './time.ts';
 
 export function showApps(s: Services) {
@@ -14,7 +14,11 @@ export function showApps(s: Services) {
     const locale = chooseLocale(ctx);
     const apps = await s.personAccess.connectedApps(accountOf(ctx).person.id);
     renderAccount(ctx, 'apps', 'apps', {
-      apps: apps.map((a) => ({ ...a, grantedAt: formatTime(a.grantedAt, locale), lastUsedAt: formatTime(a.lastUsedAt, locale) })),
+      apps: apps.map((a) => ({
+        ...a,
+        grantedAt: formatTime(a.grantedAt, locale),
+        lastUsedAt: formatTime(a.lastUsedAt, locale),
+      })),
       notice: noticeOf(ctx),
     });
   };

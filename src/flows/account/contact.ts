@@ -6,8 +6,8 @@ import { z } from 'zod';
 import type { ContactKind } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { CONTACT_CODES } from '../../platform/limits.ts';
-import { seeOther } from '../../web/respond.ts';
 import { accountOf } from '../../web/require-account.ts';
+import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { parseCode, parseContact } from './contact-input.ts';
 import { changeNotice, codeMessage } from './messages.ts';
@@ -16,7 +16,11 @@ import { renderAccount } from './pages.ts';
 
 export const CONTACT_KINDS = ['email', 'mobile'] as const satisfies readonly ContactKind[];
 
-const Body = z.object({ email: z.string().max(1000).optional(), mobile: z.string().max(1000).optional(), code: z.string().max(100).optional() });
+const Body = z.object({
+  email: z.string().max(1000).optional(),
+  mobile: z.string().max(1000).optional(),
+  code: z.string().max(100).optional(),
+});
 const body = (ctx: Context) => {
   const parsed = Body.safeParse(ctx.request.body ?? {});
   return parsed.success ? parsed.data : {};
@@ -29,23 +33,53 @@ const current = (ctx: Context, kind: ContactKind) => {
 
 function renderRequest(ctx: Context, kind: ContactKind, locals: { value?: string; error?: string }, status?: number) {
   const t = translator(chooseLocale(ctx));
-  renderAccount(ctx, 'contact', 'profile', {
-    heading: t(`account.contact.${kind}.title`), kind, current: current(ctx, kind), value: locals.value ?? '', error: locals.error,
-    switchPath: `/account/${kind}`,
-  }, status);
+  renderAccount(
+    ctx,
+    'contact',
+    'profile',
+    {
+      heading: t(`account.contact.${kind}.title`),
+      kind,
+      current: current(ctx, kind),
+      value: locals.value ?? '',
+      error: locals.error,
+      switchPath: `/account/${kind}`,
+    },
+    status,
+  );
 }
 
-function renderVerify(ctx: Context, kind: ContactKind, locals: { to: string; code?: string; error?: string }, status?: number) {
+function renderVerify(
+  ctx: Context,
+  kind: ContactKind,
+  locals: { to: string; code?: string; error?: string },
+  status?: number,
+) {
   const t = translator(chooseLocale(ctx));
-  renderAccount(ctx, 'contact-verify', 'profile', {
-    heading: t(`account.contact.${kind}.verifyTitle`), kind, to: locals.to, code: locals.code ?? '', error: locals.error,
-    switchPath: `/account/${kind}/verify`,
-  }, status);
+  renderAccount(
+    ctx,
+    'contact-verify',
+    'profile',
+    {
+      heading: t(`account.contact.${kind}.verifyTitle`),
+      kind,
+      to: locals.to,
+      code: locals.code ?? '',
+      error: locals.error,
+      switchPath: `/account/${kind}/verify`,
+    },
+    status,
+  );
 }
 
 /** The pages of one kind of contact; the pending change is one code per person and kind. */
 export function contactPages(s: Services, kind: ContactKind) {
-  const codes = s.oneUse.codes({ name: 'contact-change', schema: z.object({ to: z.string().min(1).max(320) }), ttlSeconds: 600, maxTries: 5 });
+  const codes = s.oneUse.codes({
+    name: 'contact-change',
+    schema: z.object({ to: z.string().min(1).max(320) }),
+    ttlSeconds: 600,
+    maxTries: 5,
+  });
   const ticketOf = (ctx: Context) => `${kind}:${accountOf(ctx).person.id}`;
 
   return {
@@ -59,8 +93,10 @@ export function contactPages(s: Services, kind: ContactKind) {
       const typed = body(ctx)[kind] ?? '';
       const parsed = parseContact(kind, typed);
       if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);
-      if (parsed.value === current(ctx, kind)) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
-      if (!(await s.throttle.allow(CONTACT_CODES, person.id))) return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
+      if (parsed.value === current(ctx, kind))
+        return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
+      if (!(await s.throttle.allow(CONTACT_CODES, person.id)))
+        return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
       const { code } = await codes.issue({ to: parsed.value }, ticketOf(ctx));
       await s.outbox.enqueue(codeMessage(t, kind, parsed.value, code));
       seeOther(ctx, `/account/${kind}/verify`);
@@ -81,18 +117,35 @@ export function contactPages(s: Services, kind: ContactKind) {
       if (!code) {
         const pending = await codes.peek(ticketOf(ctx));
         if (!pending) return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
-        return renderVerify(ctx, kind, { to: pending.to, code: typed.slice(0, 100), error: t('account.contact.codeFormat') }, 400);
+        return renderVerify(
+          ctx,
+          kind,
+          { to: pending.to, code: typed.slice(0, 100), error: t('account.contact.codeFormat') },
+          400,
+        );
       }
       const check = await codes.check(ticketOf(ctx), code);
       if (check.result === 'expired') return renderRequest(ctx, kind, { error: t('account.contact.expired') }, 400);
       const { to } = check.value;
-      if (check.result === 'wrong') return renderVerify(ctx, kind, { to, code: typed, error: t('account.contact.wrongCode', { count: check.triesLeft }) }, 400);
-      if (check.result === 'too_many') return renderRequest(ctx, kind, { value: to, error: t('account.contact.tooMany') }, 400);
+      if (check.result === 'wrong')
+        return renderVerify(
+          ctx,
+          kind,
+          { to, code: typed, error: t('account.contact.wrongCode', { count: check.triesLeft }) },
+          400,
+        );
+      if (check.result === 'too_many')
+        return renderRequest(ctx, kind, { value: to, error: t('account.contact.tooMany') }, 400);
       try {
         await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
       } catch (err) {
         if ((err as { code?: string }).code !== '23505') throw err;
-        return renderRequest(ctx, kind, { value: to, error: t(kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile') }, 409);
+        return renderRequest(
+          ctx,
+          kind,
+          { value: to, error: t(kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile') },
+          409,
+        );
       }
       redirectDone(ctx, '/account', kind);
     },

@@ -28,14 +28,19 @@ export function renderAccount(
   const href = SECTIONS.find((s) => s.id === section)!.href;
   const heading = locals.heading ?? t(`account.${section}.title`);
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, `account/${view}`, {
-    // A page drawn in answer to a form switches language through the section's own page.
-    switchPath: ctx.method === 'GET' ? ctx.path : href,
-    ...locals,
-    pageTitle: heading,
-    heading,
-    sections: SECTIONS.map((s) => ({ href: s.href, label: t(`account.${s.id}.nav`), current: s.id === section })),
-    personName: person.name,
-    csrfToken: csrfToken(ctx),
-  }, status);
+  renderPage(
+    ctx,
+    `account/${view}`,
+    {
+      // A page drawn in answer to a form switches language through the section's own page.
+      switchPath: ctx.method === 'GET' ? ctx.path : href,
+      ...locals,
+      pageTitle: heading,
+      heading,
+      sections: SECTIONS.map((s) => ({ href: s.href, label: t(`account.${s.id}.nav`), current: s.id === section })),
+      personName: person.name,
+      csrfToken: csrfToken(ctx),
+    },
+    status,
+  );
 }

@@ -15,8 +15,18 @@ type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) {
   const t = translator(chooseLocale(ctx));
   const { person } = accountOf(ctx);
-  const texts = Object.fromEntries(Object.entries(errors).filter(([, key]) => key).map(([field, key]) => [field, t(key!)]));
-  renderAccount(ctx, 'password', 'password', { errors: texts, accountName: person.username ?? person.email ?? '' }, status);
+  const texts = Object.fromEntries(
+    Object.entries(errors)
+      .filter(([, key]) => key)
+      .map(([field, key]) => [field, t(key!)]),
+  );
+  renderAccount(
+    ctx,
+    'password',
+    'password',
+    { errors: texts, accountName: person.username ?? person.email ?? '' },
+    status,
+  );
 }
 
 export function showPasswordForm() {
@@ -35,7 +45,8 @@ export function submitPassword(s: Services) {
     const { person } = accountOf(ctx);
     const locale = chooseLocale(ctx);
     const form = PasswordForm.parse(ctx.request.body ?? {});
-    if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id)) return renderForm(ctx, { current: 'account.password.locked' }, 429);
+    if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id))
+      return renderForm(ctx, { current: 'account.password.locked' }, 429);
     const errors: PasswordErrors = {};
     const currentOk = await s.people.isCurrentPassword(person, form.current);
     if (!form.current) errors.current = 'account.password.required';

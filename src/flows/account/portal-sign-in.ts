@@ -13,7 +13,10 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 
 /** Where to go after signing in: an account page, or the school-affairs consent (its add-identity mode needs it). */
-const ReturnTo = z.string().regex(/^\/account(\/[a-z0-9-]+){0,3}$|^\/register\/sis\/consent$/).catch('/account');
+const ReturnTo = z
+  .string()
+  .regex(/^\/account(\/[a-z0-9-]+){0,3}$|^\/register\/sis\/consent$/)
+  .catch('/account');
 const SignInQuery = z.object({ return_to: ReturnTo.optional() });
 
 const flowCookie = jsonCookie({
@@ -29,7 +32,12 @@ export function portalSignIn(s: Services) {
   async function start(ctx: Context) {
     const query = SignInQuery.safeParse(ctx.query);
     const returnTo = (query.success && query.data.return_to) || '/account';
-    const flow = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce(), returnTo };
+    const flow = {
+      verifier: oidc.randomPKCECodeVerifier(),
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      returnTo,
+    };
     flowCookie.write(ctx, flow);
     const url = oidc.buildAuthorizationUrl(await rp.configuration(), {
       redirect_uri: rp.redirectUri,
@@ -47,14 +55,17 @@ export function portalSignIn(s: Services) {
   async function finish(ctx: Context) {
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
-    const failed = (message: string) => renderPage(ctx, 'account/sign-in-failed', { pageTitle: t('account.signIn.failedTitle'), message }, 400);
+    const failed = (message: string) =>
+      renderPage(ctx, 'account/sign-in-failed', { pageTitle: t('account.signIn.failedTitle'), message }, 400);
     const flow = flowCookie.read(ctx);
     flowCookie.clear(ctx);
     if (!flow) return failed(t('account.signIn.expired'));
     let sub: string;
     try {
       const tokens = await oidc.authorizationCodeGrant(await rp.configuration(), new URL(ctx.originalUrl, s.issuer), {
-        pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce,
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
       });
       sub = tokens.claims()!.sub;
     } catch (err) {

@@ -8,9 +8,9 @@ import { revokeAppAccess, showApps } from './apps.ts';
 import { CONTACT_KINDS, contactPages } from './contact.ts';
 import { showIdentities } from './identities.ts';
 import { showPasswordForm, submitPassword } from './password.ts';
+import { portalSignIn } from './portal-sign-in.ts';
 import { saveLanguage, showProfile } from './profile.ts';
 import { showSessions, signOutOther, signOutOthers } from './sessions.ts';
-import { portalSignIn } from './portal-sign-in.ts';
 import { showSignIns } from './sign-ins.ts';
 import './texts.ts';
 

@@ -1,12 +1,12 @@
 // GET /account/sessions — signed-in devices; POST …/:uid/sign-out and …/sign-out-others end other ones.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../web/errors.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
-import { noticeOf, redirectDone } from './notices.ts';
-import { renderAccount } from './pages.ts';
+import { AppError } from '../../web/errors.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
+import { noticeOf, redirectDone } from './notices.ts';
+import { renderAccount } from './pages.ts';
 import { formatTime } from './time.ts';
 
 export function showSessions(s: Services) {
@@ -16,7 +16,12 @@ export function showSessions(s: Services) {
     const sessions = await s.personAccess.activeSessions(person.id, sessionUid);
     const time = (d: Date | undefined) => (d ? formatTime(d, locale) : undefined);
     renderAccount(ctx, 'sessions', 'sessions', {
-      sessions: sessions.map((s) => ({ ...s, signedInAt: time(s.signedInAt), lastSeenAt: time(s.lastSeenAt), expiresAt: time(s.expiresAt) })),
+      sessions: sessions.map((s) => ({
+        ...s,
+        signedInAt: time(s.signedInAt),
+        lastSeenAt: time(s.lastSeenAt),
+        expiresAt: time(s.expiresAt),
+      })),
       notice: noticeOf(ctx),
     });
   };

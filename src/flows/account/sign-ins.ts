@@ -13,7 +13,9 @@ export function showSignIns(s: Services) {
     const names = await s.clients.names([...new Set(events.map((e) => e.clientId).filter((c): c is string => !!c))]);
     renderAccount(ctx, 'sign-ins', 'signIns', {
       events: events.map((e) => ({
-        at: formatTime(e.at, locale), success: e.success, reason: e.reason,
+        at: formatTime(e.at, locale),
+        success: e.success,
+        reason: e.reason,
         clientName: e.clientId ? (names.get(e.clientId) ?? e.clientId) : undefined,
       })),
     });

@@ -171,10 +171,12 @@ const zh = {
     },
     mail: {
       codeSubject: 'campus-sso Email 驗證碼',
-      codeEmail: '您的驗證碼是 {{code}}，10 分鐘內有效。\n\n您正在把 campus-sso 帳號的 Email 變更為這個地址。如果不是您本人操作，請忽略這封信，您的帳號不會有任何變更。',
+      codeEmail:
+        '您的驗證碼是 {{code}}，10 分鐘內有效。\n\n您正在把 campus-sso 帳號的 Email 變更為這個地址。如果不是您本人操作，請忽略這封信，您的帳號不會有任何變更。',
       codeSms: '[campus-sso] 驗證碼 {{code}}，10 分鐘內有效。請勿將驗證碼告訴任何人。',
       noticeSubject: 'campus-sso 帳號資料已變更',
-      notice: '您的 campus-sso 帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
+      notice:
+        '您的 campus-sso 帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
       what: {
         email: '的 Email',
         mobile: '的手機號碼',
@@ -198,7 +200,8 @@ const en: typeof zh = {
     profile: {
       nav: 'Profile',
       title: 'Profile',
-      intro: 'Your name, gender, birthdate and national ID come from your school or your registration; ask your school to correct them.',
+      intro:
+        'Your name, gender, birthdate and national ID come from your school or your registration; ask your school to correct them.',
       name: 'Name',
       username: 'Username',
       nationalId: 'National ID',
@@ -223,7 +226,8 @@ const en: typeof zh = {
     contact: {
       email: {
         title: 'Change email',
-        intro: 'Enter your new email address. We will send a 6-digit code to it; the change is made once you enter the code.',
+        intro:
+          'Enter your new email address. We will send a 6-digit code to it; the change is made once you enter the code.',
         current: 'Current email',
         label: 'New email',
         verifyTitle: 'Confirm your new email',
@@ -231,7 +235,8 @@ const en: typeof zh = {
       },
       mobile: {
         title: 'Change mobile number',
-        intro: 'Enter your new mobile number. We will text a 6-digit code to it; the change is made once you enter the code.',
+        intro:
+          'Enter your new mobile number. We will text a 6-digit code to it; the change is made once you enter the code.',
         current: 'Current mobile number',
         label: 'New mobile number',
         hint: 'For example 0912-345-678',
@@ -253,8 +258,10 @@ const en: typeof zh = {
       wrongCode: 'That code is wrong. You can try {{count}} more times.',
       tooMany: 'Too many wrong codes. Please send a new code.',
       expired: 'The code has expired or is no longer valid. Please send a new one.',
-      takenEmail: 'This email address signs in to another account, so it cannot be used. If that account is yours too, give it another address first.',
-      takenMobile: 'This mobile number signs in to another account, so it cannot be used. If that account is yours too, give it another number first.',
+      takenEmail:
+        'This email address signs in to another account, so it cannot be used. If that account is yours too, give it another address first.',
+      takenMobile:
+        'This mobile number signs in to another account, so it cannot be used. If that account is yours too, give it another number first.',
     },
     password: {
       nav: 'Password',
@@ -292,7 +299,8 @@ const en: typeof zh = {
     apps: {
       nav: 'Connected apps',
       title: 'Connected apps',
-      intro: 'Applications you have authorized. Revoking stops their tokens at once; the app will ask you to sign in and authorize again.',
+      intro:
+        'Applications you have authorized. Revoking stops their tokens at once; the app will ask you to sign in and authorize again.',
       none: 'No connected applications.',
       granted: 'Can receive',
       onlyAccount: 'Only your account identifier',
@@ -354,10 +362,12 @@ const en: typeof zh = {
     },
     mail: {
       codeSubject: 'Your campus-sso email code',
-      codeEmail: 'Your code is {{code}}. It is valid for 10 minutes.\n\nYou are changing the email address of your campus-sso account to this one. If that was not you, ignore this message; nothing changes.',
+      codeEmail:
+        'Your code is {{code}}. It is valid for 10 minutes.\n\nYou are changing the email address of your campus-sso account to this one. If that was not you, ignore this message; nothing changes.',
       codeSms: '[campus-sso] Code {{code}}, valid for 10 minutes. Never share it with anyone.',
       noticeSubject: 'Your campus-sso account was changed',
-      notice: 'The {{what}} of your campus-sso account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
+      notice:
+        'The {{what}} of your campus-sso account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
       what: {
         email: 'email address',
         mobile: 'mobile number',

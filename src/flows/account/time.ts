@@ -7,8 +7,13 @@ export function formatTime(value: Date | string | number, locale: Locale): strin
   let format = formats.get(locale);
   if (!format) {
     format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-TW', {
-      timeZone: 'Asia/Taipei', year: 'numeric', month: locale === 'en' ? 'short' : '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', hour12: false,
+      timeZone: 'Asia/Taipei',
+      year: 'numeric',
+      month: locale === 'en' ? 'short' : '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
     });
     formats.set(locale, format);
   }

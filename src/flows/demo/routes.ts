@@ -42,11 +42,16 @@ export function demoRoutes(router: Router, s: Services) {
       if (!flow) throw new Error('the demo session has expired; start again');
       const config = await rp.configuration();
       const tokens = await oidc.authorizationCodeGrant(config, new URL(ctx.originalUrl, s.issuer), {
-        pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce,
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
       });
       const claims = tokens.claims()!;
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
-      const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${s.issuer}/` });
+      const logout = oidc.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: `${s.issuer}/`,
+      });
       renderPage(ctx, 'demo/demo', {
         pageTitle: t('demo.title'),
         claims: JSON.stringify(claims, null, 2),
@@ -54,8 +59,10 @@ export function demoRoutes(router: Router, s: Services) {
         logoutUrl: logout.href,
       });
     } catch (err) {
-      const reason = err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError
-        ? err.error : (err as Error).message;
+      const reason =
+        err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError
+          ? err.error
+          : (err as Error).message;
       s.log.warn({ err: (err as Error).message }, 'demo sign-in failed');
       renderPage(ctx, 'demo/demo', { pageTitle: t('demo.title'), failed: t('demo.failed', { reason }) }, 400);
     }

@@ -19,6 +19,8 @@ test('full-width punctuation after a URL is not part of it', () => {
 });
 
 test('only http and https are links; markup stays text', () => {
-  assert.deepEqual(linkify('<a href="javascript:alert(1)">x</a> ftp://h/'), [{ text: '<a href="javascript:alert(1)">x</a> ftp://h/' }]);
+  assert.deepEqual(linkify('<a href="javascript:alert(1)">x</a> ftp://h/'), [
+    { text: '<a href="javascript:alert(1)">x</a> ftp://h/' },
+  ]);
   assert.deepEqual(linkify(''), []);
 });

@@ -2,11 +2,11 @@
 // Never mount it in production: it shows every message, password-reset links included.
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { AppError } from '../../web/errors.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
 import { renderPage } from '../../web/render.ts';
-import { linkify } from './linkify.ts';
 import type { Services } from '../../web/services.ts';
+import { linkify } from './linkify.ts';
 import './texts.ts';
 
 const params = z.object({ id: z.uuid() });
@@ -22,7 +22,11 @@ export function mailboxRoutes(router: Router, s: Services) {
     const locale = chooseLocale(ctx);
     const format = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
     const messages = await s.outbox.list();
-    renderPage(ctx, 'dev-mailbox/mailbox', { pageTitle: translator(locale)('mailbox.title'), messages, when: (d: Date) => format.format(d) });
+    renderPage(ctx, 'dev-mailbox/mailbox', {
+      pageTitle: translator(locale)('mailbox.title'),
+      messages,
+      when: (d: Date) => format.format(d),
+    });
   });
 
   router.get('/dev/mailbox/:id', async (ctx) => {

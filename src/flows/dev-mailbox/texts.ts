@@ -33,7 +33,8 @@ const zh = {
 const en: typeof zh = {
   mailbox: {
     title: 'Development mailbox',
-    intro: 'In the embedded mode and in development no mail or SMS is really sent; every message is listed here, with its links clickable.',
+    intro:
+      'In the embedded mode and in development no mail or SMS is really sent; every message is listed here, with its links clickable.',
     empty: 'No messages yet.',
     back: 'Back to the mailbox',
     created: 'Created',

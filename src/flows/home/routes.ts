@@ -7,7 +7,8 @@ import type { Services } from '../../web/services.ts';
 import './texts.ts';
 
 const css = fs.readFileSync(new URL('../../../public/app.css', import.meta.url));
-const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z" fill="#0b5cad"/></svg>';
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z" fill="#0b5cad"/></svg>';
 
 export function homeRoutes(router: Router, s: Services) {
   router.get('/', (ctx) => {

@@ -7,14 +7,28 @@ import { backLink } from './back-link.ts';
 import { renderCode, renderMessage } from './pages.ts';
 import { type ResetState, SMS_TOKEN_TTL_SECONDS } from './state.ts';
 
-const TicketQuery = z.object({ ticket: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional().catch(undefined) });
-const CodeForm = z.object({ code: z.string().catch('').transform((v) => v.replace(/[\s-]/g, '')) });
+const TicketQuery = z.object({
+  ticket: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional()
+    .catch(undefined),
+});
+const CodeForm = z.object({
+  code: z
+    .string()
+    .catch('')
+    .transform((v) => v.replace(/[\s-]/g, '')),
+});
 
-const againUrl = (interaction?: string) => (interaction ? `/password/forgot?interaction=${interaction}` : '/password/forgot');
+const againUrl = (interaction?: string) =>
+  interaction ? `/password/forgot?interaction=${interaction}` : '/password/forgot';
 
 async function renderGone(ctx: Context, s: Services, reason: 'expired' | 'tooMany', interaction?: string) {
   renderMessage(ctx, {
-    title: `password.code.${reason}Title`, message: `password.code.${reason}`, tone: 'error',
+    title: `password.code.${reason}Title`,
+    message: `password.code.${reason}`,
+    tone: 'error',
     links: [{ href: againUrl(interaction), label: 'password.reset.again' }, await backLink(s, interaction)],
     status: reason === 'tooMany' ? 429 : 400,
   });
@@ -38,7 +52,13 @@ export function submitCode(s: Services, state: ResetState) {
       const live = await state.codes.peek(ticket);
       if (!live) return renderGone(ctx, s, 'expired');
       const back = await backLink(s, live.interaction);
-      return renderCode(ctx, { ticket, error: 'password.code.invalid', back, againUrl: againUrl(live.interaction), status: 400 });
+      return renderCode(ctx, {
+        ticket,
+        error: 'password.code.invalid',
+        back,
+        againUrl: againUrl(live.interaction),
+        status: 400,
+      });
     }
     const check = await state.codes.check(ticket, code);
     if (check.result === 'expired') return renderGone(ctx, s, 'expired');
@@ -46,13 +66,22 @@ export function submitCode(s: Services, state: ResetState) {
     if (check.result === 'too_many') return renderGone(ctx, s, 'tooMany', interaction);
     if (check.result === 'wrong') {
       return renderCode(ctx, {
-        ticket, error: 'password.code.wrong', errorVars: { count: check.triesLeft }, back: await backLink(s, interaction),
-        againUrl: againUrl(interaction), status: 400,
+        ticket,
+        error: 'password.code.wrong',
+        errorVars: { count: check.triesLeft },
+        back: await backLink(s, interaction),
+        againUrl: againUrl(interaction),
+        status: 400,
       });
     }
     // Nobody received the code of a ticket without a person: nothing to reset.
     if (!personId) return renderGone(ctx, s, 'expired');
-    await s.audit.record({ actor: personId, action: 'password.reset_code_verified', subject: personId, detail: { via: 'sms' } });
+    await s.audit.record({
+      actor: personId,
+      action: 'password.reset_code_verified',
+      subject: personId,
+      detail: { via: 'sms' },
+    });
     const token = await state.tokens.issue({ personId, via: 'sms', interaction, issuedAt }, SMS_TOKEN_TTL_SECONDS);
     seeOther(ctx, `/password/reset?token=${token}`);
   };

@@ -15,7 +15,10 @@ import { INTERACTION_UID, type ResetState } from './state.ts';
 const FromQuery = z.object({ interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined) });
 
 const ForgotForm = z.object({
-  target: z.string().catch('').transform((v) => v.trim()),
+  target: z
+    .string()
+    .catch('')
+    .transform((v) => v.trim()),
   captcha: z.string().max(20).optional().catch(undefined),
   captcha_id: z.string().max(64).optional().catch(undefined),
 });
@@ -36,14 +39,27 @@ export function submitForgot(s: Services, state: ResetState) {
     const form = ForgotForm.parse(ctx.request.body ?? {});
     const again = async (errors: { target?: string; captcha?: string }, status: number, alert?: string) =>
       renderForgot(ctx, {
-        interaction, target: form.target.slice(0, 254), errors, alert, status,
-        captcha: await s.captchas.create(), back: await backLink(s, interaction),
+        interaction,
+        target: form.target.slice(0, 254),
+        errors,
+        alert,
+        status,
+        captcha: await s.captchas.create(),
+        back: await backLink(s, interaction),
       });
 
     const target = form.target ? parseResetTarget(form.target) : undefined;
-    const targetError = !form.target ? 'password.forgot.required' : target ? undefined : 'password.forgot.invalidTarget';
+    const targetError = !form.target
+      ? 'password.forgot.required'
+      : target
+        ? undefined
+        : 'password.forgot.invalidTarget';
     const captchaOk = await s.captchas.solve(form.captcha_id, form.captcha);
-    const captchaError = captchaOk ? undefined : form.captcha ? 'password.forgot.captchaWrong' : 'password.forgot.captchaRequired';
+    const captchaError = captchaOk
+      ? undefined
+      : form.captcha
+        ? 'password.forgot.captchaWrong'
+        : 'password.forgot.captchaRequired';
     if (!target || captchaError) return again({ target: targetError, captcha: captchaError }, 400);
 
     const [byTarget, byAddress] = await Promise.all([
@@ -56,7 +72,12 @@ export function submitForgot(s: Services, state: ResetState) {
     }
 
     const sent = await sendReset(s, state, target, interaction);
-    seeOther(ctx, sent.channel === 'email' ? withInteraction('/password/forgot/sent', interaction) : `/password/reset/code?ticket=${sent.ticket}`);
+    seeOther(
+      ctx,
+      sent.channel === 'email'
+        ? withInteraction('/password/forgot/sent', interaction)
+        : `/password/reset/code?ticket=${sent.ticket}`,
+    );
   };
 }
 
@@ -65,8 +86,14 @@ export function showSent(s: Services) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
     renderMessage(ctx, {
-      title: 'password.sent.title', message: 'password.sent.text', hint: 'password.sent.hint', tone: 'info',
-      links: [await backLink(s, interaction), { href: withInteraction('/password/forgot', interaction), label: 'password.reset.again' }],
+      title: 'password.sent.title',
+      message: 'password.sent.text',
+      hint: 'password.sent.hint',
+      tone: 'info',
+      links: [
+        await backLink(s, interaction),
+        { href: withInteraction('/password/forgot', interaction), label: 'password.reset.again' },
+      ],
     });
   };
 }

@@ -1,7 +1,8 @@
 // The mails and text messages of password resets: Traditional Chinese first, English below.
+
+import type { NewMessage } from '../../domain/outbox/outbox.ts';
 import type { Person } from '../../domain/people/persons.ts';
 import { translator } from '../../platform/i18n/index.ts';
-import type { NewMessage } from '../../domain/outbox/outbox.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
@@ -22,14 +23,21 @@ export function serviceUrl(issuer: string, pathAndQuery: string): string {
 
 export function resetMail(to: string, name: string, link: string): NewMessage {
   return {
-    channel: 'email', to, kind: 'password_reset',
+    channel: 'email',
+    to,
+    kind: 'password_reset',
     subject: subject('password.mail.resetSubject'),
     text: both('password.mail.resetText', MAIL_SEPARATOR, () => ({ name, link })),
   };
 }
 
 export function resetSms(mobile: string, code: string): NewMessage {
-  return { channel: 'sms', to: mobile, kind: 'password_reset_code', text: both('password.mail.resetSms', ' ', () => ({ code })) };
+  return {
+    channel: 'sms',
+    to: mobile,
+    kind: 'password_reset_code',
+    text: both('password.mail.resetSms', ' ', () => ({ code })),
+  };
 }
 
 const taipeiTime = (when: Date, locale: string) =>
@@ -40,13 +48,20 @@ export function passwordChangedNotice(person: Person, when: Date, forgotLink: st
   const vars = (locale: 'zh-TW' | 'en') => ({ name: person.name, time: taipeiTime(when, locale), link: forgotLink });
   if (person.email && person.email_verified) {
     return {
-      channel: 'email', to: person.email, kind: 'password_changed',
+      channel: 'email',
+      to: person.email,
+      kind: 'password_changed',
       subject: subject('password.mail.changedSubject'),
       text: both('password.mail.changedText', MAIL_SEPARATOR, vars),
     };
   }
   if (person.mobile && person.mobile_verified) {
-    return { channel: 'sms', to: person.mobile, kind: 'password_changed', text: both('password.mail.changedSms', ' ', vars) };
+    return {
+      channel: 'sms',
+      to: person.mobile,
+      kind: 'password_changed',
+      text: both('password.mail.changedSms', ' ', vars),
+    };
   }
   return undefined;
 }

@@ -1,18 +1,22 @@
 // Draws the password pages: every page no-store, texts translated here.
 import type { Context } from 'koa';
+import type { NewPasswordProblems as NewPasswordErrors } from '../../domain/people/password-policy.ts';
 import type { Captcha } from '../../platform/captcha.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { BackLink } from './back-link.ts';
-import type { NewPasswordProblems as NewPasswordErrors } from '../../domain/people/password-policy.ts';
 
 const t = (ctx: Context) => translator(chooseLocale(ctx));
 
 /** Field errors arrive as i18n keys and leave as texts. */
 function texts(ctx: Context, errors: Record<string, string | undefined>): Record<string, string> {
   const tr = t(ctx);
-  return Object.fromEntries(Object.entries(errors).filter(([, v]) => v).map(([k, v]) => [k, tr(v!)]));
+  return Object.fromEntries(
+    Object.entries(errors)
+      .filter(([, v]) => v)
+      .map(([k, v]) => [k, tr(v!)]),
+  );
 }
 
 export type ForgotPage = {
@@ -29,42 +33,70 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
   const tr = t(ctx);
   const query = page.interaction ? `?interaction=${encodeURIComponent(page.interaction)}` : '';
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'password-reset/forgot', {
-    pageTitle: tr('password.forgot.title'),
-    interaction: page.interaction,
-    target: page.target ?? '',
-    errors: texts(ctx, page.errors ?? {}),
-    alert: page.alert ? tr(page.alert) : undefined,
-    captcha: page.captcha,
-    formAction: `/password/forgot${query}`,
-    refreshUrl: `/password/forgot${query}`,
-    back: page.back,
-    csrfToken: csrfToken(ctx),
-  }, page.status);
+  renderPage(
+    ctx,
+    'password-reset/forgot',
+    {
+      pageTitle: tr('password.forgot.title'),
+      interaction: page.interaction,
+      target: page.target ?? '',
+      errors: texts(ctx, page.errors ?? {}),
+      alert: page.alert ? tr(page.alert) : undefined,
+      captcha: page.captcha,
+      formAction: `/password/forgot${query}`,
+      refreshUrl: `/password/forgot${query}`,
+      back: page.back,
+      csrfToken: csrfToken(ctx),
+    },
+    page.status,
+  );
 }
 
-export function renderCode(ctx: Context, page: { ticket: string; error?: string; errorVars?: Record<string, unknown>; back: BackLink; againUrl: string; status?: number }) {
+export function renderCode(
+  ctx: Context,
+  page: {
+    ticket: string;
+    error?: string;
+    errorVars?: Record<string, unknown>;
+    back: BackLink;
+    againUrl: string;
+    status?: number;
+  },
+) {
   const tr = t(ctx);
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'password-reset/code', {
-    pageTitle: tr('password.code.title'),
-    ticket: page.ticket,
-    error: page.error ? tr(page.error, page.errorVars) : undefined,
-    back: page.back,
-    againUrl: page.againUrl,
-    csrfToken: csrfToken(ctx),
-  }, page.status);
+  renderPage(
+    ctx,
+    'password-reset/code',
+    {
+      pageTitle: tr('password.code.title'),
+      ticket: page.ticket,
+      error: page.error ? tr(page.error, page.errorVars) : undefined,
+      back: page.back,
+      againUrl: page.againUrl,
+      csrfToken: csrfToken(ctx),
+    },
+    page.status,
+  );
 }
 
-export function renderResetForm(ctx: Context, page: { token: string; accountName?: string; errors?: NewPasswordErrors; status?: number }) {
+export function renderResetForm(
+  ctx: Context,
+  page: { token: string; accountName?: string; errors?: NewPasswordErrors; status?: number },
+) {
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'password-reset/reset', {
-    pageTitle: t(ctx)('password.reset.title'),
-    token: page.token,
-    accountName: page.accountName,
-    errors: texts(ctx, page.errors ?? {}),
-    csrfToken: csrfToken(ctx),
-  }, page.status);
+  renderPage(
+    ctx,
+    'password-reset/reset',
+    {
+      pageTitle: t(ctx)('password.reset.title'),
+      token: page.token,
+      accountName: page.accountName,
+      errors: texts(ctx, page.errors ?? {}),
+      csrfToken: csrfToken(ctx),
+    },
+    page.status,
+  );
 }
 
 export type MessagePage = {
@@ -80,12 +112,17 @@ export type MessagePage = {
 export function renderMessage(ctx: Context, page: MessagePage) {
   const tr = t(ctx);
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'password-reset/message', {
-    pageTitle: tr(page.title),
-    title: tr(page.title),
-    message: tr(page.message, page.messageVars),
-    hint: page.hint ? tr(page.hint) : undefined,
-    tone: page.tone,
-    links: page.links.map((l) => ({ href: l.href, label: tr(l.label) })),
-  }, page.status);
+  renderPage(
+    ctx,
+    'password-reset/message',
+    {
+      pageTitle: tr(page.title),
+      title: tr(page.title),
+      message: tr(page.message, page.messageVars),
+      hint: page.hint ? tr(page.hint) : undefined,
+      tone: page.tone,
+      links: page.links.map((l) => ({ href: l.href, label: tr(l.label) })),
+    },
+    page.status,
+  );
 }

@@ -15,17 +15,28 @@ const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), con
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
 
 /** The grant and its person, if the token is live and nothing has changed the password since it was issued. */
-async function liveGrant(s: Services, state: ResetState, token: unknown): Promise<{ grant: ResetGrant; person: Person } | undefined> {
+async function liveGrant(
+  s: Services,
+  state: ResetState,
+  token: unknown,
+): Promise<{ grant: ResetGrant; person: Person } | undefined> {
   const grant = await state.tokens.peek(token);
   const person = grant ? await s.people.findById(grant.personId) : undefined;
-  if (!grant || !person || person.status !== 'active' || !stillValid(grant, person.password_changed_at)) return undefined;
+  if (!grant || !person || person.status !== 'active' || !stillValid(grant, person.password_changed_at))
+    return undefined;
   return { grant, person };
 }
 
 function renderInvalid(ctx: Context) {
   renderMessage(ctx, {
-    title: 'password.reset.invalidTitle', message: 'password.reset.invalid', tone: 'error', status: 400,
-    links: [{ href: '/password/forgot', label: 'password.reset.again' }, { href: '/', label: 'password.back.home' }],
+    title: 'password.reset.invalidTitle',
+    message: 'password.reset.invalid',
+    tone: 'error',
+    status: 400,
+    links: [
+      { href: '/password/forgot', label: 'password.reset.again' },
+      { href: '/', label: 'password.back.home' },
+    ],
   });
 }
 
@@ -46,7 +57,8 @@ export function submitReset(s: Services, state: ResetState) {
     if (!token || !live) return renderInvalid(ctx);
     const { person } = live;
     const errors = await s.people.checkNewPassword(person, form.password, form.confirm);
-    if (errors.password || errors.confirm) return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
+    if (errors.password || errors.confirm)
+      return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
     // One use: of two simultaneous submissions only one gets the grant.
     const grant = await state.tokens.take(token);
     if (!grant) return renderInvalid(ctx);
@@ -56,6 +68,11 @@ export function submitReset(s: Services, state: ResetState) {
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
       notice: passwordChangedNotice(person, changedAt, serviceUrl(s.issuer, '/password/forgot')),
     });
-    renderMessage(ctx, { title: 'password.reset.doneTitle', message: 'password.reset.done', tone: 'info', links: [await backLink(s, grant.interaction)] });
+    renderMessage(ctx, {
+      title: 'password.reset.doneTitle',
+      message: 'password.reset.done',
+      tone: 'info',
+      links: [await backLink(s, grant.interaction)],
+    });
   };
 }

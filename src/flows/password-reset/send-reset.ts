@@ -8,15 +8,29 @@ import type { ResetState } from './state.ts';
 
 export type ResetSent = { channel: 'email' } | { channel: 'sms'; ticket: string };
 
-export async function sendReset(s: Services, state: ResetState, target: ResetTarget, interaction: string | undefined): Promise<ResetSent> {
-  const person: Person | undefined = target.channel === 'email'
-    ? await s.people.findByVerifiedContact('email', target.email)
-    : await s.people.findByVerifiedContact('mobile', target.mobile);
-  const requested = (personId: string, via: string) => ({ actor: 'anonymous', action: 'password.reset_requested', subject: personId, detail: { via } });
+export async function sendReset(
+  s: Services,
+  state: ResetState,
+  target: ResetTarget,
+  interaction: string | undefined,
+): Promise<ResetSent> {
+  const person: Person | undefined =
+    target.channel === 'email'
+      ? await s.people.findByVerifiedContact('email', target.email)
+      : await s.people.findByVerifiedContact('mobile', target.mobile);
+  const requested = (personId: string, via: string) => ({
+    actor: 'anonymous',
+    action: 'password.reset_requested',
+    subject: personId,
+    detail: { via },
+  });
   if (target.channel === 'email') {
     if (person?.email) {
       const token = await state.tokens.issue({ personId: person.id, via: 'email', interaction, issuedAt: Date.now() });
-      await s.outbox.enqueue(resetMail(person.email, person.name, serviceUrl(s.issuer, `/password/reset?token=${token}`)), requested(person.id, 'email'));
+      await s.outbox.enqueue(
+        resetMail(person.email, person.name, serviceUrl(s.issuer, `/password/reset?token=${token}`)),
+        requested(person.id, 'email'),
+      );
     }
     return { channel: 'email' };
   }

@@ -55,10 +55,12 @@ const zh = {
     },
     mail: {
       resetSubject: '重設您的密碼',
-      resetText: '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
+      resetText:
+        '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
       resetSms: '【{{brand}}】重設密碼驗證碼：{{code}}，10 分鐘內有效。請勿提供給任何人。',
       changedSubject: '您的密碼已變更',
-      changedText: '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
+      changedText:
+        '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
       changedSms: '【{{brand}}】您的帳號密碼已於 {{time}} 變更。如非本人操作，請立即重設密碼並通知學校。',
     },
   },
@@ -68,13 +70,15 @@ const en: typeof zh = {
   password: {
     change: {
       title: 'Set a new password',
-      intro: 'This is your first sign-in, or your school has reset your password. Before you continue to “{{client}}”, please set a new password that only you know.',
+      intro:
+        'This is your first sign-in, or your school has reset your password. Before you continue to “{{client}}”, please set a new password that only you know.',
       submit: 'Set the password and continue',
       cancel: 'Cancel and return to the application',
     },
     forgot: {
       title: 'Forgot password',
-      intro: 'Enter the verified email address or mobile number of your account: we will email you a link to reset your password, or text you a code.',
+      intro:
+        'Enter the verified email address or mobile number of your account: we will email you a link to reset your password, or text you a code.',
       target: 'Email or mobile number',
       targetHint: 'For example name@example.com or 0912345678',
       submit: 'Send',
@@ -118,11 +122,14 @@ const en: typeof zh = {
     },
     mail: {
       resetSubject: 'Reset your password',
-      resetText: 'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
+      resetText:
+        'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
       resetSms: '[{{brand}}] Password reset code: {{code}}, valid for 10 minutes. Do not share it with anyone.',
       changedSubject: 'Your password was changed',
-      changedText: 'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
-      changedSms: '[{{brand}}] Your password was changed on {{time}}. If this was not you, reset it now and tell your school.',
+      changedText:
+        'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
+      changedSms:
+        '[{{brand}}] Your password was changed on {{time}}. If this was not you, reset it now and tell your school.',
     },
   },
 };

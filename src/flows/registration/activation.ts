@@ -2,10 +2,10 @@
 // does not meet a used link); a wrong, used or expired link gets its own page with status 400.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../web/errors.ts';
-import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { renderPage } from '../../web/render.ts';
 import { TOKEN_PATTERN } from '../../domain/enrolment/activation-tokens.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 
@@ -17,10 +17,17 @@ function renderFailure(ctx: Context, reason: Reason) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
   // The language link must not carry the token: it leads to this page for the same reason.
-  renderPage(ctx, 'registration/activated', {
-    pageTitle: t('registration.activate.failedTitle'), failed: true, message: t(`registration.activate.${reason}`),
-    switchPath: `/register/activate/${reason}`,
-  }, 400);
+  renderPage(
+    ctx,
+    'registration/activated',
+    {
+      pageTitle: t('registration.activate.failedTitle'),
+      failed: true,
+      message: t(`registration.activate.${reason}`),
+      switchPath: `/register/activate/${reason}`,
+    },
+    400,
+  );
 }
 
 export function activate(s: Services) {

@@ -4,7 +4,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../web/services.ts';
 
-const Response = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{43}$/), image: z.string().startsWith('data:image/svg+xml;base64,') });
+const Response = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  image: z.string().startsWith('data:image/svg+xml;base64,'),
+});
 
 export function freshCaptcha(s: Services) {
   return async (ctx: Context) => {

@@ -8,7 +8,8 @@ import type { Services } from '../../web/services.ts';
 import type { Drafts } from './draft.ts';
 import { renderConfirm, renderStep1 } from './pages.ts';
 
-export const donePath = (interaction?: string) => (interaction ? `/register/done?interaction=${interaction}` : '/register/done');
+export const donePath = (interaction?: string) =>
+  interaction ? `/register/done?interaction=${interaction}` : '/register/done';
 
 export function showConfirm(s: Services, drafts: Drafts) {
   return async (ctx: Context) => {
@@ -36,7 +37,13 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       // A double click whose first request won: the account is ours.
       if ((await drafts.load(ctx))?.submitted) return seeOther(ctx, donePath(draft.interaction));
       await drafts.save(ctx, { ...draft, ready: false });
-      return renderStep1(ctx, s, { values: draft.values, errors: result.errors, passwordKept: true, interaction: draft.interaction, locked: draft.sis !== undefined });
+      return renderStep1(ctx, s, {
+        values: draft.values,
+        errors: result.errors,
+        passwordKept: true,
+        interaction: draft.interaction,
+        locked: draft.sis !== undefined,
+      });
     }
     // Nothing personal stays behind; the marker sends a second submission to the last page too.
     await drafts.save(ctx, { values: EMPTY_VALUES, ready: false, submitted: true, interaction: draft.interaction });

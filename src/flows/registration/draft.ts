@@ -3,8 +3,8 @@
 // the password or the national ID.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { SisPush } from '../../domain/enrolment/service.ts';
 import { PersonValues } from '../../domain/enrolment/person-input.ts';
+import { SisPush } from '../../domain/enrolment/service.ts';
 import { isToken, type OneUseKind } from '../../platform/one-use.ts';
 import { signedCookie } from '../../web/cookies.ts';
 import type { Services } from '../../web/services.ts';
@@ -36,15 +36,17 @@ export type Drafts = {
 };
 
 export function drafts(s: Services): Drafts {
-  const kind: OneUseKind<Draft> = s.oneUse.kind({ name: 'registration-draft', schema: Draft, ttlSeconds: DRAFT_TTL_SECONDS });
+  const kind: OneUseKind<Draft> = s.oneUse.kind({
+    name: 'registration-draft',
+    schema: Draft,
+    ttlSeconds: DRAFT_TTL_SECONDS,
+  });
   return {
     load: (ctx) => kind.peek(cookie.get(ctx)),
     async save(ctx, draft) {
       const current = cookie.get(ctx);
-      let token: string;
-      if (isToken(current)) await kind.save((token = current), draft);
-      else token = await kind.issue(draft);
-      cookie.set(ctx, token);
+      if (isToken(current)) await kind.save(current, draft);
+      cookie.set(ctx, isToken(current) ? current : await kind.issue(draft));
     },
   };
 }

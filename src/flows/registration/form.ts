@@ -4,7 +4,11 @@ import { z } from 'zod';
 import type { PersonValues } from '../../domain/enrolment/person-input.ts';
 
 /** Anything that is not a string (missing, repeated, too long to be real) arrives as ''. */
-const field = z.string().max(1024).catch('').transform((v) => v.trim());
+const field = z
+  .string()
+  .max(1024)
+  .catch('')
+  .transform((v) => v.trim());
 const secret = z.string().max(1024).catch('');
 export const interactionUid = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -33,7 +37,12 @@ export function lockPushed(values: PersonValues, pushed: PersonValues): PersonVa
 
 export function valuesOf(body: Step1Body): PersonValues {
   return {
-    school: body.school, kind: body.kind, email: body.email, name: body.name,
-    nationalId: body.national_id, phone: body.phone, gender: body.gender,
+    school: body.school,
+    kind: body.kind,
+    email: body.email,
+    name: body.name,
+    nationalId: body.national_id,
+    phone: body.phone,
+    gender: body.gender,
   };
 }

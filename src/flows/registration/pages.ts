@@ -1,19 +1,33 @@
 // Draws the wizard's pages: step 1 (with its schools, a fresh captcha and the field messages) and step 2.
 import type { Context } from 'koa';
+import { normaliseContactPhone } from '../../domain/enrolment/contact-phone.ts';
+import {
+  FIELDS,
+  type Field,
+  type FieldErrors,
+  type PersonValues,
+  SELF_KINDS,
+} from '../../domain/enrolment/person-input.ts';
 import { maskNationalId } from '../../domain/people/national-id.ts';
+import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
-import { normaliseContactPhone } from '../../domain/enrolment/contact-phone.ts';
-import { FIELDS, type Field, type FieldErrors, type PersonValues, SELF_KINDS } from '../../domain/enrolment/person-input.ts';
-import { GENDERS } from '../../domain/people/persons.ts';
 import type { Services } from '../../web/services.ts';
 import type { Draft } from './draft.ts';
 
 /** The id of each field's control in the page (and its name in the form). */
 export const FIELD_IDS: Record<Field, string> = {
-  school: 'school', kind: 'kind', email: 'email', name: 'name', nationalId: 'national_id',
-  password: 'password', passwordConfirm: 'password_confirm', phone: 'phone', gender: 'gender', captcha: 'captcha',
+  school: 'school',
+  kind: 'kind',
+  email: 'email',
+  name: 'name',
+  nationalId: 'national_id',
+  password: 'password',
+  passwordConfirm: 'password_confirm',
+  phone: 'phone',
+  gender: 'gender',
+  captcha: 'captcha',
 };
 
 export type Step1Page = {
@@ -39,25 +53,32 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
     errors[field] = t([key, 'registration.errors.passwordPolicy']);
   }
   const errorList = FIELDS.filter((f) => errors[f]).map((f) => ({
-    id: FIELD_IDS[f], label: t(`registration.field.${f}`), message: errors[f]!,
+    id: FIELD_IDS[f],
+    label: t(`registration.field.${f}`),
+    message: errors[f]!,
   }));
-  renderPage(ctx, 'registration/step1', {
-    pageTitle: t('registration.title'),
-    values: page.values,
-    errors,
-    errorList,
-    passwordKept: page.passwordKept ?? false,
-    interaction: page.interaction,
-    locked: page.locked ?? false,
-    lockedSchool: page.locked ? await s.schools.name(page.values.school) : undefined,
-    alert: page.alert,
-    schools: await s.schools.groups(),
-    kinds: SELF_KINDS,
-    genders: GENDERS,
-    captcha: await s.captchas.create(),
-    csrfToken: csrfToken(ctx),
-    switchPath: '/register',
-  }, page.status ?? (errorList.length || page.alert ? 400 : undefined));
+  renderPage(
+    ctx,
+    'registration/step1',
+    {
+      pageTitle: t('registration.title'),
+      values: page.values,
+      errors,
+      errorList,
+      passwordKept: page.passwordKept ?? false,
+      interaction: page.interaction,
+      locked: page.locked ?? false,
+      lockedSchool: page.locked ? await s.schools.name(page.values.school) : undefined,
+      alert: page.alert,
+      schools: await s.schools.groups(),
+      kinds: SELF_KINDS,
+      genders: GENDERS,
+      captcha: await s.captchas.create(),
+      csrfToken: csrfToken(ctx),
+      switchPath: '/register',
+    },
+    page.status ?? (errorList.length || page.alert ? 400 : undefined),
+  );
 }
 
 export async function renderConfirm(ctx: Context, s: Services, draft: Draft): Promise<void> {
@@ -74,7 +95,11 @@ export async function renderConfirm(ctx: Context, s: Services, draft: Draft): Pr
       { label: t('registration.field.nationalId'), value: maskNationalId(v.nationalId), required: true },
       { label: t('registration.field.password'), value: '********', masked: true, required: true },
       { label: t('registration.field.passwordConfirm'), value: '********', masked: true, required: true },
-      { label: t('registration.field.phone'), value: v.phone ? (normaliseContactPhone(v.phone) ?? v.phone) : '', required: false },
+      {
+        label: t('registration.field.phone'),
+        value: v.phone ? (normaliseContactPhone(v.phone) ?? v.phone) : '',
+        required: false,
+      },
       { label: t('registration.field.gender'), value: v.gender ? t(`gender.${v.gender}`) : '', required: false },
     ],
     csrfToken: csrfToken(ctx),

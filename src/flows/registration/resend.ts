@@ -2,8 +2,8 @@
 // GET /register/resend/:result[/:interaction], the same answer again (the language link of that page).
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../web/errors.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 import { interactionUid } from './form.ts';
@@ -17,10 +17,18 @@ const MESSAGE: Record<Result, string> = { sent: 'sent', limited: 'limited', expi
 function renderResult(ctx: Context, result: Result, interaction: string | undefined) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'registration/resend', {
-    pageTitle: t('registration.resend.title'), result, message: t(`registration.resend.${MESSAGE[result]}`), interaction,
-    switchPath: `/register/resend/${result}${interaction ? `/${interaction}` : ''}`,
-  }, STATUS[result]);
+  renderPage(
+    ctx,
+    'registration/resend',
+    {
+      pageTitle: t('registration.resend.title'),
+      result,
+      message: t(`registration.resend.${MESSAGE[result]}`),
+      interaction,
+      switchPath: `/register/resend/${result}${interaction ? `/${interaction}` : ''}`,
+    },
+    STATUS[result],
+  );
 }
 
 export function submitResend(s: Services) {

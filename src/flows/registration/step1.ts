@@ -33,7 +33,11 @@ export function submitStep1(s: Services, drafts: Drafts) {
     const kept = earlier?.submitted ? undefined : earlier?.password;
     const sis = earlier?.submitted ? undefined : earlier?.sis;
     const values = sis && earlier ? lockPushed(valuesOf(body), earlier.values) : valuesOf(body);
-    const { errors, password, valid } = checkPersonInput(values, { password: body.password, confirm: body.password_confirm }, kept);
+    const { errors, password, valid } = checkPersonInput(
+      values,
+      { password: body.password, confirm: body.password_confirm },
+      kept,
+    );
     if (!errors.school && !(await s.schools.exists(values.school))) errors.school = 'registration.errors.schoolUnknown';
     // Every attempt uses the captcha up, right or wrong.
     if (!(await s.captchas.solve(body.captcha_id, body.captcha))) {
@@ -45,7 +49,13 @@ export function submitStep1(s: Services, drafts: Drafts) {
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);
     await drafts.save(ctx, { values, password, ready, interaction, sis });
     if (ready) return seeOther(ctx, '/register/confirm');
-    await renderStep1(ctx, s, { values, errors, passwordKept: password !== undefined, interaction, locked: sis !== undefined });
+    await renderStep1(ctx, s, {
+      values,
+      errors,
+      passwordKept: password !== undefined,
+      interaction,
+      locked: sis !== undefined,
+    });
   };
 }
 

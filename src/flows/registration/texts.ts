@@ -56,13 +56,15 @@ const zh = {
       emailRequired: '請輸入 Email 帳號。',
       emailInvalid: 'Email 格式不正確，例如 name@example.com。',
       emailTaken: '這個 Email 已經註冊過帳號，請直接登入；忘記密碼的話，請使用登入畫面的「忘記密碼」。',
-      emailPending: '這個 Email 已經申請過帳號，還沒有完成認證。請到信箱點選註冊通知信中的連結，或用這個 Email 登入後選擇「重新寄送認證信」。',
+      emailPending:
+        '這個 Email 已經申請過帳號，還沒有完成認證。請到信箱點選註冊通知信中的連結，或用這個 Email 登入後選擇「重新寄送認證信」。',
       nameRequired: '請輸入姓名。',
       nameTooLong: '姓名最多 50 個字。',
       nameInvalid: '姓名含有不能使用的字元。',
       nationalIdRequired: '請輸入身分證字號。',
       nationalIdInvalid: '身分證字號（或居留證號）的格式或檢查碼不正確，請再確認一次。',
-      nationalIdTaken: '這個身分證字號已經註冊過帳號。忘記帳號或密碼的話，請使用登入畫面的「忘記密碼」，或洽學校承辦人。',
+      nationalIdTaken:
+        '這個身分證字號已經註冊過帳號。忘記帳號或密碼的話，請使用登入畫面的「忘記密碼」，或洽學校承辦人。',
       passwordPolicy: '這個密碼不符合密碼規則，請換一個。',
       phoneInvalid: '電話號碼格式不正確，例如 0912345678 或 02-21235678。',
       genderInvalid: '請從清單中選擇性別。',
@@ -96,7 +98,8 @@ const zh = {
       failedTitle: '無法完成註冊',
       invalid: '這個認證連結無效。請確認您開啟的是郵件中完整的連結。',
       used: '這個認證連結已經使用過。如果您已完成認證，請直接登入。',
-      expired: '這個認證連結已超過 24 小時而失效。請用 Email 和密碼登入，再選擇「重新寄送認證信」，我們會寄一封新的認證信給您。',
+      expired:
+        '這個認證連結已超過 24 小時而失效。請用 Email 和密碼登入，再選擇「重新寄送認證信」，我們會寄一封新的認證信給您。',
     },
     resend: {
       title: '重新寄送認證信',
@@ -123,7 +126,8 @@ const en: typeof zh = {
       requiredNote: 'Fields marked with a red asterisk (*) are required.',
       next: 'Next',
       passwordKept: 'The password you typed is kept; leave both password fields empty to keep it.',
-      rosterNote: 'Students of vocational and private schools: register with the verification account your school gave you: ',
+      rosterNote:
+        'Students of vocational and private schools: register with the verification account your school gave you: ',
       rosterLink: 'register with a school verification account',
     },
     field: {
@@ -142,7 +146,8 @@ const en: typeof zh = {
       kind: 'Until your school confirms it, your account is a general member.',
       email: 'An email address you use; it becomes your account name.',
       nationalId: 'Foreign residents: your resident certificate number.',
-      password: 'A password you can remember: at least 8 characters, not a common password, not containing your email or name.',
+      password:
+        'A password you can remember: at least 8 characters, not a common password, not containing your email or name.',
       phone: 'Mobile or landline, e.g. 0912345678 or 02-21235678.',
     },
     choose: 'Please choose',
@@ -163,14 +168,18 @@ const en: typeof zh = {
       kindInvalid: 'Please choose an identity from the list.',
       emailRequired: 'Please enter your email address.',
       emailInvalid: 'This is not a valid email address (e.g. name@example.com).',
-      emailTaken: 'This email address already has an account. Please sign in; if you forgot the password, use “Forgot password” on the sign-in page.',
-      emailPending: 'This email address has already been registered but not yet confirmed. Open the link in the registration mail, or sign in with this email and choose “Send the activation mail again”.',
+      emailTaken:
+        'This email address already has an account. Please sign in; if you forgot the password, use “Forgot password” on the sign-in page.',
+      emailPending:
+        'This email address has already been registered but not yet confirmed. Open the link in the registration mail, or sign in with this email and choose “Send the activation mail again”.',
       nameRequired: 'Please enter your name.',
       nameTooLong: 'The name can be at most 50 characters.',
       nameInvalid: 'The name contains characters that cannot be used.',
       nationalIdRequired: 'Please enter your national ID number.',
-      nationalIdInvalid: 'This national ID (or resident certificate) number is malformed or its check digit is wrong. Please check it.',
-      nationalIdTaken: 'This national ID number already has an account. If you forgot your account or password, use “Forgot password” on the sign-in page or ask your school.',
+      nationalIdInvalid:
+        'This national ID (or resident certificate) number is malformed or its check digit is wrong. Please check it.',
+      nationalIdTaken:
+        'This national ID number already has an account. If you forgot your account or password, use “Forgot password” on the sign-in page or ask your school.',
       passwordPolicy: 'This password does not meet the password rules. Please choose another.',
       phoneInvalid: 'This is not a valid phone number (e.g. 0912345678 or 02-21235678).',
       genderInvalid: 'Please choose a gender from the list.',
@@ -180,7 +189,8 @@ const en: typeof zh = {
     },
     step2: {
       heading: 'Are your details correct?',
-      intro: 'Please check your details: if something is wrong, choose “Back” to correct it; if everything is right, choose “Next” to submit.',
+      intro:
+        'Please check your details: if something is wrong, choose “Back” to correct it; if everything is right, choose “Next” to submit.',
       back: 'Back',
       submit: 'Next',
       masked: '(hidden)',
@@ -190,7 +200,8 @@ const en: typeof zh = {
       hello: 'Hello!',
       text: 'Your application has been submitted. We are sending a mail to your email address; please follow its instructions to complete your registration.',
       validity: 'The link in the mail works once, within 24 hours.',
-      noMail: 'No mail? Check your spam folder, or sign in with your email and password and choose “Send the activation mail again”.',
+      noMail:
+        'No mail? Check your spam folder, or sign in with your email and password and choose “Send the activation mail again”.',
       backToSignIn: 'Back to sign-in',
       home: 'Home page',
     },
@@ -204,12 +215,14 @@ const en: typeof zh = {
       failedTitle: 'Registration could not be completed',
       invalid: 'This activation link is not valid. Please make sure you opened the complete link from the mail.',
       used: 'This activation link has already been used. If you completed your registration, simply sign in.',
-      expired: 'This activation link expired after 24 hours. Sign in with your email and password and choose “Send the activation mail again” to get a new one.',
+      expired:
+        'This activation link expired after 24 hours. Sign in with your email and password and choose “Send the activation mail again” to get a new one.',
     },
     resend: {
       title: 'Send the activation mail again',
       sent: 'The activation mail has been sent again. Please check your inbox and open the link in the mail to complete your registration.',
-      limited: 'The activation mail can be sent again at most 3 times an hour. Please try later, and check your spam folder.',
+      limited:
+        'The activation mail can be sent again at most 3 times an hour. Please try later, and check your spam folder.',
       expired: 'This page has expired. Please go back to the sign-in page and sign in again.',
       notPending: 'Your account is already confirmed. You can sign in.',
       backToSignIn: 'Back to sign-in',

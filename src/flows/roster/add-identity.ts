@@ -16,8 +16,12 @@ export function showAddIdentity(tickets: RosterTickets) {
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
     renderPage(ctx, 'roster/add', {
-      pageTitle: t('roster.add.heading'), personName: accountOf(ctx).person.name,
-      school: verified.schoolName, role: verified.credential.role, rosterName: verified.credential.name, csrfToken: csrfToken(ctx),
+      pageTitle: t('roster.add.heading'),
+      personName: accountOf(ctx).person.name,
+      school: verified.schoolName,
+      role: verified.credential.role,
+      rosterName: verified.credential.name,
+      csrfToken: csrfToken(ctx),
     });
   };
 }
@@ -29,7 +33,12 @@ export function submitAddIdentity(s: Services, tickets: RosterTickets) {
     if (!verified) return startAgain(ctx);
     if (!(await s.enrolment.claimCredential(verified.credential.id, accountOf(ctx).person.id))) {
       const t = translator(chooseLocale(ctx));
-      return renderPage(ctx, 'roster/message', { pageTitle: t('roster.title'), message: t('roster.errors.claimed') }, 409);
+      return renderPage(
+        ctx,
+        'roster/message',
+        { pageTitle: t('roster.title'), message: t('roster.errors.claimed') },
+        409,
+      );
     }
     seeOther(ctx, '/account/identities');
   };

@@ -13,15 +13,31 @@ export const RowInput = z
   .object({
     role: z.enum(SELF_KINDS),
     account: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - (1 to 64)'),
-    password: z.string().min(4).refine((p) => Buffer.byteLength(p) <= MAX_PASSWORD_BYTES, 'at most 72 bytes').optional(),
-    password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash').optional(),
+    password: z
+      .string()
+      .min(4)
+      .refine((p) => Buffer.byteLength(p) <= MAX_PASSWORD_BYTES, 'at most 72 bytes')
+      .optional(),
+    password_hash: z
+      .string()
+      .regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash')
+      .optional(),
     name: z.string().trim().min(1).max(50),
-    class_code: z.string().regex(/^[0-9A-Za-z-]{1,10}$/).optional(),
+    class_code: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,10}$/)
+      .optional(),
     seat: z.number().int().min(1).max(999).optional(),
-    student_no: z.string().regex(/^[0-9A-Za-z-]{1,20}$/).optional(),
+    student_no: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,20}$/)
+      .optional(),
   })
   .strict()
-  .refine((r) => (r.password === undefined) !== (r.password_hash === undefined), { message: 'exactly one of password and password_hash', path: ['password'] });
+  .refine((r) => (r.password === undefined) !== (r.password_hash === undefined), {
+    message: 'exactly one of password and password_hash',
+    path: ['password'],
+  });
 
 const Body = z.array(z.unknown()).min(1).max(5000);
 
@@ -29,10 +45,18 @@ export type RowError = { index: number; field: string; message: string };
 
 const Listing = z.object({
   school: z.string(),
-  credentials: z.array(z.object({
-    account: z.string(), role: z.string(), name: z.string(), class_code: z.string().nullable(), seat: z.number().nullable(),
-    student_no: z.string().nullable(), claimed: z.boolean(), claimed_at: z.string().nullable(),
-  })),
+  credentials: z.array(
+    z.object({
+      account: z.string(),
+      role: z.string(),
+      name: z.string(),
+      class_code: z.string().nullable(),
+      seat: z.number().nullable(),
+      student_no: z.string().nullable(),
+      claimed: z.boolean(),
+      claimed_at: z.string().nullable(),
+    }),
+  ),
 });
 
 const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.number() });
@@ -40,7 +64,8 @@ const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.
 /** After the client is authenticated (so an unknown school tells a stranger nothing): the school must exist. */
 async function schoolOf(ctx: Context, s: Services): Promise<string | undefined> {
   const params = Params.safeParse(ctx.params);
-  if (!params.success || !(await s.schools.exists(params.data.code))) return void refuseJson(ctx, 404, 'unknown_school');
+  if (!params.success || !(await s.schools.exists(params.data.code)))
+    return void refuseJson(ctx, 404, 'unknown_school');
   return params.data.code;
 }
 
@@ -74,8 +99,14 @@ export function putCredentials(s: Services) {
     const checked = validateRows((ctx.request as { body?: unknown }).body);
     if ('errors' in checked) return refuseJson(ctx, 400, 'invalid_request', { errors: checked.errors });
     const rows = checked.rows.map((r) => ({
-      role: r.role, account: r.account, name: r.name, classCode: r.class_code, seat: r.seat, studentNo: r.student_no,
-      password: r.password, passwordHash: r.password_hash,
+      role: r.role,
+      account: r.account,
+      name: r.name,
+      classCode: r.class_code,
+      seat: r.seat,
+      studentNo: r.student_no,
+      password: r.password,
+      passwordHash: r.password_hash,
     }));
     const counts = await s.enrolment.upsertCredentials(school, rows, apiClientOf(ctx).clientId);
     ctx.set('Cache-Control', 'no-store');
@@ -92,8 +123,14 @@ export function getCredentials(s: Services) {
     ctx.body = Listing.parse({
       school,
       credentials: rows.map((r) => ({
-        account: r.account, role: r.role, name: r.name, class_code: r.class_code, seat: r.seat, student_no: r.student_no,
-        claimed: r.claimed_by_person_id !== null, claimed_at: r.claimed_at === null ? null : new Date(r.claimed_at).toISOString(),
+        account: r.account,
+        role: r.role,
+        name: r.name,
+        class_code: r.class_code,
+        seat: r.seat,
+        student_no: r.student_no,
+        claimed: r.claimed_by_person_id !== null,
+        claimed_at: r.claimed_at === null ? null : new Date(r.claimed_at).toISOString(),
       })),
     });
   };

@@ -11,7 +11,10 @@ export function showChoice(tickets: RosterTickets) {
     const t = translator(chooseLocale(ctx));
     ctx.set('Cache-Control', 'no-store');
     renderPage(ctx, 'roster/choose', {
-      pageTitle: t('roster.title'), school: verified.schoolName, role: verified.credential.role, name: verified.credential.name,
+      pageTitle: t('roster.title'),
+      school: verified.schoolName,
+      role: verified.credential.role,
+      name: verified.credential.name,
     });
   };
 }

@@ -10,25 +10,39 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { RosterTickets } from './ticket.ts';
 
-const field = z.string().max(200).catch('').transform((v) => v.trim());
+const field = z
+  .string()
+  .max(200)
+  .catch('')
+  .transform((v) => v.trim());
 const Body = z.object({
-  school: field, kind: field, account: field, password: z.string().max(200).catch(''), captcha: field, captcha_id: field,
+  school: field,
+  kind: field,
+  account: field,
+  password: z.string().max(200).catch(''),
+  captcha: field,
+  captcha_id: field,
 });
 type Values = { school: string; kind: string; account: string };
 
 async function render(ctx: Context, s: Services, values: Values, alert?: string, status?: number) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'roster/pick', {
-    pageTitle: t('roster.title'),
-    values,
-    alert: alert && t(alert),
-    schools: await s.enrolment.schoolsWithCredentials(),
-    kinds: SELF_KINDS,
-    captcha: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? await s.captchas.create() : undefined,
-    csrfToken: csrfToken(ctx),
-    switchPath: '/register/roster',
-  }, status);
+  renderPage(
+    ctx,
+    'roster/pick',
+    {
+      pageTitle: t('roster.title'),
+      values,
+      alert: alert && t(alert),
+      schools: await s.enrolment.schoolsWithCredentials(),
+      kinds: SELF_KINDS,
+      captcha: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? await s.captchas.create() : undefined,
+      csrfToken: csrfToken(ctx),
+      switchPath: '/register/roster',
+    },
+    status,
+  );
 }
 
 export function showPick(s: Services) {
@@ -43,12 +57,29 @@ export function submitPick(s: Services, tickets: RosterTickets) {
       return render(ctx, s, values, body.captcha ? 'roster.errors.captchaWrong' : 'roster.errors.captchaRequired', 400);
     }
     const schools = await s.enrolment.schoolsWithCredentials();
-    if (!schools.some((c) => c.code === body.school) || !SELF_KINDS.includes(body.kind as SelfKind) || !body.account || !body.password) {
+    if (
+      !schools.some((c) => c.code === body.school) ||
+      !SELF_KINDS.includes(body.kind as SelfKind) ||
+      !body.account ||
+      !body.password
+    ) {
       return render(ctx, s, values, 'roster.errors.missing', 400);
     }
-    const result = await s.enrolment.verifyCredential({ address: ctx.ip, schoolCode: body.school, role: body.kind, account: body.account, password: body.password });
+    const result = await s.enrolment.verifyCredential({
+      address: ctx.ip,
+      schoolCode: body.school,
+      role: body.kind,
+      account: body.account,
+      password: body.password,
+    });
     if (!result.ok) {
-      return render(ctx, s, values, result.reason === 'limited' ? 'roster.errors.limited' : 'roster.errors.wrong', result.reason === 'limited' ? 429 : 400);
+      return render(
+        ctx,
+        s,
+        values,
+        result.reason === 'limited' ? 'roster.errors.limited' : 'roster.errors.wrong',
+        result.reason === 'limited' ? 429 : 400,
+      );
     }
     await tickets.issue(ctx, result.credentialId);
     seeOther(ctx, '/register/roster/choose');

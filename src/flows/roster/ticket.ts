@@ -14,7 +14,11 @@ const cookie = signedCookie({ name: 'roster_ticket', maxAgeSeconds: TICKET_TTL_S
 export type Verified = { credential: StoredCredential; schoolName: string };
 
 export function rosterTickets(s: Services) {
-  const tickets = s.oneUse.kind({ name: 'roster-ticket', schema: z.object({ credentialId: z.uuid() }), ttlSeconds: TICKET_TTL_SECONDS });
+  const tickets = s.oneUse.kind({
+    name: 'roster-ticket',
+    schema: z.object({ credentialId: z.uuid() }),
+    ttlSeconds: TICKET_TTL_SECONDS,
+  });
   return {
     async issue(ctx: Context, credentialId: string): Promise<void> {
       cookie.set(ctx, await tickets.issue({ credentialId }));

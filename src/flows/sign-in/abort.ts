@@ -6,6 +6,11 @@ import { finishInteraction, loadInteraction } from './interaction.ts';
 export function abortInteraction(s: Services) {
   return async (ctx: Context) => {
     const { details } = await loadInteraction(ctx, s);
-    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    await finishInteraction(
+      ctx,
+      details,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      false,
+    );
   };
 }

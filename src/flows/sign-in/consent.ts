@@ -23,7 +23,8 @@ export function submitConsent(s: Services) {
     }
     const grantId = await grant.save();
     // An identity chosen earlier in this flow, before the grant existed, now belongs to it.
-    const chosen = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId;
+    const chosen = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account
+      ?.identityId;
     if (chosen && !details.grantId) {
       await s.identities.attachChoice({ personId: details.session!.accountId, clientId, identityId: chosen, grantId });
     }

@@ -10,15 +10,36 @@ import { finishInteraction, type LoadedInteraction, loadInteraction } from './in
 export async function renderIdentityMenu(ctx: Context, s: Services, loaded: LoadedInteraction, error?: string) {
   const { details, client, clientId, clientName } = loaded;
   const t = translator(chooseLocale(ctx));
-  const menu = await s.identities.menu(details.session!.accountId, clientId, client?.metadata().allowed_roles, details.params.identity_hint);
+  const menu = await s.identities.menu(
+    details.session!.accountId,
+    clientId,
+    client?.metadata().allowed_roles,
+    details.params.identity_hint,
+  );
   if (!menu.selected) {
-    renderPage(ctx, 'sign-in/no-identity', { pageTitle: t('identity.noneTitle'), uid: details.uid, clientName, csrfToken: csrfToken(ctx) }, 403);
+    renderPage(
+      ctx,
+      'sign-in/no-identity',
+      { pageTitle: t('identity.noneTitle'), uid: details.uid, clientName, csrfToken: csrfToken(ctx) },
+      403,
+    );
     return;
   }
-  renderPage(ctx, 'sign-in/identity', {
-    pageTitle: t('identity.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx),
-    identities: menu.accepted, selected: menu.selected.id, children: menu.children, error,
-  }, error ? 400 : undefined);
+  renderPage(
+    ctx,
+    'sign-in/identity',
+    {
+      pageTitle: t('identity.title'),
+      uid: details.uid,
+      clientName,
+      csrfToken: csrfToken(ctx),
+      identities: menu.accepted,
+      selected: menu.selected.id,
+      children: menu.children,
+      error,
+    },
+    error ? 400 : undefined,
+  );
 }
 
 const IdentityForm = z.object({ identity: z.string().uuid() });

@@ -23,7 +23,12 @@ export async function loadInteraction(ctx: Context, s: Services, prompt?: string
 export type LoadedInteraction = Awaited<ReturnType<typeof loadInteraction>>;
 
 /** Finishes the interaction this request loaded and sends the browser back to the authorization endpoint. */
-export async function finishInteraction(ctx: Context, interaction: Interaction, result: InteractionResults, merge: boolean) {
+export async function finishInteraction(
+  ctx: Context,
+  interaction: Interaction,
+  result: InteractionResults,
+  merge: boolean,
+) {
   const returnTo = await saveInteractionResult(interaction, result, merge);
   ctx.status = 303;
   ctx.redirect(returnTo);

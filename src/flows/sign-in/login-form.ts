@@ -20,16 +20,21 @@ export type LoginPage = {
 export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'sign-in/login', {
-    pageTitle: t('login.title'),
-    uid: page.uid,
-    clientName: page.clientName,
-    login: page.login ?? '',
-    remember: page.remember ?? false,
-    error: page.error,
-    captcha: page.captcha ? await s.captchas.create() : undefined,
-    resendTicket: page.resendTicket,
-    csrfToken: csrfToken(ctx),
-    switchPath: `/interaction/${page.uid}`,
-  }, page.status);
+  renderPage(
+    ctx,
+    'sign-in/login',
+    {
+      pageTitle: t('login.title'),
+      uid: page.uid,
+      clientName: page.clientName,
+      login: page.login ?? '',
+      remember: page.remember ?? false,
+      error: page.error,
+      captcha: page.captcha ? await s.captchas.create() : undefined,
+      resendTicket: page.resendTicket,
+      csrfToken: csrfToken(ctx),
+      switchPath: `/interaction/${page.uid}`,
+    },
+    page.status,
+  );
 }

@@ -24,23 +24,40 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, ...page });
     const fail = async (reason: string, subject?: string) => {
       s.metrics.signIns.inc({ outcome: reason });
-      await s.audit.record({ actor: subject ?? 'anonymous', action: 'sign_in.failure', subject, detail: { reason, client: clientId } });
+      await s.audit.record({
+        actor: subject ?? 'anonymous',
+        action: 'sign_in.failure',
+        subject,
+        detail: { reason, client: clientId },
+      });
     };
 
     const form = LoginForm.safeParse(body);
     const state = await s.signInGuard.state(form.success ? form.data.login : undefined, ctx.ip);
     if (!form.success) {
       await fail('invalid_input');
-      return again({ error: t(`login.${form.error.issues[0]!.message === 'tooLong' ? 'tooLong' : 'required'}`), status: 400, captcha: state.captcha });
+      return again({
+        error: t(`login.${form.error.issues[0]!.message === 'tooLong' ? 'tooLong' : 'required'}`),
+        status: 400,
+        captcha: state.captcha,
+      });
     }
     if (state.retryAfterSeconds) {
       await fail('locked');
       ctx.set('Retry-After', String(state.retryAfterSeconds));
-      return again({ error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }), status: 429, captcha: false });
+      return again({
+        error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
+        status: 429,
+        captcha: false,
+      });
     }
     if (state.captcha && !(await s.captchas.solve(body.captcha_id, body.captcha))) {
       await fail(body.captcha ? 'captcha_wrong' : 'captcha_missing');
-      return again({ error: t(body.captcha ? 'login.captchaWrong' : 'login.captchaRequired'), status: 400, captcha: true });
+      return again({
+        error: t(body.captcha ? 'login.captchaWrong' : 'login.captchaRequired'),
+        status: 400,
+        captcha: true,
+      });
     }
 
     const result = await s.people.authenticate(form.data.login, form.data.password);
@@ -49,18 +66,34 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
       const next = await s.signInGuard.state(form.data.login, ctx.ip);
       // The right password on an account still waiting for activation: offer to send the mail again.
-      const resendTicket = result.reason === 'inactive' && result.personId
-        ? await s.enrolment.offerResend({ personId: result.personId, interaction: details.uid })
-        : undefined;
-      if (resendTicket) return again({ error: t('login.pending.message'), status: 401, captcha: next.captcha, resendTicket });
-      return again({ error: t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'), status: 401, captcha: next.captcha });
+      const resendTicket =
+        result.reason === 'inactive' && result.personId
+          ? await s.enrolment.offerResend({ personId: result.personId, interaction: details.uid })
+          : undefined;
+      if (resendTicket)
+        return again({ error: t('login.pending.message'), status: 401, captcha: next.captcha, resendTicket });
+      return again({
+        error: t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'),
+        status: 401,
+        captcha: next.captcha,
+      });
     }
     if (state.accountFailures) await s.signInGuard.succeeded(form.data.login);
     s.metrics.signIns.inc({ outcome: 'success' });
-    await s.audit.record({ actor: result.person.id, action: 'sign_in.success', subject: result.person.id, detail: { client: clientId, method: 'password' } });
+    await s.audit.record({
+      actor: result.person.id,
+      action: 'sign_in.success',
+      subject: result.person.id,
+      detail: { client: clientId, method: 'password' },
+    });
     if (result.person.must_change_password) {
       return forced.start(ctx, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
     }
-    await finishInteraction(ctx, details, { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } }, false);
+    await finishInteraction(
+      ctx,
+      details,
+      { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } },
+      false,
+    );
   };
 }

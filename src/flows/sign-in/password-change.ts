@@ -16,14 +16,30 @@ type Pending = z.infer<typeof Pending>;
 
 const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), confirm: z.string().max(1024).catch('') });
 
-function render(ctx: Context, page: { uid: string; clientName: string; person: Person; errors?: Record<string, string | undefined> }) {
+function render(
+  ctx: Context,
+  page: { uid: string; clientName: string; person: Person; errors?: Record<string, string | undefined> },
+) {
   const t = translator(chooseLocale(ctx));
-  const errors = Object.fromEntries(Object.entries(page.errors ?? {}).filter(([, k]) => k).map(([field, k]) => [field, t(k!)]));
+  const errors = Object.fromEntries(
+    Object.entries(page.errors ?? {})
+      .filter(([, k]) => k)
+      .map(([field, k]) => [field, t(k!)]),
+  );
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'sign-in/password-change', {
-    pageTitle: t('password.change.title'), uid: page.uid, clientName: page.clientName, csrfToken: csrfToken(ctx),
-    accountName: page.person.username ?? page.person.email ?? page.person.mobile ?? undefined, errors,
-  }, page.errors ? 400 : undefined);
+  renderPage(
+    ctx,
+    'sign-in/password-change',
+    {
+      pageTitle: t('password.change.title'),
+      uid: page.uid,
+      clientName: page.clientName,
+      csrfToken: csrfToken(ctx),
+      accountName: page.person.username ?? page.person.email ?? page.person.mobile ?? undefined,
+      errors,
+    },
+    page.errors ? 400 : undefined,
+  );
 }
 
 export type ForcedChange = ReturnType<typeof forcedPasswordChange>;
@@ -64,9 +80,19 @@ export function forcedPasswordChange(s: Services) {
     // One use: a second submission (another tab) starts the sign-in again.
     if (!(await pending.take(details.uid))) return seeOther(ctx, `/interaction/${details.uid}`);
     await s.people.setPassword(person.id, form.password, {
-      audit: { actor: person.id, action: 'password.changed', subject: person.id, detail: { reason: 'forced', client: clientId } },
+      audit: {
+        actor: person.id,
+        action: 'password.changed',
+        subject: person.id,
+        detail: { reason: 'forced', client: clientId },
+      },
     });
-    await finishInteraction(ctx, details, { login: { accountId: person.id, remember: who.remember, amr: ['pwd'] } }, false);
+    await finishInteraction(
+      ctx,
+      details,
+      { login: { accountId: person.id, remember: who.remember, amr: ['pwd'] } },
+      false,
+    );
   }
 
   return { start, show, submit };

@@ -14,7 +14,7 @@ import './texts.ts';
 export function signInRoutes(router: Router, s: Services) {
   const { post } = s.forms;
   const forced = forcedPasswordChange(s);
-  router.param('uid', async (uid, ctx, next) => {
+  router.param('uid', async (uid, _ctx, next) => {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid)) throw new AppError('not_found', 404);
     await next();
   });

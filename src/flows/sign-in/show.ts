@@ -4,8 +4,8 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { loadInteraction } from './interaction.ts';
 import { renderIdentityMenu } from './identity.ts';
+import { loadInteraction } from './interaction.ts';
 import { renderLogin } from './login-form.ts';
 
 export function showInteraction(s: Services) {
@@ -25,8 +25,16 @@ export function showInteraction(s: Services) {
       return;
     }
     const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const requested = String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     const scopes = (missing.length ? missing : requested).filter((scope) => scope !== 'openid');
-    renderPage(ctx, 'sign-in/consent', { pageTitle: t('consent.title'), uid: details.uid, clientName, csrfToken: csrfToken(ctx), scopes });
+    renderPage(ctx, 'sign-in/consent', {
+      pageTitle: t('consent.title'),
+      uid: details.uid,
+      clientName,
+      csrfToken: csrfToken(ctx),
+      scopes,
+    });
   };
 }

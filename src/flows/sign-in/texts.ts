@@ -69,7 +69,8 @@ const zh = {
 const en: typeof zh = {
   login: {
     pending: {
-      message: 'Your account is not confirmed yet. Please open the link in the registration mail; if you did not get it, we can send it again.',
+      message:
+        'Your account is not confirmed yet. Please open the link in the registration mail; if you did not get it, we can send it again.',
       resend: 'Send the activation mail again',
     },
     title: 'Sign in',

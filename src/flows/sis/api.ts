@@ -27,14 +27,24 @@ export function createHandle(s: Services, handoffs: Handoffs) {
     const person = parsed.data;
     const errors: Record<string, string> = {};
     if (!(await s.schools.exists(person.school_code))) errors.school_code = 'unknown_school';
-    else if (person.class && !(await s.schools.classExists(person.school_code, person.class))) errors.class = 'unknown_class';
+    else if (person.class && !(await s.schools.classExists(person.school_code, person.class)))
+      errors.class = 'unknown_class';
     if (!returnUrlAllowed(client.redirectUris, person.return_url)) errors.return_url = 'return_url_not_registered';
     if (Object.keys(errors).length) return invalid(ctx, errors);
     const handle = await handoffs.issue({ clientId: client.clientId, clientName: client.name, person });
-    await s.audit.record({ actor: client.clientId, action: 'sis.handoff_issued', subject: client.clientId, detail: { mode: person.mode, role: person.role, school: person.school_code } });
+    await s.audit.record({
+      actor: client.clientId,
+      action: 'sis.handoff_issued',
+      subject: client.clientId,
+      detail: { mode: person.mode, role: person.role, school: person.school_code },
+    });
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 201;
-    ctx.body = HandleResponse.parse({ handle, url: `${s.issuer}/register/sis?handle=${handle}`, expires_in: HANDLE_TTL_SECONDS });
+    ctx.body = HandleResponse.parse({
+      handle,
+      url: `${s.issuer}/register/sis?handle=${handle}`,
+      expires_in: HANDLE_TTL_SECONDS,
+    });
   };
 }
 
@@ -44,6 +54,8 @@ export function lookup(s: Services) {
     if (!parsed.success) return invalid(ctx, fieldErrors(parsed.error));
     const q = parsed.data;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = LookupResponse.parse(await s.enrolment.lookup({ nationalId: q.national_id, role: q.role, schoolCode: q.school_code }));
+    ctx.body = LookupResponse.parse(
+      await s.enrolment.lookup({ nationalId: q.national_id, role: q.role, schoolCode: q.school_code }),
+    );
   };
 }

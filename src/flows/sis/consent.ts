@@ -45,33 +45,59 @@ function withFlow(s: Services, handoffs: Handoffs): Middleware {
 const flowOf = (ctx: Context) => ctx.state.sisFlow as Flow;
 
 export function showConsent(s: Services, handoffs: Handoffs) {
-  return [withFlow(s, handoffs), async (ctx: Context) => {
-    const flow = flowOf(ctx);
-    const account = flow.person.mode === 'add_identity' ? accountOf(ctx).person : undefined;
-    await renderConsent(ctx, flow, await s.schools.name(flow.person.school_code), account ? (account.email ?? account.name) : undefined);
-  }];
+  return [
+    withFlow(s, handoffs),
+    async (ctx: Context) => {
+      const flow = flowOf(ctx);
+      const account = flow.person.mode === 'add_identity' ? accountOf(ctx).person : undefined;
+      await renderConsent(
+        ctx,
+        flow,
+        await s.schools.name(flow.person.school_code),
+        account ? (account.email ?? account.name) : undefined,
+      );
+    },
+  ];
 }
 
 export function submitConsent(s: Services, handoffs: Handoffs) {
-  return [withFlow(s, handoffs), async (ctx: Context) => {
-    const flow = flowOf(ctx);
-    const { decision } = Decision.parse(ctx.request.body ?? {});
-    const p = flow.person;
-    if (decision === 'decline') {
+  return [
+    withFlow(s, handoffs),
+    async (ctx: Context) => {
+      const flow = flowOf(ctx);
+      const { decision } = Decision.parse(ctx.request.body ?? {});
+      const p = flow.person;
+      if (decision === 'decline') {
+        await handoffs.end(ctx, flow);
+        return seeOther(ctx, returnTo(flow, 'declined'));
+      }
+      if (p.mode === 'register') {
+        const ticket = await s.enrolment.prefills.issue({
+          values: {
+            school: p.school_code,
+            kind: p.role,
+            email: p.email ?? '',
+            name: p.name,
+            nationalId: p.national_id,
+            phone: p.mobile ?? '',
+            gender: p.gender ?? '',
+          },
+          sis: {
+            clientId: flow.clientId,
+            returnUrl: p.return_url,
+            classCode: p.class,
+            seat: p.seat,
+            studentNumber: p.student_number,
+            birthdate: p.birthdate,
+          },
+        });
+        await handoffs.end(ctx, flow);
+        return seeOther(ctx, `/register/prefill?ticket=${ticket}`);
+      }
+      const result = await s.enrolment.addPushedIdentity(accountOf(ctx).person.id, flow.clientId, p);
+      if (result === 'mismatch') return renderRefusal(ctx, 'mismatch', returnTo(flow, 'mismatch'));
       await handoffs.end(ctx, flow);
-      return seeOther(ctx, returnTo(flow, 'declined'));
-    }
-    if (p.mode === 'register') {
-      const ticket = await s.enrolment.prefills.issue({
-        values: { school: p.school_code, kind: p.role, email: p.email ?? '', name: p.name, nationalId: p.national_id, phone: p.mobile ?? '', gender: p.gender ?? '' },
-        sis: { clientId: flow.clientId, returnUrl: p.return_url, classCode: p.class, seat: p.seat, studentNumber: p.student_number, birthdate: p.birthdate },
-      });
-      await handoffs.end(ctx, flow);
-      return seeOther(ctx, `/register/prefill?ticket=${ticket}`);
-    }
-    const result = await s.enrolment.addPushedIdentity(accountOf(ctx).person.id, flow.clientId, p);
-    if (result === 'mismatch') return renderRefusal(ctx, 'mismatch', returnTo(flow, 'mismatch'));
-    await handoffs.end(ctx, flow);
-    seeOther(ctx, returnTo(flow, result));
-  }];
+      seeOther(ctx, returnTo(flow, result));
+    },
+  ];
 }

@@ -21,7 +21,11 @@ const cookie = signedCookie({ name: 'sis_flow', path: '/register/sis', maxAgeSec
 
 export function handoffs(s: Services) {
   const handles = s.oneUse.kind({ name: 'sis-handle', schema: Handoff, ttlSeconds: HANDLE_TTL_SECONDS });
-  const markers = s.oneUse.kind({ name: 'sis-handle-used', schema: z.enum(['bound', 'done']), ttlSeconds: FLOW_TTL_SECONDS });
+  const markers = s.oneUse.kind({
+    name: 'sis-handle-used',
+    schema: z.enum(['bound', 'done']),
+    ttlSeconds: FLOW_TTL_SECONDS,
+  });
   const flows = s.oneUse.kind({ name: 'sis-flow', schema: FlowSchema, ttlSeconds: FLOW_TTL_SECONDS });
 
   return {

@@ -12,7 +12,12 @@ const STATUS: Record<Refusal, number> = { expired: 410, used: 409, otherBrowser:
 export function renderRefusal(ctx: Context, reason: Refusal, returnUrl?: string): void {
   const t = translator(chooseLocale(ctx));
   ctx.set('Cache-Control', 'no-store');
-  renderPage(ctx, 'sis/refusal', { pageTitle: t('sis.title'), message: t(`sis.refusal.${reason}`), reason, returnUrl }, STATUS[reason]);
+  renderPage(
+    ctx,
+    'sis/refusal',
+    { pageTitle: t('sis.title'), message: t(`sis.refusal.${reason}`), reason, returnUrl },
+    STATUS[reason],
+  );
 }
 
 export async function renderConsent(ctx: Context, flow: Flow, school: string, signedInAs?: string): Promise<void> {

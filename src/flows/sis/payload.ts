@@ -1,39 +1,63 @@
 // The person the school-affairs system pushes (zod at the edge), and the checks that need the database.
 import { z } from 'zod';
-import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
+import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const nationalIdField = z.string().max(20).transform(normaliseNationalId).refine(isValidNationalId, { message: 'invalid_national_id' });
+export const nationalIdField = z
+  .string()
+  .max(20)
+  .transform(normaliseNationalId)
+  .refine(isValidNationalId, { message: 'invalid_national_id' });
 
-export const PushBody = z.object({
-  mode: z.enum(['register', 'add_identity']),
-  national_id: nationalIdField,
-  name: text(50).refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' }),
-  birthdate: z.iso.date().optional(),
-  gender: z.enum(GENDERS).optional(),
-  email: z.email().max(254).transform((s) => s.toLowerCase()).optional(),
-  mobile: z.string().regex(/^09\d{8}$/, { message: 'invalid_mobile' }).optional(),
-  role: z.enum(SELF_KINDS),
-  school_code: z.string().regex(/^\d{6}$/, { message: 'unknown_school' }),
-  class: z.string().regex(/^[0-9A-Za-z-]{1,10}$/).optional(),
-  seat: z.number().int().min(1).max(99).optional(),
-  student_number: z.string().regex(/^[0-9A-Za-z-]{1,20}$/).optional(),
-  return_url: z.url({ protocol: /^https?$/ }).max(2000),
-}).strict();
+export const PushBody = z
+  .object({
+    mode: z.enum(['register', 'add_identity']),
+    national_id: nationalIdField,
+    name: text(50).refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' }),
+    birthdate: z.iso.date().optional(),
+    gender: z.enum(GENDERS).optional(),
+    email: z
+      .email()
+      .max(254)
+      .transform((s) => s.toLowerCase())
+      .optional(),
+    mobile: z
+      .string()
+      .regex(/^09\d{8}$/, { message: 'invalid_mobile' })
+      .optional(),
+    role: z.enum(SELF_KINDS),
+    school_code: z.string().regex(/^\d{6}$/, { message: 'unknown_school' }),
+    class: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,10}$/)
+      .optional(),
+    seat: z.number().int().min(1).max(99).optional(),
+    student_number: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,20}$/)
+      .optional(),
+    return_url: z.url({ protocol: /^https?$/ }).max(2000),
+  })
+  .strict();
 export type PushBody = z.infer<typeof PushBody>;
 
 /** What the hand-off carries from the push to the browser (sealed in the shared store). */
 export const Handoff = z.object({ clientId: z.string(), clientName: z.string(), person: PushBody });
 export type Handoff = z.infer<typeof Handoff>;
 
-export const LookupBody = z.object({
-  national_id: nationalIdField,
-  role: z.enum(SELF_KINDS).optional(),
-  school_code: z.string().regex(/^\d{6}$/).optional(),
-}).strict();
+export const LookupBody = z
+  .object({
+    national_id: nationalIdField,
+    role: z.enum(SELF_KINDS).optional(),
+    school_code: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
+  })
+  .strict();
 export type LookupBody = z.infer<typeof LookupBody>;
 
 /** The lookup's answer, and nothing else. */
@@ -44,7 +68,10 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const key = issue.path.join('.') || '_';
-    out[key] ??= issue.code === 'custom' || issue.message.startsWith('invalid_') || issue.message === 'unknown_school' ? issue.message : issue.code;
+    out[key] ??=
+      issue.code === 'custom' || issue.message.startsWith('invalid_') || issue.message === 'unknown_school'
+        ? issue.message
+        : issue.code;
   }
   return out;
 }

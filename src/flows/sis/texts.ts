@@ -31,7 +31,8 @@ const zh = {
       heading: '無法繼續',
       expired: '這個連結已失效或已過期（有效時間 10 分鐘）。請回到校務行政系統重新點選按鈕。',
       used: '這個連結已經使用過了。請回到校務行政系統重新點選按鈕。',
-      otherBrowser: '這個連結已經在另一個瀏覽器開啟過，只能在第一次開啟它的瀏覽器中繼續。請回到校務行政系統重新點選按鈕。',
+      otherBrowser:
+        '這個連結已經在另一個瀏覽器開啟過，只能在第一次開啟它的瀏覽器中繼續。請回到校務行政系統重新點選按鈕。',
       noFlow: '找不到您的申請資料（可能已經完成或已過期）。請回到校務行政系統重新點選按鈕。',
       mismatch: '您登入的帳號與校務行政系統傳來的身份證字號不符，無法加入這個身份。請以本人的帳號登入。',
       askAgain: '請回到校務行政系統重新操作。',
@@ -50,7 +51,8 @@ const en: typeof zh = {
       introRegister: '{{brand}} needs the following details to complete your registration:',
       introAdd: '{{brand}} needs the following details to change your identity:',
       text: 'I authorise {{brand}} to obtain my basic details from the school-affairs system ({{client}})',
-      nextRegister: 'After you press OK you will be taken to the {{brand}} registration page; please make sure your work in the open pages is saved.',
+      nextRegister:
+        'After you press OK you will be taken to the {{brand}} registration page; please make sure your work in the open pages is saved.',
       nextAdd: 'After you press OK this identity is added to your account and you return to the school-affairs system.',
       signedInAs: 'Signed in as: {{who}}',
       agree: 'OK',
@@ -69,11 +71,15 @@ const en: typeof zh = {
     },
     refusal: {
       heading: 'Cannot continue',
-      expired: 'This link is no longer valid or has expired (it is valid for 10 minutes). Go back to the school-affairs system and press the button again.',
+      expired:
+        'This link is no longer valid or has expired (it is valid for 10 minutes). Go back to the school-affairs system and press the button again.',
       used: 'This link has already been used. Go back to the school-affairs system and press the button again.',
-      otherBrowser: 'This link was already opened in another browser; it can only be continued in the browser that opened it first. Go back to the school-affairs system and press the button again.',
-      noFlow: 'Your application could not be found (it may be finished or expired). Go back to the school-affairs system and press the button again.',
-      mismatch: 'The account you are signed in to does not match the national ID sent by the school-affairs system, so the identity cannot be added. Please sign in with your own account.',
+      otherBrowser:
+        'This link was already opened in another browser; it can only be continued in the browser that opened it first. Go back to the school-affairs system and press the button again.',
+      noFlow:
+        'Your application could not be found (it may be finished or expired). Go back to the school-affairs system and press the button again.',
+      mismatch:
+        'The account you are signed in to does not match the national ID sent by the school-affairs system, so the identity cannot be added. Please sign in with your own account.',
       askAgain: 'Go back to the school-affairs system and try again.',
     },
     backToSis: 'Back to the school-affairs system',

@@ -8,9 +8,16 @@ import { PostgresAdapter } from './postgres.ts';
 import { RedisAdapter } from './redis.ts';
 import type { AdapterFactory } from './types.ts';
 
-export function adapterFactory(s: { clients: ClientRegistry; db: Knex; ephemeral?: Knex; redis?: { client: Redis; prefix: string } }): AdapterFactory {
+export function adapterFactory(s: {
+  clients: ClientRegistry;
+  db: Knex;
+  ephemeral?: Knex;
+  redis?: { client: Redis; prefix: string };
+}): AdapterFactory {
   return (model) => {
     if (model === 'Client') return new ClientAdapter(s.clients);
-    return s.redis ? new RedisAdapter(s.redis.client, s.redis.prefix, model) : new PostgresAdapter(s.db, model, s.ephemeral);
+    return s.redis
+      ? new RedisAdapter(s.redis.client, s.redis.prefix, model)
+      : new PostgresAdapter(s.db, model, s.ephemeral);
   };
 }

@@ -30,13 +30,18 @@ export class PostgresAdapter implements OidcAdapter {
 
   async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
     await this.#ephemeral.raw(UPSERT, [
-      this.#model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
+      this.#model,
+      id,
+      JSON.stringify(payload),
+      payload.grantId ?? null,
+      payload.uid ?? null,
+      payload.userCode ?? null,
       expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
     ]);
   }
 
   async #findWhere(column: keyof typeof FIND_BY, value: string): Promise<Payload | undefined> {
-    const { rows } = await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()]) as { rows: Row[] };
+    const { rows } = (await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
     const row = rows[0];
     const payload = asPayload(row?.payload);
     if (!payload) return undefined;

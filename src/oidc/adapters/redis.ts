@@ -41,7 +41,10 @@ export class RedisAdapter implements OidcAdapter {
     const tx = this.#redis.multi().del(key).hset(key, 'payload', JSON.stringify(payload));
     if (expiresIn) tx.expire(key, expiresIn);
     if (payload.grantId) tx.eval(ADD_TO_GRANT, 1, this.#grantKey(payload.grantId), key, String(expiresIn ?? 0));
-    for (const [field, value] of [['uid', payload.uid], ['userCode', payload.userCode]] as const) {
+    for (const [field, value] of [
+      ['uid', payload.uid],
+      ['userCode', payload.userCode],
+    ] as const) {
       if (value) {
         const indexKey = `${this.#prefix}${this.#model}:${field}:${value}`;
         tx.set(indexKey, id);
@@ -89,7 +92,9 @@ export class RedisAdapter implements OidcAdapter {
     const grantKey = this.#grantKey(grantId);
     const keys = await this.#redis.smembers(grantKey);
     // An entry re-saved under another grant is still listed here, but is no longer this grant's to revoke.
-    const stored = keys.length ? ((await this.#redis.pipeline(keys.map((key) => ['hget', key, 'payload'])).exec()) ?? []) : [];
+    const stored = keys.length
+      ? ((await this.#redis.pipeline(keys.map((key) => ['hget', key, 'payload'])).exec()) ?? [])
+      : [];
     const members = keys.filter((_, i) => {
       const payload = asPayload(stored[i]?.[1]);
       return !payload || payload.grantId === grantId;

@@ -24,10 +24,12 @@ const en: typeof zh = {
     notFound: 'This page does not exist.',
     csrf: 'The form has expired. Reload the page and try again.',
     tooLarge: 'The data sent is too large.',
-    session: 'This sign-in has timed out or was completed in another tab. Go back to the application and sign in again.',
+    session:
+      'This sign-in has timed out or was completed in another tab. Go back to the application and sign in again.',
     code: {
       invalid_client: 'This application is not registered, or its settings are wrong.',
-      invalid_redirect_uri: 'The application’s return address does not match its registration; stopped for your safety.',
+      invalid_redirect_uri:
+        'The application’s return address does not match its registration; stopped for your safety.',
       invalid_request: 'The application sent an invalid sign-in request.',
       invalid_request_object: 'The application sent an invalid sign-in request.',
       unsupported_response_type: 'The application asked for an unsupported response type.',

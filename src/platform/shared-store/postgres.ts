@@ -34,7 +34,10 @@ export function postgresSharedStore(db: Knex): SharedStore {
       return row ? String(row.value) : undefined;
     },
     async take(key) {
-      const { rows } = await db.raw('delete from ephemeral_values where key = ? returning value, expires_at > now() as live', [key]);
+      const { rows } = await db.raw(
+        'delete from ephemeral_values where key = ? returning value, expires_at > now() as live',
+        [key],
+      );
       return rows[0]?.live ? String(rows[0].value) : undefined;
     },
   };

@@ -33,7 +33,10 @@ export async function openDatabase(settings: Settings, embeddedPassword: string)
       min: 0,
       max: 10,
       afterCreate(conn: pg.Client, done: (err: Error | undefined, conn: pg.Client) => void) {
-        conn.query('set synchronous_commit to off').then(() => done(undefined, conn), (err: Error) => done(err, conn));
+        conn.query('set synchronous_commit to off').then(
+          () => done(undefined, conn),
+          (err: Error) => done(err, conn),
+        );
       },
     },
   });

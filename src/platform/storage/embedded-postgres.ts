@@ -52,7 +52,11 @@ async function importWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
-export async function startEmbeddedCluster(dataDir: string, wantedPort: number, password: string): Promise<EmbeddedCluster> {
+export async function startEmbeddedCluster(
+  dataDir: string,
+  wantedPort: number,
+  password: string,
+): Promise<EmbeddedCluster> {
   const dir = path.join(dataDir, 'postgres');
   const url = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   const existing = runningPort(dir);

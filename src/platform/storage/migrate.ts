@@ -8,7 +8,10 @@ const folder = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
 const source: Knex.MigrationSource<string> = {
   async getMigrations() {
-    return fs.readdirSync(folder).filter((f) => /^\d+_.+\.ts$/.test(f)).sort();
+    return fs
+      .readdirSync(folder)
+      .filter((f) => /^\d+_.+\.ts$/.test(f))
+      .sort();
   },
   getMigrationName: (name) => name,
   getMigration: (name) => import(pathToFileURL(path.join(folder, name)).href),

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { browserSkip, launchBrowser, newPage, shoot, watchedPage } from '../../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
@@ -16,7 +16,7 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 /** Form answers that are meant to be refused (validation errors). */
 const expected = new Set<string>();
 
@@ -24,16 +24,9 @@ before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (res) => {
-    const path = new URL(res.url()).pathname;
-    if (res.status() >= 400 && !expected.has(`${res.status()} ${path}`)) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-  });
+  ({ context, page, problems } = await watchedPage(browser, {
+    allow: (status, path) => expected.has(`${status} ${path}`),
+  }));
 });
 
 after(async () => {
@@ -51,7 +44,9 @@ async function chooseIdentity(p: Page, role: string) {
   await p.click('button.primary');
 }
 
-test('account pages in a browser: profile, identities, connected apps (revoke), devices, sign-ins, forms', { skip: browserSkip }, async () => {
+test('account pages in a browser: profile, identities, connected apps (revoke), devices, sign-ins, forms', {
+  skip: browserSkip,
+}, async () => {
   // The teacher signs in to the demo app (third-party: consent), which becomes a connected app.
   await page.goto(`${server.issuer}/demo`);
   await page.fill('#login', 'teacher');
@@ -114,7 +109,10 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   await shoot(page, 'account-05-sessions');
 
   // Sign the other browser out: its account pages send it to the sign-in page again.
-  await Promise.all([page.waitForURL('**/account/sessions?done=signedOut'), page.locator('.acct-item:not(.current) button.danger').click()]);
+  await Promise.all([
+    page.waitForURL('**/account/sessions?done=signedOut'),
+    page.locator('.acct-item:not(.current) button.danger').click(),
+  ]);
   assert.equal((await page.locator('.acct-notice').innerText()).trim(), zh('account.done.signedOut'));
   assert.equal(await page.locator('.acct-item').count(), 1);
   await shoot(page, 'account-05b-sessions-signed-out');
@@ -126,8 +124,14 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   // Recent sign-ins: the teacher's password sign-in to the demo app.
   await Promise.all([page.waitForURL('**/account/sign-ins'), page.click(`.acct-nav a[href="/account/sign-ins"]`)]);
   const rows = await page.locator('.acct-table tbody tr').allInnerTexts();
-  assert.ok(rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('示範應用程式 Demo app')), rows.join('\n'));
-  assert.ok(rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理 My account')), rows.join('\n'));
+  assert.ok(
+    rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('示範應用程式 Demo app')),
+    rows.join('\n'),
+  );
+  assert.ok(
+    rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理 My account')),
+    rows.join('\n'),
+  );
   await shoot(page, 'account-06-sign-ins');
 
   // Email change: a bad address is refused next to the field and kept; a good one gets a code.
@@ -175,9 +179,15 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   assert.equal(await heading(page), zh('account.profile.title'));
 
   // Sign out: the provider asks to confirm, then the account pages need a sign-in again.
-  await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/session/end')), page.click('.acct-signout button')]);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname.startsWith('/session/end')),
+    page.click('.acct-signout button'),
+  ]);
   await shoot(page, 'account-12-sign-out');
-  await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/session/end/success')), page.click('button.primary')]);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname.startsWith('/session/end/success')),
+    page.click('button.primary'),
+  ]);
   await page.goto(`${server.issuer}/account`);
   await page.locator('#password').waitFor();
   assert.equal(await heading(page), zh('login.title'));

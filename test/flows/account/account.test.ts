@@ -9,10 +9,11 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { codeKey } from '../../../src/platform/one-use.ts';
 
 const zh = translator('zh-TW');
+
+import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
-import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
 
 describe(`account pages (${storageMode})`, () => {
   let server: TestServer;
@@ -22,9 +23,15 @@ describe(`account pages (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     issuer = server.issuer;
-    await registerClient(server, {
-      client_id: 'acct-rp', client_name: '測試應用 Test app', grant_types: ['authorization_code', 'refresh_token'],
-    }, rpSecret);
+    await registerClient(
+      server,
+      {
+        client_id: 'acct-rp',
+        client_name: '測試應用 Test app',
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+      rpSecret,
+    );
   });
   after(() => server.close());
 
@@ -54,12 +61,19 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(auth.searchParams.get('client_id'), 'account-portal');
     assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
     // A form post without a session goes to sign in too, and changes nothing.
-    const post = await agent.request(`${issuer}/account/password`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'current=x' });
+    const post = await agent.request(`${issuer}/account/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'current=x',
+    });
     assert.equal(post.status, 303);
     assert.equal(post.location, `${issuer}/account/sign-in`);
     // A forged portal cookie is not accepted.
     const forged = new Agent();
-    forged.cookies.set('account_session', Buffer.from(JSON.stringify({ p: crypto.randomUUID(), s: 'x', e: Date.now() + 60_000 })).toString('base64url'));
+    forged.cookies.set(
+      'account_session',
+      Buffer.from(JSON.stringify({ p: crypto.randomUUID(), s: 'x', e: Date.now() + 60_000 })).toString('base64url'),
+    );
     assert.equal((await forged.request(`${issuer}/account`)).status, 302);
     // Coming back from sign-in lands on the page asked for.
     const p = await newPerson(db());
@@ -138,7 +152,9 @@ describe(`account pages (${storageMode})`, () => {
     const code = codeIn((await latestMessage(next, 'verify_email_change')).text_body);
     const wrongCode = code === '000000' ? '111111' : '000000';
     for (let i = 1; i <= 4; i++) {
-      const wrong = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code: wrongCode });
+      const wrong = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', {
+        code: wrongCode,
+      });
       assert.equal(wrong.status, 400);
       assert.match(wrong.body, new RegExp(`還可以再試 ${5 - i} 次`));
     }
@@ -164,7 +180,10 @@ describe(`account pages (${storageMode})`, () => {
     const { p, agent } = await person();
     const other = await newPerson(db());
     // Another account's address, typed in capitals: the unique index is on lower(email).
-    assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: other.email.toUpperCase() })).status, 303);
+    assert.equal(
+      (await postForm(agent, issuer, '/account/email', '/account/email', { email: other.email.toUpperCase() })).status,
+      303,
+    );
     const code = codeIn((await latestMessage(other.email, 'verify_email_change')).text_body);
     const taken = await postForm(agent, issuer, '/account/email/verify', '/account/email/verify', { code });
     assert.equal(taken.status, 409);
@@ -173,7 +192,9 @@ describe(`account pages (${storageMode})`, () => {
     const number = `${other.mobile.slice(0, 4)}-${other.mobile.slice(4, 7)}-${other.mobile.slice(7)}`;
     assert.equal((await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: number })).status, 303);
     const sms = await latestMessage(other.mobile, 'verify_mobile_change');
-    const takenMobile = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', { code: codeIn(sms.text_body) });
+    const takenMobile = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', {
+      code: codeIn(sms.text_body),
+    });
     assert.equal(takenMobile.status, 409);
     assert.match(takenMobile.body, /這個手機號碼已經是另一個帳號的登入資料/);
 
@@ -185,7 +206,10 @@ describe(`account pages (${storageMode})`, () => {
 
     // Five codes an hour per person: two went above, three more pass, the sixth is refused.
     for (let i = 0; i < 3; i++) {
-      assert.equal((await postForm(agent, issuer, '/account/email', '/account/email', { email: `n${i}-${p.email}` })).status, 303);
+      assert.equal(
+        (await postForm(agent, issuer, '/account/email', '/account/email', { email: `n${i}-${p.email}` })).status,
+        303,
+      );
     }
     const limited = await postForm(agent, issuer, '/account/email', '/account/email', { email: `n9-${p.email}` });
     assert.equal(limited.status, 429);
@@ -195,10 +219,14 @@ describe(`account pages (${storageMode})`, () => {
   it('changes the mobile number with an SMS code', async () => {
     const { p, agent } = await person();
     const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
-    const sent = await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: `+886 ${mobile.slice(1)}` });
+    const sent = await postForm(agent, issuer, '/account/mobile', '/account/mobile', {
+      mobile: `+886 ${mobile.slice(1)}`,
+    });
     assert.equal(sent.status, 303);
     const sms = await latestMessage(mobile, 'verify_mobile_change');
-    const ok = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', { code: codeIn(sms.text_body) });
+    const ok = await postForm(agent, issuer, '/account/mobile/verify', '/account/mobile/verify', {
+      code: codeIn(sms.text_body),
+    });
     assert.equal(ok.location, `${issuer}/account?done=mobile`);
     const row = await db()('persons').where({ id: p.id }).first();
     assert.equal(row.mobile, mobile);
@@ -207,26 +235,50 @@ describe(`account pages (${storageMode})`, () => {
 
   it('changes the password: wrong current password, mismatch and policy refused; then the new one signs in', async () => {
     const { p, agent } = await person();
-    const wrong = await postForm(agent, issuer, '/account/password', '/account/password', { current: 'nope', password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+    const wrong = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: 'nope',
+      password: 'a fresh passphrase 42',
+      confirm: 'a fresh passphrase 42',
+    });
     assert.equal(wrong.status, 400);
     assert.match(wrong.body, /目前的密碼不正確/);
     assert.doesNotMatch(wrong.body, /a fresh passphrase 42/, 'passwords are never written back into the page');
-    const mismatch = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 43' });
+    const mismatch = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: p.password,
+      password: 'a fresh passphrase 42',
+      confirm: 'a fresh passphrase 43',
+    });
     assert.equal(mismatch.status, 400);
     assert.match(mismatch.body, new RegExp(zh('password.field.mismatch')));
-    const short = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'short', confirm: 'short' });
+    const short = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: p.password,
+      password: 'short',
+      confirm: 'short',
+    });
     assert.equal(short.status, 400);
     assert.match(short.body, /id="password-error"/);
 
-    const ok = await postForm(agent, issuer, '/account/password', '/account/password', { current: p.password, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+    const ok = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: p.password,
+      password: 'a fresh passphrase 42',
+      confirm: 'a fresh passphrase 42',
+    });
     assert.equal(ok.status, 303);
     assert.equal(ok.location, `${issuer}/account?done=password`);
     assert.ok(await db()('audit_events').where({ subject: p.id, action: 'person.password_changed' }).first());
     await latestMessage(p.email, 'account_changed.password');
 
     const conf = await discover(issuer, 'acct-rp', rpSecret);
-    await assert.rejects(signIn(new Agent(), authorizationUrl(conf, await pkce()), p.username, p.password), 'the old password no longer works');
-    const back = await signIn(new Agent(), authorizationUrl(conf, await pkce(), { prompt: 'consent' }), p.username, 'a fresh passphrase 42');
+    await assert.rejects(
+      signIn(new Agent(), authorizationUrl(conf, await pkce()), p.username, p.password),
+      'the old password no longer works',
+    );
+    const back = await signIn(
+      new Agent(),
+      authorizationUrl(conf, await pkce(), { prompt: 'consent' }),
+      p.username,
+      'a fresh passphrase 42',
+    );
     assert.ok(back.searchParams.get('code'));
   });
 
@@ -234,7 +286,11 @@ describe(`account pages (${storageMode})`, () => {
     const { agent } = await person();
     let last: Step | undefined;
     for (let i = 0; i < 6; i++) {
-      last = await postForm(agent, issuer, '/account/password', '/account/password', { current: `wrong-${i}`, password: 'a fresh passphrase 42', confirm: 'a fresh passphrase 42' });
+      last = await postForm(agent, issuer, '/account/password', '/account/password', {
+        current: `wrong-${i}`,
+        password: 'a fresh passphrase 42',
+        confirm: 'a fresh passphrase 42',
+      });
     }
     assert.equal(last!.status, 429);
     assert.match(last!.body, /錯誤次數太多/);
@@ -245,8 +301,17 @@ describe(`account pages (${storageMode})`, () => {
     const conf = await discover(issuer, 'acct-rp', rpSecret);
     const flow = await pkce();
     // The app is used from another browser: grants are listed by person, whatever the session.
-    const callback = await signIn(new Agent(), authorizationUrl(conf, flow, { scope: 'openid profile email offline_access', prompt: 'consent' }), p.username, p.password);
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const callback = await signIn(
+      new Agent(),
+      authorizationUrl(conf, flow, { scope: 'openid profile email offline_access', prompt: 'consent' }),
+      p.username,
+      p.password,
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
     assert.ok(tokens.refresh_token);
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
 
@@ -268,12 +333,23 @@ describe(`account pages (${storageMode})`, () => {
     assert.match(after.body, /已撤銷授權/);
 
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false, 'access token dead');
-    await assert.rejects(oidc.refreshTokenGrant(conf, tokens.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+    await assert.rejects(
+      oidc.refreshTokenGrant(conf, tokens.refresh_token!),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+    );
     await assert.rejects(oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub));
     assert.ok(await db()('audit_events').where({ subject: p.id, action: 'grant.revoked' }).first());
 
-    assert.equal((await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {})).status, 404, 'nothing left to revoke');
-    assert.equal((await postForm(agent, issuer, '/account/apps', '/account/apps/demo-rp/revoke', {})).status, 404, 'an app never granted');
+    assert.equal(
+      (await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {})).status,
+      404,
+      'nothing left to revoke',
+    );
+    assert.equal(
+      (await postForm(agent, issuer, '/account/apps', '/account/apps/demo-rp/revoke', {})).status,
+      404,
+      'an app never granted',
+    );
   });
 
   it('signs out another device: its account pages and its app tokens stop working', async () => {
@@ -283,15 +359,28 @@ describe(`account pages (${storageMode})`, () => {
     // The other browser also signed in to an app (no offline access): its tokens end with that session.
     const conf = await discover(issuer, 'acct-rp', rpSecret);
     const flow = await pkce();
-    const step = await other.follow(String(authorizationUrl(conf, flow, { scope: 'openid', prompt: 'consent' })), CALLBACK);
-    const consented = await other.submit(formAction(step.body, /\/confirm$/, step.url), { _csrf: hiddenField(step.body, '_csrf') }, CALLBACK);
-    const tokens = await oidc.authorizationCodeGrant(conf, new URL(consented.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const step = await other.follow(
+      String(authorizationUrl(conf, flow, { scope: 'openid', prompt: 'consent' })),
+      CALLBACK,
+    );
+    const consented = await other.submit(
+      formAction(step.body, /\/confirm$/, step.url),
+      { _csrf: hiddenField(step.body, '_csrf') },
+      CALLBACK,
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, new URL(consented.location!), {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
 
     const list = await agent.request(`${issuer}/account/sessions`);
     assert.equal(list.status, 200);
     assert.match(list.body, /這個裝置/);
-    const actions = [...list.body.matchAll(/action="\/account\/sessions\/([A-Za-z0-9_-]+)\/sign-out"/g)].map((m) => m[1]!);
+    const actions = [...list.body.matchAll(/action="\/account\/sessions\/([A-Za-z0-9_-]+)\/sign-out"/g)].map(
+      (m) => m[1]!,
+    );
     assert.equal(actions.length, 1, 'one other device, the current one has no sign-out button of its own');
     assert.equal((await other.request(`${issuer}/account`)).status, 200);
 
@@ -305,12 +394,19 @@ describe(`account pages (${storageMode})`, () => {
     const again = await other.follow(gone.location!);
     assert.match(new URL(again.url).pathname, /^\/interaction\//, 'the other browser has to sign in again');
     assert.match(again.body, /name="password"/);
-    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false, 'the app tokens of that session end too');
+    assert.equal(
+      (await oidc.tokenIntrospection(conf, tokens.access_token)).active,
+      false,
+      'the app tokens of that session end too',
+    );
 
     assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this device stays signed in');
     const after = await agent.request(`${issuer}/account/sessions`);
     assert.equal([...after.body.matchAll(/\/sign-out"/g)].length, 1, 'only the menu sign-out is left');
-    assert.equal((await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {})).status, 404);
+    assert.equal(
+      (await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {})).status,
+      404,
+    );
   });
 
   it('lists recent sign-ins, failures included, with the app', async () => {
@@ -330,7 +426,11 @@ describe(`account pages (${storageMode})`, () => {
   it('refuses a form without its CSRF token (403) and an unknown page (404)', async () => {
     const { agent } = await person();
     const post = (path: string, body: string) =>
-      agent.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      agent.request(`${issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
     assert.equal((await post('/account/password', 'current=a&password=b&confirm=b')).status, 403);
     assert.equal((await post('/account/email', `email=x%40example.test&_csrf=${'a'.repeat(43)}`)).status, 403);
     assert.equal((await post('/account/apps/acct-rp/revoke', '')).status, 403);

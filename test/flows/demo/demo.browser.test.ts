@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
@@ -15,24 +15,15 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
+  // 401 is the expected answer to the wrong password.
+  ({ context, page, problems } = await watchedPage(browser, { allow: (status) => status === 401 }));
   // Anything the browser complains about (script errors, CSP violations, failed loads) fails the test at the end.
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    // Failed loads are checked through the responses below (and a missing /favicon.ico is no problem).
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (res) => {
-    // 401 is the expected answer to the wrong password.
-    if (res.status() >= 400 && res.status() !== 401) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-  });
 });
 
 after(async () => {

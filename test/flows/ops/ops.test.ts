@@ -65,15 +65,24 @@ describe('behind a TLS-offloading proxy', () => {
   });
 });
 
-describe('readiness follows Redis', { skip: fs.existsSync('/usr/bin/redis-server') ? false : 'redis-server is not installed' }, () => {
+describe('readiness follows Redis', {
+  skip: fs.existsSync('/usr/bin/redis-server') ? false : 'redis-server is not installed',
+}, () => {
   it('reports 503 when Redis goes away', async () => {
     const port = await freePort();
-    const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis = spawn(
+      '/usr/bin/redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     try {
       for (let i = 0; i < 50; i++) {
         try {
           await new Promise<void>((resolve, reject) => {
-            const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(); });
+            const s = net.connect(port, '127.0.0.1', () => {
+              s.end();
+              resolve();
+            });
             s.on('error', reject);
           });
           break;

@@ -15,9 +15,9 @@ import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
+import { browserSkip, DESKTOP, launchBrowser, PHONE, shoot, watchedPage } from '../../helpers/browser.ts';
 import { discover, pkce, registerClient } from '../../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { browserSkip, DESKTOP, launchBrowser, newPage, PHONE, shoot } from '../../helpers/browser.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
@@ -48,11 +48,18 @@ before(async () => {
   if (browserSkip) return;
   // The SMTP sink: every mail parsed and kept.
   smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
     onData(stream, session, cb) {
       simpleParser(stream)
         .then((m) => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), subject: m.subject ?? '', text: m.text ?? '', from: m.from?.text ?? '' });
+          mails.push({
+            to: session.envelope.rcptTo.map((r) => r.address).join(','),
+            subject: m.subject ?? '',
+            text: m.text ?? '',
+            from: m.from?.text ?? '',
+          });
           cb();
         })
         .catch(cb);
@@ -62,13 +69,18 @@ before(async () => {
     const s: net.Server = smtp.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
   });
   // The relying party's callback: a plain page (the test exchanges the code itself).
-  rp = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>RP</title><h1 id="rp">callback</h1>'));
+  rp = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end('<!doctype html><title>RP</title><h1 id="rp">callback</h1>'),
+  );
   await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
   callback = `http://127.0.0.1:${(rp.address() as net.AddressInfo).port}/cb`;
 
   server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, OUTBOX_POLL_MS: '100' });
   await registerClient(server, { client_id: CLIENT, first_party: true, redirect_uris: [callback] }, SECRET);
-  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) await server.services.throttle.reset(PASSWORD_RESET.address, a);
+  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1'])
+    await server.services.throttle.reset(PASSWORD_RESET.address, a);
   browser = await launchBrowser();
 });
 
@@ -79,25 +91,19 @@ after(async () => {
   await new Promise<void>((resolve) => (rp ? rp.close(() => resolve()) : resolve()));
 });
 
-async function open(locale = 'zh-TW'): Promise<{ context: BrowserContext; page: Page }> {
-  const opened = await newPage(browser, locale);
-  const { page } = opened;
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (res) => {
-    if (res.status() >= 500) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-  });
-  return opened;
+function open(locale = 'zh-TW'): Promise<{ context: BrowserContext; page: Page }> {
+  // Refused forms (400, 429) are expected along the way; nothing may fail on the server's side.
+  return watchedPage(browser, { locale, problems, allow: (status) => status < 500 });
 }
 
 async function newPerson(opts: { mustChange?: boolean; email?: boolean; mobile?: boolean; password: string }) {
   const tag = crypto.randomBytes(4).toString('hex');
   const person = await insertPerson(server.storage.db, {
-    username: `pwb-${tag}`, name: '黃小安', passwordHash: await hashPassword(opts.password, 4),
-    email: opts.email ? `pwb-${tag}@school.example.edu.tw` : undefined, emailVerified: opts.email,
+    username: `pwb-${tag}`,
+    name: '黃小安',
+    passwordHash: await hashPassword(opts.password, 4),
+    email: opts.email ? `pwb-${tag}@school.example.edu.tw` : undefined,
+    emailVerified: opts.email,
     mobile: opts.mobile ? `09${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}` : undefined,
     mustChangePassword: opts.mustChange,
   });
@@ -109,7 +115,12 @@ async function startSignIn(page: Page) {
   const conf = await discover(server.issuer, CLIENT, SECRET);
   const p = await pkce();
   const url = oidc.buildAuthorizationUrl(conf, {
-    redirect_uri: callback, scope: 'openid profile', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce,
+    redirect_uri: callback,
+    scope: 'openid profile',
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+    state: p.state,
+    nonce: p.nonce,
   });
   await page.goto(url.href);
   await page.waitForURL(/\/interaction\/[A-Za-z0-9_-]+$/);
@@ -118,13 +129,16 @@ async function startSignIn(page: Page) {
 
 async function exchange(page: Page, flow: Awaited<ReturnType<typeof startSignIn>>) {
   const tokens = await oidc.authorizationCodeGrant(flow.conf, new URL(page.url()), {
-    pkceCodeVerifier: flow.p.verifier, expectedState: flow.p.state, expectedNonce: flow.p.nonce,
+    pkceCodeVerifier: flow.p.verifier,
+    expectedState: flow.p.state,
+    expectedNonce: flow.p.nonce,
   });
   return tokens.claims()!;
 }
 
 const heading = (page: Page) => page.locator('main h1').innerText();
-const submit = (page: Page, url: RegExp | ((u: URL) => boolean)) => Promise.all([page.waitForURL(url), page.click('button.primary')]);
+const submit = (page: Page, url: RegExp | ((u: URL) => boolean)) =>
+  Promise.all([page.waitForURL(url), page.click('button.primary')]);
 
 async function fillCaptcha(page: Page) {
   const id = await page.locator('input[name="captcha_id"]').inputValue();
@@ -175,7 +189,9 @@ test('(a) forced password change at first sign-in, through to the relying party'
   assert.deepEqual(problems, []);
 });
 
-test('(b) reset by email through a real SMTP server, then sign in with the new password', { skip: browserSkip }, async () => {
+test('(b) reset by email through a real SMTP server, then sign in with the new password', {
+  skip: browserSkip,
+}, async () => {
   const person = await newPerson({ email: true, password: 'Forgotten-Pass-1' });
   const { context, page } = await open();
   try {
@@ -260,12 +276,15 @@ test('(c) reset by SMS code', { skip: browserSkip }, async () => {
     await look(page, 'password-13-sms-code');
 
     // SMS go to the development mailbox here (no SMS gateway configured).
-    let sms;
+    let sms: { text_body: string } | undefined;
     for (let i = 0; i < 100 && !sms; i++) {
-      sms = await server.storage.db('outbox_messages').where({ recipient: person.mobile, kind: 'password_reset_code' }).first();
+      sms = await server.storage
+        .db('outbox_messages')
+        .where({ recipient: person.mobile, kind: 'password_reset_code' })
+        .first();
       if (!sms) await sleep(50);
     }
-    const code = /\b(\d{6})\b/.exec(sms.text_body)![1]!;
+    const code = /\b(\d{6})\b/.exec(sms!.text_body)![1]!;
     await page.fill('#code', code === '000000' ? '111111' : '000000');
     await submit(page, /\/password\/reset\/code/);
     assert.equal((await page.locator('#code-error').innerText()).trim(), zh('password.code.wrong', { count: 4 }));

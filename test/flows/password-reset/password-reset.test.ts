@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import bcrypt from 'bcrypt';
 import * as oidc from 'openid-client';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
-import bcrypt from 'bcrypt';
 import { insertPerson, type Person } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
@@ -20,14 +20,16 @@ const SECRET = 'password-test-secret-0123456789abcdef';
 const CLIENT = 'pw-rp';
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
 /** pug escapes these in text; our messages contain none of the others. */
-const html = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`passwords: forced change and reset (${storageMode})`, () => {
   let server: TestServer;
   const db = () => server.storage.db;
   const shared = () => server.storage.shared;
 
-  const resetAddressCounters = () => Promise.all(LOOPBACK.map((a) => server.services.throttle.reset(PASSWORD_RESET.address, a)));
+  const resetAddressCounters = () =>
+    Promise.all(LOOPBACK.map((a) => server.services.throttle.reset(PASSWORD_RESET.address, a)));
 
   before(async () => {
     server = await startTestServer();
@@ -40,7 +42,13 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     await server.close();
   });
 
-  type NewPerson = { mustChange?: boolean; email?: boolean; emailVerified?: boolean; mobile?: boolean; password?: string };
+  type NewPerson = {
+    mustChange?: boolean;
+    email?: boolean;
+    emailVerified?: boolean;
+    mobile?: boolean;
+    password?: string;
+  };
   async function newPerson(opts: NewPerson = {}) {
     const tag = crypto.randomBytes(4).toString('hex');
     const username = `pw-${tag}`;
@@ -48,8 +56,13 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     const mobile = opts.mobile ? `09${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}` : undefined;
     const email = opts.email ? `pw-${tag}@school.example.edu.tw` : undefined;
     const person = await insertPerson(db(), {
-      username, name: '陳測試', passwordHash: await hashPassword(password, 4), email, emailVerified: opts.emailVerified ?? !!email,
-      mobile, mustChangePassword: opts.mustChange,
+      username,
+      name: '陳測試',
+      passwordHash: await hashPassword(password, 4),
+      email,
+      emailVerified: opts.emailVerified ?? !!email,
+      mobile,
+      mustChangePassword: opts.mustChange,
     });
     return { ...person, password, email, mobile: mobile ?? null };
   }
@@ -65,7 +78,11 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   }
 
   const post = (agent: Agent, page: Step, action: RegExp, fields: Record<string, string>) =>
-    agent.submit(formAction(page.body, action, page.url), { _csrf: hiddenField(page.body, '_csrf'), ...fields }, CALLBACK);
+    agent.submit(
+      formAction(page.body, action, page.url),
+      { _csrf: hiddenField(page.body, '_csrf'), ...fields },
+      CALLBACK,
+    );
 
   async function captcha(page: Step) {
     const id = hiddenField(page.body, 'captcha_id');
@@ -91,7 +108,8 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     return link;
   }
 
-  const smsCode = async (mobile: string) => /\b(\d{6})\b/.exec((await lastMessage(mobile, 'password_reset_code')).text_body)![1]!;
+  const smsCode = async (mobile: string) =>
+    /\b(\d{6})\b/.exec((await lastMessage(mobile, 'password_reset_code')).text_body)![1]!;
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
   describe('forced change at first sign-in', () => {
@@ -124,9 +142,16 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
         assert.equal(stored.must_change_password, true);
       }
 
-      const done = await post(agent, current, /\/password$/, { password: 'Blue-Kettle-1987', confirm: 'Blue-Kettle-1987' });
+      const done = await post(agent, current, /\/password$/, {
+        password: 'Blue-Kettle-1987',
+        confirm: 'Blue-Kettle-1987',
+      });
       assert.ok(done.location?.startsWith(CALLBACK), `continued to the client, got ${done.status}`);
-      const tokens = await oidc.authorizationCodeGrant(conf, new URL(done.location!), { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+      const tokens = await oidc.authorizationCodeGrant(conf, new URL(done.location!), {
+        pkceCodeVerifier: p.verifier,
+        expectedState: p.state,
+        expectedNonce: p.nonce,
+      });
       assert.equal(tokens.claims()!.sub, person.id);
 
       const stored = await row(person.id);
@@ -161,7 +186,10 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const person = await newPerson({ email: true, mustChange: true });
       const agent = new Agent();
       const { page: signInPage, uid } = await startSignIn(agent);
-      assert.ok(signInPage.body.includes(`href="/password/forgot?interaction=${uid}"`), 'the sign-in page links to the reset');
+      assert.ok(
+        signInPage.body.includes(`href="/password/forgot?interaction=${uid}"`),
+        'the sign-in page links to the reset',
+      );
 
       const sent = await forgot(agent, person.email!.toUpperCase(), uid);
       assert.equal(sent.status, 200);
@@ -188,7 +216,10 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.ok(refused.body.includes(html(zh('password.policy.common'))));
       assert.equal((await row(person.id)).password_hash, person.password_hash);
 
-      const done = await post(agent, await agent.request(link), /\/password\/reset/, { password: 'Green-Lamp-4471', confirm: 'Green-Lamp-4471' });
+      const done = await post(agent, await agent.request(link), /\/password\/reset/, {
+        password: 'Green-Lamp-4471',
+        confirm: 'Green-Lamp-4471',
+      });
       assert.equal(done.status, 200);
       assert.ok(done.body.includes(html(zh('password.reset.done'))));
       assert.ok(done.body.includes(`href="/interaction/${uid}"`), 'links back to the same sign-in');
@@ -206,7 +237,10 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const second = await agent.request(link);
       assert.equal(second.status, 400);
       assert.ok(second.body.includes(html(zh('password.reset.invalid'))));
-      const replay = await post(agent, form, /\/password\/reset/, { password: 'Other-Lamp-9981', confirm: 'Other-Lamp-9981' });
+      const replay = await post(agent, form, /\/password\/reset/, {
+        password: 'Other-Lamp-9981',
+        confirm: 'Other-Lamp-9981',
+      });
       assert.equal(replay.status, 400);
       assert.ok(await bcrypt.compare('Green-Lamp-4471', (await row(person.id)).password_hash!));
 
@@ -224,7 +258,13 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const key = oneUseKey('password-reset', new URL(link).searchParams.get('token')!);
       const ttl = server.storage.redis
         ? await server.storage.redis.ttl(`${server.env.REDIS_PREFIX}store:${key}`)
-        : Number((await db().raw('select extract(epoch from expires_at - now()) as s from ephemeral_values where key = ?', [key])).rows[0].s);
+        : Number(
+            (
+              await db().raw('select extract(epoch from expires_at - now()) as s from ephemeral_values where key = ?', [
+                key,
+              ])
+            ).rows[0].s,
+          );
       assert.ok(ttl > 3590 && ttl <= 3600, `TTL ${ttl}`);
       assert.equal((await new Agent().request(link)).status, 200);
       // The hour passes: the same entry, due now.
@@ -251,7 +291,9 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const person = await newPerson({ email: true });
       await forgot(new Agent(), person.email!);
       const link = await resetLink(person.email!);
-      await db()('persons').where({ id: person.id }).update({ password_changed_at: new Date(Date.now() + 1000) });
+      await db()('persons')
+        .where({ id: person.id })
+        .update({ password_changed_at: new Date(Date.now() + 1000) });
       assert.equal((await new Agent().request(link)).status, 400);
     });
   });
@@ -282,10 +324,15 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.equal(page.status, 400);
       assert.ok(page.body.includes(html(zh('password.code.wrong', { count: 4 }))));
 
-      const form = await post(agent, page, /\/password\/reset\/code/, { code: ` ${code.slice(0, 3)} ${code.slice(3)} ` });
+      const form = await post(agent, page, /\/password\/reset\/code/, {
+        code: ` ${code.slice(0, 3)} ${code.slice(3)} `,
+      });
       assert.equal(form.status, 200);
       assert.match(form.url, /\/password\/reset\?token=/);
-      const done = await post(agent, form, /\/password\/reset/, { password: 'Quiet-River-5530', confirm: 'Quiet-River-5530' });
+      const done = await post(agent, form, /\/password\/reset/, {
+        password: 'Quiet-River-5530',
+        confirm: 'Quiet-River-5530',
+      });
       assert.equal(done.status, 200);
       assert.ok(done.body.includes(`href="/interaction/${uid}"`));
       assert.ok(await bcrypt.compare('Quiet-River-5530', (await row(person.id)).password_hash!));
@@ -321,7 +368,8 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   });
 
   describe('never tells whether an account exists', () => {
-    const strip = (body: string) => body.replace(/ticket=[A-Za-z0-9_-]{43}/g, 'ticket=T').replace(/name="_csrf" value="[^"]*"/g, '');
+    const strip = (body: string) =>
+      body.replace(/ticket=[A-Za-z0-9_-]{43}/g, 'ticket=T').replace(/name="_csrf" value="[^"]*"/g, '');
 
     it('answers an unknown or unverified email exactly like a known one, and sends nothing', async () => {
       const known = await newPerson({ email: true });
@@ -332,8 +380,13 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
         const agent = new Agent();
         const page = await agent.request(`${server.issuer}/password/forgot`);
         const res = await agent.request(formAction(page.body, /\/password\/forgot/, page.url), {
-          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), target, ...(await captcha(page)) }).toString(),
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            _csrf: hiddenField(page.body, '_csrf'),
+            target,
+            ...(await captcha(page)),
+          }).toString(),
         });
         const shown = await agent.request(res.location!);
         answers.push({ status: res.status, location: res.location, page: shown.body });
@@ -354,7 +407,12 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
         const page = await forgot(agent, mobile);
         const code = mobile === known.mobile ? wrong(await smsCode(mobile)) : '999999';
         const wrongCode = await post(agent, page, /\/password\/reset\/code/, { code });
-        answers.push({ page: strip(page.body), status: page.status, wrong: strip(wrongCode.body), wrongStatus: wrongCode.status });
+        answers.push({
+          page: strip(page.body),
+          status: page.status,
+          wrong: strip(wrongCode.body),
+          wrongStatus: wrongCode.status,
+        });
       }
       assert.deepEqual(answers[1], answers[0]);
       assert.equal(await lastMessage(unknown, 'password_reset_code'), undefined);
@@ -374,9 +432,13 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     it('refuses requests from an address over its limit', async () => {
       try {
         for (const address of LOOPBACK) {
-          for (let i = 0; i < PASSWORD_RESET.address.max; i++) await server.services.throttle.hit(PASSWORD_RESET.address, address);
+          for (let i = 0; i < PASSWORD_RESET.address.max; i++)
+            await server.services.throttle.hit(PASSWORD_RESET.address, address);
         }
-        const limited = await forgot(new Agent(), `addr-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`);
+        const limited = await forgot(
+          new Agent(),
+          `addr-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`,
+        );
         assert.equal(limited.status, 429);
       } finally {
         await resetAddressCounters();
@@ -386,7 +448,11 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
     it('shows field-level messages for a bad target and a wrong captcha, keeping what was typed', async () => {
       const agent = new Agent();
       const page = await agent.request(`${server.issuer}/password/forgot`);
-      const res = await post(agent, page, /\/password\/forgot/, { target: 'not an address', captcha_id: hiddenField(page.body, 'captcha_id'), captcha: 'zzzz' });
+      const res = await post(agent, page, /\/password\/forgot/, {
+        target: 'not an address',
+        captcha_id: hiddenField(page.body, 'captcha_id'),
+        captcha: 'zzzz',
+      });
       assert.equal(res.status, 400);
       assert.ok(res.body.includes(html(zh('password.forgot.invalidTarget'))));
       assert.ok(res.body.includes(html(zh('password.forgot.captchaWrong'))));
@@ -403,8 +469,17 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       const { page, uid } = await startSignIn(agent);
       await submitLogin(agent, page, person.username!, person.password);
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
-      for (const path of [`/interaction/${uid}/password`, '/password/forgot', '/password/reset/code?ticket=AAAAAAAAAAAAAAAAAAAAAA', `/password/reset?token=${'A'.repeat(43)}`]) {
-        const res = await agent.request(`${server.issuer}${path}`, { method: 'POST', headers: form, body: 'password=Blue-Kettle-1987&confirm=Blue-Kettle-1987&target=a%40b.tw' });
+      for (const path of [
+        `/interaction/${uid}/password`,
+        '/password/forgot',
+        '/password/reset/code?ticket=AAAAAAAAAAAAAAAAAAAAAA',
+        `/password/reset?token=${'A'.repeat(43)}`,
+      ]) {
+        const res = await agent.request(`${server.issuer}${path}`, {
+          method: 'POST',
+          headers: form,
+          body: 'password=Blue-Kettle-1987&confirm=Blue-Kettle-1987&target=a%40b.tw',
+        });
         assert.equal(res.status, 403, path);
         assert.ok(res.body.includes(html(zh('error.csrf'))));
       }

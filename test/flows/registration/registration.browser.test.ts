@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import type { ParsedMail } from 'mailparser';
-import { startMailSink, type MailSink } from '../../helpers/mail-sink.ts';
-import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
-import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const PASSWORD = 'Blue-Kettle-1987';
@@ -25,24 +25,20 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let smtp: MailSink | undefined;
-const problems: string[] = [];
+let problems: string[] = [];
 
 before(async () => {
   if (browserSkip) return;
   smtp = await startMailSink();
   const port = smtp.port;
-  server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_POLL_MS: '50', MAIL_FROM: 'campus-sso <no-reply@sso.test>' });
+  server = await startTestServer({
+    SMTP_URL: `smtp://127.0.0.1:${port}`,
+    OUTBOX_POLL_MS: '50',
+    MAIL_FROM: 'campus-sso <no-reply@sso.test>',
+  });
   browser = await launchBrowser();
-  ({ context, page } = await newPage(browser));
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (res) => {
-    // 400: the form with mistakes and the used link, both expected below.
-    if (res.status() >= 400 && res.status() !== 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-  });
+  // 400: the form with mistakes and the used link, both expected below.
+  ({ context, page, problems } = await watchedPage(browser, { allow: (status) => status === 400 }));
 });
 
 after(async () => {
@@ -57,7 +53,8 @@ async function waitForMail(subject: string): Promise<ParsedMail> {
   for (;;) {
     const mail = smtp!.mails.find((m) => m.subject === subject && m.to && JSON.stringify(m.to).includes(EMAIL));
     if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${EMAIL} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
+    if (Date.now() > deadline)
+      throw new Error(`no mail "${subject}" to ${EMAIL} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
     await sleep(50);
   }
 }
@@ -74,7 +71,13 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   const first = await page.goto(`${server.issuer}/register`);
   assert.equal(first?.status(), 200);
   assert.equal(await heading(page), zh('registration.step1.heading'));
-  assert.equal(await page.locator('.reg-steps li[aria-current="step"]').innerText().then((s) => s.includes(zh('registration.steps.one'))), true);
+  assert.equal(
+    await page
+      .locator('.reg-steps li[aria-current="step"]')
+      .innerText()
+      .then((s) => s.includes(zh('registration.steps.one'))),
+    true,
+  );
   await shoot(page, 'registration-01-step1');
 
   // A mistake: messages under the fields, what was typed still there.
@@ -100,7 +103,10 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   await page.selectOption('#gender', 'male');
   const oldCaptcha = await page.inputValue('#captcha_id');
   await page.click('#captcha-new');
-  await page.waitForFunction((old) => (document.getElementById('captcha_id') as HTMLInputElement).value !== old, oldCaptcha);
+  await page.waitForFunction(
+    (old) => (document.getElementById('captcha_id') as HTMLInputElement).value !== old,
+    oldCaptcha,
+  );
   assert.equal(await page.inputValue('#email'), EMAIL);
   assert.equal(await page.inputValue('#password'), PASSWORD);
   await solveCaptcha(page);
@@ -111,7 +117,16 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   await page.waitForURL(/\/register\/confirm$/);
   assert.equal(await heading(page), zh('registration.step2.heading'));
   const review = await page.locator('.reg-review').innerText();
-  for (const shown of ['臺北市立示範國民中學', '教師', EMAIL, '何超人', maskNationalId(NATIONAL_ID), '02-21235678', '男']) assert.ok(review.includes(shown), shown);
+  for (const shown of [
+    '臺北市立示範國民中學',
+    '教師',
+    EMAIL,
+    '何超人',
+    maskNationalId(NATIONAL_ID),
+    '02-21235678',
+    '男',
+  ])
+    assert.ok(review.includes(shown), shown);
   assert.ok(!review.includes(NATIONAL_ID) && !review.includes(PASSWORD));
   await shoot(page, 'registration-04-step2');
 
@@ -147,7 +162,10 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
     const form = document.createElement('form');
     form.method = 'post';
     form.action = '/register/resend';
-    for (const [name, value] of [['_csrf', (document.querySelector('input[name=_csrf]') as HTMLInputElement).value], ['ticket', t]]) {
+    for (const [name, value] of [
+      ['_csrf', (document.querySelector('input[name=_csrf]') as HTMLInputElement).value],
+      ['ticket', t],
+    ]) {
       const input = document.createElement('input');
       input.type = 'hidden';
       input.name = name!;
@@ -188,7 +206,9 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   await page.click('button.primary');
   await page.locator('form[action$="/confirm"] button.primary').click();
   await page.waitForURL(/\/demo\/callback/);
-  const [idToken, userinfo] = await Promise.all([0, 1].map(async (i) => JSON.parse(await page.locator('pre').nth(i).innerText()) as Record<string, unknown>));
+  const [idToken, userinfo] = await Promise.all(
+    [0, 1].map(async (i) => JSON.parse(await page.locator('pre').nth(i).innerText()) as Record<string, unknown>),
+  );
   assert.equal(idToken!.sub, person.id);
   assert.equal(userinfo!.email, EMAIL);
   assert.equal(userinfo!.email_verified, true);

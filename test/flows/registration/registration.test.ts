@@ -10,9 +10,9 @@ import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
 import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
-import { randomNationalId } from '../../helpers/national-ids.ts';
 
 const zh = translator('zh-TW');
 const SCHOOL = '353604'; // 臺北市立示範國民中學 (demo data)
@@ -23,8 +23,16 @@ const uniqueEmail = (label: string) => `reg-${label}-${crypto.randomBytes(4).toS
 
 function goodForm(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    school: SCHOOL, kind: 'teacher', email: uniqueEmail('x'), name: '何超人', national_id: randomNationalId(),
-    password: PASSWORD, password_confirm: PASSWORD, phone: '02-21235678', gender: 'male', ...overrides,
+    school: SCHOOL,
+    kind: 'teacher',
+    email: uniqueEmail('x'),
+    name: '何超人',
+    national_id: randomNationalId(),
+    password: PASSWORD,
+    password_confirm: PASSWORD,
+    phone: '02-21235678',
+    gender: 'male',
+    ...overrides,
   };
 }
 
@@ -49,19 +57,38 @@ describe(`self-registration (${storageMode})`, () => {
 
   const db = () => server.storage.db;
 
-  async function captchaFields(page: Step, answer: 'right' | 'wrong' | 'missing' = 'right'): Promise<Record<string, string>> {
+  async function captchaFields(
+    page: Step,
+    answer: 'right' | 'wrong' | 'missing' = 'right',
+  ): Promise<Record<string, string>> {
     const id = hiddenField(page.body, 'captcha_id');
     if (answer === 'missing') return { captcha_id: id };
-    return { captcha_id: id, captcha: answer === 'right' ? (await server.services.captchas.answers.peek(id))! : 'zzzz' };
+    return {
+      captcha_id: id,
+      captcha: answer === 'right' ? (await server.services.captchas.answers.peek(id))! : 'zzzz',
+    };
   }
 
   function post(agent: Agent, path: string, fields: Record<string, string>) {
-    return agent.request(`${base}${path}`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(fields).toString() });
+    return agent.request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams(fields).toString(),
+    });
   }
 
   /** Posts step 1 from the page it is shown on (its CSRF token and captcha). */
-  async function postStep1(agent: Agent, page: Step, form: Record<string, string>, captcha: 'right' | 'wrong' | 'missing' = 'right') {
-    return post(agent, '/register', { _csrf: hiddenField(page.body, '_csrf'), ...(await captchaFields(page, captcha)), ...form });
+  async function postStep1(
+    agent: Agent,
+    page: Step,
+    form: Record<string, string>,
+    captcha: 'right' | 'wrong' | 'missing' = 'right',
+  ) {
+    return post(agent, '/register', {
+      _csrf: hiddenField(page.body, '_csrf'),
+      ...(await captchaFields(page, captcha)),
+      ...form,
+    });
   }
 
   async function passStep1(agent: Agent, form: Record<string, string>): Promise<Step> {
@@ -71,7 +98,8 @@ describe(`self-registration (${storageMode})`, () => {
     return agent.request(res.location!);
   }
 
-  const fieldErrors = (html: string) => [...html.matchAll(/id="([\w_]+)-error">([^<]*)</g)].map((m) => `${m[1]}: ${m[2]}`).join('; ');
+  const fieldErrors = (html: string) =>
+    [...html.matchAll(/id="([\w_]+)-error">([^<]*)</g)].map((m) => `${m[1]}: ${m[2]}`).join('; ');
 
   async function submitConfirm(agent: Agent, confirmPage: Step) {
     return post(agent, '/register/confirm', { _csrf: hiddenField(confirmPage.body, '_csrf') });
@@ -89,7 +117,10 @@ describe(`self-registration (${storageMode})`, () => {
   }
 
   async function activationLink(email: string): Promise<string> {
-    const mail = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' }).orderBy('created_at', 'desc').first();
+    const mail = await db()('outbox_messages')
+      .where({ recipient: email, kind: 'registration_activation' })
+      .orderBy('created_at', 'desc')
+      .first();
     assert.ok(mail, 'an activation mail was queued');
     const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text_body)?.[1];
     assert.ok(link, 'the mail holds the link');
@@ -101,9 +132,24 @@ describe(`self-registration (${storageMode})`, () => {
     const form = goodForm({ email: uniqueEmail('Happy').replace('reg-', 'Reg-'), phone: '(02)2123-5678' });
     const start = await agent.request(`${base}/register?interaction=abc123`);
     assert.equal(start.status, 200);
-    assert.equal(start.body.match(/class="req"/g)?.length, 9, 'the required fields (and the note) carry the red asterisk');
-    for (const [id, autocomplete] of [['email', 'email'], ['name', 'name'], ['password', 'new-password'], ['password_confirm', 'new-password'], ['phone', 'tel'], ['gender', 'sex']]) {
-      assert.match(start.body, new RegExp(`id="${id}"[^>]*autocomplete="${autocomplete}"`), `${id} has autocomplete=${autocomplete}`);
+    assert.equal(
+      start.body.match(/class="req"/g)?.length,
+      9,
+      'the required fields (and the note) carry the red asterisk',
+    );
+    for (const [id, autocomplete] of [
+      ['email', 'email'],
+      ['name', 'name'],
+      ['password', 'new-password'],
+      ['password_confirm', 'new-password'],
+      ['phone', 'tel'],
+      ['gender', 'sex'],
+    ]) {
+      assert.match(
+        start.body,
+        new RegExp(`id="${id}"[^>]*autocomplete="${autocomplete}"`),
+        `${id} has autocomplete=${autocomplete}`,
+      );
     }
     assert.match(start.body, /<optgroup label="國中"><option value="353604">臺北市立示範國民中學<\/option>/);
 
@@ -111,12 +157,16 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(step1.status, 303);
     assert.equal(step1.location, `${base}/register/confirm`);
     for (const cookie of agent.setCookies) {
-      assert.ok(!cookie.includes(form.national_id!) && !cookie.includes(PASSWORD) && !cookie.includes('@'), 'nothing personal in cookies');
+      assert.ok(
+        !cookie.includes(form.national_id!) && !cookie.includes(PASSWORD) && !cookie.includes('@'),
+        'nothing personal in cookies',
+      );
     }
     if (!process.env.REDIS_URL) {
       const drafts = await db()('ephemeral_values').where('key', 'like', 'once:registration-draft:%').select('value');
       assert.ok(drafts.length > 0);
-      for (const d of drafts) assert.ok(!d.value.includes(form.national_id!) && !d.value.includes(PASSWORD), 'the stored draft is sealed');
+      for (const d of drafts)
+        assert.ok(!d.value.includes(form.national_id!) && !d.value.includes(PASSWORD), 'the stored draft is sealed');
     }
 
     const confirmPage = await agent.request(step1.location!);
@@ -125,7 +175,14 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(confirmPage.body.includes(maskNationalId(form.national_id!)), 'national ID masked');
     assert.ok(!confirmPage.body.includes(form.national_id!), 'never in clear');
     assert.ok(!confirmPage.body.includes(PASSWORD));
-    for (const shown of ['臺北市立示範國民中學', zh('role.teacher'), form.email!.toLowerCase(), '何超人', '02-21235678', zh('gender.male')]) {
+    for (const shown of [
+      '臺北市立示範國民中學',
+      zh('role.teacher'),
+      form.email!.toLowerCase(),
+      '何超人',
+      '02-21235678',
+      zh('gender.male'),
+    ]) {
       assert.ok(confirmPage.body.includes(shown), `step 2 shows ${shown}`);
     }
     assert.match(confirmPage.body, /href="\/register">上一步</);
@@ -154,13 +211,23 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(!JSON.stringify(person).includes(form.national_id!), 'the national ID is sealed');
     assert.ok(person.national_id_sealed && person.national_id_index);
     const identities = await db()('identities').where({ person_id: person.id });
-    assert.deepEqual(identities.map((i) => [i.role, i.school_code, i.source, i.status]), [['teacher', SCHOOL, 'self', 'unconfirmed']]);
+    assert.deepEqual(
+      identities.map((i) => [i.role, i.school_code, i.source, i.status]),
+      [['teacher', SCHOOL, 'self', 'unconfirmed']],
+    );
     const audit = await db()('audit_events').where({ subject: person.id }).orderBy('id');
-    assert.deepEqual(audit.map((e) => e.action), ['person.registered', 'identity.added']);
+    assert.deepEqual(
+      audit.map((e) => e.action),
+      ['person.registered', 'identity.added'],
+    );
     assert.ok(!JSON.stringify(audit).includes(email), 'no email in the audit log');
 
     // Pending: the password is right, but sign-in refuses it.
-    assert.deepEqual(await server.services.people.authenticate(email, PASSWORD), { ok: false, reason: 'inactive', personId: person.id });
+    assert.deepEqual(await server.services.people.authenticate(email, PASSWORD), {
+      ok: false,
+      reason: 'inactive',
+      personId: person.id,
+    });
 
     const mail = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' }).first();
     assert.equal(mail.subject, `${zh('brand')}註冊通知`);
@@ -187,7 +254,10 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(now.email_verified, true);
     assert.equal((await server.services.people.authenticate(email, PASSWORD)).ok, true);
     assert.deepEqual(await activeIdentities(db(), person.id), [], 'an unconfirmed identity is not an active one');
-    assert.deepEqual((await db()('audit_events').where({ subject: person.id }).orderBy('id')).map((e) => e.action), ['person.registered', 'identity.added', 'person.activated']);
+    assert.deepEqual(
+      (await db()('audit_events').where({ subject: person.id }).orderBy('id')).map((e) => e.action),
+      ['person.registered', 'identity.added', 'person.activated'],
+    );
 
     const welcome = await db()('outbox_messages').where({ recipient: email, kind: 'registration_welcome' }).first();
     assert.equal(welcome.subject, `${zh('brand')}註冊成功通知`);
@@ -199,13 +269,26 @@ describe(`self-registration (${storageMode})`, () => {
     const second = await new Agent().request(link);
     assert.equal(second.status, 400);
     assert.ok(second.body.includes(zh('registration.activate.used')));
-    assert.match(second.body, /href="\/register\/activate\/used\?lang=en"/, 'the language link does not carry the token');
+    assert.match(
+      second.body,
+      /href="\/register\/activate\/used\?lang=en"/,
+      'the language link does not carry the token',
+    );
 
     // A relying party sees a verified email and no identity (a general member).
     const conf = await discover(base, 'reg-rp', 'reg-rp-secret-0123456789abcdefghij');
     const p = await pkce();
-    const callback = await signIn(new Agent(), authorizationUrl(conf, p, { scope: 'openid profile email identity identities' }), email, PASSWORD);
-    const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
+    const callback = await signIn(
+      new Agent(),
+      authorizationUrl(conf, p, { scope: 'openid profile email identity identities' }),
+      email,
+      PASSWORD,
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
     assert.equal(info.sub, person.id);
     assert.equal(info.email, email);
@@ -218,14 +301,28 @@ describe(`self-registration (${storageMode})`, () => {
     const agent = new Agent();
     const page = await agent.request(`${base}/register`);
     const typed = {
-      school: '', kind: 'principal', email: 'not-an-email', name: '王'.repeat(51), national_id: 'A123456788',
-      password: 'Blue-Kettle-1987', password_confirm: 'Blue-Kettle-1988', phone: '12345', gender: 'x',
+      school: '',
+      kind: 'principal',
+      email: 'not-an-email',
+      name: '王'.repeat(51),
+      national_id: 'A123456788',
+      password: 'Blue-Kettle-1987',
+      password_confirm: 'Blue-Kettle-1988',
+      phone: '12345',
+      gender: 'x',
     };
     const res = await postStep1(agent, page, typed, 'missing');
     assert.equal(res.status, 400);
     const expected: Record<string, string> = {
-      school: 'schoolRequired', kind: 'kindInvalid', email: 'emailInvalid', name: 'nameTooLong', national_id: 'nationalIdInvalid',
-      password_confirm: 'password.field.mismatch', phone: 'phoneInvalid', gender: 'genderInvalid', captcha: 'captchaRequired',
+      school: 'schoolRequired',
+      kind: 'kindInvalid',
+      email: 'emailInvalid',
+      name: 'nameTooLong',
+      national_id: 'nationalIdInvalid',
+      password_confirm: 'password.field.mismatch',
+      phone: 'phoneInvalid',
+      gender: 'genderInvalid',
+      captcha: 'captchaRequired',
     };
     for (const [id, key] of Object.entries(expected)) {
       assert.equal(fieldError(res.body, id), zh(key.includes('.') ? key : `registration.errors.${key}`), id);
@@ -244,7 +341,15 @@ describe(`self-registration (${storageMode})`, () => {
     // Empty: every required field says so; the optional ones say nothing.
     const empty = await postStep1(agent, res, {}, 'wrong');
     assert.equal(empty.status, 400);
-    for (const [id, key] of [['school', 'schoolRequired'], ['kind', 'kindRequired'], ['email', 'emailRequired'], ['name', 'nameRequired'], ['national_id', 'nationalIdRequired'], ['password', 'password.field.required'], ['captcha', 'captchaWrong']]) {
+    for (const [id, key] of [
+      ['school', 'schoolRequired'],
+      ['kind', 'kindRequired'],
+      ['email', 'emailRequired'],
+      ['name', 'nameRequired'],
+      ['national_id', 'nationalIdRequired'],
+      ['password', 'password.field.required'],
+      ['captcha', 'captchaWrong'],
+    ]) {
       assert.equal(fieldError(empty.body, id!), zh(key!.includes('.') ? key! : `registration.errors.${key}`), id);
     }
     assert.equal(fieldError(empty.body, 'phone'), undefined);
@@ -253,7 +358,11 @@ describe(`self-registration (${storageMode})`, () => {
     // The password policy (a common password; containing one's name) and a missing confirmation.
     const weak = await postStep1(agent, empty, goodForm({ password: 'password123', password_confirm: 'password123' }));
     assert.equal(fieldError(weak.body, 'password'), zh('password.policy.common'));
-    const personal = await postStep1(agent, weak, goodForm({ name: '何超人', password: '何超人的好密碼啦', password_confirm: '' }));
+    const personal = await postStep1(
+      agent,
+      weak,
+      goodForm({ name: '何超人', password: '何超人的好密碼啦', password_confirm: '' }),
+    );
     assert.equal(fieldError(personal.body, 'password'), zh('password.policy.personal'));
     const unconfirmed = await postStep1(agent, personal, goodForm({ password_confirm: '' }));
     assert.equal(fieldError(unconfirmed.body, 'password_confirm'), zh('password.field.confirmRequired'));
@@ -300,7 +409,11 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(person.contact_phone, '0912345678');
     const activated = await agent.request(await activationLink(form.email!));
     assert.equal(activated.status, 303);
-    assert.equal((await server.services.people.authenticate(form.email!, PASSWORD)).ok, true, 'the kept password is the account password');
+    assert.equal(
+      (await server.services.people.authenticate(form.email!, PASSWORD)).ok,
+      true,
+      'the kept password is the account password',
+    );
   });
 
   it('tells a duplicate email (pending or active, any case) and a duplicate national ID', async () => {
@@ -308,7 +421,11 @@ describe(`self-registration (${storageMode})`, () => {
     const person = await register(first);
 
     const agent = new Agent();
-    const pendingEmail = await postStep1(agent, await agent.request(`${base}/register`), goodForm({ email: first.email!.toUpperCase() }));
+    const pendingEmail = await postStep1(
+      agent,
+      await agent.request(`${base}/register`),
+      goodForm({ email: first.email!.toUpperCase() }),
+    );
     assert.equal(pendingEmail.status, 400);
     assert.equal(fieldError(pendingEmail.body, 'email'), zh('registration.errors.emailPending'));
     assert.equal(fieldError(pendingEmail.body, 'national_id'), undefined);
@@ -362,10 +479,20 @@ describe(`self-registration (${storageMode})`, () => {
     // A right answer spent on a form with another mistake cannot be used again.
     const id = hiddenField(wrong.body, 'captcha_id');
     const answer = (await server.services.captchas.answers.peek(id))!;
-    const spent = await post(agent, '/register', { _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: id, captcha: answer, ...goodForm({ phone: 'x' }) });
+    const spent = await post(agent, '/register', {
+      _csrf: hiddenField(wrong.body, '_csrf'),
+      captcha_id: id,
+      captcha: answer,
+      ...goodForm({ phone: 'x' }),
+    });
     assert.equal(fieldError(spent.body, 'captcha'), undefined);
     assert.equal(fieldError(spent.body, 'phone'), zh('registration.errors.phoneInvalid'));
-    const replay = await post(agent, '/register', { _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: id, captcha: answer, ...goodForm() });
+    const replay = await post(agent, '/register', {
+      _csrf: hiddenField(wrong.body, '_csrf'),
+      captcha_id: id,
+      captcha: answer,
+      ...goodForm(),
+    });
     assert.equal(replay.status, 400);
     assert.equal(fieldError(replay.body, 'captcha'), zh('registration.errors.captchaWrong'));
 
@@ -375,7 +502,10 @@ describe(`self-registration (${storageMode})`, () => {
     const captcha = JSON.parse(fresh.body) as { id: string; image: string };
     assert.match(captcha.image, /^data:image\/svg\+xml;base64,/);
     const ok = await post(agent, '/register', {
-      _csrf: hiddenField(wrong.body, '_csrf'), captcha_id: captcha.id, captcha: (await server.services.captchas.answers.peek(captcha.id))!, ...goodForm(),
+      _csrf: hiddenField(wrong.body, '_csrf'),
+      captcha_id: captcha.id,
+      captcha: (await server.services.captchas.answers.peek(captcha.id))!,
+      ...goodForm(),
     });
     assert.equal(ok.status, 303);
   });
@@ -391,7 +521,11 @@ describe(`self-registration (${storageMode})`, () => {
     }
     const other = new Agent();
     await other.request(`${base}/register`);
-    const foreign = await post(other, '/register', { _csrf: hiddenField(page.body, '_csrf'), ...captcha, ...goodForm() });
+    const foreign = await post(other, '/register', {
+      _csrf: hiddenField(page.body, '_csrf'),
+      ...captcha,
+      ...goodForm(),
+    });
     assert.equal(foreign.status, 403, "another browser's token");
   });
 
@@ -399,13 +533,17 @@ describe(`self-registration (${storageMode})`, () => {
     const form = goodForm();
     const person = await register(form);
     const link = await activationLink(person.email);
-    await db()('activation_tokens').where({ person_id: person.id }).update({ expires_at: db().raw("now() - interval '1 second'") });
+    await db()('activation_tokens')
+      .where({ person_id: person.id })
+      .update({ expires_at: db().raw("now() - interval '1 second'") });
     const expired = await new Agent().request(link);
     assert.equal(expired.status, 400);
     assert.ok(expired.body.includes(zh('registration.activate.expired')));
     assert.equal((await db()('persons').where({ id: person.id }).first()).status, 'pending');
 
-    const wrong = await new Agent().request(`${base}/register/activate?token=${crypto.randomBytes(32).toString('base64url')}`);
+    const wrong = await new Agent().request(
+      `${base}/register/activate?token=${crypto.randomBytes(32).toString('base64url')}`,
+    );
     assert.equal(wrong.status, 400);
     assert.ok(wrong.body.includes(zh('registration.activate.invalid')));
     for (const query of ['', '?token=', '?token=short', '?token=a&token=b', `?token=${'%00'.repeat(43)}`]) {
@@ -437,10 +575,16 @@ describe(`self-registration (${storageMode})`, () => {
     const nationalId = randomNationalId();
     const c = new Agent();
     const d = new Agent();
-    const [pageC, pageD] = await Promise.all([passStep1(c, goodForm({ national_id: nationalId })), passStep1(d, goodForm({ national_id: nationalId }))]);
+    const [pageC, pageD] = await Promise.all([
+      passStep1(c, goodForm({ national_id: nationalId })),
+      passStep1(d, goodForm({ national_id: nationalId })),
+    ]);
     const second = await Promise.all([submitConfirm(c, pageC), submitConfirm(d, pageD)]);
     assert.deepEqual(second.map((r) => r.status).sort(), [303, 400]);
-    assert.equal(fieldError(second.find((r) => r.status === 400)!.body, 'national_id'), zh('registration.errors.nationalIdTaken'));
+    assert.equal(
+      fieldError(second.find((r) => r.status === 400)!.body, 'national_id'),
+      zh('registration.errors.nationalIdTaken'),
+    );
   });
 
   it('sends step 2 without a finished step 1 back to step 1', async () => {
@@ -465,7 +609,11 @@ describe(`self-registration (${storageMode})`, () => {
     const agent = new Agent();
     const login = await agent.follow(`${base}/demo`);
     assert.equal(login.status, 200);
-    const refused = await agent.submit(formAction(login.body, /\/login$/, login.url), { _csrf: hiddenField(login.body, '_csrf'), login: form.email!, password: PASSWORD });
+    const refused = await agent.submit(formAction(login.body, /\/login$/, login.url), {
+      _csrf: hiddenField(login.body, '_csrf'),
+      login: form.email!,
+      password: PASSWORD,
+    });
     assert.ok([401, 403].includes(refused.status), String(refused.status));
     assert.ok(refused.body.includes(zh('login.inactive')) || refused.body.includes(zh('login.pending.message')));
 
@@ -481,7 +629,10 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(sent.status, 200);
     assert.ok(sent.body.includes(zh('registration.resend.sent')));
     assert.match(sent.body, new RegExp(`href="/interaction/${uid}"`));
-    assert.equal((await db()('outbox_messages').where({ recipient: person.email, kind: 'registration_activation' })).length, 2);
+    assert.equal(
+      (await db()('outbox_messages').where({ recipient: person.email, kind: 'registration_activation' })).length,
+      2,
+    );
     const reused = await post(agent, '/register/resend', { _csrf: csrf, ticket });
     assert.equal(reused.status, 400, 'a ticket is good once');
     assert.ok(reused.body.includes(zh('registration.resend.expired')));
@@ -494,11 +645,17 @@ describe(`self-registration (${storageMode})`, () => {
     const limited = await post(agent, '/register/resend', { _csrf: csrf, ticket: t4 });
     assert.equal(limited.status, 429);
     assert.ok(limited.body.includes(zh('registration.resend.limited')));
-    assert.equal((await db()('outbox_messages').where({ recipient: person.email, kind: 'registration_activation' })).length, 4);
+    assert.equal(
+      (await db()('outbox_messages').where({ recipient: person.email, kind: 'registration_activation' })).length,
+      4,
+    );
 
     // Any of the links activates; then there is nothing to offer.
-    const links = (await db()('outbox_messages').where({ recipient: person.email, kind: 'registration_activation' }).orderBy('created_at'))
-      .map((m) => /(http\S+token=[\w-]+)/.exec(m.text_body)![1]!);
+    const links = (
+      await db()('outbox_messages')
+        .where({ recipient: person.email, kind: 'registration_activation' })
+        .orderBy('created_at')
+    ).map((m) => /(http\S+token=[\w-]+)/.exec(m.text_body)![1]!);
     assert.equal(new Set(links).size, 4);
     assert.equal((await new Agent().request(links[0]!)).status, 303);
     assert.equal((await new Agent().request(links[3]!)).status, 400, 'the others count as used');
@@ -516,9 +673,10 @@ describe(`self-registration (${storageMode})`, () => {
     const confirmPage = await agent.request(res.location!);
     assert.match(confirmPage.body, /Are your details correct\?/);
     await submitConfirm(agent, confirmPage);
-    const mail = await db()('outbox_messages').where({ recipient: form.email, kind: 'registration_activation' }).first();
+    const mail = await db()('outbox_messages')
+      .where({ recipient: form.email, kind: 'registration_activation' })
+      .first();
     assert.match(mail.subject, /confirm your registration/);
     assert.match(mail.text_body, /^Welcome to /);
   });
 });
-

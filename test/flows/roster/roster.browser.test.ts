@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { translator } from '../../../src/platform/i18n/index.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson } from '../../helpers/account.ts';
+import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
 
 const zh = translator('zh-TW');
 const tag = () => crypto.randomBytes(4).toString('hex');
@@ -38,35 +38,36 @@ after(async () => {
   await server?.close();
 });
 
-test('roster credential → "add to my existing account" → sign in → the identity on /account/identities', { skip: browserSkip }, async () => {
+test('roster credential → "add to my existing account" → sign in → the identity on /account/identities', {
+  skip: browserSkip,
+}, async () => {
   // The school's upload.
   const account = `s${tag()}`;
   const password = `pw-${tag()}`;
   const res = await fetch(`${server.issuer}/api/schools/${SCHOOL}/roster-credentials`, {
     method: 'PUT',
-    headers: { authorization: `Basic ${Buffer.from(`${ROSTER.id}:${ROSTER.secret}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify([{ role: 'student', account, password, name: '陳同學', class_code: '101', seat: 7, student_no: `A${tag()}` }]),
+    headers: {
+      authorization: `Basic ${Buffer.from(`${ROSTER.id}:${ROSTER.secret}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify([
+      { role: 'student', account, password, name: '陳同學', class_code: '101', seat: 7, student_no: `A${tag()}` },
+    ]),
   });
   assert.equal(res.status, 200, await res.clone().text());
   assert.deepEqual(await res.json(), { school: SCHOOL, inserted: 1, updated: 0 });
   const person = await newPerson(server.storage.db);
 
-  const { context, page } = await newPage(browser);
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (r) => {
-    // 400: the wrong password, expected below.
-    if (r.status() >= 400 && r.status() !== 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
+  // 400: the wrong password, expected below.
+  const { context, page, problems } = await watchedPage(browser, { allow: (status) => status === 400 });
   const heading = () => page.locator('main h1').innerText();
 
   // From the self-registration page's link.
   await page.goto(`${server.issuer}/register`);
-  assert.equal(await page.locator('#roster-note').innerText(), zh('registration.step1.rosterNote') + zh('registration.step1.rosterLink'));
+  assert.equal(
+    await page.locator('#roster-note').innerText(),
+    zh('registration.step1.rosterNote') + zh('registration.step1.rosterLink'),
+  );
   await shoot(page, 'roster-01-register-link');
   await Promise.all([page.waitForURL(/\/register\/roster$/), page.click('#roster-link')]);
   assert.equal(await heading(), zh('roster.title'));
@@ -92,7 +93,10 @@ test('roster credential → "add to my existing account" → sign in → the ide
   await page.click('form[action="/register/roster"] button[type=submit]');
   await page.waitForURL(/\/register\/roster\/choose$/);
   assert.equal(await heading(), zh('roster.verified.heading'));
-  assert.equal(await page.locator('[role=status]').innerText(), zh('roster.verified.who', { school: SCHOOL_NAME, role: zh('role.student'), name: '陳同學' }));
+  assert.equal(
+    await page.locator('[role=status]').innerText(),
+    zh('roster.verified.who', { school: SCHOOL_NAME, role: zh('role.student'), name: '陳同學' }),
+  );
   await shoot(page, 'roster-04-choose');
 
   // "Add to my existing account": the portal's sign-in, then the confirmation.

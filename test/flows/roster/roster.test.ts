@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
-import { translator } from '../../../src/platform/i18n/index.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
-import { randomNationalId } from '../../helpers/national-ids.ts';
 
 const zh = translator('zh-TW');
 const FORM = 'application/x-www-form-urlencoded';
@@ -36,11 +36,21 @@ describe(`roster registration (${storageMode})`, () => {
     base = server.issuer;
     const db = server.storage.db;
     await upsertSchool(db, { code: school, name: `私立測試高職${school}`, level: 'vocational', kind: 'private' });
-    await upsertSchool(db, { code: otherSchool, name: `私立另一高職${otherSchool}`, level: 'vocational', kind: 'private' });
+    await upsertSchool(db, {
+      code: otherSchool,
+      name: `私立另一高職${otherSchool}`,
+      level: 'vocational',
+      kind: 'private',
+    });
     await registerClient(server, { client_id: roster.id, permissions: ['roster'] }, roster.secret);
-    await registerClient(server, { client_id: bound.id, permissions: ['roster'], school_codes: [otherSchool] }, bound.secret);
+    await registerClient(
+      server,
+      { client_id: bound.id, permissions: ['roster'], school_codes: [otherSchool] },
+      bound.secret,
+    );
     await registerClient(server, { client_id: plain.id }, plain.secret);
-    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+      await server.services.throttle.reset(ROSTER_CHECK.address, ip);
   });
   after(async () => {
     await server?.close();
@@ -48,13 +58,19 @@ describe(`roster registration (${storageMode})`, () => {
 
   const api = (code: string, init: RequestInit = {}) => fetch(`${base}/api/schools/${code}/roster-credentials`, init);
   const put = (code: string, body: unknown, auth = basic(roster.id, roster.secret)) =>
-    api(code, { method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    api(code, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   /** Uploads one credential of its own; returns its account and password. */
   async function credential(role = 'student', extra: Record<string, unknown> = {}) {
     const account = `s${tag()}`;
     const password = `pw-${tag()}`;
-    const res = await put(school, [{ role, account, password, name: '陳同學', class_code: '101', seat: 7, student_no: `A${tag()}`, ...extra }]);
+    const res = await put(school, [
+      { role, account, password, name: '陳同學', class_code: '101', seat: 7, student_no: `A${tag()}`, ...extra },
+    ]);
     assert.equal(res.status, 200, await res.clone().text());
     return { account, password };
   }
@@ -73,20 +89,31 @@ describe(`roster registration (${storageMode})`, () => {
       form.captcha_id = hiddenField(page.body, 'captcha_id');
       form.captcha = (await server.services.captchas.answers.peek(form.captcha_id))!;
     }
-    return agent.request(`${base}/register/roster`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(form).toString() });
+    return agent.request(`${base}/register/roster`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams(form).toString(),
+    });
   }
 
   const postForm = (agent: Agent, path: string, page: Step, fields: Record<string, string>) =>
     agent.request(`${base}${path}`, {
-      method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), ...fields }).toString(),
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), ...fields }).toString(),
     });
 
-  const stored = (account: string) => server.storage.db('roster_credentials').where({ school_code: school, account }).first();
+  const stored = (account: string) =>
+    server.storage.db('roster_credentials').where({ school_code: school, account }).first();
 
   describe('the credential API', () => {
     it('refuses a missing or wrong client secret (401), a client without the permission or the school (403)', async () => {
       const row = [{ role: 'student', account: 'x1', password: 'pw-1234', name: '甲' }];
-      const none = await api(school, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row) });
+      const none = await api(school, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(row),
+      });
       assert.equal(none.status, 401);
       assert.match(none.headers.get('www-authenticate') ?? '', /^Basic/);
       assert.equal((await put(school, row, basic(roster.id, 'wrong-secret'))).status, 401);
@@ -113,11 +140,16 @@ describe(`roster registration (${storageMode})`, () => {
       const body = (await res.json()) as { error: string; errors: { index: number; field: string }[] };
       assert.equal(body.error, 'invalid_request');
       const fields = body.errors.map((e) => `${e.index}:${e.field}`);
-      for (const f of ['1:role', '1:account', '1:name', '2:account']) assert.ok(fields.includes(f), `${f} in ${fields.join(', ')}`);
+      for (const f of ['1:role', '1:account', '1:name', '2:account'])
+        assert.ok(fields.includes(f), `${f} in ${fields.join(', ')}`);
       assert.ok(!body.errors.some((e) => e.index === 0));
       assert.equal(await stored(good), undefined, 'all or nothing');
       assert.equal((await put(school, { not: 'an array' })).status, 400);
-      const broken = await api(school, { method: 'PUT', headers: { authorization: basic(roster.id, roster.secret), 'content-type': 'application/json' }, body: '[{' });
+      const broken = await api(school, {
+        method: 'PUT',
+        headers: { authorization: basic(roster.id, roster.secret), 'content-type': 'application/json' },
+        body: '[{',
+      });
       assert.equal(broken.status, 400);
       assert.equal((await put('12345', [])).status, 404);
     });
@@ -127,7 +159,15 @@ describe(`roster registration (${storageMode})`, () => {
       const b = `u${tag()}`;
       const hash = await hashPassword('pre-hashed', 4);
       const first = await put(school, [
-        { role: 'student', account: a, password: 'first-pw', name: '丁', class_code: '201', seat: 3, student_no: 'S001' },
+        {
+          role: 'student',
+          account: a,
+          password: 'first-pw',
+          name: '丁',
+          class_code: '201',
+          seat: 3,
+          student_no: 'S001',
+        },
         { role: 'teacher', account: b, password_hash: hash, name: '戊' },
       ]);
       assert.equal(first.status, 200);
@@ -145,9 +185,19 @@ describe(`roster registration (${storageMode})`, () => {
       assert.ok(!text.includes('$2'), 'no hashes');
       const body = JSON.parse(text) as { school: string; credentials: { account: string; claimed: boolean }[] };
       assert.equal(body.school, school);
-      assert.deepEqual(body.credentials.find((c) => c.account === a), {
-        account: a, role: 'student', name: '丁二', class_code: null, seat: null, student_no: null, claimed: false, claimed_at: null,
-      });
+      assert.deepEqual(
+        body.credentials.find((c) => c.account === a),
+        {
+          account: a,
+          role: 'student',
+          name: '丁二',
+          class_code: null,
+          seat: null,
+          student_no: null,
+          claimed: false,
+          claimed_at: null,
+        },
+      );
     });
   });
 
@@ -176,12 +226,20 @@ describe(`roster registration (${storageMode})`, () => {
       const page = await pickPage(agent);
       assert.match(page.body, /name="captcha_id"/);
       const missing = await agent.request(`${base}/register/roster`, {
-        method: 'POST', headers: { 'content-type': FORM },
-        body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), school, kind: 'student', account: 'a', password: 'b' }).toString(),
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: new URLSearchParams({
+          _csrf: hiddenField(page.body, '_csrf'),
+          school,
+          kind: 'student',
+          account: 'a',
+          password: 'b',
+        }).toString(),
       });
       assert.equal(missing.status, 400);
       assert.ok(missing.body.includes(zh('roster.errors.captchaRequired')));
-      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
+      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+        await server.services.throttle.reset(ROSTER_CHECK.address, ip);
     });
 
     it('refuses even the right password after ten failures on one account (429)', async () => {
@@ -191,18 +249,23 @@ describe(`roster registration (${storageMode})`, () => {
       const limited = await postPick(agent, { account: cred.account, password: cred.password });
       assert.equal(limited.status, 429);
       assert.ok(limited.body.includes(zh('roster.errors.limited')));
-      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
+      for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+        await server.services.throttle.reset(ROSTER_CHECK.address, ip);
     });
 
     it('refuses a form post without the CSRF token', async () => {
       const agent = new Agent();
       await pickPage(agent);
       const res = await agent.request(`${base}/register/roster`, {
-        method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ school, kind: 'student', account: 'a', password: 'b' }).toString(),
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: new URLSearchParams({ school, kind: 'student', account: 'a', password: 'b' }).toString(),
       });
       assert.equal(res.status, 403);
       const res2 = await agent.request(`${base}/register/roster/new`, {
-        method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ _csrf: 'x'.repeat(43), email: 'a@b.c' }).toString(),
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: new URLSearchParams({ _csrf: 'x'.repeat(43), email: 'a@b.c' }).toString(),
       });
       assert.equal(res2.status, 403);
     });
@@ -215,7 +278,9 @@ describe(`roster registration (${storageMode})`, () => {
       assert.equal(ok.location, `${base}/register/roster/choose`);
       const choose = await agent.request(ok.location!);
       assert.equal(choose.status, 200);
-      assert.ok(choose.body.includes('href="/register/roster/new"') && choose.body.includes('href="/account/roster-identity"'));
+      assert.ok(
+        choose.body.includes('href="/register/roster/new"') && choose.body.includes('href="/account/roster-identity"'),
+      );
       const enChoose = await agent.request(`${base}/register/roster/choose?lang=en`);
       assert.ok(enChoose.body.includes(translator('en')('roster.verified.register')));
 
@@ -223,7 +288,15 @@ describe(`roster registration (${storageMode})`, () => {
       assert.equal(form.status, 200);
       assert.match(form.body, /<input id="name"[^>]*value="陳同學"/);
       const email = `roster-${tag()}@example.org`;
-      const fields = { email, name: '陳同學', national_id: randomNationalId(), password: 'Blue-Kettle-1987', password_confirm: 'Blue-Kettle-1987', phone: '', gender: '' };
+      const fields = {
+        email,
+        name: '陳同學',
+        national_id: randomNationalId(),
+        password: 'Blue-Kettle-1987',
+        password_confirm: 'Blue-Kettle-1987',
+        phone: '',
+        gender: '',
+      };
       const bad = await postForm(agent, '/register/roster/new', form, { ...fields, password_confirm: 'other' });
       assert.equal(bad.status, 400);
       assert.match(bad.body, /id="password_confirm-error"/);
@@ -240,7 +313,8 @@ describe(`roster registration (${storageMode})`, () => {
       assert.equal(identity.school_code, school);
       assert.equal(identity.role, 'student');
       assert.equal(identity.status, 'active');
-      const attributes = typeof identity.attributes === 'string' ? JSON.parse(identity.attributes) : identity.attributes;
+      const attributes =
+        typeof identity.attributes === 'string' ? JSON.parse(identity.attributes) : identity.attributes;
       assert.equal(attributes.seat, 7);
       const row = await stored(cred.account);
       assert.equal(row.claimed_by_person_id, person.id);
@@ -258,7 +332,9 @@ describe(`roster registration (${storageMode})`, () => {
       const reuse = await postPick(new Agent(), { account: cred.account, password: cred.password });
       assert.equal(reuse.status, 400);
       assert.ok(reuse.body.includes(zh('roster.errors.wrong')));
-      const list = (await (await api(school, { headers: { authorization: basic(roster.id, roster.secret) } })).json()) as { credentials: { account: string; claimed: boolean }[] };
+      const list = (await (
+        await api(school, { headers: { authorization: basic(roster.id, roster.secret) } })
+      ).json()) as { credentials: { account: string; claimed: boolean }[] };
       assert.equal(list.credentials.find((c) => c.account === cred.account)?.claimed, true);
     });
 
@@ -277,11 +353,17 @@ describe(`roster registration (${storageMode})`, () => {
       const added = await postForm(agent, '/account/roster-identity', page, {});
       assert.equal(added.status, 303);
       assert.equal(added.location, `${base}/account/identities`);
-      const identity = await server.storage.db('identities').where({ person_id: person.id, school_code: school }).first();
+      const identity = await server.storage
+        .db('identities')
+        .where({ person_id: person.id, school_code: school })
+        .first();
       assert.equal(identity.role, 'teacher');
       assert.equal(identity.source, 'roster');
       assert.equal((await stored(cred.account)).claimed_by_person_id, person.id);
-      const audit = await server.storage.db('audit_events').where({ subject: person.id, action: 'roster_credential.claimed' }).first();
+      const audit = await server.storage
+        .db('audit_events')
+        .where({ subject: person.id, action: 'roster_credential.claimed' })
+        .first();
       assert.ok(audit);
 
       // The ticket was used once; the credential cannot be verified again.

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { startTestRp, type TestRp } from '../../helpers/test-rp.ts';
-import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { startTestRp, type TestRp } from '../../helpers/test-rp.ts';
 
 const zh = translator('zh-TW');
 let server: TestServer;
@@ -17,9 +17,25 @@ let browser: Browser;
 before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
-  const db = server.storage.db;
-  portfolio = await startTestRp({ issuer: server.issuer, clients: server.services.clients, clientId: 'portfolio-test', secret: 'portfolio-secret-0123456789abcdef', metadata: { first_party: true, client_name: '學習歷程檔案系統（測試）' } });
-  payment = await startTestRp({ issuer: server.issuer, clients: server.services.clients, clientId: 'payment-test', secret: 'payment-secret-0123456789abcdefgh', metadata: { first_party: true, client_name: '校園繳費系統（測試）', allowed_roles: ['student', 'parent', 'teacher'] } });
+  const _db = server.storage.db;
+  portfolio = await startTestRp({
+    issuer: server.issuer,
+    clients: server.services.clients,
+    clientId: 'portfolio-test',
+    secret: 'portfolio-secret-0123456789abcdef',
+    metadata: { first_party: true, client_name: '學習歷程檔案系統（測試）' },
+  });
+  payment = await startTestRp({
+    issuer: server.issuer,
+    clients: server.services.clients,
+    clientId: 'payment-test',
+    secret: 'payment-secret-0123456789abcdefgh',
+    metadata: {
+      first_party: true,
+      client_name: '校園繳費系統（測試）',
+      allowed_roles: ['student', 'parent', 'teacher'],
+    },
+  });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -37,7 +53,11 @@ async function signIn(page: Page, login: string, password: string) {
 
 async function rpIdentity(page: Page) {
   await page.locator('#userinfo').waitFor();
-  return JSON.parse(await page.locator('#userinfo').innerText()) as { identity?: { role: string; school?: { name: string } }; children?: { name: string }[]; sub: string };
+  return JSON.parse(await page.locator('#userinfo').innerText()) as {
+    identity?: { role: string; school?: { name: string } };
+    children?: { name: string }[];
+    sub: string;
+  };
 }
 
 test('one identity goes straight through to the relying party', { skip: browserSkip }, async () => {
@@ -50,7 +70,9 @@ test('one identity goes straight through to the relying party', { skip: browserS
   await context.close();
 });
 
-test('two identities: the menu, the chosen identity at the RP, a second RP, and switching', { skip: browserSkip }, async () => {
+test('two identities: the menu, the chosen identity at the RP, a second RP, and switching', {
+  skip: browserSkip,
+}, async () => {
   const { context, page } = await newPage(browser);
   await page.goto(`${portfolio.base}/start`);
   await signIn(page, 'teacher', 'Teacher-2026');
@@ -62,7 +84,10 @@ test('two identities: the menu, the chosen identity at the RP, a second RP, and 
   await page.click('button.primary');
   const first = await rpIdentity(page);
   assert.equal(first.identity?.role, 'parent');
-  assert.deepEqual(first.children?.map((c) => c.name), ['王小美']);
+  assert.deepEqual(
+    first.children?.map((c) => c.name),
+    ['王小美'],
+  );
   await shoot(page, 'identities-03-rp-parent');
 
   // The payment portal in the same browser: no password, but the menu again.
@@ -77,7 +102,13 @@ test('two identities: the menu, the chosen identity at the RP, a second RP, and 
   // The portfolio's "switch identity": prompt=select_account, the parent identity preselected.
   await page.goto(`${portfolio.base}/start?prompt=select_account`);
   await page.locator('fieldset.identities').waitFor();
-  assert.equal(await page.locator('label.identity:has(input:checked)').innerText().then((t) => t.includes(zh('role.parent'))), true);
+  assert.equal(
+    await page
+      .locator('label.identity:has(input:checked)')
+      .innerText()
+      .then((t) => t.includes(zh('role.parent'))),
+    true,
+  );
   await shoot(page, 'identities-05-switch');
   await page.locator('label.identity', { hasText: zh('role.teacher') }).click();
   await page.click('button.primary');

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
-import { CALLBACK, authorizationUrl, discover, pkce, registerClient } from '../../helpers/rp.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
@@ -22,7 +22,11 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
 
   async function newPerson() {
     const username = `guard-${crypto.randomBytes(4).toString('hex')}`;
-    const person = await insertPerson(a.storage.db, { username, name: '測試', passwordHash: await hashPassword('Right-Password-1', 4) });
+    const person = await insertPerson(a.storage.db, {
+      username,
+      name: '測試',
+      passwordHash: await hashPassword('Right-Password-1', 4),
+    });
     return { username, id: person.id };
   }
 
@@ -32,7 +36,11 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
   }
 
   async function post(agent: Agent, page: Step, fields: Record<string, string>) {
-    return agent.submit(formAction(page.body, /\/login$/, page.url), { _csrf: hiddenField(page.body, '_csrf'), ...fields }, CALLBACK);
+    return agent.submit(
+      formAction(page.body, /\/login$/, page.url),
+      { _csrf: hiddenField(page.body, '_csrf'), ...fields },
+      CALLBACK,
+    );
   }
 
   const captchaId = (page: Step) => /name="captcha_id" value="([^"]+)"/.exec(page.body)?.[1];
@@ -55,14 +63,29 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
 
     const id = captchaId(page)!;
     const answer = (await a.services.captchas.answers.peek(id))!;
-    const wrongCaptcha = await post(agent, page, { login: username, password: 'Right-Password-1', captcha_id: id, captcha: 'zzzz' });
+    const wrongCaptcha = await post(agent, page, {
+      login: username,
+      password: 'Right-Password-1',
+      captcha_id: id,
+      captcha: 'zzzz',
+    });
     assert.equal(wrongCaptcha.status, 400);
     assert.match(wrongCaptcha.body, /驗證碼錯誤/);
-    const replay = await post(agent, page, { login: username, password: 'Right-Password-1', captcha_id: id, captcha: answer });
+    const replay = await post(agent, page, {
+      login: username,
+      password: 'Right-Password-1',
+      captcha_id: id,
+      captcha: answer,
+    });
     assert.equal(replay.status, 400, 'a captcha is good for one attempt only');
 
     const fresh = captchaId(replay)!;
-    const ok = await post(agent, replay, { login: username, password: 'Right-Password-1', captcha_id: fresh, captcha: (await a.services.captchas.answers.peek(fresh))! });
+    const ok = await post(agent, replay, {
+      login: username,
+      password: 'Right-Password-1',
+      captcha_id: fresh,
+      captcha: (await a.services.captchas.answers.peek(fresh))!,
+    });
     assert.ok(ok.location?.startsWith(CALLBACK), `signed in, got ${ok.status}`);
 
     // Success resets the count: the next sign-in has no captcha.
@@ -86,8 +109,13 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     assert.equal(locked.status, 429);
     assert.match(locked.body, /嘗試次數過多/);
     const res = await agent.request(formAction(page.body, /\/login$/, page.url), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), login: username, password: 'Right-Password-1' }).toString(),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: hiddenField(page.body, '_csrf'),
+        login: username,
+        password: 'Right-Password-1',
+      }).toString(),
     });
     assert.equal(res.status, 429);
   });
@@ -101,8 +129,19 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     const stranger = new Agent();
     await post(stranger, await loginPage(a, stranger), { login: `nobody-${username}`, password: 'x' });
     const events = await a.storage.db('audit_events').where({ subject: id }).orderBy('id');
-    assert.deepEqual(events.map((e) => [e.action, e.detail.reason ?? null]), [['sign_in.failure', 'bad_credentials'], ['sign_in.success', null]]);
-    const unknown = await a.storage.db('audit_events').where({ action: 'sign_in.failure' }).whereRaw("detail->>'reason' = 'unknown_account'").orderBy('id', 'desc').first();
+    assert.deepEqual(
+      events.map((e) => [e.action, e.detail.reason ?? null]),
+      [
+        ['sign_in.failure', 'bad_credentials'],
+        ['sign_in.success', null],
+      ],
+    );
+    const unknown = await a.storage
+      .db('audit_events')
+      .where({ action: 'sign_in.failure' })
+      .whereRaw("detail->>'reason' = 'unknown_account'")
+      .orderBy('id', 'desc')
+      .first();
     assert.ok(unknown);
     assert.doesNotMatch(JSON.stringify(unknown), new RegExp(username));
   });
@@ -111,7 +150,12 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     const agent = new Agent();
     const page = await loginPage(a, agent);
     const url = formAction(page.body, /\/login$/, page.url);
-    const send = (body: string) => agent.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${hiddenField(page.body, '_csrf')}&${body}` });
+    const send = (body: string) =>
+      agent.request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${hiddenField(page.body, '_csrf')}&${body}`,
+      });
     const binary = await send('login=%FF%FE%FD&password=%C3%28');
     assert.equal(binary.status, 401);
     assert.match(binary.body, /帳號或密碼錯誤/);

@@ -10,18 +10,18 @@ import http from 'node:http';
 import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { registerClient } from '../../helpers/rp.ts';
-import type { ParsedMail } from 'mailparser';
-import { startMailSink, type MailSink } from '../../helpers/mail-sink.ts';
-import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
-import { browserSkip, launchBrowser, newPage, shoot } from '../../helpers/browser.ts';
+import { registerClient } from '../../helpers/rp.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const SCHOOL = '353604'; // 臺北市立示範國民中學 (demo data), class 701
@@ -48,8 +48,21 @@ before(async () => {
   });
   await new Promise<void>((resolve) => sis.listen(0, '127.0.0.1', () => resolve()));
   sisBase = `http://127.0.0.1:${(sis.address() as net.AddressInfo).port}`;
-  server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, OUTBOX_POLL_MS: '50', MAIL_FROM: 'campus-sso <no-reply@sso.test>' });
-  await registerClient(server, { client_id: CLIENT.id, client_name: '校務行政系統（測試）', redirect_uris: [`${sisBase}/cb`], permissions: ['sis'] }, CLIENT.secret);
+  server = await startTestServer({
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    OUTBOX_POLL_MS: '50',
+    MAIL_FROM: 'campus-sso <no-reply@sso.test>',
+  });
+  await registerClient(
+    server,
+    {
+      client_id: CLIENT.id,
+      client_name: '校務行政系統（測試）',
+      redirect_uris: [`${sisBase}/cb`],
+      permissions: ['sis'],
+    },
+    CLIENT.secret,
+  );
   browser = await launchBrowser();
 });
 
@@ -60,27 +73,16 @@ after(async () => {
   await new Promise<void>((resolve) => (sis ? sis.close(() => resolve()) : resolve()));
 });
 
-/** A page that records script errors, failed requests and unexpected HTTP errors (`allowed`: statuses expected). */
-async function watchedPage(allowed: number[] = []): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const { context, page } = await newPage(browser);
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error on ${page.url()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !allowed.includes(res.status())) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-  });
-  return { context, page, problems };
-}
+/** A watched page (see helpers/browser.ts) that expects these error statuses. */
+const watched = (allowed: number[] = []) => watchedPage(browser, { allow: (status) => allowed.includes(status) });
 
 /** The school-affairs system's server-to-server call: a handle for this person. */
 async function push(body: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${server.issuer}/api/sis/handles`, {
     method: 'POST',
     headers: {
-      'content-type': 'application/json', accept: 'application/json',
+      'content-type': 'application/json',
+      accept: 'application/json',
       authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
     },
     body: JSON.stringify({ return_url: `${sisBase}/sso/back`, school_code: SCHOOL, ...body }),
@@ -95,7 +97,8 @@ async function waitForMail(subject: string, to: string): Promise<ParsedMail> {
   for (;;) {
     const mail = smtp!.mails.find((m) => m.subject === subject && JSON.stringify(m.to ?? '').includes(to));
     if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
+    if (Date.now() > deadline)
+      throw new Error(`no mail "${subject}" to ${to} (got: ${smtp!.mails.map((m) => m.subject).join(', ')})`);
     await sleep(50);
   }
 }
@@ -117,16 +120,31 @@ async function portalSignIn(context: BrowserContext, page: Page, login: string, 
   await signIn(page, login, password);
   await page.waitForURL(/\/account$/);
   const portal = (await context.cookies()).filter((c) => c.name.startsWith('account_session'));
-  assert.deepEqual(portal.map((c) => c.path), ['/', '/'], 'the portal session and its signature, for the whole site');
+  assert.deepEqual(
+    portal.map((c) => c.path),
+    ['/', '/'],
+    'the portal session and its signature, for the whole site',
+  );
 }
 
-test('register mode: consent, the prefilled wizard, the mail through SMTP, activation, sign-in at the demo', { skip: browserSkip }, async () => {
-  const { context, page, problems } = await watchedPage();
+test('register mode: consent, the prefilled wizard, the mail through SMTP, activation, sign-in at the demo', {
+  skip: browserSkip,
+}, async () => {
+  const { context, page, problems } = await watched();
   const nationalId = randomNationalId();
   const email = `sis-browser-${tag()}@example.org`;
   const url = await push({
-    mode: 'register', national_id: nationalId, name: '何超人', birthdate: '2012-04-12', gender: 'male', email, mobile: '0912345678',
-    role: 'student', class: '701', seat: 12, student_number: 'S1130012',
+    mode: 'register',
+    national_id: nationalId,
+    name: '何超人',
+    birthdate: '2012-04-12',
+    gender: 'male',
+    email,
+    mobile: '0912345678',
+    role: 'student',
+    class: '701',
+    seat: 12,
+    student_number: 'S1130012',
   });
 
   // The consent: the seed's wording, the pushed details, the national ID masked.
@@ -136,7 +154,17 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   assert.equal(await page.locator('#consent-text').innerText(), consentText('校務行政系統（測試）'));
   assert.ok((await page.locator('#consent-text').innerText()).includes('我願意授權'));
   const review = await page.locator('.reg-review').innerText();
-  for (const shown of ['何超人', maskNationalId(nationalId), email, '2012-04-12', '0912345678', '男', zh('role.student'), '臺北市立示範國民中學', '701 / 12']) {
+  for (const shown of [
+    '何超人',
+    maskNationalId(nationalId),
+    email,
+    '2012-04-12',
+    '0912345678',
+    '男',
+    zh('role.student'),
+    '臺北市立示範國民中學',
+    '701 / 12',
+  ]) {
     assert.ok(review.includes(shown), shown);
   }
   assert.ok(!(await page.content()).includes(nationalId), 'the national ID is masked');
@@ -147,7 +175,12 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await page.waitForURL(/\/register$/);
   assert.equal(await heading(page), zh('registration.step1.heading'));
   assert.equal(await page.locator('#sis-locked').innerText(), zh('sis.locked'));
-  for (const [id, value] of [['school', '臺北市立示範國民中學'], ['kind', zh('role.student')], ['name', '何超人'], ['national_id', nationalId]] as const) {
+  for (const [id, value] of [
+    ['school', '臺北市立示範國民中學'],
+    ['kind', zh('role.student')],
+    ['name', '何超人'],
+    ['national_id', nationalId],
+  ] as const) {
     assert.equal(await page.inputValue(`#${id}`), value, id);
     assert.equal(await page.locator(`#${id}`).getAttribute('readonly'), '', `${id} is read-only`);
   }
@@ -167,7 +200,8 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await page.waitForURL(/\/register\/confirm$/);
   assert.equal(await heading(page), zh('registration.step2.heading'));
   const confirm = await page.locator('.reg-review').innerText();
-  for (const shown of ['臺北市立示範國民中學', zh('role.student'), email, '何超人', maskNationalId(nationalId)]) assert.ok(confirm.includes(shown), shown);
+  for (const shown of ['臺北市立示範國民中學', zh('role.student'), email, '何超人', maskNationalId(nationalId)])
+    assert.ok(confirm.includes(shown), shown);
   assert.ok(!confirm.includes(nationalId) && !confirm.includes(PASSWORD));
   await shoot(page, 'sis-04-confirm');
   await page.click('#submit-registration button');
@@ -191,7 +225,10 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await signIn(page, email, PASSWORD);
   await page.locator('form[action$="/confirm"] button.primary').click();
   await page.waitForURL(/\/demo\/callback/);
-  const userinfo = JSON.parse(await page.locator('pre').nth(1).innerText()) as { email?: string; identity?: { role: string; school?: { code?: string } } };
+  const userinfo = JSON.parse(await page.locator('pre').nth(1).innerText()) as {
+    email?: string;
+    identity?: { role: string; school?: { code?: string } };
+  };
   assert.equal(userinfo.email, email);
   assert.equal(userinfo.identity?.role, 'student');
   await shoot(page, 'sis-07-demo');
@@ -203,10 +240,15 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await shoot(page, 'sis-08-handle-used');
 
   await context.close();
-  assert.deepEqual(problems.filter((p) => !p.includes('/register/sis?handle=')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('/register/sis?handle=')),
+    [],
+  );
 });
 
-test('add-identity mode (portal cookie widened, see above): the demo parent (no national ID) is refused; the right person returns with result=added', { skip: browserSkip }, async () => {
+test('add-identity mode (portal cookie widened, see above): the demo parent (no national ID) is refused; the right person returns with result=added', {
+  skip: browserSkip,
+}, async () => {
   const db = server.storage.db;
   const parent = await db('persons').where({ username: 'parent' }).first();
   assert.ok(parent, 'the demo parent exists');
@@ -214,7 +256,7 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
 
   // The demo parent: signed in, the push names someone else's national ID → a clear refusal, nothing written.
   {
-    const { context, page, problems } = await watchedPage([403]);
+    const { context, page, problems } = await watched([403]);
     await portalSignIn(context, page, 'parent', 'Parent-2026');
     const url = await push({ mode: 'add_identity', national_id: randomNationalId(), name: '林大同', role: 'teacher' });
     await page.goto(url);
@@ -235,11 +277,22 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
   const login = `sis-member-${tag()}`;
   const password = `Pass-${tag()}-word`;
   const member = await insertPerson(db, {
-    username: login, email: `${login}@example.test`, emailVerified: true, name: '林大同', gender: 'male',
-    nationalId: sealNationalId(server.storage.keyring, nationalId), passwordHash: await hashPassword(password, 4),
+    username: login,
+    email: `${login}@example.test`,
+    emailVerified: true,
+    name: '林大同',
+    gender: 'male',
+    nationalId: sealNationalId(server.storage.keyring, nationalId),
+    passwordHash: await hashPassword(password, 4),
   });
-  const { context, page, problems } = await watchedPage();
-  const url = await push({ mode: 'add_identity', national_id: nationalId, name: '林大同', role: 'teacher', email: `${login}@example.test` });
+  const { context, page, problems } = await watched();
+  const url = await push({
+    mode: 'add_identity',
+    national_id: nationalId,
+    name: '林大同',
+    role: 'teacher',
+    email: `${login}@example.test`,
+  });
   await portalSignIn(context, page, login, password);
   await page.goto(url);
   await page.waitForURL(/\/register\/sis\/consent$/);
@@ -267,7 +320,7 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
 // The consent in add-identity mode sends the browser to /account/sign-in; after signing in it comes back to
 // /register/sis/consent, which must see the portal session (it once could not: the cookie was scoped to /account).
 test('add-identity mode: signing in from the consent comes back to the consent', { skip: browserSkip }, async () => {
-  const { context, page } = await watchedPage();
+  const { context, page } = await watched();
   try {
     const url = await push({ mode: 'add_identity', national_id: randomNationalId(), name: '林大同', role: 'parent' });
     await page.goto(url);

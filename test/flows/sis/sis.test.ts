@@ -11,9 +11,9 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
-import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
 
 const zh = translator('zh-TW');
 const SCHOOL = '353604'; // 臺北市立示範國民中學 (demo data), class 701
@@ -43,15 +43,31 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
 
   function api(path: string, body: unknown, auth = basic('sis-test', SECRET)) {
     return fetch(`${base}${path}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...(auth ? { authorization: auth } : {}) },
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(auth ? { authorization: auth } : {}),
+      },
       body: JSON.stringify(body),
     });
   }
 
   function person(overrides: Record<string, unknown> = {}) {
     return {
-      mode: 'register', national_id: randomNationalId(), name: '何超人', birthdate: '1980-04-12', gender: 'male', email: uniqueEmail(),
-      mobile: '0912345678', role: 'student', school_code: SCHOOL, class: '701', seat: 12, student_number: 'S1130012', return_url: RETURN,
+      mode: 'register',
+      national_id: randomNationalId(),
+      name: '何超人',
+      birthdate: '1980-04-12',
+      gender: 'male',
+      email: uniqueEmail(),
+      mobile: '0912345678',
+      role: 'student',
+      school_code: SCHOOL,
+      class: '701',
+      seat: 12,
+      student_number: 'S1130012',
+      return_url: RETURN,
       ...overrides,
     };
   }
@@ -69,10 +85,15 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
     return res.json();
   }
 
-  const issued = async () => Number((await db()('audit_events').where({ action: 'sis.handoff_issued' }).count({ n: '*' }).first())!.n);
+  const issued = async () =>
+    Number((await db()('audit_events').where({ action: 'sis.handoff_issued' }).count({ n: '*' }).first())!.n);
 
   function post(agent: Agent, path: string, fields: Record<string, string>) {
-    return agent.request(`${base}${path}`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(fields).toString() });
+    return agent.request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams(fields).toString(),
+    });
   }
 
   /** Opens the handle's URL and lands on the consent page. */
@@ -97,7 +118,10 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const forbidden = await api('/api/sis/handles', person(), basic('sis-noperm', SECRET));
       assert.equal(forbidden.status, 403);
       assert.equal((await forbidden.json()).error, 'insufficient_permission');
-      assert.equal((await api('/api/sis/lookup', { national_id: randomNationalId() }, basic('sis-noperm', SECRET))).status, 403);
+      assert.equal(
+        (await api('/api/sis/lookup', { national_id: randomNationalId() }, basic('sis-noperm', SECRET))).status,
+        403,
+      );
       assert.equal(await issued(), before, 'no handle issued');
     });
 
@@ -119,7 +143,15 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
         assert.equal(json.error, 'invalid_request');
         assert.equal(json.fields[field], code, `${field}: ${JSON.stringify(json.fields)}`);
       }
-      const notJson = await fetch(`${base}/api/sis/handles`, { method: 'POST', headers: { authorization: basic('sis-test', SECRET), 'content-type': 'application/json', accept: 'application/json' }, body: '{' });
+      const notJson = await fetch(`${base}/api/sis/handles`, {
+        method: 'POST',
+        headers: {
+          authorization: basic('sis-test', SECRET),
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: '{',
+      });
       assert.equal(notJson.status, 400);
       assert.equal(await issued(), before, 'no handle issued');
       const badLookup = await api('/api/sis/lookup', { national_id: withWrongCheckDigit(randomNationalId()) });
@@ -144,12 +176,15 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
   describe('register mode', () => {
     it('consent → prefilled wizard with the pushed fields fixed → mail → active account with the verified identity; lookup follows', async () => {
       const p = person();
-      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'student', school_code: SCHOOL }), { has_account: false, has_identity: false });
+      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'student', school_code: SCHOOL }), {
+        has_account: false,
+        has_identity: false,
+      });
       const { url } = await push(p);
       const agent = new Agent();
       const consent = await openConsent(agent, url);
       assert.equal(consent.status, 200);
-      assert.ok(consent.body.includes('我願意授權讓「' + zh('brand') + '」自校務行政系統（sis-test）中取得我的基本資料'));
+      assert.ok(consent.body.includes(`我願意授權讓「${zh('brand')}」自校務行政系統（sis-test）中取得我的基本資料`));
       assert.ok(consent.body.includes('何超人'));
       assert.ok(!consent.body.includes(p.national_id), 'national ID masked');
       // A reload in the same browser shows the consent again.
@@ -157,12 +192,23 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       // No CSRF token: refused.
       assert.equal((await post(agent, '/register/sis/consent', { decision: 'agree' })).status, 403);
 
-      const agreed = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
+      const agreed = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.equal(agreed.status, 303);
-      assert.match(agreed.location!, new RegExp(`^${base}/register/prefill\\?ticket=`), 'the form goes to the wizard filled in');
+      assert.match(
+        agreed.location!,
+        new RegExp(`^${base}/register/prefill\\?ticket=`),
+        'the form goes to the wizard filled in',
+      );
       const prefilled = await agent.request(agreed.location!);
       assert.equal(prefilled.location, `${base}/register`);
-      assert.equal((await new Agent().request(agreed.location!)).location, `${base}/register`, 'one use: another browser gets an empty form');
+      assert.equal(
+        (await new Agent().request(agreed.location!)).location,
+        `${base}/register`,
+        'one use: another browser gets an empty form',
+      );
       const step1 = await agent.request(prefilled.location!);
       assert.equal(step1.status, 200);
       assert.ok(step1.body.includes('id="sis-locked"'));
@@ -174,9 +220,18 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       // The posted form tries to change the fixed fields: the pushed values stay.
       const captchaId = hiddenField(step1.body, 'captcha_id');
       const res = await post(agent, '/register', {
-        _csrf: hiddenField(step1.body, '_csrf'), captcha_id: captchaId, captcha: (await server.services.captchas.answers.peek(captchaId))!,
-        school: '000000', kind: 'teacher', name: '別人', national_id: randomNationalId(), email: p.email, phone: '0912345678', gender: 'male',
-        password: PASSWORD, password_confirm: PASSWORD,
+        _csrf: hiddenField(step1.body, '_csrf'),
+        captcha_id: captchaId,
+        captcha: (await server.services.captchas.answers.peek(captchaId))!,
+        school: '000000',
+        kind: 'teacher',
+        name: '別人',
+        national_id: randomNationalId(),
+        email: p.email,
+        phone: '0912345678',
+        gender: 'male',
+        password: PASSWORD,
+        password_confirm: PASSWORD,
       });
       assert.equal(res.status, 303, res.body.slice(0, 300));
       const confirm = await agent.request(res.location!);
@@ -187,9 +242,17 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const row = await db()('persons').whereRaw('lower(email) = ?', [p.email]).first();
       assert.equal(row.name, '何超人');
       assert.equal(row.status, 'pending');
-      assert.equal(row.contact_phone, '0912345678', 'the pushed mobile is the contact phone (not a verified sign-in mobile)');
+      assert.equal(
+        row.contact_phone,
+        '0912345678',
+        'the pushed mobile is the contact phone (not a verified sign-in mobile)',
+      );
       assert.equal(row.mobile, null);
-      assert.equal(String(row.birthdate instanceof Date ? row.birthdate.toISOString().slice(0, 10) : row.birthdate).slice(0, 10).length, 10);
+      assert.equal(
+        String(row.birthdate instanceof Date ? row.birthdate.toISOString().slice(0, 10) : row.birthdate).slice(0, 10)
+          .length,
+        10,
+      );
       const identities = await db()('identities').where({ person_id: row.id });
       assert.equal(identities.length, 1);
       assert.equal(identities[0].role, 'student');
@@ -207,10 +270,19 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.equal((await db()('persons').where({ id: row.id }).first()).status, 'active');
       assert.equal((await activeIdentities(db(), row.id)).length, 1, 'the identity works at once');
       const welcome = await db()('outbox_messages').where({ recipient: p.email, kind: 'registration_welcome' }).first();
-      assert.ok(welcome.text_body.includes('校務行政系統、學習歷程檔案系統、校園繳費系統'), 'says where else the account works');
+      assert.ok(
+        welcome.text_body.includes('校務行政系統、學習歷程檔案系統、校園繳費系統'),
+        'says where else the account works',
+      );
       assert.ok(welcome.text_body.includes('已由校務行政系統確認'));
-      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'student', school_code: SCHOOL }), { has_account: true, has_identity: true });
-      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'teacher' }), { has_account: true, has_identity: false });
+      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'student', school_code: SCHOOL }), {
+        has_account: true,
+        has_identity: true,
+      });
+      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'teacher' }), {
+        has_account: true,
+        has_identity: false,
+      });
 
       // The handle was used: opening it again (this browser or another) is refused.
       for (const a of [agent, new Agent()]) {
@@ -231,7 +303,10 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const stray = await new Agent().request(`${base}/register/sis/consent`);
       assert.equal(stray.status, 400);
       assert.ok(stray.body.includes(zh('sis.refusal.noFlow')));
-      const agreed = await post(first, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
+      const agreed = await post(first, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.match(agreed.location!, /\/register\/prefill\?ticket=/);
     });
 
@@ -254,7 +329,10 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const { url } = await push(p);
       const agent = new Agent();
       const consent = await openConsent(agent, url);
-      const declined = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'decline' });
+      const declined = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'decline',
+      });
       assert.equal(declined.status, 303);
       assert.equal(declined.location, `${RETURN}?result=declined`);
       assert.equal(await db()('persons').whereRaw('lower(email) = ?', [p.email]).first(), undefined);
@@ -266,7 +344,9 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
     async function member(nationalId: string) {
       const p = await newPerson(db());
       const sealed = sealNationalId(server.storage.keyring, nationalId);
-      await db()('persons').where({ id: p.id }).update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+      await db()('persons')
+        .where({ id: p.id })
+        .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
       return p;
     }
 
@@ -286,14 +366,35 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
     it('a general member signs in, consents, and becomes a teacher (their unconfirmed identity confirmed); a second push says exists', async () => {
       const nid = randomNationalId();
       const m = await member(nid);
-      await db()('identities').insert({ id: crypto.randomUUID(), person_id: m.id, school_code: SCHOOL, role: 'teacher', source: 'self', status: 'unconfirmed', attributes: '{}' });
-      assert.deepEqual(await lookup({ national_id: nid, role: 'teacher', school_code: SCHOOL }), { has_account: true, has_identity: false });
-      const p = person({ mode: 'add_identity', national_id: nid, role: 'teacher', class: undefined, seat: undefined, student_number: undefined });
+      await db()('identities').insert({
+        id: crypto.randomUUID(),
+        person_id: m.id,
+        school_code: SCHOOL,
+        role: 'teacher',
+        source: 'self',
+        status: 'unconfirmed',
+        attributes: '{}',
+      });
+      assert.deepEqual(await lookup({ national_id: nid, role: 'teacher', school_code: SCHOOL }), {
+        has_account: true,
+        has_identity: false,
+      });
+      const p = person({
+        mode: 'add_identity',
+        national_id: nid,
+        role: 'teacher',
+        class: undefined,
+        seat: undefined,
+        student_number: undefined,
+      });
       const agent = new Agent();
       const consent = await signedInConsent(agent, (await push(p)).url, m.username, m.password);
       assert.ok(consent.body.includes(m.email), 'shows who is signed in');
       assert.ok(consent.body.includes('完成變更身份的程序'));
-      const done = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
+      const done = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.equal(done.status, 303);
       assert.equal(done.location, `${RETURN}?result=added`);
       const identities = await db()('identities').where({ person_id: m.id });
@@ -301,11 +402,17 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.equal(identities[0].status, 'active');
       assert.equal(identities[0].source, 'sis');
       assert.ok(await db()('audit_events').where({ subject: m.id, action: 'identity.confirmed' }).first());
-      assert.deepEqual(await lookup({ national_id: nid, role: 'teacher', school_code: SCHOOL }), { has_account: true, has_identity: true });
+      assert.deepEqual(await lookup({ national_id: nid, role: 'teacher', school_code: SCHOOL }), {
+        has_account: true,
+        has_identity: true,
+      });
 
       // Again (already signed in): the identity exists.
       const again = await openConsent(agent, (await push(p)).url);
-      const exists = await post(agent, '/register/sis/consent', { _csrf: hiddenField(again.body, '_csrf'), decision: 'agree' });
+      const exists = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(again.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.equal(exists.location, `${RETURN}?result=exists`);
       assert.equal((await db()('identities').where({ person_id: m.id })).length, 1);
     });
@@ -314,8 +421,16 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const nid = randomNationalId();
       const m = await member(nid);
       const agent = new Agent();
-      const consent = await signedInConsent(agent, (await push(person({ mode: 'add_identity', national_id: nid }))).url, m.username, m.password);
-      const done = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
+      const consent = await signedInConsent(
+        agent,
+        (await push(person({ mode: 'add_identity', national_id: nid }))).url,
+        m.username,
+        m.password,
+      );
+      const done = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.equal(done.location, `${RETURN}?result=added`);
       const [identity] = await activeIdentities(db(), m.id);
       assert.equal(identity?.role, 'student');
@@ -327,8 +442,16 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
     it('refuses to add the identity to someone whose national ID is not the pushed one', async () => {
       const m = await member(randomNationalId());
       const agent = new Agent();
-      const consent = await signedInConsent(agent, (await push(person({ mode: 'add_identity' }))).url, m.username, m.password);
-      const refused = await post(agent, '/register/sis/consent', { _csrf: hiddenField(consent.body, '_csrf'), decision: 'agree' });
+      const consent = await signedInConsent(
+        agent,
+        (await push(person({ mode: 'add_identity' }))).url,
+        m.username,
+        m.password,
+      );
+      const refused = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
       assert.equal(refused.status, 403);
       assert.ok(refused.body.includes(zh('sis.refusal.mismatch')));
       assert.equal((await db()('identities').where({ person_id: m.id })).length, 0, 'nothing written');

@@ -1,4 +1,4 @@
-export type { Deliverable, Transport } from './types.ts';
-export { smtpTransport } from './smtp.ts';
-export { smsTransport, webhookSmsDriver, type SmsDriver } from './sms.ts';
 export { mailboxTransport } from './mailbox.ts';
+export { type SmsDriver, smsTransport, webhookSmsDriver } from './sms.ts';
+export { smtpTransport } from './smtp.ts';
+export type { Deliverable, Transport } from './types.ts';

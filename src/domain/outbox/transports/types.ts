@@ -1,7 +1,10 @@
 // What the worker delivers through: one transport per channel.
 import type { Channel, OutboxMessage } from '../outbox.ts';
 
-export type Deliverable = Pick<OutboxMessage, 'id' | 'channel' | 'recipient' | 'subject' | 'text_body' | 'html_body' | 'kind'>;
+export type Deliverable = Pick<
+  OutboxMessage,
+  'id' | 'channel' | 'recipient' | 'subject' | 'text_body' | 'html_body' | 'kind'
+>;
 
 export interface Transport {
   channel: Channel;
