@@ -13,3 +13,15 @@ export function parseStoredJson<T extends z.ZodType>(
     return undefined;
   }
 }
+
+/** A JSON object read back from storage (text or already parsed); anything that is not an object is missing. */
+export function asJsonObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') {
+    try {
+      return asJsonObject(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

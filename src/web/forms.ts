@@ -3,6 +3,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
+import { z } from 'zod';
 import { verifyCsrf } from './csrf.ts';
 
 /** A roster upload is larger than a form: a few thousand rows. */
@@ -25,3 +26,28 @@ export function buildForms(maxBodyBytes: number): Forms {
     upload: bodyParser({ enableTypes: ['json'], jsonLimit: UPLOAD_LIMIT }) as Middleware,
   };
 }
+
+/** A text field as typed, trimmed; anything that is not a string (missing, repeated, too long to be real) arrives as ''. */
+export const formText = (max = 1024) =>
+  z
+    .string()
+    .max(max)
+    .catch('')
+    .transform((v) => v.trim());
+
+/** A password field: never trimmed, never written back into a page. */
+export const formSecret = (max = 1024) => z.string().max(max).catch('');
+
+/** A new password typed twice (the forced change, a reset, the account page). */
+export const NewPasswordForm = z.object({ password: formSecret(), confirm: formSecret() });
+
+/** A person's data as the registration forms name it (the wizard, roster registration). */
+export const PersonForm = z.object({
+  email: formText(),
+  name: formText(),
+  national_id: formText(),
+  phone: formText(),
+  gender: formText(),
+  password: formSecret(),
+  password_confirm: formSecret(),
+});

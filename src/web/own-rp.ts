@@ -1,23 +1,52 @@
 // Our own pages that sign people in through our own provider (the account portal, the demo) are relying parties of
-// it like any other: openid-client with PKCE, discovery read once and kept.
+// it like any other: openid-client, authorization code with PKCE, state and nonce; discovery read once and kept.
 import * as oidc from 'openid-client';
 
-export type OwnRp = { configuration(): Promise<oidc.Configuration>; redirectUri: string };
+/** What a relying party keeps between sending the browser to sign in and its return (in a cookie of its own). */
+export type RpFlow = { verifier: string; state: string; nonce: string };
+
+export type OwnRp = {
+  configuration(): Promise<oidc.Configuration>;
+  /** A new flow and the authorization URL that starts it. */
+  begin(q: { scope: string; locale: string }): Promise<{ flow: RpFlow; url: URL }>;
+  /** Exchanges the code the browser came back with (`callbackUrl`) for tokens, checking state, nonce and PKCE. */
+  complete(callbackUrl: URL, flow: RpFlow): ReturnType<typeof oidc.authorizationCodeGrant>;
+};
 
 export function ownRelyingParty(issuer: string, clientId: string, callbackPath: string): OwnRp {
   let config: Promise<oidc.Configuration> | undefined;
+  const configuration = () => {
+    config ??= oidc
+      .discovery(new URL(issuer), clientId, undefined, oidc.None(), {
+        execute: issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((err) => {
+        config = undefined;
+        throw err;
+      });
+    return config;
+  };
   return {
-    redirectUri: `${issuer}${callbackPath}`,
-    configuration() {
-      config ??= oidc
-        .discovery(new URL(issuer), clientId, undefined, oidc.None(), {
-          execute: issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
-        })
-        .catch((err) => {
-          config = undefined;
-          throw err;
-        });
-      return config;
+    configuration,
+    async begin({ scope, locale }) {
+      const flow = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
+      const url = oidc.buildAuthorizationUrl(await configuration(), {
+        redirect_uri: `${issuer}${callbackPath}`,
+        scope,
+        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: 'S256',
+        state: flow.state,
+        nonce: flow.nonce,
+        ui_locales: locale,
+      });
+      return { flow, url };
+    },
+    async complete(callbackUrl, flow) {
+      return oidc.authorizationCodeGrant(await configuration(), callbackUrl, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
     },
   };
 }

@@ -27,6 +27,7 @@ export type RenderContext = {
     set(name: string, value: string, opts: Record<string, unknown>): unknown;
   };
   acceptsLanguages(...langs: string[]): string | false;
+  set(field: string, value: string): void;
   type: string;
   body: unknown;
   status: number;
@@ -54,6 +55,8 @@ export function renderPage(
   const params = new URLSearchParams(switchPath === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));
   ctx.type = 'html';
+  // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.
+  ctx.set('Cache-Control', 'no-store');
   if (status) ctx.status = status;
   ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}` });
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { asJsonObject } from '../../platform/stored-json.ts';
 import { recordAudit } from '../audit.ts';
 import type { ClientCache } from './cache.ts';
 
@@ -38,17 +39,8 @@ export function withIssuer<T>(value: T, issuer: string): T {
   return JSON.parse(JSON.stringify(value).replaceAll('${ISSUER}', issuer)) as T;
 }
 
-/** Stored JSON is parsed, never trusted: anything that is not an object is treated as missing. */
-export function asMetadata(value: unknown): ClientMetadata | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asMetadata(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as ClientMetadata) : undefined;
-}
+/** Stored metadata is parsed, never trusted: anything that is not an object is missing. */
+export const asMetadata = (value: unknown) => asJsonObject(value) as ClientMetadata | undefined;
 
 export class ClientRegistry {
   readonly #db: Knex;

@@ -27,7 +27,6 @@ export function renderAccount(
   const { person } = accountOf(ctx);
   const href = SECTIONS.find((s) => s.id === section)!.href;
   const heading = locals.heading ?? t(`account.${section}.title`);
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     `account/${view}`,

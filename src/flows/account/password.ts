@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { PASSWORD_CHANGE } from '../../platform/limits.ts';
+import { formSecret } from '../../web/forms.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { changeNotice } from './messages.ts';
@@ -35,9 +36,9 @@ export function showPasswordForm() {
 
 // Passwords are never written back into the page; anything longer than bcrypt reads is refused by the policy.
 const PasswordForm = z.object({
-  current: z.string().max(1024).catch(''),
-  password: z.string().max(1024).catch(''),
-  confirm: z.string().max(1024).catch(''),
+  current: formSecret(),
+  password: formSecret(),
+  confirm: formSecret(),
 });
 
 export function submitPassword(s: Services) {

@@ -32,22 +32,8 @@ export function portalSignIn(s: Services) {
   async function start(ctx: Context) {
     const query = SignInQuery.safeParse(ctx.query);
     const returnTo = (query.success && query.data.return_to) || '/account';
-    const flow = {
-      verifier: oidc.randomPKCECodeVerifier(),
-      state: oidc.randomState(),
-      nonce: oidc.randomNonce(),
-      returnTo,
-    };
-    flowCookie.write(ctx, flow);
-    const url = oidc.buildAuthorizationUrl(await rp.configuration(), {
-      redirect_uri: rp.redirectUri,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
-      code_challenge_method: 'S256',
-      state: flow.state,
-      nonce: flow.nonce,
-      ui_locales: chooseLocale(ctx),
-    });
+    const { flow, url } = await rp.begin({ scope: 'openid', locale: chooseLocale(ctx) });
+    flowCookie.write(ctx, { ...flow, returnTo });
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(url.href);
   }
@@ -62,11 +48,7 @@ export function portalSignIn(s: Services) {
     if (!flow) return failed(t('account.signIn.expired'));
     let sub: string;
     try {
-      const tokens = await oidc.authorizationCodeGrant(await rp.configuration(), new URL(ctx.originalUrl, s.issuer), {
-        pkceCodeVerifier: flow.verifier,
-        expectedState: flow.state,
-        expectedNonce: flow.nonce,
-      });
+      const tokens = await rp.complete(new URL(ctx.originalUrl, s.issuer), flow);
       sub = tokens.claims()!.sub;
     } catch (err) {
       const cancelled = err instanceof oidc.AuthorizationResponseError;

@@ -20,17 +20,11 @@ export function demoRoutes(router: Router, s: Services) {
   const rp = ownRelyingParty(s.issuer, s.demo.client.client_id, '/demo/callback');
 
   router.get('/demo', async (ctx) => {
-    const flow = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
-    flowCookie.write(ctx, flow);
-    const url = oidc.buildAuthorizationUrl(await rp.configuration(), {
-      redirect_uri: rp.redirectUri,
+    const { flow, url } = await rp.begin({
       scope: 'openid profile email identity children',
-      code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
-      code_challenge_method: 'S256',
-      state: flow.state,
-      nonce: flow.nonce,
-      ui_locales: chooseLocale(ctx),
+      locale: chooseLocale(ctx),
     });
+    flowCookie.write(ctx, flow);
     ctx.redirect(url.href);
   });
 
@@ -41,11 +35,7 @@ export function demoRoutes(router: Router, s: Services) {
     try {
       if (!flow) throw new Error('the demo session has expired; start again');
       const config = await rp.configuration();
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(ctx.originalUrl, s.issuer), {
-        pkceCodeVerifier: flow.verifier,
-        expectedState: flow.state,
-        expectedNonce: flow.nonce,
-      });
+      const tokens = await rp.complete(new URL(ctx.originalUrl, s.issuer), flow);
       const claims = tokens.claims()!;
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       const logout = oidc.buildEndSessionUrl(config, {

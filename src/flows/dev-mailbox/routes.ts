@@ -11,10 +11,7 @@ import './texts.ts';
 
 const params = z.object({ id: z.uuid() });
 
-const privatePage = (ctx: { set(field: string, value: string): void }) => {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-Robots-Tag', 'noindex');
-};
+const privatePage = (ctx: { set(field: string, value: string): void }) => ctx.set('X-Robots-Tag', 'noindex');
 
 export function mailboxRoutes(router: Router, s: Services) {
   router.get('/dev/mailbox', async (ctx) => {

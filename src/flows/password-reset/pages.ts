@@ -32,7 +32,6 @@ export type ForgotPage = {
 export function renderForgot(ctx: Context, page: ForgotPage) {
   const tr = t(ctx);
   const query = page.interaction ? `?interaction=${encodeURIComponent(page.interaction)}` : '';
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'password-reset/forgot',
@@ -64,7 +63,6 @@ export function renderCode(
   },
 ) {
   const tr = t(ctx);
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'password-reset/code',
@@ -84,7 +82,6 @@ export function renderResetForm(
   ctx: Context,
   page: { token: string; accountName?: string; errors?: NewPasswordErrors; status?: number },
 ) {
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'password-reset/reset',
@@ -111,7 +108,6 @@ export type MessagePage = {
 
 export function renderMessage(ctx: Context, page: MessagePage) {
   const tr = t(ctx);
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'password-reset/message',

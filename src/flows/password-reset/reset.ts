@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Person } from '../../domain/people/persons.ts';
+import { NewPasswordForm } from '../../web/forms.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
 import { passwordChangedNotice, serviceUrl } from './messages.ts';
@@ -10,7 +11,6 @@ import { renderMessage, renderResetForm } from './pages.ts';
 import { type ResetGrant, type ResetState, stillValid } from './state.ts';
 
 const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
-const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), confirm: z.string().max(1024).catch('') });
 
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
 

@@ -15,7 +15,6 @@ type Reason = z.infer<typeof Reason>;
 
 function renderFailure(ctx: Context, reason: Reason) {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   // The language link must not carry the token: it leads to this page for the same reason.
   renderPage(
     ctx,

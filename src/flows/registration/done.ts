@@ -11,7 +11,6 @@ export function showDone() {
   return async (ctx: Context) => {
     const { interaction } = Query.parse(ctx.query);
     const t = translator(chooseLocale(ctx));
-    ctx.set('Cache-Control', 'no-store');
     renderPage(ctx, 'registration/done', { pageTitle: t('registration.title'), interaction });
   };
 }

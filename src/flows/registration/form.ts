@@ -2,26 +2,14 @@
 // (domain/enrolment/person-input.ts).
 import { z } from 'zod';
 import type { PersonValues } from '../../domain/enrolment/person-input.ts';
+import { formText, PersonForm } from '../../web/forms.ts';
 
-/** Anything that is not a string (missing, repeated, too long to be real) arrives as ''. */
-const field = z
-  .string()
-  .max(1024)
-  .catch('')
-  .transform((v) => v.trim());
-const secret = z.string().max(1024).catch('');
+const field = formText();
 export const interactionUid = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-export const Step1Body = z.object({
+export const Step1Body = PersonForm.extend({
   school: field,
   kind: field,
-  email: field,
-  name: field,
-  national_id: field,
-  phone: field,
-  gender: field,
-  password: secret,
-  password_confirm: secret,
   captcha: field,
   captcha_id: field,
   interaction: interactionUid.optional().catch(undefined),

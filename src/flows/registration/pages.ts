@@ -42,11 +42,8 @@ export type Step1Page = {
   status?: number;
 };
 
-const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
-
 export async function renderStep1(ctx: Context, s: Services, page: Step1Page): Promise<void> {
   const t = translator(chooseLocale(ctx));
-  noStore(ctx);
   const errors: Partial<Record<Field, string>> = {};
   for (const [field, key] of Object.entries(page.errors ?? {}) as [Field, string][]) {
     // Password-policy keys belong to the password area; our own message stands in if they are missing.
@@ -83,7 +80,6 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
 
 export async function renderConfirm(ctx: Context, s: Services, draft: Draft): Promise<void> {
   const t = translator(chooseLocale(ctx));
-  noStore(ctx);
   const v = draft.values;
   renderPage(ctx, 'registration/confirm', {
     pageTitle: t('registration.title'),

@@ -16,7 +16,6 @@ const MESSAGE: Record<Result, string> = { sent: 'sent', limited: 'limited', expi
 
 function renderResult(ctx: Context, result: Result, interaction: string | undefined) {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'registration/resend',

@@ -3,8 +3,8 @@
 // page's "send the activation mail again".
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
+import { serveFile } from '../../web/static.ts';
 import { activate, showActivated, showActivationFailure } from './activation.ts';
-import { registrationAssets } from './assets.ts';
 import { freshCaptcha } from './captcha.ts';
 import { showConfirm, submitConfirm } from './confirm.ts';
 import { showDone } from './done.ts';
@@ -16,7 +16,9 @@ import './texts.ts';
 export function registrationRoutes(router: Router, s: Services) {
   const { post } = s.forms;
   const drafts = draftsOf(s);
-  registrationAssets(router);
+  // The wizard's stylesheet and its small script (challenge refresh, no double submission), beside its views.
+  serveFile(router, '/static/registration.css', 'views/registration/registration.css', 'text/css');
+  serveFile(router, '/static/registration.js', 'views/registration/registration.js', 'text/javascript');
   router.get('/register', showStep1(s, drafts));
   router.post('/register', post, submitStep1(s, drafts));
   router.get('/register/prefill', takePrefill(s, drafts));

@@ -14,7 +14,6 @@ export function showAddIdentity(tickets: RosterTickets) {
     const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     const t = translator(chooseLocale(ctx));
-    ctx.set('Cache-Control', 'no-store');
     renderPage(ctx, 'roster/add', {
       pageTitle: t('roster.add.heading'),
       personName: accountOf(ctx).person.name,

@@ -9,7 +9,6 @@ export function showChoice(tickets: RosterTickets) {
     const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
     const t = translator(chooseLocale(ctx));
-    ctx.set('Cache-Control', 'no-store');
     renderPage(ctx, 'roster/choose', {
       pageTitle: t('roster.title'),
       school: verified.schoolName,

@@ -1,31 +1,18 @@
 // GET/POST /register/roster/new — "register a new account": the wizard's fields and checks, school and identity
 // fixed by the credential, the name prefilled from the roster; then the wizard's mailed activation link.
 import type { Context } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { checkPersonInput, type Field, type FieldErrors } from '../../domain/enrolment/person-input.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { PersonForm } from '../../web/forms.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { type RosterTickets, startAgain, type Verified } from './ticket.ts';
 
-const field = z
-  .string()
-  .max(1024)
-  .catch('')
-  .transform((s) => s.trim());
-const secret = z.string().max(1024).catch('');
-const Body = z.object({
-  email: field,
-  name: field,
-  national_id: field,
-  phone: field,
-  gender: field,
-  password: secret,
-  password_confirm: secret,
-});
+const Body = PersonForm;
 type Body = z.infer<typeof Body>;
 
 const FORM: { field: Field; id: keyof Body; label: string; type: string; autocomplete?: string }[] = [
@@ -46,7 +33,6 @@ const FORM: { field: Field; id: keyof Body; label: string; type: string; autocom
 
 function render(ctx: Context, verified: Verified, values: Partial<Body>, errors: FieldErrors = {}) {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   const fields = FORM.map((f) => ({
     id: f.id,
     type: f.type,

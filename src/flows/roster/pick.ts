@@ -5,21 +5,18 @@ import { z } from 'zod';
 import { SELF_KINDS, type SelfKind } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { formSecret, formText } from '../../web/forms.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { RosterTickets } from './ticket.ts';
 
-const field = z
-  .string()
-  .max(200)
-  .catch('')
-  .transform((v) => v.trim());
+const field = formText(200);
 const Body = z.object({
   school: field,
   kind: field,
   account: field,
-  password: z.string().max(200).catch(''),
+  password: formSecret(200),
   captcha: field,
   captcha_id: field,
 });
@@ -27,7 +24,6 @@ type Values = { school: string; kind: string; account: string };
 
 async function render(ctx: Context, s: Services, values: Values, alert?: string, status?: number) {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'roster/pick',

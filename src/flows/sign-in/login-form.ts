@@ -19,7 +19,6 @@ export type LoginPage = {
 
 export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'sign-in/login',

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Person } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { NewPasswordForm } from '../../web/forms.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -13,8 +14,6 @@ import { finishInteraction, loadInteraction } from './interaction.ts';
 /** Who signed in with the right password and must now change it, and their "remember me" choice (by interaction). */
 const Pending = z.object({ personId: z.uuid(), remember: z.boolean() });
 type Pending = z.infer<typeof Pending>;
-
-const NewPasswordForm = z.object({ password: z.string().max(1024).catch(''), confirm: z.string().max(1024).catch('') });
 
 function render(
   ctx: Context,
@@ -26,7 +25,6 @@ function render(
       .filter(([, k]) => k)
       .map(([field, k]) => [field, t(k!)]),
   );
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'sign-in/password-change',

@@ -13,7 +13,6 @@ export function showInteraction(s: Services) {
     const loaded = await loadInteraction(ctx, s);
     const { details, clientName } = loaded;
     const t = translator(chooseLocale(ctx));
-    ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       const { captcha } = await s.signInGuard.state(hint || undefined, ctx.ip);

@@ -11,7 +11,6 @@ const STATUS: Record<Refusal, number> = { expired: 410, used: 409, otherBrowser:
 
 export function renderRefusal(ctx: Context, reason: Refusal, returnUrl?: string): void {
   const t = translator(chooseLocale(ctx));
-  ctx.set('Cache-Control', 'no-store');
   renderPage(
     ctx,
     'sis/refusal',
@@ -23,7 +22,6 @@ export function renderRefusal(ctx: Context, reason: Refusal, returnUrl?: string)
 export async function renderConsent(ctx: Context, flow: Flow, school: string, signedInAs?: string): Promise<void> {
   const t = translator(chooseLocale(ctx));
   const p = flow.person;
-  ctx.set('Cache-Control', 'no-store');
   renderPage(ctx, 'sis/consent', {
     pageTitle: t('sis.title'),
     heading: t(p.mode === 'register' ? 'sis.consent.heading' : 'sis.consent.headingAdd'),

@@ -1,4 +1,5 @@
 // The storage contract oidc-provider expects of an adapter.
+import { asJsonObject } from '../../platform/stored-json.ts';
 export type Payload = Record<string, unknown> & {
   grantId?: string;
   uid?: string;
@@ -19,15 +20,6 @@ export interface OidcAdapter {
 export type AdapterFactory = (model: string) => OidcAdapter;
 
 /** Stored JSON is parsed, never trusted: anything that is not an object is treated as missing. */
-export function asPayload(value: unknown): Payload | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asPayload(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Payload) : undefined;
-}
+export const asPayload = (value: unknown) => asJsonObject(value) as Payload | undefined;
 
 export const epochSeconds = (date = new Date()) => Math.floor(date.getTime() / 1000);
