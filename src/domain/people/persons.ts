@@ -59,9 +59,18 @@ export function findPersonById(db: Knex, id: string): Promise<Person | undefined
   return db('persons').where({ id }).first();
 }
 
-/** Finds a person by custom username, email or mobile number (case-insensitive). */
+/**
+ * A login as typed, in one form: Unicode-normalised (full-width letters and digits, odd spaces), trimmed, lower-case;
+ * a mobile number in any spelling becomes `09xxxxxxxx`.
+ */
+export function normaliseLogin(login: string): string {
+  const key = login.normalize('NFKC').trim().toLowerCase();
+  return normaliseMobile(key) ?? key;
+}
+
+/** Finds a person by custom username, email or mobile number (case-insensitive, in any spelling). */
 export function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
-  const key = login.trim().toLowerCase();
+  const key = normaliseLogin(login);
   const mobile = normaliseMobile(key);
   return db('persons')
     .whereRaw('lower(username) = ?', [key])

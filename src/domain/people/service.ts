@@ -58,7 +58,11 @@ export class People {
 
   /** A login name and password. The answer never tells whether the account exists (a miss costs a compare too). */
   async authenticate(login: string, password: string): Promise<SignInResult> {
-    const person = await findPersonByLogin(this.#db, login);
+    return this.checkPassword(await findPersonByLogin(this.#db, login), password);
+  }
+
+  /** The password of a person found by their login name (undefined: nobody, which costs a compare all the same). */
+  async checkPassword(person: Person | undefined, password: string): Promise<SignInResult> {
     const matches = person?.password_hash
       ? await this.passwords.verify(password, person.password_hash)
       : await this.passwords.verifyDecoy(password);

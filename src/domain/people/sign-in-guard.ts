@@ -1,13 +1,20 @@
 // Throttling of password sign-ins (limits.ts: SIGN_IN), counted by the shared throttle so every process counts
-// together. Per account: a challenge after a few failures, then a lock whose length doubles with every further
-// failure. Per network address: a challenge after many failures (schools share addresses), a stop after very many.
+// together. Per account — the person the login names, whichever of their names (username, email, any spelling of
+// the mobile number) was typed; for a login that names nobody, its normalised form, so the answers reveal nothing:
+// a challenge after a few failures, then a lock whose length doubles with every further failure, holding for every
+// name of the account. Per network address: a challenge after many failures (schools share addresses), a stop after
+// very many.
 import { SIGN_IN } from '../../platform/limits.ts';
 import type { Throttle } from '../../platform/throttle.ts';
+import { normaliseLogin, type Person } from './persons.ts';
 
 /** `accountFailures`: the account's failures in the window (a success with none has nothing to reset). */
 export type GuardState = { captcha: boolean; retryAfterSeconds?: number; accountFailures: number };
 
-const account = (login: string) => login.trim().toLowerCase();
+/** What the account counters are kept under: the person, or the normalised login that names nobody. */
+export function signInSubject(person: Pick<Person, 'id'> | undefined, login: string): string {
+  return person ? `person:${person.id}` : `login:${normaliseLogin(login)}`;
+}
 
 export class SignInGuard {
   readonly #throttle: Throttle;
@@ -16,24 +23,26 @@ export class SignInGuard {
     this.#throttle = throttle;
   }
 
-  async state(login: string | undefined, address: string): Promise<GuardState> {
+  /** `subject`: from signInSubject(), or undefined before anyone typed a login. */
+  async state(subject: string | undefined, address: string): Promise<GuardState> {
     const [accountFailures, addressFailures, lockLeft] = await Promise.all([
-      login ? this.#throttle.count(SIGN_IN.account, account(login)) : 0,
+      subject ? this.#throttle.count(SIGN_IN.account, subject) : 0,
       this.#throttle.count(SIGN_IN.address, address),
-      login ? this.#throttle.lockedFor(SIGN_IN.account.name, account(login)) : 0,
+      subject ? this.#throttle.lockedFor(SIGN_IN.account.name, subject) : 0,
     ]);
     if (lockLeft > 0) return { captcha: true, retryAfterSeconds: lockLeft, accountFailures };
-    if (addressFailures >= SIGN_IN.address.max)
+    if (addressFailures >= SIGN_IN.address.max) {
       return { captcha: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
+    }
     return {
       captcha: accountFailures >= SIGN_IN.accountChallengeAfter || addressFailures >= SIGN_IN.addressChallengeAfter,
       accountFailures,
     };
   }
 
-  async failed(login: string, address: string): Promise<void> {
+  async failed(subject: string, address: string): Promise<void> {
     const [failures] = await Promise.all([
-      this.#throttle.hit(SIGN_IN.account, account(login)),
+      this.#throttle.hit(SIGN_IN.account, subject),
       this.#throttle.hit(SIGN_IN.address, address),
     ]);
     if (failures >= SIGN_IN.account.max) {
@@ -41,11 +50,11 @@ export class SignInGuard {
         SIGN_IN.firstLockSeconds * 2 ** (failures - SIGN_IN.account.max),
         SIGN_IN.maxLockSeconds,
       );
-      await this.#throttle.lock(SIGN_IN.account.name, account(login), seconds);
+      await this.#throttle.lock(SIGN_IN.account.name, subject, seconds);
     }
   }
 
-  async succeeded(login: string): Promise<void> {
-    await this.#throttle.reset(SIGN_IN.account, account(login));
+  async succeeded(subject: string): Promise<void> {
+    await this.#throttle.reset(SIGN_IN.account, subject);
   }
 }

@@ -1,6 +1,7 @@
 // POST /interaction/:uid/login — throttling and captcha, then the password; finishes the login prompt.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import type { Services } from '../../web/services.ts';
 import { finishInteraction, loadInteraction } from './interaction.ts';
@@ -33,17 +34,17 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     };
 
     const form = LoginForm.safeParse(body);
-    const state = await s.signInGuard.state(form.success ? form.data.login : undefined, ctx.ip);
-    if (!form.success) {
+    // Counted per account: the person the login names, under whichever of their names it was typed.
+    const person = form.success ? await s.people.findByLogin(form.data.login) : undefined;
+    const subject = form.success ? signInSubject(person, form.data.login) : undefined;
+    const state = await s.signInGuard.state(subject, ctx.ip);
+    if (!form.success || !subject) {
       await fail('invalid_input');
-      return again({
-        error: t(`login.${form.error.issues[0]!.message === 'tooLong' ? 'tooLong' : 'required'}`),
-        status: 400,
-        captcha: state.captcha,
-      });
+      const tooLong = !form.success && form.error.issues[0]!.message === 'tooLong';
+      return again({ error: t(`login.${tooLong ? 'tooLong' : 'required'}`), status: 400, captcha: state.captcha });
     }
     if (state.retryAfterSeconds) {
-      await fail('locked');
+      await fail('locked', person?.id);
       ctx.set('Retry-After', String(state.retryAfterSeconds));
       return again({
         error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
@@ -52,7 +53,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       });
     }
     if (state.captcha && !(await s.captchas.solve(body.captcha_id, body.captcha))) {
-      await fail(body.captcha ? 'captcha_wrong' : 'captcha_missing');
+      await fail(body.captcha ? 'captcha_wrong' : 'captcha_missing', person?.id);
       return again({
         error: t(body.captcha ? 'login.captchaWrong' : 'login.captchaRequired'),
         status: 400,
@@ -60,11 +61,11 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       });
     }
 
-    const result = await s.people.authenticate(form.data.login, form.data.password);
+    const result = await s.people.checkPassword(person, form.data.password);
     if (!result.ok) {
-      await s.signInGuard.failed(form.data.login, ctx.ip);
+      await s.signInGuard.failed(subject, ctx.ip);
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
-      const next = await s.signInGuard.state(form.data.login, ctx.ip);
+      const next = await s.signInGuard.state(subject, ctx.ip);
       // The right password on an account still waiting for activation: offer to send the mail again.
       const resendTicket =
         result.reason === 'inactive' && result.personId
@@ -78,7 +79,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
         captcha: next.captcha,
       });
     }
-    if (state.accountFailures) await s.signInGuard.succeeded(form.data.login);
+    if (state.accountFailures) await s.signInGuard.succeeded(subject);
     s.metrics.signIns.inc({ outcome: 'success' });
     await s.audit.record({
       actor: result.person.id,

@@ -1,5 +1,6 @@
 // GET /interaction/:uid — draws the page for the current prompt (sign-in, identity menu or consent).
 import type { Context } from 'koa';
+import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
@@ -15,7 +16,8 @@ export function showInteraction(s: Services) {
     const t = translator(chooseLocale(ctx));
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-      const { captcha } = await s.signInGuard.state(hint || undefined, ctx.ip);
+      const named = hint ? await s.people.findByLogin(hint) : undefined;
+      const { captcha } = await s.signInGuard.state(hint ? signInSubject(named, hint) : undefined, ctx.ip);
       await renderLogin(ctx, s, { uid: details.uid, clientName, login: hint, captcha });
       return;
     }

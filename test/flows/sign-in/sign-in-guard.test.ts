@@ -22,12 +22,15 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
 
   async function newPerson() {
     const username = `guard-${crypto.randomBytes(4).toString('hex')}`;
+    const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
     const person = await insertPerson(a.storage.db, {
       username,
+      email: `${username}@school.example.edu.tw`,
+      mobile,
       name: '測試',
       passwordHash: await hashPassword('Right-Password-1', 4),
     });
-    return { username, id: person.id };
+    return { username, email: `${username}@school.example.edu.tw`, mobile, id: person.id };
   }
 
   async function loginPage(server: TestServer, agent: Agent) {
@@ -118,6 +121,51 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
       }).toString(),
     });
     assert.equal(res.status, 429);
+  });
+
+  it('counts failures per account whichever of its names is typed, and a lock holds for every name', async () => {
+    const { username, email, mobile } = await newPerson();
+    const spaced = `${mobile.slice(0, 4)}-${mobile.slice(4, 7)}-${mobile.slice(7)}`;
+    const names = [
+      username,
+      email.toUpperCase(),
+      mobile,
+      spaced,
+      `+886 ${mobile.slice(1, 4)} ${mobile.slice(4, 7)} ${mobile.slice(7)}`,
+      `\u3000${mobile.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))}`,
+    ];
+    const agent = new Agent();
+    let page = await loginPage(a, agent);
+    // Three failures under three different names: the fourth attempt, under a fourth name, asks for the challenge.
+    for (const login of names.slice(0, 3)) page = await post(agent, page, { login, password: 'wrong' });
+    assert.ok(captchaId(page), 'a challenge after 3 failures, counted for the account');
+    for (let i = 3; i < 10; i++) {
+      const id = captchaId(page)!;
+      page = await post(agent, page, {
+        login: names[i % names.length]!,
+        password: `wrong-${i}`,
+        captcha_id: id,
+        captcha: (await a.services.captchas.answers.peek(id))!,
+      });
+      assert.equal(page.status, 401, `attempt ${i + 1} (${names[i % names.length]})`);
+    }
+    // Locked: the right password is refused under every name, on the other server process too.
+    for (const login of names) {
+      const elsewhere = new Agent();
+      const locked = await post(elsewhere, await loginPage(b, elsewhere), { login, password: 'Right-Password-1' });
+      assert.equal(locked.status, 429, login);
+    }
+  });
+
+  it('counts a login that names nobody by its normalised form, and answers it like a known one', async () => {
+    const nobody = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    const agent = new Agent();
+    let page = await loginPage(a, agent);
+    for (const login of [nobody, `${nobody.slice(0, 4)} ${nobody.slice(4)}`, `+886${nobody.slice(1)}`]) {
+      page = await post(agent, page, { login, password: 'wrong' });
+      assert.equal(page.status, 401);
+    }
+    assert.ok(captchaId(page), 'the same challenge after 3 failures as for a real account');
   });
 
   it('writes every sign-in to the audit log, with the reason and without the login name', async () => {
