@@ -95,6 +95,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       metrics,
       adapter,
       trustProxy: settings.trustProxy,
+      trustProxyHops: settings.trustProxyHops,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
     });
     const services: Services = {
@@ -113,6 +114,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       log,
       metrics,
       trustProxy: settings.trustProxy,
+      trustProxyHops: settings.trustProxyHops,
+      issuer,
       cookieKeys: () => holder.keys().cookieKeys,
       provider: holder.middleware,
       routes: (router) => {

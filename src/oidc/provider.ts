@@ -22,6 +22,7 @@ export type ProviderDeps = {
   identities: Identities;
   pages: ProviderPages;
   trustProxy: boolean;
+  trustProxyHops: number;
   outboundAllowPrivateNetworks: boolean;
   log: Logger;
   metrics: Metrics;
@@ -56,6 +57,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
     }),
   );
   provider.proxy = deps.trustProxy;
+  provider.maxIpsCount = deps.trustProxyHops;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
   accountActivityHook(provider, { db: deps.ephemeral, log: deps.log });

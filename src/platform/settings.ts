@@ -37,6 +37,7 @@ const schema = z.object({
   SECRET_KEY: secretKey.optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   TRUST_PROXY: bool.default(false),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: bool.optional(),
   KEY_PUBLISH_LEAD_SECONDS: z.coerce.number().int().min(0).default(86_400),
@@ -70,6 +71,8 @@ export type Settings = {
   secretKey: string | undefined;
   bcryptCost: number;
   trustProxy: boolean;
+  /** How many proxies in front append to X-Forwarded-For: the client's address is that many entries from the right. */
+  trustProxyHops: number;
   logLevel: string;
   seedDemo: boolean;
   keyPublishLeadSeconds: number;
@@ -122,6 +125,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     secretKey: s.SECRET_KEY,
     bcryptCost: s.BCRYPT_COST,
     trustProxy: s.TRUST_PROXY,
+    trustProxyHops: s.TRUST_PROXY_HOPS,
     logLevel: s.LOG_LEVEL,
     seedDemo: s.SEED_DEMO ?? !s.DATABASE_URL,
     keyPublishLeadSeconds: s.KEY_PUBLISH_LEAD_SECONDS,

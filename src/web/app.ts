@@ -21,13 +21,18 @@ const securityHeaders = helmet({
 export function buildApp(opts: {
   log: Logger;
   metrics: Metrics;
+  /** Behind TLS-offloading proxies: trust X-Forwarded-Proto and take the client's address `trustProxyHops` from the right. */
   trustProxy: boolean;
+  trustProxyHops: number;
+  /** Every URL we build names the issuer's host, whatever Host or X-Forwarded-Host a request carries. */
+  issuer: string;
   cookieKeys: () => string[];
   /** Registers our routes (the flows). */
   routes: (router: Router) => void;
   provider: Middleware;
 }): Koa {
-  const app = new Koa({ proxy: opts.trustProxy });
+  const app = new Koa({ proxy: opts.trustProxy, maxIpsCount: opts.trustProxyHops });
+  const issuerHost = new URL(opts.issuer).host;
   Object.defineProperty(app, 'keys', { get: opts.cookieKeys, set: () => {} });
   app.silent = true;
   const router = new Router();
@@ -40,6 +45,11 @@ export function buildApp(opts: {
     router.routes() as Middleware,
     router.allowedMethods() as Middleware,
   ]);
+  app.use((ctx, next) => {
+    ctx.req.headers.host = issuerHost;
+    delete ctx.req.headers['x-forwarded-host'];
+    return next();
+  });
   app.use(requestLog(opts.log, opts.metrics));
   // What neither we nor the provider answer gets our not-found page.
   const notFound = compose([securityHeaders, errorHandler(opts.log)]);

@@ -403,6 +403,8 @@ describe('development mailbox page', () => {
       log,
       metrics: createMetrics(),
       trustProxy: false,
+      trustProxyHops: 1,
+      issuer: 'http://127.0.0.1',
       cookieKeys: () => ['test-cookie-key'],
       routes: (r) => mailboxRoutes(r, { outbox: new Outbox(db) } as unknown as Services),
       provider: async (_ctx, next) => next(),

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
 import { freePort } from '../../../src/platform/storage/embedded-postgres.ts';
+import { Agent, hiddenField } from '../../helpers/agent.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 describe(`health, readiness and metrics (${storageMode})`, () => {
@@ -61,6 +64,58 @@ describe('behind a TLS-offloading proxy', () => {
       } finally {
         await server.close();
       }
+    }
+  });
+});
+
+describe('addresses and hosts behind proxies', () => {
+  it('takes the client address TRUST_PROXY_HOPS entries from the right of X-Forwarded-For, never the left-most', async () => {
+    const server = await startTestServer({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '1' });
+    try {
+      // An address that has used up its password-reset requests (50 an hour).
+      const spent = `198.51.100.${crypto.randomInt(1, 250)}`;
+      for (let i = 0; i < PASSWORD_RESET.address.max; i++)
+        await server.services.throttle.hit(PASSWORD_RESET.address, spent);
+      const ask = async (forwardedFor: string) => {
+        const agent = new Agent();
+        const page = await agent.request(`${server.issuer}/password/forgot`, {
+          headers: { 'x-forwarded-for': forwardedFor },
+        });
+        const id = hiddenField(page.body, 'captcha_id');
+        const res = await agent.request(`${server.issuer}/password/forgot`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
+          body: new URLSearchParams({
+            _csrf: hiddenField(page.body, '_csrf'),
+            target: `proxy-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`,
+            captcha_id: id,
+            captcha: (await server.services.captchas.answers.peek(id))!,
+          }).toString(),
+        });
+        return res.status;
+      };
+      // The proxy appends the address it saw: the client cannot escape the limit by sending a header of its own…
+      assert.equal(await ask(`203.0.113.7, ${spent}`), 429);
+      // …and cannot borrow another address's limit either.
+      assert.equal(await ask(`${spent}, 203.0.113.8`), 303);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never takes the issuer host from Host or X-Forwarded-Host', async () => {
+    const server = await startTestServer({ TRUST_PROXY: 'true' });
+    try {
+      const res = await fetch(`${server.issuer}/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': 'evil.example', host: 'evil.example' },
+      });
+      const text = await res.text();
+      assert.doesNotMatch(text, /evil\.example/);
+      const discovery = JSON.parse(text) as Record<string, string>;
+      assert.equal(discovery.issuer, server.issuer);
+      assert.equal(new URL(discovery.authorization_endpoint!).host, new URL(server.issuer).host);
+    } finally {
+      await server.close();
     }
   });
 });
