@@ -39,7 +39,7 @@ export function buildDomainServices(deps: {
     audit: new Audit(db),
     outbox: new Outbox(db),
     clients: new ClientRegistry(db, deps.clientCache),
-    people: new People({ db, keyring, passwords }),
+    people: new People({ db, keyring, passwords, issuer }),
     signInGuard: new SignInGuard(throttle),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),

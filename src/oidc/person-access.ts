@@ -156,4 +156,42 @@ export class PersonAccess {
     });
     return true;
   }
+
+  /**
+   * Ends everything the person is signed in with — every provider session, every grant (offline access included,
+   * so refresh tokens stop too) and with them the account portal's sessions — except `keep`, the session of the
+   * browser in use, and the grants it holds. After a password change or reset, and "sign out all other devices".
+   */
+  async endEverywhere(
+    personId: string,
+    opts: { keep?: string; reason: string },
+  ): Promise<{ sessions: number; grants: number }> {
+    const provider = this.#provider();
+    const kept = new Set<string>();
+    if (opts.keep) {
+      const current = await provider.Session.findByUid(opts.keep);
+      if (current?.accountId === personId) for (const g of sessionGrants(current)) kept.add(g.grantId);
+    }
+    let sessions = 0;
+    const grants = new Set<string>();
+    for (const row of await sessionsOf(this.#db, personId)) {
+      if (row.session_uid === opts.keep) continue;
+      const session = await provider.Session.findByUid(row.session_uid);
+      if (session?.accountId === personId) {
+        for (const g of sessionGrants(session)) if (!kept.has(g.grantId)) grants.add(g.grantId);
+        await destroySession(provider, session);
+        sessions++;
+      }
+      await forgetSession(this.#db, row.session_uid);
+    }
+    for (const row of await grantsOf(this.#db, personId)) if (!kept.has(row.grant_id)) grants.add(row.grant_id);
+    for (const grantId of grants) await this.#revokeGrant(grantId);
+    await recordAudit(this.#db, {
+      actor: personId,
+      action: 'session.ended_everywhere',
+      subject: personId,
+      detail: { reason: opts.reason, sessions, grants: grants.size, kept: kept.size },
+    });
+    return { sessions, grants: grants.size };
+  }
 }

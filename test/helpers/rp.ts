@@ -76,7 +76,9 @@ export async function signIn(
   callback = CALLBACK,
 ): Promise<URL> {
   const page = await agent.follow(String(url), callback);
-  let step = page.location?.startsWith(callback) ? page : await submitLogin(agent, page, login, password, {}, callback);
+  // Already signed in (single sign-on): no sign-in form, straight to the menu or the consent.
+  const signedIn = page.location?.startsWith(callback) || !/action="[^"]*\/login"/.test(page.body);
+  let step = signedIn ? page : await submitLogin(agent, page, login, password, {}, callback);
   const identity = /<input type="radio" name="identity" value="([^"]+)"/.exec(step.body);
   if (!step.location?.startsWith(callback) && identity) {
     step = await agent.submit(

@@ -5,6 +5,7 @@ import type { Keyring } from '../../platform/keyring.ts';
 import { type AuditEvent, recordAudit } from '../audit.ts';
 import { enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
 import { maskedNationalId, nationalIdIndex } from './national-id-store.ts';
+import { passwordChangedNotice } from './notices.ts';
 import { checkNewPassword, type NewPasswordProblems } from './password-policy.ts';
 import type { Passwords } from './passwords.ts';
 import {
@@ -27,12 +28,15 @@ export type SignInResult =
 export class People {
   readonly #db: Knex;
   readonly #keyring: Keyring;
+  readonly #issuer: string;
   readonly passwords: Passwords;
 
-  constructor(deps: { db: Knex; keyring: Keyring; passwords: Passwords }) {
+  /** `issuer`: the public base of the links in notices. */
+  constructor(deps: { db: Knex; keyring: Keyring; passwords: Passwords; issuer: string }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
     this.passwords = deps.passwords;
+    this.#issuer = deps.issuer;
   }
 
   findById(id: string): Promise<Person | undefined> {
@@ -90,17 +94,21 @@ export class People {
     return (await this.isCurrentPassword(person, password)) ? { password: 'password.field.sameAsCurrent' } : {};
   }
 
-  /** The one password writer: the new hash, the forced change cleared, the time, the audit entry and the notice. */
-  async setPassword(
-    personId: string,
-    password: string,
-    change: { changedAt?: Date; audit: AuditEvent; notice?: NewMessage },
-  ): Promise<void> {
+  /**
+   * The one password writer: the new hash, the forced change cleared, the time, the audit entry and (`notify`) the
+   * "your password was changed" notice, in one transaction. Ending the person's other sessions is the caller's
+   * (PersonAccess.endEverywhere), in the same request.
+   */
+  async setPassword(person: Person, password: string, change: { audit: AuditEvent; notify?: boolean }): Promise<void> {
     const hash = await this.passwords.hash(password);
+    const changedAt = new Date();
+    const notice = change.notify
+      ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`)
+      : undefined;
     await this.#db.transaction(async (trx) => {
-      await updatePasswordHash(trx, personId, hash, change.changedAt ?? new Date());
+      await updatePasswordHash(trx, person.id, hash, changedAt);
       await recordAudit(trx, change.audit);
-      if (change.notice) await enqueueMessage(trx, change.notice);
+      if (notice) await enqueueMessage(trx, notice);
     });
   }
 

@@ -22,7 +22,7 @@ export function changeNotice(
   t: TFunction,
   locale: Locale,
   email: string | null | undefined,
-  what: ContactKind | 'password',
+  what: ContactKind,
 ): NewMessage | undefined {
   if (!email) return undefined;
   return {

@@ -59,10 +59,12 @@ export function submitPassword(s: Services) {
     errors.next = problems.password;
     errors.confirm = problems.confirm;
     if (errors.current || errors.next || errors.confirm) return renderForm(ctx, errors, 400);
-    await s.people.setPassword(person.id, form.password, {
+    await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'person.password_changed', subject: person.id, detail: { via: 'account' } },
-      notice: changeNotice(translator(locale), locale, person.email, 'password'),
+      notify: true,
     });
+    // Whoever else knew the old password is signed out everywhere; this browser stays.
+    await s.personAccess.endEverywhere(person.id, { keep: accountOf(ctx).sessionUid, reason: 'password_changed' });
     await s.throttle.reset(PASSWORD_CHANGE, person.id);
     redirectDone(ctx, '/account', 'password');
   };

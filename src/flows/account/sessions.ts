@@ -43,8 +43,7 @@ export function signOutOther(s: Services) {
 export function signOutOthers(s: Services) {
   return async (ctx: Context) => {
     const { person, sessionUid } = accountOf(ctx);
-    const sessions = await s.personAccess.activeSessions(person.id, sessionUid);
-    for (const session of sessions) if (!session.current) await s.personAccess.signOutSession(person.id, session.uid);
+    await s.personAccess.endEverywhere(person.id, { keep: sessionUid, reason: 'signed_out_others' });
     redirectDone(ctx, '/account/sessions', 'signedOutOthers');
   };
 }

@@ -156,11 +156,11 @@ const zh = {
     done: {
       email: 'Email 已變更並完成驗證。',
       mobile: '手機號碼已變更並完成驗證。',
-      password: '密碼已變更。下次登入請使用新密碼。',
+      password: '密碼已變更。您在其他裝置上的登入和應用程式的授權都已結束；這台裝置保持登入。',
       language: '慣用語言已儲存。',
       revoked: '已撤銷授權，該應用程式的權杖已失效。',
       signedOut: '已將該裝置登出。',
-      signedOutOthers: '已將其他所有裝置登出。',
+      signedOutOthers: '已將其他所有裝置登出，並結束了這些裝置上應用程式的授權。',
     },
     signIn: {
       failedTitle: '無法進入帳號管理',
@@ -180,7 +180,6 @@ const zh = {
       what: {
         email: '的 Email',
         mobile: '的手機號碼',
-        password: '密碼',
       },
     },
   },
@@ -347,11 +346,12 @@ const en: typeof zh = {
     done: {
       email: 'Your email address is changed and verified.',
       mobile: 'Your mobile number is changed and verified.',
-      password: 'Your password is changed. Use the new one next time you sign in.',
+      password:
+        'Your password is changed. You are signed out on your other devices and apps; this one stays signed in.',
       language: 'Your language is saved.',
       revoked: 'Access revoked; the application’s tokens no longer work.',
       signedOut: 'That device is signed out.',
-      signedOutOthers: 'All other devices are signed out.',
+      signedOutOthers: 'All other devices are signed out, and the apps on them no longer have access.',
     },
     signIn: {
       failedTitle: 'Could not open your account',
@@ -371,7 +371,6 @@ const en: typeof zh = {
       what: {
         email: 'email address',
         mobile: 'mobile number',
-        password: 'password',
       },
     },
   },

@@ -6,7 +6,6 @@ import type { Person } from '../../domain/people/persons.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
-import { passwordChangedNotice, serviceUrl } from './messages.ts';
 import { renderMessage, renderResetForm } from './pages.ts';
 import { type ResetGrant, type ResetState, stillValid } from './state.ts';
 
@@ -62,12 +61,12 @@ export function submitReset(s: Services, state: ResetState) {
     // One use: of two simultaneous submissions only one gets the grant.
     const grant = await state.tokens.take(token);
     if (!grant) return renderInvalid(ctx);
-    const changedAt = new Date();
-    await s.people.setPassword(person.id, form.password, {
-      changedAt,
+    await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
-      notice: passwordChangedNotice(person, changedAt, serviceUrl(s.issuer, '/password/forgot')),
+      notify: true,
     });
+    // Whoever knew the old password is signed out everywhere.
+    await s.personAccess.endEverywhere(person.id, { reason: 'password_reset' });
     renderMessage(ctx, {
       title: 'password.reset.doneTitle',
       message: 'password.reset.done',

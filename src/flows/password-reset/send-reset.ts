@@ -2,7 +2,7 @@
 // or number of an active person. Unknown targets get the same outcome (an SMS ticket with no person behind it).
 import type { Person } from '../../domain/people/persons.ts';
 import type { Services } from '../../web/services.ts';
-import { resetMail, resetSms, serviceUrl } from './messages.ts';
+import { resetMail, resetSms } from './messages.ts';
 import type { ResetTarget } from './reset-target.ts';
 import type { ResetState } from './state.ts';
 
@@ -28,7 +28,7 @@ export async function sendReset(
     if (person?.email) {
       const token = await state.tokens.issue({ personId: person.id, via: 'email', interaction, issuedAt: Date.now() });
       await s.outbox.enqueue(
-        resetMail(person.email, person.name, serviceUrl(s.issuer, `/password/reset?token=${token}`)),
+        resetMail(person.email, person.name, `${s.issuer}/password/reset?token=${token}`),
         requested(person.id, 'email'),
       );
     }

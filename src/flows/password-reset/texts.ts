@@ -47,7 +47,7 @@ const zh = {
       invalid: '這個重設密碼連結無效、已過期或已經使用過。請重新申請。',
       again: '重新申請重設密碼',
       doneTitle: '密碼已更新',
-      done: '您的密碼已更新。請使用新密碼登入。',
+      done: '您的密碼已更新。為了安全，您在其他裝置上的登入和應用程式的授權都已結束；請使用新密碼登入。',
     },
     back: {
       signIn: '返回登入',
@@ -58,10 +58,6 @@ const zh = {
       resetText:
         '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
       resetSms: '【{{brand}}】重設密碼驗證碼：{{code}}，10 分鐘內有效。請勿提供給任何人。',
-      changedSubject: '您的密碼已變更',
-      changedText:
-        '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
-      changedSms: '【{{brand}}】您的帳號密碼已於 {{time}} 變更。如非本人操作，請立即重設密碼並通知學校。',
     },
   },
 };
@@ -114,7 +110,7 @@ const en: typeof zh = {
       invalid: 'This password reset link is invalid, has expired or has already been used. Please ask for a new one.',
       again: 'Ask for a new reset link',
       doneTitle: 'Password changed',
-      done: 'Your password has been changed. Please sign in with the new password.',
+      done: 'Your password has been changed. To keep your account safe, you are signed out on your other devices and apps; sign in with the new password.',
     },
     back: {
       signIn: 'Back to sign-in',
@@ -125,11 +121,6 @@ const en: typeof zh = {
       resetText:
         'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
       resetSms: '[{{brand}}] Password reset code: {{code}}, valid for 10 minutes. Do not share it with anyone.',
-      changedSubject: 'Your password was changed',
-      changedText:
-        'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
-      changedSms:
-        '[{{brand}}] Your password was changed on {{time}}. If this was not you, reset it now and tell your school.',
     },
   },
 };

@@ -77,7 +77,7 @@ export function forcedPasswordChange(s: Services) {
     if (errors.password || errors.confirm) return render(ctx, { uid: details.uid, clientName, person, errors });
     // One use: a second submission (another tab) starts the sign-in again.
     if (!(await pending.take(details.uid))) return seeOther(ctx, `/interaction/${details.uid}`);
-    await s.people.setPassword(person.id, form.password, {
+    await s.people.setPassword(person, form.password, {
       audit: {
         actor: person.id,
         action: 'password.changed',
@@ -85,6 +85,7 @@ export function forcedPasswordChange(s: Services) {
         detail: { reason: 'forced', client: clientId },
       },
     });
+    await s.personAccess.endEverywhere(person.id, { reason: 'password_changed' });
     await finishInteraction(
       ctx,
       details,

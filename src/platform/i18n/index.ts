@@ -68,3 +68,21 @@ export function chooseLocale(ctx: LocaleSource): Locale {
   const accepted = ctx.acceptsLanguages('zh-TW', 'zh', 'en');
   return accepted === 'en' ? 'en' : 'zh-TW';
 }
+
+const MAIL_SEPARATOR = '\n\n――――――――――\n\n';
+
+/**
+ * One text in both languages, Traditional Chinese first (mail and SMS to someone whose language we do not know):
+ * `separator` between them (a rule for mail, a space for SMS); `vars` may differ per language (dates).
+ */
+export function bilingual(
+  key: string,
+  vars: (locale: Locale) => Record<string, string>,
+  separator = MAIL_SEPARATOR,
+): string {
+  const [zh, english] = [translator('zh-TW'), translator('en')];
+  return `${zh(key, { brand: zh('brand'), ...vars('zh-TW') })}${separator}${english(key, { brand: english('brand'), ...vars('en') })}`;
+}
+
+/** A mail subject in both languages. */
+export const bilingualSubject = (key: string) => `${translator('zh-TW')(key)} / ${translator('en')(key)}`;

@@ -266,7 +266,7 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(ok.status, 303);
     assert.equal(ok.location, `${issuer}/account?done=password`);
     assert.ok(await db()('audit_events').where({ subject: p.id, action: 'person.password_changed' }).first());
-    await latestMessage(p.email, 'account_changed.password');
+    await latestMessage(p.email, 'password_changed');
 
     const conf = await discover(issuer, 'acct-rp', rpSecret);
     await assert.rejects(
@@ -407,6 +407,70 @@ describe(`account pages (${storageMode})`, () => {
       (await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {})).status,
       404,
     );
+  });
+
+  /** Signs `agent` in to the test app with offline access; returns the app's tokens and configuration. */
+  async function appTokens(agent: Agent, login: string, password: string) {
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    const flow = await pkce();
+    const back = await signIn(
+      agent,
+      authorizationUrl(conf, flow, { scope: 'openid offline_access', prompt: 'consent' }),
+      login,
+      password,
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, back, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
+    assert.ok(tokens.refresh_token, 'offline access gives a refresh token');
+    return { conf, tokens };
+  }
+
+  it('a password change ends every other session and every grant, offline ones too; this browser stays', async () => {
+    const { p, agent } = await person();
+    // Another browser: the account pages and an app with a refresh token.
+    const other = new Agent();
+    await signInToAccount(issuer, other, p.username, p.password);
+    const elsewhere = await appTokens(other, p.username, p.password);
+    // This browser's own app, with a refresh token too.
+    const here = await appTokens(agent, p.username, p.password);
+
+    const ok = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: p.password,
+      password: 'a brand new passphrase 7',
+      confirm: 'a brand new passphrase 7',
+    });
+    assert.equal(ok.status, 303);
+    const page = await agent.follow(ok.location!);
+    assert.equal(page.status, 200, 'this browser stays signed in');
+    assert.ok(page.body.includes(zh('account.done.password')), 'the page says the other devices were signed out');
+
+    await assert.rejects(
+      oidc.refreshTokenGrant(elsewhere.conf, elsewhere.tokens.refresh_token!),
+      'the other app is cut off',
+    );
+    assert.equal((await oidc.tokenIntrospection(elsewhere.conf, elsewhere.tokens.access_token)).active, false);
+    const gone = await other.request(`${issuer}/account`);
+    assert.equal(gone.status, 302, 'the other browser must sign in again');
+    assert.ok(
+      (await oidc.refreshTokenGrant(here.conf, here.tokens.refresh_token!)).access_token,
+      "this browser's app goes on",
+    );
+    const notice = await latestMessage(p.email, 'password_changed');
+    assert.match(notice.text_body, /其他裝置上的登入和應用程式的授權都已結束/);
+    assert.ok(await db()('audit_events').where({ subject: p.id, action: 'session.ended_everywhere' }).first());
+  });
+
+  it('signing out all other devices also cuts off their apps with offline access', async () => {
+    const { p, agent } = await person();
+    const other = new Agent();
+    const elsewhere = await appTokens(other, p.username, p.password);
+    const done = await postForm(agent, issuer, '/account/sessions', '/account/sessions/sign-out-others', {});
+    assert.equal(done.status, 303);
+    await assert.rejects(oidc.refreshTokenGrant(elsewhere.conf, elsewhere.tokens.refresh_token!));
+    assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this browser stays signed in');
   });
 
   it('lists recent sign-ins, failures included, with the app', async () => {

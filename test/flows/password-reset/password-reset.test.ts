@@ -12,12 +12,13 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, submitLogin } from '../../helpers/rp.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const SECRET = 'password-test-secret-0123456789abcdef';
 const CLIENT = 'pw-rp';
+const OFFLINE = 'pw-offline-rp';
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
 /** pug escapes these in text; our messages contain none of the others. */
 const html = (text: string) =>
@@ -34,6 +35,11 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     await registerClient(server, { client_id: CLIENT, first_party: true }, SECRET);
+    await registerClient(
+      server,
+      { client_id: OFFLINE, first_party: true, grant_types: ['authorization_code', 'refresh_token'] },
+      SECRET,
+    );
     // A shared PostgreSQL keeps counters between runs: start this run's address count at zero.
     await resetAddressCounters();
   });
@@ -285,6 +291,44 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       }
       const missing = await new Agent().request(`${server.issuer}/password/reset`);
       assert.equal(missing.status, 400);
+    });
+
+    it('ends every session and grant of the person, offline ones too, and says so on the page and by mail', async () => {
+      const person = await newPerson({ email: true });
+      // Signed in elsewhere, with an app that holds a refresh token.
+      const elsewhere = new Agent();
+      const conf = await discover(server.issuer, OFFLINE, SECRET);
+      const flow = await pkce();
+      const back = await signIn(
+        elsewhere,
+        authorizationUrl(conf, flow, { scope: 'openid offline_access', prompt: 'consent' }),
+        person.username!,
+        person.password,
+      );
+      const tokens = await oidc.authorizationCodeGrant(conf, back, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      assert.ok(tokens.refresh_token);
+
+      const agent = new Agent();
+      await forgot(agent, person.email!);
+      const link = await resetLink(person.email!);
+      const form = await agent.request(link);
+      const done = await post(agent, form, /\/password\/reset/, {
+        password: 'Quiet-Harbour-2291',
+        confirm: 'Quiet-Harbour-2291',
+      });
+      assert.equal(done.status, 200);
+      assert.ok(done.body.includes(html(zh('password.reset.done'))));
+
+      await assert.rejects(oidc.refreshTokenGrant(conf, tokens.refresh_token!), 'the refresh token is revoked');
+      // The other browser's session is gone: signing in there asks for the password again.
+      const again = await elsewhere.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+      assert.match(again.body, /action="[^"]*\/login"/);
+      const notice = await lastMessage(person.email!, 'password_changed');
+      assert.match(notice.text_body, /其他裝置上的登入和應用程式的授權都已結束/);
     });
 
     it('voids a link once the password has changed by other means', async () => {

@@ -1,0 +1,32 @@
+// What a person is told by mail or SMS when their password changes (in both languages: the notice may reach them
+// before they choose one).
+import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
+import type { NewMessage } from '../outbox/outbox.ts';
+import type { Person } from './persons.ts';
+import './texts.ts';
+
+const taipeiTime = (when: Date, locale: string) =>
+  `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Taipei' }).format(when)} (UTC+8)`;
+
+/** "Your password was changed; other devices were signed out": to a verified email, else a verified mobile, else none. */
+export function passwordChangedNotice(person: Person, when: Date, forgotLink: string): NewMessage | undefined {
+  const vars = (locale: string) => ({ name: person.name, time: taipeiTime(when, locale), link: forgotLink });
+  if (person.email && person.email_verified) {
+    return {
+      channel: 'email',
+      to: person.email,
+      kind: 'password_changed',
+      subject: bilingualSubject('password.mail.changedSubject'),
+      text: bilingual('password.mail.changedText', vars),
+    };
+  }
+  if (person.mobile && person.mobile_verified) {
+    return {
+      channel: 'sms',
+      to: person.mobile,
+      kind: 'password_changed',
+      text: bilingual('password.mail.changedSms', vars, ' '),
+    };
+  }
+  return undefined;
+}

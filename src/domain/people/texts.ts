@@ -1,0 +1,27 @@
+// Texts of what people are told about their account from the domain: the password-changed notice.
+import { defineTexts } from '../../platform/i18n/index.ts';
+
+defineTexts({
+  'zh-TW': {
+    password: {
+      mail: {
+        changedSubject: '您的密碼已變更',
+        changedText:
+          '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。為了安全，您在其他裝置上的登入和應用程式的授權都已結束，請用新密碼重新登入。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
+        changedSms:
+          '【{{brand}}】您的帳號密碼已於 {{time}} 變更，其他裝置已登出。如非本人操作，請立即重設密碼並通知學校。',
+      },
+    },
+  },
+  en: {
+    password: {
+      mail: {
+        changedSubject: 'Your password was changed',
+        changedText:
+          'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}. To keep your account safe, you are signed out on your other devices and apps; sign in again with the new password.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
+        changedSms:
+          '[{{brand}}] Your password was changed on {{time}}; other devices were signed out. If this was not you, reset it now and tell your school.',
+      },
+    },
+  },
+});
