@@ -9,6 +9,7 @@ import { readClientsFile } from './domain/clients/registry.ts';
 import { readDemoData, seedDemo } from './domain/demo/seed.ts';
 import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
 import { outboxFromSettings } from './domain/outbox/index.ts';
+import { purgeExpiredRegistrations } from './domain/people/persons.ts';
 import { buildDomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';

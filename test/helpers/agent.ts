@@ -70,3 +70,20 @@ export function formAction(html: string, pattern: RegExp, base: string): string 
   }
   throw new Error(`no form matching ${pattern}`);
 }
+
+/**
+ * Opens a mailed activation link as a person would: the page it shows (nothing changes yet), then its button.
+ * Returns the answer to the button (303 to /register/activated on success).
+ */
+export async function activateByLink(agent: Agent, link: string): Promise<Step> {
+  const page = await agent.request(link);
+  if (page.status !== 200) return page;
+  return agent.request(formAction(page.body, /\/register\/activate$/, page.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      _csrf: hiddenField(page.body, '_csrf'),
+      token: hiddenField(page.body, 'token'),
+    }).toString(),
+  });
+}

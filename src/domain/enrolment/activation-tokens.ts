@@ -20,22 +20,36 @@ export async function issueActivationToken(db: Knex, personId: string): Promise<
 
 export type TokenCheck = { state: 'valid'; personId: string } | { state: 'invalid' | 'used' | 'expired' };
 
-/** Marks the token used if it is valid; run it in the transaction that activates the account. */
-export async function useActivationToken(trx: Knex.Transaction, token: string): Promise<TokenCheck> {
-  if (!TOKEN_PATTERN.test(token)) return { state: 'invalid' };
-  const row = await trx('activation_tokens as t')
-    .join('persons as p', 'p.id', 't.person_id')
-    .select('t.token_hash', 't.person_id', 't.used_at', 'p.status', trx.raw('t.expires_at <= now() as expired'))
-    .where('t.token_hash', digest(token))
-    .forUpdate('t')
-    .first();
+type TokenRow = { token_hash: string; person_id: string; used_at: Date | null; status: string; expired: boolean };
+
+function stateOf(row: TokenRow | undefined): TokenCheck {
   if (!row) return { state: 'invalid' };
   // A link of an account already activated (by this link or an earlier one) counts as used.
   if (row.used_at || row.status === 'active') return { state: 'used' };
   if (row.status !== 'pending') return { state: 'invalid' };
   if (row.expired) return { state: 'expired' };
-  await trx('activation_tokens').where({ token_hash: row.token_hash }).update({ used_at: trx.fn.now() });
   return { state: 'valid', personId: row.person_id };
+}
+
+const tokenRow = (db: Knex, token: string) =>
+  db('activation_tokens as t')
+    .join('persons as p', 'p.id', 't.person_id')
+    .select('t.token_hash', 't.person_id', 't.used_at', 'p.status', db.raw('t.expires_at <= now() as expired'))
+    .where('t.token_hash', digest(token));
+
+/** What the token stands for, changing nothing. */
+export async function activationTokenState(db: Knex, token: string): Promise<TokenCheck> {
+  return TOKEN_PATTERN.test(token) ? stateOf(await tokenRow(db, token).first()) : { state: 'invalid' };
+}
+
+/** Marks the token used if it is valid; run it in the transaction that activates the account. */
+export async function useActivationToken(trx: Knex.Transaction, token: string): Promise<TokenCheck> {
+  if (!TOKEN_PATTERN.test(token)) return { state: 'invalid' };
+  const row: TokenRow | undefined = await tokenRow(trx, token).forUpdate('t').first();
+  const check = stateOf(row);
+  if (check.state === 'valid')
+    await trx('activation_tokens').where({ token_hash: row!.token_hash }).update({ used_at: trx.fn.now() });
+  return check;
 }
 
 /** Drops links a month past their expiry (until then a used link is still told apart from a wrong one). */

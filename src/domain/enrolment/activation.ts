@@ -8,12 +8,12 @@ import type { OneUseKind } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
-import { activatePending, findPersonById } from '../people/persons.ts';
-import { issueActivationToken, useActivationToken } from './activation-tokens.ts';
+import { activatePending, claimPendingValues, findPersonById, lockContactValues } from '../people/persons.ts';
+import { activationTokenState, issueActivationToken, useActivationToken } from './activation-tokens.ts';
 import { activationLink, activationMail, homeLink, welcomeMail } from './mails.ts';
 import { UNCONFIRMED } from './person-input.ts';
 
-export type ActivationResult = { ok: true } | { ok: false; reason: 'invalid' | 'used' | 'expired' };
+export type ActivationResult = { ok: true } | { ok: false; reason: 'invalid' | 'used' | 'expired' | 'taken' };
 export type ResendResult = 'sent' | 'limited' | 'not_pending';
 
 export const localeOf = (value: unknown): Locale => (LOCALES.includes(value as Locale) ? (value as Locale) : 'zh-TW');
@@ -41,10 +41,27 @@ export async function sendActivation(
   );
 }
 
+/** What opening the link would do, without doing it (the page a mailed link opens asks to confirm first). */
+export function activationState(db: Knex, token: string) {
+  return activationTokenState(db, token);
+}
+
 export async function activateAccount(db: Knex, issuer: string, token: string): Promise<ActivationResult> {
   return db.transaction(async (trx) => {
+    // Who the link names (read without locks), then the locks on their email and ID, then the link itself.
+    const named = await activationTokenState(trx, token);
+    if (named.state !== 'valid') return { ok: false, reason: named.state };
+    const pending = await findPersonById(trx, named.personId);
+    if (!pending) return { ok: false, reason: 'invalid' };
+    await lockContactValues(trx, pending);
     const check = await useActivationToken(trx, token);
     if (check.state !== 'valid') return { ok: false, reason: check.state };
+    // Whoever proves their address first holds it: other waiting registrations of this email or ID go.
+    const claim = await claimPendingValues(trx, pending);
+    if (claim.taken) return { ok: false, reason: 'taken' };
+    for (const id of claim.superseded) {
+      await recordAudit(trx, { actor: pending.id, action: 'person.registration_superseded', subject: id });
+    }
     const person = await activatePending(trx, check.personId);
     if (!person) return { ok: false, reason: 'used' };
     const identity = await trx('identities as i')

@@ -16,6 +16,7 @@ import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
 import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } from './accounts.ts';
 import {
   activateAccount,
+  activationState,
   offerResend,
   type ResendOffer,
   ResendOffer as ResendOfferSchema,
@@ -196,6 +197,10 @@ export class Enrolment {
       }
       return personId;
     });
+  }
+
+  activationState(token: string) {
+    return activationState(this.#db, token);
   }
 
   activate(token: string) {

@@ -68,16 +68,20 @@ export function normaliseLogin(login: string): string {
   return normaliseMobile(key) ?? key;
 }
 
-/** Finds a person by custom username, email or mobile number (case-insensitive, in any spelling). */
+/**
+ * Finds a person by custom username, email or mobile number (case-insensitive, in any spelling). Registrations still
+ * waiting for their email may share an address with each other: an account that holds it comes first, then the
+ * newest registration.
+ */
 export function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
   const key = normaliseLogin(login);
   const mobile = normaliseMobile(key);
   return db('persons')
-    .whereRaw('lower(username) = ?', [key])
-    .orWhereRaw('lower(email) = ?', [key])
-    .modify((q) => {
+    .where((q) => {
+      q.whereRaw('lower(username) = ?', [key]).orWhereRaw('lower(email) = ?', [key]);
       if (mobile) q.orWhere('mobile', mobile);
     })
+    .orderByRaw("(status = 'pending'), created_at desc")
     .first();
 }
 
@@ -168,15 +172,72 @@ export async function emailHolderStatus(db: Knex, email: string): Promise<Person
   const key = email.toLowerCase();
   const holder = await db('persons')
     .select('status')
-    .whereRaw('lower(email) = ?', [key])
-    .orWhereRaw('lower(username) = ?', [key])
+    .whereNot({ status: 'pending' })
+    .andWhere((q) => q.whereRaw('lower(email) = ?', [key]).orWhereRaw('lower(username) = ?', [key]))
     .first();
   return holder?.status;
 }
 
+/** Whose national ID this is: an account that holds it (registrations still waiting for their email hold nothing). */
 export async function findPersonIdByNationalIdIndex(db: Knex, index: string): Promise<string | undefined> {
-  const row = await db('persons').select('id').where({ national_id_index: index }).first();
+  const row = await db('persons')
+    .select('id')
+    .where({ national_id_index: index })
+    .whereNot({ status: 'pending' })
+    .first();
   return row?.id;
+}
+
+/**
+ * Serialises changes to who holds an email address or national ID (advisory locks, in a fixed order, until the
+ * transaction ends). Take it before locking any row of the change, so two confirmations cannot wait on each other.
+ */
+export async function lockContactValues(
+  trx: Knex.Transaction,
+  person: Pick<Person, 'email' | 'national_id_index'>,
+): Promise<void> {
+  const keys = [
+    person.email && `email:${person.email.toLowerCase()}`,
+    person.national_id_index && `nid:${person.national_id_index}`,
+  ]
+    .filter((k): k is string => !!k)
+    .sort();
+  for (const k of keys) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [k]);
+}
+
+/**
+ * On confirming a registration: other registrations still waiting for the same email address or national ID are
+ * removed (whoever proves their address first wins), and whether an account already holds either is told.
+ * Serialised per address and ID (advisory locks, in a fixed order), inside the caller's transaction.
+ */
+export async function claimPendingValues(
+  trx: Knex.Transaction,
+  person: Pick<Person, 'id' | 'email' | 'national_id_index'>,
+): Promise<{ taken: boolean; superseded: string[] }> {
+  await lockContactValues(trx, person);
+  const same = (q: Knex.QueryBuilder) =>
+    q.where((w) => {
+      if (person.email) w.orWhereRaw('lower(email) = ?', [person.email.toLowerCase()]);
+      if (person.national_id_index) w.orWhere({ national_id_index: person.national_id_index });
+    });
+  const holders: { id: string; status: PersonStatus }[] = await same(
+    trx('persons').select('id', 'status').whereNot({ id: person.id }),
+  );
+  if (holders.some((h) => h.status !== 'pending')) return { taken: true, superseded: [] };
+  const superseded = holders.map((h) => h.id);
+  if (superseded.length) await trx('persons').whereIn('id', superseded).delete();
+  return { taken: false, superseded };
+}
+
+/** Registrations whose every activation link has expired: nothing of them is kept. */
+export async function purgeExpiredRegistrations(db: Knex): Promise<number> {
+  return db('persons')
+    .where({ status: 'pending' })
+    .whereNotExists(
+      db('activation_tokens as t').whereRaw('t.person_id = persons.id').andWhere('t.expires_at', '>', db.fn.now()),
+    )
+    .andWhere('created_at', '<', db.raw("now() - interval '1 hour'"))
+    .delete();
 }
 
 /** The person's national-ID index, with the row locked for the rest of the transaction. */

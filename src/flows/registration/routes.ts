@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { serveFile } from '../../web/static.ts';
-import { activate, showActivated, showActivationFailure } from './activation.ts';
+import { activate, showActivated, showActivation, showActivationFailure } from './activation.ts';
 import { freshCaptcha } from './captcha.ts';
 import { showConfirm, submitConfirm } from './confirm.ts';
 import { showDone } from './done.ts';
@@ -26,7 +26,8 @@ export function registrationRoutes(router: Router, s: Services) {
   router.get('/register/confirm', showConfirm(s, drafts));
   router.post('/register/confirm', post, submitConfirm(s, drafts));
   router.get('/register/done', showDone());
-  router.get('/register/activate', activate(s));
+  router.get('/register/activate', showActivation(s));
+  router.post('/register/activate', post, activate(s));
   router.get('/register/activate/:reason', showActivationFailure());
   router.get('/register/activated', showActivated());
   router.post('/register/resend', post, submitResend(s));

@@ -95,6 +95,11 @@ const zh = {
       member: '學校確認您的身分之前，您是「一般會員」。',
       signIn: '登入我的帳號',
       home: '到首頁',
+      confirmTitle: '啟用您的帳號',
+      confirmText: '請按下面的按鈕，確認這是您的 Email，並啟用您的帳號。',
+      confirmButton: '啟用我的帳號',
+      taken:
+        '這個 Email 或身分證字號已經屬於另一個已啟用的帳號。如果那是您的帳號，請直接登入；忘記密碼可以用「忘記密碼」重設。',
       failedTitle: '無法完成註冊',
       invalid: '這個認證連結無效。請確認您開啟的是郵件中完整的連結。',
       used: '這個認證連結已經使用過。如果您已完成認證，請直接登入。',
@@ -212,6 +217,11 @@ const en: typeof zh = {
       member: 'Until your school confirms your identity, you are a general member.',
       signIn: 'Sign in to my account',
       home: 'Home page',
+      confirmTitle: 'Activate your account',
+      confirmText: 'Press the button below to confirm this is your email address and activate your account.',
+      confirmButton: 'Activate my account',
+      taken:
+        'This email address or national ID already belongs to another active account. If it is yours, simply sign in; if you forgot the password, use “Forgot password”.',
       failedTitle: 'Registration could not be completed',
       invalid: 'This activation link is not valid. Please make sure you opened the complete link from the mail.',
       used: 'This activation link has already been used. If you completed your registration, simply sign in.',

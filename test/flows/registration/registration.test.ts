@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { activeIdentities } from '../../../src/domain/identities/identities.ts';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
-import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { insertPerson, purgeExpiredRegistrations } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -243,7 +243,17 @@ describe(`self-registration (${storageMode})`, () => {
     const ttlHours = (new Date(stored[0].expires_at).getTime() - new Date(stored[0].created_at).getTime()) / 3_600_000;
     assert.ok(Math.abs(ttlHours - 24) < 0.01, `valid 24 h (${ttlHours})`);
 
-    const opened = await agent.request(link);
+    // Opening the link (a mail scanner does, with GET and HEAD) changes nothing: the page asks to confirm.
+    const page = await agent.request(link);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes(zh('registration.activate.confirmButton')));
+    assert.equal((await fetch(link, { method: 'HEAD' })).status, 200);
+    assert.equal(
+      (await db()('persons').where({ id: person.id }).first()).status,
+      'pending',
+      'not activated by opening',
+    );
+    const opened = await activateByLink(agent, link);
     assert.equal(opened.status, 303);
     assert.equal(opened.location, `${base}/register/activated`);
     const activated = await agent.request(opened.location!);
@@ -407,7 +417,7 @@ describe(`self-registration (${storageMode})`, () => {
     const person = await db()('persons').where({ email: form.email }).first();
     assert.equal(person.name, '何超人二號');
     assert.equal(person.contact_phone, '0912345678');
-    const activated = await agent.request(await activationLink(form.email!));
+    const activated = await activateByLink(agent, await activationLink(form.email!));
     assert.equal(activated.status, 303);
     assert.equal(
       (await server.services.people.authenticate(form.email!, PASSWORD)).ok,
@@ -416,42 +426,80 @@ describe(`self-registration (${storageMode})`, () => {
     );
   });
 
-  it('tells a duplicate email (pending or active, any case) and a duplicate national ID', async () => {
+  it('tells an email (any case) or national ID an active account holds; a registration still waiting holds nothing', async () => {
     const first = goodForm();
     const person = await register(first);
 
+    // Waiting for its email, the first registration blocks nobody: the same email (any case) and ID go through.
     const agent = new Agent();
-    const pendingEmail = await postStep1(
+    const again = await postStep1(
       agent,
       await agent.request(`${base}/register`),
-      goodForm({ email: first.email!.toUpperCase() }),
+      goodForm({ email: first.email!.toUpperCase(), national_id: first.national_id!.toLowerCase() }),
     );
-    assert.equal(pendingEmail.status, 400);
-    assert.equal(fieldError(pendingEmail.body, 'email'), zh('registration.errors.emailPending'));
-    assert.equal(fieldError(pendingEmail.body, 'national_id'), undefined);
+    assert.equal(again.status, 303, fieldErrors(again.body));
 
-    const sameId = await postStep1(agent, pendingEmail, goodForm({ national_id: first.national_id!.toLowerCase() }));
-    assert.equal(sameId.status, 400);
-    assert.equal(fieldError(sameId.body, 'national_id'), zh('registration.errors.nationalIdTaken'));
-    assert.equal(fieldError(sameId.body, 'email'), undefined);
-
-    assert.equal((await new Agent().request(await activationLink(person.email))).status, 303);
-    const takenEmail = await postStep1(agent, sameId, goodForm({ email: first.email! }));
+    assert.equal((await activateByLink(new Agent(), await activationLink(person.email))).status, 303);
+    const other = new Agent();
+    const takenEmail = await postStep1(
+      other,
+      await other.request(`${base}/register`),
+      goodForm({ email: first.email! }),
+    );
     assert.equal(fieldError(takenEmail.body, 'email'), zh('registration.errors.emailTaken'));
+    const sameId = await postStep1(other, takenEmail, goodForm({ national_id: first.national_id!.toLowerCase() }));
+    assert.equal(fieldError(sameId.body, 'national_id'), zh('registration.errors.nationalIdTaken'));
 
     // Someone who has not solved the captcha is not told.
-    const noCaptcha = await postStep1(agent, takenEmail, goodForm({ email: first.email! }), 'wrong');
+    const noCaptcha = await postStep1(other, sameId, goodForm({ email: first.email! }), 'wrong');
     assert.equal(fieldError(noCaptcha.body, 'email'), undefined);
     assert.equal(fieldError(noCaptcha.body, 'captcha'), zh('registration.errors.captchaWrong'));
 
     // A demo account's email (an active account made by the seed).
-    const demo = await postStep1(agent, noCaptcha, goodForm({ email: 'teacher@demo.campus-sso.test' }));
+    const demo = await postStep1(other, noCaptcha, goodForm({ email: 'teacher@demo.campus-sso.test' }));
     assert.equal(fieldError(demo.body, 'email'), zh('registration.errors.emailTaken'));
     // Someone's custom username that looks like an email counts as taken too (sign-in by it would be ambiguous).
     const username = uniqueEmail('username');
     await insertPerson(db(), { username, name: '自訂帳號', passwordHash: 'x' });
-    const clash = await postStep1(agent, demo, goodForm({ email: username }));
+    const clash = await postStep1(other, demo, goodForm({ email: username }));
     assert.equal(fieldError(clash.body, 'email'), zh('registration.errors.emailTaken'));
+  });
+
+  it("lets whoever proves the email first have it: a squatter cannot hold another person's email or ID", async () => {
+    // A squatter registers with someone else's email and national ID, and never confirms.
+    const victim = goodForm();
+    const squatter = await register(victim);
+    // The owner registers with the same email and ID and confirms from their mailbox.
+    const owner = new Agent();
+    const page = await passStep1(owner, goodForm({ email: victim.email!, national_id: victim.national_id! }));
+    assert.equal((await submitConfirm(owner, page)).status, 303);
+    const mails = await db()('outbox_messages')
+      .where({ recipient: victim.email!.toLowerCase(), kind: 'registration_activation' })
+      .orderBy('created_at', 'desc');
+    const ownerLink = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mails[0].text_body)![1]!;
+    assert.equal((await activateByLink(owner, ownerLink)).status, 303);
+    const holders = await db()('persons').whereRaw('lower(email) = ?', [victim.email!.toLowerCase()]);
+    assert.equal(holders.length, 1, 'the waiting registration is gone');
+    assert.equal(holders[0].status, 'active');
+    assert.notEqual(holders[0].id, squatter.id);
+    assert.ok(
+      await db()('audit_events').where({ subject: squatter.id, action: 'person.registration_superseded' }).first(),
+    );
+    // The squatter's link now leads nowhere.
+    const squatterLink = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mails[1].text_body)![1]!;
+    assert.equal((await activateByLink(new Agent(), squatterLink)).status, 400);
+  });
+
+  it('forgets a registration whose activation links have all expired', async () => {
+    const person = await register(goodForm());
+    await db()('activation_tokens')
+      .where({ person_id: person.id })
+      .update({ expires_at: db().raw("now() - interval '1 second'") });
+    await db()('persons')
+      .where({ id: person.id })
+      .update({ created_at: db().raw("now() - interval '2 days'") });
+    assert.ok((await purgeExpiredRegistrations(db())) >= 1);
+    assert.equal(await db()('persons').where({ id: person.id }).first(), undefined);
   });
 
   it('refuses a national ID with a wrong check digit and a school that does not exist', async () => {
@@ -557,34 +605,43 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal((await new Agent().request(`${base}/register/activate/whatever`)).status, 404);
   });
 
-  it('lets exactly one of two racing registrations for one email have it', async () => {
-    const email = uniqueEmail('race');
-    const a = new Agent();
-    const b = new Agent();
-    const [pageA, pageB] = await Promise.all([passStep1(a, goodForm({ email })), passStep1(b, goodForm({ email }))]);
-    const results = await Promise.all([submitConfirm(a, pageA), submitConfirm(b, pageB)]);
-    const statuses = results.map((r) => r.status).sort();
-    assert.deepEqual(statuses, [303, 400]);
-    const loser = results.find((r) => r.status === 400)!;
-    assert.equal(fieldError(loser.body, 'email'), zh('registration.errors.emailPending'));
-    assert.equal(inputValue(loser.body, 'national_id') !== undefined, true, 'the loser keeps the values');
-    assert.equal((await db()('persons').whereRaw('lower(email) = ?', [email])).length, 1);
-    assert.equal((await db()('outbox_messages').where({ recipient: email })).length, 1, 'one mail');
-
-    // The same for one national ID under two emails.
-    const nationalId = randomNationalId();
-    const c = new Agent();
-    const d = new Agent();
-    const [pageC, pageD] = await Promise.all([
-      passStep1(c, goodForm({ national_id: nationalId })),
-      passStep1(d, goodForm({ national_id: nationalId })),
-    ]);
-    const second = await Promise.all([submitConfirm(c, pageC), submitConfirm(d, pageD)]);
-    assert.deepEqual(second.map((r) => r.status).sort(), [303, 400]);
-    assert.equal(
-      fieldError(second.find((r) => r.status === 400)!.body, 'national_id'),
-      zh('registration.errors.nationalIdTaken'),
-    );
+  it('lets exactly one of two racing confirmations for one email (or one ID) have it', async () => {
+    for (const shared of ['email', 'national_id'] as const) {
+      const value = shared === 'email' ? uniqueEmail('race') : randomNationalId();
+      const a = new Agent();
+      const b = new Agent();
+      const [pageA, pageB] = await Promise.all([
+        passStep1(a, goodForm({ [shared]: value })),
+        passStep1(b, goodForm({ [shared]: value })),
+      ]);
+      const submitted = await Promise.all([submitConfirm(a, pageA), submitConfirm(b, pageB)]);
+      assert.deepEqual(
+        submitted.map((r) => r.status),
+        [303, 303],
+        'both registrations wait for their email',
+      );
+      const waiting = await db()('persons').where(
+        shared === 'email'
+          ? db().raw('lower(email) = ?', [value])
+          : { national_id_index: server.storage.keyring.blindIndex('national-id-index', value) },
+      );
+      assert.equal(waiting.length, 2);
+      const mails = await db()('outbox_messages')
+        .whereIn('recipient', [...new Set(waiting.map((p: { email: string }) => p.email))])
+        .andWhere({ kind: 'registration_activation' });
+      const links = mails.map(
+        (m: { text_body: string }) => /(http\S+\/register\/activate\?token=[\w-]+)/.exec(m.text_body)![1]!,
+      );
+      assert.equal(links.length, 2);
+      const results = await Promise.all(links.map((link) => activateByLink(new Agent(), link)));
+      assert.deepEqual(results.map((r) => r.status).sort(), [303, 400], shared);
+      const left = await db()('persons').whereIn(
+        'id',
+        waiting.map((p: { id: string }) => p.id),
+      );
+      assert.equal(left.length, 1, `${shared}: one account`);
+      assert.equal(left[0].status, 'active');
+    }
   });
 
   it('sends step 2 without a finished step 1 back to step 1', async () => {
@@ -657,7 +714,7 @@ describe(`self-registration (${storageMode})`, () => {
         .orderBy('created_at')
     ).map((m) => /(http\S+token=[\w-]+)/.exec(m.text_body)![1]!);
     assert.equal(new Set(links).size, 4);
-    assert.equal((await new Agent().request(links[0]!)).status, 303);
+    assert.equal((await activateByLink(new Agent(), links[0]!)).status, 303);
     assert.equal((await new Agent().request(links[3]!)).status, 400, 'the others count as used');
     assert.equal(await server.services.enrolment.offerResend({ personId: person.id }), undefined);
     const audit = await db()('audit_events').where({ subject: person.id, action: 'person.activation_resent' });

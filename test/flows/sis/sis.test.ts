@@ -7,10 +7,11 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { activeIdentities } from '../../../src/domain/identities/identities.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
+import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, activateByLink, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -262,11 +263,15 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.equal(identities[0].attributes.seat, 12);
       assert.equal(identities[0].attributes.student_no, 'S1130012');
       assert.ok(identities[0].class_id);
-      assert.deepEqual(await lookup({ national_id: p.national_id }), { has_account: true, has_identity: false });
+      assert.deepEqual(
+        await lookup({ national_id: p.national_id }),
+        { has_account: false, has_identity: false },
+        'waiting for its email, the registration holds nothing yet',
+      );
 
       const mail = await db()('outbox_messages').where({ recipient: p.email, kind: 'registration_activation' }).first();
       const link = /(http\S+\/register\/activate\?token=\S+)/.exec(mail.text_body)![1]!;
-      assert.equal((await agent.request(link)).status, 303);
+      assert.equal((await activateByLink(agent, link)).status, 303);
       assert.equal((await db()('persons').where({ id: row.id }).first()).status, 'active');
       assert.equal((await activeIdentities(db(), row.id)).length, 1, 'the identity works at once');
       const welcome = await db()('outbox_messages').where({ recipient: p.email, kind: 'registration_welcome' }).first();
@@ -290,6 +295,51 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
         assert.equal(again.status, 409);
         assert.ok(again.body.includes(zh('sis.refusal.used')));
       }
+    });
+
+    it('wins over a registration that waits for its email with the same national ID', async () => {
+      const p = person();
+      // Someone registered with this person's national ID and never confirmed their (own) email.
+      const squatter = await insertPerson(db(), {
+        email: `squat-${crypto.randomBytes(4).toString('hex')}@example.org`,
+        name: '佔用者',
+        passwordHash: 'x',
+        status: 'pending',
+        nationalId: sealNationalId(server.storage.keyring, p.national_id),
+      });
+      assert.deepEqual(await lookup({ national_id: p.national_id }), { has_account: false, has_identity: false });
+
+      const agent = new Agent();
+      const consent = await openConsent(agent, (await push(p)).url);
+      const agreed = await post(agent, '/register/sis/consent', {
+        _csrf: hiddenField(consent.body, '_csrf'),
+        decision: 'agree',
+      });
+      const step1 = await agent.request((await agent.request(agreed.location!)).location!);
+      const captchaId = hiddenField(step1.body, 'captcha_id');
+      const res = await post(agent, '/register', {
+        _csrf: hiddenField(step1.body, '_csrf'),
+        captcha_id: captchaId,
+        captcha: (await server.services.captchas.answers.peek(captchaId))!,
+        email: p.email,
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+      });
+      assert.equal(res.status, 303, res.body.slice(0, 300));
+      const confirm = await agent.request(res.location!);
+      assert.equal((await post(agent, '/register/confirm', { _csrf: hiddenField(confirm.body, '_csrf') })).status, 303);
+      const mail = await db()('outbox_messages').where({ recipient: p.email, kind: 'registration_activation' }).first();
+      const link = /(http\S+\/register\/activate\?token=\S+)/.exec(mail.text_body)![1]!;
+      assert.equal((await activateByLink(agent, link)).status, 303);
+      assert.equal(
+        await db()('persons').where({ id: squatter.id }).first(),
+        undefined,
+        'the waiting registration is gone',
+      );
+      assert.deepEqual(await lookup({ national_id: p.national_id, role: 'student', school_code: SCHOOL }), {
+        has_account: true,
+        has_identity: true,
+      });
     });
 
     it('is bound to the first browser: another browser gets a clear error, the first carries on', async () => {
