@@ -17,6 +17,7 @@ import { adapterFactory } from './oidc/adapters/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { ensureKeys } from './oidc/keys.ts';
+import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { createLogger } from './platform/log.ts';
@@ -108,6 +109,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       forms: buildForms(settings.maxBodyBytes),
       provider: holder.provider,
       personAccess: new PersonAccess(holder.provider, db),
+      pairwise: new PairwiseIds(keyring),
       health: storage.health,
     };
     const flows = FLOWS.filter((f) => f.when?.(settings) ?? true);

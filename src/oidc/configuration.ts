@@ -9,6 +9,7 @@ import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
 import { errors } from './internals.ts';
 import type { KeySet } from './keys.ts';
+import { PairwiseIds } from './pairwise.ts';
 
 export const TTL = {
   AccessToken: 3600,
@@ -56,7 +57,7 @@ export type ConfigurationDeps = {
 };
 
 export function buildConfiguration(deps: ConfigurationDeps): Configuration {
-  const pairwiseKey = deps.keyring.key('pairwise');
+  const pairwise = new PairwiseIds(deps.keyring);
   return {
     adapter: deps.adapter as unknown as Configuration['adapter'],
     jwks: { keys: deps.keys.jwks as never },
@@ -87,17 +88,13 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
             allowedRoles: client?.metadata().allowed_roles,
             grantId: grantOf(),
             scopes: new Set(scope.split(' ')),
+            ids: pairwise.forClient(client),
           })) as { sub: string };
         },
       };
     },
     subjectTypes: ['public', 'pairwise'],
-    pairwiseIdentifier(_ctx, accountId, client) {
-      return crypto
-        .createHmac('sha256', pairwiseKey)
-        .update(`${client.sectorIdentifier}\0${accountId}`)
-        .digest('base64url');
-    },
+    pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subject(String(client.sectorIdentifier), accountId),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

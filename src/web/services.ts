@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { DemoData } from '../domain/demo/seed.ts';
 import type { DomainServices } from '../domain/services.ts';
+import type { PairwiseIds } from '../oidc/pairwise.ts';
 import type { PersonAccess } from '../oidc/person-access.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
@@ -18,6 +19,8 @@ export type Services = DomainServices & {
   /** The current provider (it is rebuilt when the keys change). */
   provider: () => Provider;
   personAccess: PersonAccess;
+  /** The ids a pairwise client sees (the same as in its tokens). */
+  pairwise: PairwiseIds;
   /** Whether the storage answers (readiness). */
   health(): Promise<Record<string, 'ok' | 'unavailable'>>;
   /** The demo data, when the demo is seeded. */

@@ -91,6 +91,64 @@ describe(`advanced protocol features (${storageMode})`, () => {
     assert.ok(sub.length > 20);
   });
 
+  it('gives a pairwise client pairwise ids everywhere: the identity, every identity, each child (its own sub)', async () => {
+    const scope = 'openid identity identities children';
+    for (const [id, uri] of [
+      ['rp-pw-ids', CALLBACK],
+      ['rp-pw-ids-2', 'http://localhost:9/cb'],
+    ] as const) {
+      await registerClient(
+        server,
+        { client_id: id, subject_type: 'pairwise', first_party: true, redirect_uris: [uri] },
+        SECRET,
+      );
+    }
+    const signInAt = async (clientId: string, callback: string, login: string, password: string) => {
+      const conf = await discover(server.issuer, clientId, SECRET);
+      const p = await pkce();
+      const url = oidc.buildAuthorizationUrl(conf, {
+        redirect_uri: callback,
+        scope,
+        code_challenge: p.challenge,
+        code_challenge_method: 'S256',
+        state: p.state,
+        nonce: p.nonce,
+      });
+      const back = await signIn(new Agent(), url, login, password, callback);
+      const tokens = await oidc.authorizationCodeGrant(conf, back, {
+        pkceCodeVerifier: p.verifier,
+        expectedState: p.state,
+        expectedNonce: p.nonce,
+      });
+      const claims = tokens.claims()!;
+      return { sub: claims.sub, userinfo: await oidc.fetchUserInfo(conf, tokens.access_token, claims.sub) };
+    };
+    type Ids = { identity: { id: string }; identities: { id: string }[]; children: { sub: string }[] };
+    const teacher = await signInAt('rp-pw-ids', CALLBACK, 'teacher', 'Teacher-2026');
+    const ids = teacher.userinfo as unknown as Ids;
+    const real = (await server.storage.db('identities').where({ person_id: teacherId }).select('id')).map(
+      (r: { id: string }) => r.id,
+    );
+    const pupilId = (await findPersonByLogin(server.storage.db, 'pupil'))!.id;
+    assert.ok(ids.identity.id && !real.includes(ids.identity.id), 'the chosen identity: not its real id');
+    assert.equal(ids.identities.length, real.length);
+    for (const i of ids.identities) assert.ok(!real.includes(i.id), 'no real identity id');
+    assert.ok(
+      ids.identities.some((i) => i.id === ids.identity.id),
+      'the same identity has the same id in both claims',
+    );
+    assert.equal(ids.children.length, 1);
+    assert.notEqual(ids.children[0]!.sub, pupilId, "not the child's real id");
+    // The child's id at this client is the sub this client gets when the child signs in.
+    const pupil = await signInAt('rp-pw-ids', CALLBACK, 'pupil', 'Pupil-2026');
+    assert.equal(ids.children[0]!.sub, pupil.sub);
+    // Another sector sees other ids.
+    const other = (await signInAt('rp-pw-ids-2', 'http://localhost:9/cb', 'teacher', 'Teacher-2026'))
+      .userinfo as unknown as Ids;
+    assert.notEqual(other.identity.id, ids.identity.id);
+    assert.notEqual(other.children[0]!.sub, ids.children[0]!.sub);
+  });
+
   it('accepts signed request objects (JAR)', async () => {
     const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
       'sign',

@@ -29,11 +29,14 @@ export async function needsIdentityChoice(q: {
   return !pickGrantIdentity(accepted, await q.chosenId());
 }
 
-/** `identity_hint=<role>|<identity id>` (either part may be given alone) names an entry. */
-function hinted(identities: IdentityClaim[], hint: unknown): IdentityClaim | undefined {
+/**
+ * `identity_hint=<role>|<identity id>` (either part may be given alone) names an entry; the id as the client knows it
+ * (`idOf`: its pairwise ids, for a pairwise client).
+ */
+function hinted(identities: IdentityClaim[], hint: unknown, idOf: (id: string) => string): IdentityClaim | undefined {
   if (typeof hint !== 'string' || hint.length > 100) return undefined;
   const [a, b] = hint.split('|');
-  return identities.find((i) => i.id === a || i.id === b) ?? identities.find((i) => i.role === a);
+  return identities.find((i) => idOf(i.id) === a || idOf(i.id) === b) ?? identities.find((i) => i.role === a);
 }
 
 /** The menu's preselected entry: the hint, else the person's last choice for the client, else the first. */
@@ -41,8 +44,9 @@ export function preselected(
   accepted: IdentityClaim[],
   hint: unknown,
   remembered: string | undefined,
+  idOf: (id: string) => string = (id) => id,
 ): IdentityClaim | undefined {
-  return hinted(accepted, hint) ?? accepted.find((i) => i.id === remembered) ?? accepted[0];
+  return hinted(accepted, hint, idOf) ?? accepted.find((i) => i.id === remembered) ?? accepted[0];
 }
 
 /** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */

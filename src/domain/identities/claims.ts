@@ -5,7 +5,7 @@ import { openNationalId } from '../people/national-id-store.ts';
 import type { Person } from '../people/persons.ts';
 import { chosenIdentityFor, type LoadedAccount } from './account.ts';
 import { pickGrantIdentity } from './choice.ts';
-import { acceptedBy, childrenOf } from './identities.ts';
+import { acceptedBy, childrenOf, type IdentityClaim } from './identities.ts';
 
 export const SCOPE_CLAIMS = {
   openid: ['sub'],
@@ -24,7 +24,17 @@ export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email phone i
 /** Scopes that always need the person's explicit consent, first-party client or not. */
 export const ALWAYS_CONSENT_SCOPES = new Set(['idno']);
 
-export type ClaimContext = { clientId?: string; allowedRoles?: unknown; grantId?: string; scopes: Set<string> };
+/** How a client sees ids of people and identities (pairwise clients see ids of their own). */
+export type IdsForClient = { person(personId: string): string; identity(identityId: string): string };
+
+export type ClaimContext = {
+  clientId?: string;
+  allowedRoles?: unknown;
+  grantId?: string;
+  scopes: Set<string>;
+  /** Unset: the real ids (a public-subject client). */
+  ids?: IdsForClient;
+};
 
 export function personProfileClaims(person: Person): Record<string, unknown> {
   return {
@@ -52,14 +62,17 @@ export async function personClaims(
 ): Promise<Record<string, unknown>> {
   const { person, identities } = account;
   const claims = personProfileClaims(person);
-  if (c.scopes.has('identities')) claims.identities = identities;
+  const shown = (i: IdentityClaim | undefined) => (i && c.ids ? { ...i, id: c.ids.identity(i.id) } : i);
+  if (c.scopes.has('identities')) claims.identities = identities.map(shown);
   if (c.scopes.has('identity')) {
-    claims.identity = pickGrantIdentity(
-      acceptedBy(identities, c.allowedRoles),
-      await chosenIdentityFor(db, account, c.grantId),
+    claims.identity = shown(
+      pickGrantIdentity(acceptedBy(identities, c.allowedRoles), await chosenIdentityFor(db, account, c.grantId)),
     );
   }
-  if (c.scopes.has('children')) claims.children = await childrenOf(db, person.id);
+  if (c.scopes.has('children')) {
+    const children = await childrenOf(db, person.id);
+    claims.children = c.ids ? children.map((child) => ({ ...child, sub: c.ids!.person(child.sub) })) : children;
+  }
   if (c.scopes.has('idno') && person.national_id_sealed)
     claims.idno = openNationalId(keyring, person.national_id_sealed);
   return claims;

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit.ts';
 import { chosenIdentityFor, type LoadedAccount, loadAccount } from './account.ts';
 import { addIdentity, type NewIdentity } from './add-identity.ts';
 import { chosenIdentityId, needsIdentityChoice, preselected, recordChoice, rememberedChoice } from './choice.ts';
-import { type ClaimContext, personClaims } from './claims.ts';
+import { type ClaimContext, type IdsForClient, personClaims } from './claims.ts';
 import { acceptedBy, activeIdentities, type Child, childrenOf, type IdentityClaim } from './identities.ts';
 
 export type IdentityMenu = { accepted: IdentityClaim[]; selected?: IdentityClaim; children: Child[] };
@@ -71,10 +71,15 @@ export class Identities {
   }
 
   /** What the identity menu shows: the accepted identities, the preselected one, and a parent's children. */
-  async menu(personId: string, clientId: string, allowedRoles: unknown, hint: unknown): Promise<IdentityMenu> {
-    const accepted = await this.accepted(personId, allowedRoles);
+  async menu(
+    personId: string,
+    client: { clientId: string; allowedRoles: unknown; ids?: IdsForClient },
+    hint: unknown,
+  ): Promise<IdentityMenu> {
+    const accepted = await this.accepted(personId, client.allowedRoles);
     if (!accepted.length) return { accepted, children: [] };
-    const selected = preselected(accepted, hint, await rememberedChoice(this.#db, personId, clientId));
+    const remembered = await rememberedChoice(this.#db, personId, client.clientId);
+    const selected = preselected(accepted, hint, remembered, client.ids?.identity);
     const children = accepted.some((i) => i.role === 'parent') ? await this.children(personId) : [];
     return { accepted, selected, children };
   }

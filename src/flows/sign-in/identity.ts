@@ -12,8 +12,8 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
   const t = translator(chooseLocale(ctx));
   const menu = await s.identities.menu(
     details.session!.accountId,
-    clientId,
-    client?.metadata().allowed_roles,
+    // A pairwise client names identities by its own ids (identity_hint).
+    { clientId, allowedRoles: client?.metadata().allowed_roles, ids: s.pairwise.forClient(client) },
     details.params.identity_hint,
   );
   if (!menu.selected) {
