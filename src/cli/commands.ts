@@ -1,6 +1,8 @@
 // The CLI commands: each declares its options and runs against opened storage.
 import type { ParseArgsConfig } from 'node:util';
 import { recordAudit } from '../domain/audit.ts';
+import type { ClientChange } from '../domain/clients/metadata.ts';
+import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { seedDemo } from '../domain/demo/seed.ts';
 import { isUniqueViolation } from '../domain/enrolment/accounts.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
@@ -24,6 +26,9 @@ type Command = {
 function required(opts: Record<string, unknown>, ...names: string[]) {
   for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw new Error(`--${n} is required`);
 }
+
+/** A repeatable option's values, or undefined when it was not given. */
+const list = (opts: Record<string, unknown>, name: string) => opts[name] as string[] | undefined;
 
 export const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -51,27 +56,137 @@ export const COMMANDS: Record<string, Command> = {
       'first-party': { type: 'boolean' },
       public: { type: 'boolean' },
       'grant-type': { type: 'string', multiple: true },
+      'allowed-role': { type: 'string', multiple: true },
     },
     async run({ services }, opts) {
       required(opts, 'id');
       if (!opts.public) required(opts, 'secret');
-      const redirectUris = (opts['redirect-uri'] as string[] | undefined) ?? [];
-      if (!redirectUris.length) throw new Error('--redirect-uri is required');
-      for (const uri of redirectUris) new URL(uri);
-      await services.clients.upsert(
+      const grantTypes = list(opts, 'grant-type');
+      const redirectUris = list(opts, 'redirect-uri');
+      if (!redirectUris?.length && (grantTypes ?? ['authorization_code']).includes('authorization_code'))
+        throw new Error('--redirect-uri is required');
+      await services.clients.create(
         {
-          client_id: opts.id as string,
-          client_name: (opts.name as string | undefined) ?? (opts.id as string),
-          redirect_uris: redirectUris,
-          post_logout_redirect_uris: (opts['post-logout-redirect-uri'] as string[] | undefined) ?? [],
-          grant_types: (opts['grant-type'] as string[] | undefined) ?? ['authorization_code', 'refresh_token'],
-          first_party: !!opts['first-party'],
-          ...(opts.public ? { token_endpoint_auth_method: 'none' } : {}),
+          clientId: opts.id as string,
+          name: opts.name as string | undefined,
+          secret: opts.secret as string | undefined,
+          public: !!opts.public,
+          redirectUris,
+          postLogoutRedirectUris: list(opts, 'post-logout-redirect-uri'),
+          grantTypes,
+          firstParty: !!opts['first-party'],
+          allowedRoles: list(opts, 'allowed-role'),
         },
         'cli',
-        opts.secret as string | undefined,
       );
-      return `client ${opts.id as string} saved`;
+      return `client ${opts.id as string} created`;
+    },
+  },
+  'client update': {
+    options: {
+      id: { type: 'string' },
+      secret: { type: 'string' },
+      name: { type: 'string' },
+      'add-redirect-uri': { type: 'string', multiple: true },
+      'remove-redirect-uri': { type: 'string', multiple: true },
+      'add-post-logout-redirect-uri': { type: 'string', multiple: true },
+      'remove-post-logout-redirect-uri': { type: 'string', multiple: true },
+      'first-party': { type: 'boolean' },
+      'no-first-party': { type: 'boolean' },
+      'grant-type': { type: 'string', multiple: true },
+      'allowed-role': { type: 'string', multiple: true },
+    },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      if (opts['first-party'] && opts['no-first-party'])
+        throw new Error('give --first-party or --no-first-party, not both');
+      const change: ClientChange = {
+        secret: opts.secret as string | undefined,
+        name: opts.name as string | undefined,
+        addRedirectUris: list(opts, 'add-redirect-uri'),
+        removeRedirectUris: list(opts, 'remove-redirect-uri'),
+        addPostLogoutRedirectUris: list(opts, 'add-post-logout-redirect-uri'),
+        removePostLogoutRedirectUris: list(opts, 'remove-post-logout-redirect-uri'),
+        firstParty: opts['first-party'] ? true : opts['no-first-party'] ? false : undefined,
+        grantTypes: list(opts, 'grant-type'),
+        allowedRoles: list(opts, 'allowed-role'),
+      };
+      if (Object.values(change).every((v) => v === undefined)) throw new Error('nothing to change: give an option');
+      const fields = await services.clients.update(opts.id as string, change, 'cli');
+      return fields.length
+        ? `client ${opts.id as string} updated: ${fields.join(', ')}`
+        : `client ${opts.id} unchanged`;
+    },
+  },
+  'client show': {
+    options: { id: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      const metadata = await services.clients.describe(opts.id as string);
+      if (!metadata) throw new Error(`no client with id ${opts.id as string}`);
+      return JSON.stringify(metadata, null, 2);
+    },
+  },
+  'client list': {
+    options: {},
+    async run({ services }) {
+      return (await services.clients.list())
+        .map((c) =>
+          [
+            c.clientId,
+            c.name,
+            c.firstParty ? 'first-party' : 'third-party',
+            `permissions=${c.permissions.join(',') || '-'}`,
+            `schools=${c.schoolCodes?.join(',') || '-'}`,
+            c.disabled ? 'disabled' : 'enabled',
+          ].join('  '),
+        )
+        .join('\n');
+    },
+  },
+  'client permissions': {
+    options: {
+      id: { type: 'string' },
+      grant: { type: 'string' },
+      revoke: { type: 'string' },
+      school: { type: 'string', multiple: true },
+    },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      const id = opts.id as string;
+      const grant = opts.grant as string | undefined;
+      const revoke = opts.revoke as string | undefined;
+      if ((grant === undefined) === (revoke === undefined)) throw new Error('give one of --grant and --revoke');
+      const permission = (grant ?? revoke)!;
+      if (!isPermission(permission)) throw new Error(`a permission is one of ${PERMISSIONS.join(', ')}`);
+      const schools = list(opts, 'school');
+      if (revoke !== undefined && schools) throw new Error('--school goes with --grant');
+      const result = await services.clients.setPermission(
+        id,
+        grant !== undefined ? { grant: permission, schools } : { revoke: permission },
+        'cli',
+      );
+      const held = `permissions ${result.permissions.join(', ') || 'none'}`;
+      const scoped = result.permissions.some((p) => SCHOOL_SCOPED.has(p as Permission))
+        ? `; schools ${result.schoolCodes?.join(', ') || 'none (grant them with --school)'}`
+        : '';
+      return `client ${id} ${result.changed ? 'now has' : 'unchanged:'} ${held}${scoped}`;
+    },
+  },
+  'client disable': {
+    options: { id: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      const changed = await services.clients.setDisabled(opts.id as string, true, 'cli');
+      return `client ${opts.id as string} ${changed ? 'disabled' : 'was already disabled'}`;
+    },
+  },
+  'client enable': {
+    options: { id: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      const changed = await services.clients.setDisabled(opts.id as string, false, 'cli');
+      return `client ${opts.id as string} ${changed ? 'enabled' : 'was already enabled'}`;
     },
   },
   'person add': {

@@ -9,8 +9,21 @@ const USAGE = `usage: campus-sso <command> [options]
 
   migrate                                   apply database migrations
   seed-demo [--issuer URL]                  seed the demo school, people and demo client
-  client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...]
-             [--name NAME] [--first-party] [--grant-type T ...] [--public]
+  client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...] [--name NAME] [--first-party]
+             [--post-logout-redirect-uri URI ...] [--grant-type T ...] [--allowed-role R ...] [--public]
+                                            register a new client (an id already taken is refused)
+  client update --id ID [--secret S] [--name N] [--add-redirect-uri U ...] [--remove-redirect-uri U ...]
+             [--add-post-logout-redirect-uri U ...] [--remove-post-logout-redirect-uri U ...]
+             [--first-party|--no-first-party] [--grant-type T ...] [--allowed-role R ...]
+                                            change only what is given (grant types and roles: the new list)
+  client show --id ID                       the client's metadata as JSON (the secret only as "(set)")
+  client list                               every client: id, name, first party, permissions, schools, state
+  client permissions --id ID --grant sis|roster [--school CODE ...]
+  client permissions --id ID --revoke sis|roster
+                                            what the client may do through the API; --school: the only schools a
+                                            roster client may act for (vocational or private schools)
+  client disable --id ID                    the client can no longer sign people in, get tokens or use the API
+  client enable --id ID                     undo client disable
   person add --username U --password P --name NAME [--email E]
   school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]
   identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin

@@ -8,6 +8,8 @@ import { authorizationUrl, CALLBACK, discover, pkce, signIn } from '../helpers/r
 import { startTestServer, storageMode, type TestServer, testEnv } from '../helpers/server.ts';
 
 const bin = new URL('../../bin/campus-sso.js', import.meta.url).pathname;
+/** Unique per run: `client add` refuses an id already taken, and a DATABASE_URL may outlive one run. */
+const rpId = `cli-rp-${crypto.randomBytes(3).toString('hex')}`;
 
 describe(`campus-sso CLI (${storageMode})`, () => {
   let server: TestServer;
@@ -50,7 +52,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       'client',
       'add',
       '--id',
-      'cli-rp',
+      rpId,
       '--secret',
       'cli-secret-0123456789abcdef',
       '--redirect-uri',
@@ -59,7 +61,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     );
     assert.equal(client.status, 0, client.stderr);
 
-    const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
+    const conf = await discover(server.issuer, rpId, 'cli-secret-0123456789abcdef');
     const p = await pkce();
     const callback = await signIn(new Agent(), authorizationUrl(conf, p), user, 'Cli-Password-1');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
@@ -133,7 +135,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     );
     assert.equal(identity.status, 0, identity.stderr);
 
-    const conf = await discover(server.issuer, 'cli-rp', 'cli-secret-0123456789abcdef');
+    const conf = await discover(server.issuer, rpId, 'cli-secret-0123456789abcdef');
     const p = await pkce();
     const callback = await signIn(
       new Agent(),
@@ -166,6 +168,285 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     );
     assert.match((await cli('identity', 'add', '--person', user, '--role', 'wizard')).stderr, /--role must be one of/);
     assert.match((await cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent')).stderr, /no person/);
+  });
+
+  describe('clients', () => {
+    const keep = { id: `cli-keep-${crypto.randomBytes(3).toString('hex')}`, secret: 'keep-secret-one-0123456789' };
+    const newSecret = 'keep-secret-two-9876543210';
+    const roster = { id: `cli-roster-${crypto.randomBytes(3).toString('hex')}`, secret: 'roster-secret-0123456789' };
+    const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const token = async (id: string, secret: string) => {
+      const res = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    /** The authorization endpoint's answer: 303 to our sign-in page, or an error page. */
+    const authorize = async (id: string) => {
+      const url = new URL(`${server.issuer}/auth`);
+      url.search = new URLSearchParams({
+        client_id: id,
+        response_type: 'code',
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        code_challenge: crypto.randomBytes(32).toString('base64url'),
+        code_challenge_method: 'S256',
+      }).toString();
+      const res = await fetch(url, { redirect: 'manual' });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const rosterApi = async (code: string, id = roster.id, secret = roster.secret) => {
+      const res = await fetch(`${server.issuer}/api/schools/${code}/roster-credentials`, {
+        headers: { authorization: basic(id, secret) },
+      });
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    /** The server hears of a change made by the CLI (another process) a few milliseconds after it commits. */
+    async function eventually(check: () => Promise<boolean>) {
+      for (let i = 0; i < 60; i++) {
+        if (await check()) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    }
+    const ok = (r: { status: number | null; stderr: string }) => assert.equal(r.status, 0, r.stderr);
+    /** Exit 1 with one clear line. */
+    const refused = (r: { status: number | null; stdout: string; stderr: string }, message: RegExp) => {
+      assert.equal(r.status, 1, r.stdout);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    };
+    const show = async (id: string) => {
+      const out = await cli('client', 'show', '--id', id);
+      ok(out);
+      return { text: out.stdout, metadata: JSON.parse(out.stdout) as Record<string, unknown> };
+    };
+
+    it('adds a client and refuses to add one with an id already taken, changing nothing', async () => {
+      ok(
+        await cli(
+          'client',
+          'add',
+          '--id',
+          keep.id,
+          '--secret',
+          keep.secret,
+          '--name',
+          '保留測試',
+          '--redirect-uri',
+          CALLBACK,
+          '--first-party',
+          '--grant-type',
+          'authorization_code',
+          '--grant-type',
+          'refresh_token',
+          '--grant-type',
+          'client_credentials',
+          '--allowed-role',
+          'teacher',
+        ),
+      );
+      ok(await cli('client', 'permissions', '--id', keep.id, '--grant', 'sis'));
+      const before = (await show(keep.id)).metadata;
+
+      const again = await cli('client', 'add', '--id', keep.id, '--secret', 'other-secret', '--redirect-uri', CALLBACK);
+      refused(again, /already exists/);
+      assert.deepEqual((await show(keep.id)).metadata, before);
+      assert.equal((await token(keep.id, keep.secret)).status, 200);
+      assert.equal((await token(keep.id, 'other-secret')).status, 401);
+    });
+
+    it('updates only what is given: a new secret keeps roles, first party, grant types and permissions', async () => {
+      const renamed = await cli(
+        'client',
+        'update',
+        '--id',
+        keep.id,
+        '--name',
+        '保留測試二',
+        '--add-redirect-uri',
+        'https://keep.example/cb',
+      );
+      ok(renamed);
+      assert.match(renamed.stdout, /updated: client_name, redirect_uris/);
+      refused(await cli('client', 'update', '--id', keep.id, '--add-redirect-uri', 'not a url'), /absolute URL/);
+      refused(
+        await cli('client', 'update', '--id', keep.id, '--add-post-logout-redirect-uri', '/relative'),
+        /absolute URL/,
+      );
+      refused(
+        await cli(
+          'client',
+          'update',
+          '--id',
+          keep.id,
+          '--remove-redirect-uri',
+          CALLBACK,
+          '--remove-redirect-uri',
+          'https://keep.example/cb',
+        ),
+        /needs a redirect URI/,
+      );
+      refused(await cli('client', 'update', '--id', keep.id, '--grant-type', 'password'), /grant type must be one of/);
+      refused(
+        await cli('client', 'update', '--id', keep.id, '--allowed-role', 'wizard'),
+        /allowed role must be one of/,
+      );
+      refused(
+        await cli('client', 'update', '--id', 'no-such-client', '--name', 'x'),
+        /no client with id no-such-client/,
+      );
+      refused(await cli('client', 'update', '--id', keep.id), /nothing to change/);
+
+      const update = await cli('client', 'update', '--id', keep.id, '--secret', newSecret);
+      ok(update);
+      assert.match(update.stdout, /updated: client_secret$/m);
+      assert.ok(!update.stdout.includes(newSecret));
+      assert.ok(
+        await eventually(async () => (await token(keep.id, keep.secret)).status === 401),
+        'the old secret fails',
+      );
+      assert.equal((await token(keep.id, newSecret)).status, 200);
+      assert.equal((await token(keep.id, keep.secret)).error, 'invalid_client');
+
+      const { text, metadata } = await show(keep.id);
+      assert.ok(!text.includes(newSecret) && !text.includes(keep.secret), 'show never prints the secret');
+      assert.equal(metadata.client_secret, '(set)');
+      assert.equal(metadata.client_name, '保留測試二');
+      assert.equal(metadata.first_party, true);
+      assert.deepEqual(metadata.allowed_roles, ['teacher']);
+      assert.deepEqual(metadata.permissions, ['sis']);
+      assert.deepEqual(metadata.grant_types, ['authorization_code', 'refresh_token', 'client_credentials']);
+      assert.deepEqual(metadata.redirect_uris, [CALLBACK, 'https://keep.example/cb']);
+      assert.equal(metadata.disabled, false);
+      refused(await cli('client', 'show', '--id', 'no-such-client'), /no client/);
+    });
+
+    it('lists clients, one line each', async () => {
+      const list = await cli('client', 'list');
+      ok(list);
+      const line = list.stdout.split('\n').find((l) => l.startsWith(`${keep.id}  `));
+      assert.equal(line, `${keep.id}  保留測試二  first-party  permissions=sis  schools=-  enabled`);
+      assert.ok(list.stdout.split('\n').some((l) => l.startsWith(`${rpId}  ${rpId}  first-party  permissions=-`)));
+      assert.ok(!list.stdout.includes(newSecret));
+    });
+
+    it('grants roster for named schools only, and revokes it', async () => {
+      const code = () => String(crypto.randomInt(700000, 800000));
+      const [mine, other, municipal] = [code(), code(), code()];
+      ok(await cli('school', 'add', '--code', mine, '--name', '市立測試高工', '--level', 'vocational'));
+      ok(
+        await cli('school', 'add', '--code', other, '--name', '私立測試高中', '--level', 'senior', '--kind', 'private'),
+      );
+      ok(await cli('school', 'add', '--code', municipal, '--name', '市立測試國中', '--level', 'junior'));
+      ok(
+        await cli('client', 'add', '--id', roster.id, '--secret', roster.secret, '--grant-type', 'client_credentials'),
+      );
+      assert.deepEqual(await rosterApi(mine), { status: 403, error: 'insufficient_permission' });
+
+      refused(
+        await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster', '--school', municipal),
+        /cannot use roster/,
+      );
+      refused(
+        await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster', '--school', '000001'),
+        /unknown school 000001/,
+      );
+      refused(
+        await cli('client', 'permissions', '--id', roster.id, '--grant', 'sis', '--school', mine),
+        /not bound to schools/,
+      );
+      refused(await cli('client', 'permissions', '--id', roster.id, '--grant', 'payroll'), /one of sis, roster/);
+      refused(await cli('client', 'permissions', '--id', roster.id), /one of --grant and --revoke/);
+      assert.equal((await show(roster.id)).metadata.permissions, undefined, 'nothing granted by a refusal');
+
+      const grant = await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster', '--school', mine);
+      ok(grant);
+      assert.match(grant.stdout, new RegExp(`permissions roster; schools ${mine}`));
+      assert.ok(await eventually(async () => (await rosterApi(mine)).status === 200));
+      assert.deepEqual(await rosterApi(other), { status: 403, error: 'school_not_allowed' });
+      assert.deepEqual(await rosterApi(municipal), { status: 403, error: 'school_not_eligible' });
+      const listed = (await cli('client', 'list')).stdout.split('\n').find((l) => l.startsWith(`${roster.id}  `));
+      assert.equal(listed, `${roster.id}  ${roster.id}  third-party  permissions=roster  schools=${mine}  enabled`);
+
+      ok(await cli('client', 'permissions', '--id', roster.id, '--revoke', 'roster'));
+      assert.ok(await eventually(async () => (await rosterApi(mine)).status === 403));
+      assert.deepEqual(await rosterApi(mine), { status: 403, error: 'insufficient_permission' });
+      const metadata = (await show(roster.id)).metadata;
+      assert.equal(metadata.permissions, undefined);
+      assert.equal(metadata.school_codes, undefined, 'the schools went with the permission');
+
+      // The permission alone is for no school.
+      const bare = await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster');
+      ok(bare);
+      assert.match(bare.stdout, /schools none/);
+      assert.ok(await eventually(async () => (await rosterApi(mine)).error === 'school_not_allowed'));
+    });
+
+    it('disables a client (no token, no sign-in, no API) and enables it again', async () => {
+      assert.equal(await authorize(keep.id), 303);
+      const disable = await cli('client', 'disable', '--id', keep.id);
+      ok(disable);
+      assert.match(disable.stdout, /disabled/);
+      assert.ok(await eventually(async () => (await token(keep.id, newSecret)).status === 401));
+      assert.equal((await token(keep.id, newSecret)).error, 'invalid_client');
+      assert.equal(await authorize(keep.id), 400);
+      assert.match((await cli('client', 'disable', '--id', keep.id)).stdout, /already disabled/);
+      assert.match((await cli('client', 'list')).stdout, new RegExp(`^${keep.id} .* disabled$`, 'm'));
+      assert.equal((await show(keep.id)).metadata.disabled, true);
+      refused(
+        await cli('client', 'add', '--id', keep.id, '--secret', 'x-secret', '--redirect-uri', CALLBACK),
+        /already exists/,
+      );
+
+      ok(await cli('client', 'disable', '--id', roster.id));
+      assert.ok(await eventually(async () => (await rosterApi('000001')).status === 401), 'nor the API');
+
+      ok(await cli('client', 'enable', '--id', keep.id));
+      ok(await cli('client', 'enable', '--id', roster.id));
+      assert.ok(await eventually(async () => (await token(keep.id, newSecret)).status === 200));
+      assert.equal(await authorize(keep.id), 303);
+      assert.ok(await eventually(async () => (await rosterApi('000001')).status === 404));
+      const { metadata } = await show(keep.id);
+      assert.equal(metadata.disabled, false);
+      assert.deepEqual(metadata.permissions, ['sis'], 'enable restores the client as it was');
+    });
+
+    it('audits every change, never with the secret', async () => {
+      const rows: { actor: string; action: string; subject: string; detail: unknown }[] = await server.storage
+        .db('audit_events')
+        .whereIn('subject', [keep.id, roster.id])
+        .orderBy('id');
+      const actions = (id: string) => rows.filter((r) => r.subject === id).map((r) => r.action);
+      assert.deepEqual(actions(keep.id), [
+        'client.created',
+        'client.permissions',
+        'client.updated',
+        'client.updated',
+        'client.disabled',
+        'client.enabled',
+      ]);
+      assert.deepEqual(actions(roster.id), [
+        'client.created',
+        'client.permissions',
+        'client.permissions',
+        'client.permissions',
+        'client.disabled',
+        'client.enabled',
+      ]);
+      assert.ok(rows.every((r) => r.actor === 'cli'));
+      const detail = (r: { detail: unknown }) =>
+        (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as Record<string, unknown>;
+      const updates = rows.filter((r) => r.subject === keep.id && r.action === 'client.updated').map(detail);
+      assert.deepEqual(updates, [{ fields: ['client_name', 'redirect_uris'] }, { fields: ['client_secret'] }]);
+      const grant = rows.find((r) => r.subject === roster.id && r.action === 'client.permissions' && detail(r).grant);
+      assert.ok(grant && Array.isArray(detail(grant).school_codes));
+      const text = JSON.stringify(rows);
+      for (const secret of [keep.secret, newSecret, roster.secret]) assert.ok(!text.includes(secret));
+    });
   });
 
   it('explains bad usage with exit code 2', async () => {

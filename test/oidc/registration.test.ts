@@ -84,6 +84,65 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
     assert.equal(await server.storage.db('oidc_clients').where({ client_id: client.client_id }).first(), undefined);
   });
 
+  it('audits registration, update and deletion (actor registration, never the secret) and keeps what the bureau granted', async () => {
+    const created = await call(`${server.issuer}/reg`, 'POST', iat, {
+      client_name: 'Audited app',
+      redirect_uris: [CALLBACK],
+      grant_types: ['client_credentials'],
+      response_types: [],
+    });
+    assert.equal(created.status, 201);
+    const client = (await created.json()) as Registered;
+    await server.services.clients.setPermission(client.client_id, { grant: 'sis' }, 'test');
+
+    const read = (await (
+      await call(client.registration_client_uri, 'GET', client.registration_access_token)
+    ).json()) as Registered;
+    const {
+      registration_access_token: _t,
+      registration_client_uri: _u,
+      client_secret_expires_at: _e,
+      client_id_issued_at: _i,
+      permissions,
+      ...metadata
+    } = read;
+    assert.deepEqual(permissions, ['sis']);
+    const refused = await call(client.registration_client_uri, 'PUT', client.registration_access_token, {
+      ...metadata,
+      permissions,
+    });
+    assert.equal(refused.status, 400, 'the client cannot set its permissions');
+    const updated = await call(client.registration_client_uri, 'PUT', client.registration_access_token, {
+      ...metadata,
+      client_name: 'Audited app v2',
+    });
+    assert.equal(updated.status, 200);
+    const token = ((await updated.json()) as Registered).registration_access_token;
+    const stored = await server.services.clients.find(client.client_id);
+    assert.equal(stored?.client_name, 'Audited app v2');
+    assert.deepEqual(stored?.permissions, ['sis'], 'an update that leaves out the bureau grant keeps it');
+
+    assert.equal((await call(client.registration_client_uri, 'DELETE', token)).status, 204);
+
+    const rows: { actor: string; action: string; detail: unknown }[] = await server.storage
+      .db('audit_events')
+      .where({ subject: client.client_id })
+      .orderBy('id');
+    const detail = (r: { detail: unknown }) =>
+      (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as { fields?: string[] };
+    const byRegistration = rows.filter((r) => r.actor === 'registration');
+    assert.deepEqual(
+      byRegistration.map((r) => r.action),
+      ['client.registered', 'client.updated', 'client.deleted'],
+    );
+    assert.ok(detail(byRegistration[0]!).fields?.includes('redirect_uris'));
+    assert.deepEqual(detail(byRegistration[1]!).fields, ['client_name']);
+    assert.ok(rows.some((r) => r.actor === 'test' && r.action === 'client.permissions'));
+    const text = JSON.stringify(rows);
+    assert.ok(!text.includes(client.client_secret), 'no secret in the audit');
+    assert.ok(!text.includes(client.registration_access_token) && !text.includes(token));
+  });
+
   it('rejects invalid registration metadata with invalid_client_metadata or invalid_redirect_uri', async () => {
     const cases: [unknown, string][] = [
       ['{"redirect_uris": [', 'invalid_request'],

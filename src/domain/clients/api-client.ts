@@ -1,14 +1,14 @@
 // The one authentication of API clients (the school-affairs push, roster uploads): HTTP Basic with the client id and
 // secret, form-encoded inside as RFC 6749 §2.3.1 and oidc-provider's token endpoint read them (`+` is a space),
-// compared in constant time; then a permission the bureau granted (client metadata `permissions`) and, for clients
-// bound to schools (metadata `school_codes`), the school the call is about.
+// compared in constant time; then a permission the bureau granted (client metadata `permissions`) and, for calls about
+// one school, that the client lists the school (metadata `school_codes`; none listed: no school). A disabled client
+// is not found (ClientRegistry.find), so it fails like an unknown one.
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { type Permission, schoolAllowed } from './permissions.ts';
 import type { ClientRegistry } from './registry.ts';
 
-/** What an API client may do, granted by the bureau in its metadata (`permissions`). */
-export const PERMISSIONS = ['sis', 'roster'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+export { PERMISSIONS, type Permission } from './permissions.ts';
 
 export type ApiClient = { clientId: string; name: string; redirectUris: string[]; schoolCodes?: string[] };
 
@@ -65,7 +65,7 @@ export async function authenticateApiClient(
   }
   if (!metadata.permissions?.includes(need.permission))
     return { ok: false, status: 403, error: 'insufficient_permission' };
-  if (need.schoolCode !== undefined && metadata.school_codes && !metadata.school_codes.includes(need.schoolCode)) {
+  if (need.schoolCode !== undefined && !schoolAllowed(metadata.school_codes, need.schoolCode)) {
     return { ok: false, status: 403, error: 'school_not_allowed' };
   }
   return {

@@ -1,7 +1,9 @@
-// PUT/GET /api/schools/:code/roster-credentials — a school's verification credentials, for a trusted client.
+// PUT/GET /api/schools/:code/roster-credentials — a school's verification credentials, for a client the bureau
+// granted `roster` for that school (client metadata `school_codes`).
 // PUT upserts a JSON array by account, all rows or none; GET lists accounts and whether they are claimed.
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { rosterEligible, schoolAllowed } from '../../domain/clients/permissions.ts';
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
 import { MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
@@ -61,16 +63,27 @@ const Listing = z.object({
 
 const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.number() });
 
-/** After the client is authenticated (so an unknown school tells a stranger nothing): the school must exist. */
-async function schoolOf(ctx: Context, s: Services): Promise<string | undefined> {
-  const params = Params.safeParse(ctx.params);
-  if (!params.success || !(await s.schools.exists(params.data.code)))
-    return void refuseJson(ctx, 404, 'unknown_school');
-  return params.data.code;
+/**
+ * After the client is authenticated (so an unknown school tells a stranger nothing) and before the body is read: the
+ * school must exist (404), be one roster registration is for (vocational or private: 403 school_not_eligible), and
+ * be one the bureau granted this client (`school_codes`; none granted: no school, 403 school_not_allowed).
+ */
+export function rosterSchool(s: Services): Middleware {
+  return async (ctx, next) => {
+    const params = Params.safeParse(ctx.params);
+    const school = params.success ? await s.schools.find(params.data.code) : undefined;
+    if (!school) return refuseJson(ctx, 404, 'unknown_school');
+    if (!rosterEligible(school))
+      return refuseJson(ctx, 403, 'school_not_eligible', {
+        error_description: 'roster registration is for vocational and private schools only',
+      });
+    if (!schoolAllowed(apiClientOf(ctx).schoolCodes, school.code)) return refuseJson(ctx, 403, 'school_not_allowed');
+    ctx.state.rosterSchool = school.code;
+    await next();
+  };
 }
 
-/** The school code a call is about, for clients bound to schools (`school_codes`). */
-export const schoolParam = (ctx: Context) => String(ctx.params.code ?? '');
+const schoolOf = (ctx: Context) => ctx.state.rosterSchool as string;
 
 export function validateRows(body: unknown): { rows: z.infer<typeof RowInput>[] } | { errors: RowError[] } {
   const list = Body.safeParse(body);
@@ -94,8 +107,7 @@ export function validateRows(body: unknown): { rows: z.infer<typeof RowInput>[] 
 
 export function putCredentials(s: Services) {
   return async (ctx: Context) => {
-    const school = await schoolOf(ctx, s);
-    if (!school) return;
+    const school = schoolOf(ctx);
     const checked = validateRows((ctx.request as { body?: unknown }).body);
     if ('errors' in checked) return refuseJson(ctx, 400, 'invalid_request', { errors: checked.errors });
     const rows = checked.rows.map((r) => ({
@@ -116,8 +128,7 @@ export function putCredentials(s: Services) {
 
 export function getCredentials(s: Services) {
   return async (ctx: Context) => {
-    const school = await schoolOf(ctx, s);
-    if (!school) return;
+    const school = schoolOf(ctx);
     const rows = await s.enrolment.listCredentials(school);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = Listing.parse({

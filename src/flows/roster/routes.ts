@@ -5,7 +5,7 @@ import { requireApiClient } from '../../web/api-client.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { showAddIdentity, submitAddIdentity } from './add-identity.ts';
-import { getCredentials, putCredentials, schoolParam } from './api.ts';
+import { getCredentials, putCredentials, rosterSchool } from './api.ts';
 import { showChoice } from './choose.ts';
 import { showNewAccount, submitNewAccount } from './new-account.ts';
 import { showPick, submitPick } from './pick.ts';
@@ -14,12 +14,14 @@ import './texts.ts';
 
 export function rosterRoutes(router: Router, s: Services) {
   const { post, upload } = s.forms;
-  const client = requireApiClient(s.clients, 'roster', schoolParam);
+  // Authenticated, then the school checked, before the body is read.
+  const client = requireApiClient(s.clients, 'roster');
+  const school = rosterSchool(s);
   const signedIn = requireAccount(s);
   const tickets = rosterTickets(s);
 
-  router.put('/api/schools/:code/roster-credentials', client, upload, putCredentials(s));
-  router.get('/api/schools/:code/roster-credentials', client, getCredentials(s));
+  router.put('/api/schools/:code/roster-credentials', client, school, upload, putCredentials(s));
+  router.get('/api/schools/:code/roster-credentials', client, school, getCredentials(s));
 
   router.get('/register/roster', showPick(s));
   router.post('/register/roster', post, submitPick(s, tickets));

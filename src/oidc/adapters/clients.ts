@@ -1,4 +1,6 @@
-// oidc-provider's `Client` model, in the client registry (PostgreSQL in both storage modes, kept in memory).
+// oidc-provider's `Client` model, in the client registry (PostgreSQL in both storage modes, kept in memory). The
+// provider writes clients only through its registration endpoints (RFC 7591/7592); the registry audits those as
+// `client.registered` / `client.updated` / `client.deleted` by the actor `registration`. A disabled client is missing.
 import type { ClientRegistry } from '../../domain/clients/registry.ts';
 import type { OidcAdapter, Payload } from './types.ts';
 
@@ -10,7 +12,7 @@ export class ClientAdapter implements OidcAdapter {
   }
 
   upsert(id: string, payload: Payload): Promise<void> {
-    return this.#registry.save(id, payload);
+    return this.#registry.saveRegistration(id, payload);
   }
 
   find(id: string): Promise<Payload | undefined> {
@@ -28,7 +30,7 @@ export class ClientAdapter implements OidcAdapter {
   async consume(): Promise<void> {}
 
   destroy(id: string): Promise<void> {
-    return this.#registry.remove(id);
+    return this.#registry.deleteRegistration(id);
   }
 
   async revokeByGrantId(): Promise<void> {}

@@ -28,7 +28,11 @@ before(async () => {
   if (browserSkip) return;
   server = await startTestServer();
   await upsertSchool(server.storage.db, { code: SCHOOL, name: SCHOOL_NAME, level: 'vocational', kind: 'private' });
-  await registerClient(server, { client_id: ROSTER.id, permissions: ['roster'] }, ROSTER.secret);
+  await registerClient(
+    server,
+    { client_id: ROSTER.id, permissions: ['roster'], school_codes: [SCHOOL] },
+    ROSTER.secret,
+  );
   for (const ip of IPS) await server.services.throttle.reset(ROSTER_CHECK.address, ip);
   browser = await launchBrowser();
 });

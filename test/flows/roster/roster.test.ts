@@ -1,5 +1,6 @@
 // Roster registration over HTTP (SPEC §4 flow 9, seed 000 §9): the school credential API (client authentication,
-// the `roster` permission, school binding, row-indexed validation, all or nothing, listing without hashes), then
+// the `roster` permission, the schools granted to the client, vocational and private schools only, row-indexed
+// validation, all or nothing, listing without hashes), then
 // the person's flow both ways (a new account; the identity added to an existing one), wrong and reused credentials,
 // the captcha after failures, and CSRF.
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -24,11 +25,23 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 describe(`roster registration (${storageMode})`, () => {
   let server: TestServer;
   let base: string;
-  const school = randomSchoolCode();
-  let otherSchool = randomSchoolCode();
-  while (otherSchool === school) otherSchool = randomSchoolCode();
+  const codes = new Set<string>();
+  const newCode = () => {
+    let code = randomSchoolCode();
+    while (codes.has(code)) code = randomSchoolCode();
+    codes.add(code);
+    return code;
+  };
+  const school = newCode();
+  const otherSchool = newCode();
+  /** A municipal junior high: not a school roster registration is for. */
+  const municipalSchool = newCode();
+  /** A code no school has. */
+  const noSchool = newCode();
   const roster = { id: `roster-${tag()}`, secret: `roster-secret-${tag()}-0123456789abcdef` };
   const bound = { id: `roster-bound-${tag()}`, secret: `bound-secret-${tag()}-0123456789abcdef` };
+  const unscoped = { id: `roster-unscoped-${tag()}`, secret: `unscoped-secret-${tag()}-0123456789abcdef` };
+  const municipal = { id: `roster-municipal-${tag()}`, secret: `municipal-secret-${tag()}-0123456789abcdef` };
   const plain = { id: `roster-none-${tag()}`, secret: `none-secret-${tag()}-0123456789abcdef` };
 
   before(async () => {
@@ -42,11 +55,23 @@ describe(`roster registration (${storageMode})`, () => {
       level: 'vocational',
       kind: 'private',
     });
-    await registerClient(server, { client_id: roster.id, permissions: ['roster'] }, roster.secret);
+    await upsertSchool(db, { code: municipalSchool, name: `市立測試國中${municipalSchool}`, level: 'junior' });
+    await registerClient(
+      server,
+      { client_id: roster.id, permissions: ['roster'], school_codes: [school, noSchool] },
+      roster.secret,
+    );
     await registerClient(
       server,
       { client_id: bound.id, permissions: ['roster'], school_codes: [otherSchool] },
       bound.secret,
+    );
+    // Granted the permission but no school: it may act for none.
+    await registerClient(server, { client_id: unscoped.id, permissions: ['roster'] }, unscoped.secret);
+    await registerClient(
+      server,
+      { client_id: municipal.id, permissions: ['roster'], school_codes: [municipalSchool] },
+      municipal.secret,
     );
     await registerClient(server, { client_id: plain.id }, plain.secret);
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
@@ -121,12 +146,42 @@ describe(`roster registration (${storageMode})`, () => {
       const noPermission = await put(school, row, basic(plain.id, plain.secret));
       assert.equal(noPermission.status, 403);
       assert.equal((await noPermission.json()).error, 'insufficient_permission');
-      assert.equal((await put(school, row, basic(bound.id, bound.secret))).status, 403, 'bound to another school');
+      const otherBound = await put(school, row, basic(bound.id, bound.secret));
+      assert.equal(otherBound.status, 403, 'bound to another school');
+      assert.equal((await otherBound.json()).error, 'school_not_allowed');
+      const noSchools = await put(school, row, basic(unscoped.id, unscoped.secret));
+      assert.equal(noSchools.status, 403, 'the roster permission without schools is for no school');
+      assert.equal((await noSchools.json()).error, 'school_not_allowed');
+      const noSchoolsGet = await api(otherSchool, { headers: { authorization: basic(unscoped.id, unscoped.secret) } });
+      assert.equal((await noSchoolsGet.json()).error, 'school_not_allowed');
       assert.equal((await api(school, { headers: { authorization: basic(plain.id, plain.secret) } })).status, 403);
       assert.equal((await api(school)).status, 401);
       assert.equal(await stored('x1'), undefined);
       // The bound client may write its own school.
       assert.equal((await put(otherSchool, row, basic(bound.id, bound.secret))).status, 200);
+    });
+
+    it('refuses schools roster registration is not for (403), and answers 404 for an unknown school only after authentication', async () => {
+      const row = [{ role: 'student', account: 'x2', password: 'pw-1234', name: '甲' }];
+      const notEligible = await put(municipalSchool, row, basic(municipal.id, municipal.secret));
+      assert.equal(notEligible.status, 403);
+      assert.equal((await notEligible.json()).error, 'school_not_eligible');
+      const listing = await api(municipalSchool, { headers: { authorization: basic(municipal.id, municipal.secret) } });
+      assert.equal((await listing.json()).error, 'school_not_eligible');
+      // Whether the client lists the school or not.
+      const listed = await put(municipalSchool, row, basic(roster.id, roster.secret));
+      assert.equal((await listed.json()).error, 'school_not_eligible');
+      assert.equal(
+        await server.storage.db('roster_credentials').where({ school_code: municipalSchool }).first(),
+        undefined,
+      );
+
+      const unknown = await put(noSchool, row, basic(roster.id, roster.secret));
+      assert.equal(unknown.status, 404);
+      assert.equal((await unknown.json()).error, 'unknown_school');
+      assert.equal((await put(noSchool, row, basic(unscoped.id, unscoped.secret))).status, 404);
+      assert.equal((await put(noSchool, row, basic(roster.id, 'wrong-secret'))).status, 401, 'strangers learn nothing');
+      assert.equal((await put(noSchool, row, basic(plain.id, plain.secret))).status, 403);
     });
 
     it('answers 400 with errors by row index and writes nothing when any row is bad', async () => {
@@ -323,7 +378,14 @@ describe(`roster registration (${storageMode})`, () => {
       const mail = await db('outbox_messages').where({ recipient: email, kind: 'registration_activation' }).first();
       const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text_body)?.[1];
       assert.ok(link);
-      const activated = await new Agent().follow(link);
+      const opener = new Agent();
+      let activated = await opener.follow(link);
+      // The link's page may ask for a press of its button (so that mail scanners activate no one).
+      if (/<form[^>]*action="\/register\/activate"/.test(activated.body))
+        activated = await opener.submit(formAction(activated.body, /\/register\/activate$/, activated.url), {
+          _csrf: hiddenField(activated.body, '_csrf'),
+          token: hiddenField(activated.body, 'token'),
+        });
       assert.equal(activated.status, 200);
       assert.equal((await db('persons').where({ id: person.id }).first()).status, 'active');
 
