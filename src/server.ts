@@ -139,6 +139,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
             purgeSharedStore(db),
             purgeAccountActivity(db),
             purgeActivationTokens(db),
+            purgeExpiredRegistrations(db),
           ]).catch((err) => log.error({ err }, 'purge failed')),
         600_000,
       ),

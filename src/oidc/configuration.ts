@@ -1,5 +1,3 @@
-// oidc-provider configuration: features, scopes and claims, TTLs, and the hooks into our accounts and pages.
-import crypto from 'node:crypto';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
 import type { Identities } from '../domain/identities/service.ts';

@@ -6,7 +6,6 @@ import { PASSWORD_CHANGE } from '../../platform/limits.ts';
 import { formSecret } from '../../web/forms.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
-import { changeNotice } from './messages.ts';
 import { redirectDone } from './notices.ts';
 import { renderAccount } from './pages.ts';
 
@@ -44,7 +43,7 @@ const PasswordForm = z.object({
 export function submitPassword(s: Services) {
   return async (ctx: Context) => {
     const { person } = accountOf(ctx);
-    const locale = chooseLocale(ctx);
+    const _locale = chooseLocale(ctx);
     const form = PasswordForm.parse(ctx.request.body ?? {});
     if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id))
       return renderForm(ctx, { current: 'account.password.locked' }, 429);
