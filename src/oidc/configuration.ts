@@ -54,6 +54,16 @@ export type ConfigurationDeps = {
   outboundAllowPrivateNetworks: boolean;
 };
 
+/** How long a session that never signed anyone in is kept. */
+export const ANONYMOUS_SESSION_SECONDS = 600;
+
+/** Whether a token was issued to the client, or (`asAudience`) names the client in its audience. */
+function tokenConcerns(clientId: string, token: { clientId?: string; aud?: unknown }, asAudience: boolean): boolean {
+  if (token.clientId === clientId) return true;
+  const aud = Array.isArray(token.aud) ? token.aud : [token.aud];
+  return asAudience && aud.includes(clientId);
+}
+
 export function buildConfiguration(deps: ConfigurationDeps): Configuration {
   const pairwise = new PairwiseIds(deps.keyring);
   return {
@@ -146,8 +156,9 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     loadExistingGrant: (ctx) => loadFirstPartyGrant(ctx),
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client may ask about, or revoke, only tokens issued to it (or, introspecting, tokens meant for it).
+      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, true) },
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, false) },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -162,7 +173,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
       },
     },
-    ttl: { ...TTL },
+    // A session without an account (a visitor who opened the sign-out page, or one that never signed in) lives briefly.
+    ttl: { ...TTL, Session: (_ctx, session) => (session.accountId ? TTL.Session : ANONYMOUS_SESSION_SECONDS) },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

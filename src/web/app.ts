@@ -53,7 +53,9 @@ export function buildApp(opts: {
   app.use(requestLog(opts.log, opts.metrics));
   // What neither we nor the provider answer gets our not-found page.
   const notFound = compose([securityHeaders, errorHandler(opts.log)]);
-  app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : opts.provider(ctx, next)));
+  // oidc-provider's answers get the same headers (its own pages, form_post: it adds its inline scripts' hashes to CSP).
+  const theirs = compose([securityHeaders, opts.provider]);
+  app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : theirs(ctx, next)));
   app.use((ctx) => notFound(ctx, async () => {}));
   return app;
 }

@@ -51,8 +51,10 @@ export function renderPage(
   }
   const t = translator(locale);
   // A page drawn in answer to a form post switches language through the page the form came from.
-  const switchPath = typeof locals.switchPath === 'string' ? locals.switchPath : ctx.path;
-  const params = new URLSearchParams(switchPath === ctx.path ? ctx.querystring : '');
+  const own = typeof locals.switchPath === 'string' ? locals.switchPath : ctx.path;
+  // Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one.
+  const switchPath = `/${own.replace(/^[/\\]+/, '')}`;
+  const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));
   ctx.type = 'html';
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.

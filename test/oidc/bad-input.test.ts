@@ -172,4 +172,13 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     const home = await fetch(`${server.issuer}/`, { method: 'DELETE' });
     assert.ok(home.status === 405 || home.status === 404);
   });
+
+  it('draws the language link of any page as a path on this site, whatever the requested path', async () => {
+    for (const path of ['//evil.example/x', '/\\evil.example/x', '///evil.example']) {
+      const res = await fetch(`${server.issuer}${path}`, { headers: { accept: 'text/html' } });
+      const href = /<a class="lang" href="([^"]+)"/.exec(await res.text())?.[1];
+      assert.ok(href, path);
+      assert.match(href, /^\/[^/\\]/, `${path} → ${href}`);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { ANONYMOUS_SESSION_SECONDS } from '../../src/oidc/configuration.ts';
 import { Agent } from '../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
@@ -126,6 +127,57 @@ describe(`authorization code flow (${storageMode})`, () => {
     await oidc.tokenRevocation(conf, tokens.access_token);
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false);
     await assert.rejects(oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub));
+  });
+
+  it('lets only the client a token was issued to introspect or revoke it', async () => {
+    await registerClient(
+      server,
+      { client_id: 'rp-nosy', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+      secret,
+    );
+    const nosy = await discover(server.issuer, 'rp-nosy', secret);
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Parent-2026');
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    assert.deepEqual(
+      await oidc.tokenIntrospection(nosy, tokens.access_token),
+      { active: false },
+      'another client learns nothing',
+    );
+    await oidc.tokenRevocation(nosy, tokens.access_token);
+    assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true, 'and cannot revoke it');
+  });
+
+  it('keeps a session that never signed anyone in for minutes, not days', async () => {
+    const agent = new Agent();
+    const page = await agent.request(`${server.issuer}/session/end`);
+    assert.equal(page.status, 200);
+    const id = agent.cookies.get('_session');
+    assert.ok(id, 'the sign-out page keeps its question in a session');
+    const seconds = server.storage.redis
+      ? await server.storage.redis.ttl(`${server.env.REDIS_PREFIX}Session:${id}`)
+      : Number(
+          (
+            await server.storage.db.raw(
+              "select extract(epoch from expires_at - now()) as s from oidc_payloads where model = 'Session' and id = ?",
+              [id],
+            )
+          ).rows[0].s,
+        );
+    assert.ok(seconds > 0 && seconds <= ANONYMOUS_SESSION_SECONDS, `${seconds} s`);
+  });
+
+  it('sends the same security headers on the pages oidc-provider draws', async () => {
+    for (const url of [`${server.issuer}/session/end`, `${server.issuer}/auth?client_id=nobody`]) {
+      const res = await fetch(url);
+      assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'self'/, url);
+      assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN', url);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url);
+    }
   });
 
   it('issues client-credentials tokens', async () => {
