@@ -25,3 +25,13 @@ export function asJsonObject(value: unknown): Record<string, unknown> | undefine
   }
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
+
+/**
+ * Whether text PostgreSQL cannot store is anywhere in a value (a NUL character, in any string of it): such input is
+ * refused at the edge, and lookups by it find nothing.
+ */
+export function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 32 || !value || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+}

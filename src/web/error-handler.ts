@@ -10,6 +10,7 @@ const MESSAGES: Record<string, string> = {
   not_found: 'error.notFound',
   too_large: 'error.tooLarge',
   session_not_found: 'error.session',
+  bad_characters: 'error.badCharacters',
 };
 
 function classify(err: unknown): AppError {
@@ -32,7 +33,7 @@ export function errorHandler(log: Logger): Middleware {
       const message = t(
         MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),
       );
-      if (ctx.accepts('html', 'json') === 'json') {
+      if (ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json') {
         ctx.status = appError.status;
         ctx.body = { error: appError.code, error_description: message };
       } else {

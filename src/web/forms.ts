@@ -4,7 +4,9 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import { z } from 'zod';
+import { hasNul } from '../platform/stored-json.ts';
 import { verifyCsrf } from './csrf.ts';
+import { AppError } from './errors.ts';
 
 /** A roster upload is larger than a form: a few thousand rows. */
 const UPLOAD_LIMIT = '4mb';
@@ -18,12 +20,18 @@ export type Forms = {
   upload: Middleware;
 };
 
+/** A body with a NUL character anywhere is refused: no person types one, and PostgreSQL cannot store it. */
+const storable: Middleware = async (ctx, next) => {
+  if (hasNul((ctx.request as { body?: unknown }).body)) throw new AppError('bad_characters', 400);
+  await next();
+};
+
 export function buildForms(maxBodyBytes: number): Forms {
   const limit = String(maxBodyBytes);
   return {
-    post: compose([bodyParser({ enableTypes: ['form'], formLimit: limit }) as Middleware, verifyCsrf]),
-    json: bodyParser({ enableTypes: ['json'], jsonLimit: limit }) as Middleware,
-    upload: bodyParser({ enableTypes: ['json'], jsonLimit: UPLOAD_LIMIT }) as Middleware,
+    post: compose([bodyParser({ enableTypes: ['form'], formLimit: limit }) as Middleware, storable, verifyCsrf]),
+    json: compose([bodyParser({ enableTypes: ['json'], jsonLimit: limit }) as Middleware, storable]),
+    upload: compose([bodyParser({ enableTypes: ['json'], jsonLimit: UPLOAD_LIMIT }) as Middleware, storable]),
   };
 }
 

@@ -173,6 +173,51 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     assert.ok(home.status === 405 || home.status === 404);
   });
 
+  it('answers a NUL character anywhere (query, form, JSON, credentials) with a 4xx, never a 500', async () => {
+    const base = server.issuer;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const requests: [string, string, RequestInit?][] = [
+      ['authorize with a NUL client id', `${base}/auth?client_id=a%00b&response_type=code&scope=openid`],
+      ['sign-out with NUL parameters', `${base}/session/end?post_logout_redirect_uri=%00&client_id=a%00`],
+      [
+        'token with a NUL client id',
+        `${base}/token`,
+        { method: 'POST', headers: form, body: 'grant_type=client_credentials&client_id=a%00b&client_secret=x' },
+      ],
+      [
+        'introspection of a NUL token',
+        `${base}/token/introspection`,
+        { method: 'POST', headers: form, body: 'token=a%00b&client_id=a%00b' },
+      ],
+      ['a reset token with NUL', `${base}/password/reset?token=${'a'.repeat(20)}%00${'a'.repeat(22)}`],
+      [
+        'a roster upload with NUL',
+        `${base}/api/schools/353604/roster-credentials`,
+        { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '[{"name":"a\\u0000b"}]' },
+      ],
+    ];
+    for (const [label, url, init] of requests) {
+      const res = await fetch(url, { redirect: 'manual', ...init });
+      assert.ok(res.status >= 400 && res.status < 500, `${label}: ${res.status}`);
+      assert.doesNotMatch(await res.text(), STACK, label);
+    }
+    // A sign-in form with a NUL in the login: a clear page, not an error.
+    const agent = new Agent();
+    const page = await agent.follow(authorize(valid), CALLBACK);
+    const action = /action="([^"]*\/login)"/.exec(page.body)![1]!;
+    const res = await agent.request(new URL(action, page.url).href, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!,
+        login: 'tea\u0000cher',
+        password: 'x',
+      }).toString(),
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.body, /無法處理的字元/);
+  });
+
   it('draws the language link of any page as a path on this site, whatever the requested path', async () => {
     for (const path of ['//evil.example/x', '/\\evil.example/x', '///evil.example']) {
       const res = await fetch(`${server.issuer}${path}`, { headers: { accept: 'text/html' } });

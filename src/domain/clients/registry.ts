@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { hasNul } from '../../platform/stored-json.ts';
 import { type AuditEvent, recordAudit } from '../audit.ts';
 import { findSchool } from '../schools/schools.ts';
 import type { ClientCache } from './cache.ts';
@@ -94,6 +95,7 @@ export class ClientRegistry {
 
   /** The stored metadata, disabled or not, from memory when the cache may answer. */
   async #stored(clientId: string): Promise<ClientMetadata | undefined> {
+    if (hasNul(clientId)) return undefined;
     const cached = this.#cache?.get(clientId);
     // Kept as JSON text and parsed on every read: the caller gets its own copy and cannot change the cached one.
     if (cached) return cached.json === undefined ? undefined : asMetadata(cached.json);

@@ -2,6 +2,7 @@
 // transaction they run in.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { hasNul } from '../../platform/stored-json.ts';
 
 /** A national ID at rest: sealed for display, blind-indexed for lookup (national-id-store.ts). */
 export type SealedNationalId = { sealed: string; index: string };
@@ -74,6 +75,7 @@ export function normaliseLogin(login: string): string {
  * newest registration.
  */
 export function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
+  if (hasNul(login)) return Promise.resolve(undefined);
   const key = normaliseLogin(login);
   const mobile = normaliseMobile(key);
   return db('persons')

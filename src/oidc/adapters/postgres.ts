@@ -1,6 +1,7 @@
 // oidc-provider state in one PostgreSQL table, keyed by model and id. Plain SQL (through knex.raw): these statements
 // run a dozen times in every sign-in, and building them with the query builder cost more than oidc-provider itself.
 import type { Knex } from 'knex';
+import { hasNul } from '../../platform/stored-json.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
 
 type Row = { payload: unknown; consumed_at: Date | null };
@@ -41,6 +42,8 @@ export class PostgresAdapter implements OidcAdapter {
   }
 
   async #findWhere(column: keyof typeof FIND_BY, value: string): Promise<Payload | undefined> {
+    // A value PostgreSQL cannot hold names nothing (a token or code made up by a caller).
+    if (hasNul(value)) return undefined;
     const { rows } = (await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
     const row = rows[0];
     const payload = asPayload(row?.payload);
@@ -61,16 +64,19 @@ export class PostgresAdapter implements OidcAdapter {
   }
 
   async consume(id: string): Promise<void> {
+    if (hasNul(id)) return;
     await this.#db.raw('update oidc_payloads set consumed_at = now() where model = ? and id = ?', [this.#model, id]);
   }
 
   async destroy(id: string): Promise<void> {
+    if (hasNul(id)) return;
     // A logout (Session), a revoked token or grant must stay gone after a crash; a finished interaction need not.
     const db = this.#model === 'Interaction' ? this.#ephemeral : this.#db;
     await db.raw('delete from oidc_payloads where model = ? and id = ?', [this.#model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (hasNul(grantId)) return;
     await this.#db.raw('delete from oidc_payloads where grant_id = ?', [grantId]);
   }
 }
