@@ -157,8 +157,14 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       // A client may ask about, or revoke, only tokens issued to it (or, introspecting, tokens meant for it).
-      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, true) },
-      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, false) },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, true),
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => tokenConcerns(client.clientId, token, false),
+      },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },

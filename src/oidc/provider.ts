@@ -7,6 +7,7 @@ import type { Identities } from '../domain/identities/service.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
 import { accountActivityHook } from './activity-hook.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { buildConfiguration, type ProviderPages } from './configuration.ts';
@@ -61,12 +62,32 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
   accountActivityHook(provider, { db: deps.ephemeral, log: deps.log });
-  on('server_error', (_ctx: unknown, err: Error) => deps.log.error({ err }, 'oidc-provider server_error'));
+  on('server_error', (ctx: { state: Record<string, unknown> }, err: Error) => {
+    // A store out of reach is not our fault: the request is answered 503 (see storeUnavailableAs503).
+    if (isStoreUnavailable(err)) {
+      ctx.state.storeUnavailable = true;
+      deps.log.warn({ err: err.message }, 'oidc-provider: storage unavailable');
+    } else deps.log.error({ err }, 'oidc-provider server_error');
+  });
   on('backchannel.error', (_ctx: unknown, err: Error) =>
     deps.log.warn({ err: err.message }, 'back-channel logout failed'),
   );
   return provider;
 }
+
+/**
+ * oidc-provider answers anything that throws with 500 server_error; when it was a store out of reach, the answer is
+ * 503 with a Retry-After instead (and `temporarily_unavailable` for API callers), as our own pages answer.
+ */
+export const storeUnavailableAs503: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.status !== 500 || !ctx.state.storeUnavailable) return;
+  ctx.status = 503;
+  ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (ctx.body && typeof ctx.body === 'object' && 'error' in ctx.body) {
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'try again in a few seconds' };
+  }
+};
 
 export type ProviderHolder = {
   provider(): Provider;
@@ -83,7 +104,7 @@ export async function createProviderHolder(deps: ProviderDeps): Promise<Provider
   return {
     provider: () => provider,
     keys: () => keys,
-    middleware: (ctx, next) => mounted(ctx, next),
+    middleware: (ctx, next) => storeUnavailableAs503(ctx, () => mounted(ctx, next)),
     async refresh() {
       const next = await loadKeys(deps.db, deps.keyring);
       if (next.fingerprint === keys.fingerprint) return false;

@@ -2,6 +2,7 @@
 import type { Middleware } from 'koa';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
 import { AppError } from './errors.ts';
 import { type RenderContext, renderPage } from './render.ts';
 
@@ -11,10 +12,12 @@ const MESSAGES: Record<string, string> = {
   too_large: 'error.tooLarge',
   session_not_found: 'error.session',
   bad_characters: 'error.badCharacters',
+  unavailable: 'error.unavailable',
 };
 
 function classify(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isStoreUnavailable(err)) return new AppError('unavailable', 503);
   const status = (err as { status?: number }).status;
   if (status === 413) return new AppError('too_large', 413);
   if (status === 400 || status === 415) return new AppError('invalid_request', status);
@@ -28,7 +31,10 @@ export function errorHandler(log: Logger): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 404);
     } catch (err) {
       const appError = classify(err);
-      if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
+      if (appError.code === 'unavailable') {
+        ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+        log.warn({ err: (err as Error).message, reqId: ctx.state.requestId }, 'storage unavailable');
+      } else if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
       const t = translator(chooseLocale(ctx));
       const message = t(
         MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),

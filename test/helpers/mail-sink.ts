@@ -5,7 +5,8 @@ import { SMTPServer } from 'smtp-server';
 
 export type MailSink = { port: number; mails: ParsedMail[]; close(): Promise<void> };
 
-export async function startMailSink(): Promise<MailSink> {
+/** On `port` when given (a server already pointed at it), else on a free one. */
+export async function startMailSink(wanted = 0): Promise<MailSink> {
   const mails: ParsedMail[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
@@ -19,7 +20,7 @@ export async function startMailSink(): Promise<MailSink> {
     },
   });
   const port = await new Promise<number>((resolve) => {
-    const s: net.Server = smtp.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
+    const s: net.Server = smtp.listen(wanted, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port));
   });
   return { port, mails, close: () => new Promise<void>((resolve) => smtp.close(() => resolve())) };
 }

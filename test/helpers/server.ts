@@ -8,7 +8,7 @@ import { parseSettings } from '../../src/platform/settings.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 
 /** A fixed master secret for test databases only. */
-const TEST_SECRET_KEY = Buffer.from('campus-sso test master secret, not for production!').toString('base64url');
+export const TEST_SECRET_KEY = Buffer.from('campus-sso test master secret, not for production!').toString('base64url');
 
 export type TestServer = RunningServer & { dataDir: string; env: Record<string, string | undefined> };
 

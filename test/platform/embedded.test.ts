@@ -1,7 +1,6 @@
 // The embedded PostgreSQL across real server processes: a cluster left running by a killed server is taken over and
 // stopped at the next shutdown, and a DATA_DIR below a private folder (a clone under /root) works and keeps its data.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +10,19 @@ import { Keyring } from '../../src/platform/keyring.ts';
 import { resolveSecretKey } from '../../src/platform/secrets.ts';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { freePort } from '../../src/platform/storage/embedded-postgres.ts';
+import {
+  type Env,
+  gone,
+  killAll,
+  postmaster,
+  postmasterPidFile,
+  processEnv,
+  runCli,
+  startServerProcess,
+  stopServerProcess,
+  waitReady,
+} from '../helpers/process.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const node = process.execPath;
-const bin = path.join(root, 'bin', 'campus-sso.js');
-
-type Env = Record<string, string | undefined>;
-type Server = { child: ChildProcess; exited: Promise<number | null>; output: () => string };
-
-const servers = new Set<ChildProcess>();
 const folders: string[] = [];
 
 function tempFolder(): string {
@@ -28,92 +31,10 @@ function tempFolder(): string {
   return dir;
 }
 
-function envFor(dataDir: string, port: number): Env {
-  const env: Env = {
-    ...process.env,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
-    BCRYPT_COST: '4',
-    NODE_ENV: 'test',
-  };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'EMBEDDED_PG_PORT']) delete env[name];
-  return env;
-}
-
-function startServer(env: Env): Server {
-  const child = spawn(node, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.add(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      servers.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, exited, output: () => out };
-}
-
-async function waitReady(port: number, server: Server, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.child.exitCode !== null) assert.fail(`the server exited (${server.child.exitCode}): ${server.output()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`/readyz did not answer: ${server.output()}`);
-}
-
-async function stopServer(server: Server) {
-  server.child.kill('SIGTERM');
-  assert.equal(await server.exited, 0, server.output());
-}
-
-function cli(env: Env, ...args: string[]) {
-  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(node, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const pidFile = (dataDir: string) => path.join(dataDir, 'postgres', 'postmaster.pid');
-
-/** The postmaster's pid and port, from its postmaster.pid (absent once it has stopped). */
-function postmaster(dataDir: string): { pid: number; port: number } | undefined {
-  try {
-    const lines = fs.readFileSync(pidFile(dataDir), 'utf8').split('\n');
-    return { pid: Number(lines[0]), port: Number(lines[3]) };
-  } catch {
-    return undefined;
-  }
-}
-
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'); // exited, not yet reaped
-  } catch {
-    return true;
-  }
-}
+const envFor = (dataDir: string, port: number): Env => processEnv(dataDir, port, {}, true);
 
 function assertStopped(dataDir: string, pid: number) {
-  assert.equal(fs.existsSync(pidFile(dataDir)), false, 'postmaster.pid is gone');
+  assert.equal(fs.existsSync(postmasterPidFile(dataDir)), false, 'postmaster.pid is gone');
   assert.ok(gone(pid), `postmaster ${pid} has exited`);
 }
 
@@ -131,7 +52,7 @@ async function schoolName(dataDir: string, env: Env, code: string): Promise<stri
 }
 
 after(async () => {
-  for (const child of servers) child.kill('SIGKILL');
+  killAll();
   for (const dir of folders) {
     const dataDir = path.join(dir, 'data');
     const link = path.join(dataDir, 'postgres');
@@ -167,24 +88,24 @@ describe('the embedded PostgreSQL across server processes', {
     const port = await freePort();
     const env = envFor(dataDir, port);
 
-    const first = startServer(env);
+    const first = startServerProcess(env);
     await waitReady(port, first);
     const { pid } = postmaster(dataDir)!;
     first.child.kill('SIGKILL');
     await first.exited;
     assert.ok(!gone(pid), 'kill -9 of the server leaves its PostgreSQL running');
 
-    const second = startServer(env);
+    const second = startServerProcess(env);
     await waitReady(port, second);
     assert.equal(postmaster(dataDir)?.pid, pid, 'the running cluster was taken over, not started twice');
 
     // The CLI while the server runs uses the server's cluster and leaves it running.
-    const added = await cli(env, 'school', 'add', '--code', '654321', '--name', 'Y', '--level', 'junior');
+    const added = await runCli(env, 'school', 'add', '--code', '654321', '--name', 'Y', '--level', 'junior');
     assert.equal(added.status, 0, added.stderr);
     assert.ok(!gone(pid), 'the CLI did not stop the server’s cluster');
     assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
 
-    await stopServer(second);
+    await stopServerProcess(second);
     assertStopped(dataDir, pid);
   });
 
@@ -195,22 +116,22 @@ describe('the embedded PostgreSQL across server processes', {
     const port = await freePort();
     const env = envFor(dataDir, port);
 
-    const first = startServer(env);
+    const first = startServerProcess(env);
     await waitReady(port, first);
     const firstPid = postmaster(dataDir)!.pid;
-    await stopServer(first);
+    await stopServerProcess(first);
     assertStopped(dataDir, firstPid);
 
     // Without a server the CLI starts the cluster for itself and stops it when done.
-    const added = await cli(env, 'school', 'add', '--code', '123456', '--name', 'X', '--level', 'junior');
+    const added = await runCli(env, 'school', 'add', '--code', '123456', '--name', 'X', '--level', 'junior');
     assert.equal(added.status, 0, added.stderr);
-    assert.equal(fs.existsSync(pidFile(dataDir)), false, 'the CLI stopped the cluster it started');
+    assert.equal(fs.existsSync(postmasterPidFile(dataDir)), false, 'the CLI stopped the cluster it started');
 
-    const second = startServer(env);
+    const second = startServerProcess(env);
     await waitReady(port, second);
     assert.equal(await schoolName(dataDir, env, '123456'), 'X', 'the row survived the restarts');
     const secondPid = postmaster(dataDir)!.pid;
-    await stopServer(second);
+    await stopServerProcess(second);
     assertStopped(dataDir, secondPid);
 
     assert.equal(fs.statSync(base).mode & 0o777, 0o700, 'the private folder kept its permissions');

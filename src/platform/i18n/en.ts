@@ -24,6 +24,7 @@ const en: typeof zh = {
     notFound: 'This page does not exist.',
     csrf: 'The form has expired. Reload the page and try again.',
     tooLarge: 'The data sent is too large.',
+    unavailable: 'The service is recovering. Please try again in a few seconds.',
     badCharacters: 'What was sent contains characters we cannot accept. Go back, type it again and send it.',
     session:
       'This sign-in has timed out or was completed in another tab. Go back to the application and sign in again.',

@@ -22,6 +22,7 @@ export default {
     notFound: '找不到這個頁面。',
     csrf: '表單已過期，請重新整理頁面後再試一次。',
     tooLarge: '送出的資料過大。',
+    unavailable: '系統正在恢復中，請過幾秒鐘後再試一次。',
     badCharacters: '送出的資料含有無法處理的字元。請回到上一頁，重新輸入後再送出。',
     session: '登入流程已逾時或已在其他分頁完成，請回到應用程式重新登入。',
     code: {

@@ -24,11 +24,18 @@ export async function openDatabase(settings: Settings, embeddedPassword: string)
   const cluster = settings.databaseUrl
     ? undefined
     : await startEmbeddedCluster(settings.dataDir, settings.embeddedPgPort, embeddedPassword);
-  const connection = settings.databaseUrl ?? cluster!.url;
-  const db = knex({ client: 'pg', connection, pool: { min: 0, max: 10 } });
+  // While PostgreSQL is out of reach a request fails within seconds (503, see unavailable.ts) rather than waiting a
+  // minute for a connection; the pools connect again by themselves once it is back.
+  const connection = { connectionString: settings.databaseUrl ?? cluster!.url, connectionTimeoutMillis: 3000 };
+  const acquireConnectionTimeout = 10_000;
+  // knex would print each lost or refused connection to the console; the request that meets it fails and is logged.
+  const log = { warn() {}, error() {}, deprecate() {}, debug() {} };
+  const db = knex({ client: 'pg', connection, acquireConnectionTimeout, log, pool: { min: 0, max: 10 } });
   const ephemeral = knex({
     client: 'pg',
     connection,
+    acquireConnectionTimeout,
+    log,
     pool: {
       min: 0,
       max: 10,

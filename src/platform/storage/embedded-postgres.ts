@@ -22,6 +22,10 @@
 // is taken over: the new owner uses it and stops it at its own shutdown. PostgreSQL runs detached from our process
 // group, its output going to DATA_DIR/postgres.log, so that Ctrl-C reaches the server, whose graceful shutdown closes
 // its pools first and then stops the cluster; a process that exits without stopping its cluster signals it to stop.
+//
+// Who restarts it. The owner looks after its cluster: a postmaster that went away while still in use (stopped by
+// someone else, killed, out of memory) is started again on the same port within a second or two. Meanwhile requests
+// are answered 503 at once (see unavailable.ts), and the pools reconnect by themselves afterwards.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -425,7 +429,28 @@ type Held = {
   pid?: number;
   /** Opens of it in this process not stopped yet. */
   users: number;
+  /** The owner's check that the postmaster is still there (see "Who restarts it"). */
+  watch?: NodeJS.Timeout;
 };
+
+const WATCH_MS = 1000;
+
+/** Starts the owner's cluster again whenever its postmaster has gone while the cluster is still in use. */
+function superviseCluster(cluster: Held, restart: () => Promise<Postmaster>) {
+  let restarting = false;
+  cluster.watch = setInterval(() => {
+    if (restarting || cluster.pid === undefined || alive(cluster.pid)) return;
+    restarting = true;
+    restart().then(
+      (running) => {
+        cluster.pid = running.pid;
+        restarting = false;
+      },
+      () => (restarting = false), // the port still held or the folder still locked: the next tick tries again
+    );
+  }, WATCH_MS);
+  cluster.watch.unref();
+}
 
 /** Clusters of this process by DATA_DIR: several opens of one DATA_DIR (tests do) share it. */
 const held = new Map<string, Promise<Held>>();
@@ -435,7 +460,7 @@ let exitHook = false;
 async function start(dataDir: string, dir: string, user: RunAs, wantedPort: number, password: string) {
   const bins = await binaries(user);
   const logFile = path.join(dataDir, 'postgres.log');
-  const log = fs.openSync(logFile, 'w');
+  const log = fs.openSync(logFile, 'a');
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await initialise(dir, bins, user, password, log, logFile);
     return await launch(dir, bins, user, wantedPort || (await freePort()), log, logFile);
@@ -458,6 +483,7 @@ async function own(dataDir: string, ownerFile: string, wantedPort: number, passw
   const running = live ?? (await start(dataDir, dir, user, wantedPort, password));
   const cluster: Held = { port: running.port, ownerFile, pid: running.pid, users: 0 };
   owned.add(cluster);
+  superviseCluster(cluster, () => start(dataDir, dir, user, cluster.port, password));
   if (!exitHook) {
     exitHook = true;
     // A process that exits without stop() (an uncaught error) still stops what it owns; PostgreSQL finishes alone.
@@ -507,6 +533,7 @@ async function acquire(dataDir: string, wantedPort: number, password: string): P
 
 async function release(cluster: Held) {
   if (cluster.pid === undefined) return; // another live process's cluster
+  clearInterval(cluster.watch);
   try {
     await shutDown(cluster.pid);
   } finally {

@@ -45,7 +45,15 @@ export async function openStorage(settings: Settings): Promise<Storage> {
   try {
     await migrate(database.db);
     if (settings.redisUrl) {
-      redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      // Fail fast while Redis is out of reach (no queue of waiting commands, a second at most per command): the
+      // request gets a 503 at once, and ioredis reconnects by itself.
+      redis = new Redis(settings.redisUrl, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 1000,
+        connectTimeout: 2000,
+      });
       await redis.connect();
       // Later outages surface as failed requests and as 503 from /readyz; ioredis reconnects by itself.
       redis.on('error', () => {});
