@@ -20,6 +20,7 @@ import { ensureKeys } from './oidc/keys.ts';
 import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
+import { Background } from './platform/background.ts';
 import { createLogger } from './platform/log.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Settings } from './platform/settings.ts';
@@ -107,6 +108,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       metrics,
       demo,
       forms: buildForms(settings.maxBodyBytes),
+      background: new Background(log),
       provider: holder.provider,
       personAccess: new PersonAccess(holder.provider, db),
       pairwise: new PairwiseIds(keyring),
@@ -158,12 +160,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       services,
       async close() {
         for (const t of timers) clearInterval(t);
-        await outbox.stop();
         await new Promise<void>((resolve) => {
           listening.close(() => resolve());
           listening.closeIdleConnections();
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
+        await services.background.idle();
+        await outbox.stop();
         await cache.stop();
         await storage.close();
       },

@@ -6,6 +6,7 @@ import type { DemoData } from '../domain/demo/seed.ts';
 import type { DomainServices } from '../domain/services.ts';
 import type { PairwiseIds } from '../oidc/pairwise.ts';
 import type { PersonAccess } from '../oidc/person-access.ts';
+import type { Background } from '../platform/background.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { Forms } from './forms.ts';
@@ -16,6 +17,8 @@ export type Services = DomainServices & {
   log: Logger;
   metrics: Metrics;
   forms: Forms;
+  /** Work that runs after the answer (see platform/background.ts). */
+  background: Background;
   /** The current provider (it is rebuilt when the keys change). */
   provider: () => Provider;
   personAccess: PersonAccess;
