@@ -121,6 +121,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       trustProxy: settings.trustProxy,
       trustProxyHops: settings.trustProxyHops,
       issuer,
+      requireHttps: settings.env === 'production',
       cookieKeys: () => holder.keys().cookieKeys,
       provider: holder.middleware,
       routes: (router) => {

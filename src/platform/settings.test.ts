@@ -34,13 +34,17 @@ test('production requires secrets, a database and an https issuer', () => {
       }),
     /SMTP_URL/,
   );
-  const ok = parseSettings({
+  const production = {
     NODE_ENV: 'production',
     SECRET_KEY: key,
     DATABASE_URL: 'postgres://db/x',
     ISSUER: 'https://sso.example.org/',
     SMTP_URL: 'smtp://mail:25',
-  });
+  };
+  // Behind the TLS proxy it must have: without trusting it, no cookie could be marked Secure.
+  assert.throws(() => parseSettings(production), /TRUST_PROXY: must be true/);
+  assert.throws(() => parseSettings({ ...production, TRUST_PROXY: 'false' }), /TRUST_PROXY: must be true/);
+  const ok = parseSettings({ ...production, TRUST_PROXY: 'true' });
   assert.equal(ok.issuer, 'https://sso.example.org');
   assert.equal(ok.seedDemo, false);
 });

@@ -109,6 +109,11 @@ export function parseSettings(env: Record<string, string | undefined> = process.
       throw new SettingsError('SMTP_URL: required when NODE_ENV=production (mail would not be delivered)');
     if (s.MAILBOX_PAGE)
       throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
+    if (!s.TRUST_PROXY)
+      throw new SettingsError(
+        'TRUST_PROXY: must be true when NODE_ENV=production (campus-sso serves plain HTTP behind a TLS proxy; ' +
+          'without trusting its X-Forwarded-Proto, cookies would go out without Secure)',
+      );
   }
   return {
     env: s.NODE_ENV,

@@ -7,6 +7,7 @@ import helmet from 'koa-helmet';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import { errorHandler } from './error-handler.ts';
+import { AppError } from './errors.ts';
 import { requestLog } from './request-log.ts';
 
 const securityHeaders = helmet({
@@ -18,6 +19,25 @@ const securityHeaders = helmet({
   hsts: false,
 });
 
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Our error page for whatever `next` throws (and for what nobody answered). */
+const notFoundOrError = (log: Logger) => compose([securityHeaders, errorHandler(log)]);
+
+function httpsOnly(log: Logger, page: Middleware): Middleware {
+  let warned = false;
+  return (ctx, next) => {
+    if (ctx.protocol === 'https' || PROBES.has(ctx.path)) return next();
+    if (!warned) {
+      warned = true;
+      log.warn('a request reached us without X-Forwarded-Proto: https; the TLS proxy in front must send it');
+    }
+    return page(ctx, () => {
+      throw new AppError('https_required', 400);
+    });
+  };
+}
+
 export function buildApp(opts: {
   log: Logger;
   metrics: Metrics;
@@ -26,6 +46,11 @@ export function buildApp(opts: {
   trustProxyHops: number;
   /** Every URL we build names the issuer's host, whatever Host or X-Forwarded-Host a request carries. */
   issuer: string;
+  /**
+   * Production: a request the proxy did not mark as https is refused (a cookie sent over it would lack Secure), except
+   * the probes an orchestrator makes from inside (/healthz, /readyz, /metrics).
+   */
+  requireHttps?: boolean;
   cookieKeys: () => string[];
   /** Registers our routes (the flows). */
   routes: (router: Router) => void;
@@ -51,8 +76,9 @@ export function buildApp(opts: {
     return next();
   });
   app.use(requestLog(opts.log, opts.metrics));
+  if (opts.requireHttps) app.use(httpsOnly(opts.log, notFoundOrError(opts.log)));
   // What neither we nor the provider answer gets our not-found page.
-  const notFound = compose([securityHeaders, errorHandler(opts.log)]);
+  const notFound = notFoundOrError(opts.log);
   // oidc-provider's answers get the same headers (its own pages, form_post: it adds its inline scripts' hashes to CSP).
   const theirs = compose([securityHeaders, opts.provider]);
   app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : theirs(ctx, next)));

@@ -13,6 +13,7 @@ const MESSAGES: Record<string, string> = {
   session_not_found: 'error.session',
   bad_characters: 'error.badCharacters',
   unavailable: 'error.unavailable',
+  https_required: 'error.httpsRequired',
 };
 
 function classify(err: unknown): AppError {

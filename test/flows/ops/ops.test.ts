@@ -3,11 +3,14 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
-import { freePort } from '../../../src/platform/storage/embedded-postgres.ts';
+import { freePort, startEmbeddedCluster } from '../../../src/platform/storage/embedded-postgres.ts';
 import { Agent, hiddenField } from '../../helpers/agent.ts';
-import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+import { startTestServer, storageMode, TEST_SECRET_KEY, type TestServer } from '../../helpers/server.ts';
 
 describe(`health, readiness and metrics (${storageMode})`, () => {
   let server: TestServer;
@@ -64,6 +67,47 @@ describe('behind a TLS-offloading proxy', () => {
       } finally {
         await server.close();
       }
+    }
+  });
+});
+
+describe('production behind its TLS proxy', () => {
+  it('refuses a request the proxy did not mark https (no cookie without Secure), and serves the probes', async () => {
+    // Production needs a database of its own: the test's, or a cluster started here in the embedded run.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-production-'));
+    const cluster = process.env.DATABASE_URL
+      ? undefined
+      : await startEmbeddedCluster(dataDir, 0, crypto.randomBytes(12).toString('hex'));
+    const server = await startTestServer({
+      NODE_ENV: 'production',
+      ISSUER: 'https://sso.example.test',
+      TRUST_PROXY: 'true',
+      DATABASE_URL: process.env.DATABASE_URL ?? cluster!.url,
+      SECRET_KEY: process.env.SECRET_KEY ?? TEST_SECRET_KEY,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      BCRYPT_COST: '10',
+      SEED_DEMO: 'false',
+    });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const viaProxy = await fetch(`${base}/register`, { headers: { 'x-forwarded-proto': 'https' } });
+      assert.equal(viaProxy.status, 200);
+      const cookies = viaProxy.headers.getSetCookie();
+      assert.ok(cookies.length > 0);
+      for (const cookie of cookies) assert.match(cookie, /; secure/i, cookie);
+
+      for (const path of ['/register', '/.well-known/openid-configuration', '/login']) {
+        const plain = await fetch(`${base}${path}`, { redirect: 'manual' });
+        assert.equal(plain.status, 400, path);
+        assert.deepEqual(plain.headers.getSetCookie(), [], `${path}: no cookie over plain http`);
+        assert.match(await plain.text(), new RegExp(translator('zh-TW')('error.httpsRequired')));
+      }
+      for (const probe of ['/healthz', '/readyz', '/metrics'])
+        assert.equal((await fetch(`${base}${probe}`)).status, 200, probe);
+    } finally {
+      await server.close();
+      await cluster?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
