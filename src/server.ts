@@ -8,7 +8,7 @@ import { startClientCache } from './domain/clients/cache.ts';
 import { readClientsFile } from './domain/clients/registry.ts';
 import { readDemoData, seedDemo } from './domain/demo/seed.ts';
 import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
-import { outboxFromSettings } from './domain/outbox/index.ts';
+import { deliverableChannels, outboxFromSettings } from './domain/outbox/index.ts';
 import { purgeExpiredRegistrations } from './domain/people/persons.ts';
 import { buildDomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
@@ -74,6 +74,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       clientCache: clientCache.cache,
       bcryptCost: settings.bcryptCost,
       issuer,
+      channels: deliverableChannels(settings),
     });
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');

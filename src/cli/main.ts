@@ -1,5 +1,6 @@
 // `campus-sso <command>`: administration from the shell, with the same settings as the server.
 import { parseArgs } from 'node:util';
+import { deliverableChannels } from '../domain/outbox/index.ts';
 import { buildDomainServices } from '../domain/services.ts';
 import { parseSettings, SettingsError } from '../platform/settings.ts';
 import { openStorage, type Storage } from '../platform/storage/open.ts';
@@ -61,6 +62,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       shared: storage.shared,
       bcryptCost: settings.bcryptCost,
       issuer,
+      channels: deliverableChannels(settings),
     });
     const out = await command.run({ storage, services, settings, issuer }, options as Record<string, unknown>);
     if (out) process.stdout.write(`${out}\n`);

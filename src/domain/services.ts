@@ -10,7 +10,7 @@ import type { ClientCache } from './clients/cache.ts';
 import { ClientRegistry } from './clients/registry.ts';
 import { Enrolment } from './enrolment/service.ts';
 import { Identities } from './identities/service.ts';
-import { Outbox } from './outbox/outbox.ts';
+import { type Channel, Outbox } from './outbox/outbox.ts';
 import { Passwords } from './people/passwords.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
@@ -26,20 +26,23 @@ export function buildDomainServices(deps: {
   bcryptCost: number;
   /** Public base of the links in mails. */
   issuer: string;
+  /** The channels whose messages reach someone (see outbox/index.ts); all of them unless said. */
+  channels?: readonly Channel[];
 }) {
   const { db, keyring, issuer } = deps;
   const oneUse = new OneUseStore(deps.shared, keyring);
   const throttle = new Throttle(deps.shared, keyring);
   const passwords = new Passwords(deps.bcryptCost);
+  const outbox = new Outbox(db, deps.channels);
   return {
     oneUse,
     throttle,
     captchas: new Captchas(oneUse),
     passwords,
     audit: new Audit(db),
-    outbox: new Outbox(db),
+    outbox,
     clients: new ClientRegistry(db, deps.clientCache),
-    people: new People({ db, keyring, passwords, issuer }),
+    people: new People({ db, keyring, passwords, issuer, outbox }),
     signInGuard: new SignInGuard(throttle),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),

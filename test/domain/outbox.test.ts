@@ -359,6 +359,22 @@ describe(`outbox (${storageMode})`, () => {
     }
   });
 
+  it('never marks sent a message whose channel has no transport here (an SMS without a gateway)', async () => {
+    const w = worker([mailboxTransport('email')], { maxAttempts: 2, backoff: { baseMs: 5, capMs: 20 } });
+    try {
+      const id = await enqueueMessage(db, { channel: 'sms', to: '0912345678', text: `${RUN} nowhere`, kind: 'test' });
+      await waitFor('the message to fail', async () => {
+        await w.drain();
+        return (await db('outbox_messages').where({ id }).first()).status === 'failed';
+      });
+      const row: OutboxMessage = await db('outbox_messages').where({ id }).first();
+      assert.equal(row.sent_at, null);
+      assert.match(String(row.last_error), /no_transport/);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('gives a message up after the last attempt', async () => {
     const subject = `${RUN} hopeless`;
     const broken: Transport = {

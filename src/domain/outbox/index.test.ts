@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSettings } from '../../platform/settings.ts';
-import { transportsFromSettings } from './index.ts';
+import { deliverableChannels, transportsFromSettings } from './index.ts';
 
 const names = (env: Record<string, string>) =>
   transportsFromSettings(parseSettings(env)).map((t) => `${t.channel}:${t.name}`);
@@ -31,7 +31,28 @@ test('outbox settings: poll interval, webhook URL and the mailbox page default',
     DATABASE_URL: 'postgres://db/x',
     ISSUER: 'https://sso.example.org',
     SMTP_URL: 'smtp://mail:25',
+    TRUST_PROXY: 'true',
   };
   assert.equal(parseSettings(production).mailboxPage, false);
   assert.throws(() => parseSettings({ ...production, MAILBOX_PAGE: 'true' }), /MAILBOX_PAGE:/);
+});
+
+test('a channel with no gateway and no mailbox page has no transport and is not offered', () => {
+  const key = Buffer.alloc(32, 1).toString('base64url');
+  const production = parseSettings({
+    NODE_ENV: 'production',
+    SECRET_KEY: key,
+    DATABASE_URL: 'postgres://db/x',
+    ISSUER: 'https://sso.example.org',
+    SMTP_URL: 'smtp://mail:25',
+    TRUST_PROXY: 'true',
+  });
+  assert.deepEqual(
+    transportsFromSettings(production).map((t) => `${t.channel}:${t.name}`),
+    ['email:smtp'],
+    'production without SMS_WEBHOOK_URL: no SMS transport (nothing marked sent that went nowhere)',
+  );
+  assert.deepEqual(deliverableChannels(production), ['email']);
+  assert.deepEqual(deliverableChannels(parseSettings({ MAILBOX_PAGE: 'false' })), []);
+  assert.deepEqual(deliverableChannels(parseSettings({})), ['email', 'sms']);
 });

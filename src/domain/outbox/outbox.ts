@@ -82,13 +82,22 @@ export async function findMessage(db: Knex, id: string): Promise<OutboxMessage |
 /** The outbox as flows use it outside a change of their own: queue one message, read what was queued. */
 export class Outbox {
   readonly #db: Knex;
+  readonly #channels: ReadonlySet<Channel>;
 
-  constructor(db: Knex) {
+  /** `channels`: those that have somewhere to go (a gateway, or the development mailbox page). */
+  constructor(db: Knex, channels: Iterable<Channel> = CHANNELS) {
     this.#db = db;
+    this.#channels = new Set(channels);
+  }
+
+  /** Whether messages on this channel reach anyone: a flow offers SMS only when this says so. */
+  offers(channel: Channel): boolean {
+    return this.#channels.has(channel);
   }
 
   /** Queues a message, with the audit entry that says why in the same transaction. */
   enqueue(message: NewMessage, audit?: AuditEvent): Promise<string> {
+    if (!this.offers(message.channel)) throw new Error(`outbox: the ${message.channel} channel goes nowhere here`);
     if (!audit) return enqueueMessage(this.#db, message);
     return this.#db.transaction(async (trx) => {
       const id = await enqueueMessage(trx, message);

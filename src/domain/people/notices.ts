@@ -1,17 +1,25 @@
 // What a person is told by mail or SMS when their password changes (in both languages: the notice may reach them
 // before they choose one).
 import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
-import type { NewMessage } from '../outbox/outbox.ts';
+import type { Channel, NewMessage } from '../outbox/outbox.ts';
 import type { Person } from './persons.ts';
 import './texts.ts';
 
 const taipeiTime = (when: Date, locale: string) =>
   `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Taipei' }).format(when)} (UTC+8)`;
 
-/** "Your password was changed; other devices were signed out": to a verified email, else a verified mobile, else none. */
-export function passwordChangedNotice(person: Person, when: Date, forgotLink: string): NewMessage | undefined {
+/**
+ * "Your password was changed; other devices were signed out": to a verified email, else a verified mobile (when SMS
+ * goes anywhere here), else none.
+ */
+export function passwordChangedNotice(
+  person: Person,
+  when: Date,
+  forgotLink: string,
+  offers: (channel: Channel) => boolean,
+): NewMessage | undefined {
   const vars = (locale: string) => ({ name: person.name, time: taipeiTime(when, locale), link: forgotLink });
-  if (person.email && person.email_verified) {
+  if (person.email && person.email_verified && offers('email')) {
     return {
       channel: 'email',
       to: person.email,
@@ -20,7 +28,7 @@ export function passwordChangedNotice(person: Person, when: Date, forgotLink: st
       text: bilingual('password.mail.changedText', vars),
     };
   }
-  if (person.mobile && person.mobile_verified) {
+  if (person.mobile && person.mobile_verified && offers('sms')) {
     return {
       channel: 'sms',
       to: person.mobile,

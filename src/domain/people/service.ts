@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { type AuditEvent, recordAudit } from '../audit.ts';
-import { enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
+import { enqueueMessage, type NewMessage, type Outbox } from '../outbox/outbox.ts';
 import { maskedNationalId, nationalIdIndex } from './national-id-store.ts';
 import { passwordChangedNotice } from './notices.ts';
 import { checkNewPassword, type NewPasswordProblems } from './password-policy.ts';
@@ -29,14 +29,22 @@ export class People {
   readonly #db: Knex;
   readonly #keyring: Keyring;
   readonly #issuer: string;
+  readonly #outbox: Pick<Outbox, 'offers'>;
   readonly passwords: Passwords;
 
-  /** `issuer`: the public base of the links in notices. */
-  constructor(deps: { db: Knex; keyring: Keyring; passwords: Passwords; issuer: string }) {
+  /** `issuer`: the public base of the links in notices; `outbox`: which channels notices may go by. */
+  constructor(deps: {
+    db: Knex;
+    keyring: Keyring;
+    passwords: Passwords;
+    issuer: string;
+    outbox: Pick<Outbox, 'offers'>;
+  }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
     this.passwords = deps.passwords;
     this.#issuer = deps.issuer;
+    this.#outbox = deps.outbox;
   }
 
   findById(id: string): Promise<Person | undefined> {
@@ -103,7 +111,7 @@ export class People {
     const hash = await this.passwords.hash(password);
     const changedAt = new Date();
     const notice = change.notify
-      ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`)
+      ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`, (c) => this.#outbox.offers(c))
       : undefined;
     await this.#db.transaction(async (trx) => {
       await updatePasswordHash(trx, person.id, hash, changedAt);
@@ -131,7 +139,7 @@ export class People {
         detail: { via: 'account', verified: true },
       });
       const message = notice?.(previous);
-      if (message) await enqueueMessage(trx, message);
+      if (message && this.#outbox.offers(message.channel)) await enqueueMessage(trx, message);
     });
   }
 

@@ -31,7 +31,15 @@ const current = (ctx: Context, kind: ContactKind) => {
   return (kind === 'email' ? person.email : person.mobile) ?? undefined;
 };
 
-function renderRequest(ctx: Context, kind: ContactKind, locals: { value?: string; error?: string }, status?: number) {
+/** The channel a kind of contact is verified through. */
+const channelOf = (kind: ContactKind) => (kind === 'email' ? 'email' : 'sms');
+
+function renderRequest(
+  ctx: Context,
+  kind: ContactKind,
+  locals: { value?: string; error?: string; unavailable?: boolean },
+  status?: number,
+) {
   const t = translator(chooseLocale(ctx));
   renderAccount(
     ctx,
@@ -43,6 +51,7 @@ function renderRequest(ctx: Context, kind: ContactKind, locals: { value?: string
       current: current(ctx, kind),
       value: locals.value ?? '',
       error: locals.error,
+      unavailable: locals.unavailable,
       switchPath: `/account/${kind}`,
     },
     status,
@@ -81,15 +90,18 @@ export function contactPages(s: Services, kind: ContactKind) {
     maxTries: 5,
   });
   const ticketOf = (ctx: Context) => `${kind}:${accountOf(ctx).person.id}`;
+  // No code can reach a new number without an SMS gateway: the page says so instead of offering the change.
+  const unavailable = () => !s.outbox.offers(channelOf(kind));
 
   return {
     async showRequest(ctx: Context) {
-      renderRequest(ctx, kind, {});
+      renderRequest(ctx, kind, { unavailable: unavailable() });
     },
 
     async sendCode(ctx: Context) {
       const { person } = accountOf(ctx);
       const t = translator(chooseLocale(ctx));
+      if (unavailable()) return renderRequest(ctx, kind, { unavailable: true }, 400);
       const typed = body(ctx)[kind] ?? '';
       const parsed = parseContact(kind, typed);
       if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);

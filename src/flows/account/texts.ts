@@ -12,6 +12,7 @@ const zh = {
     change: '變更',
     save: '儲存',
     cancel: '取消',
+    backToAccount: '回到我的帳號',
     profile: {
       nav: '個人資料',
       title: '個人資料',
@@ -45,6 +46,7 @@ const zh = {
         label: '新的 Email',
         verifyTitle: '確認新的 Email',
         sent: '驗證碼已寄到 {{to}}，10 分鐘內有效。',
+        unavailable: '目前無法寄出 Email 驗證碼，所以暫時不能變更 Email。請稍後再試，或找學校的老師幫忙。',
       },
       mobile: {
         title: '變更手機號碼',
@@ -54,6 +56,7 @@ const zh = {
         hint: '例如 0912-345-678',
         verifyTitle: '確認新的手機號碼',
         sent: '驗證碼簡訊已傳到 {{to}}，10 分鐘內有效。',
+        unavailable: '目前無法傳送簡訊驗證碼，所以暫時不能變更手機號碼。您仍然可以用 Email 和密碼登入。',
       },
       send: '傳送驗證碼',
       code: '驗證碼',
@@ -196,6 +199,7 @@ const en: typeof zh = {
     change: 'Change',
     save: 'Save',
     cancel: 'Cancel',
+    backToAccount: 'Back to my account',
     profile: {
       nav: 'Profile',
       title: 'Profile',
@@ -231,6 +235,8 @@ const en: typeof zh = {
         label: 'New email',
         verifyTitle: 'Confirm your new email',
         sent: 'We sent a code to {{to}}. It is valid for 10 minutes.',
+        unavailable:
+          'We cannot send email codes right now, so your email cannot be changed at the moment. Please try again later, or ask a teacher at your school for help.',
       },
       mobile: {
         title: 'Change mobile number',
@@ -241,6 +247,8 @@ const en: typeof zh = {
         hint: 'For example 0912-345-678',
         verifyTitle: 'Confirm your new mobile number',
         sent: 'We texted a code to {{to}}. It is valid for 10 minutes.',
+        unavailable:
+          'We cannot send text messages right now, so your mobile number cannot be changed at the moment. You can still sign in with your email and password.',
       },
       send: 'Send code',
       code: 'Code',

@@ -29,7 +29,12 @@ const withInteraction = (path: string, interaction?: string) =>
 export function showForgot(s: Services) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
-    renderForgot(ctx, { interaction, captcha: await s.captchas.create(), back: await backLink(s, interaction) });
+    renderForgot(ctx, {
+      interaction,
+      captcha: await s.captchas.create(),
+      back: await backLink(s, interaction),
+      sms: s.outbox.offers('sms'),
+    });
   };
 }
 
@@ -37,6 +42,7 @@ export function submitForgot(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { interaction } = FromQuery.parse(ctx.query);
     const form = ForgotForm.parse(ctx.request.body ?? {});
+    const sms = s.outbox.offers('sms');
     const again = async (errors: { target?: string; captcha?: string }, status: number, alert?: string) =>
       renderForgot(ctx, {
         interaction,
@@ -46,14 +52,23 @@ export function submitForgot(s: Services, state: ResetState) {
         status,
         captcha: await s.captchas.create(),
         back: await backLink(s, interaction),
+        sms,
       });
 
-    const target = form.target ? parseResetTarget(form.target) : undefined;
+    const parsed = form.target ? parseResetTarget(form.target) : undefined;
+    // A mobile number where no SMS can be sent: said plainly, with the way on (the email address).
+    const target = parsed?.channel === 'sms' && !sms ? undefined : parsed;
     const targetError = !form.target
-      ? 'password.forgot.required'
+      ? sms
+        ? 'password.forgot.required'
+        : 'password.forgot.requiredEmailOnly'
       : target
         ? undefined
-        : 'password.forgot.invalidTarget';
+        : parsed
+          ? 'password.forgot.smsUnavailable'
+          : sms
+            ? 'password.forgot.invalidTarget'
+            : 'password.forgot.invalidTargetEmailOnly';
     const captchaOk = await s.captchas.solve(form.captcha_id, form.captcha);
     const captchaError = captchaOk
       ? undefined

@@ -26,6 +26,8 @@ export type ForgotPage = {
   alert?: string;
   captcha: Captcha;
   back: BackLink;
+  /** Whether SMS codes can be sent here (an SMS gateway, or the development mailbox): if not, email only. */
+  sms: boolean;
   status?: number;
 };
 
@@ -37,6 +39,9 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
     'password-reset/forgot',
     {
       pageTitle: tr('password.forgot.title'),
+      intro: tr(page.sms ? 'password.forgot.intro' : 'password.forgot.introEmailOnly'),
+      targetLabel: tr(page.sms ? 'password.forgot.target' : 'password.forgot.targetEmailOnly'),
+      targetHint: tr(page.sms ? 'password.forgot.targetHint' : 'password.forgot.targetHintEmailOnly'),
       interaction: page.interaction,
       target: page.target ?? '',
       errors: texts(ctx, page.errors ?? {}),

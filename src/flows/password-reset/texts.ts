@@ -20,6 +20,12 @@ const zh = {
       captchaWrong: '驗證碼錯誤，請重新輸入。',
       captchaRequired: '請輸入圖形中的驗證碼。',
       tooMany: '申請次數過多，請於 1 小時後再試。',
+      introEmailOnly: '請輸入您帳號中已驗證的 Email，我們會寄出重設密碼的連結。',
+      targetEmailOnly: 'Email',
+      targetHintEmailOnly: '例如 name@example.com',
+      requiredEmailOnly: '請輸入 Email。',
+      invalidTargetEmailOnly: '請輸入正確的 Email（例如 name@example.com）。',
+      smsUnavailable: '目前無法傳送簡訊驗證碼。請改輸入您帳號中的 Email；沒有 Email 的話，請找學校的老師幫忙。',
     },
     sent: {
       title: '請查看您的 Email',
@@ -83,6 +89,14 @@ const en: typeof zh = {
       captchaWrong: 'The verification code is wrong. Please try again.',
       captchaRequired: 'Please enter the code shown in the image.',
       tooMany: 'Too many requests. Please try again in an hour.',
+      introEmailOnly:
+        'Enter the verified email address of your account: we will email you a link to reset your password.',
+      targetEmailOnly: 'Email',
+      targetHintEmailOnly: 'For example name@example.com',
+      requiredEmailOnly: 'Please enter an email address.',
+      invalidTargetEmailOnly: 'Please enter a valid email address (for example name@example.com).',
+      smsUnavailable:
+        'We cannot send text messages right now. Please enter the email address of your account instead; if you have none, ask a teacher at your school for help.',
     },
     sent: {
       title: 'Check your email',
