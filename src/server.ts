@@ -1,7 +1,9 @@
 // Composition root: storage, then the domain services, then keys and clients, then the provider, then the flows,
 // then the HTTP server. Everything a flow uses is built here, once.
+
 import http from 'node:http';
 import type net from 'node:net';
+import compose from 'koa-compose';
 import { purgeAccountActivity } from './domain/activity/activity.ts';
 import { accountPortalClient } from './domain/clients/account-portal.ts';
 import { startClientCache } from './domain/clients/cache.ts';
@@ -29,6 +31,7 @@ import { openStorage, type Storage } from './platform/storage/open.ts';
 import { buildApp } from './web/app.ts';
 import { buildForms } from './web/forms.ts';
 import type { Services } from './web/services.ts';
+import { signOutLimit } from './web/sign-out-limit.ts';
 
 export type RunningServer = {
   issuer: string;
@@ -124,7 +127,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       issuer,
       requireHttps: settings.env === 'production',
       cookieKeys: () => holder.keys().cookieKeys,
-      provider: holder.middleware,
+      provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
       routes: (router) => {
         for (const flow of flows) flow.routes(router, services);
       },

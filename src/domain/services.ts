@@ -37,7 +37,7 @@ export function buildDomainServices(deps: {
   return {
     oneUse,
     throttle,
-    captchas: new Captchas(oneUse),
+    captchas: new Captchas(oneUse, throttle),
     passwords,
     audit: new Audit(db),
     outbox,

@@ -1,19 +1,25 @@
 // Image challenges (svg-captcha): the answer waits in the one-use store for one try, five minutes at most.
 import svgCaptcha from 'svg-captcha';
 import { z } from 'zod';
+import { ANONYMOUS_STATE } from './limits.ts';
 import type { OneUseKind, OneUseStore } from './one-use.ts';
+import type { Throttle } from './throttle.ts';
 
 export type Captcha = { id: string; image: string };
 
 export class Captchas {
   /** The stored answers (tests read them to solve a challenge). */
   readonly answers: OneUseKind<string>;
+  readonly #throttle: Throttle;
 
-  constructor(oneUse: OneUseStore) {
+  constructor(oneUse: OneUseStore, throttle: Throttle) {
     this.answers = oneUse.kind({ name: 'captcha', schema: z.string().max(10), ttlSeconds: 300 });
+    this.#throttle = throttle;
   }
 
-  async create(): Promise<Captcha> {
+  /** A new challenge for the visitor at `address` (counted: LimitReached past ANONYMOUS_STATE). */
+  async create(address: string): Promise<Captcha> {
+    await this.#throttle.enforce(ANONYMOUS_STATE, address);
     const { text, data } = svgCaptcha.create({
       size: 4,
       noise: 2,

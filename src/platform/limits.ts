@@ -38,3 +38,12 @@ export const ROSTER_CHECK = {
 
 /** "Send the activation mail again", per person. */
 export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };
+
+/**
+ * What is stored for a visitor who has not signed in (a captcha's answer, the session a sign-out page keeps for its
+ * confirmation), per network address. Schools share addresses: generous; each such entry lives minutes only.
+ */
+export const ANONYMOUS_STATE: Limit = { name: 'anonymous-state-address', windowSeconds: 10 * MINUTE, max: 600 };
+
+/** Sign-out pages (/session/end), per network address: each may store a short-lived session for its confirmation. */
+export const SIGN_OUT_PAGES: Limit = { name: 'sign-out-address', windowSeconds: 10 * MINUTE, max: 1200 };

@@ -13,6 +13,16 @@ export type Limit = {
   max: number;
 };
 
+/** Thrown by `Throttle.enforce`: the caller answers 429 with Retry-After (web/error-handler.ts does). */
+export class LimitReached extends Error {
+  readonly limit: Limit;
+
+  constructor(limit: Limit) {
+    super(`limit ${limit.name} reached`);
+    this.limit = limit;
+  }
+}
+
 export class Throttle {
   readonly #store: SharedStore;
   readonly #key: Buffer;
@@ -43,6 +53,11 @@ export class Throttle {
   /** Counts one attempt; false once the count is over the limit. */
   async allow(limit: Limit, subject: string): Promise<boolean> {
     return (await this.hit(limit, subject)) <= limit.max;
+  }
+
+  /** Counts one attempt; throws LimitReached once the count is over the limit. */
+  async enforce(limit: Limit, subject: string): Promise<void> {
+    if (!(await this.allow(limit, subject))) throw new LimitReached(limit);
   }
 
   /** Whether the limit is used up already (without counting). */

@@ -1,8 +1,9 @@
 // The outer handler: expected errors get their translated page or JSON; anything else a generic 500.
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
+import { LimitReached } from '../platform/throttle.ts';
 import { AppError } from './errors.ts';
 import { type RenderContext, renderPage } from './render.ts';
 
@@ -14,11 +15,13 @@ const MESSAGES: Record<string, string> = {
   bad_characters: 'error.badCharacters',
   unavailable: 'error.unavailable',
   https_required: 'error.httpsRequired',
+  too_many: 'error.tooMany',
 };
 
 function classify(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isStoreUnavailable(err)) return new AppError('unavailable', 503);
+  if (err instanceof LimitReached) return new AppError('too_many', 429);
   const status = (err as { status?: number }).status;
   if (status === 413) return new AppError('too_large', 413);
   if (status === 400 || status === 415) return new AppError('invalid_request', status);
@@ -31,28 +34,34 @@ export function errorHandler(log: Logger): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 404);
     } catch (err) {
-      const appError = classify(err);
-      if (appError.code === 'unavailable') {
-        ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
-        log.warn({ err: (err as Error).message, reqId: ctx.state.requestId }, 'storage unavailable');
-      } else if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
-      const t = translator(chooseLocale(ctx));
-      const message = t(
-        MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),
-      );
-      if (ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json') {
-        ctx.status = appError.status;
-        ctx.body = { error: appError.code, error_description: message };
-      } else {
-        renderPage(
-          ctx,
-          'error',
-          { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined },
-          appError.status,
-        );
-      }
+      renderError(ctx, err, log);
     }
   };
+}
+
+/** Answers `err` with its translated page (or JSON for API and JSON callers), logging what is ours to fix. */
+export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger): void {
+  const appError = classify(err);
+  if (err instanceof LimitReached) ctx.set('Retry-After', String(err.limit.windowSeconds));
+  if (appError.code === 'unavailable') {
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    log.warn({ err: (err as Error).message, reqId: ctx.state.requestId }, 'storage unavailable');
+  } else if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
+  const t = translator(chooseLocale(ctx));
+  const message = t(
+    MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),
+  );
+  if (ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json') {
+    ctx.status = appError.status;
+    ctx.body = { error: appError.code, error_description: message };
+  } else {
+    renderPage(
+      ctx,
+      'error',
+      { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined },
+      appError.status,
+    );
+  }
 }
 
 /** oidc-provider's own errors (a bad authorization request, an unknown client), drawn on the same error page. */

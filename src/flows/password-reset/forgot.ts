@@ -31,7 +31,7 @@ export function showForgot(s: Services) {
     const { interaction } = FromQuery.parse(ctx.query);
     renderForgot(ctx, {
       interaction,
-      captcha: await s.captchas.create(),
+      captcha: await s.captchas.create(ctx.ip),
       back: await backLink(s, interaction),
       sms: s.outbox.offers('sms'),
     });
@@ -50,7 +50,7 @@ export function submitForgot(s: Services, state: ResetState) {
         errors,
         alert,
         status,
-        captcha: await s.captchas.create(),
+        captcha: await s.captchas.create(ctx.ip),
         back: await backLink(s, interaction),
         sms,
       });

@@ -12,6 +12,6 @@ const Response = z.object({
 export function freshCaptcha(s: Services) {
   return async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = Response.parse(await s.captchas.create());
+    ctx.body = Response.parse(await s.captchas.create(ctx.ip));
   };
 }

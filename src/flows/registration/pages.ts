@@ -70,7 +70,7 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
       schools: await s.schools.groups(),
       kinds: SELF_KINDS,
       genders: GENDERS,
-      captcha: await s.captchas.create(),
+      captcha: await s.captchas.create(ctx.ip),
       csrfToken: csrfToken(ctx),
       switchPath: '/register',
     },

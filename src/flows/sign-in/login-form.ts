@@ -29,7 +29,7 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       login: page.login ?? '',
       remember: page.remember ?? false,
       error: page.error,
-      captcha: page.captcha ? await s.captchas.create() : undefined,
+      captcha: page.captcha ? await s.captchas.create(ctx.ip) : undefined,
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
       switchPath: `/interaction/${page.uid}`,

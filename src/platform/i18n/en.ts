@@ -26,6 +26,7 @@ const en: typeof zh = {
     tooLarge: 'The data sent is too large.',
     unavailable: 'The service is recovering. Please try again in a few seconds.',
     badCharacters: 'What was sent contains characters we cannot accept. Go back, type it again and send it.',
+    tooMany: 'Too many requests have come from your network. Please wait a few minutes and try again.',
     httpsRequired: 'This site only works over a secure (https) connection. Open it again from its https address.',
     session:
       'This sign-in has timed out or was completed in another tab. Go back to the application and sign in again.',

@@ -24,6 +24,7 @@ export default {
     tooLarge: '送出的資料過大。',
     unavailable: '系統正在恢復中，請過幾秒鐘後再試一次。',
     badCharacters: '送出的資料含有無法處理的字元。請回到上一頁，重新輸入後再送出。',
+    tooMany: '這個網路送出的要求太多了。請等幾分鐘後再試。',
     httpsRequired: '本網站只能用安全連線（https）開啟。請改用 https 開頭的網址再試一次。',
     session: '登入流程已逾時或已在其他分頁完成，請回到應用程式重新登入。',
     code: {

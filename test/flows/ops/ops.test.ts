@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
+import { ANONYMOUS_STATE, PASSWORD_RESET, SIGN_OUT_PAGES } from '../../../src/platform/limits.ts';
 import { freePort, startEmbeddedCluster } from '../../../src/platform/storage/embedded-postgres.ts';
 import { Agent, hiddenField } from '../../helpers/agent.ts';
 import { startTestServer, storageMode, TEST_SECRET_KEY, type TestServer } from '../../helpers/server.ts';
@@ -142,6 +142,36 @@ describe('addresses and hosts behind proxies', () => {
       assert.equal(await ask(`203.0.113.7, ${spent}`), 429);
       // …and cannot borrow another address's limit either.
       assert.equal(await ask(`${spent}, 203.0.113.8`), 303);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts what an anonymous visitor makes us store (captchas, sign-out pages) per address, and says when to come back', async () => {
+    const server = await startTestServer({ TRUST_PROXY: 'true' });
+    try {
+      const busy = `198.51.100.${crypto.randomInt(1, 250)}`;
+      const other = `203.0.113.${crypto.randomInt(1, 250)}`;
+      for (let i = 0; i < ANONYMOUS_STATE.max; i++) await server.services.throttle.hit(ANONYMOUS_STATE, busy);
+      for (let i = 0; i < SIGN_OUT_PAGES.max; i++) await server.services.throttle.hit(SIGN_OUT_PAGES, busy);
+      const get = (path: string, address: string, accept = 'text/html') =>
+        fetch(`${server.issuer}${path}`, { headers: { 'x-forwarded-for': address, accept } });
+
+      for (const path of ['/password/forgot', '/register', '/session/end']) {
+        const limited = await get(path, busy);
+        assert.equal(limited.status, 429, path);
+        assert.equal(limited.headers.get('retry-after'), '600', path);
+        assert.deepEqual(
+          limited.headers.getSetCookie().filter((c) => c.startsWith('_session=')),
+          [],
+          path,
+        );
+        assert.match(await limited.text(), new RegExp(translator('zh-TW')('error.tooMany')), path);
+        assert.equal((await get(path, other)).status, 200, `${path} from another address`);
+      }
+      const json = await get('/register/captcha', busy, 'application/json');
+      assert.equal(json.status, 429);
+      assert.equal(((await json.json()) as { error: string }).error, 'too_many');
     } finally {
       await server.close();
     }
