@@ -44,6 +44,12 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
+/** This process's own address for calls to itself: loopback unless it listens on one address only. */
+function internalBase(host: string | undefined, port: number): string {
+  if (!host || host === '0.0.0.0' || host === '::') return `http://127.0.0.1:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 function listen(server: http.Server, settings: Settings): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -108,6 +114,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     const services: Services = {
       ...domain,
       issuer,
+      internalBase: internalBase(settings.host, port),
       log,
       metrics,
       demo,

@@ -14,6 +14,8 @@ import type { Forms } from './forms.ts';
 export type Services = DomainServices & {
   /** Public base URL of this service (links in mails, the account portal's own sign-in). */
   issuer: string;
+  /** Where this process listens, for its calls to itself (e.g. http://127.0.0.1:3000): see own-rp.ts. */
+  internalBase: string;
   log: Logger;
   metrics: Metrics;
   forms: Forms;

@@ -27,12 +27,32 @@ const flowCookie = jsonCookie({
 });
 
 export function portalSignIn(s: Services) {
-  const rp = ownRelyingParty(s.issuer, ACCOUNT_CLIENT_ID, '/account/callback');
+  const rp = ownRelyingParty({
+    issuer: s.issuer,
+    internal: s.internalBase,
+    clientId: ACCOUNT_CLIENT_ID,
+    callbackPath: '/account/callback',
+  });
 
   async function start(ctx: Context) {
     const query = SignInQuery.safeParse(ctx.query);
     const returnTo = (query.success && query.data.return_to) || '/account';
-    const { flow, url } = await rp.begin({ scope: 'openid', locale: chooseLocale(ctx) });
+    let begun: Awaited<ReturnType<typeof rp.begin>>;
+    try {
+      begun = await rp.begin({ scope: 'openid', locale: chooseLocale(ctx) });
+    } catch (err) {
+      // Our own provider did not answer (it is this process: a store out of reach, most likely).
+      s.log.warn({ err: (err as Error).message }, 'account sign-in could not start');
+      const t = translator(chooseLocale(ctx));
+      ctx.set('Retry-After', '5');
+      return renderPage(
+        ctx,
+        'account/sign-in-failed',
+        { pageTitle: t('account.signIn.failedTitle'), message: t('account.signIn.unavailable') },
+        503,
+      );
+    }
+    const { flow, url } = begun;
     flowCookie.write(ctx, { ...flow, returnTo });
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(url.href);
@@ -64,7 +84,8 @@ export function portalSignIn(s: Services) {
   /** Ends the portal session here, then asks the provider to end its own (its page asks to confirm). */
   async function signOut(ctx: Context) {
     clearPortalSession(ctx);
-    seeOther(ctx, oidc.buildEndSessionUrl(await rp.configuration(), {}).href);
+    const config = await rp.configuration().catch(() => undefined);
+    seeOther(ctx, config ? oidc.buildEndSessionUrl(config, {}).href : '/session/end');
   }
 
   return { start, finish, signOut };

@@ -17,15 +17,25 @@ const flowCookie = jsonCookie({
 
 export function demoRoutes(router: Router, s: Services) {
   if (!s.demo) return;
-  const rp = ownRelyingParty(s.issuer, s.demo.client.client_id, '/demo/callback');
+  const rp = ownRelyingParty({
+    issuer: s.issuer,
+    internal: s.internalBase,
+    clientId: s.demo.client.client_id,
+    callbackPath: '/demo/callback',
+  });
 
   router.get('/demo', async (ctx) => {
-    const { flow, url } = await rp.begin({
-      scope: 'openid profile email identity children',
-      locale: chooseLocale(ctx),
-    });
-    flowCookie.write(ctx, flow);
-    ctx.redirect(url.href);
+    let begun: Awaited<ReturnType<typeof rp.begin>>;
+    try {
+      begun = await rp.begin({ scope: 'openid profile email identity children', locale: chooseLocale(ctx) });
+    } catch (err) {
+      s.log.warn({ err: (err as Error).message }, 'demo sign-in could not start');
+      const t = translator(chooseLocale(ctx));
+      ctx.set('Retry-After', '5');
+      return renderPage(ctx, 'demo/demo', { pageTitle: t('demo.title'), failed: t('demo.unavailable') }, 503);
+    }
+    flowCookie.write(ctx, begun.flow);
+    ctx.redirect(begun.url.href);
   });
 
   router.get('/demo/callback', async (ctx) => {

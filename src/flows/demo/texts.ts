@@ -10,6 +10,7 @@ const zh = {
     again: '再登入一次',
     logout: '登出',
     failed: '示範登入未完成：{{reason}}',
+    unavailable: '登入服務暫時沒有回應。請等幾秒鐘後再試一次。',
   },
 };
 
@@ -22,6 +23,7 @@ const en: typeof zh = {
     again: 'Sign in again',
     logout: 'Sign out',
     failed: 'The demo sign-in did not complete: {{reason}}',
+    unavailable: 'The sign-in service is not answering right now. Please wait a few seconds and try again.',
   },
 };
 
