@@ -11,6 +11,7 @@ import { readClientsFile } from './domain/clients/registry.ts';
 import { readDemoData, seedDemo } from './domain/demo/seed.ts';
 import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
 import { deliverableChannels, outboxFromSettings } from './domain/outbox/index.ts';
+import { purgeDeliveredMessages } from './domain/outbox/queue.ts';
 import { purgeExpiredRegistrations } from './domain/people/persons.ts';
 import { buildDomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
@@ -154,6 +155,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
             purgeAccountActivity(db),
             purgeActivationTokens(db),
             purgeExpiredRegistrations(db),
+            purgeDeliveredMessages(db),
           ]).catch((err) => log.error({ err }, 'purge failed')),
         600_000,
       ),

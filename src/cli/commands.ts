@@ -6,12 +6,14 @@ import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../do
 import { seedDemo } from '../domain/demo/seed.ts';
 import { isUniqueViolation } from '../domain/enrolment/accounts.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
+import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
 import { upsertSchool } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
 import { adapterFactory } from '../oidc/adapters/index.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
 import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
 import { ensureKeys, listKeys, rotateKeys } from '../oidc/keys.ts';
+import { translator } from '../platform/i18n/index.ts';
 import type { Settings } from '../platform/settings.ts';
 import type { Storage } from '../platform/storage/open.ts';
 
@@ -38,7 +40,9 @@ export const COMMANDS: Record<string, Command> = {
   },
   'seed-demo': {
     options: { issuer: { type: 'string' } },
-    async run({ storage, services, issuer }, opts) {
+    async run({ storage, services, issuer, settings }, opts) {
+      if (settings.env === 'production')
+        throw new Error('the demo accounts have published passwords: not in production');
       await seedDemo(
         { db: storage.db, keyring: storage.keyring, ...services },
         (opts.issuer as string | undefined) ?? issuer,
@@ -195,16 +199,23 @@ export const COMMANDS: Record<string, Command> = {
       password: { type: 'string' },
       name: { type: 'string' },
       email: { type: 'string' },
+      'keep-password': { type: 'boolean' },
     },
     async run({ services }, opts) {
       required(opts, 'username', 'password', 'name');
+      const [username, name, email] = [opts.username as string, opts.name as string, opts.email as string | undefined];
+      // The same policy as every other new password; chosen by an operator, it is changed at the first sign-in
+      // unless --keep-password says the person chose it.
+      const problem = checkPasswordPolicy(opts.password as string, { username, name, email });
+      if (problem) throw new Error(`--password: ${translator('en')(problem)}`);
       return services.enrolment
         .createActive({
           person: {
-            username: opts.username as string,
-            name: opts.name as string,
-            email: opts.email as string | undefined,
+            username,
+            name,
+            email,
             passwordHash: await services.passwords.hash(opts.password as string),
+            mustChangePassword: !opts['keep-password'],
           },
           actor: 'cli',
           audit: { action: 'person.created' },

@@ -45,6 +45,11 @@ test('production requires secrets, a database and an https issuer', () => {
   assert.throws(() => parseSettings(production), /TRUST_PROXY: must be true/);
   assert.throws(() => parseSettings({ ...production, TRUST_PROXY: 'false' }), /TRUST_PROXY: must be true/);
   const ok = parseSettings({ ...production, TRUST_PROXY: 'true' });
+  // Demo accounts have published passwords.
+  assert.throws(
+    () => parseSettings({ ...production, TRUST_PROXY: 'true', SEED_DEMO: 'true' }),
+    /SEED_DEMO: must be off/,
+  );
   assert.equal(ok.issuer, 'https://sso.example.org');
   assert.equal(ok.seedDemo, false);
 });

@@ -109,6 +109,12 @@ export function parseSettings(env: Record<string, string | undefined> = process.
       throw new SettingsError('SMTP_URL: required when NODE_ENV=production (mail would not be delivered)');
     if (s.MAILBOX_PAGE)
       throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
+    if (s.SMS_WEBHOOK_URL && !s.SMS_WEBHOOK_URL.startsWith('https:'))
+      throw new SettingsError('SMS_WEBHOOK_URL: an https URL is required when NODE_ENV=production (codes travel in it)');
+    if (s.SEED_DEMO)
+      throw new SettingsError(
+        'SEED_DEMO: must be off when NODE_ENV=production (its accounts have published passwords)',
+      );
     if (!s.TRUST_PROXY)
       throw new SettingsError(
         'TRUST_PROXY: must be true when NODE_ENV=production (campus-sso serves plain HTTP behind a TLS proxy; ' +

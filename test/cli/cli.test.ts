@@ -44,6 +44,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       '命令列使用者',
       '--email',
       `${user}@example.org`,
+      '--keep-password',
     );
     assert.equal(person.status, 0, person.stderr);
     assert.match(person.stdout.trim(), /^[0-9a-f-]{36}$/);
@@ -71,9 +72,22 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     });
     assert.equal(tokens.claims()!.sub, person.stdout.trim());
 
-    const duplicate = await cli('person', 'add', '--username', user, '--password', 'x', '--name', 'x');
+    const duplicate = await cli('person', 'add', '--username', user, '--password', 'Another-Pass-9', '--name', 'x');
     assert.equal(duplicate.status, 1);
     assert.match(duplicate.stderr, /already exists/);
+  });
+
+  it('adds a person only with a password the policy accepts, to be changed at the first sign-in', async () => {
+    const user = `cli-${crypto.randomBytes(3).toString('hex')}`;
+    const weak = await cli('person', 'add', '--username', user, '--password', 'password1', '--name', '弱密碼');
+    assert.equal(weak.status, 1);
+    assert.match(weak.stderr, /--password: /);
+    assert.equal(await server.storage.db('persons').where({ username: user }).first(), undefined, 'nobody added');
+
+    const added = await cli('person', 'add', '--username', user, '--password', 'Temporary-Pass-7', '--name', '新同學');
+    assert.equal(added.status, 0, added.stderr);
+    const row = await server.storage.db('persons').where({ username: user }).first();
+    assert.equal(row.must_change_password, true, 'an operator-chosen password is changed at the first sign-in');
   });
 
   it('rotates keys, lists them, creates an initial access token and migrates', async () => {
@@ -114,7 +128,19 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     assert.equal(school.status, 0, school.stderr);
     const user = `pupil-${crypto.randomBytes(3).toString('hex')}`;
     assert.equal(
-      (await cli('person', 'add', '--username', user, '--password', 'Pupil-Password-1', '--name', '小學生')).status,
+      (
+        await cli(
+          'person',
+          'add',
+          '--username',
+          user,
+          '--password',
+          'Pupil-Password-1',
+          '--name',
+          '小學生',
+          '--keep-password',
+        )
+      ).status,
       0,
     );
     const identity = await cli(
@@ -466,7 +492,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     const env = { ...process.env, ...testEnv() };
     const run = spawnSync(
       process.execPath,
-      [bin, 'person', 'add', '--username', 'offline', '--password', 'p', '--name', 'Offline'],
+      [bin, 'person', 'add', '--username', 'offline', '--password', 'Solo-Pass-4829', '--name', 'Offline'],
       { env, encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(run.status, 0, run.stderr);

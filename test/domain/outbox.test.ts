@@ -12,7 +12,7 @@ import knex, { type Knex } from 'knex';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { enqueueMessage, Outbox, type OutboxMessage } from '../../src/domain/outbox/outbox.ts';
-import { claimDue } from '../../src/domain/outbox/queue.ts';
+import { claimDue, purgeDeliveredMessages } from '../../src/domain/outbox/queue.ts';
 import {
   mailboxTransport,
   smsTransport,
@@ -171,6 +171,7 @@ describe(`outbox (${storageMode})`, () => {
         assert.ok(row.sent_at instanceof Date);
         assert.equal(row.locked_until, null);
         assert.equal(ids.get(row.subject!), `<${row.id}@sso.test>`);
+        assert.equal(row.text_body, '', 'the text (a live link, a code) is not kept once the gateway has it');
       }
     } finally {
       await w.stop();
@@ -373,6 +374,26 @@ describe(`outbox (${storageMode})`, () => {
     } finally {
       await w.stop();
     }
+  });
+
+  it('deletes sent and given-up messages a week after they were queued, and keeps the rest', async () => {
+    const subjects = await enqueueEmails('old', 3);
+    const [sent, failed, pending] = (await rowsFor(subjects)).sort((a, b) => a.subject!.localeCompare(b.subject!));
+    const old = db.raw(`now() - interval '8 days'`);
+    await db('outbox_messages').where({ id: sent!.id }).update({ status: 'sent', created_at: old });
+    await db('outbox_messages').where({ id: failed!.id }).update({ status: 'failed', created_at: old });
+    await db('outbox_messages')
+      .where({ id: pending!.id })
+      .update({ created_at: old, next_attempt_at: db.raw(`now() + interval '1 day'`) });
+    const recent = await enqueueEmails('recent', 1);
+    await db('outbox_messages').whereIn('subject', recent).update({ status: 'sent' });
+    assert.ok((await purgeDeliveredMessages(db)) >= 2);
+    assert.deepEqual(
+      (await rowsFor([...subjects, ...recent])).map((r) => r.subject).sort(),
+      [pending!.subject, ...recent].sort(),
+      'a pending message and a recent one stay',
+    );
+    await db('outbox_messages').whereIn('id', [pending!.id]).update({ status: 'failed' });
   });
 
   it('gives a message up after the last attempt', async () => {

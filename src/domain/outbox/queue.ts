@@ -29,12 +29,31 @@ export async function claimDue(db: Knex, limit: number, leaseMs: number): Promis
 /** The claim is identified by (id, attempts): a worker whose lease was taken over no longer matches. */
 type Claim = Pick<OutboxMessage, 'id' | 'attempts'>;
 
-/** Returns false when the claim was lost (lease expired and another worker took the message). */
-export async function markSent(db: Knex, claim: Claim): Promise<boolean> {
+/**
+ * Returns false when the claim was lost (lease expired and another worker took the message). `forget`: the text is
+ * dropped once a gateway has it (it may hold a live link or code); the development mailbox keeps it to show it.
+ */
+export async function markSent(db: Knex, claim: Claim, forget = false): Promise<boolean> {
   const n = await db('outbox_messages')
     .where({ id: claim.id, attempts: claim.attempts, status: 'sending' })
-    .update({ status: 'sent', sent_at: db.fn.now(), locked_until: null, last_error: null });
+    .update({
+      status: 'sent',
+      sent_at: db.fn.now(),
+      locked_until: null,
+      last_error: null,
+      ...(forget ? { text_body: '', html_body: null } : {}),
+    });
   return n > 0;
+}
+
+/** Messages kept after they were sent or given up (what was sent, to whom, when), then deleted. */
+export const KEEP_DELIVERED_DAYS = 7;
+
+export async function purgeDeliveredMessages(db: Knex): Promise<number> {
+  return db('outbox_messages')
+    .whereIn('status', ['sent', 'failed'])
+    .where('created_at', '<', db.raw(`now() - ?::int * interval '1 day'`, [KEEP_DELIVERED_DAYS]))
+    .delete();
 }
 
 /** Schedules the next attempt after `delayMs`, or gives the message up ('failed'). */

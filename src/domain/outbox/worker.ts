@@ -66,7 +66,7 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): OutboxWorker {
       else log.warn({ ...meta, error, retryInMs: delayMs }, 'outbox message not delivered; will retry');
       return;
     }
-    const recorded = await persistently(() => markSent(db, message));
+    const recorded = await persistently(() => markSent(db, message, transport.name !== 'mailbox'));
     if (recorded) log.info({ ...meta, transport: transport.name }, 'outbox message sent');
     else log.warn(meta, 'outbox message sent after its lease ran out; another worker may send it again');
   }

@@ -21,8 +21,13 @@ export class Passwords {
     return hashPassword(password, this.cost);
   }
 
-  verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(password, hash);
+  /**
+   * Whether `password` is the one hashed. bcrypt would compare only the first 72 bytes, so a longer one (which no
+   * stored password can be: the policy refuses them) never matches, after the same work as any other.
+   */
+  async verify(password: string, hash: string): Promise<boolean> {
+    const matches = await bcrypt.compare(password, hash);
+    return matches && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES;
   }
 
   needsRehash(hash: string): boolean {
