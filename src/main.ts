@@ -1,9 +1,14 @@
 // `npm start`: reads the settings, starts the server, shuts down gracefully on SIGTERM/SIGINT.
+import { startBanner } from './banner.ts';
 import { parseSettings, SettingsError } from './platform/settings.ts';
 import { startServer } from './server.ts';
 
 try {
   const server = await startServer(parseSettings());
+  if (process.stdout.isTTY) {
+    const { issuer, storage, services } = server;
+    process.stdout.write(startBanner({ issuer, storage: storage.describe, demo: services.demo }));
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -15,6 +15,8 @@ export async function loadInteraction(ctx: Context, s: Services, prompt?: string
   }
   if (details.uid !== ctx.params.uid) throw new AppError('session_not_found', 400);
   if (prompt && details.prompt.name !== prompt) throw new AppError('session_not_found', 400);
+  // The app's language wish (ui_locales) for every page of this sign-in (platform/i18n chooseLocale).
+  ctx.state.uiLocales = details.params.ui_locales;
   const clientId = String(details.params.client_id);
   const client = await s.provider().Client.find(clientId);
   return { details, client, clientId, clientName: client?.clientName ?? clientId };

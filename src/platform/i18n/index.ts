@@ -56,13 +56,31 @@ type LocaleSource = {
   query: Record<string, unknown>;
   cookies: { get(name: string): string | undefined };
   acceptsLanguages(...langs: string[]): string | false;
+  /** `uiLocales`: the `ui_locales` of the sign-in this request belongs to, once loaded (sign-in/interaction.ts). */
+  state?: { uiLocales?: unknown };
 };
 
 const isLocale = (v: unknown): v is Locale => LOCALES.includes(v as Locale);
 
-/** `?lang=` wins, then the `lang` cookie, then the browser's Accept-Language; zh-TW by default. */
+/** The first language of an OpenID `ui_locales` list (space-separated BCP 47 tags) that we speak. */
+export function fromUiLocales(value: unknown): Locale | undefined {
+  if (typeof value !== 'string') return undefined;
+  for (const tag of value.split(' ').slice(0, 10)) {
+    const lower = tag.toLowerCase();
+    if (lower === 'zh' || lower === 'zh-tw' || lower.startsWith('zh-hant')) return 'zh-TW';
+    if (lower === 'en' || lower.startsWith('en-')) return 'en';
+  }
+  return undefined;
+}
+
+/**
+ * `?lang=` (a language link just clicked) wins, then the app's `ui_locales` on its sign-in pages, then the `lang`
+ * cookie (the person's earlier choice), then the browser's Accept-Language; zh-TW by default.
+ */
 export function chooseLocale(ctx: LocaleSource): Locale {
   if (isLocale(ctx.query.lang)) return ctx.query.lang;
+  const requested = fromUiLocales(ctx.state?.uiLocales);
+  if (requested) return requested;
   const cookie = ctx.cookies.get('lang');
   if (isLocale(cookie)) return cookie;
   const accepted = ctx.acceptsLanguages('zh-TW', 'zh', 'en');
