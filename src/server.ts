@@ -24,6 +24,7 @@ import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.ts';
 import { Background } from './platform/background.ts';
+import { applyBranding } from './platform/i18n/index.ts';
 import { createLogger } from './platform/log.ts';
 import { createMetrics } from './platform/metrics.ts';
 import type { Settings } from './platform/settings.ts';
@@ -63,6 +64,7 @@ function listen(server: http.Server, settings: Settings): Promise<number> {
 export async function startServer(settings: Settings): Promise<RunningServer> {
   const log = createLogger(settings.logLevel);
   const metrics = createMetrics();
+  applyBranding(settings.branding);
   const storage = await openStorage(settings);
   const { db, keyring } = storage;
   let server: http.Server | undefined;

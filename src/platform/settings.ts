@@ -1,6 +1,7 @@
 // The only place that reads process.env. Every setting is parsed and checked once, at start-up.
 import path from 'node:path';
 import { z } from 'zod';
+import type { Branding } from './i18n/index.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
@@ -52,6 +53,12 @@ const schema = z.object({
   SMS_WEBHOOK_URL: url(['http:', 'https:']).optional(),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   MAILBOX_PAGE: bool.optional(),
+  PRODUCT_NAME: z.string().min(1).max(60).optional(),
+  PRODUCT_NAME_EN: z.string().min(1).max(60).optional(),
+  ORGANIZATION: z.string().min(1).max(100).optional(),
+  ORGANIZATION_EN: z.string().min(1).max(100).optional(),
+  SUPPORT_CONTACT: z.string().min(1).max(300).optional(),
+  SUPPORT_CONTACT_EN: z.string().min(1).max(300).optional(),
 });
 
 export type Settings = {
@@ -86,6 +93,8 @@ export type Settings = {
   outboxPollMs: number;
   /** Serve /dev/mailbox (every queued message, links included): never in production. */
   mailboxPage: boolean;
+  /** The product's name, the organisation and the support contact, where set (platform/i18n applyBranding). */
+  branding: Branding;
 };
 
 export class SettingsError extends Error {}
@@ -110,7 +119,9 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     if (s.MAILBOX_PAGE)
       throw new SettingsError('MAILBOX_PAGE: must be off when NODE_ENV=production (it shows every message)');
     if (s.SMS_WEBHOOK_URL && !s.SMS_WEBHOOK_URL.startsWith('https:'))
-      throw new SettingsError('SMS_WEBHOOK_URL: an https URL is required when NODE_ENV=production (codes travel in it)');
+      throw new SettingsError(
+        'SMS_WEBHOOK_URL: an https URL is required when NODE_ENV=production (codes travel in it)',
+      );
     if (s.SEED_DEMO)
       throw new SettingsError(
         'SEED_DEMO: must be off when NODE_ENV=production (its accounts have published passwords)',
@@ -147,5 +158,10 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     smsWebhookUrl: s.SMS_WEBHOOK_URL,
     outboxPollMs: s.OUTBOX_POLL_MS,
     mailboxPage: s.MAILBOX_PAGE ?? (!s.DATABASE_URL || s.NODE_ENV !== 'production'),
+    branding: {
+      brand: { 'zh-TW': s.PRODUCT_NAME, en: s.PRODUCT_NAME_EN },
+      organization: { 'zh-TW': s.ORGANIZATION, en: s.ORGANIZATION_EN },
+      support: { 'zh-TW': s.SUPPORT_CONTACT, en: s.SUPPORT_CONTACT_EN },
+    },
   };
 }

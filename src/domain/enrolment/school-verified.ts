@@ -20,7 +20,7 @@ export type PushedIdentity = {
 export type AddResult = 'added' | 'exists' | 'mismatch';
 
 /**
- * "變更酷課雲身份": their own unconfirmed identity of that kind at that school becomes active; otherwise the identity
+ * "變更酷課雲身分": their own unconfirmed identity of that kind at that school becomes active; otherwise the identity
  * is added. `nationalIdIndex` is the pushed national ID's lookup key.
  */
 export async function addPushedIdentity(

@@ -16,10 +16,10 @@ const zh = {
     profile: {
       nav: '個人資料',
       title: '個人資料',
-      intro: '姓名、性別、生日與身分證號由學校或註冊資料而來；如有錯誤，請洽學校承辦人更正。',
+      intro: '姓名、性別、生日與身分證統一編號由學校或註冊資料而來；如有錯誤，請洽學校承辦人更正。',
       name: '姓名',
       username: '帳號',
-      nationalId: '身分證號',
+      nationalId: '身分證統一編號',
       email: 'Email',
       mobile: '手機號碼',
       gender: '性別',
@@ -174,13 +174,13 @@ const zh = {
       again: '重新登入',
     },
     mail: {
-      codeSubject: 'campus-sso Email 驗證碼',
+      codeSubject: '$t(brand) Email 驗證碼',
       codeEmail:
-        '您的驗證碼是 {{code}}，10 分鐘內有效。\n\n您正在把 campus-sso 帳號的 Email 變更為這個地址。如果不是您本人操作，請忽略這封信，您的帳號不會有任何變更。',
-      codeSms: '[campus-sso] 驗證碼 {{code}}，10 分鐘內有效。請勿將驗證碼告訴任何人。',
-      noticeSubject: 'campus-sso 帳號資料已變更',
+        '您的驗證碼是 {{code}}，10 分鐘內有效。\n\n您正在把$t(brand)帳號的 Email 變更為這個地址。如果不是您本人操作，請忽略這封信，您的帳號不會有任何變更。',
+      codeSms: '[$t(brand)] 驗證碼 {{code}}，10 分鐘內有效。請勿將驗證碼告訴任何人。',
+      noticeSubject: '$t(brand)帳號資料已變更',
       notice:
-        '您的 campus-sso 帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
+        '您的$t(brand)帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
       what: {
         email: '的 Email',
         mobile: '的手機號碼',
@@ -371,13 +371,13 @@ const en: typeof zh = {
       again: 'Sign in again',
     },
     mail: {
-      codeSubject: 'Your campus-sso email code',
+      codeSubject: 'Your $t(brand) email code',
       codeEmail:
-        'Your code is {{code}}. It is valid for 10 minutes.\n\nYou are changing the email address of your campus-sso account to this one. If that was not you, ignore this message; nothing changes.',
-      codeSms: '[campus-sso] Code {{code}}, valid for 10 minutes. Never share it with anyone.',
-      noticeSubject: 'Your campus-sso account was changed',
+        'Your code is {{code}}. It is valid for 10 minutes.\n\nYou are changing the email address of your $t(brand) account to this one. If that was not you, ignore this message; nothing changes.',
+      codeSms: '[$t(brand)] Code {{code}}, valid for 10 minutes. Never share it with anyone.',
+      noticeSubject: 'Your $t(brand) account was changed',
       notice:
-        'The {{what}} of your campus-sso account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
+        'The {{what}} of your $t(brand) account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
       what: {
         email: 'email address',
         mobile: 'mobile number',

@@ -58,7 +58,7 @@ const zh = {
   },
   logout: {
     title: '登出',
-    question: '要登出 campus-sso 嗎？',
+    question: '要登出$t(brand)嗎？',
     yes: '登出',
     no: '留在登入狀態',
     done: '您已登出',
@@ -124,7 +124,7 @@ const en: typeof zh = {
   },
   logout: {
     title: 'Sign out',
-    question: 'Do you want to sign out of campus-sso?',
+    question: 'Do you want to sign out of $t(brand)?',
     yes: 'Sign out',
     no: 'Stay signed in',
     done: 'You are signed out',

@@ -3,7 +3,11 @@ import type zh from './zh-TW.ts';
 // The texts every page uses: the service's name, the language switch, roles, genders, errors and the password rules.
 const en: typeof zh = {
   brand: 'Taipei Campus Single Sign-On',
-  brandShort: 'campus-sso',
+  /** The organisation that runs the service, and where people get help: settings (ORGANIZATION, SUPPORT_CONTACT). */
+  organization: 'Taipei City Department of Education',
+  support:
+    'Taipei City Department of Education, Digital Learning Center: +886 2 2753 5316 ext. 246 (weekdays 8:00–17:00)',
+  footer: { help: 'Need help?' },
   lang: {
     switch: '中文',
     switchTo: 'zh-TW',

@@ -48,6 +48,22 @@ export function defineTexts(texts: Texts): void {
 
 defineTexts({ 'zh-TW': zhTW, en });
 
+/** The deployment's own names (settings): the product, the organisation running it, where people get help. */
+export type Branding = Partial<Record<'brand' | 'organization' | 'support', Partial<Record<Locale, string>>>>;
+
+/**
+ * Puts the deployment's names in place of the defaults. Texts name the product as `$t(brand)` (i18next nesting), so
+ * every page, mail and SMS follows.
+ */
+export function applyBranding(branding: Branding): void {
+  for (const [key, byLocale] of Object.entries(branding)) {
+    for (const locale of LOCALES) {
+      const value = byLocale?.[locale];
+      if (value) i18n.addResource(locale, 'translation', key, value);
+    }
+  }
+}
+
 export function translator(locale: Locale): TFunction {
   return i18n.getFixedT(locale);
 }

@@ -1,7 +1,10 @@
 // The texts every page uses: the service's name, the language switch, roles, genders, errors and the password rules.
 export default {
   brand: '臺北市校園單一身分驗證',
-  brandShort: 'campus-sso',
+  /** The organisation that runs the service, and where people get help: settings (ORGANIZATION, SUPPORT_CONTACT). */
+  organization: '臺北市政府教育局',
+  support: '請洽臺北市政府教育局數位學習中心：(02)2753-5316 轉 246（週一至週五 8:00–17:00）',
+  footer: { help: '需要協助？' },
   lang: {
     switch: 'English',
     switchTo: 'en',

@@ -303,7 +303,7 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
   assert.equal(await heading(page), zh('sis.consent.headingAdd'));
   assert.ok((await page.locator('#signed-in-as').innerText()).includes(`${login}@example.test`));
   assert.ok((await page.locator('#consent-text').innerText()).includes('我願意授權'));
-  assert.ok((await page.locator('main').innerText()).includes('完成變更身份的程序'));
+  assert.ok((await page.locator('main').innerText()).includes('完成變更身分的程序'));
   await shoot(page, 'sis-13-consent-add');
   await page.click('#agree');
   await page.waitForURL((u) => u.href.startsWith(sisBase));

@@ -440,7 +440,7 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       const agent = new Agent();
       const consent = await signedInConsent(agent, (await push(p)).url, m.username, m.password);
       assert.ok(consent.body.includes(m.email), 'shows who is signed in');
-      assert.ok(consent.body.includes('完成變更身份的程序'));
+      assert.ok(consent.body.includes('完成變更身分的程序'));
       const done = await post(agent, '/register/sis/consent', {
         _csrf: hiddenField(consent.body, '_csrf'),
         decision: 'agree',

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSettings } from '../settings.ts';
+import { applyBranding, defineTexts, fromUiLocales, translator } from './index.ts';
+
+test("the deployment's names replace the defaults in every text that names the product", () => {
+  defineTexts({
+    'zh-TW': { brandingTest: { question: '要登出$t(brand)嗎？' } },
+    en: { brandingTest: { question: 'Sign out of $t(brand)?' } },
+  });
+  assert.equal(translator('zh-TW')('brandingTest.question'), '要登出臺北市校園單一身分驗證嗎？');
+  const settings = parseSettings({
+    PRODUCT_NAME: '新北市校園帳號',
+    PRODUCT_NAME_EN: 'New Taipei School Account',
+    SUPPORT_CONTACT: '請找學校資訊組',
+  });
+  applyBranding(settings.branding);
+  assert.equal(translator('zh-TW')('brandingTest.question'), '要登出新北市校園帳號嗎？');
+  assert.equal(translator('en')('brandingTest.question'), 'Sign out of New Taipei School Account?');
+  assert.equal(translator('zh-TW')('support'), '請找學校資訊組');
+  assert.match(translator('en')('support'), /Digital Learning Center/, 'an English text not set keeps its default');
+});
+
+test('ui_locales: the first language we speak', () => {
+  assert.equal(fromUiLocales('en'), 'en');
+  assert.equal(fromUiLocales('fr-CA en-GB zh-TW'), 'en');
+  assert.equal(fromUiLocales('zh-Hant-TW en'), 'zh-TW');
+  assert.equal(fromUiLocales('fr de'), undefined);
+  assert.equal(fromUiLocales(undefined), undefined);
+});
