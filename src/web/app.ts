@@ -4,10 +4,12 @@ import type { Middleware } from 'koa';
 import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
+import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import { errorHandler } from './error-handler.ts';
 import { AppError } from './errors.ts';
+import { renderPage } from './render.ts';
 import { requestLog } from './request-log.ts';
 
 const securityHeaders = helmet({
@@ -23,6 +25,35 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Our error page for whatever `next` throws (and for what nobody answered). */
 const notFoundOrError = (log: Logger) => compose([securityHeaders, errorHandler(log)]);
+
+/**
+ * Opened directly (no proxy) under another name than the issuer's (127.0.0.1 for localhost, a LAN address), a sign-in
+ * would lose its cookies on the way: a page a person opens says which address to use instead. Calls of programs
+ * (no text/html wanted) are answered as usual.
+ */
+function sameHostOnly(issuer: string): Middleware {
+  const address = new URL(issuer);
+  return (ctx, next) => {
+    const requested = ctx.state.requestedHost as string | undefined;
+    if (!requested || requested === address.host || ctx.method !== 'GET' || !ctx.get('accept').includes('text/html'))
+      return next();
+    const t = translator(chooseLocale(ctx));
+    const vars = { current: `${address.protocol}//${requested}`, address: address.origin };
+    return securityHeaders(ctx, async () =>
+      renderPage(
+        ctx,
+        'error',
+        {
+          pageTitle: t('error.hostMismatchTitle'),
+          heading: t('error.hostMismatchTitle'),
+          message: t('error.hostMismatch', vars),
+          ways: [{ href: `${address.origin}${ctx.originalUrl}`, label: 'error.hostMismatchGo', labelVars: vars }],
+        },
+        421,
+      ),
+    );
+  };
+}
 
 function httpsOnly(log: Logger, page: Middleware): Middleware {
   let warned = false;
@@ -71,11 +102,13 @@ export function buildApp(opts: {
     router.allowedMethods() as Middleware,
   ]);
   app.use((ctx, next) => {
+    ctx.state.requestedHost = ctx.req.headers.host;
     ctx.req.headers.host = issuerHost;
     delete ctx.req.headers['x-forwarded-host'];
     return next();
   });
   app.use(requestLog(opts.log, opts.metrics));
+  if (!opts.trustProxy) app.use(sameHostOnly(opts.issuer));
   if (opts.requireHttps) app.use(httpsOnly(opts.log, notFoundOrError(opts.log)));
   // What neither we nor the provider answer gets our not-found page.
   const notFound = notFoundOrError(opts.log);

@@ -1,11 +1,36 @@
 // The outer handler: expected errors get their translated page or JSON; anything else a generic 500.
-import type { Middleware, ParameterizedContext } from 'koa';
+import type { Context, Middleware, ParameterizedContext } from 'koa';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
 import { LimitReached } from '../platform/throttle.ts';
 import { AppError } from './errors.ts';
 import { type RenderContext, renderPage } from './render.ts';
+import { signInWaysOn, type WayOn } from './sign-in-restart.ts';
+
+/** A heading that says what happened, where there is one better than "something went wrong". */
+const HEADINGS: Record<string, string> = {
+  session_not_found: 'error.sessionTitle',
+  csrf: 'error.csrfTitle',
+  unavailable: 'error.unavailableTitle',
+  too_many: 'error.tooManyTitle',
+  not_found: 'error.notFoundTitle',
+};
+
+/**
+ * The clear way on from an error page: a stale form is opened again; a sign-in that ended is started again for the
+ * same app (or left, back to the app); otherwise the home page.
+ */
+function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
+  const ways: WayOn[] = [];
+  if (code === 'csrf' && ctx.method === 'POST') ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
+  if (code === 'session_not_found' || code === 'csrf' || ctx.path.startsWith('/interaction/'))
+    ways.push(
+      ...signInWaysOn(ctx as Context, ctx.origin).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })),
+    );
+  if (!ways.length) ways.push({ href: '/', label: 'error.home' });
+  return ways;
+}
 
 const MESSAGES: Record<string, string> = {
   csrf: 'error.csrf',
@@ -55,10 +80,18 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     ctx.status = appError.status;
     ctx.body = { error: appError.code, error_description: message };
   } else {
+    const heading = t(HEADINGS[appError.code] ?? 'error.title');
     renderPage(
       ctx,
       'error',
-      { pageTitle: t('error.title'), message, code: appError.status < 500 ? appError.code : undefined },
+      {
+        pageTitle: heading,
+        heading,
+        message,
+        ways: waysOn(ctx, appError.code),
+        // For the help desk: what happened, and the request id that finds it in the logs.
+        code: [appError.code, ctx.state.requestId].filter(Boolean).join(' · '),
+      },
       appError.status,
     );
   }
@@ -68,9 +101,16 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
 export function renderProviderError(ctx: RenderContext, out: { error: string; error_description?: string }): void {
   const t = translator(chooseLocale(ctx));
   const message = t(`error.code.${out.error}`, { defaultValue: t('error.generic') });
+  // Resuming a sign-in that is gone (Back after it finished, or too late): the same ways on as our own pages.
+  const resuming = ctx.path.startsWith('/auth/');
+  const ways = resuming
+    ? signInWaysOn(ctx as unknown as Context, `${ctx.secure ? 'https' : 'http'}://${ctx.host}`)
+    : [];
   renderPage(ctx, 'error', {
-    pageTitle: t('error.title'),
-    message,
+    pageTitle: t(resuming ? 'error.sessionTitle' : 'error.title'),
+    heading: t(resuming ? 'error.sessionTitle' : 'error.title'),
+    message: resuming ? t('error.session') : message,
+    ways: ways.length ? ways : [{ href: '/', label: 'error.home' }],
     code: out.error,
     description: out.error === 'server_error' ? undefined : out.error_description,
   });

@@ -20,6 +20,7 @@ function template(view: string): pug.compileTemplate {
 export type RenderContext = {
   query: Record<string, unknown>;
   path: string;
+  host: string;
   querystring: string;
   secure: boolean;
   cookies: {

@@ -43,7 +43,9 @@ export function demoRoutes(router: Router, s: Services) {
     const flow = flowCookie.read(ctx);
     flowCookie.clear(ctx);
     try {
-      if (!flow) throw new Error('the demo session has expired; start again');
+      if (!flow) {
+        return renderPage(ctx, 'demo/demo', { pageTitle: t('demo.title'), failed: t('demo.expired') }, 400);
+      }
       const config = await rp.configuration();
       const tokens = await rp.complete(new URL(ctx.originalUrl, s.issuer), flow);
       const claims = tokens.claims()!;
@@ -59,10 +61,10 @@ export function demoRoutes(router: Router, s: Services) {
         logoutUrl: logout.href,
       });
     } catch (err) {
-      const reason =
-        err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError
-          ? err.error
-          : (err as Error).message;
+      // The page's language, never an English library message: the OpenID error's text, or a general one.
+      const code =
+        err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError ? err.error : '';
+      const reason = t(`error.code.${code}`, { defaultValue: t('demo.unknownReason') });
       s.log.warn({ err: (err as Error).message }, 'demo sign-in failed');
       renderPage(ctx, 'demo/demo', { pageTitle: t('demo.title'), failed: t('demo.failed', { reason }) }, 400);
     }

@@ -11,6 +11,8 @@ const zh = {
     logout: '登出',
     failed: '示範登入未完成：{{reason}}',
     unavailable: '登入服務暫時沒有回應。請等幾秒鐘後再試一次。',
+    expired: '示範登入已逾時，或是用了不同的網址開啟。請回到首頁重新開始示範登入。',
+    unknownReason: '應用程式無法完成登入。',
   },
 };
 
@@ -24,6 +26,8 @@ const en: typeof zh = {
     logout: 'Sign out',
     failed: 'The demo sign-in did not complete: {{reason}}',
     unavailable: 'The sign-in service is not answering right now. Please wait a few seconds and try again.',
+    expired: 'The demo sign-in timed out, or was opened under another address. Go back to the home page and start it again.',
+    unknownReason: 'The application could not complete the sign-in.',
   },
 };
 

@@ -13,4 +13,5 @@ export function homeRoutes(router: Router, s: Services) {
   });
   serveFile(router, '/favicon.ico', 'public/favicon.svg', 'image/svg+xml', 86_400);
   serveFile(router, '/static/app.css', 'public/app.css', 'text/css');
+  serveFile(router, '/static/password-toggle.js', 'public/password-toggle.js', 'text/javascript');
 }

@@ -5,6 +5,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
+import { rememberSignIn } from '../../web/sign-in-restart.ts';
 import { renderIdentityMenu } from './identity.ts';
 import { loadInteraction } from './interaction.ts';
 import { renderLogin } from './login-form.ts';
@@ -13,6 +14,11 @@ export function showInteraction(s: Services) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s);
     const { details, clientName } = loaded;
+    rememberSignIn(ctx, details.params, {
+      name: clientName,
+      initiateLoginUri: loaded.client?.initiateLoginUri,
+      clientUri: loaded.client?.clientUri,
+    });
     const t = translator(chooseLocale(ctx));
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';

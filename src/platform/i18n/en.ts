@@ -26,14 +26,28 @@ const en: typeof zh = {
     back: 'Please go back to the application and try again.',
     generic: 'We could not process your request. Please try again later.',
     notFound: 'This page does not exist.',
-    csrf: 'The form has expired. Reload the page and try again.',
+    csrf: 'This form has been open too long, or was already sent from another tab. Open the form again and send it once more.',
     tooLarge: 'The data sent is too large.',
     unavailable: 'The service is recovering. Please try again in a few seconds.',
     badCharacters: 'What was sent contains characters we cannot accept. Go back, type it again and send it.',
     tooMany: 'Too many requests have come from your network. Please wait a few minutes and try again.',
     httpsRequired: 'This site only works over a secure (https) connection. Open it again from its https address.',
     session:
-      'This sign-in has timed out or was completed in another tab. Go back to the application and sign in again.',
+      'This sign-in page was already used or has been open too long (for example after pressing Back). Use the button below to start again; nothing is lost.',
+    sessionTitle: 'This sign-in has ended',
+    csrfTitle: 'This form has expired',
+    unavailableTitle: 'Please wait a moment',
+    tooManyTitle: 'Please try again later',
+    notFoundTitle: 'Page not found',
+    restart: 'Start signing in to “{{client}}” again',
+    backToClient: 'Do not sign in; go back to “{{client}}”',
+    formAgain: 'Open this form again',
+    home: 'Go to the home page',
+    supportCode: 'If you need help, give this code to the help desk: {{code}}',
+    hostMismatchTitle: 'Please use the right address',
+    hostMismatch:
+      'You opened this service at {{current}}, which is not its address, so signing in cannot work. Please use this address: {{address}}',
+    hostMismatchGo: 'Go to {{address}}',
     code: {
       invalid_client: 'This application is not registered, or its settings are wrong.',
       invalid_redirect_uri:
@@ -53,6 +67,8 @@ const en: typeof zh = {
     other: 'Other',
   },
   password: {
+    show: 'Show password',
+    hide: 'Hide password',
     policy: {
       title: 'Password rules',
       minLength: 'At least 8 characters',

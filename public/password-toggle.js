@@ -1,0 +1,36 @@
+// A "show password" button beside every password field (WCAG 3.3.8, ASVS 2.1.12). Without scripts the fields work
+// as they are; the button's words come from the page (data-show / data-hide on <body>), in its language.
+(() => {
+  const show = document.body.dataset.showPassword;
+  const hide = document.body.dataset.hidePassword;
+  if (!show || !hide) return;
+  document.querySelectorAll('input[type="password"]').forEach((input, index) => {
+    if (!input.id) input.id = `password-field-${index}`;
+    const wrap = document.createElement('span');
+    wrap.className = 'password-wrap';
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'password-toggle';
+    button.textContent = show;
+    button.setAttribute('aria-controls', input.id);
+    button.setAttribute('aria-pressed', 'false');
+    button.addEventListener('click', () => {
+      const visible = input.type === 'password';
+      input.type = visible ? 'text' : 'password';
+      button.textContent = visible ? hide : show;
+      button.setAttribute('aria-pressed', String(visible));
+      input.focus();
+    });
+    wrap.appendChild(button);
+  });
+  // Whatever is sent, it leaves as a password field (browsers then offer to save it as one).
+  document.querySelectorAll('form').forEach((form) =>
+    form.addEventListener('submit', () => {
+      form.querySelectorAll('.password-wrap input').forEach((input) => {
+        input.type = 'password';
+      });
+    }),
+  );
+})();

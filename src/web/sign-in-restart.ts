@@ -1,0 +1,79 @@
+// The way on from a sign-in that can no longer go on (Back after it finished, an interaction that expired, a form
+// that went stale): each sign-in page remembers, in a signed cookie, how the app asked for it. The error page then
+// offers to start that same sign-in again, or to go back to the app with a proper OpenID error (access_denied).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { jsonCookie } from './cookies.ts';
+
+const Restart = z.object({
+  /** The authorization request's parameters, as a query string (none when it cannot be repeated: PAR, request). */
+  auth: z.string().max(2500).optional(),
+  /** Where the app takes answers (already checked by the provider against the client's registration), and its state. */
+  redirectUri: z.string().max(1000).optional(),
+  state: z.string().max(500).optional(),
+  client: z.string().max(200),
+  /** The app's own ways in, when registered: where it starts a sign-in (OpenID third-party login), its home page. */
+  initiateLoginUri: z.string().max(1000).optional(),
+  clientUri: z.string().max(1000).optional(),
+});
+export type Restart = z.infer<typeof Restart>;
+
+/** Only web addresses are offered as links (never `javascript:` or the like, whatever a registration holds). */
+const webUrl = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const cookie = jsonCookie({ name: 'signin_restart', schema: Restart, maxAgeSeconds: 3600, maxLength: 4000 });
+
+/** Remembers how this sign-in was asked for (the sign-in pages call it). */
+export function rememberSignIn(
+  ctx: Context,
+  params: Record<string, unknown>,
+  client: { name: string; initiateLoginUri?: string; clientUri?: string },
+): void {
+  const repeatable = !params.request_uri && !params.request;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (typeof value === 'string') query.set(key, value);
+  const queryMode = (params.response_mode ?? 'query') === 'query' && params.response_type === 'code';
+  cookie.write(ctx, {
+    auth: repeatable ? query.toString() : undefined,
+    redirectUri: queryMode ? webUrl(params.redirect_uri) : undefined,
+    state: typeof params.state === 'string' ? params.state : undefined,
+    client: client.name.slice(0, 200),
+    initiateLoginUri: webUrl(client.initiateLoginUri),
+    clientUri: webUrl(client.clientUri),
+  });
+}
+
+export type WayOn = { href: string; label: string; labelVars?: Record<string, string>; secondary?: boolean };
+
+/** The sign-in's ways on, if this browser was in one: start it again, or go back to the app declining. */
+export function signInWaysOn(ctx: Context, issuer: string): WayOn[] {
+  const restart = cookie.read(ctx);
+  if (!restart) return [];
+  const ways: WayOn[] = [];
+  const labelVars = { client: restart.client };
+  // Starting again: through the app when it says how (it makes a fresh request), else the same request once more.
+  if (restart.initiateLoginUri) {
+    const start = new URL(restart.initiateLoginUri);
+    start.searchParams.set('iss', issuer);
+    ways.push({ href: start.href, label: 'error.restart', labelVars });
+  } else if (restart.auth) ways.push({ href: `/auth?${restart.auth}`, label: 'error.restart', labelVars });
+  if (restart.clientUri) {
+    ways.push({ href: restart.clientUri, label: 'error.backToClient', labelVars, secondary: ways.length > 0 });
+  } else if (restart.redirectUri) {
+    const back = new URL(restart.redirectUri);
+    back.searchParams.set('error', 'access_denied');
+    back.searchParams.set('error_description', 'the sign-in was not completed');
+    if (restart.state) back.searchParams.set('state', restart.state);
+    back.searchParams.set('iss', issuer);
+    ways.push({ href: back.href, label: 'error.backToClient', labelVars, secondary: ways.length > 0 });
+  }
+  return ways;
+}
