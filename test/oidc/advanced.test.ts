@@ -49,8 +49,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
     assert.equal(first.tokens.claims()!.sub, teacherId);
     const conf = await discover(server.issuer, 'rp-third', SECRET);
     const step = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
-    assert.match(step.body, /授權確認/);
-    assert.match(step.body, /rp-third/);
+    assert.match(step.body, /「rp-third」想使用您的資料/);
   });
 
   it('gives pairwise subjects to clients that ask, stable per sector and different from the public sub', async () => {

@@ -125,11 +125,7 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const second = await start('id-second', agent);
     assert.doesNotMatch(second.step.body, /name="password"/);
     assert.match(second.step.body, /選擇登入身分/);
-    assert.equal(
-      menu(second.step).checked,
-      teacher.identities[0]!.id,
-      'without a remembered choice the first is preselected',
-    );
+    assert.equal(menu(second.step).checked, undefined, 'without a remembered choice nothing is preselected');
     const teacherIdentity = teacher.identities.find((i) => i.role === 'teacher')!;
     const t2 = await finish(second.conf, second.p, await choose(agent, second.step, teacherIdentity.id));
     const info2 = await oidc.fetchUserInfo(second.conf, t2.access_token, t2.claims()!.sub);
@@ -168,8 +164,8 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     });
     const parent = teacher.identities.find((i) => i.role === 'parent')!;
     const afterChoice = await choose(agent, step, parent.id);
-    assert.match(afterChoice.body, /授權確認/);
-    assert.match(afterChoice.body, /您這次選擇的身分/);
+    assert.match(afterChoice.body, /想使用您的資料/);
+    assert.match(afterChoice.body, /您這次的身分（家長 · 臺北市立示範國民小學）/, 'the chosen identity, in words');
     const tokens = await finish(conf, p, await consentIfAsked(agent, afterChoice));
     const refreshed = await oidc.refreshTokenGrant(conf, tokens.refresh_token!);
     const info = await oidc.fetchUserInfo(conf, refreshed.access_token, tokens.claims()!.sub);

@@ -39,14 +39,17 @@ function hinted(identities: IdentityClaim[], hint: unknown, idOf: (id: string) =
   return identities.find((i) => idOf(i.id) === a || idOf(i.id) === b) ?? identities.find((i) => i.role === a);
 }
 
-/** The menu's preselected entry: the hint, else the person's last choice for the client, else the first. */
+/**
+ * The menu's preselected entry: the hint, else the person's last choice for the client, else none (on a family's
+ * shared computer the first entry may well be someone else's choice).
+ */
 export function preselected(
   accepted: IdentityClaim[],
   hint: unknown,
   remembered: string | undefined,
   idOf: (id: string) => string = (id) => id,
 ): IdentityClaim | undefined {
-  return hinted(accepted, hint, idOf) ?? accepted.find((i) => i.id === remembered) ?? accepted[0];
+  return hinted(accepted, hint, idOf) ?? accepted.find((i) => i.id === remembered);
 }
 
 /** The identity chosen for a grant, as recorded (whether or not it is still active and accepted). */

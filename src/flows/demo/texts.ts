@@ -26,7 +26,8 @@ const en: typeof zh = {
     logout: 'Sign out',
     failed: 'The demo sign-in did not complete: {{reason}}',
     unavailable: 'The sign-in service is not answering right now. Please wait a few seconds and try again.',
-    expired: 'The demo sign-in timed out, or was opened under another address. Go back to the home page and start it again.',
+    expired:
+      'The demo sign-in timed out, or was opened under another address. Go back to the home page and start it again.',
     unknownReason: 'The application could not complete the sign-in.',
   },
 };

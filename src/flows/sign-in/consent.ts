@@ -1,7 +1,70 @@
-// POST /interaction/:uid/confirm — records the grant the person agreed to.
+// The consent page (drawn by show.ts) and POST /interaction/:uid/confirm, which records the grant agreed to.
 import type { Context } from 'koa';
+import type { IdentityClaim } from '../../domain/identities/identities.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { csrfToken } from '../../web/csrf.ts';
+import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './interaction.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from './interaction.ts';
+
+/** The identity as a person reads it: 學生 · 臺北市立示範國民中學 · 701 班 · 7 號. */
+function describeIdentity(t: ReturnType<typeof translator>, identity: IdentityClaim): string {
+  return [
+    t(`role.${identity.role}`),
+    identity.school?.name,
+    identity.class?.name,
+    identity.seat ? t('identity.seat', { seat: identity.seat }) : undefined,
+    identity.title,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
+ * Who is signed in (name and the identity chosen for this app), who offers the app (its organisation, privacy policy
+ * and terms), and only what this person would share: no children for a pupil, no national ID for someone without one.
+ */
+export async function renderConsent(ctx: Context, s: Services, loaded: LoadedInteraction) {
+  const { details, client, clientName } = loaded;
+  const t = translator(chooseLocale(ctx));
+  const personId = details.session!.accountId;
+  const person = await s.people.findById(personId);
+  const metadata = (client?.metadata() ?? {}) as Record<string, unknown>;
+  const identities = await s.identities.accepted(personId, metadata.allowed_roles);
+  const chosenId = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account
+    ?.identityId;
+  const identity = identities.find((i) => i.id === chosenId) ?? (identities.length === 1 ? identities[0] : undefined);
+  const children = identities.some((i) => i.role === 'parent') ? await s.identities.children(personId) : [];
+
+  const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+  const requested = String(details.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
+  const applies: Record<string, boolean> = {
+    openid: false, // the account's identifier: nothing a person shares
+    email: !!person?.email,
+    phone: !!person?.mobile,
+    identity: !!identity,
+    identities: identities.length > 0,
+    children: children.length > 0,
+    idno: !!person?.national_id_sealed,
+  };
+  const scopes = (missing.length ? missing : requested).filter((scope) => applies[scope] ?? true);
+  const link = (value: unknown) => (typeof value === 'string' && /^https?:\/\//.test(value) ? value : undefined);
+  renderPage(ctx, 'sign-in/consent', {
+    pageTitle: t('consent.title', { client: clientName }),
+    uid: details.uid,
+    clientName,
+    organization: typeof metadata.organization === 'string' ? metadata.organization : undefined,
+    policyUri: link(metadata.policy_uri),
+    tosUri: link(metadata.tos_uri),
+    personName: person?.name,
+    identityText: identity ? describeIdentity(t, identity) : undefined,
+    switchUrl: switchAccountUrl(details.params),
+    csrfToken: csrfToken(ctx),
+    scopes,
+  });
+}
 
 export function submitConsent(s: Services) {
   return async (ctx: Context) => {

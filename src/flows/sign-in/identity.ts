@@ -5,7 +5,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, type LoadedInteraction, loadInteraction } from './interaction.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from './interaction.ts';
 
 export async function renderIdentityMenu(ctx: Context, s: Services, loaded: LoadedInteraction, error?: string) {
   const { details, client, clientId, clientName } = loaded;
@@ -16,7 +16,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
     { clientId, allowedRoles: client?.metadata().allowed_roles, ids: s.pairwise.forClient(client) },
     details.params.identity_hint,
   );
-  if (!menu.selected) {
+  if (!menu.accepted.length) {
     renderPage(
       ctx,
       'sign-in/no-identity',
@@ -25,6 +25,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
     );
     return;
   }
+  const person = await s.people.findById(details.session!.accountId);
   renderPage(
     ctx,
     'sign-in/identity',
@@ -34,8 +35,10 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
       clientName,
       csrfToken: csrfToken(ctx),
       identities: menu.accepted,
-      selected: menu.selected.id,
+      selected: menu.selected?.id,
       children: menu.children,
+      personName: person?.name,
+      switchUrl: switchAccountUrl(details.params),
       error,
     },
     error ? 400 : undefined,

@@ -35,3 +35,15 @@ export async function finishInteraction(
   ctx.status = 303;
   ctx.redirect(returnTo);
 }
+
+/**
+ * "Not you?": the same authorization request with prompt=login, so another person signs in on this browser. None when
+ * the request cannot be repeated (pushed or signed request objects).
+ */
+export function switchAccountUrl(params: Record<string, unknown>): string | undefined {
+  if (params.request_uri || params.request) return undefined;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (typeof value === 'string') query.set(key, value);
+  query.set('prompt', 'login');
+  return `/auth?${query}`;
+}

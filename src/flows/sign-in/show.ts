@@ -1,11 +1,9 @@
 // GET /interaction/:uid — draws the page for the current prompt (sign-in, identity menu or consent).
 import type { Context } from 'koa';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
-import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 import { rememberSignIn } from '../../web/sign-in-restart.ts';
+import { renderConsent } from './consent.ts';
 import { renderIdentityMenu } from './identity.ts';
 import { loadInteraction } from './interaction.ts';
 import { renderLogin } from './login-form.ts';
@@ -19,7 +17,6 @@ export function showInteraction(s: Services) {
       initiateLoginUri: loaded.client?.initiateLoginUri,
       clientUri: loaded.client?.clientUri,
     });
-    const t = translator(chooseLocale(ctx));
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       const named = hint ? await s.people.findByLogin(hint) : undefined;
@@ -31,17 +28,6 @@ export function showInteraction(s: Services) {
       await renderIdentityMenu(ctx, s, loaded);
       return;
     }
-    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-    const requested = String(details.params.scope ?? '')
-      .split(' ')
-      .filter(Boolean);
-    const scopes = (missing.length ? missing : requested).filter((scope) => scope !== 'openid');
-    renderPage(ctx, 'sign-in/consent', {
-      pageTitle: t('consent.title'),
-      uid: details.uid,
-      clientName,
-      csrfToken: csrfToken(ctx),
-      scopes,
-    });
+    await renderConsent(ctx, s, loaded);
   };
 }

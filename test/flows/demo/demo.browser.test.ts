@@ -85,11 +85,11 @@ test('demo sign-in in a browser', { skip: browserSkip }, async () => {
     page.waitForURL((url) => /^\/interaction\/[A-Za-z0-9_-]+$/.test(url.pathname)),
     page.click('button.primary'),
   ]);
-  assert.equal(await heading(page), zh('consent.title'));
+  assert.equal(await heading(page), zh('consent.heading', { client: '示範應用程式 Demo app' }));
   assert.match(await page.locator('main').innerText(), /示範應用程式 Demo app/);
   const allow = page.locator('button.primary');
   assert.equal((await allow.innerText()).trim(), zh('consent.allow'));
-  assert.equal(zh('consent.allow'), '授權');
+  assert.equal(zh('consent.allow'), '同意，繼續');
   await shoot(page, 'demo-05-consent');
 
   // Allow: back at the demo app, which shows the ID token's claims.
