@@ -26,11 +26,9 @@
     wrap.appendChild(button);
   });
   // Whatever is sent, it leaves as a password field (browsers then offer to save it as one).
-  document.querySelectorAll('form').forEach((form) =>
+  for (const form of document.querySelectorAll('form')) {
     form.addEventListener('submit', () => {
-      form.querySelectorAll('.password-wrap input').forEach((input) => {
-        input.type = 'password';
-      });
-    }),
-  );
+      for (const input of form.querySelectorAll('.password-wrap input')) input.type = 'password';
+    });
+  }
 })();
