@@ -1,6 +1,7 @@
 // The domain services, built once from the opened storage (by the server and by the CLI) and handed on.
 import type { Knex } from 'knex';
 import { Captchas } from '../platform/captcha.ts';
+import { Challenges } from '../platform/challenge.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import { OneUseStore } from '../platform/one-use.ts';
 import type { SharedStore } from '../platform/shared-store/types.ts';
@@ -38,6 +39,7 @@ export function buildDomainServices(deps: {
     oneUse,
     throttle,
     captchas: new Captchas(oneUse, throttle),
+    challenges: new Challenges(deps.shared, keyring),
     passwords,
     audit: new Audit(db),
     outbox,

@@ -10,7 +10,8 @@ export type Purpose =
   | 'embedded-db'
   | 'one-use'
   | 'verification-code'
-  | 'throttle';
+  | 'throttle'
+  | 'challenge';
 
 export class Keyring {
   readonly #master: Buffer;

@@ -15,6 +15,8 @@ const Restart = z.object({
   /** The app's own ways in, when registered: where it starts a sign-in (OpenID third-party login), its home page. */
   initiateLoginUri: z.string().max(1000).optional(),
   clientUri: z.string().max(1000).optional(),
+  /** The person finished this sign-in (a page met afterwards is one gone Back to): the app is the way on. */
+  done: z.boolean().optional(),
 });
 export type Restart = z.infer<typeof Restart>;
 
@@ -51,14 +53,22 @@ export function rememberSignIn(
   });
 }
 
+/** Marks this browser's sign-in finished (the sign-in pages call it as they hand the person back to the app). */
+export function signInFinished(ctx: Context): void {
+  const restart = cookie.read(ctx);
+  if (restart && !restart.done) cookie.write(ctx, { ...restart, done: true });
+}
+
 export type WayOn = { href: string; label: string; labelVars?: Record<string, string>; secondary?: boolean };
 
 /** The sign-in's ways on, if this browser was in one: start it again, or go back to the app declining. */
 export function signInWaysOn(ctx: Context, issuer: string): WayOn[] {
   const restart = cookie.read(ctx);
   if (!restart) return [];
-  const ways: WayOn[] = [];
   const labelVars = { client: restart.client };
+  // Gone Back to a sign-in that already finished: the person is signed in to the app; its home page is the way on.
+  if (restart.done && restart.clientUri) return [{ href: restart.clientUri, label: 'error.toClient', labelVars }];
+  const ways: WayOn[] = [];
   // Starting again: through the app when it says how (it makes a fresh request), else the same request once more.
   if (restart.initiateLoginUri) {
     const start = new URL(restart.initiateLoginUri);

@@ -14,6 +14,8 @@ export async function startTestRp(opts: {
   secret: string;
   metadata?: Record<string, unknown>;
   scope?: string;
+  /** Register the RP's home page (`/`) as its client_uri. */
+  home?: boolean;
 }): Promise<TestRp> {
   const pending = new Map<string, { verifier: string; nonce: string }>();
   let config: oidc.Configuration | undefined;
@@ -29,7 +31,7 @@ export async function startTestRp(opts: {
         const nonce = oidc.randomNonce();
         pending.set(state, { verifier, nonce });
         const extra = Object.fromEntries(
-          [...url.searchParams].filter(([k]) => ['prompt', 'identity_hint', 'login_hint'].includes(k)),
+          [...url.searchParams].filter(([k]) => ['prompt', 'identity_hint', 'login_hint', 'ui_locales'].includes(k)),
         );
         const target = oidc.buildAuthorizationUrl(config, {
           redirect_uri: `${base}/cb`,
@@ -41,6 +43,14 @@ export async function startTestRp(opts: {
           ...extra,
         });
         res.writeHead(302, { location: target.href }).end();
+        return;
+      }
+      if (url.pathname === '/') {
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>${opts.clientId}</title><h1 id="home">${opts.clientId}</h1>`,
+          );
         return;
       }
       if (url.pathname === '/cb') {
@@ -66,13 +76,22 @@ export async function startTestRp(opts: {
       }
       res.writeHead(404).end();
     } catch (err) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`RP error: ${(err as Error).message}`);
+      const code = (err as { error?: string }).error; // an OpenID error the provider sent back (access_denied, ...)
+      res
+        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`RP error: ${code ? `${code}: ` : ''}${(err as Error).message}`);
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await opts.clients.upsert(
-    { client_id: opts.clientId, client_name: opts.clientId, redirect_uris: [`${base}/cb`], ...opts.metadata },
+    {
+      client_id: opts.clientId,
+      client_name: opts.clientId,
+      redirect_uris: [`${base}/cb`],
+      ...(opts.home ? { client_uri: `${base}/` } : {}),
+      ...opts.metadata,
+    },
     'test',
     opts.secret,
   );

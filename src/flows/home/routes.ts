@@ -14,4 +14,13 @@ export function homeRoutes(router: Router, s: Services) {
   serveFile(router, '/favicon.ico', 'public/favicon.svg', 'image/svg+xml', 86_400);
   serveFile(router, '/static/app.css', 'public/app.css', 'text/css');
   serveFile(router, '/static/password-toggle.js', 'public/password-toggle.js', 'text/javascript');
+  // The person check (platform/challenge.ts): its widget and worker from this site, and fresh challenges.
+  serveFile(router, '/static/challenge.js', 'public/challenge.js', 'text/javascript');
+  serveFile(router, '/static/altcha/altcha.js', 'node_modules/altcha/dist/external/altcha.min.js', 'text/javascript');
+  serveFile(router, '/static/altcha/altcha.css', 'node_modules/altcha/dist/external/altcha.css', 'text/css');
+  serveFile(router, '/static/altcha/workers/pbkdf2.js', 'node_modules/altcha/dist/workers/pbkdf2.js', 'text/javascript');
+  router.get('/challenge', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await s.challenges.create();
+  });
 }

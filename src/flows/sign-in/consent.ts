@@ -60,7 +60,7 @@ export async function renderConsent(ctx: Context, s: Services, loaded: LoadedInt
     tosUri: link(metadata.tos_uri),
     personName: person?.name,
     identityText: identity ? describeIdentity(t, identity) : undefined,
-    switchUrl: switchAccountUrl(details.params),
+    otherAccountUrl: switchAccountUrl(details.params),
     csrfToken: csrfToken(ctx),
     scopes,
   });

@@ -38,7 +38,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
       selected: menu.selected?.id,
       children: menu.children,
       personName: person?.name,
-      switchUrl: switchAccountUrl(details.params),
+      otherAccountUrl: switchAccountUrl(details.params),
       error,
     },
     error ? 400 : undefined,

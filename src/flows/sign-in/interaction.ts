@@ -4,6 +4,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { errors, type Interaction, saveInteractionResult } from '../../oidc/internals.ts';
 import { AppError } from '../../web/errors.ts';
 import type { Services } from '../../web/services.ts';
+import { signInFinished } from '../../web/sign-in-restart.ts';
 
 export async function loadInteraction(ctx: Context, s: Services, prompt?: string) {
   let details: Interaction;
@@ -32,6 +33,7 @@ export async function finishInteraction(
   merge: boolean,
 ) {
   const returnTo = await saveInteractionResult(interaction, result, merge);
+  if (!('error' in result)) signInFinished(ctx);
   ctx.status = 303;
   ctx.redirect(returnTo);
 }

@@ -1,0 +1,74 @@
+// The "are you a person?" check against real storage: a proof of work solved as the widget solves it, and the
+// question in words for browsers without scripts; each good once, and nothing else passes.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createChallenge, solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { Challenges } from '../../src/platform/challenge.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
+import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
+import { solvedChallenge } from '../helpers/challenge.ts';
+import { storageMode, testEnv } from '../helpers/server.ts';
+
+describe(`the person check (${storageMode})`, () => {
+  let storage: Storage;
+  let challenges: Challenges;
+  before(async () => {
+    storage = await openStorage(parseSettings(testEnv()));
+    challenges = new Challenges(storage.shared, storage.keyring);
+  });
+  after(() => storage.close());
+
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+
+  it('takes a solved proof of work once, and refuses it the second time', async () => {
+    const altcha = await solvedChallenge(await challenges.create());
+    assert.equal(await challenges.verify({ altcha }), true);
+    assert.equal(await challenges.verify({ altcha }), false, 'used up');
+  });
+
+  it('refuses a wrong solution, a changed challenge, an expired one, one signed elsewhere, and garbage', async () => {
+    const challenge = await challenges.create();
+    const solution = (await solveChallenge({ challenge, deriveKey }))!;
+    const wrong = { ...solution, counter: solution.counter + 1 };
+    assert.equal(await challenges.verify({ altcha: encode({ challenge, solution: wrong }) }), false);
+    const cheaper = { ...challenge, parameters: { ...challenge.parameters, keyPrefix: '0' } };
+    assert.equal(await challenges.verify({ altcha: encode({ challenge: cheaper, solution }) }), false);
+
+    const secret = storage.keyring.key('challenge').toString('base64url');
+    const expired = await createChallenge({
+      algorithm: 'PBKDF2/SHA-256',
+      cost: 5000,
+      deriveKey,
+      expiresAt: new Date(Date.now() - 1000),
+      hmacSignatureSecret: secret,
+    });
+    assert.equal(await challenges.verify({ altcha: await solvedChallenge(expired) }), false, 'expired');
+    const foreign = await createChallenge({
+      algorithm: 'PBKDF2/SHA-256',
+      cost: 5000,
+      deriveKey,
+      hmacSignatureSecret: 'someone else',
+    });
+    assert.equal(await challenges.verify({ altcha: await solvedChallenge(foreign) }), false, 'not ours');
+
+    for (const altcha of ['', 'not base64 at all', encode({}), encode({ challenge: 1, solution: 2 }), 'x'.repeat(5000)])
+      assert.equal(await challenges.verify({ altcha }), false, altcha.slice(0, 20));
+    assert.equal(await challenges.verify({}), false);
+  });
+
+  it('takes the right answer to the question in words once (full-width digits too), and nothing else', async () => {
+    const q = challenges.question();
+    const right = String(q.a + q.b);
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: String(q.a + q.b + 1) }), false);
+    const fullWidth = right.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: ` ${fullWidth} ` }), true);
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: right }), false, 'used up');
+
+    const other = challenges.question();
+    const [body, mac] = other.token.split('.');
+    const forged = Buffer.from(JSON.stringify({ a: 1, b: 1, e: 4e9, n: 'x' })).toString('base64url');
+    assert.equal(await challenges.verify({ question_token: `${forged}.${mac}`, question_answer: '2' }), false);
+    assert.equal(await challenges.verify({ question_token: body!, question_answer: right }), false);
+  });
+});
