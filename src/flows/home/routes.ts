@@ -18,7 +18,12 @@ export function homeRoutes(router: Router, s: Services) {
   serveFile(router, '/static/challenge.js', 'public/challenge.js', 'text/javascript');
   serveFile(router, '/static/altcha/altcha.js', 'node_modules/altcha/dist/external/altcha.min.js', 'text/javascript');
   serveFile(router, '/static/altcha/altcha.css', 'node_modules/altcha/dist/external/altcha.css', 'text/css');
-  serveFile(router, '/static/altcha/workers/pbkdf2.js', 'node_modules/altcha/dist/workers/pbkdf2.js', 'text/javascript');
+  serveFile(
+    router,
+    '/static/altcha/workers/pbkdf2.js',
+    'node_modules/altcha/dist/workers/pbkdf2.js',
+    'text/javascript',
+  );
   router.get('/challenge', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await s.challenges.create();

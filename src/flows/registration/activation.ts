@@ -22,8 +22,9 @@ function renderFailure(ctx: Context, reason: Reason) {
     ctx,
     'registration/activated',
     {
-      pageTitle: t('registration.activate.failedTitle'),
+      pageTitle: t(reason === 'used' ? 'registration.activate.usedTitle' : 'registration.activate.failedTitle'),
       failed: true,
+      reason,
       message: t(`registration.activate.${reason}`),
       switchPath: `/register/activate/${reason}`,
     },

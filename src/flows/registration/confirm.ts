@@ -46,7 +46,13 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       });
     }
     // Nothing personal stays behind; the marker sends a second submission to the last page too.
-    await drafts.save(ctx, { values: EMPTY_VALUES, ready: false, submitted: true, interaction: draft.interaction });
+    await drafts.save(ctx, {
+      values: EMPTY_VALUES,
+      ready: false,
+      submitted: true,
+      sentTo: valid.email,
+      interaction: draft.interaction,
+    });
     seeOther(ctx, donePath(draft.interaction));
   };
 }

@@ -3,14 +3,16 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderPage } from '../../web/render.ts';
+import type { Drafts } from './draft.ts';
 import { interactionUid } from './form.ts';
 
 const Query = z.object({ interaction: interactionUid.optional().catch(undefined) });
 
-export function showDone() {
+export function showDone(drafts: Drafts) {
   return async (ctx: Context) => {
     const { interaction } = Query.parse(ctx.query);
     const t = translator(chooseLocale(ctx));
-    renderPage(ctx, 'registration/done', { pageTitle: t('registration.title'), interaction });
+    const sentTo = (await drafts.load(ctx))?.sentTo;
+    renderPage(ctx, 'registration/done', { pageTitle: t('registration.step3.heading'), interaction, sentTo });
   };
 }

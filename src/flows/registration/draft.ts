@@ -20,6 +20,8 @@ export const Draft = z.object({
   ready: z.boolean(),
   /** Submitted: the account exists; a second submission (a double click) goes to the last page too. */
   submitted: z.boolean().optional(),
+  /** Where the activation mail went (the last page says so). */
+  sentTo: z.string().max(320).optional(),
   /** The sign-in this registration started from, to return to. */
   interaction: interactionUid.optional(),
   /** Pushed by the school-affairs system: school, kind, name and national ID are fixed, the identity verified. */

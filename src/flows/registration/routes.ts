@@ -25,7 +25,7 @@ export function registrationRoutes(router: Router, s: Services) {
   router.get('/register/captcha', freshCaptcha(s));
   router.get('/register/confirm', showConfirm(s, drafts));
   router.post('/register/confirm', post, submitConfirm(s, drafts));
-  router.get('/register/done', showDone());
+  router.get('/register/done', showDone(drafts));
   router.get('/register/activate', showActivation(s));
   router.post('/register/activate', post, activate(s));
   router.get('/register/activate/:reason', showActivationFailure());

@@ -31,11 +31,14 @@ const zh = {
       captcha: '驗證碼',
     },
     hint: {
-      kind: '學校確認您的身分之前，您的帳號是「一般會員」。',
-      email: '請輸入您自己慣用的 Email，它就是您的登入帳號。',
-      nationalId: '外籍人士請輸入居留證號。',
+      school: '學校會確認您是這所學校的人。',
+      kind: '您在這所學校是老師、學生、家長還是職員。學校確認以前，您已經可以登入，但還不能使用只給學校成員的服務（例如校務行政系統）。',
+      email: '請輸入您自己常用的 Email。它就是您的登入帳號，我們也會寄認證信到這裡。',
+      name: '學校和您同意的應用程式會看到這個名字。',
+      nationalId: '學校用它確認是您本人；我們會加密保存，畫面上只顯示部分號碼。外籍人士請輸入居留證號。',
       password: '請輸入您自己記得住的密碼：至少 8 個字元，不可使用常見密碼，也不可包含您的 Email 或姓名。',
-      phone: '手機或市話，例如 0912345678 或 02-21235678。',
+      phone: '選填。學校需要聯絡您時使用，例如 0912345678 或 02-21235678。',
+      gender: '選填。',
     },
     choose: '請選擇',
     level: {
@@ -74,15 +77,16 @@ const zh = {
     },
     step2: {
       heading: '請確認您的基本資料是否正確？',
-      intro: '請確認您輸入的資料是否正確：若不正確請點選「上一步」回去修正，若正確請點選「下一步」送出申請。',
-      back: '上一步',
-      submit: '下一步',
+      intro: '請確認您輸入的資料是否正確：若不正確請點選「上一步，修改資料」回去修正，若正確請點選「送出申請」。',
+      back: '上一步，修改資料',
+      submit: '送出申請',
       masked: '（已隱藏）',
       none: '（未填）',
     },
     step3: {
-      hello: '您好！',
-      text: '您的申請資料已經送出，本系統將會發送一封郵件到您Email信箱，請您按照郵件中的指示完成註冊的程序。',
+      heading: '請到 Email 收信，完成註冊',
+      sentTo: '申請已經送出。我們寄了一封認證信到 {{email}}，請打開信中的連結，完成註冊。',
+      text: '申請已經送出。我們寄了一封認證信到您的 Email，請打開信中的連結，完成註冊。',
       validity: '郵件中的連結 24 小時內有效，只能使用一次。',
       noMail: '沒有收到信嗎？請檢查垃圾郵件匣；或用 Email 和密碼登入，再選擇「重新寄送認證信」。',
       backToSignIn: '回到登入畫面',
@@ -92,7 +96,7 @@ const zh = {
       title: '完成註冊',
       done: '您的帳號已註冊成功！',
       doneText: '您的帳號已完成 Email 認證，現在可以用 Email 和密碼登入。',
-      member: '學校確認您的身分之前，您是「一般會員」。',
+      member: '學校確認您的身分以前，您已經可以登入，但還不能使用只給學校成員的服務。',
       signIn: '登入我的帳號',
       home: '到首頁',
       confirmTitle: '啟用您的帳號',
@@ -101,6 +105,7 @@ const zh = {
       taken:
         '這個 Email 或身分證統一編號已經屬於另一個已啟用的帳號。如果那是您的帳號，請直接登入；忘記密碼可以用「忘記密碼」重設。',
       failedTitle: '無法完成註冊',
+      usedTitle: '這個連結已經用過了',
       invalid: '這個認證連結無效。請確認您開啟的是郵件中完整的連結。',
       used: '這個認證連結已經使用過。如果您已完成認證，請直接登入。',
       expired:
@@ -148,12 +153,16 @@ const en: typeof zh = {
       captcha: 'Verification code',
     },
     hint: {
-      kind: 'Until your school confirms it, your account is a general member.',
-      email: 'An email address you use; it becomes your account name.',
-      nationalId: 'Foreign residents: your resident certificate number.',
+      school: 'Your school confirms that you belong to it.',
+      kind: 'Whether you are a teacher, student, parent or staff member at this school. Until the school confirms it, you can sign in but not yet use the services for school members (such as the school-affairs system).',
+      email: 'An email address you use. It is your account name, and the activation mail goes there.',
+      name: 'Your school and the apps you allow see this name.',
+      nationalId:
+        'Your school uses it to confirm it is you. We store it encrypted and only ever show part of it. Foreign residents: your resident certificate number.',
       password:
         'A password you can remember: at least 8 characters, not a common password, not containing your email or name.',
-      phone: 'Mobile or landline, e.g. 0912345678 or 02-21235678.',
+      phone: 'Optional. For your school to contact you, e.g. 0912345678 or 02-21235678.',
+      gender: 'Optional.',
     },
     choose: 'Please choose',
     level: {
@@ -195,15 +204,17 @@ const en: typeof zh = {
     step2: {
       heading: 'Are your details correct?',
       intro:
-        'Please check your details: if something is wrong, choose “Back” to correct it; if everything is right, choose “Next” to submit.',
-      back: 'Back',
-      submit: 'Next',
+        'Please check your details: if something is wrong, choose “Back, to change something”; if everything is right, choose “Send my application”.',
+      back: 'Back, to change something',
+      submit: 'Send my application',
       masked: '(hidden)',
       none: '(not given)',
     },
     step3: {
-      hello: 'Hello!',
-      text: 'Your application has been submitted. We are sending a mail to your email address; please follow its instructions to complete your registration.',
+      heading: 'Check your email to finish',
+      sentTo:
+        'Your application is sent. We mailed an activation link to {{email}}; open it to finish your registration.',
+      text: 'Your application is sent. We mailed an activation link to your email address; open it to finish your registration.',
       validity: 'The link in the mail works once, within 24 hours.',
       noMail:
         'No mail? Check your spam folder, or sign in with your email and password and choose “Send the activation mail again”.',
@@ -214,7 +225,8 @@ const en: typeof zh = {
       title: 'Registration complete',
       done: 'Your account is registered!',
       doneText: 'Your email address is confirmed. You can now sign in with your email and password.',
-      member: 'Until your school confirms your identity, you are a general member.',
+      member:
+        'Until your school confirms your identity, you can sign in but not yet use the services for school members.',
       signIn: 'Sign in to my account',
       home: 'Home page',
       confirmTitle: 'Activate your account',
@@ -223,6 +235,7 @@ const en: typeof zh = {
       taken:
         'This email address or national ID already belongs to another active account. If it is yours, simply sign in; if you forgot the password, use “Forgot password”.',
       failedTitle: 'Registration could not be completed',
+      usedTitle: 'This link has already been used',
       invalid: 'This activation link is not valid. Please make sure you opened the complete link from the mail.',
       used: 'This activation link has already been used. If you completed your registration, simply sign in.',
       expired:

@@ -147,8 +147,11 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
 
   // Step 3.
   await page.waitForURL(/\/register\/done$/);
-  assert.equal(await heading(page), zh('registration.step3.hello'));
-  assert.ok((await page.locator('main').innerText()).includes(zh('registration.step3.text')));
+  assert.equal(await heading(page), zh('registration.step3.heading'));
+  assert.ok(
+    (await page.locator('main').innerText()).includes(zh('registration.step3.sentTo', { email: EMAIL })),
+    'says where the mail went',
+  );
   await shoot(page, 'registration-06-done');
 
   // The mail, through SMTP: send it again from the sign-in page's form, then open the link.

@@ -15,6 +15,8 @@ import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = '353604'; // 臺北市立示範國民中學 (demo data)
 const PASSWORD = 'Blue-Kettle-1987';
 const FORM = 'application/x-www-form-urlencoded';
@@ -189,14 +191,15 @@ describe(`self-registration (${storageMode})`, () => {
     ]) {
       assert.ok(confirmPage.body.includes(shown), `step 2 shows ${shown}`);
     }
-    assert.match(confirmPage.body, /href="\/register">上一步</);
+    assert.ok(confirmPage.body.includes(`href="/register">${zh('registration.step2.back')}<`));
+    assert.ok(confirmPage.body.includes(zh('registration.step2.submit')), 'the last button says it sends');
 
     const done = await submitConfirm(agent, confirmPage);
     assert.equal(done.status, 303);
     assert.equal(done.location, `${base}/register/done?interaction=abc123`);
     const donePage = await agent.request(done.location!);
     assert.equal(donePage.status, 200);
-    assert.ok(donePage.body.includes(zh('registration.step3.text')));
+    assert.ok(donePage.body.includes(html(zh('registration.step3.sentTo', { email: form.email!.toLowerCase() }))));
     assert.match(donePage.body, /href="\/interaction\/abc123"/);
     // A second submission (a double click) lands on the same page and creates nothing more.
     const again = await submitConfirm(agent, confirmPage);

@@ -206,7 +206,7 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await shoot(page, 'sis-04-confirm');
   await page.click('#submit-registration button');
   await page.waitForURL(/\/register\/done$/);
-  assert.equal(await heading(page), zh('registration.step3.hello'));
+  assert.equal(await heading(page), zh('registration.step3.heading'));
   await shoot(page, 'sis-05-done');
 
   // The activation mail, through SMTP; its link; the welcome mail saying the identity is confirmed.
