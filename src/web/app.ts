@@ -105,6 +105,13 @@ export function buildApp(opts: {
     ctx.state.requestedHost = ctx.req.headers.host;
     ctx.req.headers.host = issuerHost;
     delete ctx.req.headers['x-forwarded-host'];
+    // The proxy's word on the scheme: http or https, nothing else (anything else would end up in the URLs we build).
+    const proto = String(ctx.req.headers['x-forwarded-proto'] ?? '')
+      .split(',')[0]!
+      .trim()
+      .toLowerCase();
+    if (proto === 'http' || proto === 'https') ctx.req.headers['x-forwarded-proto'] = proto;
+    else delete ctx.req.headers['x-forwarded-proto'];
     return next();
   });
   app.use(requestLog(opts.log, opts.metrics));

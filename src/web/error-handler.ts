@@ -41,6 +41,8 @@ const MESSAGES: Record<string, string> = {
   unavailable: 'error.unavailable',
   https_required: 'error.httpsRequired',
   too_many: 'error.tooMany',
+  unsupported_encoding: 'error.unsupportedBody',
+  unsupported_media_type: 'error.unsupportedBody',
 };
 
 function classify(err: unknown): AppError {

@@ -26,12 +26,32 @@ const storable: Middleware = async (ctx, next) => {
   await next();
 };
 
+/**
+ * Bodies come as they are: a compressed one (Content-Encoding) is refused before anything reads it (no browser sends
+ * one, and a broken one must not reach a decompressor), and a body of another type than the route takes gets 415.
+ */
+const accepting =
+  (type: 'urlencoded' | 'json'): Middleware =>
+  async (ctx, next) => {
+    const encoding = ctx.get('content-encoding').trim().toLowerCase();
+    if (encoding && encoding !== 'identity') throw new AppError('unsupported_encoding', 415);
+    const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+    if (hasBody && !ctx.is(type)) throw new AppError('unsupported_media_type', 415);
+    await next();
+  };
+
 export function buildForms(maxBodyBytes: number): Forms {
   const limit = String(maxBodyBytes);
+  const parse = (type: 'form' | 'json', max: string) =>
+    compose([
+      accepting(type === 'form' ? 'urlencoded' : 'json'),
+      bodyParser({ enableTypes: [type], formLimit: max, jsonLimit: max }) as Middleware,
+      storable,
+    ]);
   return {
-    post: compose([bodyParser({ enableTypes: ['form'], formLimit: limit }) as Middleware, storable, verifyCsrf]),
-    json: compose([bodyParser({ enableTypes: ['json'], jsonLimit: limit }) as Middleware, storable]),
-    upload: compose([bodyParser({ enableTypes: ['json'], jsonLimit: UPLOAD_LIMIT }) as Middleware, storable]),
+    post: compose([parse('form', limit), verifyCsrf]),
+    json: parse('json', limit),
+    upload: parse('json', UPLOAD_LIMIT),
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import zlib from 'node:zlib';
 import { Agent } from '../helpers/agent.ts';
 import { CALLBACK, registerClient } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
@@ -142,7 +143,8 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
   it('treats an unknown or forged interaction id as an expired sign-in', async () => {
     const res = await new Agent().request(`${server.issuer}/interaction/abc123`);
     assert.equal(res.status, 400);
-    assert.match(res.body, /登入流程已逾時/);
+    assert.match(res.body, /這次登入已經結束了/);
+    assert.match(res.body, /<a class="button" href="\/">/, 'with a way on');
     const weird = await new Agent().request(`${server.issuer}/interaction/${encodeURIComponent('<script>')}`);
     assert.equal(weird.status, 404);
     assert.doesNotMatch(weird.body, /<script>/);
@@ -224,6 +226,49 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       const href = /<a class="lang" href="([^"]+)"/.exec(await res.text())?.[1];
       assert.ok(href, path);
       assert.match(href, /^\/[^/\\]/, `${path} → ${href}`);
+    }
+  });
+
+  it('refuses a compressed or mistyped body with 415 before reading it, and a broken one cannot stop the server', async () => {
+    const whole = zlib.deflateSync(`x=${'%3C'.repeat(100_000)}`);
+    const bodies: [string, Buffer][] = [
+      ['deflate', whole.subarray(0, Math.floor(whole.length / 2))], // truncated: once crashed the process
+      ['gzip', Buffer.from('ticket=abc')], // not gzip at all
+      ['br', Buffer.from('garbage')],
+    ];
+    for (const [encoding, body] of bodies) {
+      const res = await fetch(`${server.issuer}/register/resend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': encoding },
+        body: new Uint8Array(body),
+      });
+      assert.equal(res.status, 415, encoding);
+    }
+    await registerClient(server, { client_id: 'sis-bad', permissions: ['sis'] }, 'sis-bad-secret-0123456789abcdef');
+    const json = await fetch(`${server.issuer}/api/sis/handles`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        authorization: `Basic ${Buffer.from('sis-bad:sis-bad-secret-0123456789abcdef').toString('base64')}`,
+      },
+      body: '{}',
+    });
+    assert.equal(json.status, 415, 'an API takes JSON only');
+    assert.equal((await fetch(`${server.issuer}/healthz`)).status, 200, 'still serving');
+  });
+
+  it('takes only http or https from a trusted proxy as the scheme', async () => {
+    const proxied = await startTestServer({ TRUST_PROXY: 'true' });
+    try {
+      for (const proto of [',', ', https', 'ht tp', 'https:', '%', 'é', '1http']) {
+        const res = await fetch(`${proxied.issuer}/.well-known/openid-configuration`, {
+          headers: { 'x-forwarded-proto': proto },
+        });
+        assert.equal(res.status, 200, proto);
+        assert.equal(((await res.json()) as { issuer: string }).issuer, proxied.issuer, proto);
+      }
+    } finally {
+      await proxied.close();
     }
   });
 });

@@ -31,6 +31,7 @@ const en: typeof zh = {
     unavailable: 'The service is recovering. Please try again in a few seconds.',
     badCharacters: 'What was sent contains characters we cannot accept. Go back, type it again and send it.',
     tooMany: 'Too many requests have come from your network. Please wait a few minutes and try again.',
+    unsupportedBody: 'What was sent is in a form we cannot read. Go back and send it again.',
     httpsRequired: 'This site only works over a secure (https) connection. Open it again from its https address.',
     session:
       'This sign-in page was already used or has been open too long (for example after pressing Back). Use the button below to start again; nothing is lost.',

@@ -28,6 +28,7 @@ export default {
     unavailable: '系統正在恢復中，請過幾秒鐘後再試一次。',
     badCharacters: '送出的資料含有無法處理的字元。請回到上一頁，重新輸入後再送出。',
     tooMany: '這個網路送出的要求太多了。請等幾分鐘後再試。',
+    unsupportedBody: '送出的資料格式無法處理。請回到上一頁，再送出一次。',
     httpsRequired: '本網站只能用安全連線（https）開啟。請改用 https 開頭的網址再試一次。',
     session: '這個登入頁面已經用過，或放太久了（例如按了「上一頁」）。請按下面的按鈕重新開始，不會有任何損失。',
     sessionTitle: '這次登入已經結束了',
