@@ -1,0 +1,509 @@
+// What the fuzz suite sends requests to. Our routes are read from the flows themselves (each flow's routes.ts,
+// registered on a router of our own with the running server's services, the way src/server.ts mounts them), so a
+// new route is fuzzed without being listed here; oidc-provider's endpoints are read from its discovery document.
+// KNOWN adds what the code does not say in one place: the state a route needs, its form fields, its query values,
+// and valid values to start from (so a fuzzed field reaches the check behind the others).
+import Router from '@koa/router';
+import { FLOWS } from '../../src/flows/index.ts';
+import { parseSettings } from '../../src/platform/settings.ts';
+import { CALLBACK } from '../helpers/rp.ts';
+import type { Ctx, CtxKind, World } from './contexts.ts';
+import type { Json } from './values.ts';
+
+export type BodyKind = 'none' | 'form' | 'json';
+export type Auth = 'sis' | 'roster' | 'conf' | 'access' | 'iat' | 'rat';
+
+export type Target = {
+  /** `METHOD /path/:param` */
+  id: string;
+  method: string;
+  /** Path template (`:name` parameters), or `*` for made-up paths. */
+  path: string;
+  source: 'ours' | 'oidc-provider' | 'unknown paths';
+  ctx: CtxKind;
+  body: BodyKind;
+  /** Form or JSON fields the handler reads. */
+  fields: string[];
+  /** Query parameters the handler reads. */
+  query: string[];
+  /** Our form routes check the CSRF token. */
+  csrf: boolean;
+  /** The form carries the person check (its widget's altcha, or the question's token and answer). */
+  captcha: boolean;
+  auth?: Auth;
+  /** Valid values for the fields, the starting point fuzzed fields replace. */
+  good?: (ctx: Ctx, w: World) => Record<string, string>;
+  /** A valid JSON body. */
+  goodJson?: (ctx: Ctx, w: World) => Json;
+  /** The body limit of our parser on this route: more must be answered 413. */
+  limit?: number;
+  /** Answers to a GET that use the state up (binding a hand-off, taking a ticket). */
+  consumesOnGet?: boolean;
+  weight: number;
+  /** Listed in KNOWN (otherwise fuzzed with defaults, and named in the suite's diagnostics). */
+  known: boolean;
+};
+
+type Known = Partial<Omit<Target, 'id' | 'method' | 'path' | 'source' | 'known'>>;
+
+const STEP1 = [
+  'school',
+  'kind',
+  'email',
+  'name',
+  'national_id',
+  'phone',
+  'gender',
+  'password',
+  'password_confirm',
+  'altcha',
+  'question_token',
+  'question_answer',
+  'interaction',
+];
+const PERSON = ['email', 'name', 'national_id', 'phone', 'gender', 'password', 'password_confirm'];
+const PICK = ['school', 'kind', 'account', 'password', 'altcha', 'question_token', 'question_answer'];
+const PUSH = [
+  'mode',
+  'national_id',
+  'name',
+  'birthdate',
+  'gender',
+  'email',
+  'mobile',
+  'role',
+  'school_code',
+  'class',
+  'seat',
+  'student_number',
+  'return_url',
+];
+const ROW = ['role', 'account', 'password', 'password_hash', 'name', 'class_code', 'seat', 'student_no'];
+const AUTH = [
+  'client_id',
+  'response_type',
+  'scope',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'max_age',
+  'claims',
+  'request',
+  'request_uri',
+  'response_mode',
+  'ui_locales',
+  'claims_locales',
+  'id_token_hint',
+  'login_hint',
+  'acr_values',
+  'resource',
+  'identity_hint',
+  'display',
+  'registration',
+  'dpop_jkt',
+  'authorization_details',
+];
+const TOKEN = [
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'refresh_token',
+  'client_id',
+  'client_secret',
+  'scope',
+  'resource',
+  'client_assertion',
+  'client_assertion_type',
+  'audience',
+];
+const END = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'ui_locales', 'logout_hint'];
+const REG = [
+  'redirect_uris',
+  'client_name',
+  'token_endpoint_auth_method',
+  'grant_types',
+  'response_types',
+  'scope',
+  'jwks',
+  'jwks_uri',
+  'sector_identifier_uri',
+  'subject_type',
+  'post_logout_redirect_uris',
+  'backchannel_logout_uri',
+  'request_object_signing_alg',
+  'id_token_signed_response_alg',
+  'contacts',
+  'logo_uri',
+  'client_uri',
+  'application_type',
+  'default_max_age',
+  'require_auth_time',
+  'first_party',
+  'permissions',
+  'allowed_roles',
+  'may_request_idno',
+  'client_secret',
+  'client_id',
+];
+/** Query names any page might read. */
+export const COMMON_QUERY = ['interaction', 'token', 'ticket', 'handle', 'return_to', 'done', 'lang', 'ui_locales'];
+
+const newPassword = () => ({ password: 'Blue-Kettle-1987', confirm: 'Blue-Kettle-1988' });
+const goodAuth = (w: World, clientId = w.rp.id) => ({
+  client_id: clientId,
+  response_type: 'code',
+  scope: 'openid profile',
+  redirect_uri: CALLBACK,
+  code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  code_challenge_method: 'S256',
+  state: 'fuzz-state',
+  nonce: 'fuzz-nonce',
+});
+const goodRow = (): Json => ({
+  role: 'student',
+  account: `fz${Math.random().toString(36).slice(2, 10)}`,
+  password: 'pw-fuzz-1234',
+  name: '陳同學',
+  class_code: '101',
+  seat: 7,
+  student_no: 'A123',
+});
+
+const form = (fields: string[], more: Known = {}): Known => ({ body: 'form', csrf: true, fields, weight: 3, ...more });
+const account = (more: Known = {}): Known => ({ ctx: 'account', ...more });
+
+/** Everything the code does not say in one place, per `METHOD path`. */
+export const KNOWN: Record<string, Known> = {
+  'GET /': {},
+  'GET /favicon.ico': {},
+  'GET /static/app.css': {},
+  'GET /static/password-toggle.js': {},
+  // The person check (ALTCHA): its widget, its worker, and fresh challenges.
+  'GET /static/challenge.js': {},
+  'GET /static/altcha/altcha.js': {},
+  'GET /static/altcha/altcha.css': {},
+  'GET /static/altcha/workers/pbkdf2.js': {},
+  'GET /challenge': {},
+  'GET /static/registration.css': {},
+  'GET /static/registration.js': {},
+
+  'GET /interaction/:uid': { ctx: 'login' },
+  'POST /interaction/:uid/login': form(
+    ['login', 'password', 'remember', 'altcha', 'question_token', 'question_answer'],
+    {
+      ctx: 'login',
+      captcha: true,
+      good: () => ({ login: 'fuzz-nobody', password: 'not-the-password', remember: 'yes' }),
+      weight: 5,
+    },
+  ),
+  'GET /interaction/:uid/password': { ctx: 'pwchange' },
+  'POST /interaction/:uid/password': form(['password', 'confirm'], { ctx: 'pwchange', good: newPassword }),
+  'POST /interaction/:uid/identity': form(['identity'], { ctx: 'identity' }),
+  'POST /interaction/:uid/confirm': form([], { ctx: 'consent' }),
+  'POST /interaction/:uid/abort': form([], { ctx: 'login' }),
+
+  'GET /register': { query: ['interaction'] },
+  'POST /register': form(STEP1, {
+    captcha: true,
+    query: ['interaction'],
+    good: (_c, w) => w.goodRegistration(),
+    weight: 5,
+  }),
+  'GET /register/prefill': { query: ['ticket'] },
+  'GET /register/confirm': { ctx: 'draft' },
+  'POST /register/confirm': form([], { ctx: 'draft' }),
+  'GET /register/done': { query: ['interaction'] },
+  'GET /register/activate': { ctx: 'activation', query: ['token'] },
+  'POST /register/activate': form(['token'], { ctx: 'activation', good: (c) => ({ token: c.query.token ?? '' }) }),
+  'GET /register/activate/:reason': {},
+  'GET /register/activated': {},
+  'POST /register/resend': form(['ticket']),
+  'GET /register/resend/:result': {},
+  'GET /register/resend/:result/:interaction': { ctx: 'login' },
+
+  'POST /api/sis/handles': {
+    body: 'json',
+    auth: 'sis',
+    fields: PUSH,
+    goodJson: (_c, w) => w.sisPerson() as Json,
+    weight: 5,
+  },
+  'POST /api/sis/lookup': {
+    body: 'json',
+    auth: 'sis',
+    fields: ['national_id', 'role', 'school_code'],
+    goodJson: () => ({ national_id: 'A123456789', role: 'student', school_code: '353604' }),
+    weight: 4,
+  },
+  'GET /register/sis': { ctx: 'sis', query: ['handle'], consumesOnGet: true },
+  'GET /register/sis/consent': { ctx: 'sis' },
+  'POST /register/sis/consent': form(['decision'], { ctx: 'sis', good: () => ({ decision: 'agree' }) }),
+
+  'PUT /api/schools/:code/roster-credentials': {
+    body: 'json',
+    auth: 'roster',
+    fields: ROW,
+    goodJson: () => [goodRow()],
+    weight: 5,
+  },
+  'GET /api/schools/:code/roster-credentials': { auth: 'roster' },
+  'GET /register/roster': {},
+  'POST /register/roster': form(PICK, {
+    captcha: true,
+    good: (_c, w) => ({ school: w.rosterSchool, kind: 'student', account: 'fuzz-nobody', password: 'pw-nobody' }),
+    weight: 4,
+  }),
+  'GET /register/roster/choose': { ctx: 'roster' },
+  'GET /register/roster/new': { ctx: 'roster' },
+  'POST /register/roster/new': form(PERSON, {
+    ctx: 'roster',
+    good: (_c, w) => {
+      const { school: _s, kind: _k, ...person } = w.goodRegistration();
+      return person;
+    },
+  }),
+  'GET /account/roster-identity': { ctx: 'roster-account' },
+  'POST /account/roster-identity': form([], { ctx: 'roster-account' }),
+
+  'GET /password/forgot': { query: ['interaction'] },
+  'POST /password/forgot': form(['target', 'altcha', 'question_token', 'question_answer'], {
+    captcha: true,
+    query: ['interaction'],
+    good: () => ({ target: 'fuzz-nobody@example.test' }),
+  }),
+  'GET /password/forgot/sent': { query: ['interaction'] },
+  'GET /password/reset/code': { ctx: 'reset-code', query: ['ticket'] },
+  'POST /password/reset/code': form(['code'], {
+    ctx: 'reset-code',
+    query: ['ticket'],
+    good: () => ({ code: '000000' }),
+  }),
+  'GET /password/reset': { ctx: 'reset-token', query: ['token'] },
+  'POST /password/reset': form(['password', 'confirm'], { ctx: 'reset-token', query: ['token'], good: newPassword }),
+
+  'GET /account/sign-in': { query: ['return_to'] },
+  'GET /account/callback': { ctx: 'portal', query: ['code', 'state', 'iss', 'error', 'error_description'] },
+  'POST /account/sign-out': form([], account()),
+  'GET /account': account({ query: ['done'] }),
+  'POST /account/language': form(['locale'], account({ good: () => ({ locale: 'en' }) })),
+  'GET /account/email': account(),
+  'POST /account/email': form(['email', 'mobile'], account({ good: () => ({ email: 'fuzz-new@example.test' }) })),
+  'GET /account/email/verify': account(),
+  'POST /account/email/verify': form(['code', 'email'], account({ good: () => ({ code: '000000' }) })),
+  'GET /account/mobile': account(),
+  'POST /account/mobile': form(['mobile', 'email'], account({ good: () => ({ mobile: '0912345678' }) })),
+  'GET /account/mobile/verify': account(),
+  'POST /account/mobile/verify': form(['code', 'mobile'], account({ good: () => ({ code: '000000' }) })),
+  'GET /account/password': account(),
+  'POST /account/password': form(
+    ['current', 'password', 'confirm'],
+    account({ good: () => ({ current: 'not-the-password', ...newPassword() }) }),
+  ),
+  'GET /account/identities': account(),
+  'GET /account/apps': account(),
+  'POST /account/apps/:clientId/revoke': form([], { ctx: 'account2' }),
+  'GET /account/sessions': account(),
+  'POST /account/sessions/sign-out-others': form([], account()),
+  'POST /account/sessions/:uid/sign-out': form([], { ctx: 'account2' }),
+  'GET /account/sign-ins': account(),
+
+  'GET /demo': {},
+  'GET /demo/callback': { ctx: 'demo', query: ['code', 'state', 'iss', 'error', 'error_description'] },
+  'GET /dev/mailbox': {},
+  'GET /dev/mailbox/:id': {},
+  'GET /healthz': {},
+  'GET /readyz': {},
+  'GET /metrics': {},
+
+  // oidc-provider (paths as its discovery document names them; /session/end/confirm and the resume route are not in it)
+  'GET /.well-known/openid-configuration': {},
+  'GET /auth': { query: AUTH, good: (_c, w) => goodAuth(w), weight: 5 },
+  'POST /auth': { ctx: 'op-session', body: 'form', fields: AUTH, good: (_c, w) => goodAuth(w), weight: 4 },
+  'GET /auth/:uid': { ctx: 'login' },
+  'POST /token': {
+    body: 'form',
+    auth: 'conf',
+    fields: TOKEN,
+    good: () => ({ grant_type: 'client_credentials' }),
+    weight: 5,
+  },
+  'POST /token/introspection': {
+    body: 'form',
+    auth: 'conf',
+    fields: ['token', 'token_type_hint', 'client_id', 'client_secret'],
+    good: (_c, w) => ({ token: w.tokens.ccAccess, token_type_hint: 'access_token' }),
+    weight: 4,
+  },
+  'POST /token/revocation': {
+    body: 'form',
+    auth: 'conf',
+    fields: ['token', 'token_type_hint', 'client_id', 'client_secret'],
+    good: () => ({ token: 'x'.repeat(43), token_type_hint: 'access_token' }),
+    weight: 4,
+  },
+  'GET /me': { auth: 'access', query: ['access_token', 'claims'], weight: 2 },
+  'POST /me': { auth: 'access', body: 'form', fields: ['access_token', 'claims'], weight: 3 },
+  'GET /jwks': {},
+  'POST /reg': {
+    body: 'json',
+    auth: 'iat',
+    fields: REG,
+    goodJson: () => ({ redirect_uris: [CALLBACK], client_name: 'fuzz', token_endpoint_auth_method: 'none' }),
+    weight: 5,
+  },
+  'GET /reg/:clientId': { ctx: 'reg', auth: 'rat' },
+  'PUT /reg/:clientId': {
+    ctx: 'reg',
+    auth: 'rat',
+    body: 'json',
+    fields: REG,
+    goodJson: (c) => ({
+      client_id: c.params.clientId ?? '',
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'none',
+    }),
+    weight: 3,
+  },
+  'DELETE /reg/:clientId': { ctx: 'reg', auth: 'rat' },
+  'POST /request': { body: 'form', auth: 'conf', fields: AUTH, good: (_c, w) => goodAuth(w, w.conf.id), weight: 4 },
+  'GET /session/end': {
+    ctx: 'op-session',
+    query: END,
+    good: (_c, w) => ({ client_id: w.rp.id, post_logout_redirect_uri: CALLBACK, id_token_hint: w.tokens.id }),
+    weight: 3,
+  },
+  'POST /session/end': {
+    ctx: 'op-session',
+    body: 'form',
+    fields: END,
+    good: (_c, w) => ({ client_id: w.rp.id, post_logout_redirect_uri: CALLBACK, id_token_hint: w.tokens.id }),
+    weight: 3,
+  },
+  'POST /session/end/confirm': {
+    ctx: 'logout',
+    body: 'form',
+    fields: ['xsrf', 'logout'],
+    good: (c) => ({ xsrf: c.query.xsrf ?? '', logout: 'yes' }),
+    weight: 4,
+  },
+  'GET /session/end/success': { query: ['client_id', 'state'] },
+};
+
+function target(method: string, path: string, source: Target['source'], known?: Known): Target {
+  const k = known ?? {};
+  const body = k.body ?? (method === 'GET' || method === 'DELETE' ? 'none' : 'form');
+  return {
+    id: `${method} ${path}`,
+    method,
+    path,
+    source,
+    ctx: k.ctx ?? 'anon',
+    body,
+    fields: k.fields ?? [],
+    query: k.query ?? (method === 'GET' ? COMMON_QUERY : []),
+    csrf: k.csrf ?? (source === 'ours' && body === 'form'),
+    captcha: k.captcha ?? false,
+    auth: k.auth,
+    good: k.good,
+    goodJson: k.goodJson,
+    limit: k.limit,
+    consumesOnGet: k.consumesOnGet,
+    weight: k.weight ?? (body === 'none' ? 1 : 3),
+    known: known !== undefined,
+  };
+}
+
+/** Our routes, as the flows register them (HEAD is GET's). */
+export function ourRoutes(server: World['server']): { method: string; path: string }[] {
+  const settings = parseSettings(server.env);
+  const router = new Router();
+  for (const flow of FLOWS.filter((f) => f.when?.(settings) ?? true)) flow.routes(router, server.services);
+  const seen = new Set<string>();
+  const out: { method: string; path: string }[] = [];
+  for (const layer of router.stack) {
+    for (const method of layer.methods) {
+      const id = `${method} ${String(layer.path)}`;
+      if (method === 'HEAD' || seen.has(id)) continue;
+      seen.add(id);
+      out.push({ method, path: String(layer.path) });
+    }
+  }
+  return out;
+}
+
+/** oidc-provider's endpoints, from its discovery document (plus the routes it does not list there). */
+export async function providerRoutes(issuer: string): Promise<{ method: string; path: string }[]> {
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+  const doc = (await res.json()) as Record<string, unknown>;
+  const out: { method: string; path: string }[] = [{ method: 'GET', path: '/.well-known/openid-configuration' }];
+  const pathOf = (key: string) => {
+    const v = doc[key];
+    return typeof v === 'string' && v.startsWith(issuer) ? v.slice(issuer.length) || '/' : undefined;
+  };
+  const add = (key: string, methods: string[], extra: { method: string; suffix: string }[] = []) => {
+    const p = pathOf(key);
+    if (!p) return;
+    for (const method of methods) out.push({ method, path: p });
+    for (const e of extra) out.push({ method: e.method, path: `${p}${e.suffix}` });
+  };
+  add('authorization_endpoint', ['GET', 'POST'], [{ method: 'GET', suffix: '/:uid' }]);
+  add('token_endpoint', ['POST']);
+  add('introspection_endpoint', ['POST']);
+  add('revocation_endpoint', ['POST']);
+  add('userinfo_endpoint', ['GET', 'POST']);
+  add('jwks_uri', ['GET']);
+  add('pushed_authorization_request_endpoint', ['POST']);
+  add(
+    'registration_endpoint',
+    ['POST'],
+    ['GET', 'PUT', 'DELETE'].map((method) => ({ method, suffix: '/:clientId' })),
+  );
+  add(
+    'end_session_endpoint',
+    ['GET', 'POST'],
+    [
+      { method: 'POST', suffix: '/confirm' },
+      { method: 'GET', suffix: '/success' },
+    ],
+  );
+  // Any other endpoint the provider advertises: fuzzed with defaults.
+  const listed = new Set(out.map((r) => r.path));
+  for (const [key, v] of Object.entries(doc)) {
+    if (!key.endsWith('_endpoint') || typeof v !== 'string') continue;
+    const p = pathOf(key);
+    if (p && !listed.has(p)) out.push({ method: 'GET', path: p }, { method: 'POST', path: p });
+  }
+  return out;
+}
+
+export async function allTargets(w: World): Promise<{ targets: Target[]; unknown: string[] }> {
+  const ours = ourRoutes(w.server).map((r) => target(r.method, r.path, 'ours', KNOWN[`${r.method} ${r.path}`]));
+  // A POST variant the provider does not serve (enableHttpPostMethods is off) falls through to our not-found page.
+  const served: { method: string; path: string }[] = [];
+  for (const r of await providerRoutes(w.base)) {
+    if (r.method === 'POST' && !r.path.includes(':')) {
+      const res = await fetch(`${w.base}${r.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+      await res.arrayBuffer();
+      if (res.status === 404) continue;
+    }
+    served.push(r);
+  }
+  const theirs = served.map((r) => target(r.method, r.path, 'oidc-provider', KNOWN[`${r.method} ${r.path}`]));
+  const made: Target = { ...target('GET', '*', 'unknown paths', {}), id: 'ANY /*', weight: 2, known: true };
+  const targets = [...ours, ...theirs, made];
+  // Our parsers' limits: MAX_BODY_BYTES for forms and API calls, 4 MB for roster uploads (src/web/forms.ts).
+  const maxBody = parseSettings(w.server.env).maxBodyBytes;
+  for (const t of targets)
+    if (t.source === 'ours' && t.body !== 'none')
+      t.limit ??= t.path === '/api/schools/:code/roster-credentials' ? 4 * 1024 * 1024 : maxBody;
+  return { targets, unknown: targets.filter((t) => !t.known).map((t) => t.id) };
+}
