@@ -16,7 +16,7 @@ export type Running = {
 };
 
 const here = import.meta.dirname;
-export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Teacher-2026' }; // two identities: the menu is shown
+export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Blue-Chalk-2026' }; // two identities: the menu is shown
 
 export async function startBare(): Promise<Running> {
   const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/bare-provider.ts'), {

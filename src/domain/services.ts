@@ -1,6 +1,5 @@
 // The domain services, built once from the opened storage (by the server and by the CLI) and handed on.
 import type { Knex } from 'knex';
-import { Captchas } from '../platform/captcha.ts';
 import { Challenges } from '../platform/challenge.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import { OneUseStore } from '../platform/one-use.ts';
@@ -38,7 +37,6 @@ export function buildDomainServices(deps: {
   return {
     oneUse,
     throttle,
-    captchas: new Captchas(oneUse, throttle),
     challenges: new Challenges(deps.shared, keyring),
     passwords,
     audit: new Audit(db),

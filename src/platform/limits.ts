@@ -40,10 +40,7 @@ export const ROSTER_CHECK = {
 export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };
 
 /**
- * What is stored for a visitor who has not signed in (a captcha's answer, the session a sign-out page keeps for its
- * confirmation), per network address. Schools share addresses: generous; each such entry lives minutes only.
+ * Sign-out pages (/session/end) of visitors, per network address: each may store a short-lived session for its
+ * confirmation (the only thing stored for a visitor who has not signed in; the person check stores nothing until solved).
  */
-export const ANONYMOUS_STATE: Limit = { name: 'anonymous-state-address', windowSeconds: 10 * MINUTE, max: 600 };
-
-/** Sign-out pages (/session/end), per network address: each may store a short-lived session for its confirmation. */
 export const SIGN_OUT_PAGES: Limit = { name: 'sign-out-address', windowSeconds: 10 * MINUTE, max: 1200 };

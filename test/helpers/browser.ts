@@ -94,3 +94,18 @@ export async function watchedPage(
   });
   return { context, page, problems };
 }
+
+/**
+ * Waits until the page's person check has passed by itself, as a person waits for it: the widget solves its proof of
+ * work and puts its answer in the form (input name="altcha").
+ */
+export async function passChallenge(page: Page, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const input = document.querySelector<HTMLInputElement>('input[name="altcha"]');
+      return !!input && input.value.length > 0;
+    },
+    undefined,
+    { timeout },
+  );
+}

@@ -20,7 +20,7 @@ async function codeFlow(
 ) {
   const conf = await discover(server.issuer, clientId, SECRET);
   const p = await pkce();
-  const callback = await signIn(agent, authorizationUrl(conf, p, extra), 'teacher', 'Teacher-2026');
+  const callback = await signIn(agent, authorizationUrl(conf, p, extra), 'teacher', 'Blue-Chalk-2026');
   const tokens = await oidc.authorizationCodeGrant(
     conf,
     callback,
@@ -79,7 +79,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
       state: p.state,
       nonce: p.nonce,
     });
-    const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026', 'http://localhost:9/cb');
+    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026', 'http://localhost:9/cb');
     const other = await oidc.authorizationCodeGrant(conf2, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -123,7 +123,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
       return { sub: claims.sub, userinfo: await oidc.fetchUserInfo(conf, tokens.access_token, claims.sub) };
     };
     type Ids = { identity: { id: string }; identities: { id: string }[]; children: { sub: string }[] };
-    const teacher = await signInAt('rp-pw-ids', CALLBACK, 'teacher', 'Teacher-2026');
+    const teacher = await signInAt('rp-pw-ids', CALLBACK, 'teacher', 'Blue-Chalk-2026');
     const ids = teacher.userinfo as unknown as Ids;
     const real = (await server.storage.db('identities').where({ person_id: teacherId }).select('id')).map(
       (r: { id: string }) => r.id,
@@ -139,10 +139,10 @@ describe(`advanced protocol features (${storageMode})`, () => {
     assert.equal(ids.children.length, 1);
     assert.notEqual(ids.children[0]!.sub, pupilId, "not the child's real id");
     // The child's id at this client is the sub this client gets when the child signs in.
-    const pupil = await signInAt('rp-pw-ids', CALLBACK, 'pupil', 'Pupil-2026');
+    const pupil = await signInAt('rp-pw-ids', CALLBACK, 'pupil', 'Yellow-Duck-2026');
     assert.equal(ids.children[0]!.sub, pupil.sub);
     // Another sector sees other ids.
-    const other = (await signInAt('rp-pw-ids-2', 'http://localhost:9/cb', 'teacher', 'Teacher-2026'))
+    const other = (await signInAt('rp-pw-ids-2', 'http://localhost:9/cb', 'teacher', 'Blue-Chalk-2026'))
       .userinfo as unknown as Ids;
     assert.notEqual(other.identity.id, ids.identity.id);
     assert.notEqual(other.children[0]!.sub, ids.children[0]!.sub);
@@ -179,7 +179,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
       { key: keys.privateKey, kid: 'rp-key-1' },
     );
     assert.ok(url.searchParams.get('request'));
-    const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026');
+    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -266,7 +266,7 @@ describe(`advanced protocol features (${storageMode})`, () => {
     const db = server.storage.db;
     await db('persons')
       .where({ username: 'teacher' })
-      .update({ password_hash: await bcrypt.hash('Teacher-2026', 5) });
+      .update({ password_hash: await bcrypt.hash('Blue-Chalk-2026', 5) });
     await registerClient(server, { client_id: 'rp-rehash', first_party: true }, SECRET);
     await codeFlow(server, 'rp-rehash');
     const person = await findPersonByLogin(db, 'teacher');

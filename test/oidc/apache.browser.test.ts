@@ -234,7 +234,7 @@ test('mod_auth_openidc signs a person in through campus-sso', { skip }, async (t
 
     // Sign in as the teacher, who is also a parent: the identity menu comes first.
     await page.fill('#login', 'teacher');
-    await page.fill('#password', 'Teacher-2026');
+    await page.fill('#password', 'Blue-Chalk-2026');
     await page.click('button.primary');
     await page.locator('fieldset.identities').waitFor();
     assert.equal(await page.locator('main h1').innerText(), zh('identity.title'));

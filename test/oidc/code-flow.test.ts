@@ -56,7 +56,7 @@ describe(`authorization code flow (${storageMode})`, () => {
       agent,
       authorizationUrl(conf, p, { scope: 'openid profile email offline_access', prompt: 'consent' }),
       'teacher',
-      'Teacher-2026',
+      'Blue-Chalk-2026',
     );
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
@@ -90,7 +90,7 @@ describe(`authorization code flow (${storageMode})`, () => {
       new Agent(),
       authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
       'student',
-      'Student-2026',
+      'Green-Frog-2026',
     );
     const first = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
@@ -114,7 +114,7 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   it('introspects and revokes access tokens', async () => {
     const p = await pkce();
-    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Parent-2026');
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Red-Kite-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -137,7 +137,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     );
     const nosy = await discover(server.issuer, 'rp-nosy', secret);
     const p = await pkce();
-    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Parent-2026');
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'parent', 'Red-Kite-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -188,7 +188,7 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   it('rejects a wrong PKCE verifier with invalid_grant', async () => {
     const p = await pkce();
-    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
+    const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Blue-Chalk-2026');
     await assert.rejects(
       oidc.authorizationCodeGrant(conf, callback, {
         pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
@@ -210,7 +210,7 @@ describe(`authorization code flow (${storageMode})`, () => {
       nonce: p.nonce,
     });
     assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
-    const callback = await signIn(new Agent(), url, 'teacher', 'Teacher-2026');
+    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -221,7 +221,7 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   it('second sign-in in the same browser needs no password (single sign-on)', async () => {
     const agent = new Agent();
-    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Teacher-2026');
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Blue-Chalk-2026');
     const step = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
     assert.ok(step.location?.startsWith(CALLBACK), 'redirected straight back with a code');
     assert.ok(new URL(step.location!).searchParams.get('code'));
@@ -230,7 +230,7 @@ describe(`authorization code flow (${storageMode})`, () => {
   it("logs out at the RP's request and returns to its post-logout URI", async () => {
     const p = await pkce();
     const agent = new Agent();
-    const callback = await signIn(agent, authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
+    const callback = await signIn(agent, authorizationUrl(conf, p), 'teacher', 'Blue-Chalk-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
       pkceCodeVerifier: p.verifier,
       expectedState: p.state,
@@ -278,7 +278,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.equal(empty.status, 400);
     const long = await submitLogin(agent, page, 'x'.repeat(300), 'y');
     assert.equal(long.status, 400);
-    const ok = await submitLogin(agent, wrong, 'teacher', 'Teacher-2026');
+    const ok = await submitLogin(agent, wrong, 'teacher', 'Blue-Chalk-2026');
     assert.ok(ok.location?.startsWith(CALLBACK) || ok.body.includes('/confirm') || ok.body.includes('/identity'));
   });
 
@@ -286,7 +286,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     for (const remember of [false, true]) {
       const agent = new Agent();
       const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
-      await submitLogin(agent, page, 'student', 'Student-2026', remember ? { remember: 'yes' } : {});
+      await submitLogin(agent, page, 'student', 'Green-Frog-2026', remember ? { remember: 'yes' } : {});
       const session = agent.setCookies.filter((c) => c.startsWith('_session=')).at(-1);
       assert.ok(session, 'a session cookie was set');
       assert.equal(/expires=/i.test(session), remember, `remember=${remember}: ${session.replace(/=[^;]+/, '=…')}`);
@@ -296,7 +296,7 @@ describe(`authorization code flow (${storageMode})`, () => {
   it('refuses a sign-in form without its CSRF token', async () => {
     const agent = new Agent();
     const page = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
-    const step = await submitLogin(agent, page, 'teacher', 'Teacher-2026', { _csrf: 'forged' });
+    const step = await submitLogin(agent, page, 'teacher', 'Blue-Chalk-2026', { _csrf: 'forged' });
     assert.equal(step.status, 403);
     assert.doesNotMatch(step.body, /at .*\.ts:\d+/);
   });

@@ -81,7 +81,7 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     agent: Agent,
     extra: Record<string, string> = {},
     login = 'teacher',
-    password = 'Teacher-2026',
+    password = 'Blue-Chalk-2026',
   ) {
     const conf = await discover(server.issuer, clientId, SECRET);
     const p = await pkce();
@@ -178,7 +178,7 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const tokens = await finish(conf, p, step);
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
     assert.equal((info.identity as Identity).role, 'teacher');
-    const student = await start('id-first', new Agent(), {}, 'student', 'Student-2026');
+    const student = await start('id-first', new Agent(), {}, 'student', 'Green-Frog-2026');
     const t2 = await finish(student.conf, student.p, student.step);
     const i2 = (await oidc.fetchUserInfo(student.conf, t2.access_token, t2.claims()!.sub)).identity as Identity;
     assert.deepEqual([i2.role, i2.class?.name, i2.seat], ['student', '7年1班', 7]);

@@ -45,7 +45,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
   it('accepts a session cookie set by the other process', async () => {
     const conf = await discover(issuer, 'rp-keys', SECRET);
     const agent = new Agent();
-    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Teacher-2026');
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Blue-Chalk-2026');
     const p = await pkce();
     const onB = new URL(authorizationUrl(conf, p));
     onB.port = String(b.port);
@@ -63,7 +63,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const conf = await discover(issuer, 'rp-keys', SECRET);
     const flow = async () => {
       const p = await pkce();
-      const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Teacher-2026');
+      const callback = await signIn(new Agent(), authorizationUrl(conf, p), 'teacher', 'Blue-Chalk-2026');
       return oidc.authorizationCodeGrant(conf, callback, {
         pkceCodeVerifier: p.verifier,
         expectedState: p.state,
@@ -99,7 +99,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
   it('keeps sessions made before a cookie-key rotation', async () => {
     const conf = await discover(issuer, 'rp-keys', SECRET);
     const agent = new Agent();
-    await signIn(agent, authorizationUrl(conf, await pkce()), 'student', 'Student-2026');
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'student', 'Green-Frog-2026');
     await rotateKeys(a.storage.db, a.storage.keyring, {
       publishLeadSeconds: 0,
       maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,

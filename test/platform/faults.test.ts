@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { freePort, startEmbeddedCluster } from '../../src/platform/storage/embedded-postgres.ts';
 import { Agent, formAction, hiddenField, type Step } from '../helpers/agent.ts';
+import { challengeFields } from '../helpers/challenge.ts';
 import { startMailSink } from '../helpers/mail-sink.ts';
 import {
   gone,
@@ -76,7 +77,7 @@ async function signedInClient(server: TestServer) {
 /** A sign-in of the demo student through the real pages, and the code exchanged: the whole flow works. */
 async function fullSignIn(config: oidc.Configuration, agent = new Agent()) {
   const p = await pkce();
-  const callback = await signIn(agent, authorizationUrl(config, p), 'student', 'Student-2026');
+  const callback = await signIn(agent, authorizationUrl(config, p), 'student', 'Green-Frog-2026');
   const tokens = await oidc.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: p.verifier,
     expectedState: p.state,
@@ -137,7 +138,7 @@ describe(`faults (${storageMode})`, () => {
           headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
           body: new URLSearchParams({
             login: 'student',
-            password: 'Student-2026',
+            password: 'Green-Frog-2026',
             _csrf: hiddenField(pending.body, '_csrf'),
           }),
         }),
@@ -217,12 +218,10 @@ describe(`faults (${storageMode})`, () => {
       const startedAt = new Date(Date.now() - 1000);
       const agent = new Agent();
       const page = await agent.follow(`${server.issuer}/password/forgot`);
-      const captchaId = hiddenField(page.body, 'captcha_id');
       const sent = await agent.submit(formAction(page.body, /\/password\/forgot$/, page.url), {
         _csrf: hiddenField(page.body, '_csrf'),
         target: 'student@demo.campus-sso.test',
-        captcha_id: captchaId,
-        captcha: (await server.services.captchas.answers.peek(captchaId))!,
+        ...(await challengeFields(server.issuer)),
       });
       assert.equal(sent.status, 200);
       assert.match(sent.url, /\/password\/forgot\/sent/);
@@ -303,7 +302,7 @@ describe(`faults (${storageMode})`, () => {
       for (const [name, value] of agent.cookies) viaB.cookies.set(name, value);
       let step = await viaB.submit(
         formAction(page.body, /\/login$/, page.url),
-        { login: 'student', password: 'Student-2026', _csrf: hiddenField(page.body, '_csrf') },
+        { login: 'student', password: 'Green-Frog-2026', _csrf: hiddenField(page.body, '_csrf') },
         CALLBACK,
       );
       if (!step.location?.startsWith(CALLBACK) && step.body.includes('/confirm')) {

@@ -82,7 +82,7 @@ describe('the server process', () => {
     );
     const second = await run();
     assert.deepEqual(second.jwks, first.jwks, 'the same keys after a restart');
-    assert.doesNotMatch(first.out, /Teacher-2026|password_hash|client_secret/);
+    assert.doesNotMatch(first.out, /Blue-Chalk-2026|password_hash|client_secret/);
     for (const line of first.out.trim().split('\n')) {
       if (line.startsWith('{')) assert.doesNotThrow(() => JSON.parse(line), 'logs are JSON');
     }

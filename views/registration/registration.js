@@ -1,31 +1,5 @@
-// Progressive enhancement of the registration pages: a new captcha without reloading (what was typed stays), and
-// no second submission of a form while the first is on its way.
+// Progressive enhancement of the registration pages: no second submission of a form while the first is on its way.
 (() => {
-  const link = document.getElementById('captcha-new');
-  const image = document.getElementById('captcha-image');
-  const id = document.getElementById('captcha_id');
-  const input = document.getElementById('captcha');
-  if (link && image && id) {
-    link.addEventListener('click', async (event) => {
-      event.preventDefault();
-      try {
-        const res = await fetch('/register/captcha', {
-          headers: { accept: 'application/json' },
-          credentials: 'same-origin',
-        });
-        if (!res.ok) throw new Error(String(res.status));
-        const captcha = await res.json();
-        image.src = captcha.image;
-        id.value = captcha.id;
-        if (input) {
-          input.value = '';
-          input.focus();
-        }
-      } catch {
-        window.location.href = link.href;
-      }
-    });
-  }
   for (const form of document.querySelectorAll('form#registration, form#submit-registration')) {
     form.addEventListener('submit', (event) => {
       if (form.dataset.sent) {

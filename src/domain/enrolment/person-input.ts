@@ -46,7 +46,7 @@ export const FIELDS = [
   'passwordConfirm',
   'phone',
   'gender',
-  'captcha',
+  'challenge',
 ] as const;
 export type Field = (typeof FIELDS)[number];
 /** Field → i18n key of its message. */

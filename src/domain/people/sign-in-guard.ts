@@ -9,7 +9,7 @@ import type { Throttle } from '../../platform/throttle.ts';
 import { normaliseLogin, type Person } from './persons.ts';
 
 /** `accountFailures`: the account's failures in the window (a success with none has nothing to reset). */
-export type GuardState = { captcha: boolean; retryAfterSeconds?: number; accountFailures: number };
+export type GuardState = { challenge: boolean; retryAfterSeconds?: number; accountFailures: number };
 
 /** What the account counters are kept under: the person, or the normalised login that names nobody. */
 export function signInSubject(person: Pick<Person, 'id'> | undefined, login: string): string {
@@ -30,12 +30,12 @@ export class SignInGuard {
       this.#throttle.count(SIGN_IN.address, address),
       subject ? this.#throttle.lockedFor(SIGN_IN.account.name, subject) : 0,
     ]);
-    if (lockLeft > 0) return { captcha: true, retryAfterSeconds: lockLeft, accountFailures };
+    if (lockLeft > 0) return { challenge: true, retryAfterSeconds: lockLeft, accountFailures };
     if (addressFailures >= SIGN_IN.address.max) {
-      return { captcha: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
+      return { challenge: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
     }
     return {
-      captcha: accountFailures >= SIGN_IN.accountChallengeAfter || addressFailures >= SIGN_IN.addressChallengeAfter,
+      challenge: accountFailures >= SIGN_IN.accountChallengeAfter || addressFailures >= SIGN_IN.addressChallengeAfter,
       accountFailures,
     };
   }

@@ -1,8 +1,9 @@
-// GET/POST /password/forgot — asks for a verified email or mobile number (with an image captcha), then sends a
+// GET/POST /password/forgot — asks for a verified email or mobile number (with the person check), then sends a
 // reset link or an SMS code. The answer is the same whether an account exists or not.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { PASSWORD_RESET } from '../../platform/limits.ts';
+import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
@@ -19,8 +20,6 @@ const ForgotForm = z.object({
     .string()
     .catch('')
     .transform((v) => v.trim()),
-  captcha: z.string().max(20).optional().catch(undefined),
-  captcha_id: z.string().max(64).optional().catch(undefined),
 });
 
 const withInteraction = (path: string, interaction?: string) =>
@@ -31,7 +30,7 @@ export function showForgot(s: Services) {
     const { interaction } = FromQuery.parse(ctx.query);
     renderForgot(ctx, {
       interaction,
-      captcha: await s.captchas.create(ctx.ip),
+      challenge: s.challenges.question(),
       back: await backLink(s, interaction),
       sms: s.outbox.offers('sms'),
     });
@@ -43,14 +42,14 @@ export function submitForgot(s: Services, state: ResetState) {
     const { interaction } = FromQuery.parse(ctx.query);
     const form = ForgotForm.parse(ctx.request.body ?? {});
     const sms = s.outbox.offers('sms');
-    const again = async (errors: { target?: string; captcha?: string }, status: number, alert?: string) =>
+    const again = async (errors: { target?: string; challenge?: string }, status: number, alert?: string) =>
       renderForgot(ctx, {
         interaction,
         target: form.target.slice(0, 254),
         errors,
         alert,
         status,
-        captcha: await s.captchas.create(ctx.ip),
+        challenge: s.challenges.question(),
         back: await backLink(s, interaction),
         sms,
       });
@@ -69,13 +68,13 @@ export function submitForgot(s: Services, state: ResetState) {
           : sms
             ? 'password.forgot.invalidTarget'
             : 'password.forgot.invalidTargetEmailOnly';
-    const captchaOk = await s.captchas.solve(form.captcha_id, form.captcha);
-    const captchaError = captchaOk
+    const body = ctx.request.body ?? {};
+    const challengeError = (await passedChallenge(s, body))
       ? undefined
-      : form.captcha
-        ? 'password.forgot.captchaWrong'
-        : 'password.forgot.captchaRequired';
-    if (!target || captchaError) return again({ target: targetError, captcha: captchaError }, 400);
+      : triedChallenge(body)
+        ? 'challenge.failed'
+        : 'challenge.required';
+    if (!target || challengeError) return again({ target: targetError, challenge: challengeError }, 400);
 
     const [byTarget, byAddress] = await Promise.all([
       s.throttle.allow(PASSWORD_RESET.target, targetName(target)),

@@ -1,7 +1,7 @@
 // Draws the password pages: every page no-store, texts translated here.
 import type { Context } from 'koa';
 import type { NewPasswordProblems as NewPasswordErrors } from '../../domain/people/password-policy.ts';
-import type { Captcha } from '../../platform/captcha.ts';
+import type { Question } from '../../platform/challenge.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
@@ -22,9 +22,10 @@ function texts(ctx: Context, errors: Record<string, string | undefined>): Record
 export type ForgotPage = {
   interaction?: string;
   target?: string;
-  errors?: { target?: string; captcha?: string };
+  errors?: { target?: string; challenge?: string };
   alert?: string;
-  captcha: Captcha;
+  /** The person check's question for browsers without scripts. */
+  challenge: Question;
   back: BackLink;
   /** Whether SMS codes can be sent here (an SMS gateway, or the development mailbox): if not, email only. */
   sms: boolean;
@@ -46,9 +47,9 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
       target: page.target ?? '',
       errors: texts(ctx, page.errors ?? {}),
       alert: page.alert ? tr(page.alert) : undefined,
-      captcha: page.captcha,
+      challenge: page.challenge,
+      challengeError: page.errors?.challenge ? tr(page.errors.challenge) : undefined,
       formAction: `/password/forgot${query}`,
-      refreshUrl: `/password/forgot${query}`,
       back: page.back,
       csrfToken: csrfToken(ctx),
     },

@@ -17,8 +17,6 @@ const zh = {
       submit: '寄送重設方式',
       required: '請輸入 Email 或手機號碼。',
       invalidTarget: '請輸入正確的 Email 或手機號碼（例如 0912345678）。',
-      captchaWrong: '驗證碼錯誤，請重新輸入。',
-      captchaRequired: '請輸入圖形中的驗證碼。',
       tooMany: '申請次數過多，請於 1 小時後再試。',
       introEmailOnly: '請輸入您帳號中已驗證的 Email，我們會寄出重設密碼的連結。',
       targetEmailOnly: 'Email',
@@ -86,8 +84,6 @@ const en: typeof zh = {
       submit: 'Send',
       required: 'Please enter an email address or mobile number.',
       invalidTarget: 'Please enter a valid email address or mobile number (for example 0912345678).',
-      captchaWrong: 'The verification code is wrong. Please try again.',
-      captchaRequired: 'Please enter the code shown in the image.',
       tooMany: 'Too many requests. Please try again in an hour.',
       introEmailOnly:
         'Enter the verified email address of your account: we will email you a link to reset your password.',

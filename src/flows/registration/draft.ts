@@ -16,7 +16,7 @@ export const Draft = z.object({
   values: PersonValues,
   /** Kept once it passed the policy and its confirmation. */
   password: z.string().optional(),
-  /** Step 1 passed as a whole (captcha included): step 2 may be shown and submitted. */
+  /** Step 1 passed as a whole (the person check included): step 2 may be shown and submitted. */
   ready: z.boolean(),
   /** Submitted: the account exists; a second submission (a double click) goes to the last page too. */
   submitted: z.boolean().optional(),

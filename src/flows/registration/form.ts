@@ -10,8 +10,6 @@ export const interactionUid = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 export const Step1Body = PersonForm.extend({
   school: field,
   kind: field,
-  captcha: field,
-  captcha_id: field,
   interaction: interactionUid.optional().catch(undefined),
 });
 export type Step1Body = z.infer<typeof Step1Body>;

@@ -1,4 +1,4 @@
-// Draws the wizard's pages: step 1 (with its schools, a fresh captcha and the field messages) and step 2.
+// Draws the wizard's pages: step 1 (with its schools, the person check and the field messages) and step 2.
 import type { Context } from 'koa';
 import { normaliseContactPhone } from '../../domain/enrolment/contact-phone.ts';
 import {
@@ -27,7 +27,7 @@ export const FIELD_IDS: Record<Field, string> = {
   passwordConfirm: 'password_confirm',
   phone: 'phone',
   gender: 'gender',
-  captcha: 'captcha',
+  challenge: 'challenge',
 };
 
 export type Step1Page = {
@@ -70,7 +70,8 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
       schools: await s.schools.groups(),
       kinds: SELF_KINDS,
       genders: GENDERS,
-      captcha: await s.captchas.create(ctx.ip),
+      challenge: s.challenges.question(),
+      challengeError: errors.challenge,
       csrfToken: csrfToken(ctx),
       switchPath: '/register',
     },

@@ -5,7 +5,6 @@ import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { serveFile } from '../../web/static.ts';
 import { activate, showActivated, showActivation, showActivationFailure } from './activation.ts';
-import { freshCaptcha } from './captcha.ts';
 import { showConfirm, submitConfirm } from './confirm.ts';
 import { showDone } from './done.ts';
 import { drafts as draftsOf } from './draft.ts';
@@ -16,13 +15,12 @@ import './texts.ts';
 export function registrationRoutes(router: Router, s: Services) {
   const { post } = s.forms;
   const drafts = draftsOf(s);
-  // The wizard's stylesheet and its small script (challenge refresh, no double submission), beside its views.
+  // The wizard's stylesheet and its small script (no double submission), beside its views.
   serveFile(router, '/static/registration.css', 'views/registration/registration.css', 'text/css');
   serveFile(router, '/static/registration.js', 'views/registration/registration.js', 'text/javascript');
   router.get('/register', showStep1(s, drafts));
   router.post('/register', post, submitStep1(s, drafts));
   router.get('/register/prefill', takePrefill(s, drafts));
-  router.get('/register/captcha', freshCaptcha(s));
   router.get('/register/confirm', showConfirm(s, drafts));
   router.post('/register/confirm', post, submitConfirm(s, drafts));
   router.get('/register/done', showDone(drafts));

@@ -1,8 +1,9 @@
-// GET/POST /register — step 1 (輸入資料): the form; then every field checked, the captcha used up, and duplicates
+// GET/POST /register — step 1 (輸入資料): the form; then every field checked, the person check used up, and duplicates
 // looked for. Whatever the outcome the typed values are kept in the draft; passing, step 2 follows.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
+import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { Drafts } from './draft.ts';
@@ -39,11 +40,11 @@ export function submitStep1(s: Services, drafts: Drafts) {
       kept,
     );
     if (!errors.school && !(await s.schools.exists(values.school))) errors.school = 'registration.errors.schoolUnknown';
-    // Every attempt uses the captcha up, right or wrong.
-    if (!(await s.captchas.solve(body.captcha_id, body.captcha))) {
-      errors.captcha = body.captcha ? 'registration.errors.captchaWrong' : 'registration.errors.captchaRequired';
-    }
-    // Whether an email or national ID is taken is told only to someone who solved the captcha.
+    // The person check, each good once.
+    const raw = ctx.request.body ?? {};
+    if (!(await passedChallenge(s, raw)))
+      errors.challenge = triedChallenge(raw) ? 'challenge.failed' : 'challenge.required';
+    // Whether an email or national ID is taken is told only to someone who passed the check.
     if (valid && Object.keys(errors).length === 0) Object.assign(errors, await s.enrolment.duplicates(valid));
     const ready = Object.keys(errors).length === 0;
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);

@@ -28,7 +28,7 @@ const zh = {
       passwordConfirm: '確認密碼',
       phone: '聯絡電話',
       gender: '性別',
-      captcha: '驗證碼',
+      challenge: '安全檢查',
     },
     hint: {
       school: '學校會確認您是這所學校的人。',
@@ -48,8 +48,6 @@ const zh = {
       vocational: '高職',
       special: '特教學校',
     },
-    captchaAlt: '圖形驗證碼',
-    captchaNew: '看不清楚？換一張',
     errors: {
       summary: '請修正下列欄位：',
       schoolRequired: '請選擇學校。',
@@ -71,8 +69,6 @@ const zh = {
       passwordPolicy: '這個密碼不符合密碼規則，請換一個。',
       phoneInvalid: '電話號碼格式不正確，例如 0912345678 或 02-21235678。',
       genderInvalid: '請從清單中選擇性別。',
-      captchaRequired: '請輸入圖形驗證碼。',
-      captchaWrong: '驗證碼錯誤，請重新輸入。',
       expired: '您輸入的資料已經逾時，請重新輸入。',
     },
     step2: {
@@ -150,7 +146,7 @@ const en: typeof zh = {
       passwordConfirm: 'Confirm password',
       phone: 'Contact phone',
       gender: 'Gender',
-      captcha: 'Verification code',
+      challenge: 'Security check',
     },
     hint: {
       school: 'Your school confirms that you belong to it.',
@@ -172,8 +168,6 @@ const en: typeof zh = {
       vocational: 'Vocational',
       special: 'Special education',
     },
-    captchaAlt: 'Image with a verification code',
-    captchaNew: 'Hard to read? Show another',
     errors: {
       summary: 'Please correct these fields:',
       schoolRequired: 'Please choose your school.',
@@ -197,8 +191,6 @@ const en: typeof zh = {
       passwordPolicy: 'This password does not meet the password rules. Please choose another.',
       phoneInvalid: 'This is not a valid phone number (e.g. 0912345678 or 02-21235678).',
       genderInvalid: 'Please choose a gender from the list.',
-      captchaRequired: 'Please enter the code in the image.',
-      captchaWrong: 'The verification code is wrong. Please try again.',
       expired: 'Your details have expired. Please enter them again.',
     },
     step2: {

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { SELF_KINDS, type SelfKind } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { formSecret, formText } from '../../web/forms.ts';
 import { renderPage } from '../../web/render.ts';
@@ -17,12 +18,17 @@ const Body = z.object({
   kind: field,
   account: field,
   password: formSecret(200),
-  captcha: field,
-  captcha_id: field,
 });
 type Values = { school: string; kind: string; account: string };
 
-async function render(ctx: Context, s: Services, values: Values, alert?: string, status?: number) {
+async function render(
+  ctx: Context,
+  s: Services,
+  values: Values,
+  alert?: string,
+  status?: number,
+  challengeError?: string,
+) {
   const t = translator(chooseLocale(ctx));
   renderPage(
     ctx,
@@ -33,7 +39,8 @@ async function render(ctx: Context, s: Services, values: Values, alert?: string,
       alert: alert && t(alert),
       schools: await s.enrolment.schoolsWithCredentials(),
       kinds: SELF_KINDS,
-      captcha: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? await s.captchas.create(ctx.ip) : undefined,
+      challenge: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? s.challenges.question() : undefined,
+      challengeError: challengeError && t(challengeError),
       csrfToken: csrfToken(ctx),
       switchPath: '/register/roster',
     },
@@ -49,8 +56,9 @@ export function submitPick(s: Services, tickets: RosterTickets) {
   return async (ctx: Context) => {
     const body = Body.parse(ctx.request.body ?? {});
     const values = { school: body.school, kind: body.kind, account: body.account };
-    if ((await s.enrolment.rosterChallengeNeeded(ctx.ip)) && !(await s.captchas.solve(body.captcha_id, body.captcha))) {
-      return render(ctx, s, values, body.captcha ? 'roster.errors.captchaWrong' : 'roster.errors.captchaRequired', 400);
+    const raw = ctx.request.body ?? {};
+    if ((await s.enrolment.rosterChallengeNeeded(ctx.ip)) && !(await passedChallenge(s, raw))) {
+      return render(ctx, s, values, undefined, 400, triedChallenge(raw) ? 'challenge.failed' : 'challenge.required');
     }
     const schools = await s.enrolment.schoolsWithCredentials();
     if (

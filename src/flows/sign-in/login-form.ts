@@ -1,4 +1,4 @@
-// Draws the sign-in page, with an image captcha when the guard asks for one.
+// Draws the sign-in page, with the person check (platform/challenge.ts) when the guard asks for one.
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
@@ -11,13 +11,15 @@ export type LoginPage = {
   login?: string;
   remember?: boolean;
   error?: string;
-  captcha?: boolean;
+  /** Show the person check (after failures), and what went wrong with it last time. */
+  challenge?: boolean;
+  challengeError?: string;
   /** A one-use ticket for "send the activation mail again" (pending accounts). */
   resendTicket?: string;
   status?: number;
 };
 
-export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
+export function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
   renderPage(
     ctx,
@@ -29,7 +31,8 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       login: page.login ?? '',
       remember: page.remember ?? false,
       error: page.error,
-      captcha: page.captcha ? await s.captchas.create(ctx.ip) : undefined,
+      challenge: page.challenge ? s.challenges.question() : undefined,
+      challengeError: page.challengeError,
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
       switchPath: `/interaction/${page.uid}`,

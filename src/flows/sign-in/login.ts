@@ -1,8 +1,9 @@
-// POST /interaction/:uid/login — throttling and captcha, then the password; finishes the login prompt.
+// POST /interaction/:uid/login — throttling and the person check, then the password; finishes the login prompt.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import type { Services } from '../../web/services.ts';
 import { finishInteraction, loadInteraction } from './interaction.ts';
 import { renderLogin } from './login-form.ts';
@@ -21,8 +22,13 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     const t = translator(chooseLocale(ctx));
     const typed = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
     const remember = body.remember === 'yes';
-    const again = (page: { error: string; status: number; captcha: boolean; resendTicket?: string }) =>
-      renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, ...page });
+    const again = (page: {
+      error?: string;
+      status: number;
+      challenge: boolean;
+      challengeError?: string;
+      resendTicket?: string;
+    }) => renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, ...page });
     const fail = async (reason: string, subject?: string) => {
       s.metrics.signIns.inc({ outcome: reason });
       await s.audit.record({
@@ -41,7 +47,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     if (!form.success || !subject) {
       await fail('invalid_input');
       const tooLong = !form.success && form.error.issues[0]!.message === 'tooLong';
-      return again({ error: t(`login.${tooLong ? 'tooLong' : 'required'}`), status: 400, captcha: state.captcha });
+      return again({ error: t(`login.${tooLong ? 'tooLong' : 'required'}`), status: 400, challenge: state.challenge });
     }
     if (state.retryAfterSeconds) {
       await fail('locked', person?.id);
@@ -49,15 +55,16 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       return again({
         error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
         status: 429,
-        captcha: false,
+        challenge: false,
       });
     }
-    if (state.captcha && !(await s.captchas.solve(body.captcha_id, body.captcha))) {
-      await fail(body.captcha ? 'captcha_wrong' : 'captcha_missing', person?.id);
+    if (state.challenge && !(await passedChallenge(s, body))) {
+      const tried = triedChallenge(body);
+      await fail(tried ? 'challenge_failed' : 'challenge_missing', person?.id);
       return again({
-        error: t(body.captcha ? 'login.captchaWrong' : 'login.captchaRequired'),
+        challengeError: t(tried ? 'challenge.failed' : 'challenge.required'),
         status: 400,
-        captcha: true,
+        challenge: true,
       });
     }
 
@@ -72,11 +79,11 @@ export function submitLogin(s: Services, forced: ForcedChange) {
           ? await s.enrolment.offerResend({ personId: result.personId, interaction: details.uid })
           : undefined;
       if (resendTicket)
-        return again({ error: t('login.pending.message'), status: 401, captcha: next.captcha, resendTicket });
+        return again({ error: t('login.pending.message'), status: 401, challenge: next.challenge, resendTicket });
       return again({
         error: t(result.reason === 'inactive' ? 'login.inactive' : 'login.failed'),
         status: 401,
-        captcha: next.captcha,
+        challenge: next.challenge,
       });
     }
     if (state.accountFailures) await s.signInGuard.succeeded(subject);

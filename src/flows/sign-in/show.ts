@@ -20,8 +20,8 @@ export function showInteraction(s: Services) {
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       const named = hint ? await s.people.findByLogin(hint) : undefined;
-      const { captcha } = await s.signInGuard.state(hint ? signInSubject(named, hint) : undefined, ctx.ip);
-      await renderLogin(ctx, s, { uid: details.uid, clientName, login: hint, captcha });
+      const { challenge } = await s.signInGuard.state(hint ? signInSubject(named, hint) : undefined, ctx.ip);
+      renderLogin(ctx, s, { uid: details.uid, clientName, login: hint, challenge });
       return;
     }
     if (details.prompt.name === 'select_account') {

@@ -21,11 +21,6 @@ const zh = {
     inactive: '此帳號目前無法登入，請洽學校承辦人。',
     required: '請輸入帳號和密碼。',
     tooLong: '輸入的內容過長。',
-    captcha: '驗證碼',
-    captchaAlt: '圖形驗證碼',
-    captchaNew: '看不清楚？換一張',
-    captchaRequired: '帳號密碼錯誤超過 3 次，請輸入圖形驗證碼。',
-    captchaWrong: '驗證碼錯誤，請重新輸入。',
     locked: '嘗試次數過多，請於 {{minutes}} 分鐘後再試。',
   },
   consent: {
@@ -96,11 +91,6 @@ const en: typeof zh = {
     inactive: 'This account cannot sign in at the moment. Please contact your school.',
     required: 'Please enter your account and password.',
     tooLong: 'The value entered is too long.',
-    captcha: 'Verification code',
-    captchaAlt: 'Image with a verification code',
-    captchaNew: 'Hard to read? Show another',
-    captchaRequired: 'After 3 failed attempts, please also enter the code in the image.',
-    captchaWrong: 'The verification code is wrong. Please try again.',
     locked: 'Too many attempts. Please try again in {{minutes}} minutes.',
   },
   consent: {

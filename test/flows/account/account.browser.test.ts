@@ -50,7 +50,7 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   // The teacher signs in to the demo app (third-party: consent), which becomes a connected app.
   await page.goto(`${server.issuer}/demo`);
   await page.fill('#login', 'teacher');
-  await page.fill('#password', 'Teacher-2026');
+  await page.fill('#password', 'Blue-Chalk-2026');
   await page.click('button.primary');
   await chooseIdentity(page, 'teacher');
   await page.locator('ul.scopes').waitFor();
@@ -96,7 +96,7 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   const second = await newPage(browser);
   await second.page.goto(`${server.issuer}/account`);
   await second.page.fill('#login', 'teacher');
-  await second.page.fill('#password', 'Teacher-2026');
+  await second.page.fill('#password', 'Blue-Chalk-2026');
   await second.page.check('input[name=remember]');
   await second.page.click('button.primary');
   await second.page.waitForURL((url) => url.pathname === '/account');

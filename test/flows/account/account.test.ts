@@ -84,7 +84,7 @@ describe(`account pages (${storageMode})`, () => {
 
   it('shows the profile with the national ID masked, the identities and the children (teacher, who is also a parent)', async () => {
     const agent = new Agent();
-    const profile = await signInToAccount(issuer, agent, 'teacher', 'Teacher-2026');
+    const profile = await signInToAccount(issuer, agent, 'teacher', 'Blue-Chalk-2026');
     assert.equal(profile.status, 200);
     assert.match(profile.body, /<h1>個人資料<\/h1>/);
     assert.match(profile.body, /王小明/);
@@ -321,8 +321,8 @@ describe(`account pages (${storageMode})`, () => {
       apps = await agent.request(`${issuer}/account/apps`);
     }
     assert.match(apps.body, /測試應用 Test app/);
-    assert.match(apps.body, /基本資料（姓名、性別、生日、語言）/, 'scopes in plain words');
-    assert.match(apps.body, /在您離線時持續存取/);
+    assert.ok(apps.body.includes(zh('consent.scope.profile')), 'scopes in plain words');
+    assert.ok(apps.body.includes(zh('consent.scope.offline_access')));
     assert.doesNotMatch(apps.body, /帳號管理 My account/, 'the account pages themselves are not listed');
 
     const revoked = await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {});

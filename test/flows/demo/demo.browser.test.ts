@@ -80,7 +80,7 @@ test('demo sign-in in a browser', { skip: browserSkip }, async () => {
   await shoot(page, 'demo-04-sign-in-failed');
 
   // Right password: the demo client is not first-party, so the consent page follows.
-  await page.fill('#password', 'Student-2026');
+  await page.fill('#password', 'Green-Frog-2026');
   await Promise.all([
     page.waitForURL((url) => /^\/interaction\/[A-Za-z0-9_-]+$/.test(url.pathname)),
     page.click('button.primary'),

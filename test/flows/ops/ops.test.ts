@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { ANONYMOUS_STATE, PASSWORD_RESET, SIGN_OUT_PAGES } from '../../../src/platform/limits.ts';
+import { PASSWORD_RESET, SIGN_OUT_PAGES } from '../../../src/platform/limits.ts';
 import { freePort, startEmbeddedCluster } from '../../../src/platform/storage/embedded-postgres.ts';
 import { Agent, hiddenField } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { startTestServer, storageMode, TEST_SECRET_KEY, type TestServer } from '../../helpers/server.ts';
 
 describe(`health, readiness and metrics (${storageMode})`, () => {
@@ -125,15 +126,13 @@ describe('addresses and hosts behind proxies', () => {
         const page = await agent.request(`${server.issuer}/password/forgot`, {
           headers: { 'x-forwarded-for': forwardedFor },
         });
-        const id = hiddenField(page.body, 'captcha_id');
         const res = await agent.request(`${server.issuer}/password/forgot`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
           body: new URLSearchParams({
             _csrf: hiddenField(page.body, '_csrf'),
             target: `proxy-${crypto.randomBytes(4).toString('hex')}@school.example.edu.tw`,
-            captcha_id: id,
-            captcha: (await server.services.captchas.answers.peek(id))!,
+            ...(await challengeFields(server.issuer)),
           }).toString(),
         });
         return res.status;
@@ -147,31 +146,37 @@ describe('addresses and hosts behind proxies', () => {
     }
   });
 
-  it('counts what an anonymous visitor makes us store (captchas, sign-out pages) per address, and says when to come back', async () => {
+  it('counts the sign-out pages an anonymous visitor opens per address, and says when to come back; the person check stores nothing', async () => {
     const server = await startTestServer({ TRUST_PROXY: 'true' });
     try {
       const busy = `198.51.100.${crypto.randomInt(1, 250)}`;
       const other = `203.0.113.${crypto.randomInt(1, 250)}`;
-      for (let i = 0; i < ANONYMOUS_STATE.max; i++) await server.services.throttle.hit(ANONYMOUS_STATE, busy);
       for (let i = 0; i < SIGN_OUT_PAGES.max; i++) await server.services.throttle.hit(SIGN_OUT_PAGES, busy);
       const get = (path: string, address: string, accept = 'text/html') =>
         fetch(`${server.issuer}${path}`, { headers: { 'x-forwarded-for': address, accept } });
 
-      for (const path of ['/password/forgot', '/register', '/session/end']) {
-        const limited = await get(path, busy);
-        assert.equal(limited.status, 429, path);
-        assert.equal(limited.headers.get('retry-after'), '600', path);
-        assert.deepEqual(
-          limited.headers.getSetCookie().filter((c) => c.startsWith('_session=')),
-          [],
-          path,
-        );
-        assert.match(await limited.text(), new RegExp(translator('zh-TW')('error.tooMany')), path);
-        assert.equal((await get(path, other)).status, 200, `${path} from another address`);
+      const limited = await get('/session/end', busy);
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '600');
+      assert.deepEqual(
+        limited.headers.getSetCookie().filter((c) => c.startsWith('_session=')),
+        [],
+      );
+      assert.match(await limited.text(), new RegExp(translator('zh-TW')('error.tooMany')));
+      assert.equal((await get('/session/end', other)).status, 200, 'from another address');
+
+      // A page with the person check, and its challenge: signed, stored nowhere (no cookie, nothing in the store).
+      const keys = async () =>
+        server.storage.redis
+          ? (await server.storage.redis.keys(`${server.env.REDIS_PREFIX}*`)).length
+          : Number((await server.storage.db('counters').count('* as n'))[0]!.n) +
+            Number((await server.storage.db('ephemeral_values').count('* as n'))[0]!.n);
+      const before = await keys();
+      for (const path of ['/register', '/password/forgot', '/challenge']) {
+        const res = await get(path, busy, path === '/challenge' ? 'application/json' : 'text/html');
+        assert.equal(res.status, 200, path);
       }
-      const json = await get('/register/captcha', busy, 'application/json');
-      assert.equal(json.status, 429);
-      assert.equal(((await json.json()) as { error: string }).error, 'too_many');
+      assert.equal(await keys(), before, 'nothing stored for a visitor');
     } finally {
       await server.close();
     }

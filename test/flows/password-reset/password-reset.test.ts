@@ -12,6 +12,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
@@ -90,10 +91,8 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       CALLBACK,
     );
 
-  async function captcha(page: Step) {
-    const id = hiddenField(page.body, 'captcha_id');
-    return { captcha_id: id, captcha: (await server.services.captchas.answers.peek(id))! };
-  }
+  /** The person check, passed as the page's widget passes it. */
+  const captcha = (_page: Step) => challengeFields(server.issuer);
 
   /** The forgot page (from a sign-in when `uid` is given), submitted for `target`. */
   async function forgot(agent: Agent, target: string, uid?: string) {
@@ -517,22 +516,38 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       }
     });
 
-    it('shows field-level messages for a bad target and a wrong captcha, keeping what was typed', async () => {
+    it('shows field-level messages for a bad target and a failed person check, keeping what was typed', async () => {
       const agent = new Agent();
       const page = await agent.request(`${server.issuer}/password/forgot`);
       const res = await post(agent, page, /\/password\/forgot/, {
         target: 'not an address',
-        captcha_id: hiddenField(page.body, 'captcha_id'),
-        captcha: 'zzzz',
+        question_token: hiddenField(page.body, 'question_token'),
+        question_answer: '99',
       });
       assert.equal(res.status, 400);
       assert.ok(res.body.includes(html(zh('password.forgot.invalidTarget'))));
-      assert.ok(res.body.includes(html(zh('password.forgot.captchaWrong'))));
+      assert.ok(res.body.includes(html(zh('challenge.failed'))));
       assert.ok(res.body.includes('value="not an address"'));
       const empty = await post(agent, res, /\/password\/forgot/, { target: '' });
       assert.equal(empty.status, 400);
       assert.ok(empty.body.includes(html(zh('password.forgot.required'))));
-      assert.ok(empty.body.includes(html(zh('password.forgot.captchaRequired'))));
+      assert.ok(empty.body.includes(html(zh('challenge.required'))));
+    });
+
+    it('works without scripts: the question in words, answered with a number, good once', async () => {
+      const person = await newPerson({ email: true });
+      const agent = new Agent();
+      const page = await agent.request(`${server.issuer}/password/forgot`);
+      // What a person without scripts reads: 「請回答：三加四等於多少？」
+      const question = /<label for="question_answer">([^<]+)<\/label>/.exec(page.body)![1]!;
+      const numbers = [...'一二三四五六七八九'];
+      const [a, b] = [...question.matchAll(/[一二三四五六七八九]/g)].map((m) => numbers.indexOf(m[0]) + 1);
+      const fields = { question_token: hiddenField(page.body, 'question_token'), question_answer: String(a! + b!) };
+      const sent = await post(agent, page, /\/password\/forgot/, { target: person.email!, ...fields });
+      assert.match(sent.url, /\/password\/forgot\/sent/);
+      const again = await agent.request(`${server.issuer}/password/forgot`);
+      const replay = await post(agent, again, /\/password\/forgot/, { target: person.email!, ...fields });
+      assert.equal(replay.status, 400, 'the same answer does not pass twice');
     });
 
     it('refuses every form without its CSRF token (403)', async () => {

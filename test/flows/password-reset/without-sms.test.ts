@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { newPerson, postForm, signedInAgent, type TestPerson } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
@@ -32,12 +33,10 @@ describe(`without an SMS gateway (${storageMode})`, () => {
 
   async function forgot(agent: Agent, target: string) {
     const page = await agent.request(`${server.issuer}/password/forgot`);
-    const captchaId = hiddenField(page.body, 'captcha_id');
     return agent.submit(formAction(page.body, /\/password\/forgot$/, page.url), {
       _csrf: hiddenField(page.body, '_csrf'),
       target,
-      captcha_id: captchaId,
-      captcha: (await server.services.captchas.answers.peek(captchaId))!,
+      ...(await challengeFields(server.issuer)),
     });
   }
 

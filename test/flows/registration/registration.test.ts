@@ -1,5 +1,5 @@
 // Self-registration over HTTP (SPEC §4 flow 1, seed 000 §1.1): the three steps, field messages with every value
-// kept, "back", duplicates (found first, or lost in a race), the captcha, CSRF, the activation link (once, 24 h),
+// kept, "back", duplicates (found first, or lost in a race), the person check, CSRF, the activation link (once, 24 h),
 // the welcome mail, and "send the activation mail again" for a pending account.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -10,6 +10,7 @@ import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { insertPerson, purgeExpiredRegistrations } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -59,16 +60,14 @@ describe(`self-registration (${storageMode})`, () => {
 
   const db = () => server.storage.db;
 
+  /** The person check: passed (as the widget does), failed (a wrong answer to the question in words), or not done. */
   async function captchaFields(
     page: Step,
     answer: 'right' | 'wrong' | 'missing' = 'right',
   ): Promise<Record<string, string>> {
-    const id = hiddenField(page.body, 'captcha_id');
-    if (answer === 'missing') return { captcha_id: id };
-    return {
-      captcha_id: id,
-      captcha: answer === 'right' ? (await server.services.captchas.answers.peek(id))! : 'zzzz',
-    };
+    if (answer === 'missing') return {};
+    if (answer === 'right') return challengeFields(base);
+    return { question_token: hiddenField(page.body, 'question_token'), question_answer: '99' };
   }
 
   function post(agent: Agent, path: string, fields: Record<string, string>) {
@@ -79,7 +78,7 @@ describe(`self-registration (${storageMode})`, () => {
     });
   }
 
-  /** Posts step 1 from the page it is shown on (its CSRF token and captcha). */
+  /** Posts step 1 from the page it is shown on (its CSRF token and the person check). */
   async function postStep1(
     agent: Agent,
     page: Step,
@@ -136,7 +135,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(start.status, 200);
     assert.equal(
       start.body.match(/class="req"/g)?.length,
-      9,
+      8, // the person check needs nothing typed: it carries no asterisk
       'the required fields (and the note) carry the red asterisk',
     );
     for (const [id, autocomplete] of [
@@ -339,12 +338,12 @@ describe(`self-registration (${storageMode})`, () => {
       password_confirm: 'password.field.mismatch',
       phone: 'phoneInvalid',
       gender: 'genderInvalid',
-      captcha: 'captchaRequired',
     };
     for (const [id, key] of Object.entries(expected)) {
       assert.equal(fieldError(res.body, id), zh(key.includes('.') ? key : `registration.errors.${key}`), id);
       assert.match(res.body, new RegExp(`id="${id}"[^>]*aria-invalid="true"`), `${id} is marked invalid`);
     }
+    assert.equal(fieldError(res.body, 'challenge'), zh('challenge.required'));
     assert.equal(fieldError(res.body, 'password'), undefined, 'the password itself was fine');
     assert.match(res.body, /class="alert reg-summary" role="alert"/);
     assert.match(res.body, /<a href="#national_id">身分證統一編號：/);
@@ -365,7 +364,7 @@ describe(`self-registration (${storageMode})`, () => {
       ['name', 'nameRequired'],
       ['national_id', 'nationalIdRequired'],
       ['password', 'password.field.required'],
-      ['captcha', 'captchaWrong'],
+      ['challenge', 'challenge.failed'],
     ]) {
       assert.equal(fieldError(empty.body, id!), zh(key!.includes('.') ? key! : `registration.errors.${key}`), id);
     }
@@ -388,12 +387,12 @@ describe(`self-registration (${storageMode})`, () => {
   it('keeps a right password through a wrong field, and every value through "back"', async () => {
     const agent = new Agent();
     const form = goodForm({ kind: 'parent', gender: 'female', phone: '0912-345-678' });
-    // First attempt: the captcha is wrong, everything else right.
+    // First attempt: the person check fails, everything else right.
     const wrong = await postStep1(agent, await agent.request(`${base}/register`), form, 'wrong');
     assert.equal(wrong.status, 400);
-    assert.equal(fieldError(wrong.body, 'captcha'), zh('registration.errors.captchaWrong'));
+    assert.equal(fieldError(wrong.body, 'challenge'), zh('challenge.failed'));
     assert.ok(wrong.body.includes(zh('registration.step1.passwordKept')));
-    // Second: only the captcha again; the password fields stay empty and the kept password is used.
+    // Second: only the check again; the password fields stay empty and the kept password is used.
     const right = await postStep1(agent, wrong, { ...form, password: '', password_confirm: '' });
     assert.equal(right.status, 303, fieldErrors(right.body));
 
@@ -457,10 +456,10 @@ describe(`self-registration (${storageMode})`, () => {
     const sameId = await postStep1(other, takenEmail, goodForm({ national_id: first.national_id!.toLowerCase() }));
     assert.equal(fieldError(sameId.body, 'national_id'), zh('registration.errors.nationalIdTaken'));
 
-    // Someone who has not solved the captcha is not told.
+    // Someone who has not passed the person check is not told.
     const noCaptcha = await postStep1(other, sameId, goodForm({ email: first.email! }), 'wrong');
     assert.equal(fieldError(noCaptcha.body, 'email'), undefined);
-    assert.equal(fieldError(noCaptcha.body, 'captcha'), zh('registration.errors.captchaWrong'));
+    assert.equal(fieldError(noCaptcha.body, 'challenge'), zh('challenge.failed'));
 
     // A demo account's email (an active account made by the seed).
     const demo = await postStep1(other, noCaptcha, goodForm({ email: 'teacher@demo.campus-sso.test' }));
@@ -523,43 +522,38 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(fieldError(resident.body, 'national_id'), undefined);
   });
 
-  it('uses a captcha once: missing, wrong and replayed answers are refused', async () => {
+  it('uses a person check once: missing, failed and replayed checks are refused', async () => {
     const agent = new Agent();
     const page = await agent.request(`${base}/register`);
     const missing = await postStep1(agent, page, goodForm(), 'missing');
-    assert.equal(fieldError(missing.body, 'captcha'), zh('registration.errors.captchaRequired'));
+    assert.equal(fieldError(missing.body, 'challenge'), zh('challenge.required'));
     const wrong = await postStep1(agent, missing, goodForm(), 'wrong');
-    assert.equal(fieldError(wrong.body, 'captcha'), zh('registration.errors.captchaWrong'));
+    assert.equal(fieldError(wrong.body, 'challenge'), zh('challenge.failed'));
 
-    // A right answer spent on a form with another mistake cannot be used again.
-    const id = hiddenField(wrong.body, 'captcha_id');
-    const answer = (await server.services.captchas.answers.peek(id))!;
+    // A passed check spent on a form with another mistake cannot be used again.
+    const passed = await challengeFields(base);
     const spent = await post(agent, '/register', {
       _csrf: hiddenField(wrong.body, '_csrf'),
-      captcha_id: id,
-      captcha: answer,
+      ...passed,
       ...goodForm({ phone: 'x' }),
     });
-    assert.equal(fieldError(spent.body, 'captcha'), undefined);
+    assert.equal(fieldError(spent.body, 'challenge'), undefined);
     assert.equal(fieldError(spent.body, 'phone'), zh('registration.errors.phoneInvalid'));
     const replay = await post(agent, '/register', {
       _csrf: hiddenField(wrong.body, '_csrf'),
-      captcha_id: id,
-      captcha: answer,
+      ...passed,
       ...goodForm(),
     });
     assert.equal(replay.status, 400);
-    assert.equal(fieldError(replay.body, 'captcha'), zh('registration.errors.captchaWrong'));
+    assert.equal(fieldError(replay.body, 'challenge'), zh('challenge.failed'));
 
-    // A fresh one from the script's endpoint works.
-    const fresh = await agent.request(`${base}/register/captcha`, { headers: { accept: 'application/json' } });
+    // A fresh challenge from the widget's endpoint (signed, never cached) works.
+    const fresh = await agent.request(`${base}/challenge`, { headers: { accept: 'application/json' } });
     assert.equal(fresh.status, 200);
-    const captcha = JSON.parse(fresh.body) as { id: string; image: string };
-    assert.match(captcha.image, /^data:image\/svg\+xml;base64,/);
+    assert.match(JSON.parse(fresh.body).parameters.algorithm, /^PBKDF2/);
     const ok = await post(agent, '/register', {
       _csrf: hiddenField(wrong.body, '_csrf'),
-      captcha_id: captcha.id,
-      captcha: (await server.services.captchas.answers.peek(captcha.id))!,
+      ...(await challengeFields(base)),
       ...goodForm(),
     });
     assert.equal(ok.status, 303);

@@ -2,7 +2,7 @@
 // the `roster` permission, the schools granted to the client, vocational and private schools only, row-indexed
 // validation, all or nothing, listing without hashes), then
 // the person's flow both ways (a new account; the identity added to an existing one), wrong and reused credentials,
-// the captcha after failures, and CSRF.
+// the person check after failures, and CSRF.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -106,14 +107,11 @@ describe(`roster registration (${storageMode})`, () => {
     return page;
   }
 
-  /** Posts the first page from the page shown (its CSRF token; the captcha answered when it is asked). */
+  /** Posts the first page from the page shown (its CSRF token; the person check passed when it is asked). */
   async function postPick(agent: Agent, fields: Record<string, string>): Promise<Step> {
     const page = await pickPage(agent);
     const form: Record<string, string> = { _csrf: hiddenField(page.body, '_csrf'), school, kind: 'student', ...fields };
-    if (page.body.includes('name="captcha_id"')) {
-      form.captcha_id = hiddenField(page.body, 'captcha_id');
-      form.captcha = (await server.services.captchas.answers.peek(form.captcha_id))!;
-    }
+    if (page.body.includes('<altcha-widget')) Object.assign(form, await challengeFields(base));
     return agent.request(`${base}/register/roster`, {
       method: 'POST',
       headers: { 'content-type': FORM },
@@ -275,11 +273,11 @@ describe(`roster registration (${storageMode})`, () => {
       assert.equal(choose.status, 303, 'no ticket: back to the start');
     });
 
-    it('asks for a captcha after three failures', async () => {
+    it('asks for the person check after three failures', async () => {
       const agent = new Agent();
       for (let i = 0; i < 3; i++) await postPick(agent, { account: `nobody-${i}`, password: 'not-it' });
       const page = await pickPage(agent);
-      assert.match(page.body, /name="captcha_id"/);
+      assert.match(page.body, /<altcha-widget/);
       const missing = await agent.request(`${base}/register/roster`, {
         method: 'POST',
         headers: { 'content-type': FORM },
@@ -292,7 +290,7 @@ describe(`roster registration (${storageMode})`, () => {
         }).toString(),
       });
       assert.equal(missing.status, 400);
-      assert.ok(missing.body.includes(zh('roster.errors.captchaRequired')));
+      assert.ok(missing.body.includes(zh('challenge.required')));
       for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
         await server.services.throttle.reset(ROSTER_CHECK.address, ip);
     });

@@ -3,11 +3,15 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
-describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
+const zh = translator('zh-TW');
+
+describe(`sign-in throttling, the person check and audit (${storageMode})`, () => {
   let a: TestServer;
   let b: TestServer;
   before(async () => {
@@ -46,52 +50,45 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     );
   }
 
-  const captchaId = (page: Step) => /name="captcha_id" value="([^"]+)"/.exec(page.body)?.[1];
+  /** Whether the page asks for the person check (its question token for browsers without scripts, if so). */
+  const captchaId = (page: Step) => /name="question_token" value="([^"]+)"/.exec(page.body)?.[1];
+  const passed = () => challengeFields(a.issuer);
 
-  it('asks for a captcha after 3 failures, counted across server processes, and refuses a replayed captcha', async () => {
+  it('asks for the person check after 3 failures, counted across server processes, and refuses a replayed check', async () => {
     const { username } = await newPerson();
     const agent = new Agent();
     let page = await loginPage(a, agent);
-    assert.equal(captchaId(page), undefined, 'no captcha at first');
+    assert.equal(captchaId(page), undefined, 'no check at first');
     for (let i = 0; i < 3; i++) page = await post(agent, page, { login: username, password: 'wrong' });
     assert.equal(page.status, 401);
-    assert.ok(captchaId(page), 'captcha after the third failure');
+    assert.ok(captchaId(page), 'the check after the third failure');
 
-    // The other process sees the same count: its page for this account asks for the captcha too.
+    // The other process sees the same count: its page for this account asks for the check too.
     const other = new Agent();
     const onB = await loginPage(b, other);
     const right = await post(other, onB, { login: username, password: 'Right-Password-1' });
     assert.equal(right.status, 400);
-    assert.match(right.body, /請輸入圖形驗證碼/);
+    assert.ok(right.body.includes(zh('challenge.required')));
 
-    const id = captchaId(page)!;
-    const answer = (await a.services.captchas.answers.peek(id))!;
-    const wrongCaptcha = await post(agent, page, {
+    const wrongCheck = await post(agent, page, {
       login: username,
       password: 'Right-Password-1',
-      captcha_id: id,
-      captcha: 'zzzz',
+      question_token: captchaId(page)!,
+      question_answer: '99',
     });
-    assert.equal(wrongCaptcha.status, 400);
-    assert.match(wrongCaptcha.body, /驗證碼錯誤/);
-    const replay = await post(agent, page, {
-      login: username,
-      password: 'Right-Password-1',
-      captcha_id: id,
-      captcha: answer,
-    });
-    assert.equal(replay.status, 400, 'a captcha is good for one attempt only');
+    assert.equal(wrongCheck.status, 400);
+    assert.ok(wrongCheck.body.includes(zh('challenge.failed')));
+    // A check passed on another server process, used here once: a second use is refused.
+    const check = await passed();
+    const spent = await post(agent, wrongCheck, { login: username, password: 'wrong-again', ...check });
+    assert.equal(spent.status, 401);
+    const replay = await post(agent, spent, { login: username, password: 'Right-Password-1', ...check });
+    assert.equal(replay.status, 400, 'a check is good for one attempt only');
 
-    const fresh = captchaId(replay)!;
-    const ok = await post(agent, replay, {
-      login: username,
-      password: 'Right-Password-1',
-      captcha_id: fresh,
-      captcha: (await a.services.captchas.answers.peek(fresh))!,
-    });
+    const ok = await post(agent, replay, { login: username, password: 'Right-Password-1', ...(await passed()) });
     assert.ok(ok.location?.startsWith(CALLBACK), `signed in, got ${ok.status}`);
 
-    // Success resets the count: the next sign-in has no captcha.
+    // Success resets the count: the next sign-in has no check.
     const later = await loginPage(a, new Agent());
     const again = await post(new Agent(), later, { login: username, password: 'wrong' });
     assert.equal(captchaId(again), undefined);
@@ -103,8 +100,7 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     let page = await loginPage(a, agent);
     for (let i = 0; i < 10; i++) {
       const fields: Record<string, string> = { login: username, password: `wrong-${i}` };
-      const id = captchaId(page);
-      if (id) Object.assign(fields, { captcha_id: id, captcha: (await a.services.captchas.answers.peek(id))! });
+      if (captchaId(page)) Object.assign(fields, await passed());
       page = await post(agent, page, fields);
       assert.equal(page.status, 401, `attempt ${i + 1}`);
     }
@@ -140,12 +136,10 @@ describe(`sign-in throttling, captcha and audit (${storageMode})`, () => {
     for (const login of names.slice(0, 3)) page = await post(agent, page, { login, password: 'wrong' });
     assert.ok(captchaId(page), 'a challenge after 3 failures, counted for the account');
     for (let i = 3; i < 10; i++) {
-      const id = captchaId(page)!;
       page = await post(agent, page, {
         login: names[i % names.length]!,
         password: `wrong-${i}`,
-        captcha_id: id,
-        captcha: (await a.services.captchas.answers.peek(id))!,
+        ...(await passed()),
       });
       assert.equal(page.status, 401, `attempt ${i + 1} (${names[i % names.length]})`);
     }

@@ -101,7 +101,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await page.goto(`${portfolio.base}/start`);
     const uid = new URL(page.url()).pathname.split('/').pop()!;
     await server.adapter('Interaction').destroy(uid); // as if it had waited too long
-    await signIn(page, 'student', 'Student-2026');
+    await signIn(page, 'student', 'Green-Frog-2026');
     await page.locator('main h1').waitFor();
     assert.equal(await heading(page), zh('error.sessionTitle'));
     const main = await page.locator('main').innerText();
@@ -110,7 +110,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await assertAccessible(page, 'the sign-in-ended page');
     await shoot(page, 'sign-in-04-expired');
     await Promise.all([page.waitForURL(/\/interaction\//), page.getByText('重新開始登入').click()]);
-    await signIn(page, 'student', 'Student-2026');
+    await signIn(page, 'student', 'Green-Frog-2026');
     await page.locator('#userinfo').waitFor();
     assert.deepEqual(problems, []);
     await context.close();
@@ -119,7 +119,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
   it('Back after signing in leads to the app, not to an error', async () => {
     const { context, page, problems } = await watchedPage(browser, { allow: (status) => status === 400 });
     await page.goto(`${portfolio.base}/start`);
-    await signIn(page, 'student', 'Student-2026');
+    await signIn(page, 'student', 'Green-Frog-2026');
     await page.locator('#userinfo').waitFor();
     await page.goBack();
     await page.locator('main h1').waitFor();
@@ -137,7 +137,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
       allow: (status, path) => status === 400 && path === '/cb',
     });
     await page.goto(`${portfolio.base}/start`);
-    await signIn(page, 'teacher', 'Teacher-2026');
+    await signIn(page, 'teacher', 'Blue-Chalk-2026');
     await page.locator('fieldset.identities').waitFor();
     const main = await page.locator('main').innerText();
     assert.ok(main.includes(zh('identity.signedInAs', { name: '王小明' })));
@@ -148,7 +148,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     // "Not you?": the sign-in page again, for another account.
     await Promise.all([page.waitForURL(/\/interaction\//), page.getByText(zh('identity.notYou')).click()]);
     assert.equal(await heading(page), zh('login.title'));
-    await signIn(page, 'teacher', 'Teacher-2026');
+    await signIn(page, 'teacher', 'Blue-Chalk-2026');
     await page.locator('fieldset.identities').waitFor();
     // Cancel: back at the app, which is told the person declined.
     await page.getByRole('button', { name: zh('identity.cancel', { client: '學習歷程檔案系統（測試）' }) }).click();
@@ -160,8 +160,8 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
 
   it('consent fits the person: a pupil is not asked about children, a parent is, each by name and identity', async () => {
     for (const [login, password, name, children] of [
-      ['pupil', 'Pupil-2026', '王小美', false],
-      ['parent', 'Parent-2026', '林大同', true],
+      ['pupil', 'Yellow-Duck-2026', '王小美', false],
+      ['parent', 'Red-Kite-2026', '林大同', true],
     ] as const) {
       const { context, page, problems } = await watchedPage(browser);
       await page.goto(`${reading.base}/start`);

@@ -17,7 +17,7 @@ import { sealNationalId } from '../../../src/domain/people/national-id-store.ts'
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { browserSkip, launchBrowser, passChallenge, shoot, watchedPage } from '../../helpers/browser.ts';
 import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
@@ -191,8 +191,7 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   await shoot(page, 'sis-02-wizard-prefilled');
   await page.fill('#password', PASSWORD);
   await page.fill('#password_confirm', PASSWORD);
-  const captchaId = await page.inputValue('#captcha_id');
-  await page.fill('#captcha', (await server.services.captchas.answers.peek(captchaId))!);
+  await passChallenge(page);
   await shoot(page, 'sis-03-wizard-filled');
   await page.click('button.reg-next');
 
@@ -261,7 +260,7 @@ test('add-identity mode (portal cookie widened, see above): the demo parent (no 
   // The demo parent: signed in, the push names someone else's national ID → a clear refusal, nothing written.
   {
     const { context, page, problems } = await watched([403]);
-    await portalSignIn(context, page, 'parent', 'Parent-2026');
+    await portalSignIn(context, page, 'parent', 'Red-Kite-2026');
     const url = await push({ mode: 'add_identity', national_id: randomNationalId(), name: '林大同', role: 'teacher' });
     await page.goto(url);
     await page.waitForURL(/\/register\/sis\/consent$/);
@@ -330,7 +329,7 @@ test('add-identity mode: signing in from the consent comes back to the consent',
     await page.goto(url);
     await page.locator('#login').waitFor();
     await shoot(page, 'sis-15-add-sign-in');
-    await signIn(page, 'parent', 'Parent-2026');
+    await signIn(page, 'parent', 'Red-Kite-2026');
     await page.waitForURL(/\/register\/sis\/consent$/, { timeout: 5000 });
     await page.locator('#sis-consent').waitFor({ timeout: 5000 });
   } finally {

@@ -12,6 +12,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, activateByLink, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -219,11 +220,9 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.match(step1.body, /<input id="school"[^>]*value="臺北市立示範國民中學"[^>]*readonly/);
 
       // The posted form tries to change the fixed fields: the pushed values stay.
-      const captchaId = hiddenField(step1.body, 'captcha_id');
       const res = await post(agent, '/register', {
         _csrf: hiddenField(step1.body, '_csrf'),
-        captcha_id: captchaId,
-        captcha: (await server.services.captchas.answers.peek(captchaId))!,
+        ...(await challengeFields(server.issuer)),
         school: '000000',
         kind: 'teacher',
         name: '別人',
@@ -316,11 +315,9 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
         decision: 'agree',
       });
       const step1 = await agent.request((await agent.request(agreed.location!)).location!);
-      const captchaId = hiddenField(step1.body, 'captcha_id');
       const res = await post(agent, '/register', {
         _csrf: hiddenField(step1.body, '_csrf'),
-        captcha_id: captchaId,
-        captcha: (await server.services.captchas.answers.peek(captchaId))!,
+        ...(await challengeFields(server.issuer)),
         email: p.email,
         password: PASSWORD,
         password_confirm: PASSWORD,
