@@ -25,8 +25,9 @@ export async function axeViolations(page: Page): Promise<string[]> {
   );
 }
 
-/** WCAG relative-luminance contrast of two CSS colours (rgb/rgba, alpha ignored). */
+/** WCAG relative-luminance contrast of two CSS colours (rgb/rgba, alpha ignored; anything else is refused). */
 export function contrast(a: string, b: string): number {
+  for (const c of [a, b]) if (!/^rgba?\(/.test(c)) throw new Error(`cannot measure the colour ${c}`);
   const lum = (css: string) => {
     const [r, g, bl] = (css.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
     const channel = (v: number) => {
