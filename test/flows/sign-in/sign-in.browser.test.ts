@@ -183,6 +183,24 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     }
   });
 
+  it('the identity menu and the consent page in English, as an app asks for them', async () => {
+    const { context, page, problems } = await watchedPage(browser);
+    await page.goto(`${reading.base}/start?ui_locales=en`);
+    await signIn(page, 'teacher', 'Blue-Chalk-2026');
+    await page.locator('fieldset.identities').waitFor();
+    assert.equal(await heading(page), en('identity.title'));
+    await assertAccessible(page, 'the identity menu in English');
+    await shoot(page, 'sign-in-09-identity-menu-english');
+    await page.locator('label.identity').first().click();
+    await page.click('button.primary');
+    await page.locator('ul.scopes').waitFor();
+    assert.equal(await heading(page), en('consent.heading', { client: '閱讀小書房' }));
+    await assertAccessible(page, 'the consent page in English');
+    await shoot(page, 'sign-in-10-consent-english');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('opened under another address than its own, a page says which address to use', async () => {
     const { context, page } = await watchedPage(browser, { allow: (status) => status === 421 });
     const other = server.issuer.replace('localhost', '127.0.0.1');
