@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -54,6 +55,21 @@ function assertUnavailable(answer: { res: Response; body: string; ms: number }, 
   assert.equal(answer.res.headers.get('retry-after'), '5', what);
   assert.ok(answer.ms < FAST_MS, `${what} answered in ${answer.ms} ms`);
   assert.doesNotMatch(answer.body, /at .*\.ts:\d+|Error:/, `${what}: no stack trace`);
+}
+
+/** Listens on 127.0.0.1:port as soon as it is free (tried every few milliseconds), so that nobody else gets it. */
+async function holdPort(port: number, ms: number): Promise<net.Server> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const server = net.createServer((socket) => socket.destroy());
+    const taken = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (taken) return server;
+    if (Date.now() > end) assert.fail(`port ${port} was not freed within ${ms} ms`);
+    await sleep(5);
+  }
 }
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
@@ -180,21 +196,30 @@ describe(`faults (${storageMode})`, () => {
       const clusterDir = pgDir ?? server.dataDir;
       const before = postmaster(clusterDir)!;
       process.kill(before.pid, 'SIGINT'); // someone stops it (fast shutdown)
+      // Its owner starts it again within a second or two, which can be before this test's first request. So the
+      // outage lasts as long as the test wants: the port is taken the moment PostgreSQL lets go of it, and every
+      // restart fails (and is tried again) until the test gives the port back.
+      const blocker = await holdPort(before.port, 30_000);
       await until('the postmaster has stopped', async () => gone(before.pid));
 
       // Until it is back, every answer is a fast 503: never a 500, never a wait. The signed-in browser's next visit to
       // the authorization endpoint needs the person's account (and, embedded, the session) from PostgreSQL.
       const statuses = new Set<number>();
       const url = authorizationUrl(config, await pkce()).href;
-      const end = Date.now() + 20_000;
+      let unavailable = 0;
+      const end = Date.now() + 30_000;
       while (Date.now() < end) {
         const answer = await timed(url, { headers: { cookie: cookieHeader(agent) } });
         statuses.add(answer.res.status);
-        if (answer.res.status === 503) assertUnavailable(answer, 'GET /auth');
-        else if (answer.res.status === 303) break;
+        if (answer.res.status === 503) {
+          assertUnavailable(answer, 'GET /auth');
+          // Several restarts have failed meanwhile (one a second); now PostgreSQL may come back.
+          if (++unavailable === 40 && blocker.listening) await new Promise((r) => blocker.close(r));
+        } else if (answer.res.status === 303) break;
         else assert.fail(`GET /auth during the outage: ${answer.res.status} ${answer.body.slice(0, 200)}`);
         await sleep(50);
       }
+      if (blocker.listening) blocker.close();
       assert.ok(statuses.has(503), `a 503 was seen: ${[...statuses]}`);
       assert.ok(statuses.has(303), `the authorization endpoint came back: ${[...statuses]}`);
       const after = postmaster(clusterDir)!;
