@@ -87,6 +87,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       bcryptCost: settings.bcryptCost,
       issuer,
       channels: deliverableChannels(settings),
+      bindingDefaultPassword: settings.bindingDefaultPassword,
     });
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');

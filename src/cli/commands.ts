@@ -327,4 +327,65 @@ export const COMMANDS: Record<string, Command> = {
       return token;
     },
   },
+  'binding list': {
+    options: { school: { type: 'string' }, status: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'school');
+      const status = opts.status as string | undefined;
+      if (status !== undefined && !BINDING_STATUSES.includes(status as never))
+        throw new Error(`--status must be one of ${BINDING_STATUSES.join(', ')}`);
+      const rows = await services.binding.list({
+        school: opts.school as string,
+        status: status as (typeof BINDING_STATUSES)[number] | undefined,
+      });
+      if (!rows.length) return 'no applications';
+      const t = translator('zh-TW');
+      return rows
+        .map((a) =>
+          [
+            a.id,
+            a.status,
+            a.studentName,
+            a.className ?? '-',
+            t(`binding.relationship.${a.relationship}`),
+            a.parent.name,
+            a.parent.nationalId,
+            a.createdAt.toISOString(),
+            a.reason ?? '',
+          ].join('\t'),
+        )
+        .join('\n');
+    },
+  },
+  'binding approve': {
+    options: { id: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      const result = await services.binding.approve(uuidOption(opts.id), 'cli');
+      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
+      return `application ${opts.id} approved`;
+    },
+  },
+  'binding reject': {
+    options: { id: { type: 'string' }, reason: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id', 'reason');
+      const result = await services.binding.reject(uuidOption(opts.id), 'cli', (opts.reason as string).trim());
+      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
+      return `application ${opts.id} rejected`;
+    },
+  },
 };
+
+const BINDING_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
+const BINDING_REFUSALS = {
+  not_found: 'no such application',
+  not_pending: 'the application has been decided already (only pending ones can be)',
+  email_taken: "another account uses the parent's email address: reject the application instead",
+};
+
+function uuidOption(value: unknown): string {
+  if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    throw new Error('--id must be an application id (a UUID, as binding list shows)');
+  return value.toLowerCase();
+}

@@ -32,6 +32,10 @@ const USAGE = `usage: campus-sso <command> [options]
   keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
   keys list                                 list keys and their state
   iat create [--ttl SECONDS]                create an initial access token for dynamic registration
+  binding list --school CODE [--status pending|approved|rejected|withdrawn]
+                                            parent-child binding applications of a school (tab-separated)
+  binding approve --id ID                   approve one (makes the parent's account if needed; the parent is told)
+  binding reject --id ID --reason TEXT      reject one with the reason the parent is told
 
 Settings come from the environment, as for the server (see README).`;
 
@@ -63,6 +67,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       bcryptCost: settings.bcryptCost,
       issuer,
       channels: deliverableChannels(settings),
+      bindingDefaultPassword: settings.bindingDefaultPassword,
     });
     const out = await command.run({ storage, services, settings, issuer }, options as Record<string, unknown>);
     if (out) process.stdout.write(`${out}\n`);

@@ -6,11 +6,13 @@ import { OneUseStore } from '../platform/one-use.ts';
 import type { SharedStore } from '../platform/shared-store/types.ts';
 import { Throttle } from '../platform/throttle.ts';
 import { Audit } from './audit.ts';
+import { Binding } from './binding/service.ts';
 import type { ClientCache } from './clients/cache.ts';
 import { ClientRegistry } from './clients/registry.ts';
 import { Enrolment } from './enrolment/service.ts';
 import { Identities } from './identities/service.ts';
 import { type Channel, Outbox } from './outbox/outbox.ts';
+import { passwordLinks } from './people/password-links.ts';
 import { Passwords } from './people/passwords.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
@@ -28,17 +30,22 @@ export function buildDomainServices(deps: {
   issuer: string;
   /** The channels whose messages reach someone (see outbox/index.ts); all of them unless said. */
   channels?: readonly Channel[];
+  /** Parent accounts made on a binding's approval get the seed's default password (off: a link to choose one). */
+  bindingDefaultPassword?: boolean;
 }) {
   const { db, keyring, issuer } = deps;
   const oneUse = new OneUseStore(deps.shared, keyring);
   const throttle = new Throttle(deps.shared, keyring);
   const passwords = new Passwords(deps.bcryptCost);
   const outbox = new Outbox(db, deps.channels);
+  const links = passwordLinks(oneUse);
   return {
     oneUse,
     throttle,
     challenges: new Challenges(deps.shared, keyring),
     passwords,
+    /** Links to set a password: the reset mail, a right SMS code, a new account's welcome. */
+    passwordLinks: links,
     audit: new Audit(db),
     outbox,
     clients: new ClientRegistry(db, deps.clientCache),
@@ -47,5 +54,13 @@ export function buildDomainServices(deps: {
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
+    binding: new Binding({
+      db,
+      keyring,
+      passwords,
+      passwordLinks: links,
+      issuer,
+      defaultPassword: deps.bindingDefaultPassword ?? false,
+    }),
   };
 }

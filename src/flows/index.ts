@@ -4,6 +4,7 @@
 import type { Settings } from '../platform/settings.ts';
 import type { Flow } from '../web/services.ts';
 import { accountRoutes } from './account/routes.ts';
+import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
 import { homeRoutes } from './home/routes.ts';
@@ -21,6 +22,7 @@ export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) =>
   { name: 'sis', routes: sisRoutes },
   { name: 'roster', routes: rosterRoutes },
   { name: 'password-reset', routes: passwordResetRoutes },
+  { name: 'binding', routes: bindingRoutes },
   { name: 'account', routes: accountRoutes },
   { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
   { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },

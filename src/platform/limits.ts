@@ -44,3 +44,16 @@ export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSecon
  * confirmation (the only thing stored for a visitor who has not signed in; the person check stores nothing until solved).
  */
 export const SIGN_OUT_PAGES: Limit = { name: 'sign-out-address', windowSeconds: 10 * MINUTE, max: 1200 };
+
+/**
+ * Parent-child binding (seed 002): codes sent per mobile number (its FAQ: two SMS an hour, then use email), per email
+ * address and per network address; student lookups per binding session and per network address (so that the student
+ * check cannot be used to look people up).
+ */
+export const BINDING = {
+  smsPerNumber: { name: 'binding-sms-number', windowSeconds: HOUR, max: 2 },
+  mailPerAddress: { name: 'binding-mail-address', windowSeconds: HOUR, max: 5 },
+  codesPerAddress: { name: 'binding-code-address', windowSeconds: HOUR, max: 60 },
+  lookupsPerSession: 10,
+  lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 60 },
+} as const satisfies Record<string, Limit | number>;

@@ -53,6 +53,7 @@ const schema = z.object({
   SMS_WEBHOOK_URL: url(['http:', 'https:']).optional(),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   MAILBOX_PAGE: bool.optional(),
+  BINDING_DEFAULT_PASSWORD: bool.default(false),
   PRODUCT_NAME: z.string().min(1).max(60).optional(),
   PRODUCT_NAME_EN: z.string().min(1).max(60).optional(),
   ORGANIZATION: z.string().min(1).max(100).optional(),
@@ -93,6 +94,11 @@ export type Settings = {
   outboxPollMs: number;
   /** Serve /dev/mailbox (every queued message, links included): never in production. */
   mailboxPage: boolean;
+  /**
+   * Seed 002's rule for a parent account made on approval: the password is the last six characters of the parent's
+   * national ID, changed at the first sign-in. Off: the parent gets a link to choose a password (see README).
+   */
+  bindingDefaultPassword: boolean;
   /** The product's name, the organisation and the support contact, where set (platform/i18n applyBranding). */
   branding: Branding;
 };
@@ -158,6 +164,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     smsWebhookUrl: s.SMS_WEBHOOK_URL,
     outboxPollMs: s.OUTBOX_POLL_MS,
     mailboxPage: s.MAILBOX_PAGE ?? (!s.DATABASE_URL || s.NODE_ENV !== 'production'),
+    bindingDefaultPassword: s.BINDING_DEFAULT_PASSWORD,
     branding: {
       brand: { 'zh-TW': s.PRODUCT_NAME, en: s.PRODUCT_NAME_EN },
       organization: { 'zh-TW': s.ORGANIZATION, en: s.ORGANIZATION_EN },

@@ -79,3 +79,20 @@ export const PersonForm = z.object({
   password: formSecret(),
   password_confirm: formSecret(),
 });
+
+/** `?ticket=…` of a page that asks for a code sent by mail or SMS (anything else is no ticket). */
+export const TicketQuery = z.object({
+  ticket: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional()
+    .catch(undefined),
+});
+
+/** A typed code, spaces and dashes taken out (`123 456`, `123-456`). */
+export const CodeForm = z.object({
+  code: z
+    .string()
+    .catch('')
+    .transform((v) => v.replace(/[\s-]/g, '')),
+});

@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Keyring } from '../../platform/keyring.ts';
+import { maskName } from '../binding/masks.ts';
+import { RELATIONSHIPS } from '../binding/relationships.ts';
+import type { Binding } from '../binding/service.ts';
 import { type ClientRegistry, ConfiguredClient, withIssuer } from '../clients/registry.ts';
 import type { Enrolment } from '../enrolment/service.ts';
 import { addIdentity } from '../identities/add-identity.ts';
@@ -37,6 +40,16 @@ const DemoFile = z.object({
     }),
   ),
   guardians: z.array(z.object({ parent: z.string(), child: z.string(), relationship: z.string() })),
+  /** Binding applications waiting for the homeroom teacher's review (sent from the parent's verified email). */
+  bindings: z
+    .array(
+      z.object({
+        child: z.string(),
+        relationship: z.enum(RELATIONSHIPS),
+        parent: z.object({ name: z.string(), email: z.string(), mobile: z.string(), national_id: z.string() }),
+      }),
+    )
+    .default([]),
   client: ConfiguredClient,
 });
 export type DemoData = z.infer<typeof DemoFile>;
@@ -53,6 +66,7 @@ export type SeedServices = {
   passwords: Passwords;
   enrolment: Enrolment;
   clients: ClientRegistry;
+  binding: Binding;
 };
 
 export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
@@ -110,6 +124,42 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
       })
       .onConflict(['parent_person_id', 'student_identity_id'])
       .ignore();
+  }
+  for (const b of demo.bindings) {
+    const contact = { kind: 'email' as const, value: b.parent.email };
+    if (await db('binding_applications').where({ contact_kind: 'email', contact: contact.value }).first()) continue;
+    const child = await findPersonByLogin(db, b.child);
+    const identity =
+      child &&
+      (await db('identities as i')
+        .join('schools as s', 's.code', 'i.school_code')
+        .select('i.id', 's.code', 's.name')
+        .where({ 'i.person_id': child.id, 'i.role': 'student' })
+        .first());
+    if (!child || !identity) continue;
+    const signedAt = new Date().toISOString();
+    await s.binding.submit({
+      contact,
+      students: [
+        {
+          identityId: identity.id,
+          relationship: b.relationship,
+          maskedName: maskName(child.name),
+          school: { code: identity.code, name: identity.name },
+        },
+      ],
+      parent: { nationalId: b.parent.national_id, name: b.parent.name, email: b.parent.email, mobile: b.parent.mobile },
+      signature: {
+        name: b.parent.name,
+        at: signedAt,
+        address: 'seed-demo',
+        userAgent: 'seed-demo',
+        sha256: crypto
+          .createHash('sha256')
+          .update(JSON.stringify({ demo: b, signedAt }))
+          .digest('hex'),
+      },
+    });
   }
   await s.clients.upsert(withIssuer(demo.client, issuer), 'seed-demo');
 }

@@ -86,6 +86,7 @@ export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
     .select('p.id as person_id', 'p.name as person_name', 'g.relationship')
     .where('g.parent_person_id', parentId)
     .whereNotNull('g.approved_at')
+    .whereNull('g.ended_at')
     .orderBy('p.name');
   return rows.map((r: IdentityRow & { person_id: string; person_name: string; relationship: string }) => {
     const claim = toIdentityClaim(r);

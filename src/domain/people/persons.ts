@@ -31,6 +31,8 @@ export type Person = {
 };
 
 export type NewPerson = {
+  /** Chosen beforehand when something must name the person before the row exists (a link mailed with it). */
+  id?: string;
   username?: string;
   email?: string;
   emailVerified?: boolean;
@@ -91,7 +93,7 @@ export function findPersonByLogin(db: Knex, login: string): Promise<Person | und
 export async function insertPerson(db: Knex, person: NewPerson): Promise<Person> {
   const [row] = await db('persons')
     .insert({
-      id: crypto.randomUUID(),
+      id: person.id ?? crypto.randomUUID(),
       username: person.username ?? null,
       email: person.email?.toLowerCase() ?? null,
       email_verified: person.emailVerified ?? false,

@@ -99,15 +99,6 @@ const zh = {
       studentNo: '學號',
       children: '子女',
       childrenIntro: '已核准與您綁定的學生：',
-      relationships: {
-        father: '父親',
-        mother: '母親',
-        grandfather: '祖父',
-        grandmother: '祖母',
-        maternal_grandfather: '外祖父',
-        maternal_grandmother: '外祖母',
-        other: '其他監護人',
-      },
     },
     apps: {
       nav: '已連結的應用程式',
@@ -296,15 +287,6 @@ const en: typeof zh = {
       studentNo: 'Student no.',
       children: 'Children',
       childrenIntro: 'Students bound to you (approved):',
-      relationships: {
-        father: 'Father',
-        mother: 'Mother',
-        grandfather: 'Grandfather',
-        grandmother: 'Grandmother',
-        maternal_grandfather: 'Maternal grandfather',
-        maternal_grandmother: 'Maternal grandmother',
-        other: 'Guardian',
-      },
     },
     apps: {
       nav: 'Connected apps',

@@ -1,25 +1,11 @@
 // GET/POST /password/reset/code?ticket=… — the 6-digit SMS code; a right one leads on to the new-password form.
 import type { Context } from 'koa';
-import { z } from 'zod';
+import { CodeForm, TicketQuery } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
 import { renderCode, renderMessage } from './pages.ts';
 import { type ResetState, SMS_TOKEN_TTL_SECONDS } from './state.ts';
-
-const TicketQuery = z.object({
-  ticket: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,64}$/)
-    .optional()
-    .catch(undefined),
-});
-const CodeForm = z.object({
-  code: z
-    .string()
-    .catch('')
-    .transform((v) => v.replace(/[\s-]/g, '')),
-});
 
 const againUrl = (interaction?: string) =>
   interaction ? `/password/forgot?interaction=${interaction}` : '/password/forgot';

@@ -1,0 +1,511 @@
+// Parent-child binding (親子綁定, seed 002): applications from a parent's verified contact, the review by the
+// student's homeroom teacher or the school, and what an approval makes (the parent's account if needed, a parent
+// identity at the child's school, the guardian link). Every change is one transaction and audited.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Locale } from '../../platform/i18n/index.ts';
+import type { Keyring } from '../../platform/keyring.ts';
+import { recordAudit } from '../audit.ts';
+import { createAccount, isUniqueViolation } from '../enrolment/accounts.ts';
+import { addIdentity } from '../identities/add-identity.ts';
+import { enqueueMessage } from '../outbox/outbox.ts';
+import { normaliseNationalId } from '../people/national-id.ts';
+import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
+import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password-links.ts';
+import type { Passwords } from '../people/passwords.ts';
+import { emailHolderStatus, findPersonById, findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import { maskEmail, maskMobile, maskName } from './masks.ts';
+import { decisionMessage } from './messages.ts';
+import type { Relationship } from './relationships.ts';
+import { findStudents, type StudentMatch, type StudentQuery, studentByIdentity } from './students.ts';
+
+export type Contact = { kind: 'email' | 'mobile'; value: string };
+export type ApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+
+/** A student the parent verified (step 1), kept in the binding session until the application is sent. */
+export type DraftStudent = {
+  identityId: string;
+  relationship: Relationship;
+  maskedName: string;
+  school: { code: string; name: string };
+};
+
+/** The parent (step 3): an account that already holds the national ID, or the data of a new one. */
+export type ParentData =
+  | { nationalId: string; personId: string }
+  | { nationalId: string; personId?: undefined; name: string; email: string; mobile?: string };
+
+export type Signature = { name: string; at: string; address: string; userAgent: string; sha256: string };
+
+export type SubmitProblem =
+  | 'emailTaken'
+  | 'emailApplied'
+  | 'alreadyBound'
+  | 'alreadyApplied'
+  | 'studentAccount'
+  | 'selfBinding'
+  | 'studentGone';
+export type SubmitResult = { ok: true; ids: string[] } | { ok: false; problem: SubmitProblem; student?: string };
+
+export type ExistingParent = {
+  personId: string;
+  maskedName: string;
+  maskedEmail?: string;
+  maskedMobile?: string;
+  isStudent: boolean;
+};
+
+/** One application as the parent's status page, the reviewer, the CLI and the PDF see it. */
+export type ApplicationView = {
+  id: string;
+  status: ApplicationStatus;
+  reason: string | null;
+  relationship: Relationship;
+  studentName: string;
+  school: { code: string; name: string };
+  className: string | null;
+  parent: { name: string; nationalId: string; email?: string; mobile?: string };
+  signedAt: Date | null;
+  signature: Signature | null;
+  source: string;
+  createdAt: Date;
+  decidedAt: Date | null;
+};
+
+export type DecisionResult = { ok: true } | { ok: false; reason: 'not_pending' | 'email_taken' | 'not_found' };
+
+type Row = {
+  id: string;
+  status: ApplicationStatus;
+  reason: string | null;
+  relationship: Relationship;
+  contact_kind: Contact['kind'];
+  contact: string;
+  student_identity_id: string;
+  school_code: string;
+  school_name: string;
+  class_name: string | null;
+  student_name: string;
+  parent_person_id: string | null;
+  parent_name: string;
+  parent_email: string | null;
+  parent_mobile: string | null;
+  parent_national_id_sealed: string;
+  parent_national_id_index: string;
+  signature: Signature | string | null;
+  source: string;
+  created_at: Date;
+  decided_at: Date | null;
+};
+
+const OPEN_LINK = (db: Knex) => db('guardian_links').whereNotNull('approved_at').whereNull('ended_at');
+
+export class Binding {
+  readonly #db: Knex;
+  readonly #keyring: Keyring;
+  readonly #passwords: Passwords;
+  readonly #links: PasswordLinks;
+  readonly #issuer: string;
+  readonly #defaultPassword: boolean;
+
+  constructor(deps: {
+    db: Knex;
+    keyring: Keyring;
+    passwords: Passwords;
+    passwordLinks: PasswordLinks;
+    issuer: string;
+    defaultPassword: boolean;
+  }) {
+    this.#db = deps.db;
+    this.#keyring = deps.keyring;
+    this.#passwords = deps.passwords;
+    this.#links = deps.passwordLinks;
+    this.#issuer = deps.issuer;
+    this.#defaultPassword = deps.defaultPassword;
+  }
+
+  findStudents(q: StudentQuery): Promise<StudentMatch[]> {
+    return findStudents(this.#db, this.#keyring, q);
+  }
+
+  /** The account that holds this national ID, masked, or undefined (a new parent). */
+  async existingParent(nationalId: string): Promise<ExistingParent | undefined> {
+    const index = nationalIdIndex(this.#keyring, nationalId);
+    const personId = index && (await findPersonIdByNationalIdIndex(this.#db, index));
+    const person = personId ? await findPersonById(this.#db, personId) : undefined;
+    if (person?.status !== 'active') return undefined;
+    const student = await this.#db('identities')
+      .where({ person_id: person.id, role: 'student', status: 'active' })
+      .first();
+    return {
+      personId: person.id,
+      maskedName: maskName(person.name),
+      maskedEmail: person.email ? maskEmail(person.email) : undefined,
+      maskedMobile: person.mobile ? maskMobile(person.mobile) : undefined,
+      isStudent: !!student,
+    };
+  }
+
+  /** Sends the application: one row per student, all or none (seed 002 step 4, "送出資料"). */
+  async submit(c: {
+    contact: Contact;
+    students: DraftStudent[];
+    parent: ParentData;
+    signature: Signature;
+  }): Promise<SubmitResult> {
+    const nationalId = normaliseNationalId(c.parent.nationalId);
+    const sealed = sealNationalId(this.#keyring, nationalId);
+    try {
+      return await this.#db.transaction(async (trx): Promise<SubmitResult> => {
+        let parent: { personId?: string; name: string; email: string | null; mobile: string | null };
+        const given = c.parent;
+        if (given.personId !== undefined) {
+          const person = await findPersonById(trx, given.personId);
+          if (!person || person.national_id_index !== sealed.index) return { ok: false, problem: 'studentGone' };
+          const student = await trx('identities')
+            .where({ person_id: person.id, role: 'student', status: 'active' })
+            .first();
+          if (student) return { ok: false, problem: 'studentAccount' };
+          parent = { personId: person.id, name: person.name, email: person.email, mobile: person.mobile };
+        } else {
+          const email = given.email.toLowerCase();
+          const holder = await emailHolderStatus(trx, email);
+          if (holder && holder !== 'pending') return { ok: false, problem: 'emailTaken' };
+          // Another parent's applications use this address (seed 002 FAQ Q3).
+          const other = await trx('binding_applications')
+            .whereRaw('lower(parent_email) = ?', [email])
+            .whereNot({ parent_national_id_index: sealed.index })
+            .whereIn('status', ['pending', 'approved'])
+            .first();
+          if (other) return { ok: false, problem: 'emailApplied' };
+          parent = { name: given.name, email, mobile: given.mobile ?? null };
+        }
+        const ids: string[] = [];
+        for (const s of c.students) {
+          const student = await studentByIdentity(trx, s.identityId);
+          if (!student) return { ok: false, problem: 'studentGone', student: s.maskedName };
+          if (student.nationalIdIndex === sealed.index) return { ok: false, problem: 'selfBinding' };
+          if (parent.personId) {
+            const link = await OPEN_LINK(trx)
+              .where({ parent_person_id: parent.personId, student_identity_id: s.identityId })
+              .first();
+            if (link) return { ok: false, problem: 'alreadyBound', student: s.maskedName };
+          }
+          const open = await trx('binding_applications')
+            .where({ student_identity_id: s.identityId, parent_national_id_index: sealed.index })
+            .whereIn('status', ['pending', 'approved'])
+            .first();
+          if (open?.status === 'approved') return { ok: false, problem: 'alreadyBound', student: s.maskedName };
+          if (open) return { ok: false, problem: 'alreadyApplied', student: s.maskedName };
+          const id = crypto.randomUUID();
+          await trx('binding_applications').insert({
+            id,
+            contact_kind: c.contact.kind,
+            contact: c.contact.value,
+            relationship: s.relationship,
+            student_identity_id: s.identityId,
+            school_code: student.schoolCode,
+            parent_person_id: parent.personId ?? null,
+            parent_name: parent.name,
+            parent_email: parent.email,
+            parent_mobile: parent.mobile,
+            parent_national_id_sealed: sealed.sealed,
+            parent_national_id_index: sealed.index,
+            signature: JSON.stringify(c.signature),
+          });
+          await recordAudit(trx, {
+            actor: parent.personId ?? `binding:${c.contact.kind}`,
+            action: 'binding.applied',
+            subject: student.personId,
+            detail: { application: id, school: student.schoolCode, relationship: s.relationship },
+          });
+          ids.push(id);
+        }
+        return { ok: true, ids };
+      });
+    } catch (err) {
+      // A second submit racing the first: its rows are there now.
+      if (isUniqueViolation(err)) return { ok: false, problem: 'alreadyApplied' };
+      throw err;
+    }
+  }
+
+  #query(db: Knex = this.#db) {
+    return db('binding_applications as a')
+      .join('identities as si', 'si.id', 'a.student_identity_id')
+      .join('persons as sp', 'sp.id', 'si.person_id')
+      .join('schools as s', 's.code', 'a.school_code')
+      .leftJoin('classes as c', 'c.id', 'si.class_id')
+      .select('a.*', 's.name as school_name', 'c.name as class_name', 'sp.name as student_name');
+  }
+
+  #view(r: Row, full = false): ApplicationView {
+    const signature = typeof r.signature === 'string' ? (JSON.parse(r.signature) as Signature) : r.signature;
+    return {
+      id: r.id,
+      status: r.status,
+      reason: r.reason,
+      relationship: r.relationship,
+      studentName: full ? r.student_name : maskName(r.student_name),
+      school: { code: r.school_code, name: r.school_name },
+      className: r.class_name,
+      parent: {
+        name: full ? r.parent_name : maskName(r.parent_name),
+        nationalId: maskedNationalId(this.#keyring, r.parent_national_id_sealed) ?? '',
+        email: r.parent_email ? maskEmail(r.parent_email) : undefined,
+        mobile: r.parent_mobile ? maskMobile(r.parent_mobile) : undefined,
+      },
+      signedAt: signature ? new Date(signature.at) : null,
+      signature,
+      source: r.source,
+      createdAt: r.created_at,
+      decidedAt: r.decided_at,
+    };
+  }
+
+  /** The parent's status page: every application from this contact but the withdrawn ones, newest first. */
+  async statusFor(contact: Contact): Promise<ApplicationView[]> {
+    const rows: Row[] = await this.#query()
+      .where({ 'a.contact_kind': contact.kind, 'a.contact': contact.value })
+      .whereNot('a.status', 'withdrawn')
+      .orderBy('a.created_at', 'desc');
+    return rows.map((r) => this.#view(r));
+  }
+
+  async forContact(contact: Contact, id: string): Promise<ApplicationView | undefined> {
+    const row: Row | undefined = await this.#query()
+      .where({ 'a.id': id, 'a.contact_kind': contact.kind, 'a.contact': contact.value })
+      .whereNot('a.status', 'withdrawn')
+      .first();
+    return row && this.#view(row);
+  }
+
+  /** The bin beside a pending application: withdrawn (kept for the record, no longer shown). */
+  async cancel(contact: Contact, id: string): Promise<boolean> {
+    return this.#db.transaction(async (trx) => {
+      const n = await trx('binding_applications')
+        .where({ id, contact_kind: contact.kind, contact: contact.value, status: 'pending' })
+        .update({ status: 'withdrawn', updated_at: trx.fn.now() });
+      if (n) await recordAudit(trx, { actor: `binding:${contact.kind}`, action: 'binding.cancelled', subject: id });
+      return n > 0;
+    });
+  }
+
+  /** "註銷全部紀錄": every pending and rejected application of this contact is withdrawn. */
+  async withdrawAll(contact: Contact): Promise<number> {
+    return this.#db.transaction(async (trx) => {
+      const rows: { id: string }[] = await trx('binding_applications')
+        .where({ contact_kind: contact.kind, contact: contact.value })
+        .whereIn('status', ['pending', 'rejected'])
+        .update({ status: 'withdrawn', updated_at: trx.fn.now() })
+        .returning('id');
+      for (const r of rows) {
+        await recordAudit(trx, { actor: `binding:${contact.kind}`, action: 'binding.withdrawn', subject: r.id });
+      }
+      return rows.length;
+    });
+  }
+
+  /** Where `reviewer` may decide: the homeroom teacher of the student's class, the school's administrators, the bureau. */
+  #reviewable(q: Knex.QueryBuilder, reviewer: string) {
+    return q.where((w) =>
+      w
+        .whereExists((e) =>
+          e
+            .select(this.#db.raw('1'))
+            .from('identities as ti')
+            .whereRaw('ti.id = c.homeroom_identity_id')
+            .where({ 'ti.person_id': reviewer, 'ti.role': 'teacher', 'ti.status': 'active' }),
+        )
+        .orWhereExists((e) =>
+          e
+            .select(this.#db.raw('1'))
+            .from('identities as ai')
+            .where({ 'ai.person_id': reviewer, 'ai.status': 'active' })
+            .where((r) =>
+              r
+                .where({ 'ai.role': 'bureau_admin' })
+                .orWhere((x) => x.where({ 'ai.role': 'school_admin' }).whereRaw('ai.school_code = a.school_code')),
+            ),
+        ),
+    );
+  }
+
+  /** Whether this person reviews anyone's applications (the link on the account pages). */
+  async isReviewer(personId: string): Promise<boolean> {
+    const row = await this.#db('identities as i')
+      .where({ 'i.person_id': personId, 'i.status': 'active' })
+      .where((w) =>
+        w
+          .whereIn('i.role', ['school_admin', 'bureau_admin'])
+          .orWhereExists((e) =>
+            e.select(this.#db.raw('1')).from('classes as c').whereRaw('c.homeroom_identity_id = i.id'),
+          ),
+      )
+      .first();
+    return !!row;
+  }
+
+  /** The applications this reviewer decides, pending first; full student names (their own students). */
+  async forReview(reviewer: string, status: ApplicationStatus = 'pending'): Promise<ApplicationView[]> {
+    const rows: Row[] = await this.#reviewable(this.#query().where('a.status', status), reviewer).orderBy(
+      'a.created_at',
+    );
+    return rows.map((r) => ({ ...this.#view(r), studentName: r.student_name }));
+  }
+
+  async canReview(reviewer: string, id: string): Promise<boolean> {
+    return !!(await this.#reviewable(this.#query().where('a.id', id), reviewer).first());
+  }
+
+  /** The operators' list (CLI): by school and status. */
+  async list(q: { school: string; status?: ApplicationStatus }): Promise<ApplicationView[]> {
+    const query = this.#query().where('a.school_code', q.school).orderBy('a.created_at');
+    if (q.status) query.where('a.status', q.status);
+    return ((await query) as Row[]).map((r) => this.#view(r));
+  }
+
+  /** Approves: the parent's account (made if needed), a parent identity at the school, the guardian link; the parent is told. */
+  async approve(id: string, actor: string): Promise<DecisionResult> {
+    const personId = crypto.randomUUID();
+    const welcome = await this.#links.issue(
+      { personId, via: 'welcome', issuedAt: Date.now() },
+      WELCOME_LINK_TTL_SECONDS,
+    );
+    try {
+      return await this.#db.transaction(async (trx): Promise<DecisionResult> => {
+        const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
+        if (!row) return { ok: false, reason: 'not_found' };
+        if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
+        let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
+        let made: 'link' | 'default' | undefined;
+        if (!parentId) {
+          if (!row.parent_email) return { ok: false, reason: 'email_taken' };
+          const holder = await emailHolderStatus(trx, row.parent_email);
+          if (holder && holder !== 'pending') return { ok: false, reason: 'email_taken' };
+          const nationalId = normaliseNationalId(this.#keyring.open('national-id', row.parent_national_id_sealed));
+          const verifiedEmail = row.contact_kind === 'email' && row.contact === row.parent_email.toLowerCase();
+          const verifiedMobile = row.contact_kind === 'mobile' && row.contact === row.parent_mobile;
+          const mobileFree = verifiedMobile && !(await trx('persons').where({ mobile: row.contact }).first());
+          await createAccount(trx, {
+            person: {
+              id: personId,
+              email: row.parent_email,
+              emailVerified: verifiedEmail,
+              mobile: mobileFree ? row.contact : undefined,
+              name: row.parent_name,
+              nationalId: { sealed: row.parent_national_id_sealed, index: row.parent_national_id_index },
+              passwordHash: await this.#passwords.hash(
+                this.#defaultPassword ? nationalId.slice(-6) : crypto.randomBytes(32).toString('base64url'),
+              ),
+              mustChangePassword: this.#defaultPassword,
+            },
+            actor,
+            audit: { action: 'person.created', detail: { via: 'binding', application: id } },
+          });
+          parentId = personId;
+          made = this.#defaultPassword ? 'default' : 'link';
+        }
+        const parentIdentity = await trx('identities')
+          .where({ person_id: parentId, role: 'parent', school_code: row.school_code, status: 'active' })
+          .first();
+        if (!parentIdentity) {
+          await addIdentity(trx, {
+            personId: parentId,
+            schoolCode: row.school_code,
+            role: 'parent',
+            source: 'binding',
+            actor,
+          });
+        }
+        const [link] = await trx('guardian_links')
+          .insert({
+            id: crypto.randomUUID(),
+            parent_person_id: parentId,
+            student_identity_id: row.student_identity_id,
+            relationship: row.relationship,
+            approved_by: actor,
+            approved_at: trx.fn.now(),
+            application_id: id,
+          })
+          .onConflict(['parent_person_id', 'student_identity_id'])
+          .merge({
+            relationship: row.relationship,
+            approved_by: actor,
+            approved_at: trx.fn.now(),
+            application_id: id,
+            ended_at: null,
+            ended_by: null,
+            ended_reason: null,
+          })
+          .returning('id');
+        await trx('binding_applications').where({ id }).update({
+          status: 'approved',
+          parent_person_id: parentId,
+          guardian_link_id: link.id,
+          decided_by: actor,
+          decided_at: trx.fn.now(),
+          updated_at: trx.fn.now(),
+        });
+        const parent = await findPersonById(trx, parentId);
+        await recordAudit(trx, {
+          actor,
+          action: 'binding.approved',
+          subject: parentId,
+          detail: { application: id, link: link.id, school: row.school_code, account: made ?? 'existing' },
+        });
+        await enqueueMessage(
+          trx,
+          decisionMessage(this.#locale(parent?.locale), {
+            to: this.#recipient(row),
+            decision: 'approved',
+            student: maskName(row.student_name),
+            login: parent?.email ?? parent?.username ?? '',
+            home: `${this.#issuer}/`,
+            link: made === 'link' ? `${this.#issuer}/password/reset?token=${welcome}` : undefined,
+            defaultPassword: made === 'default',
+          }),
+        );
+        return { ok: true };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return { ok: false, reason: 'email_taken' };
+      throw err;
+    }
+  }
+
+  async reject(id: string, actor: string, reason: string): Promise<DecisionResult> {
+    return this.#db.transaction(async (trx): Promise<DecisionResult> => {
+      const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
+      if (!row) return { ok: false, reason: 'not_found' };
+      if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
+      await trx('binding_applications').where({ id }).update({
+        status: 'rejected',
+        reason,
+        decided_by: actor,
+        decided_at: trx.fn.now(),
+        updated_at: trx.fn.now(),
+      });
+      await recordAudit(trx, { actor, action: 'binding.rejected', subject: id, detail: { school: row.school_code } });
+      await enqueueMessage(
+        trx,
+        decisionMessage('zh-TW', {
+          to: this.#recipient(row),
+          decision: 'rejected',
+          student: maskName(row.student_name),
+          reason,
+          home: `${this.#issuer}/binding`,
+        }),
+      );
+      return { ok: true };
+    });
+  }
+
+  #recipient(row: Row): Contact {
+    return { kind: row.contact_kind, value: row.contact };
+  }
+
+  #locale(value: unknown): Locale {
+    return value === 'en' ? 'en' : 'zh-TW';
+  }
+}

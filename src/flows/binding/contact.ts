@@ -1,0 +1,149 @@
+// GET/POST /binding — step 0: the parent's own email or mobile (with the person check) gets a 6-digit code, valid for
+// an hour; POST /binding/code — a right code opens the binding session for that contact and shows the status page.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { maskEmail, maskMobile } from '../../domain/binding/masks.ts';
+import { codeMessage } from '../../domain/binding/messages.ts';
+import { normaliseMobile } from '../../domain/people/persons.ts';
+import { chooseLocale } from '../../platform/i18n/index.ts';
+import { BINDING } from '../../platform/limits.ts';
+import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
+import { CodeForm, formText, TicketQuery } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { errorTexts, renderBinding } from './pages.ts';
+import { type BindingState, currentSession, openSession } from './state.ts';
+
+const ContactForm = z.object({
+  kind: z.enum(['email', 'mobile']).catch('email'),
+  email: formText(254),
+  mobile: formText(30),
+});
+const EMAIL = z.email();
+
+type ContactPage = {
+  values?: z.infer<typeof ContactForm>;
+  errors?: Record<string, string | undefined>;
+  alert?: string;
+  status?: number;
+};
+
+function renderContact(ctx: Context, s: Services, page: ContactPage) {
+  renderBinding(ctx, 'contact', {
+    title: 'binding.title',
+    step: 'contact',
+    values: page.values ?? { kind: 'email', email: '', mobile: '' },
+    errors: errorTexts(ctx, page.errors ?? {}),
+    alert: page.alert,
+    sms: s.outbox.offers('sms'),
+    challenge: s.challenges.question(),
+    challengeError: page.errors?.challenge ? errorTexts(ctx, { c: page.errors.challenge }).c : undefined,
+    status: page.status,
+  });
+}
+
+export function showContact(s: Services, state: BindingState) {
+  return async (ctx: Context) => {
+    if (await currentSession(ctx, state)) return seeOther(ctx, '/binding/status');
+    renderContact(ctx, s, { alert: ctx.query.expired === '1' ? 'binding.contact.expired' : undefined });
+  };
+}
+
+export function sendCode(s: Services, state: BindingState) {
+  return async (ctx: Context) => {
+    const values = ContactForm.parse(ctx.request.body ?? {});
+    const sms = s.outbox.offers('sms');
+    const again = (errors: ContactPage['errors'], status = 400, alert?: string) =>
+      renderContact(ctx, s, { values, errors, status, alert });
+    const email = values.kind === 'email' && EMAIL.safeParse(values.email).success ? values.email.toLowerCase() : '';
+    const mobile = values.kind === 'mobile' ? normaliseMobile(values.mobile) : undefined;
+    const errors: ContactPage['errors'] = {};
+    if (values.kind === 'email' && !email) errors.email = 'binding.contact.errors.email';
+    if (values.kind === 'mobile' && !sms) errors.mobile = 'binding.contact.noSms';
+    else if (values.kind === 'mobile' && !mobile) errors.mobile = 'binding.contact.errors.mobile';
+    const body = ctx.request.body ?? {};
+    if (!(await passedChallenge(s, body)))
+      errors.challenge = triedChallenge(body) ? 'challenge.failed' : 'challenge.required';
+    if (Object.keys(errors).length) return again(errors);
+
+    if (!(await s.throttle.allow(BINDING.codesPerAddress, ctx.ip))) {
+      ctx.set('Retry-After', String(BINDING.codesPerAddress.windowSeconds));
+      return again({}, 429, 'binding.contact.errors.tooMany');
+    }
+    const contact = mobile ? { kind: 'mobile' as const, value: mobile } : { kind: 'email' as const, value: email };
+    const perContact = mobile ? BINDING.smsPerNumber : BINDING.mailPerAddress;
+    if (!(await s.throttle.allow(perContact, contact.value))) {
+      ctx.set('Retry-After', String(perContact.windowSeconds));
+      const key = mobile ? 'binding.contact.errors.smsLimit' : 'binding.contact.errors.mailLimit';
+      return again(mobile ? { mobile: key } : { email: key }, 429);
+    }
+    const { ticket, code } = await state.codes.issue({ contact });
+    await s.outbox.enqueue(codeMessage(chooseLocale(ctx), contact, code), {
+      actor: 'anonymous',
+      action: 'binding.code_sent',
+      detail: { via: contact.kind },
+    });
+    seeOther(ctx, `/binding/code?ticket=${ticket}`);
+  };
+}
+
+function renderGone(ctx: Context, reason: 'expired' | 'tooMany') {
+  renderBinding(ctx, 'message', {
+    title: 'binding.code.goneTitle',
+    message: `binding.code.${reason}`,
+    tone: 'error',
+    links: [{ href: '/binding', label: 'binding.code.again' }],
+    status: reason === 'tooMany' ? 429 : 400,
+  });
+}
+
+function renderCode(
+  ctx: Context,
+  page: { ticket: string; contact: { kind: string; value: string }; error?: string; count?: number; status?: number },
+) {
+  const shown = page.contact.kind === 'email' ? maskEmail(page.contact.value) : maskMobile(page.contact.value);
+  renderBinding(ctx, 'code', {
+    title: 'binding.code.title',
+    step: 'contact',
+    ticket: page.ticket,
+    sent: page.contact.kind === 'email' ? 'binding.code.sentEmail' : 'binding.code.sentSms',
+    shown,
+    error: page.error ? errorTexts(ctx, { e: [page.error, { count: page.count }] }).e : undefined,
+    status: page.status,
+  });
+}
+
+export function showCode(state: BindingState) {
+  return async (ctx: Context) => {
+    const { ticket } = TicketQuery.parse(ctx.query);
+    const live = ticket ? await state.codes.peek(ticket) : undefined;
+    if (!ticket || !live) return renderGone(ctx, 'expired');
+    renderCode(ctx, { ticket, contact: live.contact });
+  };
+}
+
+export function checkCode(s: Services, state: BindingState) {
+  return async (ctx: Context) => {
+    const { ticket } = TicketQuery.parse(ctx.query);
+    const { code } = CodeForm.parse(ctx.request.body ?? {});
+    const live = ticket ? await state.codes.peek(ticket) : undefined;
+    if (!ticket || !live) return renderGone(ctx, 'expired');
+    if (!/^\d{6}$/.test(code))
+      return renderCode(ctx, { ticket, contact: live.contact, error: 'binding.code.invalid', status: 400 });
+    const check = await state.codes.check(ticket, code);
+    if (check.result === 'expired') return renderGone(ctx, 'expired');
+    if (check.result === 'too_many') return renderGone(ctx, 'tooMany');
+    if (check.result === 'wrong') {
+      return renderCode(ctx, {
+        ticket,
+        contact: live.contact,
+        error: 'binding.code.wrong',
+        count: check.triesLeft,
+        status: 400,
+      });
+    }
+    await openSession(ctx, state, check.value.contact);
+    await s.audit.record({ actor: `binding:${check.value.contact.kind}`, action: 'binding.session_opened' });
+    seeOther(ctx, '/binding/status');
+  };
+}

@@ -1,0 +1,183 @@
+// GET/POST /binding/parent — step 3: the parent's national ID → "驗證"; an account that holds it is shown masked and
+// confirmed with its password, else name, email (the future login) and mobile; then the electronic signature (the
+// typed full name and a tick, kept with the time, the address, the browser and a SHA-256 of the application as
+// shown) and "送出資料".
+import crypto from 'node:crypto';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { ExistingParent, ParentData, SubmitProblem } from '../../domain/binding/service.ts';
+import { isValidNationalId, maskNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
+import { normaliseMobile } from '../../domain/people/persons.ts';
+import { PASSWORD_CHANGE } from '../../platform/limits.ts';
+import { formSecret, formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { errorTexts, renderBinding, tr } from './pages.ts';
+import { type BindingState, bindingOf, saveSession } from './state.ts';
+
+const ParentForm = z.object({
+  action: z.enum(['verify', 'submit']).catch('verify'),
+  national_id: formText(20),
+  name: formText(50),
+  email: formText(254),
+  mobile: formText(30),
+  password: formSecret(),
+  sign_name: formText(50),
+  sign_tick: z.literal('yes').optional().catch(undefined),
+});
+type Values = z.infer<typeof ParentForm>;
+const EMAIL = z.email();
+/** The version of the statement and form the signature covers. */
+const FORM_VERSION = 'binding-2026-12';
+
+type Errors = Record<string, string | [string, Record<string, unknown>] | undefined>;
+
+function renderParent(
+  ctx: Context,
+  page: {
+    values?: Partial<Values>;
+    existing?: ExistingParent;
+    verified?: boolean;
+    errors?: Errors;
+    alert?: string;
+    status?: number;
+  },
+) {
+  const { session } = bindingOf(ctx);
+  const { password: _secret, ...values } = page.values ?? {};
+  const e = page.existing;
+  renderBinding(ctx, 'parent', {
+    title: 'binding.parent.title',
+    step: 'parent',
+    values,
+    students: session.students,
+    existing: e && {
+      ...e,
+      contact: [e.maskedEmail, e.maskedMobile].filter(Boolean).join('、'),
+    },
+    verified: page.verified ?? false,
+    errors: errorTexts(ctx, page.errors ?? {}),
+    alert: page.alert,
+    status: page.status,
+  });
+}
+
+function ready(ctx: Context): string | undefined {
+  const { session } = bindingOf(ctx);
+  if (!session.students.length) return '/binding/student';
+  if (!session.consented) return '/binding/consent';
+  return undefined;
+}
+
+export function showParent() {
+  return async (ctx: Context) => {
+    const away = ready(ctx);
+    if (away) return seeOther(ctx, away);
+    renderParent(ctx, {});
+  };
+}
+
+const PROBLEM_STATUS: Record<SubmitProblem, number> = {
+  emailTaken: 409,
+  emailApplied: 409,
+  alreadyBound: 409,
+  alreadyApplied: 409,
+  studentAccount: 409,
+  selfBinding: 400,
+  studentGone: 409,
+};
+
+export function submitParent(s: Services, state: BindingState) {
+  return async (ctx: Context) => {
+    const away = ready(ctx);
+    if (away) return seeOther(ctx, away);
+    const current = bindingOf(ctx);
+    const values = ParentForm.parse(ctx.request.body ?? {});
+    values.national_id = normaliseNationalId(values.national_id);
+    if (!isValidNationalId(values.national_id))
+      return renderParent(ctx, { values, errors: { national_id: 'binding.parent.errors.nationalId' }, status: 400 });
+    const existing = await s.binding.existingParent(values.national_id);
+    if (existing?.isStudent)
+      return renderParent(ctx, {
+        values,
+        errors: { national_id: 'binding.parent.errors.studentAccount' },
+        status: 409,
+      });
+    // "驗證": what follows depends on whether the ID has an account.
+    if (values.action === 'verify') return renderParent(ctx, { values, existing, verified: true });
+
+    const errors: Errors = {};
+    let parent: ParentData;
+    let signedName: string;
+    if (existing) {
+      const person = await s.people.findById(existing.personId);
+      if (!person) return renderParent(ctx, { values, verified: true, status: 409 });
+      if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id)) {
+        errors.password = 'binding.parent.errors.passwordLimit';
+      } else if (!(await s.people.isCurrentPassword(person, values.password))) {
+        await s.throttle.hit(PASSWORD_CHANGE, person.id);
+        errors.password = 'binding.parent.errors.password';
+      }
+      parent = { nationalId: values.national_id, personId: person.id };
+      signedName = person.name;
+    } else {
+      const mobile = values.mobile ? normaliseMobile(values.mobile) : undefined;
+      if (!values.name) errors.name = 'binding.parent.errors.name';
+      if (!EMAIL.safeParse(values.email).success) errors.email = 'binding.parent.errors.email';
+      if (values.mobile && !mobile) errors.mobile = 'binding.parent.errors.mobile';
+      parent = { nationalId: values.national_id, name: values.name, email: values.email.toLowerCase(), mobile };
+      signedName = values.name;
+    }
+    if (!values.sign_name || values.sign_name !== signedName) errors.sign_name = 'binding.parent.errors.signName';
+    if (!values.sign_tick) errors.sign_tick = 'binding.parent.errors.signTick';
+    if (Object.keys(errors).length) return renderParent(ctx, { values, existing, verified: true, errors, status: 400 });
+
+    // The application as shown on this page: the students, the relationships, the parent's data (ID masked).
+    const shown = {
+      form: FORM_VERSION,
+      contact: current.contact,
+      students: current.session.students.map((d) => ({
+        student: d.identityId,
+        name: d.maskedName,
+        school: d.school.code,
+        relationship: d.relationship,
+      })),
+      parent: {
+        nationalId: maskNationalId(values.national_id),
+        name: signedName,
+        email: existing ? existing.maskedEmail : values.email.toLowerCase(),
+        mobile: existing ? existing.maskedMobile : values.mobile,
+      },
+    };
+    const signature = {
+      name: values.sign_name,
+      at: new Date().toISOString(),
+      address: ctx.ip,
+      userAgent: (ctx.get('user-agent') || '').slice(0, 300),
+      sha256: crypto.createHash('sha256').update(JSON.stringify(shown)).digest('hex'),
+    };
+    const result = await s.binding.submit({
+      contact: current.contact,
+      students: current.session.students,
+      parent,
+      signature,
+    });
+    if (!result.ok) {
+      const message = [`binding.parent.errors.${result.problem}`, { student: result.student ?? '' }] as [
+        string,
+        Record<string, unknown>,
+      ];
+      const field = result.problem.startsWith('email') ? 'email' : undefined;
+      return renderParent(ctx, {
+        values,
+        existing,
+        verified: true,
+        errors: field ? { [field]: message } : {},
+        alert: field ? undefined : tr(ctx)(message[0], message[1]),
+        status: PROBLEM_STATUS[result.problem],
+      });
+    }
+    await saveSession(state, current, { students: [], consented: false });
+    seeOther(ctx, '/binding/status?notice=submitted');
+  };
+}

@@ -1,0 +1,78 @@
+// GET /binding/review — the applications a homeroom teacher (their class's students) or a school's administrator
+// decides, after signing in to the account pages; POST …/approve and …/reject (with a reason the parent is told).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { chooseLocale } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { formText } from '../../web/forms.ts';
+import { accountOf } from '../../web/require-account.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { renderBinding, tr } from './pages.ts';
+
+const NOTICES = ['approved', 'rejected', 'notPending', 'emailTaken', 'reasonRequired'] as const;
+const ReviewQuery = z.object({
+  notice: z.enum(NOTICES).optional().catch(undefined),
+  student: formText(50).optional().catch(undefined),
+});
+
+const when = (d: Date | null, locale: string) =>
+  d
+    ? new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-TW', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'Asia/Taipei',
+      }).format(d)
+    : '—';
+
+export function showReview(s: Services) {
+  return async (ctx: Context) => {
+    const { person } = accountOf(ctx);
+    const q = ReviewQuery.parse(ctx.query);
+    if (!(await s.binding.isReviewer(person.id))) throw new AppError('not_found', 404);
+    const locale = chooseLocale(ctx);
+    const pending = await s.binding.forReview(person.id);
+    renderBinding(ctx, 'review', {
+      title: 'binding.review.title',
+      personName: person.name,
+      applications: pending.map((a) => ({ ...a, signed: when(a.signedAt ?? a.createdAt, locale) })),
+      notice: q.notice ? tr(ctx)(`binding.review.${q.notice}`, { student: q.student ?? '' }) : undefined,
+      noticeTone: q.notice === 'approved' || q.notice === 'rejected' ? 'info' : 'error',
+    });
+  };
+}
+
+const IdParam = z.object({ id: z.uuid() });
+const RejectForm = z.object({ reason: formText(500) });
+
+async function reviewable(s: Services, ctx: Context): Promise<string> {
+  const params = IdParam.safeParse(ctx.params);
+  if (!params.success || !(await s.binding.canReview(accountOf(ctx).person.id, params.data.id)))
+    throw new AppError('not_found', 404);
+  return params.data.id;
+}
+
+const back = (ctx: Context, notice: (typeof NOTICES)[number], student = '') =>
+  seeOther(ctx, `/binding/review?${new URLSearchParams({ notice, student })}`);
+
+export function approveApplication(s: Services) {
+  return async (ctx: Context) => {
+    const id = await reviewable(s, ctx);
+    const [app] = (await s.binding.forReview(accountOf(ctx).person.id)).filter((a) => a.id === id);
+    const result = await s.binding.approve(id, accountOf(ctx).person.id);
+    if (!result.ok) return back(ctx, result.reason === 'email_taken' ? 'emailTaken' : 'notPending');
+    back(ctx, 'approved', app?.studentName);
+  };
+}
+
+export function rejectApplication(s: Services) {
+  return async (ctx: Context) => {
+    const id = await reviewable(s, ctx);
+    const { reason } = RejectForm.parse(ctx.request.body ?? {});
+    if (!reason) return back(ctx, 'reasonRequired');
+    const [app] = (await s.binding.forReview(accountOf(ctx).person.id)).filter((a) => a.id === id);
+    const result = await s.binding.reject(id, accountOf(ctx).person.id, reason);
+    if (!result.ok) return back(ctx, 'notPending');
+    back(ctx, 'rejected', app?.studentName);
+  };
+}

@@ -1,0 +1,45 @@
+// Parent-child binding (seed 002, issue 12), in the order a parent meets it: a code to their own contact → the status
+// page → step 1 the student → step 2 the statement → step 3 the parent and the signature → the status page again;
+// then the homeroom teacher's (or the school's) review.
+import type Router from '@koa/router';
+import { requireAccount } from '../../web/require-account.ts';
+import type { Services } from '../../web/services.ts';
+import { serveFile } from '../../web/static.ts';
+import { showConsent, submitConsent } from './consent.ts';
+import { checkCode, sendCode, showCode, showContact } from './contact.ts';
+import { showParent, submitParent } from './parent.ts';
+import { approveApplication, rejectApplication, showReview } from './review.ts';
+import { bindingState, requireBinding } from './state.ts';
+import { cancelApplication, downloadPdf, showStatus, signOut, withdrawAll } from './status.ts';
+import { removeStudent, showStudent, submitStudent } from './student.ts';
+import './texts.ts';
+
+export function bindingRoutes(router: Router, s: Services) {
+  const { post } = s.forms;
+  const state = bindingState(s);
+  const open = requireBinding(state);
+  serveFile(router, '/static/binding.css', 'views/binding/binding.css', 'text/css');
+  router.get('/binding', showContact(s, state));
+  router.post('/binding', post, sendCode(s, state));
+  router.get('/binding/code', showCode(state));
+  router.post('/binding/code', post, checkCode(s, state));
+
+  router.get('/binding/status', open, showStatus(s));
+  router.post('/binding/applications/:id/cancel', post, open, cancelApplication(s));
+  router.get('/binding/applications/:id/pdf', open, downloadPdf(s));
+  router.post('/binding/withdraw-all', post, open, withdrawAll(s));
+  router.post('/binding/sign-out', post, signOut(state));
+
+  router.get('/binding/student', open, showStudent());
+  router.post('/binding/student', post, open, submitStudent(s, state));
+  router.post('/binding/student/:id/remove', post, open, removeStudent(state));
+  router.get('/binding/consent', open, showConsent());
+  router.post('/binding/consent', post, open, submitConsent(state));
+  router.get('/binding/parent', open, showParent());
+  router.post('/binding/parent', post, open, submitParent(s, state));
+
+  const signedIn = requireAccount(s);
+  router.get('/binding/review', signedIn, showReview(s));
+  router.post('/binding/review/:id/approve', signedIn, post, approveApplication(s));
+  router.post('/binding/review/:id/reject', signedIn, post, rejectApplication(s));
+}

@@ -1,0 +1,88 @@
+// What the binding pages keep between requests, in the one-use store: the code sent to a contact (1 hour, 5 tries)
+// and the binding session a right code opens — for that contact only — holding the application being filled in.
+// The browser holds only the session's token, in a signed cookie.
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
+import type { Contact } from '../../domain/binding/service.ts';
+import { isToken } from '../../platform/one-use.ts';
+import { signedCookie } from '../../web/cookies.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+
+const ContactSchema = z.object({ kind: z.enum(['email', 'mobile']), value: z.string().min(3).max(254) });
+
+const DraftStudentSchema = z.object({
+  identityId: z.uuid(),
+  relationship: z.enum(RELATIONSHIPS),
+  maskedName: z.string().max(100),
+  school: z.object({ code: z.string(), name: z.string() }),
+});
+
+export const BindingSession = z.object({
+  contact: ContactSchema,
+  /** Students verified in step 1, waiting for the consent and the parent's data. */
+  students: z.array(DraftStudentSchema).max(10),
+  consented: z.boolean(),
+  /** Student lookups made in this session (BINDING.lookupsPerSession). */
+  lookups: z.number().int().min(0),
+});
+export type BindingSession = z.infer<typeof BindingSession>;
+
+const CodeTicket = z.object({ contact: ContactSchema });
+
+export const CODE_TTL_SECONDS = 3600;
+
+export function bindingState(s: Services) {
+  return {
+    codes: s.oneUse.codes({ name: 'binding-code', schema: CodeTicket, ttlSeconds: CODE_TTL_SECONDS, maxTries: 5 }),
+    sessions: s.oneUse.kind({ name: 'binding-session', schema: BindingSession, ttlSeconds: CODE_TTL_SECONDS }),
+  };
+}
+export type BindingState = ReturnType<typeof bindingState>;
+
+const cookie = signedCookie({ name: 'binding', path: '/binding' });
+
+export type Current = { token: string; session: BindingSession; contact: Contact };
+
+export async function currentSession(ctx: Context, state: BindingState): Promise<Current | undefined> {
+  const token = cookie.get(ctx);
+  if (!isToken(token)) return undefined;
+  const session = await state.sessions.peek(token);
+  return session && { token, session, contact: session.contact };
+}
+
+export async function openSession(ctx: Context, state: BindingState, contact: Contact): Promise<void> {
+  const token = await state.sessions.issue({ contact, students: [], consented: false, lookups: 0 });
+  cookie.set(ctx, token);
+}
+
+export async function endSession(ctx: Context, state: BindingState): Promise<void> {
+  const token = cookie.get(ctx);
+  if (isToken(token)) await state.sessions.take(token);
+  cookie.clear(ctx);
+}
+
+/** Pages behind a right code: without a live session, back to the start (with a word on why). */
+export function requireBinding(state: BindingState): Middleware {
+  return async (ctx, next) => {
+    const current = await currentSession(ctx, state);
+    if (!current) {
+      ctx.set('Cache-Control', 'no-store');
+      return seeOther(ctx, '/binding?expired=1');
+    }
+    ctx.state.binding = current;
+    await next();
+  };
+}
+
+export function bindingOf(ctx: Context): Current {
+  const current = ctx.state.binding as Current | undefined;
+  if (!current) throw new Error('binding route without requireBinding');
+  return current;
+}
+
+export async function saveSession(state: BindingState, current: Current, change: Partial<BindingSession>) {
+  current.session = { ...current.session, ...change };
+  await state.sessions.save(current.token, current.session);
+}

@@ -1,0 +1,122 @@
+// GET/POST /binding/student — step 1: the relationship, the student's level and national ID, and (so that this is
+// no lookup service) their birth date or student number; "驗證" shows the masked name and the school(s), "下一步"
+// adds the student to this application. Lookups are limited per binding session and per network address.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { GUARDIANS, LEGAL_REPRESENTATIVES, RELATIONSHIPS } from '../../domain/binding/relationships.ts';
+import type { StudentMatch } from '../../domain/binding/students.ts';
+import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
+import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
+import { BINDING } from '../../platform/limits.ts';
+import { formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { errorTexts, renderBinding } from './pages.ts';
+import { type BindingState, bindingOf, saveSession } from './state.ts';
+
+const StudentForm = z.object({
+  relationship: formText(40),
+  level: formText(20),
+  national_id: formText(20),
+  birthdate: formText(20),
+  student_no: formText(30),
+  school: formText(10),
+});
+type Values = z.infer<typeof StudentForm>;
+const EMPTY: Values = { relationship: '', level: '', national_id: '', birthdate: '', student_no: '', school: '' };
+
+const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+
+function renderStudent(
+  ctx: Context,
+  page: { values?: Values; errors?: Record<string, string | undefined>; matches?: StudentMatch[]; status?: number },
+) {
+  const { session } = bindingOf(ctx);
+  renderBinding(ctx, 'student', {
+    title: 'binding.student.title',
+    step: 'student',
+    values: page.values ?? EMPTY,
+    errors: errorTexts(ctx, page.errors ?? {}),
+    matches: page.matches,
+    legal: LEGAL_REPRESENTATIVES,
+    guardians: GUARDIANS,
+    levels: SCHOOL_LEVELS,
+    added: session.students,
+    status: page.status,
+  });
+}
+
+export function showStudent() {
+  return async (ctx: Context) => renderStudent(ctx, {});
+}
+
+export function submitStudent(s: Services, state: BindingState) {
+  return async (ctx: Context) => {
+    const current = bindingOf(ctx);
+    const values = StudentForm.parse(ctx.request.body ?? {});
+    values.national_id = normaliseNationalId(values.national_id);
+    const errors: Record<string, string> = {};
+    if (!RELATIONSHIPS.includes(values.relationship as never))
+      errors.relationship = 'binding.student.errors.relationship';
+    if (!SCHOOL_LEVELS.includes(values.level as never)) errors.level = 'binding.student.errors.level';
+    if (!isValidNationalId(values.national_id)) errors.national_id = 'binding.student.errors.nationalId';
+    if (values.birthdate && !isDate(values.birthdate)) errors.birthdate = 'binding.student.errors.birthdate';
+    if (!values.birthdate && !values.student_no) errors.birthdate = 'binding.student.errors.proof';
+    if (current.session.students.length >= 10) errors.relationship = 'binding.student.errors.full';
+    if (Object.keys(errors).length) return renderStudent(ctx, { values, errors, status: 400 });
+
+    const [bySession, byAddress] = [
+      current.session.lookups < BINDING.lookupsPerSession,
+      await s.throttle.allow(BINDING.lookupsPerAddress, ctx.ip),
+    ];
+    if (!bySession || !byAddress) {
+      ctx.set('Retry-After', String(BINDING.lookupsPerAddress.windowSeconds));
+      return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
+    }
+    await saveSession(state, current, { lookups: current.session.lookups + 1 });
+    const matches = await s.binding.findStudents({
+      nationalId: values.national_id,
+      level: values.level as (typeof SCHOOL_LEVELS)[number],
+      birthdate: values.birthdate || undefined,
+      studentNo: values.student_no || undefined,
+    });
+    if (!matches.length)
+      return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.notFound' }, status: 400 });
+    const chosen = matches.find((m) => m.school.code === values.school);
+    // "驗證": the masked name and the schools to choose from (the only one chosen already).
+    if (!chosen) {
+      const shown = { ...values, school: matches.length === 1 ? matches[0]!.school.code : '' };
+      const schoolError = values.school ? { school: 'binding.student.errors.school' } : {};
+      return renderStudent(ctx, { values: shown, matches, errors: schoolError, status: values.school ? 400 : 200 });
+    }
+    if (current.session.students.some((d) => d.identityId === chosen.identityId))
+      return renderStudent(ctx, { values, matches, errors: { school: 'binding.student.errors.already' }, status: 400 });
+    await saveSession(state, current, {
+      students: [
+        ...current.session.students,
+        {
+          identityId: chosen.identityId,
+          relationship: values.relationship as (typeof RELATIONSHIPS)[number],
+          maskedName: chosen.maskedName,
+          school: chosen.school,
+        },
+      ],
+    });
+    seeOther(ctx, current.session.consented ? '/binding/parent' : '/binding/consent');
+  };
+}
+
+const IdParam = z.object({ id: z.uuid() });
+
+/** POST /binding/student/:id/remove — takes a student out of the application being filled in. */
+export function removeStudent(state: BindingState) {
+  return async (ctx: Context) => {
+    const current = bindingOf(ctx);
+    const params = IdParam.safeParse(ctx.params);
+    if (params.success) {
+      const students = current.session.students.filter((d) => d.identityId !== params.data.id);
+      await saveSession(state, current, { students });
+    }
+    seeOther(ctx, current.session.students.length ? '/binding/parent' : '/binding/student');
+  };
+}

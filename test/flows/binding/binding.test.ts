@@ -1,0 +1,457 @@
+// Parent-child binding over HTTP (seed 002, issue 12): the code to the parent's own contact, the four steps with bad
+// input at each, the seed's three FAQ errors, cancel and 註銷全部紀錄, the PDF, the homeroom teacher's approval and
+// rejection, and the approved parent at a relying party with the `children` claim.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
+import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
+import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { BINDING } from '../../../src/platform/limits.ts';
+import { signedInAgent } from '../../helpers/account.ts';
+import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { challengeFields } from '../../helpers/challenge.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
+import { runCli } from '../../helpers/process.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const SECRET = 'binding-test-secret-0123456789abcdef';
+const CLIENT = 'binding-rp';
+const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const tag = () => crypto.randomBytes(4).toString('hex');
+const randomMobile = () => `09${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`;
+
+describe(`parent-child binding (${storageMode})`, () => {
+  let server: TestServer;
+  const db = () => server.storage.db;
+  const url = (path: string) => `${server.issuer}${path}`;
+
+  const resetAddressCounters = () =>
+    Promise.all(
+      LOOPBACK.flatMap((a) => [
+        server.services.throttle.reset(BINDING.codesPerAddress, a),
+        server.services.throttle.reset(BINDING.lookupsPerAddress, a),
+      ]),
+    );
+
+  before(async () => {
+    server = await startTestServer();
+    await registerClient(server, { client_id: CLIENT, first_party: true }, SECRET);
+    await resetAddressCounters();
+  });
+  after(async () => {
+    await resetAddressCounters();
+    await server.close();
+  });
+
+  /** A student of the demo homeroom teacher's class 701 at 353604 (or of `school`/`classCode`), with a national ID. */
+  async function newStudent(opts: { school?: string; classCode?: string; name?: string } = {}) {
+    const nationalId = randomNationalId();
+    const studentNo = `S${crypto.randomInt(1e6, 1e7)}`;
+    const person = await insertPerson(db(), {
+      username: `stu-${tag()}`,
+      name: opts.name ?? '吳三寶',
+      passwordHash: await hashPassword('Student-Pass-1', 4),
+      birthdate: '2012-04-05',
+      nationalId: sealNationalId(server.storage.keyring, nationalId),
+    });
+    const identityId = await addIdentity(db(), {
+      personId: person.id,
+      schoolCode: opts.school ?? '353604',
+      role: 'student',
+      classCode: opts.classCode ?? '701',
+      attributes: { student_no: studentNo, seat: 3 },
+      source: 'roster',
+      actor: 'test',
+    });
+    return { ...person, nationalId, studentNo, identityId };
+  }
+
+  async function post(agent: Agent, page: Step, action: string, fields: Record<string, string>): Promise<Step> {
+    return agent.request(url(action), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), ...fields }).toString(),
+    });
+  }
+
+  async function lastMessage(recipient: string, kind: string) {
+    return db()('outbox_messages').where({ recipient, kind }).orderBy('created_at', 'desc').first();
+  }
+
+  /** Step 0: a code to `contact` (email or mobile), typed in; returns the agent on the status page. */
+  async function enter(contact: { email?: string; mobile?: string }, agent = new Agent()): Promise<Agent> {
+    const page = await agent.request(url('/binding'));
+    assert.equal(page.status, 200);
+    const sent = await post(agent, page, '/binding', {
+      kind: contact.email ? 'email' : 'mobile',
+      email: contact.email ?? '',
+      mobile: contact.mobile ?? '',
+      ...(await challengeFields(server.issuer)),
+    });
+    assert.equal(sent.status, 303, sent.body.slice(0, 300));
+    const codePage = await agent.request(sent.location!);
+    assert.equal(codePage.status, 200);
+    const message = await lastMessage(contact.email ?? contact.mobile!, 'binding_code');
+    const code = /\b(\d{6})\b/.exec(message.text_body)![1]!;
+    const opened = await post(agent, codePage, new URL(sent.location!).pathname + new URL(sent.location!).search, {
+      code,
+    });
+    assert.equal(opened.status, 303);
+    assert.equal(new URL(opened.location!).pathname, '/binding/status');
+    return agent;
+  }
+
+  type StudentFields = {
+    relationship?: string;
+    level?: string;
+    national_id?: string;
+    birthdate?: string;
+    student_no?: string;
+  };
+
+  /** Step 1 for one student: 驗證, then 下一步 with the only school. */
+  async function addStudent(agent: Agent, student: { nationalId: string }, fields: StudentFields = {}) {
+    const page = await agent.request(url('/binding/student'));
+    assert.equal(page.status, 200);
+    const form = {
+      relationship: 'father',
+      level: 'junior',
+      national_id: student.nationalId,
+      birthdate: '2012-04-05',
+      student_no: '',
+      ...fields,
+    };
+    const verified = await post(agent, page, '/binding/student', form);
+    assert.equal(verified.status, 200, verified.body.slice(0, 500));
+    const next = await post(agent, verified, '/binding/student', { ...form, school: '353604' });
+    assert.equal(next.status, 303);
+    return next;
+  }
+
+  async function consent(agent: Agent) {
+    const page = await agent.request(url('/binding/consent'));
+    assert.equal(page.status, 200);
+    const done = await post(agent, page, '/binding/consent', { agree: 'yes' });
+    assert.equal(done.status, 303);
+    assert.equal(new URL(done.location!).pathname, '/binding/parent');
+  }
+
+  type Parent = { nationalId: string; name: string; email: string; mobile?: string };
+  const newParentData = (): Parent => ({
+    nationalId: randomNationalId(),
+    name: '吳大明',
+    email: `parent-${tag()}@example.test`,
+    mobile: randomMobile(),
+  });
+
+  async function sendParent(agent: Agent, parent: Parent, extra: Record<string, string> = {}) {
+    const page = await agent.request(url('/binding/parent'));
+    assert.equal(page.status, 200);
+    return post(agent, page, '/binding/parent', {
+      action: 'submit',
+      national_id: parent.nationalId,
+      name: parent.name,
+      email: parent.email,
+      mobile: parent.mobile ?? '',
+      sign_name: parent.name,
+      sign_tick: 'yes',
+      ...extra,
+    });
+  }
+
+  /** The whole application for one student, from a new contact; returns the agent and the application row. */
+  async function apply(parent = newParentData(), student?: Awaited<ReturnType<typeof newStudent>>) {
+    const s = student ?? (await newStudent());
+    const agent = await enter({ email: parent.email });
+    await addStudent(agent, s);
+    await consent(agent);
+    const sent = await sendParent(agent, parent);
+    assert.equal(sent.status, 303, sent.body.slice(0, 800));
+    assert.equal(sent.location, url('/binding/status?notice=submitted'));
+    const row = await db()('binding_applications')
+      .where({ student_identity_id: s.identityId, contact: parent.email })
+      .orderBy('created_at', 'desc')
+      .first();
+    return { agent, parent, student: s, row };
+  }
+
+  it('walks the four steps by email code and lists the application as 申請, with a PDF of it', async () => {
+    const { agent, row, parent, student } = await apply();
+    assert.equal(row.status, 'pending');
+    assert.equal(row.relationship, 'father');
+    assert.equal(row.parent_name, parent.name);
+    assert.notEqual(row.parent_national_id_sealed, parent.nationalId, 'sealed, not in clear');
+    assert.doesNotMatch(JSON.stringify(row), new RegExp(parent.nationalId), 'the national ID appears nowhere in clear');
+    const signature = typeof row.signature === 'string' ? JSON.parse(row.signature) : row.signature;
+    assert.equal(signature.name, parent.name);
+    assert.match(signature.sha256, /^[0-9a-f]{64}$/);
+    assert.ok(signature.address && signature.at, 'time and address kept');
+
+    const status = await agent.request(url('/binding/status?notice=submitted'));
+    assert.equal(status.status, 200);
+    assert.match(status.body, /吳○寶/);
+    assert.match(status.body, new RegExp(zh('binding.status.state.pending')));
+    assert.doesNotMatch(status.body, new RegExp(student.nationalId));
+
+    const pdf = await agent.request(url(`/binding/applications/${row.id}/pdf`));
+    assert.equal(pdf.status, 200);
+    assert.ok(pdf.body.startsWith('%PDF-'));
+    // Another contact's session cannot read it.
+    const stranger = await enter({ email: `stranger-${tag()}@example.test` });
+    assert.equal((await stranger.request(url(`/binding/applications/${row.id}/pdf`))).status, 404);
+  });
+
+  it('refuses bad input at every step with a clear message and keeps what was typed', async () => {
+    const student = await newStudent();
+    const agent = await enter({ email: `bad-${tag()}@example.test` });
+    const page = await agent.request(url('/binding/student'));
+    const base = { relationship: 'mother', level: 'junior', national_id: student.nationalId, birthdate: '2012-04-05' };
+    const cases: [Record<string, string>, string][] = [
+      [{ ...base, national_id: 'A123456788' }, 'binding.student.errors.nationalId'],
+      [{ ...base, relationship: 'uncle' }, 'binding.student.errors.relationship'],
+      [{ ...base, birthdate: '', student_no: '' }, 'binding.student.errors.proof'],
+      [{ ...base, birthdate: '2012-02-31x' }, 'binding.student.errors.birthdate'],
+      [{ ...base, level: 'elementary' }, 'binding.student.errors.notFound'],
+      [{ ...base, birthdate: '2012-04-06' }, 'binding.student.errors.notFound'],
+      [{ ...base, national_id: randomNationalId() }, 'binding.student.errors.notFound'],
+    ];
+    for (const [fields, key] of cases) {
+      const answer = await post(agent, page, '/binding/student', fields);
+      assert.equal(answer.status, 400, key);
+      assert.match(answer.body, new RegExp(html(zh(key)).replace(/[()（）]/g, '.')), key);
+      assert.match(answer.body, new RegExp(`value="${fields.national_id}"`), 'the ID typed is kept');
+    }
+    // The student number works in place of the birth date; a school not offered is refused.
+    const byNumber = { ...base, birthdate: '', student_no: student.studentNo };
+    const found = await post(agent, page, '/binding/student', byNumber);
+    assert.equal(found.status, 200);
+    assert.match(found.body, /吳○寶/);
+    assert.match(found.body, /臺北市立示範國民中學/);
+    const tampered = await post(agent, page, '/binding/student', { ...byNumber, school: '353601' });
+    assert.equal(tampered.status, 400);
+    // Steps out of order lead back to the step that is missing.
+    assert.equal((await agent.request(url('/binding/parent'))).location, url('/binding/student'));
+    const added = await post(agent, page, '/binding/student', { ...byNumber, school: '353604' });
+    assert.equal(added.location, url('/binding/consent'));
+    assert.equal((await agent.request(url('/binding/parent'))).location, url('/binding/consent'));
+    const consentPage = await agent.request(url('/binding/consent'));
+    const noTick = await post(agent, consentPage, '/binding/consent', {});
+    assert.equal(noTick.status, 400);
+    assert.match(noTick.body, new RegExp(zh('binding.consent.errors.agree').slice(0, 6)));
+    await consent(agent);
+
+    const parent = newParentData();
+    const badCases: [Record<string, string>, string][] = [
+      [{ national_id: 'B123' }, 'binding.parent.errors.nationalId'],
+      [{ email: 'not-an-email' }, 'binding.parent.errors.email'],
+      [{ mobile: '12345' }, 'binding.parent.errors.mobile'],
+      [{ sign_name: '吳小明' }, 'binding.parent.errors.signName'],
+      [{ sign_tick: '' }, 'binding.parent.errors.signTick'],
+      [{ national_id: student.nationalId }, 'binding.parent.errors.studentAccount'],
+    ];
+    for (const [fields, key] of badCases) {
+      const answer = await sendParent(agent, parent, fields);
+      assert.ok([400, 409].includes(answer.status), `${key}: ${answer.status}`);
+      assert.match(answer.body, new RegExp(html(zh(key)).slice(0, 10)), key);
+    }
+    assert.equal(await db()('binding_applications').where({ student_identity_id: student.id }).first(), undefined);
+    assert.equal(
+      (await db()('binding_applications').where({ student_identity_id: student.identityId })).length,
+      0,
+      'nothing written',
+    );
+  });
+
+  it('gives the seed FAQ errors: the email has an account, the email has an application, already bound', async () => {
+    // The student's own email (FAQ Q2).
+    const student = await newStudent();
+    await db()('persons')
+      .where({ id: student.id })
+      .update({ email: `child-${tag()}@example.test`, email_verified: true });
+    const childEmail = (await db()('persons').where({ id: student.id }).first()).email;
+    const agent = await enter({ email: `faq-${tag()}@example.test` });
+    await addStudent(agent, student);
+    await consent(agent);
+    const taken = await sendParent(agent, { ...newParentData(), email: childEmail });
+    assert.equal(taken.status, 409, /<main>([\s\S]*)<\/main>/.exec(taken.body)?.[1]?.slice(0, 3000));
+    assert.match(taken.body, /此 E-mail 已有帳號，不得再次申請/);
+
+    // Another parent's application uses the email (FAQ Q3).
+    const first = await apply();
+    const applied = await sendParent(agent, { ...newParentData(), email: first.parent.email });
+    assert.equal(applied.status, 409, /<main>([\s\S]*)<\/main>/.exec(applied.body)?.[1]?.slice(0, 3000));
+    assert.match(applied.body, /此 E-mail 已有申請紀錄/);
+
+    // Already bound (FAQ Q4): approved once, applying again for the same student.
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    const approved = await post(teacher, review, `/binding/review/${first.row.id}/approve`, {});
+    assert.equal(approved.status, 303);
+    const again = await enter({ email: first.parent.email });
+    await addStudent(again, first.student);
+    await consent(again);
+    // The parent has an account now: step 3 asks for its password instead of new details.
+    await db()('persons')
+      .where({ email: first.parent.email })
+      .update({ password_hash: await hashPassword('Parent-Known-2026', 4) });
+    const bound = await sendParent(again, first.parent, { password: 'Parent-Known-2026' });
+    assert.equal(bound.status, 409, /<main>([\s\S]*)<\/main>/.exec(bound.body)?.[1]?.slice(0, 3000));
+    assert.match(bound.body, /已綁定過親子關係/);
+  });
+
+  it('cancels one pending application, and 註銷全部紀錄 withdraws every pending and rejected one', async () => {
+    const { agent, row, parent } = await apply();
+    const status = await agent.request(url('/binding/status'));
+    const cancelled = await post(agent, status, `/binding/applications/${row.id}/cancel`, {});
+    assert.equal(cancelled.location, url('/binding/status?notice=cancelled'));
+    assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'withdrawn');
+    assert.doesNotMatch((await agent.request(url('/binding/status'))).body, /吳○寶/);
+
+    // Two more: one rejected by the teacher, one pending; both go.
+    const a = await apply(parent);
+    const b = await apply({ ...parent });
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    const rejected = await post(teacher, review, `/binding/review/${a.row.id}/reject`, { reason: '關係不符' });
+    assert.equal(rejected.status, 303);
+    const shown = await b.agent.request(url('/binding/status'));
+    assert.match(shown.body, new RegExp(zh('binding.status.state.rejected')));
+    assert.match(shown.body, /關係不符/);
+    const mail = await lastMessage(parent.email, 'binding_rejected');
+    assert.match(mail.text_body, /關係不符/);
+    const withdrawn = await post(b.agent, shown, '/binding/withdraw-all', {});
+    assert.equal(withdrawn.location, url('/binding/status?notice=withdrawn&count=2'));
+    const left = await db()('binding_applications').whereIn('id', [a.row.id, b.row.id]).select('status');
+    assert.deepEqual(
+      left.map((r: { status: string }) => r.status),
+      ['withdrawn', 'withdrawn'],
+    );
+  });
+
+  it('the homeroom teacher approves: the parent account is made, its password chosen by link, and `children` lists the child', async () => {
+    const { row, parent, student } = await apply();
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    assert.equal(review.status, 200);
+    assert.match(review.body, new RegExp(student.name));
+    assert.match(review.body, /吳○明/, "the parent's name masked");
+    const approved = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
+    assert.equal(approved.status, 303);
+    assert.match(approved.location!, /notice=approved/);
+    // A second decision changes nothing.
+    const twice = await post(teacher, review, `/binding/review/${row.id}/reject`, { reason: 'x' });
+    assert.match(twice.location!, /notice=notPending/);
+
+    const account = await db()('persons').where({ email: parent.email }).first();
+    assert.ok(account, 'the parent account exists');
+    assert.equal(account.email_verified, true, 'the email was verified with the code');
+    const identity = await db()('identities')
+      .where({ person_id: account.id, role: 'parent', school_code: '353604' })
+      .first();
+    assert.equal(identity.source, 'binding');
+    const mail = await lastMessage(parent.email, 'binding_approved');
+    const link = /https?:\/\/\S+\/password\/reset\?token=[A-Za-z0-9_-]{43}/.exec(mail.text_body)?.[0];
+    assert.ok(link, 'the mail has the link to choose a password');
+
+    // The parent chooses a password with the link, then signs in to a relying party and gets `children`.
+    const browser = new Agent();
+    const form = await browser.request(link);
+    assert.equal(form.status, 200);
+    const set = await post(browser, form, new URL(link).pathname + new URL(link).search, {
+      password: 'Parent-Chooses-2026',
+      confirm: 'Parent-Chooses-2026',
+    });
+    assert.ok([200, 303].includes(set.status), `password set: ${set.status}`);
+    const conf = await discover(server.issuer, CLIENT, SECRET);
+    const p = await pkce();
+    const callback = await signIn(
+      new Agent(),
+      authorizationUrl(conf, p, { scope: 'openid children' }).href,
+      parent.email,
+      'Parent-Chooses-2026',
+      CALLBACK,
+    );
+    const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    const children = info.children as { sub: string; name: string; school: { code: string }; relationship: string }[];
+    assert.equal(children.length, 1);
+    assert.equal(children[0]!.sub, student.id);
+    assert.equal(children[0]!.relationship, 'father');
+    assert.equal(children[0]!.school.code, '353604');
+  });
+
+  it('only the homeroom teacher of the class (or the school) reviews: others get nothing', async () => {
+    const other = await newStudent({ classCode: '702' });
+    const { row } = await apply(newParentData(), other);
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    assert.doesNotMatch(review.body, new RegExp(row.id));
+    const refused = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
+    assert.equal(refused.status, 404);
+    assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'pending');
+    // Someone who reviews nobody has no review page.
+    const parentAgent = await signedInAgent(server.issuer, 'parent', 'Red-Kite-2026');
+    assert.equal((await parentAgent.request(url('/binding/review'))).status, 404);
+  });
+
+  it('a code allows 5 tries; SMS at most twice an hour per number, then the page suggests email', async () => {
+    const mobile = randomMobile();
+    await enter({ mobile });
+    const agent = new Agent();
+    const page = await agent.request(url('/binding'));
+    const second = await post(agent, page, '/binding', {
+      kind: 'mobile',
+      mobile,
+      ...(await challengeFields(server.issuer)),
+    });
+    assert.equal(second.status, 303);
+    const codePage = await agent.request(second.location!);
+    const path = new URL(second.location!).pathname + new URL(second.location!).search;
+    const code = /\b(\d{6})\b/.exec((await lastMessage(mobile, 'binding_code')).text_body)![1]!;
+    const wrong = String((Number(code) + 1) % 1e6).padStart(6, '0');
+    for (let i = 0; i < 4; i++) assert.equal((await post(agent, codePage, path, { code: wrong })).status, 400);
+    const last = await post(agent, codePage, path, { code: wrong });
+    assert.equal(last.status, 429);
+    assert.equal((await post(agent, codePage, path, { code })).status, 400, 'the code is used up');
+
+    const third = await post(agent, page, '/binding', {
+      kind: 'mobile',
+      mobile,
+      ...(await challengeFields(server.issuer)),
+    });
+    assert.equal(third.status, 429);
+    assert.match(third.body, /建議改用電子郵件信箱/);
+    assert.match(third.body, new RegExp(`value="${mobile}"`), 'the number typed is kept');
+  });
+
+  it('operators list, approve and reject from the CLI', async () => {
+    const { row } = await apply();
+    const env = { ...process.env, ...server.env, LOG_LEVEL: 'silent' };
+    const listed = await runCli(env, 'binding', 'list', '--school', '353604', '--status', 'pending');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(row.id));
+    assert.match(listed.stdout, /吳○寶/);
+    assert.doesNotMatch(listed.stdout, /[A-Z][12]\d{8}/, 'no national ID in clear');
+    const bad = await runCli(env, 'binding', 'approve', '--id', 'nope');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--id must be an application id/);
+    const rejected = await runCli(env, 'binding', 'reject', '--id', row.id, '--reason', '資料不完整');
+    assert.equal(rejected.status, 0, rejected.stderr);
+    assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'rejected');
+    const again = await runCli(env, 'binding', 'approve', '--id', row.id);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /decided already/);
+  });
+});
