@@ -146,12 +146,119 @@ export class Binding {
     };
   }
 
+  /** The active student identity a school system names: by national ID, or by school and student number. */
+  async studentFor(q: {
+    nationalId?: string;
+    schoolCode?: string;
+    studentNo?: string;
+  }): Promise<DraftStudent | undefined> {
+    const query = this.#db('identities as i')
+      .join('persons as p', 'p.id', 'i.person_id')
+      .join('schools as s', 's.code', 'i.school_code')
+      .select('i.id', 'p.name', 's.code', 's.name as school_name')
+      .where({ 'i.role': 'student', 'i.status': 'active', 'p.status': 'active' });
+    if (q.nationalId) {
+      const index = nationalIdIndex(this.#keyring, q.nationalId);
+      if (!index) return undefined;
+      query.where('p.national_id_index', index);
+      if (q.schoolCode) query.where('i.school_code', q.schoolCode);
+    } else if (q.schoolCode && q.studentNo) {
+      query.where('i.school_code', q.schoolCode).whereRaw("i.attributes->>'student_no' = ?", [q.studentNo]);
+    } else return undefined;
+    const rows: { id: string; name: string; code: string; school_name: string }[] = await query.limit(2);
+    if (rows.length !== 1) return undefined;
+    const [r] = rows as [(typeof rows)[0]];
+    return {
+      identityId: r.id,
+      relationship: 'other',
+      maskedName: maskName(r.name),
+      school: { code: r.code, name: r.school_name },
+    };
+  }
+
+  /**
+   * A guardian link the school-affairs system pushes: approved at once when the school verified it, else an
+   * application for the homeroom teacher. The parent is named by national ID; a new parent needs an email (the login).
+   */
+  async push(p: {
+    actor: string;
+    student: DraftStudent;
+    relationship: Relationship;
+    parent: { nationalId: string; name: string; email?: string; mobile?: string };
+    verified: boolean;
+  }): Promise<
+    { ok: true; id: string; status: ApplicationStatus } | { ok: false; problem: SubmitProblem | 'email_needed' }
+  > {
+    const existing = await this.existingParent(p.parent.nationalId);
+    const person = existing && (await findPersonById(this.#db, existing.personId));
+    // Whom the decision is told: the address the school gave, else the parent's own on file.
+    const email = p.parent.email?.toLowerCase() ?? person?.email ?? undefined;
+    const mobile = p.parent.mobile ?? person?.mobile ?? undefined;
+    if (!existing && !p.parent.email) return { ok: false, problem: 'email_needed' };
+    if (!email && !mobile) return { ok: false, problem: 'email_needed' };
+    const contact: Contact = email ? { kind: 'email', value: email } : { kind: 'mobile', value: mobile! };
+    const submitted = await this.submit({
+      contact,
+      students: [{ ...p.student, relationship: p.relationship }],
+      parent: existing
+        ? { nationalId: p.parent.nationalId, personId: existing.personId }
+        : { nationalId: p.parent.nationalId, name: p.parent.name, email: p.parent.email!, mobile: p.parent.mobile },
+      signature: null,
+      source: 'sis',
+    });
+    if (!submitted.ok) return submitted;
+    const [id] = submitted.ids as [string];
+    if (!p.verified) return { ok: true, id, status: 'pending' };
+    const approved = await this.approve(id, p.actor);
+    if (!approved.ok)
+      return { ok: false, problem: approved.reason === 'email_taken' ? 'emailTaken' : 'alreadyApplied' };
+    return { ok: true, id, status: 'approved' };
+  }
+
+  /** A student's guardian links and open applications, for the school-affairs system. */
+  async linksOf(studentIdentityId: string) {
+    const links: {
+      relationship: string;
+      approved_at: Date;
+      name: string;
+      sealed: string | null;
+      ended_at: Date | null;
+    }[] = await this.#db('guardian_links as g')
+      .join('persons as p', 'p.id', 'g.parent_person_id')
+      .select('g.relationship', 'g.approved_at', 'g.ended_at', 'p.name', 'p.national_id_sealed as sealed')
+      .where('g.student_identity_id', studentIdentityId)
+      .whereNotNull('g.approved_at')
+      .orderBy('g.approved_at');
+    const pending: Row[] = await this.#query()
+      .where({ 'a.student_identity_id': studentIdentityId, 'a.status': 'pending' })
+      .orderBy('a.created_at');
+    return [
+      ...links.map((l) => ({
+        status: l.ended_at ? ('ended' as const) : ('approved' as const),
+        relationship: l.relationship,
+        parent: { name: l.name, national_id: maskedNationalId(this.#keyring, l.sealed) ?? null },
+        since: l.approved_at.toISOString(),
+      })),
+      ...pending.map((r) => ({
+        status: 'pending' as const,
+        relationship: r.relationship,
+        parent: {
+          name: r.parent_name,
+          national_id: maskedNationalId(this.#keyring, r.parent_national_id_sealed) ?? null,
+        },
+        since: r.created_at.toISOString(),
+      })),
+    ];
+  }
+
   /** Sends the application: one row per student, all or none (seed 002 step 4, "送出資料"). */
   async submit(c: {
     contact: Contact;
     students: DraftStudent[];
     parent: ParentData;
-    signature: Signature;
+    /** None when the school-affairs system pushed it (the school vouches). */
+    signature: Signature | null;
+    source?: 'parent' | 'sis';
   }): Promise<SubmitResult> {
     const nationalId = normaliseNationalId(c.parent.nationalId);
     const sealed = sealNationalId(this.#keyring, nationalId);
@@ -211,10 +318,11 @@ export class Binding {
             parent_mobile: parent.mobile,
             parent_national_id_sealed: sealed.sealed,
             parent_national_id_index: sealed.index,
-            signature: JSON.stringify(c.signature),
+            signature: c.signature ? JSON.stringify(c.signature) : null,
+            source: c.source ?? 'parent',
           });
           await recordAudit(trx, {
-            actor: parent.personId ?? `binding:${c.contact.kind}`,
+            actor: c.source === 'sis' ? 'sis' : (parent.personId ?? `binding:${c.contact.kind}`),
             action: 'binding.applied',
             subject: student.personId,
             detail: { application: id, school: student.schoolCode, relationship: s.relationship },

@@ -1,4 +1,5 @@
-// GET /account/identities — the person's identities at schools and, for parents, their children.
+// GET /account/identities — the person's identities at schools and, for parents, their children; the ways to bind a
+// child (/binding) and, for homeroom teachers and school administrators, to review bindings (/binding/review).
 import type { Context } from 'koa';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
@@ -6,6 +7,8 @@ import { renderAccount } from './pages.ts';
 
 export function showIdentities(s: Services) {
   return async (ctx: Context) => {
-    renderAccount(ctx, 'identities', 'identities', await s.identities.withChildren(accountOf(ctx).person.id));
+    const { person } = accountOf(ctx);
+    const [mine, reviewer] = await Promise.all([s.identities.withChildren(person.id), s.binding.isReviewer(person.id)]);
+    renderAccount(ctx, 'identities', 'identities', { ...mine, reviewer });
   };
 }

@@ -99,6 +99,10 @@ const zh = {
       studentNo: '學號',
       children: '子女',
       childrenIntro: '已核准與您綁定的學生：',
+      bindingTitle: '親子綁定',
+      bindingText: '家長可以申請與孩子的帳號綁定；導師與學校管理者在這裡審核班上學生的申請。',
+      binding: '申請親子綁定',
+      bindingReview: '審核親子綁定申請',
     },
     apps: {
       nav: '已連結的應用程式',
@@ -287,6 +291,11 @@ const en: typeof zh = {
       studentNo: 'Student no.',
       children: 'Children',
       childrenIntro: 'Students bound to you (approved):',
+      bindingTitle: 'Parent-child binding',
+      bindingText:
+        "Parents can apply to be bound to their child's account; homeroom teachers and school administrators review their students' applications here.",
+      binding: 'Apply for parent-child binding',
+      bindingReview: 'Review binding applications',
     },
     apps: {
       nav: 'Connected apps',

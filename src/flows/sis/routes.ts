@@ -5,6 +5,7 @@ import { requireApiClient } from '../../web/api-client.ts';
 import type { Services } from '../../web/services.ts';
 import { createHandle, lookup } from './api.ts';
 import { showConsent, startHandoff, submitConsent } from './consent.ts';
+import { lookupGuardians, pushGuardian } from './guardians.ts';
 import { handoffs as handoffsOf } from './handoff.ts';
 import './texts.ts';
 
@@ -14,6 +15,8 @@ export function sisRoutes(router: Router, s: Services) {
   const handoffs = handoffsOf(s);
   router.post('/api/sis/handles', client, json, createHandle(s, handoffs));
   router.post('/api/sis/lookup', client, json, lookup(s));
+  router.post('/api/sis/guardians', client, json, pushGuardian(s));
+  router.post('/api/sis/guardians/lookup', client, json, lookupGuardians(s));
   router.get('/register/sis', startHandoff(handoffs));
   router.get('/register/sis/consent', ...showConsent(s, handoffs));
   router.post('/register/sis/consent', post, ...submitConsent(s, handoffs));

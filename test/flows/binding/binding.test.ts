@@ -22,6 +22,7 @@ import { startTestServer, storageMode, type TestServer } from '../../helpers/ser
 const zh = translator('zh-TW');
 const SECRET = 'binding-test-secret-0123456789abcdef';
 const CLIENT = 'binding-rp';
+const SIS_CLIENT = 'binding-sis';
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -44,6 +45,11 @@ describe(`parent-child binding (${storageMode})`, () => {
   before(async () => {
     server = await startTestServer();
     await registerClient(server, { client_id: CLIENT, first_party: true }, SECRET);
+    await registerClient(
+      server,
+      { client_id: SIS_CLIENT, redirect_uris: ['https://sis.example.test/cb'], permissions: ['sis'] },
+      SECRET,
+    );
     await resetAddressCounters();
   });
   after(async () => {
@@ -453,5 +459,123 @@ describe(`parent-child binding (${storageMode})`, () => {
     const again = await runCli(env, 'binding', 'approve', '--id', row.id);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /decided already/);
+  });
+
+  describe('the school-affairs system pushes guardian links', () => {
+    const api = (path: string, body: unknown, secret = SECRET) =>
+      fetch(url(path), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${SIS_CLIENT}:${secret}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+
+    it('approves a verified link at once: the parent gets an account, `children` and the link is listed', async () => {
+      const student = await newStudent();
+      const parent = newParentData();
+      const res = await api('/api/sis/guardians', {
+        student: { school_code: '353604', student_number: student.studentNo },
+        parent: { national_id: parent.nationalId, name: parent.name, email: parent.email, mobile: parent.mobile },
+        relationship: 'mother',
+        verified: true,
+      });
+      assert.equal(res.status, 201);
+      const body = (await res.json()) as { id: string; status: string };
+      assert.equal(body.status, 'approved');
+      const account = await db()('persons').where({ email: parent.email }).first();
+      const children = await server.services.identities.withChildren(account.id);
+      assert.deepEqual(
+        children.children.map((c) => [c.sub, c.relationship]),
+        [[student.id, 'mother']],
+      );
+      const links = await api('/api/sis/guardians/lookup', { student: { national_id: student.nationalId } });
+      assert.equal(links.status, 200);
+      const listed = (await links.json()) as { guardians: { status: string; parent: { national_id: string } }[] };
+      assert.equal(listed.guardians.length, 1);
+      assert.equal(listed.guardians[0]!.status, 'approved');
+      assert.doesNotMatch(listed.guardians[0]!.parent.national_id, new RegExp(parent.nationalId), 'masked');
+      // Pushed again: already bound, nothing changes.
+      const again = await api('/api/sis/guardians', {
+        student: { national_id: student.nationalId },
+        parent: { national_id: parent.nationalId, name: parent.name },
+        relationship: 'mother',
+        verified: true,
+      });
+      assert.equal(again.status, 409);
+      assert.equal(((await again.json()) as { error: string }).error, 'already_bound');
+    });
+
+    it('an unverified link becomes an application for the homeroom teacher; bad pushes are refused with field errors', async () => {
+      const student = await newStudent();
+      const parent = newParentData();
+      const res = await api('/api/sis/guardians', {
+        student: { national_id: student.nationalId },
+        parent: { national_id: parent.nationalId, name: parent.name, email: parent.email },
+        relationship: 'grandmother',
+      });
+      assert.equal(res.status, 201);
+      const { id, status } = (await res.json()) as { id: string; status: string };
+      assert.equal(status, 'pending');
+      const row = await db()('binding_applications').where({ id }).first();
+      assert.equal(row.source, 'sis');
+      const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+      assert.match((await teacher.request(url('/binding/review'))).body, new RegExp(id));
+
+      const bad: [unknown, number, string][] = [
+        [
+          {
+            student: {},
+            parent: { national_id: parent.nationalId, name: 'x', email: parent.email },
+            relationship: 'father',
+          },
+          400,
+          'invalid_request',
+        ],
+        [
+          {
+            student: { national_id: 'A123456788' },
+            parent: { national_id: parent.nationalId, name: 'x' },
+            relationship: 'father',
+          },
+          400,
+          'invalid_request',
+        ],
+        [
+          {
+            student: { national_id: student.nationalId },
+            parent: { national_id: parent.nationalId, name: 'x' },
+            relationship: 'uncle',
+          },
+          400,
+          'invalid_request',
+        ],
+        [
+          {
+            student: { national_id: randomNationalId() },
+            parent: { national_id: parent.nationalId, name: 'x', email: parent.email },
+            relationship: 'father',
+          },
+          404,
+          'unknown_student',
+        ],
+        [
+          {
+            student: { national_id: student.nationalId },
+            parent: { national_id: randomNationalId(), name: 'x' },
+            relationship: 'father',
+          },
+          400,
+          'email_needed',
+        ],
+      ];
+      for (const [body, status, error] of bad) {
+        const answer = await api('/api/sis/guardians', body);
+        assert.equal(answer.status, status, JSON.stringify(body));
+        assert.equal(((await answer.json()) as { error: string }).error, error);
+      }
+      assert.equal((await api('/api/sis/guardians', {}, 'wrong-secret')).status, 401);
+    });
   });
 });

@@ -1,0 +1,129 @@
+// POST /api/sis/guardians — the school-affairs system pushes a guardian link it has verified (approved at once) or
+// one it has not (an application for the homeroom teacher); POST /api/sis/guardians/lookup — a student's links and
+// open applications. The student by national ID, or by school and student number; the parent by national ID.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
+import { normaliseMobile } from '../../domain/people/persons.ts';
+import { apiClientOf, refuseJson } from '../../web/api-client.ts';
+import type { Services } from '../../web/services.ts';
+import { fieldErrors, nationalIdField } from './payload.ts';
+
+const StudentRef = z
+  .object({
+    national_id: nationalIdField.optional(),
+    school_code: z
+      .string()
+      .regex(/^\d{6}$/, { message: 'unknown_school' })
+      .optional(),
+    student_number: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,20}$/)
+      .optional(),
+  })
+  .strict()
+  .refine((s) => s.national_id || (s.school_code && s.student_number), {
+    message: 'national_id_or_school_and_student_number',
+  });
+
+const GuardianPush = z
+  .object({
+    student: StudentRef,
+    parent: z
+      .object({
+        national_id: nationalIdField,
+        name: z
+          .string()
+          .trim()
+          .min(1)
+          .max(50)
+          .refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' }),
+        email: z
+          .email()
+          .max(254)
+          .transform((s) => s.toLowerCase())
+          .optional(),
+        mobile: z
+          .string()
+          .transform((v) => normaliseMobile(v) ?? '')
+          .refine((v) => v !== '', { message: 'invalid_mobile' })
+          .optional(),
+      })
+      .strict(),
+    relationship: z.enum(RELATIONSHIPS),
+    /** The school checked the relationship itself: approved at once. */
+    verified: z.boolean().default(false),
+  })
+  .strict();
+
+const LookupBody = z.object({ student: StudentRef }).strict();
+
+const PROBLEMS: Record<string, [number, string]> = {
+  email_needed: [400, 'a new parent needs an email address (their login)'],
+  emailTaken: [409, "another account uses the parent's email address"],
+  emailApplied: [409, "another parent's application uses this email address"],
+  alreadyBound: [409, 'the parent is bound to this student already'],
+  alreadyApplied: [409, 'an application of this parent for this student is waiting for review'],
+  studentAccount: [409, "the parent's national ID belongs to a student"],
+  selfBinding: [400, "the parent's national ID is the student's"],
+  studentGone: [409, 'the student is no longer enrolled'],
+};
+
+const invalid = (ctx: Context, fields: Record<string, string>) =>
+  refuseJson(ctx, 400, 'invalid_request', { error_description: 'the request has invalid fields', fields });
+
+export function pushGuardian(s: Services) {
+  return async (ctx: Context) => {
+    const parsed = GuardianPush.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) return invalid(ctx, fieldErrors(parsed.error));
+    const body = parsed.data;
+    const student = await s.binding.studentFor({
+      nationalId: body.student.national_id,
+      schoolCode: body.student.school_code,
+      studentNo: body.student.student_number,
+    });
+    if (!student) return refuseJson(ctx, 404, 'unknown_student');
+    const result = await s.binding.push({
+      actor: apiClientOf(ctx).clientId,
+      student,
+      relationship: body.relationship,
+      parent: {
+        nationalId: body.parent.national_id,
+        name: body.parent.name,
+        email: body.parent.email,
+        mobile: body.parent.mobile,
+      },
+      verified: body.verified,
+    });
+    if (!result.ok) {
+      const [status, description] = PROBLEMS[result.problem]!;
+      return refuseJson(
+        ctx,
+        status,
+        result.problem.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+        {
+          error_description: description,
+        },
+      );
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 201;
+    ctx.body = { id: result.id, status: result.status };
+  };
+}
+
+export function lookupGuardians(s: Services) {
+  return async (ctx: Context) => {
+    const parsed = LookupBody.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) return invalid(ctx, fieldErrors(parsed.error));
+    const q = parsed.data.student;
+    const student = await s.binding.studentFor({
+      nationalId: q.national_id,
+      schoolCode: q.school_code,
+      studentNo: q.student_number,
+    });
+    if (!student) return refuseJson(ctx, 404, 'unknown_student');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { school_code: student.school.code, guardians: await s.binding.linksOf(student.identityId) };
+  };
+}
