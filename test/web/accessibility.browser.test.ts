@@ -45,6 +45,7 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
         ['/register', 'register'],
         ['/register/roster', 'register-roster'],
         ['/password/forgot', 'password-forgot'],
+        ['/binding', 'binding'],
         ['/register/activate/used', 'activation-used'],
         ['/no-such-page', 'not-found'],
         ['/session/end', 'sign-out-question'],
@@ -72,6 +73,9 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
         await page.goto(`${server.issuer}/account${path}`);
         await check(page, `account${path.replace('/', '-') || '-profile'}-${lang}`, problems);
       }
+      // The homeroom teacher's review of binding applications (the demo has one waiting).
+      await page.goto(`${server.issuer}/binding/review`);
+      await check(page, `binding-review-${lang}`, problems);
       await context.close();
     });
   }

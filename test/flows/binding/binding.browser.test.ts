@@ -1,0 +1,167 @@
+// Parent-child binding in a real browser (issue 12): a parent starts from the home page's 親子綁定 button, gets the
+// code through the development mailbox, goes through the four steps (one mistake at each), sees 申請 on the status
+// page; the homeroom teacher approves from the account pages; the parent's status page then says 認證. Every page
+// through axe-core, screenshots at both widths.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
+import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
+import { insertPerson } from '../../../src/domain/people/persons.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { BINDING } from '../../../src/platform/limits.ts';
+import { axeViolations } from '../../helpers/a11y.ts';
+import { browserSkip, launchBrowser, passChallenge, shoot, watchedPage } from '../../helpers/browser.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+let server: TestServer;
+let browser: Browser;
+
+before(async () => {
+  if (browserSkip) return;
+  server = await startTestServer();
+  for (const a of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) {
+    await server.services.throttle.reset(BINDING.codesPerAddress, a);
+    await server.services.throttle.reset(BINDING.lookupsPerAddress, a);
+  }
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function checked(page: Page, name: string) {
+  assert.deepEqual(await axeViolations(page), [], `${name}: axe-core`);
+  await shoot(page, `binding-${name}`);
+}
+
+test('a parent applies in the browser, the homeroom teacher approves, the status page says 認證', {
+  skip: browserSkip,
+}, async () => {
+  const db = server.storage.db;
+  const studentId = randomNationalId();
+  const person = await insertPerson(db, {
+    username: `bstu-${crypto.randomBytes(4).toString('hex')}`,
+    name: '吳三寶',
+    passwordHash: await hashPassword('Student-Pass-1', 4),
+    birthdate: '2012-04-05',
+    nationalId: sealNationalId(server.storage.keyring, studentId),
+  });
+  await addIdentity(db, {
+    personId: person.id,
+    schoolCode: '353604',
+    role: 'student',
+    classCode: '701',
+    attributes: { student_no: 'S7010099' },
+    source: 'roster',
+    actor: 'test',
+  });
+  const email = `mom-${crypto.randomBytes(4).toString('hex')}@example.test`;
+  const { context, page, problems } = await watchedPage(browser, {
+    // The mistakes this test makes on purpose are answered 400 (kept form, message on the page).
+    allow: (status, path) => status === 400 && /^\/binding\/(student|consent|parent)$/.test(path),
+  });
+
+  await page.goto(server.issuer);
+  await page.click('#binding-entry');
+  await page.waitForURL(/\/binding$/);
+  await page.fill('#email', email);
+  await passChallenge(page);
+  await checked(page, 'contact');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/binding\/code\?ticket=/);
+  const codeUrl = page.url();
+  await checked(page, 'code');
+
+  // The code, read as a developer would: from the development mailbox.
+  await page.goto(`${server.issuer}/dev/mailbox`);
+  await page.click(`tr:has-text("${email}") a`);
+  const code = /\b(\d{6})\b/.exec((await page.textContent('main')) ?? '')?.[1];
+  assert.ok(code, 'the mail shows a 6-digit code');
+  await page.goto(codeUrl);
+  await page.fill('#code', code);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/binding\/status$/);
+  assert.match((await page.textContent('main')) ?? '', new RegExp(zh('binding.status.none').slice(0, 8)));
+  await checked(page, 'status-empty');
+
+  // Step 1: a wrong birth date first, then the right one; 驗證 shows the masked name and the school.
+  await page.click('a.button[href="/binding/student"]');
+  await page.selectOption('#relationship', 'mother');
+  await page.check('input[name=level][value=junior]');
+  await page.fill('#national_id', studentId);
+  await page.fill('#birthdate', '2012-04-06');
+  await page.click(`button:has-text("${zh('binding.student.verify')}")`);
+  await page.waitForSelector('#national_id-error');
+  assert.equal(await page.inputValue('#national_id'), studentId, 'kept');
+  await checked(page, 'student-not-found');
+  await page.fill('#birthdate', '2012-04-05');
+  await page.click(`button:has-text("${zh('binding.student.verify')}")`);
+  await page.waitForSelector('text=吳○寶');
+  assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'the only school is chosen');
+  await checked(page, 'student-found');
+  await page.click(`button:has-text("${zh('binding.student.next')}")`);
+  await page.waitForURL(/\/binding\/consent$/);
+
+  // Step 2: 下一步 without the tick is refused with the reason.
+  await checked(page, 'consent');
+  await page.click(`button:has-text("${zh('binding.consent.next')}")`);
+  await page.waitForSelector('#agree-error');
+  await page.check('#agree');
+  await page.click(`button:has-text("${zh('binding.consent.next')}")`);
+  await page.waitForURL(/\/binding\/parent$/);
+
+  // Step 3: the parent's ID → 驗證 → new details; a signature that is not the name is refused.
+  const parentId = randomNationalId();
+  await page.fill('#national_id', parentId);
+  await page.click(`button:has-text("${zh('binding.parent.verify')}")`);
+  await page.waitForSelector('#name');
+  await page.fill('#name', '吳美華');
+  await page.fill('#email', email);
+  await page.fill('#mobile', '0912-555-666');
+  await page.fill('#sign_name', '吳美');
+  await page.check('#sign_tick');
+  await checked(page, 'parent');
+  await page.click(`button:has-text("${zh('binding.parent.submit')}")`);
+  await page.waitForSelector('#sign_name-error');
+  assert.equal(await page.inputValue('#email'), email, 'kept');
+  await page.fill('#sign_name', '吳美華');
+  await page.click(`button:has-text("${zh('binding.parent.submit')}")`);
+  await page.waitForURL(/\/binding\/status\?notice=submitted$/);
+  const status = (await page.textContent('main')) ?? '';
+  assert.match(status, /吳○寶/);
+  assert.match(status, new RegExp(zh('binding.status.state.pending')));
+  await checked(page, 'status-pending');
+
+  // The homeroom teacher, from the account pages.
+  const teacher = await watchedPage(browser);
+  await teacher.page.goto(`${server.issuer}/account/identities`);
+  await teacher.page.fill('#login', 'teacher');
+  await teacher.page.fill('#password', 'Blue-Chalk-2026');
+  await teacher.page.click('button[type=submit]');
+  await teacher.page.waitForURL(/\/account\/identities$/);
+  await teacher.page.click('#binding-review-link');
+  await teacher.page.waitForURL(/\/binding\/review$/);
+  assert.match((await teacher.page.textContent('main')) ?? '', /吳三寶/);
+  await checked(teacher.page, 'review');
+  await teacher.page.click(`button[aria-label*="吳三寶"]:has-text("${zh('binding.review.approve')}")`);
+  await teacher.page.waitForURL(/notice=approved/);
+  assert.match((await teacher.page.textContent('main')) ?? '', /吳三寶/);
+  await checked(teacher.page, 'review-approved');
+
+  // The parent reloads the status page.
+  await page.click('a[href="/binding/status"]');
+  await page.waitForURL(/\/binding\/status$/);
+  assert.match((await page.textContent('main')) ?? '', new RegExp(zh('binding.status.state.approved')));
+  await checked(page, 'status-approved');
+  assert.ok(await db('persons').where({ email }).first(), 'the parent account exists');
+
+  assert.deepEqual([...problems, ...teacher.problems], []);
+  await teacher.context.close();
+  await context.close();
+});
