@@ -11,7 +11,7 @@ export type RpFlow = { verifier: string; state: string; nonce: string };
 export type OwnRp = {
   configuration(): Promise<oidc.Configuration>;
   /** A new flow and the authorization URL that starts it. */
-  begin(q: { scope: string; locale: string }): Promise<{ flow: RpFlow; url: URL }>;
+  begin(q: { scope: string; locale: string; extra?: Record<string, string> }): Promise<{ flow: RpFlow; url: URL }>;
   /** Exchanges the code the browser came back with (`callbackUrl`) for tokens, checking state, nonce and PKCE. */
   complete(callbackUrl: URL, flow: RpFlow): ReturnType<typeof oidc.authorizationCodeGrant>;
 };
@@ -55,7 +55,7 @@ export function ownRelyingParty(opts: {
   };
   return {
     configuration,
-    async begin({ scope, locale }) {
+    async begin({ scope, locale, extra }) {
       const flow = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
       const url = oidc.buildAuthorizationUrl(await configuration(), {
         redirect_uri: `${issuer}${callbackPath}`,
@@ -65,6 +65,7 @@ export function ownRelyingParty(opts: {
         state: flow.state,
         nonce: flow.nonce,
         ui_locales: locale,
+        ...extra,
       });
       return { flow, url };
     },

@@ -15,6 +15,29 @@ const flowCookie = jsonCookie({
   schema: z.object({ verifier: z.string(), state: z.string(), nonce: z.string() }),
 });
 
+const DEMO_SCOPE = 'openid profile email identity identities children';
+
+const DemoQuery = z.object({
+  switch: z.literal('1').optional().catch(undefined),
+  identity: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/)
+    .optional()
+    .catch(undefined),
+});
+
+const School = z.object({ code: z.string(), name: z.string() }).partial().optional();
+const Identity = z.object({ id: z.string(), role: z.string(), school: School, class: School });
+/** What the demo app shows of the person: the identity in use, the others, and the children. */
+const DemoView = z.object({
+  name: z.string().optional(),
+  identity: Identity.optional(),
+  identities: z.array(Identity).default([]),
+  children: z
+    .array(z.object({ sub: z.string(), name: z.string(), school: School, class: School, relationship: z.string() }))
+    .default([]),
+});
+
 export function demoRoutes(router: Router, s: Services) {
   if (!s.demo) return;
   const rp = ownRelyingParty({
@@ -24,10 +47,16 @@ export function demoRoutes(router: Router, s: Services) {
     callbackPath: '/demo/callback',
   });
 
+  // `?switch=1`: the identity menu again (prompt=select_account); `?identity=<id>`: the menu with that identity
+  // chosen already (identity_hint) — how an app lets a teacher who is also a parent change hats (seed 004).
   router.get('/demo', async (ctx) => {
+    const q = DemoQuery.parse(ctx.query);
+    const extra: Record<string, string> = {};
+    if (q.identity || q.switch) extra.prompt = 'select_account';
+    if (q.identity) extra.identity_hint = q.identity;
     let begun: Awaited<ReturnType<typeof rp.begin>>;
     try {
-      begun = await rp.begin({ scope: 'openid profile email identity children', locale: chooseLocale(ctx) });
+      begun = await rp.begin({ scope: DEMO_SCOPE, locale: chooseLocale(ctx), extra });
     } catch (err) {
       s.log.warn({ err: (err as Error).message }, 'demo sign-in could not start');
       const t = translator(chooseLocale(ctx));
@@ -54,8 +83,10 @@ export function demoRoutes(router: Router, s: Services) {
         id_token_hint: tokens.id_token!,
         post_logout_redirect_uri: `${s.issuer}/`,
       });
+      const view = DemoView.safeParse(userinfo);
       renderPage(ctx, 'demo/demo', {
         pageTitle: t('demo.title'),
+        person: view.success ? view.data : undefined,
         claims: JSON.stringify(claims, null, 2),
         userinfo: JSON.stringify(userinfo, null, 2),
         logoutUrl: logout.href,

@@ -165,3 +165,38 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await teacher.context.close();
   await context.close();
 });
+
+test('a teacher who is also a parent picks the identity, and the demo app switches between identities and children', {
+  skip: browserSkip,
+}, async () => {
+  const { context, page, problems } = await watchedPage(browser);
+  await page.goto(`${server.issuer}/demo`);
+  await page.fill('#login', 'teacher');
+  await page.fill('#password', 'Blue-Chalk-2026');
+  await page.click('button.primary');
+  // Two identities: the menu asks which one (seed 004: 教師 or 家長).
+  await page.waitForSelector('input[name=identity]');
+  assert.equal(await page.locator('input[name=identity]').count(), 2);
+  await page.check(`label.identity:has-text("${zh('role.teacher')}") input`);
+  await page.click('button.primary');
+  if (!page.url().includes('/demo/callback')) await page.click('button.primary'); // the demo app's consent
+  await page.waitForURL((url) => url.pathname === '/demo/callback');
+  assert.match((await page.textContent('#demo-identity')) ?? '', new RegExp(zh('role.teacher')));
+  await checked(page, 'demo-teacher');
+
+  // The app offers the other identity: the menu again with the parent chosen already (identity_hint), one press.
+  await page.click(`#demo-identities a:has-text("${zh('role.parent')}")`);
+  await page.waitForSelector('input[name=identity]');
+  assert.ok(await page.isChecked(`label.identity:has-text("${zh('role.parent')}") input`), 'the hinted identity');
+  await page.click('button.primary');
+  await page.waitForURL((url) => url.pathname === '/demo/callback');
+  assert.match((await page.textContent('#demo-identity')) ?? '', new RegExp(zh('role.parent')));
+  assert.match((await page.textContent('main')) ?? '', /王小美/);
+  await checked(page, 'demo-parent');
+
+  // "重新選擇身分" shows the menu again (prompt=select_account).
+  await page.click('#demo-switch');
+  await page.waitForSelector('input[name=identity]');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
