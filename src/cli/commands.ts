@@ -377,7 +377,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-const BINDING_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
+const BINDING_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn', 'revoked'] as const;
 const BINDING_REFUSALS = {
   not_found: 'no such application',
   not_pending: 'the application has been decided already (only pending ones can be)',

@@ -32,7 +32,7 @@ const USAGE = `usage: campus-sso <command> [options]
   keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
   keys list                                 list keys and their state
   iat create [--ttl SECONDS]                create an initial access token for dynamic registration
-  binding list --school CODE [--status pending|approved|rejected|withdrawn]
+  binding list --school CODE [--status pending|approved|rejected|withdrawn|revoked]
                                             parent-child binding applications of a school (tab-separated)
   binding approve --id ID                   approve one (makes the parent's account if needed; the parent is told)
   binding reject --id ID --reason TEXT      reject one with the reason the parent is told

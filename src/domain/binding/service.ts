@@ -20,7 +20,8 @@ import type { Relationship } from './relationships.ts';
 import { findStudents, type StudentMatch, type StudentQuery, studentByIdentity } from './students.ts';
 
 export type Contact = { kind: 'email' | 'mobile'; value: string };
-export type ApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+/** `revoked`: approved, and its guardian link later ended by a reviewer. */
+export type ApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'revoked';
 
 /** A student the parent verified (step 1), kept in the binding session until the application is sent. */
 export type DraftStudent = {
@@ -580,6 +581,32 @@ export class Binding {
       if (isUniqueViolation(err)) return { ok: false, reason: 'email_taken' };
       throw err;
     }
+  }
+
+  /** Ends the guardian link an approved application made (a reviewer's decision, with the reason the parent is told). */
+  async revoke(id: string, actor: string, reason: string): Promise<DecisionResult> {
+    return this.#db.transaction(async (trx): Promise<DecisionResult> => {
+      const row: (Row & { guardian_link_id: string | null }) | undefined = await this.#query(trx)
+        .where('a.id', id)
+        .forUpdate('a')
+        .first();
+      if (!row) return { ok: false, reason: 'not_found' };
+      if (row.status !== 'approved' || !row.guardian_link_id) return { ok: false, reason: 'not_pending' };
+      await trx('guardian_links')
+        .where({ id: row.guardian_link_id })
+        .whereNull('ended_at')
+        .update({ ended_at: trx.fn.now(), ended_by: actor, ended_reason: reason });
+      await trx('binding_applications')
+        .where({ id })
+        .update({ status: 'revoked', reason, decided_by: actor, decided_at: trx.fn.now(), updated_at: trx.fn.now() });
+      await recordAudit(trx, {
+        actor,
+        action: 'binding.revoked',
+        subject: row.parent_person_id ?? id,
+        detail: { application: id, link: row.guardian_link_id, school: row.school_code },
+      });
+      return { ok: true };
+    });
   }
 
   async reject(id: string, actor: string, reason: string): Promise<DecisionResult> {

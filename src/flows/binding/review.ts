@@ -1,5 +1,6 @@
 // GET /binding/review — the applications a homeroom teacher (their class's students) or a school's administrator
-// decides, after signing in to the account pages; POST …/approve and …/reject (with a reason the parent is told).
+// decides, after signing in to the account pages; POST …/approve and …/reject (with a reason the parent is told);
+// the links already approved, and POST …/revoke to end one.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale } from '../../platform/i18n/index.ts';
@@ -10,7 +11,7 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderBinding, tr } from './pages.ts';
 
-const NOTICES = ['approved', 'rejected', 'notPending', 'emailTaken', 'reasonRequired'] as const;
+const NOTICES = ['approved', 'rejected', 'revoked', 'notPending', 'emailTaken', 'reasonRequired'] as const;
 const ReviewQuery = z.object({
   notice: z.enum(NOTICES).optional().catch(undefined),
   student: formText(50).optional().catch(undefined),
@@ -31,13 +32,17 @@ export function showReview(s: Services) {
     const q = ReviewQuery.parse(ctx.query);
     if (!(await s.binding.isReviewer(person.id))) throw new AppError('not_found', 404);
     const locale = chooseLocale(ctx);
-    const pending = await s.binding.forReview(person.id);
+    const [pending, approved] = await Promise.all([
+      s.binding.forReview(person.id),
+      s.binding.forReview(person.id, 'approved'),
+    ]);
     renderBinding(ctx, 'review', {
       title: 'binding.review.title',
       personName: person.name,
       applications: pending.map((a) => ({ ...a, signed: when(a.signedAt ?? a.createdAt, locale) })),
+      approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
       notice: q.notice ? tr(ctx)(`binding.review.${q.notice}`, { student: q.student ?? '' }) : undefined,
-      noticeTone: q.notice === 'approved' || q.notice === 'rejected' ? 'info' : 'error',
+      noticeTone: ['approved', 'rejected', 'revoked'].includes(q.notice ?? '') ? 'info' : 'error',
     });
   };
 }
@@ -74,5 +79,17 @@ export function rejectApplication(s: Services) {
     const result = await s.binding.reject(id, accountOf(ctx).person.id, reason);
     if (!result.ok) return back(ctx, 'notPending');
     back(ctx, 'rejected', app?.studentName);
+  };
+}
+
+export function revokeLink(s: Services) {
+  return async (ctx: Context) => {
+    const id = await reviewable(s, ctx);
+    const { reason } = RejectForm.parse(ctx.request.body ?? {});
+    if (!reason) return back(ctx, 'reasonRequired');
+    const [app] = (await s.binding.forReview(accountOf(ctx).person.id, 'approved')).filter((a) => a.id === id);
+    const result = await s.binding.revoke(id, accountOf(ctx).person.id, reason);
+    if (!result.ok) return back(ctx, 'notPending');
+    back(ctx, 'revoked', app?.studentName);
   };
 }

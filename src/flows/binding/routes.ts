@@ -8,7 +8,7 @@ import { serveFile } from '../../web/static.ts';
 import { showConsent, submitConsent } from './consent.ts';
 import { checkCode, sendCode, showCode, showContact } from './contact.ts';
 import { showParent, submitParent } from './parent.ts';
-import { approveApplication, rejectApplication, showReview } from './review.ts';
+import { approveApplication, rejectApplication, revokeLink, showReview } from './review.ts';
 import { bindingState, requireBinding } from './state.ts';
 import { cancelApplication, downloadPdf, showStatus, signOut, withdrawAll } from './status.ts';
 import { removeStudent, showStudent, submitStudent } from './student.ts';
@@ -42,4 +42,5 @@ export function bindingRoutes(router: Router, s: Services) {
   router.get('/binding/review', signedIn, showReview(s));
   router.post('/binding/review/:id/approve', signedIn, post, approveApplication(s));
   router.post('/binding/review/:id/reject', signedIn, post, rejectApplication(s));
+  router.post('/binding/review/:id/revoke', signedIn, post, revokeLink(s));
 }

@@ -398,6 +398,93 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(children[0]!.school.code, '353604');
   });
 
+  it('a parent with an account confirms it with the password; approval adds a parent identity; links end by revoke or when enrolment ends', async () => {
+    const nationalId = randomNationalId();
+    const existing = await insertPerson(db(), {
+      username: `par-${tag()}`,
+      email: `existing-${tag()}@example.test`,
+      emailVerified: true,
+      name: '吳大同',
+      passwordHash: await hashPassword('Existing-Pass-2026', 4),
+      nationalId: sealNationalId(server.storage.keyring, nationalId),
+    });
+    const student = await newStudent();
+    const agent = await enter({ email: existing.email! });
+    await addStudent(agent, student);
+    await consent(agent);
+    const page = await agent.request(url('/binding/parent'));
+    const verified = await post(agent, page, '/binding/parent', { action: 'verify', national_id: nationalId });
+    assert.equal(verified.status, 200);
+    assert.match(verified.body, /吳○同/, 'the account shown masked');
+    assert.match(verified.body, /exi\*\*\*@example\.test/);
+    assert.doesNotMatch(verified.body, new RegExp(existing.email!));
+    const submit = (password: string, sign = '吳大同') =>
+      post(agent, verified, '/binding/parent', {
+        action: 'submit',
+        national_id: nationalId,
+        password,
+        sign_name: sign,
+        sign_tick: 'yes',
+      });
+    const wrong = await submit('not-it');
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body, new RegExp(zh('binding.parent.errors.password')));
+    const done = await submit('Existing-Pass-2026');
+    assert.equal(done.status, 303);
+    const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
+    assert.equal(row.parent_person_id, existing.id);
+
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    assert.equal((await post(teacher, review, `/binding/review/${row.id}/approve`, {})).status, 303);
+    assert.equal(
+      await db()('persons')
+        .where({ name: '吳大同' })
+        .count('* as n')
+        .first()
+        .then((r) => Number(r?.n)),
+      1,
+      'no second account',
+    );
+    const parentIdentity = await db()('identities')
+      .where({ person_id: existing.id, role: 'parent', school_code: '353604' })
+      .first();
+    assert.ok(parentIdentity, 'a parent identity at the school');
+    const children = async () =>
+      (await server.services.identities.withChildren(existing.id)).children.map((c) => c.sub);
+    assert.deepEqual(await children(), [student.id]);
+    assert.match((await lastMessage(existing.email!, 'binding_approved')).text_body, new RegExp(existing.email!));
+
+    // The teacher ends the link: the child is gone from `children`, the parent's page says so.
+    const reviewAgain = await teacher.request(url('/binding/review'));
+    assert.match(reviewAgain.body, new RegExp(`/binding/review/${row.id}/revoke`));
+    const noReason = await post(teacher, reviewAgain, `/binding/review/${row.id}/revoke`, { reason: '' });
+    assert.match(noReason.location!, /notice=reasonRequired/);
+    const revoked = await post(teacher, reviewAgain, `/binding/review/${row.id}/revoke`, { reason: '監護權變更' });
+    assert.match(revoked.location!, /notice=revoked/);
+    assert.deepEqual(await children(), []);
+    assert.match((await agent.request(url('/binding/status'))).body, new RegExp(zh('binding.status.state.revoked')));
+
+    // Bound again through the school-affairs system, then the school ends the student's enrolment: the link ends.
+    const sis = await fetch(url('/api/sis/guardians'), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${SIS_CLIENT}:${SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        student: { national_id: student.nationalId },
+        parent: { national_id: nationalId, name: '吳大同' },
+        relationship: 'father',
+        verified: true,
+      }),
+    });
+    assert.equal(sis.status, 201);
+    assert.deepEqual(await children(), [student.id]);
+    await db()('identities').where({ id: student.identityId }).update({ status: 'ended', ended_at: db().fn.now() });
+    assert.deepEqual(await children(), []);
+  });
+
   it('only the homeroom teacher of the class (or the school) reviews: others get nothing', async () => {
     const other = await newStudent({ classCode: '702' });
     const { row } = await apply(newParentData(), other);
