@@ -15,6 +15,7 @@ import { signedInAgent } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { pdfText } from '../../helpers/pdf.ts';
 import { runCli } from '../../helpers/process.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -207,9 +208,22 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(status.body, new RegExp(zh('binding.status.state.pending')));
     assert.doesNotMatch(status.body, new RegExp(student.nationalId));
 
-    const pdf = await agent.request(url(`/binding/applications/${row.id}/pdf`));
+    const pdf = await fetch(url(`/binding/applications/${row.id}/pdf`), {
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     assert.equal(pdf.status, 200);
-    assert.ok(pdf.body.startsWith('%PDF-'));
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const text = (await pdfText(new Uint8Array(await pdf.arrayBuffer()))).replace(/\s+/g, '');
+    for (const shown of [
+      zh('binding.pdf.title'),
+      '吳○寶',
+      '臺北市立示範國民中學',
+      zh('binding.relationship.father'),
+      row.id,
+      signature.sha256,
+    ])
+      assert.ok(text.includes(shown.replace(/\s+/g, '')), `the PDF says ${shown}`);
+    assert.ok(!text.includes(parent.nationalId), 'the national ID only masked');
     // Another contact's session cannot read it.
     const stranger = await enter({ email: `stranger-${tag()}@example.test` });
     assert.equal((await stranger.request(url(`/binding/applications/${row.id}/pdf`))).status, 404);
