@@ -11,7 +11,8 @@ export type Purpose =
   | 'one-use'
   | 'verification-code'
   | 'throttle'
-  | 'challenge';
+  | 'challenge'
+  | 'binding-code';
 
 export class Keyring {
   readonly #master: Buffer;

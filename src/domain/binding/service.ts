@@ -14,6 +14,7 @@ import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/nat
 import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password-links.ts';
 import type { Passwords } from '../people/passwords.ts';
 import { emailHolderStatus, findPersonById, findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import { findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
 import { maskEmail, maskMobile, maskName } from './masks.ts';
 import { decisionMessage } from './messages.ts';
 import type { Relationship } from './relationships.ts';
@@ -26,6 +27,8 @@ export type ApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn
 /** A student the parent verified (step 1), kept in the binding session until the application is sent. */
 export type DraftStudent = {
   identityId: string;
+  /** A binding code the school handed out for this student: the application is approved at once. */
+  codeId?: string;
   relationship: Relationship;
   maskedName: string;
   school: { code: string; name: string };
@@ -45,8 +48,20 @@ export type SubmitProblem =
   | 'alreadyApplied'
   | 'studentAccount'
   | 'selfBinding'
-  | 'studentGone';
-export type SubmitResult = { ok: true; ids: string[] } | { ok: false; problem: SubmitProblem; student?: string };
+  | 'studentGone'
+  | 'codeUsed';
+export type SubmitResult =
+  | { ok: true; ids: string[]; approved: string[] }
+  | { ok: false; problem: SubmitProblem; student?: string };
+
+/** Thrown inside a submit's transaction so that nothing of it stays. */
+class Refused extends Error {
+  readonly result: Extract<SubmitResult, { ok: false }>;
+  constructor(result: Extract<SubmitResult, { ok: false }>) {
+    super(result.problem);
+    this.result = result;
+  }
+}
 
 export type ExistingParent = {
   personId: string;
@@ -263,8 +278,9 @@ export class Binding {
   }): Promise<SubmitResult> {
     const nationalId = normaliseNationalId(c.parent.nationalId);
     const sealed = sealNationalId(this.#keyring, nationalId);
+    let result: SubmitResult;
     try {
-      return await this.#db.transaction(async (trx): Promise<SubmitResult> => {
+      result = await this.#db.transaction(async (trx): Promise<SubmitResult> => {
         let parent: { personId?: string; name: string; email: string | null; mobile: string | null };
         const given = c.parent;
         if (given.personId !== undefined) {
@@ -289,22 +305,24 @@ export class Binding {
           parent = { name: given.name, email, mobile: given.mobile ?? null };
         }
         const ids: string[] = [];
+        const byCode: string[] = [];
         for (const s of c.students) {
           const student = await studentByIdentity(trx, s.identityId);
-          if (!student) return { ok: false, problem: 'studentGone', student: s.maskedName };
-          if (student.nationalIdIndex === sealed.index) return { ok: false, problem: 'selfBinding' };
+          if (!student) throw new Refused({ ok: false, problem: 'studentGone', student: s.maskedName });
+          if (student.nationalIdIndex === sealed.index) throw new Refused({ ok: false, problem: 'selfBinding' });
           if (parent.personId) {
             const link = await OPEN_LINK(trx)
               .where({ parent_person_id: parent.personId, student_identity_id: s.identityId })
               .first();
-            if (link) return { ok: false, problem: 'alreadyBound', student: s.maskedName };
+            if (link) throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
           }
           const open = await trx('binding_applications')
             .where({ student_identity_id: s.identityId, parent_national_id_index: sealed.index })
             .whereIn('status', ['pending', 'approved'])
             .first();
-          if (open?.status === 'approved') return { ok: false, problem: 'alreadyBound', student: s.maskedName };
-          if (open) return { ok: false, problem: 'alreadyApplied', student: s.maskedName };
+          if (open?.status === 'approved')
+            throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
+          if (open) throw new Refused({ ok: false, problem: 'alreadyApplied', student: s.maskedName });
           const id = crypto.randomUUID();
           await trx('binding_applications').insert({
             id,
@@ -328,15 +346,35 @@ export class Binding {
             subject: student.personId,
             detail: { application: id, school: student.schoolCode, relationship: s.relationship },
           });
+          if (s.codeId && !(await useCode(trx, s.codeId, s.identityId, id)))
+            throw new Refused({ ok: false, problem: 'codeUsed', student: s.maskedName });
           ids.push(id);
+          if (s.codeId) byCode.push(id);
         }
-        return { ok: true, ids };
+        return { ok: true, ids, approved: byCode };
       });
     } catch (err) {
+      if (err instanceof Refused) return err.result;
       // A second submit racing the first: its rows are there now.
       if (isUniqueViolation(err)) return { ok: false, problem: 'alreadyApplied' };
       throw err;
     }
+    // A school's binding code approves at once (its own transaction: the application stands either way).
+    if (result.ok) for (const id of result.approved) await this.approve(id, 'binding-code');
+    return result;
+  }
+
+  /** Students of the reviewer's homeroom classes, for printing binding codes. */
+  homeroomStudents(reviewer: string) {
+    return homeroomStudents(this.#db, reviewer);
+  }
+
+  issueCode(reviewer: string, identityId: string) {
+    return issueCode(this.#db, this.#keyring, { reviewer, identityId });
+  }
+
+  findCode(code: string) {
+    return findCode(this.#db, this.#keyring, code);
   }
 
   #query(db: Knex = this.#db) {

@@ -14,6 +14,8 @@ export type StudentQuery = {
   /** YYYY-MM-DD */
   birthdate?: string;
   studentNo?: string;
+  /** The student a school's binding code names: proof enough, in place of the birth date or student number. */
+  identityId?: string;
 };
 
 /** One school where the student is enrolled: what the parent sees (the name masked) and picks. */
@@ -29,7 +31,7 @@ const isoDate = (d: Date | string | null) =>
 
 export async function findStudents(db: Knex, keyring: Keyring, q: StudentQuery): Promise<StudentMatch[]> {
   const index = nationalIdIndex(keyring, q.nationalId);
-  if (!index || (!q.birthdate && !q.studentNo)) return [];
+  if (!index || (!q.birthdate && !q.studentNo && !q.identityId)) return [];
   const rows: {
     identity_id: string;
     person_id: string;
@@ -52,6 +54,9 @@ export async function findStudents(db: Knex, keyring: Keyring, q: StudentQuery):
     )
     .where({ 'p.national_id_index': index, 'p.status': 'active', 'i.role': 'student', 'i.status': 'active' })
     .where('s.level', q.level)
+    .modify((b) => {
+      if (q.identityId) b.where('i.id', q.identityId);
+    })
     .orderBy('s.name');
   return rows
     .filter((r) => {
@@ -61,7 +66,7 @@ export async function findStudents(db: Knex, keyring: Keyring, q: StudentQuery):
         q.studentNo !== undefined &&
         typeof attrs.student_no === 'string' &&
         attrs.student_no.toUpperCase() === q.studentNo.toUpperCase();
-      return byDate || byNumber;
+      return byDate || byNumber || q.identityId === r.identity_id;
     })
     .map((r) => ({
       identityId: r.identity_id,

@@ -2,6 +2,7 @@
 // an hour; POST /binding/code — a right code opens the binding session for that contact and shows the status page.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { isCodeShape, normaliseCode } from '../../domain/binding/codes.ts';
 import { maskEmail, maskMobile } from '../../domain/binding/masks.ts';
 import { codeMessage } from '../../domain/binding/messages.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
@@ -12,17 +13,21 @@ import { CodeForm, formText, TicketQuery } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, renderBinding } from './pages.ts';
-import { type BindingState, currentSession, openSession } from './state.ts';
+import { type BindingState, currentSession, openSession, saveSession } from './state.ts';
 
 const ContactForm = z.object({
   kind: z.enum(['email', 'mobile']).catch('email'),
   email: formText(254),
   mobile: formText(30),
+  /** A school's binding code the parent came with (`/binding?code=…`, the QR code): kept for step 1. */
+  handed_code: formText(20).transform((v) => (isCodeShape(v) ? normaliseCode(v) : '')),
 });
+const CodeQuery = z.object({ code: formText(20).transform((v) => (isCodeShape(v) ? normaliseCode(v) : '')) });
 const EMAIL = z.email();
 
 type ContactPage = {
   values?: z.infer<typeof ContactForm>;
+  notice?: string;
   errors?: Record<string, string | undefined>;
   alert?: string;
   status?: number;
@@ -32,9 +37,10 @@ function renderContact(ctx: Context, s: Services, page: ContactPage) {
   renderBinding(ctx, 'contact', {
     title: 'binding.title',
     step: 'contact',
-    values: page.values ?? { kind: 'email', email: '', mobile: '' },
+    values: page.values ?? { kind: 'email', email: '', mobile: '', handed_code: '' },
     errors: errorTexts(ctx, page.errors ?? {}),
     alert: page.alert,
+    notice: page.notice,
     sms: s.outbox.offers('sms'),
     challenge: s.challenges.question(),
     challengeError: page.errors?.challenge ? errorTexts(ctx, { c: page.errors.challenge }).c : undefined,
@@ -44,8 +50,17 @@ function renderContact(ctx: Context, s: Services, page: ContactPage) {
 
 export function showContact(s: Services, state: BindingState) {
   return async (ctx: Context) => {
-    if (await currentSession(ctx, state)) return seeOther(ctx, '/binding/status');
-    renderContact(ctx, s, { alert: ctx.query.expired === '1' ? 'binding.contact.expired' : undefined });
+    const { code } = CodeQuery.parse(ctx.query);
+    const current = await currentSession(ctx, state);
+    if (current) {
+      if (code) await saveSession(state, current, { handedCode: code });
+      return seeOther(ctx, code ? '/binding/student' : '/binding/status');
+    }
+    renderContact(ctx, s, {
+      values: { kind: 'email', email: '', mobile: '', handed_code: code },
+      alert: ctx.query.expired === '1' ? 'binding.contact.expired' : undefined,
+      notice: code ? 'binding.contact.handedCode' : undefined,
+    });
   };
 }
 
@@ -77,7 +92,7 @@ export function sendCode(s: Services, state: BindingState) {
       const key = mobile ? 'binding.contact.errors.smsLimit' : 'binding.contact.errors.mailLimit';
       return again(mobile ? { mobile: key } : { email: key }, 429);
     }
-    const { ticket, code } = await state.codes.issue({ contact });
+    const { ticket, code } = await state.codes.issue({ contact, handedCode: values.handed_code || undefined });
     await s.outbox.enqueue(codeMessage(chooseLocale(ctx), contact, code), {
       actor: 'anonymous',
       action: 'binding.code_sent',
@@ -142,8 +157,8 @@ export function checkCode(s: Services, state: BindingState) {
         status: 400,
       });
     }
-    await openSession(ctx, state, check.value.contact);
+    await openSession(ctx, state, check.value.contact, check.value.handedCode);
     await s.audit.record({ actor: `binding:${check.value.contact.kind}`, action: 'binding.session_opened' });
-    seeOther(ctx, '/binding/status');
+    seeOther(ctx, check.value.handedCode ? '/binding/student' : '/binding/status');
   };
 }

@@ -85,6 +85,7 @@ const PROBLEM_STATUS: Record<SubmitProblem, number> = {
   studentAccount: 409,
   selfBinding: 400,
   studentGone: 409,
+  codeUsed: 409,
 };
 
 export function submitParent(s: Services, state: BindingState) {

@@ -14,6 +14,7 @@ const ContactSchema = z.object({ kind: z.enum(['email', 'mobile']), value: z.str
 
 const DraftStudentSchema = z.object({
   identityId: z.uuid(),
+  codeId: z.uuid().optional(),
   relationship: z.enum(RELATIONSHIPS),
   maskedName: z.string().max(100),
   school: z.object({ code: z.string(), name: z.string() }),
@@ -26,10 +27,12 @@ export const BindingSession = z.object({
   consented: z.boolean(),
   /** Student lookups made in this session (BINDING.lookupsPerSession). */
   lookups: z.number().int().min(0),
+  /** A binding code the parent came with (the school's QR code), offered in step 1. */
+  handedCode: z.string().max(20).optional(),
 });
 export type BindingSession = z.infer<typeof BindingSession>;
 
-const CodeTicket = z.object({ contact: ContactSchema });
+const CodeTicket = z.object({ contact: ContactSchema, handedCode: z.string().max(20).optional() });
 
 export const CODE_TTL_SECONDS = 3600;
 
@@ -52,8 +55,13 @@ export async function currentSession(ctx: Context, state: BindingState): Promise
   return session && { token, session, contact: session.contact };
 }
 
-export async function openSession(ctx: Context, state: BindingState, contact: Contact): Promise<void> {
-  const token = await state.sessions.issue({ contact, students: [], consented: false, lookups: 0 });
+export async function openSession(
+  ctx: Context,
+  state: BindingState,
+  contact: Contact,
+  handedCode?: string,
+): Promise<void> {
+  const token = await state.sessions.issue({ contact, students: [], consented: false, lookups: 0, handedCode });
   cookie.set(ctx, token);
 }
 

@@ -3,6 +3,7 @@
 // adds the student to this application. Lookups are limited per binding session and per network address.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { isCodeShape, showCode } from '../../domain/binding/codes.ts';
 import { GUARDIANS, LEGAL_REPRESENTATIVES, RELATIONSHIPS } from '../../domain/binding/relationships.ts';
 import type { StudentMatch } from '../../domain/binding/students.ts';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
@@ -20,10 +21,19 @@ const StudentForm = z.object({
   national_id: formText(20),
   birthdate: formText(20),
   student_no: formText(30),
+  binding_code: formText(20),
   school: formText(10),
 });
 type Values = z.infer<typeof StudentForm>;
-const EMPTY: Values = { relationship: '', level: '', national_id: '', birthdate: '', student_no: '', school: '' };
+const EMPTY: Values = {
+  relationship: '',
+  level: '',
+  national_id: '',
+  birthdate: '',
+  student_no: '',
+  binding_code: '',
+  school: '',
+};
 
 const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 
@@ -47,7 +57,10 @@ function renderStudent(
 }
 
 export function showStudent() {
-  return async (ctx: Context) => renderStudent(ctx, {});
+  return async (ctx: Context) => {
+    const handed = bindingOf(ctx).session.handedCode;
+    renderStudent(ctx, { values: { ...EMPTY, binding_code: handed ? showCode(handed) : '' } });
+  };
 }
 
 export function submitStudent(s: Services, state: BindingState) {
@@ -61,7 +74,10 @@ export function submitStudent(s: Services, state: BindingState) {
     if (!SCHOOL_LEVELS.includes(values.level as never)) errors.level = 'binding.student.errors.level';
     if (!isValidNationalId(values.national_id)) errors.national_id = 'binding.student.errors.nationalId';
     if (values.birthdate && !isDate(values.birthdate)) errors.birthdate = 'binding.student.errors.birthdate';
-    if (!values.birthdate && !values.student_no) errors.birthdate = 'binding.student.errors.proof';
+    if (values.binding_code && !isCodeShape(values.binding_code))
+      errors.binding_code = 'binding.student.errors.codeInvalid';
+    if (!values.birthdate && !values.student_no && !values.binding_code)
+      errors.birthdate = 'binding.student.errors.proof';
     if (current.session.students.length >= 10) errors.relationship = 'binding.student.errors.full';
     if (Object.keys(errors).length) return renderStudent(ctx, { values, errors, status: 400 });
 
@@ -74,7 +90,13 @@ export function submitStudent(s: Services, state: BindingState) {
       return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
     }
     await saveSession(state, current, { lookups: current.session.lookups + 1 });
+    const handed = values.binding_code ? await s.binding.findCode(values.binding_code) : undefined;
+    if (values.binding_code && !handed) {
+      const codeError = { binding_code: 'binding.student.errors.codeInvalid' };
+      return renderStudent(ctx, { values, errors: codeError, status: 400 });
+    }
     const matches = await s.binding.findStudents({
+      identityId: handed?.identityId,
       nationalId: values.national_id,
       level: values.level as (typeof SCHOOL_LEVELS)[number],
       birthdate: values.birthdate || undefined,
@@ -92,10 +114,12 @@ export function submitStudent(s: Services, state: BindingState) {
     if (current.session.students.some((d) => d.identityId === chosen.identityId))
       return renderStudent(ctx, { values, matches, errors: { school: 'binding.student.errors.already' }, status: 400 });
     await saveSession(state, current, {
+      handedCode: undefined,
       students: [
         ...current.session.students,
         {
           identityId: chosen.identityId,
+          codeId: handed?.identityId === chosen.identityId ? handed.id : undefined,
           relationship: values.relationship as (typeof RELATIONSHIPS)[number],
           maskedName: chosen.maskedName,
           school: chosen.school,

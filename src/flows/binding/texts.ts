@@ -18,6 +18,7 @@ const zh = {
       mobileHint: '例如 0912345678',
       submit: '取得驗證碼',
       expired: '親子綁定的頁面已逾時，請重新取得驗證碼。',
+      handedCode: '您帶著學校發的綁定碼來了。請先用您自己的信箱或手機取得驗證碼，接著就可以用綁定碼綁定孩子。',
       noSms: '目前無法傳送簡訊，請用電子郵件信箱取得驗證碼。',
       errors: {
         email: '請輸入正確的電子郵件信箱（例如 name@example.com）。',
@@ -95,6 +96,8 @@ const zh = {
       birthdate: '學生出生日期',
       birthdateHint: '西元年-月-日，例如 2013-09-02',
       studentNo: '學號',
+      code: '學校發給的綁定碼（有的話才填）',
+      codeHint: '例如 K7Q4-M2ZP。有綁定碼的話，不必填出生日期或學號，送出後立即通過。',
       verify: '驗證',
       found: '找到學生：{{name}}',
       school: '請選擇綁定學生所在學校',
@@ -115,6 +118,7 @@ const zh = {
         tooMany: '查詢學生的次數太多了，請稍後再試。',
         school: '請選擇學生所在的學校。',
         already: '這位學生已經在這次申請中了。',
+        codeInvalid: '這個綁定碼不正確、已經用過或已過期（7 天內有效）。請確認後再輸入，或改填出生日期或學號。',
         full: '一次最多綁定 10 位學生。',
       },
     },
@@ -173,6 +177,7 @@ const zh = {
         studentAccount: '學生的帳號不能申請親子綁定。請用家長自己的身分證字號、信箱和手機申請。',
         selfBinding: '家長的身分證字號不能和學生相同。',
         studentGone: '有一位學生的資料已經變更，請回到上一步重新驗證學生。',
+        codeUsed: '{{student}} 的綁定碼已經用過或過期了。請移除這位學生，改用出生日期或學號重新驗證。',
       },
     },
     review: {
@@ -222,6 +227,22 @@ const zh = {
       footer: '本文件由系統產生；身分證字號、信箱與手機僅顯示部分內容。',
     },
     entry: '親子綁定',
+    codes: {
+      title: '列印綁定碼',
+      intro:
+        '為班上的學生產生綁定碼，印出來交給家長。家長輸入綁定碼（或用手機掃描 QR code）申請，送出後立即通過，不必再審核。每張綁定碼 7 天內有效，只能用一次。',
+      none: '您目前沒有擔任導師的班級。',
+      make: '產生綁定碼',
+      makeLabel: '產生綁定碼（{{name}}）',
+      cardTitle: '親子綁定碼',
+      once: '這組綁定碼只會顯示這一次，請現在印出或抄下來。',
+      forParent: '家長您好：請到親子綁定頁面，輸入以下綁定碼，或用手機掃描 QR code。',
+      qrAlt: '親子綁定的 QR code，內容是綁定碼 {{code}}',
+      how: '網址：{{link}}',
+      expires: '有效期限：{{date}}',
+      another: '為其他學生產生綁定碼',
+      back: '回到親子綁定審核',
+    },
   },
 };
 
@@ -242,6 +263,8 @@ const en: typeof zh = {
       mobileHint: 'For example 0912345678',
       submit: 'Get a code',
       expired: 'The binding pages timed out. Please get a new code.',
+      handedCode:
+        "You came with the school's binding code. First get a code to your own email or mobile; then the binding code binds your child.",
       noSms: 'Text messages cannot be sent right now. Please use your email address.',
       errors: {
         email: 'Please enter a valid email address (for example name@example.com).',
@@ -333,6 +356,9 @@ const en: typeof zh = {
       birthdate: "Student's date of birth",
       birthdateHint: 'Year-month-day, for example 2013-09-02',
       studentNo: 'Student number',
+      code: 'Binding code from the school (only if you have one)',
+      codeHint:
+        'For example K7Q4-M2ZP. With a code you need no date of birth or student number, and it is approved at once.',
       verify: 'Check',
       found: 'Student found: {{name}}',
       school: "The student's school",
@@ -354,6 +380,8 @@ const en: typeof zh = {
         tooMany: 'Too many student checks. Please try again later.',
         school: "Please choose the student's school.",
         already: 'This student is already in this application.',
+        codeInvalid:
+          'This binding code is wrong, used or expired (it works for 7 days). Check it, or give the date of birth or student number instead.',
         full: 'At most 10 students per application.',
       },
     },
@@ -414,6 +442,8 @@ const en: typeof zh = {
         studentAccount: "A student's account cannot apply. Please use the parent's own national ID, email and mobile.",
         selfBinding: "The parent's national ID cannot be the student's.",
         studentGone: "A student's data changed. Please go back and check the student again.",
+        codeUsed:
+          'The binding code for {{student}} was used or has expired. Remove the student and check them again with the date of birth or student number.',
       },
     },
     review: {
@@ -465,6 +495,22 @@ const en: typeof zh = {
       footer: 'Made by the system; national ID, email and mobile are partly hidden.',
     },
     entry: 'Parent-child binding',
+    codes: {
+      title: 'Print binding codes',
+      intro:
+        'Make a binding code for a student of your class and hand it to the parent. A parent who types it (or scans its QR code) is approved at once, without a review. Each code works for 7 days, once.',
+      none: 'You are not the homeroom teacher of a class.',
+      make: 'Make a binding code',
+      makeLabel: 'Make a binding code ({{name}})',
+      cardTitle: 'Parent-child binding code',
+      once: 'This code is shown only now: print it or write it down.',
+      forParent: 'Dear parent: open the binding page and type this code, or scan the QR code with your phone.',
+      qrAlt: 'QR code for parent-child binding, holding the code {{code}}',
+      how: 'Address: {{link}}',
+      expires: 'Valid until {{date}}',
+      another: 'Make a code for another student',
+      back: 'Back to the binding reviews',
+    },
   },
 };
 

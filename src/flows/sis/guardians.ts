@@ -67,6 +67,7 @@ const PROBLEMS: Record<string, [number, string]> = {
   studentAccount: [409, "the parent's national ID belongs to a student"],
   selfBinding: [400, "the parent's national ID is the student's"],
   studentGone: [409, 'the student is no longer enrolled'],
+  codeUsed: [409, 'the binding code was used already'],
 };
 
 const invalid = (ctx: Context, fields: Record<string, string>) =>

@@ -153,6 +153,14 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await teacher.page.waitForURL(/notice=approved/);
   assert.match((await teacher.page.textContent('main')) ?? '', /吳三寶/);
   await checked(teacher.page, 'review-approved');
+  // A binding code for another parent: printed from the review page.
+  await teacher.page.click('#binding-codes-link');
+  await teacher.page.waitForURL(/\/binding\/review\/codes$/);
+  await checked(teacher.page, 'codes');
+  await teacher.page.click(`button[aria-label*="吳三寶"]`);
+  await teacher.page.waitForSelector('#binding-code');
+  assert.match((await teacher.page.textContent('#binding-code')) ?? '', /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  await checked(teacher.page, 'code-card');
 
   // The parent reloads the status page.
   await page.click('a[href="/binding/status"]');

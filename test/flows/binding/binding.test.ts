@@ -499,6 +499,62 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.deepEqual(await children(), []);
   });
 
+  it("a school's binding code (printed, or its QR link) names the student and approves at once, once", async () => {
+    const student = await newStudent();
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const list = await teacher.request(url('/binding/review/codes'));
+    assert.equal(list.status, 200);
+    assert.match(list.body, new RegExp(`/binding/review/codes/${student.identityId}`));
+    const card = await post(teacher, list, `/binding/review/codes/${student.identityId}`, {});
+    assert.equal(card.status, 200);
+    const code = /id="binding-code">([A-Z0-9-]{9})</.exec(card.body)?.[1];
+    assert.ok(code, 'the card shows the code');
+    assert.match(card.body, /data:image\/svg\+xml;base64,/, 'and its QR code');
+    const stored = await db()('binding_codes').where({ student_identity_id: student.identityId }).first();
+    assert.notEqual(stored.code_index, code.replace('-', ''), 'only a digest is kept');
+    // Another class's student: no code.
+    const other = await newStudent({ classCode: '702' });
+    assert.equal((await post(teacher, list, `/binding/review/codes/${other.identityId}`, {})).status, 404);
+
+    // The parent follows the QR link: the code waits through the contact code and fills step 1.
+    const parent = newParentData();
+    const agent = new Agent();
+    const start = await agent.request(url(`/binding?code=${code}`));
+    assert.equal(start.status, 200);
+    assert.match(start.body, new RegExp(`name="handed_code" value="${code.replace('-', '')}"`));
+    const sent = await post(agent, start, '/binding', {
+      kind: 'email',
+      email: parent.email,
+      handed_code: code.replace('-', ''),
+      ...(await challengeFields(server.issuer)),
+    });
+    const codePage = await agent.request(sent.location!);
+    const digits = /\b(\d{6})\b/.exec((await lastMessage(parent.email, 'binding_code')).text_body)![1]!;
+    const opened = await post(agent, codePage, new URL(sent.location!).pathname + new URL(sent.location!).search, {
+      code: digits,
+    });
+    assert.equal(opened.location, url('/binding/student'));
+    const step1 = await agent.request(url('/binding/student'));
+    assert.match(step1.body, new RegExp(`value="${code}"`), 'the code is filled in');
+    const form = { relationship: 'father', level: 'junior', national_id: student.nationalId, binding_code: code };
+    const found = await post(agent, step1, '/binding/student', form);
+    assert.equal(found.status, 200, 'no birth date or student number needed');
+    assert.equal((await post(agent, found, '/binding/student', { ...form, school: '353604' })).status, 303);
+    await consent(agent);
+    assert.equal((await sendParent(agent, parent)).status, 303);
+    const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
+    assert.equal(row.status, 'approved', 'approved at once');
+    assert.equal(row.decided_by, 'binding-code');
+    assert.ok((await db()('binding_codes').where({ id: stored.id }).first()).used_at, 'the code is used up');
+
+    // Used once: a second parent gets a clear message.
+    const second = await enter({ email: `second-${tag()}@example.test` });
+    const page = await second.request(url('/binding/student'));
+    const reused = await post(second, page, '/binding/student', form);
+    assert.equal(reused.status, 400);
+    assert.match(reused.body, new RegExp(html(zh('binding.student.errors.codeInvalid')).slice(0, 8)));
+  });
+
   it('only the homeroom teacher of the class (or the school) reviews: others get nothing', async () => {
     const other = await newStudent({ classCode: '702' });
     const { row } = await apply(newParentData(), other);
