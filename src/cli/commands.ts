@@ -1,6 +1,8 @@
 // The CLI commands: each declares its options and runs against opened storage.
+import fs from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { recordAudit } from '../domain/audit.ts';
+import { replaceRosterGuardians, setAutoApprove } from '../domain/binding/roster-guardians.ts';
 import type { ClientChange } from '../domain/clients/metadata.ts';
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { seedDemo } from '../domain/demo/seed.ts';
@@ -355,6 +357,40 @@ export const COMMANDS: Record<string, Command> = {
           ].join('\t'),
         )
         .join('\n');
+    },
+  },
+  'binding auto-approve': {
+    options: { school: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },
+    async run({ storage }, opts) {
+      required(opts, 'school');
+      if (!!opts.on === !!opts.off) throw new Error('say --on or --off');
+      const done = await setAutoApprove(storage.db, { school: opts.school as string, on: !!opts.on, actor: 'cli' });
+      if (!done) throw new Error(`no school ${opts.school}`);
+      return `automatic approval of roster guardians ${opts.on ? 'on' : 'off'} for ${opts.school}`;
+    },
+  },
+  'binding guardians': {
+    options: { school: { type: 'string' }, file: { type: 'string' } },
+    async run({ storage }, opts) {
+      required(opts, 'school', 'file');
+      const lines = fs
+        .readFileSync(opts.file as string, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)
+        .filter((l) => l.trim());
+      const [header, ...rest] = lines;
+      if (header?.replace(/\s/g, '') !== 'student_no,name,mobile,relationship')
+        throw new Error('the first line must be: student_no,name,mobile,relationship');
+      const rows = rest.map((l) => {
+        const [studentNo = '', name = '', mobile = '', relationship = ''] = l.split(',').map((c) => c.trim());
+        return { studentNo, name, mobile, relationship };
+      });
+      const result = await replaceRosterGuardians(storage.db, { school: opts.school as string, rows, actor: 'cli' });
+      if (!result.ok)
+        throw new Error(
+          `nothing imported:\n${result.errors.map((e) => `  row ${e.row + 1}: ${e.problem}`).join('\n')}`,
+        );
+      return `${result.count} roster guardians for ${opts.school}`;
     },
   },
   'binding approve': {

@@ -36,6 +36,10 @@ const USAGE = `usage: campus-sso <command> [options]
                                             parent-child binding applications of a school (tab-separated)
   binding approve --id ID                   approve one (makes the parent's account if needed; the parent is told)
   binding reject --id ID --reason TEXT      reject one with the reason the parent is told
+  binding guardians --school CODE --file F.csv
+                                            replace the school's roster guardians (student_no,name,mobile,relationship)
+  binding auto-approve --school CODE --on|--off
+                                            approve at once a parent the roster names (same name, mobile, relationship)
 
 Settings come from the environment, as for the server (see README).`;
 

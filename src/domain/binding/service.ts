@@ -18,6 +18,7 @@ import { findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
 import { maskEmail, maskMobile, maskName } from './masks.ts';
 import { decisionMessage } from './messages.ts';
 import type { Relationship } from './relationships.ts';
+import { matchesRoster } from './roster-guardians.ts';
 import { findStudents, type StudentMatch, type StudentQuery, studentByIdentity } from './students.ts';
 
 export type Contact = { kind: 'email' | 'mobile'; value: string };
@@ -51,7 +52,19 @@ export type SubmitProblem =
   | 'studentGone'
   | 'codeUsed';
 export type SubmitResult =
-  | { ok: true; ids: string[]; approved: string[] }
+  | {
+      ok: true;
+      ids: string[];
+      approved: string[];
+      matches?: {
+        id: string;
+        identityId: string;
+        school: string;
+        relationship: string;
+        name: string;
+        mobile: string | null;
+      }[];
+    }
   | { ok: false; problem: SubmitProblem; student?: string };
 
 /** Thrown inside a submit's transaction so that nothing of it stays. */
@@ -306,6 +319,7 @@ export class Binding {
         }
         const ids: string[] = [];
         const byCode: string[] = [];
+        const matches: NonNullable<Extract<SubmitResult, { ok: true }>['matches']> = [];
         for (const s of c.students) {
           const student = await studentByIdentity(trx, s.identityId);
           if (!student) throw new Refused({ ok: false, problem: 'studentGone', student: s.maskedName });
@@ -350,8 +364,17 @@ export class Binding {
             throw new Refused({ ok: false, problem: 'codeUsed', student: s.maskedName });
           ids.push(id);
           if (s.codeId) byCode.push(id);
+          else
+            matches.push({
+              id,
+              identityId: s.identityId,
+              school: student.schoolCode,
+              relationship: s.relationship,
+              name: parent.name,
+              mobile: parent.mobile,
+            });
         }
-        return { ok: true, ids, approved: byCode };
+        return { ok: true, ids, approved: byCode, matches };
       });
     } catch (err) {
       if (err instanceof Refused) return err.result;
@@ -359,9 +382,17 @@ export class Binding {
       if (isUniqueViolation(err)) return { ok: false, problem: 'alreadyApplied' };
       throw err;
     }
-    // A school's binding code approves at once (its own transaction: the application stands either way).
-    if (result.ok) for (const id of result.approved) await this.approve(id, 'binding-code');
-    return result;
+    if (!result.ok) return result;
+    // A school's binding code approves at once, and so does a parent the school's roster names, where the school
+    // asked for it (each its own transaction: the application stands either way).
+    for (const id of result.approved) await this.approve(id, 'binding-code');
+    for (const m of result.matches ?? []) {
+      const match = { studentIdentityId: m.identityId, schoolCode: m.school, ...m };
+      if ((await matchesRoster(this.#db, match)) && (await this.approve(m.id, 'roster-match')).ok)
+        result.approved.push(m.id);
+    }
+    const { matches: _, ...answer } = result;
+    return answer;
   }
 
   /** Students of the reviewer's homeroom classes, for printing binding codes. */

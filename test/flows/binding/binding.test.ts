@@ -3,6 +3,8 @@
 // rejection, and the approved parent at a relying party with the `children` claim.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
@@ -553,6 +555,59 @@ describe(`parent-child binding (${storageMode})`, () => {
     const reused = await post(second, page, '/binding/student', form);
     assert.equal(reused.status, 400);
     assert.match(reused.body, new RegExp(html(zh('binding.student.errors.codeInvalid')).slice(0, 8)));
+  });
+
+  it("approves at once a parent the school's roster names, where the school turned that on", async () => {
+    const student = await newStudent({ school: '353601', classCode: '302' });
+    const parent = { ...newParentData(), name: '吳大明' };
+    const env = { ...process.env, ...server.env, LOG_LEVEL: 'silent' };
+    const file = path.join(server.dataDir, `guardians-${tag()}.csv`);
+    fs.writeFileSync(
+      file,
+      `student_no,name,mobile,relationship\n${student.studentNo},吳大明,${parent.mobile},father\nS0000000,某人,0912,uncle\n`,
+    );
+    const bad = await runCli(env, 'binding', 'guardians', '--school', '353601', '--file', file);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /row 3: no student with number S0000000/);
+    assert.equal(await db()('roster_guardians').where({ student_identity_id: student.identityId }).first(), undefined);
+    fs.writeFileSync(
+      file,
+      `student_no,name,mobile,relationship\n${student.studentNo},吳大明,${parent.mobile},father\n`,
+    );
+    const good = await runCli(env, 'binding', 'guardians', '--school', '353601', '--file', file);
+    assert.equal(good.status, 0, good.stderr);
+
+    const applyAt = async (p: typeof parent) => {
+      const agent = await enter({ email: p.email });
+      const page = await agent.request(url('/binding/student'));
+      const form = {
+        relationship: 'father',
+        level: 'elementary',
+        national_id: student.nationalId,
+        birthdate: '2012-04-05',
+      };
+      await post(agent, page, '/binding/student', form);
+      assert.equal((await post(agent, page, '/binding/student', { ...form, school: '353601' })).status, 303);
+      await consent(agent);
+      assert.equal((await sendParent(agent, p)).status, 303);
+      return db()('binding_applications').where({ contact: p.email }).first();
+    };
+    // Off (the default): a review, even though the roster matches.
+    const before = await applyAt(parent);
+    assert.equal(before.status, 'pending');
+    await db()('binding_applications').where({ id: before.id }).update({ status: 'withdrawn' });
+
+    const on = await runCli(env, 'binding', 'auto-approve', '--school', '353601', '--on');
+    assert.equal(on.status, 0, on.stderr);
+    try {
+      const other = await applyAt({ ...newParentData(), name: '吳大明' }); // another mobile: no match
+      assert.equal(other.status, 'pending');
+      const matched = await applyAt({ ...parent, email: `again-${tag()}@example.test` });
+      assert.equal(matched.status, 'approved');
+      assert.equal(matched.decided_by, 'roster-match');
+    } finally {
+      await runCli(env, 'binding', 'auto-approve', '--school', '353601', '--off');
+    }
   });
 
   it('only the homeroom teacher of the class (or the school) reviews: others get nothing', async () => {
