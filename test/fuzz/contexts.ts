@@ -42,7 +42,10 @@ export type CtxKind =
   | 'portal'
   | 'op-session'
   | 'logout'
-  | 'reg';
+  | 'reg'
+  | 'binding-code'
+  | 'binding'
+  | 'binding-review';
 
 /** A state to send from: cookies, the CSRF token, the real path parameters and query values, forms seen. */
 export type Ctx = {
@@ -523,6 +526,55 @@ export class World {
     return ctx;
   }
 
+  /** At the binding's code page: a code sent to a made-up address, its ticket in the query. */
+  async bindingCode(): Promise<Ctx> {
+    const agent = this.agent();
+    const page = await agent.request(`${this.base}/binding`);
+    const sent = await this.#post(agent, '/binding', {
+      _csrf: hiddenField(page.body, '_csrf'),
+      kind: 'email',
+      email: `fuzz-${tag()}@example.test`,
+      ...(await this.#solved(page)),
+    });
+    const ticket = /ticket=([\w-]+)/.exec(sent.location ?? '')?.[1] ?? '';
+    const codePage = await agent.request(`${this.base}/binding/code?ticket=${ticket}`);
+    return this.#ctx('binding-code', agent, codePage, { query: { ticket } });
+  }
+
+  /** In a binding session, the demo student (林小華) added and the statement agreed: at step 3, the parent's data. */
+  async binding(): Promise<Ctx> {
+    const agent = this.agent();
+    const email = `fuzz-${tag()}@example.test`;
+    const page = await agent.request(`${this.base}/binding`);
+    const sent = await this.#post(agent, '/binding', {
+      _csrf: hiddenField(page.body, '_csrf'),
+      kind: 'email',
+      email,
+      ...(await this.#solved(page)),
+    });
+    const ticket = /ticket=([\w-]+)/.exec(sent.location ?? '')?.[1] ?? '';
+    const mail = await this.db('outbox_messages').where({ recipient: email, kind: 'binding_code' }).first();
+    const code = /\b(\d{6})\b/.exec(String(mail?.text_body ?? ''))?.[1] ?? '';
+    await this.#post(agent, `/binding/code?ticket=${ticket}`, { _csrf: hiddenField(page.body, '_csrf'), code });
+    const student = await agent.request(`${this.base}/binding/student`);
+    const csrf = hiddenField(student.body, '_csrf');
+    const fields = { relationship: 'mother', level: 'junior', national_id: 'F223456786', birthdate: '2013-09-02' };
+    await this.#post(agent, '/binding/student', { _csrf: csrf, ...fields, school: '353604' });
+    await this.#post(agent, '/binding/consent', { _csrf: csrf, agree: 'yes' });
+    const parent = await agent.request(`${this.base}/binding/parent`);
+    const identity = /\/binding\/student\/([\w-]+)\/remove/.exec(parent.body)?.[1] ?? crypto.randomUUID();
+    return this.#ctx('binding', agent, parent, { params: { id: identity } });
+  }
+
+  /** The demo homeroom teacher signed in to the account pages, at the binding review. */
+  async bindingReview(): Promise<Ctx> {
+    const agent = this.agent();
+    await signInToAccount(this.base, agent, 'teacher', 'Blue-Chalk-2026', '/binding/review');
+    const page = await agent.request(`${this.base}/binding/review`);
+    // A made-up application id: deciding the demo's real one would change what other states see.
+    return this.#ctx('binding-review', agent, page, { params: { id: crypto.randomUUID() } });
+  }
+
   /** A dynamically registered client and its registration access token. */
   async registered(): Promise<Ctx> {
     const res = await fetch(`${this.base}/reg`, {
@@ -576,6 +628,12 @@ export class World {
         return this.opSession(kind);
       case 'reg':
         return this.registered();
+      case 'binding-code':
+        return this.bindingCode();
+      case 'binding':
+        return this.binding();
+      case 'binding-review':
+        return this.bindingReview();
     }
   }
 

@@ -3,9 +3,11 @@
 // new route is fuzzed without being listed here; oidc-provider's endpoints are read from its discovery document.
 // KNOWN adds what the code does not say in one place: the state a route needs, its form fields, its query values,
 // and valid values to start from (so a fuzzed field reaches the check behind the others).
+import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { FLOWS } from '../../src/flows/index.ts';
 import { parseSettings } from '../../src/platform/settings.ts';
+import { randomNationalId } from '../helpers/national-ids.ts';
 import { CALLBACK } from '../helpers/rp.ts';
 import type { Ctx, CtxKind, World } from './contexts.ts';
 import type { Json } from './values.ts';
@@ -286,6 +288,71 @@ export const KNOWN: Record<string, Known> = {
   'GET /password/reset': { ctx: 'reset-token', query: ['token'] },
   'POST /password/reset': form(['password', 'confirm'], { ctx: 'reset-token', query: ['token'], good: newPassword }),
 
+  'GET /static/binding.css': {},
+  'GET /binding': { query: ['code', 'expired'] },
+  'POST /binding': form(['kind', 'email', 'mobile', 'handed_code', 'altcha', 'question_token', 'question_answer'], {
+    captcha: true,
+    good: () => ({ kind: 'email', email: `fuzz-${crypto.randomUUID().slice(0, 8)}@example.test` }),
+  }),
+  'GET /binding/code': { ctx: 'binding-code', query: ['ticket'] },
+  'POST /binding/code': form(['code'], { ctx: 'binding-code', query: ['ticket'], good: () => ({ code: '000000' }) }),
+  'GET /binding/status': { ctx: 'binding', query: ['notice', 'count'] },
+  'POST /binding/applications/:id/cancel': form([], { ctx: 'binding' }),
+  'GET /binding/applications/:id/pdf': { ctx: 'binding' },
+  'POST /binding/withdraw-all': form([], { ctx: 'binding' }),
+  'POST /binding/sign-out': form([], { ctx: 'binding', weight: 1 }),
+  'GET /binding/student': { ctx: 'binding' },
+  'POST /binding/student': form(
+    ['relationship', 'level', 'national_id', 'birthdate', 'student_no', 'binding_code', 'school'],
+    {
+      ctx: 'binding',
+      good: () => ({ relationship: 'father', level: 'junior', national_id: 'F223456786', birthdate: '2013-09-02' }),
+    },
+  ),
+  'POST /binding/student/:id/remove': form([], { ctx: 'binding', weight: 1 }),
+  'GET /binding/consent': { ctx: 'binding' },
+  'POST /binding/consent': form(['agree'], { ctx: 'binding', good: () => ({ agree: 'yes' }) }),
+  'GET /binding/parent': { ctx: 'binding' },
+  'POST /binding/parent': form(
+    ['action', 'national_id', 'name', 'email', 'mobile', 'password', 'sign_name', 'sign_tick'],
+    {
+      ctx: 'binding',
+      good: () => ({
+        action: 'submit',
+        national_id: 'A123456789',
+        password: 'wrong',
+        name: '測試',
+        email: `fuzz-${crypto.randomUUID().slice(0, 8)}@example.test`,
+        sign_name: '測試',
+        sign_tick: 'yes',
+      }),
+    },
+  ),
+  'GET /binding/review': { ctx: 'binding-review', query: ['notice', 'student'] },
+  'POST /binding/review/:id/approve': form([], { ctx: 'binding-review' }),
+  'POST /binding/review/:id/reject': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
+  'POST /binding/review/:id/revoke': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
+  'GET /binding/review/codes': { ctx: 'binding-review' },
+  'POST /binding/review/codes/:id': form([], { ctx: 'binding-review', weight: 1 }),
+  'POST /api/sis/guardians': {
+    body: 'json',
+    auth: 'sis',
+    fields: ['student', 'parent', 'relationship', 'verified'],
+    goodJson: () => ({
+      student: { national_id: 'F223456786' },
+      // A parent of its own each time (no email: refused as email_needed unless a fuzzed field adds one).
+      parent: { national_id: randomNationalId(), name: '測試家長' },
+      relationship: 'father',
+    }),
+    weight: 4,
+  },
+  'POST /api/sis/guardians/lookup': {
+    body: 'json',
+    auth: 'sis',
+    fields: ['student'],
+    goodJson: () => ({ student: { school_code: '353604', student_number: 'S1130007' } }),
+    weight: 3,
+  },
   'GET /account/sign-in': { query: ['return_to'] },
   'GET /account/callback': { ctx: 'portal', query: ['code', 'state', 'iss', 'error', 'error_description'] },
   'POST /account/sign-out': form([], account()),
