@@ -204,6 +204,24 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(signature.sha256, /^[0-9a-f]{64}$/);
     assert.ok(signature.address && signature.at, 'time and address kept');
 
+    // The same form sent again (a double click, the back button): nothing more is written.
+    assert.equal((await agent.request(url('/binding/parent'))).location, url('/binding/student'));
+    const replay = await agent.request(url('/binding/parent'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: hiddenField((await agent.request(url('/binding/status'))).body, '_csrf'),
+        action: 'submit',
+        national_id: parent.nationalId,
+        name: parent.name,
+        email: parent.email,
+        sign_name: parent.name,
+        sign_tick: 'yes',
+      }).toString(),
+    });
+    assert.equal(replay.location, url('/binding/student'));
+    assert.equal((await db()('binding_applications').where({ student_identity_id: student.identityId })).length, 1);
+
     const status = await agent.request(url('/binding/status?notice=submitted'));
     assert.equal(status.status, 200);
     assert.match(status.body, /吳○寶/);
