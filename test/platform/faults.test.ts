@@ -256,8 +256,11 @@ describe(`faults (${storageMode})`, () => {
           .where({ recipient: 'student@demo.campus-sso.test', kind: 'password_reset' })
           .where('created_at', '>=', startedAt)
           .first();
-      await until('a delivery attempt failed', async () => ((await message())?.attempts ?? 0) >= 1);
-      assert.equal((await message()).status, 'pending', 'kept for another attempt');
+      // An attempt counts from its claim ('sending'); it has failed once its error is recorded.
+      await until('a delivery attempt failed', async () => !!(await message())?.last_error);
+      const failed = await message();
+      assert.ok(failed.attempts >= 1);
+      assert.equal(failed.status, 'pending', 'kept for another attempt');
 
       sink = await startMailSink(smtpPort);
       await until('the mail arrived', async () => sink!.mails.length === 1, 60_000);
