@@ -3,6 +3,7 @@
 // the links already approved, and POST …/revoke to end one.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { DecisionResult } from '../../domain/binding/service.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -60,36 +61,27 @@ async function reviewable(s: Services, ctx: Context): Promise<string> {
 const back = (ctx: Context, notice: (typeof NOTICES)[number], student = '') =>
   seeOther(ctx, `/binding/review?${new URLSearchParams({ notice, student })}`);
 
-export function approveApplication(s: Services) {
+/** One decision on one application: approve, reject or revoke (the last two need the reason the parent is told). */
+function decide(
+  s: Services,
+  kind: 'approved' | 'rejected' | 'revoked',
+  run: (id: string, actor: string, reason: string) => Promise<DecisionResult>,
+) {
   return async (ctx: Context) => {
     const id = await reviewable(s, ctx);
-    const [app] = (await s.binding.forReview(accountOf(ctx).person.id)).filter((a) => a.id === id);
-    const result = await s.binding.approve(id, accountOf(ctx).person.id);
+    const actor = accountOf(ctx).person.id;
+    const { reason } = RejectForm.parse(ctx.request.body ?? {});
+    if (kind !== 'approved' && !reason) return back(ctx, 'reasonRequired');
+    const listed = await s.binding.forReview(actor, kind === 'revoked' ? 'approved' : 'pending');
+    const student = listed.find((a) => a.id === id)?.studentName;
+    const result = await run(id, actor, reason);
     if (!result.ok) return back(ctx, result.reason === 'email_taken' ? 'emailTaken' : 'notPending');
-    back(ctx, 'approved', app?.studentName);
+    back(ctx, kind, student);
   };
 }
 
-export function rejectApplication(s: Services) {
-  return async (ctx: Context) => {
-    const id = await reviewable(s, ctx);
-    const { reason } = RejectForm.parse(ctx.request.body ?? {});
-    if (!reason) return back(ctx, 'reasonRequired');
-    const [app] = (await s.binding.forReview(accountOf(ctx).person.id)).filter((a) => a.id === id);
-    const result = await s.binding.reject(id, accountOf(ctx).person.id, reason);
-    if (!result.ok) return back(ctx, 'notPending');
-    back(ctx, 'rejected', app?.studentName);
-  };
-}
-
-export function revokeLink(s: Services) {
-  return async (ctx: Context) => {
-    const id = await reviewable(s, ctx);
-    const { reason } = RejectForm.parse(ctx.request.body ?? {});
-    if (!reason) return back(ctx, 'reasonRequired');
-    const [app] = (await s.binding.forReview(accountOf(ctx).person.id, 'approved')).filter((a) => a.id === id);
-    const result = await s.binding.revoke(id, accountOf(ctx).person.id, reason);
-    if (!result.ok) return back(ctx, 'notPending');
-    back(ctx, 'revoked', app?.studentName);
-  };
-}
+export const approveApplication = (s: Services) => decide(s, 'approved', (id, actor) => s.binding.approve(id, actor));
+export const rejectApplication = (s: Services) =>
+  decide(s, 'rejected', (id, actor, reason) => s.binding.reject(id, actor, reason));
+export const revokeLink = (s: Services) =>
+  decide(s, 'revoked', (id, actor, reason) => s.binding.revoke(id, actor, reason));

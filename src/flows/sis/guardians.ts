@@ -7,7 +7,7 @@ import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
 import type { Services } from '../../web/services.ts';
-import { fieldErrors, nationalIdField } from './payload.ts';
+import { emailField, fieldErrors, nameField, nationalIdField } from './payload.ts';
 
 const StudentRef = z
   .object({
@@ -32,17 +32,8 @@ const GuardianPush = z
     parent: z
       .object({
         national_id: nationalIdField,
-        name: z
-          .string()
-          .trim()
-          .min(1)
-          .max(50)
-          .refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' }),
-        email: z
-          .email()
-          .max(254)
-          .transform((s) => s.toLowerCase())
-          .optional(),
+        name: nameField,
+        email: emailField.optional(),
         mobile: z
           .string()
           .transform((v) => normaliseMobile(v) ?? '')

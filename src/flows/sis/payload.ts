@@ -3,27 +3,34 @@ import { z } from 'zod';
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
-
-const text = (max: number) => z.string().trim().min(1).max(max);
-
 export const nationalIdField = z
   .string()
   .max(20)
   .transform(normaliseNationalId)
   .refine(isValidNationalId, { message: 'invalid_national_id' });
 
+/** An email address as pushed: lower-cased. */
+export const emailField = z
+  .email()
+  .max(254)
+  .transform((s) => s.toLowerCase());
+
+/** A name as pushed: no control characters. */
+export const nameField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' });
+
 export const PushBody = z
   .object({
     mode: z.enum(['register', 'add_identity']),
     national_id: nationalIdField,
-    name: text(50).refine((s) => !/\p{Cc}/u.test(s), { message: 'invalid_name' }),
+    name: nameField,
     birthdate: z.iso.date().optional(),
     gender: z.enum(GENDERS).optional(),
-    email: z
-      .email()
-      .max(254)
-      .transform((s) => s.toLowerCase())
-      .optional(),
+    email: emailField.optional(),
     mobile: z
       .string()
       .regex(/^09\d{8}$/, { message: 'invalid_mobile' })
