@@ -67,6 +67,9 @@ export type SubmitResult =
     }
   | { ok: false; problem: SubmitProblem; student?: string };
 
+/** Thrown inside an approval that finds it must make an account after all (see approve). */
+class AccountNeeded extends Error {}
+
 /** Thrown inside a submit's transaction so that nothing of it stays. */
 class Refused extends Error {
   readonly result: Extract<SubmitResult, { ok: false }>;
@@ -544,12 +547,15 @@ export class Binding {
   }
 
   /** Approves: the parent's account (made if needed), a parent identity at the school, the guardian link; the parent is told. */
-  async approve(id: string, actor: string): Promise<DecisionResult> {
+  async approve(id: string, actor: string, accountNeeded?: boolean): Promise<DecisionResult> {
+    // A new parent's welcome link names the account before it exists; it is issued only when one will be made (a
+    // parent who got an account meanwhile is found again inside the transaction, and the approval starts over).
     const personId = crypto.randomUUID();
-    const welcome = await this.#links.issue(
-      { personId, via: 'welcome', issuedAt: Date.now() },
-      WELCOME_LINK_TTL_SECONDS,
-    );
+    const needed = accountNeeded ?? (await this.#accountNeeded(id));
+    const welcome =
+      needed && !this.#defaultPassword
+        ? await this.#links.issue({ personId, via: 'welcome', issuedAt: Date.now() }, WELCOME_LINK_TTL_SECONDS)
+        : undefined;
     try {
       return await this.#db.transaction(async (trx): Promise<DecisionResult> => {
         const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
@@ -558,6 +564,7 @@ export class Binding {
         let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
         let made: 'link' | 'default' | undefined;
         if (!parentId) {
+          if (!needed) throw new AccountNeeded();
           if (!row.parent_email) return { ok: false, reason: 'email_taken' };
           const holder = await emailHolderStatus(trx, row.parent_email);
           if (holder && holder !== 'pending') return { ok: false, reason: 'email_taken' };
@@ -647,9 +654,20 @@ export class Binding {
         return { ok: true };
       });
     } catch (err) {
+      if (err instanceof AccountNeeded) return this.approve(id, actor, true);
       if (isUniqueViolation(err)) return { ok: false, reason: 'email_taken' };
       throw err;
     }
+  }
+
+  async #accountNeeded(id: string): Promise<boolean> {
+    const row = await this.#db('binding_applications')
+      .select('parent_person_id', 'parent_national_id_index')
+      .where({ id })
+      .first();
+    return (
+      !!row && !row.parent_person_id && !(await findPersonIdByNationalIdIndex(this.#db, row.parent_national_id_index))
+    );
   }
 
   /** Ends the guardian link an approved application made (a reviewer's decision, with the reason the parent is told). */

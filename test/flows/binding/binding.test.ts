@@ -61,17 +61,18 @@ describe(`parent-child binding (${storageMode})`, () => {
   });
 
   /** A student of the demo homeroom teacher's class 701 at 353604 (or of `school`/`classCode`), with a national ID. */
-  async function newStudent(opts: { school?: string; classCode?: string; name?: string } = {}) {
+  async function newStudent(opts: { school?: string; classCode?: string; name?: string; on?: TestServer } = {}) {
+    const at = opts.on ?? server;
     const nationalId = randomNationalId();
     const studentNo = `S${crypto.randomInt(1e6, 1e7)}`;
-    const person = await insertPerson(db(), {
+    const person = await insertPerson(at.storage.db, {
       username: `stu-${tag()}`,
       name: opts.name ?? '吳三寶',
       passwordHash: await hashPassword('Student-Pass-1', 4),
       birthdate: '2012-04-05',
-      nationalId: sealNationalId(server.storage.keyring, nationalId),
+      nationalId: sealNationalId(at.storage.keyring, nationalId),
     });
-    const identityId = await addIdentity(db(), {
+    const identityId = await addIdentity(at.storage.db, {
       personId: person.id,
       schoolCode: opts.school ?? '353604',
       role: 'student',
@@ -625,6 +626,36 @@ describe(`parent-child binding (${storageMode})`, () => {
       assert.equal(matched.decided_by, 'roster-match');
     } finally {
       await runCli(env, 'binding', 'auto-approve', '--school', '353601', '--off');
+    }
+  });
+
+  it("with BINDING_DEFAULT_PASSWORD the new parent's first password is the ID's last six, changed at the first sign-in", async () => {
+    const other = await startTestServer({ BINDING_DEFAULT_PASSWORD: 'true' });
+    try {
+      const student = await newStudent({ on: other });
+      const parent = newParentData();
+      const draft = await other.services.binding.studentFor({ nationalId: student.nationalId });
+      assert.ok(draft);
+      const sent = await other.services.binding.submit({
+        contact: { kind: 'email', value: parent.email },
+        students: [{ ...draft, relationship: 'mother' }],
+        parent: { nationalId: parent.nationalId, name: parent.name, email: parent.email },
+        signature: null,
+      });
+      assert.ok(sent.ok);
+      assert.deepEqual(await other.services.binding.approve(sent.ids[0]!, 'test'), { ok: true });
+      const account = await other.storage.db('persons').where({ email: parent.email }).first();
+      assert.equal(account.must_change_password, true);
+      const signIn = await other.services.people.authenticate(parent.email, parent.nationalId.slice(-6));
+      assert.equal(signIn.ok, true);
+      const mail = await other.storage
+        .db('outbox_messages')
+        .where({ recipient: parent.email, kind: 'binding_approved' })
+        .first();
+      assert.match(mail.text_body, /身分證字號的後六碼/);
+      assert.doesNotMatch(mail.text_body, /password\/reset\?token=/);
+    } finally {
+      await other.close();
     }
   });
 
