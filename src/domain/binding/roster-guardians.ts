@@ -66,7 +66,10 @@ export async function setAutoApprove(db: Knex, q: { school: string; on: boolean;
   });
 }
 
-/** Whether the application's parent is the roster's guardian of its student, at a school that approves such at once. */
+/**
+ * Whether the application's parent is the roster's guardian of its student, at a school that approves such at once.
+ * `mobile` must be a number the parent proved (see Binding.submit): a typed one is no proof.
+ */
 export async function matchesRoster(
   db: Knex,
   a: { studentIdentityId: string; schoolCode: string; name: string; mobile: string | null; relationship: string },

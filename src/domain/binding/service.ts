@@ -298,6 +298,9 @@ export class Binding {
     try {
       result = await this.#db.transaction(async (trx): Promise<SubmitResult> => {
         let parent: { personId?: string; name: string; email: string | null; mobile: string | null };
+        // The mobile number a roster match may rely on: one this parent proved (the code's contact, or their
+        // account's verified number), never one merely typed.
+        let provenMobile: string | null;
         const given = c.parent;
         if (given.personId !== undefined) {
           const person = await findPersonById(trx, given.personId);
@@ -307,6 +310,7 @@ export class Binding {
             .first();
           if (student) return { ok: false, problem: 'studentAccount' };
           parent = { personId: person.id, name: person.name, email: person.email, mobile: person.mobile };
+          provenMobile = person.mobile_verified ? person.mobile : null;
         } else {
           const email = given.email.toLowerCase();
           const holder = await emailHolderStatus(trx, email);
@@ -319,6 +323,7 @@ export class Binding {
             .first();
           if (other) return { ok: false, problem: 'emailApplied' };
           parent = { name: given.name, email, mobile: given.mobile ?? null };
+          provenMobile = c.contact.kind === 'mobile' && c.contact.value === given.mobile ? given.mobile : null;
         }
         const ids: string[] = [];
         const byCode: string[] = [];
@@ -374,7 +379,7 @@ export class Binding {
               school: student.schoolCode,
               relationship: s.relationship,
               name: parent.name,
-              mobile: parent.mobile,
+              mobile: provenMobile,
             });
         }
         return { ok: true, ids, approved: byCode, matches };

@@ -596,8 +596,9 @@ describe(`parent-child binding (${storageMode})`, () => {
     const good = await runCli(env, 'binding', 'guardians', '--school', '353601', '--file', file);
     assert.equal(good.status, 0, good.stderr);
 
-    const applyAt = async (p: typeof parent) => {
-      const agent = await enter({ email: p.email });
+    // The roster's mobile number counts only when the parent proved it: the code went to it.
+    const applyAt = async (p: typeof parent, viaMobile = true) => {
+      const agent = await enter(viaMobile ? { mobile: p.mobile } : { email: p.email });
       const page = await agent.request(url('/binding/student'));
       const form = {
         relationship: 'father',
@@ -609,7 +610,10 @@ describe(`parent-child binding (${storageMode})`, () => {
       assert.equal((await post(agent, page, '/binding/student', { ...form, school: '353601' })).status, 303);
       await consent(agent);
       assert.equal((await sendParent(agent, p)).status, 303);
-      return db()('binding_applications').where({ contact: p.email }).first();
+      return db()('binding_applications')
+        .where({ contact: viaMobile ? p.mobile : p.email })
+        .orderBy('created_at', 'desc')
+        .first();
     };
     // Off (the default): a review, even though the roster matches.
     const before = await applyAt(parent);
@@ -621,6 +625,10 @@ describe(`parent-child binding (${storageMode})`, () => {
     try {
       const other = await applyAt({ ...newParentData(), name: '吳大明' }); // another mobile: no match
       assert.equal(other.status, 'pending');
+      // The right name, mobile and relationship, but the code went to an email: the mobile is only typed.
+      const typed = await applyAt({ ...parent, email: `typed-${tag()}@example.test` }, false);
+      assert.equal(typed.status, 'pending');
+      await db()('binding_applications').where({ id: typed.id }).update({ status: 'withdrawn' });
       const matched = await applyAt({ ...parent, email: `again-${tag()}@example.test` });
       assert.equal(matched.status, 'approved');
       assert.equal(matched.decided_by, 'roster-match');
