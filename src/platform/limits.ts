@@ -47,13 +47,14 @@ export const SIGN_OUT_PAGES: Limit = { name: 'sign-out-address', windowSeconds: 
 
 /**
  * Parent-child binding (seed 002): codes sent per mobile number (its FAQ: two SMS an hour, then use email), per email
- * address and per network address; student lookups per binding session and per network address (so that the student
- * check cannot be used to look people up).
+ * address and per network address; lookups by national ID (students in step 1, parents in step 3) per binding
+ * session and per network address, so that the pages cannot be used to look people up.
  */
 export const BINDING = {
   smsPerNumber: { name: 'binding-sms-number', windowSeconds: HOUR, max: 2 },
   mailPerAddress: { name: 'binding-mail-address', windowSeconds: HOUR, max: 5 },
   codesPerAddress: { name: 'binding-code-address', windowSeconds: HOUR, max: 60 },
-  lookupsPerSession: 10,
-  lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 60 },
+  lookupsPerSession: 20,
+  /** Generous: a parents' evening at a school sends many parents from one address. */
+  lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 300 },
 } as const satisfies Record<string, Limit | number>;

@@ -13,7 +13,7 @@ import { formSecret, formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, renderBinding, tr } from './pages.ts';
-import { type BindingState, bindingOf, saveSession } from './state.ts';
+import { type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const ParentForm = z.object({
   action: z.enum(['verify', 'submit']).catch('verify'),
@@ -97,6 +97,9 @@ export function submitParent(s: Services, state: BindingState) {
     values.national_id = normaliseNationalId(values.national_id);
     if (!isValidNationalId(values.national_id))
       return renderParent(ctx, { values, errors: { national_id: 'binding.parent.errors.nationalId' }, status: 400 });
+    // Whether an ID has an account is itself worth protecting: every look is counted like a student lookup.
+    if (!(await countLookup(ctx, s, state, current)))
+      return renderParent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
     const existing = await s.binding.existingParent(values.national_id);
     if (existing?.isStudent)
       return renderParent(ctx, {

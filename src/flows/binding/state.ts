@@ -5,6 +5,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
 import type { Contact } from '../../domain/binding/service.ts';
+import { BINDING } from '../../platform/limits.ts';
 import { isToken } from '../../platform/one-use.ts';
 import { signedCookie } from '../../web/cookies.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -25,7 +26,7 @@ export const BindingSession = z.object({
   /** Students verified in step 1, waiting for the consent and the parent's data. */
   students: z.array(DraftStudentSchema).max(10),
   consented: z.boolean(),
-  /** Student lookups made in this session (BINDING.lookupsPerSession). */
+  /** Lookups of students and parents by national ID made in this session (BINDING.lookupsPerSession). */
   lookups: z.number().int().min(0),
   /** A binding code the parent came with (the school's QR code), offered in step 1. */
   handedCode: z.string().max(20).optional(),
@@ -93,4 +94,19 @@ export function bindingOf(ctx: Context): Current {
 export async function saveSession(state: BindingState, current: Current, change: Partial<BindingSession>) {
   current.session = { ...current.session, ...change };
   await state.sessions.save(current.token, current.session);
+}
+
+/**
+ * Counts one lookup by national ID (a student in step 1, a parent in step 3) against the session's and the address's
+ * limits; false (and Retry-After set) when either is used up.
+ */
+export async function countLookup(ctx: Context, s: Services, state: BindingState, current: Current): Promise<boolean> {
+  const bySession = current.session.lookups < BINDING.lookupsPerSession;
+  const byAddress = await s.throttle.allow(BINDING.lookupsPerAddress, ctx.ip);
+  if (!bySession || !byAddress) {
+    ctx.set('Retry-After', String(BINDING.lookupsPerAddress.windowSeconds));
+    return false;
+  }
+  await saveSession(state, current, { lookups: current.session.lookups + 1 });
+  return true;
 }

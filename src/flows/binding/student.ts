@@ -8,12 +8,11 @@ import { GUARDIANS, LEGAL_REPRESENTATIVES, RELATIONSHIPS } from '../../domain/bi
 import type { StudentMatch } from '../../domain/binding/students.ts';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
-import { BINDING } from '../../platform/limits.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, renderBinding } from './pages.ts';
-import { type BindingState, bindingOf, saveSession } from './state.ts';
+import { type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const StudentForm = z.object({
   relationship: formText(40),
@@ -81,15 +80,8 @@ export function submitStudent(s: Services, state: BindingState) {
     if (current.session.students.length >= 10) errors.relationship = 'binding.student.errors.full';
     if (Object.keys(errors).length) return renderStudent(ctx, { values, errors, status: 400 });
 
-    const [bySession, byAddress] = [
-      current.session.lookups < BINDING.lookupsPerSession,
-      await s.throttle.allow(BINDING.lookupsPerAddress, ctx.ip),
-    ];
-    if (!bySession || !byAddress) {
-      ctx.set('Retry-After', String(BINDING.lookupsPerAddress.windowSeconds));
+    if (!(await countLookup(ctx, s, state, current)))
       return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
-    }
-    await saveSession(state, current, { lookups: current.session.lookups + 1 });
     const handed = values.binding_code ? await s.binding.findCode(values.binding_code) : undefined;
     if (values.binding_code && !handed) {
       const codeError = { binding_code: 'binding.student.errors.codeInvalid' };

@@ -311,6 +311,22 @@ describe(`parent-child binding (${storageMode})`, () => {
     );
   });
 
+  it('counts every lookup by national ID, of students and of parents, and stops a session that looks too often', async () => {
+    const agent = await enter({ email: `looker-${tag()}@example.test` });
+    await addStudent(agent, await newStudent()); // two lookups: 驗證, then 下一步
+    await consent(agent);
+    const page = await agent.request(url('/binding/parent'));
+    let answer: Step | undefined;
+    let tries = 0;
+    do {
+      answer = await post(agent, page, '/binding/parent', { action: 'verify', national_id: randomNationalId() });
+      tries++;
+    } while (answer.status === 200 && tries < 30);
+    assert.equal(answer.status, 429);
+    assert.equal(tries, BINDING.lookupsPerSession - 2 + 1, 'the session allows its number of lookups, no more');
+    assert.match(answer.body, new RegExp(html(zh('binding.student.errors.tooMany')).slice(0, 8)));
+  });
+
   it('gives the seed FAQ errors: the email has an account, the email has an application, already bound', async () => {
     // The student's own email (FAQ Q2).
     const student = await newStudent();
