@@ -57,4 +57,6 @@ export const BINDING = {
   lookupsPerSession: 20,
   /** Generous: a parents' evening at a school sends many parents from one address. */
   lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 300 },
+  /** Wrong passwords when a parent confirms their account in step 3, per account (apart from the account pages'). */
+  passwordPerPerson: { name: 'binding-password-person', windowSeconds: 15 * MINUTE, max: 5 },
 } as const satisfies Record<string, Limit | number>;

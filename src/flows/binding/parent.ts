@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ExistingParent, ParentData, SubmitProblem } from '../../domain/binding/service.ts';
 import { isValidNationalId, maskNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
-import { PASSWORD_CHANGE } from '../../platform/limits.ts';
+import { BINDING } from '../../platform/limits.ts';
 import { formSecret, formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -116,12 +116,15 @@ export function submitParent(s: Services, state: BindingState) {
     if (existing) {
       const person = await s.people.findById(existing.personId);
       if (!person) return renderParent(ctx, { values, verified: true, status: 409 });
-      if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id)) {
+      if (await s.throttle.exhausted(BINDING.passwordPerPerson, person.id)) {
         errors.password = 'binding.parent.errors.passwordLimit';
       } else if (!(await s.people.isCurrentPassword(person, values.password))) {
-        await s.throttle.hit(PASSWORD_CHANGE, person.id);
+        await s.throttle.hit(BINDING.passwordPerPerson, person.id);
         errors.password = 'binding.parent.errors.password';
       }
+      // Until the password is right nothing else is checked: the signature against the account's name would
+      // otherwise tell a stranger whether a guessed name is the ID holder's.
+      if (errors.password) return renderParent(ctx, { values, existing, verified: true, errors, status: 400 });
       parent = { nationalId: values.national_id, personId: person.id };
       signedName = person.name;
     } else {

@@ -480,6 +480,11 @@ describe(`parent-child binding (${storageMode})`, () => {
     const wrong = await submit('not-it');
     assert.equal(wrong.status, 400);
     assert.match(wrong.body, new RegExp(zh('binding.parent.errors.password')));
+    // A wrong password tells nothing of the name: the signature is not judged until the password is right.
+    for (const sign of ['吳大同', '別人']) {
+      const answer = await submit('not-it', sign);
+      assert.doesNotMatch(answer.body, /id="sign_name-error"/, sign);
+    }
     const done = await submit('Existing-Pass-2026');
     assert.equal(done.status, 303);
     const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
