@@ -7,12 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { Binding } from '../../../src/domain/binding/service.ts';
 import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { BINDING } from '../../../src/platform/limits.ts';
+import { parseSettings } from '../../../src/platform/settings.ts';
 import { signedInAgent } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
@@ -61,8 +63,8 @@ describe(`parent-child binding (${storageMode})`, () => {
   });
 
   /** A student of the demo homeroom teacher's class 701 at 353604 (or of `school`/`classCode`), with a national ID. */
-  async function newStudent(opts: { school?: string; classCode?: string; name?: string; on?: TestServer } = {}) {
-    const at = opts.on ?? server;
+  async function newStudent(opts: { school?: string; classCode?: string; name?: string } = {}) {
+    const at = server;
     const nationalId = randomNationalId();
     const studentNo = `S${crypto.randomInt(1e6, 1e7)}`;
     const person = await insertPerson(at.storage.db, {
@@ -659,33 +661,37 @@ describe(`parent-child binding (${storageMode})`, () => {
   });
 
   it("with BINDING_DEFAULT_PASSWORD the new parent's first password is the ID's last six, changed at the first sign-in", async () => {
-    const other = await startTestServer({ BINDING_DEFAULT_PASSWORD: 'true' });
-    try {
-      const student = await newStudent({ on: other });
-      const parent = newParentData();
-      const draft = await other.services.binding.studentFor({ nationalId: student.nationalId });
-      assert.ok(draft);
-      const sent = await other.services.binding.submit({
-        contact: { kind: 'email', value: parent.email },
-        students: [{ ...draft, relationship: 'mother' }],
-        parent: { nationalId: parent.nationalId, name: parent.name, email: parent.email },
-        signature: null,
-      });
-      assert.ok(sent.ok);
-      assert.deepEqual(await other.services.binding.approve(sent.ids[0]!, 'test'), { ok: true });
-      const account = await other.storage.db('persons').where({ email: parent.email }).first();
-      assert.equal(account.must_change_password, true);
-      const signIn = await other.services.people.authenticate(parent.email, parent.nationalId.slice(-6));
-      assert.equal(signIn.ok, true);
-      const mail = await other.storage
-        .db('outbox_messages')
-        .where({ recipient: parent.email, kind: 'binding_approved' })
-        .first();
-      assert.match(mail.text_body, /身分證字號的後六碼/);
-      assert.doesNotMatch(mail.text_body, /password\/reset\?token=/);
-    } finally {
-      await other.close();
-    }
+    // The setting reaches the binding service as `defaultPassword` (src/domain/services.ts); a second server would
+    // re-register the shared database's own clients under its own address, so the service is built here instead.
+    const binding = new Binding({
+      db: db(),
+      keyring: server.storage.keyring,
+      passwords: server.services.passwords,
+      passwordLinks: server.services.passwordLinks,
+      issuer: server.issuer,
+      defaultPassword: true,
+    });
+    assert.equal(parseSettings({ BINDING_DEFAULT_PASSWORD: 'true' }).bindingDefaultPassword, true);
+    assert.equal(parseSettings({}).bindingDefaultPassword, false, 'off by default');
+    const student = await newStudent();
+    const parent = newParentData();
+    const draft = await binding.studentFor({ nationalId: student.nationalId });
+    assert.ok(draft);
+    const sent = await binding.submit({
+      contact: { kind: 'email', value: parent.email },
+      students: [{ ...draft, relationship: 'mother' }],
+      parent: { nationalId: parent.nationalId, name: parent.name, email: parent.email },
+      signature: null,
+    });
+    assert.ok(sent.ok);
+    assert.deepEqual(await binding.approve(sent.ids[0]!, 'test'), { ok: true });
+    const account = await db()('persons').where({ email: parent.email }).first();
+    assert.equal(account.must_change_password, true);
+    const signIn = await server.services.people.authenticate(parent.email, parent.nationalId.slice(-6));
+    assert.equal(signIn.ok, true);
+    const mail = await lastMessage(parent.email, 'binding_approved');
+    assert.match(mail.text_body, /身分證字號的後六碼/);
+    assert.doesNotMatch(mail.text_body, /password\/reset\?token=/);
   });
 
   it('only the homeroom teacher of the class (or the school) reviews: others get nothing', async () => {
