@@ -11,6 +11,7 @@ import { ROLES, type Role } from '../domain/identities/identities.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
 import { upsertSchool } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
+import { firstProblem, upstreamInput } from '../domain/upstreams/upstreams.ts';
 import { adapterFactory } from '../oidc/adapters/index.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
 import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
@@ -33,6 +34,41 @@ function required(opts: Record<string, unknown>, ...names: string[]) {
 
 /** A repeatable option's values, or undefined when it was not given. */
 const list = (opts: Record<string, unknown>, name: string) => opts[name] as string[] | undefined;
+
+const UPSTREAM_OPTIONS = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  kind: { type: 'string' },
+  scope: { type: 'string' },
+  icon: { type: 'string' },
+  'authorization-endpoint': { type: 'string' },
+  'token-endpoint': { type: 'string' },
+  'userinfo-endpoint': { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** The upstream options given, under the names the domain uses (undefined: not given). */
+function upstreamFields(opts: Record<string, unknown>) {
+  const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+  const endpoints = Object.fromEntries(
+    (['authorization', 'token', 'userinfo'] as const)
+      .map((e) => [`${e}_endpoint`, str(`${e}-endpoint`)] as const)
+      .filter(([, v]) => v !== undefined),
+  );
+  return {
+    id: str('id'),
+    name: str('name'),
+    kind: str('kind'),
+    issuer: str('issuer'),
+    clientId: str('client-id'),
+    clientSecret: str('client-secret'),
+    scope: str('scope'),
+    icon: str('icon'),
+    endpoints: Object.keys(endpoints).length ? endpoints : undefined,
+  };
+}
 
 export const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -327,6 +363,83 @@ export const COMMANDS: Record<string, Command> = {
       const token = await createInitialAccessToken(adapter, ttl);
       await recordAudit(storage.db, { actor: 'cli', action: 'iat.created', detail: { ttl } });
       return token;
+    },
+  },
+  'upstream add': {
+    options: UPSTREAM_OPTIONS,
+    async run({ services, settings, issuer }, opts) {
+      required(opts, 'id', 'name', 'issuer', 'client-id', 'client-secret');
+      const parsed = upstreamInput(settings.env !== 'production').safeParse(upstreamFields(opts));
+      if (!parsed.success) throw new Error(firstProblem(parsed.error));
+      if ((await services.upstreams.add(parsed.data, 'cli')) === 'taken')
+        throw new Error(`an upstream with the id ${parsed.data.id} exists already (use upstream update)`);
+      return [
+        `upstream ${parsed.data.id} added`,
+        `register this redirect URI at the provider: ${issuer}/federation/${parsed.data.id}/callback`,
+      ].join('\n');
+    },
+  },
+  'upstream update': {
+    options: { ...UPSTREAM_OPTIONS, enable: { type: 'boolean' } },
+    async run({ services, settings }, opts) {
+      required(opts, 'id');
+      const current = await services.upstreams.find(opts.id as string);
+      if (!current) throw new Error(`no upstream ${opts.id}`);
+      const given = upstreamFields(opts);
+      // Checked as a whole (the new values with the ones kept), changed only where given.
+      const parsed = upstreamInput(settings.env !== 'production').safeParse({
+        id: current.id,
+        name: given.name ?? current.name,
+        kind: given.kind ?? current.kind,
+        issuer: given.issuer ?? current.issuer,
+        clientId: given.clientId ?? current.clientId,
+        clientSecret: given.clientSecret ?? 'kept',
+        scope: given.scope ?? current.scope,
+        icon: given.icon ?? current.icon ?? undefined,
+        endpoints: given.endpoints
+          ? { ...(current.endpoints ?? {}), ...given.endpoints }
+          : (current.endpoints ?? undefined),
+      });
+      if (!parsed.success) throw new Error(firstProblem(parsed.error));
+      const pick = <K extends keyof typeof given>(k: K) =>
+        given[k] === undefined ? undefined : parsed.data[k as keyof typeof parsed.data];
+      await services.upstreams.update(
+        current.id,
+        {
+          name: pick('name') as string | undefined,
+          kind: pick('kind') as 'oidc' | 'facebook' | undefined,
+          issuer: pick('issuer') as string | undefined,
+          clientId: pick('clientId') as string | undefined,
+          clientSecret: given.clientSecret,
+          scope: pick('scope') as string | undefined,
+          icon: pick('icon') as string | undefined,
+          endpoints: given.endpoints ? parsed.data.endpoints : undefined,
+          enabled: opts.enable ? true : undefined,
+        },
+        'cli',
+      );
+      return `upstream ${current.id} updated`;
+    },
+  },
+  'upstream list': {
+    options: {},
+    async run({ services }) {
+      const all = await services.upstreams.list();
+      if (!all.length) return 'no upstream providers';
+      return all
+        .map((u) =>
+          [u.id, u.name, u.kind, u.issuer, u.clientId, u.scope, u.enabled ? 'enabled' : 'disabled'].join('\t'),
+        )
+        .join('\n');
+    },
+  },
+  'upstream disable': {
+    options: { id: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'id');
+      if (!(await services.upstreams.update(opts.id as string, { enabled: false }, 'cli')))
+        throw new Error(`no upstream ${opts.id}`);
+      return `upstream ${opts.id} disabled (people can no longer sign in with it)`;
     },
   },
   'binding list': {

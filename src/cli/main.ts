@@ -32,6 +32,14 @@ const USAGE = `usage: campus-sso <command> [options]
   keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
   keys list                                 list keys and their state
   iat create [--ttl SECONDS]                create an initial access token for dynamic registration
+  upstream add --id ID --name NAME --issuer URL --client-id ID --client-secret S [--kind oidc|facebook]
+               [--scope "openid email profile"] [--icon NAME]
+               [--authorization-endpoint U --token-endpoint U --userinfo-endpoint U]
+                                            an upstream provider people may sign in with (prints the redirect URI)
+  upstream update --id ID [same options] [--enable]
+                                            change only what is given (a new secret is sealed again)
+  upstream list                             every upstream provider (never its secret)
+  upstream disable --id ID                  people can no longer sign in with it
   binding list --school CODE [--status pending|approved|rejected|withdrawn|revoked]
                                             parent-child binding applications of a school (tab-separated)
   binding approve --id ID                   approve one (makes the parent's account if needed; the parent is told)

@@ -17,6 +17,7 @@ import { Passwords } from './people/passwords.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
 import { Schools } from './schools/service.ts';
+import { Upstreams } from './upstreams/upstreams.ts';
 
 export type DomainServices = ReturnType<typeof buildDomainServices>;
 
@@ -54,6 +55,7 @@ export function buildDomainServices(deps: {
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
+    upstreams: new Upstreams({ db, keyring }),
     binding: new Binding({
       db,
       keyring,

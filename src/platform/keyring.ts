@@ -12,7 +12,8 @@ export type Purpose =
   | 'verification-code'
   | 'throttle'
   | 'challenge'
-  | 'binding-code';
+  | 'binding-code'
+  | 'upstream-secret';
 
 export class Keyring {
   readonly #master: Buffer;
