@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('binding_applications', (t) => {
     t.uuid('id').primary();
-    // The contact the parent verified with a code (email lower-cased, mobile as 09xxxxxxxx): whose status page shows it.
+    // The contact the parent verified with a code (email lower-cased, mobile as 0912345678): whose status page shows it.
     t.text('contact_kind').notNullable();
     t.text('contact').notNullable();
     t.text('relationship').notNullable();

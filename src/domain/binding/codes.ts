@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
 
-/** 8 characters without look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX. */
+/** 8 characters without look-alikes (no 0/O, 1/I/L), shown in two groups of four, e.g. K7Q4-M2ZP. */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 export const CODE_DAYS = 7;
 
