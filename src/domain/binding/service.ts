@@ -540,8 +540,10 @@ export class Binding {
     return rows.map((r) => ({ ...this.#view(r), studentName: r.student_name }));
   }
 
-  async canReview(reviewer: string, id: string): Promise<boolean> {
-    return !!(await this.#reviewable(this.#query().where('a.id', id), reviewer).first());
+  /** One application this reviewer may decide (full student name), or undefined. */
+  async reviewable(reviewer: string, id: string): Promise<ApplicationView | undefined> {
+    const row: Row | undefined = await this.#reviewable(this.#query().where('a.id', id), reviewer).first();
+    return row && { ...this.#view(row), studentName: row.student_name };
   }
 
   /** The operators' list (CLI): by school and status. */

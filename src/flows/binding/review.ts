@@ -3,7 +3,7 @@
 // the links already approved, and POST …/revoke to end one.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { DecisionResult } from '../../domain/binding/service.ts';
+import type { ApplicationView, DecisionResult } from '../../domain/binding/service.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -51,11 +51,11 @@ export function showReview(s: Services) {
 const IdParam = z.object({ id: z.uuid() });
 const RejectForm = z.object({ reason: formText(500) });
 
-async function reviewable(s: Services, ctx: Context): Promise<string> {
+async function reviewable(s: Services, ctx: Context): Promise<ApplicationView> {
   const params = IdParam.safeParse(ctx.params);
-  if (!params.success || !(await s.binding.canReview(accountOf(ctx).person.id, params.data.id)))
-    throw new AppError('not_found', 404);
-  return params.data.id;
+  const app = params.success ? await s.binding.reviewable(accountOf(ctx).person.id, params.data.id) : undefined;
+  if (!app) throw new AppError('not_found', 404);
+  return app;
 }
 
 const back = (ctx: Context, notice: (typeof NOTICES)[number], student = '') =>
@@ -68,15 +68,13 @@ function decide(
   run: (id: string, actor: string, reason: string) => Promise<DecisionResult>,
 ) {
   return async (ctx: Context) => {
-    const id = await reviewable(s, ctx);
+    const app = await reviewable(s, ctx);
     const actor = accountOf(ctx).person.id;
     const { reason } = RejectForm.parse(ctx.request.body ?? {});
     if (kind !== 'approved' && !reason) return back(ctx, 'reasonRequired');
-    const listed = await s.binding.forReview(actor, kind === 'revoked' ? 'approved' : 'pending');
-    const student = listed.find((a) => a.id === id)?.studentName;
-    const result = await run(id, actor, reason);
+    const result = await run(app.id, actor, reason);
     if (!result.ok) return back(ctx, result.reason === 'email_taken' ? 'emailTaken' : 'notPending');
-    back(ctx, kind, student);
+    back(ctx, kind, app.studentName);
   };
 }
 
