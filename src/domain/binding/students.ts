@@ -2,9 +2,9 @@
 // chosen level, by national ID, and — so that this is no lookup service — their birth date or student number too.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
+import { maskName } from '../people/masks.ts';
 import { nationalIdIndex } from '../people/national-id-store.ts';
 import type { SCHOOL_LEVELS } from '../schools/schools.ts';
-import { maskName } from './masks.ts';
 
 export type SchoolLevel = (typeof SCHOOL_LEVELS)[number];
 

@@ -3,8 +3,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { isCodeShape, normaliseCode } from '../../domain/binding/codes.ts';
-import { maskEmail, maskMobile } from '../../domain/binding/masks.ts';
 import { codeMessage } from '../../domain/binding/messages.ts';
+import { maskEmail, maskMobile } from '../../domain/people/masks.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { BINDING } from '../../platform/limits.ts';

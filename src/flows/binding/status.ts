@@ -2,9 +2,9 @@
 // pending one, "註銷全部紀錄", the application form as a PDF, and signing out of the binding pages.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { maskEmail, maskMobile } from '../../domain/binding/masks.ts';
 import { applicationPdf, type PdfLabels } from '../../domain/binding/pdf.ts';
 import type { ApplicationView } from '../../domain/binding/service.ts';
+import { maskEmail, maskMobile } from '../../domain/people/masks.ts';
 import { AppError } from '../../web/errors.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';

@@ -1,4 +1,4 @@
-// How a binding shows names and contacts it must not reveal: 吳三寶 → 吳○寶, par***@example.com, 0912***678.
+// How names and contacts are shown where they must not be revealed (a binding, a linked account): 吳三寶 → 吳○寶, par***@example.com, 0912***678.
 
 /** Keeps the first and the last character: 吳三寶 → 吳○寶, 王明 → 王○, Lin Hua → L○○○○○a. */
 export function maskName(name: string): string {
