@@ -88,6 +88,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       issuer,
       channels: deliverableChannels(settings),
       bindingDefaultPassword: settings.bindingDefaultPassword,
+      federationTimeoutSeconds: settings.federationTimeoutSeconds,
     });
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');

@@ -14,9 +14,16 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
   });
 }
 
-export type SignInEvent = { at: Date; success: boolean; reason?: string; clientId?: string };
+export type SignInEvent = { at: Date; success: boolean; reason?: string; clientId?: string; upstream?: string };
 
-const Detail = z.object({ reason: z.string().max(64).optional(), client: z.string().max(200).optional() }).catch({});
+const Detail = z
+  .object({
+    reason: z.string().max(64).optional(),
+    client: z.string().max(200).optional(),
+    /** Signed in with another account (issue 13): which upstream. */
+    upstream: z.string().max(40).optional(),
+  })
+  .catch({});
 
 function json(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -49,7 +56,13 @@ export class Audit {
     return rows.map((r) => {
       const detail = Detail.parse(json(r.detail));
       const success = r.action === 'sign_in.success';
-      return { at: r.at, success, reason: success ? undefined : detail.reason, clientId: detail.client };
+      return {
+        at: r.at,
+        success,
+        reason: success ? undefined : detail.reason,
+        clientId: detail.client,
+        upstream: detail.upstream,
+      };
     });
   }
 }

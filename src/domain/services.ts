@@ -17,6 +17,8 @@ import { Passwords } from './people/passwords.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
 import { Schools } from './schools/service.ts';
+import { UpstreamLeg } from './upstreams/leg.ts';
+import { FederatedLinks } from './upstreams/links.ts';
 import { Upstreams } from './upstreams/upstreams.ts';
 
 export type DomainServices = ReturnType<typeof buildDomainServices>;
@@ -33,6 +35,8 @@ export function buildDomainServices(deps: {
   channels?: readonly Channel[];
   /** Parent accounts made on a binding's approval get the seed's default password (off: a link to choose one). */
   bindingDefaultPassword?: boolean;
+  /** How long the upstream leg waits for an upstream provider's answer. */
+  federationTimeoutSeconds?: number;
 }) {
   const { db, keyring, issuer } = deps;
   const oneUse = new OneUseStore(deps.shared, keyring);
@@ -40,6 +44,7 @@ export function buildDomainServices(deps: {
   const passwords = new Passwords(deps.bcryptCost);
   const outbox = new Outbox(db, deps.channels);
   const links = passwordLinks(oneUse);
+  const upstreams = new Upstreams({ db, keyring });
   return {
     oneUse,
     throttle,
@@ -55,7 +60,10 @@ export function buildDomainServices(deps: {
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
-    upstreams: new Upstreams({ db, keyring }),
+    upstreams,
+    /** Signing in with another account: the upstream leg, and the links it signs in by. */
+    upstreamLeg: new UpstreamLeg({ upstreams, oneUse, issuer, timeoutSeconds: deps.federationTimeoutSeconds ?? 10 }),
+    federatedLinks: new FederatedLinks({ db, oneUse }),
     binding: new Binding({
       db,
       keyring,

@@ -7,6 +7,7 @@ import { accountRoutes } from './account/routes.ts';
 import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
+import { federationRoutes } from './federation/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { passwordResetRoutes } from './password-reset/routes.ts';
@@ -18,6 +19,7 @@ import { sisRoutes } from './sis/routes.ts';
 export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) => boolean }[] = [
   { name: 'home', routes: homeRoutes },
   { name: 'sign-in', routes: signInRoutes },
+  { name: 'federation', routes: federationRoutes },
   { name: 'registration', routes: registrationRoutes },
   { name: 'sis', routes: sisRoutes },
   { name: 'roster', routes: rosterRoutes },

@@ -47,3 +47,11 @@ export async function browserSession(provider: Provider, ctx: unknown): Promise<
   const session = await provider.Session.get(ctx as Parameters<Provider['Session']['get']>[0]);
   return { uid: session.uid, accountId: session.accountId };
 }
+
+/**
+ * An interaction by its uid, for a request that cannot carry its cookie (an upstream provider's callback comes to
+ * /federation/…, outside the interaction's cookie path); the caller has bound the uid to this browser itself.
+ */
+export async function findInteraction(provider: Provider, uid: string): Promise<Interaction | undefined> {
+  return (await provider.Interaction.find(uid)) as Interaction | undefined;
+}

@@ -54,6 +54,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   MAILBOX_PAGE: bool.optional(),
   BINDING_DEFAULT_PASSWORD: bool.default(false),
+  FEDERATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   PRODUCT_NAME: z.string().min(1).max(60).optional(),
   PRODUCT_NAME_EN: z.string().min(1).max(60).optional(),
   ORGANIZATION: z.string().min(1).max(100).optional(),
@@ -99,6 +100,8 @@ export type Settings = {
    * national ID, changed at the first sign-in. Off: the parent gets a link to choose a password (see README).
    */
   bindingDefaultPassword: boolean;
+  /** How long a sign-in with another account waits for the upstream provider before saying it is not answering. */
+  federationTimeoutSeconds: number;
   /** The product's name, the organisation and the support contact, where set (platform/i18n applyBranding). */
   branding: Branding;
 };
@@ -165,6 +168,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     outboxPollMs: s.OUTBOX_POLL_MS,
     mailboxPage: s.MAILBOX_PAGE ?? (!s.DATABASE_URL || s.NODE_ENV !== 'production'),
     bindingDefaultPassword: s.BINDING_DEFAULT_PASSWORD,
+    federationTimeoutSeconds: s.FEDERATION_TIMEOUT_SECONDS,
     branding: {
       brand: { 'zh-TW': s.PRODUCT_NAME, en: s.PRODUCT_NAME_EN },
       organization: { 'zh-TW': s.ORGANIZATION, en: s.ORGANIZATION_EN },

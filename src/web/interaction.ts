@@ -1,10 +1,11 @@
-// Loads the interaction a request belongs to and checks it is at the expected prompt; finishes it.
+// Loads the interaction a request belongs to and checks it is at the expected prompt; finishes it (the sign-in pages
+// and the sign-in with another account both finish interactions).
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
-import { errors, type Interaction, saveInteractionResult } from '../../oidc/internals.ts';
-import { AppError } from '../../web/errors.ts';
-import type { Services } from '../../web/services.ts';
-import { signInFinished } from '../../web/sign-in-restart.ts';
+import { errors, findInteraction, type Interaction, saveInteractionResult } from '../oidc/internals.ts';
+import { AppError } from './errors.ts';
+import type { Services } from './services.ts';
+import { signInFinished } from './sign-in-restart.ts';
 
 export async function loadInteraction(ctx: Context, s: Services, prompt?: string) {
   let details: Interaction;
@@ -36,6 +37,22 @@ export async function finishInteraction(
   if (!('error' in result)) signInFinished(ctx);
   ctx.status = 303;
   ctx.redirect(returnTo);
+}
+
+/**
+ * Finishes the sign-in of an interaction known by its uid only (the upstream callback: see findInteraction), when it
+ * still waits for a sign-in: the app it was for; none when it ended or expired meanwhile.
+ */
+export async function finishInteractionByUid(
+  ctx: Context,
+  s: Services,
+  uid: string,
+  result: InteractionResults,
+): Promise<{ clientId: string } | undefined> {
+  const interaction = await findInteraction(s.provider(), uid);
+  if (interaction?.prompt.name !== 'login') return undefined;
+  await finishInteraction(ctx, interaction, result, false);
+  return { clientId: String(interaction.params.client_id) };
 }
 
 /**

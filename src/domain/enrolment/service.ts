@@ -13,6 +13,7 @@ import { addIdentity } from '../identities/add-identity.ts';
 import { nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
 import type { Passwords } from '../people/passwords.ts';
 import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import { insertLink, UpstreamAccount } from '../upstreams/links.ts';
 import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } from './accounts.ts';
 import {
   activateAccount,
@@ -45,15 +46,35 @@ export const SisPush = z.object({
 });
 export type SisPush = z.infer<typeof SisPush>;
 
-/** A registration form filled in by the school-affairs system, handed to the wizard (one use). */
-export const RegistrationPrefill = z.object({ values: PersonValues, sis: SisPush });
+/** An upstream account a registration links to (issue 13): its name and email prefill the wizard. */
+export const FederatedRegistration = UpstreamAccount.extend({ providerName: z.string().max(60) });
+export type FederatedRegistration = z.infer<typeof FederatedRegistration>;
+
+/**
+ * A registration form filled in beforehand, handed to the wizard (one use): by the school-affairs system (`sis`), or
+ * from an upstream account met at a sign-in (`federated`: its name and email; the link is made with the account).
+ */
+export const RegistrationPrefill = z.object({
+  values: PersonValues,
+  sis: SisPush.optional(),
+  federated: FederatedRegistration.optional(),
+  /** The sign-in the registration started from, to return to. */
+  interaction: z.string().max(64).optional(),
+});
 export type RegistrationPrefill = z.infer<typeof RegistrationPrefill>;
 
-export type RegisterResult = { ok: true; personId: string } | { ok: false; errors: FieldErrors };
-export type RosterRegisterResult = RegisterResult | { ok: false; claimed: true };
+export type RegisterResult =
+  | { ok: true; personId: string; active?: boolean }
+  | { ok: false; errors: FieldErrors }
+  | { ok: false; linkTaken: true };
+export type RosterRegisterResult =
+  | { ok: true; personId: string }
+  | { ok: false; errors: FieldErrors }
+  | { ok: false; claimed: true };
 export type VerifyResult = { ok: true; credentialId: string } | { ok: false; reason: 'wrong' | 'limited' };
 
 class AlreadyClaimed extends Error {}
+class LinkTaken extends Error {}
 
 export class Enrolment {
   readonly #db: Knex;
@@ -113,23 +134,26 @@ export class Enrolment {
     }
   }
 
+  /** A new account waiting for its mailed link; or active at once when `emailVerified` (an upstream checked it). */
   async #pendingAccount(
     reg: ValidPerson & { locale: Locale },
     birthdate?: string,
+    emailVerified = false,
   ): Promise<Pick<NewAccount, 'person' | 'activation'>> {
     return {
       person: {
         email: reg.email,
+        emailVerified,
         name: reg.name,
         passwordHash: await this.#passwords.hash(reg.password),
-        status: 'pending',
+        status: emailVerified ? 'active' : 'pending',
         locale: reg.locale,
         gender: reg.gender,
         contactPhone: reg.phone,
         birthdate,
         nationalId: sealNationalId(this.#keyring, reg.nationalId),
       },
-      activation: { issuer: this.#issuer, locale: reg.locale },
+      activation: emailVerified ? undefined : { issuer: this.#issuer, locale: reg.locale },
     };
   }
 
@@ -137,31 +161,48 @@ export class Enrolment {
    * The wizard's registration: a pending person and their declared identity (unconfirmed: a general member until the
    * school confirms it), or with `sis` the identity the school-affairs system vouched for (active once the person is).
    */
-  async register(reg: ValidPerson & { locale: Locale; sis?: SisPush }): Promise<RegisterResult> {
-    const pending = await this.#pendingAccount(reg, reg.sis?.birthdate);
-    const sis = reg.sis;
-    return this.#create(reg, async (trx) => {
-      const { personId } = await createAccount(trx, {
-        ...pending,
-        identity: sis
-          ? {
-              schoolCode: reg.schoolCode,
-              role: reg.kind,
-              classCode: sis.classCode,
-              source: 'sis',
-              attributes: {
-                ...(sis.seat ? { seat: sis.seat } : {}),
-                ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}),
-              },
-            }
-          : { schoolCode: reg.schoolCode, role: reg.kind, source: 'self', status: UNCONFIRMED },
-        audit: {
-          action: 'person.registered',
-          detail: { source: sis ? 'sis' : 'self', status: 'pending', ...(sis ? { client: sis.clientId } : {}) },
-        },
+  async register(
+    reg: ValidPerson & { locale: Locale; sis?: SisPush; federated?: FederatedRegistration },
+  ): Promise<RegisterResult> {
+    const { sis, federated } = reg;
+    // The upstream's verified address, kept as it was: the mailed link would prove nothing more.
+    const verified = !!federated?.emailVerified && federated.email === reg.email;
+    const pending = await this.#pendingAccount(reg, sis?.birthdate, verified);
+    try {
+      return await this.#create(reg, async (trx) => {
+        const { personId } = await createAccount(trx, {
+          ...pending,
+          identity: sis
+            ? {
+                schoolCode: reg.schoolCode,
+                role: reg.kind,
+                classCode: sis.classCode,
+                source: 'sis',
+                attributes: {
+                  ...(sis.seat ? { seat: sis.seat } : {}),
+                  ...(sis.studentNumber ? { student_no: sis.studentNumber } : {}),
+                },
+              }
+            : { schoolCode: reg.schoolCode, role: reg.kind, source: 'self', status: UNCONFIRMED },
+          audit: {
+            action: 'person.registered',
+            detail: {
+              source: sis ? 'sis' : 'self',
+              status: verified ? 'active' : 'pending',
+              ...(sis ? { client: sis.clientId } : {}),
+              ...(federated ? { upstream: federated.provider } : {}),
+            },
+          },
+        });
+        // Linked to someone else since the wizard began: nothing of this registration stays.
+        if (federated && (await insertLink(trx, personId, federated, 'registration')) !== 'linked')
+          throw new LinkTaken();
+        return { ok: true as const, personId, active: verified };
       });
-      return { ok: true as const, personId };
-    });
+    } catch (err) {
+      if (err instanceof LinkTaken) return { ok: false, linkTaken: true };
+      throw err;
+    }
   }
 
   /** Registration with a verified school credential: the identity comes from the roster; the credential is claimed. */

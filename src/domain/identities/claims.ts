@@ -8,7 +8,8 @@ import { pickGrantIdentity } from './choice.ts';
 import { acceptedBy, childrenOf, type IdentityClaim } from './identities.ts';
 
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  // `amr` says how the person signed in this time: `pwd` (the campus password) or `fed` (a linked upstream account).
+  openid: ['sub', 'amr'],
   profile: ['name', 'gender', 'birthdate', 'locale'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],

@@ -29,7 +29,11 @@ export function upstreamInput(allowHttp: boolean) {
   const url = address(allowHttp);
   return z
     .object({
-      id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, e.g. city or google'),
+      id: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, e.g. city or google')
+        // Words the sign-in's own federation pages use (/interaction/…/federation/new, …/continue, …/register).
+        .refine((id) => !['new', 'continue', 'register'].includes(id), 'this id is reserved'),
       name: z.string().trim().min(1).max(60),
       kind: z.enum(UPSTREAM_KINDS).default('oidc'),
       issuer: url,
@@ -98,9 +102,13 @@ export function firstProblem(error: z.ZodError): string {
   return `${issue.path.join('.') || 'input'}: ${issue.message}`;
 }
 
+/** The sign-in page lists the enabled upstreams: read again after this long (another process may have changed them). */
+const ENABLED_CACHE_MS = 30_000;
+
 export class Upstreams {
   readonly #db: Knex;
   readonly #keyring: Keyring;
+  #enabled: { at: number; list: Promise<Upstream[]> } | undefined;
 
   constructor(deps: { db: Knex; keyring: Keyring }) {
     this.#db = deps.db;
@@ -109,6 +117,18 @@ export class Upstreams {
 
   async list(): Promise<Upstream[]> {
     return ((await this.#db('upstream_providers').orderBy('id')) as Row[]).map(shown);
+  }
+
+  /** The upstreams offered on the sign-in page, in order of id (kept 30 seconds; changes here are seen at once). */
+  enabled(): Promise<Upstream[]> {
+    if (!this.#enabled || Date.now() - this.#enabled.at > ENABLED_CACHE_MS) {
+      const list = this.list().then((all) => all.filter((u) => u.enabled));
+      list.catch(() => {
+        this.#enabled = undefined;
+      });
+      this.#enabled = { at: Date.now(), list };
+    }
+    return this.#enabled.list;
   }
 
   async find(id: string): Promise<Upstream | undefined> {
@@ -140,6 +160,7 @@ export class Upstreams {
         .ignore()
         .returning('id');
       if (!inserted.length) return 'taken';
+      this.#enabled = undefined;
       await recordAudit(trx, {
         actor,
         action: 'upstream.added',
@@ -171,6 +192,7 @@ export class Upstreams {
       if (change.endpoints !== undefined) set.endpoints = JSON.stringify(change.endpoints);
       if (change.enabled !== undefined) set.enabled = change.enabled;
       await trx('upstream_providers').where({ id }).update(set);
+      this.#enabled = undefined;
       const changed = Object.keys(set).filter((k) => k !== 'updated_at' && k !== 'client_secret_sealed');
       if (set.client_secret_sealed) changed.push('client_secret');
       await recordAudit(trx, {

@@ -9,6 +9,7 @@ export const SECTIONS = [
   { id: 'profile', href: '/account' },
   { id: 'password', href: '/account/password' },
   { id: 'identities', href: '/account/identities' },
+  { id: 'links', href: '/account/links' },
   { id: 'apps', href: '/account/apps' },
   { id: 'sessions', href: '/account/sessions' },
   { id: 'signIns', href: '/account/sign-ins' },

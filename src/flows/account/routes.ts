@@ -1,5 +1,6 @@
 // The account pages (SPEC §4 flow 10, /account), in the order a person meets them: signing in to them, the
-// profile and language, email and mobile, password, identities, connected apps, devices, recent sign-ins. Every
+// profile and language, email and mobile, password, identities, linked accounts, connected apps, devices, recent
+// sign-ins. Every
 // page needs a portal session; every form is parsed, then its CSRF token checked.
 import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
@@ -7,6 +8,7 @@ import type { Services } from '../../web/services.ts';
 import { revokeAppAccess, showApps } from './apps.ts';
 import { CONTACT_KINDS, contactPages } from './contact.ts';
 import { showIdentities } from './identities.ts';
+import { showLinks, unlink } from './links.ts';
 import { showPasswordForm, submitPassword } from './password.ts';
 import { portalSignIn } from './portal-sign-in.ts';
 import { saveLanguage, showProfile } from './profile.ts';
@@ -36,6 +38,9 @@ export function accountRoutes(router: Router, s: Services) {
   router.post('/account/password', ...form, submitPassword(s));
 
   router.get('/account/identities', signedIn, showIdentities(s));
+
+  router.get('/account/links', signedIn, showLinks(s));
+  router.post('/account/links/:linkId/unlink', ...form, unlink(s));
 
   router.get('/account/apps', signedIn, showApps(s));
   router.post('/account/apps/:clientId/revoke', ...form, revokeAppAccess(s));

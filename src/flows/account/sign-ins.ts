@@ -10,6 +10,7 @@ export function showSignIns(s: Services) {
   return async (ctx: Context) => {
     const locale = chooseLocale(ctx);
     const events = await s.audit.recentSignIns(accountOf(ctx).person.id);
+    const upstreams = new Map((await s.upstreams.list()).map((u) => [u.id, u.name]));
     const names = await s.clients.names([...new Set(events.map((e) => e.clientId).filter((c): c is string => !!c))]);
     renderAccount(ctx, 'sign-ins', 'signIns', {
       events: events.map((e) => ({
@@ -17,6 +18,7 @@ export function showSignIns(s: Services) {
         success: e.success,
         reason: e.reason,
         clientName: e.clientId ? (names.get(e.clientId) ?? e.clientId) : undefined,
+        upstream: e.upstream ? (upstreams.get(e.upstream) ?? e.upstream) : undefined,
       })),
     });
   };

@@ -32,17 +32,30 @@ export function submitConfirm(s: Services, drafts: Drafts) {
     const { valid } = checkPersonInput(draft.values, { password: '', confirm: '' }, draft.password);
     if (!draft.ready || !valid || !(await s.schools.exists(valid.schoolCode))) return seeOther(ctx, '/register');
 
-    const result = await s.enrolment.register({ ...valid, locale: chooseLocale(ctx), sis: draft.sis });
+    const result = await s.enrolment.register({
+      ...valid,
+      locale: chooseLocale(ctx),
+      sis: draft.sis,
+      federated: draft.federated,
+    });
     if (!result.ok) {
       // A double click whose first request won: the account is ours.
       if ((await drafts.load(ctx))?.submitted) return seeOther(ctx, donePath(draft.interaction));
-      await drafts.save(ctx, { ...draft, ready: false });
+      const t = translator(chooseLocale(ctx));
+      // The upstream account was linked to someone else meanwhile: the registration goes on without it.
+      const federated = 'linkTaken' in result ? undefined : draft.federated;
+      await drafts.save(ctx, { ...draft, ready: false, federated });
       return renderStep1(ctx, s, {
         values: draft.values,
-        errors: result.errors,
+        errors: 'errors' in result ? result.errors : undefined,
+        alert:
+          'linkTaken' in result
+            ? t('registration.federated.taken', { provider: draft.federated?.providerName })
+            : undefined,
         passwordKept: true,
         interaction: draft.interaction,
         locked: draft.sis !== undefined,
+        federated,
       });
     }
     // Nothing personal stays behind; the marker sends a second submission to the last page too.
@@ -50,9 +63,13 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       values: EMPTY_VALUES,
       ready: false,
       submitted: true,
-      sentTo: valid.email,
+      sentTo: result.active ? undefined : valid.email,
+      activeNow: result.active,
       interaction: draft.interaction,
     });
+    // Active at once (the upstream had verified the address): the sign-in goes on, as the linked upstream account.
+    if (result.active && draft.interaction && draft.federated)
+      return seeOther(ctx, `/interaction/${draft.interaction}/federation/continue`);
     seeOther(ctx, donePath(draft.interaction));
   };
 }

@@ -12,7 +12,12 @@ export function showDone(drafts: Drafts) {
   return async (ctx: Context) => {
     const { interaction } = Query.parse(ctx.query);
     const t = translator(chooseLocale(ctx));
-    const sentTo = (await drafts.load(ctx))?.sentTo;
-    renderPage(ctx, 'registration/done', { pageTitle: t('registration.step3.heading'), interaction, sentTo });
+    const draft = await drafts.load(ctx);
+    renderPage(ctx, 'registration/done', {
+      pageTitle: t('registration.step3.heading'),
+      interaction,
+      sentTo: draft?.sentTo,
+      activeNow: draft?.activeNow ?? false,
+    });
   };
 }

@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { PersonValues } from '../../domain/enrolment/person-input.ts';
-import { SisPush } from '../../domain/enrolment/service.ts';
+import { FederatedRegistration, SisPush } from '../../domain/enrolment/service.ts';
 import { isToken, type OneUseKind } from '../../platform/one-use.ts';
 import { signedCookie } from '../../web/cookies.ts';
 import type { Services } from '../../web/services.ts';
@@ -22,10 +22,14 @@ export const Draft = z.object({
   submitted: z.boolean().optional(),
   /** Where the activation mail went (the last page says so). */
   sentTo: z.string().max(320).optional(),
+  /** Made active at once (an upstream had verified the address): no mail was sent. */
+  activeNow: z.boolean().optional(),
   /** The sign-in this registration started from, to return to. */
   interaction: interactionUid.optional(),
   /** Pushed by the school-affairs system: school, kind, name and national ID are fixed, the identity verified. */
   sis: SisPush.optional(),
+  /** From an upstream account met at a sign-in: the account is linked to it when made. */
+  federated: FederatedRegistration.optional(),
 });
 export type Draft = z.infer<typeof Draft>;
 

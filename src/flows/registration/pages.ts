@@ -8,6 +8,7 @@ import {
   type PersonValues,
   SELF_KINDS,
 } from '../../domain/enrolment/person-input.ts';
+import { maskEmail } from '../../domain/people/masks.ts';
 import { maskNationalId } from '../../domain/people/national-id.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
@@ -37,6 +38,8 @@ export type Step1Page = {
   interaction?: string;
   /** Pushed by the school-affairs system: school, kind, name and national ID are shown read-only. */
   locked?: boolean;
+  /** Made from an upstream account: the page says which, and that it will be linked. */
+  federated?: { providerName: string; email?: string; emailVerified?: boolean };
   /** A message about the whole form (not one field). */
   alert?: string;
   status?: number;
@@ -67,6 +70,11 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
       locked: page.locked ?? false,
       lockedSchool: page.locked ? await s.schools.name(page.values.school) : undefined,
       alert: page.alert,
+      federated: page.federated && {
+        providerName: page.federated.providerName,
+        email: page.federated.email && maskEmail(page.federated.email),
+        verified: page.federated.emailVerified ?? false,
+      },
       schools: await s.schools.groups(),
       kinds: SELF_KINDS,
       genders: GENDERS,

@@ -22,6 +22,7 @@ export function showStep1(s: Services, drafts: Drafts) {
       passwordKept: live?.password !== undefined,
       interaction: query.interaction ?? live?.interaction,
       locked: live?.sis !== undefined,
+      federated: live?.federated,
     });
   };
 }
@@ -33,6 +34,7 @@ export function submitStep1(s: Services, drafts: Drafts) {
     const earlier = await drafts.load(ctx);
     const kept = earlier?.submitted ? undefined : earlier?.password;
     const sis = earlier?.submitted ? undefined : earlier?.sis;
+    const federated = earlier?.submitted ? undefined : earlier?.federated;
     const values = sis && earlier ? lockPushed(valuesOf(body), earlier.values) : valuesOf(body);
     const { errors, password, valid } = checkPersonInput(
       values,
@@ -48,7 +50,7 @@ export function submitStep1(s: Services, drafts: Drafts) {
     if (valid && Object.keys(errors).length === 0) Object.assign(errors, await s.enrolment.duplicates(valid));
     const ready = Object.keys(errors).length === 0;
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);
-    await drafts.save(ctx, { values, password, ready, interaction, sis });
+    await drafts.save(ctx, { values, password, ready, interaction, sis, federated });
     if (ready) return seeOther(ctx, '/register/confirm');
     await renderStep1(ctx, s, {
       values,
@@ -56,15 +58,26 @@ export function submitStep1(s: Services, drafts: Drafts) {
       passwordKept: password !== undefined,
       interaction,
       locked: sis !== undefined,
+      federated,
     });
   };
 }
 
-/** GET /register/prefill?ticket=… — a form filled in by the school-affairs system becomes this browser's draft. */
+/**
+ * GET /register/prefill?ticket=… — a form filled in beforehand becomes this browser's draft: by the school-affairs
+ * system, or from an upstream account met at a sign-in ("create an account" on the not-yet-linked page).
+ */
 export function takePrefill(s: Services, drafts: Drafts) {
   return async (ctx: Context) => {
     const prefill = await s.enrolment.prefills.take(ctx.query.ticket);
-    if (prefill) await drafts.save(ctx, { values: prefill.values, ready: false, sis: prefill.sis });
+    if (prefill)
+      await drafts.save(ctx, {
+        values: prefill.values,
+        ready: false,
+        sis: prefill.sis,
+        federated: prefill.federated,
+        interaction: prefill.interaction,
+      });
     seeOther(ctx, '/register');
   };
 }

@@ -79,6 +79,12 @@ const zh = {
       masked: '（已隱藏）',
       none: '（未填）',
     },
+    federated: {
+      notice: '您正在用 {{provider}} 帳號（{{email}}）註冊。帳號建立後，下次可以直接按「以 {{provider}} 登入」。',
+      noticeNoEmail: '您正在用 {{provider}} 帳號註冊。帳號建立後，下次可以直接按「以 {{provider}} 登入」。',
+      noticeVerified: '如果 Email 維持 {{provider}} 提供的這一個，就不必再收認證信。',
+      taken: '這個 {{provider}} 帳號剛剛已經連結到另一個帳號，所以這次註冊不會連結它。您仍然可以完成註冊。',
+    },
     step3: {
       heading: '請到 Email 收信，完成註冊',
       sentTo: '申請已經送出。我們寄了一封認證信到 {{email}}，請打開信中的連結，完成註冊。',
@@ -87,6 +93,9 @@ const zh = {
       noMail: '沒有收到信嗎？請檢查垃圾郵件匣；或用 Email 和密碼登入，再選擇「重新寄送認證信」。',
       backToSignIn: '回到登入畫面',
       home: '到首頁',
+      activeHeading: '帳號已經建立好了',
+      activeText: '您的帳號已經建立，也連結了外部帳號。現在可以登入。',
+      signIn: '登入我的帳號',
     },
     activate: {
       title: '完成註冊',
@@ -202,6 +211,15 @@ const en: typeof zh = {
       masked: '(hidden)',
       none: '(not given)',
     },
+    federated: {
+      notice:
+        'You are registering with your {{provider}} account ({{email}}). Once your account exists, you can simply choose “Sign in with {{provider}}” next time.',
+      noticeNoEmail:
+        'You are registering with your {{provider}} account. Once your account exists, you can simply choose “Sign in with {{provider}}” next time.',
+      noticeVerified: 'If you keep the email address {{provider}} gave us, you will not need an activation mail.',
+      taken:
+        'This {{provider}} account was just linked to another account, so this registration will not link it. You can still finish registering.',
+    },
     step3: {
       heading: 'Check your email to finish',
       sentTo:
@@ -212,6 +230,9 @@ const en: typeof zh = {
         'No mail? Check your spam folder, or sign in with your email and password and choose “Send the activation mail again”.',
       backToSignIn: 'Back to sign-in',
       home: 'Home page',
+      activeHeading: 'Your account is ready',
+      activeText: 'Your account is made and linked to your outside account. You can sign in now.',
+      signIn: 'Sign in to my account',
     },
     activate: {
       title: 'Registration complete',

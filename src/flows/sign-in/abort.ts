@@ -1,7 +1,7 @@
 // POST /interaction/:uid/abort — the person declined; the app receives access_denied.
 import type { Context } from 'koa';
+import { finishInteraction, loadInteraction } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './interaction.ts';
 
 export function abortInteraction(s: Services) {
   return async (ctx: Context) => {

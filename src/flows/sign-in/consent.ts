@@ -3,9 +3,9 @@ import type { Context } from 'koa';
 import type { IdentityClaim } from '../../domain/identities/identities.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from './interaction.ts';
 
 /** The identity as a person reads it: 學生 · 臺北市立示範國民中學 · 701 班 · 7 號. */
 function describeIdentity(t: ReturnType<typeof translator>, identity: IdentityClaim): string {

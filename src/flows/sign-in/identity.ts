@@ -3,9 +3,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from './interaction.ts';
 
 export async function renderIdentityMenu(ctx: Context, s: Services, loaded: LoadedInteraction, error?: string) {
   const { details, client, clientId, clientName } = loaded;

@@ -1,5 +1,7 @@
-// Draws the sign-in page, with the person check (platform/challenge.ts) when the guard asks for one.
+// Draws the sign-in page, with the person check (platform/challenge.ts) when the guard asks for one, the other
+// accounts one may sign in with (issue 13), and the upstream account this sign-in will link, when there is one.
 import type { Context } from 'koa';
+import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
@@ -16,11 +18,20 @@ export type LoginPage = {
   challengeError?: string;
   /** A one-use ticket for "send the activation mail again" (pending accounts). */
   resendTicket?: string;
+  /** A message about signing in with another account (why it did not work), by its key under `federation.notice`. */
+  notice?: string;
+  /** An upstream account met in this sign-in waits to be linked: signing in with the password links it. */
+  linking?: boolean;
   status?: number;
 };
 
-export function renderLogin(ctx: Context, s: Services, page: LoginPage) {
+/** The notices a redirect to the sign-in page may ask for (nothing else from the address is shown). */
+export const FEDERATION_NOTICES = ['cancelled', 'failed', 'unavailable', 'disabled', 'pending', 'inactive'] as const;
+
+export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
+  const pending = page.linking ? await s.federatedLinks.pending.peek(page.uid) : undefined;
+  const upstreams = await s.upstreams.enabled();
   renderPage(
     ctx,
     'sign-in/login',
@@ -36,6 +47,12 @@ export function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
       switchPath: `/interaction/${page.uid}`,
+      upstreams: upstreams.map((u) => ({ id: u.id, name: u.name, icon: u.icon ?? u.id })),
+      notice: page.notice,
+      linking: pending && {
+        providerName: pending.providerName,
+        email: pending.email ? maskEmail(pending.email) : undefined,
+      },
     },
     page.status,
   );

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
+import { finishInteraction, loadInteraction } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './interaction.ts';
 import { renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
@@ -22,13 +22,15 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     const t = translator(chooseLocale(ctx));
     const typed = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
     const remember = body.remember === 'yes';
+    // This sign-in links the upstream account met before it (the not-yet-linked page's "sign in with my account").
+    const linking = body.link === '1';
     const again = (page: {
       error?: string;
       status: number;
       challenge: boolean;
       challengeError?: string;
       resendTicket?: string;
-    }) => renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, ...page });
+    }) => renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, linking, ...page });
     const fail = async (reason: string, subject?: string) => {
       s.metrics.signIns.inc({ outcome: reason });
       await s.audit.record({
@@ -87,6 +89,8 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       });
     }
     if (state.accountFailures) await s.signInGuard.succeeded(subject);
+    const pending = linking ? await s.federatedLinks.pending.take(details.uid) : undefined;
+    if (pending) await s.federatedLinks.link(result.person.id, pending, 'password');
     s.metrics.signIns.inc({ outcome: 'success' });
     await s.audit.record({
       actor: result.person.id,

@@ -6,10 +6,10 @@ import type { Person } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
+import { finishInteraction, loadInteraction } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import { finishInteraction, loadInteraction } from './interaction.ts';
 
 /** Who signed in with the right password and must now change it, and their "remember me" choice (by interaction). */
 const Pending = z.object({ personId: z.uuid(), remember: z.boolean() });

@@ -1,12 +1,12 @@
 // GET /interaction/:uid — draws the page for the current prompt (sign-in, identity menu or consent).
 import type { Context } from 'koa';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
+import { loadInteraction } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
 import { rememberSignIn } from '../../web/sign-in-restart.ts';
 import { renderConsent } from './consent.ts';
 import { renderIdentityMenu } from './identity.ts';
-import { loadInteraction } from './interaction.ts';
-import { renderLogin } from './login-form.ts';
+import { FEDERATION_NOTICES, renderLogin } from './login-form.ts';
 
 export function showInteraction(s: Services) {
   return async (ctx: Context) => {
@@ -21,7 +21,15 @@ export function showInteraction(s: Services) {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       const named = hint ? await s.people.findByLogin(hint) : undefined;
       const { challenge } = await s.signInGuard.state(hint ? signInSubject(named, hint) : undefined, ctx.ip);
-      renderLogin(ctx, s, { uid: details.uid, clientName, login: hint, challenge });
+      const notice = FEDERATION_NOTICES.find((n) => n === ctx.query.federation);
+      await renderLogin(ctx, s, {
+        uid: details.uid,
+        clientName,
+        login: hint,
+        challenge,
+        notice,
+        linking: ctx.query.link === '1',
+      });
       return;
     }
     if (details.prompt.name === 'select_account') {

@@ -1,0 +1,263 @@
+// The upstream leg (issue 13, item 2): campus-sso as a relying party of an upstream provider, by openid-client —
+// authorization code with PKCE, `state` and (OpenID Connect) `nonce`; the ID token's issuer, audience, signature,
+// expiry and nonce checked by the library. Facebook speaks plain OAuth 2: its dialog, its token endpoint and the
+// Graph `me` endpoint. The leg's state is kept server-side (one use, 10 minutes) and bound to the browser that
+// started it; what comes back is the upstream account, or why there is none.
+import crypto from 'node:crypto';
+import * as oidc from 'openid-client';
+import { z } from 'zod';
+import { isToken, type OneUseKind, type OneUseStore, randomToken } from '../../platform/one-use.ts';
+import type { UpstreamAccount } from './links.ts';
+import type { Upstream, Upstreams } from './upstreams.ts';
+
+const FACEBOOK = {
+  authorization_endpoint: 'https://www.facebook.com/v21.0/dialog/oauth',
+  token_endpoint: 'https://graph.facebook.com/v21.0/oauth/access_token',
+  userinfo_endpoint: 'https://graph.facebook.com/v21.0/me',
+};
+
+const LegState = z.object({
+  upstream: z.string(),
+  state: z.string(),
+  nonce: z.string().optional(),
+  verifier: z.string(),
+  /** Signing in (to an interaction), or linking from the account portal (for this person). */
+  purpose: z.enum(['sign-in', 'link']),
+  interaction: z.string().optional(),
+  personId: z.string().optional(),
+  /** The browser that started the leg (its cookie); a callback from any other browser is refused. */
+  browser: z.string(),
+});
+export type LegState = z.infer<typeof LegState>;
+
+/** Why an upstream leg gave no account: each gets its own clear page or message. */
+export type LegFailure =
+  /** No such leg (replayed, foreign, expired, or from another browser). */
+  | 'state'
+  /** The person pressed cancel (or declined) at the upstream. */
+  | 'cancelled'
+  /** The upstream answered with an error of its own. */
+  | 'upstream_error'
+  /** The upstream did not answer in time, or not at all. */
+  | 'unavailable'
+  /** The answer did not hold up: a code for another client, an ID token for another audience or nonce. */
+  | 'invalid'
+  /** The upstream is not (or no longer) offered. */
+  | 'disabled';
+
+export type Begun = { ok: true; url: string; browser: string } | { ok: false; reason: 'disabled' | 'unavailable' };
+export type Finished =
+  | { ok: true; leg: LegState; account: UpstreamAccount }
+  | { ok: false; reason: LegFailure; leg?: LegState; detail?: string };
+
+const CACHE_MS = 10 * 60_000;
+
+/** Network trouble (refused, reset, timed out, a 5xx) rather than an answer that failed a check. */
+function unreachable(err: unknown): boolean {
+  for (let e = err as { name?: string; code?: string; status?: number; cause?: unknown } | undefined; e; ) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+    if (typeof e.code === 'string' && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|UND_ERR|EHOSTUNREACH)/.test(e.code))
+      return true;
+    if (e.name === 'TypeError' && (e as { message?: string }).message === 'fetch failed') return true;
+    if (typeof e.status === 'number' && e.status >= 500) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/** What may be logged of a failure: the error's name and library code, never tokens or personal data. */
+const describe = (err: unknown) => {
+  const e = err as { name?: string; code?: string; error?: string };
+  return [e.name, e.code, e.error].filter(Boolean).join(' ');
+};
+
+export class UpstreamLeg {
+  readonly #upstreams: Upstreams;
+  readonly #issuer: string;
+  readonly #timeoutSeconds: number;
+  readonly #states: OneUseKind<LegState>;
+  readonly #configs = new Map<string, { config: oidc.Configuration; fingerprint: string; at: number }>();
+
+  constructor(deps: { upstreams: Upstreams; oneUse: OneUseStore; issuer: string; timeoutSeconds: number }) {
+    this.#upstreams = deps.upstreams;
+    this.#issuer = deps.issuer;
+    this.#timeoutSeconds = deps.timeoutSeconds;
+    this.#states = deps.oneUse.kind({ name: 'federation-leg', schema: LegState, ttlSeconds: 10 * 60 });
+  }
+
+  /** The redirect URI registered at the upstream. */
+  redirectUri(id: string): string {
+    return `${this.#issuer}/federation/${id}/callback`;
+  }
+
+  /** The upstream's endpoints and our client there: discovered (OpenID Connect) or given (Facebook), kept 10 minutes. */
+  async #config(upstream: Upstream): Promise<oidc.Configuration> {
+    const secret = (await this.#upstreams.secret(upstream.id)) ?? '';
+    const fingerprint = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([upstream.kind, upstream.issuer, upstream.clientId, upstream.endpoints, secret]))
+      .digest('base64url');
+    const cached = this.#configs.get(upstream.id);
+    if (cached && cached.fingerprint === fingerprint && Date.now() - cached.at < CACHE_MS) return cached.config;
+    const insecure = new URL(upstream.issuer).protocol === 'http:';
+    let config: oidc.Configuration;
+    if (upstream.kind === 'facebook') {
+      config = new oidc.Configuration(
+        { issuer: upstream.issuer, ...FACEBOOK, ...upstream.endpoints },
+        upstream.clientId,
+        secret,
+        oidc.ClientSecretPost(secret),
+      );
+      if (insecure || Object.values(upstream.endpoints ?? {}).some((u) => u.startsWith('http:')))
+        oidc.allowInsecureRequests(config);
+    } else {
+      config = await oidc.discovery(new URL(upstream.issuer), upstream.clientId, secret, undefined, {
+        timeout: this.#timeoutSeconds,
+        execute: insecure ? [oidc.allowInsecureRequests] : [],
+      });
+      // The way the upstream takes our secret: HTTP Basic where offered (the default of RFC 6749), else in the body.
+      const metadata = config.serverMetadata();
+      const methods = metadata.token_endpoint_auth_methods_supported;
+      const post = methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post');
+      config = new oidc.Configuration(
+        metadata,
+        upstream.clientId,
+        secret,
+        post ? oidc.ClientSecretPost() : oidc.ClientSecretBasic(),
+      );
+      if (insecure) oidc.allowInsecureRequests(config);
+      // The ID token's signature is checked against the upstream's published keys (the library would otherwise trust
+      // the TLS connection to the token endpoint alone).
+      oidc.enableNonRepudiationChecks(config);
+    }
+    config.timeout = this.#timeoutSeconds;
+    this.#configs.set(upstream.id, { config, fingerprint, at: Date.now() });
+    return config;
+  }
+
+  /**
+   * Starts a leg: the upstream's authorization URL to send the browser to, and the browser's binding (kept in its
+   * cookie; the one it already holds is reused so that two tabs may each start one).
+   */
+  async begin(
+    id: string,
+    purpose: LegState['purpose'],
+    opts: { interaction?: string; personId?: string; browser?: string; locale?: string },
+  ): Promise<Begun> {
+    const upstream = await this.#upstreams.find(id);
+    if (!upstream?.enabled) return { ok: false, reason: 'disabled' };
+    let config: oidc.Configuration;
+    try {
+      config = await this.#config(upstream);
+    } catch {
+      this.#configs.delete(id);
+      return { ok: false, reason: 'unavailable' };
+    }
+    const browser = isToken(opts.browser) ? opts.browser : randomToken();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = upstream.kind === 'oidc' ? oidc.randomNonce() : undefined;
+    await this.#states.save(state, {
+      upstream: id,
+      state,
+      nonce,
+      verifier,
+      purpose,
+      interaction: opts.interaction,
+      personId: opts.personId,
+      browser,
+    });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: this.redirectUri(id),
+      scope: upstream.scope,
+      response_type: 'code',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      ...(nonce ? { nonce } : {}),
+      ...(opts.locale && upstream.kind === 'oidc' ? { ui_locales: opts.locale } : {}),
+    });
+    return { ok: true, url: url.href, browser };
+  }
+
+  /** Ends a leg with the upstream's answer (the callback's query) in the browser holding `browser`. */
+  async finish(id: string, query: URLSearchParams, browser: string | undefined): Promise<Finished> {
+    const leg = await this.#states.take(query.get('state'));
+    if (!leg || leg.upstream !== id || !sameToken(leg.browser, browser)) return { ok: false, reason: 'state' };
+    const error = query.get('error');
+    if (error) return { ok: false, reason: error === 'access_denied' ? 'cancelled' : 'upstream_error', leg };
+    const upstream = await this.#upstreams.find(id);
+    if (!upstream?.enabled) return { ok: false, reason: 'disabled', leg };
+    try {
+      const config = await this.#config(upstream);
+      const callback = new URL(this.redirectUri(id));
+      callback.search = query.toString();
+      const account =
+        upstream.kind === 'facebook'
+          ? await this.#facebook(config, upstream, callback, leg)
+          : await this.#openId(config, upstream, callback, leg);
+      return { ok: true, leg, account };
+    } catch (err) {
+      this.#configs.delete(id);
+      return { ok: false, reason: unreachable(err) ? 'unavailable' : 'invalid', leg, detail: describe(err) };
+    }
+  }
+
+  async #openId(config: oidc.Configuration, upstream: Upstream, callback: URL, leg: LegState) {
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: leg.verifier,
+      expectedState: leg.state,
+      expectedNonce: leg.nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims()!;
+    let profile: Record<string, unknown> = claims;
+    // Many providers put the email and name in the userinfo answer only.
+    if ((!claims.email || !claims.name) && config.serverMetadata().userinfo_endpoint && tokens.access_token) {
+      profile = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)), ...claims };
+    }
+    return accountOf(upstream.id, claims.sub, profile, profile.email_verified === true);
+  }
+
+  async #facebook(config: oidc.Configuration, upstream: Upstream, callback: URL, leg: LegState) {
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: leg.verifier,
+      expectedState: leg.state,
+    });
+    const me = new URL(config.serverMetadata().userinfo_endpoint!);
+    me.searchParams.set('fields', 'id,name,email');
+    const response = await oidc.fetchProtectedResource(config, tokens.access_token, me, 'GET');
+    if (!response.ok) throw Object.assign(new Error('graph me failed'), { status: response.status });
+    const profile = (await response.json()) as Record<string, unknown>;
+    if (typeof profile.id !== 'string' || !profile.id) throw new Error('graph me without id');
+    // Facebook does not say whether it checked the address: it is treated as unverified (an activation mail).
+    return accountOf(upstream.id, profile.id, profile, false);
+  }
+}
+
+function sameToken(a: string, b: string | undefined): boolean {
+  if (!b) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+const text = (value: unknown, max: number) =>
+  typeof value === 'string' && value.trim() ? value.trim().normalize('NFC').slice(0, max) : undefined;
+
+function accountOf(
+  provider: string,
+  subject: string,
+  profile: Record<string, unknown>,
+  emailVerified: boolean,
+): UpstreamAccount {
+  const email = text(profile.email, 254)?.toLowerCase();
+  const validEmail = email && z.email().safeParse(email).success ? email : undefined;
+  return {
+    provider,
+    subject: subject.slice(0, 255),
+    email: validEmail,
+    emailVerified: !!validEmail && emailVerified,
+    name: text(profile.name, 100),
+  };
+}

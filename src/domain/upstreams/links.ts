@@ -1,0 +1,142 @@
+// Linked upstream accounts (issue 13): which upstream account (provider + its `sub`) signs in as which person. A link
+// is made only by the person: at registration from the upstream, by signing in with their campus password once, or
+// from the account portal. An upstream email never links by itself (that would hand the account to whoever controls
+// an address at some provider). Every change is audited; the last way into an account cannot be removed.
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
+import { recordAudit } from '../audit.ts';
+
+/** The upstream account as the upstream leg verified it. */
+export const UpstreamAccount = z.object({
+  provider: z.string().max(40),
+  subject: z.string().min(1).max(255),
+  email: z.string().max(254).optional(),
+  /** The upstream says it verified the email. */
+  emailVerified: z.boolean(),
+  name: z.string().max(100).optional(),
+});
+export type UpstreamAccount = z.infer<typeof UpstreamAccount>;
+
+export type LinkResult = 'linked' | 'already_yours' | 'taken' | 'provider_linked';
+
+export type LinkedAccount = {
+  id: string;
+  provider: string;
+  email: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+};
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+/** Makes the link in `trx` (the caller's transaction), or says why not; audited. */
+export async function insertLink(
+  trx: Knex.Transaction,
+  personId: string,
+  account: UpstreamAccount,
+  how: 'registration' | 'password' | 'portal',
+): Promise<LinkResult> {
+  const holder: { person_id: string } | undefined = await trx('federated_links')
+    .where({ provider: account.provider, subject: account.subject })
+    .first('person_id');
+  if (holder) return holder.person_id === personId ? 'already_yours' : 'taken';
+  const mine = await trx('federated_links').where({ person_id: personId, provider: account.provider }).first('id');
+  if (mine) return 'provider_linked';
+  await trx('federated_links').insert({
+    id: crypto.randomUUID(),
+    person_id: personId,
+    provider: account.provider,
+    subject: account.subject,
+    email: account.email ?? null,
+  });
+  await recordAudit(trx, {
+    actor: personId,
+    action: 'federation.linked',
+    subject: personId,
+    detail: { provider: account.provider, how },
+  });
+  return 'linked';
+}
+
+/** An upstream account waiting to be linked by a campus sign-in, kept under the interaction's uid (10 minutes). */
+export const PendingLink = UpstreamAccount.extend({ providerName: z.string().max(60) });
+export type PendingLink = z.infer<typeof PendingLink>;
+
+export class FederatedLinks {
+  readonly #db: Knex;
+  /** Upstream accounts met at a sign-in, not yet linked: keyed by the interaction they came back to. */
+  readonly pending: OneUseKind<PendingLink>;
+
+  constructor(deps: { db: Knex; oneUse: OneUseStore }) {
+    this.#db = deps.db;
+    this.pending = deps.oneUse.kind({ name: 'federation-pending-link', schema: PendingLink, ttlSeconds: 10 * 60 });
+  }
+
+  /** The person an upstream account signs in as. */
+  async personFor(provider: string, subject: string): Promise<{ linkId: string; personId: string } | undefined> {
+    const row: { id: string; person_id: string } | undefined = await this.#db('federated_links')
+      .where({ provider, subject })
+      .first('id', 'person_id');
+    return row && { linkId: row.id, personId: row.person_id };
+  }
+
+  /** A sign-in with the link: remembered for the portal's "last used" (and audited by the caller). */
+  async used(linkId: string, email?: string): Promise<void> {
+    await this.#db('federated_links')
+      .where({ id: linkId })
+      .update({ last_used_at: this.#db.fn.now(), ...(email ? { email } : {}) });
+  }
+
+  async list(personId: string): Promise<LinkedAccount[]> {
+    const rows: { id: string; provider: string; email: string | null; created_at: Date; last_used_at: Date | null }[] =
+      await this.#db('federated_links').where({ person_id: personId }).orderBy('created_at');
+    return rows.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      email: r.email,
+      createdAt: r.created_at,
+      lastUsedAt: r.last_used_at,
+    }));
+  }
+
+  async link(personId: string, account: UpstreamAccount, how: 'password' | 'portal'): Promise<LinkResult> {
+    try {
+      return await this.#db.transaction((trx) => insertLink(trx, personId, account, how));
+    } catch (err) {
+      // Two links made at once: the one that committed first stands; this one is told who holds it.
+      if (!isUniqueViolation(err)) throw err;
+      const holder = await this.personFor(account.provider, account.subject);
+      return holder?.personId === personId ? 'already_yours' : holder ? 'taken' : 'provider_linked';
+    }
+  }
+
+  /**
+   * Removes a link of this person's. Refused when it is their last way in: no password and no other link. The
+   * person's row is locked so that two removals at once cannot both pass the check.
+   */
+  async unlink(personId: string, linkId: string): Promise<'unlinked' | 'last' | 'missing'> {
+    return this.#db.transaction(async (trx) => {
+      const person: { password_hash: string | null } | undefined = await trx('persons')
+        .where({ id: personId })
+        .forUpdate()
+        .first('password_hash');
+      const link: { provider: string } | undefined = await trx('federated_links')
+        .where({ id: linkId, person_id: personId })
+        .first('provider');
+      if (!person || !link) return 'missing';
+      if (!person.password_hash) {
+        const [row] = await trx('federated_links').where({ person_id: personId }).count({ count: '*' });
+        if (Number(row?.count ?? 0) <= 1) return 'last';
+      }
+      await trx('federated_links').where({ id: linkId }).delete();
+      await recordAudit(trx, {
+        actor: personId,
+        action: 'federation.unlinked',
+        subject: personId,
+        detail: { provider: link.provider },
+      });
+      return 'unlinked';
+    });
+  }
+}

@@ -1,0 +1,54 @@
+// The first sign-in with an upstream account (seed 000 §6.1 「您輸入的Facebook帳號未與任何酷課帳號建立聯繫」):
+// GET /interaction/:uid/federation/new names the upstream and its account (masked email) and offers "create an
+// account" (the registration wizard, prefilled with the upstream's name and email; the link is made with the account)
+// or "sign in with my account" (the sign-in page, which links it once the password is right). After a registration
+// that needed no activation mail, GET /interaction/:uid/federation/continue signs the new account in.
+import type { Context } from 'koa';
+import { EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
+import { maskEmail } from '../../domain/people/masks.ts';
+import { loadInteraction } from '../../web/interaction.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { finishFederated } from './callback.ts';
+import { renderNotLinked } from './pages.ts';
+
+export function showNotLinked(s: Services) {
+  return async (ctx: Context) => {
+    const { details, clientName } = await loadInteraction(ctx, s, 'login');
+    const pending = await s.federatedLinks.pending.peek(details.uid);
+    if (!pending) return seeOther(ctx, `/interaction/${details.uid}`);
+    renderNotLinked(ctx, {
+      uid: details.uid,
+      clientName,
+      providerName: pending.providerName,
+      email: pending.email ? maskEmail(pending.email) : undefined,
+    });
+  };
+}
+
+/** POST /interaction/:uid/federation/register — "create an account": to the wizard, prefilled. */
+export function registerFromUpstream(s: Services) {
+  return async (ctx: Context) => {
+    const { details } = await loadInteraction(ctx, s, 'login');
+    const pending = await s.federatedLinks.pending.peek(details.uid);
+    if (!pending) return seeOther(ctx, `/interaction/${details.uid}`);
+    const ticket = await s.enrolment.prefills.issue({
+      values: { ...EMPTY_VALUES, name: pending.name ?? '', email: pending.email ?? '' },
+      federated: pending,
+      interaction: details.uid,
+    });
+    seeOther(ctx, `/register/prefill?ticket=${ticket}`);
+  };
+}
+
+/** GET /interaction/:uid/federation/continue — the account just made from the upstream account signs in. */
+export function continueAfterRegistration(s: Services) {
+  return async (ctx: Context) => {
+    const { details } = await loadInteraction(ctx, s, 'login');
+    const pending = await s.federatedLinks.pending.take(details.uid);
+    const linked = pending && (await s.federatedLinks.personFor(pending.provider, pending.subject));
+    const person = linked && (await s.people.findById(linked.personId));
+    if (!pending || !linked || person?.status !== 'active') return seeOther(ctx, `/interaction/${details.uid}`);
+    await finishFederated(ctx, s, details.uid, person.id, linked.linkId, pending);
+  };
+}

@@ -1,0 +1,49 @@
+// Starting the upstream leg: from the sign-in page ("以 Google 登入", GET /interaction/:uid/federation/:id), or from the
+// account portal (link another account, POST /federation/:id/link). Either way the browser goes to the upstream.
+import type { Context } from 'koa';
+import { chooseLocale } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { loadInteraction } from '../../web/interaction.ts';
+import { accountOf } from '../../web/require-account.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { browserBinding, UPSTREAM_ID } from './state.ts';
+
+function upstreamId(ctx: Context): string {
+  const id = ctx.params.id;
+  if (typeof id !== 'string' || !UPSTREAM_ID.test(id)) throw new AppError('not_found', 404);
+  return id;
+}
+
+export function startSignIn(s: Services) {
+  return async (ctx: Context) => {
+    const id = upstreamId(ctx);
+    const { details } = await loadInteraction(ctx, s, 'login');
+    const begun = await s.upstreamLeg.begin(id, 'sign-in', {
+      interaction: details.uid,
+      browser: browserBinding.get(ctx),
+      locale: chooseLocale(ctx),
+    });
+    if (!begun.ok) {
+      s.log.warn({ upstream: id, reason: begun.reason }, 'upstream sign-in could not start');
+      return seeOther(ctx, `/interaction/${details.uid}?federation=${begun.reason}`);
+    }
+    browserBinding.set(ctx, begun.browser);
+    seeOther(ctx, begun.url);
+  };
+}
+
+export function startLink(s: Services) {
+  return async (ctx: Context) => {
+    const id = upstreamId(ctx);
+    const { person } = accountOf(ctx);
+    const begun = await s.upstreamLeg.begin(id, 'link', {
+      personId: person.id,
+      browser: browserBinding.get(ctx),
+      locale: chooseLocale(ctx),
+    });
+    if (!begun.ok) return seeOther(ctx, `/account/links?result=${begun.reason}`);
+    browserBinding.set(ctx, begun.browser);
+    seeOther(ctx, begun.url);
+  };
+}
