@@ -208,6 +208,13 @@ export const KNOWN: Record<string, Known> = {
   'POST /interaction/:uid/identity': form(['identity'], { ctx: 'identity' }),
   'POST /interaction/:uid/confirm': form([], { ctx: 'consent' }),
   'POST /interaction/:uid/abort': form([], { ctx: 'login' }),
+  // Signing in with another account (no upstream is configured in the fuzz server: every leg ends at once).
+  'GET /interaction/:uid/federation/:id': { ctx: 'login' },
+  'GET /interaction/:uid/federation/new': { ctx: 'login' },
+  'POST /interaction/:uid/federation/register': form([], { ctx: 'login' }),
+  'GET /interaction/:uid/federation/continue': { ctx: 'login' },
+  'GET /federation/:id/callback': { query: ['code', 'state', 'iss', 'error', 'error_description'] },
+  'POST /federation/:id/link': form([], account()),
 
   'GET /register': { query: ['interaction'] },
   'POST /register': form(STEP1, {
@@ -372,6 +379,8 @@ export const KNOWN: Record<string, Known> = {
     account({ good: () => ({ current: 'not-the-password', ...newPassword() }) }),
   ),
   'GET /account/identities': account(),
+  'GET /account/links': account({ query: ['result'] }),
+  'POST /account/links/:linkId/unlink': form([], account()),
   'GET /account/apps': account(),
   'POST /account/apps/:clientId/revoke': form([], { ctx: 'account2' }),
   'GET /account/sessions': account(),

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import { type Upstreams, upstreamInput } from '../../src/domain/upstreams/upstreams.ts';
 import type { Agent, Step } from './agent.ts';
 
 export type UpstreamPerson = { email?: string; email_verified?: boolean; name?: string };
@@ -77,6 +78,32 @@ export async function startUpstreamOp(opts: {
   return { issuer, clientId, secret, close: () => close(server) };
 }
 
+/** Configures an upstream on a running campus-sso as `campus-sso upstream add` would (http allowed: loopback). */
+export function addUpstream(upstreams: Upstreams, input: Record<string, unknown>) {
+  return upstreams.add(upstreamInput(true).parse(input), 'test');
+}
+
+/** An oidc-provider of its own, registered at campus-sso as the upstream `id` (its callback registered there). */
+export async function startConfiguredOp(
+  server: { issuer: string; services: { upstreams: Upstreams } },
+  upstream: { id: string; name: string },
+  accounts: Record<string, UpstreamPerson>,
+  more: { otherClients?: { client_id: string; client_secret: string }[] } = {},
+): Promise<UpstreamOp> {
+  const op = await startUpstreamOp({
+    redirectUris: [`${server.issuer}/federation/${upstream.id}/callback`],
+    accounts,
+    ...more,
+  });
+  await addUpstream(server.services.upstreams, {
+    ...upstream,
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.secret,
+  });
+  return op;
+}
+
 /** At the upstream's development sign-in page (`page`), signs in as `account`; follows on until `stopAt`. */
 export async function upstreamLogin(agent: Agent, page: Step, account: string, stopAt?: string): Promise<Step> {
   const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1];
@@ -98,6 +125,8 @@ export type FakeBehaviour = {
   error?: string;
   /** The token endpoint waits this long before answering. */
   delayMs?: number;
+  /** As an OpenID provider: sign ID tokens with the client secret (HS256), as LINE's web login does. */
+  hmac?: boolean;
   /** As an OpenID provider: what to spoil in the ID token. */
   spoil?: 'audience' | 'nonce' | 'signature' | 'expired' | 'issuer';
 };
@@ -159,6 +188,11 @@ export async function startFakeFacebook(
       email_verified: true,
       name: code.user.name,
     };
+    if (fake.behaviour.hmac) {
+      const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+      const key = spoil === 'signature' ? 'another secret' : secret;
+      return `${input}.${crypto.createHmac('sha256', key).update(input).digest('base64url')}`;
+    }
     const input = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64(claims)}`;
     const key = spoil === 'signature' ? other.privateKey : privateKey;
     return `${input}.${crypto.sign('sha256', Buffer.from(input), key).toString('base64url')}`;

@@ -1,9 +1,10 @@
 // The upstream leg (issue 13, item 2): campus-sso as a relying party of an upstream provider, by openid-client —
-// authorization code with PKCE, `state` and (OpenID Connect) `nonce`; the ID token's issuer, audience, signature,
-// expiry and nonce checked by the library. Facebook speaks plain OAuth 2: its dialog, its token endpoint and the
+// authorization code with PKCE, `state` and (OpenID Connect) `nonce`; the ID token's issuer, audience, expiry and nonce
+// checked by openid-client, its signature by jose (the upstream's published keys, or our secret for HS256). Facebook speaks plain OAuth 2: its dialog, its token endpoint and the
 // Graph `me` endpoint. The leg's state is kept server-side (one use, 10 minutes) and bound to the browser that
 // started it; what comes back is the upstream account, or why there is none.
 import crypto from 'node:crypto';
+import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import { isToken, type OneUseKind, type OneUseStore, randomToken } from '../../platform/one-use.ts';
@@ -77,6 +78,8 @@ export class UpstreamLeg {
   readonly #timeoutSeconds: number;
   readonly #states: OneUseKind<LegState>;
   readonly #configs = new Map<string, { config: oidc.Configuration; fingerprint: string; at: number }>();
+  /** Each upstream's published keys, fetched when first needed and again for a key id not seen before. */
+  readonly #keys = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
 
   constructor(deps: { upstreams: Upstreams; oneUse: OneUseStore; issuer: string; timeoutSeconds: number }) {
     this.#upstreams = deps.upstreams;
@@ -116,7 +119,14 @@ export class UpstreamLeg {
         execute: insecure ? [oidc.allowInsecureRequests] : [],
       });
       // The way the upstream takes our secret: HTTP Basic where offered (the default of RFC 6749), else in the body.
-      const metadata = config.serverMetadata();
+      // ID tokens may also come signed with our client secret (HS256, OpenID Connect Core §10.1): LINE's web login
+      // does so although its discovery document lists ES256 only. The signature is checked below either way.
+      const { supportsPKCE: _helper, ...discovered } = config.serverMetadata();
+      const algorithms = discovered.id_token_signing_alg_values_supported ?? ['RS256'];
+      const metadata: oidc.ServerMetadata = {
+        ...discovered,
+        id_token_signing_alg_values_supported: [...algorithms, 'HS256'],
+      };
       const methods = metadata.token_endpoint_auth_methods_supported;
       const post = methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post');
       config = new oidc.Configuration(
@@ -126,9 +136,6 @@ export class UpstreamLeg {
         post ? oidc.ClientSecretPost() : oidc.ClientSecretBasic(),
       );
       if (insecure) oidc.allowInsecureRequests(config);
-      // The ID token's signature is checked against the upstream's published keys (the library would otherwise trust
-      // the TLS connection to the token endpoint alone).
-      oidc.enableNonRepudiationChecks(config);
     }
     config.timeout = this.#timeoutSeconds;
     this.#configs.set(upstream.id, { config, fingerprint, at: Date.now() });
@@ -211,12 +218,34 @@ export class UpstreamLeg {
       idTokenExpected: true,
     });
     const claims = tokens.claims()!;
+    await this.#checkSignature(config, upstream, tokens.id_token!);
     let profile: Record<string, unknown> = claims;
     // Many providers put the email and name in the userinfo answer only.
     if ((!claims.email || !claims.name) && config.serverMetadata().userinfo_endpoint && tokens.access_token) {
       profile = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)), ...claims };
     }
     return accountOf(upstream.id, claims.sub, profile, profile.email_verified === true);
+  }
+
+  /**
+   * The ID token's signature (the library checks its claims, and would otherwise trust the TLS connection to the
+   * token endpoint alone): against the upstream's published keys, or, signed with HMAC, our client secret.
+   */
+  async #checkSignature(config: oidc.Configuration, upstream: Upstream, idToken: string): Promise<void> {
+    const { alg } = jose.decodeProtectedHeader(idToken);
+    if (alg?.startsWith('HS')) {
+      const secret = (await this.#upstreams.secret(upstream.id)) ?? '';
+      await jose.jwtVerify(idToken, new TextEncoder().encode(secret), { algorithms: ['HS256', 'HS384', 'HS512'] });
+      return;
+    }
+    const jwksUri = config.serverMetadata().jwks_uri;
+    if (!jwksUri) throw new Error('the upstream publishes no keys');
+    let keys = this.#keys.get(jwksUri);
+    if (!keys) {
+      keys = jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.#timeoutSeconds * 1000 });
+      this.#keys.set(jwksUri, keys);
+    }
+    await jose.jwtVerify(idToken, keys);
   }
 
   async #facebook(config: oidc.Configuration, upstream: Upstream, callback: URL, leg: LegState) {

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { upstreamInput } from '../../../src/domain/upstreams/upstreams.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
@@ -22,9 +21,10 @@ import {
 } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 import {
+  addUpstream,
   type FakeUpstream,
+  startConfiguredOp,
   startFakeFacebook,
-  startUpstreamOp,
   type UpstreamOp,
   upstreamCancel,
   upstreamLogin,
@@ -63,34 +63,14 @@ describe(`sign in with another account (${storageMode})`, () => {
     base = server.issuer;
     await registerClient(server, { client_id: 'fed-rp', first_party: true }, RP_SECRET);
     rp = await discover(base, 'fed-rp', RP_SECRET);
-    city = await startUpstreamOp({
-      redirectUris: [`${base}/federation/${CITY}/callback`],
-      accounts: cityAccounts,
+    city = await startConfiguredOp(server, { id: CITY, name: '臺北市校園 OpenID' }, cityAccounts, {
       otherClients: [{ client_id: 'another-app', client_secret: 'another app secret' }],
     });
-    google = await startUpstreamOp({
-      redirectUris: [`${base}/federation/${GOOGLE}/callback`],
-      accounts: googleAccounts,
-    });
+    google = await startConfiguredOp(server, { id: GOOGLE, name: 'Google' }, googleAccounts);
     facebook = await startFakeFacebook({ user: { id: '1000001', name: 'Fiona Fb', email: 'fiona@fb.example' } });
     rogue = await startFakeFacebook({ user: { id: 'r1', name: 'Rogue', email: 'r@rogue.example' } });
     slow = await startFakeFacebook({ user: { id: 's1', name: 'Slow', email: 's@slow.example' }, delayMs: 3000 });
-    const add = (input: Record<string, unknown>) =>
-      server.services.upstreams.add(upstreamInput(true).parse(input), 'test');
-    await add({
-      id: CITY,
-      name: '臺北市校園 OpenID',
-      issuer: city.issuer,
-      clientId: city.clientId,
-      clientSecret: city.secret,
-    });
-    await add({
-      id: GOOGLE,
-      name: 'Google',
-      issuer: google.issuer,
-      clientId: google.clientId,
-      clientSecret: google.secret,
-    });
+    const add = (input: Record<string, unknown>) => addUpstream(server.services.upstreams, input);
     await add({
       id: FACEBOOK,
       name: 'Facebook',
@@ -503,6 +483,22 @@ describe(`sign in with another account (${storageMode})`, () => {
       }
     });
   }
+
+  it('an ID token signed with our client secret (HS256, as LINE web login signs) is checked with it', async () => {
+    rogue.behaviour.hmac = true;
+    try {
+      const agent = new Agent();
+      const { uid } = await signInPage(agent);
+      const good = await pressUpstream(agent, uid, ROGUE);
+      assert.equal(good.url, `${base}/interaction/${uid}/federation/new`, 'the right secret: accepted');
+      rogue.behaviour.spoil = 'signature';
+      const bad = await pressUpstream(agent, uid, ROGUE);
+      assert.equal(bad.url, `${base}/interaction/${uid}?federation=failed`, 'another secret: refused');
+    } finally {
+      rogue.behaviour.hmac = false;
+      rogue.behaviour.spoil = undefined;
+    }
+  });
 
   it('the same misbehaving provider, when it behaves, signs in: the checks above are what refused', async () => {
     const agent = new Agent();
