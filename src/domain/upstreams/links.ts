@@ -59,7 +59,10 @@ export async function insertLink(
   return 'linked';
 }
 
-/** An upstream account waiting to be linked by a campus sign-in, kept under the interaction's uid (10 minutes). */
+/**
+ * An upstream account waiting to be linked by a campus sign-in or a registration, kept under the interaction's uid for
+ * as long as the registration wizard keeps its draft (30 minutes).
+ */
 export const PendingLink = UpstreamAccount.extend({ providerName: z.string().max(60) });
 export type PendingLink = z.infer<typeof PendingLink>;
 
@@ -70,7 +73,7 @@ export class FederatedLinks {
 
   constructor(deps: { db: Knex; oneUse: OneUseStore }) {
     this.#db = deps.db;
-    this.pending = deps.oneUse.kind({ name: 'federation-pending-link', schema: PendingLink, ttlSeconds: 10 * 60 });
+    this.pending = deps.oneUse.kind({ name: 'federation-pending-link', schema: PendingLink, ttlSeconds: 30 * 60 });
   }
 
   /** The person an upstream account signs in as. */

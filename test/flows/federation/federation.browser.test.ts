@@ -182,6 +182,14 @@ test('first visit → link to the demo teacher → identity menu → the app; la
   const second = await rpUserinfo(later.page);
   assert.equal(second.identity?.role, 'parent');
 
+  // The account's recent sign-ins say how this one was made.
+  await later.page.goto(`${server.issuer}/account/sign-ins`);
+  await later.page.locator('.acct-table').waitFor();
+  assert.match(
+    await later.page.locator('.acct-table tbody tr').first().innerText(),
+    new RegExp(zh('account.signIns.with', { provider: '臺北市校園 OpenID' })),
+  );
+
   // The account portal lists the link with its last use, and unlinks it.
   await later.page.goto(`${server.issuer}/account/links`);
   await later.page.locator('.acct-item').first().waitFor();
