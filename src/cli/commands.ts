@@ -264,6 +264,18 @@ export const COMMANDS: Record<string, Command> = {
         });
     },
   },
+  'person reset-second-factor': {
+    options: { person: { type: 'string' } },
+    async run({ services }, opts) {
+      required(opts, 'person');
+      const person = await services.people.findByLogin(opts.person as string);
+      if (!person) throw new Error(`no person ${opts.person}`);
+      const removed = await services.secondFactor.reset(person.id, 'cli');
+      return removed
+        ? `second factor of ${opts.person} removed: the next sign-in that needs one sets it up again`
+        : `${opts.person} has no second factor set up`;
+    },
+  },
   'school add': {
     options: {
       code: { type: 'string' },

@@ -26,6 +26,7 @@ const USAGE = `usage: campus-sso <command> [options]
   client disable --id ID                    the client can no longer sign people in, get tokens or use the API
   client enable --id ID                     undo client disable
   person add --username U --password P --name NAME [--email E]
+  person reset-second-factor --person U     a lost phone: the next sign-in that needs a second factor sets it up
   school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]
   identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin
                [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]

@@ -14,6 +14,7 @@ import { Identities } from './identities/service.ts';
 import { type Channel, Outbox } from './outbox/outbox.ts';
 import { passwordLinks } from './people/password-links.ts';
 import { Passwords } from './people/passwords.ts';
+import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
 import { Schools } from './schools/service.ts';
@@ -57,6 +58,8 @@ export function buildDomainServices(deps: {
     clients: new ClientRegistry(db, deps.clientCache),
     people: new People({ db, keyring, passwords, issuer, outbox }),
     signInGuard: new SignInGuard(throttle),
+    /** Administrators' second factor (TOTP), and the first factors waiting for it. */
+    secondFactor: new SecondFactor({ db, keyring, throttle, oneUse, issuerName: new URL(issuer).host }),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),

@@ -1,6 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
 import type { Identities } from '../domain/identities/service.ts';
+import { MFA_ACR } from '../domain/people/second-factor.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
@@ -74,6 +75,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
+    acrValues: [MFA_ACR],
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     async findAccount(ctx, id, token) {

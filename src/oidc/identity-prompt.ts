@@ -1,8 +1,10 @@
 // The interaction policy: login, then the identity menu (select_account), then consent. When the menu is needed is
-// the identities domain's rule (domain/identities/choice.ts); this reads what it needs from the request.
+// the identities domain's rule (domain/identities/choice.ts); this reads what it needs from the request. An app that
+// asks for a second factor (acr_values with MFA_ACR) meets the login prompt again until the session has one.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedAccount } from '../domain/identities/account.ts';
 import type { Identities } from '../domain/identities/service.ts';
+import { asksForSecondFactor, MFA_ACR } from '../domain/people/second-factor.ts';
 import { interactionPolicy } from './internals.ts';
 
 function identityChoiceNeeded(identities: Identities, ctx: KoaContextWithOIDC): Promise<boolean> {
@@ -29,5 +31,14 @@ export function buildInteractionPolicy(identities: Identities) {
     ),
   );
   policy.add(selectAccount, 1);
+  policy
+    .get('login')!
+    .checks.add(
+      new Check('second_factor_required', 'a second factor is required', 'login_required', (ctx) =>
+        asksForSecondFactor(ctx.oidc.params ?? {}) && ctx.oidc.session?.acr !== MFA_ACR
+          ? Check.REQUEST_PROMPT
+          : Check.NO_NEED_TO_PROMPT,
+      ),
+    );
   return policy;
 }

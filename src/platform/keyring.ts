@@ -13,7 +13,8 @@ export type Purpose =
   | 'throttle'
   | 'challenge'
   | 'binding-code'
-  | 'upstream-secret';
+  | 'upstream-secret'
+  | 'totp-secret';
 
 export class Keyring {
   readonly #master: Buffer;

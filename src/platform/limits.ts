@@ -60,3 +60,9 @@ export const BINDING = {
   /** Wrong passwords when a parent confirms their account in step 3, per account (apart from the account pages'). */
   passwordPerPerson: { name: 'binding-password-person', windowSeconds: 15 * MINUTE, max: 5 },
 } as const satisfies Record<string, Limit | number>;
+
+/**
+ * The second factor's 6-digit codes (administrators' sign-in): wrong codes per person. Past the limit the step says to
+ * wait; the window lets a person who mistyped try again soon, and a guesser no further than 5 in a million.
+ */
+export const SECOND_FACTOR: Limit = { name: 'totp-fail-person', windowSeconds: 15 * MINUTE, max: 5 };

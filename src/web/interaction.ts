@@ -2,6 +2,7 @@
 // and the sign-in with another account both finish interactions).
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
+import { asksForSecondFactor, type FirstFactor } from '../domain/people/second-factor.ts';
 import { errors, findInteraction, type Interaction, saveInteractionResult } from '../oidc/internals.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
@@ -40,18 +41,37 @@ export async function finishInteraction(
 }
 
 /**
- * Finishes the sign-in of an interaction known by its uid only (the upstream callback: see findInteraction), when it
- * still waits for a sign-in: the app it was for; none when it ended or expired meanwhile.
+ * The person passed the first factor (the password, or a linked upstream account): the sign-in is finished, or, when
+ * the app asked for a second factor, the second-factor step comes first (flows/sign-in/second-factor.ts).
  */
-export async function finishInteractionByUid(
+export async function signedIn(ctx: Context, s: Services, interaction: Interaction, first: FirstFactor): Promise<void> {
+  if (asksForSecondFactor(interaction.params)) {
+    await s.secondFactor.firstFactors.save(interaction.uid, first);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/second-factor`);
+    return;
+  }
+  await finishInteraction(
+    ctx,
+    interaction,
+    { login: { accountId: first.personId, remember: first.remember, amr: first.amr } },
+    false,
+  );
+}
+
+/**
+ * `signedIn` for an interaction known by its uid only (the upstream callback: see findInteraction), when it still
+ * waits for a sign-in: the app it was for; none when it ended or expired meanwhile.
+ */
+export async function signedInByUid(
   ctx: Context,
   s: Services,
   uid: string,
-  result: InteractionResults,
+  first: FirstFactor,
 ): Promise<{ clientId: string } | undefined> {
   const interaction = await findInteraction(s.provider(), uid);
   if (interaction?.prompt.name !== 'login') return undefined;
-  await finishInteraction(ctx, interaction, result, false);
+  await signedIn(ctx, s, interaction, first);
   return { clientId: String(interaction.params.client_id) };
 }
 

@@ -208,6 +208,8 @@ export const KNOWN: Record<string, Known> = {
   'POST /interaction/:uid/identity': form(['identity'], { ctx: 'identity' }),
   'POST /interaction/:uid/confirm': form([], { ctx: 'consent' }),
   'POST /interaction/:uid/abort': form([], { ctx: 'login' }),
+  'GET /interaction/:uid/second-factor': { ctx: 'login' },
+  'POST /interaction/:uid/second-factor': form(['code'], { ctx: 'login', good: () => ({ code: '123456' }) }),
   // Signing in with another account (no upstream is configured in the fuzz server: every leg ends at once).
   'GET /interaction/:uid/federation/:id': { ctx: 'login' },
   'GET /interaction/:uid/federation/new': { ctx: 'login' },

@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import type { LegState } from '../../domain/upstreams/leg.ts';
 import type { UpstreamAccount } from '../../domain/upstreams/links.ts';
-import { finishInteractionByUid } from '../../web/interaction.ts';
+import { signedInByUid } from '../../web/interaction.ts';
 import { readPortalSession } from '../../web/portal-cookie.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -73,7 +73,7 @@ export async function finishFederated(
   linkId: string,
   account: UpstreamAccount,
 ) {
-  const done = await finishInteractionByUid(ctx, s, uid, { login: { accountId: personId, amr: ['fed'] } });
+  const done = await signedInByUid(ctx, s, uid, { personId, amr: ['fed'], remember: false });
   if (!done) return renderMessage(ctx, { message: 'federation.message.expired', status: 400, restart: true });
   await s.federatedLinks.used(linkId, account.email);
   s.metrics.signIns.inc({ outcome: 'success' });

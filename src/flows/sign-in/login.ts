@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
-import { finishInteraction, loadInteraction } from '../../web/interaction.ts';
+import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
 import { renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
@@ -101,11 +101,10 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     if (result.person.must_change_password) {
       return forced.start(ctx, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
     }
-    await finishInteraction(
-      ctx,
-      details,
-      { login: { accountId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] } },
-      false,
-    );
+    await signedIn(ctx, s, details, {
+      personId: result.person.id,
+      remember: form.data.remember === 'yes',
+      amr: ['pwd'],
+    });
   };
 }

@@ -6,7 +6,7 @@ import type { Person } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
-import { finishInteraction, loadInteraction } from '../../web/interaction.ts';
+import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -86,12 +86,7 @@ export function forcedPasswordChange(s: Services) {
       },
     });
     await s.personAccess.endEverywhere(person.id, { reason: 'password_changed' });
-    await finishInteraction(
-      ctx,
-      details,
-      { login: { accountId: person.id, remember: who.remember, amr: ['pwd'] } },
-      false,
-    );
+    await signedIn(ctx, s, details, { personId: person.id, remember: who.remember, amr: ['pwd'] });
   }
 
   return { start, show, submit };

@@ -2,6 +2,7 @@
 import type { Context } from 'koa';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { loadInteraction } from '../../web/interaction.ts';
+import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { rememberSignIn } from '../../web/sign-in-restart.ts';
 import { renderConsent } from './consent.ts';
@@ -17,6 +18,15 @@ export function showInteraction(s: Services) {
       initiateLoginUri: loaded.client?.initiateLoginUri,
       clientUri: loaded.client?.clientUri,
     });
+    // Signed in already, only the second factor missing (an app that asks for one): straight to that step.
+    if (
+      details.prompt.name === 'login' &&
+      details.session?.accountId &&
+      details.prompt.reasons.length === 1 &&
+      details.prompt.reasons[0] === 'second_factor_required'
+    ) {
+      return seeOther(ctx, `/interaction/${details.uid}/second-factor`);
+    }
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       const named = hint ? await s.people.findByLogin(hint) : undefined;

@@ -1,0 +1,115 @@
+// GET/POST /interaction/:uid/second-factor — the 6-digit code from an authenticator app, after the password or a
+// linked upstream account, when the app asked for a second factor (the school back office, the bureau console). The
+// first time the page sets the app up: a QR code of a new secret (and the secret in groups of four, for typing), kept
+// once its first code is right. Wrong codes are counted per person. A person already signed in on this browser who
+// opens such an app meets only this step.
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { MFA_ACR } from '../../domain/people/second-factor.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { csrfToken } from '../../web/csrf.ts';
+import { finishInteraction, type LoadedInteraction, loadInteraction } from '../../web/interaction.ts';
+import { renderPage } from '../../web/render.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+
+const CodeForm = z.object({ code: z.string().max(20).catch('') });
+
+async function render(
+  ctx: Context,
+  s: Services,
+  loaded: LoadedInteraction,
+  personId: string,
+  page: { error?: string; status?: number } = {},
+) {
+  const t = translator(chooseLocale(ctx));
+  const person = await s.people.findById(personId);
+  const enrolled = await s.secondFactor.enrolled(personId);
+  const setup = enrolled
+    ? undefined
+    : await s.secondFactor.enrolment(loaded.details.uid, personId, person?.username ?? person?.email ?? personId);
+  const qr = setup && (await QRCode.toString(setup.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+  renderPage(
+    ctx,
+    'sign-in/second-factor',
+    {
+      pageTitle: t(enrolled ? 'secondFactor.title' : 'secondFactor.setupTitle'),
+      uid: loaded.details.uid,
+      clientName: loaded.clientName,
+      enrolled,
+      // The SVG is ours (made by the qrcode library from our own URI), drawn as an image with a text alternative.
+      qr: qr && `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`,
+      secretGroups: setup?.secret.match(/.{1,4}/g)?.join(' '),
+      error: page.error,
+      csrfToken: csrfToken(ctx),
+      switchPath: `/interaction/${loaded.details.uid}/second-factor`,
+    },
+    page.status,
+  );
+}
+
+/** The first factor waiting for this step: kept by the sign-in, or this browser's session (a step up). */
+async function firstFactorOf(s: Services, loaded: LoadedInteraction) {
+  const kept = await s.secondFactor.firstFactors.peek(loaded.details.uid);
+  if (kept) return kept;
+  const { session, prompt } = loaded.details;
+  const onlyTheSecond = prompt.reasons.length === 1 && prompt.reasons[0] === 'second_factor_required';
+  if (!session?.accountId || !onlyTheSecond) return undefined;
+  const stepUp = { personId: session.accountId, amr: session.amr ?? ['pwd'], remember: true };
+  await s.secondFactor.firstFactors.save(loaded.details.uid, stepUp);
+  return stepUp;
+}
+
+export function showSecondFactor(s: Services) {
+  return async (ctx: Context) => {
+    const loaded = await loadInteraction(ctx, s, 'login');
+    const first = await firstFactorOf(s, loaded);
+    if (!first) return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+    await render(ctx, s, loaded, first.personId);
+  };
+}
+
+export function submitSecondFactor(s: Services) {
+  return async (ctx: Context) => {
+    const loaded = await loadInteraction(ctx, s, 'login');
+    const first = await s.secondFactor.firstFactors.peek(loaded.details.uid);
+    if (!first) return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+    const t = translator(chooseLocale(ctx));
+    const code = CodeForm.parse(ctx.request.body ?? {}).code.replace(/\s/g, '');
+    const result = await s.secondFactor.check(loaded.details.uid, first.personId, code);
+    const audit = (outcome: string) =>
+      s.audit.record({
+        actor: first.personId,
+        action: outcome === 'ok' ? 'sign_in.second_factor' : 'sign_in.failure',
+        subject: first.personId,
+        detail: { client: loaded.clientId, ...(outcome === 'ok' ? {} : { reason: `second_factor_${outcome}` }) },
+      });
+    await audit(result);
+    if (result === 'limited') {
+      ctx.set('Retry-After', '900');
+      return render(ctx, s, loaded, first.personId, { error: t('secondFactor.limited'), status: 429 });
+    }
+    if (result === 'wrong')
+      return render(ctx, s, loaded, first.personId, {
+        error: t(/^\d{6}$/.test(code) ? 'secondFactor.wrong' : 'secondFactor.format'),
+        status: 400,
+      });
+    // One use: another tab's submission of the same step starts the sign-in again.
+    if (!(await s.secondFactor.firstFactors.take(loaded.details.uid)))
+      return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+    await finishInteraction(
+      ctx,
+      loaded.details,
+      {
+        login: {
+          accountId: first.personId,
+          remember: first.remember,
+          amr: [...new Set([...first.amr, 'otp'])],
+          acr: MFA_ACR,
+        },
+      },
+      false,
+    );
+  };
+}

@@ -1,0 +1,181 @@
+// The second factor over HTTP (issue 14, item 1): an app that asks for it (acr_values) gets a sign-in with password
+// and a TOTP code; the first time the code sets the authenticator up; codes are good once; wrong codes are counted;
+// a person signed in without it meets only the code step; the ID token's acr and amr say what happened; an app that
+// does not ask never sees the step.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { generate } from 'otplib';
+import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import {
+  authorizationUrl,
+  CALLBACK,
+  discover,
+  type Pkce,
+  pkce,
+  registerClient,
+  submitLogin,
+} from '../../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const SECRET = 'mfa-rp-secret-0123456789abcdefghijklm';
+const PASSWORD = 'Blue-Kettle-1987';
+
+describe(`the second factor (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+  let rp: oidc.Configuration;
+
+  before(async () => {
+    server = await startTestServer();
+    base = server.issuer;
+    await registerClient(server, { client_id: 'mfa-rp', first_party: true }, SECRET);
+    rp = await discover(base, 'mfa-rp', SECRET);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  async function newAdmin() {
+    const email = `admin-${crypto.randomBytes(4).toString('hex')}@example.org`;
+    const personId = await server.services.enrolment.createActive({
+      person: {
+        email,
+        name: '王組長',
+        passwordHash: await server.services.passwords.hash(PASSWORD),
+        emailVerified: true,
+      },
+      audit: { action: 'person.created' },
+      identities: [{ schoolCode: '353604', role: 'teacher', source: 'self' }],
+    });
+    return { personId, email };
+  }
+
+  async function start(agent: Agent, mfa = true): Promise<{ page: Step; p: Pkce }> {
+    const p = await pkce();
+    const page = await agent.follow(authorizationUrl(rp, p, mfa ? { acr_values: MFA_ACR } : {}).href, CALLBACK);
+    return { page, p };
+  }
+
+  const postCode = (agent: Agent, page: Step, code: string) =>
+    agent.submit(
+      formAction(page.body, /\/second-factor$/, page.url),
+      { _csrf: hiddenField(page.body, '_csrf'), code },
+      CALLBACK,
+    );
+
+  async function claimsAt(step: Step, p: Pkce) {
+    assert.ok(step.location?.startsWith(CALLBACK), `back at the app (${step.status} ${step.url})`);
+    const tokens = await oidc.authorizationCodeGrant(rp, new URL(step.location!), {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    return tokens.claims()!;
+  }
+
+  /** Goes on through consent if the app's first sign-in asks for it. */
+  async function throughConsent(agent: Agent, step: Step): Promise<Step> {
+    if (step.location?.startsWith(CALLBACK) || !step.body.includes('/confirm')) return step;
+    return agent.submit(
+      formAction(step.body, /\/confirm$/, step.url),
+      { _csrf: hiddenField(step.body, '_csrf') },
+      CALLBACK,
+    );
+  }
+
+  it('sets the authenticator up at the first sign-in, then asks for a code each time; acr and amr say so', async () => {
+    const { personId, email } = await newAdmin();
+    const agent = new Agent();
+    const { page, p } = await start(agent);
+    const setup = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    assert.match(setup.url, /\/interaction\/[\w-]+\/second-factor$/);
+    assert.equal(setup.status, 200);
+    assert.ok(setup.body.includes(html(zh('secondFactor.setupTitle'))));
+    assert.match(setup.body, /<img class="qr" id="totp-qr" src="data:image\/svg\+xml;base64,/);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
+    assert.equal(await server.services.secondFactor.enrolled(personId), false, 'nothing kept before a right code');
+
+    // A wrong code keeps the same secret on the page.
+    const wrong = await postCode(agent, setup, '000000');
+    assert.equal(wrong.status, 400);
+    assert.ok(wrong.body.includes(html(zh('secondFactor.wrong'))));
+    assert.equal(/id="totp-secret">([A-Z2-7 ]+)</.exec(wrong.body)![1]!.replaceAll(' ', ''), secret);
+    const letters = await postCode(agent, wrong, 'abc');
+    assert.ok(letters.body.includes(html(zh('secondFactor.format'))));
+
+    const code = await generate({ secret });
+    const done = await throughConsent(agent, await postCode(agent, letters, code));
+    const claims = await claimsAt(done, p);
+    assert.equal(claims.sub, personId);
+    assert.equal(claims.acr, MFA_ACR);
+    assert.deepEqual(claims.amr, ['pwd', 'otp']);
+    assert.equal(await server.services.secondFactor.enrolled(personId), true);
+    const row = await server.storage.db('person_totp').where({ person_id: personId }).first();
+    assert.ok(!row.secret_sealed.includes(secret), 'the secret is sealed');
+
+    // Another browser: password, then the code (no set-up); the code just used is refused (good once).
+    const other = new Agent();
+    const second = await start(other);
+    const ask = await submitLogin(other, second.page, email, PASSWORD, {}, CALLBACK);
+    assert.ok(ask.body.includes(html(zh('secondFactor.title'))));
+    assert.ok(!ask.body.includes('totp-secret'), 'the secret is never shown again');
+    const replay = await postCode(other, ask, code);
+    assert.equal(replay.status, 400, 'a code is good once');
+    const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const claims2 = await claimsAt(await throughConsent(other, await postCode(other, replay, next)), second.p);
+    assert.deepEqual(claims2.amr, ['pwd', 'otp']);
+
+    const audit = await server.storage.db('audit_events').where({ subject: personId }).select('action', 'detail');
+    assert.ok(audit.some((a) => a.action === 'second_factor.enrolled'));
+    assert.ok(!JSON.stringify(audit).includes(secret));
+  });
+
+  it('counts wrong codes per person: after 5 the step says to wait (429), even with the right code', async () => {
+    const { personId, email } = await newAdmin();
+    const agent = new Agent();
+    const { page } = await start(agent);
+    let step = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(step.body)![1]!.replaceAll(' ', '');
+    for (let i = 0; i < 5; i++) step = await postCode(agent, step, String(100000 + i));
+    assert.equal(step.status, 429);
+    assert.ok(step.body.includes(html(zh('secondFactor.limited'))));
+    const blocked = await postCode(agent, step, await generate({ secret }));
+    assert.equal(blocked.status, 429);
+    assert.equal(await server.services.secondFactor.enrolled(personId), false);
+  });
+
+  it('a person signed in without it meets only the code step (a step up); an app that does not ask never sees it', async () => {
+    const { personId, email } = await newAdmin();
+    const agent = new Agent();
+    // Signed in to an ordinary app: no second factor asked, no acr.
+    const plain = await start(agent, false);
+    const first = await throughConsent(agent, await submitLogin(agent, plain.page, email, PASSWORD, {}, CALLBACK));
+    const plainClaims = await claimsAt(first, plain.p);
+    assert.equal(plainClaims.acr, undefined);
+    assert.deepEqual(plainClaims.amr, ['pwd']);
+
+    // Now an app that asks: no password, straight to the set-up.
+    const { page, p } = await start(agent);
+    assert.match(page.url, /\/second-factor$/);
+    assert.ok(!page.body.includes('name="password"'));
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replaceAll(' ', '');
+    const claims = await claimsAt(
+      await throughConsent(agent, await postCode(agent, page, await generate({ secret }))),
+      p,
+    );
+    assert.equal(claims.sub, personId);
+    assert.equal(claims.acr, MFA_ACR);
+    assert.deepEqual(claims.amr, ['pwd', 'otp']);
+
+    // The CLI's reset: the next sign-in sets it up again.
+    assert.equal(await server.services.secondFactor.reset(personId, 'test'), true);
+    assert.equal(await server.services.secondFactor.enrolled(personId), false);
+  });
+});
