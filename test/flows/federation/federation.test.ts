@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { generate } from 'otplib';
+import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
@@ -331,6 +333,37 @@ describe(`sign in with another account (${storageMode})`, () => {
     const claims = await tokensAt(direct.location!, second.p);
     assert.equal(claims.sub, personId);
     assert.deepEqual(claims.amr, ['fed']);
+  });
+
+  it('an app that asks for a second factor gets it after the upstream account too (amr fed, otp)', async () => {
+    const { personId } = await newAccount('kim');
+    const sub = unique('kim-city');
+    cityAccounts[sub] = { email: `${sub}@city.example`, email_verified: true, name: 'Kim' };
+    await server.services.federatedLinks.link(
+      personId,
+      { provider: CITY, subject: sub, emailVerified: true },
+      'portal',
+    );
+    const agent = new Agent();
+    const { uid, p } = await signInPage(agent, { acr_values: MFA_ACR });
+    const setup = await upstreamLogin(agent, await pressUpstream(agent, uid, CITY), sub, CALLBACK);
+    assert.equal(setup.url, `${base}/interaction/${uid}/second-factor`);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
+    let step = await agent.submit(
+      formAction(setup.body, /\/second-factor$/, setup.url),
+      { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },
+      CALLBACK,
+    );
+    if (!step.location?.startsWith(CALLBACK) && step.body.includes('/confirm'))
+      step = await agent.submit(
+        formAction(step.body, /\/confirm$/, step.url),
+        { _csrf: hiddenField(step.body, '_csrf') },
+        CALLBACK,
+      );
+    const claims = await tokensAt(step.location!, p);
+    assert.equal(claims.sub, personId);
+    assert.equal(claims.acr, MFA_ACR);
+    assert.deepEqual(claims.amr, ['fed', 'otp']);
   });
 
   it('never links by email: an upstream account with the address of an existing person still meets the not-yet-linked page', async () => {
