@@ -17,6 +17,7 @@ import { Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
+import { SchoolOffice } from './schools/office.ts';
 import { Schools } from './schools/service.ts';
 import { UpstreamLeg } from './upstreams/leg.ts';
 import { FederatedLinks } from './upstreams/links.ts';
@@ -62,6 +63,8 @@ export function buildDomainServices(deps: {
     secondFactor: new SecondFactor({ db, keyring, throttle, oneUse, issuerName: new URL(issuer).host }),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
+    /** The school back office: who may open which school, and each school's semesters. */
+    schoolOffice: new SchoolOffice(db),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
     upstreams,
     /** Signing in with another account: the upstream leg, and the links it signs in by. */

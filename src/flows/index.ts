@@ -13,6 +13,7 @@ import { opsRoutes } from './ops/routes.ts';
 import { passwordResetRoutes } from './password-reset/routes.ts';
 import { registrationRoutes } from './registration/routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
+import { schoolRoutes } from './school/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { sisRoutes } from './sis/routes.ts';
 
@@ -26,6 +27,7 @@ export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) =>
   { name: 'password-reset', routes: passwordResetRoutes },
   { name: 'binding', routes: bindingRoutes },
   { name: 'account', routes: accountRoutes },
+  { name: 'school', routes: schoolRoutes },
   { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
   { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },
   { name: 'ops', routes: opsRoutes },

@@ -390,6 +390,17 @@ export const KNOWN: Record<string, Known> = {
   'POST /account/sessions/:uid/sign-out': form([], { ctx: 'account2' }),
   'GET /account/sign-ins': account(),
 
+  // The school back office (fuzzed without its session: every page sends the browser to sign in).
+  'GET /school/sign-in': { query: ['return_to'] },
+  'GET /school/callback': { query: ['code', 'state', 'iss', 'error', 'error_description'] },
+  'POST /school/sign-out': form([]),
+  'GET /school': {},
+  'GET /school/:code': {},
+  'GET /school/:code/semester': { query: ['saved'] },
+  'POST /school/:code/semester': form(['academic_year', 'semester', 'starts_on', 'ends_on'], {
+    good: () => ({ academic_year: '104', semester: '1', starts_on: '104/08/31', ends_on: '105/01/30' }),
+  }),
+
   'GET /demo': {},
   'GET /demo/callback': { ctx: 'demo', query: ['code', 'state', 'iss', 'error', 'error_description'] },
   'GET /dev/mailbox': {},

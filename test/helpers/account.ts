@@ -1,8 +1,10 @@
 // Signing in to the account pages over HTTP, and reading their forms.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Role } from '../../src/domain/identities/identities.ts';
 import { hashPassword } from '../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../src/domain/people/persons.ts';
+import type { DomainServices } from '../../src/domain/services.ts';
 import { Agent, hiddenField, type Step } from './agent.ts';
 import { signIn } from './rp.ts';
 
@@ -29,6 +31,29 @@ export async function newPerson(db: Knex): Promise<TestPerson> {
 }
 
 /** Signs in through /account/sign-in and the real sign-in pages; returns the page the portal lands on. */
+/** The password every `personWith` account has. */
+export const PERSON_PASSWORD = 'Blue-Kettle-1987';
+
+/** An active person of one's own with these identities (a school administrator, a teacher, …) and PERSON_PASSWORD. */
+export async function personWith(
+  server: { services: DomainServices },
+  identities: { schoolCode?: string; role: Role }[],
+  label = 'person',
+): Promise<{ personId: string; email: string }> {
+  const email = `${label}-${crypto.randomBytes(4).toString('hex')}@example.org`;
+  const personId = await server.services.enrolment.createActive({
+    person: {
+      email,
+      name: '陳老師',
+      passwordHash: await server.services.passwords.hash(PERSON_PASSWORD),
+      emailVerified: true,
+    },
+    audit: { action: 'person.created' },
+    identities: identities.map((i) => ({ ...i, source: 'self' as const })),
+  });
+  return { personId, email };
+}
+
 export async function signInToAccount(
   issuer: string,
   agent: Agent,

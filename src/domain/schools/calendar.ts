@@ -14,3 +14,22 @@ export function termOn(date: Date): Term {
 export function rocYear(date: Date): number {
   return date.getFullYear() - 1911;
 }
+
+/**
+ * A date as schools write it, in the ROC calendar (`104/08/31`, also `104-08-31` or `104.8.31`), as an ISO date
+ * (`2015-08-31`); none when it is no real date.
+ */
+export function parseRocDate(text: string): string | undefined {
+  const match = /^\s*(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})\s*$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]) + 1911, Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
+/** An ISO date (`2015-08-31`) as schools write it: `104/08/31`. */
+export function formatRocDate(iso: string): string {
+  const [year, month, day] = iso.split('-');
+  return `${Number(year) - 1911}/${month}/${day}`;
+}

@@ -16,6 +16,9 @@ const zh = {
     accountTitle: '我的帳號',
     manageAccount: '管理我的帳號',
     register: '註冊新帳號',
+    schoolOfficeTitle: '學校承辦人：學校後台',
+    schoolOfficeText: '設定學年學期、匯入學校資料。需要手機上的驗證器 App（兩步驟驗證）。',
+    schoolOffice: '進入學校後台',
     bindingTitle: '家長：親子綁定',
     bindingText: '家長（法定代理人或監護人）可以申請與孩子的帳號綁定。導師審核通過後，就能用自己的帳號看到孩子的資料。',
     binding: '親子綁定',
@@ -40,6 +43,10 @@ const en: typeof zh = {
     accountTitle: 'My account',
     manageAccount: 'Manage my account',
     register: 'Create an account',
+    schoolOfficeTitle: 'School administrators: the back office',
+    schoolOfficeText:
+      'Set the school year and semester, import school data. Needs an authenticator app on your phone (two-step verification).',
+    schoolOffice: 'Open the school back office',
     bindingTitle: 'Parents: parent-child binding',
     bindingText:
       "Parents (legal representatives or guardians) can apply to be bound to their child's account. Once the homeroom teacher approves, you see your child with your own account.",

@@ -9,6 +9,7 @@ import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -37,7 +38,7 @@ const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const FORM = 'application/x-www-form-urlencoded';
 const RP_SECRET = 'fed-rp-secret-0123456789abcdefghijkl';
-const PASSWORD = 'Blue-Kettle-1987';
+const PASSWORD = PERSON_PASSWORD;
 const suffix = crypto.randomBytes(3).toString('hex');
 const CITY = `city-${suffix}`;
 const GOOGLE = `google-${suffix}`;
@@ -125,20 +126,7 @@ describe(`sign in with another account (${storageMode})`, () => {
 
   const linksOf = (personId: string) => db()('federated_links').where({ person_id: personId });
 
-  async function newAccount(label: string) {
-    const email = `${unique(label)}@example.org`;
-    const personId = await server.services.enrolment.createActive({
-      person: {
-        email,
-        name: '陳老師',
-        passwordHash: await server.services.passwords.hash(PASSWORD),
-        emailVerified: true,
-      },
-      audit: { action: 'person.created' },
-      identities: [{ schoolCode: '353604', role: 'teacher', source: 'self' }],
-    });
-    return { personId, email };
-  }
+  const newAccount = (label: string) => personWith(server, [{ schoolCode: '353604', role: 'teacher' }], label);
 
   it('offers the enabled upstreams on the sign-in page, in both languages', async () => {
     const agent = new Agent();

@@ -3,12 +3,12 @@
 // a person signed in without it meets only the code step; the ID token's acr and amr say what happened; an app that
 // does not ask never sees the step.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import {
   authorizationUrl,
@@ -25,7 +25,7 @@ const zh = translator('zh-TW');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SECRET = 'mfa-rp-secret-0123456789abcdefghijklm';
-const PASSWORD = 'Blue-Kettle-1987';
+const PASSWORD = PERSON_PASSWORD;
 
 describe(`the second factor (${storageMode})`, () => {
   let server: TestServer;
@@ -42,20 +42,7 @@ describe(`the second factor (${storageMode})`, () => {
     await server?.close();
   });
 
-  async function newAdmin() {
-    const email = `admin-${crypto.randomBytes(4).toString('hex')}@example.org`;
-    const personId = await server.services.enrolment.createActive({
-      person: {
-        email,
-        name: '王組長',
-        passwordHash: await server.services.passwords.hash(PASSWORD),
-        emailVerified: true,
-      },
-      audit: { action: 'person.created' },
-      identities: [{ schoolCode: '353604', role: 'teacher', source: 'self' }],
-    });
-    return { personId, email };
-  }
+  const newAdmin = () => personWith(server, [{ schoolCode: '353604', role: 'teacher' }], 'admin');
 
   async function start(agent: Agent, mfa = true): Promise<{ page: Step; p: Pkce }> {
     const p = await pkce();

@@ -1,0 +1,23 @@
+// The school back office (issue 14; seed 000 §9 高職與私立學校後台管理系統): school administrators, and the bureau for
+// every school, sign in through our own provider with a second factor; each school's pages follow the seed's steps
+// (built so far: 01 設定學期參數).
+import type Router from '@koa/router';
+import type { Services } from '../../web/services.ts';
+import { showSchool, showSchools } from './home.ts';
+import { saveSemester, showSemester } from './semester.ts';
+import { requireOffice, requireSchool } from './session.ts';
+import { officeSignIn } from './sign-in.ts';
+import './texts.ts';
+
+export function schoolRoutes(router: Router, s: Services) {
+  const office = requireOffice(s);
+  const school = requireSchool(s);
+  const signIn = officeSignIn(s);
+  router.get('/school/sign-in', signIn.start);
+  router.get('/school/callback', signIn.finish);
+  router.post('/school/sign-out', office, s.forms.post, signIn.signOut);
+  router.get('/school', office, showSchools(s));
+  router.get('/school/:code', office, school, showSchool(s));
+  router.get('/school/:code/semester', office, school, showSemester(s));
+  router.post('/school/:code/semester', office, s.forms.post, school, saveSemester(s));
+}

@@ -1,0 +1,238 @@
+// The school back office over HTTP (issue 14, items 1–2): signing in through our own provider with a second factor,
+// a school administrator's own school only, the bureau's every school, someone else not at all; the semester settings
+// with their checks (ROC dates, start before end, the semester's part of the year, no overlap), saved as the school's
+// current semester and audited.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generate } from 'otplib';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
+import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { submitLogin } from '../../helpers/rp.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const FORM = 'application/x-www-form-urlencoded';
+const PASSWORD = PERSON_PASSWORD;
+const SCHOOL = '353604';
+const OTHER = '353601';
+
+describe(`the school back office (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+
+  before(async () => {
+    server = await startTestServer();
+    base = server.issuer;
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const db = () => server.storage.db;
+
+  const newPerson = (identities: { schoolCode?: string; role: 'school_admin' | 'bureau_admin' | 'teacher' }[]) =>
+    personWith(server, identities, 'office');
+
+  /** Opens `path`, signs in with the password and sets the authenticator up; returns the page reached. */
+  async function signIn(agent: Agent, email: string, path = '/school'): Promise<Step> {
+    const page = await agent.follow(`${base}${path}`);
+    assert.match(page.url, /\/interaction\/[\w-]+$/, 'at our sign-in page');
+    const setup = await submitLogin(agent, page, email, PASSWORD, {}, `${base}/school/callback`);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)?.[1]?.replaceAll(' ', '');
+    assert.ok(secret, `the second factor is set up (${setup.status} ${setup.url})`);
+    let step = await agent.submit(
+      formAction(setup.body, /\/second-factor$/, setup.url),
+      { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },
+      `${base}/school/callback`,
+    );
+    if (step.body.includes('/confirm') && !step.location)
+      step = await agent.submit(
+        formAction(step.body, /\/confirm$/, step.url),
+        { _csrf: hiddenField(step.body, '_csrf') },
+        `${base}/school/callback`,
+      );
+    assert.ok(step.location?.startsWith(`${base}/school/callback`), `back at the back office (${step.url})`);
+    return agent.follow(step.location!);
+  }
+
+  const post = (agent: Agent, path: string, page: Step, fields: Record<string, string>) =>
+    agent.request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), ...fields }).toString(),
+    });
+
+  const fieldError = (body: string, id: string) => new RegExp(`id="${id}-error">([^<]*)<`).exec(body)?.[1];
+
+  it('needs a sign-in with a second factor; a school administrator lands on their school', async () => {
+    const anonymous = await new Agent().request(`${base}/school/${SCHOOL}/semester`);
+    assert.equal(anonymous.status, 303);
+    assert.equal(anonymous.location, `${base}/school/sign-in?return_to=%2Fschool%2F${SCHOOL}%2Fsemester`);
+
+    const { personId, email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
+    const agent = new Agent();
+    const home = await signIn(agent, email);
+    assert.equal(home.url, `${base}/school/${SCHOOL}`, 'one school: straight to it');
+    assert.equal(home.status, 200);
+    assert.ok(home.body.includes(html(zh('school.home.noCurrent'))) || home.body.includes('id="current-semester"'));
+    assert.ok(home.body.includes(`href="/school/${SCHOOL}/semester"`));
+    const audit = await db()('audit_events').where({ subject: personId, action: 'school.office_signed_in' });
+    assert.equal(audit.length, 1);
+    const totp = await db()('person_totp').where({ person_id: personId }).first();
+    assert.ok(totp, 'the second factor is kept');
+  });
+
+  it('sets the semester: every check with its message and the values kept, then saved as the current one', async () => {
+    const { personId, email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
+    const agent = new Agent();
+    await signIn(agent, email);
+    const path = `/school/${SCHOOL}/semester`;
+    const page = await agent.request(`${base}${path}`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes(html(zh('school.semester.title'))));
+
+    const empty = await post(agent, path, page, { academic_year: '', semester: '', starts_on: '', ends_on: '' });
+    assert.equal(empty.status, 400);
+    assert.equal(fieldError(empty.body, 'academic_year'), html(zh('school.semester.errors.yearRequired')));
+    assert.equal(fieldError(empty.body, 'semester'), html(zh('school.semester.errors.semesterRequired')));
+    assert.equal(fieldError(empty.body, 'starts_on'), html(zh('school.semester.errors.dateRequired')));
+
+    const badDate = await post(agent, path, page, {
+      academic_year: '104',
+      semester: '1',
+      starts_on: '104/02/30',
+      ends_on: '2016/01/30',
+    });
+    assert.equal(badDate.status, 400);
+    assert.equal(fieldError(badDate.body, 'starts_on'), html(zh('school.semester.errors.dateInvalid')));
+    assert.equal(fieldError(badDate.body, 'ends_on'), html(zh('school.semester.errors.dateInvalid')));
+    assert.match(badDate.body, /id="starts_on"[^>]*value="104\/02\/30"/, 'what was typed stays');
+
+    const backwards = await post(agent, path, page, {
+      academic_year: '104',
+      semester: '1',
+      starts_on: '105/01/30',
+      ends_on: '104/08/31',
+    });
+    assert.equal(fieldError(backwards.body, 'ends_on'), html(zh('school.semester.errors.endBeforeStart')));
+
+    const wrongPart = await post(agent, path, page, {
+      academic_year: '104',
+      semester: '2',
+      starts_on: '104/08/31',
+      ends_on: '105/01/30',
+    });
+    assert.equal(
+      fieldError(wrongPart.body, 'starts_on'),
+      html(zh('school.semester.errors.outOfRange', { year: 104, semester: 2, from: '105/01/01', to: '105/08/31' })),
+    );
+    assert.equal(await db()('school_semesters').where({ school_code: SCHOOL, academic_year: 104 }).first(), undefined);
+
+    const saved = await post(agent, path, page, {
+      academic_year: '104',
+      semester: '1',
+      starts_on: '104/8/31',
+      ends_on: '105/01/30',
+    });
+    assert.equal(saved.status, 303);
+    assert.equal(saved.location, `${base}${path}?saved=1`);
+    const after1 = await agent.request(saved.location!);
+    assert.ok(after1.body.includes(html(zh('school.semester.saved'))));
+    assert.match(after1.body, /id="academic_year"[^>]*value="104"/);
+    assert.match(after1.body, /104\/08\/31–105\/01\/30/);
+    const row = await db()('school_semesters').where({ school_code: SCHOOL, academic_year: 104, semester: 1 }).first();
+    assert.equal(row.starts_on, '2015-08-31');
+    assert.equal(row.ends_on, '2016-01-30');
+    assert.deepEqual(await db()('schools').where({ code: SCHOOL }).first('academic_year', 'semester'), {
+      academic_year: 104,
+      semester: 1,
+    });
+
+    // The second semester may not overlap the first.
+    const overlap = await post(agent, path, after1, {
+      academic_year: '104',
+      semester: '2',
+      starts_on: '105/01/20',
+      ends_on: '105/06/30',
+    });
+    assert.equal(overlap.status, 400);
+    assert.equal(
+      fieldError(overlap.body, 'starts_on'),
+      html(zh('school.semester.errors.overlap', { year: 104, semester: 1, from: '104/08/31', to: '105/01/30' })),
+    );
+    const second = await post(agent, path, after1, {
+      academic_year: '104',
+      semester: '2',
+      starts_on: '105/02/01',
+      ends_on: '105/06/30',
+    });
+    assert.equal(second.status, 303);
+    const home = await agent.request(`${base}/school/${SCHOOL}`);
+    assert.ok(
+      home.body.includes(
+        html(zh('school.home.current', { year: 104, semester: 2, from: '105/02/01', to: '105/06/30' })),
+      ),
+    );
+    // Saving the first again (its dates corrected) makes it current again; it does not overlap itself.
+    const again = await post(agent, path, after1, {
+      academic_year: '104',
+      semester: '1',
+      starts_on: '104/09/01',
+      ends_on: '105/01/30',
+    });
+    assert.equal(again.status, 303);
+    const audit = await db()('audit_events').where({ actor: personId, action: 'school.semester_saved' });
+    assert.equal(audit.length, 3);
+
+    // Without the form's token: refused, nothing saved.
+    const noCsrf = await agent.request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: 'academic_year=120&semester=1&starts_on=120/08/30&ends_on=121/01/20',
+    });
+    assert.equal(noCsrf.status, 403);
+    assert.equal(await db()('school_semesters').where({ school_code: SCHOOL, academic_year: 120 }).first(), undefined);
+  });
+
+  it('a school administrator cannot see or change another school; the bureau can open every school', async () => {
+    const { email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
+    const agent = new Agent();
+    const home = await signIn(agent, email);
+    for (const path of [`/school/${OTHER}`, `/school/${OTHER}/semester`, '/school/999999', '/school/abc/semester']) {
+      const res = await agent.request(`${base}${path}`);
+      assert.equal(res.status, 404, path);
+    }
+    const foreign = await post(agent, `/school/${OTHER}/semester`, home, {
+      academic_year: '110',
+      semester: '1',
+      starts_on: '110/08/30',
+      ends_on: '111/01/20',
+    });
+    assert.equal(foreign.status, 404);
+    assert.equal(await db()('school_semesters').where({ school_code: OTHER, academic_year: 110 }).first(), undefined);
+
+    const bureau = await newPerson([{ role: 'bureau_admin' }]);
+    const bureauAgent = new Agent();
+    const pick = await signIn(bureauAgent, bureau.email);
+    assert.equal(pick.url, `${base}/school`);
+    assert.ok(pick.body.includes(html(zh('school.pick.bureauIntro'))));
+    assert.ok(pick.body.includes(`href="/school/${OTHER}"`));
+    assert.ok(pick.body.includes(`href="/school/${SCHOOL}"`));
+    const other = await bureauAgent.request(`${base}/school/${OTHER}/semester`);
+    assert.equal(other.status, 200);
+  });
+
+  it('someone who is not an administrator is told so (403), with a way on', async () => {
+    const { email } = await newPerson([{ schoolCode: SCHOOL, role: 'teacher' }]);
+    const agent = new Agent();
+    const page = await signIn(agent, email);
+    assert.equal(page.status, 403);
+    assert.ok(page.body.includes(html(zh('school.notAdmin.text'))));
+    assert.ok(page.body.includes('href="/"'));
+    const again = await agent.request(`${base}/school`);
+    assert.equal(again.status, 303, 'no back-office session was opened');
+  });
+});
