@@ -14,6 +14,7 @@ import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
 import { deliverableChannels, outboxFromSettings } from './domain/outbox/index.ts';
 import { purgeDeliveredMessages } from './domain/outbox/queue.ts';
 import { purgeExpiredRegistrations } from './domain/people/persons.ts';
+import { purgeSyncLog } from './domain/schools/sync-log.ts';
 import { buildDomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';
@@ -162,6 +163,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
             purgeActivationTokens(db),
             purgeExpiredRegistrations(db),
             purgeDeliveredMessages(db),
+            purgeSyncLog(db),
           ]).catch((err) => log.error({ err }, 'purge failed')),
         600_000,
       ),

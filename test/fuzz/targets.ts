@@ -397,6 +397,7 @@ export const KNOWN: Record<string, Known> = {
   'GET /school': {},
   'GET /school/:code': {},
   'GET /school/:code/semester': { query: ['saved'] },
+  'GET /school/:code/sync-log': { query: ['action', 'result', 'page'] },
   'POST /school/:code/semester': form(['academic_year', 'semester', 'starts_on', 'ends_on'], {
     good: () => ({ academic_year: '104', semester: '1', starts_on: '104/08/31', ends_on: '105/01/30' }),
   }),

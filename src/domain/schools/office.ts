@@ -1,17 +1,20 @@
 // The school back office (issue 14): who may open which school's pages — a school administrator (`school_admin`) their
-// own schools, the bureau (`bureau_admin`) every school — and the school's semesters.
+// own schools, the bureau (`bureau_admin`) every school — the school's semesters and its sync log.
 import type { Knex } from 'knex';
 import { Semesters } from './semesters.ts';
+import { SyncLog } from './sync-log.ts';
 
 export type OfficeAccess = { bureau: boolean; schools: string[] };
 
 export class SchoolOffice {
   readonly #db: Knex;
   readonly semesters: Semesters;
+  readonly syncLog: SyncLog;
 
   constructor(db: Knex) {
     this.#db = db;
     this.semesters = new Semesters(db);
+    this.syncLog = new SyncLog(db);
   }
 
   /** The person's administrator identities; none: no back office. */

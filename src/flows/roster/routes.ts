@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import { requireApiClient } from '../../web/api-client.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
+import { syncLogged } from '../../web/sync-log.ts';
 import { showAddIdentity, submitAddIdentity } from './add-identity.ts';
 import { getCredentials, putCredentials, rosterSchool } from './api.ts';
 import { showChoice } from './choose.ts';
@@ -20,8 +21,21 @@ export function rosterRoutes(router: Router, s: Services) {
   const signedIn = requireAccount(s);
   const tickets = rosterTickets(s);
 
-  router.put('/api/schools/:code/roster-credentials', client, school, upload, putCredentials(s));
-  router.get('/api/schools/:code/roster-credentials', client, school, getCredentials(s));
+  router.put(
+    '/api/schools/:code/roster-credentials',
+    client,
+    school,
+    syncLogged(s, 'roster.credentials_put'),
+    upload,
+    putCredentials(s),
+  );
+  router.get(
+    '/api/schools/:code/roster-credentials',
+    client,
+    school,
+    syncLogged(s, 'roster.credentials_get'),
+    getCredentials(s),
+  );
 
   router.get('/register/roster', showPick(s));
   router.post('/register/roster', post, submitPick(s, tickets));

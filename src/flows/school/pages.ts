@@ -6,8 +6,9 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 
-/** The back office's steps (seed 000 §9 四步驟), those that exist, in order. */
+/** The back office's steps (seed 000 §9 四步驟), those that exist, in order; then its other pages. */
 export const STEPS = [{ id: 'semester', path: 'semester' }] as const;
+export const PAGES = [{ id: 'syncLog', path: 'sync-log' }] as const;
 
 export function renderOffice(
   ctx: Context,
@@ -16,7 +17,7 @@ export function renderOffice(
     title: string;
     titleVars?: Record<string, unknown>;
     school?: { code: string; name: string };
-    step?: (typeof STEPS)[number]['id'];
+    step?: (typeof STEPS)[number]['id'] | (typeof PAGES)[number]['id'];
     personName: string;
     status?: number;
   } & Record<string, unknown>,
@@ -37,6 +38,13 @@ export function renderOffice(
             label: t(`school.steps.${step.id}`),
             number: String(i + 1).padStart(2, '0'),
             current: step.id === page.step,
+          }))
+        : [],
+      pages: page.school
+        ? PAGES.map((p) => ({
+            href: `/school/${page.school!.code}/${p.path}`,
+            label: t(`school.pages.${p.id}`),
+            current: p.id === page.step,
           }))
         : [],
       // "Another school" only for someone with more than one.

@@ -1,12 +1,13 @@
 // The school back office (issue 14; seed 000 §9 高職與私立學校後台管理系統): school administrators, and the bureau for
 // every school, sign in through our own provider with a second factor; each school's pages follow the seed's steps
-// (built so far: 01 設定學期參數).
+// (built so far: 01 設定學期參數) and the sync log of its systems' API calls (同步紀錄).
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { showSchool, showSchools } from './home.ts';
 import { saveSemester, showSemester } from './semester.ts';
 import { requireOffice, requireSchool } from './session.ts';
 import { officeSignIn } from './sign-in.ts';
+import { showSyncLog } from './sync-log.ts';
 import './texts.ts';
 
 export function schoolRoutes(router: Router, s: Services) {
@@ -20,4 +21,5 @@ export function schoolRoutes(router: Router, s: Services) {
   router.get('/school/:code', office, school, showSchool(s));
   router.get('/school/:code/semester', office, school, showSemester(s));
   router.post('/school/:code/semester', office, s.forms.post, school, saveSemester(s));
+  router.get('/school/:code/sync-log', office, school, showSyncLog(s));
 }

@@ -79,5 +79,14 @@ test('a school administrator signs in with a second factor and sets the semester
   assert.equal(await page.locator('.acct-notice').innerText(), zh('school.semester.saved'));
   assert.match(await page.locator('#semesters').innerText(), /104\/08\/31–105\/01\/30/);
   await checked(page, '04-semester-saved', problems);
+
+  // The sync log, from the menu: empty for this school so far, its filters in place.
+  await page.click(`a[href="/school/353604/sync-log"]`);
+  await page.locator('#sync-filter').waitFor();
+  await page.selectOption('#result', 'error');
+  await page.click('#sync-filter button');
+  await page.waitForURL(/result=error/);
+  assert.equal(await page.inputValue('#result'), 'error');
+  await checked(page, '05-sync-log', problems);
   await context.close();
 });

@@ -3,12 +3,14 @@
 // with their checks (ROC dates, start before end, the semester's part of the year, no overlap), saved as the school's
 // current semester and audited.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
-import { submitLogin } from '../../helpers/rp.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
+import { registerClient, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -223,6 +225,56 @@ describe(`the school back office (${storageMode})`, () => {
     assert.ok(pick.body.includes(`href="/school/${SCHOOL}"`));
     const other = await bureauAgent.request(`${base}/school/${OTHER}/semester`);
     assert.equal(other.status, 200);
+  });
+
+  it("the sync log shows the school systems' API calls for that school only, filtered by action and result", async () => {
+    const id = `sis-office-${crypto.randomBytes(3).toString('hex')}`;
+    const secret = 'sis-office-secret-0123456789abcdefghij';
+    await registerClient(server, { client_id: id, client_name: '示範校務系統', permissions: ['sis'] }, secret);
+    const call = (path: string, body: Record<string, unknown>) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+    const nationalId = randomNationalId();
+    assert.equal(
+      (await call('/api/sis/lookup', { national_id: nationalId, school_code: SCHOOL, role: 'teacher' })).status,
+      200,
+    );
+    assert.equal((await call('/api/sis/lookup', { national_id: 'A1234', school_code: SCHOOL })).status, 400);
+    assert.equal((await call('/api/sis/lookup', { national_id: nationalId, school_code: OTHER })).status, 200);
+    assert.equal((await call('/api/sis/lookup', { national_id: nationalId })).status, 200, 'no school: no school log');
+
+    const { email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
+    const agent = new Agent();
+    await signIn(agent, email);
+    const log = await agent.request(`${base}/school/${SCHOOL}/sync-log`);
+    assert.equal(log.status, 200);
+    const rows = [
+      ...log.body.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td>/g),
+    ].filter((m) => m[2] === '示範校務系統');
+    assert.deepEqual(
+      rows.map((m) => [m[1], m[3], m[4]]),
+      [
+        [zh('school.syncLog.actions.sis.lookup'), '400', zh('school.syncLog.messages.invalid_request')],
+        [zh('school.syncLog.actions.sis.lookup'), '200', zh('school.syncLog.messages.ok')],
+      ],
+      'newest first; the other school’s call and the call without a school are not here',
+    );
+    assert.ok(!log.body.includes(nationalId), 'no ID number in the log');
+    const failed = await agent.request(`${base}/school/${SCHOOL}/sync-log?result=error&action=sis.lookup`);
+    const failedRows = [...failed.body.matchAll(/<tr><td>[^<]*<\/td><td>示範校務系統<\/td><td>(\d+)</g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(failedRows, ['400']);
+    const nonsense = await agent.request(`${base}/school/${SCHOOL}/sync-log?result=maybe&action=%3Cscript%3E&page=-4`);
+    assert.equal(nonsense.status, 200, 'a filter that means nothing shows everything');
+    const stored = await db()('school_sync_log').where({ client_id: id });
+    assert.deepEqual(stored.map((r) => r.school_code).sort(), [OTHER, SCHOOL, SCHOOL]);
   });
 
   it('someone who is not an administrator is told so (403), with a way on', async () => {
