@@ -1,6 +1,9 @@
 // The school back office (issue 14): who may open which school's pages — a school administrator (`school_admin`) their
-// own schools, the bureau (`bureau_admin`) every school — the school's semesters and its sync log.
+// own schools, the bureau (`bureau_admin`) every school — the school's semesters, its imported roster, its sync log.
 import type { Knex } from 'knex';
+import type { Keyring } from '../../platform/keyring.ts';
+import type { OneUseStore } from '../../platform/one-use.ts';
+import { SchoolRoster } from './import/staging.ts';
 import { Semesters } from './semesters.ts';
 import { SyncLog } from './sync-log.ts';
 
@@ -10,11 +13,13 @@ export class SchoolOffice {
   readonly #db: Knex;
   readonly semesters: Semesters;
   readonly syncLog: SyncLog;
+  readonly roster: SchoolRoster;
 
-  constructor(db: Knex) {
-    this.#db = db;
-    this.semesters = new Semesters(db);
-    this.syncLog = new SyncLog(db);
+  constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore }) {
+    this.#db = deps.db;
+    this.semesters = new Semesters(deps.db);
+    this.syncLog = new SyncLog(deps.db);
+    this.roster = new SchoolRoster(deps);
   }
 
   /** The person's administrator identities; none: no back office. */

@@ -7,7 +7,10 @@ import { csrfToken } from '../../web/csrf.ts';
 import { renderPage } from '../../web/render.ts';
 
 /** The back office's steps (seed 000 §9 四步驟), those that exist, in order; then its other pages. */
-export const STEPS = [{ id: 'semester', path: 'semester' }] as const;
+export const STEPS = [
+  { id: 'semester', path: 'semester' },
+  { id: 'import', path: 'import' },
+] as const;
 export const PAGES = [{ id: 'syncLog', path: 'sync-log' }] as const;
 
 export function renderOffice(

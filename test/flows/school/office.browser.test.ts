@@ -9,6 +9,8 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
+import { xlsx } from '../../helpers/school.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -37,7 +39,7 @@ test('a school administrator signs in with a second factor and sets the semester
   const { email } = await personWith(server, [{ schoolCode: '353604', role: 'school_admin' }], 'office');
   const { context, page, problems } = await watchedPage(browser, {
     // The wrong code and the wrong date are answered 400, as they should be.
-    allow: (status, path) => status === 400 && /^\/school\/\d{6}\/semester$|\/second-factor$/.test(path),
+    allow: (status, path) => status === 400 && /^\/school\/\d{6}\/(semester|import)$|\/second-factor$/.test(path),
   });
   await page.goto(`${server.issuer}/`);
   await page.click('#school-office-entry');
@@ -80,6 +82,34 @@ test('a school administrator signs in with a second factor and sets the semester
   assert.match(await page.locator('#semesters').innerText(), /104\/08\/31–105\/01\/30/);
   await checked(page, '04-semester-saved', problems);
 
+  // Step 02: a file with a wrong national ID gets the error table; the corrected file a preview, then the import.
+  await page.click(`a[href="/school/353604/import"]`);
+  await page.locator('#upload-form').waitFor();
+  await checked(page, '05-import', problems);
+  const CLASS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
+  const STAFF = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
+  const teacherId = randomNationalId();
+  const file = async (id: string) => ({
+    name: '班級及教師資料.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: await xlsx({
+      班級: [CLASS, ['801', '8年1班', 8, 'B001']],
+      教師: [STAFF, ['B001', '黃老師', id, '教師', '導師', '']],
+    }),
+  });
+  await page.setInputFiles('#file', await file('A123456788'));
+  await page.click('#upload-form button.primary');
+  await page.locator('#error-table').waitFor();
+  assert.match(await page.locator('#error-table tbody').innerText(), /身分證統一編號/);
+  await checked(page, '06-import-errors', problems);
+  await page.setInputFiles('#file', await file(teacherId));
+  await page.click('#upload-form button.primary');
+  await page.locator('#preview').waitFor();
+  await checked(page, '07-import-preview', problems);
+  await page.click('#commit-form button.primary');
+  await page.locator('#imported').waitFor();
+  assert.equal(await page.locator('#imported').innerText(), zh('school.import.imported'));
+
   // The sync log, from the menu: empty for this school so far, its filters in place.
   await page.click(`a[href="/school/353604/sync-log"]`);
   await page.locator('#sync-filter').waitFor();
@@ -87,6 +117,6 @@ test('a school administrator signs in with a second factor and sets the semester
   await page.click('#sync-filter button');
   await page.waitForURL(/result=error/);
   assert.equal(await page.inputValue('#result'), 'error');
-  await checked(page, '05-sync-log', problems);
+  await checked(page, '08-sync-log', problems);
   await context.close();
 });

@@ -1,0 +1,149 @@
+// 匯入班級及教師資料 (issue 14, item 3; seed 000 §9): a workbook with the sheets 班級 and 教師, checked row by row —
+// required values, a real national ID (checksum), fixed values from their lists, duplicates within the file, a class's
+// homeroom teacher named in the 教師 sheet — each problem with its row number, column and a message in plain words.
+// Nothing is kept until the whole file is clean.
+import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
+import { CLASS_CODE } from '../classes.ts';
+import type { SheetRows, SheetSpec } from './workbook.ts';
+
+export const CLASSES_SHEET = '班級';
+export const TEACHERS_SHEET = '教師';
+export const STAFF_KINDS = { 教師: 'teacher', 職員: 'staff' } as const;
+const GRADES = Array.from({ length: 12 }, (_, i) => String(i + 1));
+
+export const CLASSES_TEACHERS: readonly SheetSpec[] = [
+  {
+    name: CLASSES_SHEET,
+    columns: [
+      { header: '班級代碼', example: '701' },
+      { header: '班級名稱', example: '7年1班', width: 14 },
+      { header: '年級', example: '7', list: GRADES },
+      { header: '導師教師編號', example: 'T0001', width: 16 },
+    ],
+  },
+  {
+    name: TEACHERS_SHEET,
+    columns: [
+      { header: '教師編號', example: 'T0001' },
+      { header: '姓名', example: '王小明' },
+      { header: '身分證統一編號', example: 'A123456789', width: 18 },
+      { header: '身分別', example: '教師', list: Object.keys(STAFF_KINDS) },
+      { header: '職稱', example: '導師' },
+      { header: 'Email', example: 'teacher@example.edu.tw', width: 28 },
+    ],
+  },
+];
+
+export type RosterClass = { code: string; name: string; grade: number; homeroom?: string };
+export type RosterStaff = {
+  staffNo: string;
+  name: string;
+  nationalId: string;
+  kind: 'teacher' | 'staff';
+  title?: string;
+  email?: string;
+};
+
+/** One problem: the row (as Excel numbers it), the sheet and column, and the message's i18n key with its values. */
+export type RowError = { row: number; sheet: string; column: string; message: string; values?: Record<string, string> };
+
+const E = (key: string) => `school.import.errors.${key}`;
+const STAFF_NO = /^[A-Za-z0-9_-]{1,20}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The sheet's header row must be the template's, in its order. */
+function headersMatch(sheet: SheetRows | undefined, spec: SheetSpec): boolean {
+  const header = sheet?.rows[0];
+  return (
+    header?.number === 1 &&
+    spec.columns.every((c, i) => header.cells[i]?.text === c.header) &&
+    header.cells.slice(spec.columns.length).every((c) => !c.text)
+  );
+}
+
+export type ClassesTeachersCheck =
+  | { ok: true; classes: RosterClass[]; staff: RosterStaff[] }
+  | { ok: false; problem: 'wrong_template' | 'empty'; sheet: string }
+  | { ok: false; errors: RowError[] };
+
+export function checkClassesTeachers(sheets: Map<string, SheetRows>): ClassesTeachersCheck {
+  for (const spec of CLASSES_TEACHERS)
+    if (!headersMatch(sheets.get(spec.name), spec)) return { ok: false, problem: 'wrong_template', sheet: spec.name };
+  const classRows = sheets.get(CLASSES_SHEET)!.rows.slice(1);
+  const staffRows = sheets.get(TEACHERS_SHEET)!.rows.slice(1);
+  if (!staffRows.length) return { ok: false, problem: 'empty', sheet: TEACHERS_SHEET };
+  if (!classRows.length) return { ok: false, problem: 'empty', sheet: CLASSES_SHEET };
+
+  const errors: RowError[] = [];
+  const staff: RosterStaff[] = [];
+  const seenStaff = new Map<string, number>();
+  const seenIds = new Map<string, number>();
+  for (const { number, cells } of staffRows) {
+    const [no, name, id, kind, title, email] = CLASSES_TEACHERS[1]!.columns.map((_, i) => cells[i]);
+    const fail = (column: string, message: string, values?: Record<string, string>) =>
+      errors.push({ row: number, sheet: TEACHERS_SHEET, column, message: E(message), values });
+    const formula = cells.findIndex((c) => c.formula);
+    if (formula >= 0) {
+      fail(CLASSES_TEACHERS[1]!.columns[formula]?.header ?? '', 'formula');
+      continue;
+    }
+    const staffNo = no?.text ?? '';
+    if (!staffNo) fail('教師編號', 'required');
+    else if (!STAFF_NO.test(staffNo)) fail('教師編號', 'staffNo');
+    else if (seenStaff.has(staffNo)) fail('教師編號', 'duplicate', { row: String(seenStaff.get(staffNo)) });
+    else seenStaff.set(staffNo, number);
+    const personName = (name?.text ?? '').normalize('NFC').replace(/\s+/g, ' ');
+    if (!personName) fail('姓名', 'required');
+    else if ([...personName].length > 50) fail('姓名', 'tooLong');
+    const nationalId = normaliseNationalId(id?.text ?? '');
+    if (!nationalId) fail('身分證統一編號', 'required');
+    else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
+    else if (seenIds.has(nationalId)) fail('身分證統一編號', 'duplicate', { row: String(seenIds.get(nationalId)) });
+    else seenIds.set(nationalId, number);
+    const kindText = kind?.text ?? '';
+    const staffKind = STAFF_KINDS[kindText as keyof typeof STAFF_KINDS];
+    if (!kindText) fail('身分別', 'required');
+    else if (!staffKind) fail('身分別', 'notInList', { list: Object.keys(STAFF_KINDS).join('、') });
+    const titleText = title?.text ?? '';
+    if ([...titleText].length > 30) fail('職稱', 'tooLong');
+    const emailText = (email?.text ?? '').toLowerCase();
+    if (emailText && (!EMAIL.test(emailText) || emailText.length > 254)) fail('Email', 'email');
+    staff.push({
+      staffNo,
+      name: personName,
+      nationalId,
+      kind: staffKind ?? 'teacher',
+      title: titleText || undefined,
+      email: emailText || undefined,
+    });
+  }
+
+  const classes: RosterClass[] = [];
+  const seenClasses = new Map<string, number>();
+  for (const { number, cells } of classRows) {
+    const [code, name, grade, homeroom] = CLASSES_TEACHERS[0]!.columns.map((_, i) => cells[i]);
+    const fail = (column: string, message: string, values?: Record<string, string>) =>
+      errors.push({ row: number, sheet: CLASSES_SHEET, column, message: E(message), values });
+    const formula = cells.findIndex((c) => c.formula);
+    if (formula >= 0) {
+      fail(CLASSES_TEACHERS[0]!.columns[formula]?.header ?? '', 'formula');
+      continue;
+    }
+    const classCode = code?.text ?? '';
+    if (!classCode) fail('班級代碼', 'required');
+    else if (!CLASS_CODE.test(classCode)) fail('班級代碼', 'classCode');
+    else if (seenClasses.has(classCode)) fail('班級代碼', 'duplicate', { row: String(seenClasses.get(classCode)) });
+    else seenClasses.set(classCode, number);
+    const className = name?.text ?? '';
+    if (!className) fail('班級名稱', 'required');
+    else if ([...className].length > 30) fail('班級名稱', 'tooLong');
+    const gradeText = grade?.text ?? '';
+    if (!gradeText) fail('年級', 'required');
+    else if (!GRADES.includes(gradeText)) fail('年級', 'notInList', { list: '1–12' });
+    const homeroomNo = homeroom?.text ?? '';
+    if (homeroomNo && !seenStaff.has(homeroomNo)) fail('導師教師編號', 'noSuchTeacher', { no: homeroomNo });
+    classes.push({ code: classCode, name: className, grade: Number(gradeText), homeroom: homeroomNo || undefined });
+  }
+  errors.sort((a, b) => (a.sheet === b.sheet ? a.row - b.row : a.sheet === CLASSES_SHEET ? -1 : 1));
+  return errors.length ? { ok: false, errors } : { ok: true, classes, staff };
+}

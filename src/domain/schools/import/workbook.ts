@@ -1,0 +1,107 @@
+// Excel files of the back office's imports (issue 14, item 3): templates made with exceljs (headers in Chinese, one
+// example row, lists on the columns that take fixed values), and uploads read with exceljs's streaming reader, one row
+// at a time (memory bounded), every cell as the text a person sees, formulas flagged.
+import ExcelJS from 'exceljs';
+
+export type ColumnSpec = { header: string; example: string; list?: readonly string[]; width?: number };
+export type SheetSpec = { name: string; columns: readonly ColumnSpec[] };
+
+/** A template: each sheet with its headers, one example row, and its lists. */
+export async function templateWorkbook(sheets: readonly SheetSpec[]): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = 'campus-sso';
+  for (const spec of sheets) {
+    const sheet = workbook.addWorksheet(spec.name);
+    sheet.columns = spec.columns.map((c) => ({
+      header: c.header,
+      width: c.width ?? Math.max(12, c.header.length * 3),
+    }));
+    sheet.getRow(1).font = { bold: true };
+    sheet.addRow(spec.columns.map((c) => c.example));
+    spec.columns.forEach((c, i) => {
+      if (!c.list) return;
+      const column = sheet.getColumn(i + 1).letter;
+      // exceljs has a sheet's validations by range at run time; its typings only know them per cell.
+      const validations = (
+        sheet as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }
+      ).dataValidations;
+      validations.add(`${column}2:${column}5000`, {
+        type: 'list',
+        allowBlank: true,
+        formulae: [`"${c.list.join(',')}"`],
+        showErrorMessage: true,
+        errorTitle: c.header,
+        error: c.list.join('、'),
+      });
+    });
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+export type Cell = { text: string; formula: boolean };
+export type SheetRows = { rows: { number: number; cells: Cell[] }[] };
+
+export type ReadProblem =
+  /** Not an .xlsx file (an old .xls, a CSV, a picture, a broken file). */
+  | 'not_excel'
+  /** More rows than any school has. */
+  | 'too_many_rows';
+
+function cellOf(value: ExcelJS.CellValue): Cell {
+  if (value === null || value === undefined) return { text: '', formula: false };
+  if (typeof value === 'string') return { text: value.trim(), formula: false };
+  if (typeof value === 'number' || typeof value === 'boolean') return { text: String(value), formula: false };
+  if (value instanceof Date) return { text: value.toISOString().slice(0, 10), formula: false };
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = (value as { result?: ExcelJS.CellValue }).result;
+    return { text: cellOf(result ?? null).text, formula: true };
+  }
+  if ('richText' in value)
+    return {
+      text: value.richText
+        .map((r) => r.text)
+        .join('')
+        .trim(),
+      formula: false,
+    };
+  if ('text' in value) return { text: String(value.text).trim(), formula: false };
+  return { text: '', formula: false };
+}
+
+/**
+ * The rows of the wanted sheets (by name), at most `maxRows` data rows each; empty rows are skipped. A file that is
+ * no workbook, or a sheet longer than allowed, is a problem, not an error.
+ */
+export async function readWorkbook(
+  file: string,
+  opts: { sheets: readonly string[]; maxRows: number },
+): Promise<{ ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string }> {
+  const sheets = new Map<string, SheetRows>();
+  try {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      hyperlinks: 'ignore',
+      styles: 'ignore',
+      entries: 'ignore',
+    });
+    for await (const worksheet of reader) {
+      const name = String((worksheet as unknown as { name?: string }).name ?? '').trim();
+      const wanted = opts.sheets.includes(name) && !sheets.has(name);
+      const rows: SheetRows['rows'] = [];
+      for await (const row of worksheet) {
+        if (!wanted) continue;
+        const values = (row.values as ExcelJS.CellValue[]).slice(1);
+        // exceljs leaves holes for empty cells: Array.from fills them (map would keep them).
+        const cells = Array.from(values, (v) => cellOf(v ?? null));
+        if (!cells.some((c) => c.text)) continue;
+        if (rows.length > opts.maxRows) return { ok: false, problem: 'too_many_rows', sheet: name };
+        rows.push({ number: row.number, cells });
+      }
+      if (wanted) sheets.set(name, { rows });
+    }
+  } catch {
+    return { ok: false, problem: 'not_excel' };
+  }
+  return { ok: true, sheets };
+}

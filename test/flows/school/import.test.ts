@@ -1,0 +1,281 @@
+// 匯入班級及教師資料 over HTTP (issue 14, item 3): the template (Chinese headers, an example row, lists), real .xlsx
+// uploads — clean ones previewed then written in one transaction, a second import showing unchanged and leaving rows,
+// files with row errors listed in the error table with nothing written — and bad files (not Excel, wrong template,
+// an empty sheet, too large, too many rows) each with its own message, never a 500.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import ExcelJS from 'exceljs';
+import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { personWith } from '../../helpers/account.ts';
+import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
+import { type SheetData, signInOffice, xlsx } from '../../helpers/school.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const SCHOOL = `8${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
+const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
+
+describe(`importing classes and teachers (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+  let agent: Agent;
+  let page: Step;
+  const ids = { wang: randomNationalId(), lin: randomNationalId(), chen: randomNationalId() };
+
+  before(async () => {
+    server = await startTestServer();
+    base = server.issuer;
+    await upsertSchool(server.storage.db, { code: SCHOOL, name: '匯入測試高職', level: 'vocational', kind: 'private' });
+    const { email, personId } = await personWith(server, [{ schoolCode: SCHOOL, role: 'school_admin' }], 'import');
+    agent = new Agent();
+    await signInOffice(base, agent, email);
+    const saved = await server.services.schoolOffice.semesters.save(
+      SCHOOL,
+      { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
+      personId,
+    );
+    assert.ok(saved.ok);
+    page = await agent.request(`${base}/school/${SCHOOL}/import`);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const db = () => server.storage.db;
+
+  const goodFile = (staff: SheetData = [], classes: SheetData = []) =>
+    xlsx({
+      班級: [CLASS_HEADERS, ['701', '7年1班', 7, 'T001'], ['702', '7年2班', '7', 'T002'], ...classes],
+      教師: [
+        STAFF_HEADERS,
+        ['T001', '王大明', ids.wang, '教師', '導師', 'wang@example.edu.tw'],
+        ['T002', '林小芳', ids.lin, '教師', '', ''],
+        ['S001', '陳會計', ids.chen, '職員', '會計', ''],
+        ...staff,
+      ],
+    });
+
+  async function upload(file: Buffer | string, name = 'roster.xlsx', csrf = true): Promise<Step> {
+    const form = new FormData();
+    if (csrf) form.set('_csrf', hiddenField(page.body, '_csrf'));
+    form.set('file', new Blob([typeof file === 'string' ? file : new Uint8Array(file)]), name);
+    return agent.request(`${base}/school/${SCHOOL}/import`, { method: 'POST', body: form });
+  }
+
+  const commit = (preview: Step, token = hiddenField(preview.body, 'token')) =>
+    agent.request(`${base}/school/${SCHOOL}/import/commit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: hiddenField(preview.body, '_csrf'), token }).toString(),
+    });
+
+  const counts = (body: string, row: string) =>
+    new RegExp(`<th scope="row">${row}</th><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td>`)
+      .exec(body)
+      ?.slice(1)
+      .map(Number);
+
+  const roster = () =>
+    Promise.all([
+      db()('roster_classes').where({ school_code: SCHOOL }).orderBy('code'),
+      db()('roster_staff').where({ school_code: SCHOOL }).orderBy('staff_no'),
+    ]);
+
+  it('offers the template: Chinese headers, an example row, a list on the columns of fixed values', async () => {
+    const res = await fetch(`${base}/school/${SCHOOL}/import/template.xlsx`, {
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    assert.match(res.headers.get('content-disposition') ?? '', /filename\*=UTF-8''%E7%8F%AD/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
+    const classes = workbook.getWorksheet('班級')!;
+    const staff = workbook.getWorksheet('教師')!;
+    assert.deepEqual((classes.getRow(1).values as unknown[]).slice(1), CLASS_HEADERS);
+    assert.deepEqual((staff.getRow(1).values as unknown[]).slice(1), STAFF_HEADERS);
+    assert.equal(classes.getCell('A2').value, '701', 'an example row');
+    const model = (
+      staff as unknown as { dataValidations: { model: Record<string, { type: string; formulae: string[] }> } }
+    ).dataValidations.model;
+    assert.deepEqual(Object.values(model)[0]?.formulae, ['"教師,職員"']);
+    // The template itself, uploaded as it is, passes.
+    const asIs = await upload(
+      Buffer.from(
+        await (
+          await fetch(`${base}/school/${SCHOOL}/import/template.xlsx`, {
+            headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+          })
+        ).arrayBuffer(),
+      ),
+    );
+    assert.equal(asIs.status, 200, 'the template with its example row is a valid file');
+    assert.ok(asIs.body.includes('id="preview"'));
+  });
+
+  it('previews a clean file, writes nothing until "import now", then writes it all for the current semester', async () => {
+    const preview = await upload(await goodFile(), '班級及教師.xlsx');
+    assert.equal(preview.status, 200);
+    assert.ok(preview.body.includes(html(zh('school.import.previewTitle', { file: '班級及教師.xlsx' }))));
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.classes')), [2, 0, 0, 0]);
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.staff')), [3, 0, 0, 0]);
+    const [classesBefore, staffBefore] = await roster();
+    assert.equal(classesBefore.length + staffBefore.length, 0, 'nothing written by the upload');
+
+    const done = await commit(preview);
+    assert.equal(done.status, 303);
+    assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1`);
+    const [classes, staff] = await roster();
+    assert.deepEqual(
+      classes.map((c) => [c.code, c.name, c.grade, c.homeroom_staff_no, c.academic_year, c.semester, c.status]),
+      [
+        ['701', '7年1班', 7, 'T001', 115, 1, 'active'],
+        ['702', '7年2班', 7, 'T002', 115, 1, 'active'],
+      ],
+    );
+    assert.deepEqual(
+      staff.map((s) => [s.staff_no, s.name, s.kind, s.title, s.email]),
+      [
+        ['S001', '陳會計', 'staff', '會計', null],
+        ['T001', '王大明', 'teacher', '導師', 'wang@example.edu.tw'],
+        ['T002', '林小芳', 'teacher', null, null],
+      ],
+    );
+    assert.ok(!staff.some((s) => s.national_id_sealed.includes(ids.wang)), 'national IDs sealed');
+    const again = await commit(preview);
+    assert.equal(again.status, 400, 'a preview is imported once');
+    assert.ok(again.body.includes(html(zh('school.import.problems.expired'))));
+    const shown = await agent.request(done.location!);
+    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3 }))));
+
+    // The next file: one teacher changed, one gone, one new: the preview says so, and the one gone is leaving.
+    const next = await upload(
+      await xlsx({
+        班級: [CLASS_HEADERS, ['701', '7年1班', 7, 'T001'], ['702', '7年2班', 7, 'T003']],
+        教師: [
+          STAFF_HEADERS,
+          ['T001', '王大明', ids.wang, '教師', '導師', 'wang@example.edu.tw'],
+          ['S001', '陳會計', ids.chen, '職員', '主任', ''],
+          ['T003', '黃老師', randomNationalId(), '教師', '', ''],
+        ],
+      }),
+    );
+    assert.deepEqual(counts(next.body, zh('school.import.counts.classes')), [0, 1, 1, 0]);
+    assert.deepEqual(counts(next.body, zh('school.import.counts.staff')), [1, 1, 1, 1]);
+    assert.equal((await commit(next)).status, 303);
+    const [, staffAfter] = await roster();
+    assert.deepEqual(
+      staffAfter.map((s) => [s.staff_no, s.status]),
+      [
+        ['S001', 'active'],
+        ['T001', 'active'],
+        ['T002', 'leaving'],
+        ['T003', 'active'],
+      ],
+    );
+    const audit = await db()('audit_events').where({ subject: SCHOOL, action: 'school.imported' });
+    assert.equal(audit.length, 2);
+    assert.ok(!JSON.stringify(audit).includes(ids.wang));
+  });
+
+  it('lists every row problem by sheet, row and column, and writes nothing', async () => {
+    const before = await roster();
+    const res = await upload(
+      await xlsx({
+        班級: [CLASS_HEADERS, ['701', '7年1班', 7, 'T001'], ['701', '7年1班', 13, 'T999'], ['7 01', '', 7, '']],
+        教師: [
+          STAFF_HEADERS,
+          ['T001', '王大明', ids.wang, '教師', '', ''],
+          ['T001', '王小明', 'A123456788', '老師', '', 'not-an-email'],
+          ['T004', '', ids.wang, '職員', '', ''],
+          ['T005', '公式', { formula: 'CONCAT("A","1")', result: 'A1' }, '教師', '', ''],
+        ],
+      }),
+    );
+    assert.equal(res.status, 400);
+    assert.ok(res.body.includes(html(zh('school.import.errorsIntro', { count: 12 }))));
+    const rows = [
+      ...res.body.matchAll(
+        /<tr><td>(\d+)<\/td><td>([^<]+)<\/td><td>(\d+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g,
+      ),
+    ].map((m) => [Number(m[1]), m[2], Number(m[3]), m[4], m[5]]);
+    const e = (key: string, values?: Record<string, string>) => html(zh(`school.import.errors.${key}`, values));
+    assert.deepEqual(
+      rows.map((r) => r.slice(1)),
+      [
+        ['班級', 3, '班級代碼', e('duplicate', { row: '2' })],
+        ['班級', 3, '年級', e('notInList', { list: '1–12' })],
+        ['班級', 3, '導師教師編號', e('noSuchTeacher', { no: 'T999' })],
+        ['班級', 4, '班級代碼', e('classCode')],
+        ['班級', 4, '班級名稱', e('required')],
+        ['教師', 3, '教師編號', e('duplicate', { row: '2' })],
+        ['教師', 3, '身分證統一編號', e('nationalId')],
+        ['教師', 3, '身分別', e('notInList', { list: '教師、職員' })],
+        ['教師', 3, 'Email', e('email')],
+        ['教師', 4, '姓名', e('required')],
+        ['教師', 4, '身分證統一編號', e('duplicate', { row: '2' })],
+        ['教師', 5, '身分證統一編號', e('formula')],
+      ],
+    );
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      rows.map((_, i) => i + 1),
+      '序號 counts the problems',
+    );
+    assert.ok(!res.body.includes(ids.wang), 'the page does not repeat national IDs');
+    assert.deepEqual(await roster(), before, 'nothing written');
+  });
+
+  it('bad files get their own message (400), never a 500; an oversized one 413; no token 403', async () => {
+    const message = (body: string) => /id="import-alert"[^>]*>([^<]*)</.exec(body)?.[1];
+    const p = (key: string, values?: Record<string, string>) => html(zh(`school.import.problems.${key}`, values));
+
+    const text = await upload('學號,姓名\n1,王小明\n', 'roster.csv');
+    assert.equal(text.status, 400);
+    assert.equal(message(text.body), p('not_excel'));
+    const png = await upload(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), 'photo.xlsx');
+    assert.equal(message(png.body), p('not_excel'));
+
+    const renamed = await upload(await xlsx({ Sheet1: [CLASS_HEADERS], 教師: [STAFF_HEADERS, ['T001']] }));
+    assert.equal(message(renamed.body), p('wrong_template', { sheet: '班級' }));
+    const columns = await upload(
+      await xlsx({
+        班級: [CLASS_HEADERS, ['701', 'x', 7, '']],
+        教師: [
+          ['編號', '姓名'],
+          ['T001', 'x'],
+        ],
+      }),
+    );
+    assert.equal(message(columns.body), p('wrong_template', { sheet: '教師' }));
+    const empty = await upload(await xlsx({ 班級: [CLASS_HEADERS, ['701', 'x', 7, '']], 教師: [STAFF_HEADERS] }));
+    assert.equal(message(empty.body), p('empty', { sheet: '教師' }));
+
+    const none = await upload(Buffer.alloc(0), '');
+    assert.equal(message(none.body), p('noFile'));
+
+    const long: SheetData = [STAFF_HEADERS];
+    for (let i = 0; i <= 20_000; i++) long.push([`T${i}`, '王', ids.wang, '教師', '', '']);
+    const tooMany = await upload(await xlsx({ 班級: [CLASS_HEADERS, ['701', 'x', 7, '']], 教師: long }));
+    assert.equal(tooMany.status, 400);
+    assert.equal(message(tooMany.body), p('too_many_rows', { sheet: '教師', max: '20000' }));
+
+    const huge = await upload(crypto.randomBytes(11 * 1024 * 1024));
+    assert.equal(huge.status, 413);
+
+    const noCsrf = await upload(await goodFile(), 'roster.xlsx', false);
+    assert.equal(noCsrf.status, 403);
+
+    const other = await personWith(server, [{ schoolCode: '353604', role: 'school_admin' }], 'import-other');
+    const stranger = new Agent();
+    await signInOffice(base, stranger, other.email);
+    const foreign = await stranger.request(`${base}/school/${SCHOOL}/import`);
+    assert.equal(foreign.status, 404, "another school's import is not found");
+  });
+});

@@ -1,0 +1,43 @@
+// The school back office in HTTP tests: signing in as a back-office person (the password, then the authenticator set
+// up from the page's key), and Excel files made the way a school's spreadsheet program would.
+import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
+import { generate } from 'otplib';
+import { PERSON_PASSWORD } from './account.ts';
+import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
+import { submitLogin } from './rp.ts';
+
+/** Opens `path` of the back office, signs in with the password and sets the authenticator up; the page reached. */
+export async function signInOffice(base: string, agent: Agent, email: string, path = '/school'): Promise<Step> {
+  const callback = `${base}/school/callback`;
+  const page = await agent.follow(`${base}${path}`);
+  assert.match(page.url, /\/interaction\/[\w-]+$/, 'at our sign-in page');
+  const setup = await submitLogin(agent, page, email, PERSON_PASSWORD, {}, callback);
+  const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)?.[1]?.replaceAll(' ', '');
+  assert.ok(secret, `the second factor is set up (${setup.status} ${setup.url})`);
+  let step = await agent.submit(
+    formAction(setup.body, /\/second-factor$/, setup.url),
+    { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },
+    callback,
+  );
+  if (step.body.includes('/confirm') && !step.location)
+    step = await agent.submit(
+      formAction(step.body, /\/confirm$/, step.url),
+      { _csrf: hiddenField(step.body, '_csrf') },
+      callback,
+    );
+  assert.ok(step.location?.startsWith(callback), `back at the back office (${step.url})`);
+  return agent.follow(step.location!);
+}
+
+export type SheetData = (string | number | { formula: string; result?: string | number } | null)[][];
+
+/** An .xlsx with these sheets (the first row of each is its header row). */
+export async function xlsx(sheets: Record<string, SheetData>): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  for (const [name, rows] of Object.entries(sheets)) {
+    const sheet = workbook.addWorksheet(name);
+    for (const row of rows) sheet.addRow(row);
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
