@@ -132,10 +132,11 @@ export class SchoolRoster {
     return this.#db.transaction(async (trx) => {
       const counts = await this.preview(data, trx);
       const term = { school_code: data.schoolCode, academic_year: data.academicYear, semester: data.semester };
-      if (data.classes.length)
+      // In chunks: one statement holds at most 65,535 values.
+      for (let i = 0; i < data.classes.length; i += 1000) {
         await trx('roster_classes')
           .insert(
-            data.classes.map((c) => ({
+            data.classes.slice(i, i + 1000).map((c) => ({
               ...term,
               code: c.code,
               name: c.name,
@@ -146,6 +147,7 @@ export class SchoolRoster {
           )
           .onConflict(['school_code', 'academic_year', 'semester', 'code'])
           .merge(['name', 'grade', 'homeroom_staff_no', 'status', 'updated_at']);
+      }
       await this.#term(trx, 'roster_classes', data)
         .whereNotIn(
           'code',
