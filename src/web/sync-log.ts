@@ -1,6 +1,7 @@
-// Records a school system's API call in its school's sync log (issue 14, item 6) once it is answered: the action, the
-// app, the status and the error code of the answer (or `ok`). The school is read from the route (`:code`) or the JSON
-// body (`school_code`); a call that names none is not a school's. A failure to record is logged, never the caller's.
+// Records a school system's API call in its school's sync log (issue 14, item 6) once it is answered (in the
+// background: the caller does not wait for the write): the action, the app, the status and the error code of the
+// answer (or `ok`). The school is read from the route (`:code`) or the JSON body (`school_code`); a call that names
+// none is not a school's. A failure to record is logged, never the caller's.
 import type { Context, Middleware } from 'koa';
 import type { SyncAction } from '../domain/schools/sync-log.ts';
 import { apiClientOf } from './api-client.ts';
@@ -31,10 +32,14 @@ export function syncLogged(s: Services, action: SyncAction | ((ctx: Context) => 
     } finally {
       const schoolCode = schoolOf(ctx);
       if (schoolCode) {
-        const name = typeof action === 'function' ? action(ctx) : action;
-        await s.schoolOffice.syncLog
-          .record({ schoolCode, action: name, clientId: apiClientOf(ctx)?.clientId, code: status, message })
-          .catch((err: unknown) => s.log.error({ err }, 'sync log: recording a call failed'));
+        const entry = {
+          schoolCode,
+          action: typeof action === 'function' ? action(ctx) : action,
+          clientId: apiClientOf(ctx)?.clientId,
+          code: status,
+          message,
+        };
+        s.background.run('sync log', () => s.schoolOffice.syncLog.record(entry));
       }
     }
   };

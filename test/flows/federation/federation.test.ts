@@ -124,6 +124,25 @@ describe(`sign in with another account (${storageMode})`, () => {
     return tokens.claims()!;
   }
 
+  /** Step 1 of the prefilled wizard (`wizard`), completed as a person would: school, kind, ID and a password. */
+  async function wizardStep1(agent: Agent, wizard: Step, person: { kind: string; email: string; name: string }) {
+    return agent.request(`${base}/register`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({
+        _csrf: hiddenField(wizard.body, '_csrf'),
+        ...(await challengeFields(base)),
+        school: '353604',
+        ...person,
+        national_id: randomNationalId(),
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+        phone: '',
+        gender: '',
+      }).toString(),
+    });
+  }
+
   const linksOf = (personId: string) => db()('federated_links').where({ person_id: personId });
 
   const newAccount = (label: string) => personWith(server, [{ schoolCode: '353604', role: 'teacher' }], label);
@@ -165,23 +184,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     assert.match(wizard.body, new RegExp(`<input id="email"[^>]*value="${email}"`));
     assert.match(wizard.body, /<input id="name"[^>]*value="陳愛麗"/);
     assert.ok(wizard.body.includes('id="federated-note"'));
-    const step1 = await agent.request(`${base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': FORM },
-      body: new URLSearchParams({
-        _csrf: hiddenField(wizard.body, '_csrf'),
-        ...(await challengeFields(base)),
-        school: '353604',
-        kind: 'teacher',
-        email,
-        name: '陳愛麗',
-        national_id: randomNationalId(),
-        password: PASSWORD,
-        password_confirm: PASSWORD,
-        phone: '',
-        gender: '',
-      }).toString(),
-    });
+    const step1 = await wizardStep1(agent, wizard, { kind: 'teacher', email, name: '陳愛麗' });
     assert.equal(step1.status, 303, 'step 1 passes');
     const confirm = await agent.request(`${base}/register/confirm`);
     const submitted = await agent.request(`${base}/register/confirm`, {
@@ -236,23 +239,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     const wizard = await agent.submit(formAction(notLinked.body, /\/federation\/register$/, notLinked.url), {
       _csrf: hiddenField(notLinked.body, '_csrf'),
     });
-    const step1 = await agent.request(`${base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': FORM },
-      body: new URLSearchParams({
-        _csrf: hiddenField(wizard.body, '_csrf'),
-        ...(await challengeFields(base)),
-        school: '353604',
-        kind: 'parent',
-        email,
-        name: 'Bob Lin',
-        national_id: randomNationalId(),
-        password: PASSWORD,
-        password_confirm: PASSWORD,
-        phone: '',
-        gender: '',
-      }).toString(),
-    });
+    const step1 = await wizardStep1(agent, wizard, { kind: 'parent', email, name: 'Bob Lin' });
     assert.equal(step1.status, 303);
     const confirm = await agent.request(`${base}/register/confirm`);
     const submitted = await agent.submit(`${base}/register/confirm`, { _csrf: hiddenField(confirm.body, '_csrf') });
@@ -367,23 +354,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     const wizard = await agent.submit(formAction(page.body, /\/federation\/register$/, page.url), {
       _csrf: hiddenField(page.body, '_csrf'),
     });
-    const step1 = await agent.request(`${base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': FORM },
-      body: new URLSearchParams({
-        _csrf: hiddenField(wizard.body, '_csrf'),
-        ...(await challengeFields(base)),
-        school: '353604',
-        kind: 'teacher',
-        email,
-        name: 'Dave',
-        national_id: randomNationalId(),
-        password: PASSWORD,
-        password_confirm: PASSWORD,
-        phone: '',
-        gender: '',
-      }).toString(),
-    });
+    const step1 = await wizardStep1(agent, wizard, { kind: 'teacher', email, name: 'Dave' });
     assert.equal(step1.status, 400);
     assert.ok(step1.body.includes(html(zh('registration.errors.emailTaken'))));
     assert.equal(await db()('federated_links').where({ provider: CITY, subject: sub }).first(), undefined);

@@ -232,6 +232,8 @@ describe(`the school back office (${storageMode})`, () => {
     assert.equal((await call('/api/sis/lookup', { national_id: 'A1234', school_code: SCHOOL })).status, 400);
     assert.equal((await call('/api/sis/lookup', { national_id: nationalId, school_code: OTHER })).status, 200);
     assert.equal((await call('/api/sis/lookup', { national_id: nationalId })).status, 200, 'no school: no school log');
+    // Recorded after the answer.
+    await server.services.background.idle();
 
     const { email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
     const agent = new Agent();
