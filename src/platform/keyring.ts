@@ -14,7 +14,8 @@ export type Purpose =
   | 'challenge'
   | 'binding-code'
   | 'upstream-secret'
-  | 'totp-secret';
+  | 'totp-secret'
+  | 'roster-password';
 
 export class Keyring {
   readonly #master: Buffer;

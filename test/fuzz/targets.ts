@@ -398,9 +398,9 @@ export const KNOWN: Record<string, Known> = {
   'GET /school/:code': {},
   'GET /school/:code/semester': { query: ['saved'] },
   'GET /school/:code/sync-log': { query: ['action', 'result', 'page'] },
-  'GET /school/:code/import': { query: ['imported'] },
-  'GET /school/:code/import/template.xlsx': {},
-  'POST /school/:code/import': form(['file']),
+  'GET /school/:code/import': { query: ['imported', 'file'] },
+  'GET /school/:code/import/:file/template.xlsx': {},
+  'POST /school/:code/import': form(['file', 'kind']),
   'POST /school/:code/import/commit': form(['token']),
   'POST /school/:code/semester': form(['academic_year', 'semester', 'starts_on', 'ends_on'], {
     good: () => ({ academic_year: '104', semester: '1', starts_on: '104/08/31', ends_on: '105/01/30' }),

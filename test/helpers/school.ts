@@ -30,7 +30,7 @@ export async function signInOffice(base: string, agent: Agent, email: string, pa
   return agent.follow(step.location!);
 }
 
-export type SheetData = (string | number | { formula: string; result?: string | number } | null)[][];
+export type SheetData = (string | number | Date | { formula: string; result?: string | number } | null)[][];
 
 /** An .xlsx with these sheets (the first row of each is its header row). */
 export async function xlsx(sheets: Record<string, SheetData>): Promise<Buffer> {

@@ -1,13 +1,15 @@
-// Step 02 (匯入檔案批次建檔): 匯入班級及教師資料. GET /school/:code/import — the template to download, the upload form;
-// POST — the file read (streamed, at most 10 MB and 20,000 rows a sheet), every row checked: problems in a table
-// (序號, 工作表, 欄位, 錯誤內容) and nothing kept, or a preview (new, changed, unchanged, leaving); POST …/commit —
-// written in one transaction for the current semester.
+// Step 02 (匯入檔案批次建檔): 班級及教師資料, then 學生及家長資料. GET /school/:code/import — each file's template to
+// download and its upload form; POST — the file read (streamed, at most 10 MB and 20,000 or 60,000 rows a sheet), every row
+// checked: problems in a table (序號, 工作表, 列, 欄位, 錯誤內容) and nothing kept, or a preview (new, changed,
+// unchanged, leaving); POST …/commit — written in one transaction for the current semester.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { CLASSES_TEACHERS, checkClassesTeachers, type RowError } from '../../domain/schools/import/classes-teachers.ts';
+import type { RowError } from '../../domain/schools/import/rows.ts';
+import { IMPORT_FILES, type ImportFile, isImportFile } from '../../domain/schools/import/staging.ts';
 import { readWorkbook, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
+import { AppError } from '../../web/errors.ts';
 import { uploadedFile } from '../../web/file-upload.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -15,7 +17,6 @@ import { renderOffice } from './pages.ts';
 import { officeOf } from './session.ts';
 
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
-const MAX_ROWS = 20_000;
 /** The error table shows this many problems; a file with more is a different file. */
 const SHOWN_ERRORS = 500;
 
@@ -23,9 +24,11 @@ type Page = {
   alert?: string;
   errors?: RowError[];
   moreErrors?: number;
+  file?: ImportFile;
   preview?: {
     token: string;
     filename: string;
+    parts: readonly string[];
     counts: Awaited<ReturnType<Services['schoolOffice']['roster']['preview']>>;
   };
   imported?: boolean;
@@ -55,23 +58,31 @@ async function render(ctx: Context, s: Services, page: Page = {}) {
     })),
     moreErrors: page.moreErrors,
     preview: page.preview,
+    files: Object.entries(IMPORT_FILES).map(([id, f]) => ({ id, parts: f.parts })),
+    file: page.file,
     imported: page.imported,
     status: page.status,
   });
 }
 
 export function showImport(s: Services) {
-  return async (ctx: Context) => render(ctx, s, { imported: ctx.query.imported === '1' });
+  return async (ctx: Context) =>
+    render(ctx, s, {
+      imported: ctx.query.imported === '1',
+      file: isImportFile(ctx.query.file) ? ctx.query.file : undefined,
+    });
 }
 
 export function downloadTemplate() {
   return async (ctx: Context) => {
+    const file = String(ctx.params.file);
+    if (!isImportFile(file)) throw new AppError('not_found', 404);
     ctx.set(
       'Content-Disposition',
-      `attachment; filename="classes-teachers.xlsx"; filename*=UTF-8''${encodeURIComponent('班級及教師資料範本.xlsx')}`,
+      `attachment; filename="${file}.xlsx"; filename*=UTF-8''${encodeURIComponent(IMPORT_FILES[file].template)}`,
     );
     ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-    ctx.body = await templateWorkbook(CLASSES_TEACHERS);
+    ctx.body = await templateWorkbook(IMPORT_FILES[file].sheets);
   };
 }
 
@@ -79,36 +90,36 @@ export function uploadImport(s: Services) {
   return async (ctx: Context) => {
     const code = String(ctx.params.code);
     const t = translator(chooseLocale(ctx));
+    const body = (ctx.request as { body?: Record<string, string> }).body ?? {};
+    const kind: ImportFile = isImportFile(body.kind) ? body.kind : 'classes-teachers';
     const refuse = (key: string, values?: Record<string, string>) =>
-      render(ctx, s, { alert: t(`school.import.problems.${key}`, values), status: 400 });
+      render(ctx, s, { alert: t(`school.import.problems.${key}`, values), file: kind, status: 400 });
     const current = await s.schoolOffice.semesters.current(code);
     if (!current) return refuse('noSemester');
     const file = uploadedFile(ctx);
     if (!file || file.bytes === 0) return refuse('noFile');
     const read = await readWorkbook(file.path, {
-      sheets: CLASSES_TEACHERS.map((x) => x.name),
-      maxRows: MAX_ROWS,
+      sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
+      maxRows: IMPORT_FILES[kind].maxRows,
     });
-    if (!read.ok) return refuse(read.problem, { sheet: read.sheet ?? '', max: String(MAX_ROWS) });
-    const checked = checkClassesTeachers(read.sheets);
+    if (!read.ok) return refuse(read.problem, { sheet: read.sheet ?? '', max: String(IMPORT_FILES[kind].maxRows) });
+    const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
+    const checked = await s.schoolOffice.roster.check(kind, read.sheets, term);
     if (!checked.ok && 'problem' in checked) return refuse(checked.problem, { sheet: checked.sheet });
     if (!checked.ok)
       return render(ctx, s, {
         errors: checked.errors.slice(0, SHOWN_ERRORS),
         moreErrors: Math.max(0, checked.errors.length - SHOWN_ERRORS),
+        file: kind,
         status: 400,
       });
-    const data = {
-      schoolCode: code,
-      academicYear: current.academicYear,
-      semester: current.semester,
-      filename: file.filename,
-      classes: checked.classes,
-      staff: checked.staff,
-    };
+    const data = { ...term, filename: file.filename, file: kind, parts: checked.value };
     const counts = await s.schoolOffice.roster.preview(data);
     const token = await s.schoolOffice.roster.checked.issue(data);
-    await render(ctx, s, { preview: { token, filename: file.filename, counts } });
+    await render(ctx, s, {
+      preview: { token, filename: file.filename, parts: IMPORT_FILES[kind].parts, counts },
+      file: kind,
+    });
   };
 }
 
@@ -130,6 +141,6 @@ export function commitImport(s: Services) {
     )
       return render(ctx, s, { alert: t('school.import.problems.expired'), status: 400 });
     await s.schoolOffice.roster.commit(data, officeOf(ctx).person.id);
-    seeOther(ctx, `/school/${code}/import?imported=1`);
+    seeOther(ctx, `/school/${code}/import?imported=1&file=${data.file}`);
   };
 }

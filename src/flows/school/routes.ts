@@ -1,6 +1,6 @@
 // The school back office (issue 14; seed 000 §9 高職與私立學校後台管理系統): school administrators, and the bureau for
 // every school, sign in through our own provider with a second factor; each school's pages follow the seed's steps
-// (built so far: 01 設定學期參數, 02 匯入班級及教師資料) and the sync log of its systems' API calls (同步紀錄).
+// (built so far: 01 設定學期參數, 02 匯入檔案批次建檔) and the sync log of its systems' API calls (同步紀錄).
 import type Router from '@koa/router';
 import { fileUpload } from '../../web/file-upload.ts';
 import type { Services } from '../../web/services.ts';
@@ -24,7 +24,7 @@ export function schoolRoutes(router: Router, s: Services) {
   router.get('/school/:code/semester', office, school, showSemester(s));
   router.post('/school/:code/semester', office, s.forms.post, school, saveSemester(s));
   router.get('/school/:code/import', office, school, showImport(s));
-  router.get('/school/:code/import/template.xlsx', office, school, downloadTemplate());
+  router.get('/school/:code/import/:file/template.xlsx', office, school, downloadTemplate());
   router.post('/school/:code/import', office, school, fileUpload(UPLOAD_MAX_BYTES), uploadImport(s));
   router.post('/school/:code/import/commit', office, s.forms.post, school, commitImport(s));
   router.get('/school/:code/sync-log', office, school, showSyncLog(s));

@@ -1,4 +1,4 @@
-// 匯入班級及教師資料 over HTTP (issue 14, item 3): the template (Chinese headers, an example row, lists), real .xlsx
+// 匯入檔案批次建檔 over HTTP (issue 14, item 3): 班級及教師 and 學生及家長 — the templates (Chinese headers, an example row, lists), real .xlsx
 // uploads — clean ones previewed then written in one transaction, a second import showing unchanged and leaving rows,
 // files with row errors listed in the error table with nothing written — and bad files (not Excel, wrong template,
 // an empty sheet, too large, too many rows) each with its own message, never a 500.
@@ -20,8 +20,10 @@ const html = (text: string) =>
 const SCHOOL = `8${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
 const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
+const STUDENT_HEADERS = ['學號', '姓名', '身分證統一編號', '班級代碼', '座號', '出生日期', '性別'];
+const PARENT_HEADERS = ['學生學號', '家長姓名', '關係', '手機', '身分證統一編號'];
 
-describe(`importing classes and teachers (${storageMode})`, () => {
+describe(`importing the roster's files (${storageMode})`, () => {
   let server: TestServer;
   let base: string;
   let agent: Agent;
@@ -61,9 +63,10 @@ describe(`importing classes and teachers (${storageMode})`, () => {
       ],
     });
 
-  async function upload(file: Buffer | string, name = 'roster.xlsx', csrf = true): Promise<Step> {
+  async function upload(file: Buffer | string, name = 'roster.xlsx', csrf = true, kind?: string): Promise<Step> {
     const form = new FormData();
     if (csrf) form.set('_csrf', hiddenField(page.body, '_csrf'));
+    if (kind) form.set('kind', kind);
     form.set('file', new Blob([typeof file === 'string' ? file : new Uint8Array(file)]), name);
     return agent.request(`${base}/school/${SCHOOL}/import`, { method: 'POST', body: form });
   }
@@ -81,6 +84,12 @@ describe(`importing classes and teachers (${storageMode})`, () => {
       ?.slice(1)
       .map(Number);
 
+  /** What a page said when it was not what a test expected: its alert and error table, for the failure message. */
+  const said = (body: string) =>
+    [...body.matchAll(/<(?:p class="alert[^"]*"[^>]*|table id="error-table")>([\s\S]*?)<\/(?:p|table)>/g)]
+      .map((m) => m[1]!.replace(/<[^>]+>/g, ' ').trim())
+      .join(' | ') || body.slice(0, 300);
+
   const roster = () =>
     Promise.all([
       db()('roster_classes').where({ school_code: SCHOOL }).orderBy('code'),
@@ -88,7 +97,7 @@ describe(`importing classes and teachers (${storageMode})`, () => {
     ]);
 
   it('offers the template: Chinese headers, an example row, a list on the columns of fixed values', async () => {
-    const res = await fetch(`${base}/school/${SCHOOL}/import/template.xlsx`, {
+    const res = await fetch(`${base}/school/${SCHOOL}/import/classes-teachers/template.xlsx`, {
       headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
     });
     assert.equal(res.status, 200);
@@ -109,7 +118,7 @@ describe(`importing classes and teachers (${storageMode})`, () => {
     const asIs = await upload(
       Buffer.from(
         await (
-          await fetch(`${base}/school/${SCHOOL}/import/template.xlsx`, {
+          await fetch(`${base}/school/${SCHOOL}/import/classes-teachers/template.xlsx`, {
             headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
           })
         ).arrayBuffer(),
@@ -121,7 +130,7 @@ describe(`importing classes and teachers (${storageMode})`, () => {
 
   it('previews a clean file, writes nothing until "import now", then writes it all for the current semester', async () => {
     const preview = await upload(await goodFile(), '班級及教師.xlsx');
-    assert.equal(preview.status, 200);
+    assert.equal(preview.status, 200, said(preview.body));
     assert.ok(preview.body.includes(html(zh('school.import.previewTitle', { file: '班級及教師.xlsx' }))));
     assert.deepEqual(counts(preview.body, zh('school.import.counts.classes')), [2, 0, 0, 0]);
     assert.deepEqual(counts(preview.body, zh('school.import.counts.staff')), [3, 0, 0, 0]);
@@ -129,8 +138,8 @@ describe(`importing classes and teachers (${storageMode})`, () => {
     assert.equal(classesBefore.length + staffBefore.length, 0, 'nothing written by the upload');
 
     const done = await commit(preview);
-    assert.equal(done.status, 303);
-    assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1`);
+    assert.equal(done.status, 303, said(done.body));
+    assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1&file=classes-teachers`);
     const [classes, staff] = await roster();
     assert.deepEqual(
       classes.map((c) => [c.code, c.name, c.grade, c.homeroom_staff_no, c.academic_year, c.semester, c.status]),
@@ -152,7 +161,7 @@ describe(`importing classes and teachers (${storageMode})`, () => {
     assert.equal(again.status, 400, 'a preview is imported once');
     assert.ok(again.body.includes(html(zh('school.import.problems.expired'))));
     const shown = await agent.request(done.location!);
-    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3 }))));
+    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3, students: 0, parents: 0 }))));
 
     // The next file: one teacher changed, one gone, one new: the preview says so, and the one gone is leaving.
     const next = await upload(
@@ -182,6 +191,107 @@ describe(`importing classes and teachers (${storageMode})`, () => {
     const audit = await db()('audit_events').where({ subject: SCHOOL, action: 'school.imported' });
     assert.equal(audit.length, 2);
     assert.ok(!JSON.stringify(audit).includes(ids.wang));
+  });
+
+  it('imports students and parents into the classes already imported: ROC dates or Excel dates, parents by mobile', async () => {
+    const template = await fetch(`${base}/school/${SCHOOL}/import/students-parents/template.xlsx`, {
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    assert.equal(template.status, 200);
+    const asIs = await upload(Buffer.from(await template.arrayBuffer()), 'template.xlsx', true, 'students-parents');
+    assert.equal(asIs.status, 200, said(asIs.body));
+    assert.deepEqual(counts(asIs.body, zh('school.import.counts.students')), [1, 0, 0, 0]);
+    assert.deepEqual(counts(asIs.body, zh('school.import.counts.parents')), [1, 0, 0, 0]);
+
+    const kids = { hua: randomNationalId(), mei: randomNationalId(), bo: randomNationalId() };
+    const preview = await upload(
+      await xlsx({
+        學生: [
+          STUDENT_HEADERS,
+          ['1130001', '王小華', kids.hua, '701', 1, '102/05/12', '女'],
+          ['1130002', '林小美', kids.mei, '701', '2', new Date(Date.UTC(2013, 0, 31)), ''],
+          ['1130003', '陳小博', kids.bo, '702', 1, '102.9.1', '男'],
+        ],
+        家長: [
+          PARENT_HEADERS,
+          ['1130001', '王大明', '父親', '0912-345-678', ids.wang],
+          ['1130001', '李美玉', '母親', '+886922333444', ''],
+          ['1130003', '陳阿公', '祖父', '0933444555', ''],
+        ],
+      }),
+      '學生.xlsx',
+      true,
+      'students-parents',
+    );
+    assert.equal(preview.status, 200, said(preview.body));
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.students')), [3, 0, 0, 0]);
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.parents')), [3, 0, 0, 0]);
+    const done = await commit(preview);
+    assert.equal(done.status, 303, said(done.body));
+    assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1&file=students-parents`);
+    const students = await db()('roster_students').where({ school_code: SCHOOL }).orderBy('student_no');
+    assert.deepEqual(
+      students.map((r) => [r.student_no, r.name, r.class_code, r.seat, String(r.birthdate).slice(0, 10), r.gender]),
+      [
+        ['1130001', '王小華', '701', 1, '2013-05-12', 'female'],
+        ['1130002', '林小美', '701', 2, '2013-01-31', null],
+        ['1130003', '陳小博', '702', 1, '2013-09-01', 'male'],
+      ],
+    );
+    assert.ok(!students.some((r) => r.national_id_sealed.includes(kids.hua)), 'national IDs sealed');
+    const parents = await db()('roster_parents').where({ school_code: SCHOOL }).orderBy(['student_no', 'mobile']);
+    assert.deepEqual(
+      parents.map((r) => [r.student_no, r.name, r.relationship, r.mobile, r.national_id_index !== null]),
+      [
+        ['1130001', '王大明', 'father', '0912345678', true],
+        ['1130001', '李美玉', 'mother', '0922333444', false],
+        ['1130003', '陳阿公', 'grandfather', '0933444555', false],
+      ],
+    );
+    const shown = await agent.request(done.location!);
+    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3, students: 3, parents: 3 }))));
+
+    // Every row problem of the students' file, and nothing written.
+    const bad = await upload(
+      await xlsx({
+        學生: [
+          STUDENT_HEADERS,
+          ['1130001', '王小華', kids.hua, '799', 1, '102/05/12', '女'],
+          ['1130002', '林小美', kids.mei, '701', 1, '102/02/30', '女'],
+          ['1130003', '陳小博', kids.bo, '701', 1, 'last spring', '男'],
+          ['1130004', '王老師的孩子', ids.wang, '702', 0, '99/01/01', '不知道'],
+        ],
+        家長: [
+          PARENT_HEADERS,
+          ['1130009', '某人', '父親', '0912345678', ''],
+          ['1130002', '林爸爸', '爸爸', '12345', ''],
+          ['1130002', '林媽媽', '母親', '0911222333', ''],
+          ['1130002', '林媽媽', '母親', '0911222333', ''],
+        ],
+      }),
+      'bad.xlsx',
+      true,
+      'students-parents',
+    );
+    assert.equal(bad.status, 400);
+    const table = [
+      ...bad.body.matchAll(/<tr><td>(\d+)<\/td><td>(.+?)<\/td><td>(\d+)<\/td><td>(.+?)<\/td><td>(.+?)<\/td><\/tr>/g),
+    ].map((m) => [m[2], Number(m[3]), m[4], m[5]]);
+    const e = (key: string, values?: Record<string, string>) => html(zh(`school.import.errors.${key}`, values));
+    assert.deepEqual(table, [
+      ['學生', 2, '班級代碼', e('noSuchClass', { code: '799' })],
+      ['學生', 3, '出生日期', e('birthDate')],
+      ['學生', 4, '座號', e('seatTaken', { code: '701', row: '3' })],
+      ['學生', 4, '出生日期', e('birthDate')],
+      ['學生', 5, '身分證統一編號', e('alsoStaff', { no: 'T001' })],
+      ['學生', 5, '座號', e('seat')],
+      ['學生', 5, '性別', e('notInList', { list: '男、女' })],
+      ['家長', 2, '學生學號', e('noSuchStudent', { no: '1130009' })],
+      ['家長', 3, '關係', e('notInList', { list: '父親、母親、祖父、祖母、外祖父、外祖母、其他監護人' })],
+      ['家長', 3, '手機', e('mobile')],
+      ['家長', 5, '手機', e('sameParent', { row: '4' })],
+    ]);
+    assert.equal((await db()('roster_students').where({ school_code: SCHOOL })).length, 3, 'nothing written');
   });
 
   it('lists every row problem by sheet, row and column, and writes nothing', async () => {

@@ -84,7 +84,7 @@ test('a school administrator signs in with a second factor and sets the semester
 
   // Step 02: a file with a wrong national ID gets the error table; the corrected file a preview, then the import.
   await page.click(`a[href="/school/353604/import"]`);
-  await page.locator('#upload-form').waitFor();
+  await page.locator('#upload-classes-teachers').waitFor();
   await checked(page, '05-import', problems);
   const CLASS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
   const STAFF = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
@@ -97,13 +97,13 @@ test('a school administrator signs in with a second factor and sets the semester
       教師: [STAFF, ['B001', '黃老師', id, '教師', '導師', '']],
     }),
   });
-  await page.setInputFiles('#file', await file('A123456788'));
-  await page.click('#upload-form button.primary');
+  await page.setInputFiles('#file-input-classes-teachers', await file('A123456788'));
+  await page.click('#upload-classes-teachers button.primary');
   await page.locator('#error-table').waitFor();
   assert.match(await page.locator('#error-table tbody').innerText(), /身分證統一編號/);
   await checked(page, '06-import-errors', problems);
-  await page.setInputFiles('#file', await file(teacherId));
-  await page.click('#upload-form button.primary');
+  await page.setInputFiles('#file-input-classes-teachers', await file(teacherId));
+  await page.click('#upload-classes-teachers button.primary');
   await page.locator('#preview').waitFor();
   await checked(page, '07-import-preview', problems);
   await page.click('#commit-form button.primary');

@@ -4,6 +4,7 @@
 // Nothing is kept until the whole file is clean.
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { CLASS_CODE } from '../classes.ts';
+import { fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const CLASSES_SHEET = '班級';
@@ -44,35 +45,17 @@ export type RosterStaff = {
   email?: string;
 };
 
-/** One problem: the row (as Excel numbers it), the sheet and column, and the message's i18n key with its values. */
-export type RowError = { row: number; sheet: string; column: string; message: string; values?: Record<string, string> };
-
 const E = (key: string) => `school.import.errors.${key}`;
 const STAFF_NO = /^[A-Za-z0-9_-]{1,20}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The sheet's header row must be the template's, in its order. */
-function headersMatch(sheet: SheetRows | undefined, spec: SheetSpec): boolean {
-  const header = sheet?.rows[0];
-  return (
-    header?.number === 1 &&
-    spec.columns.every((c, i) => header.cells[i]?.text === c.header) &&
-    header.cells.slice(spec.columns.length).every((c) => !c.text)
-  );
-}
-
-export type ClassesTeachersCheck =
-  | { ok: true; classes: RosterClass[]; staff: RosterStaff[] }
-  | { ok: false; problem: 'wrong_template' | 'empty'; sheet: string }
-  | { ok: false; errors: RowError[] };
-
-export function checkClassesTeachers(sheets: Map<string, SheetRows>): ClassesTeachersCheck {
-  for (const spec of CLASSES_TEACHERS)
-    if (!headersMatch(sheets.get(spec.name), spec)) return { ok: false, problem: 'wrong_template', sheet: spec.name };
+export function checkClassesTeachers(
+  sheets: Map<string, SheetRows>,
+): SheetCheck<{ classes: RosterClass[]; staff: RosterStaff[] }> {
+  const problem = fileProblem(sheets, CLASSES_TEACHERS, [TEACHERS_SHEET, CLASSES_SHEET]);
+  if (problem) return problem;
   const classRows = sheets.get(CLASSES_SHEET)!.rows.slice(1);
   const staffRows = sheets.get(TEACHERS_SHEET)!.rows.slice(1);
-  if (!staffRows.length) return { ok: false, problem: 'empty', sheet: TEACHERS_SHEET };
-  if (!classRows.length) return { ok: false, problem: 'empty', sheet: CLASSES_SHEET };
 
   const errors: RowError[] = [];
   const staff: RosterStaff[] = [];
@@ -82,9 +65,9 @@ export function checkClassesTeachers(sheets: Map<string, SheetRows>): ClassesTea
     const [no, name, id, kind, title, email] = CLASSES_TEACHERS[1]!.columns.map((_, i) => cells[i]);
     const fail = (column: string, message: string, values?: Record<string, string>) =>
       errors.push({ row: number, sheet: TEACHERS_SHEET, column, message: E(message), values });
-    const formula = cells.findIndex((c) => c.formula);
-    if (formula >= 0) {
-      fail(CLASSES_TEACHERS[1]!.columns[formula]?.header ?? '', 'formula');
+    const formula = formulaColumn(cells, CLASSES_TEACHERS[1]!);
+    if (formula !== undefined) {
+      fail(formula, 'formula');
       continue;
     }
     const staffNo = no?.text ?? '';
@@ -124,9 +107,9 @@ export function checkClassesTeachers(sheets: Map<string, SheetRows>): ClassesTea
     const [code, name, grade, homeroom] = CLASSES_TEACHERS[0]!.columns.map((_, i) => cells[i]);
     const fail = (column: string, message: string, values?: Record<string, string>) =>
       errors.push({ row: number, sheet: CLASSES_SHEET, column, message: E(message), values });
-    const formula = cells.findIndex((c) => c.formula);
-    if (formula >= 0) {
-      fail(CLASSES_TEACHERS[0]!.columns[formula]?.header ?? '', 'formula');
+    const formula = formulaColumn(cells, CLASSES_TEACHERS[0]!);
+    if (formula !== undefined) {
+      fail(formula, 'formula');
       continue;
     }
     const classCode = code?.text ?? '';
@@ -144,6 +127,6 @@ export function checkClassesTeachers(sheets: Map<string, SheetRows>): ClassesTea
     if (homeroomNo && !seenStaff.has(homeroomNo)) fail('導師教師編號', 'noSuchTeacher', { no: homeroomNo });
     classes.push({ code: classCode, name: className, grade: Number(gradeText), homeroom: homeroomNo || undefined });
   }
-  errors.sort((a, b) => (a.sheet === b.sheet ? a.row - b.row : a.sheet === CLASSES_SHEET ? -1 : 1));
-  return errors.length ? { ok: false, errors } : { ok: true, classes, staff };
+  if (errors.length) return { ok: false, errors: sortErrors(errors, [CLASSES_SHEET, TEACHERS_SHEET]) };
+  return { ok: true, value: { classes, staff } };
 }

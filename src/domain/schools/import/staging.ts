@@ -1,48 +1,84 @@
-// The school's roster, as imports leave it (issue 14, item 3): a clean file is first kept aside (one use, 30 minutes)
-// and shown as a preview — new, changed, unchanged, leaving — then written in one transaction for the school's current
-// semester. Whoever is in the roster but not in the file is marked as leaving. Audited with the counts only.
+// The school's roster, as imports leave it (issue 14, item 3). Each import file fills some parts of the roster
+// (班級及教師: classes and staff; 學生及家長: students and parents). A clean file is first kept aside — as the rows
+// the database will hold, national IDs already sealed — (one use, 30 minutes) and shown as a preview — new, changed,
+// unchanged, leaving — then written in one transaction for the school's current semester. Whoever is in the roster
+// but not in the file is marked as leaving. Audited with the counts only.
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Keyring } from '../../../platform/keyring.ts';
 import type { OneUseKind, OneUseStore } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
-import type { RosterClass, RosterStaff } from './classes-teachers.ts';
+import { CLASSES_TEACHERS, checkClassesTeachers } from './classes-teachers.ts';
+import type { SheetCheck } from './rows.ts';
+import { checkStudentsParents, STUDENTS_PARENTS } from './students-parents.ts';
+import type { SheetRows, SheetSpec } from './workbook.ts';
+
+/** The roster's tables: their key within a semester, and the columns whose change makes a row "changed". */
+export const PARTS = {
+  classes: { table: 'roster_classes', key: ['code'], compare: ['name', 'grade', 'homeroom_staff_no'] },
+  staff: {
+    table: 'roster_staff',
+    key: ['staff_no'],
+    compare: ['name', 'national_id_index', 'kind', 'title', 'email'],
+  },
+  students: {
+    table: 'roster_students',
+    key: ['student_no'],
+    compare: ['name', 'national_id_index', 'class_code', 'seat', 'birthdate', 'gender'],
+  },
+  parents: {
+    table: 'roster_parents',
+    key: ['student_no', 'mobile'],
+    compare: ['name', 'relationship', 'national_id_index'],
+  },
+} as const;
+export type PartName = keyof typeof PARTS;
+
+export const IMPORT_FILES = {
+  'classes-teachers': {
+    sheets: CLASSES_TEACHERS,
+    parts: ['classes', 'staff'],
+    template: '班級及教師資料範本.xlsx',
+    maxRows: 20_000,
+  },
+  // More than the largest school has: a city's biggest has some 6,000 students and twice as many parents.
+  'students-parents': {
+    sheets: STUDENTS_PARENTS,
+    parts: ['students', 'parents'],
+    template: '學生及家長資料範本.xlsx',
+    maxRows: 60_000,
+  },
+} as const satisfies Record<
+  string,
+  { sheets: readonly SheetSpec[]; parts: readonly PartName[]; template: string; maxRows: number }
+>;
+export type ImportFile = keyof typeof IMPORT_FILES;
+export const isImportFile = (v: unknown): v is ImportFile => typeof v === 'string' && Object.hasOwn(IMPORT_FILES, v);
+
+const Value = z.union([z.string(), z.number(), z.null()]);
+const Row = z.record(z.string(), Value);
+type Row = z.infer<typeof Row>;
+const PART_NAMES = Object.keys(PARTS) as [PartName, ...PartName[]];
 
 const Checked = z.object({
   schoolCode: z.string(),
   academicYear: z.number(),
   semester: z.number(),
   filename: z.string(),
-  classes: z.array(
-    z.object({ code: z.string(), name: z.string(), grade: z.number(), homeroom: z.string().optional() }),
-  ),
-  staff: z.array(
-    z.object({
-      staffNo: z.string(),
-      name: z.string(),
-      nationalId: z.string(),
-      kind: z.enum(['teacher', 'staff']),
-      title: z.string().optional(),
-      email: z.string().optional(),
-    }),
-  ),
+  file: z.enum(Object.keys(IMPORT_FILES) as [ImportFile, ...ImportFile[]]),
+  parts: z.partialRecord(z.enum(PART_NAMES), z.array(Row)),
 });
 export type CheckedImport = z.infer<typeof Checked>;
 
 export type Counts = { new: number; changed: number; unchanged: number; leaving: number };
-export type Preview = { classes: Counts; staff: Counts };
+export type Preview = Partial<Record<PartName, Counts>>;
+export type Term = { schoolCode: string; academicYear: number; semester: number };
 
-type ClassRow = { code: string; name: string; grade: number; homeroom_staff_no: string | null; status: string };
-type StaffRow = {
-  staff_no: string;
-  name: string;
-  national_id_index: string;
-  kind: string;
-  title: string | null;
-  email: string | null;
-  status: string;
-};
+const CHUNK = 1000;
+const keyOf = (part: PartName, row: Row) => PARTS[part].key.map((k) => String(row[k])).join('\u0000');
+const same = (part: PartName, stored: Row, row: Row) =>
+  stored.status === 'active' && PARTS[part].compare.every((c) => String(stored[c] ?? '') === String(row[c] ?? ''));
 
 export class SchoolRoster {
   readonly #db: Knex;
@@ -56,147 +92,147 @@ export class SchoolRoster {
     this.checked = deps.oneUse.kind({ name: 'school-import', schema: Checked, ttlSeconds: 30 * 60 });
   }
 
-  #term(q: Knex | Knex.Transaction, table: string, data: CheckedImport) {
-    return q(table).where({
-      school_code: data.schoolCode,
-      academic_year: data.academicYear,
-      semester: data.semester,
+  #term(q: Knex | Knex.Transaction, part: PartName, term: Term) {
+    return q(PARTS[part].table).where({
+      school_code: term.schoolCode,
+      academic_year: term.academicYear,
+      semester: term.semester,
     });
   }
 
-  #classSame(row: ClassRow, c: RosterClass) {
-    return (
-      row.status === 'active' &&
-      row.name === c.name &&
-      row.grade === c.grade &&
-      (row.homeroom_staff_no ?? undefined) === c.homeroom
-    );
+  #sealed(nationalId: string) {
+    const { sealed, index } = sealNationalId(this.#keyring, nationalId);
+    return { national_id_sealed: sealed, national_id_index: index };
   }
 
-  #staffSame(row: StaffRow, s: RosterStaff) {
-    return (
-      row.status === 'active' &&
-      row.name === s.name &&
-      row.national_id_index === nationalIdIndex(this.#keyring, s.nationalId) &&
-      row.kind === s.kind &&
-      (row.title ?? undefined) === s.title &&
-      (row.email ?? undefined) === s.email
+  /** Checks a file's sheets against the template and the semester's roster; a clean one as the rows to store. */
+  async check(
+    file: ImportFile,
+    sheets: Map<string, SheetRows>,
+    term: Term,
+  ): Promise<SheetCheck<CheckedImport['parts']>> {
+    if (file === 'classes-teachers') {
+      const checked = checkClassesTeachers(sheets);
+      if (!checked.ok) return checked;
+      return {
+        ok: true,
+        value: {
+          classes: checked.value.classes.map((c) => ({
+            code: c.code,
+            name: c.name,
+            grade: c.grade,
+            homeroom_staff_no: c.homeroom ?? null,
+          })),
+          staff: checked.value.staff.map((s) => ({
+            staff_no: s.staffNo,
+            name: s.name,
+            ...this.#sealed(s.nationalId),
+            kind: s.kind,
+            title: s.title ?? null,
+            email: s.email ?? null,
+          })),
+        },
+      };
+    }
+    const [classes, staff] = await Promise.all([
+      this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
+      this.#term(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
+    ]);
+    const staffByIndex = new Map<string, string>(
+      staff.map((s: { staff_no: string; national_id_index: string }) => [s.national_id_index, s.staff_no]),
     );
+    const checked = checkStudentsParents(sheets, {
+      classes: new Set<string>(classes),
+      staffNo: (id) => staffByIndex.get(nationalIdIndex(this.#keyring, id) ?? ''),
+    });
+    if (!checked.ok) return checked;
+    return {
+      ok: true,
+      value: {
+        students: checked.value.students.map((s) => ({
+          student_no: s.studentNo,
+          name: s.name,
+          ...this.#sealed(s.nationalId),
+          class_code: s.classCode,
+          seat: s.seat,
+          birthdate: s.birthdate,
+          gender: s.gender ?? null,
+        })),
+        parents: checked.value.parents.map((p) => ({
+          student_no: p.studentNo,
+          mobile: p.mobile,
+          name: p.name,
+          relationship: p.relationship,
+          ...(p.nationalId ? this.#sealed(p.nationalId) : { national_id_sealed: null, national_id_index: null }),
+        })),
+      },
+    };
   }
 
   async preview(data: CheckedImport, q: Knex | Knex.Transaction = this.#db): Promise<Preview> {
-    const classRows: ClassRow[] = await this.#term(q, 'roster_classes', data);
-    const staffRows: StaffRow[] = await this.#term(q, 'roster_staff', data);
-    const count = <R, T>(
-      rows: R[],
-      items: T[],
-      key: (r: R) => string,
-      itemKey: (t: T) => string,
-      same: (r: R, t: T) => boolean,
-      active: (r: R) => boolean,
-    ): Counts => {
-      const byKey = new Map(rows.map((r) => [key(r), r]));
-      const inFile = new Set(items.map(itemKey));
-      const counts = { new: 0, changed: 0, unchanged: 0, leaving: 0 };
-      for (const item of items) {
-        const row = byKey.get(itemKey(item));
-        if (!row) counts.new++;
-        else if (same(row, item)) counts.unchanged++;
+    const preview: Preview = {};
+    for (const part of IMPORT_FILES[data.file].parts) {
+      const { key, compare } = PARTS[part];
+      const stored: Row[] = await this.#term(q, part, data).select(...key, ...compare, 'status');
+      const byKey = new Map(stored.map((r) => [keyOf(part, r), r]));
+      const rows = data.parts[part] ?? [];
+      const inFile = new Set<string>();
+      const counts: Counts = { new: 0, changed: 0, unchanged: 0, leaving: 0 };
+      for (const row of rows) {
+        const k = keyOf(part, row);
+        inFile.add(k);
+        const was = byKey.get(k);
+        if (!was) counts.new++;
+        else if (same(part, was, row)) counts.unchanged++;
         else counts.changed++;
       }
-      for (const row of rows) if (active(row) && !inFile.has(key(row))) counts.leaving++;
-      return counts;
-    };
-    return {
-      classes: count(
-        classRows,
-        data.classes,
-        (r) => r.code,
-        (c) => c.code,
-        (r, c) => this.#classSame(r, c),
-        (r) => r.status === 'active',
-      ),
-      staff: count(
-        staffRows,
-        data.staff,
-        (r) => r.staff_no,
-        (s) => s.staffNo,
-        (r, s) => this.#staffSame(r, s),
-        (r) => r.status === 'active',
-      ),
-    };
+      for (const [k, r] of byKey) if (r.status === 'active' && !inFile.has(k)) counts.leaving++;
+      preview[part] = counts;
+    }
+    return preview;
   }
 
   /** Writes the checked file for its semester, all or nothing; returns what changed. */
   async commit(data: CheckedImport, actor: string): Promise<Preview> {
     return this.#db.transaction(async (trx) => {
+      // One import of a school at a time: a second waits, then sees the first's rows.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${data.schoolCode}`]);
       const counts = await this.preview(data, trx);
       const term = { school_code: data.schoolCode, academic_year: data.academicYear, semester: data.semester };
-      // In chunks: one statement holds at most 65,535 values.
-      for (let i = 0; i < data.classes.length; i += 1000) {
-        await trx('roster_classes')
-          .insert(
-            data.classes.slice(i, i + 1000).map((c) => ({
-              ...term,
-              code: c.code,
-              name: c.name,
-              grade: c.grade,
-              homeroom_staff_no: c.homeroom ?? null,
-              status: 'active',
-            })),
-          )
-          .onConflict(['school_code', 'academic_year', 'semester', 'code'])
-          .merge(['name', 'grade', 'homeroom_staff_no', 'status', 'updated_at']);
+      for (const part of IMPORT_FILES[data.file].parts) {
+        const { key, compare } = PARTS[part];
+        // Everyone leaves, then everyone in the file is back: what stays "leaving" was not in the file.
+        await this.#term(trx, part, data)
+          .where({ status: 'active' })
+          .update({ status: 'leaving', updated_at: trx.fn.now() });
+        const rows = data.parts[part] ?? [];
+        const columns = Object.keys(rows[0] ?? {}).filter((c) => !(key as readonly string[]).includes(c));
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await trx(PARTS[part].table)
+            .insert(rows.slice(i, i + CHUNK).map((r) => ({ ...term, ...r, status: 'active' })))
+            .onConflict(['school_code', 'academic_year', 'semester', ...key])
+            .merge([...new Set([...columns, ...compare]), 'status', 'updated_at']);
+        }
       }
-      await this.#term(trx, 'roster_classes', data)
-        .whereNotIn(
-          'code',
-          data.classes.map((c) => c.code),
-        )
-        .andWhere({ status: 'active' })
-        .update({ status: 'leaving', updated_at: trx.fn.now() });
-      for (let i = 0; i < data.staff.length; i += 1000) {
-        await trx('roster_staff')
-          .insert(
-            data.staff.slice(i, i + 1000).map((s) => ({
-              ...term,
-              staff_no: s.staffNo,
-              name: s.name,
-              national_id_sealed: sealNationalId(this.#keyring, s.nationalId).sealed,
-              national_id_index: nationalIdIndex(this.#keyring, s.nationalId)!,
-              kind: s.kind,
-              title: s.title ?? null,
-              email: s.email ?? null,
-              status: 'active',
-            })),
-          )
-          .onConflict(['school_code', 'academic_year', 'semester', 'staff_no'])
-          .merge(['name', 'national_id_sealed', 'national_id_index', 'kind', 'title', 'email', 'status', 'updated_at']);
-      }
-      await this.#term(trx, 'roster_staff', data)
-        .whereNotIn(
-          'staff_no',
-          data.staff.map((s) => s.staffNo),
-        )
-        .andWhere({ status: 'active' })
-        .update({ status: 'leaving', updated_at: trx.fn.now() });
       await recordAudit(trx, {
         actor,
         action: 'school.imported',
         subject: data.schoolCode,
-        detail: { file: 'classes-teachers', academic_year: data.academicYear, semester: data.semester, ...counts },
+        detail: { file: data.file, academic_year: data.academicYear, semester: data.semester, ...counts },
       });
       return counts;
     });
   }
 
   /** The semester's roster size (the import page shows it). */
-  async size(schoolCode: string, academicYear: number, semester: number) {
-    const term = { school_code: schoolCode, academic_year: academicYear, semester, status: 'active' };
-    const [[classes], [staff]] = await Promise.all([
-      this.#db('roster_classes').where(term).count({ n: '*' }),
-      this.#db('roster_staff').where(term).count({ n: '*' }),
-    ]);
-    return { classes: Number(classes?.n ?? 0), staff: Number(staff?.n ?? 0) };
+  async size(schoolCode: string, academicYear: number, semester: number): Promise<Record<PartName, number>> {
+    const term = { schoolCode, academicYear, semester };
+    const counts = await Promise.all(
+      PART_NAMES.map(async (part) => {
+        const [row] = await this.#term(this.#db, part, term).where({ status: 'active' }).count({ n: '*' });
+        return [part, Number(row?.n ?? 0)] as const;
+      }),
+    );
+    return Object.fromEntries(counts) as Record<PartName, number>;
   }
 }

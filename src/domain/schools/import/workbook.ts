@@ -82,7 +82,8 @@ export async function readWorkbook(
       worksheets: 'emit',
       sharedStrings: 'cache',
       hyperlinks: 'ignore',
-      styles: 'ignore',
+      // Styles tell a date from a number (a birth date typed as a date is a number formatted as one).
+      styles: 'cache',
       entries: 'ignore',
     });
     for await (const worksheet of reader) {

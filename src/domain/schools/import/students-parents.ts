@@ -1,0 +1,198 @@
+// 匯入學生及家長資料 (issue 14, item 3; seed 000 §9): a workbook with the sheets 學生 and 家長, checked row by row —
+// required values, a real national ID (checksum), a real birth date (an Excel date, or 民國 092/05/12 as schools type
+// it), a class of this semester's imported classes, one seat per class, fixed values from their lists, duplicates
+// within the file, a student who is also on the staff roster, and each parent row pointing to a student of the file.
+// Nothing is kept until the whole file is clean.
+import { isRelationship, RELATIONSHIPS, type Relationship } from '../../binding/relationships.ts';
+import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
+import { normaliseMobile } from '../../people/persons.ts';
+import { parseRocDate } from '../calendar.ts';
+import { type Cells, fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
+import type { SheetRows, SheetSpec } from './workbook.ts';
+
+export const STUDENTS_SHEET = '學生';
+export const PARENTS_SHEET = '家長';
+export const GENDERS = { 男: 'male', 女: 'female' } as const;
+/** 家長 sheet's words for the relationships, in the order of the binding pages. */
+export const RELATIONSHIP_WORDS: Record<string, Relationship> = {
+  父親: 'father',
+  母親: 'mother',
+  祖父: 'grandfather',
+  祖母: 'grandmother',
+  外祖父: 'maternal_grandfather',
+  外祖母: 'maternal_grandmother',
+  其他監護人: 'other',
+};
+if (!Object.values(RELATIONSHIP_WORDS).every(isRelationship) || RELATIONSHIPS.length !== 7)
+  throw new Error('the 家長 sheet must name every relationship');
+
+export const STUDENTS_PARENTS: readonly SheetSpec[] = [
+  {
+    name: STUDENTS_SHEET,
+    columns: [
+      { header: '學號', example: '1130001' },
+      { header: '姓名', example: '王小華' },
+      { header: '身分證統一編號', example: 'F223456786', width: 18 },
+      { header: '班級代碼', example: '701' },
+      { header: '座號', example: '1' },
+      { header: '出生日期', example: '102/05/12', width: 14 },
+      { header: '性別', example: '女', list: Object.keys(GENDERS) },
+    ],
+  },
+  {
+    name: PARENTS_SHEET,
+    columns: [
+      { header: '學生學號', example: '1130001' },
+      { header: '家長姓名', example: '王大明' },
+      { header: '關係', example: '父親', list: Object.keys(RELATIONSHIP_WORDS) },
+      { header: '手機', example: '0912345678', width: 16 },
+      { header: '身分證統一編號', example: '', width: 18 },
+    ],
+  },
+];
+
+export type RosterStudent = {
+  studentNo: string;
+  name: string;
+  nationalId: string;
+  classCode: string;
+  seat: number;
+  /** ISO date. */
+  birthdate: string;
+  gender?: 'male' | 'female';
+};
+export type RosterParent = {
+  studentNo: string;
+  name: string;
+  relationship: Relationship;
+  mobile: string;
+  nationalId?: string;
+};
+
+/** What the database already holds for the semester that the file must agree with. */
+export type StudentsContext = {
+  /** This semester's imported classes. */
+  classes: ReadonlySet<string>;
+  /** The staff number of a national ID on this semester's staff roster, to catch a student who is on it. */
+  staffNo: (nationalId: string) => string | undefined;
+};
+
+const STUDENT_NO = /^[A-Za-z0-9_-]{1,20}$/;
+const EARLIEST_BIRTH = '1900-01-01';
+
+/** A birth date: an Excel date (read as ISO), or 民國 year/month/day as text; none when it is no real past date. */
+export function birthDate(text: string, today = new Date().toISOString().slice(0, 10)): string | undefined {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : parseRocDate(text);
+  if (!iso || Number.isNaN(Date.parse(iso))) return undefined;
+  return iso >= EARLIEST_BIRTH && iso <= today ? iso : undefined;
+}
+
+const personName = (text: string) => text.normalize('NFC').replace(/\s+/g, ' ');
+
+export function checkStudentsParents(
+  sheets: Map<string, SheetRows>,
+  context: StudentsContext,
+): SheetCheck<{ students: RosterStudent[]; parents: RosterParent[] }> {
+  const problem = fileProblem(sheets, STUDENTS_PARENTS, [STUDENTS_SHEET]);
+  if (problem) return problem;
+  const studentRows = sheets.get(STUDENTS_SHEET)!.rows.slice(1);
+  const parentRows = sheets.get(PARENTS_SHEET)!.rows.slice(1);
+
+  const errors: RowError[] = [];
+  const students: RosterStudent[] = [];
+  const seenNo = new Map<string, number>();
+  const seenIds = new Map<string, number>();
+  const seats = new Map<string, number>();
+  for (const { number, cells } of studentRows) {
+    const fail = (column: string, message: string, values?: Record<string, string>) =>
+      errors.push({ row: number, sheet: STUDENTS_SHEET, column, message: `school.import.errors.${message}`, values });
+    const formula = formulaColumn(cells, STUDENTS_PARENTS[0]!);
+    if (formula !== undefined) {
+      fail(formula, 'formula');
+      continue;
+    }
+    const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = columns(cells, 7);
+    if (!no) fail('學號', 'required');
+    else if (!STUDENT_NO.test(no)) fail('學號', 'studentNo');
+    else if (seenNo.has(no)) fail('學號', 'duplicate', { row: String(seenNo.get(no)) });
+    else seenNo.set(no, number);
+    const fullName = personName(name);
+    if (!fullName) fail('姓名', 'required');
+    else if ([...fullName].length > 50) fail('姓名', 'tooLong');
+    const nationalId = normaliseNationalId(id);
+    if (!nationalId) fail('身分證統一編號', 'required');
+    else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
+    else if (seenIds.has(nationalId)) fail('身分證統一編號', 'duplicate', { row: String(seenIds.get(nationalId)) });
+    else {
+      seenIds.set(nationalId, number);
+      const staffNo = context.staffNo(nationalId);
+      if (staffNo) fail('身分證統一編號', 'alsoStaff', { no: staffNo });
+    }
+    if (!classCell) fail('班級代碼', 'required');
+    else if (!context.classes.has(classCell)) fail('班級代碼', 'noSuchClass', { code: classCell });
+    const seat = /^\d{1,3}$/.test(seatCell) ? Number(seatCell) : Number.NaN;
+    if (!seatCell) fail('座號', 'required');
+    else if (!(seat >= 1 && seat <= 150)) fail('座號', 'seat');
+    else if (classCell) {
+      const key = `${classCell}\u0000${seat}`;
+      if (seats.has(key)) fail('座號', 'seatTaken', { row: String(seats.get(key)), code: classCell });
+      else seats.set(key, number);
+    }
+    const born = birthDate(birth);
+    if (!birth) fail('出生日期', 'required');
+    else if (!born) fail('出生日期', 'birthDate');
+    const genderValue = GENDERS[gender as keyof typeof GENDERS];
+    if (gender && !genderValue) fail('性別', 'notInList', { list: Object.keys(GENDERS).join('、') });
+    students.push({
+      studentNo: no,
+      name: fullName,
+      nationalId,
+      classCode: classCell,
+      seat,
+      birthdate: born ?? '',
+      gender: genderValue,
+    });
+  }
+
+  const parents: RosterParent[] = [];
+  const seenParent = new Map<string, number>();
+  for (const { number, cells } of parentRows) {
+    const fail = (column: string, message: string, values?: Record<string, string>) =>
+      errors.push({ row: number, sheet: PARENTS_SHEET, column, message: `school.import.errors.${message}`, values });
+    const formula = formulaColumn(cells, STUDENTS_PARENTS[1]!);
+    if (formula !== undefined) {
+      fail(formula, 'formula');
+      continue;
+    }
+    const [no = '', name = '', relation = '', phone = '', id = ''] = columns(cells, 5);
+    if (!no) fail('學生學號', 'required');
+    else if (!seenNo.has(no)) fail('學生學號', 'noSuchStudent', { no });
+    const fullName = personName(name);
+    if (!fullName) fail('家長姓名', 'required');
+    else if ([...fullName].length > 50) fail('家長姓名', 'tooLong');
+    const relationship = RELATIONSHIP_WORDS[relation];
+    if (!relation) fail('關係', 'required');
+    else if (!relationship) fail('關係', 'notInList', { list: Object.keys(RELATIONSHIP_WORDS).join('、') });
+    const mobile = normaliseMobile(phone);
+    if (!phone) fail('手機', 'required');
+    else if (!mobile) fail('手機', 'mobile');
+    else if (no) {
+      const key = `${no}\u0000${mobile}`;
+      if (seenParent.has(key)) fail('手機', 'sameParent', { row: String(seenParent.get(key)) });
+      else seenParent.set(key, number);
+    }
+    const nationalId = normaliseNationalId(id);
+    if (nationalId && !isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
+    parents.push({
+      studentNo: no,
+      name: fullName,
+      relationship: relationship ?? 'other',
+      mobile: mobile ?? '',
+      nationalId: nationalId || undefined,
+    });
+  }
+  if (errors.length) return { ok: false, errors: sortErrors(errors, [STUDENTS_SHEET, PARENTS_SHEET]) };
+  return { ok: true, value: { students, parents } };
+}
+
+const columns = (cells: Cells, n: number) => Array.from({ length: n }, (_, i) => cells[i]?.text ?? '');
