@@ -46,9 +46,13 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('identity_id').references('identities.id').onDelete('set null');
     t.unique(['school_code', 'roster_key']);
   });
+  // A published credential's password is sealed (the school prints it) and checked against that, not hashed.
+  await knex.raw('alter table roster_credentials alter column password_hash drop not null');
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex('roster_credentials').whereNull('password_hash').delete();
+  await knex.raw('alter table roster_credentials alter column password_hash set not null');
   await knex.schema.alterTable('roster_credentials', (t) => {
     t.dropUnique(['school_code', 'roster_key']);
     t.dropColumn('roster_key');

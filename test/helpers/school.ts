@@ -41,3 +41,31 @@ export async function xlsx(sheets: Record<string, SheetData>): Promise<Buffer> {
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
+
+/** Imports a file through step 02 (upload, then "import now"); fails the test unless both went through. */
+export async function importRoster(
+  base: string,
+  agent: Agent,
+  school: string,
+  kind: 'classes-teachers' | 'students-parents',
+  file: Buffer,
+): Promise<void> {
+  const page = await agent.request(`${base}/school/${school}/import`);
+  const form = new FormData();
+  form.set('_csrf', hiddenField(page.body, '_csrf'));
+  form.set('kind', kind);
+  form.set('file', new Blob([new Uint8Array(file)]), `${kind}.xlsx`);
+  const preview = await agent.request(`${base}/school/${school}/import`, { method: 'POST', body: form });
+  assert.equal(preview.status, 200, `the ${kind} file passes its checks`);
+  const done = await agent.request(`${base}/school/${school}/import/commit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: hiddenField(preview.body, '_csrf'), token: hiddenField(preview.body, 'token') }),
+  });
+  assert.equal(done.status, 303, `the ${kind} file is imported`);
+}
+
+export const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
+export const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
+export const STUDENT_HEADERS = ['學號', '姓名', '身分證統一編號', '班級代碼', '座號', '出生日期', '性別'];
+export const PARENT_HEADERS = ['學生學號', '家長姓名', '關係', '手機', '身分證統一編號'];

@@ -1,10 +1,7 @@
 // The parent-child binding application (親子綁定申請書) as a printable PDF. Text stays text: the CJK font is embedded
 // as a subset with a ToUnicode map, so the document can be searched, copied and read back by a test.
 // Callers hand in values that are already masked and labels that are already translated; this file only lays out.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
+import { cjkDocument } from '../../platform/pdf.ts';
 
 export type ApplicationPdf = {
   id: string; // application id (uuid)
@@ -37,17 +34,6 @@ export type PdfLabels = Record<
   | 'footer',
   string
 >;
-
-// Noto Sans CJK TC's Big5 subset (OFL-1.1), shipped by @embedpdf/fonts-tc. Its exports map hides the font files, so
-// the path is taken from the package's entry point (dist/index.js) one folder up.
-let fontBytes: Buffer | undefined;
-const cjkFont = (): Buffer => {
-  if (!fontBytes) {
-    const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-tc');
-    fontBytes = readFileSync(join(dirname(entry), '../fonts/NotoSansHant-Regular.otf'));
-  }
-  return fontBytes;
-};
 
 const MINUTE = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' } as const;
 /** `YYYY-MM-DD HH:mm` in the given time zone. */
@@ -93,23 +79,9 @@ export async function applicationPdf(
   labels: PdfLabels,
   timeZone = 'Asia/Taipei',
 ): Promise<Buffer> {
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 50,
-    lang: 'zh-TW',
-    displayTitle: true,
-    info: { Title: `${labels.title} ${app.id}`, Producer: 'campus-sso', Creator: app.productName },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  doc.registerFont('cjk', cjkFont());
+  const { doc, done } = cjkDocument({ title: `${labels.title} ${app.id}`, creator: app.productName });
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  doc.font('cjk').fontSize(10).fillColor('#555555').text(app.productName, { align: 'center', width });
+  doc.fontSize(10).fillColor('#555555').text(app.productName, { align: 'center', width });
   doc.moveDown(0.3).fontSize(18).fillColor('black').text(labels.title, { align: 'center', width });
   doc.moveDown(0.8).fontSize(11).text(labels.intro, { width, lineGap: 3 });
   doc.moveDown(1);

@@ -18,7 +18,12 @@ export type StoredCredential = {
   school_code: string;
   role: RosterRole;
   account: string;
-  password_hash: string;
+  /** bcrypt, for credentials a school's system uploaded; none for published ones, whose password is sealed. */
+  password_hash: string | null;
+  password_sealed: string | null;
+  roster_key: string | null;
+  relationship: string | null;
+  identity_id: string | null;
   name: string;
   class_code: string | null;
   seat: number | null;
@@ -42,13 +47,14 @@ export async function upsertCredentials(
         role: r.role,
         account: r.account,
         password_hash: r.passwordHash,
+        password_sealed: null,
         name: r.name,
         class_code: r.classCode ?? null,
         seat: r.seat ?? null,
         student_no: r.studentNo ?? null,
       })
       .onConflict(['school_code', 'account'])
-      .merge(['role', 'password_hash', 'name', 'class_code', 'seat', 'student_no', 'updated_at'])
+      .merge(['role', 'password_hash', 'password_sealed', 'name', 'class_code', 'seat', 'student_no', 'updated_at'])
       .returning(trx.raw('(xmax = 0) as inserted'));
     if (row.inserted) inserted++;
   }

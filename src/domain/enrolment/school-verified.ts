@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
+import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import { lockedNationalIdIndex } from '../people/persons.ts';
 import { type SelfKind, UNCONFIRMED } from './person-input.ts';
 import { claimCredential } from './roster-credentials.ts';
@@ -98,15 +99,49 @@ export async function attachRosterIdentity(
   const attributes: Record<string, unknown> = {};
   if (row.seat !== null) attributes.seat = row.seat;
   if (row.student_no !== null) attributes.student_no = row.student_no;
+  if (row.relationship) attributes.relationship = row.relationship;
   const identityId = await addIdentity(trx, {
     personId,
     schoolCode: row.school_code,
     role: row.role,
-    classCode: row.class_code ?? undefined,
+    // A parent's slip carries the child's class; the parent's identity has none.
+    classCode: row.role === 'parent' ? undefined : (row.class_code ?? undefined),
     attributes,
     source: 'roster',
     actor: personId,
   });
+  await trx('roster_credentials').where({ id: credentialId }).update({ identity_id: identityId });
+  if (row.roster_key?.startsWith('student:')) {
+    // The child's parents already on accounts are linked to them now.
+    const parents: { claimed_by_person_id: string; relationship: string }[] = await trx('roster_credentials')
+      .where({ school_code: row.school_code, role: 'parent', student_no: row.student_no })
+      .whereNotNull('claimed_by_person_id')
+      .whereNotNull('relationship')
+      .select('claimed_by_person_id', 'relationship');
+    for (const p of parents)
+      await linkGuardianFromRoster(trx, {
+        parentId: p.claimed_by_person_id,
+        studentIdentityId: identityId,
+        relationship: p.relationship,
+        schoolCode: row.school_code,
+        actor: personId,
+      });
+  }
+  if (row.role === 'parent' && row.relationship && row.student_no) {
+    // A parent from the roster: linked to the child once the child has an identity.
+    const child = await trx('roster_credentials')
+      .where({ school_code: row.school_code, roster_key: `student:${row.student_no}` })
+      .whereNotNull('identity_id')
+      .first('identity_id');
+    if (child)
+      await linkGuardianFromRoster(trx, {
+        parentId: personId,
+        studentIdentityId: child.identity_id,
+        relationship: row.relationship,
+        schoolCode: row.school_code,
+        actor: personId,
+      });
+  }
   await recordAudit(trx, {
     actor: personId,
     action: 'roster_credential.claimed',

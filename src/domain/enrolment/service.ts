@@ -1,6 +1,7 @@
 // Enrolment: every way a person gets an account or an identity the school vouches for — the registration wizard,
 // the school-affairs push (register or add an identity), roster registration with a school-issued credential, and
 // the operator's CLI and demo seed — all through createAccount and the identity writers.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Locale } from '../../platform/i18n/index.ts';
@@ -309,9 +310,7 @@ export class Enrolment {
       return { ok: false, reason: 'limited' };
     }
     const row = await findCredential(this.#db, q);
-    const matches = row
-      ? await this.#passwords.verify(q.password, row.password_hash)
-      : await this.#passwords.verifyDecoy(q.password);
+    const matches = await this.#credentialMatches(row, q.password);
     if (row && matches && !row.claimed_by_person_id) {
       await this.#throttle.reset(ROSTER_CHECK.account, account);
       return { ok: true, credentialId: row.id };
@@ -319,6 +318,20 @@ export class Enrolment {
     await this.#throttle.hit(ROSTER_CHECK.address, q.address);
     await this.#throttle.hit(ROSTER_CHECK.account, account);
     return { ok: false, reason: 'wrong' };
+  }
+
+  /**
+   * The password against the credential: a school system's by its bcrypt hash, a published one against its sealed
+   * password (then the decoy hash too, so every answer takes a hash's time); none: the decoy.
+   */
+  async #credentialMatches(row: StoredCredential | undefined, password: string): Promise<boolean> {
+    if (row?.password_hash) return this.#passwords.verify(password, row.password_hash);
+    if (!row?.password_sealed) return this.#passwords.verifyDecoy(password);
+    const expected = Buffer.from(this.#keyring.open('roster-password', row.password_sealed));
+    const given = Buffer.from(password);
+    const same = given.length === expected.length && crypto.timingSafeEqual(given, expected);
+    await this.#passwords.verifyDecoy(password);
+    return same;
   }
 
   /** An unclaimed credential by id. */

@@ -44,19 +44,23 @@ export function toIdentityClaim(row: IdentityRow): IdentityClaim {
 }
 
 function identityQuery(db: Knex) {
-  return db('identities as i')
-    .leftJoin('schools as s', 's.code', 'i.school_code')
-    .leftJoin('classes as c', 'c.id', 'i.class_id')
-    .select(
-      'i.id',
-      'i.role',
-      'i.attributes',
-      'i.school_code',
-      's.name as school_name',
-      'c.code as class_code',
-      'c.name as class_name',
-    )
-    .where('i.status', 'active');
+  return (
+    db('identities as i')
+      .leftJoin('schools as s', 's.code', 'i.school_code')
+      .leftJoin('classes as c', 'c.id', 'i.class_id')
+      .select(
+        'i.id',
+        'i.role',
+        'i.attributes',
+        'i.school_code',
+        's.name as school_name',
+        'c.code as class_code',
+        'c.name as class_name',
+      )
+      .where('i.status', 'active')
+      // An identity whose school roster dropped it ends with the semester.
+      .andWhere((q) => q.whereNull('i.ended_at').orWhere('i.ended_at', '>', db.fn.now()))
+  );
 }
 
 export async function activeIdentities(db: Knex, personId: string): Promise<IdentityClaim[]> {

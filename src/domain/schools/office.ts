@@ -1,9 +1,11 @@
 // The school back office (issue 14): who may open which school's pages — a school administrator (`school_admin`) their
-// own schools, the bureau (`bureau_admin`) every school — the school's semesters, its imported roster, its sync log.
+// own schools, the bureau (`bureau_admin`) every school — the school's semesters, its imported roster, its publishing,
+// its sync log.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import type { OneUseStore } from '../../platform/one-use.ts';
 import { SchoolRoster } from './import/staging.ts';
+import { RosterPublisher } from './publishing.ts';
 import { Semesters } from './semesters.ts';
 import { SyncLog } from './sync-log.ts';
 
@@ -14,12 +16,14 @@ export class SchoolOffice {
   readonly semesters: Semesters;
   readonly syncLog: SyncLog;
   readonly roster: SchoolRoster;
+  readonly publisher: RosterPublisher;
 
-  constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore }) {
+  constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore; issuer: string }) {
     this.#db = deps.db;
     this.semesters = new Semesters(deps.db);
     this.syncLog = new SyncLog(deps.db);
     this.roster = new SchoolRoster(deps);
+    this.publisher = new RosterPublisher({ ...deps, syncLog: this.syncLog });
   }
 
   /** The person's administrator identities; none: no back office. */

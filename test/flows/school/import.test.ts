@@ -11,17 +11,21 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
-import { type SheetData, signInOffice, xlsx } from '../../helpers/school.ts';
+import {
+  CLASS_HEADERS,
+  PARENT_HEADERS,
+  type SheetData,
+  STAFF_HEADERS,
+  STUDENT_HEADERS,
+  signInOffice,
+  xlsx,
+} from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = `8${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
-const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];
-const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
-const STUDENT_HEADERS = ['學號', '姓名', '身分證統一編號', '班級代碼', '座號', '出生日期', '性別'];
-const PARENT_HEADERS = ['學生學號', '家長姓名', '關係', '手機', '身分證統一編號'];
 
 describe(`importing the roster's files (${storageMode})`, () => {
   let server: TestServer;

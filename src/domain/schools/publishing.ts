@@ -1,0 +1,499 @@
+// Publishing a school's roster (issue 14, item 5; seed 000 §9 同步資料: 傳送學校資料, 更新人員資料): every active
+// student, teacher, staff member and parent of the current semester gets a verification credential (認證帳號 /
+// 認證密碼, printed per class for the homeroom teacher to hand out, used once at /register/roster) — or, when the
+// national ID already has an account, the identity straight away (the person is told by mail) and, for a parent
+// whose child has an identity, the guardian link. Whoever left has their identity ended at the semester's end; an
+// unused credential of theirs is withdrawn. One transaction, one school at a time; publishing again changes nothing.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Keyring } from '../../platform/keyring.ts';
+import { recordAudit } from '../audit.ts';
+import { addIdentity } from '../identities/add-identity.ts';
+import { linkGuardianFromRoster } from '../identities/guardians.ts';
+import type { Role } from '../identities/identities.ts';
+import { enqueueMessage } from '../outbox/outbox.ts';
+import { identityAddedMail } from './publishing-mail.ts';
+import { ensureClass, findSchool } from './schools.ts';
+import type { SyncLog } from './sync-log.ts';
+
+export type PublishTerm = { schoolCode: string; academicYear: number; semester: number; endsOn: string };
+
+export type PublishCounts = {
+  /** New credentials to hand out. */
+  credentials: number;
+  /** Identities added to accounts that already existed (their owners are told). */
+  addedToAccounts: number;
+  /** People whose account already had the identity. */
+  alreadyThere: number;
+  /** Credentials (and identities) whose class, seat, name or role changed. */
+  updated: number;
+  /** Identities of people who left, ending at the semester's end. */
+  ended: number;
+  /** Identities of people back on the roster, no longer ending. */
+  restored: number;
+  /** Unused credentials of people who left, withdrawn. */
+  withdrawn: number;
+  /** Parents linked to their children. */
+  guardianLinks: number;
+};
+
+const zero = (): PublishCounts => ({
+  credentials: 0,
+  addedToAccounts: 0,
+  alreadyThere: 0,
+  updated: 0,
+  ended: 0,
+  restored: 0,
+  withdrawn: 0,
+  guardianLinks: 0,
+});
+
+type Entry = {
+  key: string;
+  role: Role;
+  name: string;
+  account: string;
+  index: string | null;
+  classCode: string | null;
+  seat: number | null;
+  studentNo: string | null;
+  relationship: string | null;
+  title: string | null;
+};
+
+type Credential = {
+  id: string;
+  roster_key: string;
+  account: string;
+  role: string;
+  name: string;
+  class_code: string | null;
+  seat: number | null;
+  student_no: string | null;
+  relationship: string | null;
+  claimed_by_person_id: string | null;
+  identity_id: string | null;
+};
+
+export type Slip = {
+  role: string;
+  name: string;
+  classCode: string | null;
+  seat: number | null;
+  studentNo: string | null;
+  relationship: string | null;
+  /** A parent's child. */
+  studentName: string | null;
+  account: string;
+  /** None once it was used (or the identity went straight to an existing account). */
+  password?: string;
+};
+
+/** Lower-case letters and digits a child cannot mistake for one another (no l/1, o/0, i/j). */
+const ALPHABET = 'abcdefghkmnpqrstuvwxyz23456789';
+const newPassword = () => Array.from({ length: 8 }, () => ALPHABET[crypto.randomInt(ALPHABET.length)]).join('');
+const CHUNK = 1000;
+
+class DryRun extends Error {
+  readonly counts: PublishCounts;
+  constructor(counts: PublishCounts) {
+    super('dry run');
+    this.counts = counts;
+  }
+}
+
+export class RosterPublisher {
+  readonly #db: Knex;
+  readonly #keyring: Keyring;
+  readonly #issuer: string;
+  readonly #syncLog: SyncLog;
+
+  constructor(deps: { db: Knex; keyring: Keyring; issuer: string; syncLog: SyncLog }) {
+    this.#db = deps.db;
+    this.#keyring = deps.keyring;
+    this.#issuer = deps.issuer;
+    this.#syncLog = deps.syncLog;
+  }
+
+  /** What publishing now would do (the same work, rolled back). */
+  async preview(term: PublishTerm): Promise<PublishCounts> {
+    try {
+      await this.#db.transaction(async (trx) => {
+        throw new DryRun(await this.#publish(trx, term, 'preview'));
+      });
+    } catch (err) {
+      if (err instanceof DryRun) return err.counts;
+      throw err;
+    }
+    throw new Error('unreachable');
+  }
+
+  async publish(term: PublishTerm, actor: string): Promise<PublishCounts> {
+    const counts = await this.#db.transaction(async (trx) => {
+      const counts = await this.#publish(trx, term, actor);
+      await recordAudit(trx, {
+        actor,
+        action: 'school.published',
+        subject: term.schoolCode,
+        detail: { academic_year: term.academicYear, semester: term.semester, ...counts },
+      });
+      return counts;
+    });
+    await this.#syncLog.record({
+      schoolCode: term.schoolCode,
+      action: 'school.publish',
+      code: 200,
+      // A word the log translates; the counts are in the audit log.
+      message: Object.values(counts).some((n) => n > 0) ? 'published' : 'unchanged',
+    });
+    return counts;
+  }
+
+  async #publish(trx: Knex.Transaction, term: PublishTerm, actor: string): Promise<PublishCounts> {
+    const code = term.schoolCode;
+    // One import or publish of a school at a time (the import takes the same lock).
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${code}`]);
+    const school = (await findSchool(trx, code))!;
+    const where = { school_code: code, academic_year: term.academicYear, semester: term.semester };
+    const counts = zero();
+
+    // The classes, with the names the school gave them.
+    const classes: { code: string; name: string }[] = await trx('roster_classes')
+      .where({ ...where, status: 'active' })
+      .select('code', 'name');
+    for (let i = 0; i < classes.length; i += CHUNK)
+      await trx('classes')
+        .insert(classes.slice(i, i + CHUNK).map((c) => ({ id: crypto.randomUUID(), ...where, ...c })))
+        .onConflict(['school_code', 'academic_year', 'semester', 'code'])
+        .merge(['name']);
+
+    const entries = await this.#entries(trx, where);
+    const credentials: Credential[] = await trx('roster_credentials')
+      .where({ school_code: code })
+      .select(
+        'id',
+        'roster_key',
+        'account',
+        'role',
+        'name',
+        'class_code',
+        'seat',
+        'student_no',
+        'relationship',
+        'claimed_by_person_id',
+        'identity_id',
+      );
+    const byKey = new Map(credentials.filter((c) => c.roster_key).map((c) => [c.roster_key, c]));
+    const accounts = new Set(credentials.map((c) => c.account));
+    const people = await this.#people(trx, entries);
+    const studentIdentity = new Map<string, string>();
+    for (const c of credentials)
+      if (c.roster_key.startsWith('student:') && c.identity_id) studentIdentity.set(c.student_no ?? '', c.identity_id);
+
+    const fresh: Record<string, unknown>[] = [];
+    const parentLinks: { parentId: string; studentNo: string; relationship: string }[] = [];
+    for (const e of entries) {
+      const had = byKey.get(e.key);
+      if (had) {
+        if (had.identity_id) {
+          const n = await trx('identities')
+            .where({ id: had.identity_id })
+            .whereNotNull('ended_at')
+            .update({ ended_at: null });
+          counts.restored += n;
+        }
+        if (
+          had.name !== e.name ||
+          had.role !== e.role ||
+          had.class_code !== e.classCode ||
+          had.seat !== e.seat ||
+          had.relationship !== e.relationship
+        ) {
+          await trx('roster_credentials').where({ id: had.id }).update({
+            name: e.name,
+            role: e.role,
+            class_code: e.classCode,
+            seat: e.seat,
+            relationship: e.relationship,
+            updated_at: trx.fn.now(),
+          });
+          if (had.identity_id && e.role !== 'parent' && (had.class_code !== e.classCode || had.seat !== e.seat))
+            await this.#moveIdentity(trx, school, had.identity_id, e);
+          counts.updated++;
+        }
+        if (e.role === 'parent' && had.claimed_by_person_id && e.studentNo && e.relationship)
+          parentLinks.push({
+            parentId: had.claimed_by_person_id,
+            studentNo: e.studentNo,
+            relationship: e.relationship,
+          });
+        continue;
+      }
+      let account = e.account;
+      for (let n = 2; accounts.has(account); n++) account = `${e.account}-${n}`;
+      accounts.add(account);
+      const row = {
+        id: crypto.randomUUID(),
+        school_code: code,
+        roster_key: e.key,
+        role: e.role,
+        account,
+        name: e.name,
+        class_code: e.classCode,
+        seat: e.seat,
+        student_no: e.studentNo,
+        relationship: e.relationship,
+      };
+      const person = e.index ? people.get(e.index) : undefined;
+      if (!person) {
+        fresh.push({ ...row, password_sealed: this.#keyring.seal('roster-password', newPassword()) });
+        counts.credentials++;
+        continue;
+      }
+      // The national ID has an account: the identity goes straight to it, and the credential is spent.
+      const existing = await trx('identities')
+        .where({ person_id: person.id, role: e.role, school_code: code, status: 'active' })
+        .whereNull('ended_at')
+        .first('id');
+      const identityId =
+        existing?.id ??
+        (await addIdentity(trx, {
+          personId: person.id,
+          schoolCode: code,
+          role: e.role,
+          // A parent's class is the child's: it prints the parent's slip with the class, not on the identity.
+          classCode: e.role === 'parent' ? undefined : (e.classCode ?? undefined),
+          attributes: attributesOf(e),
+          source: 'roster',
+          actor,
+        }));
+      await trx('roster_credentials').insert({
+        ...row,
+        claimed_by_person_id: person.id,
+        claimed_at: trx.fn.now(),
+        identity_id: identityId,
+      });
+      if (existing) counts.alreadyThere++;
+      else {
+        counts.addedToAccounts++;
+        if (person.email)
+          await enqueueMessage(
+            trx,
+            identityAddedMail(person.locale, {
+              to: person.email,
+              school: school.name,
+              role: e.role,
+              login: person.email,
+              home: `${this.#issuer}/`,
+            }),
+          );
+      }
+      if (e.role === 'student' && e.studentNo) studentIdentity.set(e.studentNo, identityId);
+      if (e.role === 'parent' && e.studentNo && e.relationship)
+        parentLinks.push({ parentId: person.id, studentNo: e.studentNo, relationship: e.relationship });
+    }
+    for (let i = 0; i < fresh.length; i += CHUNK) await trx('roster_credentials').insert(fresh.slice(i, i + CHUNK));
+
+    for (const link of parentLinks) {
+      const studentIdentityId = studentIdentity.get(link.studentNo);
+      if (
+        studentIdentityId &&
+        (await linkGuardianFromRoster(trx, { ...link, studentIdentityId, schoolCode: code, actor }))
+      )
+        counts.guardianLinks++;
+    }
+
+    // Whoever is no longer on the roster: the identity ends with the semester; an unused credential is withdrawn.
+    const onRoster = new Set(entries.map((e) => e.key));
+    const gone = credentials.filter((c) => c.roster_key && !onRoster.has(c.roster_key));
+    const unused = gone.filter((c) => !c.claimed_by_person_id).map((c) => c.id);
+    for (let i = 0; i < unused.length; i += CHUNK)
+      counts.withdrawn += await trx('roster_credentials')
+        .whereIn('id', unused.slice(i, i + CHUNK))
+        .delete();
+    const ending = gone.flatMap((c) => (c.identity_id ? [c.identity_id] : []));
+    for (let i = 0; i < ending.length; i += CHUNK)
+      counts.ended += await trx('identities')
+        .whereIn('id', ending.slice(i, i + CHUNK))
+        .whereNull('ended_at')
+        .update({ ended_at: `${term.endsOn}T23:59:59+08:00` });
+
+    await this.#rosterGuardians(trx, where, studentIdentity);
+    return counts;
+  }
+
+  /** The semester's active people, students before parents (a parent's link needs the child's identity). */
+  async #entries(trx: Knex.Transaction, where: Record<string, unknown>): Promise<Entry[]> {
+    const active = { ...where, status: 'active' };
+    const [staff, students, parents] = await Promise.all([
+      trx('roster_staff').where(active).orderBy('staff_no'),
+      trx('roster_students').where(active).orderBy('student_no'),
+      trx('roster_parents').where(active).orderBy(['student_no', 'mobile']),
+    ]);
+    const classOf = new Map<string, string>(
+      students.map((s: { student_no: string; class_code: string }) => [s.student_no, s.class_code]),
+    );
+    const base = { classCode: null, seat: null, studentNo: null, relationship: null, title: null };
+    const perStudent = new Map<string, number>();
+    return [
+      ...staff.map(
+        (s): Entry => ({
+          ...base,
+          key: `staff:${s.staff_no}`,
+          role: s.kind,
+          name: s.name,
+          account: `t${s.staff_no}`.toLowerCase(),
+          index: s.national_id_index,
+          title: s.title,
+        }),
+      ),
+      ...students.map(
+        (s): Entry => ({
+          ...base,
+          key: `student:${s.student_no}`,
+          role: 'student',
+          name: s.name,
+          account: `s${s.student_no}`.toLowerCase(),
+          index: s.national_id_index,
+          classCode: s.class_code,
+          seat: s.seat,
+          studentNo: s.student_no,
+        }),
+      ),
+      ...parents.map((p): Entry => {
+        const n = (perStudent.get(p.student_no) ?? 0) + 1;
+        perStudent.set(p.student_no, n);
+        return {
+          ...base,
+          key: `parent:${p.student_no}:${p.mobile}`,
+          role: 'parent',
+          name: p.name,
+          account: `p${p.student_no}-${n}`.toLowerCase(),
+          index: p.national_id_index,
+          classCode: classOf.get(p.student_no) ?? null,
+          studentNo: p.student_no,
+          relationship: p.relationship,
+        };
+      }),
+    ];
+  }
+
+  /** Accounts of the entries' national IDs. */
+  async #people(trx: Knex.Transaction, entries: Entry[]) {
+    const indexes = [...new Set(entries.flatMap((e) => (e.index ? [e.index] : [])))];
+    const people = new Map<string, { id: string; email: string | null; locale: string | null }>();
+    for (let i = 0; i < indexes.length; i += CHUNK) {
+      const rows = await trx('persons')
+        .whereIn('national_id_index', indexes.slice(i, i + CHUNK))
+        .whereNot({ status: 'deleted' })
+        .select('id', 'national_id_index', 'email', 'locale');
+      for (const r of rows) people.set(r.national_id_index, r);
+    }
+    return people;
+  }
+
+  async #moveIdentity(
+    trx: Knex.Transaction,
+    school: NonNullable<Awaited<ReturnType<typeof findSchool>>>,
+    id: string,
+    e: Entry,
+  ) {
+    const row = await trx('identities').where({ id }).first('attributes');
+    const attributes = {
+      ...(typeof row?.attributes === 'string' ? JSON.parse(row.attributes) : (row?.attributes ?? {})),
+      ...attributesOf(e),
+    };
+    if (e.classCode) attributes.class = e.classCode;
+    await trx('identities')
+      .where({ id })
+      .update({
+        class_id: e.classCode ? await ensureClass(trx, school, e.classCode) : null,
+        attributes: JSON.stringify(attributes),
+      });
+  }
+
+  /** The roster's parents of students with identities, for the binding review's automatic approval. */
+  async #rosterGuardians(trx: Knex.Transaction, where: Record<string, unknown>, studentIdentity: Map<string, string>) {
+    const code = where.school_code as string;
+    const parents: { student_no: string; name: string; mobile: string; relationship: string }[] = await trx(
+      'roster_parents',
+    ).where({ ...where, status: 'active' });
+    const key = (r: { student_identity_id: string; name: string; mobile: string; relationship: string }) =>
+      [r.student_identity_id, r.name, r.mobile, r.relationship].join('\u0000');
+    const wanted = new Map(
+      parents.flatMap((p) => {
+        const student = studentIdentity.get(p.student_no);
+        if (!student) return [];
+        const row = { student_identity_id: student, name: p.name, mobile: p.mobile, relationship: p.relationship };
+        return [[key(row), row] as const];
+      }),
+    );
+    const stored: { id: string; student_identity_id: string; name: string; mobile: string; relationship: string }[] =
+      await trx('roster_guardians').where({ school_code: code });
+    const extra = stored.filter((r) => !wanted.delete(key(r))).map((r) => r.id);
+    for (let i = 0; i < extra.length; i += CHUNK)
+      await trx('roster_guardians')
+        .whereIn('id', extra.slice(i, i + CHUNK))
+        .delete();
+    const missing = [...wanted.values()].map((r) => ({ id: crypto.randomUUID(), school_code: code, ...r }));
+    for (let i = 0; i < missing.length; i += CHUNK) await trx('roster_guardians').insert(missing.slice(i, i + CHUNK));
+  }
+
+  /** The credentials to print for a class (its students, then their parents) or for the staff (`staff`). */
+  async slips(schoolCode: string, group: string): Promise<Slip[]> {
+    const q = this.#db('roster_credentials').where({ school_code: schoolCode }).whereNotNull('roster_key');
+    if (group === 'staff') q.whereIn('role', ['teacher', 'staff']).orderBy('account');
+    else
+      q.where({ class_code: group })
+        .whereIn('role', ['student', 'parent'])
+        .orderByRaw("role = 'parent', seat nulls last, student_no, account");
+    const rows: (Credential & { password_sealed: string | null })[] = await q;
+    const children = new Map(rows.filter((r) => r.role === 'student').map((r) => [r.student_no, r.name]));
+    return rows.map((r) => ({
+      role: r.role,
+      name: r.name,
+      classCode: r.class_code,
+      seat: r.seat,
+      studentNo: r.student_no,
+      relationship: r.relationship,
+      studentName: r.role === 'parent' ? (children.get(r.student_no) ?? null) : null,
+      account: r.account,
+      password:
+        r.claimed_by_person_id || !r.password_sealed
+          ? undefined
+          : this.#keyring.open('roster-password', r.password_sealed),
+    }));
+  }
+
+  /** The groups with published credentials: classes (by code, with their names) and whether there are staff ones. */
+  async groups(
+    term: Omit<PublishTerm, 'endsOn'>,
+  ): Promise<{ classes: { code: string; name: string }[]; staff: boolean }> {
+    const codes: string[] = await this.#db('roster_credentials')
+      .where({ school_code: term.schoolCode })
+      .whereNotNull('roster_key')
+      .whereNotNull('class_code')
+      .distinct()
+      .pluck('class_code');
+    const names: { code: string; name: string }[] = await this.#db('roster_classes')
+      .where({ school_code: term.schoolCode, academic_year: term.academicYear, semester: term.semester })
+      .whereIn('code', codes)
+      .select('code', 'name')
+      .orderBy('code');
+    const staff = await this.#db('roster_credentials')
+      .where({ school_code: term.schoolCode })
+      .whereNotNull('roster_key')
+      .whereIn('role', ['teacher', 'staff'])
+      .first('id');
+    return { classes: names, staff: !!staff };
+  }
+}
+
+function attributesOf(e: Entry): Record<string, unknown> {
+  return {
+    ...(e.seat !== null ? { seat: e.seat } : {}),
+    ...(e.studentNo !== null ? { student_no: e.studentNo } : {}),
+    ...(e.title !== null ? { title: e.title } : {}),
+    ...(e.relationship !== null ? { relationship: e.relationship } : {}),
+  };
+}

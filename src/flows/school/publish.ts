@@ -1,0 +1,107 @@
+// Step 03 (同步資料: 傳送學校資料, 更新人員資料): GET /school/:code/publish — what publishing the current semester's
+// roster would do now, and the credentials to print per class; POST — published in one transaction (again: nothing
+// changes); GET …/publish/:group/credentials.pdf — a class's (or the staff's) verification credentials to hand out,
+// each print audited.
+import type { Context } from 'koa';
+import { formatRocDate } from '../../domain/schools/calendar.ts';
+import { credentialsPdf } from '../../domain/schools/credentials-pdf.ts';
+import type { PublishCounts, Slip } from '../../domain/schools/publishing.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import type { Services } from '../../web/services.ts';
+import { renderOffice } from './pages.ts';
+import { officeOf } from './session.ts';
+
+const GROUP = /^(staff|[0-9A-Za-z-]{1,10})$/;
+
+async function render(ctx: Context, s: Services, result?: PublishCounts) {
+  const { person } = officeOf(ctx);
+  const school = (await s.schools.find(String(ctx.params.code)))!;
+  const current = await s.schoolOffice.semesters.current(school.code);
+  const term = current && {
+    schoolCode: school.code,
+    academicYear: current.academicYear,
+    semester: current.semester,
+    endsOn: current.endsOn,
+  };
+  const size = current && (await s.schoolOffice.roster.size(school.code, current.academicYear, current.semester));
+  renderOffice(ctx, 'publish', {
+    title: 'school.publish.title',
+    school,
+    step: 'publish',
+    personName: person.name,
+    current,
+    ends: current && formatRocDate(current.endsOn),
+    size,
+    empty: !!size && size.staff + size.students + size.parents === 0,
+    plan: term && (await s.schoolOffice.publisher.preview(term)),
+    result,
+    groups: term && (await s.schoolOffice.publisher.groups(term)),
+  });
+}
+
+export function showPublish(s: Services) {
+  return async (ctx: Context) => render(ctx, s);
+}
+
+export function publishRoster(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    const current = await s.schoolOffice.semesters.current(code);
+    if (!current) return render(ctx, s);
+    const result = await s.schoolOffice.publisher.publish(
+      { schoolCode: code, academicYear: current.academicYear, semester: current.semester, endsOn: current.endsOn },
+      officeOf(ctx).person.id,
+    );
+    await render(ctx, s, result);
+  };
+}
+
+export function printCredentials(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    const group = String(ctx.params.group);
+    const slips = GROUP.test(group) ? await s.schoolOffice.publisher.slips(code, group) : [];
+    if (!slips.length) throw new AppError('not_found', 404);
+    const t = translator(chooseLocale(ctx));
+    const school = (await s.schools.find(code))!;
+    const current = await s.schoolOffice.semesters.current(code);
+    const classes = current ? (await s.schoolOffice.publisher.groups({ schoolCode: code, ...current })).classes : [];
+    const groupName =
+      group === 'staff' ? t('school.publish.staffGroup') : (classes.find((c) => c.code === group)?.name ?? group);
+    const pdf = await credentialsPdf(
+      slips.map((slip) => ({ heading: heading(t, slip), account: slip.account, password: slip.password })),
+      {
+        title: t('school.publish.pdf.title', { school: school.name, group: groupName }),
+        intro: t('school.publish.pdf.intro'),
+        account: t('school.publish.pdf.account'),
+        password: t('school.publish.pdf.password'),
+        used: t('school.publish.pdf.used'),
+        howTo: t('school.publish.pdf.howTo', { url: `${s.issuer}/register/roster`, school: school.name }),
+        productName: t('brand'),
+      },
+    );
+    await s.audit.record({
+      actor: officeOf(ctx).person.id,
+      action: 'school.credentials_printed',
+      subject: code,
+      detail: { group, slips: slips.length },
+    });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `inline; filename="credentials-${code}-${group}.pdf"`);
+    ctx.type = 'application/pdf';
+    ctx.body = pdf;
+  };
+}
+
+function heading(t: ReturnType<typeof translator>, slip: Slip): string {
+  if (slip.role === 'parent')
+    return t('school.publish.pdf.parent', {
+      name: slip.name,
+      student: slip.studentName ?? slip.studentNo ?? '',
+      relationship: t(`binding.relationship.${slip.relationship ?? 'other'}`),
+    });
+  if (slip.role === 'student')
+    return t('school.publish.pdf.student', { name: slip.name, seat: slip.seat ?? '', studentNo: slip.studentNo ?? '' });
+  return t('school.publish.pdf.staff', { name: slip.name, role: t(`role.${slip.role}`) });
+}
