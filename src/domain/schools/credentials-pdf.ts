@@ -9,6 +9,8 @@ export type PrintedSlip = {
   account: string;
   /** None once used: the slip says so instead. */
   password?: string;
+  /** Where and how to use it (the school and the identity to choose there). */
+  howTo: string;
 };
 
 export type SlipLabels = {
@@ -17,7 +19,6 @@ export type SlipLabels = {
   account: string;
   password: string;
   used: string;
-  howTo: string;
   productName: string;
 };
 
@@ -52,7 +53,7 @@ export async function credentialsPdf(slips: PrintedSlip[], labels: SlipLabels): 
     doc
       .fontSize(9)
       .fillColor('#333333')
-      .text(labels.howTo, x + PAD, y + PAD + 66, { width: width - 2 * PAD });
+      .text(slip.howTo, x + PAD, y + PAD + 66, { width: width - 2 * PAD });
     doc.x = x;
     doc.y = y + SLIP_HEIGHT;
   }

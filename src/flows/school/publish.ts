@@ -70,14 +70,22 @@ export function printCredentials(s: Services) {
     const groupName =
       group === 'staff' ? t('school.publish.staffGroup') : (classes.find((c) => c.code === group)?.name ?? group);
     const pdf = await credentialsPdf(
-      slips.map((slip) => ({ heading: heading(t, slip), account: slip.account, password: slip.password })),
+      slips.map((slip) => ({
+        heading: heading(t, slip),
+        account: slip.account,
+        password: slip.password,
+        howTo: t('school.publish.pdf.howTo', {
+          url: `${s.issuer}/register/roster`,
+          school: school.name,
+          role: t(`role.${slip.role}`),
+        }),
+      })),
       {
         title: t('school.publish.pdf.title', { school: school.name, group: groupName }),
         intro: t('school.publish.pdf.intro'),
         account: t('school.publish.pdf.account'),
         password: t('school.publish.pdf.password'),
         used: t('school.publish.pdf.used'),
-        howTo: t('school.publish.pdf.howTo', { url: `${s.issuer}/register/roster`, school: school.name }),
         productName: t('brand'),
       },
     );

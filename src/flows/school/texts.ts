@@ -45,7 +45,7 @@ const zh = {
         password: '認證密碼',
         used: '（已經使用過）',
         howTo:
-          '使用方式：到 {{url}}，選「{{school}}」，輸入上面的認證帳號和認證密碼，就可以建立帳號或把身分加到您的帳號。',
+          '使用方式：到 {{url}}，學校選「{{school}}」、身分選「{{role}}」，輸入上面的認證帳號和認證密碼，就可以建立帳號，或把身分加到您原本的帳號。',
         student: '{{name}}（{{seat}} 號，學號 {{studentNo}}）',
         parent: '{{name}}（{{student}}的{{relationship}}）',
         staff: '{{name}}（{{role}}）',
@@ -278,7 +278,7 @@ const en: typeof zh = {
         password: 'Verification password',
         used: '(already used)',
         howTo:
-          'How to use it: go to {{url}}, choose “{{school}}”, and type the verification account and password above to create your account or add the identity to it.',
+          'How to use it: go to {{url}}, choose the school “{{school}}” and the identity “{{role}}”, and type the verification account and password above to create your account, or to add the identity to the account you have.',
         student: '{{name}} (seat {{seat}}, student number {{studentNo}})',
         parent: '{{name}} ({{relationship}} of {{student}})',
         staff: '{{name}} ({{role}})',

@@ -1,16 +1,20 @@
-// The school back office in Chromium (issue 14, items 1–2): a school administrator opens /school, signs in with the
-// password, sets up the authenticator from the page's key, types its code, reaches the school, and sets the semester
-// (a wrong date first). Each page is checked with axe-core and photographed.
+// The school back office in Chromium (issue 14): a school administrator opens /school, signs in with the password, sets
+// up the authenticator from the page's key, types its code, reaches the school, and sets the semester (a wrong date
+// first), imports (a file with errors first); then another school's roster is imported, published and printed, and a
+// student registers with the printed slip. Each page is checked with axe-core and photographed.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
+import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
-import { xlsx } from '../../helpers/school.ts';
+import { pdfText } from '../../helpers/pdf.ts';
+import { CLASS_HEADERS, PARENT_HEADERS, STAFF_HEADERS, STUDENT_HEADERS, xlsx } from '../../helpers/school.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -118,5 +122,130 @@ test('a school administrator signs in with a second factor and sets the semester
   await page.waitForURL(/result=error/);
   assert.equal(await page.inputValue('#result'), 'error');
   await checked(page, '08-sync-log', problems);
+  await context.close();
+});
+
+test('students and parents imported, the roster published and printed, a student registers with the slip', {
+  skip: browserSkip,
+}, async () => {
+  const code = `6${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+  const schoolName = `私立瀏覽器高職${code}`;
+  await upsertSchool(server.storage.db, { code, name: schoolName, level: 'vocational', kind: 'private' });
+  const admin = await personWith(server, [{ schoolCode: code, role: 'school_admin' }], 'publisher');
+  assert.ok(
+    (
+      await server.services.schoolOffice.semesters.save(
+        code,
+        { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
+        admin.personId,
+      )
+    ).ok,
+  );
+  const { context, page, problems } = await watchedPage(browser, {
+    allow: (status, path) => status === 400 && /\/second-factor$/.test(path),
+  });
+  await page.goto(`${server.issuer}/school`);
+  await page.fill('#login', admin.email);
+  await page.fill('#password', PASSWORD);
+  await page.click('button.primary');
+  const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
+  await page.fill('#code', await generate({ secret }));
+  await page.click('button.primary');
+  await page.waitForURL(new RegExp(`/school/${code}$`));
+
+  const excel = (name: string, buffer: Buffer) => ({
+    name,
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer,
+  });
+  await page.goto(`${server.issuer}/school/${code}/import`);
+  await page.setInputFiles(
+    '#file-input-classes-teachers',
+    excel(
+      '班級及教師.xlsx',
+      await xlsx({
+        班級: [CLASS_HEADERS, ['701', '忠班', 7, 'T001']],
+        教師: [STAFF_HEADERS, ['T001', '王老師', randomNationalId(), '教師', '導師', '']],
+      }),
+    ),
+  );
+  await page.click('#upload-classes-teachers button.primary');
+  await page.click('#commit-form button.primary');
+  await page.locator('#imported').waitFor();
+  await page.setInputFiles(
+    '#file-input-students-parents',
+    excel(
+      '學生及家長.xlsx',
+      await xlsx({
+        學生: [STUDENT_HEADERS, ['1130001', '王小華', randomNationalId(), '701', 1, '102/05/12', '女']],
+        家長: [PARENT_HEADERS, ['1130001', '王爸爸', '父親', '0912345678', '']],
+      }),
+    ),
+  );
+  await page.click('#upload-students-parents button.primary');
+  await page.locator('#preview').waitFor();
+  assert.match(await page.locator('#preview').innerText(), new RegExp(zh('school.import.counts.students')));
+  await checked(page, '09-import-students-preview', problems);
+  await page.click('#commit-form button.primary');
+  await page.locator('#imported').waitFor();
+
+  // Step 03: the plan, then the publish, then the class's slips.
+  await page.click(`a[href="/school/${code}/publish"]`);
+  await page.locator('#publish-form').waitFor();
+  assert.match(
+    await page.locator('#plan-counts').innerText(),
+    new RegExp(`${zh('school.publish.counts.credentials')}\\s+3`),
+  );
+  await checked(page, '10-publish-plan', problems);
+  await page.click('#publish-form button.primary');
+  await page.locator('#publish-result').waitFor();
+  assert.match(
+    await page.locator('#result-counts').innerText(),
+    new RegExp(`${zh('school.publish.counts.credentials')}\\s+3`),
+  );
+  await checked(page, '11-published', problems);
+  const printed = await page.request.get(`${server.issuer}/school/${code}/publish/701/credentials.pdf`);
+  assert.equal(printed.status(), 200);
+  const slips = await pdfText(new Uint8Array(await printed.body()));
+  const slip = new RegExp(`s1130001\\s*${zh('school.publish.pdf.password')}：\\s*([a-z0-9]{8})`).exec(
+    slips.replace(new RegExp(`${zh('school.publish.pdf.account')}：\\s*`, 'g'), ''),
+  );
+  assert.ok(slip, `the slip for s1130001 is printed: ${slips.slice(0, 300)}`);
+
+  // The student, at home, registers with the slip.
+  const student = await watchedPage(browser, { allow: (status) => status === 400 });
+  const p = student.page;
+  await p.goto(`${server.issuer}/register/roster`);
+  await p.selectOption('#school', code);
+  await p.selectOption('#kind', 'student');
+  await p.fill('#account', 's1130001');
+  await p.fill('#password', slip[1]!);
+  await p.click('form[action="/register/roster"] button[type=submit]');
+  await p.waitForURL(/\/register\/roster\/choose$/);
+  assert.equal(
+    await p.locator('[role=status]').innerText(),
+    zh('roster.verified.who', { school: schoolName, role: zh('role.student'), name: '王小華' }),
+  );
+  await p.click('a[href="/register/roster/new"]');
+  await p.locator('#email').waitFor();
+  assert.equal(await p.inputValue('#name'), '王小華');
+  const email = `hua-${crypto.randomBytes(4).toString('hex')}@example.org`;
+  await p.fill('#email', email);
+  await p.fill('#national_id', randomNationalId());
+  await p.fill('#password', PASSWORD);
+  await p.fill('#password_confirm', PASSWORD);
+  await p.click('button.primary');
+  await p.waitForURL(/\/register\/done$/);
+  await shoot(p, 'school-12-student-registered');
+  const person = await server.storage.db('persons').where({ email }).first();
+  const identity = await server.storage.db('identities').where({ person_id: person.id, school_code: code }).first();
+  assert.equal(identity.role, 'student');
+  assert.deepEqual(student.problems, []);
+  await student.context.close();
+
+  // The sync log shows the publish.
+  await page.goto(`${server.issuer}/school/${code}/sync-log`);
+  assert.match(await page.locator('main').innerText(), new RegExp(zh('school.syncLog.actions.school.publish')));
+  await checked(page, '13-sync-log-publish', problems);
   await context.close();
 });
