@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { generate } from 'otplib';
+import type { DomainServices } from '../../src/domain/services.ts';
 import { PERSON_PASSWORD } from './account.ts';
 import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
 import { submitLogin } from './rp.ts';
@@ -69,3 +70,13 @@ export const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師�
 export const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
 export const STUDENT_HEADERS = ['學號', '姓名', '身分證統一編號', '班級代碼', '座號', '出生日期', '性別'];
 export const PARENT_HEADERS = ['學生學號', '家長姓名', '關係', '手機', '身分證統一編號'];
+
+/** Makes 115 學年度第 1 學期 (115/08/30–116/01/20) the school's current semester. */
+export async function setSemester(server: { services: DomainServices }, school: string, actor: string): Promise<void> {
+  const saved = await server.services.schoolOffice.semesters.save(
+    school,
+    { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
+    actor,
+  );
+  assert.ok(saved.ok, 'the semester is saved');
+}

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import type { OneUseStore } from '../../platform/one-use.ts';
 import { SchoolRoster } from './import/staging.ts';
+import { RosterMaintenance } from './maintenance.ts';
 import { RosterPublisher } from './publishing.ts';
 import { Semesters } from './semesters.ts';
 import { SyncLog } from './sync-log.ts';
@@ -17,6 +18,7 @@ export class SchoolOffice {
   readonly syncLog: SyncLog;
   readonly roster: SchoolRoster;
   readonly publisher: RosterPublisher;
+  readonly maintenance: RosterMaintenance;
 
   constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore; issuer: string }) {
     this.#db = deps.db;
@@ -24,6 +26,7 @@ export class SchoolOffice {
     this.syncLog = new SyncLog(deps.db);
     this.roster = new SchoolRoster(deps);
     this.publisher = new RosterPublisher({ ...deps, syncLog: this.syncLog });
+    this.maintenance = new RosterMaintenance(deps);
   }
 
   /** The person's administrator identities; none: no back office. */

@@ -10,6 +10,7 @@ import { renderPage } from '../../web/render.ts';
 export const STEPS = [
   { id: 'semester', path: 'semester' },
   { id: 'import', path: 'import' },
+  { id: 'roster', path: 'roster' },
   { id: 'publish', path: 'publish' },
 ] as const;
 export const PAGES = [{ id: 'syncLog', path: 'sync-log' }] as const;

@@ -1,4 +1,4 @@
-// Step 03 (同步資料: 傳送學校資料, 更新人員資料): GET /school/:code/publish — what publishing the current semester's
+// Step 04 (同步資料: 傳送學校資料, 更新人員資料): GET /school/:code/publish — what publishing the current semester's
 // roster would do now, and the credentials to print per class; POST — published in one transaction (again: nothing
 // changes); GET …/publish/:group/credentials.pdf — a class's (or the staff's) verification credentials to hand out,
 // each print audited.

@@ -17,6 +17,7 @@ import {
   type SheetData,
   STAFF_HEADERS,
   STUDENT_HEADERS,
+  setSemester,
   signInOffice,
   xlsx,
 } from '../../helpers/school.ts';
@@ -41,12 +42,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
     const { email, personId } = await personWith(server, [{ schoolCode: SCHOOL, role: 'school_admin' }], 'import');
     agent = new Agent();
     await signInOffice(base, agent, email);
-    const saved = await server.services.schoolOffice.semesters.save(
-      SCHOOL,
-      { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
-      personId,
-    );
-    assert.ok(saved.ok);
+    await setSemester(server, SCHOOL, personId);
     page = await agent.request(`${base}/school/${SCHOOL}/import`);
   });
   after(async () => {

@@ -14,7 +14,14 @@ import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { pdfText } from '../../helpers/pdf.ts';
-import { CLASS_HEADERS, PARENT_HEADERS, STAFF_HEADERS, STUDENT_HEADERS, xlsx } from '../../helpers/school.ts';
+import {
+  CLASS_HEADERS,
+  PARENT_HEADERS,
+  STAFF_HEADERS,
+  STUDENT_HEADERS,
+  setSemester,
+  xlsx,
+} from '../../helpers/school.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -132,17 +139,9 @@ test('students and parents imported, the roster published and printed, a student
   const schoolName = `私立瀏覽器高職${code}`;
   await upsertSchool(server.storage.db, { code, name: schoolName, level: 'vocational', kind: 'private' });
   const admin = await personWith(server, [{ schoolCode: code, role: 'school_admin' }], 'publisher');
-  assert.ok(
-    (
-      await server.services.schoolOffice.semesters.save(
-        code,
-        { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
-        admin.personId,
-      )
-    ).ok,
-  );
+  await setSemester(server, code, admin.personId);
   const { context, page, problems } = await watchedPage(browser, {
-    allow: (status, path) => status === 400 && /\/second-factor$/.test(path),
+    allow: (status, path) => status === 400 && /\/second-factor$|\/roster\/students\/1130001$/.test(path),
   });
   await page.goto(`${server.issuer}/school`);
   await page.fill('#login', admin.email);
@@ -189,21 +188,39 @@ test('students and parents imported, the roster published and printed, a student
   await page.click('#commit-form button.primary');
   await page.locator('#imported').waitFor();
 
-  // Step 03: the plan, then the publish, then the class's slips.
+  // Step 03: the roster found, a row corrected (the reason forgotten first).
+  await page.click(`a[href="/school/${code}/roster"]`);
+  await page.locator('#roster-table').waitFor();
+  await page.fill('#q', '王小華');
+  await page.click('#roster-filter button');
+  await page.locator('tr[data-key="1130001"]').waitFor();
+  await checked(page, '10-roster', problems);
+  await page.click('tr[data-key="1130001"] a');
+  await page.locator('#roster-edit').waitFor();
+  await page.fill('#name', '王小樺');
+  await page.click('#roster-edit button.primary');
+  await page.locator('#reason-error').waitFor();
+  assert.equal(await page.inputValue('#name'), '王小樺', 'the typed name stays');
+  await checked(page, '11-roster-edit-error', problems);
+  await page.fill('#reason', '更正姓名');
+  await page.click('#roster-edit button.primary');
+  await page.locator('#roster-saved').waitFor();
+
+  // Step 04: the plan, then the publish, then the class's slips.
   await page.click(`a[href="/school/${code}/publish"]`);
   await page.locator('#publish-form').waitFor();
   assert.match(
     await page.locator('#plan-counts').innerText(),
     new RegExp(`${zh('school.publish.counts.credentials')}\\s+3`),
   );
-  await checked(page, '10-publish-plan', problems);
+  await checked(page, '12-publish-plan', problems);
   await page.click('#publish-form button.primary');
   await page.locator('#publish-result').waitFor();
   assert.match(
     await page.locator('#result-counts').innerText(),
     new RegExp(`${zh('school.publish.counts.credentials')}\\s+3`),
   );
-  await checked(page, '11-published', problems);
+  await checked(page, '13-published', problems);
   const printed = await page.request.get(`${server.issuer}/school/${code}/publish/701/credentials.pdf`);
   assert.equal(printed.status(), 200);
   const slips = await pdfText(new Uint8Array(await printed.body()));
@@ -224,11 +241,11 @@ test('students and parents imported, the roster published and printed, a student
   await p.waitForURL(/\/register\/roster\/choose$/);
   assert.equal(
     await p.locator('[role=status]').innerText(),
-    zh('roster.verified.who', { school: schoolName, role: zh('role.student'), name: '王小華' }),
+    zh('roster.verified.who', { school: schoolName, role: zh('role.student'), name: '王小樺' }),
   );
   await p.click('a[href="/register/roster/new"]');
   await p.locator('#email').waitFor();
-  assert.equal(await p.inputValue('#name'), '王小華');
+  assert.equal(await p.inputValue('#name'), '王小樺', 'the corrected name');
   const email = `hua-${crypto.randomBytes(4).toString('hex')}@example.org`;
   await p.fill('#email', email);
   await p.fill('#national_id', randomNationalId());
@@ -236,7 +253,7 @@ test('students and parents imported, the roster published and printed, a student
   await p.fill('#password_confirm', PASSWORD);
   await p.click('button.primary');
   await p.waitForURL(/\/register\/done$/);
-  await shoot(p, 'school-12-student-registered');
+  await shoot(p, 'school-14-student-registered');
   const person = await server.storage.db('persons').where({ email }).first();
   const identity = await server.storage.db('identities').where({ person_id: person.id, school_code: code }).first();
   assert.equal(identity.role, 'student');
@@ -246,6 +263,6 @@ test('students and parents imported, the roster published and printed, a student
   // The sync log shows the publish.
   await page.goto(`${server.issuer}/school/${code}/sync-log`);
   assert.match(await page.locator('main').innerText(), new RegExp(zh('school.syncLog.actions.school.publish')));
-  await checked(page, '13-sync-log-publish', problems);
+  await checked(page, '15-sync-log-publish', problems);
   await context.close();
 });

@@ -21,6 +21,7 @@ import {
   PARENT_HEADERS,
   STAFF_HEADERS,
   STUDENT_HEADERS,
+  setSemester,
   signInOffice,
   xlsx,
 } from '../../helpers/school.ts';
@@ -85,12 +86,7 @@ describe(`publishing the roster (${storageMode})`, () => {
       .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
     agent = new Agent();
     await signInOffice(base, agent, admin.email);
-    const saved = await server.services.schoolOffice.semesters.save(
-      SCHOOL,
-      { academicYear: '115', semester: '1', startsOn: '115/08/30', endsOn: '116/01/20' },
-      admin.personId,
-    );
-    assert.ok(saved.ok);
+    await setSemester(server, SCHOOL, admin.personId);
     await importRoster(base, agent, SCHOOL, 'classes-teachers', await classes());
     await importRoster(base, agent, SCHOOL, 'students-parents', await students());
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])

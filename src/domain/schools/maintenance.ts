@@ -1,0 +1,264 @@
+// Data maintenance (issue 14, item 4; seed 000 §9 維護資料): the semester's imported roster searched (classes,
+// teachers and staff, students, parents; national IDs masked, a reveal that is audited), one row edited with the same
+// checks as the import, or a person marked as left — every change audited with who, what and why.
+import type { Knex } from 'knex';
+import type { Keyring } from '../../platform/keyring.ts';
+import { recordAudit } from '../audit.ts';
+import { isRelationship } from '../binding/relationships.ts';
+import { maskNationalId } from '../people/national-id.ts';
+import { openNationalId } from '../people/national-id-store.ts';
+import { formatRocDate } from './calendar.ts';
+import { STAFF_KINDS } from './import/classes-teachers.ts';
+import { PARTS, type PartName, type Term } from './import/staging.ts';
+import { birthDate } from './import/students-parents.ts';
+
+/** What can be edited of each part, in the form's order. */
+export const EDITABLE = {
+  classes: ['name', 'grade', 'homeroom_staff_no'],
+  staff: ['name', 'kind', 'title', 'email'],
+  students: ['name', 'class_code', 'seat', 'birthdate', 'gender'],
+  parents: ['name', 'relationship'],
+} as const satisfies Record<PartName, readonly string[]>;
+export type Field = (typeof EDITABLE)[PartName][number];
+
+const SEARCHED: Record<PartName, readonly string[]> = {
+  classes: ['code', 'name'],
+  staff: ['staff_no', 'name', 'title'],
+  students: ['student_no', 'name', 'class_code'],
+  parents: ['student_no', 'name', 'mobile'],
+};
+
+export const ROSTER_PAGE_SIZE = 50;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export type RosterRow = {
+  /** The row's key in a URL: the class code, staff or student number, or 學號~手機 for a parent. */
+  key: string;
+  values: Record<string, string>;
+  maskedId?: string;
+  status: 'active' | 'leaving';
+};
+
+/** Field → [i18n key, its values]. */
+export type EditErrors = Partial<Record<Field | 'reason', [string, Record<string, string>?]>>;
+
+const E = (key: string, values?: Record<string, string>): [string, Record<string, string>?] => [
+  `school.import.errors.${key}`,
+  values,
+];
+
+export class RosterMaintenance {
+  readonly #db: Knex;
+  readonly #keyring: Keyring;
+
+  constructor(deps: { db: Knex; keyring: Keyring }) {
+    this.#db = deps.db;
+    this.#keyring = deps.keyring;
+  }
+
+  #term(q: Knex | Knex.Transaction, part: PartName, term: Term) {
+    return q(PARTS[part].table).where({
+      school_code: term.schoolCode,
+      academic_year: term.academicYear,
+      semester: term.semester,
+    });
+  }
+
+  #whereKey(part: PartName, key: string): Record<string, string> | undefined {
+    if (part !== 'parents') return /^[0-9A-Za-z_-]{1,20}$/.test(key) ? { [PARTS[part].key[0]]: key } : undefined;
+    const m = /^([0-9A-Za-z_-]{1,20})~(09\d{8})$/.exec(key);
+    return m ? { student_no: m[1]!, mobile: m[2]! } : undefined;
+  }
+
+  #row(part: PartName, r: Record<string, unknown>): RosterRow {
+    const values: Record<string, string> = {};
+    for (const column of [...PARTS[part].key, ...EDITABLE[part]]) {
+      const v = r[column];
+      values[column] = v === null || v === undefined ? '' : String(v);
+    }
+    if (values.birthdate) values.birthdate = formatRocDate(values.birthdate.slice(0, 10));
+    const sealed = r.national_id_sealed as string | null | undefined;
+    return {
+      key: part === 'parents' ? `${values.student_no}~${values.mobile}` : values[PARTS[part].key[0]]!,
+      values,
+      maskedId: sealed ? maskNationalId(openNationalId(this.#keyring, sealed)) : undefined,
+      status: r.status === 'active' ? 'active' : 'leaving',
+    };
+  }
+
+  /** A page of the part's rows matching the words (number, name, class…), active first. */
+  async search(
+    term: Term,
+    part: PartName,
+    q: { text?: string; page?: number } = {},
+  ): Promise<{ rows: RosterRow[]; more: boolean }> {
+    const page = Math.max(1, q.page ?? 1);
+    const query = this.#term(this.#db, part, term);
+    const text = (q.text ?? '').trim().slice(0, 50);
+    if (text) {
+      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere((w) => {
+        for (const column of SEARCHED[part]) w.orWhereRaw('?? ilike ?', [column, like]);
+      });
+    }
+    const rows = await query
+      .orderByRaw("status = 'active' desc")
+      .orderBy([...PARTS[part].key])
+      .limit(ROSTER_PAGE_SIZE + 1)
+      .offset((page - 1) * ROSTER_PAGE_SIZE);
+    return {
+      rows: rows.slice(0, ROSTER_PAGE_SIZE).map((r) => this.#row(part, r)),
+      more: rows.length > ROSTER_PAGE_SIZE,
+    };
+  }
+
+  async find(term: Term, part: PartName, key: string): Promise<RosterRow | undefined> {
+    const where = this.#whereKey(part, key);
+    const row = where && (await this.#term(this.#db, part, term).where(where).first());
+    return row ? this.#row(part, row) : undefined;
+  }
+
+  /** The row's national ID in full, the reveal audited; none when the row has none. */
+  async reveal(term: Term, part: PartName, key: string, actor: string): Promise<string | undefined> {
+    const where = this.#whereKey(part, key);
+    const row = where && (await this.#term(this.#db, part, term).where(where).first('national_id_sealed'));
+    if (!row?.national_id_sealed) return undefined;
+    await recordAudit(this.#db, {
+      actor,
+      action: 'school.national_id_revealed',
+      subject: term.schoolCode,
+      detail: { part, key, academic_year: term.academicYear, semester: term.semester },
+    });
+    return openNationalId(this.#keyring, row.national_id_sealed);
+  }
+
+  /** Checks and saves the edited values with the reason, in one transaction; nothing changed is no change. */
+  async update(
+    term: Term,
+    part: PartName,
+    key: string,
+    input: Partial<Record<Field, string>> & { reason: string },
+    actor: string,
+  ): Promise<{ ok: true; changed: string[] } | { ok: false; errors: EditErrors } | { ok: false; missing: true }> {
+    const where = this.#whereKey(part, key);
+    if (!where) return { ok: false, missing: true };
+    return this.#db.transaction(async (trx) => {
+      const row = await this.#term(trx, part, term).where(where).forUpdate().first();
+      if (!row) return { ok: false as const, missing: true as const };
+      const { values, errors } = await this.#check(trx, term, part, row, input);
+      const reason = input.reason.trim();
+      if (!reason) errors.reason = ['school.roster.errors.reason'];
+      else if ([...reason].length > 200) errors.reason = E('tooLong');
+      if (Object.keys(errors).length) return { ok: false as const, errors };
+      const stored = (c: string) => (c === 'birthdate' ? String(row[c] ?? '').slice(0, 10) : String(row[c] ?? ''));
+      const changed = Object.keys(values).filter((c) => stored(c) !== String(values[c] ?? ''));
+      if (!changed.length) return { ok: true as const, changed };
+      await this.#term(trx, part, term)
+        .where(where)
+        .update({ ...Object.fromEntries(changed.map((c) => [c, values[c]])), updated_at: trx.fn.now() });
+      await recordAudit(trx, {
+        actor,
+        action: 'school.roster_edited',
+        subject: term.schoolCode,
+        detail: { part, key, fields: changed, reason, academic_year: term.academicYear, semester: term.semester },
+      });
+      return { ok: true as const, changed };
+    });
+  }
+
+  /** Marks the person (or class) as left, with the reason; publishing then ends the identity at the semester's end. */
+  async markLeft(
+    term: Term,
+    part: PartName,
+    key: string,
+    reason: string,
+    actor: string,
+  ): Promise<{ ok: true } | { ok: false; errors: EditErrors } | { ok: false; missing: true }> {
+    const where = this.#whereKey(part, key);
+    if (!where) return { ok: false, missing: true };
+    const why = reason.trim();
+    if (!why) return { ok: false, errors: { reason: ['school.roster.errors.reason'] } };
+    if ([...why].length > 200) return { ok: false, errors: { reason: E('tooLong') } };
+    return this.#db.transaction(async (trx) => {
+      const n = await this.#term(trx, part, term)
+        .where({ ...where, status: 'active' })
+        .update({ status: 'leaving', updated_at: trx.fn.now() });
+      if (!n) return { ok: false as const, missing: true as const };
+      await recordAudit(trx, {
+        actor,
+        action: 'school.roster_left',
+        subject: term.schoolCode,
+        detail: { part, key, reason: why, academic_year: term.academicYear, semester: term.semester },
+      });
+      return { ok: true as const };
+    });
+  }
+
+  /** The import's checks for one row's edited values; the values as stored. */
+  async #check(
+    trx: Knex.Transaction,
+    term: Term,
+    part: PartName,
+    row: Record<string, unknown>,
+    input: Partial<Record<Field, string>>,
+  ): Promise<{ values: Record<string, string | number | null>; errors: EditErrors }> {
+    const errors: EditErrors = {};
+    const values: Record<string, string | number | null> = {};
+    const text = (f: Field) => (input[f] ?? '').trim();
+    const name = text('name').normalize('NFC').replace(/\s+/g, ' ');
+    if (!name) errors.name = E('required');
+    else if ([...name].length > (part === 'classes' ? 30 : 50)) errors.name = E('tooLong');
+    values.name = name;
+    if (part === 'classes') {
+      const grade = text('grade');
+      if (!/^(?:[1-9]|1[0-2])$/.test(grade)) errors.grade = E('notInList', { list: '1–12' });
+      values.grade = Number(grade);
+      const homeroom = text('homeroom_staff_no');
+      if (homeroom && !(await this.#term(trx, 'staff', term).where({ staff_no: homeroom, status: 'active' }).first()))
+        errors.homeroom_staff_no = E('noSuchTeacher', { no: homeroom });
+      values.homeroom_staff_no = homeroom || null;
+    }
+    if (part === 'staff') {
+      const kind = Object.values(STAFF_KINDS).find((k) => k === text('kind'));
+      if (!kind) errors.kind = E('notInList', { list: Object.keys(STAFF_KINDS).join('、') });
+      values.kind = kind ?? '';
+      const title = text('title');
+      if ([...title].length > 30) errors.title = E('tooLong');
+      values.title = title || null;
+      const email = text('email').toLowerCase();
+      if (email && (!EMAIL.test(email) || email.length > 254)) errors.email = E('email');
+      values.email = email || null;
+    }
+    if (part === 'students') {
+      const classCode = text('class_code');
+      if (!classCode) errors.class_code = E('required');
+      else if (!(await this.#term(trx, 'classes', term).where({ code: classCode, status: 'active' }).first()))
+        errors.class_code = E('noSuchClass', { code: classCode });
+      values.class_code = classCode;
+      const seat = /^\d{1,3}$/.test(text('seat')) ? Number(text('seat')) : Number.NaN;
+      if (!(seat >= 1 && seat <= 150)) errors.seat = E('seat');
+      else if (
+        classCode &&
+        (await this.#term(trx, 'students', term)
+          .where({ class_code: classCode, seat, status: 'active' })
+          .whereNot({ student_no: row.student_no })
+          .first())
+      )
+        errors.seat = ['school.roster.errors.seatTaken', { code: classCode }];
+      values.seat = seat;
+      const born = birthDate(text('birthdate'));
+      if (!text('birthdate')) errors.birthdate = E('required');
+      else if (!born) errors.birthdate = E('birthDate');
+      values.birthdate = born ?? '';
+      const gender = text('gender');
+      if (gender && gender !== 'male' && gender !== 'female') errors.gender = E('notInList', { list: '男、女' });
+      values.gender = gender || null;
+    }
+    if (part === 'parents') {
+      const relationship = text('relationship');
+      if (!isRelationship(relationship)) errors.relationship = E('required');
+      values.relationship = relationship;
+    }
+    return { values, errors };
+  }
+}
