@@ -263,6 +263,15 @@ export const KNOWN: Record<string, Known> = {
     weight: 5,
   },
   'GET /api/schools/:code/roster-credentials': { auth: 'roster' },
+  'PUT /api/schools/:code/roster/:file': {
+    body: 'json',
+    auth: 'roster',
+    query: ['dry_run'],
+    fields: ['classes', 'staff', 'students', 'parents'],
+    goodJson: () => ({ classes: [{ code: '701', name: '7年1班', grade: 7 }], staff: [] }),
+    weight: 3,
+  },
+  'POST /api/schools/:code/roster/publish': { auth: 'roster', query: ['dry_run'], body: 'none' },
   'GET /register/roster': {},
   'POST /register/roster': form(PICK, {
     captcha: true,
@@ -619,6 +628,6 @@ export async function allTargets(w: World): Promise<{ targets: Target[]; unknown
   const maxBody = parseSettings(w.server.env).maxBodyBytes;
   for (const t of targets)
     if (t.source === 'ours' && t.body !== 'none')
-      t.limit ??= t.path === '/api/schools/:code/roster-credentials' ? 4 * 1024 * 1024 : maxBody;
+      t.limit ??= /^\/api\/schools\/:code\/roster(-credentials|\/:file)$/.test(t.path) ? 4 * 1024 * 1024 : maxBody;
   return { targets, unknown: targets.filter((t) => !t.known).map((t) => t.id) };
 }

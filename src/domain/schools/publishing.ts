@@ -128,7 +128,8 @@ export class RosterPublisher {
     throw new Error('unreachable');
   }
 
-  async publish(term: PublishTerm, actor: string): Promise<PublishCounts> {
+  /** Publishes; recorded in the sync log unless the caller records it (an API call is, with its answer). */
+  async publish(term: PublishTerm, actor: string, opts: { syncLog?: boolean } = {}): Promise<PublishCounts> {
     const counts = await this.#db.transaction(async (trx) => {
       const counts = await this.#publish(trx, term, actor);
       await recordAudit(trx, {
@@ -139,6 +140,7 @@ export class RosterPublisher {
       });
       return counts;
     });
+    if (opts.syncLog === false) return counts;
     await this.#syncLog.record({
       schoolCode: term.schoolCode,
       action: 'school.publish',

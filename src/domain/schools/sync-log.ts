@@ -11,6 +11,7 @@ export const SYNC_ACTIONS = [
   'sis.guardians_lookup',
   'roster.credentials_put',
   'roster.credentials_get',
+  'roster.import',
   'school.publish',
 ] as const;
 export type SyncAction = (typeof SYNC_ACTIONS)[number];

@@ -10,6 +10,7 @@ import { getCredentials, putCredentials, rosterSchool } from './api.ts';
 import { showChoice } from './choose.ts';
 import { showNewAccount, submitNewAccount } from './new-account.ts';
 import { showPick, submitPick } from './pick.ts';
+import { publishRosterApi, putRoster } from './roster-api.ts';
 import { rosterTickets } from './ticket.ts';
 import './texts.ts';
 
@@ -35,6 +36,15 @@ export function rosterRoutes(router: Router, s: Services) {
     school,
     syncLogged(s, 'roster.credentials_get'),
     getCredentials(s),
+  );
+
+  router.put('/api/schools/:code/roster/:file', client, school, syncLogged(s, 'roster.import'), upload, putRoster(s));
+  router.post(
+    '/api/schools/:code/roster/publish',
+    client,
+    school,
+    syncLogged(s, 'school.publish'),
+    publishRosterApi(s),
   );
 
   router.get('/register/roster', showPick(s));

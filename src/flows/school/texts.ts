@@ -257,6 +257,7 @@ const zh = {
         'sis.guardians_lookup': '查詢家長資料',
         'roster.credentials_put': '上傳認證帳號',
         'roster.credentials_get': '讀取認證帳號清單',
+        'roster.import': '傳送名冊（更新人員資料）',
         'school.publish': '發布名冊（傳送學校資料）',
       },
       messages: {
@@ -555,6 +556,7 @@ const en: typeof zh = {
         'sis.guardians_lookup': 'Look up guardians',
         'roster.credentials_put': 'Upload verification accounts',
         'roster.credentials_get': 'Read verification accounts',
+        'roster.import': 'Send the roster',
         'school.publish': 'Publish the roster',
       },
       messages: {

@@ -1,0 +1,152 @@
+// The roster as a school-affairs system sends it (issue 14, item 7): JSON objects per part with English field names,
+// turned into the import template's sheets so that the very same checks run and the same error table comes back —
+// each error with its part, the row's index in the array, the field, and the message in plain words.
+import { z } from 'zod';
+import { STAFF_KINDS } from './classes-teachers.ts';
+import type { RowError } from './rows.ts';
+import type { ImportFile, PartName } from './staging.ts';
+import { GENDERS, PARENTS_SHEET, RELATIONSHIP_WORDS, STUDENTS_SHEET } from './students-parents.ts';
+import type { SheetRows } from './workbook.ts';
+
+type JsonPart = {
+  part: PartName;
+  sheet: string;
+  /** The template's columns in order, by the JSON field that fills each. */
+  fields: readonly { field: string; header: string; words?: Record<string, string> }[];
+};
+
+const invert = (words: Record<string, string>) => Object.fromEntries(Object.entries(words).map(([k, v]) => [v, k]));
+
+/** The JSON parts of each file, in the template's sheet and column order. */
+export const JSON_PARTS: Record<ImportFile, readonly JsonPart[]> = {
+  'classes-teachers': [
+    {
+      part: 'classes',
+      sheet: '班級',
+      fields: [
+        { field: 'code', header: '班級代碼' },
+        { field: 'name', header: '班級名稱' },
+        { field: 'grade', header: '年級' },
+        { field: 'homeroom_staff_no', header: '導師教師編號' },
+      ],
+    },
+    {
+      part: 'staff',
+      sheet: '教師',
+      fields: [
+        { field: 'staff_no', header: '教師編號' },
+        { field: 'name', header: '姓名' },
+        { field: 'national_id', header: '身分證統一編號' },
+        { field: 'kind', header: '身分別', words: invert(STAFF_KINDS) },
+        { field: 'title', header: '職稱' },
+        { field: 'email', header: 'Email' },
+      ],
+    },
+  ],
+  'students-parents': [
+    {
+      part: 'students',
+      sheet: STUDENTS_SHEET,
+      fields: [
+        { field: 'student_no', header: '學號' },
+        { field: 'name', header: '姓名' },
+        { field: 'national_id', header: '身分證統一編號' },
+        { field: 'class_code', header: '班級代碼' },
+        { field: 'seat', header: '座號' },
+        { field: 'birthdate', header: '出生日期' },
+        { field: 'gender', header: '性別', words: invert(GENDERS) },
+      ],
+    },
+    {
+      part: 'parents',
+      sheet: PARENTS_SHEET,
+      fields: [
+        { field: 'student_no', header: '學生學號' },
+        { field: 'name', header: '家長姓名' },
+        { field: 'relationship', header: '關係', words: invert(RELATIONSHIP_WORDS) },
+        { field: 'mobile', header: '手機' },
+        { field: 'national_id', header: '身分證統一編號' },
+      ],
+    },
+  ],
+};
+
+const Value = z.union([z.string().max(200), z.number(), z.null()]);
+const Row = z.record(z.string().max(40), Value);
+
+export type JsonShapeError = { part: string; index: number; field: string; message: string };
+
+/**
+ * The body as the template's sheets; a body that is not the expected shape (an object with an array of row objects
+ * per part, unknown fields, too many rows) is answered with where, before any row is checked.
+ */
+export function sheetsFromJson(
+  file: ImportFile,
+  body: unknown,
+  maxRows: number,
+): { ok: true; sheets: Map<string, SheetRows> } | { ok: false; errors: JsonShapeError[] } {
+  const parts = JSON_PARTS[file];
+  const shape = z
+    .object(Object.fromEntries(parts.map((p) => [p.part, z.array(z.unknown()).max(maxRows)])))
+    .strict()
+    .safeParse(body);
+  if (!shape.success)
+    return {
+      ok: false,
+      errors: shape.error.issues.map((i) => ({
+        part: String(i.path[0] ?? ''),
+        index: -1,
+        field: '',
+        message: i.message,
+      })),
+    };
+  const errors: JsonShapeError[] = [];
+  const sheets = new Map<string, SheetRows>();
+  for (const p of parts) {
+    const known = new Set(p.fields.map((f) => f.field));
+    const rows: SheetRows['rows'] = [{ number: 1, cells: p.fields.map((f) => ({ text: f.header, formula: false })) }];
+    (shape.data[p.part] as unknown[]).forEach((raw, index) => {
+      const row = Row.safeParse(raw);
+      if (!row.success) {
+        errors.push({ part: p.part, index, field: '', message: 'an object of field names and text or numbers' });
+        return;
+      }
+      for (const field of Object.keys(row.data))
+        if (!known.has(field)) errors.push({ part: p.part, index, field, message: 'not a field of this part' });
+      rows.push({
+        number: index + 2,
+        cells: p.fields.map((f) => {
+          const value = row.data[f.field];
+          const text = value === null || value === undefined ? '' : String(value).trim();
+          return { text: f.words?.[text] ?? text, formula: false };
+        }),
+      });
+    });
+    sheets.set(p.sheet, { rows });
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, sheets };
+}
+
+export type JsonRowError = {
+  part: PartName;
+  index: number;
+  field: string;
+  /** The template's column, as the Excel error table names it. */
+  column: string;
+  /** The problem's code (`nationalId`, `duplicate`, `noSuchClass`, …). */
+  code: string;
+  message: string;
+};
+
+/** An Excel-path row error as the JSON answer names it (the message translated by the caller). */
+export function jsonRowError(file: ImportFile, e: RowError, message: string): JsonRowError {
+  const part = JSON_PARTS[file].find((p) => p.sheet === e.sheet)!;
+  return {
+    part: part.part,
+    index: e.row - 2,
+    field: part.fields.find((f) => f.header === e.column)?.field ?? '',
+    column: e.column,
+    code: e.message.replace(/^school\.import\.errors\./, ''),
+    message,
+  };
+}
