@@ -4,6 +4,7 @@
 //   --profile    CPU-profile each campus-sso scenario (steady state): bench/results/profiles/*.cpuprofile
 //   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
 //   --no-bare    skip the bare oidc-provider (and so the ratios), e.g. to compare campus-sso commits
+//   --roster-rows N  rows of the back office's roster import (default 50,000; `--only roster` runs only that)
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
 import { introspections } from './scenarios/introspection.ts';
 import { passwordSignIns } from './scenarios/password-sign-in.ts';
 import { refreshGrants } from './scenarios/refresh.ts';
+import { rosterImport } from './scenarios/roster-import.ts';
 import { ssoHops } from './scenarios/sso-hop.ts';
 import { userinfoRequests } from './scenarios/userinfo.ts';
 
@@ -32,6 +34,7 @@ const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
 const wanted = (scenario: string) => !only || only.test(scenario);
 const BCRYPT_COST = Number(flag('--bcrypt-cost') ?? 10);
 const cores = os.cpus().length;
+const rosterRows = Number(flag('--roster-rows') ?? 50_000);
 
 const http: Limits = full
   ? { concurrency: 16, maxOps: 100_000, maxSeconds: 12, warmupOps: 300 }
@@ -55,6 +58,8 @@ if (process.env.DATABASE_URL)
   storages.push({ name: 'PostgreSQL + Redis', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
 
 const rows: Row[] = [];
+/** Checks of scenarios that are not rates (the roster import). */
+const otherChecks: Check[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
 const report = (r: Result, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
@@ -130,7 +135,13 @@ async function measureCampusSso(s: Running, meter: Meter) {
   );
   const small = await s.child.ask<DatabaseSize>('size');
   sizes.push({ target: s.target.name, people: 4, ...small });
-  if (!people) return;
+  if (people) await atScale(s, meter);
+  // Last: it kills the server and starts another.
+  if (wanted('roster import')) otherChecks.push(...(await rosterImport(s, rosterRows)));
+}
+
+/** The sign-in and SSO scenarios again among `people` bench people. */
+async function atScale(s: Running, meter: Meter) {
   console.error(`  loading ${people.toLocaleString('en')} bench people…`);
   const loaded = await s.child.ask<LoadResult>('load', { people }, 900_000);
   const size = await s.child.ask<DatabaseSize>('size');
@@ -264,6 +275,8 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
     });
   }
 }
+
+checks.push(...otherChecks);
 
 const machine = {
   cpu: os.cpus()[0]?.model,

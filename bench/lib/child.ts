@@ -9,6 +9,8 @@ export type ChildServer<Info> = {
   /** Sends a request to the child and waits for the reply with the same id. */
   ask<T>(type: string, body?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
+  /** kill -9: the process ends at once, in the middle of whatever it was doing. */
+  kill(): Promise<void>;
 };
 
 type Message = { id?: number; type: string; error?: string } & Record<string, unknown>;
@@ -75,8 +77,13 @@ export async function startChild<Info>(
         child.send({ id, type, ...body });
       });
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;

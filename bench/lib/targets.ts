@@ -13,6 +13,8 @@ export type Running = {
   target: Target;
   child: ChildServer<{ issuer: string; storage: string }>;
   close(): Promise<void>;
+  /** campus-sso only: kill -9 the server, then start another on the same storage (`child` is then the new one). */
+  restartAfterKill?(): Promise<void>;
 };
 
 const here = import.meta.dirname;
@@ -76,27 +78,26 @@ export async function startCampusSso(mode: StorageMode, bcryptCost: number, exec
     if (mode.redisUrl) await dropRedisPrefix(mode.redisUrl, prefix).catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SEED_DEMO: 'true',
+    BCRYPT_COST: String(bcryptCost),
+    SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
+    DATABASE_URL: db?.url,
+    REDIS_URL: mode.redisUrl,
+    REDIS_PREFIX: prefix,
+    OUTBOX_POLL_MS: '5000',
+  };
+  const start = () =>
+    startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), env, execArgv);
   try {
-    const child = await startChild<{ issuer: string; storage: string }>(
-      path.join(here, '../servers/campus-sso.ts'),
-      {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        SEED_DEMO: 'true',
-        BCRYPT_COST: String(bcryptCost),
-        SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
-        DATABASE_URL: db?.url,
-        REDIS_URL: mode.redisUrl,
-        REDIS_PREFIX: prefix,
-        OUTBOX_POLL_MS: '5000',
-      },
-      execArgv,
-    );
+    const child = await start();
     const target: Target = {
       name: `campus-sso (${child.info.storage})`,
       e: await endpoints(child.info.issuer),
@@ -104,14 +105,20 @@ export async function startCampusSso(mode: StorageMode, bcryptCost: number, exec
       scope: 'openid profile email identity',
       person: () => DEMO_TEACHER,
     };
-    return {
+    const running: Running = {
       target,
       child,
       async close() {
-        await child.stop();
+        await running.child.stop();
         await cleanup();
       },
+      async restartAfterKill() {
+        await running.child.kill();
+        running.child = await start();
+        running.target = { ...running.target, e: await endpoints(running.child.info.issuer) };
+      },
     };
+    return running;
   } catch (err) {
     await cleanup();
     throw err;

@@ -1,5 +1,6 @@
 // Child process: campus-sso itself (settings from the environment, as `npm start`), plus the benchmark's client.
-// Requests from the parent: `load` (bench people, see bench/lib/people.ts), `size` (database size).
+// Requests from the parent: `load` (bench people, see bench/lib/people.ts), `size` (database size), the roster import
+// scenario's `roster-setup` and `roster-state` (bench/lib/roster.ts), `rss-start` / `rss-stop` (peak memory between).
 import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer } from '../../src/server.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
@@ -7,6 +8,7 @@ import { serveParent } from '../lib/child.ts';
 import { BENCH_CLIENT } from '../lib/oidc.ts';
 import { databaseSize, loadPeople } from '../lib/people.ts';
 import { startProfile, stopProfile } from '../lib/profiler.ts';
+import { rosterSetup, rosterState } from '../lib/roster.ts';
 
 try {
   const settings = parseSettings();
@@ -29,9 +31,24 @@ try {
     pool.on('query', () => {
       sql++;
     });
+  let rssPeak = 0;
+  let rssTimer: NodeJS.Timeout | undefined;
   serveParent(
     {
       stats: async () => ({ sql }),
+      'roster-setup': async (m) => ({ ...(await rosterSetup(server, Number(m.rows))) }),
+      'roster-state': async (m) => ({ ...(await rosterState(db, String(m.school), String(m.marker))) }),
+      'rss-start': async () => {
+        rssPeak = process.memoryUsage.rss();
+        rssTimer = setInterval(() => {
+          rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        }, 20);
+        return { rss: rssPeak };
+      },
+      'rss-stop': async () => {
+        clearInterval(rssTimer);
+        return { peak: Math.max(rssPeak, process.memoryUsage.rss()) };
+      },
       'profile-start': async () => {
         await startProfile();
         return {};

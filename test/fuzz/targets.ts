@@ -267,7 +267,7 @@ export const KNOWN: Record<string, Known> = {
     body: 'json',
     auth: 'roster',
     query: ['dry_run'],
-    fields: ['classes', 'staff', 'students', 'parents'],
+    fields: ['classes', 'staff', 'students', 'parents', 'courses'],
     goodJson: () => ({ classes: [{ code: '701', name: '7年1班', grade: 7 }], staff: [] }),
     weight: 3,
   },

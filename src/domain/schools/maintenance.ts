@@ -18,6 +18,7 @@ export const EDITABLE = {
   staff: ['name', 'kind', 'title', 'email'],
   students: ['name', 'class_code', 'seat', 'birthdate', 'gender'],
   parents: ['name', 'relationship'],
+  courses: ['subject_name', 'staff_no', 'hours'],
 } as const satisfies Record<PartName, readonly string[]>;
 export type Field = (typeof EDITABLE)[PartName][number];
 
@@ -26,6 +27,7 @@ const SEARCHED: Record<PartName, readonly string[]> = {
   staff: ['staff_no', 'name', 'title'],
   students: ['student_no', 'name', 'class_code'],
   parents: ['student_no', 'name', 'mobile'],
+  courses: ['class_code', 'subject_code', 'subject_name', 'staff_no'],
 };
 
 export const ROSTER_PAGE_SIZE = 50;
@@ -65,9 +67,10 @@ export class RosterMaintenance {
   }
 
   #whereKey(part: PartName, key: string): Record<string, string> | undefined {
-    if (part !== 'parents') return /^[0-9A-Za-z_-]{1,20}$/.test(key) ? { [PARTS[part].key[0]]: key } : undefined;
-    const m = /^([0-9A-Za-z_-]{1,20})~(09\d{8})$/.exec(key);
-    return m ? { student_no: m[1]!, mobile: m[2]! } : undefined;
+    const columns = PARTS[part].key;
+    const values = key.split('~');
+    if (values.length !== columns.length || !values.every((v) => /^[0-9A-Za-z_-]{1,20}$/.test(v))) return undefined;
+    return Object.fromEntries(columns.map((c, i) => [c, values[i]!]));
   }
 
   #row(part: PartName, r: Record<string, unknown>): RosterRow {
@@ -79,7 +82,7 @@ export class RosterMaintenance {
     if (values.birthdate) values.birthdate = formatRocDate(values.birthdate.slice(0, 10));
     const sealed = r.national_id_sealed as string | null | undefined;
     return {
-      key: part === 'parents' ? `${values.student_no}~${values.mobile}` : values[PARTS[part].key[0]]!,
+      key: PARTS[part].key.map((k) => values[k]).join('~'),
       values,
       maskedId: sealed ? maskNationalId(openNationalId(this.#keyring, sealed)) : undefined,
       status: r.status === 'active' ? 'active' : 'leaving',
@@ -205,6 +208,21 @@ export class RosterMaintenance {
     const errors: EditErrors = {};
     const values: Record<string, string | number | null> = {};
     const text = (f: Field) => (input[f] ?? '').trim();
+    if (part === 'courses') {
+      const subject = text('subject_name').normalize('NFC').replace(/\s+/g, ' ');
+      if (!subject) errors.subject_name = E('required');
+      else if ([...subject].length > 30) errors.subject_name = E('tooLong');
+      values.subject_name = subject;
+      const staffNo = text('staff_no');
+      if (!staffNo) errors.staff_no = E('required');
+      else if (!(await this.#term(trx, 'staff', term).where({ staff_no: staffNo, status: 'active' }).first()))
+        errors.staff_no = E('noSuchStaff', { no: staffNo });
+      values.staff_no = staffNo;
+      const hours = /^\d{1,2}$/.test(text('hours')) ? Number(text('hours')) : Number.NaN;
+      if (!(hours >= 1 && hours <= 40)) errors.hours = E('hours');
+      values.hours = hours;
+      return { values, errors };
+    }
     const name = text('name').normalize('NFC').replace(/\s+/g, ' ');
     if (!name) errors.name = E('required');
     else if ([...name].length > (part === 'classes' ? 30 : 50)) errors.name = E('tooLong');

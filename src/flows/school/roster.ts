@@ -35,6 +35,9 @@ const INPUTS: Record<Field, { type: 'text' | 'email' | 'select'; numeric?: boole
   birthdate: { type: 'text' },
   gender: { type: 'select', options: ['', 'male', 'female'] },
   relationship: { type: 'select', options: RELATIONSHIPS },
+  subject_name: { type: 'text' },
+  staff_no: { type: 'text' },
+  hours: { type: 'text', numeric: true },
 };
 
 async function termOf(ctx: Context, s: Services): Promise<Term | undefined> {

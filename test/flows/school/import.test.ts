@@ -161,7 +161,11 @@ describe(`importing the roster's files (${storageMode})`, () => {
     assert.equal(again.status, 400, 'a preview is imported once');
     assert.ok(again.body.includes(html(zh('school.import.problems.expired'))));
     const shown = await agent.request(done.location!);
-    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3, students: 0, parents: 0 }))));
+    assert.ok(
+      shown.body.includes(
+        html(zh('school.import.size', { classes: 2, staff: 3, students: 0, parents: 0, courses: 0 })),
+      ),
+    );
 
     // The next file: one teacher changed, one gone, one new: the preview says so, and the one gone is leaving.
     const next = await upload(
@@ -249,7 +253,11 @@ describe(`importing the roster's files (${storageMode})`, () => {
       ],
     );
     const shown = await agent.request(done.location!);
-    assert.ok(shown.body.includes(html(zh('school.import.size', { classes: 2, staff: 3, students: 3, parents: 3 }))));
+    assert.ok(
+      shown.body.includes(
+        html(zh('school.import.size', { classes: 2, staff: 3, students: 3, parents: 3, courses: 0 })),
+      ),
+    );
 
     // Every row problem of the students' file, and nothing written.
     const bad = await upload(
@@ -292,6 +300,57 @@ describe(`importing the roster's files (${storageMode})`, () => {
       ['家長', 5, '手機', e('sameParent', { row: '4' })],
     ]);
     assert.equal((await db()('roster_students').where({ school_code: SCHOOL })).length, 3, 'nothing written');
+  });
+
+  it('imports the course assignments of the imported classes and teachers', async () => {
+    const HEADERS = ['班級代碼', '科目代碼', '科目名稱', '教師編號', '每週節數'];
+    const bad = await upload(
+      await xlsx({
+        配課: [
+          HEADERS,
+          ['701', 'MATH', '數學', 'T001', 4],
+          ['799', 'MATH', '數學', 'T999', 0],
+          ['701', 'MATH', '數學', 'T003', '41'],
+          ['702', '國 文', '', 'T002', 'x'],
+        ],
+      }),
+      '配課.xlsx',
+      true,
+      'courses',
+    );
+    assert.equal(bad.status, 400);
+    const table = [
+      ...bad.body.matchAll(/<tr><td>(\d+)<\/td><td>(.+?)<\/td><td>(\d+)<\/td><td>(.+?)<\/td><td>(.+?)<\/td><\/tr>/g),
+    ].map((m) => [Number(m[3]), m[4]]);
+    assert.deepEqual(table, [
+      [3, '班級代碼'],
+      [3, '教師編號'],
+      [3, '每週節數'],
+      [4, '科目代碼'],
+      [4, '每週節數'],
+      [5, '科目代碼'],
+      [5, '科目名稱'],
+      [5, '教師編號'],
+      [5, '每週節數'],
+    ]);
+    assert.ok(bad.body.includes(html(zh('school.import.errors.noSuchStaff', { no: 'T002' }))), 'T002 left the roster');
+    const good = await upload(
+      await xlsx({ 配課: [HEADERS, ['701', 'MATH', '數學', 'T001', 4], ['702', 'ENG', '英文', 'T003', '3']] }),
+      '配課.xlsx',
+      true,
+      'courses',
+    );
+    assert.equal(good.status, 200, said(good.body));
+    assert.deepEqual(counts(good.body, zh('school.import.counts.courses')), [2, 0, 0, 0]);
+    assert.equal((await commit(good)).status, 303);
+    const courses = await db()('roster_courses').where({ school_code: SCHOOL }).orderBy('class_code');
+    assert.deepEqual(
+      courses.map((c) => [c.class_code, c.subject_code, c.subject_name, c.staff_no, c.hours]),
+      [
+        ['701', 'MATH', '數學', 'T001', 4],
+        ['702', 'ENG', '英文', 'T003', 3],
+      ],
+    );
   });
 
   it('lists every row problem by sheet, row and column, and writes nothing', async () => {

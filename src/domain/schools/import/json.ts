@@ -2,74 +2,19 @@
 // turned into the import template's sheets so that the very same checks run and the same error table comes back —
 // each error with its part, the row's index in the array, the field, and the message in plain words.
 import { z } from 'zod';
-import { STAFF_KINDS } from './classes-teachers.ts';
 import type { RowError } from './rows.ts';
-import type { ImportFile, PartName } from './staging.ts';
-import { GENDERS, PARENTS_SHEET, RELATIONSHIP_WORDS, STUDENTS_SHEET } from './students-parents.ts';
-import type { SheetRows } from './workbook.ts';
+import { IMPORT_FILES, type ImportFile, type PartName } from './staging.ts';
+import type { ColumnSpec, SheetRows } from './workbook.ts';
 
-type JsonPart = {
-  part: PartName;
-  sheet: string;
-  /** The template's columns in order, by the JSON field that fills each. */
-  fields: readonly { field: string; header: string; words?: Record<string, string> }[];
-};
+type JsonPart = { part: PartName; sheet: string; fields: readonly ColumnSpec[] };
 
-const invert = (words: Record<string, string>) => Object.fromEntries(Object.entries(words).map(([k, v]) => [v, k]));
-
-/** The JSON parts of each file, in the template's sheet and column order. */
-export const JSON_PARTS: Record<ImportFile, readonly JsonPart[]> = {
-  'classes-teachers': [
-    {
-      part: 'classes',
-      sheet: '班級',
-      fields: [
-        { field: 'code', header: '班級代碼' },
-        { field: 'name', header: '班級名稱' },
-        { field: 'grade', header: '年級' },
-        { field: 'homeroom_staff_no', header: '導師教師編號' },
-      ],
-    },
-    {
-      part: 'staff',
-      sheet: '教師',
-      fields: [
-        { field: 'staff_no', header: '教師編號' },
-        { field: 'name', header: '姓名' },
-        { field: 'national_id', header: '身分證統一編號' },
-        { field: 'kind', header: '身分別', words: invert(STAFF_KINDS) },
-        { field: 'title', header: '職稱' },
-        { field: 'email', header: 'Email' },
-      ],
-    },
-  ],
-  'students-parents': [
-    {
-      part: 'students',
-      sheet: STUDENTS_SHEET,
-      fields: [
-        { field: 'student_no', header: '學號' },
-        { field: 'name', header: '姓名' },
-        { field: 'national_id', header: '身分證統一編號' },
-        { field: 'class_code', header: '班級代碼' },
-        { field: 'seat', header: '座號' },
-        { field: 'birthdate', header: '出生日期' },
-        { field: 'gender', header: '性別', words: invert(GENDERS) },
-      ],
-    },
-    {
-      part: 'parents',
-      sheet: PARENTS_SHEET,
-      fields: [
-        { field: 'student_no', header: '學生學號' },
-        { field: 'name', header: '家長姓名' },
-        { field: 'relationship', header: '關係', words: invert(RELATIONSHIP_WORDS) },
-        { field: 'mobile', header: '手機' },
-        { field: 'national_id', header: '身分證統一編號' },
-      ],
-    },
-  ],
-};
+/** The JSON parts of each file: its sheets, in order, by the parts they fill; each column by its `field`. */
+export const JSON_PARTS = Object.fromEntries(
+  Object.entries(IMPORT_FILES).map(([file, f]) => [
+    file,
+    f.sheets.map((sheet, i): JsonPart => ({ part: f.parts[i]!, sheet: sheet.name, fields: sheet.columns })),
+  ]),
+) as unknown as Record<ImportFile, readonly JsonPart[]>;
 
 const Value = z.union([z.string().max(200), z.number(), z.null()]);
 const Row = z.record(z.string().max(40), Value);
@@ -118,7 +63,8 @@ export function sheetsFromJson(
         cells: p.fields.map((f) => {
           const value = row.data[f.field];
           const text = value === null || value === undefined ? '' : String(value).trim();
-          return { text: f.words?.[text] ?? text, formula: false };
+          const word = f.words && Object.entries(f.words).find(([, v]) => v === text)?.[0];
+          return { text: word ?? text, formula: false };
         }),
       });
     });

@@ -10,6 +10,7 @@ import type { OneUseKind, OneUseStore } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import { CLASSES_TEACHERS, checkClassesTeachers } from './classes-teachers.ts';
+import { COURSES, checkCourses } from './courses.ts';
 import type { SheetCheck } from './rows.ts';
 import { checkStudentsParents, STUDENTS_PARENTS } from './students-parents.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
@@ -32,6 +33,11 @@ export const PARTS = {
     key: ['student_no', 'mobile'],
     compare: ['name', 'relationship', 'national_id_index'],
   },
+  courses: {
+    table: 'roster_courses',
+    key: ['class_code', 'subject_code'],
+    compare: ['subject_name', 'staff_no', 'hours'],
+  },
 } as const;
 export type PartName = keyof typeof PARTS;
 
@@ -49,6 +55,7 @@ export const IMPORT_FILES = {
     template: '學生及家長資料範本.xlsx',
     maxRows: 60_000,
   },
+  courses: { sheets: COURSES, parts: ['courses'], template: '配課資料範本.xlsx', maxRows: 20_000 },
 } as const satisfies Record<
   string,
   { sheets: readonly SheetSpec[]; parts: readonly PartName[]; template: string; maxRows: number }
@@ -138,6 +145,25 @@ export class SchoolRoster {
       this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
       this.#term(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
     ]);
+    if (file === 'courses') {
+      const checked = checkCourses(sheets, {
+        classes: new Set<string>(classes),
+        staff: new Set(staff.map((s: { staff_no: string }) => s.staff_no)),
+      });
+      if (!checked.ok) return checked;
+      return {
+        ok: true,
+        value: {
+          courses: checked.value.map((c) => ({
+            class_code: c.classCode,
+            subject_code: c.subjectCode,
+            subject_name: c.subjectName,
+            staff_no: c.staffNo,
+            hours: c.hours,
+          })),
+        },
+      };
+    }
     const staffByIndex = new Map<string, string>(
       staff.map((s: { staff_no: string; national_id_index: string }) => [s.national_id_index, s.staff_no]),
     );

@@ -3,7 +3,16 @@
 // at a time (memory bounded), every cell as the text a person sees, formulas flagged.
 import ExcelJS from 'exceljs';
 
-export type ColumnSpec = { header: string; example: string; list?: readonly string[]; width?: number };
+export type ColumnSpec = {
+  header: string;
+  /** The column's name in the JSON roster API. */
+  field: string;
+  example: string;
+  list?: readonly string[];
+  /** The API's values for the sheet's words (教師 → teacher). */
+  words?: Readonly<Record<string, string>>;
+  width?: number;
+};
 export type SheetSpec = { name: string; columns: readonly ColumnSpec[] };
 
 /** A template: each sheet with its headers, one example row, and its lists. */
