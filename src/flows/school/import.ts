@@ -4,8 +4,9 @@
 // unchanged, leaving); POST …/commit — written in one transaction for the current semester.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { readOneRoster } from '../../domain/schools/import/oneroster.ts';
 import type { RowError } from '../../domain/schools/import/rows.ts';
-import { IMPORT_FILES, type ImportFile, isImportFile } from '../../domain/schools/import/staging.ts';
+import { IMPORT_FILES, type ImportSource, isImportFile, partsOf } from '../../domain/schools/import/staging.ts';
 import { readWorkbook, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
@@ -24,7 +25,7 @@ type Page = {
   alert?: string;
   errors?: RowError[];
   moreErrors?: number;
-  file?: ImportFile;
+  file?: ImportSource;
   preview?: {
     token: string;
     filename: string;
@@ -69,7 +70,8 @@ export function showImport(s: Services) {
   return async (ctx: Context) =>
     render(ctx, s, {
       imported: ctx.query.imported === '1',
-      file: isImportFile(ctx.query.file) ? ctx.query.file : undefined,
+      file:
+        isImportFile(ctx.query.file) || ctx.query.file === 'oneroster' ? (ctx.query.file as ImportSource) : undefined,
     });
 }
 
@@ -91,18 +93,28 @@ export function uploadImport(s: Services) {
     const code = String(ctx.params.code);
     const t = translator(chooseLocale(ctx));
     const body = (ctx.request as { body?: Record<string, string> }).body ?? {};
-    const kind: ImportFile = isImportFile(body.kind) ? body.kind : 'classes-teachers';
+    const kind: ImportSource = isImportFile(body.kind)
+      ? body.kind
+      : body.kind === 'oneroster'
+        ? 'oneroster'
+        : 'classes-teachers';
     const refuse = (key: string, values?: Record<string, string>) =>
       render(ctx, s, { alert: t(`school.import.problems.${key}`, values), file: kind, status: 400 });
     const current = await s.schoolOffice.semesters.current(code);
     if (!current) return refuse('noSemester');
     const file = uploadedFile(ctx);
     if (!file || file.bytes === 0) return refuse('noFile');
-    const read = await readWorkbook(file.path, {
-      sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
-      maxRows: IMPORT_FILES[kind].maxRows,
-    });
-    if (!read.ok) return refuse(read.problem, { sheet: read.sheet ?? '', max: String(IMPORT_FILES[kind].maxRows) });
+    const maxRows = kind === 'oneroster' ? ONEROSTER_MAX_ROWS : IMPORT_FILES[kind].maxRows;
+    const read =
+      kind === 'oneroster'
+        ? await readOneRoster(file.path, code, maxRows)
+        : await readWorkbook(file.path, { sheets: IMPORT_FILES[kind].sheets.map((x) => x.name), maxRows });
+    if (!read.ok)
+      return refuse(read.problem, {
+        sheet: 'sheet' in read ? (read.sheet ?? '') : '',
+        detail: 'detail' in read ? (read.detail ?? '') : '',
+        max: String(maxRows),
+      });
     const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
     const checked = await s.schoolOffice.roster.check(kind, read.sheets, term);
     if (!checked.ok && 'problem' in checked) return refuse(checked.problem, { sheet: checked.sheet });
@@ -117,11 +129,14 @@ export function uploadImport(s: Services) {
     const counts = await s.schoolOffice.roster.preview(data);
     const token = await s.schoolOffice.roster.checked.issue(data);
     await render(ctx, s, {
-      preview: { token, filename: file.filename, parts: IMPORT_FILES[kind].parts, counts },
+      preview: { token, filename: file.filename, parts: partsOf(kind), counts },
       file: kind,
     });
   };
 }
+
+/** A OneRoster bundle's CSV files: a school's users and enrollments, with room. */
+const ONEROSTER_MAX_ROWS = 120_000;
 
 const CommitForm = z.object({ token: z.string().max(64).catch('') });
 

@@ -181,6 +181,13 @@ const zh = {
           template: '下載學生及家長資料範本（Excel）',
           hint: '最大 10 MB。範本有「學生」和「家長」兩個工作表；出生日期請寫民國年/月/日，例如 102/05/12。',
         },
+        oneroster: {
+          title: 'OneRoster 名冊（CSV）',
+          intro:
+            '校務系統可以匯出 OneRoster 1.2 CSV 的話，可以直接上傳整包 zip 檔，一次匯入班級、教師、學生和家長。orgs.csv 裡這所學校的 identifier 要是學校代碼 {{code}}。',
+          file: 'OneRoster 壓縮檔（.zip）',
+          hint: '最大 10 MB。要有 orgs.csv、classes.csv、users.csv、enrollments.csv，最好也有 demographics.csv（出生日期、性別）。',
+        },
         courses: {
           title: '配課資料',
           intro: '每個班級的每個科目由哪位老師上、每週幾節。班級和老師要先在班級及教師資料裡。',
@@ -219,6 +226,9 @@ const zh = {
           '「{{sheet}}」工作表不是範本的格式（工作表名稱或第一列的欄位名稱不同）。請下載範本，照範本填寫。',
         empty: '「{{sheet}}」工作表沒有資料。',
         expired: '這次檢查過的檔案已經匯入過或過期了，請重新上傳。',
+        not_oneroster: '這個檔案不是 OneRoster CSV 的 zip 壓縮檔，或已經損壞。',
+        oneroster_missing: 'OneRoster 壓縮檔裡沒有 {{detail}}。',
+        oneroster_school: 'OneRoster 的 orgs.csv 裡沒有學校代碼（identifier）是 {{detail}} 的學校。',
       },
       errors: {
         required: '這一欄必須填寫。',
@@ -493,6 +503,13 @@ const en: typeof zh = {
           template: 'Download the students and parents template (Excel)',
           hint: 'At most 10 MB. The template has two sheets, 學生 (students) and 家長 (parents); write birth dates as ROC year/month/day, for example 102/05/12.',
         },
+        oneroster: {
+          title: 'OneRoster roster (CSV)',
+          intro:
+            'If the school-affairs system exports OneRoster 1.2 CSV, upload the whole zip file to import the classes, teachers, students and parents at once. The school’s identifier in orgs.csv must be the school code {{code}}.',
+          file: 'OneRoster zip file (.zip)',
+          hint: 'At most 10 MB. It needs orgs.csv, classes.csv, users.csv and enrollments.csv, and should have demographics.csv (birth dates, sex).',
+        },
         courses: {
           title: 'Course assignments',
           intro:
@@ -533,6 +550,9 @@ const en: typeof zh = {
           'The sheet “{{sheet}}” is not in the template’s format (the sheet’s name or the column names in its first row differ). Please download the template and fill it in.',
         empty: 'The sheet “{{sheet}}” has no data.',
         expired: 'This checked file was already imported or has expired. Please upload it again.',
+        not_oneroster: 'This file is not a zip of OneRoster CSV files, or it is damaged.',
+        oneroster_missing: 'The OneRoster zip file has no {{detail}}.',
+        oneroster_school: 'The OneRoster orgs.csv has no school whose identifier is the school code {{detail}}.',
       },
       errors: {
         required: 'This column must be filled in.',

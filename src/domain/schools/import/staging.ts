@@ -9,10 +9,18 @@ import type { Keyring } from '../../../platform/keyring.ts';
 import type { OneUseKind, OneUseStore } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
-import { CLASSES_TEACHERS, checkClassesTeachers } from './classes-teachers.ts';
+import {
+  CLASSES_SHEET,
+  CLASSES_TEACHERS,
+  checkClassesTeachers,
+  type RosterClass,
+  type RosterStaff,
+  TEACHERS_SHEET,
+} from './classes-teachers.ts';
 import { COURSES, checkCourses } from './courses.ts';
+import { oneRosterError, SOURCE_FILE } from './oneroster.ts';
 import type { SheetCheck } from './rows.ts';
-import { checkStudentsParents, STUDENTS_PARENTS } from './students-parents.ts';
+import { checkStudentsParents, type RosterParent, type RosterStudent, STUDENTS_PARENTS } from './students-parents.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 /** The roster's tables: their key within a semester, and the columns whose change makes a row "changed". */
@@ -62,6 +70,11 @@ export const IMPORT_FILES = {
 >;
 export type ImportFile = keyof typeof IMPORT_FILES;
 export const isImportFile = (v: unknown): v is ImportFile => typeof v === 'string' && Object.hasOwn(IMPORT_FILES, v);
+/** What an import can come from: one of the Excel files, or a OneRoster bundle (both files' parts at once). */
+export type ImportSource = ImportFile | 'oneroster';
+const ONEROSTER_PARTS = ['classes', 'staff', 'students', 'parents'] as const;
+export const partsOf = (source: ImportSource): readonly PartName[] =>
+  source === 'oneroster' ? ONEROSTER_PARTS : IMPORT_FILES[source].parts;
 
 const Value = z.union([z.string(), z.number(), z.null()]);
 const Row = z.record(z.string(), Value);
@@ -73,7 +86,7 @@ const Checked = z.object({
   academicYear: z.number(),
   semester: z.number(),
   filename: z.string(),
-  file: z.enum(Object.keys(IMPORT_FILES) as [ImportFile, ...ImportFile[]]),
+  file: z.enum(['oneroster', ...(Object.keys(IMPORT_FILES) as ImportFile[])] as [ImportSource, ...ImportSource[]]),
   parts: z.partialRecord(z.enum(PART_NAMES), z.array(Row)),
 });
 export type CheckedImport = z.infer<typeof Checked>;
@@ -112,34 +125,56 @@ export class SchoolRoster {
     return { national_id_sealed: sealed, national_id_index: index };
   }
 
+  #classesTeachersRows(value: { classes: RosterClass[]; staff: RosterStaff[] }): CheckedImport['parts'] {
+    return {
+      classes: value.classes.map((c) => ({
+        code: c.code,
+        name: c.name,
+        grade: c.grade,
+        homeroom_staff_no: c.homeroom ?? null,
+      })),
+      staff: value.staff.map((s) => ({
+        staff_no: s.staffNo,
+        name: s.name,
+        ...this.#sealed(s.nationalId),
+        kind: s.kind,
+        title: s.title ?? null,
+        email: s.email ?? null,
+      })),
+    };
+  }
+
+  #studentsParentsRows(value: { students: RosterStudent[]; parents: RosterParent[] }): CheckedImport['parts'] {
+    return {
+      students: value.students.map((s) => ({
+        student_no: s.studentNo,
+        name: s.name,
+        ...this.#sealed(s.nationalId),
+        class_code: s.classCode,
+        seat: s.seat,
+        birthdate: s.birthdate,
+        gender: s.gender ?? null,
+      })),
+      parents: value.parents.map((p) => ({
+        student_no: p.studentNo,
+        mobile: p.mobile,
+        name: p.name,
+        relationship: p.relationship,
+        ...(p.nationalId ? this.#sealed(p.nationalId) : { national_id_sealed: null, national_id_index: null }),
+      })),
+    };
+  }
+
   /** Checks a file's sheets against the template and the semester's roster; a clean one as the rows to store. */
   async check(
-    file: ImportFile,
+    file: ImportSource,
     sheets: Map<string, SheetRows>,
     term: Term,
   ): Promise<SheetCheck<CheckedImport['parts']>> {
+    if (file === 'oneroster') return this.#checkBundle(sheets);
     if (file === 'classes-teachers') {
       const checked = checkClassesTeachers(sheets);
-      if (!checked.ok) return checked;
-      return {
-        ok: true,
-        value: {
-          classes: checked.value.classes.map((c) => ({
-            code: c.code,
-            name: c.name,
-            grade: c.grade,
-            homeroom_staff_no: c.homeroom ?? null,
-          })),
-          staff: checked.value.staff.map((s) => ({
-            staff_no: s.staffNo,
-            name: s.name,
-            ...this.#sealed(s.nationalId),
-            kind: s.kind,
-            title: s.title ?? null,
-            email: s.email ?? null,
-          })),
-        },
-      };
+      return checked.ok ? { ok: true, value: this.#classesTeachersRows(checked.value) } : checked;
     }
     const [classes, staff] = await Promise.all([
       this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
@@ -171,33 +206,35 @@ export class SchoolRoster {
       classes: new Set<string>(classes),
       staffNo: (id) => staffByIndex.get(nationalIdIndex(this.#keyring, id) ?? ''),
     });
-    if (!checked.ok) return checked;
-    return {
-      ok: true,
-      value: {
-        students: checked.value.students.map((s) => ({
-          student_no: s.studentNo,
-          name: s.name,
-          ...this.#sealed(s.nationalId),
-          class_code: s.classCode,
-          seat: s.seat,
-          birthdate: s.birthdate,
-          gender: s.gender ?? null,
-        })),
-        parents: checked.value.parents.map((p) => ({
-          student_no: p.studentNo,
-          mobile: p.mobile,
-          name: p.name,
-          relationship: p.relationship,
-          ...(p.nationalId ? this.#sealed(p.nationalId) : { national_id_sealed: null, national_id_index: null }),
-        })),
-      },
-    };
+    return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+  }
+
+  /**
+   * A OneRoster bundle's four sheets: the classes and teachers checked as their file is, the students and parents
+   * against those (not the database's); every error named by its CSV file, line and column.
+   */
+  #checkBundle(sheets: Map<string, SheetRows>): SheetCheck<CheckedImport['parts']> {
+    const ct = checkClassesTeachers(sheets);
+    if (!ct.ok && 'problem' in ct) return { ...ct, sheet: SOURCE_FILE[ct.sheet] ?? ct.sheet };
+    const codes = (sheet: string, column: number) =>
+      (sheets.get(sheet)?.rows.slice(1) ?? []).map((r) => r.cells[column]?.text ?? '');
+    const staffByIndex = new Map(
+      codes(TEACHERS_SHEET, 2).map((id, i) => [nationalIdIndex(this.#keyring, id) ?? '', codes(TEACHERS_SHEET, 0)[i]!]),
+    );
+    staffByIndex.delete('');
+    const sp = checkStudentsParents(sheets, {
+      classes: new Set(codes(CLASSES_SHEET, 0)),
+      staffNo: (id) => staffByIndex.get(nationalIdIndex(this.#keyring, id) ?? ''),
+    });
+    if (!sp.ok && 'problem' in sp) return { ...sp, sheet: SOURCE_FILE[sp.sheet] ?? sp.sheet };
+    const errors = [...(ct.ok ? [] : ct.errors), ...(sp.ok ? [] : sp.errors)];
+    if (!ct.ok || !sp.ok) return { ok: false, errors: errors.map(oneRosterError) };
+    return { ok: true, value: { ...this.#classesTeachersRows(ct.value), ...this.#studentsParentsRows(sp.value) } };
   }
 
   async preview(data: CheckedImport, q: Knex | Knex.Transaction = this.#db): Promise<Preview> {
     const preview: Preview = {};
-    for (const part of IMPORT_FILES[data.file].parts) {
+    for (const part of partsOf(data.file)) {
       const { key, compare } = PARTS[part];
       const stored: Row[] = await this.#term(q, part, data).select(...key, ...compare, 'status');
       const byKey = new Map(stored.map((r) => [keyOf(part, r), r]));
@@ -225,7 +262,7 @@ export class SchoolRoster {
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${data.schoolCode}`]);
       const counts = await this.preview(data, trx);
       const term = { school_code: data.schoolCode, academic_year: data.academicYear, semester: data.semester };
-      for (const part of IMPORT_FILES[data.file].parts) {
+      for (const part of partsOf(data.file)) {
         const { key, compare } = PARTS[part];
         // Everyone leaves, then everyone in the file is back: what stays "leaving" was not in the file.
         await this.#term(trx, part, data)
