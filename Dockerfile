@@ -3,6 +3,8 @@ FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# patch-package applies patches/ at install (exceljs: UTF-8 split across stream chunks).
+COPY patches patches
 RUN npm ci --omit=dev && npm cache clean --force
 COPY bin bin
 COPY config config

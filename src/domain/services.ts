@@ -64,7 +64,7 @@ export function buildDomainServices(deps: {
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     /** The school back office: who may open which school, and each school's semesters. */
-    schoolOffice: new SchoolOffice({ db, keyring, oneUse, issuer }),
+    schoolOffice: new SchoolOffice({ db, keyring, issuer }),
     enrolment: new Enrolment({ db, keyring, passwords, throttle, oneUse, issuer }),
     upstreams,
     /** Signing in with another account: the upstream leg, and the links it signs in by. */

@@ -8,14 +8,24 @@ import { PERSON_PASSWORD } from './account.ts';
 import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
 import { submitLogin } from './rp.ts';
 
-/** Opens `path` of the back office, signs in with the password and sets the authenticator up; the page reached. */
-export async function signInOffice(base: string, agent: Agent, email: string, path = '/school'): Promise<Step> {
+/**
+ * Opens `path` of the back office, signs in with the password and sets the authenticator up (or, when `totp.secret`
+ * holds the key of one set up before, types its code); the page reached. The key set up is left in `totp.secret`.
+ */
+export async function signInOffice(
+  base: string,
+  agent: Agent,
+  email: string,
+  path = '/school',
+  totp: { secret?: string } = {},
+): Promise<Step> {
   const callback = `${base}/school/callback`;
   const page = await agent.follow(`${base}${path}`);
   assert.match(page.url, /\/interaction\/[\w-]+$/, 'at our sign-in page');
   const setup = await submitLogin(agent, page, email, PERSON_PASSWORD, {}, callback);
-  const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)?.[1]?.replaceAll(' ', '');
+  const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)?.[1]?.replaceAll(' ', '') ?? totp.secret;
   assert.ok(secret, `the second factor is set up (${setup.status} ${setup.url})`);
+  totp.secret = secret;
   let step = await agent.submit(
     formAction(setup.body, /\/second-factor$/, setup.url),
     { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },

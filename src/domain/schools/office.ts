@@ -3,7 +3,6 @@
 // its sync log.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
-import type { OneUseStore } from '../../platform/one-use.ts';
 import { SchoolRoster } from './import/staging.ts';
 import { RosterMaintenance } from './maintenance.ts';
 import { RosterPublisher } from './publishing.ts';
@@ -20,7 +19,7 @@ export class SchoolOffice {
   readonly publisher: RosterPublisher;
   readonly maintenance: RosterMaintenance;
 
-  constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore; issuer: string }) {
+  constructor(deps: { db: Knex; keyring: Keyring; issuer: string }) {
     this.#db = deps.db;
     this.semesters = new Semesters(deps.db);
     this.syncLog = new SyncLog(deps.db);

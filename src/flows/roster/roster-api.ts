@@ -33,6 +33,7 @@ export function putRoster(s: Services) {
     const shaped = sheetsFromJson(file, (ctx.request as { body?: unknown }).body, IMPORT_FILES[file].maxRows);
     if (!shaped.ok) return refuseJson(ctx, 400, 'invalid_request', { errors: shaped.errors });
     const checked = await s.schoolOffice.roster.check(file, shaped.sheets, term);
+    shaped.sheets.clear();
     if (!checked.ok && 'problem' in checked)
       return refuseJson(ctx, 400, 'invalid_request', {
         error_description: checked.problem === 'empty' ? `no rows in ${checked.sheet}` : 'not the template',
@@ -44,9 +45,14 @@ export function putRoster(s: Services) {
       });
     }
     const data = { ...term, filename: `api:${apiClientOf(ctx).clientId}`, file, parts: checked.value };
-    const counts = dryRun
-      ? await s.schoolOffice.roster.preview(data)
-      : await s.schoolOffice.roster.commit(data, apiClientOf(ctx).clientId);
+    const staged = await s.schoolOffice.roster.stage(data);
+    let counts = staged.counts;
+    if (dryRun) await s.schoolOffice.roster.discard(staged.token);
+    else {
+      const done = await s.schoolOffice.roster.commit(staged.token, term, apiClientOf(ctx).clientId);
+      if (!done) return refuseJson(ctx, 409, 'conflict', { error_description: 'the semester changed meanwhile' });
+      counts = done.counts;
+    }
     ctx.body = {
       school: term.schoolCode,
       academic_year: term.academicYear,

@@ -6,7 +6,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { readOneRoster } from '../../domain/schools/import/oneroster.ts';
 import type { RowError } from '../../domain/schools/import/rows.ts';
-import { IMPORT_FILES, type ImportSource, isImportFile, partsOf } from '../../domain/schools/import/staging.ts';
+import {
+  IMPORT_FILES,
+  type ImportSource,
+  isImportFile,
+  type Preview,
+  partsOf,
+} from '../../domain/schools/import/staging.ts';
 import { readWorkbook, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
@@ -30,7 +36,7 @@ type Page = {
     token: string;
     filename: string;
     parts: readonly string[];
-    counts: Awaited<ReturnType<Services['schoolOffice']['roster']['preview']>>;
+    counts: Preview;
   };
   imported?: boolean;
   status?: number;
@@ -117,6 +123,8 @@ export function uploadImport(s: Services) {
       });
     const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
     const checked = await s.schoolOffice.roster.check(kind, read.sheets, term);
+    // The cells are no longer needed: let them go before the rows are staged (memory stays bounded).
+    read.sheets.clear();
     if (!checked.ok && 'problem' in checked) return refuse(checked.problem, { sheet: checked.sheet });
     if (!checked.ok)
       return render(ctx, s, {
@@ -126,8 +134,7 @@ export function uploadImport(s: Services) {
         status: 400,
       });
     const data = { ...term, filename: file.filename, file: kind, parts: checked.value };
-    const counts = await s.schoolOffice.roster.preview(data);
-    const token = await s.schoolOffice.roster.checked.issue(data);
+    const { token, counts } = await s.schoolOffice.roster.stage(data);
     await render(ctx, s, {
       preview: { token, filename: file.filename, parts: partsOf(kind), counts },
       file: kind,
@@ -145,17 +152,17 @@ export function commitImport(s: Services) {
     const code = String(ctx.params.code);
     const t = translator(chooseLocale(ctx));
     const { token } = CommitForm.parse(ctx.request.body ?? {});
-    const data = isToken(token) ? await s.schoolOffice.roster.checked.take(token) : undefined;
     const current = await s.schoolOffice.semesters.current(code);
     // Gone (imported already, or more than 30 minutes ago), for another school, or the semester changed meanwhile.
-    if (
-      !data ||
-      data.schoolCode !== code ||
-      data.academicYear !== current?.academicYear ||
-      data.semester !== current?.semester
-    )
-      return render(ctx, s, { alert: t('school.import.problems.expired'), status: 400 });
-    await s.schoolOffice.roster.commit(data, officeOf(ctx).person.id);
-    seeOther(ctx, `/school/${code}/import?imported=1&file=${data.file}`);
+    const done =
+      isToken(token) && current
+        ? await s.schoolOffice.roster.commit(
+            token,
+            { schoolCode: code, academicYear: current.academicYear, semester: current.semester },
+            officeOf(ctx).person.id,
+          )
+        : undefined;
+    if (!done) return render(ctx, s, { alert: t('school.import.problems.expired'), status: 400 });
+    seeOther(ctx, `/school/${code}/import?imported=1&file=${done.file}`);
   };
 }

@@ -1,12 +1,14 @@
 // The school's roster, as imports leave it (issue 14, item 3). Each import file fills some parts of the roster
-// (班級及教師: classes and staff; 學生及家長: students and parents). A clean file is first kept aside — as the rows
-// the database will hold, national IDs already sealed — (one use, 30 minutes) and shown as a preview — new, changed,
-// unchanged, leaving — then written in one transaction for the school's current semester. Whoever is in the roster
-// but not in the file is marked as leaving. Audited with the counts only.
+// (班級及教師: classes and staff; 學生及家長: students and parents; 配課: courses; a OneRoster bundle the first four).
+// A clean file is first kept aside in the database — as the rows the roster will hold, national IDs already sealed —
+// (one use, 30 minutes) and shown as a preview the database counts — new, changed, unchanged, leaving — then written
+// by the database in one transaction for the school's current semester: a file of 50,000 rows never passes through
+// the server's memory again. Whoever is in the roster but not in the file is marked as leaving. Audited with the
+// counts only.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import type { Keyring } from '../../../platform/keyring.ts';
-import type { OneUseKind, OneUseStore } from '../../../platform/one-use.ts';
+import { randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import {
@@ -23,30 +25,45 @@ import type { SheetCheck } from './rows.ts';
 import { checkStudentsParents, type RosterParent, type RosterStudent, STUDENTS_PARENTS } from './students-parents.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
-/** The roster's tables: their key within a semester, and the columns whose change makes a row "changed". */
+/**
+ * The roster's tables: their key within a semester, the columns whose change makes a row "changed", and the other
+ * columns a file fills (a sealed national ID changes with every seal: its blind index is compared instead).
+ */
 export const PARTS = {
-  classes: { table: 'roster_classes', key: ['code'], compare: ['name', 'grade', 'homeroom_staff_no'] },
+  classes: {
+    table: 'roster_classes',
+    key: ['code'],
+    compare: ['name', 'grade', 'homeroom_staff_no'],
+    stored: [],
+  },
   staff: {
     table: 'roster_staff',
     key: ['staff_no'],
     compare: ['name', 'national_id_index', 'kind', 'title', 'email'],
+    stored: ['national_id_sealed'],
   },
   students: {
     table: 'roster_students',
     key: ['student_no'],
     compare: ['name', 'national_id_index', 'class_code', 'seat', 'birthdate', 'gender'],
+    stored: ['national_id_sealed'],
   },
   parents: {
     table: 'roster_parents',
     key: ['student_no', 'mobile'],
     compare: ['name', 'relationship', 'national_id_index'],
+    stored: ['national_id_sealed'],
   },
   courses: {
     table: 'roster_courses',
     key: ['class_code', 'subject_code'],
     compare: ['subject_name', 'staff_no', 'hours'],
+    stored: [],
   },
-} as const;
+} as const satisfies Record<
+  string,
+  { table: string; key: readonly string[]; compare: readonly string[]; stored: readonly string[] }
+>;
 export type PartName = keyof typeof PARTS;
 
 export const IMPORT_FILES = {
@@ -76,40 +93,25 @@ const ONEROSTER_PARTS = ['classes', 'staff', 'students', 'parents'] as const;
 export const partsOf = (source: ImportSource): readonly PartName[] =>
   source === 'oneroster' ? ONEROSTER_PARTS : IMPORT_FILES[source].parts;
 
-const Value = z.union([z.string(), z.number(), z.null()]);
-const Row = z.record(z.string(), Value);
-type Row = z.infer<typeof Row>;
-const PART_NAMES = Object.keys(PARTS) as [PartName, ...PartName[]];
+type Row = Record<string, string | number | null>;
 
-const Checked = z.object({
-  schoolCode: z.string(),
-  academicYear: z.number(),
-  semester: z.number(),
-  filename: z.string(),
-  file: z.enum(['oneroster', ...(Object.keys(IMPORT_FILES) as ImportFile[])] as [ImportSource, ...ImportSource[]]),
-  parts: z.partialRecord(z.enum(PART_NAMES), z.array(Row)),
-});
-export type CheckedImport = z.infer<typeof Checked>;
+/** A checked file: the rows of each part as the roster tables hold them (national IDs sealed). */
+export type CheckedImport = Term & { filename: string; file: ImportSource; parts: Partial<Record<PartName, Row[]>> };
 
 export type Counts = { new: number; changed: number; unchanged: number; leaving: number };
 export type Preview = Partial<Record<PartName, Counts>>;
 export type Term = { schoolCode: string; academicYear: number; semester: number };
 
 const CHUNK = 1000;
-const keyOf = (part: PartName, row: Row) => PARTS[part].key.map((k) => String(row[k])).join('\u0000');
-const same = (part: PartName, stored: Row, row: Row) =>
-  stored.status === 'active' && PARTS[part].compare.every((c) => String(stored[c] ?? '') === String(row[c] ?? ''));
+const digest = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 
 export class SchoolRoster {
   readonly #db: Knex;
   readonly #keyring: Keyring;
-  /** Clean files waiting for "import": the preview's form holds the token. */
-  readonly checked: OneUseKind<CheckedImport>;
 
-  constructor(deps: { db: Knex; keyring: Keyring; oneUse: OneUseStore }) {
+  constructor(deps: { db: Knex; keyring: Keyring }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
-    this.checked = deps.oneUse.kind({ name: 'school-import', schema: Checked, ttlSeconds: 30 * 60 });
   }
 
   #term(q: Knex | Knex.Transaction, part: PartName, term: Term) {
@@ -232,58 +234,113 @@ export class SchoolRoster {
     return { ok: true, value: { ...this.#classesTeachersRows(ct.value), ...this.#studentsParentsRows(sp.value) } };
   }
 
-  async preview(data: CheckedImport, q: Knex | Knex.Transaction = this.#db): Promise<Preview> {
-    const preview: Preview = {};
-    for (const part of partsOf(data.file)) {
-      const { key, compare } = PARTS[part];
-      const stored: Row[] = await this.#term(q, part, data).select(...key, ...compare, 'status');
-      const byKey = new Map(stored.map((r) => [keyOf(part, r), r]));
-      const rows = data.parts[part] ?? [];
-      const inFile = new Set<string>();
-      const counts: Counts = { new: 0, changed: 0, unchanged: 0, leaving: 0 };
-      for (const row of rows) {
-        const k = keyOf(part, row);
-        inFile.add(k);
-        const was = byKey.get(k);
-        if (!was) counts.new++;
-        else if (same(part, was, row)) counts.unchanged++;
-        else counts.changed++;
+  /**
+   * Keeps a checked file aside for 確定匯入 (30 minutes, one use) — its rows in the database, not in memory — and
+   * counts what importing it would do. The token is the form's; only its digest is stored.
+   */
+  async stage(data: CheckedImport): Promise<{ token: string; counts: Preview }> {
+    const token = randomToken();
+    const id = digest(token);
+    const counts = await this.#db.transaction(async (trx) => {
+      await trx('roster_staged_files').where('expires_at', '<', trx.fn.now()).delete();
+      await trx('roster_staged_files').insert({
+        token: id,
+        school_code: data.schoolCode,
+        academic_year: data.academicYear,
+        semester: data.semester,
+        file: data.file,
+        filename: data.filename.slice(0, 200),
+        expires_at: trx.raw("now() + interval '30 minutes'"),
+      });
+      for (const part of partsOf(data.file)) {
+        const rows = data.parts[part] ?? [];
+        for (let i = 0; i < rows.length; i += CHUNK)
+          await trx('roster_staged_rows').insert(
+            rows.slice(i, i + CHUNK).map((row, j) => ({ token: id, part, seq: i + j, row: JSON.stringify(row) })),
+          );
       }
-      for (const [k, r] of byKey) if (r.status === 'active' && !inFile.has(k)) counts.leaving++;
-      preview[part] = counts;
+      return this.#counts(trx, id, data);
+    });
+    return { token, counts };
+  }
+
+  /** Forgets a staged file (a dry run of the roster API). */
+  async discard(token: string): Promise<void> {
+    await this.#db('roster_staged_files')
+      .where({ token: digest(token) })
+      .delete();
+  }
+
+  /** What importing the staged file would do, part by part, counted by the database. */
+  async #counts(q: Knex | Knex.Transaction, id: string, term: Term & { file: ImportSource }): Promise<Preview> {
+    const preview: Preview = {};
+    for (const part of partsOf(term.file)) {
+      const { table, key, compare } = PARTS[part];
+      const staged = `(select x.* from roster_staged_rows s cross join lateral jsonb_populate_record(null::${table}, s.row) x
+                        where s.token = ? and s.part = ?)`;
+      const joins = key.map((k) => `e.${k} = r.${k}`).join(' and ');
+      const differs = `row(${compare.map((c) => `e.${c}`).join(', ')}) is distinct from row(${compare.map((c) => `r.${c}`).join(', ')})`;
+      const termOf = 'e.school_code = ? and e.academic_year = ? and e.semester = ?';
+      const t = [term.schoolCode, term.academicYear, term.semester];
+      // Keys are unique within a file (the checks see to it): each row meets at most one stored row, so the active
+      // rows it does not meet are the ones leaving.
+      const { rows } = await q.raw(
+        `select count(*) filter (where e.status is null)::int as new,
+                count(*) filter (where e.status is not null and (e.status <> 'active' or ${differs}))::int as changed,
+                count(*) filter (where e.status = 'active' and not (${differs}))::int as unchanged,
+                (select count(*)::int from ${table} e where ${termOf} and e.status = 'active')
+                  - count(*) filter (where e.status = 'active')::int as leaving
+           from ${staged} r left join ${table} e on ${termOf} and ${joins}`,
+        [...t, id, part, ...t],
+      );
+      preview[part] = rows[0] as Counts;
     }
     return preview;
   }
 
-  /** Writes the checked file for its semester, all or nothing; returns what changed. */
-  async commit(data: CheckedImport, actor: string): Promise<Preview> {
+  /**
+   * Writes the staged file for its semester, all or nothing, once: none when the token is unknown, used, older than
+   * 30 minutes, for another school or for another semester than `term`. Returns what changed.
+   */
+  async commit(token: string, term: Term, actor: string): Promise<{ file: ImportSource; counts: Preview } | undefined> {
     return this.#db.transaction(async (trx) => {
       // One import of a school at a time: a second waits, then sees the first's rows.
-      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${data.schoolCode}`]);
-      const counts = await this.preview(data, trx);
-      const term = { school_code: data.schoolCode, academic_year: data.academicYear, semester: data.semester };
-      for (const part of partsOf(data.file)) {
-        const { key, compare } = PARTS[part];
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${term.schoolCode}`]);
+      const id = digest(token);
+      const head: { file: ImportSource; filename: string } | undefined = await trx('roster_staged_files')
+        .where({ token: id, school_code: term.schoolCode, academic_year: term.academicYear, semester: term.semester })
+        .where('expires_at', '>', trx.fn.now())
+        .forUpdate()
+        .first('file', 'filename');
+      if (!head) return undefined;
+      const data = { ...term, file: head.file };
+      const counts = await this.#counts(trx, id, data);
+      for (const part of partsOf(head.file)) {
+        const { table, key, compare, stored } = PARTS[part];
         // Everyone leaves, then everyone in the file is back: what stays "leaving" was not in the file.
         await this.#term(trx, part, data)
           .where({ status: 'active' })
           .update({ status: 'leaving', updated_at: trx.fn.now() });
-        const rows = data.parts[part] ?? [];
-        const columns = Object.keys(rows[0] ?? {}).filter((c) => !(key as readonly string[]).includes(c));
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          await trx(PARTS[part].table)
-            .insert(rows.slice(i, i + CHUNK).map((r) => ({ ...term, ...r, status: 'active' })))
-            .onConflict(['school_code', 'academic_year', 'semester', ...key])
-            .merge([...new Set([...columns, ...compare]), 'status', 'updated_at']);
-        }
+        const columns = [...key, ...compare, ...stored];
+        const values = [...compare, ...stored];
+        await trx.raw(
+          `insert into ${table} (school_code, academic_year, semester, status, updated_at, ${columns.join(', ')})
+           select ?, ?, ?, 'active', now(), ${columns.map((c) => `r.${c}`).join(', ')}
+             from roster_staged_rows s cross join lateral jsonb_populate_record(null::${table}, s.row) r
+            where s.token = ? and s.part = ?
+           on conflict (school_code, academic_year, semester, ${key.join(', ')}) do update
+              set ${values.map((c) => `${c} = excluded.${c}`).join(', ')}, status = 'active', updated_at = now()`,
+          [term.schoolCode, term.academicYear, term.semester, id, part],
+        );
       }
+      await trx('roster_staged_files').where({ token: id }).delete();
       await recordAudit(trx, {
         actor,
         action: 'school.imported',
-        subject: data.schoolCode,
-        detail: { file: data.file, academic_year: data.academicYear, semester: data.semester, ...counts },
+        subject: term.schoolCode,
+        detail: { file: head.file, academic_year: term.academicYear, semester: term.semester, ...counts },
       });
-      return counts;
+      return { file: head.file, counts };
     });
   }
 
@@ -291,7 +348,7 @@ export class SchoolRoster {
   async size(schoolCode: string, academicYear: number, semester: number): Promise<Record<PartName, number>> {
     const term = { schoolCode, academicYear, semester };
     const counts = await Promise.all(
-      PART_NAMES.map(async (part) => {
+      (Object.keys(PARTS) as PartName[]).map(async (part) => {
         const [row] = await this.#term(this.#db, part, term).where({ status: 'active' }).count({ n: '*' });
         return [part, Number(row?.n ?? 0)] as const;
       }),
