@@ -271,7 +271,8 @@ export const COMMANDS: Record<string, Command> = {
       const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person ${opts.person}`);
       const removed = await services.secondFactor.reset(person.id, 'cli');
-      return removed
+      const passkeys = await services.passkeys.reset(person.id, 'cli');
+      return removed || passkeys
         ? `second factor of ${opts.person} removed: the next sign-in that needs one sets it up again`
         : `${opts.person} has no second factor set up`;
     },

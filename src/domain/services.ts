@@ -1,6 +1,7 @@
 // The domain services, built once from the opened storage (by the server and by the CLI) and handed on.
 import type { Knex } from 'knex';
 import { Challenges } from '../platform/challenge.ts';
+import { translator } from '../platform/i18n/index.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import { OneUseStore } from '../platform/one-use.ts';
 import type { SharedStore } from '../platform/shared-store/types.ts';
@@ -12,6 +13,7 @@ import { ClientRegistry } from './clients/registry.ts';
 import { Enrolment } from './enrolment/service.ts';
 import { Identities } from './identities/service.ts';
 import { type Channel, Outbox } from './outbox/outbox.ts';
+import { Passkeys } from './people/passkeys.ts';
 import { passwordLinks } from './people/password-links.ts';
 import { Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
@@ -61,6 +63,8 @@ export function buildDomainServices(deps: {
     signInGuard: new SignInGuard(throttle),
     /** Administrators' second factor (TOTP), and the first factors waiting for it. */
     secondFactor: new SecondFactor({ db, keyring, throttle, oneUse, issuerName: new URL(issuer).host }),
+    /** Passkeys (WebAuthn) as the second factor, for this issuer's origin. */
+    passkeys: new Passkeys({ db, throttle, oneUse, issuer, rpName: translator('zh-TW')('brand') }),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     /** The school back office: who may open which school, and each school's semesters. */

@@ -210,6 +210,11 @@ export const KNOWN: Record<string, Known> = {
   'POST /interaction/:uid/abort': form([], { ctx: 'login' }),
   'GET /interaction/:uid/second-factor': { ctx: 'login' },
   'POST /interaction/:uid/second-factor': form(['code'], { ctx: 'login', good: () => ({ code: '123456' }) }),
+  'POST /interaction/:uid/second-factor/passkey/options': form([], { ctx: 'login' }),
+  'POST /interaction/:uid/second-factor/passkey': form(['response'], {
+    ctx: 'login',
+    good: () => ({ response: '{}' }),
+  }),
   // Signing in with another account (no upstream is configured in the fuzz server: every leg ends at once).
   'GET /interaction/:uid/federation/:id': { ctx: 'login' },
   'GET /interaction/:uid/federation/new': { ctx: 'login' },

@@ -14,6 +14,14 @@ export function homeRoutes(router: Router, s: Services) {
   serveFile(router, '/favicon.ico', 'public/favicon.svg', 'image/svg+xml', 86_400);
   serveFile(router, '/static/app.css', 'public/app.css', 'text/css');
   serveFile(router, '/static/password-toggle.js', 'public/password-toggle.js', 'text/javascript');
+  // Passkeys at the second-factor step: our button, and @simplewebauthn/browser from this site.
+  serveFile(router, '/static/passkey.js', 'public/passkey.js', 'text/javascript');
+  serveFile(
+    router,
+    '/static/simplewebauthn/browser.js',
+    'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js',
+    'text/javascript',
+  );
   // The person check (platform/challenge.ts): its widget and worker from this site, and fresh challenges.
   serveFile(router, '/static/challenge.js', 'public/challenge.js', 'text/javascript');
   serveFile(router, '/static/altcha/altcha.js', 'node_modules/altcha/dist/external/altcha.min.js', 'text/javascript');

@@ -65,7 +65,9 @@ export function officeSignIn(s: Services) {
     }
     // The provider asked for the second factor; the ID token must say it was given.
     const amr = Array.isArray(claims.amr) ? claims.amr : [];
-    if (claims.acr !== MFA_ACR || !amr.includes('otp')) return failed('school.signIn.noSecondFactor', 403);
+    // A code from an authenticator app (`otp`) or a passkey (`hwk`).
+    if (claims.acr !== MFA_ACR || !(amr.includes('otp') || amr.includes('hwk')))
+      return failed('school.signIn.noSecondFactor', 403);
     const sessionUid = await s.personAccess.portalSignedIn(ctx, claims.sub, ctx.get('user-agent'));
     if (!sessionUid) return failed('school.signIn.failed');
     if (!(await s.schoolOffice.access(claims.sub)))

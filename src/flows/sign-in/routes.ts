@@ -8,7 +8,7 @@ import { submitConsent } from './consent.ts';
 import { submitIdentity } from './identity.ts';
 import { submitLogin } from './login.ts';
 import { forcedPasswordChange } from './password-change.ts';
-import { showSecondFactor, submitSecondFactor } from './second-factor.ts';
+import { passkeyOptions, showSecondFactor, submitPasskey, submitSecondFactor } from './second-factor.ts';
 import { showInteraction } from './show.ts';
 import './texts.ts';
 
@@ -25,6 +25,8 @@ export function signInRoutes(router: Router, s: Services) {
   router.post('/interaction/:uid/password', post, forced.submit);
   router.get('/interaction/:uid/second-factor', showSecondFactor(s));
   router.post('/interaction/:uid/second-factor', post, submitSecondFactor(s));
+  router.post('/interaction/:uid/second-factor/passkey/options', post, passkeyOptions(s));
+  router.post('/interaction/:uid/second-factor/passkey', post, submitPasskey(s));
   router.post('/interaction/:uid/identity', post, submitIdentity(s));
   router.post('/interaction/:uid/confirm', post, submitConsent(s));
   router.post('/interaction/:uid/abort', post, abortInteraction(s));

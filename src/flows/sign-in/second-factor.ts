@@ -1,13 +1,15 @@
-// GET/POST /interaction/:uid/second-factor — the 6-digit code from an authenticator app, after the password or a
-// linked upstream account, when the app asked for a second factor (the school back office, the bureau console). The
-// first time the page sets the app up: a QR code of a new secret (and the secret in groups of four, for typing), kept
-// once its first code is right. Wrong codes are counted per person. A person already signed in on this browser who
-// opens such an app meets only this step.
+// GET/POST /interaction/:uid/second-factor — the second factor after the password or a linked upstream account, when
+// the app asked for one (the school back office, the bureau console): a passkey (POST …/passkey/options gives the
+// browser its challenge, POST …/passkey its answer) or the 6-digit code from an authenticator app. The first time the
+// page sets one up: a passkey, or an app from a QR code of a new secret (and the secret in groups of four, for
+// typing), kept once its first code is right. Failures are counted per person. A person already signed in on this
+// browser who opens such an app meets only this step.
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { MFA_ACR } from '../../domain/people/second-factor.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { refuseJson } from '../../web/api-client.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { finishInteraction, type LoadedInteraction, loadInteraction } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
@@ -25,7 +27,9 @@ async function render(
 ) {
   const t = translator(chooseLocale(ctx));
   const person = await s.people.findById(personId);
-  const enrolled = await s.secondFactor.enrolled(personId);
+  const hasTotp = await s.secondFactor.enrolled(personId);
+  const passkeys = await s.passkeys.count(personId);
+  const enrolled = hasTotp || passkeys > 0;
   const setup = enrolled
     ? undefined
     : await s.secondFactor.enrolment(loaded.details.uid, personId, person?.username ?? person?.email ?? personId);
@@ -38,6 +42,9 @@ async function render(
       uid: loaded.details.uid,
       clientName: loaded.clientName,
       enrolled,
+      hasTotp,
+      // A passkey signs in when there is one; the first time one may be made instead of setting up an app.
+      passkey: passkeys > 0 || !enrolled,
       // The SVG is ours (made by the qrcode library from our own URI), drawn as an image with a text alternative.
       qr: qr && `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`,
       secretGroups: setup?.secret.match(/.{1,4}/g)?.join(' '),
@@ -95,21 +102,92 @@ export function submitSecondFactor(s: Services) {
         error: t(/^\d{6}$/.test(code) ? 'secondFactor.wrong' : 'secondFactor.format'),
         status: 400,
       });
-    // One use: another tab's submission of the same step starts the sign-in again.
-    if (!(await s.secondFactor.firstFactors.take(loaded.details.uid)))
-      return seeOther(ctx, `/interaction/${loaded.details.uid}`);
-    await finishInteraction(
-      ctx,
-      loaded.details,
-      {
-        login: {
-          accountId: first.personId,
-          remember: first.remember,
-          amr: [...new Set([...first.amr, 'otp'])],
-          acr: MFA_ACR,
-        },
+    await finish(ctx, s, loaded, first, 'otp');
+  };
+}
+
+/** The second factor passed: the sign-in goes on, once (another tab's submission starts it again). */
+async function finish(
+  ctx: Context,
+  s: Services,
+  loaded: LoadedInteraction,
+  first: { personId: string; remember: boolean; amr: string[] },
+  how: 'otp' | 'hwk',
+) {
+  if (!(await s.secondFactor.firstFactors.take(loaded.details.uid)))
+    return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+  await finishInteraction(
+    ctx,
+    loaded.details,
+    {
+      login: {
+        accountId: first.personId,
+        remember: first.remember,
+        amr: [...new Set([...first.amr, how])],
+        acr: MFA_ACR,
       },
-      false,
-    );
+    },
+    false,
+  );
+}
+
+/** The challenge for the browser: to make the first passkey (nothing set up yet), or to sign with one. */
+export function passkeyOptions(s: Services) {
+  return async (ctx: Context) => {
+    const loaded = await loadInteraction(ctx, s, 'login');
+    const first = await s.secondFactor.firstFactors.peek(loaded.details.uid);
+    ctx.set('Cache-Control', 'no-store');
+    if (!first) return refuseJson(ctx, 400, 'no_first_factor');
+    const uid = loaded.details.uid;
+    const signIn = await s.passkeys.authenticationOptions(uid, first.personId);
+    if (signIn) {
+      ctx.body = { mode: 'sign-in', options: signIn };
+      return;
+    }
+    if (await s.secondFactor.enrolled(first.personId)) return refuseJson(ctx, 400, 'no_passkey');
+    const person = await s.people.findById(first.personId);
+    ctx.body = {
+      mode: 'register',
+      options: await s.passkeys.registrationOptions(uid, {
+        id: first.personId,
+        name: person?.name ?? '',
+        login: person?.username ?? person?.email ?? first.personId,
+      }),
+    };
+  };
+}
+
+const PasskeyForm = z.object({ response: z.string().max(20_000).catch('') });
+
+export function submitPasskey(s: Services) {
+  return async (ctx: Context) => {
+    const loaded = await loadInteraction(ctx, s, 'login');
+    const first = await s.secondFactor.firstFactors.peek(loaded.details.uid);
+    if (!first) return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+    const t = translator(chooseLocale(ctx));
+    let response: unknown;
+    try {
+      response = JSON.parse(PasskeyForm.parse(ctx.request.body ?? {}).response);
+    } catch {
+      response = undefined;
+    }
+    const result = await s.passkeys.verify(loaded.details.uid, first.personId, response);
+    await s.audit.record({
+      actor: first.personId,
+      action: result === 'ok' ? 'sign_in.second_factor' : 'sign_in.failure',
+      subject: first.personId,
+      detail: {
+        client: loaded.clientId,
+        method: 'passkey',
+        ...(result === 'ok' ? {} : { reason: `second_factor_${result}` }),
+      },
+    });
+    if (result === 'limited') {
+      ctx.set('Retry-After', '900');
+      return render(ctx, s, loaded, first.personId, { error: t('secondFactor.limited'), status: 429 });
+    }
+    if (result === 'wrong')
+      return render(ctx, s, loaded, first.personId, { error: t('secondFactor.passkeyFailed'), status: 400 });
+    await finish(ctx, s, loaded, first, 'hwk');
   };
 }

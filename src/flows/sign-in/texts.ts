@@ -41,6 +41,22 @@ const zh = {
     format: '請輸入 6 位數字的驗證碼。',
     limited: '驗證碼錯太多次了，請 15 分鐘後再試。',
     lost: '換了手機或找不到驗證器 App？請洽教育局承辦人重設兩步驟驗證。',
+    introAny: '「{{client}}」需要再確認一次是您本人。',
+    setupIntroAny:
+      '「{{client}}」是管理用的系統，除了密碼，還需要第二個步驟確認是您本人。這只要設定一次，請選一種方式：',
+    passkeyTitle: '用通行密鑰',
+    passkeyIntro: '用這台裝置或手機的指紋、臉部辨識或螢幕鎖確認。',
+    passkeySetupTitle: '方法一：建立通行密鑰（最簡單）',
+    passkeySetupIntro:
+      '用這台電腦或手機的指紋、臉部辨識或螢幕鎖，以後按一下就能確認。按下按鈕後，請照瀏覽器的指示完成。',
+    passkeyUse: '用通行密鑰確認',
+    passkeyMake: '建立通行密鑰',
+    passkeyWaiting: '請照瀏覽器或手機的指示完成……',
+    passkeyCancelled: '沒有完成通行密鑰。可以再按一次按鈕，或改用驗證器 App 的驗證碼。',
+    passkeyUnsupported: '這個瀏覽器不能使用通行密鑰，請改用驗證器 App 的驗證碼。',
+    passkeyFailed: '通行密鑰沒有通過確認。請再試一次，或改用驗證器 App 的驗證碼。',
+    appSetupTitle: '方法二：用手機的驗證器 App',
+    appTitle: '或輸入驗證器 App 的驗證碼',
   },
   consent: {
     title: '「{{client}}」想使用您的資料',
@@ -113,6 +129,22 @@ const en: typeof zh = {
     locked: 'Too many attempts. Please try again in {{minutes}} minutes.',
   },
   secondFactor: {
+    introAny: '“{{client}}” needs to check once more that it is you.',
+    setupIntroAny:
+      '“{{client}}” is a system for administrators: besides the password it needs a second step to check that it is you. You set it up once; choose one way:',
+    passkeyTitle: 'Use a passkey',
+    passkeyIntro: 'Confirm with the fingerprint, face or screen lock of this device or your phone.',
+    passkeySetupTitle: 'Way 1: make a passkey (the easiest)',
+    passkeySetupIntro:
+      'With the fingerprint, face or screen lock of this computer or phone, later one press confirms it is you. Press the button and follow the browser.',
+    passkeyUse: 'Confirm with a passkey',
+    passkeyMake: 'Make a passkey',
+    passkeyWaiting: 'Follow what the browser or phone asks…',
+    passkeyCancelled: 'The passkey was not finished. Press the button again, or use the code of an authenticator app.',
+    passkeyUnsupported: 'This browser cannot use passkeys. Please use the code of an authenticator app.',
+    passkeyFailed: 'The passkey was not accepted. Please try again, or use the code of an authenticator app.',
+    appSetupTitle: 'Way 2: an authenticator app on your phone',
+    appTitle: 'Or type the code of your authenticator app',
     title: 'Enter your code',
     intro:
       '“{{client}}” needs to check once more that it is you. Open the authenticator app on your phone and enter the 6 digits it shows now.',

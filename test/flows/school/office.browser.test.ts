@@ -64,12 +64,13 @@ test('a school administrator signs in with a second factor and sets the semester
   assert.equal(await page.locator('main h1').innerText(), zh('secondFactor.setupTitle'));
   await checked(page, '01-second-factor-setup', problems);
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
+  const submitCode = 'form[action$="/second-factor"] button[type=submit]';
   await page.fill('#code', '12345');
-  await page.click('button.primary');
+  await page.click(submitCode);
   await page.locator('p.alert').waitFor();
   assert.equal(await page.locator('p.alert').innerText(), zh('secondFactor.format'));
   await page.fill('#code', await generate({ secret }));
-  await page.click('button.primary');
+  await page.click(submitCode);
 
   // The school's page, then step 01.
   await page.waitForURL(/\/school\/353604$/);
@@ -143,14 +144,41 @@ test('students and parents imported, the roster published and printed, a student
   const { context, page, problems } = await watchedPage(browser, {
     allow: (status, path) => status === 400 && /\/second-factor$|\/roster\/students\/1130001$/.test(path),
   });
-  await page.goto(`${server.issuer}/school`);
-  await page.fill('#login', admin.email);
-  await page.fill('#password', PASSWORD);
-  await page.click('button.primary');
-  const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
-  await page.fill('#code', await generate({ secret }));
-  await page.click('button.primary');
-  await page.waitForURL(new RegExp(`/school/${code}$`));
+  // This administrator makes a passkey (Chromium's virtual authenticator stands for the fingerprint reader).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const signIn = async (shot: string) => {
+    await page.goto(`${server.issuer}/school`);
+    await page.fill('#login', admin.email);
+    await page.fill('#password', PASSWORD);
+    await page.click('button.primary');
+    await page.locator('#passkey-button').waitFor();
+    await checked(page, shot, problems);
+    await page.click('#passkey-button');
+    await page.waitForURL(new RegExp(`/school/${code}$`));
+  };
+  await signIn('09-passkey-setup');
+  const passkeys = await server.storage.db('person_passkeys').where({ person_id: admin.personId });
+  assert.equal(passkeys.length, 1, 'the passkey is kept');
+  // Signed out everywhere, then in again: the passkey signs.
+  await context.clearCookies();
+  await signIn('09-passkey-sign-in');
+  assert.equal(await page.locator('#passkey-button').count(), 0);
+  const confirmed = await server.storage
+    .db('audit_events')
+    .where({ subject: admin.personId, action: 'sign_in.second_factor' })
+    .whereRaw("detail->>'method' = 'passkey'");
+  assert.equal(confirmed.length, 2, 'made once, then used to sign in');
 
   const excel = (name: string, buffer: Buffer) => ({
     name,

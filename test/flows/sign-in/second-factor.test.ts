@@ -165,4 +165,56 @@ describe(`the second factor (${storageMode})`, () => {
     assert.equal(await server.services.secondFactor.reset(personId, 'test'), true);
     assert.equal(await server.services.secondFactor.enrolled(personId), false);
   });
+
+  it('offers a passkey: its challenge only after the password; a forged or replayed answer is refused and counted', async () => {
+    const { personId, email } = await newAdmin();
+    const agent = new Agent();
+    const { page } = await start(agent);
+    const uid = /\/interaction\/([\w-]+)/.exec(page.url)![1]!;
+    const options = (body: Record<string, string>) =>
+      agent.request(`${base}/interaction/${uid}/second-factor/passkey/options`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
+    // Before the password: no challenge for anyone.
+    const early = await options({ _csrf: hiddenField(page.body, '_csrf') });
+    assert.equal(early.status, 400);
+    assert.equal(JSON.parse(early.body).error, 'no_first_factor');
+
+    const step = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    assert.ok(step.body.includes('id="passkey-form"'), 'the set-up offers a passkey');
+    assert.equal((await options({})).status, 403, 'the CSRF token is needed');
+    const made = await options({ _csrf: hiddenField(step.body, '_csrf') });
+    assert.equal(made.status, 200);
+    const { mode, options: creation } = JSON.parse(made.body);
+    assert.equal(mode, 'register');
+    assert.equal(creation.rp.id, new URL(base).hostname);
+    assert.equal(creation.authenticatorSelection.userVerification, 'required');
+
+    // An answer that is no WebAuthn response, then one for a challenge never given: both refused, nothing kept.
+    const answer = (response: string) =>
+      agent.request(`${base}/interaction/${uid}/second-factor/passkey`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: hiddenField(step.body, '_csrf'), response }).toString(),
+      });
+    const garbage = await answer('{not json');
+    assert.equal(garbage.status, 400);
+    assert.ok(garbage.body.includes(html(zh('secondFactor.passkeyFailed'))));
+    const forged = await answer(
+      JSON.stringify({
+        id: 'AAAA',
+        rawId: 'AAAA',
+        type: 'public-key',
+        response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' },
+      }),
+    );
+    assert.equal(forged.status, 400);
+    assert.equal((await server.storage.db('person_passkeys').where({ person_id: personId })).length, 0);
+    for (let i = 0; i < 3; i++) await answer('{}');
+    const limited = await answer('{}');
+    assert.equal(limited.status, 429, 'five failures, as with wrong codes');
+    assert.ok(limited.body.includes(html(zh('secondFactor.limited'))));
+  });
 });
