@@ -227,6 +227,8 @@ const zh = {
         empty: '「{{sheet}}」工作表沒有資料。',
         expired: '這次檢查過的檔案已經匯入過或過期了，請重新上傳。',
         not_oneroster: '這個檔案不是 OneRoster CSV 的 zip 壓縮檔，或已經損壞。',
+        merged_cells:
+          '「{{sheet}}」工作表有合併的儲存格（{{detail}}）。請取消合併，每一列都填上自己的資料，再上傳一次。',
         oneroster_missing: 'OneRoster 壓縮檔裡沒有 {{detail}}。',
         oneroster_school: 'OneRoster 的 orgs.csv 裡沒有學校代碼（identifier）是 {{detail}} 的學校。',
       },
@@ -551,6 +553,8 @@ const en: typeof zh = {
         empty: 'The sheet “{{sheet}}” has no data.',
         expired: 'This checked file was already imported or has expired. Please upload it again.',
         not_oneroster: 'This file is not a zip of OneRoster CSV files, or it is damaged.',
+        merged_cells:
+          'The sheet “{{sheet}}” has merged cells ({{detail}}). Please unmerge them, give every row its own values, and upload it again.',
         oneroster_missing: 'The OneRoster zip file has no {{detail}}.',
         oneroster_school: 'The OneRoster orgs.csv has no school whose identifier is the school code {{detail}}.',
       },

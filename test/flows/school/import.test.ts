@@ -425,6 +425,19 @@ describe(`importing the roster's files (${storageMode})`, () => {
     assert.equal(message(columns.body), p('wrong_template', { sheet: '教師' }));
     const empty = await upload(await xlsx({ 班級: [CLASS_HEADERS, ['701', 'x', 7, '']], 教師: [STAFF_HEADERS] }));
     assert.equal(message(empty.body), p('empty', { sheet: '教師' }));
+    // Two teachers sharing one merged 身分別 cell: the second row would read as empty.
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('班級').addRows([CLASS_HEADERS, ['701', '7年1班', 7, 'T001']]);
+    const teachers = book.addWorksheet('教師');
+    teachers.addRows([
+      STAFF_HEADERS,
+      ['T001', '王大明', ids.wang, '教師', '', ''],
+      ['T002', '林小芳', ids.lin, '教師', '', ''],
+    ]);
+    teachers.mergeCells('D2:D3');
+    const merged = await upload(Buffer.from(await book.xlsx.writeBuffer()));
+    assert.equal(merged.status, 400);
+    assert.equal(message(merged.body), p('merged_cells', { sheet: '教師', detail: 'D2:D3' }));
 
     const none = await upload(Buffer.alloc(0), '');
     assert.equal(message(none.body), p('noFile'));

@@ -54,7 +54,9 @@ export type ReadProblem =
   /** Not an .xlsx file (an old .xls, a CSV, a picture, a broken file). */
   | 'not_excel'
   /** More rows than any school has. */
-  | 'too_many_rows';
+  | 'too_many_rows'
+  /** Merged cells in a data sheet: the rows they span would read as empty. */
+  | 'merged_cells';
 
 function cellOf(value: ExcelJS.CellValue): Cell {
   if (value === null || value === undefined) return { text: '', formula: false };
@@ -84,7 +86,9 @@ function cellOf(value: ExcelJS.CellValue): Cell {
 export async function readWorkbook(
   file: string,
   opts: { sheets: readonly string[]; maxRows: number },
-): Promise<{ ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string }> {
+): Promise<
+  { ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string }
+> {
   const sheets = new Map<string, SheetRows>();
   try {
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
@@ -99,14 +103,23 @@ export async function readWorkbook(
       const name = String((worksheet as unknown as { name?: string }).name ?? '').trim();
       const wanted = opts.sheets.includes(name) && !sheets.has(name);
       const rows: SheetRows['rows'] = [];
-      for await (const row of worksheet) {
+      // The reader's events, not only its rows: merged ranges come after them (patches/exceljs+4.4.0.patch).
+      const events = (
+        worksheet as unknown as { parse(): AsyncIterable<{ eventType: string; value: unknown }[]> }
+      ).parse();
+      for await (const batch of events) {
         if (!wanted) continue;
-        const values = (row.values as ExcelJS.CellValue[]).slice(1);
-        // exceljs leaves holes for empty cells: Array.from fills them (map would keep them).
-        const cells = Array.from(values, (v) => cellOf(v ?? null));
-        if (!cells.some((c) => c.text)) continue;
-        if (rows.length > opts.maxRows) return { ok: false, problem: 'too_many_rows', sheet: name };
-        rows.push({ number: row.number, cells });
+        for (const { eventType, value } of batch) {
+          if (eventType === 'merge') return { ok: false, problem: 'merged_cells', sheet: name, detail: String(value) };
+          if (eventType !== 'row') continue;
+          const row = value as ExcelJS.Row;
+          const values = (row.values as ExcelJS.CellValue[]).slice(1);
+          // exceljs leaves holes for empty cells: Array.from fills them (map would keep them).
+          const cells = Array.from(values, (v) => cellOf(v ?? null));
+          if (!cells.some((c) => c.text)) continue;
+          if (rows.length > opts.maxRows) return { ok: false, problem: 'too_many_rows', sheet: name };
+          rows.push({ number: row.number, cells });
+        }
       }
       if (wanted) sheets.set(name, { rows });
     }
