@@ -67,7 +67,7 @@ export async function importRoster(
   form.set('kind', kind);
   form.set('file', new Blob([new Uint8Array(file)]), `${kind}.xlsx`);
   const preview = await agent.request(`${base}/school/${school}/import`, { method: 'POST', body: form });
-  assert.equal(preview.status, 200, `the ${kind} file passes its checks`);
+  assert.equal(preview.status, 200, `the ${kind} file passes its checks: ${pageSaid(preview.body)}`);
   const done = await agent.request(`${base}/school/${school}/import/commit`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -89,4 +89,19 @@ export async function setSemester(server: { services: DomainServices }, school: 
     actor,
   );
   assert.ok(saved.ok, 'the semester is saved');
+}
+
+/** What a back-office page said when it was not what a test expected: its alerts and error table, tags removed. */
+export function pageSaid(body: string): string {
+  const parts = [...body.matchAll(/<(?:p class="alert[^"]*"[^>]*|table id="error-table")>([\s\S]*?)<\/(?:p|table)>/g)];
+  return (
+    parts
+      .map((m) =>
+        m[1]!
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      )
+      .join(' | ') || body.slice(0, 300)
+  );
 }

@@ -110,19 +110,24 @@ export function uploadImport(s: Services) {
     if (!current) return refuse('noSemester');
     const file = uploadedFile(ctx);
     if (!file || file.bytes === 0) return refuse('noFile');
+    const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
     const maxRows = kind === 'oneroster' ? ONEROSTER_MAX_ROWS : IMPORT_FILES[kind].maxRows;
+    const streaming = await s.schoolOffice.roster.streamingCheck(kind, term);
     const read =
       kind === 'oneroster'
         ? await readOneRoster(file.path, code, maxRows)
-        : await readWorkbook(file.path, { sheets: IMPORT_FILES[kind].sheets.map((x) => x.name), maxRows });
+        : await readWorkbook(file.path, {
+            sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
+            maxRows,
+            sink: streaming,
+          });
     if (!read.ok)
       return refuse(read.problem, {
         sheet: 'sheet' in read ? (read.sheet ?? '') : '',
         detail: 'detail' in read ? (read.detail ?? '') : '',
         max: String(maxRows),
       });
-    const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
-    const checked = await s.schoolOffice.roster.check(kind, read.sheets, term);
+    const checked = streaming ? streaming.result() : await s.schoolOffice.roster.check(kind, read.sheets, term);
     // The cells are no longer needed: let them go before the rows are staged (memory stays bounded).
     read.sheets.clear();
     if (!checked.ok && 'problem' in checked) return refuse(checked.problem, { sheet: checked.sheet });

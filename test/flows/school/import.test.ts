@@ -14,6 +14,7 @@ import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
   CLASS_HEADERS,
   PARENT_HEADERS,
+  pageSaid,
   type SheetData,
   STAFF_HEADERS,
   STUDENT_HEADERS,
@@ -84,12 +85,6 @@ describe(`importing the roster's files (${storageMode})`, () => {
       ?.slice(1)
       .map(Number);
 
-  /** What a page said when it was not what a test expected: its alert and error table, for the failure message. */
-  const said = (body: string) =>
-    [...body.matchAll(/<(?:p class="alert[^"]*"[^>]*|table id="error-table")>([\s\S]*?)<\/(?:p|table)>/g)]
-      .map((m) => m[1]!.replace(/<[^>]+>/g, ' ').trim())
-      .join(' | ') || body.slice(0, 300);
-
   const roster = () =>
     Promise.all([
       db()('roster_classes').where({ school_code: SCHOOL }).orderBy('code'),
@@ -130,7 +125,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
 
   it('previews a clean file, writes nothing until "import now", then writes it all for the current semester', async () => {
     const preview = await upload(await goodFile(), '班級及教師.xlsx');
-    assert.equal(preview.status, 200, said(preview.body));
+    assert.equal(preview.status, 200, pageSaid(preview.body));
     assert.ok(preview.body.includes(html(zh('school.import.previewTitle', { file: '班級及教師.xlsx' }))));
     assert.deepEqual(counts(preview.body, zh('school.import.counts.classes')), [2, 0, 0, 0]);
     assert.deepEqual(counts(preview.body, zh('school.import.counts.staff')), [3, 0, 0, 0]);
@@ -138,7 +133,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
     assert.equal(classesBefore.length + staffBefore.length, 0, 'nothing written by the upload');
 
     const done = await commit(preview);
-    assert.equal(done.status, 303, said(done.body));
+    assert.equal(done.status, 303, pageSaid(done.body));
     assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1&file=classes-teachers`);
     const [classes, staff] = await roster();
     assert.deepEqual(
@@ -203,7 +198,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
     });
     assert.equal(template.status, 200);
     const asIs = await upload(Buffer.from(await template.arrayBuffer()), 'template.xlsx', true, 'students-parents');
-    assert.equal(asIs.status, 200, said(asIs.body));
+    assert.equal(asIs.status, 200, pageSaid(asIs.body));
     assert.deepEqual(counts(asIs.body, zh('school.import.counts.students')), [1, 0, 0, 0]);
     assert.deepEqual(counts(asIs.body, zh('school.import.counts.parents')), [1, 0, 0, 0]);
 
@@ -227,11 +222,11 @@ describe(`importing the roster's files (${storageMode})`, () => {
       true,
       'students-parents',
     );
-    assert.equal(preview.status, 200, said(preview.body));
+    assert.equal(preview.status, 200, pageSaid(preview.body));
     assert.deepEqual(counts(preview.body, zh('school.import.counts.students')), [3, 0, 0, 0]);
     assert.deepEqual(counts(preview.body, zh('school.import.counts.parents')), [3, 0, 0, 0]);
     const done = await commit(preview);
-    assert.equal(done.status, 303, said(done.body));
+    assert.equal(done.status, 303, pageSaid(done.body));
     assert.equal(done.location, `${base}/school/${SCHOOL}/import?imported=1&file=students-parents`);
     const students = await db()('roster_students').where({ school_code: SCHOOL }).orderBy('student_no');
     assert.deepEqual(
@@ -340,7 +335,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
       true,
       'courses',
     );
-    assert.equal(good.status, 200, said(good.body));
+    assert.equal(good.status, 200, pageSaid(good.body));
     assert.deepEqual(counts(good.body, zh('school.import.counts.courses')), [2, 0, 0, 0]);
     assert.equal((await commit(good)).status, 303);
     const courses = await db()('roster_courses').where({ school_code: SCHOOL }).orderBy('class_code');

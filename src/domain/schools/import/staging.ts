@@ -22,8 +22,15 @@ import {
 import { COURSES, checkCourses } from './courses.ts';
 import { oneRosterError, SOURCE_FILE } from './oneroster.ts';
 import type { SheetCheck } from './rows.ts';
-import { checkStudentsParents, type RosterParent, type RosterStudent, STUDENTS_PARENTS } from './students-parents.ts';
-import type { SheetRows, SheetSpec } from './workbook.ts';
+import {
+  checkStudentsParents,
+  type RosterParent,
+  type RosterStudent,
+  STUDENTS_PARENTS,
+  type StudentsContext,
+  StudentsParentsCheck,
+} from './students-parents.ts';
+import type { RowSink, SheetRows, SheetSpec } from './workbook.ts';
 
 /**
  * The roster's tables: their key within a semester, the columns whose change makes a row "changed", and the other
@@ -201,14 +208,43 @@ export class SchoolRoster {
         },
       };
     }
+    const checked = checkStudentsParents(sheets, await this.#studentsContext(term));
+    return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+  }
+
+  /** The semester's classes and staff that a 學生及家長 file is checked against. */
+  async #studentsContext(term: Term): Promise<StudentsContext> {
+    const [classes, staff] = await Promise.all([
+      this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
+      this.#term(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
+    ]);
     const staffByIndex = new Map<string, string>(
       staff.map((s: { staff_no: string; national_id_index: string }) => [s.national_id_index, s.staff_no]),
     );
-    const checked = checkStudentsParents(sheets, {
+    return {
       classes: new Set<string>(classes),
       staffNo: (id) => staffByIndex.get(nationalIdIndex(this.#keyring, id) ?? ''),
-    });
-    return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+    };
+  }
+
+  /**
+   * For the large file (學生及家長): a check that takes the rows as the reader streams them, so the cells are never
+   * all in memory; its result as the rows to store. None for the other files (they are small).
+   */
+  async streamingCheck(
+    file: ImportSource,
+    term: Term,
+  ): Promise<(RowSink & { result(): SheetCheck<CheckedImport['parts']> }) | undefined> {
+    if (file !== 'students-parents') return undefined;
+    const check = new StudentsParentsCheck(await this.#studentsContext(term));
+    return {
+      row: check.row,
+      endSheet: check.endSheet,
+      result: () => {
+        const checked = check.result();
+        return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+      },
+    };
   }
 
   /**

@@ -95,61 +95,102 @@ export function birthDate(text: string, today = new Date().toISOString().slice(0
 
 const personName = (text: string) => text.normalize('NFC').replace(/\s+/g, ' ');
 
-export function checkStudentsParents(
-  sheets: Map<string, SheetRows>,
-  context: StudentsContext,
-): SheetCheck<{ students: RosterStudent[]; parents: RosterParent[] }> {
-  const problem = fileProblem(sheets, STUDENTS_PARENTS, [STUDENTS_SHEET]);
-  if (problem) return problem;
-  const studentRows = sheets.get(STUDENTS_SHEET)!.rows.slice(1);
-  const parentRows = sheets.get(PARENTS_SHEET)!.rows.slice(1);
+/**
+ * The check row by row, as the reader streams them (a 50,000-row file is never held as cells): students first, then
+ * parents — a parent row that arrives before the 學生 sheet has ended waits for it. The header rows and the empty
+ * sheet are judged at the end.
+ */
+export class StudentsParentsCheck {
+  readonly #context: StudentsContext;
+  readonly #headers = new Map<string, SheetRows['rows'][number]>();
+  readonly #ended = new Set<string>();
+  readonly #waiting: SheetRows['rows'] = [];
+  readonly #errors: RowError[] = [];
+  readonly #students: RosterStudent[] = [];
+  readonly #parents: RosterParent[] = [];
+  readonly #seenNo = new Map<string, number>();
+  readonly #seenIds = new Map<string, number>();
+  readonly #seats = new Map<string, number>();
+  readonly #seenParent = new Map<string, number>();
 
-  const errors: RowError[] = [];
-  const students: RosterStudent[] = [];
-  const seenNo = new Map<string, number>();
-  const seenIds = new Map<string, number>();
-  const seats = new Map<string, number>();
-  for (const { number, cells } of studentRows) {
+  constructor(context: StudentsContext) {
+    this.#context = context;
+  }
+
+  /** One row of a sheet, in the order of the file (the first row of a sheet is its header row). */
+  row = (sheet: string, row: SheetRows['rows'][number]): void => {
+    if (sheet !== STUDENTS_SHEET && sheet !== PARENTS_SHEET) return;
+    if (!this.#headers.has(sheet)) this.#headers.set(sheet, row);
+    else if (sheet === STUDENTS_SHEET) this.#student(row);
+    else if (this.#ended.has(STUDENTS_SHEET)) this.#parent(row);
+    else this.#waiting.push(row);
+  };
+
+  endSheet = (sheet: string): void => {
+    this.#ended.add(sheet);
+  };
+
+  result(): SheetCheck<{ students: RosterStudent[]; parents: RosterParent[] }> {
+    const sheets = new Map<string, SheetRows>(
+      STUDENTS_PARENTS.map((spec) => {
+        const header = this.#headers.get(spec.name);
+        return [spec.name, { rows: header ? [header] : [] }];
+      }),
+    );
+    const problem = fileProblem(sheets, STUDENTS_PARENTS, []);
+    if (problem) return problem;
+    if (!this.#students.length && !this.#errors.some((e) => e.sheet === STUDENTS_SHEET))
+      return { ok: false, problem: 'empty', sheet: STUDENTS_SHEET };
+    for (const row of this.#waiting.splice(0)) this.#parent(row);
+    if (this.#errors.length) return { ok: false, errors: sortErrors(this.#errors, [STUDENTS_SHEET, PARENTS_SHEET]) };
+    return { ok: true, value: { students: this.#students, parents: this.#parents } };
+  }
+
+  #student({ number, cells }: SheetRows['rows'][number]) {
     const fail = (column: string, message: string, values?: Record<string, string>) =>
-      errors.push({ row: number, sheet: STUDENTS_SHEET, column, message: `school.import.errors.${message}`, values });
+      this.#errors.push({
+        row: number,
+        sheet: STUDENTS_SHEET,
+        column,
+        message: `school.import.errors.${message}`,
+        values,
+      });
     const formula = formulaColumn(cells, STUDENTS_PARENTS[0]!);
-    if (formula !== undefined) {
-      fail(formula, 'formula');
-      continue;
-    }
+    if (formula !== undefined) return fail(formula, 'formula');
     const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = columns(cells, 7);
     if (!no) fail('學號', 'required');
     else if (!STUDENT_NO.test(no)) fail('學號', 'studentNo');
-    else if (seenNo.has(no)) fail('學號', 'duplicate', { row: String(seenNo.get(no)) });
-    else seenNo.set(no, number);
+    else if (this.#seenNo.has(no)) fail('學號', 'duplicate', { row: String(this.#seenNo.get(no)) });
+    else this.#seenNo.set(no, number);
     const fullName = personName(name);
     if (!fullName) fail('姓名', 'required');
     else if ([...fullName].length > 50) fail('姓名', 'tooLong');
     const nationalId = normaliseNationalId(id);
     if (!nationalId) fail('身分證統一編號', 'required');
     else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
-    else if (seenIds.has(nationalId)) fail('身分證統一編號', 'duplicate', { row: String(seenIds.get(nationalId)) });
+    else if (this.#seenIds.has(nationalId))
+      fail('身分證統一編號', 'duplicate', { row: String(this.#seenIds.get(nationalId)) });
     else {
-      seenIds.set(nationalId, number);
-      const staffNo = context.staffNo(nationalId);
+      this.#seenIds.set(nationalId, number);
+      const staffNo = this.#context.staffNo(nationalId);
       if (staffNo) fail('身分證統一編號', 'alsoStaff', { no: staffNo });
     }
     if (!classCell) fail('班級代碼', 'required');
-    else if (!context.classes.has(classCell)) fail('班級代碼', 'noSuchClass', { code: classCell });
+    else if (!this.#context.classes.has(classCell)) fail('班級代碼', 'noSuchClass', { code: classCell });
     const seat = /^\d{1,3}$/.test(seatCell) ? Number(seatCell) : Number.NaN;
     if (!seatCell) fail('座號', 'required');
     else if (!(seat >= 1 && seat <= 150)) fail('座號', 'seat');
     else if (classCell) {
       const key = `${classCell}\u0000${seat}`;
-      if (seats.has(key)) fail('座號', 'seatTaken', { row: String(seats.get(key)), code: classCell });
-      else seats.set(key, number);
+      if (this.#seats.has(key)) fail('座號', 'seatTaken', { row: String(this.#seats.get(key)), code: classCell });
+      else this.#seats.set(key, number);
     }
     const born = birthDate(birth);
     if (!birth) fail('出生日期', 'required');
     else if (!born) fail('出生日期', 'birthDate');
     const genderValue = GENDERS[gender as keyof typeof GENDERS];
     if (gender && !genderValue) fail('性別', 'notInList', { list: Object.keys(GENDERS).join('、') });
-    students.push({
+    this.#students.push({
       studentNo: no,
       name: fullName,
       nationalId,
@@ -160,19 +201,20 @@ export function checkStudentsParents(
     });
   }
 
-  const parents: RosterParent[] = [];
-  const seenParent = new Map<string, number>();
-  for (const { number, cells } of parentRows) {
+  #parent({ number, cells }: SheetRows['rows'][number]) {
     const fail = (column: string, message: string, values?: Record<string, string>) =>
-      errors.push({ row: number, sheet: PARENTS_SHEET, column, message: `school.import.errors.${message}`, values });
+      this.#errors.push({
+        row: number,
+        sheet: PARENTS_SHEET,
+        column,
+        message: `school.import.errors.${message}`,
+        values,
+      });
     const formula = formulaColumn(cells, STUDENTS_PARENTS[1]!);
-    if (formula !== undefined) {
-      fail(formula, 'formula');
-      continue;
-    }
+    if (formula !== undefined) return fail(formula, 'formula');
     const [no = '', name = '', relation = '', phone = '', id = ''] = columns(cells, 5);
     if (!no) fail('學生學號', 'required');
-    else if (!seenNo.has(no)) fail('學生學號', 'noSuchStudent', { no });
+    else if (!this.#seenNo.has(no)) fail('學生學號', 'noSuchStudent', { no });
     const fullName = personName(name);
     if (!fullName) fail('家長姓名', 'required');
     else if ([...fullName].length > 50) fail('家長姓名', 'tooLong');
@@ -184,12 +226,12 @@ export function checkStudentsParents(
     else if (!mobile) fail('手機', 'mobile');
     else if (no) {
       const key = `${no}\u0000${mobile}`;
-      if (seenParent.has(key)) fail('手機', 'sameParent', { row: String(seenParent.get(key)) });
-      else seenParent.set(key, number);
+      if (this.#seenParent.has(key)) fail('手機', 'sameParent', { row: String(this.#seenParent.get(key)) });
+      else this.#seenParent.set(key, number);
     }
     const nationalId = normaliseNationalId(id);
     if (nationalId && !isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
-    parents.push({
+    this.#parents.push({
       studentNo: no,
       name: fullName,
       relationship: relationship ?? 'other',
@@ -197,8 +239,19 @@ export function checkStudentsParents(
       nationalId: nationalId || undefined,
     });
   }
-  if (errors.length) return { ok: false, errors: sortErrors(errors, [STUDENTS_SHEET, PARENTS_SHEET]) };
-  return { ok: true, value: { students, parents } };
+}
+
+/** The whole file at once: its sheets fed to the row-by-row check. */
+export function checkStudentsParents(
+  sheets: Map<string, SheetRows>,
+  context: StudentsContext,
+): SheetCheck<{ students: RosterStudent[]; parents: RosterParent[] }> {
+  const check = new StudentsParentsCheck(context);
+  for (const name of [STUDENTS_SHEET, PARENTS_SHEET]) {
+    for (const row of sheets.get(name)?.rows ?? []) check.row(name, row);
+    check.endSheet(name);
+  }
+  return check.result();
 }
 
 const columns = (cells: Cells, n: number) => Array.from({ length: n }, (_, i) => cells[i]?.text ?? '');

@@ -79,13 +79,17 @@ function cellOf(value: ExcelJS.CellValue): Cell {
   return { text: '', formula: false };
 }
 
+/** Rows handed over as they are read (then not kept), and the end of each sheet. */
+export type RowSink = { row(sheet: string, row: SheetRows['rows'][number]): void; endSheet(sheet: string): void };
+
 /**
- * The rows of the wanted sheets (by name), at most `maxRows` data rows each; empty rows are skipped. A file that is
- * no workbook, or a sheet longer than allowed, is a problem, not an error.
+ * The rows of the wanted sheets (by name), at most `maxRows` data rows each; empty rows are skipped. With `sink` each
+ * row goes to it as it is read and the sheets come back empty (memory stays bounded). A file that is no workbook, or
+ * a sheet longer than allowed, is a problem, not an error.
  */
 export async function readWorkbook(
   file: string,
-  opts: { sheets: readonly string[]; maxRows: number },
+  opts: { sheets: readonly string[]; maxRows: number; sink?: RowSink },
 ): Promise<
   { ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string }
 > {
@@ -103,6 +107,7 @@ export async function readWorkbook(
       const name = String((worksheet as unknown as { name?: string }).name ?? '').trim();
       const wanted = opts.sheets.includes(name) && !sheets.has(name);
       const rows: SheetRows['rows'] = [];
+      let count = 0;
       // The reader's events, not only its rows: merged ranges come after them (patches/exceljs+4.4.0.patch).
       const events = (
         worksheet as unknown as { parse(): AsyncIterable<{ eventType: string; value: unknown }[]> }
@@ -117,11 +122,15 @@ export async function readWorkbook(
           // exceljs leaves holes for empty cells: Array.from fills them (map would keep them).
           const cells = Array.from(values, (v) => cellOf(v ?? null));
           if (!cells.some((c) => c.text)) continue;
-          if (rows.length > opts.maxRows) return { ok: false, problem: 'too_many_rows', sheet: name };
-          rows.push({ number: row.number, cells });
+          if (++count > opts.maxRows + 1) return { ok: false, problem: 'too_many_rows', sheet: name };
+          if (opts.sink) opts.sink.row(name, { number: row.number, cells });
+          else rows.push({ number: row.number, cells });
         }
       }
-      if (wanted) sheets.set(name, { rows });
+      if (wanted) {
+        sheets.set(name, { rows });
+        opts.sink?.endSheet(name);
+      }
     }
   } catch {
     return { ok: false, problem: 'not_excel' };
