@@ -327,11 +327,10 @@ export class RosterPublisher {
   /** The semester's active people, students before parents (a parent's link needs the child's identity). */
   async #entries(trx: Knex.Transaction, where: Record<string, unknown>): Promise<Entry[]> {
     const active = { ...where, status: 'active' };
-    const [staff, students, parents] = await Promise.all([
-      trx('roster_staff').where(active).orderBy('staff_no'),
-      trx('roster_students').where(active).orderBy('student_no'),
-      trx('roster_parents').where(active).orderBy(['student_no', 'mobile']),
-    ]);
+    // One after another: a transaction is one connection, which runs one query at a time.
+    const staff = await trx('roster_staff').where(active).orderBy('staff_no');
+    const students = await trx('roster_students').where(active).orderBy('student_no');
+    const parents = await trx('roster_parents').where(active).orderBy(['student_no', 'mobile']);
     const classOf = new Map<string, string>(
       students.map((s: { student_no: string; class_code: string }) => [s.student_no, s.class_code]),
     );
