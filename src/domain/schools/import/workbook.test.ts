@@ -1,6 +1,9 @@
-// Reading uploads with exceljs's streaming reader: Chinese text survives chunk boundaries (a multi-byte UTF-8
-// character split between two chunks of the zip entry must not turn into U+FFFD; patches/exceljs+4.4.0.patch).
+// Reading uploads with exceljs's streaming reader (patches/exceljs+4.4.0.patch): Chinese text survives chunk
+// boundaries (a multi-byte UTF-8 character split between two chunks of the zip entry must not turn into U+FFFD), and
+// zips whose entries carry data descriptors (as exceljs and other streaming writers make them) are read through their
+// central directory, every one of them, with nothing left reading the file afterwards (it is removed right after).
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,3 +34,32 @@ test('keeps every Chinese character of a long sheet, whatever the chunk boundari
 
 /** A second column of different length, so the boundaries fall everywhere. */
 const i18n = (name: string) => `家長${name.slice(0, 2)}`;
+
+test('reads every one of 200 small workbooks written with data descriptors', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-workbooks-'));
+  try {
+    const failed: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      // The shape of a 班級及教師 file, with made-up ID-like values: the compressed bytes differ every time.
+      const id = () => `${'ABCDEFGH'[crypto.randomInt(8)]}${crypto.randomInt(100_000_000, 300_000_000)}`;
+      const workbook = new ExcelJS.Workbook();
+      workbook.addWorksheet('班級').addRows([
+        ['班級代碼', '班級名稱', '年級', '導師教師編號'],
+        ['701', '忠班', 7, 'T001'],
+        ['702', '孝班', 7, 'T002'],
+      ]);
+      workbook.addWorksheet('教師').addRows([
+        ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'],
+        ['T001', '王大明', id(), '教師', '導師', ''],
+        ['T002', '林小芳', id(), '教師', '導師', ''],
+      ]);
+      const file = path.join(dir, `${i}.xlsx`);
+      fs.writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+      const read = await readWorkbook(file, { sheets: ['班級', '教師'], maxRows: 10 });
+      if (!read.ok || read.sheets.get('教師')?.rows.length !== 3) failed.push(i);
+    }
+    assert.deepEqual(failed, []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
