@@ -273,4 +273,24 @@ describe(`the school back office (${storageMode})`, () => {
     const again = await agent.request(`${base}/school`);
     assert.equal(again.status, 303, 'no back-office session was opened');
   });
+
+  it('a callback that is stale or cancelled gets its own page, and opens nothing (the account portal too)', async () => {
+    const agent = new Agent();
+    const stale = await agent.request(`${base}/school/callback?code=x&state=y`);
+    assert.equal(stale.status, 400);
+    assert.ok(stale.body.includes(html(zh('school.signIn.expired'))));
+    // Cancelled at the provider: the state is right, the answer is an error.
+    const started = await agent.request(`${base}/school/sign-in`);
+    assert.equal(started.status, 302);
+    const state = new URL(started.location!).searchParams.get('state')!;
+    const cancelled = await agent.request(
+      `${base}/school/callback?${new URLSearchParams({ error: 'access_denied', state, iss: base })}`,
+    );
+    assert.equal(cancelled.status, 400);
+    assert.ok(cancelled.body.includes(html(zh('school.signIn.cancelled'))));
+    assert.equal((await agent.request(`${base}/school`)).status, 303, 'still signed out');
+    const portal = await new Agent().request(`${base}/account/callback?code=x&state=y`);
+    assert.equal(portal.status, 400);
+    assert.ok(portal.body.includes(html(zh('account.signIn.expired'))));
+  });
 });

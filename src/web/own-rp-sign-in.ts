@@ -1,0 +1,100 @@
+// Signing in to one of our own pages (the account portal, the school back office, and the bureau console to come)
+// through our own provider, like any relying party: `<path>/sign-in` starts a code flow with PKCE (its state in a
+// short cookie on the path), `<path>/callback` ends it, checks the ID token as the pages ask (a second factor, …),
+// records the provider session it came from and lets the pages open their own session; `<path>/sign-out` ends both.
+import type { Context } from 'koa';
+import * as oidc from 'openid-client';
+import { z } from 'zod';
+import { chooseLocale } from '../platform/i18n/index.ts';
+import type { Logger } from '../platform/log.ts';
+import { jsonCookie } from './cookies.ts';
+import { ownRelyingParty } from './own-rp.ts';
+import { seeOther } from './respond.ts';
+
+/** Why a sign-in did not go through, as the pages word it. */
+export type SignInFailure = 'unavailable' | 'expired' | 'cancelled' | 'failed';
+
+export type OwnSignIn = {
+  /** The pages' path (`/account`): the cookie's, and `<path>/callback`. */
+  path: string;
+  clientId: string;
+  /** Where the browser may go back to after signing in (a `.catch` gives the default). */
+  returnTo: z.ZodType<string>;
+  /** More authorization parameters (`acr_values`). */
+  extra?: Record<string, string>;
+  /** Draws the pages' "could not sign in" page. */
+  fail(ctx: Context, failure: SignInFailure, status: number): void | Promise<void>;
+  /** A further check of the ID token: done (nothing), or the page already drawn (true). */
+  refuse?(ctx: Context, claims: oidc.IDToken): boolean | Promise<boolean>;
+  /** Opens the pages' own session for the person and the provider session; true when it answered itself instead. */
+  open(ctx: Context, claims: oidc.IDToken, sessionUid: string): boolean | undefined | Promise<boolean | undefined>;
+  /** Ends the pages' own session. */
+  close(ctx: Context): void;
+};
+
+type Deps = {
+  issuer: string;
+  internalBase: string;
+  log: Logger;
+  personAccess: { portalSignedIn(ctx: Context, personId: string, userAgent: string): Promise<string | undefined> };
+};
+
+export function ownSignIn(s: Deps, spec: OwnSignIn) {
+  const name = spec.path.slice(1);
+  const rp = ownRelyingParty({
+    issuer: s.issuer,
+    internal: s.internalBase,
+    clientId: spec.clientId,
+    callbackPath: `${spec.path}/callback`,
+  });
+  const flowCookie = jsonCookie({
+    name: `${name}_rp`,
+    path: spec.path,
+    maxAgeSeconds: 600,
+    schema: z.object({ verifier: z.string(), state: z.string(), nonce: z.string(), returnTo: spec.returnTo }),
+  });
+
+  async function start(ctx: Context) {
+    const returnTo = spec.returnTo.parse(ctx.query.return_to);
+    let begun: Awaited<ReturnType<typeof rp.begin>>;
+    try {
+      begun = await rp.begin({ scope: 'openid', locale: chooseLocale(ctx), extra: spec.extra });
+    } catch (err) {
+      // Our own provider did not answer (it is this process: a store out of reach, most likely).
+      s.log.warn({ err: (err as Error).message }, `${name} sign-in could not start`);
+      ctx.set('Retry-After', '5');
+      return spec.fail(ctx, 'unavailable', 503);
+    }
+    flowCookie.write(ctx, { ...begun.flow, returnTo });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(begun.url.href);
+  }
+
+  async function finish(ctx: Context) {
+    ctx.set('Cache-Control', 'no-store');
+    const flow = flowCookie.read(ctx);
+    flowCookie.clear(ctx);
+    if (!flow) return spec.fail(ctx, 'expired', 400);
+    let claims: oidc.IDToken;
+    try {
+      claims = (await rp.complete(new URL(ctx.originalUrl, s.issuer), flow)).claims()!;
+    } catch (err) {
+      s.log.warn({ err: (err as Error).message }, `${name} sign-in failed`);
+      return spec.fail(ctx, err instanceof oidc.AuthorizationResponseError ? 'cancelled' : 'failed', 400);
+    }
+    if (await spec.refuse?.(ctx, claims)) return;
+    const sessionUid = await s.personAccess.portalSignedIn(ctx, claims.sub, ctx.get('user-agent'));
+    if (!sessionUid) return spec.fail(ctx, 'failed', 400);
+    if (await spec.open(ctx, claims, sessionUid)) return;
+    seeOther(ctx, flow.returnTo);
+  }
+
+  /** Ends the pages' session here, then asks the provider to end its own (its page asks to confirm). */
+  async function signOut(ctx: Context) {
+    spec.close(ctx);
+    const config = await rp.configuration().catch(() => undefined);
+    seeOther(ctx, config ? oidc.buildEndSessionUrl(config, {}).href : '/session/end');
+  }
+
+  return { start, finish, signOut };
+}
