@@ -12,7 +12,8 @@ export const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 export const isToken = (value: unknown): value is string => typeof value === 'string' && TOKEN.test(value);
 export const randomToken = () => crypto.randomBytes(32).toString('base64url');
 
-const digest = (value: string) => crypto.createHash('sha256').update(value).digest('base64url');
+/** How a token is kept: its digest (a stolen store holds no usable token). */
+export const digest = (value: string) => crypto.createHash('sha256').update(value).digest('base64url');
 
 /** Where a kind's value is kept in the shared store (a digest of the token, never the token). */
 export const oneUseKey = (name: string, token: string) => `once:${name}:${digest(token)}`;

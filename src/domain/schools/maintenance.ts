@@ -9,7 +9,7 @@ import { maskNationalId } from '../people/national-id.ts';
 import { openNationalId } from '../people/national-id-store.ts';
 import { formatRocDate } from './calendar.ts';
 import { STAFF_KINDS } from './import/classes-teachers.ts';
-import { PARTS, type PartName, type Term } from './import/staging.ts';
+import { PARTS, type PartName, partRows, type Term } from './import/staging.ts';
 import { birthDate } from './import/students-parents.ts';
 
 /** What can be edited of each part, in the form's order. */
@@ -58,14 +58,6 @@ export class RosterMaintenance {
     this.#keyring = deps.keyring;
   }
 
-  #term(q: Knex | Knex.Transaction, part: PartName, term: Term) {
-    return q(PARTS[part].table).where({
-      school_code: term.schoolCode,
-      academic_year: term.academicYear,
-      semester: term.semester,
-    });
-  }
-
   #whereKey(part: PartName, key: string): Record<string, string> | undefined {
     const columns = PARTS[part].key;
     const values = key.split('~');
@@ -96,7 +88,7 @@ export class RosterMaintenance {
     q: { text?: string; page?: number } = {},
   ): Promise<{ rows: RosterRow[]; more: boolean }> {
     const page = Math.max(1, q.page ?? 1);
-    const query = this.#term(this.#db, part, term);
+    const query = partRows(this.#db, part, term);
     const text = (q.text ?? '').trim().slice(0, 50);
     if (text) {
       const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -117,14 +109,14 @@ export class RosterMaintenance {
 
   async find(term: Term, part: PartName, key: string): Promise<RosterRow | undefined> {
     const where = this.#whereKey(part, key);
-    const row = where && (await this.#term(this.#db, part, term).where(where).first());
+    const row = where && (await partRows(this.#db, part, term).where(where).first());
     return row ? this.#row(part, row) : undefined;
   }
 
   /** The row's national ID in full, the reveal audited; none when the row has none. */
   async reveal(term: Term, part: PartName, key: string, actor: string): Promise<string | undefined> {
     const where = this.#whereKey(part, key);
-    const row = where && (await this.#term(this.#db, part, term).where(where).first('national_id_sealed'));
+    const row = where && (await partRows(this.#db, part, term).where(where).first('national_id_sealed'));
     if (!row?.national_id_sealed) return undefined;
     await recordAudit(this.#db, {
       actor,
@@ -146,7 +138,7 @@ export class RosterMaintenance {
     const where = this.#whereKey(part, key);
     if (!where) return { ok: false, missing: true };
     return this.#db.transaction(async (trx) => {
-      const row = await this.#term(trx, part, term).where(where).forUpdate().first();
+      const row = await partRows(trx, part, term).where(where).forUpdate().first();
       if (!row) return { ok: false as const, missing: true as const };
       const { values, errors } = await this.#check(trx, term, part, row, input);
       const reason = input.reason.trim();
@@ -156,7 +148,7 @@ export class RosterMaintenance {
       const stored = (c: string) => (c === 'birthdate' ? String(row[c] ?? '').slice(0, 10) : String(row[c] ?? ''));
       const changed = Object.keys(values).filter((c) => stored(c) !== String(values[c] ?? ''));
       if (!changed.length) return { ok: true as const, changed };
-      await this.#term(trx, part, term)
+      await partRows(trx, part, term)
         .where(where)
         .update({ ...Object.fromEntries(changed.map((c) => [c, values[c]])), updated_at: trx.fn.now() });
       await recordAudit(trx, {
@@ -183,7 +175,7 @@ export class RosterMaintenance {
     if (!why) return { ok: false, errors: { reason: ['school.roster.errors.reason'] } };
     if ([...why].length > 200) return { ok: false, errors: { reason: E('tooLong') } };
     return this.#db.transaction(async (trx) => {
-      const n = await this.#term(trx, part, term)
+      const n = await partRows(trx, part, term)
         .where({ ...where, status: 'active' })
         .update({ status: 'leaving', updated_at: trx.fn.now() });
       if (!n) return { ok: false as const, missing: true as const };
@@ -215,7 +207,7 @@ export class RosterMaintenance {
       values.subject_name = subject;
       const staffNo = text('staff_no');
       if (!staffNo) errors.staff_no = E('required');
-      else if (!(await this.#term(trx, 'staff', term).where({ staff_no: staffNo, status: 'active' }).first()))
+      else if (!(await partRows(trx, 'staff', term).where({ staff_no: staffNo, status: 'active' }).first()))
         errors.staff_no = E('noSuchStaff', { no: staffNo });
       values.staff_no = staffNo;
       const hours = /^\d{1,2}$/.test(text('hours')) ? Number(text('hours')) : Number.NaN;
@@ -232,7 +224,7 @@ export class RosterMaintenance {
       if (!/^(?:[1-9]|1[0-2])$/.test(grade)) errors.grade = E('notInList', { list: '1–12' });
       values.grade = Number(grade);
       const homeroom = text('homeroom_staff_no');
-      if (homeroom && !(await this.#term(trx, 'staff', term).where({ staff_no: homeroom, status: 'active' }).first()))
+      if (homeroom && !(await partRows(trx, 'staff', term).where({ staff_no: homeroom, status: 'active' }).first()))
         errors.homeroom_staff_no = E('noSuchTeacher', { no: homeroom });
       values.homeroom_staff_no = homeroom || null;
     }
@@ -250,14 +242,14 @@ export class RosterMaintenance {
     if (part === 'students') {
       const classCode = text('class_code');
       if (!classCode) errors.class_code = E('required');
-      else if (!(await this.#term(trx, 'classes', term).where({ code: classCode, status: 'active' }).first()))
+      else if (!(await partRows(trx, 'classes', term).where({ code: classCode, status: 'active' }).first()))
         errors.class_code = E('noSuchClass', { code: classCode });
       values.class_code = classCode;
       const seat = /^\d{1,3}$/.test(text('seat')) ? Number(text('seat')) : Number.NaN;
       if (!(seat >= 1 && seat <= 150)) errors.seat = E('seat');
       else if (
         classCode &&
-        (await this.#term(trx, 'students', term)
+        (await partRows(trx, 'students', term)
           .where({ class_code: classCode, seat, status: 'active' })
           .whereNot({ student_no: row.student_no })
           .first())

@@ -5,10 +5,9 @@
 // by the database in one transaction for the school's current semester: a file of 50,000 rows never passes through
 // the server's memory again. Whoever is in the roster but not in the file is marked as leaving. Audited with the
 // counts only.
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../../platform/keyring.ts';
-import { randomToken } from '../../../platform/one-use.ts';
+import { digest, randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import {
@@ -110,7 +109,14 @@ export type Preview = Partial<Record<PartName, Counts>>;
 export type Term = { schoolCode: string; academicYear: number; semester: number };
 
 const CHUNK = 1000;
-const digest = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
+/** A part's rows of the semester. */
+export function partRows(q: Knex | Knex.Transaction, part: PartName, term: Term) {
+  return q(PARTS[part].table).where({
+    school_code: term.schoolCode,
+    academic_year: term.academicYear,
+    semester: term.semester,
+  });
+}
 
 export class SchoolRoster {
   readonly #db: Knex;
@@ -119,14 +125,6 @@ export class SchoolRoster {
   constructor(deps: { db: Knex; keyring: Keyring }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
-  }
-
-  #term(q: Knex | Knex.Transaction, part: PartName, term: Term) {
-    return q(PARTS[part].table).where({
-      school_code: term.schoolCode,
-      academic_year: term.academicYear,
-      semester: term.semester,
-    });
   }
 
   #sealed(nationalId: string) {
@@ -185,15 +183,12 @@ export class SchoolRoster {
       const checked = checkClassesTeachers(sheets);
       return checked.ok ? { ok: true, value: this.#classesTeachersRows(checked.value) } : checked;
     }
-    const [classes, staff] = await Promise.all([
-      this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
-      this.#term(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
-    ]);
     if (file === 'courses') {
-      const checked = checkCourses(sheets, {
-        classes: new Set<string>(classes),
-        staff: new Set(staff.map((s: { staff_no: string }) => s.staff_no)),
-      });
+      const [classes, staff] = await Promise.all([
+        partRows(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
+        partRows(this.#db, 'staff', term).where({ status: 'active' }).pluck('staff_no'),
+      ]);
+      const checked = checkCourses(sheets, { classes: new Set<string>(classes), staff: new Set<string>(staff) });
       if (!checked.ok) return checked;
       return {
         ok: true,
@@ -215,8 +210,8 @@ export class SchoolRoster {
   /** The semester's classes and staff that a 學生及家長 file is checked against. */
   async #studentsContext(term: Term): Promise<StudentsContext> {
     const [classes, staff] = await Promise.all([
-      this.#term(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
-      this.#term(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
+      partRows(this.#db, 'classes', term).where({ status: 'active' }).pluck('code'),
+      partRows(this.#db, 'staff', term).where({ status: 'active' }).select('staff_no', 'national_id_index'),
     ]);
     const staffByIndex = new Map<string, string>(
       staff.map((s: { staff_no: string; national_id_index: string }) => [s.national_id_index, s.staff_no]),
@@ -354,7 +349,7 @@ export class SchoolRoster {
       for (const part of partsOf(head.file)) {
         const { table, key, compare, stored } = PARTS[part];
         // Everyone leaves, then everyone in the file is back: what stays "leaving" was not in the file.
-        await this.#term(trx, part, data)
+        await partRows(trx, part, data)
           .where({ status: 'active' })
           .update({ status: 'leaving', updated_at: trx.fn.now() });
         const columns = [...key, ...compare, ...stored];
@@ -385,7 +380,7 @@ export class SchoolRoster {
     const term = { schoolCode, academicYear, semester };
     const counts = await Promise.all(
       (Object.keys(PARTS) as PartName[]).map(async (part) => {
-        const [row] = await this.#term(this.#db, part, term).where({ status: 'active' }).count({ n: '*' });
+        const [row] = await partRows(this.#db, part, term).where({ status: 'active' }).count({ n: '*' });
         return [part, Number(row?.n ?? 0)] as const;
       }),
     );
