@@ -5,10 +5,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import compose from 'koa-compose';
 import { purgeAccountActivity } from './domain/activity/activity.ts';
-import { accountPortalClient } from './domain/clients/account-portal.ts';
 import { startClientCache } from './domain/clients/cache.ts';
+import { ownPagesClients } from './domain/clients/own-pages.ts';
 import { readClientsFile } from './domain/clients/registry.ts';
-import { schoolOfficeClient } from './domain/clients/school-office.ts';
 import { readDemoData, seedDemo } from './domain/demo/seed.ts';
 import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
 import { deliverableChannels, outboxFromSettings } from './domain/outbox/index.ts';
@@ -94,8 +93,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     });
     await ensureKeys(db, keyring);
     for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');
-    await domain.clients.upsert(accountPortalClient(issuer), 'config');
-    await domain.clients.upsert(schoolOfficeClient(issuer), 'config');
+    for (const client of ownPagesClients(issuer)) await domain.clients.upsert(client, 'config');
     const demo = settings.seedDemo ? readDemoData() : undefined;
     if (demo) await seedDemo({ db, keyring, ...domain }, issuer);
 

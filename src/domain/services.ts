@@ -10,6 +10,7 @@ import { Audit } from './audit.ts';
 import { Binding } from './binding/service.ts';
 import type { ClientCache } from './clients/cache.ts';
 import { ClientRegistry } from './clients/registry.ts';
+import { Developers } from './developers/service.ts';
 import { Enrolment } from './enrolment/service.ts';
 import { Identities } from './identities/service.ts';
 import { type Channel, Outbox } from './outbox/outbox.ts';
@@ -49,6 +50,7 @@ export function buildDomainServices(deps: {
   const outbox = new Outbox(db, deps.channels);
   const links = passwordLinks(oneUse);
   const upstreams = new Upstreams({ db, keyring });
+  const clients = new ClientRegistry(db, deps.clientCache);
   return {
     oneUse,
     throttle,
@@ -58,7 +60,9 @@ export function buildDomainServices(deps: {
     passwordLinks: links,
     audit: new Audit(db),
     outbox,
-    clients: new ClientRegistry(db, deps.clientCache),
+    clients,
+    /** Developers' organisations, app applications and the bureau's review of them. */
+    developers: new Developers({ db, clients, issuer }),
     people: new People({ db, keyring, passwords, issuer, outbox }),
     signInGuard: new SignInGuard(throttle),
     /** Administrators' second factor (TOTP), and the first factors waiting for it. */

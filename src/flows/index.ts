@@ -4,6 +4,7 @@
 import type { Settings } from '../platform/settings.ts';
 import type { Flow } from '../web/services.ts';
 import { accountRoutes } from './account/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
@@ -28,6 +29,7 @@ export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) =>
   { name: 'binding', routes: bindingRoutes },
   { name: 'account', routes: accountRoutes },
   { name: 'school', routes: schoolRoutes },
+  { name: 'admin', routes: adminRoutes },
   { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
   { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },
   { name: 'ops', routes: opsRoutes },

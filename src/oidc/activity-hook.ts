@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import { forgetGrant, forgetSession, recordAuthorization, touchGrant } from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
-import { ACCOUNT_CLIENT_ID } from '../domain/clients/account-portal.ts';
+import { ACCOUNT_CLIENT_ID } from '../domain/clients/own-pages.ts';
+import { countSignIn } from '../domain/developers/applications.ts';
 import type { Logger } from '../platform/log.ts';
 
 /** "Last used" is shown to the minute: a session or grant written this recently is not written again. */
@@ -43,6 +44,8 @@ export function accountActivityHook(provider: Provider, deps: { db: Knex; log: L
     const { session, client } = ctx.oidc;
     const personId = session?.accountId;
     if (!session || !personId || !client) return;
+    // Every sign-in counts in the client's sign-ins per day (the developer portal shows them).
+    quietly('counting a sign-in', '', () => countSignIn(deps.db, client.clientId));
     const grantId = session.grantIdFor(client.clientId) ?? ctx.oidc.grant?.jti;
     const browser = browserLabel(ctx.get('user-agent'));
     const key = `authorization ${session.uid} ${grantId} ${personId} ${browser}`;

@@ -35,9 +35,18 @@ export const EXTRA_CLIENT_METADATA = [
   'may_request_idno',
   'permissions',
   'school_codes',
+  'previous_client_secrets',
+  'developer_org',
 ] as const;
-/** Set by the bureau, never by the client itself through dynamic registration. */
-const TRUSTED_METADATA = new Set(['first_party', 'may_request_idno', 'permissions', 'school_codes']);
+/** Set by the bureau (or the developer portal), never by the client itself through dynamic registration. */
+const TRUSTED_METADATA = new Set([
+  'first_party',
+  'may_request_idno',
+  'permissions',
+  'school_codes',
+  'previous_client_secrets',
+  'developer_org',
+]);
 
 /** The pages oidc-provider asks us to draw, drawn by the web layer. */
 export type ProviderPages = {

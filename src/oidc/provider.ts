@@ -12,6 +12,7 @@ import { accountActivityHook } from './activity-hook.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { buildConfiguration, type ProviderPages } from './configuration.ts';
 import { type KeySet, loadKeys } from './keys.ts';
+import { acceptPreviousSecrets } from './previous-secrets.ts';
 
 export type ProviderDeps = {
   issuer: string;
@@ -57,6 +58,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
       outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
     }),
   );
+  acceptPreviousSecrets(provider);
   provider.proxy = deps.trustProxy;
   provider.maxIpsCount = deps.trustProxyHops;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;

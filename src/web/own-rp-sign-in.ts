@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
+import { MFA_ACR } from '../domain/people/second-factor.ts';
 import { chooseLocale } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import { jsonCookie } from './cookies.ts';
@@ -12,7 +13,13 @@ import { ownRelyingParty } from './own-rp.ts';
 import { seeOther } from './respond.ts';
 
 /** Why a sign-in did not go through, as the pages word it. */
-export type SignInFailure = 'unavailable' | 'expired' | 'cancelled' | 'failed';
+export type SignInFailure = 'unavailable' | 'expired' | 'cancelled' | 'failed' | 'noSecondFactor';
+
+/** Whether the ID token says the sign-in had a second factor: a code from an authenticator app or a passkey. */
+export function hadSecondFactor(claims: oidc.IDToken): boolean {
+  const amr = Array.isArray(claims.amr) ? claims.amr : [];
+  return claims.acr === MFA_ACR && (amr.includes('otp') || amr.includes('hwk'));
+}
 
 export type OwnSignIn = {
   /** The pages' path (`/account`): the cookie's, and `<path>/callback`. */
@@ -20,12 +27,10 @@ export type OwnSignIn = {
   clientId: string;
   /** Where the browser may go back to after signing in (a `.catch` gives the default). */
   returnTo: z.ZodType<string>;
-  /** More authorization parameters (`acr_values`). */
-  extra?: Record<string, string>;
+  /** Administrators' pages: the provider is asked for a second factor, and the ID token must say it was given. */
+  secondFactor?: boolean;
   /** Draws the pages' "could not sign in" page. */
   fail(ctx: Context, failure: SignInFailure, status: number): void | Promise<void>;
-  /** A further check of the ID token: done (nothing), or the page already drawn (true). */
-  refuse?(ctx: Context, claims: oidc.IDToken): boolean | Promise<boolean>;
   /** Opens the pages' own session for the person and the provider session; true when it answered itself instead. */
   open(ctx: Context, claims: oidc.IDToken, sessionUid: string): boolean | undefined | Promise<boolean | undefined>;
   /** Ends the pages' own session. */
@@ -58,7 +63,11 @@ export function ownSignIn(s: Deps, spec: OwnSignIn) {
     const returnTo = spec.returnTo.parse(ctx.query.return_to);
     let begun: Awaited<ReturnType<typeof rp.begin>>;
     try {
-      begun = await rp.begin({ scope: 'openid', locale: chooseLocale(ctx), extra: spec.extra });
+      begun = await rp.begin({
+        scope: 'openid',
+        locale: chooseLocale(ctx),
+        extra: spec.secondFactor ? { acr_values: MFA_ACR } : undefined,
+      });
     } catch (err) {
       // Our own provider did not answer (it is this process: a store out of reach, most likely).
       s.log.warn({ err: (err as Error).message }, `${name} sign-in could not start`);
@@ -82,7 +91,7 @@ export function ownSignIn(s: Deps, spec: OwnSignIn) {
       s.log.warn({ err: (err as Error).message }, `${name} sign-in failed`);
       return spec.fail(ctx, err instanceof oidc.AuthorizationResponseError ? 'cancelled' : 'failed', 400);
     }
-    if (await spec.refuse?.(ctx, claims)) return;
+    if (spec.secondFactor && !hadSecondFactor(claims)) return spec.fail(ctx, 'noSecondFactor', 403);
     const sessionUid = await s.personAccess.portalSignedIn(ctx, claims.sub, ctx.get('user-agent'));
     if (!sessionUid) return spec.fail(ctx, 'failed', 400);
     if (await spec.open(ctx, claims, sessionUid)) return;

@@ -3,10 +3,10 @@
 // compared in constant time; then a permission the bureau granted (client metadata `permissions`) and, for calls about
 // one school, that the client lists the school (metadata `school_codes`; none listed: no school). A disabled client
 // is not found (ClientRegistry.find), so it fails like an unknown one.
-import crypto from 'node:crypto';
 import { z } from 'zod';
 import { type Permission, schoolAllowed } from './permissions.ts';
 import type { ClientRegistry } from './registry.ts';
+import { secretMatches } from './secrets.ts';
 
 export { PERMISSIONS, type Permission } from './permissions.ts';
 
@@ -16,7 +16,7 @@ export type ApiClientCheck =
   | { ok: true; client: ApiClient }
   | { ok: false; status: 401 | 403; error: 'invalid_client' | 'insufficient_permission' | 'school_not_allowed' };
 
-const Metadata = z.object({
+const Metadata = z.looseObject({
   client_secret: z.string().optional(),
   client_name: z.string().optional().catch(undefined),
   redirect_uris: z.array(z.string()).optional().catch(undefined),
@@ -44,13 +44,6 @@ export function basicCredentials(header: string | undefined): { id: string; secr
   return id && secret ? { id, secret } : undefined;
 }
 
-/** Equal-length digests, so the time taken says nothing about the secret. */
-const same = (a: string, b: string) =>
-  crypto.timingSafeEqual(
-    crypto.createHash('sha256').update(a).digest(),
-    crypto.createHash('sha256').update(b).digest(),
-  );
-
 export async function authenticateApiClient(
   registry: ClientRegistry,
   authorization: string | undefined,
@@ -60,7 +53,7 @@ export async function authenticateApiClient(
   const stored =
     given && /^[A-Za-z0-9._-]{1,64}$/.test(given.id) ? Metadata.safeParse(await registry.find(given.id)) : undefined;
   const metadata = stored?.success ? stored.data : undefined;
-  if (!given || !metadata?.client_secret || !same(metadata.client_secret, given.secret)) {
+  if (!given || !metadata?.client_secret || !secretMatches(metadata, given.secret)) {
     return { ok: false, status: 401, error: 'invalid_client' };
   }
   if (!metadata.permissions?.includes(need.permission))

@@ -334,6 +334,11 @@ export class ClientRegistry {
     this.#cache?.forget(client.client_id);
   }
 
+  /** Tells every process's cache a client changed (for changes written in another service's transaction). */
+  forget(clientId: string): void {
+    this.#cache?.forget(clientId);
+  }
+
   /** Display names of clients, by id (a client without one is named by its id). */
   async names(clientIds: string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();

@@ -1,7 +1,7 @@
 // Signing in to the account pages through our own provider (web/own-rp-sign-in.ts): /account/sign-in starts a code
 // flow with PKCE, /account/callback ends it and opens the portal session, /account/sign-out ends both.
 import { z } from 'zod';
-import { ACCOUNT_CLIENT_ID } from '../../domain/clients/account-portal.ts';
+import { ACCOUNT_CLIENT_ID } from '../../domain/clients/own-pages.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { ownSignIn } from '../../web/own-rp-sign-in.ts';
 import { clearPortalSession, writePortalSession } from '../../web/portal-cookie.ts';

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { OfficeAccess } from '../../domain/schools/office.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
+import { ownPagesIfAny } from '../../web/own-pages-session.ts';
 import { renderPage } from '../../web/render.ts';
 
 /** The back office's steps (seed 000 §9 四步驟), those that exist, in order; then its other pages. */
@@ -29,7 +30,7 @@ export function renderOffice(
 ): void {
   const t = translator(chooseLocale(ctx));
   const heading = t(page.title, page.titleVars);
-  const access = (ctx.state.office as { access?: OfficeAccess } | undefined)?.access;
+  const access = ownPagesIfAny<OfficeAccess>(ctx, '/school')?.access;
   renderPage(
     ctx,
     `school/${view}`,

@@ -9,15 +9,16 @@ import { commitImport, downloadTemplate, showImport, UPLOAD_MAX_BYTES, uploadImp
 import { printCredentials, publishRoster, showPublish } from './publish.ts';
 import { markRosterLeft, revealNationalId, saveRosterRow, showRoster, showRosterRow } from './roster.ts';
 import { saveSemester, showSemester } from './semester.ts';
-import { requireOffice, requireSchool } from './session.ts';
+import { officeSession, requireSchool } from './session.ts';
 import { officeSignIn } from './sign-in.ts';
 import { showSyncLog } from './sync-log.ts';
 import './texts.ts';
 
 export function schoolRoutes(router: Router, s: Services) {
-  const office = requireOffice(s);
+  const session = officeSession(s);
+  const office = session.require;
   const school = requireSchool(s);
-  const signIn = officeSignIn(s);
+  const signIn = officeSignIn(s, session);
   router.get('/school/sign-in', signIn.start);
   router.get('/school/callback', signIn.finish);
   router.post('/school/sign-out', office, s.forms.post, signIn.signOut);

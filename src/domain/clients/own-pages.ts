@@ -1,0 +1,30 @@
+// Our own page groups are first-party, public relying parties of our own provider (code flow with PKCE, callback at
+// `<path>/callback`): the account portal, the school back office and the bureau console (both ask for a second factor
+// with acr_values and check the ID token says it got one), the developer portal.
+import type { ConfiguredClient } from './registry.ts';
+
+export const ACCOUNT_CLIENT_ID = 'account-portal';
+export const SCHOOL_OFFICE_CLIENT_ID = 'school-office';
+export const BUREAU_CONSOLE_CLIENT_ID = 'bureau-console';
+export const DEVELOPER_PORTAL_CLIENT_ID = 'developer-portal';
+
+const OWN_PAGES = [
+  { id: ACCOUNT_CLIENT_ID, name: '帳號管理 My account', path: '/account' },
+  { id: SCHOOL_OFFICE_CLIENT_ID, name: '學校後台管理 School back office', path: '/school' },
+  { id: BUREAU_CONSOLE_CLIENT_ID, name: '教育局管理 Bureau console', path: '/admin' },
+  { id: DEVELOPER_PORTAL_CLIENT_ID, name: '開發者專區 Developer portal', path: '/developers' },
+] as const;
+
+export function ownPagesClients(issuer: string): ConfiguredClient[] {
+  return OWN_PAGES.map((pages) => ({
+    client_id: pages.id,
+    client_name: pages.name,
+    organization: 'campus-sso',
+    first_party: true,
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [`${issuer}${pages.path}/callback`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    scope: 'openid',
+  }));
+}

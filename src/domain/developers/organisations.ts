@@ -1,0 +1,146 @@
+// Developers' organisations: a school, a vendor or a bureau team whose members manage their apps together. Who may
+// use the developer portal at all: a person with an active teacher, staff or school administrator identity, or a
+// developer account the bureau created.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit.ts';
+
+export type Organisation = { id: string; name: string; role: 'owner' | 'member' };
+export type Member = { personId: string; name: string; login: string; role: 'owner' | 'member' };
+
+/** A refusal the portal words for the person (a message key under `developers.errors`). */
+export class DeveloperError extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(key);
+    this.key = key;
+  }
+}
+
+const PORTAL_ROLES = ['teacher', 'staff', 'school_admin'];
+
+export class Organisations {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  /** Whether the person may use the developer portal. */
+  async mayDevelop(personId: string): Promise<boolean> {
+    const [identity, account] = await Promise.all([
+      this.#db('identities').where({ person_id: personId, status: 'active' }).whereIn('role', PORTAL_ROLES).first('id'),
+      this.#db('developer_accounts').where({ person_id: personId }).first('person_id'),
+    ]);
+    return !!(identity || account);
+  }
+
+  /** The bureau lets a person use the portal without a school identity (a vendor's developer). */
+  async grantDeveloper(personId: string, actor: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const added = await tx('developer_accounts')
+        .insert({ person_id: personId, granted_by: actor })
+        .onConflict('person_id')
+        .ignore()
+        .returning('person_id');
+      if (added.length) await recordAudit(tx, { actor, action: 'developer.granted', subject: personId });
+      return added.length > 0;
+    });
+  }
+
+  async revokeDeveloper(personId: string, actor: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const removed = await tx('developer_accounts').where({ person_id: personId }).delete();
+      if (removed) await recordAudit(tx, { actor, action: 'developer.revoked', subject: personId });
+      return removed > 0;
+    });
+  }
+
+  async isDeveloperAccount(personId: string): Promise<boolean> {
+    return !!(await this.#db('developer_accounts').where({ person_id: personId }).first('person_id'));
+  }
+
+  /** The person's organisations, by name. */
+  forPerson(personId: string): Promise<Organisation[]> {
+    return this.#db('dev_org_members as m')
+      .join('dev_organisations as o', 'o.id', 'm.org_id')
+      .where('m.person_id', personId)
+      .select('o.id', 'o.name', 'm.role')
+      .orderBy('o.name');
+  }
+
+  /** The person's membership of one organisation (none: undefined — another organisation's pages are not found). */
+  async membership(orgId: string, personId: string): Promise<Organisation | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(orgId)) return undefined;
+    return this.#db('dev_org_members as m')
+      .join('dev_organisations as o', 'o.id', 'm.org_id')
+      .where({ 'm.org_id': orgId, 'm.person_id': personId })
+      .first('o.id', 'o.name', 'm.role');
+  }
+
+  async name(orgId: string): Promise<string | undefined> {
+    return (await this.#db('dev_organisations').where({ id: orgId }).first('name'))?.name;
+  }
+
+  /** A new organisation with the person as its owner; a name already taken is refused. */
+  async create(name: string, personId: string): Promise<string> {
+    const id = crypto.randomUUID();
+    await this.#db.transaction(async (tx) => {
+      const taken = await tx('dev_organisations').whereRaw('lower(name) = lower(?)', [name]).first('id');
+      if (taken) throw new DeveloperError('orgTaken');
+      await tx('dev_organisations').insert({ id, name, created_by: personId });
+      await tx('dev_org_members').insert({ org_id: id, person_id: personId, role: 'owner' });
+      await recordAudit(tx, { actor: personId, action: 'developer.org_created', subject: id, detail: { name } });
+    });
+    return id;
+  }
+
+  members(orgId: string): Promise<Member[]> {
+    return this.#db('dev_org_members as m')
+      .join('persons as p', 'p.id', 'm.person_id')
+      .where('m.org_id', orgId)
+      .select('m.person_id as personId', 'p.name', 'p.login', 'm.role')
+      .orderBy([{ column: 'm.role', order: 'desc' }, 'p.name']);
+  }
+
+  /** An owner adds a person (found by login or email) who may use the portal. */
+  async addMember(orgId: string, login: string, actor: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#mustOwn(tx, orgId, actor);
+      const person = await tx('persons')
+        .where({ status: 'active' })
+        .andWhere((q) => q.whereRaw('lower(login) = lower(?)', [login]).orWhereRaw('lower(email) = lower(?)', [login]))
+        .first('id');
+      if (!person || !(await this.mayDevelop(person.id))) throw new DeveloperError('memberUnknown');
+      const added = await tx('dev_org_members')
+        .insert({ org_id: orgId, person_id: person.id, role: 'member' })
+        .onConflict(['org_id', 'person_id'])
+        .ignore()
+        .returning('person_id');
+      if (!added.length) throw new DeveloperError('memberAlready');
+      await recordAudit(tx, { actor, action: 'developer.member_added', subject: orgId, detail: { person: person.id } });
+    });
+  }
+
+  /** An owner removes a member; the last owner stays. */
+  async removeMember(orgId: string, personId: string, actor: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#mustOwn(tx, orgId, actor);
+      const owners = await tx('dev_org_members').where({ org_id: orgId, role: 'owner' }).pluck('person_id');
+      if (owners.length === 1 && owners[0] === personId) throw new DeveloperError('lastOwner');
+      const removed = await tx('dev_org_members').where({ org_id: orgId, person_id: personId }).delete();
+      if (removed)
+        await recordAudit(tx, {
+          actor,
+          action: 'developer.member_removed',
+          subject: orgId,
+          detail: { person: personId },
+        });
+    });
+  }
+
+  async #mustOwn(tx: Knex, orgId: string, personId: string): Promise<void> {
+    const row = await tx('dev_org_members').where({ org_id: orgId, person_id: personId }).forUpdate().first('role');
+    if (row?.role !== 'owner') throw new DeveloperError('ownersOnly');
+  }
+}
