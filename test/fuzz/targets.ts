@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { FLOWS } from '../../src/flows/index.ts';
+import { ROSTER_EXAMPLES } from '../../src/flows/roster/roster-body.ts';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { randomNationalId } from '../helpers/national-ids.ts';
 import { CALLBACK } from '../helpers/rp.ts';
@@ -268,14 +269,20 @@ export const KNOWN: Record<string, Known> = {
     weight: 5,
   },
   'GET /api/schools/:code/roster-credentials': { auth: 'roster' },
-  'PUT /api/schools/:code/roster/:file': {
-    body: 'json',
-    auth: 'roster',
-    query: ['dry_run'],
-    fields: ['classes', 'staff', 'students', 'parents', 'courses'],
-    goodJson: () => ({ classes: [{ code: '701', name: '7年1班', grade: 7 }], staff: [] }),
-    weight: 3,
-  },
+  // One route per roster file, each fuzzed from its documented example.
+  ...Object.fromEntries(
+    Object.entries(ROSTER_EXAMPLES).map(([file, example]): [string, Known] => [
+      `PUT /api/schools/:code/roster/${file}`,
+      {
+        body: 'json',
+        auth: 'roster',
+        query: ['dry_run'],
+        fields: Object.keys(example),
+        goodJson: () => example,
+        weight: 2,
+      },
+    ]),
+  ),
   'POST /api/schools/:code/roster/publish': { auth: 'roster', query: ['dry_run'], body: 'none' },
   'GET /register/roster': {},
   'POST /register/roster': form(PICK, {

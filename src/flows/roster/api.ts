@@ -7,9 +7,16 @@ import { rosterEligible, schoolAllowed } from '../../domain/clients/permissions.
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
 import { MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
+import { type Operation, ok, type Refusal, refused } from '../../web/openapi/registry.ts';
 import type { Services } from '../../web/services.ts';
 
-const Params = z.object({ code: z.string().regex(/^\d{6}$/) });
+/** `:code`, the school's six-digit code. */
+export const SchoolParams = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}$/)
+    .meta({ description: 'the school’s six-digit code' }),
+});
 
 export const RowInput = z
   .object({
@@ -39,9 +46,14 @@ export const RowInput = z
   .refine((r) => (r.password === undefined) !== (r.password_hash === undefined), {
     message: 'exactly one of password and password_hash',
     path: ['password'],
-  });
+  })
+  .meta({ description: 'a credential: exactly one of `password` and `password_hash` (bcrypt)' });
 
-const Body = z.array(z.unknown()).min(1).max(5000);
+const MAX_ROWS = 5000;
+/** The array first (its size), then each row: every bad row is named (validateRows). */
+const Body = z.array(z.unknown()).min(1).max(MAX_ROWS);
+/** The body as the reference shows it: the same rows. */
+const Rows = z.array(RowInput).min(1).max(MAX_ROWS);
 
 export type RowError = { index: number; field: string; message: string };
 
@@ -70,7 +82,7 @@ const Written = z.object({ school: z.string(), inserted: z.number(), updated: z.
  */
 export function rosterSchool(s: Services): Middleware {
   return async (ctx, next) => {
-    const params = Params.safeParse(ctx.params);
+    const params = SchoolParams.safeParse(ctx.params);
     const school = params.success ? await s.schools.find(params.data.code) : undefined;
     if (!school) return refuseJson(ctx, 404, 'unknown_school');
     if (!rosterEligible(school))
@@ -82,6 +94,51 @@ export function rosterSchool(s: Services): Middleware {
     await next();
   };
 }
+
+/** What rosterSchool refuses. */
+export const SCHOOL_REFUSALS: Record<number, Refusal> = {
+  403: refused(
+    'The school is not one roster registration is for (vocational or private), or not one granted to this client.',
+    'school_not_eligible',
+    'school_not_allowed',
+  ),
+  404: refused('No such school.', 'unknown_school'),
+};
+
+export const PUT_CREDENTIALS_OPERATION: Operation = {
+  tag: 'roster',
+  summary: 'Upload verification credentials',
+  description:
+    'The school’s verification credentials (認證帳號/認證密碼) for roster registration at `/register/roster`, upserted by account: all rows or none. Each bad row is named by its index.',
+  permission: 'roster',
+  params: SchoolParams,
+  body: Rows,
+  example: [
+    {
+      role: 'student',
+      account: 's1130001',
+      password: 'Tq7-kd2p',
+      name: '王小華',
+      class_code: '101',
+      seat: 1,
+      student_no: '1130001',
+    },
+  ],
+  responses: {
+    200: ok('What was written.', Written),
+    400: refused('Bad rows: `errors` names each (index, field, message).', 'invalid_request'),
+    ...SCHOOL_REFUSALS,
+  },
+};
+
+export const GET_CREDENTIALS_OPERATION: Operation = {
+  tag: 'roster',
+  summary: 'List verification credentials',
+  description: 'The school’s credentials (never a password) and whether each was used to register.',
+  permission: 'roster',
+  params: SchoolParams,
+  responses: { 200: ok('The credentials.', Listing), ...SCHOOL_REFUSALS },
+};
 
 const schoolOf = (ctx: Context) => ctx.state.rosterSchool as string;
 

@@ -1,16 +1,24 @@
 // Roster registration (SPEC §4 flow 9, seed 000 §9): the school's credential API, then the person's pages in the
 // order they meet them: check the credential, choose, and register a new account or add the identity.
 import type Router from '@koa/router';
+import { IMPORT_FILES, type ImportFile } from '../../domain/schools/import/staging.ts';
 import { requireApiClient } from '../../web/api-client.ts';
+import { documented } from '../../web/openapi/registry.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { syncLogged } from '../../web/sync-log.ts';
 import { showAddIdentity, submitAddIdentity } from './add-identity.ts';
-import { getCredentials, putCredentials, rosterSchool } from './api.ts';
+import {
+  GET_CREDENTIALS_OPERATION,
+  getCredentials,
+  PUT_CREDENTIALS_OPERATION,
+  putCredentials,
+  rosterSchool,
+} from './api.ts';
 import { showChoice } from './choose.ts';
 import { showNewAccount, submitNewAccount } from './new-account.ts';
 import { showPick, submitPick } from './pick.ts';
-import { publishRosterApi, putRoster } from './roster-api.ts';
+import { PUBLISH_OPERATION, publishRosterApi, putRoster, rosterFileOperation } from './roster-api.ts';
 import { rosterTickets } from './ticket.ts';
 import './texts.ts';
 
@@ -21,29 +29,38 @@ export function rosterRoutes(router: Router, s: Services) {
   const school = rosterSchool(s);
   const signedIn = requireAccount(s);
   const tickets = rosterTickets(s);
+  const api = documented(router);
+  const log = (action: Parameters<typeof syncLogged>[1]) => syncLogged(s, action);
 
-  router.put(
-    '/api/schools/:code/roster-credentials',
+  const credentials = '/api/schools/:code/roster-credentials';
+  api.put(
+    credentials,
+    PUT_CREDENTIALS_OPERATION,
     client,
     school,
-    syncLogged(s, 'roster.credentials_put'),
+    log('roster.credentials_put'),
     upload,
     putCredentials(s),
   );
-  router.get(
-    '/api/schools/:code/roster-credentials',
-    client,
-    school,
-    syncLogged(s, 'roster.credentials_get'),
-    getCredentials(s),
-  );
+  api.get(credentials, GET_CREDENTIALS_OPERATION, client, school, log('roster.credentials_get'), getCredentials(s));
 
-  router.put('/api/schools/:code/roster/:file', client, school, syncLogged(s, 'roster.import'), upload, putRoster(s));
-  router.post(
+  // One route per file of the back office's import (classes-teachers, students-parents, courses).
+  for (const file of Object.keys(IMPORT_FILES) as ImportFile[])
+    api.put(
+      `/api/schools/:code/roster/${file}`,
+      rosterFileOperation(file),
+      client,
+      school,
+      log('roster.import'),
+      upload,
+      putRoster(s, file),
+    );
+  api.post(
     '/api/schools/:code/roster/publish',
+    PUBLISH_OPERATION,
     client,
     school,
-    syncLogged(s, 'school.publish'),
+    log('school.publish'),
     publishRosterApi(s),
   );
 

@@ -4,11 +4,56 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
+import { type Operation, ok, refused } from '../../web/openapi/registry.ts';
 import type { Services } from '../../web/services.ts';
 import { HANDLE_TTL_SECONDS, type Handoffs } from './handoff.ts';
 import { fieldErrors, LookupBody, LookupResponse, PushBody } from './payload.ts';
 
-const HandleResponse = z.object({ handle: z.string(), url: z.url(), expires_in: z.literal(HANDLE_TTL_SECONDS) });
+const HandleResponse = z.object({
+  handle: z.string().meta({ description: 'one use, for the browser' }),
+  url: z.url().meta({ description: 'where to send the person’s browser' }),
+  expires_in: z.literal(HANDLE_TTL_SECONDS).meta({ description: 'seconds' }),
+});
+
+const INVALID = refused(
+  'Bad fields: `fields` names each (`unknown_school`, `unknown_class`, `return_url_not_registered`, `invalid_national_id`, …).',
+  'invalid_request',
+);
+
+export const HANDLE_OPERATION: Operation = {
+  tag: 'sis',
+  summary: 'Push a person: a one-use hand-off for the browser',
+  description:
+    'The school-affairs system sends a person it has verified. `mode: "register"` opens the registration wizard prefilled with the data; `"add_identity"` adds the identity to the account the person signs in to. Send the browser to `url` (within `expires_in` seconds); it comes back to `return_url?result=added|exists|declined`. `return_url` must be on the origin of one of the client’s redirect URIs.',
+  permission: 'sis',
+  body: PushBody,
+  example: {
+    mode: 'register',
+    national_id: 'B123456780',
+    name: '陳小安',
+    birthdate: '2013-04-01',
+    gender: 'female',
+    email: 'an.chen@example.com',
+    role: 'student',
+    school_code: '353604',
+    class: '701',
+    seat: 21,
+    student_number: 'S1130021',
+    return_url: 'https://sis.example.edu.tw/sso/return',
+  },
+  responses: { 201: ok('The hand-off.', HandleResponse), 400: INVALID },
+};
+
+export const LOOKUP_OPERATION: Operation = {
+  tag: 'sis',
+  summary: 'Does a national ID have an account, or an identity?',
+  description:
+    'Whether the person with this national ID has an account and, with `role` (and `school_code`), an identity of that role (at that school).',
+  permission: 'sis',
+  body: LookupBody,
+  example: { national_id: 'F223456786', role: 'student', school_code: '353604' },
+  responses: { 200: ok('The answer.', LookupResponse), 400: INVALID },
+};
 
 const invalid = (ctx: Context, fields: Record<string, string>) =>
   refuseJson(ctx, 400, 'invalid_request', { error_description: 'the request has invalid fields', fields });

@@ -7,7 +7,8 @@ export const nationalIdField = z
   .string()
   .max(20)
   .transform(normaliseNationalId)
-  .refine(isValidNationalId, { message: 'invalid_national_id' });
+  .refine(isValidNationalId, { message: 'invalid_national_id' })
+  .meta({ description: 'a national ID (身分證統一編號 or resident certificate number), its checksum checked' });
 
 /** An email address as pushed: lower-cased. */
 export const emailField = z
@@ -25,7 +26,9 @@ export const nameField = z
 
 export const PushBody = z
   .object({
-    mode: z.enum(['register', 'add_identity']),
+    mode: z.enum(['register', 'add_identity']).meta({
+      description: '`register`: a new account; `add_identity`: the identity, to the account the person signs in to',
+    }),
     national_id: nationalIdField,
     name: nameField,
     birthdate: z.iso.date().optional(),
@@ -35,8 +38,11 @@ export const PushBody = z
       .string()
       .regex(/^09\d{8}$/, { message: 'invalid_mobile' })
       .optional(),
-    role: z.enum(SELF_KINDS),
-    school_code: z.string().regex(/^\d{6}$/, { message: 'unknown_school' }),
+    role: z.enum(SELF_KINDS).meta({ description: 'the identity’s role' }),
+    school_code: z
+      .string()
+      .regex(/^\d{6}$/, { message: 'unknown_school' })
+      .meta({ description: 'the school’s six-digit code' }),
     class: z
       .string()
       .regex(/^[0-9A-Za-z-]{1,10}$/)
@@ -46,7 +52,10 @@ export const PushBody = z
       .string()
       .regex(/^[0-9A-Za-z-]{1,20}$/)
       .optional(),
-    return_url: z.url({ protocol: /^https?$/ }).max(2000),
+    return_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .meta({ description: 'where the browser returns, on the origin of one of the client’s redirect URIs' }),
   })
   .strict();
 export type PushBody = z.infer<typeof PushBody>;
@@ -68,7 +77,12 @@ export const LookupBody = z
 export type LookupBody = z.infer<typeof LookupBody>;
 
 /** The lookup's answer, and nothing else. */
-export const LookupResponse = z.object({ has_account: z.boolean(), has_identity: z.boolean() }).strict();
+export const LookupResponse = z
+  .object({
+    has_account: z.boolean(),
+    has_identity: z.boolean().meta({ description: 'an identity of the role (at the school) asked about' }),
+  })
+  .strict();
 
 /** zod issues → `{ field: code }` (the first issue of each field). */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

@@ -3,11 +3,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireApiClient } from '../../web/api-client.ts';
+import { documented } from '../../web/openapi/registry.ts';
 import type { Services } from '../../web/services.ts';
 import { syncLogged } from '../../web/sync-log.ts';
-import { createHandle, lookup } from './api.ts';
+import { createHandle, HANDLE_OPERATION, LOOKUP_OPERATION, lookup } from './api.ts';
 import { showConsent, startHandoff, submitConsent } from './consent.ts';
-import { lookupGuardians, pushGuardian } from './guardians.ts';
+import { LOOKUP_GUARDIANS_OPERATION, lookupGuardians, PUSH_GUARDIAN_OPERATION, pushGuardian } from './guardians.ts';
 import { handoffs as handoffsOf } from './handoff.ts';
 import './texts.ts';
 
@@ -15,13 +16,22 @@ export function sisRoutes(router: Router, s: Services) {
   const { json, post } = s.forms;
   const client = requireApiClient(s.clients, 'sis');
   const handoffs = handoffsOf(s);
+  const api = documented(router);
   // Each call is recorded in the school's sync log (the school named in the body).
   const pushMode = (ctx: Context) =>
     (ctx.request.body as { mode?: unknown } | undefined)?.mode === 'add_identity' ? 'sis.add_identity' : 'sis.register';
-  router.post('/api/sis/handles', client, json, syncLogged(s, pushMode), createHandle(s, handoffs));
-  router.post('/api/sis/lookup', client, json, syncLogged(s, 'sis.lookup'), lookup(s));
-  router.post('/api/sis/guardians', client, json, syncLogged(s, 'sis.guardians'), pushGuardian(s));
-  router.post('/api/sis/guardians/lookup', client, json, syncLogged(s, 'sis.guardians_lookup'), lookupGuardians(s));
+  const log = (action: Parameters<typeof syncLogged>[1]) => syncLogged(s, action);
+  api.post('/api/sis/handles', HANDLE_OPERATION, client, json, log(pushMode), createHandle(s, handoffs));
+  api.post('/api/sis/lookup', LOOKUP_OPERATION, client, json, log('sis.lookup'), lookup(s));
+  api.post('/api/sis/guardians', PUSH_GUARDIAN_OPERATION, client, json, log('sis.guardians'), pushGuardian(s));
+  api.post(
+    '/api/sis/guardians/lookup',
+    LOOKUP_GUARDIANS_OPERATION,
+    client,
+    json,
+    log('sis.guardians_lookup'),
+    lookupGuardians(s),
+  );
   router.get('/register/sis', startHandoff(handoffs));
   router.get('/register/sis/consent', ...showConsent(s, handoffs));
   router.post('/register/sis/consent', post, ...submitConsent(s, handoffs));
