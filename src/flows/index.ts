@@ -4,6 +4,7 @@
 import type { Settings } from '../platform/settings.ts';
 import type { Flow } from '../web/services.ts';
 import { accountRoutes } from './account/routes.ts';
+import { apiDocsRoutes } from './api-docs/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
@@ -33,4 +34,6 @@ export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) =>
   { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
   { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },
   { name: 'ops', routes: opsRoutes },
+  // The API reference: the operations every flow declared (read at its first request).
+  { name: 'api-docs', routes: apiDocsRoutes },
 ];

@@ -49,6 +49,7 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
         ['/register/activate/used', 'activation-used'],
         ['/no-such-page', 'not-found'],
         ['/session/end', 'sign-out-question'],
+        ['/api/docs', 'api-docs'],
       ] as const) {
         await page.goto(`${server.issuer}${path}`);
         assert.equal(await page.getAttribute('html', 'lang'), lang, path);

@@ -40,7 +40,8 @@ const GuardianPush = z
           .string()
           .transform((v) => normaliseMobile(v) ?? '')
           .refine((v) => v !== '', { message: 'invalid_mobile' })
-          .optional(),
+          .optional()
+          .meta({ description: 'a mobile number in Taiwan (`0912345678`; `0912-345-678` and `+886…` are taken too)' }),
       })
       .strict(),
     relationship: z.enum(RELATIONSHIPS).meta({ description: 'what the parent is to the student' }),
