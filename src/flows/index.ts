@@ -4,8 +4,8 @@
 import type { Settings } from '../platform/settings.ts';
 import type { Flow } from '../web/services.ts';
 import { accountRoutes } from './account/routes.ts';
-import { apiDocsRoutes } from './api-docs/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { apiDocsRoutes } from './api-docs/routes.ts';
 import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
