@@ -284,6 +284,9 @@ export const KNOWN: Record<string, Known> = {
     ]),
   ),
   'POST /api/schools/:code/roster/publish': { auth: 'roster', query: ['dry_run'], body: 'none' },
+  'GET /api/openapi.json': {},
+  'GET /api/docs': { query: ['lang'] },
+  'GET /static/api-docs.css': {},
   'GET /register/roster': {},
   'POST /register/roster': form(PICK, {
     captcha: true,
