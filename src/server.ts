@@ -20,6 +20,7 @@ import { providerPages } from './flows/sign-in/provider-pages.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
+import { createInitialAccessToken } from './oidc/initial-access-token.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
@@ -116,10 +117,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       trustProxy: settings.trustProxy,
       trustProxyHops: settings.trustProxyHops,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
+      developerOrgOfToken: (token) => domain.developers.organisations.orgForToken(token),
     });
     const services: Services = {
       ...domain,
       issuer,
+      development: settings.env !== 'production',
+      initialAccessToken: (ttl, policies) => createInitialAccessToken(adapter, ttl, policies),
       internalBase: internalBase(settings.host, port),
       log,
       metrics,

@@ -9,6 +9,7 @@ import { apiDocsRoutes } from './api-docs/routes.ts';
 import { bindingRoutes } from './binding/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { mailboxRoutes } from './dev-mailbox/routes.ts';
+import { developerRoutes } from './developers/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
@@ -31,6 +32,7 @@ export const FLOWS: { name: string; routes: Flow; when?: (settings: Settings) =>
   { name: 'account', routes: accountRoutes },
   { name: 'school', routes: schoolRoutes },
   { name: 'admin', routes: adminRoutes },
+  { name: 'developers', routes: developerRoutes },
   { name: 'demo', routes: demoRoutes, when: (s) => s.seedDemo },
   { name: 'dev-mailbox', routes: mailboxRoutes, when: (s) => s.mailboxPage },
   { name: 'ops', routes: opsRoutes },

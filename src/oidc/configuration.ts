@@ -1,4 +1,5 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { DEVELOPER_ORG_POLICY } from '../domain/developers/organisations.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { MFA_ACR } from '../domain/people/second-factor.ts';
@@ -62,6 +63,8 @@ export type ConfigurationDeps = {
   keys: KeySet;
   adapter: AdapterFactory;
   outboundAllowPrivateNetworks: boolean;
+  /** The developer organisation an initial access token registers clients for (developer portal, issue 15). */
+  developerOrgOfToken(token: string): Promise<string | undefined>;
 };
 
 /** How long a session that never signed anyone in is kept. */
@@ -132,6 +135,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       properties: [...EXTRA_CLIENT_METADATA],
       validator(ctx, key, value, metadata) {
         const route = ctx?.oidc?.route;
+        // Set by the organisation policy below, and only to the token's organisation.
+        if (key === 'developer_org' && value !== undefined && value === ctx?.state?.developerOrg) return;
         if (
           TRUSTED_METADATA.has(key) &&
           value !== undefined &&
@@ -182,7 +187,22 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true, nonceSecret: deps.keyring.key('dpop-nonce') },
       requestObjects: { enabled: true },
-      registration: { enabled: true, initialAccessToken: true },
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        // An organisation's token (developer portal): its clients are third-party, pairwise and listed as theirs.
+        policies: {
+          async [DEVELOPER_ORG_POLICY](ctx, properties) {
+            const token = ctx.oidc.entities.InitialAccessToken?.jti;
+            const org = token
+              ? await deps.developerOrgOfToken(token)
+              : (ctx.oidc.client?.metadata().developer_org as string | undefined);
+            if (!org) throw new errors.InvalidClientMetadata('this registration token is not valid any more');
+            ctx.state.developerOrg = org;
+            Object.assign(properties, { developer_org: org, subject_type: 'pairwise', first_party: undefined });
+          },
+        },
+      },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       rpInitiatedLogout: {
         enabled: true,

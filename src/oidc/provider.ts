@@ -26,6 +26,7 @@ export type ProviderDeps = {
   trustProxy: boolean;
   trustProxyHops: number;
   outboundAllowPrivateNetworks: boolean;
+  developerOrgOfToken(token: string): Promise<string | undefined>;
   log: Logger;
   metrics: Metrics;
 };
@@ -56,6 +57,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
       keys,
       adapter: deps.adapter,
       outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
+      developerOrgOfToken: deps.developerOrgOfToken,
     }),
   );
   acceptPreviousSecrets(provider);

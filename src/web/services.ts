@@ -14,6 +14,10 @@ import type { Forms } from './forms.ts';
 export type Services = DomainServices & {
   /** Public base URL of this service (links in mails, the account portal's own sign-in). */
   issuer: string;
+  /** Not production: plain-http loopback addresses are accepted where apps give URIs (the developer portal). */
+  development: boolean;
+  /** A new initial access token for dynamic registration (RFC 7591) with these registration policies. */
+  initialAccessToken(ttlSeconds: number, policies?: string[]): Promise<string>;
   /** Where this process listens, for its calls to itself (e.g. http://127.0.0.1:3000): see own-rp.ts. */
   internalBase: string;
   log: Logger;

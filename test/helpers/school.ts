@@ -19,7 +19,8 @@ export async function signInOffice(
   path = '/school',
   totp: { secret?: string } = {},
 ): Promise<Step> {
-  const callback = `${base}/school/callback`;
+  // The back office, or another page group with a second factor (the bureau console): its own callback.
+  const callback = `${base}/${path.split('/')[1]}/callback`;
   const page = await agent.follow(`${base}${path}`);
   assert.match(page.url, /\/interaction\/[\w-]+$/, 'at our sign-in page');
   const setup = await submitLogin(agent, page, email, PERSON_PASSWORD, {}, callback);

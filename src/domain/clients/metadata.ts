@@ -46,6 +46,7 @@ export type ClientChange = {
   addPostLogoutRedirectUris?: string[];
   removePostLogoutRedirectUris?: string[];
   firstParty?: boolean;
+  mayRequestIdno?: boolean;
   grantTypes?: string[];
   allowedRoles?: string[];
 };
@@ -161,6 +162,15 @@ export function applyChange(current: ClientMetadata, change: ClientChange): Clie
       id,
     );
   if (change.firstParty !== undefined) m.first_party = change.firstParty;
+  if (change.mayRequestIdno !== undefined) {
+    m.may_request_idno = change.mayRequestIdno;
+    // Without the approval the client cannot keep the scope (oidc/configuration.ts refuses such a client).
+    if (!change.mayRequestIdno && typeof m.scope === 'string')
+      m.scope = m.scope
+        .split(' ')
+        .filter((s) => s !== 'idno')
+        .join(' ');
+  }
   if (change.grantTypes?.length) {
     m.grant_types = checkGrantTypes(change.grantTypes);
     m.response_types = responseTypesFor(m.grant_types as string[]);

@@ -8,6 +8,9 @@ import { recordAudit } from '../audit.ts';
 export type Organisation = { id: string; name: string; role: 'owner' | 'member' };
 export type Member = { personId: string; name: string; login: string; role: 'owner' | 'member' };
 
+/** The registration policy of an organisation's initial access tokens (oidc/configuration.ts). */
+export const DEVELOPER_ORG_POLICY = 'developer-organisation';
+
 /** A refusal the portal words for the person (a message key under `developers.errors`). */
 export class DeveloperError extends Error {
   readonly key: string;
@@ -16,6 +19,8 @@ export class DeveloperError extends Error {
     this.key = key;
   }
 }
+
+const digest = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 
 const PORTAL_ROLES = ['teacher', 'staff', 'school_admin'];
 
@@ -99,7 +104,7 @@ export class Organisations {
     return this.#db('dev_org_members as m')
       .join('persons as p', 'p.id', 'm.person_id')
       .where('m.org_id', orgId)
-      .select('m.person_id as personId', 'p.name', 'p.login', 'm.role')
+      .select('m.person_id as personId', 'p.name', this.#db.raw('coalesce(p.username, p.email) as login'), 'm.role')
       .orderBy([{ column: 'm.role', order: 'desc' }, 'p.name']);
   }
 
@@ -109,7 +114,9 @@ export class Organisations {
       await this.#mustOwn(tx, orgId, actor);
       const person = await tx('persons')
         .where({ status: 'active' })
-        .andWhere((q) => q.whereRaw('lower(login) = lower(?)', [login]).orWhereRaw('lower(email) = lower(?)', [login]))
+        .andWhere((q) =>
+          q.whereRaw('lower(username) = lower(?)', [login]).orWhereRaw('lower(email) = lower(?)', [login]),
+        )
         .first('id');
       if (!person || !(await this.mayDevelop(person.id))) throw new DeveloperError('memberUnknown');
       const added = await tx('dev_org_members')
@@ -137,6 +144,39 @@ export class Organisations {
           detail: { person: personId },
         });
     });
+  }
+
+  /** Remembers which organisation an initial access token registers clients for (owners only). */
+  async recordToken(orgId: string, token: string, expiresAt: Date, actor: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#mustOwn(tx, orgId, actor);
+      await tx('dev_org_tokens').insert({
+        digest: digest(token),
+        org_id: orgId,
+        created_by: actor,
+        expires_at: expiresAt,
+      });
+      await recordAudit(tx, { actor, action: 'developer.registration_token', subject: orgId });
+    });
+  }
+
+  /** The organisation an initial access token was made for (none: an operator's token, or an expired one). */
+  async orgForToken(token: string): Promise<string | undefined> {
+    const row = await this.#db('dev_org_tokens')
+      .where({ digest: digest(token) })
+      .andWhere('expires_at', '>', this.#db.fn.now())
+      .first('org_id');
+    return row?.org_id;
+  }
+
+  /** The clients an organisation registered itself (RFC 7591), by name. */
+  async registeredClients(orgId: string): Promise<{ clientId: string; name: string }[]> {
+    const rows: { client_id: string; name: string | null }[] = await this.#db('oidc_clients')
+      .where({ source: 'registration' })
+      .whereRaw("metadata->>'developer_org' = ?", [orgId])
+      .select('client_id', this.#db.raw("metadata->>'client_name' as name"))
+      .orderBy('client_id');
+    return rows.map((r) => ({ clientId: r.client_id, name: r.name ?? r.client_id }));
   }
 
   async #mustOwn(tx: Knex, orgId: string, personId: string): Promise<void> {

@@ -2,6 +2,8 @@
 // review app applications, manage the apps, schools and their administrators, people, and read the audit log.
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
+import { adminApplicationRoutes } from './applications.ts';
+import { adminClientRoutes } from './clients.ts';
 import { showHome } from './home.ts';
 import { adminSession } from './session.ts';
 import { adminSignIn } from './sign-in.ts';
@@ -15,4 +17,6 @@ export function adminRoutes(router: Router, s: Services) {
   router.get('/admin/callback', signIn.finish);
   router.post('/admin/sign-out', admin, s.forms.post, signIn.signOut);
   router.get('/admin', admin, showHome(s));
+  adminApplicationRoutes(router, s, admin);
+  adminClientRoutes(router, s, admin);
 }

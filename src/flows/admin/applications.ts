@@ -1,0 +1,141 @@
+// The review queue (issue 15, item 5): GET /admin/applications lists what waits (or, ?status=…, what was decided);
+// GET /admin/applications/:id shows an application — for a change of an approved app, what changed against the
+// approved version — with its history and the decision form; POST …/decide approves (with the bureau-only settings),
+// asks for changes or rejects, mailed to the developer; POST …/enable and …/disable switch an approved app.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { PERMISSIONS } from '../../domain/clients/permissions.ts';
+import { type Application, STATUSES } from '../../domain/developers/applications.ts';
+import { type ApplicationDetails, changedDetails } from '../../domain/developers/details.ts';
+import { DeveloperError } from '../../domain/developers/organisations.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { renderAdmin } from './pages.ts';
+import { adminOf } from './session.ts';
+import './texts-applications.ts';
+
+const ListQuery = z.object({ status: z.enum(STATUSES).catch('submitted') });
+
+/** One field of an application as the review shows it: its value now, and before (a change of an approved app). */
+function shown(d: ApplicationDetails | undefined, field: keyof ApplicationDetails): string {
+  const v = d?.[field];
+  if (v === undefined) return '';
+  if (Array.isArray(v)) return v.join('\n');
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .filter(([, r]) => r)
+      .map(([k, r]) => `${k}: ${r}`)
+      .join('\n');
+  return String(v);
+}
+
+async function application(s: Services, ctx: Context): Promise<Application> {
+  const app = await s.developers.applications.get(String(ctx.params.id ?? ''));
+  if (!app) throw new AppError('not_found', 404);
+  return app;
+}
+
+async function renderReview(ctx: Context, s: Services, extra: { error?: string; note?: string; status?: number } = {}) {
+  const app = await application(s, ctx);
+  const changed = changedDetails(app.live, app.details);
+  const fields = (Object.keys(app.details) as (keyof ApplicationDetails)[]).map((f) => ({
+    id: f,
+    now: shown(app.details, f),
+    before: app.live ? shown(app.live, f) : undefined,
+    changed: !!app.live && changed.includes(f),
+  }));
+  const bureau = app.clientId
+    ? await s.developers.applications.bureauSettings(app.clientId)
+    : { firstParty: false, permissions: [], mayRequestIdno: false };
+  renderAdmin(ctx, 'application', {
+    title: 'admin.applications.reviewTitle',
+    titleVars: { name: app.details.app_name },
+    section: 'applications',
+    app,
+    fields,
+    isChange: !!app.live && app.status === 'submitted',
+    events: await s.developers.applications.events(app.id),
+    bureau,
+    permissions: PERMISSIONS.filter((p) => p !== 'roster'),
+    asksIdno: app.details.scopes.includes('idno'),
+    note: extra.note ?? '',
+    decided: ctx.query.decided === '1',
+    error: extra.error,
+    status: extra.status,
+  });
+}
+
+const DecideForm = z.object({
+  decision: z.enum(['approve', 'changes', 'reject']).optional().catch(undefined),
+  note: formText(2000),
+  first_party: formText(5),
+  may_request_idno: formText(5),
+  permissions: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .catch(undefined)
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+});
+
+export function adminApplicationRoutes(router: Router, s: Services, admin: Middleware) {
+  const { post } = s.forms;
+
+  router.get('/admin/applications', admin, async (ctx) => {
+    const { status } = ListQuery.parse(ctx.query);
+    const apps =
+      status === 'submitted'
+        ? await s.developers.applications.queue()
+        : await s.developers.applications.withStatus(status);
+    renderAdmin(ctx, 'applications', {
+      title: 'admin.applications.title',
+      section: 'applications',
+      apps,
+      current: status,
+      statuses: STATUSES,
+    });
+  });
+
+  router.get('/admin/applications/:id', admin, (ctx) => renderReview(ctx, s));
+
+  router.post('/admin/applications/:id/decide', admin, post, async (ctx) => {
+    const app = await application(s, ctx);
+    const form = DecideForm.parse(ctx.request.body ?? {});
+    const t = translator(chooseLocale(ctx));
+    if (!form.decision)
+      return renderReview(ctx, s, { error: t('admin.applications.chooseDecision'), note: form.note, status: 400 });
+    try {
+      await s.developers.applications.decide(
+        app.id,
+        {
+          decision: form.decision,
+          note: form.note,
+          bureau: {
+            firstParty: form.first_party === 'yes',
+            mayRequestIdno: form.may_request_idno === 'yes',
+            permissions: PERMISSIONS.filter((p) => p !== 'roster' && form.permissions.includes(p)),
+          },
+        },
+        adminOf(ctx).id,
+      );
+      seeOther(ctx, `/admin/applications/${app.id}?decided=1`);
+    } catch (err) {
+      if (!(err instanceof DeveloperError)) throw err;
+      await renderReview(ctx, s, { error: t(`developers.errors.${err.key}`), note: form.note, status: 400 });
+    }
+  });
+
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const)
+    router.post(`/admin/applications/:id/${path}`, admin, post, async (ctx) => {
+      const app = await application(s, ctx);
+      if (!app.clientId) throw new AppError('not_found', 404);
+      await s.developers.applications.setDisabled(app.id, disabled, adminOf(ctx).id);
+      seeOther(ctx, `/admin/applications/${app.id}`);
+    });
+}

@@ -1,0 +1,107 @@
+// The apps (issue 15, item 5): GET /admin/clients lists every client (approved applications, configured and
+// registered ones); GET /admin/clients/:id shows one with the bureau-only settings — first party, national IDs, the
+// API permissions (`sis`; `roster` for the schools named) — saved by POST …/settings, and enable/disable.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { ClientError } from '../../domain/clients/metadata.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { renderAdmin } from './pages.ts';
+import { adminOf } from './session.ts';
+import './texts-clients.ts';
+
+const ClientId = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/);
+
+async function client(s: Services, ctx: Context) {
+  const id = ClientId.safeParse(ctx.params.id);
+  const metadata = id.success ? await s.clients.describe(id.data) : undefined;
+  if (!id.success || !metadata) throw new AppError('not_found', 404);
+  return { id: id.data, metadata };
+}
+
+async function renderClient(
+  ctx: Context,
+  s: Services,
+  extra: { error?: string; schools?: string; status?: number } = {},
+) {
+  const { id, metadata } = await client(s, ctx);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  renderAdmin(ctx, 'client', {
+    title: 'admin.clients.clientTitle',
+    titleVars: { name: String(metadata.client_name ?? id) },
+    section: 'clients',
+    id,
+    name: String(metadata.client_name ?? id),
+    publicClient: metadata.token_endpoint_auth_method === 'none',
+    disabled: metadata.disabled === true,
+    firstParty: metadata.first_party === true,
+    mayRequestIdno: metadata.may_request_idno === true,
+    permissions: list(metadata.permissions),
+    schools: extra.schools ?? list(metadata.school_codes).join(' '),
+    redirectUris: list(metadata.redirect_uris),
+    subjectType: String(metadata.subject_type ?? 'public'),
+    saved: ctx.query.saved === '1',
+    error: extra.error,
+    status: extra.status,
+  });
+}
+
+const SettingsForm = z.object({
+  first_party: formText(5),
+  may_request_idno: formText(5),
+  sis: formText(5),
+  roster: formText(5),
+  schools: formText(2000),
+});
+
+export function adminClientRoutes(router: Router, s: Services, admin: Middleware) {
+  const { post } = s.forms;
+
+  router.get('/admin/clients', admin, async (ctx) => {
+    renderAdmin(ctx, 'clients', { title: 'admin.clients.title', section: 'clients', clients: await s.clients.list() });
+  });
+
+  router.get('/admin/clients/:id', admin, (ctx) => renderClient(ctx, s));
+
+  router.post('/admin/clients/:id/settings', admin, post, async (ctx) => {
+    const { id, metadata } = await client(s, ctx);
+    const form = SettingsForm.parse(ctx.request.body ?? {});
+    const actor = adminOf(ctx).id;
+    const schools = form.schools.split(/[\s,，、]+/).filter(Boolean);
+    const t = translator(chooseLocale(ctx));
+    try {
+      await s.clients.update(
+        id,
+        { firstParty: form.first_party === 'yes', mayRequestIdno: form.may_request_idno === 'yes' },
+        actor,
+      );
+      const held = Array.isArray(metadata.permissions) ? metadata.permissions : [];
+      if (form.sis === 'yes') await s.clients.setPermission(id, { grant: 'sis' }, actor);
+      else if (held.includes('sis')) await s.clients.setPermission(id, { revoke: 'sis' }, actor);
+      if (form.roster === 'yes') await s.clients.setPermission(id, { grant: 'roster', schools }, actor);
+      else if (held.includes('roster')) await s.clients.setPermission(id, { revoke: 'roster' }, actor);
+    } catch (err) {
+      if (!(err instanceof ClientError)) throw err;
+      return renderClient(ctx, s, {
+        error: t('admin.clients.refused', { reason: err.message }),
+        schools: form.schools,
+        status: 400,
+      });
+    }
+    seeOther(ctx, `/admin/clients/${id}?saved=1`);
+  });
+
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const)
+    router.post(`/admin/clients/:id/${path}`, admin, post, async (ctx) => {
+      const { id } = await client(s, ctx);
+      await s.clients.setDisabled(id, disabled, adminOf(ctx).id);
+      seeOther(ctx, `/admin/clients/${id}?saved=1`);
+    });
+}

@@ -1,0 +1,82 @@
+// One app's page (GET /developers/apps/:id): its status and the bureau's note, what is approved and what waits for
+// review, its history, sign-ins per day; the secret shown once after approval (POST …/secret), a new secret with a
+// grace period for the old one (POST …/rotate), disabling it (POST …/disable).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { MAX_GRACE_SECONDS } from '../../domain/clients/secrets.ts';
+import { changedDetails } from '../../domain/developers/details.ts';
+import { formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { ownApplication } from './access.ts';
+import { renderDev } from './pages.ts';
+import { developerOf } from './session.ts';
+
+/** The grace periods a developer may pick for the old secret, in seconds (at most 7 days). */
+export const GRACE_CHOICES = [0, 3600, 86_400, 3 * 86_400, MAX_GRACE_SECONDS] as const;
+
+const DONE = z.enum(['submitted', 'review', 'applied', 'unchanged', 'disabled']).optional().catch(undefined);
+
+async function renderApp(
+  ctx: Context,
+  s: Services,
+  extra: { secret?: string; rotated?: boolean; status?: number } = {},
+) {
+  const app = await ownApplication(s, ctx);
+  const [events, signIns] = await Promise.all([
+    s.developers.applications.events(app.id),
+    app.clientId ? s.developers.applications.signInsPerDay(app.clientId, 14) : Promise.resolve([]),
+  ]);
+  renderDev(ctx, 'app', {
+    title: 'developers.app.title',
+    titleVars: { name: app.details.app_name },
+    app,
+    pendingFields: app.live && app.status === 'submitted' ? changedDetails(app.live, app.details) : [],
+    events,
+    signIns,
+    maxSignIns: Math.max(1, ...signIns.map((d) => d.count)),
+    done: DONE.parse(ctx.query.done),
+    graceChoices: GRACE_CHOICES,
+    discovery: `${s.issuer}/.well-known/openid-configuration`,
+    ...extra,
+  });
+}
+
+export function showApp(s: Services) {
+  return (ctx: Context) => renderApp(ctx, s);
+}
+
+export function revealSecret(s: Services) {
+  return async (ctx: Context) => {
+    const app = await ownApplication(s, ctx);
+    const secret = await s.developers.applications.revealSecret(app.id, developerOf(ctx).id);
+    ctx.set('Cache-Control', 'no-store');
+    await renderApp(ctx, s, { secret });
+  };
+}
+
+const RotateForm = z.object({ grace: z.coerce.number().int().catch(-1) });
+
+export function rotateSecret(s: Services) {
+  return async (ctx: Context) => {
+    const app = await ownApplication(s, ctx);
+    const { grace } = RotateForm.parse(ctx.request.body ?? {});
+    if (!(GRACE_CHOICES as readonly number[]).includes(grace) || !app.clientId || app.details.kind === 'spa')
+      return renderApp(ctx, s, { status: 400 });
+    const secret = await s.developers.applications.rotateSecret(app.id, grace, developerOf(ctx).id);
+    ctx.set('Cache-Control', 'no-store');
+    await renderApp(ctx, s, { secret, rotated: true });
+  };
+}
+
+const DisableForm = z.object({ confirm: formText(10) });
+
+export function disableApp(s: Services) {
+  return async (ctx: Context) => {
+    const app = await ownApplication(s, ctx);
+    if (DisableForm.parse(ctx.request.body ?? {}).confirm !== 'yes' || !app.clientId)
+      return renderApp(ctx, s, { status: 400 });
+    await s.developers.applications.setDisabled(app.id, true, developerOf(ctx).id);
+    seeOther(ctx, `/developers/apps/${app.id}?done=disabled`);
+  };
+}

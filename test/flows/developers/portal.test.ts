@@ -1,0 +1,295 @@
+// The developer portal and the bureau's review over HTTP (issue 15): a teacher forms an organisation and applies for
+// an app (bad input answered field by field), the bureau asks for changes (mailed), the developer edits, the bureau
+// approves with the `sis` permission, the secret is shown once, an openid-client app signs in with it and the SIS API
+// answers it; a new secret with a grace period (the old one works, then not), disabling (sign-in refused), and a
+// developer of another organisation who cannot see any of it.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { detailsSchema } from '../../../src/domain/developers/details.ts';
+import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
+import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, signIn, submitLogin } from '../../helpers/rp.ts';
+import { signInOffice } from '../../helpers/school.ts';
+import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+
+const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+describe(`the developer portal and the review (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+
+  before(async () => {
+    server = await startTestServer();
+    base = server.issuer;
+    await upsertSchool(server.storage.db, { code: SCHOOL, name: '開發測試國中', level: 'junior' });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const db = () => server.storage.db;
+
+  async function signInDeveloper(agent: Agent, email: string): Promise<Step> {
+    const callback = `${base}/developers/callback`;
+    const page = await agent.follow(`${base}/developers`);
+    assert.match(page.url, /\/interaction\/[\w-]+$/, 'at our sign-in page');
+    const back = await submitLogin(agent, page, email, PERSON_PASSWORD, {}, callback);
+    assert.ok(back.location?.startsWith(callback), `back at the portal (${back.status})`);
+    return agent.follow(back.location!);
+  }
+
+  const post = (agent: Agent, path: string, page: Step, fields: Record<string, string | string[]>) => {
+    const body = new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') });
+    for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+    return agent.request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: body.toString(),
+    });
+  };
+
+  const sisLookup = (clientId: string, secret: string) =>
+    fetch(`${base}/api/sis/lookup`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
+      body: '{}',
+    });
+
+  const introspect = (clientId: string, secret: string) =>
+    fetch(`${base}/token/introspection`, {
+      method: 'POST',
+      headers: {
+        'content-type': FORM,
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
+      body: 'token=nothing',
+    });
+
+  const good = {
+    app_name: '班級聯絡簿',
+    purpose: '老師和家長看班級通知。',
+    contact_name: '陳老師',
+    contact_email: 'dev-contact@example.org',
+    homepage_url: 'https://notes.example.edu.tw/',
+    privacy_url: 'https://notes.example.edu.tw/privacy',
+    kind: 'web',
+    redirect_uris: CALLBACK,
+    scopes: ['profile', 'email'],
+  };
+
+  it('apply → changes requested → edit → approve → secret once → sign-in and SIS API → rotate → disable', async () => {
+    const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'dev');
+    const dev = new Agent();
+    const home = await signInDeveloper(dev, developer.email);
+    assert.equal(home.status, 200);
+    assert.ok(home.body.includes('id="no-orgs"'));
+
+    // An organisation, then the application form.
+    const created = await post(dev, '/developers/organisations', home, { name: `資訊組 ${SCHOOL}` });
+    assert.equal(created.status, 303);
+    const orgId = /\/developers\/organisations\/([0-9a-f-]{36})$/.exec(created.location!)![1]!;
+    const again = await post(dev, '/developers/organisations', home, { name: `資訊組 ${SCHOOL}` });
+    assert.equal(again.status, 400, 'a name already taken');
+
+    const form = await dev.request(`${base}/developers/apps/new?org=${orgId}`);
+    assert.equal(form.status, 200);
+    const bad = await post(dev, '/developers/apps/new', form, {
+      ...good,
+      org: orgId,
+      app_name: '',
+      redirect_uris: 'https://notes.example.edu.tw/*\nhttp://notes.example.edu.tw/cb\nhttps://a.example/cb#x',
+      scopes: ['idno'],
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /id="app_name-error"/);
+    assert.match(bad.body, /id="redirect_uris-error">[^<]*\*/, 'the wildcard named');
+    assert.match(bad.body, /id="reason_idno-error"/, 'a reason needed for national IDs');
+    assert.ok(bad.body.includes('https://notes.example.edu.tw/*'), 'what was typed is kept');
+    assert.equal(await db()('client_applications').where({ org_id: orgId }).first(), undefined, 'nothing written');
+
+    const sent = await post(dev, '/developers/apps/new', form, { ...good, org: orgId });
+    assert.equal(sent.status, 303);
+    const appId = /\/developers\/apps\/([0-9a-f-]{36})\?done=submitted$/.exec(sent.location!)![1]!;
+
+    // The bureau asks for changes (a note is needed), which is mailed.
+    const bureau = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
+    const admin = new Agent();
+    const queue = await signInOffice(base, admin, bureau.email, '/admin/applications');
+    assert.equal(queue.status, 200, queue.url);
+    assert.ok(queue.body.includes(`/admin/applications/${appId}`), 'in the queue');
+    const review = await admin.request(`${base}/admin/applications/${appId}`);
+    const noNote = await post(admin, `/admin/applications/${appId}/decide`, review, { decision: 'changes', note: '' });
+    assert.equal(noNote.status, 400);
+    const asked = await post(admin, `/admin/applications/${appId}/decide`, review, {
+      decision: 'changes',
+      note: '請補上隱私權政策的中文版網址。',
+    });
+    assert.equal(asked.status, 303);
+    const mail = await db()('outbox_messages')
+      .where({ kind: 'developer_decision', recipient: developer.email })
+      .first();
+    assert.ok(mail?.text_body.includes('請補上隱私權政策'), 'the developer is mailed the note');
+
+    let page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.match(page.body, /id="bureau-note"[\s\S]*請補上隱私權政策/);
+    const edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
+    const edited = await post(dev, `/developers/apps/${appId}/edit`, edit, {
+      ...good,
+      privacy_url: 'https://notes.example.edu.tw/zh/privacy',
+    });
+    assert.equal(edited.status, 303);
+    assert.equal((await db()('client_applications').where({ id: appId }).first()).status, 'submitted');
+
+    // Approved, with the school-affairs API.
+    const review2 = await admin.request(`${base}/admin/applications/${appId}`);
+    assert.equal(
+      (await post(admin, `/admin/applications/${appId}/decide`, review2, { decision: 'approve', permissions: 'sis' }))
+        .status,
+      303,
+    );
+    const row = await db()('client_applications').where({ id: appId }).first();
+    assert.equal(row.status, 'approved');
+    const clientId: string = row.client_id;
+
+    // The secret, once.
+    page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.match(page.body, /id="reveal-form"/);
+    const shown = await post(dev, `/developers/apps/${appId}/secret`, page, {});
+    const secret = /id="client-secret">([^<]+)</.exec(shown.body)?.[1];
+    assert.ok(secret, 'the secret is shown');
+    const twice = await post(dev, `/developers/apps/${appId}/secret`, page, {});
+    assert.doesNotMatch(twice.body, /id="client-secret"/, 'not a second time');
+
+    // An openid-client app signs in with it; its ids are pairwise; the SIS API takes it.
+    const config = await discover(base, clientId, secret);
+    const p = await pkce();
+    const callback = await signIn(new Agent(), authorizationUrl(config, p), developer.email, PERSON_PASSWORD);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    assert.notEqual(tokens.claims()!.sub, developer.personId, 'a third-party app sees a pairwise id');
+    assert.equal(
+      (await sisLookup(clientId, secret!)).status,
+      400,
+      'authenticated and allowed: the empty body is refused',
+    );
+    page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.match(page.body, /<td>[1-9]\d*<\/td>/, 'the sign-in is counted');
+    const quick = await dev.request(`${base}/developers/apps/${appId}/quick-start`);
+    assert.ok(quick.body.includes(clientId) && quick.body.includes('mod_auth_openidc'));
+
+    // A new secret; the old one works during its grace, then not.
+    const rotated = await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' });
+    const next = /id="client-secret">([^<]+)</.exec(rotated.body)?.[1];
+    assert.ok(next && next !== secret);
+    assert.equal((await introspect(clientId, secret!)).status, 200, 'the old secret during its grace');
+    assert.equal((await introspect(clientId, next)).status, 200);
+    assert.equal((await sisLookup(clientId, secret!)).status, 400);
+    const stored = (await db()('oidc_clients').where({ client_id: clientId }).first()).metadata;
+    const metadata = typeof stored === 'string' ? JSON.parse(stored) : stored;
+    metadata.previous_client_secrets[0].until = Math.floor(Date.now() / 1000) - 1;
+    await db()('oidc_clients')
+      .where({ client_id: clientId })
+      .update({ metadata: JSON.stringify(metadata) });
+    server.services.clients.forget(clientId);
+    assert.equal((await introspect(clientId, secret!)).status, 401, 'the grace is over');
+    assert.equal((await sisLookup(clientId, secret!)).status, 401);
+    assert.equal((await introspect(clientId, next)).status, 200);
+
+    // Disabled: nobody signs in with it any more.
+    const disabled = await post(dev, `/developers/apps/${appId}/disable`, page, { confirm: 'yes' });
+    assert.equal(disabled.status, 303);
+    const refused = await new Agent().follow(authorizationUrl(config, await pkce()).href, CALLBACK);
+    assert.equal(refused.status, 400);
+    assert.doesNotMatch(refused.body, /name="password"/);
+    assert.equal((await introspect(clientId, next)).status, 401);
+
+    // Another organisation's developer sees none of it.
+    const other = await personWith(server, [{ schoolCode: SCHOOL, role: 'staff' }], 'dev2');
+    const stranger = new Agent();
+    await signInDeveloper(stranger, other.email);
+    assert.equal((await stranger.request(`${base}/developers/apps/${appId}`)).status, 404);
+    assert.equal((await stranger.request(`${base}/developers/organisations/${orgId}`)).status, 404);
+    assert.equal((await stranger.request(`${base}/developers/apps/new?org=${orgId}`)).status, 404);
+
+    // The bureau's console is not theirs.
+    const notAdmin = new Agent();
+    const refusedConsole = await signInOffice(base, notAdmin, other.email, '/admin');
+    assert.equal(refusedConsole.status, 403);
+  });
+
+  it('a change to an approved app waits for review while the app keeps running; other changes apply at once', async () => {
+    const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'school_admin' }], 'dev3');
+    const dev = new Agent();
+    const home = await signInDeveloper(dev, developer.email);
+    const created = await post(dev, '/developers/organisations', home, { name: `廠商 ${crypto.randomUUID()}` });
+    const orgId = created.location!.split('/').pop()!;
+    const appId = await server.services.developers.applications.submit(
+      orgId,
+      detailsSchema({ development: true }).parse({ ...good, redirect_uris: [CALLBACK] }),
+      developer.personId,
+    );
+    await server.services.developers.applications.decide(
+      appId,
+      { decision: 'approve', note: '', bureau: { firstParty: false, permissions: [], mayRequestIdno: false } },
+      'test',
+    );
+    const clientId = (await server.services.developers.applications.get(appId))!.clientId!;
+
+    const edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
+    const renamed = await post(dev, `/developers/apps/${appId}/edit`, edit, { ...good, app_name: '新的聯絡簿' });
+    assert.equal(renamed.location, `${base}/developers/apps/${appId}?done=applied`);
+    assert.equal((await server.services.clients.describe(clientId))?.client_name, '新的聯絡簿');
+
+    const moved = await post(dev, `/developers/apps/${appId}/edit`, edit, {
+      ...good,
+      app_name: '新的聯絡簿',
+      redirect_uris: 'http://127.0.0.1:9/other',
+    });
+    assert.equal(moved.location, `${base}/developers/apps/${appId}?done=review`);
+    const described = await server.services.clients.describe(clientId);
+    assert.deepEqual(described?.redirect_uris, [CALLBACK], 'the approved redirect stays until review');
+    const page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.match(page.body, /id="pending"/);
+  });
+
+  it('an organisation token registers third-party pairwise clients that are listed as its own', async () => {
+    const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'dev4');
+    const member = await personWith(server, [{ schoolCode: SCHOOL, role: 'staff' }], 'dev5');
+    const dev = new Agent();
+    const home = await signInDeveloper(dev, developer.email);
+    const created = await post(dev, '/developers/organisations', home, { name: `自動 ${crypto.randomUUID()}` });
+    const orgPath = new URL(created.location!).pathname;
+    let org = await dev.request(`${base}${orgPath}`);
+    assert.equal(org.status, 200, `${created.status} ${orgPath} ${org.body.slice(0, 300)}`);
+    const added = await post(dev, `${orgPath}/members`, org, { login: member.email });
+    assert.equal(added.status, 303);
+    const unknown = await post(dev, `${orgPath}/members`, org, { login: 'nobody@example.org' });
+    assert.equal(unknown.status, 400);
+    org = await dev.request(`${base}${orgPath}`);
+    assert.ok(org.body.includes(member.email) || org.body.includes('陳老師'));
+    const tokenPage = await post(dev, `${orgPath}/token`, org, {});
+    const token = /id="registration-token">([^<]+)</.exec(tokenPage.body)?.[1];
+    assert.ok(token);
+    const registered = await fetch(`${base}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ redirect_uris: [CALLBACK], client_name: '自動註冊', first_party: true }),
+    });
+    const body = (await registered.json()) as Record<string, unknown>;
+    assert.equal(registered.status, 201, JSON.stringify(body));
+    assert.equal(body.subject_type, 'pairwise');
+    assert.notEqual(body.first_party, true);
+    org = await dev.request(`${base}${orgPath}`);
+    assert.ok(org.body.includes(String(body.client_id)), 'listed on the organisation page');
+  });
+});
