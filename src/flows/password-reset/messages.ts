@@ -1,16 +1,7 @@
-// The mail and text message of a password reset, in both languages (Traditional Chinese first).
+// The text message of a password reset, in both languages (Traditional Chinese first); the mail is the domain's
+// (domain/people/reset-mail.ts), which the bureau console sends too.
 import type { NewMessage } from '../../domain/outbox/outbox.ts';
-import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
-
-export function resetMail(to: string, name: string, link: string): NewMessage {
-  return {
-    channel: 'email',
-    to,
-    kind: 'password_reset',
-    subject: bilingualSubject('password.mail.resetSubject'),
-    text: bilingual('password.mail.resetText', () => ({ name, link })),
-  };
-}
+import { bilingual } from '../../platform/i18n/index.ts';
 
 export function resetSms(mobile: string, code: string): NewMessage {
   return {

@@ -1,8 +1,9 @@
 // Sends what a reset request asks for: a one-use link by email or a 6-digit code by SMS, to the verified address
 // or number of an active person. Unknown targets get the same answer, as fast (an SMS ticket with no person behind it).
 import type { Person } from '../../domain/people/persons.ts';
+import { resetLinkMail } from '../../domain/people/reset-mail.ts';
 import type { Services } from '../../web/services.ts';
-import { resetMail, resetSms } from './messages.ts';
+import { resetSms } from './messages.ts';
 import type { ResetTarget } from './reset-target.ts';
 import type { ResetState } from './state.ts';
 
@@ -29,12 +30,9 @@ export async function sendReset(
   if (target.channel === 'email') {
     s.background.run('password reset mail', async () => {
       const person: Person | undefined = await s.people.findByVerifiedContact('email', target.email);
-      if (!person?.email) return;
-      const token = await state.tokens.issue({ personId: person.id, via: 'email', interaction, issuedAt });
-      await s.outbox.enqueue(
-        resetMail(person.email, person.name, `${s.issuer}/password/reset?token=${token}`),
-        requested(person.id, 'email'),
-      );
+      const mail = person && (await resetLinkMail(state.tokens, s.issuer, person, interaction));
+      if (!person || !mail) return;
+      await s.outbox.enqueue(mail, requested(person.id, 'email'));
     });
     return { channel: 'email' };
   }

@@ -58,9 +58,6 @@ const zh = {
       home: '回到首頁',
     },
     mail: {
-      resetSubject: '重設您的密碼',
-      resetText:
-        '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
       resetSms: '【{{brand}}】重設密碼驗證碼：{{code}}，10 分鐘內有效。請勿提供給任何人。',
     },
   },
@@ -127,9 +124,6 @@ const en: typeof zh = {
       home: 'Go to the home page',
     },
     mail: {
-      resetSubject: 'Reset your password',
-      resetText:
-        'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
       resetSms: '[{{brand}}] Password reset code: {{code}}, valid for 10 minutes. Do not share it with anyone.',
     },
   },
