@@ -29,9 +29,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('client_applications', (t) => {
     t.uuid('id').primary();
     t.uuid('org_id').notNullable().references('dev_organisations.id');
-    t.text('status')
-      .notNullable()
-      .checkIn(['submitted', 'changes_requested', 'approved', 'rejected', 'disabled']);
+    t.text('status').notNullable().checkIn(['submitted', 'changes_requested', 'approved', 'rejected', 'disabled']);
     // What the developer asked for (json, not jsonb: kept as written); `live`: what the bureau approved last.
     t.json('details').notNullable();
     t.json('live');

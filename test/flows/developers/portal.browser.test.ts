@@ -1,0 +1,117 @@
+// The developer portal and the bureau's review in Chromium (issue 15): a teacher opens /developers, signs in, forms an
+// organisation, sends the application form empty (every problem listed, at its field), fills it in and sends it; a
+// bureau administrator signs in to /admin with a second factor and approves it; the teacher sees the secret once and
+// the quick-start page. Each page is checked with axe-core and photographed.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { generate } from 'otplib';
+import type { Browser, Page } from 'playwright-core';
+import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
+import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
+import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+
+const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+let server: TestServer;
+let browser: Browser;
+
+before(async () => {
+  if (browserSkip) return;
+  server = await startTestServer();
+  await upsertSchool(server.storage.db, { code: SCHOOL, name: '瀏覽器測試國中', level: 'junior' });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function checked(page: Page, name: string, problems: string[]) {
+  assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
+  assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
+  await shoot(page, `developers-${name}`);
+  assert.deepEqual(problems, [], `console and network: ${name}`);
+}
+
+async function signIn(page: Page, email: string) {
+  await page.locator('#login').waitFor();
+  await page.fill('#login', email);
+  await page.fill('#password', PERSON_PASSWORD);
+  await page.click('button.primary');
+}
+
+test('a teacher applies for an app, the bureau approves it, the secret is shown once', {
+  skip: browserSkip,
+}, async () => {
+  const teacher = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'devb');
+  const { context, page, problems } = await watchedPage(browser, {
+    // The empty form is answered 400, as it should be.
+    allow: (status, path) => status === 400 && /^\/developers\/apps\/new$/.test(path),
+  });
+  await page.goto(`${server.issuer}/developers`);
+  await signIn(page, teacher.email);
+  await page.locator('#no-orgs').waitFor();
+  await checked(page, '01-home', problems);
+
+  await page.fill('#org-name', `瀏覽器資訊組 ${SCHOOL}`);
+  await page.click('#org-form button[type=submit]');
+  await page.locator('#members').waitFor();
+  await checked(page, '02-organisation', problems);
+  await page.click('a[href^="/developers/apps/new"]');
+
+  // Sent empty: each problem listed and at its field.
+  await page.locator('#application-form').waitFor();
+  await page.fill('#contact_email', '');
+  await page.click('#application-form button[type=submit]');
+  await page.locator('#form-errors').waitFor();
+  assert.ok(await page.locator('#app_name-error').isVisible());
+  assert.ok(await page.locator('#kind-error').isVisible());
+  await checked(page, '03-form-errors', problems);
+
+  await page.fill('#app_name', '瀏覽器聯絡簿');
+  await page.fill('#purpose', '老師和家長看班級通知。');
+  await page.fill('#homepage_url', 'https://notes.example.edu.tw/');
+  await page.fill('#privacy_url', 'https://notes.example.edu.tw/privacy');
+  await page.fill('#contact_email', 'devb@example.org');
+  await page.check('#kind-web');
+  await page.fill('#redirect_uris', 'https://notes.example.edu.tw/callback');
+  await page.check('#scope-profile');
+  await page.click('#application-form button[type=submit]');
+  await page.locator('#done').waitFor();
+  await checked(page, '04-submitted', problems);
+  const appUrl = page.url().replace(/\?.*$/, '');
+
+  // The bureau approves it, signed in with a second factor.
+  const bureau = await personWith(server, [{ role: 'bureau_admin' }], 'bureaub');
+  const admin = await watchedPage(browser);
+  await admin.page.goto(`${server.issuer}/admin/applications`);
+  await signIn(admin.page, bureau.email);
+  await admin.page.locator('#totp-secret').waitFor();
+  const secret = (await admin.page.locator('#totp-secret').innerText()).replaceAll(' ', '');
+  await admin.page.fill('#code', await generate({ secret }));
+  await admin.page.click('form[action$="/second-factor"] button[type=submit]');
+  await admin.page.locator('#applications').waitFor();
+  await checked(admin.page, '05-admin-queue', admin.problems);
+  await admin.page.click('#applications a');
+  await admin.page.locator('#decide-form').waitFor();
+  await checked(admin.page, '06-admin-review', admin.problems);
+  await admin.page.check('#decision-approve');
+  await admin.page.click('#decide-form button[type=submit]');
+  await admin.page.locator('#decided').waitFor();
+  await admin.context.close();
+
+  // The secret, once; the quick-start page.
+  await page.goto(appUrl);
+  await page.click('#reveal-form button');
+  await page.locator('#client-secret').waitFor();
+  assert.ok((await page.locator('#client-secret').innerText()).length >= 40);
+  await checked(page, '07-secret', problems);
+  await page.goto(appUrl);
+  assert.equal(await page.locator('#client-secret').count(), 0, 'not shown again');
+  await page.goto(`${appUrl}/quick-start`);
+  await page.locator('#discovery').waitFor();
+  await checked(page, '08-quick-start', problems);
+  await context.close();
+});
