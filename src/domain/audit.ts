@@ -25,7 +25,8 @@ const Detail = z
   })
   .catch({});
 
-function json(value: unknown): unknown {
+/** A JSON value read back from storage (text or already parsed); a broken one is an empty object. */
+export function json(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);

@@ -7,6 +7,7 @@ import { OneUseStore } from '../platform/one-use.ts';
 import type { SharedStore } from '../platform/shared-store/types.ts';
 import { Throttle } from '../platform/throttle.ts';
 import { Audit } from './audit.ts';
+import { AuditSearch } from './audit-search.ts';
 import { Binding } from './binding/service.ts';
 import type { ClientCache } from './clients/cache.ts';
 import { ClientRegistry } from './clients/registry.ts';
@@ -14,13 +15,16 @@ import { Developers } from './developers/service.ts';
 import { Enrolment } from './enrolment/service.ts';
 import { Identities } from './identities/service.ts';
 import { type Channel, Outbox } from './outbox/outbox.ts';
+import { PeopleDirectory } from './people/directory.ts';
 import { Passkeys } from './people/passkeys.ts';
 import { passwordLinks } from './people/password-links.ts';
 import { Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
+import { SchoolDirectory } from './schools/directory.ts';
 import { SchoolOffice } from './schools/office.ts';
+import { SchoolListImport } from './schools/school-list.ts';
 import { Schools } from './schools/service.ts';
 import { UpstreamLeg } from './upstreams/leg.ts';
 import { FederatedLinks } from './upstreams/links.ts';
@@ -61,6 +65,13 @@ export function buildDomainServices(deps: {
     audit: new Audit(db),
     outbox,
     clients,
+    /** The bureau console's schools (their list, imports and administrators), people and audit-log search. */
+    bureau: {
+      schools: new SchoolDirectory(db),
+      schoolList: new SchoolListImport(db, oneUse),
+      people: new PeopleDirectory({ db, keyring, passwordLinks: links, issuer }),
+      audit: new AuditSearch(db),
+    },
     /** Developers' organisations, app applications and the bureau's review of them. */
     developers: new Developers({ db, clients, issuer }),
     people: new People({ db, keyring, passwords, issuer, outbox }),

@@ -1,4 +1,5 @@
-// Adding identities to people (registration, the school-affairs push, rosters, the CLI, seeds), always audited.
+// Adding identities to people (registration, the school-affairs push, rosters, the CLI, the bureau console, seeds),
+// always audited.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
@@ -11,7 +12,8 @@ export type NewIdentity = {
   role: Role;
   classCode?: string;
   attributes?: Record<string, unknown>;
-  source: 'self' | 'sis' | 'roster' | 'binding';
+  /** `bureau`: granted in the bureau console. */
+  source: 'self' | 'sis' | 'roster' | 'binding' | 'bureau';
   /** `unconfirmed`: declared by the person, waiting for the school (the person is a general member until then). */
   status?: 'active' | 'unconfirmed';
   actor: string;

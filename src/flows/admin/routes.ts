@@ -3,8 +3,11 @@
 import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { adminApplicationRoutes } from './applications.ts';
+import { adminAuditRoutes } from './audit.ts';
 import { adminClientRoutes } from './clients.ts';
 import { showHome } from './home.ts';
+import { adminPeopleRoutes } from './people.ts';
+import { adminSchoolRoutes } from './schools.ts';
 import { adminSession } from './session.ts';
 import { adminSignIn } from './sign-in.ts';
 import './texts.ts';
@@ -17,6 +20,9 @@ export function adminRoutes(router: Router, s: Services) {
   router.get('/admin/callback', signIn.finish);
   router.post('/admin/sign-out', admin, s.forms.post, signIn.signOut);
   router.get('/admin', admin, showHome(s));
+  adminSchoolRoutes(router, s, admin);
+  adminPeopleRoutes(router, s, admin);
+  adminAuditRoutes(router, s, admin);
   adminApplicationRoutes(router, s, admin);
   adminClientRoutes(router, s, admin);
 }

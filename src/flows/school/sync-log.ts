@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SYNC_ACTIONS } from '../../domain/schools/sync-log.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import type { Services } from '../../web/services.ts';
+import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderOffice } from './pages.ts';
 import { officeOf } from './session.ts';
 
@@ -13,14 +14,6 @@ const Query = z.object({
   result: z.enum(['ok', 'error']).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
 });
-
-const taipei = (at: Date, locale: string) =>
-  new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-TW', {
-    timeZone: 'Asia/Taipei',
-    dateStyle: 'short',
-    timeStyle: 'medium',
-    hourCycle: 'h23',
-  }).format(at);
 
 export function showSyncLog(s: Services) {
   return async (ctx: Context) => {
@@ -50,7 +43,7 @@ export function showSyncLog(s: Services) {
       filter: { action: query.action ?? '', result: query.result ?? '' },
       entries: entries.map((e) => ({
         ...e,
-        at: taipei(e.at, chooseLocale(ctx)),
+        at: taipeiTime(e.at, chooseLocale(ctx), 'seconds'),
         app: e.clientId ? (names.get(e.clientId) ?? e.clientId) : '',
       })),
       previous: page > 1 ? link(page - 1) : undefined,

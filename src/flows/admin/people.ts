@@ -1,0 +1,203 @@
+// The console's people (issue 15, item 7): GET /admin/people — the search (masked results); GET /admin/people/:id —
+// one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
+// national ID with a reason; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
+// …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { maskEmail } from '../../domain/people/masks.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { formText } from '../../web/forms.ts';
+import { noStore, seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { taipeiTime } from '../../web/taipei-time.ts';
+import { renderAdmin } from './pages.ts';
+import { adminOf } from './session.ts';
+import './texts-people.ts';
+
+const Search = z.object({ q: z.string().max(100).catch('') });
+const ReasonForm = z.object({ reason: formText(1000) });
+const DeveloperForm = z.object({ access: z.enum(['allow', 'stop']).optional().catch(undefined) });
+const DONE = ['locked', 'unlocked', 'resetSent', 'sessionsEnded', 'developerAllowed', 'developerStopped'] as const;
+const Done = z.object({
+  done: z.enum(DONE).optional().catch(undefined),
+  sessions: z.coerce.number().int().min(0).max(10_000).catch(0),
+  grants: z.coerce.number().int().min(0).max(10_000).catch(0),
+});
+/** Identities that open the developer portal by themselves (domain/developers/organisations.ts). */
+const PORTAL_ROLES = ['teacher', 'staff', 'school_admin'];
+
+function searchPeople(s: Services) {
+  return async (ctx: Context) => {
+    const { q } = Search.parse(ctx.query);
+    const found = q ? await s.bureau.people.search(q, adminOf(ctx).id) : undefined;
+    noStore(ctx);
+    renderAdmin(ctx, 'people', {
+      title: 'admin.people.title',
+      section: 'people',
+      q,
+      searched: !!found,
+      hits: found?.hits ?? [],
+      more: found?.more,
+      pageSize: 50,
+    });
+  };
+}
+
+type PersonPage = {
+  revealed?: string;
+  revealError?: string;
+  reason?: string;
+  lockError?: string;
+  lockReason?: string;
+  actionError?: string;
+  status?: number;
+};
+
+async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
+  const date = (at: Date | null) => taipeiTime(at, locale, 'date');
+  const time = (at: Date | null) => taipeiTime(at, locale, 'minutes');
+  const person = await s.bureau.people.view(String(ctx.params.id), adminOf(ctx).id);
+  if (!person) throw new AppError('not_found', 404);
+  const [identities, links, signIns, developer] = await Promise.all([
+    s.bureau.people.identities(person.id),
+    s.federatedLinks.list(person.id),
+    s.audit.recentSignIns(person.id, 20),
+    s.developers.organisations.isDeveloperAccount(person.id),
+  ]);
+  const apps = await s.clients.names([...new Set(signIns.map((x) => x.clientId).filter((c): c is string => !!c))]);
+  const done = Done.parse(ctx.query);
+  noStore(ctx);
+  renderAdmin(ctx, 'person', {
+    title: 'admin.people.title',
+    section: 'people',
+    person: {
+      ...person,
+      created: date(person.createdAt),
+      passwordChanged: date(person.passwordChangedAt),
+    },
+    identities: identities.map((i) => ({
+      ...i,
+      since: date(i.createdAt),
+      ended: date(i.endedAt),
+    })),
+    links: links.map((l) => ({
+      ...l,
+      email: l.email ? maskEmail(l.email) : '',
+      since: date(l.createdAt),
+      lastUsed: time(l.lastUsedAt),
+    })),
+    signIns: signIns.map((x) => ({
+      ...x,
+      at: time(x.at),
+      app: x.clientId ? (apps.get(x.clientId) ?? x.clientId) : '',
+      reason: x.reason && t(`admin.people.signIns.reasons.${x.reason}`, { defaultValue: x.reason }),
+    })),
+    developer: {
+      account: developer,
+      bySchool: identities.some((i) => i.status === 'active' && PORTAL_ROLES.includes(i.role)),
+    },
+    done: done.done && t(`admin.people.done.${done.done}`, { sessions: done.sessions, grants: done.grants }),
+    revealed: page.revealed,
+    revealError: page.revealError && t(`admin.people.errors.${page.revealError}`),
+    reason: page.reason ?? '',
+    lockError: page.lockError && t(`admin.people.errors.${page.lockError}`),
+    lockReason: page.lockReason ?? '',
+    actionError: page.actionError && t(`admin.people.errors.${page.actionError}`),
+    status: page.status,
+  });
+}
+
+/** The person of the URL (404 when there is none). */
+async function personId(ctx: Context, s: Services): Promise<string> {
+  const person = await s.people.findById(String(ctx.params.id));
+  if (!person) throw new AppError('not_found', 404);
+  return person.id;
+}
+
+function showPerson(s: Services) {
+  return async (ctx: Context) => renderPerson(ctx, s);
+}
+
+function reveal(s: Services) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const { reason } = ReasonForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.people.revealNationalId(id, reason, adminOf(ctx).id);
+    if (!result.ok) return renderPerson(ctx, s, { revealError: result.error, reason, status: 400 });
+    await renderPerson(ctx, s, { revealed: result.nationalId });
+  };
+}
+
+function lock(s: Services) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const { reason } = ReasonForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
+    if (!result.ok) return renderPerson(ctx, s, { lockError: result.error, lockReason: reason, status: 400 });
+    await s.personAccess.endEverywhere(id, { reason: 'admin_locked' });
+    seeOther(ctx, `/admin/people/${id}?done=locked`);
+  };
+}
+
+/** A button of the person's page that the domain answers: back to the page saying it is done, or its error (400). */
+function button(
+  s: Services,
+  run: (id: string, actor: string) => Promise<{ ok: true } | { ok: false; error: string }>,
+  done: (typeof DONE)[number],
+) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const result = await run(id, adminOf(ctx).id);
+    if (!result.ok) return renderPerson(ctx, s, { actionError: result.error, status: 400 });
+    seeOther(ctx, `/admin/people/${id}?done=${done}`);
+  };
+}
+
+function endSessions(s: Services) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const ended = await s.personAccess.endEverywhere(id, { reason: 'admin' });
+    await s.audit.record({ actor: adminOf(ctx).id, action: 'admin.sessions_ended', subject: id, detail: ended });
+    seeOther(
+      ctx,
+      `/admin/people/${id}?${new URLSearchParams({ done: 'sessionsEnded', sessions: String(ended.sessions), grants: String(ended.grants) })}`,
+    );
+  };
+}
+
+function developer(s: Services) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const { access } = DeveloperForm.parse(ctx.request.body ?? {});
+    if (!access) throw new AppError('invalid_request', 400);
+    const actor = adminOf(ctx).id;
+    if (access === 'allow') await s.developers.organisations.grantDeveloper(id, actor);
+    else await s.developers.organisations.revokeDeveloper(id, actor);
+    seeOther(ctx, `/admin/people/${id}?done=${access === 'allow' ? 'developerAllowed' : 'developerStopped'}`);
+  };
+}
+
+export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware) {
+  router.get('/admin/people', admin, searchPeople(s));
+  router.get('/admin/people/:id', admin, showPerson(s));
+  router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s));
+  router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s));
+  router.post(
+    '/admin/people/:id/unlock',
+    admin,
+    s.forms.post,
+    button(s, (id, actor) => s.bureau.people.unlock(id, actor), 'unlocked'),
+  );
+  router.post(
+    '/admin/people/:id/password-reset',
+    admin,
+    s.forms.post,
+    button(s, (id, actor) => s.bureau.people.sendPasswordReset(id, actor), 'resetSent'),
+  );
+  router.post('/admin/people/:id/sessions/end', admin, s.forms.post, endSessions(s));
+  router.post('/admin/people/:id/developer', admin, s.forms.post, developer(s));
+}

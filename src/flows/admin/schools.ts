@@ -1,0 +1,179 @@
+// The console's schools (issue 15, item 6): GET /admin/schools — the list, searched by code, name or district and
+// filtered by level and kind; GET/POST /admin/schools/new — add a school; GET/POST /admin/schools/:code — edit one,
+// see its administrators and the way to its back office; POST …/admins — name an administrator by login;
+// POST …/admins/:identity/revoke — remove one. The school list's import is schools-import.ts.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import type { SchoolErrors, SchoolInput } from '../../domain/schools/directory.ts';
+import { SCHOOL_KINDS, SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { AppError } from '../../web/errors.ts';
+import { fileUpload } from '../../web/file-upload.ts';
+import { formText } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
+import type { Services } from '../../web/services.ts';
+import { taipeiTime } from '../../web/taipei-time.ts';
+import { renderAdmin } from './pages.ts';
+import { commitSchoolList, SCHOOL_LIST_MAX_BYTES, showSchoolList, uploadSchoolList } from './schools-import.ts';
+import { adminOf } from './session.ts';
+import './texts-schools.ts';
+
+const Search = z.object({
+  q: z.string().max(50).catch(''),
+  level: z.enum(SCHOOL_LEVELS).optional().catch(undefined),
+  kind: z.enum(SCHOOL_KINDS).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+});
+const SchoolForm = z.object({
+  code: formText(20),
+  name: formText(200),
+  level: formText(20),
+  kind: formText(20),
+  district: formText(100),
+});
+const GrantForm = z.object({ login: formText(254) });
+const FIELDS = ['code', 'name', 'level', 'kind', 'district'] as const;
+
+function listSchools(s: Services) {
+  return async (ctx: Context) => {
+    const filter = Search.parse(ctx.query);
+    const { rows, more } = await s.bureau.schools.search({ text: filter.q, ...filter });
+    const link = (page: number) => {
+      const q = new URLSearchParams();
+      if (filter.q) q.set('q', filter.q);
+      if (filter.level) q.set('level', filter.level);
+      if (filter.kind) q.set('kind', filter.kind);
+      q.set('page', String(page));
+      return `/admin/schools?${q}`;
+    };
+    renderAdmin(ctx, 'schools', {
+      title: 'admin.schools.title',
+      section: 'schools',
+      filter: { q: filter.q, level: filter.level ?? '', kind: filter.kind ?? '' },
+      levels: SCHOOL_LEVELS,
+      kinds: SCHOOL_KINDS,
+      rows,
+      previous: filter.page > 1 ? link(filter.page - 1) : undefined,
+      next: more ? link(filter.page + 1) : undefined,
+    });
+  };
+}
+
+function formPage(ctx: Context, page: { values: SchoolInput; errors?: SchoolErrors }) {
+  const t = translator(chooseLocale(ctx));
+  const errors = Object.fromEntries(
+    Object.entries(page.errors ?? {}).map(([f, key]) => [f, t(`admin.schools.errors.${key}`)]),
+  );
+  return {
+    values: page.values,
+    levels: SCHOOL_LEVELS,
+    kinds: SCHOOL_KINDS,
+    errors,
+    errorList: FIELDS.filter((f) => errors[f]).map((f) => ({
+      id: f,
+      label: t(`admin.schools.columns.${f}`),
+      message: errors[f],
+    })),
+  };
+}
+
+const EMPTY: SchoolInput = { code: '', name: '', level: '', kind: 'municipal', district: '' };
+
+function showNew() {
+  return async (ctx: Context) => {
+    renderAdmin(ctx, 'school-new', {
+      title: 'admin.schools.newTitle',
+      section: 'schools',
+      ...formPage(ctx, { values: EMPTY }),
+    });
+  };
+}
+
+function addSchool(s: Services) {
+  return async (ctx: Context) => {
+    const values = SchoolForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.schools.save(values, 'add', adminOf(ctx).id);
+    if (result.ok) return seeOther(ctx, `/admin/schools/${values.code}?added=1`);
+    renderAdmin(ctx, 'school-new', {
+      title: 'admin.schools.newTitle',
+      section: 'schools',
+      ...formPage(ctx, { values, errors: 'errors' in result ? result.errors : {} }),
+      status: 400,
+    });
+  };
+}
+
+async function renderSchool(
+  ctx: Context,
+  s: Services,
+  page: { values?: SchoolInput; errors?: SchoolErrors; login?: string; grantError?: string; status?: number } = {},
+) {
+  const t = translator(chooseLocale(ctx));
+  const school = await s.bureau.schools.find(String(ctx.params.code));
+  if (!school) throw new AppError('not_found', 404);
+  const admins = await s.bureau.schools.admins(school.code);
+  renderAdmin(ctx, 'school', {
+    title: 'admin.schools.editTitle',
+    titleVars: { name: school.name },
+    section: 'schools',
+    school,
+    ...formPage(ctx, {
+      values: page.values ?? { ...school, district: school.district ?? '' },
+      errors: page.errors,
+    }),
+    admins: admins.map((a) => ({ ...a, since: taipeiTime(a.since, chooseLocale(ctx), 'date') })),
+    login: page.login ?? '',
+    grantError: page.grantError && t(`admin.schools.admins.errors.${page.grantError}`),
+    notice: ['added', 'saved', 'granted', 'revoked'].find((k) => ctx.query[k] === '1'),
+    status: page.status,
+  });
+}
+
+function showSchool(s: Services) {
+  return async (ctx: Context) => renderSchool(ctx, s);
+}
+
+function saveSchool(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    const values = { ...SchoolForm.parse(ctx.request.body ?? {}), code };
+    const result = await s.bureau.schools.save(values, 'edit', adminOf(ctx).id);
+    if (result.ok) return seeOther(ctx, `/admin/schools/${code}?saved=1`);
+    if ('missing' in result) throw new AppError('not_found', 404);
+    await renderSchool(ctx, s, { values, errors: result.errors, status: 400 });
+  };
+}
+
+function grantAdmin(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    if (!(await s.bureau.schools.find(code))) throw new AppError('not_found', 404);
+    const { login } = GrantForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.schools.grantAdmin(code, login, adminOf(ctx).id);
+    if (result.ok) return seeOther(ctx, `/admin/schools/${code}?granted=1#admins`);
+    await renderSchool(ctx, s, { login, grantError: result.error, status: 400 });
+  };
+}
+
+function revokeAdmin(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    if (!(await s.bureau.schools.revokeAdmin(code, String(ctx.params.identity), adminOf(ctx).id)))
+      throw new AppError('not_found', 404);
+    seeOther(ctx, `/admin/schools/${code}?revoked=1#admins`);
+  };
+}
+
+export function adminSchoolRoutes(router: Router, s: Services, admin: Middleware) {
+  router.get('/admin/schools', admin, listSchools(s));
+  router.get('/admin/schools/new', admin, showNew());
+  router.post('/admin/schools/new', admin, s.forms.post, addSchool(s));
+  router.get('/admin/schools/import', admin, showSchoolList());
+  router.post('/admin/schools/import', admin, fileUpload(SCHOOL_LIST_MAX_BYTES), uploadSchoolList(s));
+  router.post('/admin/schools/import/commit', admin, s.forms.post, commitSchoolList(s));
+  router.get('/admin/schools/:code', admin, showSchool(s));
+  router.post('/admin/schools/:code', admin, s.forms.post, saveSchool(s));
+  router.post('/admin/schools/:code/admins', admin, s.forms.post, grantAdmin(s));
+  router.post('/admin/schools/:code/admins/:identity/revoke', admin, s.forms.post, revokeAdmin(s));
+}

@@ -1,0 +1,153 @@
+// The bureau console's audit log (issue 15, item 8) over HTTP: searched by who, what, when, app and school, newest
+// first, a page at a time; bad dates answered 400 with the field's message; the CSV export (a header row, quoting,
+// formula cells neutralised), itself audited; someone without bureau_admin refused, an anonymous visitor sent to sign in.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { personWith } from '../../helpers/account.ts';
+import { type Console, signInAdmin, startConsole } from '../../helpers/admin.ts';
+import { Agent } from '../../helpers/agent.ts';
+import { storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+describe(`the bureau console's audit log (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+  let admin: Console['admin'];
+  let agent: Agent;
+  // Entries of this file's own, under an action nobody else writes.
+  const tag = crypto.randomBytes(4).toString('hex');
+  const action = `test_${tag}`;
+  const school = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+
+  before(async () => {
+    ({ server, base, admin, agent } = await startConsole('/admin/audit'));
+    const db = server.storage.db;
+    const at = (iso: string) => new Date(iso);
+    await db('audit_events').insert([
+      { at: at('2026-01-10T03:00:00Z'), actor: 'cli', action: `${action}.one`, subject: school, detail: {} },
+      {
+        at: at('2026-01-11T03:00:00Z'),
+        actor: admin.personId,
+        action: `${action}.two`,
+        subject: 'someone',
+        detail: { school, client: `app-${tag}` },
+      },
+      {
+        at: at('2026-01-12T03:00:00Z'),
+        actor: 'cli',
+        action: `${action}.formula`,
+        subject: '=HYPERLINK("http://evil.example","x")',
+        detail: { note: 'a, "quoted" value\nover two lines' },
+      },
+      // 2026-01-12 23:30 in Taipei is still the 12th there (15:30 UTC).
+      { at: at('2026-01-12T15:30:00Z'), actor: 'cli', action: `${action}.late`, subject: '@x', detail: {} },
+    ]);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const rowsOf = (body: string) =>
+    [...body.matchAll(/<tr data-id="\d+">[\s\S]*?<td class="acct-nowrap">([^<]*)<\/td>[\s\S]*?<\/tr>/g)].length;
+  const actionsOf = (body: string) => [...body.matchAll(new RegExp(`(${action}\\.[a-z]+)`, 'g'))].map((m) => m[1]);
+  const search = (q: Record<string, string>) => agent.request(`${base}/admin/audit?${new URLSearchParams(q)}`);
+
+  it('filters by what, who, when, app and school, newest first', async () => {
+    const all = await search({ action });
+    assert.equal(all.status, 200);
+    assert.deepEqual(
+      [...new Set(actionsOf(all.body))],
+      [`${action}.late`, `${action}.formula`, `${action}.two`, `${action}.one`],
+      'newest first',
+    );
+    assert.equal(rowsOf(all.body), 4);
+    assert.deepEqual([...new Set(actionsOf((await search({ action, actor: admin.email })).body))], [`${action}.two`]);
+    assert.deepEqual([...new Set(actionsOf((await search({ action, actor: 'cli' })).body))].length, 3);
+    assert.deepEqual(
+      [...new Set(actionsOf((await search({ action, from: '2026-01-11', to: '2026-01-12' })).body))],
+      [`${action}.late`, `${action}.formula`, `${action}.two`],
+      'both days included, in Taipei time',
+    );
+    assert.deepEqual(
+      [...new Set(actionsOf((await search({ action, school })).body))],
+      [`${action}.two`, `${action}.one`],
+      'the school as subject or in the detail',
+    );
+    assert.deepEqual([...new Set(actionsOf((await search({ action, client: `app-${tag}` })).body))], [`${action}.two`]);
+    const named = await search({ action: `${action}.two` });
+    assert.ok(named.body.includes('陳老師'), "a person's name beside their id");
+  });
+
+  it('answers a bad date with 400 and the field message, the values kept', async () => {
+    const bad = await search({ action, from: '2026-02-30', to: '2026-01-01' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, new RegExp(`id="from-error">${html(zh('admin.audit.errors.date'))}<`));
+    assert.match(bad.body, /id="action"[^>]*value="test_/);
+    const backwards = await search({ from: '2026-02-01', to: '2026-01-01' });
+    assert.equal(backwards.status, 400);
+    assert.match(backwards.body, new RegExp(`id="to-error">${html(zh('admin.audit.errors.order'))}<`));
+    assert.equal((await agent.request(`${base}/admin/audit.csv?from=yesterday`)).status, 400);
+  });
+
+  it('pages through more than a page', async () => {
+    const many = `${action}.many`;
+    await server.storage
+      .db('audit_events')
+      .insert(Array.from({ length: 55 }, (_, i) => ({ actor: 'cli', action: many, subject: String(i), detail: {} })));
+    const first = await search({ action: many });
+    assert.equal(rowsOf(first.body), 50);
+    assert.match(first.body, /rel="next"/);
+    const second = await search({ action: many, page: '2' });
+    assert.equal(rowsOf(second.body), 5);
+    assert.match(second.body, /rel="prev"/);
+  });
+
+  it('exports the filtered entries as CSV, formulas neutralised, and audits the export', async () => {
+    const res = await agent.request(`${base}/admin/audit.csv?${new URLSearchParams({ action, to: '2026-01-31' })}`);
+    assert.equal(res.status, 200);
+    const raw = await fetch(`${base}/admin/audit.csv?action=${action}`, {
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    assert.match(raw.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
+    assert.match(raw.headers.get('content-disposition') ?? '', /attachment; filename="audit-\d{8}\.csv"/);
+    assert.equal(raw.headers.get('cache-control'), 'no-store');
+    const bytes = Buffer.from(await raw.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a byte-order mark for spreadsheets');
+
+    assert.ok(res.body.startsWith('time,actor,actor_name,action,subject,detail\r\n'), 'a header row, CRLF');
+    const rows: string[][] = parse(res.body, { bom: true });
+    assert.deepEqual(rows[0], ['time', 'actor', 'actor_name', 'action', 'subject', 'detail']);
+    assert.deepEqual(
+      rows.slice(1).map((r) => r[3]),
+      [`${action}.late`, `${action}.formula`, `${action}.two`, `${action}.one`],
+    );
+    const formula = rows.find((r) => r[3] === `${action}.formula`)!;
+    assert.equal(formula[4], `'=HYPERLINK("http://evil.example","x")`);
+    assert.equal(JSON.parse(formula[5]!).note, 'a, "quoted" value\nover two lines');
+    assert.equal(rows.find((r) => r[3] === `${action}.late`)![4], "'@x");
+    assert.equal(rows.find((r) => r[3] === `${action}.two`)![2], '陳老師');
+    const exported = await server.storage
+      .db('audit_events')
+      .where({ actor: admin.personId, action: 'admin.audit_exported' });
+    assert.ok(exported.some((e) => e.detail.action === action));
+  });
+
+  it('refuses someone without bureau_admin (403) and sends an anonymous visitor to sign in', async () => {
+    for (const path of ['/admin/audit', '/admin/audit.csv']) {
+      const anonymous = await new Agent().request(`${base}${path}`);
+      assert.equal(anonymous.status, 303);
+      assert.match(anonymous.location!, /\/admin\/sign-in\?return_to=/);
+    }
+    const office = await personWith(server, [{ role: 'parent' }], 'parent');
+    const theirs = new Agent();
+    const refused = await signInAdmin(base, theirs, office.email, '/admin/audit');
+    assert.equal(refused.status, 403);
+    assert.equal((await theirs.request(`${base}/admin/audit.csv`)).status, 303, 'no session, no export');
+  });
+});

@@ -1,0 +1,229 @@
+// The bureau console's schools (issue 15, item 6) over HTTP: a school added (every check with its message, the values
+// kept), found by code, name and district and filtered by level, edited; the ministry's school list imported (bad rows
+// by line, a preview of new and changed schools, then one transaction); a school administrator granted (who can then
+// open /school/<code>) and revoked (who then cannot); every change audited; someone without bureau_admin refused.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { translator } from '../../../src/platform/i18n/index.ts';
+import { personWith } from '../../helpers/account.ts';
+import { type Console, postAdmin, signInAdmin, startConsole } from '../../helpers/admin.ts';
+import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { signInOffice } from '../../helpers/school.ts';
+import { storageMode, type TestServer } from '../../helpers/server.ts';
+
+const zh = translator('zh-TW');
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+// Codes of this file's own (the PostgreSQL + Redis run shares one database).
+const codeOf = () => `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+const fieldError = (body: string, id: string) => new RegExp(`id="${id}-error"[^>]*>([^<]*)<`).exec(body)?.[1];
+
+describe(`the bureau console's schools (${storageMode})`, () => {
+  let server: TestServer;
+  let base: string;
+  let admin: Console['admin'];
+  let agent: Agent;
+
+  before(async () => {
+    ({ server, base, admin, agent } = await startConsole('/admin/schools'));
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const db = () => server.storage.db;
+  const page = (path: string): Promise<Step> => agent.request(`${base}${path}`);
+
+  it('adds a school after its checks, finds it, edits it; unknown schools are not found', async () => {
+    const code = codeOf();
+    const form = await page('/admin/schools/new');
+    assert.equal(form.status, 200);
+    const empty = await postAdmin(agent, base, '/admin/schools/new', form, {
+      code: '12a',
+      name: '',
+      level: 'college',
+      kind: 'municipal',
+      district: '',
+    });
+    assert.equal(empty.status, 400);
+    assert.equal(fieldError(empty.body, 'code'), html(zh('admin.schools.errors.codeFormat')));
+    assert.equal(fieldError(empty.body, 'name'), html(zh('admin.schools.errors.nameRequired')));
+    assert.equal(fieldError(empty.body, 'level'), html(zh('admin.schools.errors.levelRequired')));
+    assert.match(empty.body, /id="code"[^>]*value="12a"/, 'what was typed stays');
+
+    const fields = {
+      code,
+      name: `測試國民小學${code}`,
+      level: 'elementary',
+      kind: 'private',
+      district: '臺北市文山區',
+    };
+    const added = await postAdmin(agent, base, '/admin/schools/new', form, fields);
+    assert.equal(added.status, 303);
+    assert.equal(added.location, `${base}/admin/schools/${code}?added=1`);
+    const taken = await postAdmin(agent, base, '/admin/schools/new', form, fields);
+    assert.equal(taken.status, 400);
+    assert.equal(fieldError(taken.body, 'code'), html(zh('admin.schools.errors.codeTaken')));
+
+    for (const q of [code, `測試國民小學${code}`, '文山']) {
+      const found = await page(`/admin/schools?${new URLSearchParams({ q, level: 'elementary' })}`);
+      assert.equal(found.status, 200);
+      assert.ok(found.body.includes(`data-code="${code}"`), `found by ${q}`);
+    }
+    const otherLevel = await page(`/admin/schools?${new URLSearchParams({ q: code, level: 'senior' })}`);
+    assert.ok(!otherLevel.body.includes(`data-code="${code}"`));
+
+    const schoolPage = await page(`/admin/schools/${code}`);
+    assert.equal(schoolPage.status, 200);
+    assert.ok(schoolPage.body.includes(`href="/school/${code}"`), "the way to the school's back office");
+    const bad = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, { ...fields, name: ' ' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /id="district"[^>]*value="臺北市文山區"/);
+    const saved = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, {
+      ...fields,
+      code: '999999',
+      name: '改名國小',
+      kind: 'municipal',
+    });
+    assert.equal(saved.status, 303);
+    assert.deepEqual(await db()('schools').where({ code }).first('name', 'level', 'kind', 'district'), {
+      name: '改名國小',
+      level: 'elementary',
+      kind: 'municipal',
+      district: '臺北市文山區',
+    });
+    assert.equal(await db()('schools').where({ code: '999999' }).first(), undefined, 'the code stays');
+    const audit = await db()('audit_events').where({ subject: code, actor: admin.personId }).orderBy('id');
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['school.added', 'school.saved'],
+    );
+
+    assert.equal((await page(`/admin/schools/${codeOf()}0`)).status, 404);
+    assert.equal((await page('/admin/schools/abc')).status, 404);
+    const unknown = await postAdmin(agent, base, `/admin/schools/2999999`, schoolPage, fields);
+    assert.equal(unknown.status, 404);
+  });
+
+  it('grants school_admin (the back office opens) and revokes it (it does not)', async () => {
+    const code = codeOf();
+    await db()('schools').insert({ code, name: `承辦人國中${code}`, level: 'junior' });
+    const office = await personWith(server, [], 'office');
+    const schoolPage = await page(`/admin/schools/${code}`);
+    assert.ok(schoolPage.body.includes('id="admins-none"'));
+
+    const nobody = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, {
+      login: `nobody-${crypto.randomBytes(4).toString('hex')}@example.org`,
+    });
+    assert.equal(nobody.status, 400);
+    assert.equal(fieldError(nobody.body, 'login'), html(zh('admin.schools.admins.errors.noSuchPerson')));
+    assert.match(nobody.body, /id="login"[^>]*value="nobody-/, 'what was typed stays');
+
+    const granted = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, {
+      login: office.email.toUpperCase(),
+    });
+    assert.equal(granted.status, 303);
+    const twice = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, { login: office.email });
+    assert.equal(fieldError(twice.body, 'login'), html(zh('admin.schools.admins.errors.already')));
+    const listed = await page(`/admin/schools/${code}`);
+    assert.ok(listed.body.includes(`data-person="${office.personId}"`));
+    const identity = await db()('identities')
+      .where({ person_id: office.personId, school_code: code, role: 'school_admin', status: 'active' })
+      .first();
+    assert.ok(identity);
+    assert.equal(identity.source, 'bureau');
+
+    // The new administrator signs in to the back office and opens the school.
+    const theirs = new Agent();
+    const home = await signInOffice(base, theirs, office.email, `/school/${code}`);
+    assert.equal(home.status, 200);
+    assert.equal(home.url, `${base}/school/${code}`);
+
+    const revoked = await postAdmin(agent, base, `/admin/schools/${code}/admins/${identity.id}/revoke`, listed, {});
+    assert.equal(revoked.status, 303);
+    const refused = await theirs.request(`${base}/school/${code}`);
+    assert.equal(refused.status, 403, 'no back office any more');
+    const again = await postAdmin(agent, base, `/admin/schools/${code}/admins/${identity.id}/revoke`, listed, {});
+    assert.equal(again.status, 404);
+    const audit = await db()('audit_events')
+      .where({ subject: office.personId, actor: admin.personId })
+      .whereIn('action', ['identity.added', 'identity.ended']);
+    assert.equal(audit.length, 2);
+    assert.ok(audit.every((a) => a.detail.school === code));
+  });
+
+  it("imports the ministry's school list: bad rows by line, a preview, then one transaction", async () => {
+    const [kept, renamed, fresh] = [codeOf(), codeOf(), codeOf()];
+    await db()('schools').insert([
+      { code: kept, name: `不變國小${kept}`, level: 'elementary', kind: 'municipal', district: '臺北市中正區' },
+      { code: renamed, name: `舊名國中${renamed}`, level: 'junior', kind: 'municipal', district: '臺北市士林區' },
+    ]);
+    const csv = [
+      '學校代碼,學校名稱,學制,公私立,縣市區',
+      `${kept},不變國小${kept},國民小學,公立,臺北市中正區`,
+      `${renamed},"新名國中${renamed}",國民中學,公立,`,
+      `${fresh},私立新設高級中學${fresh},,私立,臺北市北投區`,
+      '12345a,錯的代碼,國小,公立,',
+      `${fresh},重複,國小,公立,`,
+    ].join('\n');
+    const form = await page('/admin/schools/import');
+    assert.equal(form.status, 200);
+    const upload = async (content: string, name = 'schools.csv') => {
+      const body = new FormData();
+      body.set('_csrf', hiddenField(form.body, '_csrf'));
+      body.set('file', new Blob([content], { type: 'text/csv' }), name);
+      return agent.request(`${base}/admin/schools/import`, { method: 'POST', body });
+    };
+    const preview = await upload(csv);
+    assert.equal(preview.status, 200);
+    assert.ok(
+      preview.body.includes(
+        html(zh('admin.schools.list.previewIntro', { file: 'schools.csv', added: 1, changed: 1, unchanged: 1 })),
+      ),
+    );
+    const problems = /<table id="problem-table">([\s\S]*?)<\/table>/.exec(preview.body)?.[1] ?? '';
+    assert.match(problems, /<td>5<\/td>/, 'the bad code on line 5');
+    assert.match(problems, /<td>6<\/td>/, 'the repeated code on line 6');
+    assert.equal(await db()('schools').where({ code: fresh }).first(), undefined, 'nothing saved before the import');
+
+    const commit = await postAdmin(agent, base, '/admin/schools/import/commit', preview, {
+      token: hiddenField(preview.body, 'token'),
+    });
+    assert.equal(commit.status, 303);
+    assert.match(commit.location!, /imported=1&added=1&changed=1/);
+    assert.deepEqual(await db()('schools').where({ code: fresh }).first('name', 'level', 'kind', 'district'), {
+      name: `私立新設高級中學${fresh}`,
+      level: 'senior',
+      kind: 'private',
+      district: '臺北市北投區',
+    });
+    assert.deepEqual(await db()('schools').where({ code: renamed }).first('name', 'district'), {
+      name: `新名國中${renamed}`,
+      district: '臺北市士林區',
+    });
+    const imported = await db()('audit_events').where({ actor: admin.personId, action: 'school.list_imported' });
+    assert.ok(imported.some((a) => a.detail.added === 1 && a.detail.changed === 1));
+    assert.equal((await db()('audit_events').where({ subject: fresh, action: 'school.added' })).length, 1);
+
+    // The token is used up; a file that is no school list is refused.
+    const replay = await postAdmin(agent, base, '/admin/schools/import/commit', preview, {
+      token: hiddenField(preview.body, 'token'),
+    });
+    assert.equal(replay.status, 400);
+    const wrong = await upload('name,age\nx,1\n');
+    assert.equal(wrong.status, 400);
+    assert.ok(wrong.body.includes(html(zh('admin.schools.list.errors.noHeader'))));
+    const none = await upload('', 'empty.csv');
+    assert.equal(none.status, 400);
+  });
+
+  it('refuses someone without bureau_admin (403) and sends an anonymous visitor to sign in', async () => {
+    const anonymous = await new Agent().request(`${base}/admin/schools`);
+    assert.equal(anonymous.status, 303);
+    assert.match(anonymous.location!, /\/admin\/sign-in\?return_to=%2Fadmin%2Fschools$/);
+    const teacher = await personWith(server, [{ role: 'teacher' }], 'teacher');
+    const refused = await signInAdmin(base, new Agent(), teacher.email, '/admin/schools');
+    assert.equal(refused.status, 403);
+  });
+});
