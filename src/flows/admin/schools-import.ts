@@ -65,7 +65,7 @@ export function uploadSchoolList(s: Services) {
         counts: { added: plan.added.length, changed: plan.changed.length, unchanged: plan.unchanged },
       },
       problems: problemRows(ctx, parsed.problems),
-      problemCount: parsed.problems.length,
+      problemCount: new Set(parsed.problems.map((p) => p.line)).size,
       moreProblems: Math.max(0, parsed.problems.length - SHOWN),
       token,
       // Bad rows are a 400 only when nothing else could be imported.

@@ -58,7 +58,6 @@ const zh = {
         login: '帳號',
         since: '指定日期',
         revoke: '取消承辦人',
-        revokeFor: '取消 {{name}} 的承辦人資格',
         grantTitle: '指定學校承辦人',
         loginLabel: '帳號、Email 或手機號碼',
         loginHint: '這個人需要已經有啟用的帳號',
@@ -94,7 +93,7 @@ const zh = {
         column: '欄位',
         value: '內容',
         problem: '問題',
-        more: '還有 {{count}} 列沒有列出。',
+        more: '還有 {{count}} 個問題沒有列出。',
         expired: '預覽放太久了，請重新上傳檔案。',
         errors: {
           noFile: '請選擇要上傳的 CSV 檔。',
@@ -172,7 +171,6 @@ const en: typeof zh = {
         login: 'Login',
         since: 'Since',
         revoke: 'Remove',
-        revokeFor: 'Remove {{name}} as administrator',
         grantTitle: 'Add a school administrator',
         loginLabel: 'Login name, email or mobile number',
         loginHint: 'The person needs an active account',
@@ -208,7 +206,7 @@ const en: typeof zh = {
         column: 'Column',
         value: 'Value',
         problem: 'Problem',
-        more: '{{count}} more rows are not listed.',
+        more: '{{count}} more problems are not listed.',
         expired: 'The preview waited too long. Please upload the file again.',
         errors: {
           noFile: 'Choose the CSV file to upload.',
