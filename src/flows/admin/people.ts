@@ -1,10 +1,11 @@
-// The console's people (issue 15, item 7): GET /admin/people — the search (masked results); GET /admin/people/:id —
+// The console's people (issue 15, item 7): GET/POST /admin/people — the search (masked results); GET /admin/people/:id —
 // one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
 // national ID with a reason; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
 // …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { PEOPLE_PAGE_SIZE } from '../../domain/people/directory.ts';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
@@ -16,7 +17,7 @@ import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
 import './texts-people.ts';
 
-const Search = z.object({ q: z.string().max(100).catch('') });
+const Search = z.object({ q: formText(100) });
 const ReasonForm = z.object({ reason: formText(1000) });
 const DeveloperForm = z.object({ access: z.enum(['allow', 'stop']).optional().catch(undefined) });
 const DONE = ['locked', 'unlocked', 'resetSent', 'sessionsEnded', 'developerAllowed', 'developerStopped'] as const;
@@ -28,9 +29,13 @@ const Done = z.object({
 /** Identities that open the developer portal by themselves (domain/developers/organisations.ts). */
 const PORTAL_ROLES = ['teacher', 'staff', 'school_admin'];
 
+/**
+ * The search: GET shows the empty form; the form posts (a national ID or a mobile number typed there never lands in a
+ * URL, a proxy's log or the browser's history).
+ */
 function searchPeople(s: Services) {
   return async (ctx: Context) => {
-    const { q } = Search.parse(ctx.query);
+    const { q } = Search.parse(ctx.method === 'POST' ? (ctx.request.body ?? {}) : {});
     const found = q ? await s.bureau.people.search(q, adminOf(ctx).id) : undefined;
     noStore(ctx);
     renderAdmin(ctx, 'people', {
@@ -40,7 +45,7 @@ function searchPeople(s: Services) {
       searched: !!found,
       hits: found?.hits ?? [],
       more: found?.more,
-      pageSize: 50,
+      pageSize: PEOPLE_PAGE_SIZE,
     });
   };
 }
@@ -183,6 +188,7 @@ function developer(s: Services) {
 
 export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware) {
   router.get('/admin/people', admin, searchPeople(s));
+  router.post('/admin/people', admin, s.forms.post, searchPeople(s));
   router.get('/admin/people/:id', admin, showPerson(s));
   router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s));
   router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s));
