@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { type Console, postAdmin, startConsole } from '../../helpers/admin.ts';
 import { storageMode } from '../../helpers/server.ts';
 
@@ -34,6 +35,21 @@ describe(`the bureau console with odd input (${storageMode})`, () => {
   });
   after(async () => {
     await c?.server.close();
+  });
+
+  it('speaks English to an English browser', async () => {
+    const en = translator('en');
+    for (const [path, title] of [
+      ['/admin/schools', 'admin.schools.title'],
+      ['/admin/schools/import', 'admin.schools.list.title'],
+      ['/admin/people', 'admin.people.title'],
+      ['/admin/audit', 'admin.audit.title'],
+    ]) {
+      const res = await c.agent.request(`${c.base}${path}`, { headers: { 'accept-language': 'en' } });
+      assert.equal(res.status, 200);
+      assert.match(res.body, new RegExp(`<h1>${en(title!)}</h1>`), path);
+      assert.match(res.body, /<html lang="en"/);
+    }
   });
 
   it('answers odd query values with a page, never a 500', async () => {
