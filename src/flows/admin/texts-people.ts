@@ -24,6 +24,7 @@ const zh = {
       status: { pending: '等待啟用', active: '使用中', locked: '已鎖定', disabled: '已停用' },
       back: '回到人員搜尋',
       viewed: '您查看這個人的資料已記錄在稽核紀錄。',
+      auditLink: '這個人做過的操作（稽核紀錄）',
       facts: {
         created: '建立日期',
         passwordChanged: '最近變更密碼',
@@ -142,6 +143,7 @@ const en: typeof zh = {
       status: { pending: 'Waiting for activation', active: 'Active', locked: 'Locked', disabled: 'Disabled' },
       back: 'Back to the people search',
       viewed: 'Your look at this person is written to the audit log.',
+      auditLink: 'What this person did (audit log)',
       facts: {
         created: 'Created',
         passwordChanged: 'Password last changed',

@@ -38,6 +38,7 @@ const zh = {
       saved: '學校資料已儲存。',
       back: '回到學校列表',
       backOffice: '開啟這所學校的學校後台',
+      auditLink: '這所學校的稽核紀錄',
       errorsSummary: '有些資料需要修正：',
       errors: {
         codeRequired: '請輸入學校代碼。',
@@ -151,6 +152,7 @@ const en: typeof zh = {
       saved: 'The school was saved.',
       back: 'Back to the schools',
       backOffice: "Open this school's back office",
+      auditLink: "This school's audit log",
       errorsSummary: 'Some values need correcting:',
       errors: {
         codeRequired: 'Enter the school code.',

@@ -77,6 +77,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     const schoolPage = await page(`/admin/schools/${code}`);
     assert.equal(schoolPage.status, 200);
     assert.ok(schoolPage.body.includes(`href="/school/${code}"`), "the way to the school's back office");
+    assert.ok(schoolPage.body.includes(`href="/admin/audit?school=${code}"`), "and to the school's audit log");
     const bad = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, { ...fields, name: ' ' });
     assert.equal(bad.status, 400);
     assert.match(bad.body, /id="district"[^>]*value="臺北市文山區"/);
@@ -99,6 +100,8 @@ describe(`the bureau console's schools (${storageMode})`, () => {
       audit.map((a) => a.action),
       ['school.added', 'school.saved'],
     );
+    const log = await page(`/admin/audit?school=${code}`);
+    assert.match(log.body, /school\.added/);
 
     assert.equal((await page(`/admin/schools/${codeOf()}0`)).status, 404);
     assert.equal((await page('/admin/schools/abc')).status, 404);
