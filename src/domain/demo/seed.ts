@@ -31,7 +31,8 @@ const DemoFile = z.object({
       identities: z.array(
         z.object({
           role: z.enum(ROLES),
-          school: z.string(),
+          /** None for the bureau's own identity. */
+          school: z.string().optional(),
           class: z.string().optional(),
           homeroom: z.string().optional(),
           attributes: z.record(z.string(), z.unknown()).optional(),
@@ -102,7 +103,7 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
         source: 'roster',
         actor: 'seed-demo',
       });
-      if (i.homeroom) {
+      if (i.homeroom && i.school) {
         const classId = await ensureClass(db, (await db('schools').where({ code: i.school }).first())!, i.homeroom);
         await db('classes').where({ id: classId }).update({ homeroom_identity_id: identityId });
       }

@@ -168,6 +168,7 @@ const zh = {
       history: '紀錄',
       when: '時間',
       who: '誰',
+      bureau: '教育局',
       what: '做了什麼',
       back: '回到開發者專區',
       events: {
@@ -391,6 +392,7 @@ const en: typeof zh = {
       history: 'History',
       when: 'When',
       who: 'Who',
+      bureau: 'Department of Education',
       what: 'What',
       back: 'Back to the developer portal',
       events: {

@@ -19,6 +19,10 @@ const zh = {
     schoolOfficeTitle: '學校承辦人：學校後台',
     schoolOfficeText: '設定學年學期、匯入學校資料。需要手機上的驗證器 App（兩步驟驗證）。',
     schoolOffice: '進入學校後台',
+    bureauTitle: '教育局：管理與審核',
+    bureauText: '審核應用程式申請，管理學校、學校承辦人、人員帳號和稽核紀錄。需要兩步驟驗證。',
+    bureauConsole: '進入教育局管理',
+    developerPortal: '開發者專區：申請讓應用程式使用單一簽入',
     bindingTitle: '家長：親子綁定',
     bindingText: '家長（法定代理人或監護人）可以申請與孩子的帳號綁定。導師審核通過後，就能用自己的帳號看到孩子的資料。',
     binding: '親子綁定',
@@ -47,6 +51,11 @@ const en: typeof zh = {
     schoolOfficeText:
       'Set the school year and semester, import school data. Needs an authenticator app on your phone (two-step verification).',
     schoolOffice: 'Open the school back office',
+    bureauTitle: 'The Department of Education: review and administration',
+    bureauText:
+      'Review app applications, manage schools, school administrators, accounts and the audit log. Needs two-step verification.',
+    bureauConsole: 'Open the bureau console',
+    developerPortal: 'Developer portal: apply for your app to use single sign-on',
     bindingTitle: 'Parents: parent-child binding',
     bindingText:
       "Parents (legal representatives or guardians) can apply to be bound to their child's account. Once the homeroom teacher approves, you see your child with your own account.",

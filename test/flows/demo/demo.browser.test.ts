@@ -42,9 +42,9 @@ test('demo sign-in in a browser', { skip: browserSkip }, async () => {
   assert.equal(home?.status(), 200);
   assert.equal(await heading(page), zh('home.title'));
   const rows = page.locator('table tbody tr');
-  assert.equal(await rows.count(), 5);
+  assert.equal(await rows.count(), 6);
   const accounts = await page.locator('table tbody tr td:first-child code').allInnerTexts();
-  assert.deepEqual(accounts, ['teacher', 'student', 'parent', 'pupil', 'office']);
+  assert.deepEqual(accounts, ['teacher', 'student', 'parent', 'pupil', 'office', 'bureau']);
   assert.match(await page.locator('table').innerText(), /學校承辦人/);
   assert.match(await page.locator('table').innerText(), /林小華/);
   await shoot(page, 'demo-01-home');

@@ -1,7 +1,8 @@
 // The developer portal and the bureau's review in Chromium (issue 15): a teacher opens /developers, signs in, forms an
 // organisation, sends the application form empty (every problem listed, at its field), fills it in and sends it; a
-// bureau administrator signs in to /admin with a second factor and approves it; the teacher sees the secret once and
-// the quick-start page. Each page is checked with axe-core and photographed.
+// bureau administrator signs in to /admin with a second factor and asks for changes; the teacher reads the note and
+// changes it; the bureau approves; the teacher sees the secret once and the quick-start page, gets a new secret and
+// disables the app. Each page is checked with axe-core and photographed.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -42,7 +43,7 @@ async function signIn(page: Page, email: string) {
   await page.click('button.primary');
 }
 
-test('a teacher applies for an app, the bureau approves it, the secret is shown once', {
+test('a teacher applies for an app, changes it as the bureau asks, gets its secret once, a new one, and disables it', {
   skip: browserSkip,
 }, async () => {
   const teacher = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'devb');
@@ -97,6 +98,24 @@ test('a teacher applies for an app, the bureau approves it, the secret is shown 
   await admin.page.click('#applications a');
   await admin.page.locator('#decide-form').waitFor();
   await checked(admin.page, '06-admin-review', admin.problems);
+  const reviewUrl = admin.page.url();
+  await admin.page.check('#decision-changes');
+  await admin.page.fill('#note', '請把用途寫得更清楚。');
+  await admin.page.click('#decide-form button[type=submit]');
+  await admin.page.locator('#decided').waitFor();
+
+  // The developer reads the note and changes the application.
+  await page.goto(appUrl);
+  await page.locator('#bureau-note').waitFor();
+  assert.match(await page.locator('#bureau-note').innerText(), /請把用途寫得更清楚/);
+  await checked(page, '05-changes-requested', problems);
+  await page.click(`a[href="${new URL(appUrl).pathname}/edit"]`);
+  await page.fill('#purpose', '導師發班級通知，家長在手機上看。');
+  await page.click('#application-form button[type=submit]');
+  await page.locator('#done').waitFor();
+
+  // Approved.
+  await admin.page.goto(reviewUrl);
   await admin.page.check('#decision-approve');
   await admin.page.click('#decide-form button[type=submit]');
   await admin.page.locator('#decided').waitFor();
@@ -113,5 +132,17 @@ test('a teacher applies for an app, the bureau approves it, the secret is shown 
   await page.goto(`${appUrl}/quick-start`);
   await page.locator('#discovery').waitFor();
   await checked(page, '08-quick-start', problems);
+
+  // A new secret, the old one kept for a day; then the app disabled.
+  await page.goto(appUrl);
+  await page.selectOption('#grace', '86400');
+  await page.click('#rotate-form button[type=submit]');
+  await page.locator('#client-secret').waitFor();
+  await checked(page, '09-rotated', problems);
+  await page.check('#disable-confirm');
+  await page.click('#disable-form button[type=submit]');
+  await page.locator('#done').waitFor();
+  assert.equal(await page.locator('#app-status').innerText(), '已停用');
+  await checked(page, '10-disabled', problems);
   await context.close();
 });
