@@ -722,6 +722,10 @@ export async function allTargets(w: World): Promise<{ targets: Target[]; unknown
   const maxBody = parseSettings(w.server.env).maxBodyBytes;
   for (const t of targets)
     if (t.source === 'ours' && t.body !== 'none')
-      t.limit ??= /^\/api\/schools\/:code\/roster(-credentials|\/:file)$/.test(t.path) ? 4 * 1024 * 1024 : maxBody;
+      t.limit ??= /^\/api\/schools\/:code\/roster(-credentials|\/(classes-teachers|students-parents|courses))$/.test(
+        t.path,
+      )
+        ? 4 * 1024 * 1024
+        : maxBody;
   return { targets, unknown: targets.filter((t) => !t.known).map((t) => t.id) };
 }

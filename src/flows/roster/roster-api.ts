@@ -34,7 +34,7 @@ const Imported = z.object({
 const Published = Imported.extend({
   counts: z.object({
     credentials: z.int().meta({ description: 'new credentials to hand out' }),
-    addedToAccounts: z.int().meta({ description: 'identities added to accounts that existed (their owners are told)' }),
+    addedToAccounts: z.int().meta({ description: 'identities added to accounts that existed; their owners are told' }),
     alreadyThere: z.int(),
     updated: z.int(),
     ended: z.int().meta({ description: 'identities of people who left, ending at the semester’s end' }),
@@ -63,7 +63,7 @@ export const rosterFileOperation = (file: ImportFile): Operation => ({
   body: ROSTER_BODIES[file],
   example: ROSTER_EXAMPLES[file],
   responses: {
-    200: ok('What changed (or would change, in a dry run), by part.', Imported),
+    200: ok('What changed, or would change in a dry run, by part.', Imported),
     400: refused('Bad rows or a bad shape: `errors` names each.', 'invalid_request'),
     ...SCHOOL_REFUSALS,
     409: refused('No current semester, or the semester changed meanwhile.', ...NO_SEMESTER.errors, 'conflict'),

@@ -48,7 +48,7 @@ export const LOOKUP_OPERATION: Operation = {
   tag: 'sis',
   summary: 'Does a national ID have an account, or an identity?',
   description:
-    'Whether the person with this national ID has an account and, with `role` (and `school_code`), an identity of that role (at that school).',
+    'Whether the person with this national ID has an account and, with `role` (and `school_code`), an identity of that role, in that school when one is named.',
   permission: 'sis',
   body: LookupBody,
   example: { national_id: 'F223456786', role: 'student', school_code: '353604' },
