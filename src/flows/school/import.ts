@@ -13,7 +13,7 @@ import {
   type Preview,
   partsOf,
 } from '../../domain/schools/import/staging.ts';
-import { readWorkbook, templateWorkbook } from '../../domain/schools/import/workbook.ts';
+import { readWorkbook, readWorkbookIsolated, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
@@ -116,11 +116,13 @@ export function uploadImport(s: Services) {
     const read =
       kind === 'oneroster'
         ? await readOneRoster(file.path, code, maxRows)
-        : await readWorkbook(file.path, {
-            sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
-            maxRows,
-            sink: streaming,
-          });
+        : streaming
+          ? await readWorkbookIsolated(file.path, {
+              sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
+              maxRows,
+              sink: streaming,
+            })
+          : await readWorkbook(file.path, { sheets: IMPORT_FILES[kind].sheets.map((x) => x.name), maxRows });
     if (!read.ok)
       return refuse(read.problem, {
         sheet: 'sheet' in read ? (read.sheet ?? '') : '',

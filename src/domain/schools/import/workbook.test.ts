@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { readWorkbook } from './workbook.ts';
+import { readWorkbook, readWorkbookIsolated } from './workbook.ts';
 
 test('keeps every Chinese character of a long sheet, whatever the chunk boundaries', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-workbook-'));
@@ -59,6 +59,50 @@ test('reads every one of 200 small workbooks written with data descriptors', asy
       if (!read.ok || read.sheets.get('教師')?.rows.length !== 3) failed.push(i);
     }
     assert.deepEqual(failed, []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('in a worker thread: the same rows reach the sink in order, sheet ends told; a broken file is no workbook', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-isolated-'));
+  const file = path.join(dir, 'two.xlsx');
+  try {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('學生').addRows(Array.from({ length: 1_200 }, (_, i) => [`S${i}`, `王小明${i}`]));
+    workbook.addWorksheet('其他').addRows([['略過']]);
+    workbook.addWorksheet('家長').addRows([['P1', { formula: '1+1', result: 2 }]]);
+    fs.writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+    const seen: string[] = [];
+    const sink = {
+      row: (sheet: string, row: { number: number; cells: { text: string; formula: boolean }[] }) =>
+        seen.push(`${sheet}:${row.number}:${row.cells.map((c) => `${c.text}${c.formula ? '=' : ''}`).join(',')}`),
+      endSheet: (sheet: string) => seen.push(`end ${sheet}`),
+    };
+    const isolated = await readWorkbookIsolated(file, { sheets: ['學生', '家長'], maxRows: 5_000, sink });
+    assert.ok(isolated.ok);
+    const direct: string[] = [];
+    await readWorkbook(file, {
+      sheets: ['學生', '家長'],
+      maxRows: 5_000,
+      sink: {
+        ...sink,
+        row: (s, r) =>
+          direct.push(`${s}:${r.number}:${r.cells.map((c) => `${c.text}${c.formula ? '=' : ''}`).join(',')}`),
+        endSheet: (s) => direct.push(`end ${s}`),
+      },
+    });
+    assert.equal(seen.length, 1_200 + 1 + 2);
+    assert.deepEqual(seen, direct);
+    assert.equal(seen.at(-2), '家長:1:P1,2=');
+
+    const tooMany = await readWorkbookIsolated(file, { sheets: ['學生'], maxRows: 100, sink });
+    assert.deepEqual(tooMany, { ok: false, problem: 'too_many_rows', sheet: '學生' });
+    fs.writeFileSync(file, 'not a zip at all');
+    assert.deepEqual(await readWorkbookIsolated(file, { sheets: ['學生'], maxRows: 10, sink }), {
+      ok: false,
+      problem: 'not_excel',
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // Excel files of the back office's imports (issue 14, item 3): templates made with exceljs (headers in Chinese, one
 // example row, lists on the columns that take fixed values), and uploads read with exceljs's streaming reader, one row
 // at a time (memory bounded), every cell as the text a person sees, formulas flagged.
+import { Worker } from 'node:worker_threads';
 import ExcelJS from 'exceljs';
 
 export type ColumnSpec = {
@@ -136,4 +137,46 @@ export async function readWorkbook(
     return { ok: false, problem: 'not_excel' };
   }
   return { ok: true, sheets };
+}
+
+/** The worker's heap: enough for a workbook's shared strings and styles, and a bound on the reader's garbage. */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
+
+type WorkerMessage =
+  | { type: 'rows'; rows: { sheet: string; row: SheetRows['rows'][number] }[] }
+  | { type: 'end'; sheet: string }
+  | { type: 'done'; result: { ok: true } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string } };
+
+/**
+ * readWorkbook with a sink, in a worker thread (workbook-worker.ts): the rows reach the sink in the order read, and
+ * the reader's per-cell garbage stays in the worker's capped heap. A workbook the worker cannot hold is too large.
+ */
+export function readWorkbookIsolated(
+  file: string,
+  opts: { sheets: readonly string[]; maxRows: number; sink: RowSink },
+): Promise<
+  { ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string }
+> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (value: Awaited<ReturnType<typeof readWorkbookIsolated>>) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      resolve(value);
+    };
+    const worker = new Worker(new URL('./workbook-worker.ts', import.meta.url), {
+      workerData: { file, sheets: [...opts.sheets], maxRows: opts.maxRows },
+      resourceLimits: WORKER_LIMITS,
+    });
+    worker.on('message', (m: WorkerMessage) => {
+      if (settled) return;
+      if (m.type === 'rows') for (const { sheet, row } of m.rows) opts.sink.row(sheet, row);
+      else if (m.type === 'end') opts.sink.endSheet(m.sheet);
+      else settle(m.result.ok ? { ok: true, sheets: new Map() } : m.result);
+    });
+    // Out of its memory (ERR_WORKER_OUT_OF_MEMORY) or anything else: the file is more than a school's roster.
+    worker.on('error', () => settle({ ok: false, problem: 'too_many_rows' }));
+    worker.on('exit', () => settle({ ok: false, problem: 'not_excel' }));
+  });
 }
