@@ -16,7 +16,7 @@ import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult }
 import { type Check, markdown, type Row, writeJson } from './lib/report.ts';
 import { type Running, type StorageMode, startBare, startCampusSso } from './lib/targets.ts';
 import type { Limits, Meter, Result } from './lib/timing.ts';
-import { bcryptCompares } from './scenarios/bcrypt.ts';
+import { argon2Compares, bcryptCompares } from './scenarios/bcrypt.ts';
 import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
 import { introspections } from './scenarios/introspection.ts';
 import { passwordSignIns } from './scenarios/password-sign-in.ts';
@@ -167,6 +167,9 @@ console.error(
 );
 report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
 const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
+// The other password hash (PASSWORD_HASH=argon2id): its ceiling on one core and on all.
+report(await argon2Compares({ ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
+report(await argon2Compares(bcryptLimits));
 
 let bareName = '';
 if (!argv.includes('--no-bare')) {
@@ -199,7 +202,7 @@ for (const storage of storages) {
 
 // Ratios to the bare library for the operations both serve.
 for (const r of rows) {
-  if (r.target === bareName || r.target === 'bcrypt') continue;
+  if (r.target === bareName || r.target === 'bcrypt' || r.target === 'argon2id') continue;
   const base = rows.find((b) => b.target === bareName && b.scenario === r.scenario && b.concurrency === r.concurrency);
   if (base) r.vsBare = Math.round((r.opsPerSec / base.opsPerSec) * 100) / 100;
 }

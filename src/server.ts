@@ -87,6 +87,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       shared: storage.shared,
       clientCache: clientCache.cache,
       bcryptCost: settings.bcryptCost,
+      passwordHash: settings.passwordHash,
       issuer,
       channels: deliverableChannels(settings),
       bindingDefaultPassword: settings.bindingDefaultPassword,

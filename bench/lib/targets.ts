@@ -88,6 +88,8 @@ export async function startCampusSso(mode: StorageMode, bcryptCost: number, exec
     DATA_DIR: dataDir,
     SEED_DEMO: 'true',
     BCRYPT_COST: String(bcryptCost),
+    // PASSWORD_HASH=argon2id npm run bench: the sign-ins with argon2id instead of bcrypt.
+    PASSWORD_HASH: process.env.PASSWORD_HASH,
     SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
     DATABASE_URL: db?.url,
     REDIS_URL: mode.redisUrl,

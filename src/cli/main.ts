@@ -78,6 +78,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       keyring: storage.keyring,
       shared: storage.shared,
       bcryptCost: settings.bcryptCost,
+      passwordHash: settings.passwordHash,
       issuer,
       channels: deliverableChannels(settings),
       bindingDefaultPassword: settings.bindingDefaultPassword,

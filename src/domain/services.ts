@@ -18,7 +18,7 @@ import { type Channel, Outbox } from './outbox/outbox.ts';
 import { PeopleDirectory } from './people/directory.ts';
 import { Passkeys } from './people/passkeys.ts';
 import { passwordLinks } from './people/password-links.ts';
-import { Passwords } from './people/passwords.ts';
+import { type PasswordHash, Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
@@ -38,6 +38,8 @@ export function buildDomainServices(deps: {
   shared: SharedStore;
   clientCache?: ClientCache;
   bcryptCost: number;
+  /** How new passwords are hashed (default bcrypt). */
+  passwordHash?: PasswordHash;
   /** Public base of the links in mails. */
   issuer: string;
   /** The channels whose messages reach someone (see outbox/index.ts); all of them unless said. */
@@ -50,7 +52,7 @@ export function buildDomainServices(deps: {
   const { db, keyring, issuer } = deps;
   const oneUse = new OneUseStore(deps.shared, keyring);
   const throttle = new Throttle(deps.shared, keyring);
-  const passwords = new Passwords(deps.bcryptCost);
+  const passwords = new Passwords(deps.bcryptCost, deps.passwordHash);
   const outbox = new Outbox(db, deps.channels);
   const links = passwordLinks(oneUse);
   const upstreams = new Upstreams({ db, keyring });

@@ -37,6 +37,7 @@ const schema = z.object({
   MAIL_FROM: z.string().default('campus-sso <no-reply@localhost>'),
   SECRET_KEY: secretKey.optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  PASSWORD_HASH: z.enum(['bcrypt', 'argon2id']).default('bcrypt'),
   TRUST_PROXY: bool.default(false),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -79,6 +80,8 @@ export type Settings = {
   mailFrom: string;
   secretKey: string | undefined;
   bcryptCost: number;
+  /** How new passwords are hashed (bcrypt, or argon2id); hashes of the other kind still sign in and are rehashed. */
+  passwordHash: 'bcrypt' | 'argon2id';
   trustProxy: boolean;
   /** How many proxies in front append to X-Forwarded-For: the client's address is that many entries from the right. */
   trustProxyHops: number;
@@ -155,6 +158,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     mailFrom: s.MAIL_FROM,
     secretKey: s.SECRET_KEY,
     bcryptCost: s.BCRYPT_COST,
+    passwordHash: s.PASSWORD_HASH,
     trustProxy: s.TRUST_PROXY,
     trustProxyHops: s.TRUST_PROXY_HOPS,
     logLevel: s.LOG_LEVEL,
