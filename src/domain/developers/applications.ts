@@ -94,6 +94,12 @@ export class Applications {
     return row && toApplication(row);
   }
 
+  /** The application a client was made from (none: a configured or registered client). */
+  async byClientId(clientId: string): Promise<Application | undefined> {
+    const row = await this.#select().where('a.client_id', clientId).first();
+    return row && toApplication(row);
+  }
+
   async forOrganisations(orgIds: string[]): Promise<Application[]> {
     if (!orgIds.length) return [];
     const rows: Row[] = await this.#select().whereIn('a.org_id', orgIds).orderBy('a.updated_at', 'desc');

@@ -101,7 +101,10 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
   ] as const)
     router.post(`/admin/clients/:id/${path}`, admin, post, async (ctx) => {
       const { id } = await client(s, ctx);
-      await s.clients.setDisabled(id, disabled, adminOf(ctx).id);
+      // An approved application's client: through the application, so the developer sees it disabled too.
+      const application = await s.developers.applications.byClientId(id);
+      if (application) await s.developers.applications.setDisabled(application.id, disabled, adminOf(ctx).id);
+      else await s.clients.setDisabled(id, disabled, adminOf(ctx).id);
       seeOther(ctx, `/admin/clients/${id}?saved=1`);
     });
 }

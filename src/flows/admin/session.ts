@@ -11,7 +11,7 @@ export const ADMIN_SESSION_SECONDS = 3600;
 /** Where a console page may send the browser back to after signing in. */
 export const ReturnTo = z
   .string()
-  .regex(/^\/admin(\/[a-z0-9-]{1,40}){0,3}$/)
+  .regex(/^\/admin(\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}){0,3}$/)
   .catch('/admin');
 
 export const adminSession = (s: Services) =>

@@ -260,6 +260,18 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.deepEqual(described?.redirect_uris, [CALLBACK], 'the approved redirect stays until review');
     const page = await dev.request(`${base}/developers/apps/${appId}`);
     assert.match(page.body, /id="pending"/);
+
+    // The bureau disables the client from its apps page: the developer sees the app disabled, and enabled again.
+    const bureau = await personWith(server, [{ role: 'bureau_admin' }], 'bureau2');
+    const admin = new Agent();
+    const clientPage = await signInOffice(base, admin, bureau.email, `/admin/clients/${clientId}`);
+    assert.equal(clientPage.status, 200, clientPage.url);
+    assert.equal(clientPage.url, `${base}/admin/clients/${clientId}`, 'back where the sign-in began');
+    assert.equal((await post(admin, `/admin/clients/${clientId}/disable`, clientPage, {})).status, 303);
+    assert.equal((await server.services.developers.applications.get(appId))?.status, 'disabled');
+    assert.equal(await server.services.clients.find(clientId), undefined, 'the provider finds no such client');
+    assert.equal((await post(admin, `/admin/clients/${clientId}/enable`, clientPage, {})).status, 303);
+    assert.ok(await server.services.clients.find(clientId));
   });
 
   it('an organisation token registers third-party pairwise clients that are listed as its own', async () => {
