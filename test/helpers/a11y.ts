@@ -1,8 +1,10 @@
 // Accessibility checks in a real browser: axe-core (WCAG 2.0–2.2 A and AA rules) on the page as it is, and the
 // contrast of the keyboard focus ring against what is behind it (WCAG 1.4.11, 2.4.13's 3:1).
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
+import { shoot } from './browser.ts';
 
 // Evaluated through the DevTools protocol: the pages' Content-Security-Policy (script-src 'self') stays as it is.
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -80,4 +82,17 @@ export async function focusProblems(page: Page, maxTabs = 40): Promise<string[]>
       );
   }
   return problems;
+}
+
+/**
+ * A walk's check of each page it reaches: axe-core clean, the focus visible, photographed as `<prefix>-<name>`, and
+ * nothing in the console or the network log (`problems`, from watchedPage).
+ */
+export function pageChecks(prefix: string) {
+  return async (page: Page, name: string, problems: string[]) => {
+    assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
+    assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
+    await shoot(page, `${prefix}-${name}`);
+    assert.deepEqual(problems, [], `console and network: ${name}`);
+  };
 }

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
+import { pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
@@ -30,12 +30,7 @@ after(async () => {
   await server?.close();
 });
 
-async function checked(page: Page, name: string, problems: string[]) {
-  assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
-  assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
-  await shoot(page, `admin-${name}`);
-  assert.deepEqual(problems, [], `console and network: ${name}`);
-}
+const checked = pageChecks('admin');
 
 test('a bureau administrator walks schools, people and the audit log', { skip: browserSkip }, async () => {
   const admin = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');

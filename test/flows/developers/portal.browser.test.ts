@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
-import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
+import { pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
+import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
@@ -29,12 +29,7 @@ after(async () => {
   await server?.close();
 });
 
-async function checked(page: Page, name: string, problems: string[]) {
-  assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
-  assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
-  await shoot(page, `developers-${name}`);
-  assert.deepEqual(problems, [], `console and network: ${name}`);
-}
+const checked = pageChecks('developers');
 
 async function signIn(page: Page, email: string) {
   await page.locator('#login').waitFor();

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
+import { pageChecks } from '../../helpers/a11y.ts';
 import { browserSkip, launchBrowser, passChallenge, shoot, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
@@ -60,12 +60,7 @@ async function freshPage(locale?: string) {
   return watched;
 }
 
-async function checked(page: Page, name: string, problems: string[]) {
-  assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
-  assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
-  await shoot(page, `federation-${name}`);
-  assert.deepEqual(problems, [], `console and network: ${name}`);
-}
+const checked = pageChecks('federation');
 
 /** At the upstream's development sign-in page: signs in as `account`. */
 async function atUpstream(page: Page, account: string) {

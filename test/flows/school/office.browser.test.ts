@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
+import { pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -39,12 +39,7 @@ after(async () => {
   await server?.close();
 });
 
-async function checked(page: Page, name: string, problems: string[]) {
-  assert.deepEqual(await axeViolations(page), [], `axe: ${name}`);
-  assert.deepEqual(await focusProblems(page), [], `focus: ${name}`);
-  await shoot(page, `school-${name}`);
-  assert.deepEqual(problems, [], `console and network: ${name}`);
-}
+const checked = pageChecks('school');
 
 test('a school administrator signs in with a second factor and sets the semester', { skip: browserSkip }, async () => {
   const { email } = await personWith(server, [{ schoolCode: '353604', role: 'school_admin' }], 'office');
