@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
-import { DISABLED } from '../clients/metadata.ts';
+import { asMetadata, DISABLED } from '../clients/metadata.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import { newClientSecret, PREVIOUS_SECRETS, withRotatedSecret } from '../clients/secrets.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
@@ -281,7 +281,7 @@ export class Applications {
   ): Promise<string | undefined> {
     const clientId = app.clientId!;
     const row = await tx('oidc_clients').where({ client_id: clientId }).forUpdate().first('metadata');
-    const current = row ? (typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata) : undefined;
+    const current = asMetadata(row?.metadata);
     const held: BureauSettings = bureau ?? {
       firstParty: current?.first_party === true,
       permissions: Array.isArray(current?.permissions) ? current.permissions : [],
@@ -316,7 +316,7 @@ export class Applications {
       if (!app.secretUnseen || !app.clientId) return undefined;
       await tx('client_applications').where({ id }).update({ secret_unseen: false });
       const row = await tx('oidc_clients').where({ client_id: app.clientId }).first('metadata');
-      const m = typeof row?.metadata === 'string' ? JSON.parse(row.metadata) : row?.metadata;
+      const m = asMetadata(row?.metadata);
       await this.#event(tx, id, actor, 'secret_shown');
       return typeof m?.client_secret === 'string' ? (m.client_secret as string) : undefined;
     });
@@ -333,7 +333,7 @@ export class Applications {
         throw new DeveloperError('noSecret');
       clientId = app.clientId;
       const row = await tx('oidc_clients').where({ client_id: clientId }).forUpdate().first('metadata');
-      const current = typeof row?.metadata === 'string' ? JSON.parse(row.metadata) : row?.metadata;
+      const current = asMetadata(row?.metadata);
       if (!current) throw new DeveloperError('noSecret');
       const next = withRotatedSecret(current, secret, graceSeconds);
       await tx('oidc_clients')
@@ -362,7 +362,8 @@ export class Applications {
       if (!disabled && app.status !== 'disabled') return;
       clientId = app.clientId;
       const row = await tx('oidc_clients').where({ client_id: clientId }).forUpdate().first('metadata');
-      const m = typeof row?.metadata === 'string' ? JSON.parse(row.metadata) : row?.metadata;
+      const m = asMetadata(row?.metadata);
+      if (!m) throw new DeveloperError('notApproved');
       if (disabled) m[DISABLED] = true;
       else delete m[DISABLED];
       await tx('oidc_clients')
