@@ -1,10 +1,15 @@
 // Provider events → person_grants and person_sessions. Attach to every provider built (createProvider).
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import { forgetGrant, forgetSession, recordAuthorization, touchGrant } from '../domain/activity/activity.ts';
+import {
+  countSignIn,
+  forgetGrant,
+  forgetSession,
+  recordAuthorization,
+  touchGrant,
+} from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
 import { ACCOUNT_CLIENT_ID } from '../domain/clients/own-pages.ts';
-import { countSignIn } from '../domain/developers/applications.ts';
 import type { Logger } from '../platform/log.ts';
 
 /** "Last used" is shown to the minute: a session or grant written this recently is not written again. */
@@ -44,17 +49,23 @@ export function accountActivityHook(provider: Provider, deps: { db: Knex; log: L
     const { session, client } = ctx.oidc;
     const personId = session?.accountId;
     if (!session || !personId || !client) return;
-    // Every sign-in counts in the client's sign-ins per day (the developer portal shows them).
-    quietly('counting a sign-in', '', () => countSignIn(deps.db, client.clientId));
     const grantId = session.grantIdFor(client.clientId) ?? ctx.oidc.grant?.jti;
     const browser = browserLabel(ctx.get('user-agent'));
     const key = `authorization ${session.uid} ${grantId} ${personId} ${browser}`;
-    if (!recent.due(key)) return;
+    // Every sign-in counts in the client's sign-ins per day (the developer portal shows them); with it, once a
+    // minute, the session and grant are recorded as used.
+    if (!recent.due(key)) {
+      quietly('counting a sign-in', '', () => countSignIn(deps.db, client.clientId));
+      return;
+    }
+    const recordGrant = client.clientId !== ACCOUNT_CLIENT_ID;
+    // The grant's row is written now: the token request that follows need not touch it again within the minute.
+    if (recordGrant && grantId) recent.due(`grant ${grantId}`);
     quietly('recording an authorization', key, () =>
       recordAuthorization(
         deps.db,
         { personId, clientId: client.clientId, grantId, sessionUid: session.uid, browser },
-        client.clientId !== ACCOUNT_CLIENT_ID,
+        recordGrant,
       ),
     );
   });

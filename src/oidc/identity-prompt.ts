@@ -5,6 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedAccount } from '../domain/identities/account.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { asksForSecondFactor, MFA_ACR } from '../domain/people/second-factor.ts';
+import { madeByThisRequest } from './first-party-grant.ts';
 import { interactionPolicy } from './internals.ts';
 
 function identityChoiceNeeded(identities: Identities, ctx: KoaContextWithOIDC): Promise<boolean> {
@@ -18,6 +19,8 @@ function identityChoiceNeeded(identities: Identities, ctx: KoaContextWithOIDC): 
     scope: String(ctx.oidc.params?.scope ?? ''),
     picked: (ctx.oidc.result as { select_account?: { identityId?: string } } | undefined)?.select_account?.identityId,
     grantId: grant?.jti,
+    // A grant made just now has no identity recorded for it: nothing to look up.
+    grantIsNew: madeByThisRequest(grant),
   });
 }
 

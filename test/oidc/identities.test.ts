@@ -240,6 +240,79 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
       assert.match(res.body, /請從清單中選擇一個身分/);
     }
     assert.equal(await db('identity_choices').where({ person_id: person.id }).first(), undefined, 'nothing recorded');
+    assert.equal(await db('grant_identities').where({ person_id: person.id }).first(), undefined, 'no grant either');
+    const audited = await db('audit_events').where({ subject: person.id, action: 'identity.chosen' });
+    assert.equal(audited.length, 0, 'and no audit row');
+  });
+
+  it('neither offers, accepts nor releases an identity that ended with a past semester', async () => {
+    const db = server.storage.db;
+    const person = await insertPerson(db, {
+      username: `ended-${crypto.randomBytes(3).toString('hex')}`,
+      name: '學期結束',
+      passwordHash: await hashPassword('Ended-2026!', 4),
+    });
+    const current = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'teacher',
+      source: 'roster',
+      actor: 'test',
+    });
+    const other = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'parent',
+      source: 'roster',
+      actor: 'test',
+    });
+    const ended = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'staff',
+      source: 'roster',
+      actor: 'test',
+    });
+    await db('identities')
+      .where({ id: ended })
+      .update({ ended_at: new Date(Date.now() - 86_400_000) });
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-first', agent, {}, person.username!, 'Ended-2026!');
+    assert.deepEqual(menu(step).ids.sort(), [current, other].sort(), 'the ended identity is not on the menu');
+    const refused = await choose(agent, step, ended);
+    assert.equal(refused.status, 400);
+    const tokens = await finish(conf, p, await choose(agent, step, current));
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.equal((info.identity as Identity).id, current);
+    const listed = (info.identities as Identity[]).map((i) => i.id);
+    assert.ok(!listed.includes(ended), 'the ended identity is not released');
+    assert.equal(listed.length, 2);
+  });
+
+  it("counts every sign-in in the client's sign-ins per day and records its session and grant", async () => {
+    const db = server.storage.db;
+    const today = async () =>
+      Number(
+        (
+          await db('client_sign_in_days')
+            .where({ client_id: 'id-second' })
+            .andWhere('day', db.raw('current_date'))
+            .first()
+        )?.count ?? 0,
+      );
+    const before = await today();
+    const agent = new Agent();
+    const first = await start('id-second', agent);
+    await finish(first.conf, first.p, await choose(agent, first.step, teacher.identities[0]!.id));
+    // The same browser again: single sign-on, the grant already carries the identity.
+    const again = await start('id-second', agent);
+    await finish(again.conf, again.p, again.step);
+    // The activity is written after the answer, without holding the request up.
+    for (let i = 0; i < 50 && (await today()) < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await today(), before + 2);
+    const grants = await db('person_grants').where({ person_id: teacher.id, client_id: 'id-second' });
+    assert.ok(grants.length >= 1, 'the grant is recorded');
+    assert.ok(await db('person_sessions').where({ person_id: teacher.id }).first(), 'the session is recorded');
   });
 
   it('releases the national ID only to an approved client, after explicit consent', async () => {

@@ -9,15 +9,38 @@ export type Authorization = {
   browser?: string;
 };
 
-/** After every successful authorization: the grant it used and the session it came from. */
+// A client's sign-ins today (the developer portal's sign-ins per day).
+const COUNT_SIGN_IN = `
+  insert into client_sign_in_days (client_id, day, count) values (:clientId, current_date, 1)
+  on conflict (client_id, day) do update set count = client_sign_in_days.count + 1`;
+
+const AUTHORIZATION_SQL = `
+  with session as (
+    insert into person_sessions (session_uid, person_id, browser) values (:sessionUid, :personId, :browser)
+    on conflict (session_uid) do update
+      set person_id = excluded.person_id, browser = excluded.browser, last_seen_at = now()
+  ), counted as (${COUNT_SIGN_IN})
+  insert into person_grants (grant_id, person_id, client_id)
+  select :grantId, :personId, :clientId where :grantId::text is not null
+  on conflict (grant_id) do update set last_used_at = now()`;
+
+/** Counts a sign-in of a client today: an authorization whose session and grant were recorded within the minute. */
+export async function countSignIn(db: Knex, clientId: string): Promise<void> {
+  await db.raw(COUNT_SIGN_IN, { clientId });
+}
+
+/**
+ * After a successful authorization, in one statement: the sign-in counted for the client, the session it came from
+ * and (`recordGrant`) the grant it used. The account pages' own client records no grant.
+ */
 export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
-  await recordSession(db, a);
-  if (recordGrant && a.grantId) {
-    await db('person_grants')
-      .insert({ grant_id: a.grantId, person_id: a.personId, client_id: a.clientId })
-      .onConflict('grant_id')
-      .merge({ last_used_at: db.fn.now() });
-  }
+  await db.raw(AUTHORIZATION_SQL, {
+    sessionUid: a.sessionUid,
+    personId: a.personId,
+    browser: a.browser ?? null,
+    grantId: (recordGrant && a.grantId) || null,
+    clientId: a.clientId,
+  });
 }
 
 export async function recordSession(

@@ -403,11 +403,3 @@ export class Applications {
     return rows;
   }
 }
-
-/** Counts a sign-in of a client today (the provider's authorization.success, activity-hook.ts). */
-export async function countSignIn(db: Knex, clientId: string): Promise<void> {
-  await db('client_sign_in_days')
-    .insert({ client_id: clientId, day: db.raw('current_date'), count: 1 })
-    .onConflict(['client_id', 'day'])
-    .merge({ count: db.raw('client_sign_in_days.count + 1') });
-}

@@ -82,7 +82,44 @@ export async function recordChoice(
   });
 }
 
-export async function rememberedChoice(db: Knex, personId: string, clientId: string): Promise<string | undefined> {
-  const row = await db('identity_choices').where({ person_id: personId, client_id: clientId }).first();
-  return row?.identity_id;
+const CHOOSE_SQL = `
+  with chosen as (
+    select i.id, i.role from identities i
+     where i.id = :identityId and i.person_id = :personId
+       and i.status = 'active' and (i.ended_at is null or i.ended_at > now())
+       and (cardinality(:roles::text[]) = 0 or i.role = any(:roles::text[]))
+  ), remembered as (
+    insert into identity_choices (person_id, client_id, identity_id)
+    select :personId, :clientId, id from chosen
+    on conflict (person_id, client_id) do update set identity_id = excluded.identity_id, updated_at = now()
+  ), granted as (
+    insert into grant_identities (grant_id, person_id, client_id, identity_id)
+    select :grantId, :personId, :clientId, id from chosen where :grantId::text is not null
+    on conflict (grant_id) do update set identity_id = excluded.identity_id
+  ), audited as (
+    insert into audit_events (actor, action, subject, detail)
+    select :personId, 'identity.chosen', :personId,
+           json_build_object('client', :clientId::text, 'identity', id, 'role', role)
+      from chosen
+  )
+  select id, role from chosen`;
+
+/**
+ * The person's choice on the identity menu, in one statement (so all or nothing): if the identity is theirs, current
+ * and accepted by the client (`allowedRoles`, none meaning every role), it is remembered for the client, recorded for
+ * the grant and audited; else nothing is written and the answer is undefined.
+ */
+export async function chooseIdentity(
+  db: Knex,
+  c: { personId: string; clientId: string; identityId: string; grantId?: string; allowedRoles: unknown },
+): Promise<{ id: string; role: string } | undefined> {
+  const roles = Array.isArray(c.allowedRoles) ? c.allowedRoles.filter((r) => typeof r === 'string') : [];
+  const { rows } = (await db.raw(CHOOSE_SQL, {
+    identityId: c.identityId,
+    personId: c.personId,
+    clientId: c.clientId,
+    grantId: c.grantId ?? null,
+    roles,
+  })) as { rows: Array<{ id: string; role: string }> };
+  return rows[0];
 }

@@ -82,9 +82,23 @@ export type Child = {
   relationship: string;
 };
 
+/** A child as the guardian-link query yields it (childrenOf, and the identity menu's one query in account.ts). */
+export type ChildRow = IdentityRow & { person_id: string; person_name: string; relationship: string };
+
+export function toChild(r: ChildRow): Child {
+  const claim = toIdentityClaim(r);
+  return {
+    sub: r.person_id,
+    name: r.person_name,
+    school: claim.school,
+    class: claim.class,
+    relationship: r.relationship,
+  };
+}
+
 /** The students a parent is bound to (approved guardian links). */
 export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
-  const rows = await identityQuery(db)
+  const rows: ChildRow[] = await identityQuery(db)
     .join('guardian_links as g', 'g.student_identity_id', 'i.id')
     .join('persons as p', 'p.id', 'i.person_id')
     .select('p.id as person_id', 'p.name as person_name', 'g.relationship')
@@ -92,14 +106,5 @@ export async function childrenOf(db: Knex, parentId: string): Promise<Child[]> {
     .whereNotNull('g.approved_at')
     .whereNull('g.ended_at')
     .orderBy('p.name');
-  return rows.map((r: IdentityRow & { person_id: string; person_name: string; relationship: string }) => {
-    const claim = toIdentityClaim(r);
-    return {
-      sub: r.person_id,
-      name: r.person_name,
-      school: claim.school,
-      class: claim.class,
-      relationship: r.relationship,
-    };
-  });
+  return rows.map(toChild);
 }

@@ -2,10 +2,9 @@
 // data, the choice, and adding identities.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
-import { recordAudit } from '../audit.ts';
-import { chosenIdentityFor, type LoadedAccount, loadAccount } from './account.ts';
+import { chosenIdentityFor, type LoadedAccount, loadAccount, loadMenuAccount } from './account.ts';
 import { addIdentity, type NewIdentity } from './add-identity.ts';
-import { chosenIdentityId, needsIdentityChoice, preselected, recordChoice, rememberedChoice } from './choice.ts';
+import { chooseIdentity, chosenIdentityId, needsIdentityChoice, preselected, recordChoice } from './choice.ts';
 import { type ClaimContext, type IdsForClient, personClaims } from './claims.ts';
 import { acceptedBy, activeIdentities, type Child, childrenOf, type IdentityClaim } from './identities.ts';
 
@@ -51,6 +50,8 @@ export class Identities {
     scope: string;
     picked?: string;
     grantId?: string;
+    /** The grant was made by this very request (nothing recorded for it yet). */
+    grantIsNew?: boolean;
   }) {
     const loaded = q.loaded?.person.id === q.personId ? q.loaded : undefined;
     return (loaded ? Promise.resolve(loaded.identities) : this.active(q.personId)).then((identities) =>
@@ -59,8 +60,12 @@ export class Identities {
         allowedRoles: q.allowedRoles,
         scope: q.scope,
         picked: q.picked,
-        chosenId: () =>
-          loaded ? chosenIdentityFor(this.#db, loaded, q.grantId) : chosenIdentityId(this.#db, q.personId, q.grantId),
+        chosenId: () => {
+          if (q.grantIsNew) return Promise.resolve(undefined);
+          return loaded
+            ? chosenIdentityFor(this.#db, loaded, q.grantId)
+            : chosenIdentityId(this.#db, q.personId, q.grantId);
+        },
       }),
     );
   }
@@ -70,34 +75,31 @@ export class Identities {
     return acceptedBy(await this.active(personId), allowedRoles);
   }
 
-  /** What the identity menu shows: the accepted identities, the preselected one, and a parent's children. */
+  /**
+   * What the identity menu shows, read in one query: the accepted identities, the preselected one, a parent's children
+   * and the person's name. Undefined for a person who is gone.
+   */
   async menu(
     personId: string,
     client: { clientId: string; allowedRoles: unknown; ids?: IdsForClient },
     hint: unknown,
-  ): Promise<IdentityMenu> {
-    const accepted = await this.accepted(personId, client.allowedRoles);
-    if (!accepted.length) return { accepted, children: [] };
-    const remembered = await rememberedChoice(this.#db, personId, client.clientId);
-    const selected = preselected(accepted, hint, remembered, client.ids?.identity);
-    const children = accepted.some((i) => i.role === 'parent') ? await this.children(personId) : [];
-    return { accepted, selected, children };
+  ): Promise<(IdentityMenu & { personName: string }) | undefined> {
+    const account = await loadMenuAccount(this.#db, personId, client.clientId);
+    if (!account) return undefined;
+    const accepted = acceptedBy(account.identities, client.allowedRoles);
+    const personName = account.person.name;
+    if (!accepted.length) return { accepted, children: [], personName };
+    const selected = preselected(accepted, hint, account.rememberedIdentityId, client.ids?.identity);
+    const children = accepted.some((i) => i.role === 'parent') ? account.children : [];
+    return { accepted, selected, children, personName };
   }
 
-  /** Records the person's choice for a grant (or, before a grant exists, for the client), audited. */
-  async choose(c: { personId: string; clientId: string; identity: IdentityClaim; grantId?: string }): Promise<void> {
-    await recordChoice(this.#db, {
-      personId: c.personId,
-      clientId: c.clientId,
-      identityId: c.identity.id,
-      grantId: c.grantId,
-    });
-    await recordAudit(this.#db, {
-      actor: c.personId,
-      action: 'identity.chosen',
-      subject: c.personId,
-      detail: { client: c.clientId, identity: c.identity.id, role: c.identity.role },
-    });
+  /**
+   * Records the person's choice on the identity menu for the client and the grant (or, before a grant exists, for the
+   * client), audited, if the identity is theirs and the client accepts it: see chooseIdentity.
+   */
+  choose(c: { personId: string; clientId: string; identityId: string; grantId?: string; allowedRoles: unknown }) {
+    return chooseIdentity(this.#db, c);
   }
 
   /** An identity chosen earlier in a sign-in, before its grant existed, now belongs to the grant (no audit again). */

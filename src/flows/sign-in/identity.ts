@@ -16,7 +16,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
     { clientId, allowedRoles: client?.metadata().allowed_roles, ids: s.pairwise.forClient(client) },
     details.params.identity_hint,
   );
-  if (!menu.accepted.length) {
+  if (!menu?.accepted.length) {
     renderPage(
       ctx,
       'sign-in/no-identity',
@@ -25,7 +25,6 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
     );
     return;
   }
-  const person = await s.people.findById(details.session!.accountId);
   renderPage(
     ctx,
     'sign-in/identity',
@@ -37,7 +36,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
       identities: menu.accepted,
       selected: menu.selected?.id,
       children: menu.children,
-      personName: person?.name,
+      personName: menu.personName,
       otherAccountUrl: switchAccountUrl(details.params),
       error,
     },
@@ -51,16 +50,21 @@ export function submitIdentity(s: Services) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s, 'select_account');
     const { details, client, clientId } = loaded;
-    const personId = details.session!.accountId;
-    const accepted = await s.identities.accepted(personId, client?.metadata().allowed_roles);
     const form = IdentityForm.safeParse(ctx.request.body ?? {});
     // Someone else's identity, or one this client does not accept, is refused like no choice at all.
-    const chosen = form.success ? accepted.find((i) => i.id === form.data.identity) : undefined;
+    const chosen =
+      form.success &&
+      (await s.identities.choose({
+        personId: details.session!.accountId,
+        clientId,
+        identityId: form.data.identity,
+        grantId: details.grantId,
+        allowedRoles: client?.metadata().allowed_roles,
+      }));
     if (!chosen) {
       await renderIdentityMenu(ctx, s, loaded, translator(chooseLocale(ctx))('identity.invalid'));
       return;
     }
-    await s.identities.choose({ personId, clientId, identity: chosen, grantId: details.grantId });
     await finishInteraction(ctx, details, { select_account: { identityId: chosen.id } }, true);
   };
 }
