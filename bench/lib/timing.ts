@@ -16,11 +16,13 @@ export type Result = {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  maxMs: number;
   /** The meter's totals per operation over the timed part (CPU seconds become milliseconds: `serverCpuMs`, …). */
   perOp: Record<string, number>;
 };
 
-function perOperation(before: Record<string, number>, after: Record<string, number>, ops: number) {
+/** The meter's readings after minus before, per operation (CPU seconds become milliseconds). */
+export function perOperation(before: Record<string, number>, after: Record<string, number>, ops: number) {
   return Object.fromEntries(
     Object.keys(after).map((k) => {
       const cpu = k.endsWith('Cpu');
@@ -29,6 +31,19 @@ function perOperation(before: Record<string, number>, after: Record<string, numb
     }),
   );
 }
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** p50/p95/p99/max of latencies in milliseconds (sorts them in place), rounded to hundredths. */
+export function latencySummary(latencies: number[]) {
+  latencies.sort((a, b) => a - b);
+  return {
+    p50Ms: round(percentile(latencies, 50)),
+    p95Ms: round(percentile(latencies, 95)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies.at(-1) ?? NaN),
+  };
+}
+
 /** Makes one worker's operation; setup (sign-ins, tokens) happens here, outside the timed part. */
 export type WorkerFactory = (worker: number) => Promise<() => Promise<unknown>>;
 
@@ -81,8 +96,6 @@ export async function measure(
   const { errors, firstError } = await drive(ops, limits.maxOps, limits.maxSeconds, latencies);
   const seconds = (performance.now() - t0) / 1000;
   const perOp = perOperation(before, await meter(), latencies.length);
-  latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
   return {
     scenario,
     target,
@@ -92,9 +105,7 @@ export async function measure(
     firstError,
     seconds: round(seconds),
     opsPerSec: round(latencies.length / seconds),
-    p50Ms: round(percentile(latencies, 50)),
-    p95Ms: round(percentile(latencies, 95)),
-    p99Ms: round(percentile(latencies, 99)),
+    ...latencySummary(latencies),
     perOp,
   };
 }
