@@ -5,6 +5,7 @@
 //   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
 //   --no-bare    skip the bare oidc-provider (and so the ratios), e.g. to compare campus-sso commits
 //   --roster-rows N  rows of the back office's roster import (default 50,000; `--only roster` runs only that)
+// The password sign-in flow also runs open loop at 80 % of the sweep's peak (`--only open-loop` runs the sweep and it).
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serverMeter } from './lib/meter.ts';
 import type { Target } from './lib/oidc.ts';
+import type { OpenLoopResult } from './lib/open-loop.ts';
 import { BENCH_PEOPLE_PASSWORD, benchLogin, type DatabaseSize, type LoadResult } from './lib/people.ts';
 import { type Check, markdown, type Row, writeJson } from './lib/report.ts';
 import { type Running, type StorageMode, startBare, startCampusSso } from './lib/targets.ts';
@@ -19,6 +21,7 @@ import type { Limits, Meter, Result } from './lib/timing.ts';
 import { argon2Compares, bcryptCompares } from './scenarios/bcrypt.ts';
 import { clientCredentialsGrants } from './scenarios/client-credentials.ts';
 import { introspections } from './scenarios/introspection.ts';
+import { OPEN_LOOP_SCENARIO, openLoopSignIns } from './scenarios/open-loop-sign-in.ts';
 import { passwordSignIns } from './scenarios/password-sign-in.ts';
 import { refreshGrants } from './scenarios/refresh.ts';
 import { rosterImport } from './scenarios/roster-import.ts';
@@ -31,7 +34,9 @@ const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 
 const people = Number(flag('--people') ?? (full ? 1_000_000 : 0));
 const profileDir = argv.includes('--profile') ? path.join(import.meta.dirname, 'results', 'profiles') : undefined;
 const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
-const wanted = (scenario: string) => !only || only.test(scenario);
+/** Whether a scenario runs: `--only` matches its name or one of its other names. */
+const wanted = (...names: string[]) => !only || names.some((n) => only.test(n));
+const openLoopWanted = wanted(OPEN_LOOP_SCENARIO, 'open-loop');
 const BCRYPT_COST = Number(flag('--bcrypt-cost') ?? 10);
 const cores = os.cpus().length;
 const rosterRows = Number(flag('--roster-rows') ?? 50_000);
@@ -46,6 +51,7 @@ const signIn = (concurrency: number): Limits => ({
   warmupOps: concurrency * 2,
 });
 const sweep = flag('--sweep') ? flag('--sweep')!.split(',').map(Number) : full ? [1, 2, 4, 8, 16] : [1, 2, 4, 8];
+const openLoop = { seconds: full ? 20 : 8, warmupSeconds: full ? 5 : 3, maxOutstanding: 200, drainSeconds: 60 };
 const bcryptLimits: Limits = {
   concurrency: cores,
   maxOps: full ? 1_000 : 150,
@@ -61,19 +67,35 @@ const rows: Row[] = [];
 /** Checks of scenarios that are not rates (the roster import). */
 const otherChecks: Check[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
-const report = (r: Result, extra: Partial<Row> = {}) => {
+const report = (r: Result | OpenLoopResult, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
   const per = Object.entries(r.perOp)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const load =
+    'rate' in r
+      ? `${r.rate}/s offered (at most ${r.concurrency} at once, ${r.refused} refused, start lag p99 ${r.startLagP99Ms} ms)`
+      : `c=${r.concurrency}`;
   console.error(
-    `  ${r.scenario} [${r.target}] c=${r.concurrency}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, per op: ${per}; ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`,
+    `  ${r.scenario} [${r.target}] ${load}: ${r.opsPerSec}/s, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, per op: ${per}; ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`,
   );
   return r;
 };
 
-async function signInSweep(t: Target, meter: Meter, scenario = 'password sign-in flow', extra: Partial<Row> = {}) {
-  if (!wanted(scenario)) return;
+const peakAt = (target: string, scenario: string, size: number | undefined) =>
+  rows
+    .filter((r) => r.target === target && r.scenario === scenario && !r.errors && r.people === size)
+    .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+const peak = (target: string, scenario: string) => peakAt(target, scenario, undefined);
+
+async function signInSweep(
+  t: Target,
+  meter: Meter,
+  scenario = 'password sign-in flow',
+  extra: Partial<Row> = {},
+  needed = false,
+) {
+  if (!needed && !wanted(scenario)) return;
   for (const c of sweep) report(await passwordSignIns(t, { ...signIn(c), meter }, scenario), extra);
 }
 
@@ -86,12 +108,19 @@ async function warmUp(t: Target) {
 type Around = (scenario: string, work: () => Promise<void>) => Promise<void>;
 const plain: Around = (_scenario, work) => work();
 
-/** The operations both kinds of server serve; `around` wraps each scenario (to profile it). */
-async function common(s: Running, meter: Meter, around: Around = plain) {
+/** The operations both kinds of server serve; `around` wraps each scenario (to profile it). With `withOpenLoop`,
+ *  the sign-in flow again open loop at 80 % of the sweep's peak (the sweep runs for it even if not wanted itself). */
+async function common(s: Running, meter: Meter, around: Around = plain, withOpenLoop = false) {
   const t = s.target;
   const limits = { ...http, meter };
   await warmUp(t);
-  await around('sign-in', () => signInSweep(t, meter));
+  await around('sign-in', () => signInSweep(t, meter, undefined, undefined, withOpenLoop));
+  if (withOpenLoop)
+    await around(OPEN_LOOP_SCENARIO, async () => {
+      const top = peak(t.name, 'password sign-in flow');
+      if (top) report(await openLoopSignIns(t, top.opsPerSec, { ...openLoop, meter }));
+      else console.error(`  ${OPEN_LOOP_SCENARIO} [${t.name}]: skipped, no sweep without errors to take the peak of`);
+    });
   const one = async (scenario: string, run: () => Promise<Result>) => {
     if (wanted(scenario))
       await around(scenario, async () => {
@@ -132,6 +161,7 @@ async function measureCampusSso(s: Running, meter: Meter) {
           }
           console.error(`  profile: ${path.relative(process.cwd(), file)}`);
         },
+    openLoopWanted,
   );
   const small = await s.child.ask<DatabaseSize>('size');
   sizes.push({ target: s.target.name, people: 4, ...small });
@@ -207,11 +237,6 @@ for (const r of rows) {
   if (base) r.vsBare = Math.round((r.opsPerSec / base.opsPerSec) * 100) / 100;
 }
 
-const peakAt = (target: string, scenario: string, size: number | undefined) =>
-  rows
-    .filter((r) => r.target === target && r.scenario === scenario && !r.errors && r.people === size)
-    .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
-const peak = (target: string, scenario: string) => peakAt(target, scenario, undefined);
 const pct = (n: number) => `${Math.round(n * 100)} %`;
 const checks: Check[] = [];
 for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso')).map((r) => r.target))) {
@@ -223,27 +248,16 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
       goal: '≥ 90 %',
       met: top.opsPerSec >= 0.9 * ceiling.opsPerSec,
     });
-    checks.push({
-      target: `${storage}: sign-in p99 at peak throughput`,
-      measured: `${top.p99Ms} ms (c=${top.concurrency})`,
-      goal: '< 250 ms',
-      met: top.p99Ms < 250,
-    });
-    const fast = rows
-      .filter(
-        (r) =>
-          r.target === storage && r.scenario === 'password sign-in flow' && !r.errors && !r.people && r.p99Ms < 250,
-      )
-      .reduce<Row | undefined>((best, r) => (!best || r.opsPerSec > best.opsPerSec ? r : best), undefined);
-    checks.push({
-      target: `${storage}: most sign-ins/s with p99 < 250 ms`,
-      measured: fast
-        ? `${fast.opsPerSec}/s at c=${fast.concurrency} (p99 ${fast.p99Ms} ms) = ${pct(fast.opsPerSec / top.opsPerSec)} of the peak`
-        : 'none',
-      goal: '(for reading the one above)',
-      met: !!fast,
-    });
   }
+  // The latency goal at a load below the peak, arriving open loop (a closed loop at its peak only measures its queue).
+  const open = rows.find((r) => r.target === storage && r.scenario === OPEN_LOOP_SCENARIO);
+  if (open)
+    checks.push({
+      target: `${storage}: sign-in p99 at 80 % of the peak rate (open loop)`,
+      measured: `${open.p99Ms} ms (p50 ${open.p50Ms}, max ${open.maxMs}) at ${open.rate}/s offered${top ? ` (peak ${top.opsPerSec}/s)` : ''}, ${open.opsPerSec}/s done, ${open.errors} errors`,
+      goal: '< 250 ms, no errors',
+      met: open.p99Ms < 250 && !open.errors,
+    });
   for (const scenario of ['SSO hop (authorize → code → token)', 'refresh-token grant', 'client-credentials grant']) {
     const r = rows.find((x) => x.target === storage && x.scenario === scenario && !x.people);
     if (r?.vsBare !== undefined)
@@ -295,7 +309,7 @@ const file = writeJson(path.join(import.meta.dirname, 'results'), at, {
   people,
   bcryptCost: BCRYPT_COST,
   machine,
-  limits: { http, signInSweep: sweep.map(signIn), bcrypt: bcryptLimits },
+  limits: { http, signInSweep: sweep.map(signIn), openLoop, bcrypt: bcryptLimits },
   results: rows,
   sizes,
   checks,

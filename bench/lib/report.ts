@@ -1,14 +1,18 @@
 // The run's results as JSON (bench/results/<date>.json) and as markdown: every measurement, then the targets.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OpenLoopResult } from './open-loop.ts';
 import type { Result } from './timing.ts';
 
-export type Row = Result & { vsBare?: number; people?: number };
+/** An open-loop row (bench/lib/open-loop.ts) has its arrival `rate` and the rest of OpenLoopResult. */
+export type Row = Result & Partial<OpenLoopResult> & { vsBare?: number; people?: number };
 export type Check = { target: string; measured: string; goal: string; met: boolean };
 
 const cpu = (r: Row) =>
   r.perOp.serverCpuMs === undefined ? '' : `${r.perOp.serverCpuMs} · ${r.perOp.dbCpuMs} · ${r.perOp.loadCpuMs}`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+/** Closed loop: the workers; open loop: the arrival rate (and the most flows that were in progress at once). */
+const load = (r: Row) => (r.rate === undefined ? `${r.concurrency}` : `${r.rate}/s open (≤ ${r.concurrency})`);
 
 export function markdown(run: {
   title: string;
@@ -29,7 +33,7 @@ export function markdown(run: {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...run.rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${r.concurrency} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} | ${cpu(r)} | ${r.perOp.sql ?? ''} | ${r.perOp.redis ?? ''} |`,
+        `| ${r.scenario} | ${r.target} | ${r.people?.toLocaleString('en') ?? ''} | ${load(r)} | ${r.ops} | ${r.errors} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.vsBare ?? ''} | ${cpu(r)} | ${r.perOp.sql ?? ''} | ${r.perOp.redis ?? ''} |`,
     ),
     ...(run.sizes.length
       ? [
