@@ -36,6 +36,26 @@ function contract(name: string, make: () => SharedStore) {
         Array.from({ length: 25 }, (_, i) => i + 1),
       );
     });
+    it('answers reads asked together, each its own (counts and values, present, missing and expired)', async () => {
+      const store = make();
+      const [a, b, v, gone, missing] = [key(), key(), key(), key(), key()];
+      await store.increment(a, 60);
+      await store.increment(a, 60);
+      await store.increment(b, 60);
+      await store.put(v, 'value of v', 60);
+      await store.put(gone, 'short', 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      const read = await Promise.all([
+        store.count(a),
+        store.count(b),
+        store.count(missing),
+        store.peek(v),
+        store.peek(gone),
+        store.peek(missing),
+        store.count(a),
+      ]);
+      assert.deepEqual(read, [2, 1, 0, 'value of v', undefined, undefined, 2]);
+    });
     it('gives a stored value once, and nothing after it expired', async () => {
       const store = make();
       const k = key();

@@ -2,7 +2,45 @@
 import type { Knex } from 'knex';
 import type { SharedStore } from './types.ts';
 
+type Read = {
+  table: 'counters' | 'ephemeral_values';
+  key: string;
+  resolve(row: unknown): void;
+  reject(e: unknown): void;
+};
+
+/**
+ * Reads of counters and values asked for in the same tick are answered by one query (the sign-in guard asks for an
+ * account's count, an address's count and a lock together).
+ */
+function batchedReads(db: Knex) {
+  let pending: Read[] = [];
+  const run = async (batch: Read[]) => {
+    const keys = (table: Read['table']) => batch.filter((r) => r.table === table).map((r) => r.key);
+    const { rows } = (await db.raw(
+      `select 'counters' as t, key, count::text as value from counters where key = any(?) and expires_at > now()
+       union all
+       select 'ephemeral_values', key, value from ephemeral_values where key = any(?) and expires_at > now()`,
+      [keys('counters'), keys('ephemeral_values')],
+    )) as { rows: Array<{ t: Read['table']; key: string; value: string }> };
+    for (const r of batch) r.resolve(rows.find((row) => row.t === r.table && row.key === r.key)?.value);
+  };
+  return (table: Read['table'], key: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      pending.push({ table, key, resolve: (v) => resolve(v as string | undefined), reject });
+      if (pending.length > 1) return;
+      queueMicrotask(() => {
+        const batch = pending;
+        pending = [];
+        run(batch).catch((err) => {
+          for (const r of batch) r.reject(err);
+        });
+      });
+    });
+}
+
 export function postgresSharedStore(db: Knex): SharedStore {
+  const read = batchedReads(db);
   return {
     async increment(key, windowSeconds) {
       const { rows } = await db.raw(
@@ -16,8 +54,7 @@ export function postgresSharedStore(db: Knex): SharedStore {
       return Number(rows[0].count);
     },
     async count(key) {
-      const row = await db('counters').where({ key }).andWhere('expires_at', '>', db.fn.now()).first();
-      return row ? Number(row.count) : 0;
+      return Number((await read('counters', key)) ?? 0);
     },
     async reset(key) {
       await db('counters').where({ key }).delete();
@@ -29,9 +66,8 @@ export function postgresSharedStore(db: Knex): SharedStore {
         [key, value, ttlSeconds],
       );
     },
-    async peek(key) {
-      const row = await db('ephemeral_values').where({ key }).andWhere('expires_at', '>', db.fn.now()).first();
-      return row ? String(row.value) : undefined;
+    peek(key) {
+      return read('ephemeral_values', key);
     },
     async take(key) {
       const { rows } = await db.raw(
