@@ -1,8 +1,8 @@
 // Chooses the store for each oidc-provider model: clients in the client registry, the rest in Redis when configured,
 // else in PostgreSQL.
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { ClientRegistry } from '../../domain/clients/registry.ts';
+import type { RedisClient } from '../../platform/storage/redis-connection.ts';
 import { ClientAdapter } from './clients.ts';
 import { PostgresAdapter } from './postgres.ts';
 import { RedisAdapter } from './redis.ts';
@@ -12,7 +12,7 @@ export function adapterFactory(s: {
   clients: ClientRegistry;
   db: Knex;
   ephemeral?: Knex;
-  redis?: { client: Redis; prefix: string };
+  redis?: { client: RedisClient; prefix: string };
 }): AdapterFactory {
   return (model) => {
     if (model === 'Client') return new ClientAdapter(s.clients);
