@@ -1,8 +1,9 @@
-// SharedStore on Redis: INCR with an expiry set on the first hit; GETDEL for one-use values.
-import type { Redis } from 'ioredis';
+// SharedStore on Redis: INCR with an expiry set on the first hit; GETDEL for one-use values. Each operation touches
+// one key (the MULTI of increment included), so it runs on a Redis Cluster as on one server.
+import type { RedisClient } from '../storage/redis-connection.ts';
 import type { SharedStore } from './types.ts';
 
-export function redisSharedStore(redis: Redis, prefix: string): SharedStore {
+export function redisSharedStore(redis: RedisClient, prefix: string): SharedStore {
   const k = (key: string) => `${prefix}store:${key}`;
   return {
     async increment(key, windowSeconds) {

@@ -1,6 +1,5 @@
 // Opens everything durable: the master key, PostgreSQL (configured or embedded, migrated), Redis if set, and the
 // store of short-lived shared state on whichever of the two holds it.
-import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { Keyring } from '../keyring.ts';
 import { resolveSecretKey } from '../secrets.ts';
@@ -10,12 +9,14 @@ import { redisSharedStore } from '../shared-store/redis.ts';
 import type { SharedStore } from '../shared-store/types.ts';
 import { openDatabase } from './database.ts';
 import { migrate } from './migrate.ts';
+import { connectRedis, describeRedis, type RedisClient } from './redis-connection.ts';
 
 export type Storage = {
   db: Knex;
   /** Connections that do not wait for the disk at commit: see Database.ephemeral. */
   ephemeral: Knex;
-  redis?: Redis;
+  /** One server, a cluster, or a master found through Sentinels (REDIS_URL). */
+  redis?: RedisClient;
   redisPrefix: string;
   keyring: Keyring;
   /** Counters and one-use values shared by every server process. */
@@ -41,25 +42,11 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable
 export async function openStorage(settings: Settings): Promise<Storage> {
   const keyring = new Keyring(resolveSecretKey(settings));
   const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url'));
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   try {
     await migrate(database.db);
-    if (settings.redisUrl) {
-      // Fail fast while Redis is out of reach (no queue of waiting commands, a second at most per command): the
-      // request gets a 503 at once, and ioredis reconnects by itself.
-      redis = new Redis(settings.redisUrl, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 1000,
-        connectTimeout: 2000,
-      });
-      await redis.connect();
-      // Later outages surface as failed requests and as 503 from /readyz; ioredis reconnects by itself.
-      redis.on('error', () => {});
-    }
+    if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
   } catch (err) {
-    redis?.disconnect();
     await database.close();
     throw err;
   }
@@ -71,7 +58,7 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     redisPrefix: settings.redisPrefix,
     keyring,
     shared: redis ? redisSharedStore(redis, settings.redisPrefix) : postgresSharedStore(db),
-    describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ' + Redis' : ''}`,
+    describe: `${database.embedded ? 'embedded PostgreSQL' : 'PostgreSQL'}${redis ? ` + ${describeRedis(redis)}` : ''}`,
     async health() {
       const checks: Record<string, 'ok' | 'unavailable'> = { postgres: await probe(() => db.raw('select 1')) };
       if (redis) checks.redis = await probe(() => redis.ping());
