@@ -1,20 +1,22 @@
 // Composition root: storage, then the domain services, then keys and clients, then the provider, then the flows,
-// then the HTTP server. Everything a flow uses is built here, once.
+// then the HTTP server. Everything a flow uses is built here, once. With WORKERS > 1 (src/cluster.ts) the work done
+// once for all processes (keys, configured clients, demo data: `setUpOnce`) is the primary's `prepareServer`, and
+// each worker's `startServer` skips it.
 
 import http from 'node:http';
 import type net from 'node:net';
 import compose from 'koa-compose';
 import { purgeAccountActivity } from './domain/activity/activity.ts';
-import { startClientCache } from './domain/clients/cache.ts';
+import { type ClientCache, startClientCache } from './domain/clients/cache.ts';
 import { ownPagesClients } from './domain/clients/own-pages.ts';
 import { readClientsFile } from './domain/clients/registry.ts';
-import { readDemoData, seedDemo } from './domain/demo/seed.ts';
+import { type DemoData, readDemoData, seedDemo } from './domain/demo/seed.ts';
 import { purgeActivationTokens } from './domain/enrolment/activation-tokens.ts';
 import { deliverableChannels, outboxFromSettings } from './domain/outbox/index.ts';
 import { purgeDeliveredMessages } from './domain/outbox/queue.ts';
 import { purgeExpiredRegistrations } from './domain/people/persons.ts';
 import { purgeSyncLog } from './domain/schools/sync-log.ts';
-import { buildDomainServices } from './domain/services.ts';
+import { buildDomainServices, type DomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
@@ -48,6 +50,68 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
+/** How one process takes part in serving: a single server does everything (the default), a cluster splits it. */
+export type ServeOptions = {
+  /** Another process (a cluster's primary, `prepareServer`) has done the once-only work: keys, clients, demo data. */
+  prepared?: boolean;
+  /** Runs the periodic purges (a cluster gives them to one worker). Default: true. */
+  housekeeping?: boolean;
+  /** Fields every log line of this process carries (a worker's number and pid). */
+  logBindings?: Record<string, unknown>;
+};
+
+/** A cluster primary's storage once the once-only work is done (no HTTP: its workers serve). */
+export type PreparedServer = { issuer: string; storage: Storage; demo: DemoData | undefined };
+
+const issuerFor = (settings: Settings, port: number) => settings.issuer ?? `http://localhost:${port}`;
+const demoData = (settings: Settings) => (settings.seedDemo ? readDemoData() : undefined);
+
+function domainServices(settings: Settings, storage: Storage, issuer: string, clientCache?: ClientCache) {
+  return buildDomainServices({
+    db: storage.db,
+    keyring: storage.keyring,
+    shared: storage.shared,
+    clientCache,
+    bcryptCost: settings.bcryptCost,
+    passwordHash: settings.passwordHash,
+    issuer,
+    channels: deliverableChannels(settings),
+    bindingDefaultPassword: settings.bindingDefaultPassword,
+    federationTimeoutSeconds: settings.federationTimeoutSeconds,
+  });
+}
+
+/** The work done once however many processes serve: signing keys, the configured clients, the demo data. */
+async function setUpOnce(
+  settings: Settings,
+  storage: Storage,
+  domain: DomainServices,
+  issuer: string,
+): Promise<DemoData | undefined> {
+  await ensureKeys(storage.db, storage.keyring);
+  for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');
+  for (const client of ownPagesClients(issuer)) await domain.clients.upsert(client, 'config');
+  const demo = demoData(settings);
+  if (demo) await seedDemo({ db: storage.db, keyring: storage.keyring, ...domain }, issuer);
+  return demo;
+}
+
+/**
+ * A cluster primary's part (WORKERS > 1): opens storage (starting the embedded PostgreSQL, applying migrations) and
+ * does the once-only work for the port its workers will listen on. Closing `storage` ends it.
+ */
+export async function prepareServer(settings: Settings): Promise<PreparedServer> {
+  const storage = await openStorage(settings);
+  try {
+    const issuer = issuerFor(settings, settings.port);
+    const demo = await setUpOnce(settings, storage, domainServices(settings, storage, issuer), issuer);
+    return { issuer, storage, demo };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
 /** This process's own address for calls to itself: loopback unless it listens on one address only. */
 function internalBase(host: string | undefined, port: number): string {
   if (!host || host === '0.0.0.0' || host === '::') return `http://127.0.0.1:${port}`;
@@ -63,8 +127,9 @@ function listen(server: http.Server, settings: Settings): Promise<number> {
   });
 }
 
-export async function startServer(settings: Settings): Promise<RunningServer> {
-  const log = createLogger(settings.logLevel);
+export async function startServer(settings: Settings, options: ServeOptions = {}): Promise<RunningServer> {
+  const base = createLogger(settings.logLevel);
+  const log = options.logBindings ? base.child(options.logBindings) : base;
   const metrics = createMetrics();
   applyBranding(settings.branding);
   const storage = await openStorage(settings);
@@ -79,25 +144,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     };
     server = http.createServer((req, res) => handler(req, res));
     const port = await listen(server, settings);
-    const issuer = settings.issuer ?? `http://localhost:${port}`;
+    const issuer = issuerFor(settings, port);
 
-    const domain = buildDomainServices({
-      db,
-      keyring,
-      shared: storage.shared,
-      clientCache: clientCache.cache,
-      bcryptCost: settings.bcryptCost,
-      passwordHash: settings.passwordHash,
-      issuer,
-      channels: deliverableChannels(settings),
-      bindingDefaultPassword: settings.bindingDefaultPassword,
-      federationTimeoutSeconds: settings.federationTimeoutSeconds,
-    });
-    await ensureKeys(db, keyring);
-    for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');
-    for (const client of ownPagesClients(issuer)) await domain.clients.upsert(client, 'config');
-    const demo = settings.seedDemo ? readDemoData() : undefined;
-    if (demo) await seedDemo({ db, keyring, ...domain }, issuer);
+    const domain = domainServices(settings, storage, issuer, clientCache.cache);
+    const demo = options.prepared ? demoData(settings) : await setUpOnce(settings, storage, domain, issuer);
 
     const adapter = adapterFactory({
       clients: domain.clients,
@@ -151,26 +201,31 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       },
     }).callback();
 
+    // Every process delivers: claims take rows FOR UPDATE SKIP LOCKED under a lease, so no message goes out twice.
     const outbox = outboxFromSettings(settings, db, log);
+    // Every process reloads the keys (its provider is built from them); purges are idempotent deletes, run by one.
     const timers = [
       setInterval(
         () => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')),
         settings.keyRefreshSeconds * 1000,
       ),
-      setInterval(
-        () =>
-          Promise.all([
-            purgeExpired(db),
-            purgeSharedStore(db),
-            purgeAccountActivity(db),
-            purgeActivationTokens(db),
-            purgeExpiredRegistrations(db),
-            purgeDeliveredMessages(db),
-            purgeSyncLog(db),
-          ]).catch((err) => log.error({ err }, 'purge failed')),
-        600_000,
-      ),
     ];
+    if (options.housekeeping ?? true)
+      timers.push(
+        setInterval(
+          () =>
+            Promise.all([
+              purgeExpired(db),
+              purgeSharedStore(db),
+              purgeAccountActivity(db),
+              purgeActivationTokens(db),
+              purgeExpiredRegistrations(db),
+              purgeDeliveredMessages(db),
+              purgeSyncLog(db),
+            ]).catch((err) => log.error({ err }, 'purge failed')),
+          600_000,
+        ),
+      );
     for (const t of timers) t.unref();
     log.info({ issuer, port, storage: storage.describe }, 'campus-sso listening');
 
