@@ -1,4 +1,5 @@
 // The only place that reads process.env. Every setting is parsed and checked once, at start-up.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Branding } from './i18n/index.ts';
@@ -27,6 +28,13 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  WORKERS: z
+    .string()
+    .refine(
+      (v) => v === 'auto' || (/^[1-9][0-9]*$/.test(v) && Number(v) <= 256),
+      'must be a whole number from 1 to 256, or auto (one per core)',
+    )
+    .default('1'),
   ISSUER: url(['http:', 'https:']).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
@@ -69,6 +77,11 @@ export type Settings = {
   /** Unset: all interfaces, IPv6 and IPv4. */
   host: string | undefined;
   port: number;
+  /**
+   * Processes serving HTTP on the port: 1 is the server itself; more, a cluster's primary that does the once-only
+   * work and forks this many workers (src/cluster.ts). `auto`: one per core.
+   */
+  workers: number;
   /** Issuer as configured; when PORT is 0 the real port is only known after listen. */
   issuer: string | undefined;
   databaseUrl: string | undefined;
@@ -148,6 +161,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     env: s.NODE_ENV,
     host: s.HOST,
     port: s.PORT,
+    workers: s.WORKERS === 'auto' ? os.availableParallelism() : Number(s.WORKERS),
     issuer: s.ISSUER?.replace(/\/$/, ''),
     databaseUrl: s.DATABASE_URL,
     redisUrl: s.REDIS_URL,
