@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
 
 let fontBytes: Buffer | undefined;
 /** The font's exports map hides its files, so the path is taken from its entry point (dist/index.js) one folder up. */
@@ -15,11 +14,15 @@ const cjkFont = (): Buffer => {
   return fontBytes;
 };
 
-/** An A4 document in zh-TW with the CJK font registered as `cjk` and selected; `done` gives its bytes after `end()`. */
-export function cjkDocument(info: { title: string; creator: string }): {
+/**
+ * An A4 document in zh-TW with the CJK font registered as `cjk` and selected; `done` gives its bytes after `end()`.
+ * pdfkit is loaded at the first document, not at start: most processes never make one (memory at rest).
+ */
+export async function cjkDocument(info: { title: string; creator: string }): Promise<{
   doc: PDFKit.PDFDocument;
   done: Promise<Buffer>;
-} {
+}> {
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,

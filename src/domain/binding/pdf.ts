@@ -79,7 +79,7 @@ export async function applicationPdf(
   labels: PdfLabels,
   timeZone = 'Asia/Taipei',
 ): Promise<Buffer> {
-  const { doc, done } = cjkDocument({ title: `${labels.title} ${app.id}`, creator: app.productName });
+  const { doc, done } = await cjkDocument({ title: `${labels.title} ${app.id}`, creator: app.productName });
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
   doc.fontSize(10).fillColor('#555555').text(app.productName, { align: 'center', width });
   doc.moveDown(0.3).fontSize(18).fillColor('black').text(labels.title, { align: 'center', width });

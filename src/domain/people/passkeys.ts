@@ -2,15 +2,11 @@
 // @simplewebauthn/server, for our own origin. A challenge is kept under the interaction's uid (one use, 5 minutes);
 // a failed check counts against the person like a wrong code. The credential's public key and counter are kept; a
 // counter that goes backwards (a cloned authenticator) is refused.
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -18,6 +14,9 @@ import { SECOND_FACTOR } from '../../platform/limits.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
+
+/** Loaded at the first passkey, not at start: most processes never see one (memory at rest). */
+const webauthn = () => import('@simplewebauthn/server');
 
 const Challenge = z.object({
   personId: z.uuid(),
@@ -62,7 +61,7 @@ export class Passkeys {
     uid: string,
     person: { id: string; name: string; login: string },
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.#rpName,
       rpID: this.#rpId,
       userName: person.login,
@@ -83,7 +82,7 @@ export class Passkeys {
   ): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
     const stored = await this.#stored(personId);
     if (!stored.length) return undefined;
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.#rpId,
       userVerification: 'required',
       allowCredentials: stored.map((c) => ({ id: c.id, transports: transportsOf(c) })),
@@ -110,7 +109,7 @@ export class Passkeys {
 
   async #register(personId: string, challenge: string, response: unknown): Promise<boolean> {
     try {
-      const { verified, registrationInfo } = await verifyRegistrationResponse({
+      const { verified, registrationInfo } = await (await webauthn()).verifyRegistrationResponse({
         response: response as RegistrationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.#origin,
@@ -142,7 +141,7 @@ export class Passkeys {
     const stored = typeof id === 'string' && (await this.#stored(personId)).find((c) => c.id === id);
     if (!stored) return false;
     try {
-      const { verified, authenticationInfo } = await verifyAuthenticationResponse({
+      const { verified, authenticationInfo } = await (await webauthn()).verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.#origin,

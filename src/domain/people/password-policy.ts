@@ -1,7 +1,7 @@
 // The password policy: what a new password must be, as the i18n key of the first problem (undefined: accepted).
 // Length in characters (≥ 8) and in UTF-8 bytes (≤ 72, all bcrypt reads); not a known common password, not the
 // person's account, email or name, not one character repeated. No composition rules (NIST SP 800-63B).
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { MAX_PASSWORD_BYTES } from './passwords.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -20,10 +20,16 @@ export type PolicyProblem =
 const SERVICE_WORDS = ['campus-sso', 'campussso', 'campus sso', 'tpeduSSO', 'tpedusso'];
 
 let common: Set<string> | undefined;
-/** About 18,000 common passwords of 8 characters or more (zxcvbn's list), lower-cased; built on first use. */
+/**
+ * About 18,000 common passwords of 8 characters or more (zxcvbn's list), lower-cased; built on first use, and the
+ * list's package (all its dictionaries) loaded only then, not at start (memory at rest).
+ */
 function commonPasswords(): Set<string> {
+  const load = () =>
+    (createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common'))
+      .dictionary;
   common ??= new Set(
-    [...dictionary['passwords-common'], ...SERVICE_WORDS]
+    [...load()['passwords-common'], ...SERVICE_WORDS]
       .filter((p) => p.length >= MIN_PASSWORD_LENGTH)
       .map((p) => p.toLowerCase()),
   );

@@ -26,7 +26,7 @@ const SLIP_HEIGHT = 118;
 const PAD = 10;
 
 export async function credentialsPdf(slips: PrintedSlip[], labels: SlipLabels): Promise<Buffer> {
-  const { doc, done } = cjkDocument({ title: labels.title, creator: labels.productName });
+  const { doc, done } = await cjkDocument({ title: labels.title, creator: labels.productName });
   const x = doc.page.margins.left;
   const width = doc.page.width - x - doc.page.margins.right;
   doc.fontSize(16).fillColor('black').text(labels.title, { align: 'center', width });

@@ -2,7 +2,7 @@
 // example row, lists on the columns that take fixed values), and uploads read with exceljs's streaming reader, one row
 // at a time (memory bounded), every cell as the text a person sees, formulas flagged.
 import { Worker } from 'node:worker_threads';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 export type ColumnSpec = {
   header: string;
@@ -16,9 +16,12 @@ export type ColumnSpec = {
 };
 export type SheetSpec = { name: string; columns: readonly ColumnSpec[] };
 
+/** exceljs, loaded at the first template or upload, not at start: most processes never read one (memory at rest). */
+const exceljs = async () => (await import('exceljs')).default;
+
 /** A template: each sheet with its headers, one example row, and its lists. */
 export async function templateWorkbook(sheets: readonly SheetSpec[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await exceljs()).Workbook();
   workbook.creator = 'campus-sso';
   for (const spec of sheets) {
     const sheet = workbook.addWorksheet(spec.name);
@@ -96,7 +99,7 @@ export async function readWorkbook(
 > {
   const sheets = new Map<string, SheetRows>();
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    const reader = new (await exceljs()).stream.xlsx.WorkbookReader(file, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       hyperlinks: 'ignore',
