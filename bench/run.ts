@@ -5,6 +5,7 @@
 //   --only RE    run only the scenarios whose name matches RE (e.g. --only sign-in while profiling)
 //   --no-bare    skip the bare oidc-provider (and so the ratios), e.g. to compare campus-sso commits
 //   --roster-rows N  rows of the back office's roster import (default 50,000; `--only roster` runs only that)
+//   --sessions N the session-memory scenario's signed-in sessions (default 10,000 full, 2,000 quick; `--only sessions`)
 // The password sign-in flow also runs open loop at 80 % of the sweep's peak (`--only open-loop` runs the sweep and it).
 // Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
 // creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
@@ -25,6 +26,7 @@ import { OPEN_LOOP_SCENARIO, openLoopSignIns } from './scenarios/open-loop-sign-
 import { passwordSignIns } from './scenarios/password-sign-in.ts';
 import { refreshGrants } from './scenarios/refresh.ts';
 import { rosterImport } from './scenarios/roster-import.ts';
+import { SESSION_MEMORY_SCENARIO, type SessionMemory, sessionMemory } from './scenarios/session-memory.ts';
 import { ssoHops } from './scenarios/sso-hop.ts';
 import { userinfoRequests } from './scenarios/userinfo.ts';
 
@@ -37,9 +39,11 @@ const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
 /** Whether a scenario runs: `--only` matches its name or one of its other names. */
 const wanted = (...names: string[]) => !only || names.some((n) => only.test(n));
 const openLoopWanted = wanted(OPEN_LOOP_SCENARIO, 'open-loop');
+const sessionsWanted = wanted(SESSION_MEMORY_SCENARIO, 'sessions');
 const BCRYPT_COST = Number(flag('--bcrypt-cost') ?? 10);
 const cores = os.cpus().length;
 const rosterRows = Number(flag('--roster-rows') ?? 50_000);
+const sessions = Number(flag('--sessions') ?? (full ? 10_000 : 2_000));
 
 const http: Limits = full
   ? { concurrency: 16, maxOps: 100_000, maxSeconds: 12, warmupOps: 300 }
@@ -67,6 +71,7 @@ const rows: Row[] = [];
 /** Checks of scenarios that are not rates (the roster import). */
 const otherChecks: Check[] = [];
 const sizes: Array<{ target: string; people: number; loadSeconds?: number } & DatabaseSize> = [];
+const memories: SessionMemory[] = [];
 const report = (r: Result | OpenLoopResult, extra: Partial<Row> = {}) => {
   rows.push({ ...r, ...extra });
   const per = Object.entries(r.perOp)
@@ -228,6 +233,24 @@ for (const storage of storages) {
       }
     },
   );
+  // On a server of its own, at the lowest bcrypt cost so that the sign-ins take minutes (see session-memory.ts).
+  if (sessionsWanted) {
+    console.error(
+      `campus-sso (${storage.name}), ${sessions.toLocaleString('en')} signed-in sessions at bcrypt cost 4${sessions < 10_000 && !flag('--sessions') ? ' (quick: the goal is at 10,000, --full or --sessions 10000)' : ''}…`,
+    );
+    await withServer(
+      () => startCampusSso(storage, 4, ['--expose-gc']),
+      async (s) => {
+        const { memory, result } = await sessionMemory(s, sessions, storage.redisUrl);
+        report(result, { people: memory.sessions + memory.warmup });
+        memories.push(memory);
+        const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+        console.error(
+          `  RSS at start ${mb(memory.start.rss)}, at rest ${mb(memory.rest.rss)}, after ${memory.sessions} sessions ${mb(memory.after.rss)} (peak ${mb(memory.peakRss)}), after a full GC ${mb(memory.afterGc.rss)}; heap used ${mb(memory.rest.heapUsed)} → ${mb(memory.afterGc.heapUsed)}; ${memory.stored} sessions stored`,
+        );
+      },
+    );
+  }
 }
 
 // Ratios to the bare library for the operations both serve.
@@ -293,6 +316,17 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
   }
 }
 
+for (const m of memories) {
+  const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+  const redis = m.target.includes('Redis');
+  checks.push({
+    target: `${m.target}: RSS after ${m.sessions.toLocaleString('en')} signed-in sessions`,
+    measured: `${mb(m.after.rss)}, ${mb(m.after.rssFile)} of it mapped files (at rest ${mb(m.rest.rss)}; after a full GC ${mb(m.afterGc.rss)}, heap used ${mb(m.afterGc.heapUsed)})`,
+    goal: `< 200 MB at 10,000 sessions${redis ? '' : ' (the goal is with Redis)'}`,
+    met: m.after.rss < 200 * 2 ** 20 && m.sessions >= 10_000 && m.stored >= m.sessions,
+  });
+}
+
 checks.push(...otherChecks);
 
 const machine = {
@@ -309,9 +343,10 @@ const file = writeJson(path.join(import.meta.dirname, 'results'), at, {
   people,
   bcryptCost: BCRYPT_COST,
   machine,
-  limits: { http, signInSweep: sweep.map(signIn), openLoop, bcrypt: bcryptLimits },
+  limits: { http, signInSweep: sweep.map(signIn), openLoop, bcrypt: bcryptLimits, sessions },
   results: rows,
   sizes,
+  memories,
   checks,
 });
 console.log(
@@ -320,6 +355,7 @@ console.log(
     rows,
     checks,
     sizes,
+    memories,
   }),
 );
 console.error(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`);

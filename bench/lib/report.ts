@@ -1,6 +1,7 @@
 // The run's results as JSON (bench/results/<date>.json) and as markdown: every measurement, then the targets.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SessionMemory } from '../scenarios/session-memory.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import type { Result } from './timing.ts';
 
@@ -25,6 +26,7 @@ export function markdown(run: {
     tables: Record<string, number>;
     loadSeconds?: number;
   }>;
+  memories?: SessionMemory[];
 }) {
   return [
     run.title,
@@ -48,6 +50,17 @@ export function markdown(run: {
                 .slice(0, 4)
                 .map(([t, b]) => `${t} ${mb(b)}`)
                 .join(', ')} |`,
+          ),
+        ]
+      : []),
+    ...(run.memories?.length
+      ? [
+          '',
+          '| server memory | signed-in sessions | stored | made in | RSS at start | at rest | after the sessions | peak | after a full GC | of it mapped files | heap used at rest → after GC | database growth | Redis growth |',
+          '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+          ...run.memories.map(
+            (m) =>
+              `| ${m.target} | ${m.sessions.toLocaleString('en')} | ${m.stored.toLocaleString('en')} | ${m.seconds} s | ${mb(m.start.rss)} | ${mb(m.rest.rss)} | ${mb(m.after.rss)} | ${mb(m.peakRss)} | ${mb(m.afterGc.rss)} | ${mb(m.after.rssFile)} | ${mb(m.rest.heapUsed)} → ${mb(m.afterGc.heapUsed)} | ${mb(m.databaseGrowth)} | ${m.redisGrowth === undefined ? '' : mb(m.redisGrowth)} |`,
           ),
         ]
       : []),

@@ -1,6 +1,9 @@
 // Child process: campus-sso itself (settings from the environment, as `npm start`), plus the benchmark's client.
 // Requests from the parent: `load` (bench people, see bench/lib/people.ts), `size` (database size), the roster import
-// scenario's `roster-setup` and `roster-state` (bench/lib/roster.ts), `rss-start` / `rss-stop` (peak memory between).
+// scenario's `roster-setup` and `roster-state` (bench/lib/roster.ts), `rss-start` / `rss-stop` (peak memory between),
+// `memory` (this process's memory now, after a full collection if asked and started with --expose-gc) and `sessions`
+// (the provider sessions recorded in person_sessions).
+import fs from 'node:fs';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer } from '../../src/server.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
@@ -31,6 +34,12 @@ try {
     pool.on('query', () => {
       sql++;
     });
+  /** process.memoryUsage() and, from /proc, how much of the RSS is anonymous memory and how much mapped files. */
+  const memory = () => {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { ...process.memoryUsage(), rssAnon: kB('RssAnon'), rssFile: kB('RssFile') };
+  };
   let rssPeak = 0;
   let rssTimer: NodeJS.Timeout | undefined;
   serveParent(
@@ -48,6 +57,17 @@ try {
       'rss-stop': async () => {
         clearInterval(rssTimer);
         return { peak: Math.max(rssPeak, process.memoryUsage.rss()) };
+      },
+      memory: async (m) => {
+        if (m.gc) {
+          if (typeof globalThis.gc !== 'function') throw new Error('memory: gc asked for, but no --expose-gc');
+          globalThis.gc();
+        }
+        return memory();
+      },
+      sessions: async () => {
+        const [row] = await db('person_sessions').count({ count: '*' });
+        return { sessions: Number(row?.count) };
       },
       'profile-start': async () => {
         await startProfile();
