@@ -14,6 +14,14 @@ function processTicks(pid: number | string): number {
   }
 }
 
+function comm(pid: number | string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined; // gone
+  }
+}
+
 /** Ticks of every process with one of these names, summed as they grow: a process that ends (a PostgreSQL backend
  *  closing) keeps what it had, so the total never goes down. */
 const seen = new Map<string, number>();
@@ -21,11 +29,7 @@ let accumulated = 0;
 function ticksOf(names: Set<string>): number {
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (!names.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
-    } catch {
-      continue; /* gone */
-    }
+    if (!names.has(comm(pid) ?? '')) continue;
     const now = processTicks(pid);
     const before = seen.get(pid) ?? 0;
     if (now >= before) accumulated += now - before;
@@ -40,10 +44,29 @@ export type CpuSnapshot = { serverCpu: number; dbCpu: number; loadCpu: number };
 
 const DATABASES = new Set(['postgres', 'redis-server']);
 
-export function cpuSnapshot(serverPid?: number): CpuSnapshot {
+/** A process and every process below it that is not a database (a cluster's primary and its workers; the embedded
+ *  PostgreSQL it started counts as the database's). */
+export function serverProcesses(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {} // gone
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree.filter((pid) => !DATABASES.has(comm(pid) ?? ''));
+}
+
+/** `tree`: the server's time is that of `serverProcesses(serverPid)` (a worker that ended takes its time along). */
+export function cpuSnapshot(serverPid?: number, tree = false): CpuSnapshot {
   const own = process.cpuUsage();
+  const server = serverPid === undefined ? [] : tree ? serverProcesses(serverPid) : [serverPid];
   return {
-    serverCpu: serverPid ? processTicks(serverPid) / TICKS_PER_SECOND : 0,
+    serverCpu: server.reduce((sum, pid) => sum + processTicks(pid), 0) / TICKS_PER_SECOND,
     dbCpu: ticksOf(DATABASES) / TICKS_PER_SECOND,
     loadCpu: (own.user + own.system) / 1e6,
   };

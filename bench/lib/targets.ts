@@ -65,10 +65,29 @@ async function dropRedisPrefix(url: string, prefix: string) {
   }
 }
 
+/** campus-sso as the scenarios see it: the bench client, the demo teacher, and the identity scope (so the menu). */
+export async function campusSsoTarget(name: string, issuer: string): Promise<Target> {
+  return {
+    name,
+    e: await endpoints(issuer),
+    client: BENCH_CLIENT,
+    scope: 'openid profile email identity',
+    person: () => DEMO_TEACHER,
+  };
+}
+
 export type StorageMode = { name: string; databaseUrl?: string; redisUrl?: string };
 
-/** campus-sso as `npm start` runs it, with BCRYPT_COST as configured and logging at info (written to nowhere). */
-export async function startCampusSso(mode: StorageMode, bcryptCost: number, execArgv: string[] = []): Promise<Running> {
+export type BenchStorage = {
+  dataDir: string;
+  /** campus-sso's settings as `npm start` reads them: this storage, BCRYPT_COST as given, logging at info. */
+  env: Record<string, string | undefined>;
+  /** Drops the scratch database and the Redis keys, and removes DATA_DIR. */
+  cleanup(): Promise<void>;
+};
+
+/** Storage of its own for one campus-sso under test: a temporary DATA_DIR, a scratch database, a Redis prefix. */
+export async function benchStorage(mode: StorageMode, bcryptCost: number): Promise<BenchStorage> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-bench-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
   const db = mode.databaseUrl ? await scratchDatabase(mode.databaseUrl) : undefined;
@@ -96,17 +115,17 @@ export async function startCampusSso(mode: StorageMode, bcryptCost: number, exec
     REDIS_PREFIX: prefix,
     OUTBOX_POLL_MS: '5000',
   };
+  return { dataDir, env, cleanup };
+}
+
+/** campus-sso as `npm start` runs it, with BCRYPT_COST as configured and logging at info (written to nowhere). */
+export async function startCampusSso(mode: StorageMode, bcryptCost: number, execArgv: string[] = []): Promise<Running> {
+  const { env, cleanup } = await benchStorage(mode, bcryptCost);
   const start = () =>
     startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), env, execArgv);
   try {
     const child = await start();
-    const target: Target = {
-      name: `campus-sso (${child.info.storage})`,
-      e: await endpoints(child.info.issuer),
-      client: BENCH_CLIENT,
-      scope: 'openid profile email identity',
-      person: () => DEMO_TEACHER,
-    };
+    const target = await campusSsoTarget(`campus-sso (${child.info.storage})`, child.info.issuer);
     const running: Running = {
       target,
       child,
