@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Branding } from './i18n/index.ts';
+import { parseRedisUrl } from './storage/redis-connection.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
@@ -37,7 +38,16 @@ const schema = z.object({
     .default('1'),
   ISSUER: url(['http:', 'https:']).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseRedisUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
   REDIS_PREFIX: z.string().default('campus-sso:'),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -85,6 +95,10 @@ export type Settings = {
   /** Issuer as configured; when PORT is 0 the real port is only known after listen. */
   issuer: string | undefined;
   databaseUrl: string | undefined;
+  /**
+   * One server (`redis://`), a Redis Cluster (`redis+cluster://`) or a master watched by Sentinels
+   * (`redis+sentinel://`): storage/redis-connection.ts reads it.
+   */
   redisUrl: string | undefined;
   redisPrefix: string;
   dataDir: string;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
+import { parseSettings } from '../settings.ts';
 import { createRedisClient, describeRedis, parseRedisUrl, RedisUrlError } from './redis-connection.ts';
 
 test('a redis:// or rediss:// URL is one server, passed to ioredis as it is', () => {
@@ -98,6 +99,15 @@ test('a URL of no known form, or a malformed one, says what is wrong (and never 
       url,
     );
   }
+});
+
+test('REDIS_URL is checked at start-up with the same words', () => {
+  assert.equal(
+    parseSettings({ REDIS_URL: 'redis+cluster://a:7000,b:7001/' }).redisUrl,
+    'redis+cluster://a:7000,b:7001/',
+  );
+  assert.throws(() => parseSettings({ REDIS_URL: 'redis+cluster://a:7000/0' }), /^.*REDIS_URL: a cluster has only/);
+  assert.throws(() => parseSettings({ REDIS_URL: 'memcached://a' }), /REDIS_URL: must be redis:\/\//);
 });
 
 test('each form makes its client, failing fast (no offline queue, a command timeout), not yet connected', () => {
