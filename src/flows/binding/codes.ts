@@ -1,7 +1,6 @@
 // GET /binding/review/codes — the homeroom teacher's students, each with "產生綁定碼"; POST …/codes/:id — a code card
 // for one student (the code, its QR code, valid 7 days), to print and hand to the parent. The code is shown once.
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { showCode } from '../../domain/binding/codes.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
@@ -27,7 +26,11 @@ export function printCode(s: Services) {
     const issued = params.success ? await s.binding.issueCode(accountOf(ctx).person.id, params.data.id) : undefined;
     if (!issued) throw new AppError('not_found', 404);
     const link = `${s.issuer}/binding?code=${issued.code}`;
-    const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    const qr = await (await import('qrcode')).default.toString(link, {
+      type: 'svg',
+      errorCorrectionLevel: 'M',
+      margin: 2,
+    });
     renderBinding(ctx, 'code-card', {
       title: 'binding.codes.cardTitle',
       student: issued.student,

@@ -5,7 +5,6 @@
 // typing), kept once its first code is right. Failures are counted per person. A person already signed in on this
 // browser who opens such an app meets only this step.
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { MFA_ACR } from '../../domain/people/second-factor.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
@@ -33,7 +32,9 @@ async function render(
   const setup = enrolled
     ? undefined
     : await s.secondFactor.enrolment(loaded.details.uid, personId, person?.username ?? person?.email ?? personId);
-  const qr = setup && (await QRCode.toString(setup.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+  const qr =
+    setup &&
+    (await (await import('qrcode')).default.toString(setup.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
   renderPage(
     ctx,
     'sign-in/second-factor',
