@@ -21,6 +21,9 @@ const MESSAGES = [
   'Connection is closed', // ioredis
   'Command timed out', // ioredis commandTimeout
   'Reached the max retries per request limit', // ioredis
+  "Cluster isn't ready", // ioredis Cluster, every node out of reach
+  'Failed to refresh slots cache', // ioredis Cluster
+  'All sentinels are unreachable', // ioredis Sentinel
   'Connection terminated', // pg
   'Timeout acquiring a connection', // knex pool
   'Client has encountered a connection error',
