@@ -1,4 +1,5 @@
-// Issue 5 benchmark: `npm run bench` (quick, < 3 minutes) or `npm run bench -- --full` (< 15 minutes).
+// Issue 5 benchmark: `npm run bench` (quick, about 5 minutes) or `npm run bench -- --full` (about 13 minutes per storage
+// mode).
 // Every server under test runs in a child process; this process is only the load generator (loopback, bounded loops).
 //   --people N   also load N bench people and repeat sign-in and SSO at that size (full: 1,000,000; quick: none)
 //   --profile    CPU-profile each campus-sso scenario (steady state): bench/results/profiles/*.cpuprofile
