@@ -1,7 +1,6 @@
 // The roster import scenario's data: a school with a back-office administrator and the classes of its students
 // (server side), a 學生及家長資料 workbook of any size written with exceljs's streaming writer (load side), and the
 // roster's state as the database holds it (to tell all from nothing after a kill -9).
-import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { upsertSchool } from '../../src/domain/schools/schools.ts';
 import type { RunningServer } from '../../src/server.ts';
@@ -50,6 +49,9 @@ export async function rosterSetup(server: RunningServer, rows: number) {
 
 /** Load side: half students, half their parents; `marker` goes into every name (a second file changes every row). */
 export async function writeRosterFile(file: string, rows: number, marker: string): Promise<void> {
+  // Imported here, not at the top: the server's child process imports this module too, and exceljs there would count
+  // in the server's memory (the server itself loads it only in the worker that reads a workbook).
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: file,
     useSharedStrings: false,
