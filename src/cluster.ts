@@ -24,7 +24,6 @@ type Message =
   | { type: 'campus-sso:start'; settings: Settings; slot: number }
   | { type: 'campus-sso:ready' }
   | { type: 'campus-sso:failed'; error: string }
-  | { type: 'campus-sso:stop' }
   /** worker → primary: every worker's metrics, please; the primary answers with `text` or `error`. */
   | { type: 'campus-sso:metrics'; id: number; text?: string; error?: string }
   /** primary → worker: your own metrics, please; the worker answers with `metrics`. */
@@ -156,7 +155,8 @@ export async function startCluster(settings: Settings): Promise<RunningCluster> 
         clearTimeout(kill);
         resolve();
       });
-      tell(worker, { type: 'campus-sso:stop' });
+      // A signal, not a message: a worker still loading (no listener yet) would miss a message, and a signal ends it.
+      worker.process.kill('SIGTERM');
     });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -180,14 +180,14 @@ export async function startCluster(settings: Settings): Promise<RunningCluster> 
   return { issuer, storage, demo, workers: settings.workers, close };
 }
 
-/** A worker's life: asks the primary for its settings, serves, and stops when told to (or on SIGTERM, SIGINT). */
+/** A worker's life: asks the primary for its settings, serves, and stops gracefully on SIGTERM (or SIGINT). */
 export function serveAsWorker(): void {
   let server: RunningServer | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await server?.close(); // while still starting there is nothing to close gracefully
+    await server?.close(); // while still starting there is nothing to finish: it ends at once
     process.exit(0);
   };
   let asks = 0;
@@ -213,14 +213,11 @@ export function serveAsWorker(): void {
         logBindings: { worker: slot, pid: process.pid },
       });
     } catch (err) {
-      process.send!({ type: 'campus-sso:failed', error: (err as Error).message } satisfies Message, () =>
-        process.exit(1),
-      );
+      // cluster says `bind EADDRINUSE null:3000` for a port in use: name it as a single server would.
+      const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      const error = inUse ? `listen EADDRINUSE: port ${settings.port} is already in use` : (err as Error).message;
+      process.send!({ type: 'campus-sso:failed', error } satisfies Message, () => process.exit(1));
       return;
-    }
-    if (stopping) {
-      await server.close();
-      process.exit(0);
     }
     const { registry } = server.services.metrics;
     registry.metrics = clusterMetrics;
@@ -232,7 +229,6 @@ export function serveAsWorker(): void {
   };
   process.on('message', (m: Message) => {
     if (m.type === 'campus-sso:start') void start(m.settings, m.slot);
-    else if (m.type === 'campus-sso:stop') void stop();
     else if (m.type === 'campus-sso:metrics') asked.get(m.id)?.(m);
   });
   process.on('SIGTERM', () => void stop());

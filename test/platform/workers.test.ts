@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -108,12 +109,13 @@ describe('WORKERS setting', () => {
   });
 });
 
-describe(`WORKERS=2 (${storageMode})`, () => {
+/** A DATA_DIR and the settings of a cluster of two workers on `port` in the storage mode of this run. */
+function clusterEnv(port: number) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-workers-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
   const env = processEnv(
     dataDir,
-    0, // the primary chooses the port and tells it in its log line
+    port,
     {
       WORKERS: '2',
       LOG_LEVEL: 'info',
@@ -123,6 +125,11 @@ describe(`WORKERS=2 (${storageMode})`, () => {
     },
     embedded,
   );
+  return { dataDir, env };
+}
+
+describe(`WORKERS=2 (${storageMode})`, () => {
+  const { dataDir, env } = clusterEnv(0); // PORT=0: the primary chooses the port and tells it in its log line
   let server: ServerProcess;
   let primary: number;
   let issuer: string;
@@ -258,5 +265,25 @@ describe(`WORKERS=2 (${storageMode})`, () => {
       1,
       'no worker restarted while stopping',
     );
+  });
+});
+
+describe(`WORKERS=2 that cannot start (${storageMode})`, () => {
+  it('a worker that cannot listen stops the whole server with one line (and the embedded PostgreSQL)', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const { dataDir, env } = clusterEnv((busy.address() as net.AddressInfo).port);
+    try {
+      const server = startServerProcess(env);
+      assert.equal(await server.exited, 1, server.output());
+      assert.match(
+        server.output(),
+        /^campus-sso: failed to start: worker \d: listen EADDRINUSE: port \d+ is already in use$/m,
+      );
+      if (embedded) assert.equal(postmaster(dataDir), undefined, 'the embedded PostgreSQL stopped');
+    } finally {
+      busy.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
