@@ -14,4 +14,4 @@ COPY src src
 COPY views views
 USER node
 EXPOSE 3000
-CMD ["node", "--disable-warning=ExperimentalWarning", "src/main.ts"]
+CMD ["node", "--disable-warning=ExperimentalWarning", "--max-semi-space-size=8", "src/main.ts"]

@@ -30,6 +30,7 @@ import { rosterImport } from './scenarios/roster-import.ts';
 import { SESSION_MEMORY_SCENARIO, type SessionMemory, sessionMemory } from './scenarios/session-memory.ts';
 import { ssoHops } from './scenarios/sso-hop.ts';
 import { userinfoRequests } from './scenarios/userinfo.ts';
+import { type CityEstimate, WORKERS_HOP, WORKERS_SIGN_IN, workersScenario } from './scenarios/workers.ts';
 
 const argv = process.argv.slice(2);
 const full = argv.includes('--full');
@@ -41,6 +42,7 @@ const only = flag('--only') ? new RegExp(flag('--only')!, 'i') : undefined;
 const wanted = (...names: string[]) => !only || names.some((n) => only.test(n));
 const openLoopWanted = wanted(OPEN_LOOP_SCENARIO, 'open-loop');
 const sessionsWanted = wanted(SESSION_MEMORY_SCENARIO, 'sessions');
+const workersWanted = wanted(WORKERS_SIGN_IN, WORKERS_HOP, 'workers');
 const BCRYPT_COST = Number(flag('--bcrypt-cost') ?? 10);
 const cores = os.cpus().length;
 const rosterRows = Number(flag('--roster-rows') ?? 50_000);
@@ -201,7 +203,9 @@ const started = Date.now();
 console.error(
   `bench (${full ? 'full' : 'quick'}${people ? `, ${people.toLocaleString('en')} people` : ''}): ${cores} × ${os.cpus()[0]?.model}, Node ${process.version}`,
 );
-report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
+const oneCore = report(await bcryptCompares(BCRYPT_COST, { ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
+/** CPU milliseconds of one bcrypt compare (one core, one at a time). */
+const bcryptMs = 1000 / oneCore.opsPerSec;
 const ceiling = report(await bcryptCompares(BCRYPT_COST, bcryptLimits));
 // The other password hash (PASSWORD_HASH=argon2id): its ceiling on one core and on all.
 report(await argon2Compares({ ...bcryptLimits, concurrency: 1, warmupOps: 1 }));
@@ -220,6 +224,9 @@ if (!argv.includes('--no-bare')) {
     }
   });
 }
+
+/** Per storage mode: what a city's term-start morning needs in cores, from `npm start` with the most workers. */
+const estimates: Array<{ storage: string; estimate: CityEstimate }> = [];
 
 for (const storage of storages) {
   console.error(`campus-sso (${storage.name})…`);
@@ -252,6 +259,17 @@ for (const storage of storages) {
       },
     );
   }
+  // `npm start` itself (src/main.ts, a process tree) with WORKERS=1 and WORKERS=2: sign-ins and SSO hops.
+  if (workersWanted) {
+    console.error(`campus-sso (${storage.name}), npm start with WORKERS=1 and 2…`);
+    const { rows: measured, estimate } = await workersScenario(
+      storage,
+      { signIn: signIn(8), hop: { ...http, concurrency: 8 } },
+      { bcryptCost: BCRYPT_COST, log: (line) => console.error(line) },
+    );
+    rows.push(...measured);
+    if (estimate) estimates.push({ storage: storage.name, estimate });
+  }
 }
 
 // Ratios to the bare library for the operations both serve.
@@ -269,9 +287,26 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
     checks.push({
       target: `${storage}: password sign-ins vs the bcrypt ceiling`,
       measured: `${top.opsPerSec}/s of ${ceiling.opsPerSec}/s = ${pct(top.opsPerSec / ceiling.opsPerSec)} (c=${top.concurrency})`,
-      goal: '≥ 90 %',
-      met: top.opsPerSec >= 0.9 * ceiling.opsPerSec,
+      goal: '≥ 85 %',
+      met: top.opsPerSec >= 0.85 * ceiling.opsPerSec,
     });
+    const redis = storage.includes('Redis');
+    const sql = top.perOp.sql;
+    if (sql !== undefined)
+      checks.push({
+        target: `${storage}: SQL statements per sign-in`,
+        measured: `${sql}${top.perOp.redis !== undefined ? ` (+${top.perOp.redis} Redis commands)` : ''}`,
+        goal: redis ? '≤ 8' : '≤ 20',
+        met: sql <= (redis ? 8 : 20),
+      });
+    const cpu = top.perOp.serverCpuMs;
+    if (cpu !== undefined)
+      checks.push({
+        target: `${storage}: server CPU per sign-in beyond its password hash`,
+        measured: `${Math.round((cpu - bcryptMs) * 10) / 10} ms (${cpu} ms less one bcrypt compare, ${Math.round(bcryptMs * 10) / 10} ms)`,
+        goal: '≤ 8 ms',
+        met: cpu - bcryptMs <= 8,
+      });
   }
   // The latency goal at a load below the peak, arriving open loop (a closed loop at its peak only measures its queue).
   const open = rows.find((r) => r.target === storage && r.scenario === OPEN_LOOP_SCENARIO);
@@ -282,14 +317,20 @@ for (const storage of new Set(rows.filter((r) => r.target.startsWith('campus-sso
       goal: '< 250 ms, no errors',
       met: open.p99Ms < 250 && !open.errors,
     });
-  for (const scenario of ['SSO hop (authorize → code → token)', 'refresh-token grant', 'client-credentials grant']) {
+  // The goals of issue 16: each operation's throughput as a share of the bare library's.
+  for (const [scenario, goal] of [
+    ['SSO hop (authorize → code → token)', 0.6],
+    ['refresh-token grant', 0.6],
+    ['client-credentials grant', 0.8],
+    ['introspection', 0.8],
+  ] as const) {
     const r = rows.find((x) => x.target === storage && x.scenario === scenario && !x.people);
     if (r?.vsBare !== undefined)
       checks.push({
         target: `${storage}: ${scenario} vs bare`,
         measured: `${r.opsPerSec}/s = ${pct(r.vsBare)}`,
-        goal: '≥ 80 %',
-        met: r.vsBare >= 0.8,
+        goal: `≥ ${pct(goal)}`,
+        met: r.vsBare >= goal,
       });
   }
   const scaled = peakAt(storage, 'password sign-in flow', people);
@@ -325,6 +366,30 @@ for (const m of memories) {
     measured: `${mb(m.after.rss)}, ${mb(m.after.rssFile)} of it mapped files (at rest ${mb(m.rest.rss)}; after a full GC ${mb(m.afterGc.rss)}, heap used ${mb(m.afterGc.heapUsed)})`,
     goal: `< 200 MB at 10,000 sessions${redis ? '' : ' (the goal is with Redis)'}`,
     met: m.after.rss < 200 * 2 ** 20 && m.sessions >= 10_000 && m.stored >= m.sessions,
+  });
+}
+
+for (const { storage, estimate } of estimates) {
+  const one = rows.find((r) => r.scenario === WORKERS_SIGN_IN && r.target.includes(`${storage}, WORKERS=1`));
+  const two = rows.find((r) => r.scenario === WORKERS_SIGN_IN && r.target.includes(`${storage}, WORKERS=2`));
+  if (one && two)
+    checks.push({
+      target: `campus-sso (${storage}): sign-ins with 2 processes vs 1 (npm start, WORKERS)`,
+      measured: `${two.opsPerSec}/s vs ${one.opsPerSec}/s = ${pct(two.opsPerSec / one.opsPerSec)} on ${cores} cores shared with the load generator and the database`,
+      goal: 'more with 2 (bounded by the cores)',
+      met: two.opsPerSec > one.opsPerSec,
+    });
+  checks.push({
+    target: `campus-sso (${storage}): password sign-ins per core vs Keycloak's sizing (15 per vCPU)`,
+    measured: `${Math.round(estimate.perCore * 10) / 10} per core (${Math.round(estimate.serverCpuMs)} ms of server CPU per sign-in, bcrypt cost ${BCRYPT_COST} included)`,
+    goal: '≥ 15',
+    met: estimate.perCore >= 15,
+  });
+  checks.push({
+    target: `campus-sso (${storage}): cores for a 1,000,000-person city's term-start morning`,
+    measured: estimate.text,
+    goal: '(a planning figure)',
+    met: true,
   });
 }
 

@@ -18,6 +18,13 @@ export type Running = {
 };
 
 const here = import.meta.dirname;
+
+/** The node flags `npm start` runs the server with (package.json's start script), so the bench measures the same. */
+export const START_FLAGS: string[] = (
+  JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Blue-Chalk-2026' }; // two identities: the menu is shown
 
 export async function startBare(): Promise<Running> {
@@ -122,7 +129,10 @@ export async function benchStorage(mode: StorageMode, bcryptCost: number): Promi
 export async function startCampusSso(mode: StorageMode, bcryptCost: number, execArgv: string[] = []): Promise<Running> {
   const { env, cleanup } = await benchStorage(mode, bcryptCost);
   const start = () =>
-    startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), env, execArgv);
+    startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/campus-sso.ts'), env, [
+      ...START_FLAGS,
+      ...execArgv,
+    ]);
   try {
     const child = await start();
     const target = await campusSsoTarget(`campus-sso (${child.info.storage})`, child.info.issuer);

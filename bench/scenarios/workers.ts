@@ -11,7 +11,7 @@ import { registerClient } from '../../test/helpers/rp.ts';
 import { cpuSnapshot } from '../lib/cpu.ts';
 import { BENCH_CLIENT } from '../lib/oidc.ts';
 import type { Row } from '../lib/report.ts';
-import { benchStorage, campusSsoTarget, type StorageMode } from '../lib/targets.ts';
+import { benchStorage, campusSsoTarget, START_FLAGS, type StorageMode } from '../lib/targets.ts';
 import type { Limits, Meter } from '../lib/timing.ts';
 import { passwordSignIns } from './password-sign-in.ts';
 import { ssoHops } from './sso-hop.ts';
@@ -27,7 +27,7 @@ type MainProcess = { pid: number; issuer: string; stop(): Promise<void> };
 /** `npm start` with `env`, logging to `logFile`; resolves when the server (WORKERS > 1: its primary) listens. */
 async function startMain(env: Record<string, string | undefined>, logFile: string): Promise<MainProcess> {
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...START_FLAGS, 'src/main.ts'], {
     cwd: root,
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', log, 'pipe'],
