@@ -14,6 +14,15 @@ export type Client = { id: string; secret: string };
 /** The confidential client every target registers for the scenarios. */
 export const BENCH_CLIENT: Client = { id: 'bench-rp', secret: 'bench-rp-secret-0123456789abcdefghij' };
 
+/** Its metadata on campus-sso: first-party (no consent page), every grant the scenarios use, and the identity scope
+ *  so the menu is shown. */
+export const BENCH_CLIENT_METADATA = {
+  client_id: BENCH_CLIENT.id,
+  first_party: true,
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scope: 'openid offline_access profile email phone identity identities children',
+};
+
 export async function endpoints(issuer: string): Promise<Endpoints> {
   const m = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   return {

@@ -9,7 +9,7 @@ import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage } from '../../src/platform/storage/open.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
 import { cpuSnapshot } from '../lib/cpu.ts';
-import { BENCH_CLIENT } from '../lib/oidc.ts';
+import { BENCH_CLIENT, BENCH_CLIENT_METADATA } from '../lib/oidc.ts';
 import type { Row } from '../lib/report.ts';
 import { benchStorage, campusSsoTarget, START_FLAGS, type StorageMode } from '../lib/targets.ts';
 import type { Limits, Meter } from '../lib/timing.ts';
@@ -63,16 +63,7 @@ async function registerBenchClient(env: Record<string, string | undefined>) {
   const storage = await openStorage(parseSettings(env)); // the embedded PostgreSQL: the server's, while it runs
   try {
     const clients = new ClientRegistry(storage.db);
-    await registerClient(
-      { services: { clients } },
-      {
-        client_id: BENCH_CLIENT.id,
-        first_party: true,
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-        scope: 'openid offline_access profile email phone identity identities children',
-      },
-      BENCH_CLIENT.secret,
-    );
+    await registerClient({ services: { clients } }, BENCH_CLIENT_METADATA, BENCH_CLIENT.secret);
   } finally {
     await storage.close();
   }

@@ -8,7 +8,7 @@ import { parseSettings } from '../../src/platform/settings.ts';
 import { startServer } from '../../src/server.ts';
 import { registerClient } from '../../test/helpers/rp.ts';
 import { serveParent } from '../lib/child.ts';
-import { BENCH_CLIENT } from '../lib/oidc.ts';
+import { BENCH_CLIENT, BENCH_CLIENT_METADATA } from '../lib/oidc.ts';
 import { databaseSize, loadPeople } from '../lib/people.ts';
 import { startProfile, stopProfile } from '../lib/profiler.ts';
 import { rosterSetup, rosterState } from '../lib/roster.ts';
@@ -17,17 +17,7 @@ try {
   const settings = parseSettings();
   const server = await startServer(settings);
   const { db, keyring } = server.storage;
-  // First-party (no consent page), every grant the scenarios use, and the identity scope so the menu is shown.
-  await registerClient(
-    server,
-    {
-      client_id: BENCH_CLIENT.id,
-      first_party: true,
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-      scope: 'openid offline_access profile email phone identity identities children',
-    },
-    BENCH_CLIENT.secret,
-  );
+  await registerClient(server, BENCH_CLIENT_METADATA, BENCH_CLIENT.secret);
   // Every SQL statement the server sends, on either pool (see Database.ephemeral).
   let sql = 0;
   for (const pool of new Set([db, (server.storage as { ephemeral?: typeof db }).ephemeral ?? db]))
