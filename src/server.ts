@@ -19,6 +19,7 @@ import { purgeSyncLog } from './domain/schools/sync-log.ts';
 import { buildDomainServices, type DomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';
+import { withRequestWrites } from './oidc/adapters/deferred-writes.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
@@ -196,6 +197,8 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       requireHttps: settings.env === 'production',
       cookieKeys: () => holder.keys().cookieKeys,
       provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
+      // oidc-provider's state in PostgreSQL: a request's writes go in one statement at its end.
+      aroundRequest: storage.redis ? undefined : withRequestWrites,
       routes: (router) => {
         for (const flow of flows) flow.routes(router, services);
       },

@@ -7,7 +7,7 @@ import helmet from 'koa-helmet';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
-import { errorHandler } from './error-handler.ts';
+import { errorHandler, renderError } from './error-handler.ts';
 import { AppError } from './errors.ts';
 import { renderPage } from './render.ts';
 import { requestLog } from './request-log.ts';
@@ -86,6 +86,11 @@ export function buildApp(opts: {
   /** Registers our routes (the flows). */
   routes: (router: Router) => void;
   provider: Middleware;
+  /**
+   * Runs each request's handling (after the request log), e.g. keeping its storage writes for the end (see
+   * src/oidc/adapters/deferred-writes.ts); what it throws gets our error page, and a redirect made before is dropped.
+   */
+  aroundRequest?: (handle: () => Promise<void>) => Promise<void>;
 }): Koa {
   const app = new Koa({ proxy: opts.trustProxy, maxIpsCount: opts.trustProxyHops });
   const issuerHost = new URL(opts.issuer).host;
@@ -115,6 +120,16 @@ export function buildApp(opts: {
     return next();
   });
   app.use(requestLog(opts.log, opts.metrics));
+  const around = opts.aroundRequest;
+  if (around)
+    app.use(async (ctx, next) => {
+      try {
+        await around(next);
+      } catch (err) {
+        ctx.remove('Location');
+        renderError(ctx, err, opts.log);
+      }
+    });
   if (!opts.trustProxy) app.use(sameHostOnly(opts.issuer));
   if (opts.requireHttps) app.use(httpsOnly(opts.log, notFoundOrError(opts.log)));
   // What neither we nor the provider answer gets our not-found page.

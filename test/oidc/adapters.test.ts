@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { ClientRegistry } from '../../src/domain/clients/registry.ts';
 import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
+import { RequestWrites, runWithWrites, withRequestWrites } from '../../src/oidc/adapters/deferred-writes.ts';
 import { adapterFactory } from '../../src/oidc/adapters/index.ts';
 import { PostgresAdapter } from '../../src/oidc/adapters/postgres.ts';
 import { RedisAdapter } from '../../src/oidc/adapters/redis.ts';
@@ -550,6 +551,29 @@ async function probeRedis(): Promise<{ redis: Redis; url: string } | { skip: str
 
 const probe = await probeRedis();
 
+/** Backend.writeRaw for the PostgreSQL adapter: a row written behind its back. */
+async function writeRawRow(
+  db: Knex,
+  model: string,
+  id: string,
+  raw: string,
+  index: { uid?: string; userCode?: string; grantId?: string } = {},
+) {
+  await db('oidc_payloads').insert({
+    model,
+    id,
+    payload: asJsonb(db, raw),
+    uid: index.uid ?? null,
+    user_code: index.userCode ?? null,
+    grant_id: index.grantId ?? null,
+    expires_at: new Date(Date.now() + 300_000),
+  });
+}
+
+async function cleanupRows(db: Knex): Promise<void> {
+  await db('oidc_payloads').where('id', 'like', `${RUN}-%`).delete();
+}
+
 // One outer suite owns the shared connections: root-level hooks would run out of order under --test-name-pattern.
 describe('oidc-provider adapter contract', () => {
   after(async () => {
@@ -563,21 +587,201 @@ describe('oidc-provider adapter contract', () => {
     return {
       makeAdapter: (model) => new PostgresAdapter(db, model),
       models: MODELS,
-      async writeRaw(model, id, raw, index = {}) {
-        await db('oidc_payloads').insert({
-          model,
-          id,
-          payload: asJsonb(db, raw),
-          uid: index.uid ?? null,
-          user_code: index.userCode ?? null,
-          grant_id: index.grantId ?? null,
-          expires_at: new Date(Date.now() + 300_000),
+      writeRaw: (model, id, raw, index) => writeRawRow(db, model, id, raw, index),
+      cleanup: () => cleanupRows(db),
+    };
+  });
+
+  // The same contract with every call made inside a request (src/oidc/adapters/deferred-writes.ts): writes are kept
+  // and sent together when the request ends, which here is after every third call, so that reads meet entries still
+  // pending, entries read along with another one, and entries in the table.
+  contract('PostgreSQL adapter, inside requests (writes sent at the end of each)', async () => {
+    const { db } = await sharedStorage();
+    let writes = new RequestWrites();
+    let calls = 0;
+    const endRequest = async () => {
+      const done = writes;
+      writes = new RequestWrites();
+      await done.close();
+    };
+    return {
+      makeAdapter: (model) => {
+        const inner = new PostgresAdapter(db, model);
+        return new Proxy(inner, {
+          get(target, name) {
+            const method = Reflect.get(target, name) as unknown;
+            if (typeof method !== 'function') return method;
+            return async (...args: unknown[]) => {
+              const result = await runWithWrites(writes, () => method.apply(target, args));
+              if (++calls % 3 === 0) await endRequest();
+              return result;
+            };
+          },
         });
       },
+      models: MODELS,
+      async writeRaw(model, id, raw, index) {
+        await endRequest();
+        await writeRawRow(db, model, id, raw, index);
+      },
       async cleanup() {
-        await db('oidc_payloads').where('id', 'like', `${RUN}-%`).delete();
+        await endRequest();
+        await cleanupRows(db);
       },
     };
+  });
+
+  describe('PostgreSQL adapter inside a request', () => {
+    /** Runs `fn` as one request, counting the SQL statements it sends (its writes included). */
+    async function request<T>(db: Knex, fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
+      let statements = 0;
+      const count = () => {
+        statements++;
+      };
+      db.on('query', count);
+      try {
+        let result: T | undefined;
+        await withRequestWrites(async () => {
+          result = await fn();
+        });
+        return { result: result as T, statements };
+      } finally {
+        db.off('query', count);
+      }
+    }
+
+    it("sends a request's writes as one statement when it ends, and they are stored as if made one by one", async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const old = { interaction: fresh('Interaction'), session: fresh('Session') };
+      await pg('Interaction').upsert(old.interaction, samplePayload('Interaction', old.interaction), 300);
+      await pg('Session').upsert(old.session, samplePayload('Session', old.session), 300);
+      const made = {
+        grant: fresh('Grant'),
+        interaction: fresh('Interaction'),
+        session: fresh('Session'),
+        code: fresh('AuthorizationCode'),
+      };
+      const payloads = {
+        grant: samplePayload('Grant', made.grant),
+        interaction: samplePayload('Interaction', made.interaction, { note: 'first' }),
+        session: samplePayload('Session', made.session),
+        code: samplePayload('AuthorizationCode', made.code, { state: '\u0000 "quoted" ☃' }),
+      };
+      const { statements } = await request(db, async () => {
+        await pg('Interaction').destroy(old.interaction);
+        await pg('Grant').upsert(made.grant, payloads.grant, 300);
+        await pg('Interaction').upsert(made.interaction, { ...payloads.interaction, note: 'overwritten' }, 300);
+        await pg('Interaction').upsert(made.interaction, payloads.interaction, 300);
+        await pg('Session').destroy(old.session);
+        await pg('Session').upsert(made.session, payloads.session, 300);
+        await pg('AuthorizationCode').upsert(made.code, payloads.code, 60);
+        // Reads in the same request see what it wrote, without asking the database.
+        assert.equal(await pg('Interaction').find(old.interaction), undefined);
+        assert.equal(await pg('Session').find(old.session), undefined);
+        assert.deepEqual(await pg('Interaction').find(made.interaction), payloads.interaction);
+        assert.deepEqual(await pg('Session').findByUid(payloads.session.uid!), payloads.session);
+      });
+      assert.equal(statements, 1, 'seven writes and four reads, one statement');
+      // After the request: stored, as one write at a time would have left them.
+      assert.equal(await pg('Interaction').find(old.interaction), undefined);
+      assert.equal(await pg('Session').find(old.session), undefined);
+      assert.deepEqual(await pg('Grant').find(made.grant), payloads.grant);
+      assert.deepEqual(await pg('Interaction').find(made.interaction), payloads.interaction);
+      assert.deepEqual(await pg('Session').findByUid(payloads.session.uid!), payloads.session);
+      assert.deepEqual(await pg('AuthorizationCode').find(made.code), payloads.code);
+      const [row] = await db('oidc_payloads').where({ model: 'AuthorizationCode', id: made.code }).select('grant_id');
+      assert.equal(row?.grant_id, payloads.code.grantId, 'the grant index is stored too (revocation by grant)');
+    });
+
+    it('sends the writes made before a consumption or a revocation first, and those two at once', async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const code = fresh('AuthorizationCode');
+      const payload = samplePayload('AuthorizationCode', code);
+      const token = fresh('AccessToken');
+      await request(db, async () => {
+        await pg('AuthorizationCode').upsert(code, payload, 60);
+        await pg('AuthorizationCode').consume(code);
+        const [row] = await db('oidc_payloads').where({ model: 'AuthorizationCode', id: code }).select('consumed_at');
+        assert.ok(row?.consumed_at, 'stored and consumed before the request ends');
+        await pg('AccessToken').upsert(token, samplePayload('AccessToken', token, { grantId: payload.grantId }), 60);
+        await pg('AccessToken').revokeByGrantId(payload.grantId!);
+        assert.equal(await pg('AccessToken').find(token), undefined);
+      });
+      assert.equal(await pg('AccessToken').find(token), undefined, 'the token made before the revocation stays gone');
+      assert.equal(await pg('AuthorizationCode').find(code), undefined);
+    });
+
+    it("reads an interaction or a code with its session and grant, so oidc-provider's next reads cost nothing", async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const sessionId = fresh('Session');
+      const session = samplePayload('Session', sessionId);
+      const grantId = fresh('grant');
+      const grant = samplePayload('Grant', grantId);
+      const interactionId = fresh('Interaction');
+      const interaction = samplePayload('Interaction', interactionId, {
+        session: { uid: session.uid, cookie: sessionId, accountId: 'person-1' },
+        grantId,
+      });
+      const codeId = fresh('AuthorizationCode');
+      const code = samplePayload('AuthorizationCode', codeId, {
+        grantId,
+        sessionUid: session.uid,
+        expiresWithSession: true,
+      });
+      await pg('Session').upsert(sessionId, session, 300);
+      await pg('Grant').upsert(grantId, grant, 300);
+      await pg('Interaction').upsert(interactionId, interaction, 300);
+      await pg('AuthorizationCode').upsert(codeId, code, 60);
+
+      const page = await request(db, async () => [
+        await pg('Interaction').find(interactionId),
+        await pg('Session').findByUid(session.uid!),
+        await pg('Grant').find(grantId),
+      ]);
+      assert.deepEqual(page.result, [interaction, session, grant]);
+      assert.equal(page.statements, 1);
+      const tokenRequest = await request(db, async () => [
+        await pg('AuthorizationCode').find(codeId),
+        await pg('Session').findByUid(session.uid!),
+        await pg('Grant').find(grantId),
+      ]);
+      assert.deepEqual(tokenRequest.result, [code, session, grant]);
+      assert.equal(tokenRequest.statements, 1);
+
+      // A session that ended, or a grant revoked, is read as gone along with the code.
+      await pg('Session').destroy(sessionId);
+      await pg('Grant').destroy(grantId);
+      const after = await request(db, async () => [
+        await pg('AuthorizationCode').find(codeId),
+        await pg('Session').findByUid(session.uid!),
+        await pg('Grant').find(grantId),
+      ]);
+      assert.deepEqual(after.result, [code, undefined, undefined]);
+      assert.equal(after.statements, 1);
+    });
+
+    it('still sends the writes when the request fails, and a failed send fails the request', async () => {
+      const { db } = await sharedStorage();
+      const pg = new PostgresAdapter(db, 'Session');
+      const id = fresh('Session');
+      await assert.rejects(
+        withRequestWrites(async () => {
+          await pg.upsert(id, samplePayload('Session', id), 300);
+          throw new Error('the page failed');
+        }),
+        /the page failed/,
+      );
+      assert.ok(await pg.find(id), 'a write made before the error is stored');
+      await assert.rejects(
+        withRequestWrites(async () => {
+          await pg.upsert('bad\u0000id', samplePayload('Session', 'x'), 300);
+          await pg.upsert(fresh('Session'), samplePayload('Session', 'y'), 300);
+        }),
+      );
+    });
   });
 
   contract(

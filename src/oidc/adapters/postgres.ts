@@ -2,9 +2,10 @@
 // run a dozen times in every sign-in, and building them with the query builder cost more than oidc-provider itself.
 import type { Knex } from 'knex';
 import { hasNul } from '../../platform/stored-json.ts';
+import { type PendingWrite, requestWrites, type StoredRow } from './deferred-writes.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
 
-type Row = { payload: unknown; consumed_at: Date | null };
+type Row = StoredRow;
 
 // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
 // MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
@@ -13,39 +14,173 @@ const UPSERT = `insert into oidc_payloads (model, id, payload, grant_id, uid, us
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
     user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null`;
 // Expiry is compared with the clock that set it (this process's), not the database's.
-const FIND = (column: 'id' | 'uid' | 'user_code') => `select payload, consumed_at from oidc_payloads
+const FIND = (column: 'id' | 'uid' | 'user_code') => `select id, payload, consumed_at from oidc_payloads
   where model = ? and ${column} = ? and (expires_at is null or expires_at > ?) limit 1`;
 const FIND_BY = { id: FIND('id'), uid: FIND('uid'), user_code: FIND('user_code') };
+
+/**
+ * Within a request, an interaction or token is read together with what oidc-provider reads next: the session it is
+ * bound to (by uid) and its grant. The session of a token only when the token ends with it (checkSessionBinding).
+ */
+const SESSION_UID: Record<string, string> = {
+  Interaction: `t.payload->'session'->>'uid'`,
+  AuthorizationCode: `case when t.payload->>'expiresWithSession' = 'true' then t.payload->>'sessionUid' end`,
+};
+for (const model of ['AccessToken', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
+  SESSION_UID[model] = SESSION_UID.AuthorizationCode!;
+const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
+const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.consumed_at,
+    s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
+    g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
+  from oidc_payloads t
+  left join oidc_payloads s on s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')}
+  left join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')}
+  where t.model = ? and t.id = ? and ${LIVE('t')} limit 1`;
+type RelatedRow = Row & {
+  s_id: string | null;
+  s_payload: unknown;
+  s_consumed_at: Date | null;
+  s_uid: string | null;
+  g_id: string | null;
+  g_payload: unknown;
+  g_consumed_at: Date | null;
+};
+
+// A request's writes in one statement (see deferred-writes.ts): the deletions, then the upserts, from one JSON array.
+// Each entry appears once, so no row is touched twice. The payload travels as a JSON string holding its JSON text:
+// PostgreSQL's JSON functions refuse a \u0000 inside the objects they take apart, which the json column keeps.
+const WRITE_MANY = `with w as (
+    select e->>'kind' as kind, e->>'model' as model, e->>'id' as id, (e->>'payload')::json as payload,
+      e->>'grant_id' as grant_id, e->>'uid' as uid, e->>'user_code' as user_code,
+      (e->>'expires_at')::timestamptz as expires_at
+    from json_array_elements(?::json) as e
+  ), gone as (
+    delete from oidc_payloads p using w where w.kind = 'delete' and p.model = w.model and p.id = w.id
+  ), saved as (
+    insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+    select model, id, payload, grant_id, uid, user_code, expires_at, null from w where kind = 'upsert'
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+      user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null
+  )
+  select 1`;
+
+/** Sends pending writes through `ephemeral` (commits without waiting for the disk, see Database.ephemeral), or through
+ *  `db` when one of them must outlast a crash (a logout, a revoked token or grant). */
+function writeSender(db: Knex, ephemeral: Knex) {
+  return async (writes: PendingWrite[]) => {
+    const durable = writes.some((w) => w.kind === 'delete' && w.durable);
+    const to = durable ? db : ephemeral;
+    if (writes.length === 1) {
+      const w = writes[0]!;
+      if (w.kind === 'delete') await to.raw(DELETE, [w.model, w.id]);
+      else await to.raw(UPSERT, [w.model, w.id, w.json, w.grantId, w.uid, w.userCode, w.expiresAt]);
+      return;
+    }
+    const json = writes.map((w) =>
+      w.kind === 'delete'
+        ? { kind: 'delete', model: w.model, id: w.id }
+        : {
+            kind: 'upsert',
+            model: w.model,
+            id: w.id,
+            payload: w.json,
+            grant_id: w.grantId,
+            uid: w.uid,
+            user_code: w.userCode,
+            expires_at: w.expiresAt?.toISOString() ?? null,
+          },
+    );
+    await to.raw(WRITE_MANY, [JSON.stringify(json)]);
+  };
+}
+
+const DELETE = 'delete from oidc_payloads where model = ? and id = ?';
 
 export class PostgresAdapter implements OidcAdapter {
   readonly #db: Knex;
   readonly #model: string;
-  /** Writes that may skip waiting for the disk (see Database.ephemeral): new and updated entries, ended interactions. */
-  readonly #ephemeral: Knex;
+  readonly #send: ReturnType<typeof writeSender>;
+  /** This model's read with its session and grant, if it has them (see SESSION_UID). */
+  readonly #findWithRelated: string | undefined;
 
   constructor(db: Knex, model: string, ephemeral: Knex = db) {
     this.#db = db;
     this.#model = model;
-    this.#ephemeral = ephemeral;
+    this.#send = writeSender(db, ephemeral);
+    const sessionUid = SESSION_UID[model];
+    this.#findWithRelated = sessionUid ? FIND_WITH_RELATED(sessionUid) : undefined;
   }
 
-  async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
-    await this.#ephemeral.raw(UPSERT, [
-      this.#model,
+  /** Reads the entry, and what it is bound to for the rest of the request (see `RequestWrites.remember`). */
+  async #readWithRelated(id: string, writes: NonNullable<ReturnType<typeof requestWrites>>): Promise<Row | undefined> {
+    const now = new Date();
+    const { rows } = (await this.#db.raw(this.#findWithRelated!, [now, now, this.#model, id, now])) as {
+      rows: RelatedRow[];
+    };
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.s_uid)
+      writes.remember(
+        'Session',
+        'uid',
+        row.s_uid,
+        row.s_id ? { id: row.s_id, payload: row.s_payload, consumed_at: row.s_consumed_at } : null,
+      );
+    const grantId = (asPayload(row.payload)?.grantId as string | undefined) ?? undefined;
+    if (row.g_id || grantId)
+      writes.remember(
+        'Grant',
+        'id',
+        row.g_id ?? grantId!,
+        row.g_id ? { id: row.g_id, payload: row.g_payload, consumed_at: row.g_consumed_at } : null,
+      );
+    return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
+  }
+
+  /** Keeps the write for the end of the request, or sends it now outside one. */
+  #write(write: PendingWrite): Promise<void> {
+    const writes = requestWrites();
+    if (!writes) return this.#send([write]);
+    writes.keep(write, this.#send);
+    return Promise.resolve();
+  }
+
+  upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
+    return this.#write({
+      kind: 'upsert',
+      model: this.#model,
       id,
-      JSON.stringify(payload),
-      payload.grantId ?? null,
-      payload.uid ?? null,
-      payload.userCode ?? null,
-      expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    ]);
+      json: JSON.stringify(payload),
+      grantId: payload.grantId ?? null,
+      uid: payload.uid ?? null,
+      userCode: payload.userCode ?? null,
+      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    });
   }
 
   async #findWhere(column: keyof typeof FIND_BY, value: string): Promise<Payload | undefined> {
     // A value PostgreSQL cannot hold names nothing (a token or code made up by a caller).
     if (hasNul(value)) return undefined;
-    const { rows } = (await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
-    const row = rows[0];
+    const writes = requestWrites();
+    let row: Row | null | undefined;
+    if (writes) {
+      if (column === 'id') {
+        const pending = writes.read(this.#model, value);
+        if (pending) return pending === 'deleted' ? undefined : pending;
+      } else {
+        const pending = writes.findBy(this.#model, column === 'uid' ? 'uid' : 'userCode', value);
+        if (pending) return pending;
+      }
+      if (column !== 'user_code') row = writes.recall(this.#model, column, value);
+      if (row === undefined && column === 'id' && this.#findWithRelated)
+        row = (await this.#readWithRelated(value, writes)) ?? null;
+    }
+    if (row === undefined) {
+      const { rows } = (await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
+      row = rows[0];
+    }
+    // Stored, but this request has since written the entry (removed it, or stored it under another uid).
+    if (row && writes?.has(this.#model, row.id)) return undefined;
     const payload = asPayload(row?.payload);
     if (!payload) return undefined;
     return row!.consumed_at ? { ...payload, consumed: epochSeconds(row!.consumed_at) } : payload;
@@ -65,18 +200,20 @@ export class PostgresAdapter implements OidcAdapter {
 
   async consume(id: string): Promise<void> {
     if (hasNul(id)) return;
+    // At once (a code used twice must be seen as such as soon as possible), after what this request wrote before.
+    await requestWrites()?.send();
     await this.#db.raw('update oidc_payloads set consumed_at = now() where model = ? and id = ?', [this.#model, id]);
   }
 
   async destroy(id: string): Promise<void> {
     if (hasNul(id)) return;
     // A logout (Session), a revoked token or grant must stay gone after a crash; a finished interaction need not.
-    const db = this.#model === 'Interaction' ? this.#ephemeral : this.#db;
-    await db.raw('delete from oidc_payloads where model = ? and id = ?', [this.#model, id]);
+    await this.#write({ kind: 'delete', model: this.#model, id, durable: this.#model !== 'Interaction' });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     if (hasNul(grantId)) return;
+    await requestWrites()?.send();
     await this.#db.raw('delete from oidc_payloads where grant_id = ?', [grantId]);
   }
 }

@@ -1,0 +1,135 @@
+// oidc-provider's writes of one HTTP request, sent to PostgreSQL together just before the answer goes out.
+//
+// A sign-in step writes several entries one after another (resuming it: the interaction ended, the grant, the next
+// interaction, the session under a new id, the code), each its own statement. Within a request they are kept here,
+// last write per entry winning, and sent as one statement when the request is done, before its answer: whoever sees
+// the answer (the browser's next request, to any process) finds them stored, and a write that fails turns the answer
+// into an error, as it would have done at once. Reads in the same request see the pending writes.
+//
+// What must happen in order with other writers is not kept: a consumption (a code or refresh token used) and a revocation
+// by grant go at once, after the pending writes. Outside a request (the CLI, background work after the answer) every
+// write goes at once. Only the PostgreSQL adapter defers; Redis takes single commands cheaply.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Payload } from './types.ts';
+
+export type PendingWrite =
+  | {
+      kind: 'upsert';
+      model: string;
+      id: string;
+      /** The payload as JSON text (a later read parses its own copy). */
+      json: string;
+      grantId: string | null;
+      uid: string | null;
+      userCode: string | null;
+      expiresAt: Date | null;
+    }
+  | { kind: 'delete'; model: string; id: string; durable: boolean };
+
+/** An entry as read from storage, by the request's own reads or along with another entry (see `remember`). */
+export type StoredRow = { id: string; payload: unknown; consumed_at: Date | null };
+
+/** Sends pending writes (in the order first written) to storage, as one statement. */
+export type WriteSender = (writes: PendingWrite[]) => Promise<void>;
+
+const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
+
+export class RequestWrites {
+  readonly #pending = new Map<string, PendingWrite>();
+  readonly #read = new Map<string, StoredRow | null>();
+  #sender: WriteSender | undefined;
+  #closed = false;
+
+  /** Whether writes are still kept (false once the request is done: later writes go at once). */
+  get open(): boolean {
+    return !this.#closed;
+  }
+
+  keep(write: PendingWrite, sender: WriteSender): void {
+    this.#sender = sender;
+    this.#pending.set(keyOf(write.model, write.id), write);
+  }
+
+  /** What this request last wrote for an entry: a payload (undefined once expired), 'deleted', or nothing. */
+  read(model: string, id: string): Payload | 'deleted' | undefined {
+    const w = this.#pending.get(keyOf(model, id));
+    if (!w) return undefined;
+    if (w.kind === 'delete') return 'deleted';
+    return live(w) ? (JSON.parse(w.json) as Payload) : 'deleted';
+  }
+
+  /** An entry this request wrote with this uid or user code (and still holds). */
+  findBy(model: string, field: 'uid' | 'userCode', value: string): Payload | undefined {
+    for (const w of this.#pending.values())
+      if (w.kind === 'upsert' && w.model === model && w[field] === value && live(w))
+        return JSON.parse(w.json) as Payload;
+    return undefined;
+  }
+
+  /** Whether this request wrote the entry (then a row read from storage for it is out of date). */
+  has(model: string, id: string): boolean {
+    return this.#pending.has(keyOf(model, id));
+  }
+
+  /**
+   * An entry read along with another one, for this request's coming read of it (a sign-in page reads the interaction,
+   * then its session; a token request the code, then its session and grant): `null` when storage had none.
+   */
+  remember(model: string, column: 'id' | 'uid', value: string, row: StoredRow | null): void {
+    this.#read.set(`${column}\u0000${keyOf(model, value)}`, row);
+  }
+
+  /** What `remember` kept for this lookup (undefined: nothing kept, read storage). */
+  recall(model: string, column: 'id' | 'uid', value: string): StoredRow | null | undefined {
+    return this.#read.get(`${column}\u0000${keyOf(model, value)}`);
+  }
+
+  /** Sends what is pending now (before a write that may not wait, and when the request is done). */
+  async send(): Promise<void> {
+    if (!this.#pending.size) return;
+    const writes = [...this.#pending.values()];
+    this.#pending.clear();
+    await this.#sender!(writes);
+  }
+
+  /** The request is done: sends what is pending; later writes (background work) go at once. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.send();
+  }
+}
+
+const live = (w: Extract<PendingWrite, { kind: 'upsert' }>) => !w.expiresAt || w.expiresAt.getTime() > Date.now();
+
+const scope = new AsyncLocalStorage<RequestWrites>();
+
+/** The writes kept for the request this code runs in, if any is still open. */
+export function requestWrites(): RequestWrites | undefined {
+  const writes = scope.getStore();
+  return writes?.open ? writes : undefined;
+}
+
+/** Runs `fn` with `writes` as its request's writes (withRequestWrites does this for a request; tests for a few calls). */
+export function runWithWrites<T>(writes: RequestWrites, fn: () => T): T {
+  return scope.run(writes, fn);
+}
+
+/**
+ * Runs `handle` (one HTTP request) keeping oidc-provider's PostgreSQL writes, then sends them. They are sent even when
+ * `handle` throws (writes made before an error stay made, as they would have been at once); an error in sending them
+ * is thrown unless `handle` threw first.
+ */
+export async function withRequestWrites(handle: () => Promise<void>): Promise<void> {
+  const writes = new RequestWrites();
+  let failed = false;
+  try {
+    await scope.run(writes, handle);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    const sent = writes.close();
+    if (failed) await sent.catch(() => {});
+    else await sent;
+  }
+}
