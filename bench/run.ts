@@ -8,8 +8,9 @@
 //   --roster-rows N  rows of the back office's roster import (default 50,000; `--only roster` runs only that)
 //   --sessions N the session-memory scenario's signed-in sessions (default 10,000 full, 2,000 quick; `--only sessions`)
 // The password sign-in flow also runs open loop at 80 % of the sweep's peak (`--only open-loop` runs the sweep and it).
-// Storage: the embedded PostgreSQL always; PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set (the run
-// creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their own).
+// Storage: the embedded PostgreSQL (unless --no-embedded); PostgreSQL + Redis too when DATABASE_URL / REDIS_URL are set
+// (the run creates a database of its own on that server and drops it afterwards; Redis keys go under a prefix of their
+// own).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,7 @@ const bcryptLimits: Limits = {
   warmupOps: cores,
 };
 
-const storages: StorageMode[] = [{ name: 'embedded PostgreSQL' }];
+const storages: StorageMode[] = argv.includes('--no-embedded') ? [] : [{ name: 'embedded PostgreSQL' }];
 if (process.env.DATABASE_URL)
   storages.push({ name: 'PostgreSQL + Redis', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
 

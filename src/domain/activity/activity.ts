@@ -1,5 +1,6 @@
 // Queries on person_grants and person_sessions: which grants and provider sessions belong to a person.
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/storage/prepared.ts';
 
 export type Authorization = {
   personId: string;
@@ -26,7 +27,7 @@ const AUTHORIZATION_SQL = `
 
 /** Counts a sign-in of a client today: an authorization whose session and grant were recorded within the minute. */
 export async function countSignIn(db: Knex, clientId: string): Promise<void> {
-  await db.raw(COUNT_SIGN_IN, { clientId });
+  await prepared(db, COUNT_SIGN_IN, { clientId });
 }
 
 /**
@@ -34,7 +35,7 @@ export async function countSignIn(db: Knex, clientId: string): Promise<void> {
  * and (`recordGrant`) the grant it used. The account pages' own client records no grant.
  */
 export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
-  await db.raw(AUTHORIZATION_SQL, {
+  await prepared(db, AUTHORIZATION_SQL, {
     sessionUid: a.sessionUid,
     personId: a.personId,
     browser: a.browser ?? null,

@@ -1,6 +1,7 @@
 // What oidc-provider's findAccount returns: a person with their active identities and, for a token's grant, the
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/storage/prepared.ts';
 import type { Person } from '../people/persons.ts';
 import { chosenIdentityId } from './choice.ts';
 import {
@@ -94,14 +95,14 @@ function toAccount(row: Row, grantId: string | undefined): LoadedAccount {
 
 export async function loadAccount(db: Knex, personId: string, grantId?: string): Promise<LoadedAccount | undefined> {
   if (!UUID.test(personId)) return undefined;
-  const { rows } = (await db.raw(ACCOUNT_SQL, [grantId ?? null, personId])) as { rows: Row[] };
+  const { rows } = (await prepared(db, ACCOUNT_SQL, [grantId ?? null, personId])) as { rows: Row[] };
   return rows[0] && toAccount(rows[0], grantId);
 }
 
 /** Everything the identity menu shows, in one query. */
 export async function loadMenuAccount(db: Knex, personId: string, clientId: string): Promise<MenuAccount | undefined> {
   if (!UUID.test(personId)) return undefined;
-  const { rows } = (await db.raw(MENU_SQL, [null, clientId, personId])) as { rows: Row[] };
+  const { rows } = (await prepared(db, MENU_SQL, [null, clientId, personId])) as { rows: Row[] };
   const row = rows[0];
   if (!row) return undefined;
   return {

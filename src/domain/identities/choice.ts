@@ -1,6 +1,7 @@
 // The chosen identity (seed 000 §4.2), every rule of it in one place: which identities a client accepts, when the
 // person must choose, which entry the menu preselects, and which identity a grant carries.
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/storage/prepared.ts';
 import { acceptedBy, type IdentityClaim } from './identities.ts';
 
 /** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
@@ -114,7 +115,7 @@ export async function chooseIdentity(
   c: { personId: string; clientId: string; identityId: string; grantId?: string; allowedRoles: unknown },
 ): Promise<{ id: string; role: string } | undefined> {
   const roles = Array.isArray(c.allowedRoles) ? c.allowedRoles.filter((r) => typeof r === 'string') : [];
-  const { rows } = (await db.raw(CHOOSE_SQL, {
+  const { rows } = (await prepared(db, CHOOSE_SQL, {
     identityId: c.identityId,
     personId: c.personId,
     clientId: c.clientId,

@@ -1,6 +1,7 @@
 // oidc-provider state in one PostgreSQL table, keyed by model and id. Plain SQL (through knex.raw): these statements
 // run a dozen times in every sign-in, and building them with the query builder cost more than oidc-provider itself.
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
 import { type PendingWrite, requestWrites, type StoredRow } from './deferred-writes.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
@@ -29,12 +30,16 @@ const SESSION_UID: Record<string, string> = {
 for (const model of ['AccessToken', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
   SESSION_UID[model] = SESSION_UID.AuthorizationCode!;
 const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
+// Lateral lookups, each by its index: as plain joins the planner, misled by a young table's statistics, may scan every
+// grant instead.
 const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.consumed_at,
     s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
     g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
   from oidc_payloads t
-  left join oidc_payloads s on s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')}
-  left join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')}
+  left join lateral (select s.id, s.payload, s.consumed_at from oidc_payloads s
+    where s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')} limit 1) s on true
+  left join lateral (select g.id, g.payload, g.consumed_at from oidc_payloads g
+    where g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')} limit 1) g on true
   where t.model = ? and t.id = ? and ${LIVE('t')} limit 1`;
 type RelatedRow = Row & {
   s_id: string | null;
@@ -72,8 +77,8 @@ function writeSender(db: Knex, ephemeral: Knex) {
     const to = durable ? db : ephemeral;
     if (writes.length === 1) {
       const w = writes[0]!;
-      if (w.kind === 'delete') await to.raw(DELETE, [w.model, w.id]);
-      else await to.raw(UPSERT, [w.model, w.id, w.json, w.grantId, w.uid, w.userCode, w.expiresAt]);
+      if (w.kind === 'delete') await prepared(to, DELETE, [w.model, w.id]);
+      else await prepared(to, UPSERT, [w.model, w.id, w.json, w.grantId, w.uid, w.userCode, w.expiresAt]);
       return;
     }
     const json = writes.map((w) =>
@@ -90,11 +95,13 @@ function writeSender(db: Knex, ephemeral: Knex) {
             expires_at: w.expiresAt?.toISOString() ?? null,
           },
     );
-    await to.raw(WRITE_MANY, [JSON.stringify(json)]);
+    await prepared(to, WRITE_MANY, [JSON.stringify(json)]);
   };
 }
 
 const DELETE = 'delete from oidc_payloads where model = ? and id = ?';
+const CONSUME = 'update oidc_payloads set consumed_at = now() where model = ? and id = ?';
+const REVOKE = 'delete from oidc_payloads where grant_id = ?';
 
 export class PostgresAdapter implements OidcAdapter {
   readonly #db: Knex;
@@ -114,7 +121,7 @@ export class PostgresAdapter implements OidcAdapter {
   /** Reads the entry, and what it is bound to for the rest of the request (see `RequestWrites.remember`). */
   async #readWithRelated(id: string, writes: NonNullable<ReturnType<typeof requestWrites>>): Promise<Row | undefined> {
     const now = new Date();
-    const { rows } = (await this.#db.raw(this.#findWithRelated!, [now, now, this.#model, id, now])) as {
+    const { rows } = (await prepared(this.#db, this.#findWithRelated!, [now, now, this.#model, id, now])) as {
       rows: RelatedRow[];
     };
     const row = rows[0];
@@ -176,7 +183,7 @@ export class PostgresAdapter implements OidcAdapter {
         row = (await this.#readWithRelated(value, writes)) ?? null;
     }
     if (row === undefined) {
-      const { rows } = (await this.#db.raw(FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
+      const { rows } = (await prepared(this.#db, FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
       row = rows[0];
     }
     // Stored, but this request has since written the entry (removed it, or stored it under another uid).
@@ -202,7 +209,7 @@ export class PostgresAdapter implements OidcAdapter {
     if (hasNul(id)) return;
     // At once (a code used twice must be seen as such as soon as possible), after what this request wrote before.
     await requestWrites()?.send();
-    await this.#db.raw('update oidc_payloads set consumed_at = now() where model = ? and id = ?', [this.#model, id]);
+    await prepared(this.#db, CONSUME, [this.#model, id]);
   }
 
   async destroy(id: string): Promise<void> {
@@ -214,7 +221,7 @@ export class PostgresAdapter implements OidcAdapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     if (hasNul(grantId)) return;
     await requestWrites()?.send();
-    await this.#db.raw('delete from oidc_payloads where grant_id = ?', [grantId]);
+    await prepared(this.#db, REVOKE, [grantId]);
   }
 }
 

@@ -1,5 +1,6 @@
 // SharedStore on PostgreSQL (the embedded default): two small tables, expired rows ignored and purged.
 import type { Knex } from 'knex';
+import { prepared } from '../storage/prepared.ts';
 import type { SharedStore } from './types.ts';
 
 type Read = {
@@ -17,7 +18,8 @@ function batchedReads(db: Knex) {
   let pending: Read[] = [];
   const run = async (batch: Read[]) => {
     const keys = (table: Read['table']) => batch.filter((r) => r.table === table).map((r) => r.key);
-    const { rows } = (await db.raw(
+    const { rows } = (await prepared(
+      db,
       `select 'counters' as t, key, count::text as value from counters where key = any(?) and expires_at > now()
        union all
        select 'ephemeral_values', key, value from ephemeral_values where key = any(?) and expires_at > now()`,
@@ -43,7 +45,8 @@ export function postgresSharedStore(db: Knex): SharedStore {
   const read = batchedReads(db);
   return {
     async increment(key, windowSeconds) {
-      const { rows } = await db.raw(
+      const { rows } = await prepared<{ rows: Array<{ count: string }> }>(
+        db,
         `insert into counters (key, count, expires_at) values (?, 1, now() + make_interval(secs => ?))
          on conflict (key) do update set
            count = case when counters.expires_at <= now() then 1 else counters.count + 1 end,
@@ -51,7 +54,7 @@ export function postgresSharedStore(db: Knex): SharedStore {
          returning count`,
         [key, windowSeconds],
       );
-      return Number(rows[0].count);
+      return Number(rows[0]!.count);
     },
     async count(key) {
       return Number((await read('counters', key)) ?? 0);
@@ -60,7 +63,8 @@ export function postgresSharedStore(db: Knex): SharedStore {
       await db('counters').where({ key }).delete();
     },
     async put(key, value, ttlSeconds) {
-      await db.raw(
+      await prepared(
+        db,
         `insert into ephemeral_values (key, value, expires_at) values (?, ?, now() + make_interval(secs => ?))
          on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at`,
         [key, value, ttlSeconds],
@@ -70,7 +74,8 @@ export function postgresSharedStore(db: Knex): SharedStore {
       return read('ephemeral_values', key);
     },
     async take(key) {
-      const { rows } = await db.raw(
+      const { rows } = await prepared<{ rows: Array<{ value: string; live: boolean }> }>(
+        db,
         'delete from ephemeral_values where key = ? returning value, expires_at > now() as live',
         [key],
       );

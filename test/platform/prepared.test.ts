@@ -1,0 +1,62 @@
+// Named prepared statements (src/platform/storage/prepared.ts) against the real database of this run.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { parseSettings } from '../../src/platform/settings.ts';
+import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
+import { prepared } from '../../src/platform/storage/prepared.ts';
+import { testEnv } from '../helpers/server.ts';
+
+describe('prepared statements', () => {
+  let storage: Storage;
+  let dataDir: string;
+  const table = `prepared_${crypto.randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    const env = testEnv({ SEED_DEMO: 'false' });
+    dataDir = env.DATA_DIR;
+    storage = await openStorage(parseSettings(env));
+    await storage.db.schema.createTable(table, (t) => {
+      t.text('id').primary();
+      t.text('name');
+    });
+    await storage.db(table).insert([
+      { id: 'a', name: 'Ann' },
+      { id: 'b', name: 'Bo' },
+    ]);
+  });
+
+  after(async () => {
+    await storage?.db.schema.dropTableIfExists(table);
+    await storage?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers each call with its own values, on every pooled connection', async () => {
+    const sql = `select * from ${table} where id = ?`;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        prepared<{ rows: Array<{ name: string }> }>(storage.db, sql, [i % 2 ? 'b' : 'a']),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.rows[0]?.name),
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? 'Bo' : 'Ann')),
+    );
+  });
+
+  it('still answers a select * after the table gained a column (a migration during a rolling upgrade)', async () => {
+    const sql = `select * from ${table} where id = ?`;
+    // Prepared on every connection of the pool first.
+    await Promise.all(Array.from({ length: 10 }, () => prepared(storage.db, sql, ['a'])));
+    await storage.db.schema.alterTable(table, (t) => {
+      t.text('nickname');
+    });
+    await storage.db(table).where({ id: 'a' }).update({ nickname: 'Annie' });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => prepared<{ rows: Array<{ nickname: string }> }>(storage.db, sql, ['a'])),
+    );
+    for (const a of answers) assert.equal(a.rows[0]?.nickname, 'Annie');
+  });
+});
