@@ -19,12 +19,18 @@ export type Running = {
 
 const here = import.meta.dirname;
 
-/** The node flags `npm start` runs the server with (package.json's start script), so the bench measures the same. */
-export const START_FLAGS: string[] = (
+const START_SCRIPT = (
   JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+).scripts.start.split(/\s+/);
+/** The node flags `npm start` runs the server with (package.json's start script), so the bench measures the same. */
+export const START_FLAGS: string[] = START_SCRIPT.filter((word) => word.startsWith('--'));
+/** The environment the start script sets before node (MALLOC_ARENA_MAX). */
+export const START_ENV: Record<string, string> = Object.fromEntries(
+  START_SCRIPT.flatMap((word) => {
+    const m = /^([A-Z_]+)=(.*)$/.exec(word);
+    return m ? [[m[1]!, m[2]!]] : [];
+  }),
+);
 export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Blue-Chalk-2026' }; // two identities: the menu is shown
 
 export async function startBare(): Promise<Running> {
@@ -121,6 +127,7 @@ export async function benchStorage(mode: StorageMode, bcryptCost: number): Promi
     REDIS_URL: mode.redisUrl,
     REDIS_PREFIX: prefix,
     OUTBOX_POLL_MS: '5000',
+    ...START_ENV,
   };
   return { dataDir, env, cleanup };
 }
