@@ -736,29 +736,24 @@ describe('oidc-provider adapter contract', () => {
       await pg('Interaction').upsert(interactionId, interaction, 300);
       await pg('AuthorizationCode').upsert(codeId, code, 60);
 
-      const page = await request(db, async () => [
-        await pg('Interaction').find(interactionId),
-        await pg('Session').findByUid(session.uid!),
-        await pg('Grant').find(grantId),
-      ]);
+      /** One request as oidc-provider makes it: the entry, then its session by uid, then its grant. */
+      const readAlong = (model: string, id: string) =>
+        request(db, async () => [
+          await pg(model).find(id),
+          await pg('Session').findByUid(session.uid!),
+          await pg('Grant').find(grantId),
+        ]);
+      const page = await readAlong('Interaction', interactionId);
       assert.deepEqual(page.result, [interaction, session, grant]);
       assert.equal(page.statements, 1);
-      const tokenRequest = await request(db, async () => [
-        await pg('AuthorizationCode').find(codeId),
-        await pg('Session').findByUid(session.uid!),
-        await pg('Grant').find(grantId),
-      ]);
+      const tokenRequest = await readAlong('AuthorizationCode', codeId);
       assert.deepEqual(tokenRequest.result, [code, session, grant]);
       assert.equal(tokenRequest.statements, 1);
 
       // A session that ended, or a grant revoked, is read as gone along with the code.
       await pg('Session').destroy(sessionId);
       await pg('Grant').destroy(grantId);
-      const after = await request(db, async () => [
-        await pg('AuthorizationCode').find(codeId),
-        await pg('Session').findByUid(session.uid!),
-        await pg('Grant').find(grantId),
-      ]);
+      const after = await readAlong('AuthorizationCode', codeId);
       assert.deepEqual(after.result, [code, undefined, undefined]);
       assert.equal(after.statements, 1);
     });

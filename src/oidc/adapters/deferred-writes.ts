@@ -45,6 +45,7 @@ export class RequestWrites {
     return !this.#closed;
   }
 
+  /** Keeps a write. Every PostgreSQL adapter of a process sends through the same pools, so the last sender sends all. */
   keep(write: PendingWrite, sender: WriteSender): void {
     this.#sender = sender;
     this.#pending.set(keyOf(write.model, write.id), write);
@@ -121,15 +122,11 @@ export function runWithWrites<T>(writes: RequestWrites, fn: () => T): T {
  */
 export async function withRequestWrites(handle: () => Promise<void>): Promise<void> {
   const writes = new RequestWrites();
-  let failed = false;
   try {
     await scope.run(writes, handle);
   } catch (err) {
-    failed = true;
+    await writes.close().catch(() => {});
     throw err;
-  } finally {
-    const sent = writes.close();
-    if (failed) await sent.catch(() => {});
-    else await sent;
   }
+  await writes.close();
 }

@@ -3,10 +3,8 @@
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
-import { type PendingWrite, requestWrites, type StoredRow } from './deferred-writes.ts';
+import { type PendingWrite, type RequestWrites, requestWrites, type StoredRow } from './deferred-writes.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
-
-type Row = StoredRow;
 
 // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
 // MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
@@ -32,7 +30,7 @@ for (const model of ['AccessToken', 'RefreshToken', 'DeviceCode', 'BackchannelAu
 const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
 // Lateral lookups, each by its index: as plain joins the planner, misled by a young table's statistics, may scan every
 // grant instead.
-const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.consumed_at,
+const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.consumed_at, t.grant_id,
     s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
     g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
   from oidc_payloads t
@@ -41,7 +39,8 @@ const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.con
   left join lateral (select g.id, g.payload, g.consumed_at from oidc_payloads g
     where g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')} limit 1) g on true
   where t.model = ? and t.id = ? and ${LIVE('t')} limit 1`;
-type RelatedRow = Row & {
+type RelatedRow = StoredRow & {
+  grant_id: string | null;
   s_id: string | null;
   s_payload: unknown;
   s_consumed_at: Date | null;
@@ -119,7 +118,7 @@ export class PostgresAdapter implements OidcAdapter {
   }
 
   /** Reads the entry, and what it is bound to for the rest of the request (see `RequestWrites.remember`). */
-  async #readWithRelated(id: string, writes: NonNullable<ReturnType<typeof requestWrites>>): Promise<Row | undefined> {
+  async #readWithRelated(id: string, writes: RequestWrites): Promise<StoredRow | undefined> {
     const now = new Date();
     const { rows } = (await prepared(this.#db, this.#findWithRelated!, [now, now, this.#model, id, now])) as {
       rows: RelatedRow[];
@@ -133,12 +132,11 @@ export class PostgresAdapter implements OidcAdapter {
         row.s_uid,
         row.s_id ? { id: row.s_id, payload: row.s_payload, consumed_at: row.s_consumed_at } : null,
       );
-    const grantId = (asPayload(row.payload)?.grantId as string | undefined) ?? undefined;
-    if (row.g_id || grantId)
+    if (row.grant_id)
       writes.remember(
         'Grant',
         'id',
-        row.g_id ?? grantId!,
+        row.grant_id,
         row.g_id ? { id: row.g_id, payload: row.g_payload, consumed_at: row.g_consumed_at } : null,
       );
     return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
@@ -169,7 +167,7 @@ export class PostgresAdapter implements OidcAdapter {
     // A value PostgreSQL cannot hold names nothing (a token or code made up by a caller).
     if (hasNul(value)) return undefined;
     const writes = requestWrites();
-    let row: Row | null | undefined;
+    let row: StoredRow | null | undefined;
     if (writes) {
       if (column === 'id') {
         const pending = writes.read(this.#model, value);
@@ -183,7 +181,9 @@ export class PostgresAdapter implements OidcAdapter {
         row = (await this.#readWithRelated(value, writes)) ?? null;
     }
     if (row === undefined) {
-      const { rows } = (await prepared(this.#db, FIND_BY[column], [this.#model, value, new Date()])) as { rows: Row[] };
+      const { rows } = (await prepared(this.#db, FIND_BY[column], [this.#model, value, new Date()])) as {
+        rows: StoredRow[];
+      };
       row = rows[0];
     }
     // Stored, but this request has since written the entry (removed it, or stored it under another uid).
