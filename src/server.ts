@@ -197,8 +197,8 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       requireHttps: settings.env === 'production',
       cookieKeys: () => holder.keys().cookieKeys,
       provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
-      // oidc-provider's state in PostgreSQL: a request's writes go in one statement at its end.
-      aroundRequest: storage.redis ? undefined : withRequestWrites,
+      // oidc-provider's state: a request's writes go together at its end (one statement, or one Redis pipeline).
+      aroundRequest: withRequestWrites,
       routes: (router) => {
         for (const flow of flows) flow.routes(router, services);
       },

@@ -570,6 +570,52 @@ async function writeRawRow(
   });
 }
 
+/** Backend.writeRaw for the Redis adapter: an entry written behind its back. */
+async function writeRawRedis(
+  redis: Redis,
+  prefix: string,
+  model: string,
+  id: string,
+  raw: string,
+  index: { uid?: string; userCode?: string; grantId?: string } = {},
+) {
+  const key = `${prefix}${model}:${id}`;
+  const tx = redis.multi().hset(key, 'payload', raw).expire(key, 300);
+  if (index.uid) tx.set(`${prefix}${model}:uid:${index.uid}`, id, 'EX', 300);
+  if (index.userCode) tx.set(`${prefix}${model}:userCode:${index.userCode}`, id, 'EX', 300);
+  if (index.grantId) tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
+  await tx.exec();
+}
+
+/**
+ * Adapters whose every call runs inside a request (runWithWrites), a request ending after every third call and when
+ * `end` is called: what the contract expects of an adapter must hold of one that defers its writes.
+ */
+function insideRequests(makeInner: (model: string) => OidcAdapter) {
+  let writes = new RequestWrites();
+  let calls = 0;
+  const end = async () => {
+    const done = writes;
+    writes = new RequestWrites();
+    await done.close();
+  };
+  const makeAdapter = (model: string): OidcAdapter => {
+    const inner = makeInner(model);
+    return new Proxy(inner, {
+      get(target, name) {
+        const method = Reflect.get(target, name) as unknown;
+        if (typeof method !== 'function') return method;
+        return async (...args: unknown[]) => {
+          const result = await runWithWrites(writes, () => method.apply(target, args));
+          if (++calls % 3 === 0) await end();
+          return result;
+        };
+      },
+    });
+  };
+  return { makeAdapter, end };
+}
+
 async function cleanupRows(db: Knex): Promise<void> {
   await db('oidc_payloads').where('id', 'like', `${RUN}-%`).delete();
 }
@@ -594,42 +640,45 @@ describe('oidc-provider adapter contract', () => {
 
   // The same contract with every call made inside a request (src/oidc/adapters/deferred-writes.ts): writes are kept
   // and sent together when the request ends, which here is after every third call, so that reads meet entries still
-  // pending, entries read along with another one, and entries in the table.
+  // pending, entries read along with another one, and entries in storage.
   contract('PostgreSQL adapter, inside requests (writes sent at the end of each)', async () => {
     const { db } = await sharedStorage();
-    let writes = new RequestWrites();
-    let calls = 0;
-    const endRequest = async () => {
-      const done = writes;
-      writes = new RequestWrites();
-      await done.close();
-    };
+    const requests = insideRequests((model) => new PostgresAdapter(db, model));
     return {
-      makeAdapter: (model) => {
-        const inner = new PostgresAdapter(db, model);
-        return new Proxy(inner, {
-          get(target, name) {
-            const method = Reflect.get(target, name) as unknown;
-            if (typeof method !== 'function') return method;
-            return async (...args: unknown[]) => {
-              const result = await runWithWrites(writes, () => method.apply(target, args));
-              if (++calls % 3 === 0) await endRequest();
-              return result;
-            };
-          },
-        });
-      },
+      makeAdapter: requests.makeAdapter,
       models: MODELS,
       async writeRaw(model, id, raw, index) {
-        await endRequest();
+        await requests.end();
         await writeRawRow(db, model, id, raw, index);
       },
       async cleanup() {
-        await endRequest();
+        await requests.end();
         await cleanupRows(db);
       },
     };
   });
+
+  contract(
+    'Redis adapter, inside requests (writes sent at the end of each, as one pipeline)',
+    () => {
+      const { redis } = probe as { redis: Redis };
+      const prefix = `test:${RUN}:requests:`;
+      const requests = insideRequests((model) => new RedisAdapter(redis, prefix, model));
+      return {
+        makeAdapter: requests.makeAdapter,
+        models: MODELS,
+        async writeRaw(model, id, raw, index) {
+          await requests.end();
+          await writeRawRedis(redis, prefix, model, id, raw, index);
+        },
+        async cleanup() {
+          await requests.end();
+          await deleteRedisPrefix(redis, prefix);
+        },
+      };
+    },
+    'skip' in probe ? { skip: probe.skip } : {},
+  );
 
   describe('PostgreSQL adapter inside a request', () => {
     /** Runs `fn` as one request, counting the SQL statements it sends (its writes included). */
@@ -808,20 +857,136 @@ describe('oidc-provider adapter contract', () => {
       return {
         makeAdapter: (model) => new RedisAdapter(redis, prefix, model),
         models: MODELS,
-        async writeRaw(model, id, raw, index = {}) {
-          const key = `${prefix}${model}:${id}`;
-          const tx = redis.multi().hset(key, 'payload', raw).expire(key, 300);
-          if (index.uid) tx.set(`${prefix}${model}:uid:${index.uid}`, id, 'EX', 300);
-          if (index.userCode) tx.set(`${prefix}${model}:userCode:${index.userCode}`, id, 'EX', 300);
-          if (index.grantId)
-            tx.sadd(`${prefix}grant:${index.grantId}`, key).expire(`${prefix}grant:${index.grantId}`, 300);
-          await tx.exec();
-        },
+        writeRaw: (model, id, raw, index) => writeRawRedis(redis, prefix, model, id, raw, index),
         cleanup: () => deleteRedisPrefix(redis, prefix),
       };
     },
     'skip' in probe ? { skip: probe.skip } : {},
   );
+
+  describe('Redis adapter scripts and requests', 'skip' in probe ? { skip: probe.skip } : {}, () => {
+    const redisOf = () => (probe as { redis: Redis }).redis;
+    const prefix = `test:${RUN}:redis:`;
+    const adapter = (model: string) => new RedisAdapter(redisOf(), prefix, model);
+    after(async () => {
+      if ('redis' in probe) await deleteRedisPrefix(redisOf(), prefix);
+    });
+
+    it('runs its scripts by hash, and sends them again when the server has forgotten them (SCRIPT FLUSH, a restart)', async () => {
+      const redis = redisOf();
+      const [tokens, codes] = [adapter('AccessToken'), adapter('AuthorizationCode')];
+      // Outside a request, every write goes at once; inside one, they go together at its end as one pipeline.
+      for (const inRequest of [false, true])
+        for (const cached of [true, false]) {
+          const grantId = fresh('grant');
+          const [token, code] = [fresh(), fresh()];
+          const around = inRequest ? withRequestWrites : (fn: () => Promise<void>) => fn();
+          if (!cached) await redis.script('FLUSH');
+          await around(async () => {
+            await tokens.upsert(token, samplePayload('AccessToken', token, { grantId }), 300);
+            await codes.upsert(code, samplePayload('AuthorizationCode', code, { grantId }), 60);
+          });
+          assert.equal((await tokens.find(token))?.grantId, grantId);
+          assert.ok((await redis.ttl(`${prefix}AccessToken:${token}`)) > 250);
+          if (!cached) await redis.script('FLUSH');
+          await codes.consume(code);
+          assert.ok((await codes.find(code))?.consumed);
+          // Written again, the entry loses its consumption mark (a new save of it is a new entry).
+          await around(() => codes.upsert(code, samplePayload('AuthorizationCode', code, { grantId }), 60));
+          assert.equal((await codes.find(code))?.consumed, undefined);
+          if (!cached) await redis.script('FLUSH');
+          await tokens.revokeByGrantId(grantId);
+          assert.equal(await tokens.find(token), undefined);
+          assert.equal(await codes.find(code), undefined);
+          assert.equal(await redis.exists(`${prefix}grant:${grantId}`), 0);
+        }
+    });
+
+    it("keeps a request's writes until it ends, reads them in it, then stores them as if made one by one", async () => {
+      const redis = redisOf();
+      const old = { interaction: fresh('Interaction'), session: fresh('Session') };
+      await adapter('Interaction').upsert(old.interaction, samplePayload('Interaction', old.interaction), 300);
+      await adapter('Session').upsert(old.session, samplePayload('Session', old.session), 300);
+      const made = { grant: fresh('Grant'), session: fresh('Session'), code: fresh('AuthorizationCode') };
+      const payloads = {
+        grant: samplePayload('Grant', made.grant),
+        session: samplePayload('Session', made.session),
+        code: samplePayload('AuthorizationCode', made.code),
+      };
+      const stored = (model: string, id: string) => redis.exists(`${prefix}${model}:${id}`);
+      await withRequestWrites(async () => {
+        await adapter('Interaction').destroy(old.interaction);
+        await adapter('Grant').upsert(made.grant, payloads.grant, 300);
+        await adapter('Session').destroy(old.session);
+        await adapter('Session').upsert(made.session, { ...payloads.session, note: 'overwritten' }, 300);
+        await adapter('Session').upsert(made.session, payloads.session, 300);
+        await adapter('AuthorizationCode').upsert(made.code, payloads.code, 60);
+        // Nothing sent yet: Redis still holds what it held.
+        assert.equal(await stored('Interaction', old.interaction), 1);
+        assert.equal(await stored('Session', made.session), 0);
+        assert.equal(await stored('AuthorizationCode', made.code), 0);
+        // Reads in the request see its writes.
+        assert.equal(await adapter('Interaction').find(old.interaction), undefined);
+        assert.equal(await adapter('Session').find(old.session), undefined);
+        assert.deepEqual(await adapter('Session').findByUid(payloads.session.uid!), payloads.session);
+        assert.deepEqual(await adapter('AuthorizationCode').find(made.code), payloads.code);
+      });
+      assert.equal(await stored('Interaction', old.interaction), 0);
+      assert.equal(await adapter('Session').find(old.session), undefined);
+      assert.deepEqual(await adapter('Grant').find(made.grant), payloads.grant);
+      assert.deepEqual(await adapter('Session').findByUid(payloads.session.uid!), payloads.session);
+      assert.deepEqual(await adapter('AuthorizationCode').find(made.code), payloads.code);
+      const ttl = await redis.ttl(`${prefix}AuthorizationCode:${made.code}`);
+      assert.ok(ttl > 55 && ttl <= 60, `the code expires when asked (${ttl} s)`);
+      assert.deepEqual(await redis.smembers(`${prefix}grant:${payloads.code.grantId}`), [
+        `${prefix}AuthorizationCode:${made.code}`,
+      ]);
+    });
+
+    it('sends the writes made before a consumption or a revocation first, and those two at once', async () => {
+      const code = fresh('AuthorizationCode');
+      const payload = samplePayload('AuthorizationCode', code);
+      const token = fresh('AccessToken');
+      await withRequestWrites(async () => {
+        await adapter('AuthorizationCode').upsert(code, payload, 60);
+        await adapter('AuthorizationCode').consume(code);
+        const consumed = await redisOf().hget(`${prefix}AuthorizationCode:${code}`, 'consumed');
+        assert.ok(consumed, 'stored and consumed before the request ends');
+        await adapter('AccessToken').upsert(
+          token,
+          samplePayload('AccessToken', token, { grantId: payload.grantId }),
+          60,
+        );
+        await adapter('AccessToken').revokeByGrantId(payload.grantId!);
+        assert.equal(await adapter('AccessToken').find(token), undefined);
+      });
+      assert.equal(
+        await adapter('AccessToken').find(token),
+        undefined,
+        'the token made before the revocation stays gone',
+      );
+      assert.equal(await adapter('AuthorizationCode').find(code), undefined);
+    });
+
+    it('fails the request when its writes cannot be sent (Redis out of reach)', async () => {
+      const gone = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      gone.on('error', () => {});
+      try {
+        const session = new RedisAdapter(gone, prefix, 'Session');
+        const id = fresh('Session');
+        let answered = false;
+        await assert.rejects(
+          withRequestWrites(async () => {
+            await session.upsert(id, samplePayload('Session', id), 300);
+            answered = true;
+          }),
+        );
+        assert.ok(answered, 'the write was kept during the request, and failed when sent at its end');
+      } finally {
+        gone.disconnect();
+      }
+    });
+  });
 
   describe('adapter routing', () => {
     it('stores clients in PostgreSQL, and the rest in Redis when configured, else PostgreSQL', async () => {

@@ -1,14 +1,15 @@
-// oidc-provider's writes of one HTTP request, sent to PostgreSQL together just before the answer goes out.
+// oidc-provider's writes of one HTTP request, sent to storage together just before the answer goes out.
 //
 // A sign-in step writes several entries one after another (resuming it: the interaction ended, the grant, the next
-// interaction, the session under a new id, the code), each its own statement. Within a request they are kept here,
-// last write per entry winning, and sent as one statement when the request is done, before its answer: whoever sees
-// the answer (the browser's next request, to any process) finds them stored, and a write that fails turns the answer
-// into an error, as it would have done at once. Reads in the same request see the pending writes.
+// interaction, the session under a new id, the code), each its own round trip. Within a request they are kept here,
+// last write per entry winning, and sent together (PostgreSQL: one statement; one Redis server: one pipeline) when
+// the request is done, before its answer: whoever sees the answer (the browser's next request, to any process) finds
+// them stored, and a write that fails turns the answer into an error, as it would have done at once. Reads in the
+// same request see the pending writes.
 //
 // What must happen in order with other writers is not kept: a consumption (a code or refresh token used) and a revocation
 // by grant go at once, after the pending writes. Outside a request (the CLI, background work after the answer) every
-// write goes at once. Only the PostgreSQL adapter defers; Redis takes single commands cheaply.
+// write goes at once. The PostgreSQL and Redis adapters defer; the Client adapter (registrations) does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Payload } from './types.ts';
 
@@ -45,7 +46,8 @@ export class RequestWrites {
     return !this.#closed;
   }
 
-  /** Keeps a write. Every PostgreSQL adapter of a process sends through the same pools, so the last sender sends all. */
+  /** Keeps a write. Every adapter of a process sends to the same storage (all PostgreSQL, or all Redis), through the
+   *  same connections, so the last sender sends all. */
   keep(write: PendingWrite, sender: WriteSender): void {
     this.#sender = sender;
     this.#pending.set(keyOf(write.model, write.id), write);
@@ -100,6 +102,28 @@ export class RequestWrites {
   }
 }
 
+/** The write that stores `payload` as `model` `id` for `expiresIn` seconds (none: no expiry), as both adapters keep it. */
+export function upsertWrite(model: string, id: string, payload: Payload, expiresIn?: number): PendingWrite {
+  return {
+    kind: 'upsert',
+    model,
+    id,
+    json: JSON.stringify(payload),
+    grantId: payload.grantId ?? null,
+    uid: payload.uid ?? null,
+    userCode: payload.userCode ?? null,
+    expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+  };
+}
+
+/** Keeps the write for the end of the request this code runs in, or sends it now outside one. */
+export function keepOrSend(write: PendingWrite, sender: WriteSender): Promise<void> {
+  const writes = requestWrites();
+  if (!writes) return sender([write]);
+  writes.keep(write, sender);
+  return Promise.resolve();
+}
+
 const live = (w: Extract<PendingWrite, { kind: 'upsert' }>) => !w.expiresAt || w.expiresAt.getTime() > Date.now();
 
 const scope = new AsyncLocalStorage<RequestWrites>();
@@ -116,7 +140,7 @@ export function runWithWrites<T>(writes: RequestWrites, fn: () => T): T {
 }
 
 /**
- * Runs `handle` (one HTTP request) keeping oidc-provider's PostgreSQL writes, then sends them. They are sent even when
+ * Runs `handle` (one HTTP request) keeping oidc-provider's writes, then sends them. They are sent even when
  * `handle` throws (writes made before an error stay made, as they would have been at once); an error in sending them
  * is thrown unless `handle` threw first.
  */

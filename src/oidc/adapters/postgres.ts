@@ -3,7 +3,14 @@
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
-import { type PendingWrite, type RequestWrites, requestWrites, type StoredRow } from './deferred-writes.ts';
+import {
+  keepOrSend,
+  type PendingWrite,
+  type RequestWrites,
+  requestWrites,
+  type StoredRow,
+  upsertWrite,
+} from './deferred-writes.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
 
 // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
@@ -142,25 +149,8 @@ export class PostgresAdapter implements OidcAdapter {
     return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
   }
 
-  /** Keeps the write for the end of the request, or sends it now outside one. */
-  #write(write: PendingWrite): Promise<void> {
-    const writes = requestWrites();
-    if (!writes) return this.#send([write]);
-    writes.keep(write, this.#send);
-    return Promise.resolve();
-  }
-
   upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
-    return this.#write({
-      kind: 'upsert',
-      model: this.#model,
-      id,
-      json: JSON.stringify(payload),
-      grantId: payload.grantId ?? null,
-      uid: payload.uid ?? null,
-      userCode: payload.userCode ?? null,
-      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    });
+    return keepOrSend(upsertWrite(this.#model, id, payload, expiresIn), this.#send);
   }
 
   async #findWhere(column: keyof typeof FIND_BY, value: string): Promise<Payload | undefined> {
@@ -215,7 +205,7 @@ export class PostgresAdapter implements OidcAdapter {
   async destroy(id: string): Promise<void> {
     if (hasNul(id)) return;
     // A logout (Session), a revoked token or grant must stay gone after a crash; a finished interaction need not.
-    await this.#write({ kind: 'delete', model: this.#model, id, durable: this.#model !== 'Interaction' });
+    await keepOrSend({ kind: 'delete', model: this.#model, id, durable: this.#model !== 'Interaction' }, this.#send);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
