@@ -17,4 +17,4 @@ COPY src src
 COPY views views
 USER node
 EXPOSE 3000
-CMD ["node", "--disable-warning=ExperimentalWarning", "--max-semi-space-size=8", "src/main.ts"]
+CMD ["node", "--disable-warning=ExperimentalWarning", "--experimental-async-context-frame", "--max-semi-space-size=8", "src/main.ts"]

@@ -33,11 +33,13 @@ export const START_ENV: Record<string, string> = Object.fromEntries(
 );
 export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Blue-Chalk-2026' }; // two identities: the menu is shown
 
+/** The bare library runs on the same Node with the same runtime flags as campus-sso, so "vs bare" compares code. */
 export async function startBare(): Promise<Running> {
-  const child = await startChild<{ issuer: string; storage: string }>(path.join(here, '../servers/bare-provider.ts'), {
-    ...process.env,
-    NODE_ENV: 'production',
-  });
+  const child = await startChild<{ issuer: string; storage: string }>(
+    path.join(here, '../servers/bare-provider.ts'),
+    { ...process.env, NODE_ENV: 'production', ...START_ENV },
+    START_FLAGS,
+  );
   const target: Target = {
     name: 'bare oidc-provider',
     e: await endpoints(child.info.issuer),

@@ -32,11 +32,15 @@ export function processEnv(dataDir: string, port: number, overrides: Env = {}, e
 }
 
 export function startServerProcess(env: Env): ServerProcess {
-  const child = spawn(node, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    node,
+    ['--disable-warning=ExperimentalWarning', '--experimental-async-context-frame', 'src/main.ts'],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
