@@ -1,0 +1,132 @@
+// `node bench/ab.ts <checkout A> <checkout B> [--rounds N] [--ops sso,refresh,introspection,sign-in]`: the same
+// operations on two versions of campus-sso running side by side, each given the load in turns (a slice to A, a slice
+// to B, the order swapped every round), so that the VM's drift, which moves quick runs made one after another by
+// ±20 %, falls on both alike. Each checkout's own bench/lib/targets.ts starts its server (as `npm start` runs it, on
+// storage of its own; DATABASE_URL and REDIS_URL as for `npm run bench`, else the embedded PostgreSQL); a checkout is a
+// directory such as a `git worktree add /tmp/before <commit>` with node_modules linked. Prints each one's throughput and
+// server CPU per operation over all its slices, and each slice's.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Agent } from '../test/helpers/agent.ts';
+import { CALLBACK, signIn } from '../test/helpers/rp.ts';
+import { authorization, introspect, type Target, tokenRequest } from './lib/oidc.ts';
+import type { Running, StorageMode } from './lib/targets.ts';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const checkouts = argv.filter((word, i) => !word.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+if (checkouts.length !== 2) {
+  console.error(
+    'usage: node bench/ab.ts <checkout A> <checkout B> [--rounds N] [--ops sso,refresh,introspection,sign-in]',
+  );
+  process.exit(2);
+}
+const rounds = Number(option('--rounds') ?? 6);
+
+/** One worker's next operation, after its own setup (a signed-in browser, a refresh chain, a token). */
+type Operation = { concurrency: number; perSlice: number; worker(t: Target): Promise<() => Promise<unknown>> };
+
+const signedIn = async (t: Target, agent = new Agent(), extra: Record<string, string> = {}) => {
+  const a = authorization(t, extra);
+  const person = t.person();
+  return a.exchange(await signIn(agent, a.url, person.login, person.password));
+};
+
+const OPERATIONS: Record<string, Operation> = {
+  sso: {
+    concurrency: 8,
+    perSlice: 300,
+    async worker(t) {
+      const agent = new Agent();
+      await signedIn(t, agent);
+      return async () => {
+        const a = authorization(t);
+        const step = await agent.follow(a.url, CALLBACK);
+        if (!step.location?.startsWith(CALLBACK))
+          throw new Error(`SSO hop did not reach the callback (${step.status})`);
+        await a.exchange(step.location);
+      };
+    },
+  },
+  refresh: {
+    concurrency: 8,
+    perSlice: 600,
+    async worker(t) {
+      let token = (await signedIn(t, new Agent(), { scope: `${t.scope} offline_access`, prompt: 'consent' }))
+        .refresh_token as string;
+      return async () => {
+        token = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: token }))
+          .refresh_token as string;
+      };
+    },
+  },
+  introspection: {
+    concurrency: 8,
+    perSlice: 1500,
+    async worker(t) {
+      const token = (await signedIn(t)).access_token as string;
+      return () => introspect(t.e, t.client, token);
+    },
+  },
+  'sign-in': { concurrency: 4, perSlice: 40, worker: async (t) => () => signedIn(t) },
+};
+const wanted = (option('--ops') ?? 'sso,refresh,introspection,sign-in').split(',');
+for (const name of wanted) if (!OPERATIONS[name]) throw new Error(`unknown operation ${name}`);
+
+/** CPU milliseconds the process has used (utime + stime, from /proc). */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const storage: StorageMode = process.env.DATABASE_URL
+  ? {
+      name: process.env.REDIS_URL ? 'PostgreSQL + Redis' : 'PostgreSQL',
+      databaseUrl: process.env.DATABASE_URL,
+      redisUrl: process.env.REDIS_URL,
+    }
+  : { name: 'embedded PostgreSQL' };
+
+const servers: { label: string; running: Running }[] = [];
+try {
+  for (const [i, dir] of checkouts.entries()) {
+    const targets = path.resolve(dir!, 'bench/lib/targets.ts');
+    const { startCampusSso } = (await import(targets)) as typeof import('./lib/targets.ts');
+    servers.push({ label: `${'AB'[i]} ${dir}`, running: await startCampusSso(storage, 10) });
+  }
+  console.log(`${storage.name}, ${rounds} rounds`);
+  for (const name of wanted) {
+    const op = OPERATIONS[name]!;
+    const slice = async (running: Running) => {
+      const workers = await Promise.all(Array.from({ length: op.concurrency }, () => op.worker(running.target)));
+      let left = op.perSlice;
+      const [start, cpuStart] = [performance.now(), cpuMs(running.child.pid)];
+      await Promise.all(
+        workers.map(async (next) => {
+          while (left-- > 0) await next();
+        }),
+      );
+      return { ms: performance.now() - start, cpu: cpuMs(running.child.pid) - cpuStart };
+    };
+    for (const s of servers) await slice(s.running); // warm-up
+    const totals = servers.map(() => ({ ms: 0, cpu: 0, slices: [] as string[] }));
+    for (let round = 0; round < rounds; round++)
+      for (const i of round % 2 ? [1, 0] : [0, 1]) {
+        const { ms, cpu } = await slice(servers[i]!.running);
+        const total = totals[i]!;
+        total.ms += ms;
+        total.cpu += cpu;
+        total.slices.push(`${((op.perSlice / ms) * 1000).toFixed(0)}/s ${(cpu / op.perSlice).toFixed(2)}`);
+      }
+    for (const [i, s] of servers.entries()) {
+      const { ms, cpu, slices } = totals[i]!;
+      const ops = op.perSlice * rounds;
+      console.log(
+        `${name} ${s.label}: ${((ops / ms) * 1000).toFixed(1)} ops/s, server CPU ${(cpu / ops).toFixed(2)} ms/op  [${slices.join(', ')}]`,
+      );
+    }
+  }
+} finally {
+  for (const s of servers) await s.running.close();
+}
