@@ -7,10 +7,12 @@
 // server CPU per operation over all its slices, and each slice's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../test/helpers/agent.ts';
-import { CALLBACK, signIn } from '../test/helpers/rp.ts';
-import { authorization, introspect, type Target, tokenRequest } from './lib/oidc.ts';
+import type { Target } from './lib/oidc.ts';
 import type { Running, StorageMode } from './lib/targets.ts';
+import { introspectionWorker } from './scenarios/introspection.ts';
+import { passwordSignInWorker } from './scenarios/password-sign-in.ts';
+import { refreshWorker } from './scenarios/refresh.ts';
+import { ssoHopWorker } from './scenarios/sso-hop.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -23,52 +25,14 @@ if (checkouts.length !== 2) {
 }
 const rounds = Number(option('--rounds') ?? 6);
 
-/** One worker's next operation, after its own setup (a signed-in browser, a refresh chain, a token). */
+/** The scenarios' own workers (each with its setup: a signed-in browser, a refresh chain, a token), at the bench's
+ *  concurrency, and how many operations make one slice. */
 type Operation = { concurrency: number; perSlice: number; worker(t: Target): Promise<() => Promise<unknown>> };
-
-const signedIn = async (t: Target, agent = new Agent(), extra: Record<string, string> = {}) => {
-  const a = authorization(t, extra);
-  const person = t.person();
-  return a.exchange(await signIn(agent, a.url, person.login, person.password));
-};
-
 const OPERATIONS: Record<string, Operation> = {
-  sso: {
-    concurrency: 8,
-    perSlice: 300,
-    async worker(t) {
-      const agent = new Agent();
-      await signedIn(t, agent);
-      return async () => {
-        const a = authorization(t);
-        const step = await agent.follow(a.url, CALLBACK);
-        if (!step.location?.startsWith(CALLBACK))
-          throw new Error(`SSO hop did not reach the callback (${step.status})`);
-        await a.exchange(step.location);
-      };
-    },
-  },
-  refresh: {
-    concurrency: 8,
-    perSlice: 600,
-    async worker(t) {
-      let token = (await signedIn(t, new Agent(), { scope: `${t.scope} offline_access`, prompt: 'consent' }))
-        .refresh_token as string;
-      return async () => {
-        token = (await tokenRequest(t.e, t.client, { grant_type: 'refresh_token', refresh_token: token }))
-          .refresh_token as string;
-      };
-    },
-  },
-  introspection: {
-    concurrency: 8,
-    perSlice: 1500,
-    async worker(t) {
-      const token = (await signedIn(t)).access_token as string;
-      return () => introspect(t.e, t.client, token);
-    },
-  },
-  'sign-in': { concurrency: 4, perSlice: 40, worker: async (t) => () => signedIn(t) },
+  sso: { concurrency: 8, perSlice: 300, worker: ssoHopWorker },
+  refresh: { concurrency: 8, perSlice: 600, worker: refreshWorker },
+  introspection: { concurrency: 8, perSlice: 1500, worker: introspectionWorker },
+  'sign-in': { concurrency: 4, perSlice: 40, worker: passwordSignInWorker },
 };
 const wanted = (option('--ops') ?? 'sso,refresh,introspection,sign-in').split(',');
 for (const name of wanted) if (!OPERATIONS[name]) throw new Error(`unknown operation ${name}`);

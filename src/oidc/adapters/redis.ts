@@ -148,33 +148,25 @@ function queue(pipeline: ChainableCommander, step: Step, scriptText: boolean) {
 
 /**
  * Sends writes to Redis in the order they were made. On one server (Sentinel's master included) all of them go as one
- * pipeline, one round trip, run by the server in that order; every step is idempotent, so when the server had
- * forgotten a script the whole pipeline is sent again with the scripts' text. A Redis Cluster takes a pipeline only
- * within one slot, so there each step goes on its own, awaited, in the same order.
+ * pipeline, one round trip, run by the server in that order. A Redis Cluster takes a pipeline only within one slot, so
+ * there each step is a pipeline of its own, awaited, in the same order. Every step is idempotent, so when the server
+ * had forgotten a script the pipeline is sent again with the scripts' text.
  */
 function writeSender(redis: RedisClient, prefix: string): WriteSender {
+  const send = async (steps: Step[], scriptText = false): Promise<void> => {
+    const pipeline = redis.pipeline();
+    for (const step of steps) queue(pipeline, step, scriptText);
+    try {
+      await execOrThrow(pipeline);
+    } catch (err) {
+      if (scriptText || !isNoScript(err)) throw err;
+      await send(steps, true);
+    }
+  };
   return async (writes) => {
     const steps = writes.flatMap((w) => stepsOf(prefix, w));
-    if (redis instanceof Cluster) {
-      for (const step of steps) {
-        if ('script' in step) await step.script.run(redis, step.key, ...step.args);
-        else if ('del' in step) await redis.del(step.del);
-        else if (step.seconds) await redis.set(step.set, step.value, 'EX', step.seconds);
-        else await redis.set(step.set, step.value);
-      }
-      return;
-    }
-    const send = (scriptText: boolean) => {
-      const pipeline = redis.pipeline();
-      for (const step of steps) queue(pipeline, step, scriptText);
-      return execOrThrow(pipeline);
-    };
-    try {
-      await send(false);
-    } catch (err) {
-      if (!isNoScript(err)) throw err;
-      await send(true);
-    }
+    if (!(redis instanceof Cluster)) return send(steps);
+    for (const step of steps) await send([step]);
   };
 }
 
