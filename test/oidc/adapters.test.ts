@@ -762,13 +762,21 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(await pg('AuthorizationCode').find(code), undefined);
     });
 
-    it("reads an interaction or a code with its session and grant, so oidc-provider's next reads cost nothing", async () => {
+    /** A session and a grant, stored, for the entries read along with them. */
+    async function storedSessionAndGrant() {
       const { db } = await sharedStorage();
       const pg = (model: string) => new PostgresAdapter(db, model);
       const sessionId = fresh('Session');
       const session = samplePayload('Session', sessionId);
       const grantId = fresh('grant');
       const grant = samplePayload('Grant', grantId);
+      await pg('Session').upsert(sessionId, session, 300);
+      await pg('Grant').upsert(grantId, grant, 300);
+      return { db, pg, sessionId, session, grantId, grant };
+    }
+
+    it("reads an interaction or a code with its session and grant, so oidc-provider's next reads cost nothing", async () => {
+      const { db, pg, sessionId, session, grantId, grant } = await storedSessionAndGrant();
       const interactionId = fresh('Interaction');
       const interaction = samplePayload('Interaction', interactionId, {
         session: { uid: session.uid, cookie: sessionId, accountId: 'person-1' },
@@ -780,8 +788,6 @@ describe('oidc-provider adapter contract', () => {
         sessionUid: session.uid,
         expiresWithSession: true,
       });
-      await pg('Session').upsert(sessionId, session, 300);
-      await pg('Grant').upsert(grantId, grant, 300);
       await pg('Interaction').upsert(interactionId, interaction, 300);
       await pg('AuthorizationCode').upsert(codeId, code, 60);
 
@@ -805,6 +811,46 @@ describe('oidc-provider adapter contract', () => {
       const after = await readAlong('AuthorizationCode', codeId);
       assert.deepEqual(after.result, [code, undefined, undefined]);
       assert.equal(after.statements, 1);
+    });
+
+    it('looks a token up as every kind at once in one statement (introspection), with its session and grant', async () => {
+      const { db, pg, sessionId, session, grantId, grant } = await storedSessionAndGrant();
+      const refreshId = fresh('token');
+      const refresh = samplePayload('RefreshToken', refreshId, {
+        grantId,
+        sessionUid: session.uid,
+        expiresWithSession: true,
+      });
+      const clientTokenId = fresh('token');
+      const clientToken = samplePayload('ClientCredentials', clientTokenId);
+      await pg('RefreshToken').upsert(refreshId, refresh, 300);
+      await pg('ClientCredentials').upsert(clientTokenId, clientToken, 300);
+      /** As oidc-provider's findToken: the three kinds asked for at once, then the grant and session of what it found. */
+      const lookUp = (id: string) =>
+        request(db, async () => {
+          const found = await Promise.all(
+            ['AccessToken', 'ClientCredentials', 'RefreshToken'].map((m) => pg(m).find(id)),
+          );
+          return [...found, await pg('Grant').find(grantId), await pg('Session').findByUid(session.uid!)];
+        });
+      const asRefresh = await lookUp(refreshId);
+      assert.deepEqual(asRefresh.result, [undefined, undefined, refresh, grant, session]);
+      assert.equal(asRefresh.statements, 1, 'three kinds, the grant and the session: one statement');
+      const asClient = await lookUp(clientTokenId);
+      assert.deepEqual(asClient.result.slice(0, 3), [undefined, clientToken, undefined]);
+      const unknown = await lookUp(fresh('token'));
+      assert.deepEqual(unknown.result.slice(0, 3), [undefined, undefined, undefined]);
+      // One kind alone (userinfo's access token, the refresh grant) is one statement too; one this request wrote, none.
+      const alone = await request(db, () => pg('RefreshToken').find(refreshId));
+      assert.deepEqual([alone.result, alone.statements], [refresh, 1]);
+      const written = fresh('token');
+      const access = samplePayload('AccessToken', written);
+      const own = await request(db, async () => {
+        await pg('AccessToken').upsert(written, access, 60);
+        return Promise.all(['AccessToken', 'ClientCredentials', 'RefreshToken'].map((m) => pg(m).find(written)));
+      });
+      assert.deepEqual(own.result, [access, undefined, undefined]);
+      assert.equal(own.statements, 2, 'the two kinds it did not write, then its write at the end');
     });
 
     it('still sends the writes when the request fails, and a failed send fails the request', async () => {
@@ -966,6 +1012,50 @@ describe('oidc-provider adapter contract', () => {
         'the token made before the revocation stays gone',
       );
       assert.equal(await adapter('AuthorizationCode').find(code), undefined);
+    });
+
+    it('looks a token up as every kind at once in one pipeline (introspection), one kind alone with one command', async () => {
+      const calls = { hgetall: 0, pipeline: 0 };
+      // The adapter's connection, counting the reads sent alone and the pipelines.
+      const counted = new Proxy(redisOf(), {
+        get(target, name) {
+          const value = Reflect.get(target, name) as unknown;
+          if ((name !== 'hgetall' && name !== 'pipeline') || typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls[name]++;
+            return value.apply(target, args);
+          };
+        },
+      });
+      const kinds = ['AccessToken', 'ClientCredentials', 'RefreshToken'];
+      const countedAdapter = (model: string) => new RedisAdapter(counted, prefix, model);
+      const refreshId = fresh('token');
+      const refresh = samplePayload('RefreshToken', refreshId);
+      const clientTokenId = fresh('token');
+      const clientToken = samplePayload('ClientCredentials', clientTokenId);
+      await adapter('RefreshToken').upsert(refreshId, refresh, 300);
+      await adapter('ClientCredentials').upsert(clientTokenId, clientToken, 300);
+      await adapter('ClientCredentials').consume(clientTokenId);
+      const lookUp = async (id: string) => {
+        calls.hgetall = calls.pipeline = 0;
+        let found: unknown[] = [];
+        await withRequestWrites(async () => {
+          found = await Promise.all(kinds.map((m) => countedAdapter(m).find(id)));
+        });
+        return found;
+      };
+      assert.deepEqual(await lookUp(refreshId), [undefined, undefined, refresh]);
+      assert.deepEqual(calls, { hgetall: 0, pipeline: 1 });
+      const [, consumed] = await lookUp(clientTokenId);
+      assert.equal((consumed as Payload).jti, clientTokenId);
+      assert.ok((consumed as Payload).consumed, 'read with its consumed mark');
+      assert.deepEqual(await lookUp(fresh('token')), [undefined, undefined, undefined]);
+      assert.deepEqual(calls, { hgetall: 0, pipeline: 1 });
+      calls.hgetall = calls.pipeline = 0;
+      await withRequestWrites(async () => {
+        assert.deepEqual(await countedAdapter('RefreshToken').find(refreshId), refresh);
+      });
+      assert.deepEqual(calls, { hgetall: 1, pipeline: 0 }, 'one kind alone: one command, no pipeline');
     });
 
     it('fails the request when its writes cannot be sent (Redis out of reach)', async () => {

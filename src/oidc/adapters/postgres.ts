@@ -6,6 +6,7 @@ import { hasNul } from '../../platform/stored-json.ts';
 import {
   keepOrSend,
   type PendingWrite,
+  READ_TOGETHER,
   type RequestWrites,
   requestWrites,
   type StoredRow,
@@ -32,12 +33,14 @@ const SESSION_UID: Record<string, string> = {
   Interaction: `t.payload->'session'->>'uid'`,
   AuthorizationCode: `case when t.payload->>'expiresWithSession' = 'true' then t.payload->>'sessionUid' end`,
 };
-for (const model of ['AccessToken', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
+// Access and refresh tokens too, read by FIND_KINDS_WITH_RELATED.
+for (const model of ['DeviceCode', 'BackchannelAuthenticationRequest'])
   SESSION_UID[model] = SESSION_UID.AuthorizationCode!;
 const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
 // Lateral lookups, each by its index: as plain joins the planner, misled by a young table's statistics, may scan every
 // grant instead.
-const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.consumed_at, t.grant_id,
+const FIND_WITH_RELATED = (sessionUid: string, where = 't.model = ? and t.id = ?') => `select t.model, t.id,
+    t.payload, t.consumed_at, t.grant_id,
     s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
     g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
   from oidc_payloads t
@@ -45,8 +48,16 @@ const FIND_WITH_RELATED = (sessionUid: string) => `select t.id, t.payload, t.con
     where s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')} limit 1) s on true
   left join lateral (select g.id, g.payload, g.consumed_at from oidc_payloads g
     where g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')} limit 1) g on true
-  where t.model = ? and t.id = ? and ${LIVE('t')} limit 1`;
+  where ${where} and ${LIVE('t')}`;
+// A token looked up as several kinds at once (READ_TOGETHER): each kind's row with its session and grant. The models
+// come as one comma-separated text (knex would spread an array over several placeholders).
+const FIND_KINDS_WITH_RELATED = FIND_WITH_RELATED(
+  SESSION_UID.AuthorizationCode!,
+  `t.model = any(string_to_array(?, ',')) and t.id = ?`,
+);
+
 type RelatedRow = StoredRow & {
+  model: string;
   grant_id: string | null;
   s_id: string | null;
   s_payload: unknown;
@@ -109,6 +120,25 @@ const DELETE = 'delete from oidc_payloads where model = ? and id = ?';
 const CONSUME = 'update oidc_payloads set consumed_at = now() where model = ? and id = ?';
 const REVOKE = 'delete from oidc_payloads where grant_id = ?';
 
+/** Remembers what a row was read along with (its session, its grant) for the request's coming reads of them. */
+function keepRelated(row: RelatedRow, writes: RequestWrites): StoredRow {
+  if (row.s_uid)
+    writes.remember(
+      'Session',
+      'uid',
+      row.s_uid,
+      row.s_id ? { id: row.s_id, payload: row.s_payload, consumed_at: row.s_consumed_at } : null,
+    );
+  if (row.grant_id)
+    writes.remember(
+      'Grant',
+      'id',
+      row.grant_id,
+      row.g_id ? { id: row.g_id, payload: row.g_payload, consumed_at: row.g_consumed_at } : null,
+    );
+  return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
+}
+
 export class PostgresAdapter implements OidcAdapter {
   readonly #db: Knex;
   readonly #model: string;
@@ -130,24 +160,22 @@ export class PostgresAdapter implements OidcAdapter {
     const { rows } = (await prepared(this.#db, this.#findWithRelated!, [now, now, this.#model, id, now])) as {
       rows: RelatedRow[];
     };
-    const row = rows[0];
-    if (!row) return undefined;
-    if (row.s_uid)
-      writes.remember(
-        'Session',
-        'uid',
-        row.s_uid,
-        row.s_id ? { id: row.s_id, payload: row.s_payload, consumed_at: row.s_consumed_at } : null,
-      );
-    if (row.grant_id)
-      writes.remember(
-        'Grant',
-        'id',
-        row.grant_id,
-        row.g_id ? { id: row.g_id, payload: row.g_payload, consumed_at: row.g_consumed_at } : null,
-      );
-    return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
+    return rows[0] && keepRelated(rows[0], writes);
   }
+
+  /** Reads a token as this kind, together with its reads as the other kinds asked for at once (READ_TOGETHER). */
+  async #readKind(id: string, writes: RequestWrites): Promise<StoredRow | undefined> {
+    const row = await writes.readTogether(id, this.#model, this.#readKinds);
+    return row && keepRelated(row, writes);
+  }
+
+  readonly #readKinds = async (models: string[], id: string): Promise<Map<string, RelatedRow>> => {
+    const now = new Date();
+    const { rows } = (await prepared(this.#db, FIND_KINDS_WITH_RELATED, [now, now, models.join(','), id, now])) as {
+      rows: RelatedRow[];
+    };
+    return new Map(rows.map((row) => [row.model, row]));
+  };
 
   upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
     return keepOrSend(upsertWrite(this.#model, id, payload, expiresIn), this.#send);
@@ -167,8 +195,10 @@ export class PostgresAdapter implements OidcAdapter {
         if (pending) return pending;
       }
       if (column !== 'user_code') row = writes.recall(this.#model, column, value);
-      if (row === undefined && column === 'id' && this.#findWithRelated)
-        row = (await this.#readWithRelated(value, writes)) ?? null;
+      if (row === undefined && column === 'id') {
+        if (READ_TOGETHER.has(this.#model)) row = (await this.#readKind(value, writes)) ?? null;
+        else if (this.#findWithRelated) row = (await this.#readWithRelated(value, writes)) ?? null;
+      }
     }
     if (row === undefined) {
       const { rows } = (await prepared(this.#db, FIND_BY[column], [this.#model, value, new Date()])) as {

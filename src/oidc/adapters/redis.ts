@@ -6,7 +6,14 @@
 import crypto from 'node:crypto';
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from '../../platform/storage/redis-connection.ts';
-import { keepOrSend, type PendingWrite, requestWrites, upsertWrite, type WriteSender } from './deferred-writes.ts';
+import {
+  keepOrSend,
+  type PendingWrite,
+  READ_TOGETHER,
+  requestWrites,
+  upsertWrite,
+  type WriteSender,
+} from './deferred-writes.ts';
 import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
 
 /**
@@ -198,14 +205,35 @@ export class RedisAdapter implements OidcAdapter {
 
   async find(id: string): Promise<Payload | undefined> {
     // What this request wrote and has not sent yet.
-    const pending = requestWrites()?.read(this.#model, id);
+    const writes = requestWrites();
+    const pending = writes?.read(this.#model, id);
     if (pending) return pending === 'deleted' ? undefined : pending;
-    const entry = await this.#redis.hgetall(this.#key(id));
+    const entry =
+      writes && READ_TOGETHER.has(this.#model)
+        ? ((await writes.readTogether(id, this.#model, this.#readMany)) ?? {})
+        : await this.#redis.hgetall(this.#key(id));
     const payload = asPayload(entry.payload);
     if (!payload) return undefined;
     const consumed = Number(entry.consumed);
     return Number.isFinite(consumed) && consumed > 0 ? { ...payload, consumed } : payload;
   }
+
+  /** An id's entries in several models: on one server as one pipeline; a Cluster's keys may lie on several nodes. */
+  readonly #readMany = async (models: string[], id: string): Promise<Map<string, Record<string, string>>> => {
+    const keys = models.map((model) => keyOf(this.#prefix, model, id));
+    let entries: Record<string, string>[];
+    if (keys.length === 1 || this.#redis instanceof Cluster) {
+      entries = await Promise.all(keys.map((key) => this.#redis.hgetall(key)));
+    } else {
+      const pipeline = this.#redis.pipeline();
+      for (const key of keys) pipeline.hgetall(key);
+      entries = ((await pipeline.exec()) ?? []).map(([err, entry]) => {
+        if (err) throw err;
+        return entry as Record<string, string>;
+      });
+    }
+    return new Map(models.map((model, i) => [model, entries[i]!]));
+  };
 
   async #findByIndex(field: 'uid' | 'userCode', value: string) {
     const pending = requestWrites()?.findBy(this.#model, field, value);
