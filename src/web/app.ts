@@ -23,6 +23,26 @@ const securityHeaders = helmet({
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** A path's first segment, lower case (routes match regardless of case): `/token/introspection` → `token`. */
+const firstSegmentOf = (path: string) => (path.split('/', 2)[1] ?? '').toLowerCase();
+
+/**
+ * The first segments of our routes' paths (`/admin/…` → `admin`), so that a request under any other — oidc-provider's
+ * /token, /auth, /me, most of the traffic — goes to it without being tried against each of our routes (7 % of the
+ * server's CPU per introspection). Undefined when a route's first segment is not a plain word (a parameter, a pattern):
+ * then every request is tried.
+ */
+function firstSegments(router: Router): Set<string> | undefined {
+  const found = new Set<string>();
+  for (const layer of router.stack) {
+    if (typeof layer.path !== 'string') return undefined;
+    const first = firstSegmentOf(layer.path);
+    if (!/^[\w.-]*$/.test(first)) return undefined;
+    found.add(first);
+  }
+  return found;
+}
+
 /** Our error page for whatever `next` throws (and for what nobody answered). */
 const notFoundOrError = (log: Logger) => compose([securityHeaders, errorHandler(log)]);
 
@@ -136,7 +156,10 @@ export function buildApp(opts: {
   const notFound = notFoundOrError(opts.log);
   // oidc-provider's answers get the same headers (its own pages, form_post: it adds its inline scripts' hashes to CSP).
   const theirs = compose([securityHeaders, opts.provider]);
-  app.use((ctx, next) => (router.match(ctx.path, ctx.method).route ? ours(ctx, next) : theirs(ctx, next)));
+  const ourFirst = firstSegments(router);
+  const isOurs = (path: string, method: string) =>
+    (!ourFirst || ourFirst.has(firstSegmentOf(path))) && Boolean(router.match(path, method).route);
+  app.use((ctx, next) => (isOurs(ctx.path, ctx.method) ? ours(ctx, next) : theirs(ctx, next)));
   app.use((ctx) => notFound(ctx, async () => {}));
   return app;
 }
