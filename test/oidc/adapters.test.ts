@@ -814,7 +814,7 @@ describe('oidc-provider adapter contract', () => {
     });
 
     it('looks a token up as every kind at once in one statement (introspection), with its session and grant', async () => {
-      const { db, pg, sessionId, session, grantId, grant } = await storedSessionAndGrant();
+      const { db, pg, session, grantId, grant } = await storedSessionAndGrant();
       const refreshId = fresh('token');
       const refresh = samplePayload('RefreshToken', refreshId, {
         grantId,
