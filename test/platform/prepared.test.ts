@@ -59,4 +59,48 @@ describe('prepared statements', () => {
     );
     for (const a of answers) assert.equal(a.rows[0]?.nickname, 'Annie');
   });
+
+  it("runs as knex would: its 'query' event, a transaction's own connection, named values, an escaped ? operator", async () => {
+    const sql = `select name from ${table} where id = ?`;
+    let events = 0;
+    const count = () => {
+      events++;
+    };
+    storage.db.on('query', count);
+    try {
+      for (let i = 0; i < 5; i++) await prepared(storage.db, sql, ['a']);
+    } finally {
+      storage.db.off('query', count);
+    }
+    assert.equal(events, 5, 'every statement is seen by whoever counts them');
+    // In a transaction: its connection, so its own uncommitted row is seen; gone after the rollback.
+    await assert.rejects(
+      storage.db.transaction(async (trx) => {
+        await trx(table).insert({ id: 'c', name: 'Cy' });
+        const { rows } = await prepared<{ rows: Array<{ name: string }> }>(trx, sql, ['c']);
+        assert.equal(rows[0]?.name, 'Cy');
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    assert.deepEqual((await prepared(storage.db, sql, ['c'])).rows, []);
+    const named = await prepared<{ rows: Array<{ name: string }> }>(
+      storage.db,
+      `select name from ${table} where id = :id`,
+      { id: 'b' },
+    );
+    assert.equal(named.rows[0]?.name, 'Bo');
+    const operator = await prepared<{ rows: Array<{ has: boolean }> }>(
+      storage.db,
+      `select '{"k": 1}'::jsonb \\? ? as has`,
+      ['k'],
+    );
+    assert.equal(operator.rows[0]?.has, true);
+  });
+
+  it('fails a statement PostgreSQL refuses with its error, and the pool goes on', async () => {
+    await assert.rejects(prepared(storage.db, 'select ?::int as n', ['not a number']), { code: '22P02' });
+    const { rows } = await prepared<{ rows: Array<{ n: number }> }>(storage.db, 'select ?::int as n', ['7']);
+    assert.equal(rows[0]?.n, 7);
+  });
 });

@@ -17,16 +17,52 @@ function nameOf(sql: string): string {
   return name;
 }
 
+type Scalar = string | number | boolean | null | Date | Buffer;
+const isScalar = (v: unknown): v is Scalar =>
+  v === null || ['string', 'number', 'boolean'].includes(typeof v) || v instanceof Date || Buffer.isBuffer(v);
+
+/** knex's own lower level: a pooled connection, and a query run on it (the 'query' event, `?` made `$1`…). */
+type KnexClient = {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+  query(connection: unknown, query: object): Promise<{ response: unknown }>;
+};
+
+/**
+ * Runs the statement through knex's client directly: a connection from its pool, the query with knex's 'query' event
+ * and error message, without the query builder and runner around them (which cost more than PostgreSQL's own work on
+ * these statements).
+ */
+async function run<T>(db: Knex, sql: string, bindings: Scalar[], options?: { name: string }): Promise<T> {
+  const client = db.client as unknown as KnexClient;
+  const connection = await client.acquireConnection();
+  try {
+    return (await client.query(connection, { sql, bindings, options, method: 'raw' })).response as T;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
 /**
  * db.raw(sql, bindings), prepared once per connection. `sql` must be a constant text (values go in bindings).
  * A table changed under a prepared `select *` (a migration run by a newer version during a rolling upgrade) makes
- * PostgreSQL refuse the statement on that connection: it is then run unprepared.
+ * PostgreSQL refuse the statement on that connection: it is then run unprepared. Plain values in a list outside a
+ * transaction go straight to knex's client (see run); anything else (named values, a list or a knex expression as a
+ * value, a transaction) through db.raw.
  */
 export async function prepared<T = { rows: unknown[] }>(
   db: Knex | Knex.Transaction,
   sql: string,
   bindings: readonly Knex.RawBinding[] | Knex.ValueDict,
 ): Promise<T> {
+  if (!db.isTransaction && Array.isArray(bindings) && bindings.every(isScalar)) {
+    try {
+      return await run<T>(db, sql, bindings, { name: nameOf(sql) });
+    } catch (err) {
+      if (!/cached plan must not change result type/.test((err as Error).message)) throw err;
+      return run<T>(db, sql, bindings);
+    }
+  }
   const raw = db.raw(sql, bindings as Knex.RawBinding[]) as unknown as { options(o: object): Promise<T> };
   try {
     return await raw.options({ name: nameOf(sql) });
