@@ -147,6 +147,25 @@ type Backend = {
 };
 
 /** What find returns for an entry that was consumed: the payload plus `consumed`, epoch seconds. */
+/** An interaction, a code and a refresh token bound to a session and a grant, as oidc-provider makes them (not stored). */
+function boundEntries(session: Payload, grantId: string, sessionId = 'session-cookie') {
+  const interactionId = fresh('Interaction');
+  const codeId = fresh('AuthorizationCode');
+  const refreshId = fresh('token');
+  const bound = { grantId, sessionUid: session.uid, expiresWithSession: true };
+  return {
+    interactionId,
+    interaction: samplePayload('Interaction', interactionId, {
+      session: { uid: session.uid, cookie: sessionId, accountId: 'person-1' },
+      grantId,
+    }),
+    codeId,
+    code: samplePayload('AuthorizationCode', codeId, bound),
+    refreshId,
+    refresh: samplePayload('RefreshToken', refreshId, bound),
+  };
+}
+
 function assertConsumed(found: Payload | undefined, payload: Payload, from: number, to: number) {
   assert.ok(found, 'a consumed entry is still found');
   const { consumed, ...rest } = found;
@@ -777,17 +796,7 @@ describe('oidc-provider adapter contract', () => {
 
     it("reads an interaction or a code with its session and grant, so oidc-provider's next reads cost nothing", async () => {
       const { db, pg, sessionId, session, grantId, grant } = await storedSessionAndGrant();
-      const interactionId = fresh('Interaction');
-      const interaction = samplePayload('Interaction', interactionId, {
-        session: { uid: session.uid, cookie: sessionId, accountId: 'person-1' },
-        grantId,
-      });
-      const codeId = fresh('AuthorizationCode');
-      const code = samplePayload('AuthorizationCode', codeId, {
-        grantId,
-        sessionUid: session.uid,
-        expiresWithSession: true,
-      });
+      const { interactionId, interaction, codeId, code } = boundEntries(session, grantId, sessionId);
       await pg('Interaction').upsert(interactionId, interaction, 300);
       await pg('AuthorizationCode').upsert(codeId, code, 60);
 
@@ -815,12 +824,7 @@ describe('oidc-provider adapter contract', () => {
 
     it('looks a token up as every kind at once in one statement (introspection), with its session and grant', async () => {
       const { db, pg, session, grantId, grant } = await storedSessionAndGrant();
-      const refreshId = fresh('token');
-      const refresh = samplePayload('RefreshToken', refreshId, {
-        grantId,
-        sessionUid: session.uid,
-        expiresWithSession: true,
-      });
+      const { refreshId, refresh } = boundEntries(session, grantId);
       const clientTokenId = fresh('token');
       const clientToken = samplePayload('ClientCredentials', clientTokenId);
       await pg('RefreshToken').upsert(refreshId, refresh, 300);
@@ -851,6 +855,19 @@ describe('oidc-provider adapter contract', () => {
       });
       assert.deepEqual(own.result, [access, undefined, undefined]);
       assert.equal(own.statements, 2, 'the two kinds it did not write, then its write at the end');
+    });
+
+    it('reads again, after a consumption has sent the writes, what it had read along', async () => {
+      const { db, pg, sessionId, session, grantId } = await storedSessionAndGrant();
+      const { codeId, code } = boundEntries(session, grantId, sessionId);
+      await pg('AuthorizationCode').upsert(codeId, code, 60);
+      const changed = { ...session, note: 'changed in the request' };
+      await request(db, async () => {
+        assert.deepEqual(await pg('AuthorizationCode').find(codeId), code);
+        await pg('Session').upsert(sessionId, changed, 300);
+        await pg('AuthorizationCode').consume(codeId);
+        assert.deepEqual(await pg('Session').findByUid(session.uid!), changed, 'not the copy read along');
+      });
     });
 
     it('still sends the writes when the request fails, and a failed send fails the request', async () => {
@@ -1014,48 +1031,114 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(await adapter('AuthorizationCode').find(code), undefined);
     });
 
-    it('looks a token up as every kind at once in one pipeline (introspection), one kind alone with one command', async () => {
-      const calls = { hgetall: 0, pipeline: 0 };
-      // The adapter's connection, counting the reads sent alone and the pipelines.
-      const counted = new Proxy(redisOf(), {
+    /** The adapter's connection, counting round trips: each command sent alone, and each pipeline. */
+    function countingRedis() {
+      const count = { trips: 0 };
+      const sends = new Set(['hgetall', 'get', 'evalsha', 'eval', 'pipeline']);
+      const client = new Proxy(redisOf(), {
         get(target, name) {
           const value = Reflect.get(target, name) as unknown;
-          if ((name !== 'hgetall' && name !== 'pipeline') || typeof value !== 'function') return value;
+          if (typeof name !== 'string' || !sends.has(name) || typeof value !== 'function') return value;
           return (...args: unknown[]) => {
-            calls[name]++;
+            count.trips++;
             return value.apply(target, args);
           };
         },
       });
+      return { count, adapter: (model: string) => new RedisAdapter(client, prefix, model) };
+    }
+
+    /** One request; the round trips it made. */
+    async function trips<T>(count: { trips: number }, fn: () => Promise<T>): Promise<{ result: T; trips: number }> {
+      count.trips = 0;
+      let result: T | undefined;
+      await withRequestWrites(async () => {
+        result = await fn();
+      });
+      return { result: result as T, trips: count.trips };
+    }
+
+    /** A session and a grant, stored. */
+    async function storedSessionAndGrant() {
+      const sessionId = fresh('Session');
+      const session = samplePayload('Session', sessionId);
+      const grantId = fresh('grant');
+      const grant = samplePayload('Grant', grantId);
+      await adapter('Session').upsert(sessionId, session, 300);
+      await adapter('Grant').upsert(grantId, grant, 300);
+      return { sessionId, session, grantId, grant };
+    }
+
+    it("reads an interaction or a code with its session and grant in one round trip (oidc-provider's next reads)", async () => {
+      const { count, adapter: counted } = countingRedis();
+      const { sessionId, session, grantId, grant } = await storedSessionAndGrant();
+      const { interactionId, interaction, codeId, code } = boundEntries(session, grantId, sessionId);
+      await adapter('Interaction').upsert(interactionId, interaction, 300);
+      await adapter('AuthorizationCode').upsert(codeId, code, 60);
+      const readAlong = (model: string, id: string) =>
+        trips(count, async () => [
+          await counted(model).find(id),
+          await counted('Session').findByUid(session.uid!),
+          await counted('Grant').find(grantId),
+        ]);
+      const page = await readAlong('Interaction', interactionId);
+      assert.deepEqual(page, { result: [interaction, session, grant], trips: 1 });
+      const tokenRequest = await readAlong('AuthorizationCode', codeId);
+      assert.deepEqual(tokenRequest, { result: [code, session, grant], trips: 1 });
+      // A session that ended, or a grant revoked, is read as gone along with the code.
+      await adapter('Session').destroy(sessionId);
+      await adapter('Grant').destroy(grantId);
+      assert.deepEqual(await readAlong('AuthorizationCode', codeId), {
+        result: [code, undefined, undefined],
+        trips: 1,
+      });
+      // Outside a request: one read each, as before.
+      count.trips = 0;
+      assert.deepEqual(await counted('AuthorizationCode').find(codeId), code);
+      assert.equal(count.trips, 1);
+    });
+
+    it('looks a token up as every kind at once in one round trip (introspection), with its session and grant', async () => {
+      const { count, adapter: counted } = countingRedis();
+      const { session, grantId, grant } = await storedSessionAndGrant();
       const kinds = ['AccessToken', 'ClientCredentials', 'RefreshToken'];
-      const countedAdapter = (model: string) => new RedisAdapter(counted, prefix, model);
-      const refreshId = fresh('token');
-      const refresh = samplePayload('RefreshToken', refreshId);
+      const { refreshId, refresh } = boundEntries(session, grantId);
       const clientTokenId = fresh('token');
       const clientToken = samplePayload('ClientCredentials', clientTokenId);
       await adapter('RefreshToken').upsert(refreshId, refresh, 300);
       await adapter('ClientCredentials').upsert(clientTokenId, clientToken, 300);
       await adapter('ClientCredentials').consume(clientTokenId);
-      const lookUp = async (id: string) => {
-        calls.hgetall = calls.pipeline = 0;
-        let found: unknown[] = [];
-        await withRequestWrites(async () => {
-          found = await Promise.all(kinds.map((m) => countedAdapter(m).find(id)));
+      const lookUp = (id: string) =>
+        trips(count, async () => {
+          const found = await Promise.all(kinds.map((m) => counted(m).find(id)));
+          return [...found, await counted('Grant').find(grantId), await counted('Session').findByUid(session.uid!)];
         });
-        return found;
-      };
-      assert.deepEqual(await lookUp(refreshId), [undefined, undefined, refresh]);
-      assert.deepEqual(calls, { hgetall: 0, pipeline: 1 });
-      const [, consumed] = await lookUp(clientTokenId);
-      assert.equal((consumed as Payload).jti, clientTokenId);
-      assert.ok((consumed as Payload).consumed, 'read with its consumed mark');
-      assert.deepEqual(await lookUp(fresh('token')), [undefined, undefined, undefined]);
-      assert.deepEqual(calls, { hgetall: 0, pipeline: 1 });
-      calls.hgetall = calls.pipeline = 0;
+      assert.deepEqual(await lookUp(refreshId), { result: [undefined, undefined, refresh, grant, session], trips: 1 });
+      const asClient = await lookUp(clientTokenId);
+      assert.equal((asClient.result[1] as Payload).jti, clientTokenId);
+      assert.ok((asClient.result[1] as Payload).consumed, 'read with its consumed mark');
+      const unknown = await lookUp(fresh('token'));
+      assert.deepEqual(unknown.result.slice(0, 3), [undefined, undefined, undefined]);
+      // One kind alone (the refresh grant) with its grant: one round trip too.
+      const alone = await trips(count, async () => [
+        await counted('RefreshToken').find(refreshId),
+        await counted('Grant').find(grantId),
+      ]);
+      assert.deepEqual(alone, { result: [refresh, grant], trips: 1 });
+    });
+
+    it('reads again, after a consumption or revocation has sent the writes, what it had read along', async () => {
+      const { session, sessionId, grantId } = await storedSessionAndGrant();
+      const { codeId, code } = boundEntries(session, grantId, sessionId);
+      await adapter('AuthorizationCode').upsert(codeId, code, 60);
+      const changed = { ...session, note: 'changed in the request' };
       await withRequestWrites(async () => {
-        assert.deepEqual(await countedAdapter('RefreshToken').find(refreshId), refresh);
+        assert.deepEqual(await adapter('AuthorizationCode').find(codeId), code);
+        await adapter('Session').upsert(sessionId, changed, 300);
+        await adapter('AuthorizationCode').consume(codeId);
+        assert.deepEqual(await adapter('Session').findByUid(session.uid!), changed, 'not the copy read along');
+        assert.ok((await adapter('AuthorizationCode').find(codeId))?.consumed, 'the code read again, consumed');
       });
-      assert.deepEqual(calls, { hgetall: 1, pipeline: 0 }, 'one kind alone: one command, no pipeline');
     });
 
     it('fails the request when its writes cannot be sent (Redis out of reach)', async () => {

@@ -11,7 +11,7 @@
 // by grant go at once, after the pending writes. Outside a request (the CLI, background work after the answer) every
 // write goes at once. The PostgreSQL and Redis adapters defer; the Client adapter (registrations) does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Payload } from './types.ts';
+import { asPayload, epochSeconds, type Payload } from './types.ts';
 
 export type PendingWrite =
   | {
@@ -29,6 +29,13 @@ export type PendingWrite =
 
 /** An entry as read from storage, by the request's own reads or along with another entry (see `remember`). */
 export type StoredRow = { id: string; payload: unknown; consumed_at: Date | null };
+
+/** A stored row as oidc-provider's payload (its own copy), with the consumption mark; undefined if it is no object. */
+export function rowPayload(row: StoredRow): Payload | undefined {
+  const payload = asPayload(row.payload);
+  if (!payload) return undefined;
+  return row.consumed_at ? { ...payload, consumed: epochSeconds(row.consumed_at) } : payload;
+}
 
 /** Sends pending writes (in the order first written) to storage, as one statement. */
 export type WriteSender = (writes: PendingWrite[]) => Promise<void>;
@@ -118,6 +125,8 @@ export class RequestWrites {
 
   /** Sends what is pending now (before a write that may not wait, and when the request is done). */
   async send(): Promise<void> {
+    // What was read along may be out of date once the writes are stored (the pending copies no longer stand before it).
+    this.#read.clear();
     if (!this.#pending.size) return;
     const writes = [...this.#pending.values()];
     this.#pending.clear();

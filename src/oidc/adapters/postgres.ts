@@ -9,10 +9,11 @@ import {
   READ_TOGETHER,
   type RequestWrites,
   requestWrites,
+  rowPayload,
   type StoredRow,
   upsertWrite,
 } from './deferred-writes.ts';
-import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
+import type { OidcAdapter, Payload } from './types.ts';
 
 // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
 // MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
@@ -208,9 +209,7 @@ export class PostgresAdapter implements OidcAdapter {
     }
     // Stored, but this request has since written the entry (removed it, or stored it under another uid).
     if (row && writes?.has(this.#model, row.id)) return undefined;
-    const payload = asPayload(row?.payload);
-    if (!payload) return undefined;
-    return row!.consumed_at ? { ...payload, consumed: epochSeconds(row!.consumed_at) } : payload;
+    return row ? rowPayload(row) : undefined;
   }
 
   find(id: string) {

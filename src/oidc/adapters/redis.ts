@@ -10,7 +10,10 @@ import {
   keepOrSend,
   type PendingWrite,
   READ_TOGETHER,
+  type RequestWrites,
   requestWrites,
+  rowPayload,
+  type StoredRow,
   upsertWrite,
   type WriteSender,
 } from './deferred-writes.ts';
@@ -111,6 +114,100 @@ end
 redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
 return 1`);
 
+/**
+ * Reads an entry (KEYS[1]) with what oidc-provider reads next in the same request, as the PostgreSQL adapter does in one
+ * statement: the session it is bound to (by its uid, through the uid index) and its grant. ARGV[1] is the key prefix,
+ * ARGV[2] where the session's uid is: 'interaction' (payload.session.uid) or 'token' (payload.sessionUid when the
+ * entry ends with the session). Returns {entry, uid or nil, {session id, session} or nil, {grant id, grant} or nil},
+ * each entry as HGETALL gives it. It reads keys it is not given, so only on one server, never a Redis Cluster.
+ */
+const READ_ALONG = new Script(`
+local entry = redis.call('HGETALL', KEYS[1])
+local out = {entry, false, false, false}
+local raw
+for i = 1, #entry, 2 do
+  if entry[i] == 'payload' then
+    raw = entry[i + 1]
+  end
+end
+if not raw then
+  return out
+end
+local ok, payload = pcall(cjson.decode, raw)
+if not ok or type(payload) ~= 'table' then
+  return out
+end
+local uid
+if ARGV[2] == 'interaction' then
+  if type(payload.session) == 'table' then
+    uid = payload.session.uid
+  end
+elseif payload.expiresWithSession == true then
+  uid = payload.sessionUid
+end
+if type(uid) == 'string' then
+  out[2] = uid
+  local id = redis.call('GET', ARGV[1] .. 'Session:uid:' .. uid)
+  if id then
+    out[3] = {id, redis.call('HGETALL', ARGV[1] .. 'Session:' .. id)}
+  end
+end
+if type(payload.grantId) == 'string' then
+  out[4] = {payload.grantId, redis.call('HGETALL', ARGV[1] .. 'Grant:' .. payload.grantId)}
+end
+return out`);
+
+/** Where READ_ALONG finds the session's uid, for the models read with their session and grant. */
+const SESSION_UID_AT: Record<string, 'interaction' | 'token'> = { Interaction: 'interaction' };
+for (const model of [
+  'AuthorizationCode',
+  'AccessToken',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+])
+  SESSION_UID_AT[model] = 'token';
+
+type Hash = Record<string, string>;
+/** HGETALL's reply inside a script's: [field, value, …] → { field: value }. */
+function hashOf(flat: unknown): Hash {
+  const hash: Hash = {};
+  if (Array.isArray(flat)) for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
+  return hash;
+}
+
+/** A stored hash as the rows the request's reads remember (see RequestWrites.remember); null when there is none. */
+function rowOf(id: string, hash: Hash): StoredRow | null {
+  if (hash.payload === undefined) return null;
+  const consumed = Number(hash.consumed);
+  return {
+    id,
+    payload: hash.payload,
+    consumed_at: Number.isFinite(consumed) && consumed > 0 ? new Date(consumed * 1000) : null,
+  };
+}
+
+/** A stored hash as oidc-provider's payload, with its consumption mark. */
+function payloadOf(hash: Hash): Payload | undefined {
+  const payload = asPayload(hash.payload);
+  if (!payload) return undefined;
+  const consumed = Number(hash.consumed);
+  return Number.isFinite(consumed) && consumed > 0 ? { ...payload, consumed } : payload;
+}
+
+/** Keeps what READ_ALONG read along with an entry for the request's coming reads, and gives the entry. */
+function keepAlong(reply: unknown, writes: RequestWrites): Hash {
+  const [entry, uid, session, grant] = reply as [
+    unknown,
+    string | null,
+    [string, unknown] | null,
+    [string, unknown] | null,
+  ];
+  if (uid) writes.remember('Session', 'uid', uid, session ? rowOf(session[0], hashOf(session[1])) : null);
+  if (grant) writes.remember('Grant', 'id', grant[0], rowOf(grant[0], hashOf(grant[1])));
+  return hashOf(entry);
+}
+
 const keyOf = (prefix: string, model: string, id: string) => `${prefix}${model}:${id}`;
 const grantKeyOf = (prefix: string, grantId: string) => `${prefix}grant:${grantId}`;
 const indexKeyOf = (prefix: string, model: string, field: 'uid' | 'userCode', value: string) =>
@@ -203,44 +300,77 @@ export class RedisAdapter implements OidcAdapter {
     return keepOrSend(upsertWrite(this.#model, id, payload, expiresIn), this.#send);
   }
 
-  async find(id: string): Promise<Payload | undefined> {
-    // What this request wrote and has not sent yet.
-    const writes = requestWrites();
-    const pending = writes?.read(this.#model, id);
-    if (pending) return pending === 'deleted' ? undefined : pending;
-    const entry =
-      writes && READ_TOGETHER.has(this.#model)
-        ? ((await writes.readTogether(id, this.#model, this.#readMany)) ?? {})
-        : await this.#redis.hgetall(this.#key(id));
-    const payload = asPayload(entry.payload);
-    if (!payload) return undefined;
-    const consumed = Number(entry.consumed);
-    return Number.isFinite(consumed) && consumed > 0 ? { ...payload, consumed } : payload;
+  /** On one server an entry is read with its session and grant (READ_ALONG); on a Cluster each on its own. */
+  get #readsAlong(): boolean {
+    return !(this.#redis instanceof Cluster) && this.#model in SESSION_UID_AT;
   }
 
-  /** An id's entries in several models: on one server as one pipeline; a Cluster's keys may lie on several nodes. */
-  readonly #readMany = async (models: string[], id: string): Promise<Map<string, Record<string, string>>> => {
+  async find(id: string): Promise<Payload | undefined> {
+    const writes = requestWrites();
+    if (!writes) return payloadOf(await this.#redis.hgetall(this.#key(id)));
+    // What this request wrote and has not sent yet, or read along with another entry.
+    const pending = writes.read(this.#model, id);
+    if (pending) return pending === 'deleted' ? undefined : pending;
+    const remembered = writes.recall(this.#model, 'id', id);
+    if (remembered !== undefined) return remembered ? rowPayload(remembered) : undefined;
+    if (READ_TOGETHER.has(this.#model))
+      return payloadOf(
+        (await writes.readTogether(id, this.#model, (models) => this.#readMany(models, id, writes))) ?? {},
+      );
+    if (this.#readsAlong) return payloadOf(keepAlong(await this.#readAlong(this.#key(id)), writes));
+    return payloadOf(await this.#redis.hgetall(this.#key(id)));
+  }
+
+  #readAlong(key: string): Promise<unknown> {
+    return READ_ALONG.run(this.#redis, key, this.#prefix, SESSION_UID_AT[this.#model]!);
+  }
+
+  /**
+   * An id's entries in several models (READ_TOGETHER), each with its session and grant: on one server as one pipeline;
+   * a Cluster's keys may lie on several nodes, so there one plain read each.
+   */
+  async #readMany(models: string[], id: string, writes: RequestWrites): Promise<Map<string, Hash>> {
     const keys = models.map((model) => keyOf(this.#prefix, model, id));
-    let entries: Record<string, string>[];
-    if (keys.length === 1 || this.#redis instanceof Cluster) {
+    let entries: Hash[];
+    if (this.#redis instanceof Cluster) {
       entries = await Promise.all(keys.map((key) => this.#redis.hgetall(key)));
+    } else if (keys.length === 1) {
+      entries = [keepAlong(await this.#readAlong(keys[0]!), writes)];
     } else {
-      const pipeline = this.#redis.pipeline();
-      for (const key of keys) pipeline.hgetall(key);
-      entries = ((await pipeline.exec()) ?? []).map(([err, entry]) => {
-        if (err) throw err;
-        return entry as Record<string, string>;
+      const replies = await this.#pipelineReadAlong(models, keys, false).catch((err: unknown) => {
+        if (!isNoScript(err)) throw err;
+        return this.#pipelineReadAlong(models, keys, true);
       });
+      entries = replies.map((reply) => keepAlong(reply, writes));
     }
     return new Map(models.map((model, i) => [model, entries[i]!]));
-  };
+  }
+
+  async #pipelineReadAlong(models: string[], keys: string[], scriptText: boolean): Promise<unknown[]> {
+    const pipeline = this.#redis.pipeline();
+    keys.forEach((key, i) => {
+      READ_ALONG.queue(pipeline, scriptText, key, this.#prefix, SESSION_UID_AT[models[i]!] ?? 'token');
+    });
+    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+  }
 
   async #findByIndex(field: 'uid' | 'userCode', value: string) {
-    const pending = requestWrites()?.findBy(this.#model, field, value);
+    const writes = requestWrites();
+    const pending = writes?.findBy(this.#model, field, value);
     if (pending) return pending;
-    const id = await this.#redis.get(indexKeyOf(this.#prefix, this.#model, field, value));
-    // find() sees this request's own writes: an entry it saved again under another value, or removed, is not found.
-    const payload = id ? await this.find(id) : undefined;
+    let payload: Payload | undefined;
+    const remembered = field === 'uid' ? writes?.recall(this.#model, 'uid', value) : undefined;
+    if (remembered !== undefined) {
+      // Read along with another entry; out of date if this request has since written the entry.
+      payload = remembered && !writes!.has(this.#model, remembered.id) ? rowPayload(remembered) : undefined;
+    } else {
+      const id = await this.#redis.get(indexKeyOf(this.#prefix, this.#model, field, value));
+      // find() sees this request's own writes: an entry it saved again under another value, or removed, is not found.
+      payload = id ? await this.find(id) : undefined;
+    }
     // Indexes are not cleaned up when an entry is re-saved with another value or destroyed: check they still hold.
     return payload?.[field] === value ? payload : undefined;
   }
