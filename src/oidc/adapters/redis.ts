@@ -17,7 +17,7 @@ import {
   upsertWrite,
   type WriteSender,
 } from './deferred-writes.ts';
-import { asPayload, epochSeconds, type OidcAdapter, type Payload } from './types.ts';
+import { epochSeconds, type OidcAdapter, type Payload } from './types.ts';
 
 /**
  * A Lua script run by its SHA-1 (EVALSHA): the server keeps scripts it has seen, so the text goes over the wire and is
@@ -189,10 +189,8 @@ function rowOf(id: string, hash: Hash): StoredRow | null {
 
 /** A stored hash as oidc-provider's payload, with its consumption mark. */
 function payloadOf(hash: Hash): Payload | undefined {
-  const payload = asPayload(hash.payload);
-  if (!payload) return undefined;
-  const consumed = Number(hash.consumed);
-  return Number.isFinite(consumed) && consumed > 0 ? { ...payload, consumed } : payload;
+  const row = rowOf('', hash);
+  return row ? rowPayload(row) : undefined;
 }
 
 /** Keeps what READ_ALONG read along with an entry for the request's coming reads, and gives the entry. */
@@ -257,15 +255,10 @@ function queue(pipeline: ChainableCommander, step: Step, scriptText: boolean) {
  * had forgotten a script the pipeline is sent again with the scripts' text.
  */
 function writeSender(redis: RedisClient, prefix: string): WriteSender {
-  const send = async (steps: Step[], scriptText = false): Promise<void> => {
-    const pipeline = redis.pipeline();
-    for (const step of steps) queue(pipeline, step, scriptText);
-    try {
-      await execOrThrow(pipeline);
-    } catch (err) {
-      if (scriptText || !isNoScript(err)) throw err;
-      await send(steps, true);
-    }
+  const send = async (steps: Step[]): Promise<void> => {
+    await execScripted(redis, (pipeline, scriptText) => {
+      for (const step of steps) queue(pipeline, step, scriptText);
+    });
   };
   return async (writes) => {
     const steps = writes.flatMap((w) => stepsOf(prefix, w));
@@ -274,9 +267,29 @@ function writeSender(redis: RedisClient, prefix: string): WriteSender {
   };
 }
 
-/** Runs a pipeline; a command's failure, which a pipeline reports in its results, is thrown. */
-async function execOrThrow(pipeline: ChainableCommander): Promise<void> {
-  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+/**
+ * Runs a pipeline `fill` fills, scripts by their hash; when the server had forgotten a script, once more with the
+ * scripts' text (every command sent this way may run twice). Returns the replies; a command's failure, which a
+ * pipeline reports in its results, is thrown.
+ */
+async function execScripted(
+  redis: RedisClient,
+  fill: (pipeline: ChainableCommander, scriptText: boolean) => void,
+): Promise<unknown[]> {
+  const exec = async (scriptText: boolean) => {
+    const pipeline = redis.pipeline();
+    fill(pipeline, scriptText);
+    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+  };
+  try {
+    return await exec(false);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return exec(true);
+  }
 }
 
 export class RedisAdapter implements OidcAdapter {
@@ -337,24 +350,14 @@ export class RedisAdapter implements OidcAdapter {
     } else if (keys.length === 1) {
       entries = [keepAlong(await this.#readAlong(keys[0]!), writes)];
     } else {
-      const replies = await this.#pipelineReadAlong(models, keys, false).catch((err: unknown) => {
-        if (!isNoScript(err)) throw err;
-        return this.#pipelineReadAlong(models, keys, true);
+      const replies = await execScripted(this.#redis, (pipeline, scriptText) => {
+        keys.forEach((key, i) => {
+          READ_ALONG.queue(pipeline, scriptText, key, this.#prefix, SESSION_UID_AT[models[i]!] ?? 'token');
+        });
       });
       entries = replies.map((reply) => keepAlong(reply, writes));
     }
     return new Map(models.map((model, i) => [model, entries[i]!]));
-  }
-
-  async #pipelineReadAlong(models: string[], keys: string[], scriptText: boolean): Promise<unknown[]> {
-    const pipeline = this.#redis.pipeline();
-    keys.forEach((key, i) => {
-      READ_ALONG.queue(pipeline, scriptText, key, this.#prefix, SESSION_UID_AT[models[i]!] ?? 'token');
-    });
-    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-      if (err) throw err;
-      return reply;
-    });
   }
 
   async #findByIndex(field: 'uid' | 'userCode', value: string) {

@@ -55,19 +55,18 @@ export async function prepared<T = { rows: unknown[] }>(
   sql: string,
   bindings: readonly Knex.RawBinding[] | Knex.ValueDict,
 ): Promise<T> {
-  if (!db.isTransaction && Array.isArray(bindings) && bindings.every(isScalar)) {
-    try {
-      return await run<T>(db, sql, bindings, { name: nameOf(sql) });
-    } catch (err) {
-      if (!/cached plan must not change result type/.test((err as Error).message)) throw err;
-      return run<T>(db, sql, bindings);
-    }
-  }
-  const raw = db.raw(sql, bindings as Knex.RawBinding[]) as unknown as { options(o: object): Promise<T> };
+  const direct = !db.isTransaction && Array.isArray(bindings) && bindings.every(isScalar);
+  const execute = (name?: string): Promise<T> => {
+    if (direct) return run<T>(db, sql, bindings as Scalar[], name ? { name } : undefined);
+    const raw = db.raw(sql, bindings as Knex.RawBinding[]) as unknown as Promise<T> & {
+      options(o: object): Promise<T>;
+    };
+    return name ? raw.options({ name }) : raw;
+  };
   try {
-    return await raw.options({ name: nameOf(sql) });
+    return await execute(nameOf(sql));
   } catch (err) {
     if (!/cached plan must not change result type/.test((err as Error).message)) throw err;
-    return (await db.raw(sql, bindings as Knex.RawBinding[])) as T;
+    return execute();
   }
 }
