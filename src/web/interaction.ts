@@ -2,6 +2,7 @@
 // and the sign-in with another account both finish interactions).
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
+import { menuFollowsSignIn } from '../domain/identities/choice.ts';
 import { asksForSecondFactor, type FirstFactor } from '../domain/people/second-factor.ts';
 import { errors, findInteraction, type Interaction, saveInteractionResult } from '../oidc/internals.ts';
 import { AppError } from './errors.ts';
@@ -40,23 +41,50 @@ export async function finishInteraction(
   ctx.redirect(returnTo);
 }
 
+/** What the sign-in knows of the person's identities and the app, to tell whether the identity menu follows. */
+export type MenuHint = { identityRoles: string[]; allowedRoles: unknown };
+
 /**
  * The person passed the first factor (the password, or a linked upstream account): the sign-in is finished, or, when
- * the app asked for a second factor, the second-factor step comes first (flows/sign-in/second-factor.ts).
+ * the app asked for a second factor, the second-factor step comes first (flows/sign-in/second-factor.ts). A fresh
+ * sign-in whose person will meet the identity menu (`menu`, when known) goes straight to it: the sign-in is kept in the
+ * interaction (pendingSignIn) and the choice finishes both, one trip through the authorization endpoint fewer.
  */
-export async function signedIn(ctx: Context, s: Services, interaction: Interaction, first: FirstFactor): Promise<void> {
+export async function signedIn(
+  ctx: Context,
+  s: Services,
+  interaction: Interaction,
+  first: FirstFactor,
+  menu?: MenuHint,
+): Promise<void> {
   if (asksForSecondFactor(interaction.params)) {
     await s.secondFactor.firstFactors.save(interaction.uid, first);
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/second-factor`);
     return;
   }
-  await finishInteraction(
-    ctx,
-    interaction,
-    { login: { accountId: first.personId, remember: first.remember, amr: first.amr } },
-    false,
-  );
+  const login = { login: { accountId: first.personId, remember: first.remember, amr: first.amr } };
+  if (
+    menu &&
+    !interaction.session?.accountId &&
+    menuFollowsSignIn(menu.identityRoles, menu.allowedRoles, String(interaction.params.scope ?? ''))
+  ) {
+    await saveInteractionResult(interaction, login, false);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}`);
+    return;
+  }
+  await finishInteraction(ctx, interaction, login, false);
+}
+
+/**
+ * The person who signed in at this interaction and is still to choose an identity before it resumes (see signedIn);
+ * undefined when the interaction waits for no choice of that kind.
+ */
+export function pendingSignIn(interaction: Interaction): string | undefined {
+  if (interaction.prompt.name !== 'login' || interaction.session?.accountId) return undefined;
+  const accountId = (interaction.result as { login?: { accountId?: unknown } } | undefined)?.login?.accountId;
+  return typeof accountId === 'string' ? accountId : undefined;
 }
 
 /**

@@ -156,6 +156,58 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     assert.equal(menu(byRole.step).checked, teacherIdentity.id);
   });
 
+  it('goes from the password straight to the menu; the choice finishes the sign-in, or the menu comes back later', async () => {
+    const parent = teacher.identities.find((i) => i.role === 'parent')!;
+    const signInPage = async (agent: Agent) => {
+      const conf = await discover(server.issuer, 'id-first', SECRET);
+      const p = await pkce();
+      const url = authorizationUrl(conf, p, { scope: 'openid profile identity' });
+      const page = await agent.follow(String(url), CALLBACK);
+      const action = formAction(page.body, /\/login$/, page.url);
+      const uid = /\/interaction\/([^/]+)\/login$/.exec(new URL(action).pathname)![1]!;
+      const posted = await agent.request(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          login: 'teacher',
+          password: 'Blue-Chalk-2026',
+          _csrf: hiddenField(page.body, '_csrf'),
+        }).toString(),
+      });
+      return { conf, p, uid, posted };
+    };
+
+    const agent = new Agent();
+    const { conf, p, uid, posted } = await signInPage(agent);
+    assert.equal(posted.status, 303);
+    assert.equal(posted.location, `${server.issuer}/interaction/${uid}`, 'the menu of the same interaction, no detour');
+    const stranger = await new Agent().request(posted.location!);
+    assert.equal(stranger.status, 400, 'only the browser that signed in sees it');
+    const page = await agent.request(posted.location!);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /選擇登入身分/);
+    assert.deepEqual(menu(page).ids.sort(), teacher.identities.map((i) => i.id).sort());
+    const refused = await choose(agent, page, crypto.randomUUID());
+    assert.equal(refused.status, 400);
+    assert.match(refused.body, /請從清單中選擇一個身分/);
+    const tokens = await finish(conf, p, await choose(agent, refused, parent.id));
+    assert.equal(tokens.claims()!.sub, teacher.id);
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, teacher.id);
+    assert.equal((info.identity as Identity).id, parent.id);
+    // The grant made with the choice carries it: the next authorization in this browser goes through, no menu.
+    const again = await start('id-first', agent);
+    const t2 = await finish(again.conf, again.p, again.step);
+    assert.equal(((await oidc.fetchUserInfo(conf, t2.access_token, teacher.id)).identity as Identity).id, parent.id);
+
+    // Back to the authorization before choosing (the resume address): the menu comes from there instead.
+    const other = new Agent();
+    const second = await signInPage(other);
+    const resumed = await other.follow(`${server.issuer}/auth/${second.uid}`, CALLBACK);
+    assert.match(resumed.body, /選擇登入身分/);
+    const t3 = await finish(second.conf, second.p, await choose(other, resumed, parent.id));
+    assert.equal(((await oidc.fetchUserInfo(conf, t3.access_token, teacher.id)).identity as Identity).id, parent.id);
+  });
+
   it('keeps the chosen identity across refresh and consent for a third-party client', async () => {
     const agent = new Agent();
     const { conf, p, step } = await start('id-third', agent, {

@@ -2,7 +2,7 @@
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
-import type { Person } from '../people/persons.ts';
+import { type Person, personsByLogin } from '../people/persons.ts';
 import { chosenIdentityId } from './choice.ts';
 import {
   type Child,
@@ -120,4 +120,17 @@ export function chosenIdentityFor(
 ): Promise<string | undefined> {
   if (grantId === account.grantId) return Promise.resolve(account.grantIdentityId);
   return chosenIdentityId(db, account.person.id, grantId);
+}
+
+/** A person a login names, with the roles of their current identities (the sign-in form's person: see signInMenu). */
+export type SignInPerson = Person & { identity_roles: string[] };
+
+/** findPersonByLogin and the roles of the person's current identities, in one query. */
+export async function findSignInPerson(db: Knex, login: string): Promise<SignInPerson | undefined> {
+  const row = (await personsByLogin(db, login)?.first(
+    'persons.*',
+    db.raw(`coalesce((select array_agg(i.role order by i.created_at) from identities i
+      where i.person_id = persons.id and ${CURRENT}), '{}') as identity_roles`),
+  )) as SignInPerson | undefined;
+  return row && { ...row, identity_roles: Array.isArray(row.identity_roles) ? row.identity_roles : [] };
 }

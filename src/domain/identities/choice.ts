@@ -31,6 +31,21 @@ export async function needsIdentityChoice(q: {
 }
 
 /**
+ * Whether a person signing in afresh (no earlier sign-in in this browser, so the grant will be a new one with no
+ * identity chosen for it) will meet the identity menu, from the roles of their current identities: needsIdentityChoice
+ * for that case, when the answer is yes (several identities the client accepts, and the client asks for the identity).
+ */
+export function menuFollowsSignIn(roles: string[], allowedRoles: unknown, scope: string): boolean {
+  if (!scope.split(' ').includes('identity')) return false;
+  return (
+    acceptedBy(
+      roles.map((role) => ({ role })),
+      allowedRoles,
+    ).length > 1
+  );
+}
+
+/**
  * `identity_hint=<role>|<identity id>` (either part may be given alone) names an entry; the id as the client knows it
  * (`idOf`: its pairwise ids, for a pairwise client).
  */

@@ -69,7 +69,7 @@ export async function activeIdentities(db: Knex, personId: string): Promise<Iden
 }
 
 /** The identities a client accepts (client metadata `allowed_roles`; none listed means every role). */
-export function acceptedBy(identities: IdentityClaim[], allowedRoles: unknown): IdentityClaim[] {
+export function acceptedBy<T extends { role: string }>(identities: T[], allowedRoles: unknown): T[] {
   if (!Array.isArray(allowedRoles) || allowedRoles.length === 0) return identities;
   return identities.filter((i) => allowedRoles.includes(i.role));
 }

@@ -2,7 +2,14 @@
 // data, the choice, and adding identities.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
-import { chosenIdentityFor, type LoadedAccount, loadAccount, loadMenuAccount } from './account.ts';
+import {
+  chosenIdentityFor,
+  findSignInPerson,
+  type LoadedAccount,
+  loadAccount,
+  loadMenuAccount,
+  type SignInPerson,
+} from './account.ts';
 import { addIdentity, type NewIdentity } from './add-identity.ts';
 import { chooseIdentity, chosenIdentityId, needsIdentityChoice, preselected, recordChoice } from './choice.ts';
 import { type ClaimContext, type IdsForClient, personClaims } from './claims.ts';
@@ -32,6 +39,11 @@ export class Identities {
     const identities = await this.active(personId);
     const children = identities.some((i) => i.role === 'parent') ? await this.children(personId) : [];
     return { identities, children };
+  }
+
+  /** The person a login names, with the roles of their identities (whether the identity menu follows: choice.ts). */
+  findSignInPerson(login: string): Promise<SignInPerson | undefined> {
+    return findSignInPerson(this.#db, login);
   }
 
   loadAccount(personId: string, grantId?: string): Promise<LoadedAccount | undefined> {

@@ -77,7 +77,12 @@ export function normaliseLogin(login: string): string {
  * newest registration.
  */
 export function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
-  if (hasNul(login)) return Promise.resolve(undefined);
+  return personsByLogin(db, login)?.first() ?? Promise.resolve(undefined);
+}
+
+/** The persons a login names, in findPersonByLogin's order (none for a login PostgreSQL cannot hold). */
+export function personsByLogin(db: Knex, login: string): Knex.QueryBuilder | undefined {
+  if (hasNul(login)) return undefined;
   const key = normaliseLogin(login);
   const mobile = normaliseMobile(key);
   return db('persons')
@@ -85,8 +90,7 @@ export function findPersonByLogin(db: Knex, login: string): Promise<Person | und
       q.whereRaw('lower(username) = ?', [key]).orWhereRaw('lower(email) = ?', [key]);
       if (mobile) q.orWhere('mobile', mobile);
     })
-    .orderByRaw("(status = 'pending'), created_at desc")
-    .first();
+    .orderByRaw("(status = 'pending'), created_at desc");
 }
 
 /** The one way a person row is written. */

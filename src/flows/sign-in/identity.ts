@@ -3,7 +3,14 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from '../../web/interaction.ts';
+import { AppError } from '../../web/errors.ts';
+import {
+  finishInteraction,
+  type LoadedInteraction,
+  loadInteraction,
+  pendingSignIn,
+  switchAccountUrl,
+} from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 
@@ -11,7 +18,7 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
   const { details, client, clientId, clientName } = loaded;
   const t = translator(chooseLocale(ctx));
   const menu = await s.identities.menu(
-    details.session!.accountId,
+    pendingSignIn(details) ?? details.session!.accountId,
     // A pairwise client names identities by its own ids (identity_hint).
     { clientId, allowedRoles: client?.metadata().allowed_roles, ids: s.pairwise.forClient(client) },
     details.params.identity_hint,
@@ -48,23 +55,45 @@ const IdentityForm = z.object({ identity: z.string().uuid() });
 
 export function submitIdentity(s: Services) {
   return async (ctx: Context) => {
-    const loaded = await loadInteraction(ctx, s, 'select_account');
+    const loaded = await loadInteraction(ctx, s);
     const { details, client, clientId } = loaded;
+    // The menu after the authorization resumed (select_account), or straight after the sign-in (pendingSignIn).
+    const pending = pendingSignIn(details);
+    if (!pending && details.prompt.name !== 'select_account') throw new AppError('session_not_found', 400);
+    const personId = pending ?? details.session!.accountId;
     const form = IdentityForm.safeParse(ctx.request.body ?? {});
+    if (!form.success) return refused(ctx, s, loaded);
+    // Straight after the sign-in no grant exists yet: a first-party app's (made without asking) is made here, so the
+    // choice is recorded for it; an app that asks for consent makes its grant on the consent page (consent.ts).
+    const grant =
+      pending && client?.metadata().first_party
+        ? new (s.provider().Grant)({ accountId: personId, clientId })
+        : undefined;
+    const grantId = pending ? await grant?.save() : details.grantId;
     // Someone else's identity, or one this client does not accept, is refused like no choice at all.
-    const chosen =
-      form.success &&
-      (await s.identities.choose({
-        personId: details.session!.accountId,
-        clientId,
-        identityId: form.data.identity,
-        grantId: details.grantId,
-        allowedRoles: client?.metadata().allowed_roles,
-      }));
+    const chosen = await s.identities.choose({
+      personId,
+      clientId,
+      identityId: form.data.identity,
+      grantId,
+      allowedRoles: client?.metadata().allowed_roles,
+    });
     if (!chosen) {
-      await renderIdentityMenu(ctx, s, loaded, translator(chooseLocale(ctx))('identity.invalid'));
-      return;
+      await grant?.destroy();
+      return refused(ctx, s, loaded);
     }
-    await finishInteraction(ctx, details, { select_account: { identityId: chosen.id } }, true);
+    const choice = { select_account: { identityId: chosen.id } };
+    if (!pending) return finishInteraction(ctx, details, choice, true);
+    // The sign-in kept in the interaction, the choice and the grant, finished together.
+    await finishInteraction(
+      ctx,
+      details,
+      { ...details.result, ...choice, ...(grantId ? { consent: { grantId } } : {}) },
+      false,
+    );
   };
+}
+
+function refused(ctx: Context, s: Services, loaded: LoadedInteraction) {
+  return renderIdentityMenu(ctx, s, loaded, translator(chooseLocale(ctx))('identity.invalid'));
 }

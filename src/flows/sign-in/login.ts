@@ -17,7 +17,7 @@ const LoginForm = z.object({
 
 export function submitLogin(s: Services, forced: ForcedChange) {
   return async (ctx: Context) => {
-    const { details, clientId, clientName } = await loadInteraction(ctx, s, 'login');
+    const { details, client, clientId, clientName } = await loadInteraction(ctx, s, 'login');
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const t = translator(chooseLocale(ctx));
     const typed = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
@@ -43,7 +43,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
 
     const form = LoginForm.safeParse(body);
     // Counted per account: the person the login names, under whichever of their names it was typed.
-    const person = form.success ? await s.people.findByLogin(form.data.login) : undefined;
+    const person = form.success ? await s.identities.findSignInPerson(form.data.login) : undefined;
     const subject = form.success ? signInSubject(person, form.data.login) : undefined;
     const state = await s.signInGuard.state(subject, ctx.ip);
     if (!form.success || !subject) {
@@ -101,10 +101,12 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     if (result.person.must_change_password) {
       return forced.start(ctx, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
     }
-    await signedIn(ctx, s, details, {
-      personId: result.person.id,
-      remember: form.data.remember === 'yes',
-      amr: ['pwd'],
-    });
+    await signedIn(
+      ctx,
+      s,
+      details,
+      { personId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] },
+      { identityRoles: person?.identity_roles ?? [], allowedRoles: client?.metadata().allowed_roles },
+    );
   };
 }

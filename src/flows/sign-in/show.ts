@@ -1,7 +1,7 @@
 // GET /interaction/:uid — draws the page for the current prompt (sign-in, identity menu or consent).
 import type { Context } from 'koa';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
-import { loadInteraction } from '../../web/interaction.ts';
+import { loadInteraction, pendingSignIn } from '../../web/interaction.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { rememberSignIn } from '../../web/sign-in-restart.ts';
@@ -26,6 +26,11 @@ export function showInteraction(s: Services) {
       details.prompt.reasons[0] === 'second_factor_required'
     ) {
       return seeOther(ctx, `/interaction/${details.uid}/second-factor`);
+    }
+    // Signed in just now, the identity still to choose (web/interaction.ts signedIn).
+    if (pendingSignIn(details)) {
+      await renderIdentityMenu(ctx, s, loaded);
+      return;
     }
     if (details.prompt.name === 'login') {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';

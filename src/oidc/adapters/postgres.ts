@@ -38,17 +38,25 @@ const SESSION_UID: Record<string, string> = {
 for (const model of ['DeviceCode', 'BackchannelAuthenticationRequest'])
   SESSION_UID[model] = SESSION_UID.AuthorizationCode!;
 const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
+/** The grant read along: the entry's; for an interaction finished with a grant (a consent, or an identity chosen
+ *  straight after the sign-in: flows/sign-in/identity.ts), that grant, which the resumption loads. */
+const GRANT_ID: Record<string, string> = {
+  Interaction: `coalesce(t.payload->'result'->'consent'->>'grantId', t.grant_id)`,
+};
 // Lateral lookups, each by its index: as plain joins the planner, misled by a young table's statistics, may scan every
 // grant instead.
-const FIND_WITH_RELATED = (sessionUid: string, where = 't.model = ? and t.id = ?') => `select t.model, t.id,
-    t.payload, t.consumed_at, t.grant_id,
+const FIND_WITH_RELATED = (
+  sessionUid: string,
+  where = 't.model = ? and t.id = ?',
+  grantId = 't.grant_id',
+) => `select t.model, t.id, t.payload, t.consumed_at, ${grantId} as grant_id,
     s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
     g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
   from oidc_payloads t
   left join lateral (select s.id, s.payload, s.consumed_at from oidc_payloads s
     where s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')} limit 1) s on true
   left join lateral (select g.id, g.payload, g.consumed_at from oidc_payloads g
-    where g.model = 'Grant' and g.id = t.grant_id and ${LIVE('g')} limit 1) g on true
+    where g.model = 'Grant' and g.id = ${grantId} and ${LIVE('g')} limit 1) g on true
   where ${where} and ${LIVE('t')}`;
 // A token looked up as several kinds at once (READ_TOGETHER): each kind's row with its session and grant. The models
 // come as one comma-separated text (knex would spread an array over several placeholders).
@@ -152,7 +160,7 @@ export class PostgresAdapter implements OidcAdapter {
     this.#model = model;
     this.#send = writeSender(db, ephemeral);
     const sessionUid = SESSION_UID[model];
-    this.#findWithRelated = sessionUid ? FIND_WITH_RELATED(sessionUid) : undefined;
+    this.#findWithRelated = sessionUid ? FIND_WITH_RELATED(sessionUid, undefined, GRANT_ID[model]) : undefined;
   }
 
   /** Reads the entry, and what it is bound to for the rest of the request (see `RequestWrites.remember`). */
