@@ -822,6 +822,21 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(after.statements, 1);
     });
 
+    it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
+      const { db, pg, grantId, grant } = await storedSessionAndGrant();
+      const interactionId = fresh('Interaction');
+      const interaction = samplePayload('Interaction', interactionId, {
+        result: { login: { accountId: 'person-1' }, consent: { grantId } },
+      });
+      await pg('Interaction').upsert(interactionId, interaction, 300);
+      const resumed = await request(db, async () => [
+        await pg('Interaction').find(interactionId),
+        await pg('Grant').find(grantId),
+      ]);
+      assert.deepEqual(resumed.result, [interaction, grant]);
+      assert.equal(resumed.statements, 1);
+    });
+
     it('looks a token up as every kind at once in one statement (introspection), with its session and grant', async () => {
       const { db, pg, session, grantId, grant } = await storedSessionAndGrant();
       const { refreshId, refresh } = boundEntries(session, grantId);
@@ -1096,6 +1111,21 @@ describe('oidc-provider adapter contract', () => {
       count.trips = 0;
       assert.deepEqual(await counted('AuthorizationCode').find(codeId), code);
       assert.equal(count.trips, 1);
+    });
+
+    it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
+      const { count, adapter: counted } = countingRedis();
+      const { grantId, grant } = await storedSessionAndGrant();
+      const interactionId = fresh('Interaction');
+      const interaction = samplePayload('Interaction', interactionId, {
+        result: { login: { accountId: 'person-1' }, consent: { grantId } },
+      });
+      await adapter('Interaction').upsert(interactionId, interaction, 300);
+      const resumed = await trips(count, async () => [
+        await counted('Interaction').find(interactionId),
+        await counted('Grant').find(grantId),
+      ]);
+      assert.deepEqual(resumed, { result: [interaction, grant], trips: 1 });
     });
 
     it('looks a token up as every kind at once in one round trip (introspection), with its session and grant', async () => {

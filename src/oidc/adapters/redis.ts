@@ -152,8 +152,14 @@ if type(uid) == 'string' then
     out[3] = {id, redis.call('HGETALL', ARGV[1] .. 'Session:' .. id)}
   end
 end
-if type(payload.grantId) == 'string' then
-  out[4] = {payload.grantId, redis.call('HGETALL', ARGV[1] .. 'Grant:' .. payload.grantId)}
+local grantId = payload.grantId
+-- An interaction finished with a grant: that grant, which the resumption loads (as postgres.ts GRANT_ID).
+if ARGV[2] == 'interaction' and type(payload.result) == 'table' and type(payload.result.consent) == 'table'
+  and type(payload.result.consent.grantId) == 'string' then
+  grantId = payload.result.consent.grantId
+end
+if type(grantId) == 'string' then
+  out[4] = {grantId, redis.call('HGETALL', ARGV[1] .. 'Grant:' .. grantId)}
 end
 return out`);
 
