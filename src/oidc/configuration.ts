@@ -1,9 +1,11 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEVELOPER_ORG_POLICY } from '../domain/developers/organisations.ts';
+import { accountFromAlong } from '../domain/identities/account.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { MFA_ACR } from '../domain/people/second-factor.ts';
 import type { Keyring } from '../platform/keyring.ts';
+import { requestWrites } from './adapters/deferred-writes.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
@@ -11,6 +13,17 @@ import { errors } from './internals.ts';
 import type { KeySet } from './keys.ts';
 import { PairwiseIds } from './pairwise.ts';
 
+/**
+ * The account read along with the session, interaction, code or token this request read (adapters/postgres.ts), when
+ * one answers for this person and grant: then findAccount needs no query of its own.
+ */
+function accountReadAlong(id: string, grantId: string | undefined) {
+  for (const value of requestWrites()?.accountsRead ?? []) {
+    const along = accountFromAlong(value, id, grantId);
+    if (along) return along;
+  }
+  return undefined;
+}
 export const TTL = {
   AccessToken: 3600,
   AuthorizationCode: 60,
@@ -97,7 +110,9 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         (token as { grantId?: string } | undefined)?.grantId ??
         ctx.oidc.grant?.jti ??
         (ctx.oidc.client && ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId));
-      const account = await deps.identities.loadAccount(id, grantOf());
+      const grantId = grantOf();
+      const along = accountReadAlong(id, grantId);
+      const account = along ? along.account : await deps.identities.loadAccount(id, grantId);
       if (account?.person.status !== 'active') return undefined;
       return {
         accountId: account.person.id,

@@ -9,8 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { ClientRegistry } from '../../src/domain/clients/registry.ts';
+import { accountFromAlong, loadAccount } from '../../src/domain/identities/account.ts';
+import { insertPerson } from '../../src/domain/people/persons.ts';
 import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
-import { RequestWrites, runWithWrites, withRequestWrites } from '../../src/oidc/adapters/deferred-writes.ts';
+import {
+  RequestWrites,
+  requestWrites,
+  runWithWrites,
+  withRequestWrites,
+} from '../../src/oidc/adapters/deferred-writes.ts';
 import { adapterFactory } from '../../src/oidc/adapters/index.ts';
 import { PostgresAdapter } from '../../src/oidc/adapters/postgres.ts';
 import { RedisAdapter } from '../../src/oidc/adapters/redis.ts';
@@ -820,6 +827,106 @@ describe('oidc-provider adapter contract', () => {
       const after = await readAlong('AuthorizationCode', codeId);
       assert.deepEqual(after.result, [code, undefined, undefined]);
       assert.equal(after.statements, 1);
+    });
+
+    it("reads the account along with a session, an interaction, a code or a token used: findAccount's answer", async () => {
+      const { db, pg } = await storedSessionAndGrant();
+      const person = await insertPerson(db, {
+        username: fresh('along'),
+        name: '帳號同讀',
+        passwordHash: 'x',
+        birthdate: '2012-03-04',
+      });
+      await db('persons')
+        .where({ id: person.id })
+        .update({ password_changed_at: new Date('2026-11-30T08:09:10.123Z') });
+      const [teacher, parent] = [crypto.randomUUID(), crypto.randomUUID()];
+      await db('identities').insert([
+        { id: teacher, person_id: person.id, role: 'teacher', attributes: { title: '導師' } },
+        { id: parent, person_id: person.id, role: 'parent', created_at: new Date(Date.now() + 1000) },
+        { id: crypto.randomUUID(), person_id: person.id, role: 'staff', ended_at: new Date(Date.now() - 1000) },
+      ]);
+      const [grantA, grantB] = [fresh('grant'), fresh('grant')];
+      await db('grant_identities').insert({
+        grant_id: grantA,
+        person_id: person.id,
+        client_id: 'c',
+        identity_id: parent,
+      });
+
+      /** In one request: reads `model` `id`, then answers findAccount's questions from what was read along. */
+      const along = (model: string, id: string, asks: Array<[string, string | undefined]>) =>
+        request(db, async () => {
+          await pg(model).find(id);
+          const read = requestWrites()?.accountsRead ?? [];
+          return asks.map(([personId, grantId]) => {
+            for (const value of read) {
+              const hit = accountFromAlong(value, personId, grantId);
+              if (hit) return hit;
+            }
+            return 'not read along';
+          });
+        });
+      const expected = async (grantId?: string) => ({ account: await loadAccount(db, person.id, grantId) });
+      assert.equal((await expected(grantA)).account?.grantIdentityId, parent, 'the fixture');
+      assert.equal((await expected(grantA)).account?.identities.length, 2, 'the ended identity left out');
+
+      const codeId = fresh('AuthorizationCode');
+      await pg('AuthorizationCode').upsert(
+        codeId,
+        samplePayload('AuthorizationCode', codeId, { accountId: person.id, grantId: grantA }),
+        60,
+      );
+      const sessionId = fresh('Session');
+      await pg('Session').upsert(
+        sessionId,
+        samplePayload('Session', sessionId, {
+          accountId: person.id,
+          authorizations: { c: { grantId: grantA }, d: { grantId: grantB } },
+        }),
+        300,
+      );
+      const interactionId = fresh('Interaction');
+      await pg('Interaction').upsert(
+        interactionId,
+        samplePayload('Interaction', interactionId, {
+          result: { login: { accountId: person.id } },
+        }),
+        300,
+      );
+      const strangerId = fresh('Interaction');
+      await pg('Interaction').upsert(
+        strangerId,
+        samplePayload('Interaction', strangerId, {
+          result: { login: { accountId: 'not-a-uuid' } },
+        }),
+        300,
+      );
+
+      const code = await along('AuthorizationCode', codeId, [
+        [person.id, grantA],
+        [person.id, undefined],
+        [person.id, grantB],
+        [crypto.randomUUID(), grantA],
+      ]);
+      assert.deepEqual(code.result, [await expected(grantA), await expected(), 'not read along', 'not read along']);
+      assert.equal(code.statements, 1);
+      const session = await along('Session', sessionId, [
+        [person.id, grantA],
+        [person.id, grantB],
+        [person.id, 'other'],
+      ]);
+      assert.deepEqual(session.result, [await expected(grantA), await expected(grantB), 'not read along']);
+      assert.equal(session.statements, 1);
+      const resumed = await along('Interaction', interactionId, [[person.id, undefined]]);
+      assert.deepEqual(resumed.result, [await expected()]);
+      const stranger = await along('Interaction', strangerId, [['not-a-uuid', undefined]]);
+      assert.deepEqual(stranger.result, [{ account: undefined }], 'no person, as loadAccount says');
+      // A person gone since: nobody, as loadAccount says.
+      await db('persons').where({ id: person.id }).delete();
+      assert.deepEqual((await along('AuthorizationCode', codeId, [[person.id, grantA]])).result, [
+        { account: undefined },
+      ]);
     });
 
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {

@@ -30,15 +30,18 @@ const IDENTITY_JSON = `'id', i.id, 'role', i.role, 'attributes', i.attributes, '
 /** Identities that count: active, and not ended with a past semester (as identities.ts identityQuery). */
 const CURRENT = `i.status = 'active' and (i.ended_at is null or i.ended_at > now())`;
 
-const ACCOUNT_COLUMNS = `
-  select p.*,
-    coalesce((
+/** The current identities of the person `p` as a JSON array. */
+const IDENTITIES = `coalesce((
       select json_agg(json_build_object(${IDENTITY_JSON}) order by i.created_at)
         from identities i
         left join schools s on s.code = i.school_code
         left join classes c on c.id = i.class_id
        where i.person_id = p.id and ${CURRENT}
-    ), '[]'::json) as account_identities,
+    ), '[]'::json)`;
+
+const ACCOUNT_COLUMNS = `
+  select p.*,
+    ${IDENTITIES} as account_identities,
     (select g.identity_id from grant_identities g where g.grant_id = ? and g.person_id = p.id) as account_grant_identity`;
 
 const ACCOUNT_SQL = `${ACCOUNT_COLUMNS}
@@ -97,6 +100,60 @@ export async function loadAccount(db: Knex, personId: string, grantId?: string):
   if (!UUID.test(personId)) return undefined;
   const { rows } = (await prepared(db, ACCOUNT_SQL, [grantId ?? null, personId])) as { rows: Row[] };
   return rows[0] && toAccount(rows[0], grantId);
+}
+
+/**
+ * The account as one JSON value inside another statement (oidc-provider's state read with it: oidc/adapters/postgres.ts),
+ * from two SQL expressions of that statement: `personId` (text; none read when null) and `grantIds` (text[], the grants
+ * the account may be asked for). accountFromAlong gives what loadAccount would.
+ */
+export function accountAlongSql(personId: string, grantIds: string): string {
+  return `(select json_build_object('person_id', a.person_id, 'grant_ids', to_json(a.grant_ids), 'person', to_json(p),
+      'identities', case when p.id is not null then ${IDENTITIES} end,
+      'grants', (select json_object_agg(g.grant_id, g.identity_id) from grant_identities g
+        where g.grant_id = any(a.grant_ids) and g.person_id = p.id))
+    from (select (${personId})::text as person_id, (${grantIds})::text[] as grant_ids) a
+    left join persons p on p.id = case when a.person_id ~* '${UUID_SQL}' then a.person_id::uuid end
+    where a.person_id is not null)`;
+}
+
+const UUID_SQL = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+/** The person's timestamps, which JSON carries as text (a date stays text, as the database driver gives it). */
+const TIMESTAMPS = ['created_at', 'updated_at', 'password_changed_at'];
+
+/**
+ * What loadAccount(personId, grantId) would give, from an account read along (accountAlongSql): `{ account }`, the
+ * account undefined for nobody or a person who is gone; undefined when the value does not answer that (another
+ * person, a grant it was not read for, or no value).
+ */
+export function accountFromAlong(
+  value: unknown,
+  personId: string,
+  grantId: string | undefined,
+): { account: LoadedAccount | undefined } | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const along = value as {
+    person_id?: unknown;
+    grant_ids?: unknown;
+    person?: unknown;
+    identities?: unknown;
+    grants?: unknown;
+  };
+  if (along.person_id !== personId) return undefined;
+  if (grantId !== undefined && !(Array.isArray(along.grant_ids) && along.grant_ids.includes(grantId))) return undefined;
+  if (!along.person || typeof along.person !== 'object') return { account: undefined };
+  const person = { ...(along.person as Record<string, unknown>) };
+  for (const column of TIMESTAMPS) if (typeof person[column] === 'string') person[column] = new Date(person[column]);
+  const grants = (along.grants && typeof along.grants === 'object' ? along.grants : {}) as Record<string, unknown>;
+  const chosen = grantId === undefined ? undefined : grants[grantId];
+  return {
+    account: {
+      person: person as Person,
+      identities: identityRows(along.identities).map(toIdentityClaim),
+      grantId,
+      grantIdentityId: typeof chosen === 'string' ? chosen : undefined,
+    },
+  };
 }
 
 /** Everything the identity menu shows, in one query. */

@@ -46,6 +46,7 @@ export class RequestWrites {
   readonly #pending = new Map<string, PendingWrite>();
   readonly #read = new Map<string, StoredRow | null>();
   readonly #together = new Map<string, { models: string[]; rows: Promise<Map<string, unknown>> }>();
+  readonly #accounts: unknown[] = [];
   #sender: WriteSender | undefined;
   #closed = false;
 
@@ -93,6 +94,19 @@ export class RequestWrites {
   /** What `remember` kept for this lookup (undefined: nothing kept, read storage). */
   recall(model: string, column: 'id' | 'uid', value: string): StoredRow | null | undefined {
     return this.#read.get(`${column}\u0000${keyOf(model, value)}`);
+  }
+
+  /**
+   * An account read along with oidc-provider's state (postgres.ts ACCOUNT_ALONG), for the request's findAccount
+   * (configuration.ts). Kept whatever the request writes: the adapters write no accounts.
+   */
+  keepAccount(value: unknown): void {
+    if (value) this.#accounts.unshift(value);
+  }
+
+  /** The accounts read along in this request, the latest first. */
+  get accountsRead(): readonly unknown[] {
+    return this.#accounts;
   }
 
   /**

@@ -1,6 +1,7 @@
 // oidc-provider state in one PostgreSQL table, keyed by model and id. Plain SQL (through knex.raw): these statements
 // run a dozen times in every sign-in, and building them with the query builder cost more than oidc-provider itself.
 import type { Knex } from 'knex';
+import { accountAlongSql } from '../../domain/identities/account.ts';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
 import {
@@ -43,27 +44,51 @@ const LIVE = (t: string) => `(${t}.expires_at is null or ${t}.expires_at > ?)`;
 const GRANT_ID: Record<string, string> = {
   Interaction: `coalesce(t.payload->'result'->'consent'->>'grantId', t.grant_id)`,
 };
+/** The grants a session's sign-ins hold (text[]), from the session's row `s`. */
+const SESSION_GRANTS = (s: string) => `array(select a.value->>'grantId' from json_each(
+  case when json_typeof(${s}.payload->'authorizations') = 'object' then ${s}.payload->'authorizations' end) a)`;
+/**
+ * The account oidc-provider loads next (findAccount, for the session's, the code's or the token's grant), read along
+ * in the same statement: at a resumption the person who just signed in, or the session's; for a code or a token whose
+ * kind is known (the token endpoint, userinfo), its account. An entry read elsewhere (a sign-in page) takes the
+ * account along unused, for the cost of two lookups by index.
+ */
+const ACCOUNT_ALONG: Record<string, string> = {
+  Interaction: accountAlongSql(
+    `coalesce(t.payload->'result'->'login'->>'accountId', s.payload->>'accountId')`,
+    `array_remove(array[${GRANT_ID.Interaction}], null) || ${SESSION_GRANTS('s')}`,
+  ),
+  AuthorizationCode: accountAlongSql(`t.payload->>'accountId'`, 'array[t.grant_id]'),
+};
 // Lateral lookups, each by its index: as plain joins the planner, misled by a young table's statistics, may scan every
 // grant instead.
-const FIND_WITH_RELATED = (
-  sessionUid: string,
-  where = 't.model = ? and t.id = ?',
-  grantId = 't.grant_id',
-) => `select t.model, t.id, t.payload, t.consumed_at, ${grantId} as grant_id,
-    s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${sessionUid} as s_uid,
-    g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at
+const FIND_WITH_RELATED = (q: { sessionUid: string; where?: string; grantId?: string; account?: string }) => {
+  const grantId = q.grantId ?? 't.grant_id';
+  return `select t.model, t.id, t.payload, t.consumed_at, ${grantId} as grant_id,
+    s.id as s_id, s.payload as s_payload, s.consumed_at as s_consumed_at, ${q.sessionUid} as s_uid,
+    g.id as g_id, g.payload as g_payload, g.consumed_at as g_consumed_at, ${q.account ?? 'null'} as a_account
   from oidc_payloads t
   left join lateral (select s.id, s.payload, s.consumed_at from oidc_payloads s
-    where s.model = 'Session' and s.uid = ${sessionUid} and ${LIVE('s')} limit 1) s on true
+    where s.model = 'Session' and s.uid = ${q.sessionUid} and ${LIVE('s')} limit 1) s on true
   left join lateral (select g.id, g.payload, g.consumed_at from oidc_payloads g
     where g.model = 'Grant' and g.id = ${grantId} and ${LIVE('g')} limit 1) g on true
-  where ${where} and ${LIVE('t')}`;
+  where ${q.where ?? 't.model = ? and t.id = ?'} and ${LIVE('t')}`;
+};
 // A token looked up as several kinds at once (READ_TOGETHER): each kind's row with its session and grant. The models
-// come as one comma-separated text (knex would spread an array over several placeholders).
-const FIND_KINDS_WITH_RELATED = FIND_WITH_RELATED(
-  SESSION_UID.AuthorizationCode!,
-  `t.model = any(string_to_array(?, ',')) and t.id = ?`,
-);
+// come as one comma-separated text (knex would spread an array over several placeholders). Looked up as one kind only,
+// the token is being used (a refresh, userinfo): its account comes along; as several (introspection, revocation), not.
+const FIND_KINDS = (account?: string) =>
+  FIND_WITH_RELATED({
+    sessionUid: SESSION_UID.AuthorizationCode!,
+    where: `t.model = any(string_to_array(?, ',')) and t.id = ?`,
+    account,
+  });
+const FIND_KINDS_WITH_RELATED = FIND_KINDS();
+const FIND_KIND_WITH_ACCOUNT = FIND_KINDS(ACCOUNT_ALONG.AuthorizationCode);
+// A session by id, in a request (the authorization endpoint's first read), with its account.
+const FIND_SESSION_WITH_ACCOUNT = `select id, payload, consumed_at,
+    ${accountAlongSql(`t.payload->>'accountId'`, SESSION_GRANTS('t'))} as a_account
+  from oidc_payloads t where model = 'Session' and id = ? and (expires_at is null or expires_at > ?) limit 1`;
 
 type RelatedRow = StoredRow & {
   model: string;
@@ -75,6 +100,7 @@ type RelatedRow = StoredRow & {
   g_id: string | null;
   g_payload: unknown;
   g_consumed_at: Date | null;
+  a_account: unknown;
 };
 
 // A request's writes in one statement (see deferred-writes.ts): the deletions, then the upserts, from one JSON array.
@@ -145,6 +171,7 @@ function keepRelated(row: RelatedRow, writes: RequestWrites): StoredRow {
       row.grant_id,
       row.g_id ? { id: row.g_id, payload: row.g_payload, consumed_at: row.g_consumed_at } : null,
     );
+  writes.keepAccount(row.a_account);
   return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
 }
 
@@ -160,7 +187,9 @@ export class PostgresAdapter implements OidcAdapter {
     this.#model = model;
     this.#send = writeSender(db, ephemeral);
     const sessionUid = SESSION_UID[model];
-    this.#findWithRelated = sessionUid ? FIND_WITH_RELATED(sessionUid, undefined, GRANT_ID[model]) : undefined;
+    this.#findWithRelated = sessionUid
+      ? FIND_WITH_RELATED({ sessionUid, grantId: GRANT_ID[model], account: ACCOUNT_ALONG[model] })
+      : undefined;
   }
 
   /** Reads the entry, and what it is bound to for the rest of the request (see `RequestWrites.remember`). */
@@ -172,6 +201,17 @@ export class PostgresAdapter implements OidcAdapter {
     return rows[0] && keepRelated(rows[0], writes);
   }
 
+  /** Reads a session by id with its account (FIND_SESSION_WITH_ACCOUNT). */
+  async #readSession(id: string, writes: RequestWrites): Promise<StoredRow | undefined> {
+    const { rows } = (await prepared(this.#db, FIND_SESSION_WITH_ACCOUNT, [id, new Date()])) as {
+      rows: Array<StoredRow & { a_account: unknown }>;
+    };
+    const row = rows[0];
+    if (!row) return undefined;
+    writes.keepAccount(row.a_account);
+    return { id: row.id, payload: row.payload, consumed_at: row.consumed_at };
+  }
+
   /** Reads a token as this kind, together with its reads as the other kinds asked for at once (READ_TOGETHER). */
   async #readKind(id: string, writes: RequestWrites): Promise<StoredRow | undefined> {
     const row = await writes.readTogether(id, this.#model, this.#readKinds);
@@ -180,7 +220,8 @@ export class PostgresAdapter implements OidcAdapter {
 
   readonly #readKinds = async (models: string[], id: string): Promise<Map<string, RelatedRow>> => {
     const now = new Date();
-    const { rows } = (await prepared(this.#db, FIND_KINDS_WITH_RELATED, [now, now, models.join(','), id, now])) as {
+    const sql = models.length === 1 ? FIND_KIND_WITH_ACCOUNT : FIND_KINDS_WITH_RELATED;
+    const { rows } = (await prepared(this.#db, sql, [now, now, models.join(','), id, now])) as {
       rows: RelatedRow[];
     };
     return new Map(rows.map((row) => [row.model, row]));
@@ -207,6 +248,7 @@ export class PostgresAdapter implements OidcAdapter {
       if (row === undefined && column === 'id') {
         if (READ_TOGETHER.has(this.#model)) row = (await this.#readKind(value, writes)) ?? null;
         else if (this.#findWithRelated) row = (await this.#readWithRelated(value, writes)) ?? null;
+        else if (this.#model === 'Session') row = (await this.#readSession(value, writes)) ?? null;
       }
     }
     if (row === undefined) {
