@@ -878,11 +878,15 @@ describe('oidc-provider adapter contract', () => {
         60,
       );
       const sessionId = fresh('Session');
+      const sessionUid = fresh('uid');
       await pg('Session').upsert(
         sessionId,
         samplePayload('Session', sessionId, {
+          uid: sessionUid,
           accountId: person.id,
           authorizations: { c: { grantId: grantA }, d: { grantId: grantB } },
+          // A value a caller sent, with a NUL in it: PostgreSQL's JSON operators refuse the whole payload.
+          state: { clientId: 'fuzz\u0000rp' },
         }),
         300,
       );
@@ -892,6 +896,12 @@ describe('oidc-provider adapter contract', () => {
         samplePayload('Interaction', interactionId, {
           result: { login: { accountId: person.id } },
         }),
+        300,
+      );
+      const boundId = fresh('Interaction');
+      await pg('Interaction').upsert(
+        boundId,
+        samplePayload('Interaction', boundId, { session: { uid: sessionUid, accountId: person.id } }),
         300,
       );
       const strangerId = fresh('Interaction');
@@ -920,6 +930,10 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(session.statements, 1);
       const resumed = await along('Interaction', interactionId, [[person.id, undefined]]);
       assert.deepEqual(resumed.result, [await expected()]);
+      // An interaction of a signed-in session (prompt=select_account): the session's account, for its grants.
+      const bound = await along('Interaction', boundId, [[person.id, grantB]]);
+      assert.deepEqual(bound.result, [await expected(grantB)]);
+      assert.equal(bound.statements, 1);
       const stranger = await along('Interaction', strangerId, [['not-a-uuid', undefined]]);
       assert.deepEqual(stranger.result, [{ account: undefined }], 'no person, as loadAccount says');
       // A person gone since: nobody, as loadAccount says.

@@ -218,6 +218,40 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     });
     assert.equal(res.status, 400);
     assert.match(res.body, /無法處理的字元/);
+
+    // An authorization request that carries a NUL in a value the sign-in keeps (state, nonce, login_hint, ui_locales):
+    // the sign-in page, and a sign-in that goes through, as without it.
+    const nulValues: Record<string, string>[] = [
+      { state: 'a\u0000b' },
+      { nonce: 'n\u0000' },
+      { login_hint: 'x\u0000y' },
+      { ui_locales: 'zh\u0000' },
+    ];
+    for (const extra of nulValues) {
+      const label = JSON.stringify(extra);
+      const browser = new Agent();
+      const signInPage = await browser.follow(authorize({ ...valid, ...extra }), CALLBACK);
+      assert.equal(signInPage.status, 200, label);
+      assert.match(signInPage.body, /name="password"/, label);
+      const posted = await browser.submit(
+        new URL(/action="([^"]*\/login)"/.exec(signInPage.body)![1]!, signInPage.url).href,
+        {
+          _csrf: /name="_csrf" value="([^"]+)"/.exec(signInPage.body)![1]!,
+          login: 'student',
+          password: 'Green-Frog-2026',
+        },
+        CALLBACK,
+      );
+      // rp-bad is a third-party app: the consent page, then the app.
+      assert.match(posted.body, /\/confirm"/, label);
+      const agreed = await browser.submit(
+        new URL(/action="([^"]*\/confirm)"/.exec(posted.body)![1]!, posted.url).href,
+        { _csrf: /name="_csrf" value="([^"]+)"/.exec(posted.body)![1]! },
+        CALLBACK,
+      );
+      assert.ok(agreed.location?.startsWith(CALLBACK), `${label}: ${agreed.status}`);
+      assert.ok(new URL(agreed.location!).searchParams.get('code'), label);
+    }
   });
 
   it('draws the language link of any page as a path on this site, whatever the requested path', async () => {
