@@ -24,6 +24,7 @@ function accountReadAlong(id: string, grantId: string | undefined) {
   }
   return undefined;
 }
+
 export const TTL = {
   AccessToken: 3600,
   AuthorizationCode: 60,

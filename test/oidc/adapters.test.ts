@@ -829,7 +829,7 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(after.statements, 1);
     });
 
-    it("reads the account along with a session, an interaction, a code or a token used: findAccount's answer", async () => {
+    it("reads the account along with a finished interaction, a code or a token used: findAccount's answer", async () => {
       const { db, pg } = await storedSessionAndGrant();
       const person = await insertPerson(db, {
         username: fresh('along'),
@@ -898,10 +898,14 @@ describe('oidc-provider adapter contract', () => {
         }),
         300,
       );
+      // An interaction of a signed-in session: before it has a result (a sign-in page), and finished (a resumption).
+      const pageId = fresh('Interaction');
+      const bound = { session: { uid: sessionUid, accountId: person.id } };
+      await pg('Interaction').upsert(pageId, samplePayload('Interaction', pageId, bound), 300);
       const boundId = fresh('Interaction');
       await pg('Interaction').upsert(
         boundId,
-        samplePayload('Interaction', boundId, { session: { uid: sessionUid, accountId: person.id } }),
+        samplePayload('Interaction', boundId, { ...bound, result: { select_account: { identityId: parent } } }),
         300,
       );
       const strangerId = fresh('Interaction');
@@ -921,19 +925,18 @@ describe('oidc-provider adapter contract', () => {
       ]);
       assert.deepEqual(code.result, [await expected(grantA), await expected(), 'not read along', 'not read along']);
       assert.equal(code.statements, 1);
-      const session = await along('Session', sessionId, [
+      const resumed = await along('Interaction', interactionId, [[person.id, undefined]]);
+      assert.deepEqual(resumed.result, [await expected()]);
+      // The session's account, for its grants (read from the payload's text, the NUL in it notwithstanding).
+      const finished = await along('Interaction', boundId, [
         [person.id, grantA],
         [person.id, grantB],
         [person.id, 'other'],
       ]);
-      assert.deepEqual(session.result, [await expected(grantA), await expected(grantB), 'not read along']);
-      assert.equal(session.statements, 1);
-      const resumed = await along('Interaction', interactionId, [[person.id, undefined]]);
-      assert.deepEqual(resumed.result, [await expected()]);
-      // An interaction of a signed-in session (prompt=select_account): the session's account, for its grants.
-      const bound = await along('Interaction', boundId, [[person.id, grantB]]);
-      assert.deepEqual(bound.result, [await expected(grantB)]);
-      assert.equal(bound.statements, 1);
+      assert.deepEqual(finished.result, [await expected(grantA), await expected(grantB), 'not read along']);
+      assert.equal(finished.statements, 1);
+      const page = await along('Interaction', pageId, [[person.id, undefined]]);
+      assert.deepEqual(page.result, ['not read along'], 'a page reads no account');
       const stranger = await along('Interaction', strangerId, [['not-a-uuid', undefined]]);
       assert.deepEqual(stranger.result, [{ account: undefined }], 'no person, as loadAccount says');
       // A person gone since: nobody, as loadAccount says.

@@ -179,7 +179,7 @@ export function chosenIdentityFor(
   return chosenIdentityId(db, account.person.id, grantId);
 }
 
-/** A person a login names, with the roles of their current identities (the sign-in form's person: see signInMenu). */
+/** A person a login names, with the roles of their current identities (the sign-in form's: whether the identity menu follows, choice.ts menuFollowsSignIn). */
 export type SignInPerson = Person & { identity_roles: string[] };
 
 /** findPersonByLogin and the roles of the person's current identities, in one query. */

@@ -98,7 +98,8 @@ export class RequestWrites {
 
   /**
    * An account read along with oidc-provider's state (postgres.ts ACCOUNT_ALONG), for the request's findAccount
-   * (configuration.ts). Kept whatever the request writes: the adapters write no accounts.
+   * (configuration.ts). Kept whatever the request writes (send() does not clear it): the adapters write no accounts,
+   * and the requests that ask for one (oidc-provider's endpoints) write none either.
    */
   keepAccount(value: unknown): void {
     if (value) this.#accounts.unshift(value);
