@@ -155,6 +155,15 @@ type Backend = {
 
 /** What find returns for an entry that was consumed: the payload plus `consumed`, epoch seconds. */
 /** An interaction, a code and a refresh token bound to a session and a grant, as oidc-provider makes them (not stored). */
+/** An interaction finished with a grant (an identity chosen straight after the sign-in): the resumption loads it. */
+function finishedWithGrant(grantId: string) {
+  const interactionId = fresh('Interaction');
+  const interaction = samplePayload('Interaction', interactionId, {
+    result: { login: { accountId: 'person-1' }, consent: { grantId } },
+  });
+  return { interactionId, interaction };
+}
+
 function boundEntries(session: Payload, grantId: string, sessionId = 'session-cookie') {
   const interactionId = fresh('Interaction');
   const codeId = fresh('AuthorizationCode');
@@ -948,10 +957,7 @@ describe('oidc-provider adapter contract', () => {
 
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
       const { db, pg, grantId, grant } = await storedSessionAndGrant();
-      const interactionId = fresh('Interaction');
-      const interaction = samplePayload('Interaction', interactionId, {
-        result: { login: { accountId: 'person-1' }, consent: { grantId } },
-      });
+      const { interactionId, interaction } = finishedWithGrant(grantId);
       await pg('Interaction').upsert(interactionId, interaction, 300);
       const resumed = await request(db, async () => [
         await pg('Interaction').find(interactionId),
@@ -1240,10 +1246,7 @@ describe('oidc-provider adapter contract', () => {
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
       const { count, adapter: counted } = countingRedis();
       const { grantId, grant } = await storedSessionAndGrant();
-      const interactionId = fresh('Interaction');
-      const interaction = samplePayload('Interaction', interactionId, {
-        result: { login: { accountId: 'person-1' }, consent: { grantId } },
-      });
+      const { interactionId, interaction } = finishedWithGrant(grantId);
       await adapter('Interaction').upsert(interactionId, interaction, 300);
       const resumed = await trips(count, async () => [
         await counted('Interaction').find(interactionId),
