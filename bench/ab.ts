@@ -1,10 +1,12 @@
-// `node bench/ab.ts <checkout A> <checkout B> [--rounds N] [--ops sso,refresh,introspection,sign-in]`: the same
+// `node bench/ab.ts <checkout A> <checkout B> [--rounds N] [--ops sso,refresh,introspection,sign-in] [--bcrypt-cost C]`: the same
 // operations on two versions of campus-sso running side by side, each given the load in turns (a slice to A, a slice
 // to B, the order swapped every round), so that the VM's drift, which moves quick runs made one after another by
 // ±20 %, falls on both alike. Each checkout's own bench/lib/targets.ts starts its server (as `npm start` runs it, on
 // storage of its own; DATABASE_URL and REDIS_URL as for `npm run bench`, else the embedded PostgreSQL); a checkout is a
 // directory such as a `git worktree add /tmp/before <commit>` with node_modules linked. Prints each one's throughput and
-// server CPU per operation over all its slices, and each slice's.
+// server CPU per operation over all its slices (and how much of it the kernel's, on the server's behalf: system calls,
+// the loopback network), and each slice's. `--bcrypt-cost 4` (the lowest; default 10) leaves the sign-in's work beyond
+// its password hash to be compared, with five times the sign-ins per slice.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Target } from './lib/oidc.ts';
@@ -24,6 +26,7 @@ if (checkouts.length !== 2) {
   process.exit(2);
 }
 const rounds = Number(option('--rounds') ?? 6);
+const bcryptCost = Number(option('--bcrypt-cost') ?? 10);
 
 /** The scenarios' own workers (each with its setup: a signed-in browser, a refresh chain, a token), at the bench's
  *  concurrency, and how many operations make one slice. */
@@ -32,16 +35,16 @@ const OPERATIONS: Record<string, Operation> = {
   sso: { concurrency: 8, perSlice: 300, worker: ssoHopWorker },
   refresh: { concurrency: 8, perSlice: 600, worker: refreshWorker },
   introspection: { concurrency: 8, perSlice: 1500, worker: introspectionWorker },
-  'sign-in': { concurrency: 4, perSlice: 40, worker: passwordSignInWorker },
+  'sign-in': { concurrency: 4, perSlice: bcryptCost < 10 ? 200 : 40, worker: passwordSignInWorker },
 };
 const wanted = (option('--ops') ?? 'sso,refresh,introspection,sign-in').split(',');
 for (const name of wanted) if (!OPERATIONS[name]) throw new Error(`unknown operation ${name}`);
 
-/** CPU milliseconds the process has used (utime + stime, from /proc). */
-function cpuMs(pid: number): number {
+/** CPU milliseconds the process has used, in all and in the kernel (utime + stime and stime, from /proc). */
+function cpuMs(pid: number): { all: number; sys: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { all: (Number(fields[11]) + Number(fields[12])) * 10, sys: Number(fields[12]) * 10 };
 }
 
 const storage: StorageMode = process.env.DATABASE_URL
@@ -57,9 +60,9 @@ try {
   for (const [i, dir] of checkouts.entries()) {
     const targets = path.resolve(dir!, 'bench/lib/targets.ts');
     const { startCampusSso } = (await import(targets)) as typeof import('./lib/targets.ts');
-    servers.push({ label: `${'AB'[i]} ${dir}`, running: await startCampusSso(storage, 10) });
+    servers.push({ label: `${'AB'[i]} ${dir}`, running: await startCampusSso(storage, bcryptCost) });
   }
-  console.log(`${storage.name}, ${rounds} rounds`);
+  console.log(`${storage.name}, ${rounds} rounds, bcrypt cost ${bcryptCost}`);
   for (const name of wanted) {
     const op = OPERATIONS[name]!;
     const slice = async (running: Running) => {
@@ -71,23 +74,25 @@ try {
           while (left-- > 0) await next();
         }),
       );
-      return { ms: performance.now() - start, cpu: cpuMs(running.child.pid) - cpuStart };
+      const cpuEnd = cpuMs(running.child.pid);
+      return { ms: performance.now() - start, cpu: cpuEnd.all - cpuStart.all, sys: cpuEnd.sys - cpuStart.sys };
     };
     for (const s of servers) await slice(s.running); // warm-up
-    const totals = servers.map(() => ({ ms: 0, cpu: 0, slices: [] as string[] }));
+    const totals = servers.map(() => ({ ms: 0, cpu: 0, sys: 0, slices: [] as string[] }));
     for (let round = 0; round < rounds; round++)
       for (const i of round % 2 ? [1, 0] : [0, 1]) {
-        const { ms, cpu } = await slice(servers[i]!.running);
+        const { ms, cpu, sys } = await slice(servers[i]!.running);
         const total = totals[i]!;
         total.ms += ms;
         total.cpu += cpu;
+        total.sys += sys;
         total.slices.push(`${((op.perSlice / ms) * 1000).toFixed(0)}/s ${(cpu / op.perSlice).toFixed(2)}`);
       }
     for (const [i, s] of servers.entries()) {
-      const { ms, cpu, slices } = totals[i]!;
+      const { ms, cpu, sys, slices } = totals[i]!;
       const ops = op.perSlice * rounds;
       console.log(
-        `${name} ${s.label}: ${((ops / ms) * 1000).toFixed(1)} ops/s, server CPU ${(cpu / ops).toFixed(2)} ms/op  [${slices.join(', ')}]`,
+        `${name} ${s.label}: ${((ops / ms) * 1000).toFixed(1)} ops/s, server CPU ${(cpu / ops).toFixed(2)} ms/op (kernel ${(sys / ops).toFixed(2)})  [${slices.join(', ')}]`,
       );
     }
   }
