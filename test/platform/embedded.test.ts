@@ -38,17 +38,32 @@ function assertStopped(dataDir: string, pid: number) {
   assert.ok(gone(pid), `postmaster ${pid} has exited`);
 }
 
-async function schoolName(dataDir: string, env: Env, code: string): Promise<string | undefined> {
+/** One statement on the cluster over TCP, as a tool would connect. */
+async function query<Row extends pg.QueryResultRow>(dataDir: string, env: Env, sql: string, values: unknown[] = []) {
   const password = new Keyring(resolveSecretKey(parseSettings(env))).key('embedded-db').toString('base64url');
   const { port } = postmaster(dataDir)!;
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'campus_sso', password, database: 'campus_sso' });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>('select name from schools where code = $1', [code]);
-    return rows[0]?.name;
+    return (await client.query<Row>(sql, values)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function schoolName(dataDir: string, env: Env, code: string): Promise<string | undefined> {
+  return (await query<{ name: string }>(dataDir, env, 'select name from schools where code = $1', [code]))[0]?.name;
+}
+
+/** The server's connections to its database: over the cluster's Unix-domain socket (no client address) or over TCP. */
+async function serverConnections(dataDir: string, env: Env) {
+  const [row] = await query<{ unix: number; tcp: number }>(
+    dataDir,
+    env,
+    `select count(*) filter (where client_addr is null)::int as unix, count(*) filter (where client_addr is not null)::int as tcp
+       from pg_stat_activity where datname = 'campus_sso' and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+  );
+  return row!;
 }
 
 after(async () => {
@@ -98,6 +113,9 @@ describe('the embedded PostgreSQL across server processes', {
     const second = startServerProcess(env);
     await waitReady(port, second);
     assert.equal(postmaster(dataDir)?.pid, pid, 'the running cluster was taken over, not started twice');
+    const connections = await serverConnections(dataDir, env);
+    assert.ok(connections.unix > 0, 'the server talks to its cluster over the Unix-domain socket');
+    assert.equal(connections.tcp, 0, 'and not over TCP');
 
     // The CLI while the server runs uses the server's cluster and leaves it running.
     const added = await runCli(env, 'school', 'add', '--code', '654321', '--name', 'Y', '--level', 'junior');

@@ -289,7 +289,8 @@ function copyTree(from: string, to: string) {
 
 // --- running PostgreSQL ------------------------------------------------------------------------------------------
 
-type Postmaster = { pid: number; port: number; ready: boolean };
+/** `socketDir`: the folder of its Unix-domain socket, when it listens on one (see `socketFolder`). */
+type Postmaster = { pid: number; port: number; ready: boolean; socketDir?: string };
 
 /** The live postmaster of this cluster folder, if any (read from its postmaster.pid, checked against the process). */
 function postmaster(dir: string): Postmaster | undefined {
@@ -300,7 +301,7 @@ function postmaster(dir: string): Postmaster | undefined {
   // The pid of a postmaster that is gone may belong to another process by now: it must be a postgres of this folder.
   const command = commandLine(pid);
   if (command !== undefined && !command.includes(`-D ${lines[1]}`)) return undefined;
-  return { pid, port: Number(lines[3]), ready: lines[7]?.trim() === 'ready' };
+  return { pid, port: Number(lines[3]), ready: lines[7]?.trim() === 'ready', socketDir: lines[4]?.trim() || undefined };
 }
 
 function logTail(file: string): string {
@@ -359,8 +360,21 @@ async function initialise(dir: string, bins: Binaries, user: RunAs, password: st
   fs.renameSync(work, dir);
 }
 
+/**
+ * Where the cluster's Unix-domain socket goes: its own folder, which only the user PostgreSQL runs as (and root) can
+ * enter, so only the server can connect (with the password, as over TCP). A statement over it costs less CPU on both
+ * sides than over TCP on 127.0.0.1 (no TCP stack): the server talks to it over the socket, and tools over TCP.
+ * None on Windows, when the socket's path would be longer than a socket address holds (104 bytes on macOS), or when
+ * the folder's name has a comma or a quote (the setting is a list).
+ */
+function socketFolder(dir: string, port: number): string {
+  if (process.platform === 'win32' || /[,"]/.test(dir)) return '';
+  return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}.lock`)) < 100 ? dir : '';
+}
+
 async function launch(dir: string, bins: Binaries, user: RunAs, port: number, log: number, logFile: string) {
-  const args = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  const sockets = `unix_socket_directories=${socketFolder(dir, port)}`;
+  const args = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', sockets];
   const child = spawn(bins.postgres, args, {
     ...user,
     cwd: '/',
@@ -424,6 +438,7 @@ async function ensureDatabase(port: number, password: string) {
 
 type Held = {
   port: number;
+  socketDir?: string;
   ownerFile: string;
   /** The postmaster's pid when this process owns the cluster (started or took it over); unset when another does. */
   pid?: number;
@@ -481,7 +496,7 @@ async function own(dataDir: string, ownerFile: string, wantedPort: number, passw
   }
   if (live && !live.ready) throw new Error(`embedded PostgreSQL in ${dir} (pid ${live.pid}) did not become ready`);
   const running = live ?? (await start(dataDir, dir, user, wantedPort, password));
-  const cluster: Held = { port: running.port, ownerFile, pid: running.pid, users: 0 };
+  const cluster: Held = { port: running.port, socketDir: running.socketDir, ownerFile, pid: running.pid, users: 0 };
   owned.add(cluster);
   superviseCluster(cluster, () => start(dataDir, dir, user, cluster.port, password));
   if (!exitHook) {
@@ -521,7 +536,7 @@ async function acquire(dataDir: string, wantedPort: number, password: string): P
     const live = postmaster(path.join(dataDir, 'postgres'));
     if (live?.ready) {
       await ensureDatabase(live.port, password);
-      return { port: live.port, ownerFile, users: 0 };
+      return { port: live.port, socketDir: live.socketDir, ownerFile, users: 0 };
     }
     if (Date.now() > deadline) {
       const owner = parseOwner(readText(ownerFile));
@@ -557,8 +572,10 @@ export async function startEmbeddedCluster(
   const cluster = await pending;
   cluster.users++;
   let stopped = false;
+  // Over its Unix-domain socket when it has one (the host parameter names the socket's folder), else over TCP.
+  const socket = cluster.socketDir ? `?host=${encodeURIComponent(cluster.socketDir)}` : '';
   return {
-    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/${DATABASE}`,
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/${DATABASE}${socket}`,
     async stop() {
       if (stopped) return;
       stopped = true;
