@@ -5,10 +5,12 @@
 // storage of its own; DATABASE_URL and REDIS_URL as for `npm run bench`, else the embedded PostgreSQL); a checkout is a
 // directory such as a `git worktree add /tmp/before <commit>` with node_modules linked. Prints each one's throughput and
 // server CPU per operation over all its slices (and how much of it the kernel's, on the server's behalf: system calls,
-// the loopback network), and each slice's. `--bcrypt-cost 4` (the lowest; default 10) leaves the sign-in's work beyond
+// the loopback network) and the databases' (every postgres and redis-server process: the other's are idle then), and
+// each slice's. `--bcrypt-cost 4` (the lowest; default 10) leaves the sign-in's work beyond
 // its password hash to be compared, with five times the sign-ins per slice.
 import fs from 'node:fs';
 import path from 'node:path';
+import { cpuSnapshot } from './lib/cpu.ts';
 import type { Target } from './lib/oidc.ts';
 import type { Running, StorageMode } from './lib/targets.ts';
 import { introspectionWorker } from './scenarios/introspection.ts';
@@ -68,31 +70,33 @@ try {
     const slice = async (running: Running) => {
       const workers = await Promise.all(Array.from({ length: op.concurrency }, () => op.worker(running.target)));
       let left = op.perSlice;
-      const [start, cpuStart] = [performance.now(), cpuMs(running.child.pid)];
+      const [start, cpuStart, dbStart] = [performance.now(), cpuMs(running.child.pid), cpuSnapshot().dbCpu];
       await Promise.all(
         workers.map(async (next) => {
           while (left-- > 0) await next();
         }),
       );
       const cpuEnd = cpuMs(running.child.pid);
-      return { ms: performance.now() - start, cpu: cpuEnd.all - cpuStart.all, sys: cpuEnd.sys - cpuStart.sys };
+      const db = (cpuSnapshot().dbCpu - dbStart) * 1000;
+      return { ms: performance.now() - start, cpu: cpuEnd.all - cpuStart.all, sys: cpuEnd.sys - cpuStart.sys, db };
     };
     for (const s of servers) await slice(s.running); // warm-up
-    const totals = servers.map(() => ({ ms: 0, cpu: 0, sys: 0, slices: [] as string[] }));
+    const totals = servers.map(() => ({ ms: 0, cpu: 0, sys: 0, db: 0, slices: [] as string[] }));
     for (let round = 0; round < rounds; round++)
       for (const i of round % 2 ? [1, 0] : [0, 1]) {
-        const { ms, cpu, sys } = await slice(servers[i]!.running);
+        const { ms, cpu, sys, db } = await slice(servers[i]!.running);
         const total = totals[i]!;
         total.ms += ms;
         total.cpu += cpu;
         total.sys += sys;
+        total.db += db;
         total.slices.push(`${((op.perSlice / ms) * 1000).toFixed(0)}/s ${(cpu / op.perSlice).toFixed(2)}`);
       }
     for (const [i, s] of servers.entries()) {
-      const { ms, cpu, sys, slices } = totals[i]!;
+      const { ms, cpu, sys, db, slices } = totals[i]!;
       const ops = op.perSlice * rounds;
       console.log(
-        `${name} ${s.label}: ${((ops / ms) * 1000).toFixed(1)} ops/s, server CPU ${(cpu / ops).toFixed(2)} ms/op (kernel ${(sys / ops).toFixed(2)})  [${slices.join(', ')}]`,
+        `${name} ${s.label}: ${((ops / ms) * 1000).toFixed(1)} ops/s, server CPU ${(cpu / ops).toFixed(2)} ms/op (kernel ${(sys / ops).toFixed(2)}), databases ${(db / ops).toFixed(2)} ms/op  [${slices.join(', ')}]`,
       );
     }
   }
