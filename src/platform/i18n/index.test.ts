@@ -28,3 +28,19 @@ test('ui_locales: the first language we speak', () => {
   assert.equal(fromUiLocales('fr de'), undefined);
   assert.equal(fromUiLocales(undefined), undefined);
 });
+
+test('a text asked for again is the same; one with values is filled in each time; an unknown key comes back as is', () => {
+  defineTexts({
+    'zh-TW': { keptTest: { plain: '你好', filled: '你好，{{name}}' } },
+    en: { keptTest: { plain: 'Hello', filled: 'Hello, {{name}}' } },
+  });
+  const [zh, en] = [translator('zh-TW'), translator('en')];
+  assert.equal(zh('keptTest.plain'), '你好');
+  assert.equal(en('keptTest.plain'), 'Hello', 'each language its own');
+  assert.equal(zh('keptTest.plain'), '你好');
+  assert.equal(en('keptTest.filled', { name: '阿明' }), 'Hello, 阿明');
+  assert.equal(en('keptTest.filled', { name: 'Mei' }), 'Hello, Mei');
+  assert.equal(en('keptTest.nothing'), 'keptTest.nothing');
+  defineTexts({ 'zh-TW': { keptTest2: { plain: '再見' } }, en: { keptTest2: { plain: 'Bye' } } });
+  assert.equal(en('keptTest2.plain'), 'Bye', 'texts defined later are found');
+});
