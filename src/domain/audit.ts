@@ -1,17 +1,18 @@
 // The audit log: who changed what, and every sign-in. Never put secrets or personal data in `detail`.
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { prepared } from '../platform/storage/prepared.ts';
 
 export type AuditEvent = { actor: string; action: string; subject?: string; detail?: Record<string, unknown> };
 
-/** Writes one entry; pass the transaction of the change it records. */
+/** Writes one entry; pass the transaction of the change it records. (Every sign-in writes one: prepared.) */
 export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
-  await db('audit_events').insert({
-    actor: event.actor,
-    action: event.action,
-    subject: event.subject ?? null,
-    detail: JSON.stringify(event.detail ?? {}),
-  });
+  await prepared(db, 'insert into audit_events (actor, action, subject, detail) values (?, ?, ?, ?)', [
+    event.actor,
+    event.action,
+    event.subject ?? null,
+    JSON.stringify(event.detail ?? {}),
+  ]);
 }
 
 export type SignInEvent = { at: Date; success: boolean; reason?: string; clientId?: string; upstream?: string };

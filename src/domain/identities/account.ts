@@ -2,7 +2,7 @@
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
-import { type Person, personsByLogin } from '../people/persons.ts';
+import { LOGIN_ORDER, loginMatch, type Person } from '../people/persons.ts';
 import { chosenIdentityId } from './choice.ts';
 import {
   type Child,
@@ -184,10 +184,15 @@ export type SignInPerson = Person & { identity_roles: string[] };
 
 /** findPersonByLogin and the roles of the person's current identities, in one query. */
 export async function findSignInPerson(db: Knex, login: string): Promise<SignInPerson | undefined> {
-  const row = (await personsByLogin(db, login)?.first(
-    'persons.*',
-    db.raw(`coalesce((select array_agg(i.role order by i.created_at) from identities i
-      where i.person_id = persons.id and ${CURRENT}), '{}') as identity_roles`),
-  )) as SignInPerson | undefined;
+  const match = loginMatch(login);
+  if (!match) return undefined;
+  const { rows } = await prepared<{ rows: SignInPerson[] }>(
+    db,
+    `select persons.*, coalesce((select array_agg(i.role order by i.created_at) from identities i
+       where i.person_id = persons.id and ${CURRENT}), '{}') as identity_roles
+     from persons where ${match.where} order by ${LOGIN_ORDER} limit 1`,
+    match.bindings,
+  );
+  const row = rows[0];
   return row && { ...row, identity_roles: Array.isArray(row.identity_roles) ? row.identity_roles : [] };
 }

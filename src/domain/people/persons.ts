@@ -2,6 +2,7 @@
 // transaction they run in.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
 
 /** A national ID at rest: sealed for display, blind-indexed for lookup (national-id-store.ts). */
@@ -76,21 +77,32 @@ export function normaliseLogin(login: string): string {
  * waiting for their email may share an address with each other: an account that holds it comes first, then the
  * newest registration.
  */
-export function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
-  return personsByLogin(db, login)?.first() ?? Promise.resolve(undefined);
+export async function findPersonByLogin(db: Knex, login: string): Promise<Person | undefined> {
+  const match = loginMatch(login);
+  if (!match) return undefined;
+  const { rows } = await prepared<{ rows: Person[] }>(
+    db,
+    `select * from persons where ${match.where} order by ${LOGIN_ORDER} limit 1`,
+    match.bindings,
+  );
+  return rows[0];
 }
 
-/** The persons a login names, in findPersonByLogin's order (none for a login PostgreSQL cannot hold). */
-export function personsByLogin(db: Knex, login: string): Knex.QueryBuilder | undefined {
+/** findPersonByLogin's order: an account that holds the login first, then the newest registration. */
+export const LOGIN_ORDER = "(persons.status = 'pending'), persons.created_at desc";
+
+/**
+ * The condition on `persons` that a login names a person (none for a login PostgreSQL cannot hold): one of two
+ * constant texts (with the mobile number or without), so that a statement built on it can be prepared.
+ */
+export function loginMatch(login: string): { where: string; bindings: string[] } | undefined {
   if (hasNul(login)) return undefined;
   const key = normaliseLogin(login);
   const mobile = normaliseMobile(key);
-  return db('persons')
-    .where((q) => {
-      q.whereRaw('lower(username) = ?', [key]).orWhereRaw('lower(email) = ?', [key]);
-      if (mobile) q.orWhere('mobile', mobile);
-    })
-    .orderByRaw("(status = 'pending'), created_at desc");
+  const names = 'lower(persons.username) = ? or lower(persons.email) = ?';
+  return mobile
+    ? { where: `(${names} or persons.mobile = ?)`, bindings: [key, key, mobile] }
+    : { where: `(${names})`, bindings: [key, key] };
 }
 
 /** The one way a person row is written. */
