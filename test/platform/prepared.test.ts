@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { Knex } from 'knex';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
 import { prepared } from '../../src/platform/storage/prepared.ts';
@@ -96,6 +97,14 @@ describe('prepared statements', () => {
       ['k'],
     );
     assert.equal(operator.rows[0]?.has, true);
+    // A list of texts is one array parameter, outside a transaction and in one.
+    const listed = `select name from ${table} where id = any(?) order by name`;
+    const names = async (db: Knex, ids: string[]) =>
+      (await prepared<{ rows: Array<{ name: string }> }>(db, listed, [ids])).rows.map((r) => r.name);
+    assert.deepEqual(await names(storage.db, ['a', 'b', 'zz']), ['Ann', 'Bo']);
+    assert.deepEqual(await names(storage.db, []), []);
+    assert.deepEqual(await names(storage.db, ["b', 'a"]), [], 'a value, not SQL');
+    assert.deepEqual(await storage.db.transaction((trx) => names(trx, ['b'])), ['Bo']);
   });
 
   it('fails a statement PostgreSQL refuses with its error, and the pool goes on', async () => {

@@ -10,24 +10,25 @@ export type Authorization = {
   browser?: string;
 };
 
-// A client's sign-ins today (the developer portal's sign-ins per day).
+// A client's sign-ins today (the developer portal's sign-ins per day). Values by position, not by name: such a
+// statement goes straight to knex's client (prepared.ts), and these two run on every authorization.
 const COUNT_SIGN_IN = `
-  insert into client_sign_in_days (client_id, day, count) values (:clientId, current_date, 1)
+  insert into client_sign_in_days (client_id, day, count) values (?, current_date, 1)
   on conflict (client_id, day) do update set count = client_sign_in_days.count + 1`;
 
 const AUTHORIZATION_SQL = `
   with session as (
-    insert into person_sessions (session_uid, person_id, browser) values (:sessionUid, :personId, :browser)
+    insert into person_sessions (session_uid, person_id, browser) values (?, ?, ?)
     on conflict (session_uid) do update
       set person_id = excluded.person_id, browser = excluded.browser, last_seen_at = now()
   ), counted as (${COUNT_SIGN_IN})
   insert into person_grants (grant_id, person_id, client_id)
-  select :grantId, :personId, :clientId where :grantId::text is not null
+  select ?, ?, ? where ?::text is not null
   on conflict (grant_id) do update set last_used_at = now()`;
 
 /** Counts a sign-in of a client today: an authorization whose session and grant were recorded within the minute. */
 export async function countSignIn(db: Knex, clientId: string): Promise<void> {
-  await prepared(db, COUNT_SIGN_IN, { clientId });
+  await prepared(db, COUNT_SIGN_IN, [clientId]);
 }
 
 /**
@@ -35,13 +36,17 @@ export async function countSignIn(db: Knex, clientId: string): Promise<void> {
  * and (`recordGrant`) the grant it used. The account pages' own client records no grant.
  */
 export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
-  await prepared(db, AUTHORIZATION_SQL, {
-    sessionUid: a.sessionUid,
-    personId: a.personId,
-    browser: a.browser ?? null,
-    grantId: (recordGrant && a.grantId) || null,
-    clientId: a.clientId,
-  });
+  const grantId = (recordGrant && a.grantId) || null;
+  await prepared(db, AUTHORIZATION_SQL, [
+    a.sessionUid,
+    a.personId,
+    a.browser ?? null,
+    a.clientId,
+    grantId,
+    a.personId,
+    a.clientId,
+    grantId,
+  ]);
 }
 
 export async function recordSession(

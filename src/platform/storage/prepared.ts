@@ -17,9 +17,14 @@ function nameOf(sql: string): string {
   return name;
 }
 
-type Scalar = string | number | boolean | null | Date | Buffer;
+type Scalar = string | number | boolean | null | Date | Buffer | string[];
+/** A value node-postgres sends as it is: a plain value, or a list of texts (an array parameter: `= any(?)`). */
 const isScalar = (v: unknown): v is Scalar =>
-  v === null || ['string', 'number', 'boolean'].includes(typeof v) || v instanceof Date || Buffer.isBuffer(v);
+  v === null ||
+  ['string', 'number', 'boolean'].includes(typeof v) ||
+  v instanceof Date ||
+  Buffer.isBuffer(v) ||
+  (Array.isArray(v) && v.every((e) => typeof e === 'string'));
 
 /** knex's own lower level: a pooled connection, and a query run on it (the 'query' event, `?` made `$1`…). */
 type KnexClient = {
@@ -46,9 +51,9 @@ async function run<T>(db: Knex, sql: string, bindings: Scalar[], options?: { nam
 /**
  * db.raw(sql, bindings), prepared once per connection. `sql` must be a constant text (values go in bindings).
  * A table changed under a prepared `select *` (a migration run by a newer version during a rolling upgrade) makes
- * PostgreSQL refuse the statement on that connection: it is then run unprepared. Plain values in a list outside a
- * transaction go straight to knex's client (see run); anything else (named values, a list or a knex expression as a
- * value, a transaction) through db.raw.
+ * PostgreSQL refuse the statement on that connection: it is then run unprepared. Plain values (or lists of texts) in
+ * a list outside a transaction go straight to knex's client (see run); anything else (named values, a knex expression
+ * as a value, a transaction) through db.raw.
  */
 export async function prepared<T = { rows: unknown[] }>(
   db: Knex | Knex.Transaction,
