@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
+import pg from 'pg';
 import { isStoreUnavailable } from './unavailable.ts';
 
 // Real clients aimed at a port nobody listens on: what they reject with must read as "out of reach" (503).
@@ -37,6 +41,22 @@ describe('isStoreUnavailable', () => {
       assert.equal(isStoreUnavailable(err), true, (err as Error).message);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('reads a PostgreSQL whose Unix-domain socket is gone as unavailable, and not a missing file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-socket-'));
+    const client = new pg.Client({ host: dir, port: 5432, user: 'nobody', database: 'nothing' });
+    try {
+      const err = await client.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.equal(isStoreUnavailable(err), true, (err as Error).message);
+      const missing = await fs.promises.readFile(path.join(dir, 'nothing.pug')).catch((e: unknown) => e);
+      assert.equal(isStoreUnavailable(missing), false, 'a file not found is a fault of the code');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

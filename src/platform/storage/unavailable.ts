@@ -31,11 +31,13 @@ const MESSAGES = [
 
 export function isStoreUnavailable(err: unknown): boolean {
   for (
-    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    let e = err as { code?: unknown; syscall?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
     e && depth < 4;
     e = e.cause as typeof e, depth++
   ) {
     if (typeof e.code === 'string' && (NETWORK.has(e.code) || POSTGRES.test(e.code))) return true;
+    // A Unix-domain socket that is not there (the embedded PostgreSQL's, while it is stopped): not a missing file.
+    if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
     if (typeof e.message === 'string' && MESSAGES.some((m) => (e!.message as string).includes(m))) return true;
   }
   return false;
