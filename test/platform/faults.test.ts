@@ -190,6 +190,7 @@ describe(`faults (${storageMode})`, () => {
     const pgDir = storageMode === 'embedded' ? undefined : tempFolder();
     const external = pgDir ? await startEmbeddedCluster(pgDir, 0, crypto.randomBytes(12).toString('hex')) : undefined;
     const server = await startTestServer(external ? { DATABASE_URL: external.url } : {});
+    let blocker: net.Server | undefined;
     try {
       const config = await signedInClient(server);
       const agent = await fullSignIn(config);
@@ -199,7 +200,7 @@ describe(`faults (${storageMode})`, () => {
       // Its owner starts it again within a second or two, which can be before this test's first request. So the
       // outage lasts as long as the test wants: the port is taken the moment PostgreSQL lets go of it, and every
       // restart fails (and is tried again) until the test gives the port back.
-      const blocker = await holdPort(before.port, 30_000);
+      blocker = await holdPort(before.port, 30_000);
       await until('the postmaster has stopped', async () => gone(before.pid));
 
       // Until it is back, every answer is a fast 503: never a 500, never a wait. The signed-in browser's next visit to
@@ -214,7 +215,8 @@ describe(`faults (${storageMode})`, () => {
         if (answer.res.status === 503) {
           assertUnavailable(answer, 'GET /auth');
           // Several restarts have failed meanwhile (one a second); now PostgreSQL may come back.
-          if (++unavailable === 40 && blocker.listening) await new Promise((r) => blocker.close(r));
+          const held = blocker;
+          if (++unavailable === 40 && held.listening) await new Promise((r) => held.close(r));
         } else if (answer.res.status === 303) break;
         else assert.fail(`GET /auth during the outage: ${answer.res.status} ${answer.body.slice(0, 200)}`);
         await sleep(50);
@@ -230,6 +232,8 @@ describe(`faults (${storageMode})`, () => {
       assert.ok(again.location?.startsWith(CALLBACK), `SSO after the restart: ${again.status}`);
       await fullSignIn(config);
     } finally {
+      // A failure during the outage would otherwise keep the port held, PostgreSQL down and the test process alive.
+      if (blocker?.listening) blocker.close();
       await server.close();
       await external?.stop();
     }
