@@ -362,7 +362,7 @@ async function initialise(dir: string, bins: Binaries, user: RunAs, password: st
 
 /**
  * Where the cluster's Unix-domain socket goes: its own folder, which only the user PostgreSQL runs as (and root) can
- * enter, so only the server can connect (with the password, as over TCP). A statement over it costs less CPU on both
+ * enter, so only their processes can connect (with the password, as over TCP). A statement over it costs less CPU on both
  * sides than over TCP on 127.0.0.1 (no TCP stack): the server talks to it over the socket, and tools over TCP.
  * None on Windows, when the socket's path would be longer than a socket address holds (104 bytes on macOS), or when
  * the folder's name has a comma or a quote (the setting is a list).

@@ -17,9 +17,9 @@ function nameOf(sql: string): string {
   return name;
 }
 
-type Scalar = string | number | boolean | null | Date | Buffer | string[];
+type Plain = string | number | boolean | null | Date | Buffer | string[];
 /** A value node-postgres sends as it is: a plain value, or a list of texts (an array parameter: `= any(?)`). */
-const isScalar = (v: unknown): v is Scalar =>
+const isPlain = (v: unknown): v is Plain =>
   v === null ||
   ['string', 'number', 'boolean'].includes(typeof v) ||
   v instanceof Date ||
@@ -38,7 +38,7 @@ type KnexClient = {
  * and error message, without the query builder and runner around them (which cost more than PostgreSQL's own work on
  * these statements).
  */
-async function run<T>(db: Knex, sql: string, bindings: Scalar[], options?: { name: string }): Promise<T> {
+async function run<T>(db: Knex, sql: string, bindings: Plain[], options?: { name: string }): Promise<T> {
   const client = db.client as unknown as KnexClient;
   const connection = await client.acquireConnection();
   try {
@@ -60,9 +60,9 @@ export async function prepared<T = { rows: unknown[] }>(
   sql: string,
   bindings: readonly Knex.RawBinding[] | Knex.ValueDict,
 ): Promise<T> {
-  const direct = !db.isTransaction && Array.isArray(bindings) && bindings.every(isScalar);
+  const direct = !db.isTransaction && Array.isArray(bindings) && bindings.every(isPlain);
   const execute = (name?: string): Promise<T> => {
-    if (direct) return run<T>(db, sql, bindings as Scalar[], name ? { name } : undefined);
+    if (direct) return run<T>(db, sql, bindings as Plain[], name ? { name } : undefined);
     const raw = db.raw(sql, bindings as Knex.RawBinding[]) as unknown as Promise<T> & {
       options(o: object): Promise<T>;
     };
