@@ -18,6 +18,7 @@ function template(view: string): pug.compileTemplate {
 
 /** The parts of a Koa context rendering needs; both our app's and oidc-provider's contexts have them. */
 export type RenderContext = {
+  method: string;
   query: Record<string, unknown>;
   path: string;
   host: string;
@@ -61,5 +62,9 @@ export function renderPage(
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.
   ctx.set('Cache-Control', 'no-store');
   if (status) ctx.status = status;
-  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}` });
+  // A page drawn in answer to a form post names the page the form came from (a page of its own, found by a GET, as the
+  // language link is): the page's script makes that the history entry, so that Back or reload to it asks for that page
+  // instead of offering to send the form (a password too) again, or showing the browser's error.
+  const formPage = ctx.method === 'POST' && typeof locals.switchPath === 'string' ? switchPath : undefined;
+  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}`, formPage });
 }

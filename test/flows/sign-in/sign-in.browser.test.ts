@@ -132,6 +132,30 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await context.close();
   });
 
+  it('Back or reload onto a wrong-password page asks for the sign-in page, never to send the password again', async () => {
+    const { context, page, problems } = await watchedPage(browser, {
+      allow: (status) => status === 400 || status === 401,
+    });
+    await page.goto(`${portfolio.base}/start`);
+    const signInPage = page.url();
+    await signIn(page, 'student', 'not-the-password');
+    await page.locator('.alert').waitFor();
+    assert.equal((await page.locator('.alert').innerText()).trim(), zh('login.failed'));
+    assert.equal(await page.inputValue('#login'), 'student', 'what was typed stays');
+    assert.equal(page.url(), signInPage, 'the entry is the sign-in page, not the form post');
+    await page.reload();
+    await page.locator('#login').waitFor();
+    assert.equal(await heading(page), zh('login.title'), 'reload: the sign-in page, nothing sent again');
+    await signIn(page, 'student', 'Green-Frog-2026');
+    await page.locator('#userinfo').waitFor();
+    await page.goBack();
+    await page.locator('main h1').waitFor();
+    assert.equal(await heading(page), zh('error.sessionTitle'), 'Back: the page that says this sign-in is over');
+    await shoot(page, 'sign-in-05b-back-after-a-wrong-password');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('the identity menu says who is signed in, preselects nothing at first, and offers another account or cancel', async () => {
     const { context, page, problems } = await watchedPage(browser, {
       allow: (status, path) => status === 400 && path === '/cb',
