@@ -62,9 +62,11 @@ export function renderPage(
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.
   ctx.set('Cache-Control', 'no-store');
   if (status) ctx.status = status;
-  // A page drawn in answer to a form post names the page the form came from (a page of its own, found by a GET, as the
-  // language link is): the page's script makes that the history entry, so that Back or reload to it asks for that page
-  // instead of offering to send the form (a password too) again, or showing the browser's error.
-  const formPage = ctx.method === 'POST' && typeof locals.switchPath === 'string' ? switchPath : undefined;
+  // A page drawn in answer to a form post may name (`formPage`) the page the form came from, when a GET of it draws
+  // the same form afresh (the sign-in page: everything it needs is in its address): the page's script makes that the
+  // history entry, so that Back or reload to it asks for that page instead of offering to send the form (a password
+  // too) again. Where the form's page keeps more than its address says (a registration's app), none is named.
+  const named = typeof locals.formPage === 'string' ? `/${locals.formPage.replace(/^[/\\]+/, '')}` : undefined;
+  const formPage = ctx.method === 'POST' ? named : undefined;
   ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}`, formPage });
 }

@@ -47,6 +47,8 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
       switchPath: `/interaction/${page.uid}`,
+      // A wrong password's page stands for the sign-in page: Back and reload ask for it (web/render.ts).
+      formPage: `/interaction/${page.uid}`,
       upstreams: upstreams.map((u) => ({ id: u.id, name: u.name, icon: u.icon ?? u.id })),
       notice: page.notice,
       linking: pending && {
