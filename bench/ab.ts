@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cpuSnapshot } from './lib/cpu.ts';
 import type { Target } from './lib/oidc.ts';
-import type { Running, StorageMode } from './lib/targets.ts';
+import { type Running, storageFromEnv } from './lib/targets.ts';
 import { introspectionWorker } from './scenarios/introspection.ts';
 import { passwordSignInWorker } from './scenarios/password-sign-in.ts';
 import { refreshWorker } from './scenarios/refresh.ts';
@@ -49,13 +49,7 @@ function cpuMs(pid: number): { all: number; sys: number } {
   return { all: (Number(fields[11]) + Number(fields[12])) * 10, sys: Number(fields[12]) * 10 };
 }
 
-const storage: StorageMode = process.env.DATABASE_URL
-  ? {
-      name: process.env.REDIS_URL ? 'PostgreSQL + Redis' : 'PostgreSQL',
-      databaseUrl: process.env.DATABASE_URL,
-      redisUrl: process.env.REDIS_URL,
-    }
-  : { name: 'embedded PostgreSQL' };
+const storage = storageFromEnv();
 
 const servers: { label: string; running: Running }[] = [];
 try {

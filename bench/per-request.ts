@@ -11,7 +11,7 @@ import { parseSettings } from '../src/platform/settings.ts';
 import { startServer } from '../src/server.ts';
 import { registerClient } from '../test/helpers/rp.ts';
 import { BENCH_CLIENT, BENCH_CLIENT_METADATA } from './lib/oidc.ts';
-import { benchStorage, campusSsoTarget } from './lib/targets.ts';
+import { benchStorage, campusSsoTarget, storageFromEnv } from './lib/targets.ts';
 import { passwordSignInWorker } from './scenarios/password-sign-in.ts';
 import { ssoHopWorker } from './scenarios/sso-hop.ts';
 
@@ -50,9 +50,7 @@ http.Server.prototype.emit = function (this: http.Server, event: string | symbol
   return (emit as (this: http.Server, ...all: unknown[]) => boolean).call(this, event, ...args);
 } as typeof emit;
 
-const storage = process.env.DATABASE_URL
-  ? { name: 'PostgreSQL', databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL }
-  : { name: 'embedded PostgreSQL' };
+const storage = storageFromEnv();
 const { env, cleanup } = await benchStorage(storage, 4);
 for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
 process.env.LOG_LEVEL = 'warn';

@@ -93,6 +93,14 @@ export async function campusSsoTarget(name: string, issuer: string): Promise<Tar
 
 export type StorageMode = { name: string; databaseUrl?: string; redisUrl?: string };
 
+/** The storage DATABASE_URL and REDIS_URL name (as for `npm start`), else the embedded PostgreSQL: one mode, for the
+ *  tools that measure in one (bench/ab.ts, bench/per-request.ts). */
+export function storageFromEnv(): StorageMode {
+  const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
+  if (!databaseUrl) return { name: 'embedded PostgreSQL' };
+  return { name: redisUrl ? 'PostgreSQL + Redis' : 'PostgreSQL', databaseUrl, redisUrl };
+}
+
 export type BenchStorage = {
   dataDir: string;
   /** campus-sso's settings as `npm start` reads them: this storage, BCRYPT_COST as given, logging at info. */

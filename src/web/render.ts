@@ -35,6 +35,9 @@ export type RenderContext = {
   status: number;
 };
 
+/** Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one. */
+const sitePath = (path: string) => `/${path.replace(/^[/\\]+/, '')}`;
+
 export function renderPage(
   ctx: RenderContext,
   view: string,
@@ -54,8 +57,7 @@ export function renderPage(
   const t = translator(locale);
   // A page drawn in answer to a form post switches language through the page the form came from.
   const own = typeof locals.switchPath === 'string' ? locals.switchPath : ctx.path;
-  // Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one.
-  const switchPath = `/${own.replace(/^[/\\]+/, '')}`;
+  const switchPath = sitePath(own);
   const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));
   ctx.type = 'html';
@@ -66,7 +68,6 @@ export function renderPage(
   // the same form afresh (the sign-in page: everything it needs is in its address): the page's script makes that the
   // history entry, so that Back or reload to it asks for that page instead of offering to send the form (a password
   // too) again. Where the form's page keeps more than its address says (a registration's app), none is named.
-  const named = typeof locals.formPage === 'string' ? `/${locals.formPage.replace(/^[/\\]+/, '')}` : undefined;
-  const formPage = ctx.method === 'POST' ? named : undefined;
+  const formPage = ctx.method === 'POST' && typeof locals.formPage === 'string' ? sitePath(locals.formPage) : undefined;
   ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}`, formPage });
 }
