@@ -7,6 +7,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import compose from 'koa-compose';
 import { purgeAccountActivity } from './domain/activity/activity.ts';
+import { SignInCounts } from './domain/activity/sign-in-counts.ts';
 import { type ClientCache, startClientCache } from './domain/clients/cache.ts';
 import { ownPagesClients } from './domain/clients/own-pages.ts';
 import { readClientsFile } from './domain/clients/registry.ts';
@@ -48,6 +49,8 @@ export type RunningServer = {
   /** oidc-provider's storage, per model (initial access tokens are made through it). */
   adapter: AdapterFactory;
   services: Services;
+  /** Sign-ins per client and day, added to storage once a second (tests flush them to read them at once). */
+  signIns: SignInCounts;
   close(): Promise<void>;
 };
 
@@ -137,6 +140,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
   const { db, keyring } = storage;
   let server: http.Server | undefined;
   let clientCache: Awaited<ReturnType<typeof startClientCache>> | undefined;
+  let signIns: SignInCounts | undefined;
   try {
     clientCache = await startClientCache(db, log);
     // The issuer may depend on the port we get, so listen first and answer 503 until ready.
@@ -156,10 +160,12 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       ephemeral: storage.ephemeral,
       redis: storage.redis ? { client: storage.redis, prefix: storage.redisPrefix } : undefined,
     });
+    signIns = new SignInCounts(storage.ephemeral, log);
     const holder = await createProviderHolder({
       issuer,
       db,
       ephemeral: storage.ephemeral,
+      signIns,
       keyring,
       identities: domain.identities,
       pages: providerPages,
@@ -234,6 +240,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
 
     const listening = server;
     const cache = clientCache;
+    const counts = signIns;
     return {
       issuer,
       port,
@@ -241,6 +248,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       holder,
       adapter,
       services,
+      signIns: counts,
       async close() {
         for (const t of timers) clearInterval(t);
         await new Promise<void>((resolve) => {
@@ -251,12 +259,14 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
         await services.background.idle();
         await outbox.stop();
         await cache.stop();
+        await counts.close();
         await storage.close();
       },
     };
   } catch (err) {
     server?.close();
     await clientCache?.stop();
+    await signIns?.close();
     await storage.close();
     throw err;
   }

@@ -1,14 +1,9 @@
 // Provider events → person_grants and person_sessions. Attach to every provider built (createProvider).
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import {
-  countSignIn,
-  forgetGrant,
-  forgetSession,
-  recordAuthorization,
-  touchGrant,
-} from '../domain/activity/activity.ts';
+import { forgetGrant, forgetSession, recordAuthorization, touchGrant } from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
+import type { SignInCounts } from '../domain/activity/sign-in-counts.ts';
 import { ACCOUNT_CLIENT_ID } from '../domain/clients/own-pages.ts';
 import type { Logger } from '../platform/log.ts';
 
@@ -35,7 +30,7 @@ export function recentWrites(now = () => Date.now()) {
   };
 }
 
-export function accountActivityHook(provider: Provider, deps: { db: Knex; log: Logger }): void {
+export function accountActivityHook(provider: Provider, deps: { db: Knex; log: Logger; signIns: SignInCounts }): void {
   const recent = recentWrites();
   // Listeners are not awaited by the provider: a failure is logged and must never reach the request.
   const quietly = (what: string, key: string, work: () => Promise<void>) => {
@@ -52,12 +47,10 @@ export function accountActivityHook(provider: Provider, deps: { db: Knex; log: L
     const grantId = session.grantIdFor(client.clientId) ?? ctx.oidc.grant?.jti;
     const browser = browserLabel(ctx.get('user-agent'));
     const key = `authorization ${session.uid} ${grantId} ${personId} ${browser}`;
-    // Every sign-in counts in the client's sign-ins per day (the developer portal shows them); with it, once a
-    // minute, the session and grant are recorded as used.
-    if (!recent.due(key)) {
-      quietly('counting a sign-in', '', () => countSignIn(deps.db, client.clientId));
-      return;
-    }
+    // Every sign-in counts in the client's sign-ins per day (the developer portal shows them); once a minute the
+    // session and grant are recorded as used.
+    deps.signIns.count(client.clientId);
+    if (!recent.due(key)) return;
     const recordGrant = client.clientId !== ACCOUNT_CLIENT_ID;
     // The grant's row is written now: the token request that follows need not touch it again within the minute.
     if (recordGrant && grantId) recent.due(`grant ${grantId}`);

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import mount from 'koa-mount';
 import Provider from 'oidc-provider';
+import type { SignInCounts } from '../domain/activity/sign-in-counts.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import type { Logger } from '../platform/log.ts';
@@ -19,6 +20,8 @@ export type ProviderDeps = {
   db: Knex;
   /** For the account-activity bookkeeping (when a grant or session was last used): see Database.ephemeral. */
   ephemeral: Knex;
+  /** A client's sign-ins per day, counted for every authorization (one for the process: the provider may be rebuilt). */
+  signIns: SignInCounts;
   keyring: Keyring;
   adapter: AdapterFactory;
   identities: Identities;
@@ -65,7 +68,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
   provider.maxIpsCount = deps.trustProxyHops;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   for (const event of EVENTS) on(event, () => deps.metrics.oidcEvents.inc({ event }));
-  accountActivityHook(provider, { db: deps.ephemeral, log: deps.log });
+  accountActivityHook(provider, { db: deps.ephemeral, log: deps.log, signIns: deps.signIns });
   on('server_error', (ctx: { state: Record<string, unknown> }, err: Error) => {
     // A store out of reach is not our fault: the request is answered 503 (see storeUnavailableAs503).
     if (isStoreUnavailable(err)) {

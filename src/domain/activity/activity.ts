@@ -10,30 +10,20 @@ export type Authorization = {
   browser?: string;
 };
 
-// A client's sign-ins today (the developer portal's sign-ins per day). Values by position, not by name: such a
-// statement goes straight to knex's client (prepared.ts), and these two run on every authorization.
-const COUNT_SIGN_IN = `
-  insert into client_sign_in_days (client_id, day, count) values (?, current_date, 1)
-  on conflict (client_id, day) do update set count = client_sign_in_days.count + 1`;
-
+// Values by position, not by name: such a statement goes straight to knex's client (prepared.ts).
 const AUTHORIZATION_SQL = `
   with session as (
     insert into person_sessions (session_uid, person_id, browser) values (?, ?, ?)
     on conflict (session_uid) do update
       set person_id = excluded.person_id, browser = excluded.browser, last_seen_at = now()
-  ), counted as (${COUNT_SIGN_IN})
+  )
   insert into person_grants (grant_id, person_id, client_id)
   select ?, ?, ? where ?::text is not null
   on conflict (grant_id) do update set last_used_at = now()`;
 
-/** Counts a sign-in of a client today: an authorization whose session and grant were recorded within the minute. */
-export async function countSignIn(db: Knex, clientId: string): Promise<void> {
-  await prepared(db, COUNT_SIGN_IN, [clientId]);
-}
-
 /**
- * After a successful authorization, in one statement: the sign-in counted for the client, the session it came from
- * and (`recordGrant`) the grant it used. The account pages' own client records no grant.
+ * After a successful authorization, in one statement: the session it came from and (`recordGrant`) the grant it used.
+ * The account pages' own client records no grant.
  */
 export async function recordAuthorization(db: Knex, a: Authorization, recordGrant: boolean): Promise<void> {
   const grantId = (recordGrant && a.grantId) || null;
@@ -41,7 +31,6 @@ export async function recordAuthorization(db: Knex, a: Authorization, recordGran
     a.sessionUid,
     a.personId,
     a.browser ?? null,
-    a.clientId,
     grantId,
     a.personId,
     a.clientId,
