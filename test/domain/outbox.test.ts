@@ -3,7 +3,6 @@
 // dies holding a lease, and the development mailbox page.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -24,11 +23,10 @@ import { type OutboxWorkerOptions, startOutboxWorker } from '../../src/domain/ou
 import { mailboxRoutes } from '../../src/flows/dev-mailbox/routes.ts';
 import { createLogger } from '../../src/platform/log.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
-import { parseSettings } from '../../src/platform/settings.ts';
-import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
+import type { Storage } from '../../src/platform/storage/open.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { Services } from '../../src/web/services.ts';
-import { storageMode, testEnv } from '../helpers/server.ts';
+import { openTestStorage, storageMode } from '../helpers/server.ts';
 
 /** Every subject and text starts with this, so a run only counts its own messages. */
 const RUN = `ob-${crypto.randomBytes(4).toString('hex')}`;
@@ -37,19 +35,15 @@ const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 let storage: Storage;
 let db: Knex;
-let dataDir: string;
 
 before(async () => {
-  const env = testEnv({ SEED_DEMO: 'false' });
-  dataDir = env.DATA_DIR;
-  storage = await openStorage(parseSettings(env));
+  storage = await openTestStorage();
   db = storage.db;
 });
 
 after(async () => {
   await db?.('outbox_messages').where('subject', 'like', `${RUN}%`).orWhere('text_body', 'like', `${RUN}%`).del();
   await storage?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -2,33 +2,27 @@
 // the real database (embedded, or DATABASE_URL).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { SignInCounts } from '../../src/domain/activity/sign-in-counts.ts';
 import { createLogger } from '../../src/platform/log.ts';
-import { parseSettings } from '../../src/platform/settings.ts';
-import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
-import { testEnv } from '../helpers/server.ts';
+import type { Storage } from '../../src/platform/storage/open.ts';
+import { openTestStorage } from '../helpers/server.ts';
 
 const RUN = `sic-${crypto.randomBytes(4).toString('hex')}`;
 const log = createLogger('silent');
 let storage: Storage;
 let db: Knex;
-let dataDir: string;
 
 before(async () => {
-  const env = testEnv({ SEED_DEMO: 'false' });
-  dataDir = env.DATA_DIR;
-  storage = await openStorage(parseSettings(env));
+  storage = await openTestStorage();
   db = storage.db;
 });
 
 after(async () => {
   await db?.('client_sign_in_days').where('client_id', 'like', `${RUN}%`).del();
   await storage?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Today's count of a client, as the developer portal reads it. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSettings } from '../../src/platform/settings.ts';
+import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 
 /** A fixed master secret for test databases only. */
@@ -46,6 +47,19 @@ export async function startTestServer(
       await server.close();
       // A DATA_DIR made for this server is removed with it; a shared one belongs to whoever made it.
       if (!dataDir) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Storage alone, without a server (no demo data unless asked); closing it removes the DATA_DIR made for it. */
+export async function openTestStorage(overrides: Record<string, string | undefined> = {}): Promise<Storage> {
+  const env = testEnv({ SEED_DEMO: 'false', ...overrides });
+  const storage = await openStorage(parseSettings(env));
+  return {
+    ...storage,
+    async close() {
+      await storage.close();
+      fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
     },
   };
 }

@@ -1,23 +1,18 @@
 // Named prepared statements (src/platform/storage/prepared.ts) against the real database of this run.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
-import { parseSettings } from '../../src/platform/settings.ts';
-import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
+import type { Storage } from '../../src/platform/storage/open.ts';
 import { prepared } from '../../src/platform/storage/prepared.ts';
-import { testEnv } from '../helpers/server.ts';
+import { openTestStorage } from '../helpers/server.ts';
 
 describe('prepared statements', () => {
   let storage: Storage;
-  let dataDir: string;
   const table = `prepared_${crypto.randomBytes(4).toString('hex')}`;
 
   before(async () => {
-    const env = testEnv({ SEED_DEMO: 'false' });
-    dataDir = env.DATA_DIR;
-    storage = await openStorage(parseSettings(env));
+    storage = await openTestStorage();
     await storage.db.schema.createTable(table, (t) => {
       t.text('id').primary();
       t.text('name');
@@ -31,7 +26,6 @@ describe('prepared statements', () => {
   after(async () => {
     await storage?.db.schema.dropTableIfExists(table);
     await storage?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers each call with its own values, on every pooled connection', async () => {
