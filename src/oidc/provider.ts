@@ -11,6 +11,7 @@ import type { Metrics } from '../platform/metrics.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
 import { accountActivityHook } from './activity-hook.ts';
 import type { AdapterFactory } from './adapters/types.ts';
+import { rememberClientMetadata } from './client-metadata.ts';
 import { buildConfiguration, type ProviderPages } from './configuration.ts';
 import { type KeySet, loadKeys } from './keys.ts';
 import { acceptPreviousSecrets } from './previous-secrets.ts';
@@ -64,6 +65,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
     }),
   );
   acceptPreviousSecrets(provider);
+  rememberClientMetadata(provider);
   provider.proxy = deps.trustProxy;
   provider.maxIpsCount = deps.trustProxyHops;
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
