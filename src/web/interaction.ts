@@ -41,14 +41,22 @@ export async function finishInteraction(
   ctx.redirect(returnTo);
 }
 
-/** What the sign-in knows of the person's identities and the app, to tell whether the identity menu follows. */
-export type MenuHint = { identityRoles: string[]; allowedRoles: unknown };
+/**
+ * What the sign-in knows of the person's identities and the app, to tell whether the identity menu follows; `show`
+ * draws the menu in answer to this request (else the browser is sent to it).
+ */
+export type MenuHint = {
+  identityRoles: string[];
+  allowedRoles: unknown;
+  show?: (interaction: Interaction) => Promise<void>;
+};
 
 /**
  * The person passed the first factor (the password, or a linked upstream account): the sign-in is finished, or, when
  * the app asked for a second factor, the second-factor step comes first (flows/sign-in/second-factor.ts). A fresh
  * sign-in whose person will meet the identity menu (`menu`, when known) goes straight to it: the sign-in is kept in the
- * interaction (pendingSignIn) and the choice finishes both, one trip through the authorization endpoint fewer.
+ * interaction (pendingSignIn) and the choice finishes both, one trip through the authorization endpoint fewer; the
+ * menu is the answer to the form post itself when `menu.show` draws it (one request fewer again).
  */
 export async function signedIn(
   ctx: Context,
@@ -70,6 +78,7 @@ export async function signedIn(
     menuFollowsSignIn(menu.identityRoles, menu.allowedRoles, String(interaction.params.scope ?? ''))
   ) {
     await saveInteractionResult(interaction, login, false);
+    if (menu.show) return menu.show(interaction);
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}`);
     return;

@@ -55,8 +55,14 @@ export function renderPage(
     });
   }
   const t = translator(locale);
-  // A page drawn in answer to a form post switches language through the page the form came from.
-  const own = typeof locals.switchPath === 'string' ? locals.switchPath : ctx.path;
+  // A page drawn in answer to a form post may name (`formPage`) the page the form came from, when a GET of it draws
+  // the same form afresh (the sign-in page and the identity menu: everything they need is in their address): the
+  // page's script makes that the history entry, so that Back or reload to it asks for that page instead of offering
+  // to send the form (a password too) again, and the language link leads there. Where the form's page keeps more than
+  // its address says (a registration's app), none is named; such a page names where its language link goes
+  // (`switchPath`).
+  const formPage = ctx.method === 'POST' && typeof locals.formPage === 'string' ? sitePath(locals.formPage) : undefined;
+  const own = typeof locals.switchPath === 'string' ? locals.switchPath : (formPage ?? ctx.path);
   const switchPath = sitePath(own);
   const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));
@@ -64,10 +70,5 @@ export function renderPage(
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.
   ctx.set('Cache-Control', 'no-store');
   if (status) ctx.status = status;
-  // A page drawn in answer to a form post may name (`formPage`) the page the form came from, when a GET of it draws
-  // the same form afresh (the sign-in page: everything it needs is in its address): the page's script makes that the
-  // history entry, so that Back or reload to it asks for that page instead of offering to send the form (a password
-  // too) again. Where the form's page keeps more than its address says (a registration's app), none is named.
-  const formPage = ctx.method === 'POST' && typeof locals.formPage === 'string' ? sitePath(locals.formPage) : undefined;
   ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}`, formPage });
 }

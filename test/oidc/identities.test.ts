@@ -179,17 +179,22 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
 
     const agent = new Agent();
     const { conf, p, uid, posted } = await signInPage(agent);
-    assert.equal(posted.status, 303);
-    assert.equal(posted.location, `${server.issuer}/interaction/${uid}`, 'the menu of the same interaction, no detour');
-    const stranger = await new Agent().request(posted.location!);
+    assert.equal(posted.status, 200, 'the menu is the answer to the password, no detour');
+    assert.match(posted.body, /選擇登入身分/);
+    assert.deepEqual(menu(posted).ids.sort(), teacher.identities.map((i) => i.id).sort());
+    assert.match(posted.body, new RegExp(`data-form-page="/interaction/${uid}"`), 'its address for Back and reload');
+    const menuPage = `${server.issuer}/interaction/${uid}`;
+    const stranger = await new Agent().request(menuPage);
     assert.equal(stranger.status, 400, 'only the browser that signed in sees it');
-    const page = await agent.request(posted.location!);
+    // Reloaded (or come back to), the menu's address draws the same menu.
+    const page = await agent.request(menuPage);
     assert.equal(page.status, 200);
     assert.match(page.body, /選擇登入身分/);
-    assert.deepEqual(menu(page).ids.sort(), teacher.identities.map((i) => i.id).sort());
+    assert.deepEqual(menu(page).ids.sort(), menu(posted).ids.sort());
     const refused = await choose(agent, page, crypto.randomUUID());
     assert.equal(refused.status, 400);
     assert.match(refused.body, /請從清單中選擇一個身分/);
+    assert.match(refused.body, new RegExp(`class="lang" href="/interaction/${uid}\\?lang=en"`), 'to the menu in English');
     const tokens = await finish(conf, p, await choose(agent, refused, parent.id));
     assert.equal(tokens.claims()!.sub, teacher.id);
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, teacher.id);

@@ -46,6 +46,8 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
       personName: menu.personName,
       otherAccountUrl: switchAccountUrl(details.params),
       error,
+      // Drawn in answer to the password or to a refused choice: Back, reload and the language link ask for the menu.
+      formPage: `/interaction/${details.uid}`,
     },
     error ? 400 : undefined,
   );

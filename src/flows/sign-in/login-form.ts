@@ -46,8 +46,7 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       challengeError: page.challengeError,
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
-      switchPath: `/interaction/${page.uid}`,
-      // A wrong password's page stands for the sign-in page: Back and reload ask for it (web/render.ts).
+      // A wrong password's page stands for the sign-in page: Back, reload and the language link ask for it (render.ts).
       formPage: `/interaction/${page.uid}`,
       upstreams: upstreams.map((u) => ({ id: u.id, name: u.name, icon: u.icon ?? u.id })),
       notice: page.notice,

@@ -6,6 +6,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
+import { renderIdentityMenu } from './identity.ts';
 import { renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
@@ -17,7 +18,8 @@ const LoginForm = z.object({
 
 export function submitLogin(s: Services, forced: ForcedChange) {
   return async (ctx: Context) => {
-    const { details, client, clientId, clientName } = await loadInteraction(ctx, s, 'login');
+    const loaded = await loadInteraction(ctx, s, 'login');
+    const { details, client, clientId, clientName } = loaded;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const t = translator(chooseLocale(ctx));
     const typed = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
@@ -106,7 +108,12 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       s,
       details,
       { personId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] },
-      { identityRoles: person?.identity_roles ?? [], allowedRoles: client?.metadata().allowed_roles },
+      {
+        identityRoles: person?.identity_roles ?? [],
+        allowedRoles: client?.metadata().allowed_roles,
+        // The menu as the answer to the password (its page script makes it the menu's own address).
+        show: (signedIn) => renderIdentityMenu(ctx, s, { ...loaded, details: signedIn }),
+      },
     );
   };
 }

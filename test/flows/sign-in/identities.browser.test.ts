@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { startTestRp, type TestRp } from '../../helpers/test-rp.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 let server: TestServer;
 let portfolio: TestRp;
 let payment: TestRp;
@@ -80,6 +81,19 @@ test('two identities: the menu, the chosen identity at the RP, a second RP, and 
   assert.equal(await page.locator('main h1').innerText(), zh('identity.title'));
   assert.match(await page.locator('fieldset.identities').innerText(), /王小美/);
   await shoot(page, 'identities-02-menu');
+  // The menu answers the password itself; its address is the menu's own, so reload asks for the menu (not the
+  // password again) and the language link leads to it.
+  const menuPath = new URL(page.url()).pathname;
+  assert.match(menuPath, /^\/interaction\/[^/]+$/);
+  const [reloaded] = await Promise.all([page.waitForRequest((r) => r.isNavigationRequest()), page.reload()]);
+  assert.equal(reloaded.method(), 'GET');
+  await page.locator('a.lang').click();
+  await page.locator('fieldset.identities').waitFor();
+  assert.equal(await page.locator('main h1').innerText(), en('identity.title'));
+  assert.equal(new URL(page.url()).pathname, menuPath);
+  await page.locator('a.lang').click();
+  await page.locator('fieldset.identities').waitFor();
+  assert.equal(await page.locator('main h1').innerText(), zh('identity.title'));
   await page.locator('label.identity', { hasText: zh('role.parent') }).click();
   await page.click('button.primary');
   const first = await rpIdentity(page);

@@ -143,6 +143,13 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     assert.equal((await page.locator('.alert').innerText()).trim(), zh('login.failed'));
     assert.equal(await page.inputValue('#login'), 'student', 'what was typed stays');
     assert.equal(page.url(), signInPage, 'the entry is the sign-in page, not the form post');
+    // The language link leads to the sign-in page too (the form post's address has no page).
+    await page.locator('a.lang').click();
+    await page.locator('#login').waitFor();
+    assert.equal(await heading(page), en('login.title'));
+    assert.equal(new URL(page.url()).pathname, new URL(signInPage).pathname);
+    await page.locator('a.lang').click();
+    await page.locator('#login').waitFor();
     await page.reload();
     await page.locator('#login').waitFor();
     assert.equal(await heading(page), zh('login.title'), 'reload: the sign-in page, nothing sent again');
