@@ -194,7 +194,11 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const refused = await choose(agent, page, crypto.randomUUID());
     assert.equal(refused.status, 400);
     assert.match(refused.body, /請從清單中選擇一個身分/);
-    assert.match(refused.body, new RegExp(`class="lang" href="/interaction/${uid}\\?lang=en"`), 'to the menu in English');
+    assert.match(
+      refused.body,
+      new RegExp(`class="lang" href="/interaction/${uid}\\?lang=en"`),
+      'to the menu in English',
+    );
     const tokens = await finish(conf, p, await choose(agent, refused, parent.id));
     assert.equal(tokens.claims()!.sub, teacher.id);
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, teacher.id);
