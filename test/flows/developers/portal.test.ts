@@ -182,6 +182,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
       400,
       'authenticated and allowed: the empty body is refused',
     );
+    await server.signIns.flush(); // counted in memory, added within a second
     page = await dev.request(`${base}/developers/apps/${appId}`);
     assert.match(page.body, /<td>[1-9]\d*<\/td>/, 'the sign-in is counted');
     const quick = await dev.request(`${base}/developers/apps/${appId}/quick-start`);
