@@ -107,6 +107,12 @@ function httpsOnly(log: Logger, page: Middleware): Middleware {
   };
 }
 
+/** An error oidc-provider makes for its callers (OIDCProviderError: invalid_grant and the like). */
+function isProviderError(err: unknown): err is { status: number; error: string; error_description?: string } {
+  const e = err as { status?: unknown; error?: unknown; expose?: unknown } | null;
+  return !!e && e.expose === true && typeof e.error === 'string' && typeof e.status === 'number' && e.status < 500;
+}
+
 export function buildApp(opts: {
   log: Logger;
   metrics: Metrics;
@@ -165,6 +171,14 @@ export function buildApp(opts: {
         await around(next);
       } catch (err) {
         ctx.remove('Location');
+        // oidc-provider's own error, thrown after its handler (a code or refresh token another request used meanwhile,
+        // found as the request's writes are stored): answered as oidc-provider answers it.
+        if (isProviderError(err)) {
+          ctx.status = err.status;
+          ctx.body = { error: err.error, error_description: err.error_description };
+          ctx.set('Cache-Control', 'no-store');
+          return;
+        }
         renderError(ctx, err, opts.log);
       }
     });

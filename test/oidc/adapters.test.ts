@@ -313,14 +313,15 @@ function contract(
       }
     });
 
+    // (What a token request uses once, used while missing inside a request, refuses the request: tests below.)
     it('consume of a missing id neither throws nor creates an entry', async () => {
       const id = fresh('missing');
-      await adapter('AuthorizationCode').consume(id);
-      assert.equal(await adapter('AuthorizationCode').find(id), undefined);
+      await adapter('PushedAuthorizationRequest').consume(id);
+      assert.equal(await adapter('PushedAuthorizationRequest').find(id), undefined);
       // ... and a later upsert of that id is not born consumed.
-      const payload = samplePayload('AuthorizationCode', id);
-      await adapter('AuthorizationCode').upsert(id, payload, 300);
-      assert.deepEqual(await adapter('AuthorizationCode').find(id), payload);
+      const payload = samplePayload('PushedAuthorizationRequest', id);
+      await adapter('PushedAuthorizationRequest').upsert(id, payload, 300);
+      assert.deepEqual(await adapter('PushedAuthorizationRequest').find(id), payload);
     });
 
     it('upsert after consume replaces the consumed mark along with the payload', async () => {
@@ -778,7 +779,7 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(row?.grant_id, payloads.code.grantId, 'the grant index is stored too (revocation by grant)');
     });
 
-    it('sends the writes made before a consumption or a revocation first, and those two at once', async () => {
+    it('sends the writes made before a revocation first, and the revocation at once', async () => {
       const { db } = await sharedStorage();
       const pg = (model: string) => new PostgresAdapter(db, model);
       const code = fresh('AuthorizationCode');
@@ -786,15 +787,69 @@ describe('oidc-provider adapter contract', () => {
       const token = fresh('AccessToken');
       await request(db, async () => {
         await pg('AuthorizationCode').upsert(code, payload, 60);
-        await pg('AuthorizationCode').consume(code);
-        const [row] = await db('oidc_payloads').where({ model: 'AuthorizationCode', id: code }).select('consumed_at');
-        assert.ok(row?.consumed_at, 'stored and consumed before the request ends');
         await pg('AccessToken').upsert(token, samplePayload('AccessToken', token, { grantId: payload.grantId }), 60);
         await pg('AccessToken').revokeByGrantId(payload.grantId!);
         assert.equal(await pg('AccessToken').find(token), undefined);
       });
       assert.equal(await pg('AccessToken').find(token), undefined, 'the token made before the revocation stays gone');
       assert.equal(await pg('AuthorizationCode').find(code), undefined);
+    });
+
+    it("stores a consumption with the request's writes, in the same statement, and the request sees it at once", async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const code = fresh('AuthorizationCode');
+      const token = fresh('AccessToken');
+      await pg('AuthorizationCode').upsert(code, samplePayload('AuthorizationCode', code), 60);
+      const consumedAt = async (id: string) =>
+        (await db('oidc_payloads').where({ model: 'AuthorizationCode', id }).first('consumed_at'))?.consumed_at;
+      const { statements } = await request(db, async () => {
+        assert.equal((await pg('AuthorizationCode').find(code))?.consumed, undefined);
+        await pg('AuthorizationCode').consume(code);
+        assert.equal(await consumedAt(code), null, 'not stored before the request ends');
+        assert.equal(typeof (await pg('AuthorizationCode').find(code))?.consumed, 'number', 'used, for this request');
+        await pg('AccessToken').upsert(token, samplePayload('AccessToken', token), 60);
+      });
+      assert.equal(statements, 4, 'two reads, the look above, and the consumption with the token in one statement');
+      assert.ok(await consumedAt(code));
+      assert.ok(await pg('AccessToken').find(token));
+      // An entry written and used in the same request is stored used.
+      const other = fresh('AuthorizationCode');
+      await request(db, async () => {
+        await pg('AuthorizationCode').upsert(other, samplePayload('AuthorizationCode', other), 60);
+        await pg('AuthorizationCode').consume(other);
+        assert.equal(typeof (await pg('AuthorizationCode').find(other))?.consumed, 'number');
+      });
+      assert.ok(await consumedAt(other));
+    });
+
+    it('lets one of two requests that read the same unused code use it; the other stores nothing and is refused', async () => {
+      const { db } = await sharedStorage();
+      const codes = new PostgresAdapter(db, 'AuthorizationCode');
+      const tokens = new PostgresAdapter(db, 'AccessToken');
+      const code = fresh('AuthorizationCode');
+      await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
+      const [first, second, third] = [new RequestWrites(), new RequestWrites(), new RequestWrites()];
+      const [mine, theirs] = [fresh('AccessToken'), fresh('AccessToken')];
+      // Both read it unused (two token requests with the same code, at once).
+      for (const writes of [first, second, third])
+        assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
+      await runWithWrites(first, async () => {
+        await codes.consume(code);
+        await tokens.upsert(mine, samplePayload('AccessToken', mine), 60);
+      });
+      await first.close();
+      await runWithWrites(second, async () => {
+        await codes.consume(code);
+        await tokens.upsert(theirs, samplePayload('AccessToken', theirs), 60);
+      });
+      const refused = (err: unknown) => (err as { error?: string }).error === 'invalid_grant';
+      await assert.rejects(second.close(), refused);
+      assert.ok(await tokens.find(mine), "the first request's token is stored");
+      assert.equal(await tokens.find(theirs), undefined, "the second's is not");
+      // The same with nothing else to store (the consumption on its own).
+      await runWithWrites(third, () => codes.consume(code));
+      await assert.rejects(third.close(), refused);
     });
 
     /** A session and a grant, stored, for the entries read along with them. */
@@ -1078,6 +1133,27 @@ describe('oidc-provider adapter contract', () => {
     const adapter = (model: string) => new RedisAdapter(redisOf(), prefix, model);
     after(async () => {
       if ('redis' in probe) await deleteRedisPrefix(redisOf(), prefix);
+    });
+
+    it('lets one of two requests that read the same unused code use it; the other is refused', async () => {
+      const codes = adapter('AuthorizationCode');
+      const code = fresh('AuthorizationCode');
+      await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
+      const [first, second] = [new RequestWrites(), new RequestWrites()];
+      for (const writes of [first, second])
+        assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
+      await runWithWrites(first, () => codes.consume(code));
+      await assert.rejects(
+        runWithWrites(second, () => codes.consume(code)),
+        (err: { error?: string }) => err.error === 'invalid_grant',
+      );
+      assert.equal(typeof (await codes.find(code))?.consumed, 'number');
+      // Gone meanwhile (its grant revoked): refused too.
+      const gone = fresh('AuthorizationCode');
+      await assert.rejects(
+        runWithWrites(new RequestWrites(), () => codes.consume(gone)),
+        (err: { error?: string }) => err.error === 'invalid_grant',
+      );
     });
 
     it('runs its scripts by hash, and sends them again when the server has forgotten them (SCRIPT FLUSH, a restart)', async () => {

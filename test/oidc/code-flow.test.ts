@@ -27,6 +27,18 @@ describe(`authorization code flow (${storageMode})`, () => {
   });
   after(() => server.close());
 
+  /** The student signed in with offline access: the code's callback and what exchanging it checks. */
+  async function signedInOffline() {
+    const p = await pkce();
+    const callback = await signIn(
+      new Agent(),
+      authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
+      'student',
+      'Green-Frog-2026',
+    );
+    return { callback, checks: { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce } };
+  }
+
   it('publishes discovery with the features turned on', () => {
     const m = conf.serverMetadata();
     assert.equal(m.issuer, server.issuer);
@@ -85,18 +97,8 @@ describe(`authorization code flow (${storageMode})`, () => {
   });
 
   it('rotates refresh tokens and treats reuse as theft', async () => {
-    const p = await pkce();
-    const callback = await signIn(
-      new Agent(),
-      authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
-      'student',
-      'Green-Frog-2026',
-    );
-    const first = await oidc.authorizationCodeGrant(conf, callback, {
-      pkceCodeVerifier: p.verifier,
-      expectedState: p.state,
-      expectedNonce: p.nonce,
-    });
+    const { callback, checks } = await signedInOffline();
+    const first = await oidc.authorizationCodeGrant(conf, callback, checks);
     const second = await oidc.refreshTokenGrant(conf, first.refresh_token!);
     assert.ok(second.refresh_token);
     assert.notEqual(second.refresh_token, first.refresh_token);
@@ -184,6 +186,24 @@ describe(`authorization code flow (${storageMode})`, () => {
     const tokens = await oidc.clientCredentialsGrant(conf);
     assert.equal(tokens.token_type, 'bearer');
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true);
+  });
+
+  it('gives tokens once for a code or a refresh token sent several times at once', async () => {
+    // One gets tokens; the others are refused, either as they store their use or, when the first had already stored
+    // its own, as reuse (which also revokes the grant: hence a second sign-in for the refresh tokens).
+    const once = async <T>(tries: Promise<T>[]) => {
+      const settled = await Promise.allSettled(tries);
+      for (const t of settled)
+        if (t.status === 'rejected') assert.equal((t.reason as oidc.ResponseBodyError).error, 'invalid_grant');
+      const won = settled.filter((t) => t.status === 'fulfilled');
+      assert.equal(won.length, 1, `one of ${settled.length} gets tokens`);
+      return (won[0] as PromiseFulfilledResult<T>).value;
+    };
+    const first = await signedInOffline();
+    await once(Array.from({ length: 4 }, () => oidc.authorizationCodeGrant(conf, first.callback, first.checks)));
+    const second = await signedInOffline();
+    const tokens = await oidc.authorizationCodeGrant(conf, second.callback, second.checks);
+    await once(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(conf, tokens.refresh_token!)));
   });
 
   it('rejects a wrong PKCE verifier with invalid_grant', async () => {

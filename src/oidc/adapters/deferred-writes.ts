@@ -7,10 +7,14 @@
 // them stored, and a write that fails turns the answer into an error, as it would have done at once. Reads in the
 // same request see the pending writes.
 //
-// What must happen in order with other writers is not kept: a consumption (a code or refresh token used) and a revocation
-// by grant go at once, after the pending writes. Outside a request (the CLI, background work after the answer) every
-// write goes at once. The PostgreSQL and Redis adapters defer; the Client adapter (registrations) does not.
+// A revocation by grant is not kept: it goes at once, after the pending writes. A consumption (a code or refresh token
+// used) is kept by the PostgreSQL adapter, as a condition on the request's writes: the entry is marked consumed only
+// if no one did so since it was read, and if someone did, nothing of the request is stored and its answer is an
+// error (`keepConsumption`); the Redis adapter consumes at once. Outside a request (the CLI, background work after the
+// answer) every write goes at once. The PostgreSQL and Redis adapters defer; the Client adapter (registrations) does
+// not.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { errors } from '../internals.ts';
 import { asPayload, epochSeconds, type Payload } from './types.ts';
 
 export type PendingWrite =
@@ -24,8 +28,13 @@ export type PendingWrite =
       uid: string | null;
       userCode: string | null;
       expiresAt: Date | null;
+      /** Stored consumed: this request wrote the entry and then consumed it. */
+      consumed?: boolean;
     }
   | { kind: 'delete'; model: string; id: string; durable: boolean };
+
+/** An entry read from storage and used (consumed) in this request: stored consumed with the request's writes. */
+export type Consumption = { model: string; id: string };
 
 /** An entry as read from storage, by the request's own reads or along with another entry (see `remember`). */
 export type StoredRow = { id: string; payload: unknown; consumed_at: Date | null };
@@ -37,13 +46,15 @@ export function rowPayload(row: StoredRow): Payload | undefined {
   return row.consumed_at ? { ...payload, consumed: epochSeconds(row.consumed_at) } : payload;
 }
 
-/** Sends pending writes (in the order first written) to storage, as one statement. */
-export type WriteSender = (writes: PendingWrite[]) => Promise<void>;
+/** Sends pending writes (in the order first written) to storage, as one statement; with them, the consumptions (only
+ *  if every one of those entries is still unconsumed, else nothing and an error). */
+export type WriteSender = (writes: PendingWrite[], consumptions: Consumption[]) => Promise<void>;
 
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
 export class RequestWrites {
   readonly #pending = new Map<string, PendingWrite>();
+  readonly #consumptions = new Map<string, Consumption>();
   readonly #read = new Map<string, StoredRow | null>();
   readonly #together = new Map<string, { models: string[]; rows: Promise<Map<string, unknown>> }>();
   readonly #accounts: unknown[] = [];
@@ -59,7 +70,28 @@ export class RequestWrites {
    *  same connections, so the last sender sends all. */
   keep(write: PendingWrite, sender: WriteSender): void {
     this.#sender = sender;
-    this.#pending.set(keyOf(write.model, write.id), write);
+    const key = keyOf(write.model, write.id);
+    // Written whole or removed after it was used: the consumed mark goes with the old entry (as when sent at once).
+    this.#consumptions.delete(key);
+    this.#pending.set(key, write);
+  }
+
+  /**
+   * Keeps a consumption for the request's end. An entry this request wrote is stored consumed; one read from storage
+   * is marked consumed only if it still is not: if another request consumed it meanwhile (the same code sent twice
+   * at once), the request's writes are not stored and its answer is an error (the sender's).
+   */
+  keepConsumption(model: string, id: string, sender: WriteSender): void {
+    this.#sender = sender;
+    const key = keyOf(model, id);
+    const written = this.#pending.get(key);
+    if (written?.kind === 'upsert') this.#pending.set(key, { ...written, consumed: true });
+    else if (!written) this.#consumptions.set(key, { model, id });
+  }
+
+  /** Whether this request used the entry (it reads as consumed from then on). */
+  consumed(model: string, id: string): boolean {
+    return this.#consumptions.has(keyOf(model, id));
   }
 
   /** What this request last wrote for an entry: a payload (undefined once expired), 'deleted', or nothing. */
@@ -67,7 +99,9 @@ export class RequestWrites {
     const w = this.#pending.get(keyOf(model, id));
     if (!w) return undefined;
     if (w.kind === 'delete') return 'deleted';
-    return live(w) ? (JSON.parse(w.json) as Payload) : 'deleted';
+    if (!live(w)) return 'deleted';
+    const payload = JSON.parse(w.json) as Payload;
+    return w.consumed ? { ...payload, consumed: epochSeconds() } : payload;
   }
 
   /** An entry this request wrote with this uid or user code (and still holds). */
@@ -142,10 +176,12 @@ export class RequestWrites {
   async send(): Promise<void> {
     // What was read along may be out of date once the writes are stored (the pending copies no longer stand before it).
     this.#read.clear();
-    if (!this.#pending.size) return;
+    if (!this.#pending.size && !this.#consumptions.size) return;
     const writes = [...this.#pending.values()];
+    const consumptions = [...this.#consumptions.values()];
     this.#pending.clear();
-    await this.#sender!(writes);
+    this.#consumptions.clear();
+    await this.#sender!(writes, consumptions);
   }
 
   /** The request is done: sends what is pending; later writes (background work) go at once. */
@@ -172,9 +208,27 @@ export function upsertWrite(model: string, id: string, payload: Payload, expires
 /** Keeps the write for the end of the request this code runs in, or sends it now outside one. */
 export function keepOrSend(write: PendingWrite, sender: WriteSender): Promise<void> {
   const writes = requestWrites();
-  if (!writes) return sender([write]);
+  if (!writes) return sender([write], []);
   writes.keep(write, sender);
   return Promise.resolve();
+}
+
+/**
+ * What a token request uses once (a code, a refresh token that rotates, a device or back-channel request): when two
+ * requests use the same one at once, the one that stores its use second is refused (invalid_grant). Anything else
+ * consumed (a pushed authorization request, at the authorization endpoint) is marked at once, as before.
+ */
+export const USED_ONCE = new Set([
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
+
+/** The refusal of a request that used what another request used meanwhile (see USED_ONCE), as oidc-provider words a
+ *  code or refresh token used twice. Thrown at a request's end, web/app.ts answers it as oidc-provider would. */
+export function usedMeanwhile(models: string[]): Error {
+  return new errors.InvalidGrant(`${[...new Set(models)].join(', ')} already consumed`);
 }
 
 /** The models oidc-provider looks a token up as, all at once, when it does not know its kind (see readTogether). */

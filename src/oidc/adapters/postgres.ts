@@ -12,16 +12,19 @@ import {
   requestWrites,
   rowPayload,
   type StoredRow,
+  USED_ONCE,
   upsertWrite,
+  usedMeanwhile,
+  type WriteSender,
 } from './deferred-writes.ts';
 import type { OidcAdapter, Payload } from './types.ts';
 
 // An upsert replaces the entry whole: a consumed mark from before does not carry over (as in oidc-provider's
-// MemoryAdapter and our Redis adapter). A payload that is itself consumed says so in `consumed`.
+// MemoryAdapter and our Redis adapter), unless the request that wrote it consumed it too (then now()).
 const UPSERT = `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-  values (?, ?, ?, ?, ?, ?, ?, null)
+  values (?, ?, ?, ?, ?, ?, ?, case when ? then now() end)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-    user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null`;
+    user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`;
 // Expiry is compared with the clock that set it (this process's), not the database's.
 const FIND = (column: 'id' | 'uid' | 'user_code') => `select id, payload, consumed_at from oidc_payloads
   where model = ? and ${column} = ? and (expires_at is null or expires_at > ?) limit 1`;
@@ -109,56 +112,100 @@ type RelatedRow = StoredRow & {
   a_account: unknown;
 };
 
-// A request's writes in one statement (see deferred-writes.ts): the deletions, then the upserts, from one JSON array.
-// Each entry appears once, so no row is touched twice. The payload travels as a JSON string holding its JSON text:
-// PostgreSQL's JSON functions refuse a \u0000 inside the objects they take apart, which the json column keeps.
+// A request's writes in one statement (see deferred-writes.ts), from one JSON array: the consumptions, each only of an
+// entry still unconsumed, and only if all of them are (`ok`), the deletions and the upserts. Each entry appears once,
+// so no row is touched twice. The payload travels as a JSON string holding its JSON text: PostgreSQL's JSON functions
+// refuse a \u0000 inside the objects they take apart, which the json column keeps.
 const WRITE_MANY = `with w as (
     select e->>'kind' as kind, e->>'model' as model, e->>'id' as id, (e->>'payload')::json as payload,
       e->>'grant_id' as grant_id, e->>'uid' as uid, e->>'user_code' as user_code,
-      (e->>'expires_at')::timestamptz as expires_at
+      (e->>'expires_at')::timestamptz as expires_at, (e->>'consumed')::boolean as consumed
     from json_array_elements(?::json) as e
+  ), used as (
+    update oidc_payloads p set consumed_at = now() from w
+    where w.kind = 'consume' and p.model = w.model and p.id = w.id and p.consumed_at is null
+    returning p.id
+  ), ok as (
+    select (select count(*) from used) = (select count(*) from w where kind = 'consume') as ok
   ), gone as (
-    delete from oidc_payloads p using w where w.kind = 'delete' and p.model = w.model and p.id = w.id
+    delete from oidc_payloads p using w, ok where ok.ok and w.kind = 'delete' and p.model = w.model and p.id = w.id
   ), saved as (
     insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-    select model, id, payload, grant_id, uid, user_code, expires_at, null from w where kind = 'upsert'
+    select model, id, payload, grant_id, uid, user_code, expires_at, case when consumed then now() end
+    from w, ok where ok.ok and kind = 'upsert'
     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-      user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null
+      user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at
   )
-  select 1`;
+  select ok from ok`;
 
 /** Sends pending writes through `ephemeral` (commits without waiting for the disk, see Database.ephemeral), or through
- *  `db` when one of them must outlast a crash (a logout, a revoked token or grant). */
-function writeSender(db: Knex, ephemeral: Knex) {
-  return async (writes: PendingWrite[]) => {
-    const durable = writes.some((w) => w.kind === 'delete' && w.durable);
+ *  `db` when one of them must outlast a crash (a logout, a revoked token or grant, a code or token used). */
+function writeSender(db: Knex, ephemeral: Knex): WriteSender {
+  return async (writes, consumptions) => {
+    const durable =
+      consumptions.length > 0 || writes.some((w) => (w.kind === 'delete' ? w.durable : w.consumed === true));
     const to = durable ? db : ephemeral;
-    if (writes.length === 1) {
-      const w = writes[0]!;
-      if (w.kind === 'delete') await prepared(to, DELETE, [w.model, w.id]);
-      else await prepared(to, UPSERT, [w.model, w.id, w.json, w.grantId, w.uid, w.userCode, w.expiresAt]);
+    const [one, more] = writes;
+    const [used, usedToo] = consumptions;
+    // The usual cases in plain statements, cheaper than the JSON one: one write; a code or token used, with or
+    // without the one token stored after it (a token request).
+    if (!used && one && !more) {
+      if (one.kind === 'delete') await prepared(to, DELETE, [one.model, one.id]);
+      else await prepared(to, UPSERT, [...upsertValues(one)]);
       return;
     }
-    const json = writes.map((w) =>
-      w.kind === 'delete'
-        ? { kind: 'delete', model: w.model, id: w.id }
-        : {
-            kind: 'upsert',
-            model: w.model,
-            id: w.id,
-            payload: w.json,
-            grant_id: w.grantId,
-            uid: w.uid,
-            user_code: w.userCode,
-            expires_at: w.expiresAt?.toISOString() ?? null,
-          },
-    );
-    await prepared(to, WRITE_MANY, [JSON.stringify(json)]);
+    if (used && !usedToo && !more && one?.kind !== 'delete') {
+      const { rows } = (await prepared(to, one ? USE_AND_UPSERT : USE, [
+        used.model,
+        used.id,
+        ...(one ? upsertValues(one) : []),
+      ])) as { rows: { ok: boolean }[] };
+      if (!rows[0]?.ok) throw usedMeanwhile([used.model]);
+      return;
+    }
+    const json = [
+      ...consumptions.map((c) => ({ kind: 'consume', model: c.model, id: c.id })),
+      ...writes.map((w) =>
+        w.kind === 'delete'
+          ? { kind: 'delete', model: w.model, id: w.id }
+          : {
+              kind: 'upsert',
+              model: w.model,
+              id: w.id,
+              payload: w.json,
+              grant_id: w.grantId,
+              uid: w.uid,
+              user_code: w.userCode,
+              expires_at: w.expiresAt?.toISOString() ?? null,
+              consumed: !!w.consumed,
+            },
+      ),
+    ];
+    const { rows } = (await prepared(to, WRITE_MANY, [JSON.stringify(json)])) as { rows: { ok: boolean }[] };
+    if (!rows[0]?.ok) throw usedMeanwhile(consumptions.map((c) => c.model));
   };
+}
+
+/** An upsert's values, in UPSERT's order. */
+function upsertValues(w: Extract<PendingWrite, { kind: 'upsert' }>) {
+  return [w.model, w.id, w.json, w.grantId, w.uid, w.userCode, w.expiresAt, !!w.consumed] as const;
 }
 
 const DELETE = 'delete from oidc_payloads where model = ? and id = ?';
 const CONSUME = 'update oidc_payloads set consumed_at = now() where model = ? and id = ?';
+// An entry used, only if still unused (whether it has expired, oidc-provider checked with this process's clock: see
+// FIND); `ok` says whether it was. With it, only then, the one entry the request stores after it (the token endpoint's
+// usual writes: USE_AND_UPSERT, values as UPSERT's).
+const USED =
+  'update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null returning 1';
+const USE = `with used as (${USED}) select exists (select 1 from used) as ok`;
+const USE_AND_UPSERT = `with used as (${USED}), saved as (
+    insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+    select ?, ?, ?::json, ?, ?, ?, ?::timestamptz, case when ?::boolean then now() end where exists (select 1 from used)
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+      user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at
+  )
+  select exists (select 1 from used) as ok`;
 const REVOKE = 'delete from oidc_payloads where grant_id = ?';
 
 /** Remembers what a row was read along with (its session, its grant) for the request's coming reads of them. */
@@ -184,7 +231,7 @@ function keepRelated(row: RelatedRow, writes: RequestWrites): StoredRow {
 export class PostgresAdapter implements OidcAdapter {
   readonly #db: Knex;
   readonly #model: string;
-  readonly #send: ReturnType<typeof writeSender>;
+  readonly #send: WriteSender;
   /** This model's read with its session and grant, if it has them (see SESSION_UID). */
   readonly #findWithRelated: string | undefined;
 
@@ -253,6 +300,7 @@ export class PostgresAdapter implements OidcAdapter {
     }
     // Stored, but this request has since written the entry (removed it, or stored it under another uid).
     if (row && writes?.has(this.#model, row.id)) return undefined;
+    if (row && !row.consumed_at && writes?.consumed(this.#model, row.id)) row = { ...row, consumed_at: new Date() };
     return row ? rowPayload(row) : undefined;
   }
 
@@ -270,8 +318,12 @@ export class PostgresAdapter implements OidcAdapter {
 
   async consume(id: string): Promise<void> {
     if (hasNul(id)) return;
-    // At once (a code used twice must be seen as such as soon as possible), after what this request wrote before.
-    await requestWrites()?.send();
+    // What a token request uses once: with the request's writes at its end, only if no other request used it since it
+    // was read (a code sent twice at once: one of them gets tokens). Anything else, or outside a request: at once,
+    // after what the request wrote before.
+    const writes = requestWrites();
+    if (writes && USED_ONCE.has(this.#model)) return writes.keepConsumption(this.#model, id, this.#send);
+    await writes?.send();
     await prepared(this.#db, CONSUME, [this.#model, id]);
   }
 

@@ -14,7 +14,9 @@ import {
   requestWrites,
   rowPayload,
   type StoredRow,
+  USED_ONCE,
   upsertWrite,
+  usedMeanwhile,
   type WriteSender,
 } from './deferred-writes.ts';
 import { epochSeconds, type OidcAdapter, type Payload } from './types.ts';
@@ -106,9 +108,10 @@ if redis.call('SCARD', KEYS[1]) == 0 then
 end
 return 1`);
 
-/** Marks an entry (KEYS[1]) consumed at ARGV[1], only if it exists: a mark never outlives or resurrects its entry. */
+/** Marks an entry (KEYS[1]) consumed at ARGV[1], only if it exists (a mark never outlives or resurrects its entry) and
+ *  is not consumed yet. Returns whether it marked it. */
 const CONSUME = new Script(`
-if redis.call('EXISTS', KEYS[1]) == 0 then
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
@@ -393,9 +396,12 @@ export class RedisAdapter implements OidcAdapter {
   }
 
   async consume(id: string): Promise<void> {
-    // At once (a code used twice must be seen as such as soon as possible), after what this request wrote before.
-    await requestWrites()?.send();
-    await CONSUME.run(this.#redis, this.#key(id), String(epochSeconds()));
+    // At once, after what this request wrote before. What a token request uses once and another request used since
+    // it was read (a code sent twice at once) is refused: one of them gets tokens.
+    const writes = requestWrites();
+    await writes?.send();
+    const marked = await CONSUME.run(this.#redis, this.#key(id), String(epochSeconds()));
+    if (!marked && writes && USED_ONCE.has(this.#model)) throw usedMeanwhile([this.#model]);
   }
 
   destroy(id: string): Promise<void> {
