@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSettings } from '../settings.ts';
-import { applyBranding, defineTexts, fromUiLocales, translator } from './index.ts';
+import { applyBranding, chooseLocale, defineTexts, fromUiLocales, translator } from './index.ts';
 
 test("the deployment's names replace the defaults in every text that names the product", () => {
   defineTexts({
@@ -19,6 +19,20 @@ test("the deployment's names replace the defaults in every text that names the p
   assert.equal(translator('en')('brandingTest.question'), 'Sign out of New Taipei School Account?');
   assert.equal(translator('zh-TW')('support'), '請找學校資訊組');
   assert.match(translator('en')('support'), /Digital Learning Center/, 'an English text not set keeps its default');
+});
+
+test("a page's language: the link just clicked, the person's choice, the app's wish, the browser's, Chinese", () => {
+  const request = (r: { lang?: string; cookie?: string; uiLocales?: string; accept?: string }) => ({
+    query: r.lang ? { lang: r.lang } : {},
+    cookies: { get: (name: string) => (name === 'lang' ? r.cookie : undefined) },
+    acceptsLanguages: (...langs: string[]) => (r.accept && langs.includes(r.accept) ? r.accept : false),
+    state: { uiLocales: r.uiLocales },
+  });
+  assert.equal(chooseLocale(request({ lang: 'en', cookie: 'zh-TW', uiLocales: 'zh-TW', accept: 'zh-TW' })), 'en');
+  assert.equal(chooseLocale(request({ cookie: 'zh-TW', uiLocales: 'en', accept: 'en' })), 'zh-TW');
+  assert.equal(chooseLocale(request({ cookie: 'fr', uiLocales: 'en', accept: 'zh-TW' })), 'en', 'no such choice');
+  assert.equal(chooseLocale(request({ uiLocales: 'fr', accept: 'en' })), 'en');
+  assert.equal(chooseLocale(request({})), 'zh-TW');
 });
 
 test('ui_locales: the first language we speak', () => {

@@ -115,15 +115,16 @@ export function fromUiLocales(value: unknown): Locale | undefined {
 }
 
 /**
- * `?lang=` (a language link just clicked) wins, then the app's `ui_locales` on its sign-in pages, then the `lang`
- * cookie (the person's earlier choice), then the browser's Accept-Language; zh-TW by default.
+ * `?lang=` (a language link just clicked) wins, then the `lang` cookie (the person's own choice, made with that link,
+ * which holds for the rest of a sign-in), then the app's `ui_locales` on its sign-in pages, then the browser's
+ * Accept-Language; zh-TW by default.
  */
 export function chooseLocale(ctx: LocaleSource): Locale {
   if (isLocale(ctx.query.lang)) return ctx.query.lang;
-  const requested = fromUiLocales(ctx.state?.uiLocales);
-  if (requested) return requested;
   const cookie = ctx.cookies.get('lang');
   if (isLocale(cookie)) return cookie;
+  const requested = fromUiLocales(ctx.state?.uiLocales);
+  if (requested) return requested;
   const accepted = ctx.acceptsLanguages('zh-TW', 'zh', 'en');
   return accepted === 'en' ? 'en' : 'zh-TW';
 }

@@ -75,6 +75,10 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     assert.equal(await heading(page), zh('login.title'));
     await assertAccessible(page, 'the sign-in page in Chinese');
     await shoot(page, 'sign-in-02-chinese');
+    // The person's choice holds for the rest of the sign-in, over the app's wish.
+    await signIn(page, 'teacher', 'Blue-Chalk-2026');
+    await page.locator('fieldset.identities').waitFor();
+    assert.equal(await heading(page), zh('identity.title'));
     assert.deepEqual(problems, []);
     await context.close();
   });
