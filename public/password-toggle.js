@@ -1,7 +1,7 @@
 // A "show password" button beside every password field (WCAG 3.3.8, ASVS 2.1.12). Without scripts the fields work
 // as they are; the button's words come from the page (data-show / data-hide on <body>), in its language.
 // And, on a page drawn in answer to a form post that names the page its form came from (data-form-page: the page a
-// wrong password is answered with), that page becomes this history entry: Back or reload to it then asks for that
+// wrong password is answered with, the identity menu), that page becomes this history entry: Back or reload to it then asks for that
 // page, where a browser would otherwise offer to send the form, password and all, again ("Confirm form resubmission").
 (() => {
   const formPage = document.body.dataset.formPage;

@@ -23,28 +23,24 @@ import { type OutboxWorkerOptions, startOutboxWorker } from '../../src/domain/ou
 import { mailboxRoutes } from '../../src/flows/dev-mailbox/routes.ts';
 import { createLogger } from '../../src/platform/log.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
-import type { Storage } from '../../src/platform/storage/open.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { Services } from '../../src/web/services.ts';
-import { openTestStorage, storageMode } from '../helpers/server.ts';
+import { storageMode, useTestStorage } from '../helpers/server.ts';
 
 /** Every subject and text starts with this, so a run only counts its own messages. */
 const RUN = `ob-${crypto.randomBytes(4).toString('hex')}`;
 const FROM = 'campus-sso <no-reply@sso.test>';
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-let storage: Storage;
 let db: Knex;
 
-before(async () => {
-  storage = await openTestStorage();
-  db = storage.db;
-});
-
-after(async () => {
-  await db?.('outbox_messages').where('subject', 'like', `${RUN}%`).orWhere('text_body', 'like', `${RUN}%`).del();
-  await storage?.close();
-});
+useTestStorage(
+  (opened) => {
+    db = opened.db;
+  },
+  (opened) =>
+    opened.db('outbox_messages').where('subject', 'like', `${RUN}%`).orWhere('text_body', 'like', `${RUN}%`).del(),
+);
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

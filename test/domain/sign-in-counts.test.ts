@@ -2,28 +2,26 @@
 // the real database (embedded, or DATABASE_URL).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { SignInCounts } from '../../src/domain/activity/sign-in-counts.ts';
 import { createLogger } from '../../src/platform/log.ts';
 import type { Storage } from '../../src/platform/storage/open.ts';
-import { openTestStorage } from '../helpers/server.ts';
+import { useTestStorage } from '../helpers/server.ts';
 
 const RUN = `sic-${crypto.randomBytes(4).toString('hex')}`;
 const log = createLogger('silent');
 let storage: Storage;
 let db: Knex;
 
-before(async () => {
-  storage = await openTestStorage();
-  db = storage.db;
-});
-
-after(async () => {
-  await db?.('client_sign_in_days').where('client_id', 'like', `${RUN}%`).del();
-  await storage?.close();
-});
+useTestStorage(
+  (opened) => {
+    storage = opened;
+    db = opened.db;
+  },
+  (opened) => opened.db('client_sign_in_days').where('client_id', 'like', `${RUN}%`).del(),
+);
 
 /** Today's count of a client, as the developer portal reads it. */
 async function today(clientId: string): Promise<number> {

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
@@ -51,17 +52,30 @@ export async function startTestServer(
   };
 }
 
-/** Storage alone, without a server (no demo data unless asked); closing it removes the DATA_DIR made for it. */
-export async function openTestStorage(overrides: Record<string, string | undefined> = {}): Promise<Storage> {
-  const env = testEnv({ SEED_DEMO: 'false', ...overrides });
-  const storage = await openStorage(parseSettings(env));
-  return {
-    ...storage,
-    async close() {
-      await storage.close();
-      fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
-    },
-  };
+/**
+ * Storage alone, without a server (no demo data), for the tests of this file or suite: opened before them and handed
+ * to `opened`; after them `cleanUp` runs, then it closes and the DATA_DIR made for it goes.
+ */
+export function useTestStorage(
+  opened: (storage: Storage) => unknown,
+  cleanUp?: (storage: Storage) => Promise<unknown>,
+): void {
+  let storage: Storage | undefined;
+  let dataDir: string | undefined;
+  before(async () => {
+    const env = testEnv({ SEED_DEMO: 'false' });
+    dataDir = env.DATA_DIR;
+    storage = await openStorage(parseSettings(env));
+    await opened(storage);
+  });
+  after(async () => {
+    try {
+      if (storage) await cleanUp?.(storage);
+    } finally {
+      await storage?.close();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 }
 
 export const storageMode = process.env.DATABASE_URL

@@ -1,32 +1,30 @@
 // Named prepared statements (src/platform/storage/prepared.ts) against the real database of this run.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import type { Storage } from '../../src/platform/storage/open.ts';
 import { prepared } from '../../src/platform/storage/prepared.ts';
-import { openTestStorage } from '../helpers/server.ts';
+import { useTestStorage } from '../helpers/server.ts';
 
 describe('prepared statements', () => {
   let storage: Storage;
   const table = `prepared_${crypto.randomBytes(4).toString('hex')}`;
 
-  before(async () => {
-    storage = await openTestStorage();
-    await storage.db.schema.createTable(table, (t) => {
-      t.text('id').primary();
-      t.text('name');
-    });
-    await storage.db(table).insert([
-      { id: 'a', name: 'Ann' },
-      { id: 'b', name: 'Bo' },
-    ]);
-  });
-
-  after(async () => {
-    await storage?.db.schema.dropTableIfExists(table);
-    await storage?.close();
-  });
+  useTestStorage(
+    async (opened) => {
+      storage = opened;
+      await storage.db.schema.createTable(table, (t) => {
+        t.text('id').primary();
+        t.text('name');
+      });
+      await storage.db(table).insert([
+        { id: 'a', name: 'Ann' },
+        { id: 'b', name: 'Bo' },
+      ]);
+    },
+    (opened) => opened.db.schema.dropTableIfExists(table),
+  );
 
   it('answers each call with its own values, on every pooled connection', async () => {
     const sql = `select * from ${table} where id = ?`;
