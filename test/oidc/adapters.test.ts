@@ -852,6 +852,70 @@ describe('oidc-provider adapter contract', () => {
       await assert.rejects(third.close(), refused);
     });
 
+    it('stores a few writes (a use, deletions, upserts) in one plain statement; after a use made first, none of them', async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const code = fresh('AuthorizationCode');
+      const [gone, kept] = [fresh('Interaction'), fresh('Interaction')];
+      await pg('AuthorizationCode').upsert(code, samplePayload('AuthorizationCode', code), 60);
+      for (const id of [gone, kept]) await pg('Interaction').upsert(id, samplePayload('Interaction', id), 300);
+      const sent: string[] = [];
+      const listen = (q: { sql: string }) => sent.push(q.sql);
+      db.on('query', listen);
+      const [first, second] = [new RequestWrites(), new RequestWrites()];
+      const made = { access: fresh('AccessToken'), refresh: fresh('RefreshToken') };
+      const payloads = {
+        access: samplePayload('AccessToken', made.access),
+        refresh: samplePayload('RefreshToken', made.refresh),
+      };
+      const theirs = { access: fresh('AccessToken'), refresh: fresh('RefreshToken') };
+      try {
+        // A refresh's shape: the token used, the next refresh token and an access token stored; here also a deletion.
+        for (const writes of [first, second])
+          assert.equal((await runWithWrites(writes, () => pg('AuthorizationCode').find(code)))?.consumed, undefined);
+        sent.length = 0;
+        await runWithWrites(first, async () => {
+          await pg('AuthorizationCode').consume(code);
+          await pg('AccessToken').upsert(made.access, payloads.access, 60);
+          await pg('RefreshToken').upsert(made.refresh, payloads.refresh, 600);
+          await pg('Interaction').destroy(gone);
+        });
+        await first.close();
+        assert.equal(sent.length, 1, 'one statement');
+        assert.doesNotMatch(sent[0]!, /json_array_elements/, 'a plain one');
+        await runWithWrites(second, async () => {
+          await pg('AuthorizationCode').consume(code);
+          await pg('AccessToken').upsert(theirs.access, samplePayload('AccessToken', theirs.access), 60);
+          await pg('RefreshToken').upsert(theirs.refresh, samplePayload('RefreshToken', theirs.refresh), 600);
+          await pg('Interaction').destroy(kept);
+        });
+        await assert.rejects(second.close(), (err: { error?: string }) => err.error === 'invalid_grant');
+      } finally {
+        db.off('query', listen);
+      }
+      assert.equal(typeof (await pg('AuthorizationCode').find(code))?.consumed, 'number');
+      assert.deepEqual(await pg('AccessToken').find(made.access), payloads.access);
+      assert.deepEqual(await pg('RefreshToken').find(made.refresh), payloads.refresh);
+      assert.equal(await pg('Interaction').find(gone), undefined);
+      assert.equal(await pg('AccessToken').find(theirs.access), undefined, "the refused request's writes: none");
+      assert.equal(await pg('RefreshToken').find(theirs.refresh), undefined);
+      assert.ok(await pg('Interaction').find(kept), 'its deletion neither');
+      // Without a use: a deletion and two upserts (the resumption's shape), stored.
+      const [grant, session] = [fresh('Grant'), fresh('Session')];
+      const stored = {
+        grant: samplePayload('Grant', grant),
+        session: samplePayload('Session', session, { state: '\u0000 ☃' }),
+      };
+      await request(db, async () => {
+        await pg('Interaction').destroy(kept);
+        await pg('Grant').upsert(grant, stored.grant, 300);
+        await pg('Session').upsert(session, stored.session, 300);
+      });
+      assert.equal(await pg('Interaction').find(kept), undefined);
+      assert.deepEqual(await pg('Grant').find(grant), stored.grant);
+      assert.deepEqual(await pg('Session').find(session), stored.session);
+    });
+
     /** A session and a grant, stored, for the entries read along with them. */
     async function storedSessionAndGrant() {
       const { db } = await sharedStorage();

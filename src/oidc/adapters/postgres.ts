@@ -145,22 +145,25 @@ function writeSender(db: Knex, ephemeral: Knex): WriteSender {
     const durable =
       consumptions.length > 0 || writes.some((w) => (w.kind === 'delete' ? w.durable : w.consumed === true));
     const to = durable ? db : ephemeral;
-    const [one, more] = writes;
     const [used, usedToo] = consumptions;
-    // The usual cases in plain statements, cheaper than the JSON one: one write; a code or token used, with or
-    // without the one token stored after it (a token request).
-    if (!used && one && !more) {
-      if (one.kind === 'delete') await prepared(to, DELETE, [one.model, one.id]);
-      else await prepared(to, UPSERT, [...upsertValues(one)]);
+    // The usual cases in plain statements, cheaper than the JSON one (half the database's time for a refresh's
+    // three): one write on its own; at most one entry used, with a few writes.
+    if (!used && writes.length <= 1) {
+      if (!writes.length) return;
+      const [one] = writes;
+      if (one!.kind === 'delete') await prepared(to, DELETE, [one!.model, one!.id]);
+      else await prepared(to, UPSERT, [...upsertValues(one!)]);
       return;
     }
-    if (used && !usedToo && !more && one?.kind !== 'delete') {
-      const { rows } = (await prepared(to, one ? USE_AND_UPSERT : USE, [
-        used.model,
-        used.id,
-        ...(one ? upsertValues(one) : []),
+    if (!usedToo && consumptions.length + writes.length <= PLAIN_MOST) {
+      const deletes = writes.filter((w) => w.kind === 'delete');
+      const upserts = writes.filter((w) => w.kind === 'upsert');
+      const { rows } = (await prepared(to, plainWrites(used ? 1 : 0, deletes.length, upserts.length), [
+        ...(used ? [used.model, used.id] : []),
+        ...deletes.flatMap((w) => [w.model, w.id]),
+        ...upserts.flatMap((w) => upsertValues(w)),
       ])) as { rows: { ok: boolean }[] };
-      if (!rows[0]?.ok) throw usedMeanwhile([used.model]);
+      if (!rows[0]?.ok) throw usedMeanwhile([used!.model]);
       return;
     }
     const json = [
@@ -193,19 +196,46 @@ function upsertValues(w: Extract<PendingWrite, { kind: 'upsert' }>) {
 
 const DELETE = 'delete from oidc_payloads where model = ? and id = ?';
 const CONSUME = 'update oidc_payloads set consumed_at = now() where model = ? and id = ?';
-// An entry used, only if still unused (whether it has expired, oidc-provider checked with this process's clock: see
-// FIND); `ok` says whether it was. With it, only then, the one entry the request stores after it (the token endpoint's
-// usual writes: USE_AND_UPSERT, values as UPSERT's).
-const USED =
-  'update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null returning 1';
-const USE = `with used as (${USED}) select exists (select 1 from used) as ok`;
-const USE_AND_UPSERT = `with used as (${USED}), saved as (
+
+/** The most entries (a use counted) a request's writes may hold to go as plainWrites rather than WRITE_MANY. */
+const PLAIN_MOST = 4;
+const plainStatements = new Map<string, string>();
+/**
+ * A request's few writes in one plain statement, as WRITE_MANY would store them: `used` (0 or 1) entry marked used,
+ * only if still unused (whether it has expired, oidc-provider checked with this process's clock: see FIND), and only
+ * then the `deletes` and the `upserts`; `ok` says whether it was. Values in order: the used entry's model and id, each
+ * deletion's, each upsert's (as UPSERT's). Each entry appears once, so no row is touched twice. One text per shape,
+ * prepared once per connection.
+ */
+function plainWrites(used: number, deletes: number, upserts: number): string {
+  const shape = `${used}:${deletes}:${upserts}`;
+  const known = plainStatements.get(shape);
+  if (known) return known;
+  const ok = used ? 'exists (select 1 from used)' : 'true';
+  const parts: string[] = [];
+  if (used)
+    parts.push(
+      'used as (update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null returning 1)',
+    );
+  if (deletes)
+    parts.push(`gone as (delete from oidc_payloads where (model, id) in (${Array(deletes).fill('(?, ?)').join(', ')})
+      and ${ok})`);
+  if (upserts) {
+    const row = '(?::text, ?::text, ?::json, ?::text, ?::text, ?::text, ?::timestamptz, ?::boolean)';
+    parts.push(`saved as (
     insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-    select ?, ?, ?::json, ?, ?, ?, ?::timestamptz, case when ?::boolean then now() end where exists (select 1 from used)
+    select model, id, payload, grant_id, uid, user_code, expires_at, case when consumed then now() end
+    from (values ${Array(upserts).fill(row).join(', ')})
+      as v (model, id, payload, grant_id, uid, user_code, expires_at, consumed)
+    where ${ok}
     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
       user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at
-  )
-  select exists (select 1 from used) as ok`;
+  )`);
+  }
+  const sql = `with ${parts.join(', ')} select ${ok} as ok`;
+  plainStatements.set(shape, sql);
+  return sql;
+}
 const REVOKE = 'delete from oidc_payloads where grant_id = ?';
 
 /** Remembers what a row was read along with (its session, its grant) for the request's coming reads of them. */
