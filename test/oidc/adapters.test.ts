@@ -1383,6 +1383,46 @@ describe('oidc-provider adapter contract', () => {
       assert.equal(count.trips, 1);
     });
 
+    it("reads a session with its apps' grants in one round trip (an authorization in that browser reads one next)", async () => {
+      const { count, adapter: counted } = countingRedis();
+      const [first, second, gone] = [fresh('grant'), fresh('grant'), fresh('grant')];
+      const grants = { first: samplePayload('Grant', first), second: samplePayload('Grant', second) };
+      await adapter('Grant').upsert(first, grants.first, 300);
+      await adapter('Grant').upsert(second, grants.second, 300);
+      const sessionId = fresh('Session');
+      const session = samplePayload('Session', sessionId, {
+        authorizations: {
+          'client-a': { sid: 'sid-a', grantId: first },
+          'client-b': { sid: 'sid-b', grantId: second },
+          'client-c': { sid: 'sid-c', grantId: gone },
+          'client-d': { sid: 'sid-d' },
+        },
+      });
+      await adapter('Session').upsert(sessionId, session, 300);
+      // The script's first run on this server sends its text too (one more command): not counted.
+      await trips(count, () => counted('Session').find(sessionId));
+      const authorization = await trips(count, async () => [
+        await counted('Session').find(sessionId),
+        await counted('Grant').find(first),
+        await counted('Grant').find(second),
+        await counted('Grant').find(gone),
+      ]);
+      assert.deepEqual(authorization, { result: [session, grants.first, grants.second, undefined], trips: 1 });
+      // What the request writes is read as written, not as read along.
+      const changed = { ...grants.first, scope: 'openid email profile' };
+      const rewritten = await trips(count, async () => {
+        await counted('Session').find(sessionId);
+        await counted('Grant').upsert(first, changed, 300);
+        return counted('Grant').find(first);
+      });
+      assert.deepEqual(rewritten, { result: changed, trips: 2 }, 'the read, then the write at the end');
+      // Outside a request: the session alone.
+      count.trips = 0;
+      assert.deepEqual(await counted('Session').find(sessionId), session);
+      assert.deepEqual(await counted('Grant').find(second), grants.second);
+      assert.equal(count.trips, 2);
+    });
+
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
       const { count, adapter: counted } = countingRedis();
       const { grantId, grant } = await storedSessionAndGrant();

@@ -166,6 +166,40 @@ if type(grantId) == 'string' then
 end
 return out`);
 
+/** The most grants SESSION_WITH_GRANTS reads along with a session (one per app signed in to in that browser). */
+const GRANTS_ALONG = 20;
+
+/**
+ * Reads a session (KEYS[1]) with the grants of its sign-ins to apps (payload.authorizations[…].grantId, at most
+ * GRANTS_ALONG), which an authorization in that browser reads next (the app's grant). ARGV[1] is the key prefix.
+ * Returns {session, {{grant id, grant}, …}}, each entry as HGETALL gives it. It reads keys it is not given, so only on
+ * one server, never a Redis Cluster.
+ */
+const SESSION_WITH_GRANTS = new Script(`
+local entry = redis.call('HGETALL', KEYS[1])
+local grants = {}
+local raw
+for i = 1, #entry, 2 do
+  if entry[i] == 'payload' then
+    raw = entry[i + 1]
+  end
+end
+if raw then
+  local ok, payload = pcall(cjson.decode, raw)
+  if ok and type(payload) == 'table' and type(payload.authorizations) == 'table' then
+    for _, authorization in pairs(payload.authorizations) do
+      if #grants >= ${GRANTS_ALONG} then
+        break
+      end
+      if type(authorization) == 'table' and type(authorization.grantId) == 'string' then
+        local id = authorization.grantId
+        grants[#grants + 1] = {id, redis.call('HGETALL', ARGV[1] .. 'Grant:' .. id)}
+      end
+    end
+  end
+end
+return {entry, grants}`);
+
 /** Where READ_ALONG finds the session's uid, for the models read with their session and grant. */
 const SESSION_UID_AT: Record<string, 'interaction' | 'token'> = { Interaction: 'interaction' };
 for (const model of [
@@ -340,6 +374,14 @@ export class RedisAdapter implements OidcAdapter {
         (await writes.readTogether(id, this.#model, (models) => this.#readMany(models, id, writes))) ?? {},
       );
     if (this.#readsAlong) return payloadOf(keepAlong(await this.#readAlong(this.#key(id)), writes));
+    if (this.#model === 'Session' && !(this.#redis instanceof Cluster)) {
+      const [session, grants] = (await SESSION_WITH_GRANTS.run(this.#redis, this.#key(id), this.#prefix)) as [
+        unknown,
+        [string, unknown][],
+      ];
+      for (const [grantId, grant] of grants) writes.remember('Grant', 'id', grantId, rowOf(grantId, hashOf(grant)));
+      return payloadOf(hashOf(session));
+    }
     return payloadOf(await this.#redis.hgetall(this.#key(id)));
   }
 
