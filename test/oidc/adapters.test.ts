@@ -1199,25 +1199,33 @@ describe('oidc-provider adapter contract', () => {
       if ('redis' in probe) await deleteRedisPrefix(redisOf(), prefix);
     });
 
-    it('lets one of two requests that read the same unused code use it; the other is refused', async () => {
+    it('lets one of two requests that read the same unused code use it; the other stores nothing and is refused', async () => {
       const codes = adapter('AuthorizationCode');
+      const tokens = adapter('AccessToken');
       const code = fresh('AuthorizationCode');
       await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
       const [first, second] = [new RequestWrites(), new RequestWrites()];
+      const [mine, theirs] = [fresh('AccessToken'), fresh('AccessToken')];
       for (const writes of [first, second])
         assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
-      await runWithWrites(first, () => codes.consume(code));
-      await assert.rejects(
-        runWithWrites(second, () => codes.consume(code)),
-        (err: { error?: string }) => err.error === 'invalid_grant',
-      );
+      await runWithWrites(first, async () => {
+        await codes.consume(code);
+        await tokens.upsert(mine, samplePayload('AccessToken', mine), 60);
+      });
+      await first.close();
+      await runWithWrites(second, async () => {
+        await codes.consume(code);
+        await tokens.upsert(theirs, samplePayload('AccessToken', theirs), 60);
+      });
+      const refused = (err: { error?: string }) => err.error === 'invalid_grant';
+      await assert.rejects(second.close(), refused);
       assert.equal(typeof (await codes.find(code))?.consumed, 'number');
+      assert.ok(await tokens.find(mine), "the first request's token is stored");
+      assert.equal(await tokens.find(theirs), undefined, "the second's is not");
       // Gone meanwhile (its grant revoked): refused too.
-      const gone = fresh('AuthorizationCode');
-      await assert.rejects(
-        runWithWrites(new RequestWrites(), () => codes.consume(gone)),
-        (err: { error?: string }) => err.error === 'invalid_grant',
-      );
+      const gone = new RequestWrites();
+      await runWithWrites(gone, () => codes.consume(fresh('AuthorizationCode')));
+      await assert.rejects(gone.close(), refused);
     });
 
     it('runs its scripts by hash, and sends them again when the server has forgotten them (SCRIPT FLUSH, a restart)', async () => {
@@ -1291,15 +1299,45 @@ describe('oidc-provider adapter contract', () => {
       ]);
     });
 
-    it('sends the writes made before a consumption or a revocation first, and those two at once', async () => {
+    it("stores a use with the request's writes, in the same round trip, and the request sees it at once", async () => {
+      const { count, adapter: counted } = countingRedis();
+      const key = (id: string) => `${prefix}AuthorizationCode:${id}`;
+      const use = async (code: string, token: string) => {
+        assert.equal((await counted('AuthorizationCode').find(code))?.consumed, undefined);
+        await counted('AuthorizationCode').consume(code);
+        assert.equal(await redisOf().hget(key(code), 'consumed'), null, 'not stored before the request ends');
+        assert.equal(typeof (await counted('AuthorizationCode').find(code))?.consumed, 'number', 'used, for it');
+        await counted('AccessToken').upsert(token, samplePayload('AccessToken', token), 60);
+      };
+      const [code, token] = [fresh('AuthorizationCode'), fresh('AccessToken')];
+      await adapter('AuthorizationCode').upsert(code, samplePayload('AuthorizationCode', code), 60);
+      // The scripts' first run on this server sends their text too (one more command each): not counted.
+      const warm = fresh('AuthorizationCode');
+      await adapter('AuthorizationCode').upsert(warm, samplePayload('AuthorizationCode', warm), 60);
+      await trips(count, () => use(warm, fresh('AccessToken')));
+      assert.equal(
+        (await trips(count, () => use(code, token))).trips,
+        3,
+        'two reads, then the use with the token in one script',
+      );
+      assert.ok(await redisOf().hget(key(code), 'consumed'));
+      assert.ok(await adapter('AccessToken').find(token));
+      // An entry written and used in the same request is stored used.
+      const other = fresh('AuthorizationCode');
+      await withRequestWrites(async () => {
+        await adapter('AuthorizationCode').upsert(other, samplePayload('AuthorizationCode', other), 60);
+        await adapter('AuthorizationCode').consume(other);
+        assert.equal(typeof (await adapter('AuthorizationCode').find(other))?.consumed, 'number');
+      });
+      assert.ok(await redisOf().hget(key(other), 'consumed'));
+    });
+
+    it('sends the writes made before a revocation first, and the revocation at once', async () => {
       const code = fresh('AuthorizationCode');
       const payload = samplePayload('AuthorizationCode', code);
       const token = fresh('AccessToken');
       await withRequestWrites(async () => {
         await adapter('AuthorizationCode').upsert(code, payload, 60);
-        await adapter('AuthorizationCode').consume(code);
-        const consumed = await redisOf().hget(`${prefix}AuthorizationCode:${code}`, 'consumed');
-        assert.ok(consumed, 'stored and consumed before the request ends');
         await adapter('AccessToken').upsert(
           token,
           samplePayload('AccessToken', token, { grantId: payload.grantId }),

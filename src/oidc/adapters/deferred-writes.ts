@@ -8,11 +8,11 @@
 // same request see the pending writes.
 //
 // A revocation by grant is not kept: it goes at once, after the pending writes. A consumption (a code or refresh token
-// used) is kept by the PostgreSQL adapter, as a condition on the request's writes: the entry is marked consumed only
-// if no one did so since it was read, and if someone did, nothing of the request is stored and its answer is an
-// error (`keepConsumption`); the Redis adapter consumes at once. Outside a request (the CLI, background work after the
-// answer) every write goes at once. The PostgreSQL and Redis adapters defer; the Client adapter (registrations) does
-// not.
+// used) is kept as a condition on the request's writes: the entry is marked consumed only if no one did so since it
+// was read, and if someone did, nothing of the request is stored and its answer is an error (`keepConsumption`); on a
+// Redis Cluster, where one script cannot write keys of several slots, it goes at once. Outside a request (the CLI,
+// background work after the answer) every write goes at once. The PostgreSQL and Redis adapters defer; the Client
+// adapter (registrations) does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { errors } from '../internals.ts';
 import { asPayload, epochSeconds, type Payload } from './types.ts';

@@ -1,8 +1,8 @@
 // oidc-provider state in Redis: one hash per entry, plus indexes by grant, uid and user code. Every command and
-// script touches one key, so the same code runs on one server and on a Redis Cluster (where keys of several slots
-// cannot share a MULTI or a script). A write is ordered steps, each safe if the process stops after it: see stepsOf
+// script touches one key (but those marked as for one server only), so the same code runs on one server and on a
+// Redis Cluster (where keys of several slots cannot share a MULTI or a script). A write is ordered steps, each safe if the process stops after it: see stepsOf
 // and revokeByGrantId. Within an HTTP request the writes are kept and sent together at its end (deferred-writes.ts):
-// on one server as one pipeline.
+// on one server as one pipeline, or with what the request used once as one script (USE_AND_WRITE).
 import crypto from 'node:crypto';
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from '../../platform/storage/redis-connection.ts';
@@ -34,12 +34,17 @@ class Script {
     this.#sha = crypto.createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(redis: RedisClient, key: string, ...args: string[]): Promise<unknown> {
+  run(redis: RedisClient, key: string, ...args: string[]): Promise<unknown> {
+    return this.runOn(redis, [key], args);
+  }
+
+  /** Runs the script on `keys` with `args`. */
+  async runOn(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await redis.evalsha(this.#sha, 1, key, ...args);
+      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!isNoScript(err)) throw err;
-      return redis.eval(this.#lua, 1, key, ...args);
+      return redis.eval(this.#lua, keys.length, ...keys, ...args);
     }
   }
 
@@ -52,32 +57,51 @@ class Script {
 
 const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');
 
-/**
- * Writes an entry (KEYS[1]) whole: its payload ARGV[1], no consumption mark, and a lifetime of ARGV[2] seconds (0 for
- * none). One command, atomic, instead of MULTI DEL HSET EXPIRE EXEC.
- */
-const WRITE_ENTRY = new Script(`
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'payload', ARGV[1])
-local seconds = tonumber(ARGV[2])
-if seconds > 0 then
-  redis.call('EXPIRE', KEYS[1], seconds)
-end
-return 1`);
+/** Writes an entry (`key`) whole: its `payload`, no consumption mark, and a lifetime of `seconds` (0 for none). */
+const WRITE_ENTRY_LUA = `
+local function write_entry(key, payload, seconds)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'payload', payload)
+  if seconds > 0 then
+    redis.call('EXPIRE', key, seconds)
+  end
+end`;
 
 /**
- * Adds an entry (ARGV[1]) to its grant's index (KEYS[1]) and keeps the index alive as long as its longest-lived member:
- * ARGV[2] is the entry's lifetime in seconds, 0 for none. An index with a member that never expires never expires.
+ * Adds an entry (`entry`, its key) to its grant's index (`key`) and keeps the index alive as long as its longest-lived
+ * member: `seconds` is the entry's lifetime, 0 for none. An index with a member that never expires never expires.
  */
-const ADD_TO_GRANT = new Script(`
-local ttl = redis.call('PTTL', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
-local seconds = tonumber(ARGV[2])
-if seconds == 0 then
-  redis.call('PERSIST', KEYS[1])
-elseif ttl == -2 or (ttl >= 0 and ttl < seconds * 1000) then
-  redis.call('EXPIRE', KEYS[1], seconds)
-end
+const ADD_TO_GRANT_LUA = `
+local function add_to_grant(key, entry, seconds)
+  local ttl = redis.call('PTTL', key)
+  redis.call('SADD', key, entry)
+  if seconds == 0 then
+    redis.call('PERSIST', key)
+  elseif ttl == -2 or (ttl >= 0 and ttl < seconds * 1000) then
+    redis.call('EXPIRE', key, seconds)
+  end
+end`;
+
+/** Marks an entry (`key`) consumed at `at`, only if it exists (a mark never outlives or resurrects its entry) and is
+ *  not consumed yet. Returns whether it marked it. */
+const CONSUME_LUA = `
+local function consume(key, at)
+  if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'consumed') == 1 then
+    return false
+  end
+  redis.call('HSET', key, 'consumed', at)
+  return true
+end`;
+
+/** WRITE_ENTRY_LUA on KEYS[1], ARGV[1] the payload, ARGV[2] the seconds. One command, atomic, instead of MULTI DEL HSET
+ *  EXPIRE EXEC. */
+const WRITE_ENTRY = new Script(`${WRITE_ENTRY_LUA}
+write_entry(KEYS[1], ARGV[1], tonumber(ARGV[2]))
+return 1`);
+
+/** ADD_TO_GRANT_LUA on the index KEYS[1], ARGV[1] the entry's key, ARGV[2] its seconds. */
+const ADD_TO_GRANT = new Script(`${ADD_TO_GRANT_LUA}
+add_to_grant(KEYS[1], ARGV[1], tonumber(ARGV[2]))
 return 1`);
 
 /**
@@ -108,13 +132,41 @@ if redis.call('SCARD', KEYS[1]) == 0 then
 end
 return 1`);
 
-/** Marks an entry (KEYS[1]) consumed at ARGV[1], only if it exists (a mark never outlives or resurrects its entry) and
- *  is not consumed yet. Returns whether it marked it. */
-const CONSUME = new Script(`
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then
-  return 0
+/** CONSUME_LUA on KEYS[1] at ARGV[1]: 1 if it marked it, else 0. */
+const CONSUME = new Script(`${CONSUME_LUA}
+return consume(KEYS[1], ARGV[1]) and 1 or 0`);
+
+/**
+ * A request's writes with what it used once (USED_ONCE), on one server, atomically: every entry in KEYS is marked
+ * consumed at ARGV[1] only if each still exists unconsumed, and only then the writes run, in order, each four ARGV
+ * (the kind, the key, the value, the seconds; see Step). Returns 1, or 0 when one of them was used meanwhile (nothing
+ * is written). It writes keys it is not given, so only on one server, never a Redis Cluster.
+ */
+const USE_AND_WRITE = new Script(`${WRITE_ENTRY_LUA}${ADD_TO_GRANT_LUA}${CONSUME_LUA}
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 or redis.call('HEXISTS', KEYS[i], 'consumed') == 1 then
+    return 0
+  end
 end
-redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+for i = 1, #KEYS do
+  consume(KEYS[i], ARGV[1])
+end
+for i = 2, #ARGV, 4 do
+  local kind, key, value, seconds = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  if kind == 'grant' then
+    add_to_grant(key, value, seconds)
+  elseif kind == 'entry' then
+    write_entry(key, value, seconds)
+  elseif kind == 'used' then
+    consume(key, value)
+  elseif kind == 'set' and seconds > 0 then
+    redis.call('SET', key, value, 'EX', seconds)
+  elseif kind == 'set' then
+    redis.call('SET', key, value)
+  elseif kind == 'del' then
+    redis.call('DEL', key)
+  end
+end
 return 1`);
 
 /**
@@ -254,48 +306,55 @@ const grantKeyOf = (prefix: string, grantId: string) => `${prefix}grant:${grantI
 const indexKeyOf = (prefix: string, model: string, field: 'uid' | 'userCode', value: string) =>
   `${prefix}${model}:${field}:${value}`;
 
-/** One command of a write: a script on a key, a lookup set, or a deletion. */
-type Step =
-  | { script: Script; key: string; args: string[] }
-  | { set: string; value: string; seconds: number }
-  | { del: string };
+/**
+ * One command of a write, on one key: the grant's index lists an entry (`value`: its key), an entry written whole
+ * (`value`: its payload), an entry this request wrote marked consumed (`value`: when), a lookup set (`value`: the id),
+ * or a deletion; `seconds` of lifetime, 0 for none.
+ */
+type Step = { kind: 'grant' | 'entry' | 'used' | 'set' | 'del'; key: string; value: string; seconds: number };
 
 /**
  * The steps that store a write, in the order they must run. An upsert is three steps, each on one key: (1) the grant's
- * index lists the entry, (2) the entry itself, atomically (one script), (3) its uid and user-code lookups. Stopped after
- * (1), the index names an entry that is not there (harmless: revoking finds nothing); the other order could leave an
- * entry that revoking its grant would miss. Stopped after (2), the entry is not yet found by uid or user code (the
- * sign-in or device flow starts again; the next save writes them); the other order would lose the lookup for a moment
- * on every save of a session under a new id. The entry expires when it was asked to (when the write was made, not
- * when it is sent).
+ * index lists the entry, (2) the entry itself, atomically (one script; then its consumed mark, when this request also
+ * used it), (3) its uid and user-code lookups. Stopped after (1), the index names an entry that is not there
+ * (harmless: revoking finds nothing); the other order could leave an entry that revoking its grant would miss. Stopped
+ * after (2), the entry is not yet found by uid or user code (the sign-in or device flow starts again; the next save
+ * writes them); the other order would lose the lookup for a moment on every save of a session under a new id. The
+ * entry expires when it was asked to (when the write was made, not when it is sent).
  */
 function stepsOf(prefix: string, w: PendingWrite): Step[] {
   const key = keyOf(prefix, w.model, w.id);
-  if (w.kind === 'delete') return [{ del: key }];
+  if (w.kind === 'delete') return [{ kind: 'del', key, value: '', seconds: 0 }];
   const seconds = w.expiresAt ? Math.max(1, Math.ceil((w.expiresAt.getTime() - Date.now()) / 1000)) : 0;
   const steps: Step[] = [];
-  if (w.grantId) steps.push({ script: ADD_TO_GRANT, key: grantKeyOf(prefix, w.grantId), args: [key, String(seconds)] });
-  steps.push({ script: WRITE_ENTRY, key, args: [w.json, String(seconds)] });
+  if (w.grantId) steps.push({ kind: 'grant', key: grantKeyOf(prefix, w.grantId), value: key, seconds });
+  steps.push({ kind: 'entry', key, value: w.json, seconds });
+  if (w.consumed) steps.push({ kind: 'used', key, value: String(epochSeconds()), seconds: 0 });
   for (const field of ['uid', 'userCode'] as const) {
     const value = w[field];
-    if (value) steps.push({ set: indexKeyOf(prefix, w.model, field, value), value: w.id, seconds });
+    if (value) steps.push({ kind: 'set', key: indexKeyOf(prefix, w.model, field, value), value: w.id, seconds });
   }
   return steps;
 }
 
 /** Adds a step to a pipeline (`scriptText`: a script with its text, not by its hash). */
 function queue(pipeline: ChainableCommander, step: Step, scriptText: boolean) {
-  if ('script' in step) step.script.queue(pipeline, scriptText, step.key, ...step.args);
-  else if ('del' in step) pipeline.del(step.del);
-  else if (step.seconds) pipeline.set(step.set, step.value, 'EX', step.seconds);
-  else pipeline.set(step.set, step.value);
+  const { key, value, seconds } = step;
+  if (step.kind === 'grant') ADD_TO_GRANT.queue(pipeline, scriptText, key, value, String(seconds));
+  else if (step.kind === 'entry') WRITE_ENTRY.queue(pipeline, scriptText, key, value, String(seconds));
+  else if (step.kind === 'used') CONSUME.queue(pipeline, scriptText, key, value);
+  else if (step.kind === 'del') pipeline.del(key);
+  else if (seconds) pipeline.set(key, value, 'EX', seconds);
+  else pipeline.set(key, value);
 }
 
 /**
  * Sends writes to Redis in the order they were made. On one server (Sentinel's master included) all of them go as one
- * pipeline, one round trip, run by the server in that order. A Redis Cluster takes a pipeline only within one slot, so
- * there each step is a pipeline of its own, awaited, in the same order. Every step is idempotent, so when the server
- * had forgotten a script the pipeline is sent again with the scripts' text.
+ * pipeline, one round trip, run by the server in that order; with what the request used once, as one script
+ * (USE_AND_WRITE), which writes nothing if one of those was used meanwhile. A Redis Cluster takes a pipeline only
+ * within one slot, so there each step is a pipeline of its own, awaited, in the same order (and what a request uses
+ * is marked at once: RedisAdapter.consume). Every step is idempotent, so when the server had forgotten a script the
+ * pipeline is sent again with the scripts' text.
  */
 function writeSender(redis: RedisClient, prefix: string): WriteSender {
   const send = async (steps: Step[]): Promise<void> => {
@@ -303,8 +362,15 @@ function writeSender(redis: RedisClient, prefix: string): WriteSender {
       for (const step of steps) queue(pipeline, step, scriptText);
     });
   };
-  return async (writes) => {
+  return async (writes, consumptions) => {
     const steps = writes.flatMap((w) => stepsOf(prefix, w));
+    if (consumptions.length) {
+      const keys = consumptions.map((c) => keyOf(prefix, c.model, c.id));
+      const args = steps.flatMap((step) => [step.kind, step.key, step.value, String(step.seconds)]);
+      const done = await USE_AND_WRITE.runOn(redis, keys, [String(epochSeconds()), ...args]);
+      if (done !== 1) throw usedMeanwhile(consumptions.map((c) => c.model));
+      return;
+    }
     if (!(redis instanceof Cluster)) return send(steps);
     for (const step of steps) await send([step]);
   };
@@ -367,6 +433,15 @@ export class RedisAdapter implements OidcAdapter {
     // What this request wrote and has not sent yet, or read along with another entry.
     const pending = writes.read(this.#model, id);
     if (pending) return pending === 'deleted' ? undefined : pending;
+    const stored = await this.#findStored(id, writes);
+    // Used by this request (stored at its end): used from now on.
+    return stored && !stored.consumed && writes.consumed(this.#model, id)
+      ? { ...stored, consumed: epochSeconds() }
+      : stored;
+  }
+
+  /** The entry as stored, or as read along with another one in this request. */
+  async #findStored(id: string, writes: RequestWrites): Promise<Payload | undefined> {
     const remembered = writes.recall(this.#model, 'id', id);
     if (remembered !== undefined) return remembered ? rowPayload(remembered) : undefined;
     if (READ_TOGETHER.has(this.#model))
@@ -438,9 +513,13 @@ export class RedisAdapter implements OidcAdapter {
   }
 
   async consume(id: string): Promise<void> {
-    // At once, after what this request wrote before. What a token request uses once and another request used since
-    // it was read (a code sent twice at once) is refused: one of them gets tokens.
+    // What a token request uses once: on one server, with the request's writes at its end, only if no other request
+    // used it since it was read (a code sent twice at once: one of them gets tokens). On a Cluster, or anything else,
+    // or outside a request: at once, after what the request wrote before; then a token request's use that comes
+    // second is refused at once.
     const writes = requestWrites();
+    if (writes && USED_ONCE.has(this.#model) && !(this.#redis instanceof Cluster))
+      return writes.keepConsumption(this.#model, id, this.#send);
     await writes?.send();
     const marked = await CONSUME.run(this.#redis, this.#key(id), String(epochSeconds()));
     if (!marked && writes && USED_ONCE.has(this.#model)) throw usedMeanwhile([this.#model]);
