@@ -1074,6 +1074,47 @@ describe('oidc-provider adapter contract', () => {
       ]);
     });
 
+    it("reads a session with its apps' grants in one statement (an authorization in that browser reads one next)", async () => {
+      const { db } = await sharedStorage();
+      const pg = (model: string) => new PostgresAdapter(db, model);
+      const [first, second, gone] = [fresh('grant'), fresh('grant'), fresh('grant')];
+      const grants = { first: samplePayload('Grant', first), second: samplePayload('Grant', second) };
+      await pg('Grant').upsert(first, grants.first, 300);
+      await pg('Grant').upsert(second, grants.second, 300);
+      const sessionWith = async (extra: Record<string, unknown>) => {
+        const id = fresh('Session');
+        const payload = samplePayload('Session', id, extra);
+        await pg('Session').upsert(id, payload, 300);
+        return { id, payload };
+      };
+      const authorizations = {
+        'client-a': { sid: 'sid-a', grantId: first },
+        'client-b': { sid: 'sid-b', grantId: second },
+        'client-c': { sid: 'sid-c', grantId: gone },
+        'client-d': { sid: 'sid-d' },
+      };
+      const session = await sessionWith({ authorizations });
+      const reads = async (id: string) => [
+        await pg('Session').find(id),
+        await pg('Grant').find(first),
+        await pg('Grant').find(second),
+        await pg('Grant').find(gone),
+      ];
+      assert.deepEqual(await request(db, () => reads(session.id)), {
+        result: [session.payload, grants.first, grants.second, undefined],
+        statements: 1,
+      });
+      // A session PostgreSQL's JSON functions cannot read (an escaped NUL in it), or with no apps: its grants read
+      // on their own.
+      for (const extra of [{ authorizations, state: '\u0000' }, { authorizations: [] }, { authorizations: 'x' }]) {
+        const other = await sessionWith(extra);
+        assert.deepEqual(await request(db, () => reads(other.id)), {
+          result: [other.payload, grants.first, grants.second, undefined],
+          statements: 4,
+        });
+      }
+    });
+
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
       const { db, pg, grantId, grant } = await storedSessionAndGrant();
       const { interactionId, interaction } = finishedWithGrant(grantId);
