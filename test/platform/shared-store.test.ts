@@ -56,6 +56,21 @@ function contract(name: string, make: () => SharedStore) {
       ]);
       assert.deepEqual(read, [2, 1, 0, 'value of v', undefined, undefined, 2]);
     });
+    it('answers many reads asked together, of counts only, of values only, or both', async () => {
+      const store = make();
+      const counted = Array.from({ length: 9 }, key);
+      const valued = Array.from({ length: 8 }, key);
+      for (const [i, k] of counted.entries()) for (let n = 0; n <= i; n++) await store.increment(k, 60);
+      for (const [i, k] of valued.entries()) await store.put(k, `value ${i}`, 60);
+      const counts = counted.map((_, i) => i + 1);
+      const values = valued.map((_, i) => `value ${i}`);
+      assert.deepEqual(await Promise.all(counted.map((k) => store.count(k))), counts);
+      assert.deepEqual(await Promise.all(valued.map((k) => store.peek(k))), values);
+      assert.deepEqual(
+        await Promise.all([...counted.map((k) => store.count(k)), ...valued.map((k) => store.peek(k))]),
+        [...counts, ...values],
+      );
+    });
     it('gives a stored value once, and nothing after it expired', async () => {
       const store = make();
       const k = key();
