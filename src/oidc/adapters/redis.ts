@@ -1,8 +1,9 @@
 // oidc-provider state in Redis: one hash per entry, plus indexes by grant, uid and user code. Every command and
 // script touches one key (but those marked as for one server only), so the same code runs on one server and on a
-// Redis Cluster (where keys of several slots cannot share a MULTI or a script). A write is ordered steps, each safe if the process stops after it: see stepsOf
-// and revokeByGrantId. Within an HTTP request the writes are kept and sent together at its end (deferred-writes.ts):
-// on one server as one pipeline, or with what the request used once as one script (USE_AND_WRITE).
+// Redis Cluster (where keys of several slots cannot share a MULTI or a script). A write is ordered steps, each safe
+// if the process stops after it: see stepsOf and revokeByGrantId. Within an HTTP request the writes are kept and sent
+// together at its end (deferred-writes.ts): on one server as one pipeline, or with what the request used once as one
+// script (USE_AND_WRITE).
 import crypto from 'node:crypto';
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from '../../platform/storage/redis-connection.ts';
