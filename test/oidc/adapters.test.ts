@@ -657,6 +657,42 @@ async function cleanupRows(db: Knex): Promise<void> {
 }
 
 // One outer suite owns the shared connections: root-level hooks would run out of order under --test-name-pattern.
+/**
+ * Two token requests read the same unused code, then each uses it and stores a token: the first gets it, the second
+ * stores nothing and is refused at its end. A use on its own of the code now used, or of a code that is gone (its
+ * grant revoked), is refused too.
+ */
+async function oneOfTwoUsesTheCode(codes: OidcAdapter, tokens: OidcAdapter) {
+  const code = fresh('AuthorizationCode');
+  await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
+  const [first, second, third] = [new RequestWrites(), new RequestWrites(), new RequestWrites()];
+  const [mine, theirs] = [fresh('AccessToken'), fresh('AccessToken')];
+  // All read it unused (token requests with the same code, at once).
+  for (const writes of [first, second, third])
+    assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
+  await runWithWrites(first, async () => {
+    await codes.consume(code);
+    await tokens.upsert(mine, samplePayload('AccessToken', mine), 60);
+  });
+  await first.close();
+  await runWithWrites(second, async () => {
+    await codes.consume(code);
+    await tokens.upsert(theirs, samplePayload('AccessToken', theirs), 60);
+  });
+  const refused = (err: unknown) => (err as { error?: string }).error === 'invalid_grant';
+  await assert.rejects(second.close(), refused);
+  assert.equal(typeof (await codes.find(code))?.consumed, 'number');
+  assert.ok(await tokens.find(mine), "the first request's token is stored");
+  assert.equal(await tokens.find(theirs), undefined, "the second's is not");
+  // The same with nothing else to store (the use on its own).
+  await runWithWrites(third, () => codes.consume(code));
+  await assert.rejects(third.close(), refused);
+  // Gone meanwhile (its grant revoked).
+  const gone = new RequestWrites();
+  await runWithWrites(gone, () => codes.consume(fresh('AuthorizationCode')));
+  await assert.rejects(gone.close(), refused);
+}
+
 describe('oidc-provider adapter contract', () => {
   after(async () => {
     if ('redis' in probe) await probe.redis.quit();
@@ -825,31 +861,7 @@ describe('oidc-provider adapter contract', () => {
 
     it('lets one of two requests that read the same unused code use it; the other stores nothing and is refused', async () => {
       const { db } = await sharedStorage();
-      const codes = new PostgresAdapter(db, 'AuthorizationCode');
-      const tokens = new PostgresAdapter(db, 'AccessToken');
-      const code = fresh('AuthorizationCode');
-      await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
-      const [first, second, third] = [new RequestWrites(), new RequestWrites(), new RequestWrites()];
-      const [mine, theirs] = [fresh('AccessToken'), fresh('AccessToken')];
-      // Both read it unused (two token requests with the same code, at once).
-      for (const writes of [first, second, third])
-        assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
-      await runWithWrites(first, async () => {
-        await codes.consume(code);
-        await tokens.upsert(mine, samplePayload('AccessToken', mine), 60);
-      });
-      await first.close();
-      await runWithWrites(second, async () => {
-        await codes.consume(code);
-        await tokens.upsert(theirs, samplePayload('AccessToken', theirs), 60);
-      });
-      const refused = (err: unknown) => (err as { error?: string }).error === 'invalid_grant';
-      await assert.rejects(second.close(), refused);
-      assert.ok(await tokens.find(mine), "the first request's token is stored");
-      assert.equal(await tokens.find(theirs), undefined, "the second's is not");
-      // The same with nothing else to store (the consumption on its own).
-      await runWithWrites(third, () => codes.consume(code));
-      await assert.rejects(third.close(), refused);
+      await oneOfTwoUsesTheCode(new PostgresAdapter(db, 'AuthorizationCode'), new PostgresAdapter(db, 'AccessToken'));
     });
 
     it('stores a few writes (a use, deletions, upserts) in one plain statement; after a use made first, none of them', async () => {
@@ -1241,32 +1253,7 @@ describe('oidc-provider adapter contract', () => {
     });
 
     it('lets one of two requests that read the same unused code use it; the other stores nothing and is refused', async () => {
-      const codes = adapter('AuthorizationCode');
-      const tokens = adapter('AccessToken');
-      const code = fresh('AuthorizationCode');
-      await codes.upsert(code, samplePayload('AuthorizationCode', code), 60);
-      const [first, second] = [new RequestWrites(), new RequestWrites()];
-      const [mine, theirs] = [fresh('AccessToken'), fresh('AccessToken')];
-      for (const writes of [first, second])
-        assert.equal((await runWithWrites(writes, () => codes.find(code)))?.consumed, undefined);
-      await runWithWrites(first, async () => {
-        await codes.consume(code);
-        await tokens.upsert(mine, samplePayload('AccessToken', mine), 60);
-      });
-      await first.close();
-      await runWithWrites(second, async () => {
-        await codes.consume(code);
-        await tokens.upsert(theirs, samplePayload('AccessToken', theirs), 60);
-      });
-      const refused = (err: { error?: string }) => err.error === 'invalid_grant';
-      await assert.rejects(second.close(), refused);
-      assert.equal(typeof (await codes.find(code))?.consumed, 'number');
-      assert.ok(await tokens.find(mine), "the first request's token is stored");
-      assert.equal(await tokens.find(theirs), undefined, "the second's is not");
-      // Gone meanwhile (its grant revoked): refused too.
-      const gone = new RequestWrites();
-      await runWithWrites(gone, () => codes.consume(fresh('AuthorizationCode')));
-      await assert.rejects(gone.close(), refused);
+      await oneOfTwoUsesTheCode(adapter('AuthorizationCode'), adapter('AccessToken'));
     });
 
     it('runs its scripts by hash, and sends them again when the server has forgotten them (SCRIPT FLUSH, a restart)', async () => {

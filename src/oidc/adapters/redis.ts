@@ -86,8 +86,11 @@ end`;
 /** Marks an entry (`key`) consumed at `at`, only if it exists (a mark never outlives or resurrects its entry) and is
  *  not consumed yet. Returns whether it marked it. */
 const CONSUME_LUA = `
+local function unused(key)
+  return redis.call('EXISTS', key) == 1 and redis.call('HEXISTS', key, 'consumed') == 0
+end
 local function consume(key, at)
-  if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'consumed') == 1 then
+  if not unused(key) then
     return false
   end
   redis.call('HSET', key, 'consumed', at)
@@ -145,7 +148,7 @@ return consume(KEYS[1], ARGV[1]) and 1 or 0`);
  */
 const USE_AND_WRITE = new Script(`${WRITE_ENTRY_LUA}${ADD_TO_GRANT_LUA}${CONSUME_LUA}
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 or redis.call('HEXISTS', KEYS[i], 'consumed') == 1 then
+  if not unused(KEYS[i]) then
     return 0
   end
 end
@@ -170,6 +173,16 @@ for i = 2, #ARGV, 4 do
 end
 return 1`);
 
+/** The payload field of an entry as HGETALL gives it ({field, value, …}), or nil. */
+const PAYLOAD_OF_LUA = `
+local function payload_of(entry)
+  for i = 1, #entry, 2 do
+    if entry[i] == 'payload' then
+      return entry[i + 1]
+    end
+  end
+end`;
+
 /**
  * Reads an entry (KEYS[1]) with what oidc-provider reads next in the same request, as the PostgreSQL adapter does in one
  * statement: the session it is bound to (by its uid, through the uid index) and its grant. ARGV[1] is the key prefix,
@@ -177,15 +190,10 @@ return 1`);
  * entry ends with the session). Returns {entry, uid or nil, {session id, session} or nil, {grant id, grant} or nil},
  * each entry as HGETALL gives it. It reads keys it is not given, so only on one server, never a Redis Cluster.
  */
-const READ_ALONG = new Script(`
+const READ_ALONG = new Script(`${PAYLOAD_OF_LUA}
 local entry = redis.call('HGETALL', KEYS[1])
 local out = {entry, false, false, false}
-local raw
-for i = 1, #entry, 2 do
-  if entry[i] == 'payload' then
-    raw = entry[i + 1]
-  end
-end
+local raw = payload_of(entry)
 if not raw then
   return out
 end
@@ -228,15 +236,10 @@ const GRANTS_ALONG = 20;
  * Returns {session, {{grant id, grant}, …}}, each entry as HGETALL gives it. It reads keys it is not given, so only on
  * one server, never a Redis Cluster.
  */
-const SESSION_WITH_GRANTS = new Script(`
+const SESSION_WITH_GRANTS = new Script(`${PAYLOAD_OF_LUA}
 local entry = redis.call('HGETALL', KEYS[1])
 local grants = {}
-local raw
-for i = 1, #entry, 2 do
-  if entry[i] == 'payload' then
-    raw = entry[i + 1]
-  end
-end
+local raw = payload_of(entry)
 if raw then
   local ok, payload = pcall(cjson.decode, raw)
   if ok and type(payload) == 'table' and type(payload.authorizations) == 'table' then
