@@ -34,11 +34,11 @@ export const START_ENV: Record<string, string> = Object.fromEntries(
 export const DEMO_TEACHER: Person = { login: 'teacher', password: 'Blue-Chalk-2026' }; // two identities: the menu is shown
 
 /** The bare library runs on the same Node with the same runtime flags as campus-sso, so "vs bare" compares code. */
-export async function startBare(): Promise<Running> {
+export async function startBare(execArgv: string[] = []): Promise<Running> {
   const child = await startChild<{ issuer: string; storage: string }>(
     path.join(here, '../servers/bare-provider.ts'),
     { ...process.env, NODE_ENV: 'production', ...START_ENV },
-    START_FLAGS,
+    [...START_FLAGS, ...execArgv],
   );
   const target: Target = {
     name: 'bare oidc-provider',
