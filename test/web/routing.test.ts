@@ -56,6 +56,43 @@ describe('requests: ours or the provider’s', () => {
     assert.equal(await who(base, '/token/introspection', 'POST'), 'provider');
   });
 
+  it('keeps parameter handlers and a middleware under a segment, and each segment to its own routes', async () => {
+    const base = await serve((router) => {
+      router.use('/admin', async (ctx, next) => {
+        ctx.state.seen = 'admin middleware';
+        await next();
+      });
+      router.get('/admin/things/:id', (ctx) => {
+        ctx.body = `thing ${ctx.state.thing} after ${ctx.state.seen}`;
+      });
+      router.param('id', async (id, ctx, next) => {
+        ctx.state.thing = `#${id}`;
+        await next();
+      });
+      router.post('/school/:code/import', (ctx) => {
+        ctx.body = `import ${ctx.params.code}`;
+      });
+    }, servers);
+    assert.equal(await who(base, '/admin/things/7'), 'thing #7 after admin middleware');
+    assert.equal(await who(base, '/school/A1/import', 'POST'), 'import A1');
+    assert.equal(await who(base, '/school/A1/import'), 'provider', 'a method we do not answer');
+    assert.equal(await who(base, '/admin/school/A1/import', 'POST'), 'provider', 'another segment’s route');
+  });
+
+  it('tries every request against every route when a middleware applies to every path', async () => {
+    const base = await serve((router) => {
+      router.use(async (ctx, next) => {
+        await next();
+        if (ctx.body) ctx.body = `${ctx.body} (every path)`;
+      });
+      router.get('/admin/things/:id', (ctx) => {
+        ctx.body = `thing ${ctx.params.id}`;
+      });
+    }, servers);
+    assert.equal(await who(base, '/admin/things/7'), 'thing 7 (every path)');
+    assert.equal(await who(base, '/token'), 'provider');
+  });
+
   it('tries every request against the routes when one begins with a parameter', async () => {
     const base = await serve((router) => {
       router.get('/:lang/about', (ctx) => {
