@@ -1,15 +1,18 @@
 // `node bench/cpu-breakdown.ts [--op sso|refresh|introspection|sign-in] [--bare] [--seconds N] [--warm-up N]
-//   [--bcrypt-cost C] [--top N] [--functions N]`: where one operation's CPU goes on the whole machine, measured with Linux `perf`
-// (Debian's `linux-perf`; run as root). One server under test (campus-sso as `npm start` runs it, on storage of its
-// own as for `npm run bench`; or with `--bare` the bare oidc-provider) gets the operation at c=8 from this process;
-// after the warm-up (default 20 s: V8's compiler is still busy for the first ten or so) every CPU of the machine is
-// sampled for N seconds (default 10) while the load goes on. Each sample is CPU time really spent: unlike V8's own
-// profiler, time a thread waits inside a system call is not counted, and PostgreSQL, Redis, the kernel, the load
-// generator and the server's other threads (libuv's pool, where passwords are hashed and tokens signed; V8's
-// helpers: garbage collection, the optimising compiler) are in the same picture. The server's main thread is split
-// by the package (or project folder) of the innermost JavaScript function of each sample, so that a built-in, a
-// native call or a system call counts for the code that made it; `--functions N` lists the N functions that made
-// most of it the same way. Figures are CPU milliseconds per operation.
+//   [--bcrypt-cost C] [--top N] [--functions N] [--load-generator]`: where one operation's CPU goes on the whole
+// machine, measured with Linux `perf` (Debian's `linux-perf`; run as root). One server under test (campus-sso as
+// `npm start` runs it, on storage of its own as for `npm run bench`, bcrypt at cost 4 unless given; or with `--bare` the
+// bare oidc-provider) gets the operation at c=8 from this process; after the warm-up (default 20 s; V8's compiler keeps
+// optimising for a minute or more, less and less: see the README) every CPU of the machine is sampled for N seconds
+// (default 10) while the load goes on. Each sample is CPU time really spent: unlike V8's own profiler, time a thread
+// waits inside a system call is not counted, and PostgreSQL, Redis, the kernel, the load generator and the server's
+// other threads (libuv's pool, where passwords are hashed and tokens signed; V8's helpers: garbage collection, the
+// optimising compiler) are in the same picture. The server's main thread is split by the package (or project folder)
+// of the innermost JavaScript function of each sample, so that a built-in, a native call or a system call counts for
+// the code that made it; `--functions N` lists the N functions that made most of it the same way (a JIT frame's name
+// can be stale when V8 moved code; read the packages first). With `--load-generator` (and this script itself run with
+// `node --perf-basic-prof --logfile=+ --no-logfile-per-isolate`) the load generator's main thread is split instead.
+// Figures are CPU milliseconds per operation.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
