@@ -201,7 +201,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       trustProxyHops: settings.trustProxyHops,
       issuer,
       requireHttps: settings.env === 'production',
-      cookieKeys: () => holder.keys().cookieKeys,
+      cookieKeys: () => holder.keys().cookieSigner,
       provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
       // oidc-provider's state: a request's writes go together at its end (one statement, or one Redis pipeline).
       aroundRequest: withRequestWrites,

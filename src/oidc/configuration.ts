@@ -4,7 +4,6 @@ import { accountFromAlong } from '../domain/identities/account.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { MFA_ACR } from '../domain/people/second-factor.ts';
-import { cookieSigner } from '../platform/cookie-signer.ts';
 import type { Keyring } from '../platform/keyring.ts';
 import { requestWrites } from './adapters/deferred-writes.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -99,7 +98,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     jwks: { keys: deps.keys.jwks as never },
     cookies: {
       // Keygrip's methods, which oidc-provider hands to Koa's cookies as it would a Keygrip made of the list.
-      keys: cookieSigner(deps.keys.cookieKeys) as unknown as string[],
+      keys: deps.keys.cookieSigner as unknown as string[],
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../domain/audit.ts';
+import { type CookieSigner, cookieSigner } from '../platform/cookie-signer.ts';
 import type { Keyring } from '../platform/keyring.ts';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
@@ -24,8 +25,8 @@ type KeyRow = {
 export type KeySet = {
   /** Private JWKs; for each alg the first one signs, all are published. */
   jwks: crypto.JsonWebKey[];
-  /** Cookie keys; the first one signs, all verify. */
-  cookieKeys: string[];
+  /** The cookie keys' signer, for Koa's cookies and oidc-provider's: the first key signs, all verify. */
+  cookieSigner: CookieSigner;
   /** Changes whenever the published set or its order changes. */
   fingerprint: string;
 };
@@ -122,7 +123,7 @@ export async function loadKeys(db: Knex, keyring: Keyring, now = Date.now()): Pr
   const open = (r: KeyRow) => keyring.open('key-storage', r.material);
   return {
     jwks: rows.filter((r) => r.kind === 'signing').map((r) => JSON.parse(open(r)) as crypto.JsonWebKey),
-    cookieKeys: rows.filter((r) => r.kind === 'cookie').map(open),
+    cookieSigner: cookieSigner(rows.filter((r) => r.kind === 'cookie').map(open)),
     fingerprint: rows.map((r) => `${r.kid}:${rank(r, now)}`).join(','),
   };
 }

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
-import { type CookieSigner, cookieSigner } from '../platform/cookie-signer.ts';
+import type { CookieSigner } from '../platform/cookie-signer.ts';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
@@ -138,7 +138,8 @@ export function buildApp(opts: {
    * the probes an orchestrator makes from inside (/healthz, /readyz, /metrics).
    */
   requireHttps?: boolean;
-  cookieKeys: () => string[];
+  /** The cookie keys, or their signer (src/platform/cookie-signer.ts): what Koa's `app.keys` takes. */
+  cookieKeys: () => string[] | CookieSigner;
   /** Registers our routes (the flows). */
   routes: (router: Router) => void;
   provider: Middleware;
@@ -150,14 +151,7 @@ export function buildApp(opts: {
 }): Koa {
   const app = new Koa({ proxy: opts.trustProxy, maxIpsCount: opts.trustProxyHops });
   const issuerHost = new URL(opts.issuer).host;
-  // The keys' signer (src/platform/cookie-signer.ts), made again only when the list of keys is another.
-  let signer: { keys: string[]; signer: CookieSigner } | undefined;
-  const keys = () => {
-    const current = opts.cookieKeys();
-    if (signer?.keys !== current) signer = { keys: current, signer: cookieSigner(current) };
-    return signer.signer;
-  };
-  Object.defineProperty(app, 'keys', { get: keys, set: () => {} });
+  Object.defineProperty(app, 'keys', { get: opts.cookieKeys, set: () => {} });
   app.silent = true;
   const router = new Router();
   opts.routes(router);
