@@ -182,6 +182,30 @@ describe(`authorization code flow (${storageMode})`, () => {
     }
   });
 
+  it("answers its JSON endpoints with the headers for API answers, and a page under them with a page's", async () => {
+    const basic = `Basic ${Buffer.from(`rp-conf:${secret}`).toString('base64')}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
+    for (const [url, init] of [
+      [`${server.issuer}/.well-known/openid-configuration`, {}],
+      [`${server.issuer}/jwks`, {}],
+      [`${server.issuer}/token`, { method: 'POST', headers: form, body: 'grant_type=client_credentials' }],
+      [`${server.issuer}/token/introspection`, { method: 'POST', headers: form, body: 'token=nothing' }],
+      [`${server.issuer}/me`, { headers: { authorization: 'Bearer nothing' } }],
+    ] as const) {
+      const res = await fetch(url, init as RequestInit);
+      assert.match(res.headers.get('content-type') ?? '', /json/, url);
+      assert.equal(res.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", url);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', url);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url);
+      assert.equal(res.headers.get('cross-origin-opener-policy'), null, `${url}: no page to isolate`);
+    }
+    // An address under those segments that nobody answers gets the not-found page, with a page's headers.
+    const page = await fetch(`${server.issuer}/token/nothing-here`, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN');
+  });
+
   it('issues client-credentials tokens', async () => {
     const tokens = await oidc.clientCredentialsGrant(conf);
     assert.equal(tokens.token_type, 'bearer');
