@@ -195,6 +195,48 @@ function assertConsumed(found: Payload | undefined, payload: Payload, from: numb
 }
 
 /**
+ * oidc-provider saves a session again at every request in its browser, with a later expiry and nothing else changed.
+ * Read and saved in one request (`request` runs `fn` as one and gives its round trips to storage; `stored` reads the
+ * session's expiry as stored: its payload's, and the seconds left of the entry's own), such a save is stored only when
+ * the stored expiry is more than an hour, or a hundredth of the session's lifetime, short of the new one, or when more
+ * changed; outside a request, always.
+ */
+async function rollingSessionSaves(
+  adapter: (model: string) => OidcAdapter,
+  request: (fn: () => Promise<void>) => Promise<number>,
+  stored: (id: string) => Promise<{ exp: number; secondsLeft: number }>,
+) {
+  const lifetime = 14 * 86_400;
+  const cases = [
+    { name: 'saved a minute before, nothing else changed', behind: 60, lifetime, extra: {}, written: false },
+    { name: 'saved two hours before', behind: 7200, lifetime, extra: {}, written: true },
+    { name: 'saved a minute before, something else changed', behind: 60, lifetime, extra: { acr: 'x' }, written: true },
+    { name: 'a ten-minute session saved a minute before', behind: 60, lifetime: 600, extra: {}, written: true },
+  ];
+  for (const c of cases) {
+    const id = fresh('Session');
+    const first = { ...samplePayload('Session', id), exp: now() + c.lifetime - c.behind };
+    await adapter('Session').upsert(id, first, c.lifetime - c.behind);
+    const again = { ...first, ...c.extra, exp: now() + c.lifetime };
+    const trips = await request(async () => {
+      assert.deepEqual(await adapter('Session').find(id), first);
+      await adapter('Session').upsert(id, again, c.lifetime);
+    });
+    assert.equal(trips, c.written ? 2 : 1, `${c.name}: the read, ${c.written ? 'and the write' : 'only'}`);
+    const after = await stored(id);
+    assert.equal(after.exp, c.written ? again.exp : first.exp, `${c.name}: the stored payload's expiry`);
+    const left = c.written ? c.lifetime : c.lifetime - c.behind;
+    assert.ok(Math.abs(after.secondsLeft - left) <= 3, `${c.name}: ${after.secondsLeft} s left, not ${left}`);
+  }
+  const id = fresh('Session');
+  const first = { ...samplePayload('Session', id), exp: now() + lifetime - 60 };
+  await adapter('Session').upsert(id, first, lifetime - 60);
+  await adapter('Session').find(id);
+  await adapter('Session').upsert(id, { ...first, exp: now() + lifetime }, lifetime);
+  assert.equal((await stored(id)).exp, now() + lifetime, 'outside a request: stored');
+}
+
+/**
  * The contract, for the adapters `makeBackend` makes. `clientOnly` is the `Client` model's share of it (upsert, find and
  * destroy); `skip` says why the backend is not available.
  */
@@ -1127,6 +1169,22 @@ describe('oidc-provider adapter contract', () => {
       }
     });
 
+    it('does not store a session saved again with only an expiry a little later (oidc-provider, at every request)', async () => {
+      const { db } = await sharedStorage();
+      await rollingSessionSaves(
+        (model) => new PostgresAdapter(db, model),
+        async (fn) => (await request(db, fn)).statements,
+        async (id) => {
+          const { rows } = await db.raw(
+            `select (payload->>'exp')::int as exp, extract(epoch from expires_at - now())::float8 as left
+             from oidc_payloads where model = 'Session' and id = ?`,
+            [id],
+          );
+          return { exp: rows[0].exp, secondsLeft: rows[0].left };
+        },
+      );
+    });
+
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {
       const { db, pg, grantId, grant } = await storedSessionAndGrant();
       const { interactionId, interaction } = finishedWithGrant(grantId);
@@ -1487,6 +1545,20 @@ describe('oidc-provider adapter contract', () => {
       assert.deepEqual(await counted('Session').find(sessionId), session);
       assert.deepEqual(await counted('Grant').find(second), grants.second);
       assert.equal(count.trips, 2);
+    });
+
+    it('does not store a session saved again with only an expiry a little later (oidc-provider, at every request)', async () => {
+      const { count, adapter: counted } = countingRedis();
+      await trips(count, () => counted('Session').find(fresh('Session'))); // the script's first run sends its text too
+      await rollingSessionSaves(
+        counted,
+        async (fn) => (await trips(count, fn)).trips,
+        async (id) => {
+          const key = `${prefix}Session:${id}`;
+          const payload = JSON.parse((await redisOf().hget(key, 'payload')) ?? '{}') as { exp: number };
+          return { exp: payload.exp, secondsLeft: (await redisOf().pttl(key)) / 1000 };
+        },
+      );
     });
 
     it('reads an interaction finished with a grant (an identity chosen at the sign-in) with that grant', async () => {

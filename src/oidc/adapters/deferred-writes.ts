@@ -7,6 +7,10 @@
 // them stored, and a write that fails turns the answer into an error, as it would have done at once. Reads in the
 // same request see the pending writes.
 //
+// A session oidc-provider saves again with nothing changed but its expiry (it does so at every request in its browser:
+// a session lives TTL.Session after its last use) is not written when the expiry it has in storage is at most an hour
+// (or a hundredth of its lifetime) short of the new one (`onlyExtends`): a session then ends that much earlier at most.
+//
 // A revocation by grant is not kept: it goes at once, after the pending writes. A consumption (a code or refresh token
 // used) is kept as a condition on the request's writes: the entry is marked consumed only if no one did so since it
 // was read, and if someone did, nothing of the request is stored and its answer is an error (`keepConsumption`); on a
@@ -58,6 +62,8 @@ export class RequestWrites {
   readonly #read = new Map<string, StoredRow | null>();
   readonly #together = new Map<string, { models: string[]; rows: Promise<Map<string, unknown>> }>();
   readonly #accounts: unknown[] = [];
+  /** Rolling entries (ROLLING) as read from storage in this request: their expiry and the rest of their payload. */
+  readonly #asStored = new Map<string, { exp: number; rest: string }>();
   #sender: WriteSender | undefined;
   #closed = false;
 
@@ -110,6 +116,29 @@ export class RequestWrites {
       if (w.kind === 'upsert' && w.model === model && w[field] === value && live(w))
         return JSON.parse(w.json) as Payload;
     return undefined;
+  }
+
+  /** An entry as this request read it from storage (kept for a rolling one, ROLLING: see `onlyExtends`). */
+  noteStored(model: string, id: string, payload: Payload | undefined): void {
+    if (!ROLLING.has(model) || typeof payload?.exp !== 'number') return;
+    const { exp, ...rest } = payload;
+    this.#asStored.set(keyOf(model, id), { exp, rest: JSON.stringify(rest) });
+  }
+
+  /**
+   * Whether saving `payload` for `expiresIn` seconds would only move out the expiry of the entry as this request read
+   * it from storage, and by little: at most LAG_MOST_SECONDS, or a hundredth of its lifetime if that is less; then the
+   * save need not be stored. Only an entry saved as oidc-provider saves it (`exp` is now + `expiresIn`) and not
+   * written or used since it was read.
+   */
+  onlyExtends(model: string, id: string, payload: Payload, expiresIn: number | undefined): boolean {
+    const key = keyOf(model, id);
+    const stored = this.#asStored.get(key);
+    if (!stored || !expiresIn || this.#pending.has(key) || this.#consumptions.has(key)) return false;
+    const { exp, ...rest } = payload;
+    if (typeof exp !== 'number' || Math.abs(exp - (epochSeconds() + expiresIn)) > 1) return false;
+    const gain = exp - stored.exp;
+    return gain >= 0 && gain <= Math.min(LAG_MOST_SECONDS, expiresIn / 100) && JSON.stringify(rest) === stored.rest;
   }
 
   /** Whether this request wrote the entry (then a row read from storage for it is out of date). */
@@ -176,6 +205,7 @@ export class RequestWrites {
   async send(): Promise<void> {
     // What was read along may be out of date once the writes are stored (the pending copies no longer stand before it).
     this.#read.clear();
+    this.#asStored.clear();
     if (!this.#pending.size && !this.#consumptions.size) return;
     const writes = [...this.#pending.values()];
     const consumptions = [...this.#consumptions.values()];
@@ -205,6 +235,19 @@ export function upsertWrite(model: string, id: string, payload: Payload, expires
   };
 }
 
+/** Keeps the save of `payload` for the end of the request this code runs in (unless it `onlyExtends` the entry as
+ *  stored), or sends it now outside one. */
+export function keepUpsert(
+  model: string,
+  id: string,
+  payload: Payload,
+  expiresIn: number | undefined,
+  sender: WriteSender,
+): Promise<void> {
+  if (requestWrites()?.onlyExtends(model, id, payload, expiresIn)) return Promise.resolve();
+  return keepOrSend(upsertWrite(model, id, payload, expiresIn), sender);
+}
+
 /** Keeps the write for the end of the request this code runs in, or sends it now outside one. */
 export function keepOrSend(write: PendingWrite, sender: WriteSender): Promise<void> {
   const writes = requestWrites();
@@ -230,6 +273,11 @@ export const USED_ONCE = new Set([
 export function usedMeanwhile(models: string[]): Error {
   return new errors.InvalidGrant(`${[...new Set(models)].join(', ')} already consumed`);
 }
+
+/** Models oidc-provider saves again, with a later expiry, whenever they are used: sessions (see `onlyExtends`). */
+const ROLLING = new Set(['Session']);
+/** The most a rolling entry's stored expiry may fall short of the one it was last saved with. */
+const LAG_MOST_SECONDS = 3600;
 
 /** The models oidc-provider looks a token up as, all at once, when it does not know its kind (see readTogether). */
 export const READ_TOGETHER = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);

@@ -6,6 +6,7 @@ import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
 import {
   keepOrSend,
+  keepUpsert,
   type PendingWrite,
   READ_TOGETHER,
   type RequestWrites,
@@ -13,7 +14,6 @@ import {
   rowPayload,
   type StoredRow,
   USED_ONCE,
-  upsertWrite,
   usedMeanwhile,
   type WriteSender,
 } from './deferred-writes.ts';
@@ -354,7 +354,7 @@ export class PostgresAdapter implements OidcAdapter {
   };
 
   upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
-    return keepOrSend(upsertWrite(this.#model, id, payload, expiresIn), this.#send);
+    return keepUpsert(this.#model, id, payload, expiresIn, this.#send);
   }
 
   async #findWhere(column: keyof typeof FIND_BY, value: string): Promise<Payload | undefined> {
@@ -386,7 +386,9 @@ export class PostgresAdapter implements OidcAdapter {
     // Stored, but this request has since written the entry (removed it, or stored it under another uid).
     if (row && writes?.has(this.#model, row.id)) return undefined;
     if (row && !row.consumed_at && writes?.consumed(this.#model, row.id)) row = { ...row, consumed_at: new Date() };
-    return row ? rowPayload(row) : undefined;
+    const payload = row ? rowPayload(row) : undefined;
+    if (column === 'id') writes?.noteStored(this.#model, value, payload);
+    return payload;
   }
 
   find(id: string) {

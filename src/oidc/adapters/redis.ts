@@ -9,6 +9,7 @@ import { type ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from '../../platform/storage/redis-connection.ts';
 import {
   keepOrSend,
+  keepUpsert,
   type PendingWrite,
   READ_TOGETHER,
   type RequestWrites,
@@ -16,7 +17,6 @@ import {
   rowPayload,
   type StoredRow,
   USED_ONCE,
-  upsertWrite,
   usedMeanwhile,
   type WriteSender,
 } from './deferred-writes.ts';
@@ -423,7 +423,7 @@ export class RedisAdapter implements OidcAdapter {
   }
 
   upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
-    return keepOrSend(upsertWrite(this.#model, id, payload, expiresIn), this.#send);
+    return keepUpsert(this.#model, id, payload, expiresIn, this.#send);
   }
 
   /** On one server an entry is read with its session and grant (READ_ALONG); on a Cluster each on its own. */
@@ -438,6 +438,7 @@ export class RedisAdapter implements OidcAdapter {
     const pending = writes.read(this.#model, id);
     if (pending) return pending === 'deleted' ? undefined : pending;
     const stored = await this.#findStored(id, writes);
+    writes.noteStored(this.#model, id, stored);
     // Used by this request (stored at its end): used from now on.
     return stored && !stored.consumed && writes.consumed(this.#model, id)
       ? { ...stored, consumed: epochSeconds() }
