@@ -62,7 +62,7 @@ const zh = {
     title: '「{{client}}」想使用您的資料',
     heading: '「{{client}}」想使用您的資料',
     asIdentity: '這次的身分：{{identity}}',
-    offeredBy: '「{{client}}」由{{organization}}提供。',
+    offeredBy: '「{{client}}」的提供單位：{{organization}}。',
     policy: '隱私權政策',
     terms: '使用條款',
     intro: '如果您同意，「{{client}}」會拿到：',
