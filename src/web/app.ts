@@ -213,7 +213,8 @@ export function buildApp(opts: {
   if (opts.requireHttps) app.use(httpsOnly(opts.log, notFoundOrError(opts.log)));
   // What neither we nor the provider answer gets our not-found page.
   const notFound = notFoundOrError(opts.log);
-  // oidc-provider's answers get the same headers (its own pages, form_post: it adds its inline scripts' hashes to CSP).
+  // oidc-provider's pages get the same headers (form_post: it adds its inline scripts' hashes to CSP); its JSON
+  // endpoints, the API set.
   const theirs = compose([securityHeaders, opts.provider]);
   const theirApi = compose([apiHeaders, opts.provider]);
   const bySegment = routersBySegment(router);
