@@ -232,8 +232,9 @@ async function rollingSessionSaves(
   const first = { ...samplePayload('Session', id), exp: now() + lifetime - 60 };
   await adapter('Session').upsert(id, first, lifetime - 60);
   await adapter('Session').find(id);
-  await adapter('Session').upsert(id, { ...first, exp: now() + lifetime }, lifetime);
-  assert.equal((await stored(id)).exp, now() + lifetime, 'outside a request: stored');
+  const exp = now() + lifetime;
+  await adapter('Session').upsert(id, { ...first, exp }, lifetime);
+  assert.equal((await stored(id)).exp, exp, 'outside a request: stored');
 }
 
 /**
