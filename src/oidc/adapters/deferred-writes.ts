@@ -222,7 +222,7 @@ export class RequestWrites {
 }
 
 /** The write that stores `payload` as `model` `id` for `expiresIn` seconds (none: no expiry), as both adapters keep it. */
-export function upsertWrite(model: string, id: string, payload: Payload, expiresIn?: number): PendingWrite {
+function upsertWrite(model: string, id: string, payload: Payload, expiresIn?: number): PendingWrite {
   return {
     kind: 'upsert',
     model,
