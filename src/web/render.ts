@@ -35,6 +35,10 @@ export type RenderContext = {
   status: number;
 };
 
+/** A browser tab's title for a page inside an area (a flow, a console): the page's, then the area's; the area's name
+ *  once on its own first page, whose heading is the area's name. */
+export const titleIn = (heading: string, area: string): string => (heading === area ? heading : `${heading} · ${area}`);
+
 /** Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one. */
 const sitePath = (path: string) => `/${path.replace(/^[/\\]+/, '')}`;
 

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { ownPagesIfAny } from '../../web/own-pages-session.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, titleIn } from '../../web/render.ts';
 
 /** The console's sections, in the order of its menu. */
 export const SECTIONS = [
@@ -31,7 +31,7 @@ export function renderAdmin(
     `admin/${view}`,
     {
       ...page,
-      pageTitle: `${heading} · ${t('admin.title')}`,
+      pageTitle: titleIn(heading, t('admin.title')),
       heading,
       personName: ownPagesIfAny(ctx, '/admin')?.person.name,
       sections: SECTIONS.map((s) => ({

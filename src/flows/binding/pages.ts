@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, titleIn } from '../../web/render.ts';
 
 export const STEPS = ['contact', 'student', 'consent', 'parent'] as const;
 export type Step = (typeof STEPS)[number];
@@ -33,7 +33,7 @@ export function renderBinding(
     `binding/${view}`,
     {
       ...page,
-      pageTitle: `${t(page.title)} · ${t('binding.title')}`,
+      pageTitle: titleIn(t(page.title), t('binding.title')),
       heading: t(page.title),
       steps: STEPS,
       currentStep: page.step ? STEPS.indexOf(page.step) + 1 : undefined,

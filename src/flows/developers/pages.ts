@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { ownPagesIfAny } from '../../web/own-pages-session.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, titleIn } from '../../web/render.ts';
 
 export function renderDev(
   ctx: Context,
@@ -17,7 +17,7 @@ export function renderDev(
     `developers/${view}`,
     {
       ...page,
-      pageTitle: `${heading} · ${t('developers.title')}`,
+      pageTitle: titleIn(heading, t('developers.title')),
       heading,
       personName: ownPagesIfAny(ctx, '/developers')?.person.name,
       csrfToken: csrfToken(ctx),

@@ -102,6 +102,8 @@ describe(`parent-child binding (${storageMode})`, () => {
   async function enter(contact: { email?: string; mobile?: string }, agent = new Agent()): Promise<Agent> {
     const page = await agent.request(url('/binding'));
     assert.equal(page.status, 200);
+    // The tab names the flow once on its first page, and each later page before it.
+    assert.ok(page.body.includes(`<title>${zh('binding.title')} · ${zh('brand')}</title>`), 'entry page title');
     const sent = await post(agent, page, '/binding', {
       kind: contact.email ? 'email' : 'mobile',
       email: contact.email ?? '',
@@ -111,6 +113,10 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(sent.status, 303, sent.body.slice(0, 300));
     const codePage = await agent.request(sent.location!);
     assert.equal(codePage.status, 200);
+    assert.ok(
+      codePage.body.includes(`<title>${zh('binding.code.title')} · ${zh('binding.title')} · ${zh('brand')}</title>`),
+      'code page title',
+    );
     const message = await lastMessage(contact.email ?? contact.mobile!, 'binding_code');
     const code = /\b(\d{6})\b/.exec(message.text_body)![1]!;
     const opened = await post(agent, codePage, new URL(sent.location!).pathname + new URL(sent.location!).search, {
