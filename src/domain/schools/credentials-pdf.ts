@@ -20,6 +20,8 @@ export type SlipLabels = {
   password: string;
   used: string;
   productName: string;
+  /** A label and its value in the language's punctuation (帳號：… / Account: …). */
+  labelled(label: string, text: string): string;
 };
 
 const SLIP_HEIGHT = 118;
@@ -46,8 +48,10 @@ export async function credentialsPdf(slips: PrintedSlip[], labels: SlipLabels): 
       .fillColor('black')
       .fontSize(13)
       .text(slip.heading, x + PAD, y + PAD, { width: width - 2 * PAD });
-    doc.fontSize(12).text(`${labels.account}：${slip.account}`, x + PAD, y + PAD + 24, { width: width - 2 * PAD });
-    doc.text(`${labels.password}：${slip.password ?? labels.used}`, x + PAD, y + PAD + 44, {
+    doc
+      .fontSize(12)
+      .text(labels.labelled(labels.account, slip.account), x + PAD, y + PAD + 24, { width: width - 2 * PAD });
+    doc.text(labels.labelled(labels.password, slip.password ?? labels.used), x + PAD, y + PAD + 44, {
       width: width - 2 * PAD,
     });
     doc

@@ -53,7 +53,7 @@ function renderParent(
     students: session.students,
     existing: e && {
       ...e,
-      contact: [e.maskedEmail, e.maskedMobile].filter(Boolean).join('、'),
+      contact: [e.maskedEmail, e.maskedMobile].filter(Boolean).join(tr(ctx)('listSeparator')),
     },
     verified: page.verified ?? false,
     errors: errorTexts(ctx, page.errors ?? {}),

@@ -90,7 +90,8 @@ function fieldErrors(ctx: Context, error: z.ZodError, form: Form): Record<string
         ? lines(form[first])[second]
         : undefined;
     const key = /^[a-zA-Z]+$/.test(issue.message) ? issue.message : 'invalid';
-    errors[field] = t(`developers.errors.${key}`, { value: value ?? '' }) + (value ? `（${value}）` : '');
+    errors[field] =
+      t(`developers.errors.${key}`, { value: value ?? '' }) + (value ? t('inParentheses', { text: value }) : '');
   }
   return errors;
 }

@@ -87,6 +87,7 @@ export function printCredentials(s: Services) {
         password: t('school.publish.pdf.password'),
         used: t('school.publish.pdf.used'),
         productName: t('brand'),
+        labelled: (label, text) => t('labelled', { label, text }),
       },
     );
     await s.audit.record({

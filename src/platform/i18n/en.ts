@@ -8,6 +8,12 @@ const en: typeof zh = {
   support:
     'Taipei City Department of Education, Digital Learning Center: +886 2 2753 5316 ext. 246 (weekdays 8:00–17:00)',
   footer: { help: 'Need help?' },
+  /** A label and what it says (a field and its mistake, an event and its note), in the language's punctuation. */
+  labelled: '{{label}}: {{text}}',
+  /** Between the items of a list in running text. */
+  listSeparator: ', ',
+  /** A note after a name (a class after a child's name). */
+  inParentheses: ' ({{text}})',
   lang: {
     switch: '中文',
     switchTo: 'zh-TW',

@@ -5,6 +5,12 @@ export default {
   organization: '臺北市政府教育局',
   support: '請洽臺北市政府教育局數位學習中心：(02)2753-5316 轉 246（週一至週五 8:00–17:00）',
   footer: { help: '需要協助？' },
+  /** A label and what it says (a field and its mistake, an event and its note), in the language's punctuation. */
+  labelled: '{{label}}：{{text}}',
+  /** Between the items of a list in running text. */
+  listSeparator: '、',
+  /** A note after a name (a class after a child's name). */
+  inParentheses: '（{{text}}）',
   lang: {
     switch: 'English',
     switchTo: 'en',

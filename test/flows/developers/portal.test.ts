@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { detailsSchema } from '../../../src/domain/developers/details.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, signIn, submitLogin } from '../../helpers/rp.ts';
@@ -113,6 +114,18 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.match(bad.body, /id="reason_idno-error"/, 'a reason needed for national IDs');
     assert.ok(bad.body.includes('https://notes.example.edu.tw/*'), 'what was typed is kept');
     assert.equal(await db()('client_applications').where({ org_id: orgId }).first(), undefined, 'nothing written');
+    // The summary names each field and its mistake in the page's language, its punctuation included.
+    const [zh, en] = [translator('zh-TW'), translator('en')];
+    const summaryItem = (tr: typeof zh) =>
+      `href="#app_name">${tr('labelled', { label: tr('developers.form.field.app_name'), text: tr('developers.errors.required') })}<`;
+    assert.ok(bad.body.includes(summaryItem(zh)), 'the summary in Chinese');
+    assert.ok(summaryItem(zh).includes('：') && summaryItem(en).includes(': '));
+    const formEn = await dev.request(`${base}/developers/apps/new?org=${orgId}&lang=en`);
+    const badEn = await post(dev, '/developers/apps/new', formEn, { ...good, org: orgId, app_name: '' });
+    assert.equal(badEn.status, 400);
+    assert.ok(badEn.body.includes(summaryItem(en)), 'the summary in English');
+    assert.ok(!/[：、（]/.test(badEn.body), 'no Chinese punctuation on the English page');
+    await dev.request(`${base}/developers?lang=zh-TW`);
 
     const sent = await post(dev, '/developers/apps/new', form, { ...good, org: orgId });
     assert.equal(sent.status, 303);
