@@ -91,13 +91,20 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
         heading,
         message,
         ways: waysOn(ctx, appError.code),
-        // For the help desk: what happened, and the request id that finds it in the logs.
-        code: [appError.code, ctx.state.requestId].filter(Boolean).join(' · '),
+        // For the help desk: the start of the request id, which finds the request in the logs (its line there has the
+        // path and the status). Not the error's name: the page says what happened in words, and a person may have to
+        // read the code out on the phone.
+        code: helpDeskCode(ctx.state.requestId),
       },
       appError.status,
     );
   }
 }
+
+/** The first eight characters of a request id: short enough to read out, and with the time and the page enough to
+ *  find one request among a day's. */
+export const helpDeskCode = (requestId: unknown): string | undefined =>
+  typeof requestId === 'string' && requestId ? requestId.slice(0, 8) : undefined;
 
 /** oidc-provider's own errors (a bad authorization request, an unknown client), drawn on the same error page. */
 export function renderProviderError(ctx: RenderContext, out: { error: string; error_description?: string }): void {
