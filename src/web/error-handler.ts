@@ -66,6 +66,11 @@ export function errorHandler(log: Logger): Middleware {
   };
 }
 
+/** The first eight characters of a request id: short enough to read out, and with the time and the page enough to
+ *  find one request among a day's. */
+const helpDeskCode = (requestId: unknown): string | undefined =>
+  typeof requestId === 'string' && requestId ? requestId.slice(0, 8) : undefined;
+
 /** Answers `err` with its translated page (or JSON for API and JSON callers), logging what is ours to fix. */
 export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger): void {
   const appError = classify(err);
@@ -100,11 +105,6 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     );
   }
 }
-
-/** The first eight characters of a request id: short enough to read out, and with the time and the page enough to
- *  find one request among a day's. */
-export const helpDeskCode = (requestId: unknown): string | undefined =>
-  typeof requestId === 'string' && requestId ? requestId.slice(0, 8) : undefined;
 
 /** oidc-provider's own errors (a bad authorization request, an unknown client), drawn on the same error page. */
 export function renderProviderError(ctx: RenderContext, out: { error: string; error_description?: string }): void {
