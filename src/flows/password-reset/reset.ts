@@ -1,15 +1,19 @@
 // GET/POST /password/reset?token=… — the new-password form of a reset; the token is used up only by a successful
-// change (a mail scanner opening the link does not spend it).
+// change (a mail scanner opening the link does not spend it). Then GET /password/reset/done: a page of its own, so
+// that reloading it does not send the spent link again (which would say the link no longer works).
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Person } from '../../domain/people/persons.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
+import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
 import { renderMessage, renderResetForm } from './pages.ts';
-import { type ResetGrant, type ResetState, stillValid } from './state.ts';
+import { INTERACTION_UID, type ResetGrant, type ResetState, stillValid } from './state.ts';
 
 const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
+/** `?interaction=<uid>`: the sign-in the reset started from; anything else is ignored. */
+const DoneQuery = z.object({ interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined) });
 
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
 
@@ -67,11 +71,21 @@ export function submitReset(s: Services, state: ResetState) {
     });
     // Whoever knew the old password is signed out everywhere.
     await s.personAccess.endEverywhere(person.id, { reason: 'password_reset' });
+    const from = grant.interaction && INTERACTION_UID.test(grant.interaction) ? grant.interaction : undefined;
+    seeOther(ctx, from ? `/password/reset/done?interaction=${from}` : '/password/reset/done');
+  };
+}
+
+/** GET /password/reset/done — back to the sign-in the reset came from while it is alive; else signing in to one's
+ *  account with the new password, or home. */
+export function showResetDone(s: Services) {
+  return async (ctx: Context) => {
+    const back = await backLink(s, DoneQuery.parse(ctx.query).interaction);
     renderMessage(ctx, {
       title: 'password.reset.doneTitle',
       message: 'password.reset.done',
       tone: 'info',
-      links: [await backLink(s, grant.interaction)],
+      links: back.label === 'password.back.signIn' ? [back] : [{ href: '/account', label: 'password.back.account' }, back],
     });
   };
 }

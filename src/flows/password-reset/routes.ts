@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { showCode, submitCode } from './code.ts';
 import { showForgot, showSent, submitForgot } from './forgot.ts';
-import { showReset, submitReset } from './reset.ts';
+import { showReset, showResetDone, submitReset } from './reset.ts';
 import { resetState } from './state.ts';
 import './texts.ts';
 
@@ -17,4 +17,5 @@ export function passwordResetRoutes(router: Router, s: Services) {
   router.post('/password/reset/code', post, submitCode(s, state));
   router.get('/password/reset', showReset(s, state));
   router.post('/password/reset', post, submitReset(s, state));
+  router.get('/password/reset/done', showResetDone(s));
 }

@@ -55,6 +55,7 @@ const zh = {
     },
     back: {
       signIn: '返回登入',
+      account: '登入我的帳號',
       home: '回到首頁',
     },
     mail: {
@@ -121,6 +122,7 @@ const en: typeof zh = {
     },
     back: {
       signIn: 'Back to sign-in',
+      account: 'Sign in to my account',
       home: 'Go to the home page',
     },
     mail: {

@@ -303,8 +303,12 @@ test('(c) reset by SMS code', { skip: browserSkip }, async () => {
     await page.fill('#confirm', 'Mountain-Path-8820');
     await submit(page, /\/password\/reset/);
     assert.equal(await heading(page), zh('password.reset.doneTitle'));
-    // No sign-in to return to: the link leads home.
-    assert.equal(await page.getAttribute('a.button', 'href'), '/');
+    // No sign-in to return to: on to one's account with the new password, or home; a reload shows the same page.
+    assert.equal(new URL(page.url()).pathname, '/password/reset/done');
+    assert.equal(await page.getAttribute('a.button', 'href'), '/account');
+    assert.equal(await page.getAttribute('p.actions a:not(.button)', 'href'), '/');
+    await page.reload();
+    assert.equal(await heading(page), zh('password.reset.doneTitle'));
 
     await page.goto(`${server.issuer}/password/reset?token=${'x'.repeat(43)}`);
     assert.equal(await heading(page), zh('password.reset.invalidTitle'));
