@@ -2,9 +2,11 @@
 // and the sign-in with another account both finish interactions).
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
+import { ownPagesName } from '../domain/clients/own-pages.ts';
 import { menuFollowsSignIn } from '../domain/identities/choice.ts';
 import { asksForSecondFactor, type FirstFactor } from '../domain/people/second-factor.ts';
 import { errors, findInteraction, type Interaction, saveInteractionResult } from '../oidc/internals.ts';
+import { chooseLocale } from '../platform/i18n/index.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
 import { signInFinished } from './sign-in-restart.ts';
@@ -23,7 +25,8 @@ export async function loadInteraction(ctx: Context, s: Services, prompt?: string
   ctx.state.uiLocales = details.params.ui_locales;
   const clientId = String(details.params.client_id);
   const client = await s.provider().Client.find(clientId);
-  return { details, client, clientId, clientName: client?.clientName ?? clientId };
+  const clientName = ownPagesName(clientId, chooseLocale(ctx)) ?? client?.clientName ?? clientId;
+  return { details, client, clientId, clientName };
 }
 
 export type LoadedInteraction = Awaited<ReturnType<typeof loadInteraction>>;

@@ -1,5 +1,6 @@
 // GET /account/sign-ins — the last 20 sign-ins with their time (Taipei), outcome and app.
 import type { Context } from 'koa';
+import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
@@ -17,7 +18,9 @@ export function showSignIns(s: Services) {
         at: formatTime(e.at, locale),
         success: e.success,
         reason: e.reason,
-        clientName: e.clientId ? (names.get(e.clientId) ?? e.clientId) : undefined,
+        clientName: e.clientId
+          ? (ownPagesName(e.clientId, locale) ?? names.get(e.clientId) ?? e.clientId)
+          : undefined,
         upstream: e.upstream ? (upstreams.get(e.upstream) ?? e.upstream) : undefined,
       })),
     });

@@ -129,7 +129,7 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
     rows.join('\n'),
   );
   assert.ok(
-    rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理 My account')),
+    rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理')),
     rows.join('\n'),
   );
   await shoot(page, 'account-06-sign-ins');

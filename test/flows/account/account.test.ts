@@ -60,6 +60,11 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(auth.origin + auth.pathname, `${issuer}/auth`);
     assert.equal(auth.searchParams.get('client_id'), 'account-portal');
     assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+    // The sign-in page names the account pages in its own language.
+    const signInPage = await agent.follow(start.location!);
+    assert.ok(signInPage.body.includes('使用您的校園帳號登入「帳號管理」'), 'named in Chinese on a Chinese page');
+    const english = await agent.request(`${signInPage.url}?lang=en`);
+    assert.ok(english.body.includes('Sign in to “My account” with your school account'), 'and in English on an English one');
     // A form post without a session goes to sign in too, and changes nothing.
     const post = await agent.request(`${issuer}/account/password`, {
       method: 'POST',
@@ -323,7 +328,7 @@ describe(`account pages (${storageMode})`, () => {
     assert.match(apps.body, /測試應用 Test app/);
     assert.ok(apps.body.includes(zh('consent.scope.profile')), 'scopes in plain words');
     assert.ok(apps.body.includes(zh('consent.scope.offline_access')));
-    assert.doesNotMatch(apps.body, /帳號管理 My account/, 'the account pages themselves are not listed');
+    assert.doesNotMatch(apps.body, /account-portal/, 'the account pages themselves are not listed');
 
     const revoked = await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {});
     assert.equal(revoked.status, 303);
@@ -483,8 +488,11 @@ describe(`account pages (${storageMode})`, () => {
     assert.match(page.body, /成功/);
     assert.match(page.body, /失敗/);
     assert.match(page.body, /密碼錯誤/);
-    assert.match(page.body, /帳號管理 My account/);
+    assert.match(page.body, /<td>帳號管理<\/td>/, 'our own pages by their name in the page’s language');
     assert.match(page.body, /acct-rp|測試應用 Test app/);
+    const english = await agent.request(`${issuer}/account/sign-ins?lang=en`);
+    assert.match(english.body, /<td>My account<\/td>/);
+    assert.doesNotMatch(english.body, /<td>帳號管理/);
   });
 
   it('refuses a form without its CSRF token (403) and an unknown page (404)', async () => {
