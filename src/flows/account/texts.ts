@@ -194,7 +194,7 @@ const zh = {
     signIn: {
       failedTitle: '無法進入帳號管理',
       expired: '登入流程已逾時，請重新開始。',
-      cancelled: '登入已取消。',
+      cancelled: '您取消了登入。',
       failed: '登入沒有完成，請重新開始。',
       unavailable: '登入服務暫時沒有回應。請等幾秒鐘後再試一次。',
       again: '重新登入',
@@ -420,7 +420,7 @@ const en: typeof zh = {
     signIn: {
       failedTitle: 'Could not open your account',
       expired: 'The sign-in took too long. Please start again.',
-      cancelled: 'Sign-in was cancelled.',
+      cancelled: 'You cancelled signing in.',
       failed: 'Sign-in did not complete. Please start again.',
       unavailable: 'The sign-in service is not answering right now. Please wait a few seconds and try again.',
       again: 'Sign in again',

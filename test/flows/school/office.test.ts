@@ -292,5 +292,15 @@ describe(`the school back office (${storageMode})`, () => {
     const portal = await new Agent().request(`${base}/account/callback?code=x&state=y`);
     assert.equal(portal.status, 400);
     assert.ok(portal.body.includes(html(zh('account.signIn.expired'))));
+    // Both ways on, as in the back office: sign in again, or home.
+    assert.ok(portal.body.includes('href="/account/sign-in"') && portal.body.includes('href="/"'));
+    const portalAgent = new Agent();
+    const portalStart = await portalAgent.request(`${base}/account/sign-in`);
+    const portalState = new URL(portalStart.location!).searchParams.get('state')!;
+    const portalCancelled = await portalAgent.request(
+      `${base}/account/callback?${new URLSearchParams({ error: 'access_denied', state: portalState, iss: base })}`,
+    );
+    assert.equal(portalCancelled.status, 400);
+    assert.ok(portalCancelled.body.includes(html(zh('account.signIn.cancelled'))));
   });
 });
