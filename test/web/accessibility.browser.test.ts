@@ -45,6 +45,7 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
         ['/register', 'register'],
         ['/register/roster', 'register-roster'],
         ['/password/forgot', 'password-forgot'],
+        ['/password/reset/done', 'password-reset-done'],
         ['/binding', 'binding'],
         ['/register/activate/used', 'activation-used'],
         ['/no-such-page', 'not-found'],
