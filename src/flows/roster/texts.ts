@@ -20,6 +20,12 @@ const zh = {
     },
     choose: '請選擇',
     submit: '送出',
+    hint: {
+      account: '認證帳號與認證密碼在學校發給您的通知單上；沒有收到的話，請洽學校。',
+    },
+    elsewhere: {
+      register: '其他學校請用一般註冊',
+    },
     errors: {
       summary: '請修正以下欄位：',
       wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。',
@@ -66,6 +72,12 @@ const en: typeof zh = {
     },
     choose: 'Please choose',
     submit: 'Submit',
+    hint: {
+      account: 'The verification account and password are on the letter your school gave you; if you have none, ask your school.',
+    },
+    elsewhere: {
+      register: 'Other schools: the ordinary registration',
+    },
     errors: {
       summary: 'Please correct these fields:',
       wrong: 'The verification account or password is wrong, or the account has already been used.',

@@ -261,6 +261,8 @@ describe(`roster registration (${storageMode})`, () => {
       const page = await pickPage(agent);
       assert.ok(page.body.includes(`value="${school}"`));
       assert.match(page.body, /autocomplete="current-password"/);
+      assert.ok(page.body.includes(zh('roster.hint.account')), 'where the verification account is found');
+      assert.ok(page.body.includes('href="/register"') && page.body.includes('href="/"'), 'ways on for the wrong door');
       const wrong = await postPick(agent, { account: cred.account, password: 'not-it' });
       assert.equal(wrong.status, 400);
       assert.ok(wrong.body.includes(zh('roster.errors.wrong')));
