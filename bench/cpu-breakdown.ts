@@ -1,8 +1,8 @@
 // `node bench/cpu-breakdown.ts [--op sso|refresh|introspection|sign-in] [--bare] [--seconds N] [--warm-up N]
-//   [--bcrypt-cost C] [--top N] [--functions N] [--load-generator]`: where one operation's CPU goes on the whole
+//   [--bcrypt-cost C] [--concurrency C] [--top N] [--functions N] [--postgres N] [--load-generator]`: where one operation's CPU goes on the whole
 // machine, measured with Linux `perf` (Debian's `linux-perf`; run as root). One server under test (campus-sso as
 // `npm start` runs it, on storage of its own as for `npm run bench`, bcrypt at cost 4 unless given; or with `--bare` the
-// bare oidc-provider) gets the operation at c=8 from this process; after the warm-up (default 20 s; V8's compiler keeps
+// bare oidc-provider) gets the operation at c=8 (or --concurrency) from this process; after the warm-up (default 20 s; V8's compiler keeps
 // optimising for a minute or more, less and less: see the README) every CPU of the machine is sampled for N seconds
 // (default 10) while the load goes on. Each sample is CPU time really spent: unlike V8's own profiler, time a thread
 // waits inside a system call is not counted, and PostgreSQL, Redis, the kernel, the load generator and the server's
@@ -10,7 +10,8 @@
 // optimising compiler) are in the same picture. The server's main thread is split by the package (or project folder)
 // of the innermost JavaScript function of each sample, so that a built-in, a native call or a system call counts for
 // the code that made it; `--functions N` lists the N functions that made most of it the same way (a JIT frame's name
-// can be stale when V8 moved code; read the packages first). With `--load-generator` (and this script itself run with
+// can be stale when V8 moved code; read the packages first). `--postgres N` lists the N functions PostgreSQL's processes
+// spent most in (the innermost only: its build has no frame pointers to walk the stack by). With `--load-generator` (and this script itself run with
 // `node --perf-basic-prof --logfile=+ --no-logfile-per-isolate`) the load generator's main thread is split instead.
 // Figures are CPU milliseconds per operation.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -43,6 +44,8 @@ const seconds = Number(option('--seconds') ?? 10);
 const warmUpSeconds = Number(option('--warm-up') ?? 20);
 const top = Number(option('--top') ?? 14);
 const functions = Number(option('--functions') ?? 0);
+const postgresFunctions = Number(option('--postgres') ?? 0);
+const concurrency = Number(option('--concurrency') ?? 8);
 const HZ = 499;
 
 try {
@@ -87,7 +90,7 @@ function whereOf(symbol: string): string | undefined {
 }
 
 async function drive(running: Running) {
-  const next = await Promise.all(Array.from({ length: 8 }, () => worker!(running.target)));
+  const next = await Promise.all(Array.from({ length: concurrency }, () => worker!(running.target)));
   let [stop, ops] = [false, 0];
   const loops = next.map(async (op) => {
     while (!stop) {
@@ -138,6 +141,7 @@ const tallies = new Map<string, number>();
 const mainByPackage = new Map<string, number>();
 const mainByFunction = new Map<string, number>();
 const add = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+const postgresByFunction = new Map<string, number>();
 let kernelOfServer = 0;
 /** The main thread split by package and function: the server's, or with `--load-generator` this process's. */
 const focus = argv.includes('--load-generator') ? process.pid : serverPid;
@@ -164,7 +168,12 @@ const classify = (head: { comm: string; pid: number; tid: number }, frames: { sy
   }
   if (head.pid === process.pid)
     return add(tallies, `load generator (this process)${main ? `, main thread: ${main}` : ''}`);
-  if (head.comm === 'postgres') return add(tallies, 'PostgreSQL');
+  if (head.comm === 'postgres') {
+    const inKernel = frames[0]?.dso.includes('kernel');
+    const own = frames.find((f) => !f.dso.includes('kernel'));
+    add(postgresByFunction, `${own?.sym ?? '?'}${inKernel ? ' (in the kernel)' : ''}`);
+    return add(tallies, 'PostgreSQL');
+  }
   if (head.comm.startsWith('redis')) return add(tallies, 'Redis');
   return add(tallies, `other (${head.comm})`);
 };
@@ -194,7 +203,9 @@ const msPerSample = 1000 / HZ;
 const perOp = (samples: number) => ((samples * msPerSample) / ops).toFixed(3);
 const busy = [...tallies].filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0);
 const target = argv.includes('--bare') ? 'bare oidc-provider' : `campus-sso (${storageFromEnv().name})`;
-console.log(`${target}: ${opName}, c=8, ${ops} operations in ${seconds} s (${(ops / seconds).toFixed(0)}/s)`);
+console.log(
+  `${target}: ${opName}, c=${concurrency}, ${ops} operations in ${seconds} s (${(ops / seconds).toFixed(0)}/s)`,
+);
 console.log(
   `CPU ms per operation on the whole machine (${busy} samples at ${HZ} Hz; idle ${perOp(tallies.get('idle') ?? 0)})\n`,
 );
@@ -210,6 +221,11 @@ console.log(`\n${whose} main thread by package (top ${top}):`);
 for (const [key, n] of main.slice(0, top)) console.log(`  ${perOp(n).padStart(7)}  ${key}`);
 const rest = main.slice(top).reduce((a, [, n]) => a + n, 0);
 if (rest) console.log(`  ${perOp(rest).padStart(7)}  the other ${main.length - top}`);
+if (postgresFunctions) {
+  console.log(`\nPostgreSQL by function (top ${postgresFunctions}):`);
+  for (const [key, n] of [...postgresByFunction].sort((a, b) => b[1] - a[1]).slice(0, postgresFunctions))
+    console.log(`  ${perOp(n).padStart(7)}  ${key}`);
+}
 if (functions) {
   console.log(`\n${whose} main thread by function (top ${functions}):`);
   const byFunction = [...mainByFunction].sort((a, b) => b[1] - a[1]).slice(0, functions);
