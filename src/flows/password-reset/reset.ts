@@ -85,7 +85,8 @@ export function showResetDone(s: Services) {
       title: 'password.reset.doneTitle',
       message: 'password.reset.done',
       tone: 'info',
-      links: back.label === 'password.back.signIn' ? [back] : [{ href: '/account', label: 'password.back.account' }, back],
+      links:
+        back.label === 'password.back.signIn' ? [back] : [{ href: '/account', label: 'password.back.account' }, back],
     });
   };
 }

@@ -73,7 +73,8 @@ const en: typeof zh = {
     choose: 'Please choose',
     submit: 'Submit',
     hint: {
-      account: 'The verification account and password are on the letter your school gave you; if you have none, ask your school.',
+      account:
+        'The verification account and password are on the letter your school gave you; if you have none, ask your school.',
     },
     elsewhere: {
       register: 'Other schools: the ordinary registration',

@@ -64,7 +64,10 @@ describe(`account pages (${storageMode})`, () => {
     const signInPage = await agent.follow(start.location!);
     assert.ok(signInPage.body.includes('使用您的校園帳號登入「帳號管理」'), 'named in Chinese on a Chinese page');
     const english = await agent.request(`${signInPage.url}?lang=en`);
-    assert.ok(english.body.includes('Sign in to “My account” with your school account'), 'and in English on an English one');
+    assert.ok(
+      english.body.includes('Sign in to “My account” with your school account'),
+      'and in English on an English one',
+    );
     // A form post without a session goes to sign in too, and changes nothing.
     const post = await agent.request(`${issuer}/account/password`, {
       method: 'POST',

@@ -227,7 +227,11 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
         confirm: 'Green-Lamp-4471',
       });
       assert.equal(done.status, 200);
-      assert.equal(done.url, `${server.issuer}/password/reset/done?interaction=${uid}`, 'a page of its own: a reload sends nothing');
+      assert.equal(
+        done.url,
+        `${server.issuer}/password/reset/done?interaction=${uid}`,
+        'a page of its own: a reload sends nothing',
+      );
       assert.ok(done.body.includes(html(zh('password.reset.done'))));
       assert.ok(done.body.includes(`href="/interaction/${uid}"`), 'links back to the same sign-in');
 
