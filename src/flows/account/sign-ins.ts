@@ -1,7 +1,7 @@
 // GET /account/sign-ins — the last 20 sign-ins with their time (Taipei), outcome and app.
 import type { Context } from 'koa';
-import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
+import { clientNamer } from '../../web/client-names.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { renderAccount } from './pages.ts';
@@ -12,15 +12,13 @@ export function showSignIns(s: Services) {
     const locale = chooseLocale(ctx);
     const events = await s.audit.recentSignIns(accountOf(ctx).person.id);
     const upstreams = new Map((await s.upstreams.list()).map((u) => [u.id, u.name]));
-    const names = await s.clients.names([...new Set(events.map((e) => e.clientId).filter((c): c is string => !!c))]);
+    const appName = await clientNamer(ctx, s, events);
     renderAccount(ctx, 'sign-ins', 'signIns', {
       events: events.map((e) => ({
         at: formatTime(e.at, locale),
         success: e.success,
         reason: e.reason,
-        clientName: e.clientId
-          ? (ownPagesName(e.clientId, locale) ?? names.get(e.clientId) ?? e.clientId)
-          : undefined,
+        clientName: appName(e.clientId),
         upstream: e.upstream ? (upstreams.get(e.upstream) ?? e.upstream) : undefined,
       })),
     });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PEOPLE_PAGE_SIZE } from '../../domain/people/directory.ts';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { clientNamer } from '../../web/client-names.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
 import { noStore, seeOther } from '../../web/respond.ts';
@@ -73,7 +74,7 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     s.audit.recentSignIns(person.id, 20),
     s.developers.organisations.isDeveloperAccount(person.id),
   ]);
-  const apps = await s.clients.names([...new Set(signIns.map((x) => x.clientId).filter((c): c is string => !!c))]);
+  const appName = await clientNamer(ctx, s, signIns);
   const done = Done.parse(ctx.query);
   noStore(ctx);
   renderAdmin(ctx, 'person', {
@@ -98,7 +99,7 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     signIns: signIns.map((x) => ({
       ...x,
       at: time(x.at),
-      app: x.clientId ? (apps.get(x.clientId) ?? x.clientId) : '',
+      app: appName(x.clientId),
       reason: x.reason && t(`admin.people.signIns.reasons.${x.reason}`, { defaultValue: x.reason }),
     })),
     developer: {

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { SYNC_ACTIONS } from '../../domain/schools/sync-log.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
+import { clientNamer } from '../../web/client-names.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderOffice } from './pages.ts';
@@ -26,7 +27,7 @@ export function showSyncLog(s: Services) {
       ok: query.result === undefined ? undefined : query.result === 'ok',
       page,
     });
-    const names = await s.clients.names([...new Set(entries.map((e) => e.clientId).filter((c): c is string => !!c))]);
+    const appName = await clientNamer(ctx, s, entries);
     const link = (p: number) => {
       const q = new URLSearchParams();
       if (query.action) q.set('action', query.action);
@@ -44,7 +45,7 @@ export function showSyncLog(s: Services) {
       entries: entries.map((e) => ({
         ...e,
         at: taipeiTime(e.at, chooseLocale(ctx), 'seconds'),
-        app: e.clientId ? (names.get(e.clientId) ?? e.clientId) : '',
+        app: appName(e.clientId),
       })),
       previous: page > 1 ? link(page - 1) : undefined,
       next: more ? link(page + 1) : undefined,

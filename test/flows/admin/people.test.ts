@@ -100,6 +100,11 @@ describe(`the bureau console's people (${storageMode})`, () => {
       actor: admin.personId,
     });
     assert.equal(afterView.length, before.length + 1);
+    // Their sign-ins name the app, our own pages in the page's language.
+    await signedInAgent(base, p.email, PERSON_PASSWORD);
+    assert.match((await page(`/admin/people/${p.personId}`)).body, /<td>帳號管理<\/td>/);
+    assert.match((await page(`/admin/people/${p.personId}?lang=en`)).body, /<td>My account<\/td>/);
+    await page(`/admin/people/${p.personId}?lang=zh-TW`); // `lang=` is remembered: back to Chinese for what follows
     assert.equal((await page(`/admin/people/${crypto.randomUUID()}`)).status, 404);
     assert.equal((await page('/admin/people/not-a-person')).status, 404);
     const post = await postAdmin(agent, base, `/admin/people/${crypto.randomUUID()}/lock`, view, { reason: 'x' });
