@@ -1,4 +1,5 @@
-// The demo relying party: /demo starts a code flow with PKCE; /demo/callback shows what the app received.
+// The demo relying party: /demo starts a code flow with PKCE; /demo/callback shows what the app received; its sign-out
+// (RP-initiated logout) comes back to /demo/signed-out.
 import type Router from '@koa/router';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
@@ -81,7 +82,7 @@ export function demoRoutes(router: Router, s: Services) {
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       const logout = oidc.buildEndSessionUrl(config, {
         id_token_hint: tokens.id_token!,
-        post_logout_redirect_uri: `${s.issuer}/`,
+        post_logout_redirect_uri: `${s.issuer}/demo/signed-out`,
       });
       const view = DemoView.safeParse(userinfo);
       renderPage(ctx, 'demo/demo', {
@@ -99,5 +100,11 @@ export function demoRoutes(router: Router, s: Services) {
       s.log.warn({ err: (err as Error).message }, 'demo sign-in failed');
       renderPage(ctx, 'demo/demo', { pageTitle: t('demo.title'), failed: t('demo.failed', { reason }) }, 400);
     }
+  });
+
+  // Where the sign-out brings the browser back: the app says so, and offers to sign in again.
+  router.get('/demo/signed-out', (ctx) => {
+    const t = translator(chooseLocale(ctx));
+    renderPage(ctx, 'demo/demo', { pageTitle: t('demo.signedOutTitle'), signedOut: t('demo.signedOut') });
   });
 }

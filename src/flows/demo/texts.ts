@@ -9,6 +9,8 @@ const zh = {
     userinfo: 'UserInfo 回應',
     again: '再登入一次',
     logout: '登出',
+    signedOutTitle: '已登出示範應用程式',
+    signedOut: '您已經登出示範應用程式。',
     failed: '示範登入未完成：{{reason}}',
     unavailable: '登入服務暫時沒有回應。請等幾秒鐘後再試一次。',
     expired: '示範登入已逾時，或是用了不同的網址開啟。請回到首頁重新開始示範登入。',
@@ -32,6 +34,8 @@ const en: typeof zh = {
     userinfo: 'UserInfo response',
     again: 'Sign in again',
     logout: 'Sign out',
+    signedOutTitle: 'Signed out of the demo application',
+    signedOut: 'You have signed out of the demo application.',
     failed: 'The demo sign-in did not complete: {{reason}}',
     unavailable: 'The sign-in service is not answering right now. Please wait a few seconds and try again.',
     expired:

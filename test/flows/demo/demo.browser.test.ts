@@ -110,5 +110,26 @@ test('demo sign-in in a browser', { skip: browserSkip }, async () => {
   assert.equal(info.name, '林小華');
   assert.equal(info.email, 'student@demo.campus-sso.test');
 
+  // Sign out from the app: the provider asks, then the browser is back at the app, which says so and offers a way on.
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/session/end'),
+    page.click(`a:text-is("${zh('demo.logout')}")`),
+  ]);
+  assert.equal(await heading(page), zh('logout.title'));
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/demo/signed-out'),
+    page.click(`button:text-is("${zh('logout.yes')}")`),
+  ]);
+  assert.equal((await page.locator('main [role=status]').innerText()).trim(), zh('demo.signedOut'));
+  assert.equal(await page.title(), `${zh('demo.signedOutTitle')} · ${zh('brand')}`);
+  assert.deepEqual(await page.locator('p.actions a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), [
+    '/demo',
+    '/',
+  ]);
+  await shoot(page, 'demo-07-signed-out');
+  // Signed out of the provider too: signing in again asks for the password.
+  await Promise.all([page.waitForURL(/\/interaction\/[A-Za-z0-9_-]+$/), page.click('a.button[href="/demo"]')]);
+  assert.equal(await heading(page), zh('login.title'));
+
   assert.deepEqual(problems, []);
 });
