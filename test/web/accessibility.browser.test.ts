@@ -50,6 +50,8 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
         ['/register/activate/used', 'activation-used'],
         ['/no-such-page', 'not-found'],
         ['/session/end', 'sign-out-question'],
+        ['/session/end/success', 'signed-out'],
+        ['/demo/signed-out', 'demo-signed-out'],
         ['/api/docs', 'api-docs'],
       ] as const) {
         await page.goto(`${server.issuer}${path}`);

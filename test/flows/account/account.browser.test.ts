@@ -188,6 +188,9 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
     page.waitForURL((url) => url.pathname.startsWith('/session/end/success')),
     page.click('button.primary'),
   ]);
+  assert.equal(await heading(page), zh('logout.done'));
+  assert.equal(await page.getAttribute('main a.button', 'href'), '/', 'a way on from the signed-out page');
+  await shoot(page, 'account-13-signed-out');
   await page.goto(`${server.issuer}/account`);
   await page.locator('#password').waitFor();
   assert.equal(await heading(page), zh('login.title'));
