@@ -20,6 +20,8 @@ const Body = z.object({
   password: formSecret(200),
 });
 type Values = { school: string; kind: string; account: string };
+/** What is missing, field by field (i18n keys). */
+type FieldErrors = Partial<Record<'school' | 'kind' | 'account' | 'password', string>>;
 
 async function render(
   ctx: Context,
@@ -28,6 +30,7 @@ async function render(
   alert?: string,
   status?: number,
   challengeError?: string,
+  errors: FieldErrors = {},
 ) {
   const t = translator(chooseLocale(ctx));
   renderPage(
@@ -37,6 +40,7 @@ async function render(
       pageTitle: t('roster.title'),
       values,
       alert: alert && t(alert),
+      errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, t(v)])),
       schools: await s.enrolment.schoolsWithCredentials(),
       kinds: SELF_KINDS,
       challenge: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? s.challenges.question() : undefined,
@@ -61,14 +65,12 @@ export function submitPick(s: Services, tickets: RosterTickets) {
       return render(ctx, s, values, undefined, 400, triedChallenge(raw) ? 'challenge.failed' : 'challenge.required');
     }
     const schools = await s.enrolment.schoolsWithCredentials();
-    if (
-      !schools.some((c) => c.code === body.school) ||
-      !SELF_KINDS.includes(body.kind as SelfKind) ||
-      !body.account ||
-      !body.password
-    ) {
-      return render(ctx, s, values, 'roster.errors.missing', 400);
-    }
+    const missing: FieldErrors = {};
+    if (!schools.some((c) => c.code === body.school)) missing.school = 'roster.errors.school';
+    if (!SELF_KINDS.includes(body.kind as SelfKind)) missing.kind = 'roster.errors.kind';
+    if (!body.account) missing.account = 'roster.errors.account';
+    if (!body.password) missing.password = 'roster.errors.password';
+    if (Object.keys(missing).length) return render(ctx, s, values, 'roster.errors.missing', 400, undefined, missing);
     const result = await s.enrolment.verifyCredential({
       address: ctx.ip,
       schoolCode: body.school,

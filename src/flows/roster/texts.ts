@@ -32,6 +32,10 @@ const zh = {
       limited: '嘗試次數過多，請 15 分鐘後再試。',
       missing: '請選擇學校、身分，並輸入認證帳號與認證密碼。',
       claimed: '此認證帳號已經使用過，無法再次使用。',
+      school: '請選擇所屬學校。',
+      kind: '請選擇身分。',
+      account: '請輸入認證帳號。',
+      password: '請輸入認證密碼。',
     },
     verified: {
       heading: '請選擇註冊或變更臺北市政府教育局單一簽入帳號',
@@ -85,6 +89,10 @@ const en: typeof zh = {
       limited: 'Too many attempts. Please try again in 15 minutes.',
       missing: 'Choose the school and identity, and enter the verification account and password.',
       claimed: 'This verification account has already been used and cannot be used again.',
+      school: 'Please choose your school.',
+      kind: 'Please choose your identity.',
+      account: 'Please enter the verification account.',
+      password: 'Please enter the verification password.',
     },
     verified: {
       heading: 'Register a new single sign-on account, or add this identity to yours',

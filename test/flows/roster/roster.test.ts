@@ -263,6 +263,26 @@ describe(`roster registration (${storageMode})`, () => {
       assert.match(page.body, /autocomplete="current-password"/);
       assert.ok(page.body.includes(zh('roster.hint.account')), 'where the verification account is found');
       assert.ok(page.body.includes('href="/register"') && page.body.includes('href="/"'), 'ways on for the wrong door');
+      // Nothing filled in: each field says what it needs, marked for assistive technology; what was typed stays.
+      const empty = await postPick(agent, { school: '', kind: '', account: '', password: '' });
+      assert.equal(empty.status, 400);
+      assert.ok(empty.body.includes(zh('roster.errors.missing')));
+      for (const [id, key] of [
+        ['school', 'roster.errors.school'],
+        ['kind', 'roster.errors.kind'],
+        ['account', 'roster.errors.account'],
+        ['password', 'roster.errors.password'],
+      ] as const) {
+        assert.ok(empty.body.includes(`<p class="field-error" id="${id}-error">${zh(key)}</p>`), id);
+        assert.match(
+          empty.body,
+          new RegExp(`id="${id}"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*${id}-error`),
+          id,
+        );
+      }
+      const half = await postPick(agent, { account: 'typed-account', password: '' });
+      assert.ok(half.body.includes('value="typed-account"') && half.body.includes('id="password-error"'));
+      assert.ok(!half.body.includes('id="account-error"') && !half.body.includes('id="school-error"'));
       const wrong = await postPick(agent, { account: cred.account, password: 'not-it' });
       assert.equal(wrong.status, 400);
       assert.ok(wrong.body.includes(zh('roster.errors.wrong')));
