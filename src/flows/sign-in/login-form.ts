@@ -13,6 +13,8 @@ export type LoginPage = {
   login?: string;
   remember?: boolean;
   error?: string;
+  /** What a field lacks, shown under it (an empty or overlong account name or password). */
+  fieldErrors?: { login?: string; password?: string };
   /** Show the person check (after failures), and what went wrong with it last time. */
   challenge?: boolean;
   challengeError?: string;
@@ -42,6 +44,7 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       login: page.login ?? '',
       remember: page.remember ?? false,
       error: page.error,
+      fieldErrors: page.fieldErrors ?? {},
       challenge: page.challenge ? s.challenges.question() : undefined,
       challengeError: page.challengeError,
       resendTicket: page.resendTicket,

@@ -7,7 +7,7 @@ import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
 import { renderIdentityMenu } from './identity.ts';
-import { renderLogin } from './login-form.ts';
+import { type LoginPage, renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
 const LoginForm = z.object({
@@ -28,6 +28,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     const linking = body.link === '1';
     const again = (page: {
       error?: string;
+      fieldErrors?: LoginPage['fieldErrors'];
       status: number;
       challenge: boolean;
       challengeError?: string;
@@ -50,8 +51,19 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     const state = await s.signInGuard.state(subject, ctx.ip);
     if (!form.success || !subject) {
       await fail('invalid_input');
-      const tooLong = !form.success && form.error.issues[0]!.message === 'tooLong';
-      return again({ error: t(`login.${tooLong ? 'tooLong' : 'required'}`), status: 400, challenge: state.challenge });
+      // Each field says what it lacks; the alert above says it once (both missing: one sentence for both).
+      const fieldErrors: NonNullable<LoginPage['fieldErrors']> = {};
+      for (const issue of form.success ? [] : form.error.issues) {
+        const field = issue.path[0];
+        if ((field === 'login' || field === 'password') && !fieldErrors[field])
+          fieldErrors[field] = t(issue.message === 'tooLong' ? 'login.tooLong' : `login.${field}Required`);
+      }
+      const bothEmpty =
+        fieldErrors.login === t('login.loginRequired') && fieldErrors.password === t('login.passwordRequired');
+      const error = bothEmpty
+        ? t('login.required')
+        : (fieldErrors.login ?? fieldErrors.password ?? t('login.required'));
+      return again({ error, fieldErrors, status: 400, challenge: state.challenge });
     }
     if (state.retryAfterSeconds) {
       await fail('locked', person?.id);

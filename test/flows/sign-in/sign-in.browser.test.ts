@@ -167,6 +167,34 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await context.close();
   });
 
+  it('an empty account or password is told under the field it belongs to, the other left alone', async () => {
+    const { context, page, problems } = await watchedPage(browser, { allow: (status) => status === 400 });
+    await page.goto(`${portfolio.base}/start`);
+    await page.click('button.primary');
+    await page.locator('.alert').waitFor();
+    assert.equal((await page.locator('.alert').innerText()).trim(), zh('login.required'), 'both at once: one sentence');
+    assert.equal((await page.locator('#login-error').innerText()).trim(), zh('login.loginRequired'));
+    assert.equal((await page.locator('#password-error').innerText()).trim(), zh('login.passwordRequired'));
+    for (const id of ['login', 'password']) {
+      assert.equal(await page.getAttribute(`#${id}`, 'aria-invalid'), 'true', id);
+      assert.match((await page.getAttribute(`#${id}`, 'aria-describedby')) ?? '', new RegExp(`\\b${id}-error\\b`), id);
+    }
+    await assertAccessible(page, 'the sign-in page with both fields missing');
+    await shoot(page, 'sign-in-05c-empty');
+    // The account typed, the password not: only the password is asked for, and the account stays.
+    await page.fill('#login', 'student');
+    await page.click('button.primary');
+    await page.locator('#password-error').waitFor();
+    assert.equal((await page.locator('.alert').innerText()).trim(), zh('login.passwordRequired'));
+    assert.equal(await page.locator('#login-error').count(), 0);
+    assert.equal(await page.getAttribute('#login', 'aria-invalid'), null);
+    assert.equal(await page.inputValue('#login'), 'student');
+    await signIn(page, 'student', 'Green-Frog-2026');
+    await page.locator('#userinfo').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('the identity menu says who is signed in, preselects nothing at first, and offers another account or cancel', async () => {
     const { context, page, problems } = await watchedPage(browser, {
       allow: (status, path) => status === 400 && path === '/cb',
