@@ -52,17 +52,15 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     if (!form.success || !subject) {
       await fail('invalid_input');
       // Each field says what it lacks; the alert above says it once (both missing: one sentence for both).
-      const fieldErrors: NonNullable<LoginPage['fieldErrors']> = {};
+      const keys: { login?: string; password?: string } = {};
       for (const issue of form.success ? [] : form.error.issues) {
         const field = issue.path[0];
-        if ((field === 'login' || field === 'password') && !fieldErrors[field])
-          fieldErrors[field] = t(issue.message === 'tooLong' ? 'login.tooLong' : `login.${field}Required`);
+        if (field === 'login' || field === 'password')
+          keys[field] ??= issue.message === 'tooLong' ? 'login.tooLong' : `login.${field}Required`;
       }
-      const bothEmpty =
-        fieldErrors.login === t('login.loginRequired') && fieldErrors.password === t('login.passwordRequired');
-      const error = bothEmpty
-        ? t('login.required')
-        : (fieldErrors.login ?? fieldErrors.password ?? t('login.required'));
+      const bothEmpty = keys.login === 'login.loginRequired' && keys.password === 'login.passwordRequired';
+      const error = t(bothEmpty ? 'login.required' : (keys.login ?? keys.password ?? 'login.required'));
+      const fieldErrors = { login: keys.login && t(keys.login), password: keys.password && t(keys.password) };
       return again({ error, fieldErrors, status: 400, challenge: state.challenge });
     }
     if (state.retryAfterSeconds) {
