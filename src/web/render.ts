@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
+import { type TimeStyle, taipeiTime } from './taipei-time.ts';
 
 const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
 const cache = new Map<string, pug.compileTemplate>();
@@ -74,5 +75,7 @@ export function renderPage(
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.
   ctx.set('Cache-Control', 'no-store');
   if (status) ctx.status = status;
-  ctx.body = template(view)({ ...locals, t, locale, switchUrl: `${switchPath}?${params}`, formPage });
+  // `when(at)`: a time as people here read it (Taipei time, to the minute; `when(at, 'date')`, `'seconds'`).
+  const when = (at: Date | string | null | undefined, style: TimeStyle = 'minutes') => taipeiTime(at, locale, style);
+  ctx.body = template(view)({ ...locals, t, locale, when, switchUrl: `${switchPath}?${params}`, formPage });
 }

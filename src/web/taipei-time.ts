@@ -8,10 +8,12 @@ const STYLES = {
   seconds: { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' },
 } as const satisfies Record<string, Intl.DateTimeFormatOptions>;
 
+export type TimeStyle = keyof typeof STYLES;
+
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** The time as `style` shows it; '' for none. */
-export function taipeiTime(at: Date | string | null | undefined, locale: Locale, style: keyof typeof STYLES): string {
+export function taipeiTime(at: Date | string | null | undefined, locale: Locale, style: TimeStyle): string {
   if (!at) return '';
   const key = `${locale}:${style}`;
   let format = formats.get(key);

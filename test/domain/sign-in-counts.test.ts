@@ -23,11 +23,14 @@ useTestStorage(
   (opened) => opened.db('client_sign_in_days').where('client_id', 'like', `${RUN}%`).del(),
 );
 
-/** Today's count of a client, as the developer portal reads it. */
+/** Today in Taipei (YYYY-MM-DD), as the city counts its days, whatever the database's or this machine's zone. */
+const taipeiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Taipei' }).format(new Date());
+
+/** Today's count of a client (Taipei's day), as the developer portal reads it. */
 async function today(clientId: string): Promise<number> {
   const row = await db('client_sign_in_days')
     .where({ client_id: clientId })
-    .andWhere('day', db.raw('current_date'))
+    .andWhere('day', taipeiToday())
     .first('count');
   return row ? Number(row.count) : 0;
 }
@@ -35,7 +38,7 @@ async function today(clientId: string): Promise<number> {
 describe('SignInCounts', () => {
   it('adds the counts of every client together, to what the day already holds', async () => {
     const [a, b] = [`${RUN}-a`, `${RUN}-b`];
-    await db('client_sign_in_days').insert({ client_id: a, day: db.raw('current_date'), count: 5 });
+    await db('client_sign_in_days').insert({ client_id: a, day: taipeiToday(), count: 5 });
     const counts = new SignInCounts(storage.ephemeral, log, 60_000);
     for (let i = 0; i < 3; i++) counts.count(a);
     counts.count(b);

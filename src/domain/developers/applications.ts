@@ -69,6 +69,9 @@ const toApplication = (r: Row): Application => ({
   updatedAt: r.updated_at,
 });
 
+/** Today in Taipei (the days of the sign-in counts), whatever the database's zone. */
+const TODAY = "(now() at time zone 'Asia/Taipei')::date";
+
 const isUuid = (id: string) => /^[0-9a-f-]{36}$/.test(id);
 
 export class Applications {
@@ -389,13 +392,11 @@ export class Applications {
     };
   }
 
-  /** Sign-ins per day of a client over the last `days` days, oldest first (days without any: 0). */
+  /** Sign-ins per day (Taipei's days) of a client over the last `days` days, oldest first (days without any: 0). */
   async signInsPerDay(clientId: string, days = 14): Promise<{ day: string; count: number }[]> {
     const rows: { day: string; count: number }[] = await this.#db
       .select(this.#db.raw("to_char(d.day, 'YYYY-MM-DD') as day"), this.#db.raw('coalesce(c.count, 0)::int as count'))
-      .from(
-        this.#db.raw("generate_series(current_date - (?::int - 1), current_date, interval '1 day') as d(day)", [days]),
-      )
+      .from(this.#db.raw(`generate_series(${TODAY} - (?::int - 1), ${TODAY}, interval '1 day') as d(day)`, [days]))
       .leftJoin('client_sign_in_days as c', (j) =>
         j.on('c.day', '=', this.#db.raw('d.day::date')).andOn('c.client_id', '=', this.#db.raw('?', [clientId])),
       )

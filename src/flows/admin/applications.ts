@@ -18,17 +18,26 @@ import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
 import './texts-applications.ts';
 
+type Translator = ReturnType<typeof translator>;
+
 const ListQuery = z.object({ status: z.enum(STATUSES).catch('submitted') });
 
-/** One field of an application as the review shows it: its value now, and before (a change of an approved app). */
-function shown(d: ApplicationDetails | undefined, field: keyof ApplicationDetails): string {
+/**
+ * One field of an application as the review shows it, in words: its value now, and before (a change of an approved
+ * app). A kind, a scope or a role is shown by its name (a scope with its code, as on the developer's form), not its code.
+ */
+function shown(d: ApplicationDetails | undefined, field: keyof ApplicationDetails, t: Translator): string {
   const v = d?.[field];
   if (v === undefined) return '';
+  const scope = (code: string) => `${t(`developers.scopes.${code}`)} (${code})`;
+  if (field === 'kind') return t(`developers.kinds.${v}`);
+  if (field === 'scopes') return (v as string[]).map(scope).join('\n');
+  if (field === 'allowed_roles') return (v as string[]).map((role) => t(`role.${role}`)).join('\n');
   if (Array.isArray(v)) return v.join('\n');
   if (typeof v === 'object')
     return Object.entries(v)
       .filter(([, r]) => r)
-      .map(([k, r]) => `${k}: ${r}`)
+      .map(([code, r]) => t('labelled', { label: scope(code), text: r }))
       .join('\n');
   return String(v);
 }
@@ -42,10 +51,11 @@ async function application(s: Services, ctx: Context): Promise<Application> {
 async function renderReview(ctx: Context, s: Services, extra: { error?: string; note?: string; status?: number } = {}) {
   const app = await application(s, ctx);
   const changed = changedDetails(app.live, app.details);
+  const t = translator(chooseLocale(ctx));
   const fields = (Object.keys(app.details) as (keyof ApplicationDetails)[]).map((f) => ({
     id: f,
-    now: shown(app.details, f),
-    before: app.live ? shown(app.live, f) : undefined,
+    now: shown(app.details, f, t),
+    before: app.live ? shown(app.live, f, t) : undefined,
     changed: !!app.live && changed.includes(f),
   }));
   const bureau = app.clientId

@@ -4,12 +4,13 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ApplicationView, DecisionResult } from '../../domain/binding/service.ts';
-import { chooseLocale } from '../../platform/i18n/index.ts';
+import { chooseLocale, type Locale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
 import { accountOf } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
+import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderBinding, tr } from './pages.ts';
 
 const NOTICES = ['approved', 'rejected', 'revoked', 'notPending', 'emailTaken', 'reasonRequired'] as const;
@@ -18,14 +19,7 @@ const ReviewQuery = z.object({
   student: formText(50).optional().catch(undefined),
 });
 
-const when = (d: Date | null, locale: string) =>
-  d
-    ? new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-TW', {
-        dateStyle: 'medium',
-        timeStyle: 'short',
-        timeZone: 'Asia/Taipei',
-      }).format(d)
-    : '—';
+const when = (d: Date | null, locale: Locale) => (d ? taipeiTime(d, locale, 'minutes') : '—');
 
 export function showReview(s: Services) {
   return async (ctx: Context) => {

@@ -16,14 +16,8 @@ const privatePage = (ctx: { set(field: string, value: string): void }) => ctx.se
 export function mailboxRoutes(router: Router, s: Services) {
   router.get('/dev/mailbox', async (ctx) => {
     privatePage(ctx);
-    const locale = chooseLocale(ctx);
-    const format = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
     const messages = await s.outbox.list();
-    renderPage(ctx, 'dev-mailbox/mailbox', {
-      pageTitle: translator(locale)('mailbox.title'),
-      messages,
-      when: (d: Date) => format.format(d),
-    });
+    renderPage(ctx, 'dev-mailbox/mailbox', { pageTitle: translator(chooseLocale(ctx))('mailbox.title'), messages });
   });
 
   router.get('/dev/mailbox/:id', async (ctx) => {
@@ -31,13 +25,10 @@ export function mailboxRoutes(router: Router, s: Services) {
     const message = parsed.success ? await s.outbox.find(parsed.data.id) : undefined;
     if (!message) throw new AppError('not_found', 404);
     privatePage(ctx);
-    const locale = chooseLocale(ctx);
-    const format = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
     renderPage(ctx, 'dev-mailbox/message', {
-      pageTitle: message.subject ?? translator(locale)('mailbox.title'),
+      pageTitle: message.subject ?? translator(chooseLocale(ctx))('mailbox.title'),
       message,
       parts: linkify(message.text_body),
-      when: (d: Date) => format.format(d),
     });
   });
 }

@@ -138,6 +138,20 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal(queue.status, 200, queue.url);
     assert.ok(queue.body.includes(`/admin/applications/${appId}`), 'in the queue');
     const review = await admin.request(`${base}/admin/applications/${appId}`);
+    // What the app asks for, in words (the code beside a scope, as on the developer's form), and when, in Taipei time.
+    const fieldsTable = /<table[^>]*id="application-fields"[\s\S]*?<\/table>/.exec(review.body)?.[0] ?? '';
+    assert.ok(fieldsTable.includes(`<td class="pre">${zh('developers.kinds.web')}</td>`), 'the kind in words');
+    assert.ok(
+      fieldsTable.includes(`${zh('developers.scopes.profile')} (profile)\n${zh('developers.scopes.email')} (email)`),
+    );
+    const submittedAt = (await db()('client_application_events').where({ application_id: appId }).first()).at as Date;
+    const inTaipei = new Intl.DateTimeFormat('zh-TW', {
+      timeZone: 'Asia/Taipei',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      hourCycle: 'h23',
+    }).format(submittedAt);
+    assert.ok(review.body.includes(`<td>${inTaipei}</td>`), `the history's time in Taipei time (${inTaipei})`);
     const noNote = await post(admin, `/admin/applications/${appId}/decide`, review, { decision: 'changes', note: '' });
     assert.equal(noNote.status, 400);
     const asked = await post(admin, `/admin/applications/${appId}/decide`, review, {
@@ -197,7 +211,8 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     );
     await server.signIns.flush(); // counted in memory, added within a second
     page = await dev.request(`${base}/developers/apps/${appId}`);
-    assert.match(page.body, /<td>[1-9]\d*<\/td>/, 'the sign-in is counted');
+    const taipeiToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Taipei' }).format(new Date());
+    assert.match(page.body, new RegExp(`<td>${taipeiToday}</td><td>[1-9]\\d*</td>`), "counted on Taipei's today");
     const quick = await dev.request(`${base}/developers/apps/${appId}/quick-start`);
     assert.ok(quick.body.includes(clientId) && quick.body.includes('mod_auth_openidc'));
 
