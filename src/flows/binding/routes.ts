@@ -20,6 +20,7 @@ export function bindingRoutes(router: Router, s: Services) {
   const state = bindingState(s);
   const open = requireBinding(state);
   serveFile(router, '/static/binding.css', 'views/binding/binding.css', 'text/css');
+  serveFile(router, '/static/binding-print.js', 'views/binding/print.js', 'text/javascript');
   router.get('/binding', showContact(s, state));
   router.post('/binding', post, sendCode(s, state));
   router.get('/binding/code', showCode(state));

@@ -160,6 +160,7 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await teacher.page.click(`button[aria-label*="吳三寶"]`);
   await teacher.page.waitForSelector('#binding-code');
   assert.match((await teacher.page.textContent('#binding-code')) ?? '', /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  assert.ok(await teacher.page.isVisible(`#print-code:has-text("${zh('binding.codes.print')}")`), 'a print button');
   await checked(teacher.page, 'code-card');
 
   // The parent reloads the status page.
