@@ -68,12 +68,14 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
   const time = (at: Date | null) => taipeiTime(at, locale, 'minutes');
   const person = await s.bureau.people.view(String(ctx.params.id), adminOf(ctx).id);
   if (!person) throw new AppError('not_found', 404);
-  const [identities, links, signIns, developer] = await Promise.all([
+  const [identities, links, signIns, developer, upstreams] = await Promise.all([
     s.bureau.people.identities(person.id),
     s.federatedLinks.list(person.id),
     s.audit.recentSignIns(person.id, 20),
     s.developers.organisations.isDeveloperAccount(person.id),
+    s.upstreams.list(),
   ]);
+  const providerName = new Map(upstreams.map((u) => [u.id, u.name]));
   const appName = await clientNamer(ctx, s, signIns);
   const done = Done.parse(ctx.query);
   noStore(ctx);
@@ -92,6 +94,7 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     })),
     links: links.map((l) => ({
       ...l,
+      provider: providerName.get(l.provider) ?? l.provider,
       email: l.email ? maskEmail(l.email) : '',
       since: date(l.createdAt),
       lastUsed: time(l.lastUsedAt),

@@ -50,6 +50,7 @@ const zh = {
         since: '建立日期',
         ended: '結束日期',
         statuses: { active: '有效', unconfirmed: '待學校確認', ended: '已結束' },
+        sources: { self: '自己申請', sis: '校務系統', roster: '學校名冊', binding: '親子綁定', bureau: '教育局' },
       },
       links: {
         title: '連結的其他帳號',
@@ -170,6 +171,13 @@ const en: typeof zh = {
         since: 'Since',
         ended: 'Ended',
         statuses: { active: 'Active', unconfirmed: 'Waiting for the school', ended: 'Ended' },
+        sources: {
+          self: 'Applied for it',
+          sis: 'School system',
+          roster: 'School roster',
+          binding: 'Parent binding',
+          bureau: 'Department of Education',
+        },
       },
       links: {
         title: 'Linked accounts',

@@ -12,6 +12,7 @@ import { type Console, postAdmin, signInAdmin, startConsole } from '../../helper
 import { Agent, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
+import { addUpstream } from '../../helpers/upstream.ts';
 
 const zh = translator('zh-TW');
 const html = (text: string) =>
@@ -92,6 +93,7 @@ describe(`the bureau console's people (${storageMode})`, () => {
     assert.equal(view.status, 200);
     assert.ok(view.body.includes(html(p.name)));
     assert.match(view.body, new RegExp(`data-role="teacher" data-school="${SCHOOL}"`));
+    assert.match(view.body, /<td>自己申請<\/td>/, "where the identity came from, in words (not 'self')");
     assert.ok(view.body.includes('id="masked-id"'));
     assert.ok(!view.body.includes(p.nationalId));
     const afterView = await db()('audit_events').where({
@@ -105,6 +107,26 @@ describe(`the bureau console's people (${storageMode})`, () => {
     assert.match((await page(`/admin/people/${p.personId}`)).body, /<td>帳號管理<\/td>/);
     assert.match((await page(`/admin/people/${p.personId}?lang=en`)).body, /<td>My account<\/td>/);
     await page(`/admin/people/${p.personId}?lang=zh-TW`); // `lang=` is remembered: back to Chinese for what follows
+    // A linked account is named by its upstream's name, as the person's own account pages name it.
+    const upstream = `up${crypto.randomBytes(3).toString('hex')}`;
+    await addUpstream(server.services.upstreams, {
+      id: upstream,
+      name: '測試登入服務',
+      kind: 'oidc',
+      issuer: 'http://127.0.0.1:9/',
+      clientId: 'campus',
+      clientSecret: 'upstream-secret',
+    });
+    await server.services.federatedLinks.link(
+      p.personId,
+      { provider: upstream, subject: `s-${upstream}`, email: p.email, emailVerified: true },
+      'password',
+    );
+    const links = (await page(`/admin/people/${p.personId}`)).body;
+    assert.match(links.slice(links.indexOf('id="links-table"')), /<td>測試登入服務<\/td>/);
+    // The database may be shared with other tests' servers (DATABASE_URL): the upstream goes again.
+    await db()('federated_links').where({ provider: upstream }).del();
+    await db()('upstream_providers').where({ id: upstream }).del();
     assert.equal((await page(`/admin/people/${crypto.randomUUID()}`)).status, 404);
     assert.equal((await page('/admin/people/not-a-person')).status, 404);
     const post = await postAdmin(agent, base, `/admin/people/${crypto.randomUUID()}/lock`, view, { reason: 'x' });
