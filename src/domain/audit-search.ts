@@ -24,6 +24,8 @@ export type AuditEntry = {
   actorName?: string;
   action: string;
   subject: string | null;
+  /** The subject's name when the subject is a person. */
+  subjectName?: string;
   detail: Record<string, unknown>;
 };
 
@@ -80,7 +82,7 @@ export class AuditSearch {
   }
 
   async #named(rows: Row[]): Promise<AuditEntry[]> {
-    const ids = [...new Set(rows.map((r) => r.actor).filter((a) => UUID.test(a)))];
+    const ids = [...new Set(rows.flatMap((r) => [r.actor, r.subject ?? '']).filter((a) => UUID.test(a)))];
     const names = new Map<string, string>();
     if (ids.length)
       for (const p of (await this.#db('persons').whereIn('id', ids).select('id', 'name')) as {
@@ -95,6 +97,7 @@ export class AuditSearch {
       actorName: names.get(r.actor),
       action: r.action,
       subject: r.subject,
+      subjectName: r.subject ? names.get(r.subject) : undefined,
       detail: detailOf(r.detail),
     }));
   }

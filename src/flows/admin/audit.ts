@@ -48,6 +48,10 @@ function filterOf(q: Query): { filter: AuditFilter } | { errors: Partial<Record<
   };
 }
 
+/** An action in words (`admin.person_viewed` → 查看人員資料); '' for one without (the code is shown anyway). */
+export const actionWords = (t: (key: string, options?: { defaultValue: string }) => string, action: string): string =>
+  /^[a-z_]+\.[a-z_]+$/.test(action) ? t(`admin.audit.actions.${action}`, { defaultValue: '' }) : '';
+
 const detailText = (e: AuditEntry) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '');
 
 function showAudit(s: Services) {
@@ -79,6 +83,7 @@ function showAudit(s: Services) {
       entries: (found?.entries ?? []).map((e) => ({
         ...e,
         at: taipeiTime(e.at, chooseLocale(ctx), 'seconds'),
+        words: actionWords(t, e.action),
         detailText: detailText(e),
       })),
       previous: found && q.page > 1 ? link(q.page - 1) : undefined,

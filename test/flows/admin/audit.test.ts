@@ -3,8 +3,12 @@
 // formula cells neutralised), itself audited; someone without bureau_admin refused, an anonymous visitor sent to sign in.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { actionWords } from '../../../src/flows/admin/audit.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, signInAdmin, startConsole } from '../../helpers/admin.ts';
@@ -82,6 +86,43 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
     assert.deepEqual([...new Set(actionsOf((await search({ action, client: `app-${tag}` })).body))], [`${action}.two`]);
     const named = await search({ action: `${action}.two` });
     assert.ok(named.body.includes('陳老師'), "a person's name beside their id");
+  });
+
+  it('names each action in words, its code beside', async () => {
+    const page = await search({ action: 'admin.signed_in' });
+    assert.equal(page.status, 200);
+    assert.ok(
+      page.body.includes(
+        `${zh('admin.audit.actions.admin.signed_in')}<br><small class="muted acct-nowrap">admin.signed_in</small>`,
+      ),
+    );
+    // A person as subject is named too, with a link to their page.
+    const signedIn = await search({ action: 'admin.signed_in', actor: admin.email });
+    assert.ok(signedIn.body.includes(`<a href="/admin/people/${admin.personId}">`), 'the subject linked');
+    // An action without words (this file's own) shows its code alone.
+    assert.match(
+      (await search({ action })).body,
+      new RegExp(`<td><small class="muted acct-nowrap">${action}\\.one</small></td>`),
+    );
+  });
+
+  it('has words, in both languages, for every action the code writes', () => {
+    const root = fileURLToPath(new URL('../../../src/', import.meta.url));
+    const actions = new Set<string>();
+    for (const file of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      for (const line of fs.readFileSync(path.join(root, file), 'utf8').split('\n')) {
+        if (!line.includes('action')) continue;
+        // `action: 'admin.person_viewed'`, `action: ok ? 'sign_in.second_factor' : 'sign_in.failure'`; not `e.action`.
+        for (const m of line.matchAll(/'([a-z_]{2,}\.[a-z_]+)'/g)) actions.add(m[1]!);
+      }
+    }
+    assert.ok(actions.size > 50, `found the actions (${actions.size})`);
+    for (const locale of ['zh-TW', 'en'] as const) {
+      const t = translator(locale);
+      const missing = [...actions].filter((a) => !actionWords(t, a));
+      assert.deepEqual(missing, [], `actions without words in ${locale}`);
+    }
   });
 
   it('answers a bad date with 400 and the field message, the values kept', async () => {
