@@ -9,6 +9,7 @@ import { SignInCounts } from '../../src/domain/activity/sign-in-counts.ts';
 import { createLogger } from '../../src/platform/log.ts';
 import type { Storage } from '../../src/platform/storage/open.ts';
 import { useTestStorage } from '../helpers/server.ts';
+import { taipeiToday } from '../helpers/taipei.ts';
 
 const RUN = `sic-${crypto.randomBytes(4).toString('hex')}`;
 const log = createLogger('silent');
@@ -22,9 +23,6 @@ useTestStorage(
   },
   (opened) => opened.db('client_sign_in_days').where('client_id', 'like', `${RUN}%`).del(),
 );
-
-/** Today in Taipei (YYYY-MM-DD), as the city counts its days, whatever the database's or this machine's zone. */
-const taipeiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Taipei' }).format(new Date());
 
 /** Today's count of a client (Taipei's day), as the developer portal reads it. */
 async function today(clientId: string): Promise<number> {

@@ -8,6 +8,7 @@ import { findPersonByLogin, insertPerson } from '../../src/domain/people/persons
 import { Agent, formAction, hiddenField, type Step } from '../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, submitLogin } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+import { taipeiToday } from '../helpers/taipei.ts';
 
 const SECRET = 'identities-test-secret-0123456789abcd';
 type Identity = {
@@ -354,12 +355,8 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const db = server.storage.db;
     const today = async () =>
       Number(
-        (
-          await db('client_sign_in_days')
-            .where({ client_id: 'id-second' })
-            .andWhere('day', db.raw('current_date'))
-            .first()
-        )?.count ?? 0,
+        (await db('client_sign_in_days').where({ client_id: 'id-second' }).andWhere('day', taipeiToday()).first())
+          ?.count ?? 0,
       );
     await server.signIns.flush(); // what earlier tests counted
     const before = await today();

@@ -2,7 +2,8 @@
 // client_sign_in_days at most once a second, in one statement for every client counted meanwhile: an SSO hop used
 // to spend one of its eight statements on its own increment of a row that every hop to the same app locks in turn.
 // A crash loses at most the last second's counts (a statistic); a count made in the last second of a day may land on
-// the next day. Days are Taipei's, whatever the database's zone. Closing (the server's shutdown) adds what is still counted.
+// the next day. Days are Taipei's, whatever the database's zone. Closing (the server's shutdown) adds what is still
+// counted.
 import type { Knex } from 'knex';
 import type { Logger } from '../../platform/log.ts';
 

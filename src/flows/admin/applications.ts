@@ -29,7 +29,7 @@ const ListQuery = z.object({ status: z.enum(STATUSES).catch('submitted') });
 function shown(d: ApplicationDetails | undefined, field: keyof ApplicationDetails, t: Translator): string {
   const v = d?.[field];
   if (v === undefined) return '';
-  const scope = (code: string) => `${t(`developers.scopes.${code}`)} (${code})`;
+  const scope = (code: string) => `${t(`developers.scopes.${code}`)}${t('inParentheses', { text: code })}`;
   if (field === 'kind') return t(`developers.kinds.${v}`);
   if (field === 'scopes') return (v as string[]).map(scope).join('\n');
   if (field === 'allowed_roles') return (v as string[]).map((role) => t(`role.${role}`)).join('\n');

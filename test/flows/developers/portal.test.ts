@@ -15,6 +15,7 @@ import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, signIn, submitLogin } from '../../helpers/rp.ts';
 import { signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+import { taipeiToday } from '../../helpers/taipei.ts';
 
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const FORM = 'application/x-www-form-urlencoded';
@@ -142,7 +143,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     const fieldsTable = /<table[^>]*id="application-fields"[\s\S]*?<\/table>/.exec(review.body)?.[0] ?? '';
     assert.ok(fieldsTable.includes(`<td class="pre">${zh('developers.kinds.web')}</td>`), 'the kind in words');
     assert.ok(
-      fieldsTable.includes(`${zh('developers.scopes.profile')} (profile)\n${zh('developers.scopes.email')} (email)`),
+      fieldsTable.includes(`${zh('developers.scopes.profile')}（profile）\n${zh('developers.scopes.email')}（email）`),
     );
     const submittedAt = (await db()('client_application_events').where({ application_id: appId }).first()).at as Date;
     const inTaipei = new Intl.DateTimeFormat('zh-TW', {
@@ -211,8 +212,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     );
     await server.signIns.flush(); // counted in memory, added within a second
     page = await dev.request(`${base}/developers/apps/${appId}`);
-    const taipeiToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Taipei' }).format(new Date());
-    assert.match(page.body, new RegExp(`<td>${taipeiToday}</td><td>[1-9]\\d*</td>`), "counted on Taipei's today");
+    assert.match(page.body, new RegExp(`<td>${taipeiToday()}</td><td>[1-9]\\d*</td>`), "counted on Taipei's today");
     const quick = await dev.request(`${base}/developers/apps/${appId}/quick-start`);
     assert.ok(quick.body.includes(clientId) && quick.body.includes('mod_auth_openidc'));
 
