@@ -49,8 +49,32 @@ export async function newPage(browser: Browser, locale = 'zh-TW'): Promise<{ con
 }
 
 /**
+ * What makes the page wider than the window (nothing scrolls sideways but what is meant to: a `.table-scroll` or a
+ * `pre` box scrolls inside itself): the outermost elements that stick out, or none.
+ */
+export function sideways(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width + 1) return [];
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      const parent = el.parentElement;
+      if (!parent || el.getBoundingClientRect().right <= width + 1 || parent.getBoundingClientRect().right > width + 1)
+        continue;
+      if (parent.closest('.table-scroll, pre')) continue;
+      const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${Array.from(el.classList)
+        .map((c) => `.${c}`)
+        .join('')}`;
+      out.push(`${name} "${(el.textContent ?? '').trim().slice(0, 50)}"`);
+    }
+    return out.length ? out.slice(0, 5) : [`the page is ${document.documentElement.scrollWidth} px wide`];
+  });
+}
+
+/**
  * Saves full-page screenshots of the current page at desktop and phone widths:
- * test-artifacts/screenshots/<name>-desktop.png and <name>-phone.png. Leaves the viewport at desktop size.
+ * test-artifacts/screenshots/<name>-desktop.png and <name>-phone.png, after checking that at neither width the page
+ * is wider than the window (a phone would scroll it sideways). Leaves the viewport at desktop size.
  */
 export async function shoot(page: Page, name: string): Promise<string[]> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -61,6 +85,8 @@ export async function shoot(page: Page, name: string): Promise<string[]> {
     ['phone', PHONE],
   ] as const) {
     await page.setViewportSize({ ...size });
+    const wide = await sideways(page);
+    if (wide.length) throw new Error(`${name} at ${label} width scrolls sideways: ${wide.join('; ')}`);
     const file = path.join(SCREENSHOT_DIR, `${safe}-${label}.png`);
     await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
     files.push(file);

@@ -69,7 +69,9 @@ export async function startTestRp(opts: {
         res
           .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
           .end(
-            `<!doctype html><meta charset="utf-8"><title>${opts.clientId}</title><h1 id="rp">${opts.clientId}</h1>` +
+            `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+              '<style>pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>' +
+              `<title>${opts.clientId}</title><h1 id="rp">${opts.clientId}</h1>` +
               `<pre id="userinfo">${json(userinfo)}</pre><pre id="claims">${json(claims)}</pre>`,
           );
         return;
