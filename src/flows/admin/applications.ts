@@ -32,7 +32,10 @@ function shown(d: ApplicationDetails | undefined, field: keyof ApplicationDetail
   const scope = (code: string) => `${t(`developers.scopes.${code}`)}${t('inParentheses', { text: code })}`;
   if (field === 'kind') return t(`developers.kinds.${v}`);
   if (field === 'scopes') return (v as string[]).map(scope).join('\n');
-  if (field === 'allowed_roles') return (v as string[]).map((role) => t(`role.${role}`)).join('\n');
+  if (field === 'allowed_roles') {
+    const roles = v as string[];
+    return roles.length ? roles.map((role) => t(`role.${role}`)).join('\n') : t('admin.applications.allRoles');
+  }
   if (Array.isArray(v)) return v.join('\n');
   if (typeof v === 'object')
     return Object.entries(v)

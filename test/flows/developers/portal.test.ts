@@ -143,6 +143,11 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     const fieldsTable = /<table[^>]*id="application-fields"[\s\S]*?<\/table>/.exec(review.body)?.[0] ?? '';
     assert.ok(fieldsTable.includes(`<td class="pre">${zh('developers.kinds.web')}</td>`), 'the kind in words');
     assert.ok(
+      fieldsTable.includes(`<td class="pre"><span class="muted">${zh('admin.applications.blank')}</span></td>`),
+      'a field left empty (the phone number) says so',
+    );
+    assert.ok(fieldsTable.includes(zh('admin.applications.allRoles')), 'no roles chosen: every identity');
+    assert.ok(
       fieldsTable.includes(`${zh('developers.scopes.profile')}（profile）\n${zh('developers.scopes.email')}（email）`),
     );
     const submittedAt = (await db()('client_application_events').where({ application_id: appId }).first()).at as Date;
