@@ -7,8 +7,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../platform/log.ts';
 
+/** The day a count is kept under: today in Taipei, whatever the database's zone (SQL). */
+export const COUNT_DAY = "(now() at time zone 'Asia/Taipei')::date";
+
 const ADD = `insert into client_sign_in_days (client_id, day, count)
-  select c.client_id, (now() at time zone 'Asia/Taipei')::date, c.count from unnest(?::text[], ?::int[]) as c(client_id, count)
+  select c.client_id, ${COUNT_DAY}, c.count from unnest(?::text[], ?::int[]) as c(client_id, count)
   on conflict (client_id, day) do update set count = client_sign_in_days.count + excluded.count`;
 
 export class SignInCounts {

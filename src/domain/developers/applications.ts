@@ -5,6 +5,7 @@
 // transaction with its history row and audit entry.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { COUNT_DAY } from '../activity/sign-in-counts.ts';
 import { recordAudit } from '../audit.ts';
 import { asMetadata, DISABLED } from '../clients/metadata.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
@@ -68,9 +69,6 @@ const toApplication = (r: Row): Application => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-
-/** Today in Taipei (the days of the sign-in counts), whatever the database's zone. */
-const TODAY = "(now() at time zone 'Asia/Taipei')::date";
 
 const isUuid = (id: string) => /^[0-9a-f-]{36}$/.test(id);
 
@@ -396,7 +394,9 @@ export class Applications {
   async signInsPerDay(clientId: string, days = 14): Promise<{ day: string; count: number }[]> {
     const rows: { day: string; count: number }[] = await this.#db
       .select(this.#db.raw("to_char(d.day, 'YYYY-MM-DD') as day"), this.#db.raw('coalesce(c.count, 0)::int as count'))
-      .from(this.#db.raw(`generate_series(${TODAY} - (?::int - 1), ${TODAY}, interval '1 day') as d(day)`, [days]))
+      .from(
+        this.#db.raw(`generate_series(${COUNT_DAY} - (?::int - 1), ${COUNT_DAY}, interval '1 day') as d(day)`, [days]),
+      )
       .leftJoin('client_sign_in_days as c', (j) =>
         j.on('c.day', '=', this.#db.raw('d.day::date')).andOn('c.client_id', '=', this.#db.raw('?', [clientId])),
       )

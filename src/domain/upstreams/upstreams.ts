@@ -119,6 +119,11 @@ export class Upstreams {
     return ((await this.#db('upstream_providers').orderBy('id')) as Row[]).map(shown);
   }
 
+  /** Each upstream's name by its id (a linked account or a sign-in names its upstream by id). */
+  async names(): Promise<Map<string, string>> {
+    return new Map((await this.list()).map((u) => [u.id, u.name]));
+  }
+
   /** The upstreams offered on the sign-in page, in order of id (kept 30 seconds; changes here are seen at once). */
   enabled(): Promise<Upstream[]> {
     if (!this.#enabled || Date.now() - this.#enabled.at > ENABLED_CACHE_MS) {

@@ -11,7 +11,7 @@ export function showSignIns(s: Services) {
   return async (ctx: Context) => {
     const locale = chooseLocale(ctx);
     const events = await s.audit.recentSignIns(accountOf(ctx).person.id);
-    const upstreams = new Map((await s.upstreams.list()).map((u) => [u.id, u.name]));
+    const upstreams = await s.upstreams.names();
     const appName = await clientNamer(ctx, s, events);
     renderAccount(ctx, 'sign-ins', 'signIns', {
       events: events.map((e) => ({

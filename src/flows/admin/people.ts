@@ -68,14 +68,13 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
   const time = (at: Date | null) => taipeiTime(at, locale, 'minutes');
   const person = await s.bureau.people.view(String(ctx.params.id), adminOf(ctx).id);
   if (!person) throw new AppError('not_found', 404);
-  const [identities, links, signIns, developer, upstreams] = await Promise.all([
+  const [identities, links, signIns, developer, providerName] = await Promise.all([
     s.bureau.people.identities(person.id),
     s.federatedLinks.list(person.id),
     s.audit.recentSignIns(person.id, 20),
     s.developers.organisations.isDeveloperAccount(person.id),
-    s.upstreams.list(),
+    s.upstreams.names(),
   ]);
-  const providerName = new Map(upstreams.map((u) => [u.id, u.name]));
   const appName = await clientNamer(ctx, s, signIns);
   const done = Done.parse(ctx.query);
   noStore(ctx);
