@@ -15,7 +15,8 @@ export type Purpose =
   | 'binding-code'
   | 'upstream-secret'
   | 'totp-secret'
-  | 'roster-password';
+  | 'roster-password'
+  | 'secret-check';
 
 export class Keyring {
   readonly #master: Buffer;

@@ -1,5 +1,6 @@
 // Opens everything durable: the master key, PostgreSQL (configured or embedded, migrated), Redis if set, and the
 // store of short-lived shared state on whichever of the two holds it.
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { Keyring } from '../keyring.ts';
 import { resolveSecretKey } from '../secrets.ts';
@@ -10,6 +11,7 @@ import type { SharedStore } from '../shared-store/types.ts';
 import { openDatabase } from './database.ts';
 import { migrate } from './migrate.ts';
 import { connectRedis, describeRedis, type RedisClient } from './redis-connection.ts';
+import { isWrongPassword, recordSecret, verifySecret, WrongSecret } from './secret-check.ts';
 
 export type Storage = {
   db: Knex;
@@ -41,10 +43,16 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable
 
 export async function openStorage(settings: Settings): Promise<Storage> {
   const keyring = new Keyring(resolveSecretKey(settings));
-  const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url'));
+  const source = settings.secretKey ? 'SECRET_KEY' : `The secret in ${path.join(settings.dataDir, 'secret.key')}`;
+  const database = await openDatabase(settings, keyring.key('embedded-db').toString('base64url')).catch((err) => {
+    // The embedded cluster's password is derived from the secret: another secret cannot log in.
+    throw isWrongPassword(err) && !settings.databaseUrl ? new WrongSecret(source) : err;
+  });
   let redis: RedisClient | undefined;
   try {
+    await verifySecret(database.db, keyring, source);
     await migrate(database.db);
+    await recordSecret(database.db, keyring, source);
     if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
   } catch (err) {
     await database.close();
