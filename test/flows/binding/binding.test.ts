@@ -809,6 +809,52 @@ describe(`parent-child binding (${storageMode})`, () => {
       assert.equal(((await again.json()) as { error: string }).error, 'already_bound');
     });
 
+    it("a push the school's roster approves at once says so, verified or not", async () => {
+      // A parent with an account and a proven mobile number, whom the roster of a school that turned auto-approval
+      // on names: the submission itself approves the link (before, a verified push then answered 409 and an
+      // unverified one "pending", though both were approved).
+      const env = { ...process.env, ...server.env, LOG_LEVEL: 'silent' };
+      const parent = newParentData();
+      await insertPerson(db(), {
+        username: `par-${tag()}`,
+        name: parent.name,
+        email: parent.email,
+        mobile: parent.mobile,
+        passwordHash: await hashPassword('Parent-Pass-1', 4),
+        nationalId: sealNationalId(server.storage.keyring, parent.nationalId),
+      });
+      const students = [await newStudent({ school: '353601', classCode: '302' })];
+      students.push(await newStudent({ school: '353601', classCode: '302' }));
+      const file = path.join(server.dataDir, `guardians-${tag()}.csv`);
+      fs.writeFileSync(
+        file,
+        `student_no,name,mobile,relationship\n${students.map((s) => `${s.studentNo},${parent.name},${parent.mobile},father`).join('\n')}\n`,
+      );
+      assert.equal((await runCli(env, 'binding', 'guardians', '--school', '353601', '--file', file)).status, 0);
+      assert.equal((await runCli(env, 'binding', 'auto-approve', '--school', '353601', '--on')).status, 0);
+      try {
+        for (const [student, verified] of [
+          [students[0]!, true],
+          [students[1]!, false],
+        ] as const) {
+          const res = await api('/api/sis/guardians', {
+            student: { national_id: student.nationalId },
+            parent: { national_id: parent.nationalId, name: parent.name },
+            relationship: 'father',
+            verified,
+          });
+          assert.equal(res.status, 201, `verified: ${verified}`);
+          const { id, status } = (await res.json()) as { id: string; status: string };
+          assert.equal(status, 'approved', `verified: ${verified}`);
+          const row = await db()('binding_applications').where({ id }).first();
+          assert.equal(row.status, 'approved');
+          assert.equal(row.decided_by, 'roster-match');
+        }
+      } finally {
+        await runCli(env, 'binding', 'auto-approve', '--school', '353601', '--off');
+      }
+    });
+
     it('an unverified link becomes an application for the homeroom teacher; bad pushes are refused with field errors', async () => {
       const student = await newStudent();
       const parent = newParentData();
