@@ -2,9 +2,11 @@
 // with codes from the outbox, password change, connected apps (revocation kills the tokens), signed-in devices,
 // recent sign-ins, CSRF.
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { RequestWrites, runWithWrites } from '../../../src/oidc/adapters/deferred-writes.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { codeKey } from '../../../src/platform/one-use.ts';
 
@@ -479,6 +481,28 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(done.status, 303);
     await assert.rejects(oidc.refreshTokenGrant(elsewhere.conf, elsewhere.tokens.refresh_token!));
     assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this browser stays signed in');
+  });
+
+  it('a browser signed out is gone from storage before it leaves the device list, not at the end of the request', async () => {
+    // oidc-provider's writes wait for the request's end (deferred-writes.ts) while the device list is written at
+    // once: a request failing in between must not leave a live session that no list shows and no "sign out" finds.
+    const { p } = await person();
+    const other = new Agent();
+    await signInToAccount(issuer, other, p.username, p.password);
+    const [uid] = (await db()('person_sessions').where({ person_id: p.id }).orderBy('created_at', 'desc')).map(
+      (r: { session_uid: string }) => r.session_uid,
+    );
+    const provider = server.holder.provider();
+    assert.ok(await provider.Session.findByUid(uid!));
+    const inStorage = AsyncLocalStorage.snapshot(); // outside any request: what storage holds
+    const writes = new RequestWrites();
+    await runWithWrites(writes, async () => {
+      assert.equal(await server.services.personAccess.signOutSession(p.id, uid!), true);
+      assert.equal(await inStorage(() => provider.Session.findByUid(uid!)), undefined, 'ended in storage already');
+      assert.equal(await db()('person_sessions').where({ session_uid: uid }).first(), undefined);
+    });
+    await writes.close();
+    assert.equal((await other.request(`${issuer}/account`)).status, 302, 'that browser must sign in again');
   });
 
   it('lists recent sign-ins, failures included, with the app', async () => {
