@@ -22,8 +22,21 @@ export const CLIENT_ID = /^[A-Za-z0-9._-]{3,64}$/;
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token'];
 
+/** Why the bureau's console refuses a permission, for words in its own language (the message is the CLI's). */
+export type ClientRefusal = {
+  code: 'publicClient' | 'noSchool' | 'unknownSchool' | 'notRosterSchool';
+  school?: string;
+};
+
 /** A refusal an operator can act on; its message is one line. */
-export class ClientError extends Error {}
+export class ClientError extends Error {
+  readonly refusal?: ClientRefusal;
+
+  constructor(message: string, refusal?: ClientRefusal) {
+    super(message);
+    this.refusal = refusal;
+  }
+}
 
 export type NewClient = {
   clientId: string;

@@ -154,14 +154,45 @@ export class ClientRegistry {
   }
 
   /** Changes only what `change` gives; returns the names of the fields that changed (none: nothing written). */
-  async update(clientId: string, change: ClientChange, actor: string): Promise<string[]> {
+  async update(clientId: string, change: ClientChange, actor: string, within?: Knex.Transaction): Promise<string[]> {
     let fields: string[] = [];
-    await this.#edit(clientId, (current) => {
-      const next = applyChange(current, change);
-      fields = changedFields(current, next);
-      return { next, audit: { actor, action: 'client.updated', subject: clientId, detail: { fields } } };
-    });
+    await this.#edit(
+      clientId,
+      (current) => {
+        const next = applyChange(current, change);
+        fields = changedFields(current, next);
+        return { next, audit: { actor, action: 'client.updated', subject: clientId, detail: { fields } } };
+      },
+      within,
+    );
     return fields;
+  }
+
+  /**
+   * The bureau's settings of one client, all or nothing: first party, national-ID access and the API permissions
+   * (roster for `schools`). A permission refused (a public client, an unknown school) changes none of them.
+   */
+  async saveSettings(
+    clientId: string,
+    settings: { firstParty: boolean; mayRequestIdno: boolean; sis: boolean; roster: boolean; schools: string[] },
+    actor: string,
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.update(
+        clientId,
+        { firstParty: settings.firstParty, mayRequestIdno: settings.mayRequestIdno },
+        actor,
+        tx,
+      );
+      const row = await tx('oidc_clients').select('metadata').where({ client_id: clientId }).first();
+      const held = stringList(asMetadata(row?.metadata)?.permissions);
+      for (const permission of ['sis', 'roster'] as const) {
+        const grant = permission === 'sis' ? settings.sis : settings.roster;
+        const schools = permission === 'roster' ? settings.schools : undefined;
+        if (grant) await this.setPermission(clientId, { grant: permission, schools }, actor, tx);
+        else if (held.includes(permission)) await this.setPermission(clientId, { revoke: permission }, actor, tx);
+      }
+    });
   }
 
   /** Grants or revokes a permission; returns the permissions and schools the client holds afterwards. */
@@ -169,56 +200,63 @@ export class ClientRegistry {
     clientId: string,
     change: PermissionChange,
     actor: string,
+    within?: Knex.Transaction,
   ): Promise<{ changed: boolean; permissions: string[]; schoolCodes: string[] | undefined }> {
     let after: { permissions: string[]; schoolCodes: string[] | undefined } = {
       permissions: [],
       schoolCodes: undefined,
     };
-    const changed = await this.#edit(clientId, async (current, tx) => {
-      const next = structuredClone(current);
-      const permissions = new Set(stringList(current.permissions));
-      if ('grant' in change) {
-        if (isPublic(current)) throw new ClientError(`${clientId} is a public client: it cannot call the API`);
-        permissions.add(change.grant);
-        if (change.schools) {
-          if (!SCHOOL_SCOPED.has(change.grant))
-            throw new ClientError(`the ${change.grant} permission is not bound to schools: give no school`);
-          if (!change.schools.length) throw new ClientError('give at least one school');
-          for (const code of change.schools) {
-            const school = /^\d{6}$/.test(code) ? await findSchool(tx, code) : undefined;
-            if (!school) throw new ClientError(`unknown school ${code}`);
-            if (change.grant === 'roster' && !rosterEligible(school))
-              throw new ClientError(
-                `school ${code} cannot use roster registration (only vocational or private schools)`,
-              );
+    const changed = await this.#edit(
+      clientId,
+      async (current, tx) => {
+        const next = structuredClone(current);
+        const permissions = new Set(stringList(current.permissions));
+        if ('grant' in change) {
+          if (isPublic(current))
+            throw new ClientError(`${clientId} is a public client: it cannot call the API`, { code: 'publicClient' });
+          permissions.add(change.grant);
+          if (change.schools) {
+            if (!SCHOOL_SCOPED.has(change.grant))
+              throw new ClientError(`the ${change.grant} permission is not bound to schools: give no school`);
+            if (!change.schools.length) throw new ClientError('give at least one school', { code: 'noSchool' });
+            for (const code of change.schools) {
+              const school = /^\d{6}$/.test(code) ? await findSchool(tx, code) : undefined;
+              if (!school) throw new ClientError(`unknown school ${code}`, { code: 'unknownSchool', school: code });
+              if (change.grant === 'roster' && !rosterEligible(school))
+                throw new ClientError(
+                  `school ${code} cannot use roster registration (only vocational or private schools)`,
+                  { code: 'notRosterSchool', school: code },
+                );
+            }
+            next.school_codes = [...new Set(change.schools)];
           }
-          next.school_codes = [...new Set(change.schools)];
+        } else {
+          permissions.delete(change.revoke);
+          // The schools belong to the school-scoped permission: a later grant names them again.
+          if (![...permissions].some((p) => SCHOOL_SCOPED.has(p as Permission))) delete next.school_codes;
         }
-      } else {
-        permissions.delete(change.revoke);
-        // The schools belong to the school-scoped permission: a later grant names them again.
-        if (![...permissions].some((p) => SCHOOL_SCOPED.has(p as Permission))) delete next.school_codes;
-      }
-      if (permissions.size) next.permissions = [...permissions];
-      else delete next.permissions;
-      after = {
-        permissions: stringList(next.permissions),
-        schoolCodes: Array.isArray(next.school_codes) ? stringList(next.school_codes) : undefined,
-      };
-      return {
-        next,
-        audit: {
-          actor,
-          action: 'client.permissions',
-          subject: clientId,
-          detail: {
-            ...('grant' in change ? { grant: change.grant } : { revoke: change.revoke }),
-            permissions: after.permissions,
-            ...(after.schoolCodes ? { school_codes: after.schoolCodes } : {}),
+        if (permissions.size) next.permissions = [...permissions];
+        else delete next.permissions;
+        after = {
+          permissions: stringList(next.permissions),
+          schoolCodes: Array.isArray(next.school_codes) ? stringList(next.school_codes) : undefined,
+        };
+        return {
+          next,
+          audit: {
+            actor,
+            action: 'client.permissions',
+            subject: clientId,
+            detail: {
+              ...('grant' in change ? { grant: change.grant } : { revoke: change.revoke }),
+              permissions: after.permissions,
+              ...(after.schoolCodes ? { school_codes: after.schoolCodes } : {}),
+            },
           },
-        },
-      };
-    });
+        };
+      },
+      within,
+    );
     return { ...after, changed };
   }
 
@@ -242,8 +280,10 @@ export class ClientRegistry {
       current: ClientMetadata,
       tx: Knex.Transaction,
     ) => { next: ClientMetadata; audit: AuditEvent } | Promise<{ next: ClientMetadata; audit: AuditEvent }>,
+    within?: Knex.Transaction,
   ): Promise<boolean> {
-    const changed = await this.#db.transaction(async (tx) => {
+    // Within another change's transaction (saveSettings): a savepoint of it, undone with it.
+    const changed = await (within ?? this.#db).transaction(async (tx) => {
       const row = await tx('oidc_clients').select('metadata').where({ client_id: clientId }).forUpdate().first();
       const current = asMetadata(row?.metadata);
       if (!current) throw new ClientError(`no client with id ${clientId}`);

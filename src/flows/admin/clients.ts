@@ -23,10 +23,13 @@ async function client(s: Services, ctx: Context) {
   return { id: id.data, metadata };
 }
 
+/** What the settings form sent, shown again when it was refused (nothing the bureau ticked or typed is lost). */
+type Posted = { firstParty: boolean; mayRequestIdno: boolean; permissions: string[]; schools: string };
+
 async function renderClient(
   ctx: Context,
   s: Services,
-  extra: { error?: string; schools?: string; status?: number } = {},
+  extra: { error?: string; schoolsError?: boolean; posted?: Posted; status?: number } = {},
 ) {
   const { id, metadata } = await client(s, ctx);
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
@@ -38,10 +41,11 @@ async function renderClient(
     name: String(metadata.client_name ?? id),
     publicClient: metadata.token_endpoint_auth_method === 'none',
     disabled: metadata.disabled === true,
-    firstParty: metadata.first_party === true,
-    mayRequestIdno: metadata.may_request_idno === true,
-    permissions: list(metadata.permissions),
-    schools: extra.schools ?? list(metadata.school_codes).join(' '),
+    firstParty: extra.posted?.firstParty ?? metadata.first_party === true,
+    mayRequestIdno: extra.posted?.mayRequestIdno ?? metadata.may_request_idno === true,
+    permissions: extra.posted?.permissions ?? list(metadata.permissions),
+    schools: extra.posted?.schools ?? list(metadata.school_codes).join(' '),
+    schoolsError: extra.schoolsError,
     redirectUris: list(metadata.redirect_uris),
     subjectType: String(metadata.subject_type ?? 'public'),
     saved: ctx.query.saved === '1',
@@ -68,27 +72,29 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
   router.get('/admin/clients/:id', admin, (ctx) => renderClient(ctx, s));
 
   router.post('/admin/clients/:id/settings', admin, post, async (ctx) => {
-    const { id, metadata } = await client(s, ctx);
+    const { id } = await client(s, ctx);
     const form = SettingsForm.parse(ctx.request.body ?? {});
     const actor = adminOf(ctx).id;
     const schools = form.schools.split(/[\s,，、]+/).filter(Boolean);
-    const t = translator(chooseLocale(ctx));
+    const settings = {
+      firstParty: form.first_party === 'yes',
+      mayRequestIdno: form.may_request_idno === 'yes',
+      sis: form.sis === 'yes',
+      roster: form.roster === 'yes',
+      schools,
+    };
     try {
-      await s.clients.update(
-        id,
-        { firstParty: form.first_party === 'yes', mayRequestIdno: form.may_request_idno === 'yes' },
-        actor,
-      );
-      const held = Array.isArray(metadata.permissions) ? metadata.permissions : [];
-      if (form.sis === 'yes') await s.clients.setPermission(id, { grant: 'sis' }, actor);
-      else if (held.includes('sis')) await s.clients.setPermission(id, { revoke: 'sis' }, actor);
-      if (form.roster === 'yes') await s.clients.setPermission(id, { grant: 'roster', schools }, actor);
-      else if (held.includes('roster')) await s.clients.setPermission(id, { revoke: 'roster' }, actor);
+      await s.clients.saveSettings(id, settings, actor);
     } catch (err) {
       if (!(err instanceof ClientError)) throw err;
+      const t = translator(chooseLocale(ctx));
+      const refusal = err.refusal;
+      const reason = refusal ? t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school }) : err.message;
+      const permissions = (['sis', 'roster'] as const).filter((p) => settings[p]);
       return renderClient(ctx, s, {
-        error: t('admin.clients.refused', { reason: err.message }),
-        schools: form.schools,
+        error: t('admin.clients.refused', { reason }),
+        schoolsError: refusal?.code !== 'publicClient',
+        posted: { ...settings, permissions, schools: form.schools },
         status: 400,
       });
     }

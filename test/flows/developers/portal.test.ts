@@ -12,7 +12,7 @@ import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, signIn, submitLogin } from '../../helpers/rp.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 import { taipeiToday } from '../../helpers/taipei.ts';
@@ -306,6 +306,52 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal(await server.services.clients.find(clientId), undefined, 'the provider finds no such client');
     assert.equal((await post(admin, `/admin/clients/${clientId}/enable`, clientPage, {})).status, 303);
     assert.ok(await server.services.clients.find(clientId));
+  });
+
+  it("the bureau's settings of an app are saved all or nothing; a refusal is in words and keeps what was ticked", async () => {
+    const zh = translator('zh-TW');
+    const clientId = `settings-${crypto.randomBytes(4).toString('hex')}`;
+    await registerClient(server, { client_id: clientId }, crypto.randomBytes(24).toString('base64url'));
+    const vocational = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+    await upsertSchool(db(), { code: vocational, name: '開發測試高職', level: 'vocational' });
+    const bureau = await personWith(server, [{ role: 'bureau_admin' }], 'bureau3');
+    const admin = new Agent();
+    const page = await signInOffice(base, admin, bureau.email, `/admin/clients/${clientId}`);
+    assert.equal(page.status, 200, page.url);
+    const metadata = () => server.services.clients.describe(clientId);
+    const audits = async () =>
+      Number((await db()('audit_events').where({ subject: clientId }).count({ n: '*' }))[0]!.n);
+    const before = await audits();
+
+    // National IDs and the SIS API ticked, but the roster API for a school that cannot have it (a junior high):
+    // nothing is saved, not even what came before the roster in the form.
+    const ticked = { first_party: 'yes', may_request_idno: 'yes', sis: 'yes', roster: 'yes' };
+    const refused = await post(admin, `/admin/clients/${clientId}/settings`, page, { ...ticked, schools: SCHOOL });
+    assert.equal(refused.status, 400);
+    assert.ok(refused.body.includes(zh('admin.clients.refusals.notRosterSchool', { school: SCHOOL })), 'in words');
+    assert.doesNotMatch(refused.body, /cannot use roster registration/, 'not the command line’s English');
+    for (const id of ['first_party', 'may_request_idno', 'sis', 'roster'])
+      assert.match(refused.body, new RegExp(`id="${id}"[^>]*checked`), `${id} stays ticked`);
+    assert.match(refused.body, new RegExp(`id="schools"[^>]*value="${SCHOOL}"`));
+    assert.match(refused.body, /id="schools"[^>]*aria-invalid="true"/);
+    const unchanged = await metadata();
+    assert.equal(unchanged?.first_party, undefined);
+    assert.equal(unchanged?.may_request_idno, undefined);
+    assert.equal(unchanged?.permissions, undefined);
+    assert.equal(await audits(), before, 'no audit entry for what was not saved');
+
+    const unknown = await post(admin, `/admin/clients/${clientId}/settings`, page, { ...ticked, schools: '999999' });
+    assert.equal(unknown.status, 400);
+    assert.ok(unknown.body.includes(zh('admin.clients.refusals.unknownSchool', { school: '999999' })));
+
+    const saved = await post(admin, `/admin/clients/${clientId}/settings`, page, { ...ticked, schools: vocational });
+    assert.equal(saved.status, 303);
+    const after = await metadata();
+    assert.equal(after?.first_party, true);
+    assert.equal(after?.may_request_idno, true);
+    assert.deepEqual(after?.permissions, ['sis', 'roster']);
+    assert.deepEqual(after?.school_codes, [vocational]);
+    assert.equal(await audits(), before + 3, 'the change and the two permissions, each audited');
   });
 
   it('an organisation token registers third-party pairwise clients that are listed as its own', async () => {
