@@ -7,7 +7,7 @@ import type { Keyring } from '../../platform/keyring.ts';
 import { RELATIONSHIPS } from '../binding/relationships.ts';
 import type { Binding } from '../binding/service.ts';
 import { type ClientRegistry, ConfiguredClient, withIssuer } from '../clients/registry.ts';
-import type { Enrolment } from '../enrolment/service.ts';
+import { createAccount } from '../enrolment/accounts.ts';
 import { addIdentity } from '../identities/add-identity.ts';
 import { ROLES } from '../identities/identities.ts';
 import { maskName } from '../people/masks.ts';
@@ -65,7 +65,6 @@ export type SeedServices = {
   db: Knex;
   keyring: Keyring;
   passwords: Passwords;
-  enrolment: Enrolment;
   clients: ClientRegistry;
   binding: Binding;
 };
@@ -78,36 +77,41 @@ export async function seedDemo(s: SeedServices, issuer: string): Promise<void> {
   }
   for (const p of demo.people) {
     if (await findPersonByLogin(db, p.username)) continue;
-    const personId = await s.enrolment.createActive({
-      person: {
-        username: p.username,
-        email: p.email,
-        emailVerified: true,
-        name: p.name,
-        mobile: p.mobile,
-        gender: p.gender,
-        birthdate: p.birthdate,
-        nationalId: p.national_id ? sealNationalId(s.keyring, p.national_id) : undefined,
-        passwordHash: await s.passwords.hash(p.password),
-      },
-      actor: 'seed-demo',
-      audit: { action: 'person.created' },
-    });
-    for (const i of p.identities) {
-      const identityId = await addIdentity(db, {
-        personId,
-        schoolCode: i.school,
-        role: i.role,
-        classCode: i.class,
-        attributes: i.attributes,
-        source: 'roster',
+    const passwordHash = await s.passwords.hash(p.password);
+    // A person whole or not at all: a later start skips anyone already there, so it could not mend a half one.
+    await db.transaction(async (trx) => {
+      const { personId } = await createAccount(trx, {
+        person: {
+          username: p.username,
+          email: p.email,
+          emailVerified: true,
+          name: p.name,
+          mobile: p.mobile,
+          gender: p.gender,
+          birthdate: p.birthdate,
+          nationalId: p.national_id ? sealNationalId(s.keyring, p.national_id) : undefined,
+          passwordHash,
+        },
         actor: 'seed-demo',
+        audit: { action: 'person.created' },
       });
-      if (i.homeroom && i.school) {
-        const classId = await ensureClass(db, (await db('schools').where({ code: i.school }).first())!, i.homeroom);
-        await db('classes').where({ id: classId }).update({ homeroom_identity_id: identityId });
+      for (const i of p.identities) {
+        const identityId = await addIdentity(trx, {
+          personId,
+          schoolCode: i.school,
+          role: i.role,
+          classCode: i.class,
+          attributes: i.attributes,
+          source: 'roster',
+          actor: 'seed-demo',
+        });
+        if (i.homeroom && i.school) {
+          const school = (await trx('schools').where({ code: i.school }).first())!;
+          const classId = await ensureClass(trx, school, i.homeroom);
+          await trx('classes').where({ id: classId }).update({ homeroom_identity_id: identityId });
+        }
       }
-    }
+    });
   }
   for (const g of demo.guardians) {
     const parent = await findPersonByLogin(db, g.parent);
