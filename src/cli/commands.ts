@@ -266,12 +266,15 @@ export const COMMANDS: Record<string, Command> = {
   },
   'person reset-second-factor': {
     options: { person: { type: 'string' } },
-    async run({ services }, opts) {
+    async run({ services, storage: { db } }, opts) {
       required(opts, 'person');
       const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person ${opts.person}`);
-      const removed = await services.secondFactor.reset(person.id, 'cli');
-      const passkeys = await services.passkeys.reset(person.id, 'cli');
+      // Both or neither: a lost phone's passkey must not outlive its authenticator app's secret.
+      const [removed, passkeys] = await db.transaction(async (trx) => [
+        await services.secondFactor.reset(person.id, 'cli', trx),
+        await services.passkeys.reset(person.id, 'cli', trx),
+      ]);
       return removed || passkeys
         ? `second factor of ${opts.person} removed: the next sign-in that needs one sets it up again`
         : `${opts.person} has no second factor set up`;
@@ -286,16 +289,21 @@ export const COMMANDS: Record<string, Command> = {
     },
     async run({ storage: { db } }, opts) {
       required(opts, 'code', 'name', 'level');
-      const school = await upsertSchool(db, {
-        code: opts.code as string,
-        name: opts.name as string,
-        level: opts.level as never,
-        kind: (opts.kind as never) ?? 'municipal',
-      }).catch((err: Error & { issues?: { path: PropertyKey[]; message: string }[] }) => {
-        const issue = err.issues?.[0];
-        throw issue ? new Error(`--${String(issue.path[0])}: ${issue.message}`) : err;
-      });
-      await recordAudit(db, { actor: 'cli', action: 'school.saved', subject: school.code });
+      const school = await db
+        .transaction(async (trx) => {
+          const saved = await upsertSchool(trx, {
+            code: opts.code as string,
+            name: opts.name as string,
+            level: opts.level as never,
+            kind: (opts.kind as never) ?? 'municipal',
+          });
+          await recordAudit(trx, { actor: 'cli', action: 'school.saved', subject: saved.code });
+          return saved;
+        })
+        .catch((err: Error & { issues?: { path: PropertyKey[]; message: string }[] }) => {
+          const issue = err.issues?.[0];
+          throw issue ? new Error(`--${String(issue.path[0])}: ${issue.message}`) : err;
+        });
       return `school ${school.code} ${school.name} saved`;
     },
   },
@@ -342,8 +350,8 @@ export const COMMANDS: Record<string, Command> = {
       const kids = await rotateKeys(db, keyring, {
         publishLeadSeconds: lead,
         maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+        actor: 'cli',
       });
-      await recordAudit(db, { actor: 'cli', action: 'keys.rotated', detail: { kids, lead } });
       return `new keys ${kids.join(', ')} published; they sign from ${new Date(Date.now() + lead * 1000).toISOString()}`;
     },
   },

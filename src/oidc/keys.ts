@@ -88,7 +88,7 @@ export async function ensureKeys(db: Knex, keyring: Keyring): Promise<void> {
 export async function rotateKeys(
   db: Knex,
   keyring: Keyring,
-  opts: { publishLeadSeconds: number; maxTokenLifetimeSeconds: number },
+  opts: { publishLeadSeconds: number; maxTokenLifetimeSeconds: number; actor: string },
 ): Promise<string[]> {
   return withKeyLock(db, async (tx) => {
     const now = Date.now();
@@ -104,6 +104,8 @@ export async function rotateKeys(
       }
       created.push(await insertKey(tx, keyring, slot, activatesAt));
     }
+    const detail = { kids: created, lead: opts.publishLeadSeconds };
+    await recordAudit(tx, { actor: opts.actor, action: 'keys.rotated', detail });
     return created;
   });
 }

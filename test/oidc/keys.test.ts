@@ -76,6 +76,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const upcoming = await rotateKeys(a.storage.db, a.storage.keyring, {
       publishLeadSeconds: 3600,
       maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+      actor: 'test',
     });
     assert.equal(await a.holder.refresh(), true);
     assert.equal(await b.holder.refresh(), true);
@@ -86,6 +87,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     const current = await rotateKeys(a.storage.db, a.storage.keyring, {
       publishLeadSeconds: 0,
       maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+      actor: 'test',
     });
     await a.holder.refresh();
     await b.holder.refresh();
@@ -103,6 +105,7 @@ describe(`keys shared by two processes, and rotation (${storageMode})`, () => {
     await rotateKeys(a.storage.db, a.storage.keyring, {
       publishLeadSeconds: 0,
       maxTokenLifetimeSeconds: MAX_SIGNED_TOKEN_LIFETIME,
+      actor: 'test',
     });
     await a.holder.refresh();
     const step = await agent.request(String(authorizationUrl(conf, await pkce())));

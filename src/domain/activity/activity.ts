@@ -53,9 +53,12 @@ export async function touchGrant(db: Knex, grantId: string): Promise<void> {
   await db('person_grants').where({ grant_id: grantId }).update({ last_used_at: db.fn.now() });
 }
 
+/** The grant's record and the identity chosen for it, in one statement (never one without the other). */
 export async function forgetGrant(db: Knex, grantId: string): Promise<void> {
-  await db('person_grants').where({ grant_id: grantId }).delete();
-  await db('grant_identities').where({ grant_id: grantId }).delete();
+  await db.raw(
+    'with forgotten as (delete from person_grants where grant_id = ?) delete from grant_identities where grant_id = ?',
+    [grantId, grantId],
+  );
 }
 
 export async function forgetSession(db: Knex, sessionUid: string): Promise<void> {

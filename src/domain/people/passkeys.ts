@@ -165,8 +165,8 @@ export class Passkeys {
   }
 
   /** Removes every passkey of the person (a lost phone), audited; how many there were. */
-  async reset(personId: string, actor: string): Promise<number> {
-    return this.#db.transaction(async (trx) => {
+  async reset(personId: string, actor: string, within?: Knex.Transaction): Promise<number> {
+    return (within ?? this.#db).transaction(async (trx) => {
       const n = await trx('person_passkeys').where({ person_id: personId }).delete();
       if (n)
         await recordAudit(trx, { actor, action: 'second_factor.passkeys_removed', subject: personId, detail: { n } });

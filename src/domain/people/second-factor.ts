@@ -128,8 +128,8 @@ export class SecondFactor {
   }
 
   /** Removes a person's second factor (a lost phone): the next sign-in that needs one sets it up again. */
-  async reset(personId: string, actor: string): Promise<boolean> {
-    return this.#db.transaction(async (trx) => {
+  async reset(personId: string, actor: string, within?: Knex.Transaction): Promise<boolean> {
+    return (within ?? this.#db).transaction(async (trx) => {
       const removed = await trx('person_totp').where({ person_id: personId }).delete();
       if (removed) await recordAudit(trx, { actor, action: 'second_factor.reset', subject: personId });
       return removed > 0;
