@@ -128,9 +128,9 @@ export class RosterPublisher {
     throw new Error('unreachable');
   }
 
-  /** Publishes; recorded in the sync log unless the caller records it (an API call is, with its answer). */
+  /** Publishes; recorded in the sync log (with it) unless the caller records it (an API call is, with its answer). */
   async publish(term: PublishTerm, actor: string, opts: { syncLog?: boolean } = {}): Promise<PublishCounts> {
-    const counts = await this.#db.transaction(async (trx) => {
+    return this.#db.transaction(async (trx) => {
       const counts = await this.#publish(trx, term, actor);
       await recordAudit(trx, {
         actor,
@@ -138,17 +138,19 @@ export class RosterPublisher {
         subject: term.schoolCode,
         detail: { academic_year: term.academicYear, semester: term.semester, ...counts },
       });
+      if (opts.syncLog !== false)
+        await this.#syncLog.record(
+          {
+            schoolCode: term.schoolCode,
+            action: 'school.publish',
+            code: 200,
+            // A word the log translates; the counts are in the audit log.
+            message: Object.values(counts).some((n) => n > 0) ? 'published' : 'unchanged',
+          },
+          trx,
+        );
       return counts;
     });
-    if (opts.syncLog === false) return counts;
-    await this.#syncLog.record({
-      schoolCode: term.schoolCode,
-      action: 'school.publish',
-      code: 200,
-      // A word the log translates; the counts are in the audit log.
-      message: Object.values(counts).some((n) => n > 0) ? 'published' : 'unchanged',
-    });
-    return counts;
   }
 
   async #publish(trx: Knex.Transaction, term: PublishTerm, actor: string): Promise<PublishCounts> {

@@ -36,10 +36,14 @@ export class SyncLog {
     this.#db = db;
   }
 
-  /** Records a call for a school that exists (a made-up school code records nothing). */
-  async record(entry: { schoolCode: string; action: SyncAction; clientId?: string; code: number; message: string }) {
-    try {
-      await this.#db('school_sync_log').insert({
+  /** Records a call for a school that exists (a made-up school code records nothing); `within` a caller's transaction
+   *  as a savepoint of it. */
+  async record(
+    entry: { schoolCode: string; action: SyncAction; clientId?: string; code: number; message: string },
+    within?: Knex.Transaction,
+  ) {
+    const insert = (db: Knex) =>
+      db('school_sync_log').insert({
         school_code: entry.schoolCode,
         action: entry.action,
         client_id: entry.clientId ?? null,
@@ -47,6 +51,9 @@ export class SyncLog {
         message: entry.message.slice(0, 100),
         ok: entry.code < 400,
       });
+    try {
+      // Within a transaction, a savepoint: a refused row must not spoil the caller's transaction.
+      await (within ? within.transaction(insert) : insert(this.#db));
     } catch (err) {
       // No such school (the foreign key): nothing to record it under.
       if ((err as { code?: string }).code !== '23503') throw err;
