@@ -160,11 +160,12 @@ export class PersonAccess {
   /**
    * Ends everything the person is signed in with — every provider session, every grant (offline access included,
    * so refresh tokens stop too) and with them the account portal's sessions — except `keep`, the session of the
-   * browser in use, and the grants it holds. After a password change or reset, and "sign out all other devices".
+   * browser in use, and the grants it holds. After a password change or reset, and "sign out all other devices";
+   * `actor` when it is not the person (the bureau).
    */
   async endEverywhere(
     personId: string,
-    opts: { keep?: string; reason: string },
+    opts: { keep?: string; reason: string; actor?: string },
   ): Promise<{ sessions: number; grants: number }> {
     const provider = this.#provider();
     const kept = new Set<string>();
@@ -187,7 +188,7 @@ export class PersonAccess {
     for (const row of await grantsOf(this.#db, personId)) if (!kept.has(row.grant_id)) grants.add(row.grant_id);
     for (const grantId of grants) await this.#revokeGrant(grantId);
     await recordAudit(this.#db, {
-      actor: personId,
+      actor: opts.actor ?? personId,
       action: 'session.ended_everywhere',
       subject: personId,
       detail: { reason: opts.reason, sessions, grants: grants.size, kept: kept.size },

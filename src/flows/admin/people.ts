@@ -146,7 +146,7 @@ function lock(s: Services) {
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
     if (!result.ok) return renderPerson(ctx, s, { lockError: result.error, lockReason: reason, status: 400 });
-    await s.personAccess.endEverywhere(id, { reason: 'admin_locked' });
+    await s.personAccess.endEverywhere(id, { reason: 'admin_locked', actor: adminOf(ctx).id });
     seeOther(ctx, `/admin/people/${id}?done=locked`);
   };
 }
@@ -168,8 +168,8 @@ function button(
 function endSessions(s: Services) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
-    const ended = await s.personAccess.endEverywhere(id, { reason: 'admin' });
-    await s.audit.record({ actor: adminOf(ctx).id, action: 'admin.sessions_ended', subject: id, detail: ended });
+    // One audit entry, the bureau's (it used to be written twice: as the person's, then the bureau's).
+    const ended = await s.personAccess.endEverywhere(id, { reason: 'admin', actor: adminOf(ctx).id });
     seeOther(
       ctx,
       `/admin/people/${id}?${new URLSearchParams({ done: 'sessionsEnded', sessions: String(ended.sessions), grants: String(ended.grants) })}`,

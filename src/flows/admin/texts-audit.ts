@@ -32,6 +32,7 @@ const zh = {
           person_locked: '鎖定帳號',
           person_unlocked: '解除鎖定帳號',
           person_viewed: '查看人員資料',
+          // Written before 2026-12-06 (since: session.ended_everywhere with the bureau as actor); older entries keep it.
           sessions_ended: '結束所有登入',
           signed_in: '登入教育局管理',
         },
