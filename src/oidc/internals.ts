@@ -3,7 +3,6 @@
 // authorizations). Everything else talks to the provider through this file or its configuration.
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import { requestWrites } from './adapters/deferred-writes.ts';
 
 export { errors, interactionPolicy } from 'oidc-provider';
 
@@ -32,14 +31,9 @@ export function sessionGrants(session: Session): { grantId: string; persistsLogo
     .map((a) => ({ grantId: a.grantId!, persistsLogout: !!a.persistsLogout }));
 }
 
-/**
- * Ends a provider session (a sign-out in that browser) in storage now, with the writes this request kept so far,
- * not at the request's end as oidc-provider's own writes go: the caller forgets the session next (the device list),
- * and a request failing in between must not leave it alive where no list shows it and no "sign out" finds it.
- */
-export async function destroySession(provider: Provider, session: Session): Promise<void> {
-  await provider.Session.adapter.destroy(session.jti);
-  await requestWrites()?.send();
+/** Ends a provider session (a sign-out in that browser). */
+export function destroySession(provider: Provider, session: Session): Promise<void> {
+  return provider.Session.adapter.destroy(session.jti);
 }
 
 /** Ends a grant first (so a racing refresh fails), then every token and code issued under it (both adapters index by grant). */

@@ -12,6 +12,7 @@ import {
 } from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
 import { recordAudit } from '../domain/audit.ts';
+import { requestWrites } from './adapters/deferred-writes.ts';
 import { browserSession, destroyGrant, destroySession, sessionGrants } from './internals.ts';
 
 export type ConnectedApp = {
@@ -97,6 +98,16 @@ export class PersonAccess {
     return [...apps.values()].sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
   }
 
+  /**
+   * Ends a provider session in storage now, with the writes this request kept so far, not at the request's end as
+   * oidc-provider's own writes go: the caller forgets the session next (the device list), and a request failing in
+   * between must not leave it alive where no list shows it and no "sign out" finds it.
+   */
+  async #endSession(session: Parameters<typeof destroySession>[1]): Promise<void> {
+    await destroySession(this.#provider(), session);
+    await requestWrites()?.send();
+  }
+
   async #revokeGrant(grantId: string): Promise<void> {
     await destroyGrant(this.#provider(), grantId);
     await forgetGrant(this.#db, grantId);
@@ -145,7 +156,7 @@ export class PersonAccess {
     const session = await provider.Session.findByUid(uid);
     if (session && session.accountId === personId) {
       for (const g of sessionGrants(session)) if (!g.persistsLogout) await this.#revokeGrant(g.grantId);
-      await destroySession(provider, session);
+      await this.#endSession(session);
     }
     await forgetSession(this.#db, uid);
     await recordAudit(this.#db, {
@@ -180,7 +191,7 @@ export class PersonAccess {
       const session = await provider.Session.findByUid(row.session_uid);
       if (session?.accountId === personId) {
         for (const g of sessionGrants(session)) if (!kept.has(g.grantId)) grants.add(g.grantId);
-        await destroySession(provider, session);
+        await this.#endSession(session);
         sessions++;
       }
       await forgetSession(this.#db, row.session_uid);
