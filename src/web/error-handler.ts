@@ -120,7 +120,8 @@ export function renderProviderError(ctx: RenderContext, out: { error: string; er
     heading: t(resuming ? 'error.sessionTitle' : 'error.title'),
     message: resuming ? t('error.session') : message,
     ways: ways.length ? ways : [{ href: '/', label: 'error.home' }],
-    code: out.error,
-    description: out.error === 'server_error' ? undefined : out.error_description,
+    // As on our own error pages: the start of the request id, not oidc-provider's error name and English description
+    // (its log line has the error).
+    code: helpDeskCode((ctx as { state?: { requestId?: unknown } }).state?.requestId),
   });
 }

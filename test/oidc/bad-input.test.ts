@@ -51,6 +51,12 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       assert.equal(res.location, undefined, `${redirect_uri} must not redirect`);
       assert.match(res.body, /返回網址與註冊資料不符/);
     }
+    // The help-desk code is the request id's start, not oidc-provider's English ("invalid_redirect_uri: …").
+    const res = await fetch(authorize({ ...valid, redirect_uri: 'https://evil.example/cb' }), { redirect: 'manual' });
+    const body = await res.text();
+    const requestId = res.headers.get('x-request-id')!;
+    assert.match(body, new RegExp(`<small>[^<]*：${requestId.slice(0, 8)}</small>`));
+    assert.doesNotMatch(body, /invalid_redirect_uri|redirect_uri did not match/);
   });
 
   it('answers English when asked', async () => {
@@ -58,6 +64,7 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       headers: { 'accept-language': 'en-US,en;q=0.9' },
     });
     assert.match(res.body, /This application is not registered/);
+    assert.doesNotMatch(res.body, /invalid_client|client is invalid/);
   });
 
   it("rejects malformed authorization parameters with the spec's errors", async () => {
