@@ -12,6 +12,8 @@ import Router from '@koa/router';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { FLOWS } from '../../../src/flows/index.ts';
+import '../../../src/flows/school/texts.ts';
+import { translator } from '../../../src/platform/i18n/index.ts';
 import { parseSettings } from '../../../src/platform/settings.ts';
 import type { JsonSchema, OpenApiDocument, OpenApiOperation } from '../../../src/web/openapi/document.ts';
 import { openApiPath } from '../../../src/web/openapi/document.ts';
@@ -94,6 +96,26 @@ describe(`the API reference (${storageMode})`, () => {
     );
     assert.equal(operationsOf(router).length, served.size, 'each operation declared once');
     assert.ok(served.has('POST /api/sis/handles') && served.has('PUT /api/schools/{code}/roster/students-parents'));
+  });
+
+  it("names every error an API call may answer in the school's sync log, in words in both languages", () => {
+    // The sync log (/school/:code/sync-log) shows each logged call's result; a code without words would be shown as
+    // the code (it was, for invalid_client, no_semester, already_bound …).
+    const codes = new Set<string>();
+    for (const { operation } of operations())
+      for (const response of Object.values(operation.responses)) {
+        const schema = response.content?.['application/json']?.schema as { allOf?: JsonSchema[] } | undefined;
+        for (const part of schema?.allOf ?? []) {
+          const error = (part.properties as { error?: { enum?: string[] } } | undefined)?.error;
+          for (const code of error?.enum ?? []) codes.add(code);
+        }
+      }
+    assert.ok(codes.has('invalid_client') && codes.has('already_bound') && codes.has('no_semester'), [...codes].join());
+    for (const locale of ['zh-TW', 'en'] as const) {
+      const t = translator(locale);
+      const missing = [...codes].filter((c) => t(`school.syncLog.messages.${c}`) === `school.syncLog.messages.${c}`);
+      assert.deepEqual(missing, [], `${locale}: no words for ${missing.join(', ')}`);
+    }
   });
 
   it('serves a valid OpenAPI 3.1 document: the package’s version, the issuer as the server', async () => {
