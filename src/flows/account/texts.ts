@@ -180,6 +180,8 @@ const zh = {
         captcha_wrong: '安全檢查沒有通過',
         captcha_missing: '沒有完成安全檢查',
         invalid_input: '輸入不完整',
+        second_factor_wrong: '兩步驟驗證的驗證碼錯誤',
+        second_factor_limited: '兩步驟驗證錯誤太多次，暫時鎖定',
       },
     },
     done: {
@@ -405,6 +407,8 @@ const en: typeof zh = {
         captcha_wrong: 'security check not passed',
         captcha_missing: 'security check not done',
         invalid_input: 'incomplete input',
+        second_factor_wrong: 'wrong two-step verification code',
+        second_factor_limited: 'too many wrong two-step codes, locked for a while',
       },
     },
     done: {

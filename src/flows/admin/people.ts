@@ -102,6 +102,7 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
       ...x,
       at: time(x.at),
       app: appName(x.clientId),
+      upstream: x.upstream && (providerName.get(x.upstream) ?? x.upstream),
       reason: x.reason && t(`admin.people.signIns.reasons.${x.reason}`, { defaultValue: x.reason }),
     })),
     developer: {

@@ -74,6 +74,11 @@ const zh = {
           inactive: '帳號無法使用',
           locked: '暫時鎖定',
           challenge: '未通過驗證',
+          challenge_failed: '安全檢查沒有通過',
+          challenge_missing: '沒有完成安全檢查',
+          invalid_input: '輸入不完整',
+          second_factor_wrong: '兩步驟驗證碼錯誤',
+          second_factor_limited: '兩步驟驗證錯誤太多次，暫時鎖定',
         },
       },
       actions: {
@@ -201,6 +206,11 @@ const en: typeof zh = {
           inactive: 'account not usable',
           locked: 'temporarily locked',
           challenge: 'check not passed',
+          challenge_failed: 'security check not passed',
+          challenge_missing: 'security check not done',
+          invalid_input: 'incomplete input',
+          second_factor_wrong: 'wrong two-step code',
+          second_factor_limited: 'too many wrong two-step codes, locked for a while',
         },
       },
       actions: {

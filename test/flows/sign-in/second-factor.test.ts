@@ -122,6 +122,18 @@ describe(`the second factor (${storageMode})`, () => {
     const audit = await server.storage.db('audit_events').where({ subject: personId }).select('action', 'detail');
     assert.ok(audit.some((a) => a.action === 'second_factor.enrolled'));
     assert.ok(!JSON.stringify(audit).includes(secret));
+
+    // The sign-ins the person's account page and the bureau's page list: two, not the code steps again as failures
+    // (each succeeded second factor was listed as a failure without a reason); each failure in words.
+    const listed = await server.services.audit.recentSignIns(personId);
+    assert.equal(listed.filter((e) => e.success).length, 2);
+    const reasons = listed.filter((e) => !e.success).map((e) => e.reason);
+    assert.ok(reasons.length && reasons.every((r) => r === 'second_factor_wrong'), reasons.join());
+    for (const locale of ['zh-TW', 'en'] as const)
+      for (const area of ['account.signIns', 'admin.people.signIns']) {
+        const key = `${area}.reasons.second_factor_wrong`;
+        assert.notEqual(translator(locale)(key), key, `${locale} ${key}`);
+      }
   });
 
   it('counts wrong codes per person: after 5 the step says to wait (429), even with the right code', async () => {
