@@ -1,6 +1,7 @@
 // GET /account/apps — connected apps; POST /account/apps/:clientId/revoke — ends the person's grants to one app.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { accountOf } from '../../web/require-account.ts';
@@ -16,6 +17,11 @@ export function showApps(s: Services) {
     renderAccount(ctx, 'apps', 'apps', {
       apps: apps.map((a) => ({
         ...a,
+        // This service's own areas (school office, bureau console, developer portal) by their name in the page's
+        // language, and no publisher: they are this service.
+        ...(ownPagesName(a.clientId, locale)
+          ? { name: ownPagesName(a.clientId, locale), organization: undefined }
+          : {}),
         grantedAt: formatTime(a.grantedAt, locale),
         lastUsedAt: formatTime(a.lastUsedAt, locale),
       })),

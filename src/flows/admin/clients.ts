@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { ClientError } from '../../domain/clients/metadata.ts';
+import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -33,12 +34,13 @@ async function renderClient(
 ) {
   const { id, metadata } = await client(s, ctx);
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const name = ownPagesName(id, chooseLocale(ctx)) ?? String(metadata.client_name ?? id);
   renderAdmin(ctx, 'client', {
     title: 'admin.clients.clientTitle',
-    titleVars: { name: String(metadata.client_name ?? id) },
+    titleVars: { name },
     section: 'clients',
     id,
-    name: String(metadata.client_name ?? id),
+    name,
     publicClient: metadata.token_endpoint_auth_method === 'none',
     disabled: metadata.disabled === true,
     firstParty: extra.posted?.firstParty ?? metadata.first_party === true,
@@ -66,7 +68,10 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
   const { post } = s.forms;
 
   router.get('/admin/clients', admin, async (ctx) => {
-    renderAdmin(ctx, 'clients', { title: 'admin.clients.title', section: 'clients', clients: await s.clients.list() });
+    const locale = chooseLocale(ctx);
+    // This service's own areas by their name in the page's language.
+    const clients = (await s.clients.list()).map((c) => ({ ...c, name: ownPagesName(c.clientId, locale) ?? c.name }));
+    renderAdmin(ctx, 'clients', { title: 'admin.clients.title', section: 'clients', clients });
   });
 
   router.get('/admin/clients/:id', admin, (ctx) => renderClient(ctx, s));
@@ -87,9 +92,11 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
       await s.clients.saveSettings(id, settings, actor);
     } catch (err) {
       if (!(err instanceof ClientError)) throw err;
-      const t = translator(chooseLocale(ctx));
       const refusal = err.refusal;
-      const reason = refusal ? t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school }) : err.message;
+      // Without a refusal of the form's (a client deleted meanwhile): not found, never the command line's English.
+      if (!refusal) throw new AppError('not_found', 404);
+      const t = translator(chooseLocale(ctx));
+      const reason = t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school });
       const permissions = (['sis', 'roster'] as const).filter((p) => settings[p]);
       return renderClient(ctx, s, {
         error: t('admin.clients.refused', { reason }),

@@ -354,6 +354,19 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal(await audits(), before + 3, 'the change and the two permissions, each audited');
   });
 
+  it("the developer portal is listed among the account's apps by its name in the page's language", async () => {
+    const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'dev6');
+    const dev = new Agent();
+    await signInDeveloper(dev, developer.email);
+    const zhPage = await dev.follow(`${base}/account/apps`); // signed in to the account pages without a password
+    assert.equal(zhPage.status, 200, zhPage.url);
+    assert.match(zhPage.body, /<strong class="acct-app-name">開發者專區<\/strong>/);
+    assert.doesNotMatch(zhPage.body, /campus-sso/, 'no publisher: it is this service');
+    const enPage = await dev.request(`${base}/account/apps`, { headers: { 'accept-language': 'en' } });
+    assert.match(enPage.body, /<strong class="acct-app-name">Developer portal<\/strong>/);
+    assert.doesNotMatch(enPage.body, /開發者專區/);
+  });
+
   it('an organisation token registers third-party pairwise clients that are listed as its own', async () => {
     const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'dev4');
     const member = await personWith(server, [{ schoolCode: SCHOOL, role: 'staff' }], 'dev5');
