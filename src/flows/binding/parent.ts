@@ -95,15 +95,28 @@ export function submitParent(s: Services, state: BindingState) {
     const current = bindingOf(ctx);
     const values = ParentForm.parse(ctx.request.body ?? {});
     values.national_id = normaliseNationalId(values.national_id);
+    // A refusal of the ID after "送出" keeps the rest of the form as typed (name, email, mobile, signature).
+    const verified = values.action === 'submit';
     if (!isValidNationalId(values.national_id))
-      return renderParent(ctx, { values, errors: { national_id: 'binding.parent.errors.nationalId' }, status: 400 });
+      return renderParent(ctx, {
+        values,
+        verified,
+        errors: { national_id: 'binding.parent.errors.nationalId' },
+        status: 400,
+      });
     // Whether an ID has an account is itself worth protecting: every look is counted like a student lookup.
     if (!(await countLookup(ctx, s, state, current)))
-      return renderParent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
+      return renderParent(ctx, {
+        values,
+        verified,
+        errors: { national_id: 'binding.student.errors.tooMany' },
+        status: 429,
+      });
     const existing = await s.binding.existingParent(values.national_id);
     if (existing?.isStudent)
       return renderParent(ctx, {
         values,
+        verified,
         errors: { national_id: 'binding.parent.errors.studentAccount' },
         status: 409,
       });
@@ -115,7 +128,8 @@ export function submitParent(s: Services, state: BindingState) {
     let signedName: string;
     if (existing) {
       const person = await s.people.findById(existing.personId);
-      if (!person) return renderParent(ctx, { values, verified: true, status: 409 });
+      if (!person)
+        return renderParent(ctx, { values, alert: tr(ctx)('binding.parent.errors.accountGone'), status: 409 });
       if (await s.throttle.exhausted(BINDING.passwordPerPerson, person.id)) {
         errors.password = 'binding.parent.errors.passwordLimit';
       } else if (!(await s.people.isCurrentPassword(person, values.password))) {

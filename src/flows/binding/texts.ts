@@ -178,6 +178,7 @@ const zh = {
         selfBinding: '家長的身分證字號不能和學生相同。',
         studentGone: '有一位學生的資料已經變更，請回到上一步重新驗證學生。',
         codeUsed: '{{student}} 的綁定碼已經用過或過期了。請移除這位學生，改用出生日期或學號重新驗證。',
+        accountGone: '這個身分證字號的帳號剛剛有變動，請再按一次「驗證」。',
       },
     },
     review: {
@@ -445,6 +446,7 @@ const en: typeof zh = {
         studentGone: "A student's data changed. Please go back and check the student again.",
         codeUsed:
           'The binding code for {{student}} was used or has expired. Remove the student and check them again with the date of birth or student number.',
+        accountGone: 'The account of this national ID just changed. Please press "Verify" again.',
       },
     },
     review: {

@@ -349,6 +349,19 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(taken.status, 409, /<main>([\s\S]*)<\/main>/.exec(taken.body)?.[1]?.slice(0, 3000));
     assert.match(taken.body, /此 E-mail 已有帳號，不得再次申請/);
 
+    // A national ID refused at "送出" keeps the rest of the form as typed (it fell back to the ID and "驗證" alone).
+    const typed = { ...newParentData(), name: '吳阿嬤' };
+    const badId = await sendParent(agent, { ...typed, nationalId: 'A12345678' });
+    assert.equal(badId.status, 400);
+    for (const [field, value] of [
+      ['name', typed.name],
+      ['email', typed.email],
+      ['mobile', typed.mobile!],
+      ['sign_name', typed.name],
+    ])
+      assert.match(badId.body, new RegExp(`name="${field}"[^>]*value="${value}"`), `${field} kept`);
+    assert.match(badId.body, /name="sign_tick"[^>]*checked/, 'the signature tick kept');
+
     // Another parent's application uses the email (FAQ Q3).
     const first = await apply();
     const applied = await sendParent(agent, { ...newParentData(), email: first.parent.email });
