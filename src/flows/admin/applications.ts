@@ -51,7 +51,18 @@ async function application(s: Services, ctx: Context): Promise<Application> {
   return app;
 }
 
-async function renderReview(ctx: Context, s: Services, extra: { error?: string; note?: string; status?: number } = {}) {
+/** What the decision form sent, shown again when it was refused (nothing the bureau chose or ticked is lost). */
+type Posted = {
+  decision?: string;
+  note: string;
+  bureau: { firstParty: boolean; mayRequestIdno: boolean; permissions: string[] };
+};
+
+async function renderReview(
+  ctx: Context,
+  s: Services,
+  extra: { error?: string; errorField?: 'decision' | 'note'; posted?: Posted; status?: number } = {},
+) {
   const app = await application(s, ctx);
   const changed = changedDetails(app.live, app.details);
   const t = translator(chooseLocale(ctx));
@@ -61,9 +72,11 @@ async function renderReview(ctx: Context, s: Services, extra: { error?: string; 
     before: app.live ? shown(app.live, f, t) : undefined,
     changed: !!app.live && changed.includes(f),
   }));
-  const bureau = app.clientId
-    ? await s.developers.applications.bureauSettings(app.clientId)
-    : { firstParty: false, permissions: [], mayRequestIdno: false };
+  const bureau =
+    extra.posted?.bureau ??
+    (app.clientId
+      ? await s.developers.applications.bureauSettings(app.clientId)
+      : { firstParty: false, permissions: [], mayRequestIdno: false });
   renderAdmin(ctx, 'application', {
     title: 'admin.applications.reviewTitle',
     titleVars: { name: app.details.app_name },
@@ -75,9 +88,11 @@ async function renderReview(ctx: Context, s: Services, extra: { error?: string; 
     bureau,
     permissions: PERMISSIONS.filter((p) => p !== 'roster'),
     asksIdno: app.details.scopes.includes('idno'),
-    note: extra.note ?? '',
+    note: extra.posted?.note ?? '',
+    decision: extra.posted?.decision,
     decided: ctx.query.decided === '1',
     error: extra.error,
+    errorField: extra.errorField,
     status: extra.status,
   });
 }
@@ -118,26 +133,34 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
     const app = await application(s, ctx);
     const form = DecideForm.parse(ctx.request.body ?? {});
     const t = translator(chooseLocale(ctx));
+    const bureau = {
+      firstParty: form.first_party === 'yes',
+      mayRequestIdno: form.may_request_idno === 'yes',
+      permissions: PERMISSIONS.filter((p) => p !== 'roster' && form.permissions.includes(p)),
+    };
+    const posted = { decision: form.decision, note: form.note, bureau };
     if (!form.decision)
-      return renderReview(ctx, s, { error: t('admin.applications.chooseDecision'), note: form.note, status: 400 });
+      return renderReview(ctx, s, {
+        error: t('admin.applications.chooseDecision'),
+        errorField: 'decision',
+        posted,
+        status: 400,
+      });
     try {
       await s.developers.applications.decide(
         app.id,
-        {
-          decision: form.decision,
-          note: form.note,
-          bureau: {
-            firstParty: form.first_party === 'yes',
-            mayRequestIdno: form.may_request_idno === 'yes',
-            permissions: PERMISSIONS.filter((p) => p !== 'roster' && form.permissions.includes(p)),
-          },
-        },
+        { decision: form.decision, note: form.note, bureau },
         adminOf(ctx).id,
       );
       seeOther(ctx, `/admin/applications/${app.id}?decided=1`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
-      await renderReview(ctx, s, { error: t(`developers.errors.${err.key}`), note: form.note, status: 400 });
+      await renderReview(ctx, s, {
+        error: t(`developers.errors.${err.key}`),
+        errorField: err.key === 'noteNeeded' ? 'note' : undefined,
+        posted,
+        status: 400,
+      });
     }
   });
 

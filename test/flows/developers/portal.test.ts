@@ -158,8 +158,20 @@ describe(`the developer portal and the review (${storageMode})`, () => {
       hourCycle: 'h23',
     }).format(submittedAt);
     assert.ok(review.body.includes(`<td>${inTaipei}</td>`), `the history's time in Taipei time (${inTaipei})`);
-    const noNote = await post(admin, `/admin/applications/${appId}/decide`, review, { decision: 'changes', note: '' });
+    const noNote = await post(admin, `/admin/applications/${appId}/decide`, review, {
+      decision: 'changes',
+      note: '',
+      first_party: 'yes',
+    });
     assert.equal(noNote.status, 400);
+    // What the bureau chose and ticked comes back as it was (the choice was lost, the ticks redrawn from the record).
+    assert.match(noNote.body, /id="decision-changes"[^>]*checked/);
+    assert.match(noNote.body, /id="first_party"[^>]*checked/);
+    assert.match(noNote.body, /id="note"[^>]*aria-invalid="true"/);
+    const undecided = await post(admin, `/admin/applications/${appId}/decide`, review, { note: '再想想' });
+    assert.equal(undecided.status, 400);
+    assert.match(undecided.body, /<textarea id="note"[^>]*>再想想<\/textarea>/);
+    assert.doesNotMatch(undecided.body, /name="decision"[^>]*checked/);
     const asked = await post(admin, `/admin/applications/${appId}/decide`, review, {
       decision: 'changes',
       note: '請補上隱私權政策的中文版網址。',
