@@ -14,6 +14,7 @@ const HEADINGS: Record<string, string> = {
   csrf: 'error.csrfTitle',
   unavailable: 'error.unavailableTitle',
   too_many: 'error.tooManyTitle',
+  file_too_large: 'error.fileTooLargeTitle',
   not_found: 'error.notFoundTitle',
 };
 
@@ -23,7 +24,9 @@ const HEADINGS: Record<string, string> = {
  */
 function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
   const ways: WayOn[] = [];
-  if (code === 'csrf' && ctx.method === 'POST') ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
+  // A stale form, or a file too large for an upload form (its page is the same address): open it again.
+  if ((code === 'csrf' || code === 'file_too_large') && ctx.method === 'POST')
+    ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
   if (code === 'session_not_found' || code === 'csrf' || ctx.path.startsWith('/interaction/'))
     ways.push(
       ...signInWaysOn(ctx as Context, ctx.origin).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })),
@@ -36,6 +39,7 @@ const MESSAGES: Record<string, string> = {
   csrf: 'error.csrf',
   not_found: 'error.notFound',
   too_large: 'error.tooLarge',
+  file_too_large: 'error.fileTooLarge',
   session_not_found: 'error.session',
   bad_characters: 'error.badCharacters',
   unavailable: 'error.unavailable',

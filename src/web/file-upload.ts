@@ -63,7 +63,7 @@ async function receive(
     if (failure) throw failure;
   } catch (err) {
     if (file) await fs.promises.rm(file.path, { force: true });
-    if (err instanceof TooLarge) throw new AppError('too_large', 413);
+    if (err instanceof TooLarge) throw new AppError('file_too_large', 413);
     throw new AppError('invalid_request', 400);
   }
   return { fields, file };

@@ -34,6 +34,8 @@ const en: typeof zh = {
     notFound: 'This page does not exist.',
     csrf: 'This form has been open too long, or was already sent from another tab. Open the form again and send it once more.',
     tooLarge: 'The data sent is too large.',
+    fileTooLarge:
+      'This file is larger than an upload may be. Please check that it is the right file, then upload it again.',
     unavailable: 'The service is recovering. Please try again in a few seconds.',
     badCharacters: 'What was sent contains characters we cannot accept. Go back, type it again and send it.',
     tooMany: 'Too many requests have come from your network. Please wait a few minutes and try again.',
@@ -45,6 +47,7 @@ const en: typeof zh = {
     csrfTitle: 'This form has expired',
     unavailableTitle: 'Please wait a moment',
     tooManyTitle: 'Please try again later',
+    fileTooLargeTitle: 'The file is too large',
     notFoundTitle: 'Page not found',
     restart: 'Start signing in to “{{client}}” again',
     backToClient: 'Do not sign in; go back to “{{client}}”',

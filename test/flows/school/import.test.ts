@@ -445,6 +445,9 @@ describe(`importing the roster's files (${storageMode})`, () => {
 
     const huge = await upload(crypto.randomBytes(11 * 1024 * 1024));
     assert.equal(huge.status, 413);
+    // Says it is the file, and the way on is the import form again (it was "the data sent is too large" and home).
+    assert.ok(huge.body.includes(zh('error.fileTooLarge')));
+    assert.match(huge.body, new RegExp(`<a class="button" href="/school/${SCHOOL}/import">`));
 
     const noCsrf = await upload(await goodFile(), 'roster.xlsx', false);
     assert.equal(noCsrf.status, 403);
