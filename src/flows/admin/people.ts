@@ -136,7 +136,13 @@ function reveal(s: Services) {
     const id = await personId(ctx, s);
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.revealNationalId(id, reason, adminOf(ctx).id);
-    if (!result.ok) return renderPerson(ctx, s, { revealError: result.error, reason, status: 400 });
+    // A refusal about the reason is the field's; any other (no ID on file) at the top, where the hidden form cannot say it.
+    if (!result.ok)
+      return renderPerson(ctx, s, {
+        ...(result.error.startsWith('reason') ? { revealError: result.error } : { actionError: result.error }),
+        reason,
+        status: 400,
+      });
     await renderPerson(ctx, s, { revealed: result.nationalId });
   };
 }
@@ -146,7 +152,12 @@ function lock(s: Services) {
     const id = await personId(ctx, s);
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
-    if (!result.ok) return renderPerson(ctx, s, { lockError: result.error, lockReason: reason, status: 400 });
+    if (!result.ok)
+      return renderPerson(ctx, s, {
+        ...(result.error.startsWith('reason') ? { lockError: result.error } : { actionError: result.error }),
+        lockReason: reason,
+        status: 400,
+      });
     await s.personAccess.endEverywhere(id, { reason: 'admin_locked', actor: adminOf(ctx).id });
     seeOther(ctx, `/admin/people/${id}?done=locked`);
   };

@@ -191,6 +191,8 @@ describe(`the bureau console's people (${storageMode})`, () => {
     // Locking twice: not active any more.
     const again = await postAdmin(agent, base, `/admin/people/${p.personId}/lock`, view, { reason: 'again' });
     assert.equal(again.status, 400);
+    // Said at the top: the lock form (where its message went) is not drawn for a locked account.
+    assert.match(again.body, /<p class="alert" id="person-error" role="alert">這個帳號不是使用中的狀態/);
 
     const unlocked = await postAdmin(agent, base, `/admin/people/${p.personId}/unlock`, view, {});
     assert.equal(unlocked.status, 303);
