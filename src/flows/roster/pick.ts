@@ -53,7 +53,13 @@ async function render(
 }
 
 export function showPick(s: Services) {
-  return (ctx: Context) => render(ctx, s, { school: '', kind: '', account: '' });
+  return (ctx: Context) =>
+    render(
+      ctx,
+      s,
+      { school: '', kind: '', account: '' },
+      ctx.query.again === '1' ? 'roster.errors.startAgain' : undefined,
+    );
 }
 
 export function submitPick(s: Services, tickets: RosterTickets) {

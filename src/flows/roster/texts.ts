@@ -31,6 +31,7 @@ const zh = {
       wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。',
       limited: '嘗試次數過多，請 15 分鐘後再試。',
       missing: '請選擇學校、身分，並輸入認證帳號與認證密碼。',
+      startAgain: '上一次的驗證等太久了（超過 30 分鐘），或已經用過了。請再輸入一次學校給您的認證帳號和密碼。',
       claimed: '此認證帳號已經使用過，無法再次使用。',
       school: '請選擇所屬學校。',
       kind: '請選擇身分。',
@@ -88,6 +89,8 @@ const en: typeof zh = {
       wrong: 'The verification account or password is wrong, or the account has already been used.',
       limited: 'Too many attempts. Please try again in 15 minutes.',
       missing: 'Choose the school and identity, and enter the verification account and password.',
+      startAgain:
+        'Your last check waited too long (over 30 minutes), or was already used. Please enter the verification account and password from your school again.',
       claimed: 'This verification account has already been used and cannot be used again.',
       school: 'Please choose your school.',
       kind: 'Please choose your identity.',

@@ -42,8 +42,8 @@ export function rosterTickets(s: Services) {
 }
 export type RosterTickets = ReturnType<typeof rosterTickets>;
 
-/** Back to the start: the ticket is missing, expired or already used. */
+/** Back to the start, saying why: the ticket is missing, expired or already used. */
 export function startAgain(ctx: Context): void {
   ctx.set('Cache-Control', 'no-store');
-  seeOther(ctx, '/register/roster');
+  seeOther(ctx, '/register/roster?again=1');
 }

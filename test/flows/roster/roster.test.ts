@@ -379,6 +379,11 @@ describe(`roster registration (${storageMode})`, () => {
       const done = await postForm(agent, '/register/roster/new', bad, fields);
       assert.equal(done.status, 303, done.body.slice(0, 500));
       assert.equal(done.location, `${base}/register/done`);
+      // Its ticket is used: the form sent again goes back to the start, which says why (it said nothing).
+      const spent = await postForm(agent, '/register/roster/new', bad, fields);
+      assert.equal(spent.location, `${base}/register/roster?again=1`);
+      const start = await agent.request(spent.location!);
+      assert.ok(start.body.includes(translator('en')('roster.errors.startAgain')), 'this agent chose English');
 
       const db = server.storage.db;
       const person = await db('persons').where({ email }).first();
