@@ -10,6 +10,7 @@ import type { Logger } from '../platform/log.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import { errorHandler, renderError } from './error-handler.ts';
 import { AppError } from './errors.ts';
+import { formPostWords } from './form-post-page.ts';
 import { renderPage } from './render.ts';
 import { requestLog } from './request-log.ts';
 
@@ -215,7 +216,7 @@ export function buildApp(opts: {
   const notFound = notFoundOrError(opts.log);
   // oidc-provider's pages get the same headers (form_post: it adds its inline scripts' hashes to CSP); its JSON
   // endpoints, the API set.
-  const theirs = compose([securityHeaders, opts.provider]);
+  const theirs = compose([securityHeaders, formPostWords, opts.provider]);
   const theirApi = compose([apiHeaders, opts.provider]);
   const bySegment = routersBySegment(router);
   const handlers = new Map([...(bySegment?.values() ?? [router])].map((r) => [r, ours(r)]));

@@ -27,6 +27,11 @@ const en: typeof zh = {
     school_admin: 'School administrator',
     bureau_admin: 'Bureau administrator',
   },
+  formPost: {
+    title: 'One moment…',
+    noScript: 'This browser did not go on by itself. Please press Continue.',
+    continue: 'Continue',
+  },
   error: {
     title: 'Something went wrong',
     back: 'Please go back to the application and try again.',

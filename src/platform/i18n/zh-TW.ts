@@ -24,6 +24,12 @@ export default {
     school_admin: '學校承辦人',
     bureau_admin: '教育局管理者',
   },
+  /** oidc-provider's self-posting page (src/web/form-post-page.ts). */
+  formPost: {
+    title: '請稍候…',
+    noScript: '這個瀏覽器沒有自動繼續，請按「繼續」。',
+    continue: '繼續',
+  },
   error: {
     title: '發生錯誤',
     back: '請回到原本的應用程式重新操作。',

@@ -1,0 +1,28 @@
+// oidc-provider answers some requests with a page of its own that posts a form by itself (response_mode=form_post
+// to an app, a sign-out without a session, a sign-in that switches accounts): its title and the words shown without
+// scripts are English. They are put in the page's language here; the form, its fields and its script stay as they are
+// (the script's hash is in the page's CSP).
+import type { Middleware } from 'koa';
+import { chooseLocale, translator } from '../platform/i18n/index.ts';
+
+const TITLE = '<title>Submitting Callback</title>';
+const NOSCRIPT =
+  /Your browser does not support JavaScript or you've disabled it\.<br\/>\s*<button autofocus type="submit">Continue<\/button>/;
+
+const escape = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+export const formPostWords: Middleware = async (ctx, next) => {
+  await next();
+  const body = ctx.body;
+  if (typeof body !== 'string' || !body.startsWith('<!DOCTYPE html>') || !body.includes(TITLE)) return;
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
+  ctx.body = body
+    .replace('<html>', `<html lang="${locale}">`)
+    .replace(TITLE, `<title>${escape(t('formPost.title'))}</title>`)
+    .replace(
+      NOSCRIPT,
+      `<p>${escape(t('formPost.noScript'))}</p>\n      <button autofocus type="submit">${escape(t('formPost.continue'))}</button>`,
+    );
+};
