@@ -9,7 +9,7 @@ const TITLE = '<title>Submitting Callback</title>';
 const NOSCRIPT =
   /Your browser does not support JavaScript or you've disabled it\.<br\/>\s*<button autofocus type="submit">Continue<\/button>/;
 
-const escape = (text: string) =>
+const htmlText = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 export const formPostWords: Middleware = async (ctx, next) => {
@@ -20,9 +20,9 @@ export const formPostWords: Middleware = async (ctx, next) => {
   const t = translator(locale);
   ctx.body = body
     .replace('<html>', `<html lang="${locale}">`)
-    .replace(TITLE, `<title>${escape(t('formPost.title'))}</title>`)
+    .replace(TITLE, `<title>${htmlText(t('formPost.title'))}</title>`)
     .replace(
       NOSCRIPT,
-      `<p>${escape(t('formPost.noScript'))}</p>\n      <button autofocus type="submit">${escape(t('formPost.continue'))}</button>`,
+      `<p>${htmlText(t('formPost.noScript'))}</p>\n      <button autofocus type="submit">${htmlText(t('formPost.continue'))}</button>`,
     );
 };
