@@ -22,9 +22,13 @@ describe(`oidc-provider's self-posting page (${storageMode})`, () => {
       const body = await res.text();
       const t = translator(locale);
       assert.ok(body.includes(`<html lang="${locale}">`), body.slice(0, 300));
+      assert.ok(body.includes('<meta name="viewport" content="width=device-width, initial-scale=1">'));
       assert.ok(body.includes(`<title>${t('formPost.title')}</title>`));
       assert.ok(body.includes(t('formPost.noScript')));
-      assert.match(body, new RegExp(`<button autofocus type="submit">${t('formPost.continue')}</button>`));
+      assert.match(
+        body,
+        new RegExp(`<button class="primary" autofocus type="submit">${t('formPost.continue')}</button>`),
+      );
       assert.doesNotMatch(body, /Submitting Callback|does not support JavaScript/);
       assert.match(body, /<form method="post" action="[^"]*\/session\/end\/confirm">/, 'the form as it was');
       const csp = res.headers.get('content-security-policy') ?? '';

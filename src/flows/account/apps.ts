@@ -15,16 +15,17 @@ export function showApps(s: Services) {
     const locale = chooseLocale(ctx);
     const apps = await s.personAccess.connectedApps(accountOf(ctx).person.id);
     renderAccount(ctx, 'apps', 'apps', {
-      apps: apps.map((a) => ({
-        ...a,
+      apps: apps.map((a) => {
         // This service's own areas (school office, bureau console, developer portal) by their name in the page's
         // language, and no publisher: they are this service.
-        ...(ownPagesName(a.clientId, locale)
-          ? { name: ownPagesName(a.clientId, locale), organization: undefined }
-          : {}),
-        grantedAt: formatTime(a.grantedAt, locale),
-        lastUsedAt: formatTime(a.lastUsedAt, locale),
-      })),
+        const own = ownPagesName(a.clientId, locale);
+        return {
+          ...a,
+          ...(own ? { name: own, organization: undefined } : {}),
+          grantedAt: formatTime(a.grantedAt, locale),
+          lastUsedAt: formatTime(a.lastUsedAt, locale),
+        };
+      }),
       notice: noticeOf(ctx),
     });
   };
