@@ -3,14 +3,16 @@
 // scripts are English. They are put in the page's language here; the form, its fields and its script stay as they are
 // (the script's hash is in the page's CSP); the page gets the site's width and stylesheet.
 import type { Middleware } from 'koa';
+import pug from 'pug';
 import { chooseLocale, translator } from '../platform/i18n/index.ts';
 
 const TITLE = '<title>Submitting Callback</title>';
 const NOSCRIPT =
   /Your browser does not support JavaScript or you've disabled it\.<br\/>\s*<button autofocus type="submit">Continue<\/button>/;
 
-const htmlText = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+/** Escaped as the views' text is: pug's own escaping (its runtime, which @types/pug does not declare). */
+const htmlText = (text: string): string =>
+  (pug as unknown as { runtime: { escape(text: string): string } }).runtime.escape(text);
 
 export const formPostWords: Middleware = async (ctx, next) => {
   await next();

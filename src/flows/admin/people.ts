@@ -131,18 +131,17 @@ function showPerson(s: Services) {
   return async (ctx: Context) => renderPerson(ctx, s);
 }
 
+/** A refusal about the reason is its form's field's; any other (locked meanwhile, no ID on file) goes at the top, since
+ *  the page does not draw that form for such an account. */
+const placed = (error: string, field: 'revealError' | 'lockError') =>
+  error.startsWith('reason') ? { [field]: error } : { actionError: error };
+
 function reveal(s: Services) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.revealNationalId(id, reason, adminOf(ctx).id);
-    // A refusal about the reason is the field's; any other (no ID on file) at the top, where the hidden form cannot say it.
-    if (!result.ok)
-      return renderPerson(ctx, s, {
-        ...(result.error.startsWith('reason') ? { revealError: result.error } : { actionError: result.error }),
-        reason,
-        status: 400,
-      });
+    if (!result.ok) return renderPerson(ctx, s, { ...placed(result.error, 'revealError'), reason, status: 400 });
     await renderPerson(ctx, s, { revealed: result.nationalId });
   };
 }
@@ -153,11 +152,7 @@ function lock(s: Services) {
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
     if (!result.ok)
-      return renderPerson(ctx, s, {
-        ...(result.error.startsWith('reason') ? { lockError: result.error } : { actionError: result.error }),
-        lockReason: reason,
-        status: 400,
-      });
+      return renderPerson(ctx, s, { ...placed(result.error, 'lockError'), lockReason: reason, status: 400 });
     await s.personAccess.endEverywhere(id, { reason: 'admin_locked', actor: adminOf(ctx).id });
     seeOther(ctx, `/admin/people/${id}?done=locked`);
   };
