@@ -189,7 +189,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       forms: buildForms(settings.maxBodyBytes),
       background: new Background(log),
       provider: holder.provider,
-      personAccess: new PersonAccess(holder.provider, db),
+      personAccess: new PersonAccess(holder.provider, db, log),
       pairwise: new PairwiseIds(keyring),
       health: storage.health,
     };
@@ -212,11 +212,19 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
 
     // Every process delivers: claims take rows FOR UPDATE SKIP LOCKED under a lease, so no message goes out twice.
     const outbox = outboxFromSettings(settings, db, log);
-    // Every process reloads the keys (its provider is built from them); purges are idempotent deletes, run by one.
+    // Every process reloads the keys (its provider is built from them) and finishes queued sign-outs whose request
+    // failed (claimed FOR UPDATE SKIP LOCKED: each by one process); purges are idempotent deletes, run by one.
     const timers = [
       setInterval(
         () => holder.refresh().catch((err) => log.error({ err }, 'key refresh failed')),
         settings.keyRefreshSeconds * 1000,
+      ),
+      setInterval(
+        () =>
+          services.personAccess
+            .settlePendingSignOuts()
+            .catch((err) => log.error({ err }, 'queued sign-outs could not be read')),
+        30_000,
       ),
     ];
     if (options.housekeeping ?? true)

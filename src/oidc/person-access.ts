@@ -11,7 +11,9 @@ import {
   sessionsOf,
 } from '../domain/activity/activity.ts';
 import { browserLabel } from '../domain/activity/browser-label.ts';
+import { claimSignOuts, type PendingSignOut, settleSignOut } from '../domain/activity/pending-sign-outs.ts';
 import { recordAudit } from '../domain/audit.ts';
+import type { Logger } from '../platform/log.ts';
 import { requestWrites } from './adapters/deferred-writes.ts';
 import { browserSession, destroyGrant, destroySession, sessionGrants } from './internals.ts';
 
@@ -39,10 +41,12 @@ export type ActiveSession = {
 export class PersonAccess {
   readonly #provider: () => Provider;
   readonly #db: Knex;
+  readonly #log: Logger;
 
-  constructor(provider: () => Provider, db: Knex) {
+  constructor(provider: () => Provider, db: Knex, log: Logger) {
     this.#provider = provider;
     this.#db = db;
+    this.#log = log;
   }
 
   /**
@@ -171,12 +175,14 @@ export class PersonAccess {
   /**
    * Ends everything the person is signed in with — every provider session, every grant (offline access included,
    * so refresh tokens stop too) and with them the account portal's sessions — except `keep`, the session of the
-   * browser in use, and the grants it holds. After a password change or reset, and "sign out all other devices";
-   * `actor` when it is not the person (the bureau).
+   * browser in use, and the grants it holds, and (`before`) sessions signed in and grants given after that moment.
+   * After a password change or reset (through a queued sign-out: endPending), and "sign out all other devices";
+   * `actor` when it is not the person (the bureau). `pending`: the queued sign-out this settles, with the audit entry.
    */
   async endEverywhere(
     personId: string,
-    opts: { keep?: string; reason: string; actor?: string },
+    opts: { keep?: string; reason: string; actor?: string; before?: Date },
+    pending?: string,
   ): Promise<{ sessions: number; grants: number }> {
     const provider = this.#provider();
     const kept = new Set<string>();
@@ -184,11 +190,14 @@ export class PersonAccess {
       const current = await provider.Session.findByUid(opts.keep);
       if (current?.accountId === personId) for (const g of sessionGrants(current)) kept.add(g.grantId);
     }
+    // Seconds, as a session's sign-in time is kept: one signed in within the same second is ended too.
+    const cutoff = opts.before && Math.floor(opts.before.getTime() / 1000);
     let sessions = 0;
     const grants = new Set<string>();
     for (const row of await sessionsOf(this.#db, personId)) {
       if (row.session_uid === opts.keep) continue;
       const session = await provider.Session.findByUid(row.session_uid);
+      if (cutoff && session?.loginTs && session.loginTs > cutoff) continue;
       if (session?.accountId === personId) {
         for (const g of sessionGrants(session)) if (!kept.has(g.grantId)) grants.add(g.grantId);
         await this.#endSession(session);
@@ -196,14 +205,44 @@ export class PersonAccess {
       }
       await forgetSession(this.#db, row.session_uid);
     }
-    for (const row of await grantsOf(this.#db, personId)) if (!kept.has(row.grant_id)) grants.add(row.grant_id);
+    for (const row of await grantsOf(this.#db, personId))
+      if (!kept.has(row.grant_id) && !(opts.before && row.created_at > opts.before)) grants.add(row.grant_id);
     for (const grantId of grants) await this.#revokeGrant(grantId);
-    await recordAudit(this.#db, {
-      actor: opts.actor ?? personId,
-      action: 'session.ended_everywhere',
-      subject: personId,
-      detail: { reason: opts.reason, sessions, grants: grants.size, kept: kept.size },
+    await this.#db.transaction(async (trx) => {
+      await recordAudit(trx, {
+        actor: opts.actor ?? personId,
+        action: 'session.ended_everywhere',
+        subject: personId,
+        detail: { reason: opts.reason, sessions, grants: grants.size, kept: kept.size },
+      });
+      if (pending) await settleSignOut(trx, pending);
     });
     return { sessions, grants: grants.size };
+  }
+
+  /**
+   * Runs a sign-out queued with the change that called for it. A failure is logged, not thrown: the change is made,
+   * the sign-out stays queued and settlePendingSignOuts finishes it (every process tries every minute).
+   */
+  async endPending(p: PendingSignOut): Promise<void> {
+    try {
+      await this.endEverywhere(p.personId, p, p.id);
+    } catch (err) {
+      this.#log.warn({ err, pendingSignOut: p.id }, 'sign-out everywhere failed; it stays queued and is retried');
+    }
+  }
+
+  /** Finishes queued sign-outs nobody holds (their request failed, or the process stopped). Returns how many. */
+  async settlePendingSignOuts(): Promise<number> {
+    let done = 0;
+    for (const p of await claimSignOuts(this.#db)) {
+      try {
+        await this.endEverywhere(p.personId, p, p.id);
+        done++;
+      } catch (err) {
+        this.#log.warn({ err, pendingSignOut: p.id }, 'queued sign-out everywhere failed again; retried later');
+      }
+    }
+    return done;
   }
 }

@@ -1,9 +1,10 @@
 // The bureau's view of people (issue 15, item 7): a search by name, login, email, mobile number or national ID whose
 // results show contacts and IDs masked; one person's page (its every reading audited); the audited reveal of the full
 // national ID, with a reason; lock and unlock; a password-reset mail sent for them. Ending a locked person's sessions
-// and grants is the provider's (oidc/person-access.ts), done by the caller in the same request.
+// and grants is the provider's (oidc/person-access.ts): queued with the lock, run by the caller in the same request.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
+import { type PendingSignOut, queueSignOut } from '../activity/pending-sign-outs.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
 import { maskEmail, maskMobile } from './masks.ts';
@@ -182,11 +183,29 @@ export class PeopleDirectory {
     return { ok: true, nationalId: openNationalId(this.#keyring, p.national_id_sealed) };
   }
 
-  /** Locks an active account (no sign-in at all until unlocked), audited with the reason. */
-  async lock(personId: string, reason: string, actor: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  /**
+   * Locks an active account (no sign-in at all until unlocked), audited with the reason; its sessions' ending is
+   * queued with it (`signOut`, for PersonAccess.endPending).
+   */
+  async lock(
+    personId: string,
+    reason: string,
+    actor: string,
+  ): Promise<{ ok: true; signOut: PendingSignOut } | { ok: false; error: string }> {
     const problem = PeopleDirectory.reasonProblem(reason);
     if (problem) return { ok: false, error: problem };
-    return this.#setStatus(personId, 'active', 'locked', actor, { reason: reason.trim() });
+    let signOut: PendingSignOut | undefined;
+    const result = await this.#setStatus(
+      personId,
+      'active',
+      'locked',
+      actor,
+      { reason: reason.trim() },
+      async (trx) => {
+        signOut = await queueSignOut(trx, { personId, reason: 'admin_locked', actor });
+      },
+    );
+    return result.ok ? { ok: true, signOut: signOut! } : result;
   }
 
   async unlock(personId: string, actor: string): Promise<{ ok: true } | { ok: false; error: string }> {
@@ -199,6 +218,7 @@ export class PeopleDirectory {
     to: PersonStatus,
     actor: string,
     detail: Record<string, unknown>,
+    alsoWithin?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<{ ok: true } | { ok: false; error: string }> {
     return this.#db.transaction(async (trx) => {
       const changed = await trx('persons')
@@ -212,6 +232,7 @@ export class PeopleDirectory {
         subject: personId,
         detail,
       });
+      await alsoWithin?.(trx);
       return { ok: true as const };
     });
   }

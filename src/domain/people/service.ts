@@ -2,6 +2,7 @@
 // each in one transaction with its audit entry and the notice it sends.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
+import { type PendingSignOut, queueSignOut } from '../activity/pending-sign-outs.ts';
 import { type AuditEvent, recordAudit } from '../audit.ts';
 import { enqueueMessage, type NewMessage, type Outbox } from '../outbox/outbox.ts';
 import { maskedNationalId, nationalIdIndex } from './national-id-store.ts';
@@ -103,20 +104,26 @@ export class People {
   }
 
   /**
-   * The one password writer: the new hash, the forced change cleared, the time, the audit entry and (`notify`) the
-   * "your password was changed" notice, in one transaction. Ending the person's other sessions is the caller's
-   * (PersonAccess.endEverywhere), in the same request.
+   * The one password writer: the new hash, the forced change cleared, the time, the audit entry, (`notify`) the
+   * "your password was changed" notice and the sign-out of the person's other sessions (`signOut`), queued, in one
+   * transaction. The caller runs the sign-out (PersonAccess.endPending) in the same request; if that fails, it stays
+   * queued and is retried, so the old password's sessions never outlive the change.
    */
-  async setPassword(person: Person, password: string, change: { audit: AuditEvent; notify?: boolean }): Promise<void> {
+  async setPassword(
+    person: Person,
+    password: string,
+    change: { audit: AuditEvent; notify?: boolean; signOut: { keep?: string; reason: string } },
+  ): Promise<PendingSignOut> {
     const hash = await this.passwords.hash(password);
     const changedAt = new Date();
     const notice = change.notify
       ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`, (c) => this.#outbox.offers(c))
       : undefined;
-    await this.#db.transaction(async (trx) => {
+    return this.#db.transaction(async (trx) => {
       await updatePasswordHash(trx, person.id, hash, changedAt);
       await recordAudit(trx, change.audit);
       if (notice) await enqueueMessage(trx, notice);
+      return queueSignOut(trx, { personId: person.id, ...change.signOut });
     });
   }
 

@@ -58,12 +58,13 @@ export function submitPassword(s: Services) {
     errors.next = problems.password;
     errors.confirm = problems.confirm;
     if (errors.current || errors.next || errors.confirm) return renderForm(ctx, errors, 400);
-    await s.people.setPassword(person, form.password, {
+    const signOut = await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'person.password_changed', subject: person.id, detail: { via: 'account' } },
       notify: true,
+      signOut: { keep: accountOf(ctx).sessionUid, reason: 'password_changed' },
     });
     // Whoever else knew the old password is signed out everywhere; this browser stays.
-    await s.personAccess.endEverywhere(person.id, { keep: accountOf(ctx).sessionUid, reason: 'password_changed' });
+    await s.personAccess.endPending(signOut);
     await s.throttle.reset(PASSWORD_CHANGE, person.id);
     redirectDone(ctx, '/account', 'password');
   };

@@ -153,7 +153,7 @@ function lock(s: Services) {
     const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
     if (!result.ok)
       return renderPerson(ctx, s, { ...placed(result.error, 'lockError'), lockReason: reason, status: 400 });
-    await s.personAccess.endEverywhere(id, { reason: 'admin_locked', actor: adminOf(ctx).id });
+    await s.personAccess.endPending(result.signOut);
     seeOther(ctx, `/admin/people/${id}?done=locked`);
   };
 }

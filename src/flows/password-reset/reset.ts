@@ -65,12 +65,13 @@ export function submitReset(s: Services, state: ResetState) {
     // One use: of two simultaneous submissions only one gets the grant.
     const grant = await state.tokens.take(token);
     if (!grant) return renderInvalid(ctx);
-    await s.people.setPassword(person, form.password, {
+    const signOut = await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
       notify: true,
+      signOut: { reason: 'password_reset' },
     });
     // Whoever knew the old password is signed out everywhere.
-    await s.personAccess.endEverywhere(person.id, { reason: 'password_reset' });
+    await s.personAccess.endPending(signOut);
     const from = grant.interaction && INTERACTION_UID.test(grant.interaction) ? grant.interaction : undefined;
     seeOther(ctx, from ? `/password/reset/done?interaction=${from}` : '/password/reset/done');
   };

@@ -77,15 +77,16 @@ export function forcedPasswordChange(s: Services) {
     if (errors.password || errors.confirm) return render(ctx, { uid: details.uid, clientName, person, errors });
     // One use: a second submission (another tab) starts the sign-in again.
     if (!(await pending.take(details.uid))) return seeOther(ctx, `/interaction/${details.uid}`);
-    await s.people.setPassword(person, form.password, {
+    const signOut = await s.people.setPassword(person, form.password, {
       audit: {
         actor: person.id,
         action: 'password.changed',
         subject: person.id,
         detail: { reason: 'forced', client: clientId },
       },
+      signOut: { reason: 'password_changed' },
     });
-    await s.personAccess.endEverywhere(person.id, { reason: 'password_changed' });
+    await s.personAccess.endPending(signOut);
     await signedIn(ctx, s, details, { personId: person.id, remember: who.remember, amr: ['pwd'] });
   }
 

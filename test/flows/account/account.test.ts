@@ -473,6 +473,55 @@ describe(`account pages (${storageMode})`, () => {
     assert.ok(await db()('audit_events').where({ subject: p.id, action: 'session.ended_everywhere' }).first());
   });
 
+  it('a password change whose sign-out elsewhere fails still ends it: queued with the password, retried later', async () => {
+    const { p, agent } = await person();
+    const other = new Agent();
+    await signInToAccount(issuer, other, p.username, p.password);
+    const elsewhere = await appTokens(other, p.username, p.password);
+    const here = await appTokens(agent, p.username, p.password);
+    // The store fails right after the new password is saved (a Redis or PostgreSQL hiccup at that moment).
+    const access = server.services.personAccess;
+    Object.assign(access, {
+      endEverywhere: async () => {
+        throw new Error('store down');
+      },
+    });
+    let ok: Step;
+    try {
+      ok = await postForm(agent, issuer, '/account/password', '/account/password', {
+        current: p.password,
+        password: 'a brand new passphrase 8',
+        confirm: 'a brand new passphrase 8',
+      });
+    } finally {
+      delete (access as unknown as Record<string, unknown>).endEverywhere;
+    }
+    assert.equal(ok.status, 303, 'the new password is saved and the person told so');
+    assert.equal(ok.location, `${issuer}/account?done=password`);
+    assert.equal((await other.request(`${issuer}/account`)).status, 200, 'the other browser was not signed out yet');
+    const [queued] = await db()('pending_sign_outs').where({ person_id: p.id });
+    assert.ok(queued, 'the sign-out is queued with the new password');
+    assert.equal(await access.settlePendingSignOuts(), 0, 'the request holds it for a minute');
+
+    // Someone signs in with the new password after the change, in a later second: that browser is not ended.
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = new Agent();
+    await signInToAccount(issuer, later, p.username, 'a brand new passphrase 8');
+
+    await db()('pending_sign_outs')
+      .where({ id: queued.id })
+      .update({ locked_until: db().raw('now()') });
+    assert.equal(await access.settlePendingSignOuts(), 1);
+    assert.equal((await other.request(`${issuer}/account`)).status, 302, 'the other browser must sign in again');
+    await assert.rejects(oidc.refreshTokenGrant(elsewhere.conf, elsewhere.tokens.refresh_token!));
+    assert.ok((await oidc.refreshTokenGrant(here.conf, here.tokens.refresh_token!)).access_token, 'this one goes on');
+    assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this browser stays signed in');
+    assert.equal((await later.request(`${issuer}/account`)).status, 200, 'the browser signed in since stays');
+    assert.equal((await db()('pending_sign_outs').where({ person_id: p.id })).length, 0, 'done, so no longer queued');
+    const ended = await db()('audit_events').where({ subject: p.id, action: 'session.ended_everywhere' }).first();
+    assert.equal(ended.detail.reason, 'password_changed');
+  });
+
   it('signing out all other devices also cuts off their apps with offline access', async () => {
     const { p, agent } = await person();
     const other = new Agent();

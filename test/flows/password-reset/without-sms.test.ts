@@ -84,6 +84,7 @@ describe(`without an SMS gateway (${storageMode})`, () => {
     await server.services.people.setPassword(stored, 'A-New-Password-2026', {
       audit: { actor: stored.id, action: 'password.changed', subject: stored.id },
       notify: true,
+      signOut: { reason: 'password_changed' },
     });
     assert.deepEqual(await queued(mobileOnly.mobile), []);
     assert.throws(
