@@ -179,6 +179,7 @@ export function buildApp(opts: {
   const ours = (r: Router) =>
     compose([securityHeaders, errorHandler(opts.log), r.routes() as Middleware, r.allowedMethods() as Middleware]);
   app.use((ctx, next) => {
+    ctx.state.issuer = opts.issuer;
     ctx.state.requestedHost = ctx.req.headers.host;
     ctx.req.headers.host = issuerHost;
     delete ctx.req.headers['x-forwarded-host'];

@@ -28,9 +28,7 @@ function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
   if ((code === 'csrf' || code === 'file_too_large') && ctx.method === 'POST')
     ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
   if (code === 'session_not_found' || code === 'csrf' || ctx.path.startsWith('/interaction/'))
-    ways.push(
-      ...signInWaysOn(ctx as Context, ctx.origin).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })),
-    );
+    ways.push(...signInWaysOn(ctx as Context).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })));
   if (!ways.length) ways.push({ href: '/', label: 'error.home' });
   return ways;
 }
@@ -116,9 +114,7 @@ export function renderProviderError(ctx: RenderContext, out: { error: string; er
   const message = t(`error.code.${out.error}`, { defaultValue: t('error.generic') });
   // Resuming a sign-in that is gone (Back after it finished, or too late): the same ways on as our own pages.
   const resuming = ctx.path.startsWith('/auth/');
-  const ways = resuming
-    ? signInWaysOn(ctx as unknown as Context, `${ctx.secure ? 'https' : 'http'}://${ctx.host}`)
-    : [];
+  const ways = resuming ? signInWaysOn(ctx as unknown as Context) : [];
   renderPage(ctx, 'error', {
     pageTitle: t(resuming ? 'error.sessionTitle' : 'error.title'),
     heading: t(resuming ? 'error.sessionTitle' : 'error.title'),

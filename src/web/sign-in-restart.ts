@@ -62,7 +62,9 @@ export function signInFinished(ctx: Context): void {
 export type WayOn = { href: string; label: string; labelVars?: Record<string, string>; secondary?: boolean };
 
 /** The sign-in's ways on, if this browser was in one: start it again, or go back to the app declining. */
-export function signInWaysOn(ctx: Context, issuer: string): WayOn[] {
+export function signInWaysOn(ctx: Context): WayOn[] {
+  // The issuer as configured (app.ts): never a request's Origin or Host header.
+  const issuer = String(ctx.state.issuer);
   const restart = cookie.read(ctx);
   if (!restart) return [];
   const labelVars = { client: restart.client };

@@ -162,6 +162,22 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     assert.doesNotMatch(weird.body, /<script>/);
   });
 
+  it("names the issuer in the error page's way back to the app, whatever Origin the request carries", async () => {
+    const browser = new Agent();
+    const login = await browser.follow(authorize(valid), CALLBACK);
+    assert.equal(login.status, 200);
+    const gone = await browser.request(`${server.issuer}/interaction/abc123`, {
+      headers: { accept: 'text/html', origin: 'https://attacker.example' },
+    });
+    assert.equal(gone.status, 400);
+    const back = /href="(http:\/\/127\.0\.0\.1:9\/cb\?[^"]+)"/.exec(gone.body);
+    assert.ok(back, 'a way back to the app');
+    const url = new URL(back[1]!.replaceAll('&amp;', '&'));
+    assert.equal(url.searchParams.get('error'), 'access_denied');
+    assert.equal(url.searchParams.get('state'), 'st');
+    assert.equal(url.searchParams.get('iss'), server.issuer, 'RFC 9207: the issuer, never the Origin header');
+  });
+
   it('rejects registration without an initial access token, and invalid registration JSON', async () => {
     const reg = (body: string, token?: string) =>
       fetch(`${server.issuer}/reg`, {

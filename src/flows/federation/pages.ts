@@ -12,7 +12,7 @@ export function renderMessage(
 ): void {
   const t = translator(chooseLocale(ctx));
   const heading = t(page.heading ?? 'federation.message.title');
-  const ways = [...signInWaysOn(ctx, ctx.origin), { href: '/', label: 'error.home', secondary: true }];
+  const ways = [...signInWaysOn(ctx), { href: '/', label: 'error.home', secondary: true }];
   ways[0] = { ...ways[0]!, secondary: false };
   renderPage(
     ctx,
