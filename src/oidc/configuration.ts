@@ -9,7 +9,7 @@ import { requestWrites } from './adapters/deferred-writes.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
-import { errors } from './internals.ts';
+import { errors, forgetSessionLogin, signedInBefore } from './internals.ts';
 import type { KeySet } from './keys.ts';
 import { PairwiseIds } from './pairwise.ts';
 
@@ -115,7 +115,17 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       const grantId = grantOf();
       const along = accountReadAlong(id, grantId);
       const account = along ? along.account : await deps.identities.loadAccount(id, grantId);
-      if (account?.person.status !== 'active') return undefined;
+      // At the authorization endpoint, a browser signed in as someone locked or gone, or before their password
+      // changed, is signed out: the sign-in page next. Even one the change's sign-out did not list (a sign-in left at
+      // the consent page or the identity menu).
+      const session = !token && ctx.oidc.session?.accountId === id ? ctx.oidc.session : undefined;
+      if (
+        account?.person.status !== 'active' ||
+        (session && signedInBefore(session, account.person.password_changed_at))
+      ) {
+        if (session) forgetSessionLogin(session);
+        return undefined;
+      }
       return {
         accountId: account.person.id,
         // The identity prompt (identity-prompt.ts) reads these instead of querying again.

@@ -31,6 +31,62 @@ export function sessionGrants(session: Session): { grantId: string; persistsLogo
     .map((a) => ({ grantId: a.grantId!, persistsLogout: !!a.persistsLogout }));
 }
 
+/**
+ * Whether the session's sign-in came before the person's last password change (seconds, as oidc-provider keeps the
+ * sign-in time): such a session ended with the change, whether or not the device list knew of it.
+ */
+export function signedInBefore(session: { loginTs?: number }, changedAt: Date | string | null | undefined): boolean {
+  if (!changedAt || !session.loginTs) return false;
+  return session.loginTs < Math.floor(new Date(changedAt).getTime() / 1000);
+}
+
+/** Makes the browser's session a signed-out one (the sign-in page next), under a new cookie. */
+export function forgetSessionLogin(session: Session): void {
+  // Deleted, not set to undefined: oidc-provider's request proxy refuses an accountId that is not a string.
+  const fields = session as unknown as Record<string, unknown>;
+  for (const key of ['accountId', 'loginTs', 'amr', 'acr', 'transient', 'authorizations']) delete fields[key];
+  session.resetIdentifier();
+}
+
+/**
+ * The browser kept through a password change counts as signed in at the change (it proved the old password, or the
+ * new one, just then); saved now. No-op for a session signed in since.
+ */
+export async function renewSessionLogin(session: Session, at: Date): Promise<void> {
+  const seconds = Math.floor(at.getTime() / 1000);
+  if (!session.loginTs || session.loginTs >= seconds) return;
+  session.loginTs = seconds;
+  await session.persist();
+}
+
+/**
+ * Tells each app the session signed in to that registered a back-channel logout address that the session ended
+ * (OpenID Connect Back-Channel Logout 1.0 §2.5), as oidc-provider's own sign-out does: a logout token with the app's
+ * `sub` (pairwise where it is) and the session's `sid`. All at once; the apps that could not be told are returned.
+ */
+export async function backchannelLogouts(
+  provider: Provider,
+  session: Session,
+): Promise<{ clientId: string; err: Error }[]> {
+  const { accountId } = session;
+  if (!accountId) return [];
+  const failed: { clientId: string; err: Error }[] = [];
+  await Promise.all(
+    Object.keys(session.authorizations ?? {}).map(async (clientId) => {
+      const client = (await provider.Client.find(clientId)) as
+        | (InstanceType<Provider['Client']> & { backchannelLogout(sub: string, sid?: string): Promise<void> })
+        | undefined;
+      if (!client?.backchannelLogoutUri) return;
+      try {
+        await client.backchannelLogout(accountId, session.sidFor(clientId));
+      } catch (err) {
+        failed.push({ clientId, err: err as Error });
+      }
+    }),
+  );
+  return failed;
+}
+
 /** Ends a provider session (a sign-out in that browser). */
 export function destroySession(provider: Provider, session: Session): Promise<void> {
   return provider.Session.adapter.destroy(session.jti);

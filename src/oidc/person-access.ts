@@ -15,7 +15,14 @@ import { claimSignOuts, type PendingSignOut, settleSignOut } from '../domain/act
 import { recordAudit } from '../domain/audit.ts';
 import type { Logger } from '../platform/log.ts';
 import { requestWrites } from './adapters/deferred-writes.ts';
-import { browserSession, destroyGrant, destroySession, sessionGrants } from './internals.ts';
+import {
+  backchannelLogouts,
+  browserSession,
+  destroyGrant,
+  destroySession,
+  renewSessionLogin,
+  sessionGrants,
+} from './internals.ts';
 
 export type ConnectedApp = {
   clientId: string;
@@ -105,11 +112,19 @@ export class PersonAccess {
   /**
    * Ends a provider session in storage now, with the writes this request kept so far, not at the request's end as
    * oidc-provider's own writes go: the caller forgets the session next (the device list), and a request failing in
-   * between must not leave it alive where no list shows it and no "sign out" finds it.
+   * between must not leave it alive where no list shows it and no "sign out" finds it. Then its apps with a
+   * back-channel logout address are told; the promise of that (never rejected) is returned, for the caller to await
+   * with the others.
    */
-  async #endSession(session: Parameters<typeof destroySession>[1]): Promise<void> {
-    await destroySession(this.#provider(), session);
+  async #endSession(session: Parameters<typeof destroySession>[1]): Promise<{ told: Promise<void> }> {
+    const provider = this.#provider();
+    await destroySession(provider, session);
     await requestWrites()?.send();
+    const told = backchannelLogouts(provider, session).then((failed) => {
+      for (const { clientId, err } of failed)
+        this.#log.warn({ client: clientId, err: err.message }, 'back-channel logout failed');
+    });
+    return { told };
   }
 
   async #revokeGrant(grantId: string): Promise<void> {
@@ -160,7 +175,7 @@ export class PersonAccess {
     const session = await provider.Session.findByUid(uid);
     if (session && session.accountId === personId) {
       for (const g of sessionGrants(session)) if (!g.persistsLogout) await this.#revokeGrant(g.grantId);
-      await this.#endSession(session);
+      await (await this.#endSession(session)).told;
     }
     await forgetSession(this.#db, uid);
     await recordAudit(this.#db, {
@@ -188,19 +203,27 @@ export class PersonAccess {
     const kept = new Set<string>();
     if (opts.keep) {
       const current = await provider.Session.findByUid(opts.keep);
-      if (current?.accountId === personId) for (const g of sessionGrants(current)) kept.add(g.grantId);
+      if (current?.accountId === personId) {
+        for (const g of sessionGrants(current)) kept.add(g.grantId);
+        // Else its sign-in, older than a new password, would end it at its next authorization.
+        if (opts.before) {
+          await renewSessionLogin(current, opts.before);
+          await requestWrites()?.send();
+        }
+      }
     }
     // Seconds, as a session's sign-in time is kept: one signed in within the same second is ended too.
     const cutoff = opts.before && Math.floor(opts.before.getTime() / 1000);
     let sessions = 0;
     const grants = new Set<string>();
+    const told: Promise<void>[] = [];
     for (const row of await sessionsOf(this.#db, personId)) {
       if (row.session_uid === opts.keep) continue;
       const session = await provider.Session.findByUid(row.session_uid);
       if (cutoff && session?.loginTs && session.loginTs > cutoff) continue;
       if (session?.accountId === personId) {
         for (const g of sessionGrants(session)) if (!kept.has(g.grantId)) grants.add(g.grantId);
-        await this.#endSession(session);
+        told.push((await this.#endSession(session)).told);
         sessions++;
       }
       await forgetSession(this.#db, row.session_uid);
@@ -208,6 +231,7 @@ export class PersonAccess {
     for (const row of await grantsOf(this.#db, personId))
       if (!kept.has(row.grant_id) && !(opts.before && row.created_at > opts.before)) grants.add(row.grant_id);
     for (const grantId of grants) await this.#revokeGrant(grantId);
+    await Promise.all(told);
     await this.#db.transaction(async (trx) => {
       await recordAudit(trx, {
         actor: opts.actor ?? personId,

@@ -74,7 +74,10 @@ export async function signedIn(
     ctx.redirect(`/interaction/${interaction.uid}/second-factor`);
     return;
   }
-  const login = { login: { accountId: first.personId, remember: first.remember, amr: first.amr } };
+  // Signed in now (auth_time), not when the sign-in resumes after the identity menu or the consent page: a sign-in
+  // older than a password change made meanwhile then ends there (oidc/configuration.ts findAccount).
+  const ts = Math.floor(Date.now() / 1000);
+  const login = { login: { accountId: first.personId, remember: first.remember, amr: first.amr, ts } };
   if (
     menu &&
     !interaction.session?.accountId &&

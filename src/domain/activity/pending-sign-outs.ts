@@ -36,10 +36,13 @@ const toPending = (r: Row): PendingSignOut => ({
   before: r.before,
 });
 
-/** Queues a sign-out everywhere; `trx` is the transaction of the change that calls for it. */
+/**
+ * Queues a sign-out everywhere; `trx` is the transaction of the change that calls for it, `before` its time (the
+ * password's change time, which the provider compares sign-ins with: oidc/configuration.ts findAccount).
+ */
 export async function queueSignOut(
   trx: Knex,
-  s: { personId: string; keep?: string; reason: string; actor?: string },
+  s: { personId: string; keep?: string; reason: string; actor?: string; before?: Date },
 ): Promise<PendingSignOut> {
   const [row] = (await trx('pending_sign_outs')
     .insert({
@@ -48,7 +51,7 @@ export async function queueSignOut(
       keep_session: s.keep ?? null,
       reason: s.reason,
       actor: s.actor ?? null,
-      before: trx.raw('now()'),
+      before: s.before ?? trx.raw('now()'),
       locked_until: trx.raw(`now() + interval '${LEASE_SECONDS} seconds'`),
     })
     .returning(['id', 'person_id', 'keep_session', 'reason', 'actor', 'before'])) as Row[];

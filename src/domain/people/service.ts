@@ -123,7 +123,7 @@ export class People {
       await updatePasswordHash(trx, person.id, hash, changedAt);
       await recordAudit(trx, change.audit);
       if (notice) await enqueueMessage(trx, notice);
-      return queueSignOut(trx, { personId: person.id, ...change.signOut });
+      return queueSignOut(trx, { personId: person.id, ...change.signOut, before: changedAt });
     });
   }
 

@@ -126,6 +126,7 @@ async function finish(
         remember: first.remember,
         amr: [...new Set([...first.amr, how])],
         acr: MFA_ACR,
+        ts: Math.floor(Date.now() / 1000),
       },
     },
     false,

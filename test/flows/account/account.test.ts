@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { RequestWrites, runWithWrites } from '../../../src/oidc/adapters/deferred-writes.ts';
@@ -14,7 +16,7 @@ const zh = translator('zh-TW');
 
 import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 describe(`account pages (${storageMode})`, () => {
@@ -520,6 +522,113 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal((await db()('pending_sign_outs').where({ person_id: p.id })).length, 0, 'done, so no longer queued');
     const ended = await db()('audit_events').where({ subject: p.id, action: 'session.ended_everywhere' }).first();
     assert.equal(ended.detail.reason, 'password_changed');
+  });
+
+  it('a browser that signed in before a password change is signed out even where no device list knew of it', async () => {
+    const { p, agent } = await person();
+    // Another browser signed in with the old password but stopped at the consent page: no authorization finished,
+    // so the device list never recorded it.
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    const stale = new Agent();
+    const page = await stale.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    const consent = await submitLogin(stale, page, p.username, p.password);
+    assert.match(consent.body, /\/confirm"/, 'left at the consent page');
+    assert.equal((await db()('person_sessions').where({ person_id: p.id })).length, 1, 'only this browser is listed');
+
+    await new Promise((r) => setTimeout(r, 1100)); // the change in a later second than that sign-in
+    const ok = await postForm(agent, issuer, '/account/password', '/account/password', {
+      current: p.password,
+      password: 'a brand new passphrase 9',
+      confirm: 'a brand new passphrase 9',
+    });
+    assert.equal(ok.status, 303);
+
+    // Agreeing now leads to the sign-in page, not back to the app; so does asking for the account pages.
+    const agreed = await stale.submit(
+      formAction(consent.body, /\/confirm$/, consent.url),
+      { _csrf: hiddenField(consent.body, '_csrf') },
+      CALLBACK,
+    );
+    assert.ok(!agreed.location?.startsWith(CALLBACK), 'no code for a sign-in older than the password');
+    assert.match(agreed.body, /action="[^"]*\/login"/, 'the sign-in page');
+    const again = await stale.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    assert.match(again.body, /action="[^"]*\/login"/);
+    // The old password no longer signs it in; the new one does.
+    assert.doesNotMatch((await submitLogin(stale, again, p.username, p.password)).body, /\/confirm"/);
+    await assert.doesNotReject(
+      signIn(stale, authorizationUrl(conf, await pkce()), p.username, 'a brand new passphrase 9'),
+    );
+
+    // The browser that changed it goes on signing in to apps without its password.
+    const sso = await agent.follow(String(authorizationUrl(conf, await pkce(), { prompt: 'none' })), CALLBACK);
+    assert.ok(sso.location?.startsWith(CALLBACK), 'single sign-on goes on in the browser kept');
+    assert.equal(
+      new URL(sso.location!).searchParams.get('error'),
+      'consent_required',
+      'signed in: only consent is asked',
+    );
+  });
+
+  it('a browser signed in as someone locked since is signed out at its next sign-in', async () => {
+    const { p } = await person();
+    const conf = await discover(issuer, 'acct-rp', rpSecret);
+    const browser = new Agent();
+    await signIn(browser, authorizationUrl(conf, await pkce()), p.username, p.password);
+    await db()('persons').where({ id: p.id }).update({ status: 'locked' });
+    const next = await browser.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    assert.equal(next.status, 200);
+    assert.match(next.body, /action="[^"]*\/login"/, 'the sign-in page');
+    await db()('persons').where({ id: p.id }).update({ status: 'active' });
+  });
+
+  it('tells the apps of the sessions a password change ends, by back-channel logout', async () => {
+    const received: string[] = [];
+    const rp = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+    try {
+      const bclSecret = crypto.randomBytes(24).toString('base64url');
+      await registerClient(
+        server,
+        {
+          client_id: 'acct-bcl',
+          first_party: true,
+          backchannel_logout_uri: `http://127.0.0.1:${(rp.address() as AddressInfo).port}/bcl`,
+          backchannel_logout_session_required: true,
+        },
+        bclSecret,
+      );
+      const { p, agent } = await person();
+      const conf = await discover(issuer, 'acct-bcl', bclSecret);
+      const flow = await pkce();
+      const other = new Agent();
+      const back = await signIn(other, authorizationUrl(conf, flow), p.username, p.password);
+      const tokens = await oidc.authorizationCodeGrant(conf, back, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      const ok = await postForm(agent, issuer, '/account/password', '/account/password', {
+        current: p.password,
+        password: 'a brand new passphrase 10',
+        confirm: 'a brand new passphrase 10',
+      });
+      assert.equal(ok.status, 303);
+      assert.equal(received.length, 1, 'the app was told before the answer');
+      const payload = JSON.parse(Buffer.from(received[0]!.split('.')[1]!, 'base64url').toString());
+      assert.equal(payload.sub, tokens.claims()!.sub);
+      assert.equal(payload.aud, 'acct-bcl');
+      assert.equal(payload.sid, tokens.claims()!.sid, "the ended session's sid");
+      assert.ok(payload.events['http://schemas.openid.net/event/backchannel-logout']);
+    } finally {
+      rp.close();
+    }
   });
 
   it('signing out all other devices also cuts off their apps with offline access', async () => {
