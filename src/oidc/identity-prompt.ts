@@ -3,6 +3,7 @@
 // asks for a second factor (acr_values with MFA_ACR) meets the login prompt again until the session has one.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedAccount } from '../domain/identities/account.ts';
+import { acceptedBy } from '../domain/identities/identities.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { asksForSecondFactor, MFA_ACR } from '../domain/people/second-factor.ts';
 import { madeByThisRequest } from './first-party-grant.ts';
@@ -29,6 +30,20 @@ export function buildInteractionPolicy(identities: Identities) {
   const policy = base();
   const selectAccount = new Prompt(
     { name: 'select_account', requestable: true },
+    // None of the person's identities is one the app is open to: nothing to choose. Interactively the menu's page
+    // says so; prompt=none answers access_denied, not account_selection_required (choosing would not help).
+    new Check(
+      'no_identity_accepted',
+      'none of the End-User identities is accepted by the client',
+      'access_denied',
+      (ctx) => {
+        const loaded = (ctx.oidc.account as { loaded?: LoadedAccount } | undefined)?.loaded;
+        const roles = ctx.oidc.client?.metadata().allowed_roles;
+        return loaded && Array.isArray(roles) && roles.length > 0 && acceptedBy(loaded.identities, roles).length === 0
+          ? Check.REQUEST_PROMPT
+          : Check.NO_NEED_TO_PROMPT;
+      },
+    ),
     new Check('identity_not_chosen', 'the End-User must choose an identity', 'account_selection_required', (ctx) =>
       identityChoiceNeeded(identities, ctx),
     ),

@@ -157,6 +157,44 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     assert.equal(menu(byRole.step).checked, teacherIdentity.id);
   });
 
+  it('gives the time the password was typed as auth_time, not the time the identity was chosen', async () => {
+    const agent = new Agent();
+    const before = Math.floor(Date.now() / 1000);
+    const { conf, p, step } = await start('id-first', agent, { max_age: '3600' });
+    const typed = Math.floor(Date.now() / 1000);
+    assert.match(step.body, /選擇登入身分/);
+    await new Promise((r) => setTimeout(r, 2100)); // the person reads the menu for a while
+    const chosenAt = Math.floor(Date.now() / 1000);
+    const tokens = await finish(conf, p, await choose(agent, step, teacher.identities[0]!.id));
+    const authTime = tokens.claims()!.auth_time!;
+    assert.ok(authTime >= before && authTime <= typed, `auth_time ${authTime} is the password's (${before}…${typed})`);
+    assert.ok(authTime < chosenAt, 'not the choice');
+  });
+
+  it('releases a verified mobile number in E.164, as OpenID Connect asks', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-first', agent, { scope: 'openid phone' });
+    const tokens = await finish(conf, p, step);
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    const stored = await server.storage.db('persons').where({ id: teacher.id }).first('mobile', 'mobile_verified');
+    assert.match(stored.mobile, /^09\d{8}$/, 'kept in the national form');
+    assert.equal(info.phone_number, `+886${stored.mobile.slice(1)}`);
+    assert.equal(info.phone_number_verified, stored.mobile_verified);
+  });
+
+  it('shows the consent page after the menu when a first-party app asks for it (prompt=consent)', async () => {
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-first', agent, { prompt: 'consent' });
+    assert.match(step.body, /選擇登入身分/);
+    const parent = teacher.identities.find((i) => i.role === 'parent')!;
+    const chosen = await choose(agent, step, parent.id);
+    assert.ok(!chosen.location?.startsWith(CALLBACK), 'not straight back to the app');
+    assert.match(chosen.body, /\/confirm"/, 'the consent page');
+    const tokens = await finish(conf, p, await consentIfAsked(agent, chosen));
+    const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
+    assert.equal((info.identity as Identity).id, parent.id, 'the identity chosen before consent');
+  });
+
   it('goes from the password straight to the menu; the choice finishes the sign-in, or the menu comes back later', async () => {
     const parent = teacher.identities.find((i) => i.role === 'parent')!;
     const signInPage = async (agent: Agent) => {
@@ -257,6 +295,11 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
       CALLBACK,
     );
     assert.equal(new URL(back.location!).searchParams.get('error'), 'access_denied');
+    // Asked without a page (prompt=none), signed in: refused, not "choose an identity" (there is none to choose).
+    const silent = await start('id-bureau', agent, { prompt: 'none' });
+    const answer = new URL(silent.step.location!);
+    assert.equal(answer.searchParams.get('error'), 'access_denied');
+    assert.equal(answer.searchParams.get('state'), silent.p.state);
   });
 
   it("refuses a tampered choice: someone else's identity, or one the client does not accept", async () => {

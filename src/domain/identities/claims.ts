@@ -46,9 +46,14 @@ export function personProfileClaims(person: Person): Record<string, unknown> {
     locale: person.locale ?? undefined,
     email: person.email ?? undefined,
     email_verified: person.email ? person.email_verified : undefined,
-    phone_number: person.mobile ?? undefined,
+    phone_number: person.mobile ? e164(person.mobile) : undefined,
     phone_number_verified: person.mobile ? person.mobile_verified : undefined,
   };
+}
+
+/** OpenID Connect Core §5.1: phone_number in E.164 (+886…), as stored mobiles are kept in the national form (09…). */
+export function e164(mobile: string): string {
+  return /^09\d{8}$/.test(mobile) ? `+886${mobile.slice(1)}` : mobile;
 }
 
 function isoDate(d: Date | string): string {

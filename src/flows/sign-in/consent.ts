@@ -85,10 +85,11 @@ export function submitConsent(s: Services) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    // An identity chosen earlier in this flow, before the grant existed, now belongs to it.
+    // An identity chosen earlier in this flow belongs to the grant agreed to (one made for a first-party app on the way
+    // to a consent it asked for, prompt=consent, included).
     const chosen = (details.lastSubmission as { select_account?: { identityId?: string } } | undefined)?.select_account
       ?.identityId;
-    if (chosen && !details.grantId) {
+    if (chosen) {
       await s.identities.attachChoice({ personId: details.session!.accountId, clientId, identityId: chosen, grantId });
     }
     await finishInteraction(ctx, details, { consent: { grantId } }, true);

@@ -66,9 +66,13 @@ export function submitIdentity(s: Services) {
     const form = IdentityForm.safeParse(ctx.request.body ?? {});
     if (!form.success) return refused(ctx, s, loaded);
     // Straight after the sign-in no grant exists yet: a first-party app's (made without asking) is made here, so the
-    // choice is recorded for it; an app that asks for consent makes its grant on the consent page (consent.ts).
+    // choice is recorded for it; an app that asks for consent (or prompt=consent) makes its grant on the consent
+    // page (consent.ts), which records the choice for it.
+    const consentAsked = String(details.params.prompt ?? '')
+      .split(' ')
+      .includes('consent');
     const grant =
-      pending && client?.metadata().first_party
+      pending && client?.metadata().first_party && !consentAsked
         ? new (s.provider().Grant)({ accountId: personId, clientId })
         : undefined;
     const grantId = pending ? await grant?.save() : details.grantId;
