@@ -36,6 +36,16 @@ export const ROSTER_CHECK = {
   addressChallengeAfter: 3,
 } as const satisfies Record<string, Limit | number>;
 
+/**
+ * Self-registration, per network address: step 1's checks that say whether a national ID or email is already
+ * registered (so that the form cannot be used to look people up), and the accounts made, each mailing an activation
+ * link. Generous: a school's families may register from the school's one address on a parents' evening.
+ */
+export const REGISTRATION = {
+  lookupsPerAddress: { name: 'register-lookup-address', windowSeconds: HOUR, max: 100 },
+  accountsPerAddress: { name: 'register-account-address', windowSeconds: HOUR, max: 30 },
+} as const satisfies Record<string, Limit>;
+
 /** "Send the activation mail again", per person. */
 export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };
 

@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { REGISTRATION } from '../../platform/limits.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { Drafts } from './draft.ts';
@@ -31,6 +32,12 @@ export function submitConfirm(s: Services, drafts: Drafts) {
     // The draft passed step 1; checked again all the same (the school list or the policy may have changed).
     const { valid } = checkPersonInput(draft.values, { password: '', confirm: '' }, draft.password);
     if (!draft.ready || !valid || !(await s.schools.exists(valid.schoolCode))) return seeOther(ctx, '/register');
+    // Each account mails an activation link: so many an hour from one address.
+    if (!(await s.throttle.allow(REGISTRATION.accountsPerAddress, ctx.ip))) {
+      ctx.set('Retry-After', String(REGISTRATION.accountsPerAddress.windowSeconds));
+      ctx.status = 429;
+      return renderConfirm(ctx, s, draft, translator(chooseLocale(ctx))('error.tooMany'));
+    }
 
     const result = await s.enrolment.register({
       ...valid,

@@ -68,6 +68,8 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
       passwordKept: page.passwordKept ?? false,
       interaction: page.interaction,
       locked: page.locked ?? false,
+      // Pushed by the school-affairs system, the ID is shown masked and not sent back (the draft keeps it).
+      lockedNationalId: page.locked ? maskNationalId(page.values.nationalId) : undefined,
       lockedSchool: page.locked ? await s.schools.name(page.values.school) : undefined,
       alert: page.alert,
       federated: page.federated && {
@@ -87,11 +89,13 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
   );
 }
 
-export async function renderConfirm(ctx: Context, s: Services, draft: Draft): Promise<void> {
+/** Step 2; `alert`: why the submission was not taken (the values stay to submit again). */
+export async function renderConfirm(ctx: Context, s: Services, draft: Draft, alert?: string): Promise<void> {
   const t = translator(chooseLocale(ctx));
   const v = draft.values;
   renderPage(ctx, 'registration/confirm', {
     pageTitle: t('registration.title'),
+    alert,
     rows: [
       { label: t('registration.field.school'), value: await s.schools.name(v.school), required: true },
       { label: t('registration.field.kind'), value: t(`role.${v.kind}`), required: true },

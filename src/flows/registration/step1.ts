@@ -3,6 +3,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { REGISTRATION } from '../../platform/limits.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -46,15 +48,22 @@ export function submitStep1(s: Services, drafts: Drafts) {
     const raw = ctx.request.body ?? {};
     if (!(await passedChallenge(s, raw)))
       errors.challenge = triedChallenge(raw) ? 'challenge.failed' : 'challenge.required';
-    // Whether an email or national ID is taken is told only to someone who passed the check.
-    if (valid && Object.keys(errors).length === 0) Object.assign(errors, await s.enrolment.duplicates(valid));
-    const ready = Object.keys(errors).length === 0;
+    // Whether an email or national ID is taken is told only to someone who passed the check, so many times an hour
+    // from one address.
+    let tooMany = false;
+    if (valid && Object.keys(errors).length === 0) {
+      tooMany = !(await s.throttle.allow(REGISTRATION.lookupsPerAddress, ctx.ip));
+      if (!tooMany) Object.assign(errors, await s.enrolment.duplicates(valid));
+    }
+    const ready = !tooMany && Object.keys(errors).length === 0;
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);
     await drafts.save(ctx, { values, password, ready, interaction, sis, federated });
     if (ready) return seeOther(ctx, '/register/confirm');
+    if (tooMany) ctx.set('Retry-After', String(REGISTRATION.lookupsPerAddress.windowSeconds));
     await renderStep1(ctx, s, {
       values,
       errors,
+      ...(tooMany ? { alert: translator(chooseLocale(ctx))('error.tooMany'), status: 429 } : {}),
       passwordKept: password !== undefined,
       interaction,
       locked: sis !== undefined,

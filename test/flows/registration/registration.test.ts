@@ -9,6 +9,8 @@ import { activeIdentities } from '../../../src/domain/identities/identities.ts';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { insertPerson, purgeExpiredRegistrations } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { REGISTRATION } from '../../../src/platform/limits.ts';
+import type { Limit } from '../../../src/platform/throttle.ts';
 import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -736,5 +738,44 @@ describe(`self-registration (${storageMode})`, () => {
       .first();
     assert.match(mail.subject, /confirm your registration/);
     assert.match(mail.text_body, /^Welcome to /);
+  });
+
+  it('limits the checks for a taken ID or email, and the accounts made, per network address', async () => {
+    const throttle = server.services.throttle;
+    // Loopback as this server sees it, either way it is written.
+    const addresses = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+    const spend = async (limit: Limit) => {
+      for (const a of addresses) for (let i = 0; i < limit.max; i++) await throttle.hit(limit, a);
+    };
+    const reset = () =>
+      Promise.all(addresses.flatMap((a) => Object.values(REGISTRATION).map((limit) => throttle.reset(limit, a))));
+    try {
+      // Step 1 with a national ID someone holds: after the address's lookups, it is not told (nor anything else).
+      const holder = goodForm();
+      await register(holder);
+      await spend(REGISTRATION.lookupsPerAddress);
+      const agent = new Agent();
+      const form = goodForm({ national_id: holder.national_id! });
+      const limited = await postStep1(agent, await agent.request(`${base}/register`), form);
+      assert.equal(limited.status, 429);
+      assert.ok(limited.body.includes(zh('error.tooMany')));
+      assert.ok(!limited.body.includes(zh('registration.errors.nationalIdTaken')), 'the ID is not looked up');
+      assert.equal(inputValue(limited.body, 'name'), form.name, 'the values stay');
+      await reset();
+
+      // Step 2 after the address's accounts: nothing made, no mail, the values there to send again.
+      const next = goodForm();
+      const confirmPage = await passStep1(agent, next);
+      await spend(REGISTRATION.accountsPerAddress);
+      const refused = await submitConfirm(agent, confirmPage);
+      assert.equal(refused.status, 429);
+      assert.ok(refused.body.includes(zh('error.tooMany')));
+      assert.match(refused.body, /id="submit-registration"/, 'the form to send again');
+      assert.equal(await db()('persons').where({ email: next.email!.toLowerCase() }).first(), undefined);
+      await reset();
+      assert.equal((await submitConfirm(agent, await agent.request(`${base}/register/confirm`))).status, 303);
+    } finally {
+      await reset();
+    }
   });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { activeIdentities } from '../../../src/domain/identities/identities.ts';
+import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
@@ -215,7 +216,10 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
       assert.equal(step1.status, 200);
       assert.ok(step1.body.includes('id="sis-locked"'));
       assert.match(step1.body, /<input id="name"[^>]*value="何超人"[^>]*readonly/);
-      assert.match(step1.body, new RegExp(`<input id="national_id"[^>]*value="${p.national_id}"[^>]*readonly`));
+      const shown = /<input id="national_id"[^>]*value="([^"]*)"[^>]*readonly/.exec(step1.body);
+      assert.equal(shown?.[1], maskNationalId(p.national_id), 'the pushed ID masked, as on the consent page');
+      assert.doesNotMatch(shown![0], /name=/, 'and not sent back (the draft keeps it)');
+      assert.ok(!step1.body.includes(p.national_id), 'never whole on the page');
       assert.match(step1.body, new RegExp(`<input id="email"[^>]*value="${p.email}"`));
       assert.match(step1.body, /<input id="school"[^>]*value="臺北市立示範國民中學"[^>]*readonly/);
 
