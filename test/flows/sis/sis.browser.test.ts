@@ -179,7 +179,7 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
     ['school', '臺北市立示範國民中學'],
     ['kind', zh('role.student')],
     ['name', '何超人'],
-    ['national_id', nationalId],
+    ['national_id', maskNationalId(nationalId)],
   ] as const) {
     assert.equal(await page.inputValue(`#${id}`), value, id);
     assert.equal(await page.locator(`#${id}`).getAttribute('readonly'), '', `${id} is read-only`);
