@@ -19,8 +19,15 @@ export const SIGN_IN = {
 /** Wrong current passwords on the account pages' password form, per person. */
 export const PASSWORD_CHANGE: Limit = { name: 'password-change-fail', windowSeconds: 15 * MINUTE, max: 5 };
 
-/** Verification codes sent for a new email address or mobile number, per person. */
-export const CONTACT_CODES: Limit = { name: 'contact-code-sent', windowSeconds: HOUR, max: 5 };
+/**
+ * Verification codes sent for a new email address or mobile number: per person, per address or number they go to (so
+ * that several accounts cannot flood one phone or mailbox) and per network address.
+ */
+export const CONTACT_CODES = {
+  person: { name: 'contact-code-sent', windowSeconds: HOUR, max: 5 },
+  recipient: { name: 'contact-code-recipient', windowSeconds: HOUR, max: 3 },
+  address: { name: 'contact-code-address', windowSeconds: HOUR, max: 60 },
+} as const satisfies Record<string, Limit>;
 
 /** Password-reset requests per target (email or mobile number) and per network address. */
 export const PASSWORD_RESET = {

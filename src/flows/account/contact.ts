@@ -1,5 +1,5 @@
 // Changing the email address or mobile number, in two steps: GET/POST /account/{email,mobile} — the new value, a
-// 6-digit code goes to it (at most CONTACT_CODES an hour); GET/POST /account/{email,mobile}/verify — the code (10
+// 6-digit code goes to it (at most CONTACT_CODES an hour, per person, per recipient and per network address); GET/POST /account/{email,mobile}/verify — the code (10
 // minutes, 5 tries): the right one saves the new value, verified, and tells the old email address.
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -107,8 +107,15 @@ export function contactPages(s: Services, kind: ContactKind) {
       if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);
       if (parsed.value === current(ctx, kind))
         return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
-      if (!(await s.throttle.allow(CONTACT_CODES, person.id)))
+      const allowed = await Promise.all([
+        s.throttle.allow(CONTACT_CODES.person, person.id),
+        s.throttle.allow(CONTACT_CODES.recipient, `${kind}:${parsed.value}`),
+        s.throttle.allow(CONTACT_CODES.address, ctx.ip),
+      ]);
+      if (allowed.includes(false)) {
+        ctx.set('Retry-After', String(CONTACT_CODES.person.windowSeconds));
         return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
+      }
       const { code } = await codes.issue({ to: parsed.value }, ticketOf(ctx));
       await s.outbox.enqueue(codeMessage(t, kind, parsed.value, code));
       seeOther(ctx, `/account/${kind}/verify`);
