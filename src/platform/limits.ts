@@ -53,6 +53,15 @@ export const REGISTRATION = {
   accountsPerAddress: { name: 'register-account-address', windowSeconds: HOUR, max: 30 },
 } as const satisfies Record<string, Limit>;
 
+/**
+ * Server-to-server API callers (school-affairs and roster APIs): failed client authentications per client id and per
+ * network address. Secrets are long and random; this keeps a misconfigured or hostile caller from hammering anyway.
+ */
+export const API_CLIENT_AUTH = {
+  client: { name: 'api-auth-fail-client', windowSeconds: 15 * MINUTE, max: 20 },
+  address: { name: 'api-auth-fail-address', windowSeconds: 15 * MINUTE, max: 100 },
+} as const satisfies Record<string, Limit>;
+
 /** "Send the activation mail again", per person. */
 export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };
 

@@ -25,7 +25,7 @@ import './texts.ts';
 export function rosterRoutes(router: Router, s: Services) {
   const { post, upload } = s.forms;
   // Authenticated, then the school checked, before the body is read.
-  const client = requireApiClient(s.clients, 'roster');
+  const client = requireApiClient(s.clients, s.throttle, 'roster');
   const school = rosterSchool(s);
   const signedIn = requireAccount(s);
   const tickets = rosterTickets(s);

@@ -14,7 +14,7 @@ import './texts.ts';
 
 export function sisRoutes(router: Router, s: Services) {
   const { json, post } = s.forms;
-  const client = requireApiClient(s.clients, 'sis');
+  const client = requireApiClient(s.clients, s.throttle, 'sis');
   const handoffs = handoffsOf(s);
   const api = documented(router);
   // Each call is recorded in the school's sync log (the school named in the body).

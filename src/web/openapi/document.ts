@@ -77,6 +77,14 @@ function commonRefusals(op: DocumentedOperation): [number, Refusal][] {
   if (op.permission) {
     out.push([401, { description: 'Client authentication failed.', errors: ['invalid_client'] }]);
     out.push([403, { description: 'The client lacks the permission.', errors: ['insufficient_permission'] }]);
+    out.push([
+      429,
+      {
+        description:
+          'Too many failed client authentications from this client or address: try again after `Retry-After` seconds.',
+        errors: ['too_many'],
+      },
+    ]);
   }
   if (op.body) {
     out.push([

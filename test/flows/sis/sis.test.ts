@@ -10,6 +10,7 @@ import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { API_CLIENT_AUTH } from '../../../src/platform/limits.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, activateByLink, hiddenField, type Step } from '../../helpers/agent.ts';
@@ -126,6 +127,38 @@ describe(`registration pushed by the school-affairs system (${storageMode})`, ()
         403,
       );
       assert.equal(await issued(), before, 'no handle issued');
+    });
+
+    it('counts failed client authentications per client and per address: past the limit, 429 even with the right secret', async () => {
+      const throttle = server.services.throttle;
+      await registerClient(
+        server,
+        { client_id: 'sis-guessed', redirect_uris: [`${SIS}/cb`], permissions: ['sis'] },
+        SECRET,
+      );
+      const loopback = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+      const lookup = (auth: string) => api('/api/sis/lookup', { national_id: randomNationalId() }, auth);
+      try {
+        for (let i = 0; i < API_CLIENT_AUTH.client.max; i++)
+          assert.equal((await lookup(basic('sis-guessed', `guess-${i}`))).status, 401);
+        const limited = await lookup(basic('sis-guessed', SECRET));
+        assert.equal(limited.status, 429);
+        assert.equal(limited.headers.get('retry-after'), String(API_CLIENT_AUTH.client.windowSeconds));
+        assert.equal((await limited.json()).error, 'too_many');
+        assert.equal((await lookup(basic('sis-test', SECRET))).status, 200, 'another client goes on');
+
+        for (const a of loopback)
+          for (let i = 0; i < API_CLIENT_AUTH.address.max; i++) await throttle.hit(API_CLIENT_AUTH.address, a);
+        assert.equal(
+          (await lookup(basic('sis-test', SECRET))).status,
+          429,
+          'and an address that failed so often waits',
+        );
+      } finally {
+        await throttle.reset(API_CLIENT_AUTH.client, 'sis-guessed');
+        for (const a of loopback) await throttle.reset(API_CLIENT_AUTH.address, a);
+      }
+      assert.equal((await lookup(basic('sis-guessed', SECRET))).status, 200);
     });
 
     it('answers bad fields with 400 and each field named: checksum, unknown school, unknown class, foreign return URL, missing mode', async () => {
