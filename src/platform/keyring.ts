@@ -16,6 +16,7 @@ export type Purpose =
   | 'upstream-secret'
   | 'totp-secret'
   | 'roster-password'
+  | 'roster-row'
   | 'secret-check';
 
 export class Keyring {

@@ -34,7 +34,7 @@ export const ROSTER_PAGE_SIZE = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type RosterRow = {
-  /** The row's key in a URL: the class code, staff or student number, or 學號~手機 for a parent. */
+  /** The row's key in a URL: the class code, staff or student number, or 學號~(a digest of the mobile) for a parent. */
   key: string;
   values: Record<string, string>;
   maskedId?: string;
@@ -58,11 +58,25 @@ export class RosterMaintenance {
     this.#keyring = deps.keyring;
   }
 
-  #whereKey(part: PartName, key: string): Record<string, string> | undefined {
+  /**
+   * A parent's mobile number never goes into a row's key (a URL, the request log, the audit log): a keyed digest of it
+   * stands in, unique among one student's parents.
+   */
+  #tag(mobile: string): string {
+    return this.#keyring.blindIndex('roster-row', mobile).slice(0, 16);
+  }
+
+  /** The row a key names, as columns to match; undefined when the key is malformed or names no row. */
+  async #whereKey(db: Knex, term: Term, part: PartName, key: string): Promise<Record<string, string> | undefined> {
     const columns = PARTS[part].key;
     const values = key.split('~');
     if (values.length !== columns.length || !values.every((v) => /^[0-9A-Za-z_-]{1,20}$/.test(v))) return undefined;
-    return Object.fromEntries(columns.map((c, i) => [c, values[i]!]));
+    const where = Object.fromEntries(columns.map((c, i) => [c, values[i]!]));
+    if (!('mobile' in where)) return where;
+    const { mobile: tag, ...rest } = where;
+    const mobiles = (await partRows(db, part, term).where(rest).pluck('mobile')) as string[];
+    const mobile = mobiles.find((m) => this.#tag(m) === tag);
+    return mobile ? { ...rest, mobile } : undefined;
   }
 
   #row(part: PartName, r: Record<string, unknown>): RosterRow {
@@ -74,7 +88,7 @@ export class RosterMaintenance {
     if (values.birthdate) values.birthdate = formatRocDate(values.birthdate.slice(0, 10));
     const sealed = r.national_id_sealed as string | null | undefined;
     return {
-      key: PARTS[part].key.map((k) => values[k]).join('~'),
+      key: PARTS[part].key.map((k) => (k === 'mobile' ? this.#tag(values[k]!) : values[k])).join('~'),
       values,
       maskedId: sealed ? maskNationalId(openNationalId(this.#keyring, sealed)) : undefined,
       status: r.status === 'active' ? 'active' : 'leaving',
@@ -108,14 +122,14 @@ export class RosterMaintenance {
   }
 
   async find(term: Term, part: PartName, key: string): Promise<RosterRow | undefined> {
-    const where = this.#whereKey(part, key);
+    const where = await this.#whereKey(this.#db, term, part, key);
     const row = where && (await partRows(this.#db, part, term).where(where).first());
     return row ? this.#row(part, row) : undefined;
   }
 
   /** The row's national ID in full, the reveal audited; none when the row has none. */
   async reveal(term: Term, part: PartName, key: string, actor: string): Promise<string | undefined> {
-    const where = this.#whereKey(part, key);
+    const where = await this.#whereKey(this.#db, term, part, key);
     const row = where && (await partRows(this.#db, part, term).where(where).first('national_id_sealed'));
     if (!row?.national_id_sealed) return undefined;
     await recordAudit(this.#db, {
@@ -135,7 +149,7 @@ export class RosterMaintenance {
     input: Partial<Record<Field, string>> & { reason: string },
     actor: string,
   ): Promise<{ ok: true; changed: string[] } | { ok: false; errors: EditErrors } | { ok: false; missing: true }> {
-    const where = this.#whereKey(part, key);
+    const where = await this.#whereKey(this.#db, term, part, key);
     if (!where) return { ok: false, missing: true };
     return this.#db.transaction(async (trx) => {
       const row = await partRows(trx, part, term).where(where).forUpdate().first();
@@ -169,7 +183,7 @@ export class RosterMaintenance {
     reason: string,
     actor: string,
   ): Promise<{ ok: true } | { ok: false; errors: EditErrors } | { ok: false; missing: true }> {
-    const where = this.#whereKey(part, key);
+    const where = await this.#whereKey(this.#db, term, part, key);
     if (!where) return { ok: false, missing: true };
     const why = reason.trim();
     if (!why) return { ok: false, errors: { reason: ['school.roster.errors.reason'] } };

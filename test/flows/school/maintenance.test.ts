@@ -114,7 +114,11 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.deepEqual(keys((await page('/roster?part=students&q=702')).body), ['1130003']);
     assert.deepEqual(keys((await page(`/roster?part=students&q=${encodeURIComponent('林')}`)).body), ['1130002']);
     assert.deepEqual(keys((await page('/roster?part=classes')).body), ['701', '702']);
-    assert.deepEqual(keys((await page('/roster?part=parents')).body), ['1130001~0912345678']);
+    // A parent's row is named by the student number and a keyed digest of the mobile, never the number itself.
+    const parentKey = `1130001~${server.storage.keyring.blindIndex('roster-row', '0912345678').slice(0, 16)}`;
+    const parents = await page('/roster?part=parents');
+    assert.deepEqual(keys(parents.body), [parentKey]);
+    assert.ok(!parents.body.includes('/roster/parents/1130001~0912345678'), 'no mobile number in a link');
     const none = await page(`/roster?part=staff&q=${encodeURIComponent('%_\\')}`);
     assert.ok(none.body.includes('id="roster-none"'), 'wildcards are plain characters');
     assert.equal((await page('/roster?part=nonsense')).status, 200, 'an unknown part falls back to the students');
@@ -187,7 +191,20 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.equal((await page('/roster/students/9999999')).status, 404);
     assert.equal((await page('/roster/teachers/T001')).status, 404);
     assert.equal((await page('/roster/parents/1130001')).status, 404);
-    assert.equal((await page('/roster/parents/1130001~0912345678')).status, 200);
+    assert.equal((await page('/roster/parents/1130001~0912345678')).status, 404, 'the mobile number is not a key');
+    const parentKey = `1130001~${server.storage.keyring.blindIndex('roster-row', '0912345678').slice(0, 16)}`;
+    assert.equal((await page(`/roster/parents/${parentKey}`)).status, 200);
+    // Read with its national ID revealed and edited: the audit names the row without the mobile number.
+    const edited = await post(`/roster/parents/${parentKey}`, {
+      name: '王大爸',
+      relationship: 'father',
+      reason: '更正姓名',
+    });
+    assert.equal(edited.status, 303, 'saved');
+    const entries = await db()('audit_events').where({ subject: SCHOOL }).whereRaw("detail->>'part' = 'parents'");
+    assert.ok(entries.length > 0, 'the edit is audited');
+    for (const e of entries)
+      assert.ok(!JSON.stringify(e.detail).includes('0912345678'), 'no mobile number in the audit');
     const forged = await agent.request(`${base}/school/${SCHOOL}/roster/staff/T001`, {
       method: 'POST',
       headers: { 'content-type': FORM },
