@@ -82,9 +82,7 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     log.warn({ err: (err as Error).message, reqId: ctx.state.requestId }, 'storage unavailable');
   } else if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
   const t = translator(chooseLocale(ctx));
-  const message = t(
-    MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.code.invalid_request'),
-  );
+  const message = t(MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.badRequest'));
   if (ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json') {
     ctx.status = appError.status;
     ctx.body = { error: appError.code, error_description: message };

@@ -5,10 +5,10 @@ defineTexts({
   'zh-TW': {
     password: {
       mail: {
-        resetSubject: '重設您的密碼',
+        resetSubject: '$t(brand)：重設您的密碼',
         resetText:
           '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
-        changedSubject: '您的密碼已變更',
+        changedSubject: '$t(brand)：您的密碼已變更',
         changedText:
           '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。為了安全，您在其他裝置上的登入和應用程式的授權都已結束，請用新密碼重新登入。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
         changedSms:
@@ -19,10 +19,10 @@ defineTexts({
   en: {
     password: {
       mail: {
-        resetSubject: 'Reset your password',
+        resetSubject: '$t(brand): reset your password',
         resetText:
           'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
-        changedSubject: 'Your password was changed',
+        changedSubject: '$t(brand): your password was changed',
         changedText:
           'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}. To keep your account safe, you are signed out on your other devices and apps; sign in again with the new password.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
         changedSms:

@@ -170,7 +170,7 @@ const zh = {
         noStudents: '請先新增要綁定的學生。',
         noConsent: '請先同意個資使用聲明。',
         emailTaken:
-          '此 E-mail 已有帳號，不得再次申請。如果這是您的帳號，請用「忘記密碼」找回；如果是孩子的帳號用了您的信箱，請先登入孩子的帳號，在「聯絡資訊」改成孩子自己的信箱。',
+          '此 E-mail 已有帳號，不得再次申請。如果這是您的帳號，請用「忘記密碼」找回；如果是孩子的帳號用了您的信箱，請先登入孩子的帳號，到「個人資料」按電子郵件信箱旁的「變更」，改成孩子自己的信箱，再回來申請。',
         emailApplied: '此 E-mail 已有申請紀錄，不得再次申請。請確認家長之間沒有用到相同的信箱。',
         alreadyBound: '已綁定過親子關係（{{student}}）。請直接用您的帳號登入。',
         alreadyApplied: '您已經申請過綁定 {{student}}，正在等待審核。請回到申請進度查看。',
@@ -436,7 +436,7 @@ const en: typeof zh = {
         noStudents: 'Please add a student first.',
         noConsent: 'Please agree to the personal data statement first.',
         emailTaken:
-          'This email address already has an account, so it cannot apply again. If it is yours, use "Forgot your password?"; if your child\'s account uses your address, sign in as your child and change it under contact details first.',
+          'This email address already has an account, so it cannot apply again. If it is yours, use "Forgot your password?"; if your child\'s account uses your address, sign in with your child’s account, open "Profile", press "Change" next to the email address and give your child’s own address, then apply again.',
         emailApplied:
           'This email address is already used by another application. Please check that two parents did not use the same address.',
         alreadyBound: 'You are already bound to {{student}}. Just sign in with your account.',
@@ -446,7 +446,7 @@ const en: typeof zh = {
         studentGone: "A student's data changed. Please go back and check the student again.",
         codeUsed:
           'The binding code for {{student}} was used or has expired. Remove the student and check them again with the date of birth or student number.',
-        accountGone: 'The account of this national ID just changed. Please press "Verify" again.',
+        accountGone: 'The account of this national ID just changed. Please press "Check" again.',
       },
     },
     review: {

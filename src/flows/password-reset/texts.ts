@@ -11,14 +11,16 @@ const zh = {
     },
     forgot: {
       title: '忘記密碼',
-      intro: '請輸入您帳號中已驗證的 Email 或手機號碼：我們會寄出重設密碼的連結到 Email，或傳送驗證碼簡訊到手機。',
+      intro:
+        '請輸入您帳號中已驗證的 Email 或手機號碼：我們會寄出重設密碼的連結到 Email，或傳送驗證碼簡訊到手機。沒有信箱或手機的學生，請找導師或學校幫忙重設密碼。',
       target: 'Email 或手機號碼',
       targetHint: '例如 name@example.com 或 0912345678',
       submit: '寄送重設方式',
       required: '請輸入 Email 或手機號碼。',
       invalidTarget: '請輸入正確的 Email 或手機號碼（例如 0912345678）。',
       tooMany: '申請次數過多，請於 1 小時後再試。',
-      introEmailOnly: '請輸入您帳號中已驗證的 Email，我們會寄出重設密碼的連結。',
+      introEmailOnly:
+        '請輸入您帳號中已驗證的 Email，我們會寄出重設密碼的連結。沒有信箱的學生，請找導師或學校幫忙重設密碼。',
       targetEmailOnly: 'Email',
       targetHintEmailOnly: '例如 name@example.com',
       requiredEmailOnly: '請輸入 Email。',
@@ -76,7 +78,7 @@ const en: typeof zh = {
     forgot: {
       title: 'Forgot password',
       intro:
-        'Enter the verified email address or mobile number of your account: we will email you a link to reset your password, or text you a code.',
+        'Enter the verified email address or mobile number of your account: we will email you a link to reset your password, or text you a code. Pupils with no email or mobile: ask your homeroom teacher or the school to reset your password.',
       target: 'Email or mobile number',
       targetHint: 'For example name@example.com or 0912345678',
       submit: 'Send',
@@ -84,7 +86,7 @@ const en: typeof zh = {
       invalidTarget: 'Please enter a valid email address or mobile number (for example 0912345678).',
       tooMany: 'Too many requests. Please try again in an hour.',
       introEmailOnly:
-        'Enter the verified email address of your account: we will email you a link to reset your password.',
+        'Enter the verified email address of your account: we will email you a link to reset your password. Pupils with no email: ask your homeroom teacher or the school to reset your password.',
       targetEmailOnly: 'Email',
       targetHintEmailOnly: 'For example name@example.com',
       requiredEmailOnly: 'Please enter an email address.',

@@ -28,11 +28,11 @@ const zh = {
     },
     errors: {
       summary: '請修正以下欄位：',
-      wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。',
+      wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。請對照學校發的通知單再輸入一次；還是不行，請洽學校。',
       limited: '嘗試次數過多，請 15 分鐘後再試。',
       missing: '請選擇學校、身分，並輸入認證帳號與認證密碼。',
       startAgain: '上一次的驗證等太久了（超過 30 分鐘），或已經用過了。請再輸入一次學校給您的認證帳號和密碼。',
-      claimed: '此認證帳號已經使用過，無法再次使用。',
+      claimed: '此認證帳號已經使用過，無法再次使用。如果是您自己用的，請直接登入您的帳號；如果不是，請馬上告訴學校。',
       school: '請選擇所屬學校。',
       kind: '請選擇身分。',
       account: '請輸入認證帳號。',
@@ -86,12 +86,14 @@ const en: typeof zh = {
     },
     errors: {
       summary: 'Please correct these fields:',
-      wrong: 'The verification account or password is wrong, or the account has already been used.',
+      wrong:
+        'The verification account or password is wrong, or the account has already been used. Check the notice your school gave you and type it again; if it still does not work, ask your school.',
       limited: 'Too many attempts. Please try again in 15 minutes.',
       missing: 'Choose the school and identity, and enter the verification account and password.',
       startAgain:
         'Your last check waited too long (over 30 minutes), or was already used. Please enter the verification account and password from your school again.',
-      claimed: 'This verification account has already been used and cannot be used again.',
+      claimed:
+        'This verification account has already been used and cannot be used again. If you used it, just sign in with your account; if not, tell your school at once.',
       school: 'Please choose your school.',
       kind: 'Please choose your identity.',
       account: 'Please enter the verification account.',

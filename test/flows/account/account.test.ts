@@ -364,7 +364,8 @@ describe(`account pages (${storageMode})`, () => {
     }
     assert.match(apps.body, /測試應用 Test app/);
     assert.ok(apps.body.includes(zh('consent.scope.profile')), 'scopes in plain words');
-    assert.ok(apps.body.includes(zh('consent.scope.offline_access')));
+    assert.ok(apps.body.includes(zh('account.apps.scope.offline_access')), "the apps page's own words for it");
+    assert.doesNotMatch(apps.body, /\{\{/, 'no placeholder left unfilled');
     assert.doesNotMatch(apps.body, /account-portal/, 'the account pages themselves are not listed');
 
     const revoked = await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {});
@@ -372,7 +373,7 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(revoked.location, `${issuer}/account/apps?done=revoked`);
     const after = await agent.request(revoked.location!);
     assert.doesNotMatch(after.body, /測試應用 Test app/);
-    assert.match(after.body, /已撤銷授權/);
+    assert.ok(after.body.includes(zh('account.done.revoked')));
 
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, false, 'access token dead');
     await assert.rejects(

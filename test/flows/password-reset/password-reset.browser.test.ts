@@ -228,7 +228,10 @@ test('(b) reset by email through a real SMTP server, then sign in with the new p
       await sleep(50);
     }
     const mail = mails.find((m) => m.to === person.email)!;
-    assert.equal(mail.subject, '重設您的密碼 / Reset your password');
+    assert.equal(
+      mail.subject,
+      '臺北市校園單一身分驗證：重設您的密碼 / Taipei Campus Single Sign-On: reset your password',
+    );
     assert.match(mail.text, /黃小安 您好/);
     const link = /https?:\/\/\S+\/password\/reset\?token=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
     assert.ok(link, 'the mail has the link');

@@ -203,7 +203,10 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.ok(sent.body.includes(html(zh('password.sent.text'))));
 
       const mail = await lastMessage(person.email!, 'password_reset');
-      assert.equal(mail.subject, '重設您的密碼 / Reset your password');
+      assert.equal(
+        mail.subject,
+        '臺北市校園單一身分驗證：重設您的密碼 / Taipei Campus Single Sign-On: reset your password',
+      );
       assert.match(mail.text_body, /陳測試 您好/);
       assert.match(mail.text_body, /Hello 陳測試/);
       assert.ok(mail.text_body.indexOf('1 小時') < mail.text_body.indexOf('1 hour'), 'Chinese first, English below');
@@ -242,7 +245,10 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.equal(audit.detail.via, 'email');
       const notice = await lastMessage(person.email!, 'password_changed');
       assert.ok(notice, 'a "password changed" mail is queued');
-      assert.match(notice.subject, /您的密碼已變更 \/ Your password was changed/);
+      assert.equal(
+        notice.subject,
+        '臺北市校園單一身分驗證：您的密碼已變更 / Taipei Campus Single Sign-On: your password was changed',
+      );
 
       // Once only.
       const second = await agent.request(link);
