@@ -28,6 +28,8 @@ const LegState = z.object({
   personId: z.string().optional(),
   /** The browser that started the leg (its cookie); a callback from any other browser is refused. */
   browser: z.string(),
+  /** The app's max_age, passed on: the upstream's auth_time is checked against it. */
+  maxAge: z.number().int().nonnegative().optional(),
 });
 export type LegState = z.infer<typeof LegState>;
 
@@ -149,7 +151,17 @@ export class UpstreamLeg {
   async begin(
     id: string,
     purpose: LegState['purpose'],
-    opts: { interaction?: string; personId?: string; browser?: string; locale?: string },
+    opts: {
+      interaction?: string;
+      personId?: string;
+      browser?: string;
+      locale?: string;
+      /**
+       * The app asked for a fresh sign-in (prompt=login) or one at most max_age seconds old (OpenID Connect Core
+       * §3.1.2.1): passed on to an OpenID upstream, whose auth_time is then checked.
+       */
+      reauthenticate?: { login: boolean; maxAge?: number };
+    },
   ): Promise<Begun> {
     const upstream = await this.#upstreams.find(id);
     if (!upstream?.enabled) return { ok: false, reason: 'disabled' };
@@ -173,7 +185,9 @@ export class UpstreamLeg {
       interaction: opts.interaction,
       personId: opts.personId,
       browser,
+      maxAge: upstream.kind === 'oidc' ? opts.reauthenticate?.maxAge : undefined,
     });
+    const again = upstream.kind === 'oidc' ? opts.reauthenticate : undefined;
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri(id),
       scope: upstream.scope,
@@ -183,6 +197,8 @@ export class UpstreamLeg {
       code_challenge_method: 'S256',
       ...(nonce ? { nonce } : {}),
       ...(opts.locale && upstream.kind === 'oidc' ? { ui_locales: opts.locale } : {}),
+      ...(again?.login ? { prompt: 'login' } : {}),
+      ...(again?.maxAge !== undefined ? { max_age: String(again.maxAge) } : {}),
     });
     return { ok: true, url: url.href, browser };
   }
@@ -216,6 +232,7 @@ export class UpstreamLeg {
       expectedState: leg.state,
       expectedNonce: leg.nonce,
       idTokenExpected: true,
+      ...(leg.maxAge !== undefined ? { maxAge: leg.maxAge } : {}),
     });
     const claims = tokens.claims()!;
     await this.#checkSignature(config, upstream, tokens.id_token!);

@@ -19,10 +19,17 @@ export function startSignIn(s: Services) {
   return async (ctx: Context) => {
     const id = upstreamId(ctx);
     const { details } = await loadInteraction(ctx, s, 'login');
+    const maxAge = Number.parseInt(String(details.params.max_age ?? ''), 10);
     const begun = await s.upstreamLeg.begin(id, 'sign-in', {
       interaction: details.uid,
       browser: browserBinding.get(ctx),
       locale: chooseLocale(ctx),
+      reauthenticate: {
+        login: String(details.params.prompt ?? '')
+          .split(' ')
+          .includes('login'),
+        maxAge: Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
+      },
     });
     if (!begun.ok) {
       s.log.warn({ upstream: id, reason: begun.reason }, 'upstream sign-in could not start');

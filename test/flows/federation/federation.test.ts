@@ -499,6 +499,32 @@ describe(`sign in with another account (${storageMode})`, () => {
     assert.equal(res.url, `${base}/interaction/${uid}/federation/new`);
   });
 
+  it('passes an app’s prompt=login and max_age on to the upstream and checks its auth_time', async () => {
+    const sub = unique('fresh');
+    cityAccounts[sub] = { email: `${sub}@city.example`, email_verified: true, name: '林新新' };
+    const agent = new Agent();
+    const { uid } = await signInPage(agent, { prompt: 'login', max_age: '60' });
+    const pressed = await agent.request(`${base}/interaction/${uid}/federation/${CITY}`);
+    const upstreamAuth = new URL(pressed.location!);
+    assert.ok(upstreamAuth.href.startsWith(city.issuer));
+    assert.equal(upstreamAuth.searchParams.get('prompt'), 'login', 'the upstream is asked to sign the person in again');
+    assert.equal(upstreamAuth.searchParams.get('max_age'), '60');
+    const notLinked = await upstreamLogin(agent, await agent.follow(pressed.location!, CALLBACK), sub, CALLBACK);
+    assert.equal(notLinked.url, `${base}/interaction/${uid}/federation/new`, 'a fresh upstream sign-in is taken');
+
+    // An upstream that answers without auth_time cannot show the sign-in is fresh enough: refused.
+    const other = new Agent();
+    const again = await signInPage(other, { max_age: '60' });
+    const refused = await pressUpstream(other, again.uid, ROGUE);
+    assert.equal(refused.url, `${base}/interaction/${again.uid}?federation=failed`);
+    const plain = await signInPage(other);
+    assert.equal(
+      (await pressUpstream(other, plain.uid, ROGUE)).url,
+      `${base}/interaction/${plain.uid}/federation/new`,
+      'without max_age the same answer is taken',
+    );
+  });
+
   it('an upstream that is down or too slow: a clear message on the sign-in page, never a 500', async () => {
     const agent = new Agent();
     const { uid } = await signInPage(agent);
