@@ -5,7 +5,7 @@ const zh = {
   home: {
     title: '歡迎使用$t(brand)',
     intro:
-      '$t(brand)是符合 OpenID Connect 標準的校園單一身分驗證服務：學生、教師、職員與家長使用同一組帳號登入校務行政系統、學習歷程檔案系統、校園繳費系統與經核准的第三方應用程式。',
+      '$t(brand)讓學生、老師、職員和家長用同一組帳號和密碼，登入校務行政系統、學習歷程檔案系統、校園繳費系統，以及教育局核准的其他應用程式。',
     demoTitle: '試用示範',
     demoText: '點選「開始示範登入」，以下列任一示範帳號登入，即可看到應用程式收到的資料（ID Token 與 UserInfo）。',
     demoStart: '開始示範登入',
@@ -35,7 +35,7 @@ const en: typeof zh = {
   home: {
     title: 'Welcome to $t(brand)',
     intro:
-      '$t(brand) is a standards-compliant OpenID Connect identity provider for schools: students, teachers, staff and parents use one account for the school-affairs system, the learning portfolio, the payment portal and approved third-party apps.',
+      'With $t(brand), students, teachers, staff and parents use one account and password for the school-affairs system, the learning portfolio, the school payment system and other apps the Department of Education has approved.',
     demoTitle: 'Try the demo',
     demoText:
       'Press “Start demo sign-in” and sign in with one of the demo accounts below to see what the application receives (ID token and UserInfo).',
