@@ -40,7 +40,7 @@ describe('documented routes', () => {
     assert.deepEqual(op.security, [{ clientSecretBasic: ['roster'] }]);
     // The body as the caller writes it: a field with a default is not required.
     assert.deepEqual(op.requestBody?.content['application/json']?.schema.required, ['name']);
-    assert.deepEqual(Object.keys(op.responses), ['200', '400', '401', '403', '409', '413', '415', '503']);
+    assert.deepEqual(Object.keys(op.responses), ['200', '400', '401', '403', '409', '413', '415', '429', '503']);
     assert.match(op.responses['409']!.description, /`taken`/);
   });
 
