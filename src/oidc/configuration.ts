@@ -67,7 +67,7 @@ const TRUSTED_METADATA = new Set([
 export type ProviderPages = {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): void;
   logout(ctx: KoaContextWithOIDC, form: string): void;
-  loggedOut(ctx: KoaContextWithOIDC): void;
+  loggedOut(ctx: KoaContextWithOIDC): void | Promise<void>;
 };
 
 export type ConfigurationDeps = {

@@ -168,8 +168,11 @@ export class PersonAccess {
     return list.sort((a, b) => Number(b.current) - Number(a.current));
   }
 
-  /** Ends one of the person's provider sessions. Returns false when it is not one of theirs. */
-  async signOutSession(personId: string, uid: string): Promise<boolean> {
+  /**
+   * Ends one of the person's provider sessions (`via`: from the account's device list, or the sign-out button of one of
+   * our own page groups). Returns false when it is not one of theirs.
+   */
+  async signOutSession(personId: string, uid: string, via = 'account'): Promise<boolean> {
     if (!(await isSessionOf(this.#db, personId, uid))) return false;
     const provider = this.#provider();
     const session = await provider.Session.findByUid(uid);
@@ -182,7 +185,7 @@ export class PersonAccess {
       actor: personId,
       action: 'session.signed_out',
       subject: personId,
-      detail: { via: 'account' },
+      detail: { via },
     });
     return true;
   }

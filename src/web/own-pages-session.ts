@@ -84,6 +84,11 @@ export function ownPagesSession<A>(
       return false;
     },
     clear: (ctx: Context) => cookie.clear(ctx),
+    /** The person and the provider session the group's cookie names (unchecked: for signing out). */
+    current(ctx: Context): { personId: string; sessionUid: string } | undefined {
+      const stored = cookie.read(ctx);
+      return stored && { personId: stored.p, sessionUid: stored.s };
+    },
     of: (ctx: Context) => ownPagesOf<A>(ctx, spec.path),
   };
 }

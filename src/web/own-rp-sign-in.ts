@@ -35,13 +35,18 @@ export type OwnSignIn = {
   open(ctx: Context, claims: oidc.IDToken, sessionUid: string): boolean | undefined | Promise<boolean | undefined>;
   /** Ends the pages' own session. */
   close(ctx: Context): void;
+  /** Who is signed in to the pages, and the provider session they came from (none: not signed in). */
+  current(ctx: Context): { personId: string; sessionUid: string } | undefined;
 };
 
 type Deps = {
   issuer: string;
   internalBase: string;
   log: Logger;
-  personAccess: { portalSignedIn(ctx: Context, personId: string, userAgent: string): Promise<string | undefined> };
+  personAccess: {
+    portalSignedIn(ctx: Context, personId: string, userAgent: string): Promise<string | undefined>;
+    signOutSession(personId: string, uid: string, via?: string): Promise<boolean>;
+  };
 };
 
 export function ownSignIn(s: Deps, spec: OwnSignIn) {
@@ -98,11 +103,16 @@ export function ownSignIn(s: Deps, spec: OwnSignIn) {
     seeOther(ctx, flow.returnTo);
   }
 
-  /** Ends the pages' session here, then asks the provider to end its own (its page asks to confirm). */
+  /**
+   * Ends the pages' session and the provider session the browser signed in with (its other apps told by back-channel
+   * logout): a shared computer in a school office is left signed out, not one single sign-on away from the pages. The
+   * form is ours (CSRF-checked), so the provider's "sign out?" question is not asked again.
+   */
   async function signOut(ctx: Context) {
+    const who = spec.current(ctx);
     spec.close(ctx);
-    const config = await rp.configuration().catch(() => undefined);
-    seeOther(ctx, config ? oidc.buildEndSessionUrl(config, {}).href : '/session/end');
+    if (who) await s.personAccess.signOutSession(who.personId, who.sessionUid, name);
+    seeOther(ctx, '/session/end/success');
   }
 
   return { start, finish, signOut };

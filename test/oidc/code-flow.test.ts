@@ -154,6 +154,30 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.equal((await oidc.tokenIntrospection(conf, tokens.access_token)).active, true, 'and cannot revoke it');
   });
 
+  it('after "stay signed in" at the sign-out question, says so rather than "signed out"', async () => {
+    const agent = new Agent();
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'parent', 'Red-Kite-2026');
+    const question = await agent.request(`${server.issuer}/session/end`);
+    const action = /<form[^>]*action="([^"]+)"/.exec(question.body)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(question.body)![1]!;
+    const stayed = await agent.submit(new URL(action, server.issuer).href, { xsrf });
+    assert.equal(stayed.status, 200);
+    assert.match(stayed.body, /您還在登入狀態/);
+    assert.doesNotMatch(stayed.body, /您已登出/);
+    const again = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    assert.ok(again.location?.startsWith(CALLBACK), 'and still signed in');
+
+    const question2 = await agent.request(`${server.issuer}/session/end`);
+    const out = await agent.submit(
+      new URL(/<form[^>]*action="([^"]+)"/.exec(question2.body)![1]!, server.issuer).href,
+      {
+        xsrf: /name="xsrf" value="([^"]+)"/.exec(question2.body)![1]!,
+        logout: 'yes',
+      },
+    );
+    assert.match(out.body, /您已登出/);
+  });
+
   it('keeps a session that never signed anyone in for minutes, not days', async () => {
     const agent = new Agent();
     const page = await agent.request(`${server.issuer}/session/end`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ACCOUNT_CLIENT_ID } from '../../domain/clients/own-pages.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { ownSignIn } from '../../web/own-rp-sign-in.ts';
-import { clearPortalSession, writePortalSession } from '../../web/portal-cookie.ts';
+import { clearPortalSession, readPortalSession, writePortalSession } from '../../web/portal-cookie.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 
@@ -32,5 +32,6 @@ export function portalSignIn(s: Services) {
       return false;
     },
     close: clearPortalSession,
+    current: readPortalSession,
   });
 }

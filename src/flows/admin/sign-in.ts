@@ -21,5 +21,6 @@ export function adminSignIn(s: Services, session: AdminSession) {
       return false;
     },
     close: (ctx) => session.clear(ctx),
+    current: (ctx) => session.current(ctx),
   });
 }

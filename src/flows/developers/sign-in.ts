@@ -19,5 +19,6 @@ export function developerSignIn(s: Services, session: DeveloperSession) {
       }),
     open: (ctx, claims, sessionUid) => session.open(ctx, claims.sub, sessionUid),
     close: (ctx) => session.clear(ctx),
+    current: (ctx) => session.current(ctx),
   });
 }

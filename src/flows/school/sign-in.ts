@@ -24,5 +24,6 @@ export function officeSignIn(s: Services, session: ReturnType<typeof officeSessi
       return false;
     },
     close: (ctx) => session.clear(ctx),
+    current: (ctx) => session.current(ctx),
   });
 }

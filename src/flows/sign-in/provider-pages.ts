@@ -1,6 +1,7 @@
 // The pages oidc-provider asks for: its errors (the shared error page), the sign-out question and its answer.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../../oidc/configuration.ts';
+import { browserSession } from '../../oidc/internals.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { renderProviderError } from '../../web/error-handler.ts';
 import { type RenderContext, renderPage } from '../../web/render.ts';
@@ -14,8 +15,13 @@ export const providerPages: ProviderPages = {
     const t = translator(chooseLocale(ctx));
     renderPage(page(ctx), 'sign-in/logout', { pageTitle: t('logout.title'), form });
   },
-  loggedOut(ctx) {
+  async loggedOut(ctx) {
     const t = translator(chooseLocale(ctx));
-    renderPage(page(ctx), 'sign-in/logged-out', { pageTitle: t('logout.done') });
+    // After "stay signed in" oidc-provider comes here too: say what is true.
+    const stayed = !!(await browserSession(ctx.oidc.provider, ctx)).accountId;
+    renderPage(page(ctx), 'sign-in/logged-out', {
+      pageTitle: t(stayed ? 'logout.stayed' : 'logout.done'),
+      stayed,
+    });
   },
 };

@@ -104,6 +104,8 @@ const zh = {
     no: '留在登入狀態',
     done: '您已登出',
     doneText: '您已成功登出。為了安全，請關閉瀏覽器。',
+    stayed: '您還在登入狀態',
+    stayedText: '您選擇了留在登入狀態，所以沒有登出。如果這是大家共用的電腦，請回上一頁按「登出」。',
   },
 };
 
@@ -216,6 +218,9 @@ const en: typeof zh = {
     no: 'Stay signed in',
     done: 'You are signed out',
     doneText: 'You have signed out. For your security, close the browser.',
+    stayed: 'You are still signed in',
+    stayedText:
+      'You chose to stay signed in, so you were not signed out. If others use this computer, go back and press “Sign out”.',
   },
 };
 

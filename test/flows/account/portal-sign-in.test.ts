@@ -36,7 +36,18 @@ describe(`the account portal on a host that cannot reach its own public name (${
     assert.ok(page.body.includes(person.username));
     const out = await postForm(agent, PUBLIC, '/account', '/account/sign-out', {});
     assert.equal(out.status, 303);
-    assert.equal(out.location, `${PUBLIC}/session/end?client_id=account-portal`);
+    assert.equal(new URL(out.location!).pathname, '/session/end/success', 'signed out at once: the form was ours');
+    const done = await agent.request(out.location!);
+    assert.equal(done.status, 200);
+    assert.match(done.body, /您已登出/);
+    // Signed out of the provider too: the account pages ask for the password again, not a single sign-on away.
+    const again = await agent.follow(`${PUBLIC}/account`);
+    assert.match(again.body, /name="password"/);
+    const audit = await server.storage.db('audit_events').where({ subject: person.id, action: 'session.signed_out' });
+    assert.deepEqual(
+      audit.map((a: { detail: { via: string } }) => a.detail.via),
+      ['account'],
+    );
   });
 });
 

@@ -69,6 +69,17 @@ describe(`the school back office (${storageMode})`, () => {
     assert.equal(audit.length, 1);
     const totp = await db()('person_totp').where({ person_id: personId }).first();
     assert.ok(totp, 'the second factor is kept');
+
+    // Signing out leaves the computer signed out: the next person at it meets the password, not the school's pages.
+    const out = await post(agent, '/school/sign-out', home, {});
+    assert.equal(out.status, 303);
+    assert.equal(new URL(out.location!, base).pathname, '/session/end/success');
+    assert.match((await agent.request(new URL(out.location!, base).href)).body, new RegExp(zh('logout.done')));
+    const next = await agent.follow(`${base}/school/${SCHOOL}`);
+    assert.match(next.url, /\/interaction\/[\w-]+$/, 'the sign-in page');
+    assert.match(next.body, /name="password"/);
+    const ended = await db()('audit_events').where({ subject: personId, action: 'session.signed_out' }).first();
+    assert.equal(ended.detail.via, 'school');
   });
 
   it('sets the semester: every check with its message and the values kept, then saved as the current one', async () => {
