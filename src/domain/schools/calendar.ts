@@ -28,6 +28,31 @@ export function parseRocDate(text: string): string | undefined {
   return date.toISOString().slice(0, 10);
 }
 
+/** year-month-day as an ISO date when it is a real calendar date (not 2013-02-30, 2026-13-45). */
+function calendarDate(year: number, month: number, day: number): string | undefined {
+  if (year < 1000 || year > 9999) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
+/** An ISO date (`2015-08-31`) that is a real calendar date, as given; none otherwise (JavaScript's Date.parse takes
+ *  2013-02-30 for March 2nd, and PostgreSQL then refuses it). */
+export function parseIsoDate(text: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return match ? calendarDate(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
+}
+
+/**
+ * A date as a person types it: `2013-09-02`, `2013/9/2`, or in the ROC calendar as the seeds and schools write it
+ * (`102/09/02`, `102.9.2`); the ISO date, none when it is no real date.
+ */
+export function parseTypedDate(text: string): string | undefined {
+  const western = /^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\s*$/.exec(text);
+  if (western) return calendarDate(Number(western[1]), Number(western[2]), Number(western[3]));
+  return parseRocDate(text);
+}
+
 /** An ISO date (`2015-08-31`) as schools write it: `104/08/31`. */
 export function formatRocDate(iso: string): string {
   const [year, month, day] = iso.split('-');

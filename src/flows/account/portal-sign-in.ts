@@ -8,10 +8,13 @@ import { clearPortalSession, readPortalSession, writePortalSession } from '../..
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 
-/** Where to go after signing in: an account page, or the school-affairs consent (its add-identity mode needs it). */
+/**
+ * Where to go after signing in: an account page, the school-affairs consent (its add-identity mode needs it), or the
+ * homeroom teacher's binding review and codes.
+ */
 const ReturnTo = z
   .string()
-  .regex(/^\/account(\/[a-z0-9-]+){0,3}$|^\/register\/sis\/consent$/)
+  .regex(/^\/account(\/[a-z0-9-]+){0,3}$|^\/register\/sis\/consent$|^\/binding\/review(\/codes)?$/)
   .catch('/account');
 export function portalSignIn(s: Services) {
   return ownSignIn(s, {

@@ -6,6 +6,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AuditEntry, AuditFilter } from '../../domain/audit-search.ts';
+import { parseIsoDate } from '../../domain/schools/calendar.ts';
 import { CSV_BOM, csvLine } from '../../platform/csv.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { noStore } from '../../web/respond.ts';
@@ -33,8 +34,7 @@ const Query = z.object({
 type Query = z.infer<typeof Query>;
 const FILTERS = ['actor', 'action', 'from', 'to', 'client', 'school'] as const;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const realDate = (d: string) => ISO_DATE.test(d) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+const realDate = (d: string) => parseIsoDate(d) !== undefined;
 
 /** The filter, or the fields whose values cannot be used (message keys under admin.audit.errors). */
 function filterOf(q: Query): { filter: AuditFilter } | { errors: Partial<Record<'from' | 'to', string>> } {

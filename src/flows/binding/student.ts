@@ -7,6 +7,7 @@ import { isCodeShape, showCode } from '../../domain/binding/codes.ts';
 import { GUARDIANS, LEGAL_REPRESENTATIVES, RELATIONSHIPS } from '../../domain/binding/relationships.ts';
 import type { StudentMatch } from '../../domain/binding/students.ts';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
+import { parseTypedDate } from '../../domain/schools/calendar.ts';
 import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -33,8 +34,6 @@ const EMPTY: Values = {
   binding_code: '',
   school: '',
 };
-
-const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 
 function renderStudent(
   ctx: Context,
@@ -72,7 +71,9 @@ export function submitStudent(s: Services, state: BindingState) {
       errors.relationship = 'binding.student.errors.relationship';
     if (!SCHOOL_LEVELS.includes(values.level as never)) errors.level = 'binding.student.errors.level';
     if (!isValidNationalId(values.national_id)) errors.national_id = 'binding.student.errors.nationalId';
-    if (values.birthdate && !isDate(values.birthdate)) errors.birthdate = 'binding.student.errors.birthdate';
+    // As typed: 2013-09-02, 2013/9/2, or in the ROC calendar (102/09/02) as the seeds write it.
+    const born = values.birthdate ? parseTypedDate(values.birthdate) : undefined;
+    if (values.birthdate && !born) errors.birthdate = 'binding.student.errors.birthdate';
     if (values.binding_code && !isCodeShape(values.binding_code))
       errors.binding_code = 'binding.student.errors.codeInvalid';
     if (!values.birthdate && !values.student_no && !values.binding_code)
@@ -91,7 +92,7 @@ export function submitStudent(s: Services, state: BindingState) {
       identityId: handed?.identityId,
       nationalId: values.national_id,
       level: values.level as (typeof SCHOOL_LEVELS)[number],
-      birthdate: values.birthdate || undefined,
+      birthdate: born,
       studentNo: values.student_no || undefined,
     });
     if (!matches.length)

@@ -134,6 +134,10 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
     assert.equal(backwards.status, 400);
     assert.match(backwards.body, new RegExp(`id="to-error">${html(zh('admin.audit.errors.order'))}<`));
     assert.equal((await agent.request(`${base}/admin/audit.csv?from=yesterday`)).status, 400);
+    // A month and day that no calendar has: a message too, not a 500.
+    const impossible = await search({ to: '2026-13-45' });
+    assert.equal(impossible.status, 400);
+    assert.match(impossible.body, new RegExp(`id="to-error">${html(zh('admin.audit.errors.date'))}<`));
   });
 
   it('pages through more than a page', async () => {

@@ -15,7 +15,7 @@ import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { BINDING } from '../../../src/platform/limits.ts';
 import { parseSettings } from '../../../src/platform/settings.ts';
-import { signedInAgent } from '../../helpers/account.ts';
+import { signedInAgent, signInToAccount } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -368,8 +368,15 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(applied.status, 409, /<main>([\s\S]*)<\/main>/.exec(applied.body)?.[1]?.slice(0, 3000));
     assert.match(applied.body, /此 E-mail 已有申請紀錄/);
 
-    // Already bound (FAQ Q4): approved once, applying again for the same student.
-    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    // Already bound (FAQ Q4): approved once, applying again for the same student. The teacher, signed out, opens the
+    // review page and comes back to it after signing in.
+    const teacher = new Agent();
+    const asked = await teacher.request(url('/binding/review'));
+    assert.equal(asked.status, 302);
+    const returnTo = new URL(asked.location!, server.issuer).searchParams.get('return_to');
+    assert.equal(returnTo, '/binding/review');
+    const landed = await signInToAccount(server.issuer, teacher, 'teacher', 'Blue-Chalk-2026', returnTo!);
+    assert.equal(new URL(landed.url).pathname, '/binding/review', 'back at the review page, not the profile');
     const review = await teacher.request(url('/binding/review'));
     const approved = await post(teacher, review, `/binding/review/${first.row.id}/approve`, {});
     assert.equal(approved.status, 303);

@@ -138,6 +138,15 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.ok(noReason.body.includes(html(zh('school.roster.errors.reason'))));
     assert.ok(noReason.body.includes(html(zh('school.import.errors.birthDate'))));
     assert.equal((await student('1130002')).class_code, '701', 'nothing saved');
+    // 30 February written the western way, with a reason: refused with the message, not a 500.
+    const western = await post(
+      '/roster/students/1130002',
+      { ...fields, birthdate: '2013-02-30', reason: '更正' },
+      taken,
+    );
+    assert.equal(western.status, 400);
+    assert.ok(western.body.includes(html(zh('school.import.errors.birthDate'))));
+    assert.match(western.body, /<input id="birthdate"[^>]*value="2013-02-30"/, 'the typed date is kept');
 
     const saved = await post('/roster/students/1130002', { ...fields, seat: '2', reason: '轉班' }, noReason);
     assert.equal(saved.status, 303);

@@ -6,7 +6,7 @@
 import { isRelationship, RELATIONSHIPS, type Relationship } from '../../binding/relationships.ts';
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { normaliseMobile } from '../../people/persons.ts';
-import { parseRocDate } from '../calendar.ts';
+import { parseIsoDate, parseRocDate } from '../calendar.ts';
 import { type Cells, fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
@@ -88,8 +88,8 @@ const EARLIEST_BIRTH = '1900-01-01';
 
 /** A birth date: an Excel date (read as ISO), or 民國 year/month/day as text; none when it is no real past date. */
 export function birthDate(text: string, today = new Date().toISOString().slice(0, 10)): string | undefined {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : parseRocDate(text);
-  if (!iso || Number.isNaN(Date.parse(iso))) return undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseIsoDate(text) : parseRocDate(text);
+  if (!iso) return undefined;
   return iso >= EARLIEST_BIRTH && iso <= today ? iso : undefined;
 }
 
