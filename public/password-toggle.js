@@ -1,4 +1,4 @@
-// A "show password" button beside every password field (WCAG 3.3.8, ASVS 2.1.12). Without scripts the fields work
+// Loaded by every page. A "show password" button beside every password field (WCAG 3.3.8, ASVS 2.1.12). Without scripts the fields work
 // as they are; the button's words come from the page (data-show / data-hide on <body>), in its language.
 // And, on a page drawn in answer to a form post that names the page its form came from (data-form-page: the page a
 // wrong password is answered with, the identity menu), that page becomes this history entry: Back or reload to it then asks for that
@@ -36,4 +36,26 @@
       for (const input of form.querySelectorAll('.password-wrap input')) input.type = 'password';
     });
   }
+})();
+
+// Every form: a second submission within a few seconds of one on its way (a double click) is not sent; a form that
+// answers with a download (no new page) can be sent again after that. A submission another script stopped (the
+// person check still working) does not count; Back to the page starts afresh.
+(() => {
+  const SECONDS = 5;
+  for (const form of document.querySelectorAll('form')) {
+    form.addEventListener('submit', (event) => {
+      const sent = Number(form.dataset.sentAt || 0);
+      if (Date.now() - sent < SECONDS * 1000) {
+        event.preventDefault();
+        return;
+      }
+      setTimeout(() => {
+        if (!event.defaultPrevented) form.dataset.sentAt = String(Date.now());
+      }, 0);
+    });
+  }
+  window.addEventListener('pageshow', () => {
+    for (const form of document.querySelectorAll('form[data-sent-at]')) delete form.dataset.sentAt;
+  });
 })();

@@ -52,8 +52,33 @@ test('a teacher applies for an app, changes it as the bureau asks, gets its secr
   await checked(page, '01-home', problems);
 
   await page.fill('#org-name', `瀏覽器資訊組 ${SCHOOL}`);
-  await page.click('#org-form button[type=submit]');
+  // A second submission while the first is on its way (a double click) is not sent; one the person check (or any
+  // script) stopped does not count.
+  const guarded = await page.evaluate(async () => {
+    const form = document.querySelector('#org-form')!;
+    const submit = () => {
+      const event = new Event('submit', { cancelable: true });
+      form.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    const stopped = new Event('submit', { cancelable: true });
+    stopped.preventDefault();
+    form.dispatchEvent(stopped);
+    await new Promise((r) => setTimeout(r, 10));
+    const first = submit();
+    await new Promise((r) => setTimeout(r, 10));
+    const second = submit();
+    delete (form as HTMLFormElement).dataset.sentAt;
+    return { first, second };
+  });
+  assert.deepEqual(guarded, { first: false, second: true });
+  await page.dblclick('#org-form button[type=submit]');
   await page.locator('#members').waitFor();
+  assert.equal(
+    (await server.storage.db('dev_organisations').whereRaw('lower(name) = lower(?)', [`瀏覽器資訊組 ${SCHOOL}`]))
+      .length,
+    1,
+  );
   await checked(page, '02-organisation', problems);
   await page.click('a[href^="/developers/apps/new"]');
 
@@ -74,8 +99,10 @@ test('a teacher applies for an app, changes it as the bureau asks, gets its secr
   await page.check('#kind-web');
   await page.fill('#redirect_uris', 'https://notes.example.edu.tw/callback');
   await page.check('#scope-profile');
-  await page.click('#application-form button[type=submit]');
+  const before = (await server.storage.db('client_applications')).length;
+  await page.dblclick('#application-form button[type=submit]');
   await page.locator('#done').waitFor();
+  assert.equal((await server.storage.db('client_applications')).length, before + 1, 'one application, not two');
   await checked(page, '04-submitted', problems);
   const appUrl = page.url().replace(/\?.*$/, '');
 
