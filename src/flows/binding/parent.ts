@@ -199,6 +199,9 @@ export function submitParent(s: Services, state: BindingState) {
       });
     }
     await saveSession(state, current, { students: [], consented: false });
-    seeOther(ctx, '/binding/status?notice=submitted');
+    // A school's binding code approves its student at once: the notice says what is true for each.
+    const byCode = result.approved.length;
+    const notice = byCode === 0 ? 'submitted' : byCode === result.ids.length ? 'approved' : 'partlyApproved';
+    seeOther(ctx, `/binding/status?notice=${notice}`);
   };
 }

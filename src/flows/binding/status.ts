@@ -11,7 +11,7 @@ import type { Services } from '../../web/services.ts';
 import { renderBinding, tr } from './pages.ts';
 import { type BindingState, bindingOf, endSession } from './state.ts';
 
-const NOTICES = ['submitted', 'cancelled', 'withdrawn', 'signedOut', 'notFound'] as const;
+const NOTICES = ['submitted', 'approved', 'partlyApproved', 'cancelled', 'withdrawn', 'signedOut', 'notFound'] as const;
 const StatusQuery = z.object({
   notice: z.enum(NOTICES).optional().catch(undefined),
   count: z.coerce.number().int().min(0).max(1000).optional().catch(undefined),

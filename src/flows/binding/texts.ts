@@ -76,6 +76,8 @@ const zh = {
       cancelled: '已取消這筆申請。',
       withdrawn: '已註銷 {{count}} 筆紀錄。',
       submitted: '申請已送出，請等候導師審核。審核結果會用電子郵件或簡訊通知您。',
+      approved: '學校的綁定碼正確，綁定已經通過，不用等審核。',
+      partlyApproved: '用學校綁定碼的孩子已經綁定通過；其他的請等候導師審核，結果會用電子郵件或簡訊通知您。',
       signedOut: '您已登出親子綁定。',
       notFound: '找不到這筆申請，它可能已經被取消了。',
     },
@@ -332,6 +334,9 @@ const en: typeof zh = {
       withdrawn: '{{count}} records were removed.',
       submitted:
         'Your application was sent. The homeroom teacher will review it; you will hear by email or text message.',
+      approved: 'The school’s binding code was right: the binding is approved, with no review to wait for.',
+      partlyApproved:
+        'The children with a school binding code are bound already; the homeroom teacher will review the others, and you will hear by email or text message.',
       signedOut: 'You signed out of parent-child binding.',
       notFound: 'We could not find this application; it may have been cancelled.',
     },

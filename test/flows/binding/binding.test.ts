@@ -611,7 +611,10 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(found.status, 200, 'no birth date or student number needed');
     assert.equal((await post(agent, found, '/binding/student', { ...form, school: '353604' })).status, 303);
     await consent(agent);
-    assert.equal((await sendParent(agent, parent)).status, 303);
+    const applied = await sendParent(agent, parent);
+    assert.equal(applied.status, 303);
+    assert.equal(applied.location, url('/binding/status?notice=approved'), 'the page says it is approved, not "wait"');
+    assert.ok((await agent.request(applied.location!)).body.includes(html(zh('binding.status.approved'))));
     const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
     assert.equal(row.status, 'approved', 'approved at once');
     assert.equal(row.decided_by, 'binding-code');
