@@ -86,13 +86,16 @@ export function renderCode(
 
 export function renderResetForm(
   ctx: Context,
-  page: { token: string; accountName?: string; errors?: NewPasswordErrors; status?: number },
+  page: { token: string; accountName?: string; errors?: NewPasswordErrors; status?: number; welcome?: boolean },
 ) {
+  // A new account's first password (the link in a welcome mail) is set, not reset.
+  const words = page.welcome ? 'password.welcome' : 'password.reset';
   renderPage(
     ctx,
     'password-reset/reset',
     {
-      pageTitle: t(ctx)('password.reset.title'),
+      pageTitle: t(ctx)(`${words}.title`),
+      words,
       token: page.token,
       accountName: page.accountName,
       errors: texts(ctx, page.errors ?? {}),

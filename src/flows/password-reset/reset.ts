@@ -13,7 +13,11 @@ import { INTERACTION_UID, type ResetGrant, type ResetState, stillValid } from '.
 
 const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
 /** `?interaction=<uid>`: the sign-in the reset started from; anything else is ignored. */
-const DoneQuery = z.object({ interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined) });
+const DoneQuery = z.object({
+  interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined),
+  /** The first password of a new account (a welcome link), not a reset. */
+  first: z.literal('1').optional().catch(undefined),
+});
 
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
 
@@ -48,7 +52,7 @@ export function showReset(s: Services, state: ResetState) {
     const { token } = TokenQuery.parse(ctx.query);
     const live = await liveGrant(s, state, token);
     if (!token || !live) return renderInvalid(ctx);
-    renderResetForm(ctx, { token, accountName: accountName(live.person) });
+    renderResetForm(ctx, { token, accountName: accountName(live.person), welcome: live.grant.via === 'welcome' });
   };
 }
 
@@ -61,7 +65,13 @@ export function submitReset(s: Services, state: ResetState) {
     const { person } = live;
     const errors = await s.people.checkNewPassword(person, form.password, form.confirm);
     if (errors.password || errors.confirm)
-      return renderResetForm(ctx, { token, accountName: accountName(person), errors, status: 400 });
+      return renderResetForm(ctx, {
+        token,
+        accountName: accountName(person),
+        errors,
+        status: 400,
+        welcome: live.grant.via === 'welcome',
+      });
     // One use: of two simultaneous submissions only one gets the grant.
     const grant = await state.tokens.take(token);
     if (!grant) return renderInvalid(ctx);
@@ -73,7 +83,11 @@ export function submitReset(s: Services, state: ResetState) {
     // Whoever knew the old password is signed out everywhere.
     await s.personAccess.endPending(signOut);
     const from = grant.interaction && INTERACTION_UID.test(grant.interaction) ? grant.interaction : undefined;
-    seeOther(ctx, from ? `/password/reset/done?interaction=${from}` : '/password/reset/done');
+    const done = new URLSearchParams({
+      ...(from ? { interaction: from } : {}),
+      ...(grant.via === 'welcome' ? { first: '1' } : {}),
+    });
+    seeOther(ctx, `/password/reset/done${done.size ? `?${done}` : ''}`);
   };
 }
 
@@ -81,10 +95,12 @@ export function submitReset(s: Services, state: ResetState) {
  *  account with the new password, or home. */
 export function showResetDone(s: Services) {
   return async (ctx: Context) => {
-    const back = await backLink(s, DoneQuery.parse(ctx.query).interaction);
+    const query = DoneQuery.parse(ctx.query);
+    const back = await backLink(s, query.interaction);
+    const words = query.first ? 'password.welcome' : 'password.reset';
     renderMessage(ctx, {
-      title: 'password.reset.doneTitle',
-      message: 'password.reset.done',
+      title: `${words}.doneTitle`,
+      message: `${words}.done`,
       tone: 'info',
       links:
         back.label === 'password.back.signIn' ? [back] : [{ href: '/account', label: 'password.back.account' }, back],

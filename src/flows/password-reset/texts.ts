@@ -55,6 +55,13 @@ const zh = {
       doneTitle: '密碼已更新',
       done: '您的密碼已更新。為了安全，您在其他裝置上的登入和應用程式的授權都已結束；請使用新密碼登入。',
     },
+    welcome: {
+      title: '設定您的密碼',
+      intro: '歡迎！請為您的新帳號設定一組只有您知道的密碼，之後就用它登入。',
+      submit: '設定密碼',
+      doneTitle: '密碼設定好了',
+      done: '您的密碼設定好了。現在可以用您的帳號和這組密碼登入。',
+    },
     back: {
       signIn: '返回登入',
       account: '登入我的帳號',
@@ -121,6 +128,13 @@ const en: typeof zh = {
       again: 'Ask for a new reset link',
       doneTitle: 'Password changed',
       done: 'Your password has been changed. To keep your account safe, you are signed out on your other devices and apps; sign in with the new password.',
+    },
+    welcome: {
+      title: 'Choose your password',
+      intro: 'Welcome! Choose a password for your new account that only you know; you will sign in with it.',
+      submit: 'Set the password',
+      doneTitle: 'Your password is set',
+      done: 'Your password is set. You can now sign in with your account and this password.',
     },
     back: {
       signIn: 'Back to sign-in',

@@ -292,6 +292,26 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.ok(expired.body.includes(html(zh('password.reset.invalid'))));
     });
 
+    it('words a new account’s first password (a welcome link) as set, not reset', async () => {
+      const person = await newPerson({ email: true });
+      const token = await server.services.passwordLinks.issue(
+        { personId: person.id, via: 'welcome', issuedAt: Date.now() },
+        3600,
+      );
+      const agent = new Agent();
+      const form = await agent.request(`${server.issuer}/password/reset?token=${token}`);
+      assert.equal(form.status, 200);
+      assert.ok(form.body.includes(html(zh('password.welcome.title'))));
+      assert.ok(!form.body.includes(html(zh('password.reset.title'))));
+      const done = await agent.submit(formAction(form.body, /\/password\/reset/, form.url), {
+        _csrf: hiddenField(form.body, '_csrf'),
+        password: 'A-First-Password-2026',
+        confirm: 'A-First-Password-2026',
+      });
+      assert.equal(done.status, 200);
+      assert.ok(done.body.includes(html(zh('password.welcome.done'))), 'no word of other devices signed out');
+    });
+
     it('answers a wrong or malformed token with a clear error page (400)', async () => {
       for (const token of [crypto.randomBytes(32).toString('base64url'), 'abc', '']) {
         const res = await new Agent().request(`${server.issuer}/password/reset?token=${token}`);
