@@ -451,18 +451,28 @@ export class Binding {
     };
   }
 
+  /**
+   * The applications a proven contact may see: made with it (step 1's code), or naming it as the parent's email or
+   * mobile (step 4), as the status page promises ("verify the mobile or email you filled in again").
+   */
+  #ofContact(query: Knex.QueryBuilder, contact: Contact): Knex.QueryBuilder {
+    return query.where((w) => {
+      w.where({ 'a.contact_kind': contact.kind, 'a.contact': contact.value });
+      if (contact.kind === 'email') w.orWhereRaw('lower(a.parent_email) = ?', [contact.value.toLowerCase()]);
+      else w.orWhere('a.parent_mobile', contact.value);
+    });
+  }
+
   /** The parent's status page: every application from this contact but the withdrawn ones, newest first. */
   async statusFor(contact: Contact): Promise<ApplicationView[]> {
-    const rows: Row[] = await this.#query()
-      .where({ 'a.contact_kind': contact.kind, 'a.contact': contact.value })
+    const rows: Row[] = await this.#ofContact(this.#query(), contact)
       .whereNot('a.status', 'withdrawn')
       .orderBy('a.created_at', 'desc');
     return rows.map((r) => this.#view(r));
   }
 
   async forContact(contact: Contact, id: string): Promise<ApplicationView | undefined> {
-    const row: Row | undefined = await this.#query()
-      .where({ 'a.id': id, 'a.contact_kind': contact.kind, 'a.contact': contact.value })
+    const row: Row | undefined = await this.#ofContact(this.#query().where({ 'a.id': id }), contact)
       .whereNot('a.status', 'withdrawn')
       .first();
     return row && this.#view(row);

@@ -201,6 +201,16 @@ describe(`parent-child binding (${storageMode})`, () => {
     return { agent, parent, student: s, row };
   }
 
+  it('finds an application again by the mobile or email typed in step 4, not only the one the code went to', async () => {
+    const { parent, row } = await apply();
+    const byMobile = await enter({ mobile: parent.mobile! });
+    const status = await byMobile.request(url('/binding/status'));
+    assert.equal(status.status, 200);
+    assert.ok(status.body.includes(row.id), 'listed for the mobile number typed in step 4');
+    const stranger = await enter({ mobile: randomMobile() });
+    assert.ok(!(await stranger.request(url('/binding/status'))).body.includes(row.id), 'and for no one else');
+  });
+
   it('walks the four steps by email code and lists the application as 申請, with a PDF of it', async () => {
     const { agent, row, parent, student } = await apply();
     assert.equal(row.status, 'pending');
