@@ -35,10 +35,22 @@ export class Identities {
   }
 
   /** The person's identities and, for parents, their children (the account page). */
-  async withChildren(personId: string): Promise<{ identities: IdentityClaim[]; children: Child[] }> {
-    const identities = await this.active(personId);
+  async withChildren(personId: string): Promise<{
+    identities: IdentityClaim[];
+    children: Child[];
+    /** Identities the person declared (registering), waiting for their school to confirm them. */
+    waiting: { role: string; schoolName: string | null }[];
+  }> {
+    const [identities, waiting] = await Promise.all([
+      this.active(personId),
+      this.#db('identities as i')
+        .leftJoin('schools as s', 's.code', 'i.school_code')
+        .where({ 'i.person_id': personId, 'i.status': 'unconfirmed' })
+        .orderBy('i.created_at')
+        .select('i.role as role', 's.name as schoolName') as Promise<{ role: string; schoolName: string | null }[]>,
+    ]);
     const children = identities.some((i) => i.role === 'parent') ? await this.children(personId) : [];
-    return { identities, children };
+    return { identities, children, waiting };
   }
 
   /** The person a login names, with the roles of their identities (whether the identity menu follows: choice.ts). */

@@ -122,6 +122,10 @@ const zh = {
       title: '我的身分',
       intro: '您在各校的身分。登入應用程式時，可以選擇要使用哪一個身分。',
       none: '您目前沒有任何學校身分。',
+      noneYet: '您的學校身分還在等學校確認。',
+      waitingTitle: '等待學校確認',
+      waitingText:
+        '您註冊時申請的身分。學校確認後，就會出現在這裡，登入應用程式時也可以選用；想快一點，可以請導師或學校的註冊組幫忙。',
       school: '學校',
       class: '班級',
       seat: '座號',
@@ -353,6 +357,10 @@ const en: typeof zh = {
       title: 'My identities',
       intro: 'Your identities at schools. When you sign in to an application you can choose which one to use.',
       none: 'You have no school identity yet.',
+      noneYet: 'Your school identity is waiting for your school to confirm it.',
+      waitingTitle: 'Waiting for the school',
+      waitingText:
+        'The identity you asked for when you registered. Once your school confirms it, it shows here and you can use it when you sign in to apps; to make it quicker, ask your homeroom teacher or the school office.',
       school: 'School',
       class: 'Class',
       seat: 'Seat',

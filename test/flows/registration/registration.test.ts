@@ -11,6 +11,7 @@ import { insertPerson, purgeExpiredRegistrations } from '../../../src/domain/peo
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { REGISTRATION } from '../../../src/platform/limits.ts';
 import type { Limit } from '../../../src/platform/throttle.ts';
+import { signedInAgent } from '../../helpers/account.ts';
 import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -282,6 +283,12 @@ describe(`self-registration (${storageMode})`, () => {
     assert.ok(welcome.text_body.includes(`帳號（${email}）註冊成功`));
     assert.ok(welcome.text_body.includes('臺北市立示範國民中學・教師'));
     assert.ok(welcome.text_body.includes(`登入位置：${base}/`));
+    // The account's identities page shows it as waiting for the school, not "no school identity".
+    const signedIn = await signedInAgent(base, email, PASSWORD);
+    const identitiesPage = await signedIn.request(`${base}/account/identities`);
+    assert.ok(identitiesPage.body.includes(zh('account.identities.waitingTitle')));
+    assert.match(identitiesPage.body, /id="identities-waiting"[\s\S]*教師[\s\S]*臺北市立示範國民中學/);
+    assert.ok(!identitiesPage.body.includes(zh('account.identities.none')));
 
     // The link works once.
     const second = await new Agent().request(link);
