@@ -260,7 +260,7 @@ test('(b) reset by email through a real SMTP server, then sign in with the new p
     assert.equal(claims.sub, person.id);
 
     // The "password changed" notice arrives too; the link is spent.
-    while (!mails.some((m) => m.to === person.email && m.subject.includes('Your password was changed'))) {
+    while (!mails.some((m) => m.to === person.email && m.subject.includes('your password was changed'))) {
       if (Date.now() > deadline) throw new Error('the notice did not arrive');
       await sleep(50);
     }
