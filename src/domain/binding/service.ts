@@ -481,9 +481,10 @@ export class Binding {
   /** The bin beside a pending application: withdrawn (kept for the record, no longer shown). */
   async cancel(contact: Contact, id: string): Promise<boolean> {
     return this.#db.transaction(async (trx) => {
-      const n = await trx('binding_applications')
-        .where({ id, contact_kind: contact.kind, contact: contact.value, status: 'pending' })
-        .update({ status: 'withdrawn', updated_at: trx.fn.now() });
+      const n = await this.#ofContact(
+        trx('binding_applications as a').where({ 'a.id': id, 'a.status': 'pending' }),
+        contact,
+      ).update({ status: 'withdrawn', updated_at: trx.fn.now() });
       if (n) await recordAudit(trx, { actor: `binding:${contact.kind}`, action: 'binding.cancelled', subject: id });
       return n > 0;
     });

@@ -209,6 +209,13 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.ok(status.body.includes(row.id), 'listed for the mobile number typed in step 4');
     const stranger = await enter({ mobile: randomMobile() });
     assert.ok(!(await stranger.request(url('/binding/status'))).body.includes(row.id), 'and for no one else');
+    const strangerStatus = await stranger.request(url('/binding/status'));
+    const refused = await post(stranger, strangerStatus, `/binding/applications/${row.id}/cancel`, {});
+    assert.equal(refused.location, url('/binding/status?notice=notFound'), 'nor cancelled by anyone else');
+    // Cancelled from there too.
+    const cancelled = await post(byMobile, status, `/binding/applications/${row.id}/cancel`, {});
+    assert.equal(cancelled.location, url('/binding/status?notice=cancelled'));
+    assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'withdrawn');
   });
 
   it('walks the four steps by email code and lists the application as 申請, with a PDF of it', async () => {
