@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Binding } from '../../../src/domain/binding/service.ts';
 import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
-import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
+import { nationalIdIndex, sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
@@ -540,7 +540,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal((await post(teacher, review, `/binding/review/${row.id}/approve`, {})).status, 303);
     assert.equal(
       await db()('persons')
-        .where({ name: '吳大同' })
+        .where({ national_id_index: nationalIdIndex(server.storage.keyring, nationalId)! })
         .count('* as n')
         .first()
         .then((r) => Number(r?.n)),
