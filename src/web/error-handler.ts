@@ -82,12 +82,15 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     log.warn({ err: (err as Error).message, reqId: ctx.state.requestId }, 'storage unavailable');
   } else if (appError.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
   const t = translator(chooseLocale(ctx));
-  const message = t(MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.badRequest'));
+  let message = t(MESSAGES[appError.code] ?? (appError.status >= 500 ? 'error.generic' : 'error.badRequest'));
   if (ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json') {
     ctx.status = appError.status;
     ctx.body = { error: appError.code, error_description: message };
   } else {
     const heading = t(HEADINGS[appError.code] ?? 'error.title');
+    const ways = waysOn(ctx, appError.code);
+    // An ended sign-in this browser cannot start again (it began in another browser, or long ago): no "button below".
+    if (appError.code === 'session_not_found' && !ways.some((w) => w.href !== '/')) message = t('error.sessionNoWay');
     renderPage(
       ctx,
       'error',
@@ -95,7 +98,7 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
         pageTitle: heading,
         heading,
         message,
-        ways: waysOn(ctx, appError.code),
+        ways,
         // For the help desk: the start of the request id, which finds the request in the logs (its line there has the
         // path and the status). Not the error's name: the page says what happened in words, and a person may have to
         // read the code out on the phone.
@@ -116,7 +119,7 @@ export function renderProviderError(ctx: RenderContext, out: { error: string; er
   renderPage(ctx, 'error', {
     pageTitle: t(resuming ? 'error.sessionTitle' : 'error.title'),
     heading: t(resuming ? 'error.sessionTitle' : 'error.title'),
-    message: resuming ? t('error.session') : message,
+    message: resuming ? t(ways.length ? 'error.session' : 'error.sessionNoWay') : message,
     ways: ways.length ? ways : [{ href: '/', label: 'error.home' }],
     // As on our own error pages: the start of the request id, not oidc-provider's error name and English description
     // (its log line has the error).

@@ -153,6 +153,8 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     assert.equal(res.status, 400);
     assert.match(body, /這次登入已經結束了/);
     assert.match(body, /<a class="button" href="\/">/, 'with a way on');
+    assert.match(body, /請回到您要使用的網站或應用程式/, 'no "button below" to start again when there is none');
+    assert.doesNotMatch(body, /請按下面的按鈕重新開始/);
     // The help-desk code is the start of the request id (found in the logs), not the error's name.
     const requestId = res.headers.get('x-request-id')!;
     assert.match(body, new RegExp(`<small>[^<]*：${requestId.slice(0, 8)}</small>`), 'a code to read out');
@@ -176,6 +178,7 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     assert.equal(url.searchParams.get('error'), 'access_denied');
     assert.equal(url.searchParams.get('state'), 'st');
     assert.equal(url.searchParams.get('iss'), server.issuer, 'RFC 9207: the issuer, never the Origin header');
+    assert.match(gone.body, /請按下面的按鈕重新開始/, 'here there is a way to start again');
   });
 
   it('rejects registration without an initial access token, and invalid registration JSON', async () => {
