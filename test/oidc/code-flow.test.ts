@@ -163,6 +163,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     const stayed = await agent.submit(new URL(action, server.issuer).href, { xsrf });
     assert.equal(stayed.status, 200);
     assert.match(stayed.body, /您還在登入狀態/);
+    assert.match(stayed.body, /id="sign-out-after-all" href="\/session\/end"/, 'with a way to sign out after all');
     assert.doesNotMatch(stayed.body, /您已登出/);
     const again = await agent.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
     assert.ok(again.location?.startsWith(CALLBACK), 'and still signed in');

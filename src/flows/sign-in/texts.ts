@@ -105,7 +105,7 @@ const zh = {
     done: '您已登出',
     doneText: '您已成功登出。為了安全，請關閉瀏覽器。',
     stayed: '您還在登入狀態',
-    stayedText: '您選擇了留在登入狀態，所以沒有登出。如果這是大家共用的電腦，請回上一頁按「登出」。',
+    stayedText: '您選擇了留在登入狀態，所以沒有登出。如果這是大家共用的電腦，請按下面的「登出」。',
   },
 };
 
@@ -220,7 +220,7 @@ const en: typeof zh = {
     doneText: 'You have signed out. For your security, close the browser.',
     stayed: 'You are still signed in',
     stayedText:
-      'You chose to stay signed in, so you were not signed out. If others use this computer, go back and press “Sign out”.',
+      'You chose to stay signed in, so you were not signed out. If others use this computer, press “Sign out” below.',
   },
 };
 
