@@ -50,7 +50,8 @@ const en: typeof zh = {
     session:
       'This sign-in page was already used or has been open too long (for example after pressing Back). Use the button below to start again; nothing is lost.',
     sessionTitle: 'This sign-in has ended',
-    sessionNoWay: 'This sign-in page has been used already or was left open too long (or it was finished in another browser). Please go back to the website or app you wanted to use and sign in again.',
+    sessionNoWay:
+      'This sign-in page has been used already or was left open too long (or it was finished in another browser). Please go back to the website or app you wanted to use and sign in again.',
     csrfTitle: 'This form has expired',
     unavailableTitle: 'Please wait a moment',
     tooManyTitle: 'Please try again later',

@@ -46,7 +46,8 @@ export default {
     httpsRequired: '本網站只能用安全連線（https）開啟。請改用 https 開頭的網址再試一次。',
     session: '這個登入頁面已經用過，或放太久了（例如按了「上一頁」）。請按下面的按鈕重新開始，不會有任何損失。',
     sessionTitle: '這次登入已經結束了',
-    sessionNoWay: '這個登入頁面已經用過，或放太久了（也可能是在另一個瀏覽器完成的）。請回到您要使用的網站或應用程式，再登入一次。',
+    sessionNoWay:
+      '這個登入頁面已經用過，或放太久了（也可能是在另一個瀏覽器完成的）。請回到您要使用的網站或應用程式，再登入一次。',
     csrfTitle: '這個表單已經過期了',
     unavailableTitle: '請稍等一下',
     tooManyTitle: '請稍後再試',
