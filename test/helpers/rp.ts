@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 // Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
 import * as oidc from 'openid-client';
 import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
@@ -97,4 +99,23 @@ export async function signIn(
   if (!step.location?.startsWith(callback))
     throw new Error(`sign-in did not reach the callback (status ${step.status})`);
   return new URL(step.location);
+}
+
+/** A relying party's back-channel logout endpoint on loopback: the logout tokens it receives, in order. */
+export async function logoutTokenListener(): Promise<{ uri: string; received: string[]; close(): void }> {
+  const received: string[] = [];
+  const rp = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+  return {
+    uri: `http://127.0.0.1:${(rp.address() as AddressInfo).port}/bcl`,
+    received,
+    close: () => rp.close(),
+  };
 }

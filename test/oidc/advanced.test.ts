@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
 import * as oidc from 'openid-client';
 import { findPersonByLogin } from '../../src/domain/people/persons.ts';
 import { Agent } from '../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../helpers/rp.ts';
+import {
+  authorizationUrl,
+  CALLBACK,
+  discover,
+  logoutTokenListener,
+  pkce,
+  registerClient,
+  signIn,
+} from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 const SECRET = 'advanced-test-secret-0123456789abcdef';
@@ -217,24 +223,15 @@ describe(`advanced protocol features (${storageMode})`, () => {
   });
 
   it('sends back-channel logout tokens to clients of the ended session', async () => {
-    const received: string[] = [];
-    const rp = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push(new URLSearchParams(body).get('logout_token') ?? '');
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+    const rp = await logoutTokenListener();
+    const { received } = rp;
     try {
-      const port = (rp.address() as AddressInfo).port;
       await registerClient(
         server,
         {
           client_id: 'rp-bcl',
           first_party: true,
-          backchannel_logout_uri: `http://127.0.0.1:${port}/bcl`,
+          backchannel_logout_uri: rp.uri,
           backchannel_logout_session_required: true,
           post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
         },

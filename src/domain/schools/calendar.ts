@@ -15,6 +15,14 @@ export function rocYear(date: Date): number {
   return date.getFullYear() - 1911;
 }
 
+/** year-month-day as an ISO date when it is a real calendar date (not 2013-02-30, 2026-13-45). */
+function calendarDate(year: number, month: number, day: number): string | undefined {
+  if (year < 1000 || year > 9999) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
 /**
  * A date as schools write it, in the ROC calendar (`104/08/31`, also `104-08-31` or `104.8.31`), as an ISO date
  * (`2015-08-31`); none when it is no real date.
@@ -22,18 +30,7 @@ export function rocYear(date: Date): number {
 export function parseRocDate(text: string): string | undefined {
   const match = /^\s*(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})\s*$/.exec(text);
   if (!match) return undefined;
-  const [year, month, day] = [Number(match[1]) + 1911, Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return date.toISOString().slice(0, 10);
-}
-
-/** year-month-day as an ISO date when it is a real calendar date (not 2013-02-30, 2026-13-45). */
-function calendarDate(year: number, month: number, day: number): string | undefined {
-  if (year < 1000 || year > 9999) return undefined;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return date.toISOString().slice(0, 10);
+  return calendarDate(Number(match[1]) + 1911, Number(match[2]), Number(match[3]));
 }
 
 /** An ISO date (`2015-08-31`) that is a real calendar date, as given; none otherwise (JavaScript's Date.parse takes

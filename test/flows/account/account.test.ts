@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { RequestWrites, runWithWrites } from '../../../src/oidc/adapters/deferred-writes.ts';
@@ -17,7 +15,16 @@ const zh = translator('zh-TW');
 
 import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
+import {
+  authorizationUrl,
+  CALLBACK,
+  discover,
+  logoutTokenListener,
+  pkce,
+  registerClient,
+  signIn,
+  submitLogin,
+} from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 describe(`account pages (${storageMode})`, () => {
@@ -613,16 +620,8 @@ describe(`account pages (${storageMode})`, () => {
   });
 
   it('tells the apps of the sessions a password change ends, by back-channel logout', async () => {
-    const received: string[] = [];
-    const rp = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push(new URLSearchParams(body).get('logout_token') ?? '');
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+    const rp = await logoutTokenListener();
+    const { received } = rp;
     try {
       const bclSecret = crypto.randomBytes(24).toString('base64url');
       await registerClient(
@@ -630,7 +629,7 @@ describe(`account pages (${storageMode})`, () => {
         {
           client_id: 'acct-bcl',
           first_party: true,
-          backchannel_logout_uri: `http://127.0.0.1:${(rp.address() as AddressInfo).port}/bcl`,
+          backchannel_logout_uri: rp.uri,
           backchannel_logout_session_required: true,
         },
         bclSecret,
