@@ -88,7 +88,12 @@ export const BINDING = {
 } as const satisfies Record<string, Limit | number>;
 
 /**
- * The second factor's 6-digit codes (administrators' sign-in): wrong codes per person. Past the limit the step says to
- * wait; the window lets a person who mistyped try again soon, and a guesser no further than 5 in a million.
+ * The second factor's 6-digit codes and passkeys (administrators' sign-in): failures per person and per network
+ * address. Past the person's limit the step says to wait; the window lets a person who mistyped try again soon, and a
+ * guesser no further than 5 in a million. The address limit stops one machine trying many people's stolen passwords
+ * and codes in turn; generous, since a bureau's or school's staff share an address.
  */
-export const SECOND_FACTOR: Limit = { name: 'totp-fail-person', windowSeconds: 15 * MINUTE, max: 5 };
+export const SECOND_FACTOR = {
+  person: { name: 'totp-fail-person', windowSeconds: 15 * MINUTE, max: 5 },
+  address: { name: 'second-factor-fail-address', windowSeconds: 15 * MINUTE, max: 50 },
+} as const satisfies Record<string, Limit>;

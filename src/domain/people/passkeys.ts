@@ -10,10 +10,10 @@ import type {
 } from '@simplewebauthn/server';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { SECOND_FACTOR } from '../../platform/limits.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
+import { countedTry } from './second-factor.ts';
 
 /** Loaded at the first passkey, not at start: most processes never see one (memory at rest). */
 const webauthn = () => import('@simplewebauthn/server');
@@ -92,19 +92,16 @@ export class Passkeys {
   }
 
   /** Checks the browser's answer to the challenge of this interaction: a new passkey kept, or a passkey's signature. */
-  async verify(uid: string, personId: string, response: unknown): Promise<PasskeyResult> {
-    if (await this.#throttle.exhausted(SECOND_FACTOR, personId)) return 'limited';
-    const challenge = await this.#challenges.take(uid);
-    const ok =
-      challenge?.personId === personId &&
-      (challenge.kind === 'register'
-        ? await this.#register(personId, challenge.challenge, response)
-        : await this.#signIn(personId, challenge.challenge, response));
-    if (ok) {
-      await this.#throttle.reset(SECOND_FACTOR, personId);
-      return 'ok';
-    }
-    return (await this.#throttle.hit(SECOND_FACTOR, personId)) >= SECOND_FACTOR.max ? 'limited' : 'wrong';
+  async verify(uid: string, who: { personId: string; address: string }, response: unknown): Promise<PasskeyResult> {
+    return countedTry(this.#throttle, who, async () => {
+      const challenge = await this.#challenges.take(uid);
+      return (
+        challenge?.personId === who.personId &&
+        (challenge.kind === 'register'
+          ? await this.#register(who.personId, challenge.challenge, response)
+          : await this.#signIn(who.personId, challenge.challenge, response))
+      );
+    });
   }
 
   async #register(personId: string, challenge: string, response: unknown): Promise<boolean> {

@@ -2,7 +2,7 @@
 // after the password (or a linked upstream account) when the app asks for it (`acr_values` with MFA_ACR: the school
 // back office and the bureau console do). Set up at the first such sign-in: the page shows a QR code of a new secret,
 // and the first right code keeps it. A code is good once (the last time step used is kept); wrong codes are counted
-// per person. Secrets are sealed with the master key.
+// per person and per network address. Secrets are sealed with the master key.
 import type { Knex } from 'knex';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { z } from 'zod';
@@ -34,6 +34,34 @@ const Enrolment = z.object({ personId: z.uuid(), secret: z.string().max(128) });
 export type CodeResult = 'ok' | 'wrong' | 'limited';
 
 const CODE = /^\d{6}$/;
+
+/**
+ * One try at the second factor (a code or a passkey), counted: refused while the person or the network address has had
+ * too many failures (SECOND_FACTOR); a failure counts for both, and the fifth of the person's is the last (the step
+ * then says to wait); a success clears the person's count.
+ */
+export async function countedTry(
+  throttle: Throttle,
+  who: { personId: string; address: string },
+  attempt: () => Promise<boolean>,
+): Promise<CodeResult> {
+  const [person, address] = await Promise.all([
+    throttle.exhausted(SECOND_FACTOR.person, who.personId),
+    throttle.exhausted(SECOND_FACTOR.address, who.address),
+  ]);
+  if (person || address) return 'limited';
+  if (await attempt()) {
+    await throttle.reset(SECOND_FACTOR.person, who.personId);
+    return 'ok';
+  }
+  const [personFailures, addressFailures] = await Promise.all([
+    throttle.hit(SECOND_FACTOR.person, who.personId),
+    throttle.hit(SECOND_FACTOR.address, who.address),
+  ]);
+  return personFailures >= SECOND_FACTOR.person.max || addressFailures >= SECOND_FACTOR.address.max
+    ? 'limited'
+    : 'wrong';
+}
 
 /** The time step a right TOTP code belongs to (none for a wrong one). */
 function timeStepOf(result: { valid: boolean }): number | undefined {
@@ -73,15 +101,12 @@ export class SecondFactor {
   }
 
   /** Checks a code: the person's kept secret, or (not set up yet) the one being set up in this interaction. */
-  async check(uid: string, personId: string, code: string): Promise<CodeResult> {
-    if (await this.#throttle.exhausted(SECOND_FACTOR, personId)) return 'limited';
-    const ok = CODE.test(code) && (await this.#checkCode(uid, personId, code));
-    if (ok) {
-      await this.#throttle.reset(SECOND_FACTOR, personId);
-      return 'ok';
-    }
-    // The fifth wrong code is the last: the step then says to wait.
-    return (await this.#throttle.hit(SECOND_FACTOR, personId)) >= SECOND_FACTOR.max ? 'limited' : 'wrong';
+  check(uid: string, who: { personId: string; address: string }, code: string): Promise<CodeResult> {
+    return countedTry(
+      this.#throttle,
+      who,
+      async () => CODE.test(code) && (await this.#checkCode(uid, who.personId, code)),
+    );
   }
 
   async #checkCode(uid: string, personId: string, code: string): Promise<boolean> {

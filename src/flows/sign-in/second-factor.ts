@@ -85,7 +85,7 @@ export function submitSecondFactor(s: Services) {
     if (!first) return seeOther(ctx, `/interaction/${loaded.details.uid}`);
     const t = translator(chooseLocale(ctx));
     const code = CodeForm.parse(ctx.request.body ?? {}).code.replace(/\s/g, '');
-    const result = await s.secondFactor.check(loaded.details.uid, first.personId, code);
+    const result = await s.secondFactor.check(loaded.details.uid, { personId: first.personId, address: ctx.ip }, code);
     const audit = (outcome: string) =>
       s.audit.record({
         actor: first.personId,
@@ -173,7 +173,7 @@ export function submitPasskey(s: Services) {
     } catch {
       response = undefined;
     }
-    const result = await s.passkeys.verify(loaded.details.uid, first.personId, response);
+    const result = await s.passkeys.verify(loaded.details.uid, { personId: first.personId, address: ctx.ip }, response);
     await s.audit.record({
       actor: first.personId,
       action: result === 'ok' ? 'sign_in.second_factor' : 'sign_in.failure',

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
+import { SECOND_FACTOR } from '../../../src/platform/limits.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
@@ -148,6 +149,28 @@ describe(`the second factor (${storageMode})`, () => {
     const blocked = await postCode(agent, step, await generate({ secret }));
     assert.equal(blocked.status, 429);
     assert.equal(await server.services.secondFactor.enrolled(personId), false);
+  });
+
+  it('counts wrong codes per network address too: an address past its limit waits, whoever signs in from it', async () => {
+    const { personId, email } = await newAdmin();
+    const throttle = server.services.throttle;
+    const loopback = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+    try {
+      for (const a of loopback)
+        for (let i = 0; i < SECOND_FACTOR.address.max - 1; i++) await throttle.hit(SECOND_FACTOR.address, a);
+      const agent = new Agent();
+      const { page } = await start(agent);
+      let step = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+      const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(step.body)![1]!.replaceAll(' ', '');
+      step = await postCode(agent, step, '123456');
+      assert.equal(step.status, 429, "this person's first wrong code is the address's last");
+      assert.ok(step.body.includes(html(zh('secondFactor.limited'))));
+      const blocked = await postCode(agent, step, await generate({ secret }));
+      assert.equal(blocked.status, 429, 'the right code waits too');
+      assert.equal(await server.services.secondFactor.enrolled(personId), false);
+    } finally {
+      for (const a of loopback) await throttle.reset(SECOND_FACTOR.address, a);
+    }
   });
 
   it('a person signed in without it meets only the code step (a step up); an app that does not ask never sees it', async () => {
