@@ -59,3 +59,58 @@
     for (const form of document.querySelectorAll('form[data-sent-at]')) delete form.dataset.sentAt;
   });
 })();
+
+// The language link: what was typed into the page's forms (not passwords, not hidden fields, not files) comes along to
+// the same page in the other language, kept in this tab's sessionStorage for the moment of the switch only and removed
+// as soon as it is put back. Without scripts the link still works, with the fields as the page draws them.
+(() => {
+  const KEY = 'campus-sso:carried-fields';
+  const SECONDS = 60;
+  const carried = (element) =>
+    element.name &&
+    !element.disabled &&
+    !['password', 'hidden', 'file', 'submit', 'button', 'reset', 'image'].includes(element.type);
+  const formKey = (form, index) => `${form.getAttribute('action') ?? ''}#${index}`;
+  const link = document.querySelector('a.lang');
+  link?.addEventListener('click', () => {
+    const target = new URL(link.href, location.href);
+    const forms = [...document.querySelectorAll('form')].map((form, index) => ({
+      form: formKey(form, index),
+      fields: [...form.elements]
+        .filter(carried)
+        .map((e) => [e.name, e.type, e.type === 'checkbox' || e.type === 'radio' ? e.checked : e.value, e.value]),
+    }));
+    if (!forms.some((f) => f.fields.length)) return;
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ to: target.pathname, at: Date.now(), forms }));
+    } catch {
+      // Storage turned off: the link goes on without the values.
+    }
+  });
+  let saved;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(KEY) ?? 'null');
+    sessionStorage.removeItem(KEY);
+  } catch {
+    return;
+  }
+  if (!saved || saved.to !== location.pathname || Date.now() - saved.at > SECONDS * 1000) return;
+  document.querySelectorAll('form').forEach((form, index) => {
+    const fields = saved.forms.find((f) => f.form === formKey(form, index))?.fields ?? [];
+    for (const [name, type, value, own] of fields) {
+      for (const element of form.elements) {
+        if (element.name !== name || element.type !== type || !carried(element)) continue;
+        if (type === 'checkbox' || type === 'radio') {
+          if (element.value !== own) continue;
+          if (element.checked !== value) {
+            element.checked = value;
+            element.dispatchEvent(new Event('change', { bubbles: true }));
+          }
+        } else if (element.value !== value) {
+          element.value = value;
+          element.dispatchEvent(new Event(element.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true }));
+        }
+      }
+    }
+  });
+})();

@@ -91,6 +91,21 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   assert.equal(await page.inputValue('#school'), '353604');
   await shoot(page, 'registration-02-step1-mistakes');
 
+  // The language link, there and back: what was typed comes along (not the password), the page in the other language.
+  await page.fill('#phone', '02-27208889');
+  await page.fill('#password', PASSWORD);
+  for (const locale of ['en', 'zh-TW'] as const) {
+    await Promise.all([page.waitForLoadState(), page.click('a.lang')]);
+    await page.waitForFunction((lang) => document.documentElement.lang === lang, locale);
+    assert.equal(await heading(page), translator(locale)('registration.step1.heading'));
+    assert.equal(await page.inputValue('#name'), '何超人', locale);
+    assert.equal(await page.inputValue('#school'), '353604', locale);
+    assert.equal(await page.inputValue('#email'), 'not-an-email', locale);
+    assert.equal(await page.inputValue('#phone'), '02-27208889', locale);
+    assert.equal(await page.inputValue('#password'), '', 'a password is never carried');
+  }
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing left behind in the tab');
+
   // Everything right; the check done once more ("check again", as after it expired): what was typed stays.
   await page.selectOption('#kind', 'teacher');
   await page.fill('#email', EMAIL);
