@@ -1,13 +1,22 @@
 // GET/POST /register/confirm — step 2 (確認資料): the values to check (password and national ID masked), "back"
 // to step 1 with every value kept, and the submission that creates the pending account and mails its link.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { REGISTRATION } from '../../platform/limits.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { Drafts } from './draft.ts';
-import { renderConfirm, renderStep1 } from './pages.ts';
+import { KEPT_FIELDS, renderConfirm, renderStep1 } from './pages.ts';
+
+const keptValue = z.string().max(320).optional();
+/** The values step 2's form carries (each as long as step 1 allows at most; anything else is ignored). */
+const Kept = z.object(
+  Object.fromEntries(KEPT_FIELDS.map((name) => [`kept_${name}`, keptValue])) as {
+    [K in (typeof KEPT_FIELDS)[number] as `kept_${K}`]: typeof keptValue;
+  },
+);
 
 export const donePath = (interaction?: string) =>
   interaction ? `/register/done?interaction=${interaction}` : '/register/done';
@@ -17,6 +26,8 @@ export function showConfirm(s: Services, drafts: Drafts) {
     const draft = await drafts.load(ctx);
     if (draft?.submitted) return seeOther(ctx, donePath(draft.interaction));
     if (!draft?.ready) return seeOther(ctx, '/register');
+    // Another 30 minutes from when the values were last shown: "back" or the submission finds them.
+    await drafts.save(ctx, draft);
     await renderConfirm(ctx, s, draft);
   };
 }
@@ -26,8 +37,17 @@ export function submitConfirm(s: Services, drafts: Drafts) {
     const draft = await drafts.load(ctx);
     if (draft?.submitted) return seeOther(ctx, donePath(draft.interaction));
     if (!draft) {
+      // Expired (or another browser's form): step 1 again, with what step 2 carried; the national ID and password are
+      // typed again, and the person check done again.
       const t = translator(chooseLocale(ctx));
-      return renderStep1(ctx, s, { values: EMPTY_VALUES, alert: t('registration.errors.expired') });
+      const kept = Kept.safeParse(ctx.request.body ?? {});
+      const values = { ...EMPTY_VALUES };
+      if (kept.success) for (const name of KEPT_FIELDS) values[name] = kept.data[`kept_${name}`] ?? '';
+      const some = KEPT_FIELDS.some((name) => values[name]);
+      return renderStep1(ctx, s, {
+        values,
+        alert: t(some ? 'registration.errors.expiredKept' : 'registration.errors.expired'),
+      });
     }
     // The draft passed step 1; checked again all the same (the school list or the policy may have changed).
     const { valid } = checkPersonInput(draft.values, { password: '', confirm: '' }, draft.password);

@@ -111,6 +111,12 @@ export async function renderConfirm(ctx: Context, s: Services, draft: Draft, ale
       },
       { label: t('registration.field.gender'), value: v.gender ? t(`gender.${v.gender}`) : '', required: false },
     ],
+    // Sent back with the submission, for step 1 to start from should the draft have expired meanwhile: the values
+    // that are neither the national ID nor the password (those are typed again).
+    kept: KEPT_FIELDS.map((name) => ({ name: `kept_${name}`, value: v[name] })),
     csrfToken: csrfToken(ctx),
   });
 }
+
+/** What step 2 carries in its form (not the national ID, not the password). */
+export const KEPT_FIELDS = ['school', 'kind', 'email', 'name', 'phone', 'gender'] as const;

@@ -70,6 +70,8 @@ const zh = {
       phoneInvalid: '電話號碼格式不正確，例如 0912345678 或 02-21235678。',
       genderInvalid: '請從清單中選擇性別。',
       expired: '您輸入的資料已經逾時，請重新輸入。',
+      expiredKept:
+        '這一頁放太久，已經過期了。為了安全，請再輸入一次身分證統一編號和密碼，等安全檢查完成後再按「下一步」；其他資料都幫您留著。',
     },
     step2: {
       heading: '請確認您的基本資料是否正確？',
@@ -201,6 +203,8 @@ const en: typeof zh = {
       phoneInvalid: 'This is not a valid phone number (e.g. 0912345678 or 02-21235678).',
       genderInvalid: 'Please choose a gender from the list.',
       expired: 'Your details have expired. Please enter them again.',
+      expiredKept:
+        'This page was open too long and has expired. For your safety, please type your national ID number and password again and, once the security check is done, choose “Next”; everything else is still here.',
     },
     step2: {
       heading: 'Are your details correct?',

@@ -654,6 +654,33 @@ describe(`self-registration (${storageMode})`, () => {
     }
   });
 
+  it('step 2 left open past its 30 minutes: step 1 again with all but the national ID and password kept', async () => {
+    const agent = new Agent();
+    const form = goodForm();
+    const confirmPage = await passStep1(agent, form);
+    assert.ok(!confirmPage.body.includes(form.national_id!) && !confirmPage.body.includes(PASSWORD));
+    // The draft's cookie lives as long as the draft: gone, as after 30 minutes.
+    agent.cookies.delete('reg_draft');
+    agent.cookies.delete('reg_draft.sig');
+    const fields: Record<string, string> = { _csrf: hiddenField(confirmPage.body, '_csrf') };
+    for (const name of ['school', 'kind', 'email', 'name', 'phone', 'gender'])
+      fields[`kept_${name}`] = hiddenField(confirmPage.body, `kept_${name}`);
+    const expired = await post(agent, '/register/confirm', fields);
+    assert.equal(expired.status, 400);
+    assert.ok(expired.body.includes(zh('registration.errors.expiredKept')));
+    assert.equal(inputValue(expired.body, 'email'), form.email);
+    assert.equal(inputValue(expired.body, 'name'), form.name);
+    assert.equal(inputValue(expired.body, 'phone'), form.phone);
+    assert.match(expired.body, new RegExp(`<option value="${SCHOOL}" selected`));
+    assert.match(expired.body, /<option value="teacher" selected/);
+    assert.equal(inputValue(expired.body, 'national_id') ?? '', '', 'the national ID is typed again');
+    assert.ok(!expired.body.includes(form.national_id!));
+    // Typed again, the registration goes through.
+    const again = await postStep1(agent, expired, form);
+    assert.equal(again.status, 303);
+    assert.equal(again.location, `${base}/register/confirm`);
+  });
+
   it('sends step 2 without a finished step 1 back to step 1', async () => {
     const agent = new Agent();
     const confirm = await agent.request(`${base}/register/confirm`);
