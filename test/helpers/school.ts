@@ -59,7 +59,7 @@ export async function importRoster(
   base: string,
   agent: Agent,
   school: string,
-  kind: 'classes-teachers' | 'students-parents',
+  kind: 'classes-teachers' | 'students-parents' | 'courses',
   file: Buffer,
 ): Promise<void> {
   const page = await agent.request(`${base}/school/${school}/import`);
@@ -81,6 +81,7 @@ export const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師�
 export const STAFF_HEADERS = ['教師編號', '姓名', '身分證統一編號', '身分別', '職稱', 'Email'];
 export const STUDENT_HEADERS = ['學號', '姓名', '身分證統一編號', '班級代碼', '座號', '出生日期', '性別'];
 export const PARENT_HEADERS = ['學生學號', '家長姓名', '關係', '手機', '身分證統一編號'];
+export const COURSE_HEADERS = ['班級代碼', '科目代碼', '科目名稱', '教師編號', '每週節數'];
 
 /** Makes 115 學年度第 1 學期 (115/08/30–116/01/20) the school's current semester. */
 export async function setSemester(server: { services: DomainServices }, school: string, actor: string): Promise<void> {

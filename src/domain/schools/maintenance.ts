@@ -1,23 +1,27 @@
 // Data maintenance (issue 14, item 4; seed 000 §9 維護資料): the semester's imported roster searched (classes,
 // teachers and staff, students, parents; national IDs masked, a reveal that is audited), one row edited with the same
-// checks as the import, or a person marked as left — every change audited with who, what and why.
+// checks as the import, or a person marked as left — every change audited with who, what and why. A parent's mobile
+// number is part of the row's key (and of the published credential's): correcting it gives the row a new key, and the
+// published credential follows it, so the parent keeps the slip (or the identity) they have.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
 import { isRelationship } from '../binding/relationships.ts';
 import { maskNationalId } from '../people/national-id.ts';
 import { openNationalId } from '../people/national-id-store.ts';
+import { normaliseMobile } from '../people/persons.ts';
 import { formatRocDate } from './calendar.ts';
 import { STAFF_KINDS } from './import/classes-teachers.ts';
 import { PARTS, type PartName, partRows, type Term } from './import/staging.ts';
 import { birthDate } from './import/students-parents.ts';
+import { parentRosterKey } from './publishing.ts';
 
 /** What can be edited of each part, in the form's order. */
 export const EDITABLE = {
   classes: ['name', 'grade', 'homeroom_staff_no'],
   staff: ['name', 'kind', 'title', 'email'],
   students: ['name', 'class_code', 'seat', 'birthdate', 'gender'],
-  parents: ['name', 'relationship'],
+  parents: ['name', 'relationship', 'mobile'],
   courses: ['subject_name', 'staff_no', 'hours'],
 } as const satisfies Record<PartName, readonly string[]>;
 export type Field = (typeof EDITABLE)[PartName][number];
@@ -79,6 +83,11 @@ export class RosterMaintenance {
     return mobile ? { ...rest, mobile } : undefined;
   }
 
+  /** The key naming a row of the part with these values in a URL. */
+  #keyOf(part: PartName, values: Record<string, unknown>): string {
+    return PARTS[part].key.map((k) => (k === 'mobile' ? this.#tag(String(values[k])) : String(values[k]))).join('~');
+  }
+
   #row(part: PartName, r: Record<string, unknown>): RosterRow {
     const values: Record<string, string> = {};
     for (const column of [...PARTS[part].key, ...EDITABLE[part]]) {
@@ -88,7 +97,7 @@ export class RosterMaintenance {
     if (values.birthdate) values.birthdate = formatRocDate(values.birthdate.slice(0, 10));
     const sealed = r.national_id_sealed as string | null | undefined;
     return {
-      key: PARTS[part].key.map((k) => (k === 'mobile' ? this.#tag(values[k]!) : values[k])).join('~'),
+      key: this.#keyOf(part, values),
       values,
       maskedId: sealed ? maskNationalId(openNationalId(this.#keyring, sealed)) : undefined,
       status: r.status === 'active' ? 'active' : 'leaving',
@@ -141,17 +150,26 @@ export class RosterMaintenance {
     return openNationalId(this.#keyring, row.national_id_sealed);
   }
 
-  /** Checks and saves the edited values with the reason, in one transaction; nothing changed is no change. */
+  /**
+   * Checks and saves the edited values with the reason, in one transaction; nothing changed is no change. `key` is the
+   * row's key afterwards: a parent's changes with the mobile number.
+   */
   async update(
     term: Term,
     part: PartName,
     key: string,
     input: Partial<Record<Field, string>> & { reason: string },
     actor: string,
-  ): Promise<{ ok: true; changed: string[] } | { ok: false; errors: EditErrors } | { ok: false; missing: true }> {
+  ): Promise<
+    { ok: true; changed: string[]; key: string } | { ok: false; errors: EditErrors } | { ok: false; missing: true }
+  > {
     const where = await this.#whereKey(this.#db, term, part, key);
     if (!where) return { ok: false, missing: true };
     return this.#db.transaction(async (trx) => {
+      // A parent's mobile number keys the row and its published credential: one change at a time with the school's
+      // imports and publishing (their lock), and no two of a student's parents with the same number.
+      if (part === 'parents')
+        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${term.schoolCode}`]);
       const row = await partRows(trx, part, term).where(where).forUpdate().first();
       if (!row) return { ok: false as const, missing: true as const };
       const { values, errors } = await this.#check(trx, term, part, row, input);
@@ -161,17 +179,35 @@ export class RosterMaintenance {
       if (Object.keys(errors).length) return { ok: false as const, errors };
       const stored = (c: string) => (c === 'birthdate' ? String(row[c] ?? '').slice(0, 10) : String(row[c] ?? ''));
       const changed = Object.keys(values).filter((c) => stored(c) !== String(values[c] ?? ''));
-      if (!changed.length) return { ok: true as const, changed };
+      if (!changed.length) return { ok: true as const, changed, key };
       await partRows(trx, part, term)
         .where(where)
         .update({ ...Object.fromEntries(changed.map((c) => [c, values[c]])), updated_at: trx.fn.now() });
+      const newKey = this.#keyOf(part, { ...row, ...values });
+      if (part === 'parents' && changed.includes('mobile')) {
+        // The published credential follows, so publishing sees the same parent (not one gone and a new one). When the
+        // school once published this student's parent with the new number, that credential is the one that stays.
+        const to = parentRosterKey(String(row.student_no), String(values.mobile));
+        if (!(await trx('roster_credentials').where({ school_code: term.schoolCode, roster_key: to }).first('id')))
+          await trx('roster_credentials')
+            .where({ school_code: term.schoolCode, roster_key: parentRosterKey(String(row.student_no), row.mobile) })
+            .update({ roster_key: to, updated_at: trx.fn.now() });
+      }
       await recordAudit(trx, {
         actor,
         action: 'school.roster_edited',
         subject: term.schoolCode,
-        detail: { part, key, fields: changed, reason, academic_year: term.academicYear, semester: term.semester },
+        detail: {
+          part,
+          key,
+          ...(newKey !== key ? { new_key: newKey } : {}),
+          fields: changed,
+          reason,
+          academic_year: term.academicYear,
+          semester: term.semester,
+        },
       });
-      return { ok: true as const, changed };
+      return { ok: true as const, changed, key: newKey };
     });
   }
 
@@ -282,6 +318,15 @@ export class RosterMaintenance {
       const relationship = text('relationship');
       if (!isRelationship(relationship)) errors.relationship = E('required');
       values.relationship = relationship;
+      const typed = text('mobile');
+      const mobile = typed ? normaliseMobile(typed) : undefined;
+      if (!typed) errors.mobile = E('required');
+      else if (!mobile) errors.mobile = E('mobile');
+      else if (mobile !== row.mobile) {
+        const other = await partRows(trx, 'parents', term).where({ student_no: row.student_no, mobile }).first('name');
+        if (other) errors.mobile = ['school.roster.errors.sameMobile', { name: other.name }];
+      }
+      values.mobile = mobile ?? typed;
     }
     return { values, errors };
   }

@@ -16,6 +16,12 @@ import { identityAddedMail } from './publishing-mail.ts';
 import { ensureClass, findSchool } from './schools.ts';
 import type { SyncLog } from './sync-log.ts';
 
+/**
+ * A parent's place in the published roster (`roster_credentials.roster_key`): the student and the mobile number, as the
+ * roster's parent rows are keyed. Correcting the mobile in 維護資料 moves the credential along (maintenance.ts).
+ */
+export const parentRosterKey = (studentNo: string, mobile: string): string => `parent:${studentNo}:${mobile}`;
+
 export type PublishTerm = { schoolCode: string; academicYear: number; semester: number; endsOn: string };
 
 export type PublishCounts = {
@@ -368,7 +374,7 @@ export class RosterPublisher {
         perStudent.set(p.student_no, n);
         return {
           ...base,
-          key: `parent:${p.student_no}:${p.mobile}`,
+          key: parentRosterKey(p.student_no, p.mobile),
           role: 'parent',
           name: p.name,
           account: `p${p.student_no}-${n}`.toLowerCase(),

@@ -1,7 +1,8 @@
 // Step 03 (維護資料): GET /school/:code/roster — the current semester's roster searched by part (classes, teachers
-// and staff, students, parents), national IDs masked; GET …/roster/:part/:key — one row to edit; POST — saved with
-// the reason (the import's checks, values kept on an error); POST …/leave — marked as left, with the reason;
-// POST …/reveal — the row's national ID in full, audited.
+// and staff, students, parents, course assignments), national IDs masked; GET …/roster/:part/:key — one row to edit,
+// named and labelled in its part's words; POST — saved with the reason (the import's checks, values kept on an
+// error), then that row again at its key (a parent's changes with the mobile number); POST …/leave — a person or
+// course assignment marked as left, with the reason; POST …/reveal — the row's national ID in full, audited.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
@@ -23,7 +24,10 @@ const Search = z.object({
 const Reason = z.object({ reason: z.string().max(1000).catch('') });
 
 /** How each field is typed on the form. */
-const INPUTS: Record<Field, { type: 'text' | 'email' | 'select'; numeric?: boolean; options?: readonly string[] }> = {
+const INPUTS: Record<
+  Field,
+  { type: 'text' | 'email' | 'tel' | 'select'; numeric?: boolean; hint?: string; options?: readonly string[] }
+> = {
   name: { type: 'text' },
   grade: { type: 'select', options: Array.from({ length: 12 }, (_, i) => String(i + 1)) },
   homeroom_staff_no: { type: 'text' },
@@ -32,9 +36,10 @@ const INPUTS: Record<Field, { type: 'text' | 'email' | 'select'; numeric?: boole
   email: { type: 'email' },
   class_code: { type: 'text' },
   seat: { type: 'text', numeric: true },
-  birthdate: { type: 'text' },
+  birthdate: { type: 'text', hint: 'school.roster.birthdateHint' },
   gender: { type: 'select', options: ['', 'male', 'female'] },
   relationship: { type: 'select', options: RELATIONSHIPS },
+  mobile: { type: 'tel', hint: 'school.roster.mobileHint' },
   subject_name: { type: 'text' },
   staff_no: { type: 'text' },
   hours: { type: 'text', numeric: true },
@@ -52,8 +57,22 @@ const partOf = (ctx: Context): PartName => {
   return part as PartName;
 };
 
+/** A part's columns in the list: its key, then what can be edited (a parent's mobile number is both). */
+const columnsOf = (part: PartName): string[] => [...new Set<string>([...PARTS[part].key, ...EDITABLE[part]])];
+/** Only people and course assignments are marked as left; a class goes with the classes file. */
+const canLeave = (part: PartName) => part !== 'classes';
+const label = (t: ReturnType<typeof translator>, part: PartName, column: string) =>
+  t(`school.roster.parts.${part}.labels.${column}`);
+/** What a row is called in a link: the name, or a course assignment's class and subject. */
+const rowName = (part: PartName, values: Record<string, string>) =>
+  part === 'courses' ? `${values.class_code} ${values.subject_name || values.subject_code}` : values.name || '';
+
+/** The parts whose rows are people, with a national ID. */
+const PEOPLE = { staff: true, students: true, parents: true };
+
 export function showRoster(s: Services) {
   return async (ctx: Context) => {
+    const t = translator(chooseLocale(ctx));
     const school = (await s.schools.find(String(ctx.params.code)))!;
     const term = await termOf(ctx, s);
     const filter = Search.parse(ctx.query);
@@ -69,13 +88,16 @@ export function showRoster(s: Services) {
       term,
       parts: PART_NAMES,
       filter,
-      columns: [...PARTS[filter.part].key, ...EDITABLE[filter.part]],
-      rows: found?.rows ?? [],
+      columns: columnsOf(filter.part).map((id) => ({ id, label: label(t, filter.part, id) })),
+      statusLabel: label(t, filter.part, 'status'),
+      nationalIdLabel: filter.part in PEOPLE ? label(t, filter.part, 'national_id') : undefined,
+      activeWord: t(`school.roster.parts.${filter.part}.active`),
+      leavingWord: t(`school.roster.parts.${filter.part}.leaving`),
+      rows: (found?.rows ?? []).map((r) => ({ ...r, name: rowName(filter.part, r.values) })),
       pageSize: ROSTER_PAGE_SIZE,
       previous: filter.page > 1 ? link(filter.page - 1) : undefined,
       next: found?.more ? link(filter.page + 1) : undefined,
-      left: ctx.query.left === '1',
-      saved: ctx.query.saved === '1',
+      leftDone: ctx.query.left === '1' && canLeave(filter.part) ? t(`school.roster.parts.${filter.part}.leftDone`) : '',
     });
   };
 }
@@ -89,6 +111,7 @@ async function renderRow(
     reason?: string;
     leaveError?: EditErrors['reason'];
     revealed?: string;
+    saved?: boolean;
     status?: number;
   } = {},
 ) {
@@ -96,37 +119,74 @@ async function renderRow(
   const school = (await s.schools.find(String(ctx.params.code)))!;
   const term = await termOf(ctx, s);
   const part = partOf(ctx);
-  const row = term && (await s.schoolOffice.maintenance.find(term, part, String(ctx.params.key)));
-  if (!row) throw new AppError('not_found', 404);
+  const maintenance = s.schoolOffice.maintenance;
+  const row = term && (await maintenance.find(term, part, String(ctx.params.key)));
+  if (!term || !row) throw new AppError('not_found', 404);
   const values = page.values ?? row.values;
+  const editable: readonly string[] = EDITABLE[part];
+  // What names the row and cannot be edited here: its key, and the student or class it belongs to.
+  const facts: { id: string; label: string; value: string }[] = PARTS[part].key
+    .filter((k) => !editable.includes(k))
+    .map((k) => ({ id: k, label: label(t, part, k), value: row.values[k] ?? '' }));
+  let titleVars: Record<string, string> = { name: row.values.name || row.key };
+  if (part === 'parents') {
+    const student = await maintenance.find(term, 'students', row.values.student_no ?? '');
+    if (student) facts.push({ id: 'student_name', label: label(t, part, 'student_name'), value: student.values.name! });
+  }
+  if (part === 'courses') {
+    const classRow = await maintenance.find(term, 'classes', row.values.class_code ?? '');
+    const className = classRow?.values.name || '';
+    if (className) facts.splice(1, 0, { id: 'class_name', label: label(t, part, 'class_name'), value: className });
+    titleVars = {
+      class: className || row.values.class_code!,
+      subject: row.values.subject_name || row.values.subject_code!,
+    };
+  }
+  const error = (e?: [string, Record<string, string>?]) => e && t(e[0], e[1]);
   renderOffice(ctx, 'roster-row', {
-    title: 'school.roster.editTitle',
-    titleVars: { name: row.values.name },
+    title: `school.roster.parts.${part}.editTitle`,
+    titleVars,
     school,
     step: 'roster',
     personName: officeOf(ctx).person.name,
     part,
     row,
+    facts,
+    nationalIdLabel: part in PEOPLE ? label(t, part, 'national_id') : undefined,
+    statusLabel: label(t, part, 'status'),
+    statusWord: t(`school.roster.parts.${part}.${row.status}`),
+    editIntro: t(`school.roster.parts.${part}.editIntro`),
+    leave:
+      row.status === 'active' && canLeave(part)
+        ? {
+            heading: t(`school.roster.parts.${part}.leaveHeading`),
+            intro: t(`school.roster.parts.${part}.leaveIntro`),
+            reason: t(`school.roster.parts.${part}.leaveReason`),
+            hint: t(`school.roster.parts.${part}.leaveHint`),
+            button: t(`school.roster.parts.${part}.leave`),
+            error: error(page.leaveError),
+          }
+        : undefined,
     action: `/school/${school.code}/roster/${part}/${encodeURIComponent(row.key)}`,
     back: `/school/${school.code}/roster?${new URLSearchParams({ part })}`,
     fields: EDITABLE[part].map((f) => ({
       id: f,
       ...INPUTS[f],
+      label: label(t, part, f),
       value: values[f] ?? '',
-      error: page.errors?.[f] && t(page.errors[f]![0], page.errors[f]![1]),
+      error: error(page.errors?.[f]),
     })),
     reason: page.reason ?? '',
-    reasonError: page.errors?.reason && t(page.errors.reason[0], page.errors.reason[1]),
+    reasonError: error(page.errors?.reason),
     errorCount: Object.keys(page.errors ?? {}).length,
-    leaveError: page.leaveError && t(page.leaveError[0], page.leaveError[1]),
-    keys: PARTS[part].key,
     revealed: page.revealed,
+    saved: page.saved,
     status: page.status,
   });
 }
 
 export function showRosterRow(s: Services) {
-  return async (ctx: Context) => renderRow(ctx, s);
+  return async (ctx: Context) => renderRow(ctx, s, { saved: ctx.query.saved === '1' });
 }
 
 export function saveRosterRow(s: Services) {
@@ -154,7 +214,8 @@ export function saveRosterRow(s: Services) {
         reason,
         status: 400,
       });
-    seeOther(ctx, `/school/${term.schoolCode}/roster?${new URLSearchParams({ part, saved: '1' })}`);
+    // The row again, at its key now: a parent's corrected mobile number gives the row a new one.
+    seeOther(ctx, `/school/${term.schoolCode}/roster/${part}/${encodeURIComponent(result.key)}?saved=1`);
   };
 }
 
@@ -163,7 +224,7 @@ export function markRosterLeft(s: Services) {
     const term = await termOf(ctx, s);
     const part = partOf(ctx);
     const { reason } = Reason.parse(ctx.request.body ?? {});
-    if (!term) throw new AppError('not_found', 404);
+    if (!term || !canLeave(part)) throw new AppError('not_found', 404);
     const result = await s.schoolOffice.maintenance.markLeft(
       term,
       part,

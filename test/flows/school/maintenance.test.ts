@@ -1,7 +1,9 @@
 // 維護資料 over HTTP (issue 14, item 4): the roster searched by part with national IDs masked, the whole number shown
 // only on request and audited, a row edited with the import's checks (values kept on an error, a reason required,
 // who/what/why audited), a person marked as left — and publishing then carrying the change to the slips; another
-// school's administrator sees nothing; forms need their CSRF token.
+// school's administrator sees nothing; forms need their CSRF token. Each part's edit page is named and labelled in its
+// own words (a class, a course assignment, a parent); a parent's mobile number is corrected with the import's check,
+// the row (and its published slip) moving to the new number's key.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +15,7 @@ import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
   CLASS_HEADERS,
+  COURSE_HEADERS,
   importRoster,
   PARENT_HEADERS,
   STAFF_HEADERS,
@@ -24,6 +27,7 @@ import {
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const FORM = 'application/x-www-form-urlencoded';
@@ -74,6 +78,13 @@ describe(`maintaining the roster (${storageMode})`, () => {
       base,
       agent,
       SCHOOL,
+      'courses',
+      await xlsx({ 配課: [COURSE_HEADERS, ['701', 'MATH', '數學', 'T001', 4], ['702', 'ENG', '英文', 'T001', 3]] }),
+    );
+    await importRoster(
+      base,
+      agent,
+      SCHOOL,
       'students-parents',
       await xlsx({
         學生: [
@@ -82,7 +93,12 @@ describe(`maintaining the roster (${storageMode})`, () => {
           ['1130002', '林小美', ids.mei, '701', 2, '102/01/31', '女'],
           ['1130003', '陳小博', ids.bo, '702', 1, '102/09/01', '男'],
         ],
-        家長: [PARENT_HEADERS, ['1130001', '王爸爸', '父親', '0912345678', '']],
+        家長: [
+          PARENT_HEADERS,
+          ['1130001', '王爸爸', '父親', '0912345678', ''],
+          ['1130001', '王媽媽', '母親', '0922333444', ''],
+          ['1130001', '陳阿公', '祖父', '0933444555', ''],
+        ],
       }),
     );
     await server.services.schoolOffice.publisher.publish(term(), adminId);
@@ -104,6 +120,13 @@ describe(`maintaining the roster (${storageMode})`, () => {
   const student = (no: string) =>
     db()('roster_students').where({ school_code: SCHOOL, academic_year: 115, semester: 1, student_no: no }).first();
   const keys = (body: string) => [...body.matchAll(/<tr data-key="([^"]+)">/g)].map((m) => m[1]);
+  const parentKey = (studentNo: string, mobile: string) =>
+    `${studentNo}~${server.storage.keyring.blindIndex('roster-row', mobile).slice(0, 16)}`;
+  const h1 = (body: string) => /<h1>([^<]*)<\/h1>/.exec(body)?.[1];
+  const title = (body: string) => /<title>([^<]*)<\/title>/.exec(body)?.[1];
+  const labelOf = (body: string, id: string) => new RegExp(`<label for="${id}">([^<]*)</label>`).exec(body)?.[1];
+  const factOf = (body: string, id: string) =>
+    new RegExp(`<div id="fact-${id}"><dt>([^<]*)</dt><dd>([^<]*)</dd></div>`).exec(body)?.slice(1);
 
   it('searches each part by number, name or class; national IDs masked', async () => {
     const all = await page('/roster?part=students');
@@ -115,9 +138,8 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.deepEqual(keys((await page(`/roster?part=students&q=${encodeURIComponent('林')}`)).body), ['1130002']);
     assert.deepEqual(keys((await page('/roster?part=classes')).body), ['701', '702']);
     // A parent's row is named by the student number and a keyed digest of the mobile, never the number itself.
-    const parentKey = `1130001~${server.storage.keyring.blindIndex('roster-row', '0912345678').slice(0, 16)}`;
-    const parents = await page('/roster?part=parents');
-    assert.deepEqual(keys(parents.body), [parentKey]);
+    const parents = await page(`/roster?part=parents&q=${encodeURIComponent('王爸爸')}`);
+    assert.deepEqual(keys(parents.body), [parentKey('1130001', '0912345678')]);
     assert.ok(!parents.body.includes('/roster/parents/1130001~0912345678'), 'no mobile number in a link');
     const none = await page(`/roster?part=staff&q=${encodeURIComponent('%_\\')}`);
     assert.ok(none.body.includes('id="roster-none"'), 'wildcards are plain characters');
@@ -150,7 +172,12 @@ describe(`maintaining the roster (${storageMode})`, () => {
 
     const saved = await post('/roster/students/1130002', { ...fields, seat: '2', reason: '轉班' }, noReason);
     assert.equal(saved.status, 303);
-    assert.equal(saved.location, `${base}/school/${SCHOOL}/roster?part=students&saved=1`);
+    assert.equal(saved.location, `${base}/school/${SCHOOL}/roster/students/1130002?saved=1`, 'back to the row');
+    const shown = await agent.request(saved.location!);
+    assert.ok(
+      shown.body.includes(`<p class="acct-notice" id="roster-saved" role="status">${zh('school.roster.saved')}</p>`),
+    );
+    assert.match(shown.body, /<input id="class_code"[^>]*value="702"/, 'as saved');
     const row = await student('1130002');
     assert.deepEqual([row.class_code, row.seat], ['702', 2]);
     const audit = await db()('audit_events').where({ subject: SCHOOL, action: 'school.roster_edited' });
@@ -201,12 +228,13 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.equal((await page('/roster/teachers/T001')).status, 404);
     assert.equal((await page('/roster/parents/1130001')).status, 404);
     assert.equal((await page('/roster/parents/1130001~0912345678')).status, 404, 'the mobile number is not a key');
-    const parentKey = `1130001~${server.storage.keyring.blindIndex('roster-row', '0912345678').slice(0, 16)}`;
-    assert.equal((await page(`/roster/parents/${parentKey}`)).status, 200);
+    const wangKey = parentKey('1130001', '0912345678');
+    assert.equal((await page(`/roster/parents/${wangKey}`)).status, 200);
     // Read with its national ID revealed and edited: the audit names the row without the mobile number.
-    const edited = await post(`/roster/parents/${parentKey}`, {
+    const edited = await post(`/roster/parents/${wangKey}`, {
       name: '王大爸',
       relationship: 'father',
+      mobile: '0912345678',
       reason: '更正姓名',
     });
     assert.equal(edited.status, 303, 'saved');
@@ -229,5 +257,182 @@ describe(`maintaining the roster (${storageMode})`, () => {
     const theirs = await other.request(`${base}/school/${OTHER}/roster?part=students`);
     assert.equal(theirs.status, 200);
     assert.ok(theirs.body.includes(zh('school.import.problems.noSemester')));
+  });
+  it('names and labels a class’s, a course assignment’s and a parent’s edit page in their own words', async () => {
+    const noPersonWords = (body: string, what: string) => {
+      assert.ok(!body.includes('undefined'), `${what}: no "undefined"`);
+      for (const word of [zh('school.roster.parts.students.active'), zh('school.roster.parts.staff.active')])
+        assert.ok(!body.includes(word), `${what}: not "${word}"`);
+      assert.ok(!body.includes(`>${zh('school.roster.parts.students.labels.name')}<`), `${what}: no person's 姓名`);
+    };
+
+    // A class: its name in the title, 班級名稱 (not 姓名), in use (not 在學／在職), and no "mark as left".
+    const klass = await page('/roster/classes/701');
+    assert.equal(klass.status, 200);
+    const classTitle = zh('school.roster.parts.classes.editTitle', { name: '7年1班' });
+    assert.equal(classTitle, '修改班級資料：7年1班');
+    assert.equal(h1(klass.body), html(classTitle));
+    assert.ok(title(klass.body)?.startsWith(html(classTitle)));
+    assert.equal(labelOf(klass.body, 'name'), '班級名稱');
+    assert.equal(labelOf(klass.body, 'homeroom_staff_no'), '導師教師編號');
+    assert.deepEqual(factOf(klass.body, 'code'), ['班級代碼', '701']);
+    assert.deepEqual(factOf(klass.body, 'status'), ['狀態', '使用中']);
+    assert.ok(!klass.body.includes('id="roster-leave"'), 'a class is not marked as left here');
+    noPersonWords(klass.body, 'class');
+    assert.equal((await post('/roster/classes/701/leave', { reason: '併班' }, klass)).status, 404);
+
+    // A course assignment: the class and subject in the title, its own labels, and "cancelled" instead of "left".
+    const course = await page('/roster/courses/701~MATH');
+    assert.equal(course.status, 200);
+    const courseTitle = zh('school.roster.parts.courses.editTitle', { class: '7年1班', subject: '數學' });
+    assert.equal(courseTitle, '修改配課資料：7年1班 數學');
+    assert.equal(h1(course.body), html(courseTitle));
+    assert.ok(title(course.body)?.startsWith(html(courseTitle)));
+    assert.deepEqual(
+      ['subject_name', 'staff_no', 'hours'].map((f) => labelOf(course.body, f)),
+      ['科目名稱', '授課教師編號', '每週節數'],
+    );
+    assert.deepEqual(factOf(course.body, 'class_code'), ['班級代碼', '701']);
+    assert.deepEqual(factOf(course.body, 'class_name'), ['班級名稱', '7年1班']);
+    assert.deepEqual(factOf(course.body, 'subject_code'), ['科目代碼', 'MATH']);
+    assert.deepEqual(factOf(course.body, 'status'), ['狀態', '開課中']);
+    assert.ok(course.body.includes(`<h2>${zh('school.roster.parts.courses.leaveHeading')}</h2>`));
+    assert.equal(labelOf(course.body, 'leave-reason'), zh('school.roster.parts.courses.leaveReason'));
+    noPersonWords(course.body, 'course');
+    // Its edit saved with the import's checks, and back at the row.
+    const reassigned = await post(
+      '/roster/courses/701~MATH',
+      { subject_name: '數學', staff_no: 'T001', hours: '5', reason: '更正節數' },
+      course,
+    );
+    assert.equal(reassigned.status, 303);
+    assert.equal(reassigned.location, `${base}/school/${SCHOOL}/roster/courses/701~MATH?saved=1`);
+
+    // The list of course assignments: its own headers, and each edit link named by the class and subject.
+    const courses = await page('/roster?part=courses');
+    assert.deepEqual(keys(courses.body), ['701~MATH', '702~ENG']);
+    assert.ok(courses.body.includes('<th scope="col">科目名稱</th>'));
+    assert.ok(courses.body.includes('<span class="visually-hidden"> 701 數學</span>'));
+    assert.ok(!courses.body.includes('undefined'));
+    noPersonWords(courses.body, 'courses list');
+    const classes = await page('/roster?part=classes');
+    assert.ok(classes.body.includes('<th scope="col">班級名稱</th>'));
+    noPersonWords(classes.body, 'classes list');
+
+    // A parent: 家長姓名, the student named, the mobile number to edit.
+    const mom = await page(`/roster/parents/${parentKey('1130001', '0922333444')}`);
+    assert.equal(mom.status, 200);
+    assert.equal(h1(mom.body), zh('school.roster.parts.parents.editTitle', { name: '王媽媽' }));
+    assert.deepEqual(
+      ['name', 'relationship', 'mobile'].map((f) => labelOf(mom.body, f)),
+      ['家長姓名', '關係', '手機'],
+    );
+    assert.deepEqual(factOf(mom.body, 'student_no'), ['學生學號', '1130001']);
+    assert.deepEqual(factOf(mom.body, 'student_name'), ['學生姓名', '王小華']);
+    assert.deepEqual(factOf(mom.body, 'status'), ['狀態', '在名冊上']);
+    assert.match(mom.body, /<input id="mobile" type="tel" name="mobile" value="0922333444"/);
+    assert.ok(mom.body.includes(`<h2>${zh('school.roster.parts.parents.leaveHeading')}</h2>`));
+    assert.ok(!mom.body.includes('undefined'));
+
+    // The same in English (the language is kept in a cookie: back to Chinese afterwards).
+    const courseEn = await page('/roster/courses/701~MATH?lang=en');
+    assert.equal(
+      h1(courseEn.body),
+      html(en('school.roster.parts.courses.editTitle', { class: '7年1班', subject: '數學' })),
+    );
+    assert.equal(h1(courseEn.body), 'Edit the course assignment 數學, 7年1班');
+    assert.equal(labelOf(courseEn.body, 'staff_no'), 'Teacher number');
+    assert.deepEqual(factOf(courseEn.body, 'status'), ['Status', 'Taught']);
+    assert.ok(!courseEn.body.includes('undefined'));
+    const momEn = await page(`/roster/parents/${parentKey('1130001', '0922333444')}`);
+    assert.equal(h1(momEn.body), 'Edit the parent 王媽媽');
+    assert.equal(labelOf(momEn.body, 'name'), 'Parent’s name');
+    await page('/roster?lang=zh-TW');
+  });
+
+  it('corrects a parent’s mobile number with the import’s check; the row and its published slip move to the new key', async () => {
+    const oldKey = parentKey('1130001', '0922333444');
+    const path = `/roster/parents/${oldKey}`;
+    const form = await page(path);
+    const parent = (mobile: string) =>
+      db()('roster_parents')
+        .where({ school_code: SCHOOL, academic_year: 115, semester: 1, student_no: '1130001', mobile })
+        .first();
+    const slip = await db()('roster_credentials')
+      .where({ school_code: SCHOOL, roster_key: 'parent:1130001:0922333444' })
+      .first();
+    assert.ok(slip, 'the parent was published');
+    const fields = { name: '王媽媽', relationship: 'mother', reason: '家長換手機' };
+
+    // Not a Taiwan mobile number: 400 with the import's message, everything typed kept, nothing saved.
+    const bad = await post(path, { ...fields, name: '王美媽媽', mobile: '0812345678' }, form);
+    assert.equal(bad.status, 400);
+    assert.ok(
+      bad.body.includes(`<p class="field-error" id="mobile-error">${html(zh('school.import.errors.mobile'))}</p>`),
+    );
+    assert.ok(
+      bad.body.includes(
+        `<a href="#mobile">${html(zh('labelled', { label: '手機', text: zh('school.import.errors.mobile') }))}</a>`,
+      ),
+    );
+    assert.match(bad.body, /<input id="mobile" type="tel" name="mobile" value="0812345678"[^>]*aria-invalid="true"/);
+    assert.match(bad.body, /<input id="name"[^>]*value="王美媽媽"/, 'the typed name is kept');
+    assert.match(bad.body, /<input id="reason"[^>]*value="家長換手機"/, 'the reason is kept');
+    assert.match(bad.body, /<option value="mother" selected/);
+    const badEn = await post(`${path}?lang=en`, { ...fields, mobile: '12345' }, form);
+    assert.equal(badEn.status, 400);
+    assert.ok(badEn.body.includes(html(en('school.import.errors.mobile'))));
+    await page('/roster?lang=zh-TW');
+    const empty = await post(path, { ...fields, mobile: ' ' }, form);
+    assert.equal(empty.status, 400);
+    assert.ok(empty.body.includes(html(zh('school.import.errors.required'))));
+    // The number of the student's other parent: refused, naming that parent.
+    const taken = await post(path, { ...fields, mobile: '0933444555' }, form);
+    assert.equal(taken.status, 400);
+    assert.ok(taken.body.includes(html(zh('school.roster.errors.sameMobile', { name: '陳阿公' }))));
+    assert.equal((await parent('0922333444')).name, '王媽媽', 'nothing saved');
+
+    // A right number, typed with dashes: saved as 09xxxxxxxx, and the row is found at its new key.
+    const saved = await post(path, { ...fields, mobile: '0955-666-777' }, form);
+    assert.equal(saved.status, 303);
+    const newKey = parentKey('1130001', '0955666777');
+    assert.equal(saved.location, `${base}/school/${SCHOOL}/roster/parents/${newKey}?saved=1`);
+    assert.ok(!saved.location!.includes('0955666777'), 'no mobile number in the URL');
+    const shown = await agent.request(saved.location!);
+    assert.equal(shown.status, 200);
+    assert.ok(shown.body.includes('id="roster-saved"'));
+    assert.match(shown.body, /<input id="mobile" type="tel" name="mobile" value="0955666777"/);
+    assert.ok(shown.body.includes(`action="/school/${SCHOOL}/roster/parents/${encodeURIComponent(newKey)}"`));
+    assert.equal((await page(path)).status, 404, 'the old key names no row now');
+    assert.equal(await parent('0922333444'), undefined);
+    assert.equal((await parent('0955666777')).name, '王媽媽');
+    const list = await page('/roster?part=parents&q=1130001');
+    assert.deepEqual(
+      keys(list.body).sort(),
+      [newKey, parentKey('1130001', '0912345678'), parentKey('1130001', '0933444555')].sort(),
+    );
+
+    // Audited with the fields and both keys, never the number.
+    const audit = await db()('audit_events')
+      .where({ subject: SCHOOL, action: 'school.roster_edited' })
+      .whereRaw("detail->>'key' = ?", [oldKey])
+      .first();
+    assert.deepEqual(audit.detail.fields, ['mobile']);
+    assert.equal(audit.detail.new_key, newKey);
+    assert.equal(audit.detail.reason, '家長換手機');
+    assert.ok(!JSON.stringify(audit.detail).match(/0955666777|0922333444/));
+
+    // The published slip moved with the row: publishing keeps the same account, withdraws nothing, makes nothing new.
+    const moved = await db()('roster_credentials').where({ id: slip.id }).first();
+    assert.equal(moved.roster_key, 'parent:1130001:0955666777');
+    assert.equal(moved.account, slip.account);
+    const counts = await server.services.schoolOffice.publisher.publish(term(), adminId);
+    assert.deepEqual([counts.credentials, counts.withdrawn, counts.ended], [0, 0, 0]);
+    assert.ok(await db()('roster_credentials').where({ id: slip.id }).first(), 'the slip is still there');
+
+    // Saving the same number again changes nothing and stays at the key.
+    const again = await post(`/roster/parents/${newKey}`, { ...fields, mobile: '+886 955 666 777' });
+    assert.equal(again.status, 303);
+    assert.equal(again.location, `${base}/school/${SCHOOL}/roster/parents/${newKey}?saved=1`);
   });
 });

@@ -1,7 +1,8 @@
 // The school back office in Chromium (issue 14): a school administrator opens /school, signs in with the password, sets
 // up the authenticator from the page's key, types its code, reaches the school, and sets the semester (a wrong date
-// first), imports (a file with errors first); then another school's roster is imported, published and printed, and a
-// student registers with the printed slip. Each page is checked with axe-core and photographed.
+// first), imports (a file with errors first); then another school's roster is imported, corrected (a student's name,
+// a parent's mobile number — a wrong one first), published and printed, and a student registers with the printed slip.
+// Each page is checked with axe-core and photographed.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -16,6 +17,7 @@ import { randomNationalId } from '../../helpers/national-ids.ts';
 import { pdfText } from '../../helpers/pdf.ts';
 import {
   CLASS_HEADERS,
+  COURSE_HEADERS,
   PARENT_HEADERS,
   STAFF_HEADERS,
   STUDENT_HEADERS,
@@ -137,7 +139,8 @@ test('students and parents imported, the roster published and printed, a student
   const admin = await personWith(server, [{ schoolCode: code, role: 'school_admin' }], 'publisher');
   await setSemester(server, code, admin.personId);
   const { context, page, problems } = await watchedPage(browser, {
-    allow: (status, path) => status === 400 && /\/second-factor$|\/roster\/students\/1130001$/.test(path),
+    allow: (status, path) =>
+      status === 400 && /\/second-factor$|\/roster\/(students\/1130001|parents\/1130001~[\w-]+)$/.test(path),
   });
   // This administrator makes a passkey (Chromium's virtual authenticator stands for the fingerprint reader).
   const cdp = await context.newCDPSession(page);
@@ -210,6 +213,14 @@ test('students and parents imported, the roster published and printed, a student
   await checked(page, '09-import-students-preview', problems);
   await page.click('#commit-form button.primary');
   await page.locator('#imported').waitFor();
+  await page.setInputFiles(
+    '#file-input-courses',
+    excel('配課.xlsx', await xlsx({ 配課: [COURSE_HEADERS, ['701', 'MATH', '數學', 'T001', 4]] })),
+  );
+  await page.click('#upload-courses button.primary');
+  await page.locator('#preview').waitFor();
+  await page.click('#commit-form button.primary');
+  await page.locator('#imported').waitFor();
 
   // Step 03: the roster found, a row corrected (the reason forgotten first).
   await page.click(`a[href="/school/${code}/roster"]`);
@@ -228,6 +239,50 @@ test('students and parents imported, the roster published and printed, a student
   await page.fill('#reason', '更正姓名');
   await page.click('#roster-edit button.primary');
   await page.locator('#roster-saved').waitFor();
+  assert.equal(await page.inputValue('#name'), '王小樺', 'back at the row, as saved');
+
+  // A parent's new mobile number: a wrong one first (kept, with the message), then the right one; the row's address
+  // follows the number without ever showing it.
+  await page.goto(`${server.issuer}/school/${code}/roster?part=parents`);
+  await page.click('#roster-table tbody tr a');
+  await page.locator('#mobile').waitFor();
+  assert.equal(
+    await page.locator('main h1').innerText(),
+    zh('school.roster.parts.parents.editTitle', { name: '王爸爸' }),
+  );
+  const before = page.url();
+  await page.fill('#mobile', '0812345678');
+  await page.fill('#reason', '家長換手機');
+  await page.click('#roster-edit button.primary');
+  await page.locator('#mobile-error').waitFor();
+  assert.equal(await page.locator('#mobile-error').innerText(), zh('school.import.errors.mobile'));
+  assert.equal(await page.inputValue('#mobile'), '0812345678', 'the typed number stays');
+  await checked(page, '11-roster-parent-mobile-error', problems);
+  await page.fill('#mobile', '0987654321');
+  await page.click('#roster-edit button.primary');
+  await page.locator('#roster-saved').waitFor();
+  assert.equal(await page.inputValue('#mobile'), '0987654321');
+  assert.notEqual(page.url().replace(/\?.*$/, ''), before, 'a new key');
+  assert.ok(!page.url().includes('0987654321'), 'no mobile number in the address');
+  await checked(page, '11-roster-parent-saved', problems);
+
+  // A class's and a course assignment's pages, in their own words.
+  await page.goto(`${server.issuer}/school/${code}/roster/classes/701`);
+  assert.equal(
+    await page.locator('main h1').innerText(),
+    zh('school.roster.parts.classes.editTitle', { name: '忠班' }),
+  );
+  await checked(page, '11-roster-class', problems);
+  await page.goto(`${server.issuer}/school/${code}/roster?part=courses`);
+  await checked(page, '11-roster-courses', problems);
+  await page.click('#roster-table tbody tr a');
+  await page.locator('#subject_name').waitFor();
+  assert.equal(
+    await page.locator('main h1').innerText(),
+    zh('school.roster.parts.courses.editTitle', { class: '忠班', subject: '數學' }),
+  );
+  assert.ok(!(await page.locator('main').innerText()).includes('undefined'));
+  await checked(page, '11-roster-course', problems);
 
   // Step 04: the plan, then the publish, then the class's slips.
   await page.click(`a[href="/school/${code}/publish"]`);
