@@ -368,7 +368,8 @@ export const KNOWN: Record<string, Known> = {
   'POST /binding/review/:id/reject': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
   'POST /binding/review/:id/revoke': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
   'GET /binding/review/codes': { ctx: 'binding-review' },
-  'POST /binding/review/codes/:id': form([], { ctx: 'binding-review', weight: 1 }),
+  'GET /binding/review/codes/:id': { ctx: 'binding-review', query: ['notice'] },
+  'POST /binding/review/codes/:id': form(['replace'], { ctx: 'binding-review', weight: 1 }),
   'POST /api/sis/guardians': {
     body: 'json',
     auth: 'sis',

@@ -15,7 +15,7 @@ import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/nat
 import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password-links.ts';
 import type { Passwords } from '../people/passwords.ts';
 import { emailHolderStatus, findPersonById, findPersonIdByNationalIdIndex } from '../people/persons.ts';
-import { findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
+import { currentCode, findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
 import { decisionMessage } from './messages.ts';
 import type { Relationship } from './relationships.ts';
 import { matchesRoster } from './roster-guardians.ts';
@@ -410,8 +410,14 @@ export class Binding {
     return homeroomStudents(this.#db, reviewer);
   }
 
+  /** A new code for the student (any that still works stops now). */
   issueCode(reviewer: string, identityId: string) {
     return issueCode(this.#db, this.#keyring, { reviewer, identityId });
+  }
+
+  /** The student's code that still works, to show again; undefined when the reviewer prints none for them. */
+  currentCode(reviewer: string, identityId: string) {
+    return currentCode(this.#db, this.#keyring, { reviewer, identityId });
   }
 
   findCode(code: string) {
@@ -427,7 +433,13 @@ export class Binding {
       .select('a.*', 's.name as school_name', 'c.name as class_name', 'sp.name as student_name');
   }
 
-  #view(r: Row, full = false): ApplicationView {
+  /**
+   * `masked` for the parent's pages, the PDF and the CLI; `reviewer` for the student's homeroom teacher and the school,
+   * who judge who applies: the names, the email and the mobile in full (to compare with the school's records, to
+   * call the parent), the national ID masked all the same.
+   */
+  #view(r: Row, as: 'masked' | 'reviewer' = 'masked'): ApplicationView {
+    const full = as === 'reviewer';
     const signature = typeof r.signature === 'string' ? (JSON.parse(r.signature) as Signature) : r.signature;
     return {
       id: r.id,
@@ -440,8 +452,8 @@ export class Binding {
       parent: {
         name: full ? r.parent_name : maskName(r.parent_name),
         nationalId: maskedNationalId(this.#keyring, r.parent_national_id_sealed) ?? '',
-        email: r.parent_email ? maskEmail(r.parent_email) : undefined,
-        mobile: r.parent_mobile ? maskMobile(r.parent_mobile) : undefined,
+        email: r.parent_email ? (full ? r.parent_email : maskEmail(r.parent_email)) : undefined,
+        mobile: r.parent_mobile ? (full ? r.parent_mobile : maskMobile(r.parent_mobile)) : undefined,
       },
       signedAt: signature ? new Date(signature.at) : null,
       signature,
@@ -545,18 +557,18 @@ export class Binding {
     return !!row;
   }
 
-  /** The applications this reviewer decides, pending first; full student names (their own students). */
+  /** The applications this reviewer decides, oldest first, as a reviewer sees them (who applies, in full). */
   async forReview(reviewer: string, status: ApplicationStatus = 'pending'): Promise<ApplicationView[]> {
     const rows: Row[] = await this.#reviewable(this.#query().where('a.status', status), reviewer).orderBy(
       'a.created_at',
     );
-    return rows.map((r) => ({ ...this.#view(r), studentName: r.student_name }));
+    return rows.map((r) => this.#view(r, 'reviewer'));
   }
 
-  /** One application this reviewer may decide (full student name), or undefined. */
+  /** One application this reviewer may decide, as a reviewer sees it, or undefined. */
   async reviewable(reviewer: string, id: string): Promise<ApplicationView | undefined> {
     const row: Row | undefined = await this.#reviewable(this.#query().where('a.id', id), reviewer).first();
-    return row && { ...this.#view(row), studentName: row.student_name };
+    return row && this.#view(row, 'reviewer');
   }
 
   /** The operators' list (CLI): by school and status. */

@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { serveFile } from '../../web/static.ts';
-import { printCode, showCodes } from './codes.ts';
+import { makeCode, showCard, showCodes } from './codes.ts';
 import { showConsent, submitConsent } from './consent.ts';
 import { checkCode, sendCode, showCode, showContact } from './contact.ts';
 import { showParent, submitParent } from './parent.ts';
@@ -46,5 +46,6 @@ export function bindingRoutes(router: Router, s: Services) {
   router.post('/binding/review/:id/reject', signedIn, post, rejectApplication(s));
   router.post('/binding/review/:id/revoke', signedIn, post, revokeLink(s));
   router.get('/binding/review/codes', signedIn, showCodes(s));
-  router.post('/binding/review/codes/:id', signedIn, post, printCode(s));
+  router.get('/binding/review/codes/:id', signedIn, showCard(s));
+  router.post('/binding/review/codes/:id', signedIn, post, makeCode(s));
 }

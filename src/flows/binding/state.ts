@@ -30,6 +30,17 @@ export const BindingSession = z.object({
   lookups: z.number().int().min(0),
   /** A binding code the parent came with (the school's QR code), offered in step 1. */
   handedCode: z.string().max(20).optional(),
+  /**
+   * Step 1's last "驗證": the school(s) it found (the name masked, as shown), kept so that a "下一步" refused for
+   * anything else shows them again, with the choice made; `key` is a digest of the level and national ID they were
+   * found by (the ID itself is not kept).
+   */
+  found: z
+    .object({
+      key: z.string().max(100),
+      matches: z.array(DraftStudentSchema.pick({ identityId: true, maskedName: true, school: true })).max(20),
+    })
+    .optional(),
 });
 export type BindingSession = z.infer<typeof BindingSession>;
 

@@ -1,6 +1,7 @@
 // GET/POST /binding/student — step 1: the relationship, the student's level and national ID, and (so that this is
 // no lookup service) their birth date or student number; "驗證" shows the masked name and the school(s), "下一步"
 // adds the student to this application. Lookups are limited per binding session and per network address.
+import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { isCodeShape, showCode } from '../../domain/binding/codes.ts';
@@ -13,7 +14,7 @@ import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, renderBinding } from './pages.ts';
-import { type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
+import { type BindingSession, type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const StudentForm = z.object({
   relationship: formText(40),
@@ -37,7 +38,12 @@ const EMPTY: Values = {
 
 function renderStudent(
   ctx: Context,
-  page: { values?: Values; errors?: Record<string, string | undefined>; matches?: StudentMatch[]; status?: number },
+  page: {
+    values?: Values;
+    errors?: Record<string, string | undefined>;
+    matches?: Pick<StudentMatch, 'maskedName' | 'school'>[];
+    status?: number;
+  },
 ) {
   const { session } = bindingOf(ctx);
   renderBinding(ctx, 'student', {
@@ -61,11 +67,24 @@ export function showStudent() {
   };
 }
 
+type Found = NonNullable<BindingSession['found']>;
+/** What step 1's school(s) were found by: the level and the national ID (a digest; the session keeps no ID). */
+const foundKey = (values: Values) =>
+  crypto.createHash('sha256').update(`${values.level}\n${values.national_id}`).digest('base64url');
+const shownMatches = (matches: StudentMatch[]): Found['matches'] =>
+  matches.slice(0, 20).map((m) => ({ identityId: m.identityId, maskedName: m.maskedName, school: m.school }));
+
 export function submitStudent(s: Services, state: BindingState) {
   return async (ctx: Context) => {
     const current = bindingOf(ctx);
     const values = StudentForm.parse(ctx.request.body ?? {});
     values.national_id = normaliseNationalId(values.national_id);
+    // A refusal shows the form as sent: what was typed, and — while the student is still the one "驗證" found (the
+    // same level and national ID) — the school(s) found and the one chosen, so that nobody has to look again.
+    const key = foundKey(values);
+    const found = current.session.found?.key === key ? current.session.found.matches : undefined;
+    const refuse = (errors: Record<string, string>, status: number) =>
+      renderStudent(ctx, { values, errors, matches: found, status });
     const errors: Record<string, string> = {};
     if (!RELATIONSHIPS.includes(values.relationship as never))
       errors.relationship = 'binding.student.errors.relationship';
@@ -79,15 +98,12 @@ export function submitStudent(s: Services, state: BindingState) {
     if (!values.birthdate && !values.student_no && !values.binding_code)
       errors.birthdate = 'binding.student.errors.proof';
     if (current.session.students.length >= 10) errors.relationship = 'binding.student.errors.full';
-    if (Object.keys(errors).length) return renderStudent(ctx, { values, errors, status: 400 });
+    if (Object.keys(errors).length) return refuse(errors, 400);
 
     if (!(await countLookup(ctx, s, state, current)))
-      return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.tooMany' }, status: 429 });
+      return refuse({ national_id: 'binding.student.errors.tooMany' }, 429);
     const handed = values.binding_code ? await s.binding.findCode(values.binding_code) : undefined;
-    if (values.binding_code && !handed) {
-      const codeError = { binding_code: 'binding.student.errors.codeInvalid' };
-      return renderStudent(ctx, { values, errors: codeError, status: 400 });
-    }
+    if (values.binding_code && !handed) return refuse({ binding_code: 'binding.student.errors.codeInvalid' }, 400);
     const matches = await s.binding.findStudents({
       identityId: handed?.identityId,
       nationalId: values.national_id,
@@ -95,8 +111,12 @@ export function submitStudent(s: Services, state: BindingState) {
       birthdate: born,
       studentNo: values.student_no || undefined,
     });
-    if (!matches.length)
+    if (!matches.length) {
+      // Not found as typed now: what was found before does not hold any more.
+      if (current.session.found) await saveSession(state, current, { found: undefined });
       return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.notFound' }, status: 400 });
+    }
+    await saveSession(state, current, { found: { key, matches: shownMatches(matches) } });
     const chosen = matches.find((m) => m.school.code === values.school);
     // "驗證": the masked name and the schools to choose from (the only one chosen already).
     if (!chosen) {
@@ -107,6 +127,7 @@ export function submitStudent(s: Services, state: BindingState) {
     if (current.session.students.some((d) => d.identityId === chosen.identityId))
       return renderStudent(ctx, { values, matches, errors: { school: 'binding.student.errors.already' }, status: 400 });
     await saveSession(state, current, {
+      found: undefined,
       handedCode: undefined,
       students: [
         ...current.session.students,

@@ -1,7 +1,8 @@
 // Parent-child binding in a real browser (issue 12): a parent starts from the home page's 親子綁定 button, gets the
 // code through the development mailbox, goes through the four steps (one mistake at each), sees 申請 on the status
-// page; the homeroom teacher approves from the account pages; the parent's status page then says 認證. Every page
-// through axe-core, screenshots at both widths.
+// page; the homeroom teacher sees who applies and approves from the account pages, then prints a binding code (the
+// same code after a reload, a new one only when asked); the parent's status page then says 認證. Every page through
+// axe-core, screenshots at both widths.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -52,7 +53,7 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
     birthdate: '2012-04-05',
     nationalId: sealNationalId(server.storage.keyring, studentId),
   });
-  await addIdentity(db, {
+  const identityId = await addIdentity(db, {
     personId: person.id,
     schoolCode: '353604',
     role: 'student',
@@ -105,6 +106,16 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await page.waitForSelector('text=吳○寶');
   assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'the only school is chosen');
   await checked(page, 'student-found');
+  // 下一步 with the relationship left unchosen: refused, and the school found stays found and chosen.
+  await page.selectOption('#relationship', '');
+  await page.click(`button:has-text("${zh('binding.student.next')}")`);
+  await page.waitForSelector('#relationship-error');
+  assert.match((await page.textContent('main')) ?? '', /吳○寶/, 'the student found is still shown');
+  assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'the school is still chosen');
+  assert.equal(await page.inputValue('#national_id'), studentId, 'the ID kept');
+  assert.equal(await page.inputValue('#birthdate'), '2012-04-05', 'the birth date kept');
+  await checked(page, 'student-refused-next');
+  await page.selectOption('#relationship', 'mother');
   await page.click(`button:has-text("${zh('binding.student.next')}")`);
   await page.waitForURL(/\/binding\/consent$/);
 
@@ -147,9 +158,16 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await teacher.page.waitForURL(/\/account\/identities$/);
   await teacher.page.click('#binding-review-link');
   await teacher.page.waitForURL(/\/binding\/review$/);
-  assert.match((await teacher.page.textContent('main')) ?? '', /吳三寶/);
+  const reviewText = (await teacher.page.textContent('main')) ?? '';
+  assert.match(reviewText, /吳三寶/);
+  // Who applies, in full (the name, the email, the mobile); the national ID masked.
+  assert.match(reviewText, /吳美華/);
+  assert.ok(reviewText.includes(email), 'the email in full');
+  assert.ok(reviewText.includes('0912555666'), 'the mobile in full');
+  assert.ok(!reviewText.includes(parentId), 'never the national ID in full');
   await checked(teacher.page, 'review');
-  await teacher.page.click(`button[aria-label*="吳三寶"]:has-text("${zh('binding.review.approve')}")`);
+  // This parent's application (a reused database holds others for students of the same name): found by the email.
+  await teacher.page.click(`li.review-item:has-text("${email}") button:has-text("${zh('binding.review.approve')}")`);
   await teacher.page.waitForURL(/notice=approved/);
   assert.match((await teacher.page.textContent('main')) ?? '', /吳三寶/);
   await checked(teacher.page, 'review-approved');
@@ -157,11 +175,38 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await teacher.page.click('#binding-codes-link');
   await teacher.page.waitForURL(/\/binding\/review\/codes$/);
   await checked(teacher.page, 'codes');
-  await teacher.page.click(`button[aria-label*="吳三寶"]`);
+  // The student's card before any code: says so, and offers to make one (looking makes none).
+  await teacher.page.goto(`${server.issuer}/binding/review/codes/${identityId}`);
+  await teacher.page.waitForSelector('#make-code');
+  assert.equal(await teacher.page.locator('#binding-code').count(), 0);
+  await checked(teacher.page, 'code-card-none');
+  await teacher.page.goBack();
+  await teacher.page.waitForURL(/\/binding\/review\/codes$/);
+  await teacher.page.click(`form[action="/binding/review/codes/${identityId}"] button[aria-label*="吳三寶"]`);
   await teacher.page.waitForSelector('#binding-code');
-  assert.match((await teacher.page.textContent('#binding-code')) ?? '', /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  const firstCode = (await teacher.page.textContent('#binding-code')) ?? '';
+  assert.match(firstCode, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
   assert.ok(await teacher.page.isVisible(`#print-code:has-text("${zh('binding.codes.print')}")`), 'a print button');
   await checked(teacher.page, 'code-card');
+  // A reload, and a visit from the list again: the same code (no new one, the one handed out still works).
+  await teacher.page.reload();
+  assert.equal(await teacher.page.textContent('#binding-code'), firstCode, 'the same code after a reload');
+  await teacher.page.click(`a:has-text("${zh('binding.codes.another')}")`);
+  await teacher.page.waitForURL(/\/binding\/review\/codes$/);
+  await checked(teacher.page, 'codes-with-code');
+  await teacher.page.click(`a[href="/binding/review/codes/${identityId}"][aria-label*="吳三寶"]`);
+  await teacher.page.waitForSelector('#binding-code');
+  assert.equal(await teacher.page.textContent('#binding-code'), firstCode, 'the same code from the list');
+  // Only "產生新的綁定碼" makes another, and says the first stops working.
+  await teacher.page.click('#renew-code');
+  await teacher.page.waitForURL(/notice=replaced/);
+  const secondCode = (await teacher.page.textContent('#binding-code')) ?? '';
+  assert.notEqual(secondCode, firstCode);
+  assert.ok(
+    ((await teacher.page.textContent('main')) ?? '').includes(zh('binding.codes.notice.replaced')),
+    'says the old code stopped',
+  );
+  await checked(teacher.page, 'code-card-replaced');
 
   // The parent reloads the status page.
   await page.click('a[href="/binding/status"]');

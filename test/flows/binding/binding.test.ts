@@ -336,6 +336,98 @@ describe(`parent-child binding (${storageMode})`, () => {
     );
   });
 
+  it('a refused 下一步 in step 1 keeps the school(s) found, the one chosen and everything typed', async () => {
+    // A student at two junior high schools: 驗證 lists both, the parent picks the second.
+    const second = `B${crypto.randomInt(1e5, 1e6)}`;
+    await db()('schools').insert({ code: second, name: `綁定測試第二國中${second}`, level: 'junior' });
+    const student = await newStudent();
+    await addIdentity(db(), {
+      personId: student.id,
+      schoolCode: second,
+      role: 'student',
+      attributes: { student_no: student.studentNo },
+      source: 'roster',
+      actor: 'test',
+    });
+    const agent = await enter({ email: `kept-${tag()}@example.test` });
+    const page = await agent.request(url('/binding/student'));
+    const typed = {
+      relationship: 'grandmother',
+      level: 'junior',
+      national_id: student.nationalId,
+      birthdate: '101/04/05',
+      student_no: '',
+    };
+    const found = await post(agent, page, '/binding/student', typed);
+    assert.equal(found.status, 200);
+    const radio = (code: string) => new RegExp(`<input type="radio" name="school" value="${code}"( checked)?>`);
+    assert.equal(radio('353604').exec(found.body)?.[1], undefined, 'two schools: none chosen for the parent');
+    assert.equal(radio(second).exec(found.body)?.[1], undefined);
+
+    const nextButton = `<button class="primary" type="submit">${zh('binding.student.next')}</button>`;
+    const keptAll = (answer: Step, what: string, fields: Record<string, string>) => {
+      assert.match(answer.body, /吳○寶/, `${what}: the student found is still shown`);
+      assert.ok(radio('353604').test(answer.body), `${what}: the first school is still offered`);
+      assert.equal(radio(second).exec(answer.body)?.[1], ' checked', `${what}: the school chosen is still chosen`);
+      assert.equal(radio('353604').exec(answer.body)?.[1], undefined, `${what}: and only that one`);
+      assert.ok(answer.body.includes(nextButton), `${what}: the button is still 下一步, not 驗證 again`);
+      for (const [field, value] of Object.entries(fields).filter(([f]) => ['national_id', 'birthdate'].includes(f)))
+        assert.match(answer.body, new RegExp(`name="${field}" value="${value}"`), `${what}: ${field} kept`);
+      if (fields.relationship)
+        assert.match(
+          answer.body,
+          new RegExp(`<option value="${fields.relationship}" selected`),
+          `${what}: relationship kept`,
+        );
+    };
+    // The relationship left at 請選擇; a birth date mistyped; both the birth date and the student number emptied.
+    const refusals: [Record<string, string>, string][] = [
+      [{ ...typed, relationship: '' }, 'binding.student.errors.relationship'],
+      [{ ...typed, birthdate: '101/02/30' }, 'binding.student.errors.birthdate'],
+      [{ ...typed, birthdate: '' }, 'binding.student.errors.proof'],
+      [{ ...typed, level: 'junior', binding_code: 'NOT-A-CODE' }, 'binding.student.errors.codeInvalid'],
+    ];
+    for (const [fields, key] of refusals) {
+      const refused = await post(agent, found, '/binding/student', { ...fields, school: second });
+      assert.equal(refused.status, 400, key);
+      assert.match(
+        refused.body,
+        new RegExp(
+          html(zh(key))
+            .replace(/[()（）]/g, '.')
+            .slice(0, 12),
+        ),
+        key,
+      );
+      keptAll(refused, key, fields);
+    }
+    // Another student's ID (or level) is another search: its value kept, the schools of the first not offered.
+    const otherId = await post(agent, found, '/binding/student', {
+      ...typed,
+      national_id: 'A12345678',
+      school: second,
+    });
+    assert.equal(otherId.status, 400);
+    assert.match(otherId.body, /name="national_id" value="A12345678"/);
+    assert.doesNotMatch(otherId.body, /name="school"/, 'no schools of another student');
+    // Not found as typed now (a wrong birth date): the schools found before no longer hold.
+    const wrong = await post(agent, found, '/binding/student', { ...typed, birthdate: '101/04/06', school: second });
+    assert.equal(wrong.status, 400);
+    assert.doesNotMatch(wrong.body, /name="school"/);
+    const again = await post(agent, found, '/binding/student', { ...typed, relationship: '', school: second });
+    assert.doesNotMatch(again.body, /name="school"/, 'and are not shown again after that');
+    // Found again, then 下一步 with everything right: the second school is the one added.
+    const refound = await post(agent, found, '/binding/student', typed);
+    assert.equal(refound.status, 200);
+    const added = await post(agent, refound, '/binding/student', { ...typed, school: second });
+    assert.equal(added.status, 303);
+    const consentPage = await agent.request(url('/binding/consent'));
+    assert.ok(consentPage.status === 200);
+    const back = await agent.request(url('/binding/student'));
+    assert.ok(back.body.includes(`綁定測試第二國中${second}`), 'the school chosen is in the application');
+    assert.doesNotMatch(back.body, /name="school"/, 'a fresh step 1 for the next student');
+  });
+
   it('counts every lookup by national ID, of students and of parents, and stops a session that looks too often', async () => {
     const agent = await enter({ email: `looker-${tag()}@example.test` });
     await addStudent(agent, await newStudent()); // two lookups: 驗證, then 下一步
@@ -444,7 +536,17 @@ describe(`parent-child binding (${storageMode})`, () => {
     const review = await teacher.request(url('/binding/review'));
     assert.equal(review.status, 200);
     assert.match(review.body, new RegExp(student.name));
-    assert.match(review.body, /吳○明/, "the parent's name masked");
+    // The reviewer judges who applies: the name, the email and the mobile in full; the national ID masked, always.
+    const approveAt = review.body.indexOf(`/binding/review/${row.id}/approve`);
+    const item = review.body.slice(review.body.lastIndexOf('<li class="review-item">', approveAt), approveAt);
+    assert.ok(item.includes(`<dd class="parent-name">${parent.name}</dd>`), "the parent's full name");
+    assert.doesNotMatch(review.body, /吳○明/, 'not masked');
+    assert.ok(item.includes(`href="mailto:${parent.email}">${parent.email}</a>`), 'the email in full');
+    assert.ok(item.includes(`href="tel:${parent.mobile}">${parent.mobile}</a>`), 'the mobile in full');
+    assert.doesNotMatch(review.body, new RegExp(parent.nationalId), 'never the national ID in full');
+    assert.ok(item.includes(`${parent.nationalId.slice(0, 3)}****${parent.nationalId.slice(-3)}`), 'masked');
+    for (const key of ['parent', 'nationalId', 'email', 'mobile', 'relationship'])
+      assert.ok(item.includes(html(zh(`binding.review.${key}`))), key);
     const approved = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
     assert.equal(approved.status, 303);
     assert.match(approved.location!, /notice=approved/);
@@ -592,16 +694,22 @@ describe(`parent-child binding (${storageMode})`, () => {
     const list = await teacher.request(url('/binding/review/codes'));
     assert.equal(list.status, 200);
     assert.match(list.body, new RegExp(`/binding/review/codes/${student.identityId}`));
-    const card = await post(teacher, list, `/binding/review/codes/${student.identityId}`, {});
+    const made = await post(teacher, list, `/binding/review/codes/${student.identityId}`, {});
+    assert.equal(made.status, 303, 'made, then shown by a GET: a reload makes nothing');
+    assert.equal(made.location, url(`/binding/review/codes/${student.identityId}?notice=made`));
+    const card = await teacher.request(made.location!);
     assert.equal(card.status, 200);
     const code = /id="binding-code">([A-Z0-9-]{9})</.exec(card.body)?.[1];
     assert.ok(code, 'the card shows the code');
     assert.match(card.body, /data:image\/svg\+xml;base64,/, 'and its QR code');
     const stored = await db()('binding_codes').where({ student_identity_id: student.identityId }).first();
     assert.notEqual(stored.code_index, code.replace('-', ''), 'only a digest is kept');
-    // Another class's student: no code.
+    assert.doesNotMatch(JSON.stringify(stored), new RegExp(code.replace('-', '')), 'the code is stored nowhere');
+    // Another class's student: no code, and no card.
     const other = await newStudent({ classCode: '702' });
     assert.equal((await post(teacher, list, `/binding/review/codes/${other.identityId}`, {})).status, 404);
+    assert.equal((await teacher.request(url(`/binding/review/codes/${other.identityId}`))).status, 404);
+    assert.equal((await teacher.request(url('/binding/review/codes/not-a-student'))).status, 404);
 
     // The parent follows the QR link: the code waits through the contact code and fills step 1.
     const parent = newParentData();
@@ -643,6 +751,91 @@ describe(`parent-child binding (${storageMode})`, () => {
     const reused = await post(second, page, '/binding/student', form);
     assert.equal(reused.status, 400);
     assert.match(reused.body, new RegExp(html(zh('binding.student.errors.codeInvalid')).slice(0, 8)));
+  });
+
+  it('the binding code page shows the same code at every reload and visit; a new one only when asked, and the old one stops', async () => {
+    const student = await newStudent();
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const cardUrl = url(`/binding/review/codes/${student.identityId}`);
+    const codeOn = (page: Step) => /id="binding-code">([A-Z0-9-]{9})</.exec(page.body)?.[1];
+    const liveCodes = async () =>
+      (
+        await db()('binding_codes')
+          .where({ student_identity_id: student.identityId })
+          .whereNull('used_at')
+          .where('expires_at', '>', db().fn.now())
+      ).length;
+
+    // No code yet: the card page says so and offers to make one.
+    const none = await teacher.request(cardUrl);
+    assert.equal(none.status, 200);
+    assert.equal(codeOn(none), undefined);
+    assert.ok(none.body.includes(html(zh('binding.codes.noneLive', { name: student.name }))));
+    assert.match(none.body, /id="make-code"/);
+    assert.equal(await liveCodes(), 0, 'looking makes no code');
+
+    const list = await teacher.request(url('/binding/review/codes'));
+    const made = await post(teacher, list, `/binding/review/codes/${student.identityId}`, {});
+    const first = codeOn(await teacher.request(made.location!));
+    assert.ok(first);
+    // Reloaded, visited again from the list, the list pressed again (an old tab, a double click): the same code.
+    for (let i = 0; i < 3; i++)
+      assert.equal(codeOn(await teacher.request(cardUrl)), first, 'a reload shows the same code');
+    const listAgain = await teacher.request(url('/binding/review/codes'));
+    assert.ok(listAgain.body.includes(`href="/binding/review/codes/${student.identityId}"`), 'the list links to it');
+    assert.doesNotMatch(listAgain.body, new RegExp(`action="/binding/review/codes/${student.identityId}"`));
+    const pressedAgain = await post(teacher, list, `/binding/review/codes/${student.identityId}`, {});
+    assert.equal(pressedAgain.location, `${cardUrl}?notice=kept`);
+    const kept = await teacher.request(pressedAgain.location!);
+    assert.equal(codeOn(kept), first);
+    assert.ok(kept.body.includes(html(zh('binding.codes.notice.kept'))));
+    assert.equal(await liveCodes(), 1, 'one code, still the first');
+    // The page says how to replace it, and that the old one then stops.
+    assert.ok(kept.body.includes(html(zh('binding.codes.renewHint', { code: first }))));
+
+    // "產生新的綁定碼": a new code, and the page says the old one no longer works.
+    const renewed = await post(teacher, kept, `/binding/review/codes/${student.identityId}`, { replace: 'yes' });
+    assert.equal(renewed.status, 303);
+    assert.equal(renewed.location, `${cardUrl}?notice=replaced`);
+    const replacedPage = await teacher.request(renewed.location!);
+    const second = codeOn(replacedPage);
+    assert.ok(second && second !== first, 'a new code');
+    assert.ok(replacedPage.body.includes(html(zh('binding.codes.notice.replaced'))));
+    assert.equal(codeOn(await teacher.request(cardUrl)), second, 'and from now on that one at every reload');
+    assert.equal(await liveCodes(), 1, 'only the new code works');
+    const audit = await db()('audit_events')
+      .where({ action: 'binding.code_issued', subject: student.identityId })
+      .orderBy('id', 'desc')
+      .first();
+    const detail = typeof audit.detail === 'string' ? JSON.parse(audit.detail) : audit.detail;
+    assert.equal(detail.replaces?.length, 1, 'the audit names the code replaced');
+
+    // A parent with the old code is refused; the new one works.
+    const agent = await enter({ email: `renewed-${tag()}@example.test` });
+    const step1 = await agent.request(url('/binding/student'));
+    const form = { relationship: 'mother', level: 'junior', national_id: student.nationalId };
+    const old = await post(agent, step1, '/binding/student', { ...form, binding_code: first });
+    assert.equal(old.status, 400);
+    assert.ok(old.body.includes(html(zh('binding.student.errors.codeInvalid'))));
+    const fresh = await post(agent, step1, '/binding/student', { ...form, binding_code: second });
+    assert.equal(fresh.status, 200);
+    assert.equal(
+      (await post(agent, fresh, '/binding/student', { ...form, binding_code: second, school: '353604' })).status,
+      303,
+    );
+    await consent(agent);
+    assert.equal((await sendParent(agent, newParentData())).location, url('/binding/status?notice=approved'));
+
+    // Used: the card no longer shows it, says when it was used, and offers a code for another parent.
+    const used = await teacher.request(cardUrl);
+    assert.equal(codeOn(used), undefined);
+    assert.ok(used.body.includes(html(zh('binding.codes.noneLive', { name: student.name }))));
+    assert.match(used.body, new RegExp(html(zh('binding.codes.lastUsed', { date: 'X' })).split('X')[0]!));
+    assert.match(used.body, /id="make-code"/);
+
+    // English, too.
+    const en = await teacher.request(`${cardUrl}?lang=en`, { headers: { 'accept-language': 'en' } });
+    assert.ok(en.body.includes(html(translator('en')('binding.codes.noneLive', { name: student.name }))));
   });
 
   it("approves at once a parent the school's roster names, where the school turned that on", async () => {
