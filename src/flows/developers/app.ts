@@ -1,9 +1,11 @@
-// One app's page (GET /developers/apps/:id): its status and the bureau's note, what is approved and what waits for
-// review, its history, sign-ins per day; the secret shown once after approval (POST …/secret), a new secret with a
-// grace period for the old one (POST …/rotate), disabling it (POST …/disable).
+// One app's page (GET /developers/apps/:id): its status and the bureau's note (while a resubmission waits for review,
+// shown as the earlier note it answered), what is approved and what waits for review, its history, sign-ins per day;
+// the secret shown once after approval (POST …/secret), a new secret with a grace period for the old one
+// (POST …/rotate), disabling it (POST …/disable).
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { MAX_GRACE_SECONDS } from '../../domain/clients/secrets.ts';
+import type { Application, ApplicationEvent } from '../../domain/developers/applications.ts';
 import { changedDetails } from '../../domain/developers/details.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -15,7 +17,28 @@ import { developerOf } from './session.ts';
 /** The grace periods a developer may pick for the old secret, in seconds (at most 7 days). */
 export const GRACE_CHOICES = [0, 3600, 86_400, 3 * 86_400, MAX_GRACE_SECONDS] as const;
 
-const DONE = z.enum(['submitted', 'review', 'applied', 'unchanged', 'disabled']).optional().catch(undefined);
+const DONE = z
+  .enum(['submitted', 'resubmitted', 'review', 'applied', 'unchanged', 'disabled'])
+  .optional()
+  .catch(undefined);
+
+/** The history's entries that send the application (or a change of it) to the bureau. */
+const SENT = ['submitted', 'resubmitted', 'change_submitted'];
+
+/**
+ * While the application waits for the bureau: when it was sent (the latest sending), and — when it answers an earlier
+ * decision (changes asked for, or a change of an approved app) — when that decision was made: its note is then the
+ * earlier one, answered, not what the bureau asks now.
+ */
+function reviewRound(
+  app: Pick<Application, 'status'>,
+  events: ApplicationEvent[],
+): { sentAt?: Date; answers?: Date } | undefined {
+  if (app.status !== 'submitted') return undefined;
+  const decided = events.findLastIndex((e) => e.action.startsWith('decided'));
+  const sent = events.findLast((e, i) => i > decided && SENT.includes(e.action));
+  return { sentAt: sent?.at, answers: decided >= 0 ? events[decided]!.at : undefined };
+}
 
 async function renderApp(
   ctx: Context,
@@ -32,6 +55,7 @@ async function renderApp(
     titleVars: { name: app.details.app_name },
     app,
     pendingFields: app.live && app.status === 'submitted' ? changedDetails(app.live, app.details) : [],
+    review: reviewRound(app, events),
     events,
     signIns,
     maxSignIns: Math.max(1, ...signIns.map((d) => d.count)),

@@ -173,7 +173,9 @@ export function submitEditApplication(s: Services) {
     if (!checked.success) return render(ctx, { ...page, errors: fieldErrors(ctx, checked.error, form) });
     try {
       const outcome = await s.developers.applications.edit(app.id, checked.data, developerOf(ctx).id);
-      seeOther(ctx, `/developers/apps/${app.id}?done=${outcome}`);
+      // An application never approved has no settings running meanwhile: it is simply sent again.
+      const done = outcome === 'review' && !app.live ? 'resubmitted' : outcome;
+      seeOther(ctx, `/developers/apps/${app.id}?done=${done}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
       const t = translator(chooseLocale(ctx));

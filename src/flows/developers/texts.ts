@@ -140,6 +140,10 @@ const zh = {
       note: '教育局的說明',
       submittedDone: '申請已經送出。教育局審核後會寄 Email 通知您。',
       reviewDone: '修改已經送出，等待教育局審核。審核前，應用程式仍用原來的設定。',
+      resubmittedDone: '修改已經重新送出，等待教育局審核。審核後會寄 Email 通知您。',
+      waiting: '等待教育局審核。審核後會寄 Email 通知您。',
+      waitingAgain: '您在 {{when}} 修改並重新送出了，等待教育局審核。審核後會寄 Email 通知您。',
+      earlierNote: '教育局先前的說明（{{when}}，您之後已修改並重新送出）',
       appliedDone: '修改已經生效。',
       unchangedDone: '沒有修改任何內容。',
       disabledDone: '應用程式已經停用，不能再用它登入。如果要重新啟用，請洽教育局。',
@@ -363,6 +367,12 @@ const en: typeof zh = {
       note: 'Note from the Department',
       submittedDone: 'Your application was sent. You will get an email when the Department has reviewed it.',
       reviewDone: 'Your changes were sent for review. Until then, the app keeps its approved settings.',
+      resubmittedDone:
+        'Your changed application was sent again. You will get an email when the Department has reviewed it.',
+      waiting: 'Waiting for the Department’s review. You will get an email when it has been reviewed.',
+      waitingAgain:
+        'You changed the application and sent it again on {{when}}. It is waiting for the Department’s review; you will get an email when it has been reviewed.',
+      earlierNote: 'The Department’s earlier note ({{when}}; you have changed the application and sent it again since)',
       appliedDone: 'Your changes are in effect.',
       unchangedDone: 'Nothing was changed.',
       disabledDone: 'The app is disabled: nobody can sign in with it. To enable it again, ask the Department.',

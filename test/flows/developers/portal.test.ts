@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import { detailsSchema } from '../../../src/domain/developers/details.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
@@ -19,6 +20,8 @@ import { taipeiToday } from '../../helpers/taipei.ts';
 
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const FORM = 'application/x-www-form-urlencoded';
+const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`the developer portal and the review (${storageMode})`, () => {
   let server: TestServer;
@@ -190,7 +193,35 @@ describe(`the developer portal and the review (${storageMode})`, () => {
       privacy_url: 'https://notes.example.edu.tw/zh/privacy',
     });
     assert.equal(edited.status, 303);
+    assert.equal(edited.location, `${base}/developers/apps/${appId}?done=resubmitted`);
     assert.equal((await db()('client_applications').where({ id: appId }).first()).status, 'submitted');
+
+    // Sent again: the page says it waits for review, and the note it answered is labelled as the earlier one.
+    const events = await db()('client_application_events').where({ application_id: appId }).orderBy('id');
+    const [askedAt, resentAt] = [
+      events.find((e) => e.action === 'decided_changes').at as Date,
+      events.find((e) => e.action === 'resubmitted').at as Date,
+    ];
+    const justSent = await dev.request(edited.location!);
+    assert.ok(justSent.body.includes(`id="done" role="status">${html(zh('developers.app.resubmittedDone'))}<`));
+    page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.ok(page.body.includes(`id="app-status">${zh('developers.status.submitted')}<`));
+    const waiting = zh('developers.app.waitingAgain', { when: taipeiTime(resentAt, 'zh-TW', 'minutes') });
+    assert.ok(page.body.includes(`id="review-waiting">${html(waiting)}<`), 'waiting for review, since when');
+    assert.doesNotMatch(page.body, /id="bureau-note"/, 'the answered note is not shown as the current one');
+    const earlier = /<div id="earlier-note">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? '';
+    assert.ok(
+      earlier.includes(html(zh('developers.app.earlierNote', { when: taipeiTime(askedAt, 'zh-TW', 'minutes') }))),
+    );
+    assert.ok(earlier.includes('請補上隱私權政策'), 'the earlier note, labelled as such');
+    const pageEn = await dev.request(`${base}/developers/apps/${appId}?lang=en`);
+    assert.ok(
+      pageEn.body.includes(html(en('developers.app.earlierNote', { when: taipeiTime(askedAt, 'en', 'minutes') }))),
+    );
+    assert.ok(
+      pageEn.body.includes(html(en('developers.app.waitingAgain', { when: taipeiTime(resentAt, 'en', 'minutes') }))),
+    );
+    await dev.request(`${base}/developers?lang=zh-TW`);
 
     // Approved, with the school-affairs API.
     const review2 = await admin.request(`${base}/admin/applications/${appId}`);
@@ -205,6 +236,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
 
     // The secret, once.
     page = await dev.request(`${base}/developers/apps/${appId}`);
+    assert.doesNotMatch(page.body, /id="(review-waiting|earlier-note|bureau-note)"/, 'approved without a note');
     assert.match(page.body, /id="reveal-form"/);
     const shown = await post(dev, `/developers/apps/${appId}/secret`, page, {});
     const secret = /id="client-secret">([^<]+)</.exec(shown.body)?.[1];
