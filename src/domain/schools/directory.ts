@@ -1,10 +1,12 @@
 // The bureau's list of schools (issue 15, item 6): searched by code, name or district and filtered by level and kind,
 // one school added or edited with its checks, and each school's administrators (`school_admin` identities) granted
-// to a person found by login or email and revoked. Every change is audited in its own transaction.
+// — in two steps: the person a login names is shown (masked) for the bureau to confirm, then the confirmed person is
+// granted — and revoked. Every change is audited in its own transaction, and so is the look at the person.
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
-import { findPersonByLogin } from '../people/persons.ts';
+import { maskEmail, maskMobile } from '../people/masks.ts';
+import { findPersonByLogin, type Person } from '../people/persons.ts';
 import { SCHOOL_KINDS, SCHOOL_LEVELS } from './schools.ts';
 
 export type SchoolRecord = { code: string; name: string; level: string; kind: string; district: string | null };
@@ -14,6 +16,20 @@ export type SchoolField = keyof SchoolInput;
 export type SchoolErrors = Partial<Record<SchoolField, string>>;
 
 export type SchoolAdmin = { identityId: string; personId: string; name: string; login: string; since: Date };
+
+/** Why a person cannot be made an administrator of a school (message keys under admin.schools.admins.errors). */
+export type GrantProblem = 'loginRequired' | 'noSuchPerson' | 'notActive' | 'already';
+
+/** The person a login names, as the bureau sees them before confirming a grant: contacts masked. */
+export type AdminCandidate = {
+  personId: string;
+  name: string;
+  username: string | null;
+  email?: string;
+  mobile?: string;
+  /** Their active identities, with the school's name. */
+  identities: { role: string; schoolCode: string | null; schoolName: string | null }[];
+};
 
 export const SCHOOLS_PAGE_SIZE = 50;
 const CODE = /^\d{6}$/;
@@ -140,30 +156,73 @@ export class SchoolDirectory {
     }));
   }
 
+  /** Why `person` cannot be made an administrator of the school, if anything (`db`: the grant's transaction). */
+  async #grantProblem(db: Knex, code: string, person: Person | undefined): Promise<GrantProblem | undefined> {
+    if (!person) return 'noSuchPerson';
+    if (person.status !== 'active') return 'notActive';
+    const existing = await db('identities')
+      .where({ person_id: person.id, school_code: code, role: 'school_admin', status: 'active' })
+      .first('id');
+    return existing ? 'already' : undefined;
+  }
+
   /**
-   * Makes the person with this login (username, email or mobile) an administrator of the school: `noSuchPerson`,
-   * `notActive` (a registration not confirmed, a locked account) or `already` otherwise.
+   * The first step of naming an administrator: the person with this login (username, email or mobile), shown to the
+   * bureau to confirm — `noSuchPerson`, `notActive` (a registration not confirmed, a locked account) or `already`
+   * otherwise. Showing them is a look at a person, audited as one (`admin.person_viewed`, with the school).
    */
-  async grantAdmin(
+  async adminCandidate(
     code: string,
     login: string,
     actor: string,
-  ): Promise<
-    { ok: true; personId: string } | { ok: false; error: 'loginRequired' | 'noSuchPerson' | 'notActive' | 'already' }
-  > {
+  ): Promise<{ ok: true; candidate: AdminCandidate } | { ok: false; error: GrantProblem }> {
     if (!login.trim()) return { ok: false, error: 'loginRequired' };
     const person = await findPersonByLogin(this.#db, login);
-    if (!person) return { ok: false, error: 'noSuchPerson' };
-    if (person.status !== 'active') return { ok: false, error: 'notActive' };
+    const problem = await this.#grantProblem(this.#db, code, person);
+    if (problem || !person) return { ok: false, error: problem ?? 'noSuchPerson' };
+    const identities: AdminCandidate['identities'] = await this.#db('identities as i')
+      .leftJoin('schools as s', 's.code', 'i.school_code')
+      .where({ 'i.person_id': person.id, 'i.status': 'active' })
+      .select('i.role', 'i.school_code as schoolCode', 's.name as schoolName')
+      .orderBy('i.created_at');
+    await recordAudit(this.#db, {
+      actor,
+      action: 'admin.person_viewed',
+      subject: person.id,
+      detail: { school: code, via: 'school_admin_grant' },
+    });
+    return {
+      ok: true,
+      candidate: {
+        personId: person.id,
+        name: person.name,
+        username: person.username,
+        email: person.email ? maskEmail(person.email) : undefined,
+        mobile: person.mobile ? maskMobile(person.mobile) : undefined,
+        identities,
+      },
+    };
+  }
+
+  /**
+   * The second step: makes the confirmed person an administrator of the school, checked again in the transaction
+   * that grants it (`noSuchPerson`, `notActive` or `already` when it changed meanwhile); audited (`identity.added`).
+   */
+  async grantAdmin(
+    code: string,
+    personId: string,
+    actor: string,
+  ): Promise<{ ok: true; personId: string } | { ok: false; error: GrantProblem }> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(personId))
+      return { ok: false, error: 'noSuchPerson' };
     return this.#db.transaction(async (trx) => {
-      // One grant at a time per person and school.
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`school-admin:${code}:${person.id}`]);
-      const existing = await trx('identities')
-        .where({ person_id: person.id, school_code: code, role: 'school_admin', status: 'active' })
-        .first('id');
-      if (existing) return { ok: false as const, error: 'already' as const };
-      await addIdentity(trx, { personId: person.id, schoolCode: code, role: 'school_admin', source: 'bureau', actor });
-      return { ok: true as const, personId: person.id };
+      // One grant at a time per person and school; the person stays as checked until the grant is written.
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`school-admin:${code}:${personId}`]);
+      const person: Person | undefined = await trx('persons').where({ id: personId }).forShare().first();
+      const problem = await this.#grantProblem(trx, code, person);
+      if (problem) return { ok: false as const, error: problem };
+      await addIdentity(trx, { personId, schoolCode: code, role: 'school_admin', source: 'bureau', actor });
+      return { ok: true as const, personId };
     });
   }
 

@@ -1,6 +1,7 @@
 // The console's audit log (issue 15, item 8): GET /admin/audit — filtered by who, what (the action's beginning), when
-// (Taipei dates), app and school, 50 a page, newest first; GET /admin/audit.csv — the same filter's entries as CSV
-// (a header row, RFC 4180 quoting, formula cells neutralised), the export itself audited.
+// (Taipei dates), app and school, 50 a page, newest first, each entry's detail in labelled words; GET /admin/audit.csv
+// — the same filter's entries as CSV (a header row, RFC 4180 quoting, formula cells neutralised, the detail as JSON),
+// the export itself audited.
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -12,6 +13,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { noStore } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
+import { detailItems } from './audit-detail.ts';
 import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
 import './texts-audit.ts';
@@ -52,11 +54,13 @@ function filterOf(q: Query): { filter: AuditFilter } | { errors: Partial<Record<
 export const actionWords = (t: (key: string, options?: { defaultValue: string }) => string, action: string): string =>
   /^[a-z_]+\.[a-z_]+$/.test(action) ? t(`admin.audit.actions.${action}`, { defaultValue: '' }) : '';
 
+/** The detail as the CSV export gives it (JSON, for machines); the page shows it in words (audit-detail.ts). */
 const detailText = (e: AuditEntry) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '');
 
 function showAudit(s: Services) {
   return async (ctx: Context) => {
-    const t = translator(chooseLocale(ctx));
+    const locale = chooseLocale(ctx);
+    const t = translator(locale);
     const q = Query.parse(ctx.query);
     const parsed = filterOf(q);
     const errors = 'errors' in parsed ? parsed.errors : {};
@@ -82,9 +86,9 @@ function showAudit(s: Services) {
       })),
       entries: (found?.entries ?? []).map((e) => ({
         ...e,
-        at: taipeiTime(e.at, chooseLocale(ctx), 'seconds'),
+        at: taipeiTime(e.at, locale, 'seconds'),
         words: actionWords(t, e.action),
-        detailText: detailText(e),
+        details: detailItems(t, locale, e.detail),
       })),
       previous: found && q.page > 1 ? link(q.page - 1) : undefined,
       next: found?.more ? link(q.page + 1) : undefined,

@@ -1,17 +1,18 @@
 // The console's schools (issue 15, item 6): GET /admin/schools — the list, searched by code, name or district and
 // filtered by level and kind; GET/POST /admin/schools/new — add a school; GET/POST /admin/schools/:code — edit one,
-// see its administrators and the way to its back office; POST …/admins — name an administrator by login;
+// see its administrators and the way to its back office; POST …/admins — look up the person a login names and show
+// them (masked) for the bureau to confirm; POST …/admins/confirm — name that person an administrator;
 // POST …/admins/:identity/revoke — remove one. The school list's import is schools-import.ts.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import type { SchoolErrors, SchoolInput } from '../../domain/schools/directory.ts';
+import type { SchoolErrors, SchoolInput, SchoolRecord } from '../../domain/schools/directory.ts';
 import { SCHOOL_KINDS, SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { fileUpload } from '../../web/file-upload.ts';
 import { formText } from '../../web/forms.ts';
-import { seeOther } from '../../web/respond.ts';
+import { noStore, seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderAdmin } from './pages.ts';
@@ -33,6 +34,7 @@ const SchoolForm = z.object({
   district: formText(100),
 });
 const GrantForm = z.object({ login: formText(254) });
+const ConfirmForm = z.object({ person: formText(40), login: formText(254) });
 const FIELDS = ['code', 'name', 'level', 'kind', 'district'] as const;
 
 function listSchools(s: Services) {
@@ -145,13 +147,37 @@ function saveSchool(s: Services) {
   };
 }
 
-function grantAdmin(s: Services) {
+async function schoolOf(ctx: Context, s: Services): Promise<SchoolRecord> {
+  const school = await s.bureau.schools.find(String(ctx.params.code));
+  if (!school) throw new AppError('not_found', 404);
+  return school;
+}
+
+/** Step one: the person the login names, shown for the bureau to confirm (nothing is granted yet). */
+function lookUpAdmin(s: Services) {
   return async (ctx: Context) => {
-    const code = String(ctx.params.code);
-    if (!(await s.bureau.schools.find(code))) throw new AppError('not_found', 404);
+    const school = await schoolOf(ctx, s);
     const { login } = GrantForm.parse(ctx.request.body ?? {});
-    const result = await s.bureau.schools.grantAdmin(code, login, adminOf(ctx).id);
-    if (result.ok) return seeOther(ctx, `/admin/schools/${code}?granted=1#admins`);
+    const found = await s.bureau.schools.adminCandidate(school.code, login, adminOf(ctx).id);
+    if (!found.ok) return renderSchool(ctx, s, { login, grantError: found.error, status: 400 });
+    noStore(ctx);
+    renderAdmin(ctx, 'school-admin-confirm', {
+      title: 'admin.schools.admins.confirmTitle',
+      section: 'schools',
+      school,
+      candidate: found.candidate,
+      login,
+    });
+  };
+}
+
+/** Step two: the confirmed person becomes an administrator (checked again, in the grant's transaction). */
+function confirmAdmin(s: Services) {
+  return async (ctx: Context) => {
+    const school = await schoolOf(ctx, s);
+    const { person, login } = ConfirmForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.schools.grantAdmin(school.code, person, adminOf(ctx).id);
+    if (result.ok) return seeOther(ctx, `/admin/schools/${school.code}?granted=1#admins`);
     await renderSchool(ctx, s, { login, grantError: result.error, status: 400 });
   };
 }
@@ -174,6 +200,7 @@ export function adminSchoolRoutes(router: Router, s: Services, admin: Middleware
   router.post('/admin/schools/import/commit', admin, s.forms.post, commitSchoolList(s));
   router.get('/admin/schools/:code', admin, showSchool(s));
   router.post('/admin/schools/:code', admin, s.forms.post, saveSchool(s));
-  router.post('/admin/schools/:code/admins', admin, s.forms.post, grantAdmin(s));
+  router.post('/admin/schools/:code/admins', admin, s.forms.post, lookUpAdmin(s));
+  router.post('/admin/schools/:code/admins/confirm', admin, s.forms.post, confirmAdmin(s));
   router.post('/admin/schools/:code/admins/:identity/revoke', admin, s.forms.post, revokeAdmin(s));
 }

@@ -1,5 +1,6 @@
 // The bureau console's audit log (issue 15, item 8) over HTTP: searched by who, what, when, app and school, newest
-// first, a page at a time; bad dates answered 400 with the field's message; the CSV export (a header row, quoting,
+// first, a page at a time; each entry's detail as labelled words in the page's language (never JSON; secrets and
+// national IDs not shown); bad dates answered 400 with the field's message; the CSV export (a header row, quoting,
 // formula cells neutralised), itself audited; someone without bureau_admin refused, an anonymous visitor sent to sign in.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -8,14 +9,19 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import ts from 'typescript';
+import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { actionWords } from '../../../src/flows/admin/audit.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, signInAdmin, startConsole } from '../../helpers/admin.ts';
 import { Agent } from '../../helpers/agent.ts';
+import { randomNationalId } from '../../helpers/national-ids.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
@@ -28,6 +34,8 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
   const tag = crypto.randomBytes(4).toString('hex');
   const action = `test_${tag}`;
   const school = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+  const nationalId = randomNationalId();
+  const expires = '2026-01-20T04:05:00.000Z';
 
   before(async () => {
     ({ server, base, admin, agent } = await startConsole('/admin/audit'));
@@ -51,6 +59,34 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
       },
       // 2026-01-12 23:30 in Taipei is still the 12th there (15:30 UTC).
       { at: at('2026-01-12T15:30:00Z'), actor: 'cli', action: `${action}.late`, subject: '@x', detail: {} },
+      // What the code records, and what it must never show.
+      {
+        at: at('2025-06-01T03:00:00Z'),
+        actor: 'cli',
+        action: `${action}.detailed`,
+        subject: school,
+        detail: {
+          client: `app-d-${tag}`,
+          method: 'passkey',
+          reason: 'second_factor_wrong',
+          role: 'school_admin',
+          grace: 86_400,
+          fields: ['redirect_uris', 'scopes'],
+          students: { new: 3, changed: 1 },
+          on: true,
+          expires,
+          note: '<b>bold</b> & "quoted"',
+          client_secret: `secret-${tag}`,
+          national_id: nationalId,
+        },
+      },
+      {
+        at: at('2025-06-01T02:00:00Z'),
+        actor: 'cli',
+        action: `${action}.reasoned`,
+        subject: school,
+        detail: { reason: `家長來電確認 ${nationalId}`, via: 'console' },
+      },
     ]);
   });
   after(async () => {
@@ -63,7 +99,7 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
   const search = (q: Record<string, string>) => agent.request(`${base}/admin/audit?${new URLSearchParams(q)}`);
 
   it('filters by what, who, when, app and school, newest first', async () => {
-    const all = await search({ action });
+    const all = await search({ action, from: '2026-01-01' });
     assert.equal(all.status, 200);
     assert.deepEqual(
       [...new Set(actionsOf(all.body))],
@@ -72,14 +108,17 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
     );
     assert.equal(rowsOf(all.body), 4);
     assert.deepEqual([...new Set(actionsOf((await search({ action, actor: admin.email })).body))], [`${action}.two`]);
-    assert.deepEqual([...new Set(actionsOf((await search({ action, actor: 'cli' })).body))].length, 3);
+    assert.deepEqual(
+      [...new Set(actionsOf((await search({ action, actor: 'cli', from: '2026-01-01' })).body))].length,
+      3,
+    );
     assert.deepEqual(
       [...new Set(actionsOf((await search({ action, from: '2026-01-11', to: '2026-01-12' })).body))],
       [`${action}.late`, `${action}.formula`, `${action}.two`],
       'both days included, in Taipei time',
     );
     assert.deepEqual(
-      [...new Set(actionsOf((await search({ action, school })).body))],
+      [...new Set(actionsOf((await search({ action, school, from: '2026-01-01' })).body))],
       [`${action}.two`, `${action}.one`],
       'the school as subject or in the detail',
     );
@@ -125,6 +164,91 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
     }
   });
 
+  it("shows an entry's detail as labelled words in the page's language, never JSON, nothing secret", async () => {
+    const rowOf = (body: string, name: string) =>
+      new RegExp(`<tr data-id="\\d+">(?:(?!</tr>)[\\s\\S])*${action}\\.${name}[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    const item = (tr: typeof zh, label: string, value: string) =>
+      `<div><dt class="acct-nowrap">${html(tr('admin.audit.detail.label', { label }))}</dt><dd>${html(value)}</dd></div>`;
+    for (const [lang, tr] of [
+      ['zh-TW', zh],
+      ['en', en],
+    ] as const) {
+      const page = await search({ action, to: '2025-12-31', lang });
+      assert.equal(page.status, 200);
+      const row = rowOf(page.body, 'detailed');
+      assert.ok(row, `the entry is listed (${lang})`);
+      const key = (k: string) => tr(`admin.audit.detail.keys.${k}`);
+      const list = (...items: string[]) => items.join(tr('listSeparator'));
+      for (const [label, value] of [
+        [key('client'), `app-d-${tag}`],
+        [key('method'), tr('admin.audit.detail.values.method.passkey')],
+        [key('reason'), tr('admin.people.signIns.reasons.second_factor_wrong')],
+        [key('role'), tr('role.school_admin')],
+        [key('grace'), tr('admin.audit.detail.days', { n: 1 })],
+        [key('fields'), list('redirect_uris', 'scopes')],
+        [
+          key('students'),
+          list(
+            tr('admin.audit.detail.pair', { label: key('new'), text: '3' }),
+            tr('admin.audit.detail.pair', { label: key('changed'), text: '1' }),
+          ),
+        ],
+        [key('on'), tr('admin.audit.detail.yes')],
+        [key('expires'), taipeiTime(expires, lang, 'minutes')],
+        // A key without words: as it is, its value escaped.
+        ['note', '<b>bold</b> & "quoted"'],
+        ['client_secret', tr('admin.audit.detail.hidden')],
+        ['national_id', tr('admin.audit.detail.hidden')],
+      ] as const)
+        assert.ok(row.includes(item(tr, label, value)), `${label} → ${value} (${lang})`);
+      assert.ok(!row.includes('<b>'), 'values escaped');
+      assert.ok(!row.includes(`secret-${tag}`), 'no secret');
+      assert.ok(!row.includes(nationalId), 'no national ID');
+      assert.doesNotMatch(row, /\{|&quot;\w+&quot;:/, 'no JSON');
+      // A national ID typed into a free text is masked there.
+      const reasoned = rowOf(page.body, 'reasoned');
+      assert.ok(reasoned.includes(item(tr, key('reason'), `家長來電確認 ${maskNationalId(nationalId)}`)));
+      assert.ok(reasoned.includes(item(tr, key('via'), tr('admin.audit.detail.values.via.console'))));
+      assert.ok(!reasoned.includes(nationalId));
+    }
+    await search({ lang: 'zh-TW' });
+  });
+
+  it('has labels, in both languages, for every detail key the code records', () => {
+    // Keys of `detail: { … }` (and `const detail = { … }`) object literals in src/, spreads and conditionals followed;
+    // counts spread from a variable (a roster publication's, an import's) have labels of their own in texts-audit.ts.
+    const root = fileURLToPath(new URL('../../../src/', import.meta.url));
+    const keys = new Set<string>();
+    const collect = (e: ts.Expression | undefined): void => {
+      if (!e) return;
+      if (ts.isParenthesizedExpression(e)) collect(e.expression);
+      else if (ts.isConditionalExpression(e)) for (const branch of [e.whenTrue, e.whenFalse]) collect(branch);
+      else if (ts.isCallExpression(e)) for (const argument of e.arguments) collect(argument);
+      if (!ts.isObjectLiteralExpression(e)) return;
+      for (const p of e.properties) {
+        if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && ts.isIdentifier(p.name))
+          keys.add(p.name.text);
+        else if (ts.isSpreadAssignment(p)) collect(p.expression);
+      }
+    };
+    for (const file of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts') || path.basename(file).startsWith('texts')) continue;
+      const source = ts.createSourceFile(file, fs.readFileSync(path.join(root, file), 'utf8'), ts.ScriptTarget.Latest);
+      const visit = (n: ts.Node): void => {
+        if ((ts.isPropertyAssignment(n) || ts.isVariableDeclaration(n)) && ts.isIdentifier(n.name))
+          if (n.name.text === 'detail') collect(n.initializer);
+        ts.forEachChild(n, visit);
+      };
+      visit(source);
+    }
+    assert.ok(keys.size > 40, `found the keys (${keys.size})`);
+    for (const locale of ['zh-TW', 'en'] as const) {
+      const t = translator(locale);
+      const missing = [...keys].filter((k) => !t(`admin.audit.detail.keys.${k}`, { defaultValue: '' }));
+      assert.deepEqual(missing, [], `detail keys without a label in ${locale}`);
+    }
+  });
+
   it('answers a bad date with 400 and the field message, the values kept', async () => {
     const bad = await search({ action, from: '2026-02-30', to: '2026-01-01' });
     assert.equal(bad.status, 400);
@@ -154,7 +278,9 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
   });
 
   it('exports the filtered entries as CSV, formulas neutralised, and audits the export', async () => {
-    const res = await agent.request(`${base}/admin/audit.csv?${new URLSearchParams({ action, to: '2026-01-31' })}`);
+    const res = await agent.request(
+      `${base}/admin/audit.csv?${new URLSearchParams({ action, from: '2026-01-01', to: '2026-01-31' })}`,
+    );
     assert.equal(res.status, 200);
     const raw = await fetch(`${base}/admin/audit.csv?action=${action}`, {
       headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },

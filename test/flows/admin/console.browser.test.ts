@@ -1,6 +1,6 @@
 // The bureau console in Chromium (issue 15, items 6–8): a bureau administrator opens /admin, signs in with the
 // password and sets up the authenticator, then walks the sections — schools (a school added, a wrong code first; its
-// page; an administrator named by email), people (a search by national ID, masked; the person's page; the whole ID
+// page; an administrator named by email — a login nobody has first, then who it is, confirmed), people (a search by national ID, masked; the person's page; the whole ID
 // revealed with a reason; the account locked), the audit log (filtered to those actions). Each page is checked with
 // axe-core and photographed at desktop and phone widths.
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
+import { maskEmail } from '../../../src/domain/people/masks.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { pageChecks } from '../../helpers/a11y.ts';
@@ -52,7 +53,10 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   const { context, page, problems } = await watchedPage(browser, {
     // The wrong code, the wrong school code and the missing reason are answered 400, as they should be.
     allow: (status, path) =>
-      status === 400 && /\/second-factor$|^\/admin\/schools\/new$|^\/admin\/people\/[\w-]+\/reveal$/.test(path),
+      status === 400 &&
+      /\/second-factor$|^\/admin\/schools\/new$|^\/admin\/schools\/\d+\/admins$|^\/admin\/people\/[\w-]+\/reveal$/.test(
+        path,
+      ),
   });
 
   // Sign in: the password, then the authenticator's set-up.
@@ -87,11 +91,24 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   await page.fill('#code', code);
   await page.click('#school-form button.primary');
   await page.waitForURL(new RegExp(`/admin/schools/${code}\\?added=1$`));
+  // Naming an administrator: a login nobody has is answered at the field, what was typed kept; then the person the
+  // login names is shown (contacts masked) and granted only when confirmed.
+  await page.fill('#login', `nobody-${tag}@example.org`);
+  await page.click('#grant-form button.primary');
+  await page.locator('#login-error').waitFor();
+  assert.equal(await page.locator('#login-error').innerText(), zh('admin.schools.admins.errors.noSuchPerson'));
+  assert.equal(await page.inputValue('#login'), `nobody-${tag}@example.org`);
   await page.fill('#login', office.email);
   await page.click('#grant-form button.primary');
+  await page.locator('#confirm-grant-form').waitFor();
+  assert.equal(await page.locator('#candidate-name').innerText(), '陳老師');
+  const facts = await page.locator('#candidate-facts').innerText();
+  assert.ok(facts.includes(maskEmail(office.email)) && !facts.includes(office.email), 'the email, masked');
+  await checked(page, '04-school-admin-confirm', problems);
+  await page.click('#confirm-grant-form button.primary');
   await page.waitForURL(/granted=1/);
   assert.match(await page.locator('#admins-table').innerText(), /陳老師/);
-  await checked(page, '04-school', problems);
+  await checked(page, '04-school-granted', problems);
   await page.goto(`${server.issuer}/admin/schools?q=${code}`);
   assert.equal(await page.locator('#schools-table tbody tr').count(), 1);
   await checked(page, '05-schools-found', problems);
@@ -144,6 +161,13 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   const actions = await page.locator('#audit-table').innerText();
   assert.match(actions, /admin\.person_locked/);
   assert.match(actions, /admin\.person_viewed/);
+  // The lock's detail in words: its reason, labelled, no JSON.
+  const locked = page.locator('#audit-table tr', { hasText: 'admin.person_locked' }).locator('dl.audit-detail');
+  assert.equal(
+    await locked.innerText(),
+    `${zh('admin.audit.detail.label', { label: zh('admin.audit.detail.keys.reason') })}\n測試鎖定`,
+  );
+  assert.doesNotMatch(actions, /[{}]/, 'no JSON');
   await checked(page, '11-audit', problems);
   await context.close();
 });

@@ -81,6 +81,7 @@ describe(`the bureau console with odd input (${storageMode})`, () => {
       ['/admin/schools/new', ['code', 'name', 'level', 'kind', 'district']],
       [`/admin/schools/${code}`, ['name', 'level', 'kind', 'district']],
       [`/admin/schools/${code}/admins`, ['login']],
+      [`/admin/schools/${code}/admins/confirm`, ['person', 'login']],
       ['/admin/people', ['q']],
       [`/admin/schools/${code}/admins/${crypto.randomUUID()}/revoke`, []],
       ['/admin/schools/import/commit', ['token']],
@@ -98,5 +99,7 @@ describe(`the bureau console with odd input (${storageMode})`, () => {
     // The administrator's own account is untouched, the odd school still as it was.
     assert.equal((await c.server.storage.db('persons').where({ id: person }).first('status')).status, 'active');
     assert.equal((await c.server.storage.db('schools').where({ code }).first('name')).name, '奇怪輸入國小');
+    const named = await c.server.storage.db('identities').where({ school_code: code, role: 'school_admin' }).first();
+    assert.equal(named, undefined, 'nobody made an administrator by odd input');
   });
 });

@@ -1,10 +1,12 @@
 // The bureau console's schools (issue 15, item 6) over HTTP: a school added (every check with its message, the values
 // kept), found by code, name and district and filtered by level, edited; the ministry's school list imported (bad rows
 // by line, a preview of new and changed schools, then one transaction); a school administrator granted (who can then
-// open /school/<code>) and revoked (who then cannot); every change audited; someone without bureau_admin refused.
+// open /school/<code>) only after the bureau saw who the login names and confirmed, and revoked (who then cannot);
+// every change audited; someone without bureau_admin refused.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { maskEmail, maskMobile } from '../../../src/domain/people/masks.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, postAdmin, signInAdmin, startConsole } from '../../helpers/admin.ts';
@@ -13,6 +15,7 @@ import { signInOffice } from '../../helpers/school.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 // Codes of this file's own (the PostgreSQL + Redis run shares one database).
@@ -109,26 +112,90 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.equal(unknown.status, 404);
   });
 
-  it('grants school_admin (the back office opens) and revokes it (it does not)', async () => {
+  it('grants school_admin in two steps — who it is, then confirmed — (the back office opens) and revokes it', async () => {
     const code = codeOf();
     await db()('schools').insert({ code, name: `承辦人國中${code}`, level: 'junior' });
-    const office = await personWith(server, [], 'office');
+    const office = await personWith(server, [{ schoolCode: code, role: 'teacher' }], 'office');
+    const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    await db()('persons').where({ id: office.personId }).update({ mobile });
     const schoolPage = await page(`/admin/schools/${code}`);
     assert.ok(schoolPage.body.includes('id="admins-none"'));
+    const noAdmin = async () =>
+      !(await db()('identities')
+        .where({ person_id: office.personId, school_code: code, role: 'school_admin', status: 'active' })
+        .first());
 
+    // A login nobody has: the message at the field, in the page's language, 400, what was typed kept.
     const nobody = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, {
       login: `nobody-${crypto.randomBytes(4).toString('hex')}@example.org`,
     });
     assert.equal(nobody.status, 400);
     assert.equal(fieldError(nobody.body, 'login'), html(zh('admin.schools.admins.errors.noSuchPerson')));
     assert.match(nobody.body, /id="login"[^>]*value="nobody-/, 'what was typed stays');
+    const nobodyEn = await postAdmin(agent, base, `/admin/schools/${code}/admins?lang=en`, schoolPage, {
+      login: 'nobody-at-all',
+    });
+    assert.equal(nobodyEn.status, 400);
+    assert.equal(fieldError(nobodyEn.body, 'login'), html(en('admin.schools.admins.errors.noSuchPerson')));
+    await page('/admin?lang=zh-TW');
+    const blank = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, { login: ' ' });
+    assert.equal(blank.status, 400);
+    assert.equal(fieldError(blank.body, 'login'), html(zh('admin.schools.admins.errors.loginRequired')));
 
-    const granted = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, {
+    // Step one: the person the login names, contacts masked, with their identities; nothing granted yet.
+    const shown = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, {
       login: office.email.toUpperCase(),
     });
+    assert.equal(shown.status, 200);
+    assert.ok(shown.body.includes(`id="candidate-name">陳老師<`), 'the name');
+    const facts = /<dl class="acct-facts" id="candidate-facts">([\s\S]*?)<\/dl>/.exec(shown.body)?.[1] ?? '';
+    assert.ok(facts.includes(`<dd>${maskEmail(office.email)}</dd>`), 'the email, masked');
+    assert.ok(facts.includes(`<dd>${maskMobile(mobile)}</dd>`), 'the mobile number, masked');
+    assert.ok(!facts.includes(office.email) && !facts.includes(mobile), 'neither in full');
+    assert.match(shown.body, new RegExp(`id="candidate-identities">[\\s\\S]*承辦人國中${code}（${code}）教師`));
+    assert.ok(shown.body.includes(html(zh('admin.schools.admins.confirm', { name: '陳老師' }))));
+    assert.ok(await noAdmin(), 'not granted by the look-up');
+    const looked = await db()('audit_events').where({
+      actor: admin.personId,
+      action: 'admin.person_viewed',
+      subject: office.personId,
+    });
+    assert.ok(
+      looked.some((a) => a.detail.school === code && a.detail.via === 'school_admin_grant'),
+      'the look audited',
+    );
+
+    // The confirmation needs the form's CSRF token; a person id that is none is a message, not a 500.
+    const person = hiddenField(shown.body, 'person');
+    assert.equal(person, office.personId);
+    const forged = await agent.request(`${base}/admin/schools/${code}/admins/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ person, login: office.email }).toString(),
+    });
+    assert.equal(forged.status, 403);
+    assert.ok(await noAdmin(), 'not granted without the token');
+    const bogus = await postAdmin(agent, base, `/admin/schools/${code}/admins/confirm`, shown, {
+      person: 'not-a-person',
+      login: 'typed',
+    });
+    assert.equal(bogus.status, 400);
+    assert.equal(fieldError(bogus.body, 'login'), html(zh('admin.schools.admins.errors.noSuchPerson')));
+    assert.match(bogus.body, /id="login"[^>]*value="typed"/);
+
+    // Step two: confirmed, granted (audited in its transaction); a second time says so.
+    const granted = await postAdmin(agent, base, `/admin/schools/${code}/admins/confirm`, shown, {
+      person,
+      login: hiddenField(shown.body, 'login'),
+    });
     assert.equal(granted.status, 303);
-    const twice = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, { login: office.email });
+    assert.equal(granted.location, `${base}/admin/schools/${code}?granted=1#admins`);
+    const twice = await postAdmin(agent, base, `/admin/schools/${code}/admins/confirm`, shown, { person, login: '' });
+    assert.equal(twice.status, 400);
     assert.equal(fieldError(twice.body, 'login'), html(zh('admin.schools.admins.errors.already')));
+    const again = await postAdmin(agent, base, `/admin/schools/${code}/admins`, schoolPage, { login: office.email });
+    assert.equal(again.status, 400);
+    assert.equal(fieldError(again.body, 'login'), html(zh('admin.schools.admins.errors.already')));
     const listed = await page(`/admin/schools/${code}`);
     assert.ok(listed.body.includes(`data-person="${office.personId}"`));
     const identity = await db()('identities')
@@ -147,8 +214,14 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.equal(revoked.status, 303);
     const refused = await theirs.request(`${base}/school/${code}`);
     assert.equal(refused.status, 403, 'no back office any more');
-    const again = await postAdmin(agent, base, `/admin/schools/${code}/admins/${identity.id}/revoke`, listed, {});
-    assert.equal(again.status, 404);
+    const revokedTwice = await postAdmin(
+      agent,
+      base,
+      `/admin/schools/${code}/admins/${identity.id}/revoke`,
+      listed,
+      {},
+    );
+    assert.equal(revokedTwice.status, 404);
     const audit = await db()('audit_events')
       .where({ subject: office.personId, actor: admin.personId })
       .whereIn('action', ['identity.added', 'identity.ended']);
