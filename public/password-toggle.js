@@ -11,10 +11,13 @@
   if (!show || !hide) return;
   document.querySelectorAll('input[type="password"]').forEach((input, index) => {
     if (!input.id) input.id = `password-field-${index}`;
+    // Moving a field the page's autofocus already reached takes the focus from it: it goes back.
+    const focused = document.activeElement === input;
     const wrap = document.createElement('span');
     wrap.className = 'password-wrap';
     input.parentNode.insertBefore(wrap, input);
     wrap.appendChild(input);
+    if (focused) input.focus();
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'password-toggle';
@@ -29,6 +32,12 @@
       input.focus();
     });
     wrap.appendChild(button);
+    // The typed password stops short of the button, however wide its words are (English, larger text spacing).
+    const fit = () => {
+      input.style.paddingRight = `${button.offsetWidth + 12}px`;
+    };
+    fit();
+    if ('ResizeObserver' in window) new ResizeObserver(fit).observe(button);
   });
   // Whatever is sent, it leaves as a password field (browsers then offer to save it as one).
   for (const form of document.querySelectorAll('form')) {
@@ -113,4 +122,10 @@
       }
     }
   });
+})();
+
+// A form drawn again with its mistakes listed above it: the list takes the focus, so that it is read out first and
+// its links lead on to each field.
+(() => {
+  document.querySelector('[data-mistakes]')?.focus();
 })();

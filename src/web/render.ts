@@ -38,6 +38,10 @@ export type RenderContext = {
 
 /** A browser tab's title for a page inside an area (a flow, a console): the page's, then the area's; the area's name
  *  once on its own first page, whose heading is the area's name. */
+/** A page's title when the form on it has mistakes to correct: said first, so a screen reader hears it at once. */
+export const withMistakes = (t: (key: string) => string, mistakes: boolean, title: string): string =>
+  mistakes ? `${t('titleWithMistakes')}${title}` : title;
+
 export const titleIn = (heading: string, area: string): string => (heading === area ? heading : `${heading} · ${area}`);
 
 /** Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one. */

@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import { accountOf } from '../../web/require-account.ts';
 
 export const SECTIONS = [
@@ -21,7 +21,12 @@ export function renderAccount(
   ctx: Context,
   view: string,
   section: SectionId,
-  locals: Record<string, unknown> & { heading?: string; notice?: string },
+  locals: Record<string, unknown> & {
+    heading?: string;
+    notice?: string;
+    /** A form's mistakes, listed above it (and said first in the title). */
+    mistakes?: { id: string; label: string; message: string }[];
+  },
   status?: number,
 ): void {
   const t = translator(chooseLocale(ctx));
@@ -35,7 +40,7 @@ export function renderAccount(
       // A page drawn in answer to a form switches language through the section's own page.
       switchPath: ctx.method === 'GET' ? ctx.path : href,
       ...locals,
-      pageTitle: heading,
+      pageTitle: withMistakes(t, !!locals.mistakes?.length, heading),
       heading,
       sections: SECTIONS.map((s) => ({ href: s.href, label: t(`account.${s.id}.nav`), current: s.id === section })),
       personName: person.name,

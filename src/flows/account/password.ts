@@ -12,6 +12,13 @@ import { renderAccount } from './pages.ts';
 /** Field → i18n key of its problem. */
 type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 
+/** Each field: its error's key, its id on the page, its label. */
+const FIELDS = [
+  ['current', 'current', 'account.password.current'],
+  ['next', 'password', 'account.password.next'],
+  ['confirm', 'confirm', 'account.password.confirm'],
+] as const;
+
 function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) {
   const t = translator(chooseLocale(ctx));
   const { person } = accountOf(ctx);
@@ -24,7 +31,15 @@ function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) 
     ctx,
     'password',
     'password',
-    { errors: texts, accountName: person.username ?? person.email ?? '' },
+    {
+      errors: texts,
+      mistakes: FIELDS.filter(([field]) => texts[field]).map(([field, id, label]) => ({
+        id,
+        label: t(label),
+        message: texts[field]!,
+      })),
+      accountName: person.username ?? person.email ?? '',
+    },
     status,
   );
 }

@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, titleIn } from '../../web/render.ts';
 import type { Drafts } from './draft.ts';
 import { interactionUid } from './form.ts';
 
@@ -14,7 +14,10 @@ export function showDone(drafts: Drafts) {
     const t = translator(chooseLocale(ctx));
     const draft = await drafts.load(ctx);
     renderPage(ctx, 'registration/done', {
-      pageTitle: t('registration.step3.heading'),
+      pageTitle: titleIn(
+        t('registration.stepTitle', { n: 3, name: t('registration.steps.three') }),
+        t('registration.title'),
+      ),
       interaction,
       sentTo: draft?.sentTo,
       activeNow: draft?.activeNow ?? false,

@@ -13,7 +13,7 @@ import { maskNationalId } from '../../domain/people/national-id.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, titleIn, withMistakes } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 import type { Draft } from './draft.ts';
 
@@ -61,7 +61,11 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
     ctx,
     'registration/step1',
     {
-      pageTitle: t('registration.title'),
+      pageTitle: withMistakes(
+        t,
+        errorList.length > 0,
+        titleIn(t('registration.stepTitle', { n: 1, name: t('registration.steps.one') }), t('registration.title')),
+      ),
       values: page.values,
       errors,
       errorList,
@@ -94,7 +98,10 @@ export async function renderConfirm(ctx: Context, s: Services, draft: Draft, ale
   const t = translator(chooseLocale(ctx));
   const v = draft.values;
   renderPage(ctx, 'registration/confirm', {
-    pageTitle: t('registration.title'),
+    pageTitle: titleIn(
+      t('registration.stepTitle', { n: 2, name: t('registration.steps.two') }),
+      t('registration.title'),
+    ),
     alert,
     rows: [
       { label: t('registration.field.school'), value: await s.schools.name(v.school), required: true },

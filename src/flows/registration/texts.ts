@@ -4,6 +4,7 @@ import { defineTexts } from '../../platform/i18n/index.ts';
 const zh = {
   registration: {
     title: '註冊帳號',
+    stepTitle: '第 {{n}} 步（共 3 步）：{{name}}',
     steps: {
       label: '註冊步驟',
       one: '輸入資料',
@@ -49,7 +50,6 @@ const zh = {
       special: '特教學校',
     },
     errors: {
-      summary: '請修正下列欄位：',
       schoolRequired: '請選擇學校。',
       schoolUnknown: '請從清單中選擇學校。',
       kindRequired: '請選擇身分別。',
@@ -132,6 +132,7 @@ const zh = {
 const en: typeof zh = {
   registration: {
     title: 'Create account',
+    stepTitle: 'Step {{n}} of 3: {{name}}',
     steps: {
       label: 'Registration steps',
       one: 'Enter details',
@@ -180,7 +181,6 @@ const en: typeof zh = {
       special: 'Special education',
     },
     errors: {
-      summary: 'Please correct these fields:',
       schoolRequired: 'Please choose your school.',
       schoolUnknown: 'Please choose a school from the list.',
       kindRequired: 'Please choose your identity.',

@@ -27,7 +27,6 @@ const zh = {
       register: '其他學校請用一般註冊',
     },
     errors: {
-      summary: '請修正以下欄位：',
       wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。請對照學校發的通知單再輸入一次；還是不行，請洽學校。',
       limited: '嘗試次數過多，請 15 分鐘後再試。',
       missing: '請選擇學校、身分，並輸入認證帳號與認證密碼。',
@@ -85,7 +84,6 @@ const en: typeof zh = {
       register: 'Other schools: the ordinary registration',
     },
     errors: {
-      summary: 'Please correct these fields:',
       wrong:
         'The verification account or password is wrong, or the account has already been used. Check the notice your school gave you and type it again; if it still does not work, ask your school.',
       limited: 'Too many attempts. Please try again in 15 minutes.',

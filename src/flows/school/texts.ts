@@ -224,7 +224,6 @@ const zh = {
         ends_on: '民國年/月/日，例如 105/01/30。',
       },
       errors: {
-        summary: '請修正下列欄位：',
         yearRequired: '請輸入學年，例如 104。',
         yearInvalid: '學年請輸入民國年的數字，例如 104。',
         semesterRequired: '請選擇第一學期或第二學期。',
@@ -644,7 +643,6 @@ const en: typeof zh = {
         ends_on: 'ROC year/month/day, for example 105/01/30.',
       },
       errors: {
-        summary: 'Please correct these fields:',
         yearRequired: 'Please enter the school year, for example 104.',
         yearInvalid: 'Please enter the school year as an ROC year number, for example 104.',
         semesterRequired: 'Please choose the first or the second semester.',

@@ -14,6 +14,9 @@ const en: typeof zh = {
   listSeparator: ', ',
   /** A note after a name (a class after a child's name). */
   inParentheses: ' ({{text}})',
+  skipToContent: 'Skip to the main content',
+  titleWithMistakes: 'Error: ',
+  mistakes: { summary: 'Please correct these fields:' },
   lang: {
     switch: '中文',
     switchTo: 'zh-TW',

@@ -11,6 +11,9 @@ export default {
   listSeparator: '、',
   /** A note after a name (a class after a child's name). */
   inParentheses: '（{{text}}）',
+  skipToContent: '跳到主要內容',
+  titleWithMistakes: '錯誤：',
+  mistakes: { summary: '請修正下列欄位：' },
   lang: {
     switch: 'English',
     switchTo: 'en',

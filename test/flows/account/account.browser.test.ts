@@ -167,6 +167,12 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   await page.locator('#current-error').waitFor();
   assert.equal((await page.locator('#current-error').innerText()).trim(), zh('account.password.wrongCurrent'));
   assert.equal((await page.locator('#confirm-error').innerText()).trim(), zh('password.field.mismatch'));
+  // Listed above the form too, that list focused (read out first), the title saying so; each item leads to its field.
+  assert.equal(await page.evaluate(() => document.activeElement?.matches('.mistakes[role="alert"]')), true);
+  assert.ok((await page.title()).startsWith(zh('titleWithMistakes')), await page.title());
+  assert.equal(await page.locator('.mistakes li').count(), 2);
+  await page.locator('.mistakes a[href="#confirm"]').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm');
   await shoot(page, 'account-10-password-errors');
 
   // English, through the header link; then back.

@@ -306,6 +306,8 @@ describe(`account pages (${storageMode})`, () => {
     });
     assert.equal(short.status, 400);
     assert.match(short.body, /id="password-error"/);
+    assert.match(short.body, /<div class="alert mistakes" role="alert"[^>]*><p>[^<]+<\/p><ul><li><a href="#password">/);
+    assert.match(short.body, new RegExp(`<title>${zh('titleWithMistakes')}`));
 
     const ok = await postForm(agent, issuer, '/account/password', '/account/password', {
       current: p.password,

@@ -84,7 +84,12 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   await page.fill('#name', '何超人');
   await page.fill('#national_id', withWrongCheckDigit(NATIONAL_ID));
   await page.click('button.reg-next');
-  await page.locator('.reg-summary').waitFor();
+  await page.locator('.mistakes').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('mistakes')), true);
+  assert.equal(
+    await page.title(),
+    `${zh('titleWithMistakes')}${zh('registration.stepTitle', { n: 1, name: zh('registration.steps.one') })} · ${zh('registration.title')} · ${zh('brand')}`,
+  );
   assert.equal(await page.locator('#email-error').innerText(), zh('registration.errors.emailInvalid'));
   assert.equal(await page.locator('#national_id-error').innerText(), zh('registration.errors.nationalIdInvalid'));
   assert.equal(await page.inputValue('#name'), '何超人');
