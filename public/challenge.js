@@ -7,3 +7,17 @@ globalThis.$altcha.algorithms.set('PBKDF2/SHA-256', worker);
 const strings = JSON.parse(document.querySelector('[data-challenge-strings]')?.dataset.challengeStrings || '{}');
 const lang = (document.documentElement.lang || 'zh-TW').toLowerCase();
 globalThis.$altcha.i18n.set(lang, { ...(globalThis.$altcha.i18n.get(lang) || {}), ...strings });
+
+// The widget's state, said by screen readers as it changes (it shows it only as a picture and its own words).
+const spoken = {
+  verifying: strings.verifying,
+  verified: strings.verified,
+  error: strings.error,
+  expired: strings.expired,
+};
+const status = document.getElementById('challenge-status');
+for (const widget of document.querySelectorAll('altcha-widget'))
+  widget.addEventListener('statechange', (event) => {
+    const text = spoken[event.detail?.state];
+    if (status && text) status.textContent = text;
+  });

@@ -129,6 +129,7 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   assert.equal(await page.inputValue('#email'), EMAIL);
   assert.equal(await page.inputValue('#password'), PASSWORD);
   await solveCaptcha(page);
+  assert.equal(await page.locator('#challenge-status').innerText(), zh('challenge.widget.verified'), 'said aloud');
   await shoot(page, 'registration-03-step1-filled');
   await page.click('button.reg-next');
 
