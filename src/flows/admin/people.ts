@@ -1,4 +1,4 @@
-// The console's people (issue 15, item 7): GET/POST /admin/people — the search (masked results); GET /admin/people/:id —
+// The console's people (issue 15, item 7): POST /admin/people → GET /admin/people?search= — the search (masked results); GET /admin/people/:id —
 // one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
 // national ID with a reason; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
 // …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PEOPLE_PAGE_SIZE } from '../../domain/people/directory.ts';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import type { OneUseKind } from '../../platform/one-use.ts';
 import { clientNamer } from '../../web/client-names.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -30,20 +31,35 @@ const Done = z.object({
 /** Identities that open the developer portal by themselves (domain/developers/organisations.ts). */
 const PORTAL_ROLES = ['teacher', 'staff', 'school_admin'];
 
+/** A search sent, kept for its results page: sealed in the one-use store, its token in the address. */
+const SavedSearch = z.object({ q: z.string().max(100), admin: z.uuid() });
+const SEARCH_TTL_SECONDS = 30 * 60;
+
 /**
- * The search: GET shows the empty form; the form posts (a national ID or a mobile number typed there never lands in a
- * URL, a proxy's log or the browser's history).
+ * The search: the form posts (a national ID or a mobile number typed there never lands in a URL, a proxy's log or the
+ * browser's history) and is answered with a redirect to its results, `GET /admin/people?search=<token>` (the search
+ * kept sealed under the token for 30 minutes, for this administrator only): reload and Back show the results again
+ * instead of offering to send the form again. Without a (live) token the page is the empty form.
  */
-function searchPeople(s: Services) {
+function searchPeople(s: Services, searches: OneUseKind<z.infer<typeof SavedSearch>>) {
   return async (ctx: Context) => {
-    const { q } = Search.parse(ctx.method === 'POST' ? (ctx.request.body ?? {}) : {});
-    const found = q ? await s.bureau.people.search(q, adminOf(ctx).id) : undefined;
+    const admin = adminOf(ctx).id;
+    if (ctx.method === 'POST') {
+      const { q } = Search.parse(ctx.request.body ?? {});
+      if (!q) return seeOther(ctx, '/admin/people');
+      return seeOther(ctx, `/admin/people?search=${await searches.issue({ q, admin })}`);
+    }
+    const token = ctx.query.search;
+    const saved = token === undefined ? undefined : await searches.peek(token);
+    const q = saved?.admin === admin ? saved.q : '';
+    const found = q ? await s.bureau.people.search(q, admin) : undefined;
     noStore(ctx);
     renderAdmin(ctx, 'people', {
       title: 'admin.people.title',
       section: 'people',
       q,
       searched: !!found,
+      expired: token !== undefined && !found,
       hits: found?.hits ?? [],
       more: found?.more,
       pageSize: PEOPLE_PAGE_SIZE,
@@ -197,8 +213,9 @@ function developer(s: Services) {
 }
 
 export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware) {
-  router.get('/admin/people', admin, searchPeople(s));
-  router.post('/admin/people', admin, s.forms.post, searchPeople(s));
+  const searches = s.oneUse.kind({ name: 'admin-people-search', schema: SavedSearch, ttlSeconds: SEARCH_TTL_SECONDS });
+  router.get('/admin/people', admin, searchPeople(s, searches));
+  router.post('/admin/people', admin, s.forms.post, searchPeople(s, searches));
   router.get('/admin/people/:id', admin, showPerson(s));
   router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s));
   router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s));

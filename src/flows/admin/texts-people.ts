@@ -11,6 +11,7 @@ const zh = {
       searchHint: '帳號和 Email 可以只輸入開頭；手機和身分證號碼要完整',
       find: '搜尋',
       none: '沒有符合的人。',
+      expired: '這次搜尋的結果已經過期（保留 30 分鐘），請再搜尋一次。',
       more: '只列出前 {{count}} 位，請輸入更完整的資料。',
       open: '查看',
       columns: {
@@ -136,6 +137,7 @@ const en: typeof zh = {
       searchHint: 'Login names and emails may be just their beginning; mobile numbers and national IDs must be whole',
       find: 'Search',
       none: 'Nobody matches.',
+      expired: 'The results of this search have expired (they are kept for 30 minutes). Please search again.',
       more: 'Only the first {{count}} are listed. Type more of what you are looking for.',
       open: 'View',
       columns: {

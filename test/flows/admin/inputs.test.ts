@@ -58,6 +58,7 @@ describe(`the bureau console with odd input (${storageMode})`, () => {
       ['/admin/schools/import', ['imported', 'added', 'changed', 'expired']],
       [`/admin/schools/${code}`, ['added', 'granted']],
       [`/admin/people/${person}`, ['done', 'sessions', 'grants']],
+      ['/admin/people', ['search']],
       ['/admin/audit', ['actor', 'action', 'from', 'to', 'client', 'school', 'page']],
       ['/admin/audit.csv', ['actor', 'action', 'from', 'to', 'client', 'school']],
     ];

@@ -59,13 +59,21 @@ describe(`the bureau console's people (${storageMode})`, () => {
 
   const page = (path: string): Promise<Step> => agent.request(`${base}${path}`);
 
+  /** The search form sent: answered with a redirect to its results (nothing typed in the address), followed. */
+  async function search(form: Step, q: string, who = agent): Promise<Step> {
+    const sent = await postAdmin(who, base, '/admin/people', form, { q });
+    assert.equal(sent.status, 303, q);
+    assert.match(sent.location!, /^.*\/admin\/people\?search=[\w-]{43}$/);
+    return who.request(sent.location!);
+  }
+
   it('finds people by name, email, mobile number and national ID, masked, and audits the search', async () => {
     const p = await someone();
     const masked = `${p.nationalId.slice(0, 3)}****${p.nationalId.slice(-3)}`;
     const form = await page('/admin/people');
     assert.equal(form.status, 200);
     for (const q of [p.name, p.email, p.mobile, p.nationalId.toLowerCase()]) {
-      const found = await postAdmin(agent, base, '/admin/people', form, { q });
+      const found = await search(form, q);
       assert.equal(found.status, 200, q);
       assert.match(found.body, new RegExp(`data-person="${p.personId}"`), `found by ${q}`);
       const table = found.body.slice(found.body.indexOf('id="people-table"'));
@@ -73,9 +81,7 @@ describe(`the bureau console's people (${storageMode})`, () => {
       assert.ok(!table.includes(p.nationalId), 'never the whole national ID');
       assert.ok(!table.includes(p.email) && !table.includes(p.mobile), 'contacts masked');
     }
-    const none = await postAdmin(agent, base, '/admin/people', form, {
-      q: `nobody-${crypto.randomBytes(4).toString('hex')}`,
-    });
+    const none = await search(form, `nobody-${crypto.randomBytes(4).toString('hex')}`);
     assert.ok(none.body.includes('id="people-none"'));
     const searches = await db()('audit_events').where({ actor: admin.personId, action: 'admin.people_searched' });
     assert.ok(searches.length >= 5);
@@ -84,6 +90,32 @@ describe(`the bureau console's people (${storageMode})`, () => {
       'the audit entry never holds the ID',
     );
     assert.ok(searches.some((e) => e.detail.kind === 'national_id'));
+  });
+
+  it('answers the search with its results at an address of their own: reload shows them again, for this administrator only', async () => {
+    const p = await someone();
+    const form = await page('/admin/people');
+    const found = await search(form, p.nationalId);
+    assert.match(found.body, new RegExp(`data-person="${p.personId}"`));
+    assert.ok(!found.url.includes(p.nationalId.slice(1)), 'nothing typed in the address');
+    const reloaded = await agent.request(found.url);
+    assert.equal(reloaded.status, 200);
+    assert.match(reloaded.body, new RegExp(`data-person="${p.personId}"`), 'the same results again');
+    assert.match(reloaded.body, new RegExp(`id="q"[^>]*value="${p.nationalId}"`), 'what was searched, in its box');
+    // Another administrator given the address: the empty form, and why.
+    const second = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
+    const other = new Agent();
+    assert.equal((await signInAdmin(base, other, second.email, '/admin/people')).status, 200);
+    const elsewhere = await other.request(found.url);
+    assert.equal(elsewhere.status, 200);
+    assert.doesNotMatch(elsewhere.body, new RegExp(`data-person="${p.personId}"`));
+    assert.ok(elsewhere.body.includes('id="people-expired"'));
+    const unknown = await agent.request(`${base}/admin/people?search=${'x'.repeat(43)}`);
+    assert.ok(unknown.body.includes(html(zh('admin.people.expired'))));
+    // An empty search is the empty form.
+    const empty = await postAdmin(agent, base, '/admin/people', form, { q: '  ' });
+    assert.equal(empty.status, 303);
+    assert.equal(empty.location, `${base}/admin/people`);
   });
 
   it("shows a person's identities, and every look is audited; unknown people are not found", async () => {
