@@ -422,7 +422,7 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const { conf, p, step } = await start('id-idno', agent, { scope: 'openid profile identity idno' });
     const parent = teacher.identities.find((i) => i.role === 'parent')!;
     const consent = await choose(agent, step, parent.id);
-    assert.match(consent.body, /身分證統一編號/, 'even a first-party client asks before releasing the ID number');
+    assert.match(consent.body, /身分證字號/, 'even a first-party client asks before releasing the ID number');
     const tokens = await finish(conf, p, await consentIfAsked(agent, consent));
     const info = await oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub);
     assert.equal(info.idno, 'A123456789');

@@ -16,10 +16,10 @@ const zh = {
     profile: {
       nav: '個人資料',
       title: '個人資料',
-      intro: '姓名、性別、生日與身分證統一編號由學校或註冊資料而來；如有錯誤，請洽學校承辦人更正。',
+      intro: '姓名、性別、生日與身分證字號由學校或註冊資料而來；如有錯誤，請洽學校承辦人更正。',
       name: '姓名',
       username: '帳號',
-      nationalId: '身分證統一編號',
+      nationalId: '身分證字號',
       email: 'Email',
       mobile: '手機號碼',
       gender: '性別',

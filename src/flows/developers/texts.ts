@@ -38,7 +38,7 @@ const zh = {
       identity: '這次登入選的身分',
       identities: '所有身分',
       children: '家長的孩子',
-      idno: '身分證統一編號',
+      idno: '身分證字號',
       offline_access: '使用者不在時也能使用（更新權杖）',
     },
     home: {
@@ -83,7 +83,7 @@ const zh = {
         post_logout_redirect_uris: '登出後回到的網址',
         backchannel_logout_uri: '後端登出通知網址（back-channel logout）',
         scopes: '要讀取的資料',
-        reason_idno: '為什麼需要身分證統一編號',
+        reason_idno: '為什麼需要身分證字號',
         reason_children: '為什麼需要家長的孩子',
         reason_identities: '為什麼需要所有身分',
         allowed_roles: '服務的身分',

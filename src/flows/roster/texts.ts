@@ -12,7 +12,7 @@ const zh = {
       password: '認證密碼',
       email: 'Email帳號',
       name: '姓名',
-      nationalId: '身分證統一編號',
+      nationalId: '身分證字號',
       newPassword: '密碼',
       passwordConfirm: '確認密碼',
       phone: '聯絡電話',

@@ -80,7 +80,7 @@ const zh = {
       identity: '您這次的身分（{{identity}}）',
       identities: '您在每個學校的身分',
       children: '您孩子的姓名、學校和班級',
-      idno: '您的身分證統一編號（或居留證號）',
+      idno: '您的身分證字號（或居留證號）',
     },
   },
   identity: {

@@ -355,7 +355,7 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(fieldError(res.body, 'challenge'), zh('challenge.required'));
     assert.equal(fieldError(res.body, 'password'), undefined, 'the password itself was fine');
     assert.match(res.body, /class="alert mistakes" role="alert"/);
-    assert.match(res.body, /<a href="#national_id">身分證統一編號：/);
+    assert.match(res.body, /<a href="#national_id">身分證字號：/);
     assert.equal(inputValue(res.body, 'email'), 'not-an-email');
     assert.equal(inputValue(res.body, 'name'), '王'.repeat(51));
     assert.equal(inputValue(res.body, 'national_id'), 'A123456788');
