@@ -12,7 +12,8 @@ function renderConsent(ctx: Context, error?: string, status?: number) {
     title: 'binding.consent.title',
     step: 'consent',
     agreed: bindingOf(ctx).session.consented,
-    error: error ? errorTexts(ctx, { e: error }).e : undefined,
+    errors: errorTexts(ctx, { agree: error }),
+    fields: [['agree', 'binding.consent.title']],
     status,
   });
 }

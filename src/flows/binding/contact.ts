@@ -12,7 +12,7 @@ import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { CodeForm, formText, TicketQuery } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import { errorTexts, renderBinding } from './pages.ts';
+import { errorTexts, type Fields, renderBinding } from './pages.ts';
 import { type BindingState, currentSession, openSession, saveSession } from './state.ts';
 
 const ContactForm = z.object({
@@ -34,14 +34,22 @@ type ContactPage = {
 };
 
 function renderContact(ctx: Context, s: Services, page: ContactPage) {
+  const sms = s.outbox.offers('sms');
+  const fields: Fields = [
+    ['email', 'binding.contact.email'],
+    // Without text messages there is no mobile box: its mistake ("use your email") leads to the email's.
+    ['mobile', 'binding.contact.mobile', sms ? 'mobile' : 'email'],
+    ['challenge', 'challenge.legend'],
+  ];
   renderBinding(ctx, 'contact', {
     title: 'binding.title',
     step: 'contact',
     values: page.values ?? { kind: 'email', email: '', mobile: '', handed_code: '' },
     errors: errorTexts(ctx, page.errors ?? {}),
+    fields,
     alert: page.alert,
     notice: page.notice,
-    sms: s.outbox.offers('sms'),
+    sms,
     challenge: s.challenges.question(),
     challengeError: page.errors?.challenge ? errorTexts(ctx, { c: page.errors.challenge }).c : undefined,
     status: page.status,
@@ -123,7 +131,8 @@ function renderCode(
     ticket: page.ticket,
     sent: page.contact.kind === 'email' ? 'binding.code.sentEmail' : 'binding.code.sentSms',
     shown,
-    error: page.error ? errorTexts(ctx, { e: [page.error, { count: page.count }] }).e : undefined,
+    errors: errorTexts(ctx, { code: page.error && [page.error, { count: page.count }] }),
+    fields: [['code', 'binding.code.label']],
     status: page.status,
   });
 }

@@ -1,18 +1,18 @@
-// GET/POST /binding/parent — step 3: the parent's national ID → "驗證"; an account that holds it is shown masked and
-// confirmed with its password, else name, email (the future login) and mobile; then the electronic signature (the
-// typed full name and a tick, kept with the time, the address, the browser and a SHA-256 of the application as
-// shown) and "送出資料".
+// GET/POST /binding/parent — step 4 of the seed's four: the parent's national ID → "驗證"; an account that holds it is
+// shown masked and confirmed with its password, else name, email (the future login) and mobile, the one the code went
+// to in the first step filled in already; then the electronic signature (the typed full name and a tick, kept with
+// the time, the address, the browser and a SHA-256 of the application as shown) and "送出資料".
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { ExistingParent, ParentData, SubmitProblem } from '../../domain/binding/service.ts';
+import type { Contact, ExistingParent, ParentData, SubmitProblem } from '../../domain/binding/service.ts';
 import { isValidNationalId, maskNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
 import { BINDING } from '../../platform/limits.ts';
 import { formSecret, formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import { errorTexts, renderBinding, tr } from './pages.ts';
+import { errorTexts, type Fields, renderBinding, tr } from './pages.ts';
 import { type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const ParentForm = z.object({
@@ -31,6 +31,27 @@ const EMAIL = z.email();
 const FORM_VERSION = 'binding-2026-12';
 
 type Errors = Record<string, string | [string, Record<string, unknown>] | undefined>;
+const FIELDS: Fields = [
+  ['national_id', 'binding.parent.nationalId'],
+  ['password', 'binding.parent.password'],
+  ['name', 'binding.parent.name'],
+  ['email', 'binding.parent.email'],
+  ['mobile', 'binding.parent.mobile'],
+  ['sign_name', 'binding.parent.signName'],
+  ['sign_tick', 'binding.parent.signature'],
+];
+
+/**
+ * What the first step verified is not asked for again (WCAG 3.3.7): a new parent's form opens with the email (or the
+ * mobile) the code went to filled in, the other one left to type. It stays changeable: seed 002 asks for the email
+ * in this step ("此信箱將作為登入帳號"), and its FAQ Q2 has a parent told here "此 E-mail 已有帳號" (their child's
+ * account uses it) who must be able to give another; only the address the code went to counts as verified when the
+ * account is made (Binding.approve).
+ */
+const withVerifiedContact = (values: Values, contact: Contact): Values => ({
+  ...values,
+  [contact.kind]: values[contact.kind] || contact.value,
+});
 
 function renderParent(
   ctx: Context,
@@ -43,7 +64,7 @@ function renderParent(
     status?: number;
   },
 ) {
-  const { session } = bindingOf(ctx);
+  const { session, contact } = bindingOf(ctx);
   const { password: _secret, ...values } = page.values ?? {};
   const e = page.existing;
   renderBinding(ctx, 'parent', {
@@ -51,12 +72,15 @@ function renderParent(
     step: 'parent',
     values,
     students: session.students,
+    // The contact step 1 verified, named in the hint of the field it fills in.
+    verifiedContact: contact,
     existing: e && {
       ...e,
       contact: [e.maskedEmail, e.maskedMobile].filter(Boolean).join(tr(ctx)('listSeparator')),
     },
     verified: page.verified ?? false,
     errors: errorTexts(ctx, page.errors ?? {}),
+    fields: FIELDS,
     alert: page.alert,
     status: page.status,
   });
@@ -121,7 +145,12 @@ export function submitParent(s: Services, state: BindingState) {
         status: 409,
       });
     // "驗證": what follows depends on whether the ID has an account.
-    if (values.action === 'verify') return renderParent(ctx, { values, existing, verified: true });
+    if (values.action === 'verify')
+      return renderParent(ctx, {
+        values: existing ? values : withVerifiedContact(values, current.contact),
+        existing,
+        verified: true,
+      });
 
     const errors: Errors = {};
     let parent: ParentData;

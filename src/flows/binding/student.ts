@@ -13,7 +13,7 @@ import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import { errorTexts, renderBinding } from './pages.ts';
+import { errorTexts, type Fields, renderBinding } from './pages.ts';
 import { type BindingSession, type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const StudentForm = z.object({
@@ -36,6 +36,15 @@ const EMPTY: Values = {
   school: '',
 };
 
+const FIELDS: Fields = [
+  ['relationship', 'binding.student.relationship'],
+  ['level', 'binding.student.level'],
+  ['national_id', 'binding.student.nationalId'],
+  ['birthdate', 'binding.student.birthdate'],
+  ['binding_code', 'binding.student.code'],
+  ['school', 'binding.student.school'],
+];
+
 function renderStudent(
   ctx: Context,
   page: {
@@ -51,6 +60,7 @@ function renderStudent(
     step: 'student',
     values: page.values ?? EMPTY,
     errors: errorTexts(ctx, page.errors ?? {}),
+    fields: FIELDS,
     matches: page.matches,
     legal: LEGAL_REPRESENTATIVES,
     guardians: GUARDIANS,

@@ -1,8 +1,9 @@
 // Parent-child binding in a real browser (issue 12): a parent starts from the home page's 親子綁定 button, gets the
-// code through the development mailbox, goes through the four steps (one mistake at each), sees 申請 on the status
-// page; the homeroom teacher sees who applies and approves from the account pages, then prints a binding code (the
-// same code after a reload, a new one only when asked); the parent's status page then says 認證. Every page through
-// axe-core, screenshots at both widths.
+// code through the development mailbox, goes through the four steps (one mistake at each: the list of mistakes above
+// the form has the focus, the title says 錯誤：, its link leads to the field; step 4 opens with the verified email
+// filled in), sees 申請 on the status page; the homeroom teacher sees who applies and approves from the account
+// pages, then prints a binding code (the same code after a reload, a new one only when asked); the parent's status
+// page then says 認證. Every page through axe-core, screenshots at both widths.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -41,6 +42,23 @@ async function checked(page: Page, name: string) {
   await shoot(page, `binding-${name}`);
 }
 
+/**
+ * A refused form: 錯誤： first in the title, the list of mistakes above the form announced (role=alert) and holding
+ * the focus, its first link leading to `field` (which then has the focus); axe-clean.
+ */
+async function refused(page: Page, name: string, field: string) {
+  assert.ok((await page.title()).startsWith('錯誤：'), `${name}: the title says 錯誤： (${await page.title()})`);
+  const list = page.locator('.mistakes[role=alert]');
+  assert.ok(await list.isVisible(), `${name}: the list of mistakes`);
+  assert.ok(
+    await page.evaluate(() => document.activeElement?.matches('.mistakes[role=alert]') ?? false),
+    `${name}: the list has the focus`,
+  );
+  await checked(page, name);
+  await list.locator('a').first().click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), field, `${name}: its link leads to #${field}`);
+}
+
 test('a parent applies in the browser, the homeroom teacher approves, the status page says 認證', {
   skip: browserSkip,
 }, async () => {
@@ -65,12 +83,18 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   const email = `mom-${crypto.randomBytes(4).toString('hex')}@example.test`;
   const { context, page, problems } = await watchedPage(browser, {
     // The mistakes this test makes on purpose are answered 400 (kept form, message on the page).
-    allow: (status, path) => status === 400 && /^\/binding\/(student|consent|parent)$/.test(path),
+    allow: (status, path) => status === 400 && /^\/binding(\/(student|consent|parent))?$/.test(path),
   });
 
   await page.goto(server.issuer);
   await page.click('#binding-entry');
   await page.waitForURL(/\/binding$/);
+  // An email without its @ first.
+  await page.fill('#email', email.replace('@', ''));
+  await passChallenge(page);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#email-error');
+  await refused(page, 'contact-refused', 'email');
   await page.fill('#email', email);
   await passChallenge(page);
   await checked(page, 'contact');
@@ -100,7 +124,7 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await page.click(`button:has-text("${zh('binding.student.verify')}")`);
   await page.waitForSelector('#national_id-error');
   assert.equal(await page.inputValue('#national_id'), studentId, 'kept');
-  await checked(page, 'student-not-found');
+  await refused(page, 'student-not-found', 'national_id');
   await page.fill('#birthdate', '2012-04-05');
   await page.click(`button:has-text("${zh('binding.student.verify')}")`);
   await page.waitForSelector('text=吳○寶');
@@ -114,7 +138,7 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'the school is still chosen');
   assert.equal(await page.inputValue('#national_id'), studentId, 'the ID kept');
   assert.equal(await page.inputValue('#birthdate'), '2012-04-05', 'the birth date kept');
-  await checked(page, 'student-refused-next');
+  await refused(page, 'student-refused-next', 'relationship');
   await page.selectOption('#relationship', 'mother');
   await page.click(`button:has-text("${zh('binding.student.next')}")`);
   await page.waitForURL(/\/binding\/consent$/);
@@ -123,17 +147,21 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await checked(page, 'consent');
   await page.click(`button:has-text("${zh('binding.consent.next')}")`);
   await page.waitForSelector('#agree-error');
+  await refused(page, 'consent-refused', 'agree');
   await page.check('#agree');
   await page.click(`button:has-text("${zh('binding.consent.next')}")`);
   await page.waitForURL(/\/binding\/parent$/);
 
-  // Step 3: the parent's ID → 驗證 → new details; a signature that is not the name is refused.
+  // Step 4: the parent's ID → 驗證 → new details, the email the code went to already filled in (not asked again); a
+  // signature that is not the name is refused.
   const parentId = randomNationalId();
   await page.fill('#national_id', parentId);
   await page.click(`button:has-text("${zh('binding.parent.verify')}")`);
   await page.waitForSelector('#name');
+  assert.equal(await page.inputValue('#email'), email, 'the verified email filled in');
+  assert.equal(await page.inputValue('#mobile'), '', 'the mobile left to type');
+  assert.equal(await page.textContent('#email-hint'), zh('binding.parent.emailHintVerified', { email }), 'and says so');
   await page.fill('#name', '吳美華');
-  await page.fill('#email', email);
   await page.fill('#mobile', '0912-555-666');
   await page.fill('#sign_name', '吳美');
   await page.check('#sign_tick');
@@ -141,6 +169,7 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await page.click(`button:has-text("${zh('binding.parent.submit')}")`);
   await page.waitForSelector('#sign_name-error');
   assert.equal(await page.inputValue('#email'), email, 'kept');
+  await refused(page, 'parent-refused', 'sign_name');
   await page.fill('#sign_name', '吳美華');
   await page.click(`button:has-text("${zh('binding.parent.submit')}")`);
   await page.waitForURL(/\/binding\/status\?notice=submitted$/);

@@ -1,6 +1,7 @@
 // Parent-child binding over HTTP (seed 002, issue 12): the code to the parent's own contact, the four steps with bad
-// input at each, the seed's three FAQ errors, cancel and 註銷全部紀錄, the PDF, the homeroom teacher's approval and
-// rejection, and the approved parent at a relying party with the `children` claim.
+// input at each (listed above the form, each a link to its field, 錯誤： in the title), step 4 with the contact step 1
+// verified filled in, the seed's three FAQ errors, cancel and 註銷全部紀錄, the PDF, the homeroom teacher's approval
+// and rejection, and the approved parent at a relying party with the `children` claim.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -360,7 +361,8 @@ describe(`parent-child binding (${storageMode})`, () => {
     };
     const found = await post(agent, page, '/binding/student', typed);
     assert.equal(found.status, 200);
-    const radio = (code: string) => new RegExp(`<input type="radio" name="school" value="${code}"( checked)?>`);
+    const radio = (code: string) =>
+      new RegExp(`<input (?:id="school" )?type="radio" name="school" value="${code}"( checked)?>`);
     assert.equal(radio('353604').exec(found.body)?.[1], undefined, 'two schools: none chosen for the parent');
     assert.equal(radio(second).exec(found.body)?.[1], undefined);
 
@@ -426,6 +428,185 @@ describe(`parent-child binding (${storageMode})`, () => {
     const back = await agent.request(url('/binding/student'));
     assert.ok(back.body.includes(`綁定測試第二國中${second}`), 'the school chosen is in the application');
     assert.doesNotMatch(back.body, /name="school"/, 'a fresh step 1 for the next student');
+  });
+
+  /** The list of mistakes above a refused form: its attributes, and the fields its links lead to, in order. */
+  const mistakesOf = (body: string) => {
+    const list = /<div class="alert mistakes"([^>]*)>([\s\S]*?)<\/div>/.exec(body);
+    return list && { attributes: list[1]!, links: [...list[2]!.matchAll(/<a href="#([^"]+)">/g)].map((m) => m[1]) };
+  };
+  const titleOf = (body: string) => /<title>([^<]*)<\/title>/.exec(body)?.[1] ?? '';
+
+  it('step 4 opens with the email or mobile step 1 verified filled in, the other left to type; the signature says why it is asked', async () => {
+    for (const kind of ['email', 'mobile'] as const) {
+      const contact: { email?: string; mobile?: string } =
+        kind === 'email' ? { email: `filled-${tag()}@example.test` } : { mobile: randomMobile() };
+      const verified = (contact.email ?? contact.mobile)!;
+      const agent = await enter(contact);
+      await addStudent(agent, await newStudent());
+      await consent(agent);
+      const page = await agent.request(url('/binding/parent'));
+      const checked = await post(agent, page, '/binding/parent', { action: 'verify', national_id: randomNationalId() });
+      assert.equal(checked.status, 200);
+      const other = kind === 'email' ? 'mobile' : 'email';
+      assert.match(checked.body, new RegExp(`name="${kind}" value="${verified}"`), `${kind}: filled in`);
+      assert.match(
+        checked.body,
+        new RegExp(`name="${other}"( value="")? autocomplete`),
+        `${kind}: the ${other} left to type`,
+      );
+      const hint = kind === 'email' ? 'emailHintVerified' : 'mobileHintVerified';
+      assert.ok(
+        checked.body.includes(html(zh(`binding.parent.${hint}`, { email: verified, mobile: verified }))),
+        `${kind}: the hint says it is the one the code went to`,
+      );
+      assert.ok(checked.body.includes(html(zh('binding.parent.signNameHint'))), 'the signature says why');
+      assert.match(checked.body, /aria-describedby="sign_name-hint"/);
+      assert.ok(!mistakesOf(checked.body), 'no list of mistakes before any');
+      assert.ok(!titleOf(checked.body).startsWith('錯誤'), 'nor an error title');
+
+      // Sent as filled in (only the name, the other contact and the signature typed): the verified contact is the
+      // application's.
+      const parent = newParentData();
+      const form = {
+        action: 'submit',
+        national_id: parent.nationalId,
+        name: parent.name,
+        [kind]: verified,
+        [other]: kind === 'email' ? parent.mobile! : parent.email,
+        sign_name: parent.name,
+        sign_tick: 'yes',
+      };
+      if (kind === 'email') {
+        // The parent may still change it; what they typed (here: nothing) is kept, not filled in again.
+        const emptied = await post(agent, checked, '/binding/parent', { ...form, email: '' });
+        assert.equal(emptied.status, 400);
+        assert.match(emptied.body, /name="email"( value="")? autocomplete/, 'left as the parent left it');
+        assert.deepEqual(mistakesOf(emptied.body)?.links, ['email']);
+      }
+      const sent = await post(agent, checked, '/binding/parent', form);
+      assert.equal(sent.status, 303, sent.body.slice(0, 500));
+      const row = await db()('binding_applications').where({ contact: verified }).orderBy('created_at', 'desc').first();
+      assert.equal(kind === 'email' ? row.parent_email : row.parent_mobile, verified);
+    }
+  });
+
+  it('a refused form lists its mistakes above it (role=alert, each a link to its field) and says 錯誤： in the title', async () => {
+    // /binding: a wrong email and no person check.
+    const start = new Agent();
+    const first = await start.request(url('/binding'));
+    const contact = await post(start, first, '/binding', { kind: 'email', email: 'not-an-email', mobile: '' });
+    assert.equal(contact.status, 400);
+    const contactList = mistakesOf(contact.body);
+    assert.ok(contactList, 'a list of mistakes');
+    assert.match(contactList.attributes, /role="alert"/);
+    assert.match(contactList.attributes, /data-mistakes/, 'marked to take the focus');
+    assert.deepEqual(contactList.links, ['email', 'challenge']);
+    assert.ok(contact.body.includes(html(zh('binding.contact.errors.email'))));
+    assert.ok(contact.body.includes(html(zh('mistakes.summary'))), 'the list says what to do');
+    assert.equal(titleOf(contact.body), `錯誤：${zh('binding.title')} · ${zh('brand')}`);
+    assert.match(contact.body, /id="challenge"/);
+
+    // /binding/code: a code of 5 digits.
+    const email = `listed-${tag()}@example.test`;
+    const sent = await post(start, first, '/binding', {
+      kind: 'email',
+      email,
+      mobile: '',
+      ...(await challengeFields(server.issuer)),
+    });
+    const codeAt = new URL(sent.location!);
+    const codePage = await start.request(sent.location!);
+    const short = await post(start, codePage, codeAt.pathname + codeAt.search, { code: '12345' });
+    assert.equal(short.status, 400);
+    assert.deepEqual(mistakesOf(short.body)?.links, ['code']);
+    assert.ok(titleOf(short.body).startsWith('錯誤：'));
+    assert.doesNotMatch(short.body, /<input[^>]* id="code"[^>]*autofocus/, 'the list, not the box, takes the focus');
+    assert.match(codePage.body, /<input[^>]* id="code"[^>]*autofocus/, 'the box has it on the first visit');
+    const agent = await enter({ email });
+
+    // /binding/student: nothing chosen, an ID that is no ID; the list in the order of the form.
+    const studentPage = await agent.request(url('/binding/student'));
+    assert.ok(!mistakesOf(studentPage.body));
+    const student = await post(agent, studentPage, '/binding/student', {
+      relationship: '',
+      national_id: 'A123',
+      birthdate: '',
+    });
+    assert.equal(student.status, 400);
+    assert.deepEqual(mistakesOf(student.body)?.links, ['relationship', 'level', 'national_id', 'birthdate']);
+    assert.match(student.body, /<input id="level" type="radio" name="level" value="elementary">/, 'a link target');
+    assert.equal(
+      titleOf(student.body),
+      `錯誤：${zh('binding.student.title')} · ${zh('binding.title')} · ${zh('brand')}`,
+    );
+    for (const [field, label, key] of [
+      ['relationship', 'binding.student.relationship', 'binding.student.errors.relationship'],
+      ['national_id', 'binding.student.nationalId', 'binding.student.errors.nationalId'],
+    ] as const)
+      assert.ok(
+        student.body.includes(`<a href="#${field}">${html(zh('labelled', { label: zh(label), text: zh(key) }))}</a>`),
+        `${field}: the field's name and its mistake`,
+      );
+    await addStudent(agent, await newStudent());
+
+    // /binding/consent: no tick.
+    const consentPage = await agent.request(url('/binding/consent'));
+    const noTick = await post(agent, consentPage, '/binding/consent', {});
+    assert.equal(noTick.status, 400);
+    assert.deepEqual(mistakesOf(noTick.body)?.links, ['agree']);
+    assert.ok(titleOf(noTick.body).startsWith('錯誤：'));
+    await consent(agent);
+
+    // /binding/parent: an ID that is no ID; then, checked, a bad email and no tick.
+    const parentPage = await agent.request(url('/binding/parent'));
+    const badId = await post(agent, parentPage, '/binding/parent', { action: 'verify', national_id: 'B12' });
+    assert.deepEqual(mistakesOf(badId.body)?.links, ['national_id']);
+    const parent = newParentData();
+    const wrong = await post(agent, parentPage, '/binding/parent', {
+      action: 'submit',
+      national_id: parent.nationalId,
+      name: parent.name,
+      email: 'nope',
+      mobile: '',
+      sign_name: parent.name,
+    });
+    assert.equal(wrong.status, 400);
+    assert.deepEqual(mistakesOf(wrong.body)?.links, ['email', 'sign_tick']);
+    assert.ok(titleOf(wrong.body).startsWith(`錯誤：${zh('binding.parent.title')}`));
+    // A refusal of the whole form (applied already for this student): the alert is what takes the focus.
+    const applied = await apply();
+    const again = await enter({ email: `again-${tag()}@example.test` });
+    await addStudent(again, applied.student);
+    await consent(again);
+    const twice = await sendParent(again, applied.parent);
+    assert.equal(twice.status, 409);
+    assert.ok(!mistakesOf(twice.body), 'no field to list');
+    assert.match(twice.body, /<p class="alert" role="alert" tabindex="-1" data-mistakes="">/);
+    assert.ok(titleOf(twice.body).startsWith('錯誤：'));
+
+    // In English: the same list, in English words, and "Error: ".
+    const en = translator('en');
+    const english = await post(agent, parentPage, '/binding/parent?lang=en', {
+      action: 'submit',
+      national_id: parent.nationalId,
+      name: '',
+      email: parent.email,
+      sign_name: parent.name,
+      sign_tick: 'yes',
+    });
+    assert.equal(english.status, 400);
+    assert.equal(
+      titleOf(english.body),
+      `Error: ${en('binding.parent.title')} · ${en('binding.title')} · ${html(en('brand'))}`,
+    );
+    assert.deepEqual(mistakesOf(english.body)?.links, ['name', 'sign_name']);
+    assert.ok(english.body.includes(html(en('mistakes.summary'))));
+    assert.ok(
+      english.body.includes(
+        html(en('labelled', { label: en('binding.parent.name'), text: en('binding.parent.errors.name') })),
+      ),
+    );
   });
 
   it('counts every lookup by national ID, of students and of parents, and stops a session that looks too often', async () => {
