@@ -60,6 +60,25 @@ export class Throttle {
     if (!(await this.allow(limit, subject))) throw new LimitReached(limit);
   }
 
+  /**
+   * One try at something the limit guards (a code, a password), counted before it is made, so that tries sent at once
+   * cannot all pass a check made before any of them is counted: past the limit it is not made at all; a success clears
+   * the count. `left`: the tries the window still allows after this one.
+   */
+  async attempt(
+    limit: Limit,
+    subject: string,
+    tryIt: () => Promise<boolean>,
+  ): Promise<{ outcome: 'ok' | 'wrong' | 'limited'; left: number }> {
+    const tries = await this.hit(limit, subject);
+    if (tries > limit.max) return { outcome: 'limited', left: 0 };
+    if (await tryIt()) {
+      await this.reset(limit, subject);
+      return { outcome: 'ok', left: limit.max };
+    }
+    return { outcome: 'wrong', left: limit.max - tries };
+  }
+
   /** Whether the limit is used up already (without counting). */
   async exhausted(limit: Limit, subject: string): Promise<boolean> {
     return (await this.count(limit, subject)) >= limit.max;

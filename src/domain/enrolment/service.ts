@@ -303,20 +303,18 @@ export class Enrolment {
     password: string;
   }): Promise<VerifyResult> {
     const account = `${q.schoolCode}:${q.account.toLowerCase()}`;
-    if (
-      (await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) ||
-      (await this.#throttle.exhausted(ROSTER_CHECK.account, account))
-    ) {
-      return { ok: false, reason: 'limited' };
-    }
-    const row = await findCredential(this.#db, q);
-    const matches = await this.#credentialMatches(row, q.password);
-    if (row && matches && !row.claimed_by_person_id) {
-      await this.#throttle.reset(ROSTER_CHECK.account, account);
-      return { ok: true, credentialId: row.id };
-    }
+    if (await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) return { ok: false, reason: 'limited' };
+    // Counted per account before the check (tries sent at once cannot all be made); per address, the failures.
+    let credentialId: string | undefined;
+    const { outcome } = await this.#throttle.attempt(ROSTER_CHECK.account, account, async () => {
+      const row = await findCredential(this.#db, q);
+      const matches = await this.#credentialMatches(row, q.password);
+      credentialId = row && matches && !row.claimed_by_person_id ? row.id : undefined;
+      return credentialId !== undefined;
+    });
+    if (outcome === 'ok' && credentialId) return { ok: true, credentialId };
+    if (outcome === 'limited') return { ok: false, reason: 'limited' };
     await this.#throttle.hit(ROSTER_CHECK.address, q.address);
-    await this.#throttle.hit(ROSTER_CHECK.account, account);
     return { ok: false, reason: 'wrong' };
   }
 

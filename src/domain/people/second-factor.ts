@@ -36,31 +36,21 @@ export type CodeResult = 'ok' | 'wrong' | 'limited';
 const CODE = /^\d{6}$/;
 
 /**
- * One try at the second factor (a code or a passkey), counted: refused while the person or the network address has had
- * too many failures (SECOND_FACTOR); a failure counts for both, and the fifth of the person's is the last (the step
- * then says to wait); a success clears the person's count.
+ * One try at the second factor (a code or a passkey), counted before it is made (tries sent at once cannot slip past
+ * the count): refused past the person's limit or while the network address has had too many failures (SECOND_FACTOR);
+ * a failure counts for the address too, and the fifth of the person's is the last (the step then says to wait); a
+ * success clears the person's count.
  */
 export async function countedTry(
   throttle: Throttle,
   who: { personId: string; address: string },
   attempt: () => Promise<boolean>,
 ): Promise<CodeResult> {
-  const [person, address] = await Promise.all([
-    throttle.exhausted(SECOND_FACTOR.person, who.personId),
-    throttle.exhausted(SECOND_FACTOR.address, who.address),
-  ]);
-  if (person || address) return 'limited';
-  if (await attempt()) {
-    await throttle.reset(SECOND_FACTOR.person, who.personId);
-    return 'ok';
-  }
-  const [personFailures, addressFailures] = await Promise.all([
-    throttle.hit(SECOND_FACTOR.person, who.personId),
-    throttle.hit(SECOND_FACTOR.address, who.address),
-  ]);
-  return personFailures >= SECOND_FACTOR.person.max || addressFailures >= SECOND_FACTOR.address.max
-    ? 'limited'
-    : 'wrong';
+  if (await throttle.exhausted(SECOND_FACTOR.address, who.address)) return 'limited';
+  const { outcome, left } = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
+  if (outcome !== 'wrong') return outcome;
+  const addressFailures = await throttle.hit(SECOND_FACTOR.address, who.address);
+  return left <= 0 || addressFailures >= SECOND_FACTOR.address.max ? 'limited' : 'wrong';
 }
 
 /** The time step a right TOTP code belongs to (none for a wrong one). */

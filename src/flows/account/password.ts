@@ -60,15 +60,17 @@ export function submitPassword(s: Services) {
     const { person } = accountOf(ctx);
     const _locale = chooseLocale(ctx);
     const form = PasswordForm.parse(ctx.request.body ?? {});
-    if (await s.throttle.exhausted(PASSWORD_CHANGE, person.id))
-      return renderForm(ctx, { current: 'account.password.locked' }, 429);
+    // The current password's check is counted before it is made: wrong ones sent at once cannot all be tried.
+    const current = form.current
+      ? (await s.throttle.attempt(PASSWORD_CHANGE, person.id, () => s.people.isCurrentPassword(person, form.current)))
+          .outcome
+      : (await s.throttle.exhausted(PASSWORD_CHANGE, person.id))
+        ? 'limited'
+        : 'missing';
+    if (current === 'limited') return renderForm(ctx, { current: 'account.password.locked' }, 429);
     const errors: PasswordErrors = {};
-    const currentOk = await s.people.isCurrentPassword(person, form.current);
-    if (!form.current) errors.current = 'account.password.required';
-    else if (!currentOk) {
-      await s.throttle.hit(PASSWORD_CHANGE, person.id);
-      errors.current = 'account.password.wrongCurrent';
-    }
+    if (current === 'missing') errors.current = 'account.password.required';
+    else if (current === 'wrong') errors.current = 'account.password.wrongCurrent';
     const problems = await s.people.checkNewPassword(person, form.password, form.confirm);
     errors.next = problems.password;
     errors.confirm = problems.confirm;

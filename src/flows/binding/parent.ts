@@ -159,12 +159,12 @@ export function submitParent(s: Services, state: BindingState) {
       const person = await s.people.findById(existing.personId);
       if (!person)
         return renderParent(ctx, { values, alert: tr(ctx)('binding.parent.errors.accountGone'), status: 409 });
-      if (await s.throttle.exhausted(BINDING.passwordPerPerson, person.id)) {
-        errors.password = 'binding.parent.errors.passwordLimit';
-      } else if (!(await s.people.isCurrentPassword(person, values.password))) {
-        await s.throttle.hit(BINDING.passwordPerPerson, person.id);
-        errors.password = 'binding.parent.errors.password';
-      }
+      // Counted before it is checked: wrong passwords sent at once cannot all be tried.
+      const { outcome } = await s.throttle.attempt(BINDING.passwordPerPerson, person.id, () =>
+        s.people.isCurrentPassword(person, values.password),
+      );
+      if (outcome === 'limited') errors.password = 'binding.parent.errors.passwordLimit';
+      else if (outcome === 'wrong') errors.password = 'binding.parent.errors.password';
       // Until the password is right nothing else is checked: the signature against the account's name would
       // otherwise tell a stranger whether a guessed name is the ID holder's.
       if (errors.password) return renderParent(ctx, { values, existing, verified: true, errors, status: 400 });

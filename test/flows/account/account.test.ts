@@ -347,6 +347,27 @@ describe(`account pages (${storageMode})`, () => {
     assert.match(last!.body, /錯誤次數太多/);
   });
 
+  it('counts each current-password check before making it: 12 wrong ones sent at once get 5 checks, the rest wait', async () => {
+    const { agent } = await person();
+    const page = await agent.request(`${issuer}/account/password`);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        agent.request(`${issuer}/account/password`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            _csrf: hiddenField(page.body, '_csrf'),
+            current: `wrong-at-once-${i}`,
+            password: 'a fresh passphrase 42',
+            confirm: 'a fresh passphrase 42',
+          }).toString(),
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [...Array(5).fill(400), ...Array(7).fill(429)], statuses.join());
+  });
+
   it('lists a connected app with what it may receive; revoking it kills its refresh and access tokens', async () => {
     const { p, agent } = await person();
     const conf = await discover(issuer, 'acct-rp', rpSecret);
