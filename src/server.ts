@@ -96,7 +96,13 @@ async function setUpOnce(
   for (const client of readClientsFile(settings.clientsFile)) await domain.clients.upsert(client, 'config');
   for (const client of ownPagesClients(issuer)) await domain.clients.upsert(client, 'config');
   const demo = demoData(settings);
-  if (demo) await seedDemo({ db: storage.db, keyring: storage.keyring, ...domain }, issuer);
+  // Processes starting together on one database seed one after the other (the second finds everyone there): the lock
+  // is held by a transaction of its own while the seeding runs on other connections of the pool.
+  if (demo)
+    await storage.db.transaction(async (lock) => {
+      await lock.raw("select pg_advisory_xact_lock(hashtextextended('campus-sso:seed-demo', 0))");
+      await seedDemo({ db: storage.db, keyring: storage.keyring, ...domain }, issuer);
+    });
   return demo;
 }
 

@@ -17,8 +17,15 @@ const source: Knex.MigrationSource<string> = {
   getMigration: (name) => import(pathToFileURL(path.join(folder, name)).href),
 };
 
-/** Returns the names of the migrations it applied. */
+/**
+ * Returns the names of the migrations it applied. Processes starting together on one database migrate one after the
+ * other (knex's own lock makes the second fail at once: "Migration table is already locked"): a transaction of its own
+ * holds an advisory lock while knex works on other connections of the pool; the second finds nothing left to do.
+ */
 export async function migrate(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
-  return applied;
+  return db.transaction(async (lock) => {
+    await lock.raw("select pg_advisory_xact_lock(hashtextextended('campus-sso:migrate', 0))");
+    const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+    return applied;
+  });
 }
