@@ -70,6 +70,44 @@ export type SubmitResult =
 /** Thrown inside an approval that finds it must make an account after all (see approve). */
 class AccountNeeded extends Error {}
 
+/** A new parent's account, should the approval make one: its id, and the welcome link issued for it beforehand. */
+type NewParentAccount = { personId: string; needed: boolean; welcome?: string };
+
+/** A guardian link the school-affairs system pushes. */
+type Push = {
+  actor: string;
+  student: DraftStudent;
+  relationship: Relationship;
+  parent: { nationalId: string; name: string; email?: string; mobile?: string };
+  verified: boolean;
+};
+type PushResult =
+  | { ok: true; id: string; status: ApplicationStatus }
+  | { ok: false; problem: SubmitProblem | 'email_needed' };
+
+/**
+ * One parent at a time, named by the national ID's blind index: approvals (and verified pushes) of applications of the
+ * same parent wait for each other until the transaction ends, so the second finds the account, the parent identity at
+ * the school and the links the first made, instead of making them again or failing on them.
+ */
+async function lockParent(trx: Knex.Transaction, nationalIdIndex: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`binding-parent:${nationalIdIndex}`]);
+}
+
+/** Another account took the new parent's email meanwhile (the one unique clash that is an answer, not a race lost). */
+const isEmailClash = (err: unknown) =>
+  isUniqueViolation(err) && (err as { constraint?: string }).constraint === 'persons_email_key';
+
+/** What a parent (or the school-affairs system) sends. */
+type Submission = {
+  contact: Contact;
+  students: DraftStudent[];
+  parent: ParentData;
+  /** None when the school-affairs system pushed it (the school vouches). */
+  signature: Signature | null;
+  source?: 'parent' | 'sis';
+};
+
 /** Thrown inside a submit's transaction so that nothing of it stays. */
 class Refused extends Error {
   readonly result: Extract<SubmitResult, { ok: false }>;
@@ -161,14 +199,16 @@ export class Binding {
   }
 
   /** The account that holds this national ID, masked, or undefined (a new parent). */
-  async existingParent(nationalId: string): Promise<ExistingParent | undefined> {
+  existingParent(nationalId: string): Promise<ExistingParent | undefined> {
+    return this.#existingParent(this.#db, nationalId);
+  }
+
+  async #existingParent(db: Knex, nationalId: string): Promise<ExistingParent | undefined> {
     const index = nationalIdIndex(this.#keyring, nationalId);
-    const personId = index && (await findPersonIdByNationalIdIndex(this.#db, index));
-    const person = personId ? await findPersonById(this.#db, personId) : undefined;
+    const personId = index && (await findPersonIdByNationalIdIndex(db, index));
+    const person = personId ? await findPersonById(db, personId) : undefined;
     if (person?.status !== 'active') return undefined;
-    const student = await this.#db('identities')
-      .where({ person_id: person.id, role: 'student', status: 'active' })
-      .first();
+    const student = await db('identities').where({ person_id: person.id, role: 'student', status: 'active' }).first();
     return {
       personId: person.id,
       maskedName: maskName(person.name),
@@ -211,25 +251,30 @@ export class Binding {
   /**
    * A guardian link the school-affairs system pushes: approved at once when the school verified it, else an
    * application for the homeroom teacher. The parent is named by national ID; a new parent needs an email (the login).
+   * A verified push is one transaction, the application with its approval: refused, it leaves nothing behind.
    */
-  async push(p: {
-    actor: string;
-    student: DraftStudent;
-    relationship: Relationship;
-    parent: { nationalId: string; name: string; email?: string; mobile?: string };
-    verified: boolean;
-  }): Promise<
-    { ok: true; id: string; status: ApplicationStatus } | { ok: false; problem: SubmitProblem | 'email_needed' }
-  > {
-    const existing = await this.existingParent(p.parent.nationalId);
-    const person = existing && (await findPersonById(this.#db, existing.personId));
+  async push(p: Push): Promise<PushResult> {
+    if (p.verified) return this.#pushApproved(p);
+    const submission = await this.#pushSubmission(this.#db, p);
+    if ('problem' in submission) return { ok: false, problem: submission.problem };
+    const submitted = await this.submit(submission);
+    if (!submitted.ok) return submitted;
+    const [id] = submitted.ids as [string];
+    // Approved already by the submission (a parent the school's roster names, where the school turned that on).
+    return { ok: true, id, status: submitted.approved.includes(id) ? 'approved' : 'pending' };
+  }
+
+  /** What a push applies with, as the parent's account (if any) stands now in `db`. */
+  async #pushSubmission(db: Knex, p: Push): Promise<Submission | { problem: 'email_needed' }> {
+    const existing = await this.#existingParent(db, p.parent.nationalId);
+    const person = existing && (await findPersonById(db, existing.personId));
     // Whom the decision is told: the address the school gave, else the parent's own on file.
     const email = p.parent.email?.toLowerCase() ?? person?.email ?? undefined;
     const mobile = p.parent.mobile ?? person?.mobile ?? undefined;
-    if (!existing && !p.parent.email) return { ok: false, problem: 'email_needed' };
-    if (!email && !mobile) return { ok: false, problem: 'email_needed' };
+    if (!existing && !p.parent.email) return { problem: 'email_needed' };
+    if (!email && !mobile) return { problem: 'email_needed' };
     const contact: Contact = email ? { kind: 'email', value: email } : { kind: 'mobile', value: mobile! };
-    const submitted = await this.submit({
+    return {
       contact,
       students: [{ ...p.student, relationship: p.relationship }],
       parent: existing
@@ -237,16 +282,49 @@ export class Binding {
         : { nationalId: p.parent.nationalId, name: p.parent.name, email: p.parent.email!, mobile: p.parent.mobile },
       signature: null,
       source: 'sis',
-    });
-    if (!submitted.ok) return submitted;
-    const [id] = submitted.ids as [string];
-    // Approved already by the submission (a parent the school's roster names, where the school turned that on).
-    if (submitted.approved.includes(id)) return { ok: true, id, status: 'approved' };
-    if (!p.verified) return { ok: true, id, status: 'pending' };
-    const approved = await this.approve(id, p.actor);
-    if (!approved.ok)
-      return { ok: false, problem: approved.reason === 'email_taken' ? 'emailTaken' : 'alreadyApplied' };
-    return { ok: true, id, status: 'approved' };
+    };
+  }
+
+  /**
+   * A verified push: under the parent's lock, so that pushes of one parent's children at once find the account and the
+   * parent identity the first one made (not a second account, nor "email taken"), and a repeated push finds the link
+   * approved (already bound).
+   */
+  async #pushApproved(p: Push, accountNeeded?: boolean, attempt = 0): Promise<PushResult> {
+    const index = sealNationalId(this.#keyring, p.parent.nationalId).index;
+    const account = await this.#newParentAccount(
+      accountNeeded ?? !(await findPersonIdByNationalIdIndex(this.#db, index)),
+    );
+    try {
+      return await this.#db.transaction(async (trx): Promise<PushResult> => {
+        await lockParent(trx, index);
+        const submission = await this.#pushSubmission(trx, p);
+        if ('problem' in submission) return { ok: false, problem: submission.problem };
+        const submitted = await this.#submitIn(trx, submission);
+        if (!submitted.ok) return submitted;
+        const [id] = submitted.ids as [string];
+        const [match] = submitted.matches ?? [];
+        // The school's roster names the parent, where the school approves such at once: approved as by the roster.
+        const byRoster =
+          !!match &&
+          (await matchesRoster(trx, { studentIdentityId: match.identityId, schoolCode: match.school, ...match }));
+        const approved = await this.#approveIn(trx, id, byRoster ? 'roster-match' : p.actor, account);
+        if (!approved.ok)
+          throw new Refused({
+            ok: false,
+            problem: approved.reason === 'email_taken' ? 'emailTaken' : 'alreadyApplied',
+          });
+        return { ok: true, id, status: 'approved' };
+      });
+    } catch (err) {
+      if (err instanceof Refused) return err.result;
+      if (err instanceof AccountNeeded) return this.#pushApproved(p, true, attempt);
+      if (isEmailClash(err)) return { ok: false, problem: 'emailTaken' };
+      // Lost a race the parent's lock does not cover (a teacher's submission for the same student, a mobile number
+      // taken meanwhile): once more, seeing what won.
+      if (isUniqueViolation(err) && attempt < 2) return this.#pushApproved(p, undefined, attempt + 1);
+      throw err;
+    }
   }
 
   /** A student's guardian links and open applications, for the school-affairs system. */
@@ -286,106 +364,10 @@ export class Binding {
   }
 
   /** Sends the application: one row per student, all or none (seed 002 step 4, "送出資料"). */
-  async submit(c: {
-    contact: Contact;
-    students: DraftStudent[];
-    parent: ParentData;
-    /** None when the school-affairs system pushed it (the school vouches). */
-    signature: Signature | null;
-    source?: 'parent' | 'sis';
-  }): Promise<SubmitResult> {
-    const nationalId = normaliseNationalId(c.parent.nationalId);
-    const sealed = sealNationalId(this.#keyring, nationalId);
+  async submit(c: Submission): Promise<SubmitResult> {
     let result: SubmitResult;
     try {
-      result = await this.#db.transaction(async (trx): Promise<SubmitResult> => {
-        let parent: { personId?: string; name: string; email: string | null; mobile: string | null };
-        // The mobile number a roster match may rely on: one this parent proved (the code's contact, or their
-        // account's verified number), never one merely typed.
-        let provenMobile: string | null;
-        const given = c.parent;
-        if (given.personId !== undefined) {
-          const person = await findPersonById(trx, given.personId);
-          if (!person || person.national_id_index !== sealed.index) return { ok: false, problem: 'studentGone' };
-          const student = await trx('identities')
-            .where({ person_id: person.id, role: 'student', status: 'active' })
-            .first();
-          if (student) return { ok: false, problem: 'studentAccount' };
-          parent = { personId: person.id, name: person.name, email: person.email, mobile: person.mobile };
-          provenMobile = person.mobile_verified ? person.mobile : null;
-        } else {
-          const email = given.email.toLowerCase();
-          const holder = await emailHolderStatus(trx, email);
-          if (holder && holder !== 'pending') return { ok: false, problem: 'emailTaken' };
-          // Another parent's applications use this address (seed 002 FAQ Q3).
-          const other = await trx('binding_applications')
-            .whereRaw('lower(parent_email) = ?', [email])
-            .whereNot({ parent_national_id_index: sealed.index })
-            .whereIn('status', ['pending', 'approved'])
-            .first();
-          if (other) return { ok: false, problem: 'emailApplied' };
-          parent = { name: given.name, email, mobile: given.mobile ?? null };
-          provenMobile = c.contact.kind === 'mobile' && c.contact.value === given.mobile ? given.mobile : null;
-        }
-        const ids: string[] = [];
-        const byCode: string[] = [];
-        const matches: NonNullable<Extract<SubmitResult, { ok: true }>['matches']> = [];
-        for (const s of c.students) {
-          const student = await studentByIdentity(trx, s.identityId);
-          if (!student) throw new Refused({ ok: false, problem: 'studentGone', student: s.maskedName });
-          if (student.nationalIdIndex === sealed.index) throw new Refused({ ok: false, problem: 'selfBinding' });
-          if (parent.personId) {
-            const link = await OPEN_LINK(trx)
-              .where({ parent_person_id: parent.personId, student_identity_id: s.identityId })
-              .first();
-            if (link) throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
-          }
-          const open = await trx('binding_applications')
-            .where({ student_identity_id: s.identityId, parent_national_id_index: sealed.index })
-            .whereIn('status', ['pending', 'approved'])
-            .first();
-          if (open?.status === 'approved')
-            throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
-          if (open) throw new Refused({ ok: false, problem: 'alreadyApplied', student: s.maskedName });
-          const id = crypto.randomUUID();
-          await trx('binding_applications').insert({
-            id,
-            contact_kind: c.contact.kind,
-            contact: c.contact.value,
-            relationship: s.relationship,
-            student_identity_id: s.identityId,
-            school_code: student.schoolCode,
-            parent_person_id: parent.personId ?? null,
-            parent_name: parent.name,
-            parent_email: parent.email,
-            parent_mobile: parent.mobile,
-            parent_national_id_sealed: sealed.sealed,
-            parent_national_id_index: sealed.index,
-            signature: c.signature ? JSON.stringify(c.signature) : null,
-            source: c.source ?? 'parent',
-          });
-          await recordAudit(trx, {
-            actor: c.source === 'sis' ? 'sis' : (parent.personId ?? `binding:${c.contact.kind}`),
-            action: 'binding.applied',
-            subject: student.personId,
-            detail: { application: id, school: student.schoolCode, relationship: s.relationship },
-          });
-          if (s.codeId && !(await useCode(trx, s.codeId, s.identityId, id)))
-            throw new Refused({ ok: false, problem: 'codeUsed', student: s.maskedName });
-          ids.push(id);
-          if (s.codeId) byCode.push(id);
-          else
-            matches.push({
-              id,
-              identityId: s.identityId,
-              school: student.schoolCode,
-              relationship: s.relationship,
-              name: parent.name,
-              mobile: provenMobile,
-            });
-        }
-        return { ok: true, ids, approved: byCode, matches };
-      });
+      result = await this.#db.transaction((trx) => this.#submitIn(trx, c));
     } catch (err) {
       if (err instanceof Refused) return err.result;
       // A second submit racing the first: its rows are there now.
@@ -403,6 +385,97 @@ export class Binding {
     }
     const { matches: _, ...answer } = result;
     return answer;
+  }
+
+  /** The submission's rows in `trx`; a refusal once something is written throws (Refused), so that nothing stays. */
+  async #submitIn(trx: Knex.Transaction, c: Submission): Promise<SubmitResult> {
+    const nationalId = normaliseNationalId(c.parent.nationalId);
+    const sealed = sealNationalId(this.#keyring, nationalId);
+    let parent: { personId?: string; name: string; email: string | null; mobile: string | null };
+    // The mobile number a roster match may rely on: one this parent proved (the code's contact, or their
+    // account's verified number), never one merely typed.
+    let provenMobile: string | null;
+    const given = c.parent;
+    if (given.personId !== undefined) {
+      const person = await findPersonById(trx, given.personId);
+      if (!person || person.national_id_index !== sealed.index) return { ok: false, problem: 'studentGone' };
+      const student = await trx('identities')
+        .where({ person_id: person.id, role: 'student', status: 'active' })
+        .first();
+      if (student) return { ok: false, problem: 'studentAccount' };
+      parent = { personId: person.id, name: person.name, email: person.email, mobile: person.mobile };
+      provenMobile = person.mobile_verified ? person.mobile : null;
+    } else {
+      const email = given.email.toLowerCase();
+      const holder = await emailHolderStatus(trx, email);
+      if (holder && holder !== 'pending') return { ok: false, problem: 'emailTaken' };
+      // Another parent's applications use this address (seed 002 FAQ Q3).
+      const other = await trx('binding_applications')
+        .whereRaw('lower(parent_email) = ?', [email])
+        .whereNot({ parent_national_id_index: sealed.index })
+        .whereIn('status', ['pending', 'approved'])
+        .first();
+      if (other) return { ok: false, problem: 'emailApplied' };
+      parent = { name: given.name, email, mobile: given.mobile ?? null };
+      provenMobile = c.contact.kind === 'mobile' && c.contact.value === given.mobile ? given.mobile : null;
+    }
+    const ids: string[] = [];
+    const byCode: string[] = [];
+    const matches: NonNullable<Extract<SubmitResult, { ok: true }>['matches']> = [];
+    for (const s of c.students) {
+      const student = await studentByIdentity(trx, s.identityId);
+      if (!student) throw new Refused({ ok: false, problem: 'studentGone', student: s.maskedName });
+      if (student.nationalIdIndex === sealed.index) throw new Refused({ ok: false, problem: 'selfBinding' });
+      if (parent.personId) {
+        const link = await OPEN_LINK(trx)
+          .where({ parent_person_id: parent.personId, student_identity_id: s.identityId })
+          .first();
+        if (link) throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
+      }
+      const open = await trx('binding_applications')
+        .where({ student_identity_id: s.identityId, parent_national_id_index: sealed.index })
+        .whereIn('status', ['pending', 'approved'])
+        .first();
+      if (open?.status === 'approved') throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
+      if (open) throw new Refused({ ok: false, problem: 'alreadyApplied', student: s.maskedName });
+      const id = crypto.randomUUID();
+      await trx('binding_applications').insert({
+        id,
+        contact_kind: c.contact.kind,
+        contact: c.contact.value,
+        relationship: s.relationship,
+        student_identity_id: s.identityId,
+        school_code: student.schoolCode,
+        parent_person_id: parent.personId ?? null,
+        parent_name: parent.name,
+        parent_email: parent.email,
+        parent_mobile: parent.mobile,
+        parent_national_id_sealed: sealed.sealed,
+        parent_national_id_index: sealed.index,
+        signature: c.signature ? JSON.stringify(c.signature) : null,
+        source: c.source ?? 'parent',
+      });
+      await recordAudit(trx, {
+        actor: c.source === 'sis' ? 'sis' : (parent.personId ?? `binding:${c.contact.kind}`),
+        action: 'binding.applied',
+        subject: student.personId,
+        detail: { application: id, school: student.schoolCode, relationship: s.relationship },
+      });
+      if (s.codeId && !(await useCode(trx, s.codeId, s.identityId, id)))
+        throw new Refused({ ok: false, problem: 'codeUsed', student: s.maskedName });
+      ids.push(id);
+      if (s.codeId) byCode.push(id);
+      else
+        matches.push({
+          id,
+          identityId: s.identityId,
+          school: student.schoolCode,
+          relationship: s.relationship,
+          name: parent.name,
+          mobile: provenMobile,
+        });
+    }
+    return { ok: true, ids, approved: byCode, matches };
   }
 
   /** Students of the reviewer's homeroom classes, for printing binding codes. */
@@ -579,117 +652,141 @@ export class Binding {
   }
 
   /** Approves: the parent's account (made if needed), a parent identity at the school, the guardian link; the parent is told. */
-  async approve(id: string, actor: string, accountNeeded?: boolean): Promise<DecisionResult> {
-    // A new parent's welcome link names the account before it exists; it is issued only when one will be made (a
-    // parent who got an account meanwhile is found again inside the transaction, and the approval starts over).
+  approve(id: string, actor: string): Promise<DecisionResult> {
+    return this.#approve(id, actor);
+  }
+
+  async #approve(id: string, actor: string, accountNeeded?: boolean, attempt = 0): Promise<DecisionResult> {
+    const account = await this.#newParentAccount(accountNeeded ?? (await this.#accountNeeded(id)));
+    try {
+      return await this.#db.transaction((trx) => this.#approveIn(trx, id, actor, account));
+    } catch (err) {
+      if (err instanceof AccountNeeded) return this.#approve(id, actor, true, attempt);
+      if (isEmailClash(err)) return { ok: false, reason: 'email_taken' };
+      // Lost a race the parent's lock does not cover (a mobile number or national ID taken by another account
+      // meanwhile): once more, seeing what won.
+      if (isUniqueViolation(err) && attempt < 2) return this.#approve(id, actor, undefined, attempt + 1);
+      throw err;
+    }
+  }
+
+  /**
+   * A new parent's welcome link names the account before it exists; it is issued only when one will be made (a parent
+   * who got an account meanwhile is found again inside the transaction; one who lost it throws AccountNeeded, and the
+   * approval starts over).
+   */
+  async #newParentAccount(needed: boolean): Promise<NewParentAccount> {
     const personId = crypto.randomUUID();
-    const needed = accountNeeded ?? (await this.#accountNeeded(id));
     const welcome =
       needed && !this.#defaultPassword
         ? await this.#links.issue({ personId, via: 'welcome', issuedAt: Date.now() }, WELCOME_LINK_TTL_SECONDS)
         : undefined;
-    try {
-      return await this.#db.transaction(async (trx): Promise<DecisionResult> => {
-        const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
-        if (!row) return { ok: false, reason: 'not_found' };
-        if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
-        let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
-        let made: 'link' | 'default' | undefined;
-        if (!parentId) {
-          if (!needed) throw new AccountNeeded();
-          if (!row.parent_email) return { ok: false, reason: 'email_taken' };
-          const holder = await emailHolderStatus(trx, row.parent_email);
-          if (holder && holder !== 'pending') return { ok: false, reason: 'email_taken' };
-          const nationalId = normaliseNationalId(this.#keyring.open('national-id', row.parent_national_id_sealed));
-          const verifiedEmail = row.contact_kind === 'email' && row.contact === row.parent_email.toLowerCase();
-          const verifiedMobile = row.contact_kind === 'mobile' && row.contact === row.parent_mobile;
-          const mobileFree = verifiedMobile && !(await trx('persons').where({ mobile: row.contact }).first());
-          await createAccount(trx, {
-            person: {
-              id: personId,
-              email: row.parent_email,
-              emailVerified: verifiedEmail,
-              mobile: mobileFree ? row.contact : undefined,
-              name: row.parent_name,
-              nationalId: { sealed: row.parent_national_id_sealed, index: row.parent_national_id_index },
-              passwordHash: await this.#passwords.hash(
-                this.#defaultPassword ? nationalId.slice(-6) : crypto.randomBytes(32).toString('base64url'),
-              ),
-              mustChangePassword: this.#defaultPassword,
-            },
-            actor,
-            audit: { action: 'person.created', detail: { via: 'binding', application: id } },
-          });
-          parentId = personId;
-          made = this.#defaultPassword ? 'default' : 'link';
-        }
-        const parentIdentity = await trx('identities')
-          .where({ person_id: parentId, role: 'parent', school_code: row.school_code, status: 'active' })
-          .first();
-        if (!parentIdentity) {
-          await addIdentity(trx, {
-            personId: parentId,
-            schoolCode: row.school_code,
-            role: 'parent',
-            source: 'binding',
-            actor,
-          });
-        }
-        const [link] = await trx('guardian_links')
-          .insert({
-            id: crypto.randomUUID(),
-            parent_person_id: parentId,
-            student_identity_id: row.student_identity_id,
-            relationship: row.relationship,
-            approved_by: actor,
-            approved_at: trx.fn.now(),
-            application_id: id,
-          })
-          .onConflict(['parent_person_id', 'student_identity_id'])
-          .merge({
-            relationship: row.relationship,
-            approved_by: actor,
-            approved_at: trx.fn.now(),
-            application_id: id,
-            ended_at: null,
-            ended_by: null,
-            ended_reason: null,
-          })
-          .returning('id');
-        await trx('binding_applications').where({ id }).update({
-          status: 'approved',
-          parent_person_id: parentId,
-          guardian_link_id: link.id,
-          decided_by: actor,
-          decided_at: trx.fn.now(),
-          updated_at: trx.fn.now(),
-        });
-        const parent = await findPersonById(trx, parentId);
-        await recordAudit(trx, {
-          actor,
-          action: 'binding.approved',
-          subject: parentId,
-          detail: { application: id, link: link.id, school: row.school_code, account: made ?? 'existing' },
-        });
-        await enqueueMessage(
-          trx,
-          decisionMessage(this.#locale(parent?.locale), {
-            to: this.#recipient(row),
-            decision: 'approved',
-            student: maskName(row.student_name),
-            login: parent?.email ?? parent?.username ?? '',
-            home: `${this.#issuer}/`,
-            link: made === 'link' ? `${this.#issuer}/password/reset?token=${welcome}` : undefined,
-            defaultPassword: made === 'default',
-          }),
-        );
-        return { ok: true };
+    return { personId, needed, welcome };
+  }
+
+  async #approveIn(
+    trx: Knex.Transaction,
+    id: string,
+    actor: string,
+    account: NewParentAccount,
+  ): Promise<DecisionResult> {
+    const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
+    if (!row) return { ok: false, reason: 'not_found' };
+    if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
+    await lockParent(trx, row.parent_national_id_index);
+    let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
+    let made: 'link' | 'default' | undefined;
+    if (!parentId) {
+      if (!account.needed) throw new AccountNeeded();
+      if (!row.parent_email) return { ok: false, reason: 'email_taken' };
+      const holder = await emailHolderStatus(trx, row.parent_email);
+      if (holder && holder !== 'pending') return { ok: false, reason: 'email_taken' };
+      const nationalId = normaliseNationalId(this.#keyring.open('national-id', row.parent_national_id_sealed));
+      const verifiedEmail = row.contact_kind === 'email' && row.contact === row.parent_email.toLowerCase();
+      const verifiedMobile = row.contact_kind === 'mobile' && row.contact === row.parent_mobile;
+      const mobileFree = verifiedMobile && !(await trx('persons').where({ mobile: row.contact }).first());
+      await createAccount(trx, {
+        person: {
+          id: account.personId,
+          email: row.parent_email,
+          emailVerified: verifiedEmail,
+          mobile: mobileFree ? row.contact : undefined,
+          name: row.parent_name,
+          nationalId: { sealed: row.parent_national_id_sealed, index: row.parent_national_id_index },
+          passwordHash: await this.#passwords.hash(
+            this.#defaultPassword ? nationalId.slice(-6) : crypto.randomBytes(32).toString('base64url'),
+          ),
+          mustChangePassword: this.#defaultPassword,
+        },
+        actor,
+        audit: { action: 'person.created', detail: { via: 'binding', application: id } },
       });
-    } catch (err) {
-      if (err instanceof AccountNeeded) return this.approve(id, actor, true);
-      if (isUniqueViolation(err)) return { ok: false, reason: 'email_taken' };
-      throw err;
+      parentId = account.personId;
+      made = this.#defaultPassword ? 'default' : 'link';
     }
+    // One parent identity at the school, whatever the number of children there: the one the parent has is kept
+    // (approvals of one parent are serialised above, so two cannot both find none).
+    const parentIdentity = await trx('identities')
+      .where({ person_id: parentId, role: 'parent', school_code: row.school_code, status: 'active' })
+      .first();
+    if (!parentIdentity) {
+      await addIdentity(trx, {
+        personId: parentId,
+        schoolCode: row.school_code,
+        role: 'parent',
+        source: 'binding',
+        actor,
+      });
+    }
+    const [link] = await trx('guardian_links')
+      .insert({
+        id: crypto.randomUUID(),
+        parent_person_id: parentId,
+        student_identity_id: row.student_identity_id,
+        relationship: row.relationship,
+        approved_by: actor,
+        approved_at: trx.fn.now(),
+        application_id: id,
+      })
+      .onConflict(['parent_person_id', 'student_identity_id'])
+      .merge({
+        relationship: row.relationship,
+        approved_by: actor,
+        approved_at: trx.fn.now(),
+        application_id: id,
+        ended_at: null,
+        ended_by: null,
+        ended_reason: null,
+      })
+      .returning('id');
+    await trx('binding_applications').where({ id }).update({
+      status: 'approved',
+      parent_person_id: parentId,
+      guardian_link_id: link.id,
+      decided_by: actor,
+      decided_at: trx.fn.now(),
+      updated_at: trx.fn.now(),
+    });
+    const parent = await findPersonById(trx, parentId);
+    await recordAudit(trx, {
+      actor,
+      action: 'binding.approved',
+      subject: parentId,
+      detail: { application: id, link: link.id, school: row.school_code, account: made ?? 'existing' },
+    });
+    await enqueueMessage(
+      trx,
+      decisionMessage(this.#locale(parent?.locale), {
+        to: this.#recipient(row),
+        decision: 'approved',
+        student: maskName(row.student_name),
+        login: parent?.email ?? parent?.username ?? '',
+        home: `${this.#issuer}/`,
+        link: made === 'link' ? `${this.#issuer}/password/reset?token=${account.welcome}` : undefined,
+        defaultPassword: made === 'default',
+      }),
+    );
+    return { ok: true };
   }
 
   async #accountNeeded(id: string): Promise<boolean> {
