@@ -101,6 +101,9 @@ export class Semesters {
     }
 
     return this.#db.transaction(async (trx) => {
+      // One save of a school's semesters at a time, so that two overlapping ones sent at once cannot both pass the
+      // check: the second waits for the first, then sees it.
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`school-semesters:${schoolCode}`]);
       // Another semester of the school whose dates meet these (the same semester may be saved again).
       const overlap: { academic_year: number; semester: number; starts_on: string; ends_on: string } | undefined =
         await trx('school_semesters')
