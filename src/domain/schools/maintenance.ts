@@ -15,6 +15,7 @@ import { STAFF_KINDS } from './import/classes-teachers.ts';
 import { PARTS, type PartName, partRows, type Term } from './import/staging.ts';
 import { birthDate } from './import/students-parents.ts';
 import { parentRosterKey } from './publishing.ts';
+import { lockSchoolRoster } from './schools.ts';
 
 /** What can be edited of each part, in the form's order. */
 export const EDITABLE = {
@@ -168,8 +169,7 @@ export class RosterMaintenance {
     return this.#db.transaction(async (trx) => {
       // A parent's mobile number keys the row and its published credential: one change at a time with the school's
       // imports and publishing (their lock), and no two of a student's parents with the same number.
-      if (part === 'parents')
-        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${term.schoolCode}`]);
+      if (part === 'parents') await lockSchoolRoster(trx, term.schoolCode);
       const row = await partRows(trx, part, term).where(where).forUpdate().first();
       if (!row) return { ok: false as const, missing: true as const };
       const { values, errors } = await this.#check(trx, term, part, row, input);

@@ -13,7 +13,7 @@ import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import type { Role } from '../identities/identities.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
 import { identityAddedMail } from './publishing-mail.ts';
-import { ensureClass, findSchool } from './schools.ts';
+import { ensureClass, findSchool, lockSchoolRoster } from './schools.ts';
 import type { SyncLog } from './sync-log.ts';
 
 /**
@@ -69,7 +69,8 @@ type Entry = {
 
 type Credential = {
   id: string;
-  roster_key: string;
+  /** The roster row the back office published it for; none for a credential the school's system uploaded. */
+  roster_key: string | null;
   account: string;
   role: string;
   name: string;
@@ -79,7 +80,12 @@ type Credential = {
   relationship: string | null;
   claimed_by_person_id: string | null;
   identity_id: string | null;
+  password_sealed: string | null;
+  password_hash: string | null;
 };
+
+/** An account that holds a national ID (a registration still waiting for its email holds none). */
+type Holder = { id: string; status: string; email: string | null; locale: string | null };
 
 export type Slip = {
   role: string;
@@ -162,7 +168,7 @@ export class RosterPublisher {
   async #publish(trx: Knex.Transaction, term: PublishTerm, actor: string): Promise<PublishCounts> {
     const code = term.schoolCode;
     // One import or publish of a school at a time (the import takes the same lock).
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${code}`]);
+    await lockSchoolRoster(trx, code);
     const school = (await findSchool(trx, code))!;
     const where = { school_code: code, academic_year: term.academicYear, semester: term.semester };
     const counts = zero();
@@ -192,13 +198,17 @@ export class RosterPublisher {
         'relationship',
         'claimed_by_person_id',
         'identity_id',
+        'password_sealed',
+        'password_hash',
       );
-    const byKey = new Map(credentials.filter((c) => c.roster_key).map((c) => [c.roster_key, c]));
+    // Only the credentials publishing made are the roster's. Those the school's system uploaded through the API
+    // (no roster_key) are its own: publishing leaves them as they are, and only keeps clear of their account names.
+    const byKey = new Map(credentials.flatMap((c) => (c.roster_key ? [[c.roster_key, c] as const] : [])));
     const accounts = new Set(credentials.map((c) => c.account));
     const people = await this.#people(trx, entries);
     const studentIdentity = new Map<string, string>();
     for (const c of credentials)
-      if (c.roster_key.startsWith('student:') && c.identity_id) studentIdentity.set(c.student_no ?? '', c.identity_id);
+      if (c.roster_key?.startsWith('student:') && c.identity_id) studentIdentity.set(c.student_no ?? '', c.identity_id);
 
     const fresh: Record<string, unknown>[] = [];
     const parentLinks: { parentId: string; studentNo: string; relationship: string }[] = [];
@@ -231,6 +241,33 @@ export class RosterPublisher {
             await this.#moveIdentity(trx, school, had.identity_id, e);
           counts.updated++;
         }
+        if (!had.claimed_by_person_id && !had.identity_id && !had.password_sealed && !had.password_hash) {
+          // A slip spent on an account that is gone (a registration removed before its email was confirmed, say): no
+          // claimant, no identity, no password. The account that holds the national ID now gets the identity, else
+          // the slip gets a password to print again.
+          const person = e.index ? people.get(e.index) : undefined;
+          if (!person) {
+            await trx('roster_credentials')
+              .where({ id: had.id })
+              .update({
+                password_sealed: this.#keyring.seal('roster-password', newPassword()),
+                updated_at: trx.fn.now(),
+              });
+            counts.credentials++;
+            continue;
+          }
+          const identityId = await this.#toAccount(trx, school, person, e, actor, counts);
+          await trx('roster_credentials').where({ id: had.id }).update({
+            claimed_by_person_id: person.id,
+            claimed_at: trx.fn.now(),
+            identity_id: identityId,
+            updated_at: trx.fn.now(),
+          });
+          if (e.role === 'student' && e.studentNo) studentIdentity.set(e.studentNo, identityId);
+          if (e.role === 'parent' && e.studentNo && e.relationship)
+            parentLinks.push({ parentId: person.id, studentNo: e.studentNo, relationship: e.relationship });
+          continue;
+        }
         if (e.role === 'parent' && had.claimed_by_person_id && e.studentNo && e.relationship)
           parentLinks.push({
             parentId: had.claimed_by_person_id,
@@ -261,43 +298,13 @@ export class RosterPublisher {
         continue;
       }
       // The national ID has an account: the identity goes straight to it, and the credential is spent.
-      const existing = await trx('identities')
-        .where({ person_id: person.id, role: e.role, school_code: code, status: 'active' })
-        .whereNull('ended_at')
-        .first('id');
-      const identityId =
-        existing?.id ??
-        (await addIdentity(trx, {
-          personId: person.id,
-          schoolCode: code,
-          role: e.role,
-          // A parent's class is the child's: it prints the parent's slip with the class, not on the identity.
-          classCode: e.role === 'parent' ? undefined : (e.classCode ?? undefined),
-          attributes: attributesOf(e),
-          source: 'roster',
-          actor,
-        }));
+      const identityId = await this.#toAccount(trx, school, person, e, actor, counts);
       await trx('roster_credentials').insert({
         ...row,
         claimed_by_person_id: person.id,
         claimed_at: trx.fn.now(),
         identity_id: identityId,
       });
-      if (existing) counts.alreadyThere++;
-      else {
-        counts.addedToAccounts++;
-        if (person.email)
-          await enqueueMessage(
-            trx,
-            identityAddedMail(person.locale, {
-              to: person.email,
-              school: school.name,
-              role: e.role,
-              login: person.email,
-              home: `${this.#issuer}/`,
-            }),
-          );
-      }
       if (e.role === 'student' && e.studentNo) studentIdentity.set(e.studentNo, identityId);
       if (e.role === 'parent' && e.studentNo && e.relationship)
         parentLinks.push({ parentId: person.id, studentNo: e.studentNo, relationship: e.relationship });
@@ -330,6 +337,52 @@ export class RosterPublisher {
 
     await this.#rosterGuardians(trx, where, studentIdentity);
     return counts;
+  }
+
+  /**
+   * The entry's identity on the account that holds its national ID: the one it has, else added (`source: 'roster'`)
+   * and, when the account is active, its owner told by mail. Counted as already there or added.
+   */
+  async #toAccount(
+    trx: Knex.Transaction,
+    school: NonNullable<Awaited<ReturnType<typeof findSchool>>>,
+    person: Holder,
+    e: Entry,
+    actor: string,
+    counts: PublishCounts,
+  ): Promise<string> {
+    const existing = await trx('identities')
+      .where({ person_id: person.id, role: e.role, school_code: school.code, status: 'active' })
+      .whereNull('ended_at')
+      .first('id');
+    if (existing) {
+      counts.alreadyThere++;
+      return existing.id as string;
+    }
+    const identityId = await addIdentity(trx, {
+      personId: person.id,
+      schoolCode: school.code,
+      role: e.role,
+      // A parent's class is the child's: it prints the parent's slip with the class, not on the identity.
+      classCode: e.role === 'parent' ? undefined : (e.classCode ?? undefined),
+      attributes: attributesOf(e),
+      source: 'roster',
+      actor,
+    });
+    counts.addedToAccounts++;
+    // A locked account is not told: it cannot sign in, and its address may be the reason it was locked.
+    if (person.status === 'active' && person.email)
+      await enqueueMessage(
+        trx,
+        identityAddedMail(person.locale, {
+          to: person.email,
+          school: school.name,
+          role: e.role,
+          login: person.email,
+          home: `${this.#issuer}/`,
+        }),
+      );
+    return identityId;
   }
 
   /** The semester's active people, students before parents (a parent's link needs the child's identity). */
@@ -387,16 +440,24 @@ export class RosterPublisher {
     ];
   }
 
-  /** Accounts of the entries' national IDs. */
-  async #people(trx: Knex.Transaction, entries: Entry[]) {
+  /**
+   * The accounts that hold the entries' national IDs. A registration still waiting for its email holds nothing (anyone
+   * may type anyone's national ID into the form; only confirming the address makes it theirs, and removes the other
+   * waiting ones), so it is never matched: the person gets a slip instead. A locked or disabled account is matched: it
+   * is still the one account of that national ID (no other may be made with it), so a slip would be of no use to its
+   * owner, and the identity is there when the bureau unlocks it. Only one account can hold an ID (the unique index on
+   * persons' national_id_index outside pending rows); were there more, the active one, then the oldest, is chosen.
+   */
+  async #people(trx: Knex.Transaction, entries: Entry[]): Promise<Map<string, Holder>> {
     const indexes = [...new Set(entries.flatMap((e) => (e.index ? [e.index] : [])))];
-    const people = new Map<string, { id: string; email: string | null; locale: string | null }>();
+    const people = new Map<string, Holder>();
     for (let i = 0; i < indexes.length; i += CHUNK) {
-      const rows = await trx('persons')
+      const rows: (Holder & { national_id_index: string })[] = await trx('persons')
         .whereIn('national_id_index', indexes.slice(i, i + CHUNK))
-        .whereNot({ status: 'deleted' })
-        .select('id', 'national_id_index', 'email', 'locale');
-      for (const r of rows) people.set(r.national_id_index, r);
+        .whereNot({ status: 'pending' })
+        .orderByRaw("national_id_index, (status = 'active') desc, created_at, id")
+        .select('id', 'status', 'national_id_index', 'email', 'locale');
+      for (const r of rows) if (!people.has(r.national_id_index)) people.set(r.national_id_index, r);
     }
     return people;
   }

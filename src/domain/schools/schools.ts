@@ -25,6 +25,14 @@ export type School = {
   semester: number | null;
 };
 
+/**
+ * The school's roster lock, until the transaction ends: one import, publish, parent's mobile correction or upload of
+ * verification credentials (PUT /api/schools/:code/roster-credentials) of a school at a time.
+ */
+export async function lockSchoolRoster(trx: Knex.Transaction, schoolCode: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${schoolCode}`]);
+}
+
 export function findSchool(db: Knex, code: string): Promise<School | undefined> {
   return db('schools').where({ code }).first();
 }

@@ -10,6 +10,7 @@ import type { Keyring } from '../../../platform/keyring.ts';
 import { digest, randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
+import { lockSchoolRoster } from '../schools.ts';
 import {
   CLASSES_SHEET,
   CLASSES_TEACHERS,
@@ -336,7 +337,7 @@ export class SchoolRoster {
   async commit(token: string, term: Term, actor: string): Promise<{ file: ImportSource; counts: Preview } | undefined> {
     return this.#db.transaction(async (trx) => {
       // One import of a school at a time: a second waits, then sees the first's rows.
-      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`school-roster:${term.schoolCode}`]);
+      await lockSchoolRoster(trx, term.schoolCode);
       const id = digest(token);
       const head: { file: ImportSource; filename: string } | undefined = await trx('roster_staged_files')
         .where({ token: id, school_code: term.schoolCode, academic_year: term.academicYear, semester: term.semester })
