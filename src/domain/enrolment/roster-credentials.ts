@@ -1,6 +1,7 @@
 // Queries of the school-issued verification credentials (roster_credentials).
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { lockSchoolRoster } from '../schools/schools.ts';
 import type { SelfKind as RosterRole } from './person-input.ts';
 
 export type CredentialRow = {
@@ -32,12 +33,42 @@ export type StoredCredential = {
   claimed_at: string | null;
 };
 
-/** Inserts or updates every row by account; a claimed credential stays claimed. Run it in one transaction. */
+/**
+ * An upload naming accounts of credentials the back office published (04 同步資料): those are the roster's, printed on
+ * slips already handed out, so an upload never replaces them. `rows` are the upload's indexes of those accounts.
+ */
+export class PublishedCredentials extends Error {
+  readonly rows: { index: number; account: string }[];
+  constructor(rows: { index: number; account: string }[]) {
+    super(`published credentials: ${rows.map((r) => r.account).join(', ')}`);
+    this.rows = rows;
+  }
+}
+
+/**
+ * Inserts or updates every row by account; a claimed credential stays claimed. Run it in one transaction: it takes the
+ * school's roster lock (one upload, import or publish of a school at a time), and throws PublishedCredentials, writing
+ * nothing, when a row names the account of a credential the back office published.
+ */
 export async function upsertCredentials(
   trx: Knex.Transaction,
   schoolCode: string,
   rows: CredentialRow[],
 ): Promise<{ inserted: number; updated: number }> {
+  await lockSchoolRoster(trx, schoolCode);
+  const published = new Set<string>();
+  const names = rows.map((r) => r.account);
+  for (let i = 0; i < names.length; i += 1000)
+    for (const account of await trx('roster_credentials')
+      .where({ school_code: schoolCode })
+      .whereIn('account', names.slice(i, i + 1000))
+      .whereNotNull('roster_key')
+      .pluck('account'))
+      published.add(account);
+  if (published.size)
+    throw new PublishedCredentials(
+      rows.flatMap((r, index) => (published.has(r.account) ? [{ index, account: r.account }] : [])),
+    );
   let inserted = 0;
   for (const r of rows) {
     const [row] = await trx('roster_credentials')

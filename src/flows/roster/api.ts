@@ -5,6 +5,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { rosterEligible, schoolAllowed } from '../../domain/clients/permissions.ts';
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
+import { PublishedCredentials } from '../../domain/enrolment/roster-credentials.ts';
 import { MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
 import { type Operation, ok, type Refusal, refused } from '../../web/openapi/registry.ts';
@@ -109,7 +110,7 @@ export const PUT_CREDENTIALS_OPERATION: Operation = {
   tag: 'roster',
   summary: 'Upload verification credentials',
   description:
-    'The school’s verification credentials (認證帳號/認證密碼) for roster registration at `/register/roster`, upserted by account: all rows or none. Each bad row is named by its index.',
+    'The school’s verification credentials (認證帳號/認證密碼) for roster registration at `/register/roster`, upserted by account: all rows or none. Each bad row is named by its index. The accounts of the slips the back office published (04 同步資料: `s<學號>`, `t<教師編號>`, `p<學號>-<n>`) are the roster’s and are never replaced: a row naming one refuses the call (409 `credential_published`, each such row named). Publishing leaves the credentials uploaded here as they are and gives its own slips other account names (`s1130001-2` when `s1130001` was uploaded).',
   permission: 'roster',
   params: SchoolParams,
   body: Rows,
@@ -128,6 +129,10 @@ export const PUT_CREDENTIALS_OPERATION: Operation = {
     200: ok('What was written.', Written),
     400: refused('Bad rows: `errors` names each (index, field, message).', 'invalid_request'),
     ...SCHOOL_REFUSALS,
+    409: refused(
+      'Rows naming the account of a credential the back office published: nothing is written; `errors` names each (index, field `account`, message).',
+      'credential_published',
+    ),
   },
 };
 
@@ -177,7 +182,22 @@ export function putCredentials(s: Services) {
       password: r.password,
       passwordHash: r.password_hash,
     }));
-    const counts = await s.enrolment.upsertCredentials(school, rows, apiClientOf(ctx).clientId);
+    let counts: { inserted: number; updated: number };
+    try {
+      counts = await s.enrolment.upsertCredentials(school, rows, apiClientOf(ctx).clientId);
+    } catch (err) {
+      if (!(err instanceof PublishedCredentials)) throw err;
+      return refuseJson(ctx, 409, 'credential_published', {
+        error_description: 'the back office published these accounts; an upload does not replace them',
+        errors: err.rows.map(
+          (r): RowError => ({
+            index: r.index,
+            field: 'account',
+            message: `${r.account} is a credential the back office published`,
+          }),
+        ),
+      });
+    }
     ctx.set('Cache-Control', 'no-store');
     ctx.body = Written.parse({ school, ...counts });
   };
