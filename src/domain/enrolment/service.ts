@@ -77,6 +77,10 @@ export type VerifyResult = { ok: true; credentialId: string } | { ok: false; rea
 class AlreadyClaimed extends Error {}
 class LinkTaken extends Error {}
 
+/** Another registration (or sign-in) linked the same upstream account between our check and our insert. */
+const isLinkClash = (err: unknown) =>
+  isUniqueViolation(err) && (err as { constraint?: string }).constraint === 'federated_links_provider_subject_unique';
+
 export class Enrolment {
   readonly #db: Knex;
   readonly #keyring: Keyring;
@@ -201,7 +205,9 @@ export class Enrolment {
         return { ok: true as const, personId, active: verified };
       });
     } catch (err) {
-      if (err instanceof LinkTaken) return { ok: false, linkTaken: true };
+      // Linked to someone else first, or by a registration with the same upstream account committed meanwhile (the
+      // same form sent twice at once): the upstream account is taken either way.
+      if (err instanceof LinkTaken || isLinkClash(err)) return { ok: false, linkTaken: true };
       throw err;
     }
   }
