@@ -25,6 +25,11 @@ export function showConfirm(s: Services, drafts: Drafts) {
   return async (ctx: Context) => {
     const draft = await drafts.load(ctx);
     if (draft?.submitted) return seeOther(ctx, donePath(draft.interaction));
+    if (!draft) {
+      // Being registered by a submission still under way: the last page waits for it.
+      const submitting = await drafts.submitting(ctx);
+      if (submitting) return seeOther(ctx, donePath(submitting.interaction));
+    }
     if (!draft?.ready) return seeOther(ctx, '/register');
     // Another 30 minutes from when the values were last shown: "back" or the submission finds them.
     await drafts.save(ctx, draft);
@@ -32,11 +37,24 @@ export function showConfirm(s: Services, drafts: Drafts) {
   };
 }
 
+/**
+ * Another submission of this browser's form took the draft: this one answers with its outcome, once known (the browser
+ * shows the answer to the last click) — the last page when it registered, the form again when it failed.
+ */
+async function afterOther(ctx: Context, drafts: Drafts, interaction?: string) {
+  const { draft } = await drafts.settled(ctx);
+  if (draft && !draft.submitted) return seeOther(ctx, draft.ready ? '/register/confirm' : '/register');
+  seeOther(ctx, donePath(draft?.interaction ?? interaction));
+}
+
 export function submitConfirm(s: Services, drafts: Drafts) {
   return async (ctx: Context) => {
     const draft = await drafts.load(ctx);
     if (draft?.submitted) return seeOther(ctx, donePath(draft.interaction));
     if (!draft) {
+      // Another submission of this form (a double click) is registering it right now: its outcome is the answer.
+      const submitting = await drafts.submitting(ctx);
+      if (submitting) return afterOther(ctx, drafts, submitting.interaction);
       // Expired (or another browser's form): step 1 again, with what step 2 carried; the national ID and password are
       // typed again, and the person check done again.
       const t = translator(chooseLocale(ctx));
@@ -50,53 +68,81 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       });
     }
     // The draft passed step 1; checked again all the same (the school list or the policy may have changed).
-    const { valid } = checkPersonInput(draft.values, { password: '', confirm: '' }, draft.password);
-    if (!draft.ready || !valid || !(await s.schools.exists(valid.schoolCode))) return seeOther(ctx, '/register');
-    // Each account mails an activation link: so many an hour from one address.
-    if (!(await s.throttle.allow(REGISTRATION.accountsPerAddress, ctx.ip))) {
-      ctx.set('Retry-After', String(REGISTRATION.accountsPerAddress.windowSeconds));
-      ctx.status = 429;
-      return renderConfirm(ctx, s, draft, translator(chooseLocale(ctx))('error.tooMany'));
-    }
+    const { valid: checked } = checkPersonInput(draft.values, { password: '', confirm: '' }, draft.password);
+    if (!draft.ready || !checked || !(await s.schools.exists(checked.schoolCode))) return seeOther(ctx, '/register');
 
-    const result = await s.enrolment.register({
-      ...valid,
-      locale: chooseLocale(ctx),
-      sis: draft.sis,
-      federated: draft.federated,
-    });
-    if (!result.ok) {
-      // A double click whose first request won: the account is ours.
-      if ((await drafts.load(ctx))?.submitted) return seeOther(ctx, donePath(draft.interaction));
-      const t = translator(chooseLocale(ctx));
-      // The upstream account was linked to someone else meanwhile: the registration goes on without it.
-      const federated = 'linkTaken' in result ? undefined : draft.federated;
-      await drafts.save(ctx, { ...draft, ready: false, federated });
-      return renderStep1(ctx, s, {
-        values: draft.values,
-        errors: 'errors' in result ? result.errors : undefined,
-        alert:
-          'linkTaken' in result
-            ? t('registration.federated.taken', { provider: draft.federated?.providerName })
-            : undefined,
-        passwordKept: true,
-        interaction: draft.interaction,
-        locked: draft.sis !== undefined,
-        federated,
-      });
+    // One submission registers: the one that takes the draft. The others sent at the same moment (a double click, the
+    // form sent again before the answer came) go to the last page, which waits for its outcome.
+    const claimed = await drafts.take(ctx);
+    if (!claimed) return afterOther(ctx, drafts, draft.interaction);
+    // From here on the draft is out of the store: every way out puts it (or the submitted marker) back.
+    let settled = false;
+    const restore = async (again: typeof claimed) => {
+      await drafts.save(ctx, again);
+      await drafts.release(ctx);
+      settled = true;
+    };
+    // Taken after the first submission had finished (or step 1 sent again meanwhile): put back as it was.
+    if (claimed.submitted || !claimed.ready) {
+      await restore(claimed);
+      return seeOther(ctx, claimed.submitted ? donePath(claimed.interaction) : '/register');
     }
-    // Nothing personal stays behind; the marker sends a second submission to the last page too.
-    await drafts.save(ctx, {
-      values: EMPTY_VALUES,
-      ready: false,
-      submitted: true,
-      sentTo: result.active ? undefined : valid.email,
-      activeNow: result.active,
-      interaction: draft.interaction,
-    });
-    // Active at once (the upstream had verified the address): the sign-in goes on, as the linked upstream account.
-    if (result.active && draft.interaction && draft.federated)
-      return seeOther(ctx, `/interaction/${draft.interaction}/federation/continue`);
-    seeOther(ctx, donePath(draft.interaction));
+    try {
+      const { valid } = checkPersonInput(claimed.values, { password: '', confirm: '' }, claimed.password);
+      if (!valid) {
+        await restore({ ...claimed, ready: false });
+        return seeOther(ctx, '/register');
+      }
+      // Each account mails an activation link: so many an hour from one address (counted once per registration).
+      if (!(await s.throttle.allow(REGISTRATION.accountsPerAddress, ctx.ip))) {
+        await restore(claimed);
+        ctx.set('Retry-After', String(REGISTRATION.accountsPerAddress.windowSeconds));
+        ctx.status = 429;
+        return renderConfirm(ctx, s, claimed, translator(chooseLocale(ctx))('error.tooMany'));
+      }
+
+      const result = await s.enrolment.register({
+        ...valid,
+        locale: chooseLocale(ctx),
+        sis: claimed.sis,
+        federated: claimed.federated,
+      });
+      if (!result.ok) {
+        const t = translator(chooseLocale(ctx));
+        // The upstream account was linked to someone else meanwhile: the registration goes on without it.
+        const federated = 'linkTaken' in result ? undefined : claimed.federated;
+        await restore({ ...claimed, ready: false, federated });
+        return renderStep1(ctx, s, {
+          values: claimed.values,
+          errors: 'errors' in result ? result.errors : undefined,
+          alert:
+            'linkTaken' in result
+              ? t('registration.federated.taken', { provider: claimed.federated?.providerName })
+              : undefined,
+          passwordKept: true,
+          interaction: claimed.interaction,
+          locked: claimed.sis !== undefined,
+          federated,
+        });
+      }
+      // Registered: the draft is not put back even if what follows fails (a second account would follow it).
+      settled = true;
+      // Nothing personal stays behind; the marker sends a second submission to the last page too.
+      await restore({
+        values: EMPTY_VALUES,
+        ready: false,
+        submitted: true,
+        sentTo: result.active ? undefined : valid.email,
+        activeNow: result.active,
+        interaction: claimed.interaction,
+      });
+      // Active at once (the upstream had verified the address): the sign-in goes on, as the linked upstream account.
+      if (result.active && claimed.interaction && claimed.federated)
+        return seeOther(ctx, `/interaction/${claimed.interaction}/federation/continue`);
+      seeOther(ctx, donePath(claimed.interaction));
+    } finally {
+      // Failed on the way (the database or the store not answering): the draft is back, to be sent again.
+      if (!settled) await restore(claimed).catch(() => undefined);
+    }
   };
 }

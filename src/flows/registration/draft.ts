@@ -35,10 +35,34 @@ export type Draft = z.infer<typeof Draft>;
 
 const cookie = signedCookie({ name: 'reg_draft', path: '/register', maxAgeSeconds: DRAFT_TTL_SECONDS });
 
+/** A draft taken to be registered: while it is out, a mark says so (with where the wizard returns to). */
+const Submitting = z.object({ interaction: interactionUid.optional() });
+type Submitting = z.infer<typeof Submitting>;
+/** Longer than any registration takes; a mark left by a process that died ends by itself. */
+const SUBMITTING_TTL_SECONDS = 120;
+/** How long the last page waits for another request's registration of the draft. */
+const OUTCOME_WAIT_MS = 15_000;
+const OUTCOME_POLL_MS = 100;
+
 export type Drafts = {
   load(ctx: Context): Promise<Draft | undefined>;
   /** Saves the browser's draft (a new one when it has none) for another 30 minutes. */
   save(ctx: Context, draft: Draft): Promise<void>;
+  /**
+   * Takes the browser's draft to register it: of several submissions at once (a double click, a form sent twice) only
+   * one gets it, and until it puts back the outcome (`save`, then `release`: the submitted marker, or the draft again
+   * after a failure) the draft is marked as being submitted. Undefined: another submission has it (or it is gone).
+   */
+  take(ctx: Context): Promise<Draft | undefined>;
+  /** Ends the mark of a taken draft, once `save` has put back its outcome. */
+  release(ctx: Context): Promise<void>;
+  /** Another submission of this browser's draft is being registered: the mark, else undefined. */
+  submitting(ctx: Context): Promise<Submitting | undefined>;
+  /**
+   * The draft once no other submission is registering it (waiting for one that is, at most 15 seconds); `waited` when
+   * there was one to wait for.
+   */
+  settled(ctx: Context): Promise<{ draft?: Draft; waited: boolean }>;
 };
 
 export function drafts(s: Services): Drafts {
@@ -47,12 +71,43 @@ export function drafts(s: Services): Drafts {
     schema: Draft,
     ttlSeconds: DRAFT_TTL_SECONDS,
   });
+  const marks: OneUseKind<Submitting> = s.oneUse.kind({
+    name: 'registration-submitting',
+    schema: Submitting,
+    ttlSeconds: SUBMITTING_TTL_SECONDS,
+  });
+  const token = (ctx: Context) => {
+    const current = cookie.get(ctx);
+    return isToken(current) ? current : undefined;
+  };
   return {
-    load: (ctx) => kind.peek(cookie.get(ctx)),
+    load: (ctx) => kind.peek(token(ctx)),
     async save(ctx, draft) {
-      const current = cookie.get(ctx);
-      if (isToken(current)) await kind.save(current, draft);
-      cookie.set(ctx, isToken(current) ? current : await kind.issue(draft));
+      const current = token(ctx);
+      if (current) await kind.save(current, draft);
+      cookie.set(ctx, current ?? (await kind.issue(draft)));
+    },
+    async take(ctx) {
+      const current = token(ctx);
+      const draft = current ? await kind.take(current) : undefined;
+      if (current && draft) await marks.save(current, { interaction: draft.interaction });
+      return draft;
+    },
+    async release(ctx) {
+      await marks.take(token(ctx));
+    },
+    submitting: (ctx) => marks.peek(token(ctx)),
+    async settled(ctx) {
+      const current = token(ctx);
+      if (!current) return { waited: false };
+      let waited = false;
+      for (const until = Date.now() + OUTCOME_WAIT_MS; ; ) {
+        const draft = await kind.peek(current);
+        // The draft is out only while a submission registers it: back (or never out), it is what it is now.
+        if (draft || !(await marks.peek(current)) || Date.now() >= until) return { draft, waited };
+        waited = true;
+        await new Promise((resolve) => setTimeout(resolve, OUTCOME_POLL_MS));
+      }
     },
   };
 }
