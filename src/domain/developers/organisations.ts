@@ -87,16 +87,25 @@ export class Organisations {
     return (await this.#db('dev_organisations').where({ id: orgId }).first('name'))?.name;
   }
 
-  /** A new organisation with the person as its owner; a name already taken is refused. */
+  /**
+   * A new organisation with the person as its owner; a name already taken is refused — also when it was taken a moment
+   * ago by the same form sent twice at once (the unique index on the name decides which one stands).
+   */
   async create(name: string, personId: string): Promise<string> {
     const id = crypto.randomUUID();
-    await this.#db.transaction(async (tx) => {
-      const taken = await tx('dev_organisations').whereRaw('lower(name) = lower(?)', [name]).first('id');
-      if (taken) throw new DeveloperError('orgTaken');
-      await tx('dev_organisations').insert({ id, name, created_by: personId });
-      await tx('dev_org_members').insert({ org_id: id, person_id: personId, role: 'owner' });
-      await recordAudit(tx, { actor: personId, action: 'developer.org_created', subject: id, detail: { name } });
-    });
+    try {
+      await this.#db.transaction(async (tx) => {
+        const taken = await tx('dev_organisations').whereRaw('lower(name) = lower(?)', [name]).first('id');
+        if (taken) throw new DeveloperError('orgTaken');
+        await tx('dev_organisations').insert({ id, name, created_by: personId });
+        await tx('dev_org_members').insert({ org_id: id, person_id: personId, role: 'owner' });
+        await recordAudit(tx, { actor: personId, action: 'developer.org_created', subject: id, detail: { name } });
+      });
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === 'dev_organisations_name')
+        throw new DeveloperError('orgTaken');
+      throw err;
+    }
     return id;
   }
 
