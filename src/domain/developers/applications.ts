@@ -166,19 +166,36 @@ export class Applications {
     return toApplication(row);
   }
 
-  async submit(orgId: string, details: ApplicationDetails, actor: string): Promise<string> {
+  /**
+   * A new application. `submission` is the form's own key: the same form sent again (a double click, twenty posts at
+   * once, Back and send) makes no second application, and the id returned is the one the first submission made.
+   */
+  async submit(orgId: string, details: ApplicationDetails, actor: string, submission?: string): Promise<string> {
     const id = crypto.randomUUID();
-    await this.#db.transaction(async (tx) => {
-      await tx('client_applications').insert({
-        id,
-        org_id: orgId,
-        status: 'submitted',
-        details: JSON.stringify(details),
-        submitted_by: actor,
-      });
+    const key = submission && isUuid(submission) ? submission : null;
+    return this.#db.transaction(async (tx) => {
+      // A submission of the same form under way waits here for the first to commit, then finds its row.
+      const made: { id: string }[] = await tx('client_applications')
+        .insert({
+          id,
+          org_id: orgId,
+          status: 'submitted',
+          details: JSON.stringify(details),
+          submitted_by: actor,
+          submission_key: key,
+        })
+        .onConflict(['submitted_by', 'submission_key'])
+        .ignore()
+        .returning('id');
+      if (!made.length) {
+        const first: { id: string } = await tx('client_applications')
+          .where({ submitted_by: actor, submission_key: key })
+          .first('id');
+        return first.id;
+      }
       await this.#event(tx, id, actor, 'submitted');
+      return id;
     });
-    return id;
   }
 
   /**

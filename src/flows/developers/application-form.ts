@@ -1,6 +1,7 @@
 // The app application form (GET/POST /developers/apps/new, /developers/apps/:id/edit): what a developer asks for,
 // checked as strictly as dynamic registration (domain/developers/details.ts), with every problem at its field and
 // everything typed kept.
+import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import {
@@ -33,6 +34,8 @@ const lines = (v: string) =>
 
 const Form = z.object({
   org: formText(40),
+  /** The form's own key (a new application's): sent again, the form finds the application it made. */
+  submission: formText(40),
   app_name: formText(200),
   purpose: formText(2000),
   contact_name: formText(200),
@@ -54,7 +57,7 @@ const Form = z.object({
 type Form = z.infer<typeof Form>;
 
 /** The form's fields as the page shows them (URIs one per line). */
-export function formValues(d: ApplicationDetails): Omit<Form, 'org'> {
+export function formValues(d: ApplicationDetails): Omit<Form, 'org' | 'submission'> {
   return {
     ...d,
     redirect_uris: d.redirect_uris.join('\n'),
@@ -100,8 +103,10 @@ function render(
   ctx: Context,
   page: {
     action: string;
-    values: Omit<Form, 'org'>;
+    values: Omit<Form, 'org' | 'submission'>;
     org?: string;
+    /** A new application's form key (kept through a refused submission). */
+    submission?: string;
     orgName: string;
     errors?: Record<string, string>;
     editing?: boolean;
@@ -130,7 +135,13 @@ export function showNewApplication(s: Services) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.query.org);
     const values = { ...EMPTY, contact_name: developerOf(ctx).name, contact_email: developerOf(ctx).email ?? '' };
-    render(ctx, { action: '/developers/apps/new', values, org: org.id, orgName: org.name });
+    render(ctx, {
+      action: '/developers/apps/new',
+      values,
+      org: org.id,
+      orgName: org.name,
+      submission: crypto.randomUUID(),
+    });
   };
 }
 
@@ -145,9 +156,17 @@ export function submitNewApplication(s: Services) {
         values: form,
         org: org.id,
         orgName: org.name,
+        // A form from before the key (or without it): a key from now on.
+        submission: form.submission || crypto.randomUUID(),
         errors: fieldErrors(ctx, checked.error, form),
       });
-    const id = await s.developers.applications.submit(org.id, checked.data, developerOf(ctx).id);
+    // One application per form: sent again, the form goes to the application it made.
+    const id = await s.developers.applications.submit(
+      org.id,
+      checked.data,
+      developerOf(ctx).id,
+      form.submission || undefined,
+    );
     seeOther(ctx, `/developers/apps/${id}?done=submitted`);
   };
 }
