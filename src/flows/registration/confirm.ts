@@ -73,7 +73,7 @@ export function submitConfirm(s: Services, drafts: Drafts) {
 
     // One submission registers: the one that takes the draft. The others sent at the same moment (a double click, the
     // form sent again before the answer came) go to the last page, which waits for its outcome.
-    const claimed = await drafts.take(ctx);
+    const claimed = await drafts.take(ctx, draft.interaction);
     if (!claimed) return afterOther(ctx, drafts, draft.interaction);
     // From here on the draft is out of the store: every way out puts it (or the submitted marker) back.
     let settled = false;

@@ -51,9 +51,10 @@ export type Drafts = {
   /**
    * Takes the browser's draft to register it: of several submissions at once (a double click, a form sent twice) only
    * one gets it, and until it puts back the outcome (`save`, then `release`: the submitted marker, or the draft again
-   * after a failure) the draft is marked as being submitted. Undefined: another submission has it (or it is gone).
+   * after a failure) the draft is marked as being submitted (`interaction`: where the wizard returns to). Undefined:
+   * another submission has it (or it is gone).
    */
-  take(ctx: Context): Promise<Draft | undefined>;
+  take(ctx: Context, interaction?: string): Promise<Draft | undefined>;
   /** Ends the mark of a taken draft, once `save` has put back its outcome. */
   release(ctx: Context): Promise<void>;
   /** Another submission of this browser's draft is being registered: the mark, else undefined. */
@@ -66,11 +67,15 @@ export type Drafts = {
 };
 
 export function drafts(s: Services): Drafts {
-  const kind: OneUseKind<Draft> = s.oneUse.kind({
-    name: 'registration-draft',
-    schema: Draft,
-    ttlSeconds: DRAFT_TTL_SECONDS,
-  });
+  const store = (name: string) =>
+    s.oneUse.kind({ name, schema: Draft, ttlSeconds: DRAFT_TTL_SECONDS }) as OneUseKind<Draft>;
+  // Three places, one draft in one of them: `ready` (step 2 may be sent: what a submission takes), `unready` (step 1
+  // still to pass, or a registration that failed), `submitted` (the marker). Only a ready draft can be taken, so a
+  // submission that read the draft before another took it gets the draft or nothing — never the outcome, which lands
+  // in another place while the mark still stands.
+  const ready = store('registration-draft');
+  const unready = store('registration-draft-unready');
+  const submitted = store('registration-submitted');
   const marks: OneUseKind<Submitting> = s.oneUse.kind({
     name: 'registration-submitting',
     schema: Submitting,
@@ -80,18 +85,30 @@ export function drafts(s: Services): Drafts {
     const current = cookie.get(ctx);
     return isToken(current) ? current : undefined;
   };
+  const load = async (current: string | undefined) =>
+    current
+      ? ((await ready.peek(current)) ?? (await unready.peek(current)) ?? (await submitted.peek(current)))
+      : undefined;
   return {
-    load: (ctx) => kind.peek(token(ctx)),
+    load: (ctx) => load(token(ctx)),
     async save(ctx, draft) {
       const current = token(ctx);
-      if (current) await kind.save(current, draft);
-      cookie.set(ctx, current ?? (await kind.issue(draft)));
+      const place = draft.submitted ? submitted : draft.ready ? ready : unready;
+      if (!current) return cookie.set(ctx, await place.issue(draft));
+      await place.save(current, draft);
+      // Then out of the other places. A ready draft is left where it is when the marker comes: a ready draft there
+      // now is a new one (step 1 sent again meanwhile).
+      for (const other of [ready, unready, submitted])
+        if (other !== place && !(draft.submitted && other === ready)) await other.take(current);
+      cookie.set(ctx, current);
     },
-    async take(ctx) {
+    async take(ctx, interaction) {
       const current = token(ctx);
-      const draft = current ? await kind.take(current) : undefined;
-      if (current && draft) await marks.save(current, { interaction: draft.interaction });
-      return draft;
+      if (!current) return undefined;
+      // Marked before it is taken, so that nobody finds the draft gone without the mark (a submission that then finds
+      // it taken leaves its mark as the taker's, who ends it once the outcome is saved).
+      await marks.save(current, { interaction });
+      return ready.take(current);
     },
     async release(ctx) {
       await marks.take(token(ctx));
@@ -102,7 +119,7 @@ export function drafts(s: Services): Drafts {
       if (!current) return { waited: false };
       let waited = false;
       for (const until = Date.now() + OUTCOME_WAIT_MS; ; ) {
-        const draft = await kind.peek(current);
+        const draft = await load(current);
         // The draft is out only while a submission registers it: back (or never out), it is what it is now.
         if (draft || !(await marks.peek(current)) || Date.now() >= until) return { draft, waited };
         waited = true;
