@@ -117,7 +117,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       const account = along ? along.account : await deps.identities.loadAccount(id, grantId);
       // At the authorization endpoint, a browser signed in as someone locked or gone, or before their password
       // changed, is signed out: the sign-in page next. Even one the change's sign-out did not list (a sign-in left at
-      // the consent page or the identity menu).
+      // the consent page or the identity menu, or one that checked the old password while the change was being made:
+      // its time is that check's, before the change's, People.checkPassword).
       const session = !token && ctx.oidc.session?.accountId === id ? ctx.oidc.session : undefined;
       if (
         account?.person.status !== 'active' ||

@@ -22,6 +22,7 @@ import {
   destroySession,
   renewSessionLogin,
   sessionGrants,
+  signedInBefore,
 } from './internals.ts';
 
 export type ConnectedApp = {
@@ -67,10 +68,15 @@ export class PersonAccess {
     return session.uid;
   }
 
-  /** Whether the provider session lives and belongs to the person. */
-  async sessionAlive(personId: string, sessionUid: string): Promise<boolean> {
+  /**
+   * Whether the provider session lives and belongs to the person, and was not signed in before the person's last
+   * password change (`passwordChangedAt`, as findAccount checks at every authorization): a page of our own then ends
+   * a session the change's sign-out did not list (one signed in with the old password while the change was made, its
+   * device recorded only after the sign-out looked: People.checkPassword).
+   */
+  async sessionAlive(personId: string, sessionUid: string, passwordChangedAt?: Date | null): Promise<boolean> {
     const session = await this.#provider().Session.findByUid(sessionUid);
-    return !!session && session.accountId === personId;
+    return !!session && session.accountId === personId && !signedInBefore(session, passwordChangedAt);
   }
 
   async connectedApps(personId: string): Promise<ConnectedApp[]> {

@@ -65,18 +65,23 @@ export async function signedIn(
   ctx: Context,
   s: Services,
   interaction: Interaction,
-  first: FirstFactor,
+  first: FirstFactor & { ts?: number },
   menu?: MenuHint,
 ): Promise<void> {
   if (asksForSecondFactor(interaction.params)) {
-    await s.secondFactor.firstFactors.save(interaction.uid, first);
+    await s.secondFactor.firstFactors.save(interaction.uid, {
+      personId: first.personId,
+      remember: first.remember,
+      amr: first.amr,
+    });
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/second-factor`);
     return;
   }
-  // Signed in now (auth_time), not when the sign-in resumes after the identity menu or the consent page: a sign-in
-  // older than a password change made meanwhile then ends there (oidc/configuration.ts findAccount).
-  const ts = Math.floor(Date.now() / 1000);
+  // Signed in now (auth_time), or when the password was checked (`first.ts`, People.checkPassword's signedInAt), not
+  // when the sign-in resumes after the identity menu or the consent page: a sign-in older than a password change made
+  // meanwhile then ends there (oidc/configuration.ts findAccount).
+  const ts = first.ts ?? Math.floor(Date.now() / 1000);
   const login = { login: { accountId: first.personId, remember: first.remember, amr: first.amr, ts } };
   if (
     menu &&

@@ -23,7 +23,9 @@ export function ownPagesOf<A>(ctx: Context, path: string): OwnPagesState<A> {
 }
 
 type Deps = {
-  personAccess: { sessionAlive(personId: string, sessionUid: string): Promise<boolean> };
+  personAccess: {
+    sessionAlive(personId: string, sessionUid: string, passwordChangedAt?: Date | null): Promise<boolean>;
+  };
   people: { findById(id: string): Promise<Person | undefined> };
 };
 
@@ -53,9 +55,11 @@ export function ownPagesSession<A>(
   const require: Middleware = async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     const stored = cookie.read(ctx);
+    // The provider session must live, be the person's and be signed in since their last password change.
+    const person = stored && stored.e > Date.now() ? await s.people.findById(stored.p) : undefined;
     const alive =
-      stored && stored.e > Date.now() && (await s.personAccess.sessionAlive(stored.p, stored.s))
-        ? await s.people.findById(stored.p)
+      person && (await s.personAccess.sessionAlive(person.id, stored!.s, person.password_changed_at))
+        ? person
         : undefined;
     if (!stored || alive?.status !== 'active') {
       if (stored) cookie.clear(ctx);

@@ -7,11 +7,14 @@ import type { Services } from './services.ts';
 
 export type AccountState = { person: Person; sessionUid: string };
 
-/** The person behind the portal session, while the provider session it came from lives and is theirs. */
+/**
+ * The person behind the portal session, while the provider session it came from lives, is theirs and was signed in
+ * since their last password change.
+ */
 async function portalPerson(s: Services, personId: string, sessionUid: string): Promise<Person | undefined> {
-  if (!(await s.personAccess.sessionAlive(personId, sessionUid))) return undefined;
   const person = await s.people.findById(personId);
-  return person?.status === 'active' ? person : undefined;
+  if (person?.status !== 'active') return undefined;
+  return (await s.personAccess.sessionAlive(personId, sessionUid, person.password_changed_at)) ? person : undefined;
 }
 
 export function requireAccount(s: Services): Middleware {

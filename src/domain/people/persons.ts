@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
+import type { AuditEvent } from '../audit.ts';
 
 /** A national ID at rest: sealed for display, blind-indexed for lookup (national-id-store.ts). */
 export type SealedNationalId = { sealed: string; index: string };
@@ -130,15 +131,85 @@ export async function insertPerson(db: Knex, person: NewPerson): Promise<Person>
   return row as Person;
 }
 
-/** A new password (`changedAt`: chosen by the person, clearing a forced change) or the same one rehashed. */
-export async function updatePasswordHash(db: Knex, id: string, hash: string, changedAt?: Date): Promise<void> {
-  await db('persons')
+/**
+ * The same password hashed anew (another cost or scheme, at a sign-in), compare-and-set: only while `verified`, the
+ * hash the password was just checked against, is still the stored one. A new password saved meanwhile (every new
+ * hash differs, bcrypt and argon2id salt each one) is left as it is: false. A password change holds the row
+ * (saveNewPassword) until it commits, and this update waits for it and then finds another hash.
+ */
+export async function rehashPassword(db: Knex, id: string, verified: string, hash: string): Promise<boolean> {
+  const changed = await db('persons')
+    .where({ id, password_hash: verified })
+    .update({ password_hash: hash, updated_at: db.fn.now() });
+  return changed > 0;
+}
+
+/**
+ * After a sign-in's password matched the row read before it: whether the person's password still is that row's
+ * (`version`, its password_changed_at: every new password moves it on to a later second, a rehash leaves it) and the
+ * database's time of this read, in whole seconds (`readAt`: the sign-in's time, auth_time). FOR KEY SHARE: a password
+ * change in progress holds the row FOR UPDATE from before it takes its time until it commits, so this read waits for
+ * it and then sees its version; a change that comes after this read takes its time after it (see
+ * People.checkPassword). `audit`: the sign-in's entry, written by the same statement when the password still is the
+ * person's (nothing otherwise), so the check costs no statement of its own.
+ */
+export async function confirmPasswordVersion(
+  db: Knex,
+  id: string,
+  version: Date | null,
+  audit?: AuditEvent,
+): Promise<{ unchanged: boolean; readAt: number } | undefined> {
+  const { rows } = await prepared<{ rows: { unchanged: boolean; read_at: number }[] }>(
+    db,
+    `with current as (
+       select floor(extract(epoch from password_changed_at))::float8 is not distinct from ?::float8 as unchanged,
+              floor(extract(epoch from statement_timestamp()))::float8 as read_at
+         from persons where id = ? for key share
+     ), audited as (
+       insert into audit_events (actor, action, subject, detail)
+       select ?::text, ?::text, ?::text, ?::jsonb from current where unchanged and ?::text is not null
+     )
+     select unchanged, read_at from current`,
+    [
+      version === null ? null : Math.floor(new Date(version).getTime() / 1000),
+      id,
+      audit?.actor ?? null,
+      audit?.action ?? null,
+      audit?.subject ?? null,
+      JSON.stringify(audit?.detail ?? {}),
+      audit?.actor ?? null,
+    ],
+  );
+  const row = rows[0];
+  return row && { unchanged: row.unchanged, readAt: row.read_at };
+}
+
+/**
+ * Saves a new password (chosen by the person: a forced change is cleared), inside the change's transaction; returns
+ * its time, password_changed_at, the cut-off the provider compares sign-ins with. The row is held FOR UPDATE first,
+ * then the database's clock is let pass into the next whole second (up to a second, the row held), and the time is
+ * read after that: every sign-in that read the old password (confirmPasswordVersion) before the row was held did so
+ * in an earlier second than the change's time, and every one after waits for the commit and sees the new password.
+ * At least a second after the previous change's, so that the version moves on whatever the clock did.
+ */
+export async function saveNewPassword(trx: Knex.Transaction, id: string, hash: string): Promise<Date> {
+  await trx.raw('select 1 from persons where id = ? for update', [id]);
+  await trx.raw(
+    'select pg_sleep(1 - (t - floor(t))) from (select extract(epoch from clock_timestamp())::float8 as t) as now',
+  );
+  const [row] = (await trx('persons')
     .where({ id })
     .update({
       password_hash: hash,
-      ...(changedAt ? { password_changed_at: changedAt, must_change_password: false } : {}),
-      updated_at: db.fn.now(),
-    });
+      must_change_password: false,
+      password_changed_at: trx.raw(
+        "greatest(clock_timestamp(), date_trunc('second', password_changed_at) + interval '1 second')",
+      ),
+      updated_at: trx.fn.now(),
+    })
+    .returning('password_changed_at')) as { password_changed_at: Date }[];
+  if (!row) throw new Error('person disappeared');
+  return row.password_changed_at;
 }
 
 export type ContactKind = 'email' | 'mobile';

@@ -11,19 +11,25 @@ import { checkNewPassword, type NewPasswordProblems } from './password-policy.ts
 import type { Passwords } from './passwords.ts';
 import {
   type ContactKind,
+  confirmPasswordVersion,
   findByVerifiedContact,
   findPersonById,
   findPersonByLogin,
   findPersonIdByNationalIdIndex,
   type Person,
+  rehashPassword,
+  saveNewPassword,
   updateContact,
   updateLocale,
-  updatePasswordHash,
 } from './persons.ts';
 
-/** On failure `personId` says whose account it was (for the audit log only, never for the person at the keyboard). */
+/**
+ * On success `signedInAt` is the sign-in's time (seconds, the database's clock: the login's `ts`, auth_time; see
+ * checkPassword). On failure `personId` says whose account it was (for the audit log only, never for the person at
+ * the keyboard).
+ */
 export type SignInResult =
-  | { ok: true; person: Person }
+  | { ok: true; person: Person; signedInAt: number }
   | { ok: false; reason: 'bad_credentials' | 'inactive'; personId?: string };
 
 export class People {
@@ -74,17 +80,61 @@ export class People {
     return this.checkPassword(await findPersonByLogin(this.#db, login), password);
   }
 
-  /** The password of a person found by their login name (undefined: nobody, which costs a compare all the same). */
-  async checkPassword(person: Person | undefined, password: string): Promise<SignInResult> {
+  /**
+   * The password of a person found by their login name (undefined: nobody, which costs a compare all the same).
+   *
+   * A password change must end every session signed in with the password it replaced, a sign-in racing it too: one
+   * that read the person's row before the change committed and compares the old hash while it commits. The provider
+   * ends a session whose sign-in time (`loginTs`, whole seconds) is before the second of the person's
+   * password_changed_at at each use: every authorization (oidc/configuration.ts findAccount) and every page of our own
+   * (PersonAccess.sessionAlive); the change's queued sign-out ends at once those it finds. So a sign-in's time is not
+   * when it finishes but `signedInAt`, read with the password's version after the compare (confirmPasswordVersion:
+   * the row by its primary key, FOR KEY SHARE, in the statement that writes the sign-in's audit entry, `success`), and
+   * a change takes its time after holding the row FOR UPDATE and letting the database's clock pass into the next
+   * second (saveNewPassword). The row lock orders a change C and this sign-in S's read, and there are two orders:
+   * - S's read held the row first: C held it only after that read ended and took its time in a later second, so S's
+   *   loginTs is before C's time and S ends at its first use after C committed (a use before that is a use while the
+   *   old password was still the person's);
+   * - C held the row first: S's read waited for C to end and saw C's version (every change moves it on, a rehash does
+   *   not), not the one of the row S compared the password with: S is refused as a wrong password is.
+   * This holds whatever the requests, processes, pools or the time a compare takes; a sign-in that read the row after
+   * C committed compared C's hash. A sign-in with the new password reads at or after C's second, so it stays
+   * (findAccount's comparison is strict), as does the browser that made the change (counted as signed in at it:
+   * PersonAccess.endEverywhere). Not covered here: a sign-in that goes on to a second factor takes the time that
+   * factor is given (flows/sign-in/second-factor.ts; the first factor kept meanwhile has no time).
+   *
+   * `success`: the detail of the sign-in's audit entry (sign_in.success), written only if the sign-in stands.
+   */
+  async checkPassword(
+    person: Person | undefined,
+    password: string,
+    success?: { detail: Record<string, unknown> },
+  ): Promise<SignInResult> {
     const matches = person?.password_hash
       ? await this.passwords.verify(password, person.password_hash)
       : await this.passwords.verifyDecoy(password);
     if (!person || !matches) return { ok: false, reason: 'bad_credentials', personId: person?.id };
     if (person.status !== 'active') return { ok: false, reason: 'inactive', personId: person.id };
-    if (this.passwords.needsRehash(person.password_hash!)) {
-      await updatePasswordHash(this.#db, person.id, await this.passwords.hash(password));
-    }
-    return { ok: true, person };
+    const audit = success && {
+      actor: person.id,
+      action: 'sign_in.success',
+      subject: person.id,
+      detail: success.detail,
+    };
+    const current = await confirmPasswordVersion(this.#db, person.id, person.password_changed_at, audit);
+    // The password changed since the row was read: what matched is no longer the person's password.
+    if (!current?.unchanged) return { ok: false, reason: 'bad_credentials', personId: person.id };
+    if (this.passwords.needsRehash(person.password_hash!)) await this.rehash(person, password);
+    return { ok: true, person, signedInAt: current.readAt };
+  }
+
+  /**
+   * Stores the password just checked against `person.password_hash` hashed anew (the configured cost or scheme), if
+   * that hash is still the stored one: never over a new password saved meanwhile (false then).
+   */
+  async rehash(person: Pick<Person, 'id' | 'password_hash'>, password: string): Promise<boolean> {
+    if (!person.password_hash) return false;
+    return rehashPassword(this.#db, person.id, person.password_hash, await this.passwords.hash(password));
   }
 
   /** Whether `password` is the person's current password (false for someone without one). */
@@ -115,13 +165,13 @@ export class People {
     change: { audit: AuditEvent; notify?: boolean; signOut: { keep?: string; reason: string } },
   ): Promise<PendingSignOut> {
     const hash = await this.passwords.hash(password);
-    const changedAt = new Date();
-    const notice = change.notify
-      ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`, (c) => this.#outbox.offers(c))
-      : undefined;
     return this.#db.transaction(async (trx) => {
-      await updatePasswordHash(trx, person.id, hash, changedAt);
+      // The change's time, from the database, after holding the row (see checkPassword): up to a second's wait.
+      const changedAt = await saveNewPassword(trx, person.id, hash);
       await recordAudit(trx, change.audit);
+      const notice = change.notify
+        ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`, (c) => this.#outbox.offers(c))
+        : undefined;
       if (notice) await enqueueMessage(trx, notice);
       return queueSignOut(trx, { personId: person.id, ...change.signOut, before: changedAt });
     });

@@ -82,7 +82,10 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       });
     }
 
-    const result = await s.people.checkPassword(person, form.data.password);
+    // Its audit entry is written with the check that the password still is the person's (one statement).
+    const result = await s.people.checkPassword(person, form.data.password, {
+      detail: { client: clientId, method: 'password' },
+    });
     if (!result.ok) {
       await s.signInGuard.failed(subject, ctx.ip);
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
@@ -104,12 +107,6 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     const pending = linking ? await s.federatedLinks.pending.take(details.uid) : undefined;
     if (pending) await s.federatedLinks.link(result.person.id, pending, 'password');
     s.metrics.signIns.inc({ outcome: 'success' });
-    await s.audit.record({
-      actor: result.person.id,
-      action: 'sign_in.success',
-      subject: result.person.id,
-      detail: { client: clientId, method: 'password' },
-    });
     if (result.person.must_change_password) {
       return forced.start(ctx, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
     }
@@ -117,7 +114,8 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       ctx,
       s,
       details,
-      { personId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'] },
+      // Signed in when the password's version was read after the compare, not now (People.checkPassword).
+      { personId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'], ts: result.signedInAt },
       {
         identityRoles: person?.identity_roles ?? [],
         allowedRoles: client?.metadata().allowed_roles,
