@@ -522,6 +522,7 @@ export const KNOWN: Record<string, Known> = {
     'reason_idno',
     'reason_children',
     'reason_identities',
+    'submission',
   ]),
   'GET /developers/apps/:id': { query: ['done'] },
   'GET /developers/apps/:id/edit': {},
