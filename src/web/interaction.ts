@@ -65,7 +65,7 @@ export async function signedIn(
   ctx: Context,
   s: Services,
   interaction: Interaction,
-  first: FirstFactor & { ts?: number },
+  first: FirstFactor,
   menu?: MenuHint,
 ): Promise<void> {
   if (asksForSecondFactor(interaction.params)) {
@@ -73,6 +73,7 @@ export async function signedIn(
       personId: first.personId,
       remember: first.remember,
       amr: first.amr,
+      ts: first.ts,
     });
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/second-factor`);

@@ -25,6 +25,11 @@ const FirstFactor = z.object({
   personId: z.uuid(),
   amr: z.array(z.string().max(10)).max(4),
   remember: z.boolean(),
+  /**
+   * When the first factor was given (seconds; a password's: the database's clock at its check, People.checkPassword),
+   * the sign-in's time once the second is given too: a password changed in between then ends the sign-in at once.
+   */
+  ts: z.number().int().positive().optional(),
 });
 export type FirstFactor = z.infer<typeof FirstFactor>;
 

@@ -6,7 +6,7 @@
 // browser who opens such an app meets only this step.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { MFA_ACR } from '../../domain/people/second-factor.ts';
+import { type FirstFactor, MFA_ACR } from '../../domain/people/second-factor.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { refuseJson } from '../../web/api-client.ts';
 import { csrfToken } from '../../web/csrf.ts';
@@ -64,7 +64,9 @@ async function firstFactorOf(s: Services, loaded: LoadedInteraction) {
   const { session, prompt } = loaded.details;
   const onlyTheSecond = prompt.reasons.length === 1 && prompt.reasons[0] === 'second_factor_required';
   if (!session?.accountId || !onlyTheSecond) return undefined;
-  const stepUp = { personId: session.accountId, amr: session.amr ?? ['pwd'], remember: true };
+  // A step up keeps the session's sign-in time (a password changed since then ends it, as it would the session).
+  const loginTs = session.cookie ? (await s.provider().Session.find(session.cookie))?.loginTs : undefined;
+  const stepUp = { personId: session.accountId, amr: session.amr ?? ['pwd'], remember: true, ts: loginTs };
   await s.secondFactor.firstFactors.save(loaded.details.uid, stepUp);
   return stepUp;
 }
@@ -108,13 +110,7 @@ export function submitSecondFactor(s: Services) {
 }
 
 /** The second factor passed: the sign-in goes on, once (another tab's submission starts it again). */
-async function finish(
-  ctx: Context,
-  s: Services,
-  loaded: LoadedInteraction,
-  first: { personId: string; remember: boolean; amr: string[] },
-  how: 'otp' | 'hwk',
-) {
+async function finish(ctx: Context, s: Services, loaded: LoadedInteraction, first: FirstFactor, how: 'otp' | 'hwk') {
   if (!(await s.secondFactor.firstFactors.take(loaded.details.uid)))
     return seeOther(ctx, `/interaction/${loaded.details.uid}`);
   await finishInteraction(
@@ -126,7 +122,8 @@ async function finish(
         remember: first.remember,
         amr: [...new Set([...first.amr, how])],
         acr: MFA_ACR,
-        ts: Math.floor(Date.now() / 1000),
+        // The first factor's time (see FirstFactor.ts): findAccount ends a sign-in older than a password change.
+        ts: first.ts ?? Math.floor(Date.now() / 1000),
       },
     },
     false,

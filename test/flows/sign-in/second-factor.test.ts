@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
-import { SECOND_FACTOR } from '../../../src/platform/limits.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { SECOND_FACTOR } from '../../../src/platform/limits.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import {
@@ -171,6 +171,24 @@ describe(`the second factor (${storageMode})`, () => {
     } finally {
       for (const a of loopback) await throttle.reset(SECOND_FACTOR.address, a);
     }
+  });
+
+  it('a password changed between the password and the code: the right code does not finish that sign-in', async () => {
+    const { personId, email } = await newAdmin();
+    const agent = new Agent();
+    const { page } = await start(agent);
+    const step = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(step.body)![1]!.replaceAll(' ', '');
+    // The password is changed elsewhere (a reset by its owner) while this browser is at the code step.
+    const person = (await server.services.people.findById(personId))!;
+    await server.services.people.setPassword(person, 'a whole new passphrase 77', {
+      audit: { actor: personId, action: 'person.password_changed', subject: personId, detail: { via: 'test' } },
+      signOut: { reason: 'password_changed' },
+    });
+    const after = await postCode(agent, step, await generate({ secret }));
+    assert.ok(!after.url.startsWith(CALLBACK), `no code for the app: ${after.url}`);
+    assert.equal(after.status, 200);
+    assert.match(after.body, /name="password"/, 'the sign-in page again');
   });
 
   it('a person signed in without it meets only the code step (a step up); an app that does not ask never sees it', async () => {
