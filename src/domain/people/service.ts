@@ -100,8 +100,8 @@ export class People {
    * This holds whatever the requests, processes, pools or the time a compare takes; a sign-in that read the row after
    * C committed compared C's hash. A sign-in with the new password reads at or after C's second, so it stays
    * (findAccount's comparison is strict), as does the browser that made the change (counted as signed in at it:
-   * PersonAccess.endEverywhere). Not covered here: a sign-in that goes on to a second factor takes the time that
-   * factor is given (flows/sign-in/second-factor.ts; the first factor kept meanwhile has no time).
+   * PersonAccess.endEverywhere). A sign-in that goes on to a second factor keeps this time (FirstFactor's `ts`) as
+   * its own when that factor is given, so a change made in between ends it too.
    *
    * `success`: the detail of the sign-in's audit entry (sign_in.success), written only if the sign-in stands.
    */
