@@ -38,14 +38,18 @@ export function secretMatches(metadata: ClientMetadata, given: string, now = now
   return matchesPreviousSecret(metadata, given, now) || current;
 }
 
-/** The metadata with a new secret; the old one stays valid for `graceSeconds` (0: ends now). */
+/**
+ * The metadata with a new secret; the one it replaces stays valid for `graceSeconds` (0: ends now). Only that one: a
+ * secret replaced earlier and still in its grace ends now (a rotation is often the answer to a leak, and ten rotations
+ * would otherwise leave ten working secrets).
+ */
 export function withRotatedSecret(
   metadata: ClientMetadata,
   secret: string,
   graceSeconds: number,
   now = nowSeconds(),
 ): ClientMetadata {
-  const kept = previousSecrets(metadata, now);
+  const kept: { secret: string; until: number }[] = [];
   if (graceSeconds > 0 && typeof metadata.client_secret === 'string')
     kept.push({ secret: metadata.client_secret, until: now + Math.min(graceSeconds, MAX_GRACE_SECONDS) });
   const next: ClientMetadata = { ...metadata, client_secret: secret };

@@ -283,6 +283,18 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal((await sisLookup(clientId, secret!)).status, 401);
     assert.equal((await introspect(clientId, next)).status, 200);
 
+    // Two new secrets in a row, each with a grace: only the one just replaced still works, not the one before it.
+    const second = /id="client-secret">([^<]+)</.exec(
+      (await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' })).body,
+    )?.[1];
+    const third = /id="client-secret">([^<]+)</.exec(
+      (await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' })).body,
+    )?.[1];
+    assert.ok(second && third && second !== third);
+    assert.equal((await introspect(clientId, next)).status, 401, 'replaced two rotations ago: ended');
+    assert.equal((await introspect(clientId, second)).status, 200, 'the one just replaced, in its grace');
+    assert.equal((await introspect(clientId, third)).status, 200);
+
     // Disabled: nobody signs in with it any more.
     const disabled = await post(dev, `/developers/apps/${appId}/disable`, page, { confirm: 'yes' });
     assert.equal(disabled.status, 303);
