@@ -9,6 +9,19 @@
   const show = document.body.dataset.showPassword;
   const hide = document.body.dataset.hidePassword;
   if (!show || !hide) return;
+  // The field keeps the focus after a press, so the new state is said through a status line of its own.
+  let said;
+  const say = (text) => {
+    if (!text) return;
+    if (!said) {
+      said = document.createElement('span');
+      said.className = 'visually-hidden';
+      said.setAttribute('role', 'status');
+      said.id = 'password-state';
+      document.body.appendChild(said);
+    }
+    said.textContent = text;
+  };
   document.querySelectorAll('input[type="password"]').forEach((input, index) => {
     if (!input.id) input.id = `password-field-${index}`;
     // Moving a field the page's autofocus already reached takes the focus from it: it goes back.
@@ -29,6 +42,7 @@
       input.type = visible ? 'text' : 'password';
       button.textContent = visible ? hide : show;
       button.setAttribute('aria-pressed', String(visible));
+      say(visible ? document.body.dataset.passwordShown : document.body.dataset.passwordHidden);
       input.focus();
     });
     wrap.appendChild(button);

@@ -111,6 +111,8 @@ const en: typeof zh = {
   password: {
     show: 'Show password',
     hide: 'Hide password',
+    shownNow: 'Your password is now shown',
+    hiddenNow: 'Your password is now hidden',
     policy: {
       title: 'Password rules',
       minLength: 'At least 8 characters',

@@ -105,6 +105,8 @@ export default {
   password: {
     show: '顯示密碼',
     hide: '隱藏密碼',
+    shownNow: '密碼現在看得到了',
+    hiddenNow: '密碼已經藏起來了',
     policy: {
       title: '密碼規則',
       minLength: '至少 8 個字元',

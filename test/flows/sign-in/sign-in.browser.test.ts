@@ -93,9 +93,12 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     assert.equal(await page.getAttribute('#password', 'type'), 'text');
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
     assert.equal((await toggle.innerText()).trim(), zh('password.hide'));
+    assert.equal(await page.locator('#password-state[role="status"]').innerText(), zh('password.shownNow'), 'said');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'password', 'typing goes on in the field');
     await shoot(page, 'sign-in-03-password-shown');
     await toggle.click();
     assert.equal(await page.getAttribute('#password', 'type'), 'password');
+    assert.equal(await page.locator('#password-state').innerText(), zh('password.hiddenNow'));
     assert.deepEqual(problems, []);
     await context.close();
   });
