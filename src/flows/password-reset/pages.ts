@@ -4,7 +4,7 @@ import type { NewPasswordProblems as NewPasswordErrors } from '../../domain/peop
 import type { Question } from '../../platform/challenge.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import type { BackLink } from './back-link.ts';
 
 const t = (ctx: Context) => translator(chooseLocale(ctx));
@@ -39,7 +39,11 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
     ctx,
     'password-reset/forgot',
     {
-      pageTitle: tr('password.forgot.title'),
+      pageTitle: withMistakes(
+        tr,
+        !!page.alert || Object.values(page.errors ?? {}).some(Boolean),
+        tr('password.forgot.title'),
+      ),
       intro: tr(page.sms ? 'password.forgot.intro' : 'password.forgot.introEmailOnly'),
       targetLabel: tr(page.sms ? 'password.forgot.target' : 'password.forgot.targetEmailOnly'),
       targetHint: tr(page.sms ? 'password.forgot.targetHint' : 'password.forgot.targetHintEmailOnly'),
@@ -73,7 +77,7 @@ export function renderCode(
     ctx,
     'password-reset/code',
     {
-      pageTitle: tr('password.code.title'),
+      pageTitle: withMistakes(tr, !!page.error, tr('password.code.title')),
       ticket: page.ticket,
       error: page.error ? tr(page.error, page.errorVars) : undefined,
       back: page.back,
@@ -94,7 +98,7 @@ export function renderResetForm(
     ctx,
     'password-reset/reset',
     {
-      pageTitle: t(ctx)(`${words}.title`),
+      pageTitle: withMistakes(t(ctx), !!page.errors, t(ctx)(`${words}.title`)),
       words,
       token: page.token,
       accountName: page.accountName,

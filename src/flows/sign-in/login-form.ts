@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 
 export type LoginPage = {
@@ -38,7 +38,7 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
     ctx,
     'sign-in/login',
     {
-      pageTitle: t('login.title'),
+      pageTitle: withMistakes(t, !!(page.error || page.challengeError), t('login.title')),
       uid: page.uid,
       clientName: page.clientName,
       login: page.login ?? '',

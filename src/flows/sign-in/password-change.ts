@@ -7,7 +7,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
 import { loadInteraction, signedIn } from '../../web/interaction.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 
@@ -29,7 +29,7 @@ function render(
     ctx,
     'sign-in/password-change',
     {
-      pageTitle: t('password.change.title'),
+      pageTitle: withMistakes(t, !!page.errors, t('password.change.title')),
       uid: page.uid,
       clientName: page.clientName,
       csrfToken: csrfToken(ctx),

@@ -11,7 +11,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { refuseJson } from '../../web/api-client.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { finishInteraction, type LoadedInteraction, loadInteraction } from '../../web/interaction.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 
@@ -39,7 +39,7 @@ async function render(
     ctx,
     'sign-in/second-factor',
     {
-      pageTitle: t(enrolled ? 'secondFactor.title' : 'secondFactor.setupTitle'),
+      pageTitle: withMistakes(t, !!page.error, t(enrolled ? 'secondFactor.title' : 'secondFactor.setupTitle')),
       uid: loaded.details.uid,
       clientName: loaded.clientName,
       enrolled,

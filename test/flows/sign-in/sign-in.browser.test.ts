@@ -152,6 +152,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     // The focus is on the password, which is described by the message (said with it).
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
     assert.match((await page.getAttribute('#password', 'aria-describedby')) ?? '', /\bsign-in-error\b/);
+    assert.ok((await page.title()).startsWith(`${zh('titleWithMistakes')}${zh('login.title')}`), await page.title());
     assert.equal(page.url(), signInPage, 'the entry is the sign-in page, not the form post');
     // The language link leads to the sign-in page too (the form post's address has no page).
     await page.locator('a.lang').click();
