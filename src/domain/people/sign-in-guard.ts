@@ -40,31 +40,11 @@ export class SignInGuard {
     };
   }
 
-  /**
-   * A password that passed `state`'s checks, counted for the account before it is checked: passwords sent at once all
-   * met the same state, so a try that finds others counted since (in flight, or failed meanwhile) is held to what
-   * their count asks — none past the lock's threshold, none past the challenge's without the challenge. One at a time
-   * the count is the state's plus one and nothing changes. `tries` goes to `failed` (a wrong password) or the count is
-   * cleared (`succeeded`).
-   */
-  async counted(
-    subject: string,
-    state: GuardState,
-    passedChallenge: boolean,
-  ): Promise<{ tries: number; refused?: 'locked' | 'challenge' }> {
-    const tries = await this.#throttle.hit(SIGN_IN.account, subject);
-    const before = tries - 1;
-    if (before > state.accountFailures) {
-      if (before >= SIGN_IN.account.max) return { tries, refused: 'locked' };
-      if (before >= SIGN_IN.accountChallengeAfter && !passedChallenge) return { tries, refused: 'challenge' };
-    }
-    return { tries };
-  }
-
-  /** A wrong password, counted for the account by `counted` (its `tries`). */
-  async failed(subject: string, address: string, tries: number): Promise<void> {
-    await this.#throttle.hit(SIGN_IN.address, address);
-    const failures = tries;
+  async failed(subject: string, address: string): Promise<void> {
+    const [failures] = await Promise.all([
+      this.#throttle.hit(SIGN_IN.account, subject),
+      this.#throttle.hit(SIGN_IN.address, address),
+    ]);
     if (failures >= SIGN_IN.account.max) {
       const seconds = Math.min(
         SIGN_IN.firstLockSeconds * 2 ** (failures - SIGN_IN.account.max),

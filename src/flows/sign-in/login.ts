@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { SIGN_IN } from '../../platform/limits.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
@@ -73,8 +72,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
         challenge: false,
       });
     }
-    const challengePassed = state.challenge && (await passedChallenge(s, body));
-    if (state.challenge && !challengePassed) {
+    if (state.challenge && !(await passedChallenge(s, body))) {
       const tried = triedChallenge(body);
       await fail(tried ? 'challenge_failed' : 'challenge_missing', person?.id);
       return again({
@@ -83,24 +81,13 @@ export function submitLogin(s: Services, forced: ForcedChange) {
         challenge: true,
       });
     }
-    // Counted before it is checked: passwords sent at once get no more checks than one at a time would.
-    const { tries, refused } = await s.signInGuard.counted(subject, state, challengePassed);
-    if (refused === 'locked') {
-      await fail('locked', person?.id);
-      ctx.set('Retry-After', String(SIGN_IN.firstLockSeconds));
-      return again({ error: t('login.locked', { minutes: 1 }), status: 429, challenge: false });
-    }
-    if (refused === 'challenge') {
-      await fail('challenge_missing', person?.id);
-      return again({ challengeError: t('challenge.required'), status: 400, challenge: true });
-    }
 
     // Its audit entry is written with the check that the password still is the person's (one statement).
     const result = await s.people.checkPassword(person, form.data.password, {
       detail: { client: clientId, method: 'password' },
     });
     if (!result.ok) {
-      await s.signInGuard.failed(subject, ctx.ip, tries);
+      await s.signInGuard.failed(subject, ctx.ip);
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
       const next = await s.signInGuard.state(subject, ctx.ip);
       // The right password on an account still waiting for activation: offer to send the mail again.
@@ -116,7 +103,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
         challenge: next.challenge,
       });
     }
-    await s.signInGuard.succeeded(subject);
+    if (state.accountFailures) await s.signInGuard.succeeded(subject);
     const pending = linking ? await s.federatedLinks.pending.take(details.uid) : undefined;
     if (pending) await s.federatedLinks.link(result.person.id, pending, 'password');
     s.metrics.signIns.inc({ outcome: 'success' });

@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { SIGN_IN } from '../../../src/platform/limits.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient } from '../../helpers/rp.ts';
@@ -118,38 +117,6 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
       }).toString(),
     });
     assert.equal(res.status, 429);
-  });
-
-  it('counts each password before checking it: 12 wrong ones sent at once get 3 checks, the rest the person check', async () => {
-    const { username, id } = await newPerson();
-    const agent = new Agent();
-    const page = await loginPage(a, agent);
-    const action = formAction(page.body, /\/login$/, page.url);
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        agent.request(action, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            _csrf: hiddenField(page.body, '_csrf'),
-            login: username,
-            password: `wrong-at-once-${i}`,
-          }).toString(),
-        }),
-      ),
-    );
-    const statuses = answers.map((r) => r.status).sort();
-    // Three passwords checked (401); the others met a count that asks for the person check first (400).
-    assert.deepEqual(statuses, [...Array(9).fill(400), ...Array(3).fill(401)], statuses.join());
-    const checked = await a.storage
-      .db('audit_events')
-      .where({ subject: id, action: 'sign_in.failure' })
-      .select('detail');
-    const reasons = checked.map((e: { detail: { reason: string } }) => e.detail.reason);
-    assert.equal(reasons.filter((r: string) => r === 'bad_credentials').length, 3, reasons.join());
-    // This address's failures back to where the other tests expect them.
-    for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::1'])
-      await a.services.throttle.reset(SIGN_IN.address, address);
   });
 
   it('counts failures per account whichever of its names is typed, and a lock holds for every name', async () => {
