@@ -141,5 +141,17 @@
 // A form drawn again with its mistakes listed above it: the list takes the focus, so that it is read out first and
 // its links lead on to each field.
 (() => {
-  document.querySelector('[data-mistakes]')?.focus();
+  const list = document.querySelector('[data-mistakes]');
+  list?.focus();
+  // A mistake's link goes to its field with the field's label in sight above it (a plain jump puts the field at the
+  // very top of the window, its label out of sight).
+  list?.addEventListener('click', (event) => {
+    const link = event.target.closest?.('a[href^="#"]');
+    const field = link && document.getElementById(decodeURIComponent(link.getAttribute('href').slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    const label = document.querySelector(`label[for="${CSS.escape(field.id)}"]`) ?? field.closest('fieldset, label');
+    (label ?? field).scrollIntoView({ block: 'start' });
+    field.focus({ preventScroll: true });
+  });
 })();

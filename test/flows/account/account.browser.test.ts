@@ -173,6 +173,17 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   assert.equal(await page.locator('.mistakes li').count(), 2);
   await page.locator('.mistakes a[href="#confirm"]').click();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm');
+  // On a small window a link scrolls: the field comes with its label in sight above it.
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 420 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.locator('.mistakes a[href="#current"]').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'current');
+  const labelTop = await page.evaluate(
+    () => document.querySelector('label[for="current"]')!.getBoundingClientRect().top,
+  );
+  assert.ok(labelTop >= 0, `the field's label in sight (${labelTop})`);
+  if (size) await page.setViewportSize(size);
   await shoot(page, 'account-10-password-errors');
 
   // English, through the header link; then back.
