@@ -1,6 +1,7 @@
 // The school back office in HTTP tests: signing in as a back-office person (the password, then the authenticator set
 // up from the page's key), and Excel files made the way a school's spreadsheet program would.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { generate } from 'otplib';
 import type { DomainServices } from '../../src/domain/services.ts';
@@ -75,6 +76,16 @@ export async function importRoster(
     body: new URLSearchParams({ _csrf: hiddenField(preview.body, '_csrf'), token: hiddenField(preview.body, 'token') }),
   });
   assert.equal(done.status, 303, `the ${kind} file is imported`);
+}
+
+const schoolCodes = new Set<string>();
+/** A school code of a test's own: six digits starting with `first`, never the same twice in one run of a file. */
+export function newSchoolCode(first: string): string {
+  let code: string;
+  do code = `${first}${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+  while (schoolCodes.has(code));
+  schoolCodes.add(code);
+  return code;
 }
 
 export const CLASS_HEADERS = ['班級代碼', '班級名稱', '年級', '導師教師編號'];

@@ -8,6 +8,7 @@ import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
@@ -91,16 +92,10 @@ describe(`the developer portal's forms sent at the same moment (${storageMode})`
     const created = await post(agent, '/developers/organisations', home, { name: `聯絡簿組 ${tag()}` });
     const orgId = /\/developers\/organisations\/([0-9a-f-]{36})$/.exec(created.location!)![1]!;
     const fields = {
+      ...APPLICATION_FIELDS,
       org: orgId,
       app_name: `聯絡簿 ${tag()}`,
-      purpose: '老師和家長看班級通知。',
-      contact_name: '陳老師',
-      contact_email: 'dev-contact@example.org',
-      homepage_url: 'https://notes.example.edu.tw/',
-      privacy_url: 'https://notes.example.edu.tw/privacy',
-      kind: 'web',
       redirect_uris: 'https://notes.example.edu.tw/cb',
-      scopes: ['profile', 'email'],
     };
     const form = await agent.request(url(`/developers/apps/new?org=${orgId}`));
     assert.equal(form.status, 200);

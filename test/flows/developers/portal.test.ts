@@ -13,6 +13,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -77,17 +78,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
       body: 'token=nothing',
     });
 
-  const good = {
-    app_name: '班級聯絡簿',
-    purpose: '老師和家長看班級通知。',
-    contact_name: '陳老師',
-    contact_email: 'dev-contact@example.org',
-    homepage_url: 'https://notes.example.edu.tw/',
-    privacy_url: 'https://notes.example.edu.tw/privacy',
-    kind: 'web',
-    redirect_uris: CALLBACK,
-    scopes: ['profile', 'email'],
-  };
+  const good = { ...APPLICATION_FIELDS, app_name: '班級聯絡簿', redirect_uris: CALLBACK };
 
   it('apply → changes requested → edit → approve → secret once → sign-in and SIS API → rotate → disable', async () => {
     const developer = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'dev');

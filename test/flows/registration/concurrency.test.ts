@@ -11,13 +11,14 @@ import { REGISTRATION } from '../../../src/platform/limits.ts';
 import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { REGISTRATION_PASSWORD, REGISTRATION_SCHOOL, registrationForm } from '../../helpers/registration.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-const SCHOOL = '353604';
-const PASSWORD = 'Blue-Kettle-1987';
+const SCHOOL = REGISTRATION_SCHOOL;
+const PASSWORD = REGISTRATION_PASSWORD;
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
 const tag = () => crypto.randomBytes(4).toString('hex');
 
@@ -39,18 +40,7 @@ describe(`registration's step 2 sent at the same moment (${storageMode})`, () =>
     await server?.close();
   });
 
-  const form = (overrides: Record<string, string> = {}) => ({
-    school: SCHOOL,
-    kind: 'teacher',
-    email: `reg-race-${tag()}@example.org`,
-    name: '何超人',
-    national_id: randomNationalId(),
-    password: PASSWORD,
-    password_confirm: PASSWORD,
-    phone: '02-21235678',
-    gender: 'male',
-    ...overrides,
-  });
+  const form = (overrides: Record<string, string> = {}) => registrationForm(`race-${tag()}`, overrides);
 
   const post = (agent: Agent, path: string, fields: Record<string, string>) =>
     agent.request(url(path), {

@@ -15,32 +15,23 @@ import { signedInAgent } from '../../helpers/account.ts';
 import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import {
+  REGISTRATION_PASSWORD,
+  REGISTRATION_SCHOOL,
+  registrationForm,
+  uniqueEmail,
+} from '../../helpers/registration.ts';
 import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const html = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-const SCHOOL = '353604'; // 臺北市立示範國民中學 (demo data)
-const PASSWORD = 'Blue-Kettle-1987';
+const SCHOOL = REGISTRATION_SCHOOL;
+const PASSWORD = REGISTRATION_PASSWORD;
 const FORM = 'application/x-www-form-urlencoded';
 
-const uniqueEmail = (label: string) => `reg-${label}-${crypto.randomBytes(4).toString('hex')}@example.org`;
-
-function goodForm(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    school: SCHOOL,
-    kind: 'teacher',
-    email: uniqueEmail('x'),
-    name: '何超人',
-    national_id: randomNationalId(),
-    password: PASSWORD,
-    password_confirm: PASSWORD,
-    phone: '02-21235678',
-    gender: 'male',
-    ...overrides,
-  };
-}
+const goodForm = (overrides: Record<string, string> = {}) => registrationForm('x', overrides);
 
 const fieldError = (html: string, id: string) => new RegExp(`id="${id}-error">([^<]*)<`).exec(html)?.[1];
 const inputValue = (html: string, id: string) => new RegExp(`<input id="${id}"[^>]*? value="([^"]*)"`).exec(html)?.[1];

@@ -18,6 +18,7 @@ import { pdfText } from '../../helpers/pdf.ts';
 import {
   CLASS_HEADERS,
   COURSE_HEADERS,
+  newSchoolCode,
   PARENT_HEADERS,
   STAFF_HEADERS,
   STUDENT_HEADERS,
@@ -46,7 +47,7 @@ const checked = pageChecks('school');
 test('a school administrator signs in with a second factor and sets the semester', { skip: browserSkip }, async () => {
   // A school of the test's own: the semester set here is the school's current one (the demo school's would change
   // for every later test on a shared database).
-  const code = `7${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+  const code = newSchoolCode('7');
   await upsertSchool(server.storage.db, {
     code,
     name: `瀏覽器測試國民中學${code}`,
@@ -142,7 +143,7 @@ test('a school administrator signs in with a second factor and sets the semester
 test('students and parents imported, the roster published and printed, a student registers with the slip', {
   skip: browserSkip,
 }, async () => {
-  const code = `6${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+  const code = newSchoolCode('6');
   const schoolName = `私立瀏覽器高職${code}`;
   await upsertSchool(server.storage.db, { code, name: schoolName, level: 'vocational', kind: 'private' });
   const admin = await personWith(server, [{ schoolCode: code, role: 'school_admin' }], 'publisher');

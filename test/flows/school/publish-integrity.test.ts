@@ -15,19 +15,12 @@ import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { personWith } from '../../helpers/account.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
-import { setSemester } from '../../helpers/school.ts';
+import { newSchoolCode, setSemester } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const tag = () => crypto.randomBytes(4).toString('hex');
-const codes = new Set<string>();
-const newCode = () => {
-  let code: string;
-  do code = `6${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
-  while (codes.has(code));
-  codes.add(code);
-  return code;
-};
+const newCode = () => newSchoolCode('6');
 const SCHOOL = newCode();
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 

@@ -1,19 +1,12 @@
 // 01 設定學期參數 with saves at the same moment (an integrity audit's finding): two overlapping semesters of a school
 // sent at once are not both kept (the school's saves run one at a time); two that do not meet are both saved.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
+import { newSchoolCode } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
-const codes = new Set<string>();
-const newCode = () => {
-  let code: string;
-  do code = `6${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
-  while (codes.has(code));
-  codes.add(code);
-  return code;
-};
+const newCode = () => newSchoolCode('6');
 
 describe(`two semesters of a school saved at once (${storageMode})`, () => {
   let server: TestServer;
