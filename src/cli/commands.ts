@@ -7,6 +7,7 @@ import type { ClientChange } from '../domain/clients/metadata.ts';
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { seedDemo } from '../domain/demo/seed.ts';
 import { isUniqueViolation } from '../domain/enrolment/accounts.ts';
+import { IdentityExists } from '../domain/identities/add-identity.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
 import { upsertSchool } from '../domain/schools/schools.ts';
@@ -329,16 +330,23 @@ export const COMMANDS: Record<string, Command> = {
       if (seat !== undefined) attributes.seat = seat;
       if (opts['student-no']) attributes.student_no = opts['student-no'];
       if (opts.title) attributes.title = opts.title;
-      const id = await services.identities.add({
-        personId: person.id,
-        schoolCode: opts.school as string | undefined,
-        role: opts.role as Role,
-        classCode: opts.class as string | undefined,
-        attributes,
-        source: 'roster',
-        actor: 'cli',
-      });
-      return id;
+      try {
+        return await services.identities.add({
+          personId: person.id,
+          schoolCode: opts.school as string | undefined,
+          role: opts.role as Role,
+          classCode: opts.class as string | undefined,
+          attributes,
+          source: 'roster',
+          actor: 'cli',
+        });
+      } catch (err) {
+        if (err instanceof IdentityExists)
+          throw new Error(
+            `${opts.person as string} already has a ${opts.role as string} identity at ${opts.school as string} (${err.identityId})`,
+          );
+        throw err;
+      }
     },
   },
   'keys rotate': {

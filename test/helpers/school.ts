@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { generate } from 'otplib';
+import { upsertSchool } from '../../src/domain/schools/schools.ts';
 import type { DomainServices } from '../../src/domain/services.ts';
-import { PERSON_PASSWORD } from './account.ts';
+import { PERSON_PASSWORD, personWith } from './account.ts';
 import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
-import { submitLogin } from './rp.ts';
+import { registerClient, submitLogin } from './rp.ts';
+import type { TestServer } from './server.ts';
 
 /**
  * Opens `path` of the back office, signs in with the password and sets the authenticator up (or, when `totp.secret`
@@ -102,6 +104,34 @@ export async function setSemester(server: { services: DomainServices }, school: 
     actor,
   );
   assert.ok(saved.ok, 'the semester is saved');
+}
+
+/**
+ * A private vocational school of its own (`name` and the code) with the semester set by an administrator of it, and its
+ * school-affairs system as a client with the `roster` permission: `call` sends to the school's API as that system,
+ * `publish` publishes the roster and answers the counts that are not zero.
+ */
+export async function apiSchool(server: TestServer, code: string, name: string) {
+  const tag = crypto.randomBytes(4).toString('hex');
+  const client = { id: `school-system-${tag}`, secret: `school-system-${tag}-0123456789abcdef` };
+  await upsertSchool(server.storage.db, { code, name, level: 'vocational', kind: 'private' });
+  await registerClient(server, { client_id: client.id, permissions: ['roster'], school_codes: [code] }, client.secret);
+  const admin = await personWith(server, [{ schoolCode: code, role: 'school_admin' }], `admin-${code}`);
+  await setSemester(server, code, admin.personId);
+  const authorization = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
+  const call = (path: string, method: string, body?: unknown) =>
+    fetch(`${server.issuer}/api/schools/${code}/${path}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const publish = async (dryRun = false): Promise<Record<string, number>> => {
+    const res = await call(`roster/publish${dryRun ? '?dry_run=true' : ''}`, 'POST');
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return Object.fromEntries(Object.entries(body.counts as Record<string, number>).filter(([, n]) => n > 0));
+  };
+  return { client, call, publish };
 }
 
 /** What a back-office page said when it was not what a test expected: its alerts and error table, tags removed. */

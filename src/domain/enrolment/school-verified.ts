@@ -3,7 +3,7 @@
 // transaction each, audited; an identity the person already has is an answer, not a second copy.
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
-import { addIdentity } from '../identities/add-identity.ts';
+import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import { lockedNationalIdIndex } from '../people/persons.ts';
 import { type SelfKind, UNCONFIRMED } from './person-input.ts';
@@ -100,16 +100,22 @@ export async function attachRosterIdentity(
   if (row.seat !== null) attributes.seat = row.seat;
   if (row.student_no !== null) attributes.student_no = row.student_no;
   if (row.relationship) attributes.relationship = row.relationship;
-  const identityId = await addIdentity(trx, {
-    personId,
-    schoolCode: row.school_code,
-    role: row.role,
-    // A parent's slip carries the child's class; the parent's identity has none.
-    classCode: row.role === 'parent' ? undefined : (row.class_code ?? undefined),
-    attributes,
-    source: 'roster',
-    actor: personId,
-  });
+  // The identity of the role at the school the person has already is the slip's (a parent's second child's slip,
+  // say): kept current, not made twice.
+  const had = await currentIdentity(trx, personId, row.role, row.school_code);
+  if (had?.ended_at) await trx('identities').where({ id: had.id }).update({ ended_at: null });
+  const identityId =
+    had?.id ??
+    (await addIdentity(trx, {
+      personId,
+      schoolCode: row.school_code,
+      role: row.role,
+      // A parent's slip carries the child's class; the parent's identity has none.
+      classCode: row.role === 'parent' ? undefined : (row.class_code ?? undefined),
+      attributes,
+      source: 'roster',
+      actor: personId,
+    }));
   await trx('roster_credentials').where({ id: credentialId }).update({ identity_id: identityId });
   if (row.roster_key?.startsWith('student:')) {
     // The child's parents already on accounts are linked to them now.

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
-import { addIdentity } from '../identities/add-identity.ts';
+import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import type { Role } from '../identities/identities.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
@@ -210,12 +210,15 @@ export class RosterPublisher {
     for (const c of credentials)
       if (c.roster_key?.startsWith('student:') && c.identity_id) studentIdentity.set(c.student_no ?? '', c.identity_id);
 
+    /** Identities held through a slip on the roster now. */
+    const held = new Set<string>();
     const fresh: Record<string, unknown>[] = [];
     const parentLinks: { parentId: string; studentNo: string; relationship: string }[] = [];
     for (const e of entries) {
       const had = byKey.get(e.key);
       if (had) {
         if (had.identity_id) {
+          held.add(had.identity_id);
           const n = await trx('identities')
             .where({ id: had.identity_id })
             .whereNotNull('ended_at')
@@ -257,6 +260,7 @@ export class RosterPublisher {
             continue;
           }
           const identityId = await this.#toAccount(trx, school, person, e, actor, counts);
+          held.add(identityId);
           await trx('roster_credentials').where({ id: had.id }).update({
             claimed_by_person_id: person.id,
             claimed_at: trx.fn.now(),
@@ -299,6 +303,7 @@ export class RosterPublisher {
       }
       // The national ID has an account: the identity goes straight to it, and the credential is spent.
       const identityId = await this.#toAccount(trx, school, person, e, actor, counts);
+      held.add(identityId);
       await trx('roster_credentials').insert({
         ...row,
         claimed_by_person_id: person.id,
@@ -328,7 +333,8 @@ export class RosterPublisher {
       counts.withdrawn += await trx('roster_credentials')
         .whereIn('id', unused.slice(i, i + CHUNK))
         .delete();
-    const ending = gone.flatMap((c) => (c.identity_id ? [c.identity_id] : []));
+    // An identity still held through a slip on the roster stays (a parent's, whose other child is still there).
+    const ending = gone.flatMap((c) => (c.identity_id && !held.has(c.identity_id) ? [c.identity_id] : []));
     for (let i = 0; i < ending.length; i += CHUNK)
       counts.ended += await trx('identities')
         .whereIn('id', ending.slice(i, i + CHUNK))
@@ -351,13 +357,12 @@ export class RosterPublisher {
     actor: string,
     counts: PublishCounts,
   ): Promise<string> {
-    const existing = await trx('identities')
-      .where({ person_id: person.id, role: e.role, school_code: school.code, status: 'active' })
-      .whereNull('ended_at')
-      .first('id');
+    const existing = await currentIdentity(trx, person.id, e.role, school.code);
     if (existing) {
+      // One ending with the semester (another child of the parent's left) is the roster's again.
+      if (existing.ended_at) await trx('identities').where({ id: existing.id }).update({ ended_at: null });
       counts.alreadyThere++;
-      return existing.id as string;
+      return existing.id;
     }
     const identityId = await addIdentity(trx, {
       personId: person.id,

@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
 
 const folder = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
-const source: Knex.MigrationSource<string> = {
+/** The migrations in migrations/, by name. */
+export const migrationSource: Knex.MigrationSource<string> = {
   async getMigrations() {
     return fs
       .readdirSync(folder)
@@ -25,7 +26,7 @@ const source: Knex.MigrationSource<string> = {
 export async function migrate(db: Knex): Promise<string[]> {
   return db.transaction(async (lock) => {
     await lock.raw("select pg_advisory_xact_lock(hashtextextended('campus-sso:migrate', 0))");
-    const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
     return applied;
   });
 }

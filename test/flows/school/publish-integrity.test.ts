@@ -9,24 +9,20 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
-import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { personWith } from '../../helpers/account.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
-import { registerClient } from '../../helpers/rp.ts';
-import { newSchoolCode, setSemester } from '../../helpers/school.ts';
+import { apiSchool, newSchoolCode } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const tag = () => crypto.randomBytes(4).toString('hex');
 const newCode = () => newSchoolCode('6');
 const SCHOOL = newCode();
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe(`publishing the roster against registrations, accounts and uploads (${storageMode})`, () => {
   let server: TestServer;
-  const client = { id: `publish-integrity-${tag()}`, secret: `publish-integrity-${tag()}-0123456789abcdef` };
   const ids = {
     lockedTeacher: randomNationalId(),
     teacher: randomNationalId(),
@@ -68,21 +64,11 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
   const parents = [{ student_no: '1130001', name: '王爸爸', relationship: 'father', mobile: '0912-345-678' }];
 
   const db = () => server.storage.db;
-  const call = (path: string, method: string, body?: unknown) =>
-    fetch(`${server.issuer}/api/schools/${SCHOOL}/${path}`, {
-      method,
-      headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  let call: Awaited<ReturnType<typeof apiSchool>>['call'];
+  let publish: Awaited<ReturnType<typeof apiSchool>>['publish'];
   const sendStudents = async () => {
     const res = await call('roster/students-parents', 'PUT', { students, parents });
     assert.equal(res.status, 200, await res.text());
-  };
-  const publish = async (dryRun = false) => {
-    const res = await call(`roster/publish${dryRun ? '?dry_run=true' : ''}`, 'POST');
-    const body = await res.json();
-    assert.equal(res.status, 200, JSON.stringify(body));
-    return Object.fromEntries(Object.entries(body.counts as Record<string, number>).filter(([, n]) => n > 0));
   };
   const upload = (rows: Record<string, unknown>[]) => call('roster-credentials', 'PUT', rows);
   const credential = (account: string) => db()('roster_credentials').where({ school_code: SCHOOL, account }).first();
@@ -114,14 +100,7 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
 
   before(async () => {
     server = await startTestServer();
-    await upsertSchool(db(), { code: SCHOOL, name: `私立發布稽核高職${SCHOOL}`, level: 'vocational', kind: 'private' });
-    await registerClient(
-      server,
-      { client_id: client.id, permissions: ['roster'], school_codes: [SCHOOL] },
-      client.secret,
-    );
-    const admin = await personWith(server, [{ schoolCode: SCHOOL, role: 'school_admin' }], 'integrity-admin');
-    await setSemester(server, SCHOOL, admin.personId);
+    ({ call, publish } = await apiSchool(server, SCHOOL, `私立發布稽核高職${SCHOOL}`));
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '198.51.100.7'])
       await server.services.throttle.reset(ROSTER_CHECK.address, ip);
 
