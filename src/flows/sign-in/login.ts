@@ -48,8 +48,8 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     // Counted per account: the person the login names, under whichever of their names it was typed.
     const person = form.success ? await s.identities.findSignInPerson(form.data.login) : undefined;
     const subject = form.success ? signInSubject(person, form.data.login) : undefined;
-    const state = await s.signInGuard.state(subject, ctx.ip);
     if (!form.success || !subject) {
+      const state = await s.signInGuard.state(subject, ctx.ip);
       await fail('invalid_input');
       // Each field says what it lacks; the alert above says it once (both missing: one sentence for both).
       const keys: { login?: string; password?: string } = {};
@@ -63,31 +63,39 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       const fieldErrors = { login: keys.login && t(keys.login), password: keys.password && t(keys.password) };
       return again({ error, fieldErrors, status: 400, challenge: state.challenge });
     }
-    if (state.retryAfterSeconds) {
-      await fail('locked', person?.id);
-      ctx.set('Retry-After', String(state.retryAfterSeconds));
-      return again({
-        error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
-        status: 429,
-        challenge: false,
+    // A turn for this account's password check (SignInGuard.enter), held until the check is counted.
+    const { state, leave } = await s.signInGuard.enter(subject, ctx.ip);
+    let result: Awaited<ReturnType<typeof s.people.checkPassword>>;
+    try {
+      if (state.retryAfterSeconds) {
+        leave();
+        await fail('locked', person?.id);
+        ctx.set('Retry-After', String(state.retryAfterSeconds));
+        return again({
+          error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
+          status: 429,
+          challenge: false,
+        });
+      }
+      if (state.challenge && !(await passedChallenge(s, body))) {
+        leave();
+        const tried = triedChallenge(body);
+        await fail(tried ? 'challenge_failed' : 'challenge_missing', person?.id);
+        return again({
+          challengeError: t(tried ? 'challenge.failed' : 'challenge.required'),
+          status: 400,
+          challenge: true,
+        });
+      }
+      // Its audit entry is written with the check that the password still is the person's (one statement).
+      result = await s.people.checkPassword(person, form.data.password, {
+        detail: { client: clientId, method: 'password' },
       });
+      if (!result.ok) await s.signInGuard.failed(subject, ctx.ip);
+    } finally {
+      leave();
     }
-    if (state.challenge && !(await passedChallenge(s, body))) {
-      const tried = triedChallenge(body);
-      await fail(tried ? 'challenge_failed' : 'challenge_missing', person?.id);
-      return again({
-        challengeError: t(tried ? 'challenge.failed' : 'challenge.required'),
-        status: 400,
-        challenge: true,
-      });
-    }
-
-    // Its audit entry is written with the check that the password still is the person's (one statement).
-    const result = await s.people.checkPassword(person, form.data.password, {
-      detail: { client: clientId, method: 'password' },
-    });
     if (!result.ok) {
-      await s.signInGuard.failed(subject, ctx.ip);
       await fail(result.personId ? result.reason : 'unknown_account', result.personId);
       const next = await s.signInGuard.state(subject, ctx.ip);
       // The right password on an account still waiting for activation: offer to send the mail again.

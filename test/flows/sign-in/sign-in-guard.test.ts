@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { SIGN_IN } from '../../../src/platform/limits.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient } from '../../helpers/rp.ts';
@@ -24,7 +25,8 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     await a.close();
   });
 
-  async function newPerson() {
+  /** `cost`: the hash's bcrypt cost (a slow check keeps sign-ins sent at once under way together). */
+  async function newPerson(cost = 4) {
     const username = `guard-${crypto.randomBytes(4).toString('hex')}`;
     const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
     const person = await insertPerson(a.storage.db, {
@@ -32,7 +34,7 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
       email: `${username}@school.example.edu.tw`,
       mobile,
       name: '測試',
-      passwordHash: await hashPassword('Right-Password-1', 4),
+      passwordHash: await hashPassword('Right-Password-1', cost),
     });
     return { username, email: `${username}@school.example.edu.tw`, mobile, id: person.id };
   }
@@ -92,6 +94,35 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     const later = await loginPage(a, new Agent());
     const again = await post(new Agent(), later, { login: username, password: 'wrong' });
     assert.equal(captchaId(again), undefined);
+  });
+
+  it('a burst of wrong passwords sent at once: three are checked, the rest asked for the person check', async () => {
+    const { username, id } = await newPerson(10);
+    const agents = Array.from({ length: 16 }, () => new Agent());
+    const pages: Step[] = [];
+    for (const agent of agents) pages.push(await loginPage(a, agent));
+    const answers = await Promise.all(
+      agents.map((agent, i) => post(agent, pages[i]!, { login: username, password: `wrong-${i}` })),
+    );
+    const checked = answers.filter((r) => r.status === 401);
+    const refused = answers.filter((r) => r.status === 400);
+    assert.equal(checked.length, 3, `checked: ${answers.map((r) => r.status).join()}`);
+    assert.equal(refused.length, 13);
+    for (const r of refused) assert.ok(r.body.includes(zh('challenge.required')));
+    assert.equal(await a.services.throttle.count(SIGN_IN.account, `person:${id}`), 3, 'three failures counted');
+    // The address's failures too; the later tests count from none.
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
+  });
+
+  it('right passwords of one account sent at once all sign in, without the person check', async () => {
+    const { username } = await newPerson(10);
+    const agents = Array.from({ length: 12 }, () => new Agent());
+    const pages: Step[] = [];
+    for (const agent of agents) pages.push(await loginPage(a, agent));
+    const answers = await Promise.all(
+      agents.map((agent, i) => post(agent, pages[i]!, { login: username, password: 'Right-Password-1' })),
+    );
+    for (const r of answers) assert.ok(r.location?.startsWith(CALLBACK), `signed in, got ${r.status}`);
   });
 
   it('locks an account after 10 failures, with a Retry-After, even for the right password', async () => {
