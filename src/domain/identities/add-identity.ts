@@ -41,7 +41,8 @@ export async function currentIdentity(
   return trx('identities')
     .where({ person_id: personId, role, school_code: schoolCode, status: 'active' })
     .where((q) => q.whereNull('ended_at').orWhere('ended_at', '>', trx.fn.now()))
-    .orderBy('created_at')
+    // One not ending first: the one a restore could not make a second of.
+    .orderByRaw('ended_at is not null, created_at')
     .forUpdate()
     .first('id', 'ended_at', 'attributes');
 }

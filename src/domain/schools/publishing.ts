@@ -219,9 +219,16 @@ export class RosterPublisher {
       if (had) {
         if (had.identity_id) {
           held.add(had.identity_id);
-          const n = await trx('identities')
-            .where({ id: had.identity_id })
-            .whereNotNull('ended_at')
+          // Back on the roster: the identity again, unless the person has another of the role there by now.
+          const n = await trx('identities as i')
+            .where({ 'i.id': had.identity_id })
+            .whereNotNull('i.ended_at')
+            .whereNotExists((q) =>
+              q
+                .from('identities as o')
+                .whereRaw('o.person_id = i.person_id and o.role = i.role and o.school_code = i.school_code')
+                .whereRaw("o.id <> i.id and o.status = 'active' and o.ended_at is null"),
+            )
             .update({ ended_at: null });
           counts.restored += n;
         }

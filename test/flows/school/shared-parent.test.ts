@@ -166,6 +166,28 @@ describe(`a parent of two children at one school (${storageMode})`, () => {
     assert.equal(identity.ended_at, null);
   });
 
+  it('back on the roster with another identity of the role there by now: that one stays, the old one stays ended', async () => {
+    assert.deepEqual(await publishWithout('1120002'), { ended: 1 });
+    const { claimed_by_person_id: child, identity_id: old } = await slip('1120002', 'student');
+    const now = await addIdentity(db(), {
+      personId: child,
+      schoolCode: SCHOOL,
+      role: 'student',
+      source: 'bureau',
+      actor: 'test',
+    });
+    assert.deepEqual(await publishWithout(), {}, 'nothing restored, and no error');
+    const current = await db()('identities')
+      .where({ person_id: child, school_code: SCHOOL, role: 'student' })
+      .whereNull('ended_at')
+      .select('id');
+    assert.deepEqual(
+      current.map((r) => r.id),
+      [now],
+    );
+    assert.ok((await db()('identities').where({ id: old }).first()).ended_at);
+  });
+
   it('a second identity of the same role at the school is refused, also two at the same moment', async () => {
     const person = await personWith(server, [], 'twice');
     const add = () =>
