@@ -7,7 +7,7 @@ import type { Locale } from '../../platform/i18n/index.ts';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
 import { createAccount, isUniqueViolation } from '../enrolment/accounts.ts';
-import { addIdentity } from '../identities/add-identity.ts';
+import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
 import { maskEmail, maskMobile, maskName } from '../people/masks.ts';
 import { normaliseNationalId } from '../people/national-id.ts';
@@ -726,9 +726,9 @@ export class Binding {
     }
     // One parent identity at the school, whatever the number of children there: the one the parent has is kept
     // (approvals of one parent are serialised above, so two cannot both find none).
-    const parentIdentity = await trx('identities')
-      .where({ person_id: parentId, role: 'parent', school_code: row.school_code, status: 'active' })
-      .first();
+    // One ending with the semester (the parent's other children left) goes on with this child.
+    const parentIdentity = await currentIdentity(trx, parentId, 'parent', row.school_code);
+    if (parentIdentity?.ended_at) await trx('identities').where({ id: parentIdentity.id }).update({ ended_at: null });
     if (!parentIdentity) {
       await addIdentity(trx, {
         personId: parentId,

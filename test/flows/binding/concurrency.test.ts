@@ -142,6 +142,48 @@ describe(`binding decisions at the same moment (${storageMode})`, () => {
     }
   });
 
+  it('a parent identity ending with the semester goes on with a child approved now; one ended gets a new one', async () => {
+    const nationalId = randomNationalId();
+    const parent = await insertPerson(db(), {
+      username: `par-${tag()}`,
+      email: `ending-parent-${tag()}@example.test`,
+      emailVerified: true,
+      name: '林美華',
+      passwordHash: await hashPassword('Parent-Pass-2026', 4),
+      nationalId: sealNationalId(server.storage.keyring, nationalId),
+    });
+    const ending = await addIdentity(db(), {
+      personId: parent.id,
+      schoolCode: SCHOOL,
+      role: 'parent',
+      source: 'roster',
+      actor: 'test',
+    });
+    await db()('identities')
+      .where({ id: ending })
+      .update({ ended_at: db().raw("now() + interval '30 days'") });
+    const approve = async () => {
+      const [answer] = await approveAtOnce([
+        await applyFor(await newStudent(), { nationalId, email: parent.email!, personId: parent.id }),
+      ]);
+      assert.match(answer!.location ?? '', /notice=approved/);
+    };
+    await approve();
+    assert.deepEqual(
+      (await parentIdentities(parent.id)).map((i) => [i.id, i.ended_at]),
+      [[ending, null]],
+      'the same identity, no longer ending',
+    );
+
+    await db()('identities')
+      .where({ id: ending })
+      .update({ ended_at: db().raw("now() - interval '1 day'") });
+    await approve();
+    const current = (await parentIdentities(parent.id)).filter((i) => i.ended_at === null);
+    assert.equal(current.length, 1, 'a parent identity again');
+    assert.notEqual(current[0].id, ending);
+  });
+
   it('two children of a new parent, approved at once: one account, both approved, one identity, one welcome link', async () => {
     for (let round = 0; round < 3; round++) {
       const nationalId = randomNationalId();
