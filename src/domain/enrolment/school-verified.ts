@@ -32,12 +32,13 @@ export async function addPushedIdentity(
   return db.transaction(async (trx): Promise<AddResult> => {
     if ((await lockedNationalIdIndex(trx, input.personId)) !== input.nationalIdIndex) return 'mismatch';
     const same = { person_id: input.personId, role: p.role, school_code: p.school_code };
-    if (
-      await trx('identities')
-        .where({ ...same, status: 'active' })
-        .first('id')
-    )
+    // One not ended yet is theirs (one ending with the semester no longer ends: the school says so); one ended before
+    // is history, and the identity is added again.
+    const current = await currentIdentity(trx, input.personId, p.role, p.school_code);
+    if (current) {
+      if (current.ended_at) await trx('identities').where({ id: current.id }).update({ ended_at: null });
       return 'exists';
+    }
     const attributes = {
       ...(p.seat ? { seat: p.seat } : {}),
       ...(p.student_number ? { student_no: p.student_number } : {}),

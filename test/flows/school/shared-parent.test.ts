@@ -1,7 +1,8 @@
 // One parent, two children at one school: the parent has one parent identity there however it arrives — claiming both
 // children's slips one after the other, or publishing to an account that holds the parent's national ID — and keeps it
-// when one child leaves the roster while the other stays. A second current identity of a role at a school is refused
-// (the unique index of migration 0031), also when two are added at the same moment.
+// when one child leaves the roster while the other stays. An identity that ended is history: back on the roster or
+// pushed by the school-affairs system, the person has one current identity of the role again. A second current identity
+// of a role at a school is refused (the unique index of migration 0031), also when two are added at the same moment.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addIdentity, IdentityExists } from '../../../src/domain/identities/add-identity.ts';
@@ -186,6 +187,39 @@ describe(`a parent of two children at one school (${storageMode})`, () => {
       [now],
     );
     assert.ok((await db()('identities').where({ id: old }).first()).ended_at);
+  });
+
+  it('a school-affairs push for a person whose identity there ended before adds it again; one ending is kept', async () => {
+    const nationalId = randomNationalId();
+    const person = await personWith(server, [{ schoolCode: SCHOOL, role: 'student' }], 'pushed-again');
+    const sealed = sealNationalId(server.storage.keyring, nationalId);
+    await db()('persons')
+      .where({ id: person.personId })
+      .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+    const [old] = await db()('identities').where({ person_id: person.personId, school_code: SCHOOL }).pluck('id');
+    const push = () =>
+      server.services.enrolment.addPushedIdentity(person.personId, 'sis', {
+        role: 'student',
+        school_code: SCHOOL,
+        class: '801',
+        national_id: nationalId,
+      });
+    await db()('identities')
+      .where({ id: old })
+      .update({ ended_at: db().raw("now() + interval '30 days'") });
+    assert.equal(await push(), 'exists');
+    assert.equal((await db()('identities').where({ id: old }).first()).ended_at, null, 'no longer ending');
+
+    await db()('identities')
+      .where({ id: old })
+      .update({ ended_at: db().raw("now() - interval '1 day'") });
+    assert.equal(await push(), 'added', 'the school has the student again');
+    const current = await db()('identities')
+      .where({ person_id: person.personId, school_code: SCHOOL })
+      .whereNull('ended_at')
+      .pluck('id');
+    assert.equal(current.length, 1);
+    assert.notEqual(current[0], old);
   });
 
   it('a second identity of the same role at the school is refused, also two at the same moment', async () => {
