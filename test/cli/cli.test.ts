@@ -194,6 +194,9 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     );
     assert.match((await cli('identity', 'add', '--person', user, '--role', 'wizard')).stderr, /--role must be one of/);
     assert.match((await cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent')).stderr, /no person/);
+    const twice = await cli('identity', 'add', '--person', user, '--school', code, '--role', 'student');
+    assert.equal(twice.status, 1);
+    assert.match(twice.stderr, new RegExp(`already has a student identity at ${code} \\(${identity.stdout.trim()}\\)`));
   });
 
   describe('clients', () => {
