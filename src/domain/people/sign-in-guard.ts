@@ -8,26 +8,41 @@ import { SIGN_IN } from '../../platform/limits.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { normaliseLogin, type Person } from './persons.ts';
 
-/** `accountFailures`: the account's failures in the window (a success with none has nothing to reset). */
-export type GuardState = { challenge: boolean; retryAfterSeconds?: number; accountFailures: number };
+/** `accountFailures`, `addressFailures`: the failures in the window (a success with none has nothing to reset). */
+export type GuardState = {
+  challenge: boolean;
+  retryAfterSeconds?: number;
+  accountFailures: number;
+  addressFailures: number;
+};
 
 /** What the account counters are kept under: the person, or the normalised login that names nobody. */
 export function signInSubject(person: Pick<Person, 'id'> | undefined, login: string): string {
   return person ? `person:${person.id}` : `login:${normaliseLogin(login)}`;
 }
 
-/**
- * One account's password checks in this process: those under way, those waiting for a turn, the failures counted here,
- * and the sign-ins holding the record (it goes when none does).
- */
-type Turns = { running: number; waiting: (() => void)[]; failures: number; users: number };
+/** The password checks of one account, or from one address, under way in this process, and those waiting a turn. */
+type Line = { running: number; waiting: (() => void)[]; users: number };
 
-/** Sign-ins of one account waiting for a turn in one process; more are answered as if the person check were due. */
-const MOST_WAITING = 64;
+/**
+ * Turns per account and per network address in one process: before the person check is due, as many checks under way
+ * as failures are left until it is; once it is due (each check then comes with a solved one), `due`; beyond `waiting`
+ * waiting, a sign-in is answered as if the person check were due.
+ */
+const TURNS = {
+  account: { due: 1, waiting: 64 },
+  // Schools share addresses: many pupils at once, and a few typing mistakes should not make them queue one by one.
+  address: { due: 8, waiting: 1000 },
+} as const;
+
+const turnsFor = (failures: number, challengeAfter: number, due: number) =>
+  failures < challengeAfter ? challengeAfter - failures : due;
 
 export class SignInGuard {
   readonly #throttle: Throttle;
-  readonly #turns = new Map<string, Turns>();
+  readonly #lines = new Map<string, Line>();
+  /** Failures counted by this process: a sign-in that waited reads the counts again when this moved. */
+  #counted = 0;
 
   constructor(throttle: Throttle) {
     this.#throttle = throttle;
@@ -40,70 +55,83 @@ export class SignInGuard {
       this.#throttle.count(SIGN_IN.address, address),
       subject ? this.#throttle.lockedFor(SIGN_IN.account.name, subject) : 0,
     ]);
-    if (lockLeft > 0) return { challenge: true, retryAfterSeconds: lockLeft, accountFailures };
+    const counts = { accountFailures, addressFailures };
+    if (lockLeft > 0) return { challenge: true, retryAfterSeconds: lockLeft, ...counts };
     if (addressFailures >= SIGN_IN.address.max) {
-      return { challenge: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, accountFailures };
+      return { challenge: true, retryAfterSeconds: SIGN_IN.address.windowSeconds, ...counts };
     }
     return {
       challenge: accountFailures >= SIGN_IN.accountChallengeAfter || addressFailures >= SIGN_IN.addressChallengeAfter,
-      accountFailures,
+      ...counts,
     };
   }
 
   /**
-   * The account's state for a password check, with a turn to make it: `leave` ends the turn (after the check and,
-   * when it failed, its counting). The failures counted after the check would let a burst of guesses sent at once
-   * all be checked before the first is counted; so an account has, in each process, only as many checks under way
-   * as failures are left before the person check (at least one), and the others wait their turn, then read the state
-   * again when a failure was counted meanwhile: a burst of wrong passwords gets that many checks, the rest the person
-   * check. Right passwords sent at once (a class sharing an account) count no failure and all go through, in turn.
+   * The state for a password check, with a turn to make it: `leave` ends the turn (after the check and, when it
+   * failed, its counting). Failures are counted after the check (before it, a class signing in to one shared account
+   * at once would be asked for the person check), which would let guesses sent at once all be checked before the
+   * first is counted. So an account, and an address, has in each process only as many checks under way as failures
+   * are left before the person check (TURNS); the others wait their turn, the account's first, and read the counts
+   * again when a failure was counted meanwhile: a burst of wrong passwords at an account gets three checks, one from
+   * an address at many accounts thirty, the rest the person check. Right passwords count no failure: all go through,
+   * in turn. A lock or a stop is answered at once.
    */
   async enter(subject: string, address: string): Promise<{ state: GuardState; leave: () => void }> {
-    const own = this.#turns.get(subject) ?? { running: 0, waiting: [], failures: 0, users: 0 };
-    this.#turns.set(subject, own);
-    own.users++;
-    const done = () => {
-      if (--own.users === 0) this.#turns.delete(subject);
-    };
-    // The failures counted here when the state was read; a read while one was being counted may have missed it.
-    let seen = own.failures;
+    let seen = this.#counted;
     const read = async () => {
       for (;;) {
-        seen = own.failures;
+        seen = this.#counted;
         const state = await this.state(subject, address);
-        if (own.failures === seen) return state;
+        if (this.#counted === seen) return state;
       }
     };
-    let state: GuardState;
-    try {
-      state = await read();
-      for (;;) {
-        const allowed = Math.max(1, SIGN_IN.accountChallengeAfter - state.accountFailures);
-        if (own.running < allowed) break;
-        if (own.waiting.length >= MOST_WAITING) {
-          // No turn: the person check's answer, so nothing is checked.
-          done();
-          return { state: { ...state, challenge: true }, leave: () => {} };
-        }
-        await new Promise<void>((resolve) => own.waiting.push(resolve));
-        if (own.failures !== seen) state = await read();
-      }
-    } catch (err) {
-      // A turn this sign-in was woken for goes to the next.
-      own.waiting.shift()?.();
-      done();
-      throw err;
-    }
-    own.running++;
+    const lines = [this.#join(`account:${subject}`), this.#join(`address:${address}`)] as const;
+    const taken: Line[] = [];
     let left = false;
     const leave = () => {
       if (left) return;
       left = true;
-      own.running--;
-      own.waiting.shift()?.();
-      done();
+      for (const line of taken) {
+        line.running--;
+        line.waiting.shift()?.();
+      }
+      for (const [key, line] of lines) this.#quit(key, line);
     };
-    return { state, leave };
+    try {
+      let state = await read();
+      if (state.retryAfterSeconds) return { state, leave };
+      for (const [i, [, line]] of lines.entries()) {
+        const turns = () =>
+          i === 0
+            ? turnsFor(state.accountFailures, SIGN_IN.accountChallengeAfter, TURNS.account.due)
+            : turnsFor(state.addressFailures, SIGN_IN.addressChallengeAfter, TURNS.address.due);
+        while (line.running >= turns()) {
+          if (line.waiting.length >= (i === 0 ? TURNS.account : TURNS.address).waiting)
+            return { state: { ...state, challenge: true }, leave };
+          await new Promise<void>((resolve) => line.waiting.push(resolve));
+          if (this.#counted !== seen) state = await read();
+        }
+        line.running++;
+        taken.push(line);
+      }
+      return { state, leave };
+    } catch (err) {
+      // A turn this sign-in was woken for goes to the next.
+      for (const [, line] of lines) line.waiting.shift()?.();
+      leave();
+      throw err;
+    }
+  }
+
+  #join(key: string): [string, Line] {
+    const line = this.#lines.get(key) ?? { running: 0, waiting: [], users: 0 };
+    this.#lines.set(key, line);
+    line.users++;
+    return [key, line];
+  }
+
+  #quit(key: string, line: Line): void {
+    if (--line.users === 0) this.#lines.delete(key);
   }
 
   async failed(subject: string, address: string): Promise<void> {
@@ -111,9 +139,8 @@ export class SignInGuard {
       this.#throttle.hit(SIGN_IN.account, subject),
       this.#throttle.hit(SIGN_IN.address, address),
     ]);
-    // Counted: the sign-ins of this account waiting here read the state again before their check.
-    const turns = this.#turns.get(subject);
-    if (turns) turns.failures++;
+    // Counted: the sign-ins waiting here read the counts again before their check.
+    this.#counted++;
     if (failures >= SIGN_IN.account.max) {
       const seconds = Math.min(
         SIGN_IN.firstLockSeconds * 2 ** (failures - SIGN_IN.account.max),

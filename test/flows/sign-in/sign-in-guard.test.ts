@@ -114,6 +114,31 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
   });
 
+  it('wrong passwords at many accounts from one address sent at once: thirty are checked, the rest asked for the check', async () => {
+    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
+    for (const ip of loopback) await a.services.throttle.reset(SIGN_IN.address, ip);
+    const hash = await hashPassword('Right-Password-1', 10);
+    const logins: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const username = `spray-${crypto.randomBytes(4).toString('hex')}`;
+      await insertPerson(a.storage.db, { username, name: '測試', passwordHash: hash });
+      logins.push(username);
+    }
+    const agents = logins.map(() => new Agent());
+    const pages: Step[] = [];
+    for (const agent of agents) pages.push(await loginPage(a, agent));
+    const answers = await Promise.all(
+      agents.map((agent, i) => post(agent, pages[i]!, { login: logins[i]!, password: 'Summer2026!' })),
+    );
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, SIGN_IN.addressChallengeAfter, statuses.join());
+    for (const r of answers.filter((r) => r.status !== 401)) {
+      assert.equal(r.status, 400);
+      assert.ok(r.body.includes(zh('challenge.required')));
+    }
+    for (const ip of loopback) await a.services.throttle.reset(SIGN_IN.address, ip);
+  });
+
   it('right passwords of one account sent at once all sign in, without the person check', async () => {
     const { username } = await newPerson(10);
     const agents = Array.from({ length: 12 }, () => new Agent());
