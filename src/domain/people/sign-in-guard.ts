@@ -8,10 +8,14 @@ import { SIGN_IN } from '../../platform/limits.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { normaliseLogin, type Person } from './persons.ts';
 
-/** `accountFailures`, `addressFailures`: the failures in the window (a success with none has nothing to reset). */
+/**
+ * `accountFailures`, `addressFailures`: the failures in the window (a success with none has nothing to reset). `busy`:
+ * no turn for the check (too many waiting, SignInGuard.enter), to be tried again in `retryAfterSeconds`.
+ */
 export type GuardState = {
   challenge: boolean;
   retryAfterSeconds?: number;
+  busy?: boolean;
   accountFailures: number;
   addressFailures: number;
 };
@@ -27,7 +31,7 @@ type Line = { running: number; waiting: (() => void)[]; users: number };
 /**
  * Turns per account and per network address in one process: before the person check is due, as many checks under way
  * as failures are left until it is; once it is due (each check then comes with a solved one), `due`; beyond `waiting`
- * waiting, a sign-in is answered as if the person check were due.
+ * waiting, a sign-in is told to try again in a few seconds, nothing checked.
  */
 const TURNS = {
   account: { due: 1, waiting: 64 },
@@ -107,7 +111,7 @@ export class SignInGuard {
             : turnsFor(state.addressFailures, SIGN_IN.addressChallengeAfter, TURNS.address.due);
         while (line.running >= turns()) {
           if (line.waiting.length >= (i === 0 ? TURNS.account : TURNS.address).waiting)
-            return { state: { ...state, challenge: true }, leave };
+            return { state: { ...state, busy: true, retryAfterSeconds: 5 }, leave };
           await new Promise<void>((resolve) => line.waiting.push(resolve));
           if (this.#counted !== seen) state = await read();
         }

@@ -69,12 +69,12 @@ export function submitLogin(s: Services, forced: ForcedChange) {
     try {
       if (state.retryAfterSeconds) {
         leave();
-        await fail('locked', person?.id);
+        await fail(state.busy ? 'busy' : 'locked', person?.id);
         ctx.set('Retry-After', String(state.retryAfterSeconds));
         return again({
-          error: t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
+          error: state.busy ? t('login.busy') : t('login.locked', { minutes: Math.ceil(state.retryAfterSeconds / 60) }),
           status: 429,
-          challenge: false,
+          challenge: state.busy ? state.challenge : false,
         });
       }
       if (state.challenge && !(await passedChallenge(s, body))) {

@@ -24,6 +24,7 @@ const zh = {
     passwordRequired: '請輸入密碼。',
     tooLong: '輸入的內容太長了，請檢查有沒有多打或貼錯。',
     locked: '嘗試次數過多，請於 {{minutes}} 分鐘後再試。忘記密碼的話，請按「忘記密碼」。',
+    busy: '現在同時登入這個帳號的人太多了，請等幾秒鐘，再按一次「登入」。',
   },
   secondFactor: {
     title: '請輸入驗證碼',
@@ -135,6 +136,7 @@ const en: typeof zh = {
     tooLong: 'What you typed is too long. Please check nothing extra was typed or pasted.',
     locked:
       'Too many attempts. Please try again in {{minutes}} minutes. If you forgot your password, press “Forgot password”.',
+    busy: 'Too many people are signing in to this account at this moment. Please wait a few seconds and press “Sign in” again.',
   },
   secondFactor: {
     introAny: '“{{client}}” needs to check once more that it is you.',

@@ -114,6 +114,25 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
   });
 
+  it('more sign-ins of one account at once than may wait: those are told to try again in a moment (429), unchecked', async () => {
+    // A slow hash keeps the first three checks under way while all the others arrive.
+    const { username, id } = await newPerson(12);
+    const agents = Array.from({ length: 72 }, () => new Agent());
+    const pages: Step[] = [];
+    for (const agent of agents) pages.push(await loginPage(a, agent));
+    const answers = await Promise.all(
+      agents.map((agent, i) => post(agent, pages[i]!, { login: username, password: `wrong-${i}` })),
+    );
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 3, statuses.join());
+    const busy = answers.filter((r) => r.status === 429);
+    assert.ok(busy.length >= 1, statuses.join());
+    for (const r of busy) assert.ok(r.body.includes(zh('login.busy')));
+    assert.equal(statuses.filter((s) => s === 400).length, 72 - 3 - busy.length, 'the others: the person check');
+    assert.equal(await a.services.throttle.count(SIGN_IN.account, `person:${id}`), 3);
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
+  });
+
   it('wrong passwords at many accounts from one address sent at once: thirty are checked, the rest asked for the check', async () => {
     const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
     for (const ip of loopback) await a.services.throttle.reset(SIGN_IN.address, ip);
