@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { loadInteraction } from '../../web/interaction.ts';
+import { handPrefill } from '../../web/prefill.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { finishFederated } from './callback.ts';
@@ -32,12 +33,11 @@ export function registerFromUpstream(s: Services) {
     const { details } = await loadInteraction(ctx, s, 'login');
     const pending = await s.federatedLinks.pending.peek(details.uid);
     if (!pending) return seeOther(ctx, `/interaction/${details.uid}`);
-    const ticket = await s.enrolment.prefills.issue({
+    await handPrefill(ctx, s, {
       values: { ...EMPTY_VALUES, name: pending.name ?? '', email: pending.email ?? '' },
       federated: pending,
       interaction: details.uid,
     });
-    seeOther(ctx, `/register/prefill?ticket=${ticket}`);
   };
 }
 

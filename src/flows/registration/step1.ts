@@ -6,6 +6,7 @@ import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-in
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { REGISTRATION } from '../../platform/limits.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
+import { takePrefill as takeHandedPrefill } from '../../web/prefill.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import type { Drafts } from './draft.ts';
@@ -78,7 +79,7 @@ export function submitStep1(s: Services, drafts: Drafts) {
  */
 export function takePrefill(s: Services, drafts: Drafts) {
   return async (ctx: Context) => {
-    const prefill = await s.enrolment.prefills.take(ctx.query.ticket);
+    const prefill = await takeHandedPrefill(ctx, s);
     if (prefill)
       await drafts.save(ctx, {
         values: prefill.values,

@@ -3,6 +3,7 @@
 // the identity is added and the browser returns to the SIS with the result.
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { handPrefill } from '../../web/prefill.ts';
 import { accountOf, requireAccount } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -72,7 +73,8 @@ export function submitConsent(s: Services, handoffs: Handoffs) {
         return seeOther(ctx, returnTo(flow, 'declined'));
       }
       if (p.mode === 'register') {
-        const ticket = await s.enrolment.prefills.issue({
+        await handoffs.end(ctx, flow);
+        return handPrefill(ctx, s, {
           values: {
             school: p.school_code,
             kind: p.role,
@@ -91,8 +93,6 @@ export function submitConsent(s: Services, handoffs: Handoffs) {
             birthdate: p.birthdate,
           },
         });
-        await handoffs.end(ctx, flow);
-        return seeOther(ctx, `/register/prefill?ticket=${ticket}`);
       }
       const result = await s.enrolment.addPushedIdentity(accountOf(ctx).person.id, flow.clientId, p);
       if (result === 'mismatch') return renderRefusal(ctx, 'mismatch', returnTo(flow, 'mismatch'));

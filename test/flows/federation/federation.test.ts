@@ -229,6 +229,33 @@ describe(`sign in with another account (${storageMode})`, () => {
     assert.ok(!JSON.stringify(audit).includes(email), 'no email in the audit log');
   });
 
+  it('the prefilled form is for the browser that pressed 建立帳號: its link opened elsewhere is an empty form', async () => {
+    const sub = unique('mallory');
+    cityAccounts[sub] = { email: `${sub}@city.example`, email_verified: true, name: '壞人' };
+    const attacker = new Agent();
+    const { uid } = await signInPage(attacker);
+    const notLinked = await upstreamLogin(attacker, await pressUpstream(attacker, uid, CITY), sub, CALLBACK);
+    const pressed = await attacker.request(formAction(notLinked.body, /\/federation\/register$/, notLinked.url), {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({ _csrf: hiddenField(notLinked.body, '_csrf') }).toString(),
+    });
+    assert.match(pressed.location ?? '', /\/register\/prefill\?ticket=/);
+
+    // The link sent to someone else ("register here"): an empty form, nothing of the upstream account.
+    const victim = new Agent();
+    const elsewhere = await victim.follow(pressed.location!);
+    assert.equal(elsewhere.url, `${base}/register`);
+    assert.ok(!elsewhere.body.includes('id="federated-note"'), 'no upstream account to be linked');
+    assert.ok(!elsewhere.body.includes(`${sub}@city.example`));
+    assert.ok(!elsewhere.body.includes('壞人'));
+
+    // The browser that pressed it still gets its form.
+    const own = await attacker.follow(pressed.location!);
+    assert.ok(own.body.includes('id="federated-note"'));
+    assert.match(own.body, /<input id="name"[^>]*value="壞人"/);
+  });
+
   it('first visit, create with an address the upstream did not verify: the usual activation mail, then direct sign-in', async () => {
     const sub = unique('bob');
     const email = `${sub}@google.example`;
