@@ -5,19 +5,31 @@ import { AppError } from './errors.ts';
 
 const COOKIE = 'csrf';
 
-export function csrfToken(ctx: Context): string {
-  let token = ctx.cookies.get(COOKIE, { signed: true });
-  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-    token = crypto.randomBytes(32).toString('base64url');
-    ctx.cookies.set(COOKIE, token, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.secure,
-      overwrite: true,
-    });
-  }
+function newToken(ctx: Context): string {
+  const token = crypto.randomBytes(32).toString('base64url');
+  ctx.cookies.set(COOKIE, token, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    overwrite: true,
+  });
+  ctx.state.csrfToken = token;
   return token;
+}
+
+export function csrfToken(ctx: Context): string {
+  if (typeof ctx.state.csrfToken === 'string') return ctx.state.csrfToken;
+  const token = ctx.cookies.get(COOKIE, { signed: true });
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : newToken(ctx);
+}
+
+/**
+ * A new token for the browser when someone signs in: one read earlier in it (by the pupil who used a school computer
+ * before) does not forge forms for the person signed in now. The pages drawn in this request carry the new one.
+ */
+export function renewCsrfToken(ctx: Context): void {
+  newToken(ctx);
 }
 
 /** Runs after body parsing on every state-changing route. */

@@ -7,6 +7,7 @@ import { menuFollowsSignIn } from '../domain/identities/choice.ts';
 import { asksForSecondFactor, type FirstFactor } from '../domain/people/second-factor.ts';
 import { errors, findInteraction, type Interaction, saveInteractionResult } from '../oidc/internals.ts';
 import { chooseLocale } from '../platform/i18n/index.ts';
+import { renewCsrfToken } from './csrf.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
 import { signInFinished } from './sign-in-restart.ts';
@@ -68,6 +69,7 @@ export async function signedIn(
   first: FirstFactor,
   menu?: MenuHint,
 ): Promise<void> {
+  renewCsrfToken(ctx);
   if (asksForSecondFactor(interaction.params)) {
     await s.secondFactor.firstFactors.save(interaction.uid, {
       personId: first.personId,

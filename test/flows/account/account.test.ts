@@ -102,6 +102,22 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal(new URL(landed.url).pathname, '/account/apps');
   });
 
+  it('a form token read in the browser before someone signed in there does not work for them (a new one at sign-in)', async () => {
+    const agent = new Agent();
+    // Whoever used the school computer before read a form's token.
+    const before = hiddenField((await agent.request(`${issuer}/register`)).body, '_csrf');
+    const p = await newPerson(db());
+    await signInToAccount(issuer, agent, p.username, p.password, '/account/sessions');
+    const forged = await agent.request(`${issuer}/account/sessions/sign-out-others`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: before }).toString(),
+    });
+    assert.equal(forged.status, 403, 'the old token is refused');
+    const done = await postForm(agent, issuer, '/account/sessions', '/account/sessions/sign-out-others', {});
+    assert.equal(done.status, 303, 'the token of the page shown now works');
+  });
+
   it('shows the profile with the national ID masked, the identities and the children (teacher, who is also a parent)', async () => {
     const agent = new Agent();
     const profile = await signInToAccount(issuer, agent, 'teacher', 'Blue-Chalk-2026');
