@@ -268,6 +268,19 @@ export const USED_ONCE = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
+/**
+ * What is issued under a grant and goes when the grant is revoked (oidc-provider's helpers/revoke.js revokes these
+ * models by grant). Other entries may name a grant (a sign-in in progress: the grant its consent adds to) and stay.
+ */
+export const GRANT_BOUND = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
 /** The refusal of a request that used what another request used meanwhile (see USED_ONCE), as oidc-provider words a
  *  code or refresh token used twice. Thrown at a request's end, web/app.ts answers it as oidc-provider would. */
 export function usedMeanwhile(models: string[]): Error {

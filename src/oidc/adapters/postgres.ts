@@ -5,6 +5,7 @@ import { accountAlongSql } from '../../domain/identities/account.ts';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
 import {
+  GRANT_BOUND,
   keepOrSend,
   keepUpsert,
   type PendingWrite,
@@ -266,7 +267,11 @@ function plainWrites(used: number, deletes: number, upserts: number): string {
   plainStatements.set(shape, sql);
   return sql;
 }
-const REVOKE = 'delete from oidc_payloads where grant_id = ?';
+/**
+ * A grant's revocation takes what was issued under it (GRANT_BOUND); never a sign-in in progress that names it (an
+ * Interaction: another person signing in on this browser ends the first one's grant, and goes on).
+ */
+const REVOKE = `delete from oidc_payloads where grant_id = ? and model in (${[...GRANT_BOUND].map((m) => `'${m}'`).join(', ')})`;
 
 /** Remembers what a row was read along with (its session, its grant) for the request's coming reads of them. */
 function keepRelated(row: RelatedRow, writes: RequestWrites): StoredRow {

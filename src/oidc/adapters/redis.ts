@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from '../../platform/storage/redis-connection.ts';
 import {
+  GRANT_BOUND,
   keepOrSend,
   keepUpsert,
   type PendingWrite,
@@ -331,7 +332,9 @@ function stepsOf(prefix: string, w: PendingWrite): Step[] {
   if (w.kind === 'delete') return [{ kind: 'del', key, value: '', seconds: 0 }];
   const seconds = w.expiresAt ? Math.max(1, Math.ceil((w.expiresAt.getTime() - Date.now()) / 1000)) : 0;
   const steps: Step[] = [];
-  if (w.grantId) steps.push({ kind: 'grant', key: grantKeyOf(prefix, w.grantId), value: key, seconds });
+  // Only what a grant's revocation takes is listed under it (GRANT_BOUND), not a sign-in in progress that names it.
+  if (w.grantId && GRANT_BOUND.has(w.model))
+    steps.push({ kind: 'grant', key: grantKeyOf(prefix, w.grantId), value: key, seconds });
   steps.push({ kind: 'entry', key, value: w.json, seconds });
   if (w.consumed) steps.push({ kind: 'used', key, value: String(epochSeconds()), seconds: 0 });
   for (const field of ['uid', 'userCode'] as const) {
