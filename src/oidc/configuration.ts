@@ -1,4 +1,5 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { PAIRWISE_SECTOR } from '../domain/clients/metadata.ts';
 import { DEVELOPER_ORG_POLICY } from '../domain/developers/organisations.ts';
 import { accountFromAlong } from '../domain/identities/account.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
@@ -11,7 +12,7 @@ import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { buildInteractionPolicy } from './identity-prompt.ts';
 import { errors, forgetSessionLogin, signedInBefore } from './internals.ts';
 import type { KeySet } from './keys.ts';
-import { PairwiseIds } from './pairwise.ts';
+import { PairwiseIds, pairwiseSector } from './pairwise.ts';
 
 /**
  * The account read along with the session, interaction, code or token this request read (adapters/postgres.ts), when
@@ -44,6 +45,7 @@ export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.IdToken, TTL.AccessToken) 
 
 /** Client metadata of our own, on top of the OIDC registration metadata. */
 export const EXTRA_CLIENT_METADATA = [
+  PAIRWISE_SECTOR,
   'first_party',
   'allowed_roles',
   'organization',
@@ -55,6 +57,7 @@ export const EXTRA_CLIENT_METADATA = [
 ] as const;
 /** Set by the bureau (or the developer portal), never by the client itself through dynamic registration. */
 const TRUSTED_METADATA = new Set([
+  PAIRWISE_SECTOR,
   'first_party',
   'may_request_idno',
   'permissions',
@@ -144,7 +147,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       };
     },
     subjectTypes: ['public', 'pairwise'],
-    pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subject(String(client.sectorIdentifier), accountId),
+    pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subject(pairwiseSector(client), accountId),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -165,6 +168,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         const route = ctx?.oidc?.route;
         // Set by the organisation policy below, and only to the token's organisation.
         if (key === 'developer_org' && value !== undefined && value === ctx?.state?.developerOrg) return;
+        // Shown in the client's registration; sent back in an update, it is taken and ignored (the pinned one stays).
+        if (key === PAIRWISE_SECTOR && route === 'client_update') return;
         if (
           TRUSTED_METADATA.has(key) &&
           value !== undefined &&

@@ -96,6 +96,43 @@ describe(`advanced protocol features (${storageMode})`, () => {
     assert.ok(sub.length > 20);
   });
 
+  it('keeps a pairwise subject when the app moves to another host or port (the sector is pinned)', async () => {
+    await registerClient(server, { client_id: 'rp-moving', subject_type: 'pairwise', first_party: true }, SECRET);
+    const before = (await codeFlow(server, 'rp-moving')).tokens.claims()!.sub;
+    const stored = await server.services.clients.describe('rp-moving');
+    assert.equal(stored?.pairwise_sector, '127.0.0.1:9', 'the sector it was first stored with');
+    // The app moves: its only redirect address is now on another host.
+    await server.services.clients.update(
+      'rp-moving',
+      { addRedirectUris: ['http://localhost:9/cb'], removeRedirectUris: [CALLBACK] },
+      'test',
+    );
+    const conf = await discover(server.issuer, 'rp-moving', SECRET);
+    const p = await pkce();
+    const url = oidc.buildAuthorizationUrl(conf, {
+      redirect_uri: 'http://localhost:9/cb',
+      scope: 'openid',
+      code_challenge: p.challenge,
+      code_challenge_method: 'S256',
+      state: p.state,
+      nonce: p.nonce,
+    });
+    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026', 'http://localhost:9/cb');
+    const after = await oidc.authorizationCodeGrant(conf, callback, {
+      pkceCodeVerifier: p.verifier,
+      expectedState: p.state,
+      expectedNonce: p.nonce,
+    });
+    assert.equal(after.claims()!.sub, before, 'the same person, the same sub');
+    // Configuration written again (config/clients.json, the demo seed) keeps the pinned sector too.
+    await registerClient(
+      server,
+      { client_id: 'rp-moving', subject_type: 'pairwise', first_party: true, redirect_uris: ['http://localhost:8/cb'] },
+      SECRET,
+    );
+    assert.equal((await server.services.clients.describe('rp-moving'))?.pairwise_sector, '127.0.0.1:9');
+  });
+
   it('gives a pairwise client pairwise ids everywhere: the identity, every identity, each child (its own sub)', async () => {
     const scope = 'openid identity identities children';
     for (const [id, uri] of [

@@ -84,6 +84,39 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
     assert.equal(await server.storage.db('oidc_clients').where({ client_id: client.client_id }).first(), undefined);
   });
 
+  it('a pairwise client moved to another host by its own update keeps its sector; it cannot choose one', async () => {
+    const created = await call(`${server.issuer}/reg`, 'POST', iat, {
+      client_name: 'Pairwise vendor',
+      redirect_uris: [CALLBACK],
+      subject_type: 'pairwise',
+    });
+    assert.equal(created.status, 201);
+    const registered = (await created.json()) as Registered;
+    const read = await call(registered.registration_client_uri, 'GET', registered.registration_access_token);
+    const client = (await read.json()) as Registered & Record<string, unknown>;
+    assert.equal(client.pairwise_sector, '127.0.0.1:9', 'its sector, shown in its registration');
+    const {
+      registration_access_token: token,
+      registration_client_uri: uri,
+      client_secret_expires_at: _e,
+      client_id_issued_at: _i,
+      ...metadata
+    } = client;
+    // Sent back as read, with a new address on another host: taken, the sector stays.
+    const moved = await call(uri, 'PUT', token, { ...metadata, redirect_uris: ['http://localhost:9/cb'] });
+    assert.equal(moved.status, 200, await moved.clone().text());
+    const after = (await moved.json()) as Record<string, unknown>;
+    assert.deepEqual(after.redirect_uris, ['http://localhost:9/cb']);
+    assert.equal(after.pairwise_sector, '127.0.0.1:9');
+    const chosen = await call(`${server.issuer}/reg`, 'POST', iat, {
+      redirect_uris: [CALLBACK],
+      subject_type: 'pairwise',
+      pairwise_sector: 'victim.example.org',
+    });
+    assert.equal(chosen.status, 400);
+    assert.equal(((await chosen.json()) as { error: string }).error, 'invalid_client_metadata');
+  });
+
   it('audits registration, update and deletion (actor registration, never the secret) and keeps what the bureau granted', async () => {
     const created = await call(`${server.issuer}/reg`, 'POST', iat, {
       client_name: 'Audited app',

@@ -17,6 +17,39 @@ export const BUREAU_METADATA = ['first_party', 'may_request_idno', 'permissions'
 /** Ours, never shown to oidc-provider: a disabled client is reported missing (ClientRegistry.find). */
 export const DISABLED = 'disabled';
 
+/**
+ * The sector a pairwise client's ids are made for (OpenID Connect Core §8.1), pinned when it is first stored as
+ * pairwise: the host of its sector_identifier_uri, else of its first redirect URI (else of its jwks_uri), as
+ * oidc-provider works it out. oidc-provider works it out again from the current redirect URIs each time it loads a
+ * client, so an app that moved to another host (or port) gave every person a new `sub` (Core §2: never reassigned);
+ * the pinned sector stays, whatever the app changes later. Never set by the client (registration refuses it).
+ */
+export const PAIRWISE_SECTOR = 'pairwise_sector';
+
+function sectorOf(m: ClientMetadata): string | undefined {
+  const host = (uri: unknown) => {
+    try {
+      return typeof uri === 'string' ? new URL(uri).host : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (m.sector_identifier_uri !== undefined) return host(m.sector_identifier_uri);
+  const responseTypes = Array.isArray(m.response_types) ? m.response_types : ['code'];
+  if (responseTypes.length && Array.isArray(m.redirect_uris)) return host(m.redirect_uris[0]);
+  return host(m.jwks_uri);
+}
+
+/** `next` as it is to be stored: with the sector pinned before (a client's own value dropped), or pinned now. */
+export function withPinnedSector(current: ClientMetadata | undefined, next: ClientMetadata): ClientMetadata {
+  const out: ClientMetadata = { ...next };
+  delete out[PAIRWISE_SECTOR];
+  const pinned = current?.[PAIRWISE_SECTOR];
+  const sector = typeof pinned === 'string' ? pinned : out.subject_type === 'pairwise' ? sectorOf(out) : undefined;
+  if (sector) out[PAIRWISE_SECTOR] = sector;
+  return out;
+}
+
 export const CLIENT_ID = /^[A-Za-z0-9._-]{3,64}$/;
 /** The grant types this provider has enabled for clients. */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;

@@ -26,6 +26,7 @@ import {
   newClientMetadata,
   stringList,
   withoutSecret,
+  withPinnedSector,
 } from './metadata.ts';
 import { type Permission, rosterEligible, SCHOOL_SCOPED } from './permissions.ts';
 
@@ -134,7 +135,7 @@ export class ClientRegistry {
 
   /** A new client from an operator; an id already taken (even by a disabled client) is refused. */
   async create(input: NewClient, actor: string): Promise<void> {
-    const metadata = newClientMetadata(input);
+    const metadata = withPinnedSector(undefined, newClientMetadata(input));
     await this.#db.transaction(async (tx) => {
       const inserted = await tx('oidc_clients')
         .insert({ client_id: input.clientId, metadata: JSON.stringify(metadata), source: actor })
@@ -287,7 +288,9 @@ export class ClientRegistry {
       const row = await tx('oidc_clients').select('metadata').where({ client_id: clientId }).forUpdate().first();
       const current = asMetadata(row?.metadata);
       if (!current) throw new ClientError(`no client with id ${clientId}`);
-      const { next, audit } = await edit(current, tx);
+      const edited = await edit(current, tx);
+      const next = withPinnedSector(current, edited.next);
+      const audit = edited.audit;
       if (isDeepStrictEqual(current, next)) return false;
       await tx('oidc_clients')
         .where({ client_id: clientId })
@@ -308,9 +311,10 @@ export class ClientRegistry {
     await this.#db.transaction(async (tx) => {
       const row = await tx('oidc_clients').select('metadata').where({ client_id: clientId }).forUpdate().first();
       const current = asMetadata(row?.metadata);
-      const next: ClientMetadata = { ...metadata };
+      let next: ClientMetadata = { ...metadata };
       for (const key of [...BUREAU_METADATA, DISABLED])
         if (current?.[key] !== undefined && next[key] === undefined) next[key] = current[key];
+      next = withPinnedSector(current, next);
       const json = JSON.stringify(next);
       await tx('oidc_clients')
         .insert({ client_id: clientId, metadata: json, source: REGISTRATION_ACTOR })
@@ -349,7 +353,7 @@ export class ClientRegistry {
         .forUpdate()
         .first();
       const current = asMetadata(row?.metadata);
-      const metadata: ClientMetadata = { ...client };
+      const metadata: ClientMetadata = withPinnedSector(current, { ...client });
       delete metadata.$comment;
       delete metadata[DISABLED];
       for (const key of ['permissions', 'school_codes'])

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { COUNT_DAY } from '../activity/sign-in-counts.ts';
 import { recordAudit } from '../audit.ts';
-import { asMetadata, DISABLED } from '../clients/metadata.ts';
+import { asMetadata, DISABLED, withPinnedSector } from '../clients/metadata.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import { newClientSecret, PREVIOUS_SECRETS, withRotatedSecret } from '../clients/secrets.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
@@ -318,7 +318,7 @@ export class Applications {
       } else next.client_secret = secret = newClientSecret();
     }
     if (current?.[DISABLED]) next[DISABLED] = true;
-    const json = JSON.stringify(next);
+    const json = JSON.stringify(withPinnedSector(current, next));
     await tx('oidc_clients')
       .insert({ client_id: clientId, metadata: json, source: 'developers' })
       .onConflict('client_id')

@@ -1,6 +1,7 @@
-// Migration 0031 on a database that already holds what the roster slips made before it: a parent with two parent
-// identities at one school (one per child's slip claimed). The later one is folded into the oldest — the slip, the
-// grant's and the remembered choice point at the oldest — and ends; then the unique index holds.
+// Migrations that change data, on a database that holds what came before them. 0031: a parent with two parent
+// identities at one school (one per child's slip claimed) — the later one is folded into the oldest (the slip, the
+// grant's and the remembered choice point at the oldest) and ends; then the unique index holds. 0032: a pairwise
+// client gets the sector its people's ids were made for pinned; other clients are left as they are.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -11,11 +12,11 @@ import { migrationSource } from '../../src/platform/storage/migrate.ts';
 import type { Storage } from '../../src/platform/storage/open.ts';
 import { useTestStorage } from '../helpers/server.ts';
 
-const MIGRATION = '20261207_0031_one_identity_per_role.ts';
+const FIRST = '20261207_0031_one_identity_per_role.ts';
 
-describe('migration 0031: one current identity of a role at a school', () => {
+describe('migrations that change data', () => {
   let storage: Storage;
-  const database = `migrate_identities_${crypto.randomBytes(4).toString('hex')}`;
+  const database = `data_migrations_${crypto.randomBytes(4).toString('hex')}`;
   useTestStorage(
     async (opened) => {
       storage = opened;
@@ -32,7 +33,7 @@ describe('migration 0031: one current identity of a role at a school', () => {
     try {
       const before: Knex.MigrationSource<string> = {
         ...migrationSource,
-        getMigrations: async (loaders) => (await migrationSource.getMigrations(loaders)).filter((m) => m < MIGRATION),
+        getMigrations: async (loaders) => (await migrationSource.getMigrations(loaders)).filter((m) => m < FIRST),
       };
       await db.migrate.latest({ migrationSource: before });
       await upsertSchool(db, { code: '512345', name: '私立遷移測試高職', level: 'vocational', kind: 'private' });
@@ -71,7 +72,33 @@ describe('migration 0031: one current identity of a role at a school', () => {
         identity_id: later.id,
       });
 
+      const client = (id: string, extra: Record<string, unknown>) => ({
+        client_id: id,
+        metadata: JSON.stringify({ client_id: id, redirect_uris: ['https://app.example.edu.tw:8443/cb'], ...extra }),
+        source: 'test',
+      });
+      await db('oidc_clients').insert([
+        client('pairwise-app', { subject_type: 'pairwise' }),
+        client('sector-app', {
+          subject_type: 'pairwise',
+          sector_identifier_uri: 'https://sector.example.org/uris.json',
+        }),
+        client('public-app', {}),
+      ]);
+
       await db.migrate.latest({ migrationSource });
+
+      const sectors = Object.fromEntries(
+        (await db('oidc_clients').select('client_id', 'metadata')).map((r) => [
+          r.client_id,
+          (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata).pairwise_sector,
+        ]),
+      );
+      assert.deepEqual(sectors, {
+        'pairwise-app': 'app.example.edu.tw:8443',
+        'sector-app': 'sector.example.org',
+        'public-app': undefined,
+      });
 
       const rows = await db('identities').where({ person_id: parent.id }).orderBy('created_at');
       assert.deepEqual(
