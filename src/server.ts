@@ -25,6 +25,7 @@ import { adapterFactory } from './oidc/adapters/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { createInitialAccessToken } from './oidc/initial-access-token.ts';
+import { revokeReused } from './oidc/internals.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
@@ -211,6 +212,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
       // oidc-provider's state: a request's writes go together at its end (one statement, or one Redis pipeline).
       aroundRequest: withRequestWrites,
+      reused: (used) => revokeReused(holder.provider(), used),
       routes: (router) => {
         for (const flow of flows) flow.routes(router, services);
       },

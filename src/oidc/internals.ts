@@ -98,6 +98,23 @@ export async function destroyGrant(provider: Provider, grantId: string): Promise
   await provider.AccessToken.adapter.revokeByGrantId(grantId);
 }
 
+/**
+ * A code or refresh token that two requests used at the same moment (the second one refused): the grant it came from
+ * ends, with everything issued under it — what oidc-provider does when one comes a second time (RFC 6749 §4.1.2,
+ * RFC 9700 §4.14.2). Run after the request, outside its writes.
+ */
+export async function revokeReused(provider: Provider, used: { model: string; id: string }[]): Promise<void> {
+  for (const u of used) {
+    const found =
+      u.model === 'AuthorizationCode'
+        ? await provider.AuthorizationCode.find(u.id, { ignoreExpiration: true })
+        : u.model === 'RefreshToken'
+          ? await provider.RefreshToken.find(u.id, { ignoreExpiration: true })
+          : undefined;
+    if (found?.grantId) await destroyGrant(provider, found.grantId);
+  }
+}
+
 /** The provider session of the browser making this request (its own cookie, same origin). */
 export async function browserSession(provider: Provider, ctx: unknown): Promise<{ uid: string; accountId?: string }> {
   const session = await provider.Session.get(ctx as Parameters<Provider['Session']['get']>[0]);

@@ -159,6 +159,8 @@ export function buildApp(opts: {
   requireHttps?: boolean;
   /** The cookie keys, or their signer (src/platform/cookie-signer.ts): what Koa's `app.keys` takes. */
   cookieKeys: () => string[] | CookieSigner;
+  /** Ends the grants of codes or refresh tokens two requests used at once (the second one refused). */
+  reused?: (used: { model: string; id: string }[]) => Promise<void>;
   /** Registers our routes (the flows). */
   routes: (router: Router) => void;
   provider: Middleware;
@@ -203,6 +205,9 @@ export function buildApp(opts: {
         // oidc-provider's own error, thrown after its handler (a code or refresh token another request used meanwhile,
         // found as the request's writes are stored): answered as oidc-provider answers it.
         if (isProviderError(err)) {
+          const reused = (err as { reused?: { model: string; id: string }[] }).reused;
+          if (reused && opts.reused)
+            await opts.reused(reused).catch((e) => opts.log.error({ err: e }, 'ending a reused grant failed'));
           ctx.status = err.status;
           ctx.body = { error: err.error, error_description: err.error_description };
           ctx.set('Cache-Control', 'no-store');

@@ -281,10 +281,15 @@ export const GRANT_BOUND = new Set([
   'PreAuthorizedCode',
 ]);
 
+/** What a request used that another request used meanwhile: its grant ends (web/app.ts, `reused`). */
+export type Reused = { model: string; id: string };
+
 /** The refusal of a request that used what another request used meanwhile (see USED_ONCE), as oidc-provider words a
- *  code or refresh token used twice. Thrown at a request's end, web/app.ts answers it as oidc-provider would. */
-export function usedMeanwhile(models: string[]): Error {
-  return new errors.InvalidGrant(`${[...new Set(models)].join(', ')} already consumed`);
+ *  code or refresh token used twice. Thrown at a request's end, web/app.ts answers it as oidc-provider would, and ends
+ *  the grant it came from, as oidc-provider does when a code or refresh token comes a second time. */
+export function usedMeanwhile(used: Reused[]): Error & { reused: Reused[] } {
+  const err = new errors.InvalidGrant(`${[...new Set(used.map((u) => u.model))].join(', ')} already consumed`);
+  return Object.assign(err, { reused: used.map(({ model, id }) => ({ model, id })) });
 }
 
 /** Models oidc-provider saves again, with a later expiry, whenever they are used: sessions (see `onlyExtends`). */

@@ -194,7 +194,7 @@ function writeSender(db: Knex, ephemeral: Knex): WriteSender {
         ...deletes.flatMap((w) => [w.model, w.id]),
         ...upserts.flatMap((w) => upsertValues(w)),
       ])) as { rows: { ok: boolean }[] };
-      if (!rows[0]?.ok) throw usedMeanwhile([used!.model]);
+      if (!rows[0]?.ok) throw usedMeanwhile([used!]);
       return;
     }
     const json = [
@@ -216,7 +216,7 @@ function writeSender(db: Knex, ephemeral: Knex): WriteSender {
       ),
     ];
     const { rows } = (await prepared(to, WRITE_MANY, [JSON.stringify(json)])) as { rows: { ok: boolean }[] };
-    if (!rows[0]?.ok) throw usedMeanwhile(consumptions.map((c) => c.model));
+    if (!rows[0]?.ok) throw usedMeanwhile(consumptions);
   };
 }
 

@@ -375,7 +375,7 @@ function writeSender(redis: RedisClient, prefix: string): WriteSender {
       const keys = consumptions.map((c) => keyOf(prefix, c.model, c.id));
       const args = steps.flatMap((step) => [step.kind, step.key, step.value, String(step.seconds)]);
       const done = await USE_AND_WRITE.runOn(redis, keys, [String(epochSeconds()), ...args]);
-      if (done !== 1) throw usedMeanwhile(consumptions.map((c) => c.model));
+      if (done !== 1) throw usedMeanwhile(consumptions);
       return;
     }
     if (!(redis instanceof Cluster)) return send(steps);
@@ -530,7 +530,7 @@ export class RedisAdapter implements OidcAdapter {
       return writes.keepConsumption(this.#model, id, this.#send);
     await writes?.send();
     const marked = await CONSUME.run(this.#redis, this.#key(id), String(epochSeconds()));
-    if (!marked && writes && USED_ONCE.has(this.#model)) throw usedMeanwhile([this.#model]);
+    if (!marked && writes && USED_ONCE.has(this.#model)) throw usedMeanwhile([{ model: this.#model, id }]);
   }
 
   destroy(id: string): Promise<void> {
