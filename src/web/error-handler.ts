@@ -109,18 +109,153 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
   }
 }
 
-/** oidc-provider's own errors (a bad authorization request, an unknown client), drawn on the same error page. */
-export function renderProviderError(ctx: RenderContext, out: { error: string; error_description?: string }): void {
+/**
+ * What each error oidc-provider 9 can answer a browser with (its lib/helpers/errors.js, and the prompt checks'
+ * `login_required`, `consent_required`, `interaction_required`, `account_selection_required`) means to the person who
+ * sees it: the app asked for a sign-in this service cannot do (`signInRequest`: going back to the app is the way on),
+ * a one-use or short-lived sign-in link that is used up or too old (`linkEnded`: trying the same again never helps),
+ * a sign-in the person declined, or our own trouble (`server`: the one where "try again later" is true). Errors of the
+ * sign-out pages say so, whatever their code (renderProviderError). A code not listed: `server` for a 5xx, else
+ * `signInRequest`.
+ */
+export const PROVIDER_ERROR_FAMILIES: Record<string, 'signInRequest' | 'linkEnded' | 'declined' | 'server'> = {
+  // Used up or too old: a pushed request's request_uri (reloaded, Back, or late), codes and tokens, device codes.
+  invalid_request_uri: 'linkEnded',
+  expired_token: 'linkEnded',
+  expired_login_hint_token: 'linkEnded',
+  invalid_grant: 'linkEnded',
+  invalid_user_code: 'linkEnded',
+  transaction_failed: 'linkEnded',
+  access_denied: 'declined',
+  server_error: 'server',
+  temporarily_unavailable: 'server',
+  ...Object.fromEntries(
+    [
+      'invalid_request',
+      'invalid_request_object',
+      'invalid_client',
+      'invalid_client_metadata',
+      'invalid_client_attestation',
+      'invalid_redirect_uri',
+      'invalid_scope',
+      'insufficient_scope',
+      'invalid_token',
+      'invalid_target',
+      'invalid_authorization_details',
+      'invalid_binding_message',
+      'invalid_nonce',
+      'invalid_dpop_proof',
+      'use_dpop_nonce',
+      'invalid_proof',
+      'invalid_credential_request',
+      'invalid_software_statement',
+      'unapproved_software_statement',
+      'unauthorized_client',
+      'unknown_user_id',
+      'unknown_credential_configuration',
+      'unknown_credential_identifier',
+      'credential_request_denied',
+      'unmet_authentication_requirements',
+      'unsupported_grant_type',
+      'unsupported_response_mode',
+      'unsupported_response_type',
+      'unsupported_token_type',
+      'request_not_supported',
+      'request_uri_not_supported',
+      'registration_not_supported',
+      'authorization_pending',
+      'slow_down',
+      'missing_user_code',
+      'use_attestation_challenge',
+      'use_fresh_attestation',
+      'login_required',
+      'consent_required',
+      'interaction_required',
+      'account_selection_required',
+    ].map((code) => [code, 'signInRequest' as const]),
+  ),
+};
+
+const FAMILY_TEXTS = {
+  signInRequest: { heading: 'error.signInRequestTitle', message: 'error.signInRequest' },
+  linkEnded: { heading: 'error.linkEndedTitle', message: 'error.linkEnded' },
+  declined: { heading: 'error.declinedTitle', message: 'error.declined' },
+  server: { heading: 'error.title', message: 'error.generic' },
+};
+
+/** A sign-in request error with words of its own (the app is unknown; its return address is not the registered one). */
+const SIGN_IN_REQUEST_MESSAGES: Record<string, string> = {
+  invalid_client: 'error.unknownApp',
+  invalid_redirect_uri: 'error.wrongReturnAddress',
+};
+
+/** Where an oidc-provider error was met, as provider-pages.ts tells it. */
+export type ProviderErrorPlace = {
+  /** Resuming a sign-in (`/auth/:uid`): it is gone (Back after it finished, or too late). */
+  resuming?: boolean;
+  /**
+   * A sign-out page: whether this browser is still signed in, and whether it was our own sign-out question's form
+   * (stale, or sent twice) rather than the app's sign-out request.
+   */
+  signOut?: { signedIn: boolean; form: boolean };
+  /** The app's own ways in, as registered (start again through it, its home page); none when it is unknown. */
+  appWays?: WayOn[];
+};
+
+const HOME: WayOn = { href: '/', label: 'error.home' };
+
+function providerErrorTexts(
+  out: { error: string },
+  status: number,
+  place: ProviderErrorPlace,
+  ctx: RenderContext,
+): { heading: string; message: string; ways: WayOn[] } {
+  if (place.resuming) {
+    // The same ways on as our own pages' ended sign-in.
+    const ways = signInWaysOn(ctx as unknown as Context);
+    return {
+      heading: 'error.sessionTitle',
+      message: ways.length ? 'error.session' : 'error.sessionNoWay',
+      ways: ways.length ? ways : [HOME],
+    };
+  }
+  if (place.signOut) {
+    const { signedIn, form } = place.signOut;
+    const cause = form ? 'Form' : 'Request';
+    return signedIn
+      ? {
+          heading: 'error.signOutNotDoneTitle',
+          message: `error.signOut${cause}SignedIn`,
+          ways: [
+            { href: '/session/end', label: 'error.signOutHere' },
+            { ...HOME, secondary: true },
+          ],
+        }
+      : { heading: 'error.signedOutTitle', message: `error.signOut${cause}SignedOut`, ways: [HOME] };
+  }
+  const family = PROVIDER_ERROR_FAMILIES[out.error] ?? (status >= 500 ? 'server' : 'signInRequest');
+  const texts = FAMILY_TEXTS[family];
+  const appWays = family === 'server' ? [] : (place.appWays ?? []);
+  return {
+    heading: texts.heading,
+    message: (family === 'signInRequest' && SIGN_IN_REQUEST_MESSAGES[out.error]) || texts.message,
+    ways: appWays.length ? [...appWays, { ...HOME, secondary: true }] : [HOME],
+  };
+}
+
+/** oidc-provider's own errors (a bad authorization or sign-out request, a used-up link), drawn on our error page. */
+export function renderProviderError(
+  ctx: RenderContext,
+  out: { error: string; error_description?: string },
+  place: ProviderErrorPlace = {},
+): void {
   const t = translator(chooseLocale(ctx));
-  const message = t(`error.code.${out.error}`, { defaultValue: t('error.generic') });
-  // Resuming a sign-in that is gone (Back after it finished, or too late): the same ways on as our own pages.
-  const resuming = ctx.path.startsWith('/auth/');
-  const ways = resuming ? signInWaysOn(ctx as unknown as Context) : [];
+  const { heading, message, ways } = providerErrorTexts(out, ctx.status, place, ctx);
   renderPage(ctx, 'error', {
-    pageTitle: t(resuming ? 'error.sessionTitle' : 'error.title'),
-    heading: t(resuming ? 'error.sessionTitle' : 'error.title'),
-    message: resuming ? t(ways.length ? 'error.session' : 'error.sessionNoWay') : message,
-    ways: ways.length ? ways : [{ href: '/', label: 'error.home' }],
+    pageTitle: t(heading),
+    heading: t(heading),
+    message: t(message),
+    ways,
     // As on our own error pages: the start of the request id, not oidc-provider's error name and English description
     // (its log line has the error).
     code: helpDeskCode((ctx as { state?: { requestId?: unknown } }).state?.requestId),

@@ -1,11 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
+import { translator } from '../../src/platform/i18n/index.ts';
 import { Agent } from '../helpers/agent.ts';
-import { CALLBACK, registerClient } from '../helpers/rp.ts';
+import { CALLBACK, registerClient, signIn } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 const STACK = /at [\w.<>]+ \(|node:internal|\.ts:\d+:\d+/;
+
+/** What an error page tells a person: its status, language, heading, message and ways on ("label → address"). */
+function errorPage(res: { status: number; body: string }) {
+  const main = /<main[\s\S]*<\/main>/.exec(res.body)?.[0] ?? '';
+  const ways = [...main.matchAll(/<a class="button( secondary)?" href="([^"]*)">([^<]*)<\/a>/g)];
+  return {
+    status: res.status,
+    lang: /<html lang="([^"]+)"/.exec(res.body)?.[1],
+    heading: /<h1>([^<]*)<\/h1>/.exec(main)?.[1],
+    message: /role="alert">([^<]*)</.exec(main)?.[1],
+    ways: ways.map(
+      ([, secondary, href, label]) => `${label} → ${href!.replaceAll('&amp;', '&')}${secondary ? ' (secondary)' : ''}`,
+    ),
+  };
+}
 
 describe(`bad input never reaches a 500 (${storageMode})`, () => {
   let server: TestServer;
@@ -27,6 +43,17 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       client_id: 'rp-bad',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
+    });
+    // Apps with two return addresses (an error without one is shown here, not sent back), one of them with the ways
+    // back to it registered: where it starts a sign-in, its home page.
+    const two = { token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK, 'http://127.0.0.1:9/cb2'] };
+    await registerClient(server, { client_id: 'rp-two', ...two });
+    await registerClient(server, {
+      client_id: 'rp-home',
+      client_name: '測試應用程式',
+      ...two,
+      initiate_login_uri: 'https://app.example/start',
+      client_uri: 'https://app.example/',
     });
   });
   after(() => server.close());
@@ -65,6 +92,65 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     });
     assert.match(res.body, /This application is not registered/);
     assert.doesNotMatch(res.body, /invalid_client|client is invalid/);
+  });
+
+  it('says a used, late or unknown pushed request_uri is a sign-in link that no longer works, never "try later"', async () => {
+    const pushed = await fetch(`${server.issuer}/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...valid, client_id: 'rp-two' }),
+    });
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    const url = authorize({ client_id: 'rp-two', request_uri });
+    const browser = new Agent();
+    // Used once (the sign-in finished; signIn throws if not), then reloaded or gone Back to; or never pushed.
+    await signIn(browser, url, 'student', 'Green-Frog-2026');
+    const ended = (locale: 'zh-TW' | 'en', ways: string[]) => ({
+      status: 400,
+      lang: locale,
+      heading: translator(locale)('error.linkEndedTitle'),
+      message: translator(locale)('error.linkEnded'),
+      ways,
+    });
+    const unknown = authorize({ client_id: 'rp-two', request_uri: 'urn:ietf:params:oauth:request_uri:nothing' });
+    for (const again of [url, unknown])
+      assert.deepEqual(errorPage(await browser.request(again)), ended('zh-TW', ['回到首頁 → /']), again);
+    const english = await browser.request(url, { headers: { 'accept-language': 'en' } });
+    assert.deepEqual(errorPage(english), ended('en', ['Go to the home page → /']));
+    // An app that registered how it starts a sign-in and its home page: back to it is the way on.
+    const ours = await new Agent().request(
+      authorize({ client_id: 'rp-home', request_uri: 'urn:ietf:params:oauth:request_uri:nothing' }),
+    );
+    assert.deepEqual(
+      errorPage(ours),
+      ended('zh-TW', [
+        `重新開始登入「測試應用程式」 → https://app.example/start?iss=${encodeURIComponent(server.issuer)}`,
+        '前往「測試應用程式」 → https://app.example/ (secondary)',
+        '回到首頁 → / (secondary)',
+      ]),
+    );
+  });
+
+  it('says a bad sign-in request is the app’s, in the language of its ui_locales, with the way back to it', async () => {
+    const { redirect_uri: _none, ...noReturnAddress } = { ...valid, client_id: 'rp-home' };
+    const ways = [
+      `重新開始登入「測試應用程式」 → https://app.example/start?iss=${encodeURIComponent(server.issuer)}`,
+      '前往「測試應用程式」 → https://app.example/ (secondary)',
+      '回到首頁 → / (secondary)',
+    ];
+    assert.deepEqual(errorPage(await new Agent().request(authorize(noReturnAddress))), {
+      status: 400,
+      lang: 'zh-TW',
+      heading: translator('zh-TW')('error.signInRequestTitle'),
+      message: translator('zh-TW')('error.signInRequest'),
+      ways,
+    });
+    const english = await new Agent().request(authorize({ ...noReturnAddress, ui_locales: 'fr en' }));
+    assert.deepEqual(
+      [errorPage(english).lang, errorPage(english).heading],
+      ['en', 'Signing in could not start'],
+      "the app's ui_locales, as on the sign-in pages",
+    );
   });
 
   it("rejects malformed authorization parameters with the spec's errors", async () => {

@@ -3,9 +3,18 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { ANONYMOUS_SESSION_SECONDS } from '../../src/oidc/configuration.ts';
+import { translator } from '../../src/platform/i18n/index.ts';
 import { Agent } from '../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
+
+/** An error page: its status, language, heading and message, and the addresses of its ways on. */
+const said = (page: { status: number; body: string }) => ({
+  status: page.status,
+  lang: /<html lang="([^"]+)"/.exec(page.body)?.[1],
+  words: [/<h1>([^<]*)/.exec(page.body)?.[1], /role="alert">([^<]*)/.exec(page.body)?.[1]],
+  ways: [...page.body.matchAll(/<a class="button[^"]*" href="([^"]*)"/g)].map((m) => m[1]),
+});
 
 describe(`authorization code flow (${storageMode})`, () => {
   let server: TestServer;
@@ -177,6 +186,78 @@ describe(`authorization code flow (${storageMode})`, () => {
       },
     );
     assert.match(out.body, /您已登出/);
+  });
+
+  it('says in sign-out words what a failed sign-out left: still signed in (with a way to sign out) or signed out', async () => {
+    const agent = new Agent();
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'parent', 'Red-Kite-2026');
+    const html = { accept: 'text/html' };
+    const send = (url: string, form: Record<string, string>) =>
+      agent.request(url, {
+        method: 'POST',
+        headers: { ...html, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    const zh = translator('zh-TW');
+    const stillSignedIn = (message: string) => ({
+      status: 400,
+      lang: 'zh-TW',
+      words: [zh('error.signOutNotDoneTitle'), zh(message)],
+      ways: ['/session/end', '/'],
+    });
+    // The app names a return address it did not register: nothing is done, and the page says so.
+    const unregistered = `${server.issuer}/session/end?${new URLSearchParams({
+      client_id: 'rp-conf',
+      post_logout_redirect_uri: 'http://127.0.0.1:9/other',
+    })}`;
+    const wrong = await agent.request(unregistered, { headers: html });
+    assert.deepEqual(said(wrong), stillSignedIn('error.signOutRequestSignedIn'));
+    // The sign-out question's form gone stale (asked again in another tab meanwhile): still signed in, said so.
+    const question = await agent.request(`${server.issuer}/session/end`);
+    const action = new URL(/<form[^>]*action="([^"]+)"/.exec(question.body)![1]!, server.issuer).href;
+    const staleXsrf = /name="xsrf" value="([^"]+)"/.exec(question.body)![1]!;
+    const again = await agent.request(`${server.issuer}/session/end`);
+    const stale = await send(action, { xsrf: staleXsrf, logout: 'yes' });
+    assert.deepEqual(said(stale), stillSignedIn('error.signOutFormSignedIn'));
+    // Sent twice (a double click): the first signs out, the second says that is done.
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(again.body)![1]!;
+    await agent.submit(action, { xsrf, logout: 'yes' });
+    assert.deepEqual(said(await send(action, { xsrf, logout: 'yes' })), {
+      status: 400,
+      lang: 'zh-TW',
+      words: [zh('error.signedOutTitle'), zh('error.signOutFormSignedOut')],
+      ways: ['/'],
+    });
+    // Signed out already, the app's wrong sign-out request: nothing more to do.
+    const en = translator('en');
+    assert.deepEqual(said(await agent.request(unregistered, { headers: { ...html, 'accept-language': 'en' } })), {
+      status: 400,
+      lang: 'en',
+      words: [en('error.signedOutTitle'), en('error.signOutRequestSignedOut')],
+      ways: ['/'],
+    });
+  });
+
+  it("draws the sign-out question and its errors in the app's ui_locales", async () => {
+    const agent = new Agent();
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'parent', 'Red-Kite-2026');
+    const question = await agent.request(`${server.issuer}/session/end?ui_locales=en`);
+    assert.deepEqual(
+      [question.status, /<html lang="([^"]+)"/.exec(question.body)?.[1], /<h1>([^<]*)/.exec(question.body)?.[1]],
+      [200, 'en', 'Sign out'],
+    );
+    const wrong = await agent.request(
+      `${server.issuer}/session/end?${new URLSearchParams({
+        ui_locales: 'fr en',
+        client_id: 'rp-conf',
+        post_logout_redirect_uri: 'http://127.0.0.1:9/other',
+      })}`,
+      { headers: { accept: 'text/html' } },
+    );
+    assert.deepEqual(said(wrong).words, [
+      translator('en')('error.signOutNotDoneTitle'),
+      translator('en')('error.signOutRequestSignedIn'),
+    ]);
   });
 
   it('keeps a session that never signed anyone in for minutes, not days', async () => {

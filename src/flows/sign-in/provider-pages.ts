@@ -1,17 +1,67 @@
 // The pages oidc-provider asks for: its errors (the shared error page), the sign-out question and its answer.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import type { ProviderPages } from '../../oidc/configuration.ts';
 import { browserSession } from '../../oidc/internals.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import { renderProviderError } from '../../web/error-handler.ts';
+import { type ProviderErrorPlace, renderProviderError } from '../../web/error-handler.ts';
 import { type RenderContext, renderPage } from '../../web/render.ts';
+import type { WayOn } from '../../web/sign-in-restart.ts';
 import './texts.ts';
 
 const page = (ctx: KoaContextWithOIDC) => ctx as unknown as RenderContext;
 
+/**
+ * The app's language wish (`ui_locales`, of the authorization or the sign-out request) for the page drawn in answer,
+ * as on the sign-in pages (web/interaction.ts; platform/i18n chooseLocale).
+ */
+function followUiLocales(ctx: KoaContextWithOIDC): void {
+  ctx.state.uiLocales = ctx.oidc.params?.ui_locales;
+}
+
+/** Only web addresses are offered as links (never `javascript:` or the like, whatever a registration holds). */
+const webUrl = (value: unknown): URL | undefined => {
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return undefined;
+  return URL.canParse(value) ? new URL(value) : undefined;
+};
+
+/** The app's own ways in, as it registered them: where it starts a sign-in (with our issuer), its home page. */
+function appWays(ctx: KoaContextWithOIDC): WayOn[] {
+  const client = ctx.oidc.client;
+  if (!client) return [];
+  const labelVars = {
+    client: ownPagesName(client.clientId, chooseLocale(ctx)) ?? client.clientName ?? client.clientId,
+  };
+  const ways: WayOn[] = [];
+  const start = webUrl(client.initiateLoginUri);
+  if (start) {
+    start.searchParams.set('iss', ctx.oidc.provider.issuer);
+    ways.push({ href: start.href, label: 'error.restart', labelVars });
+  }
+  const home = webUrl(client.clientUri);
+  if (home) ways.push({ href: home.href, label: 'error.toClient', labelVars, secondary: ways.length > 0 });
+  return ways;
+}
+
+/** Where the error was met: a sign-in resumed, a sign-out page (and whether the browser is still signed in), or else. */
+async function errorPlace(ctx: KoaContextWithOIDC): Promise<ProviderErrorPlace> {
+  const route = ctx.oidc.route;
+  if (route === 'resume') return { resuming: true };
+  if (route?.startsWith('end_session')) {
+    // The question and its form have loaded the browser's session; the page after them has not.
+    const session = ctx.oidc.session ?? (await browserSession(ctx.oidc.provider, ctx));
+    return { signOut: { signedIn: !!session.accountId, form: route === 'end_session_confirm' } };
+  }
+  return { appWays: appWays(ctx) };
+}
+
 export const providerPages: ProviderPages = {
-  error: (ctx, out) => renderProviderError(page(ctx), out),
+  async error(ctx, out) {
+    followUiLocales(ctx);
+    renderProviderError(page(ctx), out, await errorPlace(ctx));
+  },
   logout(ctx, form) {
+    followUiLocales(ctx);
     const t = translator(chooseLocale(ctx));
     renderPage(page(ctx), 'sign-in/logout', { pageTitle: t('logout.title'), form });
   },

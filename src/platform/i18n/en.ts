@@ -70,6 +70,29 @@ const en: typeof zh = {
     hostMismatch:
       'You opened this service at {{current}}, which is not its address, so signing in cannot work. Please use this address: {{address}}',
     hostMismatchGo: 'Go to {{address}}',
+    signInRequestTitle: 'Signing in could not start',
+    signInRequest:
+      'The app sent a sign-in request with a mistake in it, so you cannot sign in from here. This is not your fault. Go back to the app and sign in again; if you see this page again, tell the people who run the app.',
+    unknownApp:
+      'This application is not registered, or its settings are wrong, so you cannot sign in to it. Go back to the app; if this keeps happening, tell the people who run it.',
+    wrongReturnAddress:
+      'The application’s return address does not match its registration, so signing in was stopped for your safety. Go back to the app; if this keeps happening, tell the people who run it.',
+    linkEndedTitle: 'This sign-in link no longer works',
+    linkEnded:
+      'A sign-in link works only once, and only for a short time. This one was already used or was left too long (for example after reloading the page or pressing Back), so trying it again will not help. Go back to the app and press its sign-in button again.',
+    declinedTitle: 'You did not sign in',
+    declined: 'You did not agree, so you are not signed in and the app got none of your details. Go back to the app.',
+    signOutNotDoneTitle: 'You are not signed out yet',
+    signOutRequestSignedIn:
+      'The app’s request to sign you out had a mistake, so you were not signed out: you are still signed in. Press “Sign out here” below.',
+    signOutFormSignedIn:
+      'This sign-out page was open too long, or was already sent from another tab, so you were not signed out: you are still signed in. Press “Sign out here” below to sign out again.',
+    signedOutTitle: 'You are signed out',
+    signOutRequestSignedOut:
+      'The app’s request to sign you out had a mistake. But you are not signed in now, so there is nothing more to do.',
+    signOutFormSignedOut:
+      'This sign-out page was already used or was open too long. But you are not signed in now, so there is nothing more to do. For your security, close the browser.',
+    signOutHere: 'Sign out here',
     code: {
       invalid_client: 'This application is not registered, or its settings are wrong.',
       invalid_redirect_uri:

@@ -65,6 +65,29 @@ export default {
     hostMismatchTitle: '請改用正確的網址',
     hostMismatch: '您現在開啟的網址（{{current}}）和本服務的網址不同，這樣登入會無法完成。請改用這個網址：{{address}}',
     hostMismatchGo: '前往 {{address}}',
+    signInRequestTitle: '沒有辦法開始登入',
+    signInRequest:
+      '應用程式送來的登入要求有錯，所以沒有辦法登入。這不是您的錯。請回到應用程式，再登入一次；如果又看到這個畫面，請告訴應用程式的管理者。',
+    unknownApp:
+      '這個應用程式沒有註冊，或設定有誤，所以沒有辦法登入。請回到應用程式；如果一直這樣，請告訴應用程式的管理者。',
+    wrongReturnAddress:
+      '應用程式提供的返回網址與註冊資料不符，為了您的安全，登入已經停止。請回到應用程式；如果一直這樣，請告訴應用程式的管理者。',
+    linkEndedTitle: '這個登入連結已經不能用了',
+    linkEnded:
+      '登入連結只能用一次，而且過一下子就會失效。這個連結已經用過，或放太久了（例如重新整理了網頁，或按了「上一頁」），再試一次也不會成功。請回到應用程式，重新按一次「登入」。',
+    declinedTitle: '沒有登入',
+    declined: '您沒有同意，所以沒有登入，您的資料也沒有交給應用程式。請回到應用程式。',
+    signOutNotDoneTitle: '您還沒有登出',
+    signOutRequestSignedIn:
+      '應用程式送來的登出要求有錯，所以還沒有幫您登出，您還在登入狀態。請按下面的「在這裡登出」。',
+    signOutFormSignedIn:
+      '這個登出頁面放太久了，或已經在別的分頁送出過，所以還沒有幫您登出，您還在登入狀態。請按下面的「在這裡登出」，再登出一次。',
+    signedOutTitle: '您已經登出了',
+    signOutRequestSignedOut: '應用程式送來的登出要求有錯。不過您現在沒有登入，不需要再做什麼。',
+    signOutFormSignedOut:
+      '這個登出頁面已經用過，或放太久了。不過您現在沒有登入，不需要再做什麼。為了安全，請關閉瀏覽器。',
+    signOutHere: '在這裡登出',
+    /** An OpenID error's reason in a sentence (the demo app's page); the error page says more (web/error-handler.ts). */
     code: {
       invalid_client: '這個應用程式沒有註冊，或設定有誤。',
       invalid_redirect_uri: '應用程式提供的返回網址與註冊資料不符，為了您的安全已停止。',
