@@ -138,6 +138,15 @@ function httpsOnly(log: Logger, page: Middleware): Middleware {
   };
 }
 
+/**
+ * oidc-provider's pages that an app sends a person to with GET only: `enableHttpPostMethods` stays off (POST to them
+ * would need the session cookies SameSite=None). Another method is the app's mistake, said so (405), not "not found".
+ */
+const GET_ONLY = new Map([
+  ['/auth', 'sign_in_method_not_allowed'],
+  ['/session/end', 'sign_out_method_not_allowed'],
+]);
+
 /** An error oidc-provider makes for its callers (OIDCProviderError: invalid_grant and the like). */
 function isProviderError(err: unknown): err is { status: number; error: string; error_description?: string } {
   const e = err as { status?: unknown; error?: unknown; expose?: unknown } | null;
@@ -218,8 +227,8 @@ export function buildApp(opts: {
     });
   if (!opts.trustProxy) app.use(sameHostOnly(opts.issuer));
   if (opts.requireHttps) app.use(httpsOnly(opts.log, notFoundOrError(opts.log)));
-  // What neither we nor the provider answer gets our not-found page.
-  const notFound = notFoundOrError(opts.log);
+  // What neither we nor the provider answer gets our not-found page (and a GET-only page of theirs, other methods).
+  const errorPage = notFoundOrError(opts.log);
   // oidc-provider's pages get the same headers (form_post: it adds its inline scripts' hashes to CSP); its JSON
   // endpoints, the API set.
   const theirs = compose([securityHeaders, formPostWords, opts.provider]);
@@ -230,8 +239,14 @@ export function buildApp(opts: {
     const segment = firstSegmentOf(ctx.path);
     const own = bySegment ? bySegment.get(segment) : router;
     if (own?.match(ctx.path, ctx.method).route) return handlers.get(own)!(ctx, next);
+    const getOnly = GET_ONLY.get(ctx.path.toLowerCase().replace(/(.)\/$/, '$1'));
+    if (getOnly && ctx.method !== 'GET' && ctx.method !== 'HEAD')
+      return errorPage(ctx, async () => {
+        ctx.set('Allow', 'GET');
+        throw new AppError(getOnly, 405);
+      });
     return API_SEGMENTS.has(segment) ? theirApi(ctx, next) : theirs(ctx, next);
   });
-  app.use((ctx) => notFound(ctx, async () => {}));
+  app.use((ctx) => errorPage(ctx, async () => {}));
   return app;
 }

@@ -16,6 +16,8 @@ const HEADINGS: Record<string, string> = {
   too_many: 'error.tooManyTitle',
   file_too_large: 'error.fileTooLargeTitle',
   not_found: 'error.notFoundTitle',
+  sign_in_method_not_allowed: 'error.signInRequestTitle',
+  sign_out_method_not_allowed: 'error.signOutMethodTitle',
 };
 
 /**
@@ -29,6 +31,12 @@ function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
     ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
   if (code === 'session_not_found' || code === 'csrf' || ctx.path.startsWith('/interaction/'))
     ways.push(...signInWaysOn(ctx as Context).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })));
+  // A sign-out the app sent by POST (app.ts): signing out here is the way on.
+  if (code === 'sign_out_method_not_allowed')
+    ways.push(
+      { href: '/session/end', label: 'error.signOutHere' },
+      { href: '/', label: 'error.home', secondary: true },
+    );
   if (!ways.length) ways.push({ href: '/', label: 'error.home' });
   return ways;
 }
@@ -45,6 +53,8 @@ const MESSAGES: Record<string, string> = {
   too_many: 'error.tooMany',
   unsupported_encoding: 'error.unsupportedBody',
   unsupported_media_type: 'error.unsupportedBody',
+  sign_in_method_not_allowed: 'error.signInMethod',
+  sign_out_method_not_allowed: 'error.signOutMethod',
 };
 
 function classify(err: unknown): AppError {

@@ -292,6 +292,42 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     assert.ok(home.status === 405 || home.status === 404);
   });
 
+  it('answers a sign-in or sign-out sent by POST with 405 and Allow: GET, in words, not "not found"', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
+    const posted = async (path: string, body: string, locale: 'zh-TW' | 'en') => {
+      const res = await fetch(`${server.issuer}${path}`, {
+        method: 'POST',
+        headers: { ...form, 'accept-language': locale },
+        body,
+      });
+      return { allow: res.headers.get('allow'), ...errorPage({ status: res.status, body: await res.text() }) };
+    };
+    const zh = translator('zh-TW');
+    assert.deepEqual(await posted('/auth', String(new URLSearchParams(valid)), 'zh-TW'), {
+      allow: 'GET',
+      status: 405,
+      lang: 'zh-TW',
+      heading: zh('error.signInRequestTitle'),
+      message: zh('error.signInMethod'),
+      ways: ['回到首頁 → /'],
+    });
+    const en = translator('en');
+    assert.deepEqual(await posted('/session/end', 'state=x', 'en'), {
+      allow: 'GET',
+      status: 405,
+      lang: 'en',
+      heading: en('error.signOutMethodTitle'),
+      message: en('error.signOutMethod'),
+      ways: ['Sign out here → /session/end', 'Go to the home page → / (secondary)'],
+    });
+    // A program asking for JSON gets JSON.
+    const api = await fetch(`${server.issuer}/auth/`, { method: 'POST', headers: { accept: 'application/json' } });
+    assert.deepEqual(
+      [api.status, api.headers.get('allow'), ((await api.json()) as { error: string }).error],
+      [405, 'GET', 'sign_in_method_not_allowed'],
+    );
+  });
+
   it('answers a NUL character anywhere (query, form, JSON, credentials) with a 4xx, never a 500', async () => {
     const base = server.issuer;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };

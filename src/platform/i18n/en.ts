@@ -93,6 +93,11 @@ const en: typeof zh = {
     signOutFormSignedOut:
       'This sign-out page was already used or was open too long. But you are not signed in now, so there is nothing more to do. For your security, close the browser.',
     signOutHere: 'Sign out here',
+    signInMethod:
+      'The app sent its sign-in request in a way this service does not accept, so you cannot sign in from here. This is not your fault. Go back to the app; if this keeps happening, tell the people who run it.',
+    signOutMethodTitle: 'Signing out did not finish',
+    signOutMethod:
+      'The app sent its request to sign you out in a way this service does not accept, so you were not signed out here. To sign out, press “Sign out here” below.',
     code: {
       invalid_client: 'This application is not registered, or its settings are wrong.',
       invalid_redirect_uri:

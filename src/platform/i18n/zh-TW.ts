@@ -87,6 +87,11 @@ export default {
     signOutFormSignedOut:
       '這個登出頁面已經用過，或放太久了。不過您現在沒有登入，不需要再做什麼。為了安全，請關閉瀏覽器。',
     signOutHere: '在這裡登出',
+    signInMethod:
+      '應用程式用本服務不接受的方式送出登入要求，所以沒有辦法登入。這不是您的錯。請回到應用程式；如果一直這樣，請告訴應用程式的管理者。',
+    signOutMethodTitle: '登出沒有完成',
+    signOutMethod:
+      '應用程式用本服務不接受的方式送出登出要求，所以這裡沒有幫您登出。要登出的話，請按下面的「在這裡登出」。',
     /** An OpenID error's reason in a sentence (the demo app's page); the error page says more (web/error-handler.ts). */
     code: {
       invalid_client: '這個應用程式沒有註冊，或設定有誤。',
