@@ -5,6 +5,7 @@
 // transaction with its history row and audit entry.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { isUuid } from '../../platform/uuid.ts';
 import { COUNT_DAY } from '../activity/sign-in-counts.ts';
 import { recordAudit } from '../audit.ts';
 import { asMetadata, DISABLED, withPinnedSector } from '../clients/metadata.ts';
@@ -69,8 +70,6 @@ const toApplication = (r: Row): Application => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-
-const isUuid = (id: string) => /^[0-9a-f-]{36}$/.test(id);
 
 export class Applications {
   readonly #db: Knex;

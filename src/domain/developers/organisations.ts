@@ -3,6 +3,7 @@
 // developer account the bureau created.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { isUuid } from '../../platform/uuid.ts';
 import { recordAudit } from '../audit.ts';
 
 export type Organisation = { id: string; name: string; role: 'owner' | 'member' };
@@ -76,7 +77,7 @@ export class Organisations {
 
   /** The person's membership of one organisation (none: undefined — another organisation's pages are not found). */
   async membership(orgId: string, personId: string): Promise<Organisation | undefined> {
-    if (!/^[0-9a-f-]{36}$/.test(orgId)) return undefined;
+    if (!isUuid(orgId)) return undefined;
     return this.#db('dev_org_members as m')
       .join('dev_organisations as o', 'o.id', 'm.org_id')
       .where({ 'm.org_id': orgId, 'm.person_id': personId })
@@ -138,8 +139,9 @@ export class Organisations {
     });
   }
 
-  /** An owner removes a member; the last owner stays. */
+  /** An owner removes a member; the last owner stays. An id that is not a UUID names no one (`memberUnknown`). */
   async removeMember(orgId: string, personId: string, actor: string): Promise<void> {
+    if (!isUuid(personId)) throw new DeveloperError('memberUnknown');
     await this.#db.transaction(async (tx) => {
       await this.#mustOwn(tx, orgId, actor);
       const owners = await tx('dev_org_members').where({ org_id: orgId, role: 'owner' }).pluck('person_id');

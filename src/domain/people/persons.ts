@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { hasNul } from '../../platform/stored-json.ts';
+import { isUuid } from '../../platform/uuid.ts';
 import type { AuditEvent } from '../audit.ts';
 
 /** A national ID at rest: sealed for display, blind-indexed for lookup (national-id-store.ts). */
@@ -51,8 +52,6 @@ export type NewPerson = {
   nationalId?: SealedNationalId;
 };
 
-const UUID = /^[0-9a-f-]{36}$/i;
-
 /** Taiwan mobile numbers in the one form we store: `0912345678` (from `0912-345-678`, `+886 912 345 678`, ...). */
 export function normaliseMobile(input: string): string | undefined {
   const digits = input.replace(/[\s()-]/g, '').replace(/^\+?886/, '0');
@@ -60,7 +59,7 @@ export function normaliseMobile(input: string): string | undefined {
 }
 
 export function findPersonById(db: Knex, id: string): Promise<Person | undefined> {
-  if (!UUID.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('persons').where({ id }).first();
 }
 

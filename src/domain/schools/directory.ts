@@ -3,6 +3,7 @@
 // — in two steps: the person a login names is shown (masked) for the bureau to confirm, then the confirmed person is
 // granted — and revoked. Every change is audited in its own transaction, and so is the look at the person.
 import type { Knex } from 'knex';
+import { isUuid } from '../../platform/uuid.ts';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
 import { maskEmail, maskMobile } from '../people/masks.ts';
@@ -213,8 +214,7 @@ export class SchoolDirectory {
     personId: string,
     actor: string,
   ): Promise<{ ok: true; personId: string } | { ok: false; error: GrantProblem }> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(personId))
-      return { ok: false, error: 'noSuchPerson' };
+    if (!isUuid(personId)) return { ok: false, error: 'noSuchPerson' };
     return this.#db.transaction(async (trx) => {
       // One grant at a time per person and school; the person stays as checked until the grant is written.
       await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`school-admin:${code}:${personId}`]);
@@ -228,7 +228,7 @@ export class SchoolDirectory {
 
   /** Ends one of the school's administrator identities; false when it is not one (of this school, still active). */
   async revokeAdmin(code: string, identityId: string, actor: string): Promise<boolean> {
-    if (!/^[0-9a-f-]{36}$/i.test(identityId)) return false;
+    if (!isUuid(identityId)) return false;
     return this.#db.transaction(async (trx) => {
       const [ended] = await trx('identities')
         .where({ id: identityId, school_code: code, role: 'school_admin', status: 'active' })

@@ -69,7 +69,6 @@ export function removeMember(s: Services) {
     const person = String(ctx.params.person ?? '');
     const t = translator(chooseLocale(ctx));
     try {
-      if (!/^[0-9a-f-]{36}$/.test(person)) throw new DeveloperError('memberUnknown');
       await s.developers.organisations.removeMember(org.id, person, developerOf(ctx).id);
       seeOther(ctx, `/developers/organisations/${org.id}`);
     } catch (err) {
