@@ -1,7 +1,8 @@
 // The "are you a person?" check on the sign-in form (after failures), password reset, registration and the school
 // credential form. Accessible and private: an ALTCHA proof of work that the browser solves by itself (nothing to
-// read, type or hear; no third party), and without scripts a question in words, answered with a number. Each check
-// is good once: a used one is remembered until it would have expired anyway.
+// read, type or hear; no third party), and without scripts a question in words, answered with a number (its token
+// sealed: it does not tell the answer). Each check is good once (a question: answered once, right or wrong); a used
+// one is remembered until it would have expired anyway.
 import crypto from 'node:crypto';
 import { type Challenge, createChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
@@ -18,7 +19,10 @@ const COST = 5000;
 /** What a form sends back: the widget's payload, or the question's token and the number typed. */
 export type ChallengeFields = { altcha?: unknown; question_token?: unknown; question_answer?: unknown };
 
-/** A question in words for browsers without scripts: "three plus four?", answered 7. */
+/**
+ * A question in words for browsers without scripts: "three plus four?", answered 7. The token goes back with the
+ * answer: the expected answer sealed (encrypted and authenticated), so it tells a script nothing it could answer with.
+ */
 export type Question = { token: string; a: number; b: number };
 
 const Payload = z.object({
@@ -30,17 +34,18 @@ const Payload = z.object({
   }),
 });
 
-const Token = z.object({ a: z.number().int(), b: z.number().int(), e: z.number().int(), n: z.string().max(40) });
+/** What a question's token holds, sealed: the answer, when it expires (seconds), and its own name for "used once". */
+const Token = z.object({ s: z.number().int(), e: z.number().int(), n: z.string().max(40) });
 
 export class Challenges {
   readonly #store: SharedStore;
+  readonly #keyring: Keyring;
   readonly #secret: string;
-  readonly #key: Buffer;
 
   constructor(store: SharedStore, keyring: Keyring) {
     this.#store = store;
-    this.#key = keyring.key('challenge');
-    this.#secret = this.#key.toString('base64url');
+    this.#keyring = keyring;
+    this.#secret = keyring.key('challenge').toString('base64url');
   }
 
   /** A new proof-of-work challenge for the widget (stateless: signed, stored nowhere). */
@@ -54,19 +59,19 @@ export class Challenges {
     });
   }
 
-  /** A new question in words (two numbers from 1 to 9 to add), signed, for the page's <noscript> part. */
+  /**
+   * A new question in words (two numbers from 1 to 9 to add) for the page's <noscript> part; its token is sealed with
+   * the master secret's challenge key (stored nowhere: any process sharing SECRET_KEY checks it).
+   */
   question(): Question {
     const a = crypto.randomInt(1, 10);
     const b = crypto.randomInt(1, 10);
-    const body = Buffer.from(
-      JSON.stringify({
-        a,
-        b,
-        e: Math.floor(Date.now() / 1000) + CHALLENGE_SECONDS,
-        n: crypto.randomBytes(12).toString('base64url'),
-      }),
-    ).toString('base64url');
-    return { token: `${body}.${this.#mac(body)}`, a, b };
+    const token: z.infer<typeof Token> = {
+      s: a + b,
+      e: Math.floor(Date.now() / 1000) + CHALLENGE_SECONDS,
+      n: crypto.randomBytes(12).toString('base64url'),
+    };
+    return { token: this.#keyring.seal('challenge', JSON.stringify(token)), a, b };
   }
 
   /** Whether the form carries a check solved now and never used before (it is used up by this call). */
@@ -102,24 +107,20 @@ export class Challenges {
   }
 
   async #verifyQuestion(token: string, answer: string): Promise<boolean> {
-    const [body, mac] = token.split('.');
-    if (!body || !mac || token.length > 400) return false;
-    const expected = Buffer.from(this.#mac(body));
-    if (expected.length !== Buffer.byteLength(mac) || !crypto.timingSafeEqual(expected, Buffer.from(mac))) return false;
+    if (token.length > 400) return false;
     let parsed: z.infer<typeof Token>;
     try {
-      parsed = Token.parse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
+      // Opening checks the seal's tag: a token changed, made up or sealed with another secret does not open.
+      parsed = Token.parse(JSON.parse(this.#keyring.open('challenge', token)));
     } catch {
       return false;
     }
     if (parsed.e < Date.now() / 1000) return false;
     const typed = answer.normalize('NFKC').trim();
-    if (!/^\d{1,3}$/.test(typed) || Number(typed) !== parsed.a + parsed.b) return false;
-    return this.#firstUse(`question:${parsed.n}`);
-  }
-
-  #mac(body: string): string {
-    return crypto.createHmac('sha256', this.#key).update(body).digest('base64url');
+    const right = /^\d{1,3}$/.test(typed) && Number(typed) === parsed.s;
+    // Used up by any answer, right or wrong: there are only 17 sums, and a question that took wrong answers could be
+    // sent with each of them in turn (the page asks a new one each time it is shown).
+    return (await this.#firstUse(`question:${parsed.n}`)) && right;
   }
 
   /** True the first time a check is used; its mark outlives the check itself. */

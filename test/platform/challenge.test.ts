@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { createChallenge, solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import { Challenges } from '../../src/platform/challenge.ts';
+import { Keyring } from '../../src/platform/keyring.ts';
+import { resolveSecretKey } from '../../src/platform/secrets.ts';
 import { parseSettings } from '../../src/platform/settings.ts';
 import { openStorage, type Storage } from '../../src/platform/storage/open.ts';
 import { solvedChallenge } from '../helpers/challenge.ts';
@@ -13,8 +15,9 @@ import { storageMode, testEnv } from '../helpers/server.ts';
 describe(`the person check (${storageMode})`, () => {
   let storage: Storage;
   let challenges: Challenges;
+  const settings = parseSettings(testEnv());
   before(async () => {
-    storage = await openStorage(parseSettings(testEnv()));
+    storage = await openStorage(settings);
     challenges = new Challenges(storage.shared, storage.keyring);
   });
   after(() => storage.close());
@@ -60,7 +63,6 @@ describe(`the person check (${storageMode})`, () => {
   it('takes the right answer to the question in words once (full-width digits too), and nothing else', async () => {
     const q = challenges.question();
     const right = String(q.a + q.b);
-    assert.equal(await challenges.verify({ question_token: q.token, question_answer: String(q.a + q.b + 1) }), false);
     const fullWidth = right.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
     assert.equal(await challenges.verify({ question_token: q.token, question_answer: ` ${fullWidth} ` }), true);
     assert.equal(await challenges.verify({ question_token: q.token, question_answer: right }), false, 'used up');
@@ -70,5 +72,66 @@ describe(`the person check (${storageMode})`, () => {
     const forged = Buffer.from(JSON.stringify({ a: 1, b: 1, e: 4e9, n: 'x' })).toString('base64url');
     assert.equal(await challenges.verify({ question_token: `${forged}.${mac}`, question_answer: '2' }), false);
     assert.equal(await challenges.verify({ question_token: body!, question_answer: right }), false);
+  });
+
+  it("seals the question's token: nothing in it decodes to the numbers or the answer", () => {
+    for (let i = 0; i < 20; i++) {
+      const q = challenges.question();
+      assert.ok(q.token.length <= 400, 'fits the form field the check reads');
+      for (const part of [q.token, ...q.token.split('.')]) {
+        for (const text of [
+          part,
+          Buffer.from(part, 'base64url').toString('utf8'),
+          Buffer.from(part, 'base64url').toString('latin1'),
+          Buffer.from(part, 'base64').toString('utf8'),
+        ]) {
+          assert.throws(() => JSON.parse(text), SyntaxError, `no JSON in ${part}`);
+          assert.doesNotMatch(text, /"(?:a|b|s|e|n|answer)"\s*:/, `no readable fields in ${part}`);
+        }
+      }
+    }
+  });
+
+  it('checks a question made by another process sharing the secret; refuses forged, changed and foreign tokens', async () => {
+    // Another process: its own keyring from the same SECRET_KEY, the same shared store; nothing stored per question.
+    const elsewhere = new Challenges(storage.shared, new Keyring(resolveSecretKey(settings)));
+    const q = challenges.question();
+    const right = String(q.a + q.b);
+    const forgedBy = (keyring: Keyring, s: number) =>
+      keyring.seal('challenge', JSON.stringify({ s, e: Math.floor(Date.now() / 1000) + 60, n: 'forged' }));
+    const [version, iv, tag, data] = q.token.split('.') as [string, string, string, string];
+    const flip = (text: string) => {
+      const at = Math.floor(text.length / 2);
+      return `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    };
+    const forged = [
+      forgedBy(new Keyring(Buffer.alloc(32, 7)), 2), // sealed with another secret
+      storage.keyring.seal('totp-secret', JSON.stringify({ s: 2, e: 4e9, n: 'y' })), // sealed for another purpose
+      Buffer.from(JSON.stringify({ a: 1, b: 1, e: 4e9, n: 'x' })).toString('base64url'),
+      'v1...',
+      '',
+      'x'.repeat(500),
+    ];
+    for (const question_token of forged)
+      assert.equal(await elsewhere.verify({ question_token, question_answer: '2' }), false, question_token);
+    const changed = [
+      [version, flip(iv), tag, data],
+      [version, iv, flip(tag), data],
+      [version, iv, tag, flip(data)],
+      [version, iv, tag],
+    ].map((parts) => parts.join('.'));
+    for (const question_token of changed)
+      assert.equal(await elsewhere.verify({ question_token, question_answer: right }), false, question_token);
+
+    assert.equal(await elsewhere.verify({ question_token: q.token, question_answer: right }), true, 'another process');
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: right }), false, 'used up');
+    assert.equal(await elsewhere.verify({ question_token: q.token, question_answer: right }), false, 'used up');
+  });
+
+  it('uses a question up with a wrong answer too: its few sums cannot be tried one after another', async () => {
+    const q = challenges.question();
+    const wrong = String(((q.a + q.b - 2 + 1) % 17) + 2);
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: wrong }), false);
+    assert.equal(await challenges.verify({ question_token: q.token, question_answer: String(q.a + q.b) }), false);
   });
 });
