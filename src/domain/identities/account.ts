@@ -2,6 +2,7 @@
 // identity chosen for it, read in one query (sign-in, SSO hops, tokens and userinfo all need all three).
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
+import { isUuid } from '../../platform/uuid.ts';
 import { LOGIN_ORDER, loginMatch, type Person } from '../people/persons.ts';
 import { chosenIdentityId } from './choice.ts';
 import {
@@ -71,8 +72,6 @@ type Row = Person & {
   account_children?: unknown;
 };
 
-const UUID = /^[0-9a-f-]{36}$/i;
-
 /** Rows built in a query but read back from storage: anything not shaped like identity rows is left out. */
 function identityRows<T extends IdentityRow>(value: unknown): T[] {
   return (Array.isArray(value) ? value : []).filter(
@@ -97,7 +96,7 @@ function toAccount(row: Row, grantId: string | undefined): LoadedAccount {
 }
 
 export async function loadAccount(db: Knex, personId: string, grantId?: string): Promise<LoadedAccount | undefined> {
-  if (!UUID.test(personId)) return undefined;
+  if (!isUuid(personId)) return undefined;
   const { rows } = (await prepared(db, ACCOUNT_SQL, [grantId ?? null, personId])) as { rows: Row[] };
   return rows[0] && toAccount(rows[0], grantId);
 }
@@ -158,7 +157,7 @@ export function accountFromAlong(
 
 /** Everything the identity menu shows, in one query. */
 export async function loadMenuAccount(db: Knex, personId: string, clientId: string): Promise<MenuAccount | undefined> {
-  if (!UUID.test(personId)) return undefined;
+  if (!isUuid(personId)) return undefined;
   const { rows } = (await prepared(db, MENU_SQL, [null, clientId, personId])) as { rows: Row[] };
   const row = rows[0];
   if (!row) return undefined;

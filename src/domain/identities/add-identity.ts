@@ -38,13 +38,15 @@ export async function currentIdentity(
   role: Role,
   schoolCode: string,
 ): Promise<{ id: string; ended_at: Date | null; attributes: Record<string, unknown> | null } | undefined> {
-  return trx('identities')
-    .where({ person_id: personId, role, school_code: schoolCode, status: 'active' })
-    .where((q) => q.whereNull('ended_at').orWhere('ended_at', '>', trx.fn.now()))
-    // One not ending first: the one a restore could not make a second of.
-    .orderByRaw('ended_at is not null, created_at')
-    .forUpdate()
-    .first('id', 'ended_at', 'attributes');
+  return (
+    trx('identities')
+      .where({ person_id: personId, role, school_code: schoolCode, status: 'active' })
+      .where((q) => q.whereNull('ended_at').orWhere('ended_at', '>', trx.fn.now()))
+      // One not ending first: the one a restore could not make a second of.
+      .orderByRaw('ended_at is not null, created_at')
+      .forUpdate()
+      .first('id', 'ended_at', 'attributes')
+  );
 }
 
 export async function addIdentity(db: Knex, input: NewIdentity): Promise<string> {
