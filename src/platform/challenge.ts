@@ -71,7 +71,7 @@ export class Challenges {
       e: Math.floor(Date.now() / 1000) + CHALLENGE_SECONDS,
       n: crypto.randomBytes(12).toString('base64url'),
     };
-    return { token: this.#keyring.seal('challenge', JSON.stringify(token)), a, b };
+    return { token: this.#keyring.seal('challenge-question', JSON.stringify(token)), a, b };
   }
 
   /** Whether the form carries a check solved now and never used before (it is used up by this call). */
@@ -111,7 +111,7 @@ export class Challenges {
     let parsed: z.infer<typeof Token>;
     try {
       // Opening checks the seal's tag: a token changed, made up or sealed with another secret does not open.
-      parsed = Token.parse(JSON.parse(this.#keyring.open('challenge', token)));
+      parsed = Token.parse(JSON.parse(this.#keyring.open('challenge-question', token)));
     } catch {
       return false;
     }

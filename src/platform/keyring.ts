@@ -12,6 +12,7 @@ export type Purpose =
   | 'verification-code'
   | 'throttle'
   | 'challenge'
+  | 'challenge-question'
   | 'binding-code'
   | 'upstream-secret'
   | 'totp-secret'

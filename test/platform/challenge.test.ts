@@ -98,7 +98,7 @@ describe(`the person check (${storageMode})`, () => {
     const q = challenges.question();
     const right = String(q.a + q.b);
     const forgedBy = (keyring: Keyring, s: number) =>
-      keyring.seal('challenge', JSON.stringify({ s, e: Math.floor(Date.now() / 1000) + 60, n: 'forged' }));
+      keyring.seal('challenge-question', JSON.stringify({ s, e: Math.floor(Date.now() / 1000) + 60, n: 'forged' }));
     const [version, iv, tag, data] = q.token.split('.') as [string, string, string, string];
     const flip = (text: string) => {
       const at = Math.floor(text.length / 2);
@@ -107,6 +107,7 @@ describe(`the person check (${storageMode})`, () => {
     const forged = [
       forgedBy(new Keyring(Buffer.alloc(32, 7)), 2), // sealed with another secret
       storage.keyring.seal('totp-secret', JSON.stringify({ s: 2, e: 4e9, n: 'y' })), // sealed for another purpose
+      storage.keyring.seal('challenge', JSON.stringify({ s: 2, e: 4e9, n: 'z' })), // with the proof-of-work key
       Buffer.from(JSON.stringify({ a: 1, b: 1, e: 4e9, n: 'x' })).toString('base64url'),
       'v1...',
       '',
