@@ -1,10 +1,11 @@
 // Step 02 (匯入檔案批次建檔): 班級及教師資料, then 學生及家長資料. GET /school/:code/import — each file's template to
-// download and its upload form; POST — the file read (streamed, at most 10 MB and 20,000 or 60,000 rows a sheet), every row
-// checked: problems in a table (序號, 工作表, 列, 欄位, 錯誤內容) and nothing kept, or a preview (new, changed,
+// download and its upload form; POST — the file read (streamed, in the upload worker, at most 10 MB and 20,000 or
+// 60,000 rows a sheet; refused while it is read when it unpacks to too much or holds more text than a roster), every
+// row checked: problems in a table (序號, 工作表, 列, 欄位, 錯誤內容) and nothing kept, or a preview (new, changed,
 // unchanged, leaving); POST …/commit — written in one transaction for the current semester.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { readOneRoster } from '../../domain/schools/import/oneroster.ts';
+import { readOneRosterIsolated, readWorkbookIsolated } from '../../domain/schools/import/isolated.ts';
 import type { RowError } from '../../domain/schools/import/rows.ts';
 import {
   IMPORT_FILES,
@@ -13,7 +14,7 @@ import {
   type Preview,
   partsOf,
 } from '../../domain/schools/import/staging.ts';
-import { readWorkbook, readWorkbookIsolated, templateWorkbook } from '../../domain/schools/import/workbook.ts';
+import { READ_LIMITS, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
@@ -105,7 +106,12 @@ export function uploadImport(s: Services) {
         ? 'oneroster'
         : 'classes-teachers';
     const refuse = (key: string, values?: Record<string, string>) =>
-      render(ctx, s, { alert: t(`school.import.problems.${key}`, values), file: kind, status: 400 });
+      render(ctx, s, {
+        alert: t(`school.import.problems.${key}`, values),
+        file: kind,
+        // More than a roster unpacks to: the file is too large, as one over 10 MB is.
+        status: key === 'too_large' ? 413 : 400,
+      });
     const current = await s.schoolOffice.semesters.current(code);
     if (!current) return refuse('noSemester');
     const file = uploadedFile(ctx);
@@ -113,21 +119,22 @@ export function uploadImport(s: Services) {
     const term = { schoolCode: code, academicYear: current.academicYear, semester: current.semester };
     const maxRows = kind === 'oneroster' ? ONEROSTER_MAX_ROWS : IMPORT_FILES[kind].maxRows;
     const streaming = await s.schoolOffice.roster.streamingCheck(kind, term);
+    // Off the server's thread, whatever the file: the large one's rows checked as they come, the others' collected.
     const read =
       kind === 'oneroster'
-        ? await readOneRoster(file.path, code, maxRows)
-        : streaming
-          ? await readWorkbookIsolated(file.path, {
-              sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
-              maxRows,
-              sink: streaming,
-            })
-          : await readWorkbook(file.path, { sheets: IMPORT_FILES[kind].sheets.map((x) => x.name), maxRows });
+        ? await readOneRosterIsolated(file.path, code, maxRows)
+        : await readWorkbookIsolated(file.path, {
+            sheets: IMPORT_FILES[kind].sheets.map((x) => x.name),
+            columns: Object.fromEntries(IMPORT_FILES[kind].sheets.map((x) => [x.name, x.columns.length])),
+            maxRows,
+            sink: streaming,
+          });
     if (!read.ok)
       return refuse(read.problem, {
-        sheet: 'sheet' in read ? (read.sheet ?? '') : '',
-        detail: 'detail' in read ? (read.detail ?? '') : '',
+        sheet: read.sheet ?? '',
+        detail: read.detail ?? '',
         max: String(maxRows),
+        chars: String(READ_LIMITS.cellChars),
       });
     const checked = streaming ? streaming.result() : await s.schoolOffice.roster.check(kind, read.sheets, term);
     // The cells are no longer needed: let them go before the rows are staged (memory stays bounded).

@@ -302,6 +302,11 @@ const zh = {
           '「{{sheet}}」工作表有合併的儲存格（{{detail}}）。請取消合併，每一列都填上自己的資料，再上傳一次。',
         oneroster_missing: 'OneRoster 壓縮檔裡沒有 {{detail}}。',
         oneroster_school: 'OneRoster 的 orgs.csv 裡沒有學校代碼（identifier）是 {{detail}} 的學校。',
+        too_large:
+          '這個檔案太大或太複雜，無法讀取，不像是學校的名冊。請確認是不是選錯檔案，或把資料貼到範本裡，存成新檔再上傳。',
+        cell_too_long:
+          '「{{sheet}}」工作表的 {{detail}} 儲存格超過 {{chars}} 個字，名冊裡沒有這麼長的資料。請確認是不是選錯檔案。',
+        line_too_long: '{{sheet}} 第 {{detail}} 行的內容太長，名冊裡沒有這麼長的資料。請確認是不是選錯檔案。',
       },
       errors: {
         required: '這一欄必須填寫。',
@@ -725,6 +730,12 @@ const en: typeof zh = {
           'The sheet “{{sheet}}” has merged cells ({{detail}}). Please unmerge them, give every row its own values, and upload it again.',
         oneroster_missing: 'The OneRoster zip file has no {{detail}}.',
         oneroster_school: 'The OneRoster orgs.csv has no school whose identifier is the school code {{detail}}.',
+        too_large:
+          'This file is too large or too complex to read; it does not look like a school’s roster. Please check you chose the right file, or paste its rows into the template and upload that.',
+        cell_too_long:
+          'Cell {{detail}} of the sheet “{{sheet}}” holds more than {{chars}} characters; nothing in a roster is that long. Please check you chose the right file.',
+        line_too_long:
+          'Line {{detail}} of {{sheet}} is too long; nothing in a roster is that long. Please check you chose the right file.',
       },
       errors: {
         required: 'This column must be filled in.',

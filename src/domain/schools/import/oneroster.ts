@@ -10,13 +10,15 @@
 //   birth date and sex: demographics.csv; a parent: role parent or guardian, linked by `agentSourcedIds` either way,
 //   mobile from `sms` (else `phone`), the relationship from `metadata.relationship` (父親…; else 其他監護人)
 import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
-import { unzipSync } from 'fflate';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { CLASSES_SHEET, CLASSES_TEACHERS, TEACHERS_SHEET } from './classes-teachers.ts';
 import type { RowError } from './rows.ts';
 import { PARENTS_SHEET, RELATIONSHIP_WORDS, STUDENTS_PARENTS, STUDENTS_SHEET } from './students-parents.ts';
-import type { SheetRows, SheetSpec } from './workbook.ts';
+import { READ_LIMITS, type SheetRows, type SheetSpec } from './workbook.ts';
+import { entryStream, zipEntries } from './zip.ts';
 
 const FILES = [
   'manifest.csv',
@@ -27,11 +29,53 @@ const FILES = [
   'demographics.csv',
   'roles.csv',
 ];
-/** A zip that unpacks to more than this is not a school's roster (or is a zip bomb). */
+/** A zip whose CSV files unpack to more than this is not a school's roster (or is a zip bomb). */
 const MAX_UNPACKED = 80 * 1024 * 1024;
+/** A CSV line longer than this (bytes) is no OneRoster record; a field the mapping reads is at most cellChars. */
+const MAX_LINE = 64 * 1024;
+/** The columns the mapping below reads: the others are dropped as they are parsed. */
+const KEPT = new Set([
+  'sourcedId',
+  'status',
+  'type',
+  'identifier',
+  'username',
+  'userIds',
+  'familyName',
+  'givenName',
+  'email',
+  'sms',
+  'phone',
+  'agentSourcedIds',
+  'role',
+  'orgSourcedIds',
+  'orgSourcedId',
+  'userSourcedId',
+  'classSourcedId',
+  'schoolSourcedId',
+  'classType',
+  'classCode',
+  'title',
+  'grades',
+  'primary',
+  'birthDate',
+  'sex',
+  'metadata.seat',
+  'metadata.title',
+  'metadata.relationship',
+]);
 
 type Row = Record<string, string> & { _line: string };
-export type OneRosterProblem = 'not_oneroster' | 'oneroster_missing' | 'oneroster_school' | 'too_many_rows';
+export type OneRosterProblem =
+  | 'not_oneroster'
+  | 'oneroster_missing'
+  | 'oneroster_school'
+  | 'too_many_rows'
+  /** A line with a field longer than any roster value (`sheet`: the CSV file, `detail`: the line). */
+  | 'line_too_long'
+  /** CSV files that unpack to more than MAX_UNPACKED. */
+  | 'too_large';
+type Refusal = { ok: false; problem: OneRosterProblem; detail?: string; sheet?: string };
 
 /** Where each sheet's rows came from: a sheet's error names that CSV file. */
 export const SOURCE_FILE: Record<string, string> = {
@@ -68,41 +112,60 @@ export const oneRosterError = (e: RowError): RowError => ({
   column: SOURCE_COLUMN[e.column] ?? e.column,
 });
 
-async function tables(file: string): Promise<Map<string, Row[]> | undefined> {
+/**
+ * The bundle's CSV files as rows (the columns the mapping reads, and the line), read a part at a time and parsed as
+ * they unpack: refused as soon as they unpack to more than MAX_UNPACKED, a file has more than `maxRows` rows, or a
+ * line is longer than a roster's.
+ */
+async function tables(file: string, maxRows: number): Promise<Map<string, Row[]> | Refusal> {
+  const zip = await readFile(file);
+  const entries = zipEntries(zip);
+  if (!entries) return { ok: false, problem: 'not_oneroster' };
   let unpacked = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(new Uint8Array(await readFile(file)), {
-      filter: (f) => {
-        unpacked += f.originalSize;
-        if (unpacked > MAX_UNPACKED) throw new Error('too large');
-        return FILES.includes(f.name.split('/').pop()!.toLowerCase());
-      },
-    });
-  } catch {
-    return undefined;
-  }
   const out = new Map<string, Row[]>();
-  for (const [path, bytes] of Object.entries(files)) {
-    const name = path.split('/').pop()!.toLowerCase();
+  for (const entry of entries) {
+    const name = entry.name.split('/').pop()!.toLowerCase();
+    if (!FILES.includes(name)) continue;
+    const rows: Row[] = [];
+    // Why the file was refused while it was read (the streams' own errors say only that they were stopped).
+    let refused: Refusal | undefined;
+    const refuse = (refusal: Omit<Refusal, 'ok'>) => {
+      refused ??= { ok: false, ...refusal };
+      return new Error(refusal.problem);
+    };
     try {
-      const records = parse(Buffer.from(bytes), {
-        bom: true,
-        columns: true,
-        skip_empty_lines: true,
-        trim: true,
-        info: true,
-      });
-      out.set(
-        name,
-        (records as { record: Record<string, string>; info: { lines: number } }[]).map((r) => ({
-          ...r.record,
-          _line: String(r.info.lines),
-        })),
+      await pipeline(
+        entryStream(zip, entry),
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            unpacked += chunk.length;
+            done(unpacked > MAX_UNPACKED ? refuse({ problem: 'too_large' }) : null, chunk);
+          },
+        }),
+        parse({
+          bom: true,
+          columns: (header: string[]) => header.map((h) => (KEPT.has(h) ? h : false)),
+          skip_empty_lines: true,
+          trim: true,
+          info: true,
+          max_record_size: MAX_LINE,
+        }),
+        async (records: AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) => {
+          for await (const { record, info } of records) {
+            if (rows.length >= maxRows) throw refuse({ problem: 'too_many_rows', sheet: name });
+            if (Object.values(record).some((v) => v.length > READ_LIMITS.cellChars))
+              throw refuse({ problem: 'line_too_long', sheet: name, detail: String(info.lines) });
+            rows.push({ ...record, _line: String(info.lines) });
+          }
+        },
       );
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (refused) return refused;
+      if ((err as { code?: string }).code === 'CSV_MAX_RECORD_SIZE')
+        return { ok: false, problem: 'line_too_long', sheet: name, detail: String((err as { lines?: number }).lines) };
+      return { ok: false, problem: 'not_oneroster' };
     }
+    out.set(name, rows);
   }
   return out;
 }
@@ -137,22 +200,18 @@ const SEX: Record<string, string> = { male: '男', female: '女', m: '男', f: '
 
 /**
  * The bundle as the two files' sheets (班級, 教師; 學生, 家長) for the school, or why it cannot be read: not a zip of
- * OneRoster CSV files, a file missing, no org for this school, too many rows.
+ * OneRoster CSV files, too large, a line too long, too many rows, a file missing, no org for this school. Run in the
+ * upload worker (isolated.ts: readOneRosterIsolated), never in the server's own thread.
  */
 export async function readOneRoster(
   file: string,
   schoolCode: string,
   maxRows: number,
-): Promise<
-  | { ok: true; sheets: Map<string, SheetRows> }
-  | { ok: false; problem: OneRosterProblem; detail?: string; sheet?: string }
-> {
-  const t = await tables(file);
-  if (!t) return { ok: false, problem: 'not_oneroster' };
+): Promise<{ ok: true; sheets: Map<string, SheetRows> } | Refusal> {
+  const t = await tables(file, maxRows);
+  if (!(t instanceof Map)) return t;
   for (const name of ['orgs.csv', 'classes.csv', 'users.csv', 'enrollments.csv'])
     if (!t.has(name)) return { ok: false, problem: 'oneroster_missing', detail: name };
-  const long = [...t].find(([, rows]) => rows.length > maxRows);
-  if (long) return { ok: false, problem: 'too_many_rows', sheet: long[0] };
   const org = t
     .get('orgs.csv')!
     .find((o) => live(o) && (o.type ?? '').toLowerCase() === 'school' && o.identifier === schoolCode);

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { readWorkbook, readWorkbookIsolated } from './workbook.ts';
+import { readWorkbookIsolated } from './isolated.ts';
+import { readWorkbook } from './workbook.ts';
 
 test('keeps every Chinese character of a long sheet, whatever the chunk boundaries', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-workbook-'));
@@ -103,6 +104,59 @@ test('in a worker thread: the same rows reach the sink in order, sheet ends told
       ok: false,
       problem: 'not_excel',
     });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("keeps a row's template columns, and of the cells after them only whether one holds text or a formula", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-columns-'));
+  const file = path.join(dir, 'wide.xlsx');
+  try {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('班級');
+    sheet.addRows([
+      ['班級代碼', '班級名稱', '年級', '導師教師編號', null, null, '備註'],
+      ['701', '忠班', 7, 'T001'],
+      ['702', '孝班', 7, 'T002', null, null, null, null, { formula: '1+1', result: 2 }],
+      [null, null, null, null, null, null, null, null, null, null, null, null, '只有這格'],
+    ]);
+    sheet.getCell('XFD2').value = 'x'.repeat(5_000);
+    fs.writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+    const read = await readWorkbook(file, { sheets: ['班級'], maxRows: 10, columns: { 班級: 4 } });
+    assert.ok(read.ok, JSON.stringify(read));
+    const cells = read.sheets.get('班級')!.rows.map((r) => r.cells.map((c) => `${c.text}${c.formula ? '=' : ''}`));
+    assert.deepEqual(cells, [
+      ['班級代碼', '班級名稱', '年級', '導師教師編號', '備註'],
+      ['701', '忠班', '7', 'T001', 'x'.repeat(1_000)],
+      ['702', '孝班', '7', 'T002', '2='],
+      ['', '', '', '', '只有這格'],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('refuses, while reading, a cell longer than a roster value and parts that unpack past the limit', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-limits-'));
+  const file = path.join(dir, 'limits.xlsx');
+  try {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('教師').addRows([
+      ['教師編號', '姓名'],
+      ['T001', '王'.repeat(1_001)],
+    ]);
+    // A sheet of 200,000 rows with a height and nothing else: 13 MB of XML, more than a file of 10 rows may unpack to.
+    const notes = workbook.addWorksheet('說明');
+    for (let r = 1; r <= 200_000; r += 1) notes.getRow(r).height = 20;
+    fs.writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+    assert.deepEqual(await readWorkbook(file, { sheets: ['教師'], maxRows: 10 }), {
+      ok: false,
+      problem: 'cell_too_long',
+      sheet: '教師',
+      detail: 'B2',
+    });
+    assert.deepEqual(await readWorkbook(file, { sheets: ['說明'], maxRows: 10 }), { ok: false, problem: 'too_large' });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,10 @@
 // Excel files of the back office's imports (issue 14, item 3): templates made with exceljs (headers in Chinese, one
 // example row, lists on the columns that take fixed values), and uploads read with exceljs's streaming reader, one row
-// at a time (memory bounded), every cell as the text a person sees, formulas flagged.
-import { Worker } from 'node:worker_threads';
+// at a time (memory bounded), every cell as the text a person sees, formulas flagged. A file is refused while it is
+// read, before it can cost much, when it unpacks to more than a roster does, when a cell holds more text than any
+// roster value, or when its rows hold more text in all than a school's roster (READ_LIMITS); uploads are read in a
+// worker thread of their own (isolated.ts).
+import { type Readable, Transform } from 'node:stream';
 import type ExcelJS from 'exceljs';
 
 export type ColumnSpec = {
@@ -60,7 +63,29 @@ export type ReadProblem =
   /** More rows than any school has. */
   | 'too_many_rows'
   /** Merged cells in a data sheet: the rows they span would read as empty. */
-  | 'merged_cells';
+  | 'merged_cells'
+  /** A cell of the template's columns with more text than any roster value (`detail`: the cell, B5). */
+  | 'cell_too_long'
+  /** More to unpack, or more text in all, than a school's roster: a compressed bomb, or not a roster. */
+  | 'too_large';
+
+/**
+ * What an upload may cost while it is read. The largest roster the templates allow (59,500 students and as many
+ * parents) unpacks to 34–44 MB, some 370 bytes a row, and holds some 3.8 million characters; the longest value a
+ * check takes is an email address (254).
+ */
+export const READ_LIMITS = {
+  /**
+   * What the parts of a workbook that are read (sheets, shared strings, styles) may unpack to: 2 KiB for each row a
+   * sheet may have (`maxRows`), and 8 MiB — 125 MiB for 學生及家長, 47 MiB for 班級及教師 and 配課. Reading costs
+   * time by the byte (exceljs reads 3–10 MB a second, slowest on XML that is all tags), not memory.
+   */
+  unpackedBytes: (maxRows: number) => 2 * 1024 * maxRows + 8 * 1024 * 1024,
+  /** One cell of the template's columns (a OneRoster field the mapping reads). */
+  cellChars: 1_000,
+  /** The text of every row handed over, in all. */
+  textChars: 16_000_000,
+} as const;
 
 function cellOf(value: ExcelJS.CellValue): Cell {
   if (value === null || value === undefined) return { text: '', formula: false };
@@ -83,21 +108,100 @@ function cellOf(value: ExcelJS.CellValue): Cell {
   return { text: '', formula: false };
 }
 
+/** A column's letters (1 → A, 28 → AB). */
+function columnName(n: number): string {
+  let name = '';
+  for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) name = String.fromCharCode(65 + ((k - 1) % 26)) + name;
+  return name;
+}
+
 /** Rows handed over as they are read (then not kept), and the end of each sheet. */
 export type RowSink = { row(sheet: string, row: SheetRows['rows'][number]): void; endSheet(sheet: string): void };
 
+/** The text the rows handed over may still hold (READ_LIMITS.textChars in all); false once it is spent. */
+export function textBudget(): (cells: readonly Cell[]) => boolean {
+  let left: number = READ_LIMITS.textChars;
+  return (cells) => {
+    for (const c of cells) left -= c.text.length;
+    return left >= 0;
+  };
+}
+
 /**
- * The rows of the wanted sheets (by name), at most `maxRows` data rows each; empty rows are skipped. With `sink` each
- * row goes to it as it is read and the sheets come back empty (memory stays bounded). A file that is no workbook, or
- * a sheet longer than allowed, is a problem, not an error.
+ * Counts what the reader unpacks — every part it reads, sheets it skips too — and fails the part being read past
+ * `max` bytes; whether it did. exceljs 4.4.0's reader (as patched) hands each part to one of these methods.
+ */
+function countUnpacked(reader: ExcelJS.stream.xlsx.WorkbookReader, max: number): () => boolean {
+  let unpacked = 0;
+  const count = (chunk: { length: number }) => {
+    unpacked += chunk.length;
+    if (unpacked > max) throw new Error('unpacks to too much');
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: exceljs's private methods, typed nowhere
+  const parts = reader as unknown as Record<string, (...args: any[]) => unknown> & {
+    sharedStrings?: unknown[];
+    workbookRels?: unknown[];
+  };
+  for (const method of ['_parseRels', '_parseWorkbook', '_parseSharedStrings', '_parseStyles']) {
+    const parse = parts[method]!;
+    parts[method] = function (this: unknown, entry: Readable) {
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          try {
+            count(chunk);
+            done(null, chunk);
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+      });
+      entry.on('error', (err) => counted.destroy(err));
+      return parse.call(this, entry.pipe(counted));
+    };
+  }
+  const worksheet = parts._parseWorksheet!;
+  parts._parseWorksheet = function (this: unknown, iterator: AsyncIterable<Buffer>, sheetNo: unknown) {
+    return worksheet.call(
+      this,
+      (async function* () {
+        for await (const chunk of iterator) {
+          count(chunk);
+          yield chunk;
+        }
+      })(),
+      sheetNo,
+    );
+  };
+  // Without these the reader copies every worksheet, unpacked and uncounted, to a temporary file first (a workbook
+  // without shared strings): the real ones, read before the worksheets, take their place.
+  parts.sharedStrings = [];
+  parts.workbookRels = [];
+  return () => unpacked > max;
+}
+
+type ReadResult =
+  | { ok: true; sheets: Map<string, SheetRows> }
+  | { ok: false; problem: ReadProblem; sheet?: string; detail?: string };
+
+/**
+ * The rows of the wanted sheets (by name), at most `maxRows` data rows each; empty rows are skipped. With `columns`
+ * (a sheet's number of template columns) a row keeps those cells, and of the cells after them only whether one holds
+ * text or a formula (one more cell: the header row must have nothing there, a formula anywhere is flagged). With
+ * `sink` each row goes to it as it is read and the sheets come back empty (memory stays bounded). A file that is no
+ * workbook, a sheet longer than allowed, or a file past READ_LIMITS is a problem, not an error.
  */
 export async function readWorkbook(
   file: string,
-  opts: { sheets: readonly string[]; maxRows: number; sink?: RowSink },
-): Promise<
-  { ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string }
-> {
+  opts: {
+    sheets: readonly string[];
+    maxRows: number;
+    columns?: Readonly<Record<string, number>>;
+    sink?: RowSink;
+  },
+): Promise<ReadResult> {
   const sheets = new Map<string, SheetRows>();
+  const spend = textBudget();
+  let tooLarge = () => false;
   try {
     const reader = new (await exceljs()).stream.xlsx.WorkbookReader(file, {
       worksheets: 'emit',
@@ -107,9 +211,11 @@ export async function readWorkbook(
       styles: 'cache',
       entries: 'ignore',
     });
+    tooLarge = countUnpacked(reader, READ_LIMITS.unpackedBytes(opts.maxRows));
     for await (const worksheet of reader) {
       const name = String((worksheet as unknown as { name?: string }).name ?? '').trim();
       const wanted = opts.sheets.includes(name) && !sheets.has(name);
+      const width = opts.columns?.[name];
       const rows: SheetRows['rows'] = [];
       let count = 0;
       // The reader's events, not only its rows: merged ranges come after them (patches/exceljs+4.4.0.patch).
@@ -122,11 +228,27 @@ export async function readWorkbook(
           if (eventType === 'merge') return { ok: false, problem: 'merged_cells', sheet: name, detail: String(value) };
           if (eventType !== 'row') continue;
           const row = value as ExcelJS.Row;
-          const values = (row.values as ExcelJS.CellValue[]).slice(1);
+          const values = row.values as ExcelJS.CellValue[];
+          const last = values.length - 1;
           // exceljs leaves holes for empty cells: Array.from fills them (map would keep them).
-          const cells = Array.from(values, (v) => cellOf(v ?? null));
+          const cells = Array.from({ length: Math.min(last, width ?? last) }, (_, i) => cellOf(values[i + 1] ?? null));
+          const long = cells.findIndex((c) => c.text.length > READ_LIMITS.cellChars);
+          if (long >= 0)
+            return { ok: false, problem: 'cell_too_long', sheet: name, detail: `${columnName(long + 1)}${row.number}` };
+          if (width !== undefined && last > width) {
+            const rest = { text: '', formula: false };
+            // forEach skips the holes: only the cells the row has.
+            values.forEach((v, i) => {
+              if (i <= width) return;
+              const cell = cellOf(v ?? null);
+              rest.text ||= cell.text.slice(0, READ_LIMITS.cellChars);
+              rest.formula ||= cell.formula;
+            });
+            if (rest.text || rest.formula) cells.push(rest);
+          }
           if (!cells.some((c) => c.text)) continue;
           if (++count > opts.maxRows + 1) return { ok: false, problem: 'too_many_rows', sheet: name };
+          if (!spend(cells)) return { ok: false, problem: 'too_large' };
           if (opts.sink) opts.sink.row(name, { number: row.number, cells });
           else rows.push({ number: row.number, cells });
         }
@@ -137,49 +259,7 @@ export async function readWorkbook(
       }
     }
   } catch {
-    return { ok: false, problem: 'not_excel' };
+    return { ok: false, problem: tooLarge() ? 'too_large' : 'not_excel' };
   }
   return { ok: true, sheets };
-}
-
-/** The worker's heap: enough for a workbook's shared strings and styles, and a bound on the reader's garbage. */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
-
-type WorkerMessage =
-  | { type: 'rows'; rows: { sheet: string; row: SheetRows['rows'][number] }[] }
-  | { type: 'end'; sheet: string }
-  | { type: 'done'; result: { ok: true } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string } };
-
-/**
- * readWorkbook with a sink, in a worker thread (workbook-worker.ts): the rows reach the sink in the order read, and
- * the reader's per-cell garbage stays in the worker's capped heap. A workbook the worker cannot hold is too large.
- */
-export function readWorkbookIsolated(
-  file: string,
-  opts: { sheets: readonly string[]; maxRows: number; sink: RowSink },
-): Promise<
-  { ok: true; sheets: Map<string, SheetRows> } | { ok: false; problem: ReadProblem; sheet?: string; detail?: string }
-> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (value: Awaited<ReturnType<typeof readWorkbookIsolated>>) => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      resolve(value);
-    };
-    const worker = new Worker(new URL('./workbook-worker.ts', import.meta.url), {
-      workerData: { file, sheets: [...opts.sheets], maxRows: opts.maxRows },
-      resourceLimits: WORKER_LIMITS,
-    });
-    worker.on('message', (m: WorkerMessage) => {
-      if (settled) return;
-      if (m.type === 'rows') for (const { sheet, row } of m.rows) opts.sink.row(sheet, row);
-      else if (m.type === 'end') opts.sink.endSheet(m.sheet);
-      else settle(m.result.ok ? { ok: true, sheets: new Map() } : m.result);
-    });
-    // Out of its memory (ERR_WORKER_OUT_OF_MEMORY) or anything else: the file is more than a school's roster.
-    worker.on('error', () => settle({ ok: false, problem: 'too_many_rows' }));
-    worker.on('exit', () => settle({ ok: false, problem: 'not_excel' }));
-  });
 }
