@@ -87,3 +87,7 @@ export async function activateByLink(agent: Agent, link: string): Promise<Step> 
     }).toString(),
   });
 }
+
+/** Text as a page shows it: HTML-escaped, as pug escapes what it prints. */
+export const html = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 // Relying-party side of protocol tests: openid-client configurations and a sign-in through the real pages.
 import * as oidc from 'openid-client';
 import type { ClientRegistry } from '../../src/domain/clients/registry.ts';
-import { type Agent, formAction, hiddenField, type Step } from './agent.ts';
+import { Agent, formAction, hiddenField, type Step } from './agent.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9/cb';
 
@@ -118,4 +118,16 @@ export async function logoutTokenListener(): Promise<{ uri: string; received: st
     received,
     close: () => rp.close(),
   };
+}
+
+/** The demo student signed in with offline access at `conf`'s client: the code's callback and what exchanging it checks. */
+export async function signedInOffline(conf: oidc.Configuration) {
+  const p = await pkce();
+  const callback = await signIn(
+    new Agent(),
+    authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
+    'student',
+    'Green-Frog-2026',
+  );
+  return { callback, checks: { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce } };
 }

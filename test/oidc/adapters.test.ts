@@ -13,6 +13,7 @@ import { accountFromAlong, loadAccount } from '../../src/domain/identities/accou
 import { insertPerson } from '../../src/domain/people/persons.ts';
 import { ClientAdapter } from '../../src/oidc/adapters/clients.ts';
 import {
+  GRANT_BOUND,
   RequestWrites,
   requestWrites,
   runWithWrites,
@@ -46,14 +47,7 @@ const MODELS = [
 ] as const;
 
 /** The models oidc-provider calls revokeByGrantId on (lib/helpers/revoke.js). */
-const GRANTABLE = [
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-];
+const GRANTABLE = [...GRANT_BOUND];
 
 /** Ids, grant ids, uids and user codes all start with this, so a run never meets another run's data. */
 const RUN = `ct-${crypto.randomBytes(4).toString('hex')}`;

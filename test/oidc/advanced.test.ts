@@ -26,7 +26,13 @@ async function codeFlow(
 ) {
   const conf = await discover(server.issuer, clientId, SECRET);
   const p = await pkce();
-  const callback = await signIn(agent, authorizationUrl(conf, p, extra), 'teacher', 'Blue-Chalk-2026');
+  const callback = await signIn(
+    agent,
+    authorizationUrl(conf, p, extra),
+    'teacher',
+    'Blue-Chalk-2026',
+    extra.redirect_uri ?? CALLBACK,
+  );
   const tokens = await oidc.authorizationCodeGrant(
     conf,
     callback,
@@ -75,22 +81,8 @@ describe(`advanced protocol features (${storageMode})`, () => {
     const sub = a.tokens.claims()!.sub;
     assert.notEqual(sub, teacherId);
     assert.equal(again.tokens.claims()!.sub, sub);
-    const conf2 = await discover(server.issuer, 'rp-pairwise-2', SECRET);
-    const p = await pkce();
-    const url = oidc.buildAuthorizationUrl(conf2, {
-      redirect_uri: 'http://localhost:9/cb',
-      scope: 'openid',
-      code_challenge: p.challenge,
-      code_challenge_method: 'S256',
-      state: p.state,
-      nonce: p.nonce,
-    });
-    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026', 'http://localhost:9/cb');
-    const other = await oidc.authorizationCodeGrant(conf2, callback, {
-      pkceCodeVerifier: p.verifier,
-      expectedState: p.state,
-      expectedNonce: p.nonce,
-    });
+    const other = (await codeFlow(server, 'rp-pairwise-2', new Agent(), { redirect_uri: 'http://localhost:9/cb' }))
+      .tokens;
     assert.notEqual(other.claims()!.sub, sub, 'another sector sees another subject');
     assert.notEqual(other.claims()!.sub, teacherId);
     assert.ok(sub.length > 20);
@@ -107,23 +99,8 @@ describe(`advanced protocol features (${storageMode})`, () => {
       { addRedirectUris: ['http://localhost:9/cb'], removeRedirectUris: [CALLBACK] },
       'test',
     );
-    const conf = await discover(server.issuer, 'rp-moving', SECRET);
-    const p = await pkce();
-    const url = oidc.buildAuthorizationUrl(conf, {
-      redirect_uri: 'http://localhost:9/cb',
-      scope: 'openid',
-      code_challenge: p.challenge,
-      code_challenge_method: 'S256',
-      state: p.state,
-      nonce: p.nonce,
-    });
-    const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026', 'http://localhost:9/cb');
-    const after = await oidc.authorizationCodeGrant(conf, callback, {
-      pkceCodeVerifier: p.verifier,
-      expectedState: p.state,
-      expectedNonce: p.nonce,
-    });
-    assert.equal(after.claims()!.sub, before, 'the same person, the same sub');
+    const after = await codeFlow(server, 'rp-moving', new Agent(), { redirect_uri: 'http://localhost:9/cb' });
+    assert.equal(after.tokens.claims()!.sub, before, 'the same person, the same sub');
     // Configuration written again (config/clients.json, the demo seed) keeps the pinned sector too.
     await registerClient(
       server,

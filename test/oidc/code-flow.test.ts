@@ -5,7 +5,16 @@ import * as oidc from 'openid-client';
 import { ANONYMOUS_SESSION_SECONDS } from '../../src/oidc/configuration.ts';
 import { translator } from '../../src/platform/i18n/index.ts';
 import { Agent } from '../helpers/agent.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../helpers/rp.ts';
+import {
+  authorizationUrl,
+  CALLBACK,
+  discover,
+  pkce,
+  registerClient,
+  signedInOffline,
+  signIn,
+  submitLogin,
+} from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 /** An error page: its status, language, heading and message, and the addresses of its ways on. */
@@ -35,18 +44,6 @@ describe(`authorization code flow (${storageMode})`, () => {
     conf = await discover(server.issuer, 'rp-conf', secret);
   });
   after(() => server.close());
-
-  /** The student signed in with offline access: the code's callback and what exchanging it checks. */
-  async function signedInOffline() {
-    const p = await pkce();
-    const callback = await signIn(
-      new Agent(),
-      authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
-      'student',
-      'Green-Frog-2026',
-    );
-    return { callback, checks: { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce } };
-  }
 
   it('publishes discovery with the features turned on', () => {
     const m = conf.serverMetadata();
@@ -106,7 +103,7 @@ describe(`authorization code flow (${storageMode})`, () => {
   });
 
   it('rotates refresh tokens and treats reuse as theft', async () => {
-    const { callback, checks } = await signedInOffline();
+    const { callback, checks } = await signedInOffline(conf);
     const first = await oidc.authorizationCodeGrant(conf, callback, checks);
     const second = await oidc.refreshTokenGrant(conf, first.refresh_token!);
     assert.ok(second.refresh_token);
@@ -329,9 +326,9 @@ describe(`authorization code flow (${storageMode})`, () => {
       assert.equal(won.length, 1, `one of ${settled.length} gets tokens`);
       return (won[0] as PromiseFulfilledResult<T>).value;
     };
-    const first = await signedInOffline();
+    const first = await signedInOffline(conf);
     await once(Array.from({ length: 4 }, () => oidc.authorizationCodeGrant(conf, first.callback, first.checks)));
-    const second = await signedInOffline();
+    const second = await signedInOffline(conf);
     const tokens = await oidc.authorizationCodeGrant(conf, second.callback, second.checks);
     await once(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(conf, tokens.refresh_token!)));
   });

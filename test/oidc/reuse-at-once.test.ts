@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { Agent } from '../helpers/agent.ts';
-import { authorizationUrl, discover, pkce, registerClient, signIn } from '../helpers/rp.ts';
+import { discover, registerClient, signedInOffline } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 describe(`a code or refresh token sent several times at once (${storageMode})`, () => {
@@ -26,17 +25,6 @@ describe(`a code or refresh token sent several times at once (${storageMode})`, 
   });
   after(() => server.close());
 
-  async function signedInOffline() {
-    const p = await pkce();
-    const callback = await signIn(
-      new Agent(),
-      authorizationUrl(conf, p, { scope: 'openid offline_access', prompt: 'consent' }),
-      'student',
-      'Green-Frog-2026',
-    );
-    return { callback, checks: { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce } };
-  }
-
   /** The tries' outcomes: the ones refused, and the tokens of those that were not. */
   async function race<T>(tries: Promise<T>[]): Promise<T[]> {
     const settled = await Promise.allSettled(tries);
@@ -51,7 +39,7 @@ describe(`a code or refresh token sent several times at once (${storageMode})`, 
 
   it('a code: one gets tokens, and they end with the grant', async () => {
     for (let round = 0; round < 4; round++) {
-      const { callback, checks } = await signedInOffline();
+      const { callback, checks } = await signedInOffline(conf);
       const [tokens] = await race(Array.from({ length: 4 }, () => oidc.authorizationCodeGrant(conf, callback, checks)));
       assert.equal(await active(tokens!.access_token), false, `round ${round}: the access token ended`);
       await assert.rejects(
@@ -63,7 +51,7 @@ describe(`a code or refresh token sent several times at once (${storageMode})`, 
 
   it('a refresh token: one gets new tokens, and they end with the grant', async () => {
     for (let round = 0; round < 4; round++) {
-      const { callback, checks } = await signedInOffline();
+      const { callback, checks } = await signedInOffline(conf);
       const first = await oidc.authorizationCodeGrant(conf, callback, checks);
       const [tokens] = await race(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(conf, first.refresh_token!)));
       assert.equal(await active(tokens!.access_token), false, `round ${round}: the new access token ended`);

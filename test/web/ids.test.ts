@@ -7,15 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { translator } from '../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../helpers/account.ts';
 import { type Console, startConsole } from '../helpers/admin.ts';
-import { Agent, hiddenField, type Step } from '../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../helpers/agent.ts';
 import { APPLICATION_FIELDS } from '../helpers/developers.ts';
 import { CALLBACK, submitLogin } from '../helpers/rp.ts';
 import { storageMode } from '../helpers/server.ts';
 
 const SCHOOL = `3${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** Not UUIDs, though the first ones are 36 characters of hex digits and hyphens. */
 const NOT_UUIDS = [

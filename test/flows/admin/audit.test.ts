@@ -16,14 +16,12 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, signInAdmin, startConsole } from '../../helpers/admin.ts';
-import { Agent } from '../../helpers/agent.ts';
+import { Agent, html } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`the bureau console's audit log (${storageMode})`, () => {
   let server: TestServer;

@@ -9,14 +9,12 @@ import { sealNationalId } from '../../../src/domain/people/national-id-store.ts'
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith, signedInAgent, signInToAccount } from '../../helpers/account.ts';
 import { type Console, postAdmin, signInAdmin, startConsole } from '../../helpers/admin.ts';
-import { Agent, type Step } from '../../helpers/agent.ts';
+import { Agent, html, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 import { addUpstream } from '../../helpers/upstream.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 
 describe(`the bureau console's people (${storageMode})`, () => {

@@ -10,14 +10,12 @@ import { maskEmail, maskMobile } from '../../../src/domain/people/masks.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, postAdmin, signInAdmin, startConsole } from '../../helpers/admin.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { signInOffice } from '../../helpers/school.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 // Codes of this file's own (the PostgreSQL + Redis run shares one database).
 const codeOf = () => `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const fieldError = (body: string, id: string) => new RegExp(`id="${id}-error"[^>]*>([^<]*)<`).exec(body)?.[1];

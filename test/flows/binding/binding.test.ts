@@ -17,7 +17,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { BINDING } from '../../../src/platform/limits.ts';
 import { parseSettings } from '../../../src/platform/settings.ts';
 import { signedInAgent, signInToAccount } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { pdfText } from '../../helpers/pdf.ts';
@@ -30,8 +30,6 @@ const SECRET = 'binding-test-secret-0123456789abcdef';
 const CLIENT = 'binding-rp';
 const SIS_CLIENT = 'binding-sis';
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const tag = () => crypto.randomBytes(4).toString('hex');
 const randomMobile = () => `09${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`;
 

@@ -7,14 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const tag = () => crypto.randomBytes(4).toString('hex');
 

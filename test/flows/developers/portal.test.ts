@@ -12,7 +12,7 @@ import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { signInOffice } from '../../helpers/school.ts';
@@ -21,8 +21,6 @@ import { taipeiToday } from '../../helpers/taipei.ts';
 
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const FORM = 'application/x-www-form-urlencoded';
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`the developer portal and the review (${storageMode})`, () => {
   let server: TestServer;

@@ -10,7 +10,7 @@ import { generate } from 'otplib';
 import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
@@ -34,8 +34,6 @@ import {
 } from '../../helpers/upstream.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const FORM = 'application/x-www-form-urlencoded';
 const RP_SECRET = 'fed-rp-secret-0123456789abcdefghijkl';
 const PASSWORD = PERSON_PASSWORD;

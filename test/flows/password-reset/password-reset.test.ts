@@ -11,7 +11,7 @@ import { insertPerson, type Person } from '../../../src/domain/people/persons.ts
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../../src/platform/limits.ts';
 import { oneUseKey } from '../../../src/platform/one-use.ts';
-import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
@@ -22,8 +22,6 @@ const CLIENT = 'pw-rp';
 const OFFLINE = 'pw-offline-rp';
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
 /** pug escapes these in text; our messages contain none of the others. */
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`passwords: forced change and reset (${storageMode})`, () => {
   let server: TestServer;

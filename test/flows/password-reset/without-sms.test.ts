@@ -5,14 +5,12 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { newPerson, postForm, signedInAgent, type TestPerson } from '../../helpers/account.ts';
-import { Agent, formAction, hiddenField } from '../../helpers/agent.ts';
+import { Agent, formAction, hiddenField, html } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 describe(`without an SMS gateway (${storageMode})`, () => {
   let server: TestServer;

@@ -8,15 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { REGISTRATION } from '../../../src/platform/limits.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { REGISTRATION_PASSWORD, REGISTRATION_SCHOOL, registrationForm } from '../../helpers/registration.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = REGISTRATION_SCHOOL;
 const PASSWORD = REGISTRATION_PASSWORD;
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];

@@ -12,7 +12,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { REGISTRATION } from '../../../src/platform/limits.ts';
 import type { Limit } from '../../../src/platform/throttle.ts';
 import { signedInAgent } from '../../helpers/account.ts';
-import { Agent, activateByLink, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, activateByLink, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
@@ -25,8 +25,6 @@ import { authorizationUrl, discover, pkce, registerClient, signIn } from '../../
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = REGISTRATION_SCHOOL;
 const PASSWORD = REGISTRATION_PASSWORD;
 const FORM = 'application/x-www-form-urlencoded';

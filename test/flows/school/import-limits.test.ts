@@ -13,7 +13,7 @@ import { strToU8, unzipSync, Zip, ZipDeflate } from 'fflate';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
   CLASS_HEADERS,
@@ -30,8 +30,6 @@ import {
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = newSchoolCode('7');
 const MB = 1024 * 1024;
 

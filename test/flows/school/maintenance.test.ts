@@ -11,7 +11,7 @@ import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import {
   CLASS_HEADERS,
@@ -28,8 +28,6 @@ import { startTestServer, storageMode, type TestServer } from '../../helpers/ser
 
 const zh = translator('zh-TW');
 const en = translator('en');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const FORM = 'application/x-www-form-urlencoded';
 const code = () => `5${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const SCHOOL = code();

@@ -9,14 +9,12 @@ import { strToU8, zipSync } from 'fflate';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
-import { Agent, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
 import { setSemester, signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SCHOOL = `3${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const csv = (rows: string[][]) => `${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
 

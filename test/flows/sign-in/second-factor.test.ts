@@ -10,7 +10,7 @@ import { MFA_ACR } from '../../../src/domain/people/second-factor.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { SECOND_FACTOR } from '../../../src/platform/limits.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
-import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import { Agent, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import {
   authorizationUrl,
   CALLBACK,
@@ -23,8 +23,6 @@ import {
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-const html = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const SECRET = 'mfa-rp-secret-0123456789abcdefghijklm';
 const PASSWORD = PERSON_PASSWORD;
 
