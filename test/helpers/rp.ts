@@ -97,7 +97,9 @@ export async function signIn(
     );
   }
   if (!step.location?.startsWith(callback))
-    throw new Error(`sign-in did not reach the callback (status ${step.status})`);
+    throw new Error(
+      `sign-in did not reach the callback (status ${step.status}: ${/<title>([^<]*)/.exec(step.body)?.[1] ?? ''} ${/role="alert"[^>]*>([^<]*)/.exec(step.body)?.[1] ?? ''})`,
+    );
   return new URL(step.location);
 }
 

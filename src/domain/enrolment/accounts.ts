@@ -21,7 +21,7 @@ export type NewAccount = {
   audit: { action: 'person.registered' | 'person.created'; detail?: Record<string, unknown> };
 };
 
-export const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+export { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 
 /** Whether an email or national ID already belongs to someone, as field messages. */
 export async function findDuplicates(

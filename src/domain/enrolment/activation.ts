@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LOCALES, type Locale } from '../../platform/i18n/index.ts';
 import { ACTIVATION_RESEND } from '../../platform/limits.ts';
 import type { OneUseKind } from '../../platform/one-use.ts';
+import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
@@ -47,6 +48,16 @@ export function activationState(db: Knex, token: string) {
 }
 
 export async function activateAccount(db: Knex, issuer: string, token: string): Promise<ActivationResult> {
+  try {
+    return await activate(db, issuer, token);
+  } catch (err) {
+    // The address or ID became an account's some other way meanwhile (a unique index says so): taken, nothing written.
+    if (isUniqueViolation(err)) return { ok: false, reason: 'taken' };
+    throw err;
+  }
+}
+
+async function activate(db: Knex, issuer: string, token: string): Promise<ActivationResult> {
   return db.transaction(async (trx) => {
     // Who the link names (read without locks), then the locks on their email and ID, then the link itself.
     const named = await activationTokenState(trx, token);

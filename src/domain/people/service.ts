@@ -16,6 +16,7 @@ import {
   findPersonById,
   findPersonByLogin,
   findPersonIdByNationalIdIndex,
+  lockContactValues,
   type Person,
   rehashPassword,
   saveNewPassword,
@@ -188,6 +189,9 @@ export class People {
     notice?: (previous: { email: string | null }) => NewMessage | undefined,
   ): Promise<void> {
     await this.#db.transaction(async (trx) => {
+      // The lock a registration's activation takes on its address: the two come one after the other, and the second
+      // finds the address taken (here a unique violation, there the "taken" page), never a 500.
+      if (kind === 'email') await lockContactValues(trx, { email: value, national_id_index: null });
       const previous = await updateContact(trx, personId, kind, value);
       await recordAudit(trx, {
         actor: personId,

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
+import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import { recordAudit } from '../audit.ts';
 
 /** The upstream account as the upstream leg verified it. */
@@ -27,8 +28,6 @@ export type LinkedAccount = {
   createdAt: Date;
   lastUsedAt: Date | null;
 };
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 /** Makes the link in `trx` (the caller's transaction), or says why not; audited. */
 export async function insertLink(

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ContactKind } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { CONTACT_CODES } from '../../platform/limits.ts';
+import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import { accountOf } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -158,7 +159,7 @@ export function contactPages(s: Services, kind: ContactKind) {
       try {
         await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
       } catch (err) {
-        if ((err as { code?: string }).code !== '23505') throw err;
+        if (!isUniqueViolation(err)) throw err;
         return renderRequest(
           ctx,
           kind,

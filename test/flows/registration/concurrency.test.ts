@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { activateAccount } from '../../../src/domain/enrolment/activation.ts';
+import { issueActivationToken } from '../../../src/domain/enrolment/activation-tokens.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { REGISTRATION } from '../../../src/platform/limits.ts';
+import { isUniqueViolation } from '../../../src/platform/storage/pg-errors.ts';
 import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -148,5 +151,44 @@ describe(`registration's step 2 sent at the same moment (${storageMode})`, () =>
     assert.equal(results.filter((r) => !r.ok && 'linkTaken' in r).length, 4, JSON.stringify(results));
     const links = await db()('federated_links').where({ provider: federated.provider, subject: federated.subject });
     assert.equal(links.length, 1);
+  });
+
+  it('activating a registration while another account takes its address: one holds it, the other is told, never a 500', async () => {
+    let activated = 0;
+    let changed = 0;
+    for (let round = 0; round < 12; round++) {
+      const address = `contested-${tag()}@example.org`;
+      const pending = await insertPerson(db(), {
+        email: address,
+        name: '等待中',
+        passwordHash: 'x',
+        status: 'pending',
+      });
+      const token = await issueActivationToken(db(), pending.id);
+      const other = await insertPerson(db(), { email: `taker-${tag()}@example.org`, name: '別人', passwordHash: 'x' });
+      const [activation, change] = await Promise.allSettled([
+        activateAccount(db(), server.issuer, token),
+        server.services.people.setContact(other.id, 'email', address),
+      ]);
+      assert.equal(
+        activation.status,
+        'fulfilled',
+        `round ${round}: ${String((activation as PromiseRejectedResult).reason)}`,
+      );
+      const outcome = (activation as PromiseFulfilledResult<{ ok: boolean; reason?: string }>).value;
+      if (change.status === 'rejected') assert.ok(isUniqueViolation(change.reason), String(change.reason));
+      // Exactly one holds the address: the activated registration, or the account that took it (then 'taken').
+      const holders = await db()('persons').where({ email: address }).whereNot({ status: 'pending' });
+      assert.equal(holders.length, 1, `round ${round}`);
+      if (outcome.ok) {
+        assert.equal(change.status, 'rejected');
+        activated++;
+      } else {
+        assert.equal(outcome.reason, 'taken');
+        assert.equal(holders[0].id, other.id);
+        changed++;
+      }
+    }
+    assert.equal(activated + changed, 12);
   });
 });
