@@ -3,6 +3,7 @@
 // checks as the import, or a person marked as left — every change audited with who, what and why. A parent's mobile
 // number is part of the row's key (and of the published credential's): correcting it gives the row a new key, and the
 // published credential follows it, so the parent keeps the slip (or the identity) they have.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
@@ -42,6 +43,11 @@ export type RosterRow = {
   /** The row's key in a URL: the class code, staff or student number, or 學號~(a digest of the mobile) for a parent. */
   key: string;
   values: Record<string, string>;
+  /**
+   * The row's values as loaded, as a digest the edit form carries back: a save whose row has changed since (another
+   * administrator's edit, an import) writes nothing.
+   */
+  version: string;
   maskedId?: string;
   status: 'active' | 'leaving';
 };
@@ -89,17 +95,28 @@ export class RosterMaintenance {
     return PARTS[part].key.map((k) => (k === 'mobile' ? this.#tag(String(values[k])) : String(values[k]))).join('~');
   }
 
-  #row(part: PartName, r: Record<string, unknown>): RosterRow {
+  #values(part: PartName, r: Record<string, unknown>): Record<string, string> {
     const values: Record<string, string> = {};
     for (const column of [...PARTS[part].key, ...EDITABLE[part]]) {
       const v = r[column];
       values[column] = v === null || v === undefined ? '' : String(v);
     }
     if (values.birthdate) values.birthdate = formatRocDate(values.birthdate.slice(0, 10));
+    return values;
+  }
+
+  /** A digest of the row's key and editable values: what the edit form was loaded with. */
+  #version(values: Record<string, string>): string {
+    return crypto.createHash('sha256').update(JSON.stringify(values)).digest('base64url');
+  }
+
+  #row(part: PartName, r: Record<string, unknown>): RosterRow {
+    const values = this.#values(part, r);
     const sealed = r.national_id_sealed as string | null | undefined;
     return {
       key: this.#keyOf(part, values),
       values,
+      version: this.#version(values),
       maskedId: sealed ? maskNationalId(openNationalId(this.#keyring, sealed)) : undefined,
       status: r.status === 'active' ? 'active' : 'leaving',
     };
@@ -153,25 +170,30 @@ export class RosterMaintenance {
 
   /**
    * Checks and saves the edited values with the reason, in one transaction; nothing changed is no change. `key` is the
-   * row's key afterwards: a parent's changes with the mobile number.
+   * row's key afterwards: a parent's changes with the mobile number. `version` is the row's as the form was loaded:
+   * when the row has changed since (or none is sent), nothing is written and the answer says so (`stale`).
    */
   async update(
     term: Term,
     part: PartName,
     key: string,
-    input: Partial<Record<Field, string>> & { reason: string },
+    input: Partial<Record<Field, string>> & { reason: string; version: string },
     actor: string,
   ): Promise<
-    { ok: true; changed: string[]; key: string } | { ok: false; errors: EditErrors } | { ok: false; missing: true }
+    | { ok: true; changed: string[]; key: string }
+    | { ok: false; errors: EditErrors }
+    | { ok: false; missing: true }
+    | { ok: false; stale: true }
   > {
-    const where = await this.#whereKey(this.#db, term, part, key);
-    if (!where) return { ok: false, missing: true };
+    if (!(await this.#whereKey(this.#db, term, part, key))) return { ok: false, missing: true };
     return this.#db.transaction(async (trx) => {
-      // A parent's mobile number keys the row and its published credential: one change at a time with the school's
-      // imports and publishing (their lock), and no two of a student's parents with the same number.
-      if (part === 'parents') await lockSchoolRoster(trx, term.schoolCode);
-      const row = await partRows(trx, part, term).where(where).forUpdate().first();
-      if (!row) return { ok: false as const, missing: true as const };
+      // One edit of the school's roster at a time, and none during an import or a publish (their lock): the checks
+      // against other rows (a free seat, an active teacher, another parent's number) and the write are one step.
+      await lockSchoolRoster(trx, term.schoolCode);
+      const where = await this.#whereKey(trx, term, part, key);
+      const row = where && (await partRows(trx, part, term).where(where).forUpdate().first());
+      if (!where || !row) return { ok: false as const, missing: true as const };
+      if (input.version !== this.#version(this.#values(part, row))) return { ok: false as const, stale: true as const };
       const { values, errors } = await this.#check(trx, term, part, row, input);
       const reason = input.reason.trim();
       if (!reason) errors.reason = ['school.roster.errors.reason'];
@@ -225,6 +247,8 @@ export class RosterMaintenance {
     if (!why) return { ok: false, errors: { reason: ['school.roster.errors.reason'] } };
     if ([...why].length > 200) return { ok: false, errors: { reason: E('tooLong') } };
     return this.#db.transaction(async (trx) => {
+      // After any edit under way (a class being given this teacher as its homeroom teacher checks they are active).
+      await lockSchoolRoster(trx, term.schoolCode);
       const n = await partRows(trx, part, term)
         .where({ ...where, status: 'active' })
         .update({ status: 'leaving', updated_at: trx.fn.now() });

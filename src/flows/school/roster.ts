@@ -1,7 +1,8 @@
 // Step 03 (維護資料): GET /school/:code/roster — the current semester's roster searched by part (classes, teachers
 // and staff, students, parents, course assignments), national IDs masked; GET …/roster/:part/:key — one row to edit,
 // named and labelled in its part's words; POST — saved with the reason (the import's checks, values kept on an
-// error), then that row again at its key (a parent's changes with the mobile number); POST …/leave — a person or
+// error), then that row again at its key (a parent's changes with the mobile number) — or, when someone else changed
+// the row since the form was loaded, nothing saved: 409, the row as it is now and what was typed; POST …/leave — a person or
 // course assignment marked as left, with the reason; POST …/reveal — the row's national ID in full, audited.
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -21,7 +22,7 @@ const Search = z.object({
   q: z.string().max(50).catch(''),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
-const Reason = z.object({ reason: z.string().max(1000).catch('') });
+const Reason = z.object({ reason: z.string().max(1000).catch(''), version: z.string().max(100).catch('') });
 
 /** How each field is typed on the form. */
 const INPUTS: Record<
@@ -113,6 +114,10 @@ async function renderRow(
     revealed?: string;
     saved?: boolean;
     status?: number;
+    /** The version the form goes on with: the one it was loaded with, after a mistake. */
+    version?: string;
+    /** What the person typed when someone else had changed the row since they loaded it (nothing of it saved). */
+    typed?: Partial<Record<Field, string>>;
   } = {},
 ) {
   const t = translator(chooseLocale(ctx));
@@ -143,6 +148,20 @@ async function renderRow(
     };
   }
   const error = (e?: [string, Record<string, string>?]) => e && t(e[0], e[1]);
+  // A value as the form shows it: a list's word rather than its code.
+  const shown = (f: Field, v: string) => {
+    if (f === 'kind' && v) return t(`school.roster.kinds.${v}`);
+    if (f === 'gender' && v) return t(`gender.${v}`);
+    if (f === 'relationship' && v) return t(`binding.relationship.${v}`);
+    return v || t('school.roster.noneSelected');
+  };
+  const typed = page.typed;
+  // After a conflict: what they typed that differs from the row as it is now, to type again.
+  const conflict = typed && {
+    fields: EDITABLE[part]
+      .filter((f) => (typed[f] ?? '').trim() !== (row.values[f] ?? ''))
+      .map((f) => ({ id: f, label: label(t, part, f), value: shown(f, (typed[f] ?? '').trim()) })),
+  };
   renderOffice(ctx, 'roster-row', {
     title: `school.roster.parts.${part}.editTitle`,
     titleVars,
@@ -182,6 +201,8 @@ async function renderRow(
     revealed: page.revealed,
     saved: page.saved,
     status: page.status,
+    version: page.version ?? row.version,
+    conflict,
   });
 }
 
@@ -197,22 +218,25 @@ export function saveRosterRow(s: Services) {
     const input = Object.fromEntries(
       EDITABLE[part].map((f) => [f, typeof body[f] === 'string' ? (body[f] as string).slice(0, 300) : '']),
     ) as Partial<Record<Field, string>>;
-    const { reason } = Reason.parse(body);
+    const { reason, version } = Reason.parse(body);
     if (!term) throw new AppError('not_found', 404);
     const result = await s.schoolOffice.maintenance.update(
       term,
       part,
       String(ctx.params.key),
-      { ...input, reason },
+      { ...input, reason, version },
       officeOf(ctx).person.id,
     );
     if (!result.ok && 'missing' in result) throw new AppError('not_found', 404);
+    // Someone else changed the row since this form was loaded: nothing saved; the row as it is now, with what was typed.
+    if (!result.ok && 'stale' in result) return renderRow(ctx, s, { typed: input, reason, status: 409 });
     if (!result.ok)
       return renderRow(ctx, s, {
         values: input as Record<string, string>,
         errors: result.errors,
         reason,
         status: 400,
+        version,
       });
     // The row again, at its key now: a parent's corrected mobile number gives the row a new one.
     seeOther(ctx, `/school/${term.schoolCode}/roster/${part}/${encodeURIComponent(result.key)}?saved=1`);

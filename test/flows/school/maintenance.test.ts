@@ -112,8 +112,17 @@ describe(`maintaining the roster (${storageMode})`, () => {
     return agent.request(`${base}/school/${SCHOOL}${path}`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(form.body, '_csrf'), ...fields }).toString(),
+      body: new URLSearchParams({
+        _csrf: hiddenField(form.body, '_csrf'),
+        ...version(form.body),
+        ...fields,
+      }).toString(),
     });
+  };
+  /** The row's version an edit form carries back (none on other pages). */
+  const version = (body: string): Record<string, string> => {
+    const v = /name="version" value="([^"]*)"/.exec(body)?.[1];
+    return v === undefined ? {} : { version: v };
   };
   const student = (no: string) =>
     db()('roster_students').where({ school_code: SCHOOL, academic_year: 115, semester: 1, student_no: no }).first();
