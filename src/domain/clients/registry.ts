@@ -172,13 +172,21 @@ export class ClientRegistry {
   /**
    * The bureau's settings of one client, all or nothing: first party, national-ID access and the API permissions
    * (roster for `schools`). A permission refused (a public client, an unknown school) changes none of them.
+   * `unchanged` tells, under the client's row lock, whether its settings are still those the form was loaded with:
+   * when not, nothing is written and the answer is false (someone else changed them meanwhile).
    */
   async saveSettings(
     clientId: string,
     settings: { firstParty: boolean; mayRequestIdno: boolean; sis: boolean; roster: boolean; schools: string[] },
     actor: string,
-  ): Promise<void> {
-    await this.#db.transaction(async (tx) => {
+    unchanged?: (current: ClientMetadata) => boolean,
+  ): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      if (unchanged) {
+        const locked = await tx('oidc_clients').select('metadata').where({ client_id: clientId }).forUpdate().first();
+        const current = asMetadata(locked?.metadata);
+        if (current && !unchanged(current)) return false;
+      }
       await this.update(
         clientId,
         { firstParty: settings.firstParty, mayRequestIdno: settings.mayRequestIdno },
@@ -193,6 +201,7 @@ export class ClientRegistry {
         if (grant) await this.setPermission(clientId, { grant: permission, schools }, actor, tx);
         else if (held.includes(permission)) await this.setPermission(clientId, { revoke: permission }, actor, tx);
       }
+      return true;
     });
   }
 

@@ -5,6 +5,7 @@
 // transaction with its history row and audit entry.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { digest } from '../../platform/one-use.ts';
 import { isUuid } from '../../platform/uuid.ts';
 import { COUNT_DAY } from '../activity/sign-in-counts.ts';
 import { recordAudit } from '../audit.ts';
@@ -39,6 +40,11 @@ export type Application = {
   secretUnseen: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * What the review shows (the details asked for, and the approved ones a change is read against), as one short
+   * text: the decision form carries it, and a decision on details that changed since is refused (`reviewChanged`).
+   */
+  version: string;
 };
 
 export type ApplicationEvent = { at: Date; actor: string; actorName?: string; action: string; note?: string };
@@ -57,19 +63,24 @@ type Row = {
   updated_at: Date;
 };
 
-const toApplication = (r: Row): Application => ({
-  id: r.id,
-  orgId: r.org_id,
-  orgName: r.org_name,
-  status: r.status,
-  details: storedDetails(r.details)!,
-  live: r.live ? storedDetails(r.live) : undefined,
-  clientId: r.client_id ?? undefined,
-  bureauNote: r.bureau_note ?? undefined,
-  secretUnseen: r.secret_unseen,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+const toApplication = (r: Row): Application => {
+  const details = storedDetails(r.details)!;
+  const live = r.live ? storedDetails(r.live) : undefined;
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    orgName: r.org_name,
+    status: r.status,
+    details,
+    live,
+    clientId: r.client_id ?? undefined,
+    bureauNote: r.bureau_note ?? undefined,
+    secretUnseen: r.secret_unseen,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    version: digest(JSON.stringify([details, live ?? null])),
+  };
+};
 
 export class Applications {
   readonly #db: Knex;
@@ -233,16 +244,21 @@ export class Applications {
     return outcome;
   }
 
-  /** The bureau's decision on a submitted application or change; mailed to whoever submitted it and the contact. */
+  /**
+   * The bureau's decision on a submitted application or change; mailed to whoever submitted it and the contact.
+   * `version` is the application's as the review showed it: when the developer changed it since, nothing is decided
+   * (`reviewChanged`) — the bureau decides only on what it read.
+   */
   async decide(
     id: string,
-    decision: { decision: Decision; note: string; bureau: BureauSettings },
+    decision: { decision: Decision; note: string; bureau: BureauSettings; version: string },
     actor: string,
   ): Promise<void> {
     let clientId: string | undefined;
     await this.#db.transaction(async (tx) => {
       const app = await this.#locked(tx, id);
       if (app.status !== 'submitted') throw new DeveloperError('notWaiting');
+      if (decision.version !== app.version) throw new DeveloperError('reviewChanged');
       if (decision.decision !== 'approve' && !decision.note.trim()) throw new DeveloperError('noteNeeded');
       const note = decision.note.trim() || null;
       const update: Record<string, unknown> = { bureau_note: note, updated_at: tx.fn.now() };

@@ -3,6 +3,7 @@
 // — in two steps: the person a login names is shown (masked) for the bureau to confirm, then the confirmed person is
 // granted — and revoked. Every change is audited in its own transaction, and so is the look at the person.
 import type { Knex } from 'knex';
+import { digest } from '../../platform/one-use.ts';
 import { isUuid } from '../../platform/uuid.ts';
 import { recordAudit } from '../audit.ts';
 import { addIdentity } from '../identities/add-identity.ts';
@@ -52,6 +53,13 @@ export function checkSchool(input: SchoolInput): SchoolErrors {
   return errors;
 }
 
+/**
+ * A school's values as one short text: the edit form carries it as the school was loaded, and a save over values
+ * someone else changed since is refused (nothing written) rather than writing their change back.
+ */
+export const schoolVersion = (r: SchoolRecord): string =>
+  digest(JSON.stringify([r.code, r.name, r.level, r.kind, r.district ?? null]));
+
 export class SchoolDirectory {
   readonly #db: Knex;
 
@@ -98,13 +106,17 @@ export class SchoolDirectory {
 
   /**
    * Adds a school (`add`: its code must be new) or saves an existing one's name, level, kind and district (the code
-   * stays). Returns the field errors, or `missing` when the school to edit does not exist.
+   * stays). An edit gives `loaded`, the school's version as the form showed it: when the school changed since,
+   * nothing is written (`changed`). Returns the field errors, or `missing` when the school to edit does not exist.
    */
   async save(
     input: SchoolInput,
     how: 'add' | 'edit',
     actor: string,
-  ): Promise<{ ok: true } | { ok: false; errors: SchoolErrors } | { ok: false; missing: true }> {
+    loaded?: string,
+  ): Promise<
+    { ok: true } | { ok: false; errors: SchoolErrors } | { ok: false; missing: true } | { ok: false; changed: true }
+  > {
     const errors = checkSchool(input);
     if (Object.keys(errors).length) return { ok: false, errors };
     const values = { name: input.name, level: input.level, kind: input.kind, district: input.district || null };
@@ -122,6 +134,7 @@ export class SchoolDirectory {
           .forUpdate()
           .first(...COLUMNS);
         if (!before) return { ok: false as const, missing: true as const };
+        if (loaded !== schoolVersion(before)) return { ok: false as const, changed: true as const };
         await trx('schools').where({ code: input.code }).update(values);
       }
       await recordAudit(trx, {

@@ -63,6 +63,7 @@ async function renderReview(
   s: Services,
   extra: { error?: string; errorField?: 'decision' | 'note'; posted?: Posted; status?: number } = {},
 ) {
+  // The review as it is now, with its version in the form: a decision is taken on what this page shows.
   const app = await application(s, ctx);
   const changed = changedDetails(app.live, app.details);
   const t = translator(chooseLocale(ctx));
@@ -100,6 +101,7 @@ async function renderReview(
 const DecideForm = z.object({
   decision: z.enum(['approve', 'changes', 'reject']).optional().catch(undefined),
   note: formText(2000),
+  version: formText(100),
   first_party: formText(5),
   may_request_idno: formText(5),
   permissions: z
@@ -139,6 +141,14 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
       permissions: PERMISSIONS.filter((p) => p !== 'roster' && form.permissions.includes(p)),
     };
     const posted = { decision: form.decision, note: form.note, bureau };
+    // The developer changed the application after the review was opened: shown again as it is now, decided on nothing.
+    const changed = () =>
+      renderReview(ctx, s, {
+        error: t('admin.applications.changedSince'),
+        posted: { ...posted, decision: undefined },
+        status: 409,
+      });
+    if (form.version !== app.version && app.status === 'submitted') return changed();
     if (!form.decision)
       return renderReview(ctx, s, {
         error: t('admin.applications.chooseDecision'),
@@ -149,12 +159,13 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
     try {
       await s.developers.applications.decide(
         app.id,
-        { decision: form.decision, note: form.note, bureau },
+        { decision: form.decision, note: form.note, bureau, version: form.version },
         adminOf(ctx).id,
       );
       seeOther(ctx, `/admin/applications/${app.id}?decided=1`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
+      if (err.key === 'reviewChanged') return changed();
       await renderReview(ctx, s, {
         error: t(`developers.errors.${err.key}`),
         errorField: err.key === 'noteNeeded' ? 'note' : undefined,

@@ -4,9 +4,10 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { ClientError } from '../../domain/clients/metadata.ts';
+import { ClientError, type ClientMetadata } from '../../domain/clients/metadata.ts';
 import { ownPagesName } from '../../domain/clients/own-pages.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { digest } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -24,16 +25,31 @@ async function client(s: Services, ctx: Context) {
   return { id: id.data, metadata };
 }
 
+const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+
+/**
+ * The bureau's settings of a client as one short text: the form carries them as loaded, and a save over settings
+ * someone else changed since writes nothing (409, the form again as it is now).
+ */
+const settingsVersion = (m: ClientMetadata) =>
+  digest(
+    JSON.stringify([
+      m.first_party === true,
+      m.may_request_idno === true,
+      list(m.permissions).sort(),
+      list(m.school_codes).sort(),
+    ]),
+  );
+
 /** What the settings form sent, shown again when it was refused (nothing the bureau ticked or typed is lost). */
 type Posted = { firstParty: boolean; mayRequestIdno: boolean; permissions: string[]; schools: string };
 
 async function renderClient(
   ctx: Context,
   s: Services,
-  extra: { error?: string; schoolsError?: boolean; posted?: Posted; status?: number } = {},
+  extra: { error?: string; schoolsError?: boolean; posted?: Posted; version?: string; status?: number } = {},
 ) {
   const { id, metadata } = await client(s, ctx);
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   const name = ownPagesName(id, chooseLocale(ctx)) ?? String(metadata.client_name ?? id);
   renderAdmin(ctx, 'client', {
     title: 'admin.clients.clientTitle',
@@ -48,6 +64,8 @@ async function renderClient(
     permissions: extra.posted?.permissions ?? list(metadata.permissions),
     schools: extra.posted?.schools ?? list(metadata.school_codes).join(' '),
     schoolsError: extra.schoolsError,
+    // What was posted again (a refusal): the version it was loaded with; otherwise the settings as they are now.
+    version: extra.version ?? settingsVersion(metadata),
     redirectUris: list(metadata.redirect_uris),
     subjectType: String(metadata.subject_type ?? 'public'),
     saved: ctx.query.saved === '1',
@@ -62,6 +80,7 @@ const SettingsForm = z.object({
   sis: formText(5),
   roster: formText(5),
   schools: formText(2000),
+  version: formText(100),
 });
 
 export function adminClientRoutes(router: Router, s: Services, admin: Middleware) {
@@ -88,20 +107,23 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
       roster: form.roster === 'yes',
       schools,
     };
+    const t = translator(chooseLocale(ctx));
     try {
-      await s.clients.saveSettings(id, settings, actor);
+      const saved = await s.clients.saveSettings(id, settings, actor, (m) => settingsVersion(m) === form.version);
+      // Someone else changed the settings since the form was loaded: nothing written, the form as it is now.
+      if (!saved) return renderClient(ctx, s, { error: t('admin.clients.changedSince'), status: 409 });
     } catch (err) {
       if (!(err instanceof ClientError)) throw err;
       const refusal = err.refusal;
       // Without a refusal of the form's (a client deleted meanwhile): not found, never the command line's English.
       if (!refusal) throw new AppError('not_found', 404);
-      const t = translator(chooseLocale(ctx));
       const reason = t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school });
       const permissions = (['sis', 'roster'] as const).filter((p) => settings[p]);
       return renderClient(ctx, s, {
         error: t('admin.clients.refused', { reason }),
         schoolsError: refusal?.code !== 'publicClient',
         posted: { ...settings, permissions, schools: form.schools },
+        version: form.version,
         status: 400,
       });
     }

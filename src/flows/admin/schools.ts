@@ -6,7 +6,12 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import type { SchoolErrors, SchoolInput, SchoolRecord } from '../../domain/schools/directory.ts';
+import {
+  type SchoolErrors,
+  type SchoolInput,
+  type SchoolRecord,
+  schoolVersion,
+} from '../../domain/schools/directory.ts';
 import { SCHOOL_KINDS, SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
@@ -33,6 +38,7 @@ const SchoolForm = z.object({
   kind: formText(20),
   district: formText(100),
 });
+const EditForm = SchoolForm.extend({ version: formText(100) });
 const GrantForm = z.object({ login: formText(254) });
 const ConfirmForm = z.object({ person: formText(40), login: formText(254) });
 const FIELDS = ['code', 'name', 'level', 'kind', 'district'] as const;
@@ -109,7 +115,16 @@ function addSchool(s: Services) {
 async function renderSchool(
   ctx: Context,
   s: Services,
-  page: { values?: SchoolInput; errors?: SchoolErrors; login?: string; grantError?: string; status?: number } = {},
+  page: {
+    values?: SchoolInput;
+    errors?: SchoolErrors;
+    /** The version the edit form was loaded with (its values sent back with errors); none: the school as it is now. */
+    version?: string;
+    changed?: boolean;
+    login?: string;
+    grantError?: string;
+    status?: number;
+  } = {},
 ) {
   const t = translator(chooseLocale(ctx));
   const school = await s.bureau.schools.find(String(ctx.params.code));
@@ -124,6 +139,8 @@ async function renderSchool(
       values: page.values ?? { ...school, district: school.district ?? '' },
       errors: page.errors,
     }),
+    version: page.version ?? schoolVersion(school),
+    changedError: page.changed ? t('admin.schools.changedSince') : undefined,
     admins: admins.map((a) => ({ ...a, since: taipeiTime(a.since, chooseLocale(ctx), 'date') })),
     login: page.login ?? '',
     grantError: page.grantError && t(`admin.schools.admins.errors.${page.grantError}`),
@@ -139,11 +156,14 @@ function showSchool(s: Services) {
 function saveSchool(s: Services) {
   return async (ctx: Context) => {
     const code = String(ctx.params.code);
-    const values = { ...SchoolForm.parse(ctx.request.body ?? {}), code };
-    const result = await s.bureau.schools.save(values, 'edit', adminOf(ctx).id);
+    const { version, ...form } = EditForm.parse(ctx.request.body ?? {});
+    const values = { ...form, code };
+    const result = await s.bureau.schools.save(values, 'edit', adminOf(ctx).id, version);
     if (result.ok) return seeOther(ctx, `/admin/schools/${code}?saved=1`);
     if ('missing' in result) throw new AppError('not_found', 404);
-    await renderSchool(ctx, s, { values, errors: result.errors, status: 400 });
+    // Someone else changed the school since the form was loaded: the form again with the school as it is now.
+    if ('changed' in result) return renderSchool(ctx, s, { changed: true, status: 409 });
+    await renderSchool(ctx, s, { values, errors: result.errors, version, status: 400 });
   };
 }
 

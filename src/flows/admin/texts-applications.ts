@@ -36,6 +36,7 @@ const zh = {
       permission: { sis: '校務系統 API（sis）' },
       submit: '送出審核結果',
       chooseDecision: '請選擇審核結果。',
+      changedSince: '您開啟這個頁面之後，開發者修改了申請，這次沒有送出審核結果。下面是現在的申請內容，請重新審核。',
       enable: '重新啟用',
       disable: '停用',
       clientLink: '用戶端設定',
@@ -79,6 +80,8 @@ const en: typeof zh = {
       permission: { sis: 'School-affairs API (sis)' },
       submit: 'Save the decision',
       chooseDecision: 'Please choose a decision.',
+      changedSince:
+        'The developer changed the application after you opened it, so your decision was not saved. Here it is as it is now: please review it again.',
       enable: 'Enable again',
       disable: 'Disable',
       clientLink: 'Client settings',

@@ -30,6 +30,7 @@ const zh = {
       publicNote: '這是沒有密碼的應用程式，不能有 API 權限。',
       save: '儲存設定',
       refused: '沒有儲存：{{reason}}',
+      changedSince: '剛才有其他人修改了這個應用程式的設定，您的修改沒有儲存。下面是現在的設定，請再修改一次。',
       refusals: {
         publicClient: '這個應用程式沒有密碼，不能有 API 權限。',
         noSchool: '名冊 API 要填至少一個學校代碼。',
@@ -71,6 +72,8 @@ const en: typeof zh = {
       publicNote: 'This app has no secret, so it cannot have API permissions.',
       save: 'Save the settings',
       refused: 'Not saved: {{reason}}',
+      changedSince:
+        'Someone else changed this app’s settings just now, so your change was not saved. Here they are as they are now: please make your change again.',
       refusals: {
         publicClient: 'This app has no secret, so it cannot have API permissions.',
         noSchool: 'Give at least one school code for the roster API.',

@@ -34,6 +34,7 @@ const zh = {
       codeHint: '6 位數字，例如 353604',
       districtHint: '例如 臺北市大安區（可不填）',
       save: '儲存',
+      changedSince: '剛才有其他人修改了這所學校，您的修改沒有儲存。下面是現在的內容，請再修改一次。',
       added: '學校已新增。',
       saved: '學校資料已儲存。',
       back: '回到學校列表',
@@ -160,6 +161,8 @@ const en: typeof zh = {
       codeHint: '6 digits, for example 353604',
       districtHint: 'For example 臺北市大安區 (optional)',
       save: 'Save',
+      changedSince:
+        'Someone else changed this school just now, so your change was not saved. Here it is as it is now: please make your change again.',
       added: 'The school was added.',
       saved: 'The school was saved.',
       back: 'Back to the schools',

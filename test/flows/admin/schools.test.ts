@@ -18,6 +18,8 @@ const zh = translator('zh-TW');
 const en = translator('en');
 // Codes of this file's own (the PostgreSQL + Redis run shares one database).
 const codeOf = () => `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+/** The version a console form carries (none on a page without it: the value is then empty). */
+const versionOf = (page: Step) => /name="version" value="([^"]*)"/.exec(page.body)?.[1] ?? '';
 const fieldError = (body: string, id: string) => new RegExp(`id="${id}-error"[^>]*>([^<]*)<`).exec(body)?.[1];
 
 describe(`the bureau console's schools (${storageMode})`, () => {
@@ -79,11 +81,13 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.equal(schoolPage.status, 200);
     assert.ok(schoolPage.body.includes(`href="/school/${code}"`), "the way to the school's back office");
     assert.ok(schoolPage.body.includes(`href="/admin/audit?school=${code}"`), "and to the school's audit log");
-    const bad = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, { ...fields, name: ' ' });
+    const version = versionOf(schoolPage);
+    const bad = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, { ...fields, version, name: ' ' });
     assert.equal(bad.status, 400);
     assert.match(bad.body, /id="district"[^>]*value="臺北市文山區"/);
     const saved = await postAdmin(agent, base, `/admin/schools/${code}`, schoolPage, {
       ...fields,
+      version,
       code: '999999',
       name: '改名國小',
       kind: 'municipal',
@@ -110,6 +114,54 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.equal(unknown.status, 404);
   });
 
+  it('two administrators editing one school: the second save, on the school as it was loaded, writes nothing (409)', async () => {
+    const code = codeOf();
+    const fields = { code, name: `同時編輯國中${code}`, level: 'junior', kind: 'municipal', district: '臺北市文山區' };
+    assert.equal(
+      (await postAdmin(agent, base, '/admin/schools/new', await page('/admin/schools/new'), fields)).status,
+      303,
+    );
+    const other = await personWith(server, [{ role: 'bureau_admin' }], 'bureau-b');
+    const b = new Agent();
+    // Both open the school; A renames it, then B (on the page loaded before) changes the district.
+    const pageB = await signInAdmin(base, b, other.email, `/admin/schools/${code}`);
+    const pageA = await page(`/admin/schools/${code}`);
+    const renamed = await postAdmin(agent, base, `/admin/schools/${code}`, pageA, {
+      ...fields,
+      version: versionOf(pageA),
+      name: '新名國中',
+    });
+    assert.equal(renamed.status, 303);
+    const stale = await postAdmin(b, base, `/admin/schools/${code}`, pageB, {
+      ...fields,
+      version: versionOf(pageB),
+      district: '臺北市大安區',
+    });
+    assert.equal(stale.status, 409);
+    assert.ok(stale.body.includes(html(zh('admin.schools.changedSince'))), 'said in words');
+    assert.match(stale.body, /id="name"[^>]*value="新名國中"/, 'the form again, as the school is now');
+    assert.deepEqual(await db()('schools').where({ code }).first('name', 'district'), {
+      name: '新名國中',
+      district: '臺北市文山區',
+    });
+    // Made again on the page that came back, it is saved (and keeps A's name).
+    const again = await postAdmin(b, base, `/admin/schools/${code}?lang=en`, stale, {
+      ...fields,
+      version: versionOf(stale),
+      name: '新名國中',
+      district: '臺北市大安區',
+    });
+    assert.equal(again.status, 303);
+    assert.deepEqual(await db()('schools').where({ code }).first('name', 'district'), {
+      name: '新名國中',
+      district: '臺北市大安區',
+    });
+    // In English too; a form without the version it was loaded with saves nothing either.
+    const blind = await postAdmin(b, base, `/admin/schools/${code}?lang=en`, stale, { ...fields, name: '盲目國中' });
+    assert.equal(blind.status, 409);
+    assert.ok(blind.body.includes(html(en('admin.schools.changedSince'))));
+    assert.equal((await db()('schools').where({ code }).first('name')).name, '新名國中');
+  });
   it('grants school_admin in two steps — who it is, then confirmed — (the back office opens) and revokes it', async () => {
     const code = codeOf();
     await db()('schools').insert({ code, name: `承辦人國中${code}`, level: 'junior' });

@@ -1,6 +1,9 @@
 // The developer portal's forms sent many times at once (the integrity audit's races): an organisation created twice
 // at once is one organisation (its page for whoever made it, "name taken" for anyone else, never an error page); an
-// application form sent twenty times at once, or again later, makes one application.
+// application form sent twenty times at once, or again later, makes one application. The bureau decides only on what
+// its review page showed: a developer's edit after the page was opened, of a new application or of a change to an
+// approved app, refuses the decision (409, the page again as it is now); two administrators saving one app's settings:
+// the second, on the settings as they were loaded, writes nothing (409).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -10,10 +13,14 @@ import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { submitLogin } from '../../helpers/rp.ts';
+import { signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+/** The version a console form carries (none on a page without it: the value is then empty). */
+const versionOf = (page: Step) => /name="version" value="([^"]*)"/.exec(page.body)?.[1] ?? '';
 const tag = () => crypto.randomBytes(4).toString('hex');
 
 describe(`the developer portal's forms sent at the same moment (${storageMode})`, () => {
@@ -123,5 +130,133 @@ describe(`the developer portal's forms sent at the same moment (${storageMode})`
     const now = await db()('client_applications').where({ org_id: orgId }).pluck('id');
     assert.equal(now.length, 2, 'the second form made one more');
     assert.equal(new Set(sent.map((x) => x.location)).size, 1);
+  });
+  async function bureauAdmin(path: string): Promise<{ agent: Agent; page: Step }> {
+    const person = await personWith(server, [{ role: 'bureau_admin' }], 'bureau-race');
+    const agent = new Agent();
+    const page = await signInOffice(server.issuer, agent, person.email, path);
+    assert.equal(page.status, 200, page.url);
+    return { agent, page };
+  }
+
+  /** An application for a new organisation, submitted through the portal: its id, the developer and the fields. */
+  async function application() {
+    const dev = await developer();
+    const created = await post(dev.agent, '/developers/organisations', dev.home, { name: `審核組 ${tag()}` });
+    const orgId = /\/developers\/organisations\/([0-9a-f-]{36})$/.exec(created.location!)![1]!;
+    const fields = {
+      ...APPLICATION_FIELDS,
+      app_name: `聯絡簿 ${tag()}`,
+      redirect_uris: 'https://notes.example.edu.tw/cb',
+    };
+    const form = await dev.agent.request(url(`/developers/apps/new?org=${orgId}`));
+    const sent = await post(dev.agent, '/developers/apps/new', form, {
+      ...fields,
+      org: orgId,
+      submission: hiddenField(form.body, 'submission'),
+    });
+    const appId = /\/developers\/apps\/([0-9a-f-]{36})\?/.exec(sent.location!)![1]!;
+    const edit = (changes: Record<string, string | string[]>) =>
+      dev.agent
+        .request(url(`/developers/apps/${appId}/edit`))
+        .then((page) => post(dev.agent, `/developers/apps/${appId}/edit`, page, { ...fields, ...changes }));
+    return { appId, edit };
+  }
+
+  it('the developer edits the application after the bureau opened it: approving refuses (409) and shows it as it is now', async () => {
+    const { appId, edit } = await application();
+    const review = `/admin/applications/${appId}`;
+    const admin = await bureauAdmin(review);
+    assert.ok(admin.page.body.includes('https://notes.example.edu.tw/cb'));
+    const moved = await edit({
+      redirect_uris: 'https://notes.example.edu.tw/other-cb',
+      scopes: ['profile', 'email', 'phone'],
+    });
+    assert.equal(moved.status, 303);
+    const approve = (page: Step) =>
+      post(admin.agent, `${review}/decide`, page, { version: versionOf(page), decision: 'approve' });
+    const refused = await approve(admin.page);
+    assert.equal(refused.status, 409);
+    assert.ok(refused.body.includes(html(zh('admin.applications.changedSince'))), 'said in words');
+    assert.ok(refused.body.includes('https://notes.example.edu.tw/other-cb'), 'the application as it is now');
+    const row = await db()('client_applications').where({ id: appId }).first();
+    assert.deepEqual([row.status, row.client_id, row.live], ['submitted', null, null], 'nothing decided');
+    assert.equal(
+      (await db()('client_application_events').where({ application_id: appId, action: 'decided_approve' })).length,
+      0,
+    );
+    // Read again and approved: the client is what the bureau read.
+    const approved = await approve(refused);
+    assert.equal(approved.status, 303);
+    const clientId: string = (await db()('client_applications').where({ id: appId }).first()).client_id;
+    const client = await server.services.clients.describe(clientId);
+    assert.deepEqual(client?.redirect_uris, ['https://notes.example.edu.tw/other-cb']);
+
+    // A change of the approved app, changed again after the bureau opened it: the app keeps its approved settings.
+    assert.equal(
+      (await edit({ redirect_uris: 'https://notes.example.edu.tw/third-cb' })).location,
+      url(`/developers/apps/${appId}?done=review`),
+    );
+    const change = await admin.agent.request(url(`${review}?lang=en`));
+    assert.ok(change.body.includes('https://notes.example.edu.tw/third-cb'));
+    assert.equal((await edit({ redirect_uris: 'https://evil.example.com/cb' })).status, 303);
+    const stale = await approve(change);
+    assert.equal(stale.status, 409);
+    assert.ok(stale.body.includes(html(en('admin.applications.changedSince'))), 'in English too');
+    assert.ok(stale.body.includes('https://evil.example.com/cb'), 'the change as it is now');
+    assert.deepEqual((await server.services.clients.describe(clientId))?.redirect_uris, [
+      'https://notes.example.edu.tw/other-cb',
+    ]);
+    assert.equal((await db()('client_applications').where({ id: appId }).first()).status, 'submitted');
+    // Asking for changes (or refusing) on a page that is out of date is refused the same way.
+    const asked = await post(admin.agent, `${review}/decide`, change, {
+      version: versionOf(change),
+      decision: 'reject',
+      note: '不行',
+    });
+    assert.equal(asked.status, 409);
+    await admin.agent.request(url('/admin?lang=zh-TW'));
+  });
+
+  it('two administrators saving one app’s settings: the second, on the settings as loaded, writes nothing (409)', async () => {
+    const { appId } = await application();
+    const a = await bureauAdmin(`/admin/applications/${appId}`);
+    assert.equal(
+      (
+        await post(a.agent, `/admin/applications/${appId}/decide`, a.page, {
+          version: versionOf(a.page),
+          decision: 'approve',
+        })
+      ).status,
+      303,
+    );
+    const clientId: string = (await db()('client_applications').where({ id: appId }).first()).client_id;
+    const settings = `/admin/clients/${clientId}/settings`;
+    const pageA = await a.agent.request(url(`/admin/clients/${clientId}`));
+    const b = await bureauAdmin(`/admin/clients/${clientId}`);
+    const first = await post(a.agent, settings, pageA, {
+      version: versionOf(pageA),
+      first_party: 'yes',
+    });
+    assert.equal(first.status, 303);
+    const second = await post(b.agent, settings, b.page, {
+      version: versionOf(b.page),
+      may_request_idno: 'yes',
+    });
+    assert.equal(second.status, 409);
+    assert.ok(second.body.includes(html(zh('admin.clients.changedSince'))), 'said in words');
+    assert.match(second.body, /id="first_party"[^>]*checked/, 'the settings as they are now');
+    assert.doesNotMatch(second.body, /id="may_request_idno"[^>]*checked/);
+    let metadata = await server.services.clients.describe(clientId);
+    assert.deepEqual([metadata?.first_party, metadata?.may_request_idno === true], [true, false], "A's change is kept");
+    // Made again on the form that came back: saved, with A's.
+    const again = await post(b.agent, settings, second, {
+      version: versionOf(second),
+      first_party: 'yes',
+      may_request_idno: 'yes',
+    });
+    assert.equal(again.status, 303);
+    metadata = await server.services.clients.describe(clientId);
+    assert.deepEqual([metadata?.first_party, metadata?.may_request_idno], [true, true]);
   });
 });

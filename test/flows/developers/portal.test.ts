@@ -151,6 +151,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     }).format(submittedAt);
     assert.ok(review.body.includes(`<td>${inTaipei}</td>`), `the history's time in Taipei time (${inTaipei})`);
     const noNote = await post(admin, `/admin/applications/${appId}/decide`, review, {
+      version: hiddenField(review.body, 'version'),
       decision: 'changes',
       note: '',
       first_party: 'yes',
@@ -160,11 +161,15 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.match(noNote.body, /id="decision-changes"[^>]*checked/);
     assert.match(noNote.body, /id="first_party"[^>]*checked/);
     assert.match(noNote.body, /id="note"[^>]*aria-invalid="true"/);
-    const undecided = await post(admin, `/admin/applications/${appId}/decide`, review, { note: '再想想' });
+    const undecided = await post(admin, `/admin/applications/${appId}/decide`, review, {
+      version: hiddenField(review.body, 'version'),
+      note: '再想想',
+    });
     assert.equal(undecided.status, 400);
     assert.match(undecided.body, /<textarea id="note"[^>]*>再想想<\/textarea>/);
     assert.doesNotMatch(undecided.body, /name="decision"[^>]*checked/);
     const asked = await post(admin, `/admin/applications/${appId}/decide`, review, {
+      version: hiddenField(review.body, 'version'),
       decision: 'changes',
       note: '請補上隱私權政策的中文版網址。',
     });
@@ -215,8 +220,13 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     // Approved, with the school-affairs API.
     const review2 = await admin.request(`${base}/admin/applications/${appId}`);
     assert.equal(
-      (await post(admin, `/admin/applications/${appId}/decide`, review2, { decision: 'approve', permissions: 'sis' }))
-        .status,
+      (
+        await post(admin, `/admin/applications/${appId}/decide`, review2, {
+          version: hiddenField(review2.body, 'version'),
+          decision: 'approve',
+          permissions: 'sis',
+        })
+      ).status,
       303,
     );
     const row = await db()('client_applications').where({ id: appId }).first();
@@ -319,7 +329,12 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     );
     await server.services.developers.applications.decide(
       appId,
-      { decision: 'approve', note: '', bureau: { firstParty: false, permissions: [], mayRequestIdno: false } },
+      {
+        decision: 'approve',
+        note: '',
+        bureau: { firstParty: false, permissions: [], mayRequestIdno: false },
+        version: (await server.services.developers.applications.get(appId))!.version,
+      },
       'test',
     );
     const clientId = (await server.services.developers.applications.get(appId))!.clientId!;
@@ -370,7 +385,13 @@ describe(`the developer portal and the review (${storageMode})`, () => {
 
     // National IDs and the SIS API ticked, but the roster API for a school that cannot have it (a junior high):
     // nothing is saved, not even what came before the roster in the form.
-    const ticked = { first_party: 'yes', may_request_idno: 'yes', sis: 'yes', roster: 'yes' };
+    const ticked = {
+      version: hiddenField(page.body, 'version'),
+      first_party: 'yes',
+      may_request_idno: 'yes',
+      sis: 'yes',
+      roster: 'yes',
+    };
     const refused = await post(admin, `/admin/clients/${clientId}/settings`, page, { ...ticked, schools: SCHOOL });
     assert.equal(refused.status, 400);
     assert.ok(refused.body.includes(zh('admin.clients.refusals.notRosterSchool', { school: SCHOOL })), 'in words');
