@@ -25,7 +25,13 @@ export class Agent {
   async request(url: string, init: RequestInit = {}): Promise<Step> {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', this.#cookieHeader());
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const send = () => fetch(url, { ...init, headers, redirect: 'manual' });
+    // A kept-alive connection the server closed after its idle timeout, just as this request took it (the test was
+    // busy for seconds before, making a large file): a page read (GET) is asked once more, as a browser does.
+    const res = await send().catch((err: { cause?: { code?: string } }) => {
+      if (err.cause?.code !== 'ECONNRESET' || (init.method ?? 'GET') !== 'GET') throw err;
+      return send();
+    });
     this.#store(res);
     const location = res.headers.get('location') ?? undefined;
     return {
