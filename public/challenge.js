@@ -15,6 +15,8 @@ const spoken = {
   error: strings.error,
   expired: strings.expired,
 };
+// The hint that the device checks by itself is true only here, where the widget runs.
+for (const hint of document.querySelectorAll('#challenge-hint')) hint.hidden = false;
 const status = document.getElementById('challenge-status');
 for (const widget of document.querySelectorAll('altcha-widget'))
   widget.addEventListener('statechange', (event) => {

@@ -107,7 +107,11 @@ export function uploadImport(s: Services) {
         : 'classes-teachers';
     const refuse = (key: string, values?: Record<string, string>) =>
       render(ctx, s, {
-        alert: t(`school.import.problems.${key}`, values),
+        // A OneRoster bundle has no template to paste into: its own words.
+        alert: t(
+          `school.import.problems.${key === 'too_large' && kind === 'oneroster' ? 'too_large_oneroster' : key}`,
+          values,
+        ),
         file: kind,
         // More than a roster unpacks to: the file is too large, as one over 10 MB is.
         status: key === 'too_large' ? 413 : 400,

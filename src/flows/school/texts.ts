@@ -306,6 +306,8 @@ const zh = {
         oneroster_school: 'OneRoster 的 orgs.csv 裡沒有學校代碼（identifier）是 {{detail}} 的學校。',
         too_large:
           '這個檔案太大或太複雜，無法讀取，不像是學校的名冊。請確認是不是選錯檔案，或把資料貼到範本裡，存成新檔再上傳。',
+        too_large_oneroster:
+          '這個壓縮檔解開後太大，無法讀取，不像是一所學校的 OneRoster 名冊。請確認是不是選錯檔案，或請校務系統只匯出本校的資料。',
         cell_too_long:
           '「{{sheet}}」工作表的 {{detail}} 儲存格超過 {{chars}} 個字，名冊裡沒有這麼長的資料。請確認是不是選錯檔案。',
         line_too_long: '{{sheet}} 第 {{detail}} 行的內容太長，名冊裡沒有這麼長的資料。請確認是不是選錯檔案。',
@@ -736,6 +738,8 @@ const en: typeof zh = {
         oneroster_school: 'The OneRoster orgs.csv has no school whose identifier is the school code {{detail}}.',
         too_large:
           'This file is too large or too complex to read; it does not look like a school’s roster. Please check you chose the right file, or paste its rows into the template and upload that.',
+        too_large_oneroster:
+          'This zip file unpacks to more than one school’s OneRoster roster could hold. Please check you chose the right file, or ask the school-affairs system to export only this school.',
         cell_too_long:
           'Cell {{detail}} of the sheet “{{sheet}}” holds more than {{chars}} characters; nothing in a roster is that long. Please check you chose the right file.',
         line_too_long:

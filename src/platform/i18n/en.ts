@@ -115,7 +115,8 @@ const en: typeof zh = {
     legend: 'Security check',
     hint: 'To make sure a person is using this form, your device does a small check by itself. Just wait a moment.',
     question: 'Please answer: what is {{a}} plus {{b}}? (Type a number.)',
-    required: 'Please wait until the security check is done, then send the form.',
+    required:
+      'When the security check below says it is done (or once you have answered its question), press the button again.',
     failed: 'The security check did not pass. Please try again.',
     number: { 1: 'one', 2: 'two', 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven', 8: 'eight', 9: 'nine' },
     widget: {

@@ -123,7 +123,7 @@ describe(`hostile uploads on the import page (${storageMode})`, () => {
 
   /**
    * The upload, and /healthz asked once the server has the whole file (its temporary copy has the file's size: the
-   * reading starts): what /healthz answered, and whether the upload was still unanswered then.
+   * reading starts): what /healthz answered.
    */
   async function uploadWhileAsking(kind: string, file: Buffer, name?: string) {
     const before = new Set(fs.readdirSync(os.tmpdir()));
@@ -138,8 +138,7 @@ describe(`hostile uploads on the import page (${storageMode})`, () => {
         .some((f) => fs.statSync(path.join(os.tmpdir(), f), { throwIfNoEntry: false })?.size === file.length);
     while (!answered && !received()) await new Promise((resolve) => setTimeout(resolve, 5));
     const health = await healthy();
-    const uploadPending = !answered;
-    return { answer: await sent, health, uploadPending };
+    return { answer: await sent, health };
   }
 
   /** Still imports a clean file: the server is whole. */
@@ -243,9 +242,9 @@ describe(`hostile uploads on the import page (${storageMode})`, () => {
     );
     const large = await uploadWhileAsking('oneroster', wide, 'oneroster.zip');
     assert.equal(large.health, 200);
-    assert.ok(large.uploadPending, '/healthz answered while the bundle was being read');
+    // Whether /healthz was answered before the upload's answer depends on the machine's speed: not asserted.
     assert.equal(large.answer.status, 413, pageSaid(large.answer.body));
-    assert.equal(alert(large.answer.body), p('too_large'));
+    assert.equal(alert(large.answer.body), p('too_large_oneroster'));
     assert.ok(large.answer.body.includes('id="upload-oneroster"'));
 
     // The audit's: 20 MB of four-column rows (2.6 million) in a 30 KB zip; refused at the 120,001st.
