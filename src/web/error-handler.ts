@@ -6,7 +6,7 @@ import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/una
 import { LimitReached } from '../platform/throttle.ts';
 import { AppError } from './errors.ts';
 import { type RenderContext, renderPage } from './render.ts';
-import { signInWaysOn, type WayOn } from './sign-in-restart.ts';
+import { finishedSignIn, signInWaysOn, type WayOn } from './sign-in-restart.ts';
 
 /** A heading that says what happened, where there is one better than "something went wrong". */
 const HEADINGS: Record<string, string> = {
@@ -97,10 +97,17 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     ctx.status = appError.status;
     ctx.body = { error: appError.code, error_description: message };
   } else {
-    const heading = t(HEADINGS[appError.code] ?? 'error.title');
-    const ways = waysOn(ctx, appError.code);
+    let heading = t(HEADINGS[appError.code] ?? 'error.title');
+    let ways = waysOn(ctx, appError.code);
     // An ended sign-in this browser cannot start again (it began in another browser, or long ago): no "button below".
     if (appError.code === 'session_not_found' && !ways.some((w) => w.href !== '/')) message = t('error.sessionNoWay');
+    // A page of a sign-in this browser already finished (Back, reload, its form sent again): say it is done.
+    const finished = ENDED_SIGN_IN.has(appError.code) && ctx.path.startsWith('/interaction/') && finishedTexts(ctx);
+    if (finished) {
+      heading = t(finished.heading);
+      message = t(finished.message, finished.messageVars);
+      ways = finished.ways;
+    }
     renderPage(
       ctx,
       'error',
@@ -214,14 +221,38 @@ export type ProviderErrorPlace = {
 
 const HOME: WayOn = { href: '/', label: 'error.home' };
 
+/** The errors a sign-in page meets when its sign-in is over: gone, or its form's token no longer good. */
+const ENDED_SIGN_IN = new Set(['session_not_found', 'csrf']);
+
+/**
+ * The words and ways on for a page of a sign-in this browser already finished (gone Back to, reloaded): the person is
+ * signed in to the app, so not "start again, nothing is lost" but "done", with the app as the way on.
+ */
+function finishedTexts(ctx: ParameterizedContext): ErrorTexts | undefined {
+  const finished = finishedSignIn(ctx as Context);
+  if (!finished) return undefined;
+  const ways = signInWaysOn(ctx as Context);
+  return {
+    heading: 'error.finishedTitle',
+    message: ways.length ? 'error.finished' : 'error.finishedNoWay',
+    messageVars: { client: finished.client },
+    ways: ways.length ? [...ways, { ...HOME, secondary: true }] : [HOME],
+  };
+}
+
+/** An error page's heading and message (keys of texts, the message's variables) and its ways on. */
+type ErrorTexts = { heading: string; message: string; messageVars?: Record<string, string>; ways: WayOn[] };
+
 function providerErrorTexts(
   out: { error: string },
   status: number,
   place: ProviderErrorPlace,
   ctx: RenderContext,
-): { heading: string; message: string; ways: WayOn[] } {
+): ErrorTexts {
   if (place.resuming) {
-    // The same ways on as our own pages' ended sign-in.
+    // The same ways on as our own pages' ended sign-in (a finished one included).
+    const finished = finishedTexts(ctx as unknown as ParameterizedContext);
+    if (finished) return finished;
     const ways = signInWaysOn(ctx as unknown as Context);
     return {
       heading: 'error.sessionTitle',
@@ -260,11 +291,11 @@ export function renderProviderError(
   place: ProviderErrorPlace = {},
 ): void {
   const t = translator(chooseLocale(ctx));
-  const { heading, message, ways } = providerErrorTexts(out, ctx.status, place, ctx);
+  const { heading, message, messageVars, ways } = providerErrorTexts(out, ctx.status, place, ctx);
   renderPage(ctx, 'error', {
     pageTitle: t(heading),
     heading: t(heading),
-    message: t(message),
+    message: t(message, messageVars),
     ways,
     // As on our own error pages: the start of the request id, not oidc-provider's error name and English description
     // (its log line has the error).

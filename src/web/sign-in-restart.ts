@@ -61,6 +61,12 @@ export function signInFinished(ctx: Context): void {
 
 export type WayOn = { href: string; label: string; labelVars?: Record<string, string>; secondary?: boolean };
 
+/** The app of the sign-in this browser last finished, when the page met is one of it gone Back to (or reloaded). */
+export function finishedSignIn(ctx: Context): { client: string } | undefined {
+  const restart = cookie.read(ctx);
+  return restart?.done ? { client: restart.client } : undefined;
+}
+
 /** The sign-in's ways on, if this browser was in one: start it again, or go back to the app declining. */
 export function signInWaysOn(ctx: Context): WayOn[] {
   // The issuer as configured (app.ts): never a request's Origin or Host header.
@@ -68,8 +74,18 @@ export function signInWaysOn(ctx: Context): WayOn[] {
   const restart = cookie.read(ctx);
   if (!restart) return [];
   const labelVars = { client: restart.client };
-  // Gone Back to a sign-in that already finished: the person is signed in to the app; its home page is the way on.
-  if (restart.done && restart.clientUri) return [{ href: restart.clientUri, label: 'error.toClient', labelVars }];
+  // Gone Back to (or reloading) a sign-in that already finished: the person signed in to the app, and the app is the
+  // way on — its home page, or where it starts a sign-in (which, signed in here, passes straight through). Never
+  // "start again" (the same request once more would reuse the app's used state) nor "do not sign in" (they did).
+  if (restart.done) {
+    if (restart.clientUri) return [{ href: restart.clientUri, label: 'error.toClient', labelVars }];
+    if (restart.initiateLoginUri) {
+      const start = new URL(restart.initiateLoginUri);
+      start.searchParams.set('iss', issuer);
+      return [{ href: start.href, label: 'error.toClient', labelVars }];
+    }
+    return [];
+  }
   const ways: WayOn[] = [];
   // Starting again: through the app when it says how (it makes a fresh request), else the same request once more.
   if (restart.initiateLoginUri) {

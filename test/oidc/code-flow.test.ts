@@ -366,6 +366,35 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.ok(tokens.claims()!.sub);
   });
 
+  it('a finished sign-in met again (reload of its resume or its page) says it is done, not "start again"', async () => {
+    const agent = new Agent();
+    const seen: string[] = [];
+    const request = agent.request.bind(agent);
+    agent.request = (url, init) => {
+      seen.push(url);
+      return request(url, init);
+    };
+    await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Blue-Chalk-2026');
+    const resume = seen.find((url) => /\/auth\/[\w-]+$/.test(new URL(url).pathname))!;
+    const signInPage = seen.find((url) => /^\/interaction\/[\w-]+$/.test(new URL(url).pathname))!;
+    assert.ok(resume && signInPage, seen.join(' '));
+    const zh = translator('zh-TW');
+    // rp-conf registered neither a home page nor a way to start a sign-in: the words send the person back to it.
+    for (const url of [resume, signInPage])
+      assert.deepEqual(said(await agent.request(url, { headers: { accept: 'text/html' } })), {
+        status: 400,
+        lang: 'zh-TW',
+        words: [zh('error.finishedTitle'), zh('error.finishedNoWay', { client: 'rp-conf' })],
+        ways: ['/'],
+      });
+    // Another browser, whose sign-in ended without finishing, is still told to start again.
+    const other = new Agent();
+    const page = await other.follow(String(authorizationUrl(conf, await pkce())), CALLBACK);
+    await server.adapter('Interaction').destroy(new URL(page.url).pathname.split('/').pop()!);
+    const ended = said(await other.request(page.url, { headers: { accept: 'text/html' } }));
+    assert.equal(ended.words[0], zh('error.sessionTitle'));
+  });
+
   it('second sign-in in the same browser needs no password (single sign-on)', async () => {
     const agent = new Agent();
     await signIn(agent, authorizationUrl(conf, await pkce()), 'teacher', 'Blue-Chalk-2026');

@@ -52,6 +52,11 @@ const en: typeof zh = {
     httpsRequired: 'This site only works over a secure (https) connection. Open it again from its https address.',
     session:
       'This sign-in page was already used or has been open too long (for example after pressing Back). Use the button below to start again; nothing is lost.',
+    finishedTitle: 'You have signed in',
+    finished:
+      'You already finished signing in to “{{client}}”. This page belongs to that sign-in and is not needed any more: use the button below to go on.',
+    finishedNoWay:
+      'You already finished signing in to “{{client}}”. This page belongs to that sign-in and is not needed any more: go back to “{{client}}” to go on.',
     sessionTitle: 'This sign-in has ended',
     sessionNoWay:
       'This sign-in page has been used already or was left open too long (or it was finished in another browser). Please go back to the website or app you wanted to use and sign in again.',

@@ -48,6 +48,9 @@ export default {
     unsupportedBody: '送出的資料格式無法處理。請回到上一頁，再送出一次。',
     httpsRequired: '本網站只能用安全連線（https）開啟。請改用 https 開頭的網址再試一次。',
     session: '這個登入頁面已經用過，或放太久了（例如按了「上一頁」）。請按下面的按鈕重新開始，不會有任何損失。',
+    finishedTitle: '您已經登入了',
+    finished: '您已經登入「{{client}}」了。這個頁面是剛才登入用的，現在用不到了，請按下面的按鈕繼續。',
+    finishedNoWay: '您已經登入「{{client}}」了。這個頁面是剛才登入用的，現在用不到了，請回到「{{client}}」繼續使用。',
     sessionTitle: '這次登入已經結束了',
     sessionNoWay:
       '這個登入頁面已經用過，或放太久了（也可能是在另一個瀏覽器完成的）。請回到您要使用的網站或應用程式，再登入一次。',

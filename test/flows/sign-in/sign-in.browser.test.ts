@@ -130,7 +130,10 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await page.locator('#userinfo').waitFor();
     await page.goBack();
     await page.locator('main h1').waitFor();
-    assert.equal(await heading(page), zh('error.sessionTitle'));
+    // Done, not "this sign-in has ended … start again, nothing is lost".
+    assert.equal(await heading(page), zh('error.finishedTitle'));
+    const said = await page.locator('main [role="alert"]').innerText();
+    assert.equal(said.trim(), zh('error.finished', { client: '學習歷程檔案系統（測試）' }));
     const way = page.locator('main .actions a').first();
     assert.equal((await way.innerText()).trim(), zh('error.toClient', { client: '學習歷程檔案系統（測試）' }));
     await shoot(page, 'sign-in-05-back-after-finishing');
@@ -168,7 +171,7 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await page.locator('#userinfo').waitFor();
     await page.goBack();
     await page.locator('main h1').waitFor();
-    assert.equal(await heading(page), zh('error.sessionTitle'), 'Back: the page that says this sign-in is over');
+    assert.equal(await heading(page), zh('error.finishedTitle'), 'Back: the page that says this sign-in is done');
     await shoot(page, 'sign-in-05b-back-after-a-wrong-password');
     assert.deepEqual(problems, []);
     await context.close();
