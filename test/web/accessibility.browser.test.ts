@@ -56,7 +56,11 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
       ] as const) {
         await page.goto(`${server.issuer}${path}`);
         assert.equal(await page.getAttribute('html', 'lang'), lang, path);
-        if (await page.locator('altcha-widget').count()) await passChallenge(page);
+        if (await page.locator('altcha-widget').count()) {
+          await passChallenge(page);
+          // Our words only, in the page's language: no "Protected by ALTCHA" footer or logo leading off the site.
+          assert.equal(await page.locator('altcha-widget a').count(), 0, `${path}: a link in the person check`);
+        }
         await check(page, `${name}-${lang}`, problems);
       }
       // The sign-in page, as an app sends people to it.
