@@ -127,7 +127,13 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     assert.equal(statuses.filter((s) => s === 401).length, 3, statuses.join());
     const busy = answers.filter((r) => r.status === 429);
     assert.ok(busy.length >= 1, statuses.join());
-    for (const r of busy) assert.ok(r.body.includes(zh('login.busy')));
+    for (const r of busy) {
+      assert.ok(r.body.includes(zh('login.busy')));
+      // Said with the password field, where the focus lands; what was typed stays.
+      assert.match(r.body, /<input id="password"[^>]*aria-describedby="sign-in-error"/);
+      assert.match(r.body, new RegExp(`<input id="login"[^>]*value="${username}"`));
+      assert.match(r.body, /<input id="password"[^>]*autofocus/);
+    }
     assert.equal(statuses.filter((s) => s === 400).length, 72 - 3 - busy.length, 'the others: the person check');
     assert.equal(await a.services.throttle.count(SIGN_IN.account, `person:${id}`), 3);
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
