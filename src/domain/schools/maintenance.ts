@@ -110,6 +110,25 @@ export class RosterMaintenance {
     return crypto.createHash('sha256').update(JSON.stringify(values)).digest('base64url');
   }
 
+  /**
+   * The values an edit form was loaded with, from the copy of them it carries (`loaded`): only when they are what its
+   * version was made from (the row's key cannot change, except a parent's mobile number, which is among them) — else
+   * undefined (an old form without them, or altered).
+   */
+  loadedValues(
+    part: PartName,
+    row: RosterRow,
+    version: string,
+    loaded: Partial<Record<Field, string>>,
+  ): Record<string, string> | undefined {
+    const values = { ...row.values };
+    for (const f of EDITABLE[part]) {
+      if (typeof loaded[f] !== 'string') return undefined;
+      values[f] = loaded[f];
+    }
+    return this.#version(values) === version ? values : undefined;
+  }
+
   #row(part: PartName, r: Record<string, unknown>): RosterRow {
     const values = this.#values(part, r);
     const sealed = r.national_id_sealed as string | null | undefined;

@@ -116,8 +116,13 @@ async function renderRow(
     status?: number;
     /** The version the form goes on with: the one it was loaded with, after a mistake. */
     version?: string;
-    /** What the person typed when someone else had changed the row since they loaded it (nothing of it saved). */
-    typed?: Partial<Record<Field, string>>;
+    /** The values the form was loaded with (it carries them on, to tell what the person changed): after a mistake. */
+    loaded?: Partial<Record<Field, string>>;
+    /**
+     * After someone else changed the row since the person loaded it (nothing saved): the fields the person changed
+     * from what they had loaded, as they typed them — the form shows the row as it is now with these on it.
+     */
+    changes?: Partial<Record<Field, string>>;
   } = {},
 ) {
   const t = translator(chooseLocale(ctx));
@@ -127,7 +132,8 @@ async function renderRow(
   const maintenance = s.schoolOffice.maintenance;
   const row = term && (await maintenance.find(term, part, String(ctx.params.key)));
   if (!term || !row) throw new AppError('not_found', 404);
-  const values = page.values ?? row.values;
+  const changes = page.changes;
+  const values = page.values ?? { ...row.values, ...changes };
   const editable: readonly string[] = EDITABLE[part];
   // What names the row and cannot be edited here: its key, and the student or class it belongs to.
   const facts: { id: string; label: string; value: string }[] = PARTS[part].key
@@ -155,12 +161,12 @@ async function renderRow(
     if (f === 'relationship' && v) return t(`binding.relationship.${v}`);
     return v || t('school.roster.noneSelected');
   };
-  const typed = page.typed;
-  // After a conflict: what they typed that differs from the row as it is now, to type again.
-  const conflict = typed && {
+  // After a conflict: only what they changed themselves (and is not so already), put on the row as it is now — never
+  // the rest of their old page, which would undo the other person's change if it were typed again.
+  const conflict = changes && {
     fields: EDITABLE[part]
-      .filter((f) => (typed[f] ?? '').trim() !== (row.values[f] ?? ''))
-      .map((f) => ({ id: f, label: label(t, part, f), value: shown(f, (typed[f] ?? '').trim()) })),
+      .filter((f) => f in changes && (changes[f] ?? '').trim() !== (row.values[f] ?? ''))
+      .map((f) => ({ id: f, label: label(t, part, f), value: shown(f, (changes[f] ?? '').trim()) })),
   };
   renderOffice(ctx, 'roster-row', {
     title: `school.roster.parts.${part}.editTitle`,
@@ -202,6 +208,7 @@ async function renderRow(
     saved: page.saved,
     status: page.status,
     version: page.version ?? row.version,
+    loaded: EDITABLE[part].map((f) => ({ id: f, value: page.loaded?.[f] ?? row.values[f] ?? '' })),
     conflict,
   });
 }
@@ -215,8 +222,11 @@ export function saveRosterRow(s: Services) {
     const term = await termOf(ctx, s);
     const part = partOf(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const input = Object.fromEntries(
-      EDITABLE[part].map((f) => [f, typeof body[f] === 'string' ? (body[f] as string).slice(0, 300) : '']),
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 300) : undefined);
+    const input = Object.fromEntries(EDITABLE[part].map((f) => [f, field(f) ?? ''])) as Partial<Record<Field, string>>;
+    // What the form was loaded with (its hidden copy), to tell what the person changed.
+    const loaded = Object.fromEntries(
+      EDITABLE[part].flatMap((f) => (field(`loaded_${f}`) === undefined ? [] : [[f, field(`loaded_${f}`)]])),
     ) as Partial<Record<Field, string>>;
     const { reason, version } = Reason.parse(body);
     if (!term) throw new AppError('not_found', 404);
@@ -228,8 +238,19 @@ export function saveRosterRow(s: Services) {
       officeOf(ctx).person.id,
     );
     if (!result.ok && 'missing' in result) throw new AppError('not_found', 404);
-    // Someone else changed the row since this form was loaded: nothing saved; the row as it is now, with what was typed.
-    if (!result.ok && 'stale' in result) return renderRow(ctx, s, { typed: input, reason, status: 409 });
+    // Someone else changed the row since this form was loaded: nothing saved; the row as it is now, with only what this
+    // person changed on it.
+    if (!result.ok && 'stale' in result) {
+      const now = await s.schoolOffice.maintenance.find(term, part, String(ctx.params.key));
+      if (!now) throw new AppError('not_found', 404);
+      // The values the page was loaded with, when its copy of them matches its version; else (an old page) whatever
+      // differs from the row now.
+      const was = s.schoolOffice.maintenance.loadedValues(part, now, version, loaded) ?? now.values;
+      const changes = Object.fromEntries(
+        EDITABLE[part].filter((f) => (input[f] ?? '').trim() !== (was[f] ?? '')).map((f) => [f, input[f]]),
+      ) as Partial<Record<Field, string>>;
+      return renderRow(ctx, s, { changes, reason, status: 409 });
+    }
     if (!result.ok)
       return renderRow(ctx, s, {
         values: input as Record<string, string>,
@@ -237,6 +258,7 @@ export function saveRosterRow(s: Services) {
         reason,
         status: 400,
         version,
+        loaded,
       });
     // The row again, at its key now: a parent's corrected mobile number gives the row a new one.
     seeOther(ctx, `/school/${term.schoolCode}/roster/${part}/${encodeURIComponent(result.key)}?saved=1`);

@@ -20,8 +20,9 @@ const zh = {
       none: '找不到符合的資料。',
       edit: '修改',
       saved: '已經修改完成。',
-      conflict: '這筆資料剛剛被別人改過了。下面是現在的資料，請再改一次。',
-      conflictTyped: '您剛才輸入、和現在不一樣的內容（還沒有存檔）：',
+      conflict:
+        '這筆資料剛剛被別人改過了，您的修改還沒有存檔。下面是現在的資料，已經放上您改的地方，請看過以後再儲存一次。',
+      conflictTyped: '您改的地方：',
       back: '回到名冊',
       editHeading: '修改資料',
       reason: '修改原因',
@@ -441,8 +442,9 @@ const en: typeof zh = {
       none: 'Nothing matches.',
       edit: 'Edit',
       saved: 'The change is saved.',
-      conflict: 'Someone else changed this record just now. Here it is as it is now; please make your change again.',
-      conflictTyped: 'What you typed that differs from it now (not saved):',
+      conflict:
+        'Someone else changed this record just now, so your change is not saved yet. Below is the record as it is now, with your changes on it: check it and save again.',
+      conflictTyped: 'What you changed:',
       back: 'Back to the roster',
       editHeading: 'Edit the data',
       reason: 'Reason for the change',

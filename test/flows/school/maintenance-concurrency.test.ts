@@ -33,7 +33,7 @@ describe(`two administrators maintaining one roster at once (${storageMode})`, (
   let base: string;
   let a: Agent;
   let b: Agent;
-  const students = Array.from({ length: 2 * ROUNDS + 2 }, (_, i) => [
+  const students = Array.from({ length: 2 * ROUNDS + 3 }, (_, i) => [
     String(1140001 + i),
     `學生${i}`,
     randomNationalId(),
@@ -102,10 +102,18 @@ describe(`two administrators maintaining one roster at once (${storageMode})`, (
     db()('roster_students')
       .where({ ...term, student_no: no })
       .first();
+  /** Sends the edit form as a browser does (its fields as the page filled them, hidden ones too), `fields` typed over. */
   const post = (agent: Agent, path: string, form: Step, fields: Record<string, string>) => {
-    const body = new URLSearchParams({ _csrf: hiddenField(form.body, '_csrf'), ...fields });
+    const body = new URLSearchParams({ _csrf: hiddenField(form.body, '_csrf') });
     const version = /name="version" value="([^"]*)"/.exec(form.body)?.[1];
     if (version !== undefined) body.set('version', version);
+    const edit = /<form id="roster-edit"[\s\S]*?<\/form>/.exec(form.body)?.[0] ?? '';
+    const unescape = (v: string) => v.replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+    for (const m of edit.matchAll(/<input [^>]*?name="([a-z_]+)" value="([^"]*)"/g))
+      if (m[1] !== '_csrf' && m[1] !== 'version') body.set(m[1]!, unescape(m[2]!));
+    for (const m of edit.matchAll(/<select [^>]*?name="([a-z_]+)"[^>]*>([\s\S]*?)<\/select>/g))
+      body.set(m[1]!, unescape(/<option value="([^"]*)" selected/.exec(m[2]!)?.[1] ?? ''));
+    for (const [k, v] of Object.entries(fields)) body.set(k, v);
     return agent.request(`${base}/school/${SCHOOL}/roster/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -166,15 +174,15 @@ describe(`two administrators maintaining one roster at once (${storageMode})`, (
     assert.equal(second.status, 409);
     assert.ok(second.body.includes(html(zh('school.roster.conflict'))), 'the message in plain words');
     assert.equal(inputValue(second.body, 'name'), `${name}改`, 'the form shows the row as it is now');
-    assert.equal(inputValue(second.body, 'gender'), 'male');
+    assert.equal(inputValue(second.body, 'gender'), 'female', 'with their own change on it');
     assert.ok(second.body.includes(html(zh('school.roster.conflictTyped'))));
     assert.ok(
       second.body.includes(
         `<li id="typed-gender">${html(zh('labelled', { label: '性別', text: zh('gender.female') }))}</li>`,
       ),
-      'what they typed is listed',
+      'what they changed is listed',
     );
-    assert.ok(second.body.includes(`<li id="typed-name">`), 'the name they sent, now different, too');
+    assert.ok(!second.body.includes('id="typed-name"'), 'not the name their page had, which the other changed');
     assert.ok(!second.body.includes('id="typed-seat"'), 'not what is the same now');
     assert.equal(inputValue(second.body, 'reason'), '更正性別', 'the reason is kept');
     let row = await studentRow(no);
@@ -198,6 +206,40 @@ describe(`two administrators maintaining one roster at once (${storageMode})`, (
     });
     assert.equal(bare.status, 409);
     assert.equal((await studentRow(no)).seat, 2 * ROUNDS + 1);
+  });
+
+  it("a 409 lists only the fields this page changed and keeps the other's change: a move, then a name corrected", async () => {
+    const no = students[2 * ROUNDS + 2]![0] as string;
+    const name = String(students[2 * ROUNDS + 2]![1]);
+    const [pa, pb] = await Promise.all([page(a, `students/${no}`), page(b, `students/${no}`)]);
+    // A moves the student to class 702, seat 12; B, from the page loaded before, corrects only the name.
+    const moved = await post(a, `students/${no}`, pa, { class_code: '702', seat: '12', reason: '轉班' });
+    assert.equal(moved.status, 303);
+    const second = await post(b, `students/${no}`, pb, { name: `${name}正`, reason: '更正姓名' });
+    assert.equal(second.status, 409);
+    const typed = /<ul id="roster-typed">([\s\S]*?)<\/ul>/.exec(second.body)?.[1] ?? '';
+    assert.deepEqual(
+      [...typed.matchAll(/<li id="typed-([a-z_]+)"/g)].map((m) => m[1]),
+      ['name'],
+      'only the name is listed as typed here, not the class and seat the old page had',
+    );
+    assert.ok(typed.includes(html(zh('labelled', { label: '姓名', text: `${name}正` }))));
+    assert.equal(inputValue(second.body, 'class_code'), '702', "the other's move is on the form");
+    assert.equal(inputValue(second.body, 'seat'), '12');
+    assert.equal(inputValue(second.body, 'name'), `${name}正`, 'with the name this person typed');
+    // Saved as it stands: both changes kept.
+    const again = await post(b, `students/${no}`, second, {});
+    assert.equal(again.status, 303, 'the form as answered saves');
+    const row = await studentRow(no);
+    assert.deepEqual([row.name, row.class_code, row.seat], [`${name}正`, '702', 12]);
+
+    // A page whose copy of what it loaded does not match its version (altered): what differs from the row now.
+    const [pc, pd] = await Promise.all([page(a, `students/${no}`), page(b, `students/${no}`)]);
+    assert.equal((await post(a, `students/${no}`, pc, { seat: '13', reason: '換座位' })).status, 303);
+    const altered = await post(b, `students/${no}`, pd, { loaded_seat: '1', reason: '更正' });
+    assert.equal(altered.status, 409);
+    assert.ok(altered.body.includes('id="typed-seat"'), 'its old seat, which differs from the row now, is listed');
+    assert.equal((await studentRow(no)).seat, 13);
   });
 
   it('two edits of one row sent at once: one saved, the other 409, neither lost silently', async () => {
