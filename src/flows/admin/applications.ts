@@ -14,6 +14,7 @@ import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
+import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
 import './texts-applications.ts';
@@ -58,10 +59,23 @@ type Posted = {
   bureau: { firstParty: boolean; mayRequestIdno: boolean; permissions: string[] };
 };
 
+/**
+ * A decision sent from a page opened before the application was decided (another tab, another administrator): what
+ * happened to it meanwhile — the last decision, by whom and when, or else its status now — and the note that was
+ * typed, so the administrator sees why nothing was saved and loses nothing.
+ */
+type Conflict = { message: string; note: string };
+
 async function renderReview(
   ctx: Context,
   s: Services,
-  extra: { error?: string; errorField?: 'decision' | 'note'; posted?: Posted; status?: number } = {},
+  extra: {
+    error?: string;
+    errorField?: 'decision' | 'note';
+    posted?: Posted;
+    conflict?: Conflict;
+    status?: number;
+  } = {},
 ) {
   // The review as it is now, with its version in the form: a decision is taken on what this page shows.
   const app = await application(s, ctx);
@@ -92,6 +106,7 @@ async function renderReview(
     note: extra.posted?.note ?? '',
     decision: extra.posted?.decision,
     decided: ctx.query.decided === '1',
+    conflict: extra.conflict,
     error: extra.error,
     errorField: extra.errorField,
     status: extra.status,
@@ -110,6 +125,46 @@ const DecideForm = z.object({
     .catch(undefined)
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
 });
+
+/**
+ * The answer to a decision on an application that no longer waits for one. The same decision sent twice by the same
+ * administrator (a double click, a form sent again) is the one already saved: on to the page that says so. Any other
+ * is refused with 409: the page as it is now, what happened (the last decision, by whom and when), and the note typed.
+ */
+async function alreadyDecidedAnswer(ctx: Context, s: Services, id: string, sent: Posted): Promise<void> {
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
+  const me = adminOf(ctx).id;
+  const [app, events] = await Promise.all([application(s, ctx), s.developers.applications.events(id)]);
+  // What decided it: the last decision (what the developer did since, a secret shown, is beside the point here).
+  const last = events.findLast((e) => e.action.startsWith('decided_'));
+  const lastDecision = last?.action.slice('decided_'.length);
+  if (last?.actor === me && lastDecision === sent.decision && (last.note ?? '') === sent.note.trim()) {
+    const held =
+      app.clientId && lastDecision === 'approve'
+        ? await s.developers.applications.bureauSettings(app.clientId)
+        : undefined;
+    const same = (a: Posted['bureau'], b: Posted['bureau']) =>
+      a.firstParty === b.firstParty &&
+      a.mayRequestIdno === b.mayRequestIdno &&
+      [...a.permissions].sort().join() === [...b.permissions].sort().join();
+    if (
+      !held ||
+      same(held, { ...sent.bureau, mayRequestIdno: sent.bureau.mayRequestIdno && app.details.scopes.includes('idno') })
+    )
+      return seeOther(ctx, `/admin/applications/${id}?decided=1`);
+  }
+  const vars = {
+    who: last?.actor === me ? t('admin.applications.you') : (last?.actorName ?? last?.actor ?? ''),
+    time: last ? taipeiTime(last.at, locale, 'minutes') : '',
+    status: t(`developers.status.${app.status}`),
+  };
+  const message =
+    lastDecision && ['approve', 'changes', 'reject'].includes(lastDecision)
+      ? t(`admin.applications.alreadyDecided.${lastDecision}`, vars)
+      : t('admin.applications.alreadyDecided.other', vars);
+  await renderReview(ctx, s, { conflict: { message, note: sent.note.trim() }, status: 409 });
+}
 
 export function adminApplicationRoutes(router: Router, s: Services, admin: Middleware) {
   const { post } = s.forms;
@@ -135,6 +190,7 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
     const app = await application(s, ctx);
     const form = DecideForm.parse(ctx.request.body ?? {});
     const t = translator(chooseLocale(ctx));
+    const actor = adminOf(ctx).id;
     const bureau = {
       firstParty: form.first_party === 'yes',
       mayRequestIdno: form.may_request_idno === 'yes',
@@ -148,7 +204,10 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
         posted: { ...posted, decision: undefined },
         status: 409,
       });
-    if (form.version !== app.version && app.status === 'submitted') return changed();
+    // Decided meanwhile (in another tab, by another administrator): said so, with the note typed, nothing decided.
+    const alreadyDecided = () => alreadyDecidedAnswer(ctx, s, app.id, posted);
+    if (app.status !== 'submitted') return alreadyDecided();
+    if (form.version !== app.version) return changed();
     if (!form.decision)
       return renderReview(ctx, s, {
         error: t('admin.applications.chooseDecision'),
@@ -160,12 +219,13 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
       await s.developers.applications.decide(
         app.id,
         { decision: form.decision, note: form.note, bureau, version: form.version },
-        adminOf(ctx).id,
+        actor,
       );
       seeOther(ctx, `/admin/applications/${app.id}?decided=1`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
       if (err.key === 'reviewChanged') return changed();
+      if (err.key === 'notWaiting') return alreadyDecided();
       await renderReview(ctx, s, {
         error: t(`developers.errors.${err.key}`),
         errorField: err.key === 'noteNeeded' ? 'note' : undefined,

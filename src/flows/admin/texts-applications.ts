@@ -37,6 +37,17 @@ const zh = {
       submit: '送出審核結果',
       chooseDecision: '請選擇審核結果。',
       changedSince: '您開啟這個頁面之後，開發者修改了申請，這次沒有送出審核結果。下面是現在的申請內容，請重新審核。',
+      alreadyDecided: {
+        approve: '這件申請已經由{{who}}在 {{time}} 核准了，您這次的審核結果沒有送出。下面是這件申請現在的狀態和紀錄。',
+        changes:
+          '這件申請已經由{{who}}在 {{time}} 請開發者修改了，您這次的審核結果沒有送出。下面是這件申請現在的狀態和紀錄。',
+        reject:
+          '這件申請已經由{{who}}在 {{time}} 決定不核准了，您這次的審核結果沒有送出。下面是這件申請現在的狀態和紀錄。',
+        other: '這件申請現在不是等待審核（{{status}}），您這次的審核結果沒有送出。下面是這件申請現在的狀態和紀錄。',
+      },
+      you: '您',
+      yourNote: '您填寫的說明（沒有寄出，可以複製後再使用）',
+      backToQueue: '回到等待審核的申請',
       enable: '重新啟用',
       disable: '停用',
       clientLink: '用戶端設定',
@@ -82,6 +93,19 @@ const en: typeof zh = {
       chooseDecision: 'Please choose a decision.',
       changedSince:
         'The developer changed the application after you opened it, so your decision was not saved. Here it is as it is now: please review it again.',
+      alreadyDecided: {
+        approve:
+          'This application was already approved by {{who}} at {{time}}, so your decision was not saved. Below is where it stands now, with its history.',
+        changes:
+          'Changes to this application were already asked for by {{who}} at {{time}}, so your decision was not saved. Below is where it stands now, with its history.',
+        reject:
+          'This application was already turned down by {{who}} at {{time}}, so your decision was not saved. Below is where it stands now, with its history.',
+        other:
+          'This application no longer waits for a decision ({{status}}), so your decision was not saved. Below is where it stands now, with its history.',
+      },
+      you: 'you',
+      yourNote: 'Your note (not sent; copy it if you need it)',
+      backToQueue: 'Back to the applications waiting',
       enable: 'Enable again',
       disable: 'Disable',
       clientLink: 'Client settings',
