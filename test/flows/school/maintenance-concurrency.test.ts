@@ -108,11 +108,11 @@ describe(`two administrators maintaining one roster at once (${storageMode})`, (
     const version = /name="version" value="([^"]*)"/.exec(form.body)?.[1];
     if (version !== undefined) body.set('version', version);
     const edit = /<form id="roster-edit"[\s\S]*?<\/form>/.exec(form.body)?.[0] ?? '';
-    const unescape = (v: string) => v.replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+    const entities = (v: string) => v.replaceAll('&quot;', '"').replaceAll('&amp;', '&');
     for (const m of edit.matchAll(/<input [^>]*?name="([a-z_]+)" value="([^"]*)"/g))
-      if (m[1] !== '_csrf' && m[1] !== 'version') body.set(m[1]!, unescape(m[2]!));
+      if (m[1] !== '_csrf' && m[1] !== 'version') body.set(m[1]!, entities(m[2]!));
     for (const m of edit.matchAll(/<select [^>]*?name="([a-z_]+)"[^>]*>([\s\S]*?)<\/select>/g))
-      body.set(m[1]!, unescape(/<option value="([^"]*)" selected/.exec(m[2]!)?.[1] ?? ''));
+      body.set(m[1]!, entities(/<option value="([^"]*)" selected/.exec(m[2]!)?.[1] ?? ''));
     for (const [k, v] of Object.entries(fields)) body.set(k, v);
     return agent.request(`${base}/school/${SCHOOL}/roster/${path}`, {
       method: 'POST',
