@@ -70,7 +70,8 @@ export async function importRoster(
   form.set('_csrf', hiddenField(page.body, '_csrf'));
   form.set('kind', kind);
   form.set('file', new Blob([new Uint8Array(file)]), `${kind}.xlsx`);
-  const preview = await agent.request(`${base}/school/${school}/import`, { method: 'POST', body: form });
+  // The upload is answered by its preview page (a GET after 303).
+  const preview = await agent.follow(`${base}/school/${school}/import`, undefined, { method: 'POST', body: form });
   assert.equal(preview.status, 200, `the ${kind} file passes its checks: ${pageSaid(preview.body)}`);
   const done = await agent.request(`${base}/school/${school}/import/commit`, {
     method: 'POST',

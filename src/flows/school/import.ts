@@ -1,8 +1,9 @@
 // Step 02 (匯入檔案批次建檔): 班級及教師資料, then 學生及家長資料. GET /school/:code/import — each file's template to
 // download and its upload form; POST — the file read (streamed, in the upload worker, at most 10 MB and 20,000 or
 // 60,000 rows a sheet; refused while it is read when it unpacks to too much or holds more text than a roster), every
-// row checked: problems in a table (序號, 工作表, 列, 欄位, 錯誤內容) and nothing kept, or a preview (new, changed,
-// unchanged, leaving); POST …/commit — written in one transaction for the current semester.
+// row checked: problems in a table (序號, 工作表, 列, 欄位, 錯誤內容) and nothing kept, or the file kept aside and the
+// browser sent on (303) to GET …/preview — the kept file's preview (new, changed, unchanged, leaving), a page of its own
+// that Back and reload show again; POST …/commit — written in one transaction for the current semester.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { readOneRosterIsolated, readWorkbookIsolated } from '../../domain/schools/import/isolated.ts';
@@ -17,9 +18,10 @@ import {
 import { READ_LIMITS, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { isToken } from '../../platform/one-use.ts';
+import { signedCookie } from '../../web/cookies.ts';
 import { AppError } from '../../web/errors.ts';
 import { uploadedFile } from '../../web/file-upload.ts';
-import { seeOther } from '../../web/respond.ts';
+import { noStore, seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderOffice } from './pages.ts';
 import { officeOf } from './session.ts';
@@ -40,8 +42,17 @@ type Page = {
     counts: Preview;
   };
   imported?: boolean;
+  /** A word on the page that is no problem (the preview asked for again after its file was imported). */
+  notice?: string;
   status?: number;
 };
+
+/**
+ * The file a school's upload kept aside for 確定匯入: its token, in a cookie of the school's import pages (never in a
+ * URL), so the preview is a page of its own.
+ */
+const pendingImport = (code: string) =>
+  signedCookie({ name: 'school_import', path: `/school/${code}/import`, maxAgeSeconds: 30 * 60 });
 
 async function render(ctx: Context, s: Services, page: Page = {}) {
   const t = translator(chooseLocale(ctx));
@@ -69,6 +80,7 @@ async function render(ctx: Context, s: Services, page: Page = {}) {
     files: Object.entries(IMPORT_FILES).map(([id, f]) => ({ id, parts: f.parts })),
     file: page.file,
     imported: page.imported,
+    notice: page.notice,
     status: page.status,
   });
 }
@@ -152,10 +164,35 @@ export function uploadImport(s: Services) {
         status: 400,
       });
     const data = { ...term, filename: file.filename, file: kind, parts: checked.value };
-    const { token, counts } = await s.schoolOffice.roster.stage(data);
+    const { token } = await s.schoolOffice.roster.stage(data);
+    // Its preview is a page of its own: Back to it (after 確定匯入) or a reload shows it, never sends the file again.
+    pendingImport(code).set(ctx, token);
+    seeOther(ctx, `/school/${code}/import/preview`);
+  };
+}
+
+/** GET …/import/preview — the file kept aside, as importing it would change the roster now; or, once it is imported
+ * or gone, the import page saying so. */
+export function showPreview(s: Services) {
+  return async (ctx: Context) => {
+    const code = String(ctx.params.code);
+    const t = translator(chooseLocale(ctx));
+    const token = pendingImport(code).get(ctx);
+    const current = await s.schoolOffice.semesters.current(code);
+    const pending =
+      token && isToken(token) && current
+        ? await s.schoolOffice.roster.pending(token, {
+            schoolCode: code,
+            academicYear: current.academicYear,
+            semester: current.semester,
+          })
+        : undefined;
+    // The page holds the form's token: never kept by the browser, so Back after 確定匯入 asks again.
+    noStore(ctx);
+    if (!token || !pending) return render(ctx, s, { notice: t('school.import.noPending') });
     await render(ctx, s, {
-      preview: { token, filename: file.filename, parts: partsOf(kind), counts },
-      file: kind,
+      preview: { token, filename: pending.filename, parts: partsOf(pending.file), counts: pending.counts },
+      file: pending.file,
     });
   };
 }
@@ -181,6 +218,7 @@ export function commitImport(s: Services) {
           )
         : undefined;
     if (!done) return render(ctx, s, { alert: t('school.import.problems.expired'), status: 400 });
+    pendingImport(code).clear(ctx);
     seeOther(ctx, `/school/${code}/import?imported=1&file=${done.file}`);
   };
 }

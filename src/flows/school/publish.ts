@@ -1,20 +1,30 @@
 // Step 04 (同步資料: 傳送學校資料, 更新人員資料): GET /school/:code/publish — what publishing the current semester's
 // roster would do now, and the credentials to print per class; POST — published in one transaction (again: nothing
-// changes); GET …/publish/:group/credentials.pdf — a class's (or the staff's) verification credentials to hand out,
+// changes), then the same page shows what it did (?result=…, a token: a reload or Back publishes nothing again);
+// GET …/publish/:group/credentials.pdf — a class's (or the staff's) verification credentials to hand out,
 // each print audited.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { formatRocDate } from '../../domain/schools/calendar.ts';
 import { credentialsPdf } from '../../domain/schools/credentials-pdf.ts';
 import type { PublishCounts, Slip } from '../../domain/schools/publishing.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import type { OneUseKind } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
+import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderOffice } from './pages.ts';
 import { officeOf } from './session.ts';
 
 const GROUP = /^(staff|[0-9A-Za-z-]{1,10})$/;
 
-async function render(ctx: Context, s: Services, result?: PublishCounts) {
+/** What a publish did, for the page it sends the browser to (an hour; shown at each visit, by its person only). */
+const Published = z.object({ school: z.string(), person: z.string(), counts: z.record(z.string(), z.number()) });
+export type PublishResults = OneUseKind<z.infer<typeof Published>>;
+export const publishResults = (s: Services): PublishResults =>
+  s.oneUse.kind({ name: 'school-published', schema: Published, ttlSeconds: 3600 });
+
+async function render(ctx: Context, s: Services, result?: PublishCounts | Record<string, number>) {
   const { person } = officeOf(ctx);
   const school = (await s.schools.find(String(ctx.params.code)))!;
   const current = await s.schoolOffice.semesters.current(school.code);
@@ -40,20 +50,27 @@ async function render(ctx: Context, s: Services, result?: PublishCounts) {
   });
 }
 
-export function showPublish(s: Services) {
-  return async (ctx: Context) => render(ctx, s);
+export function showPublish(s: Services, results: PublishResults) {
+  return async (ctx: Context) => {
+    const done = await results.peek(ctx.query.result);
+    const mine = done && done.school === String(ctx.params.code) && done.person === officeOf(ctx).person.id;
+    await render(ctx, s, mine ? done.counts : undefined);
+  };
 }
 
-export function publishRoster(s: Services) {
+export function publishRoster(s: Services, results: PublishResults) {
   return async (ctx: Context) => {
     const code = String(ctx.params.code);
     const current = await s.schoolOffice.semesters.current(code);
-    if (!current) return render(ctx, s);
-    const result = await s.schoolOffice.publisher.publish(
+    if (!current) return seeOther(ctx, `/school/${code}/publish`);
+    const person = officeOf(ctx).person.id;
+    const counts = await s.schoolOffice.publisher.publish(
       { schoolCode: code, academicYear: current.academicYear, semester: current.semester, endsOn: current.endsOn },
-      officeOf(ctx).person.id,
+      person,
     );
-    await render(ctx, s, result);
+    // Post/Redirect/Get: what it did is shown on the page, whose reload publishes nothing again.
+    const token = await results.issue({ school: code, person, counts: { ...counts } });
+    seeOther(ctx, `/school/${code}/publish?${new URLSearchParams({ result: token })}`);
   };
 }
 

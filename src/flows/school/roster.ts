@@ -3,15 +3,17 @@
 // named and labelled in its part's words; POST — saved with the reason (the import's checks, values kept on an
 // error), then that row again at its key (a parent's changes with the mobile number) — or, when someone else changed
 // the row since the form was loaded, nothing saved: 409, the row as it is now and what was typed; POST …/leave — a person or
-// course assignment marked as left, with the reason; POST …/reveal — the row's national ID in full, audited.
+// course assignment marked as left, with the reason; POST …/reveal — the row's national ID in full, audited, shown once
+// on the row's page it sends the browser to (a reload shows it masked again, reveals and audits nothing).
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { RELATIONSHIPS } from '../../domain/binding/relationships.ts';
 import { PARTS, type PartName, type Term } from '../../domain/schools/import/staging.ts';
 import { EDITABLE, type EditErrors, type Field, ROSTER_PAGE_SIZE } from '../../domain/schools/maintenance.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import type { OneUseKind } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
-import { seeOther } from '../../web/respond.ts';
+import { noStore, seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderOffice } from './pages.ts';
 import { officeOf } from './session.ts';
@@ -23,6 +25,18 @@ const Search = z.object({
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 const Reason = z.object({ reason: z.string().max(1000).catch(''), version: z.string().max(100).catch('') });
+
+/** A national ID just revealed, for the row's page to show once: the browser holds a one-use token, never the number. */
+const Revealed = z.object({
+  school: z.string(),
+  part: z.string(),
+  key: z.string(),
+  person: z.string(),
+  id: z.string(),
+});
+export type RevealedIds = OneUseKind<z.infer<typeof Revealed>>;
+export const revealedIds = (s: Services): RevealedIds =>
+  s.oneUse.kind({ name: 'school-revealed-id', schema: Revealed, ttlSeconds: 120 });
 
 /** How each field is typed on the form. */
 const INPUTS: Record<
@@ -112,6 +126,8 @@ async function renderRow(
     reason?: string;
     leaveError?: EditErrors['reason'];
     revealed?: string;
+    /** The page of a reveal met again (reload, Back): the number is shown once. */
+    revealOnce?: boolean;
     saved?: boolean;
     status?: number;
     /** The version the form goes on with: the one it was loaded with, after a mistake. */
@@ -205,6 +221,7 @@ async function renderRow(
     reasonError: error(page.errors?.reason),
     errorCount: Object.keys(page.errors ?? {}).length,
     revealed: page.revealed,
+    revealOnce: page.revealOnce,
     saved: page.saved,
     status: page.status,
     version: page.version ?? row.version,
@@ -213,8 +230,20 @@ async function renderRow(
   });
 }
 
-export function showRosterRow(s: Services) {
-  return async (ctx: Context) => renderRow(ctx, s, { saved: ctx.query.saved === '1' });
+export function showRosterRow(s: Services, revealed: RevealedIds) {
+  return async (ctx: Context) => {
+    if (typeof ctx.query.shown !== 'string') return renderRow(ctx, s, { saved: ctx.query.saved === '1' });
+    // After 顯示完整身分證統一編號: the number once, for this person and row; never stored by the browser.
+    noStore(ctx);
+    const shown = await revealed.take(ctx.query.shown);
+    const mine =
+      shown &&
+      shown.school === String(ctx.params.code) &&
+      shown.part === String(ctx.params.part) &&
+      shown.key === String(ctx.params.key) &&
+      shown.person === officeOf(ctx).person.id;
+    await renderRow(ctx, s, mine ? { revealed: shown.id } : { revealOnce: true });
+  };
 }
 
 export function saveRosterRow(s: Services) {
@@ -284,17 +313,18 @@ export function markRosterLeft(s: Services) {
   };
 }
 
-export function revealNationalId(s: Services) {
+export function revealNationalId(s: Services, revealed: RevealedIds) {
   return async (ctx: Context) => {
     const term = await termOf(ctx, s);
     if (!term) throw new AppError('not_found', 404);
-    const id = await s.schoolOffice.maintenance.reveal(
-      term,
-      partOf(ctx),
-      String(ctx.params.key),
-      officeOf(ctx).person.id,
-    );
-    ctx.set('Cache-Control', 'no-store');
-    await renderRow(ctx, s, { revealed: id });
+    const part = partOf(ctx);
+    const key = String(ctx.params.key);
+    const person = officeOf(ctx).person.id;
+    const id = await s.schoolOffice.maintenance.reveal(term, part, key, person);
+    const row = `/school/${term.schoolCode}/roster/${part}/${encodeURIComponent(key)}`;
+    if (!id) return seeOther(ctx, row);
+    // Post/Redirect/Get: a reload of the page shown reveals (and audits) nothing again.
+    const token = await revealed.issue({ school: term.schoolCode, part, key, person, id });
+    seeOther(ctx, `${row}?${new URLSearchParams({ shown: token })}`);
   };
 }

@@ -5,9 +5,9 @@ import type Router from '@koa/router';
 import { fileUpload } from '../../web/file-upload.ts';
 import type { Services } from '../../web/services.ts';
 import { showSchool, showSchools } from './home.ts';
-import { commitImport, downloadTemplate, showImport, UPLOAD_MAX_BYTES, uploadImport } from './import.ts';
-import { printCredentials, publishRoster, showPublish } from './publish.ts';
-import { markRosterLeft, revealNationalId, saveRosterRow, showRoster, showRosterRow } from './roster.ts';
+import { commitImport, downloadTemplate, showImport, showPreview, UPLOAD_MAX_BYTES, uploadImport } from './import.ts';
+import { printCredentials, publishResults, publishRoster, showPublish } from './publish.ts';
+import { markRosterLeft, revealedIds, revealNationalId, saveRosterRow, showRoster, showRosterRow } from './roster.ts';
 import { saveSemester, showSemester } from './semester.ts';
 import { officeSession, requireSchool } from './session.ts';
 import { officeSignIn } from './sign-in.ts';
@@ -19,6 +19,9 @@ export function schoolRoutes(router: Router, s: Services) {
   const office = session.require;
   const school = requireSchool(s);
   const signIn = officeSignIn(s, session);
+  // What a form's answer shows on the page it sends the browser to (Post/Redirect/Get).
+  const revealed = revealedIds(s);
+  const published = publishResults(s);
   router.get('/school/sign-in', signIn.start);
   router.get('/school/callback', signIn.finish);
   router.post('/school/sign-out', office, s.forms.post, signIn.signOut);
@@ -27,16 +30,17 @@ export function schoolRoutes(router: Router, s: Services) {
   router.get('/school/:code/semester', office, school, showSemester(s));
   router.post('/school/:code/semester', office, s.forms.post, school, saveSemester(s));
   router.get('/school/:code/import', office, school, showImport(s));
+  router.get('/school/:code/import/preview', office, school, showPreview(s));
   router.get('/school/:code/import/:file/template.xlsx', office, school, downloadTemplate());
   router.post('/school/:code/import', office, school, fileUpload(UPLOAD_MAX_BYTES), uploadImport(s));
   router.post('/school/:code/import/commit', office, s.forms.post, school, commitImport(s));
   router.get('/school/:code/roster', office, school, showRoster(s));
-  router.get('/school/:code/roster/:part/:key', office, school, showRosterRow(s));
+  router.get('/school/:code/roster/:part/:key', office, school, showRosterRow(s, revealed));
   router.post('/school/:code/roster/:part/:key', office, s.forms.post, school, saveRosterRow(s));
   router.post('/school/:code/roster/:part/:key/leave', office, s.forms.post, school, markRosterLeft(s));
-  router.post('/school/:code/roster/:part/:key/reveal', office, s.forms.post, school, revealNationalId(s));
-  router.get('/school/:code/publish', office, school, showPublish(s));
-  router.post('/school/:code/publish', office, s.forms.post, school, publishRoster(s));
+  router.post('/school/:code/roster/:part/:key/reveal', office, s.forms.post, school, revealNationalId(s, revealed));
+  router.get('/school/:code/publish', office, school, showPublish(s, published));
+  router.post('/school/:code/publish', office, s.forms.post, school, publishRoster(s, published));
   router.get('/school/:code/publish/:group/credentials.pdf', office, school, printCredentials(s));
   router.get('/school/:code/sync-log', office, school, showSyncLog(s));
 }

@@ -31,6 +31,7 @@ const zh = {
       reveal: '顯示完整身分證統一編號',
       revealNote: '只在需要核對時使用；每次顯示都會留下紀錄。',
       revealed: '已顯示完整身分證統一編號，這次查看已留下紀錄。',
+      revealOnce: '完整的身分證統一編號只顯示一次。要再看，請再按「顯示完整身分證統一編號」（會再留下紀錄）。',
       birthdateHint: '民國年/月/日，例如 102/05/12。',
       mobileHint: '家長的手機號碼：09 開頭的 10 位數字，例如 0912345678。',
       noneSelected: '（不填）',
@@ -287,6 +288,7 @@ const zh = {
       commit: '確定匯入',
       commitNote: '按下「確定匯入」才會存檔；30 分鐘內有效。',
       imported: '已經匯入完成。',
+      noPending: '沒有等待確認匯入的檔案：可能已經匯入了,或上傳超過 30 分鐘了。要匯入的話,請再上傳一次。',
       errorsTitle: '錯誤訊息',
       errorsIntro: '檔案有 {{count}} 個錯誤，什麼都沒有存進去。請修正後再上傳一次。',
       moreErrors: '還有 {{count}} 個錯誤沒有列出。',
@@ -453,6 +455,8 @@ const en: typeof zh = {
       reveal: 'Show the whole national ID number',
       revealNote: 'Only when you need to check it; every time it is shown is recorded.',
       revealed: 'The whole national ID number is shown, and this was recorded.',
+      revealOnce:
+        'The whole national ID number is shown only once. To see it again, press “Show the whole national ID number” again (this is recorded too).',
       birthdateHint: 'ROC year/month/day, for example 102/05/12.',
       mobileHint: 'The parent’s mobile number: 10 digits starting with 09, for example 0912345678.',
       noneSelected: '(none)',
@@ -719,6 +723,8 @@ const en: typeof zh = {
       commit: 'Import now',
       commitNote: 'Nothing is saved until you choose “Import now”; this works for 30 minutes.',
       imported: 'The import is done.',
+      noPending:
+        'No file is waiting to be imported: it may have been imported already, or it was uploaded more than 30 minutes ago. To import it, upload it again.',
       errorsTitle: 'Errors',
       errorsIntro: 'The file has {{count}} errors, so nothing was saved. Please correct them and upload it again.',
       moreErrors: '{{count}} more errors are not listed.',

@@ -114,7 +114,7 @@ describe(`hostile uploads on the import page (${storageMode})`, () => {
     form.set('_csrf', hiddenField(page.body, '_csrf'));
     form.set('kind', kind);
     form.set('file', new Blob([new Uint8Array(file)]), name);
-    return () => agent.request(`${base}/school/${SCHOOL}/import`, { method: 'POST', body: form });
+    return () => agent.follow(`${base}/school/${SCHOOL}/import`, undefined, { method: 'POST', body: form });
   }
   const upload = async (kind: string, file: Buffer, name?: string) => (await send(kind, file, name))();
   const alert = (body: string) => /<p class="alert" id="import-alert" role="alert">([^<]*)</.exec(body)?.[1];

@@ -62,12 +62,18 @@ describe(`importing the roster's files (${storageMode})`, () => {
       ],
     });
 
-  async function upload(file: Buffer | string, name = 'roster.xlsx', csrf = true, kind?: string): Promise<Step> {
+  /** The upload's answer: a page, or where a clean file's answer sends the browser (its preview page). */
+  function send(file: Buffer | string, name = 'roster.xlsx', csrf = true, kind?: string): Promise<Step> {
     const form = new FormData();
     if (csrf) form.set('_csrf', hiddenField(page.body, '_csrf'));
     if (kind) form.set('kind', kind);
     form.set('file', new Blob([typeof file === 'string' ? file : new Uint8Array(file)]), name);
     return agent.request(`${base}/school/${SCHOOL}/import`, { method: 'POST', body: form });
+  }
+  /** The upload, followed to the page it ends at. */
+  async function upload(file: Buffer | string, name = 'roster.xlsx', csrf = true, kind?: string): Promise<Step> {
+    const answer = await send(file, name, csrf, kind);
+    return answer.location ? agent.request(answer.location) : answer;
   }
 
   const commit = (preview: Step, token = hiddenField(preview.body, 'token')) =>
@@ -122,8 +128,15 @@ describe(`importing the roster's files (${storageMode})`, () => {
   });
 
   it('previews a clean file, writes nothing until "import now", then writes it all for the current semester', async () => {
-    const preview = await upload(await goodFile(), '班級及教師.xlsx');
+    // The upload's answer sends the browser on to the preview, a page of its own (Post/Redirect/Get).
+    const answer = await send(await goodFile(), '班級及教師.xlsx');
+    assert.equal(answer.status, 303, pageSaid(answer.body));
+    assert.equal(answer.location, `${base}/school/${SCHOOL}/import/preview`, 'no token in the address');
+    const preview = await agent.request(answer.location!);
     assert.equal(preview.status, 200, pageSaid(preview.body));
+    assert.ok(preview.body.includes('id="commit-form"'));
+    const reloaded = await agent.request(answer.location!);
+    assert.equal(hiddenField(reloaded.body, 'token'), hiddenField(preview.body, 'token'), 'a reload shows it again');
     assert.ok(preview.body.includes(html(zh('school.import.previewTitle', { file: '班級及教師.xlsx' }))));
     assert.deepEqual(counts(preview.body, zh('school.import.counts.classes')), [2, 0, 0, 0]);
     assert.deepEqual(counts(preview.body, zh('school.import.counts.staff')), [3, 0, 0, 0]);
@@ -153,6 +166,13 @@ describe(`importing the roster's files (${storageMode})`, () => {
     const again = await commit(preview);
     assert.equal(again.status, 400, 'a preview is imported once');
     assert.ok(again.body.includes(html(zh('school.import.problems.expired'))));
+    // Back from "imported" to the preview: a page that says the file is gone, with the upload forms; nothing again.
+    const back = await agent.request(answer.location!);
+    assert.equal(back.status, 200);
+    assert.ok(back.body.includes(html(zh('school.import.noPending'))));
+    assert.ok(!back.body.includes('id="commit-form"') && back.body.includes('id="upload-classes-teachers"'));
+    const imports = await server.storage.db('audit_events').where({ subject: SCHOOL, action: 'school.imported' });
+    assert.equal(imports.length, 1, 'imported once');
     const shown = await agent.request(done.location!);
     assert.ok(
       shown.body.includes(

@@ -204,9 +204,22 @@ describe(`maintaining the roster (${storageMode})`, () => {
     const form = await page('/roster/students/1130001');
     assert.ok(!form.body.includes(ids.hua));
     assert.ok(form.body.includes(maskNationalId(ids.hua)));
-    const shown = await post('/roster/students/1130001/reveal', {}, form);
-    assert.equal(shown.status, 200);
-    assert.ok(shown.body.includes(`<span id="revealed-id">${ids.hua}</span>`));
+    const answer = await post('/roster/students/1130001/reveal', {}, form);
+    assert.equal(answer.status, 303, 'sent on to the page that shows it (Post/Redirect/Get)');
+    assert.match(answer.location!, new RegExp(`/school/${SCHOOL}/roster/students/1130001\\?shown=[\\w-]+$`));
+    assert.ok(!answer.location!.includes(ids.hua), 'never the number in the address');
+    const shownRes = await fetch(answer.location!, {
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    assert.equal(shownRes.status, 200);
+    assert.equal(shownRes.headers.get('cache-control'), 'no-store', 'the browser keeps no copy');
+    assert.ok((await shownRes.text()).includes(`<span id="revealed-id">${ids.hua}</span>`));
+    // Reloaded (or Back to it): masked again, a word on why; nothing revealed or audited again.
+    const reloaded = await agent.request(answer.location!);
+    assert.equal(reloaded.status, 200);
+    assert.ok(!reloaded.body.includes(ids.hua));
+    assert.ok(reloaded.body.includes(maskNationalId(ids.hua)));
+    assert.ok(reloaded.body.includes('id="reveal-once"') && reloaded.body.includes('id="reveal-form"'));
     const audit = await db()('audit_events').where({ subject: SCHOOL, action: 'school.national_id_revealed' });
     assert.deepEqual(
       audit.map((a) => [a.actor, a.detail.part, a.detail.key]),

@@ -236,7 +236,7 @@ describe(`importing a OneRoster bundle (${storageMode})`, () => {
     form.set('_csrf', hiddenField(page.body, '_csrf'));
     form.set('kind', 'oneroster');
     form.set('file', new Blob([new Uint8Array(file)]), 'oneroster.zip');
-    return agent.request(`${base}/school/${SCHOOL}/import`, { method: 'POST', body: form });
+    return agent.follow(`${base}/school/${SCHOOL}/import`, undefined, { method: 'POST', body: form });
   }
   const counts = (body: string, row: string) =>
     new RegExp(`<th scope="row">${row}</th><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td>`)

@@ -110,11 +110,15 @@ describe(`publishing the roster (${storageMode})`, () => {
   const publish = async (): Promise<Step> => {
     const page = await agent.request(`${base}/school/${SCHOOL}/publish`);
     assert.equal(page.status, 200);
-    return agent.request(`${base}/school/${SCHOOL}/publish`, {
+    const answer = await agent.request(`${base}/school/${SCHOOL}/publish`, {
       method: 'POST',
       headers: { 'content-type': FORM },
       body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') }).toString(),
     });
+    // Post/Redirect/Get: the result is shown on the page the answer sends the browser to.
+    assert.equal(answer.status, 303);
+    assert.match(answer.location!, new RegExp(`/school/${SCHOOL}/publish\\?result=[\\w-]+$`));
+    return agent.request(answer.location!);
   };
   const credentials = () => db()('roster_credentials').where({ school_code: SCHOOL }).orderBy('account');
   const pdf = async (group: string) => {
@@ -176,6 +180,14 @@ describe(`publishing the roster (${storageMode})`, () => {
     const done = await publish();
     assert.equal(done.status, 200);
     assert.deepEqual(counts(done.body, 'result'), { credentials: 6, addedToAccounts: 1 });
+    // Reloading the result publishes nothing again: the same result, one publish in the audit log.
+    const reloaded = await agent.request(done.url);
+    assert.deepEqual(counts(reloaded.body, 'result'), { credentials: 6, addedToAccounts: 1 });
+    const publishes = await db()('audit_events').where({ subject: SCHOOL, action: 'school.published' });
+    assert.equal(publishes.length, 1, 'published once');
+    // Another administrator given the address sees the plain page, not this one's result.
+    const plain = await agent.request(`${base}/school/${SCHOOL}/publish?result=not-a-real-token-0123456789`);
+    assert.ok(!plain.body.includes('id="publish-result"'));
     assert.ok(done.body.includes(`id="plan-nothing"`), 'then nothing is left to do');
     const rows = await credentials();
     assert.deepEqual(

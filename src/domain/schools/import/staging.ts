@@ -296,6 +296,24 @@ export class SchoolRoster {
     return { token, counts };
   }
 
+  /**
+   * A staged file still waiting for 確定匯入 (its preview page, shown again at each visit): what it is and what
+   * importing it would do now; none when the token is unknown, used, older than 30 minutes, or for another school or
+   * semester.
+   */
+  async pending(
+    token: string,
+    term: Term,
+  ): Promise<{ file: ImportSource; filename: string; counts: Preview } | undefined> {
+    const id = digest(token);
+    const head: { file: ImportSource; filename: string } | undefined = await this.#db('roster_staged_files')
+      .where({ token: id, school_code: term.schoolCode, academic_year: term.academicYear, semester: term.semester })
+      .where('expires_at', '>', this.#db.fn.now())
+      .first('file', 'filename');
+    if (!head) return undefined;
+    return { ...head, counts: await this.#counts(this.#db, id, { ...term, file: head.file }) };
+  }
+
   /** Forgets a staged file (a dry run of the roster API). */
   async discard(token: string): Promise<void> {
     await this.#db('roster_staged_files')
