@@ -1,6 +1,6 @@
 // An audit entry's detail as the console shows it: each value labelled in the page's language (the keys the code
 // records have words; any other key is shown as it is), values in words where they are codes (a role, a sign-in
-// method), times in Taipei time, lists and counts spelled out — never JSON. Whatever looks like a secret or a national
+// method, an application's fields), an app by its name beside its id, times in Taipei time, lists and counts spelled out — never JSON. Whatever looks like a secret or a national
 // ID is not shown: keys that name one are hidden, and a national ID inside a text is masked.
 import { isValidNationalId, maskNationalId } from '../../domain/people/national-id.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
@@ -37,7 +37,15 @@ function labelOf(t: T, key: string): string {
   return (CODE.test(key) && looksUp(t, `admin.audit.detail.keys.${key}`)) || key;
 }
 
-function textOf(t: T, locale: Locale, key: string, value: string): string {
+/** What the page knows beyond the detail itself: the names of the apps it names. */
+export type Names = { clientName?: (clientId: string) => string | undefined };
+
+/** Keys whose values are a client's id: shown with the app's name. */
+const CLIENT_KEYS = new Set(['client', 'client_id']);
+
+function textOf(t: T, locale: Locale, key: string, value: string, names: Names): string {
+  const app = CLIENT_KEYS.has(key) ? names.clientName?.(value) : undefined;
+  if (app) return t('admin.audit.detail.named', { name: app, code: value });
   if (CODE.test(value) && CODE.test(key)) {
     for (const prefix of VALUE_WORDS[key] ?? [`admin.audit.detail.values.${key}`]) {
       const words = looksUp(t, `${prefix}.${value}`);
@@ -55,20 +63,20 @@ function duration(t: T, seconds: number): string {
   return t('admin.audit.detail.seconds', { n: seconds });
 }
 
-function shownValue(t: T, locale: Locale, key: string, value: unknown, depth: number): string {
+function shownValue(t: T, locale: Locale, key: string, value: unknown, depth: number, names: Names = {}): string {
   if (SENSITIVE.test(key)) return t('admin.audit.detail.hidden');
   if (value === null || value === undefined || value === '') return t('admin.audit.detail.empty');
   if (typeof value === 'boolean') return t(value ? 'admin.audit.detail.yes' : 'admin.audit.detail.no');
   if (typeof value === 'number') return SECONDS.has(key) ? duration(t, value) : String(value);
-  if (typeof value === 'string') return textOf(t, locale, key, value);
+  if (typeof value === 'string') return textOf(t, locale, key, value, names);
   if (depth >= MAX_DEPTH) return '…';
   if (Array.isArray(value)) {
     if (!value.length) return t('admin.audit.detail.empty');
-    return value.map((v) => shownValue(t, locale, key, v, depth + 1)).join(t('listSeparator'));
+    return value.map((v) => shownValue(t, locale, key, v, depth + 1, names)).join(t('listSeparator'));
   }
   if (typeof value === 'object') {
     const pairs = Object.entries(value as Record<string, unknown>).map(([k, v]) =>
-      t('admin.audit.detail.pair', { label: labelOf(t, k), text: shownValue(t, locale, k, v, depth + 1) }),
+      t('admin.audit.detail.pair', { label: labelOf(t, k), text: shownValue(t, locale, k, v, depth + 1, names) }),
     );
     return pairs.length ? pairs.join(t('listSeparator')) : t('admin.audit.detail.empty');
   }
@@ -79,9 +87,9 @@ function shownValue(t: T, locale: Locale, key: string, value: unknown, depth: nu
 const FIRST = ['reason', 'client', 'school', 'role', 'method', 'upstream', 'via', 'source', 'status', 'fields'];
 const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
-/** The detail's values, labelled: the usual ones first, then the rest by key. */
-export function detailItems(t: T, locale: Locale, detail: Record<string, unknown>): DetailItem[] {
+/** The detail's values, labelled: the usual ones first, then the rest by key (an app named with its name). */
+export function detailItems(t: T, locale: Locale, detail: Record<string, unknown>, names: Names = {}): DetailItem[] {
   return Object.keys(detail)
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
-    .map((key) => ({ label: labelOf(t, key), value: shownValue(t, locale, key, detail[key], 0) }));
+    .map((key) => ({ label: labelOf(t, key), value: shownValue(t, locale, key, detail[key], 0, names) }));
 }

@@ -10,6 +10,8 @@ import type { AuditEntry, AuditFilter } from '../../domain/audit-search.ts';
 import { parseIsoDate } from '../../domain/schools/calendar.ts';
 import { CSV_BOM, csvLine } from '../../platform/csv.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { isUuid } from '../../platform/uuid.ts';
+import { clientNamer } from '../../web/client-names.ts';
 import { noStore } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
@@ -54,6 +56,49 @@ function filterOf(q: Query): { filter: AuditFilter } | { errors: Partial<Record<
 export const actionWords = (t: (key: string, options?: { defaultValue: string }) => string, action: string): string =>
   /^[a-z_]+\.[a-z_]+$/.test(action) ? t(`admin.audit.actions.${action}`, { defaultValue: '' }) : '';
 
+/** An entry's subject as the page links it: a person's page, an application's review or an app's settings. */
+type SubjectLink = { href: string; name: string };
+
+/**
+ * What the page names of the entries' subjects beyond people (whom the search names): the application an
+ * `application.*` entry is about, by the name it has now; the app of a `client.*` entry; and the apps named in the
+ * details (`client`), by their names. An application or app since deleted stays as its id.
+ */
+async function namedApps(ctx: Context, s: Services, entries: AuditEntry[]) {
+  const applicationIds = [
+    ...new Set(entries.filter((e) => e.action.startsWith('application.') && isUuid(e.subject)).map((e) => e.subject!)),
+  ];
+  const applications = new Map(
+    (await Promise.all(applicationIds.map((id) => s.developers.applications.get(id))))
+      .filter((a) => a !== undefined)
+      .map((a) => [a.id, a.details.app_name]),
+  );
+  const clientOf = (e: AuditEntry) => (e.action.startsWith('client.') && e.subject ? e.subject : undefined);
+  const detailClient = (e: AuditEntry) => (typeof e.detail.client === 'string' ? e.detail.client : undefined);
+  const appName = await clientNamer(
+    ctx,
+    s,
+    entries.flatMap((e) => [{ clientId: clientOf(e) }, { clientId: detailClient(e) }]),
+  );
+  /** An app's name, when it has one of its own (else undefined: its id is all there is). */
+  const clientName = (id: string) => {
+    const name = appName(id);
+    return name && name !== id ? name : undefined;
+  };
+  return {
+    subject(e: AuditEntry): SubjectLink | undefined {
+      if (e.subjectName || !e.subject) return undefined;
+      const application = applications.get(e.subject);
+      if (application && e.action.startsWith('application.'))
+        return { href: `/admin/applications/${e.subject}`, name: application };
+      const client = clientOf(e) && clientName(e.subject);
+      if (client) return { href: `/admin/clients/${encodeURIComponent(e.subject)}`, name: client };
+      return undefined;
+    },
+    clientName,
+  };
+}
+
 /** The detail as the CSV export gives it (JSON, for machines); the page shows it in words (audit-detail.ts). */
 const detailText = (e: AuditEntry) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '');
 
@@ -71,6 +116,7 @@ function showAudit(s: Services) {
       params.set('page', String(page));
       return `/admin/audit?${params}`;
     };
+    const apps = await namedApps(ctx, s, found?.entries ?? []);
     const exportParams = new URLSearchParams();
     for (const f of FILTERS) if (q[f]) exportParams.set(f, q[f]);
     noStore(ctx);
@@ -88,7 +134,8 @@ function showAudit(s: Services) {
         ...e,
         at: taipeiTime(e.at, locale, 'seconds'),
         words: actionWords(t, e.action),
-        details: detailItems(t, locale, e.detail),
+        subjectLink: apps.subject(e),
+        details: detailItems(t, locale, e.detail, { clientName: apps.clientName }),
       })),
       previous: found && q.page > 1 ? link(q.page - 1) : undefined,
       next: found?.more ? link(q.page + 1) : undefined,

@@ -10,18 +10,113 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import ts from 'typescript';
+import { BUREAU_CONSOLE_CLIENT_ID } from '../../../src/domain/clients/own-pages.ts';
+import { storedDetails } from '../../../src/domain/developers/details.ts';
+import type { Decision } from '../../../src/domain/developers/mails.ts';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
+import type { ContactKind } from '../../../src/domain/people/persons.ts';
 import { actionWords } from '../../../src/flows/admin/audit.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { taipeiTime } from '../../../src/web/taipei-time.ts';
 import { personWith } from '../../helpers/account.ts';
 import { type Console, signInAdmin, startConsole } from '../../helpers/admin.ts';
 import { Agent, html } from '../../helpers/agent.ts';
+import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
 const en = translator('en');
+
+const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
+/** The source files of src/ (not their unit tests), by their path under src/. */
+const sources = () =>
+  fs
+    .readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'));
+
+/** Every value of Decision and ContactKind (a record of each: tsc says so when either type gains one). */
+const DECISIONS: Record<Decision, true> = { approve: true, changes: true, reject: true };
+const CONTACT_KINDS: Record<ContactKind, true> = { email: true, mobile: true };
+
+/**
+ * The actions the code builds from a template, each with every action it makes. A template not listed here fails the
+ * test below: list it with its actions (and give them words in texts-audit.ts).
+ */
+const BUILT_ACTIONS: Record<string, () => string[]> = {
+  // Applications' history rows, each audited as `application.<its action>` (domain/developers/applications.ts).
+  'application.${action}': () => applicationEvents().map((e) => `application.${e}`),
+  // A person's own new email or mobile number (domain/people/service.ts, setContact).
+  'person.${kind}_changed': () => Object.keys(CONTACT_KINDS).map((kind) => `person.${kind}_changed`),
+};
+
+/** The values an expression may have: string literals, both branches of a condition, a template's expansions. */
+function valuesOf(e: ts.Expression, templates: Record<string, string[]>): string[] {
+  if (ts.isParenthesizedExpression(e)) return valuesOf(e.expression, templates);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return [e.text];
+  if (ts.isConditionalExpression(e)) return [...valuesOf(e.whenTrue, templates), ...valuesOf(e.whenFalse, templates)];
+  const text = e.getText();
+  assert.ok(text in templates, `an action of its own making, ${text}: list what it makes`);
+  return templates[text]!;
+}
+
+/** What an application's history row says happened: the action argument of every `this.#event(…)` call. */
+function applicationEvents(): string[] {
+  const file = 'domain/developers/applications.ts';
+  const source = ts.createSourceFile(file, fs.readFileSync(path.join(SRC, file), 'utf8'), ts.ScriptTarget.Latest, true);
+  const events: string[] = [];
+  const templates = { '`decided_${decision.decision}`': Object.keys(DECISIONS).map((d) => `decided_${d}`) };
+  const visit = (n: ts.Node): void => {
+    if (
+      ts.isCallExpression(n) &&
+      ts.isPropertyAccessExpression(n.expression) &&
+      n.expression.name.getText(source) === '#event' &&
+      n.arguments[3]
+    )
+      events.push(...valuesOf(n.arguments[3], templates));
+    ts.forEachChild(n, visit);
+  };
+  visit(source);
+  assert.ok(events.length >= 10, `found the application events (${events.length})`);
+  return events;
+}
+
+/**
+ * Every audit action in src/: quoted on a line about an action (`action: 'admin.person_viewed'`,
+ * `action: ok ? 'sign_in.second_factor' : 'sign_in.failure'`; not `e.action`), written by SQL of its own
+ * (`insert into audit_events … select …, 'identity.chosen', …`), or built from a template (BUILT_ACTIONS).
+ */
+function auditActions(): string[] {
+  const actions: string[] = [];
+  const quoted = (text: string) => [...text.matchAll(/'([a-z_]{2,}\.[a-z_]+)'/g)].map((m) => m[1]!);
+  for (const file of sources()) {
+    const text = fs.readFileSync(path.join(SRC, file), 'utf8');
+    for (const line of text.split('\n')) if (line.includes('action')) actions.push(...quoted(line));
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const visit = (n: ts.Node): void => {
+      if ((ts.isTemplateLiteral(n) || ts.isStringLiteral(n)) && /insert into audit_events/i.test(n.getText(source)))
+        actions.push(...quoted(n.getText(source)));
+      // `action: <a template>` anywhere: one of BUILT_ACTIONS (its code as written, backticks aside).
+      if (ts.isPropertyAssignment(n) && n.name.getText(source) === 'action') {
+        const built = (e: ts.Expression): void => {
+          if (ts.isParenthesizedExpression(e)) built(e.expression);
+          else if (ts.isConditionalExpression(e)) for (const branch of [e.whenTrue, e.whenFalse]) built(branch);
+          else if (ts.isTemplateExpression(e)) {
+            const template = e.getText(source).slice(1, -1);
+            // Addresses of forms (`/developers/apps/${id}/edit`) are actions of another kind.
+            if (template.startsWith('/')) return;
+            assert.ok(template in BUILT_ACTIONS, `${file}: the action \`${template}\` is built: list what it makes`);
+            actions.push(...BUILT_ACTIONS[template]!());
+          }
+        };
+        built(n.initializer);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(source);
+  }
+  return actions;
+}
 
 describe(`the bureau console's audit log (${storageMode})`, () => {
   let server: TestServer;
@@ -144,17 +239,15 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
   });
 
   it('has words, in both languages, for every action the code writes', () => {
-    const root = fileURLToPath(new URL('../../../src/', import.meta.url));
-    const actions = new Set<string>();
-    for (const file of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
-      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-      for (const line of fs.readFileSync(path.join(root, file), 'utf8').split('\n')) {
-        if (!line.includes('action')) continue;
-        // `action: 'admin.person_viewed'`, `action: ok ? 'sign_in.second_factor' : 'sign_in.failure'`; not `e.action`.
-        for (const m of line.matchAll(/'([a-z_]{2,}\.[a-z_]+)'/g)) actions.add(m[1]!);
-      }
-    }
+    const actions = new Set(auditActions());
     assert.ok(actions.size > 50, `found the actions (${actions.size})`);
+    for (const action of [
+      'application.submitted',
+      'application.decided_reject',
+      'person.email_changed',
+      'identity.chosen',
+    ])
+      assert.ok(actions.has(action), `${action} is found`);
     for (const locale of ['zh-TW', 'en'] as const) {
       const t = translator(locale);
       const missing = [...actions].filter((a) => !actionWords(t, a));
@@ -183,7 +276,11 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
         [key('reason'), tr('admin.people.signIns.reasons.second_factor_wrong')],
         [key('role'), tr('role.school_admin')],
         [key('grace'), tr('admin.audit.detail.days', { n: 1 })],
-        [key('fields'), list('redirect_uris', 'scopes')],
+        // An application's fields by their names, not their codes.
+        [
+          key('fields'),
+          list(tr('admin.audit.detail.values.fields.redirect_uris'), tr('admin.audit.detail.values.fields.scopes')),
+        ],
         [
           key('students'),
           list(
@@ -210,6 +307,113 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
       assert.ok(!reasoned.includes(nationalId));
     }
     await search({ lang: 'zh-TW' });
+  });
+
+  it("names an application's entries in words: the action, the app by its name linked to its review, its fields", async () => {
+    const db = server.storage.db;
+    const developer = await personWith(server, [{ role: 'teacher' }], 'dev');
+    const org = await server.services.developers.organisations.create(`稽核測試 ${tag}`, developer.personId);
+    const id = crypto.randomUUID();
+    const name = `班級通知 ${tag}`;
+    const day = `2024-0${crypto.randomInt(1, 10)}-${crypto.randomInt(10, 29)}`;
+    const details = storedDetails({
+      ...APPLICATION_FIELDS,
+      app_name: name,
+      redirect_uris: [`https://notes-${tag}.example.edu.tw/callback`],
+    });
+    await db('client_applications').insert({
+      id,
+      org_id: org,
+      status: 'submitted',
+      details: JSON.stringify(details),
+      submitted_by: developer.personId,
+    });
+    // As the application's history writes them (`application.<its step>`, the fields changed), and an app's own.
+    await db('audit_events').insert([
+      {
+        actor: developer.personId,
+        action: 'application.change_submitted',
+        subject: id,
+        detail: { fields: ['app_name', 'redirect_uris'] },
+      },
+      { actor: admin.personId, action: 'application.decided_reject', subject: id, detail: {} },
+      {
+        at: new Date(`${day}T03:00:00Z`),
+        actor: 'cli',
+        action: 'client.updated',
+        subject: BUREAU_CONSOLE_CLIENT_ID,
+        detail: { fields: ['client_name'], client: BUREAU_CONSOLE_CLIENT_ID },
+      },
+    ]);
+    for (const [lang, tr] of [
+      ['zh-TW', zh],
+      ['en', en],
+    ] as const) {
+      const page = await search({ action: 'application.', client: id, lang });
+      assert.equal(page.status, 200);
+      const rows = page.body.match(/<tr data-id="\d+">[\s\S]*?<\/tr>/g) ?? [];
+      assert.equal(rows.length, 2, `both entries of the application (${lang})`);
+      const [rejected, changed] = rows as [string, string];
+      for (const [row, action] of [
+        [rejected, 'application.decided_reject'],
+        [changed, 'application.change_submitted'],
+      ] as const)
+        assert.ok(
+          row.includes(
+            `${html(tr(`admin.audit.actions.${action}`))}<br><small class="muted acct-nowrap">${action}</small>`,
+          ),
+          `${action} in words (${lang})`,
+        );
+      assert.ok(
+        changed.includes(`<a href="/admin/applications/${id}">${html(name)}</a>`),
+        `the application by its name, linked to its review (${lang})`,
+      );
+      const fields = [
+        tr('admin.audit.detail.values.fields.app_name'),
+        tr('admin.audit.detail.values.fields.redirect_uris'),
+      ];
+      assert.ok(
+        changed.includes(`<dd>${html(fields.join(tr('listSeparator')))}</dd>`),
+        `the fields in words (${lang})`,
+      );
+      assert.doesNotMatch(changed, /redirect_uris<|app_name/, 'no field codes');
+      // This file's own entry of the app: the only one on its day.
+      const app = await search({
+        action: 'client.updated',
+        client: BUREAU_CONSOLE_CLIENT_ID,
+        from: day,
+        to: day,
+        lang,
+      });
+      const appRow = app.body.match(/<tr data-id="\d+">[\s\S]*?<\/tr>/g)?.[0] ?? '';
+      const own = lang === 'en' ? 'Bureau console' : '教育局管理';
+      assert.ok(
+        appRow.includes(`<a href="/admin/clients/${BUREAU_CONSOLE_CLIENT_ID}">${html(own)}</a>`),
+        `an app by its name, linked to its settings (${lang})`,
+      );
+      assert.ok(
+        appRow.includes(
+          `<dd>${html(tr('admin.audit.detail.named', { name: own, code: BUREAU_CONSOLE_CLIENT_ID }))}</dd>`,
+        ),
+        `the app of the detail by its name (${lang})`,
+      );
+    }
+    await search({ lang: 'zh-TW' });
+  });
+
+  it('has words, in both languages, for every field of an application', () => {
+    const details = storedDetails({
+      ...APPLICATION_FIELDS,
+      app_name: 'x',
+      redirect_uris: ['https://x.example.edu.tw/cb'],
+    });
+    const fields = Object.keys(details ?? {});
+    assert.ok(fields.length > 10, `the fields (${fields.length})`);
+    for (const locale of ['zh-TW', 'en'] as const) {
+      const t = translator(locale);
+      const missing = fields.filter((f) => !t(`admin.audit.detail.values.fields.${f}`, { defaultValue: '' }));
+      assert.deepEqual(missing, [], `fields without words in ${locale}`);
+    }
   });
 
   it('has labels, in both languages, for every detail key the code records', () => {
