@@ -14,8 +14,9 @@ import { normaliseNationalId } from '../people/national-id.ts';
 import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
 import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password-links.ts';
 import type { Passwords } from '../people/passwords.ts';
-import { emailHolderStatus, findPersonById, findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import { findPersonById, findPersonIdByNationalIdIndex, lockContactValues } from '../people/persons.ts';
 import { currentCode, findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
+import { emailHeld, mobileHeld } from './holders.ts';
 import { decisionMessage } from './messages.ts';
 import type { Relationship } from './relationships.ts';
 import { matchesRoster } from './roster-guardians.ts';
@@ -44,7 +45,9 @@ export type Signature = { name: string; at: string; address: string; userAgent: 
 
 export type SubmitProblem =
   | 'emailTaken'
+  | 'emailPending'
   | 'emailApplied'
+  | 'mobileTaken'
   | 'alreadyBound'
   | 'alreadyApplied'
   | 'studentAccount'
@@ -407,8 +410,10 @@ export class Binding {
       provenMobile = person.mobile_verified ? person.mobile : null;
     } else {
       const email = given.email.toLowerCase();
-      const holder = await emailHolderStatus(trx, email);
-      if (holder && holder !== 'pending') return { ok: false, problem: 'emailTaken' };
+      // Held by anyone, a registration still waiting for its activation link included (seed 002 FAQ Q2).
+      const held = await emailHeld(trx, email);
+      if (held) return { ok: false, problem: held === 'pending' ? 'emailPending' : 'emailTaken' };
+      if (given.mobile && (await mobileHeld(trx, given.mobile))) return { ok: false, problem: 'mobileTaken' };
       // Another parent's applications use this address (seed 002 FAQ Q3).
       const other = await trx('binding_applications')
         .whereRaw('lower(parent_email) = ?', [email])
@@ -699,8 +704,11 @@ export class Binding {
     if (!parentId) {
       if (!account.needed) throw new AccountNeeded();
       if (!row.parent_email) return { ok: false, reason: 'email_taken' };
-      const holder = await emailHolderStatus(trx, row.parent_email);
-      if (holder && holder !== 'pending') return { ok: false, reason: 'email_taken' };
+      // The address becomes the new account's login: never one that anyone holds, a registration still waiting for
+      // its activation link included (that person's activation would then fail). Serialised with activations (the
+      // same locks), so neither can take it while the other looks.
+      await lockContactValues(trx, { email: row.parent_email, national_id_index: row.parent_national_id_index });
+      if (await emailHeld(trx, row.parent_email)) return { ok: false, reason: 'email_taken' };
       const nationalId = normaliseNationalId(this.#keyring.open('national-id', row.parent_national_id_sealed));
       const verifiedEmail = row.contact_kind === 'email' && row.contact === row.parent_email.toLowerCase();
       const verifiedMobile = row.contact_kind === 'mobile' && row.contact === row.parent_mobile;

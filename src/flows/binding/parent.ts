@@ -103,7 +103,9 @@ export function showParent() {
 
 const PROBLEM_STATUS: Record<SubmitProblem, number> = {
   emailTaken: 409,
+  emailPending: 409,
   emailApplied: 409,
+  mobileTaken: 409,
   alreadyBound: 409,
   alreadyApplied: 409,
   studentAccount: 409,
@@ -217,7 +219,11 @@ export function submitParent(s: Services, state: BindingState) {
         string,
         Record<string, unknown>,
       ];
-      const field = result.problem.startsWith('email') ? 'email' : undefined;
+      const field = result.problem.startsWith('email')
+        ? 'email'
+        : result.problem.startsWith('mobile')
+          ? 'mobile'
+          : undefined;
       return renderParent(ctx, {
         values,
         existing,

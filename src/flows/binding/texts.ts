@@ -180,7 +180,11 @@ const zh = {
         noConsent: '請先同意個資使用聲明。',
         emailTaken:
           '此 E-mail 已有帳號，不得再次申請。如果這是您的帳號，請用「忘記密碼」找回；如果是孩子的帳號用了您的信箱，請先登入孩子的帳號，到「個人資料」按電子郵件信箱旁的「變更」，改成孩子自己的信箱，再回來申請。',
+        emailPending:
+          '此 E-mail 已有帳號，不得再次申請：有人用這個信箱註冊了，還在等信箱裡的啟用連結。如果是您自己註冊的，請先到信箱按啟用連結，再回來用身分證字號和密碼申請；如果不是您的信箱，請改填家長自己的信箱。',
         emailApplied: '此 E-mail 已有申請紀錄，不得再次申請。請確認家長之間沒有用到相同的信箱。',
+        mobileTaken:
+          '此手機號碼已有帳號，不得再次申請。請改填家長自己的手機號碼，或不填。如果這是您的帳號，請回到上面，用您的身分證字號和這個帳號的密碼申請。',
         alreadyBound: '已綁定過親子關係（{{student}}）。請直接用您的帳號登入。',
         alreadyApplied: '您已經申請過綁定 {{student}}，正在等待審核。請回到申請進度查看。',
         studentAccount: '學生的帳號不能申請親子綁定。請用家長自己的身分證字號、信箱和手機申請。',
@@ -475,8 +479,12 @@ const en: typeof zh = {
         noConsent: 'Please agree to the personal data statement first.',
         emailTaken:
           'This email address already has an account, so it cannot apply again. If it is yours, use "Forgot your password?"; if your child\'s account uses your address, sign in with your child’s account, open "Profile", press "Change" next to the email address and give your child’s own address, then apply again.',
+        emailPending:
+          'This email address already has an account, so it cannot apply: someone registered with it and has not yet opened the activation link in its mailbox. If you registered it yourself, open that link first, then come back and apply with your national ID and password; if it is not your address, give the parent’s own.',
         emailApplied:
           'This email address is already used by another application. Please check that two parents did not use the same address.',
+        mobileTaken:
+          'This mobile number already has an account, so it cannot apply again. Please give the parent’s own mobile number, or leave it empty. If that account is yours, apply with your national ID and that account’s password instead.',
         alreadyBound: 'You are already bound to {{student}}. Just sign in with your account.',
         alreadyApplied: 'You already applied for {{student}}; it is waiting for review. See your applications.',
         studentAccount: "A student's account cannot apply. Please use the parent's own national ID, email and mobile.",

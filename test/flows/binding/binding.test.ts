@@ -1175,6 +1175,62 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(again.stderr, /decided already/);
   });
 
+  it('an email held by anyone, a registration waiting for activation included, is refused at step 4 and never taken at approval', async () => {
+    // Someone registers with an address and has not yet opened the activation link.
+    const owner = `kid-${tag()}@example.test`;
+    const pending = await insertPerson(db(), {
+      email: owner,
+      name: '王小明',
+      passwordHash: await hashPassword('Kid-Pass-2026', 4),
+      status: 'pending',
+    });
+    // A stranger, verified with their own address, types it as the parent's email.
+    const student = await newStudent();
+    const agent = await enter({ email: `uncle-${tag()}@example.test` });
+    await addStudent(agent, student);
+    await consent(agent);
+    const refused = await sendParent(agent, { ...newParentData(), email: owner });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body, /此 E-mail 已有帳號，不得再次申請/);
+    assert.match(refused.body, /id="email-error"/, 'said under the email field');
+    assert.equal(
+      await db()('binding_applications').where({ student_identity_id: student.identityId }).first(),
+      undefined,
+    );
+
+    // A mobile number that is another account's is refused too (it would be the new account's, or silently dropped).
+    const holder = await insertPerson(db(), {
+      username: `mob-${tag()}`,
+      name: '林先生',
+      passwordHash: await hashPassword('Holder-Pass-2026', 4),
+      mobile: randomMobile(),
+    });
+    const mobileRefused = await sendParent(agent, { ...newParentData(), mobile: holder.mobile! });
+    assert.equal(mobileRefused.status, 409);
+    assert.match(mobileRefused.body, /此手機號碼已有帳號/);
+    assert.match(mobileRefused.body, /id="mobile-error"/);
+
+    // Applied with a free address that someone starts to register with before the approval: the approval refuses,
+    // the application stays for the reviewer, and the registration can still be activated.
+    const { row, parent } = await apply();
+    const late = await insertPerson(db(), {
+      email: parent.email,
+      name: '王大華',
+      passwordHash: await hashPassword('Late-Pass-2026', 4),
+      status: 'pending',
+    });
+    assert.deepEqual(await server.services.binding.approve(row.id, 'test'), { ok: false, reason: 'email_taken' });
+    assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'pending');
+    const holders = await db()('persons').whereRaw('lower(email) = ?', [parent.email]).select('id', 'status');
+    assert.deepEqual(holders, [{ id: late.id, status: 'pending' }], 'no account was made with the address');
+    // What an activation checks (claimPendingValues): no account but the waiting ones holds either address.
+    const active = await db()('persons')
+      .whereRaw('lower(email) in (?, ?)', [owner, parent.email])
+      .whereNot({ status: 'pending' });
+    assert.deepEqual(active, [], 'both registrations can still be activated');
+    assert.ok(pending.id);
+  });
+
   describe('the school-affairs system pushes guardian links', () => {
     const api = (path: string, body: unknown, secret = SECRET) =>
       fetch(url(path), {
