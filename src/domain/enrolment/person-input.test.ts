@@ -63,4 +63,18 @@ describe('checkPersonInput', () => {
     assert.equal(password, 'Blue-Kettle-1987');
     assert.equal(valid, undefined);
   });
+
+  it('refuses a name of emoji or symbols, with the name message (the one name check: domain/people/person-name.ts)', () => {
+    for (const name of ['😀🎉', '陳小明😀', '★', '--'])
+      assert.deepEqual(checkPersonInput({ ...values, name }, typed).errors, {
+        name: 'registration.errors.nameInvalid',
+      });
+    assert.deepEqual(checkPersonInput({ ...values, name: ' ' }, typed).errors, {
+      name: 'registration.errors.nameRequired',
+    });
+    assert.deepEqual(checkPersonInput({ ...values, name: '陳'.repeat(51) }, typed).errors, {
+      name: 'registration.errors.nameTooLong',
+    });
+    assert.equal(checkPersonInput({ ...values, name: '麥可·喬丹' }, typed).valid?.name, '麥可·喬丹');
+  });
 });

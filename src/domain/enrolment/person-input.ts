@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isValidNationalId, normaliseNationalId } from '../people/national-id.ts';
 import { checkNewPassword, checkPasswordPolicy } from '../people/password-policy.ts';
+import { checkPersonName, normalisePersonName, type PersonNameProblem } from '../people/person-name.ts';
 import { GENDERS, type Gender } from '../people/persons.ts';
 import { normaliseContactPhone } from './contact-phone.ts';
 
@@ -65,7 +66,11 @@ export type ValidPerson = {
 
 const E = (key: string) => `registration.errors.${key}`;
 const emailSchema = z.email().max(254);
-const MAX_NAME = 50;
+const NAME_PROBLEMS: Record<PersonNameProblem, string> = {
+  required: 'nameRequired',
+  tooLong: 'nameTooLong',
+  invalid: 'nameInvalid',
+};
 
 /**
  * Checks every field. The password comes typed twice, or (both fields left empty) kept from an earlier step;
@@ -89,10 +94,9 @@ export function checkPersonInput(
   if (!email) errors.email = E('emailRequired');
   else if (!emailSchema.safeParse(email).success) errors.email = E('emailInvalid');
 
-  const name = values.name.normalize('NFC').replace(/\s+/g, ' ');
-  if (!name) errors.name = E('nameRequired');
-  else if ([...name].length > MAX_NAME) errors.name = E('nameTooLong');
-  else if (/\p{Cc}/u.test(name)) errors.name = E('nameInvalid');
+  const checkedName = checkPersonName(values.name);
+  const name = checkedName.ok ? checkedName.name : normalisePersonName(values.name);
+  if (!checkedName.ok) errors.name = E(NAME_PROBLEMS[checkedName.problem]);
 
   const nationalId = normaliseNationalId(values.nationalId);
   if (!nationalId) errors.nationalId = E('nationalIdRequired');

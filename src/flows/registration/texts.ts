@@ -61,7 +61,8 @@ const zh = {
         '這個 Email 已經申請過帳號，還沒有完成認證。請到信箱點選註冊通知信中的連結，或用這個 Email 登入後選擇「重新寄送認證信」。',
       nameRequired: '請輸入姓名。',
       nameTooLong: '姓名最多 50 個字。',
-      nameInvalid: '姓名含有不能使用的字元。',
+      nameInvalid:
+        '姓名只能用文字（例如中文或英文字母），中間可以有空格、間隔號（·）或連字號（-）；不能用表情符號、數字或其他符號。',
       nationalIdRequired: '請輸入身分證字號。',
       nationalIdInvalid: '身分證字號（或居留證號）的格式或檢查碼不正確，請再確認一次。',
       nationalIdTaken:
@@ -193,7 +194,8 @@ const en: typeof zh = {
         'This email address has already been registered but not yet confirmed. Open the link in the registration mail, or sign in with this email and choose “Send the activation mail again”.',
       nameRequired: 'Please enter your name.',
       nameTooLong: 'The name can be at most 50 characters.',
-      nameInvalid: 'The name contains characters that cannot be used.',
+      nameInvalid:
+        'A name can only have letters (of any language), with spaces, a middle dot (·) or a hyphen (-) between them; no emoji, digits or other symbols.',
       nationalIdRequired: 'Please enter your national ID number.',
       nationalIdInvalid:
         'This national ID (or resident certificate) number is malformed or its check digit is wrong. Please check it.',
