@@ -7,7 +7,7 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { REGISTRATION } from '../../platform/limits.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import type { Drafts } from './draft.ts';
+import { type Drafts, keptErrors } from './draft.ts';
 import { KEPT_FIELDS, renderConfirm, renderStep1 } from './pages.ts';
 
 const keptValue = z.string().max(320).optional();
@@ -88,9 +88,9 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       return seeOther(ctx, claimed.submitted ? donePath(claimed.interaction) : '/register');
     }
     try {
-      const { valid } = checkPersonInput(claimed.values, { password: '', confirm: '' }, claimed.password);
+      const { valid, errors } = checkPersonInput(claimed.values, { password: '', confirm: '' }, claimed.password);
       if (!valid) {
-        await restore({ ...claimed, ready: false });
+        await restore({ ...claimed, ready: false, errors: keptErrors(errors) });
         return seeOther(ctx, '/register');
       }
       // Each account mails an activation link: so many an hour from one address (counted once per registration).
@@ -111,7 +111,12 @@ export function submitConfirm(s: Services, drafts: Drafts) {
         const t = translator(chooseLocale(ctx));
         // The upstream account was linked to someone else meanwhile: the registration goes on without it.
         const federated = 'linkTaken' in result ? undefined : claimed.federated;
-        await restore({ ...claimed, ready: false, federated });
+        await restore({
+          ...claimed,
+          ready: false,
+          federated,
+          errors: 'errors' in result ? keptErrors(result.errors) : undefined,
+        });
         return renderStep1(ctx, s, {
           values: claimed.values,
           errors: 'errors' in result ? result.errors : undefined,

@@ -3,7 +3,7 @@
 // the password or the national ID.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { PersonValues } from '../../domain/enrolment/person-input.ts';
+import { type FieldErrors, PersonValues } from '../../domain/enrolment/person-input.ts';
 import { FederatedRegistration, SisPush } from '../../domain/enrolment/service.ts';
 import { isToken, type OneUseKind } from '../../platform/one-use.ts';
 import { signedCookie } from '../../web/cookies.ts';
@@ -18,6 +18,12 @@ export const Draft = z.object({
   password: z.string().optional(),
   /** Step 1 passed as a whole (the person check included): step 2 may be shown and submitted. */
   ready: z.boolean(),
+  /**
+   * What the last check of step 1 found wrong (field → i18n key), while it has not passed: the form drawn again from the
+   * draft (the language link, a reload) shows the same messages with the same values. Not the person check's: a new
+   * page has a new check.
+   */
+  errors: z.record(z.string(), z.string()).optional(),
   /** Submitted: the account exists; a second submission (a double click) goes to the last page too. */
   submitted: z.boolean().optional(),
   /** Where the activation mail went (the last page says so). */
@@ -32,6 +38,12 @@ export const Draft = z.object({
   federated: FederatedRegistration.optional(),
 });
 export type Draft = z.infer<typeof Draft>;
+
+/** The messages a draft keeps: the fields' (the person check is done afresh on every page); none when there are none. */
+export function keptErrors(errors: FieldErrors | undefined): FieldErrors | undefined {
+  const { challenge: _, ...fields } = errors ?? {};
+  return Object.keys(fields).length ? fields : undefined;
+}
 
 const cookie = signedCookie({ name: 'reg_draft', path: '/register', maxAgeSeconds: DRAFT_TTL_SECONDS });
 

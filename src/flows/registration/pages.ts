@@ -1,13 +1,7 @@
 // Draws the wizard's pages: step 1 (with its schools, the person check and the field messages) and step 2.
 import type { Context } from 'koa';
 import { normaliseContactPhone } from '../../domain/enrolment/contact-phone.ts';
-import {
-  FIELDS,
-  type Field,
-  type FieldErrors,
-  type PersonValues,
-  SELF_KINDS,
-} from '../../domain/enrolment/person-input.ts';
+import { type Field, type FieldErrors, type PersonValues, SELF_KINDS } from '../../domain/enrolment/person-input.ts';
 import { maskEmail } from '../../domain/people/masks.ts';
 import { maskNationalId } from '../../domain/people/national-id.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
@@ -31,6 +25,20 @@ export const FIELD_IDS: Record<Field, string> = {
   challenge: 'challenge',
 };
 
+/** Step 1's fields in the order the form shows them: its list of mistakes follows it. */
+export const FORM_ORDER = [
+  'school',
+  'kind',
+  'email',
+  'name',
+  'nationalId',
+  'phone',
+  'password',
+  'passwordConfirm',
+  'gender',
+  'challenge',
+] as const satisfies readonly Field[];
+
 export type Step1Page = {
   values: PersonValues;
   errors?: FieldErrors;
@@ -52,7 +60,7 @@ export async function renderStep1(ctx: Context, s: Services, page: Step1Page): P
     // Password-policy keys belong to the password area; our own message stands in if they are missing.
     errors[field] = t([key, 'registration.errors.passwordPolicy']);
   }
-  const errorList = FIELDS.filter((f) => errors[f]).map((f) => ({
+  const errorList = FORM_ORDER.filter((f) => errors[f]).map((f) => ({
     id: FIELD_IDS[f],
     label: t(`registration.field.${f}`),
     message: errors[f]!,

@@ -2,14 +2,14 @@
 // looked for. Whatever the outcome the typed values are kept in the draft; passing, step 2 follows.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
+import { checkPersonInput, EMPTY_VALUES, type FieldErrors } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { REGISTRATION } from '../../platform/limits.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { takePrefill as takeHandedPrefill } from '../../web/prefill.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
-import type { Drafts } from './draft.ts';
+import { type Drafts, keptErrors } from './draft.ts';
 import { interactionUid, lockPushed, Step1Body, valuesOf } from './form.ts';
 import { renderStep1 } from './pages.ts';
 
@@ -20,8 +20,12 @@ export function showStep1(s: Services, drafts: Drafts) {
     const query = Query.parse(ctx.query);
     const draft = await drafts.load(ctx);
     const live = draft?.submitted ? undefined : draft;
+    // The messages of the last check, with the values they are about (the page again in the other language).
+    const errors = live && !live.ready ? (live.errors as FieldErrors | undefined) : undefined;
     await renderStep1(ctx, s, {
       values: live?.values ?? EMPTY_VALUES,
+      errors,
+      status: errors ? 200 : undefined,
       passwordKept: live?.password !== undefined,
       interaction: query.interaction ?? live?.interaction,
       locked: live?.sis !== undefined,
@@ -58,7 +62,7 @@ export function submitStep1(s: Services, drafts: Drafts) {
     }
     const ready = !tooMany && Object.keys(errors).length === 0;
     const interaction = body.interaction ?? (earlier?.submitted ? undefined : earlier?.interaction);
-    await drafts.save(ctx, { values, password, ready, interaction, sis, federated });
+    await drafts.save(ctx, { values, password, ready, errors: keptErrors(errors), interaction, sis, federated });
     if (ready) return seeOther(ctx, '/register/confirm');
     if (tooMany) ctx.set('Retry-After', String(REGISTRATION.lookupsPerAddress.windowSeconds));
     await renderStep1(ctx, s, {
