@@ -13,6 +13,7 @@ import { openNationalId } from '../people/national-id-store.ts';
 import { normaliseMobile } from '../people/persons.ts';
 import { formatRocDate } from './calendar.ts';
 import { STAFF_KINDS } from './import/classes-teachers.ts';
+import { nameProblem } from './import/names.ts';
 import { PARTS, type PartName, partRows, type Term } from './import/staging.ts';
 import { birthDate } from './import/students-parents.ts';
 import { parentRosterKey } from './publishing.ts';
@@ -311,6 +312,8 @@ export class RosterMaintenance {
     const name = text('name').normalize('NFC').replace(/\s+/g, ' ');
     if (!name) errors.name = E('required');
     else if ([...name].length > (part === 'classes' ? 30 : 50)) errors.name = E('tooLong');
+    // A person's legal name (not a class's): no emoji, symbols or digits.
+    else if (part !== 'classes' && nameProblem(name)) errors.name = E('nameChars');
     values.name = name;
     if (part === 'classes') {
       const grade = text('grade');

@@ -318,6 +318,7 @@ const zh = {
       errors: {
         required: '這一欄必須填寫。',
         tooLong: '內容太長了。',
+        nameChars: "姓名只能有文字、空格、間隔號（·）、連字號（-）和撇號（'），不能有表情符號或其他符號。",
         formula: '請不要用公式，直接填入內容。',
         duplicate: '和第 {{row}} 列重複了。',
         staffNo: '教師編號只能有英文字母、數字、- 和 _，最多 20 個字。',
@@ -756,6 +757,8 @@ const en: typeof zh = {
       errors: {
         required: 'This column must be filled in.',
         tooLong: 'This is too long.',
+        nameChars:
+          "A name may hold only letters, spaces, middle dots (·), hyphens (-) and apostrophes ('): no emoji or other symbols.",
         formula: 'Please type the value itself, not a formula.',
         duplicate: 'The same as row {{row}}.',
         staffNo: 'A teacher number has only letters, digits, - and _, at most 20 characters.',

@@ -414,6 +414,51 @@ describe(`importing the roster's files (${storageMode})`, () => {
     assert.deepEqual(await roster(), before, 'nothing written');
   });
 
+  it("refuses a person's name with an emoji or another symbol, at its cell; keeps any script, middle dots, hyphens, apostrophes", async () => {
+    const e = html(zh('school.import.errors.nameChars'));
+    const cells = (body: string) =>
+      [
+        ...body.matchAll(/<tr><td>\d+<\/td><td>([^<]+)<\/td><td>(\d+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g),
+      ].map((m) => [m[1], Number(m[2]), m[3], m[4]]);
+    const staff = await upload(
+      await xlsx({
+        班級: [CLASS_HEADERS, ['801', '8年1班', 8, '']],
+        教師: [
+          STAFF_HEADERS,
+          ['T101', '王老師™', randomNationalId(), '教師', '', ''],
+          ['T102', 'Mary-Jane O’Neil', randomNationalId(), '教師', '', ''],
+        ],
+      }),
+    );
+    assert.equal(staff.status, 400);
+    assert.deepEqual(cells(staff.body), [['教師', 2, '姓名', e]]);
+    const people = await upload(
+      await xlsx({
+        學生: [
+          STUDENT_HEADERS,
+          ['1139001', '陳大寶😀', randomNationalId(), '701', 31, '102/05/12', '男'],
+          ['1139002', '王·大明', randomNationalId(), '701', 32, '102/05/12', '男'],
+          ['1139003', 'Lhkatafatu Sayion', randomNationalId(), '701', 33, '102/05/12', '女'],
+        ],
+        家長: [
+          PARENT_HEADERS,
+          ['1139001', '陳爸爸★', '父親', '0912000001', ''],
+          ['1139002', "瑪莉‧安-O'Hara", '母親', '0912000002', ''],
+          ['1139003', '林媽媽♥', '母親', '0912000003', ''],
+        ],
+      }),
+      'names.xlsx',
+      true,
+      'students-parents',
+    );
+    assert.equal(people.status, 400);
+    assert.deepEqual(cells(people.body), [
+      ['學生', 2, '姓名', e],
+      ['家長', 2, '家長姓名', e],
+      ['家長', 4, '家長姓名', e],
+    ]);
+  });
+
   it('bad files get their own message (400), never a 500; an oversized one 413; no token 403', async () => {
     const message = (body: string) => /id="import-alert"[^>]*>([^<]*)</.exec(body)?.[1];
     const p = (key: string, values?: Record<string, string>) => html(zh(`school.import.problems.${key}`, values));

@@ -455,4 +455,37 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.equal(again.status, 303);
     assert.equal(again.location, `${base}/school/${SCHOOL}/roster/parents/${newKey}?saved=1`);
   });
+
+  it("refuses a person's name with an emoji, a symbol or a control character, at the field; nothing saved", async () => {
+    const message = html(zh('school.import.errors.nameChars'));
+    const student = { class_code: '701', seat: '1', birthdate: '102/05/12', gender: 'female', reason: '更正姓名' };
+    for (const name of ['陳大寶😀', '王小華\u0007', '王小華★']) {
+      const refused = await post('/roster/students/1130001', { ...student, name });
+      assert.equal(refused.status, 400, name);
+      assert.match(refused.body, /<p class="field-error" id="name-error">([^<]+)</);
+      assert.equal(/id="name-error">([^<]+)</.exec(refused.body)?.[1], message, name);
+      assert.match(refused.body, /<input id="name"[^>]*aria-invalid="true"/);
+    }
+    assert.equal(
+      (await db()('roster_students').where({ school_code: SCHOOL, student_no: '1130001' }).first()).name,
+      '王小華',
+    );
+    const staff = await post('/roster/staff/T001', {
+      name: '王大明👍',
+      kind: 'teacher',
+      title: '導師',
+      email: '',
+      reason: '更正',
+    });
+    assert.equal(staff.status, 400);
+    assert.ok(staff.body.includes(`id="name-error">${message}<`));
+    // A class's name is no person's: 7年1班 and its like are kept as they are.
+    const className = await post('/roster/classes/701', {
+      name: '7年1班',
+      grade: '7',
+      homeroom_staff_no: 'T001',
+      reason: '確認',
+    });
+    assert.equal(className.status, 303);
+  });
 });

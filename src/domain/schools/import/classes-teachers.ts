@@ -4,6 +4,7 @@
 // Nothing is kept until the whole file is clean.
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { CLASS_CODE } from '../classes.ts';
+import { nameProblem } from './names.ts';
 import { fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
@@ -78,6 +79,7 @@ export function checkClassesTeachers(
     const personName = (name?.text ?? '').normalize('NFC').replace(/\s+/g, ' ');
     if (!personName) fail('姓名', 'required');
     else if ([...personName].length > 50) fail('姓名', 'tooLong');
+    else if (nameProblem(personName)) fail('姓名', 'nameChars');
     const nationalId = normaliseNationalId(id?.text ?? '');
     if (!nationalId) fail('身分證統一編號', 'required');
     else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');

@@ -7,6 +7,7 @@ import { isRelationship, RELATIONSHIPS, type Relationship } from '../../binding/
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { normaliseMobile } from '../../people/persons.ts';
 import { parseIsoDate, parseRocDate } from '../calendar.ts';
+import { nameProblem } from './names.ts';
 import { type Cells, fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
@@ -165,6 +166,7 @@ export class StudentsParentsCheck {
     const fullName = personName(name);
     if (!fullName) fail('姓名', 'required');
     else if ([...fullName].length > 50) fail('姓名', 'tooLong');
+    else if (nameProblem(fullName)) fail('姓名', 'nameChars');
     const nationalId = normaliseNationalId(id);
     if (!nationalId) fail('身分證統一編號', 'required');
     else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
@@ -218,6 +220,7 @@ export class StudentsParentsCheck {
     const fullName = personName(name);
     if (!fullName) fail('家長姓名', 'required');
     else if ([...fullName].length > 50) fail('家長姓名', 'tooLong');
+    else if (nameProblem(fullName)) fail('家長姓名', 'nameChars');
     const relationship = RELATIONSHIP_WORDS[relation];
     if (!relation) fail('關係', 'required');
     else if (!relationship) fail('關係', 'notInList', { list: Object.keys(RELATIONSHIP_WORDS).join('、') });
