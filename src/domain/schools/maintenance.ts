@@ -264,7 +264,8 @@ export class RosterMaintenance {
     const where = await this.#whereKey(this.#db, term, part, key);
     if (!where) return { ok: false, missing: true };
     const why = reason.trim();
-    if (!why) return { ok: false, errors: { reason: ['school.roster.errors.reason'] } };
+    // In the part's own words: 離校原因, 離職原因, 移出原因, 停開原因.
+    if (!why) return { ok: false, errors: { reason: [`school.roster.parts.${part}.leaveReasonRequired`] } };
     if ([...why].length > 200) return { ok: false, errors: { reason: E('tooLong') } };
     return this.#db.transaction(async (trx) => {
       // After any edit under way (a class being given this teacher as its homeroom teacher checks they are active).

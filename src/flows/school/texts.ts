@@ -68,6 +68,7 @@ const zh = {
           leaveHeading: '標記為離職',
           leaveIntro: '離職、退休或調校的教職員，標記為離職。發布名冊以後，他的教職員身分會在學期結束時停用。',
           leaveReason: '離職原因',
+          leaveReasonRequired: '請寫下離職的原因。',
           leaveHint: '必填，例如：退休、調校。',
           leave: '標記為離職',
           leftDone: '已經標記為離職。發布名冊以後，他的教職員身分會在學期結束時停用。',
@@ -90,6 +91,7 @@ const zh = {
           leaveHeading: '標記為離校',
           leaveIntro: '轉學、畢業或休學的學生，標記為離校。發布名冊以後，他的學生身分會在學期結束時停用。',
           leaveReason: '離校原因',
+          leaveReasonRequired: '請寫下離校的原因（例如：轉學、畢業）。',
           leaveHint: '必填，例如：轉學、休學。',
           leave: '標記為離校',
           leftDone: '已經標記為離校。發布名冊以後，他的學生身分會在學期結束時停用。',
@@ -112,6 +114,7 @@ const zh = {
           leaveIntro:
             '不再是這位學生的家長或監護人（例如監護權改變），就移出名冊。發布名冊以後，他的家長身分會在學期結束時停用。',
           leaveReason: '移出原因',
+          leaveReasonRequired: '請寫下把這位家長移出名冊的原因。',
           leaveHint: '必填，例如：監護權改變。',
           leave: '移出名冊',
           leftDone: '已經把這位家長移出名冊。發布名冊以後，他的家長身分會在學期結束時停用。',
@@ -133,6 +136,7 @@ const zh = {
           leaveHeading: '標記為停開',
           leaveIntro: '這個班這學期不再上這個科目的話，標記為停開。',
           leaveReason: '停開原因',
+          leaveReasonRequired: '請寫下停開的原因。',
           leaveHint: '必填，例如：課程取消。',
           leave: '標記為停開',
           leftDone: '已經標記為停開。',
@@ -494,6 +498,7 @@ const en: typeof zh = {
           leaveIntro:
             'Mark teachers and staff who left, retired or moved to another school. Once the roster is published, their identity ends with the semester.',
           leaveReason: 'Why they left',
+          leaveReasonRequired: 'Please write down why they left.',
           leaveHint: 'Required, for example: retired, moved to another school.',
           leave: 'Mark as left the school',
           leftDone:
@@ -518,6 +523,7 @@ const en: typeof zh = {
           leaveIntro:
             'Mark students who moved school, graduated or suspended their studies. Once the roster is published, their student identity ends with the semester.',
           leaveReason: 'Why they left',
+          leaveReasonRequired: 'Please write down why the student left (for example: moved to another school).',
           leaveHint: 'Required, for example: moved school, suspended studies.',
           leave: 'Mark as left the school',
           leftDone:
@@ -542,6 +548,7 @@ const en: typeof zh = {
           leaveIntro:
             'Take people off the roster who are no longer this student’s parent or guardian (for example, after a change of custody). Once the roster is published, their parent identity ends with the semester.',
           leaveReason: 'Why',
+          leaveReasonRequired: 'Please write down why this parent is taken off the roster.',
           leaveHint: 'Required, for example: change of custody.',
           leave: 'Take off the roster',
           leftDone:
@@ -564,6 +571,7 @@ const en: typeof zh = {
           leaveHeading: 'Mark as cancelled',
           leaveIntro: 'If this class no longer has this subject this semester, mark it as cancelled.',
           leaveReason: 'Why it is cancelled',
+          leaveReasonRequired: 'Please write down why it is cancelled.',
           leaveHint: 'Required, for example: the course was dropped.',
           leave: 'Mark as cancelled',
           leftDone: 'Marked as cancelled.',

@@ -232,6 +232,21 @@ describe(`maintaining the roster (${storageMode})`, () => {
     const noReason = await post('/roster/students/1130003/leave', { reason: ' ' });
     assert.equal(noReason.status, 400);
     assert.ok(noReason.body.includes('id="leave-reason-error"'));
+    // In the part's own words (離校原因), not the edit form's.
+    const said = /id="leave-reason-error"[^>]*>([^<]+)</.exec(noReason.body)?.[1];
+    assert.equal(said, html(zh('school.roster.parts.students.leaveReasonRequired')));
+    assert.match(said!, /離校/);
+    for (const [path, part, word] of [
+      ['/roster/staff/T001/leave', 'staff', '離職'],
+      [`/roster/parents/${parentKey('1130001', '0922333444')}/leave`, 'parents', '移出'],
+      ['/roster/courses/701~MATH/leave', 'courses', '停開'],
+    ] as const) {
+      const empty = await post(path, { reason: '' });
+      assert.equal(empty.status, 400, path);
+      const text = /id="leave-reason-error"[^>]*>([^<]+)</.exec(empty.body)?.[1];
+      assert.equal(text, html(zh(`school.roster.parts.${part}.leaveReasonRequired`)), path);
+      assert.ok(text!.includes(word) && text !== html(zh('school.roster.errors.reason')), path);
+    }
     const left = await post('/roster/students/1130003/leave', { reason: '轉學' });
     assert.equal(left.status, 303);
     assert.equal((await student('1130003')).status, 'leaving');
