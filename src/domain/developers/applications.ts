@@ -356,14 +356,26 @@ export class Applications {
     return secret;
   }
 
-  /** A new secret (returned, shown once); the old one works for `graceSeconds` more (0: not at all). */
-  async rotateSecret(id: string, graceSeconds: number, actor: string): Promise<string> {
+  /**
+   * A new secret (returned, shown once); the old one works for `graceSeconds` more (0: not at all). `rotations` is how
+   * many new secrets the developer's page knew of (its history's `secret_rotated` entries): when another came since
+   * (the form sent again from another tab or an older page), nothing changes (`secretChanged`) — a second new secret
+   * would end at once the grace of the secret the app uses, since only the one just replaced is kept.
+   */
+  async rotateSecret(id: string, graceSeconds: number, actor: string, rotations?: number): Promise<string> {
     const secret = newClientSecret();
     let clientId = '';
     await this.#db.transaction(async (tx) => {
       const app = await this.#locked(tx, id);
       if (!app.clientId || app.status === 'rejected' || app.details.kind === 'spa')
         throw new DeveloperError('noSecret');
+      if (rotations !== undefined) {
+        const row = await tx('client_application_events')
+          .where({ application_id: id, action: 'secret_rotated' })
+          .count<{ n: string }>('* as n')
+          .first();
+        if (Number(row?.n ?? 0) !== rotations) throw new DeveloperError('secretChanged');
+      }
       clientId = app.clientId;
       const row = await tx('oidc_clients').where({ client_id: clientId }).forUpdate().first('metadata');
       const current = asMetadata(row?.metadata);

@@ -12,6 +12,7 @@ import { maskNationalId } from '../people/national-id.ts';
 import { openNationalId } from '../people/national-id-store.ts';
 import { normaliseMobile } from '../people/persons.ts';
 import { formatRocDate } from './calendar.ts';
+import { halfWidth } from './half-width.ts';
 import { STAFF_KINDS } from './import/classes-teachers.ts';
 import { nameProblem } from './import/names.ts';
 import { PARTS, type PartName, partRows, type Term } from './import/staging.ts';
@@ -294,7 +295,9 @@ export class RosterMaintenance {
   ): Promise<{ values: Record<string, string | number | null>; errors: EditErrors }> {
     const errors: EditErrors = {};
     const values: Record<string, string | number | null> = {};
-    const text = (f: Field) => (input[f] ?? '').trim();
+    // Numbers and codes as meant when typed full-width (座號 １２, 班級 ７０１, a mobile number ０９１２…); names as typed.
+    const text = (f: Field) =>
+      f === 'name' || f === 'subject_name' || f === 'title' ? (input[f] ?? '').trim() : halfWidth(input[f] ?? '');
     if (part === 'courses') {
       const subject = text('subject_name').normalize('NFC').replace(/\s+/g, ' ');
       if (!subject) errors.subject_name = E('required');

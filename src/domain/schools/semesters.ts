@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit.ts';
 import { formatRocDate, parseRocDate } from './calendar.ts';
+import { halfWidth } from './half-width.ts';
 
 export type SemesterInput = { academicYear: string; semester: string; startsOn: string; endsOn: string };
 export type SemesterField = keyof SemesterInput;
@@ -75,10 +76,17 @@ export class Semesters {
   /** Checks and saves a semester and makes it the current one, all or nothing. */
   async save(
     schoolCode: string,
-    input: SemesterInput,
+    typed: SemesterInput,
     actor: string,
   ): Promise<{ ok: true; semester: Semester } | { ok: false; errors: SemesterErrors }> {
     const errors: SemesterErrors = {};
+    // Full-width digits and slashes (a Chinese input method's １１５, １１５／０８／３０) read as the ones meant.
+    const input: SemesterInput = {
+      academicYear: halfWidth(typed.academicYear),
+      semester: halfWidth(typed.semester),
+      startsOn: halfWidth(typed.startsOn),
+      endsOn: halfWidth(typed.endsOn),
+    };
     const year = /^\d{2,3}$/.test(input.academicYear.trim()) ? Number(input.academicYear) : Number.NaN;
     if (!input.academicYear.trim()) errors.academicYear = E('yearRequired');
     else if (!(year >= 50 && year <= 200)) errors.academicYear = E('yearInvalid');

@@ -1,6 +1,6 @@
 // The console's people (issue 15, item 7): POST /admin/people → GET /admin/people?search= — the search (masked results); GET /admin/people/:id —
 // one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
-// national ID with a reason; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
+// national ID with a reason, shown once on the page the reveal redirects to; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
 // …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -36,6 +36,15 @@ const SavedSearch = z.object({ q: z.string().max(100), admin: z.uuid() });
 const SEARCH_TTL_SECONDS = 30 * 60;
 
 /**
+ * A national ID revealed, kept for the one page that shows it: the reveal (audited with its reason) redirects to
+ * `GET /admin/people/:id?revealed=<token>`, and that page takes it from the one-use store. A reload, Back and Forward,
+ * or the address opened again show the masked number: nothing is revealed or audited twice, and no browser offers to
+ * send the reason again. The number is sealed in the store, for this administrator and person, for two minutes at most.
+ */
+const Revealed = z.object({ admin: z.uuid(), person: z.uuid(), nationalId: z.string().max(20) });
+const REVEALED_TTL_SECONDS = 120;
+
+/**
  * The search: the form posts (a national ID or a mobile number typed there never lands in a URL, a proxy's log or the
  * browser's history) and is answered with a redirect to its results, `GET /admin/people?search=<token>` (the search
  * kept sealed under the token for 30 minutes, for this administrator only): reload and Back show the results again
@@ -69,6 +78,8 @@ function searchPeople(s: Services, searches: OneUseKind<z.infer<typeof SavedSear
 
 type PersonPage = {
   revealed?: string;
+  /** The page of a reveal met again: the number is hidden now. */
+  revealGone?: boolean;
   revealError?: string;
   reason?: string;
   lockError?: string;
@@ -127,6 +138,7 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     },
     done: done.done && t(`admin.people.done.${done.done}`, { sessions: done.sessions, grants: done.grants }),
     revealed: page.revealed,
+    revealGone: page.revealGone,
     revealError: page.revealError && t(`admin.people.errors.${page.revealError}`),
     reason: page.reason ?? '',
     lockError: page.lockError && t(`admin.people.errors.${page.lockError}`),
@@ -143,8 +155,16 @@ async function personId(ctx: Context, s: Services): Promise<string> {
   return person.id;
 }
 
-function showPerson(s: Services) {
-  return async (ctx: Context) => renderPerson(ctx, s);
+function showPerson(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>) {
+  return async (ctx: Context) => {
+    const token = ctx.query.revealed;
+    if (token === undefined) return renderPerson(ctx, s);
+    // Only its administrator's, on its person's page, takes it (another's look leaves it be); taken, it is gone.
+    const kept = await reveals.peek(token);
+    const mine = kept?.admin === adminOf(ctx).id && kept.person === ctx.params.id;
+    const taken = mine ? await reveals.take(token) : undefined;
+    await renderPerson(ctx, s, taken ? { revealed: taken.nationalId } : { revealGone: true });
+  };
 }
 
 /** A refusal about the reason is its form's field's; any other (locked meanwhile, no ID on file) goes at the top, since
@@ -152,13 +172,15 @@ function showPerson(s: Services) {
 const placed = (error: string, field: 'revealError' | 'lockError') =>
   error.startsWith('reason') ? { [field]: error } : { actionError: error };
 
-function reveal(s: Services) {
+function reveal(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
+    const admin = adminOf(ctx).id;
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
-    const result = await s.bureau.people.revealNationalId(id, reason, adminOf(ctx).id);
+    const result = await s.bureau.people.revealNationalId(id, reason, admin);
     if (!result.ok) return renderPerson(ctx, s, { ...placed(result.error, 'revealError'), reason, status: 400 });
-    await renderPerson(ctx, s, { revealed: result.nationalId });
+    const token = await reveals.issue({ admin, person: id, nationalId: result.nationalId });
+    seeOther(ctx, `/admin/people/${id}?revealed=${token}`);
   };
 }
 
@@ -216,8 +238,13 @@ export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware
   const searches = s.oneUse.kind({ name: 'admin-people-search', schema: SavedSearch, ttlSeconds: SEARCH_TTL_SECONDS });
   router.get('/admin/people', admin, searchPeople(s, searches));
   router.post('/admin/people', admin, s.forms.post, searchPeople(s, searches));
-  router.get('/admin/people/:id', admin, showPerson(s));
-  router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s));
+  const reveals = s.oneUse.kind({
+    name: 'admin-national-id-revealed',
+    schema: Revealed,
+    ttlSeconds: REVEALED_TTL_SECONDS,
+  });
+  router.get('/admin/people/:id', admin, showPerson(s, reveals));
+  router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s, reveals));
   router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s));
   router.post(
     '/admin/people/:id/unlock',

@@ -39,7 +39,8 @@ const zh = {
         reason: '查看原因',
         reasonHint: '例如：家長來電確認身分（最多 200 字）。原因會記錄在稽核紀錄。',
         submit: '查看完整號碼',
-        revealed: '已顯示完整號碼，這次查看已記錄在稽核紀錄。',
+        revealed: '已顯示完整號碼，這次查看已記錄在稽核紀錄。完整號碼只顯示這一次，重新整理或離開這一頁就會隱藏。',
+        gone: '完整號碼只顯示一次，現在已經隱藏。需要再查看，請再填寫查看原因（會再記錄在稽核紀錄）。',
       },
       identities: {
         title: '身分',
@@ -167,7 +168,9 @@ const en: typeof zh = {
         reasonHint:
           'For example: a parent called to confirm who they are (at most 200 characters). The reason goes to the audit log.',
         submit: 'Show the whole number',
-        revealed: 'The whole number is shown, and this look is written to the audit log.',
+        revealed:
+          'The whole number is shown, and this look is written to the audit log. It is shown this once: a reload or leaving this page hides it.',
+        gone: 'The whole number is shown only once and is hidden now. To see it again, give a reason again (written to the audit log again).',
       },
       identities: {
         title: 'Identities',

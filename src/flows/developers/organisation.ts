@@ -1,6 +1,6 @@
 // An organisation's page (GET /developers/organisations/:org): its members (owners add and remove them) and, for
-// automated registration (RFC 7591), an initial access token — shown once; every client it registers is third-party,
-// pairwise and listed here.
+// automated registration (RFC 7591), an initial access token — shown once, by the page the post redirects to
+// (reveal.ts: a reload makes no second token); every client it registers is third-party, pairwise and listed here.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { DEVELOPER_ORG_POLICY, DeveloperError } from '../../domain/developers/organisations.ts';
@@ -10,6 +10,7 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { ownOrganisation } from './access.ts';
 import { renderDev } from './pages.ts';
+import type { DeveloperReveals } from './reveal.ts';
 import { developerOf } from './session.ts';
 
 /** How long an organisation's registration token lasts. */
@@ -18,9 +19,10 @@ export const TOKEN_DAYS = 7;
 async function renderOrg(
   ctx: Context,
   s: Services,
-  extra: { login?: string; memberError?: string; token?: string; status?: number } = {},
+  extra: { login?: string; memberError?: string; token?: string; tokenShownOnce?: boolean; status?: number } = {},
 ) {
   const org = await ownOrganisation(s, ctx, ctx.params.org);
+  if (extra.token) ctx.set('Cache-Control', 'no-store');
   const [members, registered, apps] = await Promise.all([
     s.developers.organisations.members(org.id),
     s.developers.organisations.registeredClients(org.id),
@@ -41,8 +43,12 @@ async function renderOrg(
   });
 }
 
-export function showOrganisation(s: Services) {
-  return (ctx: Context) => renderOrg(ctx, s);
+export function showOrganisation(s: Services, reveals: DeveloperReveals) {
+  return async (ctx: Context) => {
+    const org = await ownOrganisation(s, ctx, ctx.params.org);
+    const revealed = await reveals.take(ctx, org.id, 'token');
+    await renderOrg(ctx, s, revealed ? (revealed.value ? { token: revealed.value } : { tokenShownOnce: true }) : {});
+  };
 }
 
 const MemberForm = z.object({ login: formText(200) });
@@ -78,7 +84,7 @@ export function removeMember(s: Services) {
   };
 }
 
-export function newRegistrationToken(s: Services) {
+export function newRegistrationToken(s: Services, reveals: DeveloperReveals) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.params.org);
     const t = translator(chooseLocale(ctx));
@@ -91,7 +97,6 @@ export function newRegistrationToken(s: Services) {
       new Date(Date.now() + seconds * 1000),
       developerOf(ctx).id,
     );
-    ctx.set('Cache-Control', 'no-store');
-    await renderOrg(ctx, s, { token });
+    seeOther(ctx, `/developers/organisations/${org.id}?reveal=${await reveals.keep(ctx, org.id, 'token', token)}`);
   };
 }

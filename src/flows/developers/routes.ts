@@ -12,6 +12,7 @@ import {
 import { createOrganisation, showHome } from './home.ts';
 import { addMember, newRegistrationToken, removeMember, showOrganisation } from './organisation.ts';
 import { showQuickStart } from './quick-start.ts';
+import { developerReveals } from './reveal.ts';
 import { developerSession } from './session.ts';
 import { developerSignIn } from './sign-in.ts';
 import './texts.ts';
@@ -21,22 +22,23 @@ export function developerRoutes(router: Router, s: Services) {
   const dev = session.require;
   const { post } = s.forms;
   const signIn = developerSignIn(s, session);
+  const reveals = developerReveals(s);
   router.get('/developers/sign-in', signIn.start);
   router.get('/developers/callback', signIn.finish);
   router.post('/developers/sign-out', dev, post, signIn.signOut);
   router.get('/developers', dev, showHome(s));
   router.post('/developers/organisations', dev, post, createOrganisation(s));
-  router.get('/developers/organisations/:org', dev, showOrganisation(s));
+  router.get('/developers/organisations/:org', dev, showOrganisation(s, reveals));
   router.post('/developers/organisations/:org/members', dev, post, addMember(s));
   router.post('/developers/organisations/:org/members/:person/remove', dev, post, removeMember(s));
-  router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s));
+  router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s, reveals));
   router.get('/developers/apps/new', dev, showNewApplication(s));
   router.post('/developers/apps/new', dev, post, submitNewApplication(s));
-  router.get('/developers/apps/:id', dev, showApp(s));
+  router.get('/developers/apps/:id', dev, showApp(s, reveals));
   router.get('/developers/apps/:id/edit', dev, showEditApplication(s));
   router.post('/developers/apps/:id/edit', dev, post, submitEditApplication(s));
   router.get('/developers/apps/:id/quick-start', dev, showQuickStart(s));
-  router.post('/developers/apps/:id/secret', dev, post, revealSecret(s));
-  router.post('/developers/apps/:id/rotate', dev, post, rotateSecret(s));
+  router.post('/developers/apps/:id/secret', dev, post, revealSecret(s, reveals));
+  router.post('/developers/apps/:id/rotate', dev, post, rotateSecret(s, reveals));
   router.post('/developers/apps/:id/disable', dev, post, disableApp(s));
 }

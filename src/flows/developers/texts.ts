@@ -156,6 +156,10 @@ const zh = {
       secretRevealHint: '應用程式已核准。按下按鈕會顯示密碼，只會顯示一次。',
       secretShown: '這是您的新密碼：',
       secretGone: '密碼已經顯示過了。如果忘記了，請換一組新密碼。',
+      secretShownOnce:
+        '密碼只顯示一次，已經顯示過了，重新整理或回到上一頁都不會再顯示。如果沒有記下來，請在下面換一組新密碼。',
+      secretChangedSince:
+        '密碼在您打開這個頁面以後已經換過了（可能是按了兩次，或在另一個分頁換的）。為了不讓正在使用的密碼馬上失效，這次沒有再換。如果還是要換新密碼，請再按一次「換新密碼」。',
       rotateTitle: '換一組新密碼',
       rotateIntro: '換新密碼以後，舊密碼還可以用一段時間，讓您有時間更新應用程式的設定。',
       grace: '舊密碼還可以用多久',
@@ -219,6 +223,8 @@ const zh = {
       endpoint: '註冊端點',
       newToken: '取得初始存取權杖',
       tokenOnce: '權杖只會顯示這一次，請現在複製：',
+      tokenShownOnce:
+        '權杖只顯示一次，已經顯示過了，重新整理或回到上一頁都不會再顯示。如果沒有記下來，請再取得一個新的權杖；舊的權杖到期以前仍然可以用。',
       registered: '自動註冊的用戶端',
       noneRegistered: '還沒有自動註冊的用戶端。',
       back: '回到開發者專區',
@@ -386,6 +392,10 @@ const en: typeof zh = {
       secretRevealHint: 'The app is approved. The button shows its secret, only once.',
       secretShown: 'Your new secret:',
       secretGone: 'The secret has been shown. If it is lost, get a new one.',
+      secretShownOnce:
+        'The secret is shown only once, and it has been shown: reloading or going back does not show it again. If you did not keep it, get a new secret below.',
+      secretChangedSince:
+        'The secret was changed after you opened this page (perhaps a double click, or another tab). So that the secret in use does not stop working at once, it was not changed again. If you still want a new secret, press “Get a new secret” again.',
       rotateTitle: 'Get a new secret',
       rotateIntro: 'After you get a new secret, the old one keeps working for a while, so you can update the app.',
       grace: 'How long the old secret keeps working',
@@ -451,6 +461,8 @@ const en: typeof zh = {
       endpoint: 'Registration endpoint',
       newToken: 'Get an initial access token',
       tokenOnce: 'The token is shown only this once. Copy it now:',
+      tokenShownOnce:
+        'The token is shown only once, and it has been shown: reloading or going back does not show it again. If you did not keep it, get a new token; the earlier one still works until it expires.',
       registered: 'Clients registered automatically',
       noneRegistered: 'No clients registered automatically yet.',
       back: 'Back to the developer portal',

@@ -144,6 +144,11 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   await page.locator('#revealed-id').waitFor();
   assert.equal(await page.locator('#revealed-id').innerText(), nationalId);
   await checked(page, '09-person-revealed', problems);
+  // Shown once: a reload (a GET, no form sent again) shows the masked number and says so.
+  await page.reload();
+  await page.locator('#revealed-gone').waitFor();
+  assert.equal(await page.locator('#masked-id').innerText(), masked);
+  assert.equal(await page.locator('#revealed-id').count(), 0);
   await page.goto(`${server.issuer}/admin/people/${personId}`);
   await page.fill('#lock-reason', '測試鎖定');
   await page.click('#lock-form button');

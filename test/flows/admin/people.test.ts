@@ -171,18 +171,44 @@ describe(`the bureau console's people (${storageMode})`, () => {
     assert.match(empty.body, /id="reason-error"[^>]*>([^<]*)</);
     assert.ok(empty.body.includes(html(zh('admin.people.errors.reasonRequired'))));
     assert.ok(!empty.body.includes(p.nationalId));
-    const shown = await postAdmin(agent, base, `/admin/people/${p.personId}/reveal`, view, {
+    // The reveal is answered with a redirect (Post/Redirect/Get): the page it leads to shows the number once.
+    const sent = await postAdmin(agent, base, `/admin/people/${p.personId}/reveal`, view, {
       reason: '家長來電確認身分',
     });
+    assert.equal(sent.status, 303);
+    assert.match(sent.location!, new RegExp(`/admin/people/${p.personId}\\?revealed=[\\w-]+$`));
+    assert.ok(!sent.body.includes(p.nationalId) && !sent.location!.includes(p.nationalId), 'not in the answer itself');
+    const shown = await agent.request(sent.location!);
     assert.equal(shown.status, 200);
     assert.match(shown.body, new RegExp(`id="revealed-id">${p.nationalId}<`));
-    const audit = await db()('audit_events').where({
-      subject: p.personId,
-      action: 'admin.national_id_revealed',
-      actor: admin.personId,
-    });
+    const reveals = () =>
+      db()('audit_events').where({ subject: p.personId, action: 'admin.national_id_revealed', actor: admin.personId });
+    const audit = await reveals();
     assert.equal(audit.length, 1);
     assert.equal(audit[0].detail.reason, '家長來電確認身分');
+    // A reload (or Back and Forward to it) shows the masked number and says why; nothing revealed or audited again.
+    const reloaded = await agent.request(sent.location!);
+    assert.equal(reloaded.status, 200);
+    assert.ok(!reloaded.body.includes(p.nationalId), 'the number is not shown again');
+    assert.ok(reloaded.body.includes('id="masked-id"'));
+    assert.match(
+      reloaded.body,
+      new RegExp(`id="revealed-gone" role="status">${html(zh('admin.people.reveal.gone'))}<`),
+    );
+    assert.match(reloaded.body, /id="reveal-form"/, 'the way to see it again: a reason again');
+    assert.equal((await reveals()).length, 1, 'audited once');
+    // Another administrator given the address sees nothing either.
+    const other = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
+    const theirs = new Agent();
+    await signInAdmin(base, theirs, other.email, '/admin');
+    const sentAgain = await postAdmin(agent, base, `/admin/people/${p.personId}/reveal`, view, {
+      reason: '再確認一次',
+    });
+    const theirView = await theirs.request(sentAgain.location!);
+    assert.equal(theirView.status, 200);
+    assert.ok(!theirView.body.includes(p.nationalId), "not another administrator's to see");
+    assert.match((await agent.request(sentAgain.location!)).body, new RegExp(`id="revealed-id">${p.nationalId}<`));
+    assert.equal((await reveals()).length, 2);
     const noCsrf = await agent.request(`${base}/admin/people/${p.personId}/reveal`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

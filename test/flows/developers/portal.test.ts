@@ -237,11 +237,15 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     page = await dev.request(`${base}/developers/apps/${appId}`);
     assert.doesNotMatch(page.body, /id="(review-waiting|earlier-note|bureau-note)"/, 'approved without a note');
     assert.match(page.body, /id="reveal-form"/);
-    const shown = await post(dev, `/developers/apps/${appId}/secret`, page, {});
+    const shown = await dev.follow(`${base}/developers/apps/${appId}/secret`, undefined, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') }).toString(),
+    });
     const secret = /id="client-secret">([^<]+)</.exec(shown.body)?.[1];
     assert.ok(secret, 'the secret is shown');
     const twice = await post(dev, `/developers/apps/${appId}/secret`, page, {});
-    assert.doesNotMatch(twice.body, /id="client-secret"/, 'not a second time');
+    assert.doesNotMatch((await dev.request(twice.location!)).body, /id="client-secret"/, 'not a second time');
 
     // An openid-client app signs in with it; its ids are pairwise; the SIS API takes it.
     const config = await discover(base, clientId, secret);
@@ -264,9 +268,18 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     const quick = await dev.request(`${base}/developers/apps/${appId}/quick-start`);
     assert.ok(quick.body.includes(clientId) && quick.body.includes('mod_auth_openidc'));
 
-    // A new secret; the old one works during its grace, then not.
-    const rotated = await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' });
-    const next = /id="client-secret">([^<]+)</.exec(rotated.body)?.[1];
+    // A new secret; the old one works during its grace, then not. (The form carries how many new secrets its page
+    // knew of: the page is read anew each time, as a person would press the button on the page the last one showed.)
+    const rotate = async () => {
+      const current = await dev.request(`${base}/developers/apps/${appId}`);
+      const sent = await post(dev, `/developers/apps/${appId}/rotate`, current, {
+        grace: '86400',
+        rotations: hiddenField(current.body, 'rotations'),
+      });
+      assert.equal(sent.status, 303);
+      return /id="client-secret">([^<]+)</.exec((await dev.request(sent.location!)).body)?.[1];
+    };
+    const next = await rotate();
     assert.ok(next && next !== secret);
     assert.equal((await introspect(clientId, secret!)).status, 200, 'the old secret during its grace');
     assert.equal((await introspect(clientId, next)).status, 200);
@@ -283,12 +296,8 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal((await introspect(clientId, next)).status, 200);
 
     // Two new secrets in a row, each with a grace: only the one just replaced still works, not the one before it.
-    const second = /id="client-secret">([^<]+)</.exec(
-      (await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' })).body,
-    )?.[1];
-    const third = /id="client-secret">([^<]+)</.exec(
-      (await post(dev, `/developers/apps/${appId}/rotate`, page, { grace: '86400' })).body,
-    )?.[1];
+    const second = await rotate();
+    const third = await rotate();
     assert.ok(second && third && second !== third);
     assert.equal((await introspect(clientId, next)).status, 401, 'replaced two rotations ago: ended');
     assert.equal((await introspect(clientId, second)).status, 200, 'the one just replaced, in its grace');
@@ -448,7 +457,9 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal(unknown.status, 400);
     org = await dev.request(`${base}${orgPath}`);
     assert.ok(org.body.includes(member.email) || org.body.includes('陳老師'));
-    const tokenPage = await post(dev, `${orgPath}/token`, org, {});
+    const tokenSent = await post(dev, `${orgPath}/token`, org, {});
+    assert.equal(tokenSent.status, 303, 'the token is shown by the page the post redirects to');
+    const tokenPage = await dev.request(tokenSent.location!);
     const token = /id="registration-token">([^<]+)</.exec(tokenPage.body)?.[1];
     assert.ok(token);
     const registered = await fetch(`${base}/reg`, {

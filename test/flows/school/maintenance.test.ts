@@ -503,4 +503,29 @@ describe(`maintaining the roster (${storageMode})`, () => {
     });
     assert.equal(className.status, 303);
   });
+
+  it('reads numbers and codes typed full-width (a Chinese input method) as the digits meant', async () => {
+    const saved = await post('/roster/students/1130001', {
+      name: '王小華',
+      class_code: '７０１',
+      seat: '２０',
+      birthdate: '１０２／０５／１２',
+      gender: 'female',
+      reason: '換座位',
+    });
+    assert.equal(saved.status, 303);
+    const row = await db()('roster_students').where({ school_code: SCHOOL, student_no: '1130001' }).first();
+    assert.deepEqual([row.class_code, row.seat], ['701', 20]);
+    const course = await post('/roster/courses/701~MATH', {
+      subject_name: '數學',
+      staff_no: 'Ｔ００１',
+      hours: '５',
+      reason: '更正節數',
+    });
+    assert.equal(course.status, 303);
+    const hours = await db()('roster_courses')
+      .where({ school_code: SCHOOL, class_code: '701', subject_code: 'MATH' })
+      .first();
+    assert.deepEqual([hours.staff_no, hours.hours], ['T001', 5]);
+  });
 });

@@ -312,4 +312,21 @@ describe(`the school back office (${storageMode})`, () => {
     assert.equal(portalCancelled.status, 400);
     assert.ok(portalCancelled.body.includes(html(zh('account.signIn.cancelled'))));
   });
+
+  it('reads the semester typed with full-width digits (a Chinese input method) as the digits meant', async () => {
+    const { email } = await newPerson([{ schoolCode: SCHOOL, role: 'school_admin' }]);
+    const agent = new Agent();
+    await signIn(agent, email);
+    const path = `/school/${SCHOOL}/semester`;
+    const page = await agent.request(`${base}${path}`);
+    const saved = await post(agent, path, page, {
+      academic_year: '１２０',
+      semester: '１',
+      starts_on: '１２０／０８／３０',
+      ends_on: '１２１／０１／２０',
+    });
+    assert.equal(saved.status, 303, fieldError(saved.body, 'academic_year') ?? '');
+    const row = await db()('school_semesters').where({ school_code: SCHOOL, academic_year: 120, semester: 1 }).first();
+    assert.deepEqual([row?.starts_on, row?.ends_on], ['2031-08-30', '2032-01-20']);
+  });
 });
