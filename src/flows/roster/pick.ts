@@ -33,6 +33,7 @@ async function render(
   errors: FieldErrors = {},
 ) {
   const t = translator(chooseLocale(ctx));
+  const schools = await s.enrolment.schoolsWithCredentials();
   renderPage(
     ctx,
     'roster/pick',
@@ -41,7 +42,9 @@ async function render(
       values,
       alert: alert && t(alert),
       errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, t(v)])),
-      schools: await s.enrolment.schoolsWithCredentials(),
+      // No school has given out verification accounts yet: nothing to choose, so no form — the way elsewhere.
+      none: schools.length === 0,
+      schools,
       kinds: SELF_KINDS,
       challenge: (await s.enrolment.rosterChallengeNeeded(ctx.ip)) ? s.challenges.question() : undefined,
       challengeError: challengeError && t(challengeError),
@@ -71,6 +74,8 @@ export function submitPick(s: Services, tickets: RosterTickets) {
       return render(ctx, s, values, undefined, 400, triedChallenge(raw) ? 'challenge.failed' : 'challenge.required');
     }
     const schools = await s.enrolment.schoolsWithCredentials();
+    // A form from before the last school's accounts were withdrawn (or sent by hand): the page says there is none.
+    if (schools.length === 0) return render(ctx, s, { school: '', kind: '', account: '' }, undefined, 409);
     const missing: FieldErrors = {};
     if (!schools.some((c) => c.code === body.school)) missing.school = 'roster.errors.school';
     if (!SELF_KINDS.includes(body.kind as SelfKind)) missing.kind = 'roster.errors.kind';
