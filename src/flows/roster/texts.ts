@@ -26,6 +26,11 @@ const zh = {
     elsewhere: {
       register: '其他學校請用一般註冊',
     },
+    none: {
+      text: '目前還沒有學校使用「學校驗證帳號」，所以這裡還沒有學校可以選。',
+      instead: '請改用一般註冊：選您的學校，再填寫您的資料就可以了。',
+      register: '到一般註冊',
+    },
     errors: {
       wrong: '認證帳號或認證密碼錯誤，或此認證帳號已經使用過。請對照學校發的通知單再輸入一次；還是不行，請洽學校。',
       limited: '嘗試次數過多，請 15 分鐘後再試。',
@@ -82,6 +87,11 @@ const en: typeof zh = {
     },
     elsewhere: {
       register: 'Other schools: the ordinary registration',
+    },
+    none: {
+      text: 'No school uses school verification accounts yet, so there is no school to choose here.',
+      instead: 'Please use the ordinary registration instead: choose your school and fill in your details.',
+      register: 'Go to the ordinary registration',
     },
     errors: {
       wrong:

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { maskEmail } from '../../../src/domain/people/masks.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { pageChecks } from '../../helpers/a11y.ts';
+import { axeViolations, pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
@@ -31,7 +31,27 @@ after(async () => {
   await server?.close();
 });
 
-const checked = pageChecks('admin');
+const wcag = pageChecks('admin');
+
+/** axe-core's landmark rules (best practice, beyond the WCAG rules pageChecks runs): no two regions named alike. */
+async function landmarkProblems(page: Page): Promise<string[]> {
+  await axeViolations(page); // loads axe-core into the page
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } })
+      .axe;
+    return (await axe.run(document, { runOnly: { type: 'rule', values: ['landmark-unique', 'landmark-one-main'] } }))
+      .violations;
+  });
+  return (violations as { id: string; nodes: { target: string[] }[] }[]).map(
+    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** Each page of the walk: pageChecks', and no two landmarks named alike. */
+const checked = async (page: Page, name: string, problems: string[]) => {
+  await wcag(page, name, problems);
+  assert.deepEqual(await landmarkProblems(page), [], `landmarks: ${name}`);
+};
 
 test('a bureau administrator walks schools, people and the audit log', { skip: browserSkip }, async () => {
   const admin = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
@@ -48,6 +68,8 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
       nationalId: sealNationalId(server.storage.keyring, nationalId),
     },
     audit: { action: 'person.created' },
+    // An identity, so that the person's page has its table of identities.
+    identities: [{ role: 'parent', source: 'self' }],
   });
   const code = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
   const { context, page, problems } = await watchedPage(browser, {
@@ -136,6 +158,7 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   await page.click(`#people-table a[href="/admin/people/${personId}"]`);
   await page.locator('#person-facts').waitFor();
   assert.equal(await page.locator('#masked-id').innerText(), masked);
+  await page.locator('#identities-table').waitFor();
   await checked(page, '08-person', problems);
   await page.click('#reveal-form button');
   await page.locator('#reason-error').waitFor();

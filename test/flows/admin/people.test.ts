@@ -15,6 +15,23 @@ import { storageMode, type TestServer } from '../../helpers/server.ts';
 import { addUpstream } from '../../helpers/upstream.ts';
 
 const zh = translator('zh-TW');
+
+/**
+ * The names of a page's regions (a `section` or `role="region"` named by aria-label or aria-labelledby), in order:
+ * axe's landmark-unique asks that no two be named alike.
+ */
+function regionNames(body: string): string[] {
+  const text = (id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(body)?.[1] ?? id;
+  const names: string[] = [];
+  for (const [, tag, attrs = ''] of body.matchAll(/<(section|div)\b([^>]*)>/g)) {
+    if (tag !== 'section' && !attrs.includes('role="region"')) continue;
+    const label = /aria-label="([^"]*)"/.exec(attrs)?.[1];
+    const by = /aria-labelledby="([^"]*)"/.exec(attrs)?.[1];
+    const name = label ?? (by ? text(by) : undefined);
+    if (name) names.push(name);
+  }
+  return names;
+}
 const SCHOOL = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 
 describe(`the bureau console's people (${storageMode})`, () => {
@@ -126,6 +143,9 @@ describe(`the bureau console's people (${storageMode})`, () => {
     assert.match(view.body, /<td>自己申請<\/td>/, "where the identity came from, in words (not 'self')");
     assert.ok(view.body.includes('id="masked-id"'));
     assert.ok(!view.body.includes(p.nationalId));
+    const regions = regionNames(view.body);
+    assert.ok(regions.includes(zh('admin.people.identities.title')), 'the identities, a region of their own');
+    assert.deepEqual(regions, [...new Set(regions)], 'no two regions named alike');
     const afterView = await db()('audit_events').where({
       subject: p.personId,
       action: 'admin.person_viewed',
@@ -154,6 +174,7 @@ describe(`the bureau console's people (${storageMode})`, () => {
     );
     const links = (await page(`/admin/people/${p.personId}`)).body;
     assert.match(links.slice(links.indexOf('id="links-table"')), /<td>測試登入服務<\/td>/);
+    assert.deepEqual(regionNames(links), [...new Set(regionNames(links))], 'no two regions named alike');
     // The database may be shared with other tests' servers (DATABASE_URL): the upstream goes again.
     await db()('federated_links').where({ provider: upstream }).del();
     await db()('upstream_providers').where({ id: upstream }).del();
