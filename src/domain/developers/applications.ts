@@ -4,6 +4,7 @@
 // it may read go back to review while the approved version keeps running), and may disable it. Every step is one
 // transaction with its history row and audit entry.
 import crypto from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { digest } from '../../platform/one-use.ts';
 import { isUuid } from '../../platform/uuid.ts';
@@ -23,6 +24,9 @@ import {
 } from './details.ts';
 import { type Decision, decisionMail } from './mails.ts';
 import { DeveloperError } from './organisations.ts';
+
+/** How long an application's exact details sent again by its developer count as the same form sent again. */
+export const RESEND_HOURS = 24;
 
 export const STATUSES = ['submitted', 'changes_requested', 'approved', 'rejected', 'disabled'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -178,13 +182,37 @@ export class Applications {
 
   /**
    * A new application. `submission` is the form's own key: the same form sent again (a double click, twenty posts at
-   * once, Back and send) makes no second application, and the id returned is the one the first submission made.
+   * once, Back and send) makes no second application, and the id returned is the one the first submission made
+   * (`again`). A form whose key is new or missing but whose details are exactly those of an application the same
+   * developer sent for the same organisation in the last day (and not refused or disabled since) is that form sent
+   * again too: Back to a form the browser drew anew (a new key) and filled in again from what was typed, or a form
+   * without a key sent twice. One developer's sends for one organisation take turns, so neither check races.
    */
-  async submit(orgId: string, details: ApplicationDetails, actor: string, submission?: string): Promise<string> {
+  async submitForm(
+    orgId: string,
+    details: ApplicationDetails,
+    actor: string,
+    submission?: string,
+  ): Promise<{ id: string; again: boolean }> {
     const id = crypto.randomUUID();
     const key = submission && isUuid(submission) ? submission : null;
     return this.#db.transaction(async (tx) => {
-      // A submission of the same form under way waits here for the first to commit, then finds its row.
+      await tx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`application-submit:${actor}:${orgId}`]);
+      if (key) {
+        const sent: { id: string } | undefined = await tx('client_applications')
+          .where({ submitted_by: actor, submission_key: key })
+          .first('id');
+        if (sent) return { id: sent.id, again: true };
+      }
+      const recent: { id: string; details: unknown }[] = await tx('client_applications')
+        .where({ org_id: orgId, submitted_by: actor })
+        .whereNotIn('status', ['rejected', 'disabled'])
+        .where('created_at', '>', tx.raw(`now() - interval '${RESEND_HOURS} hours'`))
+        .orderBy('created_at', 'desc')
+        .limit(50)
+        .select('id', 'details');
+      const same = recent.find((r) => isDeepStrictEqual(storedDetails(r.details), details));
+      if (same) return { id: same.id, again: true };
       const made: { id: string }[] = await tx('client_applications')
         .insert({
           id,
@@ -198,22 +226,35 @@ export class Applications {
         .ignore()
         .returning('id');
       if (!made.length) {
+        // The key's form was sent at this moment for another organisation (a form changed by hand): its application.
         const first: { id: string } = await tx('client_applications')
           .where({ submitted_by: actor, submission_key: key })
           .first('id');
-        return first.id;
+        return { id: first.id, again: true };
       }
       await this.#event(tx, id, actor, 'submitted');
-      return id;
+      return { id, again: false };
     });
+  }
+
+  /** A new application (`submitForm`): its id, or the id of the one this same form made before. */
+  async submit(orgId: string, details: ApplicationDetails, actor: string, submission?: string): Promise<string> {
+    return (await this.submitForm(orgId, details, actor, submission)).id;
   }
 
   /**
    * The developer's edit. Before approval it replaces the application (and sends it to review again); after, changes
    * to reviewed fields wait for review while the client keeps its approved settings, and the rest apply at once.
+   * `version` is the application's as the edit form was drawn: when it changed since (a save from another tab, the
+   * bureau's decision), nothing is saved (`editChanged`) — the form, older, would silently undo that change.
    * Returns whether the edit waits for review.
    */
-  async edit(id: string, details: ApplicationDetails, actor: string): Promise<'review' | 'applied' | 'unchanged'> {
+  async edit(
+    id: string,
+    details: ApplicationDetails,
+    actor: string,
+    version: string,
+  ): Promise<'review' | 'applied' | 'unchanged'> {
     let outcome = 'unchanged' as 'review' | 'applied' | 'unchanged';
     let clientId: string | undefined;
     await this.#db.transaction(async (tx) => {
@@ -221,7 +262,9 @@ export class Applications {
       clientId = app.clientId;
       if (app.status === 'rejected' || app.status === 'disabled') throw new DeveloperError('notEditable');
       const fields = changedDetails(app.details, details);
+      // What the application already says (even sent from an older form) changes nothing and undoes nothing.
       if (!fields.length) return;
+      if (version !== app.version) throw new DeveloperError('editChanged');
       const approvedBase = app.live && (app.status === 'approved' || app.status === 'submitted') ? app.live : undefined;
       const set = { details: JSON.stringify(details), updated_at: tx.fn.now() };
       if (approvedBase && !needsReview(approvedBase, details)) {

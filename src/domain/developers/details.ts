@@ -55,7 +55,15 @@ export function detailsSchema(rules: UriRules) {
       const problem = uriProblem(v, rules);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
-  const uris = z.array(uri).max(10, 'tooMany');
+  // Every line is checked (each bad one named, all at once); a line given twice is refused, never dropped silently.
+  const uris = z
+    .array(uri)
+    .max(10, 'tooMany')
+    .superRefine((list, ctx) => {
+      list.forEach((value, i) => {
+        if (list.indexOf(value) < i) ctx.addIssue({ code: 'custom', path: [i], message: 'duplicate' });
+      });
+    });
   return z
     .object({
       app_name: text(80),

@@ -1,11 +1,15 @@
 // The app application form (GET/POST /developers/apps/new, /developers/apps/:id/edit): what a developer asks for,
-// checked as strictly as dynamic registration (domain/developers/details.ts), with every problem at its field and
-// everything typed kept.
+// checked as strictly as dynamic registration (domain/developers/details.ts), with every problem at its field (each
+// bad or repeated address line named, all at once) and everything typed kept. A new application's form sent again
+// goes to the application it made, with a notice; an edit form carries the version it was drawn from, and a save from
+// an older form (another tab saved meanwhile) is refused (409) with what was typed and what is saved now.
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { Application } from '../../domain/developers/applications.ts';
 import {
   type ApplicationDetails,
+  changedDetails,
   detailsSchema,
   KINDS,
   REASONED_SCOPES,
@@ -26,16 +30,20 @@ const many = z
   .optional()
   .catch(undefined)
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).slice(0, 20));
-const lines = (v: string) =>
+/** A text area's lines that are not blank, trimmed, each with its number as the developer sees it (from 1). */
+const numberedLines = (v: string) =>
   v
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
+    .map((text, i) => ({ text: text.trim(), line: i + 1 }))
+    .filter((l) => l.text);
+const lines = (v: string) => numberedLines(v).map((l) => l.text);
 
 const Form = z.object({
   org: formText(40),
   /** The form's own key (a new application's): sent again, the form finds the application it made. */
   submission: formText(40),
+  /** The application's version the edit form was drawn from (`Application.version`). */
+  version: formText(100),
   app_name: formText(200),
   purpose: formText(2000),
   contact_name: formText(200),
@@ -55,9 +63,10 @@ const Form = z.object({
   reason_identities: formText(1000),
 });
 type Form = z.infer<typeof Form>;
+type FormValues = Omit<Form, 'org' | 'submission' | 'version'>;
 
 /** The form's fields as the page shows them (URIs one per line). */
-export function formValues(d: ApplicationDetails): Omit<Form, 'org' | 'submission'> {
+export function formValues(d: ApplicationDetails): Omit<Form, 'org' | 'submission' | 'version'> {
   return {
     ...d,
     redirect_uris: d.redirect_uris.join('\n'),
@@ -69,6 +78,10 @@ export function formValues(d: ApplicationDetails): Omit<Form, 'org' | 'submissio
 }
 
 const EMPTY = Form.parse({});
+/** The fields a developer fills in (not the form's own org, key and version). */
+const FIELDS = (Object.keys(EMPTY) as (keyof Form)[]).filter(
+  (k): k is keyof FormValues => k !== 'org' && k !== 'submission' && k !== 'version',
+);
 
 function check(s: Services, form: Form) {
   return detailsSchema({ development: s.development }).safeParse({
@@ -80,44 +93,108 @@ function check(s: Services, form: Form) {
   });
 }
 
-/** Field id → message, from the check's problems (a URI's problem names the URI). */
-function fieldErrors(ctx: Context, error: z.ZodError, form: Form): Record<string, string> {
+const URI_LISTS = ['redirect_uris', 'post_logout_redirect_uris'] as const;
+const isUriList = (field: string): field is (typeof URI_LISTS)[number] =>
+  (URI_LISTS as readonly string[]).includes(field);
+
+/**
+ * Field id → its messages, from the check's problems: one per field, except the address lists, whose every bad line
+ * is named (its number and what it says) and every repeated line points at the first.
+ */
+function fieldErrors(ctx: Context, error: z.ZodError, form: Form): Record<string, string[]> {
   const t = translator(chooseLocale(ctx));
-  const errors: Record<string, string> = {};
+  const whole: Record<string, string[]> = {};
+  const byLine: Record<string, Map<number, string>> = {};
   for (const issue of error.issues) {
     const [first, second] = issue.path;
     const field = first === 'scope_reasons' ? `reason_${String(second)}` : String(first);
-    if (errors[field]) continue;
-    const value =
-      typeof second === 'number' && (first === 'redirect_uris' || first === 'post_logout_redirect_uris')
-        ? lines(form[first])[second]
-        : undefined;
     const key = /^[a-zA-Z]+$/.test(issue.message) ? issue.message : 'invalid';
-    errors[field] =
-      t(`developers.errors.${key}`, { value: value ?? '' }) + (value ? t('inParentheses', { text: value }) : '');
+    if (isUriList(field) && typeof second === 'number') {
+      const numbered = numberedLines(form[field]);
+      const at = numbered[second];
+      byLine[field] ??= new Map();
+      const seen = byLine[field];
+      if (!at || seen.has(second)) continue;
+      const problem =
+        key === 'duplicate'
+          ? t('developers.errors.duplicate', { line: numbered.find((l) => l.text === at.text)!.line })
+          : t(`developers.errors.${key}`);
+      seen.set(second, t('developers.errors.line', { line: at.line, value: at.text, problem }));
+      continue;
+    }
+    whole[field] ??= [];
+    const messages = whole[field];
+    // One message for a field as a whole (an address list may have several: too many, on two hosts).
+    const message = t(`developers.errors.${key}`);
+    if ((messages.length && !isUriList(field)) || messages.includes(message)) continue;
+    messages.push(message);
   }
-  return errors;
+  for (const [field, seen] of Object.entries(byLine))
+    whole[field] = [...(whole[field] ?? []), ...[...seen].sort(([a], [b]) => a - b).map(([, m]) => m)];
+  return whole;
+}
+
+/** The form's fields as the stale-save comparison reads them (lines without blanks, ticks in any order). */
+const comparable = (v: string | string[]) => (Array.isArray(v) ? [...v].sort().join('\n') : lines(v).join('\n'));
+
+/** What is saved now, in words, for each field where it differs from what was typed (a stale save's page). */
+function savedNow(ctx: Context, now: FormValues, typed: FormValues): Record<string, string[]> {
+  const t = translator(chooseLocale(ctx));
+  const shown: Record<string, string[]> = {};
+  for (const field of FIELDS) {
+    const [was, is] = [now[field], typed[field]];
+    if (comparable(was) === comparable(is)) continue;
+    const words =
+      field === 'kind'
+        ? [was ? t(`developers.kinds.${was}`) : '']
+        : field === 'scopes'
+          ? [...was].map((sc) => `${t(`developers.scopes.${sc}`)}${t('inParentheses', { text: sc })}`)
+          : field === 'allowed_roles'
+            ? [...was].map((r) => t(`role.${r}`))
+            : Array.isArray(was)
+              ? was
+              : field === 'redirect_uris' || field === 'post_logout_redirect_uris'
+                ? lines(was)
+                : [was];
+    const filled = words.filter(Boolean);
+    shown[field] = filled.length ? filled : [t('developers.form.staleEmpty')];
+  }
+  return shown;
 }
 
 function render(
   ctx: Context,
   page: {
     action: string;
-    values: Omit<Form, 'org' | 'submission'>;
+    values: FormValues;
     org?: string;
     /** A new application's form key (kept through a refused submission). */
     submission?: string;
+    /** The edited application's version, as this page shows it. */
+    version?: string;
     orgName: string;
-    errors?: Record<string, string>;
+    errors?: Record<string, string[]>;
+    /** A save from an older form: what is saved now, for the fields where it differs from what was typed. */
+    stale?: Record<string, string[]>;
     editing?: boolean;
   },
 ) {
   const t = translator(chooseLocale(ctx));
-  const errors = page.errors ?? {};
+  const { errors: all = {}, ...rest } = page;
+  // Under the field: its message, or the list of them; in the summary: the message, or how many there are.
+  const errors = Object.fromEntries(
+    Object.entries(all).map(([id, m]) => [
+      id,
+      m.length > 1 ? t('developers.errors.problems', { count: m.length }) : m[0]!,
+    ]),
+  );
+  const errorLines = Object.fromEntries(Object.entries(all).filter(([, m]) => m.length > 1));
   renderDev(ctx, 'application-form', {
     title: page.editing ? 'developers.form.editTitle' : 'developers.form.title',
-    ...page,
+    ...rest,
+    stale: page.stale,
     errors,
+    errorLines,
     errorList: Object.entries(errors).map(([id, message]) => ({
       id: id === 'kind' ? 'kind-web' : id === 'scopes' ? 'scope-profile' : id,
       label: t(`developers.form.field.${id}`),
@@ -127,7 +204,7 @@ function render(
     scopes: SCOPES,
     reasoned: REASONED_SCOPES,
     roles: SERVED_ROLES,
-    status: Object.keys(errors).length ? 400 : undefined,
+    status: page.stale ? 409 : Object.keys(errors).length ? 400 : undefined,
   });
 }
 
@@ -160,14 +237,15 @@ export function submitNewApplication(s: Services) {
         submission: form.submission || crypto.randomUUID(),
         errors: fieldErrors(ctx, checked.error, form),
       });
-    // One application per form: sent again, the form goes to the application it made.
-    const id = await s.developers.applications.submit(
+    // One application per form: sent again (the same key, or exactly what was sent just before), the form goes to the
+    // application it made and says so.
+    const { id, again } = await s.developers.applications.submitForm(
       org.id,
       checked.data,
       developerOf(ctx).id,
       form.submission || undefined,
     );
-    seeOther(ctx, `/developers/apps/${id}?done=submitted`);
+    seeOther(ctx, `/developers/apps/${id}?done=${again ? 'alreadySent' : 'submitted'}`);
   };
 }
 
@@ -177,6 +255,7 @@ export function showEditApplication(s: Services) {
     render(ctx, {
       action: `/developers/apps/${app.id}/edit`,
       values: formValues(app.details),
+      version: app.version,
       orgName: app.orgName,
       editing: true,
     });
@@ -189,16 +268,38 @@ export function submitEditApplication(s: Services) {
     const form = Form.parse(ctx.request.body ?? {});
     const checked = check(s, form);
     const page = { action: `/developers/apps/${app.id}/edit`, values: form, orgName: app.orgName, editing: true };
-    if (!checked.success) return render(ctx, { ...page, errors: fieldErrors(ctx, checked.error, form) });
+    // Drawn from an older version (or from a page without one) and not what is saved now: what was typed comes back
+    // with what is saved now beside it, and the version of now, so that saving again is a choice made knowingly.
+    const staleNow = (current: Application) =>
+      checked.success && changedDetails(current.details, checked.data).length === 0
+        ? undefined
+        : savedNow(ctx, formValues(current.details), form);
+    if (form.version !== app.version) {
+      const stale = staleNow(app);
+      if (stale)
+        return render(ctx, {
+          ...page,
+          version: app.version,
+          stale,
+          errors: checked.success ? undefined : fieldErrors(ctx, checked.error, form),
+        });
+    }
+    if (!checked.success)
+      return render(ctx, { ...page, version: form.version, errors: fieldErrors(ctx, checked.error, form) });
     try {
-      const outcome = await s.developers.applications.edit(app.id, checked.data, developerOf(ctx).id);
+      const outcome = await s.developers.applications.edit(app.id, checked.data, developerOf(ctx).id, form.version);
       // An application never approved has no settings running meanwhile: it is simply sent again.
       const done = outcome === 'review' && !app.live ? 'resubmitted' : outcome;
       seeOther(ctx, `/developers/apps/${app.id}?done=${done}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
       const t = translator(chooseLocale(ctx));
-      render(ctx, { ...page, errors: { app_name: t(`developers.errors.${err.key}`) } });
+      if (err.key === 'editChanged') {
+        // Saved from another tab between the check above and this save.
+        const now = (await s.developers.applications.get(app.id)) ?? app;
+        return render(ctx, { ...page, version: now.version, stale: staleNow(now) ?? {} });
+      }
+      render(ctx, { ...page, version: form.version, errors: { app_name: [t(`developers.errors.${err.key}`)] } });
     }
   };
 }

@@ -100,6 +100,10 @@ const zh = {
       submit: '送出申請',
       save: '儲存修改',
       cancel: '取消，回到開發者專區',
+      stale:
+        '這個應用程式在您打開這個表單以後已經修改過了（可能是您在另一個分頁儲存的）。為了不蓋掉那次的修改，這次沒有儲存。您輸入的內容都留在下面；和目前不一樣的欄位，下面列出了目前儲存的內容。請確認後再按一次「儲存修改」。',
+      staleNow: '目前儲存的內容',
+      staleEmpty: '（空白）',
     },
     errors: {
       required: '這一欄要填。',
@@ -130,6 +134,11 @@ const zh = {
       publicNoApi: '單頁網頁或手機 App 沒有密碼，不能使用伺服器 API 權限。',
       noSecret: '這個應用程式沒有密碼。',
       notApproved: '這個應用程式還沒有核准。',
+      duplicate: '和第 {{line}} 行重複，請刪掉其中一行。',
+      line: '第 {{line}} 行「{{value}}」：{{problem}}',
+      problems: '有 {{count}} 個地方要修改，請看這一欄下面的說明。',
+      editChanged: '這個應用程式在您打開表單以後已經修改過了。',
+      secretChanged: '密碼在您打開這個頁面以後已經換過了。',
     },
     app: {
       title: '{{name}}',
@@ -146,6 +155,8 @@ const zh = {
       earlierNote: '教育局先前的說明（{{when}}，您之後已修改並重新送出）',
       appliedDone: '修改已經生效。',
       unchangedDone: '沒有修改任何內容。',
+      alreadySentDone:
+        '這份申請之前已經送出過了，這就是當時建立的申請，沒有再建立一份。如果要修改內容，請按「修改資料」。',
       disabledDone: '應用程式已經停用，不能再用它登入。如果要重新啟用，請洽教育局。',
       pending: '等待審核的修改：{{fields}}',
       edit: '修改資料',
@@ -333,6 +344,10 @@ const en: typeof zh = {
       submit: 'Send the application',
       save: 'Save the changes',
       cancel: 'Cancel, back to the developer portal',
+      stale:
+        'This app was changed after you opened this form (perhaps you saved it in another tab). So as not to overwrite that change, nothing was saved this time. Everything you typed is kept below; under each field that differs, you can see what is saved now. Check it, then press “Save the changes” again.',
+      staleNow: 'Saved now',
+      staleEmpty: '(empty)',
     },
     errors: {
       required: 'Please fill this in.',
@@ -363,6 +378,11 @@ const en: typeof zh = {
       publicNoApi: 'A single-page or mobile app has no secret, so it cannot get API permissions.',
       noSecret: 'This app has no secret.',
       notApproved: 'This app is not approved yet.',
+      duplicate: 'The same as line {{line}}. Please remove one of them.',
+      line: 'Line {{line}} ({{value}}): {{problem}}',
+      problems: '{{count}} things to change. See below this field.',
+      editChanged: 'This app was changed after you opened the form.',
+      secretChanged: 'The secret was changed after you opened this page.',
     },
     app: {
       title: '{{name}}',
@@ -381,6 +401,8 @@ const en: typeof zh = {
       earlierNote: 'The Department’s earlier note ({{when}}; you have changed the application and sent it again since)',
       appliedDone: 'Your changes are in effect.',
       unchangedDone: 'Nothing was changed.',
+      alreadySentDone:
+        'This application had already been sent: this is the application it made, and no second one was made. To change it, press “Change the app”.',
       disabledDone: 'The app is disabled: nobody can sign in with it. To enable it again, ask the Department.',
       pending: 'Changes waiting for review: {{fields}}',
       edit: 'Change the app',

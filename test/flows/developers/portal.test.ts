@@ -103,7 +103,9 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     });
     assert.equal(bad.status, 400);
     assert.match(bad.body, /id="app_name-error"/);
-    assert.match(bad.body, /id="redirect_uris-error">[^<]*\*/, 'the wildcard named');
+    const uriErrors = /id="redirect_uris-error">([\s\S]*?)<\/div>/.exec(bad.body)?.[1] ?? '';
+    assert.match(uriErrors, /<li>[^<]*https:\/\/notes\.example\.edu\.tw\/\*/, 'the wildcard named');
+    assert.match(uriErrors, /<li>[^<]*https:\/\/a\.example\/cb#x/, 'and the fragment, at once');
     assert.match(bad.body, /id="reason_idno-error"/, 'a reason needed for national IDs');
     assert.ok(bad.body.includes('https://notes.example.edu.tw/*'), 'what was typed is kept');
     assert.equal(await db()('client_applications').where({ org_id: orgId }).first(), undefined, 'nothing written');
@@ -184,6 +186,7 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     const edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
     const edited = await post(dev, `/developers/apps/${appId}/edit`, edit, {
       ...good,
+      version: hiddenField(edit.body, 'version'),
       privacy_url: 'https://notes.example.edu.tw/zh/privacy',
     });
     assert.equal(edited.status, 303);
@@ -348,13 +351,19 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     );
     const clientId = (await server.services.developers.applications.get(appId))!.clientId!;
 
-    const edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
-    const renamed = await post(dev, `/developers/apps/${appId}/edit`, edit, { ...good, app_name: '新的聯絡簿' });
+    let edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
+    const renamed = await post(dev, `/developers/apps/${appId}/edit`, edit, {
+      ...good,
+      version: hiddenField(edit.body, 'version'),
+      app_name: '新的聯絡簿',
+    });
     assert.equal(renamed.location, `${base}/developers/apps/${appId}?done=applied`);
     assert.equal((await server.services.clients.describe(clientId))?.client_name, '新的聯絡簿');
 
+    edit = await dev.request(`${base}/developers/apps/${appId}/edit`);
     const moved = await post(dev, `/developers/apps/${appId}/edit`, edit, {
       ...good,
+      version: hiddenField(edit.body, 'version'),
       app_name: '新的聯絡簿',
       redirect_uris: 'http://127.0.0.1:9/other',
     });
