@@ -1,6 +1,8 @@
 // Progressive enhancement of the registration pages: no second submission of a form while the first is on its way.
 (() => {
-  for (const form of document.querySelectorAll('form#registration, form#submit-registration')) {
+  for (const form of document.querySelectorAll(
+    'form#registration, form#submit-registration, form#roster-registration',
+  )) {
     form.addEventListener('submit', (event) => {
       if (form.dataset.sent) {
         event.preventDefault();

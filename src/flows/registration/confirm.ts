@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkPersonInput, EMPTY_VALUES } from '../../domain/enrolment/person-input.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { REGISTRATION } from '../../platform/limits.ts';
+import type { RegistrationsSent } from '../../web/registration-sent.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { type Drafts, keptErrors } from './draft.ts';
@@ -47,7 +48,7 @@ async function afterOther(ctx: Context, drafts: Drafts, interaction?: string) {
   seeOther(ctx, donePath(draft?.interaction ?? interaction));
 }
 
-export function submitConfirm(s: Services, drafts: Drafts) {
+export function submitConfirm(s: Services, drafts: Drafts, sentElsewhere: RegistrationsSent) {
   return async (ctx: Context) => {
     const draft = await drafts.load(ctx);
     if (draft?.submitted) return seeOther(ctx, donePath(draft.interaction));
@@ -132,6 +133,8 @@ export function submitConfirm(s: Services, drafts: Drafts) {
       }
       // Registered: the draft is not put back even if what follows fails (a second account would follow it).
       settled = true;
+      // The last page is this registration's, not one made earlier with a school's verification account.
+      await sentElsewhere.forget(ctx).catch(() => undefined);
       // Nothing personal stays behind; the marker sends a second submission to the last page too.
       await restore({
         values: EMPTY_VALUES,

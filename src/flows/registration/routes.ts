@@ -2,6 +2,7 @@
 // school-affairs system filled in enters at /register/prefill), then the mailed activation link, then the sign-in
 // page's "send the activation mail again".
 import type Router from '@koa/router';
+import { registrationsSent } from '../../web/registration-sent.ts';
 import type { Services } from '../../web/services.ts';
 import { serveFile } from '../../web/static.ts';
 import { activate, showActivated, showActivation, showActivationFailure } from './activation.ts';
@@ -15,6 +16,7 @@ import './texts.ts';
 export function registrationRoutes(router: Router, s: Services) {
   const { post } = s.forms;
   const drafts = draftsOf(s);
+  const sentElsewhere = registrationsSent(s);
   // The wizard's stylesheet and its small script (no double submission), beside its views.
   serveFile(router, '/static/registration.css', 'views/registration/registration.css', 'text/css');
   serveFile(router, '/static/registration.js', 'views/registration/registration.js', 'text/javascript');
@@ -22,8 +24,8 @@ export function registrationRoutes(router: Router, s: Services) {
   router.post('/register', post, submitStep1(s, drafts));
   router.get('/register/prefill', takePrefill(s, drafts));
   router.get('/register/confirm', showConfirm(s, drafts));
-  router.post('/register/confirm', post, submitConfirm(s, drafts));
-  router.get('/register/done', showDone(drafts));
+  router.post('/register/confirm', post, submitConfirm(s, drafts, sentElsewhere));
+  router.get('/register/done', showDone(drafts, sentElsewhere));
   router.get('/register/activate', showActivation(s));
   router.post('/register/activate', post, activate(s));
   router.get('/register/activate/:reason', showActivationFailure());

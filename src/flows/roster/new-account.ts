@@ -1,5 +1,6 @@
 // GET/POST /register/roster/new — "register a new account": the wizard's fields and checks, school and identity
-// fixed by the credential, the name prefilled from the roster; then the wizard's mailed activation link.
+// fixed by the credential, the name prefilled from the roster; then the wizard's last page (told where the mail went,
+// web/registration-sent.ts) and its mailed activation link.
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { checkPersonInput, type Field, type FieldErrors } from '../../domain/enrolment/person-input.ts';
@@ -7,7 +8,8 @@ import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { PersonForm } from '../../web/forms.ts';
-import { renderPage } from '../../web/render.ts';
+import type { RegistrationsSent } from '../../web/registration-sent.ts';
+import { renderPage, titleIn, withMistakes } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { type RosterTickets, startAgain, type Verified } from './ticket.ts';
@@ -15,43 +17,50 @@ import { type RosterTickets, startAgain, type Verified } from './ticket.ts';
 const Body = PersonForm;
 type Body = z.infer<typeof Body>;
 
-const FORM: { field: Field; id: keyof Body; label: string; type: string; autocomplete?: string }[] = [
-  { field: 'email', id: 'email', label: 'email', type: 'email', autocomplete: 'email' },
-  { field: 'name', id: 'name', label: 'name', type: 'text', autocomplete: 'name' },
-  { field: 'nationalId', id: 'national_id', label: 'nationalId', type: 'text', autocomplete: 'off' },
-  { field: 'password', id: 'password', label: 'newPassword', type: 'password', autocomplete: 'new-password' },
-  {
-    field: 'passwordConfirm',
-    id: 'password_confirm',
-    label: 'passwordConfirm',
-    type: 'password',
-    autocomplete: 'new-password',
-  },
-  { field: 'phone', id: 'phone', label: 'phone', type: 'tel', autocomplete: 'tel' },
-  { field: 'gender', id: 'gender', label: 'gender', type: 'select' },
+/** The form's fields as /register's step 1 shows them (its order, labels, hints and marks): field → control id. */
+const FORM: { field: Field; id: keyof Body }[] = [
+  { field: 'email', id: 'email' },
+  { field: 'name', id: 'name' },
+  { field: 'nationalId', id: 'national_id' },
+  { field: 'phone', id: 'phone' },
+  { field: 'password', id: 'password' },
+  { field: 'passwordConfirm', id: 'password_confirm' },
+  { field: 'gender', id: 'gender' },
 ];
 
 function render(ctx: Context, verified: Verified, values: Partial<Body>, errors: FieldErrors = {}) {
   const t = translator(chooseLocale(ctx));
-  const fields = FORM.map((f) => ({
-    id: f.id,
-    type: f.type,
-    autocomplete: f.autocomplete,
-    label: t(`roster.field.${f.label}`),
-    value: f.type === 'password' ? '' : (values[f.id] ?? ''),
-    error: errors[f.field] ? t([errors[f.field]!, 'registration.errors.passwordPolicy']) : undefined,
-  }));
+  // Password-policy keys belong to the password area; the wizard's own message stands in if they are missing.
+  const messages: Partial<Record<Field, string>> = {};
+  for (const { field } of FORM)
+    if (errors[field]) messages[field] = t([errors[field]!, 'registration.errors.passwordPolicy']);
   renderPage(
     ctx,
     'roster/new',
     {
-      pageTitle: t('roster.register.heading'),
+      pageTitle: withMistakes(
+        t,
+        Object.keys(messages).length > 0,
+        titleIn(t('roster.register.heading'), t('roster.title')),
+      ),
       school: verified.schoolName,
       role: verified.credential.role,
       rosterName: verified.credential.name,
-      fields,
+      // What was typed, never a password.
+      values: {
+        email: values.email ?? '',
+        name: values.name ?? '',
+        nationalId: values.national_id ?? '',
+        phone: values.phone ?? '',
+        gender: values.gender ?? '',
+      },
+      errors: messages,
       genders: GENDERS,
-      errorList: fields.filter((f) => f.error).map((f) => ({ id: f.id, label: f.label, message: f.error })),
+      errorList: FORM.filter((f) => messages[f.field]).map((f) => ({
+        id: f.id,
+        label: t(`registration.field.${f.field}`),
+        message: messages[f.field]!,
+      })),
       csrfToken: csrfToken(ctx),
       switchPath: '/register/roster/new',
     },
@@ -67,7 +76,7 @@ export function showNewAccount(tickets: RosterTickets) {
   };
 }
 
-export function submitNewAccount(s: Services, tickets: RosterTickets) {
+export function submitNewAccount(s: Services, tickets: RosterTickets, sent: RegistrationsSent) {
   return async (ctx: Context) => {
     const verified = await tickets.verified(ctx);
     if (!verified) return startAgain(ctx);
@@ -90,6 +99,8 @@ export function submitNewAccount(s: Services, tickets: RosterTickets) {
     if (!result.ok && 'errors' in result) return render(ctx, verified, body, result.errors);
     await tickets.take(ctx);
     if (!result.ok) return startAgain(ctx);
+    // The registration's last page, told where the activation mail went.
+    await sent.note(ctx, { email: valid.email });
     seeOther(ctx, '/register/done');
   };
 }

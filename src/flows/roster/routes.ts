@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import { IMPORT_FILES, type ImportFile } from '../../domain/schools/import/staging.ts';
 import { requireApiClient } from '../../web/api-client.ts';
 import { documented } from '../../web/openapi/registry.ts';
+import { registrationsSent } from '../../web/registration-sent.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { syncLogged } from '../../web/sync-log.ts';
@@ -68,7 +69,7 @@ export function rosterRoutes(router: Router, s: Services) {
   router.post('/register/roster', post, submitPick(s, tickets));
   router.get('/register/roster/choose', showChoice(tickets));
   router.get('/register/roster/new', showNewAccount(tickets));
-  router.post('/register/roster/new', post, submitNewAccount(s, tickets));
+  router.post('/register/roster/new', post, submitNewAccount(s, tickets, registrationsSent(s)));
   router.get('/account/roster-identity', signedIn, showAddIdentity(tickets));
   router.post('/account/roster-identity', signedIn, post, submitAddIdentity(s, tickets));
 }

@@ -10,13 +10,6 @@ const zh = {
       kind: '身分',
       account: '認證帳號',
       password: '認證密碼',
-      email: 'Email帳號',
-      name: '姓名',
-      nationalId: '身分證字號',
-      newPassword: '密碼',
-      passwordConfirm: '確認密碼',
-      phone: '聯絡電話',
-      gender: '性別',
     },
     choose: '請選擇',
     submit: '送出',
@@ -53,6 +46,7 @@ const zh = {
     register: {
       heading: '註冊新帳號',
       next: '註冊',
+      back: '上一步',
     },
     add: {
       heading: '將身分加入我的帳號',
@@ -71,13 +65,6 @@ const en: typeof zh = {
       kind: 'Identity',
       account: 'Verification account',
       password: 'Verification password',
-      email: 'Email (your sign-in name)',
-      name: 'Name',
-      nationalId: 'National ID number',
-      newPassword: 'Password',
-      passwordConfirm: 'Confirm password',
-      phone: 'Contact phone',
-      gender: 'Gender',
     },
     choose: 'Please choose',
     submit: 'Submit',
@@ -118,6 +105,7 @@ const en: typeof zh = {
     register: {
       heading: 'Register a new account',
       next: 'Register',
+      back: 'Back',
     },
     add: {
       heading: 'Add the identity to my account',
