@@ -83,6 +83,16 @@ describe(`importing the roster's files (${storageMode})`, () => {
       body: new URLSearchParams({ _csrf: hiddenField(preview.body, '_csrf'), token }).toString(),
     });
 
+  /** Names given to more than one region or landmark of the page (by aria-label, or the heading aria-labelledby names). */
+  const duplicateRegions = (body: string) => {
+    const names = [
+      ...[...body.matchAll(/<(?:section|nav|aside|form)[^>]*aria-labelledby="([^"]+)"/g)].map(
+        (m) => new RegExp(`id="${m[1]}"[^>]*>([^<]*)<`).exec(body)?.[1],
+      ),
+      ...[...body.matchAll(/role="region" aria-label="([^"]+)"/g)].map((m) => m[1]),
+    ];
+    return names.filter((n, i) => names.indexOf(n) !== i);
+  };
   const counts = (body: string, row: string) =>
     new RegExp(`<th scope="row">${row}</th><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td><td>(\\d+)</td>`)
       .exec(body)
@@ -135,6 +145,8 @@ describe(`importing the roster's files (${storageMode})`, () => {
     const preview = await agent.request(answer.location!);
     assert.equal(preview.status, 200, pageSaid(preview.body));
     assert.ok(preview.body.includes('id="commit-form"'));
+    assert.deepEqual(duplicateRegions(preview.body), [], 'each region named once (axe landmark-unique)');
+    assert.ok(!/<th scope="col"><\/th>/.test(preview.body), 'every column header says what it is (empty-table-header)');
     const reloaded = await agent.request(answer.location!);
     assert.equal(hiddenField(reloaded.body, 'token'), hiddenField(preview.body, 'token'), 'a reload shows it again');
     assert.ok(preview.body.includes(html(zh('school.import.previewTitle', { file: '班級及教師.xlsx' }))));
@@ -295,6 +307,7 @@ describe(`importing the roster's files (${storageMode})`, () => {
       'students-parents',
     );
     assert.equal(bad.status, 400);
+    assert.deepEqual(duplicateRegions(bad.body), [], 'the error page names each region once (axe landmark-unique)');
     const table = [
       ...bad.body.matchAll(/<tr><td>(\d+)<\/td><td>(.+?)<\/td><td>(\d+)<\/td><td>(.+?)<\/td><td>(.+?)<\/td><\/tr>/g),
     ].map((m) => [m[2], Number(m[3]), m[4], m[5]]);
