@@ -78,9 +78,6 @@ const columnsOf = (part: PartName): string[] => [...new Set<string>([...PARTS[pa
 const canLeave = (part: PartName) => part !== 'classes';
 const label = (t: ReturnType<typeof translator>, part: PartName, column: string) =>
   t(`school.roster.parts.${part}.labels.${column}`);
-/** What a row is called in a link: the name, or a course assignment's class and subject. */
-const rowName = (part: PartName, values: Record<string, string>) =>
-  part === 'courses' ? `${values.class_code} ${values.subject_name || values.subject_code}` : values.name || '';
 
 /** The parts whose rows are people, with a national ID. */
 const PEOPLE = { staff: true, students: true, parents: true };
@@ -104,11 +101,13 @@ export function showRoster(s: Services) {
       parts: PART_NAMES,
       filter,
       columns: columnsOf(filter.part).map((id) => ({ id, label: label(t, filter.part, id) })),
+      // The column whose value links to the row's edit page: its name (a course assignment's subject).
+      linkColumn: filter.part === 'courses' ? 'subject_name' : 'name',
       statusLabel: label(t, filter.part, 'status'),
       nationalIdLabel: filter.part in PEOPLE ? label(t, filter.part, 'national_id') : undefined,
       activeWord: t(`school.roster.parts.${filter.part}.active`),
       leavingWord: t(`school.roster.parts.${filter.part}.leaving`),
-      rows: (found?.rows ?? []).map((r) => ({ ...r, name: rowName(filter.part, r.values) })),
+      rows: found?.rows ?? [],
       pageSize: ROSTER_PAGE_SIZE,
       previous: filter.page > 1 ? link(filter.page - 1) : undefined,
       next: found?.more ? link(filter.page + 1) : undefined,

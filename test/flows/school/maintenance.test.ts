@@ -137,6 +137,17 @@ describe(`maintaining the roster (${storageMode})`, () => {
 
   it('searches each part by number, name or class; national IDs masked', async () => {
     const all = await page('/roster?part=students');
+    // On a phone: the name itself is the link to the row's page (at the left, no sideways scrolling), kept on one line.
+    assert.ok(
+      all.body.includes(
+        `<td class="acct-nowrap"><a href="/school/${SCHOOL}/roster/students/1130002">林小美<span class="visually-hidden"> ${html(zh('school.roster.edit'))}</span></a></td>`,
+      ),
+    );
+    const courses = await page('/roster?part=courses');
+    assert.match(
+      courses.body,
+      new RegExp(`<td class="acct-nowrap"><a href="/school/${SCHOOL}/roster/courses/701~MATH">數學<`),
+    );
     assert.equal(all.status, 200);
     assert.deepEqual(keys(all.body), ['1130001', '1130002', '1130003']);
     assert.ok(all.body.includes(maskNationalId(ids.hua)));
@@ -343,11 +354,13 @@ describe(`maintaining the roster (${storageMode})`, () => {
     assert.equal(reassigned.status, 303);
     assert.equal(reassigned.location, `${base}/school/${SCHOOL}/roster/courses/701~MATH?saved=1`);
 
-    // The list of course assignments: its own headers, and each edit link named by the class and subject.
+    // The list of course assignments: its own headers, and each edit link (the subject) naming the class too.
     const courses = await page('/roster?part=courses');
     assert.deepEqual(keys(courses.body), ['701~MATH', '702~ENG']);
     assert.ok(courses.body.includes('<th scope="col">科目名稱</th>'));
-    assert.ok(courses.body.includes('<span class="visually-hidden"> 701 數學</span>'));
+    assert.ok(
+      courses.body.includes(`數學<span class="visually-hidden">（701）${html(zh('school.roster.edit'))}</span>`),
+    );
     assert.ok(!courses.body.includes('undefined'));
     noPersonWords(courses.body, 'courses list');
     const classes = await page('/roster?part=classes');
