@@ -22,7 +22,7 @@ const summaryOrder = (body: string) => {
 /** The form's controls, in the page's order. */
 const formOrder = (body: string) => {
   const form = /<form id="registration"[\s\S]*?<\/form>/.exec(body)?.[0] ?? '';
-  return [...form.matchAll(/<(?:input|select) id="([\w_]+)"/g)].map((m) => m[1]);
+  return [...form.matchAll(/<(?:input|select) id="([\w_]+)"/g)].map((m) => m[1] ?? '');
 };
 
 describe(`registration step 1: names, messages after the language link, their order (${storageMode})`, () => {
