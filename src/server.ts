@@ -20,12 +20,13 @@ import { purgeSyncLog } from './domain/schools/sync-log.ts';
 import { buildDomainServices, type DomainServices } from './domain/services.ts';
 import { FLOWS } from './flows/index.ts';
 import { providerPages } from './flows/sign-in/provider-pages.ts';
+import { signOutLanguage } from './flows/sign-in/sign-out-language.ts';
 import { withRequestWrites } from './oidc/adapters/deferred-writes.ts';
 import { adapterFactory } from './oidc/adapters/index.ts';
 import { purgeExpired } from './oidc/adapters/postgres.ts';
 import type { AdapterFactory } from './oidc/adapters/types.ts';
 import { createInitialAccessToken } from './oidc/initial-access-token.ts';
-import { revokeReused } from './oidc/internals.ts';
+import { browserSession, revokeReused } from './oidc/internals.ts';
 import { ensureKeys } from './oidc/keys.ts';
 import { PairwiseIds } from './oidc/pairwise.ts';
 import { PersonAccess } from './oidc/person-access.ts';
@@ -209,7 +210,8 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       issuer,
       requireHttps: settings.env === 'production',
       cookieKeys: () => holder.keys().cookieSigner,
-      provider: compose([signOutLimit(domain.throttle, log), holder.middleware]),
+      provider: compose([signOutLimit(domain.throttle, log), signOutLanguage, holder.middleware]),
+      signedIn: async (ctx) => !!(await browserSession(holder.provider(), ctx)).accountId,
       // oidc-provider's state: a request's writes go together at its end (one statement, or one Redis pipeline).
       aroundRequest: withRequestWrites,
       reused: (used) => revokeReused(holder.provider(), used),

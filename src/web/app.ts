@@ -1,6 +1,6 @@
 // The Koa application: request log, error handler, security headers, our routes, then oidc-provider.
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
@@ -11,7 +11,7 @@ import type { Metrics } from '../platform/metrics.ts';
 import { errorHandler, renderError } from './error-handler.ts';
 import { AppError } from './errors.ts';
 import { formPostWords } from './form-post-page.ts';
-import { renderPage } from './render.ts';
+import { keepLanguageChoice, renderPage } from './render.ts';
 import { requestLog } from './request-log.ts';
 
 const helmetHeaders = helmet({
@@ -91,6 +91,16 @@ function routersBySegment(router: Router): Map<string, Router> | undefined {
     }),
   );
 }
+
+/**
+ * A language link to one of our pages that sends the browser on (to sign in first, or to the page's new address): the
+ * language chosen is kept for where it goes, as a page drawn keeps it (render.ts keepLanguageChoice).
+ */
+const languageOnRedirect: Middleware = async (ctx, next) => {
+  if (!ctx.querystring.includes('lang=')) return next();
+  await next();
+  if (ctx.status >= 300 && ctx.status < 400) keepLanguageChoice(ctx);
+};
 
 /** Our error page for whatever `next` throws (and for what nobody answered). */
 const notFoundOrError = (log: Logger) => compose([securityHeaders, errorHandler(log)]);
@@ -174,6 +184,11 @@ export function buildApp(opts: {
   routes: (router: Router) => void;
   provider: Middleware;
   /**
+   * Whether this browser is signed in (its provider session, by the session cookie, names an account): a sign-out sent
+   * by POST to a browser that is not says there is nothing to do, not "you were not signed out". Unknown: signed in.
+   */
+  signedIn?: (ctx: Context) => Promise<boolean>;
+  /**
    * Runs each request's handling (after the request log), e.g. keeping its storage writes for the end (see
    * src/oidc/adapters/deferred-writes.ts); what it throws gets our error page, and a redirect made before is dropped.
    */
@@ -188,7 +203,13 @@ export function buildApp(opts: {
 
   // Our own pages get the security headers and our error pages; everything else is oidc-provider's.
   const ours = (r: Router) =>
-    compose([securityHeaders, errorHandler(opts.log), r.routes() as Middleware, r.allowedMethods() as Middleware]);
+    compose([
+      securityHeaders,
+      errorHandler(opts.log),
+      languageOnRedirect,
+      r.routes() as Middleware,
+      r.allowedMethods() as Middleware,
+    ]);
   app.use((ctx, next) => {
     ctx.state.issuer = opts.issuer;
     ctx.state.requestedHost = ctx.req.headers.host;
@@ -235,6 +256,16 @@ export function buildApp(opts: {
   const theirApi = compose([apiHeaders, opts.provider]);
   const bySegment = routersBySegment(router);
   const handlers = new Map([...(bySegment?.values() ?? [router])].map((r) => [r, ours(r)]));
+  // Whether a GET of a path draws one of our pages: where a page's language link and an error page's way on may lead
+  // (render.ts pageNear). Only a route made for the address counts: a GET route matching it with as few parameters as
+  // any route there (`GET /school/:code` matches `/school/sign-out`, but that address is `POST /school/sign-out`'s, not
+  // a school's page). On every context's prototype: oidc-provider's pages are drawn with the same context.
+  app.context.hasPage = (path: string) => {
+    const own = bySegment ? bySegment.get(firstSegmentOf(path)) : router;
+    const routes = own?.match(path, 'GET').path.filter((layer) => layer.methods.length > 0) ?? [];
+    const fewest = Math.min(...routes.map((layer) => layer.paramNames.length));
+    return routes.some((layer) => layer.methods.includes('GET') && layer.paramNames.length === fewest);
+  };
   app.use((ctx, next) => {
     const segment = firstSegmentOf(ctx.path);
     const own = bySegment ? bySegment.get(segment) : router;
@@ -243,6 +274,9 @@ export function buildApp(opts: {
     if (getOnly && ctx.method !== 'GET' && ctx.method !== 'HEAD')
       return errorPage(ctx, async () => {
         ctx.set('Allow', 'GET');
+        // Not signed in here: the page says so (error-handler.ts); the code stays the same for programs.
+        if (getOnly === 'sign_out_method_not_allowed' && opts.signedIn && !(await opts.signedIn(ctx)))
+          ctx.state.signedOut = true;
         throw new AppError(getOnly, 405);
       });
     return API_SEGMENTS.has(segment) ? theirApi(ctx, next) : theirs(ctx, next);

@@ -5,7 +5,7 @@ import type { Logger } from '../platform/log.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/unavailable.ts';
 import { LimitReached } from '../platform/throttle.ts';
 import { AppError } from './errors.ts';
-import { type RenderContext, renderPage } from './render.ts';
+import { pageNear, type RenderContext, renderPage } from './render.ts';
 import { finishedSignIn, signInWaysOn, type WayOn } from './sign-in-restart.ts';
 
 /** A heading that says what happened, where there is one better than "something went wrong". */
@@ -18,17 +18,40 @@ const HEADINGS: Record<string, string> = {
   not_found: 'error.notFoundTitle',
   sign_in_method_not_allowed: 'error.signInRequestTitle',
   sign_out_method_not_allowed: 'error.signOutMethodTitle',
+  sign_out_method_signed_out: 'error.signedOutTitle',
 };
 
 /**
+ * The page's own name for an error where one code has two pages: a sign-out sent by POST (app.ts) to a browser that
+ * is not signed in (`ctx.state.signedOut`) has nothing left to do, and says so (JSON keeps the code).
+ */
+const pageCode = (ctx: ParameterizedContext, code: string): string =>
+  code === 'sign_out_method_not_allowed' && ctx.state.signedOut === true ? 'sign_out_method_signed_out' : code;
+
+/** The areas of our pages with a start page of their own (their first segment), and the words naming them. */
+const AREAS = new Map(
+  ['admin', 'school', 'developers', 'account'].map((area) => [
+    area,
+    { href: `/${area}`, label: `error.areaStart.${area}` },
+  ]),
+);
+
+const firstSegmentOf = (path: string) => (path.split('/', 2)[1] ?? '').toLowerCase();
+
+/**
  * The clear way on from an error page: a stale form is opened again; a sign-in that ended is started again for the
- * same app (or left, back to the app); otherwise the home page.
+ * same app (or left, back to the app); a page not found in an area (the bureau console, …): the area's start page,
+ * then the home page; otherwise the home page.
  */
 function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
   const ways: WayOn[] = [];
-  // A stale form, or a file too large for an upload form (its page is the same address): open it again.
-  if ((code === 'csrf' || code === 'file_too_large') && ctx.method === 'POST')
-    ways.push({ href: ctx.originalUrl, label: 'error.formAgain' });
+  // A stale form, or a file too large for an upload form: open its page again — the form's own address when a GET of
+  // it draws the form (an upload's page), else the page above it that the form was on (`POST /admin/people/7/lock` →
+  // `/admin/people/7`), never an address that is not a page (render.ts pageNear).
+  if ((code === 'csrf' || code === 'file_too_large') && ctx.method === 'POST') {
+    const page = ctx.hasPage ? pageNear(ctx) : ctx.path;
+    if (page) ways.push({ href: page === ctx.path ? ctx.originalUrl : page, label: 'error.formAgain' });
+  }
   if (code === 'session_not_found' || code === 'csrf' || ctx.path.startsWith('/interaction/'))
     ways.push(...signInWaysOn(ctx as Context).map((w) => ({ ...w, secondary: ways.length > 0 || w.secondary })));
   // A sign-out the app sent by POST (app.ts): signing out here is the way on.
@@ -37,6 +60,11 @@ function waysOn(ctx: ParameterizedContext, code: string): WayOn[] {
       { href: '/session/end', label: 'error.signOutHere' },
       { href: '/', label: 'error.home', secondary: true },
     );
+  // Not found in one of the areas with a start page of their own: that page first (it leads to all the area's pages),
+  // then the home page.
+  const area = code === 'not_found' ? AREAS.get(firstSegmentOf(ctx.path)) : undefined;
+  if (area && !ways.length)
+    ways.push({ href: area.href, label: area.label }, { href: '/', label: 'error.home', secondary: true });
   if (!ways.length) ways.push({ href: '/', label: 'error.home' });
   return ways;
 }
@@ -55,6 +83,8 @@ const MESSAGES: Record<string, string> = {
   unsupported_media_type: 'error.unsupportedBody',
   sign_in_method_not_allowed: 'error.signInMethod',
   sign_out_method_not_allowed: 'error.signOutMethod',
+  // The app's request was wrong, but this browser is signed out already: nothing more to do.
+  sign_out_method_signed_out: 'error.signOutRequestSignedOut',
 };
 
 function classify(err: unknown): AppError {
@@ -97,8 +127,10 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     ctx.status = appError.status;
     ctx.body = { error: appError.code, error_description: message };
   } else {
-    let heading = t(HEADINGS[appError.code] ?? 'error.title');
-    let ways = waysOn(ctx, appError.code);
+    const code = pageCode(ctx, appError.code);
+    if (code !== appError.code) message = t(MESSAGES[code]!);
+    let heading = t(HEADINGS[code] ?? 'error.title');
+    let ways = waysOn(ctx, code);
     // An ended sign-in this browser cannot start again (it began in another browser, or long ago): no "button below".
     if (appError.code === 'session_not_found' && !ways.some((w) => w.href !== '/')) message = t('error.sessionNoWay');
     // A page of a sign-in this browser already finished (Back, reload, its form sent again): say it is done.
@@ -210,11 +242,14 @@ const SIGN_IN_REQUEST_MESSAGES: Record<string, string> = {
 export type ProviderErrorPlace = {
   /** Resuming a sign-in (`/auth/:uid`): it is gone (Back after it finished, or too late). */
   resuming?: boolean;
+  /** A used sign-in link of the sign-in this browser just finished (Back after a pushed request): it is done. */
+  finished?: boolean;
   /**
    * A sign-out page: whether this browser is still signed in, and whether it was our own sign-out question's form
-   * (stale, or sent twice) rather than the app's sign-out request.
+   * (stale, or sent twice) rather than the app's sign-out request; `again`: the address to sign out here (the sign-out
+   * page in the language the sign-out started in), /session/end when not given.
    */
-  signOut?: { signedIn: boolean; form: boolean };
+  signOut?: { signedIn: boolean; form: boolean; again?: string };
   /** The app's own ways in, as registered (start again through it, its home page); none when it is unknown. */
   appWays?: WayOn[];
 };
@@ -249,10 +284,12 @@ function providerErrorTexts(
   place: ProviderErrorPlace,
   ctx: RenderContext,
 ): ErrorTexts {
-  if (place.resuming) {
+  if (place.resuming || place.finished) {
     // The same ways on as our own pages' ended sign-in (a finished one included).
     const finished = finishedTexts(ctx as unknown as ParameterizedContext);
     if (finished) return finished;
+  }
+  if (place.resuming) {
     const ways = signInWaysOn(ctx as unknown as Context);
     return {
       heading: 'error.sessionTitle',
@@ -261,14 +298,14 @@ function providerErrorTexts(
     };
   }
   if (place.signOut) {
-    const { signedIn, form } = place.signOut;
+    const { signedIn, form, again = '/session/end' } = place.signOut;
     const cause = form ? 'Form' : 'Request';
     return signedIn
       ? {
           heading: 'error.signOutNotDoneTitle',
           message: `error.signOut${cause}SignedIn`,
           ways: [
-            { href: '/session/end', label: 'error.signOutHere' },
+            { href: again, label: 'error.signOutHere' },
             { ...HOME, secondary: true },
           ],
         }

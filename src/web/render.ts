@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
-import { chooseLocale, translator } from '../platform/i18n/index.ts';
+import { chooseLocale, LOCALES, type Locale, translator } from '../platform/i18n/index.ts';
 import { type TimeStyle, taipeiTime } from './taipei-time.ts';
 
 const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
@@ -34,6 +34,11 @@ export type RenderContext = {
   type: string;
   body: unknown;
   status: number;
+  /**
+   * Whether a GET of `path` draws one of our pages (our routers say; set for every request by web/app.ts). Absent
+   * where nobody can say: then only the home page is known to be one.
+   */
+  hasPage?: (path: string) => boolean;
 };
 
 /** A browser tab's title for a page inside an area (a flow, a console): the page's, then the area's; the area's name
@@ -47,6 +52,61 @@ export const titleIn = (heading: string, area: string): string => (heading === a
 /** Always a path on this site: `//evil.example/x` (or `/\evil.example`) would name another one. */
 const sitePath = (path: string) => `/${path.replace(/^[/\\]+/, '')}`;
 
+/**
+ * A language just chosen with a language link (`?lang=`) is kept, in a cookie, for the pages after (platform/i18n
+ * chooseLocale): set by every page drawn, and by a page that sends the browser on instead (web/app.ts: the bureau
+ * console's start page, say, sends one who is not signed in to sign in first, which is then drawn in that language).
+ */
+export function keepLanguageChoice(ctx: Pick<RenderContext, 'query' | 'cookies' | 'secure'>): void {
+  const lang = ctx.query.lang;
+  if (!LOCALES.includes(lang as Locale)) return;
+  ctx.cookies.set('lang', lang as Locale, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    maxAge: 365 * 86_400_000,
+    overwrite: true,
+  });
+}
+
+/** Deeper than any of our routes (`/school/:code/roster/:part/:key/leave` has six segments): no page is under it. */
+const MAX_PAGE_DEPTH = 8;
+
+/**
+ * The page nearest to a request's address: its own when a GET of it draws one of our pages, else the nearest address
+ * above it that does (`/admin/people/7/lock` → `/admin/people/7`, the page the form was on), else none (an address
+ * that is oidc-provider's, or nothing's).
+ */
+export function pageNear(ctx: Pick<RenderContext, 'path' | 'hasPage'>): string | undefined {
+  const hasPage = ctx.hasPage;
+  if (!hasPage) return undefined;
+  if (hasPage(ctx.path)) return ctx.path;
+  const segments = ctx.path.split('/').filter(Boolean);
+  if (segments.length > MAX_PAGE_DEPTH) return undefined;
+  for (let n = segments.length - 1; n > 0; n--) {
+    const above = `/${segments.slice(0, n).join('/')}`;
+    if (hasPage(above)) return above;
+  }
+  return undefined;
+}
+
+/**
+ * Where the language link of a page drawn in answer to a form (any method but GET or HEAD) leads when the page names no
+ * place of its own (`formPage`, `switchPath`). Not the request's address as it is: the form's path often has no page of
+ * its own (`POST /developers/apps/:id/secret`, a stale sign-out form's `/session/end/confirm`, the 405 of `POST /auth`,
+ * a too-large or stale post to any of them): a GET of it is "not found". The same page in the other language is what
+ * the link gives everywhere else, but here it cannot be had: what the page says is the answer to what was sent, at that
+ * moment (a secret shown once, a record revealed and audited, an error about this very request), and only sending the
+ * form again would draw it again — which a language link must never do (it would repeat what the form did). Where the
+ * words are harmless to draw again from an address, the page names one itself (`switchPath`: the resent activation
+ * mail's answer); an error page drawn from a name in its address would let any link show our warnings and buttons
+ * ("sign out here", "start again") out of their place. So the link sets the language (`?lang=`, kept in the cookie) and
+ * leads to the nearest page of ours: the form's own page when a GET of its address draws one (with its query:
+ * `/developers/apps/new?org=…`), else the page above it the form was on, else the home page (oidc-provider's addresses:
+ * a GET of `/auth` or `/session/end` is a new sign-in or sign-out request, never a page to read this one's words on).
+ */
+const languagePageFor = (ctx: RenderContext): string => pageNear(ctx) ?? '/';
+
 export function renderPage(
   ctx: RenderContext,
   view: string,
@@ -54,15 +114,7 @@ export function renderPage(
   status?: number,
 ): void {
   const locale = chooseLocale(ctx);
-  if (ctx.query.lang === locale) {
-    ctx.cookies.set('lang', locale, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.secure,
-      maxAge: 365 * 86_400_000,
-      overwrite: true,
-    });
-  }
+  keepLanguageChoice(ctx);
   const t = translator(locale);
   // A page drawn in answer to a form post may name (`formPage`) the page the form came from, when a GET of it draws
   // the same form afresh (the sign-in page and the identity menu: everything they need is in their address): the
@@ -71,7 +123,11 @@ export function renderPage(
   // its address says (a registration's app), none is named; such a page names where its language link goes
   // (`switchPath`).
   const formPage = ctx.method === 'POST' && typeof locals.formPage === 'string' ? sitePath(locals.formPage) : undefined;
-  const own = typeof locals.switchPath === 'string' ? locals.switchPath : (formPage ?? ctx.path);
+  const reading = ctx.method === 'GET' || ctx.method === 'HEAD';
+  const own =
+    typeof locals.switchPath === 'string'
+      ? locals.switchPath
+      : (formPage ?? (reading ? ctx.path : languagePageFor(ctx)));
   const switchPath = sitePath(own);
   const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
   params.set('lang', t('lang.switchTo'));

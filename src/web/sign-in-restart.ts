@@ -12,6 +12,8 @@ const Restart = z.object({
   redirectUri: z.string().max(1000).optional(),
   state: z.string().max(500).optional(),
   client: z.string().max(200),
+  /** The app's client_id (cookies written before it was kept have none). */
+  clientId: z.string().max(200).optional(),
   /** The app's own ways in, when registered: where it starts a sign-in (OpenID third-party login), its home page. */
   initiateLoginUri: z.string().max(1000).optional(),
   clientUri: z.string().max(1000).optional(),
@@ -48,6 +50,7 @@ export function rememberSignIn(
     redirectUri: queryMode ? webUrl(params.redirect_uri) : undefined,
     state: typeof params.state === 'string' ? params.state : undefined,
     client: client.name.slice(0, 200),
+    clientId: typeof params.client_id === 'string' ? params.client_id.slice(0, 200) : undefined,
     initiateLoginUri: webUrl(client.initiateLoginUri),
     clientUri: webUrl(client.clientUri),
   });
@@ -62,9 +65,9 @@ export function signInFinished(ctx: Context): void {
 export type WayOn = { href: string; label: string; labelVars?: Record<string, string>; secondary?: boolean };
 
 /** The app of the sign-in this browser last finished, when the page met is one of it gone Back to (or reloaded). */
-export function finishedSignIn(ctx: Context): { client: string } | undefined {
+export function finishedSignIn(ctx: Context): { client: string; clientId?: string } | undefined {
   const restart = cookie.read(ctx);
-  return restart?.done ? { client: restart.client } : undefined;
+  return restart?.done ? { client: restart.client, clientId: restart.clientId } : undefined;
 }
 
 /** The sign-in's ways on, if this browser was in one: start it again, or go back to the app declining. */

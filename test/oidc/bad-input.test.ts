@@ -103,8 +103,9 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
     const { request_uri } = (await pushed.json()) as { request_uri: string };
     const url = authorize({ client_id: 'rp-two', request_uri });
     const browser = new Agent();
-    // Used once (the sign-in finished; signIn throws if not), then reloaded or gone Back to; or never pushed.
-    await signIn(browser, url, 'student', 'Green-Frog-2026');
+    // Used once (the sign-in finished; signIn throws if not), then reloaded or gone Back to in another browser (in
+    // this one it is a finished sign-in: code-flow.test.ts); or never pushed.
+    await signIn(new Agent(), url, 'student', 'Green-Frog-2026');
     const ended = (locale: 'zh-TW' | 'en', ways: string[]) => ({
       status: 400,
       lang: locale,
@@ -312,13 +313,14 @@ describe(`bad input never reaches a 500 (${storageMode})`, () => {
       ways: ['回到首頁 → /'],
     });
     const en = translator('en');
+    // Not signed in here: nothing left to do (signed in, "sign out here": test/flows/sign-in/sign-out-language.test.ts).
     assert.deepEqual(await posted('/session/end', 'state=x', 'en'), {
       allow: 'GET',
       status: 405,
       lang: 'en',
-      heading: en('error.signOutMethodTitle'),
-      message: en('error.signOutMethod'),
-      ways: ['Sign out here → /session/end', 'Go to the home page → / (secondary)'],
+      heading: en('error.signedOutTitle'),
+      message: en('error.signOutRequestSignedOut'),
+      ways: ['Go to the home page → /'],
     });
     // A program asking for JSON gets JSON.
     const api = await fetch(`${server.issuer}/auth/`, { method: 'POST', headers: { accept: 'application/json' } });

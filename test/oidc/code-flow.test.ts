@@ -366,6 +366,34 @@ describe(`authorization code flow (${storageMode})`, () => {
     assert.ok(tokens.claims()!.sub);
   });
 
+  it('Back to a used pushed-request link after its sign-in finished says it is done; elsewhere, that it is used', async () => {
+    // Two return addresses: oidc-provider cannot tell the app by redirect which one, so it shows its error page.
+    const home = 'http://127.0.0.1:9/home';
+    await registerClient(
+      server,
+      { client_id: 'rp-par2', redirect_uris: [CALLBACK, `${CALLBACK}2`], client_uri: home },
+      secret,
+    );
+    const conf2 = await discover(server.issuer, 'rp-par2', secret);
+    const p = await pkce();
+    const url = await oidc.buildAuthorizationUrlWithPAR(conf2, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: p.challenge,
+      code_challenge_method: 'S256',
+      state: p.state,
+      nonce: p.nonce,
+    });
+    const browser = new Agent();
+    await signIn(browser, url, 'teacher', 'Blue-Chalk-2026');
+    const zh = translator('zh-TW');
+    const back = said(await browser.request(String(url), { headers: { accept: 'text/html' } }));
+    assert.deepEqual(back.words, [zh('error.finishedTitle'), zh('error.finished', { client: 'rp-par2' })]);
+    assert.deepEqual(back.ways, [home, '/']);
+    const other = said(await new Agent().request(String(url), { headers: { accept: 'text/html' } }));
+    assert.deepEqual(other.words, [zh('error.linkEndedTitle'), zh('error.linkEnded')]);
+  });
+
   it('a finished sign-in met again (reload of its resume or its page) says it is done, not "start again"', async () => {
     const agent = new Agent();
     const seen: string[] = [];

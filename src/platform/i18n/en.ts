@@ -40,7 +40,7 @@ const en: typeof zh = {
     back: 'Please go back to the application and try again.',
     generic: 'We could not process your request. Please try again later.',
     badRequest: 'Something in what was sent was wrong. Please go back and try again.',
-    notFound: 'This page does not exist.',
+    notFound: 'The address may have been mistyped, or the page has been removed.',
     csrf: 'This form has been open too long, or was already sent from another tab. Open the form again and send it once more.',
     tooLarge: 'The data sent is too large. Please go back, shorten it and send it again.',
     fileTooLarge:
@@ -70,6 +70,13 @@ const en: typeof zh = {
     toClient: 'Go to “{{client}}”',
     formAgain: 'Open this form again',
     home: 'Go to the home page',
+    /** A page not found in an area: its start page (web/error-handler.ts). */
+    areaStart: {
+      admin: 'Go to the bureau console',
+      school: 'Go to the school back office',
+      developers: 'Go to the developer portal',
+      account: 'Go to my account',
+    },
     supportCode: 'If you need help, give this code to the help desk: {{code}}',
     hostMismatchTitle: 'Please use the right address',
     hostMismatch:

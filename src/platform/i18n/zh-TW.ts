@@ -38,7 +38,7 @@ export default {
     back: '請回到原本的應用程式重新操作。',
     generic: '系統暫時無法處理您的要求，請稍後再試。',
     badRequest: '送出的資料有問題。請回到上一頁，再試一次。',
-    notFound: '找不到這個頁面。',
+    notFound: '網址可能打錯了，或這個頁面已經移除。',
     csrf: '這個表單放太久了，或已經在別的分頁送出過。請重新開啟表單，再送出一次。',
     tooLarge: '送出的資料過大。請回到上一頁，刪掉一些內容再送出。',
     fileTooLarge: '這個檔案超過可以上傳的大小。請確認選的是正確的檔案，再上傳一次。',
@@ -64,6 +64,13 @@ export default {
     toClient: '前往「{{client}}」',
     formAgain: '重新開啟這個表單',
     home: '回到首頁',
+    /** A page not found in an area: its start page (web/error-handler.ts). */
+    areaStart: {
+      admin: '回到教育局管理',
+      school: '回到學校後台管理',
+      developers: '回到開發者專區',
+      account: '回到帳號管理',
+    },
     supportCode: '需要協助時，請把這個代碼告訴服務人員：{{code}}',
     hostMismatchTitle: '請改用正確的網址',
     hostMismatch: '您現在開啟的網址（{{current}}）和本服務的網址不同，這樣登入會無法完成。請改用這個網址：{{address}}',
