@@ -25,6 +25,17 @@ const said = (page: { status: number; body: string }) => ({
   ways: [...page.body.matchAll(/<a class="button[^"]*" href="([^"]*)"/g)].map((m) => m[1]),
 });
 
+/** A pushed authorization request (PAR) for `conf`'s app; the address the browser opens. */
+const pushed = (conf: oidc.Configuration, p: Awaited<ReturnType<typeof pkce>>) =>
+  oidc.buildAuthorizationUrlWithPAR(conf, {
+    redirect_uri: CALLBACK,
+    scope: 'openid',
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+    state: p.state,
+    nonce: p.nonce,
+  });
+
 describe(`authorization code flow (${storageMode})`, () => {
   let server: TestServer;
   let conf: oidc.Configuration;
@@ -348,14 +359,7 @@ describe(`authorization code flow (${storageMode})`, () => {
 
   it('pushes the authorization request (PAR) and completes the flow', async () => {
     const p = await pkce();
-    const url = await oidc.buildAuthorizationUrlWithPAR(conf, {
-      redirect_uri: CALLBACK,
-      scope: 'openid',
-      code_challenge: p.challenge,
-      code_challenge_method: 'S256',
-      state: p.state,
-      nonce: p.nonce,
-    });
+    const url = await pushed(conf, p);
     assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
     const callback = await signIn(new Agent(), url, 'teacher', 'Blue-Chalk-2026');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
@@ -376,14 +380,7 @@ describe(`authorization code flow (${storageMode})`, () => {
     );
     const conf2 = await discover(server.issuer, 'rp-par2', secret);
     const p = await pkce();
-    const url = await oidc.buildAuthorizationUrlWithPAR(conf2, {
-      redirect_uri: CALLBACK,
-      scope: 'openid',
-      code_challenge: p.challenge,
-      code_challenge_method: 'S256',
-      state: p.state,
-      nonce: p.nonce,
-    });
+    const url = await pushed(conf2, p);
     const browser = new Agent();
     await signIn(browser, url, 'teacher', 'Blue-Chalk-2026');
     const zh = translator('zh-TW');
