@@ -85,6 +85,8 @@ export const BINDING = {
   lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 300 },
   /** Wrong passwords when a parent confirms their account in step 3, per account (apart from the account pages'). */
   passwordPerPerson: { name: 'binding-password-person', windowSeconds: 15 * MINUTE, max: 5 },
+  /** Passwords tried in step 3 from one address, right or wrong, whatever the account (a stranger trying many IDs). */
+  passwordPerAddress: { name: 'binding-password-address', windowSeconds: HOUR, max: 60 },
 } as const satisfies Record<string, Limit | number>;
 
 /**

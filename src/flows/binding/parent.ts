@@ -74,10 +74,9 @@ function renderParent(
     students: session.students,
     // The contact step 1 verified, named in the hint of the field it fills in.
     verifiedContact: contact,
-    existing: e && {
-      ...e,
-      contact: [e.maskedEmail, e.maskedMobile].filter(Boolean).join(tr(ctx)('listSeparator')),
-    },
+    // Only that the ID has an account: never whose (no name, no email, no mobile, not even masked), since anyone with
+    // a verified contact may type anyone's ID here.
+    existing: !!e,
     verified: page.verified ?? false,
     errors: errorTexts(ctx, page.errors ?? {}),
     fields: FIELDS,
@@ -161,15 +160,27 @@ export function submitParent(s: Services, state: BindingState) {
       const person = await s.people.findById(existing.personId);
       if (!person)
         return renderParent(ctx, { values, alert: tr(ctx)('binding.parent.errors.accountGone'), status: 409 });
-      // Counted before it is checked: wrong passwords sent at once cannot all be tried.
-      const { outcome } = await s.throttle.attempt(BINDING.passwordPerPerson, person.id, () =>
-        s.people.isCurrentPassword(person, values.password),
-      );
+      // Counted before it is checked: wrong passwords sent at once cannot all be tried. Per account, and per
+      // address (every try: one machine trying many IDs' accounts in turn).
+      const byAddress = await s.throttle.allow(BINDING.passwordPerAddress, ctx.ip);
+      const { outcome } = byAddress
+        ? await s.throttle.attempt(BINDING.passwordPerPerson, person.id, () =>
+            s.people.isCurrentPassword(person, values.password),
+          )
+        : { outcome: 'limited' as const };
+      if (outcome === 'limited') ctx.set('Retry-After', String(BINDING.passwordPerPerson.windowSeconds));
       if (outcome === 'limited') errors.password = 'binding.parent.errors.passwordLimit';
       else if (outcome === 'wrong') errors.password = 'binding.parent.errors.password';
       // Until the password is right nothing else is checked: the signature against the account's name would
       // otherwise tell a stranger whether a guessed name is the ID holder's.
-      if (errors.password) return renderParent(ctx, { values, existing, verified: true, errors, status: 400 });
+      if (errors.password)
+        return renderParent(ctx, {
+          values,
+          existing,
+          verified: true,
+          errors,
+          status: outcome === 'limited' ? 429 : 400,
+        });
       parent = { nationalId: values.national_id, personId: person.id };
       signedName = person.name;
     } else {

@@ -147,7 +147,7 @@ const zh = {
       nationalIdHint: '例如 A123456789（居留證號碼也可以）',
       verify: '驗證',
       existing:
-        '這個身分證字號已經有帳號了：{{name}}（{{contact}}）。孩子會綁定到這個帳號。請輸入這個帳號的密碼，確認是您本人。',
+        '這個身分證字號已經有帳號了，孩子會綁定到這個帳號。請輸入這個帳號的密碼，確認是您本人。忘記密碼的話，請按「忘記密碼？」。',
       password: '帳號密碼',
       forgot: '忘記密碼？',
       newParent: '這個身分證字號還沒有帳號。請填寫以下資料，審核通過後，會用下面的電子信箱建立您的帳號。',
@@ -445,7 +445,7 @@ const en: typeof zh = {
       nationalIdHint: 'For example A123456789 (a residence permit number works too)',
       verify: 'Check',
       existing:
-        'This national ID already has an account: {{name}} ({{contact}}). Your children will be bound to it. Enter its password to confirm it is you.',
+        'This national ID already has an account; your children will be bound to it. Enter its password to confirm it is you. If you forgot it, press "Forgot your password?".',
       password: 'Password of that account',
       forgot: 'Forgot your password?',
       newParent:

@@ -43,6 +43,7 @@ describe(`parent-child binding (${storageMode})`, () => {
       LOOPBACK.flatMap((a) => [
         server.services.throttle.reset(BINDING.codesPerAddress, a),
         server.services.throttle.reset(BINDING.lookupsPerAddress, a),
+        server.services.throttle.reset(BINDING.passwordPerAddress, a),
       ]),
     );
 
@@ -792,9 +793,12 @@ describe(`parent-child binding (${storageMode})`, () => {
     const page = await agent.request(url('/binding/parent'));
     const verified = await post(agent, page, '/binding/parent', { action: 'verify', national_id: nationalId });
     assert.equal(verified.status, 200);
-    assert.match(verified.body, /吳○同/, 'the account shown masked');
-    assert.match(verified.body, /exi\*\*\*@example\.test/);
-    assert.doesNotMatch(verified.body, new RegExp(existing.email!));
+    // Anyone with a verified contact can type anyone's ID here: the page asks for the account's password and says
+    // nothing of whose it is (no name, no email, no mobile, not even masked).
+    assert.ok(verified.body.includes(html(zh('binding.parent.existing'))), 'asks for the password');
+    assert.match(verified.body, /name="password"/);
+    assert.doesNotMatch(verified.body, /吳○同|吳大同/, 'not the name, masked or not');
+    assert.doesNotMatch(verified.body, /exi\*\*\*|@example\.test/, 'not the email, masked or not');
     const submit = (password: string, sign = '吳大同') =>
       post(agent, verified, '/binding/parent', {
         action: 'submit',
@@ -811,6 +815,15 @@ describe(`parent-child binding (${storageMode})`, () => {
       const answer = await submit('not-it', sign);
       assert.doesNotMatch(answer.body, /id="sign_name-error"/, sign);
     }
+    // Tries per address too, whatever the account (one machine trying many IDs in turn): past it, no password is
+    // checked, not even the right one.
+    for (const a of LOOPBACK)
+      for (let i = 0; i < BINDING.passwordPerAddress.max; i++)
+        await server.services.throttle.hit(BINDING.passwordPerAddress, a);
+    const limited = await submit('Existing-Pass-2026');
+    assert.equal(limited.status, 429);
+    assert.ok(limited.body.includes(html(zh('binding.parent.errors.passwordLimit'))));
+    for (const a of LOOPBACK) await server.services.throttle.reset(BINDING.passwordPerAddress, a);
     const done = await submit('Existing-Pass-2026');
     assert.equal(done.status, 303);
     const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
