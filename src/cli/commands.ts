@@ -560,6 +560,7 @@ const BINDING_REFUSALS = {
   not_found: 'no such application',
   not_pending: 'the application has been decided already (only pending ones can be)',
   email_taken: "another account uses the parent's email address: reject the application instead",
+  relationship_taken: 'the student has a parent of this relationship (father or mother) bound already',
 };
 
 function uuidOption(value: unknown): string {

@@ -18,7 +18,7 @@ import { findPersonById, findPersonIdByNationalIdIndex, lockContactValues } from
 import { currentCode, findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
 import { emailHeld, mobileHeld } from './holders.ts';
 import { decisionMessage } from './messages.ts';
-import type { Relationship } from './relationships.ts';
+import { LEGAL_REPRESENTATIVES, type Relationship } from './relationships.ts';
 import { matchesRoster } from './roster-guardians.ts';
 import { findStudents, type StudentMatch, type StudentQuery, studentByIdentity } from './students.ts';
 
@@ -49,6 +49,7 @@ export type SubmitProblem =
   | 'emailApplied'
   | 'mobileTaken'
   | 'alreadyBound'
+  | 'relationshipTaken'
   | 'alreadyApplied'
   | 'studentAccount'
   | 'selfBinding'
@@ -143,9 +144,18 @@ export type ApplicationView = {
   source: string;
   createdAt: Date;
   decidedAt: Date | null;
+  /** For the reviewer: every open guardian link of the student (their father and mother, guardians). */
+  links?: StudentLink[];
+  /** For the reviewer: the student has another father (or mother, as applied for) bound; the approval is refused. */
+  relationshipTaken?: boolean;
 };
 
-export type DecisionResult = { ok: true } | { ok: false; reason: 'not_pending' | 'email_taken' | 'not_found' };
+export type DecisionResult =
+  | { ok: true }
+  | { ok: false; reason: 'not_pending' | 'email_taken' | 'relationship_taken' | 'not_found' };
+
+/** A guardian link a student has now, as the reviewer sees it (whoever made it: a binding, the roster, the school). */
+export type StudentLink = { relationship: Relationship; parentName: string; parentId: string; since: Date | null };
 
 type Row = {
   id: string;
@@ -172,6 +182,20 @@ type Row = {
 };
 
 const OPEN_LINK = (db: Knex) => db('guardian_links').whereNotNull('approved_at').whereNull('ended_at');
+
+/**
+ * A student has one father and one mother (the legal representatives, seed 002 step 2; guardians may be several): the
+ * open link of this relationship another parent holds, if the relationship is one of those.
+ */
+async function legalTaken(
+  db: Knex,
+  q: { studentIdentityId: string; relationship: Relationship; parentPersonId?: string | null },
+): Promise<boolean> {
+  if (!(LEGAL_REPRESENTATIVES as readonly string[]).includes(q.relationship)) return false;
+  const link = OPEN_LINK(db).where({ student_identity_id: q.studentIdentityId, relationship: q.relationship });
+  if (q.parentPersonId) link.whereNot({ parent_person_id: q.parentPersonId });
+  return !!(await link.first('id'));
+}
 
 export class Binding {
   readonly #db: Knex;
@@ -315,7 +339,12 @@ export class Binding {
         if (!approved.ok)
           throw new Refused({
             ok: false,
-            problem: approved.reason === 'email_taken' ? 'emailTaken' : 'alreadyApplied',
+            problem:
+              approved.reason === 'email_taken'
+                ? 'emailTaken'
+                : approved.reason === 'relationship_taken'
+                  ? 'relationshipTaken'
+                  : 'alreadyApplied',
           });
         return { ok: true, id, status: 'approved' };
       });
@@ -437,6 +466,15 @@ export class Binding {
           .first();
         if (link) throw new Refused({ ok: false, problem: 'alreadyBound', student: s.maskedName });
       }
+      // The child has a father (or mother) bound already (seed 002 FAQ Q4, "已綁定過親子關係").
+      if (
+        await legalTaken(trx, {
+          studentIdentityId: s.identityId,
+          relationship: s.relationship,
+          parentPersonId: parent.personId,
+        })
+      )
+        throw new Refused({ ok: false, problem: 'relationshipTaken', student: s.maskedName });
       const open = await trx('binding_applications')
         .where({ student_identity_id: s.identityId, parent_national_id_index: sealed.index })
         .whereIn('status', ['pending', 'approved'])
@@ -640,7 +678,48 @@ export class Binding {
     const rows: Row[] = await this.#reviewable(this.#query().where('a.status', status), reviewer).orderBy(
       'a.created_at',
     );
-    return rows.map((r) => this.#view(r, 'reviewer'));
+    const links = await this.#linksOfStudents(rows.map((r) => r.student_identity_id));
+    return rows.map((r) => {
+      const of = links.get(r.student_identity_id) ?? [];
+      const legal = (LEGAL_REPRESENTATIVES as readonly string[]).includes(r.relationship);
+      const relationshipTaken =
+        legal && of.some((l) => l.relationship === r.relationship && l.parentId !== r.parent_person_id);
+      return { ...this.#view(r, 'reviewer'), links: of, relationshipTaken };
+    });
+  }
+
+  /** Every open guardian link of these students, wherever it came from (a binding, the roster, the school). */
+  async #linksOfStudents(ids: string[]): Promise<Map<string, StudentLink[]>> {
+    const byStudent = new Map<string, StudentLink[]>();
+    if (!ids.length) return byStudent;
+    const rows: {
+      student_identity_id: string;
+      relationship: Relationship;
+      name: string;
+      parent_person_id: string;
+      approved_at: Date | null;
+    }[] = await OPEN_LINK(this.#db)
+      .join('persons as p', 'p.id', 'guardian_links.parent_person_id')
+      .whereIn('guardian_links.student_identity_id', [...new Set(ids)])
+      .select(
+        'guardian_links.student_identity_id',
+        'guardian_links.relationship',
+        'guardian_links.parent_person_id',
+        'p.name',
+        'guardian_links.approved_at',
+      )
+      .orderBy('guardian_links.approved_at');
+    for (const r of rows) {
+      const list = byStudent.get(r.student_identity_id) ?? [];
+      list.push({
+        relationship: r.relationship,
+        parentName: r.name,
+        parentId: r.parent_person_id,
+        since: r.approved_at,
+      });
+      byStudent.set(r.student_identity_id, list);
+    }
+    return byStudent;
   }
 
   /** One application this reviewer may decide, as a reviewer sees it, or undefined. */
@@ -699,7 +778,20 @@ export class Binding {
     if (!row) return { ok: false, reason: 'not_found' };
     if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
     await lockParent(trx, row.parent_national_id_index);
+    // One student's approvals wait for each other too: two fathers approved at once cannot both find none.
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+      `binding-student:${row.student_identity_id}`,
+    ]);
     let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
+    // The child got a father (or mother) since the application was sent: refused, the reviewer is told why.
+    if (
+      await legalTaken(trx, {
+        studentIdentityId: row.student_identity_id,
+        relationship: row.relationship,
+        parentPersonId: parentId,
+      })
+    )
+      return { ok: false, reason: 'relationship_taken' };
     let made: 'link' | 'default' | undefined;
     if (!parentId) {
       if (!account.needed) throw new AccountNeeded();

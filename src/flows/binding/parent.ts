@@ -106,6 +106,7 @@ const PROBLEM_STATUS: Record<SubmitProblem, number> = {
   emailApplied: 409,
   mobileTaken: 409,
   alreadyBound: 409,
+  relationshipTaken: 409,
   alreadyApplied: 409,
   studentAccount: 409,
   selfBinding: 400,

@@ -13,7 +13,15 @@ import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderBinding, tr } from './pages.ts';
 
-const NOTICES = ['approved', 'rejected', 'revoked', 'notPending', 'emailTaken', 'reasonRequired'] as const;
+const NOTICES = [
+  'approved',
+  'rejected',
+  'revoked',
+  'notPending',
+  'emailTaken',
+  'relationshipTaken',
+  'reasonRequired',
+] as const;
 const ReviewQuery = z.object({
   notice: z.enum(NOTICES).optional().catch(undefined),
   student: formText(50).optional().catch(undefined),
@@ -34,7 +42,17 @@ export function showReview(s: Services) {
     renderBinding(ctx, 'review', {
       title: 'binding.review.title',
       personName: person.name,
-      applications: pending.map((a) => ({ ...a, signed: when(a.signedAt ?? a.createdAt, locale) })),
+      applications: pending.map((a) => ({
+        ...a,
+        signed: when(a.signedAt ?? a.createdAt, locale),
+        links: (a.links ?? []).map((l) => ({
+          relationship: l.relationship,
+          name: l.parentName,
+          since: when(l.since, locale),
+        })),
+        // The child has this father (or mother) already: the approval would be refused.
+        taken: a.relationshipTaken ?? false,
+      })),
       approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
       notice: q.notice ? tr(ctx)(`binding.review.${q.notice}`, { student: q.student ?? '' }) : undefined,
       noticeTone: ['approved', 'rejected', 'revoked'].includes(q.notice ?? '') ? 'info' : 'error',
@@ -67,7 +85,15 @@ function decide(
     const { reason } = RejectForm.parse(ctx.request.body ?? {});
     if (kind !== 'approved' && !reason) return back(ctx, 'reasonRequired');
     const result = await run(app.id, actor, reason);
-    if (!result.ok) return back(ctx, result.reason === 'email_taken' ? 'emailTaken' : 'notPending');
+    if (!result.ok)
+      return back(
+        ctx,
+        result.reason === 'email_taken'
+          ? 'emailTaken'
+          : result.reason === 'relationship_taken'
+            ? 'relationshipTaken'
+            : 'notPending',
+      );
     back(ctx, kind, app.studentName);
   };
 }

@@ -186,6 +186,8 @@ const zh = {
         mobileTaken:
           '此手機號碼已有帳號，不得再次申請。請改填家長自己的手機號碼，或不填。如果這是您的帳號，請回到上面，用您的身分證字號和這個帳號的密碼申請。',
         alreadyBound: '已綁定過親子關係（{{student}}）。請直接用您的帳號登入。',
+        relationshipTaken:
+          '已綁定過親子關係：{{student}} 已經有綁定的父親（或母親）了，一位學生只能綁定一位父親和一位母親。請確認您選的關係是否正確（祖父母等請選「監護人」）；如果資料有誤，請和孩子的導師聯絡。',
         alreadyApplied: '您已經申請過綁定 {{student}}，正在等待審核。請回到申請進度查看。',
         studentAccount: '學生的帳號不能申請親子綁定。請用家長自己的身分證字號、信箱和手機申請。',
         selfBinding: '家長的身分證字號不能和學生相同。',
@@ -223,6 +225,13 @@ const zh = {
       revoke: '解除綁定',
       revokeReason: '解除的原因（會記錄下來）',
       revoked: '已解除 {{student}} 的親子綁定。',
+      links: '這位學生目前綁定的家長',
+      linkItem: '{{relationship}}：{{name}}（{{since}} 起）',
+      linksNone: '目前還沒有綁定任何家長。',
+      relationshipTakenHere:
+        '這位學生已經綁定了{{relationship}}，一位學生只能綁定一位父親和一位母親，所以這筆申請不能通過。請按「不通過」，並寫下原因（例如請家長確認關係，或改選監護人）。',
+      relationshipTaken:
+        '無法通過：這位學生已經綁定了同樣關係的家長（父親或母親只能各一位）。請按「不通過」，並寫下原因讓家長知道。',
     },
     pdf: {
       title: '親子綁定申請書',
@@ -486,6 +495,8 @@ const en: typeof zh = {
         mobileTaken:
           'This mobile number already has an account, so it cannot apply again. Please give the parent’s own mobile number, or leave it empty. If that account is yours, apply with your national ID and that account’s password instead.',
         alreadyBound: 'You are already bound to {{student}}. Just sign in with your account.',
+        relationshipTaken:
+          '{{student}} already has a father (or mother) bound; a student can have one father and one mother. Please check the relationship you chose (grandparents and others choose "Guardian"); if this is wrong, please contact the homeroom teacher.',
         alreadyApplied: 'You already applied for {{student}}; it is waiting for review. See your applications.',
         studentAccount: "A student's account cannot apply. Please use the parent's own national ID, email and mobile.",
         selfBinding: "The parent's national ID cannot be the student's.",
@@ -525,6 +536,13 @@ const en: typeof zh = {
       revoke: 'End the binding',
       revokeReason: 'Why it ends (kept on record)',
       revoked: 'The binding to {{student}} has ended.',
+      links: 'Parents this student is bound to now',
+      linkItem: '{{relationship}}: {{name}} (since {{since}})',
+      linksNone: 'No parent is bound to this student yet.',
+      relationshipTakenHere:
+        'This student is already bound to a parent as {{relationship}}; a student can have one father and one mother, so this application cannot be approved. Please decline it and write why (for example, ask the parent to check the relationship or to apply as a guardian).',
+      relationshipTaken:
+        'Cannot approve: the student already has a parent of this relationship bound (one father and one mother at most). Please decline it and write why, so the parent knows.',
     },
     pdf: {
       title: 'Parent-child binding application',

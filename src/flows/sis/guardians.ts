@@ -82,6 +82,7 @@ const PROBLEMS: Record<string, [number, string]> = {
   emailApplied: [409, "another parent's application uses this email address"],
   mobileTaken: [409, "another account uses the parent's mobile number"],
   alreadyBound: [409, 'the parent is bound to this student already'],
+  relationshipTaken: [409, 'the student has another father (or mother) bound already'],
   alreadyApplied: [409, 'an application of this parent for this student is waiting for review'],
   studentAccount: [409, "the parent's national ID belongs to a student"],
   selfBinding: [400, "the parent's national ID is the student's"],

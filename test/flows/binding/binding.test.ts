@@ -1244,6 +1244,68 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.ok(pending.id);
   });
 
+  it('a child has one father and one mother: a second is refused at step 4, flagged to the reviewer and refused at approval; the review lists every parent the child has', async () => {
+    // A father bound by the school's roster (no application of ours).
+    const student = await newStudent();
+    const father = await insertPerson(db(), {
+      username: `dad-${tag()}`,
+      name: '王建國',
+      passwordHash: await hashPassword('Father-Pass-2026', 4),
+    });
+    await db()('guardian_links').insert({
+      id: crypto.randomUUID(),
+      parent_person_id: father.id,
+      student_identity_id: student.identityId,
+      relationship: 'father',
+      approved_by: 'roster',
+      approved_at: db().fn.now(),
+    });
+    const agent = await enter({ email: `second-${tag()}@example.test` });
+    await addStudent(agent, student);
+    await consent(agent);
+    const refused = await sendParent(agent, newParentData());
+    assert.equal(refused.status, 409);
+    assert.match(refused.body, /已綁定過親子關係/);
+    assert.equal(
+      await db()('binding_applications').where({ student_identity_id: student.identityId }).first(),
+      undefined,
+    );
+    // A grandfather may apply (guardians may be several); the reviewer sees the father the roster bound.
+    const grandpa = await apply({ ...newParentData(), name: '王阿公' }, student).catch(() => undefined);
+    assert.equal(grandpa, undefined, 'apply() adds as father: refused');
+    const other = await enter({ email: `grandpa-${tag()}@example.test` });
+    await addStudent(other, student, { relationship: 'grandfather' });
+    await consent(other);
+    const sent = await sendParent(other, { ...newParentData(), name: '王阿公' });
+    assert.equal(sent.status, 303);
+    const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+    const review = await teacher.request(url('/binding/review'));
+    const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
+    const card = review.body.slice(review.body.lastIndexOf('<li class="review-item">', review.body.indexOf(row.id)));
+    assert.ok(card.includes(html(zh('binding.review.links'))), 'the parents the child has, on the card');
+    assert.match(card.slice(0, card.indexOf('</li>', card.indexOf('student-links'))), /王建國/);
+
+    // Two fathers applied before either was bound: the first approved, the second flagged and refused.
+    const child = await newStudent();
+    const a = await apply(undefined, child);
+    const b = await apply(undefined, child);
+    assert.deepEqual(await server.services.binding.approve(a.row.id, 'test'), { ok: true });
+    const flagged = await teacher.request(url('/binding/review'));
+    const bCard = flagged.body.slice(
+      flagged.body.lastIndexOf('<li class="review-item">', flagged.body.indexOf(b.row.id)),
+    );
+    assert.match(bCard.slice(0, bCard.indexOf(`/binding/review/${b.row.id}/approve`)), /class="alert taken"/);
+    assert.deepEqual(await server.services.binding.approve(b.row.id, 'test'), {
+      ok: false,
+      reason: 'relationship_taken',
+    });
+    assert.equal((await db()('binding_applications').where({ id: b.row.id }).first()).status, 'pending');
+    const fathers = await db()('guardian_links')
+      .where({ student_identity_id: child.identityId, relationship: 'father' })
+      .whereNull('ended_at');
+    assert.equal(fathers.length, 1, 'one father');
+  });
+
   describe('the school-affairs system pushes guardian links', () => {
     const api = (path: string, body: unknown, secret = SECRET) =>
       fetch(url(path), {
