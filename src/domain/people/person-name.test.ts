@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkPersonName, MAX_PERSON_NAME } from './person-name.ts';
+import { checkPersonName, holdsOnlyNameCharacters, MAX_PERSON_NAME } from './person-name.ts';
 
 const passes = (raw: string, kept = raw) => assert.deepEqual(checkPersonName(raw), { ok: true, name: kept }, raw);
 const fails = (raw: string, problem: string) => assert.deepEqual(checkPersonName(raw), { ok: false, problem }, raw);
@@ -24,6 +24,9 @@ describe('checkPersonName', () => {
     passes('محمد علی');
     passes('क्‍षमा'); // a joiner after a virama
     passes('김민준');
+    passes('陳\u{F0001}明'); // a rare character a register made up (private use)
+    passes('Faki^ Lekal'); // an Amis glottal stop
+    passes('王•大明');
   });
 
   it('keeps the name with its spaces tidied', () => {
@@ -49,6 +52,13 @@ describe('checkPersonName', () => {
   it('wants at least one letter', () => {
     fails('·', 'invalid');
     fails("- ' .", 'invalid');
+  });
+
+  it("lets a school's rows number their people, and nothing else more", () => {
+    assert.equal(holdsOnlyNameCharacters('學生12', { digits: true }), true);
+    assert.equal(holdsOnlyNameCharacters('學生12'), false);
+    assert.equal(holdsOnlyNameCharacters('12', { digits: true }), false, 'a number is no name');
+    assert.equal(holdsOnlyNameCharacters('學生😀', { digits: true }), false);
   });
 
   it('says when it is missing or too long', () => {
