@@ -7,6 +7,7 @@ import { rosterEligible, schoolAllowed } from '../../domain/clients/permissions.
 import { SELF_KINDS } from '../../domain/enrolment/person-input.ts';
 import { PublishedCredentials } from '../../domain/enrolment/roster-credentials.ts';
 import { MAX_PASSWORD_BYTES } from '../../domain/people/passwords.ts';
+import { holdsOnlyNameCharacters, MAX_PERSON_NAME } from '../../domain/people/person-name.ts';
 import { apiClientOf, refuseJson } from '../../web/api-client.ts';
 import { type Operation, ok, type Refusal, refused } from '../../web/openapi/registry.ts';
 import type { Services } from '../../web/services.ts';
@@ -32,7 +33,13 @@ export const RowInput = z
       .string()
       .regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash')
       .optional(),
-    name: z.string().trim().min(1).max(50),
+    // The name fills the sign-up form (/register/roster/new): a person's name, as the roster takes it.
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_PERSON_NAME)
+      .refine((n) => holdsOnlyNameCharacters(n, { digits: true }), 'letters of a name (no emoji, symbols or controls)'),
     class_code: z
       .string()
       .regex(/^[0-9A-Za-z-]{1,10}$/)

@@ -188,12 +188,13 @@ describe(`roster registration (${storageMode})`, () => {
         { role: 'student', account: good, password: 'pw-1234', name: '乙' },
         { role: 'wizard', account: 'bad row!', name: '' },
         { role: 'teacher', account: good, password: 'pw-5678', name: '丙' },
+        { role: 'student', account: `${good}x`, password: 'pw-1234', name: '乙😀' },
       ]);
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: string; errors: { index: number; field: string }[] };
       assert.equal(body.error, 'invalid_request');
       const fields = body.errors.map((e) => `${e.index}:${e.field}`);
-      for (const f of ['1:role', '1:account', '1:name', '2:account'])
+      for (const f of ['1:role', '1:account', '1:name', '2:account', '3:name'])
         assert.ok(fields.includes(f), `${f} in ${fields.join(', ')}`);
       assert.ok(!body.errors.some((e) => e.index === 0));
       assert.equal(await stored(good), undefined, 'all or nothing');
