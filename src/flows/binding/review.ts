@@ -11,53 +11,72 @@ import { accountOf } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
-import { renderBinding, tr } from './pages.ts';
+import { type Fields, renderBinding, tr } from './pages.ts';
 
-const NOTICES = [
-  'approved',
-  'rejected',
-  'revoked',
-  'notPending',
-  'emailTaken',
-  'relationshipTaken',
-  'reasonRequired',
-] as const;
+const NOTICES = ['approved', 'rejected', 'revoked'] as const;
+type Notice = (typeof NOTICES)[number];
+/** After a decision: what was done and to which application (its id; the page looks the student up: no name in URLs). */
 const ReviewQuery = z.object({
   notice: z.enum(NOTICES).optional().catch(undefined),
-  student: formText(50).optional().catch(undefined),
+  app: z.uuid().optional().catch(undefined),
 });
 
 const when = (d: Date | null, locale: Locale) => (d ? taipeiTime(d, locale, 'minutes') : '—');
 
-export function showReview(s: Services) {
-  return async (ctx: Context) => {
-    const { person } = accountOf(ctx);
-    const q = ReviewQuery.parse(ctx.query);
-    if (!(await s.binding.isReviewer(person.id))) throw new AppError('not_found', 404);
-    const locale = chooseLocale(ctx);
-    const [pending, approved] = await Promise.all([
-      s.binding.forReview(person.id),
-      s.binding.forReview(person.id, 'approved'),
-    ]);
-    renderBinding(ctx, 'review', {
-      title: 'binding.review.title',
-      personName: person.name,
-      applications: pending.map((a) => ({
-        ...a,
-        signed: when(a.signedAt ?? a.createdAt, locale),
-        links: (a.links ?? []).map((l) => ({
-          relationship: l.relationship,
-          name: l.parentName,
-          since: when(l.since, locale),
-        })),
-        // The child has this father (or mother) already: the approval would be refused.
-        taken: a.relationshipTaken ?? false,
+/** A refused decision, drawn on the page again: the message under that card's field (or on the card), what was typed. */
+type Refusal = {
+  status: number;
+  /** The field's id (`reason-<id>`, `revoke-<id>`) or the card's (`card-<id>`), and the key of its message. */
+  errors?: Record<string, string>;
+  values?: Record<string, string>;
+  alert?: string;
+};
+
+async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
+  const { person } = accountOf(ctx);
+  if (!(await s.binding.isReviewer(person.id))) throw new AppError('not_found', 404);
+  const q = refusal ? {} : ReviewQuery.parse(ctx.query);
+  const locale = chooseLocale(ctx);
+  const t = tr(ctx);
+  const [pending, approved] = await Promise.all([
+    s.binding.forReview(person.id),
+    s.binding.forReview(person.id, 'approved'),
+  ]);
+  const decided = q.notice && q.app ? await s.binding.reviewable(person.id, q.app) : undefined;
+  const errors = Object.fromEntries(Object.entries(refusal?.errors ?? {}).map(([k, v]) => [k, t(v)]));
+  const fields: Fields = [
+    ...pending.flatMap((a) => [
+      [`card-${a.id}`, 'binding.review.approve'] as const,
+      [`reason-${a.id}`, 'binding.review.reason'] as const,
+    ]),
+    ...approved.map((a) => [`revoke-${a.id}`, 'binding.review.revokeReason'] as const),
+  ];
+  renderBinding(ctx, 'review', {
+    title: 'binding.review.title',
+    personName: person.name,
+    applications: pending.map((a) => ({
+      ...a,
+      signed: when(a.signedAt ?? a.createdAt, locale),
+      links: (a.links ?? []).map((l) => ({
+        relationship: l.relationship,
+        name: l.parentName,
+        since: when(l.since, locale),
       })),
-      approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
-      notice: q.notice ? tr(ctx)(`binding.review.${q.notice}`, { student: q.student ?? '' }) : undefined,
-      noticeTone: ['approved', 'rejected', 'revoked'].includes(q.notice ?? '') ? 'info' : 'error',
-    });
-  };
+      // The child has this father (or mother) already: the approval would be refused.
+      taken: a.relationshipTaken ?? false,
+    })),
+    approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
+    notice: decided && q.notice ? t(`binding.review.${q.notice}`, { student: decided.studentName }) : undefined,
+    errors,
+    fields,
+    values: refusal?.values ?? {},
+    alert: refusal?.alert ? t(refusal.alert) : undefined,
+    status: refusal?.status,
+  });
+}
+
+export function showReview(s: Services) {
+  return (ctx: Context) => drawReview(s, ctx);
 }
 
 const IdParam = z.object({ id: z.uuid() });
@@ -70,31 +89,40 @@ async function reviewable(s: Services, ctx: Context): Promise<ApplicationView> {
   return app;
 }
 
-const back = (ctx: Context, notice: (typeof NOTICES)[number], student = '') =>
-  seeOther(ctx, `/binding/review?${new URLSearchParams({ notice, student })}`);
-
 /** One decision on one application: approve, reject or revoke (the last two need the reason the parent is told). */
 function decide(
   s: Services,
-  kind: 'approved' | 'rejected' | 'revoked',
+  kind: Notice,
   run: (id: string, actor: string, reason: string) => Promise<DecisionResult>,
 ) {
   return async (ctx: Context) => {
     const app = await reviewable(s, ctx);
     const actor = accountOf(ctx).person.id;
     const { reason } = RejectForm.parse(ctx.request.body ?? {});
-    if (kind !== 'approved' && !reason) return back(ctx, 'reasonRequired');
+    // The reason's field on this card: the one for declining, or the one for ending a binding.
+    const field = kind === 'revoked' ? `revoke-${app.id}` : `reason-${app.id}`;
+    if (kind !== 'approved' && !reason)
+      return drawReview(s, ctx, {
+        status: 400,
+        errors: {
+          [field]: kind === 'revoked' ? 'binding.review.revokeReasonRequired' : 'binding.review.reasonRequired',
+        },
+      });
     const result = await run(app.id, actor, reason);
-    if (!result.ok)
-      return back(
-        ctx,
-        result.reason === 'email_taken'
-          ? 'emailTaken'
-          : result.reason === 'relationship_taken'
-            ? 'relationshipTaken'
-            : 'notPending',
-      );
-    back(ctx, kind, app.studentName);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new AppError('not_found', 404);
+      if (result.reason === 'not_pending')
+        return drawReview(s, ctx, { status: 409, alert: 'binding.review.notPending', values: { [field]: reason } });
+      // The approval cannot be made (the address is someone's, the child has this parent already): said on the card,
+      // with a reason to decline it offered in its field, since declining is what the reviewer can do.
+      const key = result.reason === 'email_taken' ? 'emailTaken' : 'relationshipTaken';
+      return drawReview(s, ctx, {
+        status: 409,
+        errors: { [`card-${app.id}`]: `binding.review.${key}` },
+        values: { [`reason-${app.id}`]: tr(ctx)(`binding.review.${key}Reason`) },
+      });
+    }
+    seeOther(ctx, `/binding/review?${new URLSearchParams({ notice: kind, app: app.id })}`);
   };
 }
 

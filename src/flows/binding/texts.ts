@@ -214,10 +214,14 @@ const zh = {
       reject: '不通過',
       reason: '不通過的原因（會告訴家長）',
       reasonRequired: '請寫下不通過的原因，讓家長知道要怎麼做。',
+      revokeReasonRequired: '請寫下解除綁定的原因，才能解除。',
+      emailTakenReason: '您填的電子信箱已經有人使用，請改用家長自己的信箱重新申請。',
+      relationshipTakenReason: '這位學生已經綁定了同樣關係的家長，請確認您與學生的關係，或改選監護人重新申請。',
       approved: '已通過 {{student}} 的親子綁定，家長會收到通知。',
       rejected: '已退回 {{student}} 的親子綁定申請，家長會收到通知。',
       notPending: '這筆申請已經有人處理過了。',
-      emailTaken: '無法建立家長帳號：申請的信箱已經被另一個帳號使用。請退回申請，請家長改用自己的信箱。',
+      emailTaken:
+        '無法通過：申請的信箱已經被另一個帳號使用（或有人用它註冊了，還沒啟用），不能作為這位家長的帳號。請按「不通過」退回申請（原因已幫您填好，可以修改），請家長改用自己的信箱。',
       account: '回到我的帳號',
       approvedTitle: '已通過的綁定',
       approvedNone: '目前沒有已通過的綁定。',
@@ -231,7 +235,7 @@ const zh = {
       relationshipTakenHere:
         '這位學生已經綁定了{{relationship}}，一位學生只能綁定一位父親和一位母親，所以這筆申請不能通過。請按「不通過」，並寫下原因（例如請家長確認關係，或改選監護人）。',
       relationshipTaken:
-        '無法通過：這位學生已經綁定了同樣關係的家長（父親或母親只能各一位）。請按「不通過」，並寫下原因讓家長知道。',
+        '無法通過：這位學生已經綁定了同樣關係的家長（父親或母親只能各一位）。請按「不通過」退回申請（原因已幫您填好，可以修改）。',
     },
     pdf: {
       title: '親子綁定申請書',
@@ -524,11 +528,15 @@ const en: typeof zh = {
       reject: 'Decline',
       reason: 'Why not (the parent is told)',
       reasonRequired: 'Please say why, so that the parent knows what to do.',
+      revokeReasonRequired: 'Please say why the binding ends; it cannot end without a reason.',
+      emailTakenReason: 'The email address you gave is used by someone else. Please apply again with your own address.',
+      relationshipTakenReason:
+        'The student already has a parent bound with this relationship. Please check it, or apply again as a guardian.',
       approved: 'The binding to {{student}} is approved; the parent is told.',
       rejected: 'The application for {{student}} was declined; the parent is told.',
       notPending: 'Someone has already decided this application.',
       emailTaken:
-        "The parent's account cannot be made: another account uses that email address. Please decline, asking the parent to use their own address.",
+        "Cannot approve: another account uses that email address (or someone registered with it and has not activated it yet), so it cannot be this parent's login. Please decline (a reason is filled in for you; you can change it), asking the parent to use their own address.",
       account: 'Back to my account',
       approvedTitle: 'Approved bindings',
       approvedNone: 'No approved bindings yet.',
@@ -542,7 +550,7 @@ const en: typeof zh = {
       relationshipTakenHere:
         'This student is already bound to a parent as {{relationship}}; a student can have one father and one mother, so this application cannot be approved. Please decline it and write why (for example, ask the parent to check the relationship or to apply as a guardian).',
       relationshipTaken:
-        'Cannot approve: the student already has a parent of this relationship bound (one father and one mother at most). Please decline it and write why, so the parent knows.',
+        'Cannot approve: the student already has a parent of this relationship bound (one father and one mother at most). Please decline it (a reason is filled in for you; you can change it).',
     },
     pdf: {
       title: 'Parent-child binding application',

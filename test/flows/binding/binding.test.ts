@@ -729,10 +729,17 @@ describe(`parent-child binding (${storageMode})`, () => {
       assert.ok(item.includes(html(zh(`binding.review.${key}`))), key);
     const approved = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
     assert.equal(approved.status, 303);
-    assert.match(approved.location!, /notice=approved/);
+    // No name in the URL (SPEC: no PII in URLs): the application's id, and the page says whose it was.
+    assert.equal(approved.location, url(`/binding/review?notice=approved&app=${row.id}`));
+    const told = await teacher.request(approved.location!);
+    assert.ok(
+      told.body.includes(html(zh('binding.review.approved', { student: student.name }))),
+      'the notice names the student',
+    );
     // A second decision changes nothing.
     const twice = await post(teacher, review, `/binding/review/${row.id}/reject`, { reason: 'x' });
-    assert.match(twice.location!, /notice=notPending/);
+    assert.equal(twice.status, 409);
+    assert.ok(twice.body.includes(html(zh('binding.review.notPending'))));
 
     const account = await db()('persons').where({ email: parent.email }).first();
     assert.ok(account, 'the parent account exists');
@@ -854,9 +861,22 @@ describe(`parent-child binding (${storageMode})`, () => {
     const reviewAgain = await teacher.request(url('/binding/review'));
     assert.match(reviewAgain.body, new RegExp(`/binding/review/${row.id}/revoke`));
     const noReason = await post(teacher, reviewAgain, `/binding/review/${row.id}/revoke`, { reason: '' });
-    assert.match(noReason.location!, /notice=reasonRequired/);
+    assert.equal(noReason.status, 400, 'drawn again, not redirected');
+    // Its own words, under that card's field (not the reject wording, not a banner).
+    const field = new RegExp(
+      `<input id="revoke-${row.id}"[^>]*aria-invalid="true"[^>]*aria-describedby="revoke-${row.id}-error"`,
+    );
+    assert.match(noReason.body, field);
+    assert.ok(
+      noReason.body.includes(
+        `<p class="field-error" id="revoke-${row.id}-error">${html(zh('binding.review.revokeReasonRequired'))}</p>`,
+      ),
+    );
+    assert.ok(!noReason.body.includes(html(zh('binding.review.reasonRequired'))), 'not the reject wording');
+    assert.match(noReason.body, /data-mistakes/, 'the list of mistakes takes the focus, its link to the field');
+    assert.ok(noReason.body.includes(`href="#revoke-${row.id}"`));
     const revoked = await post(teacher, reviewAgain, `/binding/review/${row.id}/revoke`, { reason: '監護權變更' });
-    assert.match(revoked.location!, /notice=revoked/);
+    assert.equal(revoked.location, url(`/binding/review?notice=revoked&app=${row.id}`));
     assert.deepEqual(await children(), []);
     assert.match((await agent.request(url('/binding/status'))).body, new RegExp(zh('binding.status.state.revoked')));
 
@@ -1295,6 +1315,21 @@ describe(`parent-child binding (${storageMode})`, () => {
       flagged.body.lastIndexOf('<li class="review-item">', flagged.body.indexOf(b.row.id)),
     );
     assert.match(bCard.slice(0, bCard.indexOf(`/binding/review/${b.row.id}/approve`)), /class="alert taken"/);
+    const refusedApproval = await post(teacher, flagged, `/binding/review/${b.row.id}/approve`, {});
+    assert.equal(refusedApproval.status, 409);
+    assert.ok(
+      refusedApproval.body.includes(`id="card-${b.row.id}-error">${html(zh('binding.review.relationshipTaken'))}`),
+      'said on that card',
+    );
+    assert.ok(
+      refusedApproval.body.includes(`value="${html(zh('binding.review.relationshipTakenReason'))}"`),
+      'a reason to decline offered',
+    );
+    // Declining with no reason: 400, under that card's reason field.
+    const noReason = await post(teacher, flagged, `/binding/review/${b.row.id}/reject`, { reason: '' });
+    assert.equal(noReason.status, 400);
+    assert.match(noReason.body, new RegExp(`<input id="reason-${b.row.id}"[^>]*aria-invalid="true"`));
+    assert.ok(noReason.body.includes(`id="reason-${b.row.id}-error">${html(zh('binding.review.reasonRequired'))}`));
     assert.deepEqual(await server.services.binding.approve(b.row.id, 'test'), {
       ok: false,
       reason: 'relationship_taken',
