@@ -157,7 +157,8 @@ const zh = {
       emailHintVerified:
         '已經幫您填好：這是第 1 步收到驗證碼的信箱（{{email}}），已確認是您的，不用再輸入。它將作為您的登入帳號；想用別的信箱可以直接修改，但請用家長自己的，不要用孩子的。',
       mobile: '行動電話',
-      mobileHint: '例如 0912345678（可不填）',
+      mobileHint:
+        '例如 0912345678（可不填）。會存為您的聯絡電話，方便學校聯絡您；通知只會寄到您第 1 步驗證過的信箱或手機。',
       mobileHintVerified:
         '已經幫您填好：這是第 1 步收到驗證碼的手機（{{mobile}}），已確認是您的，不用再輸入。想用別的號碼可以直接修改。',
       signature: '電子簽章',
@@ -469,7 +470,8 @@ const en: typeof zh = {
       emailHintVerified:
         "Filled in for you: the address your code went to in step 1 ({{email}}), so it is known to be yours. It will be your account name. You may change it, but use your own address, not your child's.",
       mobile: 'Mobile number',
-      mobileHint: 'For example 0912345678 (optional)',
+      mobileHint:
+        'For example 0912345678 (optional). It is kept as your contact number, so that the school can call you; we send word only to the email or mobile you verified in step 1.',
       mobileHintVerified:
         'Filled in for you: the number your code went to in step 1 ({{mobile}}), so it is known to be yours. You may change it.',
       signature: 'Electronic signature',

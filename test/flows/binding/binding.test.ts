@@ -744,6 +744,9 @@ describe(`parent-child binding (${storageMode})`, () => {
     const account = await db()('persons').where({ email: parent.email }).first();
     assert.ok(account, 'the parent account exists');
     assert.equal(account.email_verified, true, 'the email was verified with the code');
+    // The mobile typed in step 4 (not the one the code went to) is kept as the contact phone, not dropped.
+    assert.equal(account.contact_phone, parent.mobile, 'the mobile typed is kept as the contact phone');
+    assert.equal(account.mobile, null, 'not as the sign-in number: it was not proved');
     const identity = await db()('identities')
       .where({ person_id: account.id, role: 'parent', school_code: '353604' })
       .first();
