@@ -281,6 +281,12 @@ export class Binding {
    * A verified push is one transaction, the application with its approval: refused, it leaves nothing behind.
    */
   async push(p: Push): Promise<PushResult> {
+    const result = await this.#push(p);
+    // The school is told an address that a waiting registration holds is taken, as any other held one.
+    return !result.ok && result.problem === 'emailPending' ? { ok: false, problem: 'emailTaken' } : result;
+  }
+
+  async #push(p: Push): Promise<PushResult> {
     if (p.verified) return this.#pushApproved(p);
     const submission = await this.#pushSubmission(this.#db, p);
     if ('problem' in submission) return { ok: false, problem: submission.problem };
@@ -442,7 +448,9 @@ export class Binding {
       // Held by anyone, a registration still waiting for its activation link included (seed 002 FAQ Q2).
       const held = await emailHeld(trx, email);
       if (held) return { ok: false, problem: held === 'pending' ? 'emailPending' : 'emailTaken' };
-      if (given.mobile && (await mobileHeld(trx, given.mobile))) return { ok: false, problem: 'mobileTaken' };
+      // A parent's own number that is another account's (a school's push keeps it as a contact phone only).
+      if (c.source !== 'sis' && given.mobile && (await mobileHeld(trx, given.mobile)))
+        return { ok: false, problem: 'mobileTaken' };
       // Another parent's applications use this address (seed 002 FAQ Q3).
       const other = await trx('binding_applications')
         .whereRaw('lower(parent_email) = ?', [email])

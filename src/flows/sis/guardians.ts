@@ -78,9 +78,7 @@ const Links = z.object({
 const PROBLEMS: Record<string, [number, string]> = {
   email_needed: [400, 'a new parent needs an email address (their login)'],
   emailTaken: [409, "another account uses the parent's email address"],
-  emailPending: [409, "a registration waiting for its activation uses the parent's email address"],
   emailApplied: [409, "another parent's application uses this email address"],
-  mobileTaken: [409, "another account uses the parent's mobile number"],
   alreadyBound: [409, 'the parent is bound to this student already'],
   relationshipTaken: [409, 'the student has another father (or mother) bound already'],
   alreadyApplied: [409, 'an application of this parent for this student is waiting for review'],
