@@ -56,6 +56,8 @@ async function renderApp(
     rotated?: boolean;
     secretShownOnce?: boolean;
     secretChanged?: boolean;
+    /** The disable form was sent without its "yes": said under its box. */
+    disableUnconfirmed?: boolean;
     status?: number;
   } = {},
 ) {
@@ -136,8 +138,9 @@ const DisableForm = z.object({ confirm: formText(10) });
 export function disableApp(s: Services) {
   return async (ctx: Context) => {
     const app = await ownApplication(s, ctx);
-    if (DisableForm.parse(ctx.request.body ?? {}).confirm !== 'yes' || !app.clientId)
-      return renderApp(ctx, s, { status: 400 });
+    if (!app.clientId) return renderApp(ctx, s, { status: 400 });
+    if (DisableForm.parse(ctx.request.body ?? {}).confirm !== 'yes')
+      return renderApp(ctx, s, { status: 400, disableUnconfirmed: true });
     await s.developers.applications.setDisabled(app.id, true, developerOf(ctx).id);
     seeOther(ctx, `/developers/apps/${app.id}?done=disabled`);
   };

@@ -306,6 +306,12 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.equal((await introspect(clientId, second)).status, 200, 'the one just replaced, in its grace');
     assert.equal((await introspect(clientId, third)).status, 200);
 
+    // Sent without its "yes": said under the box, nothing disabled.
+    const unconfirmed = await post(dev, `/developers/apps/${appId}/disable`, page, {});
+    assert.equal(unconfirmed.status, 400);
+    assert.match(unconfirmed.body, /<input id="disable-confirm"[^>]*aria-describedby="disable-confirm-error"/);
+    assert.ok(unconfirmed.body.includes(zh('developers.app.disableConfirmRequired')));
+    assert.equal((await introspect(clientId, third)).status, 200, 'still enabled');
     // Disabled: nobody signs in with it any more.
     const disabled = await post(dev, `/developers/apps/${appId}/disable`, page, { confirm: 'yes' });
     assert.equal(disabled.status, 303);
