@@ -626,12 +626,26 @@ export class Binding {
     });
   }
 
+  /**
+   * What "註銷全部紀錄" withdraws: the pending and rejected applications made with this contact (step 1's code), not
+   * those that only name it in step 4. Approved ones (and ended ones) are never touched: their bindings stay.
+   */
+  #withdrawable(query: Knex.QueryBuilder, contact: Contact): Knex.QueryBuilder {
+    return query
+      .where({ 'a.contact_kind': contact.kind, 'a.contact': contact.value })
+      .whereIn('a.status', ['pending', 'rejected']);
+  }
+
+  /** The applications "註銷全部紀錄" would withdraw now (its confirmation page lists them), newest first. */
+  async withdrawable(contact: Contact): Promise<ApplicationView[]> {
+    const rows: Row[] = await this.#withdrawable(this.#query(), contact).orderBy('a.created_at', 'desc');
+    return rows.map((r) => this.#view(r));
+  }
+
   /** "註銷全部紀錄": every pending and rejected application of this contact is withdrawn. */
   async withdrawAll(contact: Contact): Promise<number> {
     return this.#db.transaction(async (trx) => {
-      const rows: { id: string }[] = await trx('binding_applications')
-        .where({ contact_kind: contact.kind, contact: contact.value })
-        .whereIn('status', ['pending', 'rejected'])
+      const rows: { id: string }[] = await this.#withdrawable(trx('binding_applications as a'), contact)
         .update({ status: 'withdrawn', updated_at: trx.fn.now() })
         .returning('id');
       for (const r of rows) {

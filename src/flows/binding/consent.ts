@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { seeOther } from '../../web/respond.ts';
 import { errorTexts, renderBinding } from './pages.ts';
+import { showSent } from './sent.ts';
 import { type BindingState, bindingOf, saveSession } from './state.ts';
 
 const ConsentForm = z.object({ agree: z.literal('yes').optional().catch(undefined) });
@@ -20,6 +21,7 @@ function renderConsent(ctx: Context, error?: string, status?: number) {
 
 export function showConsent() {
   return async (ctx: Context) => {
+    if (showSent(ctx)) return;
     if (!bindingOf(ctx).session.students.length) return seeOther(ctx, '/binding/student');
     renderConsent(ctx);
   };
@@ -27,6 +29,7 @@ export function showConsent() {
 
 export function submitConsent(state: BindingState) {
   return async (ctx: Context) => {
+    if (showSent(ctx)) return;
     const current = bindingOf(ctx);
     if (!current.session.students.length) return seeOther(ctx, '/binding/student');
     const { agree } = ConsentForm.parse(ctx.request.body ?? {});

@@ -1,5 +1,7 @@
 // GET/POST /binding — step 0: the parent's own email or mobile (with the person check) gets a 6-digit code, valid for
 // an hour; POST /binding/code — a right code opens the binding session for that contact and shows the status page.
+// The code page again once its code is gone (Back after it was used): with this browser's binding session still
+// open, it says so and leads to the status page; without one, to a new code.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { isCodeShape, normaliseCode } from '../../domain/binding/codes.ts';
@@ -13,7 +15,7 @@ import { CodeForm, formText, TicketQuery } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, type Fields, renderBinding } from './pages.ts';
-import { type BindingState, currentSession, openSession, saveSession } from './state.ts';
+import { type BindingState, type Current, currentSession, openSession, saveSession } from './state.ts';
 
 const ContactForm = z.object({
   kind: z.enum(['email', 'mobile']).catch('email'),
@@ -110,12 +112,30 @@ export function sendCode(s: Services, state: BindingState) {
   };
 }
 
-function renderGone(ctx: Context, reason: 'expired' | 'tooMany') {
+function renderGone(ctx: Context, reason: 'expired' | 'tooMany', current: Current | undefined) {
+  // The code no longer works, but this browser is in already (the usual way here: Back after the code was used):
+  // where the applications are, not a new code to get.
+  if (current && reason === 'expired') {
+    const { contact } = current;
+    return renderBinding(ctx, 'message', {
+      title: 'binding.code.inTitle',
+      message: 'binding.code.inSession',
+      params: { contact: contact.kind === 'email' ? maskEmail(contact.value) : maskMobile(contact.value) },
+      tone: 'info',
+      links: [{ href: '/binding/status', label: 'binding.student.backToStatus' }],
+    });
+  }
   renderBinding(ctx, 'message', {
     title: 'binding.code.goneTitle',
     message: `binding.code.${reason}`,
     tone: 'error',
-    links: [{ href: '/binding', label: 'binding.code.again' }],
+    // Too many wrong tries are told as such; a browser that is in already (by another code) goes on to its
+    // applications, where a new code would only lead it back.
+    links: [
+      current
+        ? { href: '/binding/status', label: 'binding.student.backToStatus' }
+        : { href: '/binding', label: 'binding.code.again' },
+    ],
     status: reason === 'tooMany' ? 429 : 400,
   });
 }
@@ -141,7 +161,7 @@ export function showCode(state: BindingState) {
   return async (ctx: Context) => {
     const { ticket } = TicketQuery.parse(ctx.query);
     const live = ticket ? await state.codes.peek(ticket) : undefined;
-    if (!ticket || !live) return renderGone(ctx, 'expired');
+    if (!ticket || !live) return renderGone(ctx, 'expired', await currentSession(ctx, state));
     renderCode(ctx, { ticket, contact: live.contact });
   };
 }
@@ -151,12 +171,12 @@ export function checkCode(s: Services, state: BindingState) {
     const { ticket } = TicketQuery.parse(ctx.query);
     const { code } = CodeForm.parse(ctx.request.body ?? {});
     const live = ticket ? await state.codes.peek(ticket) : undefined;
-    if (!ticket || !live) return renderGone(ctx, 'expired');
+    if (!ticket || !live) return renderGone(ctx, 'expired', await currentSession(ctx, state));
     if (!/^\d{6}$/.test(code))
       return renderCode(ctx, { ticket, contact: live.contact, error: 'binding.code.invalid', status: 400 });
     const check = await state.codes.check(ticket, code);
-    if (check.result === 'expired') return renderGone(ctx, 'expired');
-    if (check.result === 'too_many') return renderGone(ctx, 'tooMany');
+    if (check.result === 'expired') return renderGone(ctx, 'expired', await currentSession(ctx, state));
+    if (check.result === 'too_many') return renderGone(ctx, 'tooMany', await currentSession(ctx, state));
     if (check.result === 'wrong') {
       return renderCode(ctx, {
         ticket,

@@ -13,6 +13,7 @@ import { formSecret, formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, type Fields, renderBinding, tr } from './pages.ts';
+import { showSent } from './sent.ts';
 import { type BindingState, bindingOf, countLookup, saveSession } from './state.ts';
 
 const ParentForm = z.object({
@@ -94,6 +95,7 @@ function ready(ctx: Context): string | undefined {
 
 export function showParent() {
   return async (ctx: Context) => {
+    if (showSent(ctx)) return;
     const away = ready(ctx);
     if (away) return seeOther(ctx, away);
     renderParent(ctx, {});
@@ -116,6 +118,8 @@ const PROBLEM_STATUS: Record<SubmitProblem, number> = {
 
 export function submitParent(s: Services, state: BindingState) {
   return async (ctx: Context) => {
+    // Sent twice (a second tap, or Back and 送出資料 again): the first one went; nothing is sent again.
+    if (showSent(ctx)) return;
     const away = ready(ctx);
     if (away) return seeOther(ctx, away);
     const current = bindingOf(ctx);
@@ -245,10 +249,14 @@ export function submitParent(s: Services, state: BindingState) {
         status: PROBLEM_STATUS[result.problem],
       });
     }
-    await saveSession(state, current, { students: [], consented: false });
     // A school's binding code approves its student at once: the notice says what is true for each.
     const byCode = result.approved.length;
     const notice = byCode === 0 ? 'submitted' : byCode === result.ids.length ? 'approved' : 'partlyApproved';
+    await saveSession(state, current, {
+      students: [],
+      consented: false,
+      sent: { names: current.session.students.map((d) => d.maskedName), notice },
+    });
     seeOther(ctx, `/binding/status?notice=${notice}`);
   };
 }

@@ -11,7 +11,15 @@ import { checkCode, sendCode, showCode, showContact } from './contact.ts';
 import { showParent, submitParent } from './parent.ts';
 import { approveApplication, rejectApplication, revokeLink, showReview } from './review.ts';
 import { bindingState, requireBinding } from './state.ts';
-import { cancelApplication, downloadPdf, showStatus, signOut, withdrawAll } from './status.ts';
+import {
+  cancelApplication,
+  downloadPdf,
+  showCancel,
+  showStatus,
+  showWithdrawAll,
+  signOut,
+  withdrawAll,
+} from './status.ts';
 import { removeStudent, showStudent, submitStudent } from './student.ts';
 import './texts.ts';
 
@@ -27,8 +35,11 @@ export function bindingRoutes(router: Router, s: Services) {
   router.post('/binding/code', post, checkCode(s, state));
 
   router.get('/binding/status', open, showStatus(s));
+  // Cancelling and withdrawing ask first: the GET is the page that asks, its button the POST (confirm=yes).
+  router.get('/binding/applications/:id/cancel', open, showCancel(s));
   router.post('/binding/applications/:id/cancel', post, open, cancelApplication(s));
   router.get('/binding/applications/:id/pdf', open, downloadPdf(s));
+  router.get('/binding/withdraw-all', open, showWithdrawAll(s));
   router.post('/binding/withdraw-all', post, open, withdrawAll(s));
   router.post('/binding/sign-out', post, signOut(state));
 

@@ -35,6 +35,16 @@ export const BindingSession = z.object({
    * anything else shows them again, with the choice made; `key` is a digest of the level and national ID they were
    * found by (the ID itself is not kept).
    */
+  /**
+   * The application last sent from this session (the students' names as shown, masked, and how it went), until a
+   * student is added again: steps 3 and 4 visited again say it was sent (sent.ts).
+   */
+  sent: z
+    .object({
+      names: z.array(z.string().max(100)).max(10),
+      notice: z.enum(['submitted', 'approved', 'partlyApproved']),
+    })
+    .optional(),
   found: z
     .object({
       key: z.string().max(100),

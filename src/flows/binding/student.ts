@@ -139,6 +139,8 @@ export function submitStudent(s: Services, state: BindingState) {
     await saveSession(state, current, {
       found: undefined,
       handedCode: undefined,
+      // A new application begins: steps 3 and 4 are its own now, no longer "sent".
+      sent: undefined,
       students: [
         ...current.session.students,
         {

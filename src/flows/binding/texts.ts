@@ -42,6 +42,9 @@ const zh = {
       expired: '這組驗證碼已過期或已使用，請重新取得驗證碼。',
       tooMany: '驗證碼錯誤次數過多，這組驗證碼已失效，請重新取得驗證碼。',
       again: '重新取得驗證碼',
+      inTitle: '您已經進入親子綁定了',
+      inSession:
+        '這組驗證碼已經用過或過期了，不過不用再取得新的：您已經用 {{contact}} 進入親子綁定。您的申請都在「申請進度」裡。',
     },
     status: {
       title: '目前申請進度',
@@ -65,7 +68,7 @@ const zh = {
       pdf: '下載申請書',
       pdfLabel: '下載申請書（{{name}}，PDF）',
       withdrawAll: '註銷全部紀錄',
-      withdrawAllHint: '要移除所有「申請」中以及「不通過」的紀錄，請點選「註銷全部紀錄」。',
+      withdrawAllHint: '要移除所有「申請」中以及「不通過」的紀錄，請點選「註銷全部紀錄」，下一頁會請您再確認一次。',
       process: '申請流程說明',
       processSteps: {
         one: '送出線上申請資料，如有需要，可以下載申請書留存。',
@@ -81,6 +84,31 @@ const zh = {
       partlyApproved: '用學校綁定碼的孩子已經綁定通過；其他的請等候導師審核，結果會用電子郵件或簡訊通知您。',
       signedOut: '您已登出親子綁定。',
       notFound: '找不到這筆申請，它可能已經被取消了。',
+    },
+    confirm: {
+      cancelTitle: '確定要取消這筆申請嗎？',
+      cancelWhat: '您要取消的是這一筆申請：',
+      cancelThen:
+        '取消以後，導師就不會審核這筆申請，它也不會再出現在申請進度裡。取消了就不能恢復；如果之後還想綁定這位學生，要重新申請一次。',
+      cancelYes: '確定取消',
+      withdrawTitle: '確定要註銷全部紀錄嗎？',
+      withdrawWhat: '下面這些「申請」中和「不通過」的紀錄，都會被註銷：',
+      withdrawThen:
+        '註銷以後，導師就不會審核這些申請，它們也不會再出現在申請進度裡。註銷了就不能恢復；如果之後還想綁定，要重新申請。',
+      approvedStay: '已經「認證」（通過）的綁定不會改變，孩子還是綁定在您的帳號上。',
+      othersStay: '用別的信箱或手機申請的紀錄不會註銷；要取消的話，請回到申請進度，在那一筆按「取消申請」。',
+      nothing: '現在沒有要註銷的紀錄：沒有「申請」中或「不通過」的申請。',
+      withdrawYes: '確定註銷',
+      back: '不要，回到申請進度',
+    },
+    sent: {
+      title: '這份申請已經送出了',
+      submitted:
+        '{{names}} 的綁定申請已經送出了，不用再填一次。現在請等候導師審核，審核到哪裡，可以在「申請進度」看到。',
+      approved: '{{names}} 的綁定申請已經送出，也已經綁定通過了，不用再填一次。可以在「申請進度」看到。',
+      partlyApproved:
+        '{{names}} 的綁定申請已經送出了，不用再填一次。用學校綁定碼的孩子已經綁定通過，其他的請等候導師審核；可以在「申請進度」看到。',
+      separator: '、',
     },
     student: {
       title: '確認學生資訊',
@@ -337,6 +365,9 @@ const en: typeof zh = {
       expired: 'This code has expired or was used already. Please get a new one.',
       tooMany: 'Too many wrong tries: this code no longer works. Please get a new one.',
       again: 'Get a new code',
+      inTitle: 'You are in already',
+      inSession:
+        'This code was used already or has expired, but you need no new one: you are in parent-child binding already, with {{contact}}. Your applications are on "Your applications".',
     },
     status: {
       title: 'Your applications',
@@ -366,7 +397,8 @@ const en: typeof zh = {
       pdf: 'Download the form',
       pdfLabel: 'Download the form ({{name}}, PDF)',
       withdrawAll: 'Remove all records',
-      withdrawAllHint: 'To remove every application that is waiting or was not approved, press "Remove all records".',
+      withdrawAllHint:
+        'To remove every application that is waiting or was not approved, press "Remove all records"; the next page asks you to make sure.',
       process: 'How it works',
       processSteps: {
         one: 'Send the application online; you can download the form to keep.',
@@ -384,6 +416,33 @@ const en: typeof zh = {
         'The children with a school binding code are bound already; the homeroom teacher will review the others, and you will hear by email or text message.',
       signedOut: 'You signed out of parent-child binding.',
       notFound: 'We could not find this application; it may have been cancelled.',
+    },
+    confirm: {
+      cancelTitle: 'Cancel this application?',
+      cancelWhat: 'This is the application you are about to cancel:',
+      cancelThen:
+        'Once it is cancelled, the homeroom teacher will not review it, and it will not show on your applications any more. This cannot be undone: to bind this student later, you would apply again.',
+      cancelYes: 'Yes, cancel it',
+      withdrawTitle: 'Remove all records?',
+      withdrawWhat: 'All of these (waiting, or not approved) will be removed:',
+      withdrawThen:
+        'Once they are removed, the homeroom teacher will not review them, and they will not show on your applications any more. This cannot be undone: to bind a student later, you would apply again.',
+      approvedStay: 'Approved bindings do not change: those children stay bound to your account.',
+      othersStay:
+        'Applications made with another email or mobile are not removed. To cancel one of them, go back to your applications and press "Cancel" on it.',
+      nothing: 'There is nothing to remove now: no application is waiting or was not approved.',
+      withdrawYes: 'Yes, remove them',
+      back: 'No, back to your applications',
+    },
+    sent: {
+      title: 'This application was sent already',
+      submitted:
+        'Your application for {{names}} was sent already: no need to fill it in again. The homeroom teacher will review it; see how it is going on "Your applications".',
+      approved:
+        'Your application for {{names}} was sent already, and the binding is approved: no need to fill it in again. You can see it on "Your applications".',
+      partlyApproved:
+        'Your application for {{names}} was sent already: no need to fill it in again. The children with a school binding code are bound already; the homeroom teacher will review the others. See how it is going on "Your applications".',
+      separator: ', ',
     },
     student: {
       title: 'The student',

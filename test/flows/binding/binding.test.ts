@@ -210,10 +210,10 @@ describe(`parent-child binding (${storageMode})`, () => {
     const stranger = await enter({ mobile: randomMobile() });
     assert.ok(!(await stranger.request(url('/binding/status'))).body.includes(row.id), 'and for no one else');
     const strangerStatus = await stranger.request(url('/binding/status'));
-    const refused = await post(stranger, strangerStatus, `/binding/applications/${row.id}/cancel`, {});
+    const refused = await post(stranger, strangerStatus, `/binding/applications/${row.id}/cancel`, { confirm: 'yes' });
     assert.equal(refused.location, url('/binding/status?notice=notFound'), 'nor cancelled by anyone else');
     // Cancelled from there too.
-    const cancelled = await post(byMobile, status, `/binding/applications/${row.id}/cancel`, {});
+    const cancelled = await post(byMobile, status, `/binding/applications/${row.id}/cancel`, { confirm: 'yes' });
     assert.equal(cancelled.location, url('/binding/status?notice=cancelled'));
     assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'withdrawn');
   });
@@ -230,8 +230,11 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(signature.sha256, /^[0-9a-f]{64}$/);
     assert.ok(signature.address && signature.at, 'time and address kept');
 
-    // The same form sent again (a double click, the back button): nothing more is written.
-    assert.equal((await agent.request(url('/binding/parent'))).location, url('/binding/student'));
+    // The same form sent again (a double click, the back button): nothing more is written, and the page says it was
+    // sent (confirm.test.ts has the rest of that page).
+    const back = await agent.request(url('/binding/parent'));
+    assert.equal(back.status, 200);
+    assert.ok(back.body.includes(zh('binding.sent.title')), 'says it was sent');
     const replay = await agent.request(url('/binding/parent'), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -245,7 +248,8 @@ describe(`parent-child binding (${storageMode})`, () => {
         sign_tick: 'yes',
       }).toString(),
     });
-    assert.equal(replay.location, url('/binding/student'));
+    assert.equal(replay.status, 200);
+    assert.ok(replay.body.includes(zh('binding.sent.title')), 'says it was sent, once');
     assert.equal((await db()('binding_applications').where({ student_identity_id: student.identityId })).length, 1);
 
     const status = await agent.request(url('/binding/status?notice=submitted'));
@@ -684,7 +688,7 @@ describe(`parent-child binding (${storageMode})`, () => {
   it('cancels one pending application, and 註銷全部紀錄 withdraws every pending and rejected one', async () => {
     const { agent, row, parent } = await apply();
     const status = await agent.request(url('/binding/status'));
-    const cancelled = await post(agent, status, `/binding/applications/${row.id}/cancel`, {});
+    const cancelled = await post(agent, status, `/binding/applications/${row.id}/cancel`, { confirm: 'yes' });
     assert.equal(cancelled.location, url('/binding/status?notice=cancelled'));
     assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'withdrawn');
     assert.doesNotMatch((await agent.request(url('/binding/status'))).body, /吳○寶/);
@@ -701,7 +705,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(shown.body, /關係不符/);
     const mail = await lastMessage(parent.email, 'binding_rejected');
     assert.match(mail.text_body, /關係不符/);
-    const withdrawn = await post(b.agent, shown, '/binding/withdraw-all', {});
+    const withdrawn = await post(b.agent, shown, '/binding/withdraw-all', { confirm: 'yes' });
     assert.equal(withdrawn.location, url('/binding/status?notice=withdrawn&count=2'));
     const left = await db()('binding_applications').whereIn('id', [a.row.id, b.row.id]).select('status');
     assert.deepEqual(
