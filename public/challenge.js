@@ -18,8 +18,17 @@ const spoken = {
 // The hint that the device checks by itself is true only here, where the widget runs.
 for (const hint of document.querySelectorAll('#challenge-hint')) hint.hidden = false;
 const status = document.getElementById('challenge-status');
+// Why the check is shown (the account typed needs it): the widget's words while it runs, and once it is done no more
+// "when it says done" (the page's own words are the question's, for browsers without scripts).
+const notice = document.getElementById('challenge-notice');
+const tell = (state) => {
+  const text = state === 'verified' ? notice?.dataset.done : notice?.dataset.running;
+  if (notice && text) notice.textContent = text;
+};
+tell(undefined);
 for (const widget of document.querySelectorAll('altcha-widget'))
   widget.addEventListener('statechange', (event) => {
     const text = spoken[event.detail?.state];
     if (status && text) status.textContent = text;
+    tell(event.detail?.state);
   });

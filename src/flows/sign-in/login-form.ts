@@ -18,6 +18,8 @@ export type LoginPage = {
   /** Show the person check (after failures), and what went wrong with it last time. */
   challenge?: boolean;
   challengeError?: string;
+  /** The check is shown because the account typed needs it and the page had none yet: say so, not as a mistake. */
+  checkFirst?: boolean;
   /** A one-use ticket for "send the activation mail again" (pending accounts). */
   resendTicket?: string;
   /** A message about signing in with another account (why it did not work), by its key under `federation.notice`. */
@@ -47,6 +49,12 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       fieldErrors: page.fieldErrors ?? {},
       challenge: page.challenge ? s.challenges.question() : undefined,
       challengeError: page.challengeError,
+      // Without scripts: the question's words; public/challenge.js says the widget's while it runs and once done.
+      challengeNotice: page.checkFirst && {
+        text: t('login.checkFirst.question'),
+        running: t('login.checkFirst.running'),
+        done: t('login.checkFirst.done'),
+      },
       resendTicket: page.resendTicket,
       csrfToken: csrfToken(ctx),
       // A wrong password's page stands for the sign-in page: Back, reload and the language link ask for it (render.ts).

@@ -16,6 +16,11 @@ const LoginForm = z.object({
   remember: z.literal('yes').optional(),
 });
 
+/** Whether the form had the person check in it at all (the widget's field, or the question's, even left empty). */
+function hadChallenge(body: Record<string, unknown>): boolean {
+  return ['altcha', 'question_token', 'question_answer'].some((field) => field in body);
+}
+
 export function submitLogin(s: Services, forced: ForcedChange) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s, 'login');
@@ -32,6 +37,7 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       status: number;
       challenge: boolean;
       challengeError?: string;
+      checkFirst?: boolean;
       resendTicket?: string;
     }) => renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, linking, ...page });
     const fail = async (reason: string, subject?: string) => {
@@ -79,6 +85,12 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       }
       if (state.challenge && !(await passedChallenge(s, body))) {
         leave();
+        // The page had no check (it cannot know the account before it is typed): the check is shown now, and
+        // nothing went wrong — no failed sign-in in the person's history, nothing counted against the account.
+        if (!hadChallenge(body)) {
+          s.metrics.signIns.inc({ outcome: 'challenge_shown' });
+          return again({ status: 400, challenge: true, checkFirst: true });
+        }
         const tried = triedChallenge(body);
         await fail(tried ? 'challenge_failed' : 'challenge_missing', person?.id);
         return again({

@@ -25,6 +25,14 @@ const zh = {
     tooLong: '輸入的內容太長了，請檢查有沒有多打或貼錯。',
     locked: '嘗試次數過多，請於 {{minutes}} 分鐘後再試。忘記密碼的話，請按「忘記密碼」。',
     busy: '現在同時登入這個帳號的人太多了，請等幾秒鐘，再按一次「登入」。',
+    // The account typed needs the person check, and the page did not have it yet (nothing went wrong).
+    checkFirst: {
+      question:
+        '這個帳號要先做一個簡單的安全檢查，確認是真人在登入。請回答下面的問題，再輸入一次密碼，然後按「登入」。',
+      running:
+        '這個帳號要先做一個簡單的安全檢查，確認是真人在登入。檢查會在下面自己進行，顯示「檢查完成」後，請再輸入一次密碼，然後按「登入」。',
+      done: '安全檢查完成了。請再輸入一次密碼，然後按「登入」。',
+    },
   },
   secondFactor: {
     title: '請輸入驗證碼',
@@ -137,6 +145,13 @@ const en: typeof zh = {
     locked:
       'Too many attempts. Please try again in {{minutes}} minutes. If you forgot your password, press “Forgot password”.',
     busy: 'Too many people are signing in to this account at this moment. Please wait a few seconds and press “Sign in” again.',
+    checkFirst: {
+      question:
+        'This account needs a quick security check first, to make sure a person is signing in. Please answer the question below, type your password again, and press “Sign in”.',
+      running:
+        'This account needs a quick security check first, to make sure a person is signing in. The check runs by itself below. When it says “Check done”, type your password again and press “Sign in”.',
+      done: 'The security check is done. Please type your password again and press “Sign in”.',
+    },
   },
   secondFactor: {
     introAny: '“{{client}}” needs to check once more that it is you.',

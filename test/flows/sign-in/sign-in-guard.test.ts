@@ -70,7 +70,8 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     const onB = await loginPage(b, other);
     const right = await post(other, onB, { login: username, password: 'Right-Password-1' });
     assert.equal(right.status, 400);
-    assert.ok(right.body.includes(zh('challenge.required')));
+    // Its page had no check (it could not know): the check shown, with why (check-first.test.ts).
+    assert.ok(right.body.includes(zh('login.checkFirst.question')));
 
     const wrongCheck = await post(agent, page, {
       login: username,
@@ -108,7 +109,7 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     const refused = answers.filter((r) => r.status === 400);
     assert.equal(checked.length, 3, `checked: ${answers.map((r) => r.status).join()}`);
     assert.equal(refused.length, 13);
-    for (const r of refused) assert.ok(r.body.includes(zh('challenge.required')));
+    for (const r of refused) assert.ok(r.body.includes(zh('login.checkFirst.question')));
     assert.equal(await a.services.throttle.count(SIGN_IN.account, `person:${id}`), 3, 'three failures counted');
     // The address's failures too; the later tests count from none.
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await a.services.throttle.reset(SIGN_IN.address, ip);
@@ -159,7 +160,7 @@ describe(`sign-in throttling, the person check and audit (${storageMode})`, () =
     assert.equal(statuses.filter((s) => s === 401).length, SIGN_IN.addressChallengeAfter, statuses.join());
     for (const r of answers.filter((r) => r.status !== 401)) {
       assert.equal(r.status, 400);
-      assert.ok(r.body.includes(zh('challenge.required')));
+      assert.ok(r.body.includes(zh('login.checkFirst.question')));
     }
     for (const ip of loopback) await a.services.throttle.reset(SIGN_IN.address, ip);
   });
