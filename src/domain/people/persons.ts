@@ -257,6 +257,24 @@ export function findByVerifiedContact(db: Knex, kind: ContactKind, value: string
   return q.where({ mobile: value, mobile_verified: true }).first();
 }
 
+/**
+ * Whether someone else (a registration still waiting included) holds this email address or mobile number: what the
+ * unique indexes would refuse when it is saved (setContact), asked before a code is sent to it.
+ */
+export async function contactHeldByOther(
+  db: Knex,
+  personId: string,
+  kind: ContactKind,
+  value: string,
+): Promise<boolean> {
+  const others = db('persons').select('id').whereNot({ id: personId });
+  const holder = await (kind === 'email'
+    ? others.whereRaw('lower(email) = ?', [value.toLowerCase()])
+    : others.where({ mobile: value })
+  ).first();
+  return !!holder;
+}
+
 /** The status of whoever uses this email address as their email or username. */
 export async function emailHolderStatus(db: Knex, email: string): Promise<PersonStatus | undefined> {
   const key = email.toLowerCase();

@@ -12,6 +12,7 @@ import type { Passwords } from './passwords.ts';
 import {
   type ContactKind,
   confirmPasswordVersion,
+  contactHeldByOther,
   findByVerifiedContact,
   findPersonById,
   findPersonByLogin,
@@ -61,6 +62,11 @@ export class People {
 
   findByLogin(login: string): Promise<Person | undefined> {
     return findPersonByLogin(this.#db, login);
+  }
+
+  /** Whether someone else holds this email address or mobile number (the change would be refused at saving). */
+  contactHeldByOther(personId: string, kind: ContactKind, value: string): Promise<boolean> {
+    return contactHeldByOther(this.#db, personId, kind, value);
   }
 
   findByVerifiedContact(kind: ContactKind, value: string): Promise<Person | undefined> {

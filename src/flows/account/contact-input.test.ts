@@ -6,7 +6,8 @@ test('email addresses are trimmed and lower-cased; malformed ones are refused', 
   assert.deepEqual(parseContact('email', '  Wang.Teacher@Example.TEST '), { value: 'wang.teacher@example.test' });
   assert.deepEqual(parseContact('email', 'no-at-sign'), { error: 'account.contact.invalidEmail' });
   assert.deepEqual(parseContact('email', `${'a'.repeat(250)}@example.test`), { error: 'account.contact.invalidEmail' });
-  assert.deepEqual(parseContact('email', '   '), { error: 'account.contact.required' });
+  assert.deepEqual(parseContact('email', '   '), { error: 'account.contact.required.email' });
+  assert.deepEqual(parseContact('mobile', ''), { error: 'account.contact.required.mobile' });
 });
 
 test('mobile numbers are stored as 09xxxxxxxx, from any usual way of writing them', () => {

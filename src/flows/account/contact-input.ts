@@ -5,7 +5,7 @@ import { normaliseMobile } from '../../domain/people/persons.ts';
 
 export function parseContact(kind: ContactKind, input: string): { value: string } | { error: string } {
   const trimmed = input.normalize('NFKC').trim();
-  if (!trimmed) return { error: 'account.contact.required' };
+  if (!trimmed) return { error: `account.contact.required.${kind}` };
   if (kind === 'mobile') {
     const mobile = normaliseMobile(trimmed);
     return mobile ? { value: mobile } : { error: 'account.contact.invalidMobile' };

@@ -1,8 +1,11 @@
 // Changing the email address or mobile number, in two steps: GET/POST /account/{email,mobile} — the new value, a
 // 6-digit code goes to it (at most CONTACT_CODES an hour, per person, per recipient and per network address); GET/POST /account/{email,mobile}/verify — the code (10
-// minutes, 5 tries): the right one saves the new value, verified, and tells the old email address.
+// minutes, 5 tries): the right one saves the new value, verified, and tells the old email address. A value another
+// account holds is refused before any code goes to it (and again when saving: a race). The verify form carries the
+// value it was made for: a code typed in an older tab, after a newer code went elsewhere, is not counted as a try.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { maskEmail, maskMobile } from '../../domain/people/masks.ts';
 import type { ContactKind } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { CONTACT_CODES } from '../../platform/limits.ts';
@@ -21,6 +24,8 @@ const Body = z.object({
   email: z.string().max(1000).optional(),
   mobile: z.string().max(1000).optional(),
   code: z.string().max(100).optional(),
+  /** The verify form's: the value its code was sent to. */
+  sent_to: z.string().max(1000).optional(),
 });
 const body = (ctx: Context) => {
   const parsed = Body.safeParse(ctx.request.body ?? {});
@@ -31,6 +36,10 @@ const current = (ctx: Context, kind: ContactKind) => {
   const { person } = accountOf(ctx);
   return (kind === 'email' ? person.email : person.mobile) ?? undefined;
 };
+
+/** Another account's email address or mobile number: the same words before a code is sent and at saving. */
+const takenKey = (kind: ContactKind) =>
+  kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile';
 
 /** The channel a kind of contact is verified through. */
 const channelOf = (kind: ContactKind) => (kind === 'email' ? 'email' : 'sms');
@@ -117,6 +126,10 @@ export function contactPages(s: Services, kind: ContactKind) {
         ctx.set('Retry-After', String(CONTACT_CODES.person.windowSeconds));
         return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
       }
+      // Nothing goes to another account's inbox or phone: refused as saving it would be (409), before any code. After
+      // the limits, so asking which addresses have accounts costs what sending a code costs.
+      if (await s.people.contactHeldByOther(person.id, kind, parsed.value))
+        return renderRequest(ctx, kind, { value: typed, error: t(takenKey(kind)) }, 409);
       const { code } = await codes.issue({ to: parsed.value }, ticketOf(ctx));
       await s.outbox.enqueue(codeMessage(t, kind, parsed.value, code));
       seeOther(ctx, `/account/${kind}/verify`);
@@ -132,7 +145,21 @@ export function contactPages(s: Services, kind: ContactKind) {
       const { person } = accountOf(ctx);
       const locale = chooseLocale(ctx);
       const t = translator(locale);
-      const typed = body(ctx).code ?? '';
+      const form = body(ctx);
+      const typed = form.code ?? '';
+      if (form.sent_to !== undefined) {
+        // A page made for an earlier code (another tab): its code is not the pending one's, and no try is counted.
+        const pending = await codes.peek(ticketOf(ctx));
+        if (pending && pending.to !== form.sent_to) {
+          const masked = kind === 'email' ? maskEmail(pending.to) : maskMobile(pending.to);
+          return renderVerify(
+            ctx,
+            kind,
+            { to: pending.to, error: t('account.contact.newerCode', { to: masked }) },
+            409,
+          );
+        }
+      }
       const code = parseCode(typed);
       if (!code) {
         const pending = await codes.peek(ticketOf(ctx));
@@ -160,12 +187,7 @@ export function contactPages(s: Services, kind: ContactKind) {
         await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
-        return renderRequest(
-          ctx,
-          kind,
-          { value: to, error: t(kind === 'email' ? 'account.contact.takenEmail' : 'account.contact.takenMobile') },
-          409,
-        );
+        return renderRequest(ctx, kind, { value: to, error: t(takenKey(kind)) }, 409);
       }
       redirectDone(ctx, '/account', kind);
     },
