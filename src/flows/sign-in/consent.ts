@@ -1,18 +1,19 @@
 // The consent page (drawn by show.ts) and POST /interaction/:uid/confirm, which records the grant agreed to.
 import type { Context } from 'koa';
 import type { IdentityClaim } from '../../domain/identities/identities.ts';
+import { classNameIn } from '../../domain/schools/classes.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { finishInteraction, type LoadedInteraction, loadInteraction, switchAccountUrl } from '../../web/interaction.ts';
 import { renderPage } from '../../web/render.ts';
 import type { Services } from '../../web/services.ts';
 
-/** The identity as a person reads it: 學生 · 臺北市立示範國民中學 · 701 班 · 7 號. */
-function describeIdentity(t: ReturnType<typeof translator>, identity: IdentityClaim): string {
+/** The identity as a person reads it: 學生 · 臺北市立示範國民中學 · 7年1班 · 7 號 (Grade 7, Class 1 in English). */
+function describeIdentity(t: ReturnType<typeof translator>, locale: string, identity: IdentityClaim): string {
   return [
     t(`role.${identity.role}`),
     identity.school?.name,
-    identity.class?.name,
+    identity.class && classNameIn(locale, identity.class),
     identity.seat ? t('identity.seat', { seat: identity.seat }) : undefined,
     identity.title,
   ]
@@ -26,7 +27,8 @@ function describeIdentity(t: ReturnType<typeof translator>, identity: IdentityCl
  */
 export async function renderConsent(ctx: Context, s: Services, loaded: LoadedInteraction) {
   const { details, client, clientName } = loaded;
-  const t = translator(chooseLocale(ctx));
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
   const personId = details.session!.accountId;
   const person = await s.people.findById(personId);
   const metadata = (client?.metadata() ?? {}) as Record<string, unknown>;
@@ -59,7 +61,7 @@ export async function renderConsent(ctx: Context, s: Services, loaded: LoadedInt
     policyUri: link(metadata.policy_uri),
     tosUri: link(metadata.tos_uri),
     personName: person?.name,
-    identityText: identity ? describeIdentity(t, identity) : undefined,
+    identityText: identity ? describeIdentity(t, locale, identity) : undefined,
     otherAccountUrl: switchAccountUrl(details.params),
     csrfToken: csrfToken(ctx),
     scopes,

@@ -1,6 +1,7 @@
 // The identity menu (seed 000 §4.2): GET draws it from show.ts, POST /interaction/:uid/identity records the choice.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { classNameIn } from '../../domain/schools/classes.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { AppError } from '../../web/errors.ts';
@@ -16,7 +17,8 @@ import type { Services } from '../../web/services.ts';
 
 export async function renderIdentityMenu(ctx: Context, s: Services, loaded: LoadedInteraction, error?: string) {
   const { details, client, clientId, clientName } = loaded;
-  const t = translator(chooseLocale(ctx));
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
   const menu = await s.identities.menu(
     pendingSignIn(details) ?? details.session!.accountId,
     // A pairwise client names identities by its own ids (identity_hint).
@@ -40,9 +42,10 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
       uid: details.uid,
       clientName,
       csrfToken: csrfToken(ctx),
-      identities: menu.accepted,
+      // Class names in the page's language (`Grade 3, Class 1` on an English page, unless the school named it).
+      identities: menu.accepted.map((i) => withClassIn(locale, i)),
       selected: menu.selected?.id,
-      children: menu.children,
+      children: menu.children.map((c) => withClassIn(locale, c)),
       personName: menu.personName,
       otherAccountUrl: switchAccountUrl(details.params),
       error,
@@ -51,6 +54,10 @@ export async function renderIdentityMenu(ctx: Context, s: Services, loaded: Load
     },
     error ? 400 : undefined,
   );
+}
+
+function withClassIn<T extends { class?: { code: string; name: string } }>(locale: string, row: T): T {
+  return row.class ? { ...row, class: { ...row.class, name: classNameIn(locale, row.class) } } : row;
 }
 
 const IdentityForm = z.object({ identity: z.string().uuid() });
