@@ -23,6 +23,7 @@ const zh = {
     bureauText: '審核應用程式申請，管理學校、學校承辦人、人員帳號和稽核紀錄。需要兩步驟驗證。',
     bureauConsole: '進入教育局管理',
     developerPortal: '開發者專區：申請讓應用程式使用單一簽入',
+    apiDocs: 'API 說明文件：校務行政系統、學校名冊與其他程式介面',
     bindingTitle: '家長：親子綁定',
     bindingText: '家長（法定代理人或監護人）可以申請與孩子的帳號綁定。導師審核通過後，就能用自己的帳號看到孩子的資料。',
     binding: '親子綁定',
@@ -56,6 +57,7 @@ const en: typeof zh = {
       'Review app applications, manage schools, school administrators, accounts and the audit log. Needs two-step verification.',
     bureauConsole: 'Open the bureau console',
     developerPortal: 'Developer portal: apply for your app to use single sign-on',
+    apiDocs: 'API reference: the school-affairs, roster and other programming interfaces',
     bindingTitle: 'Parents: parent-child binding',
     bindingText:
       "Parents (legal representatives or guardians) can apply to be bound to their child's account. Once the homeroom teacher approves, you see your child with your own account.",

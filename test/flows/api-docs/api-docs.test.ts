@@ -135,6 +135,11 @@ describe(`the API reference (${storageMode})`, () => {
     }
   });
 
+  it('is found from the home page, where developers start', async () => {
+    const home = await (await fetch(server.issuer)).text();
+    assert.match(home, /<a id="api-docs-entry" href="\/api\/docs">/);
+  });
+
   it('serves the reference page in both languages, every operation on it', async () => {
     for (const [lang, heading] of [
       ['zh-TW', 'API 參考文件'],
