@@ -1,6 +1,6 @@
 // Which of the scopes an app asked for name something this person has to share: no children for someone without
 // any, no national ID for someone without one. The account's list of apps shows these, by the consent page's rule
-// (src/flows/sign-in/consent.ts, which is to use this too): what the person agreed to, not every scope granted.
+// (src/flows/sign-in/consent.ts uses it too): what the person agreed to, not every scope granted.
 
 /** What the person has, by what each scope would share. */
 export type ShareableFacts = {

@@ -1,6 +1,7 @@
 // The consent page (drawn by show.ts) and POST /interaction/:uid/confirm, which records the grant agreed to.
 import type { Context } from 'koa';
 import type { IdentityClaim } from '../../domain/identities/identities.ts';
+import { scopesShared } from '../../domain/identities/shared-scopes.ts';
 import { classNameIn } from '../../domain/schools/classes.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
@@ -42,16 +43,15 @@ export async function renderConsent(ctx: Context, s: Services, loaded: LoadedInt
   const requested = String(details.params.scope ?? '')
     .split(' ')
     .filter(Boolean);
-  const applies: Record<string, boolean> = {
-    openid: false, // the account's identifier: nothing a person shares
+  // What this person has to share of each scope (the account's list of apps shows the same: domain/identities).
+  const scopes = scopesShared(missing.length ? missing : requested, {
     email: !!person?.email,
     phone: !!person?.mobile,
     identity: !!identity,
     identities: identities.length > 0,
     children: children.length > 0,
     idno: !!person?.national_id_sealed,
-  };
-  const scopes = (missing.length ? missing : requested).filter((scope) => applies[scope] ?? true);
+  });
   const link = (value: unknown) => (typeof value === 'string' && /^https?:\/\//.test(value) ? value : undefined);
   renderPage(ctx, 'sign-in/consent', {
     pageTitle: t('consent.title', { client: clientName }),
