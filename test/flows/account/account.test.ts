@@ -135,6 +135,11 @@ describe(`account pages (${storageMode})`, () => {
     assert.match(identities.body, /家長/);
     assert.match(identities.body, /臺北市立示範國民中學/);
     assert.match(identities.body, /王小美/, 'the child bound to the parent identity');
+    assert.match(identities.body, /3年1班/, "the child's class");
+    // In English, a class the roster numbers by grade is named so; the Chinese form is not left on the page.
+    const english = await agent.request(`${issuer}/account/identities?lang=en`);
+    assert.match(english.body, /Grade 3, Class 1/);
+    assert.doesNotMatch(english.body, /\d年\d+班/);
   });
 
   it('changes the email address with a code: a wrong code, then the right one; the old address is told', async () => {
