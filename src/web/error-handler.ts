@@ -134,7 +134,8 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
     // An ended sign-in this browser cannot start again (it began in another browser, or long ago): no "button below".
     if (appError.code === 'session_not_found' && !ways.some((w) => w.href !== '/')) message = t('error.sessionNoWay');
     // A page of a sign-in this browser already finished (Back, reload, its form sent again): say it is done.
-    const finished = ENDED_SIGN_IN.has(appError.code) && ctx.path.startsWith('/interaction/') && finishedTexts(ctx);
+    const finished =
+      ENDED_SIGN_IN.has(appError.code) && ctx.path.startsWith('/interaction/') ? finishedTexts(ctx) : undefined;
     if (finished) {
       heading = t(finished.heading);
       message = t(finished.message, finished.messageVars);
@@ -148,6 +149,7 @@ export function renderError(ctx: ParameterizedContext, err: unknown, log: Logger
         heading,
         message,
         ways,
+        notice: !!finished?.notice,
         // For the help desk: the start of the request id, which finds the request in the logs (its line there has the
         // path and the status). Not the error's name: the page says what happened in words, and a person may have to
         // read the code out on the phone.
@@ -272,11 +274,21 @@ function finishedTexts(ctx: ParameterizedContext): ErrorTexts | undefined {
     message: ways.length ? 'error.finished' : 'error.finishedNoWay',
     messageVars: { client: finished.client },
     ways: ways.length ? [...ways, { ...HOME, secondary: true }] : [HOME],
+    notice: true,
   };
 }
 
-/** An error page's heading and message (keys of texts, the message's variables) and its ways on. */
-type ErrorTexts = { heading: string; message: string; messageVars?: Record<string, string>; ways: WayOn[] };
+/**
+ * An error page's heading and message (keys of texts, the message's variables) and its ways on; `notice`: nothing went
+ * wrong for the person (a finished sign-in met again), said as news, not as an error.
+ */
+type ErrorTexts = {
+  heading: string;
+  message: string;
+  messageVars?: Record<string, string>;
+  ways: WayOn[];
+  notice?: boolean;
+};
 
 function providerErrorTexts(
   out: { error: string },
@@ -328,12 +340,13 @@ export function renderProviderError(
   place: ProviderErrorPlace = {},
 ): void {
   const t = translator(chooseLocale(ctx));
-  const { heading, message, messageVars, ways } = providerErrorTexts(out, ctx.status, place, ctx);
+  const { heading, message, messageVars, ways, notice } = providerErrorTexts(out, ctx.status, place, ctx);
   renderPage(ctx, 'error', {
     pageTitle: t(heading),
     heading: t(heading),
     message: t(message, messageVars),
     ways,
+    notice: !!notice,
     // As on our own error pages: the start of the request id, not oidc-provider's error name and English description
     // (its log line has the error).
     code: helpDeskCode((ctx as { state?: { requestId?: unknown } }).state?.requestId),

@@ -21,7 +21,7 @@ import { startTestServer, storageMode, type TestServer } from '../helpers/server
 const said = (page: { status: number; body: string }) => ({
   status: page.status,
   lang: /<html lang="([^"]+)"/.exec(page.body)?.[1],
-  words: [/<h1>([^<]*)/.exec(page.body)?.[1], /role="alert">([^<]*)/.exec(page.body)?.[1]],
+  words: [/<h1>([^<]*)/.exec(page.body)?.[1], /role="(?:alert|status)">([^<]*)/.exec(page.body)?.[1]],
   ways: [...page.body.matchAll(/<a class="button[^"]*" href="([^"]*)"/g)].map((m) => m[1]),
 });
 

@@ -132,7 +132,9 @@ describe('signing in, as people meet it', { skip: browserSkip }, () => {
     await page.locator('main h1').waitFor();
     // Done, not "this sign-in has ended … start again, nothing is lost".
     assert.equal(await heading(page), zh('error.finishedTitle'));
-    const said = await page.locator('main [role="alert"]').innerText();
+    // Said as news (a status), not as an error.
+    assert.equal(await page.locator('main [role="alert"]').count(), 0);
+    const said = await page.locator('main p.notice[role="status"]').innerText();
     assert.equal(said.trim(), zh('error.finished', { client: '學習歷程檔案系統（測試）' }));
     const way = page.locator('main .actions a').first();
     assert.equal((await way.innerText()).trim(), zh('error.toClient', { client: '學習歷程檔案系統（測試）' }));
