@@ -1,9 +1,13 @@
-// The browser's binding to the upstream legs it started: a random value in a signed cookie on /federation, checked
-// by the callback against the one kept with the leg (so a callback URL carried to another browser does nothing).
+// The browser's binding to the upstream legs it started: a random value in a signed cookie (http-only, SameSite=Lax),
+// checked by the callback against the one kept with the leg (so a callback URL carried to another browser does
+// nothing). On `/`: a leg starts at /interaction/:uid/federation/:id (signing in) or /federation/:id/link (the
+// account pages) and ends at /federation/:id/callback, and every start must see the value the browser already holds,
+// so that two tabs each finish the leg they started. (Named anew: the older `fed_browser` on /federation, still in
+// some browsers for up to an hour, would otherwise be sent to the callback ahead of it.)
 import type { Context } from 'koa';
 import { signedCookie } from '../../web/cookies.ts';
 
-const cookie = signedCookie({ name: 'fed_browser', path: '/federation', maxAgeSeconds: 3600 });
+const cookie = signedCookie({ name: 'fed_binding', path: '/', maxAgeSeconds: 3600 });
 
 export const browserBinding = {
   get: (ctx: Context) => cookie.get(ctx),
