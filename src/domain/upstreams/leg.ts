@@ -30,6 +30,11 @@ const LegState = z.object({
   browser: z.string(),
   /** The app's max_age, passed on: the upstream's auth_time is checked against it. */
   maxAge: z.number().int().nonnegative().optional(),
+  /**
+   * Linking: the upstream was asked to sign the person in again (prompt=login, max_age=0); its auth_time must be no
+   * earlier than this (seconds since 1970, when the leg began), else whoever was still signed in there is refused.
+   */
+  freshSince: z.number().int().nonnegative().optional(),
 });
 export type LegState = z.infer<typeof LegState>;
 
@@ -41,7 +46,7 @@ export type LegFailure =
   | 'cancelled'
   /** The upstream answered with an error of its own. */
   | 'upstream_error'
-  /** The upstream did not answer in time, or not at all. */
+  /** The upstream did not answer in time, or not at all, or said it cannot for now (temporarily_unavailable, server_error). */
   | 'unavailable'
   /** The answer did not hold up: a code for another client, an ID token for another audience or nonce. */
   | 'invalid'
@@ -54,6 +59,15 @@ export type Finished =
   | { ok: false; reason: LegFailure; leg?: LegState; detail?: string };
 
 const CACHE_MS = 10 * 60_000;
+/** Clocks of ours and the upstream's may differ this much (seconds) when auth_time is compared with a leg's start. */
+const CLOCK_SKEW_SECONDS = 30;
+
+/** The upstream's answer `error=…`: the person cancelled, the upstream is busy or broken for now, or anything else. */
+function failureOf(error: string): LegFailure {
+  if (error === 'access_denied') return 'cancelled';
+  if (error === 'temporarily_unavailable' || error === 'server_error') return 'unavailable';
+  return 'upstream_error';
+}
 
 /** Network trouble (refused, reset, timed out, a 5xx) rather than an answer that failed a check. */
 function unreachable(err: unknown): boolean {
@@ -147,6 +161,10 @@ export class UpstreamLeg {
   /**
    * Starts a leg: the upstream's authorization URL to send the browser to, and the browser's binding (kept in its
    * cookie; the one it already holds is reused so that two tabs may each start one).
+   *
+   * Linking always asks the upstream to sign the person in again (OpenID Connect: prompt=login and max_age=0, which
+   * obliges the upstream to say auth_time, checked against the leg's start; Facebook: auth_type=reauthenticate): on
+   * a shared computer, someone else's upstream account still signed in must not be linked to this account.
    */
   async begin(
     id: string,
@@ -176,6 +194,8 @@ export class UpstreamLeg {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = upstream.kind === 'oidc' ? oidc.randomNonce() : undefined;
+    const linking = purpose === 'link';
+    const freshSince = linking && upstream.kind === 'oidc' ? Math.floor(Date.now() / 1000) : undefined;
     await this.#states.save(state, {
       upstream: id,
       state,
@@ -185,9 +205,10 @@ export class UpstreamLeg {
       interaction: opts.interaction,
       personId: opts.personId,
       browser,
-      maxAge: upstream.kind === 'oidc' ? opts.reauthenticate?.maxAge : undefined,
+      maxAge: upstream.kind === 'oidc' && !linking ? opts.reauthenticate?.maxAge : undefined,
+      freshSince,
     });
-    const again = upstream.kind === 'oidc' ? opts.reauthenticate : undefined;
+    const again = upstream.kind !== 'oidc' ? undefined : linking ? { login: true, maxAge: 0 } : opts.reauthenticate;
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri(id),
       scope: upstream.scope,
@@ -199,6 +220,7 @@ export class UpstreamLeg {
       ...(opts.locale && upstream.kind === 'oidc' ? { ui_locales: opts.locale } : {}),
       ...(again?.login ? { prompt: 'login' } : {}),
       ...(again?.maxAge !== undefined ? { max_age: String(again.maxAge) } : {}),
+      ...(linking && upstream.kind === 'facebook' ? { auth_type: 'reauthenticate' } : {}),
     });
     return { ok: true, url: url.href, browser };
   }
@@ -208,7 +230,7 @@ export class UpstreamLeg {
     const leg = await this.#states.take(query.get('state'));
     if (!leg || leg.upstream !== id || !sameToken(leg.browser, browser)) return { ok: false, reason: 'state' };
     const error = query.get('error');
-    if (error) return { ok: false, reason: error === 'access_denied' ? 'cancelled' : 'upstream_error', leg };
+    if (error) return { ok: false, reason: failureOf(error), leg };
     const upstream = await this.#upstreams.find(id);
     if (!upstream?.enabled) return { ok: false, reason: 'disabled', leg };
     try {
@@ -236,6 +258,11 @@ export class UpstreamLeg {
     });
     const claims = tokens.claims()!;
     await this.#checkSignature(config, upstream, tokens.id_token!);
+    if (
+      leg.freshSince !== undefined &&
+      !(typeof claims.auth_time === 'number' && claims.auth_time >= leg.freshSince - CLOCK_SKEW_SECONDS)
+    )
+      throw new Error('the upstream did not sign the person in again');
     let profile: Record<string, unknown> = claims;
     // Many providers put the email and name in the userinfo answer only.
     if ((!claims.email || !claims.name) && config.serverMetadata().userinfo_endpoint && tokens.access_token) {

@@ -399,7 +399,7 @@ describe(`sign in with another account (${storageMode})`, () => {
       facebook.behaviour.error = 'access_denied';
       const fb = await pressUpstream(agent, uid, FACEBOOK);
       assert.equal(fb.url, `${base}/interaction/${uid}?federation=cancelled`);
-      facebook.behaviour.error = 'server_error';
+      facebook.behaviour.error = 'invalid_scope';
       const failed = await pressUpstream(agent, uid, FACEBOOK);
       assert.equal(failed.url, `${base}/interaction/${uid}?federation=failed`);
       assert.ok(failed.body.includes(html(zh('federation.notice.failed'))));
