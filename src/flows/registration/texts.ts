@@ -87,6 +87,10 @@ const zh = {
       noticeNoEmail: '您正在用 {{provider}} 帳號註冊。帳號建立後，下次可以直接按「以 {{provider}} 登入」。',
       noticeVerified: '如果 Email 維持 {{provider}} 提供的這一個，就不必再收認證信。',
       taken: '這個 {{provider}} 帳號剛剛已經連結到另一個帳號，所以這次註冊不會連結它。您仍然可以完成註冊。',
+      existing:
+        '這個 Email 已經有校園帳號了，不用再註冊。如果那是您的帳號，請用它的帳號和密碼登入一次，就會和您的 {{provider}} 帳號連結起來，下次可以直接按「以 {{provider}} 登入」。',
+      existingLink: '以現有帳號登入並連結',
+      existingCancel: '取消，回到登入畫面',
     },
     step3: {
       heading: '請到 Email 收信，完成註冊',
@@ -225,6 +229,10 @@ const en: typeof zh = {
       noticeVerified: 'If you keep the email address {{provider}} gave us, you will not need an activation mail.',
       taken:
         'This {{provider}} account was just linked to another account, so this registration will not link it. You can still finish registering.',
+      existing:
+        'This email address already has a campus account, so there is no need to register again. If that account is yours, sign in with it once (account and password) and it will be linked to your {{provider}} account; next time you can simply choose “Sign in with {{provider}}”.',
+      existingLink: 'Sign in with my account and link it',
+      existingCancel: 'Cancel, back to sign-in',
     },
     step3: {
       heading: 'Check your email to finish',
