@@ -10,7 +10,7 @@ import { readPortalSession } from '../../web/portal-cookie.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderMessage } from './pages.ts';
-import { browserBinding, UPSTREAM_ID } from './state.ts';
+import { browserBinding, resendOffer, UPSTREAM_ID } from './state.ts';
 
 /** The sign-in page's message for each way a leg can fail. */
 const NOTICE = {
@@ -59,6 +59,13 @@ async function signIn(ctx: Context, s: Services, leg: LegState, account: Upstrea
       subject: linked.personId,
       detail: { reason: person?.status === 'pending' ? 'inactive' : 'locked', method: 'federation' },
     });
+    // Waiting for its activation mail: the page that says so offers to send it again (as the password's answer does).
+    const ticket =
+      person?.status === 'pending' && (await s.enrolment.offerResend({ personId: person.id, interaction: uid }));
+    if (ticket) {
+      resendOffer.set(ctx, uid, ticket);
+      return seeOther(ctx, `/interaction/${uid}/federation/pending`);
+    }
     return seeOther(ctx, `/interaction/${uid}?federation=${person?.status === 'pending' ? 'pending' : 'inactive'}`);
   }
   await finishFederated(ctx, s, uid, person.id, linked.linkId, account);

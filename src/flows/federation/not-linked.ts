@@ -11,7 +11,8 @@ import { handPrefill } from '../../web/prefill.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { finishFederated } from './callback.ts';
-import { renderNotLinked } from './pages.ts';
+import { renderNotLinked, renderPending } from './pages.ts';
+import { resendOffer } from './state.ts';
 
 export function showNotLinked(s: Services) {
   return async (ctx: Context) => {
@@ -50,5 +51,19 @@ export function continueAfterRegistration(s: Services) {
     const person = linked && (await s.people.findById(linked.personId));
     if (!pending || !linked || person?.status !== 'active') return seeOther(ctx, `/interaction/${details.uid}`);
     await finishFederated(ctx, s, details.uid, person.id, linked.linkId, pending);
+  };
+}
+
+/**
+ * GET /interaction/:uid/federation/pending — an account made through an upstream, still waiting for its activation
+ * mail: says so, with "send the activation mail again" (POST /register/resend, the offer kept for this sign-in) and the
+ * way back to the sign-in page. Without the offer (another browser, or after 15 minutes): the sign-in page's notice.
+ */
+export function showPending(s: Services) {
+  return async (ctx: Context) => {
+    const { details } = await loadInteraction(ctx, s, 'login');
+    const ticket = resendOffer.get(ctx, details.uid);
+    if (!ticket) return seeOther(ctx, `/interaction/${details.uid}?federation=pending`);
+    renderPending(ctx, { uid: details.uid, ticket });
   };
 }

@@ -40,3 +40,13 @@ export function renderNotLinked(
     switchPath: `/interaction/${page.uid}/federation/new`,
   });
 }
+
+export function renderPending(ctx: Context, page: { uid: string; ticket: string }): void {
+  const t = translator(chooseLocale(ctx));
+  renderPage(ctx, 'federation/pending', {
+    pageTitle: t('federation.pending.title'),
+    ...page,
+    csrfToken: csrfToken(ctx),
+    switchPath: `/interaction/${page.uid}/federation/pending`,
+  });
+}

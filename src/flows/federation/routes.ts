@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { upstreamCallback } from './callback.ts';
-import { continueAfterRegistration, registerFromUpstream, showNotLinked } from './not-linked.ts';
+import { continueAfterRegistration, registerFromUpstream, showNotLinked, showPending } from './not-linked.ts';
 import { startLink, startSignIn } from './start.ts';
 import './texts.ts';
 
@@ -15,6 +15,7 @@ export function federationRoutes(router: Router, s: Services) {
   router.get('/interaction/:uid/federation/new', showNotLinked(s));
   router.post('/interaction/:uid/federation/register', post, registerFromUpstream(s));
   router.get('/interaction/:uid/federation/continue', continueAfterRegistration(s));
+  router.get('/interaction/:uid/federation/pending', showPending(s));
   router.get('/interaction/:uid/federation/:id', startSignIn(s));
   router.get('/federation/:id/callback', upstreamCallback(s));
   router.post('/federation/:id/link', requireAccount(s), post, startLink(s));

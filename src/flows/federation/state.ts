@@ -14,5 +14,18 @@ export const browserBinding = {
   set: (ctx: Context, value: string) => cookie.set(ctx, value),
 };
 
+// "Send the activation mail again" for an account made through an upstream and not yet activated, met when it signs in
+// with the upstream: the one-use offer (s.enrolment.offerResend) for the page that says so, with the sign-in it
+// belongs to, in a signed cookie rather than the address (kept out of history and logs), 15 minutes as the offer.
+const resendCookie = signedCookie({ name: 'fed_resend', path: '/interaction', maxAgeSeconds: 15 * 60 });
+
+export const resendOffer = {
+  get(ctx: Context, uid: string): string | undefined {
+    const [forUid, ticket] = (resendCookie.get(ctx) ?? '').split(':');
+    return forUid === uid && ticket ? ticket : undefined;
+  },
+  set: (ctx: Context, uid: string, ticket: string) => resendCookie.set(ctx, `${uid}:${ticket}`),
+};
+
 /** The route parameter naming an upstream (the same shape `campus-sso upstream add` accepts). */
 export const UPSTREAM_ID = /^[a-z0-9][a-z0-9-]{0,30}$/;

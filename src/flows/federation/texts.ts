@@ -30,6 +30,13 @@ const zh = {
       linkHelp: '已經有校園帳號：用帳號和密碼登入一次，就會連結，下次可以直接用 {{provider}} 登入。',
       back: '都不要，回到登入畫面',
     },
+    pending: {
+      title: '這個帳號還沒有完成 Email 認證',
+      message: '這個帳號還沒有完成 Email 認證，所以還不能登入。請到信箱打開認證信，點信中的連結，再回來登入。',
+      resendHelp: '找不到認證信？可以再寄一次（也請看看垃圾郵件匣）。',
+      resend: '重新寄送認證信',
+      back: '回到登入畫面',
+    },
     message: {
       title: '這次用其他帳號登入沒有完成',
       state:
@@ -71,6 +78,14 @@ const en: typeof zh = {
       linkHelp:
         'Already have a campus account: sign in once with your account and password to link it; next time you can use {{provider}} directly.',
       back: 'Neither; back to sign-in',
+    },
+    pending: {
+      title: 'This account has not confirmed its email address yet',
+      message:
+        'This account has not confirmed its email address yet, so it cannot sign in. Open the activation mail, choose the link in it, then come back to sign in.',
+      resendHelp: 'Cannot find the mail? We can send it again (please look in your junk mail folder too).',
+      resend: 'Send the activation mail again',
+      back: 'Back to sign-in',
     },
     message: {
       title: 'Signing in with another account did not finish',

@@ -313,6 +313,47 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
     assert.equal(link?.subject, sub);
   });
 
+  it('an account made through an upstream, not yet activated, signing in with it: the page offers to send the activation mail again', async () => {
+    const { personId, email } = await newAccount('waiting');
+    await db()('persons').where({ id: personId }).update({ status: 'pending' });
+    const sub = unique('waiting-city');
+    cityAccounts[sub] = { email, email_verified: false, name: 'Waiting' };
+    await server.services.federatedLinks.link(
+      personId,
+      { provider: CITY, subject: sub, emailVerified: false },
+      'portal',
+    );
+    const agent = new Agent();
+    const { uid } = await signInPage(agent);
+    const page = await upstreamLogin(agent, await pressUpstream(agent, uid, CITY), sub, CALLBACK);
+    assert.equal(page.url, `${base}/interaction/${uid}/federation/pending`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes(html(zh('federation.pending.message'))));
+    assert.ok(page.body.includes(html(zh('federation.pending.resend'))), 'the button');
+    assert.match(page.body, new RegExp(`id="back-to-sign-in" href="/interaction/${uid}"`));
+    assert.ok(!page.body.includes('ticket='), 'the offer is not in any address');
+    // Reloaded (or the language changed): the same page, the same offer.
+    const again = await agent.request(`${base}/interaction/${uid}/federation/pending?lang=en`);
+    assert.ok(again.body.includes(html(translator('en')('federation.pending.resend'))));
+    await agent.request(`${base}/interaction/${uid}/federation/pending?lang=zh-TW`);
+
+    const before = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' });
+    const sent = await agent.submit(formAction(page.body, /\/register\/resend$/, page.url), {
+      _csrf: hiddenField(page.body, '_csrf'),
+      ticket: hiddenField(page.body, 'ticket'),
+    });
+    assert.equal(sent.status, 200);
+    assert.ok(sent.body.includes(html(zh('registration.resend.sent'))));
+    assert.match(sent.body, new RegExp(`href="/interaction/${uid}"`), 'and back to this sign-in');
+    const after = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' });
+    assert.equal(after.length, before.length + 1, 'one more activation mail');
+
+    // Another browser, with no offer of its own: the sign-in page's notice, as before.
+    const other = new Agent();
+    const elsewhere = await other.follow(`${base}/interaction/${uid}/federation/pending`);
+    assert.ok(!elsewhere.body.includes('name="ticket"'));
+  });
+
   it('an upstream that answers temporarily_unavailable or server_error: "not answering right now", not "did not work"', async () => {
     const agent = new Agent();
     const { uid } = await signInPage(agent);

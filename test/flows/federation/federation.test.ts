@@ -276,8 +276,8 @@ describe(`sign in with another account (${storageMode})`, () => {
     // Before activation the upstream account cannot sign in: the sign-in page says why.
     // (Signed in at the upstream already: it answers at once.)
     const early = await pressUpstream(agent, uid, GOOGLE);
-    assert.equal(early.url, `${base}/interaction/${uid}?federation=pending`);
-    assert.ok(early.body.includes(html(zh('federation.notice.pending'))));
+    assert.equal(early.url, `${base}/interaction/${uid}/federation/pending`);
+    assert.ok(early.body.includes(html(zh('federation.pending.message'))));
 
     const mail = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' }).first();
     const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text_body)![1]!;
