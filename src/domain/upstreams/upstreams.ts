@@ -32,8 +32,8 @@ export function upstreamInput(allowHttp: boolean) {
       id: z
         .string()
         .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, e.g. city or google')
-        // Words the sign-in's own federation pages use (/interaction/…/federation/new, …/continue, …/register).
-        .refine((id) => !['new', 'continue', 'register'].includes(id), 'this id is reserved'),
+        // Words the sign-in's own federation pages use (/interaction/…/federation/new, …/continue, …/register, …/pending).
+        .refine((id) => !['new', 'continue', 'register', 'pending'].includes(id), 'this id is reserved'),
       name: z.string().trim().min(1).max(60),
       kind: z.enum(UPSTREAM_KINDS).default('oidc'),
       issuer: url,

@@ -348,6 +348,19 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
     const after = await db()('outbox_messages').where({ recipient: email, kind: 'registration_activation' });
     assert.equal(after.length, before.length + 1, 'one more activation mail');
 
+    // An upstream cannot be named after this page (its button's address would be the page's).
+    await assert.rejects(
+      async () =>
+        addUpstream(server.services.upstreams, {
+          id: 'pending',
+          name: 'X',
+          issuer: city.issuer,
+          clientId: 'x',
+          clientSecret: 'y',
+        }),
+      /this id is reserved/,
+    );
+
     // Another browser, with no offer of its own: the sign-in page's notice, as before.
     const other = new Agent();
     const elsewhere = await other.follow(`${base}/interaction/${uid}/federation/pending`);
