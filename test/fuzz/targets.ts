@@ -223,6 +223,7 @@ export const KNOWN: Record<string, Known> = {
   'GET /interaction/:uid/federation/new': { ctx: 'login' },
   'POST /interaction/:uid/federation/register': form([], { ctx: 'login' }),
   'GET /interaction/:uid/federation/continue': { ctx: 'login' },
+  'GET /interaction/:uid/federation/pending': { ctx: 'login' },
   'GET /federation/:id/callback': { query: ['code', 'state', 'iss', 'error', 'error_description'] },
   'POST /federation/:id/link': form([], account()),
 
