@@ -40,7 +40,10 @@ export function showLinks(s: Services) {
     const names = new Map(upstreams.map((u) => [u.id, u.name]));
     const { result } = Result.parse(ctx.query);
     const good = (GOOD as readonly string[]).includes(result ?? '');
-    const message = result && t(`account.links.result.${result}`);
+    // An upstream named in the address is shown only by its configured name ("you cancelled at …").
+    const provider = typeof ctx.query.upstream === 'string' ? names.get(ctx.query.upstream) : undefined;
+    const named = provider && (result === 'cancelled' || result === 'unavailable');
+    const message = result && t(`account.links.result.${result}${named ? 'At' : ''}`, { provider: provider ?? '' });
     const canUnlink = !!person.password_hash || links.length > 1;
     renderAccount(ctx, 'links', 'links', {
       links: links.map((l) => ({

@@ -32,9 +32,10 @@ export function upstreamCallback(s: Services) {
       s.log.warn({ upstream: id, reason, detail }, 'upstream sign-in failed');
       s.metrics.signIns.inc({ outcome: `federation_${reason}` });
       if (!leg) return renderMessage(ctx, { message: 'federation.message.state', status: 400 });
-      if (leg.purpose === 'link')
-        return seeOther(ctx, `/account/links?result=${NOTICE[reason as keyof typeof NOTICE]}`);
-      return seeOther(ctx, `/interaction/${leg.interaction}?federation=${NOTICE[reason as keyof typeof NOTICE]}`);
+      // The upstream's id (checked above) goes along, so that the page can name it ("you cancelled at …").
+      const notice = `${NOTICE[reason as keyof typeof NOTICE]}&upstream=${id}`;
+      if (leg.purpose === 'link') return seeOther(ctx, `/account/links?result=${notice}`);
+      return seeOther(ctx, `/interaction/${leg.interaction}?federation=${notice}`);
     }
     const { leg, account } = finished;
     if (leg.purpose === 'link') return linkFromPortal(ctx, s, leg, account);

@@ -33,7 +33,7 @@ export function startSignIn(s: Services) {
     });
     if (!begun.ok) {
       s.log.warn({ upstream: id, reason: begun.reason }, 'upstream sign-in could not start');
-      return seeOther(ctx, `/interaction/${details.uid}?federation=${begun.reason}`);
+      return seeOther(ctx, `/interaction/${details.uid}?federation=${begun.reason}&upstream=${id}`);
     }
     browserBinding.set(ctx, begun.browser);
     seeOther(ctx, begun.url);
@@ -49,7 +49,7 @@ export function startLink(s: Services) {
       browser: browserBinding.get(ctx),
       locale: chooseLocale(ctx),
     });
-    if (!begun.ok) return seeOther(ctx, `/account/links?result=${begun.reason}`);
+    if (!begun.ok) return seeOther(ctx, `/account/links?result=${begun.reason}&upstream=${id}`);
     browserBinding.set(ctx, begun.browser);
     seeOther(ctx, begun.url);
   };

@@ -13,8 +13,10 @@ const zh = {
     notLinking: '不要連結，改用其他方式登入',
     notice: {
       cancelled: '您在另一個網站取消了登入。您可以再試一次，或用帳號和密碼登入。',
+      cancelledAt: '您在「{{provider}}」取消了登入。您可以再試一次，或用帳號和密碼登入。',
       failed: '用另一個帳號登入沒有成功，所以沒有登入。請再試一次，或用帳號和密碼登入。',
       unavailable: '另一個網站現在沒有回應，請過幾分鐘再試，或用帳號和密碼登入。',
+      unavailableAt: '「{{provider}}」現在沒有回應，請過幾分鐘再試，或用帳號和密碼登入。',
       disabled: '這個登入方式現在不能使用，請用帳號和密碼登入。',
       pending: '這個帳號還沒有完成 Email 認證。請到信箱點選認證信中的連結，再回來登入。',
       inactive: '此帳號目前無法登入，請洽學校承辦人。',
@@ -57,10 +59,13 @@ const en: typeof zh = {
     notLinking: 'Do not link it; sign in another way',
     notice: {
       cancelled: 'You cancelled signing in on the other website. Try again, or sign in with your account and password.',
+      cancelledAt: 'You cancelled signing in at {{provider}}. Try again, or sign in with your account and password.',
       failed:
         'Signing in with your other account did not work, so you are not signed in. Try again, or sign in with your account and password.',
       unavailable:
         'The other website is not answering right now. Try again in a few minutes, or sign in with your account and password.',
+      unavailableAt:
+        '{{provider}} is not answering right now. Try again in a few minutes, or sign in with your account and password.',
       disabled: 'This way of signing in is not available now. Please sign in with your account and password.',
       pending:
         'This account has not confirmed its email address yet. Open the link in the activation mail, then come back to sign in.',

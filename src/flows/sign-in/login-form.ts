@@ -24,10 +24,24 @@ export type LoginPage = {
   resendTicket?: string;
   /** A message about signing in with another account (why it did not work), by its key under `federation.notice`. */
   notice?: string;
+  /** The upstream the notice is about (its id, from the address: only a configured upstream's name is shown). */
+  noticeUpstream?: string;
   /** An upstream account met in this sign-in waits to be linked: signing in with the password links it. */
   linking?: boolean;
   status?: number;
 };
+
+/** The notices that name the upstream when the page knows which (`…At`: "you cancelled at {{provider}}"). */
+const NAMED_NOTICES = new Set(['cancelled', 'unavailable']);
+
+const federationNotice = (
+  t: (key: string, vars?: Record<string, string>) => string,
+  notice: string,
+  provider?: string,
+) =>
+  provider && NAMED_NOTICES.has(notice)
+    ? t(`federation.notice.${notice}At`, { provider })
+    : t(`federation.notice.${notice}`);
 
 /** The notices a redirect to the sign-in page may ask for (nothing else from the address is shown). */
 export const FEDERATION_NOTICES = ['cancelled', 'failed', 'unavailable', 'disabled', 'pending', 'inactive'] as const;
@@ -61,6 +75,8 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       formPage: `/interaction/${page.uid}`,
       upstreams: upstreams.map((u) => ({ id: u.id, name: u.name, icon: u.icon ?? u.id })),
       notice: page.notice,
+      noticeText:
+        page.notice && federationNotice(t, page.notice, upstreams.find((u) => u.id === page.noticeUpstream)?.name),
       linking: pending && {
         providerName: pending.providerName,
         email: pending.email ? maskEmail(pending.email) : undefined,

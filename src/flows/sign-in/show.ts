@@ -43,6 +43,7 @@ export function showInteraction(s: Services) {
         login: hint,
         challenge,
         notice,
+        noticeUpstream: typeof ctx.query.upstream === 'string' ? ctx.query.upstream : undefined,
         linking: ctx.query.link === '1',
       });
       return;

@@ -239,7 +239,7 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
       body: new URLSearchParams({ _csrf: hiddenField(portal.body, '_csrf') }).toString(),
     });
     const back = await agent.follow(start.location!);
-    assert.equal(back.url, `${base}/account/links?result=failed`);
+    assert.equal(back.url, `${base}/account/links?result=failed&upstream=${ROGUE}`);
     assert.ok(back.body.includes(html(zh('account.links.result.failed'))));
     assert.equal((await linksOf(personId)).length, 0);
 
@@ -374,11 +374,14 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
       for (const error of ['temporarily_unavailable', 'server_error']) {
         facebook.behaviour.error = error;
         const res = await pressUpstream(agent, uid, FACEBOOK);
-        assert.equal(res.url, `${base}/interaction/${uid}?federation=unavailable`, error);
-        assert.ok(res.body.includes(html(zh('federation.notice.unavailable'))), error);
+        assert.equal(res.url, `${base}/interaction/${uid}?federation=unavailable&upstream=${FACEBOOK}`, error);
+        assert.ok(res.body.includes(html(zh('federation.notice.unavailableAt', { provider: 'Facebook' }))), error);
       }
       facebook.behaviour.error = 'invalid_scope';
-      assert.equal((await pressUpstream(agent, uid, FACEBOOK)).url, `${base}/interaction/${uid}?federation=failed`);
+      assert.equal(
+        (await pressUpstream(agent, uid, FACEBOOK)).url,
+        `${base}/interaction/${uid}?federation=failed&upstream=${FACEBOOK}`,
+      );
       // The same from the account pages.
       const { email } = await newAccount('busy');
       const signedIn = await signedInAgent(base, email, PERSON_PASSWORD);
@@ -390,7 +393,8 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
         body: new URLSearchParams({ _csrf: hiddenField(portal.body, '_csrf') }).toString(),
       });
       const back = await signedIn.follow(start.location!);
-      assert.equal(back.url, `${base}/account/links?result=unavailable`);
+      assert.equal(back.url, `${base}/account/links?result=unavailable&upstream=${FACEBOOK}`);
+      assert.ok(back.body.includes(html(zh('account.links.result.unavailableAt', { provider: 'Facebook' }))));
     } finally {
       facebook.behaviour.error = undefined;
     }

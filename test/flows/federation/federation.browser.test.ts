@@ -210,7 +210,10 @@ test('cancel at the upstream: back at our sign-in page with a message, the passw
   await page.locator('input[name="login"]').waitFor();
   await page.getByText('[ Cancel ]').click();
   await page.locator('#federation-notice').waitFor();
-  assert.equal(await page.locator('#federation-notice').innerText(), translator('en')('federation.notice.cancelled'));
+  assert.equal(
+    await page.locator('#federation-notice').innerText(),
+    translator('en')('federation.notice.cancelledAt', { provider: '臺北市校園 OpenID' }),
+  );
   await checked(page, '10-cancelled-en', problems);
   await page.fill('#login', 'student');
   await page.fill('#password', 'Green-Frog-2026');

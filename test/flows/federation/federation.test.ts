@@ -390,18 +390,24 @@ describe(`sign in with another account (${storageMode})`, () => {
     const { uid } = await signInPage(agent);
     const upstreamPage = await pressUpstream(agent, uid, CITY);
     const cancelled = await upstreamCancel(agent, upstreamPage, CALLBACK);
-    assert.equal(cancelled.url, `${base}/interaction/${uid}?federation=cancelled`);
+    assert.equal(cancelled.url, `${base}/interaction/${uid}?federation=cancelled&upstream=${CITY}`);
     assert.equal(cancelled.status, 200);
-    assert.ok(cancelled.body.includes(html(zh('federation.notice.cancelled'))));
+    // The upstream named by the name it was configured with, not "another website".
+    assert.ok(cancelled.body.includes(html(zh('federation.notice.cancelledAt', { provider: '臺北市校園 OpenID' }))));
+    // An id in the address that is no configured upstream names nothing.
+    const forged = await agent.request(`${base}/interaction/${uid}?federation=cancelled&upstream=%3Cb%3Eevil`);
+    const notice = /id="federation-notice"[^>]*>([^<]*)</.exec(forged.body)?.[1];
+    assert.equal(notice, html(zh('federation.notice.cancelled')));
+    assert.ok(!forged.body.includes('<b>evil'));
     assert.ok(cancelled.body.includes('action="/interaction/'), 'the sign-in form is there');
 
     try {
       facebook.behaviour.error = 'access_denied';
       const fb = await pressUpstream(agent, uid, FACEBOOK);
-      assert.equal(fb.url, `${base}/interaction/${uid}?federation=cancelled`);
+      assert.equal(fb.url, `${base}/interaction/${uid}?federation=cancelled&upstream=${FACEBOOK}`);
       facebook.behaviour.error = 'invalid_scope';
       const failed = await pressUpstream(agent, uid, FACEBOOK);
-      assert.equal(failed.url, `${base}/interaction/${uid}?federation=failed`);
+      assert.equal(failed.url, `${base}/interaction/${uid}?federation=failed&upstream=${FACEBOOK}`);
       assert.ok(failed.body.includes(html(zh('federation.notice.failed'))));
     } finally {
       facebook.behaviour.error = undefined;
@@ -473,7 +479,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     forged.searchParams.set('state', ours.searchParams.get('state')!);
     forged.searchParams.set('iss', city.issuer);
     const res = await agent.follow(forged.href, CALLBACK);
-    assert.equal(res.url, `${base}/interaction/${uid}?federation=failed`);
+    assert.equal(res.url, `${base}/interaction/${uid}?federation=failed&upstream=${CITY}`);
     assert.ok(res.body.includes(html(zh('federation.notice.failed'))));
     assert.equal(await db()('federated_links').where({ provider: CITY, subject: sub }).first(), undefined);
   });
@@ -492,7 +498,7 @@ describe(`sign in with another account (${storageMode})`, () => {
         const agent = new Agent();
         const { uid } = await signInPage(agent);
         const res = await pressUpstream(agent, uid, ROGUE);
-        assert.equal(res.url, `${base}/interaction/${uid}?federation=failed`);
+        assert.equal(res.url, `${base}/interaction/${uid}?federation=failed&upstream=${ROGUE}`);
         assert.equal(res.status, 200);
         assert.equal(await db()('federated_links').where({ provider: ROGUE }).first(), undefined);
       } finally {
@@ -510,7 +516,11 @@ describe(`sign in with another account (${storageMode})`, () => {
       assert.equal(good.url, `${base}/interaction/${uid}/federation/new`, 'the right secret: accepted');
       rogue.behaviour.spoil = 'signature';
       const bad = await pressUpstream(agent, uid, ROGUE);
-      assert.equal(bad.url, `${base}/interaction/${uid}?federation=failed`, 'another secret: refused');
+      assert.equal(
+        bad.url,
+        `${base}/interaction/${uid}?federation=failed&upstream=${ROGUE}`,
+        'another secret: refused',
+      );
     } finally {
       rogue.behaviour.hmac = false;
       rogue.behaviour.spoil = undefined;
@@ -541,7 +551,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     const other = new Agent();
     const again = await signInPage(other, { max_age: '60' });
     const refused = await pressUpstream(other, again.uid, ROGUE);
-    assert.equal(refused.url, `${base}/interaction/${again.uid}?federation=failed`);
+    assert.equal(refused.url, `${base}/interaction/${again.uid}?federation=failed&upstream=${ROGUE}`);
     const plain = await signInPage(other);
     assert.equal(
       (await pressUpstream(other, plain.uid, ROGUE)).url,
@@ -554,11 +564,11 @@ describe(`sign in with another account (${storageMode})`, () => {
     const agent = new Agent();
     const { uid } = await signInPage(agent);
     const down = await pressUpstream(agent, uid, DOWN);
-    assert.equal(down.url, `${base}/interaction/${uid}?federation=unavailable`);
-    assert.ok(down.body.includes(html(zh('federation.notice.unavailable'))));
+    assert.equal(down.url, `${base}/interaction/${uid}?federation=unavailable&upstream=${DOWN}`);
+    assert.ok(down.body.includes(html(zh('federation.notice.unavailableAt', { provider: 'Down' }))));
     const before = slow.tokenRequests;
     const slowRes = await pressUpstream(agent, uid, SLOW);
-    assert.equal(slowRes.url, `${base}/interaction/${uid}?federation=unavailable`);
+    assert.equal(slowRes.url, `${base}/interaction/${uid}?federation=unavailable&upstream=${SLOW}`);
     assert.equal(slow.tokenRequests, before + 1, 'the token request was made and timed out');
   });
 
