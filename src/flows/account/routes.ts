@@ -8,7 +8,7 @@ import type { Services } from '../../web/services.ts';
 import { revokeAppAccess, showApps } from './apps.ts';
 import { CONTACT_KINDS, contactPages } from './contact.ts';
 import { showIdentities } from './identities.ts';
-import { showLinks, unlink } from './links.ts';
+import { askUnlink, showLinks, unlink } from './links.ts';
 import { showPasswordForm, submitPassword } from './password.ts';
 import { portalSignIn } from './portal-sign-in.ts';
 import { saveLanguage, showProfile } from './profile.ts';
@@ -40,6 +40,7 @@ export function accountRoutes(router: Router, s: Services) {
   router.get('/account/identities', signedIn, showIdentities(s));
 
   router.get('/account/links', signedIn, showLinks(s));
+  router.get('/account/links/:linkId/unlink', signedIn, askUnlink(s));
   router.post('/account/links/:linkId/unlink', ...form, unlink(s));
 
   router.get('/account/apps', signedIn, showApps(s));

@@ -122,6 +122,16 @@ const zh = {
         last: '這是您唯一的登入方式，所以不能取消連結。請先設定密碼。',
         missing: '找不到這個連結，可能已經取消了。',
       },
+      confirm: {
+        title: '確定要取消連結嗎？',
+        what: '要取消連結的帳號：',
+        afterwards: '取消以後，就不能再用這個帳號登入。想再用的話，隨時可以再連結一次。',
+        yes: '確定取消連結',
+        back: '不要，回到連結的帳號',
+        last: '這是您唯一的登入方式，所以不能取消連結。請先設定密碼，再來取消連結。',
+        setPassword: '去設定密碼',
+        backOnly: '回到連結的帳號',
+      },
     },
     identities: {
       nav: '身分',
@@ -364,6 +374,16 @@ const en: typeof zh = {
         expired: 'Linking waited too long and expired. Please try again.',
         last: 'This is your only way to sign in, so it cannot be unlinked. Please set a password first.',
         missing: 'This link was not found; it may already be gone.',
+      },
+      confirm: {
+        title: 'Unlink this account?',
+        what: 'The account to unlink:',
+        afterwards: 'After this, you can no longer sign in with this account. You can link it again at any time.',
+        yes: 'Yes, unlink it',
+        back: 'No, back to linked accounts',
+        last: 'This is your only way to sign in, so it cannot be unlinked. Please set a password first, then come back.',
+        setPassword: 'Set a password',
+        backOnly: 'Back to linked accounts',
       },
     },
     identities: {
