@@ -192,7 +192,12 @@ test('first visit → link to the demo teacher → identity menu → the app; la
   assert.match(await item.innerText(), /wan\*\*\*@city\.example/);
   assert.doesNotMatch(await item.innerText(), new RegExp(zh('account.links.never')));
   await checked(later.page, '08-portal-links', later.problems);
-  await item.locator('button.danger').click();
+  // 取消連結 asks first; its page's button unlinks.
+  await Promise.all([
+    later.page.waitForURL(/\/unlink$/),
+    item.locator('a', { hasText: zh('account.links.unlink') }).click(),
+  ]);
+  await later.page.locator('form button.primary').click();
   await later.page.locator('.acct-notice').waitFor();
   assert.equal(await later.page.locator('.acct-notice').innerText(), zh('account.links.result.unlinked'));
   assert.equal(await later.page.locator('.acct-item', { hasText: '臺北市校園 OpenID' }).count(), 0);

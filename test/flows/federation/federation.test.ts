@@ -639,7 +639,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     const forced = await agent.request(`${base}/account/links/${link.id}/unlink`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') }).toString(),
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), confirm: 'yes' }).toString(),
     });
     assert.equal(forced.location, `${base}/account/links?result=last`);
     assert.equal((await linksOf(personId)).length, 1);
@@ -658,16 +658,16 @@ describe(`sign in with another account (${storageMode})`, () => {
     const notMine = await agent.request(`${base}/account/links/${othersLink.id}/unlink`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') }).toString(),
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), confirm: 'yes' }).toString(),
     });
     assert.equal(notMine.location, `${base}/account/links?result=missing`);
     assert.equal((await linksOf(other.personId)).length, 1);
     const unlinked = await agent.request(`${base}/account/links/${link.id}/unlink`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf') }).toString(),
+      body: new URLSearchParams({ _csrf: hiddenField(page.body, '_csrf'), confirm: 'yes' }).toString(),
     });
-    assert.equal(unlinked.location, `${base}/account/links?result=unlinked`);
+    assert.equal(unlinked.location, `${base}/account/links?result=unlinked&upstream=${CITY}`);
     assert.equal((await linksOf(personId)).length, 0);
     const audit = await db()('audit_events')
       .where({ subject: personId })
