@@ -14,9 +14,14 @@ import { normaliseNationalId } from '../people/national-id.ts';
 import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
 import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password-links.ts';
 import type { Passwords } from '../people/passwords.ts';
-import { findPersonById, findPersonIdByNationalIdIndex, lockContactValues } from '../people/persons.ts';
+import {
+  emailHeld,
+  findPersonById,
+  findPersonIdByNationalIdIndex,
+  lockContactValues,
+  mobileHeld,
+} from '../people/persons.ts';
 import { currentCode, findCode, homeroomStudents, issueCode, useCode } from './codes.ts';
-import { emailHeld, mobileHeld } from './holders.ts';
 import { decisionMessage } from './messages.ts';
 import { LEGAL_REPRESENTATIVES, type Relationship } from './relationships.ts';
 import { matchesRoster } from './roster-guardians.ts';

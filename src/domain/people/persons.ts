@@ -275,6 +275,26 @@ export async function contactHeldByOther(
   return !!holder;
 }
 
+/**
+ * Whether anyone uses `email` as their email or username — a registration still waiting for its activation link
+ * included ('pending' when only such a one does): an address someone has started to register with is not another's
+ * to take (a binding application's new parent: the approval would make it their login).
+ */
+export async function emailHeld(db: Knex, email: string): Promise<'account' | 'pending' | undefined> {
+  const key = email.toLowerCase();
+  const rows: { status: string }[] = await db('persons')
+    .select('status')
+    .where((q) => q.whereRaw('lower(email) = ?', [key]).orWhereRaw('lower(username) = ?', [key]))
+    .limit(5);
+  if (!rows.length) return undefined;
+  return rows.some((r) => r.status !== 'pending') ? 'account' : 'pending';
+}
+
+/** Whether anyone has this mobile number as theirs (the sign-in number, whatever their status). */
+export async function mobileHeld(db: Knex, mobile: string): Promise<boolean> {
+  return !!(await db('persons').where({ mobile }).first('id'));
+}
+
 /** The status of whoever uses this email address as their email or username. */
 export async function emailHolderStatus(db: Knex, email: string): Promise<PersonStatus | undefined> {
   const key = email.toLowerCase();
