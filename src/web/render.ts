@@ -130,6 +130,9 @@ export function renderPage(
       : (formPage ?? (reading ? ctx.path : languagePageFor(ctx)));
   const switchPath = sitePath(own);
   const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
+  // What the address says once only (`?saved=1` after a post → redirect → get) the page names (`oneTimeQuery`), and its
+  // language link leaves out: the page in the other language is the page as it is now, not the notice again.
+  if (Array.isArray(locals.oneTimeQuery)) for (const name of locals.oneTimeQuery) params.delete(String(name));
   params.set('lang', t('lang.switchTo'));
   ctx.type = 'html';
   // A page is for one person at one moment (CSRF tokens, personal data, one-use links): never kept by a cache.

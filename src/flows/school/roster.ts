@@ -222,6 +222,8 @@ async function renderRow(
     revealed: page.revealed,
     revealOnce: page.revealOnce,
     saved: page.saved,
+    // 已經修改完成 is said once, after the save: the language link shows the row without it.
+    oneTimeQuery: ['saved'],
     status: page.status,
     version: page.version ?? row.version,
     loaded: EDITABLE[part].map((f) => ({ id: f, value: page.loaded?.[f] ?? row.values[f] ?? '' })),

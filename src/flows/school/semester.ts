@@ -46,6 +46,8 @@ async function render(
       message,
     })),
     saved: page.saved,
+    // The notice is said once, after the save: the language link shows the page without it.
+    oneTimeQuery: ['saved'],
     semesters: semesters.map((x) => ({ ...x, startsOn: formatRocDate(x.startsOn), endsOn: formatRocDate(x.endsOn) })),
     status: Object.keys(errors).length ? 400 : undefined,
   });

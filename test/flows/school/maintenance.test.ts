@@ -196,6 +196,14 @@ describe(`maintaining the roster (${storageMode})`, () => {
       shown.body.includes(`<p class="acct-notice" id="roster-saved" role="status">${zh('school.roster.saved')}</p>`),
     );
     assert.match(shown.body, /<input id="class_code"[^>]*value="702"/, 'as saved');
+    // 已經修改完成 is said once: the language link leads to the row as it is now, not to the notice again.
+    const link = /<a class="lang" href="([^"]+)"/.exec(shown.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(link, `/school/${SCHOOL}/roster/students/1130002?lang=en`);
+    const english = await agent.request(`${base}${link}`);
+    assert.equal(english.status, 200);
+    assert.ok(!english.body.includes('id="roster-saved"'), 'no saved notice in the other language');
+    assert.match(english.body, /<input id="class_code"[^>]*value="702"/);
+    await page('/roster?lang=zh-TW');
     const row = await student('1130002');
     assert.deepEqual([row.class_code, row.seat], ['702', 2]);
     const audit = await db()('audit_events').where({ subject: SCHOOL, action: 'school.roster_edited' });

@@ -15,6 +15,7 @@ import { signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
+const en = translator('en');
 const FORM = 'application/x-www-form-urlencoded';
 // Schools of this file's own: in the shared database of the PostgreSQL + Redis run, other files use the demo schools.
 const codeOf = () => `9${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
@@ -136,6 +137,14 @@ describe(`the school back office (${storageMode})`, () => {
     assert.equal(saved.location, `${base}${path}?saved=1`);
     const after1 = await agent.request(saved.location!);
     assert.ok(after1.body.includes(html(zh('school.semester.saved'))));
+    // The notice is said once: the language link leads to the page as it is now, not to "saved" again.
+    const link = /<a class="lang" href="([^"]+)"/.exec(after1.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(link, `${path}?lang=en`);
+    const english = await agent.request(`${base}${link}`);
+    assert.equal(english.status, 200);
+    assert.ok(!english.body.includes(html(en('school.semester.saved'))), 'no saved notice in the other language');
+    assert.match(english.body, /id="academic_year"[^>]*value="104"/, 'the semester as saved');
+    await agent.request(`${base}${path}?lang=zh-TW`);
     assert.match(after1.body, /id="academic_year"[^>]*value="104"/);
     assert.match(after1.body, /104\/08\/31–105\/01\/30/);
     const row = await db()('school_semesters').where({ school_code: SCHOOL, academic_year: 104, semester: 1 }).first();
