@@ -20,15 +20,19 @@ export function startSignIn(s: Services) {
     const id = upstreamId(ctx);
     const { details } = await loadInteraction(ctx, s, 'login');
     const maxAge = Number.parseInt(String(details.params.max_age ?? ''), 10);
+    // The app asked for a fresh sign-in (prompt=login): the upstream is asked as linking asks it (prompt=login and
+    // max_age=0), so that it must say when it signed the person in (auth_time, checked by the leg) — an upstream that
+    // ignores prompt=login and answers from an old session is refused rather than taken as a fresh sign-in.
+    const login = String(details.params.prompt ?? '')
+      .split(' ')
+      .includes('login');
     const begun = await s.upstreamLeg.begin(id, 'sign-in', {
       interaction: details.uid,
       browser: browserBinding.get(ctx),
       locale: chooseLocale(ctx),
       reauthenticate: {
-        login: String(details.params.prompt ?? '')
-          .split(' ')
-          .includes('login'),
-        maxAge: Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
+        login,
+        maxAge: login ? 0 : Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
       },
     });
     if (!begun.ok) {

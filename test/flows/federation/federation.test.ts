@@ -543,7 +543,8 @@ describe(`sign in with another account (${storageMode})`, () => {
     const upstreamAuth = new URL(pressed.location!);
     assert.ok(upstreamAuth.href.startsWith(city.issuer));
     assert.equal(upstreamAuth.searchParams.get('prompt'), 'login', 'the upstream is asked to sign the person in again');
-    assert.equal(upstreamAuth.searchParams.get('max_age'), '60');
+    // prompt=login asks for a sign-in made now: max_age=0, stricter than the app's own 60.
+    assert.equal(upstreamAuth.searchParams.get('max_age'), '0');
     const notLinked = await upstreamLogin(agent, await agent.follow(pressed.location!, CALLBACK), sub, CALLBACK);
     assert.equal(notLinked.url, `${base}/interaction/${uid}/federation/new`, 'a fresh upstream sign-in is taken');
 
@@ -558,6 +559,32 @@ describe(`sign in with another account (${storageMode})`, () => {
       `${base}/interaction/${plain.uid}/federation/new`,
       'without max_age the same answer is taken',
     );
+  });
+
+  it('an app’s prompt=login alone makes the upstream sign the person in again (prompt=login, max_age=0) and say when', async () => {
+    const sub = unique('fresh-login');
+    cityAccounts[sub] = { email: `${sub}@city.example`, email_verified: true, name: '林再登' };
+    // Signed in at the upstream already, in this browser: a sign-in without prompt=login is answered from it.
+    const agent = new Agent();
+    const first = await signInPage(agent);
+    await upstreamLogin(agent, await pressUpstream(agent, first.uid, CITY), sub, CALLBACK);
+
+    const { uid } = await signInPage(agent, { prompt: 'login' });
+    const pressed = await agent.request(`${base}/interaction/${uid}/federation/${CITY}`);
+    const upstreamAuth = new URL(pressed.location!);
+    assert.ok(upstreamAuth.href.startsWith(city.issuer));
+    assert.equal(upstreamAuth.searchParams.get('prompt'), 'login', 'the upstream is asked to sign the person in again');
+    assert.equal(upstreamAuth.searchParams.get('max_age'), '0', 'and to say when it did (auth_time)');
+    const upstreamPage = await agent.follow(pressed.location!, CALLBACK);
+    assert.ok(upstreamPage.url.startsWith(city.issuer), 'the upstream shows its sign-in form, not the old session');
+    const notLinked = await upstreamLogin(agent, upstreamPage, sub, CALLBACK);
+    assert.equal(notLinked.url, `${base}/interaction/${uid}/federation/new`, 'a fresh upstream sign-in is taken');
+
+    // An upstream that answers without auth_time cannot show it signed the person in again: refused.
+    const other = new Agent();
+    const again = await signInPage(other, { prompt: 'login' });
+    const refused = await pressUpstream(other, again.uid, ROGUE);
+    assert.equal(refused.url, `${base}/interaction/${again.uid}?federation=failed&upstream=${ROGUE}`);
   });
 
   it('an upstream that is down or too slow: a clear message on the sign-in page, never a 500', async () => {
