@@ -97,5 +97,7 @@ async function linkFromPortal(ctx: Context, s: Services, leg: LegState, account:
   // Only for the person still signed in to the portal in this browser.
   if (readPortalSession(ctx)?.personId !== leg.personId) return seeOther(ctx, '/account/links?result=expired');
   const result = await s.federatedLinks.link(leg.personId!, account, 'portal');
-  seeOther(ctx, `/account/links?result=${result}`);
+  // Which upstream, as the failures say it (its id, checked at the start of the callback): the page names it by its
+  // configured name, and shows "linked" only when that upstream's link is new.
+  seeOther(ctx, `/account/links?result=${result}&upstream=${account.provider}`);
 }

@@ -220,7 +220,7 @@ describe(`sign in with another account: the browser walk (${storageMode})`, () =
         xsrf: hiddenField(back.body, 'xsrf'),
         logout: 'yes',
       });
-    assert.equal(back.url, `${base}/account/links?result=linked`);
+    assert.equal(back.url, `${base}/account/links?result=linked&upstream=${CITY}`);
     const links = await linksOf(personId);
     assert.deepEqual(
       links.map((l) => l.subject),

@@ -623,7 +623,7 @@ describe(`sign in with another account (${storageMode})`, () => {
     assert.equal(start.status, 303);
     const upstreamPage = await agent.follow(start.location!);
     const back = await upstreamLogin(agent, upstreamPage, sub);
-    assert.equal(back.url, `${base}/account/links?result=taken`);
+    assert.equal(back.url, `${base}/account/links?result=taken&upstream=${GOOGLE}`);
     assert.ok(back.body.includes(html(zh('account.links.result.taken'))));
     assert.equal((await linksOf(second.personId)).length, 0);
   });
@@ -643,7 +643,9 @@ describe(`sign in with another account (${storageMode})`, () => {
       body: new URLSearchParams({ _csrf: hiddenField(empty.body, '_csrf') }).toString(),
     });
     const back = await upstreamLogin(agent, await agent.follow(start.location!), sub);
-    assert.equal(back.url, `${base}/account/links?result=linked`);
+    // The outcome names the upstream that was linked (by its id; the page shows it by its configured name).
+    assert.equal(back.url, `${base}/account/links?result=linked&upstream=${CITY}`);
+    assert.equal(/class="acct-notice"[^>]*>([^<]*)</.exec(back.body)?.[1], html(zh('account.links.result.linked')));
     assert.ok(back.body.includes('臺北市校園 OpenID'));
     assert.ok(back.body.includes(`${sub.slice(0, 3)}***@city.example`));
     const [link] = await linksOf(personId);
