@@ -5,7 +5,7 @@
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { CLASS_CODE } from '../classes.ts';
 import { nameProblem } from './names.ts';
-import { fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
+import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const CLASSES_SHEET = '班級';
@@ -46,7 +46,6 @@ export type RosterStaff = {
   email?: string;
 };
 
-const E = (key: string) => `school.import.errors.${key}`;
 const STAFF_NO = /^[A-Za-z0-9_-]{1,20}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -63,35 +62,29 @@ export function checkClassesTeachers(
   const seenStaff = new Map<string, number>();
   const seenIds = new Map<string, number>();
   for (const { number, cells } of staffRows) {
-    const [no, name, id, kind, title, email] = CLASSES_TEACHERS[1]!.columns.map((_, i) => cells[i]);
-    const fail = (column: string, message: string, values?: Record<string, string>) =>
-      errors.push({ row: number, sheet: TEACHERS_SHEET, column, message: E(message), values });
-    const formula = formulaColumn(cells, CLASSES_TEACHERS[1]!);
-    if (formula !== undefined) {
-      fail(formula, 'formula');
-      continue;
-    }
-    const staffNo = no?.text ?? '';
+    const [staffNo = '', name = '', id = '', kindText = '', titleText = '', email = ''] = rowValues(
+      cells,
+      CLASSES_TEACHERS[1]!,
+    );
+    const fail = rowProblems(errors, CLASSES_TEACHERS[1]!, number, cells);
     if (!staffNo) fail('教師編號', 'required');
     else if (!STAFF_NO.test(staffNo)) fail('教師編號', 'staffNo');
     else if (seenStaff.has(staffNo)) fail('教師編號', 'duplicate', { row: String(seenStaff.get(staffNo)) });
     else seenStaff.set(staffNo, number);
-    const personName = (name?.text ?? '').normalize('NFC').replace(/\s+/g, ' ');
+    const personName = name.normalize('NFC').replace(/\s+/g, ' ');
     if (!personName) fail('姓名', 'required');
     else if ([...personName].length > 50) fail('姓名', 'tooLong');
     else if (nameProblem(personName)) fail('姓名', 'nameChars');
-    const nationalId = normaliseNationalId(id?.text ?? '');
+    const nationalId = normaliseNationalId(id);
     if (!nationalId) fail('身分證統一編號', 'required');
     else if (!isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
     else if (seenIds.has(nationalId)) fail('身分證統一編號', 'duplicate', { row: String(seenIds.get(nationalId)) });
     else seenIds.set(nationalId, number);
-    const kindText = kind?.text ?? '';
     const staffKind = STAFF_KINDS[kindText as keyof typeof STAFF_KINDS];
     if (!kindText) fail('身分別', 'required');
     else if (!staffKind) fail('身分別', 'notInList', { list: Object.keys(STAFF_KINDS).join('、') });
-    const titleText = title?.text ?? '';
     if ([...titleText].length > 30) fail('職稱', 'tooLong');
-    const emailText = (email?.text ?? '').toLowerCase();
+    const emailText = email.toLowerCase();
     if (emailText && (!EMAIL.test(emailText) || emailText.length > 254)) fail('Email', 'email');
     staff.push({
       staffNo,
@@ -106,26 +99,16 @@ export function checkClassesTeachers(
   const classes: RosterClass[] = [];
   const seenClasses = new Map<string, number>();
   for (const { number, cells } of classRows) {
-    const [code, name, grade, homeroom] = CLASSES_TEACHERS[0]!.columns.map((_, i) => cells[i]);
-    const fail = (column: string, message: string, values?: Record<string, string>) =>
-      errors.push({ row: number, sheet: CLASSES_SHEET, column, message: E(message), values });
-    const formula = formulaColumn(cells, CLASSES_TEACHERS[0]!);
-    if (formula !== undefined) {
-      fail(formula, 'formula');
-      continue;
-    }
-    const classCode = code?.text ?? '';
+    const [classCode = '', className = '', gradeText = '', homeroomNo = ''] = rowValues(cells, CLASSES_TEACHERS[0]!);
+    const fail = rowProblems(errors, CLASSES_TEACHERS[0]!, number, cells);
     if (!classCode) fail('班級代碼', 'required');
     else if (!CLASS_CODE.test(classCode)) fail('班級代碼', 'classCode');
     else if (seenClasses.has(classCode)) fail('班級代碼', 'duplicate', { row: String(seenClasses.get(classCode)) });
     else seenClasses.set(classCode, number);
-    const className = name?.text ?? '';
     if (!className) fail('班級名稱', 'required');
     else if ([...className].length > 30) fail('班級名稱', 'tooLong');
-    const gradeText = grade?.text ?? '';
     if (!gradeText) fail('年級', 'required');
     else if (!GRADES.includes(gradeText)) fail('年級', 'notInList', { list: '1–12' });
-    const homeroomNo = homeroom?.text ?? '';
     if (homeroomNo && !seenStaff.has(homeroomNo)) fail('導師教師編號', 'noSuchTeacher', { no: homeroomNo });
     classes.push({ code: classCode, name: className, grade: Number(gradeText), homeroom: homeroomNo || undefined });
   }

@@ -2,7 +2,7 @@
 // which class, and how many periods a week — checked row by row against the semester's imported classes and teachers:
 // required values, codes, a whole number of periods, the same class and subject twice. Nothing is kept until the whole
 // file is clean.
-import { fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
+import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const COURSES_SHEET = '配課';
@@ -40,16 +40,10 @@ export function checkCourses(sheets: Map<string, SheetRows>, context: CoursesCon
   const courses: RosterCourse[] = [];
   const seen = new Map<string, number>();
   for (const { number, cells } of sheets.get(COURSES_SHEET)!.rows.slice(1)) {
-    const fail = (column: string, message: string, values?: Record<string, string>) =>
-      errors.push({ row: number, sheet: COURSES_SHEET, column, message: `school.import.errors.${message}`, values });
-    const formula = formulaColumn(cells, COURSES[0]!);
-    if (formula !== undefined) {
-      fail(formula, 'formula');
-      continue;
-    }
-    const [classCode = '', subjectCode = '', subjectName = '', staffNo = '', hoursText = ''] = Array.from(
-      { length: 5 },
-      (_, i) => cells[i]?.text ?? '',
+    const fail = rowProblems(errors, COURSES[0]!, number, cells);
+    const [classCode = '', subjectCode = '', subjectName = '', staffNo = '', hoursText = ''] = rowValues(
+      cells,
+      COURSES[0]!,
     );
     if (!classCode) fail('班級代碼', 'required');
     else if (!context.classes.has(classCode)) fail('班級代碼', 'noSuchClass', { code: classCode });

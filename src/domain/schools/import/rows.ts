@@ -1,8 +1,10 @@
 // What every import file's check shares: the answer's shape (the checked value, a problem with the whole file, or
-// the rows' errors), the template's headers, empty sheets, and formulas.
+// the rows' errors), the template's headers, empty sheets, formulas, and a row's values as the checks read them.
 import type { Cell, SheetRows, SheetSpec } from './workbook.ts';
 
 export type Cells = Cell[];
+
+const ERRORS = 'school.import.errors.';
 
 /** One problem: the row (as Excel numbers it), the sheet and column, and the message's i18n key with its values. */
 export type RowError = { row: number; sheet: string; column: string; message: string; values?: Record<string, string> };
@@ -35,10 +37,28 @@ export function fileProblem(
   return undefined;
 }
 
-/** The column holding a formula, if any cell of the row does. */
-export function formulaColumn(cells: Cells, spec: SheetSpec): string | undefined {
-  const i = cells.findIndex((c) => c.formula);
-  return i < 0 ? undefined : (spec.columns[i]?.header ?? '');
+/**
+ * How a row's problems are listed: each cell holding a formula (a cell after the template's columns named by no
+ * column), then through `fail` every problem the row's checks find in its other cells — all of a row's problems at
+ * once, so that the person corrects them in one go. Of a formula's cell only the formula is said; the checks read it
+ * as the result it shows.
+ */
+export function rowProblems(
+  errors: RowError[],
+  spec: SheetSpec,
+  row: number,
+  cells: Cells,
+): (column: string, message: string, values?: Record<string, string>) => void {
+  const formulas = new Set(cells.flatMap((c, i) => (c.formula ? [spec.columns[i]?.header ?? ''] : [])));
+  for (const column of formulas) errors.push({ row, sheet: spec.name, column, message: `${ERRORS}formula` });
+  return (column, message, values) => {
+    if (!formulas.has(column)) errors.push({ row, sheet: spec.name, column, message: `${ERRORS}${message}`, values });
+  };
+}
+
+/** A row's values, one for each of the template's columns, as the checks read them. */
+export function rowValues(cells: Cells, spec: SheetSpec): string[] {
+  return spec.columns.map((_, i) => cells[i]?.text ?? '');
 }
 
 /** By sheet (in the template's order), then by row. */

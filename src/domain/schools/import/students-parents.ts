@@ -8,7 +8,7 @@ import { isValidNationalId, normaliseNationalId } from '../../people/national-id
 import { normaliseMobile } from '../../people/persons.ts';
 import { parseIsoDate, parseRocDate } from '../calendar.ts';
 import { nameProblem } from './names.ts';
-import { type Cells, fileProblem, formulaColumn, type RowError, type SheetCheck, sortErrors } from './rows.ts';
+import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const STUDENTS_SHEET = '學生';
@@ -148,17 +148,11 @@ export class StudentsParentsCheck {
   }
 
   #student({ number, cells }: SheetRows['rows'][number]) {
-    const fail = (column: string, message: string, values?: Record<string, string>) =>
-      this.#errors.push({
-        row: number,
-        sheet: STUDENTS_SHEET,
-        column,
-        message: `school.import.errors.${message}`,
-        values,
-      });
-    const formula = formulaColumn(cells, STUDENTS_PARENTS[0]!);
-    if (formula !== undefined) return fail(formula, 'formula');
-    const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = columns(cells, 7);
+    const fail = rowProblems(this.#errors, STUDENTS_PARENTS[0]!, number, cells);
+    const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = rowValues(
+      cells,
+      STUDENTS_PARENTS[0]!,
+    );
     if (!no) fail('學號', 'required');
     else if (!STUDENT_NO.test(no)) fail('學號', 'studentNo');
     else if (this.#seenNo.has(no)) fail('學號', 'duplicate', { row: String(this.#seenNo.get(no)) });
@@ -204,17 +198,8 @@ export class StudentsParentsCheck {
   }
 
   #parent({ number, cells }: SheetRows['rows'][number]) {
-    const fail = (column: string, message: string, values?: Record<string, string>) =>
-      this.#errors.push({
-        row: number,
-        sheet: PARENTS_SHEET,
-        column,
-        message: `school.import.errors.${message}`,
-        values,
-      });
-    const formula = formulaColumn(cells, STUDENTS_PARENTS[1]!);
-    if (formula !== undefined) return fail(formula, 'formula');
-    const [no = '', name = '', relation = '', phone = '', id = ''] = columns(cells, 5);
+    const fail = rowProblems(this.#errors, STUDENTS_PARENTS[1]!, number, cells);
+    const [no = '', name = '', relation = '', phone = '', id = ''] = rowValues(cells, STUDENTS_PARENTS[1]!);
     if (!no) fail('學生學號', 'required');
     else if (!this.#seenNo.has(no)) fail('學生學號', 'noSuchStudent', { no });
     const fullName = personName(name);
@@ -256,5 +241,3 @@ export function checkStudentsParents(
   }
   return check.result();
 }
-
-const columns = (cells: Cells, n: number) => Array.from({ length: n }, (_, i) => cells[i]?.text ?? '');
