@@ -49,7 +49,7 @@ describe(`importing a OneRoster bundle (${storageMode})`, () => {
   });
 
   const db = () => server.storage.db;
-  const bundle = (o: { school?: string; huaId?: string; without?: string } = {}) => {
+  const bundle = (o: { school?: string; huaId?: string; without?: string; wide?: boolean } = {}) => {
     const files: Record<string, string> = {
       'manifest.csv': csv([
         ['propertyName', 'value'],
@@ -227,6 +227,10 @@ describe(`importing a OneRoster bundle (${storageMode})`, () => {
       ]),
     };
     if (o.without) delete files[o.without];
+    // Every digit full-width, as a Chinese input method types it: codes, numbers, seats, dates, phones, the join keys.
+    if (o.wide)
+      for (const [k, v] of Object.entries(files))
+        files[k] = v.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
     return Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))));
   };
 
@@ -310,6 +314,15 @@ describe(`importing a OneRoster bundle (${storageMode})`, () => {
         ['1140002', '林媽媽', 'other', '0922333444'],
       ],
     );
+  });
+
+  it('reads full-width digits as the digits meant: the same bundle typed full-width is the roster as it is', async () => {
+    const preview = await upload(bundle({ wide: true }));
+    assert.equal(preview.status, 200, alert(preview.body));
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.classes')), [0, 0, 2, 0]);
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.staff')), [0, 0, 2, 0]);
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.students')), [0, 0, 3, 0]);
+    assert.deepEqual(counts(preview.body, zh('school.import.counts.parents')), [0, 0, 2, 0]);
   });
 
   it('names a bad row by its CSV file, line and column; another school, a missing file and no zip get messages', async () => {

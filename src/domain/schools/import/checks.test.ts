@@ -1,13 +1,22 @@
 // The import's row checks, whatever the file: a row with a formula has every one of its problems listed at once (the
-// formula's cell being one of them), not the formula alone and the next problem after it is fixed.
+// formula's cell being one of them), not the formula alone and the next problem after it is fixed; and digits typed
+// full-width (a Chinese input method: １１３０００１, ７０１, ０９１２３４５６７８) are read as the digits meant, in a
+// workbook, the JSON roster API and a OneRoster bundle alike, while names stay as typed.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { strToU8, zipSync } from 'fflate';
 import { isValidNationalId } from '../../people/national-id.ts';
 import { CLASSES_TEACHERS, checkClassesTeachers } from './classes-teachers.ts';
 import { COURSES, checkCourses } from './courses.ts';
+import { sheetsFromJson } from './json.ts';
+import { readOneRoster } from './oneroster.ts';
 import type { RowError } from './rows.ts';
 import { checkStudentsParents, STUDENTS_PARENTS } from './students-parents.ts';
-import type { SheetRows, SheetSpec } from './workbook.ts';
+import { readWorkbook, type SheetRows, type SheetSpec } from './workbook.ts';
 
 const ID = { a: 'A123456789', f: 'F223456786' };
 assert.ok(isValidNationalId(ID.a) && isValidNationalId(ID.f));
@@ -29,6 +38,8 @@ const sheet = (spec: SheetSpec, rows: (string | { formula: string })[][]): [stri
 ];
 const problems = (errors: RowError[]) => errors.map((e) => [e.sheet, e.row, e.column, e.message.split('.').pop()]);
 const studentsContext = { classes: new Set(['701']), staffNo: () => undefined };
+/** Every ASCII digit of a text made full-width, as a Chinese input method types it. */
+const wide = (text: string) => text.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
 
 test("a formula is one of its row's problems: the row's other cells are checked too", () => {
   const [classes, staff] = CLASSES_TEACHERS as [SheetSpec, SheetSpec];
@@ -90,4 +101,172 @@ test('a formula alone in a row is its only problem; a formula after the template
     ['班級', 2, '', 'formula'],
     ['教師', 2, '身分證統一編號', 'formula'],
   ]);
+});
+
+/** 學生及家長 with every number, code, date and phone number full-width; names as a school types them. */
+const wideStudents = {
+  students: [['１１３０００１', '王小華', wide(ID.f), '７０１', '１２', '１０２／０５／１２', '女']],
+  parents: [['１１３０００１', '王大明', '父親', '０９１２－３４５－６７８', wide(ID.a)]],
+};
+const meant = {
+  students: [
+    {
+      studentNo: '1130001',
+      name: '王小華',
+      nationalId: ID.f,
+      classCode: '701',
+      seat: 12,
+      birthdate: '2013-05-12',
+      gender: 'female',
+    },
+  ],
+  parents: [{ studentNo: '1130001', name: '王大明', relationship: 'father', mobile: '0912345678', nationalId: ID.a }],
+};
+
+test('full-width digits in the cells are the digits meant: students, parents, classes, teachers, courses', () => {
+  const [students, parents] = STUDENTS_PARENTS as [SheetSpec, SheetSpec];
+  const sp = checkStudentsParents(
+    new Map([sheet(students, wideStudents.students), sheet(parents, wideStudents.parents)]),
+    studentsContext,
+  );
+  assert.ok(sp.ok, JSON.stringify(sp));
+  assert.deepEqual(sp.value, meant);
+
+  const [classes, staff] = CLASSES_TEACHERS as [SheetSpec, SheetSpec];
+  const ct = checkClassesTeachers(
+    new Map([
+      // Names as typed (a class's too, as in the back office's form); every number and code half-width.
+      sheet(classes, [['７０１', '７年１班', '７', 'Ｔ００１']]),
+      sheet(staff, [['Ｔ００１', '王大明', wide(ID.a), '教師', '導師', 'ｗａｎｇ１＠example.edu.tw']]),
+    ]),
+  );
+  assert.ok(ct.ok, JSON.stringify(ct));
+  assert.deepEqual(ct.value, {
+    classes: [{ code: '701', name: '７年１班', grade: 7, homeroom: 'T001' }],
+    staff: [
+      {
+        staffNo: 'T001',
+        name: '王大明',
+        nationalId: ID.a,
+        kind: 'teacher',
+        title: '導師',
+        email: 'wang1@example.edu.tw',
+      },
+    ],
+  });
+
+  const courses = checkCourses(new Map([sheet(COURSES[0]!, [['７０１', 'ＭＡＴＨ', '數學', 'Ｔ００１', '４']])]), {
+    classes: new Set(['701']),
+    staff: new Set(['T001']),
+  });
+  assert.ok(courses.ok, JSON.stringify(courses));
+  assert.deepEqual(courses.value, [
+    { classCode: '701', subjectCode: 'MATH', subjectName: '數學', staffNo: 'T001', hours: 4 },
+  ]);
+});
+
+test('full-width digits in an uploaded workbook are the digits meant', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-wide-'));
+  try {
+    const workbook = new ExcelJS.Workbook();
+    for (const [spec, rows] of [
+      [STUDENTS_PARENTS[0]!, wideStudents.students],
+      [STUDENTS_PARENTS[1]!, wideStudents.parents],
+    ] as const)
+      workbook.addWorksheet(spec.name).addRows([spec.columns.map((c) => c.header), ...rows]);
+    const file = path.join(dir, 'wide.xlsx');
+    fs.writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+    const read = await readWorkbook(file, { sheets: ['學生', '家長'], maxRows: 10 });
+    assert.ok(read.ok);
+    const checked = checkStudentsParents(read.sheets, studentsContext);
+    assert.ok(checked.ok, JSON.stringify(checked));
+    assert.deepEqual(checked.value, meant);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('full-width digits sent to the JSON roster API are the digits meant', () => {
+  const [s] = wideStudents.students;
+  const [p] = wideStudents.parents;
+  const body = {
+    students: [
+      {
+        student_no: s![0],
+        name: s![1],
+        national_id: s![2],
+        class_code: s![3],
+        seat: s![4],
+        birthdate: s![5],
+        gender: 'female',
+      },
+    ],
+    parents: [{ student_no: p![0], name: p![1], relationship: 'father', mobile: p![3], national_id: p![4] }],
+  };
+  const sheets = sheetsFromJson('students-parents', body, 10);
+  assert.ok(sheets.ok);
+  const checked = checkStudentsParents(sheets.sheets, studentsContext);
+  assert.ok(checked.ok, JSON.stringify(checked));
+  assert.deepEqual(checked.value, meant);
+});
+
+test('full-width digits in a OneRoster bundle are the digits meant, the school’s code and the grades too', async () => {
+  const csv = (rows: string[][]) => `${rows.map((r) => r.map(wide).join(',')).join('\r\n')}\r\n`;
+  const files = {
+    'orgs.csv': csv([
+      ['sourcedId', 'status', 'name', 'type', 'identifier'],
+      ['org-1', 'active', '示範高職', 'school', '353604'],
+    ]),
+    'classes.csv': csv([
+      ['sourcedId', 'status', 'title', 'grades', 'classCode', 'classType', 'schoolSourcedId'],
+      ['c-1', 'active', '忠班', '07', '701', 'homeroom', 'org-1'],
+    ]),
+    'users.csv': csv([
+      ['sourcedId', 'status', 'username', 'userIds', 'givenName', 'familyName', 'identifier', 'sms', 'agentSourcedIds'],
+      ['u-t1', 'active', 'wang', `{nationalId:${ID.a}}`, '大明', '王', 'T001', '', ''],
+      ['u-s1', 'active', 's1', `{nationalId:${ID.f}}`, '小華', '王', '1130001', '', 'u-p1'],
+      ['u-p1', 'active', 'p1', '', '爸爸', '王', '', '0912345678', 'u-s1'],
+    ]),
+    'roles.csv': csv([
+      ['sourcedId', 'status', 'userSourcedId', 'role', 'orgSourcedId'],
+      ['r1', 'active', 'u-t1', 'teacher', 'org-1'],
+      ['r2', 'active', 'u-s1', 'student', 'org-1'],
+      ['r3', 'active', 'u-p1', 'parent', 'org-1'],
+    ]),
+    'enrollments.csv': csv([
+      ['sourcedId', 'status', 'classSourcedId', 'userSourcedId', 'role', 'primary', 'metadata.seat'],
+      ['e1', 'active', 'c-1', 'u-t1', 'teacher', 'true', ''],
+      ['e2', 'active', 'c-1', 'u-s1', 'student', 'false', '12'],
+    ]),
+    'demographics.csv': csv([
+      ['sourcedId', 'status', 'birthDate', 'sex'],
+      ['u-s1', 'active', '2013-05-12', 'female'],
+    ]),
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campus-sso-wide-'));
+  try {
+    const file = path.join(dir, 'oneroster.zip');
+    fs.writeFileSync(file, zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))));
+    const read = await readOneRoster(file, '353604', 100);
+    assert.ok(read.ok, JSON.stringify(read));
+    const ct = checkClassesTeachers(read.sheets);
+    assert.ok(ct.ok, JSON.stringify(ct));
+    assert.deepEqual(ct.value.classes, [{ code: '701', name: '忠班', grade: 7, homeroom: 'T001' }]);
+    assert.deepEqual(
+      ct.value.staff.map((s) => [s.staffNo, s.nationalId]),
+      [['T001', ID.a]],
+    );
+    const sp = checkStudentsParents(read.sheets, studentsContext);
+    assert.ok(sp.ok, JSON.stringify(sp));
+    assert.deepEqual(
+      sp.value.students.map((s) => [s.studentNo, s.nationalId, s.classCode, s.seat, s.birthdate]),
+      [['1130001', ID.f, '701', 12, '2013-05-12']],
+    );
+    assert.deepEqual(
+      sp.value.parents.map((p) => [p.studentNo, p.mobile]),
+      [['1130001', '0912345678']],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

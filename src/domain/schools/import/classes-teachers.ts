@@ -18,7 +18,7 @@ export const CLASSES_TEACHERS: readonly SheetSpec[] = [
     name: CLASSES_SHEET,
     columns: [
       { header: '班級代碼', field: 'code', example: '701' },
-      { header: '班級名稱', field: 'name', example: '7年1班', width: 14 },
+      { header: '班級名稱', field: 'name', example: '7年1班', width: 14, asTyped: true },
       { header: '年級', field: 'grade', example: '7', list: GRADES },
       { header: '導師教師編號', field: 'homeroom_staff_no', example: 'T0001', width: 16 },
     ],
@@ -27,10 +27,10 @@ export const CLASSES_TEACHERS: readonly SheetSpec[] = [
     name: TEACHERS_SHEET,
     columns: [
       { header: '教師編號', field: 'staff_no', example: 'T0001' },
-      { header: '姓名', field: 'name', example: '王小明' },
+      { header: '姓名', field: 'name', example: '王小明', asTyped: true },
       { header: '身分證統一編號', field: 'national_id', example: 'A123456789', width: 18 },
       { header: '身分別', field: 'kind', example: '教師', list: Object.keys(STAFF_KINDS), words: STAFF_KINDS },
-      { header: '職稱', field: 'title', example: '導師' },
+      { header: '職稱', field: 'title', example: '導師', asTyped: true },
       { header: 'Email', field: 'email', example: 'teacher@example.edu.tw', width: 28 },
     ],
   },

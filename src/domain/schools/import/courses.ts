@@ -13,7 +13,7 @@ export const COURSES: readonly SheetSpec[] = [
     columns: [
       { header: '班級代碼', field: 'class_code', example: '701' },
       { header: '科目代碼', field: 'subject_code', example: 'MATH' },
-      { header: '科目名稱', field: 'subject_name', example: '數學' },
+      { header: '科目名稱', field: 'subject_name', example: '數學', asTyped: true },
       { header: '教師編號', field: 'staff_no', example: 'T0001' },
       { header: '每週節數', field: 'hours', example: '4' },
     ],

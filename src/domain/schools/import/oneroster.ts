@@ -14,6 +14,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
+import { halfWidth } from '../half-width.ts';
 import { CLASSES_SHEET, CLASSES_TEACHERS, TEACHERS_SHEET } from './classes-teachers.ts';
 import type { RowError } from './rows.ts';
 import { PARENTS_SHEET, RELATIONSHIP_WORDS, STUDENTS_PARENTS, STUDENTS_SHEET } from './students-parents.ts';
@@ -214,7 +215,7 @@ export async function readOneRoster(
     if (!t.has(name)) return { ok: false, problem: 'oneroster_missing', detail: name };
   const org = t
     .get('orgs.csv')!
-    .find((o) => live(o) && (o.type ?? '').toLowerCase() === 'school' && o.identifier === schoolCode);
+    .find((o) => live(o) && (o.type ?? '').toLowerCase() === 'school' && halfWidth(o.identifier ?? '') === schoolCode);
   if (!org) return { ok: false, problem: 'oneroster_school', detail: schoolCode };
 
   const users = new Map(
@@ -259,14 +260,14 @@ export async function readOneRoster(
   }
   const demographics = new Map((t.get('demographics.csv') ?? []).map((d) => [d.sourcedId, d]));
 
+  // The first grade, 07 as 7 (full-width ０７ too); the sheet's check reads the other values' full-width digits.
+  const gradeOf = (c: Row) => {
+    const grade = halfWidth(list(c.grades)[0] ?? '');
+    return String(Number(grade) || grade);
+  };
   const classes = homerooms.map((c) => ({
     line: Number(c._line),
-    values: [
-      classCode.get(c.sourcedId)!,
-      c.title ?? '',
-      String(Number(list(c.grades)[0] ?? '') || list(c.grades)[0] || ''),
-      homeroomTeacher.get(c.sourcedId!) ?? '',
-    ],
+    values: [classCode.get(c.sourcedId)!, c.title ?? '', gradeOf(c), homeroomTeacher.get(c.sourcedId!) ?? ''],
   }));
   const people = [...users.values()];
   const staff = people

@@ -1,5 +1,6 @@
 // What every import file's check shares: the answer's shape (the checked value, a problem with the whole file, or
 // the rows' errors), the template's headers, empty sheets, formulas, and a row's values as the checks read them.
+import { halfWidth } from '../half-width.ts';
 import type { Cell, SheetRows, SheetSpec } from './workbook.ts';
 
 export type Cells = Cell[];
@@ -56,9 +57,17 @@ export function rowProblems(
   };
 }
 
-/** A row's values, one for each of the template's columns, as the checks read them. */
+/**
+ * A row's values, one for each of the template's columns, as the checks read them: numbers, codes, dates and phone
+ * numbers with their full-width characters made half-width (halfWidth: a Chinese input method types １１３０００１,
+ * ７０１, ０９１２３４５６７８), as the back office's forms read them; names and titles (`asTyped`) only trimmed. Every
+ * file that comes as rows (a workbook, the JSON roster API, a OneRoster bundle) is read through here.
+ */
 export function rowValues(cells: Cells, spec: SheetSpec): string[] {
-  return spec.columns.map((_, i) => cells[i]?.text ?? '');
+  return spec.columns.map((c, i) => {
+    const text = cells[i]?.text ?? '';
+    return c.asTyped ? text.trim() : halfWidth(text);
+  });
 }
 
 /** By sheet (in the template's order), then by row. */

@@ -11,17 +11,10 @@ import { digest, randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import { lockSchoolRoster } from '../schools.ts';
-import {
-  CLASSES_SHEET,
-  CLASSES_TEACHERS,
-  checkClassesTeachers,
-  type RosterClass,
-  type RosterStaff,
-  TEACHERS_SHEET,
-} from './classes-teachers.ts';
+import { CLASSES_TEACHERS, checkClassesTeachers, type RosterClass, type RosterStaff } from './classes-teachers.ts';
 import { COURSES, checkCourses } from './courses.ts';
 import { oneRosterError, SOURCE_FILE } from './oneroster.ts';
-import type { SheetCheck } from './rows.ts';
+import { rowValues, type SheetCheck } from './rows.ts';
 import {
   checkStudentsParents,
   type RosterParent,
@@ -250,14 +243,16 @@ export class SchoolRoster {
   #checkBundle(sheets: Map<string, SheetRows>): SheetCheck<CheckedImport['parts']> {
     const ct = checkClassesTeachers(sheets);
     if (!ct.ok && 'problem' in ct) return { ...ct, sheet: SOURCE_FILE[ct.sheet] ?? ct.sheet };
-    const codes = (sheet: string, column: number) =>
-      (sheets.get(sheet)?.rows.slice(1) ?? []).map((r) => r.cells[column]?.text ?? '');
+    // As the checks read them (full-width digits made half-width).
+    const codes = (spec: SheetSpec, column: number) =>
+      (sheets.get(spec.name)?.rows.slice(1) ?? []).map((r) => rowValues(r.cells, spec)[column] ?? '');
+    const [classesSpec, staffSpec] = CLASSES_TEACHERS as [SheetSpec, SheetSpec];
     const staffByIndex = new Map(
-      codes(TEACHERS_SHEET, 2).map((id, i) => [nationalIdIndex(this.#keyring, id) ?? '', codes(TEACHERS_SHEET, 0)[i]!]),
+      codes(staffSpec, 2).map((id, i) => [nationalIdIndex(this.#keyring, id) ?? '', codes(staffSpec, 0)[i]!]),
     );
     staffByIndex.delete('');
     const sp = checkStudentsParents(sheets, {
-      classes: new Set(codes(CLASSES_SHEET, 0)),
+      classes: new Set(codes(classesSpec, 0)),
       staffNo: (id) => staffByIndex.get(nationalIdIndex(this.#keyring, id) ?? ''),
     });
     if (!sp.ok && 'problem' in sp) return { ...sp, sheet: SOURCE_FILE[sp.sheet] ?? sp.sheet };

@@ -32,7 +32,7 @@ export const STUDENTS_PARENTS: readonly SheetSpec[] = [
     name: STUDENTS_SHEET,
     columns: [
       { header: '學號', field: 'student_no', example: '1130001' },
-      { header: '姓名', field: 'name', example: '王小華' },
+      { header: '姓名', field: 'name', example: '王小華', asTyped: true },
       { header: '身分證統一編號', field: 'national_id', example: 'F223456786', width: 18 },
       { header: '班級代碼', field: 'class_code', example: '701' },
       { header: '座號', field: 'seat', example: '1' },
@@ -44,7 +44,7 @@ export const STUDENTS_PARENTS: readonly SheetSpec[] = [
     name: PARENTS_SHEET,
     columns: [
       { header: '學生學號', field: 'student_no', example: '1130001' },
-      { header: '家長姓名', field: 'name', example: '王大明' },
+      { header: '家長姓名', field: 'name', example: '王大明', asTyped: true },
       {
         header: '關係',
         field: 'relationship',

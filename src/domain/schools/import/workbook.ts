@@ -16,6 +16,8 @@ export type ColumnSpec = {
   /** The API's values for the sheet's words (教師 → teacher). */
   words?: Readonly<Record<string, string>>;
   width?: number;
+  /** A name or title: read as typed (trimmed); every other column's full-width digits and letters are made half-width. */
+  asTyped?: boolean;
 };
 export type SheetSpec = { name: string; columns: readonly ColumnSpec[] };
 
