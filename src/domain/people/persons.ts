@@ -28,6 +28,8 @@ export type Person = {
   mobile_verified: boolean;
   gender: Gender | null;
   birthdate: Date | string | null;
+  /** 聯絡電話: a number to reach the person by (registration's, or a binding's unproved mobile); never a login. */
+  contact_phone: string | null;
   national_id_sealed: string | null;
   national_id_index: string | null;
   password_changed_at: Date | null;

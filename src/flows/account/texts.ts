@@ -152,6 +152,10 @@ const zh = {
       bindingText: '家長可以申請與孩子的帳號綁定；導師與學校管理者在這裡審核班上學生的申請。',
       binding: '申請親子綁定',
       bindingReview: '審核親子綁定申請',
+      contactPhoneTitle: '聯絡電話',
+      contactPhoneText: '這是您申請時留下的電話號碼。它不能用來登入，也不會收到簡訊。',
+      contactPhoneMobile: '想用手機號碼登入、收簡訊通知嗎？',
+      addMobile: '設定手機號碼',
     },
     apps: {
       nav: '已連結的應用程式',
@@ -406,6 +410,11 @@ const en: typeof zh = {
         "Parents can apply to be bound to their child's account; homeroom teachers and school administrators review their students' applications here.",
       binding: 'Apply for parent-child binding',
       bindingReview: 'Review binding applications',
+      contactPhoneTitle: 'Contact phone',
+      contactPhoneText:
+        'The phone number you gave when you applied. It is not used to sign in, and no text messages go to it.',
+      contactPhoneMobile: 'Want to sign in with a mobile number and get text messages?',
+      addMobile: 'Add your mobile number',
     },
     apps: {
       nav: 'Connected apps',

@@ -13,8 +13,16 @@ import { codeKey } from '../../../src/platform/one-use.ts';
 
 const zh = translator('zh-TW');
 
-import { newPerson, postForm, signedInAgent, signInToAccount, type TestPerson } from '../../helpers/account.ts';
-import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
+import {
+  newPerson,
+  PERSON_PASSWORD,
+  personWith,
+  postForm,
+  signedInAgent,
+  signInToAccount,
+  type TestPerson,
+} from '../../helpers/account.ts';
+import { Agent, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import {
   authorizationUrl,
   CALLBACK,
@@ -140,6 +148,41 @@ describe(`account pages (${storageMode})`, () => {
     const english = await agent.request(`${issuer}/account/identities?lang=en`);
     assert.match(english.body, /Grade 3, Class 1/);
     assert.doesNotMatch(english.body, /\d年\d+班/);
+  });
+
+  it('shows a parent the contact phone their binding kept (聯絡電話), in both languages, and where to add a mobile', async () => {
+    // As a binding's approval leaves a new parent: a parent identity, a verified email, no mobile of their own, and the
+    // number typed at step 4 kept as the contact phone.
+    const parent = await personWith(server, [{ schoolCode: '353604', role: 'parent' }], 'parent');
+    const phone = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    await db()('persons').where({ id: parent.personId }).update({ contact_phone: phone });
+    const agent = await signedInAgent(issuer, parent.email, PERSON_PASSWORD);
+    for (const [lang, tr] of [
+      ['zh-TW', zh],
+      ['en', translator('en')],
+    ] as const) {
+      const page = await agent.request(`${issuer}/account/identities?lang=${lang}`);
+      assert.equal(page.status, 200);
+      const section = /<section id="contact-phone"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? '';
+      assert.ok(section, `the contact phone has its section (${lang})`);
+      assert.ok(
+        section.includes(`<h2 id="contact-phone-title">${html(tr('account.identities.contactPhoneTitle'))}</h2>`),
+      );
+      assert.ok(section.includes(`>${phone}</strong>`), `the number, in full: it is the person's own (${lang})`);
+      assert.ok(section.includes(html(tr('account.identities.contactPhoneText'))), `what it is for (${lang})`);
+      assert.ok(section.includes('<a id="add-mobile-link" href="/account/mobile">'), 'where to add a mobile');
+    }
+    assert.equal(zh('account.identities.contactPhoneTitle'), '聯絡電話');
+
+    // Someone with a mobile number of their own is not sent to add one; someone without a contact phone sees none.
+    await db()('persons').where({ id: parent.personId }).update({ mobile: phone, mobile_verified: true });
+    const withMobile = await agent.request(`${issuer}/account/identities?lang=zh-TW`);
+    assert.ok(withMobile.body.includes(`>${phone}</strong>`));
+    assert.doesNotMatch(withMobile.body, /add-mobile-link/);
+    await db()('persons').where({ id: parent.personId }).update({ contact_phone: null });
+    const without = await agent.request(`${issuer}/account/identities?lang=zh-TW`);
+    assert.equal(without.status, 200);
+    assert.doesNotMatch(without.body, /contact-phone/);
   });
 
   it('changes the email address with a code: a wrong code, then the right one; the old address is told', async () => {
