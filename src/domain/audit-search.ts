@@ -26,8 +26,26 @@ export type AuditEntry = {
   subject: string | null;
   /** The subject's name when the subject is a person. */
   subjectName?: string;
+  /** The school (a subject that is a school's code) or developer organisation (its id) the entry is about, by name. */
+  subjectOrganisation?: { kind: 'school' | 'organisation'; name: string };
+  /** The names of the schools the detail names by code (SCHOOL_KEYS), by code; a code no school has is left out. */
+  schoolNames: Record<string, string>;
   detail: Record<string, unknown>;
 };
+
+/** Detail keys whose values are schools' codes (one, or a list). */
+export const SCHOOL_KEYS: ReadonlySet<string> = new Set(['school', 'school_code', 'school_codes', 'schools']);
+const SCHOOL_CODE = /^\d{6}$/;
+
+/** The school codes an entry's detail names (SCHOOL_KEYS' values, a list's items). */
+function detailSchools(detail: Record<string, unknown>): string[] {
+  return [...SCHOOL_KEYS].flatMap((key) => {
+    const value = detail[key];
+    return (Array.isArray(value) ? value : [value]).filter(
+      (code): code is string => typeof code === 'string' && SCHOOL_CODE.test(code),
+    );
+  });
+}
 
 export const AUDIT_PAGE_SIZE = 50;
 /** At most this many entries go into one export (narrow the filter for more). */
@@ -81,24 +99,64 @@ export class AuditSearch {
     };
   }
 
-  async #named(rows: Row[]): Promise<AuditEntry[]> {
-    const ids = [...new Set(rows.flatMap((r) => [r.actor, r.subject ?? '']).filter((a) => UUID.test(a)))];
-    const names = new Map<string, string>();
-    if (ids.length)
-      for (const p of (await this.#db('persons').whereIn('id', ids).select('id', 'name')) as {
-        id: string;
-        name: string;
-      }[])
-        names.set(p.id, p.name);
-    return rows.map((r) => ({
+  /**
+   * The entries with their names: people (actor or subject) and, with `organisations`, the schools and developer
+   * organisations they name (a subject that is a school's code or an organisation's id; the detail's schools), all
+   * in one query.
+   */
+  async #named(rows: Row[], organisations = false): Promise<AuditEntry[]> {
+    const details = rows.map((r) => detailOf(r.detail));
+    const people = [...new Set(rows.flatMap((r) => [r.actor, r.subject ?? '']).filter((a) => UUID.test(a)))];
+    const schools = organisations
+      ? [
+          ...new Set([
+            ...rows.flatMap((r) => (r.subject && SCHOOL_CODE.test(r.subject) ? [r.subject] : [])),
+            ...details.flatMap(detailSchools),
+          ]),
+        ]
+      : [];
+    const orgs = organisations
+      ? [...new Set(rows.flatMap((r) => (r.subject && UUID.test(r.subject) ? [r.subject] : [])))]
+      : [];
+    const db = this.#db;
+    const parts = [
+      people.length &&
+        db('persons').whereIn('id', people).select(db.raw("'person' as kind"), db.raw('id::text as key'), 'name'),
+      schools.length &&
+        db('schools').whereIn('code', schools).select(db.raw("'school' as kind"), 'code as key', 'name'),
+      orgs.length &&
+        db('dev_organisations')
+          .whereIn('id', orgs)
+          .select(db.raw("'organisation' as kind"), db.raw('id::text as key'), 'name'),
+    ].filter((q) => !!q);
+    type Named = { kind: 'person' | 'school' | 'organisation'; key: string; name: string };
+    const found: Named[] = parts.length ? await parts[0]!.unionAll(parts.slice(1), true) : [];
+    const names = new Map(found.map((n) => [`${n.kind}:${n.key}`, n.name]));
+    const person = (id: string | null) => (id ? names.get(`person:${id}`) : undefined);
+    const organisationOf = (subject: string | null): AuditEntry['subjectOrganisation'] => {
+      if (!subject) return undefined;
+      for (const kind of ['school', 'organisation'] as const) {
+        const name = names.get(`${kind}:${subject}`);
+        if (name) return { kind, name };
+      }
+      return undefined;
+    };
+    return rows.map((r, i) => ({
       id: String(r.id),
       at: r.at,
       actor: r.actor,
-      actorName: names.get(r.actor),
+      actorName: person(r.actor),
       action: r.action,
       subject: r.subject,
-      subjectName: r.subject ? names.get(r.subject) : undefined,
-      detail: detailOf(r.detail),
+      subjectName: person(r.subject),
+      subjectOrganisation: organisationOf(r.subject),
+      schoolNames: Object.fromEntries(
+        detailSchools(details[i]!).flatMap((code) => {
+          const name = names.get(`school:${code}`);
+          return name ? [[code, name]] : [];
+        }),
+      ),
+      detail: details[i]!,
     }));
   }
 
@@ -113,7 +171,7 @@ export class AuditSearch {
       ])
       .offset((Math.max(1, page) - 1) * AUDIT_PAGE_SIZE)
       .limit(AUDIT_PAGE_SIZE + 1);
-    return { entries: await this.#named(rows.slice(0, AUDIT_PAGE_SIZE)), more: rows.length > AUDIT_PAGE_SIZE };
+    return { entries: await this.#named(rows.slice(0, AUDIT_PAGE_SIZE), true), more: rows.length > AUDIT_PAGE_SIZE };
   }
 
   /** Every matching entry (at most AUDIT_EXPORT_MAX), newest first, a batch at a time. */

@@ -1,7 +1,9 @@
 // An audit entry's detail as the console shows it: each value labelled in the page's language (the keys the code
 // records have words; any other key is shown as it is), values in words where they are codes (a role, a sign-in
-// method, an application's fields), an app by its name beside its id, times in Taipei time, lists and counts spelled out — never JSON. Whatever looks like a secret or a national
-// ID is not shown: keys that name one are hidden, and a national ID inside a text is masked.
+// method, an application's fields), an app or a school by its name beside its id or code, times in Taipei time, lists
+// and counts spelled out — never JSON. Whatever looks like a secret or a national ID is not shown: keys that name one
+// are hidden, and a national ID inside a text is masked.
+import { SCHOOL_KEYS } from '../../domain/audit-search.ts';
 import { isValidNationalId, maskNationalId } from '../../domain/people/national-id.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
@@ -37,15 +39,23 @@ function labelOf(t: T, key: string): string {
   return (CODE.test(key) && looksUp(t, `admin.audit.detail.keys.${key}`)) || key;
 }
 
-/** What the page knows beyond the detail itself: the names of the apps it names. */
-export type Names = { clientName?: (clientId: string) => string | undefined };
+/** What the page knows beyond the detail itself: the names of the apps and schools it names. */
+export type Names = {
+  clientName?: (clientId: string) => string | undefined;
+  schoolName?: (code: string) => string | undefined;
+};
 
 /** Keys whose values are a client's id: shown with the app's name. */
 const CLIENT_KEYS = new Set(['client', 'client_id']);
 
 function textOf(t: T, locale: Locale, key: string, value: string, names: Names): string {
-  const app = CLIENT_KEYS.has(key) ? names.clientName?.(value) : undefined;
-  if (app) return t('admin.audit.detail.named', { name: app, code: value });
+  // An app or a school by its name, its id or code beside (臺北市立大安國中（353505）); one without a name as it is.
+  const named = CLIENT_KEYS.has(key)
+    ? names.clientName?.(value)
+    : SCHOOL_KEYS.has(key)
+      ? names.schoolName?.(value)
+      : undefined;
+  if (named) return t('admin.audit.detail.named', { name: named, code: value });
   if (CODE.test(value) && CODE.test(key)) {
     for (const prefix of VALUE_WORDS[key] ?? [`admin.audit.detail.values.${key}`]) {
       const words = looksUp(t, `${prefix}.${value}`);

@@ -1,5 +1,6 @@
 // The console's audit log (issue 15, item 8): GET /admin/audit — filtered by who, what (the action's beginning), when
-// (Taipei dates), app and school, 50 a page, newest first, each entry's detail in labelled words; GET /admin/audit.csv
+// (Taipei dates), app and school, 50 a page, newest first, each entry's detail in labelled words (people, apps,
+// schools and developer organisations by their names, the schools' codes beside); GET /admin/audit.csv
 // — the same filter's entries as CSV (a header row, RFC 4180 quoting, formula cells neutralised, the detail as JSON),
 // the export itself audited.
 import { Readable } from 'node:stream';
@@ -56,8 +57,18 @@ function filterOf(q: Query): { filter: AuditFilter } | { errors: Partial<Record<
 export const actionWords = (t: (key: string, options?: { defaultValue: string }) => string, action: string): string =>
   /^[a-z_]+\.[a-z_]+$/.test(action) ? t(`admin.audit.actions.${action}`, { defaultValue: '' }) : '';
 
-/** An entry's subject as the page links it: a person's page, an application's review or an app's settings. */
-type SubjectLink = { href: string; name: string };
+/**
+ * An entry's subject by name, linked where the console has its page: an application's review, an app's settings, a
+ * school's page; a developer organisation (no page of the console's) by its name alone.
+ */
+type SubjectLink = { href?: string; name: string };
+
+/** A school or developer organisation the subject is (the search named it), by name. */
+function organisationLink(e: AuditEntry): SubjectLink | undefined {
+  if (!e.subject || !e.subjectOrganisation) return undefined;
+  const { kind, name } = e.subjectOrganisation;
+  return kind === 'school' ? { href: `/admin/schools/${encodeURIComponent(e.subject)}`, name } : { name };
+}
 
 /**
  * What the page names of the entries' subjects beyond people (whom the search names): the application an
@@ -134,8 +145,11 @@ function showAudit(s: Services) {
         ...e,
         at: taipeiTime(e.at, locale, 'seconds'),
         words: actionWords(t, e.action),
-        subjectLink: apps.subject(e),
-        details: detailItems(t, locale, e.detail, { clientName: apps.clientName }),
+        subjectLink: apps.subject(e) ?? organisationLink(e),
+        details: detailItems(t, locale, e.detail, {
+          clientName: apps.clientName,
+          schoolName: (code) => e.schoolNames[code],
+        }),
       })),
       previous: found && q.page > 1 ? link(q.page - 1) : undefined,
       next: found?.more ? link(q.page + 1) : undefined,

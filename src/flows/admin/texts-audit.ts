@@ -170,7 +170,7 @@ const zh = {
       detail: {
         label: '{{label}}：',
         pair: '{{label}} {{text}}',
-        /** An app named in a detail: its name, its id beside. */
+        /** An app or a school named in a detail: its name, its id or code beside. */
         named: '{{name}}（{{code}}）',
         yes: '是',
         no: '否',

@@ -401,6 +401,92 @@ describe(`the bureau console's audit log (${storageMode})`, () => {
     await search({ lang: 'zh-TW' });
   });
 
+  it('names schools and developer organisations by their names, the code or id kept, all in one query', async () => {
+    const db = server.storage.db;
+    // Schools of this test's own (the subject, the detail's school, a list of them) and one code no school has.
+    const codes = [0, 1, 2].map((i) => `7${String(crypto.randomInt(0, 10_000)).padStart(4, '0')}${i}`);
+    const schoolName = (code: string) => `稽核測試國中 ${tag}-${code}`;
+    await db('schools').insert(codes.map((code) => ({ code, name: schoolName(code), level: 'junior' })));
+    const [main, second, third] = codes as [string, string, string];
+    const unknown = `8${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
+    const developer = await personWith(server, [{ role: 'teacher' }], 'dev');
+    const orgName = `稽核組織 ${tag}`;
+    const org = await server.services.developers.organisations.create(orgName, developer.personId);
+    await db('audit_events').insert([
+      { actor: admin.personId, action: 'school.saved', subject: main, detail: { via: 'console' } },
+      {
+        actor: 'cli',
+        action: 'identity.added',
+        subject: developer.personId,
+        detail: { school: main, role: 'teacher' },
+      },
+      {
+        actor: admin.personId,
+        action: 'client.permissions',
+        subject: `app-s-${tag}`,
+        detail: { grant: 'roster', permissions: ['roster'], school_codes: [main, second, unknown] },
+      },
+      { actor: 'cli', action: 'school.semester_saved', subject: third, detail: {} },
+      { actor: 'cli', action: 'school.saved', subject: unknown, detail: {} },
+    ]);
+    const rowsIn = (body: string) => body.match(/<tr data-id="\d+">[\s\S]*?<\/tr>/g) ?? [];
+    const rowOf = (body: string, action: string) => rowsIn(body).find((r) => r.includes(`>${action}</small>`)) ?? '';
+    for (const [lang, tr] of [
+      ['zh-TW', zh],
+      ['en', en],
+    ] as const) {
+      const named = (code: string) => html(tr('admin.audit.detail.named', { name: schoolName(code), code }));
+      // The school filter finds what it found before: the school as subject, in the detail, in a list.
+      const page = await search({ school: main, lang });
+      assert.equal(page.status, 200);
+      assert.equal(rowsIn(page.body).length, 3, `the school's three entries (${lang})`);
+      const saved = rowOf(page.body, 'school.saved');
+      assert.ok(
+        saved.includes(
+          `<a href="/admin/schools/${main}">${html(schoolName(main))}</a><br><small class="muted acct-nowrap">${main}</small>`,
+        ),
+        `the subject school by name, linked to its page, its code beside (${lang})`,
+      );
+      assert.ok(
+        rowOf(page.body, 'identity.added').includes(`<dd>${named(main)}</dd>`),
+        `the detail's school (${lang})`,
+      );
+      assert.ok(
+        rowOf(page.body, 'client.permissions').includes(
+          `<dd>${[named(main), named(second), unknown].join(html(tr('listSeparator')))}</dd>`,
+        ),
+        `a list of schools by name, a code no school has as it is (${lang})`,
+      );
+      const other = await search({ action: 'school.', school: third, lang });
+      assert.ok(other.body.includes(`<a href="/admin/schools/${third}">${html(schoolName(third))}</a>`));
+      const nameless = await search({ action: 'school.saved', school: unknown, lang });
+      assert.match(rowOf(nameless.body, 'school.saved'), new RegExp(`<td>${unknown}</td>`), 'no school: the code');
+      // A developer organisation (no page of the console's) by its name, the beginning of its id beside.
+      const created = await search({ action: 'developer.org_created', actor: developer.email, lang });
+      const orgRow = rowOf(created.body, 'developer.org_created');
+      assert.ok(
+        orgRow.includes(`<td>${html(orgName)}<br><small class="muted acct-nowrap">${org.slice(0, 8)}…</small></td>`),
+        `the organisation by name (${lang})`,
+      );
+    }
+
+    // The names of a page come in one query, however many people, schools and organisations its entries name.
+    const sql: string[] = [];
+    const listen = (q: { sql: string }) => sql.push(q.sql);
+    db.on('query', listen);
+    try {
+      const page = await search({ school: main });
+      assert.equal(rowsIn(page.body).length, 3);
+      await search({ action: 'developer.org_created', actor: developer.email });
+    } finally {
+      db.off('query', listen);
+    }
+    const naming = sql.filter((q) => /from "(schools|dev_organisations|persons)" where "(id|code)" in/.test(q));
+    assert.equal(naming.length, 2, `one query for the names of each page:\n${naming.join('\n')}`);
+    assert.ok(naming.every((q) => /union all/.test(q) || !/schools|dev_organisations/.test(q)));
+    await search({ lang: 'zh-TW' });
+  });
+
   it('has words, in both languages, for every field of an application', () => {
     const details = storedDetails({
       ...APPLICATION_FIELDS,

@@ -1,8 +1,8 @@
 // The bureau console in Chromium (issue 15, items 6–8): a bureau administrator opens /admin, signs in with the
 // password and sets up the authenticator, then walks the sections — schools (a school added, a wrong code first; its
 // page; an administrator named by email — a login nobody has first, then who it is, confirmed), people (a search by national ID, masked; the person's page; the whole ID
-// revealed with a reason; the account locked), the audit log (filtered to those actions). Each page is checked with
-// axe-core and photographed at desktop and phone widths.
+// revealed with a reason; the account locked), the audit log (filtered to those actions, then to the school, named).
+// Each page is checked with axe-core and photographed at desktop and phone widths.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -197,5 +197,16 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   );
   assert.doesNotMatch(actions, /[{}]/, 'no JSON');
   await checked(page, '11-audit', problems);
+  // The school added above by its name, its code kept: the subject linked to its page, and in a detail.
+  await page.fill('#actor', '');
+  await page.fill('#action', '');
+  await page.fill('#school', code);
+  await page.click('#audit-filter button');
+  await page.waitForURL(new RegExp(`school=${code}`));
+  const added = page.locator('#audit-table tr', { hasText: 'school.added' });
+  assert.equal(await added.locator(`a[href="/admin/schools/${code}"]`).innerText(), `瀏覽器國民小學${code}`);
+  const viewed = page.locator('#audit-table tr', { hasText: 'admin.person_viewed' }).first().locator('dl.audit-detail');
+  assert.match(await viewed.innerText(), new RegExp(`瀏覽器國民小學${code}（${code}）`));
+  await checked(page, '12-audit-school', problems);
   await context.close();
 });
