@@ -7,6 +7,7 @@ import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
 import { renderIdentityMenu } from './identity.ts';
+import type { LinkByPassword } from './link-by-password.ts';
 import { type LoginPage, renderLogin } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
@@ -21,7 +22,7 @@ function hadChallenge(body: Record<string, unknown>): boolean {
   return ['altcha', 'question_token', 'question_answer'].some((field) => field in body);
 }
 
-export function submitLogin(s: Services, forced: ForcedChange) {
+export function submitLogin(s: Services, forced: ForcedChange, linker: LinkByPassword) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s, 'login');
     const { details, client, clientId, clientName } = loaded;
@@ -124,24 +125,27 @@ export function submitLogin(s: Services, forced: ForcedChange) {
       });
     }
     if (state.accountFailures) await s.signInGuard.succeeded(subject);
+    const mustChange = !!result.person.must_change_password;
+    const first = {
+      personId: result.person.id,
+      remember: form.data.remember === 'yes',
+      amr: ['pwd'],
+      // Signed in when the password's version was read after the compare, not now (People.checkPassword); after a
+      // forced change, when the change is made.
+      ts: mustChange ? undefined : result.signedInAt,
+    };
+    // The upstream account met before it is linked now, or once the second factor has passed (link-by-password.ts).
     const pending = linking ? await s.federatedLinks.pending.take(details.uid) : undefined;
-    if (pending) await s.federatedLinks.link(result.person.id, pending, 'password');
+    const { secondFactor } = pending ? await linker.passwordRight(details, first, pending) : { secondFactor: false };
     s.metrics.signIns.inc({ outcome: 'success' });
-    if (result.person.must_change_password) {
-      return forced.start(ctx, details.uid, { personId: result.person.id, remember: form.data.remember === 'yes' });
-    }
-    await signedIn(
-      ctx,
-      s,
-      details,
-      // Signed in when the password's version was read after the compare, not now (People.checkPassword).
-      { personId: result.person.id, remember: form.data.remember === 'yes', amr: ['pwd'], ts: result.signedInAt },
-      {
-        identityRoles: person?.identity_roles ?? [],
-        allowedRoles: client?.metadata().allowed_roles,
-        // The menu as the answer to the password (its page script makes it the menu's own address).
-        show: (signedIn) => renderIdentityMenu(ctx, s, { ...loaded, details: signedIn }),
-      },
-    );
+    if (mustChange)
+      return forced.start(ctx, details.uid, { personId: first.personId, remember: first.remember, secondFactor });
+    if (secondFactor) return linker.toSecondFactor(ctx, details, first);
+    await signedIn(ctx, s, details, first, {
+      identityRoles: person?.identity_roles ?? [],
+      allowedRoles: client?.metadata().allowed_roles,
+      // The menu as the answer to the password (its page script makes it the menu's own address).
+      show: (signedIn) => renderIdentityMenu(ctx, s, { ...loaded, details: signedIn }),
+    });
   };
 }

@@ -10,9 +10,14 @@ import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import { renderPage, withMistakes } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
+import type { LinkByPassword } from './link-by-password.ts';
 
-/** Who signed in with the right password and must now change it, and their "remember me" choice (by interaction). */
-const Pending = z.object({ personId: z.uuid(), remember: z.boolean() });
+/**
+ * Who signed in with the right password and must now change it, and their "remember me" choice (by interaction);
+ * `secondFactor`: an upstream account waits to be linked after the account's second factor, asked after the change
+ * even if the app did not ask for it (link-by-password.ts).
+ */
+const Pending = z.object({ personId: z.uuid(), remember: z.boolean(), secondFactor: z.boolean().optional() });
 type Pending = z.infer<typeof Pending>;
 
 function render(
@@ -42,7 +47,7 @@ function render(
 
 export type ForcedChange = ReturnType<typeof forcedPasswordChange>;
 
-export function forcedPasswordChange(s: Services) {
+export function forcedPasswordChange(s: Services, linker: LinkByPassword) {
   const pending = s.oneUse.kind({ name: 'forced-password-change', schema: Pending, ttlSeconds: 600 });
 
   /** Called by login.ts once the password is right: remembers who it was and sends the browser to the form. */
@@ -87,7 +92,9 @@ export function forcedPasswordChange(s: Services) {
       signOut: { reason: 'password_changed' },
     });
     await s.personAccess.endPending(signOut);
-    await signedIn(ctx, s, details, { personId: person.id, remember: who.remember, amr: ['pwd'] });
+    const first = { personId: person.id, remember: who.remember, amr: ['pwd'] };
+    if (who.secondFactor) return linker.toSecondFactor(ctx, details, first);
+    await signedIn(ctx, s, details, first);
   }
 
   return { start, show, submit };

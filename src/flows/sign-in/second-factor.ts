@@ -14,6 +14,7 @@ import { finishInteraction, type LoadedInteraction, loadInteraction } from '../.
 import { renderPage, withMistakes } from '../../web/render.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
+import type { LinkByPassword } from './link-by-password.ts';
 
 const CodeForm = z.object({ code: z.string().max(20).catch('') });
 
@@ -80,7 +81,7 @@ export function showSecondFactor(s: Services) {
   };
 }
 
-export function submitSecondFactor(s: Services) {
+export function submitSecondFactor(s: Services, linker: LinkByPassword) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s, 'login');
     const first = await s.secondFactor.firstFactors.peek(loaded.details.uid);
@@ -105,14 +106,25 @@ export function submitSecondFactor(s: Services) {
         error: t(/^\d{6}$/.test(code) ? 'secondFactor.wrong' : 'secondFactor.format'),
         status: 400,
       });
-    await finish(ctx, s, loaded, first, 'otp');
+    await finish(ctx, s, linker, loaded, first, 'otp');
   };
 }
 
-/** The second factor passed: the sign-in goes on, once (another tab's submission starts it again). */
-async function finish(ctx: Context, s: Services, loaded: LoadedInteraction, first: FirstFactor, how: 'otp' | 'hwk') {
+/**
+ * The second factor passed: an upstream account waiting for it is linked (link-by-password.ts), and the sign-in goes
+ * on, once (another tab's submission starts it again).
+ */
+async function finish(
+  ctx: Context,
+  s: Services,
+  linker: LinkByPassword,
+  loaded: LoadedInteraction,
+  first: FirstFactor,
+  how: 'otp' | 'hwk',
+) {
   if (!(await s.secondFactor.firstFactors.take(loaded.details.uid)))
     return seeOther(ctx, `/interaction/${loaded.details.uid}`);
+  await linker.secondFactorPassed(loaded.details.uid, first);
   await finishInteraction(
     ctx,
     loaded.details,
@@ -158,7 +170,7 @@ export function passkeyOptions(s: Services) {
 
 const PasskeyForm = z.object({ response: z.string().max(20_000).catch('') });
 
-export function submitPasskey(s: Services) {
+export function submitPasskey(s: Services, linker: LinkByPassword) {
   return async (ctx: Context) => {
     const loaded = await loadInteraction(ctx, s, 'login');
     const first = await s.secondFactor.firstFactors.peek(loaded.details.uid);
@@ -187,6 +199,6 @@ export function submitPasskey(s: Services) {
     }
     if (result === 'wrong')
       return render(ctx, s, loaded, first.personId, { error: t('secondFactor.passkeyFailed'), status: 400 });
-    await finish(ctx, s, loaded, first, 'hwk');
+    await finish(ctx, s, linker, loaded, first, 'hwk');
   };
 }

@@ -335,6 +335,159 @@ describe(`sign in with another account (${storageMode})`, () => {
     assert.deepEqual(claims.amr, ['fed']);
   });
 
+  /** Sets up an authenticator app for the account (an MFA sign-in's set-up page, its first code); returns its secret. */
+  async function enrolTotp(email: string): Promise<string> {
+    const agent = new Agent();
+    const { page, p } = await signInPage(agent, { acr_values: MFA_ACR });
+    const setup = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
+    let step = await agent.submit(
+      formAction(setup.body, /\/second-factor$/, setup.url),
+      { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },
+      CALLBACK,
+    );
+    if (!step.location?.startsWith(CALLBACK) && step.body.includes('/confirm'))
+      step = await agent.submit(
+        formAction(step.body, /\/confirm$/, step.url),
+        { _csrf: hiddenField(step.body, '_csrf') },
+        CALLBACK,
+      );
+    assert.equal((await tokensAt(step.location!, p)).acr, MFA_ACR, 'the authenticator is set up');
+    return secret;
+  }
+
+  /** Up to the sign-in page that links (`?link=1`) the upstream account `sub` just met at the city's provider. */
+  async function linkingPage(agent: Agent, extra: Record<string, string> = {}) {
+    const sub = unique('second');
+    cityAccounts[sub] = { email: `${sub}@city.example`, email_verified: true, name: 'Second' };
+    const { uid, p } = await signInPage(agent, extra);
+    const notLinked = await upstreamLogin(agent, await pressUpstream(agent, uid, CITY), sub, CALLBACK);
+    assert.equal(notLinked.url, `${base}/interaction/${uid}/federation/new`);
+    const page = await agent.request(`${base}/interaction/${uid}?link=1`);
+    assert.ok(page.body.includes('id="linking"'));
+    return { sub, uid, p, page };
+  }
+
+  it('link by password to an account with a second factor: nothing is linked until that factor passes, even when the app did not ask for it', async () => {
+    const { personId, email } = await newAccount('lena');
+    const secret = await enrolTotp(email);
+
+    // Someone who knows only the password: the second-factor step, and no link; abandoned there, none ever.
+    const intruder = new Agent();
+    const tried = await linkingPage(intruder);
+    const asked = await submitLogin(intruder, tried.page, email, PASSWORD, { link: '1' }, CALLBACK);
+    assert.equal(asked.url, `${base}/interaction/${tried.uid}/second-factor`, 'the account’s second factor is asked');
+    assert.ok(asked.body.includes(html(zh('secondFactor.title'))));
+    assert.equal((await linksOf(personId)).length, 0, 'nothing linked on the password alone');
+    const wrong = await intruder.submit(
+      formAction(asked.body, /\/second-factor$/, asked.url),
+      { _csrf: hiddenField(asked.body, '_csrf'), code: '000000' },
+      CALLBACK,
+    );
+    assert.equal(wrong.status, 400);
+    assert.equal((await linksOf(personId)).length, 0, 'nor after a wrong code');
+    // Back at the sign-in page, the password alone (no linking) signs in to this app, which asked for no second
+    // factor; the upstream account that waited for the abandoned step is still not linked.
+    const plain = await intruder.follow(`${base}/interaction/${tried.uid}`, CALLBACK);
+    const signedIn = await submitLogin(intruder, plain, email, PASSWORD, {}, CALLBACK);
+    assert.ok(
+      signedIn.location?.startsWith(CALLBACK) || signedIn.body.includes('/confirm'),
+      `signed in (${signedIn.status} ${signedIn.url})`,
+    );
+    assert.equal((await linksOf(personId)).length, 0, 'an abandoned second factor leaves no link');
+    assert.equal(await db()('federated_links').where({ provider: CITY, subject: tried.sub }).first(), undefined);
+
+    // The person, with the code: linked once the code is right; the app learns of both factors.
+    const agent = new Agent();
+    const own = await linkingPage(agent);
+    const step = await submitLogin(agent, own.page, email, PASSWORD, { link: '1' }, CALLBACK);
+    assert.equal(step.url, `${base}/interaction/${own.uid}/second-factor`);
+    assert.equal((await linksOf(personId)).length, 0);
+    let done = await agent.submit(
+      formAction(step.body, /\/second-factor$/, step.url),
+      {
+        _csrf: hiddenField(step.body, '_csrf'),
+        code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }),
+      },
+      CALLBACK,
+    );
+    if (!done.location?.startsWith(CALLBACK) && done.body.includes('/confirm'))
+      done = await agent.submit(
+        formAction(done.body, /\/confirm$/, done.url),
+        { _csrf: hiddenField(done.body, '_csrf') },
+        CALLBACK,
+      );
+    const claims = await tokensAt(done.location!, own.p);
+    assert.equal(claims.sub, personId);
+    assert.deepEqual(claims.amr, ['pwd', 'otp']);
+    const links = await linksOf(personId);
+    assert.deepEqual(
+      links.map((l) => [l.provider, l.subject]),
+      [[CITY, own.sub]],
+      'linked after the second factor, only the upstream account that waited for it',
+    );
+  });
+
+  it('link by password with a forced password change first: the second factor still comes before the link', async () => {
+    const { personId, email } = await newAccount('nora');
+    const secret = await enrolTotp(email);
+    await db()('persons').where({ id: personId }).update({ must_change_password: true });
+    const agent = new Agent();
+    const { sub, uid, p, page } = await linkingPage(agent);
+    const change = await submitLogin(agent, page, email, PASSWORD, { link: '1' }, CALLBACK);
+    assert.equal(change.url, `${base}/interaction/${uid}/password`);
+    const fresh = 'Blue-Kettle-1987-Nora';
+    const asked = await agent.submit(
+      formAction(change.body, /\/password$/, change.url),
+      { _csrf: hiddenField(change.body, '_csrf'), password: fresh, confirm: fresh },
+      CALLBACK,
+    );
+    assert.equal(asked.url, `${base}/interaction/${uid}/second-factor`, 'the account’s second factor is asked');
+    assert.equal((await linksOf(personId)).length, 0, 'nothing linked on the password alone');
+    let done = await agent.submit(
+      formAction(asked.body, /\/second-factor$/, asked.url),
+      {
+        _csrf: hiddenField(asked.body, '_csrf'),
+        code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }),
+      },
+      CALLBACK,
+    );
+    if (!done.location?.startsWith(CALLBACK) && done.body.includes('/confirm'))
+      done = await agent.submit(
+        formAction(done.body, /\/confirm$/, done.url),
+        { _csrf: hiddenField(done.body, '_csrf') },
+        CALLBACK,
+      );
+    assert.deepEqual((await tokensAt(done.location!, p)).amr, ['pwd', 'otp']);
+    const [link] = await linksOf(personId);
+    assert.equal(link?.subject, sub, 'linked once the second factor passed');
+  });
+
+  it('link by password where the app asks for a second factor: the link waits for it (here its first set-up)', async () => {
+    const { personId, email } = await newAccount('milo');
+    const agent = new Agent();
+    const { sub, uid, p, page } = await linkingPage(agent, { acr_values: MFA_ACR });
+    const setup = await submitLogin(agent, page, email, PASSWORD, { link: '1' }, CALLBACK);
+    assert.equal(setup.url, `${base}/interaction/${uid}/second-factor`);
+    assert.equal((await linksOf(personId)).length, 0, 'nothing linked on the password alone');
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
+    let done = await agent.submit(
+      formAction(setup.body, /\/second-factor$/, setup.url),
+      { _csrf: hiddenField(setup.body, '_csrf'), code: await generate({ secret }) },
+      CALLBACK,
+    );
+    if (!done.location?.startsWith(CALLBACK) && done.body.includes('/confirm'))
+      done = await agent.submit(
+        formAction(done.body, /\/confirm$/, done.url),
+        { _csrf: hiddenField(done.body, '_csrf') },
+        CALLBACK,
+      );
+    const claims = await tokensAt(done.location!, p);
+    assert.equal(claims.acr, MFA_ACR);
+    const [link] = await linksOf(personId);
+    assert.equal(link?.subject, sub, 'linked once the second factor passed');
+  });
+
   it('an app that asks for a second factor gets it after the upstream account too (amr fed, otp)', async () => {
     const { personId } = await newAccount('kim');
     const sub = unique('kim-city');
