@@ -100,6 +100,13 @@ test('a school administrator signs in with a second factor and sets the semester
   assert.equal(await page.locator('.acct-notice').innerText(), zh('school.semester.saved'));
   assert.match(await page.locator('#semesters').innerText(), /104\/08\/31–105\/01\/30/);
   await checked(page, '04-semester-saved', problems);
+  // The notice is said once: the language link shows the semester as saved, in English, without it; and back.
+  await Promise.all([page.waitForURL(/lang=en/), page.click('a.lang')]);
+  assert.equal(new URL(page.url()).search, '?lang=en');
+  assert.equal(await page.locator('.acct-notice').count(), 0, 'no saved notice in the other language');
+  assert.equal(await page.inputValue('#starts_on'), '104/08/31');
+  await Promise.all([page.waitForURL(/lang=zh-TW/), page.click('a.lang')]);
+  assert.equal(await page.locator('.acct-notice').count(), 0);
 
   // Step 02: a file with a wrong national ID gets the error table; the corrected file a preview, then the import.
   await page.click(`a[href="/school/${code}/import"]`);
@@ -250,6 +257,12 @@ test('students and parents imported, the roster published and printed, a student
   await page.click('#roster-edit button.primary');
   await page.locator('#roster-saved').waitFor();
   assert.equal(await page.inputValue('#name'), '王小樺', 'back at the row, as saved');
+  // 已經修改完成 is said once: the language link leads to the row as it is now, without it; and back.
+  await Promise.all([page.waitForURL(/lang=en/), page.click('a.lang')]);
+  assert.equal(new URL(page.url()).search, '?lang=en');
+  assert.equal(await page.locator('#roster-saved').count(), 0, 'no saved notice in the other language');
+  assert.equal(await page.inputValue('#name'), '王小樺');
+  await Promise.all([page.waitForURL(/lang=zh-TW/), page.click('a.lang')]);
 
   // A parent's new mobile number: a wrong one first (kept, with the message), then the right one; the row's address
   // follows the number without ever showing it.
