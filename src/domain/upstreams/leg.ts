@@ -164,7 +164,8 @@ export class UpstreamLeg {
    *
    * Linking always asks the upstream to sign the person in again (OpenID Connect: prompt=login and max_age=0, which
    * obliges the upstream to say auth_time, checked against the leg's start; Facebook: auth_type=reauthenticate): on
-   * a shared computer, someone else's upstream account still signed in must not be linked to this account.
+   * a shared computer, someone else's upstream account still signed in must not be linked to this account. An app's
+   * prompt=login is passed on the same way.
    */
   async begin(
     id: string,
@@ -194,8 +195,10 @@ export class UpstreamLeg {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = upstream.kind === 'oidc' ? oidc.randomNonce() : undefined;
-    const linking = purpose === 'link';
-    const freshSince = linking && upstream.kind === 'oidc' ? Math.floor(Date.now() / 1000) : undefined;
+    // Linking, or an app that asked for a fresh sign-in (prompt=login): the upstream must sign the person in again,
+    // after this leg's start (its auth_time is checked against that, however long the person takes at the upstream).
+    const fresh = purpose === 'link' || opts.reauthenticate?.login === true;
+    const freshSince = fresh && upstream.kind === 'oidc' ? Math.floor(Date.now() / 1000) : undefined;
     await this.#states.save(state, {
       upstream: id,
       state,
@@ -205,10 +208,10 @@ export class UpstreamLeg {
       interaction: opts.interaction,
       personId: opts.personId,
       browser,
-      maxAge: upstream.kind === 'oidc' && !linking ? opts.reauthenticate?.maxAge : undefined,
+      maxAge: upstream.kind === 'oidc' && !fresh ? opts.reauthenticate?.maxAge : undefined,
       freshSince,
     });
-    const again = upstream.kind !== 'oidc' ? undefined : linking ? { login: true, maxAge: 0 } : opts.reauthenticate;
+    const again = upstream.kind !== 'oidc' ? undefined : fresh ? { login: true, maxAge: 0 } : opts.reauthenticate;
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri(id),
       scope: upstream.scope,
@@ -220,7 +223,7 @@ export class UpstreamLeg {
       ...(opts.locale && upstream.kind === 'oidc' ? { ui_locales: opts.locale } : {}),
       ...(again?.login ? { prompt: 'login' } : {}),
       ...(again?.maxAge !== undefined ? { max_age: String(again.maxAge) } : {}),
-      ...(linking && upstream.kind === 'facebook' ? { auth_type: 'reauthenticate' } : {}),
+      ...(fresh && upstream.kind === 'facebook' ? { auth_type: 'reauthenticate' } : {}),
     });
     return { ok: true, url: url.href, browser };
   }

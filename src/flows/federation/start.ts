@@ -20,9 +20,9 @@ export function startSignIn(s: Services) {
     const id = upstreamId(ctx);
     const { details } = await loadInteraction(ctx, s, 'login');
     const maxAge = Number.parseInt(String(details.params.max_age ?? ''), 10);
-    // The app asked for a fresh sign-in (prompt=login): the upstream is asked as linking asks it (prompt=login and
-    // max_age=0), so that it must say when it signed the person in (auth_time, checked by the leg) — an upstream that
-    // ignores prompt=login and answers from an old session is refused rather than taken as a fresh sign-in.
+    // The app asked for a fresh sign-in (prompt=login): the leg asks the upstream as linking asks it (prompt=login and
+    // max_age=0), so that it must say when it signed the person in (auth_time, checked against the leg's start) — an
+    // upstream that ignores prompt=login and answers from an old session is refused rather than taken as fresh.
     const login = String(details.params.prompt ?? '')
       .split(' ')
       .includes('login');
@@ -32,7 +32,7 @@ export function startSignIn(s: Services) {
       locale: chooseLocale(ctx),
       reauthenticate: {
         login,
-        maxAge: login ? 0 : Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
+        maxAge: Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
       },
     });
     if (!begun.ok) {
