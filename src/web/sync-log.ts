@@ -19,6 +19,8 @@ function schoolOf(ctx: Context): string | undefined {
 
 export function syncLogged(s: Services, action: SyncAction | ((ctx: Context) => SyncAction)): Middleware {
   return async (ctx, next) => {
+    // The call's own time: the log is in the order of the calls, however the background writes interleave.
+    const at = new Date();
     let status = 500;
     let message = 'server_error';
     try {
@@ -33,6 +35,7 @@ export function syncLogged(s: Services, action: SyncAction | ((ctx: Context) => 
       const schoolCode = schoolOf(ctx);
       if (schoolCode) {
         const entry = {
+          at,
           schoolCode,
           action: typeof action === 'function' ? action(ctx) : action,
           clientId: apiClientOf(ctx)?.clientId,

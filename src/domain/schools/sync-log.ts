@@ -36,14 +36,15 @@ export class SyncLog {
     this.#db = db;
   }
 
-  /** Records a call for a school that exists (a made-up school code records nothing); `within` a caller's transaction
-   *  as a savepoint of it. */
+  /** Records a call for a school that exists (a made-up school code records nothing) at `at` (the call's time; now
+   *  if not given); `within` a caller's transaction as a savepoint of it. */
   async record(
-    entry: { schoolCode: string; action: SyncAction; clientId?: string; code: number; message: string },
+    entry: { at?: Date; schoolCode: string; action: SyncAction; clientId?: string; code: number; message: string },
     within?: Knex.Transaction,
   ) {
     const insert = (db: Knex) =>
       db('school_sync_log').insert({
+        ...(entry.at ? { at: entry.at } : {}),
         school_code: entry.schoolCode,
         action: entry.action,
         client_id: entry.clientId ?? null,
