@@ -839,7 +839,7 @@ export class Binding {
           emailVerified: verifiedEmail,
           mobile: mobileFree ? row.contact : undefined,
           // A number typed but not proved (or proved but someone's meanwhile) is kept as the account's contact phone
-          // (as registration keeps its 聯絡電話): not a login, never texted, changeable on the account pages.
+          // (as registration keeps its 聯絡電話): not a login, never texted; changed or removed at /account/contact-phone.
           contactPhone: !mobileFree && row.parent_mobile ? row.parent_mobile : undefined,
           name: row.parent_name,
           nationalId: { sealed: row.parent_national_id_sealed, index: row.parent_national_id_index },

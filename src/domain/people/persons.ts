@@ -235,6 +235,25 @@ export async function updateContact(
   return previous;
 }
 
+/**
+ * Sets the contact phone (聯絡電話), or clears it (null), holding the row for the rest of the transaction; returns the
+ * one it had before (undefined: nobody has this id).
+ */
+export async function updateContactPhone(
+  trx: Knex.Transaction,
+  id: string,
+  phone: string | null,
+): Promise<{ contact_phone: string | null } | undefined> {
+  const previous: { contact_phone: string | null } | undefined = await trx('persons')
+    .select('contact_phone')
+    .where({ id })
+    .forUpdate()
+    .first();
+  if (!previous || previous.contact_phone === phone) return previous;
+  await trx('persons').where({ id }).update({ contact_phone: phone, updated_at: trx.fn.now() });
+  return previous;
+}
+
 export async function updateLocale(db: Knex, id: string, locale: string): Promise<void> {
   await db('persons').where({ id }).update({ locale, updated_at: db.fn.now() });
 }

@@ -22,6 +22,7 @@ import {
   rehashPassword,
   saveNewPassword,
   updateContact,
+  updateContactPhone,
   updateLocale,
 } from './persons.ts';
 
@@ -207,6 +208,26 @@ export class People {
       });
       const message = notice?.(previous);
       if (message && this.#outbox.offers(message.channel)) await enqueueMessage(trx, message);
+    });
+  }
+
+  /**
+   * Saves the contact phone (聯絡電話) the person typed, already in its one stored form, or removes it (null): a number
+   * the school calls, never a login and never texted, so there is nothing to prove and it is nobody else's to hold.
+   * With its audit entry (never the number), in one transaction. False when it already was so: nothing is written.
+   */
+  async setContactPhone(personId: string, phone: string | null): Promise<boolean> {
+    return this.#db.transaction(async (trx) => {
+      const previous = await updateContactPhone(trx, personId, phone);
+      if (!previous) throw new Error('person disappeared');
+      if (previous.contact_phone === phone) return false;
+      await recordAudit(trx, {
+        actor: personId,
+        action: phone ? 'person.contact_phone_changed' : 'person.contact_phone_removed',
+        subject: personId,
+        detail: { via: 'account' },
+      });
+      return true;
     });
   }
 

@@ -1,7 +1,7 @@
 // GET /account/identities — the person's identities at schools and, for parents, their children; the ways to bind a
 // child (/binding) and, for homeroom teachers and school administrators, to review bindings (/binding/review); the
 // contact phone (聯絡電話) the person gave when registering or applying for a binding, as the profile shows numbers: in
-// full, to its owner.
+// full, to its owner, with the way to change or remove it (/account/contact-phone).
 import type { Context } from 'koa';
 import { classNameIn } from '../../domain/schools/classes.ts';
 import { chooseLocale } from '../../platform/i18n/index.ts';

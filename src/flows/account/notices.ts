@@ -3,7 +3,17 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 
-const DONE = ['email', 'mobile', 'password', 'language', 'revoked', 'signedOut', 'signedOutOthers'] as const;
+const DONE = [
+  'email',
+  'mobile',
+  'contactPhone',
+  'contactPhoneRemoved',
+  'password',
+  'language',
+  'revoked',
+  'signedOut',
+  'signedOutOthers',
+] as const;
 export type Done = (typeof DONE)[number];
 
 const DoneQuery = z.object({ done: z.enum(DONE).optional().catch(undefined) });

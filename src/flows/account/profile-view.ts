@@ -9,6 +9,8 @@ export type ProfileView = {
   emailVerified: boolean;
   mobile?: string;
   mobileVerified: boolean;
+  /** 聯絡電話: not a login, never texted. */
+  contactPhone?: string;
   gender?: string;
   birthdate?: string;
   locale?: string;
@@ -25,6 +27,7 @@ export function profileView(person: Person, nationalId: string | undefined): Pro
     emailVerified: !!person.email && person.email_verified,
     mobile: person.mobile ?? undefined,
     mobileVerified: !!person.mobile && person.mobile_verified,
+    contactPhone: person.contact_phone ?? undefined,
     gender: person.gender ?? undefined,
     birthdate,
     locale: person.locale ?? undefined,

@@ -1,12 +1,13 @@
 // The account pages (SPEC §4 flow 10, /account), in the order a person meets them: signing in to them, the
-// profile and language, email and mobile, password, identities, linked accounts, connected apps, devices, recent
-// sign-ins. Every
-// page needs a portal session; every form is parsed, then its CSRF token checked.
+// profile and language, email and mobile, the contact phone (聯絡電話), password, identities, linked accounts,
+// connected apps, devices, recent sign-ins. Every page needs a portal session; every form is parsed, then its CSRF
+// token checked.
 import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { revokeAppAccess, showApps } from './apps.ts';
 import { CONTACT_KINDS, contactPages } from './contact.ts';
+import { contactPhonePages } from './contact-phone.ts';
 import { showIdentities } from './identities.ts';
 import { askUnlink, showLinks, unlink } from './links.ts';
 import { showPasswordForm, submitPassword } from './password.ts';
@@ -34,6 +35,10 @@ export function accountRoutes(router: Router, s: Services) {
     router.get(`/account/${kind}/verify`, signedIn, pages.showVerify);
     router.post(`/account/${kind}/verify`, ...form, pages.verifyCode);
   }
+  const contactPhone = contactPhonePages(s);
+  router.get('/account/contact-phone', signedIn, contactPhone.show);
+  router.post('/account/contact-phone', ...form, contactPhone.save);
+  router.post('/account/contact-phone/remove', ...form, contactPhone.remove);
   router.get('/account/password', signedIn, showPasswordForm());
   router.post('/account/password', ...form, submitPassword(s));
 

@@ -1,11 +1,13 @@
 // The account pages in a real browser: the teacher uses the demo app (consent), opens /account (no password
-// again), walks profile → identities → connected apps → revokes the demo app, then devices, sign-ins, the email
-// and password forms with their errors, English, and signs out. Screenshots at desktop and phone widths.
+// again), walks profile → identities → connected apps → revokes the demo app, then devices, sign-ins, the email,
+// contact phone (axe-core on its page, both languages) and password forms with their errors, English, and signs out.
+// Screenshots at desktop and phone widths.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { axeViolations, focusProblems } from '../../helpers/a11y.ts';
 import { browserSkip, launchBrowser, newPage, shoot, watchedPage } from '../../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
@@ -156,6 +158,42 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   assert.equal(await page.getAttribute('#mobile', 'autocomplete'), 'tel');
   assert.equal(await page.getAttribute('#mobile', 'type'), 'tel');
   await shoot(page, 'account-09-mobile');
+
+  // Contact phone (聯絡電話), from the profile: a bad number refused at its field and kept; a good one (full-width
+  // digits) saved at once, no code; then, in English, removed.
+  await page.goto(`${server.issuer}/account`);
+  await Promise.all([page.waitForURL('**/account/contact-phone'), page.click('#contact-phone-link')]);
+  assert.equal(await heading(page), zh('account.contactPhone.title'));
+  assert.equal(await page.getAttribute('#contact-phone', 'type'), 'tel');
+  assert.equal(await page.getAttribute('#contact-phone', 'autocomplete'), 'tel');
+  assert.deepEqual(await axeViolations(page), [], 'contact phone: axe-core');
+  assert.deepEqual(await focusProblems(page), [], 'contact phone: focus');
+  await page.fill('#contact-phone', '02-123');
+  expected.add('400 /account/contact-phone');
+  await Promise.all([page.waitForLoadState(), page.click('button.primary')]);
+  await page.locator('#contact-phone-error').waitFor();
+  assert.equal((await page.locator('#contact-phone-error').innerText()).trim(), zh('account.contactPhone.invalid'));
+  assert.equal(await page.inputValue('#contact-phone'), '02-123');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'contact-phone', 'the field, to correct');
+  assert.deepEqual(await axeViolations(page), [], 'contact phone with its error: axe-core');
+  await shoot(page, 'account-09b-contact-phone-invalid');
+  await page.fill('#contact-phone', '０２－２１２３－００００');
+  await Promise.all([page.waitForURL('**/account?done=contactPhone'), page.click('button.primary')]);
+  assert.equal((await page.locator('.acct-notice').innerText()).trim(), zh('account.done.contactPhone'));
+  assert.match(await page.locator('.acct-field#contact-phone').innerText(), /02-21230000/);
+  await page.goto(`${server.issuer}/account/contact-phone`);
+  assert.equal(await page.locator('button.danger').innerText(), zh('account.contactPhone.remove'));
+  await shoot(page, 'account-09c-contact-phone');
+  await page.goto(`${server.issuer}/account/contact-phone?lang=en`);
+  assert.equal(await heading(page), en('account.contactPhone.title'));
+  assert.match(await page.locator('.acct-current').innerText(), /02-21230000/);
+  assert.deepEqual(await axeViolations(page), [], 'contact phone (en): axe-core');
+  assert.deepEqual(await focusProblems(page), [], 'contact phone (en): focus');
+  await shoot(page, 'account-09d-contact-phone-en');
+  await Promise.all([page.waitForURL('**/account?done=contactPhoneRemoved'), page.click('button.danger')]);
+  assert.equal((await page.locator('.acct-notice').innerText()).trim(), en('account.done.contactPhoneRemoved'));
+  assert.match(await page.locator('.acct-field#contact-phone').innerText(), new RegExp(en('account.notSet')));
+  await page.goto(`${server.issuer}/account?lang=zh-TW`);
 
   // Password change: a wrong current password and a mismatch, each shown at its field.
   await Promise.all([page.waitForURL('**/account/password'), page.click(`.acct-nav a[href="/account/password"]`)]);
