@@ -77,7 +77,17 @@ describe('every page, both languages: axe-core, focus and the console', { skip: 
       await page.fill('#login', 'teacher');
       await page.fill('#password', 'Blue-Chalk-2026');
       await Promise.all([page.waitForURL(`${server.issuer}/account`), page.click('button.primary')]);
-      for (const path of ['', '/password', '/identities', '/apps', '/sessions', '/sign-ins', '/email', '/mobile']) {
+      for (const path of [
+        '',
+        '/password',
+        '/identities',
+        '/apps',
+        '/sessions',
+        '/sign-ins',
+        '/email',
+        '/mobile',
+        '/contact-phone',
+      ]) {
         await page.goto(`${server.issuer}/account${path}`);
         await check(page, `account${path.replace('/', '-') || '-profile'}-${lang}`, problems);
       }
