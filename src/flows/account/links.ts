@@ -16,6 +16,8 @@ import { formatTime } from './time.ts';
 
 /** How a link attempt or an unlinking ended: good news as a notice, the rest as an alert. */
 const GOOD = ['linked', 'already_yours', 'unlinked'] as const;
+/** Outcomes said with the upstream's configured name when the address names one (`…At`). */
+const NAMED = new Set(['linked', 'already_yours', 'unlinked', 'cancelled', 'unavailable']);
 const BAD = [
   'taken',
   'provider_linked',
@@ -89,7 +91,7 @@ export function showLinks(s: Services) {
     const good = (GOOD as readonly string[]).includes(result ?? '');
     // An upstream named in the address is shown only by its configured name ("you cancelled at …").
     const provider = upstream ? names.get(upstream) : undefined;
-    const named = provider && (result === 'cancelled' || result === 'unavailable');
+    const named = provider && NAMED.has(result ?? '');
     const message = result && t(`account.links.result.${result}${named ? 'At' : ''}`, { provider: provider ?? '' });
     renderAccount(ctx, 'links', 'links', {
       links: links.map((l) => ({

@@ -128,8 +128,11 @@ const zh = {
       linkWith: '連結 {{provider}} 帳號',
       result: {
         linked: '已經連結好了。下次可以直接用這個帳號登入。',
+        linkedAt: '已經連結好「{{provider}}」的帳號了。下次可以直接用這個帳號登入。',
         already_yours: '這個帳號本來就已經連結到您的帳號。',
+        already_yoursAt: '這個「{{provider}}」帳號本來就已經連結到您的帳號。',
         unlinked: '已經取消連結。',
+        unlinkedAt: '已經取消「{{provider}}」帳號的連結。',
         taken: '這個帳號已經連結到另一個人的校園帳號，所以沒有連結。',
         provider_linked: '您已經連結了一個同一個網站的帳號。要換一個的話，請先取消原本的連結。',
         cancelled: '您在另一個網站取消了，所以沒有連結。',
@@ -408,8 +411,11 @@ const en: typeof zh = {
       linkWith: 'Link a {{provider}} account',
       result: {
         linked: 'Linked. Next time you can sign in with this account directly.',
+        linkedAt: 'Your {{provider}} account is linked. Next time you can sign in with it directly.',
         already_yours: 'This account was already linked to yours.',
+        already_yoursAt: 'This {{provider}} account was already linked to yours.',
         unlinked: 'Unlinked.',
+        unlinkedAt: 'Your {{provider}} account is no longer linked.',
         taken: 'This account is already linked to someone else’s campus account, so it was not linked.',
         provider_linked:
           'You already linked an account from the same website. To use another one, unlink the first one.',

@@ -114,7 +114,11 @@ describe(`account: linked accounts (${storageMode})`, () => {
     assert.equal(done.location, `${base}/account/links?result=unlinked&upstream=${CITY}`);
     assert.equal((await linksOf(personId)).length, 0);
     const after = await agent.follow(done.location!);
-    assert.equal(notice(after.body), html(zh('account.links.result.unlinked')));
+    assert.equal(
+      notice(after.body),
+      html(zh('account.links.result.unlinkedAt', { provider: '臺北市校園 OpenID' })),
+      'names the upstream unlinked',
+    );
     const audit = await db()('audit_events').where({ subject: personId, action: 'federation.unlinked' });
     assert.equal(audit.length, 1);
 
@@ -176,12 +180,19 @@ describe(`account: linked accounts (${storageMode})`, () => {
     // Just linked (the callback's redirect names no upstream): shown; naming another upstream: not.
     await linkTo(personId, CITY);
     assert.equal(notice(await page('result=linked')), html(zh('account.links.result.linked')));
-    assert.equal(notice(await page(`result=linked&upstream=${CITY}`)), html(zh('account.links.result.linked')));
+    assert.equal(
+      notice(await page(`result=linked&upstream=${CITY}`)),
+      html(zh('account.links.result.linkedAt', { provider: '臺北市校園 OpenID' })),
+      'the callback names the upstream: so does the notice',
+    );
     assert.equal(notice(await page(`result=linked&upstream=${GOOGLE}`)), undefined);
     assert.equal(notice(await page('result=already_yours')), html(zh('account.links.result.already_yours')));
     assert.equal(notice(await page(`result=already_yours&upstream=${GOOGLE}`)), undefined);
     assert.equal(notice(await page(`result=unlinked&upstream=${CITY}`)), undefined, 'it is still linked');
-    assert.equal(notice(await page(`result=unlinked&upstream=${GOOGLE}`)), html(zh('account.links.result.unlinked')));
+    assert.equal(
+      notice(await page(`result=unlinked&upstream=${GOOGLE}`)),
+      html(zh('account.links.result.unlinkedAt', { provider: 'Google' })),
+    );
 
     // Linked an hour ago: "Linked." later, from an address, is not news of this browser's.
     await db()('federated_links')
@@ -233,7 +244,10 @@ describe(`account: linked accounts (${storageMode})`, () => {
         page.waitForURL((u) => u.pathname === '/account/links' && u.search.includes('result=unlinked')),
         page.click('button.primary'),
       ]);
-      assert.equal(await page.locator('.acct-notice').innerText(), zh('account.links.result.unlinked'));
+      assert.equal(
+        await page.locator('.acct-notice').innerText(),
+        zh('account.links.result.unlinkedAt', { provider: '臺北市校園 OpenID' }),
+      );
       assert.equal((await linksOf(personId)).length, 0);
       assert.deepEqual(await axeViolations(page), [], 'links page after unlinking: axe-core');
       await shoot(page, 'account-links-03-unlinked');

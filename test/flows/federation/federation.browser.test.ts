@@ -199,7 +199,10 @@ test('first visit → link to the demo teacher → identity menu → the app; la
   ]);
   await later.page.locator('form button.primary').click();
   await later.page.locator('.acct-notice').waitFor();
-  assert.equal(await later.page.locator('.acct-notice').innerText(), zh('account.links.result.unlinked'));
+  assert.equal(
+    await later.page.locator('.acct-notice').innerText(),
+    zh('account.links.result.unlinkedAt', { provider: '臺北市校園 OpenID' }),
+  );
   assert.equal(await later.page.locator('.acct-item', { hasText: '臺北市校園 OpenID' }).count(), 0);
   await shoot(later.page, 'federation-09-portal-unlinked');
   assert.deepEqual(later.problems, []);

@@ -798,7 +798,10 @@ describe(`sign in with another account (${storageMode})`, () => {
     const back = await upstreamLogin(agent, await agent.follow(start.location!), sub);
     // The outcome names the upstream that was linked (by its id; the page shows it by its configured name).
     assert.equal(back.url, `${base}/account/links?result=linked&upstream=${CITY}`);
-    assert.equal(/class="acct-notice"[^>]*>([^<]*)</.exec(back.body)?.[1], html(zh('account.links.result.linked')));
+    assert.equal(
+      /class="acct-notice"[^>]*>([^<]*)</.exec(back.body)?.[1],
+      html(zh('account.links.result.linkedAt', { provider: '臺北市校園 OpenID' })),
+    );
     assert.ok(back.body.includes('臺北市校園 OpenID'));
     assert.ok(back.body.includes(`${sub.slice(0, 3)}***@city.example`));
     const [link] = await linksOf(personId);
