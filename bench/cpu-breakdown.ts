@@ -229,5 +229,5 @@ if (postgresFunctions) {
 if (functions) {
   console.log(`\n${whose} main thread by function (top ${functions}):`);
   const byFunction = [...mainByFunction].sort((a, b) => b[1] - a[1]).slice(0, functions);
-  for (const [key, n] of byFunction) console.log(`  ${perOp(n).padStart(7)}  ${key.replace(process.cwd() + '/', '')}`);
+  for (const [key, n] of byFunction) console.log(`  ${perOp(n).padStart(7)}  ${key.replace(`${process.cwd()}/`, '')}`);
 }
