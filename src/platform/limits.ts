@@ -41,11 +41,16 @@ export const ROSTER_CHECK = {
   account: { name: 'roster-fail-account', windowSeconds: 15 * MINUTE, max: 10 },
   /** A challenge is asked for from this many failures from the address. */
   addressChallengeAfter: 3,
+  /**
+   * "Register a new account" with a verified slip says whether a national ID or email already has an account: so many
+   * such checks per slip, whatever tickets it earned (also counted per address: REGISTRATION.lookupsPerAddress).
+   */
+  lookupsPerSlip: { name: 'roster-lookup-slip', windowSeconds: 24 * HOUR, max: 10 },
 } as const satisfies Record<string, Limit | number>;
 
 /**
- * Self-registration, per network address: step 1's checks that say whether a national ID or email is already
- * registered (so that the form cannot be used to look people up), and the accounts made, each mailing an activation
+ * Self-registration, per network address: step 1's checks (and a roster slip's "register a new account") that say
+ * whether a national ID or email is already registered (so that the form cannot be used to look people up), and the accounts made, each mailing an activation
  * link. Generous: a school's families may register from the school's one address on a parents' evening.
  */
 export const REGISTRATION = {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { checkPersonInput, type Field, type FieldErrors } from '../../domain/enrolment/person-input.ts';
 import { GENDERS } from '../../domain/people/persons.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import { REGISTRATION, ROSTER_CHECK } from '../../platform/limits.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { PersonForm } from '../../web/forms.ts';
 import type { RegistrationsSent } from '../../web/registration-sent.ts';
@@ -92,6 +93,11 @@ export function submitNewAccount(s: Services, tickets: RosterTickets, sent: Regi
     };
     const { errors, valid } = checkPersonInput(values, { password: body.password, confirm: body.password_confirm });
     if (!valid) return render(ctx, verified, body, errors);
+    // Whether the national ID or email already has an account is told so many times per slip (whatever tickets it
+    // earned) and, with /register's step 1, per network address: past either, the 429 page (so that one slip cannot
+    // be used to look people up).
+    await s.throttle.enforce(ROSTER_CHECK.lookupsPerSlip, verified.credential.id);
+    await s.throttle.enforce(REGISTRATION.lookupsPerAddress, ctx.ip);
     const result = await s.enrolment.registerFromRoster(verified.credential.id, {
       ...valid,
       locale: chooseLocale(ctx),

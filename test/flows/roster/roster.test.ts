@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { ROSTER_CHECK } from '../../../src/platform/limits.ts';
+import { REGISTRATION, ROSTER_CHECK } from '../../../src/platform/limits.ts';
 import { newPerson, signInToAccount } from '../../helpers/account.ts';
 import { Agent, formAction, hiddenField, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
@@ -424,6 +424,60 @@ describe(`roster registration (${storageMode})`, () => {
         await api(school, { headers: { authorization: basic(roster.id, roster.secret) } })
       ).json()) as { credentials: { account: string; claimed: boolean }[] };
       assert.equal(list.credentials.find((c) => c.account === cred.account)?.claimed, true);
+    });
+
+    it('tells whether a national ID or email is taken only so many times per slip and per address (429 past either)', async () => {
+      const taken = await newPerson(server.storage.db);
+      const fields = (email: string) => ({
+        email,
+        name: '陳同學',
+        national_id: randomNationalId(),
+        password: 'Blue-Kettle-1987',
+        password_confirm: 'Blue-Kettle-1987',
+        phone: '',
+        gender: '',
+      });
+      // One slip, one ticket: the real pupil still hears that the email has an account, ten times.
+      const cred = await credential();
+      const agent = new Agent();
+      assert.equal((await postPick(agent, { account: cred.account, password: cred.password })).status, 303);
+      let page = await agent.request(`${base}/register/roster/new`);
+      for (let i = 0; i < ROSTER_CHECK.lookupsPerSlip.max; i++) {
+        page = await postForm(agent, '/register/roster/new', page, fields(taken.email));
+        assert.equal(page.status, 400, `lookup ${i + 1}`);
+        assert.ok(page.body.includes(zh('registration.errors.emailTaken')), `lookup ${i + 1} says why`);
+      }
+      // Past the slip's limit: the translated 429 page, whatever is typed; a new ticket for the same slip changes nothing.
+      const over = await postForm(agent, '/register/roster/new', page, fields(`roster-${tag()}@example.org`));
+      assert.equal(over.status, 429);
+      assert.ok(over.body.includes(zh('error.tooMany')));
+      assert.ok(!over.body.includes(zh('registration.errors.emailTaken')));
+      const again = new Agent();
+      assert.equal((await postPick(again, { account: cred.account, password: cred.password })).status, 303);
+      const form = await again.request(`${base}/register/roster/new`);
+      const still = await postForm(again, '/register/roster/new', form, fields(taken.email));
+      assert.equal(still.status, 429);
+      assert.ok(!still.body.includes(zh('registration.errors.emailTaken')));
+      assert.equal((await stored(cred.account)).claimed_by_person_id, null, 'the slip is not used up');
+
+      // Per network address, counted with /register's step 1: a fresh slip is refused once the address used its checks.
+      const ips = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
+      const { throttle } = server.services;
+      for (const ip of ips)
+        while ((await throttle.count(REGISTRATION.lookupsPerAddress, ip)) < REGISTRATION.lookupsPerAddress.max)
+          await throttle.hit(REGISTRATION.lookupsPerAddress, ip);
+      try {
+        const fresh = await credential();
+        const other = new Agent();
+        assert.equal((await postPick(other, { account: fresh.account, password: fresh.password })).status, 303);
+        const freshForm = await other.request(`${base}/register/roster/new`);
+        const refused = await postForm(other, '/register/roster/new', freshForm, fields(taken.email));
+        assert.equal(refused.status, 429);
+        assert.ok(refused.body.includes(zh('error.tooMany')));
+        assert.ok(!refused.body.includes(zh('registration.errors.emailTaken')));
+      } finally {
+        for (const ip of ips) await throttle.reset(REGISTRATION.lookupsPerAddress, ip);
+      }
     });
 
     it('adds the identity to an existing account after signing in through the account portal', async () => {
