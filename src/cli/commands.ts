@@ -1,22 +1,20 @@
-// The CLI commands: each declares its options and runs against opened storage.
+// The CLI commands: each declares its usage and options, checks what the options alone can tell, and runs against
+// opened storage. What only `run` needs is imported there, when it runs: a usage error or --help loads little.
 import fs from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
-import { recordAudit } from '../domain/audit.ts';
-import { replaceRosterGuardians, setAutoApprove } from '../domain/binding/roster-guardians.ts';
-import type { ClientChange } from '../domain/clients/metadata.ts';
+import {
+  type ClientChange,
+  ClientError,
+  checkChangeValues,
+  type NewClient,
+  newClientMetadata,
+} from '../domain/clients/metadata.ts';
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
-import { seedDemo } from '../domain/demo/seed.ts';
-import { isUniqueViolation } from '../domain/enrolment/accounts.ts';
-import { IdentityExists } from '../domain/identities/add-identity.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
-import { upsertSchool } from '../domain/schools/schools.ts';
+import { NewSchool, upsertSchool } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
 import { firstProblem, upstreamInput } from '../domain/upstreams/upstreams.ts';
-import { adapterFactory } from '../oidc/adapters/index.ts';
-import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/configuration.ts';
-import { createInitialAccessToken } from '../oidc/initial-access-token.ts';
-import { ensureKeys, listKeys, rotateKeys } from '../oidc/keys.ts';
 import { translator } from '../platform/i18n/index.ts';
 import type { Settings } from '../platform/settings.ts';
 import type { Storage } from '../platform/storage/open.ts';
@@ -24,13 +22,28 @@ import type { Storage } from '../platform/storage/open.ts';
 /** What a command runs with: the opened storage, the domain services on it, the settings and the issuer. */
 export type CommandContext = { storage: Storage; services: DomainServices; settings: Settings; issuer: string };
 
-type Command = {
+type Options = Record<string, unknown>;
+
+export type Command = {
+  /** Its lines in the usage: the synopsis, then what it does (indented to the usage's second column). */
+  usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(c: CommandContext, opts: Record<string, unknown>): Promise<string | undefined>;
+  /**
+   * What the options alone say, checked before storage is opened (a mistyped option starts no PostgreSQL): a
+   * UsageError is bad usage (exit 2), any other error a failure (exit 1). What it returns is what `run` gets.
+   */
+  check?(opts: Options, settings: Settings): Options | undefined | Promise<Options | undefined>;
+  run(c: CommandContext, opts: Options): Promise<string | undefined>;
 };
 
-function required(opts: Record<string, unknown>, ...names: string[]) {
-  for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw new Error(`--${n} is required`);
+/** Bad usage (exit 2): an option missing, unknown or with a value it cannot have. */
+export class UsageError extends Error {}
+
+const usage = (message: string) => new UsageError(message);
+
+function required(opts: Options, ...names: string[]): undefined {
+  for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw usage(`--${n} is required`);
+  return undefined;
 }
 
 /** A repeatable option's values, or undefined when it was not given. */
@@ -71,17 +84,38 @@ function upstreamFields(opts: Record<string, unknown>) {
   };
 }
 
+/** The usage's second column: what a command does. */
+const COLUMN = 42;
+
+/** A command's usage: its synopsis lines, then what it does (on the synopsis's line when it fits). */
+function entry(synopsis: string | string[], ...does: string[]): string {
+  const lines = [synopsis].flat();
+  const first = lines[0]!;
+  if (does.length && lines.length === 1 && first.length < COLUMN - 1) {
+    lines[0] = first.padEnd(COLUMN) + does.shift();
+  }
+  return [...lines, ...does.map((d) => ' '.repeat(COLUMN) + d)].join('\n');
+}
+
 export const COMMANDS: Record<string, Command> = {
   migrate: {
+    usage: entry('migrate', 'apply database migrations'),
     options: {},
     // openStorage applies the migrations.
     run: async () => 'migrations applied',
   },
   'seed-demo': {
+    usage: entry('seed-demo [--issuer URL]', 'seed the demo school, people and demo client'),
     options: { issuer: { type: 'string' } },
+    check(opts) {
+      if (opts.issuer !== undefined && !URL.canParse(opts.issuer as string))
+        throw usage(`--issuer must be an absolute URL: ${opts.issuer as string}`);
+      return undefined;
+    },
     async run({ storage, services, issuer, settings }, opts) {
       if (settings.env === 'production')
         throw new Error('the demo accounts have published passwords: not in production');
+      const { seedDemo } = await import('../domain/demo/seed.ts');
       await seedDemo(
         { db: storage.db, keyring: storage.keyring, ...services },
         (opts.issuer as string | undefined) ?? issuer,
@@ -90,6 +124,13 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client add': {
+    usage: entry(
+      [
+        'client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...] [--name NAME] [--first-party]',
+        '           [--post-logout-redirect-uri URI ...] [--grant-type T ...] [--allowed-role R ...] [--public]',
+      ],
+      'register a new client (an id already taken is refused)',
+    ),
     options: {
       id: { type: 'string' },
       secret: { type: 'string' },
@@ -101,31 +142,31 @@ export const COMMANDS: Record<string, Command> = {
       'grant-type': { type: 'string', multiple: true },
       'allowed-role': { type: 'string', multiple: true },
     },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'id');
+      if (opts.public && opts.secret !== undefined) throw usage('a public client has no secret: leave out --secret');
       if (!opts.public) required(opts, 'secret');
       const grantTypes = list(opts, 'grant-type');
-      const redirectUris = list(opts, 'redirect-uri');
-      if (!redirectUris?.length && (grantTypes ?? ['authorization_code']).includes('authorization_code'))
-        throw new Error('--redirect-uri is required');
-      await services.clients.create(
-        {
-          clientId: opts.id as string,
-          name: opts.name as string | undefined,
-          secret: opts.secret as string | undefined,
-          public: !!opts.public,
-          redirectUris,
-          postLogoutRedirectUris: list(opts, 'post-logout-redirect-uri'),
-          grantTypes,
-          firstParty: !!opts['first-party'],
-          allowedRoles: list(opts, 'allowed-role'),
-        },
-        'cli',
-      );
+      if (!list(opts, 'redirect-uri')?.length && (grantTypes ?? ['authorization_code']).includes('authorization_code'))
+        throw usage('--redirect-uri is required');
+      // Everything newClientMetadata checks needs no storage.
+      asUsage(() => newClientMetadata(newClient(opts)));
+      return undefined;
+    },
+    async run({ services }, opts) {
+      await services.clients.create(newClient(opts), 'cli');
       return `client ${opts.id as string} created`;
     },
   },
   'client update': {
+    usage: entry(
+      [
+        'client update --id ID [--secret S] [--name N] [--add-redirect-uri U ...] [--remove-redirect-uri U ...]',
+        '           [--add-post-logout-redirect-uri U ...] [--remove-post-logout-redirect-uri U ...]',
+        '           [--first-party|--no-first-party] [--grant-type T ...] [--allowed-role R ...]',
+      ],
+      'change only what is given (grant types and roles: the new list)',
+    ),
     options: {
       id: { type: 'string' },
       secret: { type: 'string' },
@@ -139,38 +180,35 @@ export const COMMANDS: Record<string, Command> = {
       'grant-type': { type: 'string', multiple: true },
       'allowed-role': { type: 'string', multiple: true },
     },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'id');
       if (opts['first-party'] && opts['no-first-party'])
-        throw new Error('give --first-party or --no-first-party, not both');
-      const change: ClientChange = {
-        secret: opts.secret as string | undefined,
-        name: opts.name as string | undefined,
-        addRedirectUris: list(opts, 'add-redirect-uri'),
-        removeRedirectUris: list(opts, 'remove-redirect-uri'),
-        addPostLogoutRedirectUris: list(opts, 'add-post-logout-redirect-uri'),
-        removePostLogoutRedirectUris: list(opts, 'remove-post-logout-redirect-uri'),
-        firstParty: opts['first-party'] ? true : opts['no-first-party'] ? false : undefined,
-        grantTypes: list(opts, 'grant-type'),
-        allowedRoles: list(opts, 'allowed-role'),
-      };
-      if (Object.values(change).every((v) => v === undefined)) throw new Error('nothing to change: give an option');
-      const fields = await services.clients.update(opts.id as string, change, 'cli');
+        throw usage('give --first-party or --no-first-party, not both');
+      const change = clientChange(opts);
+      if (Object.values(change).every((v) => v === undefined)) throw usage('nothing to change: give an option');
+      // The values themselves (what the client's own metadata allows is checked when it is changed).
+      asUsage(() => checkChangeValues(change));
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const fields = await services.clients.update(opts.id as string, clientChange(opts), 'cli');
       return fields.length
         ? `client ${opts.id as string} updated: ${fields.join(', ')}`
         : `client ${opts.id} unchanged`;
     },
   },
   'client show': {
+    usage: entry('client show --id ID', `the client's metadata as JSON (the secret only as "(set)")`),
     options: { id: { type: 'string' } },
+    check: (opts) => required(opts, 'id'),
     async run({ services }, opts) {
-      required(opts, 'id');
       const metadata = await services.clients.describe(opts.id as string);
       if (!metadata) throw new Error(`no client with id ${opts.id as string}`);
       return JSON.stringify(metadata, null, 2);
     },
   },
   'client list': {
+    usage: entry('client list', 'every client: id, name, first party, permissions, schools, state'),
     options: {},
     async run({ services }) {
       return (await services.clients.list())
@@ -188,25 +226,40 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client permissions': {
+    usage: entry(
+      [
+        'client permissions --id ID --grant sis|roster [--school CODE ...]',
+        'client permissions --id ID --revoke sis|roster',
+      ],
+      'what the client may do through the API; --school: the only schools a',
+      'roster client may act for (vocational or private schools)',
+    ),
     options: {
       id: { type: 'string' },
       grant: { type: 'string' },
       revoke: { type: 'string' },
       school: { type: 'string', multiple: true },
     },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'id');
-      const id = opts.id as string;
       const grant = opts.grant as string | undefined;
       const revoke = opts.revoke as string | undefined;
-      if ((grant === undefined) === (revoke === undefined)) throw new Error('give one of --grant and --revoke');
+      if ((grant === undefined) === (revoke === undefined)) throw usage('give one of --grant and --revoke');
       const permission = (grant ?? revoke)!;
-      if (!isPermission(permission)) throw new Error(`a permission is one of ${PERMISSIONS.join(', ')}`);
+      if (!isPermission(permission)) throw usage(`a permission is one of ${PERMISSIONS.join(', ')}`);
       const schools = list(opts, 'school');
-      if (revoke !== undefined && schools) throw new Error('--school goes with --grant');
+      if (revoke !== undefined && schools) throw usage('--school goes with --grant');
+      if (schools && !SCHOOL_SCOPED.has(permission))
+        throw usage(`the ${permission} permission is not bound to schools: give no school`);
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const id = opts.id as string;
+      const grant = opts.grant as Permission | undefined;
+      const revoke = opts.revoke as Permission | undefined;
       const result = await services.clients.setPermission(
         id,
-        grant !== undefined ? { grant: permission, schools } : { revoke: permission },
+        grant !== undefined ? { grant, schools: list(opts, 'school') } : { revoke: revoke! },
         'cli',
       );
       const held = `permissions ${result.permissions.join(', ') || 'none'}`;
@@ -217,22 +270,29 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client disable': {
+    usage: entry('client disable --id ID', 'the client can no longer sign people in, get tokens or use the API'),
     options: { id: { type: 'string' } },
+    check: (opts) => required(opts, 'id'),
     async run({ services }, opts) {
-      required(opts, 'id');
       const changed = await services.clients.setDisabled(opts.id as string, true, 'cli');
       return `client ${opts.id as string} ${changed ? 'disabled' : 'was already disabled'}`;
     },
   },
   'client enable': {
+    usage: entry('client enable --id ID', 'undo client disable'),
     options: { id: { type: 'string' } },
+    check: (opts) => required(opts, 'id'),
     async run({ services }, opts) {
-      required(opts, 'id');
       const changed = await services.clients.setDisabled(opts.id as string, false, 'cli');
       return `client ${opts.id as string} ${changed ? 'enabled' : 'was already enabled'}`;
     },
   },
   'person add': {
+    usage: entry(
+      'person add --username U --password P --name NAME [--email E] [--keep-password]',
+      'a new account; the password policy applies, and the person changes the',
+      'password at the first sign-in unless --keep-password',
+    ),
     options: {
       username: { type: 'string' },
       password: { type: 'string' },
@@ -240,13 +300,18 @@ export const COMMANDS: Record<string, Command> = {
       email: { type: 'string' },
       'keep-password': { type: 'boolean' },
     },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'username', 'password', 'name');
       const [username, name, email] = [opts.username as string, opts.name as string, opts.email as string | undefined];
       // The same policy as every other new password; chosen by an operator, it is changed at the first sign-in
       // unless --keep-password says the person chose it.
       const problem = checkPasswordPolicy(opts.password as string, { username, name, email });
-      if (problem) throw new Error(`--password: ${translator('en')(problem)}`);
+      if (problem) throw usage(`--password: ${translator('en')(problem)}`);
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const { isUniqueViolation } = await import('../domain/enrolment/accounts.ts');
+      const [username, name, email] = [opts.username as string, opts.name as string, opts.email as string | undefined];
       return services.enrolment
         .createActive({
           person: {
@@ -266,9 +331,13 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'person reset-second-factor': {
+    usage: entry(
+      'person reset-second-factor --person U',
+      'a lost phone: the next sign-in that needs a second factor sets it up',
+    ),
     options: { person: { type: 'string' } },
+    check: (opts) => required(opts, 'person'),
     async run({ services, storage: { db } }, opts) {
-      required(opts, 'person');
       const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person ${opts.person}`);
       // Both or neither: a lost phone's passkey must not outlive its authenticator app's secret.
@@ -282,33 +351,42 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'school add': {
+    usage: entry(
+      'school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]',
+    ),
     options: {
       code: { type: 'string' },
       name: { type: 'string' },
       level: { type: 'string' },
       kind: { type: 'string' },
     },
-    async run({ storage: { db } }, opts) {
+    check(opts) {
       required(opts, 'code', 'name', 'level');
-      const school = await db
-        .transaction(async (trx) => {
-          const saved = await upsertSchool(trx, {
-            code: opts.code as string,
-            name: opts.name as string,
-            level: opts.level as never,
-            kind: (opts.kind as never) ?? 'municipal',
-          });
-          await recordAudit(trx, { actor: 'cli', action: 'school.saved', subject: saved.code });
-          return saved;
-        })
-        .catch((err: Error & { issues?: { path: PropertyKey[]; message: string }[] }) => {
-          const issue = err.issues?.[0];
-          throw issue ? new Error(`--${String(issue.path[0])}: ${issue.message}`) : err;
+      const parsed = NewSchool.safeParse({ code: opts.code, name: opts.name, level: opts.level, kind: opts.kind });
+      const issue = parsed.error?.issues[0];
+      if (issue) throw usage(`--${String(issue.path[0])}: ${issue.message}`);
+      return undefined;
+    },
+    async run({ storage: { db } }, opts) {
+      const { recordAudit } = await import('../domain/audit.ts');
+      const school = await db.transaction(async (trx) => {
+        const saved = await upsertSchool(trx, {
+          code: opts.code as string,
+          name: opts.name as string,
+          level: opts.level as never,
+          kind: (opts.kind as never) ?? 'municipal',
         });
+        await recordAudit(trx, { actor: 'cli', action: 'school.saved', subject: saved.code });
+        return saved;
+      });
       return `school ${school.code} ${school.name} saved`;
     },
   },
   'identity add': {
+    usage: entry([
+      'identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin',
+      '             [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]',
+    ]),
     options: {
       person: { type: 'string' },
       school: { type: 'string' },
@@ -318,16 +396,20 @@ export const COMMANDS: Record<string, Command> = {
       'student-no': { type: 'string' },
       title: { type: 'string' },
     },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'person', 'role');
-      if (!ROLES.includes(opts.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
-      const person = await services.people.findByLogin(opts.person as string);
-      if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
+      if (!ROLES.includes(opts.role as Role)) throw usage(`--role must be one of ${ROLES.join(', ')}`);
       const seat = opts.seat === undefined ? undefined : Number(opts.seat);
       if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99))
-        throw new Error('--seat must be a number from 1 to 99');
+        throw usage('--seat must be a number from 1 to 99');
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const { IdentityExists } = await import('../domain/identities/add-identity.ts');
+      const person = await services.people.findByLogin(opts.person as string);
+      if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
       const attributes: Record<string, unknown> = {};
-      if (seat !== undefined) attributes.seat = seat;
+      if (opts.seat !== undefined) attributes.seat = Number(opts.seat);
       if (opts['student-no']) attributes.student_no = opts['student-no'];
       if (opts.title) attributes.title = opts.title;
       try {
@@ -350,10 +432,17 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'keys rotate': {
+    usage: entry('keys rotate [--lead SECONDS]', 'publish new keys now, sign with them after the lead time'),
     options: { lead: { type: 'string' } },
+    check(opts) {
+      const lead = opts.lead === undefined ? 0 : Number(opts.lead);
+      if (!Number.isInteger(lead) || lead < 0) throw usage('--lead must be a whole number of seconds');
+      return undefined;
+    },
     async run({ storage: { db, keyring }, settings }, opts) {
       const lead = opts.lead === undefined ? settings.keyPublishLeadSeconds : Number(opts.lead);
-      if (!Number.isInteger(lead) || lead < 0) throw new Error('--lead must be a whole number of seconds');
+      const { ensureKeys, rotateKeys } = await import('../oidc/keys.ts');
+      const { MAX_SIGNED_TOKEN_LIFETIME } = await import('../oidc/configuration.ts');
       await ensureKeys(db, keyring);
       const kids = await rotateKeys(db, keyring, {
         publishLeadSeconds: lead,
@@ -364,8 +453,10 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'keys list': {
+    usage: entry('keys list', 'list keys and their state'),
     options: {},
     async run({ storage: { db } }) {
+      const { listKeys } = await import('../oidc/keys.ts');
       return (await listKeys(db))
         .map((k) =>
           [
@@ -380,10 +471,18 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'iat create': {
+    usage: entry('iat create [--ttl SECONDS]', 'create an initial access token for dynamic registration'),
     options: { ttl: { type: 'string' } },
+    check(opts) {
+      const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw usage('--ttl must be a positive whole number of seconds');
+      return undefined;
+    },
     async run({ storage, services }, opts) {
       const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
-      if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive whole number of seconds');
+      const { adapterFactory } = await import('../oidc/adapters/index.ts');
+      const { createInitialAccessToken } = await import('../oidc/initial-access-token.ts');
+      const { recordAudit } = await import('../domain/audit.ts');
       const adapter = adapterFactory({
         clients: services.clients,
         db: storage.db,
@@ -395,23 +494,39 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'upstream add': {
+    usage: entry(
+      [
+        'upstream add --id ID --name NAME --issuer URL --client-id ID --client-secret S [--kind oidc|facebook]',
+        '             [--scope "openid email profile"] [--icon NAME]',
+        '             [--authorization-endpoint U --token-endpoint U --userinfo-endpoint U]',
+      ],
+      'an upstream provider people may sign in with (prints the redirect URI)',
+    ),
     options: UPSTREAM_OPTIONS,
-    async run({ services, settings, issuer }, opts) {
+    check(opts, settings) {
       required(opts, 'id', 'name', 'issuer', 'client-id', 'client-secret');
       const parsed = upstreamInput(settings.env !== 'production').safeParse(upstreamFields(opts));
-      if (!parsed.success) throw new Error(firstProblem(parsed.error));
-      if ((await services.upstreams.add(parsed.data, 'cli')) === 'taken')
-        throw new Error(`an upstream with the id ${parsed.data.id} exists already (use upstream update)`);
+      if (!parsed.success) throw usage(firstProblem(parsed.error));
+      return undefined;
+    },
+    async run({ services, settings, issuer }, opts) {
+      const parsed = upstreamInput(settings.env !== 'production').parse(upstreamFields(opts));
+      if ((await services.upstreams.add(parsed, 'cli')) === 'taken')
+        throw new Error(`an upstream with the id ${parsed.id} exists already (use upstream update)`);
       return [
-        `upstream ${parsed.data.id} added`,
-        `register this redirect URI at the provider: ${issuer}/federation/${parsed.data.id}/callback`,
+        `upstream ${parsed.id} added`,
+        `register this redirect URI at the provider: ${issuer}/federation/${parsed.id}/callback`,
       ].join('\n');
     },
   },
   'upstream update': {
+    usage: entry(
+      'upstream update --id ID [same options] [--enable]',
+      'change only what is given (a new secret is sealed again)',
+    ),
     options: { ...UPSTREAM_OPTIONS, enable: { type: 'boolean' } },
+    check: (opts) => required(opts, 'id'),
     async run({ services, settings }, opts) {
-      required(opts, 'id');
       const current = await services.upstreams.find(opts.id as string);
       if (!current) throw new Error(`no upstream ${opts.id}`);
       const given = upstreamFields(opts);
@@ -429,7 +544,7 @@ export const COMMANDS: Record<string, Command> = {
           ? { ...(current.endpoints ?? {}), ...given.endpoints }
           : (current.endpoints ?? undefined),
       });
-      if (!parsed.success) throw new Error(firstProblem(parsed.error));
+      if (!parsed.success) throw usage(firstProblem(parsed.error));
       const pick = <K extends keyof typeof given>(k: K) =>
         given[k] === undefined ? undefined : parsed.data[k as keyof typeof parsed.data];
       await services.upstreams.update(
@@ -451,6 +566,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'upstream list': {
+    usage: entry('upstream list', 'every upstream provider (never its secret)'),
     options: {},
     async run({ services }) {
       const all = await services.upstreams.list();
@@ -463,24 +579,32 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'upstream disable': {
+    usage: entry('upstream disable --id ID', 'people can no longer sign in with it'),
     options: { id: { type: 'string' } },
+    check: (opts) => required(opts, 'id'),
     async run({ services }, opts) {
-      required(opts, 'id');
       if (!(await services.upstreams.update(opts.id as string, { enabled: false }, 'cli')))
         throw new Error(`no upstream ${opts.id}`);
       return `upstream ${opts.id} disabled (people can no longer sign in with it)`;
     },
   },
   'binding list': {
+    usage: entry(
+      'binding list --school CODE [--status pending|approved|rejected|withdrawn|revoked]',
+      'parent-child binding applications of a school (tab-separated)',
+    ),
     options: { school: { type: 'string' }, status: { type: 'string' } },
-    async run({ services }, opts) {
+    check(opts) {
       required(opts, 'school');
       const status = opts.status as string | undefined;
       if (status !== undefined && !BINDING_STATUSES.includes(status as never))
-        throw new Error(`--status must be one of ${BINDING_STATUSES.join(', ')}`);
+        throw usage(`--status must be one of ${BINDING_STATUSES.join(', ')}`);
+      return undefined;
+    },
+    async run({ services }, opts) {
       const rows = await services.binding.list({
         school: opts.school as string,
-        status: status as (typeof BINDING_STATUSES)[number] | undefined,
+        status: opts.status as (typeof BINDING_STATUSES)[number] | undefined,
       });
       if (!rows.length) return 'no applications';
       const t = translator('zh-TW');
@@ -501,20 +625,42 @@ export const COMMANDS: Record<string, Command> = {
         .join('\n');
     },
   },
-  'binding auto-approve': {
-    options: { school: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },
-    async run({ storage }, opts) {
-      required(opts, 'school');
-      if (!!opts.on === !!opts.off) throw new Error('say --on or --off');
-      const done = await setAutoApprove(storage.db, { school: opts.school as string, on: !!opts.on, actor: 'cli' });
-      if (!done) throw new Error(`no school ${opts.school}`);
-      return `automatic approval of roster guardians ${opts.on ? 'on' : 'off'} for ${opts.school}`;
+  'binding approve': {
+    usage: entry('binding approve --id ID', "approve one (makes the parent's account if needed; the parent is told)"),
+    options: { id: { type: 'string' } },
+    check(opts) {
+      required(opts, 'id');
+      uuidOption(opts.id);
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const result = await services.binding.approve(uuidOption(opts.id), 'cli');
+      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
+      return `application ${opts.id} approved`;
+    },
+  },
+  'binding reject': {
+    usage: entry('binding reject --id ID --reason TEXT', 'reject one with the reason the parent is told'),
+    options: { id: { type: 'string' }, reason: { type: 'string' } },
+    check(opts) {
+      required(opts, 'id', 'reason');
+      uuidOption(opts.id);
+      return undefined;
+    },
+    async run({ services }, opts) {
+      const result = await services.binding.reject(uuidOption(opts.id), 'cli', (opts.reason as string).trim());
+      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
+      return `application ${opts.id} rejected`;
     },
   },
   'binding guardians': {
+    usage: entry(
+      'binding guardians --school CODE --file F.csv',
+      "replace the school's roster guardians (student_no,name,mobile,relationship)",
+    ),
     options: { school: { type: 'string' }, file: { type: 'string' } },
+    check: (opts) => required(opts, 'school', 'file'),
     async run({ storage }, opts) {
-      required(opts, 'school', 'file');
       const lines = fs
         .readFileSync(opts.file as string, 'utf8')
         .replace(/^\uFEFF/, '')
@@ -527,6 +673,7 @@ export const COMMANDS: Record<string, Command> = {
         const [studentNo = '', name = '', mobile = '', relationship = ''] = l.split(',').map((c) => c.trim());
         return { studentNo, name, mobile, relationship };
       });
+      const { replaceRosterGuardians } = await import('../domain/binding/roster-guardians.ts');
       const result = await replaceRosterGuardians(storage.db, { school: opts.school as string, rows, actor: 'cli' });
       if (!result.ok)
         throw new Error(
@@ -535,25 +682,63 @@ export const COMMANDS: Record<string, Command> = {
       return `${result.count} roster guardians for ${opts.school}`;
     },
   },
-  'binding approve': {
-    options: { id: { type: 'string' } },
-    async run({ services }, opts) {
-      required(opts, 'id');
-      const result = await services.binding.approve(uuidOption(opts.id), 'cli');
-      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
-      return `application ${opts.id} approved`;
+  'binding auto-approve': {
+    usage: entry(
+      'binding auto-approve --school CODE --on|--off',
+      'approve at once a parent the roster names (same name, mobile, relationship)',
+    ),
+    options: { school: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },
+    check(opts) {
+      required(opts, 'school');
+      if (!!opts.on === !!opts.off) throw usage('say --on or --off');
+      return undefined;
     },
-  },
-  'binding reject': {
-    options: { id: { type: 'string' }, reason: { type: 'string' } },
-    async run({ services }, opts) {
-      required(opts, 'id', 'reason');
-      const result = await services.binding.reject(uuidOption(opts.id), 'cli', (opts.reason as string).trim());
-      if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
-      return `application ${opts.id} rejected`;
+    async run({ storage }, opts) {
+      const { setAutoApprove } = await import('../domain/binding/roster-guardians.ts');
+      const done = await setAutoApprove(storage.db, { school: opts.school as string, on: !!opts.on, actor: 'cli' });
+      if (!done) throw new Error(`no school ${opts.school}`);
+      return `automatic approval of roster guardians ${opts.on ? 'on' : 'off'} for ${opts.school}`;
     },
   },
 };
+
+/** Runs a check of the domain's that throws ClientError: its refusal is bad usage. */
+function asUsage(check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof ClientError) throw usage(err.message);
+    throw err;
+  }
+}
+
+function newClient(opts: Options): NewClient {
+  return {
+    clientId: opts.id as string,
+    name: opts.name as string | undefined,
+    secret: opts.secret as string | undefined,
+    public: !!opts.public,
+    redirectUris: list(opts, 'redirect-uri'),
+    postLogoutRedirectUris: list(opts, 'post-logout-redirect-uri'),
+    grantTypes: list(opts, 'grant-type'),
+    firstParty: !!opts['first-party'],
+    allowedRoles: list(opts, 'allowed-role'),
+  };
+}
+
+function clientChange(opts: Options): ClientChange {
+  return {
+    secret: opts.secret as string | undefined,
+    name: opts.name as string | undefined,
+    addRedirectUris: list(opts, 'add-redirect-uri'),
+    removeRedirectUris: list(opts, 'remove-redirect-uri'),
+    addPostLogoutRedirectUris: list(opts, 'add-post-logout-redirect-uri'),
+    removePostLogoutRedirectUris: list(opts, 'remove-post-logout-redirect-uri'),
+    firstParty: opts['first-party'] ? true : opts['no-first-party'] ? false : undefined,
+    grantTypes: list(opts, 'grant-type'),
+    allowedRoles: list(opts, 'allowed-role'),
+  };
+}
 
 const BINDING_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn', 'revoked'] as const;
 const BINDING_REFUSALS = {
@@ -565,6 +750,6 @@ const BINDING_REFUSALS = {
 
 function uuidOption(value: unknown): string {
   if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
-    throw new Error('--id must be an application id (a UUID, as binding list shows)');
+    throw usage('--id must be an application id (a UUID, as binding list shows)');
   return value.toLowerCase();
 }

@@ -1,76 +1,148 @@
-// `campus-sso <command>`: administration from the shell, with the same settings as the server.
+// `campus-sso <command>`: administration from the shell, with the same settings as the server. Exit codes: 0 done,
+// 1 failed (one line on stderr), 2 bad usage (what is wrong, then the command's usage). What the command line alone
+// can tell is checked before storage is opened: a mistyped option never starts the embedded PostgreSQL.
 import { parseArgs } from 'node:util';
-import { deliverableChannels } from '../domain/outbox/index.ts';
-import { buildDomainServices } from '../domain/services.ts';
-import { parseSettings, SettingsError } from '../platform/settings.ts';
-import { openStorage, type Storage } from '../platform/storage/open.ts';
-import { COMMANDS } from './commands.ts';
+import { parseSettings, type Settings, SettingsError } from '../platform/settings.ts';
+import type { Storage } from '../platform/storage/open.ts';
+import { COMMANDS, type Command, UsageError } from './commands.ts';
 
-const USAGE = `usage: campus-sso <command> [options]
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 
-  migrate                                   apply database migrations
-  seed-demo [--issuer URL]                  seed the demo school, people and demo client
-  client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...] [--name NAME] [--first-party]
-             [--post-logout-redirect-uri URI ...] [--grant-type T ...] [--allowed-role R ...] [--public]
-                                            register a new client (an id already taken is refused)
-  client update --id ID [--secret S] [--name N] [--add-redirect-uri U ...] [--remove-redirect-uri U ...]
-             [--add-post-logout-redirect-uri U ...] [--remove-post-logout-redirect-uri U ...]
-             [--first-party|--no-first-party] [--grant-type T ...] [--allowed-role R ...]
-                                            change only what is given (grant types and roles: the new list)
-  client show --id ID                       the client's metadata as JSON (the secret only as "(set)")
-  client list                               every client: id, name, first party, permissions, schools, state
-  client permissions --id ID --grant sis|roster [--school CODE ...]
-  client permissions --id ID --revoke sis|roster
-                                            what the client may do through the API; --school: the only schools a
-                                            roster client may act for (vocational or private schools)
-  client disable --id ID                    the client can no longer sign people in, get tokens or use the API
-  client enable --id ID                     undo client disable
-  person add --username U --password P --name NAME [--email E]
-  person reset-second-factor --person U     a lost phone: the next sign-in that needs a second factor sets it up
-  school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]
-  identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin
-               [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]
-  keys rotate [--lead SECONDS]              publish new keys now, sign with them after the lead time
-  keys list                                 list keys and their state
-  iat create [--ttl SECONDS]                create an initial access token for dynamic registration
-  upstream add --id ID --name NAME --issuer URL --client-id ID --client-secret S [--kind oidc|facebook]
-               [--scope "openid email profile"] [--icon NAME]
-               [--authorization-endpoint U --token-endpoint U --userinfo-endpoint U]
-                                            an upstream provider people may sign in with (prints the redirect URI)
-  upstream update --id ID [same options] [--enable]
-                                            change only what is given (a new secret is sealed again)
-  upstream list                             every upstream provider (never its secret)
-  upstream disable --id ID                  people can no longer sign in with it
-  binding list --school CODE [--status pending|approved|rejected|withdrawn|revoked]
-                                            parent-child binding applications of a school (tab-separated)
-  binding approve --id ID                   approve one (makes the parent's account if needed; the parent is told)
-  binding reject --id ID --reason TEXT      reject one with the reason the parent is told
-  binding guardians --school CODE --file F.csv
-                                            replace the school's roster guardians (student_no,name,mobile,relationship)
-  binding auto-approve --school CODE --on|--off
-                                            approve at once a parent the roster names (same name, mobile, relationship)
+const HEADER = 'usage: campus-sso <command> [options]';
+const FOOTER = 'Settings come from the environment, as for the server (see README).';
 
-Settings come from the environment, as for the server (see README).`;
+/** The usage of these commands (all of them: the whole usage, which tells how to ask for one command's). */
+function usageOf(names: string[]): string {
+  const more = names.length > 1 ? ['campus-sso <command> --help shows one command alone.'] : [];
+  return [HEADER, '', ...names.map((n) => indent(COMMANDS[n]!.usage)), '', ...more, FOOTER].join('\n');
+}
+
+const ALL = Object.keys(COMMANDS);
+/** The first words of two-word commands (client, person, …). */
+const GROUPS = new Set(ALL.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Asks for help: `--help` or `-h` before any `--`. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** parseArgs's complaint in one line, without its advice about positionals. */
+function parseProblem(error: unknown): string {
+  const e = error as Error & { code?: string };
+  const message = e.message.split('\n')[0]!;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(message)?.[1];
+    return option ? `unknown option ${option}` : message;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /'(--?[\w-]+)/.exec(message)?.[1];
+    if (option && message.includes('argument missing')) return `${option} needs a value`;
+    if (option && message.includes('ambiguous'))
+      return `${option} needs a value (one that starts with a dash is written ${option}=-…)`;
+    if (option && message.includes('does not take an argument')) return `${option} takes no value`;
+    return message;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const value = /'([^']*)'/.exec(message)?.[1];
+    return value !== undefined ? `unexpected argument '${value}' (options have names, e.g. --id ID)` : message;
+  }
+  return message;
+}
+
+/** One line for an error, whatever was thrown: its message, never its stack. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim() || (error instanceof Error ? error.name : 'failed');
+}
 
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [first, second] = argv;
-  const name = [first, second].join(' ');
-  const command = COMMANDS[name] ?? COMMANDS[first ?? ''];
-  if (!command) {
-    process.stderr.write(`${USAGE}\n`);
-    return first && first !== 'help' && first !== '--help' ? 2 : 0;
+  if (first === undefined) {
+    out(usageOf(ALL));
+    return 2;
   }
-  const rest = argv.slice(COMMANDS[name] ? 2 : 1);
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const asked = argv.slice(1).join(' ');
+    if (!asked) {
+      out(usageOf(ALL));
+      return 0;
+    }
+    const names = COMMANDS[asked] ? [asked] : ALL.filter((n) => n.split(' ')[0] === asked);
+    if (!names.length) {
+      err(`campus-sso: unknown command: ${asked}\n${usageOf(ALL)}`);
+      return 2;
+    }
+    out(usageOf(names));
+    return 0;
+  }
+
+  const twoWords = `${first} ${second ?? ''}`;
+  const name = COMMANDS[twoWords] ? twoWords : COMMANDS[first] && !GROUPS.has(first) ? first : undefined;
+  if (!name) {
+    if (GROUPS.has(first)) {
+      const group = ALL.filter((n) => n.split(' ')[0] === first);
+      if (second === undefined || second === '--help' || second === '-h') {
+        if (second !== undefined) {
+          out(usageOf(group));
+          return 0;
+        }
+        err(`campus-sso: ${first} needs a command: ${group.map((n) => n.split(' ')[1]).join(', ')}\n${usageOf(group)}`);
+        return 2;
+      }
+      err(`campus-sso: unknown command: ${first} ${second}\n${usageOf(group)}`);
+      return 2;
+    }
+    err(`campus-sso: unknown command: ${first}\n${usageOf(ALL)}`);
+    return 2;
+  }
+  const command: Command = COMMANDS[name]!;
+  const rest = argv.slice(name.split(' ').length);
+  if (asksForHelp(rest)) {
+    out(usageOf([name]));
+    return 0;
+  }
+  const misused = (problem: string) => {
+    err(`campus-sso: ${problem}\n${usageOf([name])}`);
+    return 2;
+  };
+
   let options: Record<string, unknown>;
   try {
     options = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }).values;
-  } catch (err) {
-    process.stderr.write(`campus-sso: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+  } catch (error) {
+    return misused(parseProblem(error));
   }
+  let settings: Settings;
+  try {
+    settings = parseSettings(env);
+  } catch (error) {
+    const prefix = error instanceof SettingsError ? 'configuration error: ' : '';
+    err(`campus-sso: ${prefix}${errorLine(error)}`);
+    return 1;
+  }
+  // What the options alone say, before storage is opened.
+  try {
+    options = (await command.check?.(options, settings)) ?? options;
+  } catch (error) {
+    if (error instanceof UsageError) return misused(error.message);
+    err(`campus-sso: ${errorLine(error)}`);
+    return 1;
+  }
+
   let storage: Storage | undefined;
   try {
-    const settings = parseSettings(env);
+    // Loaded only now: a usage error or --help needs none of it.
+    const { openStorage } = await import('../platform/storage/open.ts');
+    const { buildDomainServices } = await import('../domain/services.ts');
+    const { deliverableChannels } = await import('../domain/outbox/index.ts');
     storage = await openStorage(settings);
     const issuer = settings.issuer ?? `http://localhost:${settings.port || 3000}`;
     const services = buildDomainServices({
@@ -83,15 +155,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       channels: deliverableChannels(settings),
       bindingDefaultPassword: settings.bindingDefaultPassword,
     });
-    const out = await command.run({ storage, services, settings, issuer }, options as Record<string, unknown>);
-    if (out) process.stdout.write(`${out}\n`);
+    const result = await command.run({ storage, services, settings, issuer }, options);
+    if (result) out(result);
     return 0;
-  } catch (err) {
-    const prefix = err instanceof SettingsError ? 'configuration error: ' : '';
-    process.stderr.write(`campus-sso: ${prefix}${(err as Error).message}\n`);
+  } catch (error) {
+    // A value only storage could judge (an upstream's options with the ones it keeps): still bad usage.
+    if (error instanceof UsageError) return misused(error.message);
+    err(`campus-sso: ${errorLine(error)}`);
     return 1;
   } finally {
-    await storage?.close();
+    await storage?.close().catch(() => {});
   }
 }
 

@@ -80,7 +80,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
   it('adds a person only with a password the policy accepts, to be changed at the first sign-in', async () => {
     const user = `cli-${crypto.randomBytes(3).toString('hex')}`;
     const weak = await cli('person', 'add', '--username', user, '--password', 'password1', '--name', '弱密碼');
-    assert.equal(weak.status, 1);
+    assert.equal(weak.status, 2, 'bad usage');
     assert.match(weak.stderr, /--password: /);
     assert.equal(await server.storage.db('persons').where({ username: user }).first(), undefined, 'nobody added');
 
@@ -185,7 +185,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     });
 
     const badLevel = await cli('school', 'add', '--code', code, '--name', 'x', '--level', 'university');
-    assert.equal(badLevel.status, 1);
+    assert.equal(badLevel.status, 2, 'bad usage');
     assert.match(badLevel.stderr, /--level/);
     assert.match((await cli('school', 'add', '--code', '12', '--name', 'x', '--level', 'junior')).stderr, /6 digits/);
     assert.match(
@@ -248,6 +248,12 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, message);
     };
+    /** Exit 2 (bad usage): what is wrong on the first line, the command's usage after it. */
+    const misused = (r: { status: number | null; stdout: string; stderr: string }, message: RegExp) => {
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr.split('\n')[0]!, message);
+      assert.match(r.stderr, /usage: campus-sso/);
+    };
     const show = async (id: string) => {
       const out = await cli('client', 'show', '--id', id);
       ok(out);
@@ -301,8 +307,8 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       );
       ok(renamed);
       assert.match(renamed.stdout, /updated: client_name, redirect_uris/);
-      refused(await cli('client', 'update', '--id', keep.id, '--add-redirect-uri', 'not a url'), /absolute URL/);
-      refused(
+      misused(await cli('client', 'update', '--id', keep.id, '--add-redirect-uri', 'not a url'), /absolute URL/);
+      misused(
         await cli('client', 'update', '--id', keep.id, '--add-post-logout-redirect-uri', '/relative'),
         /absolute URL/,
       );
@@ -319,8 +325,8 @@ describe(`campus-sso CLI (${storageMode})`, () => {
         ),
         /needs a redirect URI/,
       );
-      refused(await cli('client', 'update', '--id', keep.id, '--grant-type', 'password'), /grant type must be one of/);
-      refused(
+      misused(await cli('client', 'update', '--id', keep.id, '--grant-type', 'password'), /grant type must be one of/);
+      misused(
         await cli('client', 'update', '--id', keep.id, '--allowed-role', 'wizard'),
         /allowed role must be one of/,
       );
@@ -328,7 +334,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
         await cli('client', 'update', '--id', 'no-such-client', '--name', 'x'),
         /no client with id no-such-client/,
       );
-      refused(await cli('client', 'update', '--id', keep.id), /nothing to change/);
+      misused(await cli('client', 'update', '--id', keep.id), /nothing to change/);
 
       const update = await cli('client', 'update', '--id', keep.id, '--secret', newSecret);
       ok(update);
@@ -384,12 +390,12 @@ describe(`campus-sso CLI (${storageMode})`, () => {
         await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster', '--school', '000001'),
         /unknown school 000001/,
       );
-      refused(
+      misused(
         await cli('client', 'permissions', '--id', roster.id, '--grant', 'sis', '--school', mine),
         /not bound to schools/,
       );
-      refused(await cli('client', 'permissions', '--id', roster.id, '--grant', 'payroll'), /one of sis, roster/);
-      refused(await cli('client', 'permissions', '--id', roster.id), /one of --grant and --revoke/);
+      misused(await cli('client', 'permissions', '--id', roster.id, '--grant', 'payroll'), /one of sis, roster/);
+      misused(await cli('client', 'permissions', '--id', roster.id), /one of --grant and --revoke/);
       assert.equal((await show(roster.id)).metadata.permissions, undefined, 'nothing granted by a refusal');
 
       const grant = await cli('client', 'permissions', '--id', roster.id, '--grant', 'roster', '--school', mine);
@@ -485,10 +491,10 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     const badFlag = await cli('person', 'add', '--bogus');
     assert.equal(badFlag.status, 2);
     const missing = await cli('client', 'add', '--id', 'x', '--secret', 'y');
-    assert.equal(missing.status, 1);
+    assert.equal(missing.status, 2);
     assert.match(missing.stderr, /--redirect-uri is required/);
     const badUri = await cli('client', 'add', '--id', 'x', '--secret', 'y', '--redirect-uri', 'not a url');
-    assert.equal(badUri.status, 1);
+    assert.equal(badUri.status, 2);
   });
 
   it('works without a running server too', { skip: process.env.DATABASE_URL ? 'embedded mode only' : false }, () => {

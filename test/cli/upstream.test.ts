@@ -146,9 +146,10 @@ describe(`campus-sso upstream (${storageMode})`, () => {
     ];
     for (const [args, message] of bad) {
       const answer = await cli('upstream', 'add', ...args);
-      assert.equal(answer.status, 1, args.join(' '));
-      assert.match(answer.stderr, message);
-      assert.equal(answer.stderr.trim().split('\n').length, 1, 'one line');
+      assert.equal(answer.status, 2, `bad usage: ${args.join(' ')}`);
+      const [first, ...rest] = answer.stderr.trim().split('\n');
+      assert.match(first!, message, 'the first line names the problem');
+      assert.match(rest.join('\n'), /usage: campus-sso/, 'then the usage');
     }
     assert.equal(
       await server.storage.db('upstream_providers').whereIn('id', ['x1', 'x2', 'x3', 'x4', 'x5', 'x6']).first(),

@@ -126,6 +126,19 @@ function checkSecret(secret: string): string {
   return secret;
 }
 
+/**
+ * The values a change gives, checked on their own, before the client is read (the command line's check of its
+ * options); what must hold together with the client's own metadata is checked by applyChange.
+ */
+export function checkChangeValues(change: ClientChange): void {
+  if (change.secret !== undefined) checkSecret(change.secret);
+  if (change.name !== undefined && !change.name.trim()) throw new ClientError('the name must not be empty');
+  for (const uri of change.addRedirectUris ?? []) checkUri('a redirect URI', uri);
+  for (const uri of change.addPostLogoutRedirectUris ?? []) checkUri('a post-logout redirect URI', uri);
+  if (change.grantTypes?.length) checkGrantTypes(change.grantTypes);
+  if (change.allowedRoles?.length) checkRoles(change.allowedRoles);
+}
+
 /** oidc-provider's default when none are stored (configuration.ts, clientDefaults). */
 export const grantTypesOf = (m: ClientMetadata) =>
   Array.isArray(m.grant_types) ? stringList(m.grant_types) : ['authorization_code'];

@@ -1,0 +1,122 @@
+// The campus-sso command's bad usage: answered with exit code 2, what is wrong and the usage, before storage is opened
+// (no embedded PostgreSQL is started, none is reached); help on stdout with exit code 0. Every command here runs
+// against a fresh DATA_DIR in the embedded mode, whatever the suite's storage mode: were storage opened, the folder
+// would hold a PostgreSQL cluster afterwards.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../helpers/process.ts';
+import { testEnv } from '../helpers/server.ts';
+
+/** Runs `each` on the items, `width` at a time. */
+async function inTurns<T>(items: T[], each: (item: T) => Promise<unknown>, width = 4): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
+    }),
+  );
+}
+
+describe('campus-sso usage (no storage)', () => {
+  const env = { ...process.env, ...testEnv({ DATABASE_URL: undefined, REDIS_URL: undefined, SECRET_KEY: undefined }) };
+  const dataDir = env.DATA_DIR;
+  const cli = (...args: string[]) => runCli(env, ...args);
+
+  /** Exit 2: the problem on the first line of stderr, then the usage; nothing on stdout. */
+  async function misused(args: string[], problem: RegExp) {
+    const r = await cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    const [first, ...rest] = r.stderr.split('\n');
+    assert.match(first!, problem, args.join(' '));
+    assert.match(first!, /^campus-sso: /);
+    assert.match(rest.join('\n'), /usage: campus-sso/, 'then the usage');
+    assert.equal(r.stdout, '');
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    return r;
+  }
+
+  after(() => fs.rmSync(dataDir!, { recursive: true, force: true }));
+
+  it('prints the usage on stdout: exit 2 without a command, 0 when asked for', async () => {
+    const none = await cli();
+    assert.equal(none.status, 2);
+    assert.match(none.stdout, /^usage: campus-sso <command> \[options\]/);
+    assert.match(none.stdout, /binding auto-approve --school CODE --on\|--off/);
+    for (const ask of [['--help'], ['-h'], ['help']]) {
+      const help = await cli(...ask);
+      assert.equal(help.status, 0, ask[0]);
+      assert.equal(help.stdout, none.stdout, 'the same usage');
+      assert.equal(help.stderr, '');
+    }
+  });
+
+  it('names an unknown command, then the usage', async () => {
+    const foo = await cli('foo');
+    assert.equal(foo.status, 2);
+    assert.match(foo.stderr, /^campus-sso: unknown command: foo\nusage: campus-sso <command>/);
+    assert.match(foo.stderr, /client add --id ID/);
+    const sub = await cli('client', 'frob');
+    assert.equal(sub.status, 2);
+    assert.match(sub.stderr, /^campus-sso: unknown command: client frob\n/);
+    assert.match(sub.stderr, /client update --id ID/);
+    assert.doesNotMatch(sub.stderr, /keys rotate/, "the group's commands only");
+    const bare = await cli('client');
+    assert.equal(bare.status, 2);
+    assert.match(bare.stderr, /^campus-sso: client needs a command: add, update, show, list, permissions, disable/);
+  });
+
+  it("prints a command's own usage for <command> --help", async () => {
+    for (const args of [
+      ['client', 'add', '--help'],
+      ['client', 'add', '--id', 'x', '-h'],
+      ['help', 'client', 'add'],
+    ]) {
+      const help = await cli(...args);
+      assert.equal(help.status, 0, args.join(' '));
+      assert.equal(help.stderr, '');
+      assert.match(help.stdout, /^usage: campus-sso <command> \[options\]\n\n {2}client add --id ID --secret SECRET/);
+      assert.doesNotMatch(help.stdout, /client update|keys rotate|Unknown option/);
+    }
+    const group = await cli('binding', '--help');
+    assert.equal(group.status, 0);
+    assert.match(group.stdout, /binding list --school CODE/);
+    assert.match(group.stdout, /binding reject --id ID --reason TEXT/);
+    assert.doesNotMatch(group.stdout, /client add/);
+    assert.equal((await cli('migrate', '--help')).status, 0);
+  });
+
+  it('answers a missing, unknown or impossible option with exit 2 before storage is opened', async () => {
+    // Independent: four at a time.
+    const cases: [string[], RegExp][] = [
+      [['client', 'show'], /--id is required/],
+      [['client', 'disable'], /--id is required/],
+      [['client', 'add', '--id', 'x-client', '--secret', 'x'.repeat(40)], /--redirect-uri is required/],
+      [['client', 'update', '--id', 'x-client'], /nothing to change/],
+      [['client', 'update', '--id', 'x-client', '--first-party', '--no-first-party'], /not both/],
+      [['client', 'permissions', '--id', 'x-client', '--grant', 'payroll'], /one of sis, roster/],
+      [['client', 'show', '--id'], /^campus-sso: --id needs a value$/],
+      [['person', 'add', '--bogus'], /^campus-sso: unknown option --bogus$/],
+      [['person', 'add', 'alice'], /unexpected argument 'alice'/],
+      [['person', 'reset-second-factor'], /--person is required/],
+      [['school', 'add', '--code', '12', '--name', 'x', '--level', 'junior'], /--code: .*6 digits/],
+      [['school', 'add', '--code', '123456', '--name', 'x', '--level', 'university'], /--level/],
+      [['identity', 'add', '--person', 'x', '--role', 'wizard'], /--role must be one of/],
+      [['identity', 'add', '--person', 'x', '--role', 'student', '--seat', '0'], /--seat/],
+      [['keys', 'rotate', '--lead', 'soon'], /--lead/],
+      [['iat', 'create', '--ttl', '-5'], /--ttl/],
+      [['upstream', 'disable'], /--id is required/],
+      [['binding', 'list', '--school', '353604', '--status', 'nope'], /--status must be one of pending/],
+      [['binding', 'approve', '--id', '42'], /--id must be an application id/],
+      [['binding', 'auto-approve', '--school', '353604'], /--on or --off/],
+      [['binding', 'guardians', '--school', '353604'], /--file is required/],
+    ];
+    await inTurns(cases, ([args, problem]) => misused(args, problem));
+  });
+
+  // Last: nothing above opened storage.
+  it('started no PostgreSQL for any of it', () => {
+    assert.equal(fs.existsSync(path.join(dataDir!, 'postgres')), false, 'no cluster in the data folder');
+  });
+});
