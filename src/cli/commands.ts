@@ -12,7 +12,7 @@ import {
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
-import { NewSchool, upsertSchool } from '../domain/schools/schools.ts';
+import { findSchool, NewSchool } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
 import { firstProblem, upstreamInput } from '../domain/upstreams/upstreams.ts';
 import { translator } from '../platform/i18n/index.ts';
@@ -353,6 +353,7 @@ export const COMMANDS: Record<string, Command> = {
   'school add': {
     usage: entry(
       'school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]',
+      'a new school (a code already taken is refused: the bureau console, /admin/schools, changes schools)',
     ),
     options: {
       code: { type: 'string' },
@@ -365,21 +366,32 @@ export const COMMANDS: Record<string, Command> = {
       const parsed = NewSchool.safeParse({ code: opts.code, name: opts.name, level: opts.level, kind: opts.kind });
       const issue = parsed.error?.issues[0];
       if (issue) throw usage(`--${String(issue.path[0])}: ${issue.message}`);
-      return undefined;
+      return { ...opts, school: parsed.data };
     },
     async run({ storage: { db } }, opts) {
       const { recordAudit } = await import('../domain/audit.ts');
-      const school = await db.transaction(async (trx) => {
-        const saved = await upsertSchool(trx, {
-          code: opts.code as string,
-          name: opts.name as string,
-          level: opts.level as never,
-          kind: (opts.kind as never) ?? 'municipal',
-        });
-        await recordAudit(trx, { actor: 'cli', action: 'school.saved', subject: saved.code });
-        return saved;
+      const school = opts.school as NewSchool & { kind: string };
+      // Only a new code is written: an existing school (its level and kind decide what its clients may do) is never
+      // changed here.
+      const added = await db.transaction(async (trx) => {
+        const [row] = await trx('schools').insert(school).onConflict('code').ignore().returning(['code', 'name']);
+        if (row)
+          await recordAudit(trx, {
+            actor: 'cli',
+            action: 'school.added',
+            subject: school.code,
+            detail: { level: school.level, kind: school.kind },
+          });
+        return row as { code: string; name: string } | undefined;
       });
-      return `school ${school.code} ${school.name} saved`;
+      if (!added) {
+        const there = await findSchool(db, school.code);
+        const what = there ? ` (${there.name}, ${there.level}, ${there.kind})` : '';
+        throw new Error(
+          `school ${school.code}${what} exists already: nothing changed (no command changes a school; the bureau console does, at /admin/schools/${school.code})`,
+        );
+      }
+      return `school ${added.code} ${added.name} added`;
     },
   },
   'identity add': {

@@ -26,6 +26,14 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       );
     });
 
+  /** A school code no school has yet (`school add` refuses a code taken, and a DATABASE_URL may outlive one run). */
+  const newSchoolCode = async (from = 300000, to = 900000): Promise<string> => {
+    for (;;) {
+      const code = String(crypto.randomInt(from, to));
+      if (!(await server.storage.db('schools').where({ code }).first())) return code;
+    }
+  };
+
   before(async () => {
     server = await startTestServer();
   });
@@ -114,7 +122,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
   });
 
   it('adds a school and an identity that relying parties then receive', async () => {
-    const code = String(300000 + crypto.randomInt(99999));
+    const code = await newSchoolCode();
     const school = await cli(
       'school',
       'add',
@@ -197,6 +205,40 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     const twice = await cli('identity', 'add', '--person', user, '--school', code, '--role', 'student');
     assert.equal(twice.status, 1);
     assert.match(twice.stderr, new RegExp(`already has a student identity at ${code} \\(${identity.stdout.trim()}\\)`));
+  });
+
+  it('adds a school only under a new code: an existing one is refused and left as it was', async () => {
+    const code = await newSchoolCode();
+    const added = await cli(
+      'school',
+      'add',
+      '--code',
+      code,
+      '--name',
+      '私立測試高級職業學校',
+      '--level',
+      'vocational',
+      '--kind',
+      'private',
+    );
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, new RegExp(`school ${code} 私立測試高級職業學校 added`));
+    const row = () => server.storage.db('schools').where({ code }).first('name', 'level', 'kind');
+    const before = await row();
+
+    const again = await cli('school', 'add', '--code', code, '--name', '改名', '--level', 'elementary');
+    assert.equal(again.status, 1, again.stdout);
+    assert.equal(again.stderr.trim().split('\n').length, 1, again.stderr);
+    assert.match(
+      again.stderr,
+      new RegExp(`school ${code} \\(私立測試高級職業學校, vocational, private\\) exists already`),
+    );
+    assert.match(again.stderr, /nothing changed/);
+    assert.match(again.stderr, new RegExp(`/admin/schools/${code}`), 'where a school is changed');
+    assert.deepEqual(await row(), before, 'the school is as it was');
+    assert.deepEqual(before, { name: '私立測試高級職業學校', level: 'vocational', kind: 'private' });
+    const audit = await server.storage.db('audit_events').where({ subject: code }).select('actor', 'action');
+    assert.deepEqual(audit, [{ actor: 'cli', action: 'school.added' }], 'the refusal wrote nothing');
   });
 
   describe('clients', () => {
@@ -370,8 +412,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     });
 
     it('grants roster for named schools only, and revokes it', async () => {
-      const code = () => String(crypto.randomInt(700000, 800000));
-      const [mine, other, municipal] = [code(), code(), code()];
+      const [mine, other, municipal] = [await newSchoolCode(), await newSchoolCode(), await newSchoolCode()];
       ok(await cli('school', 'add', '--code', mine, '--name', '市立測試高工', '--level', 'vocational'));
       ok(
         await cli('school', 'add', '--code', other, '--name', '私立測試高中', '--level', 'senior', '--kind', 'private'),
