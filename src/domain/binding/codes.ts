@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { recordAudit } from '../audit.ts';
+import { notEnded } from '../people/current-identity.ts';
 
 /** 8 characters without look-alikes (no 0/O, 1/I/L), shown in two groups of four, e.g. K7Q4-M2ZP. */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -52,6 +53,9 @@ export async function homeroomStudents(db: Knex, reviewer: string) {
       ),
     )
     .where({ 'ti.person_id': reviewer, 'ti.status': 'active', 'si.role': 'student', 'si.status': 'active' })
+    // Ended identities print nothing: the teacher's (no longer the homeroom teacher) nor the student's (left).
+    .whereRaw(notEnded('ti'))
+    .whereRaw(notEnded('si'))
     .orderByRaw("coalesce((si.attributes->>'seat')::int, 999), p.name");
   return rows.map((r) => {
     const attrs = (typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes) as { seat?: number };

@@ -9,6 +9,7 @@ import { recordAudit } from '../audit.ts';
 import { createAccount, isUniqueViolation } from '../enrolment/accounts.ts';
 import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
+import { notEnded } from '../people/current-identity.ts';
 import { maskEmail, maskMobile, maskName } from '../people/masks.ts';
 import { normaliseNationalId } from '../people/national-id.ts';
 import { maskedNationalId, nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
@@ -44,7 +45,18 @@ export type DraftStudent = {
 /** The parent (step 3): an account that already holds the national ID, or the data of a new one. */
 export type ParentData =
   | { nationalId: string; personId: string }
-  | { nationalId: string; personId?: undefined; name: string; email: string; mobile?: string };
+  | {
+      nationalId: string;
+      personId?: undefined;
+      name: string;
+      email: string;
+      mobile?: string;
+      /**
+       * A school-affairs push whose parent's national ID an account holds that no school source confirmed: the
+       * application is the school's data (never that account's), and waits for review (#confirmedHolder).
+       */
+      unconfirmedHolder?: string;
+    };
 
 export type Signature = { name: string; at: string; address: string; userAgent: string; sha256: string };
 
@@ -153,11 +165,30 @@ export type ApplicationView = {
   links?: StudentLink[];
   /** For the reviewer: the student has another father (or mother, as applied for) bound; the approval is refused. */
   relationshipTaken?: boolean;
+  /** For the reviewer: an account nobody proved to be this applicant's holds the national ID; the approval is refused. */
+  identityConflict?: IdentityConflictKind;
 };
 
 export type DecisionResult =
   | { ok: true }
   | { ok: false; reason: 'not_pending' | 'email_taken' | 'relationship_taken' | 'not_found' };
+/**
+ * A reviewer's approval: `identity_conflict` when the parent's national ID is held by an account nobody proved to be
+ * this applicant's (made after the application was sent, or one no school source confirmed: see #confirmedHolder).
+ */
+export type ApprovalResult = DecisionResult | { ok: false; reason: 'identity_conflict' };
+
+/** The operators' approval (CLI) meets an identity conflict: thrown, its message the operator's. */
+export class IdentityConflict extends Error {
+  constructor() {
+    super(
+      "another account holds the parent's national ID, and nobody proved it is this applicant's: nothing was linked; ask the parent to apply again proving that account (its password), or decline",
+    );
+  }
+}
+
+/** Why an account holding the applicant's national ID is not linked: made after the application, or never confirmed. */
+export type IdentityConflictKind = 'later' | 'unconfirmed';
 
 /** A guardian link a student has now, as the reviewer sees it (whoever made it: a binding, the roster, the school). */
 export type StudentLink = { relationship: Relationship; parentName: string; parentId: string; since: Date | null };
@@ -185,6 +216,27 @@ type Row = {
   created_at: Date;
   decided_at: Date | null;
 };
+
+/** An account that holds an application's national ID, as an approval judges it. */
+type Holder = {
+  id: string;
+  created_at: Date;
+  email: string | null;
+  email_verified: boolean;
+  mobile: string | null;
+  mobile_verified: boolean;
+};
+const HOLDER_COLUMNS = ['id', 'created_at', 'email', 'email_verified', 'mobile', 'mobile_verified'] as const;
+
+/**
+ * Whether the account holding the ID proved (verified) the very contact the application was made with: the same person
+ * — as when this parent's approval of another child made the account from an application sent with the same code.
+ * An account someone registered with the ID cannot have proved the parent's own email or mobile number.
+ */
+const provedContact = (h: Holder, row: Pick<Row, 'contact_kind' | 'contact'>): boolean =>
+  row.contact_kind === 'email'
+    ? h.email_verified && h.email?.toLowerCase() === row.contact.toLowerCase()
+    : h.mobile_verified && h.mobile === row.contact;
 
 const OPEN_LINK = (db: Knex) => db('guardian_links').whereNotNull('approved_at').whereNull('ended_at');
 
@@ -304,7 +356,29 @@ export class Binding {
 
   /** What a push applies with, as the parent's account (if any) stands now in `db`. */
   async #pushSubmission(db: Knex, p: Push): Promise<Submission | { problem: 'email_needed' }> {
-    const existing = await this.#existingParent(db, p.parent.nationalId);
+    const holder = await this.#existingParent(db, p.parent.nationalId);
+    // An account that holds the ID is linked only when something besides its own word says it is this parent's.
+    const existing =
+      holder && (await this.#confirmedHolder(db, holder.personId, { ...p.student, relationship: p.relationship }))
+        ? holder
+        : undefined;
+    if (holder && !existing) {
+      // The school's data only: nothing of that account's (its address, its number) is used or told anything.
+      if (!p.parent.email) return { problem: 'email_needed' };
+      return {
+        contact: { kind: 'email', value: p.parent.email.toLowerCase() },
+        students: [{ ...p.student, relationship: p.relationship }],
+        parent: {
+          nationalId: p.parent.nationalId,
+          name: p.parent.name,
+          email: p.parent.email.toLowerCase(),
+          mobile: p.parent.mobile,
+          unconfirmedHolder: holder.personId,
+        },
+        signature: null,
+        source: 'sis',
+      };
+    }
     const person = existing && (await findPersonById(db, existing.personId));
     // Whom the decision is told: the address the school gave, else the parent's own on file.
     const email = p.parent.email?.toLowerCase() ?? person?.email ?? undefined;
@@ -321,6 +395,37 @@ export class Binding {
       signature: null,
       source: 'sis',
     };
+  }
+
+  /**
+   * Whether the account holding a pushed parent's national ID is confirmed to be that parent's, beyond its holder's own
+   * word (registration stores a typed national ID unchecked). Confirmed: the person holds an identity a school source
+   * gave (`sis`, `roster`, `bureau`), or one an approved binding made (`binding`: the account was made from an approved
+   * application, or proved with its password at step 4 and approved by a reviewer), whatever its status now; or the
+   * school's roster names the person (their name and their proven mobile number) as this guardian of the student.
+   */
+  async #confirmedHolder(
+    db: Knex,
+    personId: string,
+    student: { identityId: string; school: { code: string }; relationship: Relationship },
+  ): Promise<boolean> {
+    const vouched = await db('identities')
+      .where({ person_id: personId })
+      .whereIn('source', ['sis', 'roster', 'bureau', 'binding'])
+      .first('id');
+    if (vouched) return true;
+    const person = await findPersonById(db, personId);
+    if (!person?.mobile || !person.mobile_verified) return false;
+    const named = await db('roster_guardians')
+      .where({
+        student_identity_id: student.identityId,
+        school_code: student.school.code,
+        mobile: person.mobile,
+        relationship: student.relationship,
+      })
+      .where('name', person.name.trim())
+      .first();
+    return !!named;
   }
 
   /**
@@ -341,12 +446,19 @@ export class Binding {
         const submitted = await this.#submitIn(trx, submission);
         if (!submitted.ok) return submitted;
         const [id] = submitted.ids as [string];
+        // An account nobody confirmed holds the ID: not linked, however verified the push; the reviewer sees why.
+        if (submission.parent.personId === undefined && submission.parent.unconfirmedHolder) {
+          await this.#auditConflict(trx, { actor: p.actor, id, school: p.student.school.code, kind: 'unconfirmed' });
+          return { ok: true, id, status: 'pending' };
+        }
         const [match] = submitted.matches ?? [];
         // The school's roster names the parent, where the school approves such at once: approved as by the roster.
         const byRoster =
           !!match &&
           (await matchesRoster(trx, { studentIdentityId: match.identityId, schoolCode: match.school, ...match }));
         const approved = await this.#approveIn(trx, id, byRoster ? 'roster-match' : p.actor, account);
+        // An account holds the ID that the push could not name (one not active): the application waits for review.
+        if (!approved.ok && approved.reason === 'identity_conflict') return { ok: true, id, status: 'pending' };
         if (!approved.ok)
           throw new Refused({
             ok: false,
@@ -420,10 +532,10 @@ export class Binding {
     if (!result.ok) return result;
     // A school's binding code approves at once, and so does a parent the school's roster names, where the school
     // asked for it (each its own transaction: the application stands either way).
-    for (const id of result.approved) await this.approve(id, 'binding-code');
+    for (const id of result.approved) await this.#approve(id, 'binding-code');
     for (const m of result.matches ?? []) {
       const match = { studentIdentityId: m.identityId, schoolCode: m.school, ...m };
-      if ((await matchesRoster(this.#db, match)) && (await this.approve(m.id, 'roster-match')).ok)
+      if ((await matchesRoster(this.#db, match)) && (await this.#approve(m.id, 'roster-match')).ok)
         result.approved.push(m.id);
     }
     const { matches: _, ...answer } = result;
@@ -450,9 +562,14 @@ export class Binding {
       provenMobile = person.mobile_verified ? person.mobile : null;
     } else {
       const email = given.email.toLowerCase();
-      // Held by anyone, a registration still waiting for its activation link included (seed 002 FAQ Q2).
+      // Held by anyone, a registration still waiting for its activation link included (seed 002 FAQ Q2) — but for
+      // the unconfirmed account that holds the pushed ID itself: the application waits for review all the same (an
+      // approval never takes an address anyone holds).
       const held = await emailHeld(trx, email);
-      if (held) return { ok: false, problem: held === 'pending' ? 'emailPending' : 'emailTaken' };
+      const byHolder =
+        !!given.unconfirmedHolder &&
+        (await trx('persons').whereRaw('lower(email) = ?', [email]).first('id'))?.id === given.unconfirmedHolder;
+      if (held && !byHolder) return { ok: false, problem: held === 'pending' ? 'emailPending' : 'emailTaken' };
       // A parent's own number that is another account's (a school's push keeps it as a contact phone only).
       if (c.source !== 'sis' && given.mobile && (await mobileHeld(trx, given.mobile)))
         return { ok: false, problem: 'mobileTaken' };
@@ -669,13 +786,15 @@ export class Binding {
             .select(this.#db.raw('1'))
             .from('identities as ti')
             .whereRaw('ti.id = c.homeroom_identity_id')
-            .where({ 'ti.person_id': reviewer, 'ti.role': 'teacher', 'ti.status': 'active' }),
+            .where({ 'ti.person_id': reviewer, 'ti.role': 'teacher', 'ti.status': 'active' })
+            .whereRaw(notEnded('ti')),
         )
         .orWhereExists((e) =>
           e
             .select(this.#db.raw('1'))
             .from('identities as ai')
             .where({ 'ai.person_id': reviewer, 'ai.status': 'active' })
+            .whereRaw(notEnded('ai'))
             .where((r) =>
               r
                 .where({ 'ai.role': 'bureau_admin' })
@@ -689,6 +808,7 @@ export class Binding {
   async isReviewer(personId: string): Promise<boolean> {
     const row = await this.#db('identities as i')
       .where({ 'i.person_id': personId, 'i.status': 'active' })
+      .whereRaw(notEnded('i'))
       .where((w) =>
         w
           .whereIn('i.role', ['school_admin', 'bureau_admin'])
@@ -706,13 +826,35 @@ export class Binding {
       'a.created_at',
     );
     const links = await this.#linksOfStudents(rows.map((r) => r.student_identity_id));
+    const conflicts = await this.#identityConflicts(this.#db, rows);
     return rows.map((r) => {
       const of = links.get(r.student_identity_id) ?? [];
       const legal = (LEGAL_REPRESENTATIVES as readonly string[]).includes(r.relationship);
       const relationshipTaken =
         legal && of.some((l) => l.relationship === r.relationship && l.parentId !== r.parent_person_id);
-      return { ...this.#view(r, 'reviewer'), links: of, relationshipTaken };
+      return { ...this.#view(r, 'reviewer'), links: of, relationshipTaken, identityConflict: conflicts.get(r.id) };
     });
+  }
+
+  /**
+   * The pending applications naming no account whose national ID an account holds now (an approval would refuse
+   * them): `later` when that account was made after the application was sent, else `unconfirmed`.
+   */
+  async #identityConflicts(db: Knex, rows: Row[]): Promise<Map<string, IdentityConflictKind>> {
+    const open = rows.filter((r) => r.status === 'pending' && !r.parent_person_id);
+    const conflicts = new Map<string, IdentityConflictKind>();
+    if (!open.length) return conflicts;
+    const holders: (Holder & { national_id_index: string })[] = await db('persons')
+      .whereIn('national_id_index', [...new Set(open.map((r) => r.parent_national_id_index))])
+      .whereNot({ status: 'pending' })
+      .select('national_id_index', ...HOLDER_COLUMNS);
+    const byIndex = new Map(holders.map((h) => [h.national_id_index, h]));
+    for (const r of open) {
+      const h = byIndex.get(r.parent_national_id_index);
+      if (h && !provedContact(h, r))
+        conflicts.set(r.id, new Date(h.created_at) > new Date(r.created_at) ? 'later' : 'unconfirmed');
+    }
+    return conflicts;
   }
 
   /** Every open guardian link of these students, wherever it came from (a binding, the roster, the school). */
@@ -763,11 +905,18 @@ export class Binding {
   }
 
   /** Approves: the parent's account (made if needed), a parent identity at the school, the guardian link; the parent is told. */
-  approve(id: string, actor: string): Promise<DecisionResult> {
+  async approve(id: string, actor: string): Promise<DecisionResult> {
+    const result = await this.#approve(id, actor);
+    if (!result.ok && result.reason === 'identity_conflict') throw new IdentityConflict();
+    return result;
+  }
+
+  /** A reviewer's approval (the review pages): as approve, an identity conflict answered rather than thrown. */
+  approveReviewed(id: string, actor: string): Promise<ApprovalResult> {
     return this.#approve(id, actor);
   }
 
-  async #approve(id: string, actor: string, accountNeeded?: boolean, attempt = 0): Promise<DecisionResult> {
+  async #approve(id: string, actor: string, accountNeeded?: boolean, attempt = 0): Promise<ApprovalResult> {
     const account = await this.#newParentAccount(accountNeeded ?? (await this.#accountNeeded(id)));
     try {
       return await this.#db.transaction((trx) => this.#approveIn(trx, id, actor, account));
@@ -800,7 +949,7 @@ export class Binding {
     id: string,
     actor: string,
     account: NewParentAccount,
-  ): Promise<DecisionResult> {
+  ): Promise<ApprovalResult> {
     const row: Row | undefined = await this.#query(trx).where('a.id', id).forUpdate('a').first();
     if (!row) return { ok: false, reason: 'not_found' };
     if (row.status !== 'pending') return { ok: false, reason: 'not_pending' };
@@ -809,7 +958,24 @@ export class Binding {
     await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
       `binding-student:${row.student_identity_id}`,
     ]);
-    let parentId = row.parent_person_id ?? (await findPersonIdByNationalIdIndex(trx, row.parent_national_id_index));
+    // The account the application names (proved with its password at step 4, or one the school confirmed), never
+    // merely whichever holds the national ID now: registration takes a typed ID unchecked, so an account made since
+    // (or never confirmed) may be anyone's. Refused, with nothing written but the audit entry; the reviewer is told.
+    let parentId: string | undefined = row.parent_person_id ?? undefined;
+    if (!parentId) {
+      const holder: Holder | undefined = await trx('persons')
+        .where({ national_id_index: row.parent_national_id_index })
+        .whereNot({ status: 'pending' })
+        .first(...HOLDER_COLUMNS);
+      // The account this parent's earlier approval made (another child's): it holds the very contact this
+      // application proved with its code.
+      if (holder && provedContact(holder, row)) parentId = holder.id;
+      else if (holder) {
+        const kind = new Date(holder.created_at) > new Date(row.created_at) ? 'later' : 'unconfirmed';
+        await this.#auditConflict(trx, { actor, id, school: row.school_code, kind });
+        return { ok: false, reason: 'identity_conflict' };
+      }
+    }
     // The child got a father (or mother) since the application was sent: refused, the reviewer is told why.
     if (
       await legalTaken(trx, {
@@ -917,6 +1083,19 @@ export class Binding {
       }),
     );
     return { ok: true };
+  }
+
+  /** An approval refused for an account nobody proved holds the ID (the audit names no national ID, no account). */
+  async #auditConflict(
+    trx: Knex.Transaction,
+    e: { actor: string; id: string; school: string; kind: IdentityConflictKind },
+  ): Promise<void> {
+    await recordAudit(trx, {
+      actor: e.actor,
+      action: 'binding.identity_conflict',
+      subject: e.id,
+      detail: { application: e.id, school: e.school, conflict: e.kind },
+    });
   }
 
   async #accountNeeded(id: string): Promise<boolean> {

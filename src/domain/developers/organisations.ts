@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { isUuid } from '../../platform/uuid.ts';
 import { recordAudit } from '../audit.ts';
+import { notEnded } from '../people/current-identity.ts';
 
 export type Organisation = { id: string; name: string; role: 'owner' | 'member' };
 export type Member = { personId: string; name: string; login: string; role: 'owner' | 'member' };
@@ -35,7 +36,12 @@ export class Organisations {
   /** Whether the person may use the developer portal. */
   async mayDevelop(personId: string): Promise<boolean> {
     const [identity, account] = await Promise.all([
-      this.#db('identities').where({ person_id: personId, status: 'active' }).whereIn('role', PORTAL_ROLES).first('id'),
+      // A current one: a school that dropped the person ended it (`ended_at`), its status left 'active'.
+      this.#db('identities as i')
+        .where({ 'i.person_id': personId, 'i.status': 'active' })
+        .whereRaw(notEnded('i'))
+        .whereIn('i.role', PORTAL_ROLES)
+        .first('i.id'),
       this.#db('developer_accounts').where({ person_id: personId }).first('person_id'),
     ]);
     return !!(identity || account);

@@ -3,7 +3,7 @@
 // the links already approved, and POST …/revoke to end one.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { ApplicationView, DecisionResult } from '../../domain/binding/service.ts';
+import type { ApplicationView, ApprovalResult } from '../../domain/binding/service.ts';
 import { chooseLocale, type Locale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -64,6 +64,10 @@ async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
       })),
       // The child has this father (or mother) already: the approval would be refused.
       taken: a.relationshipTaken ?? false,
+      // An account nobody proved to be this applicant's holds the national ID: the approval would be refused.
+      conflict: a.identityConflict
+        ? `binding.review.identityConflict${a.identityConflict === 'later' ? 'Later' : 'Unconfirmed'}`
+        : undefined,
     })),
     approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
     notice: decided && q.notice ? t(`binding.review.${q.notice}`, { student: decided.studentName }) : undefined,
@@ -93,7 +97,7 @@ async function reviewable(s: Services, ctx: Context): Promise<ApplicationView> {
 function decide(
   s: Services,
   kind: Notice,
-  run: (id: string, actor: string, reason: string) => Promise<DecisionResult>,
+  run: (id: string, actor: string, reason: string) => Promise<ApprovalResult>,
 ) {
   return async (ctx: Context) => {
     const app = await reviewable(s, ctx);
@@ -115,7 +119,12 @@ function decide(
         return drawReview(s, ctx, { status: 409, alert: 'binding.review.notPending', values: { [field]: reason } });
       // The approval cannot be made (the address is someone's, the child has this parent already): said on the card,
       // with a reason to decline it offered in its field, since declining is what the reviewer can do.
-      const key = result.reason === 'email_taken' ? 'emailTaken' : 'relationshipTaken';
+      const key =
+        result.reason === 'email_taken'
+          ? 'emailTaken'
+          : result.reason === 'identity_conflict'
+            ? 'identityConflict'
+            : 'relationshipTaken';
       return drawReview(s, ctx, {
         status: 409,
         errors: { [`card-${app.id}`]: `binding.review.${key}` },
@@ -126,7 +135,8 @@ function decide(
   };
 }
 
-export const approveApplication = (s: Services) => decide(s, 'approved', (id, actor) => s.binding.approve(id, actor));
+export const approveApplication = (s: Services) =>
+  decide(s, 'approved', (id, actor) => s.binding.approveReviewed(id, actor));
 export const rejectApplication = (s: Services) =>
   decide(s, 'rejected', (id, actor, reason) => s.binding.reject(id, actor, reason));
 export const revokeLink = (s: Services) =>

@@ -265,6 +265,14 @@ const zh = {
         '這位學生已經綁定了{{relationship}}，一位學生只能綁定一位父親和一位母親，所以這筆申請不能通過。請按「不通過」，並寫下原因（例如請家長確認關係，或改選監護人）。',
       relationshipTaken:
         '無法通過：這位學生已經綁定了同樣關係的家長（父親或母親只能各一位）。請按「不通過」退回申請（原因已幫您填好，可以修改）。',
+      identityConflictLater:
+        '申請送出後，有人用這個身分證號碼註冊了另一個帳號，系統無法確認是同一個人，所以這筆申請不能通過。請聯絡家長，或請教育局協助。',
+      identityConflictUnconfirmed:
+        '這個身分證號碼已經有一個帳號，但沒有經過學校確認是這位家長本人，系統無法確認是同一個人，所以這筆申請不能通過。請聯絡家長，或請教育局協助。',
+      identityConflict:
+        '無法通過：這個身分證號碼的帳號，系統無法確認是申請的這位家長本人，所以沒有綁定任何帳號。請聯絡家長，或請教育局協助；也可以按「不通過」退回申請（原因已幫您填好，可以修改）。',
+      identityConflictReason:
+        '您的身分證號碼已經有另一個帳號。如果那是您的帳號，請重新申請，並在第四步輸入那個帳號的密碼；如果不是您的帳號，請聯絡學校或教育局。',
     },
     pdf: {
       title: '親子綁定申請書',
@@ -318,6 +326,16 @@ const zh = {
       },
       another: '為其他學生產生綁定碼',
       back: '回到親子綁定審核',
+    },
+  },
+  // The audit log's words for what binding writes alone (the console's texts-audit.ts has the rest).
+  admin: {
+    audit: {
+      actions: { binding: { identity_conflict: '親子綁定無法通過：身分證號碼的帳號無法確認' } },
+      detail: {
+        keys: { conflict: '原因' },
+        values: { conflict: { later: '申請後才註冊的帳號', unconfirmed: '沒有經過學校確認的帳號' } },
+      },
     },
   },
 };
@@ -612,6 +630,14 @@ const en: typeof zh = {
         'This student is already bound to a parent as {{relationship}}; a student can have one father and one mother, so this application cannot be approved. Please decline it and write why (for example, ask the parent to check the relationship or to apply as a guardian).',
       relationshipTaken:
         'Cannot approve: the student already has a parent of this relationship bound (one father and one mother at most). Please decline it (a reason is filled in for you; you can change it).',
+      identityConflictLater:
+        'After this application was sent, someone registered another account with this national ID number. The system cannot tell whether it is the same person, so this application cannot be approved. Please contact the parent, or ask the Department of Education for help.',
+      identityConflictUnconfirmed:
+        'An account already has this national ID number, but no school has confirmed that it is this parent. The system cannot tell whether it is the same person, so this application cannot be approved. Please contact the parent, or ask the Department of Education for help.',
+      identityConflict:
+        'Cannot approve: the system cannot confirm that the account with this national ID number is the parent who applied, so nothing was linked. Please contact the parent, or ask the Department of Education for help; you can also decline it (a reason is filled in for you; you can change it).',
+      identityConflictReason:
+        'Another account already has your national ID number. If it is yours, please apply again and give that account’s password in step 4; if it is not, please contact the school or the Department of Education.',
     },
     pdf: {
       title: 'Parent-child binding application',
@@ -667,6 +693,20 @@ const en: typeof zh = {
       },
       another: 'Make a code for another student',
       back: 'Back to the binding reviews',
+    },
+  },
+  admin: {
+    audit: {
+      actions: { binding: { identity_conflict: 'Binding not approved: the national ID’s account is not confirmed' } },
+      detail: {
+        keys: { conflict: 'Why' },
+        values: {
+          conflict: {
+            later: 'an account registered after the application',
+            unconfirmed: 'an account no school confirmed',
+          },
+        },
+      },
     },
   },
 };

@@ -16,13 +16,14 @@ import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { BINDING } from '../../../src/platform/limits.ts';
 import { parseSettings } from '../../../src/platform/settings.ts';
-import { signedInAgent, signInToAccount } from '../../helpers/account.ts';
-import { Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
+import { PERSON_PASSWORD, personWith, signedInAgent, signInToAccount } from '../../helpers/account.ts';
+import { Agent, activateByLink, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { pdfText } from '../../helpers/pdf.ts';
 import { runCli } from '../../helpers/process.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn } from '../../helpers/rp.ts';
+import { registrationForm } from '../../helpers/registration.ts';
+import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -1509,6 +1510,230 @@ describe(`parent-child binding (${storageMode})`, () => {
         assert.equal(((await answer.json()) as { error: string }).error, error);
       }
       assert.equal((await api('/api/sis/guardians', {}, 'wrong-secret')).status, 401);
+    });
+  });
+
+  describe('a national ID another account took is never trusted at approval', () => {
+    const sisPush = (body: unknown) =>
+      fetch(url('/api/sis/guardians'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${SIS_CLIENT}:${SECRET}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+
+    /** The self-registration wizard through to an active account, typing `nationalId` (nobody checks it). */
+    async function selfRegister(nationalId: string, name: string) {
+      const agent = new Agent();
+      const form = registrationForm('attacker', { national_id: nationalId, name });
+      const start = await agent.request(url('/register'));
+      const step1 = await post(agent, start, '/register', { ...(await challengeFields(server.issuer)), ...form });
+      assert.equal(step1.status, 303, 'step 1 passes');
+      const confirm = await agent.request(step1.location!);
+      const done = await post(agent, confirm, '/register/confirm', {});
+      assert.equal(done.status, 303);
+      const mail = await db()('outbox_messages')
+        .where({ recipient: form.email, kind: 'registration_activation' })
+        .orderBy('created_at', 'desc')
+        .first();
+      const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text_body)![1]!;
+      const activated = await activateByLink(agent, link);
+      assert.equal(activated.location, url('/register/activated'));
+      const person = await db()('persons').where({ email: form.email }).first();
+      assert.equal(person.status, 'active');
+      return { ...person, password: form.password } as { id: string; email: string; password: string };
+    }
+
+    const linksOf = (studentIdentityId: string) =>
+      db()('guardian_links').where({ student_identity_id: studentIdentityId }).whereNull('ended_at');
+
+    it('an account registered with the applicant’s national ID after the application is refused at approval (409), links nothing, and is audited', async () => {
+      const { row, parent, student } = await apply();
+      assert.equal(row.parent_person_id, null, 'no account held the ID when it was sent');
+      const attacker = await selfRegister(parent.nationalId, parent.name);
+      const auditFrom = (await db()('audit_events').max('id as id').first())?.id ?? 0;
+
+      const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+      const review = await teacher.request(url('/binding/review'));
+      assert.ok(review.body.includes(html(zh('binding.review.identityConflictLater'))), 'the card says so beforehand');
+      const refused = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
+      assert.equal(refused.status, 409);
+      assert.ok(refused.body.includes(html(zh('binding.review.identityConflict'))), 'the reviewer is told why');
+      assert.ok(
+        refused.body.includes(html(zh('binding.review.identityConflictReason'))),
+        'a reason to decline is filled in',
+      );
+      assert.doesNotMatch(refused.body, new RegExp(parent.nationalId), 'never the national ID in full');
+
+      // Nothing written: no link, no parent identity, no account made, the application still pending.
+      assert.equal((await linksOf(student.identityId)).length, 0);
+      assert.equal((await db()('identities').where({ person_id: attacker.id, role: 'parent' })).length, 0);
+      assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'pending');
+      const holders = await db()('persons').where({
+        national_id_index: nationalIdIndex(server.storage.keyring, parent.nationalId)!,
+      });
+      assert.deepEqual(
+        holders.map((h) => h.id),
+        [attacker.id],
+        'no second account',
+      );
+      assert.equal(await db()('persons').where({ email: parent.email }).first(), undefined);
+      const audit = await db()('audit_events')
+        .where('id', '>', auditFrom)
+        .where({ action: 'binding.identity_conflict' });
+      assert.equal(audit.length, 1, 'the conflict is audited');
+      assert.equal(audit[0].subject, row.id);
+      assert.doesNotMatch(JSON.stringify(audit[0]), new RegExp(parent.nationalId), 'no national ID in it');
+      assert.equal(
+        (await db()('audit_events').where('id', '>', auditFrom).where({ action: 'binding.approved' })).length,
+        0,
+      );
+      // The operators' CLI refuses it too (exit 1, one line).
+      const cli = await runCli(
+        { ...process.env, ...server.env, LOG_LEVEL: 'silent' },
+        'binding',
+        'approve',
+        '--id',
+        row.id,
+      );
+      assert.equal(cli.status, 1);
+      assert.equal((await linksOf(student.identityId)).length, 0);
+
+      // The attacker's apps get no child.
+      assert.deepEqual((await server.services.identities.withChildren(attacker.id)).children, []);
+
+      // The school-affairs system pushing the same parent, verified: not linked to that account either; it waits.
+      const other = await newStudent();
+      const pushed = await sisPush({
+        student: { national_id: other.nationalId },
+        parent: { national_id: parent.nationalId, name: parent.name, email: `school-${tag()}@example.test` },
+        relationship: 'mother',
+        verified: true,
+      });
+      assert.equal(pushed.status, 201);
+      const { id, status } = (await pushed.json()) as { id: string; status: string };
+      assert.equal(status, 'pending');
+      assert.equal((await linksOf(other.identityId)).length, 0);
+      assert.equal((await db()('binding_applications').where({ id }).first()).parent_person_id, null);
+      const again = await teacher.request(url('/binding/review'));
+      assert.ok(again.body.includes(html(zh('binding.review.identityConflictUnconfirmed'))), 'shown on its card');
+      assert.equal((await post(teacher, again, `/binding/review/${id}/approve`, {})).status, 409);
+      assert.equal((await linksOf(other.identityId)).length, 0);
+      // Without an address of the school's, the push cannot use that account's: it needs one.
+      const noEmail = await sisPush({
+        student: { national_id: other.nationalId },
+        parent: { national_id: parent.nationalId, name: parent.name },
+        relationship: 'father',
+        verified: true,
+      });
+      assert.equal(noEmail.status, 400);
+      assert.equal(((await noEmail.json()) as { error: string }).error, 'email_needed');
+    });
+
+    it('a self-registered account proved with its password at step 4 still links', async () => {
+      const parent = newParentData();
+      const own = await selfRegister(parent.nationalId, parent.name);
+      const student = await newStudent();
+      const agent = await enter({ email: own.email });
+      await addStudent(agent, student);
+      await consent(agent);
+      const page = await agent.request(url('/binding/parent'));
+      const sent = await post(agent, page, '/binding/parent', {
+        action: 'submit',
+        national_id: parent.nationalId,
+        password: own.password,
+        sign_name: parent.name,
+        sign_tick: 'yes',
+      });
+      assert.equal(sent.status, 303, sent.body.slice(0, 300));
+      const row = await db()('binding_applications').where({ student_identity_id: student.identityId }).first();
+      assert.equal(row.parent_person_id, own.id, 'the proven account is recorded');
+      const teacher = await signedInAgent(server.issuer, 'teacher', 'Blue-Chalk-2026');
+      const review = await teacher.request(url('/binding/review'));
+      assert.equal((await post(teacher, review, `/binding/review/${row.id}/approve`, {})).status, 303);
+      const [link] = await linksOf(student.identityId);
+      assert.equal(link.parent_person_id, own.id);
+    });
+
+    it('the school-affairs push links a parent whose account holds a roster identity', async () => {
+      const parent = newParentData();
+      const person = await insertPerson(db(), {
+        username: `par-${tag()}`,
+        name: parent.name,
+        email: parent.email,
+        passwordHash: await hashPassword('Parent-Pass-1', 4),
+        nationalId: sealNationalId(server.storage.keyring, parent.nationalId),
+      });
+      await addIdentity(db(), {
+        personId: person.id,
+        schoolCode: '353604',
+        role: 'parent',
+        source: 'roster',
+        actor: 'test',
+      });
+      const student = await newStudent();
+      const res = await sisPush({
+        student: { national_id: student.nationalId },
+        parent: { national_id: parent.nationalId, name: parent.name },
+        relationship: 'father',
+        verified: true,
+      });
+      assert.equal(res.status, 201);
+      assert.equal(((await res.json()) as { status: string }).status, 'approved');
+      const [link] = await linksOf(student.identityId);
+      assert.equal(link.parent_person_id, person.id);
+    });
+  });
+
+  describe('an ended identity keeps no rights', () => {
+    it('a homeroom teacher whose identity ended reviews nothing of the old class and prints no codes', async () => {
+      const { personId, email } = await personWith(server, [{ schoolCode: '353604', role: 'teacher' }], 'homeroom');
+      const teacherIdentity = await db()('identities').where({ person_id: personId, role: 'teacher' }).first();
+      const classCode = `9${crypto.randomInt(10, 99)}`;
+      const student = await newStudent({ classCode });
+      const { class_id } = await db()('identities').where({ id: student.identityId }).first();
+      await db()('classes').where({ id: class_id }).update({ homeroom_identity_id: teacherIdentity.id });
+      const { row } = await apply(newParentData(), student);
+
+      const teacher = await signedInAgent(server.issuer, email, PERSON_PASSWORD);
+      const review = await teacher.request(url('/binding/review'));
+      assert.equal(review.status, 200);
+      assert.ok(review.body.includes(row.id), 'the homeroom teacher sees the application');
+      assert.equal((await teacher.request(url('/binding/review/codes'))).status, 200);
+
+      // The school published a roster without them: ended, its status left 'active' (domain/schools/publishing.ts).
+      await db()('identities')
+        .where({ id: teacherIdentity.id })
+        .update({ ended_at: new Date(Date.now() - 1000) });
+      assert.equal((await teacher.request(url('/binding/review'))).status, 404);
+      const approved = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
+      assert.equal(approved.status, 404);
+      assert.equal((await db()('binding_applications').where({ id: row.id }).first()).status, 'pending');
+      assert.equal((await teacher.request(url(`/binding/review/codes/${student.identityId}`))).status, 404);
+      assert.deepEqual(await server.services.binding.homeroomStudents(personId), []);
+
+      // One ending later (the end of the semester) still counts until then.
+      await db()('identities')
+        .where({ id: teacherIdentity.id })
+        .update({ ended_at: new Date(Date.now() + 86_400_000) });
+      assert.equal((await teacher.request(url('/binding/review'))).status, 200);
+    });
+
+    it('an identity that ended no longer opens the developer portal', async () => {
+      const { personId, email } = await personWith(server, [{ schoolCode: '353604', role: 'teacher' }], 'dev');
+      const open = async () => {
+        const agent = new Agent();
+        const page = await agent.follow(url('/developers'));
+        const back = await submitLogin(agent, page, email, PERSON_PASSWORD, {}, url('/developers/callback'));
+        return agent.follow(back.location!);
+      };
+      assert.equal((await open()).status, 200);
+      await db()('identities')
+        .where({ person_id: personId, role: 'teacher' })
+        .update({ ended_at: new Date(Date.now() - 1000) });
+      assert.equal((await open()).status, 403);
     });
   });
 });
