@@ -84,6 +84,9 @@ function upstreamFields(opts: Record<string, unknown>) {
   };
 }
 
+/** A decline's reason, at most as long as the review page takes. */
+const MAX_REASON = 500;
+
 /** The usage's second column: what a command does. */
 const COLUMN = 42;
 
@@ -652,15 +655,22 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'binding reject': {
-    usage: entry('binding reject --id ID --reason TEXT', 'reject one with the reason the parent is told'),
+    usage: entry(
+      'binding reject --id ID --reason TEXT',
+      `reject one with the reason the parent is told (up to ${MAX_REASON} characters)`,
+    ),
     options: { id: { type: 'string' }, reason: { type: 'string' } },
     check(opts) {
       required(opts, 'id', 'reason');
       uuidOption(opts.id);
-      return undefined;
+      // As the review page: a decline needs a reason, and the parent reads it.
+      const reason = (opts.reason as string).trim();
+      if (!reason) throw usage('--reason must say why (the parent is told): it is empty');
+      if ([...reason].length > MAX_REASON) throw usage(`--reason must be at most ${MAX_REASON} characters`);
+      return { ...opts, reason };
     },
     async run({ services }, opts) {
-      const result = await services.binding.reject(uuidOption(opts.id), 'cli', (opts.reason as string).trim());
+      const result = await services.binding.reject(uuidOption(opts.id), 'cli', opts.reason as string);
       if (!result.ok) throw new Error(BINDING_REFUSALS[result.reason]);
       return `application ${opts.id} rejected`;
     },

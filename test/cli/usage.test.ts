@@ -115,6 +115,14 @@ describe('campus-sso usage (no storage)', () => {
     await inTurns(cases, ([args, problem]) => misused(args, problem));
   });
 
+  it('refuses a decline without a reason the parent could read', async () => {
+    const id = '0b6e0c1e-8f0a-4a53-9d43-2f0c7f1d7a10';
+    await misused(['binding', 'reject', '--id', id, '--reason', '   '], /--reason must say why .* it is empty/);
+    await misused(['binding', 'reject', '--id', id, '--reason', '\u3000\t'], /--reason must say why/);
+    await misused(['binding', 'reject', '--id', id, '--reason', '理'.repeat(501)], /--reason must be at most 500/);
+    await misused(['binding', 'reject', '--id', id], /--reason is required/);
+  });
+
   // Last: nothing above opened storage.
   it('started no PostgreSQL for any of it', () => {
     assert.equal(fs.existsSync(path.join(dataDir!, 'postgres')), false, 'no cluster in the data folder');
