@@ -26,8 +26,10 @@ export function refuseJson(ctx: Context, status: number, error: string, extra: R
 }
 
 /**
- * Authenticates the caller; `school` names the school the call is about (for clients bound to schools). Failed
- * authentications count per client id and per network address (API_CLIENT_AUTH); past either limit, 429.
+ * Authenticates the caller; `school` names the school the call is about (for clients bound to schools). Every
+ * authentication is counted before it is checked, per network address and per client id (API_CLIENT_AUTH, each a
+ * Throttle.attempt: calls sent at once get no more checks than calls one after another), a success clearing both
+ * counts; past either limit, 429 with nothing checked.
  */
 export function requireApiClient(
   clients: ClientRegistry,
@@ -37,23 +39,26 @@ export function requireApiClient(
 ): Middleware {
   return async (ctx, next) => {
     const clientId = basicCredentials(ctx.get('authorization'))?.id.slice(0, 64);
-    const limited = await Promise.all([
-      clientId ? throttle.exhausted(API_CLIENT_AUTH.client, clientId) : false,
-      throttle.exhausted(API_CLIENT_AUTH.address, ctx.ip),
-    ]);
-    if (limited.includes(true)) {
+    const made: { check?: Awaited<ReturnType<typeof authenticateApiClient>> } = {};
+    // Only a failed authentication (401) is a failure; a known client without the permission or school is not.
+    const authenticate = async () => {
+      const check = await authenticateApiClient(clients, ctx.get('authorization'), {
+        permission,
+        schoolCode: school?.(ctx),
+      });
+      made.check = check;
+      return check.ok || check.status !== 401;
+    };
+    const { outcome } = await throttle.attempt(API_CLIENT_AUTH.address, ctx.ip, async () =>
+      clientId
+        ? (await throttle.attempt(API_CLIENT_AUTH.client, clientId, authenticate)).outcome === 'ok'
+        : authenticate(),
+    );
+    const { check } = made;
+    if (outcome === 'limited' || !check) {
       ctx.set('Retry-After', String(API_CLIENT_AUTH.client.windowSeconds));
       return refuseJson(ctx, 429, 'too_many');
     }
-    const check = await authenticateApiClient(clients, ctx.get('authorization'), {
-      permission,
-      schoolCode: school?.(ctx),
-    });
-    if (!check.ok && check.status === 401)
-      await Promise.all([
-        clientId ? throttle.hit(API_CLIENT_AUTH.client, clientId) : undefined,
-        throttle.hit(API_CLIENT_AUTH.address, ctx.ip),
-      ]);
     if (!check.ok) return refuseJson(ctx, check.status, check.error);
     ctx.state.apiClient = check.client;
     await next();

@@ -72,7 +72,9 @@ export type RosterRegisterResult =
   | { ok: true; personId: string }
   | { ok: false; errors: FieldErrors }
   | { ok: false; claimed: true };
-export type VerifyResult = { ok: true; credentialId: string } | { ok: false; reason: 'wrong' | 'limited' };
+export type VerifyResult =
+  | { ok: true; credentialId: string }
+  | { ok: false; reason: 'wrong' | 'limited' | 'challenge' };
 
 class AlreadyClaimed extends Error {}
 class LinkTaken extends Error {}
@@ -295,22 +297,32 @@ export class Enrolment {
 
   // ---- school-issued verification credentials (roster) ----
 
-  /** Whether the address has failed often enough to be asked for a challenge. */
+  /** Whether the address's next try comes after enough others to be asked for a challenge. */
   async rosterChallengeNeeded(address: string): Promise<boolean> {
     return (await this.#throttle.count(ROSTER_CHECK.address, address)) >= ROSTER_CHECK.addressChallengeAfter;
   }
 
-  /** Checks a credential; every failure looks the same (wrong, unknown, claimed) and counts per address and account. */
+  /**
+   * Checks a credential; every failure looks the same (wrong, unknown, claimed). Every try is counted before anything
+   * is checked (Throttle.attempt's way), so that tries sent at once get no more checks, and no fewer person checks,
+   * than tries one after another: per network address every try, right or wrong (a success does not clear it: one's own
+   * slip would wipe the count of guesses at others'); from the address's (addressChallengeAfter + 1)-th try on,
+   * `personCheck` must pass before the password is checked; per account (Throttle.attempt), cleared by a success.
+   */
   async verifyCredential(q: {
     address: string;
     schoolCode: string;
     role: string;
     account: string;
     password: string;
+    /** The person check, asked only when it is due (it may be used up); none: a try that needs it fails. */
+    personCheck?: () => Promise<boolean>;
   }): Promise<VerifyResult> {
     const account = `${q.schoolCode}:${q.account.toLowerCase()}`;
-    if (await this.#throttle.exhausted(ROSTER_CHECK.address, q.address)) return { ok: false, reason: 'limited' };
-    // Counted per account before the check (tries sent at once cannot all be made); per address, the failures.
+    const tries = await this.#throttle.hit(ROSTER_CHECK.address, q.address);
+    if (tries > ROSTER_CHECK.address.max) return { ok: false, reason: 'limited' };
+    if (tries > ROSTER_CHECK.addressChallengeAfter && !(await q.personCheck?.()))
+      return { ok: false, reason: 'challenge' };
     let credentialId: string | undefined;
     const { outcome } = await this.#throttle.attempt(ROSTER_CHECK.account, account, async () => {
       const row = await findCredential(this.#db, q);
@@ -320,7 +332,6 @@ export class Enrolment {
     });
     if (outcome === 'ok' && credentialId) return { ok: true, credentialId };
     if (outcome === 'limited') return { ok: false, reason: 'limited' };
-    await this.#throttle.hit(ROSTER_CHECK.address, q.address);
     return { ok: false, reason: 'wrong' };
   }
 

@@ -41,21 +41,25 @@ export type CodeResult = 'ok' | 'wrong' | 'limited';
 const CODE = /^\d{6}$/;
 
 /**
- * One try at the second factor (a code or a passkey), counted before it is made (tries sent at once cannot slip past
- * the count): refused past the person's limit or while the network address has had too many failures (SECOND_FACTOR);
- * a failure counts for the address too, and the fifth of the person's is the last (the step then says to wait); a
- * success clears the person's count.
+ * One try at the second factor (a code or a passkey), counted before it is made, per network address and per person
+ * (SECOND_FACTOR, each a Throttle.attempt: tries sent at once cannot slip past either count): refused past either
+ * limit; the fifth wrong one of the person's, or the address's last, says to wait; a success clears both counts.
  */
 export async function countedTry(
   throttle: Throttle,
   who: { personId: string; address: string },
   attempt: () => Promise<boolean>,
 ): Promise<CodeResult> {
-  if (await throttle.exhausted(SECOND_FACTOR.address, who.address)) return 'limited';
-  const { outcome, left } = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
-  if (outcome !== 'wrong') return outcome;
-  const addressFailures = await throttle.hit(SECOND_FACTOR.address, who.address);
-  return left <= 0 || addressFailures >= SECOND_FACTOR.address.max ? 'limited' : 'wrong';
+  let person: { outcome: CodeResult; left: number } | undefined;
+  const address = await throttle.attempt(SECOND_FACTOR.address, who.address, async () => {
+    const tried = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
+    person = tried;
+    return tried.outcome === 'ok';
+  });
+  const tried = person as { outcome: CodeResult; left: number } | undefined;
+  if (address.outcome === 'limited' || !tried) return 'limited';
+  if (tried.outcome !== 'wrong') return tried.outcome;
+  return tried.left <= 0 || address.left <= 0 ? 'limited' : 'wrong';
 }
 
 /** The time step a right TOTP code belongs to (none for a wrong one). */

@@ -70,9 +70,6 @@ export function submitPick(s: Services, tickets: RosterTickets) {
     const body = Body.parse(ctx.request.body ?? {});
     const values = { school: body.school, kind: body.kind, account: body.account };
     const raw = ctx.request.body ?? {};
-    if ((await s.enrolment.rosterChallengeNeeded(ctx.ip)) && !(await passedChallenge(s, raw))) {
-      return render(ctx, s, values, undefined, 400, triedChallenge(raw) ? 'challenge.failed' : 'challenge.required');
-    }
     const schools = await s.enrolment.schoolsWithCredentials();
     // A form from before the last school's accounts were withdrawn (or sent by hand): the page says there is none.
     if (schools.length === 0) return render(ctx, s, { school: '', kind: '', account: '' }, undefined, 409);
@@ -88,7 +85,11 @@ export function submitPick(s: Services, tickets: RosterTickets) {
       role: body.kind,
       account: body.account,
       password: body.password,
+      // Asked for (and used up) only when this try needs it: counted first, so tries sent at once are asked too.
+      personCheck: () => passedChallenge(s, raw),
     });
+    if (!result.ok && result.reason === 'challenge')
+      return render(ctx, s, values, undefined, 400, triedChallenge(raw) ? 'challenge.failed' : 'challenge.required');
     if (!result.ok) {
       return render(
         ctx,
