@@ -184,6 +184,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       trustProxyHops: settings.trustProxyHops,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
       developerOrgOfToken: (token) => domain.developers.organisations.orgForToken(token),
+      development: settings.env !== 'production',
     });
     const services: Services = {
       ...domain,

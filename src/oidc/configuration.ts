@@ -1,5 +1,6 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { PAIRWISE_SECTOR } from '../domain/clients/metadata.ts';
+import { SERVED_ROLES, type UriRules, uriProblem } from '../domain/developers/details.ts';
 import { DEVELOPER_ORG_POLICY } from '../domain/developers/organisations.ts';
 import { accountFromAlong } from '../domain/identities/account.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
@@ -82,7 +83,68 @@ export type ConfigurationDeps = {
   outboundAllowPrivateNetworks: boolean;
   /** The developer organisation an initial access token registers clients for (developer portal, issue 15). */
   developerOrgOfToken(token: string): Promise<string | undefined>;
+  /** The developer portal's URI rules for an organisation's registrations: http://localhost only outside production. */
+  development?: boolean;
 };
+
+/** Why the developer portal refuses a URI (uriProblem's keys), for an error_description. */
+const URI_PROBLEMS: Record<string, string> = {
+  notUrl: 'is not an absolute URL',
+  wildcard: 'must not contain a wildcard',
+  fragment: 'must not contain a fragment',
+  credentials: 'must not contain a user name or password',
+  notHttps: 'must use https (http only to localhost, and not in production)',
+};
+
+/** invalid_redirect_uri saying what is wrong (oidc-provider's own description is about authorization requests). */
+function invalidRedirectUri(description: string): Error {
+  return Object.assign(new errors.InvalidRedirectUri(), { error_description: description });
+}
+
+/** The URI fields of a registration, each checked as the developer portal checks its URIs. */
+const URI_FIELDS = [
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'backchannel_logout_uri',
+  'client_uri',
+  'policy_uri',
+  'tos_uri',
+  'logo_uri',
+  'jwks_uri',
+  'initiate_login_uri',
+  'sector_identifier_uri',
+  'request_uris',
+] as const;
+
+/**
+ * An organisation's registration (or change) at /reg held to the developer portal's rules (domain/developers/details.ts):
+ * every URI absolute https without wildcard, fragment or credentials (http only to localhost outside production), the
+ * redirect URIs on one host (pairwise ids are per host), only the roles an app may serve (SERVED_ROLES).
+ */
+function checkPortalRules(properties: Record<string, unknown>, rules: UriRules): void {
+  for (const field of URI_FIELDS) {
+    const value = properties[field];
+    if (value === undefined || value === null) continue;
+    const list = Array.isArray(value) ? value : [value];
+    for (const uri of list) {
+      const problem = typeof uri === 'string' ? uriProblem(uri, rules) : 'notUrl';
+      if (!problem) continue;
+      const description = `${field}: ${JSON.stringify(uri)} ${URI_PROBLEMS[problem] ?? 'is refused'}`;
+      throw field === 'redirect_uris' ? invalidRedirectUri(description) : new errors.InvalidClientMetadata(description);
+    }
+  }
+  const redirects = Array.isArray(properties.redirect_uris) ? (properties.redirect_uris as string[]) : [];
+  if (new Set(redirects.map((u) => new URL(u).host)).size > 1)
+    throw invalidRedirectUri('redirect_uris must all be on one host (pairwise identifiers are per host)');
+  const roles = properties.allowed_roles;
+  if (roles !== undefined && roles !== null) {
+    const refused = (Array.isArray(roles) ? roles : [roles]).filter((r) => !SERVED_ROLES.includes(r as never));
+    if (refused.length)
+      throw new errors.InvalidClientMetadata(
+        `allowed_roles: ${refused.map((r) => JSON.stringify(r)).join(', ')} may not be served by an app (only ${SERVED_ROLES.join(', ')})`,
+      );
+  }
+}
 
 /** How long a session that never signed anyone in is kept. */
 export const ANONYMOUS_SESSION_SECONDS = 600;
@@ -232,6 +294,7 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
               : (ctx.oidc.client?.metadata().developer_org as string | undefined);
             if (!org) throw new errors.InvalidClientMetadata('this registration token is not valid any more');
             ctx.state.developerOrg = org;
+            checkPortalRules(properties, { development: deps.development ?? false });
             Object.assign(properties, { developer_org: org, subject_type: 'pairwise', first_party: undefined });
           },
         },

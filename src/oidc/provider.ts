@@ -31,6 +31,8 @@ export type ProviderDeps = {
   trustProxyHops: number;
   outboundAllowPrivateNetworks: boolean;
   developerOrgOfToken(token: string): Promise<string | undefined>;
+  /** Outside production: the developer portal's URI rules let http://localhost through (for /reg too). */
+  development?: boolean;
   log: Logger;
   metrics: Metrics;
 };
@@ -62,6 +64,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
       adapter: deps.adapter,
       outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
       developerOrgOfToken: deps.developerOrgOfToken,
+      development: deps.development,
     }),
   );
   acceptPreviousSecrets(provider);
