@@ -6,8 +6,10 @@ import {
   type ClientChange,
   ClientError,
   checkChangeValues,
+  MIN_CLIENT_SECRET,
   type NewClient,
   newClientMetadata,
+  redirectUriRefusal,
 } from '../domain/clients/metadata.ts';
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
@@ -132,7 +134,9 @@ export const COMMANDS: Record<string, Command> = {
         'client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...] [--name NAME] [--first-party]',
         '           [--post-logout-redirect-uri URI ...] [--grant-type T ...] [--allowed-role R ...] [--public]',
       ],
-      'register a new client (an id already taken is refused)',
+      'register a new client (an id already taken is refused); the secret has at',
+      `least ${MIN_CLIENT_SECRET} characters; redirect URIs are https (http only to localhost, 127.0.0.1`,
+      'or [::1], and not in production), without a fragment',
     ),
     options: {
       id: { type: 'string' },
@@ -145,13 +149,14 @@ export const COMMANDS: Record<string, Command> = {
       'grant-type': { type: 'string', multiple: true },
       'allowed-role': { type: 'string', multiple: true },
     },
-    check(opts) {
+    check(opts, settings) {
       required(opts, 'id');
       if (opts.public && opts.secret !== undefined) throw usage('a public client has no secret: leave out --secret');
       if (!opts.public) required(opts, 'secret');
       const grantTypes = list(opts, 'grant-type');
       if (!list(opts, 'redirect-uri')?.length && (grantTypes ?? ['authorization_code']).includes('authorization_code'))
         throw usage('--redirect-uri is required');
+      checkUris(opts, settings, ['redirect-uri', 'post-logout-redirect-uri']);
       // Everything newClientMetadata checks needs no storage.
       asUsage(() => newClientMetadata(newClient(opts)));
       return undefined;
@@ -183,13 +188,14 @@ export const COMMANDS: Record<string, Command> = {
       'grant-type': { type: 'string', multiple: true },
       'allowed-role': { type: 'string', multiple: true },
     },
-    check(opts) {
+    check(opts, settings) {
       required(opts, 'id');
       if (opts['first-party'] && opts['no-first-party'])
         throw usage('give --first-party or --no-first-party, not both');
       const change = clientChange(opts);
       if (Object.values(change).every((v) => v === undefined)) throw usage('nothing to change: give an option');
       // The values themselves (what the client's own metadata allows is checked when it is changed).
+      checkUris(opts, settings, ['add-redirect-uri', 'add-post-logout-redirect-uri']);
       asUsage(() => checkChangeValues(change));
       return undefined;
     },
@@ -723,6 +729,16 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The URIs these options give, by the developer portal's rules (https; http only to this machine, not in production). */
+function checkUris(opts: Options, settings: Settings, names: string[]): void {
+  const rules = { development: settings.env !== 'production' };
+  for (const name of names)
+    for (const uri of list(opts, name) ?? []) {
+      const refusal = redirectUriRefusal(`--${name}`, uri, rules);
+      if (refusal) throw usage(refusal);
+    }
+}
 
 /** Runs a check of the domain's that throws ClientError: its refusal is bad usage. */
 function asUsage(check: () => unknown): void {

@@ -10,6 +10,8 @@ import { startTestServer, storageMode, type TestServer, testEnv } from '../helpe
 const bin = new URL('../../bin/campus-sso.js', import.meta.url).pathname;
 /** Unique per run: `client add` refuses an id already taken, and a DATABASE_URL may outlive one run. */
 const rpId = `cli-rp-${crypto.randomBytes(3).toString('hex')}`;
+/** Client secrets have at least 32 characters. */
+const rpSecret = 'cli-secret-0123456789abcdef-0123456789';
 
 describe(`campus-sso CLI (${storageMode})`, () => {
   let server: TestServer;
@@ -63,14 +65,14 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       '--id',
       rpId,
       '--secret',
-      'cli-secret-0123456789abcdef',
+      rpSecret,
       '--redirect-uri',
       CALLBACK,
       '--first-party',
     );
     assert.equal(client.status, 0, client.stderr);
 
-    const conf = await discover(server.issuer, rpId, 'cli-secret-0123456789abcdef');
+    const conf = await discover(server.issuer, rpId, rpSecret);
     const p = await pkce();
     const callback = await signIn(new Agent(), authorizationUrl(conf, p), user, 'Cli-Password-1');
     const tokens = await oidc.authorizationCodeGrant(conf, callback, {
@@ -169,7 +171,7 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     );
     assert.equal(identity.status, 0, identity.stderr);
 
-    const conf = await discover(server.issuer, rpId, 'cli-secret-0123456789abcdef');
+    const conf = await discover(server.issuer, rpId, rpSecret);
     const p = await pkce();
     const callback = await signIn(
       new Agent(),
@@ -242,9 +244,15 @@ describe(`campus-sso CLI (${storageMode})`, () => {
   });
 
   describe('clients', () => {
-    const keep = { id: `cli-keep-${crypto.randomBytes(3).toString('hex')}`, secret: 'keep-secret-one-0123456789' };
-    const newSecret = 'keep-secret-two-9876543210';
-    const roster = { id: `cli-roster-${crypto.randomBytes(3).toString('hex')}`, secret: 'roster-secret-0123456789' };
+    const keep = {
+      id: `cli-keep-${crypto.randomBytes(3).toString('hex')}`,
+      secret: 'keep-secret-one-0123456789abcdefghij',
+    };
+    const newSecret = 'keep-secret-two-9876543210abcdefghij';
+    const roster = {
+      id: `cli-roster-${crypto.randomBytes(3).toString('hex')}`,
+      secret: 'roster-secret-0123456789abcdefghij',
+    };
     const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     const token = async (id: string, secret: string) => {
       const res = await fetch(`${server.issuer}/token`, {
@@ -329,11 +337,20 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       ok(await cli('client', 'permissions', '--id', keep.id, '--grant', 'sis'));
       const before = (await show(keep.id)).metadata;
 
-      const again = await cli('client', 'add', '--id', keep.id, '--secret', 'other-secret', '--redirect-uri', CALLBACK);
+      const again = await cli(
+        'client',
+        'add',
+        '--id',
+        keep.id,
+        '--secret',
+        'other-secret-0123456789abcdefghijklmn',
+        '--redirect-uri',
+        CALLBACK,
+      );
       refused(again, /already exists/);
       assert.deepEqual((await show(keep.id)).metadata, before);
       assert.equal((await token(keep.id, keep.secret)).status, 200);
-      assert.equal((await token(keep.id, 'other-secret')).status, 401);
+      assert.equal((await token(keep.id, 'other-secret-0123456789abcdefghijklmn')).status, 401);
     });
 
     it('updates only what is given: a new secret keeps roles, first party, grant types and permissions', async () => {
@@ -474,7 +491,16 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       assert.match((await cli('client', 'list')).stdout, new RegExp(`^${keep.id} .* disabled$`, 'm'));
       assert.equal((await show(keep.id)).metadata.disabled, true);
       refused(
-        await cli('client', 'add', '--id', keep.id, '--secret', 'x-secret', '--redirect-uri', CALLBACK),
+        await cli(
+          'client',
+          'add',
+          '--id',
+          keep.id,
+          '--secret',
+          'x-secret-0123456789abcdefghijklmnopqr',
+          '--redirect-uri',
+          CALLBACK,
+        ),
         /already exists/,
       );
 

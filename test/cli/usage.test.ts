@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/process.ts';
-import { testEnv } from '../helpers/server.ts';
+import { TEST_SECRET_KEY, testEnv } from '../helpers/server.ts';
 
 /** Runs `each` on the items, `width` at a time. */
 async function inTurns<T>(items: T[], each: (item: T) => Promise<unknown>, width = 4): Promise<void> {
@@ -121,6 +121,64 @@ describe('campus-sso usage (no storage)', () => {
     await misused(['binding', 'reject', '--id', id, '--reason', '\u3000\t'], /--reason must say why/);
     await misused(['binding', 'reject', '--id', id, '--reason', '理'.repeat(501)], /--reason must be at most 500/);
     await misused(['binding', 'reject', '--id', id], /--reason is required/);
+  });
+
+  it('refuses a client secret shorter than 32 characters and redirect URIs the developer portal would refuse', async () => {
+    const secret = 's'.repeat(32);
+    const add = (...more: string[]) => ['client', 'add', '--id', 'cli-walk', ...more];
+    const cases: [string[], RegExp][] = [
+      [add('--secret', 's', '--redirect-uri', 'https://app.example/cb'), /secret must have at least 32 characters/],
+      [add('--secret', 's'.repeat(31), '--redirect-uri', 'https://app.example/cb'), /at least 32 characters/],
+      [add('--secret', secret, '--redirect-uri', 'ftp://x'), /--redirect-uri must be an https URL.*: ftp:\/\/x$/],
+      [add('--secret', secret, '--redirect-uri', 'http://evil.example/cb'), /--redirect-uri must be an https URL/],
+      [add('--secret', secret, '--redirect-uri', 'com.example.app:/cb'), /--redirect-uri must be an https URL/],
+      [add('--secret', secret, '--redirect-uri', 'https://app.example/cb#x'), /--redirect-uri must have no fragment/],
+      [add('--secret', secret, '--redirect-uri', 'https://u:p@app.example/cb'), /must not hold a user name/],
+      [add('--secret', secret, '--redirect-uri', 'not a url'), /--redirect-uri must be an absolute URL/],
+      [
+        add(
+          '--secret',
+          secret,
+          '--redirect-uri',
+          'https://app.example/cb',
+          '--post-logout-redirect-uri',
+          'http://x.example/',
+        ),
+        /--post-logout-redirect-uri must be an https URL/,
+      ],
+      [['client', 'update', '--id', 'cli-walk', '--secret', 'short'], /at least 32 characters/],
+      [
+        ['client', 'update', '--id', 'cli-walk', '--add-redirect-uri', 'http://evil.example/cb'],
+        /--add-redirect-uri must be an https URL/,
+      ],
+      [
+        ['client', 'update', '--id', 'cli-walk', '--add-post-logout-redirect-uri', 'javascript:alert(1)'],
+        /--add-post-logout-redirect-uri must be an https URL/,
+      ],
+    ];
+    await inTurns(cases, ([args, problem]) => misused(args, problem));
+  });
+
+  it('lets plain http to this machine through only outside production', async () => {
+    const production = {
+      ...env,
+      NODE_ENV: 'production',
+      SECRET_KEY: TEST_SECRET_KEY,
+      // Never reached: the usage is refused before storage is opened.
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+      ISSUER: 'https://sso.example',
+      BCRYPT_COST: '10',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      SEED_DEMO: 'false',
+      MAILBOX_PAGE: 'false',
+      TRUST_PROXY: 'true',
+    };
+    for (const uri of ['http://localhost:3000/cb', 'http://127.0.0.1:9/cb', 'http://[::1]/cb']) {
+      const args = ['client', 'add', '--id', 'cli-walk', '--secret', 's'.repeat(40), '--redirect-uri', uri];
+      const r = await runCli(production, ...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^campus-sso: --redirect-uri must be an https URL \(plain http only to this machine/);
+    }
   });
 
   // Last: nothing above opened storage.

@@ -3,6 +3,7 @@
 // with the authorization code grant keeps a redirect URI). Plain data in, plain data out.
 import { isDeepStrictEqual } from 'node:util';
 import { asJsonObject } from '../../platform/stored-json.ts';
+import { type UriRules, uriProblem } from '../developers/details.ts';
 import { ROLES } from '../identities/identities.ts';
 
 /** Client metadata as stored: oidc-provider's registration metadata plus ours (`first_party`, `permissions`, …). */
@@ -121,9 +122,37 @@ function checkRoles(values: string[]): string[] {
   return unique(values);
 }
 
+/**
+ * The shortest secret an operator may set: as hard to guess as the 32 random bytes the provider itself gives a client
+ * (newClientSecret: 43 characters), were it random too.
+ */
+export const MIN_CLIENT_SECRET = 32;
+
 function checkSecret(secret: string): string {
   if (!secret || /\s/.test(secret)) throw new ClientError('the secret must be non-empty, without spaces');
+  if ([...secret].length < MIN_CLIENT_SECRET)
+    throw new ClientError(
+      `the secret must have at least ${MIN_CLIENT_SECRET} characters (a random one: openssl rand -base64 32)`,
+    );
   return secret;
+}
+
+const URI_REFUSALS: Record<string, string> = {
+  notUrl: 'must be an absolute URL',
+  wildcard: 'must not hold a wildcard (*)',
+  fragment: 'must have no fragment (#…)',
+  credentials: 'must not hold a user name or password',
+  notHttps: 'must be an https URL (plain http only to this machine: localhost, 127.0.0.1 or [::1], not in production)',
+};
+
+/**
+ * Why an operator's redirect or post-logout redirect URI is refused (`kind` names it), or undefined: the developer
+ * portal's rules (uriProblem), so a client the bureau adds meets the same bar as one a developer applies for — https;
+ * plain http only to this machine and only outside production; no wildcard, fragment or credentials; no custom scheme.
+ */
+export function redirectUriRefusal(kind: string, uri: string, rules: UriRules): string | undefined {
+  const problem = uriProblem(uri, rules);
+  return problem && `${kind} ${URI_REFUSALS[problem] ?? 'is not allowed'}: ${uri}`;
 }
 
 /**
