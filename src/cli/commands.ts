@@ -13,7 +13,9 @@ import {
 } from '../domain/clients/metadata.ts';
 import { isPermission, PERMISSIONS, type Permission, SCHOOL_SCOPED } from '../domain/clients/permissions.ts';
 import { ROLES, type Role } from '../domain/identities/identities.ts';
+import { checkUsername, normaliseEmail, type UsernameProblem } from '../domain/people/login-names.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
+import { checkPersonName, MAX_PERSON_NAME, type PersonNameProblem } from '../domain/people/person-name.ts';
 import { findSchool, NewSchool } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
 import { firstProblem, upstreamInput } from '../domain/upstreams/upstreams.ts';
@@ -85,6 +87,20 @@ function upstreamFields(opts: Record<string, unknown>) {
     endpoints: Object.keys(endpoints).length ? endpoints : undefined,
   };
 }
+
+const USERNAME_REFUSALS: Record<UsernameProblem, string> = {
+  required: '--username must not be empty',
+  invalid:
+    '--username must be 3 to 64 letters (a-z), digits, dots, dashes or underscores, starting with a letter or digit (an email address goes in --email)',
+  mobile: '--username must not be a mobile number (sign-in would read it as one)',
+};
+
+const NAME_REFUSALS: Record<PersonNameProblem, string> = {
+  required: '--name must not be empty',
+  tooLong: `--name must be at most ${MAX_PERSON_NAME} characters`,
+  invalid:
+    "--name must be a person's name: letters (digits too), spaces, middle dots, hyphens, apostrophes or periods; no emoji or other symbols",
+};
 
 /** A decline's reason, at most as long as the review page takes. */
 const MAX_REASON = 500;
@@ -300,7 +316,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: entry(
       'person add --username U --password P --name NAME [--email E] [--keep-password]',
       'a new account; the password policy applies, and the person changes the',
-      'password at the first sign-in unless --keep-password',
+      'password at the first sign-in unless --keep-password; a username has 3 to 64',
+      'letters, digits, . _ or -; the email is checked as registration checks it',
     ),
     options: {
       username: { type: 'string' },
@@ -311,12 +328,22 @@ export const COMMANDS: Record<string, Command> = {
     },
     check(opts) {
       required(opts, 'username', 'password', 'name');
-      const [username, name, email] = [opts.username as string, opts.name as string, opts.email as string | undefined];
+      const user = checkUsername(opts.username as string);
+      if (!user.ok) throw usage(`${USERNAME_REFUSALS[user.problem]}: ${opts.username as string}`);
+      let email: string | undefined;
+      if (opts.email !== undefined) {
+        email = normaliseEmail(opts.email as string);
+        if (!email) throw usage(`--email must be an email address: ${opts.email as string}`);
+      }
+      // As a school's rows give names (digits allowed: 測試帳號2).
+      const named = checkPersonName(opts.name as string, { digits: true });
+      if (!named.ok) throw usage(NAME_REFUSALS[named.problem]);
+      const [username, name] = [user.username, named.name];
       // The same policy as every other new password; chosen by an operator, it is changed at the first sign-in
       // unless --keep-password says the person chose it.
       const problem = checkPasswordPolicy(opts.password as string, { username, name, email });
       if (problem) throw usage(`--password: ${translator('en')(problem)}`);
-      return undefined;
+      return { ...opts, username, name, email };
     },
     async run({ services }, opts) {
       const { isUniqueViolation } = await import('../domain/enrolment/accounts.ts');

@@ -100,6 +100,27 @@ describe(`campus-sso CLI (${storageMode})`, () => {
     assert.equal(row.must_change_password, true, 'an operator-chosen password is changed at the first sign-in');
   });
 
+  it('keeps a username and an email in the form sign-in finds them', async () => {
+    const tag = crypto.randomBytes(3).toString('hex');
+    // Full-width letters and digits, as a Chinese input method types them, and an address in capitals.
+    const typed = `ｗｉｄｅ-${[...tag].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('')}`;
+    const added = await cli(
+      'person',
+      'add',
+      '--username',
+      typed,
+      '--password',
+      'Wide-Letters-2026',
+      '--name',
+      '全形 使用者',
+      '--email',
+      ` Wide-${tag}@Example.ORG `,
+    );
+    assert.equal(added.status, 0, added.stderr);
+    const row = await server.storage.db('persons').where({ id: added.stdout.trim() }).first('username', 'email');
+    assert.deepEqual(row, { username: `wide-${tag}`, email: `wide-${tag}@example.org` });
+  });
+
   it('rotates keys, lists them, creates an initial access token and migrates', async () => {
     const rotate = await cli('keys', 'rotate', '--lead', '0');
     assert.equal(rotate.status, 0, rotate.stderr);

@@ -181,6 +181,35 @@ describe('campus-sso usage (no storage)', () => {
     }
   });
 
+  it('refuses a username sign-in could not find and an email registration would refuse', async () => {
+    const add = (username: string, ...more: string[]) => [
+      'person',
+      'add',
+      '--username',
+      username,
+      '--password',
+      'Walk-Pass-8271',
+      '--name',
+      '測試',
+      ...more,
+    ];
+    const cases: [string[], RegExp][] = [
+      [add('bad name with space'), /--username must be 3 to 64 letters .*: bad name with space$/],
+      [add('ab'), /--username must be 3 to 64/],
+      [add('.dot-first'), /--username must be 3 to 64/],
+      [add('someone@example.org'), /an email address goes in --email/],
+      [add('名字好'), /--username must be 3 to 64/],
+      [add('0912-345-678'), /--username must not be a mobile number/],
+      [add('walker', '--email', 'notanemail'), /^campus-sso: --email must be an email address: notanemail$/],
+      [add('walker', '--email', 'a@b'), /--email must be an email address/],
+      [add('walker', '--email', 'two@at@example.org'), /--email must be an email address/],
+      [add('walker', '--email', ''), /--email (must be an email address|needs a value)/],
+      [['person', 'add', '--username', 'walker', '--password', 'Walk-Pass-8271', '--name', '★★'], /--name must be/],
+      [['person', 'add', '--username', 'walker', '--password', 'Walk-Pass-8271', '--name', '  '], /--name must not/],
+    ];
+    await inTurns(cases, ([args, problem]) => misused(args, problem));
+  });
+
   // Last: nothing above opened storage.
   it('started no PostgreSQL for any of it', () => {
     assert.equal(fs.existsSync(path.join(dataDir!, 'postgres')), false, 'no cluster in the data folder');
