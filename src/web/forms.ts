@@ -89,10 +89,13 @@ export const TicketQuery = z.object({
     .catch(undefined),
 });
 
-/** A typed code, spaces and dashes taken out (`123 456`, `123-456`). */
+/**
+ * A typed code: full-width digits (`１２３４５６`, a Chinese input method's) made ASCII (NFKC), spaces and dashes taken
+ * out (`123 456`, `123-456`, `１２３－４５６`).
+ */
 export const CodeForm = z.object({
   code: z
     .string()
     .catch('')
-    .transform((v) => v.replace(/[\s-]/g, '')),
+    .transform((v) => v.normalize('NFKC').replace(/[\s-]/g, '')),
 });

@@ -54,9 +54,15 @@ export type NewPerson = {
   nationalId?: SealedNationalId;
 };
 
-/** Taiwan mobile numbers in the one form we store: `0912345678` (from `0912-345-678`, `+886 912 345 678`, ...). */
+/**
+ * Taiwan mobile numbers in the one form we store: `0912345678` (from `0912-345-678`, `+886 912 345 678`, and the
+ * full-width `０９１２－３４５－６７８` a Chinese input method types: NFKC makes its digits and signs ASCII).
+ */
 export function normaliseMobile(input: string): string | undefined {
-  const digits = input.replace(/[\s()-]/g, '').replace(/^\+?886/, '0');
+  const digits = input
+    .normalize('NFKC')
+    .replace(/[\s()-]/g, '')
+    .replace(/^\+?886/, '0');
   return /^09\d{8}$/.test(digits) ? digits : undefined;
 }
 

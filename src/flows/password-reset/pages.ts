@@ -56,6 +56,8 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
       formAction: `/password/forgot${query}`,
       back: page.back,
       csrfToken: csrfToken(ctx),
+      // A refused request's page stands for the form's (render.ts): Back and reload ask for it, sending nothing again.
+      formPage: `/password/forgot${query}`,
     },
     page.status,
   );
@@ -83,6 +85,9 @@ export function renderCode(
       back: page.back,
       againUrl: page.againUrl,
       csrfToken: csrfToken(ctx),
+      // A refused code's page stands for the code page (render.ts): a reload asks for it and sends no code again, so
+      // it uses up no try; Back to it from the next page asks for it too.
+      formPage: `/password/reset/code?ticket=${page.ticket}`,
     },
     page.status,
   );
@@ -104,6 +109,9 @@ export function renderResetForm(
       accountName: page.accountName,
       errors: texts(ctx, page.errors ?? {}),
       csrfToken: csrfToken(ctx),
+      // A refused password's page stands for the form's (render.ts): Back from the done page and reload ask for it,
+      // never to send the passwords again.
+      formPage: `/password/reset?token=${page.token}`,
     },
     page.status,
   );
@@ -117,6 +125,8 @@ export type MessagePage = {
   tone: 'info' | 'error';
   links: { href: string; label: string }[];
   status?: number;
+  /** Drawn in answer to a form: the page Back and reload ask for instead (render.ts). */
+  formPage?: string;
 };
 
 export function renderMessage(ctx: Context, page: MessagePage) {
@@ -131,6 +141,7 @@ export function renderMessage(ctx: Context, page: MessagePage) {
       hint: page.hint ? tr(page.hint) : undefined,
       tone: page.tone,
       links: page.links.map((l) => ({ href: l.href, label: tr(l.label) })),
+      formPage: page.formPage,
     },
     page.status,
   );

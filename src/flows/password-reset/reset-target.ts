@@ -6,8 +6,12 @@ export type ResetTarget = { channel: 'email'; email: string } | { channel: 'sms'
 
 const email = z.email().max(254);
 
+/**
+ * The email address or mobile number as typed, read as the sign-in reads a login: full-width letters, digits and signs
+ * (`ｐａｒｅｎｔ＠…`, `０９１２３４５６７８`, which a Chinese input method types) made ASCII (NFKC) first.
+ */
 export function parseResetTarget(input: string): ResetTarget | undefined {
-  const value = input.trim();
+  const value = input.normalize('NFKC').trim();
   if (value.includes('@')) {
     const parsed = email.safeParse(value.toLowerCase());
     return parsed.success ? { channel: 'email', email: parsed.data } : undefined;

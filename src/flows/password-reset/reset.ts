@@ -1,15 +1,19 @@
 // GET/POST /password/reset?token=… — the new-password form of a reset; the token is used up only by a successful
 // change (a mail scanner opening the link does not spend it). Then GET /password/reset/done: a page of its own, so
-// that reloading it does not send the spent link again (which would say the link no longer works).
+// that reloading it does not send the spent link again (which would say the link no longer works). A refused password
+// is answered on a page that stands for the form's address (render.ts `formPage`), and the link this browser used up
+// leads to its done page: Back from the done page shows that the password is set, never "confirm form resubmission"
+// or "this link does not work".
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Person } from '../../domain/people/persons.ts';
+import { isToken } from '../../platform/one-use.ts';
 import { NewPasswordForm } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
 import { renderMessage, renderResetForm } from './pages.ts';
-import { INTERACTION_UID, type ResetGrant, type ResetState, stillValid } from './state.ts';
+import { INTERACTION_UID, progress, type ResetGrant, type ResetState, stillValid } from './state.ts';
 
 const TokenQuery = z.object({ token: z.string().max(100).optional().catch(undefined) });
 /** `?interaction=<uid>`: the sign-in the reset started from; anything else is ignored. */
@@ -34,7 +38,10 @@ async function liveGrant(
   return { grant, person };
 }
 
-function renderInvalid(ctx: Context) {
+/** A link that works no more: the page saying so, or, when it set the password in this browser, its done page. */
+function renderInvalid(ctx: Context, token: string | undefined) {
+  const done = token ? progress.doneOf(ctx, token) : undefined;
+  if (done) return seeOther(ctx, done);
   renderMessage(ctx, {
     title: 'password.reset.invalidTitle',
     message: 'password.reset.invalid',
@@ -44,6 +51,7 @@ function renderInvalid(ctx: Context) {
       { href: '/password/forgot', label: 'password.reset.again' },
       { href: '/', label: 'password.back.home' },
     ],
+    formPage: isToken(token) ? `/password/reset?token=${token}` : undefined,
   });
 }
 
@@ -51,7 +59,7 @@ export function showReset(s: Services, state: ResetState) {
   return async (ctx: Context) => {
     const { token } = TokenQuery.parse(ctx.query);
     const live = await liveGrant(s, state, token);
-    if (!token || !live) return renderInvalid(ctx);
+    if (!token || !live) return renderInvalid(ctx, token);
     renderResetForm(ctx, { token, accountName: accountName(live.person), welcome: live.grant.via === 'welcome' });
   };
 }
@@ -61,7 +69,7 @@ export function submitReset(s: Services, state: ResetState) {
     const { token } = TokenQuery.parse(ctx.query);
     const form = NewPasswordForm.parse(ctx.request.body ?? {});
     const live = await liveGrant(s, state, token);
-    if (!token || !live) return renderInvalid(ctx);
+    if (!token || !live) return renderInvalid(ctx, token);
     const { person } = live;
     const errors = await s.people.checkNewPassword(person, form.password, form.confirm);
     if (errors.password || errors.confirm)
@@ -74,7 +82,7 @@ export function submitReset(s: Services, state: ResetState) {
       });
     // One use: of two simultaneous submissions only one gets the grant.
     const grant = await state.tokens.take(token);
-    if (!grant) return renderInvalid(ctx);
+    if (!grant) return renderInvalid(ctx, token);
     const signOut = await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
       notify: true,
@@ -87,7 +95,9 @@ export function submitReset(s: Services, state: ResetState) {
       ...(from ? { interaction: from } : {}),
       ...(grant.via === 'welcome' ? { first: '1' } : {}),
     });
-    seeOther(ctx, `/password/reset/done${done.size ? `?${done}` : ''}`);
+    const donePage = `/password/reset/done${done.size ? `?${done}` : ''}`;
+    progress.passwordSet(ctx, token, donePage);
+    seeOther(ctx, donePage);
   };
 }
 

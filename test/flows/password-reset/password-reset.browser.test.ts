@@ -7,6 +7,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import bcrypt from 'bcrypt';
 import { simpleParser } from 'mailparser';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -264,9 +265,18 @@ test('(b) reset by email through a real SMTP server, then sign in with the new p
       if (Date.now() > deadline) throw new Error('the notice did not arrive');
       await sleep(50);
     }
+    // Opened again in this browser, the link says what it did (the password is set); in any other, that it works
+    // no more.
     await page.goto(link);
-    assert.equal(await heading(page), zh('password.reset.invalidTitle'));
-    await look(page, 'password-12-reset-link-used');
+    assert.equal(await heading(page), zh('password.reset.doneTitle'));
+    const other = await open();
+    try {
+      await other.page.goto(link);
+      assert.equal(await heading(other.page), zh('password.reset.invalidTitle'));
+      await look(other.page, 'password-12-reset-link-used');
+    } finally {
+      await other.context.close();
+    }
   } finally {
     await context.close();
   }
@@ -319,6 +329,98 @@ test('(c) reset by SMS code', { skip: browserSkip }, async () => {
     await page.goto(`${server.issuer}/password/reset/code?ticket=${'x'.repeat(22)}`);
     assert.equal(await heading(page), zh('password.code.expiredTitle'));
     await look(page, 'password-16-sms-code-expired');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('(d) Back and reload after a refused code or password: the pages themselves, no try used, in English', {
+  skip: browserSkip,
+}, async () => {
+  const person = await newPerson({ mobile: true, password: 'Forgotten-Pass-3' });
+  const { context, page } = await open('en');
+  /** What a Chinese input method in its full-width mode types. */
+  const fullWidth = (text: string) =>
+    [...text].map((c) => (c > ' ' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('');
+  // Every answer the browser gets, by method: Back and reload must ask with GET, never send a form again.
+  const asked: string[] = [];
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname.startsWith('/password/')) asked.push(`${res.request().method()} ${res.status()}`);
+  });
+  try {
+    await page.goto(`${server.issuer}/password/forgot`);
+    await page.fill('#target', fullWidth(person.mobile!));
+    await fillCaptcha(page);
+    await submit(page, /\/password\/reset\/code\?ticket=/);
+    const codePage = page.url();
+    let sms: { text_body: string } | undefined;
+    for (let i = 0; i < 100 && !sms; i++) {
+      sms = await server.storage
+        .db('outbox_messages')
+        .where({ recipient: person.mobile, kind: 'password_reset_code' })
+        .first();
+      if (!sms) await sleep(50);
+    }
+    const code = /\b(\d{6})\b/.exec(sms!.text_body)![1]!;
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    await page.fill('#code', wrongCode);
+    await submit(page, /\/password\/reset\/code/);
+    assert.equal((await page.locator('#code-error').innerText()).trim(), en('password.code.wrong', { count: 4 }));
+    await look(page, 'password-17-sms-code-wrong-en');
+    // Reload: the code page asked for again (no code sent, no try used), not "Confirm form resubmission".
+    asked.length = 0;
+    await page.reload();
+    assert.deepEqual(asked, ['GET 200'], 'the reload asks for the page');
+    assert.equal(page.url(), codePage);
+    assert.equal(await page.locator('#code-error').count(), 0);
+    await page.fill('#code', wrongCode);
+    await submit(page, /\/password\/reset\/code/);
+    assert.equal(
+      (await page.locator('#code-error').innerText()).trim(),
+      en('password.code.wrong', { count: 3 }),
+      'the reload used no try',
+    );
+    await page.fill('#code', fullWidth(code));
+    await submit(page, /\/password\/reset\?token=/);
+    const formPage = page.url();
+    await page.fill('#password', 'Harbour-Light-7731');
+    await page.fill('#confirm', 'Harbour-Light-7713');
+    await submit(page, /\/password\/reset\?token=/);
+    assert.equal(await page.locator('#confirm-error').count(), 1);
+    await look(page, 'password-18-reset-refused-en');
+    asked.length = 0;
+    await page.reload();
+    assert.deepEqual(asked, ['GET 200'], 'the reload asks for the form, sending no password');
+    assert.equal(page.url(), formPage);
+    await page.fill('#password', 'Harbour-Light-7731');
+    await page.fill('#confirm', 'Harbour-Light-7713');
+    await submit(page, /\/password\/reset\?token=/);
+    await page.fill('#password', 'Harbour-Light-7731');
+    await page.fill('#confirm', 'Harbour-Light-7731');
+    await submit(page, /\/password\/reset\/done/);
+    assert.equal(await heading(page), en('password.reset.doneTitle'));
+
+    // Back, again and again: each page before asks with GET and says the password is set (its link and code used up
+    // in this browser), never "Confirm form resubmission" or "this link does not work".
+    for (let i = 0; i < 4; i++) {
+      asked.length = 0;
+      await page.goBack();
+      await page.locator('main h1').waitFor();
+      assert.ok(
+        asked.every((a) => a.startsWith('GET ')),
+        `Back ${i + 1}: ${asked.join(', ')}`,
+      );
+      assert.equal(await heading(page), en('password.reset.doneTitle'), `Back ${i + 1}`);
+      assert.equal(new URL(page.url()).pathname, '/password/reset/done');
+    }
+    await look(page, 'password-19-back-after-reset-en');
+    assert.ok(
+      await bcrypt.compare(
+        'Harbour-Light-7731',
+        (await server.storage.db('persons').where({ id: person.id }).first()).password_hash,
+      ),
+    );
   } finally {
     await context.close();
   }

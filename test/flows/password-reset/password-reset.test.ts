@@ -248,15 +248,26 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
         '臺北市校園單一身分驗證：您的密碼已變更 / Taipei Campus Single Sign-On: your password was changed',
       );
 
-      // Once only.
+      // Once only. Opened again in this browser (Back from the done page), the link leads to its done page; anywhere
+      // else it says it works no more. Sent again, it changes nothing either way.
       const second = await agent.request(link);
-      assert.equal(second.status, 400);
-      assert.ok(second.body.includes(html(zh('password.reset.invalid'))));
+      assert.equal(second.status, 303);
+      assert.equal(second.location, `${server.issuer}/password/reset/done?interaction=${uid}`);
+      const elsewhere = await new Agent().request(link);
+      assert.equal(elsewhere.status, 400);
+      assert.ok(elsewhere.body.includes(html(zh('password.reset.invalid'))));
       const replay = await post(agent, form, /\/password\/reset/, {
         password: 'Other-Lamp-9981',
         confirm: 'Other-Lamp-9981',
       });
-      assert.equal(replay.status, 400);
+      assert.equal(replay.url, `${server.issuer}/password/reset/done?interaction=${uid}`);
+      const otherAgent = new Agent();
+      const replayElsewhere = await otherAgent.submit(formAction(form.body, /\/password\/reset/, form.url), {
+        _csrf: hiddenField((await otherAgent.request(`${server.issuer}/password/forgot`)).body, '_csrf'),
+        password: 'Other-Lamp-9981',
+        confirm: 'Other-Lamp-9981',
+      });
+      assert.equal(replayElsewhere.status, 400);
       assert.ok(await bcrypt.compare('Green-Lamp-4471', (await row(person.id)).password_hash!));
 
       // Back at the sign-in it came from: the new password signs in, no forced change any more.
@@ -414,10 +425,17 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       // No verified email: the notice goes by SMS.
       assert.ok(await lastMessage(person.mobile!, 'password_changed'));
 
-      // The code is used up.
+      // The code is used up. Sent again from this browser (Back, an old tab), it leads on to where the right code
+      // led — here the done page, the password being set; from any other browser it says the code is gone.
       const reuse = await post(agent, page, /\/password\/reset\/code/, { code });
-      assert.equal(reuse.status, 400);
-      assert.ok(reuse.body.includes(html(zh('password.code.expired'))));
+      assert.equal(reuse.status, 200);
+      assert.equal(reuse.url, `${server.issuer}/password/reset/done?interaction=${uid}`);
+      const reread = await agent.request(page.url);
+      assert.equal(reread.status, 303, 'the code page, asked again, leads on too');
+      const stranger = new Agent();
+      const gone = await stranger.request(page.url);
+      assert.equal(gone.status, 400);
+      assert.ok(gone.body.includes(html(zh('password.code.expired'))));
     });
 
     it('gives up after 5 wrong codes, even for the right one next', async () => {
@@ -437,6 +455,92 @@ describe(`passwords: forced change and reset (${storageMode})`, () => {
       assert.equal(right.status, 400);
       assert.ok(right.body.includes(html(zh('password.code.expired'))));
       assert.equal((await row(person.id)).password_hash, person.password_hash);
+    });
+  });
+
+  describe('typed as a Chinese input method types it', () => {
+    /** Full-width letters, digits and signs, as a Chinese input method in its full-width mode types them. */
+    const fullWidth = (text: string) =>
+      [...text].map((c) => (c > ' ' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('');
+
+    it('takes a full-width mobile number and code, as the sign-in takes the number', async () => {
+      const person = await newPerson({ mobile: true });
+      const agent = new Agent();
+      const typed = fullWidth(person.mobile!.replace(/^(\d{4})(\d{3})(\d{3})$/, '$1-$2-$3'));
+      assert.match(typed, /^０９[０-９]{2}－[０-９]{3}－[０-９]{3}$/);
+      const page = await forgot(agent, typed);
+      assert.equal(page.status, 200, 'not refused as a wrong number');
+      assert.match(page.url, /\/password\/reset\/code\?ticket=/);
+      const code = await smsCode(person.mobile!);
+      const form = await post(agent, page, /\/password\/reset\/code/, {
+        code: fullWidth(`${code.slice(0, 3)}-${code.slice(3)}`),
+      });
+      assert.equal(form.status, 200);
+      assert.match(form.url, /\/password\/reset\?token=/, 'the full-width code is the right code');
+    });
+
+    it('takes a full-width email address', async () => {
+      const person = await newPerson({ email: true });
+      const agent = new Agent();
+      const sent = await forgot(agent, fullWidth(person.email!));
+      assert.equal(sent.status, 200, 'not refused as a wrong address');
+      assert.equal(sent.url, `${server.issuer}/password/forgot/sent`);
+      await resetLink(person.email!);
+    });
+  });
+
+  describe('refused forms stand for their pages (Back and reload ask for the page, never send the form again)', () => {
+    const formPage = (body: string) => /<body[^>]* data-form-page="([^"]*)"/.exec(body)?.[1]?.replaceAll('&amp;', '&');
+
+    it('a refused address, code or password names the page it answers for; asking for it uses no try', async () => {
+      const person = await newPerson({ mobile: true });
+      const agent = new Agent();
+      const { uid } = await startSignIn(agent);
+      const blank = await agent.request(`${server.issuer}/password/forgot?interaction=${uid}`);
+      const refused = await post(agent, blank, /\/password\/forgot/, { target: 'not an address' });
+      assert.equal(refused.status, 400);
+      assert.equal(formPage(refused.body), `/password/forgot?interaction=${uid}`);
+
+      const page = await forgot(agent, person.mobile!, uid);
+      const ticketPage = new URL(page.url).pathname + new URL(page.url).search;
+      const code = await smsCode(person.mobile!);
+      const first = await post(agent, page, /\/password\/reset\/code/, { code: wrong(code) });
+      assert.equal(first.status, 400);
+      assert.ok(first.body.includes(html(zh('password.code.wrong', { count: 4 }))));
+      assert.equal(formPage(first.body), ticketPage);
+      // The reload: the code page, no code sent, no try used.
+      const reloaded = await agent.request(`${server.issuer}${formPage(first.body)}`);
+      assert.equal(reloaded.status, 200);
+      assert.ok(!reloaded.body.includes(html(zh('password.code.wrong', { count: 3 }))));
+      const second = await post(agent, reloaded, /\/password\/reset\/code/, { code: wrong(code) });
+      assert.ok(second.body.includes(html(zh('password.code.wrong', { count: 3 }))), 'the reload used no try');
+      const invalid = await post(agent, second, /\/password\/reset\/code/, { code: 'abc' });
+      assert.equal(formPage(invalid.body), ticketPage);
+
+      const form = await post(agent, second, /\/password\/reset\/code/, { code });
+      const resetPage = new URL(form.url).pathname + new URL(form.url).search;
+      const mistyped = await post(agent, form, /\/password\/reset/, {
+        password: 'Amber-Field-2231',
+        confirm: 'Amber-Field-2213',
+      });
+      assert.equal(mistyped.status, 400);
+      assert.equal(formPage(mistyped.body), resetPage);
+      // Asked for again, the form is as it was: nothing sent, the link still good.
+      const again = await agent.request(`${server.issuer}${resetPage}`);
+      assert.equal(again.status, 200);
+      const done = await post(agent, again, /\/password\/reset/, {
+        password: 'Amber-Field-2231',
+        confirm: 'Amber-Field-2231',
+      });
+      assert.equal(done.url, `${server.issuer}/password/reset/done?interaction=${uid}`);
+      // Back from the done page: the form's page, whose link is used up, leads to the done page again; so does the
+      // code page before it.
+      for (const back of [resetPage, ticketPage]) {
+        const landed = await agent.follow(`${server.issuer}${back}`);
+        assert.equal(landed.status, 200, back);
+        assert.equal(landed.url, `${server.issuer}/password/reset/done?interaction=${uid}`, back);
+        assert.ok(landed.body.includes(html(zh('password.reset.done'))));
+      }
     });
   });
 
