@@ -19,6 +19,9 @@ function memoryStore(): SharedStore & { values: Map<string, string> } {
     async count(key) {
       return counts.get(key) ?? 0;
     },
+    async decrement(key) {
+      if ((counts.get(key) ?? 0) > 0) counts.set(key, counts.get(key)! - 1);
+    },
     async reset(key) {
       counts.delete(key);
     },

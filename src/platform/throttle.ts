@@ -46,6 +46,11 @@ export class Throttle {
     return this.#store.count(this.#subject(limit.name, subject));
   }
 
+  /** Takes back one attempt counted by `hit` (a try that turned out right, where right tries must not wipe others'). */
+  refund(limit: Limit, subject: string): Promise<void> {
+    return this.#store.decrement(this.#subject(limit.name, subject));
+  }
+
   reset(limit: Limit, subject: string): Promise<void> {
     return this.#store.reset(this.#subject(limit.name, subject));
   }
@@ -62,18 +67,21 @@ export class Throttle {
 
   /**
    * One try at something the limit guards (a code, a password), counted before it is made, so that tries sent at once
-   * cannot all pass a check made before any of them is counted: past the limit it is not made at all; a success clears
-   * the count. `left`: the tries the window still allows after this one.
+   * cannot all pass a check made before any of them is counted: past the limit it is not made at all. A success
+   * clears the count (`onSuccess: 'reset'`, for a subject that is one person's: their own right answer), or takes back
+   * only its own try (`'refund'`, for a subject many share, such as a network address: one's own right answer must not
+   * wipe the wrong ones tried at others). `left`: the tries the window still allows after this one.
    */
   async attempt(
     limit: Limit,
     subject: string,
     tryIt: () => Promise<boolean>,
+    onSuccess: 'reset' | 'refund' = 'reset',
   ): Promise<{ outcome: 'ok' | 'wrong' | 'limited'; left: number }> {
     const tries = await this.hit(limit, subject);
     if (tries > limit.max) return { outcome: 'limited', left: 0 };
     if (await tryIt()) {
-      await this.reset(limit, subject);
+      await (onSuccess === 'reset' ? this.reset(limit, subject) : this.refund(limit, subject));
       return { outcome: 'ok', left: limit.max };
     }
     return { outcome: 'wrong', left: limit.max - tries };

@@ -27,9 +27,9 @@ export function refuseJson(ctx: Context, status: number, error: string, extra: R
 
 /**
  * Authenticates the caller; `school` names the school the call is about (for clients bound to schools). Every
- * authentication is counted before it is checked, per network address and per client id (API_CLIENT_AUTH, each a
- * Throttle.attempt: calls sent at once get no more checks than calls one after another), a success clearing both
- * counts; past either limit, 429 with nothing checked.
+ * authentication is counted before it is checked, per network address and per client id at that address
+ * (API_CLIENT_AUTH, each a Throttle.attempt: calls sent at once get no more checks than calls one after another), a
+ * success taking back its own counts; past either limit, 429 with nothing checked.
  */
 export function requireApiClient(
   clients: ClientRegistry,
@@ -49,10 +49,17 @@ export function requireApiClient(
       made.check = check;
       return check.ok || check.status !== 401;
     };
-    const { outcome } = await throttle.attempt(API_CLIENT_AUTH.address, ctx.ip, async () =>
-      clientId
-        ? (await throttle.attempt(API_CLIENT_AUTH.client, clientId, authenticate)).outcome === 'ok'
-        : authenticate(),
+    // A right call takes back only its own count (never another caller's failures); the client's is counted at this
+    // address, so that wrong secrets sent from elsewhere cannot shut the real school system out.
+    const { outcome } = await throttle.attempt(
+      API_CLIENT_AUTH.address,
+      ctx.ip,
+      async () =>
+        clientId
+          ? (await throttle.attempt(API_CLIENT_AUTH.client, `${clientId}\0${ctx.ip}`, authenticate, 'refund'))
+              .outcome === 'ok'
+          : authenticate(),
+      'refund',
     );
     const { check } = made;
     if (outcome === 'limited' || !check) {

@@ -305,9 +305,10 @@ export class Enrolment {
   /**
    * Checks a credential; every failure looks the same (wrong, unknown, claimed). Every try is counted before anything
    * is checked (Throttle.attempt's way), so that tries sent at once get no more checks, and no fewer person checks,
-   * than tries one after another: per network address every try, right or wrong (a success does not clear it: one's own
-   * slip would wipe the count of guesses at others'); from the address's (addressChallengeAfter + 1)-th try on,
-   * `personCheck` must pass before the password is checked; per account (Throttle.attempt), cleared by a success.
+   * than tries one after another: per network address every try, a right one (or one refused for the person check)
+   * taking back only its own count afterwards (never clearing it: one's own slip would wipe the count of guesses at
+   * others'); from the address's (addressChallengeAfter + 1)-th try on, `personCheck` must pass before the password is
+   * checked; per account (Throttle.attempt), cleared by a success.
    */
   async verifyCredential(q: {
     address: string;
@@ -321,8 +322,11 @@ export class Enrolment {
     const account = `${q.schoolCode}:${q.account.toLowerCase()}`;
     const tries = await this.#throttle.hit(ROSTER_CHECK.address, q.address);
     if (tries > ROSTER_CHECK.address.max) return { ok: false, reason: 'limited' };
-    if (tries > ROSTER_CHECK.addressChallengeAfter && !(await q.personCheck?.()))
+    if (tries > ROSTER_CHECK.addressChallengeAfter && !(await q.personCheck?.())) {
+      // No password was checked: the try is taken back (the form comes back with the person check to do).
+      await this.#throttle.refund(ROSTER_CHECK.address, q.address);
       return { ok: false, reason: 'challenge' };
+    }
     let credentialId: string | undefined;
     const { outcome } = await this.#throttle.attempt(ROSTER_CHECK.account, account, async () => {
       const row = await findCredential(this.#db, q);
@@ -330,7 +334,12 @@ export class Enrolment {
       credentialId = row && matches && !row.claimed_by_person_id ? row.id : undefined;
       return credentialId !== undefined;
     });
-    if (outcome === 'ok' && credentialId) return { ok: true, credentialId };
+    if (outcome === 'ok' && credentialId) {
+      // A right slip takes back its own try only: a class signing up from one school address is not stopped, and
+      // one's own slip cannot wipe the wrong tries made at others'.
+      await this.#throttle.refund(ROSTER_CHECK.address, q.address);
+      return { ok: true, credentialId };
+    }
     if (outcome === 'limited') return { ok: false, reason: 'limited' };
     return { ok: false, reason: 'wrong' };
   }

@@ -43,7 +43,8 @@ const CODE = /^\d{6}$/;
 /**
  * One try at the second factor (a code or a passkey), counted before it is made, per network address and per person
  * (SECOND_FACTOR, each a Throttle.attempt: tries sent at once cannot slip past either count): refused past either
- * limit; the fifth wrong one of the person's, or the address's last, says to wait; a success clears both counts.
+ * limit; the fifth wrong one of the person's, or the address's last, says to wait; a success clears the person's count
+ * and takes back its own try from the address's (one's own right code must not wipe the wrong ones tried at others).
  */
 export async function countedTry(
   throttle: Throttle,
@@ -51,11 +52,16 @@ export async function countedTry(
   attempt: () => Promise<boolean>,
 ): Promise<CodeResult> {
   let person: { outcome: CodeResult; left: number } | undefined;
-  const address = await throttle.attempt(SECOND_FACTOR.address, who.address, async () => {
-    const tried = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
-    person = tried;
-    return tried.outcome === 'ok';
-  });
+  const address = await throttle.attempt(
+    SECOND_FACTOR.address,
+    who.address,
+    async () => {
+      const tried = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
+      person = tried;
+      return tried.outcome === 'ok';
+    },
+    'refund',
+  );
   const tried = person as { outcome: CodeResult; left: number } | undefined;
   if (address.outcome === 'limited' || !tried) return 'limited';
   if (tried.outcome !== 'wrong') return tried.outcome;

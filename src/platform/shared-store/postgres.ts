@@ -94,6 +94,11 @@ export function postgresSharedStore(db: Knex): SharedStore {
     async count(key) {
       return Number((await read('counters', key)) ?? 0);
     },
+    async decrement(key) {
+      await prepared(db, 'update counters set count = count - 1 where key = ? and count > 0 and expires_at > now()', [
+        key,
+      ]);
+    },
     async reset(key) {
       await db('counters').where({ key }).delete();
     },

@@ -3,6 +3,8 @@
 import type { RedisClient } from '../storage/redis-connection.ts';
 import type { SharedStore } from './types.ts';
 
+const DECREMENT = "if (tonumber(redis.call('get', KEYS[1]) or '0') > 0) then redis.call('decr', KEYS[1]) end";
+
 export function redisSharedStore(redis: RedisClient, prefix: string): SharedStore {
   const k = (key: string) => `${prefix}store:${key}`;
   return {
@@ -14,6 +16,10 @@ export function redisSharedStore(redis: RedisClient, prefix: string): SharedStor
     },
     async count(key) {
       return Number((await redis.get(k(key))) ?? 0);
+    },
+    async decrement(key) {
+      // Only a counter that exists (a DECR of a missing key would leave a -1 without a lifetime), never below zero.
+      await redis.eval(DECREMENT, 1, k(key));
     },
     async reset(key) {
       await redis.del(k(key));
