@@ -51,12 +51,13 @@ test('reads a UTF-8 list with a byte-order mark, its bad rows named by line', ()
     ],
   );
   assert.deepEqual(
-    parsed.problems.map((p) => [p.line, p.field, p.error, p.value]),
+    parsed.problems.map((p) => [p.line, p.field, p.error, p.value, p.earlier]),
     [
-      [4, 'code', 'codeFormat', '12'],
-      [5, 'code', 'codeTwice', '2'],
-      [6, 'level', 'levelRequired', ''],
-      [8, 'kind', 'kindRequired', '某種'],
+      [4, 'code', 'codeFormat', '12', undefined],
+      // The repeated code as the row holds it, and the line it had first.
+      [5, 'code', 'codeTwice', '353604', 2],
+      [6, 'level', 'levelRequired', '', undefined],
+      [8, 'kind', 'kindRequired', '某種', undefined],
     ],
   );
 });
@@ -81,5 +82,35 @@ test('refuses what is not a school list', () => {
     ok: false,
     error: 'notText',
   });
-  assert.deepEqual(parseSchoolList(utf8('學校代碼,學校名稱\n"353604,x\n')), { ok: false, error: 'notCsv' });
+});
+
+test('names the line a quote breaks the file at, as a person finds it', () => {
+  const notCsv = (text: string) => parseSchoolList(utf8(text));
+  // A quote inside a cell, or right after a quoted one: csv-parse names its line.
+  assert.deepEqual(notCsv('學校代碼,學校名稱\n353604,x\n353605,臺北市立"大安國中\n353606,y\n'), {
+    ok: false,
+    error: 'notCsv',
+    line: 3,
+    problem: 'strayQuote',
+  });
+  assert.deepEqual(notCsv('學校代碼,學校名稱\r\n353605,"大安"國中\r\n'), {
+    ok: false,
+    error: 'notCsv',
+    line: 2,
+    problem: 'strayQuote',
+  });
+  // A quote opened and never closed: csv-parse names the file's last line; the line it was opened on is meant (an
+  // empty line and a quoted cell across two lines before it counted).
+  assert.deepEqual(notCsv('學校代碼,學校名稱\n"353604,x\n'), {
+    ok: false,
+    error: 'notCsv',
+    line: 2,
+    problem: 'openQuote',
+  });
+  assert.deepEqual(notCsv('學校代碼,學校名稱\n353604,"兩\n行"\n\n"353605,x\n353606,y\n353607,z\n'), {
+    ok: false,
+    error: 'notCsv',
+    line: 5,
+    problem: 'openQuote',
+  });
 });

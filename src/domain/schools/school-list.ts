@@ -11,10 +11,17 @@ import { recordAudit } from '../audit.ts';
 import { checkSchool, type SchoolErrors, type SchoolInput } from './directory.ts';
 
 export type ListRow = SchoolInput & { line: number };
-export type ListProblem = { line: number; field?: keyof SchoolInput; error: string; value?: string };
+/** A row's problem: its line, the column and what it holds; a repeated code (`codeTwice`) names the line it had first. */
+export type ListProblem = { line: number; field?: keyof SchoolInput; error: string; value?: string; earlier?: number };
+/**
+ * Why a file is not CSV, at its line: a quote where none can be (`strayQuote`: `大安"國中`, `"大安"國中`), a quote
+ * opened there and never closed (`openQuote`), or anything else csv-parse refuses (`other`).
+ */
+export type CsvProblem = 'strayQuote' | 'openQuote' | 'other';
 export type ParsedList =
   | { ok: true; rows: ListRow[]; problems: ListProblem[] }
-  | { ok: false; error: 'notText' | 'notCsv' | 'noHeader' | 'empty' | 'tooMany' };
+  | { ok: false; error: 'notText' | 'noHeader' | 'empty' | 'tooMany' }
+  | { ok: false; error: 'notCsv'; line: number; problem: CsvProblem };
 
 export const SCHOOL_LIST_MAX_ROWS = 20_000;
 
@@ -72,10 +79,27 @@ function decode(bytes: Uint8Array): string | undefined {
   }
 }
 
+const STRAY_QUOTE = ['INVALID_OPENING_QUOTE', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'];
+
+/**
+ * Where csv-parse stopped, as a person finds it in the file: the line it names; for a quote never closed (csv-parse
+ * names the file's last line) the line it was opened on, the first one with text after the last whole record.
+ */
+function csvProblem(text: string, error: unknown, lastRecordEnd: number): { line: number; problem: CsvProblem } {
+  const { code, lines } = (error ?? {}) as { code?: string; lines?: number };
+  if (code === 'CSV_QUOTE_NOT_CLOSED') {
+    const after = text.split(/\r\n|\r|\n/).findIndex((l, i) => i >= lastRecordEnd && l.trim() !== '');
+    return { line: after < 0 ? lastRecordEnd + 1 : after + 1, problem: 'openQuote' };
+  }
+  const line = typeof lines === 'number' && lines > 0 ? lines : lastRecordEnd + 1;
+  return { line, problem: code && STRAY_QUOTE.includes(code) ? 'strayQuote' : 'other' };
+}
+
 export function parseSchoolList(bytes: Uint8Array): ParsedList {
   const text = decode(bytes);
   if (text === undefined || text.includes('\u0000')) return { ok: false, error: 'notText' };
   let records: { record: string[]; info: { lines: number } }[];
+  let lastRecordEnd = 0;
   try {
     records = parse(text, {
       bom: true,
@@ -83,9 +107,13 @@ export function parseSchoolList(bytes: Uint8Array): ParsedList {
       skip_empty_lines: true,
       trim: true,
       info: true,
+      on_record: (record, context) => {
+        lastRecordEnd = context.lines;
+        return record;
+      },
     }) as unknown as typeof records;
-  } catch {
-    return { ok: false, error: 'notCsv' };
+  } catch (error) {
+    return { ok: false, error: 'notCsv', ...csvProblem(text, error, lastRecordEnd) };
   }
   const header = records[0]?.record.map(key) ?? [];
   const column = Object.fromEntries(
@@ -118,7 +146,7 @@ export function parseSchoolList(bytes: Uint8Array): ParsedList {
       problems.push({ line, field, error, value: shown[field] });
     const earlier = seen.get(row.code);
     if (!errors.code && earlier !== undefined)
-      problems.push({ line, field: 'code', error: 'codeTwice', value: String(earlier) });
+      problems.push({ line, field: 'code', error: 'codeTwice', value: row.code, earlier });
     if (!Object.keys(errors).length && earlier === undefined) rows.push(row);
     if (!errors.code && earlier === undefined) seen.set(row.code, line);
   }

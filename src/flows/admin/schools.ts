@@ -21,7 +21,13 @@ import { noStore, seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderAdmin } from './pages.ts';
-import { commitSchoolList, SCHOOL_LIST_MAX_BYTES, showSchoolList, uploadSchoolList } from './schools-import.ts';
+import {
+  commitSchoolList,
+  SCHOOL_LIST_MAX_BYTES,
+  schoolListPages,
+  showSchoolList,
+  uploadSchoolList,
+} from './schools-import.ts';
 import { adminOf } from './session.ts';
 import './texts-schools.ts';
 
@@ -215,9 +221,10 @@ export function adminSchoolRoutes(router: Router, s: Services, admin: Middleware
   router.get('/admin/schools', admin, listSchools(s));
   router.get('/admin/schools/new', admin, showNew());
   router.post('/admin/schools/new', admin, s.forms.post, addSchool(s));
-  router.get('/admin/schools/import', admin, showSchoolList());
-  router.post('/admin/schools/import', admin, fileUpload(SCHOOL_LIST_MAX_BYTES), uploadSchoolList(s));
-  router.post('/admin/schools/import/commit', admin, s.forms.post, commitSchoolList(s));
+  const listPages = schoolListPages(s);
+  router.get('/admin/schools/import', admin, showSchoolList(s, listPages));
+  router.post('/admin/schools/import', admin, fileUpload(SCHOOL_LIST_MAX_BYTES), uploadSchoolList(s, listPages));
+  router.post('/admin/schools/import/commit', admin, s.forms.post, commitSchoolList(s, listPages));
   router.get('/admin/schools/:code', admin, showSchool(s));
   router.post('/admin/schools/:code', admin, s.forms.post, saveSchool(s));
   router.post('/admin/schools/:code/admins', admin, s.forms.post, lookUpAdmin(s));

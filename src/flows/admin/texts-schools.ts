@@ -45,7 +45,7 @@ const zh = {
         codeRequired: '請輸入學校代碼。',
         codeFormat: '學校代碼是 6 位數字。',
         codeTaken: '已經有這個代碼的學校了。',
-        codeTwice: '這個代碼在檔案第 {{value}} 行已經出現過。',
+        codeTwice: '這個代碼在檔案第 {{line}} 行已經出現過，這一列不會匯入。',
         nameRequired: '請輸入學校名稱。',
         nameTooLong: '學校名稱最多 100 個字。',
         levelRequired: '請選擇學制（國小、國中、高中、高職或特教）。',
@@ -101,6 +101,9 @@ const zh = {
         after: '匯入後',
         commit: '匯入',
         imported: '學校名錄已匯入：新增 {{added}} 所，修改 {{changed}} 所。',
+        already: '這份學校名錄已經匯入了，不用再匯入一次。',
+        toList: '看學校列表',
+        noGoodRows: '檔案裡沒有可以匯入的資料列：每一列都有上面列出的問題。請修正後再上傳一次。',
         problemsTitle: '有問題的資料列',
         problemsIntro: '下列 {{count}} 列有問題，不會匯入；其他資料列可以照常匯入。',
         line: '行',
@@ -112,7 +115,13 @@ const zh = {
         errors: {
           noFile: '請選擇要上傳的 CSV 檔。',
           notText: '這個檔案不是文字檔（CSV）。如果是 Excel 檔，請先另存成 CSV。',
-          notCsv: '這個檔案無法當作 CSV 讀取，請檢查引號和分隔符號。',
+          notCsv: {
+            strayQuote:
+              '檔案第 {{line}} 行有一個放錯位置的引號（"），整個檔案因此無法讀取，什麼都沒有匯入。請把那個引號刪掉（或把那一格整格用引號包起來，格子裡的引號寫兩次），存檔後再上傳一次。',
+            openQuote:
+              '檔案第 {{line}} 行有一個引號（"）開始了卻沒有結束，整個檔案因此無法讀取，什麼都沒有匯入。請刪掉那個引號，或在那一格的結尾補上引號，存檔後再上傳一次。',
+            other: '檔案第 {{line}} 行無法當作 CSV 讀取，什麼都沒有匯入。請檢查那一行的引號和逗號，存檔後再上傳一次。',
+          },
           noHeader: '找不到「學校代碼」和「學校名稱」欄位，請確認第一列是欄位名稱。',
           empty: '檔案裡沒有學校資料。',
           tooMany: '檔案的資料列太多了（最多 20,000 列）。',
@@ -173,7 +182,7 @@ const en: typeof zh = {
         codeRequired: 'Enter the school code.',
         codeFormat: 'A school code has 6 digits.',
         codeTaken: 'A school with this code already exists.',
-        codeTwice: 'This code already appears on line {{value}} of the file.',
+        codeTwice: 'This code already appears on line {{line}} of the file, so this row is not imported.',
         nameRequired: "Enter the school's name.",
         nameTooLong: "The school's name can have at most 100 characters.",
         levelRequired: 'Choose the level (elementary, junior high, senior high, vocational or special education).',
@@ -229,6 +238,10 @@ const en: typeof zh = {
         after: 'After the import',
         commit: 'Import',
         imported: 'The school list was imported: {{added}} new, {{changed}} changed.',
+        already: 'This school list has already been imported; there is no need to import it again.',
+        toList: 'See the schools',
+        noGoodRows:
+          'The file has no row that can be imported: every row has a problem listed above. Please correct them and upload it again.',
         problemsTitle: 'Rows with problems',
         problemsIntro: 'These {{count}} rows have problems and will not be imported; the other rows can be.',
         line: 'Line',
@@ -240,7 +253,14 @@ const en: typeof zh = {
         errors: {
           noFile: 'Choose the CSV file to upload.',
           notText: 'This file is not a text (CSV) file. If it is an Excel file, save it as CSV first.',
-          notCsv: 'This file cannot be read as CSV. Check its quotes and separators.',
+          notCsv: {
+            strayQuote:
+              'Line {{line}} of the file has a quote (") out of place, so the file cannot be read and nothing was imported. Delete that quote (or put the whole cell in quotes, with the quote inside written twice), save the file and upload it again.',
+            openQuote:
+              'A quote (") opens on line {{line}} of the file and never closes, so the file cannot be read and nothing was imported. Delete that quote, or add one at the end of its cell, save the file and upload it again.',
+            other:
+              'Line {{line}} of the file cannot be read as CSV, so nothing was imported. Check the quotes and commas on that line, save the file and upload it again.',
+          },
           noHeader: 'No 學校代碼 (code) and 學校名稱 (name) columns were found. The first row must name the columns.',
           empty: 'The file has no schools in it.',
           tooMany: 'The file has too many rows (at most 20,000).',

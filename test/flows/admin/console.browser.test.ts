@@ -210,3 +210,118 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   await checked(page, '12-audit-school', problems);
   await context.close();
 });
+
+test('the school list: a stray quote said by its line; the preview, 匯入, and Back, reload and a second tab land on pages', {
+  skip: browserSkip,
+}, async () => {
+  const en = translator('en');
+  const admin = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
+  const { context, page, problems } = await watchedPage(browser, {
+    // A file that cannot be read is answered 400, as it should be.
+    allow: (status, path) => status === 400 && path === '/admin/schools/import',
+  });
+  await page.goto(`${server.issuer}/admin/schools/import`);
+  await page.locator('#login').waitFor();
+  await page.fill('#login', admin.email);
+  await page.fill('#password', PERSON_PASSWORD);
+  await page.click('button.primary');
+  await page.locator('#totp-qr').waitFor();
+  const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
+  await page.fill('#code', await generate({ secret }));
+  await page.click('form[action$="/second-factor"] button[type=submit]');
+  await page.waitForURL(/\/admin\/schools\/import$/);
+  const [a, b] = [0, 1].map(() => `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`);
+  const upload = async (csv: string) => {
+    await page.setInputFiles('#list-file', { name: 'schools.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.click('#list-upload button.primary');
+  };
+  // Every answer the browser gets from the import pages, by method: Back and reload ask with GET.
+  const asked: string[] = [];
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname.startsWith('/admin/schools'))
+      asked.push(`${res.request().method()} ${res.status()}`);
+  });
+
+  for (const [locale, t] of [
+    ['zh-TW', zh],
+    ['en', en],
+  ] as const) {
+    await page.goto(`${server.issuer}/admin/schools/import?lang=${locale}`);
+    await upload(`學校代碼,學校名稱,學制\n${a},甲國小,國小\n${b},臺北市立"乙國中,國中\n`);
+    await page.locator('#list-error').waitFor();
+    assert.equal(
+      await page.locator('#list-error').innerText(),
+      t('admin.schools.list.errors.notCsv.strayQuote', { line: 3 }),
+    );
+    await checked(page, `13-list-stray-quote-${locale}`, problems);
+    asked.length = 0;
+    await page.reload();
+    await page.locator('#list-upload').waitFor();
+    assert.deepEqual(asked, ['GET 200'], 'the reload asks for the form, sending no file');
+    assert.equal(await page.locator('#list-error').count(), 0);
+  }
+  await page.goto(`${server.issuer}/admin/schools/import?lang=zh-TW`);
+
+  // A list with a repeated code: the row left out (with its code) first, then the preview, then 匯入.
+  await upload(`學校代碼,學校名稱,學制\n${a},甲國小${a},國小\n${b},乙國中${b},國中\n${a},甲國小又一次,國小\n`);
+  await page.waitForURL(/\/admin\/schools\/import\?preview=/);
+  const preview = page.url();
+  assert.deepEqual(
+    (await page.locator('#problem-table tbody td').allInnerTexts()).map((c) => c.trim()),
+    ['4', zh('admin.schools.columns.code'), a, zh('admin.schools.errors.codeTwice', { line: 2 })],
+  );
+  const order = await page.evaluate(() => {
+    const problemsAt = document.querySelector('#list-problems');
+    const button = document.querySelector('#list-commit');
+    return (
+      !!problemsAt && !!button && !!(problemsAt.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING)
+    );
+  });
+  assert.ok(order, 'the problems come before 匯入');
+  await checked(page, '14-list-preview', problems);
+  asked.length = 0;
+  await page.reload();
+  await page.locator('#list-commit').waitFor();
+  assert.deepEqual(asked, ['GET 200'], 'the reload shows the preview again, sending no file');
+  await page.locator('a.lang').click();
+  await page.locator('#list-commit').waitFor();
+  assert.equal(await page.locator('#preview-heading').innerText(), en('admin.schools.list.previewTitle'));
+  await checked(page, '14-list-preview-en', problems);
+  await page.locator('a.lang').click();
+  await page.locator('#list-commit').waitFor();
+
+  // The same preview in a second tab, left open.
+  const second = await context.newPage();
+  await second.goto(preview);
+  await second.locator('#list-commit').waitFor();
+
+  await page.click('#list-commit button');
+  await page.waitForURL(/imported=1&added=2&changed=0/);
+  // Back: the preview's own page, which says the list is imported (no 匯入 again), never "Confirm form resubmission".
+  asked.length = 0;
+  await page.goBack();
+  await page.locator('#list-already').waitFor();
+  assert.ok(
+    asked.every((x) => x.startsWith('GET ')),
+    asked.join(', '),
+  );
+  assert.ok(page.url().startsWith(preview), page.url());
+  assert.equal(await page.locator('#list-commit').count(), 0);
+  await checked(page, '15-list-back-after-import', problems);
+
+  // The second tab's 匯入: imported already, with the way to the list — not "the preview waited too long".
+  await second.click('#list-commit button');
+  await second.waitForURL(/already=1/);
+  assert.equal(
+    (await second.locator('#list-already').innerText()).trim(),
+    `${zh('admin.schools.list.already')} ${zh('admin.schools.list.toList')}`,
+  );
+  assert.equal(await second.locator('#list-expired').count(), 0);
+  await checked(second, '16-list-imported-already', problems);
+  await second.goto(`${server.issuer}/admin/schools/import?already=1&lang=en`);
+  assert.match(await second.locator('#list-already').innerText(), new RegExp(en('admin.schools.list.toList')));
+  await checked(second, '16-list-imported-already-en', problems);
+  await Promise.all([second.waitForURL(/\/admin\/schools$/), second.click('#list-already a')]);
+  assert.equal((await server.storage.db('audit_events').where({ subject: a, action: 'school.added' })).length, 1);
+  await context.close();
+});

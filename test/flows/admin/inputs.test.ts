@@ -55,7 +55,7 @@ describe(`the bureau console with odd input (${storageMode})`, () => {
   it('answers odd query values with a page, never a 500', async () => {
     const pages: [string, string[]][] = [
       ['/admin/schools', ['q', 'level', 'kind', 'page']],
-      ['/admin/schools/import', ['imported', 'added', 'changed', 'expired']],
+      ['/admin/schools/import', ['imported', 'added', 'changed', 'already', 'expired', 'preview']],
       [`/admin/schools/${code}`, ['added', 'granted']],
       [`/admin/people/${person}`, ['done', 'sessions', 'grants']],
       ['/admin/people', ['search']],

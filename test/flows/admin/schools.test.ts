@@ -301,7 +301,11 @@ describe(`the bureau console's schools (${storageMode})`, () => {
       body.set('file', new Blob([content], { type: 'text/csv' }), name);
       return agent.request(`${base}/admin/schools/import`, { method: 'POST', body });
     };
-    const preview = await upload(csv);
+    // The upload is answered with its preview's own address (Post/Redirect/Get).
+    const uploaded = await upload(csv);
+    assert.equal(uploaded.status, 303);
+    assert.match(uploaded.location!, /\/admin\/schools\/import\?preview=[\w-]{43}$/);
+    const preview = await agent.request(uploaded.location!);
     assert.equal(preview.status, 200);
     assert.ok(
       preview.body.includes(
@@ -332,16 +336,108 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.ok(imported.some((a) => a.detail.added === 1 && a.detail.changed === 1));
     assert.equal((await db()('audit_events').where({ subject: fresh, action: 'school.added' })).length, 1);
 
-    // The token is used up; a file that is no school list is refused.
+    // The token is used up: sent again, it says the list is imported already; a file that is no school list is
+    // refused.
     const replay = await postAdmin(agent, base, '/admin/schools/import/commit', preview, {
       token: hiddenField(preview.body, 'token'),
     });
-    assert.equal(replay.status, 400);
+    assert.equal(replay.status, 303);
+    assert.match(replay.location!, /\/admin\/schools\/import\?already=1$/);
     const wrong = await upload('name,age\nx,1\n');
     assert.equal(wrong.status, 400);
     assert.ok(wrong.body.includes(html(zh('admin.schools.list.errors.noHeader'))));
     const none = await upload('', 'empty.csv');
     assert.equal(none.status, 400);
+  });
+
+  /** The import form sent with `content` as its file; the answer, redirects not followed. */
+  async function uploadList(content: string, name = 'schools.csv') {
+    const form = await page('/admin/schools/import');
+    const body = new FormData();
+    body.set('_csrf', hiddenField(form.body, '_csrf'));
+    body.set('file', new Blob([content], { type: 'text/csv' }), name);
+    return agent.request(`${base}/admin/schools/import`, { method: 'POST', body });
+  }
+  const alertOf = (body: string, id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(body)?.[1];
+
+  it('names the line a stray quote breaks the list at, in words; the refusal stands for the form', async () => {
+    const [a, b] = [codeOf(), codeOf()];
+    const stray = await uploadList(`學校代碼,學校名稱,學制\n${a},甲國小,國小\n${b},臺北市立"乙國中,國中\n`);
+    assert.equal(stray.status, 400);
+    assert.equal(
+      alertOf(stray.body, 'list-error'),
+      html(zh('admin.schools.list.errors.notCsv.strayQuote', { line: 3 })),
+    );
+    assert.match(stray.body, /<body[^>]* data-form-page="\/admin\/schools\/import"/);
+    const open = await uploadList(
+      `學校代碼,學校名稱,學制\n${a},甲國小,國小\n"${b},乙國中,國中\n${codeOf()},丙國小,國小\n`,
+    );
+    assert.equal(alertOf(open.body, 'list-error'), html(zh('admin.schools.list.errors.notCsv.openQuote', { line: 3 })));
+    const english = await agent.request(`${base}/admin/schools/import?lang=en`);
+    assert.equal(english.status, 200);
+    const strayEn = await uploadList(`code,name,level\n${a},A school,elementary\n${b},"B" school,junior\n`);
+    assert.equal(
+      alertOf(strayEn.body, 'list-error'),
+      html(en('admin.schools.list.errors.notCsv.strayQuote', { line: 3 })),
+    );
+    await page('/admin/schools/import?lang=zh-TW');
+    assert.equal(await db()('schools').whereIn('code', [a, b]).first(), undefined, 'nothing imported');
+  });
+
+  it('lists a repeated code with what the row holds, the rows left out before 匯入; Back and a second 匯入 say it is imported', async () => {
+    const [a, b] = [codeOf(), codeOf()];
+    const uploaded = await uploadList(
+      `學校代碼,學校名稱,學制\n${a},甲國小,國小\n${b},乙國中,國中\n${a},甲國小重複,國小\n`,
+    );
+    assert.equal(uploaded.status, 303);
+    const previewUrl = uploaded.location!;
+    const preview = await agent.request(previewUrl);
+    assert.equal(preview.status, 200);
+    const rows = [
+      ...(/<table id="problem-table">([\s\S]*?)<\/table>/.exec(preview.body)?.[1] ?? '').matchAll(/<tr>(.*?)<\/tr>/g),
+    ]
+      .map((m) => [...m[1]!.matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]))
+      .filter((r) => r.length);
+    assert.deepEqual(rows, [
+      ['4', zh('admin.schools.columns.code'), a, html(zh('admin.schools.errors.codeTwice', { line: 2 }))],
+    ]);
+    // What is left out is read before the button that imports the rest.
+    const [problems, commit] = [preview.body.indexOf('id="list-problems"'), preview.body.indexOf('id="list-commit"')];
+    assert.ok(problems > 0 && commit > problems, 'the problems come before 匯入');
+    // Reloaded (or asked for in the other language), the preview is there again, nothing sent twice.
+    const reloaded = await agent.request(previewUrl);
+    assert.equal(hiddenField(reloaded.body, 'token'), hiddenField(preview.body, 'token'));
+
+    const token = hiddenField(preview.body, 'token');
+    const imported = await postAdmin(agent, base, '/admin/schools/import/commit', preview, { token });
+    assert.equal(imported.status, 303);
+    assert.match(imported.location!, /imported=1&added=2&changed=0/);
+    // A second 匯入 (a second tab, Back and 匯入): already imported, with the way to the list — not "waited too long".
+    const again = await postAdmin(agent, base, '/admin/schools/import/commit', preview, { token });
+    assert.equal(again.status, 303);
+    const said = await agent.request(
+      `${base}${new URL(again.location!, base).pathname}${new URL(again.location!, base).search}`,
+    );
+    assert.equal(said.status, 200);
+    assert.match(said.body, /id="list-already"[^>]*>[^<]*<a href="\/admin\/schools">/);
+    assert.ok(said.body.includes(html(zh('admin.schools.list.already'))));
+    assert.ok(!said.body.includes(html(zh('admin.schools.list.expired'))));
+    // Back to the preview: imported already, no button.
+    const back = await agent.request(previewUrl);
+    assert.equal(back.status, 200);
+    assert.ok(back.body.includes(html(zh('admin.schools.list.already'))));
+    assert.ok(!back.body.includes('id="list-commit"'));
+    assert.equal((await db()('audit_events').where({ subject: a, action: 'school.added' })).length, 1, 'imported once');
+    // A file whose every row has a problem: the problems, and that nothing can be imported (no 匯入).
+    const allBad = await uploadList('學校代碼,學校名稱\n12,短代碼國小\n');
+    const nothing = await agent.request(allBad.location!);
+    assert.equal(nothing.status, 200);
+    assert.ok(nothing.body.includes(html(zh('admin.schools.list.noGoodRows'))));
+    assert.ok(nothing.body.includes('id="problem-table"') && !nothing.body.includes('id="list-commit"'));
+    // A preview nobody imported, gone: that one did wait too long.
+    const never = await postAdmin(agent, base, '/admin/schools/import/commit', preview, { token: 'A'.repeat(43) });
+    assert.equal(never.status, 400);
+    assert.ok(never.body.includes(html(zh('admin.schools.list.expired'))));
   });
 
   it('refuses someone without bureau_admin (403) and sends an anonymous visitor to sign in', async () => {
