@@ -144,6 +144,8 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     lockError: page.lockError && t(`admin.people.errors.${page.lockError}`),
     lockReason: page.lockReason ?? '',
     actionError: page.actionError && t(`admin.people.errors.${page.actionError}`),
+    // A refused action's page stands for the person's (render.ts): Back and reload ask for it, sending nothing again.
+    formPage: `/admin/people/${person.id}`,
     status: page.status,
   });
 }
@@ -210,6 +212,25 @@ function button(
   };
 }
 
+/**
+ * The forgot-password mail; without a verified email, what would work for this person instead: the forgot-password
+ * page with the mobile number (verified, and texts can be sent here), else a verified email added first — in the
+ * account pages, reached by a linked account's sign-in when they have one.
+ */
+function sendPasswordReset(s: Services) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const result = await s.bureau.people.sendPasswordReset(id, adminOf(ctx).id);
+    if (result.ok) return seeOther(ctx, `/admin/people/${id}?done=resetSent`);
+    if (result.error !== 'noEmail') return renderPerson(ctx, s, { actionError: result.error, status: 400 });
+    const person = await s.people.findById(id);
+    const bySms = !!person?.mobile && person.mobile_verified && s.outbox.offers('sms');
+    const linked = !bySms && (await s.federatedLinks.list(id)).length > 0;
+    const way = bySms ? 'noEmailUseMobile' : linked ? 'noEmailUseLink' : 'noEmailNoWay';
+    await renderPerson(ctx, s, { actionError: way, status: 400 });
+  };
+}
+
 function endSessions(s: Services) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
@@ -252,12 +273,7 @@ export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware
     s.forms.post,
     button(s, (id, actor) => s.bureau.people.unlock(id, actor), 'unlocked'),
   );
-  router.post(
-    '/admin/people/:id/password-reset',
-    admin,
-    s.forms.post,
-    button(s, (id, actor) => s.bureau.people.sendPasswordReset(id, actor), 'resetSent'),
-  );
+  router.post('/admin/people/:id/password-reset', admin, s.forms.post, sendPasswordReset(s));
   router.post('/admin/people/:id/sessions/end', admin, s.forms.post, endSessions(s));
   router.post('/admin/people/:id/developer', admin, s.forms.post, developer(s));
 }

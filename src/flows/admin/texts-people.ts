@@ -123,7 +123,12 @@ const zh = {
         noNationalId: '這個人沒有身分證統一編號的資料。',
         notActive: '這個帳號不是使用中的狀態，不能這樣處理。',
         notLocked: '這個帳號沒有被鎖定。',
-        noEmail: '這個人沒有已驗證的 Email，無法寄信。請他到登入頁的「忘記密碼」用手機號碼重設，或請學校協助。',
+        noEmailUseMobile:
+          '這個人沒有已驗證的 Email，無法寄信。他的手機號碼已驗證：請他到登入頁的「忘記密碼」輸入手機號碼，用簡訊驗證碼重設密碼。',
+        noEmailUseLink:
+          '這個人沒有已驗證的 Email，也沒有能收重設簡訊的手機號碼，所以沒有地方可以寄重設密碼的方式。他可以用「連結的其他帳號」登入，到「帳號管理」加上 Email 並完成驗證；之後再按「寄送重設密碼信」，或請他自己用「忘記密碼」重設。',
+        noEmailNoWay:
+          '這個人沒有已驗證的 Email，也沒有能收重設簡訊的手機號碼，所以沒有地方可以寄重設密碼的方式，這裡也沒有別的方法替他重設。要先讓帳號有已驗證的 Email：如果他還在某個裝置上登入著，請他到「帳號管理」加上 Email 並完成驗證，之後再按「寄送重設密碼信」。',
       },
     },
   },
@@ -260,8 +265,12 @@ const en: typeof zh = {
         noNationalId: 'This person has no national ID on record.',
         notActive: 'This account is not active, so this cannot be done.',
         notLocked: 'This account is not locked.',
-        noEmail:
-          'This person has no verified email, so no mail can be sent. Ask them to use “Forgot password” with their mobile number, or ask their school for help.',
+        noEmailUseMobile:
+          'This person has no verified email, so no mail can be sent. Their mobile number is verified: ask them to use “Forgot password” on the sign-in page with their mobile number, and reset the password with the code texted to them.',
+        noEmailUseLink:
+          'This person has no verified email and no mobile number that can get a reset text, so there is nowhere to send a way to reset the password. They can sign in with one of their linked accounts, add an email under “My account” and verify it; then press “Send the password reset” again, or they can use “Forgot password” themselves.',
+        noEmailNoWay:
+          'This person has no verified email and no mobile number that can get a reset text, so there is nowhere to send a way to reset the password, and there is no other way to reset it from here. The account needs a verified email first: if they are still signed in on some device, ask them to add an email under “My account” and verify it, then press “Send the password reset” again.',
       },
     },
   },

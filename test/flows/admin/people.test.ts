@@ -319,6 +319,69 @@ describe(`the bureau console's people (${storageMode})`, () => {
     assert.equal(bad.status, 400);
   });
 
+  it('without a verified email, says what would reset the password for this person — a mobile number only when they have one', async () => {
+    /** A person with neither a verified email nor a mobile number, unless given. */
+    const without = async (mobile?: string) => {
+      const personId = await server.services.enrolment.createActive({
+        person: {
+          email: `unverified-${crypto.randomBytes(4).toString('hex')}@example.org`,
+          emailVerified: false,
+          ...(mobile ? { mobile } : {}),
+          name: '張沒信',
+          passwordHash: await server.services.passwords.hash(PERSON_PASSWORD),
+        },
+        audit: { action: 'person.created' },
+        identities: [],
+      });
+      if (mobile) await db()('persons').where({ id: personId }).update({ mobile_verified: true });
+      return personId;
+    };
+    const refusal = async (personId: string) => {
+      const view = await page(`/admin/people/${personId}`);
+      const sent = await postAdmin(agent, base, `/admin/people/${personId}/password-reset`, view, {});
+      assert.equal(sent.status, 400);
+      // The answer stands for the person's page: Back and reload ask for it, never to send the button again.
+      assert.match(sent.body, new RegExp(`<body[^>]* data-form-page="/admin/people/${personId}"`));
+      return /id="person-error"[^>]*>([^<]*)</.exec(sent.body)?.[1];
+    };
+
+    const nothing = await without();
+    const page1 = await page(`/admin/people/${nothing}`);
+    assert.match(page1.body.slice(page1.body.indexOf('id="person-facts"')), /手機<\/dt><dd>沒有/);
+    const none = await refusal(nothing);
+    assert.equal(none, html(zh('admin.people.errors.noEmailNoWay')));
+    assert.ok(!none!.includes('手機號碼重設'), 'no mobile number to reset with is offered');
+
+    const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    assert.equal(await refusal(await without(mobile)), html(zh('admin.people.errors.noEmailUseMobile')));
+
+    const linked = await without();
+    const upstream = `nomail${crypto.randomBytes(3).toString('hex')}`;
+    await addUpstream(server.services.upstreams, {
+      id: upstream,
+      name: '沒信的登入服務',
+      kind: 'oidc',
+      issuer: 'http://127.0.0.1:9/',
+      clientId: 'campus',
+      clientSecret: 'upstream-secret',
+    });
+    await server.services.federatedLinks.link(
+      linked,
+      { provider: upstream, subject: `s-${upstream}`, emailVerified: false },
+      'password',
+    );
+    try {
+      assert.equal(await refusal(linked), html(zh('admin.people.errors.noEmailUseLink')));
+    } finally {
+      await db()('federated_links').where({ provider: upstream }).del();
+      await db()('upstream_providers').where({ id: upstream }).del();
+    }
+    assert.equal(
+      (await db()('outbox_messages').whereIn('recipient', [mobile]).where({ kind: 'password_reset' })).length,
+      0,
+    );
+  });
+
   it('refuses someone without bureau_admin (403) and sends an anonymous visitor to sign in', async () => {
     const anonymous = await new Agent().request(`${base}/admin/people`);
     assert.equal(anonymous.status, 303);
