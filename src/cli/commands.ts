@@ -2,6 +2,7 @@
 // opened storage. What only `run` needs is imported there, when it runs: a usage error or --help loads little.
 import fs from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
+import type { Knex } from 'knex';
 import {
   type ClientChange,
   ClientError,
@@ -16,7 +17,9 @@ import { ROLES, type Role } from '../domain/identities/identities.ts';
 import { checkUsername, normaliseEmail, type UsernameProblem } from '../domain/people/login-names.ts';
 import { checkPasswordPolicy } from '../domain/people/password-policy.ts';
 import { checkPersonName, MAX_PERSON_NAME, type PersonNameProblem } from '../domain/people/person-name.ts';
-import { findSchool, NewSchool } from '../domain/schools/schools.ts';
+import { termOn } from '../domain/schools/calendar.ts';
+import { CLASS_CODE } from '../domain/schools/classes.ts';
+import { findSchool, NewSchool, type School } from '../domain/schools/schools.ts';
 import type { DomainServices } from '../domain/services.ts';
 import { firstProblem, upstreamInput } from '../domain/upstreams/upstreams.ts';
 import { translator } from '../platform/i18n/index.ts';
@@ -431,10 +434,15 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'identity add': {
-    usage: entry([
-      'identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin',
-      '             [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]',
-    ]),
+    usage: entry(
+      [
+        'identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin',
+        '             [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]',
+      ],
+      'an identity: at a school (--school) for every role but bureau_admin, which has',
+      "none; --class, --seat and --student-no are a student's, the class one of the",
+      "school's classes this semester (they come with its roster)",
+    ),
     options: {
       person: { type: 'string' },
       school: { type: 'string' },
@@ -446,16 +454,43 @@ export const COMMANDS: Record<string, Command> = {
     },
     check(opts) {
       required(opts, 'person', 'role');
-      if (!ROLES.includes(opts.role as Role)) throw usage(`--role must be one of ${ROLES.join(', ')}`);
+      const role = opts.role as Role;
+      if (!ROLES.includes(role)) throw usage(`--role must be one of ${ROLES.join(', ')}`);
+      // As identities are made everywhere else: the bureau's own role has no school, every other role is at one.
+      if (role === 'bureau_admin' && opts.school !== undefined)
+        throw usage("a bureau_admin identity is the bureau's, not a school's: leave out --school");
+      if (role !== 'bureau_admin' && !opts.school) throw usage(`a ${role} identity is at a school: give --school CODE`);
+      if (opts.school !== undefined && !/^\d{6}$/.test(opts.school as string))
+        throw usage(`--school: a school code has 6 digits: ${opts.school as string}`);
+      // A class, a seat and a student number are a student's (a parent's class is the child's, never the parent's).
+      const studentOnly = ['class', 'seat', 'student-no'].filter((o) => opts[o] !== undefined);
+      if (studentOnly.length && role !== 'student')
+        throw usage(`${studentOnly.map((o) => `--${o}`).join(', ')}: only a student identity has one, not a ${role}`);
+      if (opts.class !== undefined && !CLASS_CODE.test(opts.class as string))
+        throw usage(`--class must be a class code such as 701 (letters, digits or -, at most 10): ${opts.class}`);
       const seat = opts.seat === undefined ? undefined : Number(opts.seat);
       if (seat !== undefined && (!Number.isInteger(seat) || seat < 1 || seat > 99))
         throw usage('--seat must be a number from 1 to 99');
       return undefined;
     },
-    async run({ services }, opts) {
+    async run({ services, storage: { db } }, opts) {
       const { IdentityExists } = await import('../domain/identities/add-identity.ts');
       const person = await services.people.findByLogin(opts.person as string);
       if (!person) throw new Error(`no person with username, email or mobile ${opts.person as string}`);
+      const code = opts.school as string | undefined;
+      const school = code === undefined ? undefined : await findSchool(db, code);
+      if (code !== undefined && !school) throw new Error(`unknown school ${code}`);
+      if (school && opts.class !== undefined) await mustHaveClass(db, school, opts.class as string);
+      if (opts.role === 'bureau_admin') {
+        // One current bureau_admin identity a person (the unique index on person, role and school lets NULLs repeat).
+        const there = await db('identities')
+          .where({ person_id: person.id, role: 'bureau_admin', status: 'active' })
+          .whereNull('school_code')
+          .where((q) => q.whereNull('ended_at').orWhere('ended_at', '>', db.fn.now()))
+          .first('id');
+        if (there)
+          throw new Error(`${opts.person as string} already has a bureau_admin identity of the bureau (${there.id})`);
+      }
       const attributes: Record<string, unknown> = {};
       if (opts.seat !== undefined) attributes.seat = Number(opts.seat);
       if (opts['student-no']) attributes.student_no = opts['student-no'];
@@ -463,7 +498,7 @@ export const COMMANDS: Record<string, Command> = {
       try {
         return await services.identities.add({
           personId: person.id,
-          schoolCode: opts.school as string | undefined,
+          schoolCode: code,
           role: opts.role as Role,
           classCode: opts.class as string | undefined,
           attributes,
@@ -473,7 +508,7 @@ export const COMMANDS: Record<string, Command> = {
       } catch (err) {
         if (err instanceof IdentityExists)
           throw new Error(
-            `${opts.person as string} already has a ${opts.role as string} identity at ${opts.school as string} (${err.identityId})`,
+            `${opts.person as string} already has a ${opts.role as string} identity ${code ? `at ${code}` : 'of the bureau'} (${err.identityId})`,
           );
         throw err;
       }
@@ -765,6 +800,29 @@ function checkUris(opts: Options, settings: Settings, names: string[]): void {
       const refusal = redirectUriRefusal(`--${name}`, uri, rules);
       if (refusal) throw usage(refusal);
     }
+}
+
+/**
+ * The class must be one of the school's classes in its current term (the school's own setting, else today's), as the
+ * roster made them: `identity add` names a class, it never makes one.
+ */
+async function mustHaveClass(db: Knex, school: School, classCode: string): Promise<void> {
+  const term =
+    school.academic_year && school.semester
+      ? { academicYear: school.academic_year, semester: school.semester }
+      : termOn(new Date());
+  const classes: string[] = await db('classes')
+    .where({ school_code: school.code, academic_year: term.academicYear, semester: term.semester })
+    .orderBy('code')
+    .pluck('code');
+  if (classes.includes(classCode)) return;
+  const when = `academic year ${term.academicYear}, semester ${term.semester}`;
+  const shown = classes.length > 20 ? `${classes.slice(0, 20).join(', ')}, …` : classes.join(', ');
+  throw new Error(
+    classes.length
+      ? `school ${school.code} has no class ${classCode} in ${when} (its classes: ${shown})`
+      : `school ${school.code} has no classes in ${when}: they come with its roster (the school back office, /school/${school.code}); leave out --class`,
+  );
 }
 
 /** Runs a check of the domain's that throws ClientError: its refusal is bad usage. */

@@ -3,6 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { termOn } from '../../src/domain/schools/calendar.ts';
 import { Agent } from '../helpers/agent.ts';
 import { authorizationUrl, CALLBACK, discover, pkce, signIn } from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer, testEnv } from '../helpers/server.ts';
@@ -157,6 +158,16 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       'elementary',
     );
     assert.equal(school.status, 0, school.stderr);
+    // A school's classes come with its roster: class 101 as a published roster leaves it.
+    const term = termOn(new Date());
+    await server.storage.db('classes').insert({
+      id: crypto.randomUUID(),
+      school_code: code,
+      academic_year: term.academicYear,
+      semester: term.semester,
+      code: '101',
+      name: '1年1班',
+    });
     const user = `pupil-${crypto.randomBytes(3).toString('hex')}`;
     assert.equal(
       (
@@ -224,10 +235,89 @@ describe(`campus-sso CLI (${storageMode})`, () => {
       /unknown school/,
     );
     assert.match((await cli('identity', 'add', '--person', user, '--role', 'wizard')).stderr, /--role must be one of/);
-    assert.match((await cli('identity', 'add', '--person', 'nobody-at-all', '--role', 'parent')).stderr, /no person/);
+    assert.match(
+      (await cli('identity', 'add', '--person', 'nobody-at-all', '--school', code, '--role', 'parent')).stderr,
+      /no person/,
+    );
     const twice = await cli('identity', 'add', '--person', user, '--school', code, '--role', 'student');
     assert.equal(twice.status, 1);
     assert.match(twice.stderr, new RegExp(`already has a student identity at ${code} \\(${identity.stdout.trim()}\\)`));
+  });
+
+  it("adds a student's identity only in a class the school has this semester", async () => {
+    const user = `klass-${crypto.randomBytes(3).toString('hex')}`;
+    const added = await cli('person', 'add', '--username', user, '--password', 'Klass-Pass-2026', '--name', '班級測試');
+    assert.equal(added.status, 0, added.stderr);
+    const personId = added.stdout.trim();
+    const classesBefore = await server.storage.db('classes').count({ n: '*' }).first();
+
+    // The demo school 353604 has class 701 (seeded), and no class 999.
+    const missing = await cli(
+      'identity',
+      'add',
+      '--person',
+      user,
+      '--school',
+      '353604',
+      '--role',
+      'student',
+      '--class',
+      '999',
+    );
+    assert.equal(missing.status, 1, missing.stdout);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.match(
+      missing.stderr,
+      /school 353604 has no class 999 in academic year \d+, semester [12] \(its classes: .*701/,
+    );
+    // A school without classes yet says where they come from.
+    const bare = await newSchoolCode();
+    assert.equal(
+      (await cli('school', 'add', '--code', bare, '--name', '無班級測試國中', '--level', 'junior')).status,
+      0,
+    );
+    const none = await cli(
+      'identity',
+      'add',
+      '--person',
+      user,
+      '--school',
+      bare,
+      '--role',
+      'student',
+      '--class',
+      '701',
+    );
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, new RegExp(`school ${bare} has no classes in .*roster.*/school/${bare}`));
+    assert.deepEqual(await server.storage.db('identities').where({ person_id: personId }), [], 'no identity added');
+    assert.deepEqual(await server.storage.db('classes').count({ n: '*' }).first(), classesBefore, 'no class made');
+
+    const ok = await cli(
+      'identity',
+      'add',
+      '--person',
+      user,
+      '--school',
+      '353604',
+      '--role',
+      'student',
+      '--class',
+      '701',
+    );
+    assert.equal(ok.status, 0, ok.stderr);
+    const row = await server.storage
+      .db('identities as i')
+      .join('classes as c', 'c.id', 'i.class_id')
+      .where({ 'i.id': ok.stdout.trim() })
+      .first('c.code', 'i.school_code');
+    assert.deepEqual(row, { code: '701', school_code: '353604' });
+
+    // The bureau's role has no school; a second one is named as such.
+    assert.equal((await cli('identity', 'add', '--person', user, '--role', 'bureau_admin')).status, 0);
+    const twice = await cli('identity', 'add', '--person', user, '--role', 'bureau_admin');
+    assert.equal(twice.status, 1);
+    assert.match(twice.stderr, /already has a bureau_admin identity of the bureau/);
   });
 
   it('adds a school only under a new code: an existing one is refused and left as it was', async () => {

@@ -103,7 +103,7 @@ describe('campus-sso usage (no storage)', () => {
       [['school', 'add', '--code', '12', '--name', 'x', '--level', 'junior'], /--code: .*6 digits/],
       [['school', 'add', '--code', '123456', '--name', 'x', '--level', 'university'], /--level/],
       [['identity', 'add', '--person', 'x', '--role', 'wizard'], /--role must be one of/],
-      [['identity', 'add', '--person', 'x', '--role', 'student', '--seat', '0'], /--seat/],
+      [['identity', 'add', '--person', 'x', '--role', 'student', '--school', '353604', '--seat', '0'], /--seat/],
       [['keys', 'rotate', '--lead', 'soon'], /--lead/],
       [['iat', 'create', '--ttl', '-5'], /--ttl/],
       [['upstream', 'disable'], /--id is required/],
@@ -206,6 +206,26 @@ describe('campus-sso usage (no storage)', () => {
       [add('walker', '--email', ''), /--email (must be an email address|needs a value)/],
       [['person', 'add', '--username', 'walker', '--password', 'Walk-Pass-8271', '--name', '★★'], /--name must be/],
       [['person', 'add', '--username', 'walker', '--password', 'Walk-Pass-8271', '--name', '  '], /--name must not/],
+    ];
+    await inTurns(cases, ([args, problem]) => misused(args, problem));
+  });
+
+  it("refuses an identity its role cannot have: a school's role without a school, the bureau's with one", async () => {
+    const add = (...more: string[]) => ['identity', 'add', '--person', 'someone', ...more];
+    const cases: [string[], RegExp][] = [
+      [add('--role', 'teacher'), /^campus-sso: a teacher identity is at a school: give --school CODE$/],
+      [add('--role', 'school_admin'), /a school_admin identity is at a school/],
+      [
+        add('--role', 'bureau_admin', '--school', '353604'),
+        /bureau_admin identity is the bureau's.*leave out --school/,
+      ],
+      [add('--role', 'teacher', '--school', '353604', '--class', '701'), /--class: only a student identity has one/],
+      [
+        add('--role', 'parent', '--school', '353604', '--seat', '3', '--student-no', 'S1'),
+        /--seat, --student-no: only/,
+      ],
+      [add('--role', 'student', '--school', '35360'), /--school: a school code has 6 digits/],
+      [add('--role', 'student', '--school', '353604', '--class', '7 01'), /--class must be a class code/],
     ];
     await inTurns(cases, ([args, problem]) => misused(args, problem));
   });
