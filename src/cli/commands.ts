@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { Knex } from 'knex';
+import type { z } from 'zod';
 import {
   type ClientChange,
   ClientError,
@@ -51,6 +52,19 @@ const usage = (message: string) => new UsageError(message);
 function required(opts: Options, ...names: string[]): undefined {
   for (const n of names) if (typeof opts[n] !== 'string' || !opts[n]) throw usage(`--${n} is required`);
   return undefined;
+}
+
+/** The longest --ttl and --lead taken: 30 days. */
+const MAX_SECONDS = 30 * 86_400;
+
+/** A whole number of seconds from `min` to `max` (undefined: not given). */
+function seconds(opts: Options, name: string, min: number, max: number): number | undefined {
+  const value = opts[name];
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d{1,10}$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw usage(`--${name} must be a whole number of seconds from ${min} to ${max}: ${value}`);
+  return n;
 }
 
 /** A repeatable option's values, or undefined when it was not given. */
@@ -515,15 +529,15 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'keys rotate': {
-    usage: entry('keys rotate [--lead SECONDS]', 'publish new keys now, sign with them after the lead time'),
+    usage: entry(
+      'keys rotate [--lead SECONDS]',
+      'publish new keys now, sign with them after the lead time (0 to 30 days;',
+      'KEY_PUBLISH_LEAD_SECONDS when not given)',
+    ),
     options: { lead: { type: 'string' } },
-    check(opts) {
-      const lead = opts.lead === undefined ? 0 : Number(opts.lead);
-      if (!Number.isInteger(lead) || lead < 0) throw usage('--lead must be a whole number of seconds');
-      return undefined;
-    },
+    check: (opts) => ({ ...opts, lead: seconds(opts, 'lead', 0, MAX_SECONDS) }),
     async run({ storage: { db, keyring }, settings }, opts) {
-      const lead = opts.lead === undefined ? settings.keyPublishLeadSeconds : Number(opts.lead);
+      const lead = (opts.lead as number | undefined) ?? settings.keyPublishLeadSeconds;
       const { ensureKeys, rotateKeys } = await import('../oidc/keys.ts');
       const { MAX_SIGNED_TOKEN_LIFETIME } = await import('../oidc/configuration.ts');
       await ensureKeys(db, keyring);
@@ -554,15 +568,15 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'iat create': {
-    usage: entry('iat create [--ttl SECONDS]', 'create an initial access token for dynamic registration'),
+    usage: entry(
+      'iat create [--ttl SECONDS]',
+      'create an initial access token for dynamic registration (valid 1 second to',
+      '30 days; a day when not given)',
+    ),
     options: { ttl: { type: 'string' } },
-    check(opts) {
-      const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
-      if (!Number.isInteger(ttl) || ttl <= 0) throw usage('--ttl must be a positive whole number of seconds');
-      return undefined;
-    },
+    check: (opts) => ({ ...opts, ttl: seconds(opts, 'ttl', 1, MAX_SECONDS) ?? 86_400 }),
     async run({ storage, services }, opts) {
-      const ttl = opts.ttl === undefined ? 86_400 : Number(opts.ttl);
+      const ttl = opts.ttl as number;
       const { adapterFactory } = await import('../oidc/adapters/index.ts');
       const { createInitialAccessToken } = await import('../oidc/initial-access-token.ts');
       const { recordAudit } = await import('../domain/audit.ts');
@@ -588,8 +602,7 @@ export const COMMANDS: Record<string, Command> = {
     options: UPSTREAM_OPTIONS,
     check(opts, settings) {
       required(opts, 'id', 'name', 'issuer', 'client-id', 'client-secret');
-      const parsed = upstreamInput(settings.env !== 'production').safeParse(upstreamFields(opts));
-      if (!parsed.success) throw usage(firstProblem(parsed.error));
+      checkUpstream(upstreamFields(opts), settings);
       return undefined;
     },
     async run({ services, settings, issuer }, opts) {
@@ -608,13 +621,30 @@ export const COMMANDS: Record<string, Command> = {
       'change only what is given (a new secret is sealed again)',
     ),
     options: { ...UPSTREAM_OPTIONS, enable: { type: 'boolean' } },
-    check: (opts) => required(opts, 'id'),
+    check(opts, settings) {
+      required(opts, 'id');
+      // What is given, checked on its own (stand-ins for the rest); with the values kept, once the upstream is read.
+      const given = upstreamFields(opts);
+      checkUpstream(
+        {
+          ...given,
+          id: 'placeholder',
+          name: given.name ?? 'placeholder',
+          kind: given.kind ?? (given.scope === undefined ? undefined : 'facebook'),
+          issuer: given.issuer ?? 'https://placeholder.invalid',
+          clientId: given.clientId ?? 'placeholder',
+          clientSecret: given.clientSecret ?? 'placeholder',
+        },
+        settings,
+      );
+      return undefined;
+    },
     async run({ services, settings }, opts) {
       const current = await services.upstreams.find(opts.id as string);
       if (!current) throw new Error(`no upstream ${opts.id}`);
       const given = upstreamFields(opts);
       // Checked as a whole (the new values with the ones kept), changed only where given.
-      const parsed = upstreamInput(settings.env !== 'production').safeParse({
+      const parsed = parseUpstream(settings, {
         id: current.id,
         name: given.name ?? current.name,
         kind: given.kind ?? current.kind,
@@ -627,7 +657,7 @@ export const COMMANDS: Record<string, Command> = {
           ? { ...(current.endpoints ?? {}), ...given.endpoints }
           : (current.endpoints ?? undefined),
       });
-      if (!parsed.success) throw usage(firstProblem(parsed.error));
+      if (!parsed.success) throw usage(upstreamProblem(parsed.error));
       const pick = <K extends keyof typeof given>(k: K) =>
         given[k] === undefined ? undefined : parsed.data[k as keyof typeof parsed.data];
       await services.upstreams.update(
@@ -749,20 +779,24 @@ export const COMMANDS: Record<string, Command> = {
       "replace the school's roster guardians (student_no,name,mobile,relationship)",
     ),
     options: { school: { type: 'string' }, file: { type: 'string' } },
-    check: (opts) => required(opts, 'school', 'file'),
-    async run({ storage }, opts) {
-      const lines = fs
-        .readFileSync(opts.file as string, 'utf8')
+    // The file is read before storage is opened: one that cannot be read starts nothing (exit 1).
+    check(opts) {
+      required(opts, 'school', 'file');
+      const lines = readText(opts.file as string)
         .replace(/^\uFEFF/, '')
         .split(/\r?\n/)
         .filter((l) => l.trim());
       const [header, ...rest] = lines;
       if (header?.replace(/\s/g, '') !== 'student_no,name,mobile,relationship')
-        throw new Error('the first line must be: student_no,name,mobile,relationship');
+        throw new Error(`${opts.file as string}: the first line must be: student_no,name,mobile,relationship`);
       const rows = rest.map((l) => {
         const [studentNo = '', name = '', mobile = '', relationship = ''] = l.split(',').map((c) => c.trim());
         return { studentNo, name, mobile, relationship };
       });
+      return { ...opts, rows };
+    },
+    async run({ storage }, opts) {
+      const rows = opts.rows as { studentNo: string; name: string; mobile: string; relationship: string }[];
       const { replaceRosterGuardians } = await import('../domain/binding/roster-guardians.ts');
       const result = await replaceRosterGuardians(storage.db, { school: opts.school as string, rows, actor: 'cli' });
       if (!result.ok)
@@ -824,6 +858,67 @@ async function mustHaveClass(db: Knex, school: School, classCode: string): Promi
       : `school ${school.code} has no classes in ${when}: they come with its roster (the school back office, /school/${school.code}); leave out --class`,
   );
 }
+
+/** The option each field of an upstream comes from. */
+const UPSTREAM_OPTION: Record<string, string> = {
+  id: '--id',
+  name: '--name',
+  kind: '--kind',
+  issuer: '--issuer',
+  clientId: '--client-id',
+  clientSecret: '--client-secret',
+  scope: '--scope',
+  icon: '--icon',
+  authorization_endpoint: '--authorization-endpoint',
+  token_endpoint: '--token-endpoint',
+  userinfo_endpoint: '--userinfo-endpoint',
+};
+
+/** The first problem of an upstream's values, named by its option (`--issuer: must be an https URL`). */
+function upstreamProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = issue?.path.at(-1);
+  const option = field === undefined ? undefined : UPSTREAM_OPTION[String(field)];
+  return option && issue ? `${option}: ${issue.message}` : firstProblem(error);
+}
+
+type UpstreamFields = ReturnType<typeof upstreamFields>;
+
+/** upstreamInput's parse; an address that is no URL is answered here (its refinements would throw "Invalid URL"). */
+function parseUpstream(settings: Settings, fields: Record<string, unknown>) {
+  const endpoints = (fields.endpoints ?? {}) as Record<string, string>;
+  const addresses: [string, unknown][] = [['issuer', fields.issuer], ...Object.entries(endpoints)];
+  for (const [field, value] of addresses)
+    if (typeof value === 'string' && !URL.canParse(value))
+      throw usage(`${UPSTREAM_OPTION[field] ?? field}: must be an absolute https URL: ${value}`);
+  return upstreamInput(settings.env !== 'production').safeParse(fields);
+}
+
+/** An upstream's values as the options give them: bad usage when they cannot be. */
+function checkUpstream(fields: UpstreamFields, settings: Settings): void {
+  const parsed = parseUpstream(settings, fields);
+  if (!parsed.success) throw usage(upstreamProblem(parsed.error));
+}
+
+/** A file's text; one that cannot be read is said so, with why (not found, not allowed, a folder). */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (code ?? errorMessage(err));
+    throw new Error(`cannot read file ${file}: ${why}`);
+  }
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Runs a check of the domain's that throws ClientError: its refusal is bad usage. */
 function asUsage(check: () => unknown): void {

@@ -133,7 +133,7 @@ describe(`campus-sso upstream (${storageMode})`, () => {
 
     const base = ['--name', 'X', '--client-id', 'x', '--client-secret', 'x'];
     const bad: [string[], RegExp][] = [
-      [['--id', 'Bad_Id', '--issuer', 'https://x.example', ...base], /^campus-sso: id: lower-case letters/],
+      [['--id', 'Bad_Id', '--issuer', 'https://x.example', ...base], /^campus-sso: --id: lower-case letters/],
       [['--id', 'x1', '--issuer', 'ftp://x.example', ...base], /issuer: must be an https URL/],
       [['--id', 'x2', '--issuer', 'http://upstream.example', ...base], /issuer: must be an https URL/],
       [['--id', 'x3', '--issuer', 'https://x.example#f', ...base], /issuer: must have no fragment/],
@@ -156,7 +156,9 @@ describe(`campus-sso upstream (${storageMode})`, () => {
       undefined,
     );
     assert.equal((await cli('upstream', 'update', '--id', 'nobody-here', '--name', 'x')).status, 1);
-    assert.equal((await cli('upstream', 'update', '--id', fb, '--issuer', 'not a url')).status, 1);
+    const notUrl = await cli('upstream', 'update', '--id', fb, '--issuer', 'not a url');
+    assert.equal(notUrl.status, 2, 'bad usage');
+    assert.match(notUrl.stderr, /^campus-sso: --issuer: must be an absolute https URL: not a url\n/);
     assert.equal((await server.services.upstreams.find(fb))?.issuer, 'https://www.facebook.com', 'unchanged');
   });
 });

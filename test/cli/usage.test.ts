@@ -230,6 +230,50 @@ describe('campus-sso usage (no storage)', () => {
     await inTurns(cases, ([args, problem]) => misused(args, problem));
   });
 
+  it('names the option of a value out of range or no URL, never an internal error', async () => {
+    const upstream = ['upstream', 'add', '--id', 'walk', '--name', 'W', '--client-id', 'c', '--client-secret', 's'];
+    const cases: [string[], RegExp][] = [
+      [
+        ['iat', 'create', '--ttl', '99999999999999'],
+        /^campus-sso: --ttl must be a whole number of seconds from 1 to 2592000/,
+      ],
+      [['iat', 'create', '--ttl', '0'], /--ttl must be a whole number of seconds from 1/],
+      [['iat', 'create', '--ttl', '1e3'], /--ttl must be a whole number/],
+      [['keys', 'rotate', '--lead', '99999999999999'], /--lead must be a whole number of seconds from 0 to 2592000/],
+      [[...upstream, '--issuer', 'notaurl'], /^campus-sso: --issuer: must be an absolute https URL: notaurl$/],
+      [
+        [...upstream, '--issuer', 'https://up.example', '--token-endpoint', 'nope'],
+        /^campus-sso: --token-endpoint: must be an absolute https URL: nope$/,
+      ],
+      [
+        [...upstream, '--issuer', 'https://up.example', '--userinfo-endpoint', 'http://up.example/me'],
+        /^campus-sso: --userinfo-endpoint: must be an https URL$/,
+      ],
+      [[...upstream, '--issuer', 'https://up.example', '--kind', 'saml'], /^campus-sso: --kind: /],
+      [['upstream', 'update', '--id', 'walk', '--issuer', 'notaurl'], /--issuer: must be an absolute https URL/],
+      [['upstream', 'update', '--id', 'walk', '--icon', 'Bad Icon'], /^campus-sso: --icon: /],
+    ];
+    await inTurns(cases, async ([args, problem]) => {
+      const r = await misused(args, problem);
+      assert.doesNotMatch(r.stderr, /NaN|Invalid URL|DeprecationWarning|PG_INVALID_DATE/, args.join(' '));
+    });
+  });
+
+  it('says a file it cannot read is one, before storage is opened', async () => {
+    const guardians = (file: string) => cli('binding', 'guardians', '--school', '353604', '--file', file);
+    const missing = await guardians('/nonexistent.csv');
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'campus-sso: cannot read file /nonexistent.csv: no such file\n');
+    const folder = await guardians(dataDir!);
+    assert.equal(folder.status, 1);
+    assert.equal(folder.stderr, `campus-sso: cannot read file ${dataDir}: it is a folder\n`);
+    const wrong = path.join(dataDir!, 'wrong.csv');
+    fs.writeFileSync(wrong, 'number,who\n1,x\n');
+    const header = await guardians(wrong);
+    assert.equal(header.status, 1);
+    assert.equal(header.stderr, `campus-sso: ${wrong}: the first line must be: student_no,name,mobile,relationship\n`);
+  });
+
   // Last: nothing above opened storage.
   it('started no PostgreSQL for any of it', () => {
     assert.equal(fs.existsSync(path.join(dataDir!, 'postgres')), false, 'no cluster in the data folder');
