@@ -167,9 +167,9 @@ export const COMMANDS: Record<string, Command> = {
         'client add --id ID --secret SECRET --redirect-uri URI [--redirect-uri URI ...] [--name NAME] [--first-party]',
         '           [--post-logout-redirect-uri URI ...] [--grant-type T ...] [--allowed-role R ...] [--public]',
       ],
-      'register a new client (an id already taken is refused); the secret has at',
-      `least ${MIN_CLIENT_SECRET} characters; redirect URIs are https (http only to localhost, 127.0.0.1`,
-      'or [::1], and not in production), without a fragment',
+      'register a new client (an id already taken is refused); the secret has',
+      `at least ${MIN_CLIENT_SECRET} characters; redirect URIs are https (plain http only to`,
+      'localhost, 127.0.0.1 or [::1], not in production), without a fragment',
     ),
     options: {
       id: { type: 'string' },
@@ -333,8 +333,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: entry(
       'person add --username U --password P --name NAME [--email E] [--keep-password]',
       'a new account; the password policy applies, and the person changes the',
-      'password at the first sign-in unless --keep-password; a username has 3 to 64',
-      'letters, digits, . _ or -; the email is checked as registration checks it',
+      'password at the first sign-in unless --keep-password; a username has 3',
+      'to 64 letters, digits, . _ or -; the email is checked as at registration',
     ),
     options: {
       username: { type: 'string' },
@@ -406,7 +406,8 @@ export const COMMANDS: Record<string, Command> = {
   'school add': {
     usage: entry(
       'school add --code 353604 --name NAME --level elementary|junior|senior|vocational|special [--kind municipal|private]',
-      'a new school (a code already taken is refused: the bureau console, /admin/schools, changes schools)',
+      'a new school; a code already taken is refused (the bureau console,',
+      '/admin/schools, changes a school)',
     ),
     options: {
       code: { type: 'string' },
@@ -453,8 +454,8 @@ export const COMMANDS: Record<string, Command> = {
         'identity add --person U --role student|teacher|staff|principal|parent|school_admin|bureau_admin',
         '             [--school CODE] [--class 101 --seat 7 --student-no S] [--title T]',
       ],
-      'an identity: at a school (--school) for every role but bureau_admin, which has',
-      "none; --class, --seat and --student-no are a student's, the class one of the",
+      'at a school (--school) for every role but bureau_admin, which has none;',
+      "--class, --seat and --student-no are a student's, the class one of the",
       "school's classes this semester (they come with its roster)",
     ),
     options: {
@@ -570,7 +571,7 @@ export const COMMANDS: Record<string, Command> = {
   'iat create': {
     usage: entry(
       'iat create [--ttl SECONDS]',
-      'create an initial access token for dynamic registration (valid 1 second to',
+      'create an initial access token for dynamic registration (1 second to',
       '30 days; a day when not given)',
     ),
     options: { ttl: { type: 'string' } },
