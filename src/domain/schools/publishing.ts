@@ -4,6 +4,9 @@
 // national ID already has an account, the identity straight away (the person is told by mail) and, for a parent
 // whose child has an identity, the guardian link. Whoever left has their identity ended at the semester's end; an
 // unused credential of theirs is withdrawn. One transaction, one school at a time; publishing again changes nothing.
+// A row whose national ID has an account that is not the row's person (another name, or a student's other birth date:
+// import/accounts.ts) gets neither the identity nor a slip: it waits, named on the publish page, until the school has
+// checked it (the import refuses such rows; this is for the account made since, or the name changed in 維護資料).
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
@@ -12,6 +15,7 @@ import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import type { Role } from '../identities/identities.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
+import { holdersOf, namesHolder } from './import/accounts.ts';
 import { identityAddedMail } from './publishing-mail.ts';
 import { ensureClass, findSchool, lockSchoolRoster } from './schools.ts';
 import type { SyncLog } from './sync-log.ts';
@@ -41,7 +45,15 @@ export type PublishCounts = {
   withdrawn: number;
   /** Parents linked to their children. */
   guardianLinks: number;
+  /**
+   * Rows left waiting: their national ID has an account that is not the row's person (another name or birth date), so
+   * they get neither the identity nor a slip.
+   */
+  held: number;
 };
+
+/** A row left waiting (PublishCounts.held), as the school's roster names it: never anything of the account's. */
+export type HeldRow = { role: Role; number: string; name: string };
 
 const zero = (): PublishCounts => ({
   credentials: 0,
@@ -52,10 +64,13 @@ const zero = (): PublishCounts => ({
   restored: 0,
   withdrawn: 0,
   guardianLinks: 0,
+  held: 0,
 });
 
 type Entry = {
   key: string;
+  /** The row's number: the staff number, the student's (a parent's child's). */
+  number: string;
   role: Role;
   name: string;
   account: string;
@@ -65,6 +80,8 @@ type Entry = {
   studentNo: string | null;
   relationship: string | null;
   title: string | null;
+  /** A student's birth date (ISO), to compare with the account's. */
+  birthdate: string | null;
 };
 
 type Credential = {
@@ -85,7 +102,14 @@ type Credential = {
 };
 
 /** An account that holds a national ID (a registration still waiting for its email holds none). */
-type Holder = { id: string; status: string; email: string | null; locale: string | null };
+type Holder = {
+  id: string;
+  status: string;
+  email: string | null;
+  locale: string | null;
+  name: string;
+  birthdate: string | null;
+};
 
 export type Slip = {
   role: string;
@@ -106,11 +130,13 @@ const ALPHABET = 'abcdefghkmnpqrstuvwxyz23456789';
 const newPassword = () => Array.from({ length: 8 }, () => ALPHABET[crypto.randomInt(ALPHABET.length)]).join('');
 const CHUNK = 1000;
 
+type Outcome = { counts: PublishCounts; held: HeldRow[] };
+
 class DryRun extends Error {
-  readonly counts: PublishCounts;
-  constructor(counts: PublishCounts) {
+  readonly outcome: Outcome;
+  constructor(outcome: Outcome) {
     super('dry run');
-    this.counts = counts;
+    this.outcome = outcome;
   }
 }
 
@@ -129,12 +155,17 @@ export class RosterPublisher {
 
   /** What publishing now would do (the same work, rolled back). */
   async preview(term: PublishTerm): Promise<PublishCounts> {
+    return (await this.plan(term)).counts;
+  }
+
+  /** What publishing now would do, and the rows it would leave waiting (the same work, rolled back). */
+  async plan(term: PublishTerm): Promise<Outcome> {
     try {
       await this.#db.transaction(async (trx) => {
         throw new DryRun(await this.#publish(trx, term, 'preview'));
       });
     } catch (err) {
-      if (err instanceof DryRun) return err.counts;
+      if (err instanceof DryRun) return err.outcome;
       throw err;
     }
     throw new Error('unreachable');
@@ -143,7 +174,7 @@ export class RosterPublisher {
   /** Publishes; recorded in the sync log (with it) unless the caller records it (an API call is, with its answer). */
   async publish(term: PublishTerm, actor: string, opts: { syncLog?: boolean } = {}): Promise<PublishCounts> {
     return this.#db.transaction(async (trx) => {
-      const counts = await this.#publish(trx, term, actor);
+      const { counts } = await this.#publish(trx, term, actor);
       await recordAudit(trx, {
         actor,
         action: 'school.published',
@@ -157,7 +188,7 @@ export class RosterPublisher {
             action: 'school.publish',
             code: 200,
             // A word the log translates; the counts are in the audit log.
-            message: Object.values(counts).some((n) => n > 0) ? 'published' : 'unchanged',
+            message: Object.entries(counts).some(([k, n]) => k !== 'held' && n > 0) ? 'published' : 'unchanged',
           },
           trx,
         );
@@ -165,7 +196,7 @@ export class RosterPublisher {
     });
   }
 
-  async #publish(trx: Knex.Transaction, term: PublishTerm, actor: string): Promise<PublishCounts> {
+  async #publish(trx: Knex.Transaction, term: PublishTerm, actor: string): Promise<Outcome> {
     const code = term.schoolCode;
     // One import or publish of a school at a time (the import takes the same lock).
     await lockSchoolRoster(trx, code);
@@ -212,6 +243,15 @@ export class RosterPublisher {
 
     /** Identities held through a slip on the roster now. */
     const held = new Set<string>();
+    /** Rows whose national ID has an account that is not the row's person: they wait. */
+    const waiting: HeldRow[] = [];
+    const holderOf = (e: Entry): Holder | undefined => {
+      const person = e.index ? people.get(e.index) : undefined;
+      if (!person || namesHolder(person, e)) return person;
+      counts.held++;
+      waiting.push({ role: e.role, number: e.number, name: e.name });
+      return undefined;
+    };
     const fresh: Record<string, unknown>[] = [];
     const parentLinks: { parentId: string; studentNo: string; relationship: string }[] = [];
     for (const e of entries) {
@@ -254,8 +294,9 @@ export class RosterPublisher {
         if (!had.claimed_by_person_id && !had.identity_id && !had.password_sealed && !had.password_hash) {
           // A slip spent on an account that is gone (a registration removed before its email was confirmed, say): no
           // claimant, no identity, no password. The account that holds the national ID now gets the identity, else
-          // the slip gets a password to print again.
+          // the slip gets a password to print again — unless the account is not the row's person: then it waits.
           const person = e.index ? people.get(e.index) : undefined;
+          if (person && !holderOf(e)) continue;
           if (!person) {
             await trx('roster_credentials')
               .where({ id: had.id })
@@ -303,6 +344,7 @@ export class RosterPublisher {
         relationship: e.relationship,
       };
       const person = e.index ? people.get(e.index) : undefined;
+      if (person && !holderOf(e)) continue;
       if (!person) {
         fresh.push({ ...row, password_sealed: this.#keyring.seal('roster-password', newPassword()) });
         counts.credentials++;
@@ -349,7 +391,7 @@ export class RosterPublisher {
         .update({ ended_at: `${term.endsOn}T23:59:59+08:00` });
 
     await this.#rosterGuardians(trx, where, studentIdentity);
-    return counts;
+    return { counts, held: waiting };
   }
 
   /**
@@ -407,13 +449,14 @@ export class RosterPublisher {
     const classOf = new Map<string, string>(
       students.map((s: { student_no: string; class_code: string }) => [s.student_no, s.class_code]),
     );
-    const base = { classCode: null, seat: null, studentNo: null, relationship: null, title: null };
+    const base = { classCode: null, seat: null, studentNo: null, relationship: null, title: null, birthdate: null };
     const perStudent = new Map<string, number>();
     return [
       ...staff.map(
         (s): Entry => ({
           ...base,
           key: `staff:${s.staff_no}`,
+          number: s.staff_no,
           role: s.kind,
           name: s.name,
           account: `t${s.staff_no}`.toLowerCase(),
@@ -425,6 +468,7 @@ export class RosterPublisher {
         (s): Entry => ({
           ...base,
           key: `student:${s.student_no}`,
+          number: s.student_no,
           role: 'student',
           name: s.name,
           account: `s${s.student_no}`.toLowerCase(),
@@ -432,6 +476,7 @@ export class RosterPublisher {
           classCode: s.class_code,
           seat: s.seat,
           studentNo: s.student_no,
+          birthdate: s.birthdate,
         }),
       ),
       ...parents.map((p): Entry => {
@@ -440,6 +485,7 @@ export class RosterPublisher {
         return {
           ...base,
           key: parentRosterKey(p.student_no, p.mobile),
+          number: p.student_no,
           role: 'parent',
           name: p.name,
           account: `p${p.student_no}-${n}`.toLowerCase(),
@@ -461,17 +507,10 @@ export class RosterPublisher {
    * persons' national_id_index outside pending rows); were there more, the active one, then the oldest, is chosen.
    */
   async #people(trx: Knex.Transaction, entries: Entry[]): Promise<Map<string, Holder>> {
-    const indexes = [...new Set(entries.flatMap((e) => (e.index ? [e.index] : [])))];
-    const people = new Map<string, Holder>();
-    for (let i = 0; i < indexes.length; i += CHUNK) {
-      const rows: (Holder & { national_id_index: string })[] = await trx('persons')
-        .whereIn('national_id_index', indexes.slice(i, i + CHUNK))
-        .whereNot({ status: 'pending' })
-        .orderByRaw("national_id_index, (status = 'active') desc, created_at, id")
-        .select('id', 'status', 'national_id_index', 'email', 'locale');
-      for (const r of rows) if (!people.has(r.national_id_index)) people.set(r.national_id_index, r);
-    }
-    return people;
+    return holdersOf(
+      trx,
+      entries.flatMap((e) => (e.index ? [e.index] : [])),
+    );
   }
 
   async #moveIdentity(

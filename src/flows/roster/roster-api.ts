@@ -41,6 +41,10 @@ const Published = Imported.extend({
     restored: z.int(),
     withdrawn: z.int().meta({ description: 'unused credentials of people who left' }),
     guardianLinks: z.int().meta({ description: 'parents linked to their children' }),
+    held: z.int().meta({
+      description:
+        'rows left waiting, with neither the identity nor a credential: their national ID has an account under another name (or, for a student, another birth date); the back office’s 同步資料 page names them',
+    }),
   }),
 });
 
@@ -56,7 +60,7 @@ export const rosterFileOperation = (file: ImportFile): Operation => ({
   tag: 'roster',
   summary: TITLES[file],
   description:
-    'The same rows as the back office’s Excel template (English field names; the template’s words, such as 教師, as their English values), checked the same way, for the school’s current semester: all rows or none. Whoever is on the roster but not in the body is marked as leaving. A bad row is answered with the Excel path’s error table (`errors`: part, index, field, column, code, message in the `Accept-Language` language).',
+    'The same rows as the back office’s Excel template (English field names; the template’s words, such as 教師, as their English values), checked the same way, for the school’s current semester: all rows or none. Whoever is on the roster but not in the body is marked as leaving. A bad row is answered with the Excel path’s error table (`errors`: part, index, field, column, code, message in the `Accept-Language` language) — among them a row whose national ID already has an account under another name (or, for a student, another birth date): `nationalIdOtherName` / `nationalIdOtherPerson`, nothing said of the account. The example is the template’s example row: its national ID is no one’s and it is refused as the example (`exampleRow`); send your own rows.',
   permission: 'roster',
   params: SchoolParams,
   query: DryRunQuery,

@@ -1,7 +1,7 @@
 // The JSON roster's body, one schema per file, made from the Excel templates' columns (JSON_PARTS): each part an array
 // of rows whose fields are the columns' `field`s, each a text, a number or null. The handler checks the body with it
 // (the same error table as the template's rows: part, index, field), the API reference shows it, and the template's
-// example row is the example.
+// example row is the example (refused as such when sent: its national ID is no one's, rows.ts exampleRow).
 import { z } from 'zod';
 import { JSON_PARTS } from '../../domain/schools/import/json.ts';
 import { IMPORT_FILES, type ImportFile } from '../../domain/schools/import/staging.ts';

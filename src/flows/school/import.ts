@@ -152,7 +152,7 @@ export function uploadImport(s: Services) {
         max: String(maxRows),
         chars: String(READ_LIMITS.cellChars),
       });
-    const checked = streaming ? streaming.result() : await s.schoolOffice.roster.check(kind, read.sheets, term);
+    const checked = streaming ? await streaming.result() : await s.schoolOffice.roster.check(kind, read.sheets, term);
     // The cells are no longer needed: let them go before the rows are staged (memory stays bounded).
     read.sheets.clear();
     if (!checked.ok && 'problem' in checked) return refuse(checked.problem, { sheet: checked.sheet });

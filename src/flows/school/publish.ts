@@ -2,7 +2,7 @@
 // roster would do now, and the credentials to print per class; POST — published in one transaction (again: nothing
 // changes), then the same page shows what it did (?result=…, a token: a reload or Back publishes nothing again);
 // GET …/publish/:group/credentials.pdf — a class's (or the staff's) verification credentials to hand out,
-// each print audited.
+// each print audited. Rows whose national ID has an account that is not the row's person wait, and are named.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { formatRocDate } from '../../domain/schools/calendar.ts';
@@ -35,6 +35,7 @@ async function render(ctx: Context, s: Services, result?: PublishCounts | Record
     endsOn: current.endsOn,
   };
   const size = current && (await s.schoolOffice.roster.size(school.code, current.academicYear, current.semester));
+  const plan = term && (await s.schoolOffice.publisher.plan(term));
   renderOffice(ctx, 'publish', {
     title: 'school.publish.title',
     school,
@@ -44,7 +45,9 @@ async function render(ctx: Context, s: Services, result?: PublishCounts | Record
     ends: current && formatRocDate(current.endsOn),
     size,
     empty: !!size && size.staff + size.students + size.parents === 0,
-    plan: term && (await s.schoolOffice.publisher.preview(term)),
+    plan: plan?.counts,
+    // Rows left waiting: their national ID has an account that is not the row's person (named by the roster only).
+    held: plan?.held,
     result,
     groups: term && (await s.schoolOffice.publisher.groups(term)),
   });

@@ -165,7 +165,17 @@ const zh = {
         restored: '回到名冊、恢復的身分',
         withdrawn: '收回沒用過的認證帳號',
         guardianLinks: '家長和孩子連結',
+        held: '暫不發布：身分證統一編號已有別人的帳號（姓名或出生日期不同）',
       },
+      heldIntro:
+        '下面 {{count}} 筆資料的身分證統一編號已經有帳號，但姓名（學生是姓名或出生日期）和名冊不同，這次不會發布，也不會產生認證帳號：',
+      heldRow: {
+        student: '學生 {{name}}（學號 {{number}}）',
+        parent: '家長 {{name}}（學號 {{number}} 的家長）',
+        staff: '教職員 {{name}}（教師編號 {{number}}）',
+      },
+      heldHow:
+        '請確認身分證統一編號是否打錯（更正後重新匯入），或向本人確認姓名和出生日期，到「03 維護資料」更正。資料一致以後，下次發布就會處理。',
       what: '項目',
       number: '數量',
       submit: '發布名冊',
@@ -245,7 +255,7 @@ const zh = {
     import: {
       title: '匯入檔案批次建檔',
       intro:
-        '匯入 {{year}} 學年度第 {{semester}} 學期的名冊：先匯入班級及教師資料，再匯入學生及家長資料。請先下載範本，照範本的欄位填好，再上傳。檔案有錯的話，會列出每一個錯誤，什麼都不會存進去。',
+        '匯入 {{year}} 學年度第 {{semester}} 學期的名冊：先匯入班級及教師資料，再匯入學生及家長資料。請先下載範本，照範本的欄位填好（第 2 列是範例，請刪除），再上傳。檔案有錯的話，會列出每一個錯誤，什麼都不會存進去。',
       size: '這學期目前有 {{classes}} 個班級、{{staff}} 位教職員、{{students}} 位學生、{{parents}} 位家長、{{courses}} 筆配課。',
       files: {
         'classes-teachers': {
@@ -344,6 +354,11 @@ const zh = {
         sameCourse: '班級 {{code}} 的這個科目和第 {{row}} 列重複了。',
         noSuchStaff: '這學期的教師資料裡沒有教師編號 {{no}}。',
         hours: '每週節數請填 1 到 40 的數字。',
+        exampleRow: '這是範本的範例列，請刪除這一列後再上傳。',
+        nationalIdOtherName:
+          '這個身分證統一編號已經有帳號，但姓名和這一列不同。請確認身分證統一編號是否打錯（若沒有打錯，請向本人確認姓名）。',
+        nationalIdOtherPerson:
+          '這個身分證統一編號已經有帳號，但姓名或出生日期和這一列不同。請確認身分證統一編號是否打錯（若沒有打錯，請向本人確認姓名和出生日期）。',
       },
     },
     pages: { syncLog: '同步紀錄' },
@@ -363,6 +378,11 @@ const zh = {
       none: '沒有符合的紀錄。',
       previous: '上一頁',
       next: '下一頁',
+      pastLast: '沒有第 {{asked}} 頁，這是最後一頁（第 {{page}} 頁）。',
+      pastLastEmpty: '沒有第 {{asked}} 頁。',
+      office: '學校後台',
+      unverified: '{{app}}（未通過驗證，可能是帳號或密碼設定錯誤）',
+      noClient: '（沒有提供應用程式帳號，未通過驗證）',
       actions: {
         'sis.lookup': '查詢人員',
         'sis.register': '人員註冊',
@@ -601,7 +621,17 @@ const en: typeof zh = {
         restored: 'People back on the roster: identity kept',
         withdrawn: 'Unused verification accounts withdrawn',
         guardianLinks: 'Parents linked to their children',
+        held: 'Not published: the national ID number has someone else’s account (another name or birth date)',
       },
+      heldIntro:
+        'The national ID numbers of these {{count}} rows already have accounts, under another name (for a student, another name or birth date) than the roster’s. They are not published this time, and get no verification account:',
+      heldRow: {
+        student: 'Student {{name}} (student number {{number}})',
+        parent: 'Parent {{name}} (parent of student number {{number}})',
+        staff: 'Staff member {{name}} (number {{number}})',
+      },
+      heldHow:
+        'Please check the national ID number for a typo (correct it and import again), or check the name and birth date with the person and correct them in 03 Maintain the data. Once they agree, the next publish takes them.',
       what: 'What',
       number: 'Number',
       submit: 'Publish the roster',
@@ -684,7 +714,7 @@ const en: typeof zh = {
     import: {
       title: 'Import files',
       intro:
-        'Import the roster of school year {{year}}, semester {{semester}}: first the classes and teachers, then the students and parents. Download a template first, fill in its columns, then upload it. If the file has errors, each one is listed and nothing is saved.',
+        'Import the roster of school year {{year}}, semester {{semester}}: first the classes and teachers, then the students and parents. Download a template first, fill in its columns (row 2 is an example: delete it), then upload it. If the file has errors, each one is listed and nothing is saved.',
       size: 'This semester now has {{classes}} classes, {{staff}} teachers and staff, {{students}} students, {{parents}} parents and {{courses}} course assignments.',
       files: {
         'classes-teachers': {
@@ -789,6 +819,11 @@ const en: typeof zh = {
         sameCourse: 'This subject of class {{code}} is the same as in row {{row}}.',
         noSuchStaff: 'This semester’s teachers have no teacher number {{no}}.',
         hours: 'Periods a week is a number from 1 to 40.',
+        exampleRow: 'This is the template’s example row. Please delete it and upload the file again.',
+        nationalIdOtherName:
+          'This national ID number already has an account, under another name than this row’s. Please check the number for a typo (if it is right, check the name with the person).',
+        nationalIdOtherPerson:
+          'This national ID number already has an account, under another name or birth date than this row’s. Please check the number for a typo (if it is right, check the name and birth date with the person).',
       },
     },
     pages: { syncLog: 'Sync log' },
@@ -808,6 +843,11 @@ const en: typeof zh = {
       none: 'No entries match.',
       previous: 'Previous page',
       next: 'Next page',
+      pastLast: 'There is no page {{asked}}; this is the last page (page {{page}}).',
+      pastLastEmpty: 'There is no page {{asked}}.',
+      office: 'School back office',
+      unverified: '{{app}} (not verified: its client id or secret may be set up wrong)',
+      noClient: '(no client id given; not verified)',
       actions: {
         'sis.lookup': 'Look up a person',
         'sis.register': 'Register a person',

@@ -2,7 +2,9 @@
 // OpenAPI document (and the document names no route that is not there); the document is valid OpenAPI 3.1; and each
 // documented request body is the handler's — the example is accepted by the real server, with an answer that fits the
 // documented response schema, while the example without a field the document lists as required, with a field it does
-// not know, or with a value outside a documented list is refused with 400.
+// not know, or with a value outside a documented list is refused with 400. The roster's examples are the Excel
+// templates' example rows, whose national IDs are no one's: sent as they are they are refused as the example
+// (`exampleRow`), so the test sends them with national IDs of its own.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Router from '@koa/router';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { EXAMPLE_NATIONAL_IDS } from '../../../src/domain/schools/import/rows.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { FLOWS } from '../../../src/flows/index.ts';
 import '../../../src/flows/school/texts.ts';
@@ -164,8 +167,15 @@ describe(`the API reference (${storageMode})`, () => {
     ajv.addFormat('date-time', (v: string) => !Number.isNaN(Date.parse(v)));
     const compile = (schema: JsonSchema) => ajv.compile({ ...schema, components: doc.components });
 
-    /** Values that must differ on every run (a shared database keeps earlier runs' links). */
+    /** The templates' example national IDs, as the roster's examples have them, and the test's own for them. */
+    const ownIds = new Map(Object.values(EXAMPLE_NATIONAL_IDS).map((id) => [id, randomNationalId()]));
+    /**
+     * Values that must differ on every run (a shared database keeps earlier runs' links), and national IDs of the
+     * test's own for the roster's examples (the templates' are refused as examples).
+     */
     const fresh = (id: string, example: unknown): unknown => {
+      if (id.startsWith('putApiSchoolsCodeRoster'))
+        return JSON.parse(JSON.stringify(example), (_key, value) => ownIds.get(value) ?? value);
       if (id !== 'postApiSisGuardians') return example;
       const push = structuredClone(example) as { parent?: Record<string, string> };
       if (push.parent)
@@ -231,6 +241,15 @@ describe(`the API reference (${storageMode})`, () => {
       for (const op of operations().filter((o) => o.operation.requestBody)) {
         const id = op.operation.operationId;
         const content = op.operation.requestBody!.content['application/json']!;
+        if (id.startsWith('putApiSchoolsCodeRoster') && JSON.stringify(content.example).includes('national_id')) {
+          const asIs = await send(op, content.example);
+          const said = await asIs.json();
+          assert.equal(asIs.status, 400, `${id} as it is: ${JSON.stringify(said)}`);
+          assert.ok(
+            said.errors.some((e: { code: string }) => e.code === 'exampleRow'),
+            `${id} as it is is refused as the example: ${JSON.stringify(said)}`,
+          );
+        }
         const res = await send(op, fresh(id, content.example));
         const answer = await res.json();
         assert.ok(res.status >= 200 && res.status < 300, `${id}: ${res.status} ${JSON.stringify(answer)}`);

@@ -1,7 +1,7 @@
 // OneRoster 1.2 CSV over HTTP (issue 14, item 3): a zip bundle (orgs, classes, users, enrollments, demographics,
 // roles) uploaded on the import page is mapped to the classes, teachers, students and parents, previewed and written
-// at once; a bad row is named by its CSV file, line and column; a bundle for another school, a file missing and a
-// file that is no zip each get their own message.
+// at once; a bad row (a national ID with someone else's account too) is named by its CSV file, line and column; a
+// bundle for another school, a file missing and a file that is no zip each get their own message.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -332,6 +332,17 @@ describe(`importing a OneRoster bundle (${storageMode})`, () => {
       ...bad.body.matchAll(/<tr><td>(\d+)<\/td><td>(.+?)<\/td><td>(\d+)<\/td><td>(.+?)<\/td><td>(.+?)<\/td><\/tr>/g),
     ].map((m) => [m[2], Number(m[3]), m[4], m[5]]);
     assert.deepEqual(table, [['users.csv', 4, 'userIds', html(zh('school.import.errors.nationalId'))]]);
+    // A national ID that has an account under another name (the demo's 林小華, born 2013-09-02): named the same way,
+    // nothing of the account said.
+    const someoneElse = await upload(bundle({ huaId: 'F223456786' }));
+    assert.equal(someoneElse.status, 400);
+    const rows = [
+      ...someoneElse.body.matchAll(
+        /<tr><td>(\d+)<\/td><td>(.+?)<\/td><td>(\d+)<\/td><td>(.+?)<\/td><td>(.+?)<\/td><\/tr>/g,
+      ),
+    ].map((m) => [m[2], Number(m[3]), m[4], m[5]]);
+    assert.deepEqual(rows, [['users.csv', 4, 'userIds', html(zh('school.import.errors.nationalIdOtherPerson'))]]);
+    assert.ok(!someoneElse.body.includes('林小華') && !someoneElse.body.includes('2013'));
 
     const other = await upload(bundle({ school: '000000' }));
     assert.equal(other.status, 400);

@@ -76,13 +76,13 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
     db()('identities').where({ person_id: personId, school_code: SCHOOL }).select('role', 'source', 'status');
   const mailsTo = (email: string) =>
     db()('outbox_messages').where({ recipient: email, kind: 'school_identity_added' }).select('id');
-  /** An account (active unless said) holding the national ID. */
-  const accountWith = async (label: string, nationalId: string) => {
+  /** An account (active unless said) holding the national ID, under the roster's name for it. */
+  const accountWith = async (label: string, nationalId: string, name: string) => {
     const person = await personWith(server, [], label);
     const sealed = sealNationalId(server.storage.keyring, nationalId);
     await db()('persons')
       .where({ id: person.personId })
-      .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+      .update({ name, national_id_sealed: sealed.sealed, national_id_index: sealed.index });
     return { id: person.personId, email: person.email };
   };
   /** A registration still waiting for its email, with this national ID. */
@@ -105,10 +105,10 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
       await server.services.throttle.reset(ROSTER_CHECK.address, ip);
 
     people.victimRegistration = await waiting('squat', ids.victim);
-    people.both = await accountWith('both', ids.both);
+    people.both = await accountWith('both', ids.both, '林小美');
     people.bothRegistration = await waiting('squat2', ids.both);
-    people.gone = await accountWith('gone', ids.gone);
-    people.locked = await accountWith('locked', ids.lockedTeacher);
+    people.gone = await accountWith('gone', ids.gone, '陳小博');
+    people.locked = await accountWith('locked', ids.lockedTeacher, '王大明');
     await db()('persons').where({ id: people.locked.id }).update({ status: 'locked' });
 
     const classes = await call('roster/classes-teachers', 'PUT', {
@@ -170,9 +170,19 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
         `${account}: no claimant, no identity, no password`,
       );
     }
-    const newcomer = await accountWith('newcomer', ids.lockedTeacher);
+    // Under another name than the roster's first: not the row's person (a mistyped national ID?): the row waits, with
+    // neither the identity nor a password.
+    const newcomer = await accountWith('newcomer', ids.lockedTeacher, '李四');
+    assert.deepEqual(await publish(), { credentials: 1, held: 1 });
+    const waitingSlip = await credential('tt001');
+    assert.deepEqual(
+      [waitingSlip.claimed_by_person_id, waitingSlip.identity_id, waitingSlip.password_sealed],
+      [null, null, null],
+    );
+    assert.deepEqual(await identitiesOf(newcomer.id), []);
+    await db()('persons').where({ id: newcomer.id }).update({ name: '王 大明' });
 
-    assert.deepEqual(await publish(), { credentials: 1, addedToAccounts: 1 });
+    assert.deepEqual(await publish(), { addedToAccounts: 1 });
     const student = await credential('s1130003');
     assert.equal(student.claimed_by_person_id, null);
     assert.ok(student.password_sealed);

@@ -83,7 +83,7 @@ describe(`publishing the roster (${storageMode})`, () => {
     const sealed = sealNationalId(server.storage.keyring, ids.lin);
     await db('persons')
       .where({ id: linTeacher.personId })
-      .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+      .update({ name: '林小芳', national_id_sealed: sealed.sealed, national_id_index: sealed.index });
     agent = new Agent();
     await signInOffice(base, agent, admin.email);
     await setSemester(server, SCHOOL, admin.personId);

@@ -100,7 +100,7 @@ describe(`a parent of two children at one school (${storageMode})`, () => {
     const sealed = sealNationalId(server.storage.keyring, leeFather.nationalId);
     await db()('persons')
       .where({ id: leeAccount.personId })
-      .update({ national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+      .update({ name: '李爸爸', national_id_sealed: sealed.sealed, national_id_index: sealed.index });
     lee = { id: leeAccount.personId };
     chen = { id: (await personWith(server, [], 'chen-mother')).personId };
   });

@@ -10,13 +10,14 @@ import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { strToU8, zipSync } from 'fflate';
 import { isValidNationalId } from '../../people/national-id.ts';
+import { namesHolder, samePersonName } from './accounts.ts';
 import { CLASSES_TEACHERS, checkClassesTeachers } from './classes-teachers.ts';
 import { COURSES, checkCourses } from './courses.ts';
 import { sheetsFromJson } from './json.ts';
 import { readOneRoster } from './oneroster.ts';
-import type { RowError } from './rows.ts';
+import { EXAMPLE_NATIONAL_IDS, type RowError } from './rows.ts';
 import { checkStudentsParents, STUDENTS_PARENTS } from './students-parents.ts';
-import { readWorkbook, type SheetRows, type SheetSpec } from './workbook.ts';
+import { EXAMPLE_MARK, readWorkbook, type SheetRows, type SheetSpec } from './workbook.ts';
 
 const ID = { a: 'A123456789', f: 'F223456786' };
 assert.ok(isValidNationalId(ID.a) && isValidNationalId(ID.f));
@@ -111,6 +112,7 @@ const wideStudents = {
 const meant = {
   students: [
     {
+      row: 2,
       studentNo: '1130001',
       name: '王小華',
       nationalId: ID.f,
@@ -120,7 +122,9 @@ const meant = {
       gender: 'female',
     },
   ],
-  parents: [{ studentNo: '1130001', name: '王大明', relationship: 'father', mobile: '0912345678', nationalId: ID.a }],
+  parents: [
+    { row: 2, studentNo: '1130001', name: '王大明', relationship: 'father', mobile: '0912345678', nationalId: ID.a },
+  ],
 };
 
 test('full-width digits in the cells are the digits meant: students, parents, classes, teachers, courses', () => {
@@ -145,6 +149,7 @@ test('full-width digits in the cells are the digits meant: students, parents, cl
     classes: [{ code: '701', name: '７年１班', grade: 7, homeroom: 'T001' }],
     staff: [
       {
+        row: 2,
         staffNo: 'T001',
         name: '王大明',
         nationalId: ID.a,
@@ -269,4 +274,80 @@ test('full-width digits in a OneRoster bundle are the digits meant, the school�
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the templates' example rows are no one's, and are refused as the example in every file and every way sent", () => {
+  // The example national IDs fail the checksum (no row can hold one for a person) and are none of the demo's.
+  for (const id of Object.values(EXAMPLE_NATIONAL_IDS)) {
+    assert.ok(!isValidNationalId(id), id);
+    assert.ok(!['A123456789', 'F223456786'].includes(id));
+  }
+  const example = (spec: SheetSpec) => spec.columns.map((c) => c.example);
+  const marked = (spec: SheetSpec) => sheet(spec, [[...example(spec), EXAMPLE_MARK]]);
+  const [classes, staff] = CLASSES_TEACHERS as [SheetSpec, SheetSpec];
+  const [students, parents] = STUDENTS_PARENTS as [SheetSpec, SheetSpec];
+  // As the template has it (the mark beside the row): every sheet's example row, and nothing else said of it.
+  const ct = checkClassesTeachers(new Map([marked(classes), marked(staff)]));
+  assert.ok(!ct.ok && 'errors' in ct);
+  assert.deepEqual(problems(ct.errors), [
+    ['班級', 2, '班級代碼', 'exampleRow'],
+    ['教師', 2, '身分證統一編號', 'exampleRow'],
+  ]);
+  const sp = checkStudentsParents(new Map([marked(students), marked(parents)]), studentsContext);
+  assert.ok(!sp.ok && 'errors' in sp);
+  assert.deepEqual(problems(sp.errors), [
+    ['學生', 2, '身分證統一編號', 'exampleRow'],
+    ['家長', 2, '學生學號', 'exampleRow'],
+  ]);
+  const courses = checkCourses(new Map([marked(COURSES[0]!)]), {
+    classes: new Set(['701']),
+    staff: new Set(['T0001']),
+  });
+  assert.ok(!courses.ok && 'errors' in courses);
+  assert.deepEqual(problems(courses.errors), [['配課', 2, '班級代碼', 'exampleRow']]);
+  // Without the mark (copied into another workbook, sent to the JSON roster API): by its national ID.
+  const copied = checkClassesTeachers(
+    new Map([sheet(classes, [['701', '7年1班', '7', '']]), sheet(staff, [example(staff)])]),
+  );
+  assert.ok(!copied.ok && 'errors' in copied);
+  assert.deepEqual(problems(copied.errors), [['教師', 2, '身分證統一編號', 'exampleRow']]);
+  const json = sheetsFromJson(
+    'students-parents',
+    {
+      students: [Object.fromEntries(students.columns.map((c) => [c.field, c.words?.[c.example] ?? c.example]))],
+      parents: [],
+    },
+    10,
+  );
+  assert.ok(json.ok);
+  const sent = checkStudentsParents(json.sheets, studentsContext);
+  assert.ok(!sent.ok && 'errors' in sent);
+  assert.deepEqual(problems(sent.errors), [['學生', 2, '身分證統一編號', 'exampleRow']]);
+  // A real row with a note of the school's own after its columns is no example.
+  const noted = checkClassesTeachers(
+    new Map([sheet(classes, [['701', '7年1班', '7', '', '新班']]), sheet(staff, [['T001', '王大明', ID.a, '教師']])]),
+  );
+  assert.ok(noted.ok, JSON.stringify(noted));
+});
+
+test('names are compared as people write them: spaces, full width, dots and case aside, nothing else', () => {
+  for (const [a, b] of [
+    ['王小明', '王 小明'],
+    ['王小明', '王　小明 '],
+    ['Wang Xiao-Ming', 'ＷＡＮＧ ｘｉａｏ－ｍｉｎｇ'],
+    ['麥可·喬丹', '麥可‧喬丹'],
+    ['麥可·喬丹', '麥可喬丹'],
+    ['王小明\u{E0100}', '王小明'],
+  ] as const)
+    assert.ok(samePersonName(a, b), `${a} = ${b}`);
+  for (const [a, b] of [
+    ['王小明', '王小華'],
+    ['王小明', '王大明'],
+    ['林小華', '林小'],
+  ] as const)
+    assert.ok(!samePersonName(a, b), `${a} ≠ ${b}`);
+  assert.ok(namesHolder({ name: '林小華', birthdate: '2013-09-02' }, { name: '林 小華', birthdate: '2013-09-02' }));
+  assert.ok(!namesHolder({ name: '林小華', birthdate: '2013-09-02' }, { name: '林小華', birthdate: '2013-05-12' }));
+  assert.ok(namesHolder({ name: '林小華', birthdate: null }, { name: '林小華', birthdate: '2013-05-12' }), 'unknown');
+  assert.ok(namesHolder({ name: '王小明', birthdate: '1985-03-14' }, { name: '王小明' }), 'a teacher: the name');
 });

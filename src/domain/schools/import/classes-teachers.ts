@@ -1,11 +1,20 @@
 // 匯入班級及教師資料 (issue 14, item 3; seed 000 §9): a workbook with the sheets 班級 and 教師, checked row by row —
 // required values, a real national ID (checksum), fixed values from their lists, duplicates within the file, a class's
 // homeroom teacher named in the 教師 sheet — each problem with its row number, column and a message in plain words.
-// Nothing is kept until the whole file is clean.
+// The template's example row is refused as such (rows.ts exampleRow). Nothing is kept until the whole file is clean.
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { CLASS_CODE } from '../classes.ts';
 import { nameProblem } from './names.ts';
-import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
+import {
+  EXAMPLE_NATIONAL_IDS,
+  exampleRow,
+  fileProblem,
+  type RowError,
+  rowProblems,
+  rowValues,
+  type SheetCheck,
+  sortErrors,
+} from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const CLASSES_SHEET = '班級';
@@ -28,7 +37,14 @@ export const CLASSES_TEACHERS: readonly SheetSpec[] = [
     columns: [
       { header: '教師編號', field: 'staff_no', example: 'T0001' },
       { header: '姓名', field: 'name', example: '王小明', asTyped: true },
-      { header: '身分證統一編號', field: 'national_id', example: 'A123456789', width: 18 },
+      // No one's: it fails the checksum (the example row is refused, never imported).
+      {
+        header: '身分證統一編號',
+        field: 'national_id',
+        example: EXAMPLE_NATIONAL_IDS.staff,
+        width: 18,
+        exampleOnly: true,
+      },
       { header: '身分別', field: 'kind', example: '教師', list: Object.keys(STAFF_KINDS), words: STAFF_KINDS },
       { header: '職稱', field: 'title', example: '導師', asTyped: true },
       { header: 'Email', field: 'email', example: 'teacher@example.edu.tw', width: 28 },
@@ -38,6 +54,8 @@ export const CLASSES_TEACHERS: readonly SheetSpec[] = [
 
 export type RosterClass = { code: string; name: string; grade: number; homeroom?: string };
 export type RosterStaff = {
+  /** The row it came from (as Excel numbers it). */
+  row: number;
   staffNo: string;
   name: string;
   nationalId: string;
@@ -62,11 +80,14 @@ export function checkClassesTeachers(
   const seenStaff = new Map<string, number>();
   const seenIds = new Map<string, number>();
   for (const { number, cells } of staffRows) {
-    const [staffNo = '', name = '', id = '', kindText = '', titleText = '', email = ''] = rowValues(
-      cells,
-      CLASSES_TEACHERS[1]!,
-    );
+    const values = rowValues(cells, CLASSES_TEACHERS[1]!);
+    const [staffNo = '', name = '', id = '', kindText = '', titleText = '', email = ''] = values;
     const fail = rowProblems(errors, CLASSES_TEACHERS[1]!, number, cells);
+    const example = exampleRow(cells, CLASSES_TEACHERS[1]!, values);
+    if (example) {
+      fail(example, 'exampleRow');
+      continue;
+    }
     if (!staffNo) fail('教師編號', 'required');
     else if (!STAFF_NO.test(staffNo)) fail('教師編號', 'staffNo');
     else if (seenStaff.has(staffNo)) fail('教師編號', 'duplicate', { row: String(seenStaff.get(staffNo)) });
@@ -87,6 +108,7 @@ export function checkClassesTeachers(
     const emailText = email.toLowerCase();
     if (emailText && (!EMAIL.test(emailText) || emailText.length > 254)) fail('Email', 'email');
     staff.push({
+      row: number,
       staffNo,
       name: personName,
       nationalId,
@@ -99,8 +121,14 @@ export function checkClassesTeachers(
   const classes: RosterClass[] = [];
   const seenClasses = new Map<string, number>();
   for (const { number, cells } of classRows) {
-    const [classCode = '', className = '', gradeText = '', homeroomNo = ''] = rowValues(cells, CLASSES_TEACHERS[0]!);
+    const values = rowValues(cells, CLASSES_TEACHERS[0]!);
+    const [classCode = '', className = '', gradeText = '', homeroomNo = ''] = values;
     const fail = rowProblems(errors, CLASSES_TEACHERS[0]!, number, cells);
+    const example = exampleRow(cells, CLASSES_TEACHERS[0]!, values);
+    if (example) {
+      fail(example, 'exampleRow');
+      continue;
+    }
     if (!classCode) fail('班級代碼', 'required');
     else if (!CLASS_CODE.test(classCode)) fail('班級代碼', 'classCode');
     else if (seenClasses.has(classCode)) fail('班級代碼', 'duplicate', { row: String(seenClasses.get(classCode)) });
@@ -112,6 +140,7 @@ export function checkClassesTeachers(
     if (homeroomNo && !seenStaff.has(homeroomNo)) fail('導師教師編號', 'noSuchTeacher', { no: homeroomNo });
     classes.push({ code: classCode, name: className, grade: Number(gradeText), homeroom: homeroomNo || undefined });
   }
-  if (errors.length) return { ok: false, errors: sortErrors(errors, [CLASSES_SHEET, TEACHERS_SHEET]) };
+  if (errors.length)
+    return { ok: false, errors: sortErrors(errors, [CLASSES_SHEET, TEACHERS_SHEET]), value: { classes, staff } };
   return { ok: true, value: { classes, staff } };
 }

@@ -1,8 +1,8 @@
 // 匯入配課資料 (issue 14, item 3; seed 000 §9): a workbook with the sheet 配課 — which teacher teaches which subject to
 // which class, and how many periods a week — checked row by row against the semester's imported classes and teachers:
-// required values, codes, a whole number of periods, the same class and subject twice. Nothing is kept until the whole
-// file is clean.
-import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
+// required values, codes, a whole number of periods, the same class and subject twice; the template's example row is
+// refused as such (rows.ts exampleRow). Nothing is kept until the whole file is clean.
+import { exampleRow, fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const COURSES_SHEET = '配課';
@@ -41,10 +41,13 @@ export function checkCourses(sheets: Map<string, SheetRows>, context: CoursesCon
   const seen = new Map<string, number>();
   for (const { number, cells } of sheets.get(COURSES_SHEET)!.rows.slice(1)) {
     const fail = rowProblems(errors, COURSES[0]!, number, cells);
-    const [classCode = '', subjectCode = '', subjectName = '', staffNo = '', hoursText = ''] = rowValues(
-      cells,
-      COURSES[0]!,
-    );
+    const values = rowValues(cells, COURSES[0]!);
+    const [classCode = '', subjectCode = '', subjectName = '', staffNo = '', hoursText = ''] = values;
+    const example = exampleRow(cells, COURSES[0]!, values);
+    if (example) {
+      fail(example, 'exampleRow');
+      continue;
+    }
     if (!classCode) fail('班級代碼', 'required');
     else if (!context.classes.has(classCode)) fail('班級代碼', 'noSuchClass', { code: classCode });
     if (!subjectCode) fail('科目代碼', 'required');

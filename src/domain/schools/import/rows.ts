@@ -1,7 +1,7 @@
 // What every import file's check shares: the answer's shape (the checked value, a problem with the whole file, or
 // the rows' errors), the template's headers, empty sheets, formulas, and a row's values as the checks read them.
 import { halfWidth } from '../half-width.ts';
-import type { Cell, SheetRows, SheetSpec } from './workbook.ts';
+import { type Cell, EXAMPLE_MARK, type SheetRows, type SheetSpec } from './workbook.ts';
 
 export type Cells = Cell[];
 
@@ -13,7 +13,11 @@ export type RowError = { row: number; sheet: string; column: string; message: st
 /** A problem with the whole file: a sheet not in the template's format, or one that must have rows and has none. */
 export type FileProblem = { ok: false; problem: 'wrong_template' | 'empty'; sheet: string };
 
-export type SheetCheck<T> = { ok: true; value: T } | FileProblem | { ok: false; errors: RowError[] };
+/**
+ * A sheet's check: the checked value, a problem with the whole file, or the rows' errors — with what the rows said
+ * (`value`), when the check got that far, for the checks that need the database (accounts.ts) to list theirs too.
+ */
+export type SheetCheck<T> = { ok: true; value: T } | FileProblem | { ok: false; errors: RowError[]; value?: T };
 
 /** The sheet's header row must be the template's, in its order. */
 function headersMatch(sheet: SheetRows | undefined, spec: SheetSpec): boolean {
@@ -68,6 +72,34 @@ export function rowValues(cells: Cells, spec: SheetSpec): string[] {
     const text = cells[i]?.text ?? '';
     return c.asTyped ? text.trim() : halfWidth(text);
   });
+}
+
+/** A failed check as any check's answer: its problems, without what its rows said. */
+export function failure(
+  c: FileProblem | { ok: false; errors: RowError[] },
+): FileProblem | { ok: false; errors: RowError[] } {
+  return 'errors' in c ? { ok: false, errors: c.errors } : c;
+}
+
+/**
+ * The templates' example national IDs: the format a school types, and no one's — each fails the checksum, so no row
+ * can hold it by mistake for a person (and none is a demo person's, as the walk found A123456789 and F223456786 were).
+ */
+export const EXAMPLE_NATIONAL_IDS = { staff: 'A100000000', student: 'B200000000' } as const;
+/** The words of the template's mark (EXAMPLE_MARK) that are looked for (the arrow or the rest may go in a copy). */
+const EXAMPLE_WORDS = '範例列';
+if (!EXAMPLE_MARK.includes(EXAMPLE_WORDS)) throw new Error('the example mark must hold its words');
+
+/**
+ * Whether the row is the template's example: it carries EXAMPLE_MARK after its columns (a workbook), or holds the
+ * example's value in a column whose example is no real value (`exampleOnly`: a national ID failing its checksum) —
+ * in a workbook, the JSON roster API and a OneRoster bundle alike. The column to name in the error table.
+ */
+export function exampleRow(cells: Cells, spec: SheetSpec, values: readonly string[]): string | undefined {
+  const marked = spec.columns.find((c, i) => c.exampleOnly && c.example && values[i] === c.example);
+  if (marked) return marked.header;
+  const after = cells[spec.columns.length]?.text ?? '';
+  return after.includes(EXAMPLE_WORDS) ? spec.columns[0]!.header : undefined;
 }
 
 /** By sheet (in the template's order), then by row. */

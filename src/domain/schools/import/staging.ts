@@ -4,22 +4,33 @@
 // (one use, 30 minutes) and shown as a preview the database counts — new, changed, unchanged, leaving — then written
 // by the database in one transaction for the school's current semester: a file of 50,000 rows never passes through
 // the server's memory again. Whoever is in the roster but not in the file is marked as leaving. Audited with the
-// counts only.
+// counts only. A row whose national ID has an account that is not the row's person is a problem of the check, whatever
+// the file (accounts.ts).
 import type { Knex } from 'knex';
 import type { Keyring } from '../../../platform/keyring.ts';
 import { digest, randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import { lockSchoolRoster } from '../schools.ts';
-import { CLASSES_TEACHERS, checkClassesTeachers, type RosterClass, type RosterStaff } from './classes-teachers.ts';
+import { accountProblems, type IdClaim } from './accounts.ts';
+import {
+  CLASSES_SHEET,
+  CLASSES_TEACHERS,
+  checkClassesTeachers,
+  type RosterClass,
+  type RosterStaff,
+  TEACHERS_SHEET,
+} from './classes-teachers.ts';
 import { COURSES, checkCourses } from './courses.ts';
 import { oneRosterError, SOURCE_FILE } from './oneroster.ts';
-import { rowValues, type SheetCheck } from './rows.ts';
+import { failure, type RowError, rowValues, type SheetCheck, sortErrors } from './rows.ts';
 import {
   checkStudentsParents,
+  PARENTS_SHEET,
   type RosterParent,
   type RosterStudent,
   STUDENTS_PARENTS,
+  STUDENTS_SHEET,
   type StudentsContext,
   StudentsParentsCheck,
 } from './students-parents.ts';
@@ -94,6 +105,24 @@ export const partsOf = (source: ImportSource): readonly PartName[] =>
   source === 'oneroster' ? ONEROSTER_PARTS : IMPORT_FILES[source].parts;
 
 type Row = Record<string, string | number | null>;
+
+const SHEET_ORDER = [CLASSES_SHEET, TEACHERS_SHEET, STUDENTS_SHEET, PARENTS_SHEET];
+
+/** What the rows of each file say of the people their national IDs name. */
+const staffClaims = (v: { staff: RosterStaff[] }): IdClaim[] =>
+  v.staff.map((s) => ({ sheet: TEACHERS_SHEET, row: s.row, nationalId: s.nationalId, name: s.name }));
+const studentsClaims = (v: { students: RosterStudent[]; parents: RosterParent[] }): IdClaim[] => [
+  ...v.students.map((s) => ({
+    sheet: STUDENTS_SHEET,
+    row: s.row,
+    nationalId: s.nationalId,
+    name: s.name,
+    birthdate: s.birthdate,
+  })),
+  ...v.parents.flatMap((p) =>
+    p.nationalId ? [{ sheet: PARENTS_SHEET, row: p.row, nationalId: p.nationalId, name: p.name }] : [],
+  ),
+];
 
 /** A checked file: the rows of each part as the roster tables hold them (national IDs sealed). */
 export type CheckedImport = Term & { filename: string; file: ImportSource; parts: Partial<Record<PartName, Row[]>> };
@@ -174,8 +203,8 @@ export class SchoolRoster {
   ): Promise<SheetCheck<CheckedImport['parts']>> {
     if (file === 'oneroster') return this.#checkBundle(sheets);
     if (file === 'classes-teachers') {
-      const checked = checkClassesTeachers(sheets);
-      return checked.ok ? { ok: true, value: this.#classesTeachersRows(checked.value) } : checked;
+      const checked = await this.#withAccounts(checkClassesTeachers(sheets), staffClaims);
+      return checked.ok ? { ok: true, value: this.#classesTeachersRows(checked.value) } : failure(checked);
     }
     if (file === 'courses') {
       const [classes, staff] = await Promise.all([
@@ -183,7 +212,7 @@ export class SchoolRoster {
         partRows(this.#db, 'staff', term).where({ status: 'active' }).pluck('staff_no'),
       ]);
       const checked = checkCourses(sheets, { classes: new Set<string>(classes), staff: new Set<string>(staff) });
-      if (!checked.ok) return checked;
+      if (!checked.ok) return failure(checked);
       return {
         ok: true,
         value: {
@@ -197,8 +226,25 @@ export class SchoolRoster {
         },
       };
     }
-    const checked = checkStudentsParents(sheets, await this.#studentsContext(term));
-    return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+    const checked = await this.#withAccounts(
+      checkStudentsParents(sheets, await this.#studentsContext(term)),
+      studentsClaims,
+    );
+    return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : failure(checked);
+  }
+
+  /**
+   * The check's answer with the rows whose national ID has an account that is not the row's person (accounts.ts)
+   * among its problems — listed with the file's other problems, when its rows were read.
+   */
+  async #withAccounts<T>(checked: SheetCheck<T>, claims: (value: T) => IdClaim[]): Promise<SheetCheck<T>> {
+    if (!checked.ok && !('errors' in checked)) return checked;
+    const value = checked.value;
+    if (value === undefined) return checked;
+    const known: RowError[] = checked.ok ? [] : checked.errors;
+    const more = await accountProblems(this.#db, this.#keyring, claims(value), known);
+    if (!more.length) return checked;
+    return { ok: false, errors: sortErrors([...known, ...more], SHEET_ORDER), value };
   }
 
   /** The semester's classes and staff that a 學生及家長 file is checked against. */
@@ -223,24 +269,25 @@ export class SchoolRoster {
   async streamingCheck(
     file: ImportSource,
     term: Term,
-  ): Promise<(RowSink & { result(): SheetCheck<CheckedImport['parts']> }) | undefined> {
+  ): Promise<(RowSink & { result(): Promise<SheetCheck<CheckedImport['parts']>> }) | undefined> {
     if (file !== 'students-parents') return undefined;
     const check = new StudentsParentsCheck(await this.#studentsContext(term));
     return {
       row: check.row,
       endSheet: check.endSheet,
-      result: () => {
-        const checked = check.result();
-        return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : checked;
+      result: async () => {
+        const checked = await this.#withAccounts(check.result(), studentsClaims);
+        return checked.ok ? { ok: true, value: this.#studentsParentsRows(checked.value) } : failure(checked);
       },
     };
   }
 
   /**
    * A OneRoster bundle's four sheets: the classes and teachers checked as their file is, the students and parents
-   * against those (not the database's); every error named by its CSV file, line and column.
+   * against those (not the database's), and the accounts their national IDs have (accounts.ts); every error named by
+   * its CSV file, line and column.
    */
-  #checkBundle(sheets: Map<string, SheetRows>): SheetCheck<CheckedImport['parts']> {
+  async #checkBundle(sheets: Map<string, SheetRows>): Promise<SheetCheck<CheckedImport['parts']>> {
     const ct = checkClassesTeachers(sheets);
     if (!ct.ok && 'problem' in ct) return { ...ct, sheet: SOURCE_FILE[ct.sheet] ?? ct.sheet };
     // As the checks read them (full-width digits made half-width).
@@ -257,8 +304,13 @@ export class SchoolRoster {
     });
     if (!sp.ok && 'problem' in sp) return { ...sp, sheet: SOURCE_FILE[sp.sheet] ?? sp.sheet };
     const errors = [...(ct.ok ? [] : ct.errors), ...(sp.ok ? [] : sp.errors)];
-    if (!ct.ok || !sp.ok) return { ok: false, errors: errors.map(oneRosterError) };
-    return { ok: true, value: { ...this.#classesTeachersRows(ct.value), ...this.#studentsParentsRows(sp.value) } };
+    const value = ct.value && sp.value && { ...ct.value, ...sp.value };
+    const more = value
+      ? await accountProblems(this.#db, this.#keyring, [...staffClaims(value), ...studentsClaims(value)], errors)
+      : [];
+    if (errors.length || more.length)
+      return { ok: false, errors: sortErrors([...errors, ...more], SHEET_ORDER).map(oneRosterError) };
+    return { ok: true, value: { ...this.#classesTeachersRows(ct.value!), ...this.#studentsParentsRows(sp.value!) } };
   }
 
   /**

@@ -2,13 +2,22 @@
 // required values, a real national ID (checksum), a real birth date (an Excel date, or 民國 092/05/12 as schools type
 // it), a class of this semester's imported classes, one seat per class, fixed values from their lists, duplicates
 // within the file, a student who is also on the staff roster, and each parent row pointing to a student of the file.
-// Nothing is kept until the whole file is clean.
+// The template's example rows are refused as such (rows.ts exampleRow). Nothing is kept until the whole file is clean.
 import { isRelationship, RELATIONSHIPS, type Relationship } from '../../binding/relationships.ts';
 import { isValidNationalId, normaliseNationalId } from '../../people/national-id.ts';
 import { normaliseMobile } from '../../people/persons.ts';
 import { parseIsoDate, parseRocDate } from '../calendar.ts';
 import { nameProblem } from './names.ts';
-import { fileProblem, type RowError, rowProblems, rowValues, type SheetCheck, sortErrors } from './rows.ts';
+import {
+  EXAMPLE_NATIONAL_IDS,
+  exampleRow,
+  fileProblem,
+  type RowError,
+  rowProblems,
+  rowValues,
+  type SheetCheck,
+  sortErrors,
+} from './rows.ts';
 import type { SheetRows, SheetSpec } from './workbook.ts';
 
 export const STUDENTS_SHEET = '學生';
@@ -33,7 +42,14 @@ export const STUDENTS_PARENTS: readonly SheetSpec[] = [
     columns: [
       { header: '學號', field: 'student_no', example: '1130001' },
       { header: '姓名', field: 'name', example: '王小華', asTyped: true },
-      { header: '身分證統一編號', field: 'national_id', example: 'F223456786', width: 18 },
+      // No one's: it fails the checksum (the example row is refused, never imported).
+      {
+        header: '身分證統一編號',
+        field: 'national_id',
+        example: EXAMPLE_NATIONAL_IDS.student,
+        width: 18,
+        exampleOnly: true,
+      },
       { header: '班級代碼', field: 'class_code', example: '701' },
       { header: '座號', field: 'seat', example: '1' },
       { header: '出生日期', field: 'birthdate', example: '102/05/12', width: 14 },
@@ -59,6 +75,8 @@ export const STUDENTS_PARENTS: readonly SheetSpec[] = [
 ];
 
 export type RosterStudent = {
+  /** The row it came from (as Excel numbers it). */
+  row: number;
   studentNo: string;
   name: string;
   nationalId: string;
@@ -69,6 +87,8 @@ export type RosterStudent = {
   gender?: 'male' | 'female';
 };
 export type RosterParent = {
+  /** The row it came from (as Excel numbers it). */
+  row: number;
   studentNo: string;
   name: string;
   relationship: Relationship;
@@ -143,16 +163,21 @@ export class StudentsParentsCheck {
     if (!this.#students.length && !this.#errors.some((e) => e.sheet === STUDENTS_SHEET))
       return { ok: false, problem: 'empty', sheet: STUDENTS_SHEET };
     for (const row of this.#waiting.splice(0)) this.#parent(row);
-    if (this.#errors.length) return { ok: false, errors: sortErrors(this.#errors, [STUDENTS_SHEET, PARENTS_SHEET]) };
+    if (this.#errors.length)
+      return {
+        ok: false,
+        errors: sortErrors(this.#errors, [STUDENTS_SHEET, PARENTS_SHEET]),
+        value: { students: this.#students, parents: this.#parents },
+      };
     return { ok: true, value: { students: this.#students, parents: this.#parents } };
   }
 
   #student({ number, cells }: SheetRows['rows'][number]) {
     const fail = rowProblems(this.#errors, STUDENTS_PARENTS[0]!, number, cells);
-    const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = rowValues(
-      cells,
-      STUDENTS_PARENTS[0]!,
-    );
+    const values = rowValues(cells, STUDENTS_PARENTS[0]!);
+    const [no = '', name = '', id = '', classCell = '', seatCell = '', birth = '', gender = ''] = values;
+    const example = exampleRow(cells, STUDENTS_PARENTS[0]!, values);
+    if (example) return fail(example, 'exampleRow');
     if (!no) fail('學號', 'required');
     else if (!STUDENT_NO.test(no)) fail('學號', 'studentNo');
     else if (this.#seenNo.has(no)) fail('學號', 'duplicate', { row: String(this.#seenNo.get(no)) });
@@ -187,6 +212,7 @@ export class StudentsParentsCheck {
     const genderValue = GENDERS[gender as keyof typeof GENDERS];
     if (gender && !genderValue) fail('性別', 'notInList', { list: Object.keys(GENDERS).join('、') });
     this.#students.push({
+      row: number,
       studentNo: no,
       name: fullName,
       nationalId,
@@ -199,7 +225,10 @@ export class StudentsParentsCheck {
 
   #parent({ number, cells }: SheetRows['rows'][number]) {
     const fail = rowProblems(this.#errors, STUDENTS_PARENTS[1]!, number, cells);
-    const [no = '', name = '', relation = '', phone = '', id = ''] = rowValues(cells, STUDENTS_PARENTS[1]!);
+    const values = rowValues(cells, STUDENTS_PARENTS[1]!);
+    const [no = '', name = '', relation = '', phone = '', id = ''] = values;
+    const example = exampleRow(cells, STUDENTS_PARENTS[1]!, values);
+    if (example) return fail(example, 'exampleRow');
     if (!no) fail('學生學號', 'required');
     else if (!this.#seenNo.has(no)) fail('學生學號', 'noSuchStudent', { no });
     const fullName = personName(name);
@@ -220,6 +249,7 @@ export class StudentsParentsCheck {
     const nationalId = normaliseNationalId(id);
     if (nationalId && !isValidNationalId(nationalId)) fail('身分證統一編號', 'nationalId');
     this.#parents.push({
+      row: number,
       studentNo: no,
       name: fullName,
       relationship: relationship ?? 'other',

@@ -18,13 +18,28 @@ export type ColumnSpec = {
   width?: number;
   /** A name or title: read as typed (trimmed); every other column's full-width digits and letters are made half-width. */
   asTyped?: boolean;
+  /**
+   * The example is no real value (a national ID that fails its checksum, no one's): a row holding it is the template's
+   * example row, refused as such (rows.ts exampleRow).
+   */
+  exampleOnly?: boolean;
 };
 export type SheetSpec = { name: string; columns: readonly ColumnSpec[] };
+
+/**
+ * What the templates write beside their example row, in the cell after its columns: a row carrying it is the example,
+ * refused as such (rows.ts exampleRow) whatever its values — the example is there to be copied, never imported.
+ */
+export const EXAMPLE_MARK = '← 範例列：上傳前請刪除這一列';
 
 /** exceljs, loaded at the first template or upload, not at start: most processes never read one (memory at rest). */
 const exceljs = async () => (await import('exceljs')).default;
 
-/** A template: each sheet with its headers, one example row, and its lists. */
+/**
+ * A template: each sheet with its headers, one example row, and its lists. The example row says it is one in the cell
+ * after its columns (EXAMPLE_MARK, in grey): a row carrying it is refused as the example, so a template uploaded as it
+ * is imports nothing.
+ */
 export async function templateWorkbook(sheets: readonly SheetSpec[]): Promise<Buffer> {
   const workbook = new (await exceljs()).Workbook();
   workbook.creator = 'campus-sso';
@@ -35,7 +50,9 @@ export async function templateWorkbook(sheets: readonly SheetSpec[]): Promise<Bu
       width: c.width ?? Math.max(12, c.header.length * 3),
     }));
     sheet.getRow(1).font = { bold: true };
-    sheet.addRow(spec.columns.map((c) => c.example));
+    const example = sheet.addRow([...spec.columns.map((c) => c.example), EXAMPLE_MARK]);
+    example.getCell(spec.columns.length + 1).font = { italic: true, color: { argb: 'FF767676' } };
+    sheet.getColumn(spec.columns.length + 1).width = 30;
     spec.columns.forEach((c, i) => {
       if (!c.list) return;
       const column = sheet.getColumn(i + 1).letter;
