@@ -34,34 +34,35 @@ export function rosterRoutes(router: Router, s: Services) {
   const log = (action: Parameters<typeof syncLogged>[1]) => syncLogged(s, action);
 
   const credentials = '/api/schools/:code/roster-credentials';
+  // Logged first: a call refused for its credentials is in the school's sync log too (web/sync-log.ts).
   api.put(
     credentials,
     PUT_CREDENTIALS_OPERATION,
+    log('roster.credentials_put'),
     client,
     school,
-    log('roster.credentials_put'),
     upload,
     putCredentials(s),
   );
-  api.get(credentials, GET_CREDENTIALS_OPERATION, client, school, log('roster.credentials_get'), getCredentials(s));
+  api.get(credentials, GET_CREDENTIALS_OPERATION, log('roster.credentials_get'), client, school, getCredentials(s));
 
   // One route per file of the back office's import (classes-teachers, students-parents, courses).
   for (const file of Object.keys(IMPORT_FILES) as ImportFile[])
     api.put(
       `/api/schools/:code/roster/${file}`,
       rosterFileOperation(file),
+      log('roster.import'),
       client,
       school,
-      log('roster.import'),
       upload,
       putRoster(s, file),
     );
   api.post(
     '/api/schools/:code/roster/publish',
     PUBLISH_OPERATION,
+    log('school.publish'),
     client,
     school,
-    log('school.publish'),
     publishRosterApi(s),
   );
 

@@ -1,9 +1,10 @@
 // GET /school/:code/sync-log — 同步紀錄 (seed 000 §9): the school systems' calls to our APIs, newest first, filtered by
-// action and result, 50 a page, in Taipei time.
+// action and result, 50 a page, in Taipei time. The app of a call refused for its credentials is the client id it gave,
+// marked as unverified; a publish from the back office is the back office's. A page past the last shows the last.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { SYNC_ACTIONS } from '../../domain/schools/sync-log.ts';
-import { chooseLocale } from '../../platform/i18n/index.ts';
+import { byOffice, SYNC_ACTIONS, unverified } from '../../domain/schools/sync-log.ts';
+import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { clientNamer } from '../../web/client-names.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
@@ -13,21 +14,30 @@ import { officeOf } from './session.ts';
 const Query = z.object({
   action: z.enum(SYNC_ACTIONS).optional().catch(undefined),
   result: z.enum(['ok', 'error']).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
+  // Any page number: one past the last shows the last, saying so.
+  page: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
 });
+/** More pages than a year of any school's calls fills: a larger number is read as this one (past the last). */
+const MAX_PAGE = 1_000_000;
 
 export function showSyncLog(s: Services) {
   return async (ctx: Context) => {
     const { person } = officeOf(ctx);
     const school = (await s.schools.find(String(ctx.params.code)))!;
     const query = Query.parse(ctx.query);
-    const page = query.page ?? 1;
-    const { entries, more } = await s.schoolOffice.syncLog.search(school.code, {
+    const asked = query.page ?? 1;
+    const { entries, more, page } = await s.schoolOffice.syncLog.search(school.code, {
       action: query.action,
       ok: query.result === undefined ? undefined : query.result === 'ok',
-      page,
+      page: Math.min(asked, MAX_PAGE),
     });
+    const t = translator(chooseLocale(ctx));
     const appName = await clientNamer(ctx, s, entries);
+    /** A client id as given: the app's name with it, when it is one of ours. */
+    const appLabel = (id: string | null) => {
+      const name = appName(id);
+      return name && name !== id ? `${name}（${id}）` : (id ?? '');
+    };
     const link = (p: number) => {
       const q = new URLSearchParams();
       if (query.action) q.set('action', query.action);
@@ -45,8 +55,15 @@ export function showSyncLog(s: Services) {
       entries: entries.map((e) => ({
         ...e,
         at: taipeiTime(e.at, chooseLocale(ctx), 'seconds'),
-        app: appName(e.clientId),
+        app: byOffice(e)
+          ? t('school.syncLog.office')
+          : unverified(e)
+            ? t(e.clientId ? 'school.syncLog.unverified' : 'school.syncLog.noClient', { app: appLabel(e.clientId) })
+            : appName(e.clientId),
+        unverified: unverified(e),
       })),
+      // Asked for a page past the last: this is the last (or, nothing matching, the first).
+      pastLast: page < asked ? { asked, page } : undefined,
       previous: page > 1 ? link(page - 1) : undefined,
       next: more ? link(page + 1) : undefined,
     });

@@ -17,19 +17,20 @@ export function sisRoutes(router: Router, s: Services) {
   const client = requireApiClient(s.clients, s.throttle, 'sis');
   const handoffs = handoffsOf(s);
   const api = documented(router);
-  // Each call is recorded in the school's sync log (the school named in the body).
+  // Each call is recorded in the school's sync log (the school named in the body), logged first: a call refused for
+  // its credentials is there too (web/sync-log.ts).
   const pushMode = (ctx: Context) =>
     (ctx.request.body as { mode?: unknown } | undefined)?.mode === 'add_identity' ? 'sis.add_identity' : 'sis.register';
   const log = (action: Parameters<typeof syncLogged>[1]) => syncLogged(s, action);
-  api.post('/api/sis/handles', HANDLE_OPERATION, client, json, log(pushMode), createHandle(s, handoffs));
-  api.post('/api/sis/lookup', LOOKUP_OPERATION, client, json, log('sis.lookup'), lookup(s));
-  api.post('/api/sis/guardians', PUSH_GUARDIAN_OPERATION, client, json, log('sis.guardians'), pushGuardian(s));
+  api.post('/api/sis/handles', HANDLE_OPERATION, log(pushMode), client, json, createHandle(s, handoffs));
+  api.post('/api/sis/lookup', LOOKUP_OPERATION, log('sis.lookup'), client, json, lookup(s));
+  api.post('/api/sis/guardians', PUSH_GUARDIAN_OPERATION, log('sis.guardians'), client, json, pushGuardian(s));
   api.post(
     '/api/sis/guardians/lookup',
     LOOKUP_GUARDIANS_OPERATION,
+    log('sis.guardians_lookup'),
     client,
     json,
-    log('sis.guardians_lookup'),
     lookupGuardians(s),
   );
   router.get('/register/sis', startHandoff(handoffs));
