@@ -1206,7 +1206,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.match(listed.stdout, /吳○寶/);
     assert.doesNotMatch(listed.stdout, /[A-Z][12]\d{8}/, 'no national ID in clear');
     const bad = await runCli(env, 'binding', 'approve', '--id', 'nope');
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2, 'bad usage');
     assert.match(bad.stderr, /--id must be an application id/);
     const rejected = await runCli(env, 'binding', 'reject', '--id', row.id, '--reason', '資料不完整');
     assert.equal(rejected.status, 0, rejected.stderr);
