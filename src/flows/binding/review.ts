@@ -30,6 +30,8 @@ type Refusal = {
   errors?: Record<string, string>;
   values?: Record<string, string>;
   alert?: string;
+  /** An approval that cannot be made: which card, and the key of the words that say why (no field's mistake). */
+  cannot?: { app: string; student: string; key: string };
 };
 
 async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
@@ -45,10 +47,7 @@ async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
   const decided = q.notice && q.app ? await s.binding.reviewable(person.id, q.app) : undefined;
   const errors = Object.fromEntries(Object.entries(refusal?.errors ?? {}).map(([k, v]) => [k, t(v)]));
   const fields: Fields = [
-    ...pending.flatMap((a) => [
-      [`card-${a.id}`, 'binding.review.approve'] as const,
-      [`reason-${a.id}`, 'binding.review.reason'] as const,
-    ]),
+    ...pending.map((a) => [`reason-${a.id}`, 'binding.review.reason'] as const),
     ...approved.map((a) => [`revoke-${a.id}`, 'binding.review.revokeReason'] as const),
   ];
   renderBinding(ctx, 'review', {
@@ -68,14 +67,23 @@ async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
       conflict: a.identityConflict
         ? `binding.review.identityConflict${a.identityConflict === 'later' ? 'Later' : 'Unconfirmed'}`
         : undefined,
+      // Why this approval was just refused (said at the top too): on its card, next to its buttons.
+      cannot: refusal?.cannot?.app === a.id ? t(refusal.cannot.key) : undefined,
     })),
     approved: approved.map((a) => ({ ...a, decided: when(a.decidedAt, locale) })),
     notice: decided && q.notice ? t(`binding.review.${q.notice}`, { student: decided.studentName }) : undefined,
     errors,
     fields,
     values: refusal?.values ?? {},
-    alert: refusal?.alert ? t(refusal.alert) : undefined,
+    alert: refusal?.cannot
+      ? t('binding.review.cannotApprove', { student: refusal.cannot.student, text: t(refusal.cannot.key) })
+      : refusal?.alert
+        ? t(refusal.alert)
+        : undefined,
     status: refusal?.status,
+    // A refusal is drawn at the POST's address, which has no page: it stands for the review page, so that reload and
+    // Back ask for that page and never send the decision again (render.ts `formPage`).
+    formPage: refusal ? '/binding/review' : undefined,
   });
 }
 
@@ -117,8 +125,9 @@ function decide(
       if (result.reason === 'not_found') throw new AppError('not_found', 404);
       if (result.reason === 'not_pending')
         return drawReview(s, ctx, { status: 409, alert: 'binding.review.notPending', values: { [field]: reason } });
-      // The approval cannot be made (the address is someone's, the child has this parent already): said on the card,
-      // with a reason to decline it offered in its field, since declining is what the reviewer can do.
+      // The approval cannot be made (the address is someone's, the child has this parent already): no field's mistake
+      // but a message of its own, at the top and on the card, with a reason to decline it offered in its field, since
+      // declining is what the reviewer can do.
       const key =
         result.reason === 'email_taken'
           ? 'emailTaken'
@@ -127,7 +136,7 @@ function decide(
             : 'relationshipTaken';
       return drawReview(s, ctx, {
         status: 409,
-        errors: { [`card-${app.id}`]: `binding.review.${key}` },
+        cannot: { app: app.id, student: app.studentName, key: `binding.review.${key}` },
         values: { [`reason-${app.id}`]: tr(ctx)(`binding.review.${key}Reason`) },
       });
     }

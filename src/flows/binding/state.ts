@@ -33,7 +33,7 @@ export const BindingSession = z.object({
   /**
    * Step 1's last "驗證": the school(s) it found (the name masked, as shown), kept so that a "下一步" refused for
    * anything else shows them again, with the choice made; `key` is a digest of the level and national ID they were
-   * found by (the ID itself is not kept).
+   * found by.
    */
   /**
    * The application last sent from this session (the students' names as shown, masked, and how it went), until a
@@ -49,6 +49,12 @@ export const BindingSession = z.object({
     .object({
       key: z.string().max(100),
       matches: z.array(DraftStudentSchema.pick({ identityId: true, maskedName: true, school: true })).max(20),
+      /**
+       * The form as it was when they were found (the student's national ID too: it is what "下一步" sends again), so
+       * that step 1 read again (reload, Back) shows it filled in with the school(s) found; kept here only, on the
+       * server, until the student is added, not found, or the session ends.
+       */
+      values: z.record(z.string(), z.string().max(40)).optional(),
     })
     .optional(),
 });

@@ -67,12 +67,18 @@ function renderStudent(
     levels: SCHOOL_LEVELS,
     added: session.students,
     status: page.status,
+    // A page answering "驗證" or "下一步" stands for step 1's GET, which shows the same (the form and the school(s)
+    // found are kept in the session): reload and Back never send the form again (render.ts `formPage`).
+    formPage: '/binding/student',
   });
 }
 
 export function showStudent() {
   return async (ctx: Context) => {
-    const handed = bindingOf(ctx).session.handedCode;
+    const { handedCode: handed, found } = bindingOf(ctx).session;
+    // What "驗證" found last, with the form as it was: shown again, so that nobody has to look the student up again.
+    const kept = found?.values ? StudentForm.safeParse(found.values) : undefined;
+    if (found && kept?.success) return renderStudent(ctx, { values: kept.data, matches: found.matches });
     renderStudent(ctx, { values: { ...EMPTY, binding_code: handed ? showCode(handed) : '' } });
   };
 }
@@ -93,8 +99,12 @@ export function submitStudent(s: Services, state: BindingState) {
     // same level and national ID) — the school(s) found and the one chosen, so that nobody has to look again.
     const key = foundKey(values);
     const found = current.session.found?.key === key ? current.session.found.matches : undefined;
-    const refuse = (errors: Record<string, string>, status: number) =>
+    const refuse = async (errors: Record<string, string>, status: number) => {
+      // Still the student found: the form kept is the one sent now (what a reload of step 1 shows).
+      if (found && current.session.found)
+        await saveSession(state, current, { found: { ...current.session.found, values } });
       renderStudent(ctx, { values, errors, matches: found, status });
+    };
     const errors: Record<string, string> = {};
     if (!RELATIONSHIPS.includes(values.relationship as never))
       errors.relationship = 'binding.student.errors.relationship';
@@ -126,11 +136,11 @@ export function submitStudent(s: Services, state: BindingState) {
       if (current.session.found) await saveSession(state, current, { found: undefined });
       return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.notFound' }, status: 400 });
     }
-    await saveSession(state, current, { found: { key, matches: shownMatches(matches) } });
     const chosen = matches.find((m) => m.school.code === values.school);
+    const shown = chosen ? values : { ...values, school: matches.length === 1 ? matches[0]!.school.code : '' };
+    await saveSession(state, current, { found: { key, matches: shownMatches(matches), values: shown } });
     // "驗證": the masked name and the schools to choose from (the only one chosen already).
     if (!chosen) {
-      const shown = { ...values, school: matches.length === 1 ? matches[0]!.school.code : '' };
       const schoolError = values.school ? { school: 'binding.student.errors.school' } : {};
       return renderStudent(ctx, { values: shown, matches, errors: schoolError, status: values.school ? 400 : 200 });
     }

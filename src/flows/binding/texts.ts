@@ -216,7 +216,7 @@ const zh = {
           '此手機號碼已有帳號，不得再次申請。請改填家長自己的手機號碼，或不填。如果這是您的帳號，請回到上面，用您的身分證字號和這個帳號的密碼申請。',
         alreadyBound: '已綁定過親子關係（{{student}}）。請直接用您的帳號登入。',
         relationshipTaken:
-          '已綁定過親子關係：{{student}} 已經有綁定的父親（或母親）了，一位學生只能綁定一位父親和一位母親。請確認您選的關係是否正確（祖父母等請選「監護人」）；如果資料有誤，請和孩子的導師聯絡。',
+          '已綁定過親子關係：{{student}} 已經有綁定的父親（或母親）了，一位學生只能綁定一位父親和一位母親。請確認您選的關係是否正確（祖父母請選「祖父」「祖母」「外祖父」或「外祖母」，其他照顧孩子的人請選「其他監護人」）；如果資料有誤，請和孩子的導師聯絡。',
         alreadyApplied: '您已經申請過綁定 {{student}}，正在等待審核。請回到申請進度查看。',
         studentAccount: '學生的帳號不能申請親子綁定。請用家長自己的身分證字號、信箱和手機申請。',
         selfBinding: '家長的身分證字號不能和學生相同。',
@@ -245,10 +245,12 @@ const zh = {
       reasonRequired: '請寫下不通過的原因，讓家長知道要怎麼做。',
       revokeReasonRequired: '請寫下解除綁定的原因，才能解除。',
       emailTakenReason: '您填的電子信箱已經有人使用，請改用家長自己的信箱重新申請。',
-      relationshipTakenReason: '這位學生已經綁定了同樣關係的家長，請確認您與學生的關係，或改選監護人重新申請。',
+      relationshipTakenReason:
+        '這位學生已經綁定了同樣關係的家長，請確認您與學生的關係；祖父母請改選「祖父」「祖母」「外祖父」或「外祖母」，其他照顧孩子的人請改選「其他監護人」，再重新申請。',
       approved: '已通過 {{student}} 的親子綁定，家長會收到通知。',
       rejected: '已退回 {{student}} 的親子綁定申請，家長會收到通知。',
       notPending: '這筆申請已經有人處理過了。',
+      cannotApprove: '{{student}} 的申請{{text}}',
       emailTaken:
         '無法通過：申請的信箱已經被另一個帳號使用（或有人用它註冊了，還沒啟用），不能作為這位家長的帳號。請按「不通過」退回申請（原因已幫您填好，可以修改），請家長改用自己的信箱。',
       account: '回到我的帳號',
@@ -262,7 +264,7 @@ const zh = {
       linkItem: '{{relationship}}：{{name}}（{{since}} 起）',
       linksNone: '目前還沒有綁定任何家長。',
       relationshipTakenHere:
-        '這位學生已經綁定了{{relationship}}，一位學生只能綁定一位父親和一位母親，所以這筆申請不能通過。請按「不通過」，並寫下原因（例如請家長確認關係，或改選監護人）。',
+        '這位學生已經綁定了{{relationship}}，一位學生只能綁定一位父親和一位母親，所以這筆申請不能通過。請按「不通過」，並寫下原因（例如請家長確認關係，或改選「祖父」「祖母」「外祖父」「外祖母」或「其他監護人」）。',
       relationshipTaken:
         '無法通過：這位學生已經綁定了同樣關係的家長（父親或母親只能各一位）。請按「不通過」退回申請（原因已幫您填好，可以修改）。',
       identityConflictLater:
@@ -579,7 +581,7 @@ const en: typeof zh = {
           'This mobile number already has an account, so it cannot apply again. Please give the parent’s own mobile number, or leave it empty. If that account is yours, apply with your national ID and that account’s password instead.',
         alreadyBound: 'You are already bound to {{student}}. Just sign in with your account.',
         relationshipTaken:
-          '{{student}} already has a father (or mother) bound; a student can have one father and one mother. Please check the relationship you chose (grandparents and others choose "Guardian"); if this is wrong, please contact the homeroom teacher.',
+          '{{student}} already has a father (or mother) bound; a student can have one father and one mother. Please check the relationship you chose (grandparents choose Grandfather, Grandmother, Maternal grandfather or Maternal grandmother; anyone else caring for the child, Other guardian); if this is wrong, please contact the homeroom teacher.',
         alreadyApplied: 'You already applied for {{student}}; it is waiting for review. See your applications.',
         studentAccount: "A student's account cannot apply. Please use the parent's own national ID, email and mobile.",
         selfBinding: "The parent's national ID cannot be the student's.",
@@ -610,10 +612,11 @@ const en: typeof zh = {
       revokeReasonRequired: 'Please say why the binding ends; it cannot end without a reason.',
       emailTakenReason: 'The email address you gave is used by someone else. Please apply again with your own address.',
       relationshipTakenReason:
-        'The student already has a parent bound with this relationship. Please check it, or apply again as a guardian.',
+        'The student already has a parent bound with this relationship. Please check it; grandparents apply again as Grandfather, Grandmother, Maternal grandfather or Maternal grandmother, anyone else caring for the child as Other guardian.',
       approved: 'The binding to {{student}} is approved; the parent is told.',
       rejected: 'The application for {{student}} was declined; the parent is told.',
       notPending: 'Someone has already decided this application.',
+      cannotApprove: '{{student}}: {{text}}',
       emailTaken:
         "Cannot approve: another account uses that email address (or someone registered with it and has not activated it yet), so it cannot be this parent's login. Please decline (a reason is filled in for you; you can change it), asking the parent to use their own address.",
       account: 'Back to my account',
@@ -627,7 +630,7 @@ const en: typeof zh = {
       linkItem: '{{relationship}}: {{name}} (since {{since}})',
       linksNone: 'No parent is bound to this student yet.',
       relationshipTakenHere:
-        'This student is already bound to a parent as {{relationship}}; a student can have one father and one mother, so this application cannot be approved. Please decline it and write why (for example, ask the parent to check the relationship or to apply as a guardian).',
+        'This student is already bound to a parent as {{relationship}}; a student can have one father and one mother, so this application cannot be approved. Please decline it and write why (for example, ask the parent to check the relationship, or to apply as a grandparent or Other guardian).',
       relationshipTaken:
         'Cannot approve: the student already has a parent of this relationship bound (one father and one mother at most). Please decline it (a reason is filled in for you; you can change it).',
       identityConflictLater:

@@ -130,6 +130,21 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
   await page.waitForSelector('text=吳○寶');
   assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'the only school is chosen');
   await checked(page, 'student-found');
+  // A reload (or Back and Forward) asks for step 1's page, which still shows what was found and typed: no form sent
+  // again, nothing to look up again.
+  let resent = 0;
+  const countPosts = (r: { method(): string; url(): string }) => {
+    if (r.method() === 'POST' && r.url().endsWith('/binding/student')) resent++;
+  };
+  page.on('request', countPosts);
+  await page.reload();
+  await page.waitForSelector('text=吳○寶');
+  page.off('request', countPosts);
+  assert.equal(resent, 0, 'the reload sent no form');
+  assert.ok(await page.isChecked('input[name=school][value="353604"]'), 'reload: the school still chosen');
+  assert.equal(await page.inputValue('#national_id'), studentId, 'reload: the ID kept');
+  assert.equal(await page.inputValue('#birthdate'), '2012-04-05', 'reload: the birth date kept');
+  assert.equal(await page.inputValue('#relationship'), 'mother', 'reload: the relationship kept');
   // 下一步 with the relationship left unchosen: refused, and the school found stays found and chosen.
   await page.selectOption('#relationship', '');
   await page.click(`button:has-text("${zh('binding.student.next')}")`);
@@ -246,6 +261,98 @@ test('a parent applies in the browser, the homeroom teacher approves, the status
 
   assert.deepEqual([...problems, ...teacher.problems], []);
   await teacher.context.close();
+  await context.close();
+});
+
+test('an approval the review cannot make: 不通過 first, a plain message, and a reload never sends it again', {
+  skip: browserSkip,
+}, async () => {
+  const db = server.storage.db;
+  const person = await insertPerson(db, {
+    username: `bstu-${crypto.randomBytes(4).toString('hex')}`,
+    name: '吳四寶',
+    passwordHash: await hashPassword('Student-Pass-1', 4),
+    birthdate: '2012-04-05',
+    nationalId: sealNationalId(server.storage.keyring, randomNationalId()),
+  });
+  const identityId = await addIdentity(db, {
+    personId: person.id,
+    schoolCode: '353604',
+    role: 'student',
+    classCode: '701',
+    source: 'roster',
+    actor: 'test',
+  });
+  const student = {
+    identityId,
+    relationship: 'father' as const,
+    maskedName: '吳○寶',
+    school: { code: '353604', name: '' },
+  };
+  // Two fathers applied before either was bound: the first approved, the second's card flagged.
+  const ids: string[] = [];
+  for (const name of ['吳一郎', '吳二郎']) {
+    const pushed = await server.services.binding.push({
+      actor: 'test',
+      student,
+      relationship: 'father',
+      parent: {
+        nationalId: randomNationalId(),
+        name,
+        email: `dad-${crypto.randomBytes(4).toString('hex')}@example.test`,
+      },
+      verified: false,
+    });
+    assert.ok(pushed.ok && pushed.status === 'pending', JSON.stringify(pushed));
+    ids.push(pushed.id);
+  }
+  assert.deepEqual(await server.services.binding.approve(ids[0]!, 'test'), { ok: true });
+  const flagged = ids[1]!;
+
+  const { context, page, problems } = await watchedPage(browser, {
+    allow: (status, path) => status === 409 && path === `/binding/review/${flagged}/approve`,
+  });
+  await page.goto(`${server.issuer}/account/identities`);
+  await page.fill('#login', 'teacher');
+  await page.fill('#password', 'Blue-Chalk-2026');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/account\/identities$/);
+  await page.goto(`${server.issuer}/binding/review`);
+  const approve = page.locator(`#card-${flagged}`);
+  assert.equal(await approve.getAttribute('class'), 'secondary', '通過 is not the primary action');
+  assert.equal(await approve.getAttribute('aria-describedby'), `taken-${flagged}`, 'the reason tied to it');
+  const reject = page.locator(`form[action="/binding/review/${flagged}/reject"] button`);
+  assert.equal(await reject.getAttribute('class'), 'primary', '不通過 is');
+  await page.locator(`#card-${flagged}`).scrollIntoViewIfNeeded();
+  await checked(page, 'review-flagged');
+
+  await approve.click();
+  await page.waitForSelector(`#cannot-${flagged}`);
+  const alert = page.locator('p.alert[role=alert]');
+  assert.equal(
+    await alert.textContent(),
+    zh('binding.review.cannotApprove', { student: '吳四寶', text: zh('binding.review.relationshipTaken') }),
+  );
+  assert.equal(await page.locator('.mistakes').count(), 0, 'no list of fields to correct');
+  assert.ok(await page.evaluate(() => document.activeElement?.matches('p.alert[role=alert]') ?? false), 'focused');
+  assert.equal(new URL(page.url()).pathname, '/binding/review', 'the history entry is the review page');
+  await checked(page, 'review-cannot-approve');
+  await page.goto(`${server.issuer}/binding/review?lang=en`);
+  await approve.click();
+  await page.waitForSelector(`#cannot-${flagged}`);
+  await checked(page, 'review-cannot-approve-en');
+
+  // A reload asks for the review page: the approval is not sent again.
+  let resent = 0;
+  page.on('request', (r) => {
+    if (r.method() === 'POST') resent++;
+  });
+  await page.reload();
+  await page.waitForSelector(`#card-${flagged}`);
+  assert.equal(resent, 0, 'the reload sent no approval');
+  assert.equal(await page.locator(`#cannot-${flagged}`).count(), 0, 'the page as it is now');
+  await page.goto(`${server.issuer}/binding/review?lang=zh-TW`);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { GUARDIANS } from '../../../src/domain/binding/relationships.ts';
 import { Binding } from '../../../src/domain/binding/service.ts';
 import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
 import { nationalIdIndex, sealNationalId } from '../../../src/domain/people/national-id-store.ts';
@@ -369,6 +370,16 @@ describe(`parent-child binding (${storageMode})`, () => {
       new RegExp(`<input (?:id="school" )?type="radio" name="school" value="${code}"( checked)?>`);
     assert.equal(radio('353604').exec(found.body)?.[1], undefined, 'two schools: none chosen for the parent');
     assert.equal(radio(second).exec(found.body)?.[1], undefined);
+    // Reload or Back: the answer stands for step 1's GET, which shows the student found and the form as typed.
+    assert.match(found.body, /data-form-page="\/binding\/student"/);
+    const reloaded = await agent.request(url('/binding/student'));
+    assert.equal(reloaded.status, 200);
+    assert.match(reloaded.body, /吳○寶/, 'reload: the student found is still shown');
+    assert.ok(radio('353604').test(reloaded.body) && radio(second).test(reloaded.body), 'reload: both schools offered');
+    assert.match(reloaded.body, new RegExp(`name="national_id" value="${student.nationalId}"`));
+    assert.match(reloaded.body, /name="birthdate" value="101\/04\/05"/);
+    assert.match(reloaded.body, /<option value="grandmother" selected/);
+    assert.ok(reloaded.body.includes(zh('binding.student.next')), 'reload: 下一步, not 驗證 again');
 
     const nextButton = `<button class="primary" type="submit">${zh('binding.student.next')}</button>`;
     const keptAll = (answer: Step, what: string, fields: Record<string, string>) => {
@@ -745,6 +756,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     const twice = await post(teacher, review, `/binding/review/${row.id}/reject`, { reason: 'x' });
     assert.equal(twice.status, 409);
     assert.ok(twice.body.includes(html(zh('binding.review.notPending'))));
+    assert.match(twice.body, /data-form-page="\/binding\/review"/, 'reload and Back ask for the review page');
 
     const account = await db()('persons').where({ email: parent.email }).first();
     assert.ok(account, 'the parent account exists');
@@ -883,6 +895,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.ok(!noReason.body.includes(html(zh('binding.review.reasonRequired'))), 'not the reject wording');
     assert.match(noReason.body, /data-mistakes/, 'the list of mistakes takes the focus, its link to the field');
     assert.ok(noReason.body.includes(`href="#revoke-${row.id}"`));
+    assert.match(noReason.body, /data-form-page="\/binding\/review"/, 'reload and Back ask for the review page');
     const revoked = await post(teacher, reviewAgain, `/binding/review/${row.id}/revoke`, { reason: '監護權變更' });
     assert.equal(revoked.location, url(`/binding/review?notice=revoked&app=${row.id}`));
     assert.deepEqual(await children(), []);
@@ -1323,12 +1336,28 @@ describe(`parent-child binding (${storageMode})`, () => {
       flagged.body.lastIndexOf('<li class="review-item">', flagged.body.indexOf(b.row.id)),
     );
     assert.match(bCard.slice(0, bCard.indexOf(`/binding/review/${b.row.id}/approve`)), /class="alert taken"/);
+    // Not approvable: 不通過 is the primary action, 通過 secondary with the reason tied to it.
+    const bButtons = bCard.slice(0, bCard.indexOf('</form>', bCard.indexOf(`/binding/review/${b.row.id}/reject`)));
+    assert.match(
+      bButtons,
+      new RegExp(`<button class="secondary" id="card-${b.row.id}"[^>]*aria-describedby="taken-${b.row.id}"`),
+    );
+    assert.ok(bButtons.includes(`<button class="primary" type="submit">${zh('binding.review.reject')}</button>`));
     const refusedApproval = await post(teacher, flagged, `/binding/review/${b.row.id}/approve`, {});
     assert.equal(refusedApproval.status, 409);
+    // A plain message of its own (no field to correct): an alert naming the student, said on that card too.
+    assert.ok(!refusedApproval.body.includes(html(zh('mistakes.summary'))), 'not the list of fields to correct');
     assert.ok(
-      refusedApproval.body.includes(`id="card-${b.row.id}-error">${html(zh('binding.review.relationshipTaken'))}`),
+      refusedApproval.body.includes(
+        `role="alert" tabindex="-1" data-mistakes="">${html(zh('binding.review.cannotApprove', { student: b.student.name, text: zh('binding.review.relationshipTaken') }))}`,
+      ),
+      'an alert, focused',
+    );
+    assert.ok(
+      refusedApproval.body.includes(`id="cannot-${b.row.id}">${html(zh('binding.review.relationshipTaken'))}`),
       'said on that card',
     );
+    assert.match(refusedApproval.body, /data-form-page="\/binding\/review"/, 'reload and Back ask for the review page');
     assert.ok(
       refusedApproval.body.includes(`value="${html(zh('binding.review.relationshipTakenReason'))}"`),
       'a reason to decline offered',
@@ -1338,6 +1367,7 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(noReason.status, 400);
     assert.match(noReason.body, new RegExp(`<input id="reason-${b.row.id}"[^>]*aria-invalid="true"`));
     assert.ok(noReason.body.includes(`id="reason-${b.row.id}-error">${html(zh('binding.review.reasonRequired'))}`));
+    assert.match(noReason.body, /data-form-page="\/binding\/review"/, 'reload and Back ask for the review page');
     assert.deepEqual(await server.services.binding.approve(b.row.id, 'test'), {
       ok: false,
       reason: 'relationship_taken',
@@ -1347,6 +1377,18 @@ describe(`parent-child binding (${storageMode})`, () => {
       .where({ student_identity_id: child.identityId, relationship: 'father' })
       .whereNull('ended_at');
     assert.equal(fathers.length, 1, 'one father');
+  });
+
+  it('a relation another parent holds: the words name the choices the list has (祖父 … 其他監護人), in both languages', () => {
+    for (const t of [zh, translator('en')]) {
+      const choices = GUARDIANS.map((r) => t(`binding.relationship.${r}`));
+      for (const key of ['binding.parent.errors.relationshipTaken', 'binding.review.relationshipTakenReason']) {
+        const words = t(key, { student: '林小華' });
+        assert.notEqual(words, key);
+        for (const choice of choices) assert.ok(words.includes(choice), `${key} names ${choice}`);
+        assert.ok(!/「監護人」|"Guardian"/.test(words), `${key}: no choice the list does not have`);
+      }
+    }
   });
 
   describe('the school-affairs system pushes guardian links', () => {
@@ -1561,6 +1603,13 @@ describe(`parent-child binding (${storageMode})`, () => {
       const refused = await post(teacher, review, `/binding/review/${row.id}/approve`, {});
       assert.equal(refused.status, 409);
       assert.ok(refused.body.includes(html(zh('binding.review.identityConflict'))), 'the reviewer is told why');
+      assert.ok(!refused.body.includes(html(zh('mistakes.summary'))), 'not the list of fields to correct');
+      assert.match(refused.body, /data-form-page="\/binding\/review"/, 'reload and Back ask for the review page');
+      const card = review.body.slice(review.body.lastIndexOf('<li class="review-item">', review.body.indexOf(row.id)));
+      assert.match(
+        card,
+        new RegExp(`<button class="secondary" id="card-${row.id}"[^>]*aria-describedby="conflict-${row.id}"`),
+      );
       assert.ok(
         refused.body.includes(html(zh('binding.review.identityConflictReason'))),
         'a reason to decline is filled in',
