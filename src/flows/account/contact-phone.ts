@@ -27,6 +27,9 @@ function renderForm(ctx: Context, locals: { value?: string; error?: string } = {
       // Not a login: someone without a mobile number of their own is told where one is added.
       hasMobile: !!person.mobile,
       switchPath: '/account/contact-phone',
+      // A mistake's page stands for the form's own (render.ts `formPage`): reload and Back ask for it, never to send the
+      // number again; the number typed stays in the field here.
+      formPage: '/account/contact-phone',
     },
     status,
   );

@@ -177,6 +177,17 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'contact-phone', 'the field, to correct');
   assert.deepEqual(await axeViolations(page), [], 'contact phone with its error: axe-core');
   await shoot(page, 'account-09b-contact-phone-invalid');
+  // The mistake's page stands for the form's own (render.ts formPage): a reload asks for it, never posts the number.
+  assert.equal(new URL(page.url()).pathname, '/account/contact-phone');
+  const sent: string[] = [];
+  const onRequest = (r: import('playwright-core').Request) => {
+    if (new URL(r.url()).pathname === '/account/contact-phone') sent.push(r.method());
+  };
+  page.on('request', onRequest);
+  await page.reload();
+  page.off('request', onRequest);
+  assert.deepEqual(sent, ['GET'], 'reloaded with a GET, the form not sent again');
+  assert.equal(await page.locator('#contact-phone-error').count(), 0);
   await page.fill('#contact-phone', '０２－２１２３－００００');
   await Promise.all([page.waitForURL('**/account?done=contactPhone'), page.click('button.primary')]);
   assert.equal((await page.locator('.acct-notice').innerText()).trim(), zh('account.done.contactPhone'));

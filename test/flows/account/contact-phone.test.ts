@@ -54,6 +54,7 @@ describe(`account: the contact phone (${storageMode})`, () => {
       assert.ok(row.includes(`>${phone}</span>`), `the number in full, to its owner (${lang})`);
       assert.ok(row.includes(html(tr('account.profile.contactPhoneHint'))), `not a login (${lang})`);
       assert.ok(row.includes('href="/account/contact-phone"'), `the way to change it (${lang})`);
+      assert.match(row, new RegExp(`id="contact-phone-link"[^>]*>${tr('account.change')}</a>`), `change (${lang})`);
 
       const identities = await agent.request(`${issuer}/account/identities?lang=${lang}`);
       const section = /<section id="contact-phone"[\s\S]*?<\/section>/.exec(identities.body)?.[0] ?? '';
@@ -119,6 +120,8 @@ describe(`account: the contact phone (${storageMode})`, () => {
       assert.equal(bad.status, 400);
       assert.equal(errorOf(bad.body), html(tr('account.contactPhone.invalid')), `why (${lang})`);
       assert.ok(bad.body.includes('value="02-123 &lt;call me&gt;"'), `what was typed is kept (${lang})`);
+      // It stands for the form's page (render.ts formPage): reload and Back ask for that, never post it again.
+      assert.match(bad.body, /<body [^>]*data-form-page="\/account\/contact-phone"/);
       assert.match(bad.body, /aria-invalid="true" aria-describedby="contact-phone-error contact-phone-hint"/);
       assert.match(bad.body, new RegExp(`<h1>${html(tr('account.contactPhone.title'))}</h1>`));
       assert.ok(bad.body.includes(`<strong class="acct-mono">${phone}</strong>`), 'the current one still shown');
@@ -145,6 +148,14 @@ describe(`account: the contact phone (${storageMode})`, () => {
     assert.ok(profile.body.includes(html(en('account.done.contactPhoneRemoved'))));
     const row = /<div class="acct-field" id="contact-phone">[\s\S]*?<\/div>/.exec(profile.body)?.[0] ?? '';
     assert.ok(row.includes(en('account.notSet')), 'not set');
+    // None set: its link says add, not change (both languages).
+    assert.match(row, new RegExp(`id="contact-phone-link"[^>]*>${en('account.add')}</a>`));
+    const zhRow =
+      /<div class="acct-field" id="contact-phone">[\s\S]*?<\/div>/.exec(
+        (await agent.request(`${issuer}/account?lang=zh-TW`)).body,
+      )?.[0] ?? '';
+    assert.match(zhRow, new RegExp(`id="contact-phone-link"[^>]*>${zh('account.add')}</a>`));
+    assert.equal(zh('account.add'), '新增');
     assert.doesNotMatch((await agent.request(`${issuer}/account/identities`)).body, /id="contact-phone"/);
     const [entry] = await audits(id);
     assert.equal(entry.action, 'person.contact_phone_removed');
