@@ -1,6 +1,7 @@
 // GET /school/:code/sync-log — 同步紀錄 (seed 000 §9): the school systems' calls to our APIs, newest first, filtered by
-// action and result, 50 a page, in Taipei time. The app of a call refused for its credentials is the client id it gave,
-// marked as unverified; a publish from the back office is the back office's. A page past the last shows the last.
+// action and result, 50 a page, in Taipei time. The app of a call refused for its credentials is the client id as it
+// gave it (never the name of the app it names: anyone may give a real app's id), marked as unverified; a publish from
+// the back office is the back office's. A page past the last shows the last. On a phone each call's row stacks.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { byOffice, SYNC_ACTIONS, unverified } from '../../domain/schools/sync-log.ts';
@@ -32,12 +33,13 @@ export function showSyncLog(s: Services) {
       page: Math.min(asked, MAX_PAGE),
     });
     const t = translator(chooseLocale(ctx));
-    const appName = await clientNamer(ctx, s, entries);
-    /** A client id as given: the app's name with it, when it is one of ours. */
-    const appLabel = (id: string | null) => {
-      const name = appName(id);
-      return name && name !== id ? `${name}（${id}）` : (id ?? '');
-    };
+    // Only a verified caller's app is named: a refused call's client id is whatever it said (anyone may give a real
+    // app's id), so it is shown as given, never as the app it names.
+    const appName = await clientNamer(
+      ctx,
+      s,
+      entries.filter((e) => !unverified(e)),
+    );
     const link = (p: number) => {
       const q = new URLSearchParams();
       if (query.action) q.set('action', query.action);
@@ -58,7 +60,7 @@ export function showSyncLog(s: Services) {
         app: byOffice(e)
           ? t('school.syncLog.office')
           : unverified(e)
-            ? t(e.clientId ? 'school.syncLog.unverified' : 'school.syncLog.noClient', { app: appLabel(e.clientId) })
+            ? t(e.clientId ? 'school.syncLog.unverified' : 'school.syncLog.noClient', { app: e.clientId ?? '' })
             : appName(e.clientId),
         unverified: unverified(e),
       })),

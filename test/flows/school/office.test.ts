@@ -259,7 +259,9 @@ describe(`the school back office (${storageMode})`, () => {
     const log = await agent.request(`${base}/school/${SCHOOL}/sync-log`);
     assert.equal(log.status, 200);
     const rows = [
-      ...log.body.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td>/g),
+      ...log.body.matchAll(
+        /<tr><td[^>]*>([^<]*)<\/td><td[^>]*>([^<]*)<\/td><td[^>]*>(\d+)<\/td><td[^>]*>([^<]*)<\/td>/g,
+      ),
     ].filter((m) => m[2] === '示範校務系統');
     assert.deepEqual(
       rows.map((m) => [m[1], m[3], m[4]]),
@@ -271,9 +273,9 @@ describe(`the school back office (${storageMode})`, () => {
     );
     assert.ok(!log.body.includes(nationalId), 'no ID number in the log');
     const failed = await agent.request(`${base}/school/${SCHOOL}/sync-log?result=error&action=sis.lookup`);
-    const failedRows = [...failed.body.matchAll(/<tr><td>[^<]*<\/td><td>示範校務系統<\/td><td>(\d+)</g)].map(
-      (m) => m[1],
-    );
+    const failedRows = [
+      ...failed.body.matchAll(/<tr><td[^>]*>[^<]*<\/td><td[^>]*>示範校務系統<\/td><td[^>]*>(\d+)</g),
+    ].map((m) => m[1]);
     assert.deepEqual(failedRows, ['400']);
     const nonsense = await agent.request(`${base}/school/${SCHOOL}/sync-log?result=maybe&action=%3Cscript%3E&page=-4`);
     assert.equal(nonsense.status, 200, 'a filter that means nothing shows everything');

@@ -11,6 +11,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { personWith } from '../../helpers/account.ts';
 import { Agent, hiddenField, html } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { registerClient } from '../../helpers/rp.ts';
 import { apiSchool, newSchoolCode, signInOffice } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
@@ -55,7 +56,7 @@ describe(`the sync log (${storageMode})`, () => {
   const rows = (body: string) =>
     [
       ...body.matchAll(
-        /<tr><td>([^<]*)<\/td><td(?: class="sync-unverified")?>([^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td>/g,
+        /<tr><td[^>]*>([^<]*)<\/td><td(?: class="sync-unverified")?[^>]*>([^<]*)<\/td><td[^>]*>(\d+)<\/td><td[^>]*>([^<]*)<\/td>/g,
       ),
     ].map((m) => [m[1], m[2], m[3], m[4]]);
 
@@ -103,6 +104,30 @@ describe(`the sync log (${storageMode})`, () => {
       '200',
       zh('school.syncLog.messages.ok'),
     ]);
+  });
+
+  it('a refused call giving a real app’s id is shown with that id as given, never the app’s name', async () => {
+    const school = newSchoolCode('5');
+    await apiSchool(server, school, `私立冒名測試高職${school}`);
+    const admin = await personWith(server, [{ schoolCode: school, role: 'school_admin' }], 'sync-log');
+    const office = new Agent();
+    await signInOffice(server.issuer, office, admin.email);
+    const tag = crypto.randomBytes(3).toString('hex');
+    const id = `named-app-${tag}`;
+    const name = `示範應用程式 Demo app ${tag}`;
+    await registerClient(server, { client_id: id, client_name: name }, `${id}-0123456789abcdef`);
+    assert.equal((await send(`/api/schools/${school}/roster/courses`, basic(id, 'guessed'))).status, 401);
+    await server.services.background.idle();
+    const page = await office.request(`${server.issuer}/school/${school}/sync-log`);
+    assert.equal(page.status, 200);
+    assert.ok(!page.body.includes(html(name)), 'the app’s name is not put in the school’s log');
+    assert.deepEqual(
+      rows(page.body).map((r) => r[1]),
+      [html(zh('school.syncLog.unverified', { app: id }))],
+    );
+    // On a phone each row stacks its cells, each named by its column (views/school/sync-log.pug, table.stacked).
+    assert.match(page.body, /<table class="stacked" id="sync-log">/);
+    assert.match(page.body, new RegExp(`<td class="acct-nowrap" data-label="${zh('school.syncLog.time')}"`));
   });
 
   it('an unauthenticated caller cannot flood a school’s log: made-up client ids are capped an hour', async () => {
