@@ -25,10 +25,6 @@ const IMPORT_PAGE = '/admin/schools/import';
 const KEPT_SECONDS = 86_400;
 
 const Commit = z.object({ token: z.string().max(100).catch('') });
-const Done = z.object({
-  added: z.coerce.number().int().min(0).catch(0),
-  changed: z.coerce.number().int().min(0).catch(0),
-});
 
 /** An upload's preview: its file's name, its bad rows (the first SHOWN) and the draft of its good rows, if any. */
 const Preview = z.object({
@@ -50,8 +46,11 @@ const Preview = z.object({
   problemLines: z.number().int(),
   moreProblems: z.number().int(),
 });
-/** A draft imported (keyed by its token): who imported it. */
-const Imported = z.object({ actor: z.string() });
+/** A draft imported (keyed by its token): who imported it, and once written, how many schools it added and changed. */
+const Imported = z.object({
+  actor: z.string(),
+  counts: z.object({ added: z.number().int().min(0), changed: z.number().int().min(0) }).optional(),
+});
 
 export type SchoolListPages = ReturnType<typeof schoolListPages>;
 
@@ -68,6 +67,7 @@ function render(ctx: Context, page: Record<string, unknown> & { status?: number 
     title: 'admin.schools.list.title',
     section: 'schools',
     // The notices after an import say it once: the page in the other language is the form (render.ts).
+    // (`added`, `changed`: an older address's counts, never shown.)
     oneTimeQuery: ['imported', 'added', 'changed', 'already', 'expired'],
     // A refused file's page stands for the form's: Back and reload ask for it, never to send the file again.
     formPage: IMPORT_PAGE,
@@ -95,8 +95,12 @@ function fileError(parsed: Extract<ParsedList, { ok: false }>) {
 export function showSchoolList(s: Services, pages: SchoolListPages) {
   return async (ctx: Context) => {
     if (ctx.query.preview !== undefined) return showPreview(ctx, s, pages);
+    // The counts after an import are the server's, kept with the word that it was imported (`?imported=<token>`),
+    // never numbers in the address: anyone could link to 「新增 9999 所」.
+    const token = ctx.query.imported;
+    const done = isToken(token) ? await pages.imported.peek(token) : undefined;
     render(ctx, {
-      imported: ctx.query.imported === '1' ? Done.parse(ctx.query) : undefined,
+      imported: done?.actor === adminOf(ctx).id ? done.counts : undefined,
       already: ctx.query.already === '1',
       expired: ctx.query.expired === '1',
     });
@@ -174,9 +178,7 @@ export function commitSchoolList(s: Services, pages: SchoolListPages) {
       await pages.imported.take(token);
       throw error;
     }
-    seeOther(
-      ctx,
-      `${IMPORT_PAGE}?${new URLSearchParams({ imported: '1', added: String(plan.added.length), changed: String(plan.changed.length) })}`,
-    );
+    await pages.imported.save(token, { actor, counts: { added: plan.added.length, changed: plan.changed.length } });
+    seeOther(ctx, `${IMPORT_PAGE}?${new URLSearchParams({ imported: token })}`);
   };
 }

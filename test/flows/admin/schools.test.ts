@@ -321,7 +321,22 @@ describe(`the bureau console's schools (${storageMode})`, () => {
       token: hiddenField(preview.body, 'token'),
     });
     assert.equal(commit.status, 303);
-    assert.match(commit.location!, /imported=1&added=1&changed=1/);
+    // The counts are the server's, kept with the import; the address names only the import.
+    assert.doesNotMatch(commit.location!, /added=|changed=/);
+    const done = await agent.request(new URL(commit.location!, base).href);
+    assert.equal(done.status, 200);
+    assert.match(done.body, /id="list-imported"/);
+    assert.ok(done.body.includes(html(zh('admin.schools.list.imported', { added: 1, changed: 1 }))));
+    // Numbers made up in an address are not shown: neither counts nor a done notice from `?imported=1`.
+    const forged = await agent.request(`${base}/admin/schools/import?imported=1&added=9999&changed=7`);
+    assert.equal(forged.status, 200);
+    assert.doesNotMatch(forged.body, /id="list-imported"|9999/);
+    // Nor another import's word with someone else's session: the counts are the one who imported's.
+    const second = await personWith(server, [{ role: 'bureau_admin' }], 'bureau');
+    const stranger = new Agent();
+    assert.equal((await signInAdmin(base, stranger, second.email, '/admin/schools/import')).status, 200);
+    const theirs = await stranger.request(new URL(commit.location!, base).href);
+    assert.doesNotMatch(theirs.body, /id="list-imported"/);
     assert.deepEqual(await db()('schools').where({ code: fresh }).first('name', 'level', 'kind', 'district'), {
       name: `私立新設高級中學${fresh}`,
       level: 'senior',
@@ -411,7 +426,11 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     const token = hiddenField(preview.body, 'token');
     const imported = await postAdmin(agent, base, '/admin/schools/import/commit', preview, { token });
     assert.equal(imported.status, 303);
-    assert.match(imported.location!, /imported=1&added=2&changed=0/);
+    assert.ok(
+      (await agent.request(new URL(imported.location!, base).href)).body.includes(
+        html(zh('admin.schools.list.imported', { added: 2, changed: 0 })),
+      ),
+    );
     // A second 匯入 (a second tab, Back and 匯入): already imported, with the way to the list — not "waited too long".
     const again = await postAdmin(agent, base, '/admin/schools/import/commit', preview, { token });
     assert.equal(again.status, 303);
