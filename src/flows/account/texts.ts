@@ -86,6 +86,8 @@ const zh = {
     },
     contactPhone: {
       title: '變更聯絡電話',
+      /** The profile's link when none is set: its name begins with what it shows (新增). */
+      addLabel: '新增聯絡電話',
       intro:
         '學校或老師需要聯絡您時，會打這支電話，手機或家裡的電話都可以。它不能用來登入，也不會收到簡訊，所以不需要驗證碼：按「儲存」就改好了。',
       current: '目前的聯絡電話',
@@ -369,6 +371,7 @@ const en: typeof zh = {
     },
     contactPhone: {
       title: 'Change your contact phone',
+      addLabel: 'Add a contact phone',
       intro:
         'Your school or teacher calls this number when they need to reach you; a mobile or a home phone is fine. It is not used to sign in and gets no text messages, so no code is needed: press “Save” and it is changed.',
       current: 'Current contact phone',
