@@ -67,6 +67,16 @@ export const API_CLIENT_AUTH = {
   address: { name: 'api-auth-fail-address', windowSeconds: 15 * MINUTE, max: 100 },
 } as const satisfies Record<string, Limit>;
 
+/**
+ * The school sync log's record of calls refused before their client was known (web/sync-log.ts): anyone can send
+ * them, so at most one per school and client id as given a minute, and ids that are no registered client so many an
+ * hour a school.
+ */
+export const SYNC_LOG_REFUSALS = {
+  perClient: { name: 'sync-log-refused', windowSeconds: MINUTE, max: 1 },
+  unknownPerSchool: { name: 'sync-log-refused-unknown', windowSeconds: HOUR, max: 30 },
+} as const satisfies Record<string, Limit>;
+
 /** "Send the activation mail again", per person. */
 export const ACTIVATION_RESEND: Limit = { name: 'activation-resend', windowSeconds: HOUR, max: 3 };
 

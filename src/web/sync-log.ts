@@ -8,13 +8,13 @@
 // is misconfigured — with the client id as the call gave it (unverified; the page says so). Such entries, and those
 // of calls refused at the door for their permission or school (DOOR), are coalesced, since anyone can send them: one
 // per client id and school a minute, and for ids that are no registered client (or none) at most
-// REFUSALS.unknownPerSchool an hour a school. The body of a call refused before its client was known is read for its
+// SYNC_LOG_REFUSALS.unknownPerSchool an hour a school. The body of a call refused before its client was known is read for its
 // `school_code` only when it is small JSON (the body is otherwise never read before the client is known).
 import type { Context, Middleware } from 'koa';
 import type { ApiClient } from '../domain/clients/api-client.ts';
 import { basicCredentials } from '../domain/clients/api-client.ts';
 import type { SyncAction } from '../domain/schools/sync-log.ts';
-import type { Limit } from '../platform/throttle.ts';
+import { SYNC_LOG_REFUSALS as REFUSALS } from '../platform/limits.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
 
@@ -24,12 +24,6 @@ const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** A refused call's body is read for its school only up to this size (a school-affairs call's body is far smaller). */
 const REFUSED_BODY_BYTES = 4096;
 const REFUSED_BODY_MS = 1000;
-
-/** How often a refused, unauthenticated call is recorded (counted per school and client id as given). */
-export const REFUSALS = {
-  perClient: { name: 'sync-log-refused', windowSeconds: 60, max: 1 },
-  unknownPerSchool: { name: 'sync-log-refused-unknown', windowSeconds: 3600, max: 30 },
-} as const satisfies Record<string, Limit>;
 
 function schoolIn(value: unknown): string | undefined {
   const code = (value as { school_code?: unknown } | undefined)?.school_code;

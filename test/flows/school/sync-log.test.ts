@@ -16,7 +16,7 @@ import { apiSchool, newSchoolCode, signInOffice } from '../../helpers/school.ts'
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
-/** Made-up client ids recorded an hour a school (web/sync-log.ts REFUSALS.unknownPerSchool). */
+/** Made-up client ids recorded an hour a school (limits.ts SYNC_LOG_REFUSALS.unknownPerSchool). */
 const UNKNOWN_PER_HOUR = 30;
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
