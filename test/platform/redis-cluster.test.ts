@@ -12,7 +12,16 @@ import { newPerson } from '../helpers/account.ts';
 import { Agent, formAction, hiddenField } from '../helpers/agent.ts';
 import { challengeFields } from '../helpers/challenge.ts';
 import { haveRedisServer, type RedisProcesses, redisMasters, redisProcesses, scanPrefix } from '../helpers/redis.ts';
-import { authorizationUrl, CALLBACK, discover, pkce, registerClient, signIn, submitLogin } from '../helpers/rp.ts';
+import {
+  authorizationUrl,
+  CALLBACK,
+  discover,
+  pkce,
+  registerClient,
+  signedInOffline,
+  signIn,
+  submitLogin,
+} from '../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../helpers/server.ts';
 
 const SECRET = 'redis-cluster-secret-0123456789abcdef';
@@ -145,6 +154,34 @@ describe(`REDIS_URL naming a Redis Cluster or a Sentinel set (${storageMode})`, 
       (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
     );
     for (const key of members) assert.equal(await cluster.exists(key), 0, `${key} is gone`);
+  });
+
+  it('a code or refresh token sent several times at once: one gets tokens, and they end with the grant', async () => {
+    // On a cluster a use is stored at once (one script cannot write keys of several slots), so the request that comes
+    // second is refused at that moment, inside oidc-provider, which answers it without ending the grant. The grant must
+    // end all the same, as on one server (test/oidc/reuse-at-once.test.ts): the winner's tokens stop working.
+    const active = async (token: string) => (await oidc.tokenIntrospection(conf, token)).active;
+    async function race(tries: Promise<oidc.TokenEndpointResponse>[]) {
+      const settled = await Promise.allSettled(tries);
+      for (const t of settled)
+        if (t.status === 'rejected') assert.equal((t.reason as oidc.ResponseBodyError).error, 'invalid_grant');
+      const won = settled.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+      assert.equal(won.length, 1, `one of ${settled.length} gets tokens`);
+      return won[0]!;
+    }
+    for (let round = 0; round < 4; round++) {
+      const { callback, checks } = await signedInOffline(conf);
+      const tokens = await race(Array.from({ length: 4 }, () => oidc.authorizationCodeGrant(conf, callback, checks)));
+      assert.equal(await active(tokens.access_token), false, `round ${round}: the code's access token ended`);
+      const again = await signedInOffline(conf);
+      const first = await oidc.authorizationCodeGrant(conf, again.callback, again.checks);
+      const rotated = await race(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(conf, first.refresh_token!)));
+      assert.equal(await active(rotated.access_token), false, `round ${round}: the refreshed access token ended`);
+      await assert.rejects(
+        oidc.refreshTokenGrant(conf, rotated.refresh_token!),
+        (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+      );
+    }
   });
 
   it("logs out at the RP's request: the session and the grant end, the next sign-in asks for the password", async () => {

@@ -62,6 +62,7 @@ export class RequestWrites {
   readonly #read = new Map<string, StoredRow | null>();
   readonly #together = new Map<string, { models: string[]; rows: Promise<Map<string, unknown>> }>();
   readonly #accounts: unknown[] = [];
+  readonly #reused: Reused[] = [];
   /** Rolling entries (ROLLING) as read from storage in this request: their expiry and the rest of their payload. */
   readonly #asStored = new Map<string, { exp: number; rest: string }>();
   #sender: WriteSender | undefined;
@@ -93,6 +94,20 @@ export class RequestWrites {
     const written = this.#pending.get(key);
     if (written?.kind === 'upsert') this.#pending.set(key, { ...written, consumed: true });
     else if (!written) this.#consumptions.set(key, { model, id });
+  }
+
+  /**
+   * An entry this request found used by another request at the moment it used it itself, where that use could not wait
+   * for the request's end (a Redis Cluster): when the request is done, it is refused as usedMeanwhile, so that its
+   * grant ends (oidc-provider has answered the refusal by then, without ending the grant).
+   */
+  noteReused(model: string, id: string): void {
+    this.#reused.push({ model, id });
+  }
+
+  /** What noteReused kept. */
+  get reused(): readonly Reused[] {
+    return this.#reused;
   }
 
   /** Whether this request used the entry (it reads as consumed from then on). */
@@ -329,4 +344,5 @@ export async function withRequestWrites(handle: () => Promise<void>): Promise<vo
     throw err;
   }
   await writes.close();
+  if (writes.reused.length) throw usedMeanwhile([...writes.reused]);
 }

@@ -530,7 +530,11 @@ export class RedisAdapter implements OidcAdapter {
       return writes.keepConsumption(this.#model, id, this.#send);
     await writes?.send();
     const marked = await CONSUME.run(this.#redis, this.#key(id), String(epochSeconds()));
-    if (!marked && writes && USED_ONCE.has(this.#model)) throw usedMeanwhile([{ model: this.#model, id }]);
+    if (!marked && writes && USED_ONCE.has(this.#model)) {
+      // oidc-provider answers this refusal itself; kept, it is refused again at the request's end, and its grant ends.
+      writes.noteReused(this.#model, id);
+      throw usedMeanwhile([{ model: this.#model, id }]);
+    }
   }
 
   destroy(id: string): Promise<void> {
