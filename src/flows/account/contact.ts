@@ -51,13 +51,16 @@ function renderRequest(
   status?: number,
 ) {
   const t = translator(chooseLocale(ctx));
+  const adding = !current(ctx, kind);
   renderAccount(
     ctx,
     'contact',
     'profile',
     {
-      heading: t(`account.contact.${kind}.title`),
+      // None yet: the page adds one (新增), as the profile's link said.
+      heading: t(`account.contact.${kind}.${adding ? 'addTitle' : 'title'}`),
       kind,
+      adding,
       current: current(ctx, kind),
       value: locals.value ?? '',
       error: locals.error,
@@ -82,6 +85,7 @@ function renderVerify(
     {
       heading: t(`account.contact.${kind}.verifyTitle`),
       kind,
+      adding: !current(ctx, kind),
       to: locals.to,
       code: locals.code ?? '',
       error: locals.error,
@@ -183,13 +187,14 @@ export function contactPages(s: Services, kind: ContactKind) {
         );
       if (check.result === 'too_many')
         return renderRequest(ctx, kind, { value: to, error: t('account.contact.tooMany') }, 400);
+      const adding = !current(ctx, kind);
       try {
         await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         return renderRequest(ctx, kind, { value: to, error: t(takenKey(kind)) }, 409);
       }
-      redirectDone(ctx, '/account', kind);
+      redirectDone(ctx, '/account', adding ? `${kind}Added` : kind);
     },
   };
 }

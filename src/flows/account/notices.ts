@@ -5,7 +5,9 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 
 const DONE = [
   'email',
+  'emailAdded',
   'mobile',
+  'mobileAdded',
   'contactPhone',
   'contactPhoneRemoved',
   'password',

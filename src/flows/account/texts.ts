@@ -44,27 +44,35 @@ const zh = {
     contact: {
       email: {
         title: '變更 Email',
+        /** The page and the profile's link when there is none yet: its name begins with what the link shows (新增). */
+        addTitle: '新增 Email',
         intro: '輸入新的 Email，我們會寄一組 6 位數驗證碼到這個地址；輸入驗證碼後才會變更。',
+        addIntro: '輸入您的 Email，我們會寄一組 6 位數驗證碼到這個地址；輸入驗證碼後才會新增。',
         current: '目前的 Email',
         label: '新的 Email',
         verifyTitle: '確認新的 Email',
         sent: '驗證碼已寄到 {{to}}，10 分鐘內有效。',
         unavailable: '目前無法寄出 Email 驗證碼，所以暫時不能變更 Email。請稍後再試，或找學校的老師幫忙。',
+        addUnavailable: '目前無法寄出 Email 驗證碼，所以暫時不能新增 Email。請稍後再試，或找學校的老師幫忙。',
       },
       mobile: {
         title: '變更手機號碼',
+        addTitle: '新增手機號碼',
         intro: '輸入新的手機號碼，我們會傳一組 6 位數驗證碼簡訊到這個號碼；輸入驗證碼後才會變更。',
+        addIntro: '輸入您的手機號碼，我們會傳一組 6 位數驗證碼簡訊到這個號碼；輸入驗證碼後才會新增。',
         current: '目前的手機號碼',
         label: '新的手機號碼',
         hint: '例如 0912-000-000',
         verifyTitle: '確認新的手機號碼',
         sent: '驗證碼簡訊已傳到 {{to}}，10 分鐘內有效。',
         unavailable: '目前無法傳送簡訊驗證碼，所以暫時不能變更手機號碼。您仍然可以用 Email 和密碼登入。',
+        addUnavailable: '目前無法傳送簡訊驗證碼，所以暫時不能新增手機號碼。您仍然可以用原本的方式登入。',
       },
       send: '傳送驗證碼',
       code: '驗證碼',
       codeHint: '6 位數字',
       confirm: '確認變更',
+      confirmAdd: '確認新增',
       resend: '沒收到？重新傳送',
       other: '改用其他信箱',
       otherMobile: '改用其他號碼',
@@ -244,7 +252,9 @@ const zh = {
     },
     done: {
       email: 'Email 已變更並完成驗證。',
+      emailAdded: 'Email 已新增並完成驗證。',
       mobile: '手機號碼已變更並完成驗證。',
+      mobileAdded: '手機號碼已新增並完成驗證。',
       contactPhone: '聯絡電話已儲存。學校需要聯絡您時，會打這支電話。',
       contactPhoneRemoved: '聯絡電話已刪除。',
       password: '密碼已變更。您在其他裝置上的登入和應用程式的授權都已結束；這台裝置保持登入。',
@@ -322,19 +332,25 @@ const en: typeof zh = {
     contact: {
       email: {
         title: 'Change email',
+        addTitle: 'Add an email',
         intro:
           'Enter your new email address. We will send a 6-digit code to it; the change is made once you enter the code.',
+        addIntro: 'Enter your email address. We will send a 6-digit code to it; it is added once you enter the code.',
         current: 'Current email',
         label: 'New email',
         verifyTitle: 'Confirm your new email',
         sent: 'We sent a code to {{to}}. It is valid for 10 minutes.',
         unavailable:
           'We cannot send email codes right now, so your email cannot be changed at the moment. Please try again later, or ask a teacher at your school for help.',
+        addUnavailable:
+          'We cannot send email codes right now, so an email cannot be added at the moment. Please try again later, or ask a teacher at your school for help.',
       },
       mobile: {
         title: 'Change mobile number',
+        addTitle: 'Add a mobile number',
         intro:
           'Enter your new mobile number. We will text a 6-digit code to it; the change is made once you enter the code.',
+        addIntro: 'Enter your mobile number. We will text a 6-digit code to it; it is added once you enter the code.',
         current: 'Current mobile number',
         label: 'New mobile number',
         hint: 'For example 0912-000-000',
@@ -342,11 +358,14 @@ const en: typeof zh = {
         sent: 'We texted a code to {{to}}. It is valid for 10 minutes.',
         unavailable:
           'We cannot send text messages right now, so your mobile number cannot be changed at the moment. You can still sign in with your email and password.',
+        addUnavailable:
+          'We cannot send text messages right now, so a mobile number cannot be added at the moment. You can still sign in the way you do now.',
       },
       send: 'Send code',
       code: 'Code',
       codeHint: '6 digits',
       confirm: 'Confirm change',
+      confirmAdd: 'Confirm and add',
       resend: 'No code? Send again',
       other: 'Use another email address',
       otherMobile: 'Use another number',
@@ -533,7 +552,9 @@ const en: typeof zh = {
     },
     done: {
       email: 'Your email address is changed and verified.',
+      emailAdded: 'Your email address is added and verified.',
       mobile: 'Your mobile number is changed and verified.',
+      mobileAdded: 'Your mobile number is added and verified.',
       contactPhone: 'Your contact phone is saved. Your school calls this number when it needs to reach you.',
       contactPhoneRemoved: 'Your contact phone is removed.',
       password:
