@@ -243,15 +243,15 @@ export async function updateContact(
 
 /**
  * Sets the contact phone (聯絡電話), or clears it (null), holding the row for the rest of the transaction; returns the
- * one it had before (undefined: nobody has this id).
+ * one it had before and the email address the change's notice goes to (undefined: nobody has this id).
  */
 export async function updateContactPhone(
   trx: Knex.Transaction,
   id: string,
   phone: string | null,
-): Promise<{ contact_phone: string | null } | undefined> {
-  const previous: { contact_phone: string | null } | undefined = await trx('persons')
-    .select('contact_phone')
+): Promise<{ contact_phone: string | null; email: string | null } | undefined> {
+  const previous: { contact_phone: string | null; email: string | null } | undefined = await trx('persons')
+    .select('contact_phone', 'email')
     .where({ id })
     .forUpdate()
     .first();

@@ -214,9 +214,14 @@ export class People {
   /**
    * Saves the contact phone (聯絡電話) the person typed, already in its one stored form, or removes it (null): a number
    * the school calls, never a login and never texted, so there is nothing to prove and it is nobody else's to hold.
-   * With its audit entry (never the number), in one transaction. False when it already was so: nothing is written.
+   * With its audit entry (never the number) and the message `notice` words to the account's email address (never the
+   * number either), in one transaction. False when it already was so: nothing is written, nothing sent.
    */
-  async setContactPhone(personId: string, phone: string | null): Promise<boolean> {
+  async setContactPhone(
+    personId: string,
+    phone: string | null,
+    notice?: (previous: { email: string | null }) => NewMessage | undefined,
+  ): Promise<boolean> {
     return this.#db.transaction(async (trx) => {
       const previous = await updateContactPhone(trx, personId, phone);
       if (!previous) throw new Error('person disappeared');
@@ -227,6 +232,8 @@ export class People {
         subject: personId,
         detail: { via: 'account' },
       });
+      const message = notice?.({ email: previous.email });
+      if (message && this.#outbox.offers(message.channel)) await enqueueMessage(trx, message);
       return true;
     });
   }

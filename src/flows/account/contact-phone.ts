@@ -1,12 +1,14 @@
 // GET/POST /account/contact-phone — the contact phone (聯絡電話) the school calls, kept by registration or a binding's
 // approval: a new one is read as registration reads it and saved at once (no code: it is not a login and gets no
-// texts); POST /account/contact-phone/remove — removes it. Each change is audited, never the number.
+// texts); POST /account/contact-phone/remove — removes it. Each change is audited and told to the account's email
+// address, never the number.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { accountOf } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { parseContactPhone } from './contact-input.ts';
+import { changeNotice } from './messages.ts';
 import { redirectDone } from './notices.ts';
 import { renderAccount } from './pages.ts';
 
@@ -20,7 +22,8 @@ function renderForm(ctx: Context, locals: { value?: string; error?: string } = {
     'contact-phone',
     'profile',
     {
-      heading: t('account.contactPhone.title'),
+      // None yet: the page adds one (新增), as the profile's link said.
+      heading: t(person.contact_phone ? 'account.contactPhone.title' : 'account.contactPhone.addLabel'),
       current: person.contact_phone ?? undefined,
       value: locals.value ?? '',
       error: locals.error,
@@ -43,21 +46,30 @@ export function contactPhonePages(s: Services) {
 
     async save(ctx: Context) {
       const { person } = accountOf(ctx);
-      const t = translator(chooseLocale(ctx));
+      const locale = chooseLocale(ctx);
+      const t = translator(locale);
       const parsed = Body.safeParse(ctx.request.body ?? {});
       const typed = parsed.success ? (parsed.data.contact_phone ?? '') : '';
       const phone = parseContactPhone(typed, !!person.contact_phone);
       if ('error' in phone) return renderForm(ctx, { value: typed, error: t(phone.error) }, 400);
       if (phone.value === person.contact_phone)
         return renderForm(ctx, { value: typed, error: t('account.contactPhone.same') }, 400);
-      await s.people.setContactPhone(person.id, phone.value);
+      // The account's email address is told, as of every other change here (never the number), in the same transaction.
+      await s.people.setContactPhone(person.id, phone.value, (previous) =>
+        changeNotice(t, locale, previous.email, 'contactPhone'),
+      );
       redirectDone(ctx, '/account', 'contactPhone');
     },
 
     async remove(ctx: Context) {
       const { person } = accountOf(ctx);
-      // None to remove (a page left open after removing it elsewhere): gone all the same, nothing is written.
-      if (person.contact_phone) await s.people.setContactPhone(person.id, null);
+      const locale = chooseLocale(ctx);
+      const t = translator(locale);
+      // None to remove (a page left open after removing it elsewhere): gone all the same, nothing is written or sent.
+      if (person.contact_phone)
+        await s.people.setContactPhone(person.id, null, (previous) =>
+          changeNotice(t, locale, previous.email, 'contactPhoneRemoved'),
+        );
       redirectDone(ctx, '/account', 'contactPhoneRemoved');
     },
   };

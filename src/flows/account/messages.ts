@@ -17,19 +17,37 @@ export function codeMessage(t: TFunction, kind: ContactKind, to: string, code: s
     : { channel: 'sms', to, text: t('account.mail.codeSms', { code }), kind: 'verify_mobile_change' };
 }
 
-/** Tells the account's email address that something was changed (so a change by someone else does not go unseen). */
+/** What a notice can be about: a verified contact, or the contact phone (聯絡電話) changed or removed. */
+export type Changed = ContactKind | 'contactPhone' | 'contactPhoneRemoved';
+
+const KIND: Record<Changed, string> = {
+  email: 'account_changed.email',
+  mobile: 'account_changed.mobile',
+  contactPhone: 'account_changed.contact_phone',
+  contactPhoneRemoved: 'account_changed.contact_phone_removed',
+};
+
+/**
+ * Tells the account's email address that something was changed (so a change by someone else does not go unseen):
+ * what it was and when, never the new value.
+ */
 export function changeNotice(
   t: TFunction,
   locale: Locale,
   email: string | null | undefined,
-  what: ContactKind,
+  what: Changed,
 ): NewMessage | undefined {
   if (!email) return undefined;
+  const removed = what === 'contactPhoneRemoved';
+  const thing = t(`account.mail.what.${removed ? 'contactPhone' : what}`);
   return {
     channel: 'email',
     to: email,
     subject: t('account.mail.noticeSubject'),
-    text: t('account.mail.notice', { what: t(`account.mail.what.${what}`), time: formatTime(new Date(), locale) }),
-    kind: `account_changed.${what}`,
+    text: t(removed ? 'account.mail.noticeRemoved' : 'account.mail.notice', {
+      what: thing,
+      time: formatTime(new Date(), locale),
+    }),
+    kind: KIND[what],
   };
 }

@@ -279,9 +279,12 @@ const zh = {
       noticeSubject: '$t(brand)帳號資料已變更',
       notice:
         '您的$t(brand)帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
+      noticeRemoved:
+        '您的$t(brand)帳號{{what}}已於 {{time}}（臺北時間）刪除。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
       what: {
         email: '的 Email',
         mobile: '的手機號碼',
+        contactPhone: '的聯絡電話',
       },
     },
   },
@@ -580,9 +583,12 @@ const en: typeof zh = {
       noticeSubject: 'Your $t(brand) account was changed',
       notice:
         'The {{what}} of your $t(brand) account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
+      noticeRemoved:
+        'The {{what}} of your $t(brand) account was removed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
       what: {
         email: 'email address',
         mobile: 'mobile number',
+        contactPhone: 'contact phone',
       },
     },
   },

@@ -1,7 +1,8 @@
 // The contact phone (聯絡電話) on the account pages over HTTP against the real server: shown with a way to change it on
 // the profile and the identities page; changed at once (no code: it is not a login and gets no texts), read as
 // registration reads it (full-width digits, an extension); a bad number answered at its field with what was typed
-// kept; removed; each change audited without the number; forms without their CSRF token refused.
+// kept; removed; each change audited and told to the account's email address, never the number; forms without their
+// CSRF token refused.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -35,11 +36,15 @@ describe(`account: the contact phone (${storageMode})`, () => {
     postForm(agent, issuer, '/account/contact-phone', '/account/contact-phone/remove', {});
   const errorOf = (body: string) => /<p class="acct-error" id="contact-phone-error">([^<]*)<\/p>/.exec(body)?.[1];
 
+  /** The account-change notices that went to an address, oldest first. */
+  const notices = (to: string) =>
+    db()('outbox_messages').where({ recipient: to }).where('kind', 'like', 'account_changed.%').orderBy('created_at');
+
   /** A parent as a binding's approval leaves one: no mobile of their own, the number typed at step 4 kept. */
   async function parent(phone: string | null = randomMobile()) {
     const p = await personWith(server, [{ schoolCode: '353604', role: 'parent' }], 'phone');
     await db()('persons').where({ id: p.personId }).update({ contact_phone: phone });
-    return { id: p.personId, phone, agent: await signedInAgent(issuer, p.email, PERSON_PASSWORD) };
+    return { id: p.personId, email: p.email, phone, agent: await signedInAgent(issuer, p.email, PERSON_PASSWORD) };
   }
 
   it('is shown, with a way to change it, on the profile and the identities page; its page says no code is needed', async () => {
@@ -78,9 +83,8 @@ describe(`account: the contact phone (${storageMode})`, () => {
     assert.match(en('account.contactPhone.intro'), /no code is needed/);
   });
 
-  it('changes it at once, read as registration reads it (full-width, an extension); audited without the number, nothing sent', async () => {
-    const { id, agent } = await parent();
-    const before = await db()('outbox_messages').count<{ count: string }[]>({ count: '*' });
+  it('changes it at once, read as registration reads it (full-width, an extension); audited and told, never the number', async () => {
+    const { id, email, phone, agent } = await parent();
     const saved = await save(agent, '（０２）２１２３－００００ 轉 ３４５');
     assert.equal(saved.status, 303);
     assert.equal(saved.location, `${issuer}/account?done=contactPhone`);
@@ -99,14 +103,53 @@ describe(`account: the contact phone (${storageMode})`, () => {
     assert.equal(entry.actor, id);
     // Which page, never the number (old or new).
     assert.deepEqual(typeof entry.detail === 'string' ? JSON.parse(entry.detail) : entry.detail, { via: 'account' });
-    const after = await db()('outbox_messages').count<{ count: string }[]>({ count: '*' });
-    assert.equal(Number(after[0]!.count), Number(before[0]!.count), 'no code, no text, no mail');
+    // The account's email address is told, as of an email, mobile or password change: what and when, never the number
+    // (old or new); no code and no text to the number itself.
+    const [notice, ...others] = await notices(email);
+    assert.equal(others.length, 0, 'one notice');
+    assert.equal(notice.kind, 'account_changed.contact_phone');
+    assert.equal(notice.channel, 'email');
+    assert.equal(notice.subject, zh('account.mail.noticeSubject'));
+    assert.match(notice.text_body, /的聯絡電話已於 .+（臺北時間）變更/);
+    for (const digits of [phone!, '21230000', '345'])
+      assert.ok(!notice.text_body.includes(digits), `never the number (${digits})`);
+    assert.equal(
+      (await db()('outbox_messages').where('recipient', 'like', '%2123%')).length,
+      0,
+      'nothing goes to the number',
+    );
 
     // A mobile typed the usual ways is stored as registration stores it.
     const mobile = await save(agent, '+886 912-000-000');
     assert.equal(mobile.status, 303);
     assert.equal(await stored(id), '0912000000');
     assert.equal((await audits(id)).length, 2);
+    assert.equal((await notices(email)).length, 2, 'each change told');
+    assert.ok(!(await notices(email))[1].text_body.includes('0912'), 'never the number');
+  });
+
+  it('tells the change in the language of the page; a refused or unchanged number writes and sends nothing', async () => {
+    const { email, phone, agent } = await parent();
+    await agent.request(`${issuer}/account/contact-phone?lang=en`);
+    assert.equal((await save(agent, 'not a phone')).status, 400);
+    assert.equal((await save(agent, phone!)).status, 400, 'the same number');
+    assert.equal((await notices(email)).length, 0, 'nothing sent for a refused number');
+    assert.equal((await save(agent, '02-2123-0000')).status, 303);
+    const [notice] = await notices(email);
+    assert.equal(notice.subject, en('account.mail.noticeSubject'));
+    assert.match(notice.text_body, /^The contact phone of your .+ account was changed at .+ \(Taipei time\)\./);
+    assert.ok(!notice.text_body.includes('2123'), 'never the number');
+  });
+
+  it('without an email address, saves and removes it and sends nothing (there is no one to tell)', async () => {
+    const { id, agent } = await parent();
+    const before = await db()('outbox_messages').count<{ count: string }[]>({ count: '*' });
+    await db()('persons').where({ id }).update({ email: null, email_verified: false });
+    assert.equal((await save(agent, '02-2123-0000')).status, 303);
+    assert.equal((await remove(agent)).status, 303);
+    assert.equal(await stored(id), null);
+    const after = await db()('outbox_messages').count<{ count: string }[]>({ count: '*' });
+    assert.equal(Number(after[0]!.count), Number(before[0]!.count));
   });
 
   it('answers a bad number at its field, keeping what was typed and saying why, in both languages (400)', async () => {
@@ -138,8 +181,8 @@ describe(`account: the contact phone (${storageMode})`, () => {
     assert.equal((await audits(id)).length, 0, 'nothing audited');
   });
 
-  it('removes it; then the page offers adding one, and removing again writes nothing', async () => {
-    const { id, agent } = await parent();
+  it('removes it, told without the number; then the page offers adding one, and removing again writes nothing', async () => {
+    const { id, email, phone, agent } = await parent();
     const removed = await remove(agent);
     assert.equal(removed.status, 303);
     assert.equal(removed.location, `${issuer}/account?done=contactPhoneRemoved`);
@@ -159,8 +202,15 @@ describe(`account: the contact phone (${storageMode})`, () => {
     assert.doesNotMatch((await agent.request(`${issuer}/account/identities`)).body, /id="contact-phone"/);
     const [entry] = await audits(id);
     assert.equal(entry.action, 'person.contact_phone_removed');
+    const [notice, ...others] = await notices(email);
+    assert.equal(others.length, 0);
+    assert.equal(notice.kind, 'account_changed.contact_phone_removed');
+    assert.match(notice.text_body, /的聯絡電話已於 .+（臺北時間）刪除/);
+    assert.ok(!notice.text_body.includes(phone!), 'never the number');
 
     const page = await agent.request(`${issuer}/account/contact-phone?lang=zh-TW`);
+    // None yet: the page adds one, titled as the profile's link said (新增聯絡電話).
+    assert.match(page.body, new RegExp(`<h1>${zh('account.contactPhone.addLabel')}</h1>`));
     assert.ok(page.body.includes(`<strong>${zh('account.notSet')}</strong>`));
     assert.ok(!page.body.includes('/account/contact-phone/remove'), 'nothing to remove');
     const empty = await save(agent, '');
@@ -168,6 +218,7 @@ describe(`account: the contact phone (${storageMode})`, () => {
 
     assert.equal((await remove(agent)).status, 303, 'a page left open: gone all the same');
     assert.equal((await audits(id)).length, 1, 'and nothing written');
+    assert.equal((await notices(email)).length, 1, 'nor sent');
 
     // Added again, from nothing.
     assert.equal((await save(agent, '037-322150')).status, 303);
