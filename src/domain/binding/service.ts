@@ -562,14 +562,18 @@ export class Binding {
       provenMobile = person.mobile_verified ? person.mobile : null;
     } else {
       const email = given.email.toLowerCase();
-      // Held by anyone, a registration still waiting for its activation link included (seed 002 FAQ Q2) — but for
-      // the unconfirmed account that holds the pushed ID itself: the application waits for review all the same (an
-      // approval never takes an address anyone holds).
+      // Held by an account (seed 002 FAQ Q2) — but for the unconfirmed account that holds the pushed ID itself: the
+      // application waits for review all the same (an approval never takes an address an account holds). Held by a
+      // registration still waiting for its activation link: refused too (if it is the parent's own, they activate it
+      // and apply with it), unless the parent proved the address with the code — a waiting registration holds it for
+      // nobody, and the approval makes it the parent's (#approveIn).
       const held = await emailHeld(trx, email);
+      const proved = c.source !== 'sis' && c.contact.kind === 'email' && c.contact.value.toLowerCase() === email;
       const byHolder =
         !!given.unconfirmedHolder &&
         (await trx('persons').whereRaw('lower(email) = ?', [email]).first('id'))?.id === given.unconfirmedHolder;
-      if (held && !byHolder) return { ok: false, problem: held === 'pending' ? 'emailPending' : 'emailTaken' };
+      if (held === 'account' && !byHolder) return { ok: false, problem: 'emailTaken' };
+      if (held === 'pending' && !byHolder && !proved) return { ok: false, problem: 'emailPending' };
       // A parent's own number that is another account's (a school's push keeps it as a contact phone only).
       if (c.source !== 'sis' && given.mobile && (await mobileHeld(trx, given.mobile)))
         return { ok: false, problem: 'mobileTaken' };
@@ -989,11 +993,15 @@ export class Binding {
     if (!parentId) {
       if (!account.needed) throw new AccountNeeded();
       if (!row.parent_email) return { ok: false, reason: 'email_taken' };
-      // The address becomes the new account's login: never one that anyone holds, a registration still waiting for
-      // its activation link included (that person's activation would then fail). Serialised with activations (the
-      // same locks), so neither can take it while the other looks.
+      // The address becomes the new account's login: never one that an account holds. A registration still waiting
+      // for its activation link holds it for nobody (README, Registration): the application named it first — step 4
+      // refuses an address a waiting registration holds unless the parent proved it with the code — so the approval
+      // takes it, and that registration's link then answers that the address has an account (claimPendingValues);
+      // it can neither sign in with it (an account comes first) nor reset the parent's password (only a verified
+      // address gets a reset mail, and only the one the parent proved is verified). Serialised with activations
+      // (the same locks), so neither can take it while the other looks.
       await lockContactValues(trx, { email: row.parent_email, national_id_index: row.parent_national_id_index });
-      if (await emailHeld(trx, row.parent_email)) return { ok: false, reason: 'email_taken' };
+      if ((await emailHeld(trx, row.parent_email)) === 'account') return { ok: false, reason: 'email_taken' };
       const nationalId = normaliseNationalId(this.#keyring.open('national-id', row.parent_national_id_sealed));
       const verifiedEmail = row.contact_kind === 'email' && row.contact === row.parent_email.toLowerCase();
       const verifiedMobile = row.contact_kind === 'mobile' && row.contact === row.parent_mobile;

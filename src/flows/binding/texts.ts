@@ -252,7 +252,7 @@ const zh = {
       notPending: '這筆申請已經有人處理過了。',
       cannotApprove: '{{student}} 的申請{{text}}',
       emailTaken:
-        '無法通過：申請的信箱已經被另一個帳號使用（或有人用它註冊了，還沒啟用），不能作為這位家長的帳號。請按「不通過」退回申請（原因已幫您填好，可以修改），請家長改用自己的信箱。',
+        '無法通過：申請的信箱已經被另一個帳號使用，不能作為這位家長的帳號。請按「不通過」退回申請（原因已幫您填好，可以修改），請家長改用自己的信箱。',
       account: '回到我的帳號',
       approvedTitle: '已通過的綁定',
       approvedNone: '目前沒有已通過的綁定。',
@@ -618,7 +618,7 @@ const en: typeof zh = {
       notPending: 'Someone has already decided this application.',
       cannotApprove: '{{student}}: {{text}}',
       emailTaken:
-        "Cannot approve: another account uses that email address (or someone registered with it and has not activated it yet), so it cannot be this parent's login. Please decline (a reason is filled in for you; you can change it), asking the parent to use their own address.",
+        "Cannot approve: another account uses that email address, so it cannot be this parent's login. Please decline (a reason is filled in for you; you can change it), asking the parent to use their own address.",
       account: 'Back to my account',
       approvedTitle: 'Approved bindings',
       approvedNone: 'No approved bindings yet.',
