@@ -128,8 +128,11 @@ export function renderPage(
     typeof locals.switchPath === 'string'
       ? locals.switchPath
       : (formPage ?? (reading ? ctx.path : languagePageFor(ctx)));
-  const switchPath = sitePath(own);
-  const params = new URLSearchParams(own === ctx.path ? ctx.querystring : '');
+  // A place named with its query (`/password/forgot?interaction=…`, a kept form's `?typed=<token>`) keeps it, `lang`
+  // added to it.
+  const q = own.indexOf('?');
+  const switchPath = sitePath(q < 0 ? own : own.slice(0, q));
+  const params = new URLSearchParams(q >= 0 ? own.slice(q + 1) : own === ctx.path ? ctx.querystring : '');
   // What the address says once only (`?saved=1` after a post → redirect → get) the page names (`oneTimeQuery`), and its
   // language link leaves out: the page in the other language is the page as it is now, not the notice again.
   if (Array.isArray(locals.oneTimeQuery)) for (const name of locals.oneTimeQuery) params.delete(String(name));

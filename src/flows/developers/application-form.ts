@@ -2,7 +2,10 @@
 // checked as strictly as dynamic registration (domain/developers/details.ts), with every problem at its field (each
 // bad or repeated address line named, all at once) and everything typed kept. A new application's form sent again
 // goes to the application it made, with a notice; an edit form carries the version it was drawn from, and a save from
-// an older form (another tab saved meanwhile) is refused (409) with what was typed and what is saved now.
+// an older form (another tab saved meanwhile) is refused (409) with what was typed and what is saved now. A refused form
+// is kept as typed (the one-use store, 30 minutes, for its developer) and its page stands for
+// GET …?typed=<token> (render.ts `formPage`): the language link, reload and Back draw the same form, with what was
+// typed and the same messages (in the page's language), and never send it again; nothing typed goes in the address.
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -18,6 +21,7 @@ import {
 } from '../../domain/developers/details.ts';
 import { DeveloperError } from '../../domain/developers/organisations.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import type { OneUseKind } from '../../platform/one-use.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -64,6 +68,30 @@ const Form = z.object({
 });
 type Form = z.infer<typeof Form>;
 type FormValues = Omit<Form, 'org' | 'submission' | 'version'>;
+
+/**
+ * A refused form as it was typed, for its developer: a new application's (its organisation is `form.org`) or an edit
+ * of the application `app`; `refusal`: why its save was refused, when the check passed.
+ */
+const Kept = z.object({
+  developer: z.string().max(40),
+  app: z.string().max(40).optional(),
+  form: Form,
+  refusal: z.string().max(40).optional(),
+});
+type Kept = z.infer<typeof Kept>;
+export type KeptForms = OneUseKind<Kept>;
+const KEPT_SECONDS = 30 * 60;
+
+/** Where refused forms are kept (made once, by routes.ts). */
+export const keptForms = (s: Services): KeptForms =>
+  s.oneUse.kind({ name: 'developer-application-form', schema: Kept, ttlSeconds: KEPT_SECONDS });
+
+/** The refused form an address names (`?typed=<token>`), if it is this developer's and still kept. */
+async function typedIn(ctx: Context, kept: KeptForms): Promise<Kept | undefined> {
+  const found = ctx.query.typed === undefined ? undefined : await kept.peek(ctx.query.typed);
+  return found?.developer === developerOf(ctx).id ? found : undefined;
+}
 
 /** The form's fields as the page shows them (URIs one per line). */
 export function formValues(d: ApplicationDetails): Omit<Form, 'org' | 'submission' | 'version'> {
@@ -177,6 +205,8 @@ function render(
     /** A save from an older form: what is saved now, for the fields where it differs from what was typed. */
     stale?: Record<string, string[]>;
     editing?: boolean;
+    /** A refused form's page: the address that draws it again (GET …?typed=<token>). */
+    formPage?: string;
   },
 ) {
   const t = translator(chooseLocale(ctx));
@@ -204,13 +234,26 @@ function render(
     scopes: SCOPES,
     reasoned: REASONED_SCOPES,
     roles: SERVED_ROLES,
-    status: page.stale ? 409 : Object.keys(errors).length ? 400 : undefined,
+    // Drawn again from the address a refused form's page stands for, it is a page like any other.
+    status: ctx.method !== 'POST' ? undefined : page.stale ? 409 : Object.keys(errors).length ? 400 : undefined,
   });
 }
 
-export function showNewApplication(s: Services) {
+export function showNewApplication(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.query.org);
+    const typed = await typedIn(ctx, kept);
+    if (typed && !typed.app && typed.form.org === org.id) {
+      const checked = check(s, typed.form);
+      return render(ctx, {
+        action: '/developers/apps/new',
+        values: typed.form,
+        org: org.id,
+        orgName: org.name,
+        submission: typed.form.submission || crypto.randomUUID(),
+        errors: checked.success ? undefined : fieldErrors(ctx, checked.error, typed.form),
+      });
+    }
     const values = { ...EMPTY, contact_name: developerOf(ctx).name, contact_email: developerOf(ctx).email ?? '' };
     render(ctx, {
       action: '/developers/apps/new',
@@ -222,21 +265,25 @@ export function showNewApplication(s: Services) {
   };
 }
 
-export function submitNewApplication(s: Services) {
+export function submitNewApplication(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const form = Form.parse(ctx.request.body ?? {});
     const org = await ownOrganisation(s, ctx, form.org);
     const checked = check(s, form);
-    if (!checked.success)
+    if (!checked.success) {
+      // A form from before the key (or without it): a key from now on.
+      const submission = form.submission || crypto.randomUUID();
+      const token = await kept.issue({ developer: developerOf(ctx).id, form: { ...form, org: org.id, submission } });
       return render(ctx, {
         action: '/developers/apps/new',
         values: form,
         org: org.id,
         orgName: org.name,
-        // A form from before the key (or without it): a key from now on.
-        submission: form.submission || crypto.randomUUID(),
+        submission,
         errors: fieldErrors(ctx, checked.error, form),
+        formPage: `/developers/apps/new?${new URLSearchParams({ org: org.id, typed: token })}`,
       });
+    }
     // One application per form: sent again (the same key, or exactly what was sent just before), the form goes to the
     // application it made and says so.
     const { id, again } = await s.developers.applications.submitForm(
@@ -249,9 +296,42 @@ export function submitNewApplication(s: Services) {
   };
 }
 
-export function showEditApplication(s: Services) {
+/**
+ * The page a typed edit form is answered with when it is not saved (undefined: it is to be saved): what is saved now
+ * beside what was typed, when the form was drawn from an older version and differs from it (409); else its mistakes
+ * (400); else why its save was refused (`refusal`: `editChanged`, another tab saved first; or a word at the name).
+ */
+function refusedEdit(ctx: Context, s: Services, app: Application, form: Form, refusal?: string) {
+  const checked = check(s, form);
+  const page = { action: `/developers/apps/${app.id}/edit`, values: form, orgName: app.orgName, editing: true };
+  // Drawn from an older version (or from a page without one) and not what is saved now: what was typed comes back
+  // with what is saved now beside it, and the version of now, so that saving again is a choice made knowingly.
+  const stale =
+    checked.success && changedDetails(app.details, checked.data).length === 0
+      ? undefined
+      : savedNow(ctx, formValues(app.details), form);
+  if (refusal === 'editChanged') return { ...page, version: app.version, stale: stale ?? {} };
+  if (form.version !== app.version && stale)
+    return {
+      ...page,
+      version: app.version,
+      stale,
+      errors: checked.success ? undefined : fieldErrors(ctx, checked.error, form),
+    };
+  if (!checked.success) return { ...page, version: form.version, errors: fieldErrors(ctx, checked.error, form) };
+  if (refusal) {
+    const t = translator(chooseLocale(ctx));
+    return { ...page, version: form.version, errors: { app_name: [t(`developers.errors.${refusal}`)] } };
+  }
+  return undefined;
+}
+
+export function showEditApplication(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const app = await ownApplication(s, ctx);
+    const typed = await typedIn(ctx, kept);
+    const refused = typed?.app === app.id && refusedEdit(ctx, s, app, typed.form, typed.refusal);
+    if (refused) return render(ctx, refused);
     render(ctx, {
       action: `/developers/apps/${app.id}/edit`,
       values: formValues(app.details),
@@ -262,30 +342,19 @@ export function showEditApplication(s: Services) {
   };
 }
 
-export function submitEditApplication(s: Services) {
+export function submitEditApplication(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const app = await ownApplication(s, ctx);
     const form = Form.parse(ctx.request.body ?? {});
+    // Refused: kept as typed, and its page stands for the edit form drawn again from it.
+    const refuse = async (page: Parameters<typeof render>[1], refusal?: string) => {
+      const token = await kept.issue({ developer: developerOf(ctx).id, app: app.id, form, refusal });
+      render(ctx, { ...page, formPage: `/developers/apps/${app.id}/edit?typed=${token}` });
+    };
+    const refused = refusedEdit(ctx, s, app, form);
+    if (refused) return refuse(refused);
     const checked = check(s, form);
-    const page = { action: `/developers/apps/${app.id}/edit`, values: form, orgName: app.orgName, editing: true };
-    // Drawn from an older version (or from a page without one) and not what is saved now: what was typed comes back
-    // with what is saved now beside it, and the version of now, so that saving again is a choice made knowingly.
-    const staleNow = (current: Application) =>
-      checked.success && changedDetails(current.details, checked.data).length === 0
-        ? undefined
-        : savedNow(ctx, formValues(current.details), form);
-    if (form.version !== app.version) {
-      const stale = staleNow(app);
-      if (stale)
-        return render(ctx, {
-          ...page,
-          version: app.version,
-          stale,
-          errors: checked.success ? undefined : fieldErrors(ctx, checked.error, form),
-        });
-    }
-    if (!checked.success)
-      return render(ctx, { ...page, version: form.version, errors: fieldErrors(ctx, checked.error, form) });
+    if (!checked.success) throw new Error('refusedEdit passed a form its check refuses');
     try {
       const outcome = await s.developers.applications.edit(app.id, checked.data, developerOf(ctx).id, form.version);
       // An application never approved has no settings running meanwhile: it is simply sent again.
@@ -293,13 +362,9 @@ export function submitEditApplication(s: Services) {
       seeOther(ctx, `/developers/apps/${app.id}?done=${done}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
-      const t = translator(chooseLocale(ctx));
-      if (err.key === 'editChanged') {
-        // Saved from another tab between the check above and this save.
-        const now = (await s.developers.applications.get(app.id)) ?? app;
-        return render(ctx, { ...page, version: now.version, stale: staleNow(now) ?? {} });
-      }
-      render(ctx, { ...page, version: form.version, errors: { app_name: [t(`developers.errors.${err.key}`)] } });
+      // Saved from another tab between the check above and this save: compared with what is saved now.
+      const now = err.key === 'editChanged' ? ((await s.developers.applications.get(app.id)) ?? app) : app;
+      await refuse(refusedEdit(ctx, s, now, form, err.key)!, err.key);
     }
   };
 }

@@ -21,7 +21,9 @@ export function renderDev(
       heading,
       personName: ownPagesIfAny(ctx, '/developers')?.person.name,
       csrfToken: csrfToken(ctx),
-      switchPath: ctx.method === 'GET' ? ctx.path : '/developers',
+      // After a form, where the page names the address that draws it again (`formPage`: a refused application form's),
+      // there; else the portal's start.
+      switchPath: ctx.method === 'GET' ? ctx.path : typeof page.formPage === 'string' ? page.formPage : '/developers',
     },
     page.status,
   );

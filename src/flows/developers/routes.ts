@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Services } from '../../web/services.ts';
 import { disableApp, revealSecret, rotateSecret, showApp } from './app.ts';
 import {
+  keptForms,
   showEditApplication,
   showNewApplication,
   submitEditApplication,
@@ -23,6 +24,7 @@ export function developerRoutes(router: Router, s: Services) {
   const { post } = s.forms;
   const signIn = developerSignIn(s, session);
   const reveals = developerReveals(s);
+  const kept = keptForms(s);
   router.get('/developers/sign-in', signIn.start);
   router.get('/developers/callback', signIn.finish);
   router.post('/developers/sign-out', dev, post, signIn.signOut);
@@ -32,11 +34,11 @@ export function developerRoutes(router: Router, s: Services) {
   router.post('/developers/organisations/:org/members', dev, post, addMember(s));
   router.post('/developers/organisations/:org/members/:person/remove', dev, post, removeMember(s));
   router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s, reveals));
-  router.get('/developers/apps/new', dev, showNewApplication(s));
-  router.post('/developers/apps/new', dev, post, submitNewApplication(s));
+  router.get('/developers/apps/new', dev, showNewApplication(s, kept));
+  router.post('/developers/apps/new', dev, post, submitNewApplication(s, kept));
   router.get('/developers/apps/:id', dev, showApp(s, reveals));
-  router.get('/developers/apps/:id/edit', dev, showEditApplication(s));
-  router.post('/developers/apps/:id/edit', dev, post, submitEditApplication(s));
+  router.get('/developers/apps/:id/edit', dev, showEditApplication(s, kept));
+  router.post('/developers/apps/:id/edit', dev, post, submitEditApplication(s, kept));
   router.get('/developers/apps/:id/quick-start', dev, showQuickStart(s));
   router.post('/developers/apps/:id/secret', dev, post, revealSecret(s, reveals));
   router.post('/developers/apps/:id/rotate', dev, post, rotateSecret(s, reveals));
