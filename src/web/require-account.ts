@@ -17,6 +17,15 @@ async function portalPerson(s: Services, personId: string, sessionUid: string): 
   return (await s.personAccess.sessionAlive(personId, sessionUid, person.password_changed_at)) ? person : undefined;
 }
 
+/**
+ * The person signed in to the account portal on this browser, if any, as requireAccount finds them; for pages open to
+ * anyone that say more to the signed-in person (nothing is redirected or cleared).
+ */
+export async function signedInPerson(s: Services, ctx: Context): Promise<Person | undefined> {
+  const portal = readPortalSession(ctx);
+  return portal ? portalPerson(s, portal.personId, portal.sessionUid) : undefined;
+}
+
 export function requireAccount(s: Services): Middleware {
   return async (ctx, next) => {
     const portal = readPortalSession(ctx);

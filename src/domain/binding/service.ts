@@ -17,6 +17,7 @@ import { type PasswordLinks, WELCOME_LINK_TTL_SECONDS } from '../people/password
 import type { Passwords } from '../people/passwords.ts';
 import {
   emailHeld,
+  findByVerifiedContact,
   findPersonById,
   findPersonIdByNationalIdIndex,
   lockContactValues,
@@ -280,6 +281,32 @@ export class Binding {
 
   findStudents(q: StudentQuery): Promise<StudentMatch[]> {
     return findStudents(this.#db, this.#keyring, q);
+  }
+
+  /**
+   * Which of these students (identity ids) the parent is bound to already (an open guardian link), as far as the
+   * binding pages know who the parent is before step 4 asks for their national ID: the account whose verified email
+   * or mobile number the code went to, the account signed in on this browser (`personId`), and the links approvals
+   * made from applications sent with this contact. Never anyone else's: whoever asks learns only of their own links.
+   */
+  async boundAlready(q: { contact: Contact; personId?: string }, identityIds: string[]): Promise<Set<string>> {
+    if (!identityIds.length) return new Set();
+    const owner = await findByVerifiedContact(this.#db, q.contact.kind, q.contact.value);
+    const parents = [...new Set([owner?.id, q.personId].filter((id): id is string => !!id))];
+    const rows: { student_identity_id: string }[] = await OPEN_LINK(this.#db)
+      .whereIn('student_identity_id', [...new Set(identityIds)])
+      .where((w) => {
+        if (parents.length) w.whereIn('parent_person_id', parents);
+        w.orWhereExists((e) =>
+          e
+            .select(this.#db.raw('1'))
+            .from('binding_applications as a')
+            .whereRaw('a.id = guardian_links.application_id')
+            .where({ 'a.contact_kind': q.contact.kind, 'a.contact': q.contact.value }),
+        );
+      })
+      .select('student_identity_id');
+    return new Set(rows.map((r) => r.student_identity_id));
   }
 
   /** The account that holds this national ID, masked, or undefined (a new parent). */

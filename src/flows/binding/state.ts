@@ -55,6 +55,11 @@ export const BindingSession = z.object({
        * server, until the student is added, not found, or the session ends.
        */
       values: z.record(z.string(), z.string().max(40)).optional(),
+      /**
+       * The students found whom the parent is bound to already (their names as shown, masked): said instead of
+       * offering them again (Binding.boundAlready), on a reload too.
+       */
+      bound: z.array(z.string().max(100)).max(20).optional(),
     })
     .optional(),
 });

@@ -11,6 +11,7 @@ import { isValidNationalId, normaliseNationalId } from '../../domain/people/nati
 import { parseTypedDate } from '../../domain/schools/calendar.ts';
 import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { formText } from '../../web/forms.ts';
+import { signedInPerson } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { errorTexts, type Fields, renderBinding } from './pages.ts';
@@ -51,6 +52,8 @@ function renderStudent(
     values?: Values;
     errors?: Record<string, string | undefined>;
     matches?: Pick<StudentMatch, 'maskedName' | 'school'>[];
+    /** Students found whom the parent is bound to already: said, with the way to their account (not offered). */
+    bound?: string[];
     status?: number;
   },
 ) {
@@ -62,6 +65,7 @@ function renderStudent(
     errors: errorTexts(ctx, page.errors ?? {}),
     fields: FIELDS,
     matches: page.matches,
+    bound: page.bound?.length ? page.bound : undefined,
     legal: LEGAL_REPRESENTATIVES,
     guardians: GUARDIANS,
     levels: SCHOOL_LEVELS,
@@ -78,7 +82,8 @@ export function showStudent() {
     const { handedCode: handed, found } = bindingOf(ctx).session;
     // What "驗證" found last, with the form as it was: shown again, so that nobody has to look the student up again.
     const kept = found?.values ? StudentForm.safeParse(found.values) : undefined;
-    if (found && kept?.success) return renderStudent(ctx, { values: kept.data, matches: found.matches });
+    if (found && kept?.success)
+      return renderStudent(ctx, { values: kept.data, matches: found.matches, bound: found.bound });
     renderStudent(ctx, { values: { ...EMPTY, binding_code: handed ? showCode(handed) : '' } });
   };
 }
@@ -136,13 +141,28 @@ export function submitStudent(s: Services, state: BindingState) {
       if (current.session.found) await saveSession(state, current, { found: undefined });
       return renderStudent(ctx, { values, errors: { national_id: 'binding.student.errors.notFound' }, status: 400 });
     }
-    const chosen = matches.find((m) => m.school.code === values.school);
-    const shown = chosen ? values : { ...values, school: matches.length === 1 ? matches[0]!.school.code : '' };
-    await saveSession(state, current, { found: { key, matches: shownMatches(matches), values: shown } });
+    // A student this parent is bound to already is said so here, the first moment both are known — the parent by
+    // the contact the code went to (its account's verified email or mobile) or by the account signed in on this
+    // browser, never by anything a stranger could type — instead of at step 4 after all their details.
+    const boundIds = await s.binding.boundAlready(
+      { contact: current.contact, personId: (await signedInPerson(s, ctx))?.id },
+      matches.map((m) => m.identityId),
+    );
+    const bound = matches.filter((m) => boundIds.has(m.identityId)).map((m) => m.maskedName);
+    const open = matches.filter((m) => !boundIds.has(m.identityId));
+    const chosen = open.find((m) => m.school.code === values.school);
+    const shown = chosen ? values : { ...values, school: open.length === 1 ? open[0]!.school.code : '' };
+    await saveSession(state, current, {
+      found: { key, matches: shownMatches(open), values: shown, bound: bound.length ? [...new Set(bound)] : undefined },
+    });
     // "驗證": the masked name and the schools to choose from (the only one chosen already).
     if (!chosen) {
-      const schoolError = values.school ? { school: 'binding.student.errors.school' } : {};
-      return renderStudent(ctx, { values: shown, matches, errors: schoolError, status: values.school ? 400 : 200 });
+      // "下一步" for a school where the parent is bound already (the page showed it before the approval): 409.
+      const boundChosen = !!values.school && matches.some((m) => m.school.code === values.school);
+      const schoolError =
+        values.school && !boundChosen && open.length ? { school: 'binding.student.errors.school' } : {};
+      const status = boundChosen ? 409 : values.school && open.length ? 400 : 200;
+      return renderStudent(ctx, { values: shown, matches: open, bound, errors: schoolError, status });
     }
     if (current.session.students.some((d) => d.identityId === chosen.identityId))
       return renderStudent(ctx, { values, matches, errors: { school: 'binding.student.errors.already' }, status: 400 });

@@ -685,7 +685,25 @@ describe(`parent-child binding (${storageMode})`, () => {
     const review = await teacher.request(url('/binding/review'));
     const approved = await post(teacher, review, `/binding/review/${first.row.id}/approve`, {});
     assert.equal(approved.status, 303);
-    const again = await enter({ email: first.parent.email });
+    // Back with the code to the address the approval made the login: told at step 1's 驗證, not offered again.
+    const back = await enter({ email: first.parent.email });
+    const step1 = await back.request(url('/binding/student'));
+    const form = {
+      relationship: 'father',
+      level: 'junior',
+      national_id: first.student.nationalId,
+      birthdate: '2012-04-05',
+    };
+    const told = await post(back, step1, '/binding/student', form);
+    assert.equal(told.status, 200);
+    assert.ok(told.body.includes(html(zh('binding.student.bound', { name: '吳○寶' }))), 'told at 驗證');
+    assert.ok(told.body.includes('href="/account/identities"'), 'with the way to the account');
+    assert.ok(!told.body.includes('name="school"'), 'the student is not offered');
+    const forced = await post(back, told, '/binding/student', { ...form, school: '353604' });
+    assert.equal(forced.status, 409, '下一步 sent anyway is refused');
+    assert.equal((await back.request(url('/binding/consent'))).status, 303, 'nothing added');
+    // With a code to another address of theirs, the account is known only at step 4 (its password): refused there.
+    const again = await enter({ email: `other-${tag()}@example.test` });
     await addStudent(again, first.student);
     await consent(again);
     // The parent has an account now: step 3 asks for its password instead of new details.
