@@ -40,7 +40,9 @@ export function renderAdmin(
         current: s.id === page.section,
       })),
       csrfToken: csrfToken(ctx),
-      switchPath: ctx.method === 'GET' ? ctx.path : '/admin',
+      // After a form, where the page names the address it stands for (`formPage`: a refused form's), there; else the
+      // console's start.
+      switchPath: ctx.method === 'GET' ? ctx.path : typeof page.formPage === 'string' ? page.formPage : '/admin',
     },
     page.status,
   );

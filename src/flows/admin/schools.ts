@@ -3,6 +3,11 @@
 // see its administrators and the way to its back office; POST …/admins — look up the person a login names and show
 // them (masked) for the bureau to confirm; POST …/admins/confirm — name that person an administrator;
 // POST …/admins/:identity/revoke — remove one. The school list's import is schools-import.ts.
+// A refused form (a school added or edited, a login looked up or confirmed) is answered at its fields (400; 409 for an
+// edit another administrator saved first) and kept as typed, with its messages, in the one-use store (30 minutes, for
+// that administrator); its page stands for GET /admin/schools/new?typed=<token> or /admin/schools/:code?typed=<token>
+// (render.ts `formPage`), which draws it again: reload and Back ask for that page instead of sending the form again,
+// and the language link shows the same form and messages in the other language. Nothing typed is in the address.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
@@ -14,6 +19,7 @@ import {
 } from '../../domain/schools/directory.ts';
 import { SCHOOL_KINDS, SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
+import type { OneUseKind } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
 import { fileUpload } from '../../web/file-upload.ts';
 import { formText } from '../../web/forms.ts';
@@ -48,6 +54,40 @@ const EditForm = SchoolForm.extend({ version: formText(100) });
 const GrantForm = z.object({ login: formText(254) });
 const ConfirmForm = z.object({ person: formText(40), login: formText(254) });
 const FIELDS = ['code', 'name', 'level', 'kind', 'district'] as const;
+
+/**
+ * A refused form of a school's pages, as typed, for the administrator who sent it: the school's fields and their
+ * messages (`errors`, field → key) with the version its edit form was loaded with; or that another administrator saved
+ * first (`changed`); or a login looked up and why it was refused (`grantError`). `code`: the school edited (none: a
+ * new school).
+ */
+const Kept = z.object({
+  admin: z.string().max(40),
+  code: z.string().max(20).optional(),
+  values: z
+    .object({ code: z.string(), name: z.string(), level: z.string(), kind: z.string(), district: z.string() })
+    .optional(),
+  errors: z.partialRecord(z.enum(FIELDS), z.string().max(100)).optional(),
+  version: z.string().max(100).optional(),
+  changed: z.boolean().optional(),
+  login: z.string().max(254).optional(),
+  grantError: z.string().max(100).optional(),
+});
+type Kept = z.infer<typeof Kept>;
+type KeptForms = OneUseKind<Kept>;
+const KEPT_SECONDS = 30 * 60;
+
+/** Keeps a refused form; the address of the page that draws it again. */
+async function keep(ctx: Context, kept: KeptForms, form: Omit<Kept, 'admin'>): Promise<string> {
+  const token = await kept.issue({ ...form, admin: adminOf(ctx).id });
+  return `/admin/schools/${form.code ?? 'new'}?typed=${token}`;
+}
+
+/** The refused form an address names (`?typed=<token>`), if this administrator's, for this school (none: new). */
+async function typedIn(ctx: Context, kept: KeptForms, code?: string): Promise<Kept | undefined> {
+  const found = ctx.query.typed === undefined ? undefined : await kept.peek(ctx.query.typed);
+  return found?.admin === adminOf(ctx).id && found.code === code ? found : undefined;
+}
 
 function listSchools(s: Services) {
   return async (ctx: Context) => {
@@ -94,25 +134,28 @@ function formPage(ctx: Context, page: { values: SchoolInput; errors?: SchoolErro
 
 const EMPTY: SchoolInput = { code: '', name: '', level: '', kind: 'municipal', district: '' };
 
-function showNew() {
+function showNew(kept: KeptForms) {
   return async (ctx: Context) => {
+    const typed = await typedIn(ctx, kept);
     renderAdmin(ctx, 'school-new', {
       title: 'admin.schools.newTitle',
       section: 'schools',
-      ...formPage(ctx, { values: EMPTY }),
+      ...formPage(ctx, { values: typed?.values ?? EMPTY, errors: typed?.errors }),
     });
   };
 }
 
-function addSchool(s: Services) {
+function addSchool(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const values = SchoolForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.schools.save(values, 'add', adminOf(ctx).id);
     if (result.ok) return seeOther(ctx, `/admin/schools/${values.code}?added=1`);
+    const errors = 'errors' in result ? result.errors : {};
     renderAdmin(ctx, 'school-new', {
       title: 'admin.schools.newTitle',
       section: 'schools',
-      ...formPage(ctx, { values, errors: 'errors' in result ? result.errors : {} }),
+      ...formPage(ctx, { values, errors }),
+      formPage: await keep(ctx, kept, { values, errors }),
       status: 400,
     });
   };
@@ -129,6 +172,8 @@ async function renderSchool(
     changed?: boolean;
     login?: string;
     grantError?: string;
+    /** A refused form's page: the address that draws it again (GET …?typed=<token>). */
+    formPage?: string;
     status?: number;
   } = {},
 ) {
@@ -150,16 +195,26 @@ async function renderSchool(
     admins: admins.map((a) => ({ ...a, since: taipeiTime(a.since, chooseLocale(ctx), 'date') })),
     login: page.login ?? '',
     grantError: page.grantError && t(`admin.schools.admins.errors.${page.grantError}`),
-    notice: ['added', 'saved', 'granted', 'revoked'].find((k) => ctx.query[k] === '1'),
+    notice: NOTICES.find((k) => ctx.query[k] === '1'),
+    // Said once: the page in the other language is the school as it is (render.ts).
+    oneTimeQuery: NOTICES,
+    formPage: page.formPage,
     status: page.status,
   });
 }
 
-function showSchool(s: Services) {
-  return async (ctx: Context) => renderSchool(ctx, s);
+const NOTICES = ['added', 'saved', 'granted', 'revoked'];
+
+function showSchool(s: Services, kept: KeptForms) {
+  return async (ctx: Context) => {
+    const typed = await typedIn(ctx, kept, String(ctx.params.code));
+    if (!typed) return renderSchool(ctx, s);
+    const { values, errors, version, changed, login, grantError } = typed;
+    await renderSchool(ctx, s, { values, errors, version, changed, login, grantError });
+  };
 }
 
-function saveSchool(s: Services) {
+function saveSchool(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const code = String(ctx.params.code);
     const { version, ...form } = EditForm.parse(ctx.request.body ?? {});
@@ -168,8 +223,14 @@ function saveSchool(s: Services) {
     if (result.ok) return seeOther(ctx, `/admin/schools/${code}?saved=1`);
     if ('missing' in result) throw new AppError('not_found', 404);
     // Someone else changed the school since the form was loaded: the form again with the school as it is now.
-    if ('changed' in result) return renderSchool(ctx, s, { changed: true, status: 409 });
-    await renderSchool(ctx, s, { values, errors: result.errors, version, status: 400 });
+    if ('changed' in result)
+      return renderSchool(ctx, s, {
+        changed: true,
+        formPage: await keep(ctx, kept, { code, changed: true }),
+        status: 409,
+      });
+    const formPage = await keep(ctx, kept, { code, values, errors: result.errors, version });
+    await renderSchool(ctx, s, { values, errors: result.errors, version, formPage, status: 400 });
   };
 }
 
@@ -180,12 +241,15 @@ async function schoolOf(ctx: Context, s: Services): Promise<SchoolRecord> {
 }
 
 /** Step one: the person the login names, shown for the bureau to confirm (nothing is granted yet). */
-function lookUpAdmin(s: Services) {
+function lookUpAdmin(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const school = await schoolOf(ctx, s);
     const { login } = GrantForm.parse(ctx.request.body ?? {});
     const found = await s.bureau.schools.adminCandidate(school.code, login, adminOf(ctx).id);
-    if (!found.ok) return renderSchool(ctx, s, { login, grantError: found.error, status: 400 });
+    if (!found.ok) {
+      const formPage = await keep(ctx, kept, { code: school.code, login, grantError: found.error });
+      return renderSchool(ctx, s, { login, grantError: found.error, formPage, status: 400 });
+    }
     noStore(ctx);
     renderAdmin(ctx, 'school-admin-confirm', {
       title: 'admin.schools.admins.confirmTitle',
@@ -198,13 +262,14 @@ function lookUpAdmin(s: Services) {
 }
 
 /** Step two: the confirmed person becomes an administrator (checked again, in the grant's transaction). */
-function confirmAdmin(s: Services) {
+function confirmAdmin(s: Services, kept: KeptForms) {
   return async (ctx: Context) => {
     const school = await schoolOf(ctx, s);
     const { person, login } = ConfirmForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.schools.grantAdmin(school.code, person, adminOf(ctx).id);
     if (result.ok) return seeOther(ctx, `/admin/schools/${school.code}?granted=1#admins`);
-    await renderSchool(ctx, s, { login, grantError: result.error, status: 400 });
+    const formPage = await keep(ctx, kept, { code: school.code, login, grantError: result.error });
+    await renderSchool(ctx, s, { login, grantError: result.error, formPage, status: 400 });
   };
 }
 
@@ -219,15 +284,16 @@ function revokeAdmin(s: Services) {
 
 export function adminSchoolRoutes(router: Router, s: Services, admin: Middleware) {
   router.get('/admin/schools', admin, listSchools(s));
-  router.get('/admin/schools/new', admin, showNew());
-  router.post('/admin/schools/new', admin, s.forms.post, addSchool(s));
+  const kept: KeptForms = s.oneUse.kind({ name: 'admin-school-form', schema: Kept, ttlSeconds: KEPT_SECONDS });
+  router.get('/admin/schools/new', admin, showNew(kept));
+  router.post('/admin/schools/new', admin, s.forms.post, addSchool(s, kept));
   const listPages = schoolListPages(s);
   router.get('/admin/schools/import', admin, showSchoolList(s, listPages));
   router.post('/admin/schools/import', admin, fileUpload(SCHOOL_LIST_MAX_BYTES), uploadSchoolList(s, listPages));
   router.post('/admin/schools/import/commit', admin, s.forms.post, commitSchoolList(s, listPages));
-  router.get('/admin/schools/:code', admin, showSchool(s));
-  router.post('/admin/schools/:code', admin, s.forms.post, saveSchool(s));
-  router.post('/admin/schools/:code/admins', admin, s.forms.post, lookUpAdmin(s));
-  router.post('/admin/schools/:code/admins/confirm', admin, s.forms.post, confirmAdmin(s));
+  router.get('/admin/schools/:code', admin, showSchool(s, kept));
+  router.post('/admin/schools/:code', admin, s.forms.post, saveSchool(s, kept));
+  router.post('/admin/schools/:code/admins', admin, s.forms.post, lookUpAdmin(s, kept));
+  router.post('/admin/schools/:code/admins/confirm', admin, s.forms.post, confirmAdmin(s, kept));
   router.post('/admin/schools/:code/admins/:identity/revoke', admin, s.forms.post, revokeAdmin(s));
 }
