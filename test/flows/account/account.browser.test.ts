@@ -163,7 +163,7 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   // digits) saved at once, no code; then, in English, removed.
   await page.goto(`${server.issuer}/account`);
   await Promise.all([page.waitForURL('**/account/contact-phone'), page.click('#contact-phone-link')]);
-  assert.equal(await heading(page), zh('account.contactPhone.title'));
+  assert.equal(await heading(page), zh('account.contactPhone.addLabel'), 'none yet: 新增聯絡電話');
   assert.equal(await page.getAttribute('#contact-phone', 'type'), 'tel');
   assert.equal(await page.getAttribute('#contact-phone', 'autocomplete'), 'tel');
   assert.deepEqual(await axeViolations(page), [], 'contact phone: axe-core');

@@ -114,7 +114,7 @@ describe(`account: the contact phone (${storageMode})`, () => {
     for (const digits of [phone!, '21230000', '345'])
       assert.ok(!notice.text_body.includes(digits), `never the number (${digits})`);
     assert.equal(
-      (await db()('outbox_messages').where('recipient', 'like', '%2123%')).length,
+      (await db()('outbox_messages').whereIn('recipient', ['02-21230000#345', '0221230000'])).length,
       0,
       'nothing goes to the number',
     );
