@@ -142,7 +142,15 @@ function renderGone(ctx: Context, reason: 'expired' | 'tooMany', current: Curren
 
 function renderCode(
   ctx: Context,
-  page: { ticket: string; contact: { kind: string; value: string }; error?: string; count?: number; status?: number },
+  page: {
+    ticket: string;
+    contact: { kind: string; value: string };
+    error?: string;
+    count?: number;
+    status?: number;
+    /** What was typed (spaces and dashes taken out), shown again under its mistake to be corrected. */
+    typed?: string;
+  },
 ) {
   const shown = page.contact.kind === 'email' ? maskEmail(page.contact.value) : maskMobile(page.contact.value);
   renderBinding(ctx, 'code', {
@@ -151,6 +159,7 @@ function renderCode(
     ticket: page.ticket,
     sent: page.contact.kind === 'email' ? 'binding.code.sentEmail' : 'binding.code.sentSms',
     shown,
+    typed: page.typed?.slice(0, 10) ?? '',
     errors: errorTexts(ctx, { code: page.error && [page.error, { count: page.count }] }),
     fields: [['code', 'binding.code.label']],
     status: page.status,
@@ -173,7 +182,13 @@ export function checkCode(s: Services, state: BindingState) {
     const live = ticket ? await state.codes.peek(ticket) : undefined;
     if (!ticket || !live) return renderGone(ctx, 'expired', await currentSession(ctx, state));
     if (!/^\d{6}$/.test(code))
-      return renderCode(ctx, { ticket, contact: live.contact, error: 'binding.code.invalid', status: 400 });
+      return renderCode(ctx, {
+        ticket,
+        contact: live.contact,
+        error: 'binding.code.invalid',
+        status: 400,
+        typed: code,
+      });
     const check = await state.codes.check(ticket, code);
     if (check.result === 'expired') return renderGone(ctx, 'expired', await currentSession(ctx, state));
     if (check.result === 'too_many') return renderGone(ctx, 'tooMany', await currentSession(ctx, state));
@@ -182,6 +197,7 @@ export function checkCode(s: Services, state: BindingState) {
         ticket,
         contact: live.contact,
         error: 'binding.code.wrong',
+        typed: code,
         count: check.triesLeft,
         status: 400,
       });
