@@ -66,6 +66,9 @@ function renderRequest(
       error: locals.error,
       unavailable: locals.unavailable,
       switchPath: `/account/${kind}`,
+      // A refused address or number (or a code gone) stands for the form's own page (render.ts `formPage`): reload and
+      // Back ask for it, never send the form again (another code, another count against the hour's limit).
+      formPage: `/account/${kind}`,
     },
     status,
   );
@@ -90,6 +93,8 @@ function renderVerify(
       code: locals.code ?? '',
       error: locals.error,
       switchPath: `/account/${kind}/verify`,
+      // A wrong code's page stands for the verify page: a reload asks for it and never sends the code again (a try).
+      formPage: `/account/${kind}/verify`,
     },
     status,
   );

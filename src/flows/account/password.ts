@@ -39,6 +39,9 @@ function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) 
         message: texts[field]!,
       })),
       accountName: person.username ?? person.email ?? '',
+      // A refused change stands for the form's own page (render.ts `formPage`): reload and Back ask for it and never send
+      // the passwords again (a wrong current password sent again would count as another wrong try).
+      formPage: '/account/password',
     },
     status,
   );
