@@ -7,10 +7,11 @@ import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
+import { type KeptInputs, keepInput, typedInput } from './kept.ts';
 import { renderDev } from './pages.ts';
 import { developerOf } from './session.ts';
 
-async function renderHome(ctx: Context, s: Services, form: { name?: string; error?: string } = {}) {
+async function renderHome(ctx: Context, s: Services, form: { name?: string; error?: string; formPage?: string } = {}) {
   const person = developerOf(ctx);
   const orgs = await s.developers.organisations.forPerson(person.id);
   const apps = await s.developers.applications.forOrganisations(orgs.map((o) => o.id));
@@ -19,28 +20,39 @@ async function renderHome(ctx: Context, s: Services, form: { name?: string; erro
     orgs: orgs.map((o) => ({ ...o, apps: apps.filter((a) => a.orgId === o.id) })),
     orgName: form.name ?? '',
     orgError: form.error,
-    status: form.error ? 400 : undefined,
+    // A refused name's page stands for GET /developers?typed=… (kept.ts), which is a page like any other.
+    formPage: form.formPage,
+    status: form.error && ctx.method === 'POST' ? 400 : undefined,
   });
 }
 
-export function showHome(s: Services) {
-  return (ctx: Context) => renderHome(ctx, s);
+export function showHome(s: Services, kept: KeptInputs) {
+  return async (ctx: Context) => {
+    const typed = await typedInput(ctx, kept);
+    const t = translator(chooseLocale(ctx));
+    await renderHome(ctx, s, typed ? { name: typed.value, error: t(`developers.errors.${typed.error}`) } : {});
+  };
 }
 
 const OrgForm = z.object({ name: formText(200) });
 
-export function createOrganisation(s: Services) {
+export function createOrganisation(s: Services, kept: KeptInputs) {
   return async (ctx: Context) => {
     const { name } = OrgForm.parse(ctx.request.body ?? {});
     const t = translator(chooseLocale(ctx));
-    if (!name || name.length > 100)
-      return renderHome(ctx, s, { name, error: t(name ? 'developers.errors.tooLong' : 'developers.errors.required') });
+    const refuse = async (key: string) =>
+      renderHome(ctx, s, {
+        name,
+        error: t(`developers.errors.${key}`),
+        formPage: await keepInput(ctx, kept, { page: '/developers', value: name, error: key, atField: true }),
+      });
+    if (!name || name.length > 100) return refuse(name ? 'tooLong' : 'required');
     try {
       const id = await s.developers.organisations.create(name, developerOf(ctx).id);
       seeOther(ctx, `/developers/organisations/${id}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
-      await renderHome(ctx, s, { name, error: t(`developers.errors.${err.key}`) });
+      await refuse(err.key);
     }
   };
 }

@@ -9,6 +9,7 @@ import { formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { ownOrganisation } from './access.ts';
+import { type KeptInputs, keepInput, typedInput } from './kept.ts';
 import { renderDev } from './pages.ts';
 import type { DeveloperReveals } from './reveal.ts';
 import { developerOf } from './session.ts';
@@ -19,7 +20,17 @@ export const TOKEN_DAYS = 7;
 async function renderOrg(
   ctx: Context,
   s: Services,
-  extra: { login?: string; memberError?: string; token?: string; tokenShownOnce?: boolean; status?: number } = {},
+  extra: {
+    login?: string;
+    memberError?: string;
+    /** The message is about the login typed: said at its field. */
+    memberAtField?: boolean;
+    token?: string;
+    tokenShownOnce?: boolean;
+    /** A refused form's page: the address that draws it again (kept.ts). */
+    formPage?: string;
+    status?: number;
+  } = {},
 ) {
   const org = await ownOrganisation(s, ctx, ctx.params.org);
   if (extra.token) ctx.set('Cache-Control', 'no-store');
@@ -43,52 +54,84 @@ async function renderOrg(
   });
 }
 
-export function showOrganisation(s: Services, reveals: DeveloperReveals) {
+export function showOrganisation(s: Services, reveals: DeveloperReveals, kept: KeptInputs) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.params.org);
     const revealed = await reveals.take(ctx, org.id, 'token');
-    await renderOrg(ctx, s, revealed ? (revealed.value ? { token: revealed.value } : { tokenShownOnce: true }) : {});
+    if (revealed) return renderOrg(ctx, s, revealed.value ? { token: revealed.value } : { tokenShownOnce: true });
+    const typed = await typedInput(ctx, kept);
+    const t = translator(chooseLocale(ctx));
+    await renderOrg(
+      ctx,
+      s,
+      typed
+        ? { login: typed.value, memberError: t(`developers.errors.${typed.error}`), memberAtField: typed.atField }
+        : {},
+    );
   };
+}
+
+/** A refused form of an organisation's page: its message at the members' form, the login typed kept. */
+async function refuse(
+  ctx: Context,
+  s: Services,
+  kept: KeptInputs,
+  refusal: { org: string; login?: string; key: string; status?: number },
+) {
+  const t = translator(chooseLocale(ctx));
+  const { org, login = '', key, status = 400 } = refusal;
+  // A login refused is said at its field; a button refused (remove, a token), above the form.
+  const atField = refusal.login !== undefined;
+  const formPage = await keepInput(ctx, kept, {
+    page: `/developers/organisations/${org}`,
+    value: login,
+    error: key,
+    atField,
+  });
+  await renderOrg(ctx, s, {
+    login,
+    memberError: t(`developers.errors.${key}`),
+    memberAtField: atField,
+    formPage,
+    status,
+  });
 }
 
 const MemberForm = z.object({ login: formText(200) });
 
-export function addMember(s: Services) {
+export function addMember(s: Services, kept: KeptInputs) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.params.org);
     const { login } = MemberForm.parse(ctx.request.body ?? {});
-    const t = translator(chooseLocale(ctx));
-    if (!login) return renderOrg(ctx, s, { login, memberError: t('developers.errors.required'), status: 400 });
+    if (!login) return refuse(ctx, s, kept, { org: org.id, login, key: 'required' });
     try {
       await s.developers.organisations.addMember(org.id, login, developerOf(ctx).id);
       seeOther(ctx, `/developers/organisations/${org.id}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
-      await renderOrg(ctx, s, { login, memberError: t(`developers.errors.${err.key}`), status: 400 });
+      await refuse(ctx, s, kept, { org: org.id, login, key: err.key });
     }
   };
 }
 
-export function removeMember(s: Services) {
+export function removeMember(s: Services, kept: KeptInputs) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.params.org);
     const person = String(ctx.params.person ?? '');
-    const t = translator(chooseLocale(ctx));
     try {
       await s.developers.organisations.removeMember(org.id, person, developerOf(ctx).id);
       seeOther(ctx, `/developers/organisations/${org.id}`);
     } catch (err) {
       if (!(err instanceof DeveloperError)) throw err;
-      await renderOrg(ctx, s, { memberError: t(`developers.errors.${err.key}`), status: 400 });
+      await refuse(ctx, s, kept, { org: org.id, key: err.key });
     }
   };
 }
 
-export function newRegistrationToken(s: Services, reveals: DeveloperReveals) {
+export function newRegistrationToken(s: Services, reveals: DeveloperReveals, kept: KeptInputs) {
   return async (ctx: Context) => {
     const org = await ownOrganisation(s, ctx, ctx.params.org);
-    const t = translator(chooseLocale(ctx));
-    if (org.role !== 'owner') return renderOrg(ctx, s, { memberError: t('developers.errors.ownersOnly'), status: 403 });
+    if (org.role !== 'owner') return refuse(ctx, s, kept, { org: org.id, key: 'ownersOnly', status: 403 });
     const seconds = TOKEN_DAYS * 86_400;
     const token = await s.initialAccessToken(seconds, [DEVELOPER_ORG_POLICY]);
     await s.developers.organisations.recordToken(

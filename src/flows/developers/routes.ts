@@ -11,6 +11,7 @@ import {
   submitNewApplication,
 } from './application-form.ts';
 import { createOrganisation, showHome } from './home.ts';
+import { keptInputs } from './kept.ts';
 import { addMember, newRegistrationToken, removeMember, showOrganisation } from './organisation.ts';
 import { showQuickStart } from './quick-start.ts';
 import { developerReveals } from './reveal.ts';
@@ -25,15 +26,16 @@ export function developerRoutes(router: Router, s: Services) {
   const signIn = developerSignIn(s, session);
   const reveals = developerReveals(s);
   const kept = keptForms(s);
+  const inputs = keptInputs(s);
   router.get('/developers/sign-in', signIn.start);
   router.get('/developers/callback', signIn.finish);
   router.post('/developers/sign-out', dev, post, signIn.signOut);
-  router.get('/developers', dev, showHome(s));
-  router.post('/developers/organisations', dev, post, createOrganisation(s));
-  router.get('/developers/organisations/:org', dev, showOrganisation(s, reveals));
-  router.post('/developers/organisations/:org/members', dev, post, addMember(s));
-  router.post('/developers/organisations/:org/members/:person/remove', dev, post, removeMember(s));
-  router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s, reveals));
+  router.get('/developers', dev, showHome(s, inputs));
+  router.post('/developers/organisations', dev, post, createOrganisation(s, inputs));
+  router.get('/developers/organisations/:org', dev, showOrganisation(s, reveals, inputs));
+  router.post('/developers/organisations/:org/members', dev, post, addMember(s, inputs));
+  router.post('/developers/organisations/:org/members/:person/remove', dev, post, removeMember(s, inputs));
+  router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s, reveals, inputs));
   router.get('/developers/apps/new', dev, showNewApplication(s, kept));
   router.post('/developers/apps/new', dev, post, submitNewApplication(s, kept));
   router.get('/developers/apps/:id', dev, showApp(s, reveals));

@@ -146,3 +146,74 @@ test('after a mistake the language link, reload and Back keep what was typed and
   await page.click('#application-form button[type=submit]');
   await page.locator('#done').waitFor();
 });
+
+test('a refused organisation name or member login: at its field; the language link, reload and Back keep it', {
+  skip: browserSkip,
+}, async () => {
+  const teacher = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'devorg');
+  const { page, problems } = await watchedPage(browser, {
+    // A refused form is answered 400, as it should be.
+    allow: (status, path) => status === 400 && /^\/developers(\/organisations(\/[^/]+\/members)?)?$/.test(path),
+  });
+  const asked: string[] = [];
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname.startsWith('/developers')) asked.push(`${res.request().method()} ${res.status()}`);
+  });
+  await page.goto(`${server.issuer}/developers`);
+  await page.locator('#login').waitFor();
+  await page.fill('#login', teacher.email);
+  await page.fill('#password', PERSON_PASSWORD);
+  await page.click('button.primary');
+  await page.locator('#no-orgs').waitFor();
+
+  // Its organisation, then the same name again: taken, said at the field; the page in English keeps it.
+  const name = `語言組 ${SCHOOL} ${crypto.randomBytes(2).toString('hex')}`;
+  await page.fill('#org-name', name);
+  await page.click('#org-form button[type=submit]');
+  await page.locator('#members').waitFor();
+  const orgPath = new URL(page.url()).pathname;
+  await page.goto(`${server.issuer}/developers`);
+  await page.fill('#org-name', name);
+  asked.length = 0;
+  await page.click('#org-form button[type=submit]');
+  await page.locator('#org-name-error').waitFor();
+  assert.deepEqual(asked, ['POST 400']);
+  const zhTaken = await page.locator('#org-name-error').innerText();
+  await switchLanguage(page, 'en');
+  assert.equal(await page.inputValue('#org-name'), name);
+  const enTaken = await page.locator('#org-name-error').innerText();
+  assert.notEqual(enTaken, zhTaken);
+  assert.doesNotMatch(enTaken, /[\u4e00-\u9fff]/);
+  assert.equal(new URL(page.url()).pathname, '/developers');
+  assert.ok(!decodeURIComponent(page.url()).includes('語言組'), 'the name is not in the address');
+  await checked(page, '04-org-name-en', problems);
+  asked.length = 0;
+  await page.goBack();
+  await page.locator('#org-name-error').waitFor();
+  assert.deepEqual(asked, ['GET 200'], 'Back asks for the page, sending nothing again');
+  assert.equal(await page.inputValue('#org-name'), name);
+  await switchLanguage(page, 'zh-TW');
+  await page.goto(`${server.issuer}${orgPath}`);
+
+  // A login nobody has: at the member field, kept in the other language and over a reload.
+  await page.fill('#member-login', 'nobody-at-all');
+  asked.length = 0;
+  await page.click('#member-form button[type=submit]');
+  await page.locator('#member-error').waitFor();
+  assert.deepEqual(asked, ['POST 400']);
+  const zhNobody = await page.locator('#member-error').innerText();
+  // Said at the field: right after the field's hint, inside the form.
+  assert.equal(await page.locator('#member-form #member-error').count(), 1);
+  await switchLanguage(page, 'en');
+  assert.equal(new URL(page.url()).pathname, orgPath, 'the organisation page, not the portal start');
+  assert.equal(await page.inputValue('#member-login'), 'nobody-at-all');
+  const enNobody = await page.locator('#member-form #member-error').innerText();
+  assert.notEqual(enNobody, zhNobody);
+  assert.ok(!page.url().includes('nobody'), 'the login is not in the address');
+  asked.length = 0;
+  await page.reload();
+  await page.locator('#member-error').waitFor();
+  assert.deepEqual(asked, ['GET 200'], 'the reload asks for the page, sending nothing again');
+  assert.equal(await page.inputValue('#member-login'), 'nobody-at-all');
+  await checked(page, '05-member-login-en', problems);
+});
