@@ -62,6 +62,8 @@ function renderParent(
     verified?: boolean;
     errors?: Errors;
     alert?: string;
+    /** The way on from the alert (a refusal that is no mistake: applied already, bound already). */
+    alertLink?: { href: string; label: string };
     status?: number;
   },
 ) {
@@ -82,9 +84,16 @@ function renderParent(
     errors: errorTexts(ctx, page.errors ?? {}),
     fields: FIELDS,
     alert: page.alert,
+    alertLink: page.alertLink,
     status: page.status,
   });
 }
+
+/** Where a refusal that is no mistake leads on: the applications, or the account the parent is bound with. */
+const ALERT_LINKS: Partial<Record<SubmitProblem, { href: string; label: string }>> = {
+  alreadyApplied: { href: '/binding/status', label: 'binding.student.backToStatus' },
+  alreadyBound: { href: '/account/identities', label: 'binding.student.boundAccount' },
+};
 
 function ready(ctx: Context): string | undefined {
   const { session } = bindingOf(ctx);
@@ -246,6 +255,7 @@ export function submitParent(s: Services, state: BindingState) {
         verified: true,
         errors: field ? { [field]: message } : {},
         alert: field ? undefined : tr(ctx)(message[0], message[1]),
+        alertLink: field ? undefined : ALERT_LINKS[result.problem],
         status: PROBLEM_STATUS[result.problem],
       });
     }

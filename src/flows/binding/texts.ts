@@ -220,7 +220,8 @@ const zh = {
         alreadyBound: '已綁定過親子關係（{{student}}）。請直接用您的帳號登入。',
         relationshipTaken:
           '已綁定過親子關係：{{student}} 已經有綁定的父親（或母親）了，一位學生只能綁定一位父親和一位母親。請確認您選的關係是否正確（祖父母請選「祖父」「祖母」「外祖父」或「外祖母」，其他照顧孩子的人請選「其他監護人」）；如果資料有誤，請和孩子的導師聯絡。',
-        alreadyApplied: '您已經申請過綁定 {{student}}，正在等待審核。請回到申請進度查看。',
+        alreadyApplied:
+          '您已經申請過綁定 {{student}}，正在等待審核，不必再申請。申請進度裡沒有這一筆的話，是用另一個信箱或手機申請的：請用那個信箱或手機取得驗證碼查看。',
         studentAccount: '學生的帳號不能申請親子綁定。請用家長自己的身分證字號、信箱和手機申請。',
         selfBinding: '家長的身分證字號不能和學生相同。',
         studentGone: '有一位學生的資料已經變更，請回到上一步重新驗證學生。',
@@ -589,7 +590,8 @@ const en: typeof zh = {
         alreadyBound: 'You are already bound to {{student}}. Just sign in with your account.',
         relationshipTaken:
           '{{student}} already has a father (or mother) bound; a student can have one father and one mother. Please check the relationship you chose (grandparents choose Grandfather, Grandmother, Maternal grandfather or Maternal grandmother; anyone else caring for the child, Other guardian); if this is wrong, please contact the homeroom teacher.',
-        alreadyApplied: 'You already applied for {{student}}; it is waiting for review. See your applications.',
+        alreadyApplied:
+          'You already applied for {{student}}; it is waiting for review, so there is no need to apply again. If your applications do not list it, it was sent with another email address or mobile number: get a code to that one to see it.',
         studentAccount: "A student's account cannot apply. Please use the parent's own national ID, email and mobile.",
         selfBinding: "The parent's national ID cannot be the student's.",
         studentGone: "A student's data changed. Please go back and check the student again.",

@@ -713,6 +713,18 @@ describe(`parent-child binding (${storageMode})`, () => {
     const bound = await sendParent(again, first.parent, { password: 'Parent-Known-2026' });
     assert.equal(bound.status, 409, /<main>([\s\S]*)<\/main>/.exec(bound.body)?.[1]?.slice(0, 3000));
     assert.match(bound.body, /已綁定過親子關係/);
+    assert.ok(bound.body.includes('href="/account/identities"'), 'with the way to the account');
+  });
+
+  it('applied already for the student (with another contact): step 4 says so, with the way to the applications', async () => {
+    const { parent, student } = await apply();
+    const agent = await enter({ email: `second-${tag()}@example.test` });
+    await addStudent(agent, student);
+    await consent(agent);
+    const again = await sendParent(agent, { ...parent, email: `second-mail-${tag()}@example.test` });
+    assert.equal(again.status, 409);
+    assert.ok(again.body.includes(html(zh('binding.parent.errors.alreadyApplied', { student: '吳○寶' }))));
+    assert.match(again.body, /<a class="button" href="\/binding\/status">/, 'the way to the applications');
   });
 
   it('cancels one pending application, and 註銷全部紀錄 withdraws every pending and rejected one', async () => {
