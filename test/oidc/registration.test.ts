@@ -84,7 +84,7 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
     assert.equal(await server.storage.db('oidc_clients').where({ client_id: client.client_id }).first(), undefined);
   });
 
-  it('a pairwise client moved to another host by its own update keeps its sector; it cannot choose one', async () => {
+  it('a pairwise client cannot move itself off its sector, nor stop being pairwise; it cannot choose a sector', async () => {
     const created = await call(`${server.issuer}/reg`, 'POST', iat, {
       client_name: 'Pairwise vendor',
       redirect_uris: [CALLBACK],
@@ -102,11 +102,25 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
       client_id_issued_at: _i,
       ...metadata
     } = client;
-    // Sent back as read, with a new address on another host: taken, the sector stays.
+    // Another host: an app registered with another app's host could otherwise move to its own and keep that app's
+    // sector, so every person's `sub` there. Refused, nothing stored (the registration access token stays good).
     const moved = await call(uri, 'PUT', token, { ...metadata, redirect_uris: ['http://localhost:9/cb'] });
-    assert.equal(moved.status, 200, await moved.clone().text());
-    const after = (await moved.json()) as Record<string, unknown>;
-    assert.deepEqual(after.redirect_uris, ['http://localhost:9/cb']);
+    assert.equal(moved.status, 400, await moved.clone().text());
+    const refusal = (await moved.json()) as { error: string; error_description: string };
+    assert.equal(refusal.error, 'invalid_redirect_uri');
+    assert.match(refusal.error_description, /must stay on 127\.0\.0\.1:9/);
+    const publicNow = await call(uri, 'PUT', token, { ...metadata, subject_type: 'public' });
+    assert.equal(publicNow.status, 400, await publicNow.clone().text());
+    assert.equal(((await publicNow.json()) as { error: string }).error, 'invalid_client_metadata');
+    const stored = await server.storage.db('oidc_clients').where({ client_id: registered.client_id }).first('metadata');
+    assert.deepEqual(stored.metadata.redirect_uris, [CALLBACK]);
+    assert.equal(stored.metadata.subject_type, 'pairwise');
+    // On its own host it may change its addresses; the sector stays.
+    const samehost = `${new URL(CALLBACK).origin}/other-callback`;
+    const changed = await call(uri, 'PUT', token, { ...metadata, redirect_uris: [samehost] });
+    assert.equal(changed.status, 200, await changed.clone().text());
+    const after = (await changed.json()) as Record<string, unknown>;
+    assert.deepEqual(after.redirect_uris, [samehost]);
     assert.equal(after.pairwise_sector, '127.0.0.1:9');
     const chosen = await call(`${server.issuer}/reg`, 'POST', iat, {
       redirect_uris: [CALLBACK],

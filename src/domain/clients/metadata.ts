@@ -51,6 +51,26 @@ export function withPinnedSector(current: ClientMetadata | undefined, next: Clie
   return out;
 }
 
+/**
+ * Why a change a pairwise client makes to itself (RFC 7592, no one reviews it) may not be stored: its sector stays
+ * pinned, so its redirect URIs (or a sector_identifier_uri, which oidc-provider fetches and checks lists them) must stay
+ * on the pinned host — else an app could register with another app's host and then move to its own, keeping that
+ * app's `sub`s — and it stays pairwise (public `sub`s are the same for every app). The bureau and the developer portal,
+ * whose changes are reviewed, may move an app and keep its sector.
+ */
+export function selfChangeRefusal(current: ClientMetadata, next: ClientMetadata): SelfChangeRefused | undefined {
+  const pinned = current[PAIRWISE_SECTOR];
+  if (typeof pinned !== 'string') return undefined;
+  if (next.subject_type !== 'pairwise')
+    return new SelfChangeRefused('subjectType', 'subject_type stays pairwise: the ids people already have stay theirs');
+  if (sectorOf(next) !== pinned)
+    return new SelfChangeRefused(
+      'sectorMoved',
+      `redirect_uris must stay on ${pinned} (the host this app's pairwise ids are made for), or name a sector_identifier_uri there that lists them`,
+    );
+  return undefined;
+}
+
 export const CLIENT_ID = /^[A-Za-z0-9._-]{3,64}$/;
 /** The grant types this provider has enabled for clients. */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -69,6 +89,16 @@ export class ClientError extends Error {
   constructor(message: string, refusal?: ClientRefusal) {
     super(message);
     this.refusal = refusal;
+  }
+}
+
+/** A change a client made to itself at /reg that is not stored (selfChangeRefusal); its message is for the client. */
+export class SelfChangeRefused extends ClientError {
+  readonly kind: 'sectorMoved' | 'subjectType';
+
+  constructor(kind: 'sectorMoved' | 'subjectType', message: string) {
+    super(message);
+    this.kind = kind;
   }
 }
 

@@ -24,6 +24,7 @@ import {
   isPublic,
   type NewClient,
   newClientMetadata,
+  selfChangeRefusal,
   stringList,
   withoutSecret,
   withPinnedSector,
@@ -323,6 +324,8 @@ export class ClientRegistry {
       let next: ClientMetadata = { ...metadata };
       for (const key of [...BUREAU_METADATA, DISABLED])
         if (current?.[key] !== undefined && next[key] === undefined) next[key] = current[key];
+      const refused = current && selfChangeRefusal(current, next);
+      if (refused) throw refused;
       next = withPinnedSector(current, next);
       const json = JSON.stringify(next);
       await tx('oidc_clients')
