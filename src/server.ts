@@ -184,6 +184,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       trustProxyHops: settings.trustProxyHops,
       outboundAllowPrivateNetworks: settings.outboundAllowPrivateNetworks,
       developerOrgOfToken: (token) => domain.developers.organisations.orgForToken(token),
+      developerOrgById: (id) => domain.developers.organisations.byId(id),
       development: settings.env !== 'production',
     });
     const services: Services = {

@@ -56,9 +56,11 @@ export const EXTRA_CLIENT_METADATA = [
   'previous_client_secrets',
   'developer_org',
 ] as const;
-/** Set by the bureau (or the developer portal), never by the client itself through dynamic registration. */
+/** Set by the bureau (or the developer portal), never by the client itself through dynamic registration. The offering
+ *  organisation (提供單位 on the consent page) of an organisation's registration is that organisation's name. */
 const TRUSTED_METADATA = new Set([
   PAIRWISE_SECTOR,
+  'organization',
   'first_party',
   'may_request_idno',
   'permissions',
@@ -74,6 +76,9 @@ export type ProviderPages = {
   loggedOut(ctx: KoaContextWithOIDC): void | Promise<void>;
 };
 
+/** A developer organisation, as a registration at /reg is made for it. */
+export type DeveloperOrg = { id: string; name: string };
+
 export type ConfigurationDeps = {
   identities: Identities;
   pages: ProviderPages;
@@ -81,8 +86,11 @@ export type ConfigurationDeps = {
   keys: KeySet;
   adapter: AdapterFactory;
   outboundAllowPrivateNetworks: boolean;
-  /** The developer organisation an initial access token registers clients for (developer portal, issue 15). */
-  developerOrgOfToken(token: string): Promise<string | undefined>;
+  /** The developer organisation an initial access token registers clients for (developer portal, issue 15): a live
+   *  token whose maker is still one of its owners. */
+  developerOrgOfToken(token: string): Promise<DeveloperOrg | undefined>;
+  /** A developer organisation by id: a registered client's, when it changes itself (RFC 7592). */
+  developerOrgById(id: string): Promise<DeveloperOrg | undefined>;
   /** The developer portal's URI rules for an organisation's registrations: http://localhost only outside production. */
   development?: boolean;
 };
@@ -209,6 +217,13 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       };
     },
     subjectTypes: ['public', 'pairwise'],
+    // The authorization code flow only: no implicit or hybrid flow puts an ID token or claims in the address.
+    responseTypes: ['code'],
+    // PKCE for public clients, and for every developer organisation's app (the portal's quick starts all use it).
+    pkce: {
+      required: (_ctx, client) =>
+        client.clientAuthMethod === 'none' || typeof client.metadata().developer_org === 'string',
+    },
     pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subject(pairwiseSector(client), accountId),
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -229,7 +244,8 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
       validator(ctx, key, value, metadata) {
         const route = ctx?.oidc?.route;
         // Set by the organisation policy below, and only to the token's organisation.
-        if (key === 'developer_org' && value !== undefined && value === ctx?.state?.developerOrg) return;
+        if (key === 'developer_org' && value !== undefined && value === ctx?.state?.developerOrg?.id) return;
+        if (key === 'organization' && value !== undefined && value === ctx?.state?.developerOrg?.name) return;
         // Shown in the client's registration; sent back in an update, it is taken and ignored (the pinned one stays).
         if (key === PAIRWISE_SECTOR && route === 'client_update') return;
         if (
@@ -289,13 +305,21 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         policies: {
           async [DEVELOPER_ORG_POLICY](ctx, properties) {
             const token = ctx.oidc.entities.InitialAccessToken?.jti;
+            const registered = ctx.oidc.client?.metadata().developer_org;
             const org = token
               ? await deps.developerOrgOfToken(token)
-              : (ctx.oidc.client?.metadata().developer_org as string | undefined);
+              : typeof registered === 'string'
+                ? await deps.developerOrgById(registered)
+                : undefined;
             if (!org) throw new errors.InvalidClientMetadata('this registration token is not valid any more');
             ctx.state.developerOrg = org;
             checkPortalRules(properties, { development: deps.development ?? false });
-            Object.assign(properties, { developer_org: org, subject_type: 'pairwise', first_party: undefined });
+            Object.assign(properties, {
+              developer_org: org.id,
+              organization: org.name,
+              subject_type: 'pairwise',
+              first_party: undefined,
+            });
           },
         },
       },

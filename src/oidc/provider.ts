@@ -12,7 +12,7 @@ import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../platform/storage/una
 import { accountActivityHook } from './activity-hook.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { rememberClientMetadata } from './client-metadata.ts';
-import { buildConfiguration, type ProviderPages } from './configuration.ts';
+import { buildConfiguration, type ConfigurationDeps, type ProviderPages } from './configuration.ts';
 import { type KeySet, loadKeys } from './keys.ts';
 import { acceptPreviousSecrets } from './previous-secrets.ts';
 
@@ -30,7 +30,8 @@ export type ProviderDeps = {
   trustProxy: boolean;
   trustProxyHops: number;
   outboundAllowPrivateNetworks: boolean;
-  developerOrgOfToken(token: string): Promise<string | undefined>;
+  developerOrgOfToken: ConfigurationDeps['developerOrgOfToken'];
+  developerOrgById: ConfigurationDeps['developerOrgById'];
   /** Outside production: the developer portal's URI rules let http://localhost through (for /reg too). */
   development?: boolean;
   log: Logger;
@@ -64,6 +65,7 @@ function createProvider(deps: ProviderDeps, keys: KeySet): Provider {
       adapter: deps.adapter,
       outboundAllowPrivateNetworks: deps.outboundAllowPrivateNetworks,
       developerOrgOfToken: deps.developerOrgOfToken,
+      developerOrgById: deps.developerOrgById,
       development: deps.development,
     }),
   );

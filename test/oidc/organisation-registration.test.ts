@@ -16,6 +16,8 @@ type Answer = { status: number; body: Record<string, unknown> };
 describe(`/reg with an organisation's token: the developer portal's rules (${storageMode})`, () => {
   let server: TestServer;
   let token: string;
+  let orgId: string;
+  let orgName: string;
 
   const register = async (metadata: Record<string, unknown>, bearer = token, url?: string, method = 'POST') => {
     const res = await fetch(url ?? `${server.issuer}/reg`, {
@@ -35,7 +37,9 @@ describe(`/reg with an organisation's token: the developer portal's rules (${sto
     server = await startTestServer();
     const owner = await newPerson(server.storage.db);
     const { organisations } = server.services.developers;
-    const org = await organisations.create(`組織 ${crypto.randomUUID()}`, owner.id);
+    orgName = `組織 ${crypto.randomUUID()}`;
+    const org = await organisations.create(orgName, owner.id);
+    orgId = org;
     token = await createInitialAccessToken(server.adapter, 600, [DEVELOPER_ORG_POLICY]);
     await organisations.recordToken(org, token, new Date(Date.now() + 600_000), owner.id);
   });
@@ -123,5 +127,63 @@ describe(`/reg with an organisation's token: the developer portal's rules (${sto
     refused(changed, 'invalid_redirect_uri', 'must use https');
     const roles = await register({ ...metadata, allowed_roles: ['bureau_admin'] }, String(rat), String(uri), 'PUT');
     refused(roles, 'invalid_client_metadata', 'bureau_admin');
+  });
+
+  it("names the organisation as the app's provider, whatever the app says; implicit and hybrid flows are refused", async () => {
+    const created = await register({
+      client_name: 'Vendor app',
+      redirect_uris: ['https://vendor.example/cb'],
+      organization: '臺北市政府教育局',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.organization, orgName, 'the consent page shows who registered it');
+    for (const response_types of [['id_token'], ['code id_token'], ['code', 'id_token']])
+      refused(
+        await register({ redirect_uris: ['https://vendor.example/cb'], response_types }),
+        'invalid_client_metadata',
+        'response_types',
+      );
+  });
+
+  it('asks every organisation app for PKCE at the authorization endpoint', async () => {
+    const created = await register({ client_name: 'No PKCE app', redirect_uris: [CALLBACK] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const url = new URL(`${server.issuer}/auth`);
+    for (const [k, v] of Object.entries({
+      client_id: String(created.body.client_id),
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'x',
+    }))
+      url.searchParams.set(k, v);
+    const res = await fetch(url, { redirect: 'manual' });
+    const location = new URL(String(res.headers.get('location')), server.issuer);
+    assert.equal(location.origin + location.pathname, CALLBACK);
+    assert.equal(location.searchParams.get('error'), 'invalid_request');
+    assert.match(String(location.searchParams.get('error_description')), /PKCE/);
+  });
+
+  it('a registration token ends with its maker: once they are no longer an owner, or their account is locked', async () => {
+    const { organisations } = server.services.developers;
+    const db = server.storage.db;
+    const makeToken = async (maker: string) => {
+      const t = await createInitialAccessToken(server.adapter, 600, [DEVELOPER_ORG_POLICY]);
+      await organisations.recordToken(orgId, t, new Date(Date.now() + 600_000), maker);
+      return t;
+    };
+    const second = await newPerson(db);
+    await db('dev_org_members').insert({ org_id: orgId, person_id: second.id, role: 'owner' });
+    const theirs = await makeToken(second.id);
+    assert.equal((await register({ redirect_uris: [CALLBACK] }, theirs)).status, 201, 'good while they own it');
+    const owner = await db('dev_org_members').where({ org_id: orgId }).whereNot({ person_id: second.id }).first();
+    await organisations.removeMember(orgId, second.id, owner.person_id);
+    refused(await register({ redirect_uris: [CALLBACK] }, theirs), 'invalid_client_metadata', 'not valid any more');
+
+    const third = await newPerson(db);
+    await db('dev_org_members').insert({ org_id: orgId, person_id: third.id, role: 'owner' });
+    const locked = await makeToken(third.id);
+    await db('persons').where({ id: third.id }).update({ status: 'locked' });
+    refused(await register({ redirect_uris: [CALLBACK] }, locked), 'invalid_client_metadata', 'not valid any more');
   });
 });

@@ -153,6 +153,8 @@ export class Organisations {
       const owners = await tx('dev_org_members').where({ org_id: orgId, role: 'owner' }).pluck('person_id');
       if (owners.length === 1 && owners[0] === personId) throw new DeveloperError('lastOwner');
       const removed = await tx('dev_org_members').where({ org_id: orgId, person_id: personId }).delete();
+      // The registration tokens they made end with them (orgForToken also asks that their maker is still an owner).
+      if (removed) await tx('dev_org_tokens').where({ org_id: orgId, created_by: personId }).delete();
       if (removed)
         await recordAudit(tx, {
           actor,
@@ -177,13 +179,28 @@ export class Organisations {
     });
   }
 
-  /** The organisation an initial access token was made for (none: an operator's token, or an expired one). */
-  async orgForToken(token: string): Promise<string | undefined> {
-    const row = await this.#db('dev_org_tokens')
-      .where({ digest: digest(token) })
-      .andWhere('expires_at', '>', this.#db.fn.now())
-      .first('org_id');
-    return row?.org_id;
+  /**
+   * The organisation an initial access token was made for, while the owner who made it is still one of its owners and
+   * their account is active (none: an operator's token, an expired one, or one whose maker was removed or locked).
+   */
+  async orgForToken(token: string): Promise<{ id: string; name: string } | undefined> {
+    const row = await this.#db('dev_org_tokens as t')
+      .join('dev_organisations as o', 'o.id', 't.org_id')
+      .join('dev_org_members as m', (on) =>
+        on.on('m.org_id', 't.org_id').andOn('m.person_id', 't.created_by').andOnVal('m.role', 'owner'),
+      )
+      .join('persons as p', (on) => on.on('p.id', 't.created_by').andOnVal('p.status', 'active'))
+      .where({ 't.digest': digest(token) })
+      .andWhere('t.expires_at', '>', this.#db.fn.now())
+      .first('o.id', 'o.name');
+    return row ? { id: row.id, name: row.name } : undefined;
+  }
+
+  /** An organisation by id, with its name (a registered client's, when it changes itself at /reg). */
+  async byId(orgId: string): Promise<{ id: string; name: string } | undefined> {
+    if (!isUuid(orgId)) return undefined;
+    const row = await this.#db('dev_organisations').where({ id: orgId }).first('id', 'name');
+    return row ? { id: row.id, name: row.name } : undefined;
   }
 
   /** The clients an organisation registered itself (RFC 7591), by name. */
