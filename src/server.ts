@@ -195,6 +195,7 @@ export async function startServer(settings: Settings, options: ServeOptions = {}
       internalBase: internalBase(settings.host, port),
       log,
       metrics,
+      metricsGate: { token: settings.metricsToken, trustProxy: settings.trustProxy },
       demo,
       forms: buildForms(settings.maxBodyBytes),
       background: new Background(log),

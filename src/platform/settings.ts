@@ -58,6 +58,7 @@ const schema = z.object({
   PASSWORD_HASH: z.enum(['bcrypt', 'argon2id']).default('bcrypt'),
   TRUST_PROXY: bool.default(false),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: bool.optional(),
   KEY_PUBLISH_LEAD_SECONDS: z.coerce.number().int().min(0).default(86_400),
@@ -112,6 +113,11 @@ export type Settings = {
   trustProxy: boolean;
   /** How many proxies in front append to X-Forwarded-For: the client's address is that many entries from the right. */
   trustProxyHops: number;
+  /**
+   * /metrics with `Authorization: Bearer <token>` only. Unset: /metrics is answered to requests that did not come
+   * through the trusted proxy (a scraper inside the cluster's network), never to one the proxy forwarded.
+   */
+  metricsToken: string | undefined;
   logLevel: string;
   seedDemo: boolean;
   keyPublishLeadSeconds: number;
@@ -189,6 +195,7 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     passwordHash: s.PASSWORD_HASH,
     trustProxy: s.TRUST_PROXY,
     trustProxyHops: s.TRUST_PROXY_HOPS,
+    metricsToken: s.METRICS_TOKEN,
     logLevel: s.LOG_LEVEL,
     seedDemo: s.SEED_DEMO ?? !s.DATABASE_URL,
     keyPublishLeadSeconds: s.KEY_PUBLISH_LEAD_SECONDS,

@@ -22,6 +22,8 @@ export type Services = DomainServices & {
   internalBase: string;
   log: Logger;
   metrics: Metrics;
+  /** Who may read /metrics (flows/ops): with the token, or (none set) a request the trusted proxy did not forward. */
+  metricsGate: { token: string | undefined; trustProxy: boolean };
   forms: Forms;
   /** Work that runs after the answer (see platform/background.ts). */
   background: Background;

@@ -113,6 +113,37 @@ describe('production behind its TLS proxy', () => {
   });
 });
 
+describe('who may read /metrics', () => {
+  it('behind the proxy: never a request it forwarded; with METRICS_TOKEN, only with the token', async () => {
+    const server = await startTestServer({ TRUST_PROXY: 'true' });
+    try {
+      const forwarded = { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' };
+      const fromOutside = await fetch(`${server.issuer}/metrics`, { headers: forwarded });
+      assert.equal(fromOutside.status, 403, 'sign-in outcomes and route timings are not for the public');
+      assert.doesNotMatch(await fromOutside.text(), /process_cpu_seconds_total/);
+      const scraper = await fetch(`${server.issuer}/metrics`);
+      assert.equal(scraper.status, 200, 'a scraper inside the network reaches the process itself');
+      assert.match(await scraper.text(), /process_cpu_seconds_total/);
+    } finally {
+      await server.close();
+    }
+    const token = crypto.randomBytes(24).toString('base64url');
+    const guarded = await startTestServer({ METRICS_TOKEN: token });
+    try {
+      const url = `${guarded.issuer}/metrics`;
+      const none = await fetch(url);
+      assert.equal(none.status, 401);
+      assert.match(String(none.headers.get('www-authenticate')), /^Bearer/);
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${token}x` } })).status, 401);
+      const right = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(right.status, 200);
+      assert.match(await right.text(), /process_cpu_seconds_total/);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 describe('addresses and hosts behind proxies', () => {
   it('takes the client address TRUST_PROXY_HOPS entries from the right of X-Forwarded-For, never the left-most', async () => {
     const server = await startTestServer({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '1' });
