@@ -3,7 +3,14 @@ import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { ownPagesIfAny } from '../../web/own-pages-session.ts';
-import { renderPage, titleIn } from '../../web/render.ts';
+import { renderPage, titleIn, withMistakes } from '../../web/render.ts';
+
+/** The page's words name mistakes to correct (a summary, messages at fields): its title says so first (render.ts). */
+const MISTAKE_WORDS = ['orgError', 'memberError', 'grantError', 'actionError', 'revealError', 'lockError', 'error'];
+const hasMistakes = (page: Record<string, unknown>): boolean =>
+  (Array.isArray(page.errorList) && page.errorList.length > 0) ||
+  (!!page.errors && typeof page.errors === 'object' && Object.keys(page.errors).length > 0) ||
+  MISTAKE_WORDS.some((k) => typeof page[k] === 'string' && page[k] !== '');
 
 export function renderDev(
   ctx: Context,
@@ -17,7 +24,7 @@ export function renderDev(
     `developers/${view}`,
     {
       ...page,
-      pageTitle: titleIn(heading, t('developers.title')),
+      pageTitle: withMistakes(t, hasMistakes(page), titleIn(heading, t('developers.title'))),
       heading,
       personName: ownPagesIfAny(ctx, '/developers')?.person.name,
       csrfToken: csrfToken(ctx),

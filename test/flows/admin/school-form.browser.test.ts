@@ -90,6 +90,8 @@ test('a school refused (added, edited) or a login refused: reload, Back and the 
     assert.equal(await page.inputValue('#level'), 'elementary');
     assert.equal(await page.inputValue('#district'), '臺北市大安區');
     onlyToken(page, '/admin/schools/new', [name, '大安']);
+    // The title says first that there are mistakes (a screen reader hears it at once).
+    assert.ok((await page.title()).startsWith(t('titleWithMistakes')), await page.title());
   };
   await keptNew(zh);
   asked.length = 0;
@@ -113,6 +115,7 @@ test('a school refused (added, edited) or a login refused: reload, Back and the 
   await page.fill('#code', code);
   await page.click('#school-form button.primary');
   await page.waitForURL(new RegExp(`/admin/schools/${code}\\?added=1$`));
+  assert.ok(!(await page.title()).startsWith(zh('titleWithMistakes')), 'no mistakes now');
   // The notice is said once: the page in the other language is the school as it is.
   await switchLanguage(page, 'en');
   assert.equal(await page.locator('#school-notice').count(), 0);

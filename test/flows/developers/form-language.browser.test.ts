@@ -94,6 +94,8 @@ test('after a mistake the language link, reload and Back keep what was typed and
     assert.deepEqual([...url.searchParams.keys()].filter((k) => k !== 'lang').sort(), ['org', 'typed']);
     assert.doesNotMatch(decodeURIComponent(page.url()), /語言切換|沒有協定|導師/);
     assert.equal(posts.length, sent, 'nothing sent again');
+    // The title says first that there are mistakes (a screen reader hears it at once).
+    assert.match(await page.title(), lang === 'en' ? /^Error: / : /^錯誤：/);
   };
 
   await switchLanguage(page, 'en');
@@ -208,6 +210,7 @@ test('a refused organisation name or member login: at its field; the language li
   assert.equal(new URL(page.url()).pathname, orgPath, 'the organisation page, not the portal start');
   assert.equal(await page.inputValue('#member-login'), 'nobody-at-all');
   const enNobody = await page.locator('#member-form #member-error').innerText();
+  assert.match(await page.title(), /^Error: /);
   assert.notEqual(enNobody, zhNobody);
   assert.ok(!page.url().includes('nobody'), 'the login is not in the address');
   asked.length = 0;
