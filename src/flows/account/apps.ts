@@ -59,7 +59,8 @@ export function revokeAppAccess(s: Services) {
     const params = ClientParam.safeParse(ctx.params);
     if (!params.success) throw new AppError('not_found', 404);
     const revoked = await s.personAccess.revokeApp(accountOf(ctx).person.id, params.data.clientId);
-    if (!revoked) throw new AppError('not_found', 404);
-    redirectDone(ctx, '/account/apps', 'revoked');
+    // Nothing left to take back (pressed twice, or in another tab): the app has no access, as the person wanted — said
+    // on the list, not a "page not found".
+    redirectDone(ctx, '/account/apps', revoked ? 'revoked' : 'alreadyRevoked');
   };
 }

@@ -13,7 +13,9 @@ const DONE = [
   'password',
   'language',
   'revoked',
+  'alreadyRevoked',
   'signedOut',
+  'alreadySignedOut',
   'signedOutOthers',
 ] as const;
 export type Done = (typeof DONE)[number];

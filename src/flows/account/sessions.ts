@@ -35,8 +35,9 @@ export function signOutOther(s: Services) {
     const params = SessionParam.safeParse(ctx.params);
     // The session in use is ended with the sign-out button, which also ends the portal session.
     if (!params.success || params.data.uid === sessionUid) throw new AppError('not_found', 404);
-    if (!(await s.personAccess.signOutSession(person.id, params.data.uid))) throw new AppError('not_found', 404);
-    redirectDone(ctx, '/account/sessions', 'signedOut');
+    // Gone already (pressed twice, another tab, or it ended by itself): that device is signed out, as the person wanted.
+    const ended = await s.personAccess.signOutSession(person.id, params.data.uid);
+    redirectDone(ctx, '/account/sessions', ended ? 'signedOut' : 'alreadySignedOut');
   };
 }
 

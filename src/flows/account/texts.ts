@@ -260,7 +260,9 @@ const zh = {
       password: '密碼已變更。您在其他裝置上的登入和應用程式的授權都已結束；這台裝置保持登入。',
       language: '慣用語言已儲存。',
       revoked: '已取消同意，這個應用程式不能再取得您的資料。',
+      alreadyRevoked: '這個應用程式已經不能取得您的資料了，不需要再取消。',
       signedOut: '已將該裝置登出。',
+      alreadySignedOut: '那個裝置已經登出了，不需要再登出。',
       signedOutOthers: '已將其他所有裝置登出，並結束了這些裝置上應用程式的授權。',
     },
     signIn: {
@@ -564,7 +566,9 @@ const en: typeof zh = {
         'Your password is changed. You are signed out on your other devices and apps; this one stays signed in.',
       language: 'Your language is saved.',
       revoked: 'Permission taken back: this app can no longer get your information.',
+      alreadyRevoked: 'This app already cannot get your information; there is nothing more to take back.',
       signedOut: 'That device is signed out.',
+      alreadySignedOut: 'That device is already signed out; there is nothing more to do.',
       signedOutOthers: 'All other devices are signed out, and the apps on them no longer have access.',
     },
     signIn: {

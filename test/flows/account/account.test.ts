@@ -471,15 +471,21 @@ describe(`account pages (${storageMode})`, () => {
     await assert.rejects(oidc.fetchUserInfo(conf, tokens.access_token, tokens.claims()!.sub));
     assert.ok(await db()('audit_events').where({ subject: p.id, action: 'grant.revoked' }).first());
 
-    assert.equal(
-      (await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {})).status,
-      404,
-      'nothing left to revoke',
+    // Pressed again (a double click, another tab): nothing left to take back — said on the list, not "page not found".
+    const again = await postForm(agent, issuer, '/account/apps', '/account/apps/acct-rp/revoke', {});
+    assert.equal(again.status, 303, 'nothing left to revoke');
+    assert.equal(again.location, `${issuer}/account/apps?done=alreadyRevoked`);
+    const list = await agent.request(again.location!);
+    assert.equal(list.status, 200);
+    assert.ok(
+      list.body.includes(`<p class="acct-notice" role="status">${html(zh('account.done.alreadyRevoked'))}</p>`),
     );
+    const never = await postForm(agent, issuer, '/account/apps', '/account/apps/demo-rp/revoke', {});
+    assert.equal(never.location, `${issuer}/account/apps?done=alreadyRevoked`, 'an app never granted');
     assert.equal(
-      (await postForm(agent, issuer, '/account/apps', '/account/apps/demo-rp/revoke', {})).status,
+      (await postForm(agent, issuer, '/account/apps', '/account/apps/no%20such%20app/revoke', {})).status,
       404,
-      'an app never granted',
+      'no app could have this id',
     );
   });
 
@@ -534,9 +540,20 @@ describe(`account pages (${storageMode})`, () => {
     assert.equal((await agent.request(`${issuer}/account`)).status, 200, 'this device stays signed in');
     const after = await agent.request(`${issuer}/account/sessions`);
     assert.equal([...after.body.matchAll(/\/sign-out"/g)].length, 1, 'only the menu sign-out is left');
-    assert.equal(
-      (await postForm(agent, issuer, '/account/sessions', `/account/sessions/${actions[0]}/sign-out`, {})).status,
-      404,
+    // Pressed again: that device is signed out already — said on the list, not "page not found".
+    const pressedAgain = await postForm(
+      agent,
+      issuer,
+      '/account/sessions',
+      `/account/sessions/${actions[0]}/sign-out`,
+      {},
+    );
+    assert.equal(pressedAgain.status, 303);
+    assert.equal(pressedAgain.location, `${issuer}/account/sessions?done=alreadySignedOut`);
+    assert.ok(
+      (await agent.request(pressedAgain.location!)).body.includes(
+        `<p class="acct-notice" role="status">${html(zh('account.done.alreadySignedOut'))}</p>`,
+      ),
     );
   });
 
