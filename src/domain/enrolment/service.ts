@@ -14,6 +14,7 @@ import { addIdentity } from '../identities/add-identity.ts';
 import { nationalIdIndex, sealNationalId } from '../people/national-id-store.ts';
 import type { Passwords } from '../people/passwords.ts';
 import { findPersonIdByNationalIdIndex } from '../people/persons.ts';
+import { releaseUnconfirmedHolder } from '../schools/import/accounts.ts';
 import { insertLink, UpstreamAccount } from '../upstreams/links.ts';
 import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } from './accounts.ts';
 import {
@@ -77,6 +78,14 @@ export type VerifyResult =
   | { ok: false; reason: 'wrong' | 'limited' | 'challenge' };
 
 class AlreadyClaimed extends Error {}
+/** A duplicate found in #create's transaction: rolled back (with what its `before` wrote), answered. */
+class Duplicates extends Error {
+  readonly errors: FieldErrors;
+  constructor(errors: FieldErrors) {
+    super('duplicates');
+    this.errors = errors;
+  }
+}
 class LinkTaken extends Error {}
 
 /** Another registration (or sign-in) linked the same upstream account between our check and our insert. */
@@ -119,19 +128,25 @@ export class Enrolment {
     return findDuplicates(this.#db, this.#keyring, q);
   }
 
-  /** Runs `create` in a transaction that first looks for duplicates; a duplicate found or lost in a race is an answer. */
+  /**
+   * Runs `create` in a transaction that first runs `before`, then looks for duplicates; a duplicate found or lost in
+   * a race is an answer.
+   */
   async #create<T extends { ok: boolean }>(
     q: { email: string; nationalId: string },
     create: (trx: Knex.Transaction) => Promise<T>,
+    before?: (trx: Knex.Transaction) => Promise<unknown>,
   ): Promise<T | { ok: false; errors: FieldErrors }> {
     try {
       return await this.#db.transaction(async (trx) => {
-        // Found before writing anything: the transaction ends empty.
+        await before?.(trx);
+        // Found before writing anything but what `before` wrote, which a duplicate undoes (the transaction rolls back).
         const duplicates = await findDuplicates(trx, this.#keyring, q);
-        if (Object.keys(duplicates).length) return { ok: false as const, errors: duplicates };
+        if (Object.keys(duplicates).length) throw new Duplicates(duplicates);
         return create(trx);
       });
     } catch (err) {
+      if (err instanceof Duplicates) return { ok: false, errors: err.errors };
       // Lost a race to a registration that committed first: its row is visible now.
       if (isUniqueViolation(err)) {
         const errors = await this.duplicates(q);
@@ -218,15 +233,21 @@ export class Enrolment {
   async registerFromRoster(credentialId: string, reg: ValidPerson & { locale: Locale }): Promise<RosterRegisterResult> {
     const pending = await this.#pendingAccount(reg);
     try {
-      return await this.#create(reg, async (trx) => {
-        const { personId } = await createAccount(trx, {
-          ...pending,
-          audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } },
-        });
-        // Claimed first by someone else: nothing of this registration stays.
-        if (!(await attachRosterIdentity(trx, credentialId, personId))) throw new AlreadyClaimed();
-        return { ok: true as const, personId };
-      });
+      return await this.#create(
+        reg,
+        async (trx) => {
+          const { personId } = await createAccount(trx, {
+            ...pending,
+            audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } },
+          });
+          // Claimed first by someone else: nothing of this registration stays.
+          if (!(await attachRosterIdentity(trx, credentialId, personId))) throw new AlreadyClaimed();
+          return { ok: true as const, personId };
+        },
+        // The slip's roster row names this national ID, which an account no school confirmed holds (publishing gave
+        // the slip instead of that account the identity): the school's word wins, the ID leaves that account.
+        (trx) => releaseUnconfirmedHolder(trx, this.#keyring, { credentialId, nationalId: reg.nationalId }),
+      );
     } catch (err) {
       if (err instanceof AlreadyClaimed) return { ok: false, claimed: true };
       throw err;

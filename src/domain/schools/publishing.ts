@@ -7,6 +7,11 @@
 // A row whose national ID has an account that is not the row's person (another name, or a student's other birth date:
 // import/accounts.ts) gets neither the identity nor a slip: it waits, named on the publish page, until the school has
 // checked it (the import refuses such rows; this is for the account made since, or the name changed in 維護資料).
+// A row whose national ID has an account that names the row's person but that no school source confirmed (anyone may
+// register with another's national ID and name: people/confirmed-holder.ts) is not given to that account: it gets a
+// slip, as if no account held the ID, for the person the school hands it to (the account's owner signs in and adds it,
+// or the person registers with it: enrolment's registerFromRoster), listed for the clerk (`unconfirmed`) and audited
+// (school.roster_unconfirmed_holder: the role and the roster's number, never the national ID or the account).
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
@@ -15,7 +20,7 @@ import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import type { Role } from '../identities/identities.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
-import { holdersOf, namesHolder } from './import/accounts.ts';
+import { type HolderAccount, holdersOf, namesHolder, schoolConfirmed } from './import/accounts.ts';
 import { identityAddedMail } from './publishing-mail.ts';
 import { ensureClass, findSchool, lockSchoolRoster } from './schools.ts';
 import type { SyncLog } from './sync-log.ts';
@@ -50,9 +55,18 @@ export type PublishCounts = {
    * they get neither the identity nor a slip.
    */
   held: number;
+  /**
+   * Of the new credentials, those for rows whose national ID an account holds that no school source confirmed: the
+   * identity is not given to that account (anyone may register with another's national ID and name), the slip goes
+   * to the person the school hands it to.
+   */
+  unconfirmed: number;
 };
 
-/** A row left waiting (PublishCounts.held), as the school's roster names it: never anything of the account's. */
+/**
+ * A row left waiting (PublishCounts.held), or one given a slip instead of the account that holds its national ID
+ * (unconfirmed), as the school's roster names it: never anything of the account's.
+ */
 export type HeldRow = { role: Role; number: string; name: string };
 
 const zero = (): PublishCounts => ({
@@ -65,6 +79,7 @@ const zero = (): PublishCounts => ({
   withdrawn: 0,
   guardianLinks: 0,
   held: 0,
+  unconfirmed: 0,
 });
 
 type Entry = {
@@ -82,6 +97,9 @@ type Entry = {
   title: string | null;
   /** A student's birth date (ISO), to compare with the account's. */
   birthdate: string | null;
+  /** A parent's mobile number, a staff member's email address: a contact the school gives, to confirm an account. */
+  mobile: string | null;
+  email: string | null;
 };
 
 type Credential = {
@@ -102,14 +120,7 @@ type Credential = {
 };
 
 /** An account that holds a national ID (a registration still waiting for its email holds none). */
-type Holder = {
-  id: string;
-  status: string;
-  email: string | null;
-  locale: string | null;
-  name: string;
-  birthdate: string | null;
-};
+type Holder = HolderAccount;
 
 export type Slip = {
   role: string;
@@ -129,8 +140,10 @@ export type Slip = {
 const ALPHABET = 'abcdefghkmnpqrstuvwxyz23456789';
 const newPassword = () => Array.from({ length: 8 }, () => ALPHABET[crypto.randomInt(ALPHABET.length)]).join('');
 const CHUNK = 1000;
+/** A row left waiting (publishing's accountOf). */
+const HOLD = Symbol('hold');
 
-type Outcome = { counts: PublishCounts; held: HeldRow[] };
+type Outcome = { counts: PublishCounts; held: HeldRow[]; unconfirmed: HeldRow[] };
 
 class DryRun extends Error {
   readonly outcome: Outcome;
@@ -237,6 +250,7 @@ export class RosterPublisher {
     const byKey = new Map(credentials.flatMap((c) => (c.roster_key ? [[c.roster_key, c] as const] : [])));
     const accounts = new Set(credentials.map((c) => c.account));
     const people = await this.#people(trx, entries);
+    const confirmed = await schoolConfirmed(trx, people.values());
     const studentIdentity = new Map<string, string>();
     for (const c of credentials)
       if (c.roster_key?.startsWith('student:') && c.identity_id) studentIdentity.set(c.student_no ?? '', c.identity_id);
@@ -245,11 +259,29 @@ export class RosterPublisher {
     const held = new Set<string>();
     /** Rows whose national ID has an account that is not the row's person: they wait. */
     const waiting: HeldRow[] = [];
-    const holderOf = (e: Entry): Holder | undefined => {
+    /** Rows given a slip although an account holds their national ID: no school source confirmed that account. */
+    const unconfirmed: HeldRow[] = [];
+    /**
+     * The account the row's identity goes to; none (a slip) when no account holds the national ID or none a school
+     * source confirmed; HOLD when the account is not the row's person.
+     */
+    const accountOf = async (e: Entry): Promise<Holder | typeof HOLD | undefined> => {
       const person = e.index ? people.get(e.index) : undefined;
-      if (!person || namesHolder(person, e)) return person;
-      counts.held++;
-      waiting.push({ role: e.role, number: e.number, name: e.name });
+      if (!person) return undefined;
+      if (!namesHolder(person, e)) {
+        counts.held++;
+        waiting.push({ role: e.role, number: e.number, name: e.name });
+        return HOLD;
+      }
+      if (confirmed(person, e)) return person;
+      counts.unconfirmed++;
+      unconfirmed.push({ role: e.role, number: e.number, name: e.name });
+      await recordAudit(trx, {
+        actor,
+        action: 'school.roster_unconfirmed_holder',
+        subject: code,
+        detail: { school: code, role: e.role, number: e.number, outcome: 'slip' },
+      });
       return undefined;
     };
     const fresh: Record<string, unknown>[] = [];
@@ -295,8 +327,8 @@ export class RosterPublisher {
           // A slip spent on an account that is gone (a registration removed before its email was confirmed, say): no
           // claimant, no identity, no password. The account that holds the national ID now gets the identity, else
           // the slip gets a password to print again — unless the account is not the row's person: then it waits.
-          const person = e.index ? people.get(e.index) : undefined;
-          if (person && !holderOf(e)) continue;
+          const person = await accountOf(e);
+          if (person === HOLD) continue;
           if (!person) {
             await trx('roster_credentials')
               .where({ id: had.id })
@@ -343,8 +375,8 @@ export class RosterPublisher {
         student_no: e.studentNo,
         relationship: e.relationship,
       };
-      const person = e.index ? people.get(e.index) : undefined;
-      if (person && !holderOf(e)) continue;
+      const person = await accountOf(e);
+      if (person === HOLD) continue;
       if (!person) {
         fresh.push({ ...row, password_sealed: this.#keyring.seal('roster-password', newPassword()) });
         counts.credentials++;
@@ -391,7 +423,7 @@ export class RosterPublisher {
         .update({ ended_at: `${term.endsOn}T23:59:59+08:00` });
 
     await this.#rosterGuardians(trx, where, studentIdentity);
-    return { counts, held: waiting };
+    return { counts, held: waiting, unconfirmed };
   }
 
   /**
@@ -449,7 +481,16 @@ export class RosterPublisher {
     const classOf = new Map<string, string>(
       students.map((s: { student_no: string; class_code: string }) => [s.student_no, s.class_code]),
     );
-    const base = { classCode: null, seat: null, studentNo: null, relationship: null, title: null, birthdate: null };
+    const base = {
+      classCode: null,
+      seat: null,
+      studentNo: null,
+      relationship: null,
+      title: null,
+      birthdate: null,
+      mobile: null,
+      email: null,
+    };
     const perStudent = new Map<string, number>();
     return [
       ...staff.map(
@@ -462,6 +503,7 @@ export class RosterPublisher {
           account: `t${s.staff_no}`.toLowerCase(),
           index: s.national_id_index,
           title: s.title,
+          email: s.email ?? null,
         }),
       ),
       ...students.map(
@@ -493,6 +535,7 @@ export class RosterPublisher {
           classCode: classOf.get(p.student_no) ?? null,
           studentNo: p.student_no,
           relationship: p.relationship,
+          mobile: p.mobile,
         };
       }),
     ];

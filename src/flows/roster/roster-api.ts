@@ -31,6 +31,12 @@ const Imported = z.object({
   dry_run: z.boolean(),
   counts: z.partialRecord(z.enum(Object.keys(PARTS) as [keyof typeof PARTS]), Counts),
 });
+const Uploaded = Imported.extend({
+  unconfirmed: z.int().meta({
+    description:
+      'rows whose national ID an account holds (under the row’s name) that no school source confirmed — someone registered with the national ID, no school gave that account an identity: publishing does not add the identity to that account but makes a credential for the person, as for a new one; the back office’s 匯入 preview names them',
+  }),
+});
 const Published = Imported.extend({
   counts: z.object({
     credentials: z.int().meta({ description: 'new credentials to hand out' }),
@@ -44,6 +50,10 @@ const Published = Imported.extend({
     held: z.int().meta({
       description:
         'rows left waiting, with neither the identity nor a credential: their national ID has an account under another name (or, for a student, another birth date); the back office’s 同步資料 page names them',
+    }),
+    unconfirmed: z.int().meta({
+      description:
+        'of the new credentials, those for rows whose national ID an account holds that no school source confirmed (registered with the national ID, never given an identity by a school): the identity is not added to that account; the credential is printed and handed to the person, who adds it to their account or registers with it',
     }),
   }),
 });
@@ -67,7 +77,7 @@ export const rosterFileOperation = (file: ImportFile): Operation => ({
   body: ROSTER_BODIES[file],
   example: ROSTER_EXAMPLES[file],
   responses: {
-    200: ok('What changed, or would change in a dry run, by part.', Imported),
+    200: ok('What changed, or would change in a dry run, by part.', Uploaded),
     400: refused('Bad rows or a bad shape: `errors` names each.', 'invalid_request'),
     ...SCHOOL_REFUSALS,
     409: refused('No current semester, or the semester changed meanwhile.', ...NO_SEMESTER.errors, 'conflict'),
@@ -119,18 +129,20 @@ export function putRoster(s: Services, file: ImportFile) {
     const data = { ...term, filename: `api:${apiClientOf(ctx).clientId}`, file, parts: checked.value };
     const staged = await s.schoolOffice.roster.stage(data);
     let counts = staged.counts;
+    const unconfirmed = (await s.schoolOffice.roster.unconfirmed(staged.token)).length;
     if (dryRun) await s.schoolOffice.roster.discard(staged.token);
     else {
       const done = await s.schoolOffice.roster.commit(staged.token, term, apiClientOf(ctx).clientId);
       if (!done) return refuseJson(ctx, 409, 'conflict', { error_description: 'the semester changed meanwhile' });
       counts = done.counts;
     }
-    ctx.body = Imported.parse({
+    ctx.body = Uploaded.parse({
       school: term.schoolCode,
       academic_year: term.academicYear,
       semester: term.semester,
       dry_run: dryRun,
       counts,
+      unconfirmed,
     });
   };
 }

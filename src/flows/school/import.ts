@@ -14,6 +14,7 @@ import {
   isImportFile,
   type Preview,
   partsOf,
+  type UnconfirmedRow,
 } from '../../domain/schools/import/staging.ts';
 import { READ_LIMITS, templateWorkbook } from '../../domain/schools/import/workbook.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
@@ -40,6 +41,8 @@ type Page = {
     filename: string;
     parts: readonly string[];
     counts: Preview;
+    /** Rows publishing will print a slip for, not give to the account holding their national ID (unconfirmed). */
+    unconfirmed: UnconfirmedRow[];
   };
   imported?: boolean;
   /** A word on the page that is no problem (the preview asked for again after its file was imported). */
@@ -191,7 +194,13 @@ export function showPreview(s: Services) {
     noStore(ctx);
     if (!token || !pending) return render(ctx, s, { notice: t('school.import.noPending') });
     await render(ctx, s, {
-      preview: { token, filename: pending.filename, parts: partsOf(pending.file), counts: pending.counts },
+      preview: {
+        token,
+        filename: pending.filename,
+        parts: partsOf(pending.file),
+        counts: pending.counts,
+        unconfirmed: pending.unconfirmed,
+      },
       file: pending.file,
     });
   };

@@ -48,6 +48,8 @@ async function render(ctx: Context, s: Services, result?: PublishCounts | Record
     plan: plan?.counts,
     // Rows left waiting: their national ID has an account that is not the row's person (named by the roster only).
     held: plan?.held,
+    // Rows that get a slip, not the account holding their national ID: no school source confirmed that account.
+    unconfirmed: plan?.unconfirmed,
     result,
     groups: term && (await s.schoolOffice.publisher.groups(term)),
   });

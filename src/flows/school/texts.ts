@@ -166,7 +166,12 @@ const zh = {
         withdrawn: '收回沒用過的認證帳號',
         guardianLinks: '家長和孩子連結',
         held: '暫不發布：身分證統一編號已有別人的帳號（姓名或出生日期不同）',
+        unconfirmed: '其中改發認證帳號、不直接加到帳號的（帳號尚未經學校確認）',
       },
+      unconfirmedIntro:
+        '下面 {{count}} 筆資料的身分證統一編號，已經有人自己在網站上註冊了帳號，但學校還沒有確認過那是本人的帳號。為了保護本人，身分不會直接加到那個帳號，會和新的人一樣產生認證帳號：',
+      unconfirmedHow:
+        '請照常列印認證帳號，交給本人（學生和家長的由導師轉交）。本人已經有帳號的話，登入後用認證帳號加上身分；還沒有帳號的話，用認證帳號註冊就可以。',
       heldIntro:
         '下面 {{count}} 筆資料的身分證統一編號已經有帳號，但姓名（學生是姓名或出生日期）和名冊不同，這次不會發布，也不會產生認證帳號：',
       heldRow: {
@@ -288,6 +293,10 @@ const zh = {
       upload: '上傳檔案',
       previewTitle: '檢查通過：{{file}}',
       previewIntro: '檔案沒有錯誤。匯入以後會是這樣：',
+      unconfirmedIntro:
+        '請注意：下面 {{count}} 筆資料的身分證統一編號，已經有人自己在網站上註冊了帳號，但學校還沒有確認過那是本人的帳號。這不影響匯入；發布時，為了保護本人，身分不會直接加到那個帳號，會和新的人一樣產生認證帳號：',
+      unconfirmedHow:
+        '發布以後，請把這些人的認證帳號交給本人（學生和家長的由導師轉交）。本人已經有帳號的話，登入後用認證帳號加上身分；還沒有帳號的話，用認證帳號註冊就可以。',
       counts: {
         classes: '班級',
         staff: '教職員',
@@ -622,7 +631,13 @@ const en: typeof zh = {
         withdrawn: 'Unused verification accounts withdrawn',
         guardianLinks: 'Parents linked to their children',
         held: 'Not published: the national ID number has someone else’s account (another name or birth date)',
+        unconfirmed:
+          'Of those, verification accounts given instead of adding to an account (not yet confirmed by a school)',
       },
+      unconfirmedIntro:
+        'The national ID numbers of these {{count}} rows already have accounts that someone registered on the website themselves, which no school has confirmed as the person’s own. To protect the person, the identity is not added to those accounts: like new people, they get verification accounts:',
+      unconfirmedHow:
+        'Print the verification accounts as usual and give them to the people themselves (students’ and parents’ through the homeroom teacher). Someone who already has an account signs in and adds the identity with the verification account; someone who has none registers with it.',
       heldIntro:
         'The national ID numbers of these {{count}} rows already have accounts, under another name (for a student, another name or birth date) than the roster’s. They are not published this time, and get no verification account:',
       heldRow: {
@@ -749,6 +764,10 @@ const en: typeof zh = {
       upload: 'Upload the file',
       previewTitle: 'Checked: {{file}}',
       previewIntro: 'The file has no errors. After the import:',
+      unconfirmedIntro:
+        'Please note: the national ID numbers of these {{count}} rows already have accounts that someone registered on the website themselves, which no school has confirmed as the person’s own. The import is not affected; when you publish, to protect the person, the identity is not added to those accounts: like new people, they get verification accounts:',
+      unconfirmedHow:
+        'After publishing, give these people their verification accounts themselves (students’ and parents’ through the homeroom teacher). Someone who already has an account signs in and adds the identity with the verification account; someone who has none registers with it.',
       counts: {
         classes: 'Classes',
         staff: 'Teachers and staff',

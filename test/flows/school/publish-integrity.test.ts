@@ -4,9 +4,11 @@
 // when an account now holds the national ID); credentials the school's system uploaded (PUT …/roster-credentials) are
 // left as they are, and an upload never replaces a published slip (409 credential_published), even sent while
 // publishing.
+
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
@@ -20,6 +22,15 @@ const zh = translator('zh-TW');
 const tag = () => crypto.randomBytes(4).toString('hex');
 const newCode = () => newSchoolCode('6');
 const SCHOOL = newCode();
+
+/**
+ * A school source confirmed the account (the demo school's school-affairs system gave it an identity): publishing
+ * gives a row's identity straight to such an account; to one only its holder vouches for, a slip (unconfirmed-holder).
+ */
+const confirmBySchool = (server: TestServer, personId: string) =>
+  server.storage.db.transaction((trx) =>
+    addIdentity(trx, { personId, schoolCode: '353604', role: 'parent', source: 'sis', actor: 'test' }),
+  );
 
 describe(`publishing the roster against registrations, accounts and uploads (${storageMode})`, () => {
   let server: TestServer;
@@ -83,6 +94,7 @@ describe(`publishing the roster against registrations, accounts and uploads (${s
     await db()('persons')
       .where({ id: person.personId })
       .update({ name, national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+    await confirmBySchool(server, person.personId);
     return { id: person.personId, email: person.email };
   };
   /** A registration still waiting for its email, with this national ID. */

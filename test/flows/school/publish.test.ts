@@ -3,9 +3,11 @@
 // publishing again changes nothing; a student and a parent then registering with their slips (the parent linked to
 // the child); someone leaving the roster: the identity ends with the semester, an unused slip is withdrawn; the sync
 // log and the audit log; another school's administrator sees nothing.
+
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
@@ -32,6 +34,15 @@ const FORM = 'application/x-www-form-urlencoded';
 const code = () => `7${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
 const SCHOOL = code();
 const OTHER = code() === SCHOOL ? code() : code();
+
+/**
+ * A school source confirmed the account (the demo school's school-affairs system gave it an identity): publishing
+ * gives a row's identity straight to such an account; to one only its holder vouches for, a slip (unconfirmed-holder).
+ */
+const confirmBySchool = (server: TestServer, personId: string) =>
+  server.storage.db.transaction((trx) =>
+    addIdentity(trx, { personId, schoolCode: '353604', role: 'parent', source: 'sis', actor: 'test' }),
+  );
 
 describe(`publishing the roster (${storageMode})`, () => {
   let server: TestServer;
@@ -84,6 +95,7 @@ describe(`publishing the roster (${storageMode})`, () => {
     await db('persons')
       .where({ id: linTeacher.personId })
       .update({ name: '林小芳', national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+    await confirmBySchool(server, linTeacher.personId);
     agent = new Agent();
     await signInOffice(base, agent, admin.email);
     await setSemester(server, SCHOOL, admin.personId);

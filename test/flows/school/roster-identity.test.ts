@@ -4,9 +4,11 @@
 // problem in the error table (the workbook) or the error table of the roster API, with nothing kept and nothing said
 // about the account; and publishing does not hand a row's identity to such an account either (an account made after
 // the import, a name corrected in 03 維護資料): the row waits, and the publish page names it.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
+import { addIdentity } from '../../../src/domain/identities/add-identity.ts';
 import { isValidNationalId } from '../../../src/domain/people/national-id.ts';
 import { nationalIdIndex, sealNationalId } from '../../../src/domain/people/national-id-store.ts';
 import { upsertSchool } from '../../../src/domain/schools/schools.ts';
@@ -33,6 +35,15 @@ const zh = translator('zh-TW');
 const FORM = 'application/x-www-form-urlencoded';
 /** The demo's people (config/demo.json): 王小明, a teacher born 1985-03-14, and 林小華, a student born 2013-09-02. */
 const DEMO = { teacher: 'A123456789', student: 'F223456786' };
+
+/**
+ * A school source confirmed the account (the demo school's school-affairs system gave it an identity): publishing
+ * gives a row's identity straight to such an account; to one only its holder vouches for, a slip (unconfirmed-holder).
+ */
+const confirmBySchool = (server: TestServer, personId: string) =>
+  server.storage.db.transaction((trx) =>
+    addIdentity(trx, { personId, schoolCode: '353604', role: 'parent', source: 'sis', actor: 'test' }),
+  );
 
 describe(`a roster row never goes to someone else's account (${storageMode})`, () => {
   let server: TestServer;
@@ -317,6 +328,8 @@ describe(`a roster row never goes to someone else's account (${storageMode})`, (
     await db()('persons')
       .where({ id: personId })
       .update({ name: '李大同', national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+    // One a school source confirmed (else it gets a slip, however its name reads: unconfirmed-holder.test.ts).
+    await confirmBySchool(server, personId);
 
     const plan = await agent.request(`${base}/school/${SCHOOL}/publish`);
     assert.match(plan.body, /<tr data-count="held"><th scope="row">[^<]*<\/th><td>1<\/td><\/tr>/);

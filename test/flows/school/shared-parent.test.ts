@@ -3,6 +3,7 @@
 // when one child leaves the roster while the other stays. An identity that ended is history: back on the roster or
 // pushed by the school-affairs system, the person has one current identity of the role again. A second current identity
 // of a role at a school is refused (the unique index of migration 0031), also when two are added at the same moment.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addIdentity, IdentityExists } from '../../../src/domain/identities/add-identity.ts';
@@ -13,6 +14,15 @@ import { apiSchool, newSchoolCode } from '../../helpers/school.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 
 const SCHOOL = newSchoolCode('5');
+
+/**
+ * A school source confirmed the account (the demo school's school-affairs system gave it an identity): publishing
+ * gives a row's identity straight to such an account; to one only its holder vouches for, a slip (unconfirmed-holder).
+ */
+const confirmBySchool = (server: TestServer, personId: string) =>
+  server.storage.db.transaction((trx) =>
+    addIdentity(trx, { personId, schoolCode: '353604', role: 'parent', source: 'sis', actor: 'test' }),
+  );
 
 describe(`a parent of two children at one school (${storageMode})`, () => {
   let server: TestServer;
@@ -101,6 +111,7 @@ describe(`a parent of two children at one school (${storageMode})`, () => {
     await db()('persons')
       .where({ id: leeAccount.personId })
       .update({ name: '李爸爸', national_id_sealed: sealed.sealed, national_id_index: sealed.index });
+    await confirmBySchool(server, leeAccount.personId);
     lee = { id: leeAccount.personId };
     chen = { id: (await personWith(server, [], 'chen-mother')).personId };
   });

@@ -5,14 +5,15 @@
 // by the database in one transaction for the school's current semester: a file of 50,000 rows never passes through
 // the server's memory again. Whoever is in the roster but not in the file is marked as leaving. Audited with the
 // counts only. A row whose national ID has an account that is not the row's person is a problem of the check, whatever
-// the file (accounts.ts).
+// the file (accounts.ts). A row whose national ID has an account of the row's name that no school source confirmed is
+// no problem of the file: the preview names it (`unconfirmed`), as publishing will give it a slip, not that account.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../../platform/keyring.ts';
 import { digest, randomToken } from '../../../platform/one-use.ts';
 import { recordAudit } from '../../audit.ts';
 import { nationalIdIndex, sealNationalId } from '../../people/national-id-store.ts';
 import { lockSchoolRoster } from '../schools.ts';
-import { accountProblems, type IdClaim } from './accounts.ts';
+import { accountProblems, holdersOf, type IdClaim, namesHolder, schoolConfirmed } from './accounts.ts';
 import {
   CLASSES_SHEET,
   CLASSES_TEACHERS,
@@ -130,6 +131,11 @@ export type CheckedImport = Term & { filename: string; file: ImportSource; parts
 export type Counts = { new: number; changed: number; unchanged: number; leaving: number };
 export type Preview = Partial<Record<PartName, Counts>>;
 export type Term = { schoolCode: string; academicYear: number; semester: number };
+/**
+ * A row of a staged file whose national ID an account holds (under the row's name) that no school source confirmed:
+ * publishing gives it a slip, not that account. As the file names it; never anything of the account's.
+ */
+export type UnconfirmedRow = { role: string; number: string; name: string };
 
 const CHUNK = 1000;
 /** A part's rows of the semester. */
@@ -351,14 +357,68 @@ export class SchoolRoster {
   async pending(
     token: string,
     term: Term,
-  ): Promise<{ file: ImportSource; filename: string; counts: Preview } | undefined> {
+  ): Promise<{ file: ImportSource; filename: string; counts: Preview; unconfirmed: UnconfirmedRow[] } | undefined> {
     const id = digest(token);
     const head: { file: ImportSource; filename: string } | undefined = await this.#db('roster_staged_files')
       .where({ token: id, school_code: term.schoolCode, academic_year: term.academicYear, semester: term.semester })
       .where('expires_at', '>', this.#db.fn.now())
       .first('file', 'filename');
     if (!head) return undefined;
-    return { ...head, counts: await this.#counts(this.#db, id, { ...term, file: head.file }) };
+    return {
+      ...head,
+      counts: await this.#counts(this.#db, id, { ...term, file: head.file }),
+      unconfirmed: await this.unconfirmed(token),
+    };
+  }
+
+  /**
+   * The staged file's rows whose national ID an account holds, under the row's name, that no school source confirmed
+   * (accounts.ts schoolConfirmed): publishing will not give them to that account but print them a slip.
+   */
+  async unconfirmed(token: string): Promise<UnconfirmedRow[]> {
+    const rows: {
+      part: string;
+      index: string | null;
+      name: string;
+      birthdate: string | null;
+      mobile: string | null;
+      email: string | null;
+      number: string;
+      kind: string | null;
+    }[] = await this.#db('roster_staged_rows')
+      .where({ token: digest(token) })
+      .whereIn('part', ['staff', 'students', 'parents'])
+      .whereRaw("row->>'national_id_index' is not null")
+      .orderBy(['part', 'seq'])
+      .select(
+        'part',
+        this.#db.raw("row->>'national_id_index' as index"),
+        this.#db.raw("row->>'name' as name"),
+        this.#db.raw("row->>'birthdate' as birthdate"),
+        this.#db.raw("row->>'mobile' as mobile"),
+        this.#db.raw("row->>'email' as email"),
+        this.#db.raw("coalesce(row->>'staff_no', row->>'student_no') as number"),
+        this.#db.raw("row->>'kind' as kind"),
+      );
+    if (!rows.length) return [];
+    const holders = await holdersOf(
+      this.#db,
+      rows.map((r) => r.index!),
+    );
+    if (!holders.size) return [];
+    const confirmed = await schoolConfirmed(this.#db, holders.values());
+    const order: Record<string, number> = { staff: 0, students: 1, parents: 2 };
+    return rows
+      .filter((r) => {
+        const h = holders.get(r.index!);
+        return !!h && namesHolder(h, r) && !confirmed(h, r);
+      })
+      .sort((a, b) => (order[a.part] ?? 3) - (order[b.part] ?? 3))
+      .map((r) => ({
+        role: r.part === 'staff' ? (r.kind ?? 'staff') : r.part === 'students' ? 'student' : 'parent',
+        number: r.number,
+        name: r.name,
+      }));
   }
 
   /** Forgets a staged file (a dry run of the roster API). */
