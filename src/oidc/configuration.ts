@@ -4,6 +4,7 @@ import { SERVED_ROLES, type UriRules, uriProblem } from '../domain/developers/de
 import { DEVELOPER_ORG_POLICY } from '../domain/developers/organisations.ts';
 import { accountFromAlong } from '../domain/identities/account.ts';
 import { DEFAULT_CLIENT_SCOPE, SCOPE_CLAIMS } from '../domain/identities/claims.ts';
+import { acceptedBy } from '../domain/identities/identities.ts';
 import type { Identities } from '../domain/identities/service.ts';
 import { MFA_ACR } from '../domain/people/second-factor.ts';
 import type { Keyring } from '../platform/keyring.ts';
@@ -200,6 +201,12 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         if (session) forgetSessionLogin(session);
         return undefined;
       }
+      // A token of an app open only to some roles, for a person who holds none of them any more (an identity ended):
+      // no tokens (invalid_grant at a refresh or a code) and no userinfo (invalid_token). Interactively the identity
+      // prompt tells the person instead (no_identity_accepted).
+      const roles = ctx.oidc.client?.metadata().allowed_roles;
+      if (token && Array.isArray(roles) && roles.length > 0 && acceptedBy(account.identities, roles).length === 0)
+        return undefined;
       return {
         accountId: account.person.id,
         // The identity prompt (identity-prompt.ts) reads these instead of querying again.

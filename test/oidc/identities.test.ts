@@ -63,6 +63,26 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     await registerClient(server, { client_id: 'id-teachers', first_party: true, allowed_roles: ['teacher'] }, SECRET);
     await registerClient(
       server,
+      {
+        client_id: 'id-staffroom',
+        first_party: true,
+        grant_types: ['authorization_code', 'refresh_token'],
+        allowed_roles: ['teacher', 'school_admin'],
+      },
+      SECRET,
+    );
+    await registerClient(
+      server,
+      {
+        client_id: 'id-teachers-offline',
+        first_party: true,
+        grant_types: ['authorization_code', 'refresh_token'],
+        allowed_roles: ['teacher'],
+      },
+      SECRET,
+    );
+    await registerClient(
+      server,
       { client_id: 'id-bureau', first_party: true, allowed_roles: ['bureau_admin'] },
       SECRET,
     );
@@ -392,6 +412,61 @@ describe(`identities: the menu, claims and consent (${storageMode})`, () => {
     const listed = (info.identities as Identity[]).map((i) => i.id);
     assert.ok(!listed.includes(ended), 'the ended identity is not released');
     assert.equal(listed.length, 2);
+  });
+
+  it('never swaps an ended chosen identity for another one, and an app open to roles the person no longer holds gets no tokens', async () => {
+    const db = server.storage.db;
+    const person = await insertPerson(db, {
+      username: `swap-${crypto.randomBytes(3).toString('hex')}`,
+      name: '換身分',
+      passwordHash: await hashPassword('Swap-Chalk-2026!', 4),
+    });
+    const teaching = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'teacher',
+      source: 'roster',
+      actor: 'test',
+    });
+    const admin = await addIdentity(db, {
+      personId: person.id,
+      schoolCode: '353604',
+      role: 'school_admin',
+      source: 'roster',
+      actor: 'test',
+    });
+    const offline = { scope: 'openid identity offline_access', prompt: 'consent' };
+    // An app open to teachers and school admins: the person signs in as the teacher.
+    const agent = new Agent();
+    const { conf, p, step } = await start('id-staffroom', agent, offline, person.username!, 'Swap-Chalk-2026!');
+    const tokens = await finish(conf, p, await consentIfAsked(agent, await choose(agent, step, teaching)));
+    // An app open to teachers only, in another browser: no menu (one accepted), the teacher.
+    const other = new Agent();
+    const t = await start('id-teachers-offline', other, offline, person.username!, 'Swap-Chalk-2026!');
+    const teacherOnly = await finish(t.conf, t.p, await consentIfAsked(other, t.step));
+    assert.equal(
+      ((await oidc.fetchUserInfo(t.conf, teacherOnly.access_token, teacherOnly.claims()!.sub)).identity as Identity).id,
+      teaching,
+    );
+
+    // The teaching identity ends (the roster's new semester).
+    await db('identities')
+      .where({ id: teaching })
+      .update({ ended_at: new Date(Date.now() - 86_400_000) });
+    const refreshed = await oidc.refreshTokenGrant(conf, tokens.refresh_token!);
+    const info = await oidc.fetchUserInfo(conf, refreshed.access_token, tokens.claims()!.sub);
+    assert.equal(info.identity, undefined, 'not the school_admin identity the person never chose for this app');
+    // Back at the app, the person chooses again, and sees what they choose.
+    const again = await start('id-staffroom', agent, {}, person.username!, 'Swap-Chalk-2026!');
+    assert.match(again.step.body, /選擇登入身分/);
+    assert.deepEqual(menu(again.step).ids, [admin]);
+
+    // The teachers-only app: its refresh token gives nothing more (invalid_grant), its access token no userinfo.
+    await assert.rejects(
+      oidc.refreshTokenGrant(t.conf, teacherOnly.refresh_token!),
+      (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+    );
+    await assert.rejects(oidc.fetchUserInfo(t.conf, teacherOnly.access_token, teacherOnly.claims()!.sub));
   });
 
   it("counts every sign-in in the client's sign-ins per day and records its session and grant", async () => {

@@ -4,9 +4,14 @@ import type { Knex } from 'knex';
 import { prepared } from '../../platform/storage/prepared.ts';
 import { acceptedBy, type IdentityClaim } from './identities.ts';
 
-/** The identity a grant carries: the one chosen for it while still accepted, else the only accepted one. */
+/**
+ * The identity a grant carries: the one chosen for it while it is still accepted; with none chosen, the only accepted
+ * one. One chosen and since ended (or no longer accepted) is never quietly replaced by another (a teacher's grant
+ * would carry their school_admin identity): none, until the person chooses again at the menu.
+ */
 export function pickGrantIdentity(accepted: IdentityClaim[], chosenId: string | undefined): IdentityClaim | undefined {
-  return accepted.find((i) => i.id === chosenId) ?? (accepted.length === 1 ? accepted[0] : undefined);
+  if (chosenId !== undefined) return accepted.find((i) => i.id === chosenId);
+  return accepted.length === 1 ? accepted[0] : undefined;
 }
 
 /**
