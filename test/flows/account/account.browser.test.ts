@@ -134,6 +134,11 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
     rows.some((r) => r.includes(zh('account.signIns.success')) && r.includes('帳號管理')),
     rows.join('\n'),
   );
+  // Times are written as on every other page (web/taipei-time.ts, Taipei time): 2026/12/7 17:45, not 2026/12/07 17:45.
+  assert.ok(
+    rows.every((r) => /\d{4}\/[1-9]\d?\/[1-9]\d?\s\d{2}:\d{2}/.test(r)),
+    JSON.stringify(rows),
+  );
   await shoot(page, 'account-06-sign-ins');
 
   // Email change: a bad address is refused next to the field and kept; a good one gets a code.
