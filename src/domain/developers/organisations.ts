@@ -196,6 +196,35 @@ export class Organisations {
     return row ? { id: row.id, name: row.name } : undefined;
   }
 
+  /** How many of the organisation's registration tokens still register (not expired, their maker still an owner). */
+  async liveTokens(orgId: string): Promise<number> {
+    const row = await this.#db('dev_org_tokens as t')
+      .join('dev_org_members as m', (on) =>
+        on.on('m.org_id', 't.org_id').andOn('m.person_id', 't.created_by').andOnVal('m.role', 'owner'),
+      )
+      .where({ 't.org_id': orgId })
+      .andWhere('t.expires_at', '>', this.#db.fn.now())
+      .count<{ n: string }[]>({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** An owner ends every registration token of the organisation (one leaked, say); the clients it registered stay. */
+  async endTokens(orgId: string, actor: string): Promise<number> {
+    return this.#db.transaction(async (tx) => {
+      await this.#mustOwn(tx, orgId, actor);
+      const ended = await tx('dev_org_tokens').where({ org_id: orgId }).delete();
+      if (ended)
+        await recordAudit(tx, {
+          actor,
+          action: 'developer.registration_tokens_ended',
+          subject: orgId,
+          detail: { ended },
+        });
+      return ended;
+    });
+  }
+
   /** An organisation by id, with its name (a registered client's, when it changes itself at /reg). */
   async byId(orgId: string): Promise<{ id: string; name: string } | undefined> {
     if (!isUuid(orgId)) return undefined;

@@ -80,6 +80,7 @@ const zh = {
           member_removed: '移除組織成員',
           org_created: '建立組織',
           registration_token: '取得初始存取權杖',
+          registration_tokens_ended: '停用組織的所有初始存取權杖',
           revoked: '關閉開發者專區',
         },
         federation: {
@@ -424,6 +425,7 @@ const en: typeof zh = {
           member_removed: 'Removed an organisation member',
           org_created: 'Created an organisation',
           registration_token: 'Got an initial access token',
+          registration_tokens_ended: "Stopped all of an organisation's initial access tokens",
           revoked: 'Closed the developer portal to someone',
         },
         federation: {

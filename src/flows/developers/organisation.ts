@@ -27,6 +27,8 @@ async function renderOrg(
     memberAtField?: boolean;
     token?: string;
     tokenShownOnce?: boolean;
+    /** The tokens were ended just now (?ended=N). */
+    tokensEnded?: number;
     /** A refused form's page: the address that draws it again (kept.ts). */
     formPage?: string;
     status?: number;
@@ -34,10 +36,11 @@ async function renderOrg(
 ) {
   const org = await ownOrganisation(s, ctx, ctx.params.org);
   if (extra.token) ctx.set('Cache-Control', 'no-store');
-  const [members, registered, apps] = await Promise.all([
+  const [members, registered, apps, liveTokens] = await Promise.all([
     s.developers.organisations.members(org.id),
     s.developers.organisations.registeredClients(org.id),
     s.developers.applications.forOrganisations([org.id]),
+    org.role === 'owner' ? s.developers.organisations.liveTokens(org.id) : 0,
   ]);
   renderDev(ctx, 'organisation', {
     title: 'developers.org.title',
@@ -50,6 +53,8 @@ async function renderOrg(
     apps,
     registrationEndpoint: `${s.issuer}/reg`,
     tokenDays: TOKEN_DAYS,
+    liveTokens,
+    oneTimeQuery: ['ended'],
     ...extra,
   });
 }
@@ -61,12 +66,13 @@ export function showOrganisation(s: Services, reveals: DeveloperReveals, kept: K
     if (revealed) return renderOrg(ctx, s, revealed.value ? { token: revealed.value } : { tokenShownOnce: true });
     const typed = await typedInput(ctx, kept);
     const t = translator(chooseLocale(ctx));
+    const ended = /^\d{1,4}$/.test(String(ctx.query.ended ?? '')) ? Number(ctx.query.ended) : undefined;
     await renderOrg(
       ctx,
       s,
       typed
         ? { login: typed.value, memberError: t(`developers.errors.${typed.error}`), memberAtField: typed.atField }
-        : {},
+        : { tokensEnded: ended },
     );
   };
 }
@@ -141,5 +147,15 @@ export function newRegistrationToken(s: Services, reveals: DeveloperReveals, kep
       developerOf(ctx).id,
     );
     seeOther(ctx, `/developers/organisations/${org.id}?reveal=${await reveals.keep(ctx, org.id, 'token', token)}`);
+  };
+}
+
+/** An owner ends every registration token of the organisation: they register nothing more (a leaked one, say). */
+export function endRegistrationTokens(s: Services, kept: KeptInputs) {
+  return async (ctx: Context) => {
+    const org = await ownOrganisation(s, ctx, ctx.params.org);
+    if (org.role !== 'owner') return refuse(ctx, s, kept, { org: org.id, key: 'ownersOnly', status: 403 });
+    const ended = await s.developers.organisations.endTokens(org.id, developerOf(ctx).id);
+    seeOther(ctx, `/developers/organisations/${org.id}?ended=${ended}`);
   };
 }

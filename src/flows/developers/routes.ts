@@ -12,7 +12,13 @@ import {
 } from './application-form.ts';
 import { createOrganisation, showHome } from './home.ts';
 import { keptInputs } from './kept.ts';
-import { addMember, newRegistrationToken, removeMember, showOrganisation } from './organisation.ts';
+import {
+  addMember,
+  endRegistrationTokens,
+  newRegistrationToken,
+  removeMember,
+  showOrganisation,
+} from './organisation.ts';
 import { showQuickStart } from './quick-start.ts';
 import { developerReveals } from './reveal.ts';
 import { developerSession } from './session.ts';
@@ -36,6 +42,7 @@ export function developerRoutes(router: Router, s: Services) {
   router.post('/developers/organisations/:org/members', dev, post, addMember(s, inputs));
   router.post('/developers/organisations/:org/members/:person/remove', dev, post, removeMember(s, inputs));
   router.post('/developers/organisations/:org/token', dev, post, newRegistrationToken(s, reveals, inputs));
+  router.post('/developers/organisations/:org/tokens/end', dev, post, endRegistrationTokens(s, inputs));
   router.get('/developers/apps/new', dev, showNewApplication(s, kept));
   router.post('/developers/apps/new', dev, post, submitNewApplication(s, kept));
   router.get('/developers/apps/:id', dev, showApp(s, reveals));

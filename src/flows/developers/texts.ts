@@ -237,6 +237,10 @@ const zh = {
       tokenOnce: '權杖只會顯示這一次，請現在複製：',
       tokenShownOnce:
         '權杖只顯示一次，已經顯示過了，重新整理或回到上一頁都不會再顯示。如果沒有記下來，請再取得一個新的權杖；舊的權杖到期以前仍然可以用。',
+      liveTokens: '目前有 {{count}} 個權杖還可以用來註冊。',
+      endTokens: '停用所有權杖',
+      endTokensHint: '權杖外流或不再需要時使用。已經註冊的用戶端不受影響。',
+      tokensEnded: '已停用 {{count}} 個權杖，它們不能再註冊用戶端。',
       registered: '自動註冊的用戶端',
       noneRegistered: '還沒有自動註冊的用戶端。',
       back: '回到開發者專區',
@@ -487,6 +491,10 @@ const en: typeof zh = {
       tokenOnce: 'The token is shown only this once. Copy it now:',
       tokenShownOnce:
         'The token is shown only once, and it has been shown: reloading or going back does not show it again. If you did not keep it, get a new token; the earlier one still works until it expires.',
+      liveTokens: 'Tokens that can still register clients: {{count}}.',
+      endTokens: 'Stop all tokens',
+      endTokensHint: 'Use this if a token got out or is no longer needed. Clients already registered are not affected.',
+      tokensEnded: 'Tokens stopped: {{count}}. They can no longer register clients.',
       registered: 'Clients registered automatically',
       noneRegistered: 'No clients registered automatically yet.',
       back: 'Back to the developer portal',

@@ -488,5 +488,29 @@ describe(`the developer portal and the review (${storageMode})`, () => {
     assert.notEqual(body.first_party, true);
     org = await dev.request(`${base}${orgPath}`);
     assert.ok(org.body.includes(String(body.client_id)), 'listed on the organisation page');
+
+    // A token that got out: the owner stops every token; they register nothing more, the clients stay.
+    const zh = translator('zh-TW');
+    assert.ok(org.body.includes(zh('developers.org.liveTokens', { count: 1 })), 'the page counts the live token');
+    const ended = await post(dev, `${orgPath}/tokens/end`, org, {});
+    assert.equal(ended.status, 303);
+    org = await dev.request(ended.location!);
+    assert.ok(org.body.includes(zh('developers.org.tokensEnded', { count: 1 })), org.body.slice(0, 200));
+    assert.ok(!org.body.includes('id="end-tokens-form"'), 'nothing left to stop');
+    assert.ok(org.body.includes(String(body.client_id)), 'the registered client stays');
+    const again = await fetch(`${base}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ redirect_uris: [CALLBACK], client_name: '再註冊' }),
+    });
+    assert.equal(again.status, 400);
+    assert.match(((await again.json()) as { error_description: string }).error_description, /not valid any more/);
+    const audit = await db()('audit_events').where({ action: 'developer.registration_tokens_ended' }).first();
+    assert.ok(audit, 'audited');
+    // Only an owner may stop them: a member's try is refused.
+    const memberAgent = new Agent();
+    const memberHome = await signInDeveloper(memberAgent, member.email);
+    const refused = await post(memberAgent, `${orgPath}/tokens/end`, memberHome, {});
+    assert.equal(refused.status, 403);
   });
 });
