@@ -253,6 +253,9 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
         // Set by the organisation policy below, and only to the token's organisation.
         if (key === 'developer_org' && value !== undefined && value === ctx?.state?.developerOrg?.id) return;
         if (key === 'organization' && value !== undefined && value === ctx?.state?.developerOrg?.name) return;
+        // Sent back unchanged in an update (as a client reads its registration and sends it again): kept.
+        if (key === 'organization' && route === 'client_update' && value === ctx?.oidc?.client?.metadata().organization)
+          return;
         // Shown in the client's registration; sent back in an update, it is taken and ignored (the pinned one stays).
         if (key === PAIRWISE_SECTOR && route === 'client_update') return;
         if (

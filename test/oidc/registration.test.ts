@@ -131,6 +131,37 @@ describe(`dynamic client registration, RFC 7591/7592 (${storageMode})`, () => {
     assert.equal(((await chosen.json()) as { error: string }).error, 'invalid_client_metadata');
   });
 
+  it("an offering organisation is not the registrant's to say; one stored before is kept when sent back unchanged", async () => {
+    const claimed = await call(`${server.issuer}/reg`, 'POST', iat, {
+      redirect_uris: [CALLBACK],
+      organization: '臺北市政府教育局',
+    });
+    assert.equal(claimed.status, 400, await claimed.clone().text());
+    assert.equal(((await claimed.json()) as { error: string }).error, 'invalid_client_metadata');
+    const created = await call(`${server.issuer}/reg`, 'POST', iat, { redirect_uris: [CALLBACK], client_name: 'Echo' });
+    const registered = (await created.json()) as Registered;
+    // One registered before registrations lost the field: its organisation is in its stored metadata.
+    await server.storage.db.raw(
+      `update oidc_clients set metadata = jsonb_set(metadata::jsonb, '{organization}', '"Echo Ltd"')::json where client_id = ?`,
+      [registered.client_id],
+    );
+    server.services.clients.forget(registered.client_id);
+    const read = await call(registered.registration_client_uri, 'GET', registered.registration_access_token);
+    const {
+      registration_access_token: token,
+      registration_client_uri: uri,
+      client_secret_expires_at: _e,
+      client_id_issued_at: _i,
+      ...metadata
+    } = (await read.json()) as Registered & Record<string, unknown>;
+    assert.equal(metadata.organization, 'Echo Ltd');
+    const echoed = await call(uri, 'PUT', token, { ...metadata, client_name: 'Echo 2' });
+    assert.equal(echoed.status, 200, await echoed.clone().text());
+    const { registration_access_token: next } = (await echoed.json()) as Registered;
+    const changed = await call(uri, 'PUT', next, { ...metadata, organization: '臺北市政府教育局' });
+    assert.equal(changed.status, 400, await changed.clone().text());
+  });
+
   it('audits registration, update and deletion (actor registration, never the secret) and keeps what the bureau granted', async () => {
     const created = await call(`${server.issuer}/reg`, 'POST', iat, {
       client_name: 'Audited app',
