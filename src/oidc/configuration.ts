@@ -226,11 +226,6 @@ export function buildConfiguration(deps: ConfigurationDeps): Configuration {
     subjectTypes: ['public', 'pairwise'],
     // The authorization code flow only: no implicit or hybrid flow puts an ID token or claims in the address.
     responseTypes: ['code'],
-    // PKCE for public clients, and for every developer organisation's app (the portal's quick starts all use it).
-    pkce: {
-      required: (_ctx, client) =>
-        client.clientAuthMethod === 'none' || typeof client.metadata().developer_org === 'string',
-    },
     pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subject(pairwiseSector(client), accountId),
     clientDefaults: {
       grant_types: ['authorization_code'],

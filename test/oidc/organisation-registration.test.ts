@@ -145,25 +145,6 @@ describe(`/reg with an organisation's token: the developer portal's rules (${sto
       );
   });
 
-  it('asks every organisation app for PKCE at the authorization endpoint', async () => {
-    const created = await register({ client_name: 'No PKCE app', redirect_uris: [CALLBACK] });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const url = new URL(`${server.issuer}/auth`);
-    for (const [k, v] of Object.entries({
-      client_id: String(created.body.client_id),
-      redirect_uri: CALLBACK,
-      response_type: 'code',
-      scope: 'openid',
-      state: 'x',
-    }))
-      url.searchParams.set(k, v);
-    const res = await fetch(url, { redirect: 'manual' });
-    const location = new URL(String(res.headers.get('location')), server.issuer);
-    assert.equal(location.origin + location.pathname, CALLBACK);
-    assert.equal(location.searchParams.get('error'), 'invalid_request');
-    assert.match(String(location.searchParams.get('error_description')), /PKCE/);
-  });
-
   it('a registration token ends with its maker: once they are no longer an owner, or their account is locked', async () => {
     const { organisations } = server.services.developers;
     const db = server.storage.db;
