@@ -8,7 +8,7 @@ const zh = {
       intro:
         '每一筆變更、登入和管理者的查看都記錄在這裡。可以依操作者、動作、日期、應用程式和學校篩選，最新的在最前面。',
       actor: '操作者',
-      actorHint: '帳號、Email 或 ID，例如 cli',
+      actorHint: '那個人的登入帳號或 Email，例如 teacher。在主機上用管理指令做的變更，請輸入 cli。',
       action: '動作',
       actionHint: '動作的開頭，例如 admin. 或 school.saved',
       from: '從（日期）',
@@ -356,7 +356,8 @@ const en: typeof zh = {
       intro:
         "Every change, every sign-in and every administrator's look at personal data is recorded here. Filter by who, what, when, app and school; the newest come first.",
       actor: 'Who',
-      actorHint: 'A login name, email or id, for example cli',
+      actorHint:
+        "The person's login name or email, for example teacher. For changes made with the command line on the server, enter cli.",
       action: 'Action',
       actionHint: 'The beginning of the action, for example admin. or school.saved',
       from: 'From (date)',
