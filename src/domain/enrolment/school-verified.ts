@@ -6,6 +6,7 @@ import { recordAudit } from '../audit.ts';
 import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { linkGuardianFromRoster } from '../identities/guardians.ts';
 import { lockedNationalIdIndex } from '../people/persons.ts';
+import { rosterRowOf } from '../schools/import/accounts.ts';
 import { type SelfKind, UNCONFIRMED } from './person-input.ts';
 import { claimCredential } from './roster-credentials.ts';
 
@@ -87,16 +88,73 @@ export async function addPushedIdentity(
 }
 
 /**
+ * What redeeming a slip came to: `added`; `claimed` (someone claimed it first); `otherPerson` (the slip's roster row
+ * names a national ID and the account holds another: the slip is someone else's).
+ */
+export type RosterClaim = 'added' | 'claimed' | 'otherPerson';
+
+/** The national ID (blind index) the newest row of the school's roster a published slip stands for names, if any. */
+async function slipNationalIdIndex(
+  trx: Knex.Transaction,
+  credential: { school_code: string; roster_key: string | null },
+): Promise<string | null> {
+  const row = credential.roster_key ? rosterRowOf(credential.roster_key) : undefined;
+  if (!row) return null;
+  const named = await trx(row.table)
+    .where({ school_code: credential.school_code, ...row.where })
+    .orderBy([
+      { column: 'academic_year', order: 'desc' },
+      { column: 'semester', order: 'desc' },
+    ])
+    .first('national_id_index');
+  return named?.national_id_index ?? null;
+}
+
+/**
+ * A slip whose roster row names a national ID is that person's: an account holding another national ID is refused
+ * (`otherPerson`, audited without the national ID, nothing else written) — else whoever registered with someone else's
+ * national ID would redeem a real slip of their own and be taken for that person's confirmed account by the next
+ * roster naming them. The account that holds the row's national ID, or holds none, may add it; one that holds none
+ * keeps holding none (the slip proves it holds the slip, not whose the ID is; the identity then vouches for no
+ * national ID: people/confirmed-holder.ts). Undefined: the slip may be added.
+ */
+async function slipHolderCheck(
+  trx: Knex.Transaction,
+  credential: { school_code: string; roster_key: string | null; role: string },
+  personId: string,
+): Promise<'otherPerson' | undefined> {
+  const named = await slipNationalIdIndex(trx, credential);
+  if (!named) return undefined;
+  const held = await lockedNationalIdIndex(trx, personId);
+  if (!held || held === named) return undefined;
+  await recordAudit(trx, {
+    actor: personId,
+    action: 'roster_credential.refused',
+    subject: personId,
+    detail: { school: credential.school_code, role: credential.role, reason: 'other_national_id' },
+  });
+  return 'otherPerson';
+}
+
+/**
  * Attaches a verified credential's identity to a person, in the caller's transaction: the credential is locked and
- * marked claimed (false when it was claimed first), the identity added with `source: 'roster'`.
+ * marked claimed, the identity added with `source: 'roster'` — unless it was claimed first, or (an existing account)
+ * its roster row names another person's national ID than the account's (slipHolderCheck). An account registering
+ * with the slip (`newAccount`) is not checked: the ID typed there is not compared with the row's (the registration
+ * takes it off an unconfirmed holder when it is the row's: import/accounts.ts releaseUnconfirmedHolder), and the
+ * identity vouches for the account's national ID only when the row names it (people/confirmed-holder.ts).
  */
 export async function attachRosterIdentity(
   trx: Knex.Transaction,
   credentialId: string,
   personId: string,
-): Promise<boolean> {
+  opts: { newAccount?: boolean } = {},
+): Promise<RosterClaim> {
   const row = await trx('roster_credentials').where({ id: credentialId }).forUpdate().first();
-  if (!row || row.claimed_by_person_id || !(await claimCredential(trx, credentialId, personId))) return false;
+  if (!row || row.claimed_by_person_id) return 'claimed';
+  const refused = opts.newAccount ? undefined : await slipHolderCheck(trx, row, personId);
+  if (refused) return refused;
+  if (!(await claimCredential(trx, credentialId, personId))) return 'claimed';
   const attributes: Record<string, unknown> = {};
   if (row.seat !== null) attributes.seat = row.seat;
   if (row.student_no !== null) attributes.student_no = row.student_no;
@@ -155,5 +213,5 @@ export async function attachRosterIdentity(
     subject: personId,
     detail: { identity: identityId, school: row.school_code, role: row.role, source: 'roster' },
   });
-  return true;
+  return 'added';
 }

@@ -35,7 +35,13 @@ import {
   schoolsWithCredentials,
   upsertCredentials,
 } from './roster-credentials.ts';
-import { type AddResult, addPushedIdentity, attachRosterIdentity, type PushedIdentity } from './school-verified.ts';
+import {
+  type AddResult,
+  addPushedIdentity,
+  attachRosterIdentity,
+  type PushedIdentity,
+  type RosterClaim,
+} from './school-verified.ts';
 
 /** What the school-affairs system adds to a registration it pushes: the school vouches for the identity. */
 export const SisPush = z.object({
@@ -240,8 +246,10 @@ export class Enrolment {
             ...pending,
             audit: { action: 'person.registered', detail: { source: 'roster', status: 'pending' } },
           });
-          // Claimed first by someone else: nothing of this registration stays.
-          if (!(await attachRosterIdentity(trx, credentialId, personId))) throw new AlreadyClaimed();
+          // Claimed first by someone else: nothing of this registration stays. The national ID typed is not compared
+          // with the row's here (the identity then confirms nothing of it: people/confirmed-holder.ts).
+          if ((await attachRosterIdentity(trx, credentialId, personId, { newAccount: true })) !== 'added')
+            throw new AlreadyClaimed();
           return { ok: true as const, personId };
         },
         // The slip's roster row names this national ID, which an account no school confirmed holds (publishing gave
@@ -385,9 +393,17 @@ export class Enrolment {
     return credential && !credential.claimed_by_person_id ? credential : undefined;
   }
 
-  /** Adds the credential's identity to an existing account; false when it was claimed first. */
-  claimCredential(credentialId: string, personId: string): Promise<boolean> {
+  /**
+   * Adds the credential's identity to an existing account: `added`, or why not (claimed first; the slip's roster row
+   * names another national ID than the account's).
+   */
+  addRosterIdentity(credentialId: string, personId: string): Promise<RosterClaim> {
     return this.#db.transaction((trx) => attachRosterIdentity(trx, credentialId, personId));
+  }
+
+  /** addRosterIdentity, as whether the identity was added. */
+  async claimCredential(credentialId: string, personId: string): Promise<boolean> {
+    return (await this.addRosterIdentity(credentialId, personId)) === 'added';
   }
 
   schoolsWithCredentials() {

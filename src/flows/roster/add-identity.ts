@@ -1,9 +1,10 @@
 // GET/POST /account/roster-identity — "add the identity to my existing account": behind the account portal's
-// sign-in (our own provider); the identity is added and the credential claimed, then the identities page.
+// sign-in (our own provider); the identity is added and the credential claimed, then the identities page. A slip whose
+// roster row names another national ID than the account's is someone else's: refused (409), nothing added.
 import type { Context } from 'koa';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
-import { renderPage } from '../../web/render.ts';
+import { renderPage, withMistakes } from '../../web/render.ts';
 import { accountOf } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
@@ -30,12 +31,18 @@ export function submitAddIdentity(s: Services, tickets: RosterTickets) {
     const verified = await tickets.verified(ctx);
     await tickets.take(ctx);
     if (!verified) return startAgain(ctx);
-    if (!(await s.enrolment.claimCredential(verified.credential.id, accountOf(ctx).person.id))) {
+    const claim = await s.enrolment.addRosterIdentity(verified.credential.id, accountOf(ctx).person.id);
+    if (claim !== 'added') {
       const t = translator(chooseLocale(ctx));
+      // Nothing was added: said why, with the way on (the account, or the school's slip again).
       return renderPage(
         ctx,
         'roster/message',
-        { pageTitle: t('roster.title'), message: t('roster.errors.claimed') },
+        {
+          pageTitle: withMistakes(t, true, t('roster.title')),
+          message: t(`roster.errors.${claim}`),
+          account: claim !== 'claimed',
+        },
         409,
       );
     }

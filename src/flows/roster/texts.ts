@@ -30,6 +30,8 @@ const zh = {
       missing: '請選擇學校、身分，並輸入認證帳號與認證密碼。',
       startAgain: '上一次的驗證等太久了（超過 30 分鐘），或已經用過了。請再輸入一次學校給您的認證帳號和密碼。',
       claimed: '此認證帳號已經使用過，無法再次使用。如果是您自己用的，請直接登入您的帳號；如果不是，請馬上告訴學校。',
+      otherPerson:
+        '這張認證帳號是學校發給另一個人的：學校名冊上的身分證統一編號和您帳號上的不一樣，所以沒有加入您的帳號，您的帳號也沒有任何變更。如果通知單是別人的，請交給本人自己使用；如果是您的，請洽學校確認名冊上的資料。',
       school: '請選擇所屬學校。',
       kind: '請選擇身分。',
       account: '請輸入認證帳號。',
@@ -52,6 +54,7 @@ const zh = {
       heading: '將身分加入我的帳號',
       text: '將以下身分加入 {{name}} 的帳號：',
       confirm: '加入身分',
+      account: '回到我的帳號',
     },
   },
 };
@@ -89,6 +92,8 @@ const en: typeof zh = {
         'Your last check waited too long (over 30 minutes), or was already used. Please enter the verification account and password from your school again.',
       claimed:
         'This verification account has already been used and cannot be used again. If you used it, just sign in with your account; if not, tell your school at once.',
+      otherPerson:
+        'The school gave this verification account to someone else: the national ID on the school’s roster is not the one on your account, so it was not added to your account, and nothing on your account changed. If the notice is someone else’s, give it to that person to use; if it is yours, ask your school to check its roster.',
       school: 'Please choose your school.',
       kind: 'Please choose your identity.',
       account: 'Please enter the verification account.',
@@ -111,6 +116,7 @@ const en: typeof zh = {
       heading: 'Add the identity to my account',
       text: 'Add this identity to the account of {{name}}:',
       confirm: 'Add the identity',
+      account: 'Back to my account',
     },
   },
 };

@@ -140,7 +140,7 @@ export async function accountProblems(
 }
 
 /** The roster table and key columns of a published credential's row (`roster_credentials.roster_key`). */
-function rosterRowOf(key: string): { table: string; where: Record<string, string> } | undefined {
+export function rosterRowOf(key: string): { table: string; where: Record<string, string> } | undefined {
   const [kind, number, mobile] = key.split(':');
   if (!number) return undefined;
   if (kind === 'staff') return { table: 'roster_staff', where: { staff_no: number } };
