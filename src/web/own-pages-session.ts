@@ -34,6 +34,8 @@ export function ownPagesSession<A>(
   spec: {
     /** The group's path (`/admin`): the cookie's, and where a page sends the browser to sign in (`<path>/sign-in`). */
     path: string;
+    /** The cookie's name before `_session` (a path of more than one segment needs one); the path's, without `/`. */
+    name?: string;
     /** Where a page may send the browser back to after signing in (a `.catch` gives the default). */
     returnTo: z.ZodType<string>;
     seconds: number;
@@ -43,7 +45,7 @@ export function ownPagesSession<A>(
     denied(ctx: Context): void;
   },
 ) {
-  const name = spec.path.slice(1);
+  const name = spec.name ?? spec.path.slice(1);
   const cookie = jsonCookie({
     name: `${name}_session`,
     path: spec.path,
@@ -52,16 +54,22 @@ export function ownPagesSession<A>(
     schema: z.object({ p: z.uuid(), s: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), e: z.number().int() }),
   });
 
-  const require: Middleware = async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
+  /** The person the cookie names while its provider session lives, is theirs and was signed in since their last
+   * password change, and they are active; `stored`: whether there was a cookie at all. */
+  async function alivePerson(ctx: Context) {
     const stored = cookie.read(ctx);
-    // The provider session must live, be the person's and be signed in since their last password change.
     const person = stored && stored.e > Date.now() ? await s.people.findById(stored.p) : undefined;
     const alive =
       person && (await s.personAccess.sessionAlive(person.id, stored!.s, person.password_changed_at))
         ? person
         : undefined;
-    if (!stored || alive?.status !== 'active') {
+    return { stored: !!stored, person: alive?.status === 'active' ? alive : undefined };
+  }
+
+  const require: Middleware = async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    const { stored, person: alive } = await alivePerson(ctx);
+    if (!stored || !alive) {
       if (stored) cookie.clear(ctx);
       ctx.status = 303;
       ctx.redirect(`${spec.path}/sign-in?${new URLSearchParams({ return_to: spec.returnTo.parse(ctx.path) })}`);
@@ -78,6 +86,21 @@ export function ownPagesSession<A>(
 
   return {
     require,
+    /**
+     * As `require` checks, without sending the browser anywhere: the person and their access when the session holds
+     * (and the pages' state set, as `require` sets it), else undefined (a cookie that no longer holds cleared).
+     */
+    async find(ctx: Context): Promise<OwnPagesState<A> | undefined> {
+      const { stored, person } = await alivePerson(ctx);
+      const access = person && (await spec.access(person.id));
+      if (!person || access === undefined) {
+        if (stored) cookie.clear(ctx);
+        return undefined;
+      }
+      const state: OwnPagesState<A> = { person, access };
+      ctx.state[stateKey(spec.path)] = state;
+      return state;
+    },
     /** Opens the session after a sign-in, when the person has the access (true: refused, the page drawn). */
     async open(ctx: Context, personId: string, sessionUid: string): Promise<boolean> {
       if ((await spec.access(personId)) === undefined) {

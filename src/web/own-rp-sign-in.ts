@@ -24,6 +24,8 @@ export function hadSecondFactor(claims: oidc.IDToken): boolean {
 export type OwnSignIn = {
   /** The pages' path (`/account`): the cookie's, and `<path>/callback`. */
   path: string;
+  /** The cookie's name before `_rp`, and the pages' in logs (a path of more than one segment needs one); the path's. */
+  name?: string;
   clientId: string;
   /** Where the browser may go back to after signing in (a `.catch` gives the default). */
   returnTo: z.ZodType<string>;
@@ -50,7 +52,7 @@ type Deps = {
 };
 
 export function ownSignIn(s: Deps, spec: OwnSignIn) {
-  const name = spec.path.slice(1);
+  const name = spec.name ?? spec.path.slice(1);
   const rp = ownRelyingParty({
     issuer: s.issuer,
     internal: s.internalBase,
