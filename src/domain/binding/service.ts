@@ -33,6 +33,13 @@ export type Contact = { kind: 'email' | 'mobile'; value: string };
 /** `revoked`: approved, and its guardian link later ended by a reviewer. */
 export type ApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'revoked';
 
+/**
+ * Who reviews: the person, and whether as an administrator (a school's or the bureau's). A homeroom teacher's own
+ * class is theirs with the password; the administrators' reach only after a sign-in with a second factor (the review
+ * pages decide that), since an approval gives a parent a child's data in every app.
+ */
+export type Reviewer = { personId: string; asAdministrator: boolean };
+
 /** A student the parent verified (step 1), kept in the binding session until the application is sent. */
 export type DraftStudent = {
   identityId: string;
@@ -808,31 +815,54 @@ export class Binding {
     });
   }
 
-  /** Where `reviewer` may decide: the homeroom teacher of the student's class, the school's administrators, the bureau. */
-  #reviewable(q: Knex.QueryBuilder, reviewer: string) {
-    return q.where((w) =>
-      w
-        .whereExists((e) =>
-          e
-            .select(this.#db.raw('1'))
-            .from('identities as ti')
-            .whereRaw('ti.id = c.homeroom_identity_id')
-            .where({ 'ti.person_id': reviewer, 'ti.role': 'teacher', 'ti.status': 'active' })
-            .whereRaw(notEnded('ti')),
-        )
-        .orWhereExists((e) =>
+  /**
+   * Where `reviewer` may decide: the homeroom teacher of the student's class; as an administrator (only when the
+   * review pages say so: signed in with a second factor) the school's administrators and the bureau too.
+   */
+  #reviewable(q: Knex.QueryBuilder, reviewer: Reviewer) {
+    return q.where((w) => {
+      w.whereExists((e) =>
+        e
+          .select(this.#db.raw('1'))
+          .from('identities as ti')
+          .whereRaw('ti.id = c.homeroom_identity_id')
+          .where({ 'ti.person_id': reviewer.personId, 'ti.role': 'teacher', 'ti.status': 'active' })
+          .whereRaw(notEnded('ti')),
+      );
+      if (reviewer.asAdministrator)
+        w.orWhereExists((e) =>
           e
             .select(this.#db.raw('1'))
             .from('identities as ai')
-            .where({ 'ai.person_id': reviewer, 'ai.status': 'active' })
+            .where({ 'ai.person_id': reviewer.personId, 'ai.status': 'active' })
             .whereRaw(notEnded('ai'))
             .where((r) =>
               r
                 .where({ 'ai.role': 'bureau_admin' })
                 .orWhere((x) => x.where({ 'ai.role': 'school_admin' }).whereRaw('ai.school_code = a.school_code')),
             ),
-        ),
-    );
+        );
+    });
+  }
+
+  /** Whether this person reviews as a school's administrator or the bureau's (an active identity that has not ended). */
+  async administers(personId: string): Promise<boolean> {
+    const row = await this.#db('identities as i')
+      .where({ 'i.person_id': personId, 'i.status': 'active' })
+      .whereRaw(notEnded('i'))
+      .whereIn('i.role', ['school_admin', 'bureau_admin'])
+      .first();
+    return !!row;
+  }
+
+  /** Whether this person is the homeroom teacher of a class (an active identity that has not ended). */
+  async isHomeroomTeacher(personId: string): Promise<boolean> {
+    const row = await this.#db('identities as i')
+      .where({ 'i.person_id': personId, 'i.status': 'active', 'i.role': 'teacher' })
+      .whereRaw(notEnded('i'))
+      .whereExists((e) => e.select(this.#db.raw('1')).from('classes as c').whereRaw('c.homeroom_identity_id = i.id'))
+      .first();
+    return !!row;
   }
 
   /** Whether this person reviews anyone's applications (the link on the account pages). */
@@ -852,7 +882,7 @@ export class Binding {
   }
 
   /** The applications this reviewer decides, oldest first, as a reviewer sees them (who applies, in full). */
-  async forReview(reviewer: string, status: ApplicationStatus = 'pending'): Promise<ApplicationView[]> {
+  async forReview(reviewer: Reviewer, status: ApplicationStatus = 'pending'): Promise<ApplicationView[]> {
     const rows: Row[] = await this.#reviewable(this.#query().where('a.status', status), reviewer).orderBy(
       'a.created_at',
     );
@@ -923,7 +953,7 @@ export class Binding {
   }
 
   /** One application this reviewer may decide, as a reviewer sees it, or undefined. */
-  async reviewable(reviewer: string, id: string): Promise<ApplicationView | undefined> {
+  async reviewable(reviewer: Reviewer, id: string): Promise<ApplicationView | undefined> {
     const row: Row | undefined = await this.#reviewable(this.#query().where('a.id', id), reviewer).first();
     return row && this.#view(row, 'reviewer');
   }

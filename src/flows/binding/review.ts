@@ -1,9 +1,12 @@
 // GET /binding/review — the applications a homeroom teacher (their class's students) or a school's administrator
 // decides, after signing in to the account pages; POST …/approve and …/reject (with a reason the parent is told);
-// the links already approved, and POST …/revoke to end one.
+// the links already approved, and POST …/revoke to end one. An administrator (a school's, the bureau's) reviews as one
+// only after signing in with a second factor (review-session.ts): without it, an administrator who is no homeroom
+// teacher is sent to that sign-in, one who is sees their own class and the way to it; a decision outside their own
+// class is refused the same way (303 to that sign-in, nothing decided).
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { ApplicationView, ApprovalResult } from '../../domain/binding/service.ts';
+import type { ApplicationView, ApprovalResult, Reviewer } from '../../domain/binding/service.ts';
 import { chooseLocale, type Locale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../web/errors.ts';
 import { formText } from '../../web/forms.ts';
@@ -12,6 +15,7 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { type Fields, renderBinding, tr } from './pages.ts';
+import { REVIEW_SIGN_IN, type ReviewSession, reviewerOf } from './review-session.ts';
 
 const NOTICES = ['approved', 'rejected', 'revoked'] as const;
 type Notice = (typeof NOTICES)[number];
@@ -34,17 +38,22 @@ type Refusal = {
   cannot?: { app: string; student: string; key: string };
 };
 
-async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
+type ReviewerHere = Reviewer & { administers: boolean };
+
+/** To the sign-in with a second factor, and back to the review page (a decision asked for is not made). */
+const toSecondFactor = (ctx: Context) =>
+  seeOther(ctx, `${REVIEW_SIGN_IN}?${new URLSearchParams({ return_to: '/binding/review' })}`);
+
+async function drawReview(s: Services, ctx: Context, reviewer: ReviewerHere, refusal?: Refusal) {
   const { person } = accountOf(ctx);
-  if (!(await s.binding.isReviewer(person.id))) throw new AppError('not_found', 404);
   const q = refusal ? {} : ReviewQuery.parse(ctx.query);
   const locale = chooseLocale(ctx);
   const t = tr(ctx);
   const [pending, approved] = await Promise.all([
-    s.binding.forReview(person.id),
-    s.binding.forReview(person.id, 'approved'),
+    s.binding.forReview(reviewer),
+    s.binding.forReview(reviewer, 'approved'),
   ]);
-  const decided = q.notice && q.app ? await s.binding.reviewable(person.id, q.app) : undefined;
+  const decided = q.notice && q.app ? await s.binding.reviewable(reviewer, q.app) : undefined;
   const errors = Object.fromEntries(Object.entries(refusal?.errors ?? {}).map(([k, v]) => [k, t(v)]));
   const fields: Fields = [
     ...pending.map((a) => [`reason-${a.id}`, 'binding.review.reason'] as const),
@@ -53,6 +62,9 @@ async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
   renderBinding(ctx, 'review', {
     title: 'binding.review.title',
     personName: person.name,
+    // An administrator not signed in with a second factor (a homeroom teacher too): their class only, and the way on.
+    secondFactorNeeded: reviewer.administers && !reviewer.asAdministrator,
+    secondFactorHref: REVIEW_SIGN_IN,
     applications: pending.map((a) => ({
       ...a,
       signed: when(a.signedAt ?? a.createdAt, locale),
@@ -87,34 +99,57 @@ async function drawReview(s: Services, ctx: Context, refusal?: Refusal) {
   });
 }
 
-export function showReview(s: Services) {
-  return (ctx: Context) => drawReview(s, ctx);
+export function showReview(s: Services, session: ReviewSession) {
+  return async (ctx: Context) => {
+    const reviewer = await reviewerOf(s, session, ctx);
+    if (!(await s.binding.isReviewer(reviewer.personId))) throw new AppError('not_found', 404);
+    // An administrator who has no class of their own: nothing to review without the second factor, so on to it.
+    if (reviewer.administers && !reviewer.asAdministrator && !(await s.binding.isHomeroomTeacher(reviewer.personId)))
+      return toSecondFactor(ctx);
+    await drawReview(s, ctx, reviewer);
+  };
 }
 
 const IdParam = z.object({ id: z.uuid() });
 const RejectForm = z.object({ reason: formText(500) });
 
-async function reviewable(s: Services, ctx: Context): Promise<ApplicationView> {
+/**
+ * The application this reviewer decides; undefined when the answer is given already: one only an administrator
+ * decides, asked for by an administrator without the second factor, sends the browser to that sign-in.
+ */
+async function reviewable(s: Services, ctx: Context, reviewer: ReviewerHere): Promise<ApplicationView | undefined> {
   const params = IdParam.safeParse(ctx.params);
-  const app = params.success ? await s.binding.reviewable(accountOf(ctx).person.id, params.data.id) : undefined;
-  if (!app) throw new AppError('not_found', 404);
-  return app;
+  if (!params.success) throw new AppError('not_found', 404);
+  const app = await s.binding.reviewable(reviewer, params.data.id);
+  if (app) return app;
+  if (
+    reviewer.administers &&
+    !reviewer.asAdministrator &&
+    (await s.binding.reviewable({ ...reviewer, asAdministrator: true }, params.data.id))
+  ) {
+    toSecondFactor(ctx);
+    return undefined;
+  }
+  throw new AppError('not_found', 404);
 }
 
 /** One decision on one application: approve, reject or revoke (the last two need the reason the parent is told). */
 function decide(
   s: Services,
+  session: ReviewSession,
   kind: Notice,
   run: (id: string, actor: string, reason: string) => Promise<ApprovalResult>,
 ) {
   return async (ctx: Context) => {
-    const app = await reviewable(s, ctx);
-    const actor = accountOf(ctx).person.id;
+    const reviewer = await reviewerOf(s, session, ctx);
+    const app = await reviewable(s, ctx, reviewer);
+    if (!app) return;
+    const actor = reviewer.personId;
     const { reason } = RejectForm.parse(ctx.request.body ?? {});
     // The reason's field on this card: the one for declining, or the one for ending a binding.
     const field = kind === 'revoked' ? `revoke-${app.id}` : `reason-${app.id}`;
     if (kind !== 'approved' && !reason)
-      return drawReview(s, ctx, {
+      return drawReview(s, ctx, reviewer, {
         status: 400,
         errors: {
           [field]: kind === 'revoked' ? 'binding.review.revokeReasonRequired' : 'binding.review.reasonRequired',
@@ -124,7 +159,11 @@ function decide(
     if (!result.ok) {
       if (result.reason === 'not_found') throw new AppError('not_found', 404);
       if (result.reason === 'not_pending')
-        return drawReview(s, ctx, { status: 409, alert: 'binding.review.notPending', values: { [field]: reason } });
+        return drawReview(s, ctx, reviewer, {
+          status: 409,
+          alert: 'binding.review.notPending',
+          values: { [field]: reason },
+        });
       // The approval cannot be made (the address is someone's, the child has this parent already): no field's mistake
       // but a message of its own, at the top and on the card, with a reason to decline it offered in its field, since
       // declining is what the reviewer can do.
@@ -134,7 +173,7 @@ function decide(
           : result.reason === 'identity_conflict'
             ? 'identityConflict'
             : 'relationshipTaken';
-      return drawReview(s, ctx, {
+      return drawReview(s, ctx, reviewer, {
         status: 409,
         cannot: { app: app.id, student: app.studentName, key: `binding.review.${key}` },
         values: { [`reason-${app.id}`]: tr(ctx)(`binding.review.${key}Reason`) },
@@ -144,9 +183,9 @@ function decide(
   };
 }
 
-export const approveApplication = (s: Services) =>
-  decide(s, 'approved', (id, actor) => s.binding.approveReviewed(id, actor));
-export const rejectApplication = (s: Services) =>
-  decide(s, 'rejected', (id, actor, reason) => s.binding.reject(id, actor, reason));
-export const revokeLink = (s: Services) =>
-  decide(s, 'revoked', (id, actor, reason) => s.binding.revoke(id, actor, reason));
+export const approveApplication = (s: Services, session: ReviewSession) =>
+  decide(s, session, 'approved', (id, actor) => s.binding.approveReviewed(id, actor));
+export const rejectApplication = (s: Services, session: ReviewSession) =>
+  decide(s, session, 'rejected', (id, actor, reason) => s.binding.reject(id, actor, reason));
+export const revokeLink = (s: Services, session: ReviewSession) =>
+  decide(s, session, 'revoked', (id, actor, reason) => s.binding.revoke(id, actor, reason));

@@ -1,6 +1,6 @@
 // Parent-child binding (seed 002, issue 12), in the order a parent meets it: a code to their own contact → the status
 // page → step 1 the student → step 2 the statement → step 3 the parent and the signature → the status page again;
-// then the homeroom teacher's (or the school's) review.
+// then the homeroom teacher's (or the school's, after a sign-in with a second factor) review.
 import type Router from '@koa/router';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
@@ -10,6 +10,7 @@ import { showConsent, submitConsent } from './consent.ts';
 import { checkCode, sendCode, showCode, showContact } from './contact.ts';
 import { showParent, submitParent } from './parent.ts';
 import { approveApplication, rejectApplication, revokeLink, showReview } from './review.ts';
+import { reviewSession, reviewSignIn } from './review-session.ts';
 import { bindingState, requireBinding } from './state.ts';
 import {
   cancelApplication,
@@ -52,10 +53,15 @@ export function bindingRoutes(router: Router, s: Services) {
   router.post('/binding/parent', post, open, submitParent(s, state));
 
   const signedIn = requireAccount(s);
-  router.get('/binding/review', signedIn, showReview(s));
-  router.post('/binding/review/:id/approve', signedIn, post, approveApplication(s));
-  router.post('/binding/review/:id/reject', signedIn, post, rejectApplication(s));
-  router.post('/binding/review/:id/revoke', signedIn, post, revokeLink(s));
+  // Reviewing as a school's (or the bureau's) administrator: a sign-in with a second factor first (review-session.ts).
+  const review = reviewSession(s);
+  const reviewIn = reviewSignIn(s, review);
+  router.get('/binding/review/sign-in', reviewIn.start);
+  router.get('/binding/review/callback', reviewIn.finish);
+  router.get('/binding/review', signedIn, showReview(s, review));
+  router.post('/binding/review/:id/approve', signedIn, post, approveApplication(s, review));
+  router.post('/binding/review/:id/reject', signedIn, post, rejectApplication(s, review));
+  router.post('/binding/review/:id/revoke', signedIn, post, revokeLink(s, review));
   router.get('/binding/review/codes', signedIn, showCodes(s));
   router.get('/binding/review/codes/:id', signedIn, showCard(s));
   router.post('/binding/review/codes/:id', signedIn, post, makeCode(s));

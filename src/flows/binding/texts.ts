@@ -279,6 +279,22 @@ const zh = {
         '無法通過：這個身分證號碼的帳號，系統無法確認是申請的這位家長本人，所以沒有綁定任何帳號。請聯絡家長，或請教育局協助；也可以按「不通過」退回申請（原因已幫您填好，可以修改）。',
       identityConflictReason:
         '您的身分證號碼已經有另一個帳號。如果那是您的帳號，請重新申請，並在第四步輸入那個帳號的密碼；如果不是您的帳號，請聯絡學校或教育局。',
+      secondFactorTitle: '要審核全校的申請，請再確認一次身分',
+      secondFactorText:
+        '您也是學校承辦人（或教育局管理者）。通過綁定後，家長就能在各個系統看到孩子的資料，所以承辦人審核和登入學校後台一樣，需要兩步驟驗證：輸入手機驗證器 App 上的 6 位數字（或使用通行金鑰）。確認前，這裡只列出您班上學生的申請。',
+      secondFactorButton: '用兩步驟驗證登入，審核全部申請',
+    },
+    reviewSignIn: {
+      failedTitle: '沒有登入親子綁定審核',
+      expired: '這次登入等太久了，請重新登入。',
+      cancelled: '您取消了登入。',
+      failed: '登入沒有成功，請再試一次。',
+      unavailable: '登入服務暫時無法使用，請稍後再試。',
+      noSecondFactor: '學校承辦人審核綁定申請需要兩步驟驗證，這次登入沒有完成，請重新登入。',
+      again: '重新登入',
+      notAdminTitle: '這個帳號不是學校承辦人',
+      notAdmin:
+        '只有學校承辦人和教育局管理者審核時需要這個登入。導師審核自己班上學生的申請，直接從「我的帳號」進入審核頁面就可以了。',
     },
     pdf: {
       title: '親子綁定申請書',
@@ -650,6 +666,23 @@ const en: typeof zh = {
         'Cannot approve: the system cannot confirm that the account with this national ID number is the parent who applied, so nothing was linked. Please contact the parent, or ask the Department of Education for help; you can also decline it (a reason is filled in for you; you can change it).',
       identityConflictReason:
         'Another account already has your national ID number. If it is yours, please apply again and give that account’s password in step 4; if it is not, please contact the school or the Department of Education.',
+      secondFactorTitle: 'To review all of your school’s applications, confirm it is you',
+      secondFactorText:
+        'You are also a school administrator (or at the Department of Education). An approved binding lets a parent see a child’s data in every app, so reviewing as an administrator needs two-step verification, as the school back office does: the 6-digit code of the authenticator app on your phone (or a passkey). Until then, only your own class’s applications are listed here.',
+      secondFactorButton: 'Sign in with two-step verification to review them all',
+    },
+    reviewSignIn: {
+      failedTitle: 'Not signed in to the binding reviews',
+      expired: 'This sign-in waited too long. Please sign in again.',
+      cancelled: 'You cancelled signing in.',
+      failed: 'Signing in did not work. Please try again.',
+      unavailable: 'Signing in is not available right now. Please try again shortly.',
+      noSecondFactor:
+        'Reviewing binding applications as a school administrator needs two-step verification, and this sign-in did not finish it. Please sign in again.',
+      again: 'Sign in again',
+      notAdminTitle: 'This account is not a school administrator',
+      notAdmin:
+        'Only school administrators and the Department of Education need this sign-in to review. A homeroom teacher reviews their own class’s applications straight from the review page in My account.',
     },
     pdf: {
       title: 'Parent-child binding application',

@@ -15,6 +15,7 @@ import { type Agent, hiddenField, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
 import { registerClient } from '../../helpers/rp.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
+import { reviewWithSecondFactor } from './review-sign-in.ts';
 
 const SCHOOL = '353604';
 const SIS_CLIENT = `binding-race-sis-${crypto.randomBytes(3).toString('hex')}`;
@@ -36,6 +37,8 @@ describe(`binding decisions at the same moment (${storageMode})`, () => {
     );
     const admin = await personWith(server, [{ schoolCode: SCHOOL, role: 'school_admin' }], 'race-reviewer');
     reviewer = await signedInAgent(server.issuer, admin.email, PERSON_PASSWORD);
+    // A school's administrator reviews after a sign-in with a second factor.
+    await reviewWithSecondFactor(server.issuer, reviewer);
   });
   after(async () => {
     await server?.close();
