@@ -67,7 +67,12 @@ describe(`a roster slip goes only to the holder of its row's national ID (${stor
     await agent.request(`${base}/register/activate`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(act.body, '_csrf'), token: hiddenField(act.body, 'token') }),
+      // The password chosen at registration, for a link page that asks for it.
+      body: new URLSearchParams({
+        _csrf: hiddenField(act.body, '_csrf'),
+        token: hiddenField(act.body, 'token'),
+        password: form.password,
+      }),
     });
     const person = await db()('persons').where({ email: form.email.toLowerCase() }).first('id', 'status');
     assert.equal(person.status, 'active', 'the registration is activated');
@@ -309,7 +314,11 @@ describe(`a roster slip goes only to the holder of its row's national ID (${stor
     await agent.request(`${base}/register/activate`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(act.body, '_csrf'), token: hiddenField(act.body, 'token') }),
+      body: new URLSearchParams({
+        _csrf: hiddenField(act.body, '_csrf'),
+        token: hiddenField(act.body, 'token'),
+        password: PERSON_PASSWORD,
+      }),
     });
     const person = await db()('persons').where({ email }).first('id', 'status', 'national_id_index');
     assert.equal(person.status, 'active');
