@@ -2,6 +2,8 @@
 // GET /admin/applications/:id shows an application — for a change of an approved app, what changed against the
 // approved version — with its history and the decision form; POST …/decide approves (with the bureau-only settings),
 // asks for changes or rejects, mailed to the developer; POST …/enable and …/disable switch an approved app.
+// A refused decision (400; 409: changed or decided meanwhile) is kept as typed (typed.ts): its page stands for
+// GET /admin/applications/:id?typed=<token>, which reload, Back and the language link ask for, sending nothing again.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
@@ -17,6 +19,7 @@ import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
+import { type KeptForms, keep, keptForms, typedIn } from './typed.ts';
 import './texts-applications.ts';
 
 type Translator = ReturnType<typeof translator>;
@@ -53,27 +56,57 @@ async function application(s: Services, ctx: Context): Promise<Application> {
 }
 
 /** What the decision form sent, shown again when it was refused (nothing the bureau chose or ticked is lost). */
-type Posted = {
-  decision?: string;
-  note: string;
-  bureau: { firstParty: boolean; mayRequestIdno: boolean; permissions: string[] };
-};
+const Posted = z.object({
+  decision: z.string().max(20).optional(),
+  note: z.string().max(2000),
+  bureau: z.object({
+    firstParty: z.boolean(),
+    mayRequestIdno: z.boolean(),
+    permissions: z.array(z.string().max(40)).max(20),
+  }),
+});
+type Posted = z.infer<typeof Posted>;
 
 /**
- * A decision sent from a page opened before the application was decided (another tab, another administrator): what
- * happened to it meanwhile — the last decision, by whom and when, or else its status now — and the note that was
- * typed, so the administrator sees why nothing was saved and loses nothing.
+ * A refused decision, kept for its page (typed.ts): why (`error`, a text key; `errorField`, where it is said), what
+ * was sent, and — a decision sent from a page opened before the application was decided (another tab, another
+ * administrator) — the note that was typed (`conflictNote`): the page says what happened meanwhile, as it is then.
  */
-type Conflict = { message: string; note: string };
+const Refused = z.object({
+  error: z.string().max(100).optional(),
+  errorField: z.enum(['decision', 'note']).optional(),
+  posted: Posted.optional(),
+  conflictNote: z.string().max(2000).optional(),
+});
+type Refused = z.infer<typeof Refused>;
+type KeptDecisions = KeptForms<Refused>;
+
+/**
+ * What happened to an application a decision came too late for: the last decision, by whom and when, or else its
+ * status now, so the administrator sees why nothing was saved.
+ */
+async function conflictMessage(ctx: Context, s: Services, app: Application): Promise<string> {
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
+  const me = adminOf(ctx).id;
+  const last = (await s.developers.applications.events(app.id)).findLast((e) => e.action.startsWith('decided_'));
+  const lastDecision = last?.action.slice('decided_'.length);
+  const vars = {
+    who: last?.actor === me ? t('admin.applications.you') : (last?.actorName ?? last?.actor ?? ''),
+    time: last ? taipeiTime(last.at, locale, 'minutes') : '',
+    status: t(`developers.status.${app.status}`),
+  };
+  return lastDecision && ['approve', 'changes', 'reject'].includes(lastDecision)
+    ? t(`admin.applications.alreadyDecided.${lastDecision}`, vars)
+    : t('admin.applications.alreadyDecided.other', vars);
+}
 
 async function renderReview(
   ctx: Context,
   s: Services,
-  extra: {
-    error?: string;
-    errorField?: 'decision' | 'note';
-    posted?: Posted;
-    conflict?: Conflict;
+  extra: Refused & {
+    /** A refused decision's page: the address that draws it again (GET …?typed=<token>). */
+    formPage?: string;
     status?: number;
   } = {},
 ) {
@@ -81,6 +114,10 @@ async function renderReview(
   const app = await application(s, ctx);
   const changed = changedDetails(app.live, app.details);
   const t = translator(chooseLocale(ctx));
+  const conflict =
+    extra.conflictNote === undefined
+      ? undefined
+      : { message: await conflictMessage(ctx, s, app), note: extra.conflictNote };
   const fields = (Object.keys(app.details) as (keyof ApplicationDetails)[]).map((f) => ({
     id: f,
     now: shown(app.details, f, t),
@@ -106,9 +143,12 @@ async function renderReview(
     note: extra.posted?.note ?? '',
     decision: extra.posted?.decision,
     decided: ctx.query.decided === '1',
-    conflict: extra.conflict,
-    error: extra.error,
+    // Said once: the page in the other language is the application as it is (render.ts).
+    oneTimeQuery: ['decided'],
+    conflict,
+    error: extra.error && t(extra.error),
     errorField: extra.errorField,
+    formPage: extra.formPage,
     status: extra.status,
   });
 }
@@ -131,9 +171,13 @@ const DecideForm = z.object({
  * administrator (a double click, a form sent again) is the one already saved: on to the page that says so. Any other
  * is refused with 409: the page as it is now, what happened (the last decision, by whom and when), and the note typed.
  */
-async function alreadyDecidedAnswer(ctx: Context, s: Services, id: string, sent: Posted): Promise<void> {
-  const locale = chooseLocale(ctx);
-  const t = translator(locale);
+async function alreadyDecidedAnswer(
+  ctx: Context,
+  s: Services,
+  kept: KeptDecisions,
+  id: string,
+  sent: Posted,
+): Promise<void> {
   const me = adminOf(ctx).id;
   const [app, events] = await Promise.all([application(s, ctx), s.developers.applications.events(id)]);
   // What decided it: the last decision (what the developer did since, a secret shown, is beside the point here).
@@ -154,20 +198,18 @@ async function alreadyDecidedAnswer(ctx: Context, s: Services, id: string, sent:
     )
       return seeOther(ctx, `/admin/applications/${id}?decided=1`);
   }
-  const vars = {
-    who: last?.actor === me ? t('admin.applications.you') : (last?.actorName ?? last?.actor ?? ''),
-    time: last ? taipeiTime(last.at, locale, 'minutes') : '',
-    status: t(`developers.status.${app.status}`),
-  };
-  const message =
-    lastDecision && ['approve', 'changes', 'reject'].includes(lastDecision)
-      ? t(`admin.applications.alreadyDecided.${lastDecision}`, vars)
-      : t('admin.applications.alreadyDecided.other', vars);
-  await renderReview(ctx, s, { conflict: { message, note: sent.note.trim() }, status: 409 });
+  await refuse(ctx, s, kept, { conflictNote: sent.note.trim() }, 409);
+}
+
+/** A refused decision: its page, kept as typed for GET /admin/applications/:id?typed=<token>. */
+async function refuse(ctx: Context, s: Services, kept: KeptDecisions, refused: Refused, status: number) {
+  const formPage = await keep(ctx, kept, `/admin/applications/${String(ctx.params.id)}`, refused);
+  await renderReview(ctx, s, { ...refused, formPage, status });
 }
 
 export function adminApplicationRoutes(router: Router, s: Services, admin: Middleware) {
   const { post } = s.forms;
+  const kept: KeptDecisions = keptForms(s, 'admin-application-decision', Refused);
 
   router.get('/admin/applications', admin, async (ctx) => {
     const { status } = ListQuery.parse(ctx.query);
@@ -184,12 +226,11 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
     });
   });
 
-  router.get('/admin/applications/:id', admin, (ctx) => renderReview(ctx, s));
+  router.get('/admin/applications/:id', admin, async (ctx) => renderReview(ctx, s, await typedIn(ctx, kept)));
 
   router.post('/admin/applications/:id/decide', admin, post, async (ctx) => {
     const app = await application(s, ctx);
     const form = DecideForm.parse(ctx.request.body ?? {});
-    const t = translator(chooseLocale(ctx));
     const actor = adminOf(ctx).id;
     const bureau = {
       firstParty: form.first_party === 'yes',
@@ -199,22 +240,19 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
     const posted = { decision: form.decision, note: form.note, bureau };
     // The developer changed the application after the review was opened: shown again as it is now, decided on nothing.
     const changed = () =>
-      renderReview(ctx, s, {
-        error: t('admin.applications.changedSince'),
-        posted: { ...posted, decision: undefined },
-        status: 409,
-      });
+      refuse(
+        ctx,
+        s,
+        kept,
+        { error: 'admin.applications.changedSince', posted: { ...posted, decision: undefined } },
+        409,
+      );
     // Decided meanwhile (in another tab, by another administrator): said so, with the note typed, nothing decided.
-    const alreadyDecided = () => alreadyDecidedAnswer(ctx, s, app.id, posted);
+    const alreadyDecided = () => alreadyDecidedAnswer(ctx, s, kept, app.id, posted);
     if (app.status !== 'submitted') return alreadyDecided();
     if (form.version !== app.version) return changed();
     if (!form.decision)
-      return renderReview(ctx, s, {
-        error: t('admin.applications.chooseDecision'),
-        errorField: 'decision',
-        posted,
-        status: 400,
-      });
+      return refuse(ctx, s, kept, { error: 'admin.applications.chooseDecision', errorField: 'decision', posted }, 400);
     try {
       await s.developers.applications.decide(
         app.id,
@@ -226,12 +264,13 @@ export function adminApplicationRoutes(router: Router, s: Services, admin: Middl
       if (!(err instanceof DeveloperError)) throw err;
       if (err.key === 'reviewChanged') return changed();
       if (err.key === 'notWaiting') return alreadyDecided();
-      await renderReview(ctx, s, {
-        error: t(`developers.errors.${err.key}`),
-        errorField: err.key === 'noteNeeded' ? 'note' : undefined,
-        posted,
-        status: 400,
-      });
+      await refuse(
+        ctx,
+        s,
+        kept,
+        { error: `developers.errors.${err.key}`, errorField: err.key === 'noteNeeded' ? 'note' : undefined, posted },
+        400,
+      );
     }
   });
 

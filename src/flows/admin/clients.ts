@@ -1,6 +1,8 @@
 // The apps (issue 15, item 5): GET /admin/clients lists every client (approved applications, configured and
 // registered ones); GET /admin/clients/:id shows one with the bureau-only settings — first party, national IDs, the
 // API permissions (`sis`; `roster` for the schools named) — saved by POST …/settings, and enable/disable.
+// Refused settings (400; 409: changed meanwhile) are kept as typed (typed.ts): the page stands for
+// GET /admin/clients/:id?typed=<token>, which reload, Back and the language link ask for, sending nothing again.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
@@ -14,6 +16,7 @@ import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
+import { type KeptForms, keep, keptForms, typedIn } from './typed.ts';
 import './texts-clients.ts';
 
 const ClientId = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/);
@@ -41,16 +44,44 @@ const settingsVersion = (m: ClientMetadata) =>
     ]),
   );
 
-/** What the settings form sent, shown again when it was refused (nothing the bureau ticked or typed is lost). */
-type Posted = { firstParty: boolean; mayRequestIdno: boolean; permissions: string[]; schools: string };
+/**
+ * Refused settings, kept for their page (typed.ts): what the form sent (nothing the bureau ticked or typed is lost)
+ * with the version it was loaded with, and why — a refusal (`refusal`: its code and the school it names) or that
+ * someone else changed the settings first (`changed`: the form as they are now).
+ */
+const Refused = z.object({
+  refusal: z.object({ code: z.string().max(40), school: z.string().max(2000).optional() }).optional(),
+  changed: z.boolean().optional(),
+  posted: z
+    .object({
+      firstParty: z.boolean(),
+      mayRequestIdno: z.boolean(),
+      permissions: z.array(z.string().max(40)).max(10),
+      schools: z.string().max(2000),
+    })
+    .optional(),
+  version: z.string().max(100).optional(),
+});
+type Refused = z.infer<typeof Refused>;
 
 async function renderClient(
   ctx: Context,
   s: Services,
-  extra: { error?: string; schoolsError?: boolean; posted?: Posted; version?: string; status?: number } = {},
+  extra: Refused & {
+    /** Refused settings' page: the address that draws them again (GET …?typed=<token>). */
+    formPage?: string;
+    status?: number;
+  } = {},
 ) {
   const { id, metadata } = await client(s, ctx);
+  const t = translator(chooseLocale(ctx));
   const name = ownPagesName(id, chooseLocale(ctx)) ?? String(metadata.client_name ?? id);
+  const { refusal } = extra;
+  const error = refusal
+    ? t('admin.clients.refused', { reason: t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school }) })
+    : extra.changed
+      ? t('admin.clients.changedSince')
+      : undefined;
   renderAdmin(ctx, 'client', {
     title: 'admin.clients.clientTitle',
     titleVars: { name },
@@ -63,13 +94,16 @@ async function renderClient(
     mayRequestIdno: extra.posted?.mayRequestIdno ?? metadata.may_request_idno === true,
     permissions: extra.posted?.permissions ?? list(metadata.permissions),
     schools: extra.posted?.schools ?? list(metadata.school_codes).join(' '),
-    schoolsError: extra.schoolsError,
+    schoolsError: !!refusal && refusal.code !== 'publicClient',
     // What was posted again (a refusal): the version it was loaded with; otherwise the settings as they are now.
     version: extra.version ?? settingsVersion(metadata),
     redirectUris: list(metadata.redirect_uris),
     subjectType: String(metadata.subject_type ?? 'public'),
     saved: ctx.query.saved === '1',
-    error: extra.error,
+    // Said once: the page in the other language is the app as it is (render.ts).
+    oneTimeQuery: ['saved'],
+    error,
+    formPage: extra.formPage,
     status: extra.status,
   });
 }
@@ -85,6 +119,10 @@ const SettingsForm = z.object({
 
 export function adminClientRoutes(router: Router, s: Services, admin: Middleware) {
   const { post } = s.forms;
+  const kept: KeptForms<Refused> = keptForms(s, 'admin-client-settings', Refused);
+  /** Refused settings: the page, kept as typed for GET /admin/clients/:id?typed=<token>. */
+  const refuse = async (ctx: Context, id: string, refused: Refused, status: number) =>
+    renderClient(ctx, s, { ...refused, formPage: await keep(ctx, kept, `/admin/clients/${id}`, refused), status });
 
   router.get('/admin/clients', admin, async (ctx) => {
     const locale = chooseLocale(ctx);
@@ -93,7 +131,7 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
     renderAdmin(ctx, 'clients', { title: 'admin.clients.title', section: 'clients', clients });
   });
 
-  router.get('/admin/clients/:id', admin, (ctx) => renderClient(ctx, s));
+  router.get('/admin/clients/:id', admin, async (ctx) => renderClient(ctx, s, await typedIn(ctx, kept)));
 
   router.post('/admin/clients/:id/settings', admin, post, async (ctx) => {
     const { id } = await client(s, ctx);
@@ -107,25 +145,26 @@ export function adminClientRoutes(router: Router, s: Services, admin: Middleware
       roster: form.roster === 'yes',
       schools,
     };
-    const t = translator(chooseLocale(ctx));
     try {
       const saved = await s.clients.saveSettings(id, settings, actor, (m) => settingsVersion(m) === form.version);
       // Someone else changed the settings since the form was loaded: nothing written, the form as it is now.
-      if (!saved) return renderClient(ctx, s, { error: t('admin.clients.changedSince'), status: 409 });
+      if (!saved) return refuse(ctx, id, { changed: true }, 409);
     } catch (err) {
       if (!(err instanceof ClientError)) throw err;
       const refusal = err.refusal;
       // Without a refusal of the form's (a client deleted meanwhile): not found, never the command line's English.
       if (!refusal) throw new AppError('not_found', 404);
-      const reason = t(`admin.clients.refusals.${refusal.code}`, { school: refusal.school });
       const permissions = (['sis', 'roster'] as const).filter((p) => settings[p]);
-      return renderClient(ctx, s, {
-        error: t('admin.clients.refused', { reason }),
-        schoolsError: refusal?.code !== 'publicClient',
-        posted: { ...settings, permissions, schools: form.schools },
-        version: form.version,
-        status: 400,
-      });
+      return refuse(
+        ctx,
+        id,
+        {
+          refusal: { code: refusal.code, school: refusal.school },
+          posted: { ...settings, permissions, schools: form.schools },
+          version: form.version,
+        },
+        400,
+      );
     }
     seeOther(ctx, `/admin/clients/${id}?saved=1`);
   });

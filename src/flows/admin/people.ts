@@ -2,6 +2,8 @@
 // one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
 // national ID with a reason, shown once on the page the reveal redirects to; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
 // …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
+// A refused action (400) is kept as typed (typed.ts): its page stands for GET /admin/people/:id?typed=<token>, which
+// reload, Back and the language link ask for, with the reason typed and the message, sending nothing again.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
@@ -17,6 +19,7 @@ import type { Services } from '../../web/services.ts';
 import { taipeiTime } from '../../web/taipei-time.ts';
 import { renderAdmin } from './pages.ts';
 import { adminOf } from './session.ts';
+import { type KeptForms, keep, keptForms, typedIn } from './typed.ts';
 import './texts-people.ts';
 
 const Search = z.object({ q: formText(100) });
@@ -76,15 +79,23 @@ function searchPeople(s: Services, searches: OneUseKind<z.infer<typeof SavedSear
   };
 }
 
-type PersonPage = {
+/** A refused action, kept for the person's page (typed.ts): its message (a key) where it goes, and the reason typed. */
+const Refused = z.object({
+  revealError: z.string().max(100).optional(),
+  reason: z.string().max(1000).optional(),
+  lockError: z.string().max(100).optional(),
+  lockReason: z.string().max(1000).optional(),
+  actionError: z.string().max(100).optional(),
+});
+type Refused = z.infer<typeof Refused>;
+type KeptActions = KeptForms<Refused>;
+
+type PersonPage = Refused & {
   revealed?: string;
   /** The page of a reveal met again: the number is hidden now. */
   revealGone?: boolean;
-  revealError?: string;
-  reason?: string;
-  lockError?: string;
-  lockReason?: string;
-  actionError?: string;
+  /** A refused action's page: the address that draws it again (GET …?typed=<token>). */
+  formPage?: string;
   status?: number;
 };
 
@@ -144,8 +155,9 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     lockError: page.lockError && t(`admin.people.errors.${page.lockError}`),
     lockReason: page.lockReason ?? '',
     actionError: page.actionError && t(`admin.people.errors.${page.actionError}`),
-    // A refused action's page stands for the person's (render.ts): Back and reload ask for it, sending nothing again.
-    formPage: `/admin/people/${person.id}`,
+    // A refused action's page stands for the person's with what was typed (render.ts): Back, reload and the language
+    // link ask for it, sending nothing again.
+    formPage: page.formPage,
     status: page.status,
   });
 }
@@ -157,13 +169,13 @@ async function personId(ctx: Context, s: Services): Promise<string> {
   return person.id;
 }
 
-function showPerson(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>) {
+function showPerson(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>, kept: KeptActions) {
   return async (ctx: Context) => {
     const token = ctx.query.revealed;
-    if (token === undefined) return renderPerson(ctx, s);
+    if (token === undefined) return renderPerson(ctx, s, await typedIn(ctx, kept));
     // Only its administrator's, on its person's page, takes it (another's look leaves it be); taken, it is gone.
-    const kept = await reveals.peek(token);
-    const mine = kept?.admin === adminOf(ctx).id && kept.person === ctx.params.id;
+    const found = await reveals.peek(token);
+    const mine = found?.admin === adminOf(ctx).id && found.person === ctx.params.id;
     const taken = mine ? await reveals.take(token) : undefined;
     await renderPerson(ctx, s, taken ? { revealed: taken.nationalId } : { revealGone: true });
   };
@@ -174,25 +186,30 @@ function showPerson(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>) 
 const placed = (error: string, field: 'revealError' | 'lockError') =>
   error.startsWith('reason') ? { [field]: error } : { actionError: error };
 
-function reveal(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>) {
+/** A refused action: the person's page with its message (400), kept as typed for GET …?typed=<token>. */
+async function refuse(ctx: Context, s: Services, kept: KeptActions, id: string, refused: Refused) {
+  const formPage = await keep(ctx, kept, `/admin/people/${id}`, refused);
+  await renderPerson(ctx, s, { ...refused, formPage, status: 400 });
+}
+
+function reveal(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>, kept: KeptActions) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
     const admin = adminOf(ctx).id;
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.revealNationalId(id, reason, admin);
-    if (!result.ok) return renderPerson(ctx, s, { ...placed(result.error, 'revealError'), reason, status: 400 });
+    if (!result.ok) return refuse(ctx, s, kept, id, { ...placed(result.error, 'revealError'), reason });
     const token = await reveals.issue({ admin, person: id, nationalId: result.nationalId });
     seeOther(ctx, `/admin/people/${id}?revealed=${token}`);
   };
 }
 
-function lock(s: Services) {
+function lock(s: Services, kept: KeptActions) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
     const { reason } = ReasonForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.people.lock(id, reason, adminOf(ctx).id);
-    if (!result.ok)
-      return renderPerson(ctx, s, { ...placed(result.error, 'lockError'), lockReason: reason, status: 400 });
+    if (!result.ok) return refuse(ctx, s, kept, id, { ...placed(result.error, 'lockError'), lockReason: reason });
     await s.personAccess.endPending(result.signOut);
     seeOther(ctx, `/admin/people/${id}?done=locked`);
   };
@@ -201,13 +218,14 @@ function lock(s: Services) {
 /** A button of the person's page that the domain answers: back to the page saying it is done, or its error (400). */
 function button(
   s: Services,
+  kept: KeptActions,
   run: (id: string, actor: string) => Promise<{ ok: true } | { ok: false; error: string }>,
   done: (typeof DONE)[number],
 ) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
     const result = await run(id, adminOf(ctx).id);
-    if (!result.ok) return renderPerson(ctx, s, { actionError: result.error, status: 400 });
+    if (!result.ok) return refuse(ctx, s, kept, id, { actionError: result.error });
     seeOther(ctx, `/admin/people/${id}?done=${done}`);
   };
 }
@@ -217,17 +235,17 @@ function button(
  * page with the mobile number (verified, and texts can be sent here), else a verified email added first — in the
  * account pages, reached by a linked account's sign-in when they have one.
  */
-function sendPasswordReset(s: Services) {
+function sendPasswordReset(s: Services, kept: KeptActions) {
   return async (ctx: Context) => {
     const id = await personId(ctx, s);
     const result = await s.bureau.people.sendPasswordReset(id, adminOf(ctx).id);
     if (result.ok) return seeOther(ctx, `/admin/people/${id}?done=resetSent`);
-    if (result.error !== 'noEmail') return renderPerson(ctx, s, { actionError: result.error, status: 400 });
+    if (result.error !== 'noEmail') return refuse(ctx, s, kept, id, { actionError: result.error });
     const person = await s.people.findById(id);
     const bySms = !!person?.mobile && person.mobile_verified && s.outbox.offers('sms');
     const linked = !bySms && (await s.federatedLinks.list(id)).length > 0;
     const way = bySms ? 'noEmailUseMobile' : linked ? 'noEmailUseLink' : 'noEmailNoWay';
-    await renderPerson(ctx, s, { actionError: way, status: 400 });
+    await refuse(ctx, s, kept, id, { actionError: way });
   };
 }
 
@@ -264,16 +282,17 @@ export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware
     schema: Revealed,
     ttlSeconds: REVEALED_TTL_SECONDS,
   });
-  router.get('/admin/people/:id', admin, showPerson(s, reveals));
-  router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s, reveals));
-  router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s));
+  const kept: KeptActions = keptForms(s, 'admin-person-action', Refused);
+  router.get('/admin/people/:id', admin, showPerson(s, reveals, kept));
+  router.post('/admin/people/:id/reveal', admin, s.forms.post, reveal(s, reveals, kept));
+  router.post('/admin/people/:id/lock', admin, s.forms.post, lock(s, kept));
   router.post(
     '/admin/people/:id/unlock',
     admin,
     s.forms.post,
-    button(s, (id, actor) => s.bureau.people.unlock(id, actor), 'unlocked'),
+    button(s, kept, (id, actor) => s.bureau.people.unlock(id, actor), 'unlocked'),
   );
-  router.post('/admin/people/:id/password-reset', admin, s.forms.post, sendPasswordReset(s));
+  router.post('/admin/people/:id/password-reset', admin, s.forms.post, sendPasswordReset(s, kept));
   router.post('/admin/people/:id/sessions/end', admin, s.forms.post, endSessions(s));
   router.post('/admin/people/:id/developer', admin, s.forms.post, developer(s));
 }

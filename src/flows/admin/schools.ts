@@ -4,7 +4,7 @@
 // them (masked) for the bureau to confirm; POST …/admins/confirm — name that person an administrator;
 // POST …/admins/:identity/revoke — remove one. The school list's import is schools-import.ts.
 // A refused form (a school added or edited, a login looked up or confirmed) is answered at its fields (400; 409 for an
-// edit another administrator saved first) and kept as typed, with its messages, in the one-use store (30 minutes, for
+// edit another administrator saved first) and kept as typed (typed.ts), with its messages, in the one-use store (30 minutes, for
 // that administrator); its page stands for GET /admin/schools/new?typed=<token> or /admin/schools/:code?typed=<token>
 // (render.ts `formPage`), which draws it again: reload and Back ask for that page instead of sending the form again,
 // and the language link shows the same form and messages in the other language. Nothing typed is in the address.
@@ -19,7 +19,6 @@ import {
 } from '../../domain/schools/directory.ts';
 import { SCHOOL_KINDS, SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
-import type { OneUseKind } from '../../platform/one-use.ts';
 import { AppError } from '../../web/errors.ts';
 import { fileUpload } from '../../web/file-upload.ts';
 import { formText } from '../../web/forms.ts';
@@ -35,6 +34,7 @@ import {
   uploadSchoolList,
 } from './schools-import.ts';
 import { adminOf } from './session.ts';
+import { type KeptForms, keep, keptForms, typedIn } from './typed.ts';
 import './texts-schools.ts';
 
 const Search = z.object({
@@ -56,14 +56,11 @@ const ConfirmForm = z.object({ person: formText(40), login: formText(254) });
 const FIELDS = ['code', 'name', 'level', 'kind', 'district'] as const;
 
 /**
- * A refused form of a school's pages, as typed, for the administrator who sent it: the school's fields and their
- * messages (`errors`, field → key) with the version its edit form was loaded with; or that another administrator saved
- * first (`changed`); or a login looked up and why it was refused (`grantError`). `code`: the school edited (none: a
- * new school).
+ * A refused form of a school's pages, as typed (typed.ts): the school's fields and their messages (`errors`, field →
+ * key) with the version its edit form was loaded with; or that another administrator saved first (`changed`); or a
+ * login looked up and why it was refused (`grantError`). Kept for its page: /admin/schools/new or /admin/schools/:code.
  */
 const Kept = z.object({
-  admin: z.string().max(40),
-  code: z.string().max(20).optional(),
   values: z
     .object({ code: z.string(), name: z.string(), level: z.string(), kind: z.string(), district: z.string() })
     .optional(),
@@ -73,21 +70,10 @@ const Kept = z.object({
   login: z.string().max(254).optional(),
   grantError: z.string().max(100).optional(),
 });
-type Kept = z.infer<typeof Kept>;
-type KeptForms = OneUseKind<Kept>;
-const KEPT_SECONDS = 30 * 60;
+type KeptSchools = KeptForms<z.infer<typeof Kept>>;
 
-/** Keeps a refused form; the address of the page that draws it again. */
-async function keep(ctx: Context, kept: KeptForms, form: Omit<Kept, 'admin'>): Promise<string> {
-  const token = await kept.issue({ ...form, admin: adminOf(ctx).id });
-  return `/admin/schools/${form.code ?? 'new'}?typed=${token}`;
-}
-
-/** The refused form an address names (`?typed=<token>`), if this administrator's, for this school (none: new). */
-async function typedIn(ctx: Context, kept: KeptForms, code?: string): Promise<Kept | undefined> {
-  const found = ctx.query.typed === undefined ? undefined : await kept.peek(ctx.query.typed);
-  return found?.admin === adminOf(ctx).id && found.code === code ? found : undefined;
-}
+/** A school's page (none: a new school's). */
+const schoolPage = (code?: string) => `/admin/schools/${code ?? 'new'}`;
 
 function listSchools(s: Services) {
   return async (ctx: Context) => {
@@ -134,7 +120,7 @@ function formPage(ctx: Context, page: { values: SchoolInput; errors?: SchoolErro
 
 const EMPTY: SchoolInput = { code: '', name: '', level: '', kind: 'municipal', district: '' };
 
-function showNew(kept: KeptForms) {
+function showNew(kept: KeptSchools) {
   return async (ctx: Context) => {
     const typed = await typedIn(ctx, kept);
     renderAdmin(ctx, 'school-new', {
@@ -145,7 +131,7 @@ function showNew(kept: KeptForms) {
   };
 }
 
-function addSchool(s: Services, kept: KeptForms) {
+function addSchool(s: Services, kept: KeptSchools) {
   return async (ctx: Context) => {
     const values = SchoolForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.schools.save(values, 'add', adminOf(ctx).id);
@@ -155,7 +141,7 @@ function addSchool(s: Services, kept: KeptForms) {
       title: 'admin.schools.newTitle',
       section: 'schools',
       ...formPage(ctx, { values, errors }),
-      formPage: await keep(ctx, kept, { values, errors }),
+      formPage: await keep(ctx, kept, schoolPage(), { values, errors }),
       status: 400,
     });
   };
@@ -205,16 +191,16 @@ async function renderSchool(
 
 const NOTICES = ['added', 'saved', 'granted', 'revoked'];
 
-function showSchool(s: Services, kept: KeptForms) {
+function showSchool(s: Services, kept: KeptSchools) {
   return async (ctx: Context) => {
-    const typed = await typedIn(ctx, kept, String(ctx.params.code));
+    const typed = await typedIn(ctx, kept);
     if (!typed) return renderSchool(ctx, s);
     const { values, errors, version, changed, login, grantError } = typed;
     await renderSchool(ctx, s, { values, errors, version, changed, login, grantError });
   };
 }
 
-function saveSchool(s: Services, kept: KeptForms) {
+function saveSchool(s: Services, kept: KeptSchools) {
   return async (ctx: Context) => {
     const code = String(ctx.params.code);
     const { version, ...form } = EditForm.parse(ctx.request.body ?? {});
@@ -226,10 +212,10 @@ function saveSchool(s: Services, kept: KeptForms) {
     if ('changed' in result)
       return renderSchool(ctx, s, {
         changed: true,
-        formPage: await keep(ctx, kept, { code, changed: true }),
+        formPage: await keep(ctx, kept, schoolPage(code), { changed: true }),
         status: 409,
       });
-    const formPage = await keep(ctx, kept, { code, values, errors: result.errors, version });
+    const formPage = await keep(ctx, kept, schoolPage(code), { values, errors: result.errors, version });
     await renderSchool(ctx, s, { values, errors: result.errors, version, formPage, status: 400 });
   };
 }
@@ -241,13 +227,13 @@ async function schoolOf(ctx: Context, s: Services): Promise<SchoolRecord> {
 }
 
 /** Step one: the person the login names, shown for the bureau to confirm (nothing is granted yet). */
-function lookUpAdmin(s: Services, kept: KeptForms) {
+function lookUpAdmin(s: Services, kept: KeptSchools) {
   return async (ctx: Context) => {
     const school = await schoolOf(ctx, s);
     const { login } = GrantForm.parse(ctx.request.body ?? {});
     const found = await s.bureau.schools.adminCandidate(school.code, login, adminOf(ctx).id);
     if (!found.ok) {
-      const formPage = await keep(ctx, kept, { code: school.code, login, grantError: found.error });
+      const formPage = await keep(ctx, kept, schoolPage(school.code), { login, grantError: found.error });
       return renderSchool(ctx, s, { login, grantError: found.error, formPage, status: 400 });
     }
     noStore(ctx);
@@ -262,13 +248,13 @@ function lookUpAdmin(s: Services, kept: KeptForms) {
 }
 
 /** Step two: the confirmed person becomes an administrator (checked again, in the grant's transaction). */
-function confirmAdmin(s: Services, kept: KeptForms) {
+function confirmAdmin(s: Services, kept: KeptSchools) {
   return async (ctx: Context) => {
     const school = await schoolOf(ctx, s);
     const { person, login } = ConfirmForm.parse(ctx.request.body ?? {});
     const result = await s.bureau.schools.grantAdmin(school.code, person, adminOf(ctx).id);
     if (result.ok) return seeOther(ctx, `/admin/schools/${school.code}?granted=1#admins`);
-    const formPage = await keep(ctx, kept, { code: school.code, login, grantError: result.error });
+    const formPage = await keep(ctx, kept, schoolPage(school.code), { login, grantError: result.error });
     await renderSchool(ctx, s, { login, grantError: result.error, formPage, status: 400 });
   };
 }
@@ -284,7 +270,7 @@ function revokeAdmin(s: Services) {
 
 export function adminSchoolRoutes(router: Router, s: Services, admin: Middleware) {
   router.get('/admin/schools', admin, listSchools(s));
-  const kept: KeptForms = s.oneUse.kind({ name: 'admin-school-form', schema: Kept, ttlSeconds: KEPT_SECONDS });
+  const kept: KeptSchools = keptForms(s, 'admin-school-form', Kept);
   router.get('/admin/schools/new', admin, showNew(kept));
   router.post('/admin/schools/new', admin, s.forms.post, addSchool(s, kept));
   const listPages = schoolListPages(s);

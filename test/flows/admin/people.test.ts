@@ -340,8 +340,9 @@ describe(`the bureau console's people (${storageMode})`, () => {
       const view = await page(`/admin/people/${personId}`);
       const sent = await postAdmin(agent, base, `/admin/people/${personId}/password-reset`, view, {});
       assert.equal(sent.status, 400);
-      // The answer stands for the person's page: Back and reload ask for it, never to send the button again.
-      assert.match(sent.body, new RegExp(`<body[^>]* data-form-page="/admin/people/${personId}"`));
+      // The answer stands for the person's page with the refusal kept (?typed=): Back, reload and the language link
+      // ask for it, never to send the button again.
+      assert.match(sent.body, new RegExp(`<body[^>]* data-form-page="/admin/people/${personId}\\?typed=[\\w-]+"`));
       return /id="person-error"[^>]*>([^<]*)</.exec(sent.body)?.[1];
     };
 
