@@ -9,6 +9,7 @@ import { recordAudit } from '../audit.ts';
 import { createAccount, isUniqueViolation } from '../enrolment/accounts.ts';
 import { addIdentity, currentIdentity } from '../identities/add-identity.ts';
 import { enqueueMessage } from '../outbox/outbox.ts';
+import { vouchedBySchool } from '../people/confirmed-holder.ts';
 import { notEnded } from '../people/current-identity.ts';
 import { maskEmail, maskMobile, maskName } from '../people/masks.ts';
 import { normaliseNationalId } from '../people/national-id.ts';
@@ -443,11 +444,9 @@ export class Binding {
     personId: string,
     student: { identityId: string; school: { code: string }; relationship: Relationship },
   ): Promise<boolean> {
-    const vouched = await db('identities')
-      .where({ person_id: personId })
-      .whereIn('source', ['sis', 'roster', 'bureau', 'binding'])
-      .first('id');
-    if (vouched) return true;
+    // The same rule as the roster's publishing (people/confirmed-holder.ts): a roster identity vouches for the account's
+    // national ID only when its slip's roster row names that ID.
+    if ((await vouchedBySchool(db, [personId])).has(personId)) return true;
     const person = await findPersonById(db, personId);
     if (!person?.mobile || !person.mobile_verified) return false;
     const named = await db('roster_guardians')

@@ -1720,33 +1720,45 @@ describe(`parent-child binding (${storageMode})`, () => {
       assert.equal(link.parent_person_id, own.id);
     });
 
-    it('the school-affairs push links a parent whose account holds a roster identity', async () => {
-      const parent = newParentData();
-      const person = await insertPerson(db(), {
-        username: `par-${tag()}`,
-        name: parent.name,
-        email: parent.email,
-        passwordHash: await hashPassword('Parent-Pass-1', 4),
-        nationalId: sealNationalId(server.storage.keyring, parent.nationalId),
+    it('the school-affairs push links a parent a school source confirmed; a roster identity whose slip does not name the ID confirms nothing', async () => {
+      const holder = async (source: 'roster' | 'sis') => {
+        const parent = newParentData();
+        const person = await insertPerson(db(), {
+          username: `par-${tag()}`,
+          name: parent.name,
+          email: parent.email,
+          passwordHash: await hashPassword('Parent-Pass-1', 4),
+          nationalId: sealNationalId(server.storage.keyring, parent.nationalId),
+        });
+        await addIdentity(db(), { personId: person.id, schoolCode: '353604', role: 'parent', source, actor: 'test' });
+        return { parent, person };
+      };
+      // A roster identity with no slip whose roster row names this account's national ID (a slip of a row without
+      // one, say, redeemed by whoever registered with the ID): the push waits for review, nothing linked.
+      const bare = await holder('roster');
+      const first = await newStudent();
+      const waits = await sisPush({
+        student: { national_id: first.nationalId },
+        parent: { national_id: bare.parent.nationalId, name: bare.parent.name, email: `school-${tag()}@example.test` },
+        relationship: 'father',
+        verified: true,
       });
-      await addIdentity(db(), {
-        personId: person.id,
-        schoolCode: '353604',
-        role: 'parent',
-        source: 'roster',
-        actor: 'test',
-      });
-      const student = await newStudent();
+      assert.equal(waits.status, 201);
+      assert.equal(((await waits.json()) as { status: string }).status, 'pending');
+      assert.equal((await linksOf(first.identityId)).length, 0);
+      // The school-affairs system's own identity confirms the account: linked at once.
+      const confirmed = await holder('sis');
+      const second = await newStudent();
       const res = await sisPush({
-        student: { national_id: student.nationalId },
-        parent: { national_id: parent.nationalId, name: parent.name },
+        student: { national_id: second.nationalId },
+        parent: { national_id: confirmed.parent.nationalId, name: confirmed.parent.name },
         relationship: 'father',
         verified: true,
       });
       assert.equal(res.status, 201);
       assert.equal(((await res.json()) as { status: string }).status, 'approved');
-      const [link] = await linksOf(student.identityId);
-      assert.equal(link.parent_person_id, person.id);
+      const [link] = await linksOf(second.identityId);
+      assert.equal(link.parent_person_id, confirmed.person.id);
     });
   });
 
