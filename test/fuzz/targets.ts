@@ -367,6 +367,8 @@ export const KNOWN: Record<string, Known> = {
     },
   ),
   'GET /binding/review': { ctx: 'binding-review', query: ['notice', 'app'] },
+  'GET /binding/review/sign-in': { query: ['return_to'] },
+  'GET /binding/review/callback': { query: ['code', 'state', 'iss', 'error', 'error_description'] },
   'POST /binding/review/:id/approve': form([], { ctx: 'binding-review' }),
   'POST /binding/review/:id/reject': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
   'POST /binding/review/:id/revoke': form(['reason'], { ctx: 'binding-review', good: () => ({ reason: '資料不符' }) }),
