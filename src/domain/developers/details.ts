@@ -92,10 +92,22 @@ export function detailsSchema(rules: UriRules) {
       // Third-party apps get pairwise ids, computed per host: their redirect URIs stay on one host.
       const hosts = new Set(d.redirect_uris.filter((u) => URL.canParse(u)).map((u) => new URL(u).host));
       if (hosts.size > 1) ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'oneHost' });
-      for (const scope of REASONED_SCOPES)
-        if (d.scopes.includes(scope) && !d.scope_reasons[scope])
-          ctx.addIssue({ code: 'custom', path: ['scope_reasons', scope], message: 'reasonNeeded' });
     })
+    .superRefine(
+      (d, ctx) => {
+        // A scope asked for without its reason is said with the form's other mistakes, whatever they are (a kind
+        // not chosen stopped the check above, and with it this one): it needs only the scopes and their reasons.
+        for (const scope of REASONED_SCOPES)
+          if (d.scopes.includes(scope) && !d.scope_reasons[scope])
+            ctx.addIssue({ code: 'custom', path: ['scope_reasons', scope], message: 'reasonNeeded' });
+      },
+      {
+        when: (payload) =>
+          typeof payload.value === 'object' &&
+          payload.value !== null &&
+          !payload.issues.some((i) => !i.path?.length || i.path[0] === 'scopes' || i.path[0] === 'scope_reasons'),
+      },
+    )
     .transform((d) => ({
       ...d,
       redirect_uris: [...new Set(d.redirect_uris)],
