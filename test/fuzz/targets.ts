@@ -239,9 +239,17 @@ export const KNOWN: Record<string, Known> = {
   'POST /register/confirm': form([], { ctx: 'draft' }),
   'GET /register/done': { query: ['interaction'] },
   'GET /register/activate': { ctx: 'activation', query: ['token'] },
-  'POST /register/activate': form(['token'], { ctx: 'activation', good: (c) => ({ token: c.query.token ?? '' }) }),
+  'POST /register/activate': form(['token', 'password'], {
+    ctx: 'activation',
+    good: (c) => ({ token: c.query.token ?? '' }),
+  }),
+  'POST /register/activate/discard': form(['token'], {
+    ctx: 'activation',
+    good: (c) => ({ token: c.query.token ?? '' }),
+  }),
   'GET /register/activate/:reason': {},
   'GET /register/activated': {},
+  'GET /register/discarded': {},
   'POST /register/resend': form(['ticket']),
   'GET /register/resend/:result': {},
   'GET /register/resend/:result/:interaction': { ctx: 'login' },

@@ -1,4 +1,5 @@
 // A minimal browser for protocol tests: keeps cookies, follows redirects by hand, reads and submits forms.
+import { REGISTRATION_PASSWORD } from './registration.ts';
 export type Step = { url: string; status: number; body: string; location?: string };
 
 export class Agent {
@@ -78,10 +79,11 @@ export function formAction(html: string, pattern: RegExp, base: string): string 
 }
 
 /**
- * Opens a mailed activation link as a person would: the page it shows (nothing changes yet), then its button.
+ * Opens a mailed activation link as a person would: the page it shows (nothing changes yet), then the password chosen
+ * at registration (the test registrations' one unless said) and its button.
  * Returns the answer to the button (303 to /register/activated on success).
  */
-export async function activateByLink(agent: Agent, link: string): Promise<Step> {
+export async function activateByLink(agent: Agent, link: string, password = REGISTRATION_PASSWORD): Promise<Step> {
   const page = await agent.request(link);
   if (page.status !== 200) return page;
   return agent.request(formAction(page.body, /\/register\/activate$/, page.url), {
@@ -90,6 +92,7 @@ export async function activateByLink(agent: Agent, link: string): Promise<Step> 
     body: new URLSearchParams({
       _csrf: hiddenField(page.body, '_csrf'),
       token: hiddenField(page.body, 'token'),
+      password,
     }).toString(),
   });
 }

@@ -20,6 +20,7 @@ import { createAccount, findDuplicates, isUniqueViolation, type NewAccount } fro
 import {
   activateAccount,
   activationState,
+  discardRegistration,
   offerResend,
   type ResendOffer,
   ResendOffer as ResendOfferSchema,
@@ -282,8 +283,15 @@ export class Enrolment {
     return activationState(this.#db, token);
   }
 
-  activate(token: string) {
-    return activateAccount(this.#db, this.#issuer, token);
+  /** The link's registration, activated if `password` is the one chosen at it. */
+  activate(token: string, password: string) {
+    const deps = { issuer: this.#issuer, passwords: this.#passwords, throttle: this.#throttle };
+    return activateAccount(this.#db, deps, token, password);
+  }
+
+  /** The link's registration discarded ("not mine", or its password forgotten). */
+  discard(token: string) {
+    return discardRegistration(this.#db, token);
   }
 
   resend(personId: string) {

@@ -5,7 +5,14 @@ import type Router from '@koa/router';
 import { registrationsSent } from '../../web/registration-sent.ts';
 import type { Services } from '../../web/services.ts';
 import { serveFile } from '../../web/static.ts';
-import { activate, showActivated, showActivation, showActivationFailure } from './activation.ts';
+import {
+  activate,
+  discard,
+  showActivated,
+  showActivation,
+  showActivationFailure,
+  showDiscarded,
+} from './activation.ts';
 import { showConfirm, submitConfirm } from './confirm.ts';
 import { showDone } from './done.ts';
 import { drafts as draftsOf } from './draft.ts';
@@ -28,8 +35,10 @@ export function registrationRoutes(router: Router, s: Services) {
   router.get('/register/done', showDone(drafts, sentElsewhere));
   router.get('/register/activate', showActivation(s));
   router.post('/register/activate', post, activate(s));
+  router.post('/register/activate/discard', post, discard(s));
   router.get('/register/activate/:reason', showActivationFailure());
   router.get('/register/activated', showActivated());
+  router.get('/register/discarded', showDiscarded());
   router.post('/register/resend', post, submitResend(s));
   router.get('/register/resend/:result', showResendResult());
   router.get('/register/resend/:result/:interaction', showResendResult());

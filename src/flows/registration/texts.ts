@@ -112,8 +112,22 @@ const zh = {
       signIn: '登入我的帳號',
       home: '到首頁',
       confirmTitle: '啟用您的帳號',
-      confirmText: '請按下面的按鈕，確認這是您的 Email，並啟用您的帳號。',
+      confirmText: '請輸入您註冊時設定的密碼，確認這份註冊是您本人申請的，再按「啟用我的帳號」。',
       confirmButton: '啟用我的帳號',
+      account: '帳號（Email）',
+      name: '註冊的姓名',
+      password: '註冊時設定的密碼',
+      passwordMissing: '請輸入您註冊時設定的密碼。',
+      passwordWrong: '密碼不正確。請輸入您註冊這個帳號時設定的密碼（還可以再試 {{left}} 次）。',
+      passwordLast: '密碼不正確。請輸入您註冊這個帳號時設定的密碼（這是最後一次機會，之後要等 15 分鐘）。',
+      limited: '密碼輸入錯誤太多次，請 15 分鐘後再試。如果您不記得密碼，可以取消這份註冊，然後重新註冊。',
+      notMineTitle: '忘記密碼，或者這不是您的註冊？',
+      notMineText:
+        '如果您不記得註冊時設定的密碼，或者您沒有申請這個帳號（例如姓名不是您），請取消這份註冊。取消以後不會建立任何帳號，您可以用這個 Email 重新註冊。',
+      notMineButton: '這不是我的註冊，取消它',
+      discardedTitle: '這份註冊已經取消',
+      discardedText: '這份註冊已經取消，沒有建立任何帳號。如果您想使用這個 Email，可以重新註冊。',
+      registerAgain: '重新註冊',
       taken:
         '這個 Email 或身分證字號已經屬於另一個已啟用的帳號。如果那是您的帳號，請直接登入；忘記密碼可以用「忘記密碼」重設。',
       failedTitle: '無法完成註冊',
@@ -257,8 +271,27 @@ const en: typeof zh = {
       signIn: 'Sign in to my account',
       home: 'Home page',
       confirmTitle: 'Activate your account',
-      confirmText: 'Press the button below to confirm this is your email address and activate your account.',
+      confirmText:
+        'Type the password you chose when you registered, to confirm this registration is yours, then press “Activate my account”.',
       confirmButton: 'Activate my account',
+      account: 'Account (email)',
+      name: 'Name registered',
+      password: 'Password chosen at registration',
+      passwordMissing: 'Please type the password you chose when you registered.',
+      passwordWrong:
+        'That password is not right. Please type the password you chose when you registered this account ({{left}} more tries).',
+      passwordLast:
+        'That password is not right. Please type the password you chose when you registered this account (this is the last try; then you will have to wait 15 minutes).',
+      limited:
+        'Too many wrong passwords. Please try again in 15 minutes. If you do not remember the password, you can cancel this registration and register again.',
+      notMineTitle: 'Forgot the password, or not your registration?',
+      notMineText:
+        'If you do not remember the password you chose, or you did not register this account (for example, the name is not yours), cancel this registration. No account is made, and you can register this email address again.',
+      notMineButton: 'This is not my registration, cancel it',
+      discardedTitle: 'This registration is cancelled',
+      discardedText:
+        'This registration is cancelled and no account was made. If you want to use this email address, you can register again.',
+      registerAgain: 'Register again',
       taken:
         'This email address or national ID already belongs to another active account. If it is yours, simply sign in; if you forgot the password, use “Forgot password”.',
       failedTitle: 'Registration could not be completed',

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { activateAccount } from '../../../src/domain/enrolment/activation.ts';
 import { issueActivationToken } from '../../../src/domain/enrolment/activation-tokens.ts';
+import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
 import { REGISTRATION } from '../../../src/platform/limits.ts';
@@ -156,18 +157,20 @@ describe(`registration's step 2 sent at the same moment (${storageMode})`, () =>
   it('activating a registration while another account takes its address: one holds it, the other is told, never a 500', async () => {
     let activated = 0;
     let changed = 0;
+    const passwordHash = await hashPassword(REGISTRATION_PASSWORD, 4);
+    const { passwords, throttle } = server.services;
     for (let round = 0; round < 12; round++) {
       const address = `contested-${tag()}@example.org`;
       const pending = await insertPerson(db(), {
         email: address,
         name: '等待中',
-        passwordHash: 'x',
+        passwordHash,
         status: 'pending',
       });
       const token = await issueActivationToken(db(), pending.id);
       const other = await insertPerson(db(), { email: `taker-${tag()}@example.org`, name: '別人', passwordHash: 'x' });
       const [activation, change] = await Promise.allSettled([
-        activateAccount(db(), server.issuer, token),
+        activateAccount(db(), { issuer: server.issuer, passwords, throttle }, token, REGISTRATION_PASSWORD),
         server.services.people.setContact(other.id, 'email', address),
       ]);
       assert.equal(

@@ -10,6 +10,7 @@ import type { ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { maskNationalId } from '../../../src/domain/people/national-id.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
+import { axeViolations } from '../../helpers/a11y.ts';
 import { browserSkip, launchBrowser, passChallenge, shoot, watchedPage } from '../../helpers/browser.ts';
 import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
 import { randomNationalId, withWrongCheckDigit } from '../../helpers/national-ids.ts';
@@ -210,10 +211,37 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
   assert.ok(link, 'the mail holds the link');
   await page.goto(link);
-  // The link's page asks to confirm (opening it changes nothing: mail scanners open links too).
+  // The link's page asks to confirm (opening it changes nothing: mail scanners open links too): it names the
+  // registration and asks for the password chosen at it.
   assert.equal(await heading(page), zh('registration.activate.confirmTitle'));
+  const named = await page.locator('.reg-review').innerText();
+  assert.ok(named.includes(EMAIL) && named.includes('何超人'), named);
+  assert.deepEqual(await axeViolations(page), [], 'axe: the activation page');
   await shoot(page, 'registration-07b-activate');
-  await page.click('button.primary');
+  // In English too (the language link keeps the link's page), and back.
+  for (const locale of ['en', 'zh-TW'] as const) {
+    await Promise.all([page.waitForLoadState(), page.click('a.lang')]);
+    await page.waitForFunction((lang) => document.documentElement.lang === lang, locale);
+    assert.equal(await heading(page), translator(locale)('registration.activate.confirmTitle'));
+    if (locale === 'en') {
+      assert.deepEqual(await axeViolations(page), [], 'axe: the activation page in English');
+      await shoot(page, 'registration-07c-activate-en');
+    }
+  }
+  // A wrong password: the message at the field, nothing activated.
+  await page.fill('#password', 'Not-My-Password-1');
+  await page.click('form[action="/register/activate"] button.primary');
+  await page.locator('#password-error').waitFor();
+  assert.equal(
+    await page.locator('#password-error').innerText(),
+    zh('registration.activate.passwordWrong', { left: 9 }),
+  );
+  assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
+  assert.equal((await server.storage.db('persons').where({ id: person.id }).first()).status, 'pending');
+  assert.deepEqual(await axeViolations(page), [], 'axe: a wrong password');
+  await shoot(page, 'registration-07d-activate-wrong');
+  await page.fill('#password', PASSWORD);
+  await page.click('form[action="/register/activate"] button.primary');
   await page.waitForURL(/\/register\/activated$/);
   assert.equal(await heading(page), zh('registration.activate.done'));
   await shoot(page, 'registration-08-activated');
@@ -242,5 +270,46 @@ test('register in the browser, activate from the mail, sign in at the demo', { s
   assert.equal(userinfo!.identity, undefined);
   await shoot(page, 'registration-10-demo');
 
+  assert.deepEqual(problems, []);
+});
+
+test("someone else's registration of one's address: named on the link's page, discarded with 這不是我的註冊", {
+  skip: browserSkip,
+}, async () => {
+  // Someone registers this person's address with their own password and name; the mail goes to the address's owner.
+  const email = `browser-other-${crypto.randomBytes(4).toString('hex')}@example.org`;
+  const made = await server.services.enrolment.register({
+    schoolCode: '353604',
+    kind: 'teacher',
+    email,
+    name: '陳大壞',
+    nationalId: randomNationalId(),
+    password: 'Loud-Harbor-4419',
+    locale: 'zh-TW',
+  });
+  assert.ok(made.ok);
+  const deadline = Date.now() + 15_000;
+  const mailTo = () => smtp!.mails.find((m) => JSON.stringify(m.to).includes(email));
+  while (!mailTo()) {
+    if (Date.now() > deadline) throw new Error('no activation mail');
+    await sleep(50);
+  }
+  const mail = mailTo()!;
+  const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text ?? '')![1]!;
+  await page.goto(link);
+  assert.ok((await page.locator('.reg-review').innerText()).includes('陳大壞'), 'the page says whose registration');
+  await page.click('form[action="/register/activate/discard"] button');
+  await page.waitForURL(/\/register\/discarded$/);
+  assert.equal(await heading(page), zh('registration.activate.discardedTitle'));
+  assert.deepEqual(await axeViolations(page), [], 'axe: discarded');
+  await shoot(page, 'registration-11-discarded');
+  await Promise.all([page.waitForLoadState(), page.click('a.lang')]);
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await heading(page), translator('en')('registration.activate.discardedTitle'));
+  assert.deepEqual(await axeViolations(page), [], 'axe: discarded, in English');
+  await shoot(page, 'registration-12-discarded-en');
+  await page.click('a.button[href="/register"]');
+  await page.waitForURL(/\/register$/);
+  assert.equal(await server.storage.db('persons').where({ email }).first(), undefined, 'nothing of it stays');
   assert.deepEqual(problems, []);
 });

@@ -469,29 +469,64 @@ describe(`self-registration (${storageMode})`, () => {
     assert.equal(fieldError(clash.body, 'email'), zh('registration.errors.emailTaken'));
   });
 
-  it("lets whoever proves the email first have it: a squatter cannot hold another person's email or ID", async () => {
+  it("a squatter cannot hold another person's email or ID: the owner is told, discards it, registers and proves the email", async () => {
     // A squatter registers with someone else's email and national ID, and never confirms.
-    const victim = goodForm();
+    const victim = goodForm({ name: '占位者' });
     const squatter = await register(victim);
-    // The owner registers with the same email and ID and confirms from their mailbox.
+    // The owner registers with the same email and ID: no competing link; the address is mailed a new link of the
+    // waiting registration, which the owner discards (it is not theirs).
     const owner = new Agent();
     const page = await passStep1(owner, goodForm({ email: victim.email!, national_id: victim.national_id! }));
     assert.equal((await submitConfirm(owner, page)).status, 303);
-    const mails = await db()('outbox_messages')
-      .where({ recipient: victim.email!.toLowerCase(), kind: 'registration_activation' })
-      .orderBy('created_at', 'desc');
-    const ownerLink = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mails[0].text_body)![1]!;
-    assert.equal((await activateByLink(owner, ownerLink)).status, 303);
-    const holders = await db()('persons').whereRaw('lower(email) = ?', [victim.email!.toLowerCase()]);
-    assert.equal(holders.length, 1, 'the waiting registration is gone');
+    const email = victim.email!.toLowerCase();
+    const kinds = async () =>
+      (await db()('outbox_messages').where({ recipient: email }).orderBy('created_at')).map(
+        (m: { kind: string }) => m.kind,
+      );
+    assert.deepEqual(await kinds(), ['registration_activation', 'registration_waiting']);
+    const waitingMail = await db()('outbox_messages').where({ recipient: email, kind: 'registration_waiting' }).first();
+    const waitingLink = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(waitingMail.text_body)![1]!;
+    const opened = await owner.request(waitingLink);
+    assert.ok(opened.body.includes('占位者'), "the squatter's registration is named");
+    const discarded = await owner.request(`${base}/register/activate/discard`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams({ _csrf: hiddenField(opened.body, '_csrf'), token: hiddenField(opened.body, 'token') }),
+    });
+    assert.equal(discarded.location, `${base}/register/discarded`);
+    assert.equal(await db()('persons').where({ id: squatter.id }).first(), undefined, 'the squatter is gone');
+    assert.ok(
+      await db()('audit_events').where({ subject: squatter.id, action: 'person.registration_discarded' }).first(),
+    );
+    // The owner registers again and proves the email.
+    const again = await passStep1(owner, goodForm({ email: victim.email!, national_id: victim.national_id! }));
+    assert.equal((await submitConfirm(owner, again)).status, 303);
+    assert.equal((await activateByLink(owner, await activationLink(email))).status, 303);
+    const holders = await db()('persons').whereRaw('lower(email) = ?', [email]);
+    assert.equal(holders.length, 1, 'the linkless second registration is gone too');
     assert.equal(holders[0].status, 'active');
-    assert.notEqual(holders[0].id, squatter.id);
+    assert.equal(holders[0].name, '何超人');
+  });
+
+  it("lets whoever proves the email first have the national ID: a squatter's waiting registration of it goes", async () => {
+    const victim = goodForm();
+    const squatter = await register(victim);
+    const owner = new Agent();
+    const page = await passStep1(owner, goodForm({ national_id: victim.national_id! }));
+    assert.equal((await submitConfirm(owner, page)).status, 303);
+    const ownerEmail = (await db()('persons').whereNot({ id: squatter.id }).orderBy('created_at', 'desc').first())
+      .email;
+    assert.equal((await activateByLink(owner, await activationLink(ownerEmail))).status, 303);
+    assert.equal(
+      await db()('persons').where({ id: squatter.id }).first(),
+      undefined,
+      'the waiting registration is gone',
+    );
     assert.ok(
       await db()('audit_events').where({ subject: squatter.id, action: 'person.registration_superseded' }).first(),
     );
     // The squatter's link now leads nowhere.
-    const squatterLink = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mails[1].text_body)![1]!;
-    assert.equal((await activateByLink(new Agent(), squatterLink)).status, 400);
+    assert.equal((await activateByLink(new Agent(), await activationLink(victim.email!.toLowerCase()))).status, 400);
   });
 
   it('forgets a registration whose activation links have all expired', async () => {
@@ -625,9 +660,14 @@ describe(`self-registration (${storageMode})`, () => {
           : { national_id_index: server.storage.keyring.blindIndex('national-id-index', value) },
       );
       assert.equal(waiting.length, 2);
+      // One email: the second registration gets no link of its own; the address gets a second link of the first.
       const mails = await db()('outbox_messages')
         .whereIn('recipient', [...new Set(waiting.map((p: { email: string }) => p.email))])
-        .andWhere({ kind: 'registration_activation' });
+        .whereIn('kind', ['registration_activation', 'registration_waiting']);
+      assert.equal(
+        mails.filter((m: { kind: string }) => m.kind === 'registration_activation').length,
+        shared === 'email' ? 1 : 2,
+      );
       const links = mails.map(
         (m: { text_body: string }) => /(http\S+\/register\/activate\?token=[\w-]+)/.exec(m.text_body)![1]!,
       );

@@ -72,7 +72,11 @@ describe(`roster publishing and a self-declared national ID (${storageMode})`, (
     await agent.request(`${base}/register/activate`, {
       method: 'POST',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({ _csrf: hiddenField(act.body, '_csrf'), token: hiddenField(act.body, 'token') }),
+      body: new URLSearchParams({
+        _csrf: hiddenField(act.body, '_csrf'),
+        token: hiddenField(act.body, 'token'),
+        password: form.password,
+      }),
     });
     const person = await db()('persons').where({ email: form.email.toLowerCase() }).first('id', 'status');
     assert.equal(person.status, 'active', 'the registration is activated');
