@@ -29,11 +29,17 @@ export const CONTACT_CODES = {
   address: { name: 'contact-code-address', windowSeconds: HOUR, max: 60 },
 } as const satisfies Record<string, Limit>;
 
-/** Password-reset requests per target (email or mobile number) and per network address. */
+/**
+ * Password-reset requests per target (email or mobile number) and per network address; wrong SMS reset codes per
+ * mobile number, across its codes (each allows 5 tries): from the 10th in a day, reset by SMS for that number waits a
+ * day (`wrongCodesWaitSeconds`), whether an account uses the number or not.
+ */
 export const PASSWORD_RESET = {
   target: { name: 'reset-request-target', windowSeconds: HOUR, max: 3 },
   address: { name: 'reset-request-address', windowSeconds: HOUR, max: 50 },
-} as const satisfies Record<string, Limit>;
+  wrongCodes: { name: 'reset-code-wrong-number', windowSeconds: 24 * HOUR, max: 10 },
+  wrongCodesWaitSeconds: 24 * HOUR,
+} as const satisfies Record<string, Limit | number>;
 
 /** School-issued verification credentials: failures per network address and per school account. */
 export const ROSTER_CHECK = {

@@ -3,11 +3,13 @@
 // the form again, and never sends the code again (which would use up a try); Back to it after the right code leads on
 // to the new-password form (or its done page), not to "no longer valid".
 import type { Context } from 'koa';
+import { chooseLocale } from '../../platform/i18n/index.ts';
 import { CodeForm, TicketQuery } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
 import type { Services } from '../../web/services.ts';
 import { backLink } from './back-link.ts';
 import { renderCode, renderMessage } from './pages.ts';
+import { checkCounted, smsWaitSeconds, waitUntil } from './sms-wait.ts';
 import { progress, type ResetState, SMS_TOKEN_TTL_SECONDS } from './state.ts';
 
 const againUrl = (interaction?: string) =>
@@ -33,6 +35,23 @@ async function renderGone(
   });
 }
 
+/**
+ * Too many wrong codes for this number (sms-wait.ts): until when reset by SMS waits, and the other ways on: the email
+ * address (the forgot page), the school (said in the text), or back.
+ */
+async function renderWait(ctx: Context, s: Services, seconds: number, ticket: string, interaction?: string) {
+  ctx.set('Retry-After', String(seconds));
+  renderMessage(ctx, {
+    title: 'password.code.waitTitle',
+    message: 'password.code.wait',
+    messageVars: { until: waitUntil(seconds, chooseLocale(ctx)) },
+    tone: 'error',
+    links: [{ href: againUrl(interaction), label: 'password.code.useEmail' }, await backLink(s, interaction)],
+    status: 429,
+    formPage: codePage(ticket),
+  });
+}
+
 /** A used-up ticket whose right code this browser typed: on to the form that code opened. */
 function leadOn(ctx: Context, ticket: string): boolean {
   const token = progress.linkOf(ctx, ticket);
@@ -46,6 +65,8 @@ export function showCode(s: Services, state: ResetState) {
     const live = ticket ? await state.codes.peek(ticket) : undefined;
     if (ticket && !live && leadOn(ctx, ticket)) return;
     if (!ticket || !live) return renderGone(ctx, s, 'expired');
+    const waiting = live.mobile ? await smsWaitSeconds(s, live.mobile) : 0;
+    if (waiting > 0) return renderWait(ctx, s, waiting, ticket, live.interaction);
     renderCode(ctx, { ticket, back: await backLink(s, live.interaction), againUrl: againUrl(live.interaction) });
   };
 }
@@ -68,7 +89,11 @@ export function submitCode(s: Services, state: ResetState) {
         status: 400,
       });
     }
-    const check = await state.codes.check(ticket, code);
+    const ticketed = await state.codes.peek(ticket);
+    const waiting = ticketed?.mobile ? await smsWaitSeconds(s, ticketed.mobile) : 0;
+    if (waiting > 0) return renderWait(ctx, s, waiting, ticket, ticketed?.interaction);
+    const check = await checkCounted(s, state, ticket, code, ticketed?.mobile);
+    if (check.result === 'wait') return renderWait(ctx, s, check.seconds, ticket, ticketed?.interaction);
     if (check.result === 'expired') {
       if (leadOn(ctx, ticket)) return;
       return renderGone(ctx, s, 'expired', undefined, ticket);

@@ -2,6 +2,7 @@
 // reset link or an SMS code. The answer is the same whether an account exists or not.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { chooseLocale } from '../../platform/i18n/index.ts';
 import { PASSWORD_RESET } from '../../platform/limits.ts';
 import { passedChallenge, triedChallenge } from '../../web/challenge.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -10,6 +11,7 @@ import { backLink } from './back-link.ts';
 import { renderForgot, renderMessage } from './pages.ts';
 import { parseResetTarget, targetName } from './reset-target.ts';
 import { sendReset } from './send-reset.ts';
+import { smsWaitSeconds, waitUntil } from './sms-wait.ts';
 import { INTERACTION_UID, type ResetState } from './state.ts';
 
 /** `?interaction=<uid>`: the sign-in this came from; anything else is ignored. */
@@ -42,11 +44,17 @@ export function submitForgot(s: Services, state: ResetState) {
     const { interaction } = FromQuery.parse(ctx.query);
     const form = ForgotForm.parse(ctx.request.body ?? {});
     const sms = s.outbox.offers('sms');
-    const again = async (errors: { target?: string; challenge?: string }, status: number, alert?: string) =>
+    const again = async (
+      errors: { target?: string; challenge?: string },
+      status: number,
+      alert?: string,
+      targetVars?: Record<string, unknown>,
+    ) =>
       renderForgot(ctx, {
         interaction,
         target: form.target.slice(0, 254),
         errors,
+        targetVars,
         alert,
         status,
         challenge: s.challenges.question(),
@@ -75,6 +83,15 @@ export function submitForgot(s: Services, state: ResetState) {
         ? 'challenge.failed'
         : 'challenge.required';
     if (!target || challengeError) return again({ target: targetError, challenge: challengeError }, 400);
+
+    // Too many wrong codes for this number lately (sms-wait.ts): no new code until the wait ends; the email instead.
+    const waiting = target.channel === 'sms' ? await smsWaitSeconds(s, target.mobile) : 0;
+    if (waiting > 0) {
+      ctx.set('Retry-After', String(waiting));
+      return again({ target: 'password.forgot.smsWaiting' }, 429, undefined, {
+        until: waitUntil(waiting, chooseLocale(ctx)),
+      });
+    }
 
     const [byTarget, byAddress] = await Promise.all([
       s.throttle.allow(PASSWORD_RESET.target, targetName(target)),

@@ -10,12 +10,16 @@ import type { BackLink } from './back-link.ts';
 const t = (ctx: Context) => translator(chooseLocale(ctx));
 
 /** Field errors arrive as i18n keys and leave as texts. */
-function texts(ctx: Context, errors: Record<string, string | undefined>): Record<string, string> {
+function texts(
+  ctx: Context,
+  errors: Record<string, string | undefined>,
+  vars: Record<string, Record<string, unknown> | undefined> = {},
+): Record<string, string> {
   const tr = t(ctx);
   return Object.fromEntries(
     Object.entries(errors)
       .filter(([, v]) => v)
-      .map(([k, v]) => [k, tr(v!)]),
+      .map(([k, v]) => [k, tr(v!, vars[k])]),
   );
 }
 
@@ -23,6 +27,8 @@ export type ForgotPage = {
   interaction?: string;
   target?: string;
   errors?: { target?: string; challenge?: string };
+  /** What the target's message names (the end of a wait). */
+  targetVars?: Record<string, unknown>;
   alert?: string;
   /** The person check's question for browsers without scripts. */
   challenge: Question;
@@ -49,7 +55,7 @@ export function renderForgot(ctx: Context, page: ForgotPage) {
       targetHint: tr(page.sms ? 'password.forgot.targetHint' : 'password.forgot.targetHintEmailOnly'),
       interaction: page.interaction,
       target: page.target ?? '',
-      errors: texts(ctx, page.errors ?? {}),
+      errors: texts(ctx, page.errors ?? {}, { target: page.targetVars }),
       alert: page.alert ? tr(page.alert) : undefined,
       challenge: page.challenge,
       challengeError: page.errors?.challenge ? tr(page.errors.challenge) : undefined,

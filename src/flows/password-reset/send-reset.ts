@@ -36,11 +36,12 @@ export async function sendReset(
     });
     return { channel: 'email' };
   }
-  const { ticket } = await state.codes.issue({ personId: null, interaction, issuedAt });
+  const { mobile } = target;
+  const { ticket } = await state.codes.issue({ personId: null, interaction, issuedAt, mobile });
   s.background.run('password reset code', async () => {
     const person: Person | undefined = await s.people.findByVerifiedContact('mobile', target.mobile);
     if (!person?.mobile) return;
-    const { code } = await state.codes.issue({ personId: person.id, interaction, issuedAt }, ticket);
+    const { code } = await state.codes.issue({ personId: person.id, interaction, issuedAt, mobile }, ticket);
     await s.outbox.enqueue(resetSms(person.mobile, code), requested(person.id, 'sms'));
   });
   return { channel: 'sms', ticket };

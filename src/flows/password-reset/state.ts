@@ -17,6 +17,8 @@ const SmsTicket = z.object({
   personId: z.uuid().nullable(),
   interaction: z.string().regex(INTERACTION_UID).optional(),
   issuedAt: z.number().int(),
+  /** The number typed (its stored form): wrong codes are counted per number (sms-wait.ts). */
+  mobile: z.string().max(20).optional(),
 });
 
 /** After a right SMS code, the new-password form has this long. */

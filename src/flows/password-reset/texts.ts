@@ -26,6 +26,8 @@ const zh = {
       requiredEmailOnly: '請輸入 Email。',
       invalidTargetEmailOnly: '請輸入正確的 Email（例如 name@example.com）。',
       smsUnavailable: '目前無法傳送簡訊驗證碼。請改輸入您帳號中的 Email；沒有 Email 的話，請找學校的老師幫忙。',
+      smsWaiting:
+        '這個手機號碼輸入錯誤的驗證碼太多次。為了保護帳號，用簡訊重設密碼暫停到 {{until}}（臺北時間）。請改輸入您帳號中的 Email；沒有 Email 的話，請找學校的老師幫忙。',
     },
     sent: {
       title: '請查看您的 Email',
@@ -44,6 +46,9 @@ const zh = {
       tooMany: '驗證碼錯誤次數過多，這組驗證碼已失效。請重新申請。',
       expiredTitle: '驗證碼已失效',
       expired: '這組驗證碼已過期或已使用。請重新申請。',
+      waitTitle: '暫時不能用簡訊重設密碼',
+      wait: '這個手機號碼輸入錯誤的驗證碼太多次。為了保護帳號，用簡訊重設密碼暫停到 {{until}}（臺北時間）。您可以改用帳號中的 Email 重設密碼；沒有 Email 的話，請找學校的老師幫忙。',
+      useEmail: '改用 Email 重設密碼',
     },
     reset: {
       title: '設定新密碼',
@@ -54,6 +59,8 @@ const zh = {
       again: '重新申請重設密碼',
       doneTitle: '密碼已更新',
       done: '您的密碼已更新。為了安全，您在其他裝置上的登入和應用程式的授權都已結束；請使用新密碼登入。',
+      doneLinks:
+        '您連結的其他帳號（例如用來登入的 Google 帳號）也已取消連結，不能再用它們登入。需要的話，用新密碼登入後，可以在「我的帳號」的「連結的帳號」重新連結。',
     },
     welcome: {
       title: '設定您的密碼',
@@ -100,6 +107,8 @@ const en: typeof zh = {
       invalidTargetEmailOnly: 'Please enter a valid email address (for example name@example.com).',
       smsUnavailable:
         'We cannot send text messages right now. Please enter the email address of your account instead; if you have none, ask a teacher at your school for help.',
+      smsWaiting:
+        'Too many wrong codes were typed for this mobile number. To keep the account safe, resetting the password by text message is paused until {{until}} (Taipei time). Please enter the email address of your account instead; if you have none, ask a teacher at your school for help.',
     },
     sent: {
       title: 'Check your email',
@@ -118,6 +127,9 @@ const en: typeof zh = {
       tooMany: 'Too many wrong codes: this code is no longer valid. Please ask for a new one.',
       expiredTitle: 'The code is no longer valid',
       expired: 'This code has expired or has been used. Please ask for a new one.',
+      waitTitle: 'Resetting by text message is paused',
+      wait: 'Too many wrong codes were typed for this mobile number. To keep the account safe, resetting the password by text message is paused until {{until}} (Taipei time). You can reset it with the email address of your account instead; if you have none, ask a teacher at your school for help.',
+      useEmail: 'Reset with my email instead',
     },
     reset: {
       title: 'Set a new password',
@@ -128,6 +140,8 @@ const en: typeof zh = {
       again: 'Ask for a new reset link',
       doneTitle: 'Password changed',
       done: 'Your password has been changed. To keep your account safe, you are signed out on your other devices and apps; sign in with the new password.',
+      doneLinks:
+        'Other accounts you had linked to yours (such as a Google account you signed in with) are unlinked too, and no longer sign you in. If you want them back, sign in with the new password and link them again under My account, Linked accounts.',
     },
     welcome: {
       title: 'Choose your password',
