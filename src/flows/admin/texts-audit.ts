@@ -124,9 +124,12 @@ const zh = {
           registered: '申請帳號',
           registration_superseded: '帳號申請被新的申請取代',
           national_id_released: '移除學校未確認的身分證號（本人持學校單據申請帳號）',
+          registration_repeated: '同一個地址又申請一次帳號',
+          registration_discarded: '放棄等待啟用的帳號申請',
         },
         roster_credential: {
           claimed: '用驗證帳號申請帳號',
+          refused: '驗證帳號單不是這個帳號的（身分證號不同），沒有加入',
         },
         roster_credentials: {
           upserted: '更新名冊驗證帳號',
@@ -325,6 +328,7 @@ const zh = {
             password_reset: '重設密碼',
             signed_out_others: '登出其他裝置',
             school_slip: '本人持學校單據申請帳號',
+            other_national_id: '單據上的身分證號和帳號的不同',
           },
           source: { binding: '親子綁定', bureau: '教育局', roster: '名冊', self: '本人申請', sis: '校務系統' },
           status: { active: '使用中', pending: '等待啟用', unconfirmed: '等待學校確認' },
@@ -471,9 +475,12 @@ const en: typeof zh = {
           registration_superseded: 'Application replaced by a newer one',
           national_id_released:
             "Took off a national ID the school had not confirmed (its holder registered with the school's slip)",
+          registration_repeated: 'The same address applied for an account again',
+          registration_discarded: 'An application waiting for activation was given up',
         },
         roster_credential: {
           claimed: 'Applied with a roster account',
+          refused: 'A roster slip was not added: it names another national ID',
         },
         roster_credentials: {
           upserted: 'Updated roster accounts',
@@ -678,6 +685,7 @@ const en: typeof zh = {
             password_reset: 'password reset',
             signed_out_others: 'signed out of the other devices',
             school_slip: "its holder registered with the school's slip",
+            other_national_id: "the slip names another national ID than the account's",
           },
           source: {
             binding: 'parent binding',
