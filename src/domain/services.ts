@@ -90,7 +90,7 @@ export function buildDomainServices(deps: {
     upstreams,
     /** Signing in with another account: the upstream leg, and the links it signs in by. */
     upstreamLeg: new UpstreamLeg({ upstreams, oneUse, issuer, timeoutSeconds: deps.federationTimeoutSeconds ?? 10 }),
-    federatedLinks: new FederatedLinks({ db, oneUse }),
+    federatedLinks: new FederatedLinks({ db, oneUse, issuer, offers: (c) => outbox.offers(c) }),
     binding: new Binding({
       db,
       keyring,

@@ -1,6 +1,6 @@
 // What a person is told by mail or SMS when their password changes (in both languages: the notice may reach them
 // before they choose one).
-import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
+import { bilingual, bilingualSubject, type Locale, translator } from '../../platform/i18n/index.ts';
 import type { Channel, NewMessage } from '../outbox/outbox.ts';
 import type { Person } from './persons.ts';
 import './texts.ts';
@@ -17,8 +17,15 @@ export function passwordChangedNotice(
   when: Date,
   forgotLink: string,
   offers: (channel: Channel) => boolean,
+  /** The reset removed the person's linked accounts: the notice says so, and that they can link them again. */
+  linksRemoved = false,
 ): NewMessage | undefined {
-  const vars = (locale: string) => ({ name: person.name, time: taipeiTime(when, locale), link: forgotLink });
+  const vars = (locale: string) => ({
+    name: person.name,
+    time: taipeiTime(when, locale),
+    link: forgotLink,
+    links: linksRemoved ? translator(locale as Locale)('password.mail.changedLinks') : '',
+  });
   if (person.email && person.email_verified && offers('email')) {
     return {
       channel: 'email',

@@ -5,6 +5,7 @@ import type { Keyring } from '../../platform/keyring.ts';
 import { type PendingSignOut, queueSignOut } from '../activity/pending-sign-outs.ts';
 import { type AuditEvent, recordAudit } from '../audit.ts';
 import { enqueueMessage, type NewMessage, type Outbox } from '../outbox/outbox.ts';
+import { removeAllLinks } from '../upstreams/links.ts';
 import { maskedNationalId, nationalIdIndex } from './national-id-store.ts';
 import { passwordChangedNotice } from './notices.ts';
 import { checkNewPassword, type NewPasswordProblems } from './password-policy.ts';
@@ -165,23 +166,32 @@ export class People {
    * The one password writer: the new hash, the forced change cleared, the time, the audit entry, (`notify`) the
    * "your password was changed" notice and the sign-out of the person's other sessions (`signOut`), queued, in one
    * transaction. The caller runs the sign-out (PersonAccess.endPending) in the same request; if that fails, it stays
-   * queued and is retried, so the old password's sessions never outlive the change.
+   * queued and is retried, so the old password's sessions never outlive the change. `removeLinks` (a reset): the
+   * person's linked upstream accounts are removed too (audited; the notice says so); `linksRemoved` counts them.
    */
   async setPassword(
     person: Person,
     password: string,
-    change: { audit: AuditEvent; notify?: boolean; signOut: { keep?: string; reason: string } },
-  ): Promise<PendingSignOut> {
+    change: { audit: AuditEvent; notify?: boolean; signOut: { keep?: string; reason: string }; removeLinks?: boolean },
+  ): Promise<PendingSignOut & { linksRemoved: number }> {
     const hash = await this.passwords.hash(password);
     return this.#db.transaction(async (trx) => {
       // The change's time, from the database, after holding the row (see checkPassword): up to a second's wait.
       const changedAt = await saveNewPassword(trx, person.id, hash);
       await recordAudit(trx, change.audit);
+      const linksRemoved = change.removeLinks ? (await removeAllLinks(trx, person.id, 'password_reset')).length : 0;
       const notice = change.notify
-        ? passwordChangedNotice(person, changedAt, `${this.#issuer}/password/forgot`, (c) => this.#outbox.offers(c))
+        ? passwordChangedNotice(
+            person,
+            changedAt,
+            `${this.#issuer}/password/forgot`,
+            (c) => this.#outbox.offers(c),
+            linksRemoved > 0,
+          )
         : undefined;
       if (notice) await enqueueMessage(trx, notice);
-      return queueSignOut(trx, { personId: person.id, ...change.signOut, before: changedAt });
+      const pending = await queueSignOut(trx, { personId: person.id, ...change.signOut, before: changedAt });
+      return { ...pending, linksRemoved };
     });
   }
 

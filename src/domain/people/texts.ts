@@ -10,9 +10,11 @@ defineTexts({
           '{{name}} 您好：\n\n我們收到重設您「{{brand}}」帳號密碼的申請。請在 1 小時內開啟下列連結，設定新密碼（連結只能使用一次）：\n\n{{link}}\n\n如果這不是您提出的申請，請忽略這封信，您的密碼不會改變。',
         changedSubject: '$t(brand)：您的密碼已變更',
         changedText:
-          '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。為了安全，您在其他裝置上的登入和應用程式的授權都已結束，請用新密碼重新登入。\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
+          '{{name}} 您好：\n\n您「{{brand}}」帳號的密碼已於 {{time}} 變更。為了安全，您在其他裝置上的登入和應用程式的授權都已結束，請用新密碼重新登入。{{links}}\n\n如果這不是您本人的操作，請立即到下列網址重設密碼，並通知學校承辦人：\n\n{{link}}',
+        changedLinks:
+          '您連結的其他帳號（例如用來登入的 Google 帳號）也已取消連結；需要的話，用新密碼登入後，可以在「我的帳號」的「連結的帳號」重新連結。',
         changedSms:
-          '【{{brand}}】您的帳號密碼已於 {{time}} 變更，其他裝置已登出。如非本人操作，請立即重設密碼並通知學校。',
+          '【{{brand}}】您的帳號密碼已於 {{time}} 變更，其他裝置已登出。{{links}}如非本人操作，請立即重設密碼並通知學校。',
       },
     },
   },
@@ -24,9 +26,11 @@ defineTexts({
           'Hello {{name}},\n\nWe received a request to reset the password of your “{{brand}}” account. Open this link within 1 hour to set a new password (it works once):\n\n{{link}}\n\nIf you did not ask for this, ignore this message; your password stays the same.',
         changedSubject: '$t(brand): your password was changed',
         changedText:
-          'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}. To keep your account safe, you are signed out on your other devices and apps; sign in again with the new password.\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
+          'Hello {{name}},\n\nThe password of your “{{brand}}” account was changed on {{time}}. To keep your account safe, you are signed out on your other devices and apps; sign in again with the new password.{{links}}\n\nIf you did not do this, reset your password at once at the address below and tell your school:\n\n{{link}}',
+        changedLinks:
+          ' Other accounts you had linked to yours (such as a Google account you signed in with) are unlinked too; if you want them back, sign in with the new password and link them again under My account, Linked accounts.',
         changedSms:
-          '[{{brand}}] Your password was changed on {{time}}; other devices were signed out. If this was not you, reset it now and tell your school.',
+          '[{{brand}}] Your password was changed on {{time}}; other devices were signed out.{{links}} If this was not you, reset it now and tell your school.',
       },
     },
   },

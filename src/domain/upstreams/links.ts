@@ -4,9 +4,12 @@
 // an address at some provider). Every change is audited; the last way into an account cannot be removed.
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import { recordAudit } from '../audit.ts';
+import { type Channel, enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
+import './texts.ts';
 
 /** The upstream account as the upstream leg verified it. */
 export const UpstreamAccount = z.object({
@@ -59,6 +62,78 @@ export async function insertLink(
 }
 
 /**
+ * Every upstream link of the person removed in `trx` (the caller's: a password reset's, so that an upstream account
+ * linked by whoever knew the old password signs in no more), each audited. Returns the providers unlinked.
+ */
+export async function removeAllLinks(
+  trx: Knex.Transaction,
+  personId: string,
+  reason: 'password_reset',
+): Promise<string[]> {
+  const rows: { provider: string }[] = await trx('federated_links')
+    .where({ person_id: personId })
+    .delete()
+    .returning('provider');
+  for (const { provider } of rows)
+    await recordAudit(trx, {
+      actor: personId,
+      action: 'federation.unlinked',
+      subject: personId,
+      detail: { provider, reason },
+    });
+  return rows.map((r) => r.provider);
+}
+
+const taipeiTime = (when: Date, locale: string) =>
+  new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-TW', {
+    timeZone: 'Asia/Taipei',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    hourCycle: 'h23',
+  }).format(when);
+
+/**
+ * "An account of <upstream> was linked to yours at <time>": to the account's verified email, else its verified mobile
+ * (when SMS goes anywhere here), else none; what to do if it was not them (reset the password: that removes links).
+ */
+function linkedNotice(
+  person: {
+    name: string | null;
+    email: string | null;
+    email_verified: boolean;
+    mobile: string | null;
+    mobile_verified: boolean;
+  },
+  providerName: string,
+  when: Date,
+  forgotLink: string,
+  offers: (channel: Channel) => boolean,
+): NewMessage | undefined {
+  const vars = (locale: string) => ({
+    name: person.name ?? '',
+    provider: providerName,
+    time: taipeiTime(when, locale),
+    link: forgotLink,
+  });
+  if (person.email && person.email_verified && offers('email'))
+    return {
+      channel: 'email',
+      to: person.email,
+      kind: 'federation_linked',
+      subject: bilingualSubject('federation.mail.linkedSubject'),
+      text: bilingual('federation.mail.linkedText', vars),
+    };
+  if (person.mobile && person.mobile_verified && offers('sms'))
+    return {
+      channel: 'sms',
+      to: person.mobile,
+      kind: 'federation_linked',
+      text: bilingual('federation.mail.linkedSms', vars, ' '),
+    };
+  return undefined;
+}
+
+/**
  * An upstream account waiting to be linked by a campus sign-in or a registration, kept under the interaction's uid for
  * as long as the registration wizard keeps its draft (30 minutes).
  */
@@ -70,8 +145,14 @@ export class FederatedLinks {
   /** Upstream accounts met at a sign-in, not yet linked: keyed by the interaction they came back to. */
   readonly pending: OneUseKind<PendingLink>;
 
-  constructor(deps: { db: Knex; oneUse: OneUseStore }) {
+  readonly #forgotLink: string;
+  readonly #offers: (channel: Channel) => boolean;
+
+  /** `issuer`: the public base of the link in the notice; `offers`: which channels the notice may go by. */
+  constructor(deps: { db: Knex; oneUse: OneUseStore; issuer: string; offers: (channel: Channel) => boolean }) {
     this.#db = deps.db;
+    this.#forgotLink = `${deps.issuer}/password/forgot`;
+    this.#offers = deps.offers;
     this.pending = deps.oneUse.kind({ name: 'federation-pending-link', schema: PendingLink, ttlSeconds: 30 * 60 });
   }
 
@@ -102,9 +183,24 @@ export class FederatedLinks {
     }));
   }
 
+  /** Links the upstream account, and tells the person (their email, else mobile) in the same transaction. */
   async link(personId: string, account: UpstreamAccount, how: 'password' | 'portal'): Promise<LinkResult> {
     try {
-      return await this.#db.transaction((trx) => insertLink(trx, personId, account, how));
+      return await this.#db.transaction(async (trx) => {
+        const result = await insertLink(trx, personId, account, how);
+        if (result !== 'linked') return result;
+        const person = await trx('persons')
+          .where({ id: personId })
+          .first('name', 'email', 'email_verified', 'mobile', 'mobile_verified');
+        const upstream: { name: string } | undefined = await trx('upstream_providers')
+          .where({ id: account.provider })
+          .first('name');
+        const notice =
+          person &&
+          linkedNotice(person, upstream?.name ?? account.provider, new Date(), this.#forgotLink, this.#offers);
+        if (notice) await enqueueMessage(trx, notice);
+        return result;
+      });
     } catch (err) {
       // Two links made at once: the one that committed first stands; this one is told who holds it.
       if (!isUniqueViolation(err)) throw err;

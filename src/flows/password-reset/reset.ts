@@ -21,6 +21,8 @@ const DoneQuery = z.object({
   interaction: z.string().regex(INTERACTION_UID).optional().catch(undefined),
   /** The first password of a new account (a welcome link), not a reset. */
   first: z.literal('1').optional().catch(undefined),
+  /** The reset removed linked upstream accounts: the page says so, and how to link them again. */
+  links: z.literal('removed').optional().catch(undefined),
 });
 
 const accountName = (p: Person) => p.username ?? p.email ?? p.mobile ?? undefined;
@@ -87,6 +89,9 @@ export function submitReset(s: Services, state: ResetState) {
       audit: { actor: person.id, action: 'password.reset', subject: person.id, detail: { via: grant.via } },
       notify: true,
       signOut: { reason: 'password_reset' },
+      // An upstream account linked by whoever knew the old password signs in no more (a new account's first password
+      // has none to remove).
+      removeLinks: grant.via !== 'welcome',
     });
     // Whoever knew the old password is signed out everywhere.
     await s.personAccess.endPending(signOut);
@@ -94,6 +99,7 @@ export function submitReset(s: Services, state: ResetState) {
     const done = new URLSearchParams({
       ...(from ? { interaction: from } : {}),
       ...(grant.via === 'welcome' ? { first: '1' } : {}),
+      ...(signOut.linksRemoved > 0 ? { links: 'removed' } : {}),
     });
     const donePage = `/password/reset/done${done.size ? `?${done}` : ''}`;
     progress.passwordSet(ctx, token, donePage);
@@ -111,6 +117,7 @@ export function showResetDone(s: Services) {
     renderMessage(ctx, {
       title: `${words}.doneTitle`,
       message: `${words}.done`,
+      hint: query.links && !query.first ? 'password.reset.doneLinks' : undefined,
       tone: 'info',
       links:
         back.label === 'password.back.signIn' ? [back] : [{ href: '/account', label: 'password.back.account' }, back],
