@@ -79,9 +79,23 @@ export function buildDomainServices(deps: {
     people: new People({ db, keyring, passwords, issuer, outbox }),
     signInGuard: new SignInGuard(throttle),
     /** Administrators' second factor (TOTP), and the first factors waiting for it. */
-    secondFactor: new SecondFactor({ db, keyring, throttle, oneUse, issuerName: new URL(issuer).host }),
+    secondFactor: new SecondFactor({
+      db,
+      keyring,
+      throttle,
+      oneUse,
+      issuerName: new URL(issuer).host,
+      offers: (c) => outbox.offers(c),
+    }),
     /** Passkeys (WebAuthn) as the second factor, for this issuer's origin. */
-    passkeys: new Passkeys({ db, throttle, oneUse, issuer, rpName: translator('zh-TW')('brand') }),
+    passkeys: new Passkeys({
+      db,
+      throttle,
+      oneUse,
+      issuer,
+      rpName: translator('zh-TW')('brand'),
+      offers: (c) => outbox.offers(c),
+    }),
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     /** The school back office: who may open which school, and each school's semesters. */

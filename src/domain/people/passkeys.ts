@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
+import type { Channel } from '../outbox/outbox.ts';
+import { queueSecondFactorNotice } from './notices.ts';
 import { countedTry } from './second-factor.ts';
 
 /** Loaded at the first passkey, not at start: most processes never see one (memory at rest). */
@@ -35,9 +37,19 @@ export class Passkeys {
   readonly #origin: string;
   readonly #rpId: string;
   readonly #rpName: string;
+  readonly #offers: (channel: Channel) => boolean;
 
-  constructor(deps: { db: Knex; throttle: Throttle; oneUse: OneUseStore; issuer: string; rpName: string }) {
+  constructor(deps: {
+    db: Knex;
+    throttle: Throttle;
+    oneUse: OneUseStore;
+    issuer: string;
+    rpName: string;
+    /** Which channels notices may go by (the outbox's): the person is told when a passkey is added. */
+    offers: (channel: Channel) => boolean;
+  }) {
     this.#db = deps.db;
+    this.#offers = deps.offers;
     this.#throttle = deps.throttle;
     this.#challenges = deps.oneUse.kind({ name: 'passkey-challenge', schema: Challenge, ttlSeconds: 5 * 60 });
     this.#origin = new URL(deps.issuer).origin;
@@ -125,6 +137,7 @@ export class Passkeys {
           last_used_at: trx.fn.now(),
         });
         await recordAudit(trx, { actor: personId, action: 'second_factor.passkey_added', subject: personId });
+        await queueSecondFactorNotice(trx, personId, 'passkey', this.#offers);
       });
       return true;
     } catch {

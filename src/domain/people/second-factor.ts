@@ -11,6 +11,8 @@ import { SECOND_FACTOR } from '../../platform/limits.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
+import type { Channel } from '../outbox/outbox.ts';
+import { queueSecondFactorNotice } from './notices.ts';
 
 /** The `acr` of a sign-in with a second factor (what the back office asks for and checks in the ID token). */
 export const MFA_ACR = 'urn:campus-sso:acr:mfa';
@@ -78,11 +80,21 @@ export class SecondFactor {
   readonly #keyring: Keyring;
   readonly #throttle: Throttle;
   readonly #issuerName: string;
+  readonly #offers: (channel: Channel) => boolean;
   readonly firstFactors: OneUseKind<FirstFactor>;
   readonly #enrolments: OneUseKind<z.infer<typeof Enrolment>>;
 
-  constructor(deps: { db: Knex; keyring: Keyring; throttle: Throttle; oneUse: OneUseStore; issuerName: string }) {
+  constructor(deps: {
+    db: Knex;
+    keyring: Keyring;
+    throttle: Throttle;
+    oneUse: OneUseStore;
+    issuerName: string;
+    /** Which channels notices may go by (the outbox's): the person is told when a factor is added. */
+    offers: (channel: Channel) => boolean;
+  }) {
     this.#db = deps.db;
+    this.#offers = deps.offers;
     this.#keyring = deps.keyring;
     this.#throttle = deps.throttle;
     this.#issuerName = deps.issuerName;
@@ -149,8 +161,10 @@ export class SecondFactor {
         .onConflict('person_id')
         .ignore()
         .returning('person_id');
-      if (inserted.length)
+      if (inserted.length) {
         await recordAudit(trx, { actor: personId, action: 'second_factor.enrolled', subject: personId });
+        await queueSecondFactorNotice(trx, personId, 'totp', this.#offers);
+      }
       return inserted.length === 1;
     });
     if (kept) await this.#enrolments.take(uid);

@@ -185,6 +185,11 @@ test('students and parents imported, the roster published and printed, a student
   await signIn('09-passkey-setup');
   const passkeys = await server.storage.db('person_passkeys').where({ person_id: admin.personId });
   assert.equal(passkeys.length, 1, 'the passkey is kept');
+  const told = await server.storage
+    .db('outbox_messages')
+    .where({ recipient: admin.email, kind: 'second_factor_added' });
+  assert.equal(told.length, 1, 'the administrator is told a passkey was added');
+  assert.match(told[0].text_body, /通行密鑰/);
   // Signed out everywhere, then in again: the passkey signs.
   await context.clearCookies();
   await signIn('09-passkey-sign-in');

@@ -121,6 +121,12 @@ describe(`the second factor (${storageMode})`, () => {
     const audit = await server.storage.db('audit_events').where({ subject: personId }).select('action', 'detail');
     assert.ok(audit.some((a) => a.action === 'second_factor.enrolled'));
     assert.ok(!JSON.stringify(audit).includes(secret));
+    // The person is told (one set up by someone who had the password does not go unseen), never the secret.
+    const told = await server.storage.db('outbox_messages').where({ recipient: email, kind: 'second_factor_added' });
+    assert.equal(told.length, 1, 'one notice, for the one set-up');
+    assert.match(told[0].text_body, /驗證器 App/);
+    assert.match(told[0].text_body, /An authenticator app was added/);
+    assert.ok(!told[0].text_body.includes(secret));
 
     // The sign-ins the person's account page and the bureau's page list: two, not the code steps again as failures
     // (each succeeded second factor was listed as a failure without a reason); each failure in words.
