@@ -123,6 +123,8 @@ test('first visit → create an account → activation → signed in to the app'
     .where({ recipient: email, kind: 'registration_activation' })
     .first();
   await page.goto(/(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text_body)![1]!);
+  // The link's page asks for the password chosen at registration.
+  await page.fill('#password', PASSWORD);
   await page.click('button.primary');
   await page.waitForURL(/\/register\/activated/);
 

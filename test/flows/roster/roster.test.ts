@@ -411,6 +411,7 @@ describe(`roster registration (${storageMode})`, () => {
         activated = await opener.submit(formAction(activated.body, /\/register\/activate$/, activated.url), {
           _csrf: hiddenField(activated.body, '_csrf'),
           token: hiddenField(activated.body, 'token'),
+          password: 'Blue-Kettle-1987',
         });
       assert.equal(activated.status, 200);
       assert.equal((await db('persons').where({ id: person.id }).first()).status, 'active');
