@@ -1,6 +1,5 @@
-// What a person is told by mail or SMS when their password changes (in both languages: the notice may reach them
-// before they choose one).
-
+// What a person is told by mail or SMS about their account — a password changed, a second factor added (in both
+// languages: the notice may reach them before they choose one) — and the one rule of where such a notice goes.
 import type { Knex } from 'knex';
 import { bilingual, bilingualSubject, type Locale, translator } from '../../platform/i18n/index.ts';
 import { type Channel, enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
@@ -9,6 +8,33 @@ import './texts.ts';
 
 const taipeiTime = (when: Date, locale: string) =>
   `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Taipei' }).format(when)} (UTC+8)`;
+
+/** Where a notice about the account goes: its verified email, else its verified mobile (when SMS goes anywhere here). */
+export type NoticeTarget = Pick<Person, 'email' | 'email_verified' | 'mobile' | 'mobile_verified'>;
+
+/**
+ * A notice about the account in both languages, by the one channel NoticeTarget names, or none:
+ * `keys` name its mail subject, mail text and SMS text; `vars` fill them in each language.
+ */
+export function accountNotice(
+  person: NoticeTarget,
+  kind: string,
+  keys: { subject: string; text: string; sms: string },
+  vars: (locale: Locale) => Record<string, string>,
+  offers: (channel: Channel) => boolean,
+): NewMessage | undefined {
+  if (person.email && person.email_verified && offers('email'))
+    return {
+      channel: 'email',
+      to: person.email,
+      kind,
+      subject: bilingualSubject(keys.subject),
+      text: bilingual(keys.text, vars),
+    };
+  if (person.mobile && person.mobile_verified && offers('sms'))
+    return { channel: 'sms', to: person.mobile, kind, text: bilingual(keys.sms, vars, ' ') };
+  return undefined;
+}
 
 /**
  * "Your password was changed; other devices were signed out": to a verified email, else a verified mobile (when SMS
@@ -22,30 +48,18 @@ export function passwordChangedNotice(
   /** The reset removed the person's linked accounts: the notice says so, and that they can link them again. */
   linksRemoved = false,
 ): NewMessage | undefined {
-  const vars = (locale: string) => ({
+  const vars = (locale: Locale) => ({
     name: person.name,
     time: taipeiTime(when, locale),
     link: forgotLink,
-    links: linksRemoved ? translator(locale as Locale)('password.mail.changedLinks') : '',
+    links: linksRemoved ? translator(locale)('password.mail.changedLinks') : '',
   });
-  if (person.email && person.email_verified && offers('email')) {
-    return {
-      channel: 'email',
-      to: person.email,
-      kind: 'password_changed',
-      subject: bilingualSubject('password.mail.changedSubject'),
-      text: bilingual('password.mail.changedText', vars),
-    };
-  }
-  if (person.mobile && person.mobile_verified && offers('sms')) {
-    return {
-      channel: 'sms',
-      to: person.mobile,
-      kind: 'password_changed',
-      text: bilingual('password.mail.changedSms', vars, ' '),
-    };
-  }
-  return undefined;
+  const keys = {
+    subject: 'password.mail.changedSubject',
+    text: 'password.mail.changedText',
+    sms: 'password.mail.changedSms',
+  };
+  return accountNotice(person, 'password_changed', keys, vars, offers);
 }
 
 /**
@@ -63,22 +77,12 @@ export function secondFactorAddedNotice(
     time: taipeiTime(when, locale),
     what: translator(locale)(`password.mail.factor.${what}`),
   });
-  if (person.email && person.email_verified && offers('email'))
-    return {
-      channel: 'email',
-      to: person.email,
-      kind: 'second_factor_added',
-      subject: bilingualSubject('password.mail.factorSubject'),
-      text: bilingual('password.mail.factorText', vars),
-    };
-  if (person.mobile && person.mobile_verified && offers('sms'))
-    return {
-      channel: 'sms',
-      to: person.mobile,
-      kind: 'second_factor_added',
-      text: bilingual('password.mail.factorSms', vars, ' '),
-    };
-  return undefined;
+  const keys = {
+    subject: 'password.mail.factorSubject',
+    text: 'password.mail.factorText',
+    sms: 'password.mail.factorSms',
+  };
+  return accountNotice(person, 'second_factor_added', keys, vars, offers);
 }
 
 /** Queues secondFactorAddedNotice for the person, in the transaction that added the factor. */

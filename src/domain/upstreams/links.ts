@@ -4,11 +4,11 @@
 // an address at some provider). Every change is audited; the last way into an account cannot be removed.
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { bilingual, bilingualSubject } from '../../platform/i18n/index.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import { recordAudit } from '../audit.ts';
 import { type Channel, enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
+import { accountNotice } from '../people/notices.ts';
 import './texts.ts';
 
 /** The upstream account as the upstream leg verified it. */
@@ -115,22 +115,12 @@ function linkedNotice(
     time: taipeiTime(when, locale),
     link: forgotLink,
   });
-  if (person.email && person.email_verified && offers('email'))
-    return {
-      channel: 'email',
-      to: person.email,
-      kind: 'federation_linked',
-      subject: bilingualSubject('federation.mail.linkedSubject'),
-      text: bilingual('federation.mail.linkedText', vars),
-    };
-  if (person.mobile && person.mobile_verified && offers('sms'))
-    return {
-      channel: 'sms',
-      to: person.mobile,
-      kind: 'federation_linked',
-      text: bilingual('federation.mail.linkedSms', vars, ' '),
-    };
-  return undefined;
+  const keys = {
+    subject: 'federation.mail.linkedSubject',
+    text: 'federation.mail.linkedText',
+    sms: 'federation.mail.linkedSms',
+  };
+  return accountNotice(person, 'federation_linked', keys, vars, offers);
 }
 
 /**
