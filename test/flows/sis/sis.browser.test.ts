@@ -213,8 +213,10 @@ test('register mode: consent, the prefilled wizard, the mail through SMTP, activ
   const link = /(http\S+\/register\/activate\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
   assert.ok(link, 'the mail holds the link');
   await page.goto(link);
-  // The link's page asks to confirm (opening it changes nothing: mail scanners open links too).
+  // The link's page asks to confirm with the password chosen at registration (opening it changes nothing: mail
+  // scanners open links too; and only the registrant can activate it).
   assert.equal(await heading(page), zh('registration.activate.confirmTitle'));
+  await page.fill('#password', PASSWORD);
   await shoot(page, 'sis-05b-activate');
   await page.click('button.primary');
   await page.waitForURL(/\/register\/activated$/);
