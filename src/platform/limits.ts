@@ -62,6 +62,13 @@ export const ROSTER_CHECK = {
 export const REGISTRATION = {
   lookupsPerAddress: { name: 'register-lookup-address', windowSeconds: HOUR, max: 100 },
   accountsPerAddress: { name: 'register-account-address', windowSeconds: HOUR, max: 30 },
+  /**
+   * Activation mails per email address they go to (the wizard's, a roster slip's, a repeat of a waiting registration's
+   * link, "send it again"), whoever asks and from wherever: past it nothing more is sent there within the hour, so
+   * that strangers cannot fill one mailbox from many network addresses. Counted whether the address has an account or
+   * not (activation goes by email only; no SMS).
+   */
+  mailsPerRecipient: { name: 'register-mail-recipient', windowSeconds: HOUR, max: 5 },
 } as const satisfies Record<string, Limit>;
 
 /**

@@ -2,13 +2,14 @@
 // registration (the link proves the mailbox, the password that the registration is the one of who opens it: someone
 // who registered another person's address with their own password cannot have it activated by that person), the
 // welcome mail, discarding a registration from its link ("not mine / I forgot the password"), "send it again" (at most
-// ACTIVATION_RESEND an hour), and the one-use offer of that resend that the sign-in page shows a pending person.
+// ACTIVATION_RESEND an hour, and within the address's REGISTRATION.mailsPerRecipient), and the one-use offer of that
+// resend that the sign-in page shows a pending person.
 // While one registration of an address waits for its link, another one of the same address gets no link of its own:
 // the address is mailed a new link of the waiting one, saying so (the second registrant sees the usual last page).
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { defineTexts, LOCALES, type Locale, translator } from '../../platform/i18n/index.ts';
-import { ACTIVATION_RESEND, SIGN_IN } from '../../platform/limits.ts';
+import { ACTIVATION_RESEND, REGISTRATION, SIGN_IN } from '../../platform/limits.ts';
 import type { OneUseKind } from '../../platform/one-use.ts';
 import { isUniqueViolation } from '../../platform/storage/pg-errors.ts';
 import type { Throttle } from '../../platform/throttle.ts';
@@ -198,6 +199,8 @@ export async function resendActivation(
   const person = await findPersonById(db, personId);
   if (person?.status !== 'pending' || !person.email) return 'not_pending';
   if (!(await throttle.allow(ACTIVATION_RESEND, personId))) return 'limited';
+  // The address's activation mails this hour, counted with the registrations' (REGISTRATION.mailsPerRecipient).
+  if (!(await throttle.allow(REGISTRATION.mailsPerRecipient, person.email.toLowerCase()))) return 'limited';
   await db.transaction(async (trx) => {
     await sendActivation(trx, issuer, { personId, email: person.email!, locale: localeOf(person.locale) });
     await recordAudit(trx, { actor: personId, action: 'person.activation_resent', subject: personId });

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { Keyring } from '../../platform/keyring.ts';
-import { ROSTER_CHECK } from '../../platform/limits.ts';
+import { REGISTRATION, ROSTER_CHECK } from '../../platform/limits.ts';
 import type { OneUseKind, OneUseStore } from '../../platform/one-use.ts';
 import type { Throttle } from '../../platform/throttle.ts';
 import { recordAudit } from '../audit.ts';
@@ -72,14 +72,18 @@ export const RegistrationPrefill = z.object({
 });
 export type RegistrationPrefill = z.infer<typeof RegistrationPrefill>;
 
+/** The address had its activation mails for the hour (REGISTRATION.mailsPerRecipient): nothing made, nothing sent. */
+export type MailLimited = { ok: false; mailLimited: true };
 export type RegisterResult =
   | { ok: true; personId: string; active?: boolean }
   | { ok: false; errors: FieldErrors }
-  | { ok: false; linkTaken: true };
+  | { ok: false; linkTaken: true }
+  | MailLimited;
 export type RosterRegisterResult =
   | { ok: true; personId: string }
   | { ok: false; errors: FieldErrors }
-  | { ok: false; claimed: true };
+  | { ok: false; claimed: true }
+  | MailLimited;
 export type VerifyResult =
   | { ok: true; credentialId: string }
   | { ok: false; reason: 'wrong' | 'limited' | 'challenge' };
@@ -163,6 +167,27 @@ export class Enrolment {
     }
   }
 
+  /**
+   * Runs a registration that mails an activation link only while its address may get another activation mail this
+   * hour (REGISTRATION.mailsPerRecipient, counted on the address whether it has an account or not, before anything is
+   * looked up); one that made nothing after all gives its count back.
+   */
+  async #withinMailLimit<T extends { ok: boolean }>(
+    email: string,
+    register: () => Promise<T>,
+  ): Promise<T | MailLimited> {
+    const recipient = email.toLowerCase();
+    if (!(await this.#throttle.allow(REGISTRATION.mailsPerRecipient, recipient)))
+      return { ok: false, mailLimited: true };
+    let result: T | undefined;
+    try {
+      result = await register();
+      return result;
+    } finally {
+      if (!result?.ok) await this.#throttle.refund(REGISTRATION.mailsPerRecipient, recipient).catch(() => undefined);
+    }
+  }
+
   /** A new account waiting for its mailed link; or active at once when `emailVerified` (an upstream checked it). */
   async #pendingAccount(
     reg: ValidPerson & { locale: Locale },
@@ -197,6 +222,17 @@ export class Enrolment {
     // The upstream's verified address, kept as it was: the mailed link would prove nothing more.
     const verified = !!federated?.emailVerified && federated.email === reg.email;
     const pending = await this.#pendingAccount(reg, sis?.birthdate, verified);
+    // Active at once: no activation mail, nothing to count.
+    if (verified) return this.#register(reg, pending);
+    return this.#withinMailLimit(reg.email, () => this.#register(reg, pending));
+  }
+
+  async #register(
+    reg: ValidPerson & { locale: Locale; sis?: SisPush; federated?: FederatedRegistration },
+    pending: Pick<NewAccount, 'person' | 'activation'>,
+  ): Promise<RegisterResult> {
+    const { sis, federated } = reg;
+    const verified = !pending.activation;
     try {
       return await this.#create(reg, async (trx) => {
         const { personId } = await createAccount(trx, {
@@ -239,6 +275,14 @@ export class Enrolment {
   /** Registration with a verified school credential: the identity comes from the roster; the credential is claimed. */
   async registerFromRoster(credentialId: string, reg: ValidPerson & { locale: Locale }): Promise<RosterRegisterResult> {
     const pending = await this.#pendingAccount(reg);
+    return this.#withinMailLimit(reg.email, () => this.#registerFromRoster(credentialId, reg, pending));
+  }
+
+  async #registerFromRoster(
+    credentialId: string,
+    reg: ValidPerson & { locale: Locale },
+    pending: Pick<NewAccount, 'person' | 'activation'>,
+  ): Promise<RosterRegisterResult> {
     try {
       return await this.#create(
         reg,

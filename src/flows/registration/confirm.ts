@@ -108,6 +108,14 @@ export function submitConfirm(s: Services, drafts: Drafts, sentElsewhere: Regist
         sis: claimed.sis,
         federated: claimed.federated,
       });
+      // The address had its activation mails for the hour: nothing made, the form kept to be sent again later. Said
+      // alike whether the address has a registration or not (counted on the address either way).
+      if (!result.ok && 'mailLimited' in result) {
+        await restore(claimed);
+        ctx.set('Retry-After', String(REGISTRATION.mailsPerRecipient.windowSeconds));
+        ctx.status = 429;
+        return renderConfirm(ctx, s, claimed, translator(chooseLocale(ctx))('registration.errors.mailLimited'));
+      }
       if (!result.ok) {
         const t = translator(chooseLocale(ctx));
         // The upstream account was linked to someone else meanwhile: the registration goes on without it.

@@ -57,6 +57,8 @@ const zh = {
       emailRequired: '請輸入 Email 帳號。',
       emailInvalid: 'Email 格式不正確，例如 name@example.com。',
       emailTaken: '這個 Email 已經註冊過帳號，請直接登入；忘記密碼的話，請使用登入畫面的「忘記密碼」。',
+      mailLimited:
+        '這個 Email 在一小時內已經收到好幾封認證信了，所以這次沒有再寄。請到信箱找找看（也看看垃圾郵件匣），或過一小時再試一次。',
       emailPending:
         '這個 Email 已經申請過帳號，還沒有完成認證。請到信箱點選註冊通知信中的連結，或用這個 Email 登入後選擇「重新寄送認證信」。',
       nameRequired: '請輸入姓名。',
@@ -140,7 +142,7 @@ const zh = {
     resend: {
       title: '重新寄送認證信',
       sent: '認證信已重新寄出。請到您的 Email 信箱收信，並點選信中的連結完成註冊。',
-      limited: '一小時內最多只能重新寄送 3 次認證信。請稍後再試，也請檢查垃圾郵件匣。',
+      limited: '認證信已經寄了好幾次，所以這次沒有再寄。請到信箱找找看（也看看垃圾郵件匣），或過一小時再試一次。',
       expired: '這個頁面已經過期，請回到登入畫面再登入一次。',
       notPending: '您的帳號已經完成認證，可以直接登入。',
       backToSignIn: '回到登入畫面',
@@ -208,6 +210,8 @@ const en: typeof zh = {
       emailInvalid: 'This is not a valid email address (e.g. name@example.com).',
       emailTaken:
         'This email address already has an account. Please sign in; if you forgot the password, use “Forgot password” on the sign-in page.',
+      mailLimited:
+        'Several activation mails have already been sent to this email address in the last hour, so no new one was sent. Please look in the mailbox (and its spam folder), or try again in an hour.',
       emailPending:
         'This email address has already been registered but not yet confirmed. Open the link in the registration mail, or sign in with this email and choose “Send the activation mail again”.',
       nameRequired: 'Please enter your name.',
@@ -305,7 +309,7 @@ const en: typeof zh = {
       title: 'Send the activation mail again',
       sent: 'The activation mail has been sent again. Please check your inbox and open the link in the mail to complete your registration.',
       limited:
-        'The activation mail can be sent again at most 3 times an hour. Please try later, and check your spam folder.',
+        'The activation mail has already been sent several times, so no new one was sent. Please look in your mailbox (and its spam folder), or try again in an hour.',
       expired: 'This page has expired. Please go back to the sign-in page and sign in again.',
       notPending: 'Your account is already confirmed. You can sign in.',
       backToSignIn: 'Back to sign-in',

@@ -29,7 +29,7 @@ const FORM: { field: Field; id: keyof Body }[] = [
   { field: 'gender', id: 'gender' },
 ];
 
-function render(ctx: Context, verified: Verified, values: Partial<Body>, errors: FieldErrors = {}) {
+function render(ctx: Context, verified: Verified, values: Partial<Body>, errors: FieldErrors = {}, status = 400) {
   const t = translator(chooseLocale(ctx));
   // Password-policy keys belong to the password area; the wizard's own message stands in if they are missing.
   const messages: Partial<Record<Field, string>> = {};
@@ -65,7 +65,7 @@ function render(ctx: Context, verified: Verified, values: Partial<Body>, errors:
       csrfToken: csrfToken(ctx),
       switchPath: '/register/roster/new',
     },
-    Object.keys(errors).length ? 400 : undefined,
+    Object.keys(errors).length ? status : undefined,
   );
 }
 
@@ -103,6 +103,11 @@ export function submitNewAccount(s: Services, tickets: RosterTickets, sent: Regi
       locale: chooseLocale(ctx),
     });
     if (!result.ok && 'errors' in result) return render(ctx, verified, body, result.errors);
+    // The address had its activation mails for the hour: said at its field, the slip kept for a later try.
+    if (!result.ok && 'mailLimited' in result) {
+      ctx.set('Retry-After', String(REGISTRATION.mailsPerRecipient.windowSeconds));
+      return render(ctx, verified, body, { email: 'registration.errors.mailLimited' }, 429);
+    }
     await tickets.take(ctx);
     if (!result.ok) return startAgain(ctx);
     // The registration's last page, told where the activation mail went.

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ParsedMail } from 'mailparser';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { SIGN_IN } from '../../../src/platform/limits.ts';
+import { REGISTRATION, SIGN_IN } from '../../../src/platform/limits.ts';
 import { Agent, formAction, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { challengeFields } from '../../helpers/challenge.ts';
 import { type MailSink, startMailSink } from '../../helpers/mail-sink.ts';
@@ -46,15 +46,20 @@ describe(`a waiting registration cannot be taken over (${storageMode})`, () => {
     });
   }
 
-  /** The wizard, as a person goes through it: step 1, step 2, the last page. */
-  async function register(email: string, name: string, password: string): Promise<Step> {
+  /** The wizard up to step 2's answer: step 1, then step 2 submitted. */
+  async function submitRegistration(email: string, name: string, password: string, lang = 'zh-TW') {
     const agent = new Agent();
-    const start = await agent.request(`${base}/register`);
+    const start = await agent.request(`${base}/register?lang=${lang}`);
     const form = registrationForm('takeover', { email, name, password, password_confirm: password });
     const step1 = await post(agent, start, '/register', { ...(await challengeFields(base)), ...form });
     assert.equal(step1.status, 303, 'step 1 passes');
     const confirm = await agent.request(step1.location!);
-    const done = await post(agent, confirm, '/register/confirm', {});
+    return { agent, done: await post(agent, confirm, '/register/confirm', {}) };
+  }
+
+  /** The wizard, as a person goes through it: step 1, step 2, the last page. */
+  async function register(email: string, name: string, password: string): Promise<Step> {
+    const { agent, done } = await submitRegistration(email, name, password);
     assert.equal(done.status, 303);
     return agent.follow(done.location!);
   }
@@ -191,5 +196,46 @@ describe(`a waiting registration cannot be taken over (${storageMode})`, () => {
     assert.equal(pressed.status, 400);
     assert.match(pressed.body, new RegExp(`id="password-error">${html(zh('registration.activate.passwordMissing'))}<`));
     assert.equal((await db()('persons').whereRaw('lower(email) = ?', [email]).first()).status, 'pending');
+  });
+
+  it('an address gets so many activation mails an hour and no more, from any number of registrations (and says so alike for every address)', async () => {
+    const email = uniqueEmail('flooded');
+    const max = REGISTRATION.mailsPerRecipient.max;
+    // The first registration mails its link; each further one mails the waiting one's link again.
+    for (let i = 1; i <= max; i++) await register(email, '陳大壞', ATTACKER_PASSWORD);
+    assert.equal((await mailsTo(email, max)).length, max);
+
+    // The next one: nothing made, nothing mailed; the page says so plainly (429), the form there to send later.
+    const { done: refused } = await submitRegistration(email, '陳大壞', ATTACKER_PASSWORD);
+    assert.equal(refused.status, 429);
+    assert.ok(refused.body.includes(html(zh('registration.errors.mailLimited'))), 'the reason, plainly');
+    assert.match(refused.body, /id="submit-registration"/, 'the form to send again later');
+    const english = await submitRegistration(email, '陳大壞', ATTACKER_PASSWORD, 'en');
+    assert.equal(english.done.status, 429);
+    assert.ok(english.done.body.includes(html(translator('en')('registration.errors.mailLimited'))));
+    // "Send it again" (the sign-in page's offer) is refused too.
+    const waiting = await db()('persons')
+      .whereRaw('lower(email) = ?', [email])
+      .where({ status: 'pending' })
+      .orderBy('created_at')
+      .first();
+    assert.equal(await server.services.enrolment.resend(waiting.id), 'limited');
+    await sleep(500);
+    assert.equal(
+      (await db()('outbox_messages').where({ recipient: email })).length,
+      max,
+      'no further mail queued for the address',
+    );
+    assert.equal(smtp.mails.filter((m) => JSON.stringify(m.to).includes(email)).length, max, 'no further mail sent');
+
+    // An address nobody registered, whose mails for the hour were spent the same way: the very same page.
+    const fresh = uniqueEmail('fresh');
+    for (let i = 0; i < max; i++) await server.services.throttle.hit(REGISTRATION.mailsPerRecipient, fresh);
+    const { done: alike } = await submitRegistration(fresh, '陳大壞', ATTACKER_PASSWORD);
+    assert.equal(alike.status, 429);
+    const text = (body: string) => /<p class="alert" role="alert">([^<]*)</.exec(body)?.[1];
+    assert.equal(text(alike.body), text(refused.body));
+    assert.equal(await db()('persons').whereRaw('lower(email) = ?', [fresh]).first(), undefined, 'no account made');
+    assert.equal((await db()('outbox_messages').where({ recipient: fresh })).length, 0);
   });
 });
