@@ -238,4 +238,33 @@ describe(`a waiting registration cannot be taken over (${storageMode})`, () => {
     assert.equal(await db()('persons').whereRaw('lower(email) = ?', [fresh]).first(), undefined, 'no account made');
     assert.equal((await db()('outbox_messages').where({ recipient: fresh })).length, 0);
   });
+
+  it('the activation mail says the page will ask for the password chosen at registration, and what to do if the registration is not theirs (both languages)', async () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      const t = translator(lang);
+      const email = uniqueEmail(`words-${lang.toLowerCase()}`);
+      const { agent, done } = await submitRegistration(email, '王小明', VICTIM_PASSWORD, lang);
+      assert.equal(done.status, 303);
+      await agent.follow(done.location!);
+      const [mail] = await mailsTo(email, 1);
+      assert.equal(mail!.subject, t('registration.mail.activationSubject', { brand: t('brand') }));
+      const text = mail!.text ?? '';
+      // The page the link opens: the password chosen at registration, then its button, named as the page names it.
+      const asks =
+        lang === 'zh-TW'
+          ? '開啟的頁面會請您輸入註冊時自己設定的密碼'
+          : 'asks for the password you chose when you registered';
+      assert.ok(text.includes(asks), `${lang}: the mail says the page asks for the registration's password`);
+      assert.ok(text.includes(t('registration.activate.confirmButton')), `${lang}: the page's button`);
+      // Not theirs (or the password forgotten): the page's own button, and that nothing is made without the password.
+      const notMine =
+        lang === 'zh-TW' ? '如果這不是您申請的註冊' : 'If you did not register, or you forgot the password';
+      assert.ok(text.includes(notMine), `${lang}: what to do if it is not theirs`);
+      assert.ok(text.includes(t('registration.activate.notMineButton')), `${lang}: the page's cancel button`);
+      // …and the page does offer both, as the mail says.
+      const page = await new Agent().request(`${linkIn(mail!)}&lang=${lang}`);
+      assert.ok(page.body.includes(html(t('registration.activate.confirmButton'))));
+      assert.ok(page.body.includes(html(t('registration.activate.notMineButton'))));
+    }
+  });
 });
