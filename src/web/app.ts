@@ -196,6 +196,10 @@ export function buildApp(opts: {
 }): Koa {
   const app = new Koa({ proxy: opts.trustProxy, maxIpsCount: opts.trustProxyHops });
   const issuerHost = new URL(opts.issuer).host;
+  // Served as https (behind the TLS proxy): browsers are told to come back only over https for a year (RFC 6797), so
+  // that no first hop to the sign-in pages goes over plain http where it could be redirected. Browsers ignore it over
+  // http, so it goes on every answer.
+  const hsts = opts.issuer.startsWith('https:');
   Object.defineProperty(app, 'keys', { get: opts.cookieKeys, set: () => {} });
   app.silent = true;
   const router = new Router();
@@ -211,6 +215,7 @@ export function buildApp(opts: {
       r.allowedMethods() as Middleware,
     ]);
   app.use((ctx, next) => {
+    if (hsts) ctx.res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     ctx.state.issuer = opts.issuer;
     ctx.state.requestedHost = ctx.req.headers.host;
     ctx.req.headers.host = issuerHost;

@@ -65,6 +65,8 @@ describe('behind a TLS-offloading proxy', () => {
         assert.match(cookies, /_interaction=/);
         if (trust === 'true') assert.match(cookies, /; secure/i);
         else assert.doesNotMatch(cookies, /; secure/i);
+        // An http issuer (a laptop, the tests) never pins browsers to https.
+        assert.equal(res.headers.get('strict-transport-security'), null);
       } finally {
         await server.close();
       }
@@ -96,6 +98,11 @@ describe('production behind its TLS proxy', () => {
       const cookies = viaProxy.headers.getSetCookie();
       assert.ok(cookies.length > 0);
       for (const cookie of cookies) assert.match(cookie, /; secure/i, cookie);
+      // Browsers are told to come back only over https: our pages, oidc-provider's answers, the not-found page.
+      for (const path of ['/register', '/.well-known/openid-configuration', '/no-such-page']) {
+        const res = await fetch(`${base}${path}`, { headers: { 'x-forwarded-proto': 'https' } });
+        assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains', path);
+      }
 
       for (const path of ['/register', '/.well-known/openid-configuration', '/login']) {
         const plain = await fetch(`${base}${path}`, { redirect: 'manual' });
