@@ -20,14 +20,22 @@ export const SchoolParams = z.object({
     .meta({ description: 'the school’s six-digit code' }),
 });
 
+/** The shortest password a slip uploaded in plain text may have (the back office prints 8 random characters). */
+export const MIN_SLIP_PASSWORD = 8;
+
 export const RowInput = z
   .object({
     role: z.enum(SELF_KINDS),
     account: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - (1 to 64)'),
+    // Printed on a slip and guessed only so many times (ROSTER_CHECK), but not so short that those tries could find
+    // it: at least as long as the back office's own slips (8).
     password: z
       .string()
-      .min(4)
+      .min(MIN_SLIP_PASSWORD, `at least ${MIN_SLIP_PASSWORD} characters`)
       .refine((p) => Buffer.byteLength(p) <= MAX_PASSWORD_BYTES, 'at most 72 bytes')
+      .meta({
+        description: `the slip’s password as printed: at least ${MIN_SLIP_PASSWORD} characters, at most 72 bytes`,
+      })
       .optional(),
     password_hash: z
       .string()

@@ -131,7 +131,7 @@ describe(`roster registration (${storageMode})`, () => {
 
   describe('the credential API', () => {
     it('refuses a missing or wrong client secret (401), a client without the permission or the school (403)', async () => {
-      const row = [{ role: 'student', account: 'x1', password: 'pw-1234', name: '甲' }];
+      const row = [{ role: 'student', account: 'x1', password: 'pw-12345', name: '甲' }];
       const none = await api(school, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
@@ -160,7 +160,7 @@ describe(`roster registration (${storageMode})`, () => {
     });
 
     it('refuses schools roster registration is not for (403), and answers 404 for an unknown school only after authentication', async () => {
-      const row = [{ role: 'student', account: 'x2', password: 'pw-1234', name: '甲' }];
+      const row = [{ role: 'student', account: 'x2', password: 'pw-12345', name: '甲' }];
       const notEligible = await put(municipalSchool, row, basic(municipal.id, municipal.secret));
       assert.equal(notEligible.status, 403);
       assert.equal((await notEligible.json()).error, 'school_not_eligible');
@@ -185,10 +185,10 @@ describe(`roster registration (${storageMode})`, () => {
     it('answers 400 with errors by row index and writes nothing when any row is bad', async () => {
       const good = `ok${tag()}`;
       const res = await put(school, [
-        { role: 'student', account: good, password: 'pw-1234', name: '乙' },
+        { role: 'student', account: good, password: 'pw-12345', name: '乙' },
         { role: 'wizard', account: 'bad row!', name: '' },
-        { role: 'teacher', account: good, password: 'pw-5678', name: '丙' },
-        { role: 'student', account: `${good}x`, password: 'pw-1234', name: '乙😀' },
+        { role: 'teacher', account: good, password: 'pw-56789', name: '丙' },
+        { role: 'student', account: `${good}x`, password: 'pw-12345', name: '乙😀' },
       ]);
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: string; errors: { index: number; field: string }[] };
@@ -206,6 +206,33 @@ describe(`roster registration (${storageMode})`, () => {
       });
       assert.equal(broken.status, 400);
       assert.equal((await put('12345', [])).status, 404);
+    });
+
+    it('refuses a slip password shorter than 8 characters (400, naming the row and field); 8 are taken; a hash as before', async () => {
+      const short = `s${tag()}`;
+      const refused = await put(school, [{ role: 'student', account: short, password: 'Tq7-kd2', name: '甲' }]);
+      assert.equal(refused.status, 400);
+      const body = (await refused.json()) as {
+        error: string;
+        errors: { index: number; field: string; message: string }[];
+      };
+      assert.equal(body.error, 'invalid_request');
+      assert.deepEqual(body.errors, [{ index: 0, field: 'password', message: 'at least 8 characters' }]);
+      assert.equal(await stored(short), undefined, 'nothing written');
+
+      const enough = await put(school, [{ role: 'student', account: short, password: 'Tq7-kd2p', name: '甲' }]);
+      assert.equal(enough.status, 200);
+      assert.ok((await stored(short))?.password_hash, 'the 8-character password is kept (hashed)');
+      const hashed = `h${tag()}`;
+      const hash = await hashPassword('abc', 4);
+      const taken = await put(school, [{ role: 'student', account: hashed, password_hash: hash, name: '乙' }]);
+      assert.equal(taken.status, 200, 'a bcrypt hash is taken as it is');
+
+      // The reference says so.
+      const doc = await (await fetch(`${server.issuer}/api/openapi.json`)).json();
+      const text = JSON.stringify(doc);
+      assert.match(text, /"minLength":8/);
+      assert.ok(text.includes('at least 8 characters'));
     });
 
     it('upserts by account and lists accounts with their claimed status, never hashes', async () => {
