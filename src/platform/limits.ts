@@ -20,12 +20,14 @@ export const SIGN_IN = {
 export const PASSWORD_CHANGE: Limit = { name: 'password-change-fail', windowSeconds: 15 * MINUTE, max: 5 };
 
 /**
- * Verification codes sent for a new email address or mobile number: per person, per address or number they go to (so
- * that several accounts cannot flood one phone or mailbox) and per network address.
+ * Verification codes sent for a new email address or mobile number: per person, per address or number they go to,
+ * counted for each person asking (3: one person cannot use up another's tries at their own address) and for all of
+ * them together (10: several accounts cannot flood one phone or mailbox), and per network address.
  */
 export const CONTACT_CODES = {
   person: { name: 'contact-code-sent', windowSeconds: HOUR, max: 5 },
-  recipient: { name: 'contact-code-recipient', windowSeconds: HOUR, max: 3 },
+  recipient: { name: 'contact-code-recipient-person', windowSeconds: HOUR, max: 3 },
+  recipientAll: { name: 'contact-code-recipient', windowSeconds: HOUR, max: 10 },
   address: { name: 'contact-code-address', windowSeconds: HOUR, max: 60 },
 } as const satisfies Record<string, Limit>;
 

@@ -3,14 +3,24 @@
 import type { Knex } from 'knex';
 import { bilingual, bilingualSubject, type Locale, translator } from '../../platform/i18n/index.ts';
 import { type Channel, enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
-import type { Person } from './persons.ts';
+import type { Person, VerifiedContacts } from './persons.ts';
 import './texts.ts';
 
 const taipeiTime = (when: Date, locale: string) =>
   `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Taipei' }).format(when)} (UTC+8)`;
 
 /** Where a notice about the account goes: its verified email, else its verified mobile (when SMS goes anywhere here). */
-export type NoticeTarget = Pick<Person, 'email' | 'email_verified' | 'mobile' | 'mobile_verified'>;
+export type NoticeTarget = VerifiedContacts;
+
+/** The rule itself: the verified email, else the verified mobile (when SMS goes anywhere here), else nowhere. */
+export function noticeTarget(
+  person: NoticeTarget,
+  offers: (channel: Channel) => boolean,
+): { channel: 'email'; to: string } | { channel: 'sms'; to: string } | undefined {
+  if (person.email && person.email_verified && offers('email')) return { channel: 'email', to: person.email };
+  if (person.mobile && person.mobile_verified && offers('sms')) return { channel: 'sms', to: person.mobile };
+  return undefined;
+}
 
 /**
  * A notice about the account in both languages, by the one channel NoticeTarget names, or none:
@@ -23,16 +33,10 @@ export function accountNotice(
   vars: (locale: Locale) => Record<string, string>,
   offers: (channel: Channel) => boolean,
 ): NewMessage | undefined {
-  if (person.email && person.email_verified && offers('email'))
-    return {
-      channel: 'email',
-      to: person.email,
-      kind,
-      subject: bilingualSubject(keys.subject),
-      text: bilingual(keys.text, vars),
-    };
-  if (person.mobile && person.mobile_verified && offers('sms'))
-    return { channel: 'sms', to: person.mobile, kind, text: bilingual(keys.sms, vars, ' ') };
+  const target = noticeTarget(person, offers);
+  if (target?.channel === 'email')
+    return { ...target, kind, subject: bilingualSubject(keys.subject), text: bilingual(keys.text, vars) };
+  if (target?.channel === 'sms') return { ...target, kind, text: bilingual(keys.sms, vars, ' ') };
   return undefined;
 }
 

@@ -221,15 +221,18 @@ export async function saveNewPassword(trx: Knex.Transaction, id: string, hash: s
 
 export type ContactKind = 'email' | 'mobile';
 
-/** Saves a verified email address or mobile number; returns the email address it had before. */
+/** A person's email and mobile and whether each was proved: where a notice about a change may go (notices.ts). */
+export type VerifiedContacts = Pick<Person, 'email' | 'email_verified' | 'mobile' | 'mobile_verified'>;
+
+/** Saves a verified email address or mobile number; returns the contacts it had before. */
 export async function updateContact(
   trx: Knex.Transaction,
   id: string,
   kind: ContactKind,
   value: string,
-): Promise<{ email: string | null }> {
-  const previous: { email: string | null } | undefined = await trx('persons')
-    .select('email')
+): Promise<VerifiedContacts> {
+  const previous: VerifiedContacts | undefined = await trx('persons')
+    .select('email', 'email_verified', 'mobile', 'mobile_verified')
     .where({ id })
     .forUpdate()
     .first();
@@ -243,15 +246,15 @@ export async function updateContact(
 
 /**
  * Sets the contact phone (聯絡電話), or clears it (null), holding the row for the rest of the transaction; returns the
- * one it had before and the email address the change's notice goes to (undefined: nobody has this id).
+ * one it had before and the contacts the change's notice may go to (undefined: nobody has this id).
  */
 export async function updateContactPhone(
   trx: Knex.Transaction,
   id: string,
   phone: string | null,
-): Promise<{ contact_phone: string | null; email: string | null } | undefined> {
-  const previous: { contact_phone: string | null; email: string | null } | undefined = await trx('persons')
-    .select('contact_phone', 'email')
+): Promise<({ contact_phone: string | null } & VerifiedContacts) | undefined> {
+  const previous: ({ contact_phone: string | null } & VerifiedContacts) | undefined = await trx('persons')
+    .select('contact_phone', 'email', 'email_verified', 'mobile', 'mobile_verified')
     .where({ id })
     .forUpdate()
     .first();

@@ -25,6 +25,7 @@ import {
   updateContact,
   updateContactPhone,
   updateLocale,
+  type VerifiedContacts,
 } from './persons.ts';
 
 /**
@@ -196,14 +197,15 @@ export class People {
   }
 
   /**
-   * Saves a verified email address or mobile number. `notice` words the message to the previous email address.
+   * Saves a verified email address or mobile number. `notice` words the message about it to the contacts the account
+   * had before (notices.ts noticeTarget: the verified email, else the verified mobile).
    * A unique violation (someone else took the value meanwhile) is the caller's to answer.
    */
   async setContact(
     personId: string,
     kind: ContactKind,
     value: string,
-    notice?: (previous: { email: string | null }) => NewMessage | undefined,
+    notice?: (previous: VerifiedContacts) => NewMessage | undefined,
   ): Promise<void> {
     await this.#db.transaction(async (trx) => {
       // The lock a registration's activation takes on its address: the two come one after the other, and the second
@@ -224,13 +226,13 @@ export class People {
   /**
    * Saves the contact phone (聯絡電話) the person typed, already in its one stored form, or removes it (null): a number
    * the school calls, never a login and never texted, so there is nothing to prove and it is nobody else's to hold.
-   * With its audit entry (never the number) and the message `notice` words to the account's email address (never the
-   * number either), in one transaction. False when it already was so: nothing is written, nothing sent.
+   * With its audit entry (never the number) and the message `notice` words to the account's contacts (never the number
+   * either), in one transaction. False when it already was so: nothing is written, nothing sent.
    */
   async setContactPhone(
     personId: string,
     phone: string | null,
-    notice?: (previous: { email: string | null }) => NewMessage | undefined,
+    notice?: (previous: VerifiedContacts) => NewMessage | undefined,
   ): Promise<boolean> {
     return this.#db.transaction(async (trx) => {
       const previous = await updateContactPhone(trx, personId, phone);
@@ -242,7 +244,7 @@ export class People {
         subject: personId,
         detail: { via: 'account' },
       });
-      const message = notice?.({ email: previous.email });
+      const message = notice?.(previous);
       if (message && this.#outbox.offers(message.channel)) await enqueueMessage(trx, message);
       return true;
     });

@@ -54,9 +54,9 @@ export function contactPhonePages(s: Services) {
       if ('error' in phone) return renderForm(ctx, { value: typed, error: t(phone.error) }, 400);
       if (phone.value === person.contact_phone)
         return renderForm(ctx, { value: typed, error: t('account.contactPhone.same') }, 400);
-      // The account's email address is told, as of every other change here (never the number), in the same transaction.
+      // The account is told, as of every other change here (never the number), in the same transaction.
       await s.people.setContactPhone(person.id, phone.value, (previous) =>
-        changeNotice(t, locale, previous.email, 'contactPhone'),
+        changeNotice(t, locale, previous, 'contactPhone', (c) => s.outbox.offers(c)),
       );
       redirectDone(ctx, '/account', 'contactPhone');
     },
@@ -68,7 +68,7 @@ export function contactPhonePages(s: Services) {
       // None to remove (a page left open after removing it elsewhere): gone all the same, nothing is written or sent.
       if (person.contact_phone)
         await s.people.setContactPhone(person.id, null, (previous) =>
-          changeNotice(t, locale, previous.email, 'contactPhoneRemoved'),
+          changeNotice(t, locale, previous, 'contactPhoneRemoved', (c) => s.outbox.offers(c)),
         );
       redirectDone(ctx, '/account', 'contactPhoneRemoved');
     },

@@ -126,12 +126,16 @@ export function contactPages(s: Services, kind: ContactKind) {
       if ('error' in parsed) return renderRequest(ctx, kind, { value: typed, error: t(parsed.error) }, 400);
       if (parsed.value === current(ctx, kind))
         return renderRequest(ctx, kind, { value: typed, error: t('account.contact.same') }, 400);
-      const allowed = await Promise.all([
+      const own = await Promise.all([
         s.throttle.allow(CONTACT_CODES.person, person.id),
-        s.throttle.allow(CONTACT_CODES.recipient, `${kind}:${parsed.value}`),
+        s.throttle.allow(CONTACT_CODES.recipient, `${kind}:${parsed.value}:${person.id}`),
         s.throttle.allow(CONTACT_CODES.address, ctx.ip),
       ]);
-      if (allowed.includes(false)) {
+      // Counted for everyone together only within one's own limits: else one person asking again and again would use
+      // up every other's tries at the address.
+      const allowed =
+        !own.includes(false) && (await s.throttle.allow(CONTACT_CODES.recipientAll, `${kind}:${parsed.value}`));
+      if (!allowed) {
         ctx.set('Retry-After', String(CONTACT_CODES.person.windowSeconds));
         return renderRequest(ctx, kind, { value: typed, error: t('account.contact.rateLimited') }, 429);
       }
@@ -194,7 +198,9 @@ export function contactPages(s: Services, kind: ContactKind) {
         return renderRequest(ctx, kind, { value: to, error: t('account.contact.tooMany') }, 400);
       const adding = !current(ctx, kind);
       try {
-        await s.people.setContact(person.id, kind, to, (previous) => changeNotice(t, locale, previous.email, kind));
+        await s.people.setContact(person.id, kind, to, (previous) =>
+          changeNotice(t, locale, previous, kind, (c) => s.outbox.offers(c)),
+        );
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         return renderRequest(ctx, kind, { value: to, error: t(takenKey(kind)) }, 409);

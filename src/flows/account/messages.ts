@@ -1,7 +1,8 @@
 // The mail and SMS the account pages send, in the language of the page the person used.
 import type { TFunction } from 'i18next';
-import type { NewMessage } from '../../domain/outbox/outbox.ts';
-import type { ContactKind } from '../../domain/people/persons.ts';
+import type { Channel, NewMessage } from '../../domain/outbox/outbox.ts';
+import { noticeTarget } from '../../domain/people/notices.ts';
+import type { ContactKind, VerifiedContacts } from '../../domain/people/persons.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { formatTime } from './time.ts';
 
@@ -28,26 +29,35 @@ const KIND: Record<Changed, string> = {
 };
 
 /**
- * Tells the account's email address that something was changed (so a change by someone else does not go unseen):
- * what it was and when, never the new value.
+ * Tells the account that something was changed (so a change by someone else does not go unseen): what it was and
+ * when, never the new value. It goes where every notice about the account goes (noticeTarget: the verified email the
+ * account had before the change, else its verified mobile, so a mobile-only account is told by SMS and a mobile change
+ * reaches the old number); none when the account had neither.
  */
 export function changeNotice(
   t: TFunction,
   locale: Locale,
-  email: string | null | undefined,
+  previous: VerifiedContacts,
   what: Changed,
+  offers: (channel: Channel) => boolean,
 ): NewMessage | undefined {
-  if (!email) return undefined;
+  const target = noticeTarget(previous, offers);
+  if (!target) return undefined;
   const removed = what === 'contactPhoneRemoved';
-  const thing = t(`account.mail.what.${removed ? 'contactPhone' : what}`);
+  const vars = {
+    what: t(`account.mail.what.${removed ? 'contactPhone' : what}`),
+    time: formatTime(new Date(), locale),
+  };
+  if (target.channel === 'sms')
+    return {
+      ...target,
+      text: t(removed ? 'account.mail.noticeRemovedSms' : 'account.mail.noticeSms', vars),
+      kind: KIND[what],
+    };
   return {
-    channel: 'email',
-    to: email,
+    ...target,
     subject: t('account.mail.noticeSubject'),
-    text: t(removed ? 'account.mail.noticeRemoved' : 'account.mail.notice', {
-      what: thing,
-      time: formatTime(new Date(), locale),
-    }),
+    text: t(removed ? 'account.mail.noticeRemoved' : 'account.mail.notice', vars),
     kind: KIND[what],
   };
 }

@@ -283,6 +283,9 @@ const zh = {
         '您的$t(brand)帳號{{what}}已於 {{time}}（臺北時間）變更。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
       noticeRemoved:
         '您的$t(brand)帳號{{what}}已於 {{time}}（臺北時間）刪除。\n\n如果這是您本人操作，不需要做任何事。如果不是，請立即重設密碼並聯絡學校承辦人。',
+      noticeSms: '[$t(brand)] 您的帳號{{what}}已於 {{time}} 變更。不是您本人操作的話，請立即重設密碼並聯絡學校。',
+      noticeRemovedSms:
+        '[$t(brand)] 您的帳號{{what}}已於 {{time}} 刪除。不是您本人操作的話，請立即重設密碼並聯絡學校。',
       what: {
         email: '的 Email',
         mobile: '的手機號碼',
@@ -589,6 +592,10 @@ const en: typeof zh = {
         'The {{what}} of your $t(brand) account was changed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
       noticeRemoved:
         'The {{what}} of your $t(brand) account was removed at {{time}} (Taipei time).\n\nIf that was you, there is nothing to do. If not, reset your password now and contact your school.',
+      noticeSms:
+        '[$t(brand)] The {{what}} of your account was changed at {{time}}. If that was not you, reset your password now and contact your school.',
+      noticeRemovedSms:
+        '[$t(brand)] The {{what}} of your account was removed at {{time}}. If that was not you, reset your password now and contact your school.',
       what: {
         email: 'email address',
         mobile: 'mobile number',

@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { RequestWrites, runWithWrites } from '../../../src/oidc/adapters/deferred-writes.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { CONTACT_CODES } from '../../../src/platform/limits.ts';
 import { codeKey } from '../../../src/platform/one-use.ts';
 
 const zh = translator('zh-TW');
@@ -292,35 +291,6 @@ describe(`account pages (${storageMode})`, () => {
     const limited = await postForm(agent, issuer, '/account/email', '/account/email', { email: `n9-${p.email}` });
     assert.equal(limited.status, 429);
     assert.match(limited.body, /傳送驗證碼的次數太多/);
-  });
-
-  it('sends codes to one number at most 3 times an hour, whoever asks, and limits each network address', async () => {
-    const number = `09${crypto.randomInt(10_000_000, 99_999_999)}`;
-    const ask = async (agent: Agent) =>
-      (await postForm(agent, issuer, '/account/mobile', '/account/mobile', { mobile: number })).status;
-    for (let i = 0; i < 3; i++) assert.equal(await ask((await person()).agent), 303, `account ${i + 1}`);
-    const fourth = await person();
-    const refused = await postForm(fourth.agent, issuer, '/account/mobile', '/account/mobile', { mobile: number });
-    assert.equal(refused.status, 429, 'a fourth account cannot send to the same number');
-    assert.match(refused.body, /傳送驗證碼的次數太多/);
-    assert.equal(
-      (await db()('outbox_messages').where({ recipient: number, kind: 'verify_mobile_change' })).length,
-      3,
-      'three messages reached the number',
-    );
-
-    const throttle = server.services.throttle;
-    const loopback = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
-    try {
-      for (const a of loopback)
-        for (let i = 0; i < CONTACT_CODES.address.max; i++) await throttle.hit(CONTACT_CODES.address, a);
-      const other = `09${crypto.randomInt(10_000_000, 99_999_999)}`;
-      const fromBusy = await postForm(fourth.agent, issuer, '/account/mobile', '/account/mobile', { mobile: other });
-      assert.equal(fromBusy.status, 429, 'an address that sent many codes waits');
-      assert.match(fromBusy.body, new RegExp(other), 'the number typed stays');
-    } finally {
-      for (const a of loopback) await throttle.reset(CONTACT_CODES.address, a);
-    }
   });
 
   it('changes the mobile number with an SMS code', async () => {
