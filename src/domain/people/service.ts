@@ -167,20 +167,26 @@ export class People {
    * The one password writer: the new hash, the forced change cleared, the time, the audit entry, (`notify`) the
    * "your password was changed" notice and the sign-out of the person's other sessions (`signOut`), queued, in one
    * transaction. The caller runs the sign-out (PersonAccess.endPending) in the same request; if that fails, it stays
-   * queued and is retried, so the old password's sessions never outlive the change. `removeLinks` (a reset): the
-   * person's linked upstream accounts are removed too (audited; the notice says so); `linksRemoved` counts them.
+   * queued and is retried, so the old password's sessions never outlive the change. `removeLinks` (a reset; a change
+   * where the person asked for it): the person's linked upstream accounts are removed too (audited with that reason;
+   * the notice says so); `linksRemoved` counts them.
    */
   async setPassword(
     person: Person,
     password: string,
-    change: { audit: AuditEvent; notify?: boolean; signOut: { keep?: string; reason: string }; removeLinks?: boolean },
+    change: {
+      audit: AuditEvent;
+      notify?: boolean;
+      signOut: { keep?: string; reason: string };
+      removeLinks?: 'password_reset' | 'password_changed';
+    },
   ): Promise<PendingSignOut & { linksRemoved: number }> {
     const hash = await this.passwords.hash(password);
     return this.#db.transaction(async (trx) => {
       // The change's time, from the database, after holding the row (see checkPassword): up to a second's wait.
       const changedAt = await saveNewPassword(trx, person.id, hash);
       await recordAudit(trx, change.audit);
-      const linksRemoved = change.removeLinks ? (await removeAllLinks(trx, person.id, 'password_reset')).length : 0;
+      const linksRemoved = change.removeLinks ? (await removeAllLinks(trx, person.id, change.removeLinks)).length : 0;
       const notice = change.notify
         ? passwordChangedNotice(
             person,

@@ -62,13 +62,14 @@ export async function insertLink(
 }
 
 /**
- * Every upstream link of the person removed in `trx` (the caller's: a password reset's, so that an upstream account
- * linked by whoever knew the old password signs in no more), each audited. Returns the providers unlinked.
+ * Every upstream link of the person removed in `trx` (the caller's: a password reset's, or a change where the person
+ * asked for it, so that an upstream account linked by whoever knew the old password signs in no more), each audited.
+ * Returns the providers unlinked.
  */
 export async function removeAllLinks(
   trx: Knex.Transaction,
   personId: string,
-  reason: 'password_reset',
+  reason: 'password_reset' | 'password_changed',
 ): Promise<string[]> {
   const rows: { provider: string }[] = await trx('federated_links')
     .where({ person_id: personId })

@@ -11,6 +11,7 @@ const DONE = [
   'contactPhone',
   'contactPhoneRemoved',
   'password',
+  'passwordLinks',
   'language',
   'revoked',
   'alreadyRevoked',

@@ -1,6 +1,9 @@
-// GET/POST /account/password — current password (wrong tries are counted), new password twice.
+// GET/POST /account/password — current password (wrong tries are counted), new password twice; with linked upstream
+// accounts, a choice to unlink them all as well (someone who knew the old password may have linked one: a reset
+// removes them, a change only when asked).
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { maskEmail } from '../../domain/people/masks.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { PASSWORD_CHANGE } from '../../platform/limits.ts';
 import { formSecret } from '../../web/forms.ts';
@@ -19,9 +22,18 @@ const FIELDS = [
   ['confirm', 'confirm', 'account.password.confirm'],
 ] as const;
 
-function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) {
-  const t = translator(chooseLocale(ctx));
+async function renderForm(
+  ctx: Context,
+  s: Services,
+  page: { errors?: PasswordErrors; removeLinks?: boolean } = {},
+  status?: number,
+) {
+  const locale = chooseLocale(ctx);
+  const t = translator(locale);
+  const errors = page.errors ?? {};
   const { person } = accountOf(ctx);
+  const [links, upstreams] = await Promise.all([s.federatedLinks.list(person.id), s.upstreams.list()]);
+  const names = new Map(upstreams.map((u) => [u.id, u.name]));
   const texts = Object.fromEntries(
     Object.entries(errors)
       .filter(([, key]) => key)
@@ -39,6 +51,11 @@ function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) 
         message: texts[field]!,
       })),
       accountName: person.username ?? person.email ?? '',
+      links: links.map((l) => ({
+        provider: names.get(l.provider) ?? l.provider,
+        email: l.email ? maskEmail(l.email) : undefined,
+      })),
+      removeLinks: page.removeLinks ?? false,
       // A refused change stands for the form's own page (render.ts `formPage`): reload and Back ask for it and never send
       // the passwords again (a wrong current password sent again would count as another wrong try).
       formPage: '/account/password',
@@ -47,8 +64,8 @@ function renderForm(ctx: Context, errors: PasswordErrors = {}, status?: number) 
   );
 }
 
-export function showPasswordForm() {
-  return async (ctx: Context) => renderForm(ctx);
+export function showPasswordForm(s: Services) {
+  return async (ctx: Context) => renderForm(ctx, s);
 }
 
 // Passwords are never written back into the page; anything longer than bcrypt reads is refused by the policy.
@@ -56,6 +73,7 @@ const PasswordForm = z.object({
   current: formSecret(),
   password: formSecret(),
   confirm: formSecret(),
+  remove_links: z.literal('yes').optional().catch(undefined),
 });
 
 export function submitPassword(s: Services) {
@@ -70,22 +88,25 @@ export function submitPassword(s: Services) {
       : (await s.throttle.exhausted(PASSWORD_CHANGE, person.id))
         ? 'limited'
         : 'missing';
-    if (current === 'limited') return renderForm(ctx, { current: 'account.password.locked' }, 429);
+    const removeLinks = form.remove_links === 'yes';
+    if (current === 'limited')
+      return renderForm(ctx, s, { errors: { current: 'account.password.locked' }, removeLinks }, 429);
     const errors: PasswordErrors = {};
     if (current === 'missing') errors.current = 'account.password.required';
     else if (current === 'wrong') errors.current = 'account.password.wrongCurrent';
     const problems = await s.people.checkNewPassword(person, form.password, form.confirm);
     errors.next = problems.password;
     errors.confirm = problems.confirm;
-    if (errors.current || errors.next || errors.confirm) return renderForm(ctx, errors, 400);
+    if (errors.current || errors.next || errors.confirm) return renderForm(ctx, s, { errors, removeLinks }, 400);
     const signOut = await s.people.setPassword(person, form.password, {
       audit: { actor: person.id, action: 'person.password_changed', subject: person.id, detail: { via: 'account' } },
       notify: true,
       signOut: { keep: accountOf(ctx).sessionUid, reason: 'password_changed' },
+      removeLinks: removeLinks ? 'password_changed' : undefined,
     });
     // Whoever else knew the old password is signed out everywhere; this browser stays.
     await s.personAccess.endPending(signOut);
     await s.throttle.reset(PASSWORD_CHANGE, person.id);
-    redirectDone(ctx, '/account', 'password');
+    redirectDone(ctx, '/account', signOut.linksRemoved > 0 ? 'passwordLinks' : 'password');
   };
 }

@@ -39,7 +39,7 @@ export function accountRoutes(router: Router, s: Services) {
   router.get('/account/contact-phone', signedIn, contactPhone.show);
   router.post('/account/contact-phone', ...form, contactPhone.save);
   router.post('/account/contact-phone/remove', ...form, contactPhone.remove);
-  router.get('/account/password', signedIn, showPasswordForm());
+  router.get('/account/password', signedIn, showPasswordForm(s));
   router.post('/account/password', ...form, submitPassword(s));
 
   router.get('/account/identities', signedIn, showIdentities(s));

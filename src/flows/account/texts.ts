@@ -123,6 +123,10 @@ const zh = {
       required: '請輸入密碼。',
       wrongCurrent: '目前的密碼不正確。',
       locked: '目前的密碼錯誤次數太多，請 15 分鐘後再試。',
+      linksTitle: '連結的其他帳號',
+      linksIntro:
+        '下面這些帳號不用密碼也能登入您的帳號。如果您擔心有人知道了您的密碼，而這裡有您沒有連結過的帳號，請把它們一起取消連結；以後想用時可以再連結。',
+      removeLinks: '變更密碼時，同時取消上面這些帳號的連結',
     },
     links: {
       nav: '連結的帳號',
@@ -258,6 +262,8 @@ const zh = {
       contactPhone: '聯絡電話已儲存。學校需要聯絡您時，會打這支電話。',
       contactPhoneRemoved: '聯絡電話已刪除。',
       password: '密碼已變更。您在其他裝置上的登入和應用程式的授權都已結束；這台裝置保持登入。',
+      passwordLinks:
+        '密碼已變更，連結的其他帳號也都已取消連結。您在其他裝置上的登入和應用程式的授權都已結束；這台裝置保持登入。',
       language: '慣用語言已儲存。',
       revoked: '已取消同意，這個應用程式不能再取得您的資料。',
       alreadyRevoked: '這個應用程式已經不能取得您的資料了，不需要再取消。',
@@ -426,6 +432,10 @@ const en: typeof zh = {
       required: 'Please enter a password.',
       wrongCurrent: 'The current password is not correct.',
       locked: 'Too many wrong current passwords. Please try again in 15 minutes.',
+      linksTitle: 'Other accounts linked to yours',
+      linksIntro:
+        'These accounts sign in to yours without a password. If you worry that someone knows your password and you did not link one of them, unlink them as well; you can link yours again later.',
+      removeLinks: 'Also unlink the accounts above when the password is changed',
     },
     links: {
       nav: 'Linked accounts',
@@ -567,6 +577,8 @@ const en: typeof zh = {
       contactPhoneRemoved: 'Your contact phone is removed.',
       password:
         'Your password is changed. You are signed out on your other devices and apps; this one stays signed in.',
+      passwordLinks:
+        'Your password is changed and the other accounts linked to yours are unlinked. You are signed out on your other devices and apps; this one stays signed in.',
       language: 'Your language is saved.',
       revoked: 'Permission taken back: this app can no longer get your information.',
       alreadyRevoked: 'This app already cannot get your information; there is nothing more to take back.',

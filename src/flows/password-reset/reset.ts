@@ -91,7 +91,7 @@ export function submitReset(s: Services, state: ResetState) {
       signOut: { reason: 'password_reset' },
       // An upstream account linked by whoever knew the old password signs in no more (a new account's first password
       // has none to remove).
-      removeLinks: grant.via !== 'welcome',
+      removeLinks: grant.via !== 'welcome' ? 'password_reset' : undefined,
     });
     // Whoever knew the old password is signed out everywhere.
     await s.personAccess.endPending(signOut);

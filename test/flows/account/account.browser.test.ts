@@ -211,8 +211,18 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   assert.match(await page.locator('.acct-field#contact-phone').innerText(), new RegExp(en('account.notSet')));
   await page.goto(`${server.issuer}/account?lang=zh-TW`);
 
-  // Password change: a wrong current password and a mismatch, each shown at its field.
+  // Password change: a wrong current password and a mismatch, each shown at its field. The teacher has linked another
+  // account: the form lists it and offers to unlink it too (unticked; a refused form keeps the tick).
+  const teacher = await server.storage.db('persons').where({ username: 'teacher' }).first('id');
+  await server.services.federatedLinks.link(
+    teacher.id,
+    { provider: 'other-idp', subject: 'teacher-upstream', email: 'teacher@upstream.test', emailVerified: true },
+    'portal',
+  );
   await Promise.all([page.waitForURL('**/account/password'), page.click(`.acct-nav a[href="/account/password"]`)]);
+  assert.equal(await page.locator('#linked-accounts li').count(), 1);
+  assert.equal(await page.isChecked('#remove-links'), false);
+  await page.check('#remove-links');
   await page.fill('#current', 'not-my-password');
   await page.fill('#password', 'correct horse battery staple');
   await page.fill('#confirm', 'correct horse battery stable');
@@ -238,6 +248,9 @@ test('account pages in a browser: profile, identities, connected apps (revoke), 
   );
   assert.ok(labelTop >= 0, `the field's label in sight (${labelTop})`);
   if (size) await page.setViewportSize(size);
+  assert.equal(await page.isChecked('#remove-links'), true, 'the tick is kept');
+  assert.deepEqual(await axeViolations(page), [], 'password form with a linked account: axe-core');
+  assert.deepEqual(await focusProblems(page), [], 'password form with a linked account: focus');
   await shoot(page, 'account-10-password-errors');
 
   // English, through the header link; then back.
