@@ -18,9 +18,9 @@ defineTexts({
         factor: { totp: '驗證器 App', passkey: '通行密鑰' },
         factorSubject: '$t(brand)：您的帳號加上了兩步驟驗證',
         factorText:
-          '{{name}} 您好：\n\n您「{{brand}}」帳號的兩步驟驗證已於 {{time}} 加上了一個{{what}}。以後登入學校後台或教育局後台時，要用它再確認一次。\n\n如果這不是您本人的操作，表示有人知道您的密碼：請立即重設密碼，並通知學校承辦人移除這個兩步驟驗證。',
+          '{{name}} 您好：\n\n您「{{brand}}」帳號的兩步驟驗證已於 {{time}} 加上了一個{{what}}。以後登入學校後台或教育局後台時，要用它再確認一次。\n\n如果這不是您本人的操作，表示有人知道您的密碼：請立即重設密碼，並請學校承辦人或教育局移除這個兩步驟驗證。',
         factorSms:
-          '【{{brand}}】您的帳號已於 {{time}} 加上{{what}}作為兩步驟驗證。如非本人操作，請立即重設密碼並通知學校。',
+          '【{{brand}}】您的帳號已於 {{time}} 加上{{what}}作為兩步驟驗證。如非本人操作，請立即重設密碼，並請學校承辦人或教育局移除。',
       },
     },
   },
@@ -40,9 +40,9 @@ defineTexts({
         factor: { totp: 'An authenticator app', passkey: 'A passkey' },
         factorSubject: '$t(brand): a second factor was added to your account',
         factorText:
-          'Hello {{name}},\n\n{{what}} was added as the second factor of your “{{brand}}” account on {{time}}. From now on, signing in to the school or bureau back office asks for it as well.\n\nIf you did not do this, someone knows your password: reset it at once, and ask your school to remove this second factor.',
+          'Hello {{name}},\n\n{{what}} was added as the second factor of your “{{brand}}” account on {{time}}. From now on, signing in to the school or bureau back office asks for it as well.\n\nIf you did not do this, someone knows your password: reset it at once, and ask the administrator at your school or the Department of Education to remove this second factor.',
         factorSms:
-          '[{{brand}}] {{what}} was added as your second factor on {{time}}. If this was not you, reset your password now and tell your school.',
+          '[{{brand}}] {{what}} was added as your second factor on {{time}}. If this was not you, reset your password now and ask your school or the Department of Education to remove it.',
       },
     },
   },
