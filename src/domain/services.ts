@@ -57,6 +57,22 @@ export function buildDomainServices(deps: {
   const links = passwordLinks(oneUse);
   const upstreams = new Upstreams({ db, keyring });
   const clients = new ClientRegistry(db, deps.clientCache);
+  const secondFactor = new SecondFactor({
+    db,
+    keyring,
+    throttle,
+    oneUse,
+    issuerName: new URL(issuer).host,
+    offers: (c) => outbox.offers(c),
+  });
+  const passkeys = new Passkeys({
+    db,
+    throttle,
+    oneUse,
+    issuer,
+    rpName: translator('zh-TW')('brand'),
+    offers: (c) => outbox.offers(c),
+  });
   return {
     oneUse,
     throttle,
@@ -71,7 +87,15 @@ export function buildDomainServices(deps: {
     bureau: {
       schools: new SchoolDirectory(db),
       schoolList: new SchoolListImport(db, oneUse),
-      people: new PeopleDirectory({ db, keyring, passwordLinks: links, issuer }),
+      people: new PeopleDirectory({
+        db,
+        keyring,
+        passwordLinks: links,
+        issuer,
+        secondFactor,
+        passkeys,
+        offers: (c) => outbox.offers(c),
+      }),
       audit: new AuditSearch(db),
     },
     /** Developers' organisations, app applications and the bureau's review of them. */
@@ -79,23 +103,9 @@ export function buildDomainServices(deps: {
     people: new People({ db, keyring, passwords, issuer, outbox }),
     signInGuard: new SignInGuard(throttle),
     /** Administrators' second factor (TOTP), and the first factors waiting for it. */
-    secondFactor: new SecondFactor({
-      db,
-      keyring,
-      throttle,
-      oneUse,
-      issuerName: new URL(issuer).host,
-      offers: (c) => outbox.offers(c),
-    }),
+    secondFactor,
     /** Passkeys (WebAuthn) as the second factor, for this issuer's origin. */
-    passkeys: new Passkeys({
-      db,
-      throttle,
-      oneUse,
-      issuer,
-      rpName: translator('zh-TW')('brand'),
-      offers: (c) => outbox.offers(c),
-    }),
+    passkeys,
     identities: new Identities({ db, keyring }),
     schools: new Schools(db),
     /** The school back office: who may open which school, and each school's semesters. */

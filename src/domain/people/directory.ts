@@ -1,18 +1,22 @@
 // The bureau's view of people (issue 15, item 7): a search by name, login, email, mobile number or national ID whose
 // results show contacts and IDs masked; one person's page (its every reading audited); the audited reveal of the full
-// national ID, with a reason; lock and unlock; a password-reset mail sent for them. Ending a locked person's sessions
+// national ID, with a reason; lock and unlock; a password-reset mail sent for them; their second factor shown and
+// removed (a lost phone), with a reason, the person told. Ending a locked person's sessions
 // and grants is the provider's (oidc/person-access.ts): queued with the lock, run by the caller in the same request.
 import type { Knex } from 'knex';
 import type { Keyring } from '../../platform/keyring.ts';
 import { type PendingSignOut, queueSignOut } from '../activity/pending-sign-outs.ts';
 import { recordAudit } from '../audit.ts';
-import { enqueueMessage } from '../outbox/outbox.ts';
+import { type Channel, enqueueMessage } from '../outbox/outbox.ts';
 import { maskEmail, maskMobile } from './masks.ts';
 import { isValidNationalId, normaliseNationalId } from './national-id.ts';
 import { maskedNationalId, nationalIdIndex, openNationalId } from './national-id-store.ts';
+import { secondFactorRemovedNotice } from './notices.ts';
+import type { Passkeys } from './passkeys.ts';
 import type { PasswordLinks } from './password-links.ts';
 import { findPersonById, normaliseMobile, type Person, type PersonStatus } from './persons.ts';
 import { resetLinkMail } from './reset-mail.ts';
+import type { SecondFactor } from './second-factor.ts';
 
 export type PersonHit = {
   id: string;
@@ -50,6 +54,9 @@ export type PersonIdentity = {
   endedAt: Date | null;
 };
 
+/** A person's second factor: the authenticator app (when it was set up), and how many passkeys. */
+export type SecondFactorState = { authenticator?: { since: Date }; passkeys: number };
+
 export const PEOPLE_PAGE_SIZE = 50;
 export const REASON_MAX = 200;
 
@@ -67,12 +74,27 @@ export class PeopleDirectory {
   readonly #keyring: Keyring;
   readonly #links: PasswordLinks;
   readonly #issuer: string;
+  readonly #secondFactor: SecondFactor;
+  readonly #passkeys: Passkeys;
+  readonly #offers: (channel: Channel) => boolean;
 
-  constructor(deps: { db: Knex; keyring: Keyring; passwordLinks: PasswordLinks; issuer: string }) {
+  constructor(deps: {
+    db: Knex;
+    keyring: Keyring;
+    passwordLinks: PasswordLinks;
+    issuer: string;
+    secondFactor: SecondFactor;
+    passkeys: Passkeys;
+    /** Which channels notices may go by (the outbox's): the person is told when their second factor is removed. */
+    offers: (channel: Channel) => boolean;
+  }) {
     this.#db = deps.db;
     this.#keyring = deps.keyring;
     this.#links = deps.passwordLinks;
     this.#issuer = deps.issuer;
+    this.#secondFactor = deps.secondFactor;
+    this.#passkeys = deps.passkeys;
+    this.#offers = deps.offers;
   }
 
   /**
@@ -251,5 +273,48 @@ export class PeopleDirectory {
       await recordAudit(trx, { actor, action: 'admin.password_reset_sent', subject: p.id, detail: { via: 'email' } });
     });
     return { ok: true };
+  }
+
+  /** The person's second factor as it is now: the authenticator app with its set-up date, the number of passkeys. */
+  async secondFactor(personId: string): Promise<SecondFactorState> {
+    const [totp, passkeys]: [{ created_at: Date } | undefined, number] = await Promise.all([
+      this.#db('person_totp').where({ person_id: personId }).first('created_at'),
+      this.#passkeys.count(personId),
+    ]);
+    return { ...(totp ? { authenticator: { since: totp.created_at } } : {}), passkeys };
+  }
+
+  /**
+   * Removes the person's second factor (a lost phone, or one set up by someone else), with a reason: the authenticator
+   * app and every passkey (SecondFactor.reset, Passkeys.reset, as the CLI does), one entry of the administrator with the
+   * reason, and a notice to the person by the one rule (accountNotice), all in one transaction; the next sign-in that
+   * needs a second factor sets one up again. `noSecondFactor` when there is none (a page drawn before it was removed),
+   * said before the reason, whose form such a page no longer has.
+   */
+  async removeSecondFactor(
+    personId: string,
+    reason: string,
+    actor: string,
+  ): Promise<{ ok: true } | { ok: false; error: string }> {
+    const state = await this.secondFactor(personId);
+    if (!state.authenticator && !state.passkeys) return { ok: false, error: 'noSecondFactor' };
+    const problem = PeopleDirectory.reasonProblem(reason);
+    if (problem) return { ok: false, error: problem };
+    return this.#db.transaction(async (trx) => {
+      const authenticator = await this.#secondFactor.reset(personId, actor, trx);
+      const passkeys = await this.#passkeys.reset(personId, actor, trx);
+      // Removed meanwhile (another tab, another administrator): nothing done, nothing written.
+      if (!authenticator && !passkeys) return { ok: false as const, error: 'noSecondFactor' };
+      await recordAudit(trx, {
+        actor,
+        action: 'admin.second_factor_removed',
+        subject: personId,
+        detail: { reason: reason.trim(), authenticator, passkeys },
+      });
+      const person = await findPersonById(trx, personId);
+      const notice = person && secondFactorRemovedNotice(person, new Date(), this.#offers);
+      if (notice) await enqueueMessage(trx, notice);
+      return { ok: true as const };
+    });
   }
 }

@@ -1,10 +1,11 @@
-// What a person is told by mail or SMS about their account — a password changed, a second factor added (in both
+// What a person is told by mail or SMS about their account — a password changed, a second factor added or removed (in both
 // languages: the notice may reach them before they choose one) — and the one rule of where such a notice goes.
 import type { Knex } from 'knex';
 import { bilingual, bilingualSubject, type Locale, translator } from '../../platform/i18n/index.ts';
 import { type Channel, enqueueMessage, type NewMessage } from '../outbox/outbox.ts';
 import type { Person, VerifiedContacts } from './persons.ts';
 import './texts.ts';
+import './texts-factor-removed.ts';
 
 const taipeiTime = (when: Date, locale: string) =>
   `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Taipei' }).format(when)} (UTC+8)`;
@@ -87,6 +88,24 @@ export function secondFactorAddedNotice(
     sms: 'password.mail.factorSms',
   };
   return accountNotice(person, 'second_factor_added', keys, vars, offers);
+}
+
+/**
+ * "The Department of Education removed your second factor; the next back-office sign-in sets one up again; if you did
+ * not ask for this, contact your school": by the same channel as passwordChangedNotice, or none.
+ */
+export function secondFactorRemovedNotice(
+  person: Pick<Person, 'name' | 'email' | 'email_verified' | 'mobile' | 'mobile_verified'>,
+  when: Date,
+  offers: (channel: Channel) => boolean,
+): NewMessage | undefined {
+  const vars = (locale: Locale) => ({ name: person.name, time: taipeiTime(when, locale) });
+  const keys = {
+    subject: 'password.mail.factorRemovedSubject',
+    text: 'password.mail.factorRemovedText',
+    sms: 'password.mail.factorRemovedSms',
+  };
+  return accountNotice(person, 'second_factor_removed', keys, vars, offers);
 }
 
 /** Queues secondFactorAddedNotice for the person, in the transaction that added the factor. */

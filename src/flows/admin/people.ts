@@ -1,7 +1,8 @@
 // The console's people (issue 15, item 7): POST /admin/people → GET /admin/people?search= — the search (masked results); GET /admin/people/:id —
 // one person (identities, linked accounts, recent sign-ins; every reading audited); POST …/reveal — the whole
 // national ID with a reason, shown once on the page the reveal redirects to; …/lock (with a reason: status locked, every session and grant ended) and …/unlock;
-// …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal.
+// …/password-reset — the forgot-password mail; …/sessions/end; …/developer — allow or stop the developer portal;
+// …/second-factor/reset (with a reason) — the authenticator app and passkeys removed, the person told.
 // A refused action (400) is kept as typed (typed.ts): its page stands for GET /admin/people/:id?typed=<token>, which
 // reload, Back and the language link ask for, with the reason typed and the message, sending nothing again.
 import type Router from '@koa/router';
@@ -25,7 +26,15 @@ import './texts-people.ts';
 const Search = z.object({ q: formText(100) });
 const ReasonForm = z.object({ reason: formText(1000) });
 const DeveloperForm = z.object({ access: z.enum(['allow', 'stop']).optional().catch(undefined) });
-const DONE = ['locked', 'unlocked', 'resetSent', 'sessionsEnded', 'developerAllowed', 'developerStopped'] as const;
+const DONE = [
+  'locked',
+  'unlocked',
+  'resetSent',
+  'sessionsEnded',
+  'developerAllowed',
+  'developerStopped',
+  'secondFactorRemoved',
+] as const;
 const Done = z.object({
   done: z.enum(DONE).optional().catch(undefined),
   sessions: z.coerce.number().int().min(0).max(10_000).catch(0),
@@ -86,6 +95,8 @@ const Refused = z.object({
   lockError: z.string().max(100).optional(),
   lockReason: z.string().max(1000).optional(),
   actionError: z.string().max(100).optional(),
+  secondFactorError: z.string().max(100).optional(),
+  secondFactorReason: z.string().max(1000).optional(),
 });
 type Refused = z.infer<typeof Refused>;
 type KeptActions = KeptForms<Refused>;
@@ -106,12 +117,13 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
   const time = (at: Date | null) => taipeiTime(at, locale, 'minutes');
   const person = await s.bureau.people.view(String(ctx.params.id), adminOf(ctx).id);
   if (!person) throw new AppError('not_found', 404);
-  const [identities, links, signIns, developer, providerName] = await Promise.all([
+  const [identities, links, signIns, developer, providerName, secondFactor] = await Promise.all([
     s.bureau.people.identities(person.id),
     s.federatedLinks.list(person.id),
     s.audit.recentSignIns(person.id, 20),
     s.developers.organisations.isDeveloperAccount(person.id),
     s.upstreams.names(),
+    s.bureau.people.secondFactor(person.id),
   ]);
   const appName = await clientNamer(ctx, s, signIns);
   const done = Done.parse(ctx.query);
@@ -147,6 +159,18 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
       account: developer,
       bySchool: identities.some((i) => i.status === 'active' && PORTAL_ROLES.includes(i.role)),
     },
+    secondFactor: {
+      any: !!secondFactor.authenticator || secondFactor.passkeys > 0,
+      // 驗證器 App 已設定（…設定）；通行密鑰 2 把 — or 未設定.
+      words:
+        [
+          secondFactor.authenticator &&
+            t('admin.people.secondFactor.authenticatorSince', { since: date(secondFactor.authenticator.since) }),
+          secondFactor.passkeys > 0 && t('admin.people.secondFactor.passkeys', { n: secondFactor.passkeys }),
+        ]
+          .filter(Boolean)
+          .join(locale === 'en' ? '; ' : '；') || t('admin.people.secondFactor.none'),
+    },
     done: done.done && t(`admin.people.done.${done.done}`, { sessions: done.sessions, grants: done.grants }),
     revealed: page.revealed,
     revealGone: page.revealGone,
@@ -155,6 +179,8 @@ async function renderPerson(ctx: Context, s: Services, page: PersonPage = {}) {
     lockError: page.lockError && t(`admin.people.errors.${page.lockError}`),
     lockReason: page.lockReason ?? '',
     actionError: page.actionError && t(`admin.people.errors.${page.actionError}`),
+    secondFactorError: page.secondFactorError && t(`admin.people.errors.${page.secondFactorError}`),
+    secondFactorReason: page.secondFactorReason ?? '',
     // A refused action's page stands for the person's with what was typed (render.ts): Back, reload and the language
     // link ask for it, sending nothing again.
     formPage: page.formPage,
@@ -183,7 +209,7 @@ function showPerson(s: Services, reveals: OneUseKind<z.infer<typeof Revealed>>, 
 
 /** A refusal about the reason is its form's field's; any other (locked meanwhile, no ID on file) goes at the top, since
  *  the page does not draw that form for such an account. */
-const placed = (error: string, field: 'revealError' | 'lockError') =>
+const placed = (error: string, field: 'revealError' | 'lockError' | 'secondFactorError') =>
   error.startsWith('reason') ? { [field]: error } : { actionError: error };
 
 /** A refused action: the person's page with its message (400), kept as typed for GET …?typed=<token>. */
@@ -212,6 +238,21 @@ function lock(s: Services, kept: KeptActions) {
     if (!result.ok) return refuse(ctx, s, kept, id, { ...placed(result.error, 'lockError'), lockReason: reason });
     await s.personAccess.endPending(result.signOut);
     seeOther(ctx, `/admin/people/${id}?done=locked`);
+  };
+}
+
+/**
+ * Removes the person's second factor, with a reason (a lost phone, or one set up by someone who had the password). The
+ * done message says what else to do when it was not the person's own doing: end every sign-in, send a password reset.
+ */
+function removeSecondFactor(s: Services, kept: KeptActions) {
+  return async (ctx: Context) => {
+    const id = await personId(ctx, s);
+    const { reason } = ReasonForm.parse(ctx.request.body ?? {});
+    const result = await s.bureau.people.removeSecondFactor(id, reason, adminOf(ctx).id);
+    if (!result.ok)
+      return refuse(ctx, s, kept, id, { ...placed(result.error, 'secondFactorError'), secondFactorReason: reason });
+    seeOther(ctx, `/admin/people/${id}?done=secondFactorRemoved`);
   };
 }
 
@@ -295,4 +336,5 @@ export function adminPeopleRoutes(router: Router, s: Services, admin: Middleware
   router.post('/admin/people/:id/password-reset', admin, s.forms.post, sendPasswordReset(s, kept));
   router.post('/admin/people/:id/sessions/end', admin, s.forms.post, endSessions(s));
   router.post('/admin/people/:id/developer', admin, s.forms.post, developer(s));
+  router.post('/admin/people/:id/second-factor/reset', admin, s.forms.post, removeSecondFactor(s, kept));
 }

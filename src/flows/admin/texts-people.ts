@@ -33,6 +33,12 @@ const zh = {
         verified: '已驗證',
         unverified: '未驗證',
         none: '沒有',
+        secondFactor: '兩步驟驗證',
+      },
+      secondFactor: {
+        authenticatorSince: '驗證器 App 已設定（{{since}} 設定）',
+        passkeys: '通行密鑰 {{n}} 把',
+        none: '未設定',
       },
       reveal: {
         title: '查看完整身分證統一編號',
@@ -108,6 +114,12 @@ const zh = {
         developerNot: '這個人目前不能使用開發者專區。',
         allowDeveloper: '開放開發者專區',
         stopDeveloper: '停止開發者專區',
+        secondFactorTitle: '移除兩步驟驗證',
+        secondFactorIntro:
+          '移除這個人的驗證器 App 和所有通行密鑰，例如手機遺失，或他收到通知、發現不是自己加上的。他下次登入學校後台或教育局後台時要重新設定；我們也會寄通知給他。',
+        secondFactorReason: '移除原因',
+        secondFactorHint: '例如：本人來電說手機遺失（最多 200 字）。原因會記錄在稽核紀錄。',
+        removeSecondFactor: '移除兩步驟驗證',
       },
       done: {
         locked: '帳號已鎖定，所有登入已結束。',
@@ -116,6 +128,8 @@ const zh = {
         sessionsEnded: '已結束 {{sessions}} 個登入和 {{grants}} 個應用程式授權。',
         developerAllowed: '已開放開發者專區。',
         developerStopped: '已停止開發者專區。',
+        secondFactorRemoved:
+          '已移除兩步驟驗證，這個人下次登入學校後台或教育局後台時會重新設定。如果原本的兩步驟驗證不是他自己加上的，表示有人知道他的密碼：請再按這一頁的「結束所有登入」和「寄送重設密碼信」。',
       },
       errors: {
         reasonRequired: '請輸入原因。',
@@ -123,6 +137,7 @@ const zh = {
         noNationalId: '這個人沒有身分證統一編號的資料。',
         notActive: '這個帳號不是使用中的狀態，不能這樣處理。',
         notLocked: '這個帳號沒有被鎖定。',
+        noSecondFactor: '這個人現在沒有設定兩步驟驗證，沒有東西可以移除（可能剛剛已經移除了）。',
         noEmailUseMobile:
           '這個人沒有已驗證的 Email，無法寄信。他的手機號碼已驗證：請他到登入頁的「忘記密碼」輸入手機號碼，用簡訊驗證碼重設密碼。',
         noEmailUseLink:
@@ -166,6 +181,12 @@ const en: typeof zh = {
         verified: 'verified',
         unverified: 'not verified',
         none: 'None',
+        secondFactor: 'Two-step verification',
+      },
+      secondFactor: {
+        authenticatorSince: 'Authenticator app set up (on {{since}})',
+        passkeys: 'Passkeys: {{n}}',
+        none: 'Not set up',
       },
       reveal: {
         title: 'See the whole national ID',
@@ -250,6 +271,13 @@ const en: typeof zh = {
         developerNot: 'This person cannot use the developer portal now.',
         allowDeveloper: 'Allow the developer portal',
         stopDeveloper: 'Stop the developer portal',
+        secondFactorTitle: 'Remove two-step verification',
+        secondFactorIntro:
+          "Removes this person's authenticator app and every passkey: for example, their phone is lost, or they were told one was added and it was not them. The next time they sign in to the school or bureau back office, they set it up again; we also send them a notice.",
+        secondFactorReason: 'Reason for removing',
+        secondFactorHint:
+          'For example: they called to say their phone is lost (at most 200 characters). The reason goes to the audit log.',
+        removeSecondFactor: 'Remove two-step verification',
       },
       done: {
         locked: 'The account is locked and every sign-in has ended.',
@@ -258,6 +286,8 @@ const en: typeof zh = {
         sessionsEnded: '{{sessions}} sign-ins and {{grants}} app permissions were ended.',
         developerAllowed: 'The developer portal is allowed.',
         developerStopped: 'The developer portal is stopped.',
+        secondFactorRemoved:
+          'Two-step verification is removed; the person sets it up again at their next sign-in to the school or bureau back office. If it was not this person who had set it up, someone knows their password: also press “End every sign-in” and “Send the password reset” on this page.',
       },
       errors: {
         reasonRequired: 'Enter the reason.',
@@ -265,6 +295,8 @@ const en: typeof zh = {
         noNationalId: 'This person has no national ID on record.',
         notActive: 'This account is not active, so this cannot be done.',
         notLocked: 'This account is not locked.',
+        noSecondFactor:
+          'This person has no two-step verification set up now, so there is nothing to remove (it may have just been removed).',
         noEmailUseMobile:
           'This person has no verified email, so no mail can be sent. Their mobile number is verified: ask them to use “Forgot password” on the sign-in page with their mobile number, and reset the password with the code texted to them.',
         noEmailUseLink:

@@ -1,12 +1,12 @@
 // The bureau console in Chromium (issue 15, items 6–8): a bureau administrator opens /admin, signs in with the
 // password and sets up the authenticator, then walks the sections — schools (a school added, a wrong code first; its
 // page; an administrator named by email — a login nobody has first, then who it is, confirmed), people (a search by national ID, masked; the person's page; the whole ID
-// revealed with a reason; the account locked), the audit log (filtered to those actions, then to the school, named).
+// revealed with a reason; its second factor removed with a reason; the account locked), the audit log (filtered to those actions, then to the school, named).
 // Each page is checked with axe-core and photographed at desktop and phone widths.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { generate } from 'otplib';
+import { generate, generateSecret } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { maskEmail } from '../../../src/domain/people/masks.ts';
 import { sealNationalId } from '../../../src/domain/people/national-id-store.ts';
@@ -70,6 +70,11 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
     audit: { action: 'person.created' },
     // An identity, so that the person's page has its table of identities.
     identities: [{ role: 'parent', source: 'self' }],
+  });
+  // An authenticator app, as a back-office sign-in keeps it: the person's page offers to remove it.
+  await server.storage.db('person_totp').insert({
+    person_id: personId,
+    secret_sealed: server.storage.keyring.seal('totp-secret', generateSecret()),
   });
   const code = `2${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
   const { context, page, problems } = await watchedPage(browser, {
@@ -173,6 +178,14 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   assert.equal(await page.locator('#masked-id').innerText(), masked);
   assert.equal(await page.locator('#revealed-id').count(), 0);
   await page.goto(`${server.issuer}/admin/people/${personId}`);
+  assert.match(await page.locator('#person-second-factor').innerText(), /^驗證器 App 已設定（.+設定）$/);
+  await page.fill('#second-factor-reason', '手機遺失');
+  await page.click('#second-factor-form button');
+  await page.waitForURL(/done=secondFactorRemoved/);
+  assert.equal(await page.locator('#person-done').innerText(), zh('admin.people.done.secondFactorRemoved'));
+  assert.equal(await page.locator('#person-second-factor').innerText(), zh('admin.people.secondFactor.none'));
+  assert.equal(await page.locator('#second-factor-form').count(), 0);
+  await checked(page, '10-person-factor-removed', problems);
   await page.fill('#lock-reason', '測試鎖定');
   await page.click('#lock-form button');
   await page.waitForURL(/done=locked/);
