@@ -1,7 +1,10 @@
 // Signing in to one of our own pages (the account portal, the school back office, and the bureau console to come)
 // through our own provider, like any relying party: `<path>/sign-in` starts a code flow with PKCE (its state in a
-// short cookie on the path), `<path>/callback` ends it, checks the ID token as the pages ask (a second factor, …),
-// records the provider session it came from and lets the pages open their own session; `<path>/sign-out` ends both.
+// short cookie on the path), `<path>/callback` ends it, checks the ID token as the pages ask (a second factor, a
+// sign-in no older than the pages allow: max_age and auth_time), records the provider session it came from and lets
+// the pages open their own session; `<path>/sign-out` ends both. `<path>/sign-in?fresh=1` (pages that allow it) asks
+// the provider to sign the person in again even with a live session (prompt=login): the password, the upstream
+// account or the second factor, whatever they sign in with, is asked again.
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
@@ -31,6 +34,16 @@ export type OwnSignIn = {
   returnTo: z.ZodType<string>;
   /** Administrators' pages: the provider is asked for a second factor, and the ID token must say it was given. */
   secondFactor?: boolean;
+  /**
+   * A sign-in no older than this many seconds (the pages' own session's length): past it the provider asks again
+   * (max_age), and the ID token's auth_time is checked. None: a live provider session of any age will do.
+   */
+  maxAgeSeconds?: number;
+  /**
+   * Pages that may ask for a fresh sign-in (`?fresh=1`: prompt=login), checked on return to be no older than this
+   * many seconds (the account pages before an email, mobile or link change: web/recent-sign-in.ts).
+   */
+  freshSeconds?: number;
   /** Draws the pages' "could not sign in" page. */
   fail(ctx: Context, failure: SignInFailure, status: number): void | Promise<void>;
   /** Opens the pages' own session for the person and the provider session; true when it answered itself instead. */
@@ -63,17 +76,29 @@ export function ownSignIn(s: Deps, spec: OwnSignIn) {
     name: `${name}_rp`,
     path: spec.path,
     maxAgeSeconds: 600,
-    schema: z.object({ verifier: z.string(), state: z.string(), nonce: z.string(), returnTo: spec.returnTo }),
+    schema: z.object({
+      verifier: z.string(),
+      state: z.string(),
+      nonce: z.string(),
+      maxAge: z.number().int().nonnegative().optional(),
+      returnTo: spec.returnTo,
+    }),
   });
 
   async function start(ctx: Context) {
     const returnTo = spec.returnTo.parse(ctx.query.return_to);
+    const fresh = spec.freshSeconds !== undefined && ctx.query.fresh === '1';
+    const maxAge = fresh ? spec.freshSeconds : spec.maxAgeSeconds;
     let begun: Awaited<ReturnType<typeof rp.begin>>;
     try {
       begun = await rp.begin({
         scope: 'openid',
         locale: chooseLocale(ctx),
-        extra: spec.secondFactor ? { acr_values: MFA_ACR } : undefined,
+        extra: {
+          ...(spec.secondFactor ? { acr_values: MFA_ACR } : {}),
+          ...(fresh ? { prompt: 'login' } : {}),
+        },
+        maxAge,
       });
     } catch (err) {
       // Our own provider did not answer (it is this process: a store out of reach, most likely).

@@ -5,14 +5,25 @@
 // that cannot reach its own public name still signs people in.
 import * as oidc from 'openid-client';
 
-/** What a relying party keeps between sending the browser to sign in and its return (in a cookie of its own). */
-export type RpFlow = { verifier: string; state: string; nonce: string };
+/**
+ * What a relying party keeps between sending the browser to sign in and its return (in a cookie of its own); `maxAge`:
+ * the sign-in asked for must be no older than this many seconds (max_age, the ID token's auth_time checked).
+ */
+export type RpFlow = { verifier: string; state: string; nonce: string; maxAge?: number };
 
 export type OwnRp = {
   configuration(): Promise<oidc.Configuration>;
-  /** A new flow and the authorization URL that starts it. */
-  begin(q: { scope: string; locale: string; extra?: Record<string, string> }): Promise<{ flow: RpFlow; url: URL }>;
-  /** Exchanges the code the browser came back with (`callbackUrl`) for tokens, checking state, nonce and PKCE. */
+  /** A new flow and the authorization URL that starts it (`maxAge`: a sign-in no older than this, in seconds). */
+  begin(q: {
+    scope: string;
+    locale: string;
+    extra?: Record<string, string>;
+    maxAge?: number;
+  }): Promise<{ flow: RpFlow; url: URL }>;
+  /**
+   * Exchanges the code the browser came back with (`callbackUrl`) for tokens, checking state, nonce and PKCE, and the
+   * sign-in's age (auth_time) when the flow asked for one.
+   */
   complete(callbackUrl: URL, flow: RpFlow): ReturnType<typeof oidc.authorizationCodeGrant>;
 };
 
@@ -55,8 +66,13 @@ export function ownRelyingParty(opts: {
   };
   return {
     configuration,
-    async begin({ scope, locale, extra }) {
-      const flow = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
+    async begin({ scope, locale, extra, maxAge }) {
+      const flow: RpFlow = {
+        verifier: oidc.randomPKCECodeVerifier(),
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        ...(maxAge === undefined ? {} : { maxAge }),
+      };
       const url = oidc.buildAuthorizationUrl(await configuration(), {
         redirect_uri: `${issuer}${callbackPath}`,
         scope,
@@ -65,6 +81,7 @@ export function ownRelyingParty(opts: {
         state: flow.state,
         nonce: flow.nonce,
         ui_locales: locale,
+        ...(maxAge === undefined ? {} : { max_age: String(maxAge) }),
         ...extra,
       });
       return { flow, url };
@@ -74,6 +91,7 @@ export function ownRelyingParty(opts: {
         pkceCodeVerifier: flow.verifier,
         expectedState: flow.state,
         expectedNonce: flow.nonce,
+        ...(flow.maxAge === undefined ? {} : { maxAge: flow.maxAge }),
       });
     },
   };

@@ -40,5 +40,8 @@ export function ownPagesClients(issuer: string): ConfiguredClient[] {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     scope: 'openid',
+    // The ID token says when the person signed in (auth_time): the account pages ask again when it is not recent,
+    // administrators' pages when it is older than their own session.
+    require_auth_time: true,
   }));
 }

@@ -1,8 +1,9 @@
 // The account pages (SPEC §4 flow 10, /account), in the order a person meets them: signing in to them, the
 // profile and language, email and mobile, the contact phone (聯絡電話), password, identities, linked accounts,
 // connected apps, devices, recent sign-ins. Every page needs a portal session; every form is parsed, then its CSRF
-// token checked.
+// token checked. The email and mobile pages also need a recent sign-in (web/recent-sign-in.ts).
 import type Router from '@koa/router';
+import { requireRecentSignIn } from '../../web/recent-sign-in.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { revokeAppAccess, showApps } from './apps.ts';
@@ -28,12 +29,15 @@ export function accountRoutes(router: Router, s: Services) {
 
   router.get('/account', signedIn, showProfile(s));
   router.post('/account/language', ...form, saveLanguage(s));
+  // A new email address or mobile number can take the account over (a password reset goes to it): only after a
+  // recent sign-in, each page and each form sent (one left open goes to sign in again and back to its page).
+  const recent = requireRecentSignIn();
   for (const kind of CONTACT_KINDS) {
     const pages = contactPages(s, kind);
-    router.get(`/account/${kind}`, signedIn, pages.showRequest);
-    router.post(`/account/${kind}`, ...form, pages.sendCode);
-    router.get(`/account/${kind}/verify`, signedIn, pages.showVerify);
-    router.post(`/account/${kind}/verify`, ...form, pages.verifyCode);
+    router.get(`/account/${kind}`, signedIn, recent, pages.showRequest);
+    router.post(`/account/${kind}`, ...form, recent, pages.sendCode);
+    router.get(`/account/${kind}/verify`, signedIn, recent, pages.showVerify);
+    router.post(`/account/${kind}/verify`, ...form, recent, pages.verifyCode);
   }
   const contactPhone = contactPhonePages(s);
   router.get('/account/contact-phone', signedIn, contactPhone.show);

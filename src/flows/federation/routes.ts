@@ -3,6 +3,7 @@
 // (the redirect URI registered there); a first visit meets the not-yet-linked page. The account portal links and
 // unlinks accounts (/account/links) through the same leg.
 import type Router from '@koa/router';
+import { requireRecentSignIn } from '../../web/recent-sign-in.ts';
 import { requireAccount } from '../../web/require-account.ts';
 import type { Services } from '../../web/services.ts';
 import { upstreamCallback } from './callback.ts';
@@ -18,5 +19,13 @@ export function federationRoutes(router: Router, s: Services) {
   router.get('/interaction/:uid/federation/pending', showPending(s));
   router.get('/interaction/:uid/federation/:id', startSignIn(s));
   router.get('/federation/:id/callback', upstreamCallback(s));
-  router.post('/federation/:id/link', requireAccount(s), post, startLink(s));
+  // A linked account signs in as the person: linking one needs a recent sign-in (web/recent-sign-in.ts); a stale
+  // form goes to sign in again and back to the links page.
+  router.post(
+    '/federation/:id/link',
+    requireAccount(s),
+    post,
+    requireRecentSignIn(() => '/account/links'),
+    startLink(s),
+  );
 }

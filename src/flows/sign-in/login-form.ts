@@ -1,7 +1,9 @@
 // Draws the sign-in page, with the person check (platform/challenge.ts) when the guard asks for one, the other
-// accounts one may sign in with (issue 13), and the upstream account this sign-in will link, when there is one.
+// accounts one may sign in with (issue 13), and the upstream account this sign-in will link, when there is one. A
+// person signed in on this browser whom the app asks to sign in again is told why, their account name filled in.
 import type { Context } from 'koa';
 import { maskEmail } from '../../domain/people/masks.ts';
+import type { Interaction } from '../../oidc/internals.ts';
 import { chooseLocale, translator } from '../../platform/i18n/index.ts';
 import { csrfToken } from '../../web/csrf.ts';
 import { renderPage, withMistakes } from '../../web/render.ts';
@@ -28,6 +30,8 @@ export type LoginPage = {
   noticeUpstream?: string;
   /** An upstream account met in this sign-in waits to be linked: signing in with the password links it. */
   linking?: boolean;
+  /** Signed in already and asked again (signInAgain): the key of the words saying why. */
+  again?: string;
   status?: number;
 };
 
@@ -45,6 +49,29 @@ const federationNotice = (
 
 /** The notices a redirect to the sign-in page may ask for (nothing else from the address is shown). */
 export const FEDERATION_NOTICES = ['cancelled', 'failed', 'unavailable', 'disabled', 'pending', 'inactive'] as const;
+
+/** The prompt's reasons that ask a person already signed in on this browser to sign in again. */
+const AGAIN_REASONS = new Set(['login_prompt', 'max_age']);
+
+/**
+ * The person signed in on this browser whom the app asks to sign in again (prompt=login: the account pages before an
+ * email, mobile or link change; a sign-in older than max_age: the administrators' pages): the words saying why (their
+ * password, or their linked account when they have no password) and their account name, to fill in.
+ */
+export async function signInAgain(
+  s: Services,
+  details: Interaction,
+): Promise<{ key: string; login: string } | undefined> {
+  const { session, prompt } = details;
+  if (prompt.name !== 'login' || !session?.accountId || !prompt.reasons.some((r) => AGAIN_REASONS.has(r)))
+    return undefined;
+  const person = await s.people.findById(session.accountId);
+  if (person?.status !== 'active') return undefined;
+  return {
+    key: person.password_hash ? 'login.again.password' : 'login.again.linked',
+    login: person.username ?? person.email ?? person.mobile ?? '',
+  };
+}
 
 export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
   const t = translator(chooseLocale(ctx));
@@ -74,6 +101,7 @@ export async function renderLogin(ctx: Context, s: Services, page: LoginPage) {
       // A wrong password's page stands for the sign-in page: Back, reload and the language link ask for it (render.ts).
       formPage: `/interaction/${page.uid}`,
       upstreams: upstreams.map((u) => ({ id: u.id, name: u.name, icon: u.icon ?? u.id })),
+      again: page.again && t(page.again),
       notice: page.notice,
       noticeText:
         page.notice && federationNotice(t, page.notice, upstreams.find((u) => u.id === page.noticeUpstream)?.name),

@@ -8,7 +8,7 @@ import { loadInteraction, signedIn } from '../../web/interaction.ts';
 import type { Services } from '../../web/services.ts';
 import { renderIdentityMenu } from './identity.ts';
 import type { LinkByPassword } from './link-by-password.ts';
-import { type LoginPage, renderLogin } from './login-form.ts';
+import { type LoginPage, renderLogin, signInAgain } from './login-form.ts';
 import type { ForcedChange } from './password-change.ts';
 
 const LoginForm = z.object({
@@ -32,7 +32,7 @@ export function submitLogin(s: Services, forced: ForcedChange, linker: LinkByPas
     const remember = body.remember === 'yes';
     // This sign-in links the upstream account met before it (the not-yet-linked page's "sign in with my account").
     const linking = body.link === '1';
-    const again = (page: {
+    const again = async (page: {
       error?: string;
       fieldErrors?: LoginPage['fieldErrors'];
       status: number;
@@ -40,7 +40,17 @@ export function submitLogin(s: Services, forced: ForcedChange, linker: LinkByPas
       challengeError?: string;
       checkFirst?: boolean;
       resendTicket?: string;
-    }) => renderLogin(ctx, s, { uid: details.uid, clientName, login: typed, remember, linking, ...page });
+    }) =>
+      renderLogin(ctx, s, {
+        uid: details.uid,
+        clientName,
+        login: typed,
+        remember,
+        linking,
+        // Asked to sign in again: a wrong password's page still says why.
+        again: (await signInAgain(s, details))?.key,
+        ...page,
+      });
     const fail = async (reason: string, subject?: string) => {
       s.metrics.signIns.inc({ outcome: reason });
       await s.audit.record({

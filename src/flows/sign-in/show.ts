@@ -7,7 +7,7 @@ import type { Services } from '../../web/services.ts';
 import { rememberSignIn } from '../../web/sign-in-restart.ts';
 import { renderConsent } from './consent.ts';
 import { renderIdentityMenu } from './identity.ts';
-import { FEDERATION_NOTICES, renderLogin } from './login-form.ts';
+import { FEDERATION_NOTICES, renderLogin, signInAgain } from './login-form.ts';
 
 export function showInteraction(s: Services) {
   return async (ctx: Context) => {
@@ -33,7 +33,10 @@ export function showInteraction(s: Services) {
       return;
     }
     if (details.prompt.name === 'login') {
-      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
+      // Signed in on this browser and asked again: the page says why, the account name filled in.
+      const again = await signInAgain(s, details);
+      const hint =
+        typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : (again?.login ?? '');
       const named = hint ? await s.people.findByLogin(hint) : undefined;
       const { challenge } = await s.signInGuard.state(hint ? signInSubject(named, hint) : undefined, ctx.ip);
       const notice = FEDERATION_NOTICES.find((n) => n === ctx.query.federation);
@@ -45,6 +48,7 @@ export function showInteraction(s: Services) {
         notice,
         noticeUpstream: typeof ctx.query.upstream === 'string' ? ctx.query.upstream : undefined,
         linking: ctx.query.link === '1',
+        again: again?.key,
       });
       return;
     }

@@ -9,6 +9,11 @@ const zh = {
     },
     title: '登入',
     subtitle: '使用您的校園帳號登入「{{client}}」',
+    /** Signed in already, asked again (a change to the account, or a sign-in older than the page allows). */
+    again: {
+      password: '為了保護您的帳號，請再輸入一次密碼。',
+      linked: '為了保護您的帳號，請再登入一次：按下面您連結的帳號登入。',
+    },
     account: '帳號',
     accountHint: '自訂帳號、Email 或手機號碼',
     password: '密碼',
@@ -127,6 +132,10 @@ const en: typeof zh = {
     },
     title: 'Sign in',
     subtitle: 'Sign in to “{{client}}” with your school account',
+    again: {
+      password: 'To keep your account safe, please type your password again.',
+      linked: 'To keep your account safe, please sign in again: use your linked account below.',
+    },
     account: 'Account',
     accountHint: 'Username, email or mobile number',
     password: 'Password',
