@@ -5,7 +5,7 @@ import { BUREAU_CONSOLE_CLIENT_ID } from '../../domain/clients/own-pages.ts';
 import { ownSignIn } from '../../web/own-rp-sign-in.ts';
 import type { Services } from '../../web/services.ts';
 import { renderAdminMessage } from './pages.ts';
-import { type AdminSession, ReturnTo } from './session.ts';
+import { ADMIN_SESSION_SECONDS, type AdminSession, ReturnTo } from './session.ts';
 
 export function adminSignIn(s: Services, session: AdminSession) {
   return ownSignIn(s, {
@@ -13,6 +13,9 @@ export function adminSignIn(s: Services, session: AdminSession) {
     clientId: BUREAU_CONSOLE_CLIENT_ID,
     returnTo: ReturnTo,
     secondFactor: true,
+    // A sign-in (password and second factor) no older than the pages' own session: a provider session kept for days
+    // ("remember me") does not open them again without both once their hour is over.
+    maxAgeSeconds: ADMIN_SESSION_SECONDS,
     fail: (ctx, failure, status) =>
       renderAdminMessage(ctx, { title: 'admin.signIn.failedTitle', message: `admin.signIn.${failure}`, status }),
     async open(ctx, claims, sessionUid) {

@@ -65,6 +65,9 @@ export function reviewSignIn(s: Services, session: ReviewSession) {
     clientId: BINDING_REVIEW_CLIENT_ID,
     returnTo: ReturnTo,
     secondFactor: true,
+    // A sign-in (password and second factor) no older than the pages' own session: a provider session kept for days
+    // ("remember me") does not open them again without both once their hour is over.
+    maxAgeSeconds: REVIEW_SESSION_SECONDS,
     fail: (ctx, failure, status) =>
       message(ctx, {
         title: 'binding.reviewSignIn.failedTitle',

@@ -7,7 +7,7 @@ import { SCHOOL_OFFICE_CLIENT_ID } from '../../domain/clients/own-pages.ts';
 import { ownSignIn } from '../../web/own-rp-sign-in.ts';
 import type { Services } from '../../web/services.ts';
 import { renderMessage } from './pages.ts';
-import { type officeSession, ReturnTo } from './session.ts';
+import { OFFICE_SESSION_SECONDS, type officeSession, ReturnTo } from './session.ts';
 
 export function officeSignIn(s: Services, session: ReturnType<typeof officeSession>) {
   const fail = (ctx: Context, message: string, status: number) =>
@@ -17,6 +17,9 @@ export function officeSignIn(s: Services, session: ReturnType<typeof officeSessi
     clientId: SCHOOL_OFFICE_CLIENT_ID,
     returnTo: ReturnTo,
     secondFactor: true,
+    // A sign-in (password and second factor) no older than the pages' own session: a provider session kept for days
+    // ("remember me") does not open them again without both once their hour is over.
+    maxAgeSeconds: OFFICE_SESSION_SECONDS,
     fail: (ctx, failure, status) => fail(ctx, `school.signIn.${failure}`, status),
     async open(ctx, claims, sessionUid) {
       if (await session.open(ctx, claims.sub, sessionUid)) return true;
