@@ -21,6 +21,7 @@ import { passwordLinks } from './people/password-links.ts';
 import { type PasswordHash, Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
+import { SetupProof } from './people/setup-proof.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
 import { SchoolDirectory } from './schools/directory.ts';
 import { SchoolOffice } from './schools/office.ts';
@@ -87,6 +88,8 @@ export function buildDomainServices(deps: {
       issuerName: new URL(issuer).host,
       offers: (c) => outbox.offers(c),
     }),
+    /** The code to the verified email or mobile that the first set-up of a second factor asks for. */
+    setupProof: new SetupProof({ throttle, oneUse, outbox }),
     /** Passkeys (WebAuthn) as the second factor, for this issuer's origin. */
     passkeys: new Passkeys({
       db,
