@@ -21,6 +21,7 @@ import { passwordLinks } from './people/password-links.ts';
 import { type PasswordHash, Passwords } from './people/passwords.ts';
 import { SecondFactor } from './people/second-factor.ts';
 import { People } from './people/service.ts';
+import { SetupProof } from './people/setup-proof.ts';
 import { SignInGuard } from './people/sign-in-guard.ts';
 import { SchoolDirectory } from './schools/directory.ts';
 import { SchoolOffice } from './schools/office.ts';
@@ -104,6 +105,8 @@ export function buildDomainServices(deps: {
     signInGuard: new SignInGuard(throttle),
     /** Administrators' second factor (TOTP), and the first factors waiting for it. */
     secondFactor,
+    /** The code to the verified email or mobile that the first set-up of a second factor asks for. */
+    setupProof: new SetupProof({ throttle, oneUse, outbox }),
     /** Passkeys (WebAuthn) as the second factor, for this issuer's origin. */
     passkeys,
     identities: new Identities({ db, keyring }),

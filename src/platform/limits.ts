@@ -128,4 +128,25 @@ export const BINDING = {
 export const SECOND_FACTOR = {
   person: { name: 'totp-fail-person', windowSeconds: 15 * MINUTE, max: 5 },
   address: { name: 'second-factor-fail-address', windowSeconds: 15 * MINUTE, max: 50 },
-} as const satisfies Record<string, Limit>;
+  /**
+   * The limit that grows: besides 5 per 15 minutes, at most 20 failures per person in 24 hours; from the 20th the step
+   * waits `personDayWaitSeconds` (the page says until when). A right code does not wipe this count.
+   */
+  personDay: { name: 'second-factor-fail-person-day', windowSeconds: 24 * HOUR, max: 20 },
+  personDayWaitSeconds: 24 * HOUR,
+} as const satisfies Record<string, Limit | number>;
+
+/**
+ * The first set-up of a second factor is proven by a 6-digit code sent to the account's verified email (else mobile):
+ * 10 minutes, 5 tries a code (wrong ones also count against SECOND_FACTOR). Codes sent per person an hour, whatever
+ * asked for them (each sign-in's first, and "send again"), so a password alone cannot flood the owner's inbox or
+ * phone, nor one address many owners'; "send again" itself at most `again` an hour.
+ */
+export const SETUP_PROOF = {
+  sent: { name: 'setup-proof-sent', windowSeconds: HOUR, max: 10 },
+  again: { name: 'setup-proof-again', windowSeconds: HOUR, max: 3 },
+  /** Codes sent per network address an hour (generous: a school's staff share one). */
+  address: { name: 'setup-proof-address', windowSeconds: HOUR, max: 60 },
+  codeSeconds: 10 * MINUTE,
+  triesPerCode: 5,
+} as const satisfies Record<string, Limit | number>;

@@ -213,6 +213,8 @@ export const KNOWN: Record<string, Known> = {
   'POST /interaction/:uid/abort': form([], { ctx: 'login' }),
   'GET /interaction/:uid/second-factor': { ctx: 'login' },
   'POST /interaction/:uid/second-factor': form(['code'], { ctx: 'login', good: () => ({ code: '123456' }) }),
+  'POST /interaction/:uid/second-factor/proof': form(['code'], { ctx: 'login', good: () => ({ code: '123456' }) }),
+  'POST /interaction/:uid/second-factor/proof/again': form([], { ctx: 'login' }),
   'POST /interaction/:uid/second-factor/passkey/options': form([], { ctx: 'login' }),
   'POST /interaction/:uid/second-factor/passkey': form(['response'], {
     ctx: 'login',

@@ -42,29 +42,47 @@ export type CodeResult = 'ok' | 'wrong' | 'limited';
 
 const CODE = /^\d{6}$/;
 
+/** The lock a person is under once the day's wrong codes are used up (SECOND_FACTOR.personDay). */
+const DAY_WAIT = 'second-factor-day-wait';
+
+/** Seconds the person's second-factor step still waits after too many wrong codes in a day; 0 when it does not. */
+export const dayWaitSeconds = (throttle: Throttle, personId: string) => throttle.lockedFor(DAY_WAIT, personId);
+
 /**
- * One try at the second factor (a code or a passkey), counted before it is made, per network address and per person
- * (SECOND_FACTOR, each a Throttle.attempt: tries sent at once cannot slip past either count): refused past either
- * limit; the fifth wrong one of the person's, or the address's last, says to wait; a success clears the person's count
- * and takes back its own try from the address's (one's own right code must not wipe the wrong ones tried at others).
+ * One try at the second factor (a code or a passkey), counted before it is made, per network address, per person in
+ * 15 minutes and per person in a day (SECOND_FACTOR, each a Throttle.attempt: tries sent at once cannot slip past any
+ * count): refused past any limit; the fifth wrong one of the person's, or the address's last, says to wait; the day's
+ * last puts the person under a day's wait (dayWaitSeconds says how long). A success clears the person's 15-minute
+ * count and takes back its own try from the address's and the day's (one's own right code must not wipe the wrong
+ * ones tried at others, nor a guesser's wrong ones of the day).
  */
 export async function countedTry(
   throttle: Throttle,
   who: { personId: string; address: string },
   attempt: () => Promise<boolean>,
 ): Promise<CodeResult> {
+  if ((await dayWaitSeconds(throttle, who.personId)) > 0) return 'limited';
   let person: { outcome: CodeResult; left: number } | undefined;
+  let day: { outcome: CodeResult; left: number } | undefined;
   const address = await throttle.attempt(
     SECOND_FACTOR.address,
     who.address,
     async () => {
-      const tried = await throttle.attempt(SECOND_FACTOR.person, who.personId, attempt);
+      const tried = await throttle.attempt(SECOND_FACTOR.person, who.personId, async () => {
+        day = await throttle.attempt(SECOND_FACTOR.personDay, who.personId, attempt, 'refund');
+        return day.outcome === 'ok';
+      });
       person = tried;
       return tried.outcome === 'ok';
     },
     'refund',
   );
   const tried = person as { outcome: CodeResult; left: number } | undefined;
+  const daily = day as { outcome: CodeResult; left: number } | undefined;
+  if (daily && (daily.outcome === 'limited' || (daily.outcome === 'wrong' && daily.left <= 0))) {
+    await throttle.lock(DAY_WAIT, who.personId, SECOND_FACTOR.personDayWaitSeconds);
+    return 'limited';
+  }
   if (address.outcome === 'limited' || !tried) return 'limited';
   if (tried.outcome !== 'wrong') return tried.outcome;
   return tried.left <= 0 || address.left <= 0 ? 'limited' : 'wrong';

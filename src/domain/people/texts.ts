@@ -21,6 +21,11 @@ defineTexts({
           '{{name}} 您好：\n\n您「{{brand}}」帳號的兩步驟驗證已於 {{time}} 加上了一個{{what}}。以後登入學校後台或教育局後台時，要用它再確認一次。\n\n如果這不是您本人的操作，表示有人知道您的密碼：請立即重設密碼，並請學校承辦人或教育局移除這個兩步驟驗證。',
         factorSms:
           '【{{brand}}】您的帳號已於 {{time}} 加上{{what}}作為兩步驟驗證。如非本人操作，請立即重設密碼，並請學校承辦人或教育局移除。',
+        setupCodeSubject: '$t(brand)：設定兩步驟驗證的驗證碼',
+        setupCodeText:
+          '{{name}} 您好：\n\n您的驗證碼是：{{code}}\n\n有人正在第一次設定您「{{brand}}」帳號的兩步驟驗證。如果是您，請在 10 分鐘內，在設定頁面輸入這 6 位數字。請不要把驗證碼告訴任何人，學校和教育局也不會跟您要。\n\n如果這不是您，表示有人知道您的密碼：請不要理會這個驗證碼，立即重設密碼，並通知學校承辦人。',
+        setupCodeSms:
+          '【{{brand}}】設定兩步驟驗證的驗證碼：{{code}}（10 分鐘內有效，請勿告訴任何人）。如非本人操作，請立即重設密碼。',
       },
     },
   },
@@ -43,6 +48,11 @@ defineTexts({
           'Hello {{name}},\n\n{{what}} was added as the second factor of your “{{brand}}” account on {{time}}. From now on, signing in to the school or bureau back office asks for it as well.\n\nIf you did not do this, someone knows your password: reset it at once, and ask the administrator at your school or the Department of Education to remove this second factor.',
         factorSms:
           '[{{brand}}] {{what}} was added as your second factor on {{time}}. If this was not you, reset your password now and ask your school or the Department of Education to remove it.',
+        setupCodeSubject: '$t(brand): your code to set up two-step verification',
+        setupCodeText:
+          'Hello {{name}},\n\nYour code is: {{code}}\n\nSomeone is setting up two-step verification for your “{{brand}}” account for the first time. If it is you, type these 6 digits on the set-up page within 10 minutes. Do not tell anyone the code; your school and the bureau will never ask for it.\n\nIf it is not you, someone knows your password: ignore this code, reset your password at once and tell your school.',
+        setupCodeSms:
+          '[{{brand}}] Your code to set up two-step verification: {{code}} (10 minutes; tell no one). If this was not you, reset your password now.',
       },
     },
   },

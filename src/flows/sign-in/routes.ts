@@ -9,7 +9,14 @@ import { submitIdentity } from './identity.ts';
 import { linkByPassword } from './link-by-password.ts';
 import { submitLogin } from './login.ts';
 import { forcedPasswordChange } from './password-change.ts';
-import { passkeyOptions, showSecondFactor, submitPasskey, submitSecondFactor } from './second-factor.ts';
+import {
+  passkeyOptions,
+  sendProofAgain,
+  showSecondFactor,
+  submitPasskey,
+  submitProof,
+  submitSecondFactor,
+} from './second-factor.ts';
 import { showInteraction } from './show.ts';
 import './texts.ts';
 
@@ -27,6 +34,8 @@ export function signInRoutes(router: Router, s: Services) {
   router.post('/interaction/:uid/password', post, forced.submit);
   router.get('/interaction/:uid/second-factor', showSecondFactor(s));
   router.post('/interaction/:uid/second-factor', post, submitSecondFactor(s, linker));
+  router.post('/interaction/:uid/second-factor/proof', post, submitProof(s));
+  router.post('/interaction/:uid/second-factor/proof/again', post, sendProofAgain(s));
   router.post('/interaction/:uid/second-factor/passkey/options', post, passkeyOptions(s));
   router.post('/interaction/:uid/second-factor/passkey', post, submitPasskey(s, linker));
   router.post('/interaction/:uid/identity', post, submitIdentity(s));

@@ -73,6 +73,34 @@ const zh = {
     passkeyFailed: '通行密鑰沒有通過確認。請再試一次，或改用驗證器 App 的驗證碼。',
     appSetupTitle: '方法二：用手機的驗證器 App',
     appTitle: '或輸入驗證器 App 的驗證碼',
+    dayLimited:
+      '今天驗證碼錯太多次了。為了保護您的帳號，請在 {{until}}（台北時間）以後再試。需要幫忙的話，請洽教育局承辦人。',
+    proof: {
+      title: '第一次設定兩步驟驗證：先確認是您本人',
+      intro:
+        '這是您第一次設定「{{client}}」的兩步驟驗證。為了確認是您本人，不是別人拿到了您的密碼，我們寄了一個 6 位數字的驗證碼給您。',
+      sentEmail: '驗證碼已經寄到您的 Email：{{to}}。請打開這封信，輸入信裡的 6 位數字。',
+      sentSms: '您的帳號沒有認證過的 Email，所以驗證碼已經用簡訊傳到您的手機：{{to}}。請輸入簡訊裡的 6 位數字。',
+      code: '驗證碼',
+      codeHint: '6 位數字，10 分鐘內有效。',
+      submit: '下一步',
+      again: '沒有收到？再寄一次',
+      sentAgain: '新的驗證碼已經寄出了，之前的驗證碼不能再用。',
+      format: '請輸入 6 位數字的驗證碼。',
+      wrong: '驗證碼不對，請再看一次信或簡訊。還可以再試 {{count}} 次。',
+      tooMany: '驗證碼錯太多次了，這個驗證碼不能再用。請按「沒有收到？再寄一次」拿新的驗證碼。',
+      expired: '這個驗證碼已經過期或用過了。請按「沒有收到？再寄一次」拿新的驗證碼。',
+      sendLimited: '驗證碼已經寄太多次了。請先找找最新寄到的那一個，或等 1 小時後再按「再寄一次」。',
+      first: '請先輸入我們寄給您的驗證碼，確認是您本人，才能設定兩步驟驗證。',
+      notYou: '如果您現在沒有要登入，表示有人知道您的密碼：請不要把驗證碼告訴任何人，並且立即重設密碼。',
+    },
+    noContact: {
+      title: '還不能設定兩步驟驗證',
+      why: '第一次設定「{{client}}」的兩步驟驗證時，我們要先寄驗證碼到您帳號裡認證過的 Email 或手機，確認是您本人。可是您的帳號還沒有認證過的 Email 或手機。',
+      whatToDo:
+        '請洽您學校的系統管理者，或教育局的系統管理者，請他們幫您的帳號加上 Email。加好以後，再回來登入一次就可以設定。',
+      signOut: '登出',
+    },
   },
   consent: {
     title: '「{{client}}」想使用您的資料',
@@ -179,6 +207,37 @@ const en: typeof zh = {
     passkeyFailed: 'The passkey was not accepted. Please try again, or use the code of an authenticator app.',
     appSetupTitle: 'Way 2: an authenticator app on your phone',
     appTitle: 'Or type the code of your authenticator app',
+    dayLimited:
+      'Too many wrong codes today. To keep your account safe, please try again after {{until}} (Taipei time). For help, ask the Department of Education.',
+    proof: {
+      title: 'Setting up two-step verification for the first time: first, show it is you',
+      intro:
+        'This is the first time you set up two-step verification for “{{client}}”. To make sure it is you, and not someone who got your password, we sent you a 6-digit code.',
+      sentEmail: 'We sent the code to your email {{to}}. Open that mail and type the 6 digits in it.',
+      sentSms:
+        'Your account has no confirmed email, so we sent the code by text message to your mobile {{to}}. Type the 6 digits in it.',
+      code: 'Code',
+      codeHint: '6 digits; they work for 10 minutes.',
+      submit: 'Next',
+      again: 'Did not get it? Send it again',
+      sentAgain: 'A new code is on its way. The code before it no longer works.',
+      format: 'Please type the 6-digit code.',
+      wrong: 'That code is not right. Please look at the mail or text message again. You can try {{count}} more times.',
+      tooMany: 'Too many wrong tries: this code no longer works. Press “Did not get it? Send it again” for a new code.',
+      expired: 'This code is too old or was used already. Press “Did not get it? Send it again” for a new code.',
+      sendLimited:
+        'We have sent too many codes. Please look for the newest one we sent, or wait an hour and press “Send it again”.',
+      first: 'Please first type the code we sent you, to show it is you; then you can set up two-step verification.',
+      notYou:
+        'If you are not signing in right now, someone knows your password: do not give the code to anyone, and reset your password at once.',
+    },
+    noContact: {
+      title: 'Two-step verification cannot be set up yet',
+      why: 'The first time you set up two-step verification for “{{client}}”, we send a code to the confirmed email or mobile of your account, to make sure it is you. Your account has no confirmed email or mobile yet.',
+      whatToDo:
+        "Please ask your school's system administrator, or the Department of Education's system administrator, to add an email to your account. Then sign in again and you can set it up.",
+      signOut: 'Sign out',
+    },
     title: 'Enter your code',
     intro:
       '“{{client}}” needs to check once more that it is you. Open the authenticator app on your phone and enter the 6 digits it shows now.',

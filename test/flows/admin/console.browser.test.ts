@@ -15,6 +15,7 @@ import { axeViolations, pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -92,6 +93,7 @@ test('a bureau administrator walks schools, people and the audit log', { skip: b
   await page.fill('#login', admin.email);
   await page.fill('#password', PERSON_PASSWORD);
   await page.click('button.primary');
+  await typeSetupCode(page, server.issuer);
   await page.locator('#totp-qr').waitFor();
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));
@@ -238,6 +240,7 @@ test('the school list: a stray quote said by its line; the preview, 匯入, and 
   await page.fill('#login', admin.email);
   await page.fill('#password', PERSON_PASSWORD);
   await page.click('button.primary');
+  await typeSetupCode(page, server.issuer);
   await page.locator('#totp-qr').waitFor();
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));

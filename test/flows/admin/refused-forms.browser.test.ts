@@ -17,6 +17,7 @@ import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
 import { APPLICATION_FIELDS } from '../../helpers/developers.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -116,6 +117,7 @@ test('a refused decision, refused app settings and refused actions on a person: 
   await page.fill('#login', admin.email);
   await page.fill('#password', PERSON_PASSWORD);
   await page.click('button.primary');
+  await typeSetupCode(page, server.issuer);
   await page.locator('#totp-qr').waitFor();
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));

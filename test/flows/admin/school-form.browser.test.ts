@@ -11,6 +11,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -68,6 +69,7 @@ test('a school refused (added, edited) or a login refused: reload, Back and the 
   await page.fill('#login', admin.email);
   await page.fill('#password', PERSON_PASSWORD);
   await page.click('button.primary');
+  await typeSetupCode(page, server.issuer);
   await page.locator('#totp-qr').waitFor();
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));

@@ -16,6 +16,7 @@ import { axeViolations } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, shoot, watchedPage } from '../../helpers/browser.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const SCHOOL = '353604';
@@ -81,6 +82,8 @@ async function applyFor(student: { identityId: string }): Promise<string> {
 /** On the second-factor page: sets the authenticator up from the key the page shows, and types its code. */
 async function secondFactor(page: Page, name: string) {
   await page.waitForURL(/\/interaction\/[\w-]+\/second-factor$/);
+  // The first time: the code sent to the verified email, on a page checked too.
+  await typeSetupCode(page, server.issuer, () => checked(page, `${name}-proof`));
   await checked(page, name);
   const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));

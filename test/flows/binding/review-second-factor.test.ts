@@ -14,6 +14,7 @@ import { translator } from '../../../src/platform/i18n/index.ts';
 import { PERSON_PASSWORD, personWith, signedInAgent } from '../../helpers/account.ts';
 import { type Agent, hiddenField, html, type Step } from '../../helpers/agent.ts';
 import { randomNationalId } from '../../helpers/national-ids.ts';
+import { passSetupProof } from '../../helpers/second-factor.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 import { reviewWithSecondFactor } from './review-sign-in.ts';
 
@@ -187,8 +188,9 @@ describe(`the administrators' binding review needs a second factor (${storageMod
     const { email } = await personWith(server, [{ schoolCode: SCHOOL, role: 'teacher' }], 'not-admin');
     const teacher = await signedInAgent(server.issuer, email, PERSON_PASSWORD);
     const callback = url('/binding/review/callback');
-    const page = await teacher.follow(url('/binding/review/sign-in'), callback);
-    assert.match(page.url, /\/second-factor$/);
+    const asked = await teacher.follow(url('/binding/review/sign-in'), callback);
+    assert.match(asked.url, /\/second-factor$/);
+    const page = await passSetupProof(server.issuer, teacher, asked, callback);
     const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)?.[1]?.replaceAll(' ', '');
     assert.ok(secret);
     const step = await teacher.submit(

@@ -12,6 +12,7 @@ import { upsertSchool } from '../../../src/domain/schools/schools.ts';
 import { pageChecks } from '../../helpers/a11y.ts';
 import { PERSON_PASSWORD, personWith } from '../../helpers/account.ts';
 import { browserSkip, launchBrowser, watchedPage } from '../../helpers/browser.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const SCHOOL = `1${String(crypto.randomInt(0, 100_000)).padStart(5, '0')}`;
@@ -111,6 +112,7 @@ test('a teacher applies for an app, changes it as the bureau asks, gets its secr
   const admin = await watchedPage(browser);
   await admin.page.goto(`${server.issuer}/admin/applications`);
   await signIn(admin.page, bureau.email);
+  await typeSetupCode(admin.page, server.issuer);
   await admin.page.locator('#totp-secret').waitFor();
   const secret = (await admin.page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await admin.page.fill('#code', await generate({ secret }));

@@ -22,6 +22,7 @@ import {
   registerClient,
   submitLogin,
 } from '../../helpers/rp.ts';
+import { passSetupProof } from '../../helpers/second-factor.ts';
 import { startTestServer, storageMode, type TestServer } from '../../helpers/server.ts';
 import {
   addUpstream,
@@ -339,7 +340,12 @@ describe(`sign in with another account (${storageMode})`, () => {
   async function enrolTotp(email: string): Promise<string> {
     const agent = new Agent();
     const { page, p } = await signInPage(agent, { acr_values: MFA_ACR });
-    const setup = await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK);
+    const setup = await passSetupProof(
+      base,
+      agent,
+      await submitLogin(agent, page, email, PASSWORD, {}, CALLBACK),
+      CALLBACK,
+    );
     const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
     let step = await agent.submit(
       formAction(setup.body, /\/second-factor$/, setup.url),
@@ -467,9 +473,10 @@ describe(`sign in with another account (${storageMode})`, () => {
     const { personId, email } = await newAccount('milo');
     const agent = new Agent();
     const { sub, uid, p, page } = await linkingPage(agent, { acr_values: MFA_ACR });
-    const setup = await submitLogin(agent, page, email, PASSWORD, { link: '1' }, CALLBACK);
-    assert.equal(setup.url, `${base}/interaction/${uid}/second-factor`);
+    const asked = await submitLogin(agent, page, email, PASSWORD, { link: '1' }, CALLBACK);
+    assert.equal(asked.url, `${base}/interaction/${uid}/second-factor`);
     assert.equal((await linksOf(personId)).length, 0, 'nothing linked on the password alone');
+    const setup = await passSetupProof(base, agent, asked, CALLBACK);
     const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
     let done = await agent.submit(
       formAction(setup.body, /\/second-factor$/, setup.url),
@@ -499,8 +506,9 @@ describe(`sign in with another account (${storageMode})`, () => {
     );
     const agent = new Agent();
     const { uid, p } = await signInPage(agent, { acr_values: MFA_ACR });
-    const setup = await upstreamLogin(agent, await pressUpstream(agent, uid, CITY), sub, CALLBACK);
-    assert.equal(setup.url, `${base}/interaction/${uid}/second-factor`);
+    const asked = await upstreamLogin(agent, await pressUpstream(agent, uid, CITY), sub, CALLBACK);
+    assert.equal(asked.url, `${base}/interaction/${uid}/second-factor`);
+    const setup = await passSetupProof(base, agent, asked, CALLBACK);
     const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replaceAll(' ', '');
     let step = await agent.submit(
       formAction(setup.body, /\/second-factor$/, setup.url),

@@ -25,6 +25,7 @@ import {
   setSemester,
   xlsx,
 } from '../../helpers/school.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -65,6 +66,14 @@ test('a school administrator signs in with a second factor and sets the semester
   await page.fill('#login', email);
   await page.fill('#password', PASSWORD);
   await page.click('button.primary');
+
+  // The first time: a code sent to the administrator's verified email, asked before any set-up is shown.
+  const asked = await typeSetupCode(page, server.issuer, async () => {
+    assert.equal(await page.locator('main h1').innerText(), zh('secondFactor.proof.title'));
+    assert.equal(await page.locator('#totp-secret').count(), 0, 'no key before the code');
+    await checked(page, '00-second-factor-proof', problems);
+  });
+  assert.ok(asked, 'the code is asked for before the set-up');
 
   // The authenticator's set-up: the QR code and the key to type.
   await page.locator('#totp-qr').waitFor();
@@ -177,6 +186,7 @@ test('students and parents imported, the roster published and printed, a student
     await page.fill('#login', admin.email);
     await page.fill('#password', PASSWORD);
     await page.click('button.primary');
+    await typeSetupCode(page, server.issuer);
     await page.locator('#passkey-button').waitFor();
     await checked(page, shot, problems);
     await page.click('#passkey-button');

@@ -20,6 +20,7 @@ import {
   STUDENT_HEADERS,
   xlsx,
 } from '../../helpers/school.ts';
+import { typeSetupCode } from '../../helpers/second-factor.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const zh = translator('zh-TW');
@@ -64,6 +65,7 @@ test('the import preview and the publish page name the rows a self-registered ac
   await page.fill('#login', email);
   await page.fill('#password', PERSON_PASSWORD);
   await page.click('button.primary');
+  await typeSetupCode(page, server.issuer);
   await page.locator('#totp-qr').waitFor();
   const secret = (await page.locator('#totp-secret').innerText()).replaceAll(' ', '');
   await page.fill('#code', await generate({ secret }));
