@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Contact, ExistingParent, ParentData, SubmitProblem } from '../../domain/binding/service.ts';
 import { isValidNationalId, maskNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { normaliseMobile } from '../../domain/people/persons.ts';
+import { signInSubject } from '../../domain/people/sign-in-guard.ts';
 import { BINDING } from '../../platform/limits.ts';
 import { formSecret, formText } from '../../web/forms.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -174,15 +175,21 @@ export function submitParent(s: Services, state: BindingState) {
       const person = await s.people.findById(existing.personId);
       if (!person)
         return renderParent(ctx, { values, alert: tr(ctx)('binding.parent.errors.accountGone'), status: 409 });
+      // The account's sign-in lock holds here too, and a wrong password here counts toward it as one at the sign-in
+      // page would (SIGN_IN): this form must not test passwords while the sign-in page refuses them.
+      const subject = signInSubject(person, '');
+      const guard = await s.signInGuard.state(subject, ctx.ip);
       // Counted before it is checked: wrong passwords sent at once cannot all be tried. Per account, and per
       // address (every try: one machine trying many IDs' accounts in turn).
-      const byAddress = await s.throttle.allow(BINDING.passwordPerAddress, ctx.ip);
+      const byAddress = !guard.retryAfterSeconds && (await s.throttle.allow(BINDING.passwordPerAddress, ctx.ip));
       const { outcome } = byAddress
         ? await s.throttle.attempt(BINDING.passwordPerPerson, person.id, () =>
             s.people.isCurrentPassword(person, values.password),
           )
         : { outcome: 'limited' as const };
-      if (outcome === 'limited') ctx.set('Retry-After', String(BINDING.passwordPerPerson.windowSeconds));
+      if (outcome === 'wrong') await s.signInGuard.failed(subject, ctx.ip);
+      if (outcome === 'limited')
+        ctx.set('Retry-After', String(guard.retryAfterSeconds ?? BINDING.passwordPerPerson.windowSeconds));
       if (outcome === 'limited') errors.password = 'binding.parent.errors.passwordLimit';
       else if (outcome === 'wrong') errors.password = 'binding.parent.errors.password';
       // Until the password is right nothing else is checked: the signature against the account's name would

@@ -15,7 +15,7 @@ import { nationalIdIndex, sealNationalId } from '../../../src/domain/people/nati
 import { hashPassword } from '../../../src/domain/people/passwords.ts';
 import { insertPerson } from '../../../src/domain/people/persons.ts';
 import { translator } from '../../../src/platform/i18n/index.ts';
-import { BINDING } from '../../../src/platform/limits.ts';
+import { BINDING, SIGN_IN } from '../../../src/platform/limits.ts';
 import { parseSettings } from '../../../src/platform/settings.ts';
 import { PERSON_PASSWORD, personWith, signedInAgent, signInToAccount } from '../../helpers/account.ts';
 import { Agent, activateByLink, hiddenField, html, type Step } from '../../helpers/agent.ts';
@@ -831,6 +831,47 @@ describe(`parent-child binding (${storageMode})`, () => {
     assert.equal(children[0]!.sub, student.id);
     assert.equal(children[0]!.relationship, 'father');
     assert.equal(children[0]!.school.code, '353604');
+  });
+
+  it("a parent's account that the sign-in page has locked is locked here too; wrong passwords here count toward that lock", async () => {
+    const nationalId = randomNationalId();
+    const password = 'Locked-Pass-2026';
+    const person = await insertPerson(db(), {
+      username: `lck-${tag()}`,
+      email: `locked-${tag()}@example.test`,
+      emailVerified: true,
+      name: '鄭安安',
+      passwordHash: await hashPassword(password, 4),
+      nationalId: sealNationalId(server.storage.keyring, nationalId),
+    });
+    const subject = `person:${person.id}`;
+    const student = await newStudent();
+    const agent = await enter({ email: `other-${tag()}@example.test` });
+    await addStudent(agent, student);
+    await consent(agent);
+    const page = await agent.request(url('/binding/parent'));
+    const verified = await post(agent, page, '/binding/parent', { action: 'verify', national_id: nationalId });
+    const submit = (typed: string) =>
+      post(agent, verified, '/binding/parent', {
+        action: 'submit',
+        national_id: nationalId,
+        password: typed,
+        sign_name: '鄭安安',
+        sign_tick: 'yes',
+      });
+    // Two wrong passwords here are two failures of the account's sign-in, as at the sign-in page.
+    for (let i = 0; i < 2; i++) assert.equal((await submit('not-the-password')).status, 400);
+    assert.equal((await server.services.signInGuard.state(subject, '198.51.100.1')).accountFailures, 2);
+    // Locked by the sign-in page's failures (from another address): the right password is not checked here either.
+    for (let i = 2; i < SIGN_IN.account.max; i++) await server.services.signInGuard.failed(subject, '198.51.100.1');
+    const locked = await submit(password);
+    assert.equal(locked.status, 429);
+    assert.ok(locked.body.includes(html(zh('binding.parent.errors.passwordLimit'))));
+    assert.equal(
+      await db()('binding_applications').where({ student_identity_id: student.identityId }).first(),
+      undefined,
+      'no application made',
+    );
   });
 
   it('a parent with an account confirms it with the password; approval adds a parent identity; links end by revoke or when enrolment ends', async () => {
