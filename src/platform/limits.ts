@@ -110,9 +110,16 @@ export const BINDING = {
   smsPerNumber: { name: 'binding-sms-number', windowSeconds: HOUR, max: 2 },
   mailPerAddress: { name: 'binding-mail-address', windowSeconds: HOUR, max: 5 },
   codesPerAddress: { name: 'binding-code-address', windowSeconds: HOUR, max: 60 },
-  lookupsPerSession: 20,
+  /** Counted atomically per binding session (its token), so that lookups sent at once cannot all pass. */
+  lookupsPerSession: { name: 'binding-lookup-session', windowSeconds: 24 * HOUR, max: 20 },
   /** Generous: a parents' evening at a school sends many parents from one address. */
   lookupsPerAddress: { name: 'binding-lookup-address', windowSeconds: HOUR, max: 300 },
+  /**
+   * Step 1's lookups of a national ID whose birth date or student number did not match, per national ID, in any
+   * session: past it the student is answered "not found" for a day, without looking (so that nobody can guess a
+   * child's birth date, and the answer says nothing about whether the ID exists).
+   */
+  failedLookupsPerStudent: { name: 'binding-lookup-fail-student', windowSeconds: 24 * HOUR, max: 5 },
   /** Wrong passwords when a parent confirms their account in step 3, per account (apart from the account pages'). */
   passwordPerPerson: { name: 'binding-password-person', windowSeconds: 15 * MINUTE, max: 5 },
   /** Passwords tried in step 3 from one address, right or wrong, whatever the account (a stranger trying many IDs). */

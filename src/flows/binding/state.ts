@@ -26,8 +26,6 @@ export const BindingSession = z.object({
   /** Students verified in step 1, waiting for the consent and the parent's data. */
   students: z.array(DraftStudentSchema).max(10),
   consented: z.boolean(),
-  /** Lookups of students and parents by national ID made in this session (BINDING.lookupsPerSession). */
-  lookups: z.number().int().min(0),
   /** A binding code the parent came with (the school's QR code), offered in step 1. */
   handedCode: z.string().max(20).optional(),
   /**
@@ -94,7 +92,7 @@ export async function openSession(
   contact: Contact,
   handedCode?: string,
 ): Promise<void> {
-  const token = await state.sessions.issue({ contact, students: [], consented: false, lookups: 0, handedCode });
+  const token = await state.sessions.issue({ contact, students: [], consented: false, handedCode });
   cookie.set(ctx, token);
 }
 
@@ -132,13 +130,14 @@ export async function saveSession(state: BindingState, current: Current, change:
  * Counts one lookup by national ID (a student in step 1, a parent in step 3) against the session's and the address's
  * limits; false (and Retry-After set) when either is used up.
  */
-export async function countLookup(ctx: Context, s: Services, state: BindingState, current: Current): Promise<boolean> {
-  const bySession = current.session.lookups < BINDING.lookupsPerSession;
+export async function countLookup(ctx: Context, s: Services, _state: BindingState, current: Current): Promise<boolean> {
+  // Counted in the shared store, one increment each (not a number read and saved back with the session): lookups
+  // sent at once are all counted.
+  const bySession = await s.throttle.allow(BINDING.lookupsPerSession, current.token);
   const byAddress = await s.throttle.allow(BINDING.lookupsPerAddress, ctx.ip);
   if (!bySession || !byAddress) {
     ctx.set('Retry-After', String(BINDING.lookupsPerAddress.windowSeconds));
     return false;
   }
-  await saveSession(state, current, { lookups: current.session.lookups + 1 });
   return true;
 }

@@ -10,6 +10,7 @@ import type { StudentMatch } from '../../domain/binding/students.ts';
 import { isValidNationalId, normaliseNationalId } from '../../domain/people/national-id.ts';
 import { parseTypedDate } from '../../domain/schools/calendar.ts';
 import { SCHOOL_LEVELS } from '../../domain/schools/schools.ts';
+import { BINDING } from '../../platform/limits.ts';
 import { formText } from '../../web/forms.ts';
 import { signedInPerson } from '../../web/require-account.ts';
 import { seeOther } from '../../web/respond.ts';
@@ -129,13 +130,30 @@ export function submitStudent(s: Services, state: BindingState) {
       return refuse({ national_id: 'binding.student.errors.tooMany' }, 429);
     const handed = values.binding_code ? await s.binding.findCode(values.binding_code) : undefined;
     if (values.binding_code && !handed) return refuse({ binding_code: 'binding.student.errors.codeInvalid' }, 400);
-    const matches = await s.binding.findStudents({
-      identityId: handed?.identityId,
-      nationalId: values.national_id,
-      level: values.level as (typeof SCHOOL_LEVELS)[number],
-      birthdate: born,
-      studentNo: values.student_no || undefined,
-    });
+    const find = () =>
+      s.binding.findStudents({
+        identityId: handed?.identityId,
+        nationalId: values.national_id,
+        level: values.level as (typeof SCHOOL_LEVELS)[number],
+        birthdate: born,
+        studentNo: values.student_no || undefined,
+      });
+    let matches: StudentMatch[] = [];
+    // With a school's binding code, the code is the proof. Else a birth date or student number that does not match
+    // counts against the national ID, in any session; past BINDING.failedLookupsPerStudent the student is not looked
+    // for at all and is answered as "not found" — even for the right birth date — so that the limit says nothing
+    // about whether the ID exists. A match takes back only its own count (strangers' wrong guesses stay counted).
+    if (handed) matches = await find();
+    else
+      await s.throttle.attempt(
+        BINDING.failedLookupsPerStudent,
+        values.national_id,
+        async () => {
+          matches = await find();
+          return matches.length > 0;
+        },
+        'refund',
+      );
     if (!matches.length) {
       // Not found as typed now: what was found before does not hold any more.
       if (current.session.found) await saveSession(state, current, { found: undefined });

@@ -636,8 +636,53 @@ describe(`parent-child binding (${storageMode})`, () => {
       tries++;
     } while (answer.status === 200 && tries < 30);
     assert.equal(answer.status, 429);
-    assert.equal(tries, BINDING.lookupsPerSession - 2 + 1, 'the session allows its number of lookups, no more');
+    assert.equal(tries, BINDING.lookupsPerSession.max - 2 + 1, 'the session allows its number of lookups, no more');
     assert.match(answer.body, new RegExp(html(zh('binding.student.errors.tooMany')).slice(0, 8)));
+  });
+
+  it('counts lookups sent at once in one session: no more than the session allows are answered', async () => {
+    const agent = await enter({ email: `racer-${tag()}@example.test` });
+    const page = await agent.request(url('/binding/student'));
+    const form = { relationship: 'father', level: 'junior', birthdate: '2012-04-05', student_no: '' };
+    // 30 lookups at the same moment, each of a national ID nobody holds (looked up: "not found"; else refused).
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        post(agent, page, '/binding/student', { ...form, national_id: randomNationalId() }),
+      ),
+    );
+    const notFound = html(zh('binding.student.errors.notFound'));
+    const looked = answers.filter((a) => a.status === 400 && a.body.includes(notFound));
+    const refused = answers.filter((a) => a.status === 429);
+    assert.ok(looked.length <= BINDING.lookupsPerSession.max, `${looked.length} answered as lookups`);
+    assert.equal(looked.length + refused.length, 30, 'each answered as a lookup or refused');
+    for (const a of refused)
+      assert.match(a.body, new RegExp(html(zh('binding.student.errors.tooMany')).slice(0, 8)), 'the session limit');
+  });
+
+  it('answers "not found" for a national ID after 5 wrong birth dates, in any session, even for the right one', async () => {
+    const student = await newStudent();
+    const form = { relationship: 'father', level: 'junior', national_id: student.nationalId, student_no: '' };
+    const notFound = html(zh('binding.student.errors.notFound'));
+    const guess = async (agent: Agent, birthdate: string) =>
+      post(agent, await agent.request(url('/binding/student')), '/binding/student', { ...form, birthdate });
+    // A stranger's answer for an ID nobody holds, to compare with.
+    const stranger = await enter({ email: `guesser-${tag()}@example.test` });
+    const nobody = await post(stranger, await stranger.request(url('/binding/student')), '/binding/student', {
+      ...form,
+      national_id: randomNationalId(),
+      birthdate: '2012-04-05',
+    });
+    assert.equal(nobody.status, 400);
+    assert.ok(nobody.body.includes(notFound));
+    // Five wrong birth dates across two sessions.
+    for (const day of ['01', '02', '03']) assert.equal((await guess(stranger, `2012-04-${day}`)).status, 400);
+    const second = await enter({ email: `guesser-${tag()}@example.test` });
+    for (const day of ['04', '06']) assert.equal((await guess(second, `2012-04-${day}`)).status, 400);
+    // Then the right one: answered as an ID nobody holds is, no masked name, no school.
+    const right = await guess(second, '2012-04-05');
+    assert.equal(right.status, 400, 'not the masked name (200)');
+    assert.ok(right.body.includes(notFound), 'the "not found" words');
+    assert.ok(!right.body.includes(zh('binding.student.errors.tooMany')), 'no word of a limit');
   });
 
   it('gives the seed FAQ errors: the email has an account, the email has an application, already bound', async () => {
