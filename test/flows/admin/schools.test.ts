@@ -37,9 +37,22 @@ describe(`the bureau console's schools (${storageMode})`, () => {
 
   const db = () => server.storage.db;
   const page = (path: string): Promise<Step> => agent.request(`${base}${path}`);
+  /** A code no school has yet: with PostgreSQL the whole run's schools share one database. */
+  const taken = new Set<string>();
+  const freeCode = async (): Promise<string> => {
+    for (;;) {
+      const code = codeOf();
+      if (!taken.has(code) && !(await db()('schools').where({ code }).first('code'))) {
+        taken.add(code);
+        return code;
+      }
+    }
+  };
+  /** Three such codes (a test takes the first two or all three). */
+  const freeCodes = async () => [await freeCode(), await freeCode(), await freeCode()] as const;
 
   it('adds a school after its checks, finds it, edits it; unknown schools are not found', async () => {
-    const code = codeOf();
+    const code = await freeCode();
     const form = await page('/admin/schools/new');
     assert.equal(form.status, 200);
     const empty = await postAdmin(agent, base, '/admin/schools/new', form, {
@@ -115,7 +128,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
   });
 
   it('two administrators editing one school: the second save, on the school as it was loaded, writes nothing (409)', async () => {
-    const code = codeOf();
+    const code = await freeCode();
     const fields = { code, name: `同時編輯國中${code}`, level: 'junior', kind: 'municipal', district: '臺北市文山區' };
     assert.equal(
       (await postAdmin(agent, base, '/admin/schools/new', await page('/admin/schools/new'), fields)).status,
@@ -163,7 +176,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
     assert.equal((await db()('schools').where({ code }).first('name')).name, '新名國中');
   });
   it('grants school_admin in two steps — who it is, then confirmed — (the back office opens) and revokes it', async () => {
-    const code = codeOf();
+    const code = await freeCode();
     await db()('schools').insert({ code, name: `承辦人國中${code}`, level: 'junior' });
     const office = await personWith(server, [{ schoolCode: code, role: 'teacher' }], 'office');
     const mobile = `09${String(crypto.randomInt(0, 100_000_000)).padStart(8, '0')}`;
@@ -280,7 +293,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
   });
 
   it("imports the ministry's school list: bad rows by line, a preview, then one transaction", async () => {
-    const [kept, renamed, fresh] = [codeOf(), codeOf(), codeOf()];
+    const [kept, renamed, fresh] = await freeCodes();
     await db()('schools').insert([
       { code: kept, name: `不變國小${kept}`, level: 'elementary', kind: 'municipal', district: '臺北市中正區' },
       { code: renamed, name: `舊名國中${renamed}`, level: 'junior', kind: 'municipal', district: '臺北市士林區' },
@@ -376,7 +389,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
   const alertOf = (body: string, id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(body)?.[1];
 
   it('names the line a stray quote breaks the list at, in words; the refusal stands for the form', async () => {
-    const [a, b] = [codeOf(), codeOf()];
+    const [a, b] = await freeCodes();
     const stray = await uploadList(`學校代碼,學校名稱,學制\n${a},甲國小,國小\n${b},臺北市立"乙國中,國中\n`);
     assert.equal(stray.status, 400);
     assert.equal(
@@ -400,7 +413,7 @@ describe(`the bureau console's schools (${storageMode})`, () => {
   });
 
   it('lists a repeated code with what the row holds, the rows left out before 匯入; Back and a second 匯入 say it is imported', async () => {
-    const [a, b] = [codeOf(), codeOf()];
+    const [a, b] = await freeCodes();
     const uploaded = await uploadList(
       `學校代碼,學校名稱,學制\n${a},甲國小,國小\n${b},乙國中,國中\n${a},甲國小重複,國小\n`,
     );
