@@ -286,8 +286,19 @@ export class World {
     return this.#ctx(kind, start.agent, step, { params: { uid, interaction: uid } });
   }
 
+  /**
+   * The demo teacher's sign-in failures forgotten: the fuzzing types wrong passwords for that account (at the sign-in
+   * page, and at binding step 3 with its national ID, which counts as the sign-in does), and from a few on the sign-in
+   * asks for the person check, which the states' own sign-ins do not solve.
+   */
+  async #teacherFailuresForgotten(): Promise<void> {
+    const teacher = await this.db('persons').where({ username: 'teacher' }).first('id');
+    if (teacher) await this.server.services.signInGuard.succeeded(`person:${teacher.id}`);
+  }
+
   /** At the identity menu (the demo teacher has two identities). */
-  identity(): Promise<Ctx> {
+  async identity(): Promise<Ctx> {
+    await this.#teacherFailuresForgotten();
     return this.#loggedIn('identity', 'openid identity', 'teacher', 'Blue-Chalk-2026');
   }
 
@@ -568,6 +579,7 @@ export class World {
 
   /** The demo homeroom teacher signed in to the account pages, at the binding review. */
   async bindingReview(): Promise<Ctx> {
+    await this.#teacherFailuresForgotten();
     const agent = this.agent();
     await signInToAccount(this.base, agent, 'teacher', 'Blue-Chalk-2026', '/binding/review');
     const page = await agent.request(`${this.base}/binding/review`);
