@@ -187,16 +187,27 @@ export function showSecondFactor(s: Services) {
   };
 }
 
+/**
+ * The proof step's interaction and its first factor; undefined when the browser was sent on instead (no first factor:
+ * back to the sign-in; the proof already made: on to the set-up).
+ */
+async function proofStep(ctx: Context, s: Services) {
+  const loaded = await loadInteraction(ctx, s, 'login');
+  const uid = loaded.details.uid;
+  const first = await s.secondFactor.firstFactors.peek(uid);
+  if (!first) return seeOther(ctx, `/interaction/${uid}`);
+  if (await setupAllowed(s, uid, first.personId)) return seeOther(ctx, `/interaction/${uid}/second-factor`);
+  return { loaded, uid, first };
+}
+
 const ProofForm = z.object({ code: z.string().max(20).catch('') });
 
 /** POST …/second-factor/proof: the code sent to the verified contact; the right one leads on to the set-up. */
 export function submitProof(s: Services) {
   return async (ctx: Context) => {
-    const loaded = await loadInteraction(ctx, s, 'login');
-    const uid = loaded.details.uid;
-    const first = await s.secondFactor.firstFactors.peek(uid);
-    if (!first) return seeOther(ctx, `/interaction/${uid}`);
-    if (await setupAllowed(s, uid, first.personId)) return seeOther(ctx, `/interaction/${uid}/second-factor`);
+    const step = await proofStep(ctx, s);
+    if (!step) return;
+    const { loaded, uid, first } = step;
     const t = translator(chooseLocale(ctx));
     const code = ProofForm.parse(ctx.request.body ?? {}).code.replace(/\s/g, '');
     const again = (page: PageState) => render(ctx, s, loaded, first.personId, page);
@@ -226,11 +237,9 @@ export function submitProof(s: Services) {
 /** POST …/second-factor/proof/again: a new code (the one before stops working), at most SETUP_PROOF.again an hour. */
 export function sendProofAgain(s: Services) {
   return async (ctx: Context) => {
-    const loaded = await loadInteraction(ctx, s, 'login');
-    const uid = loaded.details.uid;
-    const first = await s.secondFactor.firstFactors.peek(uid);
-    if (!first) return seeOther(ctx, `/interaction/${uid}`);
-    if (await setupAllowed(s, uid, first.personId)) return seeOther(ctx, `/interaction/${uid}/second-factor`);
+    const step = await proofStep(ctx, s);
+    if (!step) return;
+    const { loaded, uid, first } = step;
     const person = await s.people.findById(first.personId);
     const result = person ? await s.setupProof.send(uid, person, ctx.ip, true) : 'none';
     if (result === 'none') return renderNoContact(ctx, loaded);
